@@ -1,0 +1,275 @@
+/* The wire layer: pure parse and emit functions for every header usertcp
+ * speaks. No state, no allocation, no clock.
+ *
+ * Parsers read a buffer they are given and fill a small host-order struct;
+ * they never modify the received bytes and never read outside [buf, buf+len).
+ * Every length is checked before the first read that depends on it, and a
+ * malformed input is reported as a distinct enum wire_err value.
+ *
+ * Emitters write a header into a buffer the caller sized (the *_HLEN or
+ * *_hdr_len() value) and return the number of bytes written. Checksums are
+ * filled by the emitters that can compute them (ICMP over its whole message;
+ * IPv4 header) or by the caller with the pseudo-header helpers (UDP, TCP),
+ * because those cover payload the emitter does not see.
+ */
+#ifndef USERTCP_NET_WIRE_H
+#define USERTCP_NET_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum wire_err {
+	WIRE_OK = 0,
+	WIRE_ETRUNC,	/* buffer shorter than the fixed header */
+	WIRE_EHDRLEN,	/* header length field too small or past the buffer */
+	WIRE_ETOTLEN,	/* total/length field disagrees with the buffer */
+	WIRE_EVERSION,	/* IP version is not 4 */
+	WIRE_ECSUM,	/* checksum does not verify */
+	WIRE_EOPTLEN,	/* an option's length is 0, 1, or runs past the header */
+	WIRE_EOPTVAL,	/* an option has a length wrong for its kind */
+	WIRE_EHWTYPE,	/* ARP: not Ethernet/IPv4 (htype 1, ptype 0x0800, 6, 4) */
+	WIRE_EFRAG,	/* IPv4: fragment offset+length beyond 65535 */
+};
+
+/* Human-readable name of an error, for traces and test output. */
+const char *wire_strerror(enum wire_err err);
+
+/* ---- Internet checksum (RFC 1071) ---------------------------------------
+ * csum_partial() returns a 32-bit running sum (not folded) of len bytes added
+ * to sum, reading 8 bytes at a time; odd lengths and any alignment are
+ * handled. csum_fold() folds to 16 bits and complements. A message verifies
+ * when csum_fold(csum_partial(msg, len, 0)) == 0.
+ * The pseudo-header helper sums the RFC 793/768 pseudo-header (addresses in
+ * network byte order, proto, length) for TCP/UDP. */
+uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
+uint16_t csum_fold(uint32_t sum);
+uint32_t csum_tcpudp_nofold(uint32_t saddr_be, uint32_t daddr_be,
+			    uint16_t len, uint8_t proto, uint32_t sum);
+/* The complete checksum of a TCP or UDP segment (header with its checksum
+ * field zero, plus payload) under the pseudo-header; value in host order,
+ * ready for the emitters' csum field. For UDP a result of 0 must be sent as
+ * 0xffff (RFC 768); wire_udp_emit does that. */
+uint16_t csum_tcpudp(uint32_t saddr_be, uint32_t daddr_be, uint8_t proto,
+		     const void *seg, size_t seg_len);
+
+/* Byte order helpers that never do unaligned loads. */
+static inline uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint32_t get_be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+}
+
+/* ---- Ethernet II ---------------------------------------------------------*/
+#define ETH_ALEN 6
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_ARP 0x0806
+#define ETH_ZLEN 60 /* minimum frame without FCS */
+
+struct wire_eth {
+	uint8_t dst[ETH_ALEN], src[ETH_ALEN];
+	uint16_t proto;			/* host order */
+	const uint8_t *payload;
+	size_t payload_len;
+};
+enum wire_err wire_eth_parse(const uint8_t *buf, size_t len, struct wire_eth *out);
+size_t wire_eth_emit(uint8_t *buf, const uint8_t dst[ETH_ALEN],
+		     const uint8_t src[ETH_ALEN], uint16_t proto);
+
+/* ---- ARP (RFC 826), Ethernet/IPv4 only -----------------------------------*/
+#define ARP_HLEN 28
+#define ARPOP_REQUEST 1
+#define ARPOP_REPLY 2
+
+struct wire_arp {
+	uint16_t op;
+	uint8_t sha[ETH_ALEN];
+	uint32_t sip;			/* network byte order, as in_addr_t */
+	uint8_t tha[ETH_ALEN];
+	uint32_t tip;			/* network byte order */
+};
+enum wire_err wire_arp_parse(const uint8_t *buf, size_t len, struct wire_arp *out);
+size_t wire_arp_emit(uint8_t *buf, const struct wire_arp *arp);
+
+/* ---- IPv4 (RFC 791) ------------------------------------------------------*/
+#define IPV4_HLEN_MIN 20
+#define IPV4_HLEN_MAX 60
+#define IP_MAXPACKET 65535
+#define IP_DF 0x4000
+#define IP_MF 0x2000
+#define IP_OFFMASK 0x1fff
+#define IPPROTO_ICMP_ 1
+#define IPPROTO_TCP_ 6
+#define IPPROTO_UDP_ 17
+
+struct wire_ipv4 {
+	uint8_t hdr_len;		/* bytes, 20..60 */
+	uint8_t tos;
+	uint16_t tot_len;		/* header + payload, from the header */
+	uint16_t id;
+	uint16_t frag_off;		/* flags (IP_DF, IP_MF) | offset in 8-byte units */
+	uint8_t ttl, protocol;
+	uint16_t check;
+	uint32_t saddr, daddr;		/* network byte order */
+	const uint8_t *opts;		/* options are skipped, but bounds-checked */
+	size_t opts_len;
+	const uint8_t *payload;		/* tot_len - hdr_len bytes */
+	size_t payload_len;
+};
+/* Validates version, header length, total length <= len (bytes past
+ * tot_len are link-layer padding and are ignored), fragment end <= 65535,
+ * option list well-formed (EOL/NOP single bytes, others len >= 2 and within
+ * the header) and, when verify_csum, the header checksum. */
+enum wire_err wire_ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum,
+			      struct wire_ipv4 *out);
+/* Writes a 20-byte header (no options) with its checksum. ip->hdr_len,
+ * opts and payload are ignored; tot_len must be set by the caller. */
+size_t wire_ipv4_emit(uint8_t *buf, const struct wire_ipv4 *ip);
+
+/* ---- ICMPv4 (RFC 792) ----------------------------------------------------*/
+#define ICMP_HLEN 8
+#define ICMP_ECHOREPLY 0
+#define ICMP_DEST_UNREACH 3
+#define ICMP_ECHO 8
+#define ICMP_TIME_EXCEEDED 11
+#define ICMP_PARAMETERPROB 12
+/* Destination unreachable codes. */
+#define ICMP_NET_UNREACH 0
+#define ICMP_HOST_UNREACH 1
+#define ICMP_PROT_UNREACH 2
+#define ICMP_PORT_UNREACH 3
+#define ICMP_FRAG_NEEDED 4
+/* Time exceeded codes. */
+#define ICMP_EXC_TTL 0
+#define ICMP_EXC_FRAGTIME 1
+
+struct wire_icmp {
+	uint8_t type, code;
+	uint16_t check;
+	uint32_t rest;			/* bytes 4..7, host order: echo id<<16|seq, or
+					 * next-hop MTU for FRAG_NEEDED in low 16 bits */
+	const uint8_t *payload;		/* echo data, or the offending datagram */
+	size_t payload_len;
+};
+static inline uint16_t wire_icmp_echo_id(const struct wire_icmp *m) { return (uint16_t)(m->rest >> 16); }
+static inline uint16_t wire_icmp_echo_seq(const struct wire_icmp *m) { return (uint16_t)m->rest; }
+/* Checks length >= 8 and, when verify_csum, the checksum over all len bytes. */
+enum wire_err wire_icmp_parse(const uint8_t *buf, size_t len, bool verify_csum,
+			      struct wire_icmp *out);
+/* Writes the 8-byte header followed by nothing: the payload must already sit
+ * right after it in buf (buf[8..8+payload_len)), because the checksum covers
+ * it. Returns ICMP_HLEN. */
+size_t wire_icmp_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
+		      size_t payload_len);
+
+/* ---- UDP (RFC 768) -------------------------------------------------------*/
+#define UDP_HLEN 8
+struct wire_udp {
+	uint16_t sport, dport, len, check;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+/* Checks length >= 8, 8 <= udp len <= buffer len (shorter datagrams inside a
+ * longer buffer are trimmed to their length field). Checksum is verified by
+ * the caller, which knows the addresses (csum_tcpudp; check 0 = none). */
+enum wire_err wire_udp_parse(const uint8_t *buf, size_t len, struct wire_udp *out);
+/* Writes the header; payload_len bytes of payload must follow in buf. If
+ * saddr/daddr are non-zero, the checksum is computed (0 sent as 0xffff). */
+size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport,
+		     size_t payload_len, uint32_t saddr_be, uint32_t daddr_be);
+
+/* ---- TCP (RFC 9293) and its options --------------------------------------*/
+#define TCP_HLEN_MIN 20
+#define TCP_HLEN_MAX 60
+#define TCPHDR_FIN 0x01
+#define TCPHDR_SYN 0x02
+#define TCPHDR_RST 0x04
+#define TCPHDR_PSH 0x08
+#define TCPHDR_ACK 0x10
+#define TCPHDR_URG 0x20
+#define TCPHDR_ECE 0x40
+#define TCPHDR_CWR 0x80
+
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_MSS 2
+#define TCPOPT_WINDOW 3
+#define TCPOPT_SACK_PERM 4
+#define TCPOPT_SACK 5
+#define TCPOPT_TIMESTAMP 8
+#define TCPOLEN_MSS 4
+#define TCPOLEN_WINDOW 3
+#define TCPOLEN_SACK_PERM 2
+#define TCPOLEN_TIMESTAMP 10
+#define TCP_MAX_SACKS 4
+
+struct wire_tcp {
+	uint16_t sport, dport;
+	uint32_t seq, ack_seq;
+	uint8_t hdr_len;		/* bytes, 20..60 */
+	uint8_t flags;			/* TCPHDR_* */
+	uint16_t window, check, urg_ptr;
+	const uint8_t *opts;
+	size_t opts_len;
+	const uint8_t *payload;
+	size_t payload_len;
+};
+/* Checks length >= 20 and 20 <= data offset*4 <= len. Options are parsed
+ * separately by wire_tcp_parse_options. Checksum is the caller's (it needs
+ * the pseudo-header). */
+enum wire_err wire_tcp_parse(const uint8_t *buf, size_t len, struct wire_tcp *out);
+
+struct wire_tcp_sack_block {
+	uint32_t start, end;
+};
+/* The options Linux understands, parsed from the option bytes. A saw_* flag
+ * is set only when the option was present with its correct length. */
+struct wire_tcp_opts {
+	bool saw_mss, saw_wscale, sack_ok, saw_tstamp;
+	uint16_t mss;
+	uint8_t wscale;			/* raw value as received (clamping is policy) */
+	uint32_t tsval, tsecr;
+	uint8_t num_sacks;
+	struct wire_tcp_sack_block sacks[TCP_MAX_SACKS];
+};
+/* Walks the option list: EOL ends it, NOP is one byte, every other kind has
+ * a length byte that must be >= 2 and fit in what remains (else
+ * WIRE_EOPTLEN). Known kinds with a wrong length give WIRE_EOPTVAL (SACK:
+ * length 2+8n, n 1..4). Unknown kinds are skipped by their length. */
+enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len,
+				     struct wire_tcp_opts *out);
+/* Bytes needed by wire_tcp_emit_options for these options, a multiple of 4. */
+size_t wire_tcp_options_len(const struct wire_tcp_opts *opts);
+/* Writes the options present in opts (saw_mss, saw_tstamp, sack_ok,
+ * saw_wscale, num_sacks) in the order and layout Linux's tcp_options_write()
+ * uses, so captures look like Linux's:
+ *   MSS                      [2,4,mss]
+ *   SACK-permitted + TS      [4,2][8,10,tsval,tsecr]   (both present)
+ *   TS alone                 [NOP,NOP][8,10,tsval,tsecr]
+ *   SACK-permitted alone     [NOP,NOP][4,2]
+ *   window scale             [NOP][3,3,shift]
+ *   SACK blocks              [NOP,NOP][5,2+8n, blocks...]
+ * Returns the length written (== wire_tcp_options_len, a multiple of 4). */
+size_t wire_tcp_emit_options(uint8_t *buf, const struct wire_tcp_opts *opts);
+/* Writes the fixed header with data offset (20 + opts_len)/4; tcp->opts bytes
+ * (opts_len, multiple of 4) are copied after it. Checksum field is written as
+ * tcp->check (the caller computes it over header+payload with csum_tcpudp). */
+size_t wire_tcp_emit(uint8_t *buf, const struct wire_tcp *tcp);
+
+/* Sequence-number comparison modulo 2^32 (RFC 9293 3.4): always use these,
+ * never < on sequence numbers. */
+static inline bool before(uint32_t seq1, uint32_t seq2) { return (int32_t)(seq1 - seq2) < 0; }
+static inline bool after(uint32_t seq1, uint32_t seq2) { return before(seq2, seq1); }
+static inline bool between(uint32_t seq1, uint32_t low, uint32_t high)
+{
+	return high - low >= seq1 - low; /* low <= seq1 <= high, modulo 2^32 */
+}
+
+#endif

@@ -1,0 +1,194 @@
+/* TCP options: parsing the ones Linux understands, and writing them in the
+ * order and padding Linux uses so that captures of usertcp look like
+ * captures of Linux.
+ *
+ * Kinds and lengths: MSS (RFC 9293 section 3.2, kind 2 len 4), window scale
+ * and timestamps (RFC 7323 sections 2.2 and 3.2, kind 3 len 3, kind 8 len
+ * 10), SACK-permitted and SACK (RFC 2018 sections 2 and 3, kind 4 len 2,
+ * kind 5 len 2+8n).
+ */
+#include "net/wire.h"
+
+#include <string.h>
+
+#include "net/compiler.h"
+
+/* Records one option of a known kind, whose length byte has already been
+ * checked to be >= 2 and to fit. A known kind with the wrong length is an
+ * error rather than something to skip: its content cannot be trusted. */
+static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen,
+				   struct wire_tcp_opts *out)
+{
+	switch (kind) {
+	case TCPOPT_MSS:
+		if (olen != TCPOLEN_MSS)
+			return WIRE_EOPTVAL;
+		out->saw_mss = true;
+		out->mss = get_be16(o + 2);
+		break;
+	case TCPOPT_WINDOW:
+		if (olen != TCPOLEN_WINDOW)
+			return WIRE_EOPTVAL;
+		out->saw_wscale = true;
+		/* RFC 7323 section 2.3 caps the shift at 14; applying the cap
+		 * is connection policy, so the raw byte is kept. */
+		out->wscale = o[2];
+		break;
+	case TCPOPT_SACK_PERM:
+		if (olen != TCPOLEN_SACK_PERM)
+			return WIRE_EOPTVAL;
+		out->sack_ok = true;
+		break;
+	case TCPOPT_TIMESTAMP:
+		if (olen != TCPOLEN_TIMESTAMP)
+			return WIRE_EOPTVAL;
+		out->saw_tstamp = true;
+		out->tsval = get_be32(o + 2);
+		out->tsecr = get_be32(o + 6);
+		break;
+	case TCPOPT_SACK: {
+		/* RFC 2018 section 3: 2 + 8n bytes; 40 bytes of option space
+		 * hold at most 4 blocks. */
+		size_t n = ((size_t)olen - 2) / 8;
+
+		if ((olen - 2) % 8 != 0 || n < 1 || n > TCP_MAX_SACKS)
+			return WIRE_EOPTVAL;
+		out->num_sacks = (uint8_t)n;
+		for (size_t i = 0; i < n; i++) {
+			out->sacks[i].start = get_be32(o + 2 + 8 * i);
+			out->sacks[i].end = get_be32(o + 6 + 8 * i);
+		}
+		break;
+	}
+	default:
+		/* RFC 9293 section 3.2: an option a TCP does not implement
+		 * is skipped by its length. */
+		break;
+	}
+	return WIRE_OK;
+}
+
+enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len,
+				     struct wire_tcp_opts *out)
+{
+	size_t i = 0;
+
+	memset(out, 0, sizeof(*out));
+	while (i < len) {
+		uint8_t kind = opts[i];
+		uint8_t olen;
+		enum wire_err err;
+
+		/* RFC 9293 section 3.2: End of Option List and No-Operation
+		 * are single octets; the rest of the list after EOL is
+		 * padding. */
+		if (kind == TCPOPT_EOL)
+			break;
+		if (kind == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		/* Every other kind has a length octet that counts the kind
+		 * and length octets too, so it is at least 2, and it must not
+		 * run past the header (RFC 9293 section 3.2 asks a receiver to
+		 * be prepared for "an illegal option length"). */
+		if (len - i < 2)
+			return WIRE_EOPTLEN;
+		olen = opts[i + 1];
+		if (olen < 2 || olen > len - i)
+			return WIRE_EOPTLEN;
+		err = tcp_parse_one(kind, opts + i, olen, out);
+		if (err != WIRE_OK)
+			return err;
+		i += olen;
+	}
+	return WIRE_OK;
+}
+
+/* Sizes of the pieces wire_tcp_emit_options writes, each padded to a
+ * multiple of 4 with leading NOPs the way Linux does it. */
+#define TCPOLEN_MSS_ALIGNED 4
+#define TCPOLEN_TSTAMP_ALIGNED 12	/* [NOP,NOP] or [4,2], then 8,10,val,ecr */
+#define TCPOLEN_SACKPERM_ALIGNED 4	/* [NOP,NOP,4,2] */
+#define TCPOLEN_WSCALE_ALIGNED 4	/* [NOP,3,3,shift] */
+#define TCPOLEN_SACK_BASE_ALIGNED 4	/* [NOP,NOP,5,len] */
+#define TCPOLEN_SACK_PERBLOCK 8
+
+size_t wire_tcp_options_len(const struct wire_tcp_opts *opts)
+{
+	size_t len = 0;
+
+	/* A num_sacks past the array is a corrupted struct, not input. */
+	BUG_ON(opts->num_sacks > TCP_MAX_SACKS);
+	if (opts->saw_mss)
+		len += TCPOLEN_MSS_ALIGNED;
+	/* SACK-permitted rides in the timestamp's padding when both are
+	 * present, so it only costs space on its own. */
+	if (opts->saw_tstamp)
+		len += TCPOLEN_TSTAMP_ALIGNED;
+	else if (opts->sack_ok)
+		len += TCPOLEN_SACKPERM_ALIGNED;
+	if (opts->saw_wscale)
+		len += TCPOLEN_WSCALE_ALIGNED;
+	if (opts->num_sacks)
+		len += TCPOLEN_SACK_BASE_ALIGNED +
+		       (size_t)opts->num_sacks * TCPOLEN_SACK_PERBLOCK;
+	return len;
+}
+
+/* Does not enforce the 40-byte option space: how many SACK blocks to send
+ * next to the other options (3 beside timestamps, RFC 2018 section 3) is the
+ * sender's choice, made before calling. A set that does not fit (longer than
+ * 40) is refused by wire_tcp_emit. */
+size_t wire_tcp_emit_options(uint8_t *buf, const struct wire_tcp_opts *opts)
+{
+	uint8_t *p = buf;
+
+	BUG_ON(opts->num_sacks > TCP_MAX_SACKS);
+	if (opts->saw_mss) {
+		p[0] = TCPOPT_MSS;
+		p[1] = TCPOLEN_MSS;
+		put_be16(p + 2, opts->mss);
+		p += TCPOLEN_MSS_ALIGNED;
+	}
+	if (opts->saw_tstamp) {
+		if (opts->sack_ok) {
+			p[0] = TCPOPT_SACK_PERM;
+			p[1] = TCPOLEN_SACK_PERM;
+		} else {
+			p[0] = TCPOPT_NOP;
+			p[1] = TCPOPT_NOP;
+		}
+		p[2] = TCPOPT_TIMESTAMP;
+		p[3] = TCPOLEN_TIMESTAMP;
+		put_be32(p + 4, opts->tsval);
+		put_be32(p + 8, opts->tsecr);
+		p += TCPOLEN_TSTAMP_ALIGNED;
+	} else if (opts->sack_ok) {
+		p[0] = TCPOPT_NOP;
+		p[1] = TCPOPT_NOP;
+		p[2] = TCPOPT_SACK_PERM;
+		p[3] = TCPOLEN_SACK_PERM;
+		p += TCPOLEN_SACKPERM_ALIGNED;
+	}
+	if (opts->saw_wscale) {
+		p[0] = TCPOPT_NOP;
+		p[1] = TCPOPT_WINDOW;
+		p[2] = TCPOLEN_WINDOW;
+		p[3] = opts->wscale;
+		p += TCPOLEN_WSCALE_ALIGNED;
+	}
+	if (opts->num_sacks) {
+		p[0] = TCPOPT_NOP;
+		p[1] = TCPOPT_NOP;
+		p[2] = TCPOPT_SACK;
+		p[3] = (uint8_t)(2 + TCPOLEN_SACK_PERBLOCK * opts->num_sacks);
+		p += TCPOLEN_SACK_BASE_ALIGNED;
+		for (size_t i = 0; i < opts->num_sacks; i++) {
+			put_be32(p, opts->sacks[i].start);
+			put_be32(p + 4, opts->sacks[i].end);
+			p += TCPOLEN_SACK_PERBLOCK;
+		}
+	}
+	return (size_t)(p - buf);
+}
