@@ -1,0 +1,297 @@
+/* Packet buffer allocation: descriptors and size-classed data buffers kept
+ * on free lists, so a warm pool serves the hot path without malloc.
+ * See net/skbuff.h for the buffer layout and the sharing rules. */
+#include "net/skbuff.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "net/fault.h"
+
+/* Data buffer size classes. 2048 holds an Ethernet frame with headroom;
+ * 65536+512 holds a reassembled 64 KiB IPv4 datagram with headroom. Larger
+ * requests are served by malloc directly (class OVERSIZE) and never cached. */
+static const uint32_t skb_class_size[] = {256, 2048, 16384, 65536 + 512};
+#define SKB_NR_CLASSES ((int)ARRAY_SIZE(skb_class_size))
+#define SKB_CLASS_OVERSIZE 0xff
+
+/* Upper bound on memory parked on free lists: beyond it freed buffers go
+ * back to malloc, so a burst does not pin memory for the pool's lifetime. */
+#define SKB_CACHE_MAX_BYTES (16u << 20)
+
+struct skb_free_buf {
+	struct skb_free_buf *next;
+};
+
+struct skb_pool {
+	struct sk_buff *free_skbs;
+	struct skb_free_buf *free_bufs[SKB_NR_CLASSES];
+	size_t limit_bytes;
+	struct skb_pool_stats st;
+};
+
+struct skb_pool *skb_pool_create(size_t limit_bytes)
+{
+	struct skb_pool *pool = ut_calloc(1, sizeof(*pool));
+	if (!pool)
+		return NULL;
+	pool->limit_bytes = limit_bytes;
+	return pool;
+}
+
+void skb_pool_destroy(struct skb_pool *pool)
+{
+	if (!pool)
+		return;
+	while (pool->free_skbs) {
+		struct sk_buff *skb = pool->free_skbs;
+		pool->free_skbs = skb->next;
+		free(skb);
+	}
+	for (int c = 0; c < SKB_NR_CLASSES; c++) {
+		while (pool->free_bufs[c]) {
+			struct skb_free_buf *b = pool->free_bufs[c];
+			pool->free_bufs[c] = b->next;
+			free(b);
+		}
+	}
+	free(pool);
+}
+
+void skb_pool_get_stats(const struct skb_pool *pool, struct skb_pool_stats *st)
+{
+	*st = pool->st;
+}
+
+size_t skb_pool_in_use(const struct skb_pool *pool)
+{
+	return pool->st.in_use_skbs + pool->st.in_use_bufs;
+}
+
+void skb_pool_set_limit(struct skb_pool *pool, size_t limit_bytes)
+{
+	pool->limit_bytes = limit_bytes;
+}
+
+static struct sk_buff *skb_desc_alloc(struct skb_pool *pool)
+{
+	struct sk_buff *skb = pool->free_skbs;
+	if (skb) {
+		pool->free_skbs = skb->next;
+	} else {
+		skb = ut_malloc(sizeof(*skb));
+		if (!skb)
+			return NULL;
+		pool->st.mallocs++;
+	}
+	pool->st.in_use_skbs++;
+	return skb;
+}
+
+static void skb_desc_free(struct skb_pool *pool, struct sk_buff *skb)
+{
+	pool->st.in_use_skbs--;
+	if (pool->st.cached_bytes + sizeof(*skb) > SKB_CACHE_MAX_BYTES) {
+		free(skb);
+		return;
+	}
+	skb->next = pool->free_skbs;
+	pool->free_skbs = skb;
+}
+
+static bool skb_over_limit(const struct skb_pool *pool, size_t more)
+{
+	return pool->limit_bytes && pool->st.in_use_bytes + more > pool->limit_bytes;
+}
+
+/* A data buffer of at least size bytes plus the shared info. */
+static uint8_t *skb_buf_alloc(struct skb_pool *pool, uint32_t size, uint8_t *cls,
+			      uint32_t *capacity)
+{
+	uint8_t *buf;
+	int c;
+
+	for (c = 0; c < SKB_NR_CLASSES; c++)
+		if (size <= skb_class_size[c])
+			break;
+	if (c == SKB_NR_CLASSES) {
+		*cls = SKB_CLASS_OVERSIZE;
+		*capacity = (size + 7u) & ~7u;
+		buf = ut_malloc((size_t)*capacity + sizeof(struct skb_shared_info));
+		if (buf)
+			pool->st.mallocs++;
+		return buf;
+	}
+	*cls = (uint8_t)c;
+	*capacity = skb_class_size[c];
+	if (pool->free_bufs[c]) {
+		struct skb_free_buf *b = pool->free_bufs[c];
+		pool->free_bufs[c] = b->next;
+		pool->st.cached_bytes -= *capacity;
+		return (uint8_t *)b;
+	}
+	buf = ut_malloc((size_t)*capacity + sizeof(struct skb_shared_info));
+	if (buf)
+		pool->st.mallocs++;
+	return buf;
+}
+
+static void skb_buf_free(struct skb_pool *pool, uint8_t *head, uint8_t cls,
+			 uint32_t capacity)
+{
+	if (cls == SKB_CLASS_OVERSIZE ||
+	    pool->st.cached_bytes + capacity > SKB_CACHE_MAX_BYTES) {
+		free(head);
+		return;
+	}
+	struct skb_free_buf *b = (struct skb_free_buf *)(void *)head;
+	b->next = pool->free_bufs[cls];
+	pool->free_bufs[cls] = b;
+	pool->st.cached_bytes += capacity;
+}
+
+struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size)
+{
+	struct sk_buff *skb;
+	uint8_t *head, cls;
+	uint32_t capacity;
+
+	if (skb_over_limit(pool, sizeof(*skb) + size))
+		goto fail;
+	skb = skb_desc_alloc(pool);
+	if (!skb)
+		goto fail;
+	head = skb_buf_alloc(pool, size, &cls, &capacity);
+	if (!head) {
+		skb_desc_free(pool, skb);
+		goto fail;
+	}
+	memset(skb, 0, sizeof(*skb));
+	skb->pool = pool;
+	skb->head = skb->data = head;
+	skb->end = head + capacity;
+	skb->size_class = cls;
+	skb->truesize = (uint32_t)(sizeof(*skb) + capacity + sizeof(struct skb_shared_info));
+	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
+	skb_shinfo(skb)->dataref = 1;
+	skb_shinfo(skb)->capacity = capacity;
+	pool->st.allocs++;
+	pool->st.in_use_bufs++;
+	pool->st.in_use_bytes += skb->truesize;
+	return skb;
+fail:
+	pool->st.alloc_failures++;
+	return NULL;
+}
+
+void kfree_skb(struct sk_buff *skb)
+{
+	struct skb_pool *pool;
+	struct skb_shared_info *shinfo;
+
+	if (!skb)
+		return;
+	pool = skb->pool;
+	shinfo = skb_shinfo(skb);
+	pool->st.frees++;
+	pool->st.in_use_bytes -= skb->truesize;
+	if (--shinfo->dataref == 0) {
+		pool->st.in_use_bufs--;
+		skb_buf_free(pool, skb->head, skb->size_class, shinfo->capacity);
+	}
+	skb_desc_free(pool, skb);
+}
+
+struct sk_buff *skb_clone(struct sk_buff *skb)
+{
+	struct skb_pool *pool = skb->pool;
+	struct sk_buff *n;
+
+	if (skb_over_limit(pool, sizeof(*n)))
+		goto fail;
+	n = skb_desc_alloc(pool);
+	if (!n)
+		goto fail;
+	memcpy(n, skb, sizeof(*n));
+	n->next = n->prev = NULL;
+	/* A clone is charged its descriptor only: the data is charged once. */
+	n->truesize = sizeof(*n);
+	skb_shinfo(skb)->dataref++;
+	pool->st.clones++;
+	pool->st.in_use_bytes += n->truesize;
+	return n;
+fail:
+	pool->st.alloc_failures++;
+	return NULL;
+}
+
+struct sk_buff *skb_copy(const struct sk_buff *skb, struct skb_pool *pool)
+{
+	uint32_t headroom = skb_headroom(skb);
+	struct sk_buff *n = alloc_skb(pool, headroom + skb->len);
+
+	if (!n)
+		return NULL;
+	skb_reserve(n, headroom);
+	memcpy(skb_put(n, skb->len), skb->data, skb->len);
+	n->dev = skb->dev;
+	n->tstamp = skb->tstamp;
+	n->protocol = skb->protocol;
+	n->mac_header = skb->mac_header;
+	n->network_header = skb->network_header;
+	n->transport_header = skb->transport_header;
+	n->ip_summed = skb->ip_summed;
+	n->pkt_type = skb->pkt_type;
+	memcpy(n->cb, skb->cb, sizeof(n->cb));
+	return n;
+}
+
+int skb_unshare_data(struct sk_buff *skb)
+{
+	struct sk_buff *n;
+
+	if (!skb_cloned(skb))
+		return 0;
+	n = skb_copy(skb, skb->pool);
+	if (!n)
+		return -ENOBUFS;
+	/* Swap the private buffer into skb and release skb's share of the old
+	 * one through n, so accounting stays with the descriptors. */
+	uint8_t *head = skb->head, *data = skb->data, *end = skb->end;
+	uint32_t truesize = skb->truesize;
+	uint8_t cls = skb->size_class;
+	skb->head = n->head;
+	skb->data = n->data;
+	skb->end = n->end;
+	skb->size_class = n->size_class;
+	skb->truesize = n->truesize;
+	n->head = head;
+	n->data = data;
+	n->end = end;
+	n->size_class = cls;
+	n->truesize = truesize;
+	kfree_skb(n);
+	return 0;
+}
+
+void skb_queue_purge(struct sk_buff_head *list)
+{
+	struct sk_buff *skb;
+	while ((skb = skb_dequeue(list)) != NULL)
+		kfree_skb(skb);
+}
+
+void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *to)
+{
+	if (skb_queue_empty(from))
+		return;
+	struct sk_buff *first = from->next, *last = from->prev;
+	struct sk_buff *tail = to->prev;
+	first->prev = tail;
+	tail->next = first;
+	last->next = (struct sk_buff *)(void *)to;
+	to->prev = last;
+	to->qlen += from->qlen;
+	to->bytes += from->bytes;
+	skb_queue_head_init(from);
+}

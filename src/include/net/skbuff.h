@@ -1,0 +1,273 @@
+/* Packet buffers, shaped like Linux's struct sk_buff.
+ *
+ * An sk_buff is a small descriptor pointing into a data buffer:
+ *
+ *   head            data                 tail = data + len        end
+ *   |-- headroom ---|------ packet ------|------- tailroom -------|[shinfo]
+ *
+ * Each layer on the way down pushes its header into the headroom (skb_push)
+ * without moving the payload; each layer on the way up pulls its header off
+ * (skb_pull). Buffers are linear: there are no page fragments.
+ *
+ * skb_clone() makes a second descriptor sharing the same data, counted in
+ * the shared info at the end of the buffer (Linux's skb_shinfo()->dataref):
+ * TCP keeps the original on its retransmission queue and transmits a clone.
+ * Shared data must be treated as read-only; skb_copy() gives a private copy.
+ *
+ * Descriptors and data buffers come from a struct skb_pool, with free lists
+ * per size class, so that once the pool is warm the hot path never calls
+ * malloc. A pool may have a byte limit; past it alloc_skb fails (NULL), which
+ * callers report as ENOBUFS, as Linux does when an skb allocation fails.
+ *
+ * Not thread-safe: a pool and its buffers belong to one stack (or one
+ * simulated world) and are touched only by the thread running it.
+ */
+#ifndef USERTCP_NET_SKBUFF_H
+#define USERTCP_NET_SKBUFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/compiler.h"
+
+struct net_device;
+struct skb_pool;
+
+/* ip_summed: what is known about the checksum (Linux's meanings). */
+#define CHECKSUM_NONE 0		/* nothing verified: software must check */
+#define CHECKSUM_UNNECESSARY 1	/* device verified it on receive */
+#define CHECKSUM_PARTIAL 2	/* on transmit: device will fill it in */
+
+/* pkt_type: how the frame was addressed at layer 2. */
+#define PACKET_HOST 0
+#define PACKET_BROADCAST 1
+#define PACKET_MULTICAST 2
+#define PACKET_OTHERHOST 3
+#define PACKET_OUTGOING 4
+
+struct sk_buff {
+	struct sk_buff *next, *prev;	/* queue linkage: first, as in sk_buff_head */
+	struct skb_pool *pool;
+	struct net_device *dev;
+	uint64_t tstamp;		/* ns on the stack's clock: arrival or queueing */
+	uint8_t *head, *data, *end;
+	uint32_t len;			/* bytes from data; tail = data + len */
+	uint32_t truesize;		/* memory charged: descriptor + buffer */
+	uint16_t protocol;		/* ethertype, host order */
+	uint16_t mac_header, network_header, transport_header; /* offsets from head */
+	uint8_t ip_summed, pkt_type;
+	uint8_t size_class;		/* pool bookkeeping */
+	/* Control buffer: each layer keeps its per-packet state here while it
+	 * owns the skb (IPCB, TCP_SKB_CB), as in Linux. */
+	uint64_t cb[6];
+};
+
+/* Lives at skb->end, after the data, shared by every clone of the buffer. */
+struct skb_shared_info {
+	uint32_t dataref;		/* descriptors pointing at this buffer */
+	uint32_t capacity;		/* bytes from head to end */
+};
+#define skb_shinfo(skb) ((struct skb_shared_info *)(void *)((skb)->end))
+
+struct sk_buff_head {
+	struct sk_buff *next, *prev;
+	uint32_t qlen;
+	uint32_t bytes;			/* sum of skb->len on the queue */
+};
+
+#define SKB_HDR_UNSET 0xffff
+
+/* ---- pools ---------------------------------------------------------------*/
+struct skb_pool_stats {
+	uint64_t allocs, frees, clones, alloc_failures;
+	uint64_t mallocs;		/* buffers obtained from malloc (pool misses) */
+	size_t in_use_skbs;		/* descriptors outstanding */
+	size_t in_use_bufs;		/* data buffers outstanding */
+	size_t in_use_bytes;		/* truesize outstanding */
+	size_t cached_bytes;		/* held on free lists */
+};
+
+/* Creates a pool. limit_bytes bounds the truesize of buffers outstanding
+ * (0: no limit). Returns NULL on allocation failure. */
+struct skb_pool *skb_pool_create(size_t limit_bytes);
+/* Frees the pool and its free lists. Buffers still outstanding are a leak in
+ * the caller; the pool is freed anyway and they must not be used again. */
+void skb_pool_destroy(struct skb_pool *pool);
+void skb_pool_get_stats(const struct skb_pool *pool, struct skb_pool_stats *st);
+/* Descriptors plus buffers outstanding: 0 when everything came back. */
+size_t skb_pool_in_use(const struct skb_pool *pool);
+/* Changes the byte limit (0: none). */
+void skb_pool_set_limit(struct skb_pool *pool, size_t limit_bytes);
+
+/* ---- allocation ----------------------------------------------------------*/
+/* An skb with at least size bytes of room, all of it tailroom (data == head,
+ * len 0): reserve headroom with skb_reserve. NULL when the pool limit is hit
+ * or memory runs out. O(1) when the size class has a free buffer. */
+struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size);
+/* Releases the descriptor; the data buffer goes back to the pool when its
+ * last clone is released. Accepts NULL. */
+void kfree_skb(struct sk_buff *skb);
+/* A new descriptor sharing skb's data (read-only for both). NULL on failure. */
+struct sk_buff *skb_clone(struct sk_buff *skb);
+/* A private copy (same headroom, same data) from pool. NULL on failure. */
+struct sk_buff *skb_copy(const struct sk_buff *skb, struct skb_pool *pool);
+/* Makes skb's data private (copy-on-write) if it is shared. 0 or -ENOBUFS. */
+int skb_unshare_data(struct sk_buff *skb);
+
+/* ---- data pointers -------------------------------------------------------*/
+static inline uint8_t *skb_tail_pointer(const struct sk_buff *skb)
+{
+	return skb->data + skb->len;
+}
+static inline uint32_t skb_headroom(const struct sk_buff *skb)
+{
+	return (uint32_t)(skb->data - skb->head);
+}
+static inline uint32_t skb_tailroom(const struct sk_buff *skb)
+{
+	return (uint32_t)(skb->end - skb_tail_pointer(skb));
+}
+/* Moves data and tail forward by len on an empty skb: headroom to fill later
+ * with skb_push. */
+static inline void skb_reserve(struct sk_buff *skb, uint32_t len)
+{
+	BUG_ON(skb->len != 0 || len > skb_tailroom(skb));
+	skb->data += len;
+}
+/* Extends the data at the tail; returns where the new bytes go. The caller
+ * sized the skb: running past the end is a bug. */
+static inline uint8_t *skb_put(struct sk_buff *skb, uint32_t len)
+{
+	uint8_t *tail = skb_tail_pointer(skb);
+	BUG_ON(len > skb_tailroom(skb));
+	skb->len += len;
+	return tail;
+}
+/* Extends the data at the front into the headroom; returns the new data. */
+static inline uint8_t *skb_push(struct sk_buff *skb, uint32_t len)
+{
+	BUG_ON(len > skb_headroom(skb));
+	skb->data -= len;
+	skb->len += len;
+	return skb->data;
+}
+/* Removes len bytes from the front (a header being consumed). Returns the new
+ * data pointer, or NULL (and changes nothing) if the packet is shorter:
+ * received lengths come from the wire and are checked here. */
+static inline uint8_t *skb_pull(struct sk_buff *skb, uint32_t len)
+{
+	if (len > skb->len)
+		return NULL;
+	skb->len -= len;
+	skb->data += len;
+	return skb->data;
+}
+/* Cuts the packet to len bytes if it is longer (link padding, IP tot_len). */
+static inline void skb_trim(struct sk_buff *skb, uint32_t len)
+{
+	if (len < skb->len)
+		skb->len = len;
+}
+/* True while another descriptor shares this data: writing it would change
+ * the other's packet too (a queued retransmission, a pcap mirror). */
+static inline bool skb_cloned(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->dataref > 1;
+}
+
+static inline void skb_reset_network_header(struct sk_buff *skb)
+{
+	skb->network_header = (uint16_t)(skb->data - skb->head);
+}
+static inline void skb_reset_transport_header(struct sk_buff *skb)
+{
+	skb->transport_header = (uint16_t)(skb->data - skb->head);
+}
+static inline void skb_reset_mac_header(struct sk_buff *skb)
+{
+	skb->mac_header = (uint16_t)(skb->data - skb->head);
+}
+static inline uint8_t *skb_network_header(const struct sk_buff *skb)
+{
+	return skb->head + skb->network_header;
+}
+static inline uint8_t *skb_transport_header(const struct sk_buff *skb)
+{
+	return skb->head + skb->transport_header;
+}
+static inline uint8_t *skb_mac_header(const struct sk_buff *skb)
+{
+	return skb->head + skb->mac_header;
+}
+
+/* ---- queues (no locking: one thread owns a stack) ------------------------*/
+static inline void skb_queue_head_init(struct sk_buff_head *list)
+{
+	list->next = list->prev = (struct sk_buff *)(void *)list;
+	list->qlen = 0;
+	list->bytes = 0;
+}
+static inline bool skb_queue_empty(const struct sk_buff_head *list)
+{
+	return list->qlen == 0;
+}
+static inline uint32_t skb_queue_len(const struct sk_buff_head *list)
+{
+	return list->qlen;
+}
+static inline struct sk_buff *skb_peek(const struct sk_buff_head *list)
+{
+	return list->qlen ? list->next : NULL;
+}
+static inline struct sk_buff *skb_peek_tail(const struct sk_buff_head *list)
+{
+	return list->qlen ? list->prev : NULL;
+}
+/* Inserts newsk between prev and next (both on list). */
+static inline void skb_insert_between(struct sk_buff *newsk, struct sk_buff *prev,
+				      struct sk_buff *next, struct sk_buff_head *list)
+{
+	newsk->next = next;
+	newsk->prev = prev;
+	next->prev = newsk;
+	prev->next = newsk;
+	list->qlen++;
+	list->bytes += newsk->len;
+}
+static inline void skb_queue_tail(struct sk_buff_head *list, struct sk_buff *newsk)
+{
+	skb_insert_between(newsk, list->prev, (struct sk_buff *)(void *)list, list);
+}
+static inline void skb_queue_head(struct sk_buff_head *list, struct sk_buff *newsk)
+{
+	skb_insert_between(newsk, (struct sk_buff *)(void *)list, list->next, list);
+}
+static inline void skb_unlink(struct sk_buff *skb, struct sk_buff_head *list)
+{
+	skb->next->prev = skb->prev;
+	skb->prev->next = skb->next;
+	skb->next = skb->prev = NULL;
+	list->qlen--;
+	list->bytes -= skb->len;
+}
+static inline struct sk_buff *skb_dequeue(struct sk_buff_head *list)
+{
+	struct sk_buff *skb = skb_peek(list);
+	if (skb)
+		skb_unlink(skb, list);
+	return skb;
+}
+/* Frees every skb on the list. */
+void skb_queue_purge(struct sk_buff_head *list);
+/* Moves every skb of from to the tail of to, leaving from empty. O(1). */
+void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *to);
+
+#define skb_queue_walk(queue, skb)                                            \
+	for (skb = (queue)->next; skb != (struct sk_buff *)(void *)(queue);    \
+	     skb = skb->next)
+#define skb_queue_walk_safe(queue, skb, tmp)                                  \
+	for (skb = (queue)->next, tmp = skb->next;                            \
+	     skb != (struct sk_buff *)(void *)(queue); skb = tmp, tmp = skb->next)
+
+#endif
