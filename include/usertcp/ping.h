@@ -1,0 +1,47 @@
+/* ICMP echo from an application, as Linux's ping sockets (SOCK_DGRAM,
+ * IPPROTO_ICMP) give it: send echo requests with an identifier and sequence
+ * number, receive the matching replies and the ICMP errors they provoke. */
+#ifndef USERTCP_PING_H
+#define USERTCP_PING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usertcp/stack.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ut_ping_kind {
+	UT_PING_REPLY = 1,	/* an echo reply */
+	UT_PING_ERROR = 2,	/* an ICMP error about one of our requests, or a
+				 * local failure (neighbour unreachable) */
+};
+
+struct ut_ping_event {
+	enum ut_ping_kind kind;
+	uint32_t from;		/* replier, or the host reporting the error */
+	uint16_t id, seq;
+	uint8_t ttl;		/* of the reply's IP header */
+	uint8_t icmp_type, icmp_code; /* for errors: ICMP type and code */
+	const uint8_t *data;	/* echo payload (replies only) */
+	size_t len;		/* payload bytes */
+	uint64_t when_ns;	/* arrival, on the stack's clock */
+};
+
+typedef void (*ut_ping_handler)(void *arg, const struct ut_ping_event *ev);
+
+/* Registers the function that receives echo replies and errors for echo
+ * requests sent with ut_ping_send (NULL: none). */
+void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, void *arg);
+
+/* Sends an ICMP echo request of len payload bytes to daddr. Returns 0, or
+ * -ENETUNREACH (no route), -EMSGSIZE (len > 65507), -ENOBUFS. */
+int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id, uint16_t seq,
+		 const void *data, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

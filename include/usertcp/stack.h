@@ -1,0 +1,129 @@
+/* A usertcp stack instance: the equivalent of one Linux network namespace,
+ * with its own devices, addresses, routes, neighbour cache, settings
+ * (sysctls), counters and timers. Many instances may live in one process
+ * (a simulated world holds one per host); an instance is driven by one
+ * thread at a time.
+ *
+ * The core is event-driven: ut_stack_poll() receives a batch from every
+ * device, runs due timers and transmits what was queued;
+ * ut_stack_next_deadline() tells when to call it again. Drivers around it
+ * (the simulator, a stack thread, blocking calls) decide how to wait.
+ *
+ * Conventions: functions return 0 (or a count) on success and a negative
+ * errno value on failure. IPv4 addresses are uint32_t in network byte order,
+ * as in struct in_addr.
+ */
+#ifndef USERTCP_STACK_H
+#define USERTCP_STACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usertcp/clock.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ut_stack;
+struct ut_dev;
+
+struct ut_stack_config {
+	const struct ut_clock *clock;	/* NULL: ut_clock_monotonic() */
+	uint64_t seed;			/* secrets and random choices; 0: from getrandom() */
+	size_t mem_limit;		/* packet buffer memory, bytes; 0: 64 MiB */
+	const char *name;		/* for traces and messages; NULL: "usertcp" */
+};
+
+/* Fills cfg with the defaults above. */
+void ut_stack_config_init(struct ut_stack_config *cfg);
+
+/* Creates a stack. Returns 0 and sets *out, or -ENOMEM / -EINVAL. */
+int ut_stack_create(const struct ut_stack_config *cfg, struct ut_stack **out);
+
+/* Destroys the stack, its devices and every buffer it holds. */
+void ut_stack_destroy(struct ut_stack *stack);
+
+/* One round of work at the clock's current time: a receive batch from each
+ * device, every timer now due, then transmission of everything queued.
+ * Returns the number of packets received plus timers run (0: idle). */
+int ut_stack_poll(struct ut_stack *stack);
+
+/* When ut_stack_poll next has work, in ns on the stack's clock: the current
+ * time if a device holds received frames, the next timer otherwise, or
+ * UINT64_MAX if nothing is pending. */
+uint64_t ut_stack_next_deadline(const struct ut_stack *stack);
+
+/* The stack clock's current time in ns. */
+uint64_t ut_stack_now(const struct ut_stack *stack);
+const char *ut_stack_name(const struct ut_stack *stack);
+
+/* ---- addresses and routes (ip addr / ip route) ---------------------------*/
+
+/* Adds addr/prefix_len to dev, with the connected route for its prefix, as
+ * `ip addr add` does. -EEXIST if present, -EINVAL for a bad prefix. */
+int ut_addr_add(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr,
+		unsigned prefix_len);
+int ut_addr_del(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr,
+		unsigned prefix_len);
+
+/* Adds a route to dst/prefix_len via gateway (0: directly connected) out of
+ * dev (NULL: the device whose connected prefix holds the gateway).
+ * prefix_len 0 with dst 0 is the default route. -EEXIST, -ENETUNREACH
+ * (gateway not on any connected prefix), -EINVAL. */
+int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix_len,
+		 uint32_t gateway, struct ut_dev *dev);
+int ut_route_del(struct ut_stack *stack, uint32_t dst, unsigned prefix_len);
+
+/* The route the stack would use for daddr (ip route get). */
+struct ut_route_info {
+	struct ut_dev *dev;
+	uint32_t gateway;		/* 0: on-link */
+	uint32_t prefsrc;		/* source address the stack would choose */
+	unsigned prefix_len;		/* of the matching route */
+	int local;			/* daddr is one of ours */
+};
+int ut_route_get(struct ut_stack *stack, uint32_t daddr, struct ut_route_info *out);
+
+/* ---- neighbours (ip neigh) -----------------------------------------------*/
+
+struct ut_neigh_info {
+	struct ut_dev *dev;
+	uint32_t addr;
+	uint8_t lladdr[6];
+	const char *state;		/* Linux's NUD name: "REACHABLE", "STALE"... */
+};
+/* The cache entry for addr (the next hop, on any device). -ENOENT. */
+int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out);
+/* Starts resolving the next hop toward addr now, without sending anything
+ * else (what the first packet would trigger; like arping). 0 if already
+ * valid or resolution started, -ENETUNREACH without a route. */
+int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr);
+
+/* ---- settings: Linux's sysctl names and defaults ------------------------*/
+
+/* Reads or writes a setting by its Linux name, e.g. "net.ipv4.ip_default_ttl"
+ * or "net.ipv4.neigh.default.retrans_time_ms". -ENOENT for an unknown
+ * name, -EINVAL for a value out of the range Linux accepts. */
+int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value);
+int ut_sysctl_set(struct ut_stack *stack, const char *name, long value);
+/* Calls fn for every setting, in a stable order. */
+void ut_sysctl_foreach(const struct ut_stack *stack,
+		       void (*fn)(void *arg, const char *name, long value), void *arg);
+
+/* ---- counters: Linux's SNMP names (nstat, /proc/net/snmp) ---------------*/
+
+/* Reads a counter, e.g. ("Ip", "InReceives") or ("Icmp", "OutEchoReps").
+ * 0 and *value, or -ENOENT. */
+int ut_counter_get(const struct ut_stack *stack, const char *group,
+		   const char *name, uint64_t *value);
+/* Calls fn for every counter, in /proc/net/snmp order. */
+void ut_counter_foreach(const struct ut_stack *stack,
+			void (*fn)(void *arg, const char *group, const char *name,
+				   uint64_t value),
+			void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,20 @@
+/* The real clock. Simulated time lives in src/sim. */
+#include <time.h>
+
+#include "net/compiler.h"
+#include "usertcp/clock.h"
+
+static uint64_t monotonic_now_ns(const struct ut_clock *clock)
+{
+	struct timespec ts;
+	(void)clock;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static const struct ut_clock monotonic_clock = {.now_ns = monotonic_now_ns};
+
+UT_EXPORT const struct ut_clock *ut_clock_monotonic(void)
+{
+	return &monotonic_clock;
+}

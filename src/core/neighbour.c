@@ -1,0 +1,445 @@
+/* The neighbour cache and its NUD state machine, with Linux's timing
+ * (net/core/neighbour.c). See net/neighbour.h for the state diagram.
+ * Entries live in a hash table keyed by (device, address) with a secret
+ * hash seed, so lookup is O(1) and an attacker cannot aim at one chain. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/fault.h"
+#include "net/stack.h"
+
+#define NEIGH_HASH_SIZE 256
+
+static const struct neigh_parms *parms(const struct neigh_table *tbl)
+{
+	return &tbl->stack->sysctl.neigh;
+}
+
+static uint64_t jiffies_now(const struct neigh_table *tbl)
+{
+	return stack_jiffies(tbl->stack);
+}
+
+/* Linux draws reachable_time uniformly from [base/2, 3*base/2) and draws
+ * again every 300 s, so neighbours do not expire in lockstep. */
+static void neigh_rand_reach_time(struct neigh_table *tbl)
+{
+	uint64_t base = msecs_to_jiffies((uint64_t)parms(tbl)->base_reachable_time_ms);
+	tbl->reachable_time = base / 2 + (base ? prandom_below(&tbl->stack->rng, base) : 0);
+	tbl->last_rand = jiffies_now(tbl);
+}
+
+static uint32_t neigh_hash(const struct neigh_table *tbl, const struct net_device *dev,
+			   uint32_t key)
+{
+	uint64_t h = ((uint64_t)key << 32 | (uint32_t)dev->ifindex) ^ tbl->hash_rnd;
+	return (uint32_t)(prandom_mix(h) & tbl->hash_mask);
+}
+
+static void neigh_gc_timer(struct timer_list *t);
+
+int neigh_table_init(struct neigh_table *tbl, struct ut_stack *stack)
+{
+	memset(tbl, 0, sizeof(*tbl));
+	tbl->stack = stack;
+	tbl->hash = ut_calloc(NEIGH_HASH_SIZE, sizeof(*tbl->hash));
+	if (!tbl->hash)
+		return -ENOMEM;
+	tbl->hash_mask = NEIGH_HASH_SIZE - 1;
+	tbl->hash_rnd = (uint32_t)prandom_u64(&stack->rng);
+	neigh_rand_reach_time(tbl);
+	timer_setup(&stack->timers, &tbl->gc_timer, neigh_gc_timer);
+	return 0;
+}
+
+static void neigh_destroy(struct neighbour *n)
+{
+	del_timer(&n->timer);
+	skb_queue_purge(&n->arp_queue);
+	n->tbl->entries--;
+	free(n);
+}
+
+void neigh_table_destroy(struct neigh_table *tbl)
+{
+	if (!tbl->hash)
+		return;
+	for (uint32_t i = 0; i <= tbl->hash_mask; i++) {
+		while (tbl->hash[i]) {
+			struct neighbour *n = tbl->hash[i];
+			tbl->hash[i] = n->next;
+			neigh_destroy(n);
+		}
+	}
+	del_timer(&tbl->gc_timer);
+	free(tbl->hash);
+	tbl->hash = NULL;
+}
+
+const char *neigh_state_name(uint8_t s)
+{
+	switch (s) {
+	case NUD_NONE: return "NONE";
+	case NUD_INCOMPLETE: return "INCOMPLETE";
+	case NUD_REACHABLE: return "REACHABLE";
+	case NUD_STALE: return "STALE";
+	case NUD_DELAY: return "DELAY";
+	case NUD_PROBE: return "PROBE";
+	case NUD_FAILED: return "FAILED";
+	case NUD_NOARP: return "NOARP";
+	case NUD_PERMANENT: return "PERMANENT";
+	default: return "?";
+	}
+}
+
+struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev,
+			       uint32_t key)
+{
+	struct neighbour *n;
+	SNMP_INC_STATS(tbl->stack, NEIGH_STAT_LOOKUPS);
+	for (n = tbl->hash[neigh_hash(tbl, dev, key)]; n; n = n->next) {
+		if (n->primary_key == key && n->dev == dev) {
+			SNMP_INC_STATS(tbl->stack, NEIGH_STAT_HITS);
+			return n;
+		}
+	}
+	return NULL;
+}
+
+/* Removes entries nobody needs: FAILED ones, and ones unused for
+ * gc_stale_time that are not being resolved. With force, also every STALE
+ * entry (the table is full). Returns how many went. */
+static unsigned neigh_collect(struct neigh_table *tbl, bool force)
+{
+	uint64_t now = jiffies_now(tbl);
+	uint64_t stale = (uint64_t)parms(tbl)->gc_stale_time * HZ;
+	unsigned freed = 0;
+
+	for (uint32_t i = 0; i <= tbl->hash_mask; i++) {
+		struct neighbour **pp = &tbl->hash[i];
+		while (*pp) {
+			struct neighbour *n = *pp;
+			bool busy = n->nud_state & (NUD_PERMANENT | NUD_IN_TIMER);
+			bool old = now - n->used >= stale;
+			if (!busy && (n->nud_state == NUD_FAILED || old ||
+				      (force && n->nud_state == NUD_STALE))) {
+				*pp = n->next;
+				neigh_destroy(n);
+				freed++;
+				continue;
+			}
+			pp = &n->next;
+		}
+	}
+	return freed;
+}
+
+static void neigh_gc_timer(struct timer_list *t)
+{
+	struct neigh_table *tbl = from_timer(tbl, t, gc_timer);
+	uint64_t now = jiffies_now(tbl);
+
+	if (now - tbl->last_rand >= 300 * HZ)
+		neigh_rand_reach_time(tbl);
+	/* Like Linux's periodic work: below gc_thresh1 nothing is collected. */
+	if (tbl->entries >= (uint32_t)parms(tbl)->gc_thresh1)
+		neigh_collect(tbl, false);
+	if (tbl->entries)
+		mod_timer(&tbl->gc_timer, now + (uint64_t)parms(tbl)->gc_interval * HZ);
+}
+
+static void neigh_timer_handler(struct timer_list *t);
+
+static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device *dev,
+				      uint32_t key)
+{
+	struct neighbour *n;
+	uint32_t h;
+
+	if (tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
+		SNMP_INC_STATS(tbl->stack, NEIGH_STAT_FORCED_GC_RUNS);
+		if (!neigh_collect(tbl, true) ||
+		    tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
+			SNMP_INC_STATS(tbl->stack, NEIGH_STAT_TABLE_FULLS);
+			return NULL;
+		}
+	}
+	n = ut_calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	n->tbl = tbl;
+	n->dev = dev;
+	n->primary_key = key;
+	n->nud_state = NUD_NONE;
+	n->updated = n->used = jiffies_now(tbl);
+	skb_queue_head_init(&n->arp_queue);
+	timer_setup(&tbl->stack->timers, &n->timer, neigh_timer_handler);
+	h = neigh_hash(tbl, dev, key);
+	n->next = tbl->hash[h];
+	tbl->hash[h] = n;
+	tbl->entries++;
+	if (!timer_pending(&tbl->gc_timer))
+		mod_timer(&tbl->gc_timer,
+			  jiffies_now(tbl) + (uint64_t)parms(tbl)->gc_interval * HZ);
+	return n;
+}
+
+static unsigned neigh_max_probes(const struct neighbour *n)
+{
+	const struct neigh_parms *p = parms(n->tbl);
+	return (unsigned)(p->ucast_solicit + p->app_solicit +
+			  (n->nud_state & NUD_PROBE ? p->mcast_resolicit : p->mcast_solicit));
+}
+
+static uint64_t neigh_retrans(const struct neighbour *n)
+{
+	/* Linux never probes faster than HZ/100. */
+	return MAX(msecs_to_jiffies((uint64_t)parms(n->tbl)->retrans_time_ms), (uint64_t)HZ / 100);
+}
+
+/* One solicitation (Linux's arp_solicit): unicast to the address we had
+ * while ucast probes remain in PROBE, broadcast otherwise. */
+static void neigh_probe(struct neighbour *n)
+{
+	const struct neigh_parms *p = parms(n->tbl);
+	long probes = n->probes;
+	const uint8_t *dst_ha = NULL;
+
+	if (n->nud_state & NUD_PROBE) {
+		probes -= p->ucast_solicit;
+		if (probes < 0)
+			dst_ha = n->ha;
+	}
+	n->probes++;
+	arp_send_request(n->dev, n->primary_key, dst_ha);
+}
+
+static void neigh_set_state(struct neighbour *n, uint8_t state)
+{
+	n->nud_state = state;
+	n->updated = jiffies_now(n->tbl);
+}
+
+/* Sends the held packets now that the address is known. */
+static void neigh_flush_queue(struct neighbour *n)
+{
+	struct sk_buff *skb;
+	while ((skb = skb_dequeue(&n->arp_queue)) != NULL) {
+		eth_header(skb, n->ha, n->dev->dev_addr, ETH_P_IP);
+		dev_queue_xmit(skb);
+	}
+}
+
+/* Resolution failed: every held packet is dropped and its sender told
+ * "host unreachable", as Linux's arp_error_report / ipv4_link_failure do
+ * (a local ping prints "Destination Host Unreachable"). */
+static void neigh_fail_queue(struct neighbour *n)
+{
+	struct sk_buff *skb;
+	SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_RES_FAILED);
+	while ((skb = skb_dequeue(&n->arp_queue)) != NULL) {
+		skb_reset_network_header(skb);
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+		kfree_skb(skb);
+	}
+}
+
+static void neigh_timer_handler(struct timer_list *t)
+{
+	struct neighbour *n = from_timer(n, t, timer);
+	const struct neigh_parms *p = parms(n->tbl);
+	uint64_t now = jiffies_now(n->tbl);
+	uint64_t next = now + HZ;
+
+	if (n->nud_state & NUD_REACHABLE) {
+		if (now - n->confirmed < n->tbl->reachable_time) {
+			next = n->confirmed + n->tbl->reachable_time;
+		} else if (now - n->used < (uint64_t)p->delay_first_probe_time * HZ) {
+			/* Used recently: give upper layers a moment to
+			 * confirm before probing. */
+			neigh_set_state(n, NUD_DELAY);
+			next = now + (uint64_t)p->delay_first_probe_time * HZ;
+		} else {
+			neigh_set_state(n, NUD_STALE);
+			return; /* STALE waits without a timer */
+		}
+	} else if (n->nud_state & NUD_DELAY) {
+		if (now - n->confirmed < (uint64_t)p->delay_first_probe_time * HZ) {
+			neigh_set_state(n, NUD_REACHABLE);
+			next = n->confirmed + n->tbl->reachable_time;
+		} else {
+			neigh_set_state(n, NUD_PROBE);
+			n->probes = 0;
+			next = now + neigh_retrans(n);
+			neigh_probe(n);
+		}
+	} else {
+		/* INCOMPLETE or PROBE: another solicitation, or give up. */
+		if (n->probes >= neigh_max_probes(n)) {
+			neigh_set_state(n, NUD_FAILED);
+			neigh_fail_queue(n);
+			return;
+		}
+		next = now + neigh_retrans(n);
+		neigh_probe(n);
+	}
+	mod_timer(&n->timer, next);
+}
+
+static int neigh_start_resolve(struct neighbour *n);
+
+/* Makes sure n can carry skb: resolves, holds, or sends. Linux's
+ * __neigh_event_send. Consumes skb. */
+static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
+{
+	const struct neigh_parms *p = parms(n->tbl);
+	uint64_t now = jiffies_now(n->tbl);
+
+	n->used = now;
+	if (n->nud_state & (NUD_CONNECTED | NUD_DELAY | NUD_PROBE))
+		goto send;
+	if (n->nud_state & NUD_STALE) {
+		/* A stale address is still used at once; confirmation is
+		 * sought only if nothing confirms it within the delay. */
+		neigh_set_state(n, NUD_DELAY);
+		mod_timer(&n->timer, now + (uint64_t)p->delay_first_probe_time * HZ);
+		goto send;
+	}
+	if (neigh_start_resolve(n) < 0) {
+		neigh_set_state(n, NUD_FAILED);
+		skb_reset_network_header(skb);
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
+		kfree_skb(skb);
+		return -EHOSTUNREACH;
+	}
+	/* INCOMPLETE: hold the packet, dropping the oldest beyond the byte
+	 * limit (unres_qlen_bytes). */
+	while (!skb_queue_empty(&n->arp_queue) &&
+	       n->arp_queue.bytes + skb->truesize > (uint64_t)p->unres_qlen_bytes) {
+		kfree_skb(skb_dequeue(&n->arp_queue));
+		SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_UNRES_DISCARDS);
+	}
+	if (skb->truesize > (uint64_t)p->unres_qlen_bytes) {
+		kfree_skb(skb);
+		SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_UNRES_DISCARDS);
+		return 0;
+	}
+	skb_queue_tail(&n->arp_queue, skb);
+	return 0;
+send:
+	eth_header(skb, n->ha, n->dev->dev_addr, ETH_P_IP);
+	dev_queue_xmit(skb);
+	return 0;
+}
+
+static int neigh_start_resolve(struct neighbour *n)
+{
+	const struct neigh_parms *p = parms(n->tbl);
+
+	n->used = jiffies_now(n->tbl);
+	if (!(n->nud_state == NUD_NONE || (n->nud_state & NUD_FAILED)))
+		return 0;
+	if (p->mcast_solicit + p->app_solicit == 0)
+		return -EHOSTUNREACH;
+	neigh_set_state(n, NUD_INCOMPLETE);
+	n->probes = (uint8_t)p->ucast_solicit;
+	mod_timer(&n->timer, jiffies_now(n->tbl) + neigh_retrans(n));
+	neigh_probe(n);
+	return 0;
+}
+
+int neigh_output(struct neigh_table *tbl, struct net_device *dev, uint32_t nexthop,
+		 struct sk_buff *skb)
+{
+	struct neighbour *n = neigh_lookup(tbl, dev, nexthop);
+	if (!n) {
+		n = neigh_create(tbl, dev, nexthop);
+		if (!n) {
+			kfree_skb(skb);
+			return -ENOBUFS;
+		}
+	}
+	return neigh_event_send(n, skb);
+}
+
+void neigh_update(struct neigh_table *tbl, struct net_device *dev, uint32_t key,
+		  const uint8_t *lladdr, uint8_t new_state, bool create)
+{
+	struct neighbour *n = neigh_lookup(tbl, dev, key);
+	uint64_t now = jiffies_now(tbl);
+	bool changed;
+
+	if (!n) {
+		if (!create)
+			return;
+		n = neigh_create(tbl, dev, key);
+		if (!n)
+			return;
+	}
+	if (n->nud_state & NUD_PERMANENT)
+		return;
+	changed = memcmp(n->ha, lladdr, ETH_ALEN) != 0;
+	if (new_state == NUD_STALE && (n->nud_state & NUD_VALID) && !changed)
+		return; /* a hint changes nothing we already know */
+	memcpy(n->ha, lladdr, ETH_ALEN);
+	if (new_state & NUD_REACHABLE) {
+		n->confirmed = now;
+		neigh_set_state(n, NUD_REACHABLE);
+		mod_timer(&n->timer, now + tbl->reachable_time);
+	} else {
+		neigh_set_state(n, NUD_STALE);
+		del_timer(&n->timer);
+	}
+	neigh_flush_queue(n);
+}
+
+void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev)
+{
+	if (!tbl->hash)
+		return;
+	for (uint32_t i = 0; i <= tbl->hash_mask; i++) {
+		struct neighbour **pp = &tbl->hash[i];
+		while (*pp) {
+			struct neighbour *n = *pp;
+			if (n->dev == dev) {
+				*pp = n->next;
+				neigh_destroy(n);
+				continue;
+			}
+			pp = &n->next;
+		}
+	}
+}
+
+UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next) {
+		struct neighbour *n = neigh_lookup(&stack->arp_tbl, dev, addr);
+		if (n) {
+			out->dev = netdev_to_ut(dev);
+			out->addr = addr;
+			memcpy(out->lladdr, n->ha, ETH_ALEN);
+			out->state = neigh_state_name(n->nud_state);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr)
+{
+	struct fib_result res;
+	struct neighbour *n;
+	int err = ip_route_output(stack, addr, &res);
+
+	if (err)
+		return err;
+	if (res.type != RTN_UNICAST || res.dev->type != UT_DEV_ETHER)
+		return 0; /* nothing to resolve */
+	n = neigh_lookup(&stack->arp_tbl, res.dev, res.nexthop);
+	if (!n && !(n = neigh_create(&stack->arp_tbl, res.dev, res.nexthop)))
+		return -ENOBUFS;
+	err = neigh_start_resolve(n);
+	stack_flush_tx(stack);
+	return err;
+}

@@ -1,0 +1,245 @@
+/* The stack instance: creation with Linux's defaults, the poll loop that
+ * drives it, and its settings by sysctl name. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/fault.h"
+#include "net/stack.h"
+
+#define STACK_DEFAULT_MEM_LIMIT (64u << 20)
+
+extern const struct net_protocol icmp_protocol;
+extern const struct net_protocol udp_protocol;
+
+UT_EXPORT void ut_stack_config_init(struct ut_stack_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
+{
+	s->ip_default_ttl = 64;
+	s->ip_forward = 0;
+	s->ipfrag_high_thresh = 4 * 1024 * 1024;
+	s->ipfrag_low_thresh = 3 * 1024 * 1024;
+	s->ipfrag_time = 30;
+	s->icmp_echo_ignore_all = 0;
+	s->icmp_echo_ignore_broadcasts = 1;
+	s->icmp_ratelimit = 1000;
+	s->icmp_ratemask = 0x1818;
+	s->icmp_msgs_per_sec = 1000;
+	s->icmp_msgs_burst = 50;
+	s->neigh.base_reachable_time_ms = 30000;
+	s->neigh.retrans_time_ms = 1000;
+	s->neigh.delay_first_probe_time = 5;
+	s->neigh.gc_stale_time = 60;
+	s->neigh.ucast_solicit = 3;
+	s->neigh.app_solicit = 0;
+	s->neigh.mcast_solicit = 3;
+	s->neigh.mcast_resolicit = 0;
+	s->neigh.unres_qlen_bytes = 212992;
+	s->neigh.gc_thresh1 = 128;
+	s->neigh.gc_thresh3 = 1024;
+	s->neigh.gc_interval = 30;
+}
+
+int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *pool,
+			   struct ut_stack **out)
+{
+	struct ut_stack *stack = ut_calloc(1, sizeof(*stack));
+	int err = -ENOMEM;
+
+	if (!stack)
+		return -ENOMEM;
+	snprintf(stack->name, sizeof(stack->name), "%s", cfg->name ? cfg->name : "usertcp");
+	stack->clock = cfg->clock ? cfg->clock : ut_clock_monotonic();
+	if (pool) {
+		stack->pool = pool;
+	} else {
+		stack->pool = skb_pool_create(cfg->mem_limit ? cfg->mem_limit
+							     : STACK_DEFAULT_MEM_LIMIT);
+		if (!stack->pool)
+			goto fail;
+		stack->own_pool = 1;
+	}
+	prandom_seed(&stack->rng, cfg->seed ? cfg->seed : prandom_os_seed());
+	ipv4_sysctl_defaults(&stack->sysctl);
+	timer_base_init(&stack->timers, stack_jiffies(stack));
+	stack->next_ifindex = 1;
+	stack->ip_idents_key = (uint32_t)prandom_u64(&stack->rng);
+	for (int i = 0; i < IP_IDENTS_SZ; i++)
+		stack->ip_idents[i] = (uint32_t)prandom_u64(&stack->rng);
+	stack->icmp_limit.credit = (uint64_t)stack->sysctl.icmp_msgs_burst;
+	stack->icmp_limit.stamp = stack_jiffies(stack);
+	fib_table_init(&stack->fib);
+	stack->inet_protos[IPPROTO_ICMP_] = &icmp_protocol;
+	stack->inet_protos[IPPROTO_UDP_] = &udp_protocol;
+	if ((err = neigh_table_init(&stack->arp_tbl, stack)) < 0)
+		goto fail;
+	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
+		goto fail;
+	stack->loopback = loopback_dev_create(stack);
+	if (!stack->loopback) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	*out = stack;
+	return 0;
+fail:
+	ut_stack_destroy(stack);
+	return err;
+}
+
+UT_EXPORT int ut_stack_create(const struct ut_stack_config *cfg, struct ut_stack **out)
+{
+	struct ut_stack_config def;
+	if (!cfg) {
+		ut_stack_config_init(&def);
+		cfg = &def;
+	}
+	return stack_create_with_pool(cfg, NULL, out);
+}
+
+UT_EXPORT void ut_stack_destroy(struct ut_stack *stack)
+{
+	if (!stack)
+		return;
+	while (stack->devs)
+		netdev_free(stack->devs);
+	ipq_table_destroy(&stack->frags);
+	neigh_table_destroy(&stack->arp_tbl);
+	fib_table_destroy(&stack->fib);
+	if (stack->own_pool)
+		skb_pool_destroy(stack->pool);
+	free(stack);
+}
+
+struct sk_buff *stack_alloc_skb(struct ut_stack *stack, uint32_t size)
+{
+	struct sk_buff *skb = alloc_skb(stack->pool, MAX_HEADER + size);
+	if (skb)
+		skb_reserve(skb, MAX_HEADER);
+	return skb;
+}
+
+void stack_flush_tx(struct ut_stack *stack)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		if (!skb_queue_empty(&dev->txq))
+			netdev_flush_tx(dev);
+}
+
+UT_EXPORT int ut_stack_poll(struct ut_stack *stack)
+{
+	int work = 0;
+
+	/* Receive first, as NAPI does from the softirq: each device gives
+	 * at most NAPI_POLL_WEIGHT frames so none starves the others. */
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		work += (int)netdev_poll_rx(dev, NAPI_POLL_WEIGHT);
+	work += (int)timer_run(&stack->timers, stack_jiffies(stack));
+	stack_flush_tx(stack);
+	return work;
+}
+
+UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
+{
+	for (const struct net_device *dev = stack->devs; dev; dev = dev->next)
+		if (dev->ops->ndo_rx_pending && dev->ops->ndo_rx_pending(dev))
+			return stack_now(stack);
+	uint64_t j = timer_next_expiry(&stack->timers);
+	if (j == UINT64_MAX)
+		return UINT64_MAX;
+	return j * NSEC_PER_MSEC;
+}
+
+UT_EXPORT uint64_t ut_stack_now(const struct ut_stack *stack)
+{
+	return stack_now(stack);
+}
+
+UT_EXPORT const char *ut_stack_name(const struct ut_stack *stack)
+{
+	return stack->name;
+}
+
+/* ---- sysctl ---------------------------------------------------------------*/
+
+struct sysctl_entry {
+	const char *name;
+	size_t offset;			/* in struct ipv4_sysctl */
+	long min, max;
+};
+
+#define SYSCTL_IPV4(field, lo, hi) {"net.ipv4." #field, offsetof(struct ipv4_sysctl, field), lo, hi}
+#define SYSCTL_NEIGH(field, lo, hi)                                           \
+	{"net.ipv4.neigh.default." #field,                                    \
+	 offsetof(struct ipv4_sysctl, neigh) + offsetof(struct neigh_parms, field), lo, hi}
+
+/* Ranges are those Linux accepts (proc_dointvec_minmax bounds). */
+static const struct sysctl_entry sysctl_table[] = {
+	SYSCTL_IPV4(ip_default_ttl, 1, 255),
+	SYSCTL_IPV4(ip_forward, 0, 1),
+	SYSCTL_IPV4(ipfrag_high_thresh, 0, 1L << 30),
+	SYSCTL_IPV4(ipfrag_low_thresh, 0, 1L << 30),
+	SYSCTL_IPV4(ipfrag_time, 1, 3600),
+	SYSCTL_IPV4(icmp_echo_ignore_all, 0, 1),
+	SYSCTL_IPV4(icmp_echo_ignore_broadcasts, 0, 1),
+	SYSCTL_IPV4(icmp_ratelimit, 0, 1000000),
+	SYSCTL_IPV4(icmp_ratemask, 0, 0x7fffffff),
+	SYSCTL_IPV4(icmp_msgs_per_sec, 0, 1000000),
+	SYSCTL_IPV4(icmp_msgs_burst, 0, 1000000),
+	SYSCTL_NEIGH(base_reachable_time_ms, 1, 3600000),
+	SYSCTL_NEIGH(retrans_time_ms, 10, 3600000),
+	SYSCTL_NEIGH(delay_first_probe_time, 1, 3600),
+	SYSCTL_NEIGH(gc_stale_time, 1, 86400),
+	SYSCTL_NEIGH(ucast_solicit, 0, 255),
+	SYSCTL_NEIGH(app_solicit, 0, 255),
+	SYSCTL_NEIGH(mcast_solicit, 0, 255),
+	SYSCTL_NEIGH(mcast_resolicit, 0, 255),
+	SYSCTL_NEIGH(unres_qlen_bytes, 0, 1L << 30),
+	SYSCTL_NEIGH(gc_thresh1, 0, 1L << 20),
+	SYSCTL_NEIGH(gc_thresh3, 1, 1L << 20),
+	SYSCTL_NEIGH(gc_interval, 1, 86400),
+};
+
+static const struct sysctl_entry *sysctl_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
+		if (strcmp(sysctl_table[i].name, name) == 0)
+			return &sysctl_table[i];
+	return NULL;
+}
+
+static long *sysctl_slot(const struct ut_stack *stack, const struct sysctl_entry *e)
+{
+	return (long *)(void *)((char *)(uintptr_t)&stack->sysctl + e->offset);
+}
+
+UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value)
+{
+	const struct sysctl_entry *e = sysctl_find(name);
+	if (!e)
+		return -ENOENT;
+	*value = *sysctl_slot(stack, e);
+	return 0;
+}
+
+UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value)
+{
+	const struct sysctl_entry *e = sysctl_find(name);
+	if (!e)
+		return -ENOENT;
+	if (value < e->min || value > e->max)
+		return -EINVAL;
+	*sysctl_slot(stack, e) = value;
+	return 0;
+}
+
+UT_EXPORT void ut_sysctl_foreach(const struct ut_stack *stack,
+				 void (*fn)(void *arg, const char *name, long value),
+				 void *arg)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
+		fn(arg, sysctl_table[i].name, *sysctl_slot(stack, &sysctl_table[i]));
+}

@@ -1,0 +1,132 @@
+/* Devices whose medium the application drives (ut_dev_create): frames out
+ * go to the application's transmit callback in batches, frames in are
+ * handed over with ut_dev_input and wait in a bounded queue for the poll. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/stack.h"
+
+struct app_dev_priv {
+	struct ut_dev_driver driver;
+	void *ctx;
+	struct sk_buff_head rxq;
+};
+
+static void app_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
+{
+	struct app_dev_priv *p = dev->priv;
+	struct iovec iov[NETDEV_TX_BATCH];
+	unsigned sent, done = 0;
+
+	while (done < n) {
+		unsigned k = MIN(n - done, (unsigned)NETDEV_TX_BATCH);
+		for (unsigned i = 0; i < k; i++) {
+			iov[i].iov_base = skbs[done + i]->data;
+			iov[i].iov_len = skbs[done + i]->len;
+		}
+		sent = p->driver.transmit(p->ctx, iov, k);
+		if (sent > k)
+			sent = k;
+		dev->stats.tx_dropped += k - sent;
+		done += k;
+	}
+	for (unsigned i = 0; i < n; i++)
+		kfree_skb(skbs[i]);
+}
+
+static unsigned app_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs,
+				 unsigned max)
+{
+	struct app_dev_priv *p = dev->priv;
+	unsigned n = 0;
+	while (n < max && !skb_queue_empty(&p->rxq))
+		skbs[n++] = skb_dequeue(&p->rxq);
+	return n;
+}
+
+static bool app_dev_rx_pending(const struct net_device *dev)
+{
+	const struct app_dev_priv *p = dev->priv;
+	return !skb_queue_empty(&p->rxq);
+}
+
+static void app_dev_uninit(struct net_device *dev)
+{
+	struct app_dev_priv *p = dev->priv;
+	skb_queue_purge(&p->rxq);
+	if (p->driver.destroy)
+		p->driver.destroy(p->ctx);
+}
+
+static const struct net_device_ops app_dev_ops = {
+	.ndo_start_xmit = app_dev_xmit,
+	.ndo_rx_batch = app_dev_rx_batch,
+	.ndo_rx_pending = app_dev_rx_pending,
+	.ndo_uninit = app_dev_uninit,
+};
+
+/* Locally administered (bit 1 of the first byte) and unicast (bit 0
+ * clear), as IEEE 802 asks of made-up addresses. */
+void eth_random_addr(struct ut_stack *stack, uint8_t addr[ETH_ALEN])
+{
+	uint64_t r = prandom_u64(&stack->rng);
+	memcpy(addr, &r, ETH_ALEN);
+	addr[0] = (uint8_t)((addr[0] & 0xfe) | 0x02);
+}
+
+UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name,
+			    enum ut_dev_type type, unsigned mtu, unsigned flags,
+			    const uint8_t *hwaddr, const struct ut_dev_driver *driver,
+			    void *ctx, struct ut_dev **out)
+{
+	struct net_device *dev;
+	struct app_dev_priv *p;
+
+	if (!name || strlen(name) >= IFNAMSIZ || !driver || !driver->transmit ||
+	    (type != UT_DEV_ETHER && type != UT_DEV_RAWIP) || mtu < 68 || mtu > 65535)
+		return -EINVAL;
+	if (ut_dev_by_name(stack, name))
+		return -EEXIST;
+	dev = netdev_alloc(stack, name, type, mtu, &app_dev_ops, sizeof(*p));
+	if (!dev)
+		return -ENOMEM;
+	p = dev->priv;
+	p->driver = *driver;
+	p->ctx = ctx;
+	skb_queue_head_init(&p->rxq);
+	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM);
+	if (type == UT_DEV_ETHER) {
+		if (hwaddr)
+			memcpy(dev->dev_addr, hwaddr, ETH_ALEN);
+		else
+			eth_random_addr(stack, dev->dev_addr);
+	}
+	*out = netdev_to_ut(dev);
+	return 0;
+}
+
+UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
+{
+	struct net_device *dev = netdev_from_ut(d);
+	struct app_dev_priv *p = dev->priv;
+	struct sk_buff *skb;
+
+	if (dev->ops != &app_dev_ops)
+		return -EINVAL;
+	if (len > (size_t)dev->mtu + dev->hard_header_len) {
+		dev->stats.rx_dropped++;
+		return -EMSGSIZE;
+	}
+	if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG ||
+	    !(skb = alloc_skb(dev->stack->pool, (uint32_t)len + 2))) {
+		dev->stats.rx_dropped++;
+		return -ENOBUFS;
+	}
+	/* Two bytes of headroom put the IP header of an Ethernet frame on a
+	 * 4-byte boundary (Linux's NET_IP_ALIGN). */
+	skb_reserve(skb, dev->type == UT_DEV_ETHER ? 2 : 0);
+	memcpy(skb_put(skb, (uint32_t)len), frame, len);
+	skb->tstamp = stack_now(dev->stack);
+	skb_queue_tail(&p->rxq, skb);
+	return 0;
+}

@@ -1,0 +1,248 @@
+/* The device layer (Linux's net/core/dev.c): registering devices, the
+ * batched transmit queue, the receive poll and the dispatch of received
+ * frames by link type and ethertype. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/fault.h"
+#include "net/stack.h"
+
+struct net_device *netdev_alloc(struct ut_stack *stack, const char *name,
+				enum ut_dev_type type, unsigned mtu,
+				const struct net_device_ops *ops, size_t priv_size)
+{
+	struct net_device *dev, **pp;
+
+	dev = ut_calloc(1, sizeof(*dev) + priv_size);
+	if (!dev)
+		return NULL;
+	dev->stack = stack;
+	snprintf(dev->name, sizeof(dev->name), "%s", name);
+	dev->ifindex = stack->next_ifindex++;
+	dev->type = type;
+	dev->mtu = mtu;
+	dev->hard_header_len = type == UT_DEV_ETHER ? ETH_HLEN : 0;
+	dev->ops = ops;
+	dev->priv = priv_size ? (void *)(dev + 1) : NULL;
+	skb_queue_head_init(&dev->txq);
+	for (pp = &stack->devs; *pp; pp = &(*pp)->next)
+		;
+	*pp = dev;
+	return dev;
+}
+
+void netdev_free(struct net_device *dev)
+{
+	struct ut_stack *stack = dev->stack;
+	struct net_device **pp;
+
+	for (pp = &stack->devs; *pp && *pp != dev; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = dev->next;
+	neigh_ifdown(&stack->arp_tbl, dev);
+	fib_flush_dev(stack, dev);
+	skb_queue_purge(&dev->txq);
+	if (dev->ops->ndo_uninit)
+		dev->ops->ndo_uninit(dev);
+	pcap_writer_close(&dev->pcap);
+	if (stack->loopback == dev)
+		stack->loopback = NULL;
+	free(dev);
+}
+
+void netdev_mirror(struct net_device *dev, const struct sk_buff *skb)
+{
+	if (dev->pcap.f)
+		pcap_writer_write(&dev->pcap, stack_now(dev->stack), skb->data, skb->len);
+}
+
+void dev_queue_xmit(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	netdev_mirror(dev, skb);
+	skb_queue_tail(&dev->txq, skb);
+	if (skb_queue_len(&dev->txq) >= NETDEV_TX_BATCH)
+		netdev_flush_tx(dev);
+}
+
+void netdev_flush_tx(struct net_device *dev)
+{
+	struct sk_buff *batch[NETDEV_TX_BATCH];
+	unsigned n;
+
+	while (!skb_queue_empty(&dev->txq)) {
+		struct sk_buff *skb;
+		for (n = 0; n < NETDEV_TX_BATCH && (skb = skb_dequeue(&dev->txq)); n++) {
+			batch[n] = skb;
+			dev->stats.tx_packets++;
+			dev->stats.tx_bytes += skb->len;
+		}
+		dev->ops->ndo_start_xmit(dev, batch, n);
+	}
+}
+
+unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
+{
+	struct sk_buff *batch[NAPI_POLL_WEIGHT];
+	unsigned n, done = 0;
+
+	if (!dev->ops->ndo_rx_batch)
+		return 0;
+	while (done < budget) {
+		unsigned want = MIN(budget - done, (unsigned)NAPI_POLL_WEIGHT);
+		n = dev->ops->ndo_rx_batch(dev, batch, want);
+		for (unsigned i = 0; i < n; i++) {
+			batch[i]->dev = dev;
+			netif_receive_skb(batch[i]);
+		}
+		done += n;
+		if (n < want)
+			break;
+	}
+	return done;
+}
+
+void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
+		uint16_t proto)
+{
+	uint8_t *h = skb_push(skb, ETH_HLEN);
+	wire_eth_emit(h, daddr, saddr, proto);
+	skb_reset_mac_header(skb);
+	skb->protocol = proto;
+}
+
+static bool eth_is_broadcast(const uint8_t *a)
+{
+	return (a[0] & a[1] & a[2] & a[3] & a[4] & a[5]) == 0xff;
+}
+
+/* Ethernet receive (Linux's eth_type_trans): classify the frame by its
+ * destination and strip the header. Frames for other stations are
+ * dropped here, as a NIC not in promiscuous mode would. */
+static void eth_rcv(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct wire_eth eth;
+
+	if (wire_eth_parse(skb->data, skb->len, &eth) != WIRE_OK)
+		goto drop;
+	skb_reset_mac_header(skb);
+	if (eth_is_broadcast(eth.dst))
+		skb->pkt_type = PACKET_BROADCAST;
+	else if (eth.dst[0] & 1)
+		skb->pkt_type = PACKET_MULTICAST;
+	else if (memcmp(eth.dst, dev->dev_addr, ETH_ALEN) == 0)
+		skb->pkt_type = PACKET_HOST;
+	else
+		goto drop;
+	skb->protocol = eth.proto;
+	skb_pull(skb, ETH_HLEN);
+	switch (eth.proto) {
+	case ETH_P_IP:
+		ip_rcv(skb);
+		return;
+	case ETH_P_ARP:
+		arp_rcv(skb);
+		return;
+	default:
+		goto drop;
+	}
+drop:
+	dev->stats.rx_dropped++;
+	kfree_skb(skb);
+}
+
+void netif_receive_skb(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	dev->stats.rx_packets++;
+	dev->stats.rx_bytes += skb->len;
+	if (!skb->tstamp)
+		skb->tstamp = stack_now(dev->stack);
+	netdev_mirror(dev, skb);
+	if (dev->rx_handler && dev->rx_handler(skb, dev->rx_handler_data) == RX_HANDLER_CONSUMED)
+		return;
+	if (dev->features & UT_DEV_F_RX_CSUM)
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	if (dev->type == UT_DEV_ETHER) {
+		eth_rcv(skb);
+		return;
+	}
+	/* A layer 3 device carries bare IPv4: check the version nibble, as a
+	 * TUN device without packet information leaves us to. */
+	if (skb->len == 0 || (skb->data[0] >> 4) != 4) {
+		dev->stats.rx_dropped++;
+		kfree_skb(skb);
+		return;
+	}
+	skb->protocol = ETH_P_IP;
+	skb->pkt_type = PACKET_HOST;
+	skb_reset_mac_header(skb);
+	ip_rcv(skb);
+}
+
+/* ---- public device API ----------------------------------------------------*/
+
+UT_EXPORT const char *ut_dev_name(const struct ut_dev *d)
+{
+	return netdev_from_ut(d)->name;
+}
+
+UT_EXPORT int ut_dev_ifindex(const struct ut_dev *d)
+{
+	return netdev_from_ut(d)->ifindex;
+}
+
+UT_EXPORT enum ut_dev_type ut_dev_type(const struct ut_dev *d)
+{
+	return netdev_from_ut(d)->type;
+}
+
+UT_EXPORT unsigned ut_dev_mtu(const struct ut_dev *d)
+{
+	return netdev_from_ut(d)->mtu;
+}
+
+UT_EXPORT int ut_dev_set_mtu(struct ut_dev *d, unsigned mtu)
+{
+	/* RFC 791: every host must take 68-byte datagrams unfragmented;
+	 * IPv4's total length field bounds the top. */
+	if (mtu < 68 || mtu > 65535)
+		return -EINVAL;
+	netdev_from_ut(d)->mtu = mtu;
+	return 0;
+}
+
+UT_EXPORT void ut_dev_hwaddr(const struct ut_dev *d, uint8_t addr[6])
+{
+	memcpy(addr, netdev_from_ut(d)->dev_addr, ETH_ALEN);
+}
+
+UT_EXPORT void ut_dev_get_stats(const struct ut_dev *d, struct ut_dev_stats *st)
+{
+	*st = netdev_from_ut(d)->stats;
+}
+
+UT_EXPORT struct ut_dev *ut_dev_by_name(struct ut_stack *stack, const char *name)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		if (strcmp(dev->name, name) == 0)
+			return netdev_to_ut(dev);
+	return NULL;
+}
+
+UT_EXPORT int ut_dev_pcap_open(struct ut_dev *d, const char *path)
+{
+	struct net_device *dev = netdev_from_ut(d);
+	pcap_writer_close(&dev->pcap);
+	return pcap_writer_open(&dev->pcap, path,
+				dev->type == UT_DEV_ETHER ? LINKTYPE_ETHERNET : LINKTYPE_RAW);
+}
+
+UT_EXPORT void ut_dev_pcap_close(struct ut_dev *d)
+{
+	pcap_writer_close(&netdev_from_ut(d)->pcap);
+}

@@ -1,0 +1,38 @@
+/* ICMPv4 (net/ipv4/icmp.c) and echo for applications (net/ipv4/ping.c). */
+#ifndef USERTCP_NET_ICMP_H
+#define USERTCP_NET_ICMP_H
+
+#include <stdint.h>
+
+#include "net/skbuff.h"
+
+struct ut_stack;
+
+/* Token bucket for net.ipv4.icmp_msgs_per_sec / icmp_msgs_burst. */
+struct icmp_global_limit {
+	uint64_t credit;		/* tokens */
+	uint64_t stamp;			/* jiffies of last refill */
+};
+
+/* Per-destination limit (Linux keeps it in the inet_peer cache): a token
+ * bucket per peer address, in a small direct-mapped table. */
+#define ICMP_PEER_SLOTS 256
+struct icmp_peer_limit {
+	uint32_t daddr;
+	uint64_t tokens;		/* jiffies of credit */
+	uint64_t stamp;
+};
+
+void icmp_rcv(struct sk_buff *skb);
+/* Sends an ICMP error about skb_in (data anywhere; network header set,
+ * IPCB filled), following RFC 1122 3.2.2: never about an ICMP error, a
+ * non-first fragment, a broadcast or multicast, or an unspecified source;
+ * rate limited as Linux does. info: next-hop MTU for FRAG_NEEDED. */
+void icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info);
+
+/* ping.c: delivery of echo replies and errors to the application. */
+void ping_rcv_reply(struct sk_buff *skb);
+void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
+	      uint32_t info);
+
+#endif

@@ -1,0 +1,119 @@
+/* Network devices inside the stack (Linux's struct net_device). The public
+ * struct ut_dev is this struct under another name: the conversion helpers
+ * below are the only place the two meet. */
+#ifndef USERTCP_NET_NETDEVICE_H
+#define USERTCP_NET_NETDEVICE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/pcap.h"
+#include "net/skbuff.h"
+#include "net/wire.h"
+#include "usertcp/dev.h"
+
+struct ut_stack;
+struct net_device;
+
+#define IFNAMSIZ 16
+/* Headroom every locally built packet reserves: Ethernet (14) plus 2 bytes
+ * so the IP header is 4-byte aligned, plus IPv4 and TCP with full options. */
+#define LL_RESERVED_SPACE 16
+#define MAX_HEADER (LL_RESERVED_SPACE + IPV4_HLEN_MAX + TCP_HLEN_MAX)
+/* Frames taken from one device per poll, as NAPI's default weight. */
+#define NAPI_POLL_WEIGHT 64
+/* Received frames a device may hold before dropping (netdev_max_backlog). */
+#define NETDEV_MAX_BACKLOG 1000
+/* Transmit batch: queued frames are handed to the device this many at a
+ * time (or at the end of each poll). */
+#define NETDEV_TX_BATCH 64
+
+struct net_device_ops {
+	/* Takes ownership of all n skbs: sends, queues or frees each one. */
+	void (*ndo_start_xmit)(struct net_device *dev, struct sk_buff **skbs,
+			       unsigned n);
+	/* Moves up to max received frames into skbs[]; returns how many. */
+	unsigned (*ndo_rx_batch)(struct net_device *dev, struct sk_buff **skbs,
+				 unsigned max);
+	/* True if ndo_rx_batch has frames now. */
+	bool (*ndo_rx_pending)(const struct net_device *dev);
+	/* Releases the driver's state (priv). Optional. */
+	void (*ndo_uninit)(struct net_device *dev);
+};
+
+/* An IPv4 address on a device (Linux's struct in_ifaddr). */
+struct in_ifaddr {
+	uint32_t ifa_local;		/* network byte order */
+	uint32_t ifa_mask;		/* network byte order */
+	uint32_t ifa_broadcast;
+	uint8_t ifa_prefixlen;
+};
+#define IN_DEV_MAX_ADDRS 8
+
+/* Return values of an rx handler (Linux's rx_handler_result). */
+enum rx_handler_result {
+	RX_HANDLER_CONSUMED,		/* handler took the skb */
+	RX_HANDLER_PASS,		/* continue into the stack */
+};
+typedef enum rx_handler_result (*rx_handler_func_t)(struct sk_buff *skb, void *data);
+
+struct net_device {
+	struct ut_stack *stack;
+	struct net_device *next;	/* stack's device list */
+	char name[IFNAMSIZ];
+	int ifindex;
+	enum ut_dev_type type;
+	unsigned mtu;			/* IP MTU */
+	unsigned hard_header_len;	/* 14 for Ethernet, 0 for raw IP */
+	unsigned features;		/* UT_DEV_F_* */
+	uint8_t dev_addr[ETH_ALEN];
+	const struct net_device_ops *ops;
+	void *priv;
+	struct sk_buff_head txq;	/* queued until the batch is flushed */
+	struct pcap_writer pcap;	/* mirror; pcap.f NULL when off */
+	rx_handler_func_t rx_handler;	/* sees frames before the stack (tests, bridges) */
+	void *rx_handler_data;
+	struct ut_dev_stats stats;
+	struct in_ifaddr addrs[IN_DEV_MAX_ADDRS];
+	unsigned n_addrs;
+};
+
+static inline struct net_device *netdev_from_ut(const struct ut_dev *d)
+{
+	return (struct net_device *)(void *)(uintptr_t)d;
+}
+static inline struct ut_dev *netdev_to_ut(struct net_device *dev)
+{
+	return (struct ut_dev *)(void *)dev;
+}
+
+/* Allocates a device with room for priv_size bytes of driver state (priv
+ * points at it) and links it into the stack. NULL on ENOMEM. */
+struct net_device *netdev_alloc(struct ut_stack *stack, const char *name,
+				enum ut_dev_type type, unsigned mtu,
+				const struct net_device_ops *ops, size_t priv_size);
+/* Unlinks and frees a device, its queues, its mirror and its neighbours. */
+void netdev_free(struct net_device *dev);
+
+/* Queues a fully built frame (link header included) for transmission; it is
+ * mirrored to pcap and handed to the driver in a batch. Consumes skb. */
+void dev_queue_xmit(struct sk_buff *skb);
+/* Hands the device's queued frames to its driver. */
+void netdev_flush_tx(struct net_device *dev);
+/* Receives up to budget frames from the device into the stack. Returns how
+ * many frames were processed. */
+unsigned netdev_poll_rx(struct net_device *dev, unsigned budget);
+/* Entry of one received frame into the stack (mirror, rx handler, then by
+ * link type and ethertype to ARP or IPv4). Consumes skb. */
+void netif_receive_skb(struct sk_buff *skb);
+/* Mirrors a frame to the device's pcap file, if one is open. */
+void netdev_mirror(struct net_device *dev, const struct sk_buff *skb);
+
+/* A random locally administered unicast Ethernet address, drawn from the
+ * stack's generator (Linux's eth_random_addr). */
+void eth_random_addr(struct ut_stack *stack, uint8_t addr[ETH_ALEN]);
+/* Builds an Ethernet header in front of skb->data. */
+void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
+		uint16_t proto);
+
+#endif

@@ -1,0 +1,67 @@
+/* IPv4 routing (Linux's fib): a table of prefixes searched by longest
+ * prefix match, with connected routes made when addresses are added and
+ * local/broadcast recognition for received packets. */
+#ifndef USERTCP_NET_ROUTE_H
+#define USERTCP_NET_ROUTE_H
+
+#include <arpa/inet.h>
+#include <stdint.h>
+
+struct ut_stack;
+struct net_device;
+
+/* Route types (Linux's RTN_*). */
+#define RTN_UNICAST 1
+#define RTN_LOCAL 2
+#define RTN_BROADCAST 3
+#define RTN_MULTICAST 5
+
+struct fib_route {
+	uint32_t dst;			/* network order, already masked */
+	uint32_t mask;
+	uint8_t prefix_len;
+	uint8_t kernel;			/* made by an address (proto kernel) */
+	uint32_t gateway;		/* 0: on-link */
+	uint32_t prefsrc;
+	struct net_device *dev;
+};
+
+struct fib_table {
+	struct fib_route *routes;	/* sorted by prefix_len, longest first */
+	unsigned n, cap;
+};
+
+struct fib_result {
+	struct net_device *dev;
+	uint32_t nexthop;		/* gateway, or the destination when on-link */
+	uint32_t prefsrc;
+	uint8_t type;			/* RTN_* */
+	uint8_t prefix_len;
+};
+
+void fib_table_init(struct fib_table *tbl);
+void fib_table_destroy(struct fib_table *tbl);
+int fib_route_insert(struct ut_stack *stack, const struct fib_route *r);
+int fib_route_remove(struct ut_stack *stack, uint32_t dst, uint8_t prefix_len,
+		     const struct net_device *dev_or_null);
+/* Drops every route through dev. */
+void fib_flush_dev(struct ut_stack *stack, const struct net_device *dev);
+
+/* Classifies daddr for this host: RTN_LOCAL (one of ours, 127/8 included),
+ * RTN_BROADCAST (limited or a directed broadcast of ours), RTN_MULTICAST,
+ * or RTN_UNICAST (someone else's). */
+uint8_t inet_addr_type(const struct ut_stack *stack, uint32_t addr);
+/* The route for a packet this host sends to daddr: local destinations go
+ * through the loopback device. 0 or -ENETUNREACH. */
+int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res);
+/* The source address to use toward daddr through dev: the route's prefsrc,
+ * else the first address of dev in the same prefix, else dev's first. */
+uint32_t inet_select_addr(const struct net_device *dev, uint32_t daddr);
+
+static inline uint32_t inet_make_mask(unsigned prefix_len)
+{
+	uint32_t host = prefix_len ? ~0u << (32 - prefix_len) : 0;
+	return htonl(host);
+}
+
+#endif

@@ -1,0 +1,78 @@
+/* Internals of the simulated world (src/sim): the event queue in virtual
+ * time and the links between hosts. */
+#ifndef USERTCP_NET_SIMNET_H
+#define USERTCP_NET_SIMNET_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/random.h"
+#include "net/skbuff.h"
+#include "usertcp/sim.h"
+
+struct net_device;
+
+/* A frame in flight: delivered to dev at time. seq breaks ties so that
+ * equal times deliver in the order they were scheduled. */
+struct sim_event {
+	uint64_t time;
+	uint64_t seq;
+	struct sk_buff *skb;
+	struct ut_sim_link *link;
+	int dir;			/* 0: a -> b, 1: b -> a */
+};
+
+struct sim_clock {
+	struct ut_clock clock;		/* first: ut_clock callbacks cast back */
+	uint64_t now;
+};
+
+struct sim_host {
+	struct ut_stack *stack;
+	bool dirty;			/* has frames to process now */
+};
+
+/* One direction of a link. */
+struct sim_link_dir {
+	struct ut_link_params params;
+	struct ut_link_stats stats;
+	struct prandom_state rng;
+	uint64_t busy_until;		/* serialisation of the last frame ends */
+	uint64_t last_arrival;		/* FIFO floor for jittered arrivals */
+	uint64_t *departures;		/* ring of serialisation end times */
+	unsigned dep_head, dep_count, dep_cap;
+};
+
+struct ut_sim_link {
+	struct ut_sim *sim;
+	struct net_device *dev[2];
+	int host[2];			/* indexes into sim->hosts */
+	struct sim_link_dir dir[2];
+	bool up;
+	struct ut_sim_link *next;
+};
+
+struct ut_sim {
+	struct sim_clock clock;
+	uint64_t seed;
+	struct skb_pool *pool;
+	struct sim_host *hosts;
+	unsigned nhosts, hosts_cap;
+	struct ut_sim_link *links;
+	unsigned nlinks;
+	struct sim_event *heap;
+	unsigned heap_len, heap_cap;
+	uint64_t next_seq;
+};
+
+/* Link side: called by a simulated device's transmit. Consumes skb. */
+void sim_link_transmit(struct ut_sim_link *link, int from_side, struct sk_buff *skb);
+/* Event queue. */
+int sim_event_push(struct ut_sim *sim, const struct sim_event *ev);
+/* Delivery of a frame at its arrival time into the far device. */
+void sim_link_deliver(struct ut_sim *sim, struct sim_event *ev);
+void sim_link_free(struct ut_sim_link *link);
+/* Marks host index h as having frames to process. */
+void sim_host_wake(struct ut_sim *sim, int h);
+
+#endif

@@ -1,0 +1,82 @@
+/* Per-stack counters with Linux's SNMP names, grouped as /proc/net/snmp and
+ * /proc/net/netstat print them. One X-macro list keeps the enum, the group
+ * and the printed name together. Counters are plain uint64_t: a stack is
+ * run by one thread at a time. */
+#ifndef USERTCP_NET_SNMP_H
+#define USERTCP_NET_SNMP_H
+
+#include <stdint.h>
+
+/* X(enum name, group, printed name) */
+#define SNMP_COUNTERS(X)                                                      \
+	X(IPSTATS_MIB_INRECEIVES, "Ip", "InReceives")                         \
+	X(IPSTATS_MIB_INHDRERRORS, "Ip", "InHdrErrors")                       \
+	X(IPSTATS_MIB_INADDRERRORS, "Ip", "InAddrErrors")                     \
+	X(IPSTATS_MIB_OUTFORWDATAGRAMS, "Ip", "ForwDatagrams")                \
+	X(IPSTATS_MIB_INUNKNOWNPROTOS, "Ip", "InUnknownProtos")               \
+	X(IPSTATS_MIB_INDISCARDS, "Ip", "InDiscards")                         \
+	X(IPSTATS_MIB_INDELIVERS, "Ip", "InDelivers")                         \
+	X(IPSTATS_MIB_OUTREQUESTS, "Ip", "OutRequests")                       \
+	X(IPSTATS_MIB_OUTDISCARDS, "Ip", "OutDiscards")                       \
+	X(IPSTATS_MIB_OUTNOROUTES, "Ip", "OutNoRoutes")                       \
+	X(IPSTATS_MIB_REASMTIMEOUT, "Ip", "ReasmTimeout")                     \
+	X(IPSTATS_MIB_REASMREQDS, "Ip", "ReasmReqds")                         \
+	X(IPSTATS_MIB_REASMOKS, "Ip", "ReasmOKs")                             \
+	X(IPSTATS_MIB_REASMFAILS, "Ip", "ReasmFails")                         \
+	X(IPSTATS_MIB_FRAGOKS, "Ip", "FragOKs")                               \
+	X(IPSTATS_MIB_FRAGFAILS, "Ip", "FragFails")                           \
+	X(IPSTATS_MIB_FRAGCREATES, "Ip", "FragCreates")                       \
+	X(ICMP_MIB_INMSGS, "Icmp", "InMsgs")                                  \
+	X(ICMP_MIB_INERRORS, "Icmp", "InErrors")                              \
+	X(ICMP_MIB_CSUMERRORS, "Icmp", "InCsumErrors")                        \
+	X(ICMP_MIB_INDESTUNREACHS, "Icmp", "InDestUnreachs")                  \
+	X(ICMP_MIB_INTIMEEXCDS, "Icmp", "InTimeExcds")                        \
+	X(ICMP_MIB_INPARMPROBS, "Icmp", "InParmProbs")                        \
+	X(ICMP_MIB_INECHOS, "Icmp", "InEchos")                                \
+	X(ICMP_MIB_INECHOREPS, "Icmp", "InEchoReps")                          \
+	X(ICMP_MIB_OUTMSGS, "Icmp", "OutMsgs")                                \
+	X(ICMP_MIB_OUTERRORS, "Icmp", "OutErrors")                            \
+	X(ICMP_MIB_OUTRATELIMITGLOBAL, "Icmp", "OutRateLimitGlobal")          \
+	X(ICMP_MIB_OUTRATELIMITHOST, "Icmp", "OutRateLimitHost")              \
+	X(ICMP_MIB_OUTPARMPROBS, "Icmp", "OutParmProbs")                      \
+	X(ICMP_MIB_OUTDESTUNREACHS, "Icmp", "OutDestUnreachs")                \
+	X(ICMP_MIB_OUTTIMEEXCDS, "Icmp", "OutTimeExcds")                      \
+	X(ICMP_MIB_OUTECHOS, "Icmp", "OutEchos")                              \
+	X(ICMP_MIB_OUTECHOREPS, "Icmp", "OutEchoReps")                        \
+	X(UDP_MIB_INDATAGRAMS, "Udp", "InDatagrams")                          \
+	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                  \
+	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                \
+	X(UDP_MIB_OUTDATAGRAMS, "Udp", "OutDatagrams")                        \
+	X(UDP_MIB_CSUMERRORS, "Udp", "InCsumErrors")                          \
+	X(IPSTATS_MIB_INNOROUTES, "IpExt", "InNoRoutes")                      \
+	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")            \
+	X(IPSTATS_MIB_INBCASTPKTS, "IpExt", "InBcastPkts")                    \
+	X(IPSTATS_MIB_OUTBCASTPKTS, "IpExt", "OutBcastPkts")                  \
+	X(IPSTATS_MIB_INOCTETS, "IpExt", "InOctets")                          \
+	X(IPSTATS_MIB_OUTOCTETS, "IpExt", "OutOctets")                        \
+	X(IPSTATS_MIB_CSUMERRORS, "IpExt", "InCsumErrors")                    \
+	X(IPSTATS_MIB_REASM_OVERLAPS, "IpExt", "ReasmOverlaps")               \
+	X(NEIGH_STAT_LOOKUPS, "ArpCache", "lookups")                          \
+	X(NEIGH_STAT_HITS, "ArpCache", "hits")                                \
+	X(NEIGH_STAT_RES_FAILED, "ArpCache", "res_failed")                    \
+	X(NEIGH_STAT_RCV_PROBES_MCAST, "ArpCache", "rcv_probes_mcast")        \
+	X(NEIGH_STAT_RCV_PROBES_UCAST, "ArpCache", "rcv_probes_ucast")        \
+	X(NEIGH_STAT_FORCED_GC_RUNS, "ArpCache", "forced_gc_runs")            \
+	X(NEIGH_STAT_UNRES_DISCARDS, "ArpCache", "unresolved_discards")       \
+	X(NEIGH_STAT_TABLE_FULLS, "ArpCache", "table_fulls")
+
+enum snmp_field {
+#define SNMP_ENUM(id, group, name) id,
+	SNMP_COUNTERS(SNMP_ENUM)
+#undef SNMP_ENUM
+	SNMP_MIB_MAX
+};
+
+struct snmp_mib {
+	uint64_t v[SNMP_MIB_MAX];
+};
+
+#define SNMP_INC_STATS(stack, field) ((stack)->mib.v[field]++)
+#define SNMP_ADD_STATS(stack, field, n) ((stack)->mib.v[field] += (n))
+
+#endif

@@ -1,0 +1,109 @@
+/* IPv4 receive (Linux's net/ipv4/ip_input.c): validate the header against
+ * the frame, decide whether the packet is ours, reassemble fragments, and
+ * deliver to the transport protocol. Every drop is counted under Linux's
+ * name for it. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "net/stack.h"
+
+static void ip_local_deliver(struct sk_buff *skb)
+{
+	struct ut_stack *stack = skb->dev->stack;
+	struct inet_skb_parm *cb = IPCB(skb);
+	const struct net_protocol *proto;
+
+	if (cb->frag_off & (IP_MF | IP_OFFMASK)) {
+		skb = ip_defrag(stack, skb);
+		if (!skb)
+			return;
+		cb = IPCB(skb);
+	}
+	/* The transport sees its own header at skb->data. */
+	skb_reset_network_header(skb);
+	skb_pull(skb, cb->ihl);
+	skb_reset_transport_header(skb);
+	proto = stack->inet_protos[cb->protocol];
+	if (!proto) {
+		/* RFC 1122 3.2.2.1: protocol unreachable. Broadcasts get no
+		 * error (icmp_send checks). */
+		SNMP_INC_STATS(stack, IPSTATS_MIB_INUNKNOWNPROTOS);
+		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH, 0);
+		kfree_skb(skb);
+		return;
+	}
+	SNMP_INC_STATS(stack, IPSTATS_MIB_INDELIVERS);
+	proto->handler(skb);
+}
+
+void ip_rcv(struct sk_buff *skb)
+{
+	struct ut_stack *stack = skb->dev->stack;
+	struct inet_skb_parm *cb = IPCB(skb);
+	struct wire_ipv4 ip;
+	enum wire_err err;
+	uint8_t type;
+
+	SNMP_INC_STATS(stack, IPSTATS_MIB_INRECEIVES);
+	SNMP_ADD_STATS(stack, IPSTATS_MIB_INOCTETS, skb->len);
+	/* Frames addressed to another station never reach here (eth_rcv). */
+	err = wire_ipv4_parse(skb->data, skb->len, skb->ip_summed != CHECKSUM_UNNECESSARY, &ip);
+	switch (err) {
+	case WIRE_OK:
+		break;
+	case WIRE_ETOTLEN:
+		/* Shorter than its own total length: Linux counts it as a
+		 * truncated packet, not a header error. */
+		if (skb->len >= IPV4_HLEN_MIN && get_be16(skb->data + 2) > skb->len) {
+			SNMP_INC_STATS(stack, IPSTATS_MIB_INTRUNCATEDPKTS);
+			goto drop;
+		}
+		goto hdr_error;
+	case WIRE_ECSUM:
+		SNMP_INC_STATS(stack, IPSTATS_MIB_CSUMERRORS);
+		goto hdr_error;
+	default:
+		goto hdr_error;
+	}
+	/* Link-layer padding past tot_len is not part of the datagram. */
+	skb_trim(skb, ip.tot_len);
+	skb_reset_network_header(skb);
+
+	memset(cb, 0, sizeof(*cb));
+	cb->saddr = ip.saddr;
+	cb->daddr = ip.daddr;
+	cb->tot_len = ip.tot_len;
+	cb->frag_off = ip.frag_off;
+	cb->id = ip.id;
+	cb->ttl = ip.ttl;
+	cb->tos = ip.tos;
+	cb->protocol = ip.protocol;
+	cb->ihl = ip.hdr_len;
+
+	/* RFC 1122 3.2.1.3: a source that is broadcast or multicast is a
+	 * martian and is dropped silently. */
+	if (inet_addr_type(stack, ip.saddr) == RTN_BROADCAST ||
+	    inet_addr_type(stack, ip.saddr) == RTN_MULTICAST)
+		goto addr_error;
+
+	type = inet_addr_type(stack, ip.daddr);
+	if (type == RTN_LOCAL) {
+		ip_local_deliver(skb);
+		return;
+	}
+	if (type == RTN_BROADCAST) {
+		SNMP_INC_STATS(stack, IPSTATS_MIB_INBCASTPKTS);
+		cb->flags |= IPSKB_BROADCAST;
+		ip_local_deliver(skb);
+		return;
+	}
+	/* Not ours and this stack does not forward (ip_forward=0): Linux's
+	 * ip_route_input fails with EHOSTUNREACH, counted as InAddrErrors. */
+addr_error:
+	SNMP_INC_STATS(stack, IPSTATS_MIB_INADDRERRORS);
+	goto drop;
+hdr_error:
+	SNMP_INC_STATS(stack, IPSTATS_MIB_INHDRERRORS);
+drop:
+	kfree_skb(skb);
+}

@@ -1,0 +1,138 @@
+/* IPv4 transmit (Linux's net/ipv4/ip_output.c): route, choose the source,
+ * build the header in the headroom, fragment what the MTU cannot carry,
+ * and hand the result to the neighbour layer. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/stack.h"
+
+uint16_t ip_select_ident(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+			 uint8_t protocol)
+{
+	uint64_t h = prandom_mix(((uint64_t)daddr << 32 | saddr) ^
+				 ((uint64_t)protocol << 56) ^ stack->ip_idents_key);
+	return (uint16_t)stack->ip_idents[h % IP_IDENTS_SZ]++;
+}
+
+/* Sends one complete IP packet (data at its header) toward res. */
+static int ip_finish_output(struct ut_stack *stack, struct sk_buff *skb,
+			    const struct fib_result *res)
+{
+	struct net_device *dev = res->dev;
+
+	skb->dev = dev;
+	skb->protocol = ETH_P_IP;
+	SNMP_ADD_STATS(stack, IPSTATS_MIB_OUTOCTETS, skb->len);
+	if (dev->type == UT_DEV_RAWIP) {
+		dev_queue_xmit(skb);
+		return 0;
+	}
+	if (res->type == RTN_BROADCAST) {
+		static const uint8_t bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTBCASTPKTS);
+		eth_header(skb, bcast, dev->dev_addr, ETH_P_IP);
+		dev_queue_xmit(skb);
+		return 0;
+	}
+	return neigh_output(&stack->arp_tbl, dev, res->nexthop, skb);
+}
+
+/* RFC 791 fragmentation (Linux's ip_do_fragment, slow path): each fragment
+ * carries a copy of the header and a multiple of 8 payload bytes, the
+ * last one with MF clear. Options are not sent by this stack, so none
+ * need copying. */
+static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb,
+		       const struct fib_result *res)
+{
+	const uint8_t *iph = skb->data;
+	uint32_t hlen = (uint32_t)(iph[0] & 0xf) * 4;
+	uint32_t left = skb->len - hlen, offset = 0;
+	uint32_t chunk = ((res->dev->mtu - hlen) & ~7u);
+	uint16_t base_off = get_be16(iph + 6);
+	int err = 0;
+
+	while (left > 0) {
+		uint32_t len = left > chunk ? chunk : left;
+		struct sk_buff *frag = stack_alloc_skb(stack, hlen + len);
+		uint8_t *h;
+		uint16_t fo;
+
+		if (!frag) {
+			SNMP_INC_STATS(stack, IPSTATS_MIB_FRAGFAILS);
+			err = -ENOBUFS;
+			break;
+		}
+		h = skb_put(frag, hlen + len);
+		memcpy(h, iph, hlen);
+		memcpy(h + hlen, iph + hlen + offset, len);
+		fo = (uint16_t)(((base_off & IP_OFFMASK) + offset / 8) |
+				(base_off & IP_MF) | (left > len ? IP_MF : 0));
+		put_be16(h + 2, (uint16_t)(hlen + len));
+		put_be16(h + 6, fo);
+		put_be16(h + 10, 0);
+		put_be16(h + 10, csum_fold(csum_partial(h, hlen, 0)));
+		skb_reset_network_header(frag);
+		SNMP_INC_STATS(stack, IPSTATS_MIB_FRAGCREATES);
+		err = ip_finish_output(stack, frag, res);
+		if (err)
+			break;
+		offset += len;
+		left -= len;
+	}
+	if (!err)
+		SNMP_INC_STATS(stack, IPSTATS_MIB_FRAGOKS);
+	kfree_skb(skb);
+	return err;
+}
+
+int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
+		const struct ip_out_params *p,
+		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr))
+{
+	struct fib_result res;
+	struct wire_ipv4 ip;
+	uint32_t tot_len;
+	int err;
+
+	SNMP_INC_STATS(stack, IPSTATS_MIB_OUTREQUESTS);
+	err = ip_route_output(stack, p->daddr, &res);
+	if (err) {
+		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTNOROUTES);
+		kfree_skb(skb);
+		return err;
+	}
+	tot_len = skb->len + IPV4_HLEN_MIN;
+	if (tot_len > IP_MAXPACKET) {
+		kfree_skb(skb);
+		return -EMSGSIZE;
+	}
+	memset(&ip, 0, sizeof(ip));
+	ip.tos = p->tos;
+	ip.tot_len = (uint16_t)tot_len;
+	ip.ttl = (uint8_t)(p->ttl > 0 ? p->ttl : stack->sysctl.ip_default_ttl);
+	ip.protocol = p->protocol;
+	ip.saddr = p->saddr ? p->saddr : res.prefsrc;
+	ip.daddr = p->daddr;
+	ip.frag_off = p->pmtudisc == IP_PMTUDISC_DO ||
+			      (p->pmtudisc == IP_PMTUDISC_WANT && tot_len <= res.dev->mtu)
+			      ? IP_DF : 0;
+	ip.id = ip_select_ident(stack, ip.saddr, ip.daddr, ip.protocol);
+
+	skb_reset_transport_header(skb);
+	if (fill_csum)
+		fill_csum(skb, ip.saddr, ip.daddr);
+	wire_ipv4_emit(skb_push(skb, IPV4_HLEN_MIN), &ip);
+	skb_reset_network_header(skb);
+
+	if (tot_len > res.dev->mtu) {
+		if (ip.frag_off & IP_DF) {
+			/* Linux's ip_fragment with DF: EMSGSIZE to the caller
+			 * (and FRAG_NEEDED for forwarded packets). */
+			SNMP_INC_STATS(stack, IPSTATS_MIB_FRAGFAILS);
+			kfree_skb(skb);
+			return -EMSGSIZE;
+		}
+		return ip_fragment(stack, skb, &res);
+	}
+	return ip_finish_output(stack, skb, &res);
+}

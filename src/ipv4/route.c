@@ -1,0 +1,199 @@
+/* IPv4 routing: longest prefix match over a table kept sorted by prefix
+ * length, so the first match is the longest. Lookup is O(routes); a host
+ * has a handful (connected prefixes, a default route), which keeps a
+ * linear scan of one cache-friendly array faster than Linux's LC-trie
+ * would be at this size. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/fault.h"
+#include "net/stack.h"
+
+void fib_table_init(struct fib_table *tbl)
+{
+	memset(tbl, 0, sizeof(*tbl));
+}
+
+void fib_table_destroy(struct fib_table *tbl)
+{
+	free(tbl->routes);
+	memset(tbl, 0, sizeof(*tbl));
+}
+
+int fib_route_insert(struct ut_stack *stack, const struct fib_route *r)
+{
+	struct fib_table *tbl = &stack->fib;
+	unsigned i;
+
+	for (i = 0; i < tbl->n; i++) {
+		const struct fib_route *o = &tbl->routes[i];
+		if (o->dst == r->dst && o->prefix_len == r->prefix_len &&
+		    (o->dev == r->dev || !r->kernel))
+			return -EEXIST;
+	}
+	if (tbl->n == tbl->cap) {
+		unsigned cap = tbl->cap ? tbl->cap * 2 : 8;
+		struct fib_route *nr = realloc(tbl->routes, cap * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		tbl->routes = nr;
+		tbl->cap = cap;
+	}
+	/* Keep longest prefixes first; among equals, older routes first. */
+	for (i = 0; i < tbl->n; i++)
+		if (tbl->routes[i].prefix_len < r->prefix_len)
+			break;
+	memmove(&tbl->routes[i + 1], &tbl->routes[i], (tbl->n - i) * sizeof(*r));
+	tbl->routes[i] = *r;
+	tbl->n++;
+	return 0;
+}
+
+int fib_route_remove(struct ut_stack *stack, uint32_t dst, uint8_t prefix_len,
+		     const struct net_device *dev_or_null)
+{
+	struct fib_table *tbl = &stack->fib;
+	for (unsigned i = 0; i < tbl->n; i++) {
+		struct fib_route *r = &tbl->routes[i];
+		if (r->dst == dst && r->prefix_len == prefix_len &&
+		    (!dev_or_null || r->dev == dev_or_null)) {
+			memmove(r, r + 1, (tbl->n - i - 1) * sizeof(*r));
+			tbl->n--;
+			return 0;
+		}
+	}
+	return -ESRCH;
+}
+
+void fib_flush_dev(struct ut_stack *stack, const struct net_device *dev)
+{
+	struct fib_table *tbl = &stack->fib;
+	unsigned j = 0;
+	for (unsigned i = 0; i < tbl->n; i++)
+		if (tbl->routes[i].dev != dev)
+			tbl->routes[j++] = tbl->routes[i];
+	tbl->n = j;
+}
+
+static const struct fib_route *fib_lookup(const struct ut_stack *stack, uint32_t daddr)
+{
+	const struct fib_table *tbl = &stack->fib;
+	for (unsigned i = 0; i < tbl->n; i++)
+		if ((daddr & tbl->routes[i].mask) == tbl->routes[i].dst)
+			return &tbl->routes[i];
+	return NULL;
+}
+
+uint8_t inet_addr_type(const struct ut_stack *stack, uint32_t addr)
+{
+	uint32_t h = ntohl(addr);
+
+	if (addr == 0xffffffffu)
+		return RTN_BROADCAST;
+	if ((h >> 28) == 0xe)
+		return RTN_MULTICAST;
+	if ((h >> 24) == 127)
+		return RTN_LOCAL;
+	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
+		for (unsigned i = 0; i < dev->n_addrs; i++) {
+			const struct in_ifaddr *ifa = &dev->addrs[i];
+			if (ifa->ifa_local == addr)
+				return RTN_LOCAL;
+			if (ifa->ifa_prefixlen < 31 && ifa->ifa_broadcast == addr)
+				return RTN_BROADCAST;
+		}
+	}
+	return RTN_UNICAST;
+}
+
+uint32_t inet_select_addr(const struct net_device *dev, uint32_t daddr)
+{
+	for (unsigned i = 0; i < dev->n_addrs; i++)
+		if ((dev->addrs[i].ifa_local & dev->addrs[i].ifa_mask) ==
+		    (daddr & dev->addrs[i].ifa_mask))
+			return dev->addrs[i].ifa_local;
+	return dev->n_addrs ? dev->addrs[0].ifa_local : 0;
+}
+
+int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
+{
+	const struct fib_route *r;
+	uint8_t type = inet_addr_type(stack, daddr);
+
+	memset(res, 0, sizeof(*res));
+	if (type == RTN_LOCAL) {
+		/* Our own address: out through lo, like Linux's local table. */
+		if (!stack->loopback)
+			return -ENETUNREACH;
+		res->dev = stack->loopback;
+		res->nexthop = daddr;
+		res->prefsrc = daddr;
+		res->type = RTN_LOCAL;
+		res->prefix_len = 32;
+		return 0;
+	}
+	r = fib_lookup(stack, daddr);
+	if (!r) {
+		/* The limited broadcast needs a route to pick a device. */
+		return -ENETUNREACH;
+	}
+	res->dev = r->dev;
+	res->nexthop = r->gateway ? r->gateway : daddr;
+	res->prefsrc = r->prefsrc ? r->prefsrc : inet_select_addr(r->dev, res->nexthop);
+	res->type = type == RTN_BROADCAST || type == RTN_MULTICAST ? type : RTN_UNICAST;
+	res->prefix_len = r->prefix_len;
+	return 0;
+}
+
+/* ---- public route API (ip route) --------------------------------------*/
+
+UT_EXPORT int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix_len,
+			   uint32_t gateway, struct ut_dev *d)
+{
+	struct net_device *dev = d ? netdev_from_ut(d) : NULL;
+	struct fib_route r;
+
+	if (prefix_len > 32)
+		return -EINVAL;
+	memset(&r, 0, sizeof(r));
+	r.mask = inet_make_mask(prefix_len);
+	if (dst & ~r.mask)
+		return -EINVAL; /* as `ip route` says "Invalid prefix for given prefix length" */
+	r.dst = dst;
+	r.prefix_len = (uint8_t)prefix_len;
+	r.gateway = gateway;
+	if (gateway) {
+		/* The gateway must be reachable on-link through a connected
+		 * route (Linux: "Nexthop has invalid gateway", ENETUNREACH). */
+		const struct fib_route *via = fib_lookup(stack, gateway);
+		if (!via || via->gateway || (dev && via->dev != dev))
+			return -ENETUNREACH;
+		dev = via->dev;
+	}
+	if (!dev)
+		return -ENODEV;
+	r.dev = dev;
+	return fib_route_insert(stack, &r);
+}
+
+UT_EXPORT int ut_route_del(struct ut_stack *stack, uint32_t dst, unsigned prefix_len)
+{
+	if (prefix_len > 32)
+		return -EINVAL;
+	return fib_route_remove(stack, dst, (uint8_t)prefix_len, NULL);
+}
+
+UT_EXPORT int ut_route_get(struct ut_stack *stack, uint32_t daddr,
+			   struct ut_route_info *out)
+{
+	struct fib_result res;
+	int err = ip_route_output(stack, daddr, &res);
+	if (err)
+		return err;
+	out->dev = netdev_to_ut(res.dev);
+	out->gateway = res.nexthop == daddr ? 0 : res.nexthop;
+	out->prefsrc = res.prefsrc;
+	out->prefix_len = res.prefix_len;
+	out->local = res.type == RTN_LOCAL;
+	return 0;
+}

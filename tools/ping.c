@@ -1,0 +1,325 @@
+/* usertcp ping: two simulated hosts on one link, and Linux's ping (iputils)
+ * run from the first to the second, printing what iputils prints.
+ *
+ *   a (10.0.0.1/24, eth0) ----- link ----- b (10.0.0.2/24, eth0)
+ *
+ * Time is the simulator's: a run of a thousand pings takes milliseconds of
+ * real time, and the same seed prints the same lines and writes the same
+ * capture. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "tool.h"
+
+#define PING_ADDR_A "10.0.0.1"
+#define PING_ADDR_B "10.0.0.2"
+#define PING_PREFIX 24
+#define MAXWAIT_NS (10 * 1000000000ULL) /* iputils' MAXWAIT: 10 s */
+
+struct ping_state {
+	struct ut_stack *stack;
+	uint32_t daddr;
+	uint16_t id;
+	size_t datalen;
+	uint64_t *sent_at;		/* by seq */
+	uint8_t *seen;			/* by seq: replies counted */
+	long count;
+	long ntransmitted, nreceived, nrepeats, nerrors;
+	double tmin, tmax, tsum, tsum2;	/* ms */
+};
+
+static void ping_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: usertcp ping [options] [DESTINATION]\n"
+		"Ping between two simulated hosts, a (%s) and b (%s), on one link.\n"
+		"DESTINATION defaults to %s.\n\n"
+		"Options:\n"
+		"  -c COUNT         stop after COUNT echo requests (default 4)\n"
+		"  -i SECONDS       interval between requests (default 1)\n"
+		"  -s SIZE          data bytes per request (default 56)\n"
+		"  --seed N         seed of every random choice (default 1)\n"
+		"  --pcap FILE      capture host a's eth0 to FILE (tcpdump format)\n"
+		"  --cold           do not warm the ARP cache first: the first RTT\n"
+		"                   then includes address resolution\n"
+		"  --counters       print both hosts' non-zero counters at the end\n"
+		"%s",
+		PING_ADDR_A, PING_ADDR_B, PING_ADDR_B, impair_opts_help);
+}
+
+/* iputils prints RTTs with three significant decimals at most. */
+static void print_rtt(double ms)
+{
+	long us = lround(ms * 1000.0);
+	if (us >= 100000)
+		printf("%ld ms", us / 1000);
+	else if (us >= 10000)
+		printf("%ld.%01ld ms", us / 1000, (us % 1000) / 100);
+	else if (us >= 1000)
+		printf("%ld.%02ld ms", us / 1000, (us % 1000) / 10);
+	else
+		printf("%ld.%03ld ms", us / 1000, us % 1000);
+}
+
+static const char *unreach_text(uint8_t type, uint8_t code)
+{
+	if (type == 11)
+		return code == 0 ? "Time to live exceeded" : "Frag reassembly time exceeded";
+	if (type != 3)
+		return "Bad ICMP type";
+	switch (code) {
+	case 0: return "Destination Net Unreachable";
+	case 1: return "Destination Host Unreachable";
+	case 2: return "Destination Protocol Unreachable";
+	case 3: return "Destination Port Unreachable";
+	case 4: return "Frag needed";
+	default: return "Dest Unreachable";
+	}
+}
+
+static void ping_event(void *arg, const struct ut_ping_event *ev)
+{
+	struct ping_state *ps = arg;
+	char from[INET_ADDRSTRLEN];
+
+	if (ev->id != ps->id)
+		return;
+	inet_ntop(AF_INET, &ev->from, from, sizeof(from));
+	if (ev->kind == UT_PING_ERROR) {
+		ps->nerrors++;
+		printf("From %s icmp_seq=%u %s\n", from, ev->seq,
+		       unreach_text(ev->icmp_type, ev->icmp_code));
+		return;
+	}
+	if (ev->seq == 0 || ev->seq > ps->ntransmitted)
+		return;
+	double ms = (double)(ev->when_ns - ps->sent_at[ev->seq]) / 1e6;
+	bool dup = ps->seen[ev->seq]++ > 0;
+	if (dup) {
+		ps->nrepeats++;
+	} else {
+		ps->nreceived++;
+		ps->tsum += ms;
+		ps->tsum2 += ms * ms;
+		if (ms < ps->tmin)
+			ps->tmin = ms;
+		if (ms > ps->tmax)
+			ps->tmax = ms;
+	}
+	printf("%zu bytes from %s: icmp_seq=%u ttl=%u time=", ev->len + 8, from, ev->seq,
+	       ev->ttl);
+	print_rtt(ms);
+	printf("%s\n", dup ? " (DUP!)" : "");
+}
+
+static bool ping_all_answered(void *arg)
+{
+	struct ping_state *ps = arg;
+	return ps->nreceived + ps->nerrors >= ps->count;
+}
+
+static bool neigh_ready(void *arg)
+{
+	struct ping_state *ps = arg;
+	struct ut_neigh_info ni;
+	struct ut_route_info ri;
+
+	if (ut_route_get(ps->stack, ps->daddr, &ri) < 0 || ri.local)
+		return true;
+	if (ut_neigh_get(ps->stack, ri.gateway ? ri.gateway : ps->daddr, &ni) < 0)
+		return false;
+	return strcmp(ni.state, "REACHABLE") == 0 || strcmp(ni.state, "FAILED") == 0;
+}
+
+static void print_counter(void *arg, const char *group, const char *name, uint64_t v)
+{
+	if (v)
+		printf("  %-8s %-24s %llu\n", group, name, (unsigned long long)v);
+	(void)arg;
+}
+
+/* The payload iputils sends: the send time as a struct timeval, then
+ * bytes counting up from there. */
+static void ping_fill(uint8_t *data, size_t len, uint64_t now_ns)
+{
+	struct timeval tv = {.tv_sec = (time_t)(now_ns / 1000000000ULL),
+			     .tv_usec = (suseconds_t)(now_ns % 1000000000ULL / 1000)};
+	for (size_t k = 0; k < len; k++)
+		data[k] = (uint8_t)k;
+	if (len >= sizeof(tv))
+		memcpy(data, &tv, sizeof(tv));
+}
+
+int cmd_ping(int argc, char **argv)
+{
+	struct impair_opts imp;
+	struct ping_state ps = {.count = 4, .datalen = 56, .tmin = 1e300};
+	uint64_t seed = 1, interval_ns = 1000000000ULL, v;
+	const char *pcap = NULL, *dest = PING_ADDR_B;
+	bool cold = false, counters = false;
+	struct ut_stack *a, *b;
+	struct ut_sim_link *link;
+	struct ut_sim *sim;
+	uint32_t addr_a, addr_b;
+	uint8_t *data = NULL;
+	double d;
+	int rc = 2, r;
+
+	impair_opts_init(&imp);
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i];
+		if ((r = impair_opts_parse(&imp, argc, argv, &i, "ping")) < 0)
+			return 2;
+		if (r)
+			continue;
+		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
+			ping_usage(stdout);
+			return 0;
+		} else if (!strcmp(o, "--cold")) {
+			cold = true;
+		} else if (!strcmp(o, "--counters")) {
+			counters = true;
+		} else if (i + 1 < argc && (!strcmp(o, "-c") || !strcmp(o, "-s") ||
+					    !strcmp(o, "-i") || !strcmp(o, "--seed") ||
+					    !strcmp(o, "--pcap"))) {
+			const char *val = argv[++i];
+			if (!strcmp(o, "--pcap")) {
+				pcap = val;
+			} else if (!strcmp(o, "-i")) {
+				if (!parse_double(val, &d) || d < 0.001 || d > 3600) {
+					fprintf(stderr, "ping: bad timing interval: %s\n", val);
+					return 2;
+				}
+				interval_ns = (uint64_t)llround(d * 1e9);
+			} else if (!parse_u64(val, &v)) {
+				fprintf(stderr, "ping: invalid argument: '%s'\n", val);
+				return 2;
+			} else if (!strcmp(o, "-c")) {
+				if (v < 1 || v > 65535) {
+					fprintf(stderr, "ping: invalid argument: '%s': out of range: 1 <= value <= 65535\n", val);
+					return 2;
+				}
+				ps.count = (long)v;
+			} else if (!strcmp(o, "-s")) {
+				if (v > 65507) {
+					fprintf(stderr, "ping: invalid argument: '%s': out of range: 0 <= value <= 65507\n", val);
+					return 2;
+				}
+				ps.datalen = (size_t)v;
+			} else {
+				seed = v;
+			}
+		} else if (o[0] == '-' && o[1]) {
+			fprintf(stderr, "ping: unknown or incomplete option '%s'\n", o);
+			ping_usage(stderr);
+			return 2;
+		} else {
+			dest = o;
+		}
+	}
+	if (!parse_ipv4(dest, &ps.daddr)) {
+		fprintf(stderr, "ping: %s: Name or service not known\n", dest);
+		return 2;
+	}
+	parse_ipv4(PING_ADDR_A, &addr_a);
+	parse_ipv4(PING_ADDR_B, &addr_b);
+
+	if (ut_sim_create(seed, &sim) < 0 || ut_sim_host_add(sim, "a", &a) < 0 ||
+	    ut_sim_host_add(sim, "b", &b) < 0 || ut_sim_link_add(sim, a, b, &imp.link, &link) < 0 ||
+	    ut_addr_add(a, ut_sim_link_dev(link, 0), addr_a, PING_PREFIX) < 0 ||
+	    ut_addr_add(b, ut_sim_link_dev(link, 1), addr_b, PING_PREFIX) < 0) {
+		fprintf(stderr, "ping: cannot build the simulated network\n");
+		goto out;
+	}
+	if (pcap) {
+		int err = ut_dev_pcap_open(ut_sim_link_dev(link, 0), pcap);
+		if (err < 0) {
+			fprintf(stderr, "ping: %s: %s\n", pcap, strerror(-err));
+			goto out;
+		}
+	}
+	ps.stack = a;
+	/* The kernel gives a ping socket its identifier; ours is drawn from
+	 * the seed so that runs repeat. */
+	ps.id = (uint16_t)(seed * 2654435761u >> 7);
+	ps.sent_at = calloc((size_t)ps.count + 1, sizeof(*ps.sent_at));
+	ps.seen = calloc((size_t)ps.count + 1, 1);
+	data = malloc(ps.datalen ? ps.datalen : 1);
+	if (!ps.sent_at || !ps.seen || !data) {
+		fprintf(stderr, "ping: out of memory\n");
+		goto out;
+	}
+	ut_ping_set_handler(a, ping_event, &ps);
+
+	if (!cold) {
+		/* A host that has talked to its neighbour before has it in
+		 * the ARP cache; warm it so each RTT is the path's alone.
+		 * If resolution fails (heavy loss, no such host), the first
+		 * request simply resolves again, as with --cold. */
+		if (ut_neigh_resolve(a, ps.daddr) == 0)
+			ut_sim_run_until_cond(sim, neigh_ready, &ps,
+					      ut_sim_now(sim) + 3000000000ULL);
+	}
+
+	printf("PING %s (%s) %zu(%zu) bytes of data.\n", dest, dest, ps.datalen,
+	       ps.datalen + 28);
+	uint64_t start = ut_sim_now(sim);
+	for (long seq = 1; seq <= ps.count; seq++) {
+		ut_sim_run_until(sim, start + (uint64_t)(seq - 1) * interval_ns);
+		uint64_t now = ut_sim_now(sim);
+		ping_fill(data, ps.datalen, now);
+		ps.sent_at[seq] = now;
+		ps.ntransmitted++;
+		int err = ut_ping_send(a, ps.daddr, ps.id, (uint16_t)seq, data, ps.datalen);
+		if (err == -ENETUNREACH) {
+			printf("ping: connect: Network is unreachable\n");
+			goto out;
+		} else if (err < 0) {
+			printf("ping: sendmsg: %s\n", strerror(-err));
+		}
+	}
+	/* After the last request ping waits twice the longest RTT seen (at
+	 * least a second), or MAXWAIT when nothing came back, unless every
+	 * reply is already in. */
+	uint64_t linger = ps.nreceived ? (uint64_t)(2 * ps.tmax * 1e6) : MAXWAIT_NS;
+	if (linger < 1000000000ULL)
+		linger = 1000000000ULL;
+	ut_sim_run_until_cond(sim, ping_all_answered, &ps, ut_sim_now(sim) + linger);
+	uint64_t elapsed_ms = (ut_sim_now(sim) - start + 500000) / 1000000;
+
+	printf("\n--- %s ping statistics ---\n", dest);
+	printf("%ld packets transmitted, %ld received", ps.ntransmitted, ps.nreceived);
+	if (ps.nrepeats)
+		printf(", +%ld duplicates", ps.nrepeats);
+	if (ps.nerrors)
+		printf(", +%ld errors", ps.nerrors);
+	printf(", %g%% packet loss, time %llums\n",
+	       (double)((ps.ntransmitted - ps.nreceived) * 100.0) / (double)ps.ntransmitted,
+	       (unsigned long long)elapsed_ms);
+	if (ps.nreceived) {
+		double avg = ps.tsum / (double)ps.nreceived;
+		double mdev = sqrt(fmax(0.0, ps.tsum2 / (double)ps.nreceived - avg * avg));
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ps.tmin, avg,
+		       ps.tmax, mdev);
+	}
+	if (counters) {
+		printf("\ncounters of a:\n");
+		ut_counter_foreach(a, print_counter, NULL);
+		printf("counters of b:\n");
+		ut_counter_foreach(b, print_counter, NULL);
+	}
+	rc = ps.nreceived ? 0 : 1;
+out:
+	if (pcap && sim && link)
+		ut_dev_pcap_close(ut_sim_link_dev(link, 0));
+	ut_sim_destroy(sim);
+	free(ps.sent_at);
+	free(ps.seen);
+	free(data);
+	return rc;
+}
