@@ -285,12 +285,12 @@ void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *
 {
 	if (skb_queue_empty(from))
 		return;
-	struct sk_buff *first = from->next, *last = from->prev;
-	struct sk_buff *tail = to->prev;
-	first->prev = tail;
-	tail->next = first;
-	last->next = (struct sk_buff *)(void *)to;
-	to->prev = last;
+	if (to->prev)
+		to->prev->next = from->next;
+	else
+		to->next = from->next;
+	from->next->prev = to->prev;
+	to->prev = from->prev;
 	to->qlen += from->qlen;
 	to->bytes += from->bytes;
 	skb_queue_head_init(from);

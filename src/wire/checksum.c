@@ -122,10 +122,10 @@ uint32_t csum_partial(const void *buf, size_t len, uint32_t sum)
 	uint64_t s = sum_host_words(buf, len);
 	uint64_t t;
 
-	/* Fold to 16 bits with end-around carry (RFC 1071 section 4.1). */
+	/* Fold to 16 bits with end-around carry (RFC 1071 section 4.1): two
+	 * folds take 64 bits to at most 0xffffffff, two more to 0xffff. */
 	s = (s & 0xffffffffu) + (s >> 32);
 	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
 	/* Host-order words -> big-endian words: swapping the bytes of the

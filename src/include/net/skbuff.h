@@ -47,7 +47,7 @@ struct skb_pool;
 #define PACKET_OUTGOING 4
 
 struct sk_buff {
-	struct sk_buff *next, *prev;	/* queue linkage: first, as in sk_buff_head */
+	struct sk_buff *next, *prev;	/* queue linkage */
 	struct skb_pool *pool;
 	struct net_device *dev;
 	uint64_t tstamp;		/* ns on the stack's clock: arrival or queueing */
@@ -201,10 +201,13 @@ static inline uint8_t *skb_mac_header(const struct sk_buff *skb)
 	return skb->head + skb->mac_header;
 }
 
-/* ---- queues (no locking: one thread owns a stack) ------------------------*/
+/* ---- queues (no locking: one thread owns a stack) ------------------------
+ * A doubly linked list with its ends in the head: list->next is the first
+ * skb, list->prev the last; the first skb's prev and the last's next are
+ * NULL. No sentinel cast, so every pointer is really an sk_buff. */
 static inline void skb_queue_head_init(struct sk_buff_head *list)
 {
-	list->next = list->prev = (struct sk_buff *)(void *)list;
+	list->next = list->prev = NULL;
 	list->qlen = 0;
 	list->bytes = 0;
 }
@@ -218,35 +221,48 @@ static inline uint32_t skb_queue_len(const struct sk_buff_head *list)
 }
 static inline struct sk_buff *skb_peek(const struct sk_buff_head *list)
 {
-	return list->qlen ? list->next : NULL;
+	return list->next;
 }
 static inline struct sk_buff *skb_peek_tail(const struct sk_buff_head *list)
 {
-	return list->qlen ? list->prev : NULL;
+	return list->prev;
 }
-/* Inserts newsk between prev and next (both on list). */
+/* Inserts newsk between prev and next, either of which may be NULL for
+ * the head or the tail of list. */
 static inline void skb_insert_between(struct sk_buff *newsk, struct sk_buff *prev,
 				      struct sk_buff *next, struct sk_buff_head *list)
 {
 	newsk->next = next;
 	newsk->prev = prev;
-	next->prev = newsk;
-	prev->next = newsk;
+	if (next)
+		next->prev = newsk;
+	else
+		list->prev = newsk;
+	if (prev)
+		prev->next = newsk;
+	else
+		list->next = newsk;
 	list->qlen++;
 	list->bytes += newsk->len;
 }
 static inline void skb_queue_tail(struct sk_buff_head *list, struct sk_buff *newsk)
 {
-	skb_insert_between(newsk, list->prev, (struct sk_buff *)(void *)list, list);
+	skb_insert_between(newsk, list->prev, NULL, list);
 }
 static inline void skb_queue_head(struct sk_buff_head *list, struct sk_buff *newsk)
 {
-	skb_insert_between(newsk, (struct sk_buff *)(void *)list, list->next, list);
+	skb_insert_between(newsk, NULL, list->next, list);
 }
 static inline void skb_unlink(struct sk_buff *skb, struct sk_buff_head *list)
 {
-	skb->next->prev = skb->prev;
-	skb->prev->next = skb->next;
+	if (skb->next)
+		skb->next->prev = skb->prev;
+	else
+		list->prev = skb->prev;
+	if (skb->prev)
+		skb->prev->next = skb->next;
+	else
+		list->next = skb->next;
 	skb->next = skb->prev = NULL;
 	list->qlen--;
 	list->bytes -= skb->len;
@@ -263,11 +279,8 @@ void skb_queue_purge(struct sk_buff_head *list);
 /* Moves every skb of from to the tail of to, leaving from empty. O(1). */
 void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *to);
 
-#define skb_queue_walk(queue, skb)                                            \
-	for (skb = (queue)->next; skb != (struct sk_buff *)(void *)(queue);    \
-	     skb = skb->next)
+#define skb_queue_walk(queue, skb) for (skb = (queue)->next; skb; skb = skb->next)
 #define skb_queue_walk_safe(queue, skb, tmp)                                  \
-	for (skb = (queue)->next, tmp = skb->next;                            \
-	     skb != (struct sk_buff *)(void *)(queue); skb = tmp, tmp = skb->next)
+	for (skb = (queue)->next; skb && ((tmp = skb->next), 1); skb = tmp)
 
 #endif
