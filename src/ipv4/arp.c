@@ -1,19 +1,12 @@
 /* ARP (RFC 826) for IPv4 over Ethernet, as Linux's net/ipv4/arp.c does
  * it: answer requests for our addresses, learn from what we hear, and send
  * the requests the neighbour cache asks for. */
+#include <arpa/inet.h>
 #include <string.h>
 
 #include "net/stack.h"
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-static bool dev_has_addr(const struct net_device *dev, uint32_t addr)
-{
-	for (unsigned i = 0; i < dev->n_addrs; i++)
-		if (dev->addrs[i].ifa_local == addr)
-			return true;
-	return false;
-}
 
 static void arp_send(struct net_device *dev, uint16_t op, uint32_t tip,
 		     const uint8_t *dst_ha, const uint8_t *tha, uint32_t sip)
@@ -66,7 +59,11 @@ void arp_rcv(struct sk_buff *skb)
 		goto out;
 	if (arp.sip == 0xffffffffu || inet_addr_type(stack, arp.sip) == RTN_MULTICAST)
 		goto out;
-	for_us = dev_has_addr(dev, arp.tip);
+	/* Linux's default arp_ignore=0: answer for any local address, on
+	 * whichever device asks, but never for loopback or multicast. */
+	if ((ntohl(arp.tip) >> 24) == 127 || inet_addr_type(stack, arp.tip) == RTN_MULTICAST)
+		goto out;
+	for_us = inet_addr_type(stack, arp.tip) == RTN_LOCAL;
 
 	if (arp.op == ARPOP_REQUEST && for_us) {
 		if (skb->pkt_type == PACKET_BROADCAST)

@@ -1,0 +1,164 @@
+#include "testnet.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/wire.h"
+#include "test.h"
+
+const uint8_t testnet_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
+
+static uint64_t test_clock_now(const struct ut_clock *c)
+{
+	return ((const struct test_clock *)(const void *)c)->now;
+}
+
+void test_clock_init(struct test_clock *tc, uint64_t start_ns)
+{
+	tc->clock.now_ns = test_clock_now;
+	tc->now = start_ns;
+}
+
+static unsigned capdev_transmit(void *ctx, const struct iovec *frames, unsigned count)
+{
+	struct capdev *cd = ctx;
+	for (unsigned i = 0; i < count; i++) {
+		if (cd->n == cd->cap) {
+			cd->cap = cd->cap ? cd->cap * 2 : 64;
+			cd->frames = realloc(cd->frames, cd->cap * sizeof(*cd->frames));
+			CHECK(cd->frames != NULL);
+		}
+		struct cap_frame *f = &cd->frames[cd->n++];
+		f->len = frames[i].iov_len;
+		f->data = malloc(f->len ? f->len : 1);
+		CHECK(f->data != NULL);
+		memcpy(f->data, frames[i].iov_base, f->len);
+		f->when = cd->clock->now;
+	}
+	return count;
+}
+
+uint32_t ip4(const char *s)
+{
+	struct in_addr a;
+	CHECK(inet_pton(AF_INET, s, &a) == 1);
+	return a.s_addr;
+}
+
+struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd,
+			       enum ut_dev_type type, const char *addr, unsigned prefix)
+{
+	static const struct ut_dev_driver drv = {.transmit = capdev_transmit};
+	struct ut_stack_config cfg;
+	struct ut_stack *stack;
+
+	memset(cd, 0, sizeof(*cd));
+	ut_stack_config_init(&cfg);
+	cfg.clock = &tc->clock;
+	cfg.seed = 42;
+	cfg.name = "test";
+	CHECK(ut_stack_create(&cfg, &stack) == 0);
+	cd->stack = stack;
+	cd->clock = tc;
+	CHECK(ut_dev_create(stack, "eth0", type, 1500, 0, testnet_mac, &drv, cd, &cd->dev) == 0);
+	if (addr)
+		CHECK(ut_addr_add(stack, cd->dev, ip4(addr), prefix) == 0);
+	return stack;
+}
+
+void capdev_clear(struct capdev *cd)
+{
+	for (size_t i = 0; i < cd->n; i++)
+		free(cd->frames[i].data);
+	cd->n = 0;
+}
+
+void testnet_destroy(struct ut_stack *stack, struct capdev *cd)
+{
+	ut_stack_destroy(stack);
+	capdev_clear(cd);
+	free(cd->frames);
+	cd->frames = NULL;
+	cd->cap = 0;
+}
+
+void testnet_poll(struct ut_stack *stack)
+{
+	for (int i = 0; i < 1000; i++)
+		if (ut_stack_poll(stack) == 0 && ut_stack_next_deadline(stack) > ut_stack_now(stack))
+			return;
+	CHECK(!"stack never went idle");
+}
+
+int capdev_inject(struct capdev *cd, const void *frame, size_t len)
+{
+	int err = ut_dev_input(cd->dev, frame, len);
+	testnet_poll(cd->stack);
+	return err;
+}
+
+void testnet_advance(struct ut_stack *stack, struct test_clock *tc, uint64_t ns)
+{
+	uint64_t end = tc->now + ns;
+	for (;;) {
+		uint64_t d = ut_stack_next_deadline(stack);
+		if (d > end)
+			break;
+		if (d > tc->now)
+			tc->now = d;
+		testnet_poll(stack);
+	}
+	tc->now = end;
+	testnet_poll(stack);
+}
+
+size_t build_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6],
+		 uint16_t proto, const void *payload, size_t len)
+{
+	wire_eth_emit(buf, dst, src, proto);
+	if (len)
+		memcpy(buf + ETH_HLEN, payload, len);
+	return ETH_HLEN + len;
+}
+
+size_t build_ipv4(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint8_t proto,
+		  uint8_t ttl, uint16_t id, uint16_t frag_off, const void *payload,
+		  size_t len)
+{
+	struct wire_ipv4 ip;
+	memset(&ip, 0, sizeof(ip));
+	ip.tot_len = (uint16_t)(IPV4_HLEN_MIN + len);
+	ip.id = id;
+	ip.frag_off = frag_off;
+	ip.ttl = ttl;
+	ip.protocol = proto;
+	ip.saddr = saddr;
+	ip.daddr = daddr;
+	wire_ipv4_emit(buf, &ip);
+	if (len)
+		memcpy(buf + IPV4_HLEN_MIN, payload, len);
+	return IPV4_HLEN_MIN + len;
+}
+
+size_t build_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
+		  const void *data, size_t len)
+{
+	if (len)
+		memcpy(buf + ICMP_HLEN, data, len);
+	wire_icmp_emit(buf, type, code, rest, len);
+	return ICMP_HLEN + len;
+}
+
+size_t build_arp(uint8_t *buf, uint16_t op, const uint8_t sha[6], uint32_t sip,
+		 const uint8_t tha[6], uint32_t tip)
+{
+	struct wire_arp a;
+	a.op = op;
+	memcpy(a.sha, sha, 6);
+	a.sip = sip;
+	memcpy(a.tha, tha, 6);
+	a.tip = tip;
+	return wire_arp_emit(buf, &a);
+}
