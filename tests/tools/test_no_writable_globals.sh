@@ -1,0 +1,24 @@
+#!/bin/sh
+# All state hangs off a stack or a world: the library defines no writable
+# global or static variables, so one process can hold many independent
+# stacks. Judged by section: objects in .data or .bss are writable; const
+# tables holding pointers live in .data.rel.ro, read-only after relocation.
+set -u
+bin=$1
+lib=$(dirname "$bin")/libusertcp.a
+if ! command -v objdump >/dev/null 2>&1; then
+	echo "skipped: objdump is not installed (binutils)"
+	exit 77
+fi
+[ -f "$lib" ] || { echo "FAIL: $lib not found"; exit 1; }
+# Sanitizer builds add their own instrumentation objects; judge ours only.
+found=$(objdump -t "$lib" |
+	awk '$3 == "O" && $4 ~ /^\.(data|bss)/ && $4 !~ /^\.data\.rel\.ro/ {print}' |
+	grep -v -E '__(asan|ubsan|sancov|odr_asan)|\.L' || true)
+if [ -n "$found" ]; then
+	echo "FAIL: writable globals in libusertcp:"
+	echo "$found"
+	exit 1
+fi
+n=$(objdump -t "$lib" | awk '$3 == "O"' | wc -l)
+echo "ok none of the $n data objects in $lib is writable"
