@@ -19,6 +19,7 @@
  * dice thrown on another. */
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/fault.h"
@@ -228,8 +229,45 @@ UT_EXPORT int ut_sim_link_set_params(struct ut_sim_link *link, int direction,
 	return 0;
 }
 
+/* The event heap's order; (time, seq) is unique, and an array sorted by it
+ * is a valid min-heap. */
+static int sim_event_cmp(const void *a, const void *b)
+{
+	const struct sim_event *x = a, *y = b;
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 UT_EXPORT void ut_sim_link_set_up(struct ut_sim_link *link, bool up)
 {
+	struct ut_sim *sim = link->sim;
+	unsigned kept = 0;
+
+	if (link->up && !up) {
+		/* Every frame in flight (queued, on the wire or propagating) is
+		 * lost now, even if the link comes back before it would have
+		 * arrived, and the wire is left free. */
+		for (unsigned i = 0; i < sim->heap_len; i++) {
+			struct sim_event *ev = &sim->heap[i];
+			if (ev->link == link) {
+				link->dir[ev->dir].stats.down_drops++;
+				kfree_skb(ev->skb);
+			} else {
+				sim->heap[kept++] = *ev;
+			}
+		}
+		if (kept != sim->heap_len) {
+			sim->heap_len = kept;
+			qsort(sim->heap, kept, sizeof(*sim->heap), sim_event_cmp);
+		}
+		for (int d = 0; d < 2; d++) {
+			link->dir[d].busy_until = 0;
+			link->dir[d].last_arrival = 0;
+			link->dir[d].dep_head = 0;
+			link->dir[d].dep_count = 0;
+		}
+	}
 	link->up = up;
 }
 
