@@ -33,7 +33,7 @@ int fib_route_insert(struct ut_stack *stack, const struct fib_route *r)
 	}
 	if (tbl->n == tbl->cap) {
 		unsigned cap = tbl->cap ? tbl->cap * 2 : 8;
-		struct fib_route *nr = realloc(tbl->routes, cap * sizeof(*nr));
+		struct fib_route *nr = ut_realloc(tbl->routes, cap * sizeof(*nr));
 		if (!nr)
 			return -ENOMEM;
 		tbl->routes = nr;

@@ -73,7 +73,7 @@ UT_EXPORT int ut_sim_host_add(struct ut_sim *sim, const char *name, struct ut_st
 
 	if (sim->nhosts == sim->hosts_cap) {
 		unsigned cap = sim->hosts_cap ? sim->hosts_cap * 2 : 4;
-		struct sim_host *h = realloc(sim->hosts, cap * sizeof(*h));
+		struct sim_host *h = ut_realloc(sim->hosts, cap * sizeof(*h));
 		if (!h)
 			return -ENOMEM;
 		sim->hosts = h;
@@ -113,7 +113,7 @@ int sim_event_push(struct ut_sim *sim, const struct sim_event *ev)
 
 	if (sim->heap_len == sim->heap_cap) {
 		unsigned cap = sim->heap_cap ? sim->heap_cap * 2 : 256;
-		struct sim_event *h = realloc(sim->heap, cap * sizeof(*h));
+		struct sim_event *h = ut_realloc(sim->heap, cap * sizeof(*h));
 		if (!h)
 			return -ENOMEM;
 		sim->heap = h;

@@ -17,4 +17,9 @@ static inline void *ut_calloc(size_t n, size_t size)
 	return calloc(n, size);
 }
 
+static inline void *ut_realloc(void *ptr, size_t size)
+{
+	return realloc(ptr, size);
+}
+
 #endif
