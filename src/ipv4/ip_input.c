@@ -82,8 +82,8 @@ void ip_rcv(struct sk_buff *skb)
 
 	/* RFC 1122 3.2.1.3: a source that is broadcast or multicast is a
 	 * martian and is dropped silently. */
-	if (inet_addr_type(stack, ip.saddr) == RTN_BROADCAST ||
-	    inet_addr_type(stack, ip.saddr) == RTN_MULTICAST)
+	type = inet_addr_type(stack, ip.saddr);
+	if (type == RTN_BROADCAST || type == RTN_MULTICAST)
 		goto addr_error;
 
 	type = inet_addr_type(stack, ip.daddr);
