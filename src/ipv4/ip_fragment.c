@@ -39,6 +39,7 @@ struct ipq {
 	uint32_t len;			/* datagram payload length, once known */
 	uint32_t meat;			/* payload bytes held */
 	uint64_t mem;			/* truesize held */
+	uint64_t stamp;			/* arrival of the latest fragment */
 	struct sk_buff *fragments;	/* sorted by offset, linked by skb->next */
 	struct timer_list timer;
 };
@@ -165,7 +166,9 @@ static struct sk_buff *ip_frag_reasm(struct ipq *q)
 	put_be16(p + 10, 0);
 	put_be16(p + 10, csum_fold(csum_partial(p, ihl, 0)));
 	skb->dev = head->dev;
-	skb->tstamp = head->tstamp;
+	/* The datagram arrived when its last piece did (Linux sets the
+	 * queue's stamp from every fragment and gives it to the result). */
+	skb->tstamp = q->stamp;
 	skb->protocol = head->protocol;
 	skb->pkt_type = head->pkt_type;
 	skb_reset_network_header(skb);
@@ -227,6 +230,7 @@ struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 	skb->next = next;
 	*pp = skb;
 	q->meat += end - offset;
+	q->stamp = skb->tstamp;
 	q->mem += skb->truesize;
 	t->mem += skb->truesize;
 	if (offset == 0)

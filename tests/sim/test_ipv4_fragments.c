@@ -268,3 +268,34 @@ TEST(a_large_echo_leaves_in_mtu_sized_fragments_on_8_byte_boundaries)
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
+
+static uint64_t reply_when;
+
+static void on_reply(void *arg, const struct ut_ping_event *ev)
+{
+	(void)arg;
+	if (ev->kind == UT_PING_REPLY)
+		reply_when = ev->when_ns;
+}
+
+TEST(a_reassembled_datagram_arrives_when_its_last_fragment_does)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	static uint8_t msg[ECHO_LEN];
+	struct ut_stack *s = make(&tc, &cd);
+
+	ut_ping_set_handler(s, on_reply, NULL);
+	make_echo(msg, 8);
+	msg[0] = ICMP_ECHOREPLY;
+	put_be16(msg + 2, 0);
+	put_be16(msg + 2, csum_fold(csum_partial(msg, ECHO_LEN, 0)));
+	tc.now = 1000;
+	inject_frag(&cd, msg, 800, 0, 1480, true);
+	tc.now = 2000;
+	inject_frag(&cd, msg, 800, 2960, ECHO_LEN - 2960, false);
+	tc.now = 3000;
+	inject_frag(&cd, msg, 800, 1480, 1480, true);
+	CHECK_EQ(reply_when, 3000);
+	testnet_destroy(s, &cd);
+}
