@@ -68,6 +68,13 @@ struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd,
 	return stack;
 }
 
+uint64_t testnet_counter(struct ut_stack *stack, const char *group, const char *name)
+{
+	uint64_t v = 0;
+	CHECK_EQ(ut_counter_get(stack, group, name, &v), 0);
+	return v;
+}
+
 void capdev_clear(struct capdev *cd)
 {
 	for (size_t i = 0; i < cd->n; i++)

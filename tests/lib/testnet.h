@@ -49,6 +49,9 @@ void testnet_poll(struct ut_stack *stack);
  * order (stops at each deadline), then polls. */
 void testnet_advance(struct ut_stack *stack, struct test_clock *tc, uint64_t ns);
 
+/* A counter by its Linux name; fails the test if there is no such counter. */
+uint64_t testnet_counter(struct ut_stack *stack, const char *group, const char *name);
+
 /* "10.0.0.1" -> network order. Aborts on a bad string. */
 uint32_t ip4(const char *s);
 

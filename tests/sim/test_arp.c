@@ -58,13 +58,6 @@ static const char *neigh_state(struct ut_stack *stack, const char *addr)
 	return ni.state;
 }
 
-static uint64_t counter(struct ut_stack *stack, const char *group, const char *name)
-{
-	uint64_t v = 0;
-	CHECK_EQ(ut_counter_get(stack, group, name, &v), 0);
-	return v;
-}
-
 TEST(the_first_packet_broadcasts_a_request_and_waits_for_the_reply)
 {
 	struct test_clock tc;
@@ -129,7 +122,7 @@ TEST(unanswered_resolution_sends_three_requests_a_second_apart_then_reports_host
 	CHECK_EQ(log.last_type, ICMP_DEST_UNREACH);
 	CHECK_EQ(log.last_code, ICMP_HOST_UNREACH);
 	CHECK_EQ(log.last_from, ip4("10.0.0.1"));
-	CHECK_EQ(counter(s, "ArpCache", "res_failed"), 1);
+	CHECK_EQ(testnet_counter(s, "ArpCache", "res_failed"), 1);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
@@ -155,7 +148,7 @@ TEST(a_request_for_our_address_is_answered_and_teaches_us_the_sender_as_stale)
 	CHECK_EQ(rep.tip, ip4("10.0.0.2"));
 	CHECK_EQ(cd.frames[0].len, ETH_ZLEN); /* padded to the Ethernet minimum */
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "STALE") == 0);
-	CHECK_EQ(counter(s, "ArpCache", "rcv_probes_mcast"), 1);
+	CHECK_EQ(testnet_counter(s, "ArpCache", "rcv_probes_mcast"), 1);
 
 	/* A request for someone else gets no answer and teaches nothing. */
 	inject_arp(&cd, ARPOP_REQUEST, bcast, peer_mac, "10.0.0.3", zero, "10.0.0.4");
@@ -248,7 +241,7 @@ TEST(packets_held_beyond_unres_qlen_bytes_drop_the_oldest)
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.neigh.default.unres_qlen_bytes", 10000), 0);
 	for (int i = 0; i < 20; i++)
 		CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, (uint16_t)i, data, sizeof(data)), 0);
-	uint64_t discards = counter(s, "ArpCache", "unresolved_discards");
+	uint64_t discards = testnet_counter(s, "ArpCache", "unresolved_discards");
 	CHECK(discards > 0 && discards < 20);
 	capdev_clear(&cd);
 	inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac, "10.0.0.1");

@@ -12,13 +12,6 @@
 #define SEC 1000000000ULL
 #define ECHO_LEN 3008 /* ICMP header + 3000 bytes: three fragments at 1500 */
 
-static uint64_t counter(struct ut_stack *s, const char *g, const char *n)
-{
-	uint64_t v = 0;
-	CHECK_EQ(ut_counter_get(s, g, n, &v), 0);
-	return v;
-}
-
 static struct ut_stack *make(struct test_clock *tc, struct capdev *cd)
 {
 	test_clock_init(tc, 0);
@@ -100,12 +93,12 @@ TEST(fragments_in_order_reassemble_and_the_large_reply_leaves_in_fragments)
 	inject_frag(&cd, msg, 100, 1480, 1480, true);
 	CHECK_EQ(cd.n, 0);
 	inject_frag(&cd, msg, 100, 2960, ECHO_LEN - 2960, false);
-	CHECK_EQ(counter(s, "Ip", "ReasmReqds"), 3);
-	CHECK_EQ(counter(s, "Ip", "ReasmOKs"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmReqds"), 3);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 1);
 	CHECK_EQ(cd.n, 3);
 	check_reply(&cd, 0, msg);
-	CHECK_EQ(counter(s, "Ip", "FragOKs"), 1);
-	CHECK_EQ(counter(s, "Ip", "FragCreates"), 3);
+	CHECK_EQ(testnet_counter(s, "Ip", "FragOKs"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "FragCreates"), 3);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
@@ -123,8 +116,8 @@ TEST(fragments_out_of_order_with_a_duplicate_still_reassemble_once)
 	inject_frag(&cd, msg, 200, 1480, 1480, true); /* exact duplicate */
 	CHECK_EQ(cd.n, 0);
 	inject_frag(&cd, msg, 200, 0, 1480, true);
-	CHECK_EQ(counter(s, "Ip", "ReasmOKs"), 1);
-	CHECK_EQ(counter(s, "IpExt", "ReasmOverlaps"), 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 1);
+	CHECK_EQ(testnet_counter(s, "IpExt", "ReasmOverlaps"), 0);
 	check_reply(&cd, 0, msg);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -140,12 +133,12 @@ TEST(an_overlapping_fragment_discards_the_whole_datagram)
 	make_echo(msg, 3);
 	inject_frag(&cd, msg, 300, 0, 1480, true);
 	inject_frag(&cd, msg, 300, 1472, 1480, true); /* overlaps by 8 bytes */
-	CHECK_EQ(counter(s, "IpExt", "ReasmOverlaps"), 1);
-	CHECK_EQ(counter(s, "Ip", "ReasmFails"), 1);
+	CHECK_EQ(testnet_counter(s, "IpExt", "ReasmOverlaps"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmFails"), 1);
 	/* What arrives next starts a new datagram that can never complete. */
 	inject_frag(&cd, msg, 300, 2960, ECHO_LEN - 2960, false);
 	CHECK_EQ(cd.n, 0);
-	CHECK_EQ(counter(s, "Ip", "ReasmOKs"), 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 0);
 	testnet_advance(s, &tc, 31 * SEC);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -165,8 +158,8 @@ TEST(an_incomplete_datagram_times_out_after_ipfrag_time_with_time_exceeded)
 	testnet_advance(s, &tc, 29 * SEC);
 	CHECK_EQ(cd.n, 0);
 	testnet_advance(s, &tc, 2 * SEC);
-	CHECK_EQ(counter(s, "Ip", "ReasmTimeout"), 1);
-	CHECK_EQ(counter(s, "Ip", "ReasmFails"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmTimeout"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmFails"), 1);
 	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(wire_ipv4_parse(cd.frames[0].data, cd.frames[0].len, true, &ip), WIRE_OK);
 	CHECK_EQ(wire_icmp_parse(ip.payload, ip.payload_len, true, &icmp), WIRE_OK);
@@ -193,11 +186,11 @@ TEST(a_timed_out_datagram_without_its_first_fragment_sends_no_icmp)
 	inject_frag(&cd, msg, 500, 1480, 1480, true);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.ipfrag_time", 5), 0);
 	testnet_advance(s, &tc, 40 * SEC); /* armed with the old 30 s */
-	CHECK_EQ(counter(s, "Ip", "ReasmTimeout"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmTimeout"), 1);
 	CHECK_EQ(cd.n, 0);
 	inject_frag(&cd, msg, 501, 1480, 1480, true);
 	testnet_advance(s, &tc, 6 * SEC);
-	CHECK_EQ(counter(s, "Ip", "ReasmTimeout"), 2);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmTimeout"), 2);
 	CHECK_EQ(cd.n, 0);
 	testnet_destroy(s, &cd);
 }
@@ -215,7 +208,7 @@ TEST(fragments_beyond_ipfrag_high_thresh_are_dropped_and_the_stack_keeps_working
 	make_echo(msg, 6);
 	for (uint16_t id = 1; id <= 20; id++)
 		inject_frag(&cd, msg, id, 0, 1480, true);
-	uint64_t fails = counter(s, "Ip", "ReasmFails");
+	uint64_t fails = testnet_counter(s, "Ip", "ReasmFails");
 	CHECK(fails >= 15 && fails < 20);
 	CHECK(s->frags.mem <= 10000);
 	/* Unfragmented traffic is untouched. */
@@ -239,8 +232,8 @@ TEST(a_fragment_ending_past_65535_bytes_is_rejected)
 
 	make_echo(msg, 7);
 	inject_frag(&cd, msg, 700, 65528, 16, false);
-	CHECK_EQ(counter(s, "Ip", "InHdrErrors"), 1);
-	CHECK_EQ(counter(s, "Ip", "ReasmReqds"), 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "InHdrErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmReqds"), 0);
 	testnet_destroy(s, &cd);
 }
 
@@ -262,7 +255,7 @@ TEST(a_large_echo_leaves_in_mtu_sized_fragments_on_8_byte_boundaries)
 	CHECK_EQ(len, sizeof(data) + ICMP_HLEN);
 	CHECK_EQ(wire_icmp_parse(whole, len, true, &icmp), WIRE_OK);
 	CHECK_MEM_EQ(icmp.payload, data, sizeof(data));
-	CHECK_EQ(counter(s, "Ip", "FragCreates"), 5);
+	CHECK_EQ(testnet_counter(s, "Ip", "FragCreates"), 5);
 	/* Over 65535 bytes cannot be sent at all. */
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 1, 2, whole, 65508), -EMSGSIZE);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);

@@ -11,13 +11,6 @@
 
 #define SEC 1000000000ULL
 
-static uint64_t counter(struct ut_stack *s, const char *g, const char *n)
-{
-	uint64_t v = 0;
-	CHECK_EQ(ut_counter_get(s, g, n, &v), 0);
-	return v;
-}
-
 static struct ut_stack *make(struct test_clock *tc, struct capdev *cd)
 {
 	test_clock_init(tc, 0);
@@ -74,9 +67,9 @@ TEST(an_echo_request_is_answered_with_its_id_sequence_and_data)
 	CHECK_EQ(ip.saddr, ip4("10.0.0.1"));
 	CHECK_EQ(ip.daddr, ip4("10.0.0.2"));
 	CHECK_EQ(ip.ttl, 64);
-	CHECK_EQ(counter(s, "Icmp", "InEchos"), 1);
-	CHECK_EQ(counter(s, "Icmp", "OutEchoReps"), 1);
-	CHECK_EQ(counter(s, "Ip", "InDelivers"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "OutEchoReps"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InDelivers"), 1);
 	/* net.ipv4.ip_default_ttl applies to what we send. */
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.ip_default_ttl", 200), 0);
 	inject_echo(&cd, "10.0.0.2", "10.0.0.1", 8);
@@ -96,11 +89,11 @@ TEST(echo_is_not_answered_when_ignored_or_sent_to_a_broadcast)
 	inject_echo(&cd, "10.0.0.2", "10.0.0.255", 1);
 	inject_echo(&cd, "10.0.0.2", "255.255.255.255", 2);
 	CHECK_EQ(cd.n, 0);
-	CHECK_EQ(counter(s, "IpExt", "InBcastPkts"), 2);
+	CHECK_EQ(testnet_counter(s, "IpExt", "InBcastPkts"), 2);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.icmp_echo_ignore_all", 1), 0);
 	inject_echo(&cd, "10.0.0.2", "10.0.0.1", 3);
 	CHECK_EQ(cd.n, 0);
-	CHECK_EQ(counter(s, "Icmp", "InEchos"), 3);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 3);
 	testnet_destroy(s, &cd);
 }
 
@@ -116,32 +109,32 @@ TEST(malformed_ip_headers_are_dropped_with_linux_counters_and_the_stack_carries_
 	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 1, 0, icmp, il);
 	pkt[10] ^= 0xff;
 	CHECK_EQ(capdev_inject(&cd, pkt, n), 0);
-	CHECK_EQ(counter(s, "IpExt", "InCsumErrors"), 1);
-	CHECK_EQ(counter(s, "Ip", "InHdrErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "IpExt", "InCsumErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InHdrErrors"), 1);
 	/* Total length beyond the frame: truncated. */
 	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 1, 0, icmp, il);
 	CHECK_EQ(capdev_inject(&cd, pkt, n - 4), 0);
-	CHECK_EQ(counter(s, "IpExt", "InTruncatedPkts"), 1);
+	CHECK_EQ(testnet_counter(s, "IpExt", "InTruncatedPkts"), 1);
 	/* Header length below 20 bytes. */
 	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 1, 0, icmp, il);
 	pkt[0] = 0x44;
 	CHECK_EQ(capdev_inject(&cd, pkt, n), 0);
-	CHECK_EQ(counter(s, "Ip", "InHdrErrors"), 2);
+	CHECK_EQ(testnet_counter(s, "Ip", "InHdrErrors"), 2);
 	/* Shorter than any header. */
 	CHECK_EQ(capdev_inject(&cd, pkt, 12), 0);
-	CHECK_EQ(counter(s, "Ip", "InHdrErrors"), 3);
+	CHECK_EQ(testnet_counter(s, "Ip", "InHdrErrors"), 3);
 	/* Version 6 on an IPv4 device is not taken as IPv4 at all. */
 	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 1, 0, icmp, il);
 	pkt[0] = 0x65;
 	CHECK_EQ(capdev_inject(&cd, pkt, n), 0);
 	/* Not addressed to us: this host does not forward. */
 	inject_echo(&cd, "10.0.0.2", "10.0.0.9", 1);
-	CHECK_EQ(counter(s, "Ip", "InAddrErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InAddrErrors"), 1);
 	/* A broadcast source is a martian. */
 	inject_echo(&cd, "10.0.0.255", "10.0.0.1", 1);
-	CHECK_EQ(counter(s, "Ip", "InAddrErrors"), 2);
+	CHECK_EQ(testnet_counter(s, "Ip", "InAddrErrors"), 2);
 	CHECK_EQ(cd.n, 0);
-	CHECK_EQ(counter(s, "Ip", "InDelivers"), 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "InDelivers"), 0);
 	/* Link padding after tot_len is not part of the datagram. */
 	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 1, 0, icmp, il);
 	memset(pkt + n, 0xee, 10);
@@ -162,7 +155,7 @@ TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_header_and_eight_byte
 
 	memset(data, 0xab, sizeof(data));
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", 253, data, sizeof(data));
-	CHECK_EQ(counter(s, "Ip", "InUnknownProtos"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InUnknownProtos"), 1);
 	CHECK_EQ(cd.n, 1);
 	frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_DEST_UNREACH);
@@ -173,7 +166,7 @@ TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_header_and_eight_byte
 	CHECK_EQ(wire_ipv4_parse(icmp.payload, icmp.payload_len, true, &inner), WIRE_OK);
 	CHECK_EQ(inner.protocol, 253);
 	CHECK_EQ(inner.payload_len, sizeof(data)); /* small: quoted whole */
-	CHECK_EQ(counter(s, "Icmp", "OutDestUnreachs"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "OutDestUnreachs"), 1);
 	testnet_destroy(s, &cd);
 }
 
@@ -204,7 +197,7 @@ TEST(udp_to_a_closed_port_gets_port_unreachable_and_a_bad_checksum_gets_nothing)
 	size_t n = udp_datagram(udp, "10.0.0.2", "10.0.0.1", 9);
 
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", IPPROTO_UDP_, udp, n);
-	CHECK_EQ(counter(s, "Udp", "NoPorts"), 1);
+	CHECK_EQ(testnet_counter(s, "Udp", "NoPorts"), 1);
 	CHECK_EQ(cd.n, 1);
 	frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_DEST_UNREACH);
@@ -212,13 +205,13 @@ TEST(udp_to_a_closed_port_gets_port_unreachable_and_a_bad_checksum_gets_nothing)
 
 	udp[UDP_HLEN] ^= 1; /* payload changed under its checksum */
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", IPPROTO_UDP_, udp, n);
-	CHECK_EQ(counter(s, "Udp", "InCsumErrors"), 1);
-	CHECK_EQ(counter(s, "Udp", "InErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Udp", "InCsumErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Udp", "InErrors"), 1);
 	CHECK_EQ(cd.n, 1);
 	/* No error about a datagram sent to a broadcast address. */
 	n = udp_datagram(udp, "10.0.0.2", "10.0.0.255", 9);
 	inject_ip(&cd, "10.0.0.2", "10.0.0.255", IPPROTO_UDP_, udp, n);
-	CHECK_EQ(counter(s, "Udp", "NoPorts"), 2);
+	CHECK_EQ(testnet_counter(s, "Udp", "NoPorts"), 2);
 	CHECK_EQ(cd.n, 1);
 	testnet_destroy(s, &cd);
 }
@@ -235,7 +228,7 @@ TEST(errors_to_one_peer_are_limited_to_a_burst_of_six_then_one_a_second)
 	for (int i = 0; i < 20; i++)
 		inject_ip(&cd, "10.0.0.2", "10.0.0.1", IPPROTO_UDP_, udp, n);
 	CHECK_EQ(cd.n, 6);
-	CHECK_EQ(counter(s, "Icmp", "OutRateLimitHost"), 14);
+	CHECK_EQ(testnet_counter(s, "Icmp", "OutRateLimitHost"), 14);
 	/* Another peer has its own bucket. */
 	n = udp_datagram(udp, "10.0.0.3", "10.0.0.1", 9);
 	inject_ip(&cd, "10.0.0.3", "10.0.0.1", IPPROTO_UDP_, udp, n);
@@ -263,11 +256,11 @@ TEST(a_corrupted_icmp_message_is_counted_and_not_answered)
 	icmp[9] ^= 0x40;
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP_, icmp, n);
 	CHECK_EQ(cd.n, 0);
-	CHECK_EQ(counter(s, "Icmp", "InCsumErrors"), 1);
-	CHECK_EQ(counter(s, "Icmp", "InErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InCsumErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
 	/* Shorter than an ICMP header. */
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", IPPROTO_ICMP_, icmp, 5);
-	CHECK_EQ(counter(s, "Icmp", "InErrors"), 2);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 2);
 	testnet_destroy(s, &cd);
 }
 
@@ -326,7 +319,7 @@ TEST(replies_and_errors_about_our_echo_requests_reach_the_ping_handler)
 	n = build_icmp(icmp, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, quote, 24);
 	inject_ip(&cd, "10.0.0.254", "10.0.0.1", IPPROTO_ICMP_, icmp, n);
 	CHECK_EQ(log.errors, 1);
-	CHECK_EQ(counter(s, "Icmp", "InErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
 	/* Never an ICMP error about an ICMP error. */
 	CHECK_EQ(cd.n, 1);
 	testnet_destroy(s, &cd);

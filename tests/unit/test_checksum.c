@@ -3,6 +3,7 @@
  * every alignment and many lengths. Buffers are malloc'd to their exact size
  * so that AddressSanitizer catches any read past the end. */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
@@ -47,15 +48,6 @@ static void fill_random(uint8_t *p, size_t len)
 		p[i] = (uint8_t)rnd();
 }
 
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	const uint8_t bytes[4] = {a, b, c, d};
-	uint32_t v;
-
-	memcpy(&v, bytes, 4);	/* network byte order, as in_addr_t */
-	return v;
-}
-
 TEST(rfc1071_example_sums_to_0xddf2_and_checksums_to_0x220d)
 {
 	/* RFC 1071 section 3, "Numerical Examples". */
@@ -96,7 +88,7 @@ TEST(udp_datagram_under_its_pseudo_header_has_the_known_checksum_0x14de)
 	 * length 10, data "bb"; checksum 0x14de. Two bytes of data: even. */
 	static const uint8_t udp[10] = {0xa0, 0x8f, 0x26, 0x94, 0x00, 0x0a,
 					0x00, 0x00, 0x62, 0x62};
-	uint32_t s = ip4(152, 1, 51, 27), d = ip4(152, 14, 94, 75);
+	uint32_t s = ip4_bytes(152, 1, 51, 27), d = ip4_bytes(152, 14, 94, 75);
 
 	CHECK_EQ(csum_tcpudp(s, d, IPPROTO_UDP_, udp, sizeof(udp)), 0x14de);
 	CHECK_EQ(csum_fold(csum_tcpudp_nofold(s, d, sizeof(udp), IPPROTO_UDP_,
@@ -116,7 +108,7 @@ TEST(tcp_syn_with_options_under_its_pseudo_header_has_the_known_checksum)
 		0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
 	};
 
-	CHECK_EQ(csum_tcpudp(ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), IPPROTO_TCP_,
+	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2), IPPROTO_TCP_,
 			     syn, sizeof(syn)), 0x825e);
 }
 
@@ -133,7 +125,7 @@ TEST(tcp_segment_with_odd_payload_under_its_pseudo_header_has_the_known_checksum
 
 	CHECK(p != NULL);
 	memcpy(p, seg, sizeof(seg));
-	CHECK_EQ(csum_tcpudp(ip4(10, 0, 0, 2), ip4(10, 0, 0, 1), IPPROTO_TCP_,
+	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 2), ip4_bytes(10, 0, 0, 1), IPPROTO_TCP_,
 			     p, sizeof(seg)), 0x70ff);
 	free(p);
 }

@@ -7,13 +7,6 @@
 #include "test.h"
 #include "testnet.h"
 
-static uint64_t counter(struct ut_stack *s, const char *g, const char *n)
-{
-	uint64_t v = 0;
-	CHECK_EQ(ut_counter_get(s, g, n, &v), 0);
-	return v;
-}
-
 TEST(an_address_brings_its_connected_route_and_takes_it_away)
 {
 	struct test_clock tc;
@@ -125,7 +118,7 @@ TEST(local_addresses_route_through_lo_and_unknown_destinations_are_unreachable)
 	CHECK(ri.local);
 	CHECK_EQ(ut_route_get(s, ip4("203.0.113.9"), &ri), -ENETUNREACH);
 	CHECK_EQ(ut_ping_send(s, ip4("203.0.113.9"), 1, 1, "x", 1), -ENETUNREACH);
-	CHECK_EQ(counter(s, "Ip", "OutNoRoutes"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "OutNoRoutes"), 1);
 	CHECK_EQ(cd.n, 0);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);

@@ -1,23 +1,10 @@
 /* ARP for Ethernet/IPv4 (RFC 826). */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
 #include "net/wire.h"
-
-/* Copies len bytes so that they end exactly at the end of a heap block:
- * any read past them is an AddressSanitizer error. (calloc: gcc -O3 warns
- * about passing the uninitialised byte of an empty copy to a const pointer.) */
-static uint8_t *exact_copy(const uint8_t *src, size_t len, uint8_t **block)
-{
-	size_t size = len ? len : 1;
-
-	*block = calloc(1, size);
-	if (!*block)
-		test_fail(__FILE__, __LINE__, "out of memory");
-	memcpy(*block + size - len, src, len);
-	return *block + size - len;
-}
 
 static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_arp *out)
 {
@@ -26,15 +13,6 @@ static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_arp
 
 	free(block);
 	return err;
-}
-
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	const uint8_t bytes[4] = {a, b, c, d};
-	uint32_t v;
-
-	memcpy(&v, bytes, 4);
-	return v;
 }
 
 /* who-has 192.168.1.1 tell 192.168.1.100, as on the wire. */
@@ -53,9 +31,9 @@ TEST(arp_parse_reads_a_real_request)
 	CHECK_EQ(wire_arp_parse(request, sizeof(request), &arp), WIRE_OK);
 	CHECK_EQ(arp.op, ARPOP_REQUEST);
 	CHECK_MEM_EQ(arp.sha, sha, ETH_ALEN);
-	CHECK_EQ(arp.sip, ip4(192, 168, 1, 100));
+	CHECK_EQ(arp.sip, ip4_bytes(192, 168, 1, 100));
 	CHECK_MEM_EQ(arp.tha, zero, ETH_ALEN);
-	CHECK_EQ(arp.tip, ip4(192, 168, 1, 1));
+	CHECK_EQ(arp.tip, ip4_bytes(192, 168, 1, 1));
 }
 
 TEST(arp_emit_then_parse_gives_back_the_same_fields)
@@ -63,9 +41,9 @@ TEST(arp_emit_then_parse_gives_back_the_same_fields)
 	struct wire_arp in = {
 		.op = ARPOP_REPLY,
 		.sha = {0x02, 0x00, 0x00, 0x00, 0x00, 0x01},
-		.sip = ip4(10, 0, 0, 1),
+		.sip = ip4_bytes(10, 0, 0, 1),
 		.tha = {0x02, 0x00, 0x00, 0x00, 0x00, 0x02},
-		.tip = ip4(10, 0, 0, 2),
+		.tip = ip4_bytes(10, 0, 0, 2),
 	};
 	struct wire_arp out;
 	uint8_t buf[ARP_HLEN];

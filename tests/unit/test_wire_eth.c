@@ -1,25 +1,10 @@
 /* Ethernet II framing, and the error names every wire test prints. */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
 #include "net/wire.h"
-
-/* Copies len bytes so that they end exactly at the end of a heap block:
- * any read past them is an AddressSanitizer error. For len 0 the pointer is
- * one past a 1-byte block, so even reading "byte 0" is caught. (calloc: gcc
- * -O3 warns about passing that uninitialised byte to a const pointer.) The
- * other test_wire_*.c files carry the same helper. */
-static uint8_t *exact_copy(const uint8_t *src, size_t len, uint8_t **block)
-{
-	size_t size = len ? len : 1;
-
-	*block = calloc(1, size);
-	if (!*block)
-		test_fail(__FILE__, __LINE__, "out of memory");
-	memcpy(*block + size - len, src, len);
-	return *block + size - len;
-}
 
 static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_eth *out)
 {

@@ -1,23 +1,10 @@
 /* ICMPv4 messages (RFC 792). */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
 #include "net/wire.h"
-
-/* Copies len bytes so that they end exactly at the end of a heap block:
- * any read past them is an AddressSanitizer error. (calloc: gcc -O3 warns
- * about passing the uninitialised byte of an empty copy to a const pointer.) */
-static uint8_t *exact_copy(const uint8_t *src, size_t len, uint8_t **block)
-{
-	size_t size = len ? len : 1;
-
-	*block = calloc(1, size);
-	if (!*block)
-		test_fail(__FILE__, __LINE__, "out of memory");
-	memcpy(*block + size - len, src, len);
-	return *block + size - len;
-}
 
 static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify,
 				 struct wire_icmp *out)

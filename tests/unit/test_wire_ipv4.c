@@ -1,23 +1,10 @@
 /* IPv4 header parsing and emitting (RFC 791 section 3.1). */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
 #include "net/wire.h"
-
-/* Copies len bytes so that they end exactly at the end of a heap block:
- * any read past them is an AddressSanitizer error. (calloc: gcc -O3 warns
- * about passing the uninitialised byte of an empty copy to a const pointer.) */
-static uint8_t *exact_copy(const uint8_t *src, size_t len, uint8_t **block)
-{
-	size_t size = len ? len : 1;
-
-	*block = calloc(1, size);
-	if (!*block)
-		test_fail(__FILE__, __LINE__, "out of memory");
-	memcpy(*block + size - len, src, len);
-	return *block + size - len;
-}
 
 static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify,
 				 struct wire_ipv4 *out)
@@ -27,15 +14,6 @@ static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify,
 
 	free(block);
 	return err;
-}
-
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	const uint8_t bytes[4] = {a, b, c, d};
-	uint32_t v;
-
-	memcpy(&v, bytes, 4);
-	return v;
 }
 
 /* Recomputes the header checksum when the IHL fits the buffer, so a table
@@ -76,8 +54,8 @@ TEST(ipv4_parse_accepts_a_real_header_and_its_checksum)
 	CHECK_EQ(ip.ttl, 64);
 	CHECK_EQ(ip.protocol, IPPROTO_UDP_);
 	CHECK_EQ(ip.check, 0xb861);
-	CHECK_EQ(ip.saddr, ip4(192, 168, 0, 1));
-	CHECK_EQ(ip.daddr, ip4(192, 168, 0, 199));
+	CHECK_EQ(ip.saddr, ip4_bytes(192, 168, 0, 1));
+	CHECK_EQ(ip.daddr, ip4_bytes(192, 168, 0, 199));
 	CHECK_EQ(ip.opts_len, 0);
 	CHECK(ip.payload == pkt + 20);
 	CHECK_EQ(ip.payload_len, 0x73 - 20);
@@ -94,8 +72,8 @@ TEST(ipv4_emit_then_parse_gives_back_the_same_fields)
 		.ttl = 63,
 		.protocol = IPPROTO_TCP_,
 		.check = 0x1234,	/* ignored: emit computes it */
-		.saddr = ip4(10, 1, 2, 3),
-		.daddr = ip4(172, 16, 254, 1),
+		.saddr = ip4_bytes(10, 1, 2, 3),
+		.daddr = ip4_bytes(172, 16, 254, 1),
 	};
 	struct wire_ipv4 out;
 	uint8_t pkt[20 + 37];
@@ -125,7 +103,7 @@ TEST(ipv4_emit_reproduces_the_real_header_and_its_checksum)
 	struct wire_ipv4 ip = {
 		.tot_len = 0x73, .frag_off = IP_DF, .ttl = 64,
 		.protocol = IPPROTO_UDP_,
-		.saddr = ip4(192, 168, 0, 1), .daddr = ip4(192, 168, 0, 199),
+		.saddr = ip4_bytes(192, 168, 0, 1), .daddr = ip4_bytes(192, 168, 0, 199),
 	};
 	uint8_t buf[21];
 

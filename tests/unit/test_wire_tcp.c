@@ -1,24 +1,11 @@
 /* TCP headers and options (RFC 9293 section 3.1, RFC 7323, RFC 2018), and
  * sequence-number comparison across the 2^32 wrap (RFC 9293 section 3.4). */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
 #include "net/wire.h"
-
-/* Copies len bytes so that they end exactly at the end of a heap block:
- * any read past them is an AddressSanitizer error. (calloc: gcc -O3 warns
- * about passing the uninitialised byte of an empty copy to a const pointer.) */
-static uint8_t *exact_copy(const uint8_t *src, size_t len, uint8_t **block)
-{
-	size_t size = len ? len : 1;
-
-	*block = calloc(1, size);
-	if (!*block)
-		test_fail(__FILE__, __LINE__, "out of memory");
-	memcpy(*block + size - len, src, len);
-	return *block + size - len;
-}
 
 static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_tcp *out)
 {
@@ -37,15 +24,6 @@ static enum wire_err parse_opts_exact(const uint8_t *src, size_t len,
 
 	free(block);
 	return err;
-}
-
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	const uint8_t bytes[4] = {a, b, c, d};
-	uint32_t v;
-
-	memcpy(&v, bytes, 4);
-	return v;
 }
 
 /* A Linux-style SYN: 10.0.0.1:40000 -> 10.0.0.2:80, seq 0x01020304,
@@ -78,7 +56,7 @@ TEST(tcp_parse_reads_a_linux_syn_and_its_options)
 	CHECK(t.opts == linux_syn + 20);
 	CHECK_EQ(t.opts_len, 20);
 	CHECK_EQ(t.payload_len, 0);
-	CHECK_EQ(csum_tcpudp(ip4(10, 0, 0, 1), ip4(10, 0, 0, 2), IPPROTO_TCP_,
+	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2), IPPROTO_TCP_,
 			     linux_syn, sizeof(linux_syn)), 0);
 
 	CHECK_EQ(wire_tcp_parse_options(t.opts, t.opts_len, &o), WIRE_OK);
@@ -111,7 +89,7 @@ TEST(tcp_emit_with_emitted_options_reproduces_the_linux_syn)
 	CHECK_EQ(wire_tcp_emit(seg, &t), 40);
 	CHECK_EQ(seg[40], 0xee);
 	/* The caller fills the checksum: over header and payload. */
-	put_be16(seg + 16, csum_tcpudp(ip4(10, 0, 0, 1), ip4(10, 0, 0, 2),
+	put_be16(seg + 16, csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2),
 				       IPPROTO_TCP_, seg, 40));
 	CHECK_MEM_EQ(seg, linux_syn, sizeof(linux_syn));
 }
@@ -151,7 +129,7 @@ TEST(tcp_emit_then_parse_gives_back_the_same_fields)
 
 TEST(tcp_segment_checksum_filled_by_the_caller_verifies_at_the_receiver)
 {
-	uint32_t s = ip4(192, 0, 2, 10), d = ip4(192, 0, 2, 20);
+	uint32_t s = ip4_bytes(192, 0, 2, 10), d = ip4_bytes(192, 0, 2, 20);
 	struct wire_tcp t = {
 		.sport = 80, .dport = 40000, .seq = 7, .ack_seq = 9,
 		.flags = TCPHDR_ACK | TCPHDR_PSH, .window = 502,

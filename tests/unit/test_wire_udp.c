@@ -1,23 +1,10 @@
 /* UDP headers (RFC 768) and their pseudo-header checksum. */
 #include "test.h"
+#include "testwire.h"
 
 #include <stdlib.h>
 
 #include "net/wire.h"
-
-/* Copies len bytes so that they end exactly at the end of a heap block:
- * any read past them is an AddressSanitizer error. (calloc: gcc -O3 warns
- * about passing the uninitialised byte of an empty copy to a const pointer.) */
-static uint8_t *exact_copy(const uint8_t *src, size_t len, uint8_t **block)
-{
-	size_t size = len ? len : 1;
-
-	*block = calloc(1, size);
-	if (!*block)
-		test_fail(__FILE__, __LINE__, "out of memory");
-	memcpy(*block + size - len, src, len);
-	return *block + size - len;
-}
 
 static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_udp *out)
 {
@@ -26,15 +13,6 @@ static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_udp
 
 	free(block);
 	return err;
-}
-
-static uint32_t ip4(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
-{
-	const uint8_t bytes[4] = {a, b, c, d};
-	uint32_t v;
-
-	memcpy(&v, bytes, 4);
-	return v;
 }
 
 TEST(udp_emit_gives_the_known_checksum_0x14de)
@@ -47,15 +25,15 @@ TEST(udp_emit_gives_the_known_checksum_0x14de)
 
 	d[8] = 'b';
 	d[9] = 'b';
-	CHECK_EQ(wire_udp_emit(d, 0xa08f, 0x2694, 2, ip4(152, 1, 51, 27),
-			       ip4(152, 14, 94, 75)), UDP_HLEN);
+	CHECK_EQ(wire_udp_emit(d, 0xa08f, 0x2694, 2, ip4_bytes(152, 1, 51, 27),
+			       ip4_bytes(152, 14, 94, 75)), UDP_HLEN);
 	CHECK_MEM_EQ(d, want, sizeof(want));
 }
 
 TEST(udp_emit_then_parse_gives_back_the_same_fields_and_a_checksum_that_verifies)
 {
 	enum { PLEN = 101 };
-	uint32_t s = ip4(192, 0, 2, 1), dst = ip4(198, 51, 100, 7);
+	uint32_t s = ip4_bytes(192, 0, 2, 1), dst = ip4_bytes(198, 51, 100, 7);
 	uint8_t d[UDP_HLEN + PLEN];
 	struct wire_udp u;
 
@@ -74,7 +52,7 @@ TEST(udp_emit_then_parse_gives_back_the_same_fields_and_a_checksum_that_verifies
 	 * to all ones under the pseudo-header. */
 	CHECK_EQ(csum_tcpudp(s, dst, IPPROTO_UDP_, d, sizeof(d)), 0);
 	/* Delivered to the wrong address, it does not. */
-	CHECK(csum_tcpudp(s, ip4(198, 51, 100, 8), IPPROTO_UDP_, d, sizeof(d)) != 0);
+	CHECK(csum_tcpudp(s, ip4_bytes(198, 51, 100, 8), IPPROTO_UDP_, d, sizeof(d)) != 0);
 }
 
 TEST(udp_emit_without_addresses_sends_no_checksum)
@@ -83,15 +61,15 @@ TEST(udp_emit_without_addresses_sends_no_checksum)
 
 	wire_udp_emit(d, 1, 2, 4, 0, 0);
 	CHECK_EQ(get_be16(d + 6), 0);
-	wire_udp_emit(d, 1, 2, 4, ip4(10, 0, 0, 1), 0);
+	wire_udp_emit(d, 1, 2, 4, ip4_bytes(10, 0, 0, 1), 0);
 	CHECK_EQ(get_be16(d + 6), 0);
-	wire_udp_emit(d, 1, 2, 4, 0, ip4(10, 0, 0, 1));
+	wire_udp_emit(d, 1, 2, 4, 0, ip4_bytes(10, 0, 0, 1));
 	CHECK_EQ(get_be16(d + 6), 0);
 }
 
 TEST(udp_emit_sends_a_computed_zero_checksum_as_all_ones)
 {
-	uint32_t s = ip4(10, 0, 0, 1), dst = ip4(10, 0, 0, 2);
+	uint32_t s = ip4_bytes(10, 0, 0, 1), dst = ip4_bytes(10, 0, 0, 2);
 	uint8_t d[UDP_HLEN + 2] = {0};
 	uint16_t c;
 
@@ -174,7 +152,7 @@ TEST(udp_parse_of_every_prefix_stays_inside_the_buffer)
 	struct wire_udp u;
 
 	memset(d + UDP_HLEN, 'x', PLEN);
-	wire_udp_emit(d, 1000, 2000, PLEN, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2));
+	wire_udp_emit(d, 1000, 2000, PLEN, ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2));
 	for (size_t len = 0; len <= sizeof(d); len++)
 		CHECK_EQ(parse_exact(d, len, &u),
 			 len < UDP_HLEN ? WIRE_ETRUNC :
@@ -187,7 +165,7 @@ TEST(udp_parse_does_not_modify_its_input)
 	struct wire_udp u;
 
 	memset(d + UDP_HLEN, 0x5a, 16);
-	wire_udp_emit(d, 1, 2, 16, ip4(10, 0, 0, 1), ip4(10, 0, 0, 2));
+	wire_udp_emit(d, 1, 2, 16, ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2));
 	memcpy(copy, d, sizeof(copy));
 	CHECK_EQ(wire_udp_parse(d, sizeof(d), &u), WIRE_OK);
 	CHECK_MEM_EQ(d, copy, sizeof(d));
