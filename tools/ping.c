@@ -77,7 +77,6 @@ static const char *unreach_text(uint8_t type, uint8_t code)
 	case 1: return "Destination Host Unreachable";
 	case 2: return "Destination Protocol Unreachable";
 	case 3: return "Destination Port Unreachable";
-	case 4: return "Frag needed";
 	default: return "Dest Unreachable";
 	}
 }
@@ -92,8 +91,12 @@ static void ping_event(void *arg, const struct ut_ping_event *ev)
 	inet_ntop(AF_INET, &ev->from, from, sizeof(from));
 	if (ev->kind == UT_PING_ERROR) {
 		ps->nerrors++;
-		printf("From %s icmp_seq=%u %s\n", from, ev->seq,
-		       unreach_text(ev->icmp_type, ev->icmp_code));
+		if (ev->icmp_type == 3 && ev->icmp_code == 4)
+			printf("From %s icmp_seq=%u Frag needed and DF set (mtu = %u)\n", from,
+			       ev->seq, ev->mtu);
+		else
+			printf("From %s icmp_seq=%u %s\n", from, ev->seq,
+			       unreach_text(ev->icmp_type, ev->icmp_code));
 		return;
 	}
 	if (ev->seq == 0 || ev->seq > ps->ntransmitted)

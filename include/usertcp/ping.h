@@ -25,6 +25,7 @@ struct ut_ping_event {
 	uint16_t id, seq;
 	uint8_t ttl;		/* of the reply's IP header */
 	uint8_t icmp_type, icmp_code; /* for errors: ICMP type and code */
+	uint16_t mtu;		/* next-hop MTU of "fragmentation needed" (RFC 1191) */
 	const uint8_t *data;	/* echo payload (replies only) */
 	size_t len;		/* payload bytes */
 	uint64_t when_ns;	/* arrival, on the stack's clock */

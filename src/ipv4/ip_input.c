@@ -97,6 +97,10 @@ void ip_rcv(struct sk_buff *skb)
 		ip_local_deliver(skb);
 		return;
 	}
+	if (stack->sysctl.ip_forward && type == RTN_UNICAST) {
+		ip_forward(skb);
+		return;
+	}
 	/* Not ours and this stack does not forward (ip_forward=0): Linux's
 	 * ip_route_input fails with EHOSTUNREACH, counted as InAddrErrors. */
 addr_error:

@@ -124,15 +124,20 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
 	wire_ipv4_emit(skb_push(skb, IPV4_HLEN_MIN), &ip);
 	skb_reset_network_header(skb);
 
-	if (tot_len > res.dev->mtu) {
-		if (ip.frag_off & IP_DF) {
-			/* Linux's ip_fragment with DF: EMSGSIZE to the caller
-			 * (and FRAG_NEEDED for forwarded packets). */
+	return ip_output(stack, skb, &res);
+}
+
+int ip_output(struct ut_stack *stack, struct sk_buff *skb, const struct fib_result *res)
+{
+	if (skb->len > res->dev->mtu) {
+		if (get_be16(skb->data + 6) & IP_DF) {
+			/* Linux's ip_fragment with DF: EMSGSIZE to a local
+			 * sender (forwarding answers FRAG_NEEDED before). */
 			SNMP_INC_STATS(stack, IPSTATS_MIB_FRAGFAILS);
 			kfree_skb(skb);
 			return -EMSGSIZE;
 		}
-		return ip_fragment(stack, skb, &res);
+		return ip_fragment(stack, skb, res);
 	}
-	return ip_finish_output(stack, skb, &res);
+	return ip_finish_output(stack, skb, res);
 }

@@ -71,7 +71,6 @@ void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
 	struct ut_stack *stack = skb->dev->stack;
 	struct ut_ping_event ev;
 
-	(void)info;
 	if (!stack->ping_fn)
 		return;
 	memset(&ev, 0, sizeof(ev));
@@ -81,6 +80,8 @@ void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
 	ev.seq = get_be16(skb->data + 6);
 	ev.icmp_type = type;
 	ev.icmp_code = code;
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
+		ev.mtu = (uint16_t)info;
 	ev.when_ns = skb->tstamp;
 	stack->ping_fn(stack->ping_arg, &ev);
 }

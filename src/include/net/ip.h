@@ -63,6 +63,16 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
 		const struct ip_out_params *p,
 		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr));
 
+struct fib_result;
+/* Sends a complete IPv4 packet (data at its header) along a route already
+ * chosen: fragments it if larger than the device MTU (or -EMSGSIZE when
+ * DF is set), then resolves the next hop. Consumes skb. */
+int ip_output(struct ut_stack *stack, struct sk_buff *skb, const struct fib_result *res);
+
+/* Forwarding (ip_forward.c), when net.ipv4.ip_forward is 1: a packet for
+ * another host, data at its IP header, IPCB filled. Consumes skb. */
+void ip_forward(struct sk_buff *skb);
+
 /* The IP id for a packet (RFC 6864: unique per (src, dst, protocol) while
  * fragments may be in flight): per-destination-hash counters with a
  * secret-keyed hash, like Linux's ip_idents. */
