@@ -3,10 +3,12 @@
 # AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/).
 BUILD ?= build
 BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all demo test test-plain test-asan install clean
+.PHONY: all demo test test-plain test-asan fuzz install clean
 
 all: $(BUILD)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -31,8 +33,29 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+$(BUILD_FUZZ)/CMakeCache.txt:
+	CC=clang $(CMAKE) -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DUSERTCP_FUZZ=ON -DUSERTCP_TESTS=OFF -DUSERTCP_BENCH=OFF
+
+# Runs every libFuzzer target for FUZZ_SECONDS (clang and its compiler-rt
+# are needed). New inputs gather in $(BUILD_FUZZ)/corpus/<target>; the
+# seeds in tests/fuzz/corpus/<target> are read, never written. A crash
+# stops with its input saved as $(BUILD_FUZZ)/crash-*.
+fuzz: $(BUILD_FUZZ)/CMakeCache.txt
+	$(CMAKE) --build $(BUILD_FUZZ) -j $(JOBS)
+	@set -e; n=0; for t in $(BUILD_FUZZ)/tests/fuzz/fuzz_*; do \
+		name=$$(basename $$t); n=$$((n + 1)); \
+		mkdir -p $(BUILD_FUZZ)/corpus/$$name; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS) s"; \
+		$$t -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+			-artifact_prefix=$(BUILD_FUZZ)/ $(BUILD_FUZZ)/corpus/$$name \
+			tests/fuzz/corpus/$$name > $(BUILD_FUZZ)/$$name.log 2>&1 || \
+			{ tail -40 $(BUILD_FUZZ)/$$name.log; exit 1; }; \
+		grep -E '^stat::number_of_executed_units|DONE' $(BUILD_FUZZ)/$$name.log; \
+	done; echo "fuzz: $$n passed, 0 failed"
+
 install: all
 	$(CMAKE) --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)
