@@ -57,12 +57,27 @@ UT_EXPORT int ut_addr_del(struct ut_stack *stack, struct ut_dev *d, uint32_t add
 		memmove(ifa, ifa + 1, (dev->n_addrs - i - 1) * sizeof(*ifa));
 		dev->n_addrs--;
 		/* Remove the connected route unless another address of the
-		 * device still lives in that prefix. */
-		for (unsigned j = 0; j < dev->n_addrs; j++)
-			if (dev->addrs[j].ifa_prefixlen == prefix_len &&
-			    (dev->addrs[j].ifa_local & dev->addrs[j].ifa_mask) == prefix)
-				return 0;
+		 * device still lives in that prefix; then the route must stop
+		 * naming the deleted address as its source (Linux promotes
+		 * the secondary address and re-adds its routes). */
+		for (unsigned j = 0; j < dev->n_addrs; j++) {
+			if (dev->addrs[j].ifa_prefixlen != prefix_len ||
+			    (dev->addrs[j].ifa_local & dev->addrs[j].ifa_mask) != prefix)
+				continue;
+			for (unsigned k = 0; k < stack->fib.n; k++) {
+				struct fib_route *r = &stack->fib.routes[k];
+				if (r->dev == dev && r->dst == prefix &&
+				    r->prefix_len == prefix_len && r->prefsrc == addr)
+					r->prefsrc = dev->addrs[j].ifa_local;
+			}
+			return 0;
+		}
 		fib_route_remove(stack, prefix, (uint8_t)prefix_len, dev);
+		/* The last address gone: Linux's fib_disable_ip flushes every
+		 * route through the device, so nothing leaves it with source
+		 * 0.0.0.0. */
+		if (dev->n_addrs == 0)
+			fib_flush_dev(stack, dev);
 		return 0;
 	}
 	return -EADDRNOTAVAIL;

@@ -13,6 +13,11 @@
 /* inet_peer_xrlim_allow's burst: six errors, then one per icmp_ratelimit. */
 #define XRLIM_BURST_FACTOR 6
 #define IPTOS_PREC_INTERNETCONTROL 0xc0
+/* Types Linux knows by number only here (RFC 792, RFC 950). */
+#define ICMP_TIMESTAMP_ 13
+#define ICMP_ADDRESS_ 17
+#define ICMP_ADDRESSREPLY_ 18
+#define ICMP_NR_TYPES 18		/* Linux's NR_ICMP_TYPES */
 
 static bool icmp_is_error(uint8_t type)
 {
@@ -144,9 +149,10 @@ void icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info
 		return;
 	if (frag_off & IP_OFFMASK)
 		return;
-	/* Never an error about an error (only about queries). */
+	/* Never an error about an error (only about queries), nor about a
+	 * type nobody knows (Linux: inner type > NR_ICMP_TYPES). */
 	if (iph[9] == IPPROTO_ICMP_ && icmp_is_error(type)) {
-		if (avail < ihl + 1 || icmp_is_error(iph[ihl]))
+		if (avail < ihl + 1 || icmp_is_error(iph[ihl]) || iph[ihl] > ICMP_NR_TYPES)
 			return;
 	}
 
@@ -189,8 +195,6 @@ static void icmp_echo(struct sk_buff *skb)
 	uint8_t *h;
 
 	if (stack->sysctl.icmp_echo_ignore_all)
-		return;
-	if ((cb->flags & IPSKB_BROADCAST) && stack->sysctl.icmp_echo_ignore_broadcasts)
 		return;
 	/* RFC 1122 3.2.2.6: the reply carries the request's identifier,
 	 * sequence number and data unchanged. */
@@ -246,42 +250,60 @@ void icmp_rcv(struct sk_buff *skb)
 	struct wire_icmp msg;
 	enum wire_err err;
 
+	/* Linux counts every message in InMsgs before any check, so the
+	 * erroneous ones are included (RFC 2011: icmpInMsgs "includes all
+	 * those counted by icmpInErrors"). */
+	SNMP_INC_STATS(stack, ICMP_MIB_INMSGS);
 	err = wire_icmp_parse(skb->data, skb->len, skb->ip_summed != CHECKSUM_UNNECESSARY, &msg);
 	if (err == WIRE_ECSUM) {
 		SNMP_INC_STATS(stack, ICMP_MIB_CSUMERRORS);
-		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);
-		goto out;
+		goto error;
 	}
-	if (err != WIRE_OK) {
-		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);
-		goto out;
+	if (err != WIRE_OK)
+		goto error;
+	switch (msg.type) {
+	case ICMP_ECHO: SNMP_INC_STATS(stack, ICMP_MIB_INECHOS); break;
+	case ICMP_ECHOREPLY: SNMP_INC_STATS(stack, ICMP_MIB_INECHOREPS); break;
+	case ICMP_DEST_UNREACH: SNMP_INC_STATS(stack, ICMP_MIB_INDESTUNREACHS); break;
+	case ICMP_TIME_EXCEEDED: SNMP_INC_STATS(stack, ICMP_MIB_INTIMEEXCDS); break;
+	case ICMP_PARAMETERPROB: SNMP_INC_STATS(stack, ICMP_MIB_INPARMPROBS); break;
+	default: break;
 	}
-	SNMP_INC_STATS(stack, ICMP_MIB_INMSGS);
+	/* RFC 1122 3.2.2: unknown types are silently discarded; Linux counts
+	 * those past the last known type (NR_ICMP_TYPES) as errors. */
+	if (msg.type > ICMP_NR_TYPES)
+		goto error;
+	/* Sent to a broadcast or multicast address (Linux's icmp_rcv): only
+	 * queries are taken, echo and timestamp only when
+	 * icmp_echo_ignore_broadcasts is 0 (RFC 1122 3.2.2.6, 3.2.2.8). An
+	 * error or a reply sent to a broadcast is bogus. */
+	if (IPCB(skb)->flags & IPSKB_BROADCAST) {
+		if ((msg.type == ICMP_ECHO || msg.type == ICMP_TIMESTAMP_) &&
+		    stack->sysctl.icmp_echo_ignore_broadcasts)
+			goto error;
+		if (msg.type != ICMP_ECHO && msg.type != ICMP_TIMESTAMP_ &&
+		    msg.type != ICMP_ADDRESS_ && msg.type != ICMP_ADDRESSREPLY_)
+			goto error;
+	}
 	switch (msg.type) {
 	case ICMP_ECHO:
-		SNMP_INC_STATS(stack, ICMP_MIB_INECHOS);
 		icmp_echo(skb);
 		break;
 	case ICMP_ECHOREPLY:
-		SNMP_INC_STATS(stack, ICMP_MIB_INECHOREPS);
 		ping_rcv_reply(skb);
 		break;
 	case ICMP_DEST_UNREACH:
-		SNMP_INC_STATS(stack, ICMP_MIB_INDESTUNREACHS);
-		icmp_unreach(skb, &msg);
-		break;
 	case ICMP_TIME_EXCEEDED:
-		SNMP_INC_STATS(stack, ICMP_MIB_INTIMEEXCDS);
-		icmp_unreach(skb, &msg);
-		break;
 	case ICMP_PARAMETERPROB:
-		SNMP_INC_STATS(stack, ICMP_MIB_INPARMPROBS);
 		icmp_unreach(skb, &msg);
 		break;
 	default:
 		break; /* RFC 1122 3.2.2: unknown types are silently ignored */
 	}
-out:
+	kfree_skb(skb);
+	return;
+error:
+	SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);
 	kfree_skb(skb);
 }
 

@@ -6,7 +6,10 @@
  *   - memory is bounded by net.ipv4.ipfrag_high_thresh (4 MiB): past it new
  *     fragments are dropped (ReasmFails), nothing already held is evicted;
  *   - a fragment overlapping another discards the whole datagram
- *     (ReasmOverlaps), except an exact duplicate, which is simply dropped;
+ *     (ReasmOverlaps), except a duplicate (bytes all already held), which
+ *     is simply dropped;
+ *   - a fragment contradicting the known length, or carrying no data,
+ *     discards the datagram (ReasmFails);
  *   - a datagram still incomplete after net.ipv4.ipfrag_time (30 s) is
  *     dropped (ReasmTimeout, ReasmFails) with an ICMP time exceeded
  *     (fragment reassembly) to the sender if its first fragment arrived
@@ -179,6 +182,28 @@ static struct sk_buff *ip_frag_reasm(struct ipq *q)
 	return skb;
 }
 
+/* True if [offset, end) lies within data already held: c is the held
+ * fragment starting at or before offset, and the bytes may run on through
+ * fragments that follow it without a gap. Linux (commit "net: ipv4: do
+ * not handle duplicate fragments as overlapping", 2019) drops such a
+ * fragment as a duplicate and keeps the queue; only a fragment that brings
+ * new bytes while overlapping held ones discards the datagram. (Linux
+ * looks within one run of fragments that arrived in order; this looks
+ * across any gapless stretch, which can only keep more datagrams.) */
+static bool ipq_covered(const struct sk_buff *c, uint32_t offset, uint32_t end)
+{
+	uint32_t covered;
+
+	if (!c || FRAG_CB(c)->offset > offset || FRAG_CB(c)->end <= offset)
+		return false;
+	covered = FRAG_CB(c)->end;
+	while (covered < end && c->next && FRAG_CB(c->next)->offset == covered) {
+		c = c->next;
+		covered = FRAG_CB(c)->end;
+	}
+	return end <= covered;
+}
+
 struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 {
 	struct ipq_table *t = &stack->frags;
@@ -200,7 +225,7 @@ struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 		/* The last fragment fixes the length; it may not cut short
 		 * data already held or disagree with an earlier last one. */
 		if (end < q->len || ((q->flags & INET_FRAG_LAST_IN) && end != q->len))
-			goto overlap;
+			goto discard;
 		q->flags |= INET_FRAG_LAST_IN;
 		q->len = end;
 	} else {
@@ -209,19 +234,20 @@ struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 		end &= ~7u;
 		if (end > q->len) {
 			if (q->flags & INET_FRAG_LAST_IN)
-				goto overlap;
+				goto discard;
 			q->len = end;
 		}
 	}
+	/* An empty fragment: Linux discards the whole datagram. */
 	if (end <= offset)
-		goto fail_keep_queue;
+		goto discard;
 
 	/* Find the place in offset order; any overlap kills the datagram. */
 	for (pp = &q->fragments; *pp && FRAG_CB(*pp)->offset < offset; pp = &(*pp)->next)
 		prev = *pp;
 	next = *pp;
-	if (next && FRAG_CB(next)->offset == offset && FRAG_CB(next)->end == end)
-		goto fail_keep_queue; /* exact duplicate */
+	if (ipq_covered(next && FRAG_CB(next)->offset == offset ? next : prev, offset, end))
+		goto fail_keep_queue; /* a duplicate */
 	if ((prev && FRAG_CB(prev)->end > offset) || (next && FRAG_CB(next)->offset < end))
 		goto overlap;
 
@@ -250,6 +276,7 @@ struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 
 overlap:
 	SNMP_INC_STATS(stack, IPSTATS_MIB_REASM_OVERLAPS);
+discard:
 	ipq_kill(q);
 fail:
 	SNMP_INC_STATS(stack, IPSTATS_MIB_REASMFAILS);

@@ -7,6 +7,16 @@
 
 #include "net/stack.h"
 
+static bool ip_is_loopback(uint32_t addr)
+{
+	return (ntohl(addr) >> 24) == 127;
+}
+
+static bool ip_is_zeronet(uint32_t addr)
+{
+	return (ntohl(addr) >> 24) == 0;
+}
+
 static void ip_local_deliver(struct sk_buff *skb)
 {
 	struct ut_stack *stack = skb->dev->stack;
@@ -85,6 +95,15 @@ void ip_rcv(struct sk_buff *skb)
 	type = inet_addr_type(stack, ip.saddr);
 	if (type == RTN_BROADCAST || type == RTN_MULTICAST)
 		goto addr_error;
+	/* Martians only lo may carry (Linux's ip_route_input_slow with
+	 * route_localnet=0 and accept_local=0), dropped without a counter
+	 * as Linux does: 127/8 or 0/8 as destination, 0/8 as source except
+	 * toward the limited broadcast, and our own addresses (127/8
+	 * included) as source. */
+	if (skb->dev != stack->loopback &&
+	    (ip_is_loopback(ip.daddr) || ip_is_zeronet(ip.daddr) || type == RTN_LOCAL ||
+	     (ip_is_zeronet(ip.saddr) && ip.daddr != 0xffffffffu)))
+		goto drop;
 
 	type = inet_addr_type(stack, ip.daddr);
 	if (type == RTN_LOCAL) {

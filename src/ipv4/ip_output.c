@@ -94,7 +94,6 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
 	uint32_t tot_len;
 	int err;
 
-	SNMP_INC_STATS(stack, IPSTATS_MIB_OUTREQUESTS);
 	err = ip_route_output(stack, p->daddr, &res);
 	if (err) {
 		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTNOROUTES);
@@ -106,6 +105,9 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
 		kfree_skb(skb);
 		return -EMSGSIZE;
 	}
+	/* Linux counts a request once it is routed and built: a datagram
+	 * refused for want of a route is OutNoRoutes only. */
+	SNMP_INC_STATS(stack, IPSTATS_MIB_OUTREQUESTS);
 	memset(&ip, 0, sizeof(ip));
 	ip.tos = p->tos;
 	ip.tot_len = (uint16_t)tot_len;

@@ -7,6 +7,7 @@
 #include "net/wire.h"
 #include "test.h"
 
+const uint8_t testnet_bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 const uint8_t testnet_mac[6] = {0x02, 0, 0, 0, 0, 0x01};
 const uint8_t peer_mac[6] = {0x02, 0, 0, 0, 0, 0x02};
 
@@ -168,4 +169,47 @@ size_t build_arp(uint8_t *buf, uint16_t op, const uint8_t sha[6], uint32_t sip,
 	memcpy(a.tha, tha, 6);
 	a.tip = tip;
 	return wire_arp_emit(buf, &a);
+}
+
+struct ut_stack *testnet_host(struct test_clock *tc, struct capdev *cd, enum ut_dev_type type)
+{
+	static const uint8_t zero[6];
+	uint8_t arp[ARP_HLEN], frame[64];
+	struct ut_stack *s;
+
+	test_clock_init(tc, 0);
+	s = testnet_stack(tc, cd, type, "10.0.0.1", 24);
+	if (type == UT_DEV_ETHER) {
+		build_arp(arp, ARPOP_REQUEST, peer_mac, ip4("10.0.0.2"), zero, ip4("10.0.0.1"));
+		size_t n = build_eth(frame, testnet_bcast, peer_mac, ETH_P_ARP, arp, sizeof(arp));
+		CHECK_EQ(capdev_inject(cd, frame, n), 0);
+		capdev_clear(cd);
+	}
+	return s;
+}
+
+void testnet_frame_ip(const struct capdev *cd, size_t i, struct wire_ipv4 *ip)
+{
+	const uint8_t *p;
+	size_t len;
+	struct wire_eth eth;
+
+	CHECK(i < cd->n);
+	p = cd->frames[i].data;
+	len = cd->frames[i].len;
+	if (ut_dev_type(cd->dev) == UT_DEV_ETHER) {
+		CHECK_EQ(wire_eth_parse(p, len, &eth), WIRE_OK);
+		CHECK_EQ(eth.proto, ETH_P_IP);
+		p = eth.payload;
+		len = eth.payload_len;
+	}
+	CHECK_EQ(wire_ipv4_parse(p, len, true, ip), WIRE_OK);
+}
+
+void testnet_frame_icmp(const struct capdev *cd, size_t i, struct wire_ipv4 *ip,
+			struct wire_icmp *icmp)
+{
+	testnet_frame_ip(cd, i, ip);
+	CHECK_EQ(ip->protocol, IPPROTO_ICMP_);
+	CHECK_EQ(wire_icmp_parse(ip->payload, ip->payload_len, true, icmp), WIRE_OK);
 }

@@ -55,6 +55,20 @@ uint64_t testnet_counter(struct ut_stack *stack, const char *group, const char *
 /* "10.0.0.1" -> network order. Aborts on a bad string. */
 uint32_t ip4(const char *s);
 
+/* A stack at 10.0.0.1/24 on a fresh test clock with a capture device of
+ * the given type; on Ethernet it already knows the peer 10.0.0.2 at
+ * peer_mac (from an ARP request it answered) and the capture is empty. */
+struct ut_stack *testnet_host(struct test_clock *tc, struct capdev *cd, enum ut_dev_type type);
+/* The IPv4 packet in captured frame i (after the Ethernet header on an
+ * Ethernet device), header checksum verified; fails the test otherwise. */
+struct wire_ipv4;
+struct wire_icmp;
+void testnet_frame_ip(const struct capdev *cd, size_t i, struct wire_ipv4 *ip);
+/* The same, carrying ICMP, whose checksum is verified too. */
+void testnet_frame_icmp(const struct capdev *cd, size_t i, struct wire_ipv4 *ip,
+			struct wire_icmp *icmp);
+
+extern const uint8_t testnet_bcast[6];	/* ff:ff:ff:ff:ff:ff */
 extern const uint8_t testnet_mac[6];	/* the capture device's MAC */
 extern const uint8_t peer_mac[6];	/* 02:00:00:00:00:02 */
 

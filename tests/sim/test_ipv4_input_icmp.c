@@ -11,12 +11,6 @@
 
 #define SEC 1000000000ULL
 
-static struct ut_stack *make(struct test_clock *tc, struct capdev *cd)
-{
-	test_clock_init(tc, 0);
-	return testnet_stack(tc, cd, UT_DEV_RAWIP, "10.0.0.1", 24);
-}
-
 static void inject_ip(struct capdev *cd, const char *src, const char *dst, uint8_t proto,
 		      const void *payload, size_t len)
 {
@@ -32,16 +26,6 @@ static void inject_echo(struct capdev *cd, const char *src, const char *dst, uin
 	inject_ip(cd, src, dst, IPPROTO_ICMP_, icmp, n);
 }
 
-/* Parses captured frame i as IPv4 carrying ICMP; checksums verified. */
-static void frame_icmp(const struct capdev *cd, size_t i, struct wire_ipv4 *ip,
-		       struct wire_icmp *icmp)
-{
-	CHECK(i < cd->n);
-	CHECK_EQ(wire_ipv4_parse(cd->frames[i].data, cd->frames[i].len, true, ip), WIRE_OK);
-	CHECK_EQ(ip->protocol, IPPROTO_ICMP_);
-	CHECK_EQ(wire_icmp_parse(ip->payload, ip->payload_len, true, icmp), WIRE_OK);
-}
-
 static size_t udp_datagram(uint8_t *buf, const char *src, const char *dst, uint16_t dport)
 {
 	memcpy(buf + UDP_HLEN, "payload!", 8);
@@ -54,11 +38,11 @@ TEST(an_echo_request_is_answered_with_its_id_sequence_and_data)
 	struct capdev cd;
 	struct wire_ipv4 ip;
 	struct wire_icmp icmp;
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 
 	inject_echo(&cd, "10.0.0.2", "10.0.0.1", 7);
 	CHECK_EQ(cd.n, 1);
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_ECHOREPLY);
 	CHECK_EQ(wire_icmp_echo_id(&icmp), 0x4242);
 	CHECK_EQ(wire_icmp_echo_seq(&icmp), 7);
@@ -73,7 +57,7 @@ TEST(an_echo_request_is_answered_with_its_id_sequence_and_data)
 	/* net.ipv4.ip_default_ttl applies to what we send. */
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.ip_default_ttl", 200), 0);
 	inject_echo(&cd, "10.0.0.2", "10.0.0.1", 8);
-	frame_icmp(&cd, 1, &ip, &icmp);
+	testnet_frame_icmp(&cd, 1, &ip, &icmp);
 	CHECK_EQ(ip.ttl, 200);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.ip_default_ttl", 0), -EINVAL);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
@@ -84,7 +68,7 @@ TEST(echo_is_not_answered_when_ignored_or_sent_to_a_broadcast)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 
 	inject_echo(&cd, "10.0.0.2", "10.0.0.255", 1);
 	inject_echo(&cd, "10.0.0.2", "255.255.255.255", 2);
@@ -102,7 +86,7 @@ TEST(malformed_ip_headers_are_dropped_with_linux_counters_and_the_stack_carries_
 	struct test_clock tc;
 	struct capdev cd;
 	uint8_t pkt[256], icmp[64];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n, il = build_icmp(icmp, ICMP_ECHO, 0, 1, "abcdefgh", 8);
 
 	/* Bad header checksum. */
@@ -151,13 +135,13 @@ TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_header_and_eight_byte
 	struct wire_ipv4 ip, inner;
 	struct wire_icmp icmp;
 	uint8_t data[100];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 
 	memset(data, 0xab, sizeof(data));
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", 253, data, sizeof(data));
 	CHECK_EQ(testnet_counter(s, "Ip", "InUnknownProtos"), 1);
 	CHECK_EQ(cd.n, 1);
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_DEST_UNREACH);
 	CHECK_EQ(icmp.code, ICMP_PROT_UNREACH);
 	CHECK_EQ(ip.daddr, ip4("10.0.0.2"));
@@ -177,11 +161,11 @@ TEST(a_large_offending_datagram_is_quoted_only_up_to_a_576_byte_error)
 	struct wire_ipv4 ip;
 	struct wire_icmp icmp;
 	uint8_t data[1400];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 
 	memset(data, 0x11, sizeof(data));
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", 253, data, sizeof(data));
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(ip.tot_len, 576);
 	testnet_destroy(s, &cd);
 }
@@ -193,13 +177,13 @@ TEST(udp_to_a_closed_port_gets_port_unreachable_and_a_bad_checksum_gets_nothing)
 	struct wire_ipv4 ip;
 	struct wire_icmp icmp;
 	uint8_t udp[64];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n = udp_datagram(udp, "10.0.0.2", "10.0.0.1", 9);
 
 	inject_ip(&cd, "10.0.0.2", "10.0.0.1", IPPROTO_UDP_, udp, n);
 	CHECK_EQ(testnet_counter(s, "Udp", "NoPorts"), 1);
 	CHECK_EQ(cd.n, 1);
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_DEST_UNREACH);
 	CHECK_EQ(icmp.code, ICMP_PORT_UNREACH);
 
@@ -221,7 +205,7 @@ TEST(errors_to_one_peer_are_limited_to_a_burst_of_six_then_one_a_second)
 	struct test_clock tc;
 	struct capdev cd;
 	uint8_t udp[64];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n = udp_datagram(udp, "10.0.0.2", "10.0.0.1", 9);
 
 	tc.now = 10 * SEC;
@@ -250,7 +234,7 @@ TEST(a_corrupted_icmp_message_is_counted_and_not_answered)
 	struct test_clock tc;
 	struct capdev cd;
 	uint8_t icmp[64];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n = build_icmp(icmp, ICMP_ECHO, 0, 1, "abcdefgh", 8);
 
 	icmp[9] ^= 0x40;
@@ -286,7 +270,7 @@ TEST(replies_and_errors_about_our_echo_requests_reach_the_ping_handler)
 	struct capdev cd;
 	struct ping_log log = {0};
 	uint8_t icmp[256], quote[64];
-	struct ut_stack *s = make(&tc, &cd);
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n;
 
 	ut_ping_set_handler(s, on_ping, &log);

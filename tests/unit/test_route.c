@@ -1,0 +1,336 @@
+/* IPv4 routing as `ip route` shows it: longest prefix match among
+ * overlapping prefixes, a default route through a gateway, connected
+ * routes that come and go with addresses, the errors `ip route add` gives,
+ * the source address a route chooses, local addresses through lo, and
+ * what an unroutable destination does. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/stack.h"
+#include "net/wire.h"
+#include "test.h"
+#include "testnet.h"
+
+static struct ut_stack *make(struct test_clock *tc, struct capdev *cd, enum ut_dev_type type)
+{
+	test_clock_init(tc, 0);
+	return testnet_stack(tc, cd, type, "192.168.1.10", 24);
+}
+
+/* A second device whose transmissions are only counted. */
+static unsigned count_transmit(void *ctx, const struct iovec *frames, unsigned count)
+{
+	unsigned *n = ctx;
+	(void)frames;
+	*n += count;
+	return count;
+}
+
+static struct ut_dev *second_dev(struct ut_stack *s, unsigned *sent)
+{
+	static const struct ut_dev_driver drv = {.transmit = count_transmit};
+	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x11};
+	struct ut_dev *dev = NULL;
+
+	*sent = 0;
+	CHECK_EQ(ut_dev_create(s, "eth1", UT_DEV_ETHER, 1500, 0, mac, &drv, sent, &dev), 0);
+	return dev;
+}
+
+static uint32_t route_gw(struct ut_stack *s, const char *dst)
+{
+	struct ut_route_info ri;
+	CHECK_EQ(ut_route_get(s, ip4(dst), &ri), 0);
+	return ri.gateway;
+}
+
+static unsigned route_len(struct ut_stack *s, const char *dst)
+{
+	struct ut_route_info ri;
+	CHECK_EQ(ut_route_get(s, ip4(dst), &ri), 0);
+	return ri.prefix_len;
+}
+
+TEST(the_longest_of_several_overlapping_prefixes_wins_whatever_the_insertion_order)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+
+	/* Inserted neither longest- nor shortest-first. */
+	CHECK_EQ(ut_route_add(s, ip4("10.1.0.0"), 16, ip4("192.168.1.2"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ip4("10.1.2.3"), 32, ip4("192.168.1.4"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ip4("10.1.2.0"), 24, ip4("192.168.1.3"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ip4("10.1.2.0"), 25, ip4("192.168.1.5"), NULL), 0);
+
+	CHECK_EQ(route_gw(s, "10.1.2.3"), ip4("192.168.1.4"));
+	CHECK_EQ(route_len(s, "10.1.2.3"), 32);
+	CHECK_EQ(route_gw(s, "10.1.2.4"), ip4("192.168.1.5"));
+	CHECK_EQ(route_len(s, "10.1.2.4"), 25);
+	CHECK_EQ(route_gw(s, "10.1.2.200"), ip4("192.168.1.3"));
+	CHECK_EQ(route_len(s, "10.1.2.200"), 24);
+	CHECK_EQ(route_gw(s, "10.1.3.1"), ip4("192.168.1.2"));
+	CHECK_EQ(route_gw(s, "10.2.0.1"), ip4("192.168.1.1"));
+	CHECK_EQ(route_len(s, "10.255.255.255"), 8);
+	/* The connected /24 is still the route to the link itself. */
+	CHECK_EQ(route_gw(s, "192.168.1.77"), 0);
+
+	/* Removing the most specific route uncovers the next one. */
+	CHECK_EQ(ut_route_del(s, ip4("10.1.2.0"), 25), 0);
+	CHECK_EQ(route_gw(s, "10.1.2.4"), ip4("192.168.1.3"));
+	CHECK_EQ(ut_route_del(s, ip4("10.1.2.0"), 25), -ESRCH);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_default_route_sends_off_link_traffic_to_the_gateway_mac)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct wire_eth eth;
+	struct wire_ipv4 ip;
+	uint8_t arp[ARP_HLEN], frame[128];
+	static const uint8_t gw_mac[6] = {0x02, 0, 0, 0, 0, 0xfe};
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+	size_t n;
+
+	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.254"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, ip4("198.51.100.7"), &ri), 0);
+	CHECK(ri.dev == cd.dev);
+	CHECK_EQ(ri.gateway, ip4("192.168.1.254"));
+	CHECK_EQ(ri.prefix_len, 0);
+	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+	CHECK(!ri.local);
+
+	/* The gateway asks for us, so its address is known (STALE). */
+	build_arp(arp, ARPOP_REQUEST, gw_mac, ip4("192.168.1.254"), (const uint8_t[6]){0},
+		  ip4("192.168.1.10"));
+	n = build_eth(frame, (const uint8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, gw_mac,
+		      ETH_P_ARP, arp, sizeof(arp));
+	CHECK_EQ(capdev_inject(&cd, frame, n), 0);
+	capdev_clear(&cd);
+
+	CHECK_EQ(ut_ping_send(s, ip4("198.51.100.7"), 9, 1, "route", 5), 0);
+	testnet_poll(s);
+	CHECK_EQ(cd.n, 1);
+	CHECK_EQ(wire_eth_parse(cd.frames[0].data, cd.frames[0].len, &eth), WIRE_OK);
+	CHECK_MEM_EQ(eth.dst, gw_mac, 6);
+	CHECK_EQ(eth.proto, ETH_P_IP);
+	CHECK_EQ(wire_ipv4_parse(eth.payload, eth.payload_len, true, &ip), WIRE_OK);
+	CHECK_EQ(ip.daddr, ip4("198.51.100.7")); /* the gateway only relays */
+	CHECK_EQ(ip.saddr, ip4("192.168.1.10"));
+
+	/* Without the default route the same destination is unreachable. */
+	CHECK_EQ(ut_route_del(s, 0, 0), 0);
+	CHECK_EQ(ut_route_get(s, ip4("198.51.100.7"), &ri), -ENETUNREACH);
+	testnet_destroy(s, &cd);
+}
+
+TEST(an_address_adds_its_connected_route_and_deleting_it_removes_the_route)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+
+	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("172.16.5.9"), 20), 0);
+	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), 0);
+	CHECK(ri.dev == cd.dev);
+	CHECK_EQ(ri.gateway, 0);
+	CHECK_EQ(ri.prefix_len, 20);
+	CHECK_EQ(ri.prefsrc, ip4("172.16.5.9"));
+	/* Just outside the /20. */
+	CHECK_EQ(ut_route_get(s, ip4("172.16.16.1"), &ri), -ENETUNREACH);
+	/* The other prefix keeps its own source. */
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.1"), &ri), 0);
+	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+
+	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 16), -EADDRNOTAVAIL);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 20), 0);
+	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.1"), &ri), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(deleting_one_of_two_addresses_in_a_prefix_keeps_the_route_with_the_other_as_source)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct wire_ipv4 ip;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_RAWIP);
+
+	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("192.168.1.20"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.99"), &ri), 0);
+	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10")); /* the first (primary) address */
+
+	/* Like Linux with promote_secondaries: the prefix stays reachable
+	 * and packets leave from an address the host still has. */
+	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("192.168.1.10"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.99"), &ri), 0);
+	CHECK_EQ(ri.prefsrc, ip4("192.168.1.20"));
+	CHECK_EQ(ut_ping_send(s, ip4("192.168.1.99"), 1, 1, "x", 1), 0);
+	CHECK_EQ(cd.n, 1);
+	CHECK_EQ(wire_ipv4_parse(cd.frames[0].data, cd.frames[0].len, true, &ip), WIRE_OK);
+	CHECK_EQ(ip.saddr, ip4("192.168.1.20"));
+
+	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("192.168.1.20"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.99"), &ri), -ENETUNREACH);
+	testnet_destroy(s, &cd);
+}
+
+TEST(deleting_the_last_address_of_a_device_takes_its_gateway_routes_too)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_RAWIP);
+
+	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, ip4("8.8.8.8"), &ri), 0);
+	/* Linux's fib_disable_ip: a device without addresses routes
+	 * nothing, so no packet can leave with source 0.0.0.0. */
+	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("192.168.1.10"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ip4("8.8.8.8"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_ping_send(s, ip4("8.8.8.8"), 1, 1, "x", 1), -ENETUNREACH);
+	CHECK_EQ(cd.n, 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(route_add_refuses_host_bits_an_off_link_gateway_and_a_duplicate)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+
+	/* "Invalid prefix for given prefix length". */
+	CHECK_EQ(ut_route_add(s, ip4("10.1.2.3"), 24, ip4("192.168.1.1"), NULL), -EINVAL);
+	CHECK_EQ(ut_route_add(s, ip4("0.0.0.1"), 0, ip4("192.168.1.1"), NULL), -EINVAL);
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 33, ip4("192.168.1.1"), NULL), -EINVAL);
+	/* "Nexthop has invalid gateway": not on any connected prefix. */
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("172.16.0.1"), NULL), -ENETUNREACH);
+	/* Nor reachable only through another gateway. */
+	CHECK_EQ(ut_route_add(s, ip4("172.16.0.0"), 12, ip4("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("172.16.0.1"), NULL), -ENETUNREACH);
+	/* "File exists". */
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), -EEXIST);
+	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.2"), NULL), -EEXIST);
+	/* A refused route leaves the table as it was. */
+	CHECK_EQ(route_gw(s, "10.9.9.9"), ip4("192.168.1.1"));
+	CHECK_EQ(route_gw(s, "172.16.0.1"), ip4("192.168.1.1"));
+	testnet_destroy(s, &cd);
+}
+
+TEST(route_get_gives_the_device_gateway_and_source_of_the_route_it_picks)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	unsigned sent;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+	struct ut_dev *eth1 = second_dev(s, &sent);
+
+	CHECK_EQ(ut_addr_add(s, eth1, ip4("10.20.0.5"), 16), 0);
+	CHECK_EQ(ut_route_add(s, ip4("203.0.113.0"), 24, ip4("10.20.0.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.1"), NULL), 0);
+
+	CHECK_EQ(ut_route_get(s, ip4("203.0.113.50"), &ri), 0);
+	CHECK(ri.dev == eth1); /* the device holding the gateway's prefix */
+	CHECK_EQ(ri.gateway, ip4("10.20.0.1"));
+	CHECK_EQ(ri.prefsrc, ip4("10.20.0.5"));
+	CHECK_EQ(ri.prefix_len, 24);
+	CHECK(!ri.local);
+
+	CHECK_EQ(ut_route_get(s, ip4("203.0.114.50"), &ri), 0);
+	CHECK(ri.dev == cd.dev);
+	CHECK_EQ(ri.gateway, ip4("192.168.1.1"));
+	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+
+	CHECK_EQ(ut_route_get(s, ip4("10.20.255.1"), &ri), 0);
+	CHECK(ri.dev == eth1);
+	CHECK_EQ(ri.gateway, 0);
+	CHECK_EQ(ri.prefsrc, ip4("10.20.0.5"));
+
+	/* A device given with the gateway must be the gateway's. */
+	CHECK_EQ(ut_route_add(s, ip4("198.18.0.0"), 15, ip4("10.20.0.1"), cd.dev), -ENETUNREACH);
+	CHECK_EQ(ut_route_add(s, ip4("198.18.0.0"), 15, ip4("10.20.0.1"), eth1), 0);
+	/* A connected route named by device alone. */
+	CHECK_EQ(ut_route_add(s, ip4("100.64.0.0"), 10, 0, eth1), 0);
+	CHECK_EQ(ut_route_get(s, ip4("100.64.1.1"), &ri), 0);
+	CHECK(ri.dev == eth1);
+	CHECK_EQ(ri.gateway, 0);
+	CHECK_EQ(ri.prefsrc, ip4("10.20.0.5"));
+	CHECK_EQ(sent, 0);
+	testnet_destroy(s, &cd);
+}
+
+struct ping_seen {
+	int replies;
+	uint32_t from;
+};
+
+static void on_ping(void *arg, const struct ut_ping_event *ev)
+{
+	struct ping_seen *p = arg;
+	if (ev->kind == UT_PING_REPLY) {
+		p->replies++;
+		p->from = ev->from;
+	}
+}
+
+TEST(local_addresses_route_through_lo_and_a_ping_to_ourselves_never_touches_the_wire)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct ping_seen seen = {0};
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+	struct ut_dev *lo = ut_dev_by_name(s, "lo");
+
+	CHECK(lo != NULL);
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.10"), &ri), 0);
+	CHECK(ri.local);
+	CHECK(ri.dev == lo);
+	CHECK_EQ(ri.gateway, 0);
+	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+	CHECK_EQ(ri.prefix_len, 32);
+	CHECK_EQ(ut_route_get(s, ip4("127.1.2.3"), &ri), 0);
+	CHECK(ri.local);
+	CHECK(ri.dev == lo);
+	/* A local address wins over a more specific route covering it. */
+	CHECK_EQ(ut_route_add(s, ip4("192.168.1.10"), 32, ip4("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, ip4("192.168.1.10"), &ri), 0);
+	CHECK(ri.local);
+
+	ut_ping_set_handler(s, on_ping, &seen);
+	CHECK_EQ(ut_ping_send(s, ip4("192.168.1.10"), 5, 1, "self", 4), 0);
+	testnet_poll(s);
+	CHECK_EQ(seen.replies, 1);
+	CHECK_EQ(seen.from, ip4("192.168.1.10"));
+	CHECK_EQ(cd.n, 0);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(an_unroutable_destination_fails_with_enetunreach_and_counts_outnoroutes)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+
+	CHECK_EQ(ut_route_get(s, ip4("203.0.113.9"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_ping_send(s, ip4("203.0.113.9"), 1, 1, "x", 1), -ENETUNREACH);
+	CHECK_EQ(testnet_counter(s, "Ip", "OutNoRoutes"), 1);
+	CHECK_EQ(ut_ping_send(s, ip4("203.0.113.10"), 1, 2, "x", 1), -ENETUNREACH);
+	CHECK_EQ(testnet_counter(s, "Ip", "OutNoRoutes"), 2);
+	/* Refused before it was a request: Linux does not count it there. */
+	CHECK_EQ(testnet_counter(s, "Ip", "OutRequests"), 0);
+	testnet_poll(s);
+	CHECK_EQ(cd.n, 0);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
