@@ -165,9 +165,9 @@ int cmd_ping(int argc, char **argv)
 	uint64_t seed = 1, interval_ns = 1000000000ULL, v;
 	const char *pcap = NULL, *dest = PING_ADDR_B;
 	bool cold = false, counters = false;
-	struct ut_stack *a, *b;
-	struct ut_sim_link *link;
-	struct ut_sim *sim;
+	struct ut_stack *a = NULL, *b = NULL;
+	struct ut_sim_link *link = NULL;
+	struct ut_sim *sim = NULL;
 	uint32_t addr_a, addr_b;
 	uint8_t *data = NULL;
 	double d;
