@@ -38,10 +38,7 @@ static unsigned app_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs,
 				 unsigned max)
 {
 	struct app_dev_priv *p = dev->priv;
-	unsigned n = 0;
-	while (n < max && !skb_queue_empty(&p->rxq))
-		skbs[n++] = skb_dequeue(&p->rxq);
-	return n;
+	return skb_dequeue_batch(&p->rxq, skbs, max);
 }
 
 static bool app_dev_rx_pending(const struct net_device *dev)

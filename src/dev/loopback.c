@@ -24,10 +24,7 @@ static unsigned loopback_rx_batch(struct net_device *dev, struct sk_buff **skbs,
 				  unsigned max)
 {
 	struct loopback_priv *lo = dev->priv;
-	unsigned n = 0;
-	while (n < max && !skb_queue_empty(&lo->rxq))
-		skbs[n++] = skb_dequeue(&lo->rxq);
-	return n;
+	return skb_dequeue_batch(&lo->rxq, skbs, max);
 }
 
 static bool loopback_rx_pending(const struct net_device *dev)

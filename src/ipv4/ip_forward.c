@@ -44,8 +44,7 @@ void ip_forward(struct sk_buff *skb)
 	}
 	iph = skb->data;
 	iph[8]--;
-	put_be16(iph + 10, 0);
-	put_be16(iph + 10, csum_fold(csum_partial(iph, cb->ihl, 0)));
+	ip_send_check(iph, cb->ihl);
 	SNMP_INC_STATS(stack, IPSTATS_MIB_OUTFORWDATAGRAMS);
 	ip_output(stack, skb, &res);
 	return;

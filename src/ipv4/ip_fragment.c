@@ -166,8 +166,7 @@ static struct sk_buff *ip_frag_reasm(struct ipq *q)
 	 * kept), valid checksum for anyone who quotes it later. */
 	put_be16(p + 2, (uint16_t)total);
 	put_be16(p + 6, get_be16(p + 6) & IP_DF);
-	put_be16(p + 10, 0);
-	put_be16(p + 10, csum_fold(csum_partial(p, ihl, 0)));
+	ip_send_check(p, ihl);
 	skb->dev = head->dev;
 	/* The datagram arrived when its last piece did (Linux sets the
 	 * queue's stamp from every fragment and gives it to the result). */

@@ -69,8 +69,7 @@ static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb,
 				(base_off & IP_MF) | (left > len ? IP_MF : 0));
 		put_be16(h + 2, (uint16_t)(hlen + len));
 		put_be16(h + 6, fo);
-		put_be16(h + 10, 0);
-		put_be16(h + 10, csum_fold(csum_partial(h, hlen, 0)));
+		ip_send_check(h, hlen);
 		skb_reset_network_header(frag);
 		SNMP_INC_STATS(stack, IPSTATS_MIB_FRAGCREATES);
 		err = ip_finish_output(stack, frag, res);

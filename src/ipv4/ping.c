@@ -12,14 +12,6 @@ UT_EXPORT void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, v
 	stack->ping_arg = arg;
 }
 
-static void ping_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
-{
-	(void)saddr;
-	(void)daddr;
-	put_be16(skb->data + 2, 0);
-	put_be16(skb->data + 2, csum_fold(csum_partial(skb->data, skb->len, 0)));
-}
-
 UT_EXPORT int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id,
 			   uint16_t seq, const void *data, size_t len)
 {
@@ -39,9 +31,8 @@ UT_EXPORT int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id,
 	if (len)
 		memcpy(h + ICMP_HLEN, data, len);
 	wire_icmp_emit(h, ICMP_ECHO, 0, (uint32_t)id << 16 | seq, len);
-	SNMP_INC_STATS(stack, ICMP_MIB_OUTMSGS);
-	SNMP_INC_STATS(stack, ICMP_MIB_OUTECHOS);
-	err = ip_send_skb(stack, skb, &p, ping_fill_csum);
+	icmp_out_count(stack, ICMP_ECHO);
+	err = ip_send_skb(stack, skb, &p, icmp_fill_csum);
 	stack_flush_tx(stack);
 	return err;
 }

@@ -30,6 +30,12 @@ void icmp_rcv(struct sk_buff *skb);
  * rate limited as Linux does. info: next-hop MTU for FRAG_NEEDED. */
 void icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info);
 
+/* Counts an outgoing message in OutMsgs and its type's Out counter. */
+void icmp_out_count(struct ut_stack *stack, uint8_t type);
+/* ip_send_skb's fill_csum for ICMP: the checksum over the whole message at
+ * skb->data (ICMP needs no pseudo-header; the addresses are unused). */
+void icmp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
+
 /* ping.c: delivery of echo replies and errors to the application. */
 void ping_rcv_reply(struct sk_buff *skb);
 void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,

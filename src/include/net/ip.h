@@ -7,6 +7,7 @@
 
 #include "net/skbuff.h"
 #include "net/timer.h"
+#include "net/wire.h"
 
 struct ut_stack;
 struct net_device;
@@ -34,6 +35,14 @@ struct net_protocol {
 	void (*err_handler)(struct sk_buff *skb, uint32_t from, uint8_t type,
 			    uint8_t code, uint32_t info);
 };
+
+/* Recomputes the header checksum of the IPv4 header at iph (ihl bytes)
+ * after a field changed (Linux's ip_send_check). */
+static inline void ip_send_check(uint8_t *iph, size_t ihl)
+{
+	put_be16(iph + 10, 0);
+	put_be16(iph + 10, csum_fold(csum_partial(iph, ihl, 0)));
+}
 
 /* ---- input ----------------------------------------------------------------*/
 /* IPv4 receive: validation, reassembly, delivery. Consumes skb. */

@@ -274,6 +274,18 @@ static inline struct sk_buff *skb_dequeue(struct sk_buff_head *list)
 		skb_unlink(skb, list);
 	return skb;
 }
+/* Moves up to max skbs from the head of list into skbs[]; returns how
+ * many (a driver's receive batch). */
+static inline unsigned skb_dequeue_batch(struct sk_buff_head *list, struct sk_buff **skbs,
+					 unsigned max)
+{
+	unsigned n = 0;
+	struct sk_buff *skb;
+
+	while (n < max && (skb = skb_dequeue(list)) != NULL)
+		skbs[n++] = skb;
+	return n;
+}
 /* Frees every skb on the list. */
 void skb_queue_purge(struct sk_buff_head *list);
 /* Moves every skb of from to the tail of to, leaving from empty. O(1). */
