@@ -7,7 +7,9 @@
 #include "usertcp/dev.h"
 #include "usertcp/ping.h"
 #include "usertcp/sim.h"
+#include "usertcp/socket.h"
 #include "usertcp/stack.h"
+#include "usertcp/trace.h"
 
 #define UT_VERSION_STRING "0.1.0"
 

@@ -382,7 +382,12 @@ void neigh_update(struct neigh_table *tbl, struct net_device *dev, uint32_t key,
 	if (new_state == NUD_STALE && (n->nud_state & NUD_VALID) && !changed)
 		return; /* a hint changes nothing we already know */
 	memcpy(n->ha, lladdr, ETH_ALEN);
-	if (new_state & NUD_REACHABLE) {
+	if (new_state & NUD_PERMANENT) {
+		/* A static entry (ip neigh add ... nud permanent): never
+		 * probed, never expires. */
+		neigh_set_state(n, NUD_PERMANENT);
+		del_timer(&n->timer);
+	} else if (new_state & NUD_REACHABLE) {
 		n->confirmed = now;
 		neigh_set_state(n, NUD_REACHABLE);
 		mod_timer(&n->timer, now + tbl->reachable_time);

@@ -295,3 +295,17 @@ void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *
 	to->bytes += from->bytes;
 	skb_queue_head_init(from);
 }
+
+uint32_t skb_truesize_for(const struct skb_pool *pool, uint32_t size)
+{
+	uint32_t capacity = size;
+
+	(void)pool;
+	for (int c = 0; c < SKB_NR_CLASSES; c++) {
+		if (size <= skb_class_size[c]) {
+			capacity = skb_class_size[c];
+			break;
+		}
+	}
+	return (uint32_t)(sizeof(struct sk_buff) + capacity + sizeof(struct skb_shared_info));
+}

@@ -5,11 +5,17 @@
 
 #include "net/fault.h"
 #include "net/stack.h"
+#include "net/tcp.h"
+#include "usertcp/socket.h"
 
 #define STACK_DEFAULT_MEM_LIMIT (64u << 20)
 
 extern const struct net_protocol icmp_protocol;
 extern const struct net_protocol udp_protocol;
+
+void stack_close_all_fds(struct ut_stack *stack);
+void tcp_stack_destroy(struct ut_stack *stack);
+int stack_poll_locked(struct ut_stack *stack);
 
 UT_EXPORT void ut_stack_config_init(struct ut_stack_config *cfg)
 {
@@ -41,6 +47,45 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->neigh.gc_thresh1 = 128;
 	s->neigh.gc_thresh3 = 1024;
 	s->neigh.gc_interval = 30;
+
+	s->tcp_syn_retries = 6;
+	s->tcp_synack_retries = 5;
+	s->tcp_retries1 = 3;
+	s->tcp_retries2 = 15;
+	s->tcp_orphan_retries = 0;
+	s->tcp_fin_timeout = 60;
+	s->tcp_keepalive_time = 7200;
+	s->tcp_keepalive_intvl = 75;
+	s->tcp_keepalive_probes = 9;
+	s->tcp_max_syn_backlog = 1024;
+	s->tcp_abort_on_overflow = 0;
+	s->tcp_timestamps = 1;
+	s->tcp_window_scaling = 1;
+	s->tcp_sack = 1;
+	s->tcp_syncookies = 1;
+	s->tcp_rmem[0] = 4096;
+	s->tcp_rmem[1] = 131072;
+	s->tcp_rmem[2] = 6291456;
+	s->tcp_wmem[0] = 4096;
+	s->tcp_wmem[1] = 16384;
+	s->tcp_wmem[2] = 4194304;
+	s->tcp_tw_reuse = 2;
+	s->tcp_max_tw_buckets = 262144;
+	s->tcp_min_snd_mss = 48;
+	s->tcp_base_mss = 1024;
+	s->tcp_slow_start_after_idle = 1;
+	s->tcp_moderate_rcvbuf = 1;
+	s->tcp_adv_win_scale = 1;
+	s->tcp_rfc1337 = 0;
+	s->tcp_delack_min_ms = 40;
+	s->tcp_invalid_ratelimit = 500;
+	s->tcp_challenge_ack_limit = 1000;
+	s->ip_local_port_range[0] = 32768;
+	s->ip_local_port_range[1] = 60999;
+	s->somaxconn = 4096;
+	s->rmem_default = s->rmem_max = 212992;
+	s->wmem_default = s->wmem_max = 212992;
+	s->nr_open = 1048576;
 }
 
 int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *pool,
@@ -74,6 +119,25 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	fib_table_init(&stack->fib);
 	stack->inet_protos[IPPROTO_ICMP_] = &icmp_protocol;
 	stack->inet_protos[IPPROTO_UDP_] = &udp_protocol;
+	stack->inet_protos[IPPROTO_TCP_] = &tcp_protocol;
+	for (int i = 0; i < 2; i++) {
+		stack->isn_key[i] = prandom_u64(&stack->rng);
+		stack->ts_key[i] = prandom_u64(&stack->rng);
+		stack->port_key[i] = prandom_u64(&stack->rng);
+		stack->syncookie_key[0][i] = prandom_u64(&stack->rng);
+		stack->syncookie_key[1][i] = prandom_u64(&stack->rng);
+	}
+	{
+		pthread_mutexattr_t ma;
+		pthread_mutexattr_init(&ma);
+		pthread_mutex_init(&stack->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+		stack->lock_ready = true;
+	}
+	if ((err = inet_hashinfo_init(&stack->tcp_hashinfo, stack, IPPROTO_TCP_)) < 0)
+		goto fail;
+	if ((err = inet_hashinfo_init(&stack->udp_hashinfo, stack, IPPROTO_UDP_)) < 0)
+		goto fail;
 	if ((err = neigh_table_init(&stack->arp_tbl, stack)) < 0)
 		goto fail;
 	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
@@ -104,6 +168,16 @@ UT_EXPORT void ut_stack_destroy(struct ut_stack *stack)
 {
 	if (!stack)
 		return;
+	if (stack->lock_ready) {
+		ut_stack_thread_stop(stack);
+		/* Sockets still open are freed without a word on the wire:
+		 * the devices and peers may already be gone. */
+		stack->dying = true;
+		stack_close_all_fds(stack);
+		tcp_stack_destroy(stack);
+	}
+	inet_hashinfo_destroy(&stack->tcp_hashinfo);
+	inet_hashinfo_destroy(&stack->udp_hashinfo);
 	while (stack->devs)
 		netdev_free(stack->devs);
 	ipq_table_destroy(&stack->frags);
@@ -111,6 +185,8 @@ UT_EXPORT void ut_stack_destroy(struct ut_stack *stack)
 	fib_table_destroy(&stack->fib);
 	if (stack->own_pool)
 		skb_pool_destroy(stack->pool);
+	if (stack->lock_ready)
+		pthread_mutex_destroy(&stack->lock);
 	free(stack);
 }
 
@@ -130,6 +206,14 @@ void stack_flush_tx(struct ut_stack *stack)
 }
 
 UT_EXPORT int ut_stack_poll(struct ut_stack *stack)
+{
+	stack_lock(stack);
+	int work = stack_poll_locked(stack);
+	stack_unlock(stack);
+	return work;
+}
+
+int stack_poll_locked(struct ut_stack *stack)
 {
 	int work = 0;
 
@@ -201,6 +285,49 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_NEIGH(gc_thresh1, 0, 1L << 20),
 	SYSCTL_NEIGH(gc_thresh3, 1, 1L << 20),
 	SYSCTL_NEIGH(gc_interval, 1, 86400),
+	SYSCTL_IPV4(tcp_syn_retries, 1, 127),
+	SYSCTL_IPV4(tcp_synack_retries, 0, 255),
+	SYSCTL_IPV4(tcp_retries1, 0, 255),
+	SYSCTL_IPV4(tcp_retries2, 0, 255),
+	SYSCTL_IPV4(tcp_orphan_retries, 0, 255),
+	SYSCTL_IPV4(tcp_fin_timeout, 1, 86400),
+	SYSCTL_IPV4(tcp_keepalive_time, 1, 32767),
+	SYSCTL_IPV4(tcp_keepalive_intvl, 1, 32767),
+	SYSCTL_IPV4(tcp_keepalive_probes, 1, 127),
+	SYSCTL_IPV4(tcp_max_syn_backlog, 1, 1L << 24),
+	SYSCTL_IPV4(tcp_abort_on_overflow, 0, 1),
+	SYSCTL_IPV4(tcp_timestamps, 0, 2),
+	SYSCTL_IPV4(tcp_window_scaling, 0, 1),
+	SYSCTL_IPV4(tcp_sack, 0, 1),
+	SYSCTL_IPV4(tcp_syncookies, 0, 2),
+	SYSCTL_IPV4(tcp_tw_reuse, 0, 2),
+	SYSCTL_IPV4(tcp_max_tw_buckets, 0, 1L << 24),
+	SYSCTL_IPV4(tcp_min_snd_mss, 48, 65535),
+	SYSCTL_IPV4(tcp_base_mss, 48, 65535),
+	SYSCTL_IPV4(tcp_slow_start_after_idle, 0, 1),
+	SYSCTL_IPV4(tcp_moderate_rcvbuf, 0, 1),
+	SYSCTL_IPV4(tcp_adv_win_scale, -31, 31),
+	SYSCTL_IPV4(tcp_rfc1337, 0, 1),
+	SYSCTL_IPV4(tcp_delack_min_ms, 1, 1000),
+	SYSCTL_IPV4(tcp_invalid_ratelimit, 0, 3600000),
+	SYSCTL_IPV4(tcp_challenge_ack_limit, 0, 0x7fffffff),
+	/* Linux's vector sysctls, one entry per element */
+	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},
+	{"net.ipv4.tcp_rmem.default", offsetof(struct ipv4_sysctl, tcp_rmem[1]), 1, 1L << 30},
+	{"net.ipv4.tcp_rmem.max", offsetof(struct ipv4_sysctl, tcp_rmem[2]), 1, 1L << 30},
+	{"net.ipv4.tcp_wmem.min", offsetof(struct ipv4_sysctl, tcp_wmem[0]), 1, 1L << 30},
+	{"net.ipv4.tcp_wmem.default", offsetof(struct ipv4_sysctl, tcp_wmem[1]), 1, 1L << 30},
+	{"net.ipv4.tcp_wmem.max", offsetof(struct ipv4_sysctl, tcp_wmem[2]), 1, 1L << 30},
+	{"net.ipv4.ip_local_port_range.min", offsetof(struct ipv4_sysctl, ip_local_port_range[0]),
+	 1, 65535},
+	{"net.ipv4.ip_local_port_range.max", offsetof(struct ipv4_sysctl, ip_local_port_range[1]),
+	 1, 65535},
+	{"net.core.somaxconn", offsetof(struct ipv4_sysctl, somaxconn), 0, 1L << 30},
+	{"net.core.rmem_default", offsetof(struct ipv4_sysctl, rmem_default), 2304, 1L << 30},
+	{"net.core.rmem_max", offsetof(struct ipv4_sysctl, rmem_max), 2304, 1L << 30},
+	{"net.core.wmem_default", offsetof(struct ipv4_sysctl, wmem_default), 4608, 1L << 30},
+	{"net.core.wmem_max", offsetof(struct ipv4_sysctl, wmem_max), 4608, 1L << 30},
+	{"fs.nr_open", offsetof(struct ipv4_sysctl, nr_open), 1, 1L << 30},
 };
 
 static const struct sysctl_entry *sysctl_find(const char *name)

@@ -3,6 +3,7 @@
  * rate limits, and errors received passed to the protocol that sent the
  * offending datagram. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "net/stack.h"
@@ -320,3 +321,46 @@ const struct net_protocol icmp_protocol = {
 	.handler = icmp_rcv,
 	.err_handler = icmp_err,
 };
+
+int icmp_err_convert(uint8_t type, uint8_t code, bool *fatal)
+{
+	/* Linux's icmp_err_convert[] for destination unreachable codes
+	 * 0..15: {errno, fatal}. */
+	static const struct {
+		int err;
+		bool fatal;
+	} unreach[16] = {
+		{ENETUNREACH, false},	/* NET_UNREACH */
+		{EHOSTUNREACH, false},	/* HOST_UNREACH */
+		{ENOPROTOOPT, true},	/* PROT_UNREACH */
+		{ECONNREFUSED, true},	/* PORT_UNREACH */
+		{EMSGSIZE, false},	/* FRAG_NEEDED */
+		{EOPNOTSUPP, false},	/* SR_FAILED */
+		{ENETUNREACH, true},	/* NET_UNKNOWN */
+		{EHOSTDOWN, true},	/* HOST_UNKNOWN */
+		{ENONET, true},		/* HOST_ISOLATED */
+		{ENETUNREACH, true},	/* NET_ANO */
+		{EHOSTUNREACH, true},	/* HOST_ANO */
+		{ENETUNREACH, false},	/* NET_UNR_TOS */
+		{EHOSTUNREACH, false},	/* HOST_UNR_TOS */
+		{EHOSTUNREACH, true},	/* PKT_FILTERED */
+		{EHOSTUNREACH, false},	/* PREC_VIOLATION */
+		{EHOSTUNREACH, true},	/* PREC_CUTOFF */
+	};
+
+	*fatal = false;
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code < 16) {
+			*fatal = unreach[code].fatal;
+			return unreach[code].err;
+		}
+		return EHOSTUNREACH;
+	case ICMP_TIME_EXCEEDED:
+		return EHOSTUNREACH;
+	case ICMP_PARAMETERPROB:
+		*fatal = true;
+		return EPROTO;
+	}
+	return 0;
+}

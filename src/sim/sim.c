@@ -65,6 +65,8 @@ UT_EXPORT const struct ut_clock *ut_sim_clock(const struct ut_sim *sim)
 	return &sim->clock.clock;
 }
 
+static int sim_wait(void *arg, uint64_t deadline);
+
 UT_EXPORT int ut_sim_host_add(struct ut_sim *sim, const char *name, struct ut_stack **out)
 {
 	struct ut_stack_config cfg;
@@ -90,6 +92,9 @@ UT_EXPORT int ut_sim_host_add(struct ut_sim *sim, const char *name, struct ut_st
 		return err;
 	sim->hosts[sim->nhosts].stack = stack;
 	sim->hosts[sim->nhosts].dirty = false;
+	/* A blocking socket call on this host moves the whole world on. */
+	stack->wait_fn = sim_wait;
+	stack->wait_arg = sim;
 	sim->nhosts++;
 	*out = stack;
 	return 0;
@@ -187,6 +192,26 @@ static void sim_step(struct ut_sim *sim)
 			ut_stack_poll(h->stack);
 		}
 	}
+}
+
+/* The wait hook of every host (see stack_wait): one step of the world, at
+ * its next event if that comes before the deadline. */
+static int sim_wait(void *arg, uint64_t deadline)
+{
+	struct ut_sim *sim = arg;
+	uint64_t t = sim_next_time(sim);
+
+	if (t == UINT64_MAX && deadline == UINT64_MAX)
+		return -EDEADLK;
+	if (t > deadline) {
+		if (deadline > sim->clock.now)
+			sim->clock.now = deadline;
+		return -ETIMEDOUT;
+	}
+	if (t > sim->clock.now)
+		sim->clock.now = t;
+	sim_step(sim);
+	return 0;
 }
 
 UT_EXPORT int ut_sim_run_until_cond(struct ut_sim *sim, bool (*done)(void *arg),

@@ -2,6 +2,7 @@
 #ifndef USERTCP_NET_ICMP_H
 #define USERTCP_NET_ICMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "net/skbuff.h"
@@ -40,5 +41,9 @@ void icmp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
 void ping_rcv_reply(struct sk_buff *skb);
 void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
 	      uint32_t info);
+
+/* The errno an ICMP error means for a socket, and whether it is hard
+ * (Linux's icmp_err_convert); 0 for types that are not errors. */
+int icmp_err_convert(uint8_t type, uint8_t code, bool *fatal);
 
 #endif

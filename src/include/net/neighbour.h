@@ -91,7 +91,8 @@ struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device 
 int neigh_output(struct neigh_table *tbl, struct net_device *dev, uint32_t nexthop,
 		 struct sk_buff *skb);
 /* Learns that key is at lladdr on dev. new_state is NUD_REACHABLE for a
- * proof (an ARP reply), NUD_STALE for a hint (a request naming its sender).
+ * proof (an ARP reply), NUD_STALE for a hint (a request naming its sender),
+ * NUD_PERMANENT for a static entry.
  * create: make the entry if missing. Releases packets held for it. */
 void neigh_update(struct neigh_table *tbl, struct net_device *dev, uint32_t key,
 		  const uint8_t *lladdr, uint8_t new_state, bool create);

@@ -15,6 +15,10 @@ struct prandom_state {
 
 void prandom_seed(struct prandom_state *st, uint64_t seed);
 uint64_t prandom_u64(struct prandom_state *st);
+static inline uint32_t prandom_u32(struct prandom_state *st)
+{
+	return (uint32_t)(prandom_u64(st) >> 32);
+}
 /* Uniform in [0, bound) without modulo bias; bound > 0. */
 uint64_t prandom_below(struct prandom_state *st, uint64_t bound);
 /* Uniform double in [0, 1). */

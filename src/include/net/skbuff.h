@@ -100,6 +100,10 @@ size_t skb_pool_in_use(const struct skb_pool *pool);
 /* Changes the byte limit (0: none). */
 void skb_pool_set_limit(struct skb_pool *pool, size_t limit_bytes);
 
+/* The truesize alloc_skb(pool, size) would charge: for sizing buffers in
+ * whole packets (send buffer autotuning). */
+uint32_t skb_truesize_for(const struct skb_pool *pool, uint32_t size);
+
 /* ---- allocation ----------------------------------------------------------*/
 /* An skb with at least size bytes of room, all of it tailroom (data == head,
  * len 0): reserve headroom with skb_reserve. NULL when the pool limit is hit

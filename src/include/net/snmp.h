@@ -47,7 +47,71 @@
 	X(UDP_MIB_NOPORTS, "Udp", "NoPorts")                                  \
 	X(UDP_MIB_INERRORS, "Udp", "InErrors")                                \
 	X(UDP_MIB_OUTDATAGRAMS, "Udp", "OutDatagrams")                        \
+	X(UDP_MIB_RCVBUFERRORS, "Udp", "RcvbufErrors")                        \
+	X(UDP_MIB_SNDBUFERRORS, "Udp", "SndbufErrors")                        \
 	X(UDP_MIB_CSUMERRORS, "Udp", "InCsumErrors")                          \
+	X(UDP_MIB_IGNOREDMULTI, "Udp", "IgnoredMulti")                        \
+	X(TCP_MIB_RTOALGORITHM, "Tcp", "RtoAlgorithm")                       \
+	X(TCP_MIB_RTOMIN, "Tcp", "RtoMin")                                    \
+	X(TCP_MIB_RTOMAX, "Tcp", "RtoMax")                                    \
+	X(TCP_MIB_MAXCONN, "Tcp", "MaxConn")                                  \
+	X(TCP_MIB_ACTIVEOPENS, "Tcp", "ActiveOpens")                          \
+	X(TCP_MIB_PASSIVEOPENS, "Tcp", "PassiveOpens")                        \
+	X(TCP_MIB_ATTEMPTFAILS, "Tcp", "AttemptFails")                        \
+	X(TCP_MIB_ESTABRESETS, "Tcp", "EstabResets")                          \
+	X(TCP_MIB_CURRESTAB, "Tcp", "CurrEstab")                              \
+	X(TCP_MIB_INSEGS, "Tcp", "InSegs")                                    \
+	X(TCP_MIB_OUTSEGS, "Tcp", "OutSegs")                                  \
+	X(TCP_MIB_RETRANSSEGS, "Tcp", "RetransSegs")                          \
+	X(TCP_MIB_INERRS, "Tcp", "InErrs")                                    \
+	X(TCP_MIB_OUTRSTS, "Tcp", "OutRsts")                                  \
+	X(TCP_MIB_CSUMERRORS, "Tcp", "InCsumErrors")                          \
+	X(LINUX_MIB_SYNCOOKIESSENT, "TcpExt", "SyncookiesSent")               \
+	X(LINUX_MIB_SYNCOOKIESRECV, "TcpExt", "SyncookiesRecv")               \
+	X(LINUX_MIB_SYNCOOKIESFAILED, "TcpExt", "SyncookiesFailed")           \
+	X(LINUX_MIB_EMBRYONICRSTS, "TcpExt", "EmbryonicRsts")                 \
+	X(LINUX_MIB_TIMEWAITED, "TcpExt", "TW")                               \
+	X(LINUX_MIB_TIMEWAITKILLED, "TcpExt", "TWKilled")                     \
+	X(LINUX_MIB_PAWSESTABREJECTED, "TcpExt", "PAWSEstab")                 \
+	X(LINUX_MIB_DELAYEDACKS, "TcpExt", "DelayedACKs")                     \
+	X(LINUX_MIB_DELAYEDACKLOST, "TcpExt", "DelayedACKLost")               \
+	X(LINUX_MIB_LISTENOVERFLOWS, "TcpExt", "ListenOverflows")             \
+	X(LINUX_MIB_LISTENDROPS, "TcpExt", "ListenDrops")                     \
+	X(LINUX_MIB_TCPPUREACKS, "TcpExt", "TCPPureAcks")                     \
+	X(LINUX_MIB_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery")             \
+	X(LINUX_MIB_TCPLOSSUNDO, "TcpExt", "TCPLossUndo")                     \
+	X(LINUX_MIB_TCPFASTRETRANS, "TcpExt", "TCPFastRetrans")               \
+	X(LINUX_MIB_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans")     \
+	X(LINUX_MIB_TCPTIMEOUTS, "TcpExt", "TCPTimeouts")                     \
+	X(LINUX_MIB_TCPRCVCOLLAPSED, "TcpExt", "TCPRcvCollapsed")             \
+	X(LINUX_MIB_TCPABORTONDATA, "TcpExt", "TCPAbortOnData")               \
+	X(LINUX_MIB_TCPABORTONCLOSE, "TcpExt", "TCPAbortOnClose")             \
+	X(LINUX_MIB_TCPABORTONMEMORY, "TcpExt", "TCPAbortOnMemory")           \
+	X(LINUX_MIB_TCPABORTONTIMEOUT, "TcpExt", "TCPAbortOnTimeout")         \
+	X(LINUX_MIB_TCPABORTONLINGER, "TcpExt", "TCPAbortOnLinger")           \
+	X(LINUX_MIB_TCPABORTFAILED, "TcpExt", "TCPAbortFailed")               \
+	X(LINUX_MIB_TCPRCVQDROP, "TcpExt", "TCPRcvQDrop")                     \
+	X(LINUX_MIB_TCPOFOQUEUE, "TcpExt", "TCPOFOQueue")                     \
+	X(LINUX_MIB_TCPOFODROP, "TcpExt", "TCPOFODrop")                       \
+	X(LINUX_MIB_TCPOFOMERGE, "TcpExt", "TCPOFOMerge")                     \
+	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")             \
+	X(LINUX_MIB_TCPSYNCHALLENGE, "TcpExt", "TCPSYNChallenge")             \
+	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \
+	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")           \
+	X(LINUX_MIB_TCPSYNRETRANS, "TcpExt", "TCPSynRetrans")                 \
+	X(LINUX_MIB_TCPORIGDATASENT, "TcpExt", "TCPOrigDataSent")             \
+	X(LINUX_MIB_TCPKEEPALIVE, "TcpExt", "TCPKeepAlive")                   \
+	X(LINUX_MIB_TCPWINPROBE, "TcpExt", "TCPWinProbe")                     \
+	X(LINUX_MIB_TCPREQQFULLDROP, "TcpExt", "TCPReqQFullDrop")             \
+	X(LINUX_MIB_TCPZEROWINDOWDROP, "TcpExt", "TCPZeroWindowDrop")         \
+	X(LINUX_MIB_TCPTOZEROWINDOWADV, "TcpExt", "TCPToZeroWindowAdv")       \
+	X(LINUX_MIB_TCPFROMZEROWINDOWADV, "TcpExt", "TCPFromZeroWindowAdv")   \
+	X(LINUX_MIB_TCPWANTZEROWINDOWADV, "TcpExt", "TCPWantZeroWindowAdv")   \
+	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow")     \
+	X(LINUX_MIB_TCPACKSKIPPEDTIMEWAIT, "TcpExt", "TCPACKSkippedTimeWait") \
+	X(LINUX_MIB_TCPDSACKOLDSENT, "TcpExt", "TCPDSACKOldSent")             \
+	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")           \
+	X(LINUX_MIB_TCPRETRANSFAIL, "TcpExt", "TCPRetransFail")               \
 	X(IPSTATS_MIB_INNOROUTES, "IpExt", "InNoRoutes")                      \
 	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")            \
 	X(IPSTATS_MIB_INBCASTPKTS, "IpExt", "InBcastPkts")                    \
@@ -78,5 +142,8 @@ struct snmp_mib {
 
 #define SNMP_INC_STATS(stack, field) ((stack)->mib.v[field]++)
 #define SNMP_ADD_STATS(stack, field, n) ((stack)->mib.v[field] += (n))
+#define SNMP_DEC_STATS(stack, field) ((stack)->mib.v[field]--)
+#define TCP_INC_STATS SNMP_INC_STATS
+#define NET_INC_STATS SNMP_INC_STATS
 
 #endif

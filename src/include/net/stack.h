@@ -4,9 +4,12 @@
 #ifndef USERTCP_NET_STACK_H
 #define USERTCP_NET_STACK_H
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "net/icmp.h"
+#include "net/inet_hashtables.h"
 #include "net/ip.h"
 #include "net/neighbour.h"
 #include "net/netdevice.h"
@@ -16,6 +19,7 @@
 #include "net/snmp.h"
 #include "net/timer.h"
 #include "usertcp/ping.h"
+#include "usertcp/trace.h"
 #include "usertcp/stack.h"
 
 /* net.ipv4.* settings this stack implements, with Linux's defaults. */
@@ -32,7 +36,50 @@ struct ipv4_sysctl {
 	long icmp_msgs_per_sec;		/* 1000 */
 	long icmp_msgs_burst;		/* 50 */
 	struct neigh_parms neigh;	/* net.ipv4.neigh.default.* */
+
+	/* TCP (Documentation/networking/ip-sysctl.rst defaults) */
+	long tcp_syn_retries;		/* 6: SYN sent 7 times, ~127 s */
+	long tcp_synack_retries;	/* 5 */
+	long tcp_retries1;		/* 3 */
+	long tcp_retries2;		/* 15 */
+	long tcp_orphan_retries;	/* 0: means 8 */
+	long tcp_fin_timeout;		/* 60 s in FIN_WAIT_2 for orphans */
+	long tcp_keepalive_time;	/* 7200 s */
+	long tcp_keepalive_intvl;	/* 75 s */
+	long tcp_keepalive_probes;	/* 9 */
+	long tcp_max_syn_backlog;	/* SYN queue limit (Linux sizes it by memory; 1024 here) */
+	long tcp_abort_on_overflow;	/* 0 */
+	long tcp_timestamps;		/* 1 */
+	long tcp_window_scaling;	/* 1 */
+	long tcp_sack;			/* 1 */
+	long tcp_syncookies;		/* 1 */
+	long tcp_rmem[3];		/* 4096 131072 6291456 */
+	long tcp_wmem[3];		/* 4096 16384 4194304 */
+	long tcp_tw_reuse;		/* 2: loopback only */
+	long tcp_max_tw_buckets;	/* 262144 */
+	long tcp_min_snd_mss;		/* 48 */
+	long tcp_base_mss;		/* 1024 */
+	long tcp_slow_start_after_idle;	/* 1 */
+	long tcp_moderate_rcvbuf;	/* 1 */
+	long tcp_adv_win_scale;		/* 1 */
+	long tcp_rfc1337;		/* 0 */
+	long tcp_invalid_ratelimit;	/* 500 ms between ACKs to out-of-window segments */
+	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */
+	long tcp_delack_min_ms;		/* 40 (TCP_DELACK_MIN; not a sysctl in Linux) */
+	long ip_local_port_range[2];	/* 32768 60999 */
+	/* net.core */
+	long somaxconn;			/* 4096 */
+	long rmem_default, rmem_max;	/* 212992 */
+	long wmem_default, wmem_max;	/* 212992 */
+	/* fs.nr_open: the size limit of the descriptor table (EMFILE) */
+	long nr_open;			/* 1048576 */
 };
+
+/* How a blocking call waits when no stack thread runs: the simulator
+ * installs one that moves the simulated world to its next event. Returns 0
+ * when something happened, -ETIMEDOUT when the deadline was reached,
+ * -EDEADLK when nothing can ever happen. Called without the stack lock. */
+typedef int (*stack_wait_fn)(void *arg, uint64_t deadline_ns);
 
 #define IP_IDENTS_SZ 2048
 
@@ -62,6 +109,34 @@ struct ut_stack {
 
 	ut_ping_handler ping_fn;
 	void *ping_arg;
+
+	/* sockets */
+	pthread_mutex_t lock;		/* taken by every public entry point */
+	bool lock_ready;
+	bool dying;			/* being destroyed: send nothing more */
+	struct fdtable fdt;
+	struct inet_hashinfo tcp_hashinfo;
+	struct inet_hashinfo udp_hashinfo;
+	uint64_t isn_key[2];		/* RFC 6528 F() secret */
+	uint64_t ts_key[2];		/* per-connection timestamp offsets */
+	uint64_t port_key[2];		/* RFC 6056 F() secret */
+	uint64_t syncookie_key[2][2];	/* SYN cookie hashes */
+	uint32_t tcp_orphans;		/* closed-but-alive connections */
+	uint32_t tw_count;
+	uint32_t tcp_socks;		/* tcp_sock objects alive */
+	uint64_t challenge_second;	/* second the challenge ACK budget is for */
+	uint32_t challenge_count;	/* challenge ACKs left in it */
+
+	/* blocking and the stack thread (src/runtime/) */
+	stack_wait_fn wait_fn;
+	void *wait_arg;
+	bool wake_pending;		/* a socket woke: blocked threads re-check */
+	uint64_t wake_seq;		/* bumped on each wake, for waiters */
+	struct stack_thread *thread;	/* NULL: none */
+
+	/* tracing (src/core/trace.c): off while trace_fn is NULL */
+	ut_trace_fn trace_fn;
+	void *trace_arg;
 };
 
 static inline uint64_t stack_now(const struct ut_stack *stack)
@@ -87,6 +162,23 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 			   struct ut_stack **out);
 /* Transmits everything queued on every device. */
 void stack_flush_tx(struct ut_stack *stack);
+
+/* The stack lock, taken by every public entry point (src/runtime/wait.c).
+ * stack_unlock also flushes transmissions queued during the call and lets
+ * blocked threads and the stack thread know that something changed. */
+void stack_lock(struct ut_stack *stack);
+void stack_unlock(struct ut_stack *stack);
+/* Called with the lock held, by a call that must block: waits until
+ * something may have changed, then returns with the lock held again.
+ * 0: re-check the condition; -ETIMEDOUT: the deadline (UINT64_MAX: none)
+ * passed; -EDEADLK: nothing can ever happen (simulator, nothing pending). */
+int stack_wait(struct ut_stack *stack, uint64_t deadline_ns);
+/* Notes that a socket's readiness changed (see file_wake). */
+static inline void stack_wake(struct ut_stack *stack)
+{
+	stack->wake_pending = true;
+	stack->wake_seq++;
+}
 
 /* The loopback device (lo, 127.0.0.1/8), made with every stack. */
 struct net_device *loopback_dev_create(struct ut_stack *stack);

@@ -1,0 +1,377 @@
+/* The protocol-independent part of a socket (Linux's net/core/sock.c):
+ * allocation with the default buffer sizes, the wake-up callbacks, pending
+ * errors, the SOL_SOCKET options, timeouts and the iovec copy helpers. */
+#include <errno.h>
+#include <limits.h>
+#include <sys/epoll.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "net/fault.h"
+#include "net/sock.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+
+/* Linux's SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF for 64-bit builds: twice the
+ * truesize of a small skb. */
+#define SOCK_MIN_SNDBUF 4608
+#define SOCK_MIN_RCVBUF 2304
+
+static void sock_wake_file(struct sock *sk, unsigned events)
+{
+	struct socket *sock = sk->sk_socket;
+
+	stack_wake(sk->sk_stack);
+	if (sock && sock->file)
+		file_wake(sock->file, events);
+}
+
+void sock_def_wakeup(struct sock *sk)
+{
+	sock_wake_file(sk, 0);
+}
+
+static void sock_def_readable(struct sock *sk)
+{
+	sock_wake_file(sk, EPOLLIN | EPOLLRDNORM);
+}
+
+static void sock_def_write_space(struct sock *sk)
+{
+	sock_wake_file(sk, EPOLLOUT | EPOLLWRNORM);
+}
+
+static void sock_def_error_report(struct sock *sk)
+{
+	sock_wake_file(sk, EPOLLERR);
+}
+
+struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const struct proto *prot)
+{
+	struct sock *sk = ut_calloc(1, prot->obj_size);
+
+	if (!sk)
+		return NULL;
+	sk->sk_stack = stack;
+	sk->sk_type = (uint8_t)type;
+	sk->sk_protocol = (uint8_t)protocol;
+	sk->sk_prot = prot;
+	sk->sk_state = TCP_CLOSE;
+	sk->sk_sndbuf = (int)stack->sysctl.wmem_default;
+	sk->sk_rcvbuf = (int)stack->sysctl.rmem_default;
+	sk->sk_rcvlowat = 1;
+	sk->sk_pmtudisc = IP_PMTUDISC_WANT;
+	skb_queue_head_init(&sk->sk_receive_queue);
+	skb_queue_head_init(&sk->sk_write_queue);
+	sk->sk_state_change = sock_def_wakeup;
+	sk->sk_data_ready = sock_def_readable;
+	sk->sk_write_space = sock_def_write_space;
+	sk->sk_error_report = sock_def_error_report;
+	return sk;
+}
+
+void sk_free(struct sock *sk)
+{
+	skb_queue_purge(&sk->sk_receive_queue);
+	skb_queue_purge(&sk->sk_write_queue);
+	free(sk);
+}
+
+void sock_put(struct sock *sk)
+{
+	BUG_ON(sk->sk_refcnt == 0);
+	if (--sk->sk_refcnt == 0 && sk->sk_freed)
+		sk_free(sk);
+}
+
+void sk_destroy(struct sock *sk)
+{
+	if (sk->sk_refcnt) {
+		sk->sk_freed = true;
+		return;
+	}
+	sk_free(sk);
+}
+
+void sock_graft(struct sock *sk, struct socket *sock)
+{
+	sock->sk = sk;
+	sk->sk_socket = sock;
+	sock_reset_flag(sk, SOCK_DEAD);
+}
+
+void sock_orphan(struct sock *sk)
+{
+	sock_set_flag(sk, SOCK_DEAD);
+	if (sk->sk_socket)
+		sk->sk_socket->sk = NULL;
+	sk->sk_socket = NULL;
+}
+
+void sk_set_error(struct sock *sk, int err)
+{
+	sk->sk_err = err;
+	sk->sk_error_report(sk);
+}
+
+int sock_error(struct sock *sk)
+{
+	int err = sk->sk_err;
+	sk->sk_err = 0;
+	return err;
+}
+
+/* ---- timeouts ------------------------------------------------------------*/
+
+uint64_t sock_rcvtimeo(const struct sock *sk, bool noblock)
+{
+	if (noblock)
+		return 0;
+	return sk->sk_rcvtimeo ? sk->sk_rcvtimeo : UINT64_MAX;
+}
+
+uint64_t sock_sndtimeo(const struct sock *sk, bool noblock)
+{
+	if (noblock)
+		return 0;
+	return sk->sk_sndtimeo ? sk->sk_sndtimeo : UINT64_MAX;
+}
+
+uint64_t sock_deadline(const struct sock *sk, uint64_t timeo)
+{
+	uint64_t now = stack_now(sk->sk_stack);
+	if (timeo == UINT64_MAX || now + timeo < now)
+		return UINT64_MAX;
+	return now + timeo;
+}
+
+int sk_wait(struct sock *sk, uint64_t deadline)
+{
+	if (deadline != UINT64_MAX && stack_now(sk->sk_stack) >= deadline)
+		return -EAGAIN;
+	int err = stack_wait(sk->sk_stack, deadline);
+	return err == -ETIMEDOUT ? -EAGAIN : err;
+}
+
+/* ---- SOL_SOCKET options ---------------------------------------------------*/
+
+static int get_int_opt(const void *optval, socklen_t optlen, int *val)
+{
+	if (optlen < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(val, optval, sizeof(int));
+	return 0;
+}
+
+/* SO_RCVTIMEO/SO_SNDTIMEO, as Linux's sock_set_timeout: {0,0} is
+ * forever; a negative time is "do not wait"; usec must be < 1 s. */
+static int sock_set_timeout(uint64_t *timeo, const void *optval, socklen_t optlen)
+{
+	struct timeval tv;
+
+	if (optlen < (socklen_t)sizeof(tv))
+		return -EINVAL;
+	memcpy(&tv, optval, sizeof(tv));
+	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
+		return -EDOM;
+	if (tv.tv_sec < 0) {
+		*timeo = 1;	/* 1 ns: expires at once */
+		return 0;
+	}
+	if (tv.tv_sec == 0 && tv.tv_usec == 0) {
+		*timeo = 0;
+		return 0;
+	}
+	*timeo = (uint64_t)tv.tv_sec * NSEC_PER_SEC + (uint64_t)tv.tv_usec * NSEC_PER_USEC;
+	return 0;
+}
+
+int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	int val = 0, err;
+
+	switch (optname) {
+	case SO_RCVTIMEO:
+		return sock_set_timeout(&sk->sk_rcvtimeo, optval, optlen);
+	case SO_SNDTIMEO:
+		return sock_set_timeout(&sk->sk_sndtimeo, optval, optlen);
+	case SO_LINGER: {
+		struct linger l;
+		if (optlen < (socklen_t)sizeof(l))
+			return -EINVAL;
+		memcpy(&l, optval, sizeof(l));
+		if (!l.l_onoff) {
+			sock_reset_flag(sk, SOCK_LINGER);
+		} else {
+			sk->sk_lingertime = l.l_linger < 0 ? 0 : l.l_linger;
+			sock_set_flag(sk, SOCK_LINGER);
+		}
+		return 0;
+	}
+	}
+	if ((err = get_int_opt(optval, optlen, &val)) != 0)
+		return err;
+	switch (optname) {
+	case SO_REUSEADDR:
+		sk->sk_reuse = val != 0;
+		return 0;
+	case SO_REUSEPORT:
+		sk->sk_reuseport = val != 0;
+		return 0;
+	case SO_KEEPALIVE:
+		if (sk->sk_protocol == IPPROTO_TCP)
+			tcp_set_keepalive(sk, val != 0);
+		sock_valbool_flag(sk, SOCK_KEEPOPEN, val != 0);
+		return 0;
+	case SO_BROADCAST:
+		sock_valbool_flag(sk, SOCK_BROADCAST, val != 0);
+		return 0;
+	case SO_SNDBUF: {
+		/* Linux doubles the value (room for bookkeeping) and clamps
+		 * it to net.core.wmem_max. */
+		long v = MIN((long)(unsigned)val, stack->sysctl.wmem_max);
+		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
+		sk->sk_sndbuf = (int)MAX(v * 2, SOCK_MIN_SNDBUF);
+		sk->sk_write_space(sk);
+		return 0;
+	}
+	case SO_RCVBUF: {
+		long v = MIN((long)(unsigned)val, stack->sysctl.rmem_max);
+		sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
+		sk->sk_rcvbuf = (int)MAX(v * 2, SOCK_MIN_RCVBUF);
+		return 0;
+	}
+	case SO_RCVLOWAT:
+		sk->sk_rcvlowat = val ? (val < 0 ? INT32_MAX : val) : 1;
+		return 0;
+	case SO_DONTROUTE:
+	case SO_OOBINLINE:
+	case SO_PRIORITY:
+	case SO_TIMESTAMP:
+		/* Accepted and kept as Linux keeps them; nothing here
+		 * depends on them yet. */
+		return 0;
+	case SO_TYPE:
+	case SO_PROTOCOL:
+	case SO_DOMAIN:
+	case SO_ERROR:
+	case SO_ACCEPTCONN:
+		return -ENOPROTOOPT;
+	}
+	return -ENOPROTOOPT;
+}
+
+int sock_put_optval(void *optval, socklen_t *optlen, const void *v, size_t size)
+{
+	if ((int)*optlen < 0)
+		return -EINVAL;
+	size_t n = MIN((size_t)*optlen, size);
+	memcpy(optval, v, n);
+	*optlen = (socklen_t)n;
+	return 0;
+}
+
+int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen)
+{
+	int v = 0;
+
+	switch (optname) {
+	case SO_RCVTIMEO:
+	case SO_SNDTIMEO: {
+		uint64_t t = optname == SO_RCVTIMEO ? sk->sk_rcvtimeo : sk->sk_sndtimeo;
+		struct timeval tv = {0, 0};
+		if (t > 1) {
+			tv.tv_sec = (time_t)(t / NSEC_PER_SEC);
+			tv.tv_usec = (suseconds_t)((t % NSEC_PER_SEC) / NSEC_PER_USEC);
+		}
+		return sock_put_optval(optval, optlen, &tv, sizeof(tv));
+	}
+	case SO_LINGER: {
+		struct linger l = {sock_flag(sk, SOCK_LINGER), sk->sk_lingertime};
+		return sock_put_optval(optval, optlen, &l, sizeof(l));
+	}
+	case SO_REUSEADDR: v = sk->sk_reuse; break;
+	case SO_REUSEPORT: v = sk->sk_reuseport; break;
+	case SO_KEEPALIVE: v = sock_flag(sk, SOCK_KEEPOPEN); break;
+	case SO_BROADCAST: v = sock_flag(sk, SOCK_BROADCAST); break;
+	case SO_SNDBUF: v = sk->sk_sndbuf; break;
+	case SO_RCVBUF: v = sk->sk_rcvbuf; break;
+	case SO_RCVLOWAT: v = sk->sk_rcvlowat; break;
+	case SO_TYPE: v = sk->sk_type; break;
+	case SO_PROTOCOL: v = sk->sk_protocol; break;
+	case SO_DOMAIN: v = AF_INET; break;
+	case SO_ERROR: v = sock_error(sk); break;
+	case SO_ACCEPTCONN: v = sk->sk_state == TCP_LISTEN; break;
+	case SO_DONTROUTE:
+	case SO_OOBINLINE:
+	case SO_PRIORITY:
+	case SO_TIMESTAMP: v = 0; break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	if ((int)*optlen < 0)
+		return -EINVAL;
+	return sock_put_optval(optval, optlen, &v, sizeof(v));
+}
+
+/* ---- iovec copies -----------------------------------------------------------*/
+
+void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr_segs,
+		   size_t count)
+{
+	i->iov = iov;
+	i->nr_segs = nr_segs;
+	i->iov_offset = 0;
+	i->count = count;
+}
+
+static size_t iter_copy(struct iov_iter *i, void *buf, size_t bytes, bool to_user)
+{
+	size_t done = 0;
+
+	bytes = MIN(bytes, i->count);
+	while (done < bytes && i->nr_segs) {
+		size_t avail = i->iov->iov_len - i->iov_offset;
+		size_t n = MIN(avail, bytes - done);
+		uint8_t *user = (uint8_t *)i->iov->iov_base + i->iov_offset;
+		if (n) {
+			if (to_user)
+				memcpy(user, (uint8_t *)buf + done, n);
+			else
+				memcpy((uint8_t *)buf + done, user, n);
+		}
+		done += n;
+		i->iov_offset += n;
+		if (i->iov_offset == i->iov->iov_len) {
+			i->iov++;
+			i->nr_segs--;
+			i->iov_offset = 0;
+		}
+	}
+	i->count -= done;
+	return done;
+}
+
+size_t copy_from_iter(void *to, size_t bytes, struct iov_iter *i)
+{
+	return iter_copy(i, to, bytes, false);
+}
+
+size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i)
+{
+	return iter_copy(i, (void *)(uintptr_t)from, bytes, true);
+}
+
+ssize_t iov_length_checked(const struct iovec *iov, unsigned long nr_segs)
+{
+	size_t total = 0;
+
+	for (unsigned long k = 0; k < nr_segs; k++) {
+		if (iov[k].iov_len > (size_t)SSIZE_MAX - total)
+			return -EINVAL;
+		total += iov[k].iov_len;
+	}
+	return (ssize_t)total;
+}

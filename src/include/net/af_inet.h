@@ -1,0 +1,45 @@
+/* The AF_INET family (Linux's net/ipv4/af_inet.c): socket creation and the
+ * proto_ops shared by TCP and UDP sockets, which hand protocol work to
+ * sk->sk_prot. */
+#ifndef USERTCP_NET_AF_INET_H
+#define USERTCP_NET_AF_INET_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+
+#include "net/sock.h"
+
+extern const struct proto_ops inet_stream_ops;
+extern const struct proto_ops inet_dgram_ops;
+extern const struct proto tcp_prot;
+extern const struct proto udp_prot;
+
+/* socket(AF_INET, type, protocol) for an allocated socket: picks the
+ * protocol (0: TCP for SOCK_STREAM, UDP for SOCK_DGRAM), allocates the
+ * sock. 0, -EPROTONOSUPPORT, -ESOCKTNOSUPPORT, -ENOMEM. */
+int inet_create(struct ut_stack *stack, struct socket *sock, int type, int protocol);
+
+/* Checks a user sockaddr for AF_INET: -EINVAL if too short, -EAFNOSUPPORT
+ * for another family (AF_UNSPEC is accepted when allow_unspec, with
+ * INADDR_ANY, as Linux's bind does). */
+int inet_check_sockaddr(const struct sockaddr *uaddr, socklen_t len, bool allow_unspec,
+			const struct sockaddr_in **out);
+/* Writes sin to a user sockaddr of *len bytes (truncating as Linux does)
+ * and sets *len to sizeof(struct sockaddr_in). */
+void inet_put_sockaddr(struct sockaddr *uaddr, socklen_t *len, uint32_t addr, uint16_t port);
+
+/* bind() for any inet sock: address checks (EADDRNOTAVAIL for an address
+ * not on this host), then sk_prot->get_port. */
+int inet_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len);
+/* Binds an unbound sock to an ephemeral port (send/listen/connect on an
+ * unbound socket). 0 or -EAGAIN (no free port, Linux's errno here). */
+int inet_autobind(struct sock *sk);
+
+/* SOL_IP options (ip_sockglue.c): 0, -EINVAL, -ENOPROTOOPT. */
+int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen);
+int ip_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen);
+
+/* UDP's readiness (udp.c). */
+unsigned udp_poll(struct socket *sock);
+
+#endif

@@ -1,0 +1,101 @@
+/* Where sockets are found (Linux's include/net/inet_hashtables.h):
+ *
+ *  - the bind table (bhash): one inet_bind_bucket per local port in use,
+ *    listing every socket bound to it (listening, connected, time-wait),
+ *    which is where bind() applies the conflict rules;
+ *  - the established table (ehash): connected sockets, request sockets
+ *    and time-wait sockets, hashed on the 4-tuple with a secret key, so
+ *    each arriving segment finds its connection in O(1);
+ *  - the listening table (lhash): listening sockets (and, for UDP, every
+ *    bound socket) hashed on the local port.
+ *
+ * One struct inet_hashinfo per protocol per stack. The established table
+ * doubles when it holds more entries than buckets, so lookups stay O(1)
+ * from ten connections to millions.
+ */
+#ifndef USERTCP_NET_INET_HASHTABLES_H
+#define USERTCP_NET_INET_HASHTABLES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/sock.h"
+
+struct inet_bind_bucket {
+	uint16_t port;
+	/* Linux's fastreuse: -1 when the bucket was made by connect()'s
+	 * port search (it may be shared by other outgoing connections whose
+	 * 4-tuples differ, but not by bind()). */
+	int8_t fastreuse;
+	struct sock_common *owners;
+	struct inet_bind_bucket *next;
+};
+
+struct inet_hashinfo {
+	struct ut_stack *stack;
+	uint8_t protocol;
+	struct sock_common **ehash;
+	uint32_t ehash_mask, ehash_count;
+	struct sock_common **lhash;		/* by local port */
+	uint32_t lhash_mask, lhash_count;
+	struct inet_bind_bucket **bhash;	/* by local port */
+	uint32_t bhash_mask, bhash_count;
+	uint64_t key[2];			/* siphash key for the tables */
+	/* RFC 6056 algorithm 4 (Linux's table_perturb): per-bucket offsets
+	 * so that successive connections to one destination do not walk the
+	 * port range in a predictable order. */
+	uint16_t perturb[256];
+};
+
+int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack, uint8_t protocol);
+/* Frees the tables (the sockets in them belong to their owners). */
+void inet_hashinfo_destroy(struct inet_hashinfo *h);
+
+/* The 4-tuple hash (keyed: remote peers cannot aim collisions). */
+uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport,
+		      uint32_t faddr, uint16_t fport);
+
+/* Binds sk to local port snum (host order) with Linux's conflict rules
+ * (SO_REUSEADDR, SO_REUSEPORT, wildcard against specific addresses,
+ * sockets in TIME_WAIT); snum 0 picks a free port in
+ * net.ipv4.ip_local_port_range, odd ones first as Linux's bind(0) does.
+ * 0, -EADDRINUSE or -ENOMEM. */
+int inet_csk_get_port(struct inet_hashinfo *h, struct sock *sk, uint16_t snum);
+/* Adds skc to bucket tb's owners (time-wait sockets inherit a bucket). */
+void inet_bind_hash(struct sock_common *skc, struct inet_bind_bucket *tb);
+/* Removes skc from its bind bucket, freeing the bucket when it empties. */
+void inet_put_port(struct inet_hashinfo *h, struct sock_common *skc);
+
+/* For connect(): chooses a local port (RFC 6056 algorithm 4, stepping by
+ * two from a keyed-hash offset as Linux does) that makes the 4-tuple
+ * unique, binds to it and inserts sk in the established table. If sk is
+ * already bound it only checks uniqueness. 0, -EADDRNOTAVAIL (every port
+ * in use: what Linux returns) or -ENOMEM. */
+int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk);
+
+/* Established table. */
+int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc);
+void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc);
+/* The connection for a segment from faddr:fport to laddr:lport, or NULL.
+ * O(1) expected. */
+struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr,
+					    uint16_t fport, uint32_t laddr, uint16_t lport);
+
+/* Listening table. */
+int inet_lhash_insert(struct inet_hashinfo *h, struct sock *sk);
+void inet_lhash_remove(struct inet_hashinfo *h, struct sock *sk);
+/* The listening socket for a segment to laddr:lport: a socket bound to
+ * laddr beats one bound to the wildcard; among SO_REUSEPORT peers one is
+ * chosen by the 4-tuple hash, so a connection always lands on the same
+ * one. NULL if none. */
+struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
+				  uint32_t laddr, uint16_t lport);
+/* The chain of the listening table holding port lport (for protocols with
+ * their own matching rules, such as UDP). */
+static inline struct sock_common *inet_lhash_chain(const struct inet_hashinfo *h,
+						   uint16_t lport)
+{
+	return h->lhash[lport & h->lhash_mask];
+}
+
+#endif

@@ -1,0 +1,326 @@
+/* Sockets as the kernel layers them (include/net/sock.h, include/linux/net.h):
+ *
+ *   descriptor -> struct file -> struct socket -> struct sock
+ *
+ * A descriptor indexes the stack's file table. The file holds the open
+ * flags (O_NONBLOCK) and the epoll watchers. The socket is the BSD-socket
+ * face (type, SS_* state, the proto_ops of its family and type). The sock is
+ * the protocol's object; TCP's (struct tcp_sock) begins with a struct
+ * inet_connection_sock which begins with a struct sock, so one pointer
+ * serves all three views, as in Linux.
+ *
+ * struct sock_common is the part a sock shares with the lighter objects
+ * that also live in the lookup tables: request sockets (half-open
+ * connections, state TCP_NEW_SYN_RECV) and time-wait sockets
+ * (TCP_TIME_WAIT).
+ *
+ * Locking: one lock per stack (ut_stack.lock), taken by every public entry
+ * point; nothing below the entry points locks.
+ */
+#ifndef USERTCP_NET_SOCK_H
+#define USERTCP_NET_SOCK_H
+
+#include <stdbool.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <netinet/tcp.h>
+
+#include "net/skbuff.h"
+#include "net/timer.h"
+
+struct ut_stack;
+struct sock;
+struct socket;
+struct file;
+struct inet_bind_bucket;
+
+/* TCP states, numbered as Linux numbers them (include/net/tcp_states.h):
+ * traces and getsockopt(TCP_INFO) report these values. The C library's
+ * <netinet/tcp.h> already declares TCP_ESTABLISHED (1) .. TCP_CLOSING (11)
+ * with Linux's numbers; the two Linux adds are here. */
+#define TCP_NEW_SYN_RECV 12
+#define TCP_MAX_STATES 13
+#define TCPF(state) (1u << (state))
+
+/* socket->state (include/uapi/linux/net.h). */
+enum socket_state { SS_FREE, SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED, SS_DISCONNECTING };
+
+/* sk->sk_shutdown bits. */
+#define RCV_SHUTDOWN 1
+#define SEND_SHUTDOWN 2
+#define SHUTDOWN_MASK 3
+
+/* sk->sk_userlocks: a size the application fixed with setsockopt, which
+ * automatic tuning must not change. */
+#define SOCK_SNDBUF_LOCK 1
+#define SOCK_RCVBUF_LOCK 2
+#define SOCK_BINDADDR_LOCK 4
+#define SOCK_BINDPORT_LOCK 8
+
+/* sk->sk_flags bits (enum sock_flags). */
+enum sock_flags {
+	SOCK_DEAD,		/* detached from its socket: an orphan */
+	SOCK_DONE,		/* the peer will send no more (FIN received or reset) */
+	SOCK_KEEPOPEN,		/* SO_KEEPALIVE */
+	SOCK_LINGER,		/* SO_LINGER on */
+	SOCK_BROADCAST,
+	SOCK_RCVTSTAMP,
+	SOCK_NOSPACE,		/* a writer found the send buffer full: wake it
+				 * when space returns (Linux keeps this bit in
+				 * socket->flags) */
+};
+
+struct sock_common {
+	uint32_t skc_daddr;		/* foreign address, network order */
+	uint32_t skc_rcv_saddr;		/* bound local address, network order */
+	uint16_t skc_dport;		/* foreign port, host order */
+	uint16_t skc_num;		/* local port, host order */
+	uint8_t skc_state;		/* TCP_* (UDP uses ESTABLISHED/CLOSE) */
+	uint8_t skc_reuse;		/* SO_REUSEADDR */
+	uint8_t skc_reuseport;		/* SO_REUSEPORT */
+	uint8_t skc_protocol;		/* IPPROTO_* */
+	uint32_t skc_hash;		/* of the 4-tuple, for the established table */
+	/* established/listening/request table chain */
+	struct sock_common *skc_node_next, **skc_node_pprev;
+	/* owners of the bind bucket skc_tb */
+	struct sock_common *skc_bind_next, **skc_bind_pprev;
+	struct inet_bind_bucket *skc_tb;
+	struct ut_stack *skc_stack;
+};
+
+/* Per-type operations on a socket (Linux's struct proto_ops: inet_stream_ops,
+ * inet_dgram_ops). Return 0/count or -errno. Blocking ones take the file's
+ * O_NONBLOCK through flags (MSG_DONTWAIT / O_NONBLOCK). */
+struct proto_ops {
+	int family;
+	int (*release)(struct socket *sock);
+	int (*bind)(struct socket *sock, const struct sockaddr *addr, socklen_t len);
+	int (*connect)(struct socket *sock, const struct sockaddr *addr, socklen_t len,
+		       int flags);
+	int (*accept)(struct socket *sock, struct socket *newsock, int flags);
+	int (*getname)(struct socket *sock, struct sockaddr *addr, socklen_t *len, int peer);
+	/* EPOLL* mask of what is ready now. */
+	unsigned (*poll)(struct socket *sock);
+	int (*ioctl)(struct socket *sock, unsigned long cmd, int *arg);
+	int (*listen)(struct socket *sock, int backlog);
+	int (*shutdown)(struct socket *sock, int how);
+	int (*setsockopt)(struct socket *sock, int level, int optname, const void *optval,
+			  socklen_t optlen);
+	int (*getsockopt)(struct socket *sock, int level, int optname, void *optval,
+			  socklen_t *optlen);
+	ssize_t (*sendmsg)(struct socket *sock, const struct msghdr *msg, size_t len, int flags);
+	ssize_t (*recvmsg)(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+};
+
+/* Per-protocol operations on a sock (Linux's struct proto: tcp_prot, udp_prot). */
+struct proto {
+	const char *name;
+	size_t obj_size;
+	void (*close)(struct sock *sk, uint64_t timeout_ns);
+	int (*connect)(struct sock *sk, const struct sockaddr *addr, socklen_t len);
+	int (*disconnect)(struct sock *sk, int flags);
+	struct sock *(*accept)(struct sock *sk, int flags, int *err);
+	void (*shutdown)(struct sock *sk, int how);
+	int (*setsockopt)(struct sock *sk, int level, int optname, const void *optval,
+			  socklen_t optlen);
+	int (*getsockopt)(struct sock *sk, int level, int optname, void *optval,
+			  socklen_t *optlen);
+	ssize_t (*sendmsg)(struct sock *sk, const struct msghdr *msg, size_t len, int flags);
+	ssize_t (*recvmsg)(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+			   int *addr_len);
+	/* Binds the local port (0: choose one). 0 or -EADDRINUSE. */
+	int (*get_port)(struct sock *sk, uint16_t snum);
+	void (*unhash)(struct sock *sk);
+	/* Frees protocol state (queues, timers) before the sock is freed. */
+	void (*destroy)(struct sock *sk);
+};
+
+struct sock {
+	struct sock_common __sk_common;
+#define sk_daddr __sk_common.skc_daddr
+#define sk_rcv_saddr __sk_common.skc_rcv_saddr
+#define sk_dport __sk_common.skc_dport
+#define sk_num __sk_common.skc_num
+#define sk_state __sk_common.skc_state
+#define sk_reuse __sk_common.skc_reuse
+#define sk_reuseport __sk_common.skc_reuseport
+#define sk_protocol __sk_common.skc_protocol
+#define sk_stack __sk_common.skc_stack
+	uint32_t sk_saddr;		/* source address used on output */
+	uint8_t sk_type;		/* SOCK_STREAM / SOCK_DGRAM */
+	uint8_t sk_shutdown;		/* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	uint8_t sk_userlocks;
+	uint8_t sk_tos, sk_ttl;		/* IP_TOS; IP_TTL (0: default) */
+	uint8_t sk_pmtudisc;		/* IP_MTU_DISCOVER */
+	uint8_t sk_no_check_tx;
+	uint32_t sk_refcnt;		/* holds while input or a timer works on it */
+	bool sk_freed;			/* destroyed; memory goes at the last put */
+	int sk_err;			/* pending error, reported once (SO_ERROR) */
+	int sk_err_soft;		/* last ICMP error, reported on timeout */
+	uint32_t sk_flags;		/* 1 << SOCK_* */
+	int sk_sndbuf, sk_rcvbuf;	/* bytes */
+	int sk_wmem_queued;		/* truesize on the write queue */
+	int sk_rmem_alloc;		/* truesize on the receive (and ofo) queues */
+	int sk_rcvlowat;
+	int sk_lingertime;		/* seconds */
+	int sk_max_ack_backlog;		/* listen backlog */
+	int sk_ack_backlog;		/* connections waiting in the accept queue */
+	uint64_t sk_rcvtimeo, sk_sndtimeo; /* ns; 0: forever */
+	struct sk_buff_head sk_receive_queue;
+	struct sk_buff_head sk_write_queue;
+	struct socket *sk_socket;
+	const struct proto *sk_prot;
+	/* Readiness changed: tell epoll watchers and blocked threads. */
+	void (*sk_state_change)(struct sock *sk);
+	void (*sk_data_ready)(struct sock *sk);
+	void (*sk_write_space)(struct sock *sk);
+	void (*sk_error_report)(struct sock *sk);
+};
+
+struct socket {
+	enum socket_state state;
+	short type;
+	const struct proto_ops *ops;
+	struct sock *sk;
+	struct file *file;
+};
+
+static inline bool sock_flag(const struct sock *sk, enum sock_flags f)
+{
+	return sk->sk_flags & (1u << f);
+}
+static inline void sock_set_flag(struct sock *sk, enum sock_flags f)
+{
+	sk->sk_flags |= 1u << f;
+}
+static inline void sock_reset_flag(struct sock *sk, enum sock_flags f)
+{
+	sk->sk_flags &= ~(1u << f);
+}
+static inline void sock_valbool_flag(struct sock *sk, enum sock_flags f, bool on)
+{
+	if (on)
+		sock_set_flag(sk, f);
+	else
+		sock_reset_flag(sk, f);
+}
+
+/* ---- files and the descriptor table (src/socket.c) ----------------------*/
+enum file_kind { FILE_SOCKET, FILE_EPOLL };
+
+struct epitem;
+struct file {
+	enum file_kind kind;
+	unsigned f_flags;		/* O_NONBLOCK (and O_RDWR) */
+	unsigned f_refs;		/* table reference + calls in progress */
+	int fd;				/* its descriptor, -1 once closed */
+	bool cloexec;
+	struct ut_stack *stack;
+	struct epitem *f_ep;		/* epoll items watching this file */
+	union {
+		struct socket socket;	/* FILE_SOCKET */
+		struct eventpoll *ep;	/* FILE_EPOLL */
+	};
+};
+
+/* The descriptor table: files indexed by descriptor, lowest free first, as
+ * POSIX requires of open(). */
+struct fdtable {
+	struct file **fd;
+	unsigned max_fds;		/* slots allocated */
+	unsigned next_fd;		/* lowest possibly free */
+	unsigned open;
+};
+
+/* The file for descriptor fd with a reference taken, or NULL (EBADF). */
+struct file *fget(struct ut_stack *stack, int fd);
+/* Drops a reference; the last one releases the file (socket release or
+ * epoll instance freed). */
+void fput(struct file *file);
+/* A new file with one reference (the caller's). NULL: -ENOMEM. */
+struct file *alloc_file(struct ut_stack *stack, enum file_kind kind, unsigned f_flags);
+/* Puts file in the lowest free descriptor slot (the table takes over the
+ * caller's reference). The descriptor, or -EMFILE (fs.nr_open reached) or
+ * -ENOMEM. */
+int fd_install(struct ut_stack *stack, struct file *file);
+
+/* eventpoll.c: the file is closing, so every epoll instance watching it
+ * forgets it (as Linux's eventpoll_release at the last fput). */
+void eventpoll_release(struct file *file);
+/* eventpoll.c: frees an epoll instance when its file is released. */
+struct eventpoll;
+void ep_free(struct eventpoll *ep);
+
+/* Readiness of a file (EPOLL* bits), for poll and epoll. */
+unsigned file_poll(struct file *file);
+/* Tells epoll watchers of the file that its readiness may have changed
+ * (Linux's wake_up on the socket's wait queue), and marks the stack so
+ * blocked threads re-check their conditions. */
+void file_wake(struct file *file, unsigned events);
+
+/* ---- generic sock helpers (src/core/sock.c) -----------------------------*/
+/* Allocates a zeroed sock of prot->obj_size with Linux's defaults for the
+ * buffers and the callbacks. NULL on allocation failure. */
+struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol,
+		      const struct proto *prot);
+/* Frees the sock's memory (its protocol destroy already ran). */
+void sk_free(struct sock *sk);
+/* Keeps sk's memory alive across processing that may destroy it (a
+ * segment moving it to TIME_WAIT, a timer closing it): sk_destroy defers
+ * the free to the last sock_put. */
+static inline void sock_hold(struct sock *sk)
+{
+	sk->sk_refcnt++;
+}
+void sock_put(struct sock *sk);
+/* Frees sk now, or at the last sock_put if someone holds it. */
+void sk_destroy(struct sock *sk);
+/* Attaches sk to sock (sock->sk, sk->sk_socket). */
+void sock_graft(struct sock *sk, struct socket *sock);
+/* Detaches sk from its socket: it becomes an orphan (SOCK_DEAD). */
+void sock_orphan(struct sock *sk);
+/* The default callbacks: wake whoever watches the socket. */
+void sock_def_wakeup(struct sock *sk);
+/* Records err as the socket's pending error and reports it. */
+void sk_set_error(struct sock *sk, int err);
+/* Returns and clears the pending error (0 if none): SO_ERROR's contract. */
+int sock_error(struct sock *sk);
+
+/* SOL_SOCKET options common to every socket (sock_setsockopt). */
+int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen);
+int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen);
+
+/* Copies an option's value out as getsockopt does: at most *optlen bytes,
+ * *optlen set to what was copied; -EINVAL for a negative length. */
+int sock_put_optval(void *optval, socklen_t *optlen, const void *v, size_t size);
+
+/* How long a call may block: ns, UINT64_MAX for forever, 0 for never. */
+uint64_t sock_rcvtimeo(const struct sock *sk, bool noblock);
+uint64_t sock_sndtimeo(const struct sock *sk, bool noblock);
+/* Turns a relative timeout into a deadline on the stack clock. */
+uint64_t sock_deadline(const struct sock *sk, uint64_t timeo);
+
+/* Sleeps until something may have changed (see stack_wait) or the
+ * deadline passes. 0: re-check the condition; -EAGAIN: the deadline
+ * (UINT64_MAX: none) passed; -EDEADLK: nothing can ever happen. */
+int sk_wait(struct sock *sk, uint64_t deadline);
+
+/* Copies from/to an iovec array, consuming it as it goes (Linux's
+ * copy_from_iter). */
+struct iov_iter {
+	const struct iovec *iov;
+	unsigned long nr_segs;
+	size_t iov_offset;		/* into iov[0] */
+	size_t count;			/* bytes left */
+};
+void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr_segs,
+		   size_t count);
+size_t copy_from_iter(void *to, size_t bytes, struct iov_iter *i);
+size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i);
+/* Total length of an iovec array; -EINVAL if it overflows ssize_t. */
+ssize_t iov_length_checked(const struct iovec *iov, unsigned long nr_segs);
+
+#endif

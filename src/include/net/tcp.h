@@ -1,0 +1,455 @@
+/* TCP (RFC 9293) as Linux implements it: the connection sock, request and
+ * time-wait mini-sockets, and the functions the tcp*.c files share
+ * (Linux's include/net/tcp.h, inet_connection_sock.h, request_sock.h,
+ * inet_timewait_sock.h).
+ */
+#ifndef USERTCP_NET_TCP_H
+#define USERTCP_NET_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "net/inet_hashtables.h"
+#include "net/sock.h"
+#include "net/stack.h"
+#include "net/trace.h"
+#include "net/wire.h"
+
+struct ut_stack;
+
+/* ---- constants (include/net/tcp.h) ----------------------------------------*/
+#ifndef TCP_MSS_DEFAULT
+#define TCP_MSS_DEFAULT 536u		/* RFC 1122, when the peer sends no MSS */
+#endif
+#define TCP_MIN_MSS 88u			/* smallest mss_cache Linux computes */
+#define MAX_TCP_WINDOW 32767u
+#define TCP_MAX_WSCALE 14u
+#define TCP_INIT_CWND 10u		/* RFC 6928 */
+#define TCP_INFINITE_SSTHRESH 0x7fffffffu
+#define TCP_FASTRETRANS_THRESH 3
+#define TCP_RTO_MAX_MS 120000u
+#define TCP_RTO_MIN_MS 200u
+#define TCP_TIMEOUT_INIT_MS 1000u	/* RFC 6298 2.1 */
+#define TCP_TIMEOUT_FALLBACK_MS 3000u	/* RFC 1122, after a lost SYN-ACK */
+#define TCP_DELACK_MAX_MS 200u
+#define TCP_DELACK_MIN_MS 40u
+#define TCP_ATO_MIN_MS 40u
+#define TCP_TIMEWAIT_LEN_MS 60000u
+#define TCP_RESOURCE_PROBE_INTERVAL_MS 500u
+#define TCP_KEEPALIVE_TIME_S 7200
+#define TCP_MAX_QUICKACKS 16u
+#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24)
+#define TCP_PAWS_MSL 60
+
+/* TCP_SKB_CB()->sacked bits */
+#define TCPCB_SACKED_ACKED 0x01		/* covered by a SACK block */
+#define TCPCB_SACKED_RETRANS 0x02	/* retransmitted, not yet acknowledged */
+#define TCPCB_LOST 0x04			/* marked lost by recovery */
+#define TCPCB_EVER_RETRANS 0x80		/* retransmitted at least once (Karn) */
+
+/* Per-segment state on the write, retransmit, receive and out-of-order
+ * queues, kept in skb->cb (Linux's TCP_SKB_CB). */
+struct tcp_skb_cb {
+	uint32_t seq;			/* first sequence number */
+	uint32_t end_seq;		/* seq + SYN + FIN + payload */
+	uint32_t ack_seq;		/* received segments */
+	uint8_t tcp_flags;		/* TCPHDR_* */
+	uint8_t sacked;			/* TCPCB_* */
+	uint16_t pad;
+	uint64_t sent_ns;		/* last transmission, for RTT samples */
+	union {
+		uint64_t first_sent_ns;	/* sent segments: first transmission */
+		struct {		/* received segments: the IP addresses
+					 * (IPCB shares skb->cb and is gone) */
+			uint32_t saddr, daddr;
+		} h4;
+	};
+};
+#define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)&(skb)->cb[0])
+_Static_assert(sizeof(struct tcp_skb_cb) <= sizeof(((struct sk_buff *)0)->cb),
+	       "tcp_skb_cb fits in skb->cb");
+
+/* ---- request and time-wait mini-sockets -----------------------------------*/
+struct request_sock {
+	struct sock_common __req_common;	/* state TCP_NEW_SYN_RECV, in ehash */
+	struct request_sock *dl_next;		/* accept queue link */
+	struct request_sock *syn_next, **syn_pprev;	/* the listener's SYN queue */
+	struct sock *rsk_listener;
+	struct sock *sk;			/* the child, once established */
+	struct timer_list rsk_timer;		/* SYN-ACK retransmission */
+	uint32_t rcv_isn, snt_isn;
+	uint32_t ts_recent, ts_off;
+	uint32_t rcv_wnd, window_clamp;
+	uint64_t synack_sent_ns;		/* first SYN-ACK, for the RTT */
+	uint16_t mss;				/* the peer's, clamped */
+	uint16_t mss_adv;			/* the MSS we announce */
+	uint8_t num_retrans, num_timeout;
+	uint8_t snd_wscale, rcv_wscale;
+	bool tstamp_ok, sack_ok, wscale_ok;
+	bool acked;				/* final ACK seen but accept queue full */
+	uint32_t cookie_tsval;			/* SYN cookie: TSval carrying the options */
+	bool in_syn_queue;
+};
+#define inet_rsk(req) (req)
+
+struct inet_timewait_sock {
+	struct sock_common __tw_common;		/* state TCP_TIME_WAIT, in ehash */
+	uint8_t tw_substate;			/* TCP_TIME_WAIT or TCP_FIN_WAIT2 */
+	uint8_t tw_rcv_wscale;
+	bool tw_tstamp_ok;
+	uint32_t tw_rcv_nxt, tw_snd_nxt, tw_rcv_wnd;
+	uint32_t tw_ts_recent, tw_ts_offset;
+	uint64_t tw_ts_recent_stamp;		/* s */
+	struct timer_list tw_timer;
+};
+
+/* The accept queue of a listener and its SYN queue count
+ * (Linux's struct request_sock_queue). */
+struct request_sock_queue {
+	struct request_sock *rskq_accept_head, *rskq_accept_tail;
+	struct request_sock *syn_head;		/* SYN queue: half-open connections */
+	uint64_t synq_overflow_ns;		/* last SYN cookie sent (0: never) */
+	uint32_t qlen;				/* SYN queue: request socks waiting */
+	uint32_t young;				/* of which never retransmitted */
+};
+
+/* Congestion control, behind an ops table as Linux's tcp_congestion_ops. */
+struct tcp_sock;
+struct tcp_congestion_ops {
+	const char *name;
+	uint32_t (*ssthresh)(struct tcp_sock *tp);
+	void (*cong_avoid)(struct tcp_sock *tp, uint32_t ack, uint32_t acked);
+	uint32_t (*undo_cwnd)(struct tcp_sock *tp);
+};
+extern const struct tcp_congestion_ops tcp_reno;
+
+/* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
+ * TCP_CA_Loss), Linux's values. */
+
+/* icsk_pending: which timer the retransmit timer is doing */
+#define ICSK_TIME_RETRANS 1
+#define ICSK_TIME_PROBE0 3
+
+/* icsk_ack.pending bits */
+#define ICSK_ACK_SCHED 1
+#define ICSK_ACK_TIMER 2
+#define ICSK_ACK_PUSHED 4
+
+struct inet_connection_sock {
+	struct sock icsk_inet;
+	struct request_sock_queue icsk_accept_queue;
+	struct timer_list icsk_retransmit_timer;
+	struct timer_list icsk_delack_timer;
+	struct timer_list sk_timer;		/* keepalive, SYN-SENT-free FIN_WAIT2 */
+	uint32_t icsk_rto;			/* ms */
+	uint32_t icsk_pmtu_cookie;
+	const struct tcp_congestion_ops *icsk_ca_ops;
+	uint8_t icsk_ca_state;
+	uint8_t icsk_retransmits;
+	uint8_t icsk_pending;
+	uint8_t icsk_backoff;
+	uint8_t icsk_syn_retries;		/* TCP_SYNCNT; 0: sysctl */
+	uint8_t icsk_probes_out;
+	uint32_t icsk_user_timeout;		/* ms, TCP_USER_TIMEOUT */
+	uint64_t icsk_probes_tstamp;		/* ns: first unanswered zero-window probe */
+	uint64_t icsk_retrans_start_ns;		/* first retransmission of the head */
+	struct {
+		uint8_t pending;		/* ICSK_ACK_* */
+		uint8_t quick;			/* quick ACKs left */
+		bool pingpong;			/* interactive: delay ACKs */
+		uint32_t ato;			/* ms */
+		uint64_t timeout;		/* jiffy the delayed ACK is due */
+		uint64_t lrcvtime;		/* ns of last data received */
+		uint16_t rcv_mss;		/* estimate of the peer's MSS */
+	} icsk_ack;
+};
+
+struct tcp_sock {
+	struct inet_connection_sock inet_conn;
+	/* sequence space (RFC 9293 3.3.1) */
+	uint32_t snd_una, snd_nxt, snd_wl1, snd_wnd, max_window, snd_up;
+	uint32_t write_seq;			/* tail of data queued by send() */
+	uint32_t snd_sml;			/* end of the last small segment sent (Minshall) */
+	uint32_t pushed_seq;
+	uint32_t rcv_nxt, copied_seq, rcv_wup, rcv_wnd, rcv_ssthresh, window_clamp;
+	uint32_t urg_data;
+	uint32_t isn;				/* our ISN, for traces */
+	/* MSS */
+	uint32_t mss_cache;			/* current send MSS (options excluded) */
+	uint16_t advmss;			/* what we announced */
+	uint16_t rx_opt_mss_clamp;		/* peer's MSS (TCP_MAXSEG clamps too) */
+	uint16_t user_mss;
+	uint16_t tcp_header_len;		/* 20 + options on every segment */
+	/* options (struct tcp_options_received) */
+	bool tstamp_ok, sack_ok, wscale_ok;
+	uint8_t snd_wscale, rcv_wscale;
+	uint32_t ts_recent, tsoffset;
+	uint64_t ts_recent_stamp;		/* s, when ts_recent was taken */
+	uint8_t num_sacks;			/* SACK blocks we send */
+	struct wire_tcp_sack_block selective_acks[TCP_MAX_SACKS];
+	/* RTT (RFC 6298), in us */
+	uint32_t srtt_us;			/* smoothed RTT << 3 */
+	uint32_t mdev_us, mdev_max_us, rttvar_us;	/* << 2 */
+	uint32_t rtt_seq;
+	/* congestion control (RFC 5681, 6582) */
+	uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt, snd_cwnd_clamp;
+	uint32_t prior_cwnd, prior_ssthresh;
+	uint32_t high_seq;			/* snd_nxt when recovery began */
+	uint32_t undo_marker;
+	uint32_t packets_out;			/* segments sent, not cumulatively acked */
+	uint32_t retrans_out;
+	uint32_t sacked_out;			/* dupacks counted (Reno) or SACKed */
+	uint32_t lost_out;
+	uint32_t total_retrans;
+	uint32_t dupacks;
+	uint64_t lsndtime;			/* ns of last data sent */
+	uint64_t rcv_tstamp;			/* ns of last ACK received (keepalive) */
+	uint64_t last_oow_ack_time;		/* ns of last ACK to an out-of-window segment */
+	/* sending policy */
+	uint8_t nonagle;			/* TCP_NAGLE_* */
+	bool thin_lto;
+	uint8_t keepalive_probes;		/* 0: sysctl */
+	uint32_t keepalive_time;		/* s; 0: sysctl */
+	uint32_t keepalive_intvl;		/* s; 0: sysctl */
+	int linger2;				/* TCP_LINGER2 s; 0: sysctl, <0: none */
+	/* queues */
+	struct sk_buff_head tcp_rtx_queue;	/* sent, not acknowledged */
+	struct sk_buff_head out_of_order_queue;
+	/* receive buffer tuning (Linux's rcvq_space) */
+	uint32_t rcvq_space_space, rcvq_space_seq;
+	uint64_t rcvq_space_time;
+	/* counters for TCP_INFO */
+	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+	uint32_t segs_in, segs_out, data_segs_in, data_segs_out;
+	uint32_t delivered;
+	int fd;					/* for traces: descriptor or -1 */
+};
+
+/* TCP_NAGLE_* (nonagle) */
+#define TCP_NAGLE_OFF 1				/* TCP_NODELAY */
+#define TCP_NAGLE_CORK 2			/* TCP_CORK */
+#define TCP_NAGLE_PUSH 4			/* push this once */
+
+static inline struct tcp_sock *tcp_sk(const struct sock *sk)
+{
+	return (struct tcp_sock *)(uintptr_t)sk;
+}
+static inline struct inet_connection_sock *inet_csk(const struct sock *sk)
+{
+	return (struct inet_connection_sock *)(uintptr_t)sk;
+}
+static inline struct sock *tp_sk(struct tcp_sock *tp)
+{
+	return &tp->inet_conn.icsk_inet;
+}
+
+static inline bool icsk_retrans_started(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_retrans_start_ns != 0;
+}
+static inline bool tcp_skb_is_last(const struct sk_buff *skb)
+{
+	return skb->next == NULL;
+}
+static inline uint32_t tcp_receive_window(const struct tcp_sock *tp)
+{
+	int32_t win = (int32_t)(tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt);
+	return win < 0 ? 0 : (uint32_t)win;
+}
+/* Bytes the peer's window lets us have in flight from snd_una. */
+static inline uint32_t tcp_wnd_end(const struct tcp_sock *tp)
+{
+	return tp->snd_una + tp->snd_wnd;
+}
+static inline uint32_t tcp_packets_in_flight(const struct tcp_sock *tp)
+{
+	return tp->packets_out - (tp->sacked_out + tp->lost_out) + tp->retrans_out;
+}
+static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
+{
+	return tp->snd_cwnd < tp->snd_ssthresh;
+}
+
+/* Timestamps: Linux's TSval clock ticks in ms (tcp_time_stamp_ms). */
+static inline uint32_t tcp_time_stamp(const struct ut_stack *stack)
+{
+	return (uint32_t)(stack_now(stack) / NSEC_PER_MSEC);
+}
+
+/* ---- tcp.c: the socket calls ----------------------------------------------*/
+extern const struct proto tcp_prot;
+void tcp_set_state(struct sock *sk, int state);
+void tcp_done(struct sock *sk);
+/* Frees an orphaned or never-attached sock once it reached CLOSE. */
+void inet_csk_destroy_sock(struct sock *sk);
+unsigned tcp_poll(struct socket *sock);
+int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg);
+void tcp_init_sock(struct sock *sk);
+/* Buffer sizes after connect/accept: sk_sndbuf/sk_rcvbuf, window_clamp. */
+void tcp_init_buffer_space(struct sock *sk);
+void tcp_shutdown(struct sock *sk, int how);
+/* Sends RST and frees everything: an abortive close. */
+void tcp_disconnect_reset(struct sock *sk, int err);
+void tcp_trace_sk(struct sock *sk, enum ut_trace_type type, const char *what);
+void tcp_trace_fill(struct sock *sk, struct ut_trace_event *ev);
+void tcp_trace_fill_state(struct sock *sk, struct ut_trace_event *ev);
+void tcp_trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
+		     uint32_t len, const struct sk_buff_head *q);
+
+/* ---- tcp_input.c --------------------------------------------------------*/
+/* Processes a segment for sk. Returns 0 when it consumed skb, or 1 when
+ * the caller must answer with a RST (and then free skb). */
+int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			  const struct wire_tcp_opts *opts);
+void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
+void tcp_init_transfer(struct sock *sk);
+void tcp_enter_loss(struct sock *sk);
+void tcp_rcv_space_adjust(struct sock *sk);
+/* Called after the application read: may send a window update. */
+void tcp_cleanup_rbuf(struct sock *sk, uint32_t copied);
+bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts, bool rst);
+void tcp_fin(struct sock *sk);
+void tcp_reset(struct sock *sk);
+void tcp_clear_retrans(struct tcp_sock *tp);
+void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
+void tcp_set_rto(struct sock *sk);
+void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *opts);
+int tcp_parse_options(const struct wire_tcp *th, struct wire_tcp_opts *opts);
+
+/* ---- tcp_output.c --------------------------------------------------------*/
+/* Transmits skb (from the write or retransmit queue) with a fresh header:
+ * clones it (copies, if a previous transmission still holds it), fills
+ * header, options, checksum, and hands it to IP. 0 or -errno. */
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
+/* Sends what the windows, Nagle and cork allow. Returns true if nothing
+ * could be sent while data waits (the caller may need the probe timer). */
+bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle);
+void tcp_push(struct sock *sk, int flags, uint32_t mss_now, int nonagle);
+void tcp_push_pending_frames(struct sock *sk);
+uint32_t tcp_current_mss(struct sock *sk);
+uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu);
+void tcp_send_ack(struct sock *sk);
+void tcp_send_delayed_ack(struct sock *sk);
+void tcp_send_fin(struct sock *sk);
+void tcp_send_active_reset(struct sock *sk);
+int tcp_send_synack(struct sock *sk);
+int tcp_connect(struct sock *sk);
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void tcp_xmit_retransmit_queue(struct sock *sk);
+void tcp_send_probe0(struct sock *sk);
+int tcp_write_wakeup(struct sock *sk);
+uint16_t tcp_select_window(struct sock *sk);
+/* The window free buffer space allows now, before rounding to what was offered. */
+uint32_t __tcp_select_window(struct sock *sk);
+void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss,
+			       uint32_t *rcv_wnd, uint32_t *window_clamp, bool wscale_ok,
+			       uint8_t *rcv_wscale);
+uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss);
+uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
+/* Sends a RST or ACK with no socket (Linux's tcp_v4_send_reset /
+ * tcp_v4_send_ack), answering the segment in skb. */
+void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
+		       const struct wire_tcp *th, struct sock *sk);
+void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
+		     uint16_t dport, uint32_t seq, uint32_t ack, uint32_t win, uint32_t tsval,
+		     uint32_t tsecr, bool ts, uint8_t flags);
+int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
+int tcp_v4_send_synack(struct sock *listener, struct request_sock *req);
+void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd,
+		       uint32_t saddr, uint32_t daddr, const struct wire_tcp *th,
+		       uint32_t payload_len, struct sock *sk);
+
+/* ---- tcp_timer.c ----------------------------------------------------------*/
+void tcp_init_xmit_timers(struct sock *sk);
+void tcp_clear_xmit_timers(struct sock *sk);
+void inet_csk_reset_xmit_timer(struct sock *sk, int what, uint32_t when_ms);
+void inet_csk_clear_xmit_timer(struct sock *sk, int what);
+void inet_csk_reset_keepalive_timer(struct sock *sk, uint64_t when_ms);
+void inet_csk_delete_keepalive_timer(struct sock *sk);
+void tcp_rearm_rto(struct sock *sk);
+uint32_t tcp_keepalive_time_s(const struct tcp_sock *tp);
+uint32_t tcp_keepalive_intvl_s(const struct tcp_sock *tp);
+uint32_t tcp_keepalive_probes_n(const struct tcp_sock *tp);
+void tcp_set_keepalive(struct sock *sk, bool on);
+uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms);
+void tcp_reset_reqsk_timer(struct request_sock *req, uint32_t ms);
+/* Arms the zero-window probe timer if data waits and nothing is in flight. */
+void tcp_check_probe_timer(struct sock *sk);
+
+/* ---- tcp_ipv4.c ----------------------------------------------------------*/
+extern const struct net_protocol tcp_protocol;
+/* Frees every TCP object of a stack being destroyed. */
+void tcp_stack_destroy(struct ut_stack *stack);
+int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr_len);
+uint32_t secure_tcp_seq(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+			uint16_t sport, uint16_t dport);
+uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t daddr);
+void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
+/* Sends a segment built by the caller (data at the TCP header). */
+int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb);
+
+/* ---- tcp_minisocks.c -----------------------------------------------------*/
+/* Moves sk to a time-wait sock for timeo ms (state TIME_WAIT, or substate
+ * FIN_WAIT2 for an orphan) and frees sk. */
+void tcp_time_wait(struct sock *sk, int state, uint32_t timeo_ms);
+/* A segment for a time-wait sock. Returns TCP_TW_* . */
+enum tcp_tw_status { TCP_TW_SUCCESS, TCP_TW_RST, TCP_TW_ACK, TCP_TW_SYN };
+enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
+					      struct sk_buff *skb, const struct wire_tcp *th,
+					      const struct wire_tcp_opts *opts);
+void inet_twsk_kill(struct inet_timewait_sock *tw);
+void tcp_timewait_send_ack(struct inet_timewait_sock *tw);
+/* A segment for a request sock (the final ACK of the handshake, or a
+ * retransmitted SYN). Returns the child (added to the accept queue) or
+ * NULL; *rst set when the segment must be answered with a RST. */
+struct sock *tcp_check_req(struct sock *listener, struct request_sock *req,
+			   struct sk_buff *skb, const struct wire_tcp *th,
+			   const struct wire_tcp_opts *opts, bool *rst);
+struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock *req);
+
+/* ---- inet_connection_sock.c ----------------------------------------------*/
+int inet_csk_listen_start(struct sock *sk, int backlog);
+void inet_csk_listen_stop(struct sock *sk);
+struct sock *inet_csk_accept(struct sock *sk, int flags, int *err);
+/* SYN queue: a request sock added (in the established table, timer armed). */
+int inet_csk_reqsk_queue_hash_add(struct sock *listener, struct request_sock *req,
+				  uint32_t timeout_ms);
+void inet_csk_reqsk_queue_drop(struct sock *listener, struct request_sock *req);
+void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req,
+			      struct sock *child);
+struct request_sock *reqsk_alloc(struct sock *listener);
+void reqsk_free(struct request_sock *req);
+/* Emits a trace event about a request socket (its 4-tuple, ISNs) with a
+ * queue depth and limit. */
+void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth,
+		 uint32_t limit, const char *what);
+bool inet_csk_accept_queue_full(const struct sock *sk);
+
+/* ---- syncookies.c --------------------------------------------------------*/
+/* The ISN that encodes the connection and its MSS class (Linux's
+ * cookie_v4_init_sequence); *mss is lowered to the class's value. */
+uint32_t cookie_v4_init_sequence(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+				 uint16_t sport, uint16_t dport, uint32_t seq, uint16_t *mss);
+/* TSval carrying window scale, SACK and ECN in its low 6 bits. */
+uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now);
+/* An ACK that may answer a SYN cookie (the listener had no room to keep
+ * a request). The child socket, in the accept queue, or NULL. */
+struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb,
+			     const struct wire_tcp *th, const struct wire_tcp_opts *opts);
+/* Fills a request from a SYN (shared by the SYN queue and cookies). */
+void tcp_openreq_init(struct sock *listener, struct request_sock *req,
+		      const struct tcp_skb_cb *tcb, const struct wire_tcp *th,
+		      const struct wire_tcp_opts *opts, bool has_syn_opts);
+
+/* ---- tcp_cong.c ------------------------------------------------------------*/
+void tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
+uint32_t tcp_slow_start(struct tcp_sock *tp, uint32_t acked);
+void tcp_cong_avoid_ai(struct tcp_sock *tp, uint32_t w, uint32_t acked);
+void tcp_set_ca_state(struct sock *sk, uint8_t ca_state);
+
+static inline bool inet_csk_reqsk_queue_is_full(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_accept_queue.qlen >= (uint32_t)sk->sk_max_ack_backlog;
+}
+
+#endif

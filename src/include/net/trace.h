@@ -1,0 +1,26 @@
+/* Emitting trace events (the public side is usertcp/trace.h). Call sites
+ * test trace_enabled() first, so a stack with tracing off pays one branch
+ * and builds nothing. */
+#ifndef USERTCP_NET_TRACE_H
+#define USERTCP_NET_TRACE_H
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "usertcp/trace.h"
+
+struct ut_stack;
+
+#define trace_enabled(stack) ((stack)->trace_fn != NULL)
+
+/* Fills in type, name, time and stack name, then hands ev to the handler.
+ * ev's other fields are the caller's (zero those that do not apply). */
+void trace_emit(struct ut_stack *stack, enum ut_trace_type type, struct ut_trace_event *ev);
+
+static inline void trace_event_init(struct ut_trace_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->fd = -1;
+}
+
+#endif

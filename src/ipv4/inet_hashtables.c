@@ -1,0 +1,425 @@
+/* The bind, established and listening tables (Linux's
+ * net/ipv4/inet_hashtables.c and the port half of inet_connection_sock.c). */
+#include <errno.h>
+#include <string.h>
+
+#include "net/fault.h"
+#include "net/siphash.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+
+#define EHASH_INITIAL 256u
+#define BHASH_SIZE 4096u
+#define LHASH_SIZE 256u
+
+int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack, uint8_t protocol)
+{
+	memset(h, 0, sizeof(*h));
+	h->stack = stack;
+	h->protocol = protocol;
+	h->ehash = ut_calloc(EHASH_INITIAL, sizeof(*h->ehash));
+	h->lhash = ut_calloc(LHASH_SIZE, sizeof(*h->lhash));
+	h->bhash = ut_calloc(BHASH_SIZE, sizeof(*h->bhash));
+	if (!h->ehash || !h->lhash || !h->bhash) {
+		inet_hashinfo_destroy(h);
+		return -ENOMEM;
+	}
+	h->ehash_mask = EHASH_INITIAL - 1;
+	h->lhash_mask = LHASH_SIZE - 1;
+	h->bhash_mask = BHASH_SIZE - 1;
+	h->key[0] = prandom_u64(&stack->rng);
+	h->key[1] = prandom_u64(&stack->rng);
+	for (unsigned i = 0; i < ARRAY_SIZE(h->perturb); i++)
+		h->perturb[i] = (uint16_t)prandom_u32(&stack->rng);
+	return 0;
+}
+
+void inet_hashinfo_destroy(struct inet_hashinfo *h)
+{
+	if (h->bhash) {
+		for (uint32_t i = 0; i <= h->bhash_mask; i++) {
+			struct inet_bind_bucket *tb = h->bhash[i], *next;
+			for (; tb; tb = next) {
+				next = tb->next;
+				free(tb);
+			}
+		}
+	}
+	free(h->ehash);
+	free(h->lhash);
+	free(h->bhash);
+	h->ehash = h->lhash = NULL;
+	h->bhash = NULL;
+}
+
+uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport,
+		      uint32_t faddr, uint16_t fport)
+{
+	return (uint32_t)siphash_4u32(laddr, faddr, ((uint32_t)lport << 16) | fport, 0, h->key);
+}
+
+/* ---- chains ----------------------------------------------------------------*/
+
+static void chain_add(struct sock_common **head, struct sock_common *skc)
+{
+	skc->skc_node_next = *head;
+	if (*head)
+		(*head)->skc_node_pprev = &skc->skc_node_next;
+	*head = skc;
+	skc->skc_node_pprev = head;
+}
+
+static void chain_del(struct sock_common *skc)
+{
+	if (!skc->skc_node_pprev)
+		return;
+	*skc->skc_node_pprev = skc->skc_node_next;
+	if (skc->skc_node_next)
+		skc->skc_node_next->skc_node_pprev = skc->skc_node_pprev;
+	skc->skc_node_next = NULL;
+	skc->skc_node_pprev = NULL;
+}
+
+/* ---- established table -------------------------------------------------------*/
+
+/* Doubles the table: O(n) once per doubling, O(1) amortised per insert. */
+static void ehash_grow(struct inet_hashinfo *h)
+{
+	uint32_t nsize = (h->ehash_mask + 1) * 2;
+	struct sock_common **nt = ut_calloc(nsize, sizeof(*nt));
+
+	if (!nt)
+		return;		/* keep the old table: longer chains, still correct */
+	for (uint32_t i = 0; i <= h->ehash_mask; i++) {
+		struct sock_common *skc = h->ehash[i], *next;
+		for (; skc; skc = next) {
+			next = skc->skc_node_next;
+			chain_add(&nt[skc->skc_hash & (nsize - 1)], skc);
+		}
+	}
+	free(h->ehash);
+	h->ehash = nt;
+	h->ehash_mask = nsize - 1;
+}
+
+int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc)
+{
+	if (h->ehash_count >= h->ehash_mask + 1)
+		ehash_grow(h);
+	skc->skc_hash = inet_ehashfn(h, skc->skc_rcv_saddr, skc->skc_num, skc->skc_daddr,
+				     skc->skc_dport);
+	chain_add(&h->ehash[skc->skc_hash & h->ehash_mask], skc);
+	h->ehash_count++;
+	return 0;
+}
+
+void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc)
+{
+	if (!skc->skc_node_pprev)
+		return;
+	chain_del(skc);
+	h->ehash_count--;
+}
+
+struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr,
+					    uint16_t fport, uint32_t laddr, uint16_t lport)
+{
+	uint32_t hash = inet_ehashfn(h, laddr, lport, faddr, fport);
+
+	for (struct sock_common *skc = h->ehash[hash & h->ehash_mask]; skc;
+	     skc = skc->skc_node_next)
+		if (skc->skc_hash == hash && skc->skc_daddr == faddr &&
+		    skc->skc_dport == fport && skc->skc_num == lport &&
+		    skc->skc_rcv_saddr == laddr)
+			return skc;
+	return NULL;
+}
+
+/* ---- listening table ----------------------------------------------------------*/
+
+int inet_lhash_insert(struct inet_hashinfo *h, struct sock *sk)
+{
+	chain_add(&h->lhash[sk->sk_num & h->lhash_mask], &sk->__sk_common);
+	h->lhash_count++;
+	return 0;
+}
+
+void inet_lhash_remove(struct inet_hashinfo *h, struct sock *sk)
+{
+	if (!sk->__sk_common.skc_node_pprev)
+		return;
+	chain_del(&sk->__sk_common);
+	h->lhash_count--;
+}
+
+struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
+				  uint32_t laddr, uint16_t lport)
+{
+	struct sock *best = NULL;
+	int best_score = 0;
+	unsigned matches = 0;
+	uint32_t phash = 0;
+
+	for (struct sock_common *skc = h->lhash[lport & h->lhash_mask]; skc;
+	     skc = skc->skc_node_next) {
+		struct sock *sk = container_of(skc, struct sock, __sk_common);
+		int score;
+		if (skc->skc_num != lport || skc->skc_state != TCP_LISTEN)
+			continue;
+		if (skc->skc_rcv_saddr == laddr)
+			score = 2;
+		else if (skc->skc_rcv_saddr == 0)
+			score = 1;
+		else
+			continue;
+		if (score > best_score) {
+			best = sk;
+			best_score = score;
+			matches = 1;
+		} else if (score == best_score && sk->sk_reuseport && best->sk_reuseport) {
+			/* SO_REUSEPORT group: pick by 4-tuple hash, stable
+			 * for a given connection (reservoir choice keyed by
+			 * the hash, so each member gets its share). */
+			if (!phash)
+				phash = inet_ehashfn(h, laddr, lport, faddr, fport) | 1;
+			matches++;
+			if ((phash % matches) == 0)
+				best = sk;
+			phash = phash * 2654435761u + 1;
+		}
+	}
+	return best;
+}
+
+/* ---- the bind table -------------------------------------------------------------*/
+
+static struct inet_bind_bucket **bhash_slot(struct inet_hashinfo *h, uint16_t port)
+{
+	return &h->bhash[port & h->bhash_mask];
+}
+
+static struct inet_bind_bucket *bucket_find(struct inet_hashinfo *h, uint16_t port)
+{
+	for (struct inet_bind_bucket *tb = *bhash_slot(h, port); tb; tb = tb->next)
+		if (tb->port == port)
+			return tb;
+	return NULL;
+}
+
+static struct inet_bind_bucket *bucket_create(struct inet_hashinfo *h, uint16_t port)
+{
+	struct inet_bind_bucket *tb = ut_calloc(1, sizeof(*tb));
+
+	if (!tb)
+		return NULL;
+	tb->port = port;
+	tb->next = *bhash_slot(h, port);
+	*bhash_slot(h, port) = tb;
+	h->bhash_count++;
+	return tb;
+}
+
+static void bucket_destroy(struct inet_hashinfo *h, struct inet_bind_bucket *tb)
+{
+	struct inet_bind_bucket **pp = bhash_slot(h, tb->port);
+
+	while (*pp != tb)
+		pp = &(*pp)->next;
+	*pp = tb->next;
+	h->bhash_count--;
+	free(tb);
+}
+
+void inet_bind_hash(struct sock_common *skc, struct inet_bind_bucket *tb)
+{
+	skc->skc_tb = tb;
+	skc->skc_num = tb->port;
+	skc->skc_bind_next = tb->owners;
+	if (tb->owners)
+		tb->owners->skc_bind_pprev = &skc->skc_bind_next;
+	tb->owners = skc;
+	skc->skc_bind_pprev = &tb->owners;
+}
+
+void inet_put_port(struct inet_hashinfo *h, struct sock_common *skc)
+{
+	struct inet_bind_bucket *tb = skc->skc_tb;
+
+	if (!tb)
+		return;
+	*skc->skc_bind_pprev = skc->skc_bind_next;
+	if (skc->skc_bind_next)
+		skc->skc_bind_next->skc_bind_pprev = skc->skc_bind_pprev;
+	skc->skc_bind_next = NULL;
+	skc->skc_bind_pprev = NULL;
+	skc->skc_tb = NULL;
+	if (!tb->owners)
+		bucket_destroy(h, tb);
+}
+
+/* Do the bound addresses of a and b overlap? The wildcard overlaps
+ * everything (Linux's inet_rcv_saddr_equal with match_wildcard). */
+static bool rcv_saddr_overlap(uint32_t a, uint32_t b)
+{
+	return a == b || a == 0 || b == 0;
+}
+
+/* Linux's inet_bind_conflict for an explicit bind (relax = true): two
+ * sockets may share a port when
+ *  - both set SO_REUSEADDR and the existing one is not listening, or
+ *  - both set SO_REUSEPORT (one user here, so the uid check always holds),
+ * or when their bound addresses do not overlap. */
+static bool inet_bind_conflict(const struct sock *sk, const struct inet_bind_bucket *tb,
+			       bool relax)
+{
+	for (const struct sock_common *sk2 = tb->owners; sk2; sk2 = sk2->skc_bind_next) {
+		if (sk2 == &sk->__sk_common)
+			continue;
+		if (!rcv_saddr_overlap(sk->sk_rcv_saddr, sk2->skc_rcv_saddr))
+			continue;
+		if (sk->sk_reuse && sk2->skc_reuse && sk2->skc_state != TCP_LISTEN) {
+			if (!relax)
+				return true;
+			continue;
+		}
+		if (sk->sk_reuseport && sk2->skc_reuseport)
+			continue;
+		return true;
+	}
+	return false;
+}
+
+int inet_csk_get_port(struct inet_hashinfo *h, struct sock *sk, uint16_t snum)
+{
+	struct ut_stack *stack = h->stack;
+	struct inet_bind_bucket *tb;
+
+	/* Already bound (listen after bind): only re-check the rules, since
+	 * a listener may not share what a bound socket could. */
+	if (sk->__sk_common.skc_tb)
+		return inet_bind_conflict(sk, sk->__sk_common.skc_tb, true) ? -EADDRINUSE : 0;
+	if (snum == 0) {
+		/* bind(0): Linux's inet_csk_find_open_port searches the range
+		 * from a random offset, odd ports first (even ones are left
+		 * for connect()), then the other parity. */
+		uint32_t low = (uint32_t)stack->sysctl.ip_local_port_range[0];
+		uint32_t high = (uint32_t)stack->sysctl.ip_local_port_range[1];
+		uint32_t remaining = high >= low ? high - low + 1 : 1;
+		uint32_t offset = prandom_u32(&stack->rng) % remaining;
+		for (int parity = 1; parity >= 0 && !snum; parity--) {
+			for (uint32_t i = 0; i < remaining; i++) {
+				uint32_t port = low + (offset + i) % remaining;
+				if ((port & 1) != (uint32_t)parity)
+					continue;
+				tb = bucket_find(h, (uint16_t)port);
+				if (!tb || !inet_bind_conflict(sk, tb, false)) {
+					snum = (uint16_t)port;
+					break;
+				}
+			}
+		}
+		if (!snum)
+			return -EADDRINUSE;
+	}
+	tb = bucket_find(h, snum);
+	if (tb) {
+		if (tb->fastreuse < 0 && !sk->sk_reuse && !sk->sk_reuseport) {
+			/* Only connect()ed sockets hold it; Linux still
+			 * refuses an explicit bind unless reuse applies. */
+			if (inet_bind_conflict(sk, tb, true))
+				return -EADDRINUSE;
+		} else if (inet_bind_conflict(sk, tb, true)) {
+			return -EADDRINUSE;
+		}
+	} else {
+		tb = bucket_create(h, snum);
+		if (!tb)
+			return -ENOMEM;
+	}
+	tb->fastreuse = 0;
+	inet_bind_hash(&sk->__sk_common, tb);
+	return 0;
+}
+
+/* Can sk, bound to lport, connect to its destination without duplicating
+ * a 4-tuple? A time-wait socket holding the tuple may be taken over when
+ * net.ipv4.tcp_tw_reuse allows (2: loopback only) and its timestamps
+ * guarantee old duplicates are rejected (Linux's tcp_twsk_unique). */
+static bool inet_tuple_unique(struct inet_hashinfo *h, const struct sock *sk, uint16_t lport,
+			      struct inet_timewait_sock **twp)
+{
+	struct sock_common *skc =
+		inet_lookup_established(h, sk->sk_daddr, sk->sk_dport, sk->sk_rcv_saddr, lport);
+
+	*twp = NULL;
+	if (!skc)
+		return true;
+	if (skc->skc_state == TCP_TIME_WAIT) {
+		struct inet_timewait_sock *tw = (struct inet_timewait_sock *)skc;
+		long reuse = h->stack->sysctl.tcp_tw_reuse;
+		bool loopback = (ntohl(sk->sk_daddr) >> 24) == 127;
+		if (tw->tw_ts_recent_stamp && (reuse == 1 || (reuse == 2 && loopback)) &&
+		    stack_now(h->stack) / NSEC_PER_SEC > tw->tw_ts_recent_stamp) {
+			*twp = tw;
+			return true;
+		}
+	}
+	return false;
+}
+
+int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
+{
+	struct ut_stack *stack = h->stack;
+	struct inet_timewait_sock *tw = NULL;
+	struct inet_bind_bucket *tb;
+
+	if (sk->sk_num) {
+		/* Bound by bind(): the port is fixed; the tuple must be free. */
+		if (!inet_tuple_unique(h, sk, sk->sk_num, &tw))
+			return -EADDRNOTAVAIL;
+		if (tw)
+			inet_twsk_kill(tw);
+		return inet_ehash_insert(h, &sk->__sk_common);
+	}
+
+	/* RFC 6056 algorithm 4, as Linux's __inet_hash_connect: the offset is
+	 * a keyed hash of the destination plus a per-bucket perturbation that
+	 * advances with each connection, so the sequence of ports one
+	 * destination sees is unpredictable but ports are not reused
+	 * immediately. Even ports first, stepping by two. */
+	uint32_t low = (uint32_t)stack->sysctl.ip_local_port_range[0];
+	uint32_t high = (uint32_t)stack->sysctl.ip_local_port_range[1];
+	uint32_t remaining = high >= low ? high - low + 1 : 1;
+	uint64_t fhash = siphash_4u32(sk->sk_rcv_saddr, sk->sk_daddr, sk->sk_dport, 0,
+				      stack->port_key);
+	uint32_t index = (uint32_t)(fhash >> 32) & (ARRAY_SIZE(h->perturb) - 1);
+	uint32_t offset = ((uint32_t)fhash + h->perturb[index]) % remaining;
+	offset &= ~1u;
+
+	for (uint32_t parity = 0; parity < 2; parity++) {
+		for (uint32_t i = 0; i < remaining; i += 2) {
+			uint32_t port = low + (offset + i + parity) % remaining;
+			tb = bucket_find(h, (uint16_t)port);
+			if (tb) {
+				/* A port bound by bind() is never shared by
+				 * connect()'s search; one made by connect() may
+				 * be, if the 4-tuple differs. */
+				if (tb->fastreuse >= 0)
+					continue;
+				if (!inet_tuple_unique(h, sk, (uint16_t)port, &tw))
+					continue;
+			} else {
+				tb = bucket_create(h, (uint16_t)port);
+				if (!tb)
+					return -ENOMEM;
+				tb->fastreuse = -1;
+			}
+			h->perturb[index] = (uint16_t)(h->perturb[index] + i + 2);
+			if (tw)
+				inet_twsk_kill(tw);
+			inet_bind_hash(&sk->__sk_common, tb);
+			return inet_ehash_insert(h, &sk->__sk_common);
+		}
+	}
+	return -EADDRNOTAVAIL;
+}

@@ -1,0 +1,55 @@
+/* IP-level socket options (Linux's net/ipv4/ip_sockglue.c), shared by TCP
+ * and UDP sockets: IP_TTL, IP_TOS, IP_MTU_DISCOVER. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/af_inet.h"
+#include "net/ip.h"
+#include "net/stack.h"
+
+int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
+{
+	int val;
+
+	if (optlen < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(&val, optval, sizeof(int));
+	switch (optname) {
+	case IP_TTL:
+		/* -1 restores net.ipv4.ip_default_ttl */
+		if (val != -1 && (val < 1 || val > 255))
+			return -EINVAL;
+		sk->sk_ttl = val < 0 ? 0 : (uint8_t)val;
+		return 0;
+	case IP_TOS:
+		/* TCP keeps the two ECN bits for itself, as Linux does. */
+		sk->sk_tos = (uint8_t)(sk->sk_type == SOCK_STREAM ? (val & ~3) : val);
+		return 0;
+	case IP_MTU_DISCOVER:
+		if (val < IP_PMTUDISC_DONT || val > IP_PMTUDISC_DO)
+			return -EINVAL;
+		sk->sk_pmtudisc = (uint8_t)val;
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+int ip_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen)
+{
+	int val;
+
+	switch (optname) {
+	case IP_TTL:
+		val = sk->sk_ttl ? sk->sk_ttl : (int)sk->sk_stack->sysctl.ip_default_ttl;
+		break;
+	case IP_TOS:
+		val = sk->sk_tos;
+		break;
+	case IP_MTU_DISCOVER:
+		val = sk->sk_pmtudisc;
+		break;
+	default:
+		return -ENOPROTOOPT;
+	}
+	return sock_put_optval(optval, optlen, &val, sizeof(val));
+}

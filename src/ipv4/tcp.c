@@ -1,0 +1,1037 @@
+/* TCP's socket calls (Linux's net/ipv4/tcp.c): send and receive between the
+ * application's buffers and the write and receive queues, close and
+ * shutdown, poll, options, and the state changes every other file uses. */
+#include <errno.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+
+#include "net/af_inet.h"
+#include "net/fault.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+
+static const char *const tcp_state_names[TCP_MAX_STATES] = {
+	[TCP_ESTABLISHED] = "TCP_ESTABLISHED", [TCP_SYN_SENT] = "TCP_SYN_SENT",
+	[TCP_SYN_RECV] = "TCP_SYN_RECV",       [TCP_FIN_WAIT1] = "TCP_FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "TCP_FIN_WAIT2",     [TCP_TIME_WAIT] = "TCP_TIME_WAIT",
+	[TCP_CLOSE] = "TCP_CLOSE",             [TCP_CLOSE_WAIT] = "TCP_CLOSE_WAIT",
+	[TCP_LAST_ACK] = "TCP_LAST_ACK",       [TCP_LISTEN] = "TCP_LISTEN",
+	[TCP_CLOSING] = "TCP_CLOSING",         [TCP_NEW_SYN_RECV] = "TCP_NEW_SYN_RECV",
+};
+
+UT_EXPORT const char *ut_tcp_state_name(int state)
+{
+	if (state <= 0 || state >= TCP_MAX_STATES)
+		return "TCP_UNKNOWN";
+	return tcp_state_names[state];
+}
+
+/* The sender and receiver state a trace event shows (tcp:tcp_probe's
+ * fields). */
+void tcp_trace_fill_state(struct sock *sk, struct ut_trace_event *ev)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	ev->snd_una = tp->snd_una;
+	ev->snd_nxt = tp->snd_nxt;
+	ev->snd_wnd = tp->snd_wnd;
+	ev->rcv_nxt = tp->rcv_nxt;
+	ev->rcv_wnd = tp->rcv_wnd;
+	ev->cwnd = tp->snd_cwnd;
+	ev->ssthresh = tp->snd_ssthresh;
+	ev->srtt_us = tp->srtt_us >> 3;
+	ev->rto_ms = inet_csk(sk)->icsk_rto;
+	ev->backoff = inet_csk(sk)->icsk_backoff;
+	ev->newstate = sk->sk_state;
+}
+
+/* ... and the socket's descriptor and addresses as well. */
+void tcp_trace_fill(struct sock *sk, struct ut_trace_event *ev)
+{
+	tcp_trace_fill_state(sk, ev);
+	ev->fd = tcp_sk(sk)->fd;
+	ev->saddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : sk->sk_saddr;
+	ev->sport = sk->sk_num;
+	ev->daddr = sk->sk_daddr;
+	ev->dport = sk->sk_dport;
+}
+
+void tcp_trace_sk(struct sock *sk, enum ut_trace_type type, const char *what)
+{
+	struct ut_trace_event ev;
+
+	trace_event_init(&ev);
+	tcp_trace_fill(sk, &ev);
+	ev.what = what;
+	ev.err = sk->sk_err;
+	trace_emit(sk->sk_stack, type, &ev);
+}
+
+/* ---- state changes ------------------------------------------------------------*/
+
+void tcp_set_state(struct sock *sk, int state)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	int oldstate = sk->sk_state;
+
+	if (trace_enabled(stack)) {
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		tcp_trace_fill(sk, &ev);
+		ev.oldstate = oldstate;
+		ev.newstate = state;
+		trace_emit(stack, UT_TP_INET_SOCK_SET_STATE, &ev);
+	}
+	switch (state) {
+	case TCP_ESTABLISHED:
+		if (oldstate != TCP_ESTABLISHED)
+			TCP_INC_STATS(stack, TCP_MIB_CURRESTAB);
+		break;
+	case TCP_CLOSE:
+		if (oldstate == TCP_CLOSE_WAIT || oldstate == TCP_ESTABLISHED)
+			TCP_INC_STATS(stack, TCP_MIB_ESTABRESETS);
+		/* A closed socket leaves the lookup tables, and gives back
+		 * its port unless the application bound it. */
+		sk->sk_prot->unhash(sk);
+		if (sk->__sk_common.skc_tb && !(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
+			inet_put_port(&stack->tcp_hashinfo, &sk->__sk_common);
+		fallthrough;
+	default:
+		/* CurrEstab counts ESTABLISHED and CLOSE_WAIT, as Linux's. */
+		if (oldstate == TCP_ESTABLISHED && state != TCP_CLOSE_WAIT)
+			SNMP_DEC_STATS(stack, TCP_MIB_CURRESTAB);
+		if (oldstate == TCP_CLOSE_WAIT && state != TCP_CLOSE_WAIT)
+			SNMP_DEC_STATS(stack, TCP_MIB_CURRESTAB);
+		if (state == TCP_CLOSE_WAIT && oldstate != TCP_ESTABLISHED)
+			TCP_INC_STATS(stack, TCP_MIB_CURRESTAB);
+	}
+	sk->sk_state = (uint8_t)state;
+}
+
+static void tcp_unhash(struct sock *sk)
+{
+	struct inet_hashinfo *h = &sk->sk_stack->tcp_hashinfo;
+
+	if (sk->sk_state == TCP_LISTEN)
+		inet_lhash_remove(h, sk);
+	else
+		inet_ehash_remove(h, &sk->__sk_common);
+}
+
+static void tcp_write_queue_purge(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&sk->sk_write_queue)) != NULL) {
+		sk->sk_wmem_queued -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	while ((skb = skb_dequeue(&tp->tcp_rtx_queue)) != NULL) {
+		sk->sk_wmem_queued -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	tcp_clear_retrans(tp);
+	tp->packets_out = 0;
+}
+
+static void tcp_rcv_queues_purge(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		sk->sk_rmem_alloc -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	while ((skb = skb_dequeue(&tp->out_of_order_queue)) != NULL) {
+		sk->sk_rmem_alloc -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	tp->num_sacks = 0;
+}
+
+/* Linux's tcp_v4_destroy_sock: timers off, queues freed, port released. */
+static void tcp_v4_destroy_sock(struct sock *sk)
+{
+	tcp_clear_xmit_timers(sk);
+	tcp_write_queue_purge(sk);
+	tcp_rcv_queues_purge(sk);
+	if (sk->__sk_common.skc_tb)
+		inet_put_port(&sk->sk_stack->tcp_hashinfo, &sk->__sk_common);
+}
+
+void inet_csk_destroy_sock(struct sock *sk)
+{
+	struct ut_stack *stack = sk->sk_stack;
+
+	BUG_ON(sk->sk_state != TCP_CLOSE);
+	if (trace_enabled(stack))
+		tcp_trace_sk(sk, UT_TP_TCP_DESTROY_SOCK, NULL);
+	sk->sk_prot->destroy(sk);
+	if (sock_flag(sk, SOCK_DEAD) && stack->tcp_orphans)
+		stack->tcp_orphans--;
+	stack->tcp_socks--;
+	sk_destroy(sk);
+}
+
+void tcp_done(struct sock *sk)
+{
+	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
+		TCP_INC_STATS(sk->sk_stack, TCP_MIB_ATTEMPTFAILS);
+	tcp_set_state(sk, TCP_CLOSE);
+	tcp_clear_xmit_timers(sk);
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+	else
+		inet_csk_destroy_sock(sk);
+}
+
+/* ---- creation and buffer sizes -----------------------------------------------------*/
+
+static void tcp_init_fields(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	icsk->icsk_rto = TCP_TIMEOUT_INIT_MS;
+	tp->mdev_us = TCP_TIMEOUT_INIT_MS * 1000;
+	tp->rttvar_us = tp->mdev_us;
+	tp->srtt_us = 0;
+	tp->snd_cwnd = TCP_INIT_CWND;
+	tp->snd_ssthresh = TCP_INFINITE_SSTHRESH;
+	tp->snd_cwnd_clamp = ~0u;
+	tp->snd_cwnd_cnt = 0;
+	tp->mss_cache = TCP_MSS_DEFAULT;
+	tp->packets_out = tp->retrans_out = tp->sacked_out = tp->lost_out = 0;
+	tp->dupacks = 0;
+	icsk->icsk_ca_state = TCP_CA_Open;
+	icsk->icsk_ca_ops = &tcp_reno;
+	icsk->icsk_ack.ato = TCP_ATO_MIN_MS;
+	icsk->icsk_ack.rcv_mss = TCP_MSS_DEFAULT;
+	icsk->icsk_retransmits = 0;
+	icsk->icsk_backoff = 0;
+	icsk->icsk_probes_out = 0;
+	icsk->icsk_retrans_start_ns = 0;
+}
+
+void tcp_init_sock(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+
+	skb_queue_head_init(&tp->tcp_rtx_queue);
+	skb_queue_head_init(&tp->out_of_order_queue);
+	tcp_init_xmit_timers(sk);
+	tcp_init_fields(sk);
+	tp->fd = -1;
+	tp->tcp_header_len = TCP_HLEN_MIN;
+	sk->sk_sndbuf = (int)stack->sysctl.tcp_wmem[1];
+	sk->sk_rcvbuf = (int)stack->sysctl.tcp_rmem[1];
+	stack->tcp_socks++;
+}
+
+/* ---- sending --------------------------------------------------------------------*/
+
+static bool sk_stream_memory_free(const struct sock *sk)
+{
+	return sk->sk_wmem_queued < sk->sk_sndbuf;
+}
+
+/* Writable when at least a third of the send buffer is free (Linux's
+ * sk_stream_is_writeable: free space >= half of what is queued). */
+static bool sk_stream_is_writeable(const struct sock *sk)
+{
+	int wspace = sk->sk_sndbuf - sk->sk_wmem_queued;
+	return wspace >= sk->sk_wmem_queued / 2 && wspace > 0;
+}
+
+static void tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
+{
+	TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+	tp->pushed_seq = tp->write_seq;
+}
+
+static bool forced_push(const struct tcp_sock *tp)
+{
+	return after(tp->write_seq, tp->pushed_seq + (tp->max_window >> 1));
+}
+
+void tcp_push(struct sock *sk, int flags, uint32_t mss_now, int nonagle)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (!skb)
+		return;
+	if (!(flags & MSG_MORE) || forced_push(tp))
+		tcp_mark_push(tp, skb);
+	if (flags & MSG_MORE)
+		nonagle = TCP_NAGLE_CORK;
+	if (tcp_write_xmit(sk, mss_now, nonagle))
+		tcp_check_probe_timer(sk);
+}
+
+/* Waits for the handshake of a connection in progress (Linux's
+ * sk_stream_wait_connect). 0, or -errno. */
+static int sk_stream_wait_connect(struct sock *sk, uint64_t *timeo)
+{
+	uint64_t deadline = sock_deadline(sk, *timeo);
+
+	for (;;) {
+		if (sk->sk_err)
+			return -sock_error(sk);
+		if (!(TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))))
+			return -EPIPE;
+		if (!*timeo)
+			return -EAGAIN;
+		int w = sk_wait(sk, deadline);
+		if (w)
+			return w;
+		if (TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))
+			return 0;
+	}
+}
+
+/* Waits for send buffer space (Linux's sk_stream_wait_memory). */
+static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool noblock)
+{
+	for (;;) {
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			return -EPIPE;
+		if (sk_stream_memory_free(sk))
+			return 0;
+		sock_set_flag(sk, SOCK_NOSPACE);
+		if (noblock)
+			return -EAGAIN;
+		int w = sk_wait(sk, deadline);
+		if (w)
+			return w;
+	}
+}
+
+static void trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
+			uint32_t len, const struct sk_buff_head *q)
+{
+	struct ut_trace_event ev;
+
+	trace_event_init(&ev);
+	tcp_trace_fill(sk, &ev);
+	ev.seq = TCP_SKB_CB(skb)->seq;
+	ev.end_seq = TCP_SKB_CB(skb)->end_seq;
+	ev.len = len;
+	ev.depth = q->bytes;
+	ev.limit = (uint32_t)(type == UT_TP_WRITE_QUEUE ? sk->sk_sndbuf : sk->sk_rcvbuf);
+	trace_emit(sk->sk_stack, type, &ev);
+}
+
+void tcp_trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
+		     uint32_t len, const struct sk_buff_head *q)
+{
+	trace_queue(sk, type, skb, len, q);
+}
+
+static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	bool noblock = flags & MSG_DONTWAIT;
+	uint64_t timeo = sock_sndtimeo(sk, noblock);
+	uint64_t deadline;
+	struct iov_iter it;
+	uint32_t mss_now, size_goal;
+	size_t copied = 0;
+	int err;
+
+	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
+	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
+		err = sk_stream_wait_connect(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+	deadline = sock_deadline(sk, timeo);
+	mss_now = tcp_current_mss(sk);
+	size_goal = mss_now;
+
+	err = -EPIPE;
+	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto do_error;
+
+	while (it.count) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		uint32_t copy = 0;
+
+		if (skb && skb->len < size_goal && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
+		    !skb_cloned(skb))
+			copy = MIN(size_goal - skb->len, skb_tailroom(skb));
+		if (copy == 0) {
+			if (!sk_stream_memory_free(sk))
+				goto wait_for_space;
+			skb = stack_alloc_skb(stack, size_goal);
+			if (!skb) {
+				err = -ENOBUFS;
+				if (copied)
+					goto out;
+				goto do_error;
+			}
+			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
+			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
+			TCP_SKB_CB(skb)->sacked = 0;
+			skb_queue_tail(&sk->sk_write_queue, skb);
+			sk->sk_wmem_queued += (int)skb->truesize;
+			copy = MIN(size_goal, skb_tailroom(skb));
+		}
+		if (copy > it.count)
+			copy = (uint32_t)it.count;
+		copy_from_iter(skb_put(skb, copy), copy, &it);
+		sk->sk_write_queue.bytes += copy;
+		tp->write_seq += copy;
+		TCP_SKB_CB(skb)->end_seq += copy;
+		copied += copy;
+		if (trace_enabled(stack))
+			trace_queue(sk, UT_TP_WRITE_QUEUE, skb, copy, &sk->sk_write_queue);
+		if (!it.count)
+			break;
+		if (skb->len < size_goal)
+			continue;
+		if (forced_push(tp)) {
+			tcp_mark_push(tp, skb);
+			if (tcp_write_xmit(sk, mss_now, TCP_NAGLE_PUSH))
+				tcp_check_probe_timer(sk);
+		} else if (skb == skb_peek(&sk->sk_write_queue)) {
+			if (tcp_write_xmit(sk, mss_now, tp->nonagle))
+				tcp_check_probe_timer(sk);
+		}
+		continue;
+
+wait_for_space:
+		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
+		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo);
+		if (err)
+			goto do_error;
+		mss_now = tcp_current_mss(sk);
+		size_goal = mss_now;
+	}
+out:
+	if (copied)
+		tcp_push(sk, flags, mss_now, tp->nonagle);
+	return (ssize_t)copied;
+
+do_error:
+	if (copied)
+		goto out;
+	if (err == -EDEADLK)
+		return err;
+	if (err == -EPIPE && sk->sk_err)
+		return -sock_error(sk);
+	return err;
+}
+
+/* ---- receiving --------------------------------------------------------------------*/
+
+static void tcp_eat_skb(struct sock *sk, struct sk_buff *skb)
+{
+	skb_unlink(skb, &sk->sk_receive_queue);
+	sk->sk_rmem_alloc -= (int)skb->truesize;
+	kfree_skb(skb);
+}
+
+static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
+			   int *addr_len)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool peek = flags & MSG_PEEK;
+	uint64_t timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	uint64_t deadline = sock_deadline(sk, timeo);
+	uint32_t peek_seq = tp->copied_seq;
+	uint32_t *seq = peek ? &peek_seq : &tp->copied_seq;
+	uint32_t first_seq = *seq;
+	size_t target, copied = 0;
+	struct iov_iter it;
+	ssize_t err = 0;
+
+	(void)addr_len;
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	if (flags & MSG_OOB)
+		return -EINVAL;		/* no urgent data is ever kept */
+	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
+	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
+	if (target == 0)
+		target = 1;
+
+	while (copied < len) {
+		struct sk_buff *skb;
+		uint32_t offset = 0;
+		bool found = false, fin = false;
+
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			offset = *seq - TCP_SKB_CB(skb)->seq;
+			if (offset < skb->len) {
+				found = true;
+				break;
+			}
+			if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) {
+				fin = true;
+				break;
+			}
+		}
+		if (found) {
+			uint32_t used = skb->len - offset;
+			if (used > len - copied)
+				used = (uint32_t)(len - copied);
+			copy_to_iter(skb->data + offset, used, &it);
+			*seq += used;
+			copied += used;
+			if (!peek && offset + used == skb->len &&
+			    !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN))
+				tcp_eat_skb(sk, skb);
+			else if (!peek && offset + used == skb->len) {
+				/* data and FIN together: the FIN is consumed
+				 * on the next pass */
+			}
+			continue;
+		}
+		if (fin) {
+			++*seq;
+			if (!peek)
+				tcp_eat_skb(sk, skb);
+			break;
+		}
+		if (copied >= target)
+			break;
+		if (copied) {
+			if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) || !timeo)
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				err = -sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				err = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				err = -EAGAIN;
+				break;
+			}
+		}
+		tcp_cleanup_rbuf(sk, (uint32_t)copied);
+		int w = sk_wait(sk, deadline);
+		if (w) {
+			if (!copied)
+				err = w;
+			break;
+		}
+	}
+	if (!peek)
+		tcp_cleanup_rbuf(sk, (uint32_t)copied);
+	if (copied && !peek)
+		tcp_rcv_space_adjust(sk);
+	if (copied && trace_enabled(sk->sk_stack)) {
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		tcp_trace_fill(sk, &ev);
+		ev.len = (uint32_t)copied;
+		ev.depth = sk->sk_receive_queue.bytes;
+		ev.limit = (uint32_t)sk->sk_rcvbuf;
+		ev.seq = first_seq;
+		ev.end_seq = first_seq + (uint32_t)copied;
+		trace_emit(sk->sk_stack, UT_TP_USER_READ, &ev);
+	}
+	return copied ? (ssize_t)copied : err;
+}
+
+/* ---- close and shutdown --------------------------------------------------------------*/
+
+/* The state a close moves to, and whether a FIN goes out (Linux's
+ * new_state table in tcp.c, RFC 9293 3.10.4). */
+static bool tcp_close_state(struct sock *sk)
+{
+	static const uint8_t next[TCP_MAX_STATES] = {
+		[TCP_ESTABLISHED] = TCP_FIN_WAIT1 | 0x80,
+		[TCP_SYN_SENT] = TCP_CLOSE,
+		[TCP_SYN_RECV] = TCP_FIN_WAIT1 | 0x80,
+		[TCP_FIN_WAIT1] = TCP_FIN_WAIT1,
+		[TCP_FIN_WAIT2] = TCP_FIN_WAIT2,
+		[TCP_TIME_WAIT] = TCP_CLOSE,
+		[TCP_CLOSE] = TCP_CLOSE,
+		[TCP_CLOSE_WAIT] = TCP_LAST_ACK | 0x80,
+		[TCP_LAST_ACK] = TCP_LAST_ACK,
+		[TCP_LISTEN] = TCP_CLOSE,
+		[TCP_CLOSING] = TCP_CLOSING,
+	};
+	uint8_t ns = next[sk->sk_state];
+
+	if ((ns & 0x7f) != sk->sk_state)
+		tcp_set_state(sk, ns & 0x7f);
+	return ns & 0x80;
+}
+
+void tcp_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return;
+	if (TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_SYN_SENT) |
+				  TCPF(TCP_SYN_RECV) | TCPF(TCP_CLOSE_WAIT))) {
+		if (tcp_close_state(sk))
+			tcp_send_fin(sk);
+	}
+}
+
+static bool tcp_need_reset(int state)
+{
+	return TCPF(state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_FIN_WAIT1) |
+			      TCPF(TCP_FIN_WAIT2) | TCPF(TCP_SYN_RECV));
+}
+
+/* Linux's tcp_disconnect: abort whatever the connection was doing (a RST
+ * if the peer knows of it) and return the socket to a reusable CLOSE. */
+static int tcp_disconnect(struct sock *sk, int flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int old_state = sk->sk_state;
+	(void)flags;
+
+	if (old_state != TCP_CLOSE)
+		tcp_set_state(sk, TCP_CLOSE);
+	if (old_state == TCP_LISTEN) {
+		inet_csk_listen_stop(sk);
+	} else if (tcp_need_reset(old_state) ||
+		   (tp->snd_nxt != tp->write_seq &&
+		    (TCPF(old_state) & (TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))))) {
+		tcp_send_active_reset(sk);
+		sk->sk_err = ECONNRESET;
+	} else if (old_state == TCP_SYN_SENT) {
+		sk->sk_err = ECONNRESET;
+	}
+	tcp_clear_xmit_timers(sk);
+	tcp_write_queue_purge(sk);
+	tcp_rcv_queues_purge(sk);
+	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+		sk->sk_rcv_saddr = sk->sk_saddr = 0;
+	sk->sk_dport = 0;
+	sk->sk_daddr = 0;
+	sk->sk_shutdown = 0;
+	sock_reset_flag(sk, SOCK_DONE);
+	/* Leave a gap in sequence space so old segments of this connection
+	 * cannot be taken for a new one's (Linux adds max_window + 2). */
+	tp->write_seq += tp->max_window + 2;
+	if (!tp->write_seq)
+		tp->write_seq = 1;
+	tcp_init_fields(sk);
+	tp->snd_wnd = tp->max_window = 0;
+	tp->num_sacks = 0;
+	tp->tstamp_ok = tp->sack_ok = tp->wscale_ok = false;
+	tp->ts_recent = 0;
+	tp->ts_recent_stamp = 0;
+	sk->sk_error_report(sk);
+	return 0;
+}
+
+void tcp_disconnect_reset(struct sock *sk, int err)
+{
+	tcp_send_active_reset(sk);
+	sk->sk_err = err;
+	tcp_done(sk);
+}
+
+/* Waits until the FIN has been acknowledged, for SO_LINGER. */
+static void sk_stream_wait_close(struct sock *sk, uint64_t timeout)
+{
+	uint64_t deadline = sock_deadline(sk, timeout);
+
+	while (TCPF(sk->sk_state) & (TCPF(TCP_FIN_WAIT1) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))) {
+		if (sk_wait(sk, deadline))
+			break;
+	}
+}
+
+static void tcp_close(struct sock *sk, uint64_t timeout)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t data_was_unread = 0;
+	struct sk_buff *skb;
+	int state;
+
+	sk->sk_shutdown = SHUTDOWN_MASK;
+	if (sk->sk_state == TCP_LISTEN) {
+		tcp_set_state(sk, TCP_CLOSE);
+		inet_csk_listen_stop(sk);
+		goto adjudge_to_death;
+	}
+	/* Unread data is thrown away; its presence decides between FIN and
+	 * RST below. */
+	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		uint32_t len = TCP_SKB_CB(skb)->end_seq - TCP_SKB_CB(skb)->seq;
+		if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+			len--;
+		data_was_unread += len;
+		sk->sk_rmem_alloc -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	if (sk->sk_state == TCP_CLOSE)
+		goto adjudge_to_death;
+
+	if (data_was_unread) {
+		/* RFC 2525 2.17: closing with unread data resets the
+		 * connection, so the peer knows it was not all read. */
+		tcp_set_state(sk, TCP_CLOSE);
+		tcp_send_active_reset(sk);
+		NET_INC_STATS(stack, LINUX_MIB_TCPABORTONCLOSE);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		/* SO_LINGER with a zero timeout: abort with a RST. */
+		tcp_disconnect(sk, 0);
+		NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
+	} else if (tcp_close_state(sk)) {
+		tcp_send_fin(sk);
+	}
+	if (timeout)
+		sk_stream_wait_close(sk, timeout);
+
+adjudge_to_death:
+	state = sk->sk_state;
+	sock_orphan(sk);
+	stack->tcp_orphans++;
+	tp->fd = -1;
+
+	if (state == TCP_CLOSE)
+		goto destroy;
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		int linger2 = tp->linger2 ? tp->linger2 : (int)stack->sysctl.tcp_fin_timeout;
+		if (tp->linger2 < 0) {
+			tcp_set_state(sk, TCP_CLOSE);
+			tcp_send_active_reset(sk);
+			NET_INC_STATS(stack, LINUX_MIB_TCPABORTONLINGER);
+		} else {
+			uint32_t tmo = (uint32_t)linger2 * 1000;
+			if (tmo > TCP_TIMEWAIT_LEN_MS) {
+				inet_csk_reset_keepalive_timer(sk, tmo - TCP_TIMEWAIT_LEN_MS);
+			} else {
+				tcp_time_wait(sk, TCP_FIN_WAIT2, tmo);
+				return;
+			}
+		}
+	}
+destroy:
+	if (sk->sk_state == TCP_CLOSE)
+		inet_csk_destroy_sock(sk);
+}
+
+/* ---- poll and ioctl -----------------------------------------------------------------*/
+
+unsigned tcp_poll(struct socket *sock)
+{
+	struct sock *sk = sock->sk;
+	struct tcp_sock *tp;
+	unsigned mask = 0;
+	int state;
+
+	if (!sk)
+		return EPOLLHUP;
+	tp = tcp_sk(sk);
+	state = sk->sk_state;
+	if (state == TCP_LISTEN)
+		return inet_csk(sk)->icsk_accept_queue.rskq_accept_head ? EPOLLIN | EPOLLRDNORM : 0;
+
+	if (sk->sk_shutdown == SHUTDOWN_MASK || state == TCP_CLOSE)
+		mask |= EPOLLHUP;
+	if (sk->sk_shutdown & RCV_SHUTDOWN)
+		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
+	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+		uint32_t avail = tp->rcv_nxt - tp->copied_seq;
+		if (avail >= (uint32_t)MAX(sk->sk_rcvlowat, 1) ||
+		    (avail && sock_flag(sk, SOCK_DONE)))
+			mask |= EPOLLIN | EPOLLRDNORM;
+		if (!(sk->sk_shutdown & SEND_SHUTDOWN)) {
+			if (sk_stream_is_writeable(sk))
+				mask |= EPOLLOUT | EPOLLWRNORM;
+			else
+				sock_set_flag(sk, SOCK_NOSPACE);
+		} else {
+			mask |= EPOLLOUT | EPOLLWRNORM;
+		}
+	}
+	if (sk->sk_err)
+		mask |= EPOLLERR;
+	return mask;
+}
+
+int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	switch (cmd) {
+	case FIONREAD:		/* SIOCINQ */
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		*arg = (int)(tp->rcv_nxt - tp->copied_seq);
+		/* a received FIN counts in rcv_nxt but is not a byte to read */
+		if (sock_flag(sk, SOCK_DONE) && *arg > 0)
+			(*arg)--;
+		return 0;
+	case TIOCOUTQ:		/* SIOCOUTQ: not yet acknowledged */
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		*arg = (int)(tp->write_seq - tp->snd_una);
+		return 0;
+	case 0x894B:		/* SIOCOUTQNSD (linux/sockios.h): not yet sent */
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		*arg = (int)(tp->write_seq - tp->snd_nxt);
+		return 0;
+	}
+	return -ENOTTY;
+}
+
+/* ---- options ----------------------------------------------------------------------*/
+
+void tcp_set_keepalive(struct sock *sk, bool on)
+{
+	if (TCPF(sk->sk_state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))
+		return;
+	if (on && !sock_flag(sk, SOCK_KEEPOPEN))
+		inet_csk_reset_keepalive_timer(sk, (uint64_t)tcp_keepalive_time_s(tcp_sk(sk)) * 1000);
+	else if (!on)
+		inet_csk_delete_keepalive_timer(sk);
+}
+
+static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
+			  socklen_t optlen)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	int val;
+
+	if (level == IPPROTO_IP)
+		return ip_setsockopt(sk, optname, optval, optlen);
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	if (optname == TCP_CONGESTION) {
+		char name[16] = {0};
+		memcpy(name, optval, MIN((size_t)optlen, sizeof(name) - 1));
+		if (strcmp(name, "reno") != 0)
+			return -ENOENT;
+		return 0;
+	}
+	if (optlen < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(&val, optval, sizeof(int));
+
+	switch (optname) {
+	case TCP_NODELAY:
+		if (val) {
+			tp->nonagle |= TCP_NAGLE_OFF | TCP_NAGLE_PUSH;
+			tcp_push_pending_frames(sk);
+		} else {
+			tp->nonagle &= (uint8_t)~TCP_NAGLE_OFF;
+		}
+		return 0;
+	case TCP_CORK:
+		if (val) {
+			tp->nonagle |= TCP_NAGLE_CORK;
+		} else {
+			tp->nonagle &= (uint8_t)~TCP_NAGLE_CORK;
+			if (tp->nonagle & TCP_NAGLE_OFF)
+				tp->nonagle |= TCP_NAGLE_PUSH;
+			tcp_push_pending_frames(sk);
+		}
+		return 0;
+	case TCP_MAXSEG:
+		/* Linux accepts 0 (default) or 88..32767 (TCP_MIN_MSS). */
+		if (val && (val < (int)TCP_MIN_MSS || val > (int)MAX_TCP_WINDOW))
+			return -EINVAL;
+		tp->user_mss = (uint16_t)val;
+		return 0;
+	case TCP_KEEPIDLE:
+		if (val < 1 || val > 32767)
+			return -EINVAL;
+		tp->keepalive_time = (uint32_t)val;
+		if (sock_flag(sk, SOCK_KEEPOPEN) &&
+		    !(TCPF(sk->sk_state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN))))
+			inet_csk_reset_keepalive_timer(sk, (uint64_t)val * 1000);
+		return 0;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > 32767)
+			return -EINVAL;
+		tp->keepalive_intvl = (uint32_t)val;
+		return 0;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		tp->keepalive_probes = (uint8_t)val;
+		return 0;
+	case TCP_SYNCNT:
+		if (val < 1 || val > 127)
+			return -EINVAL;
+		icsk->icsk_syn_retries = (uint8_t)val;
+		return 0;
+	case TCP_LINGER2:
+		if (val < 0)
+			tp->linger2 = -1;
+		else if (val > (int)sk->sk_stack->sysctl.tcp_fin_timeout)
+			tp->linger2 = 0;
+		else
+			tp->linger2 = val;
+		return 0;
+	case TCP_USER_TIMEOUT:
+		if (val < 0)
+			return -EINVAL;
+		icsk->icsk_user_timeout = (uint32_t)val;
+		return 0;
+	case TCP_QUICKACK:
+		if (val) {
+			icsk->icsk_ack.pingpong = false;
+			icsk->icsk_ack.quick = TCP_MAX_QUICKACKS;
+			if (icsk->icsk_ack.pending & ICSK_ACK_SCHED)
+				tcp_send_ack(sk);
+		} else {
+			icsk->icsk_ack.pingpong = true;
+		}
+		return 0;
+	case TCP_DEFER_ACCEPT:
+	case TCP_WINDOW_CLAMP:
+		if (optname == TCP_WINDOW_CLAMP) {
+			if (val < 0)
+				return -EINVAL;
+			tp->window_clamp = val ? (uint32_t)MAX(val, 1152) : 0;
+		}
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
+			  socklen_t *optlen)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	int val;
+
+	if (level == IPPROTO_IP)
+		return ip_getsockopt(sk, optname, optval, optlen);
+	if (level != IPPROTO_TCP)
+		return -ENOPROTOOPT;
+	switch (optname) {
+	case TCP_NODELAY:
+		val = !!(tp->nonagle & TCP_NAGLE_OFF);
+		break;
+	case TCP_CORK:
+		val = !!(tp->nonagle & TCP_NAGLE_CORK);
+		break;
+	case TCP_MAXSEG:
+		val = (int)tp->mss_cache;
+		if (TCPF(sk->sk_state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))
+			val = tp->user_mss ? tp->user_mss : (int)TCP_MSS_DEFAULT;
+		break;
+	case TCP_KEEPIDLE:
+		val = (int)tcp_keepalive_time_s(tp);
+		break;
+	case TCP_KEEPINTVL:
+		val = (int)tcp_keepalive_intvl_s(tp);
+		break;
+	case TCP_KEEPCNT:
+		val = (int)tcp_keepalive_probes_n(tp);
+		break;
+	case TCP_SYNCNT:
+		val = icsk->icsk_syn_retries ? icsk->icsk_syn_retries
+					     : (int)sk->sk_stack->sysctl.tcp_syn_retries;
+		break;
+	case TCP_LINGER2:
+		val = tp->linger2;
+		if (val >= 0)
+			val = (val ? val : (int)sk->sk_stack->sysctl.tcp_fin_timeout);
+		break;
+	case TCP_USER_TIMEOUT:
+		val = (int)icsk->icsk_user_timeout;
+		break;
+	case TCP_QUICKACK:
+		val = !icsk->icsk_ack.pingpong;
+		break;
+	case TCP_WINDOW_CLAMP:
+		val = (int)tp->window_clamp;
+		break;
+	case TCP_CONGESTION: {
+		static const char name[16] = "reno";
+		return sock_put_optval(optval, optlen, name, sizeof(name));
+	}
+	case TCP_INFO: {
+		struct tcp_info info;
+		memset(&info, 0, sizeof(info));
+		info.tcpi_state = sk->sk_state;
+		info.tcpi_ca_state = icsk->icsk_ca_state;
+		info.tcpi_retransmits = icsk->icsk_retransmits;
+		info.tcpi_probes = icsk->icsk_probes_out;
+		info.tcpi_backoff = icsk->icsk_backoff;
+		if (tp->tstamp_ok)
+			info.tcpi_options |= TCPI_OPT_TIMESTAMPS;
+		if (tp->sack_ok)
+			info.tcpi_options |= TCPI_OPT_SACK;
+		if (tp->wscale_ok) {
+			info.tcpi_options |= TCPI_OPT_WSCALE;
+			info.tcpi_snd_wscale = tp->snd_wscale & 0xf;
+			info.tcpi_rcv_wscale = tp->rcv_wscale & 0xf;
+		}
+		info.tcpi_rto = icsk->icsk_rto * 1000;
+		info.tcpi_ato = icsk->icsk_ack.ato * 1000;
+		info.tcpi_snd_mss = tp->mss_cache;
+		info.tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
+		info.tcpi_unacked = tp->packets_out;
+		info.tcpi_sacked = tp->sacked_out;
+		info.tcpi_lost = tp->lost_out;
+		info.tcpi_retrans = tp->retrans_out;
+		info.tcpi_rtt = tp->srtt_us >> 3;
+		info.tcpi_rttvar = tp->mdev_us >> 2;
+		info.tcpi_snd_ssthresh = tp->snd_ssthresh;
+		info.tcpi_snd_cwnd = tp->snd_cwnd;
+		info.tcpi_advmss = tp->advmss;
+		info.tcpi_rcv_space = tp->rcvq_space_space;
+		info.tcpi_total_retrans = tp->total_retrans;
+		return sock_put_optval(optval, optlen, &info, sizeof(info));
+	}
+	default:
+		return -ENOPROTOOPT;
+	}
+	return sock_put_optval(optval, optlen, &val, sizeof(val));
+}
+
+static int tcp_get_port(struct sock *sk, uint16_t snum)
+{
+	return inet_csk_get_port(&sk->sk_stack->tcp_hashinfo, sk, snum);
+}
+
+static struct sock *tcp_accept(struct sock *sk, int flags, int *err)
+{
+	return inet_csk_accept(sk, flags, err);
+}
+
+static int tcp_connect_prot(struct sock *sk, const struct sockaddr *addr, socklen_t len)
+{
+	return tcp_v4_connect(sk, addr, len);
+}
+
+const struct proto tcp_prot = {
+	.name = "TCP",
+	.obj_size = sizeof(struct tcp_sock),
+	.close = tcp_close,
+	.connect = tcp_connect_prot,
+	.disconnect = tcp_disconnect,
+	.accept = tcp_accept,
+	.shutdown = tcp_shutdown,
+	.setsockopt = tcp_setsockopt,
+	.getsockopt = tcp_getsockopt,
+	.sendmsg = tcp_sendmsg,
+	.recvmsg = tcp_recvmsg,
+	.get_port = tcp_get_port,
+	.unhash = tcp_unhash,
+	.destroy = tcp_v4_destroy_sock,
+};

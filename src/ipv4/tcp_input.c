@@ -1,0 +1,1650 @@
+/* Segment arrival (Linux's net/ipv4/tcp_input.c), in the order of RFC 9293
+ * 3.10.7: the SYN-SENT handshake, then for synchronized states the
+ * sequence check, RST, SYN, ACK (RTT, congestion control, fast
+ * retransmit and NewReno recovery), and the data with its receive and
+ * out-of-order queues, FIN, and the ACKs owed for them. A SYN to a
+ * listener starts a request socket here too (tcp_conn_request). */
+#include <errno.h>
+#include <string.h>
+
+#include "net/route.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+
+#define FLAG_DATA 0x01			/* segment carried data */
+#define FLAG_WIN_UPDATE 0x02		/* window changed */
+#define FLAG_DATA_ACKED 0x04		/* new data acknowledged */
+#define FLAG_SYN_ACKED 0x10
+#define FLAG_SND_UNA_ADVANCED 0x400
+#define FLAG_ACKED (FLAG_DATA_ACKED | FLAG_SYN_ACKED)
+#define FLAG_NOT_DUP (FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED)
+
+/* ---- options ---------------------------------------------------------------------*/
+
+/* Walks the options as Linux's tcp_parse_options does: a known option with
+ * the wrong length is skipped rather than failing the segment, and an
+ * option whose length overruns the header ends the walk. Returns 0, or
+ * -1 for a length byte under 2 or past the end (the caller may count it). */
+int tcp_parse_options(const struct wire_tcp *th, struct wire_tcp_opts *o)
+{
+	const uint8_t *p = th->opts;
+	size_t len = th->opts_len;
+
+	memset(o, 0, sizeof(*o));
+	while (len > 0) {
+		uint8_t kind = p[0], olen;
+		if (kind == TCPOPT_EOL)
+			return 0;
+		if (kind == TCPOPT_NOP) {
+			p++;
+			len--;
+			continue;
+		}
+		if (len < 2)
+			return -1;
+		olen = p[1];
+		if (olen < 2 || olen > len)
+			return -1;
+		switch (kind) {
+		case TCPOPT_MSS:
+			if (olen == TCPOLEN_MSS && (th->flags & TCPHDR_SYN)) {
+				uint16_t mss = get_be16(p + 2);
+				if (mss) {
+					o->saw_mss = true;
+					o->mss = mss;
+				}
+			}
+			break;
+		case TCPOPT_WINDOW:
+			if (olen == TCPOLEN_WINDOW && (th->flags & TCPHDR_SYN)) {
+				o->saw_wscale = true;
+				o->wscale = p[2];
+			}
+			break;
+		case TCPOPT_TIMESTAMP:
+			if (olen == TCPOLEN_TIMESTAMP) {
+				o->saw_tstamp = true;
+				o->tsval = get_be32(p + 2);
+				o->tsecr = get_be32(p + 6);
+			}
+			break;
+		case TCPOPT_SACK_PERM:
+			if (olen == TCPOLEN_SACK_PERM && (th->flags & TCPHDR_SYN))
+				o->sack_ok = true;
+			break;
+		case TCPOPT_SACK:
+			if (olen >= 10 && (olen - 2) % 8 == 0) {
+				unsigned n = MIN((unsigned)(olen - 2) / 8, (unsigned)TCP_MAX_SACKS);
+				for (unsigned i = 0; i < n; i++) {
+					o->sacks[i].start = get_be32(p + 2 + 8 * i);
+					o->sacks[i].end = get_be32(p + 6 + 8 * i);
+				}
+				o->num_sacks = (uint8_t)n;
+			}
+			break;
+		}
+		p += olen;
+		len -= olen;
+	}
+	return 0;
+}
+
+/* ---- RTT and RTO (RFC 6298 with Linux's refinements) -------------------------------*/
+
+void tcp_rtt_estimator(struct sock *sk, long mrtt_us)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	long m = mrtt_us;
+	uint32_t srtt = tp->srtt_us;
+	const uint32_t rto_min_us = TCP_RTO_MIN_MS * 1000;
+
+	if (m <= 0)
+		m = 1;
+	if (srtt != 0) {
+		m -= (long)(srtt >> 3);		/* m is now the error in the estimate */
+		srtt += (uint32_t)m;		/* srtt = 7/8 srtt + 1/8 new */
+		if (m < 0) {
+			m = -m;
+			m -= (long)(tp->mdev_us >> 2);
+			/* An RTT falling below the estimate should not
+			 * inflate the deviation as much (Linux's damping). */
+			if (m > 0)
+				m >>= 3;
+		} else {
+			m -= (long)(tp->mdev_us >> 2);
+		}
+		tp->mdev_us += (uint32_t)m;	/* mdev = 3/4 mdev + 1/4 new */
+		if (tp->mdev_us > tp->mdev_max_us) {
+			tp->mdev_max_us = tp->mdev_us;
+			if (tp->mdev_max_us > tp->rttvar_us)
+				tp->rttvar_us = tp->mdev_max_us;
+		}
+		/* Once per flight, let rttvar decay toward the largest
+		 * deviation seen in that flight. */
+		if (after(tp->snd_una, tp->rtt_seq)) {
+			if (tp->mdev_max_us < tp->rttvar_us)
+				tp->rttvar_us -= (tp->rttvar_us - tp->mdev_max_us) >> 2;
+			tp->rtt_seq = tp->snd_nxt;
+			tp->mdev_max_us = rto_min_us;
+		}
+	} else {
+		/* RFC 6298 2.2: the first measurement. */
+		srtt = (uint32_t)m << 3;
+		tp->mdev_us = (uint32_t)m << 1;
+		tp->rttvar_us = MAX(tp->mdev_us, rto_min_us);
+		tp->mdev_max_us = tp->rttvar_us;
+		tp->rtt_seq = tp->snd_nxt;
+	}
+	tp->srtt_us = MAX(1u, srtt);
+}
+
+/* RTO = SRTT + max(4 * RTTVAR, 200 ms), at most 120 s (Linux's
+ * __tcp_set_rto with rttvar kept at least TCP_RTO_MIN). */
+void tcp_set_rto(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t rto_us = (tp->srtt_us >> 3) + tp->rttvar_us;
+	uint32_t rto = (rto_us + 999) / 1000;
+
+	inet_csk(sk)->icsk_rto = MIN(MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
+}
+
+static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us,
+			       const struct wire_tcp_opts *opts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	/* RFC 7323 4.1: with timestamps every ACK gives a sample, even for
+	 * retransmitted data, since the echo tells which copy it was. */
+	if (seq_rtt_us < 0 && opts->saw_tstamp && opts->tsecr && tp->tstamp_ok) {
+		uint32_t delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - opts->tsecr;
+		if (delta < 0x7fffffffu)
+			seq_rtt_us = (long)delta * 1000;
+	}
+	if (seq_rtt_us < 0)
+		return;
+	tcp_rtt_estimator(sk, seq_rtt_us);
+	tcp_set_rto(sk);
+	/* A valid sample ends any backoff (RFC 6298 5.7 / Karn). */
+	inet_csk(sk)->icsk_backoff = 0;
+}
+
+/* ---- options negotiated in the handshake --------------------------------------------*/
+
+void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *opts)
+{
+	uint16_t mss = opts->saw_mss ? opts->mss : TCP_MSS_DEFAULT;
+
+	if (tp->user_mss && tp->user_mss < mss)
+		mss = tp->user_mss;
+	tp->rx_opt_mss_clamp = mss;
+}
+
+/* ---- PAWS (RFC 7323 5) -----------------------------------------------------------------*/
+
+bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts, bool rst)
+{
+	if (!tp->tstamp_ok || !opts->saw_tstamp || !tp->ts_recent_stamp)
+		return false;
+	if ((int32_t)(tp->ts_recent - opts->tsval) <= 1)
+		return false;
+	(void)rst;
+	return true;
+}
+
+static void tcp_store_ts_recent(struct sock *sk, const struct wire_tcp_opts *opts, uint32_t seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	/* RFC 7323 4.3: take TSval from the segment that covers the last
+	 * ACK we sent, if it is not older than what we hold. */
+	if (opts->saw_tstamp && !after(seq, tp->rcv_wup) &&
+	    ((int32_t)(opts->tsval - tp->ts_recent) >= 0 || !tp->ts_recent_stamp)) {
+		tp->ts_recent = opts->tsval;
+		tp->ts_recent_stamp = stack_now(sk->sk_stack) / NSEC_PER_SEC;
+		if (!tp->ts_recent_stamp)
+			tp->ts_recent_stamp = 1;
+	}
+}
+
+/* ---- congestion control state -----------------------------------------------------------*/
+
+void tcp_clear_retrans(struct tcp_sock *tp)
+{
+	tp->retrans_out = 0;
+	tp->lost_out = 0;
+	tp->sacked_out = 0;
+	tp->dupacks = 0;
+}
+
+void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (icsk->icsk_ca_state == ca_state)
+		return;
+	if (trace_enabled(sk->sk_stack)) {
+		static const char *const names[] = {"Open", "Disorder", "CWR", "Recovery", "Loss"};
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		tcp_trace_fill(sk, &ev);
+		ev.oldstate = icsk->icsk_ca_state;
+		ev.newstate = ca_state;
+		ev.what = names[ca_state];
+		trace_emit(sk->sk_stack, UT_TP_TCP_CONG_STATE_SET, &ev);
+	}
+	icsk->icsk_ca_state = ca_state;
+}
+
+/* Marks the first not-yet-lost segment of the retransmit queue lost. */
+static void tcp_mark_head_lost(struct tcp_sock *tp)
+{
+	struct sk_buff *skb;
+
+	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (tcb->sacked & TCPCB_LOST) {
+			if (tcb->sacked & TCPCB_SACKED_RETRANS)
+				continue;
+			return;		/* already waiting for retransmission */
+		}
+		tcb->sacked |= TCPCB_LOST;
+		tp->lost_out++;
+		return;
+	}
+}
+
+/* The retransmission timer fired: everything outstanding is presumed lost
+ * and the window starts again from one segment (RFC 5681 3.1, Linux's
+ * tcp_enter_loss). */
+void tcp_enter_loss(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct sk_buff *skb;
+
+	if (icsk->icsk_ca_state <= TCP_CA_Disorder || tp->snd_una == tp->high_seq ||
+	    (icsk->icsk_ca_state == TCP_CA_Loss && !icsk->icsk_retransmits)) {
+		tp->prior_ssthresh = tp->snd_ssthresh;
+		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
+	}
+	tp->snd_cwnd = 1;
+	tp->snd_cwnd_cnt = 0;
+	tp->retrans_out = 0;
+	tp->lost_out = 0;
+	tp->sacked_out = 0;
+	tp->dupacks = 0;
+	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		TCP_SKB_CB(skb)->sacked &= (uint8_t)~(TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED);
+		TCP_SKB_CB(skb)->sacked |= TCPCB_LOST;
+		tp->lost_out++;
+	}
+	tp->high_seq = tp->snd_nxt;
+	tcp_set_ca_state(sk, TCP_CA_Loss);
+}
+
+/* Three duplicate ACKs: fast retransmit and NewReno recovery (RFC 5681
+ * 3.2, RFC 6582). Without a SACK scoreboard, each duplicate ACK counts as
+ * one segment that left the network (sacked_out), which keeps
+ * tcp_packets_in_flight() honest and plays the role of window inflation. */
+static void tcp_enter_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPRENORECOVERY);
+	tp->prior_ssthresh = tp->snd_ssthresh;
+	tp->prior_cwnd = tp->snd_cwnd;
+	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
+	tp->high_seq = tp->snd_nxt;		/* RFC 6582 "recover" */
+	tp->snd_cwnd = tp->snd_ssthresh;
+	tp->snd_cwnd_cnt = 0;
+	tcp_set_ca_state(sk, TCP_CA_Recovery);
+}
+
+/* Retransmits the head of the queue at once, whatever the window: the fast
+ * retransmit itself, and the retransmission a NewReno partial ACK calls
+ * for (RFC 6582 3.2 step 3). */
+static void tcp_retransmit_head_now(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb = skb_peek(&tp->tcp_rtx_queue);
+
+	if (!skb)
+		return;
+	tcp_mark_head_lost(tp);
+	if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_RETRANS)
+		return;
+	if (tcp_retransmit_skb(sk, skb) == 0) {
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPFASTRETRANS);
+		tcp_rearm_rto(sk);
+	}
+}
+
+static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int flag,
+				  bool is_dupack)
+{
+	(void)prior_snd_una;
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (is_dupack && tp->packets_out) {
+		tp->dupacks++;
+		/* Reno: a duplicate ACK means one more segment arrived. */
+		if (tp->sacked_out + 1 < tp->packets_out)
+			tp->sacked_out++;
+	}
+	switch (icsk->icsk_ca_state) {
+	case TCP_CA_Open:
+	case TCP_CA_Disorder:
+		if (flag & FLAG_SND_UNA_ADVANCED) {
+			/* New data acknowledged: the duplicates were
+			 * reordering, not loss. */
+			tp->dupacks = 0;
+			tp->sacked_out = 0;
+			tcp_set_ca_state(sk, TCP_CA_Open);
+		} else if (tp->dupacks >= TCP_FASTRETRANS_THRESH && tp->packets_out) {
+			tcp_enter_recovery(sk);
+			tcp_retransmit_head_now(sk);
+		} else if (tp->dupacks) {
+			tcp_set_ca_state(sk, TCP_CA_Disorder);
+		}
+		break;
+	case TCP_CA_Recovery:
+		if (!before(tp->snd_una, tp->high_seq)) {
+			/* Full ACK: recovery done (RFC 6582 3.2 step 3,
+			 * option 1: deflate to ssthresh). */
+			tp->snd_cwnd = MAX(MIN(tp->snd_ssthresh, tcp_packets_in_flight(tp) + 1), 2u);
+			tp->sacked_out = 0;
+			tp->dupacks = 0;
+			tcp_set_ca_state(sk, TCP_CA_Open);
+		} else if (flag & FLAG_SND_UNA_ADVANCED) {
+			/* Partial ACK: the next hole is lost too. */
+			tp->dupacks = 0;
+			tcp_retransmit_head_now(sk);
+		}
+		break;
+	case TCP_CA_Loss:
+		if (!before(tp->snd_una, tp->high_seq)) {
+			tp->dupacks = 0;
+			tp->sacked_out = 0;
+			tcp_set_ca_state(sk, TCP_CA_Open);
+		}
+		break;
+	}
+	/* Retransmit what is marked lost, as the window permits. */
+	if (tp->lost_out > tp->retrans_out)
+		tcp_xmit_retransmit_queue(sk);
+}
+
+static void tcp_sndbuf_expand(struct sock *sk);
+
+/* ---- ACK processing -------------------------------------------------------------------*/
+
+/* Removes what the cumulative ACK covers from the retransmit queue
+ * (Linux's tcp_clean_rtx_queue). Returns FLAG_* bits; *seq_rtt_us gets an
+ * RTT sample from the oldest never-retransmitted segment (Karn), or -1. */
+static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+	uint64_t first_ackt = 0;
+	bool retrans_acked = false;
+	struct sk_buff *skb;
+	int flag = 0;
+	uint32_t acked_pkts = 0;
+
+	while ((skb = skb_peek(&tp->tcp_rtx_queue)) != NULL) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (after(tcb->end_seq, ack)) {
+			/* Partly acknowledged: drop the acked bytes. */
+			if (after(ack, tcb->seq) && !(tcb->tcp_flags & TCPHDR_SYN)) {
+				uint32_t n = ack - tcb->seq;
+				if (n < skb->len) {
+					skb_pull(skb, n);
+					tp->tcp_rtx_queue.bytes -= n;
+					tcb->seq = ack;
+					flag |= FLAG_DATA_ACKED;
+				}
+			}
+			break;
+		}
+		if (tcb->sacked & TCPCB_EVER_RETRANS)
+			retrans_acked = true;
+		else if (!first_ackt)
+			first_ackt = tcb->sent_ns;
+		if (tcb->sacked & TCPCB_SACKED_RETRANS)
+			tp->retrans_out--;
+		if (tcb->sacked & TCPCB_LOST)
+			tp->lost_out--;
+		tp->packets_out--;
+		acked_pkts++;
+		if (tcb->tcp_flags & TCPHDR_SYN)
+			flag |= FLAG_SYN_ACKED;
+		else
+			flag |= FLAG_DATA_ACKED;
+		tp->bytes_acked += skb->len;
+		skb_unlink(skb, &tp->tcp_rtx_queue);
+		sk->sk_wmem_queued -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	*seq_rtt_us = (first_ackt && !retrans_acked) ? (long)((now - first_ackt) / NSEC_PER_USEC) : -1;
+	if (first_ackt && retrans_acked)
+		*seq_rtt_us = -1;
+	/* Reno: the cumulative ACK covers segments that duplicate ACKs
+	 * counted; take them back. */
+	if (acked_pkts && tp->sacked_out) {
+		uint32_t n = MIN(acked_pkts > 0 ? acked_pkts - 1 : 0, tp->sacked_out);
+		tp->sacked_out -= n;
+	}
+	if (tp->sacked_out + tp->lost_out > tp->packets_out) {
+		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out : 0;
+	}
+	tp->delivered += acked_pkts;
+	return flag | (int)(acked_pkts << 16);
+}
+
+static bool tcp_may_update_window(const struct tcp_sock *tp, uint32_t ack, uint32_t ack_seq,
+				  uint32_t nwin)
+{
+	/* RFC 9293 3.10.7.4 fifth: SND.WL1 < SEG.SEQ, or WL1 == SEQ and
+	 * WL2 <= SEG.ACK (Linux also takes a larger window from the same
+	 * segment). */
+	return after(ack, tp->snd_una) || after(ack_seq, tp->snd_wl1) ||
+	       (ack_seq == tp->snd_wl1 && (nwin > tp->snd_wnd || !before(ack, tp->snd_una)));
+}
+
+static int tcp_ack_update_window(struct sock *sk, const struct wire_tcp *th, uint32_t ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t nwin = th->window;
+	int flag = 0;
+
+	if (!(th->flags & TCPHDR_SYN))
+		nwin <<= tp->snd_wscale;
+	if (tcp_may_update_window(tp, ack, th->seq, nwin)) {
+		if (tp->snd_wnd != nwin)
+			flag |= FLAG_WIN_UPDATE;
+		tp->snd_wl1 = th->seq;
+		tp->snd_wnd = nwin;
+		if (nwin > tp->max_window) {
+			tp->max_window = nwin;
+			tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		}
+	}
+	return flag;
+}
+
+/* At most one ACK per net.ipv4.tcp_invalid_ratelimit (500 ms) answers
+ * out-of-window segments on one connection, so a blind attacker cannot
+ * make us amplify his traffic (Linux's __tcp_oow_rate_limited). */
+static bool tcp_oow_rate_limited(struct sock *sk, int mib)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+	uint64_t limit = (uint64_t)sk->sk_stack->sysctl.tcp_invalid_ratelimit * NSEC_PER_MSEC;
+
+	if (tp->last_oow_ack_time && now - tp->last_oow_ack_time < limit) {
+		NET_INC_STATS(sk->sk_stack, (enum snmp_field)mib);
+		return true;
+	}
+	tp->last_oow_ack_time = now;
+	return false;
+}
+
+/* RFC 5961: tell a possibly spoofed sender where we really are. Besides
+ * the per-connection limit, the stack allows about
+ * net.ipv4.tcp_challenge_ack_limit challenge ACKs per second in all; the
+ * budget of each second is randomised between half and one and a half
+ * times the limit, so an off-path attacker cannot count our challenge
+ * ACKs to learn a connection's sequence numbers (CVE-2016-5696, Linux
+ * 4.7's fix). */
+static void tcp_send_challenge_ack(struct sock *sk)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	uint64_t second = stack_now(stack) / NSEC_PER_SEC;
+	uint32_t limit = (uint32_t)stack->sysctl.tcp_challenge_ack_limit;
+
+	if (tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDCHALLENGE))
+		return;
+	if (stack->challenge_second != second) {
+		stack->challenge_second = second;
+		stack->challenge_count = limit / 2 + (uint32_t)prandom_below(&stack->rng, limit ? limit : 1);
+	}
+	if (!stack->challenge_count)
+		return;
+	stack->challenge_count--;
+	NET_INC_STATS(stack, LINUX_MIB_TCPCHALLENGEACK);
+	tcp_send_ack(sk);
+}
+
+/* ACKs freed send buffer: wake a writer only if one found it full and it
+ * is now writable again (Linux's tcp_check_space / tcp_new_space), so an
+ * edge-triggered EPOLLOUT is not repeated for every ACK. */
+static void tcp_check_space(struct sock *sk)
+{
+	if (sk->sk_socket && sock_flag(sk, SOCK_NOSPACE) &&
+	    sk->sk_sndbuf - sk->sk_wmem_queued >= sk->sk_wmem_queued / 2) {
+		sock_reset_flag(sk, SOCK_NOSPACE);
+		sk->sk_write_space(sk);
+	}
+}
+
+/* Returns > 0 if the ACK was acceptable and processed, 0 for an old
+ * (duplicate-range) ACK that can be ignored, < 0 for an ACK of data never
+ * sent or far too old (a challenge ACK is due). */
+static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
+		   const struct wire_tcp_opts *opts, bool has_data)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	uint32_t prior_snd_una = tp->snd_una;
+	uint32_t ack = th->ack_seq;
+	uint32_t prior_in_flight = tcp_packets_in_flight(tp);
+	long seq_rtt_us = -1;
+	int flag = 0, res;
+	uint32_t acked;
+	bool is_dupack;
+
+	(void)skb;
+	if (before(ack, prior_snd_una)) {
+		/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is
+		 * suspicious. */
+		if (before(ack, prior_snd_una - tp->max_window))
+			return -1;
+		return 0;
+	}
+	if (after(ack, tp->snd_nxt))
+		return -1;
+
+	if (has_data)
+		flag |= FLAG_DATA;
+	flag |= tcp_ack_update_window(sk, th, ack);
+	if (after(ack, prior_snd_una)) {
+		flag |= FLAG_SND_UNA_ADVANCED;
+		icsk->icsk_retransmits = 0;
+	}
+	tp->snd_una = ack;
+	tp->rcv_tstamp = stack_now(stack);
+	icsk->icsk_probes_out = 0;
+	icsk->icsk_probes_tstamp = 0;
+	sk->sk_err_soft = 0;
+
+	res = tcp_clean_rtx_queue(sk, ack, &seq_rtt_us);
+	acked = (uint32_t)res >> 16;
+	flag |= res & 0xffff;
+	if (flag & FLAG_ACKED) {
+		tcp_ack_update_rtt(sk, seq_rtt_us, opts);
+		if (!tp->retrans_out && !tp->lost_out)
+			icsk->icsk_retrans_start_ns = 0;
+		else if (tp->packets_out)
+			icsk->icsk_retrans_start_ns = stack_now(stack);
+	} else if (!tp->packets_out) {
+		icsk->icsk_retrans_start_ns = 0;
+	}
+
+	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no
+	 * data, does not change the window, while data is outstanding. */
+	is_dupack = !(flag & (FLAG_NOT_DUP | FLAG_SND_UNA_ADVANCED)) && ack == prior_snd_una &&
+		    !(th->flags & (TCPHDR_SYN | TCPHDR_FIN)) && tp->packets_out;
+	if (!has_data && !(flag & FLAG_ACKED))
+		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
+
+	if (icsk->icsk_ca_state != TCP_CA_Open || tp->dupacks || is_dupack)
+		tcp_fastretrans_alert(sk, prior_snd_una, flag, is_dupack);
+	/* The window grows on new ACKs except during fast recovery, where
+	 * it stays at ssthresh (slow start continues in Loss). */
+	if (acked && icsk->icsk_ca_state != TCP_CA_Recovery &&
+	    prior_in_flight + acked >= tp->snd_cwnd / 2) {
+		uint32_t prior_cwnd = tp->snd_cwnd;
+		tcp_cong_avoid(sk, ack, acked);
+		if (tp->snd_cwnd > prior_cwnd)
+			tcp_sndbuf_expand(sk);
+	}
+
+	if (flag & FLAG_ACKED) {
+		if (tp->packets_out)
+			tcp_rearm_rto(sk);
+		else
+			inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+		tcp_check_space(sk);
+	}
+	if (!tp->packets_out && icsk->icsk_pending == ICSK_TIME_RETRANS)
+		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	/* A window that opened ends zero-window probing. */
+	if ((flag & FLAG_WIN_UPDATE) && icsk->icsk_pending == ICSK_TIME_PROBE0) {
+		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
+		if (!head || !after(TCP_SKB_CB(head)->end_seq, tcp_wnd_end(tp))) {
+			icsk->icsk_backoff = 0;
+			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
+		}
+	}
+	if (trace_enabled(stack) && (flag & FLAG_ACKED)) {
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		tcp_trace_fill(sk, &ev);
+		ev.len = ack - prior_snd_una;	/* bytes newly acknowledged */
+		trace_emit(stack, UT_TP_TCP_PROBE, &ev);
+	}
+	return 1;
+}
+
+/* ---- receiving data -----------------------------------------------------------------------*/
+
+static void tcp_enter_quickack_mode(struct sock *sk, uint32_t max_quickacks)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t quickacks = tp->rcv_wnd / (2 * MAX(icsk->icsk_ack.rcv_mss, 1u));
+
+	if (quickacks == 0)
+		quickacks = 2;
+	quickacks = MIN(quickacks, max_quickacks);
+	if (quickacks > icsk->icsk_ack.quick)
+		icsk->icsk_ack.quick = (uint8_t)quickacks;
+	icsk->icsk_ack.pingpong = false;
+	icsk->icsk_ack.ato = TCP_ATO_MIN_MS;
+}
+
+static bool tcp_in_quickack_mode(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	return icsk->icsk_ack.quick && !icsk->icsk_ack.pingpong;
+}
+
+/* Learns the peer's segment size from what arrives (Linux's
+ * tcp_measure_rcv_mss), so receiver SWS avoidance uses real sizes. */
+static void tcp_measure_rcv_mss(struct sock *sk, uint32_t len)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (len >= icsk->icsk_ack.rcv_mss) {
+		icsk->icsk_ack.rcv_mss = (uint16_t)MIN(len, tcp_sk(sk)->advmss ? tcp_sk(sk)->advmss : len);
+	} else if (len >= TCP_MSS_DEFAULT) {
+		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
+	}
+}
+
+/* Data arrived: delayed-ACK timing (Linux's tcp_event_data_recv) and the
+ * growth of the window we offer (tcp_grow_window). */
+static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+
+	icsk->icsk_ack.pending |= ICSK_ACK_SCHED;
+	tcp_measure_rcv_mss(sk, skb->len);
+	if (!icsk->icsk_ack.ato) {
+		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		icsk->icsk_ack.ato = TCP_ATO_MIN_MS;
+	} else if (icsk->icsk_ack.lrcvtime) {
+		uint64_t m = (now - icsk->icsk_ack.lrcvtime) / NSEC_PER_MSEC;
+		if (m <= TCP_ATO_MIN_MS / 2) {
+			icsk->icsk_ack.ato = (icsk->icsk_ack.ato >> 1) + TCP_ATO_MIN_MS / 2;
+		} else if (m < icsk->icsk_ack.ato) {
+			icsk->icsk_ack.ato = (icsk->icsk_ack.ato >> 1) + (uint32_t)m;
+			if (icsk->icsk_ack.ato > icsk->icsk_rto)
+				icsk->icsk_ack.ato = icsk->icsk_rto;
+		} else if (m > icsk->icsk_rto) {
+			/* A long pause: start quick ACKs again. */
+			tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		}
+	}
+	icsk->icsk_ack.lrcvtime = now;
+	/* Grow the offered window by two segments per full segment while
+	 * the buffer allows, as Linux's tcp_grow_window does. */
+	if (tp->rcv_ssthresh < tp->window_clamp && skb->len >= 128) {
+		int room = (sk->sk_rcvbuf - sk->sk_rmem_alloc) / 2;
+		if ((int)tp->rcv_ssthresh < room)
+			tp->rcv_ssthresh = MIN(tp->rcv_ssthresh + 2u * tp->advmss,
+					       MIN(tp->window_clamp, (uint32_t)room));
+	}
+}
+
+/* Our SACK blocks describe the out-of-order queue: the block holding the
+ * newest segment first (RFC 2018 4), then the rest, at most four. */
+static void tcp_sack_update(struct tcp_sock *tp, uint32_t seq, uint32_t end_seq)
+{
+	struct wire_tcp_sack_block blocks[TCP_MAX_SACKS];
+	struct wire_tcp_sack_block cur = {seq, end_seq};
+	unsigned n = 0;
+	struct sk_buff *skb;
+
+	/* The contiguous range of the ofo queue containing the new data. */
+	skb_queue_walk(&tp->out_of_order_queue, skb) {
+		uint32_t s = TCP_SKB_CB(skb)->seq, e = TCP_SKB_CB(skb)->end_seq;
+		if (!after(s, cur.end) && !before(e, cur.start)) {
+			if (before(s, cur.start))
+				cur.start = s;
+			if (after(e, cur.end))
+				cur.end = e;
+		}
+	}
+	blocks[n++] = cur;
+	for (unsigned i = 0; i < tp->num_sacks && n < TCP_MAX_SACKS; i++) {
+		struct wire_tcp_sack_block b = tp->selective_acks[i];
+		if (!after(b.start, cur.end) && !before(b.end, cur.start))
+			continue;	/* merged into cur */
+		if (!after(b.end, tp->rcv_nxt))
+			continue;
+		blocks[n++] = b;
+	}
+	memcpy(tp->selective_acks, blocks, n * sizeof(blocks[0]));
+	tp->num_sacks = (uint8_t)n;
+}
+
+static void tcp_sack_remove(struct tcp_sock *tp)
+{
+	unsigned n = 0;
+
+	if (skb_queue_empty(&tp->out_of_order_queue)) {
+		tp->num_sacks = 0;
+		return;
+	}
+	for (unsigned i = 0; i < tp->num_sacks; i++)
+		if (after(tp->selective_acks[i].end, tp->rcv_nxt))
+			tp->selective_acks[n++] = tp->selective_acks[i];
+	tp->num_sacks = (uint8_t)n;
+}
+
+void tcp_fin(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
+	sk->sk_shutdown |= RCV_SHUTDOWN;
+	sock_set_flag(sk, SOCK_DONE);
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		/* The peer is done sending: we wait for our application
+		 * to close. Its FIN will carry our ACK (pingpong). */
+		tcp_set_state(sk, TCP_CLOSE_WAIT);
+		inet_csk(sk)->icsk_ack.pingpong = true;
+		break;
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		break;	/* a retransmitted FIN */
+	case TCP_FIN_WAIT1:
+		/* Simultaneous close (RFC 9293 3.6 case 2). */
+		tcp_send_ack(sk);
+		tcp_set_state(sk, TCP_CLOSING);
+		break;
+	case TCP_FIN_WAIT2:
+		tcp_send_ack(sk);
+		tcp_time_wait(sk, TCP_TIME_WAIT, 0);
+		return;
+	default:
+		break;
+	}
+	/* Nothing beyond the FIN can arrive: the ofo queue is useless. */
+	while ((skb = skb_dequeue(&tp->out_of_order_queue)) != NULL) {
+		sk->sk_rmem_alloc -= (int)skb->truesize;
+		kfree_skb(skb);
+	}
+	tp->num_sacks = 0;
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_state_change(sk);
+}
+
+static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	skb_queue_tail(&sk->sk_receive_queue, skb);
+	sk->sk_rmem_alloc += (int)skb->truesize;
+	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
+	tp->bytes_received += skb->len;
+	if (trace_enabled(sk->sk_stack))
+		tcp_trace_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
+}
+
+/* Moves segments that became in-order from the ofo queue to the receive
+ * queue (Linux's tcp_ofo_queue). Returns true if a FIN was among them. */
+static bool tcp_ofo_queue(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	bool fin = false;
+
+	while ((skb = skb_peek(&tp->out_of_order_queue)) != NULL) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (after(tcb->seq, tp->rcv_nxt))
+			break;
+		skb_unlink(skb, &tp->out_of_order_queue);
+		if (!after(tcb->end_seq, tp->rcv_nxt)) {
+			/* wholly duplicate */
+			sk->sk_rmem_alloc -= (int)skb->truesize;
+			kfree_skb(skb);
+			continue;
+		}
+		if (before(tcb->seq, tp->rcv_nxt)) {
+			skb_pull(skb, tp->rcv_nxt - tcb->seq);
+			tcb->seq = tp->rcv_nxt;
+		}
+		sk->sk_rmem_alloc -= (int)skb->truesize;
+		tcp_queue_rcv(sk, skb);
+		if (tcb->tcp_flags & TCPHDR_FIN) {
+			fin = true;
+			break;
+		}
+	}
+	return fin;
+}
+
+/* Frees out-of-order data from the far end until the buffer has room
+ * (Linux's tcp_prune_ofo_queue). */
+static bool tcp_prune_ofo_queue(struct sock *sk, int need)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	bool pruned = false;
+
+	while (sk->sk_rmem_alloc + need > sk->sk_rcvbuf &&
+	       (skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
+		skb_unlink(skb, &tp->out_of_order_queue);
+		sk->sk_rmem_alloc -= (int)skb->truesize;
+		kfree_skb(skb);
+		pruned = true;
+	}
+	if (pruned) {
+		tp->num_sacks = 0;
+		if (!skb_queue_empty(&tp->out_of_order_queue)) {
+			struct sk_buff *last = skb_peek_tail(&tp->out_of_order_queue);
+			tcp_sack_update(tp, TCP_SKB_CB(last)->seq, TCP_SKB_CB(last)->end_seq);
+		}
+	}
+	return pruned;
+}
+
+/* Copies small in-order data onto the tail of the previous buffer when it
+ * has room, so a stream of tiny segments does not cost a buffer each
+ * (Linux's tcp_try_coalesce). */
+static bool tcp_try_coalesce(struct sock *sk, struct sk_buff_head *q, struct sk_buff *to,
+			     struct sk_buff *from)
+{
+	if (!to || skb_cloned(to) || (TCP_SKB_CB(to)->tcp_flags & TCPHDR_FIN) ||
+	    TCP_SKB_CB(to)->end_seq != TCP_SKB_CB(from)->seq || skb_tailroom(to) < from->len)
+		return false;
+	memcpy(skb_put(to, from->len), from->data, from->len);
+	q->bytes += from->len;
+	TCP_SKB_CB(to)->end_seq = TCP_SKB_CB(from)->end_seq;
+	TCP_SKB_CB(to)->tcp_flags |= TCP_SKB_CB(from)->tcp_flags & (TCPHDR_FIN | TCPHDR_PSH);
+	(void)sk;
+	return true;
+}
+
+static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct sk_buff_head *q = &tp->out_of_order_queue;
+	uint32_t seq = TCP_SKB_CB(skb)->seq, end_seq = TCP_SKB_CB(skb)->end_seq;
+	struct sk_buff *prev = NULL, *cur, *tmp;
+
+	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf &&
+	    !tcp_prune_ofo_queue(sk, (int)skb->truesize)) {
+		NET_INC_STATS(stack, LINUX_MIB_TCPOFODROP);
+		kfree_skb(skb);
+		return;
+	}
+	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf) {
+		NET_INC_STATS(stack, LINUX_MIB_TCPOFODROP);
+		kfree_skb(skb);
+		return;
+	}
+	NET_INC_STATS(stack, LINUX_MIB_TCPOFOQUEUE);
+	inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
+
+	/* Find where it goes: after the last segment starting before it. */
+	skb_queue_walk(q, cur) {
+		if (after(TCP_SKB_CB(cur)->seq, seq))
+			break;
+		prev = cur;
+	}
+	if (prev && !before(TCP_SKB_CB(prev)->end_seq, end_seq)) {
+		/* Already have all of it. */
+		NET_INC_STATS(stack, LINUX_MIB_TCPOFOMERGE);
+		kfree_skb(skb);
+		tcp_sack_update(tp, seq, end_seq);
+		return;
+	}
+	/* Drop later segments it covers entirely. */
+	for (cur = prev ? prev->next : q->next; cur; cur = tmp) {
+		tmp = cur->next;
+		if (after(TCP_SKB_CB(cur)->end_seq, end_seq))
+			break;
+		if (before(TCP_SKB_CB(cur)->seq, seq))
+			continue;
+		skb_unlink(cur, q);
+		sk->sk_rmem_alloc -= (int)cur->truesize;
+		kfree_skb(cur);
+		NET_INC_STATS(stack, LINUX_MIB_TCPOFOMERGE);
+	}
+	if (prev && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && tcp_try_coalesce(sk, q, prev, skb)) {
+		NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOLLAPSED);
+		if (trace_enabled(stack))
+			tcp_trace_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
+		kfree_skb(skb);
+	} else {
+		skb_insert_between(skb, prev, prev ? prev->next : q->next, q);
+		sk->sk_rmem_alloc += (int)skb->truesize;
+		if (trace_enabled(stack))
+			tcp_trace_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
+	}
+	tcp_sack_update(tp, seq, end_seq);
+}
+
+/* Linux's tcp_data_queue: data (and FIN) of an acceptable segment. Takes
+ * skb (data at the payload). */
+static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	if (tcb->seq == tcb->end_seq) {
+		kfree_skb(skb);
+		return;
+	}
+	tp->data_segs_in++;
+
+	if (tcb->seq == tp->rcv_nxt) {
+		bool fin;
+		if (tcp_receive_window(tp) == 0) {
+			/* Linux drops in-order data at a zero window and
+			 * answers at once. */
+			NET_INC_STATS(stack, LINUX_MIB_TCPZEROWINDOWDROP);
+			goto out_of_window;
+		}
+queue_and_out:
+		if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf &&
+		    !tcp_prune_ofo_queue(sk, (int)skb->truesize) &&
+		    sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf + (int)skb->truesize) {
+			NET_INC_STATS(stack, LINUX_MIB_TCPRCVQDROP);
+			goto out_of_window;
+		}
+		if (skb->len)
+			tcp_event_data_recv(sk, skb);
+		fin = tcb->tcp_flags & TCPHDR_FIN;
+		{
+			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+			if (!fin && tail && tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
+				tp->rcv_nxt = tcb->end_seq;
+				tp->bytes_received += skb->len;
+				kfree_skb(skb);
+				skb = tail;
+			} else {
+				tcp_queue_rcv(sk, skb);
+			}
+		}
+		if (!skb_queue_empty(&tp->out_of_order_queue)) {
+			if (tcp_ofo_queue(sk))
+				fin = true;
+			/* Filling a hole deserves an immediate ACK. */
+			if (skb_queue_empty(&tp->out_of_order_queue))
+				inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_PUSHED;
+		}
+		if (tp->num_sacks)
+			tcp_sack_remove(tp);
+		if (fin)
+			tcp_fin(sk);
+		if (!sock_flag(sk, SOCK_DEAD) && sk->sk_state != TCP_CLOSE)
+			sk->sk_data_ready(sk);
+		return;
+	}
+
+	if (!after(tcb->end_seq, tp->rcv_nxt)) {
+		/* A retransmission of data we have: the ACK was lost. */
+		NET_INC_STATS(stack, LINUX_MIB_DELAYEDACKLOST);
+		NET_INC_STATS(stack, LINUX_MIB_TCPDSACKOLDSENT);
+out_of_window:
+		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
+		tcp_send_ack(sk);
+		kfree_skb(skb);
+		return;
+	}
+	/* Beyond the window: ACK to say where the window is. */
+	if (!before(tcb->seq, tp->rcv_nxt + tcp_receive_window(tp)))
+		goto out_of_window;
+
+	if (before(tcb->seq, tp->rcv_nxt)) {
+		/* Partly new: cut off what we have. */
+		skb_pull(skb, tp->rcv_nxt - tcb->seq);
+		tcb->seq = tp->rcv_nxt;
+		if (!tcp_receive_window(tp))
+			goto out_of_window;
+		goto queue_and_out;
+	}
+	tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+	tcp_data_queue_ofo(sk, skb);
+}
+
+/* Sends an ACK now or schedules a delayed one (Linux's
+ * __tcp_ack_snd_check): at once after more than one full segment, in
+ * quick-ACK mode, or when out-of-order data is held; otherwise within the
+ * delayed-ACK timeout (40 ms minimum). */
+static void tcp_ack_snd_check(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (!(icsk->icsk_ack.pending & ICSK_ACK_SCHED))
+		return;
+	if ((tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss &&
+	     __tcp_select_window(sk) >= tp->rcv_wnd) ||
+	    tcp_in_quickack_mode(sk) || (icsk->icsk_ack.pending & ICSK_ACK_PUSHED) ||
+	    !skb_queue_empty(&tp->out_of_order_queue)) {
+		tcp_send_ack(sk);
+		return;
+	}
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_DELAYEDACKS);
+	tcp_send_delayed_ack(sk);
+}
+
+void tcp_cleanup_rbuf(struct sock *sk, uint32_t copied)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	bool time_to_ack = false;
+
+	if (sk->sk_state == TCP_CLOSE || sk->sk_state == TCP_LISTEN)
+		return;
+	if (icsk->icsk_ack.pending & ICSK_ACK_SCHED) {
+		/* Delayed ACKs frequently hit locked sockets during bulk
+		 * receive: once we have read, ACK what is pending if a
+		 * full segment or more is owed. */
+		if (tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss ||
+		    (copied > 0 && (icsk->icsk_ack.pending & ICSK_ACK_PUSHED) &&
+		     !icsk->icsk_ack.pingpong && !sk->sk_rmem_alloc))
+			time_to_ack = true;
+	}
+	/* The application made room: if the window we could offer now is at
+	 * least double what the peer believes, tell it (a window update,
+	 * RFC 9293 3.8.6.2.2). */
+	if (copied > 0 && !time_to_ack && !(sk->sk_shutdown & RCV_SHUTDOWN)) {
+		uint32_t rcv_window_now = tcp_receive_window(tp);
+		if (2 * rcv_window_now <= tp->window_clamp) {
+			uint32_t new_window = __tcp_select_window(sk);
+			if (new_window && new_window >= 2 * rcv_window_now)
+				time_to_ack = true;
+		}
+	}
+	if (time_to_ack)
+		tcp_send_ack(sk);
+}
+
+/* Receive buffer autotuning (Linux's tcp_rcv_space_adjust, "dynamic right
+ * sizing"): once per RTT, if the application read more than the buffer
+ * space measured, grow the buffer so the window can keep up. */
+void tcp_rcv_space_adjust(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	uint64_t now = stack_now(stack);
+	uint32_t copied;
+	uint64_t rtt_ns = (uint64_t)(tp->srtt_us >> 3) * NSEC_PER_USEC;
+
+	if (!tp->rcvq_space_time) {
+		tp->rcvq_space_time = now;
+		tp->rcvq_space_seq = tp->copied_seq;
+		tp->rcvq_space_space = MIN(tp->rcv_wnd, TCP_INIT_CWND * tp->advmss);
+		return;
+	}
+	if (!rtt_ns || now - tp->rcvq_space_time < rtt_ns)
+		return;
+	copied = tp->copied_seq - tp->rcvq_space_seq;
+	if (copied > tp->rcvq_space_space) {
+		if (stack->sysctl.tcp_moderate_rcvbuf && !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+			/* Room for twice what was read per RTT, doubled
+			 * again for the window's share of the buffer. */
+			uint64_t rcvbuf = (uint64_t)copied * 4;
+			if (rcvbuf > (uint64_t)stack->sysctl.tcp_rmem[2])
+				rcvbuf = (uint64_t)stack->sysctl.tcp_rmem[2];
+			if (rcvbuf > (uint64_t)sk->sk_rcvbuf) {
+				sk->sk_rcvbuf = (int)rcvbuf;
+				tp->window_clamp = MAX(tp->window_clamp, (uint32_t)(rcvbuf / 2));
+			}
+		}
+		tp->rcvq_space_space = copied;
+	}
+	tp->rcvq_space_seq = tp->copied_seq;
+	tp->rcvq_space_time = now;
+}
+
+/* ---- RST -----------------------------------------------------------------------------*/
+
+void tcp_reset(struct sock *sk)
+{
+	int err;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+		err = ECONNREFUSED;
+		break;
+	case TCP_CLOSE_WAIT:
+		err = EPIPE;
+		break;
+	case TCP_CLOSE:
+		return;
+	default:
+		err = ECONNRESET;
+	}
+	sk->sk_err = err;
+	if (trace_enabled(sk->sk_stack))
+		tcp_trace_sk(sk, UT_TP_TCP_RECEIVE_RESET, NULL);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_error_report(sk);
+	tcp_done(sk);
+}
+
+/* ---- connection established ---------------------------------------------------------------*/
+
+/* Send buffer autotuning (Linux's tcp_sndbuf_expand): room for twice the
+ * congestion window in full-sized buffers, so the application can keep
+ * the pipe full while a window's worth waits for its ACKs. */
+static void tcp_sndbuf_expand(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	uint32_t nr_segs, per_mss;
+	uint64_t sndmem;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	per_mss = skb_truesize_for(stack->pool, MAX_HEADER + MAX(tp->mss_cache, 1u));
+	nr_segs = MAX(TCP_INIT_CWND, tp->snd_cwnd);
+	sndmem = 2ull * nr_segs * per_mss;
+	if (sndmem > (uint64_t)stack->sysctl.tcp_wmem[2])
+		sndmem = (uint64_t)stack->sysctl.tcp_wmem[2];
+	if ((int)sndmem > sk->sk_sndbuf) {
+		sk->sk_sndbuf = (int)sndmem;
+		if (sk->sk_socket)
+			sk->sk_write_space(sk);
+	}
+}
+
+void tcp_init_buffer_space(struct sock *sk)
+{
+	tcp_sndbuf_expand(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t maxwin = (uint32_t)(sk->sk_rcvbuf - (sk->sk_rcvbuf >> 1));
+
+	if (!tp->window_clamp || tp->window_clamp > maxwin * 4u)
+		tp->window_clamp = MAX(maxwin * 4u, 4u * tp->advmss);
+	if (tp->rcv_ssthresh > tp->window_clamp)
+		tp->rcv_ssthresh = tp->window_clamp;
+	tp->rcvq_space_space = MIN(tp->rcv_wnd, TCP_INIT_CWND * (uint32_t)tp->advmss);
+	tp->rcvq_space_seq = tp->copied_seq;
+	tp->rcvq_space_time = stack_now(sk->sk_stack);
+}
+
+void tcp_init_transfer(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	tcp_init_buffer_space(sk);
+	/* RFC 6298 5.7: a SYN or SYN-ACK was retransmitted and no RTT was
+	 * measured: start data with a 3 s RTO. */
+	if (!tp->srtt_us && tp->total_retrans)
+		icsk->icsk_rto = TCP_TIMEOUT_FALLBACK_MS;
+	tp->snd_cwnd = TCP_INIT_CWND;
+	if (tp->total_retrans > 1)
+		tp->snd_cwnd = 1;	/* RFC 5681 3.1: SYN lost more than once */
+	tp->lsndtime = stack_now(sk->sk_stack);
+	tp->rcv_tstamp = tp->lsndtime;
+	tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+	if (sock_flag(sk, SOCK_KEEPOPEN))
+		inet_csk_reset_keepalive_timer(sk, (uint64_t)tcp_keepalive_time_s(tp) * 1000);
+}
+
+/* Options from the SYN-ACK we received (active open). */
+static void tcp_apply_synack_options(struct sock *sk, const struct wire_tcp_opts *opts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+
+	tp->wscale_ok = opts->saw_wscale && stack->sysctl.tcp_window_scaling;
+	if (tp->wscale_ok) {
+		tp->snd_wscale = (uint8_t)MIN(opts->wscale, TCP_MAX_WSCALE);
+	} else {
+		tp->snd_wscale = 0;
+		tp->rcv_wscale = 0;
+		tp->window_clamp = MIN(tp->window_clamp, 65535u);
+	}
+	tp->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
+	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? 12 : 0);
+	if (!tp->tstamp_ok)
+		tp->tsoffset = 0;
+	tp->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;
+	tcp_mss_update_from_opts(tp, opts);
+}
+
+/* RFC 9293 3.10.7.3: a segment in SYN-SENT. */
+static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
+					 const struct wire_tcp *th,
+					 const struct wire_tcp_opts *opts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+
+	if (th->flags & TCPHDR_ACK) {
+		/* first: the ACK must cover our SYN and nothing unsent */
+		if (!after(th->ack_seq, tp->isn) || after(th->ack_seq, tp->snd_nxt)) {
+			if (th->flags & TCPHDR_RST) {
+				kfree_skb(skb);
+				return 0;
+			}
+			return 1;	/* RST for a bad ACK */
+		}
+		if (opts->saw_tstamp && opts->tsecr &&
+		    (int32_t)(opts->tsecr - (tcp_time_stamp(stack) + tp->tsoffset)) > 0) {
+			/* echo of a timestamp we never sent */
+			return 1;
+		}
+		/* second: an acceptable RST refuses the connection */
+		if (th->flags & TCPHDR_RST) {
+			tcp_reset(sk);
+			kfree_skb(skb);
+			return 0;
+		}
+		/* fourth: SYN */
+		if (!(th->flags & TCPHDR_SYN)) {
+			kfree_skb(skb);
+			return 0;
+		}
+		tcp_apply_synack_options(sk, opts);
+		tp->rcv_nxt = th->seq + 1;
+		tp->rcv_wup = tp->rcv_nxt;
+		tp->copied_seq = tp->rcv_nxt;
+		tp->snd_wl1 = th->seq;
+		if (tp->tstamp_ok) {
+			tp->ts_recent = opts->tsval;
+			tp->ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
+			if (!tp->ts_recent_stamp)
+				tp->ts_recent_stamp = 1;
+		}
+		/* the SYN-ACK's window is not scaled (RFC 7323 2.2) */
+		tp->snd_wnd = th->window;
+		tp->max_window = tp->snd_wnd;
+		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		inet_csk(sk)->icsk_ack.rcv_mss = (uint16_t)MIN(tp->advmss, tp->mss_cache);
+		tcp_ack(sk, skb, th, opts, false);
+		tp->snd_wnd = th->window;	/* tcp_ack may have scaled it */
+		tp->snd_wl1 = th->seq;
+		tcp_set_state(sk, TCP_ESTABLISHED);
+		tcp_init_transfer(sk);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			sk->sk_write_space(sk);
+		}
+		/* The third step of the handshake. */
+		tcp_send_ack(sk);
+		kfree_skb(skb);
+		tcp_push_pending_frames(sk);
+		return 0;
+	}
+
+	if (th->flags & TCPHDR_RST) {
+		kfree_skb(skb);
+		return 0;
+	}
+	if (th->flags & TCPHDR_SYN) {
+		/* Simultaneous open (RFC 9293 3.5): both sides sent SYN. */
+		tcp_set_state(sk, TCP_SYN_RECV);
+		tcp_apply_synack_options(sk, opts);
+		if (tp->tstamp_ok) {
+			tp->ts_recent = opts->tsval;
+			tp->ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
+			if (!tp->ts_recent_stamp)
+				tp->ts_recent_stamp = 1;
+		}
+		tp->rcv_nxt = th->seq + 1;
+		tp->rcv_wup = tp->rcv_nxt;
+		tp->copied_seq = tp->rcv_nxt;
+		tp->snd_wnd = th->window;
+		tp->snd_wl1 = th->seq;
+		tp->max_window = tp->snd_wnd;
+		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		tcp_send_synack(sk);
+	}
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ---- passive open: a SYN for a listener -------------------------------------------------*/
+
+void tcp_openreq_init(struct sock *listener, struct request_sock *req,
+		      const struct tcp_skb_cb *tcb, const struct wire_tcp *th,
+		      const struct wire_tcp_opts *opts, bool has_syn_opts)
+{
+	struct ut_stack *stack = listener->sk_stack;
+	struct tcp_sock *ltp = tcp_sk(listener);
+	struct fib_result res;
+	uint32_t mtu = 576, advmss;
+	int full_space;
+
+	req->__req_common.skc_rcv_saddr = tcb->h4.daddr;
+	req->__req_common.skc_daddr = tcb->h4.saddr;
+	req->__req_common.skc_num = th->dport;
+	req->__req_common.skc_dport = th->sport;
+	if (ip_route_output(stack, tcb->h4.saddr, &res) == 0 && res.dev)
+		mtu = res.dev->mtu;
+	advmss = MIN(mtu, 65535u) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+	if (ltp->user_mss && advmss > ltp->user_mss)
+		advmss = ltp->user_mss;
+	req->mss_adv = (uint16_t)advmss;
+	if (has_syn_opts) {
+		req->mss = opts->saw_mss ? opts->mss : TCP_MSS_DEFAULT;
+		if (ltp->user_mss && req->mss > ltp->user_mss)
+			req->mss = ltp->user_mss;
+		req->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
+		req->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;
+		req->wscale_ok = opts->saw_wscale && stack->sysctl.tcp_window_scaling;
+		req->snd_wscale = req->wscale_ok ? (uint8_t)MIN(opts->wscale, TCP_MAX_WSCALE) : 0;
+	}
+	if (req->tstamp_ok) {
+		req->ts_recent = opts->tsval;
+		req->ts_off = secure_tcp_ts_off(stack, tcb->h4.daddr, tcb->h4.saddr);
+	}
+	full_space = listener->sk_rcvbuf - (listener->sk_rcvbuf >> stack->sysctl.tcp_adv_win_scale);
+	req->window_clamp = ltp->window_clamp;
+	tcp_select_initial_window(stack, full_space, advmss - (req->tstamp_ok ? 12 : 0),
+				  &req->rcv_wnd, &req->window_clamp, req->wscale_ok,
+				  &req->rcv_wscale);
+}
+
+static void trace_syn_drop(struct sock *sk, const struct tcp_skb_cb *ip, const struct wire_tcp *th,
+			   const char *what)
+{
+	struct ut_trace_event ev;
+
+	trace_event_init(&ev);
+	ev.saddr = ip->h4.daddr;
+	ev.daddr = ip->h4.saddr;
+	ev.sport = th->dport;
+	ev.dport = th->sport;
+	ev.depth = inet_csk(sk)->icsk_accept_queue.qlen;
+	ev.limit = (uint32_t)sk->sk_max_ack_backlog;
+	ev.what = what;
+	trace_emit(sk->sk_stack, UT_TP_SYN_QUEUE_DROP, &ev);
+}
+
+static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			    const struct wire_tcp_opts *opts)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_skb_cb *ip = TCP_SKB_CB(skb);
+	struct request_sock *req;
+	bool want_cookie = stack->sysctl.tcp_syncookies == 2;
+
+	/* The SYN queue is bounded by the backlog. When it is full, Linux
+	 * answers with a SYN cookie (net.ipv4.tcp_syncookies=1): the
+	 * connection lives in the sequence number until the ACK returns,
+	 * and costs no memory meanwhile. */
+	if (inet_csk_reqsk_queue_is_full(sk)) {
+		if (!stack->sysctl.tcp_syncookies) {
+			NET_INC_STATS(stack, LINUX_MIB_TCPREQQFULLDROP);
+			if (trace_enabled(stack))
+				trace_syn_drop(sk, ip, th, "SYN dropped: SYN queue full");
+			goto drop;
+		}
+		want_cookie = true;
+	}
+	/* Accept queue full: drop the SYN; the client will retry. */
+	if (sk->sk_ack_backlog > sk->sk_max_ack_backlog) {
+		NET_INC_STATS(stack, LINUX_MIB_LISTENOVERFLOWS);
+		if (trace_enabled(stack))
+			tcp_trace_sk(sk, UT_TP_LISTEN_OVERFLOW, "SYN dropped: accept queue full");
+		goto drop;
+	}
+	if (want_cookie) {
+		struct request_sock cookie_req;
+		memset(&cookie_req, 0, sizeof(cookie_req));
+		cookie_req.__req_common.skc_stack = stack;
+		cookie_req.rsk_listener = sk;
+		tcp_openreq_init(sk, &cookie_req, ip, th, opts, true);
+		cookie_req.rcv_isn = th->seq;
+		cookie_req.snt_isn = cookie_v4_init_sequence(stack, ip->h4.daddr, ip->h4.saddr,
+							     th->dport, th->sport, th->seq,
+							     &cookie_req.mss);
+		if (cookie_req.tstamp_ok)
+			cookie_req.cookie_tsval = cookie_init_timestamp(
+				&cookie_req, tcp_time_stamp(stack) + cookie_req.ts_off);
+		inet_csk(sk)->icsk_accept_queue.synq_overflow_ns = stack_now(stack);
+		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESSENT);
+		if (trace_enabled(stack))
+			trace_syn_drop(sk, ip, th, "SYN queue full: answered with a SYN cookie");
+		tcp_v4_send_synack(sk, &cookie_req);
+		kfree_skb(skb);
+		return 0;
+	}
+	req = reqsk_alloc(sk);
+	if (!req)
+		goto drop;
+	tcp_openreq_init(sk, req, ip, th, opts, true);
+	req->rcv_isn = th->seq;
+	req->snt_isn = secure_tcp_seq(stack, ip->h4.daddr, ip->h4.saddr, th->dport, th->sport);
+	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);
+	/* If it cannot be sent now, the request's timer tries again. */
+	tcp_v4_send_synack(sk, req);
+	req->synack_sent_ns = stack_now(stack);
+	kfree_skb(skb);
+	return 0;
+drop:
+	NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);
+	kfree_skb(skb);
+	return 0;
+}
+
+/* ---- the state machine --------------------------------------------------------------------*/
+
+int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			  const struct wire_tcp_opts *opts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	bool has_data = skb->len > 0;
+	int acceptable;
+
+	tp->segs_in++;
+	switch (sk->sk_state) {
+	case TCP_CLOSE:
+		return 1;
+	case TCP_LISTEN:
+		if (th->flags & TCPHDR_ACK)
+			return 1;
+		if (th->flags & TCPHDR_RST)
+			goto discard;
+		if (th->flags & TCPHDR_SYN) {
+			if (th->flags & TCPHDR_FIN)
+				goto discard;
+			return tcp_conn_request(sk, skb, th, opts);
+		}
+		goto discard;
+	case TCP_SYN_SENT:
+		return tcp_rcv_synsent_state_process(sk, skb, th, opts);
+	}
+
+	/* first: sequence number acceptability (RFC 9293 3.10.7.4), with
+	 * PAWS before it (RFC 7323 5.3). */
+	if (tcp_paws_reject(tp, opts, th->flags & TCPHDR_RST) && !(th->flags & TCPHDR_RST)) {
+		NET_INC_STATS(stack, LINUX_MIB_PAWSESTABREJECTED);
+		tcp_send_ack(sk);
+		goto discard;
+	}
+	if (before(tcb->end_seq, tp->rcv_wup) ||
+	    after(tcb->seq, tp->rcv_nxt + tcp_receive_window(tp))) {
+		/* Not acceptable: ACK it (unless RST) and drop. A SYN in
+		 * SYN_RECV for a simultaneous open falls through below. */
+		if (!(th->flags & TCPHDR_RST)) {
+			if (th->flags & TCPHDR_SYN)
+				goto syn_challenge;
+			/* Data segments are always answered; bare ones at
+			 * most every 500 ms. */
+			if (tcb->seq != tcb->end_seq ||
+			    !tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDSEQ))
+				tcp_send_ack(sk);
+		}
+		goto discard;
+	}
+
+	/* second: RST (RFC 5961 3.2: only exactly at RCV.NXT resets; in
+	 * the window otherwise, a challenge ACK). */
+	if (th->flags & TCPHDR_RST) {
+		if (tcb->seq == tp->rcv_nxt || (sk->sk_state == TCP_SYN_RECV && !after(tcb->seq, tp->rcv_nxt)))
+			tcp_reset(sk);
+		else
+			tcp_send_challenge_ack(sk);
+		goto discard;
+	}
+
+	/* fourth: a SYN in a synchronized state gets a challenge ACK
+	 * (RFC 5961 4.2), never a reset of the connection. */
+	if (th->flags & TCPHDR_SYN) {
+syn_challenge:
+		if (sk->sk_state == TCP_SYN_RECV && (th->flags & TCPHDR_ACK) &&
+		    tcb->seq + 1 == tcb->end_seq && tcb->seq + 1 == tp->rcv_nxt &&
+		    th->ack_seq == tp->snd_nxt) {
+			/* the SYN-ACK of a simultaneous open */
+		} else {
+			NET_INC_STATS(stack, LINUX_MIB_TCPSYNCHALLENGE);
+			tcp_send_challenge_ack(sk);
+			goto discard;
+		}
+	}
+
+	/* fifth: the ACK field */
+	if (!(th->flags & TCPHDR_ACK))
+		goto discard;
+	tcp_store_ts_recent(sk, opts, tcb->seq);
+	acceptable = tcp_ack(sk, skb, th, opts, has_data);
+	if (acceptable <= 0) {
+		if (sk->sk_state == TCP_SYN_RECV)
+			return 1;
+		if (acceptable < 0) {
+			tcp_send_challenge_ack(sk);
+			goto discard;
+		}
+	}
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+		if (!tp->srtt_us && tp->total_retrans == 0 && inet_csk(sk)->icsk_retrans_start_ns == 0) {
+			/* RTT of the handshake, from the SYN-ACK. */
+		}
+		tcp_set_state(sk, TCP_ESTABLISHED);
+		tp->snd_una = th->ack_seq;
+		tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;
+		tp->snd_wl1 = tcb->seq;
+		if (tp->snd_wnd > tp->max_window)
+			tp->max_window = tp->snd_wnd;
+		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		if (!tp->isn || tp->packets_out == 0)
+			inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+		tcp_init_transfer(sk);
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			sk->sk_write_space(sk);
+		}
+		break;
+	case TCP_FIN_WAIT1:
+		if (tp->snd_una != tp->write_seq)
+			break;
+		/* Our FIN is acknowledged. */
+		tcp_set_state(sk, TCP_FIN_WAIT2);
+		sk->sk_shutdown |= SEND_SHUTDOWN;
+		if (!sock_flag(sk, SOCK_DEAD)) {
+			sk->sk_state_change(sk);
+			break;
+		}
+		{
+			int linger2 = tp->linger2 ? tp->linger2 : (int)stack->sysctl.tcp_fin_timeout;
+			uint32_t tmo = (uint32_t)linger2 * 1000;
+			if (tp->linger2 < 0) {
+				tcp_done(sk);
+				NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
+				return 1;
+			}
+			if (tcb->end_seq != tcb->seq && after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt)) {
+				/* data after close: RFC 1122 4.2.2.13 */
+				tcp_done(sk);
+				NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
+				return 1;
+			}
+			if (tmo > TCP_TIMEWAIT_LEN_MS) {
+				inet_csk_reset_keepalive_timer(sk, tmo - TCP_TIMEWAIT_LEN_MS);
+			} else if (th->flags & TCPHDR_FIN) {
+				/* The FIN is processed below; wait for it. */
+				inet_csk_reset_keepalive_timer(sk, tmo);
+			} else {
+				tcp_time_wait(sk, TCP_FIN_WAIT2, tmo);
+				goto discard;
+			}
+		}
+		break;
+	case TCP_CLOSING:
+		if (tp->snd_una == tp->write_seq) {
+			tcp_time_wait(sk, TCP_TIME_WAIT, 0);
+			goto discard;
+		}
+		break;
+	case TCP_LAST_ACK:
+		if (tp->snd_una == tp->write_seq) {
+			tcp_done(sk);
+			goto discard;
+		}
+		break;
+	}
+
+	/* seventh: the data */
+	switch (sk->sk_state) {
+	case TCP_CLOSE_WAIT:
+	case TCP_CLOSING:
+	case TCP_LAST_ACK:
+		if (!before(tcb->seq, tp->rcv_nxt))
+			goto discard_keep_state;
+		fallthrough;
+	case TCP_FIN_WAIT1:
+	case TCP_FIN_WAIT2:
+		/* RFC 1122 4.2.2.13: new data after our application closed
+		 * (reading shut down) resets the connection. */
+		if ((sk->sk_shutdown & RCV_SHUTDOWN) && tcb->end_seq != tcb->seq &&
+		    after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt) &&
+		    sock_flag(sk, SOCK_DEAD)) {
+			NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
+			tcp_reset(sk);
+			return 1;
+		}
+		fallthrough;
+	case TCP_ESTABLISHED:
+		tcp_data_queue(sk, skb);
+		skb = NULL;
+		break;
+	default:
+		goto discard_keep_state;
+	}
+
+	if (sk->sk_state != TCP_CLOSE) {
+		tcp_push_pending_frames(sk);
+		tcp_ack_snd_check(sk);
+	}
+	return 0;
+
+discard_keep_state:
+	if (sk->sk_state != TCP_CLOSE) {
+		tcp_push_pending_frames(sk);
+		tcp_ack_snd_check(sk);
+	}
+discard:
+	kfree_skb(skb);
+	return 0;
+}

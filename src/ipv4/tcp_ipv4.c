@@ -1,0 +1,543 @@
+/* TCP over IPv4 (Linux's net/ipv4/tcp_ipv4.c): the receive entry point
+ * that finds each segment's socket (established, request, time-wait or
+ * listener) or answers with a reset, ICMP errors, connect(), ISNs and
+ * timestamp offsets (RFC 6528), and segments sent without a full socket
+ * (RST, the ACKs of time-wait and request sockets, SYN-ACKs). */
+#include <errno.h>
+#include <string.h>
+
+#include "net/af_inet.h"
+#include "net/route.h"
+#include "net/siphash.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+
+/* ---- secrets (RFC 6528, Linux's secure_tcp_seq) --------------------------------------*/
+
+uint32_t secure_tcp_seq(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			uint16_t dport)
+{
+	/* ISN = M + F(localip, localport, remoteip, remoteport, secretkey),
+	 * M a clock ticking every 64 ns as Linux's (RFC 6528 3). */
+	uint32_t hash = (uint32_t)siphash_4u32(saddr, daddr, ((uint32_t)sport << 16) | dport, 0,
+					       stack->isn_key);
+	return hash + (uint32_t)(stack_now(stack) >> 6);
+}
+
+uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t daddr)
+{
+	/* A per-pair random offset hides the host's uptime (Linux 4.10+). */
+	return (uint32_t)siphash_4u32(saddr, daddr, 0, 0, stack->ts_key);
+}
+
+/* ---- sending ------------------------------------------------------------------------*/
+
+void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
+{
+	put_be16(skb->data + 16, 0);
+	put_be16(skb->data + 16, csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data, skb->len));
+}
+
+int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	struct ip_out_params p = {
+		.saddr = sk->sk_saddr,
+		.daddr = sk->sk_daddr,
+		.protocol = IPPROTO_TCP_,
+		.tos = sk->sk_tos,
+		.ttl = sk->sk_ttl ? sk->sk_ttl : -1,
+		.pmtudisc = sk->sk_pmtudisc,
+	};
+
+	if (stack->dying) {
+		kfree_skb(skb);
+		return -ENETDOWN;
+	}
+	return ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
+}
+
+/* A segment with no socket behind it (RST, bare ACK). */
+static void tcp_v4_send_ctl(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+			    struct wire_tcp *th, const struct wire_tcp_opts *opts, int fd,
+			    struct sock *sk)
+{
+	uint8_t optbuf[TCP_HLEN_MAX - TCP_HLEN_MIN];
+	struct ip_out_params p = {.saddr = saddr, .daddr = daddr, .protocol = IPPROTO_TCP_,
+				  .ttl = -1, .pmtudisc = IP_PMTUDISC_WANT};
+	struct sk_buff *skb;
+
+	if (stack->dying)
+		return;
+	skb = stack_alloc_skb(stack, 0);
+	if (!skb)
+		return;
+	th->opts = optbuf;
+	th->opts_len = opts ? wire_tcp_emit_options(optbuf, opts) : 0;
+	uint8_t *h = skb_push(skb, (uint32_t)(TCP_HLEN_MIN + th->opts_len));
+	wire_tcp_emit(h, th);
+	skb_reset_transport_header(skb);
+	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
+	if (trace_enabled(stack))
+		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, 0, sk);
+	ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
+}
+
+void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
+		       const struct wire_tcp *in, struct sock *sk)
+{
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	const struct {
+		uint32_t saddr, daddr;
+	} *ip = (const void *)&tcb->h4;
+	struct wire_tcp th;
+
+	/* Never answer a reset with a reset (RFC 9293 3.10.7.1). */
+	if (in->flags & TCPHDR_RST)
+		return;
+	/* Only for a segment addressed to us alone. */
+	if (skb->pkt_type != PACKET_HOST || inet_addr_type(stack, ip->daddr) != RTN_LOCAL)
+		return;
+	memset(&th, 0, sizeof(th));
+	th.sport = in->dport;
+	th.dport = in->sport;
+	th.flags = TCPHDR_RST;
+	if (in->flags & TCPHDR_ACK) {
+		/* <SEQ=SEG.ACK><CTL=RST> */
+		th.seq = in->ack_seq;
+	} else {
+		/* <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK> */
+		th.ack_seq = tcb->end_seq;
+		th.flags |= TCPHDR_ACK;
+	}
+	TCP_INC_STATS(stack, TCP_MIB_OUTRSTS);
+	if (trace_enabled(stack)) {
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		ev.saddr = ip->daddr;
+		ev.daddr = ip->saddr;
+		ev.sport = th.sport;
+		ev.dport = th.dport;
+		ev.seq = th.seq;
+		ev.ack_seq = th.ack_seq;
+		ev.tcp_flags = th.flags;
+		ev.what = sk ? "reset" : "no socket";
+		trace_emit(stack, UT_TP_TCP_SEND_RESET, &ev);
+	}
+	tcp_v4_send_ctl(stack, ip->daddr, ip->saddr, &th, NULL, -1, NULL);
+}
+
+void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
+		     uint16_t dport, uint32_t seq, uint32_t ack, uint32_t win, uint32_t tsval,
+		     uint32_t tsecr, bool ts, uint8_t flags)
+{
+	struct wire_tcp th;
+	struct wire_tcp_opts opts;
+
+	memset(&th, 0, sizeof(th));
+	memset(&opts, 0, sizeof(opts));
+	th.sport = sport;
+	th.dport = dport;
+	th.seq = seq;
+	th.ack_seq = ack;
+	th.flags = flags;
+	th.window = (uint16_t)MIN(win, 65535u);
+	if (ts) {
+		opts.saw_tstamp = true;
+		opts.tsval = tsval;
+		opts.tsecr = tsecr;
+	}
+	tcp_v4_send_ctl(stack, saddr, daddr, &th, &opts, -1, NULL);
+}
+
+int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
+{
+	struct ut_stack *stack = listener->sk_stack;
+	struct wire_tcp th;
+	struct wire_tcp_opts opts;
+	uint8_t optbuf[TCP_HLEN_MAX - TCP_HLEN_MIN];
+	struct ip_out_params p = {
+		.saddr = req->__req_common.skc_rcv_saddr,
+		.daddr = req->__req_common.skc_daddr,
+		.protocol = IPPROTO_TCP_,
+		.tos = listener->sk_tos,
+		.ttl = listener->sk_ttl ? listener->sk_ttl : -1,
+		.pmtudisc = IP_PMTUDISC_WANT,
+	};
+	struct sk_buff *skb;
+
+	if (stack->dying)
+		return -ENETDOWN;
+	skb = stack_alloc_skb(stack, 0);
+	if (!skb)
+		return -ENOBUFS;
+	memset(&opts, 0, sizeof(opts));
+	opts.saw_mss = true;
+	opts.mss = req->mss_adv;
+	if (req->tstamp_ok) {
+		opts.saw_tstamp = true;
+		opts.tsval = req->cookie_tsval ? req->cookie_tsval
+					       : tcp_time_stamp(stack) + req->ts_off;
+		opts.tsecr = req->ts_recent;
+	}
+	opts.sack_ok = req->sack_ok;
+	if (req->wscale_ok) {
+		opts.saw_wscale = true;
+		opts.wscale = req->rcv_wscale;
+	}
+	memset(&th, 0, sizeof(th));
+	th.sport = req->__req_common.skc_num;
+	th.dport = req->__req_common.skc_dport;
+	th.seq = req->snt_isn;
+	th.ack_seq = req->rcv_isn + 1;
+	th.flags = TCPHDR_SYN | TCPHDR_ACK;
+	th.window = (uint16_t)MIN(req->rcv_wnd, 65535u);
+	th.opts = optbuf;
+	th.opts_len = wire_tcp_emit_options(optbuf, &opts);
+	uint8_t *h = skb_push(skb, (uint32_t)(TCP_HLEN_MIN + th.opts_len));
+	wire_tcp_emit(h, &th);
+	skb_reset_transport_header(skb);
+	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
+	if (trace_enabled(stack))
+		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, -1, p.saddr, p.daddr, &th, 0, NULL);
+	return ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
+}
+
+/* ---- connect -------------------------------------------------------------------------*/
+
+int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr_len)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct sockaddr_in *usin;
+	struct fib_result res;
+	uint32_t daddr, saddr;
+	int err;
+
+	if ((err = inet_check_sockaddr(uaddr, addr_len, false, &usin)) != 0)
+		return err;
+	daddr = usin->sin_addr.s_addr;
+	/* Linux routes a connect to 0.0.0.0 to this host. */
+	if (daddr == 0)
+		daddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : htonl(INADDR_LOOPBACK);
+	err = ip_route_output(stack, daddr, &res);
+	if (err) {
+		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTNOROUTES);
+		return err;
+	}
+	if (res.type == RTN_BROADCAST || res.type == RTN_MULTICAST)
+		return -ENETUNREACH;
+	saddr = sk->sk_rcv_saddr;
+	if (!saddr) {
+		saddr = res.prefsrc ? res.prefsrc : inet_select_addr(res.dev, daddr);
+		if (!saddr)
+			return -EADDRNOTAVAIL;
+		sk->sk_rcv_saddr = saddr;
+	}
+	sk->sk_saddr = saddr;
+	sk->sk_daddr = daddr;
+	sk->sk_dport = ntohs(usin->sin_port);
+	tcp_set_state(sk, TCP_SYN_SENT);
+	err = inet_hash_connect(&stack->tcp_hashinfo, sk);
+	if (err) {
+		tcp_set_state(sk, TCP_CLOSE);
+		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
+			sk->sk_rcv_saddr = sk->sk_saddr = 0;
+		sk->sk_daddr = 0;
+		sk->sk_dport = 0;
+		return err;
+	}
+	if (!tp->write_seq || tp->write_seq == 1 || !tp->isn)
+		tp->write_seq = secure_tcp_seq(stack, saddr, daddr, sk->sk_num, sk->sk_dport);
+	tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
+	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.dev->mtu : 576;
+	/* Linux's ipv4_default_advmss: the MTU less the headers, within the
+	 * largest IPv4 datagram (65535). */
+	tp->advmss = (uint16_t)(MIN(inet_csk(sk)->icsk_pmtu_cookie, 65535u) - IPV4_HLEN_MIN -
+				TCP_HLEN_MIN);
+	if (trace_enabled(stack))
+		tcp_trace_sk(sk, UT_TP_CONNECT, "connect()");
+	err = tcp_connect(sk);
+	if (err) {
+		tcp_set_state(sk, TCP_CLOSE);
+		sk->sk_dport = 0;
+		return err;
+	}
+	return 0;
+}
+
+/* ---- ICMP errors ------------------------------------------------------------------------*/
+
+static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
+		       uint32_t info)
+{
+	struct ut_stack *stack = skb->dev->stack;
+	const struct inet_skb_parm *ip = IPCB(skb);
+	uint16_t sport, dport;
+	uint32_t seq;
+	struct sock_common *skc;
+	struct sock *sk;
+	struct tcp_sock *tp;
+	bool fatal = false;
+	int err;
+
+	(void)from;
+	if (skb->len < 8)
+		return;
+	sport = get_be16(skb->data);
+	dport = get_be16(skb->data + 2);
+	seq = get_be32(skb->data + 4);
+	/* The quoted segment is one we sent: its source is us. */
+	skc = inet_lookup_established(&stack->tcp_hashinfo, ip->daddr, dport, ip->saddr, sport);
+	if (!skc)
+		return;
+	if (skc->skc_state == TCP_TIME_WAIT)
+		return;
+	if (skc->skc_state == TCP_NEW_SYN_RECV) {
+		/* An error for a SYN-ACK: a hard one ends the request. */
+		struct request_sock *req = (struct request_sock *)skc;
+		if (type == ICMP_DEST_UNREACH && seq == req->snt_isn) {
+			icmp_err_convert(type, code, &fatal);
+			if (fatal) {
+				inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+				reqsk_free(req);
+			}
+		}
+		return;
+	}
+	sk = container_of(skc, struct sock, __sk_common);
+	tp = tcp_sk(sk);
+	/* Only errors about data in flight count (RFC 5927 4.1). */
+	if (sk->sk_state != TCP_LISTEN && !between(seq, tp->snd_una, tp->snd_nxt)) {
+		NET_INC_STATS(stack, LINUX_MIB_OUTOFWINDOWICMPS);
+		return;
+	}
+	switch (type) {
+	case ICMP_DEST_UNREACH:
+		if (code == ICMP_FRAG_NEEDED) {
+			/* Path MTU discovery (RFC 1191): shrink the MSS and
+			 * resend what no longer fits. */
+			uint32_t mtu = info;
+			if (sk->sk_pmtudisc == IP_PMTUDISC_DONT || mtu < 68 ||
+			    mtu >= inet_csk(sk)->icsk_pmtu_cookie)
+				return;
+			tcp_sync_mss(sk, mtu);
+			struct sk_buff *s;
+			skb_queue_walk(&tp->tcp_rtx_queue, s) {
+				if (s->len > tp->mss_cache && !(TCP_SKB_CB(s)->sacked & TCPCB_LOST)) {
+					TCP_SKB_CB(s)->sacked |= TCPCB_LOST;
+					tp->lost_out++;
+				}
+			}
+			tcp_xmit_retransmit_queue(sk);
+			return;
+		}
+		break;
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		break;
+	default:
+		return;
+	}
+	err = icmp_err_convert(type, code, &fatal);
+	if (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) {
+		if (fatal) {
+			sock_hold(sk);
+			sk->sk_err = err;
+			if (!sock_flag(sk, SOCK_DEAD))
+				sk->sk_error_report(sk);
+			tcp_done(sk);
+			sock_put(sk);
+		} else {
+			sk->sk_err_soft = err;
+		}
+		return;
+	}
+	/* Established: a soft error, reported if the connection later times
+	 * out (Linux without IP_RECVERR). */
+	sk->sk_err_soft = err;
+}
+
+/* ---- receive ------------------------------------------------------------------------------*/
+
+static void tcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			  const struct wire_tcp_opts *opts)
+{
+	struct ut_stack *stack = sk->sk_stack;
+
+	sock_hold(sk);
+	if (tcp_rcv_state_process(sk, skb, th, opts)) {
+		tcp_v4_send_reset(stack, skb, th, sk);
+		kfree_skb(skb);
+	}
+	sock_put(sk);
+}
+
+static void tcp_v4_rcv(struct sk_buff *skb)
+{
+	struct ut_stack *stack = skb->dev->stack;
+	struct tcp_skb_cb *tcb;
+	struct wire_tcp th;
+	struct {
+		uint32_t saddr, daddr;
+	} addrs = {IPCB(skb)->saddr, IPCB(skb)->daddr}, *ip = &addrs;
+	struct wire_tcp_opts opts;
+	struct sock_common *skc;
+	struct sock *sk;
+	uint32_t payload_len;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	TCP_INC_STATS(stack, TCP_MIB_INSEGS);
+	if (wire_tcp_parse(skb->data, skb->len, &th) != WIRE_OK)
+		goto bad_packet;
+	if (skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    csum_tcpudp(ip->saddr, ip->daddr, IPPROTO_TCP_, skb->data, skb->len) != 0) {
+		TCP_INC_STATS(stack, TCP_MIB_CSUMERRORS);
+		goto bad_packet;
+	}
+	tcp_parse_options(&th, &opts);
+	payload_len = (uint32_t)th.payload_len;
+
+	tcb = TCP_SKB_CB(skb);
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->seq = th.seq;
+	tcb->end_seq = th.seq + payload_len + !!(th.flags & TCPHDR_SYN) + !!(th.flags & TCPHDR_FIN);
+	tcb->ack_seq = th.ack_seq;
+	tcb->tcp_flags = th.flags;
+	tcb->sent_ns = skb->tstamp;
+	tcb->h4.saddr = addrs.saddr;
+	tcb->h4.daddr = addrs.daddr;
+
+	/* The header stays readable through th; the skb keeps the payload.
+	 * Reset building needs the IP addresses, which IPCB still holds. */
+	skb_pull(skb, th.hdr_len);
+	skb_trim(skb, payload_len);
+	th.opts = NULL;
+	th.opts_len = 0;
+	th.payload = NULL;
+
+	skc = inet_lookup_established(&stack->tcp_hashinfo, ip->saddr, th.sport, ip->daddr,
+				      th.dport);
+	if (trace_enabled(stack)) {
+		int fd = -1;
+		struct sock *tsk = NULL;
+		if (skc && skc->skc_state != TCP_TIME_WAIT && skc->skc_state != TCP_NEW_SYN_RECV) {
+			tsk = container_of(skc, struct sock, __sk_common);
+			fd = tcp_sk(tsk)->fd;
+		}
+		tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, ip->saddr, ip->daddr, &th,
+				  payload_len, tsk);
+	}
+	if (skc) {
+		if (skc->skc_state == TCP_TIME_WAIT) {
+			struct inet_timewait_sock *tw = (struct inet_timewait_sock *)skc;
+			switch (tcp_timewait_state_process(tw, skb, &th, &opts)) {
+			case TCP_TW_SYN: {
+				/* A new connection reusing the 4-tuple: the
+				 * time-wait socket gives way to the listener. */
+				struct sock *lsk = inet_lookup_listener(&stack->tcp_hashinfo, ip->saddr,
+									th.sport, ip->daddr, th.dport);
+				if (lsk) {
+					inet_twsk_kill(tw);
+					tcp_v4_do_rcv(lsk, skb, &th, &opts);
+					return;
+				}
+				tcp_timewait_send_ack(tw);
+				goto discard;
+			}
+			case TCP_TW_ACK:
+				tcp_timewait_send_ack(tw);
+				goto discard;
+			case TCP_TW_RST:
+				tcp_v4_send_reset(stack, skb, &th, NULL);
+				inet_twsk_kill(tw);
+				goto discard;
+			case TCP_TW_SUCCESS:
+				goto discard;
+			}
+		}
+		if (skc->skc_state == TCP_NEW_SYN_RECV) {
+			struct request_sock *req = (struct request_sock *)skc;
+			struct sock *listener = req->rsk_listener;
+			struct sock *child;
+			bool rst;
+			if (listener->sk_state != TCP_LISTEN) {
+				inet_csk_reqsk_queue_drop(listener, req);
+				reqsk_free(req);
+				goto no_socket;
+			}
+			child = tcp_check_req(listener, req, skb, &th, &opts, &rst);
+			if (!child) {
+				if (rst)
+					tcp_v4_send_reset(stack, skb, &th, listener);
+				goto discard;
+			}
+			/* The final ACK (maybe with data) for the new child. */
+			tcp_v4_do_rcv(child, skb, &th, &opts);
+			return;
+		}
+		sk = container_of(skc, struct sock, __sk_common);
+		tcp_v4_do_rcv(sk, skb, &th, &opts);
+		return;
+	}
+	sk = inet_lookup_listener(&stack->tcp_hashinfo, ip->saddr, th.sport, ip->daddr, th.dport);
+	if (sk) {
+		/* A bare ACK for a listener may answer a SYN cookie. */
+		if ((th.flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK)) == TCPHDR_ACK &&
+		    inet_csk(sk)->icsk_accept_queue.synq_overflow_ns) {
+			struct sock *child = cookie_v4_check(sk, skb, &th, &opts);
+			if (child) {
+				tcp_v4_do_rcv(child, skb, &th, &opts);
+				return;
+			}
+		}
+		tcp_v4_do_rcv(sk, skb, &th, &opts);
+		return;
+	}
+no_socket:
+	/* RFC 9293 3.10.7.1: a segment for no connection gets a reset. */
+	tcp_v4_send_reset(stack, skb, &th, NULL);
+discard:
+	kfree_skb(skb);
+	return;
+bad_packet:
+	TCP_INC_STATS(stack, TCP_MIB_INERRS);
+	kfree_skb(skb);
+}
+
+const struct net_protocol tcp_protocol = {
+	.handler = tcp_v4_rcv,
+	.err_handler = tcp_v4_err,
+};
+
+/* Frees every TCP object the stack still holds (time-wait and request
+ * sockets, orphans) when the stack is destroyed. */
+void tcp_stack_destroy(struct ut_stack *stack)
+{
+	struct inet_hashinfo *h = &stack->tcp_hashinfo;
+
+	if (!h->ehash)
+		return;
+	for (uint32_t i = 0; i <= h->ehash_mask; i++) {
+		struct sock_common *skc;
+		while ((skc = h->ehash[i]) != NULL) {
+			if (skc->skc_state == TCP_TIME_WAIT) {
+				inet_twsk_kill((struct inet_timewait_sock *)skc);
+			} else if (skc->skc_state == TCP_NEW_SYN_RECV) {
+				struct request_sock *req = (struct request_sock *)skc;
+				inet_csk_reqsk_queue_drop(req->rsk_listener, req);
+				reqsk_free(req);
+			} else {
+				struct sock *sk = container_of(skc, struct sock, __sk_common);
+				if (!sock_flag(sk, SOCK_DEAD)) {
+					sock_orphan(sk);
+					stack->tcp_orphans++;
+				}
+				tcp_set_state(sk, TCP_CLOSE);
+				inet_ehash_remove(h, skc);
+				inet_csk_destroy_sock(sk);
+			}
+		}
+	}
+}

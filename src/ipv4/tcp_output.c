@@ -1,0 +1,820 @@
+/* Sending segments (Linux's net/ipv4/tcp_output.c): the header and options
+ * of every segment, the window we advertise, segmentation of the write
+ * queue to the MSS within the congestion and receive windows, Nagle,
+ * ACKs (immediate and delayed), FIN, RST, the SYN and SYN-ACK, and
+ * retransmission from the retransmit queue. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/route.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+
+/* ---- MSS ------------------------------------------------------------------------*/
+
+uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
+{
+	int32_t mss;
+
+	/* An IPv4 datagram is at most 65535 bytes, whatever the device MTU
+	 * (lo's is 65536): Linux's IPV4_MAX_PMTU. */
+	if (pmtu > 65535)
+		pmtu = 65535;
+	mss = (int32_t)pmtu - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+
+	if (tp->rx_opt_mss_clamp && (uint32_t)mss > tp->rx_opt_mss_clamp)
+		mss = tp->rx_opt_mss_clamp;
+	/* options on every segment (timestamps) take room from the data */
+	mss -= (int32_t)tp->tcp_header_len - TCP_HLEN_MIN;
+	if (mss < 48)
+		mss = 48;	/* net.ipv4.tcp_min_snd_mss */
+	return (uint32_t)mss;
+}
+
+uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss)
+{
+	return mss + tp->tcp_header_len + IPV4_HLEN_MIN;
+}
+
+/* Sets mss_cache for a path MTU (Linux's tcp_sync_mss). */
+uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t mss = tcp_mtu_to_mss(tp, pmtu);
+	uint32_t min_mss = (uint32_t)sk->sk_stack->sysctl.tcp_min_snd_mss;
+
+	/* Never more than half the largest window the peer offered, so a
+	 * small window still carries two segments (Linux's
+	 * tcp_bound_to_half_wnd). */
+	if (tp->max_window && mss > tp->max_window / 2)
+		mss = MAX(tp->max_window / 2, TCP_MIN_MSS - (tp->tcp_header_len - TCP_HLEN_MIN));
+	if (tp->user_mss && mss > tp->user_mss)
+		mss = tp->user_mss;
+	if (mss < min_mss)
+		mss = min_mss;
+	inet_csk(sk)->icsk_pmtu_cookie = pmtu;
+	tp->mss_cache = mss;
+	return mss;
+}
+
+/* Linux takes the room SACK blocks need out of the MSS while it has
+ * blocks to send; with buffers already cut to the MSS that would split
+ * every queued segment into a full one and a sliver. usertcp keeps the MSS
+ * and puts into each segment as many SACK blocks as its size leaves room
+ * for (all of them in ACKs and short segments). */
+uint32_t tcp_current_mss(struct sock *sk)
+{
+	return tcp_sk(sk)->mss_cache;
+}
+
+/* ---- windows we advertise --------------------------------------------------------*/
+
+/* Receive buffer bytes usable as window: Linux keeps part of the buffer for
+ * overhead (tcp_adv_win_scale; 1 means half). */
+static int tcp_win_from_space(const struct ut_stack *stack, int space)
+{
+	long scale = stack->sysctl.tcp_adv_win_scale;
+	if (scale <= 0)
+		return (int)(space >> (-scale));
+	return space - (int)(space >> scale);
+}
+
+static int tcp_space(const struct sock *sk)
+{
+	return tcp_win_from_space(sk->sk_stack, sk->sk_rcvbuf - sk->sk_rmem_alloc);
+}
+
+static int tcp_full_space(const struct sock *sk)
+{
+	return tcp_win_from_space(sk->sk_stack, sk->sk_rcvbuf);
+}
+
+void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss,
+			       uint32_t *rcv_wnd, uint32_t *window_clamp, bool wscale_ok,
+			       uint8_t *rcv_wscale)
+{
+	uint32_t sp;
+
+	if (space < 0)
+		space = 0;
+	if (*window_clamp == 0)
+		*window_clamp = 65535u << TCP_MAX_WSCALE;
+	sp = MIN(*window_clamp, (uint32_t)space);
+	/* A multiple of the MSS, so the window is never a sliver. */
+	if (sp > mss)
+		sp = (sp / mss) * mss;
+	*rcv_wscale = 0;
+	if (wscale_ok) {
+		/* The scale the largest buffer this socket could grow to
+		 * needs (Linux: tcp_rmem[2] or rmem_max, whichever larger). */
+		uint32_t maxsp = (uint32_t)MAX(stack->sysctl.tcp_rmem[2], stack->sysctl.rmem_max);
+		maxsp = MIN(maxsp, *window_clamp);
+		while (maxsp > 65535 && *rcv_wscale < TCP_MAX_WSCALE) {
+			maxsp >>= 1;
+			(*rcv_wscale)++;
+		}
+		*rcv_wnd = MIN(sp, 65535u);
+	} else {
+		*rcv_wnd = MIN(sp, 65535u);
+	}
+	if (*rcv_wnd > mss)
+		*rcv_wnd = (*rcv_wnd / mss) * mss;
+	*window_clamp = MIN(65535u << *rcv_wscale, *window_clamp);
+}
+
+/* Linux's __tcp_select_window: the window our free buffer space allows,
+ * with receiver-side silly window avoidance (RFC 9293 3.8.6.2.2): never
+ * offer less than an MSS, and with scaling, round to the scale unit. */
+uint32_t __tcp_select_window(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint32_t mss = icsk->icsk_ack.rcv_mss;
+	int free_space = tcp_space(sk);
+	int allowed_space = tcp_full_space(sk);
+	uint32_t full_space, window;
+
+	full_space = MIN(tp->window_clamp, (uint32_t)MAX(allowed_space, 0));
+	if (mss > full_space)
+		mss = full_space;
+	if (mss == 0)
+		mss = 1;
+	if (free_space < (int)(full_space >> 1)) {
+		/* Buffer filling up: stop growing the window. */
+		icsk->icsk_ack.quick = 0;
+		tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
+		if (free_space < (int)mss)
+			return 0;
+	}
+	if (free_space < 0)
+		return 0;
+	if ((uint32_t)free_space > tp->rcv_ssthresh)
+		free_space = (int)tp->rcv_ssthresh;
+
+	window = tp->rcv_wnd;
+	if (tp->rcv_wscale) {
+		window = (uint32_t)free_space;
+		/* Round up to the scale unit, so the advertised value does
+		 * not shrink the window by rounding. */
+		if (((window >> tp->rcv_wscale) << tp->rcv_wscale) != window)
+			window = ((window >> tp->rcv_wscale) + 1) << tp->rcv_wscale;
+	} else {
+		if (window <= (uint32_t)free_space - mss || window > (uint32_t)free_space)
+			window = ((uint32_t)free_space / mss) * mss;
+		else if (mss == full_space && (uint32_t)free_space > window + (full_space >> 1))
+			window = (uint32_t)free_space;
+	}
+	return window;
+}
+
+uint16_t tcp_select_window(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	uint32_t old_win = tp->rcv_wnd;
+	uint32_t cur_win = tcp_receive_window(tp);
+	uint32_t new_win = __tcp_select_window(sk);
+
+	if (new_win < cur_win) {
+		/* RFC 9293 3.8.6.2.2: never shrink the window we offered;
+		 * Linux rounds the old right edge up to the scale unit. */
+		if (new_win == 0)
+			NET_INC_STATS(stack, LINUX_MIB_TCPWANTZEROWINDOWADV);
+		uint32_t unit = 1u << tp->rcv_wscale;
+		new_win = (cur_win + unit - 1) & ~(unit - 1);
+	}
+	tp->rcv_wnd = new_win;
+	tp->rcv_wup = tp->rcv_nxt;
+	if (!tp->rcv_wscale)
+		new_win = MIN(new_win, 65535u);
+	else
+		new_win = MIN(new_win, 65535u << tp->rcv_wscale);
+	new_win >>= tp->rcv_wscale;
+	if (new_win == 0) {
+		if (old_win)
+			NET_INC_STATS(stack, LINUX_MIB_TCPTOZEROWINDOWADV);
+	} else if (old_win == 0) {
+		NET_INC_STATS(stack, LINUX_MIB_TCPFROMZEROWINDOWADV);
+	}
+	return (uint16_t)new_win;
+}
+
+/* ---- building and sending one segment ------------------------------------------------*/
+
+void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd, uint32_t saddr,
+		       uint32_t daddr, const struct wire_tcp *th, uint32_t payload_len,
+		       struct sock *sk)
+{
+	struct ut_trace_event ev;
+
+	trace_event_init(&ev);
+	ev.fd = fd;
+	ev.saddr = saddr;
+	ev.daddr = daddr;
+	ev.sport = th->sport;
+	ev.dport = th->dport;
+	ev.seq = th->seq;
+	ev.end_seq = th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
+	ev.ack_seq = th->ack_seq;
+	ev.window = th->window;
+	ev.tcp_flags = th->flags;
+	ev.len = payload_len;
+	if (sk && sk->sk_state != TCP_NEW_SYN_RECV && sk->sk_state != TCP_TIME_WAIT &&
+	    sk->sk_protocol == IPPROTO_TCP)
+		tcp_trace_fill_state(sk, &ev);
+	trace_emit(stack, type, &ev);
+}
+
+static void tcp_syn_options(struct sock *sk, struct wire_tcp_opts *o)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+
+	memset(o, 0, sizeof(*o));
+	o->saw_mss = true;
+	o->mss = tp->advmss;
+	if (stack->sysctl.tcp_timestamps) {
+		o->saw_tstamp = true;
+		o->tsval = tcp_time_stamp(stack) + tp->tsoffset;
+		o->tsecr = tp->ts_recent;
+	}
+	if (stack->sysctl.tcp_window_scaling) {
+		o->saw_wscale = true;
+		o->wscale = tp->rcv_wscale;
+	}
+	if (stack->sysctl.tcp_sack)
+		o->sack_ok = true;
+}
+
+static void tcp_established_options(struct sock *sk, struct wire_tcp_opts *o, uint32_t payload)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	/* bytes of the MTU this segment leaves for SACK blocks */
+	uint32_t room = tp->mss_cache > payload ? tp->mss_cache - payload : 0;
+
+	memset(o, 0, sizeof(*o));
+	if (tp->tstamp_ok) {
+		o->saw_tstamp = true;
+		o->tsval = tcp_time_stamp(sk->sk_stack) + tp->tsoffset;
+		o->tsecr = tp->ts_recent;
+	}
+	if (tp->sack_ok && tp->num_sacks) {
+		unsigned max = tp->tstamp_ok ? 3 : 4;
+		unsigned fit = room >= 4 ? (room - 4) / 8 : 0;
+		o->num_sacks = (uint8_t)MIN(MIN(tp->num_sacks, max), fit);
+		memcpy(o->sacks, tp->selective_acks, o->num_sacks * sizeof(o->sacks[0]));
+	}
+}
+
+/* Everything an ACK being sent settles: no delayed ACK is owed any more. */
+static void tcp_event_ack_sent(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (icsk->icsk_ack.quick)
+		icsk->icsk_ack.quick--;
+	icsk->icsk_ack.pending = 0;
+	del_timer(&icsk->icsk_delack_timer);
+}
+
+static void tcp_event_data_sent(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+
+	/* RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle period
+	 * longer than the RTO, restart from the initial window. */
+	if (sk->sk_stack->sysctl.tcp_slow_start_after_idle && !tp->packets_out &&
+	    tp->lsndtime && now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC) {
+		uint32_t restart = MIN(TCP_INIT_CWND, tp->snd_cwnd);
+		tp->snd_ssthresh = MAX(tp->snd_ssthresh, (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2));
+		tp->snd_cwnd = MAX(restart, 1u);
+		tp->snd_cwnd_cnt = 0;
+	}
+	tp->lsndtime = now;
+	/* Sending data soon after receiving means an interactive exchange:
+	 * delay ACKs so they ride on our data (Linux's pingpong mode). */
+	if (icsk->icsk_ack.lrcvtime &&
+	    now - icsk->icsk_ack.lrcvtime < (uint64_t)icsk->icsk_ack.ato * NSEC_PER_MSEC)
+		icsk->icsk_ack.pingpong = true;
+}
+
+int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(oskb);
+	struct sk_buff *skb = oskb;
+	struct wire_tcp_opts opts;
+	uint8_t optbuf[TCP_HLEN_MAX - TCP_HLEN_MIN];
+	struct wire_tcp th;
+	size_t optlen;
+	uint32_t payload;
+
+	tcb->sent_ns = stack_now(stack);
+	if (clone) {
+		/* The original stays on the queue for retransmission. If an
+		 * earlier transmission still holds its data (in a device
+		 * queue or a link), write the header into a private copy. */
+		skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
+		if (!skb)
+			return -ENOBUFS;
+		tcb = TCP_SKB_CB(skb);
+	}
+	payload = skb->len;
+	if (tcb->tcp_flags & TCPHDR_SYN)
+		tcp_syn_options(sk, &opts);
+	else
+		tcp_established_options(sk, &opts, payload);
+	optlen = wire_tcp_emit_options(optbuf, &opts);
+
+	memset(&th, 0, sizeof(th));
+	th.sport = sk->sk_num;
+	th.dport = sk->sk_dport;
+	th.seq = tcb->seq;
+	th.ack_seq = tp->rcv_nxt;
+	th.flags = tcb->tcp_flags;
+	if (tcb->tcp_flags & TCPHDR_SYN) {
+		/* RFC 7323 2.2: the window in a SYN is never scaled. */
+		th.window = (uint16_t)MIN(tp->rcv_wnd, 65535u);
+	} else {
+		th.window = tcp_select_window(sk);
+	}
+	th.opts = optbuf;
+	th.opts_len = optlen;
+	uint8_t *h = skb_push(skb, (uint32_t)(TCP_HLEN_MIN + optlen));
+	wire_tcp_emit(h, &th);
+	skb_reset_transport_header(skb);
+
+	if (tcb->tcp_flags & TCPHDR_ACK)
+		tcp_event_ack_sent(sk);
+	if (payload)
+		tcp_event_data_sent(sk);
+	tp->segs_out++;
+	if (payload)
+		tp->data_segs_out++;
+	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
+	if (trace_enabled(stack))
+		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, tp->fd, sk->sk_saddr, sk->sk_daddr,
+				  &th, payload, sk);
+	return tcp_v4_xmit(sk, skb);
+}
+
+/* ---- the write queue -----------------------------------------------------------------*/
+
+/* Splits skb so its first len bytes stay and the rest become a new skb
+ * right after it (the MSS shrank since it was queued). One copy of the
+ * tail part. */
+static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff *skb,
+			uint32_t len)
+{
+	uint32_t nlen = skb->len - len;
+	struct sk_buff *buff = stack_alloc_skb(sk->sk_stack, nlen);
+
+	if (!buff)
+		return -ENOBUFS;
+	memcpy(skb_put(buff, nlen), skb->data + len, nlen);
+	TCP_SKB_CB(buff)->seq = TCP_SKB_CB(skb)->seq + len;
+	TCP_SKB_CB(buff)->end_seq = TCP_SKB_CB(skb)->end_seq;
+	TCP_SKB_CB(buff)->tcp_flags = TCP_SKB_CB(skb)->tcp_flags;
+	TCP_SKB_CB(buff)->sacked = TCP_SKB_CB(skb)->sacked;
+	TCP_SKB_CB(buff)->sent_ns = TCP_SKB_CB(skb)->sent_ns;
+	TCP_SKB_CB(buff)->first_sent_ns = TCP_SKB_CB(skb)->first_sent_ns;
+	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t)~(TCPHDR_FIN | TCPHDR_PSH);
+	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
+	q->bytes -= nlen;
+	skb->len = len;
+	skb_insert_between(buff, skb, skb->next, q);
+	sk->sk_wmem_queued += (int)buff->truesize;
+	if (q == &tcp_sk(sk)->tcp_rtx_queue) {
+		/* Both halves are outstanding, and each keeps the marks the
+		 * whole had: the counters must count both. */
+		struct tcp_sock *tp = tcp_sk(sk);
+		uint8_t sacked = TCP_SKB_CB(buff)->sacked;
+		tp->packets_out++;
+		if (sacked & TCPCB_LOST)
+			tp->lost_out++;
+		if (sacked & TCPCB_SACKED_RETRANS)
+			tp->retrans_out++;
+		if (sacked & TCPCB_SACKED_ACKED)
+			tp->sacked_out++;
+	}
+	return 0;
+}
+
+/* Minshall's variant of Nagle (Linux's tcp_minshall_check): a small
+ * segment waits while an earlier small segment is unacknowledged. */
+static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb,
+			   uint32_t mss_now, int nonagle)
+{
+	if (nonagle & TCP_NAGLE_PUSH)
+		return true;
+	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+		return true;
+	if (skb->len >= mss_now)
+		return true;
+	if (nonagle & TCP_NAGLE_CORK)
+		return false;
+	if (nonagle & TCP_NAGLE_OFF)
+		return true;
+	bool small_in_flight = after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
+	return !(tp->packets_out && small_in_flight);
+}
+
+static bool tcp_snd_wnd_test(const struct tcp_sock *tp, const struct sk_buff *skb,
+			     uint32_t mss_now)
+{
+	uint32_t end_seq = TCP_SKB_CB(skb)->end_seq;
+
+	if (skb->len > mss_now)
+		end_seq = TCP_SKB_CB(skb)->seq + mss_now;
+	return !after(end_seq, tcp_wnd_end(tp));
+}
+
+/* A segment left the write queue for the retransmit queue. */
+static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool first = tp->packets_out == 0;
+
+	skb_unlink(skb, &sk->sk_write_queue);
+	skb_queue_tail(&tp->tcp_rtx_queue, skb);
+	tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
+	tp->packets_out++;
+	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
+	if (skb->len)
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPORIGDATASENT);
+	tp->bytes_sent += skb->len;
+	if (first || inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0)
+		tcp_rearm_rto(sk);
+}
+
+bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	unsigned sent = 0;
+
+	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
+		return false;
+	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
+		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+			break;
+		if (!tcp_snd_wnd_test(tp, skb, mss_now))
+			break;
+		if (skb->len > mss_now && tcp_fragment(sk, &sk->sk_write_queue, skb, mss_now))
+			break;
+		/* Only the last segment can be short: Nagle concerns it. */
+		if (tcp_skb_is_last(skb) && !tcp_nagle_test(tp, skb, mss_now, nonagle))
+			break;
+		if (tcp_transmit_skb(sk, skb, true))
+			break;
+		if (skb->len < mss_now)
+			tp->snd_sml = TCP_SKB_CB(skb)->end_seq;
+		tcp_event_new_data_sent(sk, skb);
+		sent++;
+	}
+	/* TCP_NAGLE_PUSH pushes once: what stays after this is ordinary. */
+	tp->nonagle &= (uint8_t)~TCP_NAGLE_PUSH;
+	if (sent)
+		return false;
+	return !tp->packets_out && !skb_queue_empty(&sk->sk_write_queue);
+}
+
+void tcp_push_pending_frames(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (skb_queue_empty(&sk->sk_write_queue))
+		return;
+	if (tcp_write_xmit(sk, tcp_current_mss(sk), tp->nonagle))
+		tcp_check_probe_timer(sk);
+}
+
+/* ---- ACKs ---------------------------------------------------------------------------*/
+
+/* The sequence number for a segment without data: snd_nxt, unless the peer
+ * shrank its window below it (Linux's tcp_acceptable_seq). */
+static uint32_t tcp_acceptable_seq(const struct tcp_sock *tp)
+{
+	if (!before(tcp_wnd_end(tp), tp->snd_nxt) || (tp->rcv_wscale && after(tp->snd_nxt, tcp_wnd_end(tp)) &&
+						      ((tp->snd_nxt - tcp_wnd_end(tp)) < (1u << tp->rcv_wscale))))
+		return tp->snd_nxt;
+	return tcp_wnd_end(tp);
+}
+
+static struct sk_buff *tcp_alloc_ctl_skb(struct sock *sk, uint32_t seq, uint8_t flags)
+{
+	struct sk_buff *skb = stack_alloc_skb(sk->sk_stack, 0);
+
+	if (!skb)
+		return NULL;
+	TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = seq;
+	TCP_SKB_CB(skb)->tcp_flags = flags;
+	TCP_SKB_CB(skb)->sacked = 0;
+	return skb;
+}
+
+void tcp_send_ack(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	skb = tcp_alloc_ctl_skb(sk, tcp_acceptable_seq(tcp_sk(sk)), TCPHDR_ACK);
+	if (!skb) {
+		/* Try again soon (Linux reschedules the delayed ACK). */
+		inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+		mod_timer(&inet_csk(sk)->icsk_delack_timer,
+			  stack_jiffies(sk->sk_stack) + msecs_to_jiffies(TCP_DELACK_MAX_MS));
+		return;
+	}
+	tcp_transmit_skb(sk, skb, false);
+}
+
+void tcp_send_delayed_ack(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t now = stack_jiffies(sk->sk_stack);
+	uint32_t ato = icsk->icsk_ack.ato;
+	uint64_t timeout;
+
+	if (ato > TCP_DELACK_MIN_MS) {
+		/* Interactive sessions may wait longer, up to the 200 ms
+		 * bound (or the RTO if that is smaller). */
+		uint32_t max_ato = TCP_DELACK_MAX_MS;
+		if (icsk->icsk_ack.pingpong || (icsk->icsk_ack.pending & ICSK_ACK_PUSHED))
+			max_ato = TCP_DELACK_MAX_MS;
+		if (tcp_sk(sk)->srtt_us) {
+			uint32_t rtt = MAX((tcp_sk(sk)->srtt_us >> 3) / 1000, (uint32_t)TCP_DELACK_MIN_MS);
+			if (rtt < max_ato)
+				max_ato = rtt;
+		}
+		ato = MIN(ato, max_ato);
+	}
+	timeout = now + msecs_to_jiffies(ato);
+	if (icsk->icsk_ack.pending & ICSK_ACK_TIMER) {
+		/* An ACK is already owed: if its timer is due, or we were
+		 * pushed, send now; never postpone an owed ACK. */
+		if (icsk->icsk_ack.timeout <= now + (ato >> 2)) {
+			tcp_send_ack(sk);
+			return;
+		}
+		if (timeout > icsk->icsk_ack.timeout)
+			timeout = icsk->icsk_ack.timeout;
+	}
+	icsk->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+	icsk->icsk_ack.timeout = timeout;
+	mod_timer(&icsk->icsk_delack_timer, timeout);
+}
+
+/* ---- FIN and RST -------------------------------------------------------------------*/
+
+void tcp_send_fin(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+
+	if (tail) {
+		/* Unsent data: the FIN rides on its last segment. */
+		TCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
+		TCP_SKB_CB(tail)->end_seq++;
+		tp->write_seq++;
+	} else {
+		struct sk_buff *skb = tcp_alloc_ctl_skb(sk, tp->write_seq, TCPHDR_ACK | TCPHDR_FIN);
+		if (!skb) {
+			/* No memory even for a FIN: abort, as Linux
+			 * does when it cannot send one. */
+			tcp_disconnect_reset(sk, ENOBUFS);
+			return;
+		}
+		TCP_SKB_CB(skb)->end_seq++;
+		tp->write_seq++;
+		skb_queue_tail(&sk->sk_write_queue, skb);
+		sk->sk_wmem_queued += (int)skb->truesize;
+	}
+	if (tcp_write_xmit(sk, tcp_current_mss(sk), TCP_NAGLE_OFF))
+		tcp_check_probe_timer(sk);
+}
+
+void tcp_send_active_reset(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	TCP_INC_STATS(sk->sk_stack, TCP_MIB_OUTRSTS);
+	if (trace_enabled(sk->sk_stack))
+		tcp_trace_sk(sk, UT_TP_TCP_SEND_RESET, "active reset");
+	skb = tcp_alloc_ctl_skb(sk, tcp_acceptable_seq(tcp_sk(sk)), TCPHDR_ACK | TCPHDR_RST);
+	if (!skb) {
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPABORTFAILED);
+		return;
+	}
+	tcp_transmit_skb(sk, skb, false);
+}
+
+/* ---- SYN, SYN-ACK -------------------------------------------------------------------*/
+
+int tcp_connect(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct sk_buff *skb;
+	uint32_t rcv_wnd = 0;
+	int err;
+
+	/* Linux's tcp_connect_init */
+	tp->tcp_header_len = TCP_HLEN_MIN + (stack->sysctl.tcp_timestamps ? 12 : 0);
+	tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+	if (tp->user_mss && tp->advmss > tp->user_mss)
+		tp->advmss = tp->user_mss;
+	/* Linux sizes the SYN's window in whole segments of the announced
+	 * MSS (64240 for 1460), before it knows about timestamps. */
+	tcp_select_initial_window(stack, tcp_full_space(sk), tp->advmss, &rcv_wnd,
+				  &tp->window_clamp, stack->sysctl.tcp_window_scaling != 0,
+				  &tp->rcv_wscale);
+	tp->rcv_wnd = rcv_wnd;
+	tp->rcv_ssthresh = rcv_wnd;
+	tp->snd_wnd = 0;
+	tp->snd_wl1 = 0;
+	tp->snd_una = tp->write_seq;
+	tp->snd_sml = tp->write_seq;
+	tp->snd_up = tp->write_seq;
+	tp->snd_nxt = tp->write_seq;
+	tp->pushed_seq = tp->write_seq;
+	tp->isn = tp->write_seq;
+	tp->rcv_nxt = 0;
+	tp->rcv_wup = 0;
+	tp->copied_seq = 0;
+	inet_csk(sk)->icsk_rto = TCP_TIMEOUT_INIT_MS;
+	inet_csk(sk)->icsk_retransmits = 0;
+	tcp_clear_retrans(tp);
+
+	skb = tcp_alloc_ctl_skb(sk, tp->write_seq, TCPHDR_SYN);
+	if (!skb)
+		return -ENOBUFS;
+	TCP_SKB_CB(skb)->end_seq++;
+	tp->write_seq++;
+	skb_queue_tail(&sk->sk_write_queue, skb);
+	sk->sk_wmem_queued += (int)skb->truesize;
+	err = tcp_transmit_skb(sk, skb, true);
+	(void)err;	/* a lost SYN is the retransmit timer's business */
+	tcp_event_new_data_sent(sk, skb);
+	TCP_INC_STATS(stack, TCP_MIB_ACTIVEOPENS);
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto);
+	return 0;
+}
+
+/* Simultaneous open: our SYN, now with an ACK of theirs (RFC 9293 3.5,
+ * figure 8). The SYN on the retransmit queue gains the ACK flag. */
+int tcp_send_synack(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&tcp_sk(sk)->tcp_rtx_queue);
+
+	if (!skb || !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
+		return -EFAULT;
+	TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+	return tcp_transmit_skb(sk, skb, true);
+}
+
+/* ---- retransmission -----------------------------------------------------------------*/
+
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	uint32_t mss = tcp_current_mss(sk);
+	int err;
+
+	if (sk->sk_stack->dying)
+		return -EHOSTUNREACH;
+	/* Part of it may have been acknowledged since (Linux trims). */
+	if (before(tcb->seq, tp->snd_una)) {
+		uint32_t acked = tp->snd_una - tcb->seq;
+		if (acked >= skb->len && !(tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
+			return -EINVAL;
+		if (acked < skb->len) {
+			skb_pull(skb, acked);
+			tp->tcp_rtx_queue.bytes -= acked;
+			tcb->seq = tp->snd_una;
+		}
+	}
+	if (skb->len > mss)
+		tcp_fragment(sk, &tp->tcp_rtx_queue, skb, mss);
+	if (!icsk_retrans_started(sk))
+		inet_csk(sk)->icsk_retrans_start_ns = tcb->first_sent_ns ? tcb->first_sent_ns
+									 : stack_now(stack);
+	err = tcp_transmit_skb(sk, skb, true);
+	if (err) {
+		NET_INC_STATS(stack, LINUX_MIB_TCPRETRANSFAIL);
+		return err;
+	}
+	TCP_INC_STATS(stack, TCP_MIB_RETRANSSEGS);
+	if (tcb->tcp_flags & TCPHDR_SYN)
+		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
+	tp->total_retrans++;
+	tp->bytes_retrans += skb->len;
+	if (!(tcb->sacked & TCPCB_SACKED_RETRANS) && (tcb->sacked & TCPCB_LOST))
+		tp->retrans_out++;
+	tcb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
+	if (trace_enabled(stack)) {
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		tcp_trace_fill(sk, &ev);
+		ev.seq = tcb->seq;
+		ev.end_seq = tcb->end_seq;
+		ev.len = skb->len;
+		ev.tcp_flags = tcb->tcp_flags;
+		trace_emit(stack, UT_TP_TCP_RETRANSMIT_SKB, &ev);
+	}
+	return 0;
+}
+
+/* Retransmits segments marked lost, as far as the congestion window
+ * allows (Linux's tcp_xmit_retransmit_queue). */
+void tcp_xmit_retransmit_queue(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (!(tcb->sacked & TCPCB_LOST) || (tcb->sacked & TCPCB_SACKED_RETRANS))
+			continue;
+		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+			break;
+		if (tcp_retransmit_skb(sk, skb))
+			break;
+		NET_INC_STATS(sk->sk_stack, inet_csk(sk)->icsk_ca_state == TCP_CA_Loss
+						    ? LINUX_MIB_TCPSLOWSTARTRETRANS
+						    : LINUX_MIB_TCPFASTRETRANS);
+		if (skb == skb_peek(&tp->tcp_rtx_queue))
+			tcp_rearm_rto(sk);
+	}
+}
+
+/* ---- window probes and keepalives ---------------------------------------------------*/
+
+/* A segment the peer must answer with an ACK: an old sequence number and
+ * no data (Linux's tcp_xmit_probe_skb). */
+static int tcp_xmit_probe_skb(struct sock *sk)
+{
+	struct sk_buff *skb = tcp_alloc_ctl_skb(sk, tcp_sk(sk)->snd_una - 1, TCPHDR_ACK);
+
+	if (!skb)
+		return -ENOBUFS;
+	return tcp_transmit_skb(sk, skb, false);
+}
+
+int tcp_write_wakeup(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return -1;
+	skb = skb_peek(&sk->sk_write_queue);
+	if (skb && before(TCP_SKB_CB(skb)->seq, tcp_wnd_end(tp))) {
+		/* The window opened a little: send what fits. */
+		uint32_t mss = tcp_current_mss(sk);
+		uint32_t seg_size = tcp_wnd_end(tp) - TCP_SKB_CB(skb)->seq;
+		if (seg_size < skb->len || skb->len > mss) {
+			seg_size = MIN(seg_size, mss);
+			if (seg_size < skb->len &&
+			    tcp_fragment(sk, &sk->sk_write_queue, skb, seg_size))
+				return -1;
+		}
+		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+		int err = tcp_transmit_skb(sk, skb, true);
+		if (!err)
+			tcp_event_new_data_sent(sk, skb);
+		return err;
+	}
+	return tcp_xmit_probe_skb(sk);
+}
+
+void tcp_send_probe0(struct sock *sk)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	int err = tcp_write_wakeup(sk);
+
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWINPROBE);
+	if (tp->packets_out || skb_queue_empty(&sk->sk_write_queue)) {
+		/* Data went out (or nothing waits): back to normal timers. */
+		icsk->icsk_probes_out = 0;
+		icsk->icsk_backoff = 0;
+		icsk->icsk_probes_tstamp = 0;
+		return;
+	}
+	icsk->icsk_probes_out++;
+	if (err <= 0) {
+		if (icsk->icsk_backoff < 15)
+			icsk->icsk_backoff++;
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX_MS));
+	} else {
+		/* Local congestion: try again soon (Linux's resource probe). */
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, TCP_RESOURCE_PROBE_INTERVAL_MS);
+	}
+}

@@ -1,0 +1,270 @@
+/* Drivers around the event-driven core: the stack lock, how a blocking
+ * call waits, and the optional stack thread.
+ *
+ * The core never sleeps and never reads a clock by itself; a call that
+ * must block asks stack_wait() to let time pass. Three cases:
+ *  - a simulator host: the simulator's wait hook moves the whole simulated
+ *    world to its next event, so every host makes progress while one
+ *    application call blocks;
+ *  - a stack thread runs the stack: the caller sleeps on a condition
+ *    variable that the thread broadcasts whenever a socket woke up;
+ *  - neither: the caller runs the stack itself (poll, then sleep until the
+ *    next timer or a short device-polling interval).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "net/fault.h"
+#include "net/stack.h"
+#include "usertcp/socket.h"
+
+/* Devices without a descriptor to wait on (application devices fed by
+ * ut_dev_input from another thread) are polled this often. */
+#define DEVICE_POLL_INTERVAL_NS (1 * NSEC_PER_MSEC)
+
+struct stack_thread {
+	pthread_t tid;
+	pthread_cond_t wake_cond;	/* application threads blocked in calls */
+	int kick[2];			/* pipe: wakes the stack thread */
+	bool kicked;
+	bool stop;
+	uint64_t sleep_until;		/* ns the thread sleeps until */
+};
+
+int stack_poll_locked(struct ut_stack *stack);
+
+void stack_lock(struct ut_stack *stack)
+{
+	pthread_mutex_lock(&stack->lock);
+}
+
+static void thread_kick(struct stack_thread *t)
+{
+	if (!t->kicked) {
+		t->kicked = true;
+		ssize_t n = write(t->kick[1], "k", 1);
+		(void)n;	/* a full pipe is already a kick */
+	}
+}
+
+/* After a call changed the stack: wake blocked threads if a socket woke,
+ * and the stack thread if work is now due earlier than it planned. */
+static void thread_notify(struct ut_stack *stack)
+{
+	struct stack_thread *t = stack->thread;
+
+	if (stack->wake_pending) {
+		stack->wake_pending = false;
+		pthread_cond_broadcast(&t->wake_cond);
+	}
+	if (ut_stack_next_deadline(stack) < t->sleep_until)
+		thread_kick(t);
+}
+
+void stack_unlock(struct ut_stack *stack)
+{
+	stack_flush_tx(stack);
+	if (stack->thread)
+		thread_notify(stack);
+	else
+		stack->wake_pending = false;
+	pthread_mutex_unlock(&stack->lock);
+}
+
+static bool stack_has_external_devices(const struct ut_stack *stack)
+{
+	for (const struct net_device *dev = stack->devs; dev; dev = dev->next)
+		if (dev != stack->loopback)
+			return true;
+	return false;
+}
+
+static void sleep_until_ns(const struct ut_stack *stack, uint64_t t)
+{
+	uint64_t now = stack_now(stack);
+	if (t <= now)
+		return;
+	uint64_t d = t - now;
+	struct timespec ts = {(time_t)(d / NSEC_PER_SEC), (long)(d % NSEC_PER_SEC)};
+	nanosleep(&ts, NULL);
+}
+
+static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
+{
+	struct stack_thread *t = stack->thread;
+	uint64_t seq = stack->wake_seq;
+
+	stack_flush_tx(stack);
+	thread_notify(stack);
+	while (seq == stack->wake_seq) {
+		if (deadline != UINT64_MAX && stack_now(stack) >= deadline)
+			return -ETIMEDOUT;
+		if (deadline == UINT64_MAX) {
+			pthread_cond_wait(&t->wake_cond, &stack->lock);
+		} else {
+			struct timespec ts = {(time_t)(deadline / NSEC_PER_SEC),
+					      (long)(deadline % NSEC_PER_SEC)};
+			pthread_cond_timedwait(&t->wake_cond, &stack->lock, &ts);
+		}
+	}
+	return 0;
+}
+
+static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
+{
+	stack_flush_tx(stack);
+	if (stack_poll_locked(stack) > 0)
+		return 0;
+	uint64_t now = stack_now(stack);
+	if (deadline != UINT64_MAX && now >= deadline)
+		return -ETIMEDOUT;
+	uint64_t next = ut_stack_next_deadline(stack);
+	bool devices = stack_has_external_devices(stack);
+	if (next == UINT64_MAX && deadline == UINT64_MAX && !devices)
+		return -EDEADLK;
+	if (devices && next > now + DEVICE_POLL_INTERVAL_NS)
+		next = now + DEVICE_POLL_INTERVAL_NS;
+	if (deadline < next)
+		next = deadline;
+	pthread_mutex_unlock(&stack->lock);
+	sleep_until_ns(stack, next);
+	pthread_mutex_lock(&stack->lock);
+	stack_poll_locked(stack);
+	return 0;
+}
+
+int stack_wait(struct ut_stack *stack, uint64_t deadline)
+{
+	if (stack->thread)
+		return wait_on_thread(stack, deadline);
+	if (stack->wait_fn) {
+		stack_flush_tx(stack);
+		stack->wake_pending = false;
+		pthread_mutex_unlock(&stack->lock);
+		int rc = stack->wait_fn(stack->wait_arg, deadline);
+		pthread_mutex_lock(&stack->lock);
+		return rc;
+	}
+	return wait_by_polling(stack, deadline);
+}
+
+/* ---- the stack thread ---------------------------------------------------------*/
+
+static void *stack_thread_main(void *arg)
+{
+	struct ut_stack *stack = arg;
+	struct stack_thread *t = stack->thread;
+
+	pthread_mutex_lock(&stack->lock);
+	while (!t->stop) {
+		stack_poll_locked(stack);
+		stack_flush_tx(stack);
+		if (stack->wake_pending) {
+			stack->wake_pending = false;
+			pthread_cond_broadcast(&t->wake_cond);
+		}
+		uint64_t now = stack_now(stack);
+		uint64_t next = ut_stack_next_deadline(stack);
+		if (next <= now)
+			continue;
+		if (stack_has_external_devices(stack) && next > now + DEVICE_POLL_INTERVAL_NS)
+			next = now + DEVICE_POLL_INTERVAL_NS;
+		t->sleep_until = next;
+		pthread_mutex_unlock(&stack->lock);
+
+		struct pollfd pfd = {.fd = t->kick[0], .events = POLLIN};
+		struct timespec ts, *tsp = NULL;
+		if (next != UINT64_MAX) {
+			uint64_t d = next - now;
+			ts.tv_sec = (time_t)(d / NSEC_PER_SEC);
+			ts.tv_nsec = (long)(d % NSEC_PER_SEC);
+			tsp = &ts;
+		}
+		ppoll(&pfd, 1, tsp, NULL);
+
+		pthread_mutex_lock(&stack->lock);
+		t->sleep_until = 0;
+		if (t->kicked) {
+			char buf[64];
+			while (read(t->kick[0], buf, sizeof(buf)) > 0)
+				;
+			t->kicked = false;
+		}
+	}
+	pthread_mutex_unlock(&stack->lock);
+	return NULL;
+}
+
+UT_EXPORT int ut_stack_thread_start(struct ut_stack *stack)
+{
+	struct stack_thread *t;
+	pthread_condattr_t attr;
+	int err;
+
+	if (stack->clock != ut_clock_monotonic() || stack->wait_fn)
+		return -EINVAL;
+	pthread_mutex_lock(&stack->lock);
+	if (stack->thread) {
+		pthread_mutex_unlock(&stack->lock);
+		return -EALREADY;
+	}
+	t = ut_calloc(1, sizeof(*t));
+	if (!t) {
+		pthread_mutex_unlock(&stack->lock);
+		return -ENOMEM;
+	}
+	if (pipe2(t->kick, O_NONBLOCK | O_CLOEXEC) < 0) {
+		err = -errno;
+		free(t);
+		pthread_mutex_unlock(&stack->lock);
+		return err;
+	}
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(&t->wake_cond, &attr);
+	pthread_condattr_destroy(&attr);
+	stack->thread = t;
+	err = pthread_create(&t->tid, NULL, stack_thread_main, stack);
+	if (err) {
+		stack->thread = NULL;
+		pthread_cond_destroy(&t->wake_cond);
+		close(t->kick[0]);
+		close(t->kick[1]);
+		free(t);
+		pthread_mutex_unlock(&stack->lock);
+		return -err;
+	}
+	pthread_mutex_unlock(&stack->lock);
+	return 0;
+}
+
+UT_EXPORT void ut_stack_thread_stop(struct ut_stack *stack)
+{
+	struct stack_thread *t;
+
+	pthread_mutex_lock(&stack->lock);
+	t = stack->thread;
+	if (!t) {
+		pthread_mutex_unlock(&stack->lock);
+		return;
+	}
+	t->stop = true;
+	stack->wake_seq++;
+	thread_kick(t);
+	pthread_mutex_unlock(&stack->lock);
+	pthread_join(t->tid, NULL);
+	pthread_mutex_lock(&stack->lock);
+	stack->thread = NULL;
+	/* Threads still blocked in calls fall back to polling themselves. */
+	pthread_cond_broadcast(&t->wake_cond);
+	pthread_mutex_unlock(&stack->lock);
+	pthread_cond_destroy(&t->wake_cond);
+	close(t->kick[0]);
+	close(t->kick[1]);
+	free(t);
+}

@@ -1,0 +1,713 @@
+/* The descriptor table and the ut_* socket calls: the system-call layer of
+ * net/socket.c. Each call takes the stack lock, turns the descriptor into
+ * its file and socket (EBADF, ENOTSOCK), hands the work to the socket's
+ * proto_ops, and turns a negative errno into -1 with errno set, as the
+ * system-call boundary does in Linux. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "net/af_inet.h"
+#include "net/fault.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+#include "net/trace.h"
+#include "usertcp/socket.h"
+
+#define UT_IOV_MAX 1024			/* Linux's UIO_MAXIOV */
+
+/* ---- files and descriptors ------------------------------------------------*/
+
+struct file *alloc_file(struct ut_stack *stack, enum file_kind kind, unsigned f_flags)
+{
+	struct file *file = ut_calloc(1, sizeof(*file));
+
+	if (!file)
+		return NULL;
+	file->kind = kind;
+	file->f_flags = f_flags;
+	file->f_refs = 1;
+	file->fd = -1;
+	file->stack = stack;
+	return file;
+}
+
+int fd_install(struct ut_stack *stack, struct file *file)
+{
+	struct fdtable *fdt = &stack->fdt;
+	unsigned fd;
+
+	for (fd = fdt->next_fd; fd < fdt->max_fds; fd++)
+		if (!fdt->fd[fd])
+			break;
+	if (fd >= (unsigned long)stack->sysctl.nr_open)
+		return -EMFILE;
+	if (fd >= fdt->max_fds) {
+		unsigned n = fdt->max_fds ? fdt->max_fds * 2 : 64;
+		if (n > (unsigned long)stack->sysctl.nr_open)
+			n = (unsigned)stack->sysctl.nr_open;
+		struct file **t = ut_realloc(fdt->fd, n * sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		memset(t + fdt->max_fds, 0, (n - fdt->max_fds) * sizeof(*t));
+		fdt->fd = t;
+		fdt->max_fds = n;
+	}
+	fdt->fd[fd] = file;
+	fdt->next_fd = fd + 1;
+	fdt->open++;
+	file->fd = (int)fd;
+	return (int)fd;
+}
+
+struct file *fget(struct ut_stack *stack, int fd)
+{
+	struct fdtable *fdt = &stack->fdt;
+
+	if (fd < 0 || (unsigned)fd >= fdt->max_fds || !fdt->fd[fd])
+		return NULL;
+	fdt->fd[fd]->f_refs++;
+	return fdt->fd[fd];
+}
+
+static void file_release(struct file *file)
+{
+	eventpoll_release(file);
+	if (file->kind == FILE_SOCKET) {
+		struct socket *sock = &file->socket;
+		if (sock->ops)
+			sock->ops->release(sock);
+	} else if (file->ep) {
+		ep_free(file->ep);
+	}
+	free(file);
+}
+
+void fput(struct file *file)
+{
+	BUG_ON(file->f_refs == 0);
+	if (--file->f_refs == 0)
+		file_release(file);
+}
+
+/* Takes the descriptor out of the table (close). */
+static struct file *fd_remove(struct ut_stack *stack, int fd)
+{
+	struct fdtable *fdt = &stack->fdt;
+	struct file *file;
+
+	if (fd < 0 || (unsigned)fd >= fdt->max_fds || !(file = fdt->fd[fd]))
+		return NULL;
+	fdt->fd[fd] = NULL;
+	fdt->open--;
+	if ((unsigned)fd < fdt->next_fd)
+		fdt->next_fd = (unsigned)fd;
+	file->fd = -1;
+	return file;
+}
+
+unsigned file_poll(struct file *file)
+{
+	if (file->kind == FILE_SOCKET && file->socket.ops)
+		return file->socket.ops->poll(&file->socket);
+	return 0;
+}
+
+/* Closes every descriptor (the stack is going away). */
+void stack_close_all_fds(struct ut_stack *stack);
+void stack_close_all_fds(struct ut_stack *stack)
+{
+	for (unsigned fd = 0; fd < stack->fdt.max_fds; fd++) {
+		struct file *file = fd_remove(stack, (int)fd);
+		if (file)
+			fput(file);
+	}
+	free(stack->fdt.fd);
+	memset(&stack->fdt, 0, sizeof(stack->fdt));
+}
+
+UT_EXPORT unsigned ut_stack_open_fds(const struct ut_stack *stack)
+{
+	return stack->fdt.open;
+}
+
+/* ---- helpers for the calls ---------------------------------------------------*/
+
+/* Ends a call: unlocks, and turns -errno into -1 with errno set. */
+static long ret_errno(struct ut_stack *stack, long rc)
+{
+	stack_unlock(stack);
+	if (rc < 0) {
+		errno = (int)-rc;
+		return -1;
+	}
+	return rc;
+}
+
+/* The socket behind fd, with a file reference the caller drops with fput. */
+static struct socket *sockfd_lookup(struct ut_stack *stack, int fd, long *err)
+{
+	struct file *file = fget(stack, fd);
+
+	if (!file) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (file->kind != FILE_SOCKET) {
+		fput(file);
+		*err = -ENOTSOCK;
+		return NULL;
+	}
+	return &file->socket;
+}
+
+static int file_msg_flags(const struct socket *sock, int flags)
+{
+	if (sock->file->f_flags & O_NONBLOCK)
+		flags |= MSG_DONTWAIT;
+	return flags;
+}
+
+static void trace_fd(struct ut_stack *stack, enum ut_trace_type type, int fd,
+		     const struct socket *sock, const char *what, int err)
+{
+	struct ut_trace_event ev;
+
+	trace_event_init(&ev);
+	ev.fd = fd;
+	ev.what = what;
+	ev.err = err;
+	if (sock && sock->sk) {
+		const struct sock *sk = sock->sk;
+		ev.saddr = sk->sk_rcv_saddr;
+		ev.sport = sk->sk_num;
+		ev.daddr = sk->sk_daddr;
+		ev.dport = sk->sk_dport;
+		ev.newstate = sk->sk_state;
+		ev.depth = (uint32_t)sk->sk_ack_backlog;
+		ev.limit = (uint32_t)sk->sk_max_ack_backlog;
+	}
+	trace_emit(stack, type, &ev);
+}
+
+/* ---- socket, bind, listen, accept, connect ------------------------------------*/
+
+UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protocol)
+{
+	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+	struct file *file;
+	long rc;
+
+	stack_lock(stack);
+	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (domain != AF_INET) {
+		rc = -EAFNOSUPPORT;
+		goto out;
+	}
+	if (type <= 0 || type > SOCK_PACKET) {
+		rc = -EINVAL;
+		goto out;
+	}
+	file = alloc_file(stack, FILE_SOCKET, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+	if (!file) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	file->cloexec = (flags & SOCK_CLOEXEC) != 0;
+	file->socket.file = file;
+	file->socket.type = (short)type;
+	file->socket.state = SS_UNCONNECTED;
+	rc = inet_create(stack, &file->socket, type, protocol);
+	if (rc < 0) {
+		fput(file);
+		goto out;
+	}
+	rc = fd_install(stack, file);
+	if (rc < 0) {
+		fput(file);
+		goto out;
+	}
+	if (file->socket.sk && file->socket.sk->sk_protocol == IPPROTO_TCP)
+		tcp_sk(file->socket.sk)->fd = (int)rc;
+	if (trace_enabled(stack))
+		trace_fd(stack, UT_TP_SOCKET_CREATE, (int)rc, &file->socket,
+			 type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM", 0);
+out:
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_bind(struct ut_stack *stack, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		rc = addr ? sock->ops->bind(sock, addr, len) : -EFAULT;
+		if (trace_enabled(stack))
+			trace_fd(stack, UT_TP_BIND, fd, sock, "bind()", (int)-rc);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_listen(struct ut_stack *stack, int fd, int backlog)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		/* Linux caps the backlog at net.core.somaxconn. */
+		if ((unsigned)backlog > (unsigned long)stack->sysctl.somaxconn)
+			backlog = (int)stack->sysctl.somaxconn;
+		rc = sock->ops->listen(sock, backlog);
+		if (trace_enabled(stack))
+			trace_fd(stack, UT_TP_LISTEN, fd, sock, "listen()", (int)-rc);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr,
+			 socklen_t *addrlen, int flags)
+{
+	struct socket *sock, *newsock;
+	struct file *newfile = NULL;
+	long rc;
+
+	stack_lock(stack);
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		rc = -EINVAL;
+		goto out;
+	}
+	if ((sock = sockfd_lookup(stack, fd, &rc)) == NULL)
+		goto out;
+	/* Linux reserves the descriptor before taking a connection, so a
+	 * full table leaves the connection queued. */
+	if (stack->fdt.open >= (unsigned long)stack->sysctl.nr_open) {
+		rc = -EMFILE;
+		goto put;
+	}
+	if (addr && (!addrlen || (int)*addrlen < 0)) {
+		rc = -EINVAL;
+		goto put;
+	}
+	newfile = alloc_file(stack, FILE_SOCKET,
+			     O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+	if (!newfile) {
+		rc = -ENOMEM;
+		goto put;
+	}
+	newfile->cloexec = (flags & SOCK_CLOEXEC) != 0;
+	newsock = &newfile->socket;
+	newsock->file = newfile;
+	newsock->type = sock->type;
+	newsock->ops = sock->ops;
+	rc = sock->ops->accept(sock, newsock, (sock->file->f_flags & O_NONBLOCK) ? O_NONBLOCK : 0);
+	if (rc < 0) {
+		newsock->ops = NULL;
+		fput(newfile);
+		goto put;
+	}
+	if (addr) {
+		rc = newsock->ops->getname(newsock, addr, addrlen, 1);
+		if (rc < 0) {
+			fput(newfile);
+			goto put;
+		}
+	}
+	rc = fd_install(stack, newfile);
+	if (rc < 0) {
+		fput(newfile);
+		goto put;
+	}
+	if (newsock->sk && newsock->sk->sk_protocol == IPPROTO_TCP)
+		tcp_sk(newsock->sk)->fd = (int)rc;
+	if (trace_enabled(stack)) {
+		struct ut_trace_event ev;
+		trace_event_init(&ev);
+		ev.fd = (int)rc;
+		ev.saddr = newsock->sk->sk_rcv_saddr;
+		ev.sport = newsock->sk->sk_num;
+		ev.daddr = newsock->sk->sk_daddr;
+		ev.dport = newsock->sk->sk_dport;
+		ev.newstate = newsock->sk->sk_state;
+		ev.depth = sock->sk ? (uint32_t)sock->sk->sk_ack_backlog : 0;
+		ev.limit = sock->sk ? (uint32_t)sock->sk->sk_max_ack_backlog : 0;
+		ev.what = "accept()";
+		ev.len = (uint32_t)fd;	/* the listener's descriptor */
+		trace_emit(stack, UT_TP_ACCEPT, &ev);
+	}
+put:
+	fput(sock->file);
+out:
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_accept(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return ut_accept4(stack, fd, addr, len, 0);
+}
+
+UT_EXPORT int ut_connect(struct ut_stack *stack, int fd, const struct sockaddr *addr,
+			 socklen_t len)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		if (!addr)
+			rc = -EFAULT;
+		else
+			rc = sock->ops->connect(sock, addr, len,
+						(sock->file->f_flags & O_NONBLOCK) ? O_NONBLOCK : 0);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+/* ---- data ---------------------------------------------------------------------*/
+
+/* The total length of a message's iovec: -EMSGSIZE for more than
+ * UIO_MAXIOV pieces, -EFAULT for a missing array, -EINVAL on overflow. */
+static ssize_t msg_iov_length(const struct msghdr *msg)
+{
+	if (msg->msg_iovlen > UT_IOV_MAX)
+		return -EMSGSIZE;
+	if (msg->msg_iovlen && !msg->msg_iov)
+		return -EFAULT;
+	return iov_length_checked(msg->msg_iov, msg->msg_iovlen);
+}
+
+static ssize_t do_sendmsg(struct ut_stack *stack, int fd, const struct msghdr *msg, int flags)
+{
+	struct socket *sock;
+	long rc;
+	ssize_t total;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) == NULL)
+		return ret_errno(stack, rc);
+	total = msg_iov_length(msg);
+	if (total < 0) {
+		rc = total;
+		goto put;
+	}
+	rc = sock->ops->sendmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
+put:
+	fput(sock->file);
+	ret_errno(stack, rc);
+	/* Linux raises SIGPIPE for a write on a connection that can no
+	 * longer send, unless MSG_NOSIGNAL. */
+	if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
+		pthread_kill(pthread_self(), SIGPIPE);
+	return rc < 0 ? -1 : rc;
+}
+
+static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, int flags)
+{
+	struct socket *sock;
+	long rc;
+	ssize_t total;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) == NULL)
+		return ret_errno(stack, rc);
+	total = msg_iov_length(msg);
+	if (total < 0) {
+		rc = total;
+		goto put;
+	}
+	if ((int)msg->msg_namelen < 0) {
+		rc = -EINVAL;
+		goto put;
+	}
+	msg->msg_flags = 0;
+	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
+put:
+	fput(sock->file);
+	return ret_errno(stack, rc);
+}
+
+UT_EXPORT ssize_t ut_sendmsg(struct ut_stack *stack, int fd, const struct msghdr *msg, int flags)
+{
+	if (!msg) {
+		errno = EFAULT;
+		return -1;
+	}
+	return do_sendmsg(stack, fd, msg, flags);
+}
+
+UT_EXPORT ssize_t ut_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, int flags)
+{
+	if (!msg) {
+		errno = EFAULT;
+		return -1;
+	}
+	return do_recvmsg(stack, fd, msg, flags);
+}
+
+UT_EXPORT ssize_t ut_sendto(struct ut_stack *stack, int fd, const void *buf, size_t len,
+			    int flags, const struct sockaddr *dest, socklen_t dest_len)
+{
+	struct iovec iov = {(void *)(uintptr_t)buf, len};
+	struct msghdr msg = {0};
+
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_name = (void *)(uintptr_t)dest;
+	msg.msg_namelen = dest ? dest_len : 0;
+	return do_sendmsg(stack, fd, &msg, flags);
+}
+
+UT_EXPORT ssize_t ut_send(struct ut_stack *stack, int fd, const void *buf, size_t len, int flags)
+{
+	return ut_sendto(stack, fd, buf, len, flags, NULL, 0);
+}
+
+UT_EXPORT ssize_t ut_recvfrom(struct ut_stack *stack, int fd, void *buf, size_t len, int flags,
+			      struct sockaddr *src, socklen_t *src_len)
+{
+	struct iovec iov = {buf, len};
+	struct msghdr msg = {0};
+	ssize_t rc;
+
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (src && src_len) {
+		if ((int)*src_len < 0) {
+			errno = EINVAL;
+			return -1;
+		}
+		msg.msg_name = src;
+		msg.msg_namelen = *src_len;
+	}
+	rc = do_recvmsg(stack, fd, &msg, flags);
+	if (rc >= 0 && src && src_len)
+		*src_len = msg.msg_namelen;
+	return rc;
+}
+
+UT_EXPORT ssize_t ut_recv(struct ut_stack *stack, int fd, void *buf, size_t len, int flags)
+{
+	return ut_recvfrom(stack, fd, buf, len, flags, NULL, NULL);
+}
+
+UT_EXPORT ssize_t ut_read(struct ut_stack *stack, int fd, void *buf, size_t len)
+{
+	return ut_recv(stack, fd, buf, len, 0);
+}
+
+UT_EXPORT ssize_t ut_write(struct ut_stack *stack, int fd, const void *buf, size_t len)
+{
+	return ut_send(stack, fd, buf, len, 0);
+}
+
+UT_EXPORT ssize_t ut_readv(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = {0};
+
+	if (iovcnt < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	return do_recvmsg(stack, fd, &msg, 0);
+}
+
+UT_EXPORT ssize_t ut_writev(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = {0};
+
+	if (iovcnt < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg.msg_iovlen = (size_t)iovcnt;
+	return do_sendmsg(stack, fd, &msg, 0);
+}
+
+/* ---- shutdown, close ------------------------------------------------------------*/
+
+UT_EXPORT int ut_shutdown(struct ut_stack *stack, int fd, int how)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		if (how < SHUT_RD || how > SHUT_RDWR)
+			rc = -EINVAL;
+		else
+			rc = sock->ops->shutdown(sock, how);
+		if (trace_enabled(stack))
+			trace_fd(stack, UT_TP_SHUTDOWN, fd, sock,
+				 how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR",
+				 (int)-rc);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_close(struct ut_stack *stack, int fd)
+{
+	struct file *file;
+	long rc = 0;
+
+	stack_lock(stack);
+	file = fd_remove(stack, fd);
+	if (!file) {
+		rc = -EBADF;
+	} else {
+		if (trace_enabled(stack))
+			trace_fd(stack, UT_TP_CLOSE, fd,
+				 file->kind == FILE_SOCKET ? &file->socket : NULL, "close()", 0);
+		fput(file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+/* ---- names and options --------------------------------------------------------------*/
+
+static int do_getname(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len,
+		      int peer)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		if (!addr || !len)
+			rc = -EFAULT;
+		else if ((int)*len < 0)
+			rc = -EINVAL;
+		else
+			rc = sock->ops->getname(sock, addr, len, peer);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_getsockname(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return do_getname(stack, fd, addr, len, 0);
+}
+
+UT_EXPORT int ut_getpeername(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return do_getname(stack, fd, addr, len, 1);
+}
+
+UT_EXPORT int ut_setsockopt(struct ut_stack *stack, int fd, int level, int optname,
+			    const void *optval, socklen_t optlen)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		if ((int)optlen < 0)
+			rc = -EINVAL;
+		else if (!optval && optlen)
+			rc = -EFAULT;
+		else if (level == SOL_SOCKET)
+			rc = sock_setsockopt(sock->sk, optname, optval, optlen);
+		else
+			rc = sock->ops->setsockopt(sock, level, optname, optval, optlen);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_getsockopt(struct ut_stack *stack, int fd, int level, int optname, void *optval,
+			    socklen_t *optlen)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		if (!optlen || (!optval && *optlen))
+			rc = -EFAULT;
+		else if ((int)*optlen < 0)
+			rc = -EINVAL;
+		else if (level == SOL_SOCKET)
+			rc = sock_getsockopt(sock->sk, optname, optval, optlen);
+		else
+			rc = sock->ops->getsockopt(sock, level, optname, optval, optlen);
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
+{
+	struct file *file;
+	long rc = 0;
+	int arg = 0;
+	va_list ap;
+
+	va_start(ap, cmd);
+	if (cmd == F_SETFL || cmd == F_SETFD)
+		arg = va_arg(ap, int);
+	va_end(ap);
+
+	stack_lock(stack);
+	file = fget(stack, fd);
+	if (!file)
+		return (int)ret_errno(stack, -EBADF);
+	switch (cmd) {
+	case F_GETFL:
+		rc = (long)file->f_flags;
+		break;
+	case F_SETFL:
+		/* Only O_NONBLOCK can change on a socket (and O_APPEND,
+		 * O_ASYNC, O_DIRECT, O_NOATIME, which mean nothing here). */
+		file->f_flags = (file->f_flags & ~(unsigned)O_NONBLOCK) |
+				((unsigned)arg & (unsigned)O_NONBLOCK);
+		break;
+	case F_GETFD:
+		rc = file->cloexec ? FD_CLOEXEC : 0;
+		break;
+	case F_SETFD:
+		file->cloexec = (arg & FD_CLOEXEC) != 0;
+		break;
+	default:
+		rc = -EINVAL;
+	}
+	fput(file);
+	return (int)ret_errno(stack, rc);
+}
+
+UT_EXPORT int ut_ioctl(struct ut_stack *stack, int fd, unsigned long request, int *arg)
+{
+	long rc;
+	struct socket *sock;
+
+	stack_lock(stack);
+	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
+		if (!arg) {
+			rc = -EFAULT;
+		} else if (request == FIONBIO) {
+			if (*arg)
+				sock->file->f_flags |= O_NONBLOCK;
+			else
+				sock->file->f_flags &= ~(unsigned)O_NONBLOCK;
+			rc = 0;
+		} else if (sock->ops->ioctl) {
+			rc = sock->ops->ioctl(sock, request, arg);
+		} else {
+			rc = -ENOTTY;
+		}
+		fput(sock->file);
+	}
+	return (int)ret_errno(stack, rc);
+}

@@ -1,0 +1,80 @@
+/* A two-host simulated world for TCP tests: client 10.0.0.1 and server
+ * 10.0.0.2 on one link, with a trace recorder that remembers every event
+ * so tests can assert the states visited and the segments on the wire. */
+#ifndef USERTCP_TESTS_TCPWORLD_H
+#define USERTCP_TESTS_TCPWORLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "usertcp/usertcp.h"
+#include "usertcp/socket.h"
+#include "usertcp/trace.h"
+
+#define MS 1000000ULL
+#define SEC 1000000000ULL
+
+struct tw_event {
+	enum ut_trace_type type;
+	int host;			/* 0 client, 1 server */
+	int oldstate, newstate;
+	uint8_t flags;
+	uint32_t seq, ack, len, window;
+	uint16_t sport, dport;
+	uint64_t t;
+	int fd;
+	uint32_t depth, limit;
+};
+
+struct tcpworld {
+	struct ut_sim *sim;
+	struct ut_stack *c, *s;		/* client, server */
+	struct ut_sim_link *link;
+	struct tw_event *ev;
+	unsigned nev, cap;
+	bool print;			/* echo events (USERTCP_TEST_TRACE=1) */
+};
+
+void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp);
+/* Closes nothing: runs the world on (TIME_WAIT and every timer expire),
+ * checks that no buffer and no TCP object is left, destroys it. */
+void tw_done(struct tcpworld *w);
+
+struct sockaddr_in tw_addr(const char *ip, uint16_t port);
+#define SERVER_IP "10.0.0.2"
+#define CLIENT_IP "10.0.0.1"
+/* socket + SO_REUSEADDR(0) + bind + listen on the server; returns fd. */
+int tw_listen(struct tcpworld *w, uint16_t port, int backlog);
+/* A non-blocking connect from the client (expects EINPROGRESS). */
+int tw_connect_nb(struct tcpworld *w, uint16_t port);
+/* Client connects (blocking), server accepts (blocking): *cfd, *sfd. */
+void tw_pair(struct tcpworld *w, uint16_t port, int *cfd, int *sfd);
+
+/* Runs until cond(arg) or timeout of simulated time; false on timeout. */
+bool tw_run_until(struct tcpworld *w, bool (*cond)(void *), void *arg, uint64_t timeout);
+void tw_run(struct tcpworld *w, uint64_t dt);
+
+/* A one-way transfer from the client's c to the server's s with
+ * non-blocking calls, the world running 1 ms between attempts, for at
+ * most limit of simulated time. *sent (may be NULL) carries how much was
+ * already sent on entry and comes back updated; returns bytes received
+ * into in. each(w, elapsed, arg), if set, runs before every attempt (to
+ * change the link mid-transfer). */
+size_t tw_transfer(struct tcpworld *w, int c, int s, const char *out, char *in, size_t n,
+		   size_t *sent, uint64_t limit,
+		   void (*each)(struct tcpworld *w, uint64_t elapsed, void *arg), void *arg);
+
+/* Recorded events. */
+unsigned tw_count(const struct tcpworld *w, int host, enum ut_trace_type type);
+/* Did host go through oldstate -> newstate? */
+bool tw_saw_state(const struct tcpworld *w, int host, int oldstate, int newstate);
+/* Number of segments host sent with exactly these flags set among mask. */
+unsigned tw_segments(const struct tcpworld *w, int host, uint8_t mask, uint8_t flags);
+/* The sequence of states host visited ("SYN_SENT ESTABLISHED ..."), from
+ * the inet_sock_set_state events of connections on port (0: any). */
+const char *tw_states(const struct tcpworld *w, int host, uint16_t port, char *buf, size_t n);
+void tw_clear(struct tcpworld *w);
+
+uint64_t tw_counter(struct ut_stack *s, const char *group, const char *name);
+
+#endif
