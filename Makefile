@@ -20,7 +20,7 @@ $(BUILD_ASAN)/CMakeCache.txt:
 	$(CMAKE) -S . -B $(BUILD_ASAN) -DCMAKE_BUILD_TYPE=Debug -DUSERTCP_SANITIZE=ON -DUSERTCP_BENCH=OFF
 
 demo: all
-	$(BUILD)/usertcp ping -c 4 --delay 10
+	$(BUILD)/usertcp demo
 
 test: test-plain test-asan
 

@@ -15,6 +15,7 @@ struct tool_cmd {
 };
 
 int cmd_ping(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
 
 /* Impairment options every tool accepts (--delay MS, --jitter MS,
  * --loss PCT, --dup PCT, --reorder PCT, --corrupt PCT, --rate RATE,

@@ -5,6 +5,7 @@
 #include "tool.h"
 
 static const struct tool_cmd tool_cmds[] = {
+	{"demo", "the life of a TCP connection between two simulated hosts, step by step", cmd_demo},
 	{"ping", "ICMP echo between two simulated hosts, printed as Linux's ping does", cmd_ping},
 };
 

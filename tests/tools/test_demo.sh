@@ -1,0 +1,120 @@
+#!/bin/sh
+# usertcp demo: the default run tells a connection's life in order and ends
+# in 'result: ok'; with 5% loss both directions arrive intact for 50 seeds;
+# the same seed prints the same bytes; failures end in 'result: FAIL' with
+# exit status 1 instead of hanging; the capture is well-formed for tshark.
+set -u
+bin=$1
+tmp=${2:-/tmp}
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+# ---- the default run: the seeds' steps, in order, then result: ok ----------
+out="$tmp/demo_default.txt"
+"$bin" demo > "$out"
+rc=$?
+last=$(tail -n 1 "$out")
+[ "$rc" -eq 0 ] || fail "default demo exited $rc: $last"
+case $last in
+"result: ok  1048576 bytes each way, SHA-256 match, "*" s simulated") ;;
+*) fail "default demo's last line: $last" ;;
+esac
+prev=0
+for step in "server  socket(AF_INET, SOCK_STREAM)" "server  bind(" "server  listen(" \
+	"client  socket(AF_INET, SOCK_STREAM)" "client  connect(" "client  sent [S]" \
+	"EINPROGRESS" "request socket added to the SYN queue" "server  sent [S.]" \
+	"state SYN_SENT -> ESTABLISHED" "to the accept queue" "server  accept(" \
+	"server  send(): 1448 bytes copied into an sk_buff" "server  recv(fd" \
+	"client  close(" "ESTABLISHED -> FIN_WAIT1" "ESTABLISHED -> CLOSE_WAIT" \
+	"= 0: end of file" "CLOSE_WAIT -> LAST_ACK" "FIN_WAIT1 -> FIN_WAIT2" \
+	"FIN_WAIT2 -> TIME_WAIT" "LAST_ACK -> CLOSE" "TIME_WAIT -> CLOSE"; do
+	n=$(grep -nF -m 1 -e "$step" "$out" | cut -d: -f1)
+	[ -n "$n" ] || fail "default demo never says '$step'"
+	[ "$n" -gt "$prev" ] || fail "'$step' (line $n) comes before an earlier step (line $prev)"
+	prev=$n
+done
+lines=$(wc -l < "$out")
+[ "$lines" -lt 400 ] || fail "the default narrative is $lines lines: the data phase is not summarised"
+echo "ok default demo: the life in order, $lines lines, $last"
+
+# ---- 5% loss: 50 seeds, each direction intact ------------------------------
+bad=0
+for seed in $(seq 1 50); do
+	r=$("$bin" demo --quiet --loss 5 --seed "$seed")
+	rc=$?
+	case $r in
+	"result: ok "*) [ "$rc" -eq 0 ] || { echo "seed $seed: exit $rc with $r"; bad=$((bad + 1)); } ;;
+	*) echo "seed $seed: $r (exit $rc)"; bad=$((bad + 1)) ;;
+	esac
+	[ "$(printf '%s\n' "$r" | wc -l)" -eq 1 ] || fail "--quiet printed more than the result line"
+done
+[ "$bad" -eq 0 ] || fail "$bad of 50 seeds failed with --loss 5"
+echo "ok --loss 5: 50 seeds, all result: ok"
+
+# ---- the same seed, the same bytes -------------------------------------------
+"$bin" demo --json --bytes 256K --loss 5 --seed 7 > "$tmp/demo_json1.txt"
+"$bin" demo --json --bytes 256K --loss 5 --seed 7 > "$tmp/demo_json2.txt"
+cmp -s "$tmp/demo_json1.txt" "$tmp/demo_json2.txt" || fail "two runs with seed 7 differ"
+"$bin" demo --json --bytes 256K --loss 5 --seed 8 > "$tmp/demo_json3.txt"
+cmp -s "$tmp/demo_json1.txt" "$tmp/demo_json3.txt" && fail "seeds 7 and 8 print the same"
+tail -n 1 "$tmp/demo_json1.txt" | grep -q '^result: ok ' || fail "--json did not end in result: ok"
+n=$(sed '$d' "$tmp/demo_json1.txt" | grep -vc '^{"t":[0-9]*\.[0-9]\{9\},"stack":"[a-z]*","event":"[a-z_]*:[a-z_]*".*}$')
+[ "$n" -eq 0 ] || fail "$n --json lines are not event objects"
+if command -v python3 > /dev/null 2>&1; then
+	sed '$d' "$tmp/demo_json1.txt" | python3 -c '
+import json, sys
+for n, line in enumerate(sys.stdin, 1):
+    json.loads(line)
+' || fail "--json printed a line that is not JSON"
+fi
+echo "ok --json: same seed, same bytes; every line an event object"
+
+# ---- failures end, with a reason and exit status 1 ----------------------------
+r=$("$bin" demo --loss 100 --quiet)
+rc=$?
+[ "$rc" -eq 1 ] || fail "--loss 100 exited $rc"
+case $r in
+"result: FAIL "*) ;;
+*) fail "--loss 100: $r" ;;
+esac
+"$bin" demo --bytes 12Q > /dev/null 2>&1
+[ $? -eq 2 ] || fail "a bad --bytes is not a usage error"
+"$bin" demo --rate 10xbit > /dev/null 2>&1
+[ $? -eq 2 ] || fail "a bad --rate is not a usage error"
+echo "ok --loss 100 ends in $r"
+
+# ---- the capture, as tshark sees it ------------------------------------------------
+if ! command -v tshark > /dev/null 2>&1; then
+	echo "skipped the capture check: tshark is not installed (apt-get install tshark)"
+	exit 0
+fi
+check_pcap() {
+	pcap=$1
+	shift
+	r=$("$bin" demo --quiet --pcap "$pcap" "$@")
+	case $r in
+	"result: ok "*) ;;
+	*) fail "demo $* --pcap: $r" ;;
+	esac
+	n=$(tshark -r "$pcap" 2> /dev/null | wc -l)
+	[ "$n" -gt 100 ] || fail "tshark read only $n packets from $pcap"
+	# Port 80 would be read as HTTP, which our random bytes are not.
+	report=$(tshark -r "$pcap" --disable-protocol http -o ip.check_checksum:TRUE \
+		-o tcp.check_checksum:TRUE -z expert,warn -q 2> /dev/null)
+	if echo "$report" | grep -Eq 'Malformed|Checksum'; then
+		echo "FAIL: tshark reports problems in $pcap ($*):"
+		echo "$report"
+		exit 1
+	fi
+	echo "ok $n packets, no malformed packets or bad checksums: demo $*"
+}
+check_pcap "$tmp/demo_clean.pcap" --bytes 256K
+check_pcap "$tmp/demo_lossy.pcap" --bytes 256K --loss 5 --seed 3
+# The check must be able to fail: corruption is visible to it.
+"$bin" demo --quiet --bytes 64K --corrupt 5 --pcap "$tmp/demo_corrupt.pcap" > /dev/null
+tshark -r "$tmp/demo_corrupt.pcap" --disable-protocol http -o ip.check_checksum:TRUE \
+	-o tcp.check_checksum:TRUE -z expert,warn -q 2> /dev/null | grep -q Checksum ||
+	fail "tshark did not notice corrupted frames"
+echo "ok corrupted frames are noticed"
