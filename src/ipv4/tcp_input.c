@@ -292,7 +292,8 @@ static void tcp_enter_recovery(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
-	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPRENORECOVERY);
+	NET_INC_STATS(sk->sk_stack, tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY
+						: LINUX_MIB_TCPRENORECOVERY);
 	tp->prior_ssthresh = tp->snd_ssthresh;
 	tp->prior_cwnd = tp->snd_cwnd;
 	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
@@ -321,32 +322,100 @@ static void tcp_retransmit_head_now(struct sock *sk)
 	}
 }
 
+/* ---- the SACK scoreboard (RFC 2018, RFC 6675; Linux's tcp_sacktag) ----*/
+
+#define FLAG_DATA_SACKED 0x20		/* new SACK information */
+
+/* Marks the retransmit queue's segments that the SACK blocks cover.
+ * Blocks that end at or below SND.UNA (D-SACK) or beyond SND.NXT are
+ * ignored; segments partly covered stay unmarked. Returns FLAG_DATA_SACKED
+ * if anything new was learnt. O(queue) per ACK that carries blocks. */
+static int tcp_sacktag(struct sock *sk, const struct wire_tcp_opts *opts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int flag = 0;
+
+	for (unsigned i = 0; i < opts->num_sacks; i++) {
+		uint32_t start = opts->sacks[i].start, end = opts->sacks[i].end;
+		struct sk_buff *skb;
+
+		if (!after(end, start) || !after(end, tp->snd_una) || after(end, tp->snd_nxt) ||
+		    before(start, tp->snd_una - tp->max_window))
+			continue;
+		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+			struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+			if (!before(tcb->seq, end))
+				break;
+			if (before(tcb->seq, start) || after(tcb->end_seq, end) ||
+			    (tcb->sacked & TCPCB_SACKED_ACKED))
+				continue;
+			if (tcb->sacked & TCPCB_LOST) {
+				tcb->sacked &= (uint8_t)~TCPCB_LOST;
+				tp->lost_out--;
+			}
+			if (tcb->sacked & TCPCB_SACKED_RETRANS) {
+				tcb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+				tp->retrans_out--;
+			}
+			tcb->sacked |= TCPCB_SACKED_ACKED;
+			tp->sacked_out++;
+			flag |= FLAG_DATA_SACKED;
+		}
+	}
+	return flag;
+}
+
+/* RFC 6675 IsLost(): a segment not SACKed with at least DupThresh SACKed
+ * segments above it is lost. Walks from the top of the queue. */
+static void tcp_sack_mark_lost(struct tcp_sock *tp)
+{
+	uint32_t above = 0;
+
+	for (struct sk_buff *skb = skb_peek_tail(&tp->tcp_rtx_queue); skb; skb = skb->prev) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (tcb->sacked & TCPCB_SACKED_ACKED) {
+			above++;
+			continue;
+		}
+		if (above >= TCP_FASTRETRANS_THRESH && !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS))) {
+			tcb->sacked |= TCPCB_LOST;
+			tp->lost_out++;
+		}
+	}
+}
+
 static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int flag,
 				  bool is_dupack)
 {
 	(void)prior_snd_una;
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	bool sack = tp->sack_ok;
 
 	if (is_dupack && tp->packets_out) {
 		tp->dupacks++;
 		/* Reno: a duplicate ACK means one more segment arrived. */
-		if (tp->sacked_out + 1 < tp->packets_out)
+		if (!sack && tp->sacked_out + 1 < tp->packets_out)
 			tp->sacked_out++;
 	}
 	switch (icsk->icsk_ca_state) {
 	case TCP_CA_Open:
 	case TCP_CA_Disorder:
-		if (flag & FLAG_SND_UNA_ADVANCED) {
-			/* New data acknowledged: the duplicates were
-			 * reordering, not loss. */
+		if ((flag & FLAG_SND_UNA_ADVANCED) && !(sack && tp->sacked_out)) {
+			/* New data acknowledged and no hole left: the
+			 * duplicates were reordering, not loss. */
 			tp->dupacks = 0;
-			tp->sacked_out = 0;
+			if (!sack)
+				tp->sacked_out = 0;
 			tcp_set_ca_state(sk, TCP_CA_Open);
-		} else if (tp->dupacks >= TCP_FASTRETRANS_THRESH && tp->packets_out) {
+		} else if (tp->packets_out &&
+			   (sack ? tp->sacked_out >= TCP_FASTRETRANS_THRESH
+				 : tp->dupacks >= TCP_FASTRETRANS_THRESH)) {
 			tcp_enter_recovery(sk);
+			if (sack)
+				tcp_sack_mark_lost(tp);
 			tcp_retransmit_head_now(sk);
-		} else if (tp->dupacks) {
+		} else if (tp->dupacks || tp->sacked_out) {
 			tcp_set_ca_state(sk, TCP_CA_Disorder);
 		}
 		break;
@@ -355,9 +424,15 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int f
 			/* Full ACK: recovery done (RFC 6582 3.2 step 3,
 			 * option 1: deflate to ssthresh). */
 			tp->snd_cwnd = MAX(MIN(tp->snd_ssthresh, tcp_packets_in_flight(tp) + 1), 2u);
-			tp->sacked_out = 0;
+			if (!sack)
+				tp->sacked_out = 0;
 			tp->dupacks = 0;
 			tcp_set_ca_state(sk, TCP_CA_Open);
+		} else if (sack) {
+			/* Every hole with enough SACKed above it is lost. */
+			tcp_sack_mark_lost(tp);
+			if (flag & FLAG_SND_UNA_ADVANCED)
+				tcp_retransmit_head_now(sk);
 		} else if (flag & FLAG_SND_UNA_ADVANCED) {
 			/* Partial ACK: the next hole is lost too. */
 			tp->dupacks = 0;
@@ -367,7 +442,8 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int f
 	case TCP_CA_Loss:
 		if (!before(tp->snd_una, tp->high_seq)) {
 			tp->dupacks = 0;
-			tp->sacked_out = 0;
+			if (!sack)
+				tp->sacked_out = 0;
 			tcp_set_ca_state(sk, TCP_CA_Open);
 		}
 		break;
@@ -417,6 +493,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 			tp->retrans_out--;
 		if (tcb->sacked & TCPCB_LOST)
 			tp->lost_out--;
+		if (tcb->sacked & TCPCB_SACKED_ACKED)
+			tp->sacked_out--;
 		tp->packets_out--;
 		acked_pkts++;
 		if (tcb->tcp_flags & TCPHDR_SYN)
@@ -433,7 +511,7 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 		*seq_rtt_us = -1;
 	/* Reno: the cumulative ACK covers segments that duplicate ACKs
 	 * counted; take them back. */
-	if (acked_pkts && tp->sacked_out) {
+	if (!tp->sack_ok && acked_pkts && tp->sacked_out) {
 		uint32_t n = MIN(acked_pkts > 0 ? acked_pkts - 1 : 0, tp->sacked_out);
 		tp->sacked_out -= n;
 	}
@@ -571,6 +649,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	icsk->icsk_probes_tstamp = 0;
 	sk->sk_err_soft = 0;
 
+	if (tp->sack_ok && opts->num_sacks)
+		flag |= tcp_sacktag(sk, opts);
 	res = tcp_clean_rtx_queue(sk, ack, &seq_rtt_us);
 	acked = (uint32_t)res >> 16;
 	flag |= res & 0xffff;
@@ -591,7 +671,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	if (!has_data && !(flag & FLAG_ACKED))
 		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
 
-	if (icsk->icsk_ca_state != TCP_CA_Open || tp->dupacks || is_dupack)
+	if (icsk->icsk_ca_state != TCP_CA_Open || tp->dupacks || tp->sacked_out || is_dupack)
 		tcp_fastretrans_alert(sk, prior_snd_una, flag, is_dupack);
 	/* The window grows on new ACKs except during fast recovery, where
 	 * it stays at ssthresh (slow start continues in Loss). */
@@ -603,6 +683,9 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 			tcp_sndbuf_expand(sk);
 	}
 
+	/* The scoreboard counts segments of the retransmit queue. */
+	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
+	       tp->retrans_out > tp->packets_out);
 	if (flag & FLAG_ACKED) {
 		if (tp->packets_out)
 			tcp_rearm_rto(sk);

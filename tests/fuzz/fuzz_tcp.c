@@ -135,7 +135,8 @@ static void segment(struct ut_dev *dev, uint16_t sport, uint16_t dport, uint32_t
 	t[13] = flags;
 	t[14] = 0xff;
 	t[15] = 0xff;
-	memcpy(t + 20, opts, optlen);
+	if (optlen)
+		memcpy(t + 20, opts, optlen);
 	inject(dev, t, 20 + optlen, true);
 }
 

@@ -188,7 +188,10 @@ TEST(data_lost_at_the_end_of_a_transfer_arrives_intact)
 	transfer_with_outage(33, 20000, 15 * MS, 30 * MS);
 }
 
-TEST(three_duplicate_acks_trigger_fast_retransmit_and_newreno_recovery)
+/* A 300 kB transfer over a link losing 1% of frames, with SACK agreed or
+ * not (net.ipv4.tcp_sack on the client, which then offers no
+ * SACK-permitted). */
+static void transfer_with_random_loss(bool sack)
 {
 	struct tcpworld w;
 	struct ut_link_params lp;
@@ -200,15 +203,27 @@ TEST(three_duplicate_acks_trigger_fast_retransmit_and_newreno_recovery)
 	lp.delay_ns = 10 * MS;
 	lp.loss = 0.01;
 	tw_make(&w, 34, &lp);
+	CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_sack", sack), 0);
 	tw_pair(&w, PORT, &c, &s);
 	fill(out, n, 7);
 	CHECK_EQ(tw_transfer(&w, c, s, out, in, n, NULL, 600 * SEC, NULL, NULL), n);
 	CHECK(!memcmp(in, out, n));
-	CHECK(tw_counter(w.c, "TcpExt", "TCPRenoRecovery") >= 1);
+	CHECK(tw_counter(w.c, "TcpExt", sack ? "TCPSackRecovery" : "TCPRenoRecovery") >= 1);
+	CHECK_EQ(tw_counter(w.c, "TcpExt", sack ? "TCPRenoRecovery" : "TCPSackRecovery"), 0);
 	CHECK(tw_counter(w.c, "TcpExt", "TCPFastRetrans") >= 1);
 	ut_close(w.c, c);
 	ut_close(w.s, s);
 	tw_done(&w);
+}
+
+TEST(sacked_holes_are_retransmitted_in_fast_recovery_when_sack_is_agreed)
+{
+	transfer_with_random_loss(true);
+}
+
+TEST(three_duplicate_acks_trigger_fast_retransmit_and_newreno_recovery_without_sack)
+{
+	transfer_with_random_loss(false);
 }
 
 TEST(retransmission_timeout_after_tcp_retries2_ends_in_etimedout)

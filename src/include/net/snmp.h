@@ -79,6 +79,7 @@
 	X(LINUX_MIB_LISTENDROPS, "TcpExt", "ListenDrops")                     \
 	X(LINUX_MIB_TCPPUREACKS, "TcpExt", "TCPPureAcks")                     \
 	X(LINUX_MIB_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery")             \
+	X(LINUX_MIB_TCPSACKRECOVERY, "TcpExt", "TCPSackRecovery")             \
 	X(LINUX_MIB_TCPLOSSUNDO, "TcpExt", "TCPLossUndo")                     \
 	X(LINUX_MIB_TCPFASTRETRANS, "TcpExt", "TCPFastRetrans")               \
 	X(LINUX_MIB_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans")     \
