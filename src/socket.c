@@ -387,6 +387,7 @@ static ssize_t msg_iov_length(const struct msghdr *msg)
 
 static ssize_t do_sendmsg(struct ut_stack *stack, int fd, const struct msghdr *msg, int flags)
 {
+	bool stream = false;
 	struct socket *sock;
 	long rc;
 	ssize_t total;
@@ -399,13 +400,21 @@ static ssize_t do_sendmsg(struct ut_stack *stack, int fd, const struct msghdr *m
 		rc = total;
 		goto put;
 	}
-	rc = sock->ops->sendmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
+	if (msg->msg_name && !msg->msg_namelen) {
+		/* sendmsg with a zero-length name means no address (Linux) */
+		struct msghdr m = *msg;
+		m.msg_name = NULL;
+		rc = sock->ops->sendmsg(sock, &m, (size_t)total, file_msg_flags(sock, flags));
+	} else {
+		rc = sock->ops->sendmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
+	}
+	stream = sock->type == SOCK_STREAM;
 put:
 	fput(sock->file);
 	ret_errno(stack, rc);
 	/* Linux raises SIGPIPE for a write on a connection that can no
-	 * longer send, unless MSG_NOSIGNAL. */
-	if (rc == -EPIPE && !(flags & MSG_NOSIGNAL))
+	 * longer send, unless MSG_NOSIGNAL; datagram sockets never do. */
+	if (rc == -EPIPE && stream && !(flags & MSG_NOSIGNAL))
 		pthread_kill(pthread_self(), SIGPIPE);
 	return rc < 0 ? -1 : rc;
 }

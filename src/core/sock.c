@@ -228,6 +228,10 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 	case SO_BROADCAST:
 		sock_valbool_flag(sk, SOCK_BROADCAST, val != 0);
 		return 0;
+	case SO_NO_CHECK:
+		/* UDP: send without a checksum (RFC 768 allows 0) */
+		sk->sk_no_check_tx = val != 0;
+		return 0;
 	case SO_SNDBUF: {
 		/* Linux doubles the value (room for bookkeeping) and clamps
 		 * it to net.core.wmem_max. */
@@ -296,6 +300,7 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_REUSEPORT: v = sk->sk_reuseport; break;
 	case SO_KEEPALIVE: v = sock_flag(sk, SOCK_KEEPOPEN); break;
 	case SO_BROADCAST: v = sock_flag(sk, SOCK_BROADCAST); break;
+	case SO_NO_CHECK: v = sk->sk_no_check_tx; break;
 	case SO_SNDBUF: v = sk->sk_sndbuf; break;
 	case SO_RCVBUF: v = sk->sk_rcvbuf; break;
 	case SO_RCVLOWAT: v = sk->sk_rcvlowat; break;

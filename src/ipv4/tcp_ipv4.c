@@ -289,8 +289,10 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 	seq = get_be32(skb->data + 4);
 	/* The quoted segment is one we sent: its source is us. */
 	skc = inet_lookup_established(&stack->tcp_hashinfo, ip->daddr, dport, ip->saddr, sport);
-	if (!skc)
+	if (!skc) {
+		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);	/* as Linux's tcp_v4_err */
 		return;
+	}
 	if (skc->skc_state == TCP_TIME_WAIT)
 		return;
 	if (skc->skc_state == TCP_NEW_SYN_RECV) {

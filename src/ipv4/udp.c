@@ -1,7 +1,21 @@
-/* UDP (RFC 768, Linux's net/ipv4/udp.c and datagram.c): datagram sockets
- * with the same lookup rules, errors and counters as Linux. A datagram for
- * no socket is checked, counted and answered with port unreachable. */
+/* UDP (RFC 768) as Linux's net/ipv4/udp.c and datagram.c run it: datagram
+ * sockets with the same lookup rules, errno values and counters.
+ *
+ * Receiving: udp_rcv checks the datagram, finds the socket that matches
+ * best (or every matching socket for a broadcast) in the stack's UDP
+ * listening table, and queues the datagram on it; a datagram for no socket
+ * is counted and answered with port unreachable. Sending: one datagram per
+ * call, built in one buffer with one copy from the caller's iovec, handed
+ * to ip_send_skb (which fragments it); MSG_MORE and UDP_CORK gather several
+ * calls into one datagram as Linux does.
+ *
+ * Every bound socket is in two tables of stack->udp_hashinfo: the bind
+ * table, where inet_csk_get_port applies the conflict rules (they are
+ * Linux's UDP rules too: SO_REUSEADDR on both, or SO_REUSEPORT on both, or
+ * addresses that do not overlap), and the listening table hashed by port,
+ * which udp_rcv walks. */
 #include <errno.h>
+#include <netinet/udp.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -11,20 +25,44 @@
 #include "net/stack.h"
 #include "net/tcp.h"
 
-/* What a queued datagram remembers of where it came from. */
+/* What a queued datagram remembers: where it came from, and the memory
+ * charged to sk_rmem_alloc for it (a broadcast's clone is charged its
+ * whole buffer, as in Linux, though it shares the data). */
 struct udp_skb_cb {
 	uint32_t saddr;
 	uint16_t sport;
+	uint32_t charge;
 };
 #define UDP_SKB_CB(skb) ((struct udp_skb_cb *)(void *)&(skb)->cb[0])
 
-#define UDP_MAX_PAYLOAD (65535 - IPV4_HLEN_MIN - 8)
+/* The most a datagram can carry: an IPv4 packet of 65535 bytes less the
+ * IP and UDP headers. */
+#define UDP_MAX_PAYLOAD (65535 - IPV4_HLEN_MIN - UDP_HLEN)
+
+/* A UDP sock (Linux's struct udp_sock): the datagram being gathered by
+ * MSG_MORE or UDP_CORK. Its payload waits on sk_write_queue in the pieces
+ * the calls gave. */
+struct udp_sock {
+	struct sock sk;		/* first: one pointer serves both views */
+	bool corkflag;		/* UDP_CORK */
+	bool pending;		/* a corked datagram is being gathered */
+	uint32_t pend_saddr, pend_daddr;
+	uint16_t pend_dport;
+	uint32_t pend_len;	/* payload bytes gathered so far */
+};
+
+static inline struct udp_sock *udp_sk(struct sock *sk)
+{
+	return (struct udp_sock *)sk;
+}
 
 /* ---- lookup ---------------------------------------------------------------------*/
 
 /* How well sk matches a datagram from saddr:sport to daddr:dport, as
- * Linux's compute_score: a bound address and a connected peer count;
- * a mismatch on either excludes the socket. -1: no match. */
+ * Linux's compute_score: a bound address, a connected peer address and a
+ * connected peer port each add to the score, and a mismatch on any of them
+ * excludes the socket. -1: no match. The same test decides which sockets
+ * get a copy of a broadcast (Linux's __udp_is_mcast_sock). */
 static int udp_score(const struct sock *sk, uint32_t saddr, uint16_t sport, uint32_t daddr,
 		     uint16_t dport)
 {
@@ -50,14 +88,28 @@ static int udp_score(const struct sock *sk, uint32_t saddr, uint16_t sport, uint
 	return score;
 }
 
+/* Can sk share datagrams with the best match of an SO_REUSEPORT group? */
+static bool udp_reuseport_peer(const struct sock *sk, const struct sock *best)
+{
+	return sk->sk_reuseport && sk->sk_state != TCP_ESTABLISHED &&
+	       sk->sk_rcv_saddr == best->sk_rcv_saddr;
+}
+
+/* The socket for a datagram from saddr:sport to daddr:dport, or NULL
+ * (Linux's __udp4_lib_lookup). The highest score wins; among equals the
+ * socket bound last, which sits first in the chain. When the winner is an
+ * unconnected member of an SO_REUSEPORT group, one member of the group is
+ * chosen by a keyed hash of the 4-tuple, so a flow always reaches the same
+ * socket and flows spread over the group. O(sockets on the port's chain). */
 static struct sock *udp_lookup(struct ut_stack *stack, uint32_t saddr, uint16_t sport,
 			       uint32_t daddr, uint16_t dport)
 {
+	struct inet_hashinfo *h = &stack->udp_hashinfo;
 	struct sock *best = NULL;
 	int best_score = -1;
+	uint32_t members = 0, pick;
 
-	for (struct sock_common *c = inet_lhash_chain(&stack->udp_hashinfo, dport); c;
-	     c = c->skc_node_next) {
+	for (struct sock_common *c = inet_lhash_chain(h, dport); c; c = c->skc_node_next) {
 		struct sock *sk = container_of(c, struct sock, __sk_common);
 		int score = udp_score(sk, saddr, sport, daddr, dport);
 		if (score > best_score) {
@@ -65,17 +117,44 @@ static struct sock *udp_lookup(struct ut_stack *stack, uint32_t saddr, uint16_t 
 			best_score = score;
 		}
 	}
+	if (!best || !best->sk_reuseport || best->sk_state == TCP_ESTABLISHED)
+		return best;
+
+	for (struct sock_common *c = inet_lhash_chain(h, dport); c; c = c->skc_node_next) {
+		struct sock *sk = container_of(c, struct sock, __sk_common);
+		if (udp_score(sk, saddr, sport, daddr, dport) == best_score &&
+		    udp_reuseport_peer(sk, best))
+			members++;
+	}
+	if (members < 2)
+		return best;
+	/* Linux's reciprocal_scale: the hash's share of the group. */
+	pick = (uint32_t)(((uint64_t)inet_ehashfn(h, daddr, dport, saddr, sport) * members) >> 32);
+	for (struct sock_common *c = inet_lhash_chain(h, dport); c; c = c->skc_node_next) {
+		struct sock *sk = container_of(c, struct sock, __sk_common);
+		if (udp_score(sk, saddr, sport, daddr, dport) == best_score &&
+		    udp_reuseport_peer(sk, best) && pick-- == 0)
+			return sk;
+	}
 	return best;
 }
 
 /* ---- receive ---------------------------------------------------------------------*/
 
-/* Queues a datagram (data at the payload) on sk. Consumes skb. */
-static void udp_queue_rcv(struct sock *sk, struct sk_buff *skb, uint32_t saddr, uint16_t sport)
+/* Queues a datagram (data at the payload) on sk, charging charge bytes to
+ * its receive buffer. Consumes skb.
+ *
+ * Linux's __udp_enqueue_schedule_skb refuses a datagram only when the
+ * memory already queued exceeds SO_RCVBUF, so one datagram always fits an
+ * empty queue, however small the buffer, and the last one accepted may
+ * overshoot it. Udp InDatagrams is counted when the application reads the
+ * datagram (udp_recvmsg), not here, as in Linux. */
+static void udp_queue_rcv(struct sock *sk, struct sk_buff *skb, uint32_t saddr, uint16_t sport,
+			  uint32_t charge)
 {
 	struct ut_stack *stack = sk->sk_stack;
 
-	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf) {
+	if (sk->sk_rmem_alloc > sk->sk_rcvbuf) {
 		SNMP_INC_STATS(stack, UDP_MIB_RCVBUFERRORS);
 		SNMP_INC_STATS(stack, UDP_MIB_INERRORS);
 		kfree_skb(skb);
@@ -83,12 +162,53 @@ static void udp_queue_rcv(struct sock *sk, struct sk_buff *skb, uint32_t saddr, 
 	}
 	UDP_SKB_CB(skb)->saddr = saddr;
 	UDP_SKB_CB(skb)->sport = sport;
+	UDP_SKB_CB(skb)->charge = charge;
 	skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_rmem_alloc += (int)skb->truesize;
-	SNMP_INC_STATS(stack, UDP_MIB_INDATAGRAMS);
+	sk->sk_rmem_alloc += (int)charge;
 	sk->sk_data_ready(sk);
 }
 
+/* A broadcast: every matching socket gets it (Linux's
+ * __udp4_lib_mcast_deliver), the first in the chain the datagram itself
+ * and the others clones. Consumes skb. */
+static void udp_mcast_deliver(struct ut_stack *stack, struct sk_buff *skb, uint32_t saddr,
+			      uint16_t sport, uint32_t daddr, uint16_t dport)
+{
+	struct sock *first = NULL;
+
+	for (struct sock_common *c = inet_lhash_chain(&stack->udp_hashinfo, dport); c;
+	     c = c->skc_node_next) {
+		struct sock *sk = container_of(c, struct sock, __sk_common);
+		struct sk_buff *copy;
+
+		if (udp_score(sk, saddr, sport, daddr, dport) < 0)
+			continue;
+		if (!first) {
+			first = sk;
+			continue;
+		}
+		copy = skb_clone(skb);
+		if (!copy) {
+			/* Linux counts a failed clone as a receive buffer
+			 * error of that socket. */
+			SNMP_INC_STATS(stack, UDP_MIB_RCVBUFERRORS);
+			SNMP_INC_STATS(stack, UDP_MIB_INERRORS);
+			continue;
+		}
+		udp_queue_rcv(sk, copy, saddr, sport, skb->truesize);
+	}
+	if (first) {
+		udp_queue_rcv(first, skb, saddr, sport, skb->truesize);
+		return;
+	}
+	/* Nobody listens: no ICMP for a broadcast (RFC 1122 3.2.2), and
+	 * Linux counts it apart from NoPorts. */
+	SNMP_INC_STATS(stack, UDP_MIB_IGNOREDMULTI);
+	kfree_skb(skb);
+}
+
+/* A datagram for this host, data at the UDP header (Linux's
+ * __udp4_lib_rcv). Consumes skb. */
 static void udp_rcv(struct sk_buff *skb)
 {
 	struct ut_stack *stack = skb->dev->stack;
@@ -102,7 +222,8 @@ static void udp_rcv(struct sk_buff *skb)
 		SNMP_INC_STATS(stack, UDP_MIB_INERRORS);
 		goto drop;
 	}
-	/* A zero checksum means the sender computed none (RFC 768). */
+	/* A zero checksum means the sender computed none (RFC 768). A bad
+	 * one is dropped silently (RFC 1122 4.1.3.4), even for no socket. */
 	if (udp.check && skb->ip_summed != CHECKSUM_UNNECESSARY &&
 	    csum_tcpudp(saddr, daddr, IPPROTO_UDP_, skb->data, udp.len) != 0) {
 		SNMP_INC_STATS(stack, UDP_MIB_CSUMERRORS);
@@ -110,75 +231,60 @@ static void udp_rcv(struct sk_buff *skb)
 		goto drop;
 	}
 	skb_trim(skb, udp.len);
-	skb_pull(skb, 8);
+	skb_pull(skb, UDP_HLEN);
 
 	if (mcast) {
-		/* Every matching socket gets its own copy (Linux's
-		 * __udp4_lib_mcast_deliver). */
-		struct sock *first = NULL;
-		for (struct sock_common *c = inet_lhash_chain(&stack->udp_hashinfo, udp.dport); c;
-		     c = c->skc_node_next) {
-			struct sock *s2 = container_of(c, struct sock, __sk_common);
-			if (udp_score(s2, saddr, udp.sport, daddr, udp.dport) < 0 &&
-			    !(s2->sk_num == udp.dport && !s2->sk_daddr &&
-			      (!s2->sk_rcv_saddr || s2->sk_rcv_saddr == daddr ||
-			       inet_addr_type(stack, s2->sk_rcv_saddr) == RTN_BROADCAST)))
-				continue;
-			if (!first) {
-				first = s2;
-				continue;
-			}
-			struct sk_buff *copy = skb_clone(skb);
-			if (copy)
-				udp_queue_rcv(s2, copy, saddr, udp.sport);
-		}
-		if (first) {
-			udp_queue_rcv(first, skb, saddr, udp.sport);
-			return;
-		}
-		/* no error for broadcasts: Linux counts them apart */
-		SNMP_INC_STATS(stack, UDP_MIB_IGNOREDMULTI);
-		goto drop;
+		udp_mcast_deliver(stack, skb, saddr, udp.sport, daddr, udp.dport);
+		return;
 	}
 	sk = udp_lookup(stack, saddr, udp.sport, daddr, udp.dport);
 	if (sk) {
-		udp_queue_rcv(sk, skb, saddr, udp.sport);
+		udp_queue_rcv(sk, skb, saddr, udp.sport, skb->truesize);
 		return;
 	}
 	SNMP_INC_STATS(stack, UDP_MIB_NOPORTS);
-	skb_push(skb, 8);
+	skb_push(skb, UDP_HLEN);
 	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
 drop:
 	kfree_skb(skb);
 }
 
-/* An ICMP error about a datagram we sent. Like Linux without IP_RECVERR,
- * only a connected socket hears of it, and only of hard errors (port
- * unreachable is ECONNREFUSED on its next call). */
+/* An ICMP error about a datagram we sent (Linux's __udp4_lib_err). Like
+ * Linux without IP_RECVERR, only a connected socket hears of it, and only
+ * of a hard error: its next send or receive fails with it (ECONNREFUSED
+ * after port unreachable). Soft errors (net or host unreachable, time
+ * exceeded) are ignored. An error for no socket counts in Icmp InErrors. */
 static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
 		    uint32_t info)
 {
 	struct ut_stack *stack = skb->dev->stack;
 	const struct inet_skb_parm *ip = IPCB(skb);
 	struct sock *sk;
-	int err = 0;
 	bool hard = false;
+	int err;
 
 	(void)from, (void)info;
-	if (skb->len < 8)
+	if (skb->len < UDP_HLEN)
 		return;
+	/* The quoted datagram is one we sent: its source is us. */
 	uint16_t sport = get_be16(skb->data), dport = get_be16(skb->data + 2);
 	sk = udp_lookup(stack, ip->daddr, dport, ip->saddr, sport);
-	if (!sk || !sk->sk_daddr)
+	if (!sk) {
+		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);
 		return;
-	err = icmp_err_convert(type, code, &hard);
-	if (!err)
-		return;
-	/* Linux reports "fragmentation needed" as a hard EMSGSIZE unless
-	 * path MTU discovery is off. */
-	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED)
-		hard = sk->sk_pmtudisc != IP_PMTUDISC_DONT;
-	if (!hard || sk->sk_state != TCP_ESTABLISHED)
+	}
+	if (type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED) {
+		/* Path MTU discovery: Linux learns the MTU for the route and
+		 * reports a hard EMSGSIZE, unless discovery is off. This stack
+		 * keeps no per-route MTU, so only the error remains. */
+		if (sk->sk_pmtudisc == IP_PMTUDISC_DONT)
+			return;
+		err = EMSGSIZE;
+		hard = true;
+	} else {
+		err = icmp_err_convert(type, code, &hard);
+	}
+	if (!err || !hard || sk->sk_state != TCP_ESTABLISHED)
 		return;
 	sk_set_error(sk, err);
 }
@@ -188,13 +294,31 @@ const struct net_protocol udp_protocol = {
 	.err_handler = udp_err,
 };
 
-/* ---- the socket ------------------------------------------------------------------*/
+/* ---- ports --------------------------------------------------------------------------*/
 
+/* Binds sk to snum, or to a free ephemeral port when snum is 0, and puts it
+ * in the table udp_rcv searches. An ephemeral port is searched as Linux's
+ * udp_lib_get_port does: from a random place in
+ * net.ipv4.ip_local_port_range, any parity (TCP's bind(0) prefers odd
+ * ports; UDP does not). O(ports tried). 0, -EADDRINUSE or -ENOMEM. */
 static int udp_get_port(struct sock *sk, uint16_t snum)
 {
-	struct inet_hashinfo *h = &sk->sk_stack->udp_hashinfo;
-	int err = inet_csk_get_port(h, sk, snum);
+	struct ut_stack *stack = sk->sk_stack;
+	struct inet_hashinfo *h = &stack->udp_hashinfo;
+	int err;
 
+	if (snum) {
+		err = inet_csk_get_port(h, sk, snum);
+	} else {
+		uint32_t low = (uint32_t)stack->sysctl.ip_local_port_range[0];
+		uint32_t high = (uint32_t)stack->sysctl.ip_local_port_range[1];
+		uint32_t remaining = high >= low ? high - low + 1 : 1;
+		uint32_t first = (uint32_t)(((uint64_t)prandom_u32(&stack->rng) * remaining) >> 32);
+
+		err = -EADDRINUSE;
+		for (uint32_t i = 0; i < remaining && err == -EADDRINUSE; i++)
+			err = inet_csk_get_port(h, sk, (uint16_t)(low + (first + i) % remaining));
+	}
 	if (err)
 		return err;
 	if (!sk->__sk_common.skc_node_pprev)
@@ -202,6 +326,8 @@ static int udp_get_port(struct sock *sk, uint16_t snum)
 	return 0;
 }
 
+/* Takes sk out of both tables and forgets its port (Linux's
+ * udp_lib_unhash). */
 static void udp_unhash(struct sock *sk)
 {
 	struct inet_hashinfo *h = &sk->sk_stack->udp_hashinfo;
@@ -209,53 +335,66 @@ static void udp_unhash(struct sock *sk)
 	inet_lhash_remove(h, sk);
 	if (sk->__sk_common.skc_tb)
 		inet_put_port(h, &sk->__sk_common);
+	sk->sk_num = 0;
 }
 
-static void udp_destroy(struct sock *sk)
+/* ---- connect ------------------------------------------------------------------------*/
+
+/* The destination a datagram to daddr really goes to: as in Linux's
+ * output routing, INADDR_ANY means this host (the socket's source
+ * address, else 127.0.0.1). */
+static uint32_t udp_real_daddr(const struct sock *sk, uint32_t daddr)
 {
-	udp_unhash(sk);
-	while (sk->sk_receive_queue.qlen) {
-		struct sk_buff *skb = skb_dequeue(&sk->sk_receive_queue);
-		sk->sk_rmem_alloc -= (int)skb->truesize;
-		kfree_skb(skb);
+	if (daddr != htonl(INADDR_ANY))
+		return daddr;
+	return sk->sk_saddr ? sk->sk_saddr : htonl(INADDR_LOOPBACK);
+}
+
+/* Routes a datagram to daddr: -ENETUNREACH (counted in Ip OutNoRoutes)
+ * without a route, -EACCES for a broadcast without SO_BROADCAST. */
+static int udp_route(struct sock *sk, uint32_t daddr, struct fib_result *res)
+{
+	int err = ip_route_output(sk->sk_stack, daddr, res);
+
+	if (err) {
+		if (err == -ENETUNREACH)
+			SNMP_INC_STATS(sk->sk_stack, IPSTATS_MIB_OUTNOROUTES);
+		return err;
 	}
+	if (res->type == RTN_BROADCAST && !sock_flag(sk, SOCK_BROADCAST))
+		return -EACCES;
+	return 0;
 }
 
-static void udp_close(struct sock *sk, uint64_t timeout)
-{
-	(void)timeout;
-	sock_orphan(sk);
-	sk->sk_state = TCP_CLOSE;
-	udp_destroy(sk);
-	sk_destroy(sk);
-}
-
-/* Linux's ip4_datagram_connect: remembers the peer, picks the source
- * address from the route. */
+/* Linux's ip4_datagram_connect: remembers the peer, and takes the source
+ * address from the route when the socket has none. The port was bound
+ * already (inet_dgram_connect autobinds). Receiving then only accepts
+ * datagrams from the peer. */
 static int udp_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 {
 	const struct sockaddr_in *usin;
 	struct fib_result res;
+	uint32_t daddr, src;
 	int err;
 
 	if ((err = inet_check_sockaddr(uaddr, len, false, &usin)) != 0)
 		return err;
-	if ((err = ip_route_output(sk->sk_stack, usin->sin_addr.s_addr, &res)) != 0)
+	daddr = udp_real_daddr(sk, usin->sin_addr.s_addr);
+	if ((err = udp_route(sk, daddr, &res)) != 0)
 		return err;
-	if (res.type == RTN_BROADCAST && !sock_flag(sk, SOCK_BROADCAST))
-		return -EACCES;
-	if (!sk->sk_saddr) {
-		sk->sk_saddr = res.prefsrc ? res.prefsrc
-					   : inet_select_addr(res.dev, usin->sin_addr.s_addr);
-		if (!sk->sk_rcv_saddr)
-			sk->sk_rcv_saddr = sk->sk_saddr;
-	}
-	sk->sk_daddr = usin->sin_addr.s_addr;
+	src = res.prefsrc ? res.prefsrc : inet_select_addr(res.dev, daddr);
+	if (!sk->sk_saddr)
+		sk->sk_saddr = src;
+	if (!sk->sk_rcv_saddr)
+		sk->sk_rcv_saddr = src;
+	sk->sk_daddr = daddr;
 	sk->sk_dport = ntohs(usin->sin_port);
 	sk->sk_state = TCP_ESTABLISHED;
 	return 0;
 }
 
+/* connect(AF_UNSPEC) (Linux's __udp_disconnect): forgets the peer, and the
+ * address and port unless bind() chose them. */
 static int udp_disconnect(struct sock *sk, int flags)
 {
 	(void)flags;
@@ -269,6 +408,10 @@ static int udp_disconnect(struct sock *sk, int flags)
 	return 0;
 }
 
+/* ---- send -----------------------------------------------------------------------*/
+
+/* ip_send_skb's fill_csum: the checksum over the pseudo-header, header and
+ * payload, once the source address is known. */
 static void udp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
 {
 	uint16_t c;
@@ -278,20 +421,147 @@ static void udp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
 	put_be16(skb->data + 6, c ? c : 0xffff);	/* 0 means "none" (RFC 768) */
 }
 
-static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
+/* What Linux's sock_alloc_send_skb checks before a datagram's first
+ * buffer: a pending error (from ICMP) is returned and cleared, and a
+ * socket shut down for writing gives EPIPE (without SIGPIPE for UDP). */
+static int udp_send_check(struct sock *sk)
+{
+	int err = sock_error(sk);
+
+	if (err)
+		return -err;
+	if (sk->sk_shutdown & SEND_SHUTDOWN)
+		return -EPIPE;
+	return 0;
+}
+
+/* Puts the UDP header on skb (data at the payload's first byte minus
+ * UDP_HLEN, len payload bytes) and sends it (Linux's udp_send_skb). The
+ * checksum is filled in by ip_send_skb's callback unless SO_NO_CHECK.
+ * Consumes skb. 0 or -errno; ENOBUFS counts in Udp SndbufErrors. */
+static int udp_send_skb(struct sock *sk, struct sk_buff *skb, uint32_t saddr, uint32_t daddr,
+			uint16_t dport, size_t len)
 {
 	struct ut_stack *stack = sk->sk_stack;
-	uint32_t daddr;
-	uint16_t dport;
+	int err;
+
+	wire_udp_emit(skb->data, sk->sk_num, dport, len, 0, 0);
+	struct ip_out_params p = {
+		.saddr = saddr,
+		.daddr = daddr,
+		.protocol = IPPROTO_UDP_,
+		.tos = sk->sk_tos,
+		/* IP_MULTICAST_TTL's default is 1 (not settable here) */
+		.ttl = IN_MULTICAST(ntohl(daddr)) ? 1 : (sk->sk_ttl ? sk->sk_ttl : -1),
+		.pmtudisc = sk->sk_pmtudisc,
+	};
+	err = ip_send_skb(stack, skb, &p, sk->sk_no_check_tx ? NULL : udp_fill_csum);
+	if (err) {
+		if (err == -ENOBUFS)
+			SNMP_INC_STATS(stack, UDP_MIB_SNDBUFERRORS);
+		return err;
+	}
+	SNMP_INC_STATS(stack, UDP_MIB_OUTDATAGRAMS);
+	return 0;
+}
+
+/* Forgets a corked datagram (Linux's udp_flush_pending_frames). */
+static void udp_flush_pending(struct sock *sk)
+{
+	struct udp_sock *up = udp_sk(sk);
+
+	skb_queue_purge(&sk->sk_write_queue);
+	sk->sk_wmem_queued = 0;
+	up->pending = false;
+	up->pend_len = 0;
+}
+
+/* Sends the corked datagram as one (Linux's udp_push_pending_frames): its
+ * pieces are copied into one buffer, a second copy that only corked data
+ * pays. */
+static int udp_push_pending(struct sock *sk)
+{
+	struct udp_sock *up = udp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	struct sk_buff *skb, *piece;
+	uint8_t *p;
+
+	if (!up->pending)
+		return 0;
+	skb = stack_alloc_skb(stack, UDP_HLEN + up->pend_len);
+	if (!skb) {
+		udp_flush_pending(sk);
+		SNMP_INC_STATS(stack, UDP_MIB_SNDBUFERRORS);
+		return -ENOBUFS;
+	}
+	p = skb_put(skb, UDP_HLEN + up->pend_len) + UDP_HLEN;
+	while ((piece = skb_dequeue(&sk->sk_write_queue)) != NULL) {
+		memcpy(p, piece->data, piece->len);
+		p += piece->len;
+		kfree_skb(piece);
+	}
+	uint32_t saddr = up->pend_saddr, daddr = up->pend_daddr, len = up->pend_len;
+	uint16_t dport = up->pend_dport;
+	udp_flush_pending(sk);
+	return udp_send_skb(sk, skb, saddr, daddr, dport, len);
+}
+
+/* Adds len bytes from msg to the corked datagram, and sends it unless more
+ * is to come. As in Linux's ip_append_data, a datagram grown past 65507
+ * bytes is EMSGSIZE and the whole of it is dropped. */
+static int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t len,
+			      bool corkreq)
+{
+	struct udp_sock *up = udp_sk(sk);
+
+	if (len > UDP_MAX_PAYLOAD - up->pend_len) {
+		udp_flush_pending(sk);
+		return -EMSGSIZE;
+	}
+	if (len) {
+		struct sk_buff *piece = alloc_skb(sk->sk_stack->pool, (uint32_t)len);
+		struct iov_iter it;
+		if (!piece) {
+			udp_flush_pending(sk);
+			SNMP_INC_STATS(sk->sk_stack, UDP_MIB_SNDBUFERRORS);
+			return -ENOBUFS;
+		}
+		iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
+		copy_from_iter(skb_put(piece, (uint32_t)len), len, &it);
+		skb_queue_tail(&sk->sk_write_queue, piece);
+		sk->sk_wmem_queued += (int)piece->truesize;
+		up->pend_len += (uint32_t)len;
+	}
+	return corkreq ? 0 : udp_push_pending(sk);
+}
+
+/* Linux's udp_sendmsg. The port is bound already (inet_sendmsg
+ * autobinds). Sends are immediate: the datagram is with IP (and the
+ * device queue or the neighbour's queue) when this returns, so there is
+ * no send buffer to wait for and MSG_DONTWAIT changes nothing; SO_SNDBUF
+ * is kept but does not limit UDP. */
+static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
+{
+	struct udp_sock *up = udp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	bool corkreq = up->corkflag || (flags & MSG_MORE);
 	struct fib_result res;
 	struct sk_buff *skb;
 	struct iov_iter it;
+	uint32_t daddr;
+	uint16_t dport;
 	int err;
 
+	if (len > 0xffff)
+		return -EMSGSIZE;
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (len > UDP_MAX_PAYLOAD)
-		return -EMSGSIZE;
+	/* A corked datagram keeps its first call's destination: later calls
+	 * only add to it, whatever address they name. */
+	if (up->pending) {
+		err = udp_append_pending(sk, msg, len, corkreq);
+		return err ? err : (ssize_t)len;
+	}
 	if (msg->msg_name) {
 		const struct sockaddr_in *usin = msg->msg_name;
 		if (msg->msg_namelen < sizeof(*usin))
@@ -303,63 +573,81 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 		if (!dport)
 			return -EINVAL;
 	} else {
+		/* A connected socket's peer; sendto() with an address on a
+		 * connected socket just uses that address (no EISCONN). */
 		if (sk->sk_state != TCP_ESTABLISHED)
 			return -EDESTADDRREQ;
 		daddr = sk->sk_daddr;
 		dport = sk->sk_dport;
 	}
-	if (sk->sk_shutdown & SEND_SHUTDOWN)
-		return -EPIPE;
-	if ((err = ip_route_output(stack, daddr, &res)) != 0) {
-		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTNOROUTES);
+	daddr = udp_real_daddr(sk, daddr);
+	if ((err = udp_route(sk, daddr, &res)) != 0)
 		return err;
+	if (len > UDP_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	if ((err = udp_send_check(sk)) != 0)
+		return err;
+	if (corkreq) {
+		up->pending = true;
+		up->pend_saddr = sk->sk_saddr ? sk->sk_saddr : res.prefsrc;
+		up->pend_daddr = daddr;
+		up->pend_dport = dport;
+		up->pend_len = 0;
+		err = udp_append_pending(sk, msg, len, true);
+		return err ? err : (ssize_t)len;
 	}
-	if (res.type == RTN_BROADCAST && !sock_flag(sk, SOCK_BROADCAST))
-		return -EACCES;
-	skb = stack_alloc_skb(stack, (uint32_t)(8 + len));
+	skb = stack_alloc_skb(stack, (uint32_t)(UDP_HLEN + len));
 	if (!skb) {
 		SNMP_INC_STATS(stack, UDP_MIB_SNDBUFERRORS);
 		return -ENOBUFS;
 	}
-	uint8_t *h = skb_put(skb, (uint32_t)(8 + len));
+	uint8_t *h = skb_put(skb, (uint32_t)(UDP_HLEN + len));
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
-	copy_from_iter(h + 8, len, &it);
-	wire_udp_emit(h, sk->sk_num, dport, len, 0, 0);
-	skb_reset_transport_header(skb);
-	struct ip_out_params p = {
-		.saddr = sk->sk_saddr,
-		.daddr = daddr,
-		.protocol = IPPROTO_UDP_,
-		.tos = sk->sk_tos,
-		.ttl = sk->sk_ttl ? sk->sk_ttl : -1,
-		.pmtudisc = sk->sk_pmtudisc,
-	};
-	err = ip_send_skb(stack, skb, &p, udp_fill_csum);
-	if (err)
-		return err;
-	SNMP_INC_STATS(stack, UDP_MIB_OUTDATAGRAMS);
-	return (ssize_t)len;
+	copy_from_iter(h + UDP_HLEN, len, &it);
+	err = udp_send_skb(sk, skb, sk->sk_saddr, daddr, dport, len);
+	return err ? err : (ssize_t)len;
 }
 
+/* ---- receive calls -----------------------------------------------------------------*/
+
+/* Linux's udp_recvmsg: one datagram per call.
+ *  - A pending error (ECONNREFUSED after port unreachable on a connected
+ *    socket) is returned, and cleared, before any queued datagram.
+ *  - With nothing queued: EAGAIN at once for MSG_DONTWAIT or O_NONBLOCK,
+ *    even after shutdown(SHUT_RD); a blocking call returns 0 after
+ *    SHUT_RD, else waits until a datagram, an error or SO_RCVTIMEO
+ *    (EAGAIN).
+ *  - A short buffer cuts the datagram (the rest is lost) and sets
+ *    MSG_TRUNC in msg_flags; the MSG_TRUNC flag returns the datagram's
+ *    real length. MSG_PEEK leaves it queued.
+ *  - MSG_ERRQUEUE: there is no error queue without IP_RECVERR, so EAGAIN.
+ * Udp InDatagrams counts each datagram read (not peeked). */
 static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			   int *addr_len)
 {
-	uint64_t timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
-	uint64_t deadline = sock_deadline(sk, timeo);
+	uint64_t timeo, deadline;
 	struct sk_buff *skb;
 	struct iov_iter it;
 	size_t copied;
 
-	while (!(skb = skb_peek(&sk->sk_receive_queue))) {
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	deadline = sock_deadline(sk, timeo);
+	for (;;) {
 		int err = sock_error(sk);
 		if (err)
 			return -err;
-		if (sk->sk_shutdown & RCV_SHUTDOWN)
-			return 0;
+		if ((skb = skb_peek(&sk->sk_receive_queue)) != NULL)
+			break;
 		if (!timeo)
 			return -EAGAIN;
+		if (sk->sk_shutdown & RCV_SHUTDOWN)
+			return 0;
 		err = sk_wait(sk, deadline);
-		if (err)
+		if (err == -EAGAIN)
+			timeo = 0;	/* timed out: one last look, as Linux takes */
+		else if (err)
 			return err;
 	}
 	copied = MIN(len, (size_t)skb->len);
@@ -376,15 +664,46 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 		copied = skb->len;
 	if (!(flags & MSG_PEEK)) {
 		skb_unlink(skb, &sk->sk_receive_queue);
-		sk->sk_rmem_alloc -= (int)skb->truesize;
+		sk->sk_rmem_alloc -= (int)UDP_SKB_CB(skb)->charge;
+		SNMP_INC_STATS(sk->sk_stack, UDP_MIB_INDATAGRAMS);
 		kfree_skb(skb);
 	}
 	return (ssize_t)copied;
 }
 
+/* ---- options ------------------------------------------------------------------------*/
+
+/* SOL_UDP options (Linux's udp_lib_setsockopt): UDP_CORK. Turning the
+ * cork off sends what it held. */
+static int udp_lib_setsockopt(struct sock *sk, int optname, const void *optval,
+			      socklen_t optlen)
+{
+	struct udp_sock *up = udp_sk(sk);
+	int val;
+
+	if (optlen < (socklen_t)sizeof(int))
+		return -EINVAL;
+	memcpy(&val, optval, sizeof(val));
+	switch (optname) {
+	case UDP_CORK:
+		if (val) {
+			up->corkflag = true;
+		} else {
+			up->corkflag = false;
+			udp_push_pending(sk);
+		}
+		return 0;
+	}
+	return -ENOPROTOOPT;
+}
+
+/* SOL_IP goes to ip_setsockopt (IP_TTL, IP_TOS, IP_MTU_DISCOVER); SOL_UDP
+ * is ours; SOL_SOCKET never reaches here (sock_setsockopt). */
 static int udp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
 			  socklen_t optlen)
 {
+	if (level == SOL_UDP)
+		return udp_lib_setsockopt(sk, optname, optval, optlen);
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
 	return ip_setsockopt(sk, optname, optval, optlen);
@@ -393,12 +712,27 @@ static int udp_setsockopt(struct sock *sk, int level, int optname, const void *o
 static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 			  socklen_t *optlen)
 {
+	if (level == SOL_UDP) {
+		int val;
+		if ((int)*optlen < 0)
+			return -EINVAL;
+		switch (optname) {
+		case UDP_CORK:
+			val = udp_sk(sk)->corkflag;
+			return sock_put_optval(optval, optlen, &val, sizeof(val));
+		}
+		return -ENOPROTOOPT;
+	}
 	if (level != IPPROTO_IP)
 		return -ENOPROTOOPT;
 	return ip_getsockopt(sk, optname, optval, optlen);
 }
 
-/* Linux's datagram poll. */
+/* ---- poll, close ------------------------------------------------------------------*/
+
+/* Linux's datagram_poll: readable with a datagram queued or after
+ * SHUT_RD, EPOLLERR with a pending error, EPOLLHUP once shut down both
+ * ways; always writable, since sends never wait for buffer space. */
 unsigned udp_poll(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
@@ -418,9 +752,34 @@ unsigned udp_poll(struct socket *sock)
 	return mask;
 }
 
+/* Frees what the socket holds: its place in the tables, the datagrams
+ * queued for it (their memory uncharged) and any corked datagram. */
+static void udp_destroy(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	udp_unhash(sk);
+	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		sk->sk_rmem_alloc -= (int)UDP_SKB_CB(skb)->charge;
+		kfree_skb(skb);
+	}
+	udp_flush_pending(sk);
+}
+
+/* close(): nothing to wait for; the sock goes at once (Linux's
+ * udp_lib_close, sk_common_release). */
+static void udp_close(struct sock *sk, uint64_t timeout)
+{
+	(void)timeout;
+	sock_orphan(sk);
+	sk->sk_state = TCP_CLOSE;
+	udp_destroy(sk);
+	sk_destroy(sk);
+}
+
 const struct proto udp_prot = {
 	.name = "UDP",
-	.obj_size = sizeof(struct sock),
+	.obj_size = sizeof(struct udp_sock),
 	.close = udp_close,
 	.connect = udp_connect,
 	.disconnect = udp_disconnect,

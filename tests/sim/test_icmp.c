@@ -456,7 +456,9 @@ TEST(an_icmp_error_about_something_other_than_our_echo_does_not_reach_the_handle
 	CHECK_EQ(log.errors, 0);
 	CHECK_EQ(log.replies, 0);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InDestUnreachs"), 2);
-	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 0);
+	/* Linux's __udp4_lib_err counts an error for no UDP socket in
+	 * InErrors; one for an echo nobody sent (ping_err) goes uncounted. */
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
 	CHECK_EQ(cd.n, 0);
 	testnet_destroy(s, &cd);
 }
