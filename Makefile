@@ -1,6 +1,7 @@
 # A thin wrapper around CMake. `make` builds into build/, `make demo` runs
 # the main job, `make test` runs every test, then again under
-# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/).
+# AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), `make bench`
+# prints the benchmark figures beside Linux's.
 BUILD ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
@@ -8,7 +9,7 @@ FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all demo test test-plain test-asan fuzz install clean
+.PHONY: all demo test test-plain test-asan bench fuzz install clean
 
 all: $(BUILD)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -32,6 +33,18 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
+
+# The benchmark programs (figures, never pass/fail), built optimised with
+# the USERTCP_BENCH option in build/. BENCH_SECONDS (default 2) is the
+# length of each timed run of bench_tcp; `make bench BENCH_SECONDS=0.5` for
+# a quick look. See docs/BENCHMARKS.md.
+bench: $(BUILD)/CMakeCache.txt
+	@grep -q '^USERTCP_BENCH:BOOL=ON' $(BUILD)/CMakeCache.txt || \
+		$(CMAKE) -S . -B $(BUILD) -DUSERTCP_BENCH=ON
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer
+	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tcp
+	$(BUILD)/bench/bench_checksum 64
+	$(BUILD)/bench/bench_timer
 
 $(BUILD_FUZZ)/CMakeCache.txt:
 	CC=clang $(CMAKE) -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
