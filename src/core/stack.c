@@ -217,6 +217,8 @@ int stack_poll_locked(struct ut_stack *stack)
 {
 	int work = 0;
 
+	stack_clock_refresh(stack);
+
 	/* Receive first, as NAPI does from the softirq: each device gives
 	 * at most NAPI_POLL_WEIGHT frames so none starves the others. */
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next)

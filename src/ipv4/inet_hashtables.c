@@ -52,10 +52,27 @@ void inet_hashinfo_destroy(struct inet_hashinfo *h)
 	h->bhash = NULL;
 }
 
+/* A keyed mix of the 4-tuple, computed for every arriving segment. Like
+ * Linux (which uses jhash here, keeping SipHash for ISNs and ports), the
+ * table needs only a secret an attacker cannot see, not a cryptographic
+ * hash: two rounds of a 64-bit multiply-xorshift finaliser over the
+ * words XORed with per-table random keys. */
+static inline uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
 uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport,
 		      uint32_t faddr, uint16_t fport)
 {
-	return (uint32_t)siphash_4u32(laddr, faddr, ((uint32_t)lport << 16) | fport, 0, h->key);
+	uint64_t a = (((uint64_t)laddr << 32) | faddr) ^ h->key[0];
+	uint64_t b = ((((uint64_t)lport << 16) | fport) ^ h->key[1]);
+	return (uint32_t)(mix64(a + mix64(b)) >> 16);
 }
 
 /* ---- chains ----------------------------------------------------------------*/

@@ -736,6 +736,20 @@ static bool tcp_in_quickack_mode(const struct sock *sk)
 	return icsk->icsk_ack.quick && !icsk->icsk_ack.pingpong;
 }
 
+void tcp_initialize_rcv_mss(struct sock *sk)
+{
+	/* Linux's tcp_initialize_rcv_mss: a guess of the peer's segment
+	 * size until data shows it, never above 536, so quick-ACK mode at
+	 * the start of a connection gets its full budget. */
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t hint = MIN((uint32_t)tp->advmss, tp->mss_cache);
+
+	hint = MIN(hint, tp->rcv_wnd / 2);
+	hint = MIN(hint, TCP_MSS_DEFAULT);
+	hint = MAX(hint, TCP_MIN_MSS);
+	inet_csk(sk)->icsk_ack.rcv_mss = (uint16_t)hint;
+}
+
 /* Learns the peer's segment size from what arrives (Linux's
  * tcp_measure_rcv_mss), so receiver SWS avoidance uses real sizes. */
 static void tcp_measure_rcv_mss(struct sock *sk, uint32_t len)
@@ -1358,7 +1372,7 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		tp->snd_wnd = th->window;
 		tp->max_window = tp->snd_wnd;
 		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
-		inet_csk(sk)->icsk_ack.rcv_mss = (uint16_t)MIN(tp->advmss, tp->mss_cache);
+		tcp_initialize_rcv_mss(sk);
 		tcp_ack(sk, skb, th, opts, false);
 		tp->snd_wnd = th->window;	/* tcp_ack may have scaled it */
 		tp->snd_wl1 = th->seq;

@@ -289,7 +289,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	if (ip_route_output(stack, sk->sk_daddr, &res) == 0 && res.dev)
 		mtu = res.dev->mtu;
 	tcp_sync_mss(sk, mtu);
-	inet_csk(sk)->icsk_ack.rcv_mss = (uint16_t)MIN(tp->advmss, tp->mss_cache);
+	tcp_initialize_rcv_mss(sk);
 	if (req->num_retrans == 0 && req->synack_sent_ns) {
 		/* The handshake's RTT, from the SYN-ACK to this ACK. */
 		uint64_t rtt = (stack_now(stack) - req->synack_sent_ns) / NSEC_PER_USEC;

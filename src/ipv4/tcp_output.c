@@ -271,7 +271,9 @@ static void tcp_event_ack_sent(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
-	if (icsk->icsk_ack.quick)
+	/* Only an ACK that was owed spends the quick-ACK budget (Linux's
+	 * tcp_dec_quickack_mode). */
+	if (icsk->icsk_ack.quick && (icsk->icsk_ack.pending & ICSK_ACK_SCHED))
 		icsk->icsk_ack.quick--;
 	icsk->icsk_ack.pending = 0;
 	del_timer(&icsk->icsk_delack_timer);

@@ -38,9 +38,22 @@ struct stack_thread {
 
 int stack_poll_locked(struct ut_stack *stack);
 
+static void stack_enter(struct ut_stack *stack)
+{
+	stack->in_call = true;
+	stack->now_valid = false;
+}
+
+static void stack_leave(struct ut_stack *stack)
+{
+	stack->in_call = false;
+	stack->now_valid = false;
+}
+
 void stack_lock(struct ut_stack *stack)
 {
 	pthread_mutex_lock(&stack->lock);
+	stack_enter(stack);
 }
 
 static void thread_kick(struct stack_thread *t)
@@ -73,6 +86,7 @@ void stack_unlock(struct ut_stack *stack)
 		thread_notify(stack);
 	else
 		stack->wake_pending = false;
+	stack_leave(stack);
 	pthread_mutex_unlock(&stack->lock);
 }
 
@@ -102,6 +116,7 @@ static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
 	stack_flush_tx(stack);
 	thread_notify(stack);
 	while (seq == stack->wake_seq) {
+		stack_clock_refresh(stack);
 		if (deadline != UINT64_MAX && stack_now(stack) >= deadline)
 			return -ETIMEDOUT;
 		if (deadline == UINT64_MAX) {
@@ -111,6 +126,8 @@ static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
 					      (long)(deadline % NSEC_PER_SEC)};
 			pthread_cond_timedwait(&t->wake_cond, &stack->lock, &ts);
 		}
+		/* the stack thread may have had the lock meanwhile */
+		stack_enter(stack);
 	}
 	return 0;
 }
@@ -131,9 +148,11 @@ static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 		next = now + DEVICE_POLL_INTERVAL_NS;
 	if (deadline < next)
 		next = deadline;
+	stack_leave(stack);
 	pthread_mutex_unlock(&stack->lock);
 	sleep_until_ns(stack, next);
 	pthread_mutex_lock(&stack->lock);
+	stack_enter(stack);
 	stack_poll_locked(stack);
 	return 0;
 }
@@ -145,9 +164,11 @@ int stack_wait(struct ut_stack *stack, uint64_t deadline)
 	if (stack->wait_fn) {
 		stack_flush_tx(stack);
 		stack->wake_pending = false;
+		stack_leave(stack);
 		pthread_mutex_unlock(&stack->lock);
 		int rc = stack->wait_fn(stack->wait_arg, deadline);
 		pthread_mutex_lock(&stack->lock);
+		stack_enter(stack);
 		return rc;
 	}
 	return wait_by_polling(stack, deadline);
@@ -161,7 +182,9 @@ static void *stack_thread_main(void *arg)
 	struct stack_thread *t = stack->thread;
 
 	pthread_mutex_lock(&stack->lock);
+	stack_enter(stack);
 	while (!t->stop) {
+		stack_clock_refresh(stack);
 		stack_poll_locked(stack);
 		stack_flush_tx(stack);
 		if (stack->wake_pending) {
@@ -175,6 +198,7 @@ static void *stack_thread_main(void *arg)
 		if (stack_has_external_devices(stack) && next > now + DEVICE_POLL_INTERVAL_NS)
 			next = now + DEVICE_POLL_INTERVAL_NS;
 		t->sleep_until = next;
+		stack_leave(stack);
 		pthread_mutex_unlock(&stack->lock);
 
 		struct pollfd pfd = {.fd = t->kick[0], .events = POLLIN};
@@ -188,6 +212,7 @@ static void *stack_thread_main(void *arg)
 		ppoll(&pfd, 1, tsp, NULL);
 
 		pthread_mutex_lock(&stack->lock);
+		stack_enter(stack);
 		t->sleep_until = 0;
 		if (t->kicked) {
 			char buf[64];
@@ -196,6 +221,7 @@ static void *stack_thread_main(void *arg)
 			t->kicked = false;
 		}
 	}
+	stack_leave(stack);
 	pthread_mutex_unlock(&stack->lock);
 	return NULL;
 }

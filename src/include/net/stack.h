@@ -113,6 +113,9 @@ struct ut_stack {
 	/* sockets */
 	pthread_mutex_t lock;		/* taken by every public entry point */
 	bool lock_ready;
+	bool in_call;			/* the lock is held by a call or the thread */
+	bool now_valid;			/* now_cache holds this call's time */
+	uint64_t now_cache;
 	bool dying;			/* being destroyed: send nothing more */
 	struct fdtable fdt;
 	struct inet_hashinfo tcp_hashinfo;
@@ -139,9 +142,27 @@ struct ut_stack {
 	void *trace_arg;
 };
 
+/* The stack clock's time. Inside a call (the lock held, stack->in_call)
+ * the clock is read once and the value kept until the call waits or ends,
+ * as Linux reads its clock once per packet rather than at every use: a
+ * real clock costs a clock_gettime each time. */
 static inline uint64_t stack_now(const struct ut_stack *stack)
 {
-	return stack->clock->now_ns(stack->clock);
+	struct ut_stack *s = (struct ut_stack *)(uintptr_t)stack;
+
+	if (s->now_valid)
+		return s->now_cache;
+	uint64_t now = stack->clock->now_ns(stack->clock);
+	if (s->in_call) {
+		s->now_cache = now;
+		s->now_valid = true;
+	}
+	return now;
+}
+/* The clock may have moved (a wait, a new poll round): read it again. */
+static inline void stack_clock_refresh(struct ut_stack *stack)
+{
+	stack->now_valid = false;
 }
 /* The stack's jiffies (1 ms) for timers. */
 static inline uint64_t stack_jiffies(const struct ut_stack *stack)

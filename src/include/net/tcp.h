@@ -303,6 +303,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 			  const struct wire_tcp_opts *opts);
 void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
 void tcp_init_transfer(struct sock *sk);
+void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
 void tcp_rcv_space_adjust(struct sock *sk);
 /* Called after the application read: may send a window update. */
