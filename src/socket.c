@@ -117,8 +117,6 @@ unsigned file_poll(struct file *file)
 	return 0;
 }
 
-/* Closes every descriptor (the stack is going away). */
-void stack_close_all_fds(struct ut_stack *stack);
 void stack_close_all_fds(struct ut_stack *stack)
 {
 	for (unsigned fd = 0; fd < stack->fdt.max_fds; fd++) {

@@ -13,9 +13,6 @@
 extern const struct net_protocol icmp_protocol;
 extern const struct net_protocol udp_protocol;
 
-void stack_close_all_fds(struct ut_stack *stack);
-void tcp_stack_destroy(struct ut_stack *stack);
-int stack_poll_locked(struct ut_stack *stack);
 
 UT_EXPORT void ut_stack_config_init(struct ut_stack_config *cfg)
 {

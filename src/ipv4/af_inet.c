@@ -302,22 +302,18 @@ static int inet_shutdown(struct socket *sock, int how)
 			sock->state = SS_CONNECTED;
 	}
 	switch (sk->sk_state) {
-	case TCP_CLOSE:
-		err = -ENOTCONN;
-		sk->sk_shutdown |= (uint8_t)how;
-		if (sk->sk_prot->shutdown)
-			sk->sk_prot->shutdown(sk, how);
-		break;
 	case TCP_LISTEN:
-		if (!(how & RCV_SHUTDOWN)) {
+		if (!(how & RCV_SHUTDOWN))
 			break;
-		}
 		/* shutting down reading stops listening */
 		fallthrough;
 	case TCP_SYN_SENT:
 		err = sk->sk_prot->disconnect(sk, O_NONBLOCK);
 		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
 		break;
+	case TCP_CLOSE:
+		err = -ENOTCONN;
+		fallthrough;
 	default:
 		sk->sk_shutdown |= (uint8_t)how;
 		if (sk->sk_prot->shutdown)

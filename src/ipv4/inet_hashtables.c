@@ -340,14 +340,9 @@ int inet_csk_get_port(struct inet_hashinfo *h, struct sock *sk, uint16_t snum)
 	}
 	tb = bucket_find(h, snum);
 	if (tb) {
-		if (tb->fastreuse < 0 && !sk->sk_reuse && !sk->sk_reuseport) {
-			/* Only connect()ed sockets hold it; Linux still
-			 * refuses an explicit bind unless reuse applies. */
-			if (inet_bind_conflict(sk, tb, true))
-				return -EADDRINUSE;
-		} else if (inet_bind_conflict(sk, tb, true)) {
+		/* The same rules whoever holds it, connect()ed sockets too. */
+		if (inet_bind_conflict(sk, tb, true))
 			return -EADDRINUSE;
-		}
 	} else {
 		tb = bucket_create(h, snum);
 		if (!tb)

@@ -485,13 +485,11 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 			copy_to_iter(skb->data + offset, used, &it);
 			*seq += used;
 			copied += used;
+			/* A buffer carrying data and the FIN stays for the
+			 * next pass, which consumes the FIN. */
 			if (!peek && offset + used == skb->len &&
 			    !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN))
 				tcp_eat_skb(sk, skb);
-			else if (!peek && offset + used == skb->len) {
-				/* data and FIN together: the FIN is consumed
-				 * on the next pass */
-			}
 			continue;
 		}
 		if (fin) {

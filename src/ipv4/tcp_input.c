@@ -182,13 +182,12 @@ void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *o
 
 /* ---- PAWS (RFC 7323 5) -----------------------------------------------------------------*/
 
-bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts, bool rst)
+bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts)
 {
 	if (!tp->tstamp_ok || !opts->saw_tstamp || !tp->ts_recent_stamp)
 		return false;
 	if ((int32_t)(tp->ts_recent - opts->tsval) <= 1)
 		return false;
-	(void)rst;
 	return true;
 }
 
@@ -1573,7 +1572,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 
 	/* first: sequence number acceptability (RFC 9293 3.10.7.4), with
 	 * PAWS before it (RFC 7323 5.3). */
-	if (tcp_paws_reject(tp, opts, th->flags & TCPHDR_RST) && !(th->flags & TCPHDR_RST)) {
+	/* A reset is accepted even if it fails PAWS (Linux). */
+	if (!(th->flags & TCPHDR_RST) && tcp_paws_reject(tp, opts)) {
 		NET_INC_STATS(stack, LINUX_MIB_PAWSESTABREJECTED);
 		tcp_send_ack(sk);
 		goto discard;
@@ -1635,9 +1635,6 @@ syn_challenge:
 
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
-		if (!tp->srtt_us && tp->total_retrans == 0 && inet_csk(sk)->icsk_retrans_start_ns == 0) {
-			/* RTT of the handshake, from the SYN-ACK. */
-		}
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tp->snd_una = th->ack_seq;
 		tp->snd_wnd = (uint32_t)th->window << tp->snd_wscale;

@@ -87,16 +87,14 @@ void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
 		       const struct wire_tcp *in, struct sock *sk)
 {
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	const struct {
-		uint32_t saddr, daddr;
-	} *ip = (const void *)&tcb->h4;
+	uint32_t saddr = tcb->h4.saddr, daddr = tcb->h4.daddr;
 	struct wire_tcp th;
 
 	/* Never answer a reset with a reset (RFC 9293 3.10.7.1). */
 	if (in->flags & TCPHDR_RST)
 		return;
 	/* Only for a segment addressed to us alone. */
-	if (skb->pkt_type != PACKET_HOST || inet_addr_type(stack, ip->daddr) != RTN_LOCAL)
+	if (skb->pkt_type != PACKET_HOST || inet_addr_type(stack, daddr) != RTN_LOCAL)
 		return;
 	memset(&th, 0, sizeof(th));
 	th.sport = in->dport;
@@ -114,8 +112,8 @@ void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
 	if (trace_enabled(stack)) {
 		struct ut_trace_event ev;
 		trace_event_init(&ev);
-		ev.saddr = ip->daddr;
-		ev.daddr = ip->saddr;
+		ev.saddr = daddr;
+		ev.daddr = saddr;
 		ev.sport = th.sport;
 		ev.dport = th.dport;
 		ev.seq = th.seq;
@@ -124,7 +122,7 @@ void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
 		ev.what = sk ? "reset" : "no socket";
 		trace_emit(stack, UT_TP_TCP_SEND_RESET, &ev);
 	}
-	tcp_v4_send_ctl(stack, ip->daddr, ip->saddr, &th, NULL, -1, NULL);
+	tcp_v4_send_ctl(stack, daddr, saddr, &th, NULL, -1, NULL);
 }
 
 void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
@@ -247,7 +245,9 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 		sk->sk_dport = 0;
 		return err;
 	}
-	if (!tp->write_seq || tp->write_seq == 1 || !tp->isn)
+	/* A socket reconnecting after connect(AF_UNSPEC) keeps the sequence
+	 * space tcp_disconnect moved on (Linux). */
+	if (!tp->write_seq)
 		tp->write_seq = secure_tcp_seq(stack, saddr, daddr, sk->sk_num, sk->sk_dport);
 	tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
 	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.dev->mtu : 576;
@@ -380,9 +380,8 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	struct ut_stack *stack = skb->dev->stack;
 	struct tcp_skb_cb *tcb;
 	struct wire_tcp th;
-	struct {
-		uint32_t saddr, daddr;
-	} addrs = {IPCB(skb)->saddr, IPCB(skb)->daddr}, *ip = &addrs;
+	/* IPCB shares skb->cb with TCP_SKB_CB: keep the addresses */
+	uint32_t saddr = IPCB(skb)->saddr, daddr = IPCB(skb)->daddr;
 	struct wire_tcp_opts opts;
 	struct sock_common *skc;
 	struct sock *sk;
@@ -394,7 +393,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	if (wire_tcp_parse(skb->data, skb->len, &th) != WIRE_OK)
 		goto bad_packet;
 	if (skb->ip_summed != CHECKSUM_UNNECESSARY &&
-	    csum_tcpudp(ip->saddr, ip->daddr, IPPROTO_TCP_, skb->data, skb->len) != 0) {
+	    csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data, skb->len) != 0) {
 		TCP_INC_STATS(stack, TCP_MIB_CSUMERRORS);
 		goto bad_packet;
 	}
@@ -408,8 +407,8 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	tcb->ack_seq = th.ack_seq;
 	tcb->tcp_flags = th.flags;
 	tcb->sent_ns = skb->tstamp;
-	tcb->h4.saddr = addrs.saddr;
-	tcb->h4.daddr = addrs.daddr;
+	tcb->h4.saddr = saddr;
+	tcb->h4.daddr = daddr;
 
 	/* The header stays readable through th; the skb keeps the payload.
 	 * Reset building needs the IP addresses, which IPCB still holds. */
@@ -419,7 +418,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	th.opts_len = 0;
 	th.payload = NULL;
 
-	skc = inet_lookup_established(&stack->tcp_hashinfo, ip->saddr, th.sport, ip->daddr,
+	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr,
 				      th.dport);
 	if (trace_enabled(stack)) {
 		int fd = -1;
@@ -428,7 +427,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 			tsk = container_of(skc, struct sock, __sk_common);
 			fd = tcp_sk(tsk)->fd;
 		}
-		tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, ip->saddr, ip->daddr, &th,
+		tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, &th,
 				  payload_len, tsk);
 	}
 	if (skc) {
@@ -438,8 +437,8 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 			case TCP_TW_SYN: {
 				/* A new connection reusing the 4-tuple: the
 				 * time-wait socket gives way to the listener. */
-				struct sock *lsk = inet_lookup_listener(&stack->tcp_hashinfo, ip->saddr,
-									th.sport, ip->daddr, th.dport);
+				struct sock *lsk = inet_lookup_listener(&stack->tcp_hashinfo, saddr,
+									th.sport, daddr, th.dport);
 				if (lsk) {
 					inet_twsk_kill(tw);
 					tcp_v4_do_rcv(lsk, skb, &th, &opts);
@@ -483,7 +482,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 		tcp_v4_do_rcv(sk, skb, &th, &opts);
 		return;
 	}
-	sk = inet_lookup_listener(&stack->tcp_hashinfo, ip->saddr, th.sport, ip->daddr, th.dport);
+	sk = inet_lookup_listener(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
 	if (sk) {
 		/* A bare ACK for a listener may answer a SYN cookie. */
 		if ((th.flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK)) == TCPHDR_ACK &&

@@ -497,13 +497,16 @@ void tcp_push_pending_frames(struct sock *sk)
 /* ---- ACKs ---------------------------------------------------------------------------*/
 
 /* The sequence number for a segment without data: snd_nxt, unless the peer
- * shrank its window below it (Linux's tcp_acceptable_seq). */
+ * shrank its window below it by more than scaling can round away (Linux's
+ * tcp_acceptable_seq). */
 static uint32_t tcp_acceptable_seq(const struct tcp_sock *tp)
 {
-	if (!before(tcp_wnd_end(tp), tp->snd_nxt) || (tp->rcv_wscale && after(tp->snd_nxt, tcp_wnd_end(tp)) &&
-						      ((tp->snd_nxt - tcp_wnd_end(tp)) < (1u << tp->rcv_wscale))))
+	uint32_t wnd_end = tcp_wnd_end(tp);
+
+	if (!before(wnd_end, tp->snd_nxt) ||
+	    (tp->rcv_wscale && tp->snd_nxt - wnd_end < (1u << tp->rcv_wscale)))
 		return tp->snd_nxt;
-	return tcp_wnd_end(tp);
+	return wnd_end;
 }
 
 static struct sk_buff *tcp_alloc_ctl_skb(struct sock *sk, uint32_t seq, uint8_t flags)
@@ -546,8 +549,6 @@ void tcp_send_delayed_ack(struct sock *sk)
 		/* Interactive sessions may wait longer, up to the 200 ms
 		 * bound (or the RTO if that is smaller). */
 		uint32_t max_ato = TCP_DELACK_MAX_MS;
-		if (icsk->icsk_ack.pingpong || (icsk->icsk_ack.pending & ICSK_ACK_PUSHED))
-			max_ato = TCP_DELACK_MAX_MS;
 		if (tcp_sk(sk)->srtt_us) {
 			uint32_t rtt = MAX((tcp_sk(sk)->srtt_us >> 3) / 1000, (uint32_t)TCP_DELACK_MIN_MS);
 			if (rtt < max_ato)

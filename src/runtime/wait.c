@@ -36,7 +36,6 @@ struct stack_thread {
 	uint64_t sleep_until;		/* ns the thread sleeps until */
 };
 
-int stack_poll_locked(struct ut_stack *stack);
 
 static void stack_enter(struct ut_stack *stack)
 {

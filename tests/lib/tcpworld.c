@@ -68,8 +68,10 @@ void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp)
 
 void tw_done(struct tcpworld *w)
 {
-	/* Every descriptor still open is closed by the test itself; what
-	 * remains are orphans and time-wait sockets, which must all end. */
+	/* What remains once the test closed its descriptors are orphans and
+	 * time-wait sockets, which must all end. */
+	CHECK_EQ(ut_stack_open_fds(w->c), 0);
+	CHECK_EQ(ut_stack_open_fds(w->s), 0);
 	ut_sim_run_for(w->sim, 1000 * SEC);
 	CHECK_EQ(w->c->tcp_socks, 0);
 	CHECK_EQ(w->s->tcp_socks, 0);
@@ -111,15 +113,30 @@ int tw_connect_nb(struct tcpworld *w, uint16_t port)
 	return fd;
 }
 
-void tw_pair(struct tcpworld *w, uint16_t port, int *cfd, int *sfd)
+void tw_pair_listening(struct tcpworld *w, uint16_t port, int *lfd, int *cfd, int *sfd)
 {
 	struct sockaddr_in sin = tw_addr(SERVER_IP, port);
-	int lfd = tw_listen(w, port, 16);
+
+	*lfd = tw_listen(w, port, 16);
 	*cfd = ut_socket(w->c, AF_INET, SOCK_STREAM, 0);
 	CHECK(*cfd >= 0);
 	CHECK_EQ(ut_connect(w->c, *cfd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	*sfd = ut_accept(w->s, lfd, NULL, NULL);
+	*sfd = ut_accept(w->s, *lfd, NULL, NULL);
 	CHECK(*sfd >= 0);
+}
+
+void tw_pair(struct tcpworld *w, uint16_t port, int *cfd, int *sfd)
+{
+	int lfd;
+
+	tw_pair_listening(w, port, &lfd, cfd, sfd);
+	CHECK_EQ(ut_close(w->s, lfd), 0);
+}
+
+void tw_pair_close(struct tcpworld *w, int lfd, int cfd, int sfd)
+{
+	CHECK_EQ(ut_close(w->c, cfd), 0);
+	CHECK_EQ(ut_close(w->s, sfd), 0);
 	CHECK_EQ(ut_close(w->s, lfd), 0);
 }
 

@@ -36,8 +36,9 @@ struct tcpworld {
 };
 
 void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp);
-/* Closes nothing: runs the world on (TIME_WAIT and every timer expire),
- * checks that no buffer and no TCP object is left, destroys it. */
+/* Every descriptor must be closed by the test; runs the world on (TIME_WAIT
+ * and every timer expire), checks that no buffer and no TCP object is
+ * left, destroys it. */
 void tw_done(struct tcpworld *w);
 
 struct sockaddr_in tw_addr(const char *ip, uint16_t port);
@@ -49,6 +50,10 @@ int tw_listen(struct tcpworld *w, uint16_t port, int backlog);
 int tw_connect_nb(struct tcpworld *w, uint16_t port);
 /* Client connects (blocking), server accepts (blocking): *cfd, *sfd. */
 void tw_pair(struct tcpworld *w, uint16_t port, int *cfd, int *sfd);
+/* The same, keeping the listener open in *lfd. */
+void tw_pair_listening(struct tcpworld *w, uint16_t port, int *lfd, int *cfd, int *sfd);
+/* Closes the three descriptors tw_pair_listening made. */
+void tw_pair_close(struct tcpworld *w, int lfd, int cfd, int sfd);
 
 /* Runs until cond(arg) or timeout of simulated time; false on timeout. */
 bool tw_run_until(struct tcpworld *w, bool (*cond)(void *), void *arg, uint64_t timeout);

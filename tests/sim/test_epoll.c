@@ -10,74 +10,21 @@
 #include "net/simnet.h"
 #include "net/stack.h"
 #include "test.h"
+#include "tcpworld.h"
 #include "testnet.h"
 #include "usertcp/socket.h"
 
-#define MS 1000000ULL
-#define SEC 1000000000ULL
 #define PORT 5000
 
-struct world {
-	struct ut_sim *sim;
-	struct ut_stack *a, *b;		/* 10.0.0.1, 10.0.0.2 */
-	struct ut_sim_link *link;
-};
-
-/* Two hosts on a link with 1 ms of one-way delay. */
-static void world_make(struct world *w)
+/* Two hosts on a link with 1 ms of one-way delay: the client (w.c,
+ * 10.0.0.1) and the server (w.s, 10.0.0.2). */
+static void world_make(struct tcpworld *w)
 {
 	struct ut_link_params lp;
 
 	ut_link_params_init(&lp);
 	lp.delay_ns = 1 * MS;
-	CHECK_EQ(ut_sim_create(7, &w->sim), 0);
-	CHECK_EQ(ut_sim_host_add(w->sim, "a", &w->a), 0);
-	CHECK_EQ(ut_sim_host_add(w->sim, "b", &w->b), 0);
-	CHECK_EQ(ut_sim_link_add(w->sim, w->a, w->b, &lp, &w->link), 0);
-	CHECK_EQ(ut_addr_add(w->a, ut_sim_link_dev(w->link, 0), ip4("10.0.0.1"), 24), 0);
-	CHECK_EQ(ut_addr_add(w->b, ut_sim_link_dev(w->link, 1), ip4("10.0.0.2"), 24), 0);
-}
-
-/* Every descriptor must be closed by now; then, once every timer that
- * holds buffers ran out, nothing may remain in the pool. */
-static void world_done(struct world *w)
-{
-	CHECK_EQ(ut_stack_open_fds(w->a), 0);
-	CHECK_EQ(ut_stack_open_fds(w->b), 0);
-	ut_sim_run_for(w->sim, 180 * SEC);
-	CHECK_EQ(w->a->tcp_socks, 0);
-	CHECK_EQ(w->b->tcp_socks, 0);
-	CHECK_EQ(skb_pool_in_use(w->sim->pool), 0);
-	ut_sim_destroy(w->sim);
-}
-
-static struct sockaddr_in sin_of(const char *addr, uint16_t port)
-{
-	struct sockaddr_in sin;
-
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = ip4(addr);
-	sin.sin_port = htons(port);
-	return sin;
-}
-
-/* A listener on b, a connection from a to it; returns the listener, the
- * client (on a) and the accepted socket (on b), all blocking calls that
- * move the world on. */
-static void tcp_pair(struct world *w, int *listener, int *client, int *server)
-{
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
-
-	*listener = ut_socket(w->b, AF_INET, SOCK_STREAM, 0);
-	CHECK(*listener >= 0);
-	CHECK_EQ(ut_bind(w->b, *listener, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	CHECK_EQ(ut_listen(w->b, *listener, 8), 0);
-	*client = ut_socket(w->a, AF_INET, SOCK_STREAM, 0);
-	CHECK(*client >= 0);
-	CHECK_EQ(ut_connect(w->a, *client, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	*server = ut_accept(w->b, *listener, NULL, NULL);
-	CHECK(*server >= 0);
+	tw_make(w, 7, &lp);
 }
 
 static int ep_add(struct ut_stack *s, int ep, int fd, unsigned events, uint64_t data)
@@ -123,572 +70,572 @@ static void drain(struct ut_stack *s, int fd, size_t expect)
 
 TEST(epoll_create_fails_with_einval_for_bad_arguments_and_emfile_on_a_full_table)
 {
-	struct world w;
+	struct tcpworld w;
 	int ep;
 
 	world_make(&w);
 	errno = 0;
-	CHECK_EQ(ut_epoll_create(w.a, 0), -1);
+	CHECK_EQ(ut_epoll_create(w.c, 0), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_create(w.a, -5), -1);
+	CHECK_EQ(ut_epoll_create(w.c, -5), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_create1(w.a, 1), -1);
+	CHECK_EQ(ut_epoll_create1(w.c, 1), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_create1(w.a, EPOLL_CLOEXEC | O_NONBLOCK), -1);
+	CHECK_EQ(ut_epoll_create1(w.c, EPOLL_CLOEXEC | O_NONBLOCK), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_stack_open_fds(w.a), 0);
+	CHECK_EQ(ut_stack_open_fds(w.c), 0);
 
-	ep = ut_epoll_create(w.a, 1);
+	ep = ut_epoll_create(w.c, 1);
 	CHECK(ep >= 0);
-	CHECK_EQ(ut_fcntl(w.a, ep, F_GETFD), 0);
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	ep = ut_epoll_create1(w.a, EPOLL_CLOEXEC);
+	CHECK_EQ(ut_fcntl(w.c, ep, F_GETFD), 0);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	ep = ut_epoll_create1(w.c, EPOLL_CLOEXEC);
 	CHECK(ep >= 0);
-	CHECK_EQ(ut_fcntl(w.a, ep, F_GETFD), FD_CLOEXEC);
-	CHECK_EQ(ut_close(w.a, ep), 0);
+	CHECK_EQ(ut_fcntl(w.c, ep, F_GETFD), FD_CLOEXEC);
+	CHECK_EQ(ut_close(w.c, ep), 0);
 
 	/* a full descriptor table: EMFILE, and nothing left behind */
-	CHECK_EQ(ut_sysctl_set(w.a, "fs.nr_open", 1), 0);
-	ep = ut_epoll_create1(w.a, 0);
+	CHECK_EQ(ut_sysctl_set(w.c, "fs.nr_open", 1), 0);
+	ep = ut_epoll_create1(w.c, 0);
 	CHECK_EQ(ep, 0);
-	CHECK_EQ(ut_epoll_create1(w.a, 0), -1);
+	CHECK_EQ(ut_epoll_create1(w.c, 0), -1);
 	CHECK_EQ(errno, EMFILE);
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	tw_done(&w);
 }
 
 TEST(epoll_ctl_fails_with_linux_errnos)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event ev = {.events = EPOLLIN};
 	int ep, ep2, s, s2;
 
 	world_make(&w);
-	ep = ut_epoll_create1(w.b, 0);
-	ep2 = ut_epoll_create1(w.b, 0);
-	s = ut_socket(w.b, AF_INET, SOCK_STREAM, 0);
-	s2 = ut_socket(w.b, AF_INET, SOCK_DGRAM, 0);
+	ep = ut_epoll_create1(w.s, 0);
+	ep2 = ut_epoll_create1(w.s, 0);
+	s = ut_socket(w.s, AF_INET, SOCK_STREAM, 0);
+	s2 = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
 	CHECK(ep >= 0 && ep2 >= 0 && s >= 0 && s2 >= 0);
 
 	/* bad descriptors */
-	CHECK_EQ(ut_epoll_ctl(w.b, 99, EPOLL_CTL_ADD, s, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, 99, EPOLL_CTL_ADD, s, &ev), -1);
 	CHECK_EQ(errno, EBADF);
-	CHECK_EQ(ut_epoll_ctl(w.b, -1, EPOLL_CTL_ADD, s, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, -1, EPOLL_CTL_ADD, s, &ev), -1);
 	CHECK_EQ(errno, EBADF);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, 99, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, 99, &ev), -1);
 	CHECK_EQ(errno, EBADF);
 	/* not an epoll descriptor, or itself */
-	CHECK_EQ(ut_epoll_ctl(w.b, s, EPOLL_CTL_ADD, s2, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, s, EPOLL_CTL_ADD, s2, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, ep, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, ep, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
 	/* the event is read for every op but DEL */
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, s, NULL), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, s, NULL), -1);
 	CHECK_EQ(errno, EFAULT);
 	/* an unknown op */
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, 42, s, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, 42, s, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
 	/* MOD and DEL of what was never added */
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_MOD, s, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_MOD, s, &ev), -1);
 	CHECK_EQ(errno, ENOENT);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_DEL, s, NULL), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_DEL, s, NULL), -1);
 	CHECK_EQ(errno, ENOENT);
 	/* ADD twice */
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, s, &ev), 0);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, s, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, s, &ev), 0);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, s, &ev), -1);
 	CHECK_EQ(errno, EEXIST);
 	/* the same socket in another instance is another item */
-	CHECK_EQ(ut_epoll_ctl(w.b, ep2, EPOLL_CTL_ADD, s, &ev), 0);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep2, EPOLL_CTL_ADD, s, &ev), 0);
 	/* DEL ignores the event, even NULL */
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_DEL, s, NULL), 0);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_DEL, s, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_DEL, s, NULL), 0);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_DEL, s, &ev), -1);
 	CHECK_EQ(errno, ENOENT);
 	/* EPOLLEXCLUSIVE: ADD only, plain events only, not with ONESHOT */
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, s2, &ev), 0);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_MOD, s2, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, s2, &ev), 0);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_MOD, s2, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
 	ev.events = EPOLLIN;
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_MOD, s2, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_MOD, s2, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_DEL, s2, NULL), 0);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_DEL, s2, NULL), 0);
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE | EPOLLONESHOT;
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, s2, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, s2, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
-	CHECK_EQ(ut_epoll_ctl(w.b, ep, EPOLL_CTL_ADD, ep2, &ev), -1);
+	CHECK_EQ(ut_epoll_ctl(w.s, ep, EPOLL_CTL_ADD, ep2, &ev), -1);
 	CHECK_EQ(errno, EINVAL);
 
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, s2), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.b, ep2), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, s2), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.s, ep2), 0);
+	tw_done(&w);
 }
 
 TEST(epoll_wait_fails_with_linux_errnos)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, s;
 
 	world_make(&w);
-	ep = ut_epoll_create1(w.a, 0);
-	s = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
+	ep = ut_epoll_create1(w.c, 0);
+	s = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
 	CHECK(ep >= 0 && s >= 0);
-	CHECK_EQ(ut_epoll_wait(w.a, ep, evs, 0, 0), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, ep, evs, 0, 0), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_wait(w.a, ep, evs, -1, 0), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, ep, evs, -1, 0), -1);
 	CHECK_EQ(errno, EINVAL);
-	CHECK_EQ(ut_epoll_wait(w.a, 77, evs, 4, 0), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, 77, evs, 4, 0), -1);
 	CHECK_EQ(errno, EBADF);
-	CHECK_EQ(ut_epoll_wait(w.a, s, evs, 4, 0), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, s, evs, 4, 0), -1);
 	CHECK_EQ(errno, EINVAL);
 	/* maxevents is checked before the descriptor, as in Linux */
-	CHECK_EQ(ut_epoll_wait(w.a, 77, evs, 0, 0), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, 77, evs, 0, 0), -1);
 	CHECK_EQ(errno, EINVAL);
 	/* events NULL: EFAULT once there is something to copy */
-	CHECK_EQ(ut_epoll_wait(w.a, ep, NULL, 4, 0), 0);
-	CHECK_EQ(ep_add(w.a, ep, s, EPOLLOUT, 1), 0);
-	CHECK_EQ(ut_epoll_wait(w.a, ep, NULL, 4, 0), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, ep, NULL, 4, 0), 0);
+	CHECK_EQ(ep_add(w.c, ep, s, EPOLLOUT, 1), 0);
+	CHECK_EQ(ut_epoll_wait(w.c, ep, NULL, 4, 0), -1);
 	CHECK_EQ(errno, EFAULT);
 	/* ... and the item stays ready */
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 1);
-	CHECK_EQ(ut_close(w.a, s), 0);
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 1);
+	CHECK_EQ(ut_close(w.c, s), 0);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	tw_done(&w);
 }
 
 /* ---- timeouts ---------------------------------------------------------------------*/
 
 TEST(epoll_wait_with_nothing_ready_returns_zero_after_the_timeout_in_simulated_time)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, s;
 	uint64_t t0;
 
 	world_make(&w);
-	ep = ut_epoll_create1(w.b, 0);
-	s = ut_socket(w.b, AF_INET, SOCK_DGRAM, 0);
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
-	CHECK_EQ(ut_bind(w.b, s, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	CHECK_EQ(ep_add(w.b, ep, s, EPOLLIN, 1), 0);
+	ep = ut_epoll_create1(w.s, 0);
+	s = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
+	CHECK_EQ(ut_bind(w.s, s, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_EQ(ep_add(w.s, ep, s, EPOLLIN, 1), 0);
 
 	t0 = ut_sim_now(w.sim);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 0), 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 0), 0);
 	CHECK_EQ(ut_sim_now(w.sim), t0);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 100), 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 100), 0);
 	CHECK_EQ(ut_sim_now(w.sim) - t0, 100 * MS);
 	/* an empty instance waits just the same */
-	int ep2 = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ut_epoll_wait(w.b, ep2, evs, 4, 250), 0);
+	int ep2 = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep2, evs, 4, 250), 0);
 	CHECK_EQ(ut_sim_now(w.sim) - t0, 350 * MS);
-	CHECK_EQ(ut_close(w.b, ep2), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep2), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	tw_done(&w);
 }
 
 TEST(epoll_wait_forever_in_a_world_where_nothing_can_happen_fails_with_edeadlk)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep;
 
 	world_make(&w);
-	ep = ut_epoll_create1(w.a, 0);
+	ep = ut_epoll_create1(w.c, 0);
 	CHECK(ep >= 0);
-	CHECK_EQ(ut_epoll_wait(w.a, ep, evs, 4, -1), -1);
+	CHECK_EQ(ut_epoll_wait(w.c, ep, evs, 4, -1), -1);
 	CHECK_EQ(errno, EDEADLK);
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	tw_done(&w);
 }
 
 /* ---- UDP --------------------------------------------------------------------------*/
 
 TEST(udp_socket_is_writable_at_once_and_readable_when_a_datagram_arrives)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
 	int ep, rx, tx;
 	uint64_t t0;
 	char buf[64];
 
 	world_make(&w);
-	rx = ut_socket(w.b, AF_INET, SOCK_DGRAM, 0);
-	CHECK_EQ(ut_bind(w.b, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	tx = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
-	ep = ut_epoll_create1(w.b, 0);
+	rx = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(ut_bind(w.s, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	tx = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
+	ep = ut_epoll_create1(w.s, 0);
 	CHECK(rx >= 0 && tx >= 0 && ep >= 0);
 
 	/* Writable already: reported at the first wait, without a wakeup. */
-	CHECK_EQ(ep_add(w.b, ep, rx, EPOLLIN | EPOLLOUT, 0x1122334455667788ULL), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_add(w.s, ep, rx, EPOLLIN | EPOLLOUT, 0x1122334455667788ULL), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLOUT);
 	CHECK_EQ(evs[0].data.u64, 0x1122334455667788ULL);
-	CHECK_EQ(ep_mod(w.b, ep, rx, EPOLLIN, 42), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_mod(w.s, ep, rx, EPOLLIN, 42), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
 	/* A blocking wait moves the world until the datagram arrives. */
-	CHECK_EQ(ut_sendto(w.a, tx, "ping", 4, 0, (struct sockaddr *)&sin, sizeof(sin)), 4);
+	CHECK_EQ(ut_sendto(w.c, tx, "ping", 4, 0, (struct sockaddr *)&sin, sizeof(sin)), 4);
 	t0 = ut_sim_now(w.sim);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, -1), 1);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, -1), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 	CHECK_EQ(evs[0].data.u64, 42);
 	/* ARP first (one round trip), then the datagram: 3 ms. */
 	CHECK_EQ(ut_sim_now(w.sim) - t0, 3 * MS);
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 4);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 4);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	CHECK_EQ(ut_close(w.a, tx), 0);
-	CHECK_EQ(ut_close(w.b, rx), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.c, tx), 0);
+	CHECK_EQ(ut_close(w.s, rx), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	tw_done(&w);
 }
 
 TEST(level_triggered_items_are_reported_by_every_wait_while_ready)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
 	int ep, rx, tx;
 	char buf[64];
 
 	world_make(&w);
-	rx = ut_socket(w.b, AF_INET, SOCK_DGRAM, 0);
-	CHECK_EQ(ut_bind(w.b, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	tx = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, rx, EPOLLIN, 7), 0);
-	CHECK_EQ(ut_sendto(w.a, tx, "one", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
-	CHECK_EQ(ut_sendto(w.a, tx, "two", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
+	rx = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(ut_bind(w.s, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	tx = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, rx, EPOLLIN, 7), 0);
+	CHECK_EQ(ut_sendto(w.c, tx, "one", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
+	CHECK_EQ(ut_sendto(w.c, tx, "two", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
 	ut_sim_run_for(w.sim, 100 * MS);
 	for (int i = 0; i < 3; i++) {
-		CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+		CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 		CHECK_EQ(evs[0].events, EPOLLIN);
 		CHECK_EQ(evs[0].data.u64, 7);
 	}
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 3);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 3);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
-	CHECK_EQ(ut_close(w.a, tx), 0);
-	CHECK_EQ(ut_close(w.b, rx), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
+	CHECK_EQ(ut_close(w.c, tx), 0);
+	CHECK_EQ(ut_close(w.s, rx), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	tw_done(&w);
 }
 
 TEST(a_small_maxevents_serves_every_ready_item_in_turn)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[2];
 	int ep, s[3];
 
 	world_make(&w);
-	ep = ut_epoll_create1(w.a, 0);
+	ep = ut_epoll_create1(w.c, 0);
 	for (int i = 0; i < 3; i++) {
-		s[i] = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
-		CHECK_EQ(ep_add(w.a, ep, s[i], EPOLLOUT, (uint64_t)i), 0);
+		s[i] = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
+		CHECK_EQ(ep_add(w.c, ep, s[i], EPOLLOUT, (uint64_t)i), 0);
 	}
 	/* Level-triggered items go back to the tail once reported. */
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 2), 2);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 2), 2);
 	CHECK_EQ(evs[0].data.u64, 0);
 	CHECK_EQ(evs[1].data.u64, 1);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 2), 2);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 2), 2);
 	CHECK_EQ(evs[0].data.u64, 2);
 	CHECK_EQ(evs[1].data.u64, 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 1), 1);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 1), 1);
 	CHECK_EQ(evs[0].data.u64, 1);
 	for (int i = 0; i < 3; i++)
-		CHECK_EQ(ut_close(w.a, s[i]), 0);
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	world_done(&w);
+		CHECK_EQ(ut_close(w.c, s[i]), 0);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	tw_done(&w);
 }
 
 TEST(edge_triggered_items_are_reported_once_per_new_arrival)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
 	int ep, rx, tx;
 	char buf[64];
 
 	world_make(&w);
-	rx = ut_socket(w.b, AF_INET, SOCK_DGRAM, 0);
-	CHECK_EQ(ut_bind(w.b, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	tx = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, rx, EPOLLIN | EPOLLET, 9), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	rx = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(ut_bind(w.s, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	tx = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, rx, EPOLLIN | EPOLLET, 9), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	CHECK_EQ(ut_sendto(w.a, tx, "one", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
+	CHECK_EQ(ut_sendto(w.c, tx, "one", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
 	ut_sim_run_for(w.sim, 100 * MS);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 	/* still readable, but nothing new: silent */
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 10), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 10), 0);
 
 	/* a second datagram is a new edge */
-	CHECK_EQ(ut_sendto(w.a, tx, "two", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
+	CHECK_EQ(ut_sendto(w.c, tx, "two", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
 	/* MOD reports again what is ready now */
-	CHECK_EQ(ep_mod(w.b, ep, rx, EPOLLIN | EPOLLET, 10), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_mod(w.s, ep, rx, EPOLLIN | EPOLLET, 10), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].data.u64, 10);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 3);
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 3);
-	CHECK_EQ(ut_close(w.a, tx), 0);
-	CHECK_EQ(ut_close(w.b, rx), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(ut_close(w.c, tx), 0);
+	CHECK_EQ(ut_close(w.s, rx), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	tw_done(&w);
 }
 
 TEST(oneshot_items_report_once_until_mod_arms_them_again)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
 	int ep, rx, tx;
 	char buf[64];
 
 	world_make(&w);
-	rx = ut_socket(w.b, AF_INET, SOCK_DGRAM, 0);
-	CHECK_EQ(ut_bind(w.b, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	tx = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, rx, EPOLLIN | EPOLLONESHOT, 3), 0);
+	rx = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(ut_bind(w.s, rx, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	tx = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, rx, EPOLLIN | EPOLLONESHOT, 3), 0);
 
-	CHECK_EQ(ut_sendto(w.a, tx, "one", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
+	CHECK_EQ(ut_sendto(w.c, tx, "one", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 	CHECK_EQ(evs[0].data.u64, 3);
 	/* disabled: neither the data still there nor new data is reported */
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
-	CHECK_EQ(ut_sendto(w.a, tx, "two", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
+	CHECK_EQ(ut_sendto(w.c, tx, "two", 3, 0, (struct sockaddr *)&sin, sizeof(sin)), 3);
 	ut_sim_run_for(w.sim, 100 * MS);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 	/* the item is still there (ADD says EEXIST) */
-	CHECK_EQ(ep_add(w.b, ep, rx, EPOLLIN, 0), -1);
+	CHECK_EQ(ep_add(w.s, ep, rx, EPOLLIN, 0), -1);
 	CHECK_EQ(errno, EEXIST);
 	/* MOD arms it again */
-	CHECK_EQ(ep_mod(w.b, ep, rx, EPOLLIN | EPOLLONESHOT, 4), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_mod(w.s, ep, rx, EPOLLIN | EPOLLONESHOT, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].data.u64, 4);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 3);
-	CHECK_EQ(ut_recv(w.b, rx, buf, sizeof(buf), 0), 3);
-	CHECK_EQ(ut_close(w.a, tx), 0);
-	CHECK_EQ(ut_close(w.b, rx), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(ut_recv(w.s, rx, buf, sizeof(buf), 0), 3);
+	CHECK_EQ(ut_close(w.c, tx), 0);
+	CHECK_EQ(ut_close(w.s, rx), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	tw_done(&w);
 }
 
 TEST(del_stops_reports_and_close_of_a_watched_socket_removes_its_item)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, s, s2;
 
 	world_make(&w);
-	ep = ut_epoll_create1(w.a, 0);
-	s = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
-	CHECK_EQ(ep_add(w.a, ep, s, EPOLLOUT, 1), 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 1);
-	CHECK_EQ(ut_epoll_ctl(w.a, ep, EPOLL_CTL_DEL, s, NULL), 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 0);
+	ep = ut_epoll_create1(w.c, 0);
+	s = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(ep_add(w.c, ep, s, EPOLLOUT, 1), 0);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 1);
+	CHECK_EQ(ut_epoll_ctl(w.c, ep, EPOLL_CTL_DEL, s, NULL), 0);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 0);
 
 	/* Closing the socket takes it out of the instance... */
-	CHECK_EQ(ep_add(w.a, ep, s, EPOLLOUT, 2), 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 1);
-	CHECK_EQ(ut_close(w.a, s), 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 0);
+	CHECK_EQ(ep_add(w.c, ep, s, EPOLLOUT, 2), 0);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 1);
+	CHECK_EQ(ut_close(w.c, s), 0);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 0);
 	/* ...so a new socket on the same descriptor number is a new item. */
-	s2 = ut_socket(w.a, AF_INET, SOCK_DGRAM, 0);
+	s2 = ut_socket(w.c, AF_INET, SOCK_DGRAM, 0);
 	CHECK_EQ(s2, s);
-	CHECK_EQ(ut_epoll_ctl(w.a, ep, EPOLL_CTL_DEL, s2, NULL), -1);
+	CHECK_EQ(ut_epoll_ctl(w.c, ep, EPOLL_CTL_DEL, s2, NULL), -1);
 	CHECK_EQ(errno, ENOENT);
-	CHECK_EQ(ep_add(w.a, ep, s2, EPOLLOUT, 3), 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 1);
+	CHECK_EQ(ep_add(w.c, ep, s2, EPOLLOUT, 3), 0);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].data.u64, 3);
 
 	/* Closing the instance first leaves the socket watched by nobody. */
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	CHECK_EQ(ut_close(w.a, s2), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	CHECK_EQ(ut_close(w.c, s2), 0);
+	tw_done(&w);
 }
 
 TEST(one_socket_in_two_instances_is_reported_by_both_and_outlives_either)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep1, ep2, l, c, s;
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	ep1 = ut_epoll_create1(w.b, 0);
-	ep2 = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep1, s, EPOLLIN, 1), 0);
-	CHECK_EQ(ep_add(w.b, ep2, s, EPOLLIN | EPOLLET, 2), 0);
-	send_str(w.a, c, "x");
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ep1 = ut_epoll_create1(w.s, 0);
+	ep2 = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep1, s, EPOLLIN, 1), 0);
+	CHECK_EQ(ep_add(w.s, ep2, s, EPOLLIN | EPOLLET, 2), 0);
+	send_str(w.c, c, "x");
 	ut_sim_run_for(w.sim, 100 * MS);
-	CHECK_EQ(ep_poll0(w.b, ep1, evs, 4), 1);
+	CHECK_EQ(ep_poll0(w.s, ep1, evs, 4), 1);
 	CHECK_EQ(evs[0].data.u64, 1);
-	CHECK_EQ(ep_poll0(w.b, ep2, evs, 4), 1);
+	CHECK_EQ(ep_poll0(w.s, ep2, evs, 4), 1);
 	CHECK_EQ(evs[0].data.u64, 2);
-	CHECK_EQ(ut_close(w.b, ep1), 0);
-	send_str(w.a, c, "y");
+	CHECK_EQ(ut_close(w.s, ep1), 0);
+	send_str(w.c, c, "y");
 	ut_sim_run_for(w.sim, 100 * MS);
-	CHECK_EQ(ep_poll0(w.b, ep2, evs, 4), 1);
-	drain(w.b, s, 2);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ep_poll0(w.b, ep2, evs, 4), 0);
-	CHECK_EQ(ut_close(w.b, ep2), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ep_poll0(w.s, ep2, evs, 4), 1);
+	drain(w.s, s, 2);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ep_poll0(w.s, ep2, evs, 4), 0);
+	CHECK_EQ(ut_close(w.s, ep2), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 /* ---- TCP --------------------------------------------------------------------------*/
 
 TEST(listener_is_readable_when_a_connection_waits_in_the_accept_queue)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
 	int ep, l, c, s;
 
 	world_make(&w);
-	l = ut_socket(w.b, AF_INET, SOCK_STREAM, 0);
-	CHECK_EQ(ut_bind(w.b, l, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	CHECK_EQ(ut_listen(w.b, l, 8), 0);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, l, EPOLLIN | EPOLLOUT, 5), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	l = ut_socket(w.s, AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(ut_bind(w.s, l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_EQ(ut_listen(w.s, l, 8), 0);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, l, EPOLLIN | EPOLLOUT, 5), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	c = ut_socket(w.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	CHECK_EQ(ut_connect(w.a, c, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	CHECK_EQ(errno, EINPROGRESS);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 	CHECK_EQ(evs[0].data.u64, 5);
-	s = ut_accept(w.b, l, NULL, NULL);
+	s = ut_accept(w.s, l, NULL, NULL);
 	CHECK(s >= 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	tw_done(&w);
 }
 
 TEST(nonblocking_connect_completion_is_reported_as_epollout)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
-	struct sockaddr_in sin = sin_of("10.0.0.2", PORT);
+	struct sockaddr_in sin = tw_addr("10.0.0.2", PORT);
 	int ep, l, c, s, err = -1;
 	socklen_t len = sizeof(err);
 	uint64_t t0;
 
 	world_make(&w);
-	l = ut_socket(w.b, AF_INET, SOCK_STREAM, 0);
-	CHECK_EQ(ut_bind(w.b, l, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	CHECK_EQ(ut_listen(w.b, l, 8), 0);
-	c = ut_socket(w.a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	ep = ut_epoll_create1(w.a, 0);
+	l = ut_socket(w.s, AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(ut_bind(w.s, l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_EQ(ut_listen(w.s, l, 8), 0);
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	ep = ut_epoll_create1(w.c, 0);
 	t0 = ut_sim_now(w.sim);
-	CHECK_EQ(ut_connect(w.a, c, (struct sockaddr *)&sin, sizeof(sin)), -1);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	CHECK_EQ(errno, EINPROGRESS);
 	/* SYN_SENT: nothing to report yet */
-	CHECK_EQ(ep_add(w.a, ep, c, EPOLLOUT | EPOLLET, 1), 0);
-	CHECK_EQ(ep_poll0(w.a, ep, evs, 4), 0);
-	CHECK_EQ(ut_epoll_wait(w.a, ep, evs, 4, -1), 1);
+	CHECK_EQ(ep_add(w.c, ep, c, EPOLLOUT | EPOLLET, 1), 0);
+	CHECK_EQ(ep_poll0(w.c, ep, evs, 4), 0);
+	CHECK_EQ(ut_epoll_wait(w.c, ep, evs, 4, -1), 1);
 	CHECK_EQ(evs[0].events, EPOLLOUT);
 	/* ARP, then SYN and SYN-ACK: two round trips of 2 ms */
 	CHECK_EQ(ut_sim_now(w.sim) - t0, 4 * MS);
-	CHECK_EQ(ut_getsockopt(w.a, c, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	CHECK_EQ(ut_getsockopt(w.c, c, SOL_SOCKET, SO_ERROR, &err, &len), 0);
 	CHECK_EQ(err, 0);
 
-	s = ut_accept(w.b, l, NULL, NULL);
+	s = ut_accept(w.s, l, NULL, NULL);
 	CHECK(s >= 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.a, ep), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.c, ep), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 TEST(tcp_data_arrival_wakes_a_blocked_wait_with_epollin)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, l, c, s;
 	uint64_t t0;
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, s, EPOLLIN | EPOLLRDHUP, 11), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, s, EPOLLIN | EPOLLRDHUP, 11), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 	/* a connected socket with room is writable at once */
-	CHECK_EQ(ep_mod(w.b, ep, s, EPOLLIN | EPOLLOUT, 12), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_mod(w.s, ep, s, EPOLLIN | EPOLLOUT, 12), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLOUT);
-	CHECK_EQ(ep_mod(w.b, ep, s, EPOLLIN, 13), 0);
+	CHECK_EQ(ep_mod(w.s, ep, s, EPOLLIN, 13), 0);
 
-	send_str(w.a, c, "hello");
+	send_str(w.c, c, "hello");
 	t0 = ut_sim_now(w.sim);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, -1), 1);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, -1), 1);
 	CHECK_EQ(ut_sim_now(w.sim) - t0, 1 * MS);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 	CHECK_EQ(evs[0].data.u64, 13);
 	/* level-triggered: again, until read */
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
-	drain(w.b, s, 5);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
+	drain(w.s, s, 5);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 TEST(tcp_edge_triggered_reports_each_segment_once)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, l, c, s;
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, s, EPOLLIN | EPOLLET, 1), 0);
-	send_str(w.a, c, "abc");
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, s, EPOLLIN | EPOLLET, 1), 0);
+	send_str(w.c, c, "abc");
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 50), 0);
-	send_str(w.a, c, "def");
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
-	drain(w.b, s, 6);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 50), 0);
+	send_str(w.c, c, "def");
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
+	drain(w.s, s, 6);
 
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 /* Linux wakes a TCP socket's writers only when it had run out of send
@@ -696,184 +643,184 @@ TEST(tcp_edge_triggered_reports_each_segment_once)
  * along is no new edge. */
 TEST(tcp_edge_triggered_epollout_is_not_reported_again_for_acks_while_writable)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, l, c, s;
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, s, EPOLLIN | EPOLLOUT | EPOLLET, 1), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, s, EPOLLIN | EPOLLOUT | EPOLLET, 1), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLOUT);
-	send_str(w.b, s, "request");
+	send_str(w.s, s, "request");
 	/* the peer's (delayed) ACK comes back within this second */
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 0);
-	drain(w.a, c, 7);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 0);
+	drain(w.c, c, 7);
 
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 TEST(peer_fin_is_reported_as_epollin_with_epollrdhup)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, l, c, s;
 	char buf[8];
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	ep = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, ep, s, EPOLLIN | EPOLLRDHUP | EPOLLET, 1), 0);
-	CHECK_EQ(ut_shutdown(w.a, c, SHUT_WR), 0);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ep = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, ep, s, EPOLLIN | EPOLLRDHUP | EPOLLET, 1), 0);
+	CHECK_EQ(ut_shutdown(w.c, c, SHUT_WR), 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN | EPOLLRDHUP);
-	CHECK_EQ(ut_recv(w.b, s, buf, sizeof(buf), 0), 0);
+	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), 0), 0);
 	/* without EPOLLRDHUP in the interest, only EPOLLIN */
-	CHECK_EQ(ep_mod(w.b, ep, s, EPOLLIN, 2), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_mod(w.s, ep, s, EPOLLIN, 2), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 TEST(reset_is_reported_as_epollerr_and_epollhup_even_when_not_asked_for)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	struct linger lg = {1, 0};
 	int ep, l, c, s, err = 0;
 	socklen_t len = sizeof(err);
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	ep = ut_epoll_create1(w.b, 0);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ep = ut_epoll_create1(w.s, 0);
 	/* Interested in nothing: EPOLLERR and EPOLLHUP come anyway. */
-	CHECK_EQ(ep_add(w.b, ep, s, 0, 1), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
+	CHECK_EQ(ep_add(w.s, ep, s, 0, 1), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
 	/* SO_LINGER with a zero time: close sends a reset */
-	CHECK_EQ(ut_setsockopt(w.a, c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_epoll_wait(w.b, ep, evs, 4, 1000), 1);
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_epoll_wait(w.s, ep, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLERR | EPOLLHUP);
 	/* asked for everything: what Linux reports on a reset connection */
-	CHECK_EQ(ep_mod(w.b, ep, s, EPOLLIN | EPOLLOUT | EPOLLRDHUP, 2), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_mod(w.s, ep, s, EPOLLIN | EPOLLOUT | EPOLLRDHUP, 2), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLERR | EPOLLHUP);
-	CHECK_EQ(ut_getsockopt(w.b, s, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	CHECK_EQ(ut_getsockopt(w.s, s, SOL_SOCKET, SO_ERROR, &err, &len), 0);
 	CHECK_EQ(err, ECONNRESET);
 	/* the error is consumed; the hang-up stays */
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLHUP);
 
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 TEST(add_of_a_socket_already_ready_is_reported_by_the_next_wait)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int ep, l, c, s;
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	send_str(w.a, c, "early");
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	send_str(w.c, c, "early");
 	ut_sim_run_for(w.sim, 100 * MS);
-	ep = ut_epoll_create1(w.b, 0);
+	ep = ut_epoll_create1(w.s, 0);
 	/* edge-triggered too: the data arrived before the ADD */
-	CHECK_EQ(ep_add(w.b, ep, s, EPOLLIN | EPOLLET, 1), 0);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 1);
+	CHECK_EQ(ep_add(w.s, ep, s, EPOLLIN | EPOLLET, 1), 0);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
-	CHECK_EQ(ep_poll0(w.b, ep, evs, 4), 0);
-	drain(w.b, s, 5);
+	CHECK_EQ(ep_poll0(w.s, ep, evs, 4), 0);
+	drain(w.s, s, 5);
 
-	CHECK_EQ(ut_close(w.b, ep), 0);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	CHECK_EQ(ut_close(w.s, ep), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 /* ---- nesting ------------------------------------------------------------------------*/
 
 TEST(an_epoll_descriptor_watched_by_another_is_readable_while_it_has_ready_items)
 {
-	struct world w;
+	struct tcpworld w;
 	struct epoll_event evs[4];
 	int outer, inner, l, c, s;
 
 	world_make(&w);
-	tcp_pair(&w, &l, &c, &s);
-	inner = ut_epoll_create1(w.b, 0);
-	outer = ut_epoll_create1(w.b, 0);
-	CHECK_EQ(ep_add(w.b, inner, s, EPOLLIN, 1), 0);
-	CHECK_EQ(ep_add(w.b, outer, inner, EPOLLIN, 2), 0);
-	CHECK_EQ(ep_poll0(w.b, outer, evs, 4), 0);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	inner = ut_epoll_create1(w.s, 0);
+	outer = ut_epoll_create1(w.s, 0);
+	CHECK_EQ(ep_add(w.s, inner, s, EPOLLIN, 1), 0);
+	CHECK_EQ(ep_add(w.s, outer, inner, EPOLLIN, 2), 0);
+	CHECK_EQ(ep_poll0(w.s, outer, evs, 4), 0);
 
-	send_str(w.a, c, "x");
-	CHECK_EQ(ut_epoll_wait(w.b, outer, evs, 4, 1000), 1);
+	send_str(w.c, c, "x");
+	CHECK_EQ(ut_epoll_wait(w.s, outer, evs, 4, 1000), 1);
 	CHECK_EQ(evs[0].events, EPOLLIN);
 	CHECK_EQ(evs[0].data.u64, 2);
-	CHECK_EQ(ep_poll0(w.b, inner, evs, 4), 1);
+	CHECK_EQ(ep_poll0(w.s, inner, evs, 4), 1);
 	CHECK_EQ(evs[0].data.u64, 1);
-	drain(w.b, s, 1);
-	CHECK_EQ(ep_poll0(w.b, outer, evs, 4), 0);
+	drain(w.s, s, 1);
+	CHECK_EQ(ep_poll0(w.s, outer, evs, 4), 0);
 
 	/* closing the inner instance takes it out of the outer one, ready
 	 * or not */
-	send_str(w.a, c, "y");
-	CHECK_EQ(ut_epoll_wait(w.b, outer, evs, 4, 1000), 1);
-	CHECK_EQ(ut_close(w.b, inner), 0);
-	CHECK_EQ(ep_poll0(w.b, outer, evs, 4), 0);
-	CHECK_EQ(ut_close(w.b, outer), 0);
-	drain(w.b, s, 1);
-	CHECK_EQ(ut_close(w.a, c), 0);
-	CHECK_EQ(ut_close(w.b, s), 0);
-	CHECK_EQ(ut_close(w.b, l), 0);
-	world_done(&w);
+	send_str(w.c, c, "y");
+	CHECK_EQ(ut_epoll_wait(w.s, outer, evs, 4, 1000), 1);
+	CHECK_EQ(ut_close(w.s, inner), 0);
+	CHECK_EQ(ep_poll0(w.s, outer, evs, 4), 0);
+	CHECK_EQ(ut_close(w.s, outer), 0);
+	drain(w.s, s, 1);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
 }
 
 TEST(epoll_nesting_refuses_loops_and_more_than_four_levels_with_eloop)
 {
-	struct world w;
+	struct tcpworld w;
 	int e[7];
 
 	world_make(&w);
 	for (int i = 0; i < 7; i++)
-		CHECK((e[i] = ut_epoll_create1(w.a, 0)) >= 0);
+		CHECK((e[i] = ut_epoll_create1(w.c, 0)) >= 0);
 	/* e0 <- e1: e1 watches e0; then e0 watching e1 would be a loop */
-	CHECK_EQ(ep_add(w.a, e[1], e[0], EPOLLIN, 0), 0);
-	CHECK_EQ(ep_add(w.a, e[0], e[1], EPOLLIN, 0), -1);
+	CHECK_EQ(ep_add(w.c, e[1], e[0], EPOLLIN, 0), 0);
+	CHECK_EQ(ep_add(w.c, e[0], e[1], EPOLLIN, 0), -1);
 	CHECK_EQ(errno, ELOOP);
 	/* a longer loop: e2 watches e1, e0 watching e2 closes the circle */
-	CHECK_EQ(ep_add(w.a, e[2], e[1], EPOLLIN, 0), 0);
-	CHECK_EQ(ep_add(w.a, e[0], e[2], EPOLLIN, 0), -1);
+	CHECK_EQ(ep_add(w.c, e[2], e[1], EPOLLIN, 0), 0);
+	CHECK_EQ(ep_add(w.c, e[0], e[2], EPOLLIN, 0), -1);
 	CHECK_EQ(errno, ELOOP);
 	/* a chain of five instances (four nestings) is the most Linux allows */
-	CHECK_EQ(ep_add(w.a, e[3], e[2], EPOLLIN, 0), 0);
-	CHECK_EQ(ep_add(w.a, e[4], e[3], EPOLLIN, 0), 0);
-	CHECK_EQ(ep_add(w.a, e[5], e[4], EPOLLIN, 0), -1);
+	CHECK_EQ(ep_add(w.c, e[3], e[2], EPOLLIN, 0), 0);
+	CHECK_EQ(ep_add(w.c, e[4], e[3], EPOLLIN, 0), 0);
+	CHECK_EQ(ep_add(w.c, e[5], e[4], EPOLLIN, 0), -1);
 	CHECK_EQ(errno, ELOOP);
 	/* from below as well as from above */
-	CHECK_EQ(ep_add(w.a, e[0], e[6], EPOLLIN, 0), -1);
+	CHECK_EQ(ep_add(w.c, e[0], e[6], EPOLLIN, 0), -1);
 	CHECK_EQ(errno, ELOOP);
 	/* the check comes before the lookup: a duplicate of a valid link is EEXIST */
-	CHECK_EQ(ep_add(w.a, e[1], e[0], EPOLLIN, 0), -1);
+	CHECK_EQ(ep_add(w.c, e[1], e[0], EPOLLIN, 0), -1);
 	CHECK_EQ(errno, EEXIST);
 	for (int i = 6; i >= 0; i--)
-		CHECK_EQ(ut_close(w.a, e[i]), 0);
-	world_done(&w);
+		CHECK_EQ(ut_close(w.c, e[i]), 0);
+	tw_done(&w);
 }
 
 /* ---- threads ---------------------------------------------------------------------------*/
