@@ -3,10 +3,12 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static struct test_case *test_head;
 static struct test_case **test_tail = &test_head;
 static jmp_buf test_env;
+static pid_t test_main_pid;
 
 void test_register(struct test_case *tc)
 {
@@ -22,6 +24,12 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 	vfprintf(stdout, fmt, ap);
 	va_end(ap);
 	fputc('\n', stdout);
+	/* A child a test forked (tests/fault) fails alone: it must not go
+	 * back into the harness and run the remaining tests itself. */
+	if (test_main_pid && getpid() != test_main_pid) {
+		fflush(stdout);
+		_exit(1);
+	}
 	longjmp(test_env, 1);
 }
 
@@ -55,6 +63,7 @@ int main(int argc, char **argv)
 {
 	unsigned passed = 0, failed = 0;
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	test_main_pid = getpid();
 	for (struct test_case *tc = test_head; tc; tc = tc->next) {
 		if (!selected(tc->name, argc, argv))
 			continue;

@@ -156,7 +156,7 @@ struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size)
 	uint8_t *head, cls;
 	uint32_t capacity;
 
-	if (skb_over_limit(pool, sizeof(*skb) + size))
+	if (skb_over_limit(pool, sizeof(*skb) + size) || fault_should_fail())
 		goto fail;
 	skb = skb_desc_alloc(pool);
 	if (!skb)
@@ -207,7 +207,7 @@ struct sk_buff *skb_clone(struct sk_buff *skb)
 	struct skb_pool *pool = skb->pool;
 	struct sk_buff *n;
 
-	if (skb_over_limit(pool, sizeof(*n)))
+	if (skb_over_limit(pool, sizeof(*n)) || fault_should_fail())
 		goto fail;
 	n = skb_desc_alloc(pool);
 	if (!n)

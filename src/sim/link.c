@@ -120,8 +120,10 @@ UT_EXPORT int ut_sim_link_add(struct ut_sim *sim, struct ut_stack *a, struct ut_
 	}
 	link->dev[0] = sim_dev_create(link, 0, a, params->mtu);
 	link->dev[1] = sim_dev_create(link, 1, b, params->mtu);
-	if (!link->dev[0] || !link->dev[1])
+	if (!link->dev[0] || !link->dev[1]) {
+		err = -ENOMEM;
 		goto fail;
+	}
 	link->next = sim->links;
 	sim->links = link;
 	sim->nlinks++;
