@@ -17,19 +17,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fuzz_clock.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "usertcp/socket.h"
 #include "usertcp/usertcp.h"
 
-struct tclock {
-	struct ut_clock c;
-	uint64_t now;
-};
-static uint64_t tnow(const struct ut_clock *c)
-{
-	return ((const struct tclock *)(const void *)c)->now;
-}
 
 /* What the stack last sent on each connection (per local port). */
 struct seen {
@@ -138,21 +131,6 @@ static void segment(struct ut_dev *dev, uint16_t sport, uint16_t dport, uint32_t
 	if (optlen)
 		memcpy(t + 20, opts, optlen);
 	inject(dev, t, 20 + optlen, true);
-}
-
-static void run_until(struct ut_stack *s, struct tclock *tc, uint64_t end)
-{
-	for (int k = 0; k < 200000; k++) {
-		uint64_t d = ut_stack_next_deadline(s);
-		if (d > end)
-			break;
-		if (d > tc->now)
-			tc->now = d;
-		ut_stack_poll(s);
-	}
-	if (tc->now < end)
-		tc->now = end;
-	ut_stack_poll(s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -273,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		} else {
 			if (i >= size)
 				break;
-			run_until(s, &tc, tc.now + (uint64_t)data[i++] * 10000000ULL);
+			fuzz_run_until(s, &tc, tc.now + (uint64_t)data[i++] * 10000000ULL);
 		}
 	}
 	(void)peer_nxt;
@@ -283,7 +261,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int nfd;
 	while ((nfd = ut_accept4(s, fds[0], NULL, NULL, 0)) >= 0)
 		ut_close(s, nfd);
-	run_until(s, &tc, tc.now + 2000ULL * 1000000000ULL);
+	fuzz_run_until(s, &tc, tc.now + 2000ULL * 1000000000ULL);
 	/* Every connection ends and gives its memory back. */
 	if (s->tcp_socks || s->tw_count || ut_stack_open_fds(s) || skb_pool_in_use(s->pool))
 		__builtin_trap();
