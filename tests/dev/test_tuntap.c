@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "test.h"
@@ -299,6 +300,24 @@ TEST(opening_errors_name_the_cause_and_the_fix)
 	CHECK(strstr(ut_dev_tuntap_strerror(-EBUSY, "tap0", UT_DEV_ETHER, why, sizeof(why)),
 		     "another process"));
 	ut_stack_destroy(s);
+
+	/* An unprivileged user may not attach to an interface root made for
+	 * itself (no "user" given to ip tuntap). */
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct ut_stack *u;
+		if (setgid(65534) != 0 || setuid(65534) != 0 || ut_stack_create(NULL, &u) != 0)
+			_exit(2);
+		int err = ut_dev_open_tuntap(u, "tapdown", UT_DEV_ETHER, 0, NULL, &dev);
+		const char *m = ut_dev_tuntap_strerror(err, "tapdown", UT_DEV_ETHER, why, sizeof(why));
+		ut_stack_destroy(u);
+		_exit(err == -EPERM && strstr(m, "CAP_NET_ADMIN") && strstr(m, "user $USER") ? 0 : 1);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
 	/* Released with the stack: another may attach now. */
 	CHECK_EQ(ut_dev_open_tuntap(s2, "tap0", UT_DEV_ETHER, 0, NULL, &dev), 0);
 	ut_stack_destroy(s2);
