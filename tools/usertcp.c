@@ -7,6 +7,7 @@
 static const struct tool_cmd tool_cmds[] = {
 	{"demo", "the life of a TCP connection between two simulated hosts, step by step", cmd_demo},
 	{"ping", "ICMP echo between two simulated hosts, printed as Linux's ping does", cmd_ping},
+	{"nc", "netcat over usertcp on a TAP or TUN interface", cmd_nc},
 };
 
 static void usage(FILE *f)
