@@ -17,6 +17,7 @@ struct tool_cmd {
 int cmd_ping(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_nc(int argc, char **argv);
+int cmd_httpd(int argc, char **argv);
 
 /* Impairment options every tool accepts (--delay MS, --jitter MS,
  * --loss PCT, --dup PCT, --reorder PCT, --corrupt PCT, --rate RATE,
