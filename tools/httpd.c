@@ -147,6 +147,11 @@ static void accept_all(struct httpd *h)
 		}
 		struct conn *c = malloc(sizeof(*c));
 		struct epoll_event ev = {.events = EPOLLIN};
+		int one = 1;
+		/* A response's last small segment must not wait for the ACK of
+		 * the one before, which a keep-alive client delays (Nagle
+		 * against delayed ACKs); MSG_MORE keeps the others full. */
+		ut_setsockopt(h->stack, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (!c) {
 			ut_close(h->stack, fd);
 			continue;
@@ -429,8 +434,12 @@ static bool conn_send(struct httpd *h, struct conn *c)
 			c->file_left -= n;
 		}
 		if (c->out_off < c->out_len) {
+			/* MSG_MORE while more of the response follows: the
+			 * header and the body's pieces fill whole segments,
+			 * and the last piece goes at once (TCP_NODELAY). */
+			int more = c->file_left > 0 ? MSG_MORE : 0;
 			ssize_t n = ut_send(h->stack, c->fd, c->out + c->out_off,
-					    c->out_len - c->out_off, MSG_NOSIGNAL);
+					    c->out_len - c->out_off, MSG_NOSIGNAL | more);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
 				return true;	/* EPOLLOUT says when */
 			if (n < 0) {

@@ -232,6 +232,75 @@ nc_from_usertcp() {
 	echo "ok usertcp nc${*:+ $*} -> kernel nc -l: $mb MB each way in $(since "$t0") s, SHA-256 match"
 }
 
+# The site httpd serves: big.bin of $1 MB, f1.txt .. f100.txt (each
+# different), m1.bin .. m20.bin of 256 KB, sub/ without an index.
+httpd_site() {
+	rm -rf "$dir/www" "$dir/got"
+	mkdir -p "$dir/www/sub" "$dir/got"
+	mkdata "$dir/www/big.bin" "$1"
+	i=1
+	while [ $i -le 100 ]; do
+		echo "file $i of 100 $(head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n')" > "$dir/www/f$i.txt"
+		[ $i -le 20 ] && head -c 262144 /dev/urandom > "$dir/www/m$i.bin"
+		i=$((i + 1))
+	done
+	echo "in sub" > "$dir/www/sub/a.txt"
+}
+
+# same_files NAME EXT N WHAT: got/NAME1.EXT .. got/NAME<N>.EXT are www's.
+same_files() {
+	i=1
+	while [ $i -le "$3" ]; do
+		cmp -s "$dir/www/$1$i.$2" "$dir/got/$1$i.$2" || fail "$4: $1$i.$2 differs"
+		i=$((i + 1))
+	done
+}
+
+# httpd_start [options]: usertcp httpd on port 80 serving $dir/www.
+httpd_start() {
+	bg timeout 280 "$bin" httpd --tap tap0 --ip $U/24 --root "$dir/www" "$@" > "$dir/httpd.log" 2>&1
+	hpid=$last
+	wait_for "$dir/httpd.log" "serving" || fail "httpd did not start: $(cat "$dir/httpd.log")"
+}
+
+# SIGTERM: httpd must end by itself, promptly and with status 0.
+httpd_stop() {
+	t0=$(now)
+	kill -TERM "$hpid"
+	wait_ok "$hpid" "httpd after SIGTERM: $(cat "$dir/httpd.log")"
+	grep -q "stopped by SIGTERM" "$dir/httpd.log" || fail "httpd did not say it stopped"
+	echo "ok httpd stopped on SIGTERM in $(since "$t0") s"
+}
+
+# curl in the namespace, with a time limit.
+kcurl() {
+	nsx timeout 120 curl -sS --max-time 100 "$@"
+}
+
+httpd_big() {
+	t0=$(now)
+	r=$(kcurl -o "$dir/got/big.bin" -w '%{http_code} %{size_download}' "http://$U/big.bin") ||
+		fail "curl big.bin: $r"
+	[ "${r%% *}" = 200 ] || fail "big.bin: status ${r%% *}"
+	[ "$(sha "$dir/got/big.bin")" = "$(sha "$dir/www/big.bin")" ] ||
+		fail "big.bin: got ${r#* } bytes of $(size "$dir/www/big.bin"), not the file"
+	echo "ok curl fetched big.bin ($(($(size "$dir/www/big.bin") / 1048576)) MB${*:+, $*}) in $(since "$t0") s, SHA-256 match"
+	rm -f "$dir/got/big.bin"
+}
+
+# 100 requests on one connection: curl reuses it for every URL of a glob.
+httpd_keepalive() {
+	t0=$(now)
+	r=$(kcurl -w '%{num_connects} %{http_code}\n' -o "$dir/got/f#1.txt" "http://$U/f[1-100].txt") ||
+		fail "curl f[1-100].txt: $r"
+	conns=$(echo "$r" | awk '{ n += $1 } END { print n }')
+	oks=$(echo "$r" | grep -c ' 200$')
+	[ "$oks" -eq 100 ] || fail "keep-alive: $oks of 100 requests answered 200"
+	[ "$conns" -eq 1 ] || fail "keep-alive: 100 requests took $conns connections"
+	same_files f txt 100 keep-alive
+	echo "ok 100 keep-alive requests on 1 connection${*:+ ($*)} in $(since "$t0") s, every body right"
+}
+
 # ---- preconditions ------------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || skip "not root: the interop tests make a network namespace and a tap interface"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun (modprobe tun)"
