@@ -117,6 +117,7 @@ big() {
 # Starts tcpdump on tap0 in the namespace, writing whole frames to $1.
 capture_start() {
 	command -v tcpdump > /dev/null 2>&1 || { cap_pid=; return 0; }
+	rm -f "$1" "$1.log"
 	bg tcpdump -i tap0 -s 0 -U -n -w "$1" 2> "$1.log"
 	cap_pid=$last
 	wait_for "$1.log" "listening on" || fail "tcpdump did not start: $(cat "$1.log")"
