@@ -101,6 +101,8 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 	int err;
 
 	memset(a, 0, sizeof(*a));
+	a->prog = prog;
+	a->report = o->verbose && o->imp.any;
 	if (!o->ifname || !o->prefix) {
 		fprintf(stderr, "%s: %s is needed (see --help)\n", prog,
 			!o->ifname ? "an interface, --tap IF or --tun IF," : "--ip ADDR/PREFIX");
@@ -169,6 +171,17 @@ void attach_close(struct attach *a)
 	if (!a->stack)
 		return;
 	ut_stack_thread_stop(a->stack);
+	for (int dir = UT_DEV_EGRESS; a->report && dir <= UT_DEV_INGRESS; dir++) {
+		struct ut_link_stats st;
+		ut_dev_get_netem_stats(a->dev, dir, &st);
+		fprintf(stderr,
+			"%s: impairments %s %s: %llu frames, %llu lost, %llu duplicated, "
+			"%llu reordered, %llu corrupted, %llu queue drops\n",
+			a->prog, dir == UT_DEV_EGRESS ? "out of" : "into", ut_dev_name(a->dev),
+			(unsigned long long)st.sent, (unsigned long long)st.lost,
+			(unsigned long long)st.duplicated, (unsigned long long)st.reordered,
+			(unsigned long long)st.corrupted, (unsigned long long)st.queue_drops);
+	}
 	if (a->pcap)
 		ut_dev_pcap_close(a->dev);
 	ut_stack_destroy(a->stack);

@@ -562,6 +562,7 @@ int cmd_httpd(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(o, "-v")) {
 			h.verbose = true;
+			ao.verbose = true;
 		} else if (i + 1 < argc && !strcmp(o, "--port")) {
 			if (!parse_u64(argv[++i], &v) || v < 1 || v > 65535) {
 				fprintf(stderr, "usertcp httpd: invalid port: '%s'\n", argv[i]);

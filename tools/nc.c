@@ -411,6 +411,7 @@ int cmd_nc(int argc, char **argv)
 			listen = true;
 		} else if (!strcmp(o, "-v")) {
 			nc.verbose = true;
+			ao.verbose = true;
 		} else if (!strcmp(o, "-n") || !strcmp(o, "-N")) {
 			/* netcat habits, already our behaviour */
 		} else if (!strcmp(o, "-p") || !strcmp(o, "-w")) {

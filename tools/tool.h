@@ -45,12 +45,15 @@ struct attach_opts {
 	uint64_t seed;			/* 0: random */
 	const char *pcap;
 	bool trace;
+	bool verbose;			/* the tool's -v: report impairments */
 	struct impair_opts imp;
 };
 struct attach {
 	struct ut_stack *stack;
 	struct ut_dev *dev;
+	const char *prog;
 	bool pcap;
+	bool report;
 };
 void attach_opts_init(struct attach_opts *o);
 /* As impair_opts_parse (which it includes): 1 consumed, 0 not one of
@@ -60,7 +63,8 @@ extern const char attach_opts_help[];
 /* Creates the stack, attaches the interface and starts the stack thread;
  * 0, or -1 after printing the cause (and the fix, for the interface). */
 int attach_open(const struct attach_opts *o, const char *prog, struct attach *a);
-/* Stops the stack thread and destroys the stack (no-op if never opened). */
+/* Stops the stack thread and destroys the stack (no-op if never opened),
+ * first saying what the impairments did if asked to (verbose). */
 void attach_close(struct attach *a);
 
 /* Parsing helpers that reject trailing junk and out-of-range values. */

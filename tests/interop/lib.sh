@@ -130,6 +130,14 @@ capture_stop() {
 	wait "$cap_pid" 2>/dev/null
 }
 
+# The packets of capture $1 that tshark finds malformed, in error, or with
+# a bad IP or TCP checksum.
+pcap_problems() {
+	tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y '_ws.malformed || _ws.expert.severity == error || ip.checksum.status == 0 || tcp.checksum.status == 0' \
+		2> /dev/null
+}
+
 # Reads capture $1 with tshark: at least $2 packets, nothing malformed, no
 # expert error, no bad IP or TCP checksum.
 check_pcap() {
@@ -140,9 +148,7 @@ check_pcap() {
 	[ -s "$1" ] || fail "no capture in $1"
 	n=$(tshark -r "$1" 2> /dev/null | wc -l)
 	[ "$n" -ge "$2" ] || fail "tshark read only $n packets from $1"
-	bad=$(tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
-		-Y '_ws.malformed || _ws.expert.severity == error || ip.checksum.status == 0 || tcp.checksum.status == 0' \
-		2> /dev/null | head -20)
+	bad=$(pcap_problems "$1" | head -20)
 	[ -z "$bad" ] || fail "tshark finds problems in $1:
 $bad"
 	echo "ok $(basename "$1"): $n packets, none malformed, no expert errors, no bad checksums"
