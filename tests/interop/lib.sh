@@ -47,9 +47,10 @@ nsx() {
 # Starts a command in the namespace in the background, remembered for
 # cleanup; its pid is in $last. Standard input is the caller's: the shell
 # gives a background command /dev/null unless it redirects its own, and
-# fd 0 itself is replaced before that redirection, hence fd 3.
+# fd 0 itself is replaced before that redirection, hence fd 3. Fd 5 is the
+# test's own (the writing end of a fifo), which the command must not hold.
 bg() {
-	{ ip netns exec "$ns" "$@" <&3 3<&- & } 3<&0
+	{ ip netns exec "$ns" "$@" <&3 3<&- 5>&- & } 3<&0
 	last=$!
 	pids="$pids $last"
 }
@@ -114,11 +115,13 @@ big() {
 	fi
 }
 
-# Starts tcpdump on tap0 in the namespace, writing whole frames to $1.
+# Starts tcpdump on tap0 in the namespace, writing whole frames to $1 as
+# they come (without --immediate-mode, frames wait in the kernel's ring
+# for up to a second, and those still there when it stops are lost).
 capture_start() {
 	command -v tcpdump > /dev/null 2>&1 || { cap_pid=; return 0; }
 	rm -f "$1" "$1.log"
-	bg tcpdump -i tap0 -s 0 -U -n -w "$1" 2> "$1.log"
+	bg tcpdump -i tap0 -s 0 -U --immediate-mode -n -w "$1" 2> "$1.log"
 	cap_pid=$last
 	wait_for "$1.log" "listening on" || fail "tcpdump did not start: $(cat "$1.log")"
 }
