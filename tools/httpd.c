@@ -51,6 +51,7 @@ struct conn {
 	uint32_t events;		/* what epoll waits for */
 	bool answering;			/* a response is being sent */
 	bool keep_alive;		/* after it, read the next request */
+	bool http10;			/* which must be told so */
 	bool draining;			/* our FIN is sent: read until the client's */
 	uint64_t active_ms;		/* last progress */
 	int file;			/* the body still to send, or -1 */
@@ -226,7 +227,9 @@ static void respond(struct httpd *h, struct conn *c, int code, const char *type,
 			 "Content-Type: %s\r\nContent-Length: %lld\r\n%s%s\r\n",
 			 code, status_text(code), UT_VERSION_STRING, date, type,
 			 (long long)length, extra ? extra : "",
-			 c->keep_alive ? "" : "Connection: close\r\n");
+			 !c->keep_alive ? "Connection: close\r\n"
+			 : c->http10	? "Connection: keep-alive\r\n"
+					: "");
 	if (!head && file < 0) {
 		memcpy(c->out + n, body, (size_t)blen);
 		n += blen;
@@ -332,6 +335,7 @@ static void handle(struct httpd *h, struct conn *c, char *req)
 	*sp1 = *sp2 = 0;
 	target = sp1 + 1;
 	bool http11 = !strcmp(sp2 + 1, "HTTP/1.1");
+	c->http10 = !http11;
 	const char *conn_hdr = header(hdrs, "Connection", val, sizeof(val));
 	c->keep_alive = http11 ? !has_token(conn_hdr, "close") : has_token(conn_hdr, "keep-alive");
 	/* A body we will not read would be taken for the next request. */
