@@ -104,17 +104,6 @@ wait_ok() {
 	[ "$rc" -eq 0 ] || fail "$2 (exit $rc)"
 }
 
-# Sizes: under the sanitizers usertcp is several times slower, so the
-# largest transfers shrink (MB) and say so once.
-big() {
-	if [ "${USERTCP_SANITIZED:-0}" = 1 ] && [ "$1" -gt "$2" ]; then
-		echo "note: sanitizer build: $2 MB instead of $1 MB" >&2
-		echo "$2"
-	else
-		echo "$1"
-	fi
-}
-
 # Starts tcpdump on tap0 in the namespace, writing whole frames to $1 as
 # they come (without --immediate-mode, frames wait in the kernel's ring
 # for up to a second, and those still there when it stops are lost).
@@ -134,15 +123,17 @@ capture_stop() {
 }
 
 # The packets of capture $1 that tshark finds malformed, in error, or with
-# a bad IP or TCP checksum.
+# a bad IP or TCP checksum. The payload on ports $2 (e.g. 7000-7009), if
+# given, is read as opaque data: random bytes that some heuristic
+# dissector (Thrift's, say) would otherwise take for its own, wrongly.
 pcap_problems() {
-	tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+	tshark -r "$1" ${2:+-d "tcp.port==$2,data"} -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
 		-Y '_ws.malformed || _ws.expert.severity == error || ip.checksum.status == 0 || tcp.checksum.status == 0' \
 		2> /dev/null
 }
 
 # Reads capture $1 with tshark: at least $2 packets, nothing malformed, no
-# expert error, no bad IP or TCP checksum.
+# expert error, no bad IP or TCP checksum ($3: as for pcap_problems).
 check_pcap() {
 	if ! command -v tshark > /dev/null 2>&1; then
 		echo "skipped the capture check of $1: tshark is not installed"
@@ -151,7 +142,7 @@ check_pcap() {
 	[ -s "$1" ] || fail "no capture in $1"
 	n=$(tshark -r "$1" 2> /dev/null | wc -l)
 	[ "$n" -ge "$2" ] || fail "tshark read only $n packets from $1"
-	bad=$(pcap_problems "$1" | head -20)
+	bad=$(pcap_problems "$1" "${3:-}" | head -20)
 	[ -z "$bad" ] || fail "tshark finds problems in $1:
 $bad"
 	echo "ok $(basename "$1"): $n packets, none malformed, no expert errors, no bad checksums"
@@ -163,6 +154,12 @@ need() {
 		command -v "$t" > /dev/null 2>&1 ||
 			skip "$t is not installed (.ci/run installs it)"
 	done
+	# The tests use OpenBSD's nc (-N, -l -p together); the traditional
+	# one has neither.
+	case " $* " in
+	*" nc "*) nc -h 2>&1 | grep -q -- '-N' ||
+		skip "nc is not OpenBSD's netcat (apt-get install netcat-openbsd)" ;;
+	esac
 }
 
 # Makes the namespace, after need has had its say.

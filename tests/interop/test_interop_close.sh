@@ -115,7 +115,7 @@ grep -q "from the kernel" "$dir/u.out" && grep -q "from usertcp" "$dir/k.out" ||
 echo "ok usertcp closed first: usertcp FIN_WAIT1 -> FIN_WAIT2 -> TIME_WAIT (trace); kernel CLOSE_WAIT, then gone (ss)"
 
 capture_stop
-check_pcap "$dir/tap.pcap" 20
+check_pcap "$dir/tap.pcap" 20 7301-7305
 if command -v tshark > /dev/null 2>&1; then
 	n=$(tshark -r "$dir/tap.pcap" -Y "ip.src == $U && tcp.srcport == 7302 && tcp.flags.reset == 1" 2> /dev/null | wc -l)
 	[ "$n" -ge 1 ] || fail "the capture shows no RST from usertcp's closed port"

@@ -8,7 +8,7 @@
 need curl nc sha256sum
 up
 
-httpd_site "$(big 100 16)"
+httpd_site 100
 httpd_start
 httpd_big
 

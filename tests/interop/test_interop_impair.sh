@@ -28,8 +28,8 @@ capture_start "$dir/tap.pcap"
 nc_to_usertcp 2 7201 $imp --seed 7 --pcap "$dir/usertcp.pcap"
 capture_stop
 impaired "usertcp nc -l"
-check_pcap "$dir/tap.pcap" 1000
-check_pcap "$dir/usertcp.pcap" 1000
+check_pcap "$dir/tap.pcap" 1000 7201
+check_pcap "$dir/usertcp.pcap" 1000 7201
 # shellcheck disable=SC2086
 nc_from_usertcp 2 7202 -v $imp --seed 8
 impaired "usertcp nc"

@@ -18,10 +18,10 @@ done
 # Smaller than on a clean path: usertcp's sending recovers from some
 # losses only by its retransmission timer (200 ms each), which makes it
 # several times slower than the kernel's here.
-nc_to_usertcp "$(big 8 4)" 7101
-nc_from_usertcp "$(big 8 4)" 7102
+nc_to_usertcp 8 7101
+nc_from_usertcp 8 7102
 
-httpd_site "$(big 16 4)"
+httpd_site 16
 httpd_start
 httpd_big "2% loss each way"
 capture_start "$dir/tap.pcap"

@@ -7,9 +7,8 @@
 need nc sha256sum
 up
 
-mb=$(big 50 8)
-nc_to_usertcp "$mb" 7001
-nc_from_usertcp "$mb" 7002
+nc_to_usertcp 50 7001
+nc_from_usertcp 50 7002
 
 # A TUN interface beside the tap: bare IP, no ARP.
 ip -n "$ns" tuntap add dev tun0 mode tun &&
@@ -31,5 +30,5 @@ echo "ok usertcp nc --tun tun0 -> kernel nc -l: 5 MB each way, SHA-256 match"
 capture_start "$dir/tap.pcap"
 nc_to_usertcp 1 7003 --pcap "$dir/usertcp.pcap"
 capture_stop
-check_pcap "$dir/tap.pcap" 100
-check_pcap "$dir/usertcp.pcap" 100
+check_pcap "$dir/tap.pcap" 100 7003
+check_pcap "$dir/usertcp.pcap" 100 7003
