@@ -27,37 +27,6 @@ extern "C" {
 struct ut_sim;
 struct ut_sim_link;
 
-/* One direction of a link. Probabilities are in [0, 1]. */
-struct ut_link_params {
-	uint64_t rate_bps;	/* serialisation rate; 0: unlimited */
-	uint64_t delay_ns;	/* one-way propagation delay */
-	uint64_t jitter_ns;	/* each packet's delay varies uniformly by +-jitter,
-				 * but packets stay in order, as on a wire */
-	double loss;		/* packet dropped */
-	double duplicate;	/* packet delivered twice */
-	double reorder;		/* packet held back by reorder_delay_ns so that
-				 * later packets overtake it */
-	uint64_t reorder_delay_ns; /* default 1 ms */
-	double corrupt;		/* one random bit of the frame flipped */
-	unsigned mtu;		/* IP MTU of the link and its devices; 1500 */
-	unsigned queue_limit;	/* frames waiting for the wire; 1000, as Linux's
-				 * default txqueuelen; beyond it: tail drop */
-};
-
-/* Per-direction counts, for checking impairments did what was asked. */
-struct ut_link_stats {
-	uint64_t sent;		/* frames handed to the link */
-	uint64_t delivered;	/* frames handed to the far device (dups included) */
-	uint64_t lost, duplicated, reordered, corrupted;
-	uint64_t queue_drops;	/* over queue_limit */
-	uint64_t mtu_drops;	/* larger than the link MTU */
-	uint64_t down_drops;	/* link was down */
-	uint64_t bytes_delivered;
-};
-
-/* A perfect 1500-byte link: no rate limit, no delay, no impairment. */
-void ut_link_params_init(struct ut_link_params *p);
-
 /* Creates an empty world at virtual time 0. -ENOMEM. */
 int ut_sim_create(uint64_t seed, struct ut_sim **out);
 /* Destroys the world with all its hosts, links and frames in flight. */

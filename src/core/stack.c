@@ -198,7 +198,8 @@ struct sk_buff *stack_alloc_skb(struct ut_stack *stack, uint32_t size)
 void stack_flush_tx(struct ut_stack *stack)
 {
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
-		if (!skb_queue_empty(&dev->txq))
+		if (!skb_queue_empty(&dev->txq) ||
+		    (dev->netem[UT_DEV_EGRESS] && netdev_tx_pending(dev, stack_now(stack))))
 			netdev_flush_tx(dev);
 }
 
@@ -227,13 +228,16 @@ int stack_poll_locked(struct ut_stack *stack)
 
 UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
 {
-	for (const struct net_device *dev = stack->devs; dev; dev = dev->next)
+	uint64_t next = UINT64_MAX;
+	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
 		if (dev->ops->ndo_rx_pending && dev->ops->ndo_rx_pending(dev))
 			return stack_now(stack);
+		next = MIN(next, netdev_next_deadline(dev));
+	}
 	uint64_t j = timer_next_expiry(&stack->timers);
-	if (j == UINT64_MAX)
-		return UINT64_MAX;
-	return j * NSEC_PER_MSEC;
+	if (j != UINT64_MAX)
+		next = MIN(next, j * NSEC_PER_MSEC);
+	return next;
 }
 
 UT_EXPORT uint64_t ut_stack_now(const struct ut_stack *stack)

@@ -62,6 +62,16 @@ static const struct net_device_ops app_dev_ops = {
 	.ndo_uninit = app_dev_uninit,
 };
 
+void netdev_set_hwaddr(struct net_device *dev, const uint8_t *hwaddr)
+{
+	if (dev->type != UT_DEV_ETHER)
+		return;
+	if (hwaddr)
+		memcpy(dev->dev_addr, hwaddr, ETH_ALEN);
+	else
+		eth_random_addr(dev->stack, dev->dev_addr);
+}
+
 /* Locally administered (bit 1 of the first byte) and unicast (bit 0
  * clear), as IEEE 802 asks of made-up addresses. */
 void eth_random_addr(struct ut_stack *stack, uint8_t addr[ETH_ALEN])
@@ -92,12 +102,7 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name,
 	p->ctx = ctx;
 	skb_queue_head_init(&p->rxq);
 	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM);
-	if (type == UT_DEV_ETHER) {
-		if (hwaddr)
-			memcpy(dev->dev_addr, hwaddr, ETH_ALEN);
-		else
-			eth_random_addr(stack, dev->dev_addr);
-	}
+	netdev_set_hwaddr(dev, hwaddr);
 	*out = netdev_to_ut(dev);
 	return 0;
 }
@@ -105,25 +110,38 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name,
 UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 {
 	struct net_device *dev = netdev_from_ut(d);
+	struct ut_stack *stack = dev->stack;
 	struct app_dev_priv *p = dev->priv;
 	struct sk_buff *skb;
+	bool locked = false;
+	int err = 0;
 
 	if (dev->ops != &app_dev_ops)
 		return -EINVAL;
+	/* From another thread (a tunnel's reader, packetdrill) the stack's
+	 * lock guards the queue and the buffer pool; from inside the stack
+	 * (a transmit callback looping a frame back) it is already held. */
+	if (!stack_lock_held(stack)) {
+		stack_lock(stack);
+		locked = true;
+	}
 	if (len > (size_t)dev->mtu + dev->hard_header_len) {
 		dev->stats.rx_dropped++;
-		return -EMSGSIZE;
-	}
-	if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG ||
-	    !(skb = alloc_skb(dev->stack->pool, (uint32_t)len + 2))) {
+		err = -EMSGSIZE;
+	} else if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG ||
+		   !(skb = alloc_skb(stack->pool, (uint32_t)len + 2))) {
 		dev->stats.rx_dropped++;
-		return -ENOBUFS;
+		err = -ENOBUFS;
+	} else {
+		/* Two bytes of headroom put the IP header of an Ethernet
+		 * frame on a 4-byte boundary (Linux's NET_IP_ALIGN). */
+		skb_reserve(skb, dev->type == UT_DEV_ETHER ? 2 : 0);
+		memcpy(skb_put(skb, (uint32_t)len), frame, len);
+		skb->tstamp = stack_now(stack);
+		skb_queue_tail(&p->rxq, skb);
+		stack_kick_thread(stack);
 	}
-	/* Two bytes of headroom put the IP header of an Ethernet frame on a
-	 * 4-byte boundary (Linux's NET_IP_ALIGN). */
-	skb_reserve(skb, dev->type == UT_DEV_ETHER ? 2 : 0);
-	memcpy(skb_put(skb, (uint32_t)len), frame, len);
-	skb->tstamp = stack_now(dev->stack);
-	skb_queue_tail(&p->rxq, skb);
-	return 0;
+	if (locked)
+		stack_unlock(stack);
+	return err;
 }

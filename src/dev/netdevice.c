@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/netem.h"
 #include "net/stack.h"
 
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name,
@@ -23,6 +24,7 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name,
 	dev->mtu = mtu;
 	dev->hard_header_len = type == UT_DEV_ETHER ? ETH_HLEN : 0;
 	dev->ops = ops;
+	dev->fd = -1;
 	dev->priv = priv_size ? (void *)(dev + 1) : NULL;
 	skb_queue_head_init(&dev->txq);
 	for (pp = &stack->devs; *pp; pp = &(*pp)->next)
@@ -43,6 +45,8 @@ void netdev_free(struct net_device *dev)
 	neigh_ifdown(&stack->arp_tbl, dev);
 	fib_flush_dev(stack, dev);
 	skb_queue_purge(&dev->txq);
+	netem_qdisc_destroy(dev->netem[UT_DEV_EGRESS]);
+	netem_qdisc_destroy(dev->netem[UT_DEV_INGRESS]);
 	if (dev->ops->ndo_uninit)
 		dev->ops->ndo_uninit(dev);
 	pcap_writer_close(&dev->pcap);
@@ -61,31 +65,70 @@ void dev_queue_xmit(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 
-	netdev_mirror(dev, skb);
 	skb_queue_tail(&dev->txq, skb);
 	if (skb_queue_len(&dev->txq) >= NETDEV_TX_BATCH)
 		netdev_flush_tx(dev);
 }
 
+/* The hand-over to the driver. The mirror sees frames here, after any
+ * impairment, as tcpdump on Linux sees them after the qdisc: what a
+ * capture shows is what went on the wire. */
+static void netdev_xmit_batch(struct net_device *dev, struct sk_buff **batch, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		dev->stats.tx_packets++;
+		dev->stats.tx_bytes += batch[i]->len;
+		netdev_mirror(dev, batch[i]);
+	}
+	dev->ops->ndo_start_xmit(dev, batch, n);
+}
+
 void netdev_flush_tx(struct net_device *dev)
 {
-	struct sk_buff *batch[NETDEV_TX_BATCH];
+	struct netem_qdisc *q = dev->netem[UT_DEV_EGRESS];
+	struct sk_buff *batch[NETDEV_TX_BATCH], *skb;
 	unsigned n;
 
-	while (!skb_queue_empty(&dev->txq)) {
-		struct sk_buff *skb;
-		for (n = 0; n < NETDEV_TX_BATCH && (skb = skb_dequeue(&dev->txq)); n++) {
-			batch[n] = skb;
-			dev->stats.tx_packets++;
-			dev->stats.tx_bytes += skb->len;
-		}
-		dev->ops->ndo_start_xmit(dev, batch, n);
+	if (q) {
+		uint64_t now = stack_now(dev->stack);
+		while ((skb = skb_dequeue(&dev->txq)))
+			netem_qdisc_enqueue(q, skb, now);
+		do {
+			for (n = 0; n < NETDEV_TX_BATCH && (skb = netem_qdisc_dequeue(q, now)); n++)
+				batch[n] = skb;
+			if (n)
+				netdev_xmit_batch(dev, batch, n);
+		} while (n == NETDEV_TX_BATCH);
+		return;
 	}
+	while (!skb_queue_empty(&dev->txq)) {
+		for (n = 0; n < NETDEV_TX_BATCH && (skb = skb_dequeue(&dev->txq)); n++)
+			batch[n] = skb;
+		netdev_xmit_batch(dev, batch, n);
+	}
+}
+
+bool netdev_tx_pending(const struct net_device *dev, uint64_t now)
+{
+	if (!skb_queue_empty(&dev->txq))
+		return true;
+	return dev->netem[UT_DEV_EGRESS] && netem_qdisc_next(dev->netem[UT_DEV_EGRESS]) <= now;
+}
+
+uint64_t netdev_next_deadline(const struct net_device *dev)
+{
+	uint64_t t = UINT64_MAX;
+	for (int d = 0; d < 2; d++)
+		if (dev->netem[d])
+			t = MIN(t, netem_qdisc_next(dev->netem[d]));
+	return t;
 }
 
 unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 {
-	struct sk_buff *batch[NAPI_POLL_WEIGHT];
+	struct netem_qdisc *q = dev->netem[UT_DEV_INGRESS];
+	struct sk_buff *batch[NAPI_POLL_WEIGHT], *skb;
+	uint64_t now = q ? stack_now(dev->stack) : 0;
 	unsigned n, done = 0;
 
 	if (!dev->ops->ndo_rx_batch)
@@ -95,11 +138,24 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 		n = dev->ops->ndo_rx_batch(dev, batch, want);
 		for (unsigned i = 0; i < n; i++) {
 			batch[i]->dev = dev;
-			netif_receive_skb(batch[i]);
+			if (q)
+				netem_qdisc_enqueue(q, batch[i], now);
+			else
+				netif_receive_skb(batch[i]);
 		}
 		done += n;
 		if (n < want)
 			break;
+	}
+	if (q) {
+		/* Frames the impairment held enter the stack when due, stamped
+		 * with the time they arrive. */
+		done = 0;
+		while (done < budget && (skb = netem_qdisc_dequeue(q, now))) {
+			skb->tstamp = 0;
+			netif_receive_skb(skb);
+			done++;
+		}
 	}
 	return done;
 }
@@ -245,4 +301,62 @@ UT_EXPORT int ut_dev_pcap_open(struct ut_dev *d, const char *path)
 UT_EXPORT void ut_dev_pcap_close(struct ut_dev *d)
 {
 	pcap_writer_close(&netdev_from_ut(d)->pcap);
+}
+
+/* ---- impairments ------------------------------------------------------------*/
+
+UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction,
+			       const struct ut_link_params *params, uint64_t seed)
+{
+	struct net_device *dev = netdev_from_ut(d);
+	struct ut_stack *stack = dev->stack;
+	struct ut_link_params p;
+	int err = 0;
+
+	if (direction < UT_DEV_BOTH || direction > UT_DEV_INGRESS)
+		return -EINVAL;
+	if (params) {
+		p = *params;
+		p.mtu = 65535;		/* the device's own MTU applies */
+		if (netem_params_check(&p) < 0)
+			return -EINVAL;
+	}
+	stack_lock(stack);
+	for (int dir = UT_DEV_EGRESS; dir <= UT_DEV_INGRESS && !err; dir++) {
+		struct netem_qdisc *old = dev->netem[dir];
+		if (direction != UT_DEV_BOTH && direction != dir)
+			continue;
+		if (!params) {
+			dev->netem[dir] = NULL;
+			netem_qdisc_destroy(old);
+		} else if (old) {
+			/* What it holds and its generator carry on. */
+			err = netem_dir_set_params(&old->dir, &p);
+		} else {
+			dev->netem[dir] = netem_qdisc_create(&p, prandom_mix(seed ^ (uint64_t)(dir + 1)));
+			if (!dev->netem[dir])
+				err = -ENOMEM;
+		}
+	}
+	stack_unlock(stack);
+	return err;
+}
+
+UT_EXPORT void ut_dev_get_netem_stats(const struct ut_dev *d, int direction,
+				      struct ut_link_stats *st)
+{
+	struct net_device *dev = netdev_from_ut(d);
+
+	memset(st, 0, sizeof(*st));
+	if (direction != UT_DEV_EGRESS && direction != UT_DEV_INGRESS)
+		return;
+	stack_lock(dev->stack);
+	if (dev->netem[direction])
+		*st = dev->netem[direction]->dir.stats;
+	stack_unlock(dev->stack);
+}
+
+UT_EXPORT int ut_dev_fd(const struct ut_dev *d)
+{
+	return netdev_from_ut(d)->fd;
 }

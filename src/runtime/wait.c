@@ -23,9 +23,13 @@
 #include "net/stack.h"
 #include "usertcp/socket.h"
 
-/* Devices without a descriptor to wait on (application devices fed by
- * ut_dev_input from another thread) are polled this often. */
+/* When no stack thread runs, a blocked call that waits on devices without
+ * a descriptor (application devices fed by ut_dev_input from another
+ * thread) polls them this often. */
 #define DEVICE_POLL_INTERVAL_NS (1 * NSEC_PER_MSEC)
+/* Device descriptors a wait watches at once; devices beyond are polled at
+ * DEVICE_POLL_INTERVAL_NS. */
+#define WAIT_MAX_FDS 16
 
 struct stack_thread {
 	pthread_t tid;
@@ -37,16 +41,29 @@ struct stack_thread {
 };
 
 
+/* The stack whose lock this thread holds, so that ut_dev_input called
+ * from inside the stack (a driver's transmit callback looping a frame
+ * back) does not take the lock a second time. */
+static _Thread_local struct ut_stack *lock_holder;
+
 static void stack_enter(struct ut_stack *stack)
 {
 	stack->in_call = true;
 	stack->now_valid = false;
+	stack->holder_prev = lock_holder;
+	lock_holder = stack;
 }
 
 static void stack_leave(struct ut_stack *stack)
 {
 	stack->in_call = false;
 	stack->now_valid = false;
+	lock_holder = stack->holder_prev;
+}
+
+bool stack_lock_held(const struct ut_stack *stack)
+{
+	return lock_holder == stack;
 }
 
 void stack_lock(struct ut_stack *stack)
@@ -62,6 +79,12 @@ static void thread_kick(struct stack_thread *t)
 		ssize_t n = write(t->kick[1], "k", 1);
 		(void)n;	/* a full pipe is already a kick */
 	}
+}
+
+void stack_kick_thread(struct ut_stack *stack)
+{
+	if (stack->thread)
+		thread_kick(stack->thread);
 }
 
 /* After a call changed the stack: wake blocked threads if a socket woke,
@@ -89,22 +112,35 @@ void stack_unlock(struct ut_stack *stack)
 	pthread_mutex_unlock(&stack->lock);
 }
 
-static bool stack_has_external_devices(const struct ut_stack *stack)
+/* Fills pfd[from..] with the descriptors of the stack's devices; sets
+ * *unwatched if some device has none (or there are too many) and must be
+ * polled instead. Returns the number of entries used. */
+static unsigned device_pollfds(const struct ut_stack *stack, struct pollfd *pfd,
+			       unsigned from, bool *unwatched)
 {
-	for (const struct net_device *dev = stack->devs; dev; dev = dev->next)
-		if (dev != stack->loopback)
-			return true;
-	return false;
+	unsigned n = from;
+
+	*unwatched = false;
+	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
+		if (dev == stack->loopback)
+			continue;
+		if (dev->fd < 0 || n == WAIT_MAX_FDS + 1) {
+			*unwatched = true;
+			continue;
+		}
+		pfd[n++] = (struct pollfd){.fd = dev->fd, .events = POLLIN};
+	}
+	return n;
 }
 
-static void sleep_until_ns(const struct ut_stack *stack, uint64_t t)
+static struct timespec *timeout_until(uint64_t next, uint64_t now, struct timespec *ts)
 {
-	uint64_t now = stack_now(stack);
-	if (t <= now)
-		return;
-	uint64_t d = t - now;
-	struct timespec ts = {(time_t)(d / NSEC_PER_SEC), (long)(d % NSEC_PER_SEC)};
-	nanosleep(&ts, NULL);
+	if (next == UINT64_MAX)
+		return NULL;
+	uint64_t d = next > now ? next - now : 0;
+	ts->tv_sec = (time_t)(d / NSEC_PER_SEC);
+	ts->tv_nsec = (long)(d % NSEC_PER_SEC);
+	return ts;
 }
 
 static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
@@ -118,6 +154,7 @@ static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
 		stack_clock_refresh(stack);
 		if (deadline != UINT64_MAX && stack_now(stack) >= deadline)
 			return -ETIMEDOUT;
+		stack_leave(stack);
 		if (deadline == UINT64_MAX) {
 			pthread_cond_wait(&t->wake_cond, &stack->lock);
 		} else {
@@ -131,8 +168,15 @@ static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
 	return 0;
 }
 
+/* No stack thread: the blocked caller runs the stack itself, sleeping
+ * until the next timer, a device's descriptor or the deadline. */
 static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 {
+	struct pollfd pfd[WAIT_MAX_FDS + 1];
+	struct timespec ts;
+	bool unwatched;
+	unsigned nfds;
+
 	stack_flush_tx(stack);
 	if (stack_poll_locked(stack) > 0)
 		return 0;
@@ -140,16 +184,16 @@ static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 	if (deadline != UINT64_MAX && now >= deadline)
 		return -ETIMEDOUT;
 	uint64_t next = ut_stack_next_deadline(stack);
-	bool devices = stack_has_external_devices(stack);
-	if (next == UINT64_MAX && deadline == UINT64_MAX && !devices)
+	nfds = device_pollfds(stack, pfd, 0, &unwatched);
+	if (next == UINT64_MAX && deadline == UINT64_MAX && nfds == 0 && !unwatched)
 		return -EDEADLK;
-	if (devices && next > now + DEVICE_POLL_INTERVAL_NS)
+	if (unwatched && next > now + DEVICE_POLL_INTERVAL_NS)
 		next = now + DEVICE_POLL_INTERVAL_NS;
 	if (deadline < next)
 		next = deadline;
 	stack_leave(stack);
 	pthread_mutex_unlock(&stack->lock);
-	sleep_until_ns(stack, next);
+	ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
 	pthread_mutex_lock(&stack->lock);
 	stack_enter(stack);
 	stack_poll_locked(stack);
@@ -194,21 +238,20 @@ static void *stack_thread_main(void *arg)
 		uint64_t next = ut_stack_next_deadline(stack);
 		if (next <= now)
 			continue;
-		if (stack_has_external_devices(stack) && next > now + DEVICE_POLL_INTERVAL_NS)
+		/* Sleep until the next timer, a kick (a call changed
+		 * something, ut_dev_input queued a frame) or a device's
+		 * descriptor becoming readable. */
+		struct pollfd pfd[WAIT_MAX_FDS + 1];
+		struct timespec ts;
+		bool unwatched;
+		pfd[0] = (struct pollfd){.fd = t->kick[0], .events = POLLIN};
+		unsigned nfds = device_pollfds(stack, pfd, 1, &unwatched);
+		if (unwatched && next > now + DEVICE_POLL_INTERVAL_NS)
 			next = now + DEVICE_POLL_INTERVAL_NS;
 		t->sleep_until = next;
 		stack_leave(stack);
 		pthread_mutex_unlock(&stack->lock);
-
-		struct pollfd pfd = {.fd = t->kick[0], .events = POLLIN};
-		struct timespec ts, *tsp = NULL;
-		if (next != UINT64_MAX) {
-			uint64_t d = next - now;
-			ts.tv_sec = (time_t)(d / NSEC_PER_SEC);
-			ts.tv_nsec = (long)(d % NSEC_PER_SEC);
-			tsp = &ts;
-		}
-		ppoll(&pfd, 1, tsp, NULL);
+		ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
 
 		pthread_mutex_lock(&stack->lock);
 		stack_enter(stack);

@@ -14,8 +14,11 @@
 
 struct ut_stack;
 struct net_device;
+struct netem_qdisc;
 
-#define IFNAMSIZ 16
+#ifndef IFNAMSIZ
+#define IFNAMSIZ 16		/* as <net/if.h> */
+#endif
 /* Headroom every locally built packet reserves: Ethernet (14) plus 2 bytes
  * so the IP header is 4-byte aligned, plus IPv4 and TCP with full options. */
 #define LL_RESERVED_SPACE 16
@@ -74,6 +77,8 @@ struct net_device {
 	rx_handler_func_t rx_handler;	/* sees frames before the stack (tests, bridges) */
 	void *rx_handler_data;
 	struct ut_dev_stats stats;
+	struct netem_qdisc *netem[2];	/* UT_DEV_EGRESS, UT_DEV_INGRESS; NULL: none */
+	int fd;				/* to wait on for received frames; -1: none */
 	struct in_ifaddr addrs[IN_DEV_MAX_ADDRS];
 	unsigned n_addrs;
 };
@@ -98,8 +103,14 @@ void netdev_free(struct net_device *dev);
 /* Queues a fully built frame (link header included) for transmission; it is
  * mirrored to pcap and handed to the driver in a batch. Consumes skb. */
 void dev_queue_xmit(struct sk_buff *skb);
-/* Hands the device's queued frames to its driver. */
+/* Hands the device's queued frames to its driver (through the egress
+ * impairment, if any, which holds them until due). */
 void netdev_flush_tx(struct net_device *dev);
+/* Whether the device has frames to transmit now (queued, or due out of
+ * its egress impairment). */
+bool netdev_tx_pending(const struct net_device *dev, uint64_t now);
+/* When the device's impairments next release a frame, or UINT64_MAX. */
+uint64_t netdev_next_deadline(const struct net_device *dev);
 /* Receives up to budget frames from the device into the stack. Returns how
  * many frames were processed. */
 unsigned netdev_poll_rx(struct net_device *dev, unsigned budget);
@@ -112,6 +123,9 @@ void netdev_mirror(struct net_device *dev, const struct sk_buff *skb);
 /* A random locally administered unicast Ethernet address, drawn from the
  * stack's generator (Linux's eth_random_addr). */
 void eth_random_addr(struct ut_stack *stack, uint8_t addr[ETH_ALEN]);
+/* An Ethernet device's address: hwaddr, or a random one if NULL (no-op
+ * for layer 3 devices). */
+void netdev_set_hwaddr(struct net_device *dev, const uint8_t *hwaddr);
 /* Builds an Ethernet header in front of skb->data. */
 void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
 		uint16_t proto);

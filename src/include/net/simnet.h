@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/netem.h"
 #include "net/random.h"
 #include "net/skbuff.h"
 #include "usertcp/sim.h"
@@ -32,22 +33,11 @@ struct sim_host {
 	bool dirty;			/* has frames to process now */
 };
 
-/* One direction of a link. */
-struct sim_link_dir {
-	struct ut_link_params params;
-	struct ut_link_stats stats;
-	struct prandom_state rng;
-	uint64_t busy_until;		/* serialisation of the last frame ends */
-	uint64_t last_arrival;		/* FIFO floor for jittered arrivals */
-	uint64_t *departures;		/* ring of serialisation end times */
-	unsigned dep_head, dep_count, dep_cap;
-};
-
 struct ut_sim_link {
 	struct ut_sim *sim;
 	struct net_device *dev[2];
 	int host[2];			/* indexes into sim->hosts */
-	struct sim_link_dir dir[2];
+	struct netem_dir dir[2];	/* 0: a -> b, 1: b -> a */
 	bool up;
 	struct ut_sim_link *next;
 };

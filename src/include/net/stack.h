@@ -114,6 +114,7 @@ struct ut_stack {
 	pthread_mutex_t lock;		/* taken by every public entry point */
 	bool lock_ready;
 	bool in_call;			/* the lock is held by a call or the thread */
+	struct ut_stack *holder_prev;	/* the holder's previously held stack */
 	bool now_valid;			/* now_cache holds this call's time */
 	uint64_t now_cache;
 	bool dying;			/* being destroyed: send nothing more */
@@ -193,6 +194,10 @@ void stack_close_all_fds(struct ut_stack *stack);
  * blocked threads and the stack thread know that something changed. */
 void stack_lock(struct ut_stack *stack);
 void stack_unlock(struct ut_stack *stack);
+/* Whether the calling thread holds the stack's lock. */
+bool stack_lock_held(const struct ut_stack *stack);
+/* Wakes the stack thread, if one runs, to poll now (the lock held). */
+void stack_kick_thread(struct ut_stack *stack);
 /* Called with the lock held, by a call that must block: waits until
  * something may have changed, then returns with the lock held again.
  * 0: re-check the condition; -ETIMEDOUT: the deadline (UINT64_MAX: none)

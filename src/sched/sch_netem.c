@@ -1,0 +1,280 @@
+/* Network emulation, as Linux's netem qdisc orders its steps:
+ *   1. loss                  dropped (lost)
+ *   2. duplication           a clone follows the original
+ *   3. corruption            one random bit flipped (copy-on-write, since
+ *                            the sender may still hold the data for
+ *                            retransmission)
+ *   4. queue and rate        waits for the wire behind earlier frames; a
+ *                            full queue (queue_limit) drops at the tail
+ *   5. delay and jitter      due = end of serialisation + delay +- jitter,
+ *                            never before the previous frame's
+ *   6. reordering            a reordered frame is held reorder_delay_ns
+ *                            longer and later frames may pass it
+ * A simulated link puts the result on the world's event queue; a device's
+ * impairment (ut_dev_set_netem) keeps it in a heap ordered by due time. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/fault.h"
+#include "net/netem.h"
+#include "net/stack.h"
+
+#define NETEM_DEFAULT_QUEUE_LIMIT 1000
+#define NETEM_DEFAULT_REORDER_DELAY (1 * NSEC_PER_MSEC)
+
+UT_EXPORT void ut_link_params_init(struct ut_link_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->mtu = 1500;
+	p->queue_limit = NETEM_DEFAULT_QUEUE_LIMIT;
+	p->reorder_delay_ns = NETEM_DEFAULT_REORDER_DELAY;
+}
+
+static bool prob_ok(double p)
+{
+	return p >= 0.0 && p <= 1.0 && !isnan(p);
+}
+
+int netem_params_check(const struct ut_link_params *p)
+{
+	if (!prob_ok(p->loss) || !prob_ok(p->duplicate) || !prob_ok(p->reorder) ||
+	    !prob_ok(p->corrupt) || p->mtu < 68 || p->mtu > 65535 || p->queue_limit == 0 ||
+	    p->queue_limit > NETEM_QDISC_MAX_FRAMES)
+		return -EINVAL;
+	return 0;
+}
+
+int netem_dir_init(struct netem_dir *d, const struct ut_link_params *p, uint64_t seed)
+{
+	memset(d, 0, sizeof(*d));
+	d->params = *p;
+	prandom_seed(&d->rng, seed);
+	d->dep_cap = p->queue_limit + 1;
+	d->departures = ut_calloc(d->dep_cap, sizeof(*d->departures));
+	return d->departures ? 0 : -ENOMEM;
+}
+
+int netem_dir_set_params(struct netem_dir *d, const struct ut_link_params *p)
+{
+	if (p->queue_limit + 1 > d->dep_cap) {
+		/* Re-pack the ring of departures into a larger one. */
+		uint64_t *n = ut_calloc(p->queue_limit + 1, sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		for (unsigned i = 0; i < d->dep_count; i++)
+			n[i] = d->departures[(d->dep_head + i) % d->dep_cap];
+		free(d->departures);
+		d->departures = n;
+		d->dep_head = 0;
+		d->dep_cap = p->queue_limit + 1;
+	}
+	d->params = *p;
+	return 0;
+}
+
+void netem_dir_reset(struct netem_dir *d)
+{
+	d->busy_until = 0;
+	d->last_arrival = 0;
+	d->dep_head = 0;
+	d->dep_count = 0;
+}
+
+void netem_dir_free(struct netem_dir *d)
+{
+	free(d->departures);
+	d->departures = NULL;
+}
+
+static bool chance(struct netem_dir *d, double p)
+{
+	return p > 0.0 && prandom_double(&d->rng) < p;
+}
+
+/* Frames still waiting for (or on) the wire at time now. */
+static unsigned queue_depth(struct netem_dir *d, uint64_t now)
+{
+	while (d->dep_count && d->departures[d->dep_head] <= now) {
+		d->dep_head = (d->dep_head + 1) % d->dep_cap;
+		d->dep_count--;
+	}
+	return d->dep_count;
+}
+
+/* Steps 4 to 6 for one frame: false if the queue is full. */
+static bool netem_schedule(struct netem_dir *d, const struct sk_buff *skb, uint64_t now,
+			   uint64_t *when)
+{
+	const struct ut_link_params *p = &d->params;
+	uint64_t start, done, arrival;
+
+	if (queue_depth(d, now) >= p->queue_limit) {
+		d->stats.queue_drops++;
+		return false;
+	}
+	/* Serialisation: the frame starts when the wire is free. */
+	start = MAX(now, d->busy_until);
+	done = start;
+	if (p->rate_bps)
+		done += (uint64_t)(((unsigned __int128)skb->len * 8 * NSEC_PER_SEC +
+				    p->rate_bps - 1) / p->rate_bps);
+	d->busy_until = done;
+	d->departures[(d->dep_head + d->dep_count) % d->dep_cap] = done;
+	d->dep_count++;
+
+	arrival = done + p->delay_ns;
+	if (p->jitter_ns) {
+		uint64_t span = 2 * p->jitter_ns + 1;
+		int64_t j = (int64_t)prandom_below(&d->rng, span) - (int64_t)p->jitter_ns;
+		arrival = j < 0 && (uint64_t)-j > arrival - done ? done : (uint64_t)((int64_t)arrival + j);
+	}
+	if (chance(d, p->reorder)) {
+		d->stats.reordered++;
+		arrival += p->reorder_delay_ns;
+	} else {
+		/* A wire keeps order: jitter never lets a frame pass the
+		 * one before it. */
+		arrival = MAX(arrival, d->last_arrival);
+		d->last_arrival = arrival;
+	}
+	*when = arrival;
+	return true;
+}
+
+unsigned netem_enqueue(struct netem_dir *d, struct sk_buff *skb, uint64_t now,
+		       struct sk_buff *out[2], uint64_t when[2])
+{
+	struct sk_buff *dup = NULL;
+	unsigned n = 0;
+
+	if (chance(d, d->params.loss)) {
+		d->stats.lost++;
+		kfree_skb(skb);
+		return 0;
+	}
+	if (chance(d, d->params.duplicate)) {
+		dup = skb_clone(skb);
+		if (dup)
+			d->stats.duplicated++;
+	}
+	if (chance(d, d->params.corrupt) && skb->len && skb_unshare_data(skb) == 0) {
+		uint64_t bit = prandom_below(&d->rng, (uint64_t)skb->len * 8);
+		skb->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+		d->stats.corrupted++;
+	}
+	if (netem_schedule(d, skb, now, &when[n]))
+		out[n++] = skb;
+	else
+		kfree_skb(skb);
+	if (dup) {
+		if (netem_schedule(d, dup, now, &when[n]))
+			out[n++] = dup;
+		else
+			kfree_skb(dup);
+	}
+	return n;
+}
+
+/* ---- the device qdisc -----------------------------------------------------*/
+
+static bool slot_before(const struct netem_slot *a, const struct netem_slot *b)
+{
+	return a->time != b->time ? a->time < b->time : a->seq < b->seq;
+}
+
+struct netem_qdisc *netem_qdisc_create(const struct ut_link_params *p, uint64_t seed)
+{
+	struct netem_qdisc *q = ut_calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	if (netem_dir_init(&q->dir, p, seed) < 0) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+void netem_qdisc_destroy(struct netem_qdisc *q)
+{
+	if (!q)
+		return;
+	for (unsigned i = 0; i < q->len; i++)
+		kfree_skb(q->heap[i].skb);
+	free(q->heap);
+	netem_dir_free(&q->dir);
+	free(q);
+}
+
+static bool qdisc_push(struct netem_qdisc *q, struct sk_buff *skb, uint64_t time)
+{
+	unsigned i;
+
+	if (q->len == q->cap) {
+		unsigned cap = q->cap ? q->cap * 2 : 64;
+		if (q->cap >= NETEM_QDISC_MAX_FRAMES)
+			return false;
+		struct netem_slot *h = ut_realloc(q->heap, cap * sizeof(*h));
+		if (!h)
+			return false;
+		q->heap = h;
+		q->cap = cap;
+	}
+	i = q->len++;
+	q->heap[i] = (struct netem_slot){.time = time, .seq = q->next_seq++, .skb = skb};
+	while (i > 0) {
+		unsigned parent = (i - 1) / 2;
+		if (!slot_before(&q->heap[i], &q->heap[parent]))
+			break;
+		struct netem_slot t = q->heap[i];
+		q->heap[i] = q->heap[parent];
+		q->heap[parent] = t;
+		i = parent;
+	}
+	return true;
+}
+
+void netem_qdisc_enqueue(struct netem_qdisc *q, struct sk_buff *skb, uint64_t now)
+{
+	struct sk_buff *out[2];
+	uint64_t when[2];
+	unsigned n;
+
+	q->dir.stats.sent++;
+	n = netem_enqueue(&q->dir, skb, now, out, when);
+	for (unsigned i = 0; i < n; i++) {
+		if (!qdisc_push(q, out[i], when[i])) {
+			q->dir.stats.queue_drops++;
+			kfree_skb(out[i]);
+		}
+	}
+}
+
+struct sk_buff *netem_qdisc_dequeue(struct netem_qdisc *q, uint64_t now)
+{
+	struct sk_buff *skb;
+	unsigned i = 0, n;
+
+	if (!q->len || q->heap[0].time > now)
+		return NULL;
+	skb = q->heap[0].skb;
+	n = --q->len;
+	q->heap[0] = q->heap[n];
+	for (;;) {
+		unsigned l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && slot_before(&q->heap[l], &q->heap[m]))
+			m = l;
+		if (r < n && slot_before(&q->heap[r], &q->heap[m]))
+			m = r;
+		if (m == i)
+			break;
+		struct netem_slot t = q->heap[i];
+		q->heap[i] = q->heap[m];
+		q->heap[m] = t;
+		i = m;
+	}
+	q->dir.stats.delivered++;
+	q->dir.stats.bytes_delivered += skb->len;
+	return skb;
+}
