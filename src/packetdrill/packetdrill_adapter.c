@@ -596,8 +596,10 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 	for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
 		pd_flag(pd, w);
 
-	if ((rc = ut_dev_create(pd->stack, "tun0", UT_DEV_RAWIP, pd->mtu, 0, NULL, &driver, pd,
-				&pd->dev)) < 0)
+	/* packetdrill writes packets as GRO would have merged them, bigger
+	 * than the MTU; Linux's tun takes them. */
+	if ((rc = ut_dev_create(pd->stack, "tun0", UT_DEV_RAWIP, pd->mtu, UT_DEV_F_RX_ANY_SIZE,
+				NULL, &driver, pd, &pd->dev)) < 0)
 		pd_die("cannot create the device: %s", strerror(-rc));
 	if (pd->pcap && (rc = ut_dev_pcap_open(pd->dev, pd->pcap)) < 0)
 		pd_die("cannot open the pcap file: %s", strerror(-rc));
