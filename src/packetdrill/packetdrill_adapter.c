@@ -173,7 +173,14 @@ static int pd_netdev_send(void *userdata, const void *buf, size_t count)
 	if (!buf || count == 0)
 		return pd_fail(EINVAL);
 	rc = ut_dev_input(pd->dev, buf, count);
-	return rc < 0 ? pd_fail(-rc) : 0;
+	if (rc < 0)
+		return pd_fail(-rc);
+	/* Linux's tun hands a written packet to the stack before write()
+	 * returns, and scripts rely on it (an ioctl(SIOCINQ) at the same
+	 * instant sees the data): process it now, in this thread, rather
+	 * than whenever the stack thread next runs. */
+	ut_stack_poll(pd->stack);
+	return 0;
 }
 
 /* ---- time -------------------------------------------------------------------*/
