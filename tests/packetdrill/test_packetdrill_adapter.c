@@ -125,8 +125,10 @@ static size_t build_segment(uint8_t *buf, const char *dst, uint8_t flags, uint32
 	tcp[12] = (uint8_t)(((20 + optlen) / 4) << 4);
 	tcp[13] = flags;
 	put16(tcp + 14, 29200);
-	memcpy(tcp + 20, opts, optlen);
-	memcpy(tcp + 20 + optlen, data, len);
+	if (optlen)
+		memcpy(tcp + 20, opts, optlen);
+	if (len)
+		memcpy(tcp + 20 + optlen, data, len);
 	put16(tcp + 16, tcp_csum(buf, tcp, tcp_len));
 	return 20 + tcp_len;
 }
