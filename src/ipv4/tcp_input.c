@@ -1296,7 +1296,8 @@ void tcp_init_transfer(struct sock *sk)
 		tp->snd_cwnd = 1;	/* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->rcv_tstamp = tp->lsndtime;
-	tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+	/* No quick-ACK mode here: as in Linux's tcp_init_transfer, the
+	 * delayed-ACK engine starts with the first data received. */
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		inet_csk_reset_keepalive_timer(sk, (uint64_t)tcp_keepalive_time_s(tp) * 1000);
 }

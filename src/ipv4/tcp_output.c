@@ -461,7 +461,10 @@ bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
 	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
 		return false;
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
-		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+		/* Not strict about the window for the final FIN on a segment
+		 * of at most one MSS (Linux's tcp_cwnd_test). */
+		bool last_fin = (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss_now;
+		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd && !last_fin)
 			break;
 		if (!tcp_snd_wnd_test(tp, skb, mss_now))
 			break;
