@@ -16,6 +16,8 @@ struct tool_cmd {
 
 int cmd_ping(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_nc(int argc, char **argv);
+int cmd_httpd(int argc, char **argv);
 
 /* Impairment options every tool accepts (--delay MS, --jitter MS,
  * --loss PCT, --dup PCT, --reorder PCT, --corrupt PCT, --rate RATE,
@@ -31,6 +33,35 @@ void impair_opts_init(struct impair_opts *o);
 int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i,
 		      const char *prog);
 extern const char impair_opts_help[];
+
+/* Options of the tools that attach a stack to a host's TAP or TUN
+ * interface (--tap/--tun IF, --ip ADDR/PREFIX, --gw, --seed, --pcap,
+ * --trace and the impairments), and the stack they set up. */
+struct attach_opts {
+	const char *ifname;
+	enum ut_dev_type type;
+	uint32_t addr, gw;		/* network order; gw 0: none */
+	unsigned prefix;		/* 0: --ip not given */
+	uint64_t seed;			/* 0: random */
+	const char *pcap;
+	bool trace;
+	struct impair_opts imp;
+};
+struct attach {
+	struct ut_stack *stack;
+	struct ut_dev *dev;
+	bool pcap;
+};
+void attach_opts_init(struct attach_opts *o);
+/* As impair_opts_parse (which it includes): 1 consumed, 0 not one of
+ * ours, -1 after printing why the value is bad. */
+int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, const char *prog);
+extern const char attach_opts_help[];
+/* Creates the stack, attaches the interface and starts the stack thread;
+ * 0, or -1 after printing the cause (and the fix, for the interface). */
+int attach_open(const struct attach_opts *o, const char *prog, struct attach *a);
+/* Stops the stack thread and destroys the stack (no-op if never opened). */
+void attach_close(struct attach *a);
 
 /* Parsing helpers that reject trailing junk and out-of-range values. */
 bool parse_u64(const char *s, uint64_t *out);

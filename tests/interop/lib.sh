@@ -1,0 +1,239 @@
+# Sourced by tests/interop/test_*.sh, which run usertcp against the Linux
+# kernel's own tools over a tap interface in a network namespace made for
+# the test (scripts/netns-tap.sh) and removed when it ends, however it ends.
+#
+#   namespace $ns:  kernel 10.99.0.1/24 on tap0  <->  usertcp 10.99.0.2/24
+#
+# Arguments: $1 the usertcp program, $2 a directory for the test's files.
+# Without root, /dev/net/tun or `ip netns` the test prints `skipped: <why>`
+# and exits 77, which CTest reports as skipped: never as passed.
+set -u
+bin=$1
+here=$(cd "$(dirname "$0")" && pwd)
+name=$(basename "$0" .sh)
+dir=${2:-/tmp}/$name
+K=10.99.0.1
+U=10.99.0.2
+pids=
+ns=
+
+skip() {
+	echo "skipped: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+
+cleanup() {
+	for p in $pids; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $pids; do
+		wait "$p" 2>/dev/null
+	done
+	[ -n "$ns" ] && ip netns del "$ns" 2>/dev/null
+	# The data files are large; what is left helps only when a test failed.
+	rm -f "$dir"/*.bin "$dir"/*.out
+}
+
+# Runs in the namespace.
+nsx() {
+	ip netns exec "$ns" "$@"
+}
+
+# Starts a command in the namespace in the background, remembered for
+# cleanup; its pid is in $last. Standard input is the caller's: the shell
+# gives a background command /dev/null unless it redirects its own, and
+# fd 0 itself is replaced before that redirection, hence fd 3.
+bg() {
+	{ ip netns exec "$ns" "$@" <&3 3<&- & } 3<&0
+	last=$!
+	pids="$pids $last"
+}
+
+now() {
+	date +%s.%N
+}
+
+since() {
+	awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'
+}
+
+sha() {
+	sha256sum "$1" | cut -d' ' -f1
+}
+
+size() {
+	stat -c %s "$1" 2>/dev/null || echo 0
+}
+
+# mkdata FILE MEGABYTES
+mkdata() {
+	head -c "$(($2 * 1048576))" /dev/urandom > "$1"
+}
+
+# Waits up to $3 seconds (default 10) for file $1 to contain $2.
+wait_for() {
+	n=0
+	while ! grep -q -e "$2" "$1" 2>/dev/null; do
+		n=$((n + 1))
+		[ "$n" -le $((${3:-10} * 20)) ] || return 1
+		sleep 0.05
+	done
+}
+
+# Waits for a kernel socket listening on port $1 in the namespace.
+wait_listen() {
+	n=0
+	while ! nsx ss -Htln "( sport = :$1 )" | grep -q .; do
+		n=$((n + 1))
+		[ "$n" -le 200 ] || fail "nothing listens on port $1 in the namespace"
+		sleep 0.05
+	done
+}
+
+# Waits for the background process $1; fails with $2 if it ran longer than
+# its own timeout or exited non-zero.
+wait_ok() {
+	wait "$1"
+	rc=$?
+	[ "$rc" -eq 0 ] || fail "$2 (exit $rc)"
+}
+
+# Sizes: under the sanitizers usertcp is several times slower, so the
+# largest transfers shrink (MB) and say so once.
+big() {
+	if [ "${USERTCP_SANITIZED:-0}" = 1 ] && [ "$1" -gt "$2" ]; then
+		echo "note: sanitizer build: $2 MB instead of $1 MB" >&2
+		echo "$2"
+	else
+		echo "$1"
+	fi
+}
+
+# Starts tcpdump on tap0 in the namespace, writing whole frames to $1.
+capture_start() {
+	command -v tcpdump > /dev/null 2>&1 || { cap_pid=; return 0; }
+	bg tcpdump -i tap0 -s 0 -U -n -w "$1" 2> "$1.log"
+	cap_pid=$last
+	wait_for "$1.log" "listening on" || fail "tcpdump did not start: $(cat "$1.log")"
+}
+
+capture_stop() {
+	[ -n "$cap_pid" ] || return 0
+	sleep 0.2	# the last frames
+	kill -INT "$cap_pid"
+	wait "$cap_pid" 2>/dev/null
+}
+
+# Reads capture $1 with tshark: at least $2 packets, nothing malformed, no
+# expert error, no bad IP or TCP checksum.
+check_pcap() {
+	if ! command -v tshark > /dev/null 2>&1; then
+		echo "skipped the capture check of $1: tshark is not installed"
+		return 0
+	fi
+	[ -s "$1" ] || fail "no capture in $1"
+	n=$(tshark -r "$1" 2> /dev/null | wc -l)
+	[ "$n" -ge "$2" ] || fail "tshark read only $n packets from $1"
+	bad=$(tshark -r "$1" -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
+		-Y '_ws.malformed || _ws.expert.severity == error || ip.checksum.status == 0 || tcp.checksum.status == 0' \
+		2> /dev/null | head -20)
+	[ -z "$bad" ] || fail "tshark finds problems in $1:
+$bad"
+	echo "ok $(basename "$1"): $n packets, none malformed, no expert errors, no bad checksums"
+}
+
+# Skips unless every named program is installed.
+need() {
+	for t in "$@"; do
+		command -v "$t" > /dev/null 2>&1 ||
+			skip "$t is not installed (.ci/run installs it)"
+	done
+}
+
+# Makes the namespace, after need has had its say.
+up() {
+	mkdir -p "$dir" || fail "cannot make $dir"
+	ns=ut-$name-$$
+	trap cleanup EXIT
+	trap 'exit 1' INT TERM
+	if ! out=$(sh "$here/../../scripts/netns-tap.sh" up "$ns" 2>&1); then
+		ns=
+		case $out in
+		*"Operation not permitted"* | *"Permission denied"*)
+			skip "cannot create a network namespace here: $out" ;;
+		esac
+		fail "scripts/netns-tap.sh up: $out"
+	fi
+}
+
+# ---- transfers -----------------------------------------------------------------
+
+# Both files of a transfer, $1 MB each, and what each side received.
+nc_data() {
+	mkdata "$dir/k.bin" "$1"
+	mkdata "$dir/u.bin" "$1"
+	rm -f "$dir/k.out" "$dir/u.out"
+}
+
+nc_compare() {
+	[ "$(sha "$dir/u.out")" = "$(sha "$dir/k.bin")" ] ||
+		fail "$1: usertcp received $(size "$dir/u.out") bytes of $(size "$dir/k.bin"), not the kernel's file"
+	[ "$(sha "$dir/k.out")" = "$(sha "$dir/u.bin")" ] ||
+		fail "$1: the kernel received $(size "$dir/k.out") bytes of $(size "$dir/u.bin"), not usertcp's file"
+}
+
+# nc_to_usertcp MB PORT [usertcp options]: the kernel's nc connects to
+# usertcp nc -l, each sends MB megabytes at once, each must get the other's
+# file whole, and both must end on their own.
+nc_to_usertcp() {
+	mb=$1 port=$2
+	shift 2
+	nc_data "$mb"
+	t0=$(now)
+	bg timeout 120 "$bin" nc -v --tap tap0 --ip $U/24 "$@" -l "$port" \
+		< "$dir/u.bin" > "$dir/u.out" 2> "$dir/u.err"
+	upid=$last
+	wait_for "$dir/u.err" "Listening on" || fail "usertcp nc -l did not start: $(cat "$dir/u.err")"
+	nsx timeout 120 nc -N $U "$port" < "$dir/k.bin" > "$dir/k.out" || fail "kernel nc exited $?"
+	wait_ok "$upid" "usertcp nc -l $*: $(cat "$dir/u.err")"
+	nc_compare "kernel nc -> usertcp nc -l${*:+ $*}"
+	echo "ok kernel nc -> usertcp nc -l${*:+ $*}: $mb MB each way in $(since "$t0") s, SHA-256 match"
+}
+
+# nc_from_usertcp MB PORT [usertcp options]: usertcp nc connects to the
+# kernel's nc -l, and the same. usertcp keeps its sending side open until
+# it has all the kernel's file, because the kernel's nc -l stops sending
+# as soon as its peer has closed.
+nc_from_usertcp() {
+	mb=$1 port=$2
+	shift 2
+	nc_data "$mb"
+	bg timeout 120 nc -N -l -p "$port" < "$dir/k.bin" > "$dir/k.out"
+	kpid=$last
+	wait_listen "$port"
+	t0=$(now)
+	want=$(size "$dir/k.bin")
+	{
+		cat "$dir/u.bin"
+		n=0
+		while [ "$(size "$dir/u.out")" -lt "$want" ] && [ $n -lt 2400 ]; do
+			sleep 0.05
+			n=$((n + 1))
+		done
+	} | nsx timeout 120 "$bin" nc --tap tap0 --ip $U/24 "$@" $K "$port" \
+		> "$dir/u.out" 2> "$dir/u.err" || fail "usertcp nc $*: $(cat "$dir/u.err")"
+	wait_ok "$kpid" "kernel nc -l"
+	nc_compare "usertcp nc${*:+ $*} -> kernel nc -l"
+	echo "ok usertcp nc${*:+ $*} -> kernel nc -l: $mb MB each way in $(since "$t0") s, SHA-256 match"
+}
+
+# ---- preconditions ------------------------------------------------------------
+[ "$(id -u)" -eq 0 ] || skip "not root: the interop tests make a network namespace and a tap interface"
+[ -c /dev/net/tun ] || skip "no /dev/net/tun (modprobe tun)"
+command -v ip > /dev/null 2>&1 || skip "ip (iproute2) is not installed"
+ip netns list > /dev/null 2>&1 || skip "ip netns is unavailable"

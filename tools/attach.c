@@ -1,0 +1,176 @@
+/* A stack of its own on one of the host's TAP or TUN interfaces, as the
+ * tools that talk to real peers (nc, httpd) set it up: the options they
+ * share, and the steps an application takes (create the stack, open the
+ * interface, address it, route, impair, capture, trace, start the stack
+ * thread). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "tool.h"
+#include "usertcp/socket.h"
+#include "usertcp/trace.h"
+
+const char attach_opts_help[] =
+	"Interface (one is needed; it must exist, see scripts/netns-tap.sh):\n"
+	"  --tap IF         attach to the TAP interface IF (Ethernet, ARP)\n"
+	"  --tun IF         attach to the TUN interface IF (bare IP)\n"
+	"  --ip ADDR/PREFIX usertcp's own address on it, e.g. 10.99.0.2/24\n"
+	"  --gw ADDR        default route through ADDR\n"
+	"  --seed N         seed of the stack's random choices and impairments\n"
+	"  --pcap FILE      capture usertcp's side of the interface to FILE\n"
+	"  --trace          narrate every step of the stack on standard error\n";
+
+void attach_opts_init(struct attach_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	impair_opts_init(&o->imp);
+}
+
+static int parse_prefix(const char *s, uint32_t *addr, unsigned *prefix)
+{
+	char buf[32];
+	const char *slash = strchr(s, '/');
+	uint64_t p;
+
+	if (!slash || (size_t)(slash - s) >= sizeof(buf))
+		return -1;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	if (!parse_ipv4(buf, addr) || !parse_u64(slash + 1, &p) || p < 1 || p > 32)
+		return -1;
+	*prefix = (unsigned)p;
+	return 0;
+}
+
+int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, const char *prog)
+{
+	const char *opt = argv[*i], *val;
+	int r = impair_opts_parse(&o->imp, argc, argv, i, prog);
+
+	if (r)
+		return r;
+	if (!strcmp(opt, "--trace")) {
+		o->trace = true;
+		return 1;
+	}
+	if (strcmp(opt, "--tap") && strcmp(opt, "--tun") && strcmp(opt, "--ip") &&
+	    strcmp(opt, "--gw") && strcmp(opt, "--seed") && strcmp(opt, "--pcap"))
+		return 0;
+	if (*i + 1 >= argc) {
+		fprintf(stderr, "%s: option %s needs a value\n", prog, opt);
+		return -1;
+	}
+	val = argv[++*i];
+	if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
+		if (!*val || strlen(val) > 15) {
+			fprintf(stderr, "%s: '%s' is not an interface name (1 to 15 bytes)\n",
+				prog, val);
+			return -1;
+		}
+		o->ifname = val;
+		o->type = !strcmp(opt, "--tap") ? UT_DEV_ETHER : UT_DEV_RAWIP;
+	} else if (!strcmp(opt, "--ip")) {
+		if (parse_prefix(val, &o->addr, &o->prefix) < 0) {
+			fprintf(stderr, "%s: --ip wants ADDR/PREFIX, e.g. 10.99.0.2/24, not '%s'\n",
+				prog, val);
+			return -1;
+		}
+	} else if (!strcmp(opt, "--gw")) {
+		if (!parse_ipv4(val, &o->gw)) {
+			fprintf(stderr, "%s: --gw wants an IPv4 address, not '%s'\n", prog, val);
+			return -1;
+		}
+	} else if (!strcmp(opt, "--seed")) {
+		if (!parse_u64(val, &o->seed) || o->seed == 0) {
+			fprintf(stderr, "%s: --seed wants a positive integer, not '%s'\n", prog, val);
+			return -1;
+		}
+	} else {
+		o->pcap = val;
+	}
+	return 1;
+}
+
+int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
+{
+	struct ut_stack_config cfg;
+	char why[512];
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	if (!o->ifname || !o->prefix) {
+		fprintf(stderr, "%s: %s is needed (see --help)\n", prog,
+			!o->ifname ? "an interface, --tap IF or --tun IF," : "--ip ADDR/PREFIX");
+		return -1;
+	}
+	ut_stack_config_init(&cfg);
+	cfg.seed = o->seed;		/* 0: fresh secrets from getrandom() */
+	cfg.name = prog;
+	if ((err = ut_stack_create(&cfg, &a->stack)) < 0) {
+		fprintf(stderr, "%s: cannot create the stack: %s\n", prog, strerror(-err));
+		return -1;
+	}
+	err = ut_dev_open_tuntap(a->stack, o->ifname, o->type, 0, NULL, &a->dev);
+	if (err < 0) {
+		fprintf(stderr, "%s: %s\n", prog,
+			ut_dev_tuntap_strerror(err, o->ifname, o->type, why, sizeof(why)));
+		goto fail;
+	}
+	/* --mtu shrinks (or grows) the device itself: a device's impairment
+	 * takes the device's MTU. */
+	if (o->imp.link.mtu != 1500 && (err = ut_dev_set_mtu(a->dev, o->imp.link.mtu)) < 0) {
+		fprintf(stderr, "%s: --mtu %u: %s\n", prog, o->imp.link.mtu, strerror(-err));
+		goto fail;
+	}
+	if ((err = ut_addr_add(a->stack, a->dev, o->addr, o->prefix)) < 0) {
+		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
+		goto fail;
+	}
+	if (o->gw && (err = ut_route_add(a->stack, 0, 0, o->gw, NULL)) < 0) {
+		fprintf(stderr, "%s: --gw: %s%s\n", prog, strerror(-err),
+			err == -ENETUNREACH ? " (the gateway must be inside --ip's prefix)" : "");
+		goto fail;
+	}
+	if (o->imp.any) {
+		uint64_t seed = o->seed;
+		/* Without --seed each run draws different losses, as a real
+		 * bad network would. */
+		if (!seed && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+			seed = (uint64_t)ut_stack_now(a->stack);
+		if ((err = ut_dev_set_netem(a->dev, UT_DEV_BOTH, &o->imp.link, seed)) < 0) {
+			fprintf(stderr, "%s: impairments: %s\n", prog, strerror(-err));
+			goto fail;
+		}
+	}
+	if (o->pcap) {
+		if ((err = ut_dev_pcap_open(a->dev, o->pcap)) < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, o->pcap, strerror(-err));
+			goto fail;
+		}
+		a->pcap = true;
+	}
+	if (o->trace)
+		ut_trace_set(a->stack, ut_trace_print_text, stderr);
+	if ((err = ut_stack_thread_start(a->stack)) < 0) {
+		fprintf(stderr, "%s: cannot start the stack thread: %s\n", prog, strerror(-err));
+		goto fail;
+	}
+	return 0;
+fail:
+	attach_close(a);
+	return -1;
+}
+
+void attach_close(struct attach *a)
+{
+	if (!a->stack)
+		return;
+	ut_stack_thread_stop(a->stack);
+	if (a->pcap)
+		ut_dev_pcap_close(a->dev);
+	ut_stack_destroy(a->stack);
+	a->stack = NULL;
+}
