@@ -608,8 +608,11 @@ static void tcp_check_space(struct sock *sk)
 }
 
 /* Returns > 0 if the ACK was acceptable and processed, 0 for an old
- * (duplicate-range) ACK that can be ignored, < 0 for an ACK of data never
- * sent or far too old (a challenge ACK is due). */
+ * (duplicate-range) ACK that can be ignored, TCP_ACK_TOO_OLD for one below
+ * SND.UNA - MAX.SND.WND (a challenge ACK is due, RFC 5961 5.2) and
+ * TCP_ACK_UNSENT for an ACK of data never sent. */
+#define TCP_ACK_TOO_OLD (-1)
+#define TCP_ACK_UNSENT (-2)
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
 		   const struct wire_tcp_opts *opts, bool has_data)
 {
@@ -624,16 +627,19 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	uint32_t acked;
 	bool is_dupack;
 
-	(void)skb;
 	if (before(ack, prior_snd_una)) {
 		/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is
 		 * suspicious. */
 		if (before(ack, prior_snd_una - tp->max_window))
-			return -1;
+			return TCP_ACK_TOO_OLD;
 		return 0;
 	}
 	if (after(ack, tp->snd_nxt))
-		return -1;
+		return TCP_ACK_UNSENT;
+	/* Only a segment whose ACK is acceptable may replace TS.Recent, as
+	 * in Linux (FLAG_UPDATE_TS_RECENT): one acknowledging data never
+	 * sent must not move the PAWS reference for the real peer. */
+	tcp_store_ts_recent(sk, opts, TCP_SKB_CB(skb)->seq);
 
 	if (has_data)
 		flag |= FLAG_DATA;
@@ -1623,11 +1629,15 @@ syn_challenge:
 	/* fifth: the ACK field */
 	if (!(th->flags & TCPHDR_ACK))
 		goto discard;
-	tcp_store_ts_recent(sk, opts, tcb->seq);
 	acceptable = tcp_ack(sk, skb, th, opts, has_data);
 	if (acceptable <= 0) {
 		if (sk->sk_state == TCP_SYN_RECV)
 			return 1;
+		/* Linux's established path drops an ACK of unsent data
+		 * without a word (tcp_rcv_established); the other states
+		 * answer it with a challenge ACK (tcp_rcv_state_process). */
+		if (acceptable == TCP_ACK_UNSENT && sk->sk_state == TCP_ESTABLISHED)
+			goto discard;
 		if (acceptable < 0) {
 			tcp_send_challenge_ack(sk);
 			goto discard;
