@@ -1570,6 +1570,15 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 		return tcp_rcv_synsent_state_process(sk, skb, th, opts);
 	}
 
+	/* A segment with none of ACK, RST and SYN (no flags at all, a bare
+	 * FIN, PSH or URG) can never be acceptable in a synchronized state.
+	 * Linux drops it before PAWS and the sequence check (drop reason
+	 * TCP_FLAGS, no counter), so it is never answered: otherwise every
+	 * such segment out of the window would draw an ACK, a reflector for
+	 * spoofed traffic. */
+	if (!(th->flags & (TCPHDR_ACK | TCPHDR_RST | TCPHDR_SYN)))
+		goto discard;
+
 	/* first: sequence number acceptability (RFC 9293 3.10.7.4), with
 	 * PAWS before it (RFC 7323 5.3). */
 	/* A reset is accepted even if it fails PAWS (Linux). */
