@@ -933,14 +933,21 @@ static bool tcp_ofo_queue(struct sock *sk)
 	return fin;
 }
 
-/* Frees out-of-order data from the far end until the buffer has room
- * (Linux's tcp_prune_ofo_queue). */
+/* The receive buffer cannot take a segment: frees out-of-order data from
+ * the far end until it can (Linux's tcp_prune_queue, then
+ * tcp_prune_ofo_queue). Counted as Linux counts them: PruneCalled for
+ * every call, OfoPruned when there was out-of-order data to free, and
+ * RcvPruned when even that left no room (the caller drops the segment). */
 static bool tcp_prune_ofo_queue(struct sock *sk, int need)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
 	struct sk_buff *skb;
 	bool pruned = false;
 
+	NET_INC_STATS(stack, LINUX_MIB_PRUNECALLED);
+	if (!skb_queue_empty(&tp->out_of_order_queue))
+		NET_INC_STATS(stack, LINUX_MIB_OFOPRUNED);
 	while (sk->sk_rmem_alloc + need > sk->sk_rcvbuf &&
 	       (skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
 		skb_unlink(skb, &tp->out_of_order_queue);
@@ -955,6 +962,8 @@ static bool tcp_prune_ofo_queue(struct sock *sk, int need)
 			tcp_sack_update(tp, TCP_SKB_CB(last)->seq, TCP_SKB_CB(last)->end_seq);
 		}
 	}
+	if (sk->sk_rmem_alloc > sk->sk_rcvbuf)
+		NET_INC_STATS(stack, LINUX_MIB_RCVPRUNED);
 	return pruned;
 }
 
