@@ -5,6 +5,7 @@
 
 #include "net/simnet.h"
 #include "net/stack.h"
+#include "net/tcp.h"
 #include "test.h"
 #include "testnet.h"
 
@@ -200,4 +201,70 @@ void raw_peer_send(struct raw_peer *p, uint8_t flags, uint16_t urg_ptr, const vo
 	};
 	attacker_send_tcp(p->a, &t);
 	p->snd_nxt += (uint32_t)len + !!(flags & TCPHDR_FIN);
+}
+
+struct tcp_sock *tw_server_tp(struct tcpworld *w, int cfd, uint16_t port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct sock_common *skc;
+
+	CHECK_EQ(ut_getsockname(w->c, cfd, (struct sockaddr *)&sin, &len), 0);
+	skc = inet_lookup_established(&w->s->tcp_hashinfo, ip4(CLIENT_IP), ntohs(sin.sin_port),
+				      ip4(SERVER_IP), port);
+	CHECK(skc != NULL && skc->skc_state == TCP_ESTABLISHED);
+	return tcp_sk(container_of(skc, struct sock, __sk_common));
+}
+
+struct craft_tcp spoof_client(struct tcpworld *w, int cfd, uint16_t port)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	struct craft_tcp t;
+
+	CHECK_EQ(ut_getsockname(w->c, cfd, (struct sockaddr *)&sin, &len), 0);
+	memset(&t, 0, sizeof(t));
+	t.saddr = ip4(CLIENT_IP);
+	t.daddr = ip4(SERVER_IP);
+	t.sport = ntohs(sin.sin_port);
+	t.dport = port;
+	t.window = 1000;
+	return t;
+}
+
+int listen_any(struct tcpworld *w, uint16_t port)
+{
+	struct sockaddr_in sin = tw_addr("0.0.0.0", port);
+	int fd = ut_socket(w->s, AF_INET, SOCK_STREAM, 0);
+
+	CHECK(fd >= 0);
+	CHECK_EQ(ut_bind(w->s, fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_EQ(ut_listen(w->s, fd, 16), 0);
+	return fd;
+}
+
+int raw_pair_opts(struct tcpworld *w, struct attacker *a, struct raw_peer *p, uint64_t seed,
+		  uint16_t port, uint16_t peer_port, const uint8_t *syn_opts, size_t syn_opts_len,
+		  uint8_t *rcvd, size_t cap, int *l)
+{
+	int s;
+
+	tw_make(w, seed, NULL);
+	attacker_add(w, a);
+	*l = listen_any(w, port);
+	raw_peer_connect(a, p, peer_port, port, syn_opts, syn_opts_len, NULL, 0, rcvd, cap);
+	tw_run(w, 100 * MS);
+	CHECK(p->established);
+	s = ut_accept(w->s, *l, NULL, NULL);
+	CHECK(s >= 0);
+	return s;
+}
+
+void raw_pair_done(struct tcpworld *w, struct raw_peer *p, int l, int s)
+{
+	raw_peer_send(p, TCPHDR_RST, 0, NULL, 0);
+	tw_run(w, 100 * MS);
+	ut_close(w->s, s);
+	ut_close(w->s, l);
+	tw_done(w);
 }

@@ -97,4 +97,29 @@ void raw_peer_connect(struct attacker *a, struct raw_peer *p, uint16_t port, uin
 void raw_peer_send(struct raw_peer *p, uint8_t flags, uint16_t urg_ptr, const void *data,
 		   size_t len);
 
+
+/* ---- helpers for the tests that use them --------------------------------*/
+
+struct tcp_sock;
+/* The server's end of the client's connection cfd to server port. */
+struct tcp_sock *tw_server_tp(struct tcpworld *w, int cfd, uint16_t port);
+/* A segment from the client's address and port to the server's port:
+ * what a spoofing attacker who knows the 4-tuple sends (window 1000, the
+ * rest zero). */
+struct craft_tcp spoof_client(struct tcpworld *w, int cfd, uint16_t port);
+/* A listener (backlog 16) on every address of the server, so the attacker
+ * reaches it at 10.0.1.2 and the stack itself over lo. */
+int listen_any(struct tcpworld *w, uint16_t port);
+/* A world (seed) in which the attacker's raw peer, from peer_port with
+ * these SYN options, has a connection accepted by a listen_any listener
+ * on port: *l, and the accepted descriptor returned. */
+int raw_pair_opts(struct tcpworld *w, struct attacker *a, struct raw_peer *p, uint64_t seed,
+		  uint16_t port, uint16_t peer_port, const uint8_t *syn_opts, size_t syn_opts_len,
+		  uint8_t *rcvd, size_t cap, int *l);
+#define raw_pair(w, a, p, seed, port, peer_port, rcvd, cap, l) \
+	raw_pair_opts(w, a, p, seed, port, peer_port, NULL, 0, rcvd, cap, l)
+/* The peer resets the connection; the descriptors are closed and the
+ * world is checked and destroyed (tw_done). */
+void raw_pair_done(struct tcpworld *w, struct raw_peer *p, int l, int s);
+
 #endif

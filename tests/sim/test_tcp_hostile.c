@@ -17,79 +17,6 @@
 
 #define PORT 8080
 
-/* The server's end of the client's connection cfd. */
-static struct tcp_sock *server_tp(struct tcpworld *w, int cfd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	struct sock_common *skc;
-
-	CHECK_EQ(ut_getsockname(w->c, cfd, (struct sockaddr *)&sin, &len), 0);
-	skc = inet_lookup_established(&w->s->tcp_hashinfo, ip4(CLIENT_IP), ntohs(sin.sin_port),
-				      ip4(SERVER_IP), PORT);
-	CHECK(skc != NULL && skc->skc_state == TCP_ESTABLISHED);
-	return tcp_sk(container_of(skc, struct sock, __sk_common));
-}
-
-/* A segment from the client's address and port to the server's: what a
- * spoofing attacker who knows the 4-tuple sends. */
-static struct craft_tcp spoof_client(struct tcpworld *w, int cfd)
-{
-	struct sockaddr_in sin;
-	socklen_t len = sizeof(sin);
-	struct craft_tcp t;
-
-	CHECK_EQ(ut_getsockname(w->c, cfd, (struct sockaddr *)&sin, &len), 0);
-	memset(&t, 0, sizeof(t));
-	t.saddr = ip4(CLIENT_IP);
-	t.daddr = ip4(SERVER_IP);
-	t.sport = ntohs(sin.sin_port);
-	t.dport = PORT;
-	t.window = 1000;
-	return t;
-}
-
-/* A listener on every address of the server, so the attacker can reach
- * it at 10.0.1.2 and over lo. */
-static int listen_any(struct tcpworld *w, uint16_t port)
-{
-	struct sockaddr_in sin = tw_addr("0.0.0.0", port);
-	int fd = ut_socket(w->s, AF_INET, SOCK_STREAM, 0);
-
-	CHECK(fd >= 0);
-	CHECK_EQ(ut_bind(w->s, fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
-	CHECK_EQ(ut_listen(w->s, fd, 16), 0);
-	return fd;
-}
-
-/* A world in which the attacker's raw peer has a connection accepted by a
- * listener on every address: *l and the accepted descriptor (returned). */
-static int raw_pair(struct tcpworld *w, struct attacker *a, struct raw_peer *p, uint64_t seed,
-		    uint16_t port, uint8_t *rcvd, size_t cap, int *l)
-{
-	int s;
-
-	tw_make(w, seed, NULL);
-	attacker_add(w, a);
-	*l = listen_any(w, PORT);
-	raw_peer_connect(a, p, port, PORT, NULL, 0, NULL, 0, rcvd, cap);
-	tw_run(w, 100 * MS);
-	CHECK(p->established);
-	s = ut_accept(w->s, *l, NULL, NULL);
-	CHECK(s >= 0);
-	return s;
-}
-
-/* The peer resets the connection; everything is closed and checked. */
-static void raw_pair_done(struct tcpworld *w, struct raw_peer *p, int l, int s)
-{
-	raw_peer_send(p, TCPHDR_RST, 0, NULL, 0);
-	tw_run(w, 100 * MS);
-	ut_close(w->s, s);
-	ut_close(w->s, l);
-	tw_done(w);
-}
-
 static void count_segment(struct attacker *a, uint32_t saddr, uint32_t daddr,
 			  const struct wire_tcp *th, void *arg)
 {
@@ -161,10 +88,10 @@ TEST(segments_without_ack_rst_or_syn_are_dropped_unanswered_by_a_connection)
 	attacker_add(&w, &a);
 	tw_pair(&w, PORT, &c, &s);
 	tw_run(&w, 1 * SEC);
-	struct tcp_sock *tp = server_tp(&w, c);
+	struct tcp_sock *tp = tw_server_tp(&w, c, PORT);
 	uint32_t rcv_nxt = tp->rcv_nxt;
 	uint64_t out0 = tw_counter(w.s, "Tcp", "OutSegs");
-	struct craft_tcp t = spoof_client(&w, c);
+	struct craft_tcp t = spoof_client(&w, c, PORT);
 	for (unsigned i = 0; i < sizeof(bad); i++) {
 		t.flags = bad[i];
 		t.payload = "junk";
@@ -201,8 +128,8 @@ TEST(syn_fin_and_syn_rst_inside_a_connection_get_a_challenge_ack_not_a_reset)
 	attacker_add(&w, &a);
 	tw_pair(&w, PORT, &c, &s);
 	tw_run(&w, 1 * SEC);
-	struct tcp_sock *tp = server_tp(&w, c);
-	struct craft_tcp t = spoof_client(&w, c);
+	struct tcp_sock *tp = tw_server_tp(&w, c, PORT);
+	struct craft_tcp t = spoof_client(&w, c, PORT);
 	/* SYN+FIN in the window: a SYN in a synchronized state (RFC 5961
 	 * 4.2). */
 	t.flags = TCPHDR_SYN | TCPHDR_FIN;
@@ -339,7 +266,7 @@ TEST(an_overrunning_option_on_a_data_segment_does_not_lose_its_data)
 	char buf[64];
 	int l, s;
 
-	s = raw_pair(&w, &a, &p, 511, 43001, rcvd, sizeof(rcvd), &l);
+	s = raw_pair(&w, &a, &p, 511, PORT, 43001, rcvd, sizeof(rcvd), &l);
 	struct craft_tcp t = {
 		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2), .sport = 43001, .dport = PORT,
 		.seq = p.snd_nxt, .ack = p.rcv_nxt, .flags = TCPHDR_ACK | TCPHDR_PSH,
@@ -391,7 +318,7 @@ TEST(urgent_pointers_past_the_data_lose_no_byte_and_stay_inline)
 	char buf[64];
 	int l, s;
 
-	s = raw_pair(&w, &a, &p, 515, 45000, rcvd, sizeof(rcvd), &l);
+	s = raw_pair(&w, &a, &p, 515, PORT, 45000, rcvd, sizeof(rcvd), &l);
 	/* Past the data, at the last byte, zero, and with no URG flag but
 	 * a pointer set: usertcp has no urgent mode, so every byte stays in
 	 * the stream, in order. */
