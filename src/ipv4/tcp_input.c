@@ -939,14 +939,21 @@ static bool tcp_ofo_queue(struct sock *sk)
 	return fin;
 }
 
-/* Frees out-of-order data from the far end until the buffer has room
- * (Linux's tcp_prune_ofo_queue). */
+/* The receive buffer cannot take a segment: frees out-of-order data from
+ * the far end until it can (Linux's tcp_prune_queue, then
+ * tcp_prune_ofo_queue). Counted as Linux counts them: PruneCalled for
+ * every call, OfoPruned when there was out-of-order data to free, and
+ * RcvPruned when even that left no room (the caller drops the segment). */
 static bool tcp_prune_ofo_queue(struct sock *sk, int need)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
 	struct sk_buff *skb;
 	bool pruned = false;
 
+	NET_INC_STATS(stack, LINUX_MIB_PRUNECALLED);
+	if (!skb_queue_empty(&tp->out_of_order_queue))
+		NET_INC_STATS(stack, LINUX_MIB_OFOPRUNED);
 	while (sk->sk_rmem_alloc + need > sk->sk_rcvbuf &&
 	       (skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
 		skb_unlink(skb, &tp->out_of_order_queue);
@@ -961,6 +968,8 @@ static bool tcp_prune_ofo_queue(struct sock *sk, int need)
 			tcp_sack_update(tp, TCP_SKB_CB(last)->seq, TCP_SKB_CB(last)->end_seq);
 		}
 	}
+	if (sk->sk_rmem_alloc > sk->sk_rcvbuf)
+		NET_INC_STATS(stack, LINUX_MIB_RCVPRUNED);
 	return pruned;
 }
 
@@ -1576,6 +1585,15 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	case TCP_SYN_SENT:
 		return tcp_rcv_synsent_state_process(sk, skb, th, opts);
 	}
+
+	/* A segment with none of ACK, RST and SYN (no flags at all, a bare
+	 * FIN, PSH or URG) can never be acceptable in a synchronized state.
+	 * Linux drops it before PAWS and the sequence check (drop reason
+	 * TCP_FLAGS, no counter), so it is never answered: otherwise every
+	 * such segment out of the window would draw an ACK, a reflector for
+	 * spoofed traffic. */
+	if (!(th->flags & (TCPHDR_ACK | TCPHDR_RST | TCPHDR_SYN)))
+		goto discard;
 
 	/* first: sequence number acceptability (RFC 9293 3.10.7.4), with
 	 * PAWS before it (RFC 7323 5.3). */
