@@ -206,6 +206,7 @@ struct blind {
 	struct craft_tcp t;		/* the spoofed 4-tuple */
 	uint64_t rnd;
 	unsigned rsts, syns, datas;
+	unsigned unsent;		/* data forgeries acking data never sent */
 };
 
 /* Every millisecond the attacker lands one RST, one SYN and one data
@@ -233,6 +234,7 @@ static void blind_inject(struct tcpworld *w, uint64_t elapsed, void *arg)
 	t.flags = TCPHDR_ACK | TCPHDR_PSH;
 	/* An ACK of data never sent, or older than any window. */
 	t.ack = (b->datas & 1) ? b->tp->snd_nxt + 0x40000000u : b->tp->snd_una - 0x40000000u;
+	b->unsent += b->datas & 1;
 	t.payload = "EVILEVILEVILEVIL";
 	t.len = 16;
 	attacker_send_tcp(b->a, &t);
@@ -279,10 +281,13 @@ TEST(blind_in_window_rst_syn_and_data_leave_the_connection_and_its_data_whole)
 	CHECK(challenges >= 1);
 	CHECK(challenges <= (uint64_t)(secs / 0.5) + 1);
 	/* Every forgery still in the window when it arrived asked for one
-	 * (a few fell behind RCV.NXT on the way and were plain old). */
+	 * (a few fell behind RCV.NXT on the way and were plain old), except
+	 * data acknowledging what was never sent: in ESTABLISHED Linux drops
+	 * that without an answer (tcp_rcv_established). */
 	uint64_t asked = challenges + tw_counter(w.s, "TcpExt", "TCPACKSkippedChallenge");
-	CHECK(asked <= b.rsts + b.syns + b.datas);
-	CHECK(asked >= (b.rsts + b.syns + b.datas) * 9 / 10);
+	unsigned answerable = b.rsts + b.syns + b.datas - b.unsent;
+	CHECK(asked <= answerable);
+	CHECK(asked >= answerable * 9 / 10);
 	/* The connection still works both ways. */
 	CHECK_EQ(ut_send(w.s, s, "fine", 4, 0), 4);
 	CHECK_EQ(ut_fcntl(w.c, c, F_SETFL, 0), 0);
