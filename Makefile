@@ -30,6 +30,8 @@ test-plain: all
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 test-asan: $(BUILD_ASAN)/CMakeCache.txt
+	@# An existing build directory gets the options too (fault injection).
+	$(CMAKE) -S . -B $(BUILD_ASAN) -DUSERTCP_SANITIZE=ON -DUSERTCP_FAULT=ON > /dev/null
 	$(CMAKE) --build $(BUILD_ASAN) -j $(JOBS)
 	cd $(BUILD_ASAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

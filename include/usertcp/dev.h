@@ -25,6 +25,10 @@ enum ut_dev_type {
  * transmitted transport checksums. Software does that work otherwise. */
 #define UT_DEV_F_RX_CSUM 0x1
 #define UT_DEV_F_TX_CSUM 0x2
+/* Received packets may be larger than the MTU, up to IPv4's 65535 bytes:
+ * what Linux's tun accepts from its writer, which checks no MTU (packetdrill
+ * writes packets as GRO would have merged them). ut_dev_create only. */
+#define UT_DEV_F_RX_ANY_SIZE 0x4
 
 struct ut_dev_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;
@@ -157,7 +161,8 @@ int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_dev_type typ
  * it (a transmit callback of the same stack). A transmit callback must not
  * hand frames to a second stack that runs a stack thread of its own and
  * feeds the first back the same way: each would wait for the other's lock.
- * -EMSGSIZE if larger than the MTU allows, -ENOBUFS if the receive queue
+ * -EMSGSIZE if larger than the MTU allows (or 65535 bytes of IP with
+ * UT_DEV_F_RX_ANY_SIZE), -ENOBUFS if the receive queue
  * (1000 frames, as netdev_max_backlog) or buffer memory is full; the frame
  * then counts in rx_dropped. */
 int ut_dev_input(struct ut_dev *dev, const void *frame, size_t len);

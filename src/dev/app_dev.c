@@ -101,7 +101,7 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name,
 	p->driver = *driver;
 	p->ctx = ctx;
 	skb_queue_head_init(&p->rxq);
-	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM);
+	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM | UT_DEV_F_RX_ANY_SIZE);
 	netdev_set_hwaddr(dev, hwaddr);
 	*out = netdev_to_ut(dev);
 	return 0;
@@ -125,7 +125,8 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 		stack_lock(stack);
 		locked = true;
 	}
-	if (len > (size_t)dev->mtu + dev->hard_header_len) {
+	size_t max = (dev->features & UT_DEV_F_RX_ANY_SIZE) ? 65535 : dev->mtu;
+	if (len > max + dev->hard_header_len) {
 		dev->stats.rx_dropped++;
 		err = -EMSGSIZE;
 	} else if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG ||

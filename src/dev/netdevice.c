@@ -321,7 +321,9 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction,
 		if (netem_params_check(&p) < 0)
 			return -EINVAL;
 	}
-	stack_lock(stack);
+	bool locked = !stack_lock_held(stack);	/* callable from a stack callback too */
+	if (locked)
+		stack_lock(stack);
 	for (int dir = UT_DEV_EGRESS; dir <= UT_DEV_INGRESS && !err; dir++) {
 		struct netem_qdisc *old = dev->netem[dir];
 		if (direction != UT_DEV_BOTH && direction != dir)
@@ -338,7 +340,8 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction,
 				err = -ENOMEM;
 		}
 	}
-	stack_unlock(stack);
+	if (locked)
+		stack_unlock(stack);
 	return err;
 }
 
@@ -350,10 +353,13 @@ UT_EXPORT void ut_dev_get_netem_stats(const struct ut_dev *d, int direction,
 	memset(st, 0, sizeof(*st));
 	if (direction != UT_DEV_EGRESS && direction != UT_DEV_INGRESS)
 		return;
-	stack_lock(dev->stack);
+	bool locked = !stack_lock_held(dev->stack);
+	if (locked)
+		stack_lock(dev->stack);
 	if (dev->netem[direction])
 		*st = dev->netem[direction]->dir.stats;
-	stack_unlock(dev->stack);
+	if (locked)
+		stack_unlock(dev->stack);
 }
 
 UT_EXPORT int ut_dev_fd(const struct ut_dev *d)

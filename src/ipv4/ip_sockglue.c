@@ -9,13 +9,21 @@
 
 int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
 {
-	int val;
+	int val = 0;
 
-	if (optlen < (socklen_t)sizeof(int))
-		return -EINVAL;
-	memcpy(&val, optval, sizeof(int));
+	/* As Linux's do_ip_setsockopt: an int when there is room for one,
+	 * else one unsigned byte; nothing at all reads as 0. */
+	if (optlen >= (socklen_t)sizeof(int)) {
+		memcpy(&val, optval, sizeof(int));
+	} else if (optlen >= 1) {
+		unsigned char c;
+		memcpy(&c, optval, 1);
+		val = c;
+	}
 	switch (optname) {
 	case IP_TTL:
+		if (optlen < 1)
+			return -EINVAL;
 		/* -1 restores net.ipv4.ip_default_ttl */
 		if (val != -1 && (val < 1 || val > 255))
 			return -EINVAL;

@@ -209,7 +209,8 @@ static void tcp_init_fields(struct sock *sk)
 	tp->dupacks = 0;
 	icsk->icsk_ca_state = TCP_CA_Open;
 	icsk->icsk_ca_ops = &tcp_reno;
-	icsk->icsk_ack.ato = TCP_ATO_MIN_MS;
+	/* 0 until the first data arrives (tcp_event_data_recv), as in Linux */
+	icsk->icsk_ack.ato = 0;
 	icsk->icsk_ack.rcv_mss = TCP_MSS_DEFAULT;
 	icsk->icsk_retransmits = 0;
 	icsk->icsk_backoff = 0;

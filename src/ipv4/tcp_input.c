@@ -608,8 +608,11 @@ static void tcp_check_space(struct sock *sk)
 }
 
 /* Returns > 0 if the ACK was acceptable and processed, 0 for an old
- * (duplicate-range) ACK that can be ignored, < 0 for an ACK of data never
- * sent or far too old (a challenge ACK is due). */
+ * (duplicate-range) ACK that can be ignored, TCP_ACK_TOO_OLD for one below
+ * SND.UNA - MAX.SND.WND (a challenge ACK is due, RFC 5961 5.2) and
+ * TCP_ACK_UNSENT for an ACK of data never sent. */
+#define TCP_ACK_TOO_OLD (-1)
+#define TCP_ACK_UNSENT (-2)
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
 		   const struct wire_tcp_opts *opts, bool has_data)
 {
@@ -624,16 +627,19 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	uint32_t acked;
 	bool is_dupack;
 
-	(void)skb;
 	if (before(ack, prior_snd_una)) {
 		/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is
 		 * suspicious. */
 		if (before(ack, prior_snd_una - tp->max_window))
-			return -1;
+			return TCP_ACK_TOO_OLD;
 		return 0;
 	}
 	if (after(ack, tp->snd_nxt))
-		return -1;
+		return TCP_ACK_UNSENT;
+	/* Only a segment whose ACK is acceptable may replace TS.Recent, as
+	 * in Linux (FLAG_UPDATE_TS_RECENT): one acknowledging data never
+	 * sent must not move the PAWS reference for the real peer. */
+	tcp_store_ts_recent(sk, opts, TCP_SKB_CB(skb)->seq);
 
 	if (has_data)
 		flag |= FLAG_DATA;
@@ -933,14 +939,21 @@ static bool tcp_ofo_queue(struct sock *sk)
 	return fin;
 }
 
-/* Frees out-of-order data from the far end until the buffer has room
- * (Linux's tcp_prune_ofo_queue). */
+/* The receive buffer cannot take a segment: frees out-of-order data from
+ * the far end until it can (Linux's tcp_prune_queue, then
+ * tcp_prune_ofo_queue). Counted as Linux counts them: PruneCalled for
+ * every call, OfoPruned when there was out-of-order data to free, and
+ * RcvPruned when even that left no room (the caller drops the segment). */
 static bool tcp_prune_ofo_queue(struct sock *sk, int need)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
 	struct sk_buff *skb;
 	bool pruned = false;
 
+	NET_INC_STATS(stack, LINUX_MIB_PRUNECALLED);
+	if (!skb_queue_empty(&tp->out_of_order_queue))
+		NET_INC_STATS(stack, LINUX_MIB_OFOPRUNED);
 	while (sk->sk_rmem_alloc + need > sk->sk_rcvbuf &&
 	       (skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
 		skb_unlink(skb, &tp->out_of_order_queue);
@@ -955,6 +968,8 @@ static bool tcp_prune_ofo_queue(struct sock *sk, int need)
 			tcp_sack_update(tp, TCP_SKB_CB(last)->seq, TCP_SKB_CB(last)->end_seq);
 		}
 	}
+	if (sk->sk_rmem_alloc > sk->sk_rcvbuf)
+		NET_INC_STATS(stack, LINUX_MIB_RCVPRUNED);
 	return pruned;
 }
 
@@ -1296,7 +1311,8 @@ void tcp_init_transfer(struct sock *sk)
 		tp->snd_cwnd = 1;	/* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->rcv_tstamp = tp->lsndtime;
-	tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+	/* No quick-ACK mode here: as in Linux's tcp_init_transfer, the
+	 * delayed-ACK engine starts with the first data received. */
 	if (sock_flag(sk, SOCK_KEEPOPEN))
 		inet_csk_reset_keepalive_timer(sk, (uint64_t)tcp_keepalive_time_s(tp) * 1000);
 }
@@ -1570,6 +1586,15 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 		return tcp_rcv_synsent_state_process(sk, skb, th, opts);
 	}
 
+	/* A segment with none of ACK, RST and SYN (no flags at all, a bare
+	 * FIN, PSH or URG) can never be acceptable in a synchronized state.
+	 * Linux drops it before PAWS and the sequence check (drop reason
+	 * TCP_FLAGS, no counter), so it is never answered: otherwise every
+	 * such segment out of the window would draw an ACK, a reflector for
+	 * spoofed traffic. */
+	if (!(th->flags & (TCPHDR_ACK | TCPHDR_RST | TCPHDR_SYN)))
+		goto discard;
+
 	/* first: sequence number acceptability (RFC 9293 3.10.7.4), with
 	 * PAWS before it (RFC 7323 5.3). */
 	/* A reset is accepted even if it fails PAWS (Linux). */
@@ -1622,11 +1647,15 @@ syn_challenge:
 	/* fifth: the ACK field */
 	if (!(th->flags & TCPHDR_ACK))
 		goto discard;
-	tcp_store_ts_recent(sk, opts, tcb->seq);
 	acceptable = tcp_ack(sk, skb, th, opts, has_data);
 	if (acceptable <= 0) {
 		if (sk->sk_state == TCP_SYN_RECV)
 			return 1;
+		/* Linux's established path drops an ACK of unsent data
+		 * without a word (tcp_rcv_established); the other states
+		 * answer it with a challenge ACK (tcp_rcv_state_process). */
+		if (acceptable == TCP_ACK_UNSENT && sk->sk_state == TCP_ESTABLISHED)
+			goto discard;
 		if (acceptable < 0) {
 			tcp_send_challenge_ack(sk);
 			goto discard;

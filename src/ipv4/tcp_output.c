@@ -24,10 +24,15 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
 
 	if (tp->rx_opt_mss_clamp && (uint32_t)mss > tp->rx_opt_mss_clamp)
 		mss = tp->rx_opt_mss_clamp;
+	/* A peer announcing a tiny MSS (even 1) must not make us cut the
+	 * stream into slivers, each costing a buffer on the retransmit
+	 * queue (CVE-2019-11479): Linux raises it to net.ipv4.tcp_min_snd_mss
+	 * (48: room for 40 bytes of options and 8 of data) before the
+	 * options are taken out, as here. */
+	if (mss < (int32_t)((const struct sock *)tp)->sk_stack->sysctl.tcp_min_snd_mss)
+		mss = (int32_t)((const struct sock *)tp)->sk_stack->sysctl.tcp_min_snd_mss;
 	/* options on every segment (timestamps) take room from the data */
 	mss -= (int32_t)tp->tcp_header_len - TCP_HLEN_MIN;
-	if (mss < 48)
-		mss = 48;	/* net.ipv4.tcp_min_snd_mss */
 	return (uint32_t)mss;
 }
 
@@ -41,7 +46,6 @@ uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t mss = tcp_mtu_to_mss(tp, pmtu);
-	uint32_t min_mss = (uint32_t)sk->sk_stack->sysctl.tcp_min_snd_mss;
 
 	/* Never more than half the largest window the peer offered, so a
 	 * small window still carries two segments (Linux's
@@ -50,8 +54,6 @@ uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu)
 		mss = MAX(tp->max_window / 2, TCP_MIN_MSS - (tp->tcp_header_len - TCP_HLEN_MIN));
 	if (tp->user_mss && mss > tp->user_mss)
 		mss = tp->user_mss;
-	if (mss < min_mss)
-		mss = min_mss;
 	inet_csk(sk)->icsk_pmtu_cookie = pmtu;
 	tp->mss_cache = mss;
 	return mss;
@@ -461,7 +463,10 @@ bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
 	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
 		return false;
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
-		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+		/* Not strict about the window for the final FIN on a segment
+		 * of at most one MSS (Linux's tcp_cwnd_test). */
+		bool last_fin = (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss_now;
+		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd && !last_fin)
 			break;
 		if (!tcp_snd_wnd_test(tp, skb, mss_now))
 			break;

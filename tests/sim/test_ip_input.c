@@ -3,6 +3,7 @@
  * addresses, link padding, and the ICMP errors a host owes (protocol and
  * port unreachable) and must not send (to a broadcast). Whatever arrives,
  * the stack keeps answering. */
+#include <errno.h>
 #include <string.h>
 
 #include "net/stack.h"
@@ -518,5 +519,48 @@ TEST(every_malformed_frame_leaves_the_stack_answering_pings)
 	check_still_answers(&cd, seq++);
 	CHECK_EQ(s->frags.nqueues, 0);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+static unsigned count_frames(void *ctx, const struct iovec *frames, unsigned count)
+{
+	(void)frames;
+	*(unsigned *)ctx += count;
+	return count;
+}
+
+/* A device of ut_dev_create refuses a packet larger than its MTU, unless
+ * made with UT_DEV_F_RX_ANY_SIZE: Linux's tun takes whatever its writer
+ * gives (up to 65535 bytes) and IPv4 input checks no MTU, which
+ * packetdrill relies on when it injects GRO-sized packets. */
+TEST(a_packet_larger_than_the_mtu_is_refused_unless_the_device_accepts_any_size)
+{
+	static const struct ut_dev_driver drv = {.transmit = count_frames};
+	static uint8_t icmp[3000], pkt[3100];
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_dev *tun;
+	unsigned sent = 0;
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
+
+	size_t n = build_icmp(icmp, ICMP_ECHO, 0, 0x2222u << 16 | 1, pkt, 2972);
+	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 0x101, 0, icmp, n);
+	CHECK_EQ(n, 3000);
+	CHECK_EQ(ut_dev_input(cd.dev, pkt, n), -EMSGSIZE);
+
+	CHECK_EQ(ut_dev_create(s, "tun1", UT_DEV_RAWIP, 1500, UT_DEV_F_RX_ANY_SIZE, NULL, &drv,
+			       &sent, &tun), 0);
+	CHECK_EQ(ut_addr_add(s, tun, ip4("10.9.0.1"), 24), 0);
+	n = build_ipv4(pkt, ip4("10.9.0.2"), ip4("10.9.0.1"), IPPROTO_ICMP_, 64, 0x102, 0, icmp,
+		       n - 20);
+	CHECK_EQ(ut_dev_input(tun, pkt, n), 0);
+	testnet_poll(s);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 1);
+	/* the 3000-byte reply leaves in three fragments of the 1500 MTU */
+	CHECK_EQ(sent, 3);
+	static uint8_t big[65536];
+	CHECK_EQ(ut_dev_input(tun, big, 65535), 0);
+	CHECK_EQ(ut_dev_input(tun, big, 65536), -EMSGSIZE);
+	testnet_poll(s);
 	testnet_destroy(s, &cd);
 }

@@ -185,6 +185,39 @@ TEST(options_read_back_as_linux_reports_them)
 	tw_done(&w);
 }
 
+/* Linux's do_ip_setsockopt takes the value of an integer IP option from a
+ * single byte when the caller passes less than an int, and an empty one
+ * as 0 (packetdrill's sack-route-refresh-ip-tos.pkt sets
+ * IP_MTU_DISCOVER with optlen 1); IP_TTL alone wants at least a byte. */
+TEST(ip_options_take_a_one_byte_value_as_linux_does)
+{
+	struct tcpworld w;
+	int fd, v;
+	socklen_t len = sizeof(v);
+	unsigned char c = IP_PMTUDISC_DONT;
+
+	tw_make(&w, 47, NULL);
+	fd = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(ut_setsockopt(w.c, fd, SOL_IP, IP_MTU_DISCOVER, &c, 1), 0);
+	CHECK_EQ(ut_getsockopt(w.c, fd, SOL_IP, IP_MTU_DISCOVER, &v, &len), 0);
+	CHECK_EQ(v, IP_PMTUDISC_DONT);
+	c = 0x10;
+	CHECK_EQ(ut_setsockopt(w.c, fd, SOL_IP, IP_TOS, &c, 1), 0);
+	CHECK_EQ(ut_getsockopt(w.c, fd, SOL_IP, IP_TOS, &v, &len), 0);
+	CHECK_EQ(v, 0x10);
+	CHECK_EQ(ut_setsockopt(w.c, fd, SOL_IP, IP_TOS, &c, 0), 0);
+	CHECK_EQ(ut_getsockopt(w.c, fd, SOL_IP, IP_TOS, &v, &len), 0);
+	CHECK_EQ(v, 0);
+	c = 7;
+	CHECK_EQ(ut_setsockopt(w.c, fd, SOL_IP, IP_TTL, &c, 1), 0);
+	CHECK_EQ(ut_getsockopt(w.c, fd, SOL_IP, IP_TTL, &v, &len), 0);
+	CHECK_EQ(v, 7);
+	CHECK_EQ(ut_setsockopt(w.c, fd, SOL_IP, IP_TTL, &c, 0), -1);
+	CHECK_EQ(errno, EINVAL);
+	ut_close(w.c, fd);
+	tw_done(&w);
+}
+
 TEST(a_full_send_buffer_gives_eagain_without_blocking_and_waits_when_blocking)
 {
 	struct tcpworld w;

@@ -151,6 +151,35 @@ TEST(half_close_lets_the_other_side_keep_sending)
 	tw_done(&w);
 }
 
+/* Linux's tcp_cwnd_test lets a segment of at most one MSS carrying the FIN
+ * out even when the congestion window is full, so that shutdown() after a
+ * window's worth of data announces the end at once instead of one RTT
+ * later (packetdrill's shutdown-rdwr-write-queue-close.pkt). */
+TEST(the_fin_leaves_at_once_even_when_the_congestion_window_is_full)
+{
+	struct tcpworld w;
+	struct ut_link_params lp;
+	static char data[10 * 1460];
+	int c, s;
+
+	ut_link_params_init(&lp);
+	lp.delay_ns = 10 * MS;
+	tw_make(&w, 6, &lp);
+	tw_pair(&w, PORT, &c, &s);
+	tw_clear(&w);
+	/* ten full segments: the initial window, all in flight */
+	CHECK_EQ(ut_send(w.c, c, data, sizeof(data), 0), (long)sizeof(data));
+	CHECK_EQ(tw_segments(&w, 0, TCPHDR_FIN, 0), 10);
+	CHECK_EQ(ut_shutdown(w.c, c, SHUT_WR), 0);
+	/* before any ACK could come back */
+	CHECK_EQ(tw_segments(&w, 0, TCPHDR_FIN, TCPHDR_FIN), 1);
+	tw_run(&w, 1 * SEC);
+	CHECK_EQ(tw_counter(w.c, "Tcp", "RetransSegs"), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	tw_done(&w);
+}
+
 TEST(connect_to_a_closed_port_is_refused_by_a_reset)
 {
 	struct tcpworld w;

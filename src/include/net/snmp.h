@@ -95,6 +95,9 @@
 	X(LINUX_MIB_TCPOFOQUEUE, "TcpExt", "TCPOFOQueue")                     \
 	X(LINUX_MIB_TCPOFODROP, "TcpExt", "TCPOFODrop")                       \
 	X(LINUX_MIB_TCPOFOMERGE, "TcpExt", "TCPOFOMerge")                     \
+	X(LINUX_MIB_PRUNECALLED, "TcpExt", "PruneCalled")                     \
+	X(LINUX_MIB_RCVPRUNED, "TcpExt", "RcvPruned")                         \
+	X(LINUX_MIB_OFOPRUNED, "TcpExt", "OfoPruned")                         \
 	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")             \
 	X(LINUX_MIB_TCPSYNCHALLENGE, "TcpExt", "TCPSYNChallenge")             \
 	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \

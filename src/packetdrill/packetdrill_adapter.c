@@ -1,0 +1,623 @@
+/* usertcp as a packetdrill shared object (libusertcp-packetdrill.so).
+ *
+ * packetdrill's --so_filename mode replaces the kernel and its tun device by
+ * a table of functions (packetdrill_interface.h). This adapter fills it with
+ * one usertcp stack on the real clock:
+ *
+ *   - one layer 3 device, "tun0", carrying bare IPv4 packets as packetdrill's
+ *     own tun device does. netdev_send hands the script's packets to it with
+ *     ut_dev_input; what the stack transmits lands in a queue that
+ *     netdev_receive drains, each packet stamped with the time it left;
+ *   - the address, prefix and default route packetdrill assumes for the
+ *     machine under test (its config.c defaults: 192.168.0.x/16 behind the
+ *     gateway 192.168.0.1, with the remote end in 192.0.2.0/24);
+ *   - the sysctls packetdrill's gtests/net/common/defaults.sh sets on Linux
+ *     before every TCP script, for the settings usertcp has;
+ *   - a stack thread (ut_stack_thread_start) running the stack in real
+ *     time, while packetdrill's threads make blocking calls.
+ *
+ * The flags string (--so_flags) is a list of key=value words separated by
+ * spaces or commas; see docs/packetdrill.md.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "packetdrill_interface.h"
+#include "usertcp/usertcp.h"
+
+#define PD_EXPORT __attribute__((visibility("default")))
+
+/* Packets the stack sent that packetdrill has not read yet. A script that
+ * expects nothing for a while lets them pile up, so the bound is generous;
+ * beyond it the packet is dropped, as a full tun queue drops (tx_dropped). */
+#define PD_TXQ_MAX 65536u
+
+/* netdev_receive waits this long for a packet before telling packetdrill
+ * there was none, so that packetdrill's loop around it stays responsive. */
+#define PD_RECEIVE_SLICE_NS (100ull * 1000 * 1000)
+
+struct pd_packet {
+	struct pd_packet *next;
+	long long time_usecs;
+	size_t len;
+	unsigned char data[];
+};
+
+struct pd_adapter {
+	struct ut_stack *stack;
+	struct ut_dev *dev;
+
+	pthread_mutex_t lock;		/* the queue below; never held with the stack lock */
+	pthread_cond_t cond;		/* a packet was queued */
+	struct pd_packet *head, **tail;
+	unsigned queued;
+
+	/* settings from the flags string */
+	uint32_t local, gateway;	/* network byte order */
+	unsigned prefix_len, mtu;
+	uint64_t seed;
+	uint64_t rx_timeout_ns;		/* 0: wait for packets forever */
+	uint64_t idle_since_ns;		/* netdev_receive has found nothing since */
+	const char *pcap;
+	int trace;			/* 0 off, 1 text, 2 JSON, to stderr */
+};
+
+static uint64_t pd_now_ns(void)
+{
+	const struct ut_clock *clock = ut_clock_monotonic();
+	return clock->now_ns(clock);
+}
+
+/* Returns -1 with errno set from a negative errno value, as a system call
+ * does. */
+static int pd_fail(int err)
+{
+	errno = err;
+	return -1;
+}
+
+/* ---- packets out: the device's transmit callback and netdev_receive ---------*/
+
+static unsigned pd_transmit(void *ctx, const struct iovec *frames, unsigned count)
+{
+	struct pd_adapter *pd = ctx;
+	long long stamp = (long long)(pd_now_ns() / 1000);
+	unsigned taken = 0;
+
+	pthread_mutex_lock(&pd->lock);
+	for (unsigned i = 0; i < count; i++) {
+		struct pd_packet *p;
+		if (pd->queued >= PD_TXQ_MAX)
+			break;
+		p = malloc(sizeof(*p) + frames[i].iov_len);
+		if (!p)
+			break;
+		p->next = NULL;
+		p->time_usecs = stamp;
+		p->len = frames[i].iov_len;
+		memcpy(p->data, frames[i].iov_base, p->len);
+		*pd->tail = p;
+		pd->tail = &p->next;
+		pd->queued++;
+		taken++;
+	}
+	if (taken)
+		pthread_cond_broadcast(&pd->cond);
+	pthread_mutex_unlock(&pd->lock);
+	return taken;
+}
+
+static int pd_netdev_receive(void *userdata, void *buf, size_t *count, long long *time_usecs)
+{
+	struct pd_adapter *pd = userdata;
+	uint64_t now = pd_now_ns();
+	uint64_t until = now + PD_RECEIVE_SLICE_NS;
+	struct timespec ts = {(time_t)(until / 1000000000u), (long)(until % 1000000000u)};
+	struct pd_packet *p;
+
+	pthread_mutex_lock(&pd->lock);
+	while (!pd->head) {
+		if (pthread_cond_timedwait(&pd->cond, &pd->lock, &ts) == ETIMEDOUT)
+			break;
+	}
+	p = pd->head;
+	if (p) {
+		pd->head = p->next;
+		if (!pd->head)
+			pd->tail = &pd->head;
+		pd->queued--;
+	}
+	pthread_mutex_unlock(&pd->lock);
+
+	if (!p) {
+		*count = 0;
+		now = pd_now_ns();
+		if (!pd->idle_since_ns)
+			pd->idle_since_ns = now;
+		/* packetdrill calls again after -1, forever: with rx_timeout a
+		 * script waiting for a packet the stack never sends fails (with
+		 * packetdrill's message for an empty packet) instead of hanging. */
+		if (pd->rx_timeout_ns && now - pd->idle_since_ns >= pd->rx_timeout_ns) {
+			fprintf(stderr, "usertcp-packetdrill: the stack sent nothing for %llu s\n",
+				(unsigned long long)(pd->rx_timeout_ns / 1000000000u));
+			pd->idle_since_ns = 0;
+			return 0;
+		}
+		return -1;
+	}
+	pd->idle_since_ns = 0;
+	if (p->len < *count)
+		*count = p->len;
+	memcpy(buf, p->data, *count);
+	*time_usecs = p->time_usecs;
+	free(p);
+	return 0;
+}
+
+/* ---- packets in -----------------------------------------------------------------*/
+
+static int pd_netdev_send(void *userdata, const void *buf, size_t count)
+{
+	struct pd_adapter *pd = userdata;
+	int rc;
+
+	if (!buf || count == 0)
+		return pd_fail(EINVAL);
+	rc = ut_dev_input(pd->dev, buf, count);
+	if (rc < 0)
+		return pd_fail(-rc);
+	/* Linux's tun hands a written packet to the stack before write()
+	 * returns, and scripts rely on it (an ioctl(SIOCINQ) at the same
+	 * instant sees the data): process it now, in this thread, rather
+	 * than whenever the stack thread next runs. */
+	ut_stack_poll(pd->stack);
+	return 0;
+}
+
+/* ---- time -------------------------------------------------------------------*/
+
+static int pd_usleep(void *userdata, useconds_t usec)
+{
+	struct timespec ts = {(time_t)(usec / 1000000u), (long)(usec % 1000000u) * 1000};
+	(void)userdata;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	return 0;
+}
+
+/* The stack's own clock (monotonic), so that the times packetdrill measures
+ * and the stamps on sent packets share one timeline with the stack's timers. */
+static int pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *tz)
+{
+	uint64_t now = pd_now_ns();
+	(void)userdata;
+	if (tv) {
+		tv->tv_sec = (time_t)(now / 1000000000u);
+		tv->tv_usec = (suseconds_t)((now % 1000000000u) / 1000);
+	}
+	if (tz)
+		memset(tz, 0, sizeof(*tz));
+	return 0;
+}
+
+/* ---- system calls -------------------------------------------------------------*/
+
+#define PD_STACK(userdata) (((struct pd_adapter *)(userdata))->stack)
+
+static int pd_socket(void *u, int domain, int type, int protocol)
+{
+	return ut_socket(PD_STACK(u), domain, type, protocol);
+}
+
+static int pd_bind(void *u, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return ut_bind(PD_STACK(u), fd, addr, len);
+}
+
+static int pd_listen(void *u, int fd, int backlog)
+{
+	return ut_listen(PD_STACK(u), fd, backlog);
+}
+
+static int pd_accept(void *u, int fd, struct sockaddr *addr, socklen_t *len)
+{
+	return ut_accept(PD_STACK(u), fd, addr, len);
+}
+
+static int pd_connect(void *u, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	return ut_connect(PD_STACK(u), fd, addr, len);
+}
+
+static ssize_t pd_read(void *u, int fd, void *buf, size_t count)
+{
+	return ut_read(PD_STACK(u), fd, buf, count);
+}
+
+static ssize_t pd_readv(void *u, int fd, const struct iovec *iov, int iovcnt)
+{
+	return ut_readv(PD_STACK(u), fd, iov, iovcnt);
+}
+
+static ssize_t pd_recv(void *u, int fd, void *buf, size_t len, int flags)
+{
+	return ut_recv(PD_STACK(u), fd, buf, len, flags);
+}
+
+static ssize_t pd_recvfrom(void *u, int fd, void *buf, size_t len, int flags,
+			   struct sockaddr *src, socklen_t *src_len)
+{
+	return ut_recvfrom(PD_STACK(u), fd, buf, len, flags, src, src_len);
+}
+
+static ssize_t pd_recvmsg(void *u, int fd, struct msghdr *msg, int flags)
+{
+	return ut_recvmsg(PD_STACK(u), fd, msg, flags);
+}
+
+static ssize_t pd_write(void *u, int fd, const void *buf, size_t count)
+{
+	return ut_write(PD_STACK(u), fd, buf, count);
+}
+
+static ssize_t pd_writev(void *u, int fd, const struct iovec *iov, int iovcnt)
+{
+	return ut_writev(PD_STACK(u), fd, iov, iovcnt);
+}
+
+static ssize_t pd_send(void *u, int fd, const void *buf, size_t len, int flags)
+{
+	return ut_send(PD_STACK(u), fd, buf, len, flags);
+}
+
+static ssize_t pd_sendto(void *u, int fd, const void *buf, size_t len, int flags,
+			 const struct sockaddr *dest, socklen_t dest_len)
+{
+	return ut_sendto(PD_STACK(u), fd, buf, len, flags, dest, dest_len);
+}
+
+static ssize_t pd_sendmsg(void *u, int fd, const struct msghdr *msg, int flags)
+{
+	return ut_sendmsg(PD_STACK(u), fd, msg, flags);
+}
+
+static int pd_fcntl(void *u, int fd, int cmd, ...)
+{
+	int arg = 0;
+	va_list ap;
+
+	/* Only the commands that take an argument had one passed. */
+	va_start(ap, cmd);
+	if (cmd == F_SETFL || cmd == F_SETFD)
+		arg = va_arg(ap, int);
+	va_end(ap);
+	return ut_fcntl(PD_STACK(u), fd, cmd, arg);
+}
+
+static int pd_ioctl(void *u, int fd, unsigned long request, ...)
+{
+	int *arg = NULL;
+	va_list ap;
+
+	/* The requests usertcp knows all take an int pointer; packetdrill
+	 * passes one whenever the script names an argument. */
+	va_start(ap, request);
+	if (request == FIONREAD || request == FIONBIO || request == TIOCOUTQ ||
+	    request == 0x894B /* SIOCOUTQNSD */)
+		arg = va_arg(ap, int *);
+	va_end(ap);
+	return ut_ioctl(PD_STACK(u), fd, request, arg);
+}
+
+static int pd_close(void *u, int fd)
+{
+	return ut_close(PD_STACK(u), fd);
+}
+
+static int pd_shutdown(void *u, int fd, int how)
+{
+	return ut_shutdown(PD_STACK(u), fd, how);
+}
+
+static int pd_getsockopt(void *u, int fd, int level, int name, void *val, socklen_t *len)
+{
+	return ut_getsockopt(PD_STACK(u), fd, level, name, val, len);
+}
+
+static int pd_setsockopt(void *u, int fd, int level, int name, const void *val,
+			 socklen_t len)
+{
+	return ut_setsockopt(PD_STACK(u), fd, level, name, val, len);
+}
+
+static int pd_poll(void *u, struct pollfd *fds, nfds_t nfds, int timeout)
+{
+	return ut_poll(PD_STACK(u), fds, nfds, timeout);
+}
+
+static int pd_epoll_create(void *u, int size)
+{
+	return ut_epoll_create(PD_STACK(u), size);
+}
+
+static int pd_epoll_ctl(void *u, int epfd, int op, int fd, struct epoll_event *ev)
+{
+	return ut_epoll_ctl(PD_STACK(u), epfd, op, fd, ev);
+}
+
+static int pd_epoll_wait(void *u, int epfd, struct epoll_event *evs, int max, int timeout)
+{
+	return ut_epoll_wait(PD_STACK(u), epfd, evs, max, timeout);
+}
+
+/* usertcp's descriptors are sockets and epoll instances only. */
+static int pd_pipe(void *u, int fds[2])
+{
+	(void)u;
+	(void)fds;
+	return pd_fail(ENOSYS);
+}
+
+static int pd_splice(void *u, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
+		     size_t len, unsigned int flags)
+{
+	(void)u, (void)fd_in, (void)off_in, (void)fd_out, (void)off_out, (void)len,
+		(void)flags;
+	return pd_fail(ENOSYS);
+}
+
+/* ---- set-up and tear-down ------------------------------------------------------*/
+
+static void pd_free(void *userdata)
+{
+	struct pd_adapter *pd = userdata;
+	struct pd_packet *p, *next;
+
+	if (!pd)
+		return;
+	if (pd->stack) {
+		ut_stack_thread_stop(pd->stack);
+		ut_stack_destroy(pd->stack);
+	}
+	for (p = pd->head; p; p = next) {
+		next = p->next;
+		free(p);
+	}
+	pthread_cond_destroy(&pd->cond);
+	pthread_mutex_destroy(&pd->lock);
+	free(pd);
+}
+
+/* The settings defaults.sh gives Linux before each TCP script, for those
+ * usertcp has (the rest is listed in docs/packetdrill.md). */
+static const struct {
+	const char *name;
+	long value;
+} pd_default_sysctls[] = {
+	{"net.ipv4.tcp_rmem.min", 4096},
+	{"net.ipv4.tcp_rmem.default", 540000},
+	{"net.ipv4.tcp_rmem.max", 15 * 1024 * 1024},
+	{"net.ipv4.tcp_wmem.min", 4096},
+	{"net.ipv4.tcp_wmem.default", 256 * 1024},
+	{"net.ipv4.tcp_wmem.max", 4194304},
+	{"net.ipv4.tcp_timestamps", 1},
+	{"net.ipv4.tcp_syn_retries", 5},
+	{"net.ipv4.tcp_synack_retries", 5},
+	{"net.ipv4.tcp_sack", 1},
+	{"net.ipv4.tcp_slow_start_after_idle", 0},
+	{"net.ipv4.tcp_syncookies", 1},
+};
+
+__attribute__((format(printf, 1, 2))) static _Noreturn void pd_die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "usertcp-packetdrill: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(EXIT_FAILURE);
+}
+
+static uint32_t pd_parse_addr(const char *s, const char *what)
+{
+	struct in_addr a;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		pd_die("%s is not an IPv4 address", what);
+	return a.s_addr;
+}
+
+static unsigned long long pd_parse_num(const char *s, unsigned long long max, const char *what)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || end == s || *end || v > max)
+		pd_die("bad number in %s", what);
+	return v;
+}
+
+static unsigned pd_netmask_prefix(uint32_t mask_be, const char *what)
+{
+	uint32_t m = ntohl(mask_be);
+	unsigned n = 0;
+	while (n < 32 && (m & (0x80000000u >> n)))
+		n++;
+	if (n < 32 && (m << n) != 0)
+		pd_die("%s is not a contiguous netmask", what);
+	return n;
+}
+
+/* Applies one key=value word of the flags string. Sysctl names are applied
+ * at once; the rest is kept for the stack's set-up. */
+static void pd_flag(struct pd_adapter *pd, char *word)
+{
+	char *eq = strchr(word, '=');
+	const char *val = eq ? eq + 1 : "";
+
+	if (eq)
+		*eq = '\0';
+	if (strcmp(word, "ip") == 0 || strcmp(word, "local_ip") == 0) {
+		pd->local = pd_parse_addr(val, word);
+	} else if (strcmp(word, "gateway") == 0 || strcmp(word, "gateway_ip") == 0) {
+		pd->gateway = pd_parse_addr(val, word);
+	} else if (strcmp(word, "prefix") == 0) {
+		pd->prefix_len = (unsigned)pd_parse_num(val, 32, word);
+	} else if (strcmp(word, "netmask") == 0 || strcmp(word, "netmask_ip") == 0) {
+		pd->prefix_len = pd_netmask_prefix(pd_parse_addr(val, word), word);
+	} else if (strcmp(word, "mtu") == 0) {
+		pd->mtu = (unsigned)pd_parse_num(val, 65535, word);
+	} else if (strcmp(word, "seed") == 0) {
+		pd->seed = pd_parse_num(val, ULLONG_MAX, word);
+	} else if (strcmp(word, "rx_timeout") == 0) {
+		pd->rx_timeout_ns = pd_parse_num(val, 86400, word) * 1000000000ull;
+	} else if (strcmp(word, "pcap") == 0) {
+		pd->pcap = val;
+	} else if (strcmp(word, "trace") == 0) {
+		pd->trace = strcmp(val, "json") == 0 ? 2 : 1;
+	} else if (strncmp(word, "net.", 4) == 0 || strncmp(word, "fs.", 3) == 0) {
+		char *end;
+		long v;
+		errno = 0;
+		v = strtol(val, &end, 0);
+		if (errno || end == val || *end)
+			pd_die("bad value for %s", word);
+		if (ut_sysctl_set(pd->stack, word, v) < 0)
+			pd_die("cannot set %s (unknown name or value out of range)", word);
+	} else {
+		pd_die("unknown flag '%s' (see docs/packetdrill.md)", word);
+	}
+}
+
+static void pd_trace(const struct ut_trace_event *ev, void *arg)
+{
+	struct pd_adapter *pd = arg;
+	if (pd->trace == 2)
+		ut_trace_print_json(ev, stderr);
+	else
+		ut_trace_print_text(ev, stderr);
+}
+
+static void pd_fill(struct packetdrill_interface *ifc, struct pd_adapter *pd)
+{
+	memset(ifc, 0, sizeof(*ifc));
+	ifc->userdata = pd;
+	ifc->free = pd_free;
+	ifc->socket = pd_socket;
+	ifc->bind = pd_bind;
+	ifc->listen = pd_listen;
+	ifc->accept = pd_accept;
+	ifc->connect = pd_connect;
+	ifc->read = pd_read;
+	ifc->readv = pd_readv;
+	ifc->recv = pd_recv;
+	ifc->recvfrom = pd_recvfrom;
+	ifc->recvmsg = pd_recvmsg;
+	ifc->write = pd_write;
+	ifc->writev = pd_writev;
+	ifc->send = pd_send;
+	ifc->sendto = pd_sendto;
+	ifc->sendmsg = pd_sendmsg;
+	ifc->fcntl = pd_fcntl;
+	ifc->ioctl = pd_ioctl;
+	ifc->close = pd_close;
+	ifc->shutdown = pd_shutdown;
+	ifc->getsockopt = pd_getsockopt;
+	ifc->setsockopt = pd_setsockopt;
+	ifc->poll = pd_poll;
+	ifc->netdev_send = pd_netdev_send;
+	ifc->netdev_receive = pd_netdev_receive;
+	ifc->usleep = pd_usleep;
+	ifc->gettimeofday = pd_gettimeofday;
+	ifc->epoll_create = pd_epoll_create;
+	ifc->epoll_ctl = pd_epoll_ctl;
+	ifc->epoll_wait = pd_epoll_wait;
+	ifc->pipe = pd_pipe;
+	ifc->splice = pd_splice;
+}
+
+/* packetdrill gives no way to report a failed set-up (the function returns
+ * nothing and a half-filled table would crash it), so a bad flag or a stack
+ * that cannot be made ends the process with a message, as packetdrill's own
+ * set-up errors do. */
+PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc)
+{
+	static const struct ut_dev_driver driver = {.transmit = pd_transmit};
+	struct ut_stack_config cfg;
+	struct pd_adapter *pd;
+	char *copy, *save = NULL;
+	int rc;
+
+	pd = calloc(1, sizeof(*pd));
+	copy = strdup(flags ? flags : "");
+	if (!pd || !copy)
+		pd_die("out of memory");
+	pthread_mutex_init(&pd->lock, NULL);
+	{
+		pthread_condattr_t attr;
+		pthread_condattr_init(&attr);
+		pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+		pthread_cond_init(&pd->cond, &attr);
+		pthread_condattr_destroy(&attr);
+	}
+	pd->tail = &pd->head;
+	/* packetdrill's IPv4 defaults (config.c): the machine under test in
+	 * 192.168.0.0/16 behind 192.168.0.1; its local address is random
+	 * there unless --local_ip names one, so the flags must say which. */
+	pd->local = htonl(0xc0a80002u);		/* 192.168.0.2 */
+	pd->gateway = htonl(0xc0a80001u);	/* 192.168.0.1 */
+	pd->prefix_len = 16;
+	pd->mtu = 1500;				/* packetdrill's tun MTU */
+
+	/* The seed and the stack come first so that sysctl flags apply to
+	 * it; a seed flag therefore has to be looked for before the rest. */
+	for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+		if (strncmp(w, "seed=", 5) == 0)
+			pd->seed = pd_parse_num(w + 5, ULLONG_MAX, "seed");
+	ut_stack_config_init(&cfg);
+	cfg.seed = pd->seed;
+	cfg.name = "usertcp-packetdrill";
+	if ((rc = ut_stack_create(&cfg, &pd->stack)) < 0)
+		pd_die("cannot create the stack: %s", strerror(-rc));
+	for (size_t i = 0; i < sizeof(pd_default_sysctls) / sizeof(pd_default_sysctls[0]); i++)
+		if (ut_sysctl_set(pd->stack, pd_default_sysctls[i].name,
+				  pd_default_sysctls[i].value) < 0)
+			pd_die("cannot set %s", pd_default_sysctls[i].name);
+
+	free(copy);
+	copy = strdup(flags ? flags : "");
+	if (!copy)
+		pd_die("out of memory");
+	for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+		pd_flag(pd, w);
+
+	/* packetdrill writes packets as GRO would have merged them, bigger
+	 * than the MTU; Linux's tun takes them. */
+	if ((rc = ut_dev_create(pd->stack, "tun0", UT_DEV_RAWIP, pd->mtu, UT_DEV_F_RX_ANY_SIZE,
+				NULL, &driver, pd, &pd->dev)) < 0)
+		pd_die("cannot create the device: %s", strerror(-rc));
+	if (pd->pcap && (rc = ut_dev_pcap_open(pd->dev, pd->pcap)) < 0)
+		pd_die("cannot open the pcap file: %s", strerror(-rc));
+	if ((rc = ut_addr_add(pd->stack, pd->dev, pd->local, pd->prefix_len)) < 0)
+		pd_die("cannot add the address: %s", strerror(-rc));
+	if ((rc = ut_route_add(pd->stack, 0, 0, pd->gateway, pd->dev)) < 0)
+		pd_die("cannot add the default route: %s", strerror(-rc));
+	if (pd->trace)
+		ut_trace_set(pd->stack, pd_trace, pd);
+	if ((rc = ut_stack_thread_start(pd->stack)) < 0)
+		pd_die("cannot start the stack thread: %s", strerror(-rc));
+	free(copy);
+	pd_fill(ifc, pd);
+}
