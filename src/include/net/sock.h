@@ -136,6 +136,9 @@ struct proto {
 	void (*unhash)(struct sock *sk);
 	/* Frees protocol state (queues, timers) before the sock is freed. */
 	void (*destroy)(struct sock *sk);
+	/* Whether any of the sock's timers is still armed (optional). sk_free
+	 * asks it: a timer left on the wheel would fire on freed memory. */
+	bool (*timers_pending)(const struct sock *sk);
 };
 
 struct sock {
