@@ -1718,11 +1718,13 @@ syn_challenge:
 		fallthrough;
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
-		/* RFC 1122 4.2.2.13: new data after our application closed
-		 * (reading shut down) resets the connection. */
+		/* RFC 1122 4.2.2.13: new data once reading is shut down
+		 * resets the connection. As Linux, whatever shut reading:
+		 * close, shutdown(SHUT_RD), or the peer's own FIN (then the
+		 * data lies beyond the end of the stream, which the
+		 * application has been told of already). */
 		if ((sk->sk_shutdown & RCV_SHUTDOWN) && tcb->end_seq != tcb->seq &&
-		    after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt) &&
-		    sock_flag(sk, SOCK_DEAD)) {
+		    after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt)) {
 			NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
 			tcp_reset(sk);
 			return 1;
