@@ -169,8 +169,8 @@ struct soak {
 	struct link *link_of[MAX_HOSTS][MAX_HOSTS];
 	struct conn *conns[MAX_CONNS];
 	unsigned nconns;
-	struct ep *eps[MAX_CONNS * 2];
-	unsigned neps;
+	struct ep **eps;		/* every endpoint ever made, grown as needed */
+	unsigned neps, eps_cap;
 	bool healed;
 	/* state continuity, per connection: (host, 4-tuple) -> last state */
 	struct st_slot {
@@ -588,7 +588,11 @@ static struct ep *ep_new(struct soak *s, int host, int fd, int side)
 	struct host *h = &s->h[host];
 	struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP};
 
-	if (!e || s->neps == MAX_CONNS * 2 || fd >= MAX_FDS)
+	if (s->neps == s->eps_cap) {
+		s->eps_cap = s->eps_cap ? s->eps_cap * 2 : 256;
+		s->eps = realloc(s->eps, s->eps_cap * sizeof(*s->eps));
+	}
+	if (!e || !s->eps || fd >= MAX_FDS)
 		abort();
 	e->host = host;
 	e->fd = fd;
@@ -1401,6 +1405,7 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 	ut_sim_destroy(s->sim);
 	for (unsigned i = 0; i < s->neps; i++)
 		free(s->eps[i]);
+	free(s->eps);
 	for (unsigned i = 0; i < s->nconns; i++)
 		free(s->conns[i]);
 	free(s->st);
