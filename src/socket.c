@@ -313,8 +313,13 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr,
 		goto put;
 	}
 	if (addr) {
-		rc = newsock->ops->getname(newsock, addr, addrlen, 1);
+		/* peer == 2, as Linux's __sys_accept4_file asks: the child may
+		 * have been reset in the accept queue (CLOSE) and is still
+		 * returned with its peer's address; the reset surfaces on the
+		 * next call. Only a child without a peer gives ECONNABORTED. */
+		rc = newsock->ops->getname(newsock, addr, addrlen, 2);
 		if (rc < 0) {
+			rc = -ECONNABORTED;
 			fput(newfile);
 			goto put;
 		}

@@ -73,6 +73,9 @@ struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const stru
 
 void sk_free(struct sock *sk)
 {
+	/* Every path to here must have disarmed the sock's timers (Linux's
+	 * inet_csk_destroy_sock warns on the same); three pointer tests. */
+	BUG_ON(sk->sk_prot->timers_pending && sk->sk_prot->timers_pending(sk));
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&sk->sk_write_queue);
 	free(sk);

@@ -1033,4 +1033,5 @@ const struct proto tcp_prot = {
 	.get_port = tcp_get_port,
 	.unhash = tcp_unhash,
 	.destroy = tcp_v4_destroy_sock,
+	.timers_pending = tcp_timers_pending,
 };

@@ -235,13 +235,18 @@ void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 	icsk->icsk_ca_state = ca_state;
 }
 
-/* Marks the first not-yet-lost segment of the retransmit queue lost. */
+/* Marks the first not-yet-lost segment of the retransmit queue lost. A
+ * SACKed segment is no hole and is never marked lost, as in Linux's
+ * tcp_skb_mark_lost: the head can be one after a partial ACK that lags
+ * the SACK information (a reordered ACK). */
 static void tcp_mark_head_lost(struct tcp_sock *tp)
 {
 	struct sk_buff *skb;
 
 	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (tcb->sacked & TCPCB_SACKED_ACKED)
+			continue;
 		if (tcb->sacked & TCPCB_LOST) {
 			if (tcb->sacked & TCPCB_SACKED_RETRANS)
 				continue;
@@ -308,8 +313,12 @@ static void tcp_enter_recovery(struct sock *sk)
 static void tcp_retransmit_head_now(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb = skb_peek(&tp->tcp_rtx_queue);
+	struct sk_buff *skb;
 
+	/* the first hole: the head, unless the head was SACKed */
+	skb_queue_walk(&tp->tcp_rtx_queue, skb)
+		if (!(TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+			break;
 	if (!skb)
 		return;
 	tcp_mark_head_lost(tp);
@@ -1738,11 +1747,13 @@ syn_challenge:
 		fallthrough;
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
-		/* RFC 1122 4.2.2.13: new data after our application closed
-		 * (reading shut down) resets the connection. */
+		/* RFC 1122 4.2.2.13: new data once reading is shut down
+		 * resets the connection. As Linux, whatever shut reading:
+		 * close, shutdown(SHUT_RD), or the peer's own FIN (then the
+		 * data lies beyond the end of the stream, which the
+		 * application has been told of already). */
 		if ((sk->sk_shutdown & RCV_SHUTDOWN) && tcb->end_seq != tcb->seq &&
-		    after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt) &&
-		    sock_flag(sk, SOCK_DEAD)) {
+		    after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt)) {
 			NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
 			tcp_reset(sk);
 			return 1;

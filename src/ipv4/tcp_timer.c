@@ -374,6 +374,14 @@ void tcp_init_xmit_timers(struct sock *sk)
 	timer_setup(base, &icsk->sk_timer, tcp_keepalive_timer);
 }
 
+bool tcp_timers_pending(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+
+	return timer_pending(&icsk->icsk_retransmit_timer) ||
+	       timer_pending(&icsk->icsk_delack_timer) || timer_pending(&icsk->sk_timer);
+}
+
 void tcp_clear_xmit_timers(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);

@@ -82,4 +82,17 @@ void tw_clear(struct tcpworld *w);
 
 uint64_t tw_counter(struct ut_stack *s, const char *group, const char *name);
 
+/* The tcp_sock behind descriptor fd of stack (internal state, for tests
+ * that check it or build segments from it). */
+struct tcp_sock;
+struct tcp_sock *tw_tcp_sk(struct ut_stack *stack, int fd);
+
+/* Hands the client's device a segment as if the server had sent it on the
+ * client's connection fd: flags (TCPHDR bits), seq, ack, a window of
+ * 2000 (scaled as agreed), timestamps with a TSval past ts_recent (PAWS
+ * passes), one SACK block if sack_end != sack_start, and len bytes of
+ * data. Both checksums valid. Processed at once. */
+void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, uint32_t ack,
+			 const void *data, size_t len, uint32_t sack_start, uint32_t sack_end);
+
 #endif

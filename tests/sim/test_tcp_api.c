@@ -248,3 +248,41 @@ TEST(a_full_send_buffer_gives_eagain_without_blocking_and_waits_when_blocking)
 	ut_close(w.s, s);
 	tw_done(&w);
 }
+
+/* Found by the soak (seed 27): a connection reset while it waited in the
+ * accept queue. Linux's accept returns it anyway (inet_accept takes a
+ * child in CLOSE; __sys_accept4 asks getname with peer == 2, which allows
+ * CLOSE), with the peer's address, and the reset surfaces on the first
+ * call that reads the error. It never fails accept with ENOTCONN. */
+TEST(accept_returns_a_connection_reset_in_the_accept_queue_with_its_peer_address)
+{
+	struct tcpworld w;
+	struct linger lg = {1, 0};
+	struct sockaddr_in peer, self;
+	socklen_t pl = sizeof(peer), sl = sizeof(self);
+	char b[8];
+	int lfd, c, s;
+
+	tw_make(&w, 48, NULL);
+	lfd = tw_listen(&w, PORT, 4);
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in dst = tw_addr(SERVER_IP, PORT);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&dst, sizeof(dst)), 0);
+	CHECK_EQ(ut_getsockname(w.c, c, (struct sockaddr *)&self, &sl), 0);
+	tw_run(&w, 100 * MS);
+	/* the client aborts before the server accepts: the child is reset */
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	tw_run(&w, 100 * MS);
+	CHECK_EQ(tw_counter(w.s, "Tcp", "EstabResets"), 1);
+	s = ut_accept4(w.s, lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK);
+	CHECK(s >= 0);
+	CHECK_EQ(peer.sin_addr.s_addr, self.sin_addr.s_addr);
+	CHECK_EQ(peer.sin_port, self.sin_port);
+	CHECK_EQ(ut_recv(w.s, s, b, sizeof(b), 0), -1);
+	CHECK_EQ(errno, ECONNRESET);
+	CHECK_EQ(ut_recv(w.s, s, b, sizeof(b), 0), 0);
+	ut_close(w.s, s);
+	ut_close(w.s, lfd);
+	tw_done(&w);
+}

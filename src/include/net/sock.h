@@ -101,6 +101,8 @@ struct proto_ops {
 	int (*connect)(struct socket *sock, const struct sockaddr *addr, socklen_t len,
 		       int flags);
 	int (*accept)(struct socket *sock, struct socket *newsock, int flags);
+	/* peer: 0 own address, 1 peer (ENOTCONN unless connected), 2 peer for
+	 * accept (a child already closed still has one), as Linux. */
 	int (*getname)(struct socket *sock, struct sockaddr *addr, socklen_t *len, int peer);
 	/* EPOLL* mask of what is ready now. */
 	unsigned (*poll)(struct socket *sock);
@@ -136,6 +138,9 @@ struct proto {
 	void (*unhash)(struct sock *sk);
 	/* Frees protocol state (queues, timers) before the sock is freed. */
 	void (*destroy)(struct sock *sk);
+	/* Whether any of the sock's timers is still armed (optional). sk_free
+	 * asks it: a timer left on the wheel would fire on freed memory. */
+	bool (*timers_pending)(const struct sock *sk);
 };
 
 struct sock {

@@ -363,6 +363,8 @@ void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd,
 /* ---- tcp_timer.c ----------------------------------------------------------*/
 void tcp_init_xmit_timers(struct sock *sk);
 void tcp_clear_xmit_timers(struct sock *sk);
+/* Any of the retransmit, delayed-ACK or keepalive timers armed. */
+bool tcp_timers_pending(const struct sock *sk);
 void inet_csk_reset_xmit_timer(struct sock *sk, int what, uint32_t when_ms);
 void inet_csk_clear_xmit_timer(struct sock *sk, int what);
 void inet_csk_reset_keepalive_timer(struct sock *sk, uint64_t when_ms);
