@@ -122,25 +122,19 @@ capture_stop() {
 	wait "$cap_pid" 2>/dev/null
 }
 
-# tshark options that switch off its heuristic dissectors over TCP and UDP:
-# the transfers carry random bytes, which a heuristic (Thrift, say) can
-# take for its protocol and then call malformed. Only IP and TCP are under
-# test here.
-tshark_no_heuristics() {
-	tshark -G heuristic-decodes 2> /dev/null |
-		awk -F'\t' '$1 == "tcp" || $1 == "udp" { printf "--disable-heuristic %s ", $2 }'
-}
-
 # The packets of capture $1 that tshark finds malformed, in error, or with
 # a bad IP or TCP checksum. The payload on ports $2 (e.g. 7000-7009), if
 # given, is read as opaque data, lest a dissector registered for the port
 # take the random bytes for its protocol.
+# Decode As also wins over tshark's heuristic dissectors (Thrift took random
+# bytes for its own once). tshark failing (a bad option, an unreadable
+# file) is a problem too, never an empty, clean-looking answer.
 pcap_problems() {
-	# shellcheck disable=SC2046 # one word per option, on purpose
-	tshark $(tshark_no_heuristics) -r "$1" ${2:+-d "tcp.port==$2,data"} \
+	out=$(tshark -r "$1" ${2:+-d "tcp.port==$2,data"} \
 		-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
 		-Y '_ws.malformed || _ws.expert.severity == error || ip.checksum.status == 0 || tcp.checksum.status == 0' \
-		2> /dev/null
+		2>&1 > "$1.problems") || { echo "tshark failed on $1: $out"; return 0; }
+	cat "$1.problems"
 }
 
 # Reads capture $1 with tshark: at least $2 packets, nothing malformed, no
