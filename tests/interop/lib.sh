@@ -123,14 +123,19 @@ capture_stop() {
 }
 
 # The packets of capture $1 that tshark finds malformed, in error, or with
-# a bad IP or TCP checksum. The payload on ports $2 (e.g. 7000-7009), if
-# given, is read as opaque data, lest a dissector registered for the port
+# a bad IP or TCP checksum. The payload on ports $2 (a list such as
+# "80 7000-7009"), if given, is read as opaque data, lest a dissector registered for the port
 # take the random bytes for its protocol.
 # Decode As also wins over tshark's heuristic dissectors (Thrift took random
 # bytes for its own once). tshark failing (a bad option, an unreadable
 # file) is a problem too, never an empty, clean-looking answer.
 pcap_problems() {
-	out=$(tshark -r "$1" ${2:+-d "tcp.port==$2,data"} \
+	decode=""
+	for ports in ${2:-}; do
+		decode="$decode -d tcp.port==$ports,data"
+	done
+	# shellcheck disable=SC2086 # one word per option, on purpose
+	out=$(tshark -r "$1" $decode \
 		-o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE \
 		-Y '_ws.malformed || _ws.expert.severity == error || ip.checksum.status == 0 || tcp.checksum.status == 0' \
 		2>&1 > "$1.problems") || { echo "tshark failed on $1: $out"; return 0; }

@@ -17,7 +17,7 @@ httpd_keepalive
 
 # 20 transfers at once, each on its own connection.
 t0=$(now)
-r=$(kcurl -Z --parallel-max 20 -w '%{num_connects}\n' -o "$dir/got/m#1.bin" "http://$U/m[1-20].bin" \
+r=$(kcurl -Z --parallel-immediate --parallel-max 20 -w '%{num_connects}\n' -o "$dir/got/m#1.bin" "http://$U/m[1-20].bin" \
 	2> "$dir/curl.err") || fail "parallel curl: $(cat "$dir/curl.err")"
 conns=$(echo "$r" | awk '{ n += $1 } END { print n }')
 [ "$conns" -ge 10 ] || fail "parallel: only $conns connections"
@@ -54,7 +54,7 @@ grep -q "^$(cat "$dir/www/f1.txt")" "$dir/pipelined.out" && grep -q "^$(cat "$di
 	fail "pipelined: bodies missing"
 echo "ok two pipelined requests, two answers, then the connection closed"
 capture_stop
-check_pcap "$dir/tap.pcap" 300
+check_pcap "$dir/tap.pcap" 300 80
 
 # A client that stays connected (its input open 3 s more) does not keep
 # httpd from stopping: it gets our FIN, httpd waits a moment for its own

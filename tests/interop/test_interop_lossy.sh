@@ -32,4 +32,4 @@ httpd_stop
 dropped=$(nsx iptables -L -n -v -x | awk '$3 == "DROP" { n += $1 } END { print n + 0 }')
 [ "$dropped" -gt 100 ] || fail "iptables dropped only $dropped packets: the path was not lossy"
 echo "ok iptables dropped $dropped packets on the way"
-check_pcap "$dir/tap.pcap" 150 7101-7102
+check_pcap "$dir/tap.pcap" 150 "80 7101-7102"
