@@ -185,7 +185,8 @@ up() {
 	mkdir -p "$dir" || fail "cannot make $dir"
 	ns=ut-$name-$$
 	trap cleanup EXIT
-	trap 'exit 1' INT TERM
+	# A signal (even SIGPIPE, from | head) must still run cleanup.
+	trap 'exit 1' HUP INT PIPE TERM
 	if ! out=$(sh "$here/../../scripts/netns-tap.sh" up "$ns" 2>&1); then
 		ns=
 		case $out in
