@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -236,8 +237,18 @@ static void *stack_thread_main(void *arg)
 		}
 		uint64_t now = stack_now(stack);
 		uint64_t next = ut_stack_next_deadline(stack);
-		if (next <= now)
+		if (next <= now) {
+			/* More is due at once (a device with a full batch
+			 * waiting): let application threads have the lock
+			 * between rounds, so a steady stream of input cannot
+			 * lock them out. */
+			stack_leave(stack);
+			pthread_mutex_unlock(&stack->lock);
+			sched_yield();
+			pthread_mutex_lock(&stack->lock);
+			stack_enter(stack);
 			continue;
+		}
 		/* Sleep until the next timer, a kick (a call changed
 		 * something, ut_dev_input queued a frame) or a device's
 		 * descriptor becoming readable. */
