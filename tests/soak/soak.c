@@ -403,7 +403,8 @@ static void on_trace(const struct ut_trace_event *ev, void *arg)
 
 static struct conn *conn_by_tuple(struct soak *s, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
 {
-	for (unsigned i = 0; i < s->neps; i++) {
+	/* newest first: a tuple is reused once its connection is gone */
+	for (unsigned i = s->neps; i-- > 0;) {
 		struct ep *e = s->eps[i];
 		if (e->c && e->laddr == a && e->lport == ap && e->raddr == b && e->rport == bp)
 			return e->c;
@@ -883,15 +884,26 @@ static void accept_all(struct soak *s, int host, int lfd)
 		e->rport = ntohs(peer.sin_port);
 		s->accepted++;
 		narrate(s, "%s: accepted", ep_name(e, nb, sizeof(nb)));
-		/* A second child for a tuple already accepted: a SYN cookie
-		 * took a stray segment of the dead first one for a handshake
-		 * (see bind_server). It continues the client's sequence
-		 * space, so its FIN can end the client's stream early, as it
-		 * would in Linux. */
+		/* A second child for the tuple of one client connection: a
+		 * SYN cookie took a stray segment of the dead first child's
+		 * connection for a handshake (see bind_server). It continues
+		 * the client's sequence space, so it may read the id and
+		 * pass for the server while the client's end of file came
+		 * from the first child, or its FIN may end the client's
+		 * stream early, as in Linux. The first child counts whether
+		 * or not it read the id. */
 		struct conn *t = conn_by_tuple(s, e->raddr, e->rport, e->laddr, e->lport);
-		if (t && t->ep[1] && !t->tainted) {
-			t->tainted = true;
-			s->ghosts++;
+		if (t && !t->tainted) {
+			bool first = false;
+			for (unsigned i = s->neps - 1; i-- > 0 && s->eps[i] != t->ep[0];) {
+				struct ep *o = s->eps[i];
+				first |= o->side == 1 && o->laddr == e->laddr && o->lport == e->lport &&
+					 o->raddr == e->raddr && o->rport == e->rport;
+			}
+			if (first) {
+				t->tainted = true;
+				s->ghosts++;
+			}
 		}
 	}
 }
