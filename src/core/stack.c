@@ -198,8 +198,7 @@ struct sk_buff *stack_alloc_skb(struct ut_stack *stack, uint32_t size)
 void stack_flush_tx(struct ut_stack *stack)
 {
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
-		if (!skb_queue_empty(&dev->txq) ||
-		    (dev->netem[UT_DEV_EGRESS] && netdev_tx_pending(dev, stack_now(stack))))
+		if (netdev_tx_pending(dev))
 			netdev_flush_tx(dev);
 }
 

@@ -108,11 +108,14 @@ void netdev_flush_tx(struct net_device *dev)
 	}
 }
 
-bool netdev_tx_pending(const struct net_device *dev, uint64_t now)
+bool netdev_tx_pending(const struct net_device *dev)
 {
+	const struct netem_qdisc *q = dev->netem[UT_DEV_EGRESS];
+
 	if (!skb_queue_empty(&dev->txq))
 		return true;
-	return dev->netem[UT_DEV_EGRESS] && netem_qdisc_next(dev->netem[UT_DEV_EGRESS]) <= now;
+	/* The clock is read only for a device with an impairment. */
+	return q && netem_qdisc_next(q) <= stack_now(dev->stack);
 }
 
 uint64_t netdev_next_deadline(const struct net_device *dev)

@@ -341,14 +341,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	static const uint8_t mss[4] = {2, 4, 0x05, 0xb4};
 	sb.n = 0;
 	seed_add(&sb, f, tcp_frame(f, 41000, 80, 7000, 0, TCPHDR_SYN, mss, 4, NULL, 0), 0);
-	size_t ul = tcp_frame(f, 5353, 53, 0, 0, 0, NULL, 0, payload, 12);
+	tcp_frame(f, 5353, 53, 0, 0, 0, NULL, 0, payload, 12);
 	f[14 + 9] = IPPROTO_UDP;
 	f[14 + 20 + 4] = 0;
 	f[14 + 20 + 5] = 20;		/* UDP length 8 + 12 */
 	f[14 + 2] = 0;
 	f[14 + 3] = 20 + 20;
 	seed_add(&sb, f, 14 + 40, 1);
-	(void)ul;
 	seed_write(dir, "syn_udp", &sb);
 	exit(0);
 }

@@ -108,7 +108,7 @@ void dev_queue_xmit(struct sk_buff *skb);
 void netdev_flush_tx(struct net_device *dev);
 /* Whether the device has frames to transmit now (queued, or due out of
  * its egress impairment). */
-bool netdev_tx_pending(const struct net_device *dev, uint64_t now);
+bool netdev_tx_pending(const struct net_device *dev);
 /* When the device's impairments next release a frame, or UINT64_MAX. */
 uint64_t netdev_next_deadline(const struct net_device *dev);
 /* Receives up to budget frames from the device into the stack. Returns how
