@@ -68,6 +68,11 @@ size_t skb_pool_in_use(const struct skb_pool *pool)
 	return pool->st.in_use_skbs + pool->st.in_use_bufs;
 }
 
+size_t skb_pool_limit(const struct skb_pool *pool)
+{
+	return pool->limit_bytes;
+}
+
 void skb_pool_set_limit(struct skb_pool *pool, size_t limit_bytes)
 {
 	pool->limit_bytes = limit_bytes;
@@ -194,8 +199,11 @@ void kfree_skb(struct sk_buff *skb)
 	pool = skb->pool;
 	shinfo = skb_shinfo(skb);
 	pool->st.frees++;
-	pool->st.in_use_bytes -= skb->truesize;
+	/* The pool counts each descriptor, and each buffer once, whatever
+	 * the truesize sockets were charged. */
+	pool->st.in_use_bytes -= sizeof(*skb);
 	if (--shinfo->dataref == 0) {
+		pool->st.in_use_bytes -= shinfo->capacity + sizeof(struct skb_shared_info);
 		pool->st.in_use_bufs--;
 		skb_buf_free(pool, skb->head, skb->size_class, shinfo->capacity);
 	}
@@ -214,11 +222,13 @@ struct sk_buff *skb_clone(struct sk_buff *skb)
 		goto fail;
 	memcpy(n, skb, sizeof(*n));
 	n->next = n->prev = NULL;
-	/* A clone is charged its descriptor only: the data is charged once. */
-	n->truesize = sizeof(*n);
+	/* A clone keeps the truesize, as in Linux: a socket holding it holds
+	 * the whole buffer (the sender may free its copy first: a clone
+	 * handed over by loopback or the simulator). The pool counts only
+	 * the new descriptor. */
 	skb_shinfo(skb)->dataref++;
 	pool->st.clones++;
-	pool->st.in_use_bytes += n->truesize;
+	pool->st.in_use_bytes += sizeof(*n);
 	return n;
 fail:
 	pool->st.alloc_failures++;

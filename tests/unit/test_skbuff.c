@@ -77,6 +77,33 @@ TEST(a_clone_shares_the_data_until_the_last_descriptor_is_freed)
 	pool_done(pool);
 }
 
+/* A socket holding a clone holds the whole buffer once the original is
+ * gone (a segment passed over loopback or the simulator, its sender's copy
+ * acknowledged and freed): the clone's truesize is the buffer's, as in
+ * Linux, while the pool counts the buffer once. */
+TEST(a_clone_carries_the_whole_truesize_and_the_pool_counts_the_buffer_once)
+{
+	struct skb_pool *pool = pool_new();
+	struct skb_pool_stats st;
+	struct sk_buff *skb = alloc_skb(pool, 1500);
+	uint32_t truesize = skb->truesize;
+
+	skb_pool_get_stats(pool, &st);
+	CHECK_EQ(st.in_use_bytes, truesize);
+	struct sk_buff *c = skb_clone(skb);
+	CHECK(c != NULL);
+	CHECK_EQ(c->truesize, truesize);
+	skb_pool_get_stats(pool, &st);
+	CHECK_EQ(st.in_use_bytes, truesize + sizeof(struct sk_buff));
+	kfree_skb(skb);
+	skb_pool_get_stats(pool, &st);
+	CHECK_EQ(st.in_use_bytes, truesize);
+	kfree_skb(c);
+	skb_pool_get_stats(pool, &st);
+	CHECK_EQ(st.in_use_bytes, 0);
+	pool_done(pool);
+}
+
 TEST(unsharing_a_clone_gives_it_private_data_and_leaves_the_other_intact)
 {
 	struct skb_pool *pool = pool_new();

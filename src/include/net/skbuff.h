@@ -84,11 +84,12 @@ struct skb_pool_stats {
 	uint64_t mallocs;		/* buffers obtained from malloc (pool misses) */
 	size_t in_use_skbs;		/* descriptors outstanding */
 	size_t in_use_bufs;		/* data buffers outstanding */
-	size_t in_use_bytes;		/* truesize outstanding */
+	size_t in_use_bytes;		/* descriptors and buffers outstanding,
+					 * each buffer once however shared */
 	size_t cached_bytes;		/* held on free lists */
 };
 
-/* Creates a pool. limit_bytes bounds the truesize of buffers outstanding
+/* Creates a pool. limit_bytes bounds the memory of buffers outstanding
  * (0: no limit). Returns NULL on allocation failure. */
 struct skb_pool *skb_pool_create(size_t limit_bytes);
 /* Frees the pool and its free lists. Buffers still outstanding are a leak in
@@ -99,6 +100,8 @@ void skb_pool_get_stats(const struct skb_pool *pool, struct skb_pool_stats *st);
 size_t skb_pool_in_use(const struct skb_pool *pool);
 /* Changes the byte limit (0: none). */
 void skb_pool_set_limit(struct skb_pool *pool, size_t limit_bytes);
+/* The pool's limit in bytes (0: none). */
+size_t skb_pool_limit(const struct skb_pool *pool);
 
 /* The truesize alloc_skb(pool, size) would charge: for sizing buffers in
  * whole packets (send buffer autotuning). */
