@@ -123,6 +123,20 @@ void ut_counter_foreach(const struct ut_stack *stack,
 				   uint64_t value),
 			void *arg);
 
+/* ---- socket memory: the TCP line of Linux's /proc/net/sockstat ----------*/
+
+struct ut_sockstat {
+	unsigned tcp_alloc;		/* TCP sockets alive (not TIME_WAIT) */
+	unsigned tcp_orphan;		/* of those, closed by the application */
+	unsigned tcp_tw;		/* TIME_WAIT sockets */
+	long tcp_mem;			/* pages of 4096 bytes charged to TCP
+					 * buffers, net.ipv4.tcp_mem's unit */
+	int tcp_memory_pressure;	/* 1 while TCP is in memory pressure */
+};
+
+/* Fills *out. */
+void ut_sockstat_get(const struct ut_stack *stack, struct ut_sockstat *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -55,7 +55,8 @@ extern "C" {
 	X(UT_TP_TIMER, "usertcp:timer")                                       \
 	X(UT_TP_SHUTDOWN, "usertcp:shutdown")                                 \
 	X(UT_TP_CLOSE, "usertcp:close")                                       \
-	X(UT_TP_ERROR, "usertcp:sock_error")
+	X(UT_TP_ERROR, "usertcp:sock_error")                                  \
+	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit")
 
 enum ut_trace_type {
 #define UT_TRACE_ENUM(id, name) id,
@@ -89,7 +90,10 @@ struct ut_trace_event {
 	/* queue events: depth after the step and its limit. Write, receive
 	 * and out-of-order queues: bytes. SYN and accept queues, listen
 	 * overflow: connections (limit: the backlog). tcp_retransmit_synack:
-	 * the retry number and net.ipv4.tcp_synack_retries. */
+	 * the retry number and net.ipv4.tcp_synack_retries.
+	 * sock_exceed_buf_limit: pages charged to TCP buffers and
+	 * net.ipv4.tcp_mem's max (len: the bytes refused, what: "receive" or
+	 * "send"). */
 	uint32_t depth, limit;
 	/* sender state (tcp_probe, retransmits, rto) */
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;

@@ -1,5 +1,6 @@
 /* Counter names for ut_counter_get/foreach, from the same X-macro list as
- * the enum, so a name can never drift from its counter. */
+ * the enum, so a name can never drift from its counter; and the socket
+ * memory figures of ut_sockstat_get. */
 #include <errno.h>
 #include <string.h>
 
@@ -33,4 +34,16 @@ UT_EXPORT void ut_counter_foreach(const struct ut_stack *stack,
 {
 	for (int i = 0; i < SNMP_MIB_MAX; i++)
 		fn(arg, snmp_names[i].group, snmp_names[i].name, stack->mib.v[i]);
+}
+
+/* Linux's sockstat_seq_show, TCP line: "alloc", "orphan", "tw" and "mem"
+ * ("inuse", the hashed sockets, is not kept). */
+UT_EXPORT void ut_sockstat_get(const struct ut_stack *stack, struct ut_sockstat *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->tcp_alloc = stack->tcp_socks;
+	out->tcp_orphan = stack->tcp_orphans;
+	out->tcp_tw = stack->tw_count;
+	out->tcp_mem = stack->tcp_memory_allocated;
+	out->tcp_memory_pressure = stack->tcp_memory_pressure != 0;
 }

@@ -12,6 +12,7 @@
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace.h"
 
 /* Linux's SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF for 64-bit builds: twice the
  * truesize of a small skb. */
@@ -155,6 +156,169 @@ int sk_wait(struct sock *sk, uint64_t deadline)
 		return -EAGAIN;
 	int err = stack_wait(sk->sk_stack, deadline);
 	return err == -ETIMEDOUT ? -EAGAIN : err;
+}
+
+/* ---- buffer memory: net.ipv4.tcp_mem ----------------------------------------
+ *
+ * Linux's sk_mem_* accounting (net/core/sock.c) for TCP. The stack-wide
+ * total is in pages; tcp_mem[0..2] are its min, pressure and max marks:
+ *   at or under min      every request is granted, and pressure ends;
+ *   over pressure        pressure begins (TCPMemoryPressures): buffers stop
+ *                        growing, windows shrink, queues are pruned;
+ *   while in pressure    a socket still gets memory under its minimum
+ *                        (tcp_rmem[0] / tcp_wmem[0]) or its fair share (max
+ *                        divided among the TCP sockets alive);
+ *   over max             nothing beyond the forced charges.
+ * A refused receive drops the segment (the peer retransmits); a refused
+ * send shrinks the send buffer and makes the writer wait. */
+
+static long sk_mem_pages(int amt)
+{
+	return ((long)amt + SK_MEM_QUANTUM - 1) / SK_MEM_QUANTUM;
+}
+
+bool tcp_under_memory_pressure(const struct sock *sk)
+{
+	return sk->sk_stack->tcp_memory_pressure != 0;
+}
+
+bool tcp_out_of_memory(const struct sock *sk)
+{
+	const struct ut_stack *stack = sk->sk_stack;
+
+	return sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+	       stack->tcp_memory_allocated > stack->sysctl.tcp_mem[2];
+}
+
+/* Linux's tcp_enter_memory_pressure: remembers when, counts the episode. */
+static void tcp_enter_memory_pressure(struct ut_stack *stack)
+{
+	if (stack->tcp_memory_pressure)
+		return;
+	stack->tcp_memory_pressure = MAX(stack_jiffies(stack), (uint64_t)1);
+	NET_INC_STATS(stack, LINUX_MIB_TCPMEMORYPRESSURES);
+}
+
+/* Linux's tcp_leave_memory_pressure: the episode's length goes to
+ * TCPMemoryPressuresChrono, in milliseconds. */
+static void tcp_leave_memory_pressure(struct ut_stack *stack)
+{
+	uint64_t since = stack->tcp_memory_pressure, now = stack_jiffies(stack);
+
+	if (!since)
+		return;
+	stack->tcp_memory_pressure = 0;
+	SNMP_ADD_STATS(stack, LINUX_MIB_TCPMEMORYPRESSURESCHRONO, now > since ? now - since : 0);
+}
+
+void sk_stream_moderate_sndbuf(struct sock *sk)
+{
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	sk->sk_sndbuf = MAX(MIN(sk->sk_sndbuf, sk->sk_wmem_queued / 2), SOCK_MIN_SNDBUF);
+}
+
+enum sk_mem_kind { SK_MEM_SEND, SK_MEM_RECV };
+
+static void trace_exceed_buf_limit(struct sock *sk, int size, enum sk_mem_kind kind)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	struct ut_trace_event ev;
+
+	trace_event_init(&ev);
+	tcp_trace_fill(sk, &ev);
+	ev.len = (uint32_t)size;
+	ev.depth = (uint32_t)MIN(stack->tcp_memory_allocated, (long)UINT32_MAX);
+	ev.limit = (uint32_t)MIN(stack->sysctl.tcp_mem[2], (long)UINT32_MAX);
+	ev.what = kind == SK_MEM_RECV ? "receive" : "send";
+	trace_emit(stack, UT_TP_SOCK_EXCEED_BUF_LIMIT, &ev);
+}
+
+/* Linux's __sk_mem_raise_allocated: pages were added to the socket's
+ * forward allocation; keeps them (true) or takes them back (false). */
+static bool sk_mem_raise_allocated(struct sock *sk, int size, long pages, enum sk_mem_kind kind)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	const long *limit = stack->sysctl.tcp_mem;
+	long allocated = stack->tcp_memory_allocated += pages;
+
+	if (allocated <= limit[0]) {
+		tcp_leave_memory_pressure(stack);
+		return true;
+	}
+	if (allocated > limit[1])
+		tcp_enter_memory_pressure(stack);
+	if (allocated <= limit[2]) {
+		/* Every socket keeps a minimum buffer even under pressure. */
+		if (kind == SK_MEM_RECV && sk->sk_rmem_alloc < stack->sysctl.tcp_rmem[0])
+			return true;
+		if (kind == SK_MEM_SEND && sk->sk_wmem_queued < stack->sysctl.tcp_wmem[0])
+			return true;
+		if (!stack->tcp_memory_pressure)
+			return true;
+		/* In pressure: only a socket holding less than its fair
+		 * share of the max. */
+		long mine = sk_mem_pages(sk->sk_wmem_queued + sk->sk_rmem_alloc +
+					 sk->sk_forward_alloc);
+		if (limit[2] > (long)stack->tcp_socks * mine)
+			return true;
+	}
+	if (kind == SK_MEM_SEND) {
+		sk_stream_moderate_sndbuf(sk);
+		/* A queue already at its (shrunk) buffer: the writer waits
+		 * for ACKs anyway, so the charge is let through. */
+		if (sk->sk_wmem_queued + size >= sk->sk_sndbuf)
+			return true;
+	}
+	if (trace_enabled(stack))
+		trace_exceed_buf_limit(sk, size, kind);
+	stack->tcp_memory_allocated -= pages;
+	return false;
+}
+
+static bool sk_mem_schedule(struct sock *sk, int size, enum sk_mem_kind kind)
+{
+	long pages = sk_mem_pages(size);
+
+	sk->sk_forward_alloc += (int)(pages * SK_MEM_QUANTUM);
+	if (sk_mem_raise_allocated(sk, size, pages, kind))
+		return true;
+	sk->sk_forward_alloc -= (int)(pages * SK_MEM_QUANTUM);
+	return false;
+}
+
+bool sk_wmem_schedule(struct sock *sk, int size)
+{
+	return size <= sk->sk_forward_alloc || sk_mem_schedule(sk, size, SK_MEM_SEND);
+}
+
+bool sk_rmem_schedule(struct sock *sk, int size)
+{
+	return size <= sk->sk_forward_alloc || sk_mem_schedule(sk, size, SK_MEM_RECV);
+}
+
+void sk_forced_mem_schedule(struct sock *sk, int size)
+{
+	int delta = size - sk->sk_forward_alloc;
+
+	if (delta <= 0)
+		return;
+	long pages = sk_mem_pages(delta);
+	sk->sk_forward_alloc += (int)(pages * SK_MEM_QUANTUM);
+	sk->sk_stack->tcp_memory_allocated += pages;
+}
+
+void sk_mem_reclaim(struct sock *sk)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	long pages = sk->sk_forward_alloc / SK_MEM_QUANTUM;
+
+	if (pages <= 0)
+		return;
+	sk->sk_forward_alloc -= (int)(pages * SK_MEM_QUANTUM);
+	stack->tcp_memory_allocated -= pages;
+	if (stack->tcp_memory_pressure && stack->tcp_memory_allocated < stack->sysctl.tcp_mem[0])
+		tcp_leave_memory_pressure(stack);
 }
 
 /* ---- SOL_SOCKET options ---------------------------------------------------*/

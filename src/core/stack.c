@@ -2,6 +2,7 @@
  * drives it, and its settings by sysctl name. */
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "net/fault.h"
 #include "net/stack.h"
@@ -85,6 +86,33 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->nr_open = 1048576;
 }
 
+/* net.ipv4.tcp_mem, in pages of SK_MEM_QUANTUM. Linux sizes it from the
+ * machine's memory at boot (tcp_init: L = a 16th of the buffer pages, at
+ * least 128; min = 3L/4, pressure = L, max = 3L/2). usertcp's memory for
+ * packets is its buffer pool, which holds nothing else, so L is a third of
+ * the pool: TCP enters pressure when it holds a third of the pool and is
+ * refused at half, leaving the rest for arriving frames, ARP, UDP and the
+ * transmit path. The 64 MiB default pool gives 4095 5461 8190; a
+ * simulator's 1 GiB shared pool 65535 87381 131070 per host. A pool without
+ * a limit falls back to Linux's rule on the machine's memory. */
+static void tcp_mem_defaults(struct ipv4_sysctl *s, size_t pool_limit)
+{
+	long pages = (long)(pool_limit / SK_MEM_QUANTUM), limit;
+
+	if (pages) {
+		limit = pages / 3;
+	} else {
+		long phys = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+		limit = phys > 0 && psize > 0 ? (long)((double)phys * (double)psize /
+						       SK_MEM_QUANTUM / 16)
+					      : 0;
+	}
+	limit = MAX(limit, 128L);
+	s->tcp_mem[0] = limit / 4 * 3;
+	s->tcp_mem[1] = limit;
+	s->tcp_mem[2] = s->tcp_mem[0] * 2;
+}
+
 int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *pool,
 			   struct ut_stack **out)
 {
@@ -106,6 +134,7 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	}
 	prandom_seed(&stack->rng, cfg->seed ? cfg->seed : prandom_os_seed());
 	ipv4_sysctl_defaults(&stack->sysctl);
+	tcp_mem_defaults(&stack->sysctl, skb_pool_limit(stack->pool));
 	timer_base_init(&stack->timers, stack_jiffies(stack));
 	stack->next_ifindex = 1;
 	stack->ip_idents_key = (uint32_t)prandom_u64(&stack->rng);
@@ -320,6 +349,9 @@ static const struct sysctl_entry sysctl_table[] = {
 	{"net.ipv4.tcp_wmem.min", offsetof(struct ipv4_sysctl, tcp_wmem[0]), 1, 1L << 30},
 	{"net.ipv4.tcp_wmem.default", offsetof(struct ipv4_sysctl, tcp_wmem[1]), 1, 1L << 30},
 	{"net.ipv4.tcp_wmem.max", offsetof(struct ipv4_sysctl, tcp_wmem[2]), 1, 1L << 30},
+	{"net.ipv4.tcp_mem.min", offsetof(struct ipv4_sysctl, tcp_mem[0]), 1, 1L << 40},
+	{"net.ipv4.tcp_mem.pressure", offsetof(struct ipv4_sysctl, tcp_mem[1]), 1, 1L << 40},
+	{"net.ipv4.tcp_mem.max", offsetof(struct ipv4_sysctl, tcp_mem[2]), 1, 1L << 40},
 	{"net.ipv4.ip_local_port_range.min", offsetof(struct ipv4_sysctl, ip_local_port_range[0]),
 	 1, 65535},
 	{"net.ipv4.ip_local_port_range.max", offsetof(struct ipv4_sysctl, ip_local_port_range[1]),

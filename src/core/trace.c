@@ -579,6 +579,13 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_printf(b, ": the descriptor is released");
 		tb_call_err(b, ev->err);
 		break;
+	case UT_TP_SOCK_EXCEED_BUF_LIMIT:
+		tb_printf(b, "TCP buffer memory at %" PRIu32 " pages (net.ipv4.tcp_mem max %" PRIu32
+			  "): %s of %" PRIu32 " bytes refused (",
+			  ev->depth, ev->limit, ev->what ? ev->what : "?", ev->len);
+		tb_ev_conn(b, ev);
+		tb_printf(b, ")");
+		break;
 	case UT_TP_ERROR:
 		tb_printf(b, "socket error ");
 		tb_err(b, ev->err);
@@ -666,6 +673,7 @@ static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_SHUTDOWN] = J_CONN | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_CLOSE] = J_CONN | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_ERROR] = J_CONN | J_STATE | J_ERR | J_WHAT,
+	[UT_TP_SOCK_EXCEED_BUF_LIMIT] = J_CONN | J_STATE | J_LEN | J_QUEUE | J_WHAT,
 };
 
 /* A JSON string: quotes, backslashes and control characters escaped

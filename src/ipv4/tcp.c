@@ -125,11 +125,11 @@ static void tcp_write_queue_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = skb_dequeue(&sk->sk_write_queue)) != NULL) {
-		sk->sk_wmem_queued -= (int)skb->truesize;
+		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	while ((skb = skb_dequeue(&tp->tcp_rtx_queue)) != NULL) {
-		sk->sk_wmem_queued -= (int)skb->truesize;
+		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	tcp_clear_retrans(tp);
@@ -142,11 +142,11 @@ static void tcp_rcv_queues_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
-		sk->sk_rmem_alloc -= (int)skb->truesize;
+		sk_rmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	while ((skb = skb_dequeue(&tp->out_of_order_queue)) != NULL) {
-		sk->sk_rmem_alloc -= (int)skb->truesize;
+		sk_rmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	tp->num_sacks = 0;
@@ -158,6 +158,10 @@ static void tcp_v4_destroy_sock(struct sock *sk)
 	tcp_clear_xmit_timers(sk);
 	tcp_write_queue_purge(sk);
 	tcp_rcv_queues_purge(sk);
+	/* Every page goes back to tcp_mem; anything left means a queue's
+	 * charge and its buffers disagree. */
+	sk_mem_reclaim(sk);
+	BUG_ON(sk->sk_forward_alloc || sk->sk_rmem_alloc || sk->sk_wmem_queued);
 	if (sk->__sk_common.skc_tb)
 		inet_put_port(&sk->sk_stack->tcp_hashinfo, &sk->__sk_common);
 }
@@ -296,17 +300,30 @@ static int sk_stream_wait_connect(struct sock *sk, uint64_t *timeo)
 	}
 }
 
-/* Waits for send buffer space (Linux's sk_stream_wait_memory). */
-static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool noblock)
+/* Waits for send buffer space (Linux's sk_stream_wait_memory). With
+ * vm_wait, the send buffer had room but tcp_mem refused the memory: the
+ * writer sleeps a random 2 to 201 ms, as Linux does, and tries again, since
+ * other sockets free the memory without telling this one. */
+static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool noblock, bool vm_wait)
 {
+	struct ut_stack *stack = sk->sk_stack;
+
 	for (;;) {
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			return -EPIPE;
-		if (sk_stream_memory_free(sk))
+		if (!vm_wait && sk_stream_memory_free(sk))
 			return 0;
 		sock_set_flag(sk, SOCK_NOSPACE);
 		if (noblock)
 			return -EAGAIN;
+		if (vm_wait) {
+			uint64_t wake = stack_now(stack) +
+					(2 + prandom_below(&stack->rng, HZ / 5)) * NSEC_PER_MSEC;
+			int w = sk_wait(sk, MIN(deadline, wake));
+			if (w == -EAGAIN && stack_now(stack) < deadline)
+				return 0;
+			return w;
+		}
 		int w = sk_wait(sk, deadline);
 		if (w)
 			return w;
@@ -370,6 +387,14 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		if (copy == 0) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
+			/* tcp_mem first (Linux's tcp_stream_alloc_skb): a
+			 * refusal means memory pressure, a smaller send
+			 * buffer, and a wait. */
+			if (!sk_wmem_schedule(sk, (int)skb_truesize_for(stack->pool,
+								       MAX_HEADER + size_goal))) {
+				sk_stream_moderate_sndbuf(sk);
+				goto wait_for_memory;
+			}
 			skb = stack_alloc_skb(stack, size_goal);
 			if (!skb) {
 				err = -ENOBUFS;
@@ -381,7 +406,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
 			TCP_SKB_CB(skb)->sacked = 0;
 			skb_queue_tail(&sk->sk_write_queue, skb);
-			sk->sk_wmem_queued += (int)skb->truesize;
+			sk_wmem_charge(sk, skb);
 			copy = MIN(size_goal, skb_tailroom(skb));
 		}
 		if (copy > it.count)
@@ -409,7 +434,12 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 
 wait_for_space:
 		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
-		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo);
+		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, false);
+		goto waited;
+wait_for_memory:
+		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
+		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, true);
+waited:
 		if (err)
 			goto do_error;
 		mss_now = tcp_current_mss(sk);
@@ -435,7 +465,7 @@ do_error:
 static void tcp_eat_skb(struct sock *sk, struct sk_buff *skb)
 {
 	skb_unlink(skb, &sk->sk_receive_queue);
-	sk->sk_rmem_alloc -= (int)skb->truesize;
+	sk_rmem_uncharge(sk, skb);
 	kfree_skb(skb);
 }
 
@@ -675,7 +705,7 @@ static void tcp_close(struct sock *sk, uint64_t timeout)
 		if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
 			len--;
 		data_was_unread += len;
-		sk->sk_rmem_alloc -= (int)skb->truesize;
+		sk_rmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	if (sk->sk_state == TCP_CLOSE)
@@ -705,6 +735,15 @@ adjudge_to_death:
 
 	if (state == TCP_CLOSE)
 		goto destroy;
+	if (sk->sk_state != TCP_CLOSE && tcp_out_of_memory(sk)) {
+		/* TCP memory is over tcp_mem's max: an orphan holding unsent
+		 * data is reset rather than kept (Linux's tcp_check_oom in
+		 * tcp_close). */
+		tcp_set_state(sk, TCP_CLOSE);
+		tcp_send_active_reset(sk);
+		NET_INC_STATS(stack, LINUX_MIB_TCPABORTONMEMORY);
+		goto destroy;
+	}
 	if (sk->sk_state == TCP_FIN_WAIT2) {
 		int linger2 = tp->linger2 ? tp->linger2 : (int)stack->sysctl.tcp_fin_timeout;
 		if (tp->linger2 < 0) {

@@ -463,6 +463,14 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int f
 
 static void tcp_sndbuf_expand(struct sock *sk);
 
+/* Send buffers grow only while TCP memory is plentiful: not in pressure
+ * and under tcp_mem's min (Linux's tcp_should_expand_sndbuf). */
+static bool tcp_should_expand_sndbuf(const struct sock *sk)
+{
+	return !tcp_under_memory_pressure(sk) &&
+	       sk->sk_stack->tcp_memory_allocated < sk->sk_stack->sysctl.tcp_mem[0];
+}
+
 /* ---- ACK processing -------------------------------------------------------------------*/
 
 /* Removes what the cumulative ACK covers from the retransmit queue
@@ -511,7 +519,7 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 			flag |= FLAG_DATA_ACKED;
 		tp->bytes_acked += skb->len;
 		skb_unlink(skb, &tp->tcp_rtx_queue);
-		sk->sk_wmem_queued -= (int)skb->truesize;
+		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	*seq_rtt_us = (first_ackt && !retrans_acked) ? (long)((now - first_ackt) / NSEC_PER_USEC) : -1;
@@ -693,7 +701,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	    prior_in_flight + acked >= tp->snd_cwnd / 2) {
 		uint32_t prior_cwnd = tp->snd_cwnd;
 		tcp_cong_avoid(sk, ack, acked);
-		if (tp->snd_cwnd > prior_cwnd)
+		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
 			tcp_sndbuf_expand(sk);
 	}
 
@@ -805,8 +813,10 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 	}
 	icsk->icsk_ack.lrcvtime = now;
 	/* Grow the offered window by two segments per full segment while
-	 * the buffer allows, as Linux's tcp_grow_window does. */
-	if (tp->rcv_ssthresh < tp->window_clamp && skb->len >= 128) {
+	 * the buffer allows and TCP memory is not in pressure, as Linux's
+	 * tcp_grow_window does. */
+	if (tp->rcv_ssthresh < tp->window_clamp && skb->len >= 128 &&
+	    !tcp_under_memory_pressure(sk)) {
 		int room = (sk->sk_rcvbuf - sk->sk_rmem_alloc) / 2;
 		if ((int)tp->rcv_ssthresh < room)
 			tp->rcv_ssthresh = MIN(tp->rcv_ssthresh + 2u * tp->advmss,
@@ -895,7 +905,7 @@ void tcp_fin(struct sock *sk)
 	}
 	/* Nothing beyond the FIN can arrive: the ofo queue is useless. */
 	while ((skb = skb_dequeue(&tp->out_of_order_queue)) != NULL) {
-		sk->sk_rmem_alloc -= (int)skb->truesize;
+		sk_rmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
 	tp->num_sacks = 0;
@@ -903,12 +913,13 @@ void tcp_fin(struct sock *sk)
 		sk->sk_state_change(sk);
 }
 
+/* Appends skb to the receive queue. Its memory is charged already: by the
+ * caller for new data, on the ofo queue for data moving over. */
 static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	skb_queue_tail(&sk->sk_receive_queue, skb);
-	sk->sk_rmem_alloc += (int)skb->truesize;
 	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
 	tp->bytes_received += skb->len;
 	if (trace_enabled(sk->sk_stack))
@@ -930,7 +941,7 @@ static bool tcp_ofo_queue(struct sock *sk)
 		skb_unlink(skb, &tp->out_of_order_queue);
 		if (!after(tcb->end_seq, tp->rcv_nxt)) {
 			/* wholly duplicate */
-			sk->sk_rmem_alloc -= (int)skb->truesize;
+			sk_rmem_uncharge(sk, skb);
 			kfree_skb(skb);
 			continue;
 		}
@@ -938,7 +949,6 @@ static bool tcp_ofo_queue(struct sock *sk)
 			skb_pull(skb, tp->rcv_nxt - tcb->seq);
 			tcb->seq = tp->rcv_nxt;
 		}
-		sk->sk_rmem_alloc -= (int)skb->truesize;
 		tcp_queue_rcv(sk, skb);
 		if (tcb->tcp_flags & TCPHDR_FIN) {
 			fin = true;
@@ -948,38 +958,83 @@ static bool tcp_ofo_queue(struct sock *sk)
 	return fin;
 }
 
-/* The receive buffer cannot take a segment: frees out-of-order data from
- * the far end until it can (Linux's tcp_prune_queue, then
- * tcp_prune_ofo_queue). Counted as Linux counts them: PruneCalled for
- * every call, OfoPruned when there was out-of-order data to free, and
- * RcvPruned when even that left no room (the caller drops the segment). */
-static bool tcp_prune_ofo_queue(struct sock *sk, int need)
+/* Frees out-of-order data from the far end (Linux's tcp_prune_ofo_queue),
+ * an eighth of the receive buffer at a time, until the socket has room for
+ * need more bytes under sk_rcvbuf and the stack is out of memory pressure.
+ * Data below in_skb's sequence stays: the segment in hand is the one to
+ * lose, not data that came before it. True if anything was freed
+ * (OfoPruned); our SACK blocks then describe what is left. */
+static bool tcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *in_skb, int need)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *skb;
+	bool pruned = false;
+	int goal = sk->sk_rcvbuf >> 3;
+
+	while ((skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
+		if (in_skb && after(TCP_SKB_CB(in_skb)->seq, TCP_SKB_CB(skb)->seq))
+			break;
+		skb_unlink(skb, &tp->out_of_order_queue);
+		goal -= (int)skb->truesize;
+		sk_rmem_uncharge(sk, skb);
+		kfree_skb(skb);
+		pruned = true;
+		if (goal <= 0) {
+			if (sk->sk_rmem_alloc + need <= sk->sk_rcvbuf &&
+			    !tcp_under_memory_pressure(sk))
+				break;
+			goal = sk->sk_rcvbuf >> 3;
+		}
+	}
+	if (!pruned)
+		return false;
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_OFOPRUNED);
+	tp->num_sacks = 0;
+	if (!skb_queue_empty(&tp->out_of_order_queue)) {
+		struct sk_buff *last = skb_peek_tail(&tp->out_of_order_queue);
+		tcp_sack_update(tp, TCP_SKB_CB(last)->seq, TCP_SKB_CB(last)->end_seq);
+	}
+	return true;
+}
+
+/* The socket is over its receive buffer, or tcp_mem refused it memory
+ * (Linux's tcp_prune_queue). Under pressure the window stops growing: no
+ * more than four segments are offered until the pressure ends. Then
+ * out-of-order data goes. 0 if the socket now has room for need more
+ * bytes, -1 (RcvPruned) if not. */
+static int tcp_prune_queue(struct sock *sk, const struct sk_buff *in_skb, int need)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
-	struct sk_buff *skb;
-	bool pruned = false;
 
 	NET_INC_STATS(stack, LINUX_MIB_PRUNECALLED);
-	if (!skb_queue_empty(&tp->out_of_order_queue))
-		NET_INC_STATS(stack, LINUX_MIB_OFOPRUNED);
-	while (sk->sk_rmem_alloc + need > sk->sk_rcvbuf &&
-	       (skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
-		skb_unlink(skb, &tp->out_of_order_queue);
-		sk->sk_rmem_alloc -= (int)skb->truesize;
-		kfree_skb(skb);
-		pruned = true;
+	if (tcp_under_memory_pressure(sk))
+		tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
+	if (sk->sk_rmem_alloc + need <= sk->sk_rcvbuf)
+		return 0;
+	tcp_prune_ofo_queue(sk, in_skb, need);
+	if (sk->sk_rmem_alloc + need <= sk->sk_rcvbuf)
+		return 0;
+	NET_INC_STATS(stack, LINUX_MIB_RCVPRUNED);
+	return -1;
+}
+
+/* Room for skb on a receive queue (Linux's tcp_try_rmem_schedule): within
+ * sk_rcvbuf (need is what must fit under it: the whole buffer for
+ * out-of-order data; 0 for in-order data, which Linux lets overshoot by
+ * one buffer) and within tcp_mem, pruning to make it. 0, or -1: drop. */
+static int tcp_try_rmem_schedule(struct sock *sk, const struct sk_buff *skb, int need)
+{
+	int size = (int)skb->truesize;
+
+	if (sk->sk_rmem_alloc + need > sk->sk_rcvbuf || !sk_rmem_schedule(sk, size)) {
+		if (tcp_prune_queue(sk, skb, need) < 0)
+			return -1;
+		while (!sk_rmem_schedule(sk, size))
+			if (!tcp_prune_ofo_queue(sk, skb, need))
+				return -1;
 	}
-	if (pruned) {
-		tp->num_sacks = 0;
-		if (!skb_queue_empty(&tp->out_of_order_queue)) {
-			struct sk_buff *last = skb_peek_tail(&tp->out_of_order_queue);
-			tcp_sack_update(tp, TCP_SKB_CB(last)->seq, TCP_SKB_CB(last)->end_seq);
-		}
-	}
-	if (sk->sk_rmem_alloc > sk->sk_rcvbuf)
-		NET_INC_STATS(stack, LINUX_MIB_RCVPRUNED);
-	return pruned;
+	return 0;
 }
 
 /* Copies small in-order data onto the tail of the previous buffer when it
@@ -1007,14 +1062,9 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	uint32_t seq = TCP_SKB_CB(skb)->seq, end_seq = TCP_SKB_CB(skb)->end_seq;
 	struct sk_buff *prev = NULL, *cur, *tmp;
 
-	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf &&
-	    !tcp_prune_ofo_queue(sk, (int)skb->truesize)) {
+	if (tcp_try_rmem_schedule(sk, skb, (int)skb->truesize)) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFODROP);
-		kfree_skb(skb);
-		return;
-	}
-	if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf) {
-		NET_INC_STATS(stack, LINUX_MIB_TCPOFODROP);
+		sk->sk_data_ready(sk);
 		kfree_skb(skb);
 		return;
 	}
@@ -1042,7 +1092,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		if (before(TCP_SKB_CB(cur)->seq, seq))
 			continue;
 		skb_unlink(cur, q);
-		sk->sk_rmem_alloc -= (int)cur->truesize;
+		sk_rmem_uncharge(sk, cur);
 		kfree_skb(cur);
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFOMERGE);
 	}
@@ -1053,7 +1103,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 	} else {
 		skb_insert_between(skb, prev, prev ? prev->next : q->next, q);
-		sk->sk_rmem_alloc += (int)skb->truesize;
+		sk_rmem_charge(sk, skb);
 		if (trace_enabled(stack))
 			tcp_trace_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
 	}
@@ -1083,11 +1133,15 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 			goto out_of_window;
 		}
 queue_and_out:
-		if (sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf &&
-		    !tcp_prune_ofo_queue(sk, (int)skb->truesize) &&
-		    sk->sk_rmem_alloc + (int)skb->truesize > sk->sk_rcvbuf + (int)skb->truesize) {
+		/* An empty receive queue always takes one buffer (Linux's
+		 * forced charge), so a connection cannot starve under tcp_mem. */
+		if (skb_queue_empty(&sk->sk_receive_queue)) {
+			sk_forced_mem_schedule(sk, (int)skb->truesize);
+		} else if (tcp_try_rmem_schedule(sk, skb, 0)) {
 			NET_INC_STATS(stack, LINUX_MIB_TCPRCVQDROP);
-			goto out_of_window;
+			sk->sk_data_ready(sk);
+			kfree_skb(skb);
+			return;
 		}
 		if (skb->len)
 			tcp_event_data_recv(sk, skb);
@@ -1100,6 +1154,7 @@ queue_and_out:
 				kfree_skb(skb);
 				skb = tail;
 			} else {
+				sk_rmem_charge(sk, skb);
 				tcp_queue_rcv(sk, skb);
 			}
 		}

@@ -142,9 +142,11 @@ uint32_t __tcp_select_window(struct sock *sk)
 	if (mss == 0)
 		mss = 1;
 	if (free_space < (int)(full_space >> 1)) {
-		/* Buffer filling up: stop growing the window. */
+		/* Buffer filling up: no quick ACKs; in TCP memory pressure
+		 * the window falls back to four segments (Linux). */
 		icsk->icsk_ack.quick = 0;
-		tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
+		if (tcp_under_memory_pressure(sk))
+			tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
 		if (free_space < (int)mss)
 			return 0;
 	}
@@ -390,7 +392,9 @@ static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff 
 	q->bytes -= nlen;
 	skb->len = len;
 	skb_insert_between(buff, skb, skb->next, q);
-	sk->sk_wmem_queued += (int)buff->truesize;
+	/* Forced, as in Linux: the data is already queued and counted. */
+	sk_forced_mem_schedule(sk, (int)buff->truesize);
+	sk_wmem_charge(sk, buff);
 	if (q == &tcp_sk(sk)->tcp_rtx_queue) {
 		/* Both halves are outstanding, and each keeps the marks the
 		 * whole had: the counters must count both. */
@@ -600,7 +604,9 @@ void tcp_send_fin(struct sock *sk)
 		TCP_SKB_CB(skb)->end_seq++;
 		tp->write_seq++;
 		skb_queue_tail(&sk->sk_write_queue, skb);
-		sk->sk_wmem_queued += (int)skb->truesize;
+		/* A FIN is always charged (Linux's tcp_send_fin). */
+		sk_forced_mem_schedule(sk, (int)skb->truesize);
+		sk_wmem_charge(sk, skb);
 	}
 	if (tcp_write_xmit(sk, tcp_current_mss(sk), TCP_NAGLE_OFF))
 		tcp_check_probe_timer(sk);
@@ -664,7 +670,8 @@ int tcp_connect(struct sock *sk)
 	TCP_SKB_CB(skb)->end_seq++;
 	tp->write_seq++;
 	skb_queue_tail(&sk->sk_write_queue, skb);
-	sk->sk_wmem_queued += (int)skb->truesize;
+	sk_forced_mem_schedule(sk, (int)skb->truesize);
+	sk_wmem_charge(sk, skb);
 	err = tcp_transmit_skb(sk, skb, true);
 	(void)err;	/* a lost SYN is the retransmit timer's business */
 	tcp_event_new_data_sent(sk, skb);

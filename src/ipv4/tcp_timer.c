@@ -144,6 +144,20 @@ static unsigned tcp_orphan_retries(struct sock *sk, bool alive)
 	return retries;
 }
 
+/* An orphan whose timer fires while TCP memory is over tcp_mem's max is
+ * reset and freed rather than retried (Linux's tcp_out_of_resources with
+ * tcp_check_oom; Linux's orphan-count limit, tcp_max_orphans, is not
+ * implemented). True if it was. */
+static bool tcp_out_of_resources(struct sock *sk)
+{
+	if (!tcp_out_of_memory(sk))
+		return false;
+	tcp_send_active_reset(sk);
+	tcp_done(sk);
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPABORTONMEMORY);
+	return true;
+}
+
 /* Returns true if the connection was closed for running out of retries. */
 static bool tcp_write_timeout(struct sock *sk)
 {
@@ -164,6 +178,8 @@ static bool tcp_write_timeout(struct sock *sk)
 		if (sock_flag(sk, SOCK_DEAD)) {
 			bool alive = icsk->icsk_rto < TCP_RTO_MAX_MS;
 			retry_until = tcp_orphan_retries(sk, alive);
+			if (tcp_out_of_resources(sk))
+				return true;
 			if (!retry_until && !alive) {
 				tcp_write_err(sk);
 				return true;
@@ -247,6 +263,8 @@ static void tcp_probe_timer(struct sock *sk)
 		max_probes = tcp_orphan_retries(sk, alive);
 		if (!alive && icsk->icsk_backoff >= max_probes)
 			goto abort;
+		if (tcp_out_of_resources(sk))
+			return;
 	}
 	if (icsk->icsk_probes_out >= max_probes) {
 abort:

@@ -98,6 +98,8 @@
 	X(LINUX_MIB_PRUNECALLED, "TcpExt", "PruneCalled")                     \
 	X(LINUX_MIB_RCVPRUNED, "TcpExt", "RcvPruned")                         \
 	X(LINUX_MIB_OFOPRUNED, "TcpExt", "OfoPruned")                         \
+	X(LINUX_MIB_TCPMEMORYPRESSURES, "TcpExt", "TCPMemoryPressures")       \
+	X(LINUX_MIB_TCPMEMORYPRESSURESCHRONO, "TcpExt", "TCPMemoryPressuresChrono") \
 	X(LINUX_MIB_TCPCHALLENGEACK, "TcpExt", "TCPChallengeACK")             \
 	X(LINUX_MIB_TCPSYNCHALLENGE, "TcpExt", "TCPSYNChallenge")             \
 	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge") \

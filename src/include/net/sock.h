@@ -169,6 +169,7 @@ struct sock {
 	int sk_sndbuf, sk_rcvbuf;	/* bytes */
 	int sk_wmem_queued;		/* truesize on the write queue */
 	int sk_rmem_alloc;		/* truesize on the receive (and ofo) queues */
+	int sk_forward_alloc;		/* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
 	int sk_lingertime;		/* seconds */
 	int sk_max_ack_backlog;		/* listen backlog */
@@ -211,6 +212,74 @@ static inline void sock_valbool_flag(struct sock *sk, enum sock_flags f, bool on
 		sock_set_flag(sk, f);
 	else
 		sock_reset_flag(sk, f);
+}
+
+/* ---- TCP buffer memory: net.ipv4.tcp_mem (src/core/sock.c) ---------------
+ *
+ * Besides its own sk_sndbuf and sk_rcvbuf, every TCP socket charges the
+ * truesize of what it queues to one stack-wide total, counted in pages
+ * (stack->tcp_memory_allocated) and bounded by net.ipv4.tcp_mem, as Linux
+ * does. A socket takes whole pages ahead (sk_forward_alloc) and charges
+ * buffers against them, so the total moves once a page, not once a packet.
+ * Invariant: sk_forward_alloc + sk_rmem_alloc + sk_wmem_queued is the
+ * socket's pages times SK_MEM_QUANTUM. UDP is not charged (Linux's udp_mem
+ * is not implemented). */
+#define SK_MEM_QUANTUM 4096
+
+/* Room for size more bytes: true when the socket's forward allocation holds
+ * them or the stack-wide total may grow (Linux's sk_wmem_schedule and
+ * sk_rmem_schedule: above tcp_mem's pressure mark only sockets under their
+ * minimum or their fair share get memory, above its max none). */
+bool sk_wmem_schedule(struct sock *sk, int size);
+bool sk_rmem_schedule(struct sock *sk, int size);
+/* Charges size whatever the limits (a FIN, a split segment, the first
+ * segment of an empty receive queue), as Linux's sk_forced_mem_schedule. */
+void sk_forced_mem_schedule(struct sock *sk, int size);
+/* Returns whole unused pages to the stack-wide total. */
+void sk_mem_reclaim(struct sock *sk);
+/* Whether the stack is in TCP memory pressure (Linux's
+ * tcp_under_memory_pressure). */
+bool tcp_under_memory_pressure(const struct sock *sk);
+/* Whether TCP memory is above tcp_mem's max (Linux's tcp_out_of_memory:
+ * checked for orphans, which are reset rather than kept). */
+bool tcp_out_of_memory(const struct sock *sk);
+/* Linux's sk_stream_moderate_sndbuf: under pressure a socket's send buffer
+ * shrinks to half of what it has queued (not below SOCK_MIN_SNDBUF). */
+void sk_stream_moderate_sndbuf(struct sock *sk);
+
+static inline void sk_mem_charge(struct sock *sk, int size)
+{
+	sk->sk_forward_alloc -= size;
+}
+static inline void sk_mem_uncharge(struct sock *sk, int size)
+{
+	sk->sk_forward_alloc += size;
+	if (sk->sk_forward_alloc >= SK_MEM_QUANTUM)
+		sk_mem_reclaim(sk);
+}
+/* A buffer joins (leaves) the receive or out-of-order queue: Linux's
+ * skb_set_owner_r (sock_rfree). The caller scheduled the memory. */
+static inline void sk_rmem_charge(struct sock *sk, const struct sk_buff *skb)
+{
+	sk->sk_rmem_alloc += (int)skb->truesize;
+	sk_mem_charge(sk, (int)skb->truesize);
+}
+static inline void sk_rmem_uncharge(struct sock *sk, const struct sk_buff *skb)
+{
+	sk->sk_rmem_alloc -= (int)skb->truesize;
+	sk_mem_uncharge(sk, (int)skb->truesize);
+}
+/* A buffer joins (leaves) the write or retransmit queue: Linux's
+ * sk_wmem_queued_add with sk_mem_charge (tcp_wmem_free_skb). */
+static inline void sk_wmem_charge(struct sock *sk, const struct sk_buff *skb)
+{
+	sk->sk_wmem_queued += (int)skb->truesize;
+	sk_mem_charge(sk, (int)skb->truesize);
+}
+static inline void sk_wmem_uncharge(struct sock *sk, const struct sk_buff *skb)
+{
+	sk->sk_wmem_queued -= (int)skb->truesize;
+	sk_mem_uncharge(sk, (int)skb->truesize);
 }
 
 /* ---- files and the descriptor table (src/socket.c) ----------------------*/

@@ -55,6 +55,7 @@ struct ipv4_sysctl {
 	long tcp_syncookies;		/* 1 */
 	long tcp_rmem[3];		/* 4096 131072 6291456 */
 	long tcp_wmem[3];		/* 4096 16384 4194304 */
+	long tcp_mem[3];		/* pages: min pressure max (see stack.c) */
 	long tcp_tw_reuse;		/* 2: loopback only */
 	long tcp_max_tw_buckets;	/* 262144 */
 	long tcp_min_snd_mss;		/* 48 */
@@ -128,6 +129,8 @@ struct ut_stack {
 	uint32_t tcp_orphans;		/* closed-but-alive connections */
 	uint32_t tw_count;
 	uint32_t tcp_socks;		/* tcp_sock objects alive */
+	long tcp_memory_allocated;	/* pages charged by TCP sockets (tcp_mem) */
+	uint64_t tcp_memory_pressure;	/* jiffy it began, 0: none (Linux's) */
 	uint64_t challenge_second;	/* second the challenge ACK budget is for */
 	uint32_t challenge_count;	/* challenge ACKs left in it */
 
