@@ -390,7 +390,7 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 		if (!inet_tuple_unique(h, sk, sk->sk_num, &tw))
 			return -EADDRNOTAVAIL;
 		if (tw)
-			inet_twsk_kill(tw);
+			inet_twsk_kill(tw, "its 4-tuple reused by a new connection");
 		return inet_ehash_insert(h, &sk->__sk_common);
 	}
 
@@ -428,7 +428,7 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 			}
 			h->perturb[index] = (uint16_t)(h->perturb[index] + i + 2);
 			if (tw)
-				inet_twsk_kill(tw);
+				inet_twsk_kill(tw, "its 4-tuple reused by a new connection");
 			inet_bind_hash(&sk->__sk_common, tb);
 			return inet_ehash_insert(h, &sk->__sk_common);
 		}

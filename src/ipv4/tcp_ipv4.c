@@ -440,7 +440,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 				struct sock *lsk = inet_lookup_listener(&stack->tcp_hashinfo, saddr,
 									th.sport, daddr, th.dport);
 				if (lsk) {
-					inet_twsk_kill(tw);
+					inet_twsk_kill(tw, "a new SYN takes over the 4-tuple");
 					tcp_v4_do_rcv(lsk, skb, &th, &opts);
 					return;
 				}
@@ -452,7 +452,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 				goto discard;
 			case TCP_TW_RST:
 				tcp_v4_send_reset(stack, skb, &th, NULL);
-				inet_twsk_kill(tw);
+				inet_twsk_kill(tw, "data after close: reset sent");
 				goto discard;
 			case TCP_TW_SUCCESS:
 				goto discard;
@@ -524,7 +524,7 @@ void tcp_stack_destroy(struct ut_stack *stack)
 		struct sock_common *skc;
 		while ((skc = h->ehash[i]) != NULL) {
 			if (skc->skc_state == TCP_TIME_WAIT) {
-				inet_twsk_kill((struct inet_timewait_sock *)skc);
+				inet_twsk_kill((struct inet_timewait_sock *)skc, "stack destroyed");
 			} else if (skc->skc_state == TCP_NEW_SYN_RECV) {
 				struct request_sock *req = (struct request_sock *)skc;
 				inet_csk_reqsk_queue_drop(req->rsk_listener, req);

@@ -32,11 +32,12 @@ static void tw_trace_state(struct inet_timewait_sock *tw, int oldstate, int news
 	trace_emit(stack, UT_TP_INET_SOCK_SET_STATE, &ev);
 }
 
-void inet_twsk_kill(struct inet_timewait_sock *tw)
+void inet_twsk_kill(struct inet_timewait_sock *tw, const char *why)
 {
 	struct ut_stack *stack = tw->__tw_common.skc_stack;
 	struct inet_hashinfo *h = &stack->tcp_hashinfo;
 
+	tw_trace_state(tw, tw->tw_substate, TCP_CLOSE, why);
 	del_timer(&tw->tw_timer);
 	inet_ehash_remove(h, &tw->__tw_common);
 	inet_put_port(h, &tw->__tw_common);
@@ -50,8 +51,7 @@ static void tw_timer_handler(struct timer_list *t)
 	struct ut_stack *stack = tw->__tw_common.skc_stack;
 
 	NET_INC_STATS(stack, LINUX_MIB_TIMEWAITED);
-	tw_trace_state(tw, tw->tw_substate, TCP_CLOSE, "time-wait socket expired");
-	inet_twsk_kill(tw);
+	inet_twsk_kill(tw, "time-wait socket expired");
 }
 
 static void inet_twsk_reschedule(struct inet_timewait_sock *tw, uint32_t ms)
@@ -154,7 +154,7 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
 		if (paws_reject)
 			return TCP_TW_ACK;
 		if (th->flags & TCPHDR_RST) {
-			inet_twsk_kill(tw);
+			inet_twsk_kill(tw, "reset received");
 			return TCP_TW_SUCCESS;
 		}
 		if ((th->flags & TCPHDR_SYN) && !before(tcb->seq, tw->tw_rcv_nxt))
@@ -187,7 +187,7 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
 			 * net.ipv4.tcp_rfc1337 is set. */
 			if (!stack->sysctl.tcp_rfc1337) {
 				NET_INC_STATS(stack, LINUX_MIB_TIMEWAITKILLED);
-				inet_twsk_kill(tw);
+				inet_twsk_kill(tw, "reset received (TIME_WAIT assassination, RFC 1337)");
 				return TCP_TW_SUCCESS;
 			}
 		} else {

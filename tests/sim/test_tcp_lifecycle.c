@@ -70,6 +70,37 @@ TEST(server_closing_first_leaves_the_time_wait_on_the_server)
 	tw_done(&w);
 }
 
+/* An orphan in FIN_WAIT2 lives on as a time-wait socket; data from the
+ * peer ends it with a reset. Its end is reported like any other
+ * (FIN_WAIT2 -> CLOSE), so a trace shows every connection closing: the
+ * soak once saw a new connection on the same 4-tuple begin while the old
+ * one had last been reported in FIN_WAIT2. */
+TEST(a_time_wait_socket_ended_by_data_after_close_reports_its_close)
+{
+	struct tcpworld w;
+	int c, s;
+	char buf[16];
+
+	tw_make(&w, 3, NULL);
+	tw_pair(&w, PORT, &c, &s);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	tw_run(&w, 100 * MS);
+	CHECK_EQ(w.c->tw_count, 1);
+	CHECK(!strcmp(tw_states(&w, 0, PORT, states, sizeof(states)),
+		      "SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2"));
+	CHECK_EQ(ut_send(w.s, s, "late", 4, 0), 4);
+	tw_run(&w, 100 * MS);
+	CHECK_EQ(w.c->tw_count, 0);
+	CHECK(!strcmp(tw_states(&w, 0, PORT, states, sizeof(states)),
+		      "SYN_SENT ESTABLISHED FIN_WAIT1 FIN_WAIT2 CLOSE"));
+	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), 0), 0);
+	/* A reset in CLOSE_WAIT is EPIPE, as Linux's tcp_reset sets it. */
+	CHECK_EQ(ut_send(w.s, s, "x", 1, MSG_NOSIGNAL), -1);
+	CHECK_EQ(errno, EPIPE);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	tw_done(&w);
+}
+
 TEST(simultaneous_close_passes_through_closing_on_both_sides)
 {
 	struct tcpworld w;

@@ -400,7 +400,9 @@ enum tcp_tw_status { TCP_TW_SUCCESS, TCP_TW_RST, TCP_TW_ACK, TCP_TW_SYN };
 enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
 					      struct sk_buff *skb, const struct wire_tcp *th,
 					      const struct wire_tcp_opts *opts);
-void inet_twsk_kill(struct inet_timewait_sock *tw);
+/* Ends a time-wait socket: reports its substate -> CLOSE with why (so a
+ * trace shows every connection's end), unhashes it and frees it. */
+void inet_twsk_kill(struct inet_timewait_sock *tw, const char *why);
 void tcp_timewait_send_ack(struct inet_timewait_sock *tw);
 /* A segment for a request sock (the final ACK of the handshake, or a
  * retransmitted SYN). Returns the child (added to the accept queue) or
