@@ -203,10 +203,11 @@ static void tcp_enter_memory_pressure(struct ut_stack *stack)
  * TCPMemoryPressuresChrono, in milliseconds. */
 static void tcp_leave_memory_pressure(struct ut_stack *stack)
 {
-	uint64_t since = stack->tcp_memory_pressure, now = stack_jiffies(stack);
+	uint64_t since = stack->tcp_memory_pressure;
 
 	if (!since)
 		return;
+	uint64_t now = stack_jiffies(stack);
 	stack->tcp_memory_pressure = 0;
 	SNMP_ADD_STATS(stack, LINUX_MIB_TCPMEMORYPRESSURESCHRONO, now > since ? now - since : 0);
 }
@@ -317,7 +318,7 @@ void sk_mem_reclaim(struct sock *sk)
 		return;
 	sk->sk_forward_alloc -= (int)(pages * SK_MEM_QUANTUM);
 	stack->tcp_memory_allocated -= pages;
-	if (stack->tcp_memory_pressure && stack->tcp_memory_allocated < stack->sysctl.tcp_mem[0])
+	if (stack->tcp_memory_allocated < stack->sysctl.tcp_mem[0])
 		tcp_leave_memory_pressure(stack);
 }
 

@@ -2,7 +2,6 @@
  * drives it, and its settings by sysctl name. */
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "net/fault.h"
 #include "net/stack.h"
@@ -93,21 +92,12 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
  * the pool: TCP enters pressure when it holds a third of the pool and is
  * refused at half, leaving the rest for arriving frames, ARP, UDP and the
  * transmit path. The 64 MiB default pool gives 4095 5461 8190; a
- * simulator's 1 GiB shared pool 65535 87381 131070 per host. A pool without
- * a limit falls back to Linux's rule on the machine's memory. */
+ * simulator's 1 GiB shared pool 65535 87381 131070 per host. (Every pool
+ * is created with a limit: ut_stack_create's mem_limit, or its default.) */
 static void tcp_mem_defaults(struct ipv4_sysctl *s, size_t pool_limit)
 {
-	long pages = (long)(pool_limit / SK_MEM_QUANTUM), limit;
+	long limit = MAX((long)(pool_limit / SK_MEM_QUANTUM) / 3, 128L);
 
-	if (pages) {
-		limit = pages / 3;
-	} else {
-		long phys = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-		limit = phys > 0 && psize > 0 ? (long)((double)phys * (double)psize /
-						       SK_MEM_QUANTUM / 16)
-					      : 0;
-	}
-	limit = MAX(limit, 128L);
 	s->tcp_mem[0] = limit / 4 * 3;
 	s->tcp_mem[1] = limit;
 	s->tcp_mem[2] = s->tcp_mem[0] * 2;

@@ -361,6 +361,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 	struct iov_iter it;
 	uint32_t mss_now, size_goal;
 	size_t copied = 0;
+	bool vm_wait = false;	/* tcp_mem, not the send buffer, said no */
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
@@ -388,12 +389,11 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
 			/* tcp_mem first (Linux's tcp_stream_alloc_skb): a
-			 * refusal means memory pressure, a smaller send
-			 * buffer, and a wait. */
+			 * refusal shrank the send buffer; wait for memory. */
 			if (!sk_wmem_schedule(sk, (int)skb_truesize_for(stack->pool,
 								       MAX_HEADER + size_goal))) {
-				sk_stream_moderate_sndbuf(sk);
-				goto wait_for_memory;
+				vm_wait = true;
+				goto wait_for_space;
 			}
 			skb = stack_alloc_skb(stack, size_goal);
 			if (!skb) {
@@ -434,12 +434,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 
 wait_for_space:
 		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
-		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, false);
-		goto waited;
-wait_for_memory:
-		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
-		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, true);
-waited:
+		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, vm_wait);
+		vm_wait = false;
 		if (err)
 			goto do_error;
 		mss_now = tcp_current_mss(sk);
@@ -735,7 +731,7 @@ adjudge_to_death:
 
 	if (state == TCP_CLOSE)
 		goto destroy;
-	if (sk->sk_state != TCP_CLOSE && tcp_out_of_memory(sk)) {
+	if (tcp_out_of_memory(sk)) {
 		/* TCP memory is over tcp_mem's max: an orphan holding unsent
 		 * data is reset rather than kept (Linux's tcp_check_oom in
 		 * tcp_close). */

@@ -972,7 +972,7 @@ static bool tcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *in_skb, i
 	int goal = sk->sk_rcvbuf >> 3;
 
 	while ((skb = skb_peek_tail(&tp->out_of_order_queue)) != NULL) {
-		if (in_skb && after(TCP_SKB_CB(in_skb)->seq, TCP_SKB_CB(skb)->seq))
+		if (after(TCP_SKB_CB(in_skb)->seq, TCP_SKB_CB(skb)->seq))
 			break;
 		skb_unlink(skb, &tp->out_of_order_queue);
 		goal -= (int)skb->truesize;

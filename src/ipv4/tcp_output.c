@@ -393,8 +393,7 @@ static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff 
 	skb->len = len;
 	skb_insert_between(buff, skb, skb->next, q);
 	/* Forced, as in Linux: the data is already queued and counted. */
-	sk_forced_mem_schedule(sk, (int)buff->truesize);
-	sk_wmem_charge(sk, buff);
+	sk_wmem_charge_forced(sk, buff);
 	if (q == &tcp_sk(sk)->tcp_rtx_queue) {
 		/* Both halves are outstanding, and each keeps the marks the
 		 * whole had: the counters must count both. */
@@ -604,9 +603,7 @@ void tcp_send_fin(struct sock *sk)
 		TCP_SKB_CB(skb)->end_seq++;
 		tp->write_seq++;
 		skb_queue_tail(&sk->sk_write_queue, skb);
-		/* A FIN is always charged (Linux's tcp_send_fin). */
-		sk_forced_mem_schedule(sk, (int)skb->truesize);
-		sk_wmem_charge(sk, skb);
+		sk_wmem_charge_forced(sk, skb);
 	}
 	if (tcp_write_xmit(sk, tcp_current_mss(sk), TCP_NAGLE_OFF))
 		tcp_check_probe_timer(sk);
@@ -670,8 +667,7 @@ int tcp_connect(struct sock *sk)
 	TCP_SKB_CB(skb)->end_seq++;
 	tp->write_seq++;
 	skb_queue_tail(&sk->sk_write_queue, skb);
-	sk_forced_mem_schedule(sk, (int)skb->truesize);
-	sk_wmem_charge(sk, skb);
+	sk_wmem_charge_forced(sk, skb);
 	err = tcp_transmit_skb(sk, skb, true);
 	(void)err;	/* a lost SYN is the retransmit timer's business */
 	tcp_event_new_data_sent(sk, skb);

@@ -281,6 +281,14 @@ static inline void sk_wmem_uncharge(struct sock *sk, const struct sk_buff *skb)
 	sk->sk_wmem_queued -= (int)skb->truesize;
 	sk_mem_uncharge(sk, (int)skb->truesize);
 }
+/* A buffer joins the write or retransmit queue whatever tcp_mem says (a
+ * FIN, a SYN, the second half of a split segment), as Linux charges them
+ * through sk_forced_mem_schedule. */
+static inline void sk_wmem_charge_forced(struct sock *sk, const struct sk_buff *skb)
+{
+	sk_forced_mem_schedule(sk, (int)skb->truesize);
+	sk_wmem_charge(sk, skb);
+}
 
 /* ---- files and the descriptor table (src/socket.c) ----------------------*/
 enum file_kind { FILE_SOCKET, FILE_EPOLL };
