@@ -13,7 +13,7 @@
 #include "net/wire.h"
 
 static const size_t sizes[] = {64, 1500, 9000, 65536};
-#define RUNS 5	/* best of: the least disturbed run */
+#define RUNS 5 /* best of: the least disturbed run */
 
 /* Calls through volatile pointers keep the compiler from inlining the work
  * away or hoisting it out of the timing loop. */
@@ -50,8 +50,7 @@ static double now(void)
 enum what { CSUM, NAIVE, MEMCPY };
 
 /* Bytes per second of the best of RUNS runs of iters passes over len bytes. */
-static double measure(enum what w, uint8_t *src, uint8_t *dst, size_t len,
-		      size_t iters)
+static double measure(enum what w, uint8_t *src, uint8_t *dst, size_t len, size_t iters)
 {
 	double best = 0;
 
@@ -92,9 +91,10 @@ int main(int argc, char **argv)
 		total = (size_t)1 << 20;
 
 	printf("csum_partial vs memcpy vs naive 16-bit checksum, best of %d, "
-	       "%zu MiB per run\n", RUNS, total >> 20);
-	printf("%8s %6s %14s %14s %14s %10s %10s\n", "size", "align",
-	       "csum GB/s", "naive GB/s", "memcpy GB/s", "vs naive", "vs memcpy");
+	       "%zu MiB per run\n",
+	       RUNS, total >> 20);
+	printf("%8s %6s %14s %14s %14s %10s %10s\n", "size", "align", "csum GB/s", "naive GB/s",
+	       "memcpy GB/s", "vs naive", "vs memcpy");
 	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
 		size_t len = sizes[i];
 		/* Aligned, and one byte off to show unaligned loads cost
@@ -118,9 +118,8 @@ int main(int argc, char **argv)
 			c = measure(CSUM, src + off, dst + off, len, iters);
 			n = measure(NAIVE, src + off, dst + off, len, iters);
 			m = measure(MEMCPY, src + off, dst + off, len, iters);
-			printf("%8zu %6zu %14.2f %14.2f %14.2f %9.1fx %9.2fx\n", len,
-			       off, c / 1e9, n / 1e9, m / 1e9, n > 0 ? c / n : 0,
-			       m > 0 ? c / m : 0);
+			printf("%8zu %6zu %14.2f %14.2f %14.2f %9.1fx %9.2fx\n", len, off, c / 1e9,
+			       n / 1e9, m / 1e9, n > 0 ? c / n : 0, m > 0 ? c / m : 0);
 			free(src);
 			free(dst);
 		}

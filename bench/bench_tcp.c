@@ -31,16 +31,16 @@
 
 #include "usertcp/socket.h"
 
-#define BULK_CHUNK	(64 * 1024)	/* bytes per send() and recv() */
-#define ECHO_LEN	64		/* the connections/s exchange */
-#define MEM_CONNS	10000		/* idle connections for the memory figure */
-#define DRAIN_LIMIT_S	10.0		/* a transfer that stalls this long failed */
+#define BULK_CHUNK (64 * 1024) /* bytes per send() and recv() */
+#define ECHO_LEN 64	       /* the connections/s exchange */
+#define MEM_CONNS 10000	       /* idle connections for the memory figure */
+#define DRAIN_LIMIT_S 10.0     /* a transfer that stalls this long failed */
 
 /* ---- the two stacks behind one table of calls -----------------------------*/
 
 struct api {
 	const char *name;
-	struct ut_stack *st;		/* usertcp's stack; NULL for Linux */
+	struct ut_stack *st; /* usertcp's stack; NULL for Linux */
 	int (*socket)(struct ut_stack *, int, int, int);
 	int (*bind)(struct ut_stack *, int, const struct sockaddr *, socklen_t);
 	int (*listen)(struct ut_stack *, int, int);
@@ -101,8 +101,7 @@ static int lx_close(struct ut_stack *st, int fd)
 	return close(fd);
 }
 
-static int lx_setsockopt(struct ut_stack *st, int fd, int lv, int o, const void *v,
-			 socklen_t l)
+static int lx_setsockopt(struct ut_stack *st, int fd, int lv, int o, const void *v, socklen_t l)
 {
 	(void)st;
 	return setsockopt(fd, lv, o, v, l);
@@ -115,15 +114,31 @@ static int lx_getsockname(struct ut_stack *st, int fd, struct sockaddr *a, sockl
 }
 
 static const struct api linux_api = {
-	.name = "linux", .socket = lx_socket, .bind = lx_bind, .listen = lx_listen,
-	.accept = lx_accept, .connect = lx_connect, .send = lx_send, .recv = lx_recv,
-	.close = lx_close, .setsockopt = lx_setsockopt, .getsockname = lx_getsockname,
+	.name = "linux",
+	.socket = lx_socket,
+	.bind = lx_bind,
+	.listen = lx_listen,
+	.accept = lx_accept,
+	.connect = lx_connect,
+	.send = lx_send,
+	.recv = lx_recv,
+	.close = lx_close,
+	.setsockopt = lx_setsockopt,
+	.getsockname = lx_getsockname,
 };
 
 static const struct api usertcp_api = {
-	.name = "usertcp", .socket = ut_socket, .bind = ut_bind, .listen = ut_listen,
-	.accept = ut_accept, .connect = ut_connect, .send = ut_send, .recv = ut_recv,
-	.close = ut_close, .setsockopt = ut_setsockopt, .getsockname = ut_getsockname,
+	.name = "usertcp",
+	.socket = ut_socket,
+	.bind = ut_bind,
+	.listen = ut_listen,
+	.accept = ut_accept,
+	.connect = ut_connect,
+	.send = ut_send,
+	.recv = ut_recv,
+	.close = ut_close,
+	.setsockopt = ut_setsockopt,
+	.getsockname = ut_getsockname,
 };
 
 /* Lets usertcp's stack process what is queued on its loopback device; the
@@ -149,18 +164,17 @@ static void die(const struct api *a, const char *what)
 	exit(1);
 }
 
-#define CHECK(a, call)                                                        \
-	do {                                                                  \
-		if ((call) < 0)                                               \
-			die(a, #call);                                        \
+#define CHECK(a, call)                 \
+	do {                           \
+		if ((call) < 0)        \
+			die(a, #call); \
 	} while (0)
 
 static double bench_seconds = 2.0;
-static bool with_linux = true;	/* false: --usertcp-only, for profiling */
+static bool with_linux = true; /* false: --usertcp-only, for profiling */
 
 /* One figure's line; a negative value is unknown and prints as n/a. */
-static void print_figure(const char *what, const char *unit, int prec, double ut,
-			 double lx)
+static void print_figure(const char *what, const char *unit, int prec, double ut, double lx)
 {
 	char u[32] = "n/a", l[32] = "n/a", r[32] = "n/a";
 
@@ -203,8 +217,7 @@ static int listener(const struct api *a, struct sockaddr_in *sin)
 
 /* One connection through listener l: *c the client's end, *s the server's.
  * Blocking calls; usertcp's run its stack while they wait. */
-static void connect_pair(const struct api *a, int l, const struct sockaddr_in *sin,
-			 int *c, int *s)
+static void connect_pair(const struct api *a, int l, const struct sockaddr_in *sin, int *c, int *s)
 {
 	CHECK(a, *c = a->socket(a->st, AF_INET, SOCK_STREAM, 0));
 	CHECK(a, a->connect(a->st, *c, (const struct sockaddr *)sin, sizeof(*sin)));
@@ -248,8 +261,8 @@ static void recv_all(const struct api *a, int fd, void *buf, size_t n)
  * one read in VERIFY_EVERY against the same place, so a lost, duplicated or
  * corrupted byte is caught at a cost of a few per cent (the same on both
  * stacks). */
-#define PATTERN_PERIOD	251
-#define VERIFY_EVERY	16
+#define PATTERN_PERIOD 251
+#define VERIFY_EVERY 16
 
 /* Segments sent so far: usertcp's Tcp OutSegs, or the kernel's from
  * /proc/net/snmp (system-wide); -1 if unreadable. */
@@ -308,8 +321,8 @@ static uint64_t bulk_run(const struct api *a, double seconds, double *dt, double
 			sending = false;
 		}
 		while (sending) {
-			ssize_t r = a->send(a->st, c, pattern + sent % PATTERN_PERIOD,
-					    BULK_CHUNK, MSG_DONTWAIT | MSG_NOSIGNAL);
+			ssize_t r = a->send(a->st, c, pattern + sent % PATTERN_PERIOD, BULK_CHUNK,
+					    MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (r < 0 && errno != EAGAIN)
 				die(a, "send");
 			if (r <= 0)
@@ -327,8 +340,10 @@ static uint64_t bulk_run(const struct api *a, double seconds, double *dt, double
 				break;
 			if (++reads % VERIFY_EVERY == 0 &&
 			    memcmp(rbuf, pattern + got % PATTERN_PERIOD, (size_t)r)) {
-				fprintf(stderr, "bench_tcp: %s: bulk: wrong bytes at offset "
-					"%llu\n", a->name, (unsigned long long)got);
+				fprintf(stderr,
+					"bench_tcp: %s: bulk: wrong bytes at offset "
+					"%llu\n",
+					a->name, (unsigned long long)got);
 				exit(1);
 			}
 			got += (uint64_t)r;
@@ -397,7 +412,7 @@ static double crr_run(const struct api *a, double *segs_per_conn)
 			die(a, "send");
 		recv_all(a, c, buf, sizeof(buf));
 		CHECK(a, a->close(a->st, c));
-		pump(a);	/* the RST reaches the server, as in the kernel */
+		pump(a); /* the RST reaches the server, as in the kernel */
 		CHECK(a, a->close(a->st, s));
 		n++;
 		t = now_s();
@@ -415,8 +430,8 @@ static void bench_crr(const struct api *ut)
 
 	printf("# connections: connect, accept, %d bytes each way, close; client closes\n"
 	       "#   with SO_LINGER {1, 0} (RST, no TIME_WAIT) on both stacks; blocking calls;\n"
-	       "#   segments per connection: usertcp %s, linux %s\n", ECHO_LEN,
-	       fmt_na(b1, sizeof(b1), su, 2), fmt_na(b2, sizeof(b2), sx, 2));
+	       "#   segments per connection: usertcp %s, linux %s\n",
+	       ECHO_LEN, fmt_na(b1, sizeof(b1), su, 2), fmt_na(b2, sizeof(b2), sx, 2));
 	print_figure("connections/s", "conn/s", 0, u, x);
 }
 
@@ -464,8 +479,8 @@ static void bench_rr(const struct api *ut)
 
 	printf("# round trips: 1 byte each way on one connection, TCP_NODELAY, blocking\n"
 	       "#   calls, client and server on the same thread; segments per round trip:\n"
-	       "#   usertcp %s, linux %s\n", fmt_na(b1, sizeof(b1), su, 2),
-	       fmt_na(b2, sizeof(b2), sx, 2));
+	       "#   usertcp %s, linux %s\n",
+	       fmt_na(b1, sizeof(b1), su, 2), fmt_na(b2, sizeof(b2), sx, 2));
 	print_figure("round trips/s", "rt/s", 0, u, x);
 }
 
@@ -580,7 +595,8 @@ static void bench_mem(const struct api *ut)
 	x = with_linux ? mem_run(&linux_api, n, kernel_slab_bytes, &lx_src) : -1;
 	printf("# memory: %u idle established connections on each stack; bytes per\n"
 	       "#   connection = growth / %u, counting both ends (client + accepted socket)\n"
-	       "#   usertcp: %s; linux: %s\n", n, n, ut_src, lx_src);
+	       "#   usertcp: %s; linux: %s\n",
+	       n, n, ut_src, lx_src);
 	print_figure("memory/connection", "bytes", 0, u, x);
 }
 
@@ -628,8 +644,8 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *name;
 		void (*run)(const struct api *);
-	} parts[] = {{"bulk", bench_bulk}, {"crr", bench_crr}, {"rr", bench_rr},
-		     {"mem", bench_mem}};
+	} parts[] = {
+		{"bulk", bench_bulk}, {"crr", bench_crr}, {"rr", bench_rr}, {"mem", bench_mem}};
 	enum { NPARTS = sizeof(parts) / sizeof(parts[0]) };
 	const char *env = getenv("BENCH_SECONDS");
 	bool chosen[NPARTS] = {false}, any = false;
@@ -658,7 +674,8 @@ int main(int argc, char **argv)
 				chosen[p] = known = any = true;
 		}
 		if (!known) {
-			fprintf(stderr, "usage: bench_tcp [--usertcp-only] [bulk] [crr] [rr] [mem]\n");
+			fprintf(stderr,
+				"usage: bench_tcp [--usertcp-only] [bulk] [crr] [rr] [mem]\n");
 			return 2;
 		}
 	}
@@ -671,8 +688,8 @@ int main(int argc, char **argv)
 	       "#   on its lo (MTU 65536, checksums offloaded); linux: kernel sockets over\n"
 	       "#   127.0.0.1; same process, same thread, same code; %.2g s per timed run\n"
 	       "# buffers on both stacks: %s\n"
-	       "# ratio = usertcp / linux\n", bench_seconds,
-	       note[0] ? note : "usertcp's defaults (the host's are unreadable)");
+	       "# ratio = usertcp / linux\n",
+	       bench_seconds, note[0] ? note : "usertcp's defaults (the host's are unreadable)");
 	for (size_t p = 0; p < NPARTS; p++)
 		if (chosen[p] || !any)
 			parts[p].run(&ut);

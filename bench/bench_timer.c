@@ -77,12 +77,11 @@ int main(void)
 		order[i] = order[j];
 		order[j] = x;
 	}
-#define FILL_EXPIRIES()                                                        \
-	for (uint32_t i = 0; i < NTIMERS; i++)                                \
-		exp[i] = base->clk + rnd_delta(&seed)
+#define FILL_EXPIRIES()                        \
+	for (uint32_t i = 0; i < NTIMERS; i++) \
+	exp[i] = base->clk + rnd_delta(&seed)
 
-	printf("%u timers, expiries uniform over the 5 wheel levels\n",
-	       NTIMERS);
+	printf("%u timers, expiries uniform over the 5 wheel levels\n", NTIMERS);
 	FILL_EXPIRIES();
 	t0 = now_ns();
 	for (uint32_t i = 0; i < NTIMERS; i++)
@@ -117,8 +116,8 @@ int main(void)
 		calls++;
 	}
 	report("per timer run (next_expiry event loop)", now_ns() - t0, ran);
-	printf("  %llu timer_run calls for %llu timers\n",
-	       (unsigned long long)calls, (unsigned long long)ran);
+	printf("  %llu timer_run calls for %llu timers\n", (unsigned long long)calls,
+	       (unsigned long long)ran);
 
 	free(order);
 	free(exp);

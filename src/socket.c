@@ -18,7 +18,7 @@
 #include "net/trace.h"
 #include "usertcp/socket.h"
 
-#define UT_IOV_MAX 1024			/* Linux's UIO_MAXIOV */
+#define UT_IOV_MAX 1024 /* Linux's UIO_MAXIOV */
 
 /* ---- files and descriptors ------------------------------------------------*/
 
@@ -271,8 +271,8 @@ UT_EXPORT int ut_listen(struct ut_stack *stack, int fd, int backlog)
 	return (int)ret_errno(stack, rc);
 }
 
-UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr,
-			 socklen_t *addrlen, int flags)
+UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *addrlen,
+			 int flags)
 {
 	struct socket *sock, *newsock;
 	struct file *newfile = NULL;
@@ -295,8 +295,8 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr,
 		rc = -EINVAL;
 		goto put;
 	}
-	newfile = alloc_file(stack, FILE_SOCKET,
-			     O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
+	newfile =
+		alloc_file(stack, FILE_SOCKET, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
 	if (!newfile) {
 		rc = -ENOMEM;
 		goto put;
@@ -343,7 +343,7 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr,
 		ev.depth = sock->sk ? (uint32_t)sock->sk->sk_ack_backlog : 0;
 		ev.limit = sock->sk ? (uint32_t)sock->sk->sk_max_ack_backlog : 0;
 		ev.what = "accept()";
-		ev.len = (uint32_t)fd;	/* the listener's descriptor */
+		ev.len = (uint32_t)fd; /* the listener's descriptor */
 		trace_emit(stack, UT_TP_ACCEPT, &ev);
 	}
 put:
@@ -357,8 +357,7 @@ UT_EXPORT int ut_accept(struct ut_stack *stack, int fd, struct sockaddr *addr, s
 	return ut_accept4(stack, fd, addr, len, 0);
 }
 
-UT_EXPORT int ut_connect(struct ut_stack *stack, int fd, const struct sockaddr *addr,
-			 socklen_t len)
+UT_EXPORT int ut_connect(struct ut_stack *stack, int fd, const struct sockaddr *addr, socklen_t len)
 {
 	long rc;
 	struct socket *sock;
@@ -369,7 +368,8 @@ UT_EXPORT int ut_connect(struct ut_stack *stack, int fd, const struct sockaddr *
 			rc = -EFAULT;
 		else
 			rc = sock->ops->connect(sock, addr, len,
-						(sock->file->f_flags & O_NONBLOCK) ? O_NONBLOCK : 0);
+						(sock->file->f_flags & O_NONBLOCK) ? O_NONBLOCK
+										   : 0);
 		fput(sock->file);
 	}
 	return (int)ret_errno(stack, rc);
@@ -465,8 +465,8 @@ UT_EXPORT ssize_t ut_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg,
 	return do_recvmsg(stack, fd, msg, flags);
 }
 
-UT_EXPORT ssize_t ut_sendto(struct ut_stack *stack, int fd, const void *buf, size_t len,
-			    int flags, const struct sockaddr *dest, socklen_t dest_len)
+UT_EXPORT ssize_t ut_sendto(struct ut_stack *stack, int fd, const void *buf, size_t len, int flags,
+			    const struct sockaddr *dest, socklen_t dest_len)
 {
 	struct iovec iov = {(void *)(uintptr_t)buf, len};
 	struct msghdr msg = {0};
@@ -562,7 +562,9 @@ UT_EXPORT int ut_shutdown(struct ut_stack *stack, int fd, int how)
 			rc = sock->ops->shutdown(sock, how);
 		if (trace_enabled(stack))
 			trace_fd(stack, UT_TP_SHUTDOWN, fd, sock,
-				 how == SHUT_RD ? "SHUT_RD" : how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR",
+				 how == SHUT_RD	  ? "SHUT_RD"
+				 : how == SHUT_WR ? "SHUT_WR"
+						  : "SHUT_RDWR",
 				 (int)-rc);
 		fput(sock->file);
 	}

@@ -27,47 +27,46 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 /* Directory for files a test writes (pcaps...): $USERTCP_TMP or /tmp. */
 const char *test_tmpdir(void);
 
-#define TEST(name)                                                            \
-	static void test_fn_##name(void);                                     \
-	static struct test_case test_case_##name = {#name, test_fn_##name,    \
-						    NULL};                    \
-	__attribute__((constructor)) static void test_reg_##name(void)        \
-	{                                                                     \
-		test_register(&test_case_##name);                             \
-	}                                                                     \
+#define TEST(name)                                                                \
+	static void test_fn_##name(void);                                         \
+	static struct test_case test_case_##name = {#name, test_fn_##name, NULL}; \
+	__attribute__((constructor)) static void test_reg_##name(void)            \
+	{                                                                         \
+		test_register(&test_case_##name);                                 \
+	}                                                                         \
 	static void test_fn_##name(void)
 
-#define CHECK(cond)                                                           \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond);    \
+#define CHECK(cond)                                                        \
+	do {                                                               \
+		if (!(cond))                                               \
+			test_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); \
 	} while (0)
 
-#define CHECK_EQ(a, b)                                                        \
-	do {                                                                  \
-		long long check_a_ = (long long)(a), check_b_ = (long long)(b); \
-		if (check_a_ != check_b_)                                     \
-			test_fail(__FILE__, __LINE__, "%s == %s (%lld != %lld)", \
-				  #a, #b, check_a_, check_b_);                \
+#define CHECK_EQ(a, b)                                                                             \
+	do {                                                                                       \
+		long long check_a_ = (long long)(a), check_b_ = (long long)(b);                    \
+		if (check_a_ != check_b_)                                                          \
+			test_fail(__FILE__, __LINE__, "%s == %s (%lld != %lld)", #a, #b, check_a_, \
+				  check_b_);                                                       \
 	} while (0)
 
-#define CHECK_MEM_EQ(a, b, n)                                                 \
-	do {                                                                  \
-		if (memcmp((a), (b), (n)) != 0)                               \
-			test_fail(__FILE__, __LINE__, "memory %s == %s (%zu bytes)", \
-				  #a, #b, (size_t)(n));                       \
+#define CHECK_MEM_EQ(a, b, n)                                                                \
+	do {                                                                                 \
+		if (memcmp((a), (b), (n)) != 0)                                              \
+			test_fail(__FILE__, __LINE__, "memory %s == %s (%zu bytes)", #a, #b, \
+				  (size_t)(n));                                              \
 	} while (0)
 
 /* Within tolerance: |a - b| <= tol (doubles). */
-#define CHECK_NEAR(a, b, tol)                                                 \
-	do {                                                                  \
-		double check_a_ = (double)(a), check_b_ = (double)(b);        \
-		double check_d_ = check_a_ - check_b_;                        \
-		if (check_d_ < 0)                                             \
-			check_d_ = -check_d_;                                 \
-		if (check_d_ > (double)(tol))                                 \
-			test_fail(__FILE__, __LINE__, "%s ~ %s (%g vs %g, tol %g)", \
-				  #a, #b, check_a_, check_b_, (double)(tol)); \
+#define CHECK_NEAR(a, b, tol)                                                               \
+	do {                                                                                \
+		double check_a_ = (double)(a), check_b_ = (double)(b);                      \
+		double check_d_ = check_a_ - check_b_;                                      \
+		if (check_d_ < 0)                                                           \
+			check_d_ = -check_d_;                                               \
+		if (check_d_ > (double)(tol))                                               \
+			test_fail(__FILE__, __LINE__, "%s ~ %s (%g vs %g, tol %g)", #a, #b, \
+				  check_a_, check_b_, (double)(tol));                       \
 	} while (0)
 
 #endif

@@ -66,8 +66,8 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 	val = argv[++*i];
 	if (!strcmp(opt, "--tap") || !strcmp(opt, "--tun")) {
 		if (!*val || strlen(val) > 15) {
-			fprintf(stderr, "%s: '%s' is not an interface name (1 to 15 bytes)\n",
-				prog, val);
+			fprintf(stderr, "%s: '%s' is not an interface name (1 to 15 bytes)\n", prog,
+				val);
 			return -1;
 		}
 		o->ifname = val;
@@ -85,7 +85,8 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		}
 	} else if (!strcmp(opt, "--seed")) {
 		if (!parse_u64(val, &o->seed) || o->seed == 0) {
-			fprintf(stderr, "%s: --seed wants a positive integer, not '%s'\n", prog, val);
+			fprintf(stderr, "%s: --seed wants a positive integer, not '%s'\n", prog,
+				val);
 			return -1;
 		}
 	} else {
@@ -109,7 +110,7 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 		return -1;
 	}
 	ut_stack_config_init(&cfg);
-	cfg.seed = o->seed;		/* 0: fresh secrets from getrandom() */
+	cfg.seed = o->seed; /* 0: fresh secrets from getrandom() */
 	cfg.name = prog;
 	if ((err = ut_stack_create(&cfg, &a->stack)) < 0) {
 		fprintf(stderr, "%s: cannot create the stack: %s\n", prog, strerror(-err));

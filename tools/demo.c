@@ -37,7 +37,7 @@
 #define SERVER_PORT 80
 #define PREFIX_LEN 24
 #define BACKLOG 128
-#define CHUNK (64 * 1024)		/* bytes handed to send() / asked of recv() */
+#define CHUNK (64 * 1024) /* bytes handed to send() / asked of recv() */
 #define NSEC UINT64_C(1000000000)
 #define DEFAULT_BYTES (1024 * 1024)
 #define DEFAULT_DELAY_NS (10 * UINT64_C(1000000))
@@ -59,11 +59,11 @@ struct stream {
 	uint64_t total;
 	uint64_t generated, sent, received;
 	uint64_t rng;
-	uint8_t *buf;			/* generated, not yet taken by send() */
+	uint8_t *buf; /* generated, not yet taken by send() */
 	size_t off, len;
 	struct sha256 tx, rx;
 	uint8_t tx_digest[SHA256_DIGEST_LEN], rx_digest[SHA256_DIGEST_LEN];
-	bool eof;			/* the reader saw recv() return 0 */
+	bool eof; /* the reader saw recv() return 0 */
 };
 
 struct demo;
@@ -72,12 +72,12 @@ struct host {
 	const char *name;
 	struct demo *demo;
 	struct ut_stack *stack;
-	int fd;				/* the connection */
-	int lfd;			/* the listener (server) */
-	bool closed;			/* the application called close() */
-	bool time_wait;			/* the connection entered TIME_WAIT */
+	int fd;		/* the connection */
+	int lfd;	/* the listener (server) */
+	bool closed;	/* the application called close() */
+	bool time_wait; /* the connection entered TIME_WAIT */
 	uint64_t time_wait_at;
-	bool gone;			/* ... and has reached CLOSE for good */
+	bool gone; /* ... and has reached CLOSE for good */
 	uint64_t gone_at;
 	uint64_t shown[UT_TP_MAX], hidden[UT_TP_MAX];
 };
@@ -86,14 +86,14 @@ struct demo {
 	struct ut_sim *sim;
 	struct ut_sim_link *link;
 	struct host client, server;
-	struct stream up;		/* client -> server */
-	struct stream down;		/* server -> client */
+	struct stream up;   /* client -> server */
+	struct stream down; /* server -> client */
 	enum out_mode mode;
-	bool counters;			/* --counters */
+	bool counters; /* --counters */
 	enum phase phase;
 	bool connected, accepted;
 	bool hidden_note;
-	uint64_t closed_at;		/* the client's close() */
+	uint64_t closed_at; /* the client's close() */
 	uint8_t *rxbuf;
 	bool failed;
 	char why[256];
@@ -134,31 +134,56 @@ static void demo_usage(FILE *f)
 static const char *errno_name(int err)
 {
 	switch (err) {
-	case EAGAIN: return "EAGAIN";
-	case EINPROGRESS: return "EINPROGRESS";
-	case EALREADY: return "EALREADY";
-	case ECONNRESET: return "ECONNRESET";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case ECONNABORTED: return "ECONNABORTED";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EPIPE: return "EPIPE";
-	case EADDRINUSE: return "EADDRINUSE";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-	case ENOTCONN: return "ENOTCONN";
-	case EISCONN: return "EISCONN";
-	case EHOSTUNREACH: return "EHOSTUNREACH";
-	case ENETUNREACH: return "ENETUNREACH";
-	case EDEADLK: return "EDEADLK";
-	case ENOMEM: return "ENOMEM";
-	case ENOBUFS: return "ENOBUFS";
-	case EMFILE: return "EMFILE";
-	case EBADF: return "EBADF";
-	case EINVAL: return "EINVAL";
-	case EFAULT: return "EFAULT";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-	default: return NULL;
+	case EAGAIN:
+		return "EAGAIN";
+	case EINPROGRESS:
+		return "EINPROGRESS";
+	case EALREADY:
+		return "EALREADY";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case ECONNABORTED:
+		return "ECONNABORTED";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EPIPE:
+		return "EPIPE";
+	case EADDRINUSE:
+		return "EADDRINUSE";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case ENOTCONN:
+		return "ENOTCONN";
+	case EISCONN:
+		return "EISCONN";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case EDEADLK:
+		return "EDEADLK";
+	case ENOMEM:
+		return "ENOMEM";
+	case ENOBUFS:
+		return "ENOBUFS";
+	case EMFILE:
+		return "EMFILE";
+	case EBADF:
+		return "EBADF";
+	case EINVAL:
+		return "EINVAL";
+	case EFAULT:
+		return "EFAULT";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case EPROTONOSUPPORT:
+		return "EPROTONOSUPPORT";
+	default:
+		return NULL;
 	}
 }
 
@@ -168,7 +193,7 @@ static void fail(struct demo *d, const char *fmt, ...)
 	va_list ap;
 
 	if (d->failed)
-		return;		/* the first reason is the one that counts */
+		return; /* the first reason is the one that counts */
 	d->failed = true;
 	va_start(ap, fmt);
 	vsnprintf(d->why, sizeof(d->why), fmt, ap);
@@ -245,15 +270,24 @@ static bool per_segment_kind(enum ut_trace_type t)
 static const char *kind_words(enum ut_trace_type t)
 {
 	switch (t) {
-	case UT_TP_WRITE_QUEUE: return "send() copies to the write queue";
-	case UT_TP_SEGMENT_SEND: return "segments sent";
-	case UT_TP_SEGMENT_RECV: return "segments received";
-	case UT_TP_RECEIVE_QUEUE: return "sk_buffs added to the receive queue";
-	case UT_TP_OFO_QUEUE: return "sk_buffs held on the out-of-order queue";
-	case UT_TP_USER_READ: return "recv() copies from the receive queue";
-	case UT_TP_TCP_PROBE: return "ACKs that advanced snd_una";
-	case UT_TP_TIMER: return "timers";
-	default: return "other events";
+	case UT_TP_WRITE_QUEUE:
+		return "send() copies to the write queue";
+	case UT_TP_SEGMENT_SEND:
+		return "segments sent";
+	case UT_TP_SEGMENT_RECV:
+		return "segments received";
+	case UT_TP_RECEIVE_QUEUE:
+		return "sk_buffs added to the receive queue";
+	case UT_TP_OFO_QUEUE:
+		return "sk_buffs held on the out-of-order queue";
+	case UT_TP_USER_READ:
+		return "recv() copies from the receive queue";
+	case UT_TP_TCP_PROBE:
+		return "ACKs that advanced snd_una";
+	case UT_TP_TIMER:
+		return "timers";
+	default:
+		return "other events";
 	}
 }
 
@@ -262,7 +296,7 @@ static const char *kind_words(enum ut_trace_type t)
 static void track(struct host *h, const struct ut_trace_event *ev)
 {
 	if (ev->type != UT_TP_INET_SOCK_SET_STATE || !ev->dport)
-		return;		/* not a connection (the listener has no peer) */
+		return; /* not a connection (the listener has no peer) */
 	if (ev->newstate == TCP_TIME_WAIT && !h->time_wait) {
 		h->time_wait = true;
 		h->time_wait_at = ev->time_ns;
@@ -301,8 +335,9 @@ static void demo_trace(const struct ut_trace_event *ev, void *arg)
 				h->hidden[ev->type]++;
 				if (!d->hidden_note) {
 					d->hidden_note = true;
-					heading(d, "(from here on the data phase's per-segment events "
-						   "are counted, not shown; --verbose shows them)");
+					heading(d,
+						"(from here on the data phase's per-segment events "
+						"are counted, not shown; --verbose shows them)");
 				}
 				return;
 			}
@@ -399,8 +434,10 @@ static void pump_recv(struct demo *d, struct host *h, struct stream *st)
 			sha256_update(&st->rx, d->rxbuf, (size_t)n);
 			st->received += (uint64_t)n;
 			if (st->received > st->total)
-				fail(d, "%s received %" PRIu64 " bytes, more than the %" PRIu64
-					" sent", h->name, st->received, st->total);
+				fail(d,
+				     "%s received %" PRIu64 " bytes, more than the %" PRIu64
+				     " sent",
+				     h->name, st->received, st->total);
 			continue;
 		}
 		if (n == 0) {
@@ -445,9 +482,11 @@ static void server_step(struct demo *d)
 			return;
 		}
 		if (d->down.sent < d->down.total)
-			return;	/* finish sending first */
-		note(d, s, "recv(fd %d) = 0: end of file, the client sent its FIN; "
-			   "close() now", s->fd);
+			return; /* finish sending first */
+		note(d, s,
+		     "recv(fd %d) = 0: end of file, the client sent its FIN; "
+		     "close() now",
+		     s->fd);
 		s->closed = true;
 		if (ut_close(s->stack, s->fd) < 0)
 			fail_errno(d, s, "close()", errno);
@@ -469,8 +508,10 @@ static void client_close(struct demo *d)
 		print_hidden(&d->server);
 	}
 	heading(d, "teardown: the client closes first (active close), then the server");
-	note(d, c, "the server has read all %" PRIu64 " bytes sent, the client all %" PRIu64
-		   " received: close(fd %d)", d->up.received, d->down.received, c->fd);
+	note(d, c,
+	     "the server has read all %" PRIu64 " bytes sent, the client all %" PRIu64
+	     " received: close(fd %d)",
+	     d->up.received, d->down.received, c->fd);
 	c->closed = true;
 	if (ut_close(c->stack, c->fd) < 0)
 		fail_errno(d, c, "close()", errno);
@@ -493,7 +534,7 @@ static void client_step(struct demo *d)
 			return;
 		}
 		if (n == 0)
-			return;	/* still in SYN_SENT */
+			return; /* still in SYN_SENT */
 		if (ut_getsockopt(c->stack, c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0) {
 			fail_errno(d, c, "getsockopt(SO_ERROR)", errno);
 			return;
@@ -505,8 +546,10 @@ static void client_step(struct demo *d)
 		d->connected = true;
 		note(d, c, "poll(): fd %d writable and SO_ERROR 0: connect() has completed", c->fd);
 		d->phase = PH_DATA;
-		heading(d, "data: %" PRIu64 " bytes each way, through the write queue, segments "
-			   "and the peer's receive queue", d->up.total);
+		heading(d,
+			"data: %" PRIu64 " bytes each way, through the write queue, segments "
+			"and the peer's receive queue",
+			d->up.total);
 	}
 	pump_send(d, c, &d->up);
 	pump_recv(d, c, &d->down);
@@ -542,9 +585,13 @@ static bool demo_step(void *arg)
 		return true;
 	}
 	if (d->phase == PH_TEARDOWN && ut_sim_now(d->sim) - d->closed_at > CLOSE_LIMIT_NS) {
-		fail(d, "sockets still alive %" PRIu64 " s after the client's close() (client %s, "
-			"server %s)", CLOSE_LIMIT_NS / NSEC,
-		     d->client.gone ? "gone" : d->client.time_wait ? "in TIME_WAIT" : "not closed",
+		fail(d,
+		     "sockets still alive %" PRIu64 " s after the client's close() (client %s, "
+		     "server %s)",
+		     CLOSE_LIMIT_NS / NSEC,
+		     d->client.gone	   ? "gone"
+		     : d->client.time_wait ? "in TIME_WAIT"
+					   : "not closed",
 		     d->server.gone ? "gone" : "not closed");
 		return true;
 	}
@@ -563,10 +610,23 @@ static bool parse_bytes(const char *s, uint64_t *out)
 		return false;
 	memcpy(buf, s, n + 1);
 	switch (buf[n - 1]) {
-	case 'k': case 'K': mult = 1ULL << 10; buf[n - 1] = 0; break;
-	case 'm': case 'M': mult = 1ULL << 20; buf[n - 1] = 0; break;
-	case 'g': case 'G': mult = 1ULL << 30; buf[n - 1] = 0; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = 1ULL << 10;
+		buf[n - 1] = 0;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ULL << 20;
+		buf[n - 1] = 0;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ULL << 30;
+		buf[n - 1] = 0;
+		break;
+	default:
+		break;
 	}
 	if (!parse_u64(buf, &v) || v > (64ULL << 30) / mult)
 		return false;
@@ -588,11 +648,20 @@ static bool parse_tc_rate(const char *s, uint64_t *bits_per_sec)
 	if (end == s || errno || !(v > 0))
 		return false;
 	switch (tolower((unsigned char)*end)) {
-	case 'k': power = 1; break;
-	case 'm': power = 2; break;
-	case 'g': power = 3; break;
-	case 't': power = 4; break;
-	default: break;
+	case 'k':
+		power = 1;
+		break;
+	case 'm':
+		power = 2;
+		break;
+	case 'g':
+		power = 3;
+		break;
+	case 't':
+		power = 4;
+		break;
+	default:
+		break;
 	}
 	if (power) {
 		end++;
@@ -623,8 +692,8 @@ static int host_setup(struct demo *d, struct host *h, const char *name)
 	return ut_sim_host_add(d->sim, name, &h->stack);
 }
 
-static void describe_link(const struct demo *d, const struct ut_link_params *lp,
-			  uint64_t bytes, uint64_t seed)
+static void describe_link(const struct demo *d, const struct ut_link_params *lp, uint64_t bytes,
+			  uint64_t seed)
 {
 	char rate[32];
 
@@ -641,9 +710,8 @@ static void describe_link(const struct demo *d, const struct ut_link_params *lp,
 	else
 		snprintf(rate, sizeof(rate), "%" PRIu64 " bit/s", lp->rate_bps);
 	heading(d, "usertcp demo: one TCP connection between two simulated hosts");
-	heading(d, "  client %s ---- %g ms each way, %g%% loss, %s ---- server %s:%d",
-		CLIENT_ADDR, (double)lp->delay_ns / 1e6, lp->loss * 100.0, rate, SERVER_ADDR,
-		SERVER_PORT);
+	heading(d, "  client %s ---- %g ms each way, %g%% loss, %s ---- server %s:%d", CLIENT_ADDR,
+		(double)lp->delay_ns / 1e6, lp->loss * 100.0, rate, SERVER_ADDR, SERVER_PORT);
 	heading(d, "  %" PRIu64 " bytes each way, seed %" PRIu64, bytes, seed);
 }
 
@@ -689,8 +757,9 @@ static void client_connect(struct demo *d, uint32_t addr)
 		fail_errno(d, c, "connect()", errno);
 		return;
 	}
-	note(d, c, "connect() = -1 EINPROGRESS: the socket is non-blocking, the handshake "
-		   "goes on in the stack");
+	note(d, c,
+	     "connect() = -1 EINPROGRESS: the socket is non-blocking, the handshake "
+	     "goes on in the stack");
 }
 
 static void print_digest_line(const struct demo *d, const char *dir, const struct stream *st)
@@ -702,7 +771,8 @@ static void print_digest_line(const struct demo *d, const char *dir, const struc
 	sha256_hex(st->tx_digest, tx);
 	sha256_hex(st->rx_digest, rx);
 	printf("#   %s: %" PRIu64 " bytes sent, SHA-256 %.16s...; %" PRIu64
-	       " received, SHA-256 %.16s...\n", dir, st->sent, tx, st->received, rx);
+	       " received, SHA-256 %.16s...\n",
+	       dir, st->sent, tx, st->received, rx);
 }
 
 static void print_counter(void *arg, const char *group, const char *name, uint64_t v)
@@ -781,8 +851,9 @@ int cmd_demo(int argc, char **argv)
 			d.counters = true;
 		} else if (!strcmp(o, "--rate")) {
 			if (i + 1 >= argc || !parse_tc_rate(argv[i + 1], &rate)) {
-				fprintf(stderr, "demo: invalid value for --rate: '%s' "
-						"(e.g. 100mbit, 1gbit, 10kbit, 10mbps)\n",
+				fprintf(stderr,
+					"demo: invalid value for --rate: '%s' "
+					"(e.g. 100mbit, 1gbit, 10kbit, 10mbps)\n",
 					i + 1 < argc ? argv[i + 1] : "");
 				return 2;
 			}
@@ -798,8 +869,10 @@ int cmd_demo(int argc, char **argv)
 				pcap = val;
 			} else if (!strcmp(o, "--bytes")) {
 				if (!parse_bytes(val, &bytes)) {
-					fprintf(stderr, "demo: invalid value for --bytes: '%s' "
-							"(0 to 64G, with K, M or G)\n", val);
+					fprintf(stderr,
+						"demo: invalid value for --bytes: '%s' "
+						"(0 to 64G, with K, M or G)\n",
+						val);
 					return 2;
 				}
 			} else if (!parse_u64(val, &seed)) {
@@ -849,8 +922,10 @@ int cmd_demo(int argc, char **argv)
 	if (!d.failed) {
 		r = ut_sim_run_until_cond(d.sim, demo_step, &d, TIME_LIMIT_NS);
 		if (r < 0 && !d.failed)
-			fail(&d, "not finished after %" PRIu64 " s of simulated time (client->server %" PRIu64
-				 " of %" PRIu64 " bytes, server->client %" PRIu64 " of %" PRIu64 ")",
+			fail(&d,
+			     "not finished after %" PRIu64
+			     " s of simulated time (client->server %" PRIu64 " of %" PRIu64
+			     " bytes, server->client %" PRIu64 " of %" PRIu64 ")",
 			     TIME_LIMIT_NS / NSEC, d.up.received, d.up.total, d.down.received,
 			     d.down.total);
 	}
@@ -860,8 +935,9 @@ int cmd_demo(int argc, char **argv)
 		sha256_final(&d.down.tx, d.down.tx_digest);
 		sha256_final(&d.down.rx, d.down.rx_digest);
 		if (d.up.received != d.up.total || d.down.received != d.down.total)
-			fail(&d, "byte counts differ (client->server %" PRIu64 " of %" PRIu64
-				 ", server->client %" PRIu64 " of %" PRIu64 ")",
+			fail(&d,
+			     "byte counts differ (client->server %" PRIu64 " of %" PRIu64
+			     ", server->client %" PRIu64 " of %" PRIu64 ")",
 			     d.up.received, d.up.total, d.down.received, d.down.total);
 		else if (memcmp(d.up.tx_digest, d.up.rx_digest, SHA256_DIGEST_LEN))
 			fail(&d, "SHA-256 mismatch client->server");
@@ -873,8 +949,10 @@ int cmd_demo(int argc, char **argv)
 	if (!d.failed && narrating(&d)) {
 		if (d.client.time_wait) {
 			uint64_t tw = d.client.gone_at - d.client.time_wait_at;
-			heading(&d, "every socket destroyed; the client's TIME_WAIT lasted %" PRIu64
-				    ".%03" PRIu64 " s", tw / NSEC, tw % NSEC / 1000000);
+			heading(&d,
+				"every socket destroyed; the client's TIME_WAIT lasted %" PRIu64
+				".%03" PRIu64 " s",
+				tw / NSEC, tw % NSEC / 1000000);
 		} else {
 			heading(&d, "every socket destroyed");
 		}
@@ -896,8 +974,9 @@ report:
 		printf("result: FAIL %s\n", d.why);
 	} else {
 		uint64_t ms = (d.server.gone_at + 500000) / 1000000;
-		printf("result: ok  %" PRIu64 " bytes each way, SHA-256 match, %" PRIu64 ".%03" PRIu64
-		       " s simulated\n", bytes, ms / 1000, ms % 1000);
+		printf("result: ok  %" PRIu64 " bytes each way, SHA-256 match, %" PRIu64
+		       ".%03" PRIu64 " s simulated\n",
+		       bytes, ms / 1000, ms % 1000);
 	}
 	if (pcap_open)
 		ut_dev_pcap_close(ut_sim_link_dev(d.link, 0));

@@ -35,12 +35,12 @@
 #include "tool.h"
 #include "usertcp/socket.h"
 
-#define REQ_MAX 8192			/* request line and headers */
-#define OUT_MAX (32 * 1024)		/* one chunk of a response */
+#define REQ_MAX 8192	    /* request line and headers */
+#define OUT_MAX (32 * 1024) /* one chunk of a response */
 #define BACKLOG 1024
-#define TICK_MS 250			/* how often signals and idle times are checked */
-#define IDLE_MS (60 * 1000)		/* a keep-alive connection with nothing to do */
-#define GRACE_MS 2000			/* for clients to close after our FIN at exit */
+#define TICK_MS 250	    /* how often signals and idle times are checked */
+#define IDLE_MS (60 * 1000) /* a keep-alive connection with nothing to do */
+#define GRACE_MS 2000	    /* for clients to close after our FIN at exit */
 
 static volatile sig_atomic_t httpd_stop;
 
@@ -48,15 +48,15 @@ struct conn {
 	struct conn *prev, *next;
 	int fd;
 	struct sockaddr_in peer;
-	uint32_t events;		/* what epoll waits for */
-	bool answering;			/* a response is being sent */
-	bool keep_alive;		/* after it, read the next request */
-	bool http10;			/* which must be told so */
-	bool draining;			/* our FIN is sent: read until the client's */
-	uint64_t active_ms;		/* last progress */
-	int file;			/* the body still to send, or -1 */
+	uint32_t events;    /* what epoll waits for */
+	bool answering;	    /* a response is being sent */
+	bool keep_alive;    /* after it, read the next request */
+	bool http10;	    /* which must be told so */
+	bool draining;	    /* our FIN is sent: read until the client's */
+	uint64_t active_ms; /* last progress */
+	int file;	    /* the body still to send, or -1 */
 	off_t file_left;
-	off_t length;			/* Content-Length, for the log */
+	off_t length; /* Content-Length, for the log */
 	size_t out_off, out_len;
 	size_t req_len;
 	char req[REQ_MAX];
@@ -66,7 +66,7 @@ struct conn {
 struct httpd {
 	struct ut_stack *stack;
 	int ep, lfd;
-	char root[PATH_MAX];		/* resolved */
+	char root[PATH_MAX]; /* resolved */
 	bool verbose;
 	struct conn *conns;
 	unsigned nconns;
@@ -140,7 +140,8 @@ static void accept_all(struct httpd *h)
 	for (;;) {
 		struct sockaddr_in peer;
 		socklen_t len = sizeof(peer);
-		int fd = ut_accept4(h->stack, h->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK);
+		int fd =
+			ut_accept4(h->stack, h->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK);
 		if (fd < 0) {
 			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				fprintf(stderr, "usertcp httpd: accept: %s\n", strerror(errno));
@@ -157,8 +158,12 @@ static void accept_all(struct httpd *h)
 			ut_close(h->stack, fd);
 			continue;
 		}
-		*c = (struct conn){.fd = fd, .peer = peer, .events = EPOLLIN, .file = -1,
-				   .active_ms = now_ms(), .next = h->conns};
+		*c = (struct conn){.fd = fd,
+				   .peer = peer,
+				   .events = EPOLLIN,
+				   .file = -1,
+				   .active_ms = now_ms(),
+				   .next = h->conns};
 		ev.data.ptr = c;
 		if (ut_epoll_ctl(h->stack, h->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
 			ut_close(h->stack, fd);
@@ -177,25 +182,40 @@ static void accept_all(struct httpd *h)
 static const char *status_text(int code)
 {
 	switch (code) {
-	case 200: return "OK";
-	case 301: return "Moved Permanently";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	default: return "Internal Server Error";
+	case 200:
+		return "OK";
+	case 301:
+		return "Moved Permanently";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	default:
+		return "Internal Server Error";
 	}
 }
 
 static const char *content_type(const char *path)
 {
 	static const char *const types[][2] = {
-		{".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
-		{".txt", "text/plain; charset=utf-8"}, {".css", "text/css"},
-		{".js", "text/javascript"}, {".json", "application/json"},
-		{".svg", "image/svg+xml"}, {".png", "image/png"}, {".jpg", "image/jpeg"},
-		{".jpeg", "image/jpeg"}, {".gif", "image/gif"}, {".pdf", "application/pdf"},
+		{".html", "text/html; charset=utf-8"},
+		{".htm", "text/html; charset=utf-8"},
+		{".txt", "text/plain; charset=utf-8"},
+		{".css", "text/css"},
+		{".js", "text/javascript"},
+		{".json", "application/json"},
+		{".svg", "image/svg+xml"},
+		{".png", "image/png"},
+		{".jpg", "image/jpeg"},
+		{".jpeg", "image/jpeg"},
+		{".gif", "image/gif"},
+		{".pdf", "application/pdf"},
 	};
 	const char *dot = strrchr(path, '.');
 	if (dot && !strchr(dot, '/'))
@@ -225,8 +245,8 @@ static void respond(struct httpd *h, struct conn *c, int code, const char *type,
 	int n = snprintf(c->out, sizeof(c->out),
 			 "HTTP/1.1 %d %s\r\nServer: usertcp-httpd/%s\r\nDate: %s\r\n"
 			 "Content-Type: %s\r\nContent-Length: %lld\r\n%s%s\r\n",
-			 code, status_text(code), UT_VERSION_STRING, date, type,
-			 (long long)length, extra ? extra : "",
+			 code, status_text(code), UT_VERSION_STRING, date, type, (long long)length,
+			 extra ? extra : "",
 			 !c->keep_alive ? "Connection: close\r\n"
 			 : c->http10	? "Connection: keep-alive\r\n"
 					: "");
@@ -323,7 +343,7 @@ static void handle(struct httpd *h, struct conn *c, char *req)
 	struct stat st;
 
 	c->keep_alive = false;
-	if (!eol)		/* a NUL in the request line */
+	if (!eol) /* a NUL in the request line */
 		return respond(h, c, 400, NULL, 0, NULL, false, -1);
 	*eol = 0;
 	const char *hdrs = eol + 2;
@@ -400,8 +420,8 @@ static void next_request(struct httpd *h, struct conn *c)
 	}
 	size_t used = (size_t)(end - c->req) + 4;
 	char line[512];
-	end[2] = 0;		/* the block ends with its last header's \r\n */
-	size_t ll = strcspn(c->req, "\r");	/* the request line, for the log */
+	end[2] = 0;			   /* the block ends with its last header's \r\n */
+	size_t ll = strcspn(c->req, "\r"); /* the request line, for the log */
 	if (ll >= sizeof(line))
 		ll = sizeof(line) - 1;
 	memcpy(line, c->req, ll);
@@ -427,9 +447,9 @@ static bool conn_send(struct httpd *h, struct conn *c)
 	while (c->answering) {
 		if (c->out_off == c->out_len && c->file_left > 0) {
 			size_t want = c->file_left < (off_t)sizeof(c->out) ? (size_t)c->file_left
-									  : sizeof(c->out);
+									   : sizeof(c->out);
 			ssize_t n = read(c->file, c->out, want);
-			if (n <= 0) {		/* the file shrank under us */
+			if (n <= 0) { /* the file shrank under us */
 				conn_close(h, c);
 				return false;
 			}
@@ -445,7 +465,7 @@ static bool conn_send(struct httpd *h, struct conn *c)
 			ssize_t n = ut_send(h->stack, c->fd, c->out + c->out_off,
 					    c->out_len - c->out_off, MSG_NOSIGNAL | more);
 			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				return true;	/* EPOLLOUT says when */
+				return true; /* EPOLLOUT says when */
 			if (n < 0) {
 				conn_close(h, c);
 				return false;
@@ -464,7 +484,7 @@ static bool conn_send(struct httpd *h, struct conn *c)
 			return true;
 		}
 		conn_watch(h, c, EPOLLIN);
-		next_request(h, c);	/* one may be waiting already */
+		next_request(h, c); /* one may be waiting already */
 	}
 	return true;
 }
@@ -484,7 +504,7 @@ static void conn_event(struct httpd *h, struct conn *c, uint32_t events)
 					: ut_recv(h->stack, c->fd, c->req + c->req_len, room, 0);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
-		if (n <= 0) {		/* the client closed, or the connection broke */
+		if (n <= 0) { /* the client closed, or the connection broke */
 			conn_close(h, c);
 			return;
 		}
@@ -588,7 +608,7 @@ int cmd_httpd(int argc, char **argv)
 		return 2;
 	}
 	if (!strcmp(h.root, "/"))
-		h.root[0] = 0;		/* so that root + "/path" is "/path" */
+		h.root[0] = 0; /* so that root + "/path" is "/path" */
 
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
@@ -599,8 +619,8 @@ int cmd_httpd(int argc, char **argv)
 	if (attach_open(&ao, "usertcp httpd", &at) < 0)
 		return 1;
 	h.stack = at.stack;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = ao.addr};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = ao.addr};
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	int one = 1;
 	h.lfd = ut_socket(h.stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -66,10 +66,23 @@ static bool parse_rate(const char *s, uint64_t *out)
 		return false;
 	memcpy(buf, s, n + 1);
 	switch (buf[n - 1]) {
-	case 'k': case 'K': mult = 1e3; buf[n - 1] = 0; break;
-	case 'm': case 'M': mult = 1e6; buf[n - 1] = 0; break;
-	case 'g': case 'G': mult = 1e9; buf[n - 1] = 0; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = 1e3;
+		buf[n - 1] = 0;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1e6;
+		buf[n - 1] = 0;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1e9;
+		buf[n - 1] = 0;
+		break;
+	default:
+		break;
 	}
 	if (!parse_double(buf, &v) || v <= 0 || v * mult > 1e15)
 		return false;
@@ -83,8 +96,7 @@ void impair_opts_init(struct impair_opts *o)
 	o->any = false;
 }
 
-int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i,
-		      const char *prog)
+int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i, const char *prog)
 {
 	const char *opt = argv[*i], *val;
 	double d;

@@ -39,15 +39,15 @@
 
 struct nc {
 	struct ut_stack *stack;
-	int fd;				/* the connection or, before it, the listener */
+	int fd; /* the connection or, before it, the listener */
 	bool verbose;
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
-	bool sending;			/* the sender thread is inside a call on fd */
-	bool send_done;			/* it has finished: shut down, or failed */
-	bool closing;			/* fd is being closed: hands off */
-	int send_err;			/* errno of a failed send, 0 */
-	int stop_sig;			/* the signal that asked us to stop, 0 */
+	bool sending;	/* the sender thread is inside a call on fd */
+	bool send_done; /* it has finished: shut down, or failed */
+	bool closing;	/* fd is being closed: hands off */
+	int send_err;	/* errno of a failed send, 0 */
+	int stop_sig;	/* the signal that asked us to stop, 0 */
 };
 
 static void nc_usage(FILE *f)
@@ -134,9 +134,10 @@ static void *sender_main(void *arg)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			fprintf(stderr, "usertcp nc: read from standard input: %s\n", strerror(errno));
+			fprintf(stderr, "usertcp nc: read from standard input: %s\n",
+				strerror(errno));
 		if (n <= 0)
-			break;		/* end of input (or an unreadable one) */
+			break; /* end of input (or an unreadable one) */
 		if (!sender_enter(nc))
 			break;
 		err = send_all(nc, buf, (size_t)n);
@@ -194,8 +195,8 @@ static void *signal_main(void *arg)
 
 static int nc_listen(struct nc *nc, uint32_t addr, uint16_t port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(port),
-				  .sin_addr.s_addr = addr};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = addr};
 	struct sockaddr_in peer;
 	socklen_t plen = sizeof(peer);
 	char a[INET_ADDRSTRLEN];
@@ -240,11 +241,10 @@ static int nc_listen(struct nc *nc, uint32_t addr, uint16_t port)
 
 /* Blocking connect, or with -w a non-blocking one waited on by poll, which
  * is how netcat bounds it. */
-static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sport,
-		      int timeout_ms)
+static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sport, int timeout_ms)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(dport),
-				  .sin_addr.s_addr = daddr};
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET, .sin_port = htons(dport), .sin_addr.s_addr = daddr};
 	char a[INET_ADDRSTRLEN];
 	int fd, err = 0;
 
@@ -256,7 +256,8 @@ static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sp
 	if (sport) {
 		struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons(sport)};
 		if (ut_bind(nc->stack, fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
-			fprintf(stderr, "usertcp nc: bind to port %u: %s\n", sport, strerror(errno));
+			fprintf(stderr, "usertcp nc: bind to port %u: %s\n", sport,
+				strerror(errno));
 			ut_close(nc->stack, fd);
 			return -1;
 		}
@@ -490,8 +491,8 @@ int cmd_nc(int argc, char **argv)
 	}
 	pthread_detach(sig_tid);
 
-	if ((listen ? nc_listen(&nc, ao.addr, port) : nc_connect(&nc, daddr, port, sport,
-								   timeout_ms)) == 0)
+	if ((listen ? nc_listen(&nc, ao.addr, port)
+		    : nc_connect(&nc, daddr, port, sport, timeout_ms)) == 0)
 		status = nc_copy(&nc);
 	pthread_mutex_lock(&nc.mu);
 	nc.closing = true;

@@ -26,11 +26,11 @@ struct ping_state {
 	uint32_t daddr;
 	uint16_t id;
 	size_t datalen;
-	uint64_t *sent_at;		/* by seq */
-	uint8_t *seen;			/* by seq: replies counted */
+	uint64_t *sent_at; /* by seq */
+	uint8_t *seen;	   /* by seq: replies counted */
 	long count;
 	long ntransmitted, nreceived, nrepeats, nerrors;
-	double tmin, tmax, tsum, tsum2;	/* ms */
+	double tmin, tmax, tsum, tsum2; /* ms */
 };
 
 static void ping_usage(FILE *f)
@@ -73,11 +73,16 @@ static const char *unreach_text(uint8_t type, uint8_t code)
 	if (type != 3)
 		return "Bad ICMP type";
 	switch (code) {
-	case 0: return "Destination Net Unreachable";
-	case 1: return "Destination Host Unreachable";
-	case 2: return "Destination Protocol Unreachable";
-	case 3: return "Destination Port Unreachable";
-	default: return "Dest Unreachable";
+	case 0:
+		return "Destination Net Unreachable";
+	case 1:
+		return "Destination Host Unreachable";
+	case 2:
+		return "Destination Protocol Unreachable";
+	case 3:
+		return "Destination Port Unreachable";
+	default:
+		return "Dest Unreachable";
 	}
 }
 
@@ -114,8 +119,7 @@ static void ping_event(void *arg, const struct ut_ping_event *ev)
 		if (ms > ps->tmax)
 			ps->tmax = ms;
 	}
-	printf("%zu bytes from %s: icmp_seq=%u ttl=%u time=", ev->len + 8, from, ev->seq,
-	       ev->ttl);
+	printf("%zu bytes from %s: icmp_seq=%u ttl=%u time=", ev->len + 8, from, ev->seq, ev->ttl);
 	print_rtt(ms);
 	printf("%s\n", dup ? " (DUP!)" : "");
 }
@@ -187,9 +191,9 @@ int cmd_ping(int argc, char **argv)
 			cold = true;
 		} else if (!strcmp(o, "--counters")) {
 			counters = true;
-		} else if (i + 1 < argc && (!strcmp(o, "-c") || !strcmp(o, "-s") ||
-					    !strcmp(o, "-i") || !strcmp(o, "--seed") ||
-					    !strcmp(o, "--pcap"))) {
+		} else if (i + 1 < argc &&
+			   (!strcmp(o, "-c") || !strcmp(o, "-s") || !strcmp(o, "-i") ||
+			    !strcmp(o, "--seed") || !strcmp(o, "--pcap"))) {
 			const char *val = argv[++i];
 			if (!strcmp(o, "--pcap")) {
 				pcap = val;
@@ -204,13 +208,19 @@ int cmd_ping(int argc, char **argv)
 				return 2;
 			} else if (!strcmp(o, "-c")) {
 				if (v < 1 || v > 65535) {
-					fprintf(stderr, "ping: invalid argument: '%s': out of range: 1 <= value <= 65535\n", val);
+					fprintf(stderr,
+						"ping: invalid argument: '%s': out of range: 1 <= "
+						"value <= 65535\n",
+						val);
 					return 2;
 				}
 				ps.count = (long)v;
 			} else if (!strcmp(o, "-s")) {
 				if (v > 65507) {
-					fprintf(stderr, "ping: invalid argument: '%s': out of range: 0 <= value <= 65507\n", val);
+					fprintf(stderr,
+						"ping: invalid argument: '%s': out of range: 0 <= "
+						"value <= 65507\n",
+						val);
 					return 2;
 				}
 				ps.datalen = (size_t)v;
@@ -269,8 +279,7 @@ int cmd_ping(int argc, char **argv)
 					      ut_sim_now(sim) + 3000000000ULL);
 	}
 
-	printf("PING %s (%s) %zu(%zu) bytes of data.\n", dest, dest, ps.datalen,
-	       ps.datalen + 28);
+	printf("PING %s (%s) %zu(%zu) bytes of data.\n", dest, dest, ps.datalen, ps.datalen + 28);
 	uint64_t start = ut_sim_now(sim);
 	for (long seq = 1; seq <= ps.count; seq++) {
 		ut_sim_run_until(sim, start + (uint64_t)(seq - 1) * interval_ns);
@@ -307,8 +316,8 @@ int cmd_ping(int argc, char **argv)
 	if (ps.nreceived) {
 		double avg = ps.tsum / (double)ps.nreceived;
 		double mdev = sqrt(fmax(0.0, ps.tsum2 / (double)ps.nreceived - avg * avg));
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ps.tmin, avg,
-		       ps.tmax, mdev);
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ps.tmin, avg, ps.tmax,
+		       mdev);
 	}
 	if (counters) {
 		printf("\ncounters of a:\n");

@@ -10,10 +10,10 @@
 #define SHA256_BLOCK_LEN 64
 
 struct sha256 {
-	uint32_t h[8];			/* intermediate hash value H(i) */
-	uint64_t total;			/* message bytes so far */
+	uint32_t h[8];	/* intermediate hash value H(i) */
+	uint64_t total; /* message bytes so far */
 	uint8_t block[SHA256_BLOCK_LEN];
-	size_t used;			/* bytes waiting in block */
+	size_t used; /* bytes waiting in block */
 };
 
 void sha256_init(struct sha256 *s);

@@ -30,8 +30,7 @@ void impair_opts_init(struct impair_opts *o);
 /* If argv[*i] is an impairment option, consumes it (and its value),
  * advancing *i, and returns 1; returns 0 if it is not one; -1 (after
  * printing why) if its value is bad. */
-int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i,
-		      const char *prog);
+int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i, const char *prog);
 extern const char impair_opts_help[];
 
 /* Options of the tools that attach a stack to a host's TAP or TUN
@@ -40,12 +39,12 @@ extern const char impair_opts_help[];
 struct attach_opts {
 	const char *ifname;
 	enum ut_dev_type type;
-	uint32_t addr, gw;		/* network order; gw 0: none */
-	unsigned prefix;		/* 0: --ip not given */
-	uint64_t seed;			/* 0: random */
+	uint32_t addr, gw; /* network order; gw 0: none */
+	unsigned prefix;   /* 0: --ip not given */
+	uint64_t seed;	   /* 0: random */
 	const char *pcap;
 	bool trace;
-	bool verbose;			/* the tool's -v: report impairments */
+	bool verbose; /* the tool's -v: report impairments */
 	struct impair_opts imp;
 };
 struct attach {

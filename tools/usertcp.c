@@ -5,7 +5,8 @@
 #include "tool.h"
 
 static const struct tool_cmd tool_cmds[] = {
-	{"demo", "the life of a TCP connection between two simulated hosts, step by step", cmd_demo},
+	{"demo", "the life of a TCP connection between two simulated hosts, step by step",
+	 cmd_demo},
 	{"ping", "ICMP echo between two simulated hosts, printed as Linux's ping does", cmd_ping},
 	{"nc", "netcat over usertcp on a TAP or TUN interface", cmd_nc},
 	{"httpd", "a static HTTP/1.1 server over usertcp on a TAP or TUN interface", cmd_httpd},

@@ -17,8 +17,8 @@ extern "C" {
 #endif
 
 enum ut_dev_type {
-	UT_DEV_ETHER = 1,		/* Ethernet II frames, ARP (TAP) */
-	UT_DEV_RAWIP = 2,		/* bare IPv4 packets (TUN) */
+	UT_DEV_ETHER = 1, /* Ethernet II frames, ARP (TAP) */
+	UT_DEV_RAWIP = 2, /* bare IPv4 packets (TUN) */
 };
 
 /* Checksum offload: the medium verifies received checksums, or fills in
@@ -58,29 +58,29 @@ void ut_dev_pcap_close(struct ut_dev *dev);
  * a simulated link's (ut_sim_link_add) or a device's own (ut_dev_set_netem).
  * Probabilities are in [0, 1]. */
 struct ut_link_params {
-	uint64_t rate_bps;	/* serialisation rate; 0: unlimited */
-	uint64_t delay_ns;	/* one-way propagation delay */
-	uint64_t jitter_ns;	/* each packet's delay varies uniformly by +-jitter,
+	uint64_t rate_bps;	   /* serialisation rate; 0: unlimited */
+	uint64_t delay_ns;	   /* one-way propagation delay */
+	uint64_t jitter_ns;	   /* each packet's delay varies uniformly by +-jitter,
 				 * but packets stay in order, as on a wire */
-	double loss;		/* packet dropped */
-	double duplicate;	/* packet delivered twice */
-	double reorder;		/* packet held back by reorder_delay_ns so that
+	double loss;		   /* packet dropped */
+	double duplicate;	   /* packet delivered twice */
+	double reorder;		   /* packet held back by reorder_delay_ns so that
 				 * later packets overtake it */
 	uint64_t reorder_delay_ns; /* default 1 ms */
-	double corrupt;		/* one random bit of the frame flipped */
-	unsigned mtu;		/* IP MTU of the link and its devices; 1500 */
-	unsigned queue_limit;	/* frames waiting for the wire; 1000, as Linux's
+	double corrupt;		   /* one random bit of the frame flipped */
+	unsigned mtu;		   /* IP MTU of the link and its devices; 1500 */
+	unsigned queue_limit;	   /* frames waiting for the wire; 1000, as Linux's
 				 * default txqueuelen; beyond it: tail drop */
 };
 
 /* Per-direction counts, for checking impairments did what was asked. */
 struct ut_link_stats {
-	uint64_t sent;		/* frames handed to the link */
-	uint64_t delivered;	/* frames handed to the far device (dups included) */
+	uint64_t sent;	    /* frames handed to the link */
+	uint64_t delivered; /* frames handed to the far device (dups included) */
 	uint64_t lost, duplicated, reordered, corrupted;
-	uint64_t queue_drops;	/* over queue_limit */
-	uint64_t mtu_drops;	/* larger than the link MTU */
-	uint64_t down_drops;	/* link was down */
+	uint64_t queue_drops; /* over queue_limit */
+	uint64_t mtu_drops;   /* larger than the link MTU */
+	uint64_t down_drops;  /* link was down */
 	uint64_t bytes_delivered;
 };
 
@@ -89,9 +89,9 @@ void ut_link_params_init(struct ut_link_params *p);
 
 /* ---- impairments on any device (netem) -----------------------------------*/
 
-#define UT_DEV_EGRESS	0	/* frames the stack sends */
-#define UT_DEV_INGRESS	1	/* frames the stack receives */
-#define UT_DEV_BOTH	(-1)
+#define UT_DEV_EGRESS 0	 /* frames the stack sends */
+#define UT_DEV_INGRESS 1 /* frames the stack receives */
+#define UT_DEV_BOTH (-1)
 
 /* Impairs a device's traffic exactly as a simulated link would (same
  * order of steps, same parameters), in one direction or both, so that an
@@ -102,12 +102,11 @@ void ut_link_params_init(struct ut_link_params *p);
  * a run's choices repeat. params->mtu is ignored (the device's MTU
  * applies); NULL params removes the impairment, dropping what it held.
  * -EINVAL for bad values or direction, -ENOMEM. */
-int ut_dev_set_netem(struct ut_dev *dev, int direction,
-		     const struct ut_link_params *params, uint64_t seed);
+int ut_dev_set_netem(struct ut_dev *dev, int direction, const struct ut_link_params *params,
+		     uint64_t seed);
 /* The impairment's counts for UT_DEV_EGRESS or UT_DEV_INGRESS (zero if
  * none is set). */
-void ut_dev_get_netem_stats(const struct ut_dev *dev, int direction,
-			    struct ut_link_stats *st);
+void ut_dev_get_netem_stats(const struct ut_dev *dev, int direction, struct ut_link_stats *st);
 
 /* ---- TAP and TUN interfaces of the host's kernel --------------------------*/
 
@@ -125,13 +124,12 @@ void ut_dev_get_netem_stats(const struct ut_dev *dev, int direction,
  * -EBUSY (another process holds it), -EINVAL (a TUN interface opened as
  * TAP or the reverse, or a bad argument), -EEXIST (the stack has a device
  * of that name), -ENOMEM. ut_dev_tuntap_strerror explains each. */
-int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname,
-		       enum ut_dev_type type, unsigned flags, const uint8_t *hwaddr,
-		       struct ut_dev **out);
+int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enum ut_dev_type type,
+		       unsigned flags, const uint8_t *hwaddr, struct ut_dev **out);
 /* Writes into buf (and returns it) a sentence for the error err from
  * ut_dev_open_tuntap: the cause, and the command that fixes it. */
-const char *ut_dev_tuntap_strerror(int err, const char *ifname, enum ut_dev_type type,
-				   char *buf, size_t len);
+const char *ut_dev_tuntap_strerror(int err, const char *ifname, enum ut_dev_type type, char *buf,
+				   size_t len);
 /* The descriptor a driver loop can wait on for received frames (POLLIN),
  * or -1 if the device has none. The stack thread and blocking calls wait
  * on it by themselves. */
@@ -152,9 +150,9 @@ struct ut_dev_driver {
  * MTU, UT_DEV_F_* flags and hardware address (NULL: a random locally
  * administered one; ignored for UT_DEV_RAWIP). Received frames are handed
  * in with ut_dev_input(). */
-int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_dev_type type,
-		  unsigned mtu, unsigned flags, const uint8_t *hwaddr,
-		  const struct ut_dev_driver *driver, void *ctx, struct ut_dev **out);
+int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_dev_type type, unsigned mtu,
+		  unsigned flags, const uint8_t *hwaddr, const struct ut_dev_driver *driver,
+		  void *ctx, struct ut_dev **out);
 /* Hands one received frame to the device (copied); the stack processes it at
  * its next ut_stack_poll(), and a stack thread is woken for it. Any thread
  * may call it: it takes the stack's lock unless the caller already holds

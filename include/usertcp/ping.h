@@ -14,21 +14,21 @@ extern "C" {
 #endif
 
 enum ut_ping_kind {
-	UT_PING_REPLY = 1,	/* an echo reply */
-	UT_PING_ERROR = 2,	/* an ICMP error about one of our requests, or a
+	UT_PING_REPLY = 1, /* an echo reply */
+	UT_PING_ERROR = 2, /* an ICMP error about one of our requests, or a
 				 * local failure (neighbour unreachable) */
 };
 
 struct ut_ping_event {
 	enum ut_ping_kind kind;
-	uint32_t from;		/* replier, or the host reporting the error */
+	uint32_t from; /* replier, or the host reporting the error */
 	uint16_t id, seq;
-	uint8_t ttl;		/* of the reply's IP header */
+	uint8_t ttl;		      /* of the reply's IP header */
 	uint8_t icmp_type, icmp_code; /* for errors: ICMP type and code */
-	uint16_t mtu;		/* next-hop MTU of "fragmentation needed" (RFC 1191) */
-	const uint8_t *data;	/* echo payload (replies only) */
-	size_t len;		/* payload bytes */
-	uint64_t when_ns;	/* arrival, on the stack's clock */
+	uint16_t mtu;		      /* next-hop MTU of "fragmentation needed" (RFC 1191) */
+	const uint8_t *data;	      /* echo payload (replies only) */
+	size_t len;		      /* payload bytes */
+	uint64_t when_ns;	      /* arrival, on the stack's clock */
 };
 
 typedef void (*ut_ping_handler)(void *arg, const struct ut_ping_event *ev);

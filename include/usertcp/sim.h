@@ -52,8 +52,7 @@ int ut_sim_link_set_params(struct ut_sim_link *link, int direction,
 			   const struct ut_link_params *params);
 /* Takes the link down (frames in flight and new ones are dropped) or up. */
 void ut_sim_link_set_up(struct ut_sim_link *link, bool up);
-void ut_sim_link_get_stats(const struct ut_sim_link *link, int direction,
-			   struct ut_link_stats *st);
+void ut_sim_link_get_stats(const struct ut_sim_link *link, int direction, struct ut_link_stats *st);
 
 /* Runs the world until virtual time t (events at exactly t included).
  * Returns 0. */

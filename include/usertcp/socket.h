@@ -45,8 +45,7 @@ int ut_socket(struct ut_stack *stack, int domain, int type, int protocol);
 int ut_bind(struct ut_stack *stack, int fd, const struct sockaddr *addr, socklen_t len);
 int ut_listen(struct ut_stack *stack, int fd, int backlog);
 int ut_accept(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len);
-int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len,
-	       int flags);
+int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, socklen_t *len, int flags);
 int ut_connect(struct ut_stack *stack, int fd, const struct sockaddr *addr, socklen_t len);
 
 ssize_t ut_send(struct ut_stack *stack, int fd, const void *buf, size_t len, int flags);

@@ -29,10 +29,10 @@ struct ut_stack;
 struct ut_dev;
 
 struct ut_stack_config {
-	const struct ut_clock *clock;	/* NULL: ut_clock_monotonic() */
-	uint64_t seed;			/* secrets and random choices; 0: from getrandom() */
-	size_t mem_limit;		/* packet buffer memory, bytes; 0: 64 MiB */
-	const char *name;		/* for traces and messages; NULL: "usertcp" */
+	const struct ut_clock *clock; /* NULL: ut_clock_monotonic() */
+	uint64_t seed;		      /* secrets and random choices; 0: from getrandom() */
+	size_t mem_limit;	      /* packet buffer memory, bytes; 0: 64 MiB */
+	const char *name;	      /* for traces and messages; NULL: "usertcp" */
 };
 
 /* Fills cfg with the defaults above. */
@@ -62,26 +62,24 @@ const char *ut_stack_name(const struct ut_stack *stack);
 
 /* Adds addr/prefix_len to dev, with the connected route for its prefix, as
  * `ip addr add` does. -EEXIST if present, -EINVAL for a bad prefix. */
-int ut_addr_add(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr,
-		unsigned prefix_len);
-int ut_addr_del(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr,
-		unsigned prefix_len);
+int ut_addr_add(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr, unsigned prefix_len);
+int ut_addr_del(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr, unsigned prefix_len);
 
 /* Adds a route to dst/prefix_len via gateway (0: directly connected) out of
  * dev (NULL: the device whose connected prefix holds the gateway).
  * prefix_len 0 with dst 0 is the default route. -EEXIST, -ENETUNREACH
  * (gateway not on any connected prefix), -EINVAL. */
-int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix_len,
-		 uint32_t gateway, struct ut_dev *dev);
+int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix_len, uint32_t gateway,
+		 struct ut_dev *dev);
 int ut_route_del(struct ut_stack *stack, uint32_t dst, unsigned prefix_len);
 
 /* The route the stack would use for daddr (ip route get). */
 struct ut_route_info {
 	struct ut_dev *dev;
-	uint32_t gateway;		/* 0: on-link */
-	uint32_t prefsrc;		/* source address the stack would choose */
-	unsigned prefix_len;		/* of the matching route */
-	int local;			/* daddr is one of ours */
+	uint32_t gateway;    /* 0: on-link */
+	uint32_t prefsrc;    /* source address the stack would choose */
+	unsigned prefix_len; /* of the matching route */
+	int local;	     /* daddr is one of ours */
 };
 int ut_route_get(struct ut_stack *stack, uint32_t daddr, struct ut_route_info *out);
 
@@ -91,7 +89,7 @@ struct ut_neigh_info {
 	struct ut_dev *dev;
 	uint32_t addr;
 	uint8_t lladdr[6];
-	const char *state;		/* Linux's NUD name: "REACHABLE", "STALE"... */
+	const char *state; /* Linux's NUD name: "REACHABLE", "STALE"... */
 };
 /* The cache entry for addr (the next hop, on any device). -ENOENT. */
 int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out);
@@ -115,23 +113,22 @@ void ut_sysctl_foreach(const struct ut_stack *stack,
 
 /* Reads a counter, e.g. ("Ip", "InReceives") or ("Icmp", "OutEchoReps").
  * 0 and *value, or -ENOENT. */
-int ut_counter_get(const struct ut_stack *stack, const char *group,
-		   const char *name, uint64_t *value);
+int ut_counter_get(const struct ut_stack *stack, const char *group, const char *name,
+		   uint64_t *value);
 /* Calls fn for every counter, in /proc/net/snmp order. */
 void ut_counter_foreach(const struct ut_stack *stack,
-			void (*fn)(void *arg, const char *group, const char *name,
-				   uint64_t value),
+			void (*fn)(void *arg, const char *group, const char *name, uint64_t value),
 			void *arg);
 
 /* ---- socket memory: the TCP line of Linux's /proc/net/sockstat ----------*/
 
 struct ut_sockstat {
-	unsigned tcp_alloc;		/* TCP sockets alive (not TIME_WAIT) */
-	unsigned tcp_orphan;		/* of those, closed by the application */
-	unsigned tcp_tw;		/* TIME_WAIT sockets */
-	long tcp_mem;			/* pages of 4096 bytes charged to TCP
+	unsigned tcp_alloc;	 /* TCP sockets alive (not TIME_WAIT) */
+	unsigned tcp_orphan;	 /* of those, closed by the application */
+	unsigned tcp_tw;	 /* TIME_WAIT sockets */
+	long tcp_mem;		 /* pages of 4096 bytes charged to TCP
 					 * buffers, net.ipv4.tcp_mem's unit */
-	int tcp_memory_pressure;	/* 1 while TCP is in memory pressure */
+	int tcp_memory_pressure; /* 1 while TCP is in memory pressure */
 };
 
 /* Fills *out. */

@@ -27,52 +27,52 @@ extern "C" {
 #endif
 
 /* X(enum, tracepoint name). The first group are Linux tracepoints. */
-#define UT_TRACE_EVENTS(X)                                                    \
-	X(UT_TP_INET_SOCK_SET_STATE, "sock:inet_sock_set_state")              \
-	X(UT_TP_TCP_RETRANSMIT_SKB, "tcp:tcp_retransmit_skb")                 \
-	X(UT_TP_TCP_RETRANSMIT_SYNACK, "tcp:tcp_retransmit_synack")           \
-	X(UT_TP_TCP_SEND_RESET, "tcp:tcp_send_reset")                         \
-	X(UT_TP_TCP_RECEIVE_RESET, "tcp:tcp_receive_reset")                   \
-	X(UT_TP_TCP_DESTROY_SOCK, "tcp:tcp_destroy_sock")                     \
-	X(UT_TP_TCP_PROBE, "tcp:tcp_probe")                                   \
-	X(UT_TP_TCP_CONG_STATE_SET, "tcp:tcp_cong_state_set")                 \
-	X(UT_TP_SOCKET_CREATE, "usertcp:socket")                              \
-	X(UT_TP_BIND, "usertcp:bind")                                         \
-	X(UT_TP_LISTEN, "usertcp:listen")                                     \
-	X(UT_TP_CONNECT, "usertcp:connect")                                   \
-	X(UT_TP_SYN_QUEUE_ADD, "usertcp:syn_queue_add")                       \
-	X(UT_TP_SYN_QUEUE_DROP, "usertcp:syn_queue_drop")                     \
-	X(UT_TP_ACCEPT_QUEUE_ADD, "usertcp:accept_queue_add")                 \
-	X(UT_TP_LISTEN_OVERFLOW, "usertcp:listen_overflow")                   \
-	X(UT_TP_ACCEPT, "usertcp:accept")                                     \
-	X(UT_TP_WRITE_QUEUE, "usertcp:write_queue")                           \
-	X(UT_TP_RECEIVE_QUEUE, "usertcp:receive_queue")                       \
-	X(UT_TP_OFO_QUEUE, "usertcp:ofo_queue")                               \
-	X(UT_TP_SEGMENT_SEND, "usertcp:segment_send")                         \
-	X(UT_TP_SEGMENT_RECV, "usertcp:segment_recv")                         \
-	X(UT_TP_USER_READ, "usertcp:user_read")                               \
-	X(UT_TP_RTO_FIRED, "usertcp:rto_expired")                             \
-	X(UT_TP_TIMER, "usertcp:timer")                                       \
-	X(UT_TP_SHUTDOWN, "usertcp:shutdown")                                 \
-	X(UT_TP_CLOSE, "usertcp:close")                                       \
-	X(UT_TP_ERROR, "usertcp:sock_error")                                  \
+#define UT_TRACE_EVENTS(X)                                          \
+	X(UT_TP_INET_SOCK_SET_STATE, "sock:inet_sock_set_state")    \
+	X(UT_TP_TCP_RETRANSMIT_SKB, "tcp:tcp_retransmit_skb")       \
+	X(UT_TP_TCP_RETRANSMIT_SYNACK, "tcp:tcp_retransmit_synack") \
+	X(UT_TP_TCP_SEND_RESET, "tcp:tcp_send_reset")               \
+	X(UT_TP_TCP_RECEIVE_RESET, "tcp:tcp_receive_reset")         \
+	X(UT_TP_TCP_DESTROY_SOCK, "tcp:tcp_destroy_sock")           \
+	X(UT_TP_TCP_PROBE, "tcp:tcp_probe")                         \
+	X(UT_TP_TCP_CONG_STATE_SET, "tcp:tcp_cong_state_set")       \
+	X(UT_TP_SOCKET_CREATE, "usertcp:socket")                    \
+	X(UT_TP_BIND, "usertcp:bind")                               \
+	X(UT_TP_LISTEN, "usertcp:listen")                           \
+	X(UT_TP_CONNECT, "usertcp:connect")                         \
+	X(UT_TP_SYN_QUEUE_ADD, "usertcp:syn_queue_add")             \
+	X(UT_TP_SYN_QUEUE_DROP, "usertcp:syn_queue_drop")           \
+	X(UT_TP_ACCEPT_QUEUE_ADD, "usertcp:accept_queue_add")       \
+	X(UT_TP_LISTEN_OVERFLOW, "usertcp:listen_overflow")         \
+	X(UT_TP_ACCEPT, "usertcp:accept")                           \
+	X(UT_TP_WRITE_QUEUE, "usertcp:write_queue")                 \
+	X(UT_TP_RECEIVE_QUEUE, "usertcp:receive_queue")             \
+	X(UT_TP_OFO_QUEUE, "usertcp:ofo_queue")                     \
+	X(UT_TP_SEGMENT_SEND, "usertcp:segment_send")               \
+	X(UT_TP_SEGMENT_RECV, "usertcp:segment_recv")               \
+	X(UT_TP_USER_READ, "usertcp:user_read")                     \
+	X(UT_TP_RTO_FIRED, "usertcp:rto_expired")                   \
+	X(UT_TP_TIMER, "usertcp:timer")                             \
+	X(UT_TP_SHUTDOWN, "usertcp:shutdown")                       \
+	X(UT_TP_CLOSE, "usertcp:close")                             \
+	X(UT_TP_ERROR, "usertcp:sock_error")                        \
 	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit")
 
 enum ut_trace_type {
 #define UT_TRACE_ENUM(id, name) id,
 	UT_TRACE_EVENTS(UT_TRACE_ENUM)
 #undef UT_TRACE_ENUM
-	UT_TP_MAX
+		UT_TP_MAX
 };
 
 /* One event. Fields that do not apply to an event are zero; which apply is
  * listed beside each. Addresses are network order, ports host order. */
 struct ut_trace_event {
 	enum ut_trace_type type;
-	const char *name;		/* the tracepoint name above */
-	uint64_t time_ns;		/* stack clock */
+	const char *name; /* the tracepoint name above */
+	uint64_t time_ns; /* stack clock */
 	const char *stack_name;
-	int fd;				/* descriptor, -1 if none (yet) */
+	int fd; /* descriptor, -1 if none (yet) */
 	uint32_t saddr, daddr;
 	uint16_t sport, dport;
 	/* inet_sock_set_state: TCP_* state numbers, as Linux's; other TCP
@@ -82,9 +82,9 @@ struct ut_trace_event {
 	/* segments (send/recv/retransmit/reset/probe): header fields and
 	 * payload length; queue events: seq..end_seq of the buffer. */
 	uint32_t seq, end_seq, ack_seq;
-	uint32_t window;		/* as on the wire (unscaled) */
-	uint8_t tcp_flags;		/* TCPHDR bits */
-	uint32_t len;			/* payload bytes, or bytes moved (tcp_probe:
+	uint32_t window;   /* as on the wire (unscaled) */
+	uint8_t tcp_flags; /* TCPHDR bits */
+	uint32_t len;	   /* payload bytes, or bytes moved (tcp_probe:
 					 * bytes newly acknowledged; accept: the
 					 * listener's descriptor) */
 	/* queue events: depth after the step and its limit. Write, receive
@@ -98,8 +98,8 @@ struct ut_trace_event {
 	/* sender state (tcp_probe, retransmits, rto) */
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
 	uint32_t cwnd, ssthresh, srtt_us, rto_ms, backoff;
-	int err;			/* errno, for error/close/reset events */
-	const char *what;		/* short detail: timer name, reason, call */
+	int err;	  /* errno, for error/close/reset events */
+	const char *what; /* short detail: timer name, reason, call */
 };
 
 typedef void (*ut_trace_fn)(const struct ut_trace_event *ev, void *arg);

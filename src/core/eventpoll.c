@@ -53,13 +53,12 @@
 /* Bits that say how to report rather than what: EPOLLONESHOT's disabling
  * keeps only these, so a disabled item matches no event at all. */
 #define EP_PRIVATE_BITS                                                       \
-	((unsigned)EPOLLWAKEUP | (unsigned)EPOLLONESHOT | (unsigned)EPOLLET |  \
+	((unsigned)EPOLLWAKEUP | (unsigned)EPOLLONESHOT | (unsigned)EPOLLET | \
 	 (unsigned)EPOLLEXCLUSIVE)
 /* The only events an EPOLLEXCLUSIVE item may ask for. */
-#define EPOLLEXCLUSIVE_OK_BITS                                                \
-	((unsigned)EPOLLIN | (unsigned)EPOLLOUT | (unsigned)EPOLLERR |         \
-	 (unsigned)EPOLLHUP | (unsigned)EPOLLWAKEUP | (unsigned)EPOLLET |      \
-	 (unsigned)EPOLLEXCLUSIVE)
+#define EPOLLEXCLUSIVE_OK_BITS                                                              \
+	((unsigned)EPOLLIN | (unsigned)EPOLLOUT | (unsigned)EPOLLERR | (unsigned)EPOLLHUP | \
+	 (unsigned)EPOLLWAKEUP | (unsigned)EPOLLET | (unsigned)EPOLLEXCLUSIVE)
 
 /* ---- a circular doubly linked list (Linux's list_head) ---------------------*/
 
@@ -121,20 +120,20 @@ static inline void ep_list_splice_front_init(struct ep_list *from, struct ep_lis
 /* ---- the objects ------------------------------------------------------------*/
 
 struct epitem {
-	struct ep_list rdllink;		/* on ep->rdllist while possibly ready */
-	struct ep_list itemlink;	/* on ep->items, always */
-	struct epitem *fl_next;		/* file->f_ep: every item watching file */
+	struct ep_list rdllink;	 /* on ep->rdllist while possibly ready */
+	struct ep_list itemlink; /* on ep->items, always */
+	struct epitem *fl_next;	 /* file->f_ep: every item watching file */
 	struct epitem **fl_pprev;
-	struct eventpoll *ep;		/* the instance this item belongs to */
-	struct file *file;		/* watched; no reference held */
-	int fd;				/* with file, the key (Linux's epoll_filefd) */
-	struct epoll_event event;	/* interest (+ ERR, HUP) and the caller's data */
+	struct eventpoll *ep;	  /* the instance this item belongs to */
+	struct file *file;	  /* watched; no reference held */
+	int fd;			  /* with file, the key (Linux's epoll_filefd) */
+	struct epoll_event event; /* interest (+ ERR, HUP) and the caller's data */
 };
 
 struct eventpoll {
-	struct ep_list rdllist;		/* items that may be ready, oldest first */
-	struct ep_list items;		/* every item of this instance */
-	struct file *file;		/* the instance's own file */
+	struct ep_list rdllist; /* items that may be ready, oldest first */
+	struct ep_list items;	/* every item of this instance */
+	struct file *file;	/* the instance's own file */
 	/* scratch for the nesting check (ep_loop_check) */
 	bool check_mark;
 	int check_depth;
@@ -300,7 +299,7 @@ void ep_free(struct eventpoll *ep)
 
 struct ep_check {
 	struct eventpoll *inserting_into;
-	struct eventpoll *marked;	/* instances visited, to unmark */
+	struct eventpoll *marked; /* instances visited, to unmark */
 };
 
 static void ep_check_mark(struct ep_check *c, struct eventpoll *ep, int depth)
@@ -474,7 +473,7 @@ UT_EXPORT int ut_epoll_wait(struct ut_stack *stack, int epfd, struct epoll_event
 		if (rc == -ETIMEDOUT)
 			timed_out = true;
 		else if (rc < 0)
-			break;	/* -EDEADLK: nothing could ever wake us */
+			break; /* -EDEADLK: nothing could ever wake us */
 	}
 put:
 	fput(file);
@@ -506,7 +505,7 @@ static int do_epoll_create(struct ut_stack *stack, int flags)
 	file->cloexec = (flags & EPOLL_CLOEXEC) != 0;
 	fd = fd_install(stack, file);
 	if (fd < 0)
-		fput(file);	/* frees ep too (ep_free) */
+		fput(file); /* frees ep too (ep_free) */
 	return fd;
 }
 
@@ -621,8 +620,8 @@ static const struct {
 	short poll;
 	unsigned epoll;
 } poll_bits[] = {
-	{POLLIN, EPOLLIN},	   {POLLPRI, EPOLLPRI},	    {POLLOUT, EPOLLOUT},
-	{POLLERR, EPOLLERR},	   {POLLHUP, EPOLLHUP},	    {POLLRDNORM, EPOLLRDNORM},
+	{POLLIN, EPOLLIN},	   {POLLPRI, EPOLLPRI},	      {POLLOUT, EPOLLOUT},
+	{POLLERR, EPOLLERR},	   {POLLHUP, EPOLLHUP},	      {POLLRDNORM, EPOLLRDNORM},
 	{POLLRDBAND, EPOLLRDBAND}, {POLLWRNORM, EPOLLWRNORM}, {POLLWRBAND, EPOLLWRBAND},
 	{POLLMSG, EPOLLMSG},	   {POLLRDHUP, EPOLLRDHUP},
 };
@@ -681,8 +680,7 @@ static int do_pollfds(struct ut_stack *stack, struct pollfd *fds, nfds_t nfds)
 			count++;
 			continue;
 		}
-		mask = ep_file_poll(file, 0) &
-		       (demangle_poll(pfd->events) | EPOLLERR | EPOLLHUP);
+		mask = ep_file_poll(file, 0) & (demangle_poll(pfd->events) | EPOLLERR | EPOLLHUP);
 		fput(file);
 		pfd->revents = mangle_poll(mask);
 		if (pfd->revents)
@@ -713,7 +711,7 @@ UT_EXPORT int ut_poll(struct ut_stack *stack, struct pollfd *fds, nfds_t nfds, i
 		if (rc == -ETIMEDOUT)
 			timed_out = true;
 		else if (rc < 0)
-			break;	/* -EDEADLK */
+			break; /* -EDEADLK */
 	}
 	return unlock_ret(stack, rc);
 }

@@ -7,7 +7,7 @@
 #include <stdatomic.h>
 
 static _Atomic uint64_t fault_count;
-static _Atomic uint64_t fault_target;	/* 0: off */
+static _Atomic uint64_t fault_target; /* 0: off */
 static _Atomic bool fault_done;
 
 bool fault_should_fail(void)

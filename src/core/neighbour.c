@@ -79,21 +79,30 @@ void neigh_table_destroy(struct neigh_table *tbl)
 const char *neigh_state_name(uint8_t s)
 {
 	switch (s) {
-	case NUD_NONE: return "NONE";
-	case NUD_INCOMPLETE: return "INCOMPLETE";
-	case NUD_REACHABLE: return "REACHABLE";
-	case NUD_STALE: return "STALE";
-	case NUD_DELAY: return "DELAY";
-	case NUD_PROBE: return "PROBE";
-	case NUD_FAILED: return "FAILED";
-	case NUD_NOARP: return "NOARP";
-	case NUD_PERMANENT: return "PERMANENT";
-	default: return "?";
+	case NUD_NONE:
+		return "NONE";
+	case NUD_INCOMPLETE:
+		return "INCOMPLETE";
+	case NUD_REACHABLE:
+		return "REACHABLE";
+	case NUD_STALE:
+		return "STALE";
+	case NUD_DELAY:
+		return "DELAY";
+	case NUD_PROBE:
+		return "PROBE";
+	case NUD_FAILED:
+		return "FAILED";
+	case NUD_NOARP:
+		return "NOARP";
+	case NUD_PERMANENT:
+		return "PERMANENT";
+	default:
+		return "?";
 	}
 }
 
-struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev,
-			       uint32_t key)
+struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev, uint32_t key)
 {
 	struct neighbour *n;
 	SNMP_INC_STATS(tbl->stack, NEIGH_STAT_LOOKUPS);
@@ -150,16 +159,14 @@ static void neigh_gc_timer(struct timer_list *t)
 
 static void neigh_timer_handler(struct timer_list *t);
 
-static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device *dev,
-				      uint32_t key)
+static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device *dev, uint32_t key)
 {
 	struct neighbour *n;
 	uint32_t h;
 
 	if (tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
 		SNMP_INC_STATS(tbl->stack, NEIGH_STAT_FORCED_GC_RUNS);
-		if (!neigh_collect(tbl, true) ||
-		    tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
+		if (!neigh_collect(tbl, true) || tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
 			SNMP_INC_STATS(tbl->stack, NEIGH_STAT_TABLE_FULLS);
 			return NULL;
 		}

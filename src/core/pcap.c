@@ -31,12 +31,11 @@ int pcap_writer_open(struct pcap_writer *pw, const char *path, uint32_t linktype
 	return 0;
 }
 
-void pcap_writer_write(struct pcap_writer *pw, uint64_t ts_ns, const void *data,
-		       size_t len)
+void pcap_writer_write(struct pcap_writer *pw, uint64_t ts_ns, const void *data, size_t len)
 {
 	uint32_t caplen = len > pw->snaplen ? pw->snaplen : (uint32_t)len;
-	uint32_t rec[4] = {(uint32_t)(ts_ns / 1000000000u),
-			   (uint32_t)(ts_ns % 1000000000u), caplen, (uint32_t)len};
+	uint32_t rec[4] = {(uint32_t)(ts_ns / 1000000000u), (uint32_t)(ts_ns % 1000000000u), caplen,
+			   (uint32_t)len};
 
 	if (!pw->f)
 		return;

@@ -141,11 +141,9 @@ static uint8_t *skb_buf_alloc(struct skb_pool *pool, uint32_t size, uint8_t *cls
 	return buf;
 }
 
-static void skb_buf_free(struct skb_pool *pool, uint8_t *head, uint8_t cls,
-			 uint32_t capacity)
+static void skb_buf_free(struct skb_pool *pool, uint8_t *head, uint8_t cls, uint32_t capacity)
 {
-	if (cls == SKB_CLASS_OVERSIZE ||
-	    pool->st.cached_bytes + capacity > SKB_CACHE_MAX_BYTES) {
+	if (cls == SKB_CLASS_OVERSIZE || pool->st.cached_bytes + capacity > SKB_CACHE_MAX_BYTES) {
 		free(head);
 		return;
 	}

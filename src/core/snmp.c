@@ -14,8 +14,8 @@ static const struct {
 #undef SNMP_NAME
 };
 
-UT_EXPORT int ut_counter_get(const struct ut_stack *stack, const char *group,
-			     const char *name, uint64_t *value)
+UT_EXPORT int ut_counter_get(const struct ut_stack *stack, const char *group, const char *name,
+			     uint64_t *value)
 {
 	for (int i = 0; i < SNMP_MIB_MAX; i++) {
 		if (strcmp(snmp_names[i].group, group) == 0 &&
@@ -28,8 +28,8 @@ UT_EXPORT int ut_counter_get(const struct ut_stack *stack, const char *group,
 }
 
 UT_EXPORT void ut_counter_foreach(const struct ut_stack *stack,
-				  void (*fn)(void *arg, const char *group,
-					     const char *name, uint64_t value),
+				  void (*fn)(void *arg, const char *group, const char *name,
+					     uint64_t value),
 				  void *arg)
 {
 	for (int i = 0; i < SNMP_MIB_MAX; i++)

@@ -259,8 +259,8 @@ static bool sk_mem_raise_allocated(struct sock *sk, int size, long pages, enum s
 			return true;
 		/* In pressure: only a socket holding less than its fair
 		 * share of the max. */
-		long mine = sk_mem_pages(sk->sk_wmem_queued + sk->sk_rmem_alloc +
-					 sk->sk_forward_alloc);
+		long mine =
+			sk_mem_pages(sk->sk_wmem_queued + sk->sk_rmem_alloc + sk->sk_forward_alloc);
 		if (limit[2] > (long)stack->tcp_socks * mine)
 			return true;
 	}
@@ -344,7 +344,7 @@ static int sock_set_timeout(uint64_t *timeo, const void *optval, socklen_t optle
 	if (tv.tv_usec < 0 || tv.tv_usec >= 1000000)
 		return -EDOM;
 	if (tv.tv_sec < 0) {
-		*timeo = 1;	/* 1 ns: expires at once */
+		*timeo = 1; /* 1 ns: expires at once */
 		return 0;
 	}
 	if (tv.tv_sec == 0 && tv.tv_usec == 0) {
@@ -464,23 +464,51 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		struct linger l = {sock_flag(sk, SOCK_LINGER), sk->sk_lingertime};
 		return sock_put_optval(optval, optlen, &l, sizeof(l));
 	}
-	case SO_REUSEADDR: v = sk->sk_reuse; break;
-	case SO_REUSEPORT: v = sk->sk_reuseport; break;
-	case SO_KEEPALIVE: v = sock_flag(sk, SOCK_KEEPOPEN); break;
-	case SO_BROADCAST: v = sock_flag(sk, SOCK_BROADCAST); break;
-	case SO_NO_CHECK: v = sk->sk_no_check_tx; break;
-	case SO_SNDBUF: v = sk->sk_sndbuf; break;
-	case SO_RCVBUF: v = sk->sk_rcvbuf; break;
-	case SO_RCVLOWAT: v = sk->sk_rcvlowat; break;
-	case SO_TYPE: v = sk->sk_type; break;
-	case SO_PROTOCOL: v = sk->sk_protocol; break;
-	case SO_DOMAIN: v = AF_INET; break;
-	case SO_ERROR: v = sock_error(sk); break;
-	case SO_ACCEPTCONN: v = sk->sk_state == TCP_LISTEN; break;
+	case SO_REUSEADDR:
+		v = sk->sk_reuse;
+		break;
+	case SO_REUSEPORT:
+		v = sk->sk_reuseport;
+		break;
+	case SO_KEEPALIVE:
+		v = sock_flag(sk, SOCK_KEEPOPEN);
+		break;
+	case SO_BROADCAST:
+		v = sock_flag(sk, SOCK_BROADCAST);
+		break;
+	case SO_NO_CHECK:
+		v = sk->sk_no_check_tx;
+		break;
+	case SO_SNDBUF:
+		v = sk->sk_sndbuf;
+		break;
+	case SO_RCVBUF:
+		v = sk->sk_rcvbuf;
+		break;
+	case SO_RCVLOWAT:
+		v = sk->sk_rcvlowat;
+		break;
+	case SO_TYPE:
+		v = sk->sk_type;
+		break;
+	case SO_PROTOCOL:
+		v = sk->sk_protocol;
+		break;
+	case SO_DOMAIN:
+		v = AF_INET;
+		break;
+	case SO_ERROR:
+		v = sock_error(sk);
+		break;
+	case SO_ACCEPTCONN:
+		v = sk->sk_state == TCP_LISTEN;
+		break;
 	case SO_DONTROUTE:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
-	case SO_TIMESTAMP: v = 0; break;
+	case SO_TIMESTAMP:
+		v = 0;
+		break;
 	default:
 		return -ENOPROTOOPT;
 	}
@@ -491,8 +519,7 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 
 /* ---- iovec copies -----------------------------------------------------------*/
 
-void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr_segs,
-		   size_t count)
+void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr_segs, size_t count)
 {
 	i->iov = iov;
 	i->nr_segs = nr_segs;

@@ -13,7 +13,6 @@
 extern const struct net_protocol icmp_protocol;
 extern const struct net_protocol udp_protocol;
 
-
 UT_EXPORT void ut_stack_config_init(struct ut_stack_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -116,8 +115,8 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	if (pool) {
 		stack->pool = pool;
 	} else {
-		stack->pool = skb_pool_create(cfg->mem_limit ? cfg->mem_limit
-							     : STACK_DEFAULT_MEM_LIMIT);
+		stack->pool =
+			skb_pool_create(cfg->mem_limit ? cfg->mem_limit : STACK_DEFAULT_MEM_LIMIT);
 		if (!stack->pool)
 			goto fail;
 		stack->own_pool = 1;
@@ -272,14 +271,20 @@ UT_EXPORT const char *ut_stack_name(const struct ut_stack *stack)
 
 struct sysctl_entry {
 	const char *name;
-	size_t offset;			/* in struct ipv4_sysctl */
+	size_t offset; /* in struct ipv4_sysctl */
 	long min, max;
 };
 
-#define SYSCTL_IPV4(field, lo, hi) {"net.ipv4." #field, offsetof(struct ipv4_sysctl, field), lo, hi}
-#define SYSCTL_NEIGH(field, lo, hi)                                           \
-	{"net.ipv4.neigh.default." #field,                                    \
-	 offsetof(struct ipv4_sysctl, neigh) + offsetof(struct neigh_parms, field), lo, hi}
+#define SYSCTL_IPV4(field, lo, hi)                                              \
+	{                                                                       \
+		"net.ipv4." #field, offsetof(struct ipv4_sysctl, field), lo, hi \
+	}
+#define SYSCTL_NEIGH(field, lo, hi)                                                                \
+	{                                                                                          \
+		"net.ipv4.neigh.default." #field,                                                  \
+			offsetof(struct ipv4_sysctl, neigh) + offsetof(struct neigh_parms, field), \
+			lo, hi                                                                     \
+	}
 
 /* Ranges are those Linux accepts (proc_dointvec_minmax bounds). */
 static const struct sysctl_entry sysctl_table[] = {
@@ -388,8 +393,7 @@ UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value
 }
 
 UT_EXPORT void ut_sysctl_foreach(const struct ut_stack *stack,
-				 void (*fn)(void *arg, const char *name, long value),
-				 void *arg)
+				 void (*fn)(void *arg, const char *name, long value), void *arg)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
 		fn(arg, sysctl_table[i].name, *sysctl_slot(stack, &sysctl_table[i]));

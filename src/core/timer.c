@@ -49,19 +49,16 @@
 
 _Static_assert(TVR_SIZE % 64 == 0, "tv1_map must be whole words");
 _Static_assert(TVN_SIZE == 64, "tvn_map holds one level per word");
-_Static_assert(TVR_BITS + TVN_LEVELS * TVN_BITS == 32 &&
-		       TIMER_MAX_DELTA == 0xffffffffULL,
+_Static_assert(TVR_BITS + TVN_LEVELS * TVN_BITS == 32 && TIMER_MAX_DELTA == 0xffffffffULL,
 	       "the top level must cover exactly the clamping horizon");
-_Static_assert(TVR_SIZE + TVN_LEVELS * TVN_SIZE <= UINT16_MAX,
-	       "slot numbers fit timer->slot");
+_Static_assert(TVR_SIZE + TVN_LEVELS * TVN_SIZE <= UINT16_MAX, "slot numbers fit timer->slot");
 
 static inline unsigned level_shift(unsigned level)
 {
 	return TVR_BITS + level * TVN_BITS;
 }
 
-static inline struct timer_list **slot_head(struct timer_base *base,
-					    unsigned slot)
+static inline struct timer_list **slot_head(struct timer_base *base, unsigned slot)
 {
 	if (slot < TVR_SIZE)
 		return &base->tv1[slot];
@@ -96,8 +93,7 @@ static inline struct timer_list *list_prev(struct timer_list *t)
 	return container_of(t->pprev, struct timer_list, next);
 }
 
-static inline void list_add_tail(struct timer_list **head,
-				 struct timer_list *t)
+static inline void list_add_tail(struct timer_list **head, struct timer_list *t)
 {
 	struct timer_list *first = *head;
 
@@ -114,8 +110,7 @@ static inline void list_add_tail(struct timer_list **head,
 	first->pprev = &t->next;
 }
 
-static inline void list_add_head(struct timer_list **head,
-				 struct timer_list *t)
+static inline void list_add_head(struct timer_list **head, struct timer_list *t)
 {
 	/* In a ring, the new tail becomes the new head by moving the head. */
 	list_add_tail(head, t);
@@ -148,8 +143,7 @@ static inline unsigned slot_for(uint64_t clk, uint64_t expires)
 		return (unsigned)(expires & TVR_MASK);
 	/* 2^(8+6L) <= delta < 2^(14+6L): level from the top bit's position. */
 	level = (unsigned)(63 - __builtin_clzll(delta) - TVR_BITS) / TVN_BITS;
-	return TVR_SIZE + level * TVN_SIZE +
-	       (unsigned)((expires >> level_shift(level)) & TVN_MASK);
+	return TVR_SIZE + level * TVN_SIZE + (unsigned)((expires >> level_shift(level)) & TVN_MASK);
 }
 
 static void enqueue(struct timer_base *base, struct timer_list *t, bool front)
@@ -190,8 +184,7 @@ static uint64_t tv1_next(const struct timer_base *base)
 	 * its bits below start, which are the end of the window. */
 	for (unsigned i = 0; i <= TV1_WORDS; i++) {
 		if (word) {
-			unsigned idx = ((w + i) % TV1_WORDS) * 64 +
-				       (unsigned)__builtin_ctzll(word);
+			unsigned idx = ((w + i) % TV1_WORDS) * 64 + (unsigned)__builtin_ctzll(word);
 			return base->clk + ((idx - start) & TVR_MASK);
 		}
 		word = base->tv1_map[(w + i + 1) % TV1_WORDS];
@@ -311,8 +304,7 @@ void timer_base_init(struct timer_base *base, uint64_t now)
 	base->clk = MIN(now, TIMER_CLK_LIMIT);
 }
 
-void timer_setup(struct timer_base *base, struct timer_list *timer,
-		 void (*fn)(struct timer_list *))
+void timer_setup(struct timer_base *base, struct timer_list *timer, void (*fn)(struct timer_list *))
 {
 	timer->next = NULL;
 	timer->pprev = NULL;

@@ -95,41 +95,76 @@ static const char *ca_state_name(int state)
 static const char *errno_name(int err)
 {
 	switch (err) {
-	case EPERM: return "EPERM";
-	case EINTR: return "EINTR";
-	case EBADF: return "EBADF";
-	case EAGAIN: return "EAGAIN";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EINVAL: return "EINVAL";
-	case EMFILE: return "EMFILE";
-	case EPIPE: return "EPIPE";
-	case EDEADLK: return "EDEADLK";
-	case ENOTSOCK: return "ENOTSOCK";
-	case EDESTADDRREQ: return "EDESTADDRREQ";
-	case EMSGSIZE: return "EMSGSIZE";
-	case EPROTOTYPE: return "EPROTOTYPE";
-	case ENOPROTOOPT: return "ENOPROTOOPT";
-	case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case EAFNOSUPPORT: return "EAFNOSUPPORT";
-	case EADDRINUSE: return "EADDRINUSE";
-	case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-	case ENETDOWN: return "ENETDOWN";
-	case ENETUNREACH: return "ENETUNREACH";
-	case ECONNABORTED: return "ECONNABORTED";
-	case ECONNRESET: return "ECONNRESET";
-	case ENOBUFS: return "ENOBUFS";
-	case EISCONN: return "EISCONN";
-	case ENOTCONN: return "ENOTCONN";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case ECONNREFUSED: return "ECONNREFUSED";
-	case EHOSTUNREACH: return "EHOSTUNREACH";
-	case EALREADY: return "EALREADY";
-	case EINPROGRESS: return "EINPROGRESS";
-	case EPROTO: return "EPROTO";
-	default: return NULL;
+	case EPERM:
+		return "EPERM";
+	case EINTR:
+		return "EINTR";
+	case EBADF:
+		return "EBADF";
+	case EAGAIN:
+		return "EAGAIN";
+	case ENOMEM:
+		return "ENOMEM";
+	case EACCES:
+		return "EACCES";
+	case EFAULT:
+		return "EFAULT";
+	case EINVAL:
+		return "EINVAL";
+	case EMFILE:
+		return "EMFILE";
+	case EPIPE:
+		return "EPIPE";
+	case EDEADLK:
+		return "EDEADLK";
+	case ENOTSOCK:
+		return "ENOTSOCK";
+	case EDESTADDRREQ:
+		return "EDESTADDRREQ";
+	case EMSGSIZE:
+		return "EMSGSIZE";
+	case EPROTOTYPE:
+		return "EPROTOTYPE";
+	case ENOPROTOOPT:
+		return "ENOPROTOOPT";
+	case EPROTONOSUPPORT:
+		return "EPROTONOSUPPORT";
+	case EOPNOTSUPP:
+		return "EOPNOTSUPP";
+	case EAFNOSUPPORT:
+		return "EAFNOSUPPORT";
+	case EADDRINUSE:
+		return "EADDRINUSE";
+	case EADDRNOTAVAIL:
+		return "EADDRNOTAVAIL";
+	case ENETDOWN:
+		return "ENETDOWN";
+	case ENETUNREACH:
+		return "ENETUNREACH";
+	case ECONNABORTED:
+		return "ECONNABORTED";
+	case ECONNRESET:
+		return "ECONNRESET";
+	case ENOBUFS:
+		return "ENOBUFS";
+	case EISCONN:
+		return "EISCONN";
+	case ENOTCONN:
+		return "ENOTCONN";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case ECONNREFUSED:
+		return "ECONNREFUSED";
+	case EHOSTUNREACH:
+		return "EHOSTUNREACH";
+	case EALREADY:
+		return "EALREADY";
+	case EINPROGRESS:
+		return "EINPROGRESS";
+	case EPROTO:
+		return "EPROTO";
+	default:
+		return NULL;
 	}
 }
 
@@ -138,7 +173,7 @@ static const char *errno_name(int err)
 struct tbuf {
 	char *buf;
 	size_t size;
-	size_t len;		/* bytes wanted so far (may exceed size) */
+	size_t len; /* bytes wanted so far (may exceed size) */
 };
 
 __attribute__((format(printf, 2, 3))) static void tb_printf(struct tbuf *b, const char *fmt, ...)
@@ -192,8 +227,7 @@ static void tb_endpoint(struct tbuf *b, uint32_t addr_be, uint16_t port)
 
 /* "10.0.0.2:40001 -> 10.0.0.1:80", or the local end alone while there is
  * no peer. */
-static void tb_conn(struct tbuf *b, uint32_t saddr, uint16_t sport, uint32_t daddr,
-		    uint16_t dport)
+static void tb_conn(struct tbuf *b, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
 {
 	tb_endpoint(b, saddr, sport);
 	if (daddr || dport) {
@@ -354,7 +388,8 @@ static const char *segment_role(uint8_t flags, bool sent)
 	if ((flags & (TCPHDR_SYN | TCPHDR_ACK)) == (TCPHDR_SYN | TCPHDR_ACK))
 		return "SYN-ACK: three-way handshake, step 2";
 	if (flags & TCPHDR_FIN)
-		return sent ? "FIN: no more data from this side" : "FIN: no more data from the peer";
+		return sent ? "FIN: no more data from this side"
+			    : "FIN: no more data from the peer";
 	return NULL;
 }
 
@@ -401,8 +436,10 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		else {
 			tb_printf(b, " on ");
 			tb_endpoint(b, ev->saddr, ev->sport);
-			tb_printf(b, ": passive socket with a SYN queue and an accept queue "
-				     "bounded by the backlog (%" PRIu32 ")", ev->limit);
+			tb_printf(b,
+				  ": passive socket with a SYN queue and an accept queue "
+				  "bounded by the backlog (%" PRIu32 ")",
+				  ev->limit);
 		}
 		break;
 	case UT_TP_CONNECT:
@@ -416,7 +453,8 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_call_err(b, ev->err);
 		break;
 	case UT_TP_SYN_QUEUE_ADD:
-		tb_printf(b, "request socket added to the SYN queue (%" PRIu32 " of %" PRIu32 ") for ",
+		tb_printf(b,
+			  "request socket added to the SYN queue (%" PRIu32 " of %" PRIu32 ") for ",
 			  ev->depth, ev->limit);
 		tb_req_conn(b, ev);
 		break;
@@ -430,8 +468,10 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 	case UT_TP_ACCEPT_QUEUE_ADD:
 		tb_printf(b, "connection ");
 		tb_req_conn(b, ev);
-		tb_printf(b, " moved from the SYN queue to the accept queue (%" PRIu32 " of %" PRIu32
-			     "), waiting for accept()", ev->depth, ev->limit);
+		tb_printf(b,
+			  " moved from the SYN queue to the accept queue (%" PRIu32 " of %" PRIu32
+			  "), waiting for accept()",
+			  ev->depth, ev->limit);
 		break;
 	case UT_TP_LISTEN_OVERFLOW:
 		tb_printf(b, "accept queue full (%" PRIu32 " of %" PRIu32 ") for ", ev->depth,
@@ -444,35 +484,44 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_fd(b, ev->fd);
 		tb_printf(b, ": connection ");
 		tb_ev_conn(b, ev);
-		tb_printf(b, " taken off the accept queue (%" PRIu32 " left), a new descriptor in "
-			     "state %s", ev->depth, state_short(ev->newstate));
+		tb_printf(b,
+			  " taken off the accept queue (%" PRIu32 " left), a new descriptor in "
+			  "state %s",
+			  ev->depth, state_short(ev->newstate));
 		break;
 	case UT_TP_WRITE_QUEUE:
-		tb_printf(b, "send(): %" PRIu32 " bytes copied into an sk_buff (seq %" PRIu32
-			     ":%" PRIu32 ") on the write queue (%" PRIu32 " of %" PRIu32 " bytes)",
+		tb_printf(b,
+			  "send(): %" PRIu32 " bytes copied into an sk_buff (seq %" PRIu32
+			  ":%" PRIu32 ") on the write queue (%" PRIu32 " of %" PRIu32 " bytes)",
 			  ev->len, ev->seq, ev->end_seq, ev->depth, ev->limit);
 		break;
 	case UT_TP_RECEIVE_QUEUE:
 		if (!ev->len && ev->end_seq == ev->seq + 1) {
-			tb_printf(b, "the FIN's sk_buff (seq %" PRIu32 ", no data) added to the "
-				     "receive queue (%" PRIu32 " of %" PRIu32 " bytes): recv() "
-				     "returns 0 when it gets there", ev->seq, ev->depth, ev->limit);
+			tb_printf(b,
+				  "the FIN's sk_buff (seq %" PRIu32 ", no data) added to the "
+				  "receive queue (%" PRIu32 " of %" PRIu32 " bytes): recv() "
+				  "returns 0 when it gets there",
+				  ev->seq, ev->depth, ev->limit);
 			break;
 		}
-		tb_printf(b, "sk_buff seq %" PRIu32 ":%" PRIu32 " (%" PRIu32 " bytes) added to the "
-			     "receive queue (%" PRIu32 " of %" PRIu32 " bytes)",
+		tb_printf(b,
+			  "sk_buff seq %" PRIu32 ":%" PRIu32 " (%" PRIu32 " bytes) added to the "
+			  "receive queue (%" PRIu32 " of %" PRIu32 " bytes)",
 			  ev->seq, ev->end_seq, ev->len, ev->depth, ev->limit);
 		break;
 	case UT_TP_OFO_QUEUE:
-		tb_printf(b, "sk_buff seq %" PRIu32 ":%" PRIu32 " (%" PRIu32 " bytes) arrived ahead "
-			     "of rcv_nxt %" PRIu32 ": held on the out-of-order queue (%" PRIu32
-			     " bytes)", ev->seq, ev->end_seq, ev->len, ev->rcv_nxt, ev->depth);
+		tb_printf(b,
+			  "sk_buff seq %" PRIu32 ":%" PRIu32 " (%" PRIu32 " bytes) arrived ahead "
+			  "of rcv_nxt %" PRIu32 ": held on the out-of-order queue (%" PRIu32
+			  " bytes)",
+			  ev->seq, ev->end_seq, ev->len, ev->rcv_nxt, ev->depth);
 		break;
 	case UT_TP_USER_READ:
 		tb_printf(b, "recv(");
 		tb_fd(b, ev->fd);
-		tb_printf(b, ") copied %" PRIu32 " bytes (seq %" PRIu32 ":%" PRIu32 ") out of the "
-			     "receive queue (%" PRIu32 " bytes left)",
+		tb_printf(b,
+			  ") copied %" PRIu32 " bytes (seq %" PRIu32 ":%" PRIu32 ") out of the "
+			  "receive queue (%" PRIu32 " bytes left)",
 			  ev->len, ev->seq, ev->end_seq, ev->depth);
 		break;
 	case UT_TP_SEGMENT_SEND:
@@ -539,7 +588,8 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		break;
 	case UT_TP_TCP_CONG_STATE_SET:
 		tb_printf(b, "congestion state %s -> %s (cwnd %" PRIu32,
-			  ca_state_name(ev->oldstate) + 7, ca_state_name(ev->newstate) + 7, ev->cwnd);
+			  ca_state_name(ev->oldstate) + 7, ca_state_name(ev->newstate) + 7,
+			  ev->cwnd);
 		if (ev->ssthresh && ev->ssthresh < 0x7fffffff)
 			tb_printf(b, " ssthresh %" PRIu32, ev->ssthresh);
 		tb_printf(b, " snd_una %" PRIu32 " snd_nxt %" PRIu32 ")", ev->snd_una, ev->snd_nxt);
@@ -580,7 +630,8 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_call_err(b, ev->err);
 		break;
 	case UT_TP_SOCK_EXCEED_BUF_LIMIT:
-		tb_printf(b, "TCP buffer memory at %" PRIu32 " pages (net.ipv4.tcp_mem max %" PRIu32
+		tb_printf(b,
+			  "TCP buffer memory at %" PRIu32 " pages (net.ipv4.tcp_mem max %" PRIu32
 			  "): %s of %" PRIu32 " bytes refused (",
 			  ev->depth, ev->limit, ev->what ? ev->what : "?", ev->len);
 		tb_ev_conn(b, ev);
@@ -618,25 +669,25 @@ UT_EXPORT int ut_trace_format_text(const struct ut_trace_event *ev, char *buf, s
 /* Which fields apply to each event type. */
 enum {
 	J_FD = 1u << 0,
-	J_LOCAL = 1u << 1,	/* saddr, sport */
-	J_PEER = 1u << 2,	/* daddr, dport */
-	J_TRANS = 1u << 3,	/* oldstate, newstate */
-	J_STATE = 1u << 4,	/* state (the socket's, when known) */
-	J_CA = 1u << 5,		/* oldstate/newstate as congestion states */
+	J_LOCAL = 1u << 1, /* saddr, sport */
+	J_PEER = 1u << 2,  /* daddr, dport */
+	J_TRANS = 1u << 3, /* oldstate, newstate */
+	J_STATE = 1u << 4, /* state (the socket's, when known) */
+	J_CA = 1u << 5,	   /* oldstate/newstate as congestion states */
 	J_SEQ = 1u << 6,
 	J_END = 1u << 7,
 	J_ACK = 1u << 8,
 	J_WIN = 1u << 9,
 	J_FLAGS = 1u << 10,
 	J_LEN = 1u << 11,
-	J_QUEUE = 1u << 12,	/* depth, limit */
-	J_SENDER = 1u << 13,	/* snd_una snd_nxt cwnd ssthresh */
-	J_WINDOWS = 1u << 14,	/* snd_wnd rcv_nxt rcv_wnd */
-	J_RTT = 1u << 15,	/* srtt_us */
-	J_RTO = 1u << 16,	/* rto_ms backoff */
+	J_QUEUE = 1u << 12,   /* depth, limit */
+	J_SENDER = 1u << 13,  /* snd_una snd_nxt cwnd ssthresh */
+	J_WINDOWS = 1u << 14, /* snd_wnd rcv_nxt rcv_wnd */
+	J_RTT = 1u << 15,     /* srtt_us */
+	J_RTO = 1u << 16,     /* rto_ms backoff */
 	J_ERR = 1u << 17,
 	J_WHAT = 1u << 18,
-	J_LISTEN_FD = 1u << 19,	/* accept: the listener's descriptor (in len) */
+	J_LISTEN_FD = 1u << 19, /* accept: the listener's descriptor (in len) */
 	J_RCV_NXT = 1u << 20,
 };
 
@@ -645,8 +696,8 @@ enum {
 
 static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_INET_SOCK_SET_STATE] = J_CONN | J_TRANS | J_WHAT,
-	[UT_TP_TCP_RETRANSMIT_SKB] = J_CONN | J_STATE | J_SEQ | J_END | J_FLAGS | J_LEN |
-				     J_SENDER | J_RTO,
+	[UT_TP_TCP_RETRANSMIT_SKB] = J_CONN | J_STATE | J_SEQ | J_END | J_FLAGS | J_LEN | J_SENDER |
+				     J_RTO,
 	[UT_TP_TCP_RETRANSMIT_SYNACK] = J_CONN | J_SEQ | J_ACK | J_QUEUE,
 	[UT_TP_TCP_SEND_RESET] = J_CONN | J_STATE | J_SEQ | J_ACK | J_FLAGS | J_WHAT,
 	[UT_TP_TCP_RECEIVE_RESET] = J_CONN | J_STATE | J_ERR,
@@ -684,13 +735,27 @@ static void json_str(struct tbuf *b, const char *s)
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		switch (c) {
-		case '"': tb_printf(b, "\\\""); break;
-		case '\\': tb_printf(b, "\\\\"); break;
-		case '\n': tb_printf(b, "\\n"); break;
-		case '\r': tb_printf(b, "\\r"); break;
-		case '\t': tb_printf(b, "\\t"); break;
-		case '\b': tb_printf(b, "\\b"); break;
-		case '\f': tb_printf(b, "\\f"); break;
+		case '"':
+			tb_printf(b, "\\\"");
+			break;
+		case '\\':
+			tb_printf(b, "\\\\");
+			break;
+		case '\n':
+			tb_printf(b, "\\n");
+			break;
+		case '\r':
+			tb_printf(b, "\\r");
+			break;
+		case '\t':
+			tb_printf(b, "\\t");
+			break;
+		case '\b':
+			tb_printf(b, "\\b");
+			break;
+		case '\f':
+			tb_printf(b, "\\f");
+			break;
 		default:
 			if (c < 0x20 || c == 0x7f)
 				tb_printf(b, "\\u%04x", c);

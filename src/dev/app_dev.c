@@ -34,8 +34,7 @@ static void app_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned
 		kfree_skb(skbs[i]);
 }
 
-static unsigned app_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs,
-				 unsigned max)
+static unsigned app_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
 {
 	struct app_dev_priv *p = dev->priv;
 	return skb_dequeue_batch(&p->rxq, skbs, max);
@@ -81,10 +80,9 @@ void eth_random_addr(struct ut_stack *stack, uint8_t addr[ETH_ALEN])
 	addr[0] = (uint8_t)((addr[0] & 0xfe) | 0x02);
 }
 
-UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name,
-			    enum ut_dev_type type, unsigned mtu, unsigned flags,
-			    const uint8_t *hwaddr, const struct ut_dev_driver *driver,
-			    void *ctx, struct ut_dev **out)
+UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_dev_type type,
+			    unsigned mtu, unsigned flags, const uint8_t *hwaddr,
+			    const struct ut_dev_driver *driver, void *ctx, struct ut_dev **out)
 {
 	struct net_device *dev;
 	struct app_dev_priv *p;

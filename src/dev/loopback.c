@@ -20,8 +20,7 @@ static void loopback_xmit(struct net_device *dev, struct sk_buff **skbs, unsigne
 	}
 }
 
-static unsigned loopback_rx_batch(struct net_device *dev, struct sk_buff **skbs,
-				  unsigned max)
+static unsigned loopback_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
 {
 	struct loopback_priv *lo = dev->priv;
 	return skb_dequeue_batch(&lo->rxq, skbs, max);
@@ -49,8 +48,8 @@ static const struct net_device_ops loopback_ops = {
 struct net_device *loopback_dev_create(struct ut_stack *stack)
 {
 	/* Linux's lo has a 64 KiB MTU and carries bare IP here. */
-	struct net_device *dev = netdev_alloc(stack, "lo", UT_DEV_RAWIP, 65536,
-					      &loopback_ops, sizeof(struct loopback_priv));
+	struct net_device *dev = netdev_alloc(stack, "lo", UT_DEV_RAWIP, 65536, &loopback_ops,
+					      sizeof(struct loopback_priv));
 	if (!dev)
 		return NULL;
 	skb_queue_head_init(&((struct loopback_priv *)dev->priv)->rxq);

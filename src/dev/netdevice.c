@@ -8,9 +8,8 @@
 #include "net/netem.h"
 #include "net/stack.h"
 
-struct net_device *netdev_alloc(struct ut_stack *stack, const char *name,
-				enum ut_dev_type type, unsigned mtu,
-				const struct net_device_ops *ops, size_t priv_size)
+struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
+				unsigned mtu, const struct net_device_ops *ops, size_t priv_size)
 {
 	struct net_device *dev, **pp;
 
@@ -163,8 +162,7 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 	return done;
 }
 
-void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
-		uint16_t proto)
+void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr, uint16_t proto)
 {
 	uint8_t *h = skb_push(skb, ETH_HLEN);
 	wire_eth_emit(h, daddr, saddr, proto);
@@ -308,8 +306,8 @@ UT_EXPORT void ut_dev_pcap_close(struct ut_dev *d)
 
 /* ---- impairments ------------------------------------------------------------*/
 
-UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction,
-			       const struct ut_link_params *params, uint64_t seed)
+UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction, const struct ut_link_params *params,
+			       uint64_t seed)
 {
 	struct net_device *dev = netdev_from_ut(d);
 	struct ut_stack *stack = dev->stack;
@@ -320,11 +318,11 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction,
 		return -EINVAL;
 	if (params) {
 		p = *params;
-		p.mtu = 65535;		/* the device's own MTU applies */
+		p.mtu = 65535; /* the device's own MTU applies */
 		if (netem_params_check(&p) < 0)
 			return -EINVAL;
 	}
-	bool locked = !stack_lock_held(stack);	/* callable from a stack callback too */
+	bool locked = !stack_lock_held(stack); /* callable from a stack callback too */
 	if (locked)
 		stack_lock(stack);
 	for (int dir = UT_DEV_EGRESS; dir <= UT_DEV_INGRESS && !err; dir++) {
@@ -338,7 +336,8 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction,
 			/* What it holds and its generator carry on. */
 			err = netem_dir_set_params(&old->dir, &p);
 		} else {
-			dev->netem[dir] = netem_qdisc_create(&p, prandom_mix(seed ^ (uint64_t)(dir + 1)));
+			dev->netem[dir] =
+				netem_qdisc_create(&p, prandom_mix(seed ^ (uint64_t)(dir + 1)));
 			if (!dev->netem[dir])
 				err = -ENOMEM;
 		}

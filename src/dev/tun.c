@@ -28,7 +28,7 @@
 
 struct tun_priv {
 	int fd;
-	struct sk_buff *spare;		/* a buffer kept for the next read */
+	struct sk_buff *spare; /* a buffer kept for the next read */
 };
 
 static uint32_t tun_frame_room(const struct net_device *dev)
@@ -161,9 +161,8 @@ static int tun_query(const char *ifname, unsigned *mtu, bool *up)
 	return err;
 }
 
-UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname,
-				 enum ut_dev_type type, unsigned flags, const uint8_t *hwaddr,
-				 struct ut_dev **out)
+UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enum ut_dev_type type,
+				 unsigned flags, const uint8_t *hwaddr, struct ut_dev **out)
 {
 	struct net_device *dev;
 	struct tun_priv *p;
@@ -188,7 +187,8 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname,
 	fd = open(TUN_CLONE_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT || errno == ENXIO || errno == ENODEV ? -ENOENT
-		       : errno == EACCES ? -EPERM : -errno;
+		       : errno == EACCES				    ? -EPERM
+									    : -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	/* IFF_NO_PI: frames without the 4-byte packet information header. */
@@ -227,8 +227,8 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname,
 	return 0;
 }
 
-UT_EXPORT const char *ut_dev_tuntap_strerror(int err, const char *ifname,
-					     enum ut_dev_type type, char *buf, size_t len)
+UT_EXPORT const char *ut_dev_tuntap_strerror(int err, const char *ifname, enum ut_dev_type type,
+					     char *buf, size_t len)
 {
 	const char *kind = type == UT_DEV_ETHER ? "tap" : "tun";
 	const char *name = ifname ? ifname : "?";
@@ -238,24 +238,30 @@ UT_EXPORT const char *ut_dev_tuntap_strerror(int err, const char *ifname,
 		return "";
 	switch (-err) {
 	case ENOENT:
-		snprintf(buf, len, "%s does not exist: load the tun module (modprobe tun) "
+		snprintf(buf, len,
+			 "%s does not exist: load the tun module (modprobe tun) "
 			 "or create the node (mkdir -p /dev/net && mknod %s c 10 200)",
 			 TUN_CLONE_DEVICE, TUN_CLONE_DEVICE);
 		break;
 	case ENODEV:
-		snprintf(buf, len, "there is no interface named %s: create it first, as root: "
+		snprintf(buf, len,
+			 "there is no interface named %s: create it first, as root: "
 			 "ip tuntap add dev %s mode %s user $USER && ip link set %s up "
 			 "(or scripts/netns-tap.sh up NAME for a namespace ready to use)",
 			 name, name, kind, name);
 		break;
 	case EPERM:
-		snprintf(buf, len, "not permitted to attach to %s: run as root (CAP_NET_ADMIN), "
-			 "or have root create it for your user: ip tuntap add dev %s mode %s user $USER",
+		snprintf(buf, len,
+			 "not permitted to attach to %s: run as root (CAP_NET_ADMIN), "
+			 "or have root create it for your user: ip tuntap add dev %s mode %s user "
+			 "$USER",
 			 name, name, kind);
 		break;
 	case EBUSY:
-		snprintf(buf, len, "%s is attached to another process (QEMU, another usertcp?): "
-			 "stop that process or use another interface", name);
+		snprintf(buf, len,
+			 "%s is attached to another process (QEMU, another usertcp?): "
+			 "stop that process or use another interface",
+			 name);
 		break;
 	case ENETDOWN:
 		snprintf(buf, len, "%s is down: bring it up first: ip link set %s up", name, name);
@@ -266,12 +272,15 @@ UT_EXPORT const char *ut_dev_tuntap_strerror(int err, const char *ifname,
 	case EINVAL:
 		mode = ifname ? tun_kernel_mode(ifname) : 0;
 		if (mode)
-			snprintf(buf, len, "%s is a %s interface, not a %s one: use --%s, or create a "
+			snprintf(buf, len,
+				 "%s is a %s interface, not a %s one: use --%s, or create a "
 				 "%s with: ip tuntap add dev NAME mode %s user $USER",
-				 name, mode == IFF_TAP ? "TAP" : "TUN", type == UT_DEV_ETHER ? "TAP" : "TUN",
+				 name, mode == IFF_TAP ? "TAP" : "TUN",
+				 type == UT_DEV_ETHER ? "TAP" : "TUN",
 				 mode == IFF_TAP ? "tap" : "tun", kind, kind);
 		else
-			snprintf(buf, len, "%s is not a TUN/TAP interface (or the name is invalid): "
+			snprintf(buf, len,
+				 "%s is not a TUN/TAP interface (or the name is invalid): "
 				 "create one with: ip tuntap add dev NAME mode %s user $USER",
 				 name, kind);
 		break;

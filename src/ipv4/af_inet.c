@@ -85,9 +85,8 @@ static int inet_release(struct socket *sock)
 
 	if (sk) {
 		/* SO_LINGER makes close() wait for the data to go out. */
-		uint64_t timeout = sock_flag(sk, SOCK_LINGER)
-					   ? (uint64_t)sk->sk_lingertime * NSEC_PER_SEC
-					   : 0;
+		uint64_t timeout =
+			sock_flag(sk, SOCK_LINGER) ? (uint64_t)sk->sk_lingertime * NSEC_PER_SEC : 0;
 		sock->sk = NULL;
 		sk->sk_prot->close(sk, timeout);
 	}
@@ -118,7 +117,7 @@ int inet_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 		return -EINVAL;
 	sk->sk_rcv_saddr = sk->sk_saddr = sin->sin_addr.s_addr;
 	if (type == RTN_MULTICAST || type == RTN_BROADCAST)
-		sk->sk_saddr = 0;	/* sent from the route's address */
+		sk->sk_saddr = 0; /* sent from the route's address */
 	err = sk->sk_prot->get_port(sk, snum);
 	if (err) {
 		sk->sk_rcv_saddr = sk->sk_saddr = 0;
@@ -147,8 +146,8 @@ int inet_autobind(struct sock *sk)
 
 /* ---- connect ----------------------------------------------------------------------*/
 
-static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr,
-			       socklen_t len, int flags)
+static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
+			       int flags)
 {
 	struct sock *sk = sock->sk;
 	uint64_t timeo, deadline;
@@ -185,12 +184,12 @@ static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr
 	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
 	if (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) {
 		if (!timeo)
-			return err;	/* EINPROGRESS or EALREADY */
+			return err; /* EINPROGRESS or EALREADY */
 		deadline = sock_deadline(sk, timeo);
 		while (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) {
 			int w = sk_wait(sk, deadline);
 			if (w == -EAGAIN)
-				return -EINPROGRESS;	/* SO_SNDTIMEO ran out */
+				return -EINPROGRESS; /* SO_SNDTIMEO ran out */
 			if (w < 0)
 				return w;
 		}
@@ -205,8 +204,8 @@ static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr
 	return 0;
 }
 
-static int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr,
-			      socklen_t len, int flags)
+static int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
+			      int flags)
 {
 	struct sock *sk = sock->sk;
 	(void)flags;
@@ -296,7 +295,8 @@ static int inet_shutdown(struct socket *sock, int how)
 	 * and SEND_SHUTDOWN bits. */
 	how++;
 	if (sock->state == SS_CONNECTING) {
-		if (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV) | TCPF(TCP_CLOSE)))
+		if (TCPF(sk->sk_state) &
+		    (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV) | TCPF(TCP_CLOSE)))
 			sock->state = SS_DISCONNECTING;
 		else
 			sock->state = SS_CONNECTED;

@@ -8,8 +8,8 @@
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
-static void arp_send(struct net_device *dev, uint16_t op, uint32_t tip,
-		     const uint8_t *dst_ha, const uint8_t *tha, uint32_t sip)
+static void arp_send(struct net_device *dev, uint16_t op, uint32_t tip, const uint8_t *dst_ha,
+		     const uint8_t *tha, uint32_t sip)
 {
 	struct sk_buff *skb = stack_alloc_skb(dev->stack, ARP_HLEN);
 	struct wire_arp arp;

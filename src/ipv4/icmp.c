@@ -18,13 +18,12 @@
 #define ICMP_TIMESTAMP_ 13
 #define ICMP_ADDRESS_ 17
 #define ICMP_ADDRESSREPLY_ 18
-#define ICMP_NR_TYPES 18		/* Linux's NR_ICMP_TYPES */
+#define ICMP_NR_TYPES 18 /* Linux's NR_ICMP_TYPES */
 
 static bool icmp_is_error(uint8_t type)
 {
 	return type == ICMP_DEST_UNREACH || type == 4 /* source quench */ ||
-	       type == 5 /* redirect */ || type == ICMP_TIME_EXCEEDED ||
-	       type == ICMP_PARAMETERPROB;
+	       type == 5 /* redirect */ || type == ICMP_TIME_EXCEEDED || type == ICMP_PARAMETERPROB;
 }
 
 /* Linux's icmpv4_mask_allow: types outside icmp_ratemask, and
@@ -84,12 +83,23 @@ void icmp_out_count(struct ut_stack *stack, uint8_t type)
 {
 	SNMP_INC_STATS(stack, ICMP_MIB_OUTMSGS);
 	switch (type) {
-	case ICMP_ECHOREPLY: SNMP_INC_STATS(stack, ICMP_MIB_OUTECHOREPS); break;
-	case ICMP_ECHO: SNMP_INC_STATS(stack, ICMP_MIB_OUTECHOS); break;
-	case ICMP_DEST_UNREACH: SNMP_INC_STATS(stack, ICMP_MIB_OUTDESTUNREACHS); break;
-	case ICMP_TIME_EXCEEDED: SNMP_INC_STATS(stack, ICMP_MIB_OUTTIMEEXCDS); break;
-	case ICMP_PARAMETERPROB: SNMP_INC_STATS(stack, ICMP_MIB_OUTPARMPROBS); break;
-	default: break;
+	case ICMP_ECHOREPLY:
+		SNMP_INC_STATS(stack, ICMP_MIB_OUTECHOREPS);
+		break;
+	case ICMP_ECHO:
+		SNMP_INC_STATS(stack, ICMP_MIB_OUTECHOS);
+		break;
+	case ICMP_DEST_UNREACH:
+		SNMP_INC_STATS(stack, ICMP_MIB_OUTDESTUNREACHS);
+		break;
+	case ICMP_TIME_EXCEEDED:
+		SNMP_INC_STATS(stack, ICMP_MIB_OUTTIMEEXCDS);
+		break;
+	case ICMP_PARAMETERPROB:
+		SNMP_INC_STATS(stack, ICMP_MIB_OUTPARMPROBS);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -106,8 +116,10 @@ void icmp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
 static int icmp_push_reply(struct ut_stack *stack, struct sk_buff *skb, uint32_t saddr,
 			   uint32_t daddr, uint8_t tos)
 {
-	struct ip_out_params p = {.saddr = saddr, .daddr = daddr,
-				  .protocol = IPPROTO_ICMP_, .tos = tos,
+	struct ip_out_params p = {.saddr = saddr,
+				  .daddr = daddr,
+				  .protocol = IPPROTO_ICMP_,
+				  .tos = tos,
 				  .pmtudisc = IP_PMTUDISC_DONT};
 	icmp_out_count(stack, skb->data[0]);
 	return ip_send_skb(stack, skb, &p, icmp_fill_csum);
@@ -206,8 +218,8 @@ static void icmp_echo(struct sk_buff *skb)
 	memcpy(h, skb->data, skb->len);
 	h[0] = ICMP_ECHOREPLY;
 	h[1] = 0;
-	icmp_push_reply(stack, reply, (cb->flags & IPSKB_BROADCAST) ? 0 : cb->daddr,
-			cb->saddr, cb->tos);
+	icmp_push_reply(stack, reply, (cb->flags & IPSKB_BROADCAST) ? 0 : cb->daddr, cb->saddr,
+			cb->tos);
 }
 
 /* An error about something we sent: find the quoted datagram's protocol
@@ -263,12 +275,23 @@ void icmp_rcv(struct sk_buff *skb)
 	if (err != WIRE_OK)
 		goto error;
 	switch (msg.type) {
-	case ICMP_ECHO: SNMP_INC_STATS(stack, ICMP_MIB_INECHOS); break;
-	case ICMP_ECHOREPLY: SNMP_INC_STATS(stack, ICMP_MIB_INECHOREPS); break;
-	case ICMP_DEST_UNREACH: SNMP_INC_STATS(stack, ICMP_MIB_INDESTUNREACHS); break;
-	case ICMP_TIME_EXCEEDED: SNMP_INC_STATS(stack, ICMP_MIB_INTIMEEXCDS); break;
-	case ICMP_PARAMETERPROB: SNMP_INC_STATS(stack, ICMP_MIB_INPARMPROBS); break;
-	default: break;
+	case ICMP_ECHO:
+		SNMP_INC_STATS(stack, ICMP_MIB_INECHOS);
+		break;
+	case ICMP_ECHOREPLY:
+		SNMP_INC_STATS(stack, ICMP_MIB_INECHOREPS);
+		break;
+	case ICMP_DEST_UNREACH:
+		SNMP_INC_STATS(stack, ICMP_MIB_INDESTUNREACHS);
+		break;
+	case ICMP_TIME_EXCEEDED:
+		SNMP_INC_STATS(stack, ICMP_MIB_INTIMEEXCDS);
+		break;
+	case ICMP_PARAMETERPROB:
+		SNMP_INC_STATS(stack, ICMP_MIB_INPARMPROBS);
+		break;
+	default:
+		break;
 	}
 	/* RFC 1122 3.2.2: unknown types are silently discarded; Linux counts
 	 * those past the last known type (NR_ICMP_TYPES) as errors. */
@@ -308,8 +331,7 @@ error:
 	kfree_skb(skb);
 }
 
-static void icmp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
-		     uint32_t info)
+static void icmp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code, uint32_t info)
 {
 	/* An error about one of our ICMP messages: only echo requests have
 	 * an owner to tell. */
@@ -330,22 +352,22 @@ int icmp_err_convert(uint8_t type, uint8_t code, bool *fatal)
 		int err;
 		bool fatal;
 	} unreach[16] = {
-		{ENETUNREACH, false},	/* NET_UNREACH */
-		{EHOSTUNREACH, false},	/* HOST_UNREACH */
-		{ENOPROTOOPT, true},	/* PROT_UNREACH */
-		{ECONNREFUSED, true},	/* PORT_UNREACH */
-		{EMSGSIZE, false},	/* FRAG_NEEDED */
-		{EOPNOTSUPP, false},	/* SR_FAILED */
-		{ENETUNREACH, true},	/* NET_UNKNOWN */
-		{EHOSTDOWN, true},	/* HOST_UNKNOWN */
-		{ENONET, true},		/* HOST_ISOLATED */
-		{ENETUNREACH, true},	/* NET_ANO */
-		{EHOSTUNREACH, true},	/* HOST_ANO */
-		{ENETUNREACH, false},	/* NET_UNR_TOS */
-		{EHOSTUNREACH, false},	/* HOST_UNR_TOS */
-		{EHOSTUNREACH, true},	/* PKT_FILTERED */
-		{EHOSTUNREACH, false},	/* PREC_VIOLATION */
-		{EHOSTUNREACH, true},	/* PREC_CUTOFF */
+		{ENETUNREACH, false},  /* NET_UNREACH */
+		{EHOSTUNREACH, false}, /* HOST_UNREACH */
+		{ENOPROTOOPT, true},   /* PROT_UNREACH */
+		{ECONNREFUSED, true},  /* PORT_UNREACH */
+		{EMSGSIZE, false},     /* FRAG_NEEDED */
+		{EOPNOTSUPP, false},   /* SR_FAILED */
+		{ENETUNREACH, true},   /* NET_UNKNOWN */
+		{EHOSTDOWN, true},     /* HOST_UNKNOWN */
+		{ENONET, true},	       /* HOST_ISOLATED */
+		{ENETUNREACH, true},   /* NET_ANO */
+		{EHOSTUNREACH, true},  /* HOST_ANO */
+		{ENETUNREACH, false},  /* NET_UNR_TOS */
+		{EHOSTUNREACH, false}, /* HOST_UNR_TOS */
+		{EHOSTUNREACH, true},  /* PKT_FILTERED */
+		{EHOSTUNREACH, false}, /* PREC_VIOLATION */
+		{EHOSTUNREACH, true},  /* PREC_CUTOFF */
 	};
 
 	*fatal = false;

@@ -32,8 +32,8 @@ void reqsk_free(struct request_sock *req)
 	free(req);
 }
 
-void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth,
-		      uint32_t limit, const char *what)
+void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth, uint32_t limit,
+		 const char *what)
 {
 	struct ut_trace_event ev;
 	struct sock *listener = req->rsk_listener;
@@ -69,8 +69,8 @@ int inet_csk_reqsk_queue_hash_add(struct sock *listener, struct request_sock *re
 	mod_timer(&req->rsk_timer,
 		  stack_jiffies(listener->sk_stack) + msecs_to_jiffies(timeout_ms));
 	if (trace_enabled(listener->sk_stack))
-		reqsk_trace(req, UT_TP_SYN_QUEUE_ADD, q->qlen, (uint32_t)listener->sk_max_ack_backlog,
-			  NULL);
+		reqsk_trace(req, UT_TP_SYN_QUEUE_ADD, q->qlen,
+			    (uint32_t)listener->sk_max_ack_backlog, NULL);
 	return 0;
 }
 
@@ -103,7 +103,7 @@ int tcp_rtx_synack(struct sock *listener, struct request_sock *req)
 	NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
 	if (trace_enabled(stack))
 		reqsk_trace(req, UT_TP_TCP_RETRANSMIT_SYNACK, req->num_retrans,
-			  (uint32_t)stack->sysctl.tcp_synack_retries, NULL);
+			    (uint32_t)stack->sysctl.tcp_synack_retries, NULL);
 	return 0;
 }
 
@@ -136,8 +136,9 @@ static void reqsk_timer_handler(struct timer_list *t)
 	}
 drop:
 	if (trace_enabled(stack))
-		reqsk_trace(req, UT_TP_SYN_QUEUE_DROP, inet_csk(listener)->icsk_accept_queue.qlen - 1,
-			  (uint32_t)listener->sk_max_ack_backlog, "SYN-ACK retries exhausted");
+		reqsk_trace(req, UT_TP_SYN_QUEUE_DROP,
+			    inet_csk(listener)->icsk_accept_queue.qlen - 1,
+			    (uint32_t)listener->sk_max_ack_backlog, "SYN-ACK retries exhausted");
 	inet_csk_reqsk_queue_drop(listener, req);
 	reqsk_free(req);
 }
@@ -148,8 +149,7 @@ bool inet_csk_accept_queue_full(const struct sock *sk)
 	return sk->sk_ack_backlog > sk->sk_max_ack_backlog;
 }
 
-void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req,
-			      struct sock *child)
+void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req, struct sock *child)
 {
 	struct request_sock_queue *q = &inet_csk(listener)->icsk_accept_queue;
 
@@ -163,7 +163,7 @@ void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req,
 	listener->sk_ack_backlog++;
 	if (trace_enabled(listener->sk_stack))
 		reqsk_trace(req, UT_TP_ACCEPT_QUEUE_ADD, (uint32_t)listener->sk_ack_backlog,
-			  (uint32_t)listener->sk_max_ack_backlog, NULL);
+			    (uint32_t)listener->sk_max_ack_backlog, NULL);
 	listener->sk_data_ready(listener);
 }
 

@@ -67,8 +67,8 @@ static inline uint64_t mix64(uint64_t x)
 	return x;
 }
 
-uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport,
-		      uint32_t faddr, uint16_t fport)
+uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport, uint32_t faddr,
+		      uint16_t fport)
 {
 	uint64_t a = (((uint64_t)laddr << 32) | faddr) ^ h->key[0];
 	uint64_t b = ((((uint64_t)lport << 16) | fport) ^ h->key[1]);
@@ -106,7 +106,7 @@ static void ehash_grow(struct inet_hashinfo *h)
 	struct sock_common **nt = ut_calloc(nsize, sizeof(*nt));
 
 	if (!nt)
-		return;		/* keep the old table: longer chains, still correct */
+		return; /* keep the old table: longer chains, still correct */
 	for (uint32_t i = 0; i <= h->ehash_mask; i++) {
 		struct sock_common *skc = h->ehash[i], *next;
 		for (; skc; skc = next) {
@@ -123,8 +123,8 @@ int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc)
 {
 	if (h->ehash_count >= h->ehash_mask + 1)
 		ehash_grow(h);
-	skc->skc_hash = inet_ehashfn(h, skc->skc_rcv_saddr, skc->skc_num, skc->skc_daddr,
-				     skc->skc_dport);
+	skc->skc_hash =
+		inet_ehashfn(h, skc->skc_rcv_saddr, skc->skc_num, skc->skc_daddr, skc->skc_dport);
 	chain_add(&h->ehash[skc->skc_hash & h->ehash_mask], skc);
 	h->ehash_count++;
 	return 0;
@@ -138,16 +138,15 @@ void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc)
 	h->ehash_count--;
 }
 
-struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr,
-					    uint16_t fport, uint32_t laddr, uint16_t lport)
+struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
+					    uint32_t laddr, uint16_t lport)
 {
 	uint32_t hash = inet_ehashfn(h, laddr, lport, faddr, fport);
 
 	for (struct sock_common *skc = h->ehash[hash & h->ehash_mask]; skc;
 	     skc = skc->skc_node_next)
-		if (skc->skc_hash == hash && skc->skc_daddr == faddr &&
-		    skc->skc_dport == fport && skc->skc_num == lport &&
-		    skc->skc_rcv_saddr == laddr)
+		if (skc->skc_hash == hash && skc->skc_daddr == faddr && skc->skc_dport == fport &&
+		    skc->skc_num == lport && skc->skc_rcv_saddr == laddr)
 			return skc;
 	return NULL;
 }
@@ -286,8 +285,7 @@ static bool rcv_saddr_overlap(uint32_t a, uint32_t b)
  *  - both set SO_REUSEADDR and the existing one is not listening, or
  *  - both set SO_REUSEPORT (one user here, so the uid check always holds),
  * or when their bound addresses do not overlap. */
-static bool inet_bind_conflict(const struct sock *sk, const struct inet_bind_bucket *tb,
-			       bool relax)
+static bool inet_bind_conflict(const struct sock *sk, const struct inet_bind_bucket *tb, bool relax)
 {
 	for (const struct sock_common *sk2 = tb->owners; sk2; sk2 = sk2->skc_bind_next) {
 		if (sk2 == &sk->__sk_common)
@@ -402,8 +400,8 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 	uint32_t low = (uint32_t)stack->sysctl.ip_local_port_range[0];
 	uint32_t high = (uint32_t)stack->sysctl.ip_local_port_range[1];
 	uint32_t remaining = high >= low ? high - low + 1 : 1;
-	uint64_t fhash = siphash_4u32(sk->sk_rcv_saddr, sk->sk_daddr, sk->sk_dport, 0,
-				      stack->port_key);
+	uint64_t fhash =
+		siphash_4u32(sk->sk_rcv_saddr, sk->sk_daddr, sk->sk_dport, 0, stack->port_key);
 	uint32_t index = (uint32_t)(fhash >> 32) & (ARRAY_SIZE(h->perturb) - 1);
 	uint32_t offset = ((uint32_t)fhash + h->perturb[index]) % remaining;
 	offset &= ~1u;

@@ -27,23 +27,23 @@
 #define INET_FRAG_LAST_IN 0x2
 
 struct ipfrag_cb {
-	struct inet_skb_parm h;		/* IPCB of the fragment */
-	uint32_t offset, end;		/* payload bytes [offset, end) */
+	struct inet_skb_parm h; /* IPCB of the fragment */
+	uint32_t offset, end;	/* payload bytes [offset, end) */
 };
 #define FRAG_CB(skb) ((struct ipfrag_cb *)(void *)((skb)->cb))
 
 struct ipq {
-	struct ipq *next;		/* hash chain */
+	struct ipq *next; /* hash chain */
 	struct ut_stack *stack;
 	uint32_t saddr, daddr;
 	uint16_t id;
 	uint8_t protocol;
-	uint8_t flags;			/* INET_FRAG_* */
-	uint32_t len;			/* datagram payload length, once known */
-	uint32_t meat;			/* payload bytes held */
-	uint64_t mem;			/* truesize held */
-	uint64_t stamp;			/* arrival of the latest fragment */
-	struct sk_buff *fragments;	/* sorted by offset, linked by skb->next */
+	uint8_t flags;		   /* INET_FRAG_* */
+	uint32_t len;		   /* datagram payload length, once known */
+	uint32_t meat;		   /* payload bytes held */
+	uint64_t mem;		   /* truesize held */
+	uint64_t stamp;		   /* arrival of the latest fragment */
+	struct sk_buff *fragments; /* sorted by offset, linked by skb->next */
 	struct timer_list timer;
 };
 
@@ -58,8 +58,8 @@ int ipq_table_init(struct ipq_table *t, struct ut_stack *stack)
 	return 0;
 }
 
-static uint32_t ipq_hash(const struct ipq_table *t, uint32_t saddr, uint32_t daddr,
-			 uint16_t id, uint8_t protocol)
+static uint32_t ipq_hash(const struct ipq_table *t, uint32_t saddr, uint32_t daddr, uint16_t id,
+			 uint8_t protocol)
 {
 	uint64_t k = ((uint64_t)saddr << 32 | daddr) ^
 		     ((uint64_t)id << 8 | protocol) * 0x9e3779b97f4a7c15ULL;

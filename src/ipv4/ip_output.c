@@ -6,11 +6,10 @@
 
 #include "net/stack.h"
 
-uint16_t ip_select_ident(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-			 uint8_t protocol)
+uint16_t ip_select_ident(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint8_t protocol)
 {
-	uint64_t h = prandom_mix(((uint64_t)daddr << 32 | saddr) ^
-				 ((uint64_t)protocol << 56) ^ stack->ip_idents_key);
+	uint64_t h = prandom_mix(((uint64_t)daddr << 32 | saddr) ^ ((uint64_t)protocol << 56) ^
+				 stack->ip_idents_key);
 	return (uint16_t)stack->ip_idents[h % IP_IDENTS_SZ]++;
 }
 
@@ -41,8 +40,7 @@ static int ip_finish_output(struct ut_stack *stack, struct sk_buff *skb,
  * carries a copy of the header and a multiple of 8 payload bytes, the
  * last one with MF clear. Options are not sent by this stack, so none
  * need copying. */
-static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb,
-		       const struct fib_result *res)
+static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb, const struct fib_result *res)
 {
 	const uint8_t *iph = skb->data;
 	uint32_t hlen = (uint32_t)(iph[0] & 0xf) * 4;
@@ -65,8 +63,8 @@ static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb,
 		h = skb_put(frag, hlen + len);
 		memcpy(h, iph, hlen);
 		memcpy(h + hlen, iph + hlen + offset, len);
-		fo = (uint16_t)(((base_off & IP_OFFMASK) + offset / 8) |
-				(base_off & IP_MF) | (left > len ? IP_MF : 0));
+		fo = (uint16_t)(((base_off & IP_OFFMASK) + offset / 8) | (base_off & IP_MF) |
+				(left > len ? IP_MF : 0));
 		put_be16(h + 2, (uint16_t)(hlen + len));
 		put_be16(h + 6, fo);
 		ip_send_check(h, hlen);
@@ -84,8 +82,7 @@ static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb,
 	return err;
 }
 
-int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
-		const struct ip_out_params *p,
+int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
 		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr))
 {
 	struct fib_result res;
@@ -115,8 +112,9 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
 	ip.saddr = p->saddr ? p->saddr : res.prefsrc;
 	ip.daddr = p->daddr;
 	ip.frag_off = p->pmtudisc == IP_PMTUDISC_DO ||
-			      (p->pmtudisc == IP_PMTUDISC_WANT && tot_len <= res.dev->mtu)
-			      ? IP_DF : 0;
+				      (p->pmtudisc == IP_PMTUDISC_WANT && tot_len <= res.dev->mtu)
+			      ? IP_DF
+			      : 0;
 	ip.id = ip_select_ident(stack, ip.saddr, ip.daddr, ip.protocol);
 
 	skb_reset_transport_header(skb);

@@ -12,11 +12,11 @@ UT_EXPORT void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, v
 	stack->ping_arg = arg;
 }
 
-UT_EXPORT int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id,
-			   uint16_t seq, const void *data, size_t len)
+UT_EXPORT int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id, uint16_t seq,
+			   const void *data, size_t len)
 {
-	struct ip_out_params p = {.daddr = daddr, .protocol = IPPROTO_ICMP_,
-				  .pmtudisc = IP_PMTUDISC_WANT};
+	struct ip_out_params p = {
+		.daddr = daddr, .protocol = IPPROTO_ICMP_, .pmtudisc = IP_PMTUDISC_WANT};
 	struct sk_buff *skb;
 	uint8_t *h;
 	int err;
@@ -56,8 +56,7 @@ void ping_rcv_reply(struct sk_buff *skb)
 	stack->ping_fn(stack->ping_arg, &ev);
 }
 
-void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
-	      uint32_t info)
+void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code, uint32_t info)
 {
 	struct ut_stack *stack = skb->dev->stack;
 	struct ut_ping_event ev;

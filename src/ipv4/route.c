@@ -183,8 +183,7 @@ UT_EXPORT int ut_route_del(struct ut_stack *stack, uint32_t dst, unsigned prefix
 	return fib_route_remove(stack, dst, (uint8_t)prefix_len, NULL);
 }
 
-UT_EXPORT int ut_route_get(struct ut_stack *stack, uint32_t daddr,
-			   struct ut_route_info *out)
+UT_EXPORT int ut_route_get(struct ut_stack *stack, uint32_t daddr, struct ut_route_info *out)
 {
 	struct fib_result res;
 	int err = ip_route_output(stack, daddr, &res);

@@ -25,8 +25,8 @@
 /* Linux's msstab: the MSS values cookies can express. */
 static const uint16_t msstab[] = {536, 1300, 1440, 1460};
 
-static uint32_t cookie_hash(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-			    uint16_t sport, uint16_t dport, uint32_t count, int c)
+static uint32_t cookie_hash(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			    uint16_t dport, uint32_t count, int c)
 {
 	return (uint32_t)siphash_4u32(saddr, daddr, ((uint32_t)sport << 16) | dport, count,
 				      stack->syncookie_key[c]);
@@ -56,7 +56,7 @@ uint32_t cookie_v4_init_sequence(struct ut_stack *stack, uint32_t saddr, uint32_
 
 /* The MSS class a cookie holds, or -1 if it is not ours or too old. */
 static int cookie_v4_check_sequence(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-				     uint16_t sport, uint16_t dport, uint32_t seq, uint32_t cookie)
+				    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t cookie)
 {
 	uint32_t count = cookie_count(stack);
 	uint32_t diff, mssind;
@@ -84,8 +84,8 @@ uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now)
 	return ts;
 }
 
-struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb,
-			     const struct wire_tcp *th, const struct wire_tcp_opts *opts)
+struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
+			     const struct wire_tcp_opts *opts)
 {
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
@@ -98,8 +98,8 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb,
 	if (stack_now(stack) - inet_csk(listener)->icsk_accept_queue.synq_overflow_ns >
 	    (uint64_t)MAX_SYNCOOKIE_AGE * 60 * NSEC_PER_SEC)
 		return NULL;
-	mssind = cookie_v4_check_sequence(stack, tcb->h4.daddr, tcb->h4.saddr, th->dport,
-					  th->sport, th->seq - 1, th->ack_seq - 1);
+	mssind = cookie_v4_check_sequence(stack, tcb->h4.daddr, tcb->h4.saddr, th->dport, th->sport,
+					  th->seq - 1, th->ack_seq - 1);
 	if (mssind < 0) {
 		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESFAILED);
 		return NULL;

@@ -12,12 +12,18 @@
 #include "net/tcp.h"
 
 static const char *const tcp_state_names[TCP_MAX_STATES] = {
-	[TCP_ESTABLISHED] = "TCP_ESTABLISHED", [TCP_SYN_SENT] = "TCP_SYN_SENT",
-	[TCP_SYN_RECV] = "TCP_SYN_RECV",       [TCP_FIN_WAIT1] = "TCP_FIN_WAIT1",
-	[TCP_FIN_WAIT2] = "TCP_FIN_WAIT2",     [TCP_TIME_WAIT] = "TCP_TIME_WAIT",
-	[TCP_CLOSE] = "TCP_CLOSE",             [TCP_CLOSE_WAIT] = "TCP_CLOSE_WAIT",
-	[TCP_LAST_ACK] = "TCP_LAST_ACK",       [TCP_LISTEN] = "TCP_LISTEN",
-	[TCP_CLOSING] = "TCP_CLOSING",         [TCP_NEW_SYN_RECV] = "TCP_NEW_SYN_RECV",
+	[TCP_ESTABLISHED] = "TCP_ESTABLISHED",
+	[TCP_SYN_SENT] = "TCP_SYN_SENT",
+	[TCP_SYN_RECV] = "TCP_SYN_RECV",
+	[TCP_FIN_WAIT1] = "TCP_FIN_WAIT1",
+	[TCP_FIN_WAIT2] = "TCP_FIN_WAIT2",
+	[TCP_TIME_WAIT] = "TCP_TIME_WAIT",
+	[TCP_CLOSE] = "TCP_CLOSE",
+	[TCP_CLOSE_WAIT] = "TCP_CLOSE_WAIT",
+	[TCP_LAST_ACK] = "TCP_LAST_ACK",
+	[TCP_LISTEN] = "TCP_LISTEN",
+	[TCP_CLOSING] = "TCP_CLOSING",
+	[TCP_NEW_SYN_RECV] = "TCP_NEW_SYN_RECV",
 };
 
 UT_EXPORT const char *ut_tcp_state_name(int state)
@@ -361,7 +367,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 	struct iov_iter it;
 	uint32_t mss_now, size_goal;
 	size_t copied = 0;
-	bool vm_wait = false;	/* tcp_mem, not the send buffer, said no */
+	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
@@ -391,7 +397,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			/* tcp_mem first (Linux's tcp_stream_alloc_skb): a
 			 * refusal shrank the send buffer; wait for memory. */
 			if (!sk_wmem_schedule(sk, (int)skb_truesize_for(stack->pool,
-								       MAX_HEADER + size_goal))) {
+									MAX_HEADER + size_goal))) {
 				vm_wait = true;
 				goto wait_for_space;
 			}
@@ -483,7 +489,7 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
-		return -EINVAL;		/* no urgent data is ever kept */
+		return -EINVAL; /* no urgent data is ever kept */
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
 	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
 	if (target == 0)
@@ -605,8 +611,8 @@ void tcp_shutdown(struct sock *sk, int how)
 {
 	if (!(how & SEND_SHUTDOWN))
 		return;
-	if (TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_SYN_SENT) |
-				  TCPF(TCP_SYN_RECV) | TCPF(TCP_CLOSE_WAIT))) {
+	if (TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV) |
+				  TCPF(TCP_CLOSE_WAIT))) {
 		if (tcp_close_state(sk))
 			tcp_send_fin(sk);
 	}
@@ -674,7 +680,8 @@ static void sk_stream_wait_close(struct sock *sk, uint64_t timeout)
 {
 	uint64_t deadline = sock_deadline(sk, timeout);
 
-	while (TCPF(sk->sk_state) & (TCPF(TCP_FIN_WAIT1) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))) {
+	while (TCPF(sk->sk_state) &
+	       (TCPF(TCP_FIN_WAIT1) | TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))) {
 		if (sk_wait(sk, deadline))
 			break;
 	}
@@ -805,7 +812,7 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	switch (cmd) {
-	case FIONREAD:		/* SIOCINQ */
+	case FIONREAD: /* SIOCINQ */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		*arg = (int)(tp->rcv_nxt - tp->copied_seq);
@@ -813,12 +820,12 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 		if (sock_flag(sk, SOCK_DONE) && *arg > 0)
 			(*arg)--;
 		return 0;
-	case TIOCOUTQ:		/* SIOCOUTQ: not yet acknowledged */
+	case TIOCOUTQ: /* SIOCOUTQ: not yet acknowledged */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		*arg = (int)(tp->write_seq - tp->snd_una);
 		return 0;
-	case 0x894B:		/* SIOCOUTQNSD (linux/sockios.h): not yet sent */
+	case 0x894B: /* SIOCOUTQNSD (linux/sockios.h): not yet sent */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
 		*arg = (int)(tp->write_seq - tp->snd_nxt);
@@ -834,7 +841,8 @@ void tcp_set_keepalive(struct sock *sk, bool on)
 	if (TCPF(sk->sk_state) & (TCPF(TCP_CLOSE) | TCPF(TCP_LISTEN)))
 		return;
 	if (on && !sock_flag(sk, SOCK_KEEPOPEN))
-		inet_csk_reset_keepalive_timer(sk, (uint64_t)tcp_keepalive_time_s(tcp_sk(sk)) * 1000);
+		inet_csk_reset_keepalive_timer(sk,
+					       (uint64_t)tcp_keepalive_time_s(tcp_sk(sk)) * 1000);
 	else if (!on)
 		inet_csk_delete_keepalive_timer(sk);
 }
@@ -944,8 +952,7 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	return -ENOPROTOOPT;
 }
 
-static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
-			  socklen_t *optlen)
+static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);

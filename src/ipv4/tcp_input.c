@@ -11,9 +11,9 @@
 #include "net/stack.h"
 #include "net/tcp.h"
 
-#define FLAG_DATA 0x01			/* segment carried data */
-#define FLAG_WIN_UPDATE 0x02		/* window changed */
-#define FLAG_DATA_ACKED 0x04		/* new data acknowledged */
+#define FLAG_DATA 0x01	     /* segment carried data */
+#define FLAG_WIN_UPDATE 0x02 /* window changed */
+#define FLAG_DATA_ACKED 0x04 /* new data acknowledged */
 #define FLAG_SYN_ACKED 0x10
 #define FLAG_SND_UNA_ADVANCED 0x400
 #define FLAG_ACKED (FLAG_DATA_ACKED | FLAG_SYN_ACKED)
@@ -101,8 +101,8 @@ void tcp_rtt_estimator(struct sock *sk, long mrtt_us)
 	if (m <= 0)
 		m = 1;
 	if (srtt != 0) {
-		m -= (long)(srtt >> 3);		/* m is now the error in the estimate */
-		srtt += (uint32_t)m;		/* srtt = 7/8 srtt + 1/8 new */
+		m -= (long)(srtt >> 3); /* m is now the error in the estimate */
+		srtt += (uint32_t)m;	/* srtt = 7/8 srtt + 1/8 new */
 		if (m < 0) {
 			m = -m;
 			m -= (long)(tp->mdev_us >> 2);
@@ -113,7 +113,7 @@ void tcp_rtt_estimator(struct sock *sk, long mrtt_us)
 		} else {
 			m -= (long)(tp->mdev_us >> 2);
 		}
-		tp->mdev_us += (uint32_t)m;	/* mdev = 3/4 mdev + 1/4 new */
+		tp->mdev_us += (uint32_t)m; /* mdev = 3/4 mdev + 1/4 new */
 		if (tp->mdev_us > tp->mdev_max_us) {
 			tp->mdev_max_us = tp->mdev_us;
 			if (tp->mdev_max_us > tp->rttvar_us)
@@ -149,8 +149,7 @@ void tcp_set_rto(struct sock *sk)
 	inet_csk(sk)->icsk_rto = MIN(MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
 }
 
-static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us,
-			       const struct wire_tcp_opts *opts)
+static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us, const struct wire_tcp_opts *opts)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
@@ -250,7 +249,7 @@ static void tcp_mark_head_lost(struct tcp_sock *tp)
 		if (tcb->sacked & TCPCB_LOST) {
 			if (tcb->sacked & TCPCB_SACKED_RETRANS)
 				continue;
-			return;		/* already waiting for retransmission */
+			return; /* already waiting for retransmission */
 		}
 		tcb->sacked |= TCPCB_LOST;
 		tp->lost_out++;
@@ -279,7 +278,7 @@ void tcp_enter_loss(struct sock *sk)
 	tp->sacked_out = 0;
 	tp->dupacks = 0;
 	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
-		TCP_SKB_CB(skb)->sacked &= (uint8_t)~(TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED);
+		TCP_SKB_CB(skb)->sacked &= (uint8_t) ~(TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED);
 		TCP_SKB_CB(skb)->sacked |= TCPCB_LOST;
 		tp->lost_out++;
 	}
@@ -296,12 +295,12 @@ static void tcp_enter_recovery(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
-	NET_INC_STATS(sk->sk_stack, tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY
-						: LINUX_MIB_TCPRENORECOVERY);
+	NET_INC_STATS(sk->sk_stack,
+		      tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY : LINUX_MIB_TCPRENORECOVERY);
 	tp->prior_ssthresh = tp->snd_ssthresh;
 	tp->prior_cwnd = tp->snd_cwnd;
 	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
-	tp->high_seq = tp->snd_nxt;		/* RFC 6582 "recover" */
+	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
 	tp->snd_cwnd = tp->snd_ssthresh;
 	tp->snd_cwnd_cnt = 0;
 	tcp_set_ca_state(sk, TCP_CA_Recovery);
@@ -332,7 +331,7 @@ static void tcp_retransmit_head_now(struct sock *sk)
 
 /* ---- the SACK scoreboard (RFC 2018, RFC 6675; Linux's tcp_sacktag) ----*/
 
-#define FLAG_DATA_SACKED 0x20		/* new SACK information */
+#define FLAG_DATA_SACKED 0x20 /* new SACK information */
 
 /* Marks the retransmit queue's segments that the SACK blocks cover.
  * Blocks that end at or below SND.UNA (D-SACK) or beyond SND.NXT are
@@ -385,15 +384,15 @@ static void tcp_sack_mark_lost(struct tcp_sock *tp)
 			above++;
 			continue;
 		}
-		if (above >= TCP_FASTRETRANS_THRESH && !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS))) {
+		if (above >= TCP_FASTRETRANS_THRESH &&
+		    !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS))) {
 			tcb->sacked |= TCPCB_LOST;
 			tp->lost_out++;
 		}
 	}
 }
 
-static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int flag,
-				  bool is_dupack)
+static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int flag, bool is_dupack)
 {
 	(void)prior_snd_una;
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -416,9 +415,8 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int f
 			if (!sack)
 				tp->sacked_out = 0;
 			tcp_set_ca_state(sk, TCP_CA_Open);
-		} else if (tp->packets_out &&
-			   (sack ? tp->sacked_out >= TCP_FASTRETRANS_THRESH
-				 : tp->dupacks >= TCP_FASTRETRANS_THRESH)) {
+		} else if (tp->packets_out && (sack ? tp->sacked_out >= TCP_FASTRETRANS_THRESH
+						    : tp->dupacks >= TCP_FASTRETRANS_THRESH)) {
 			tcp_enter_recovery(sk);
 			if (sack)
 				tcp_sack_mark_lost(tp);
@@ -431,7 +429,8 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int f
 		if (!before(tp->snd_una, tp->high_seq)) {
 			/* Full ACK: recovery done (RFC 6582 3.2 step 3,
 			 * option 1: deflate to ssthresh). */
-			tp->snd_cwnd = MAX(MIN(tp->snd_ssthresh, tcp_packets_in_flight(tp) + 1), 2u);
+			tp->snd_cwnd =
+				MAX(MIN(tp->snd_ssthresh, tcp_packets_in_flight(tp) + 1), 2u);
 			if (!sack)
 				tp->sacked_out = 0;
 			tp->dupacks = 0;
@@ -522,7 +521,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
-	*seq_rtt_us = (first_ackt && !retrans_acked) ? (long)((now - first_ackt) / NSEC_PER_USEC) : -1;
+	*seq_rtt_us = (first_ackt && !retrans_acked) ? (long)((now - first_ackt) / NSEC_PER_USEC)
+						     : -1;
 	if (first_ackt && retrans_acked)
 		*seq_rtt_us = -1;
 	/* Reno: the cumulative ACK covers segments that duplicate ACKs
@@ -532,7 +532,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 		tp->sacked_out -= n;
 	}
 	if (tp->sacked_out + tp->lost_out > tp->packets_out) {
-		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out : 0;
+		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out
+								: 0;
 	}
 	tp->delivered += acked_pkts;
 	return flag | (int)(acked_pkts << 16);
@@ -603,7 +604,8 @@ static void tcp_send_challenge_ack(struct sock *sk)
 		return;
 	if (stack->challenge_second != second) {
 		stack->challenge_second = second;
-		stack->challenge_count = limit / 2 + (uint32_t)prandom_below(&stack->rng, limit ? limit : 1);
+		stack->challenge_count =
+			limit / 2 + (uint32_t)prandom_below(&stack->rng, limit ? limit : 1);
 	}
 	if (!stack->challenge_count)
 		return;
@@ -729,7 +731,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		struct ut_trace_event ev;
 		trace_event_init(&ev);
 		tcp_trace_fill(sk, &ev);
-		ev.len = ack - prior_snd_una;	/* bytes newly acknowledged */
+		ev.len = ack - prior_snd_una; /* bytes newly acknowledged */
 		trace_emit(stack, UT_TP_TCP_PROBE, &ev);
 	}
 	return 1;
@@ -779,7 +781,8 @@ static void tcp_measure_rcv_mss(struct sock *sk, uint32_t len)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
 	if (len >= icsk->icsk_ack.rcv_mss) {
-		icsk->icsk_ack.rcv_mss = (uint16_t)MIN(len, tcp_sk(sk)->advmss ? tcp_sk(sk)->advmss : len);
+		icsk->icsk_ack.rcv_mss =
+			(uint16_t)MIN(len, tcp_sk(sk)->advmss ? tcp_sk(sk)->advmss : len);
 	} else if (len >= TCP_MSS_DEFAULT) {
 		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
 	}
@@ -847,7 +850,7 @@ static void tcp_sack_update(struct tcp_sock *tp, uint32_t seq, uint32_t end_seq)
 	for (unsigned i = 0; i < tp->num_sacks && n < TCP_MAX_SACKS; i++) {
 		struct wire_tcp_sack_block b = tp->selective_acks[i];
 		if (!after(b.start, cur.end) && !before(b.end, cur.start))
-			continue;	/* merged into cur */
+			continue; /* merged into cur */
 		if (!after(b.end, tp->rcv_nxt))
 			continue;
 		blocks[n++] = b;
@@ -890,7 +893,7 @@ void tcp_fin(struct sock *sk)
 	case TCP_CLOSE_WAIT:
 	case TCP_CLOSING:
 	case TCP_LAST_ACK:
-		break;	/* a retransmitted FIN */
+		break; /* a retransmitted FIN */
 	case TCP_FIN_WAIT1:
 		/* Simultaneous close (RFC 9293 3.6 case 2). */
 		tcp_send_ack(sk);
@@ -1096,7 +1099,8 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(cur);
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFOMERGE);
 	}
-	if (prev && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && tcp_try_coalesce(sk, q, prev, skb)) {
+	if (prev && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
+	    tcp_try_coalesce(sk, q, prev, skb)) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOLLAPSED);
 		if (trace_enabled(stack))
 			tcp_trace_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
@@ -1148,7 +1152,8 @@ queue_and_out:
 		fin = tcb->tcp_flags & TCPHDR_FIN;
 		{
 			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
-			if (!fin && tail && tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
+			if (!fin && tail &&
+			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
 				tp->rcv_nxt = tcb->end_seq;
 				tp->bytes_received += skb->len;
 				kfree_skb(skb);
@@ -1372,7 +1377,7 @@ void tcp_init_transfer(struct sock *sk)
 		icsk->icsk_rto = TCP_TIMEOUT_FALLBACK_MS;
 	tp->snd_cwnd = TCP_INIT_CWND;
 	if (tp->total_retrans > 1)
-		tp->snd_cwnd = 1;	/* RFC 5681 3.1: SYN lost more than once */
+		tp->snd_cwnd = 1; /* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->rcv_tstamp = tp->lsndtime;
 	/* No quick-ACK mode here: as in Linux's tcp_init_transfer, the
@@ -1418,7 +1423,7 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 				kfree_skb(skb);
 				return 0;
 			}
-			return 1;	/* RST for a bad ACK */
+			return 1; /* RST for a bad ACK */
 		}
 		if (opts->saw_tstamp && opts->tsecr &&
 		    (int32_t)(opts->tsecr - (tcp_time_stamp(stack) + tp->tsoffset)) > 0) {
@@ -1453,7 +1458,7 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 		tcp_initialize_rcv_mss(sk);
 		tcp_ack(sk, skb, th, opts, false);
-		tp->snd_wnd = th->window;	/* tcp_ack may have scaled it */
+		tp->snd_wnd = th->window; /* tcp_ack may have scaled it */
 		tp->snd_wl1 = th->seq;
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tcp_init_transfer(sk);
@@ -1497,9 +1502,9 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 
 /* ---- passive open: a SYN for a listener -------------------------------------------------*/
 
-void tcp_openreq_init(struct sock *listener, struct request_sock *req,
-		      const struct tcp_skb_cb *tcb, const struct wire_tcp *th,
-		      const struct wire_tcp_opts *opts, bool has_syn_opts)
+void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct tcp_skb_cb *tcb,
+		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
+		      bool has_syn_opts)
 {
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_sock *ltp = tcp_sk(listener);
@@ -1686,7 +1691,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	/* second: RST (RFC 5961 3.2: only exactly at RCV.NXT resets; in
 	 * the window otherwise, a challenge ACK). */
 	if (th->flags & TCPHDR_RST) {
-		if (tcb->seq == tp->rcv_nxt || (sk->sk_state == TCP_SYN_RECV && !after(tcb->seq, tp->rcv_nxt)))
+		if (tcb->seq == tp->rcv_nxt ||
+		    (sk->sk_state == TCP_SYN_RECV && !after(tcb->seq, tp->rcv_nxt)))
 			tcp_reset(sk);
 		else
 			tcp_send_challenge_ack(sk);
@@ -1754,14 +1760,16 @@ syn_challenge:
 			break;
 		}
 		{
-			int linger2 = tp->linger2 ? tp->linger2 : (int)stack->sysctl.tcp_fin_timeout;
+			int linger2 = tp->linger2 ? tp->linger2
+						  : (int)stack->sysctl.tcp_fin_timeout;
 			uint32_t tmo = (uint32_t)linger2 * 1000;
 			if (tp->linger2 < 0) {
 				tcp_done(sk);
 				NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);
 				return 1;
 			}
-			if (tcb->end_seq != tcb->seq && after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt)) {
+			if (tcb->end_seq != tcb->seq &&
+			    after(tcb->end_seq - !!(th->flags & TCPHDR_FIN), tp->rcv_nxt)) {
 				/* data after close: RFC 1122 4.2.2.13 */
 				tcp_done(sk);
 				NET_INC_STATS(stack, LINUX_MIB_TCPABORTONDATA);

@@ -63,8 +63,11 @@ static void tcp_v4_send_ctl(struct ut_stack *stack, uint32_t saddr, uint32_t dad
 			    struct sock *sk)
 {
 	uint8_t optbuf[TCP_HLEN_MAX - TCP_HLEN_MIN];
-	struct ip_out_params p = {.saddr = saddr, .daddr = daddr, .protocol = IPPROTO_TCP_,
-				  .ttl = -1, .pmtudisc = IP_PMTUDISC_WANT};
+	struct ip_out_params p = {.saddr = saddr,
+				  .daddr = daddr,
+				  .protocol = IPPROTO_TCP_,
+				  .ttl = -1,
+				  .pmtudisc = IP_PMTUDISC_WANT};
 	struct sk_buff *skb;
 
 	if (stack->dying)
@@ -83,8 +86,8 @@ static void tcp_v4_send_ctl(struct ut_stack *stack, uint32_t saddr, uint32_t dad
 	ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
-void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
-		       const struct wire_tcp *in, struct sock *sk)
+void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const struct wire_tcp *in,
+		       struct sock *sk)
 {
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	uint32_t saddr = tcb->h4.saddr, daddr = tcb->h4.daddr;
@@ -290,7 +293,7 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 	/* The quoted segment is one we sent: its source is us. */
 	skc = inet_lookup_established(&stack->tcp_hashinfo, ip->daddr, dport, ip->saddr, sport);
 	if (!skc) {
-		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);	/* as Linux's tcp_v4_err */
+		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS); /* as Linux's tcp_v4_err */
 		return;
 	}
 	if (skc->skc_state == TCP_TIME_WAIT)
@@ -326,7 +329,8 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 			tcp_sync_mss(sk, mtu);
 			struct sk_buff *s;
 			skb_queue_walk(&tp->tcp_rtx_queue, s) {
-				if (s->len > tp->mss_cache && !(TCP_SKB_CB(s)->sacked & TCPCB_LOST)) {
+				if (s->len > tp->mss_cache &&
+				    !(TCP_SKB_CB(s)->sacked & TCPCB_LOST)) {
 					TCP_SKB_CB(s)->sacked |= TCPCB_LOST;
 					tp->lost_out++;
 				}
@@ -418,8 +422,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	th.opts_len = 0;
 	th.payload = NULL;
 
-	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr,
-				      th.dport);
+	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
 	if (trace_enabled(stack)) {
 		int fd = -1;
 		struct sock *tsk = NULL;
@@ -427,8 +430,8 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 			tsk = container_of(skc, struct sock, __sk_common);
 			fd = tcp_sk(tsk)->fd;
 		}
-		tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, &th,
-				  payload_len, tsk);
+		tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, &th, payload_len,
+				  tsk);
 	}
 	if (skc) {
 		if (skc->skc_state == TCP_TIME_WAIT) {

@@ -136,8 +136,8 @@ static void tw_send_ack(struct inet_timewait_sock *tw)
 			tw->tw_tstamp_ok, TCPHDR_ACK);
 }
 
-enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
-					      struct sk_buff *skb, const struct wire_tcp *th,
+enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, struct sk_buff *skb,
+					      const struct wire_tcp *th,
 					      const struct wire_tcp_opts *opts)
 {
 	struct ut_stack *stack = tw->__tw_common.skc_stack;
@@ -187,7 +187,8 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
 			 * net.ipv4.tcp_rfc1337 is set. */
 			if (!stack->sysctl.tcp_rfc1337) {
 				NET_INC_STATS(stack, LINUX_MIB_TIMEWAITKILLED);
-				inet_twsk_kill(tw, "reset received (TIME_WAIT assassination, RFC 1337)");
+				inet_twsk_kill(
+					tw, "reset received (TIME_WAIT assassination, RFC 1337)");
 				return TCP_TW_SUCCESS;
 			}
 		} else {
@@ -197,11 +198,9 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
 	}
 	/* A new SYN with a higher sequence number (or newer timestamp) may
 	 * reopen the connection (RFC 1122 4.2.2.13, RFC 6191). */
-	if ((th->flags & TCPHDR_SYN) && !(th->flags & (TCPHDR_RST | TCPHDR_ACK)) &&
-	    !paws_reject &&
-	    (after(tcb->seq, tw->tw_rcv_nxt) ||
-	     (opts->saw_tstamp && tw->tw_tstamp_ok &&
-	      (int32_t)(tw->tw_ts_recent - opts->tsval) < 0)))
+	if ((th->flags & TCPHDR_SYN) && !(th->flags & (TCPHDR_RST | TCPHDR_ACK)) && !paws_reject &&
+	    (after(tcb->seq, tw->tw_rcv_nxt) || (opts->saw_tstamp && tw->tw_tstamp_ok &&
+						 (int32_t)(tw->tw_ts_recent - opts->tsval) < 0)))
 		return TCP_TW_SYN;
 	if (paws_reject)
 		NET_INC_STATS(stack, LINUX_MIB_PAWSESTABREJECTED);
@@ -318,7 +317,8 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		tcp_v4_send_ack(stack, req->__req_common.skc_rcv_saddr, req->__req_common.skc_daddr,
 				req->__req_common.skc_num, req->__req_common.skc_dport,
 				req->snt_isn + 1, rcv_nxt, req->rcv_wnd >> req->rcv_wscale,
-				tcp_time_stamp(stack) + req->ts_off, req->ts_recent, true, TCPHDR_ACK);
+				tcp_time_stamp(stack) + req->ts_off, req->ts_recent, true,
+				TCPHDR_ACK);
 		return NULL;
 	}
 	/* A retransmitted SYN: our SYN-ACK was lost; send it again. */
@@ -326,7 +326,8 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		if (tcp_rtx_synack(listener, req) == 0) {
 			uint64_t timeo = (uint64_t)TCP_TIMEOUT_INIT_MS << req->num_timeout;
 			mod_timer(&req->rsk_timer,
-				  stack_jiffies(stack) + msecs_to_jiffies(MIN(timeo, TCP_RTO_MAX_MS)));
+				  stack_jiffies(stack) +
+					  msecs_to_jiffies(MIN(timeo, TCP_RTO_MAX_MS)));
 		}
 		return NULL;
 	}
@@ -340,9 +341,10 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		if (before(tcb->end_seq, rcv_nxt) || after(tcb->seq, rcv_nxt + req->rcv_wnd)) {
 			if (!(th->flags & TCPHDR_RST))
 				tcp_v4_send_ack(stack, req->__req_common.skc_rcv_saddr,
-						req->__req_common.skc_daddr, req->__req_common.skc_num,
-						req->__req_common.skc_dport, req->snt_isn + 1, rcv_nxt,
-						req->rcv_wnd >> req->rcv_wscale,
+						req->__req_common.skc_daddr,
+						req->__req_common.skc_num,
+						req->__req_common.skc_dport, req->snt_isn + 1,
+						rcv_nxt, req->rcv_wnd >> req->rcv_wscale,
 						tcp_time_stamp(stack) + req->ts_off, req->ts_recent,
 						req->tstamp_ok, TCPHDR_ACK);
 			return NULL;

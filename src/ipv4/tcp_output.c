@@ -91,9 +91,8 @@ static int tcp_full_space(const struct sock *sk)
 	return tcp_win_from_space(sk->sk_stack, sk->sk_rcvbuf);
 }
 
-void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss,
-			       uint32_t *rcv_wnd, uint32_t *window_clamp, bool wscale_ok,
-			       uint8_t *rcv_wscale)
+void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, uint32_t *rcv_wnd,
+			       uint32_t *window_clamp, bool wscale_ok, uint8_t *rcv_wscale)
 {
 	uint32_t sp;
 
@@ -218,7 +217,8 @@ void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd, 
 	ev.sport = th->sport;
 	ev.dport = th->dport;
 	ev.seq = th->seq;
-	ev.end_seq = th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
+	ev.end_seq =
+		th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
 	ev.ack_seq = th->ack_seq;
 	ev.window = th->window;
 	ev.tcp_flags = th->flags;
@@ -291,8 +291,8 @@ static void tcp_event_data_sent(struct sock *sk)
 
 	/* RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle period
 	 * longer than the RTO, restart from the initial window. */
-	if (sk->sk_stack->sysctl.tcp_slow_start_after_idle && !tp->packets_out &&
-	    tp->lsndtime && now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC) {
+	if (sk->sk_stack->sysctl.tcp_slow_start_after_idle && !tp->packets_out && tp->lsndtime &&
+	    now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC) {
 		uint32_t restart = MIN(TCP_INIT_CWND, tp->snd_cwnd);
 		tp->snd_ssthresh = MAX(tp->snd_ssthresh, (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2));
 		tp->snd_cwnd = MAX(restart, 1u);
@@ -372,8 +372,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 /* Splits skb so its first len bytes stay and the rest become a new skb
  * right after it (the MSS shrank since it was queued). One copy of the
  * tail part. */
-static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff *skb,
-			uint32_t len)
+static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff *skb, uint32_t len)
 {
 	uint32_t nlen = skb->len - len;
 	struct sk_buff *buff = stack_alloc_skb(sk->sk_stack, nlen);
@@ -387,7 +386,7 @@ static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff 
 	TCP_SKB_CB(buff)->sacked = TCP_SKB_CB(skb)->sacked;
 	TCP_SKB_CB(buff)->sent_ns = TCP_SKB_CB(skb)->sent_ns;
 	TCP_SKB_CB(buff)->first_sent_ns = TCP_SKB_CB(skb)->first_sent_ns;
-	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t)~(TCPHDR_FIN | TCPHDR_PSH);
+	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
 	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
 	q->bytes -= nlen;
 	skb->len = len;
@@ -412,8 +411,8 @@ static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff 
 
 /* Minshall's variant of Nagle (Linux's tcp_minshall_check): a small
  * segment waits while an earlier small segment is unacknowledged. */
-static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb,
-			   uint32_t mss_now, int nonagle)
+static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb, uint32_t mss_now,
+			   int nonagle)
 {
 	if (nonagle & TCP_NAGLE_PUSH)
 		return true;
@@ -429,8 +428,7 @@ static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb,
 	return !(tp->packets_out && small_in_flight);
 }
 
-static bool tcp_snd_wnd_test(const struct tcp_sock *tp, const struct sk_buff *skb,
-			     uint32_t mss_now)
+static bool tcp_snd_wnd_test(const struct tcp_sock *tp, const struct sk_buff *skb, uint32_t mss_now)
 {
 	uint32_t end_seq = TCP_SKB_CB(skb)->end_seq;
 
@@ -558,7 +556,8 @@ void tcp_send_delayed_ack(struct sock *sk)
 		 * bound (or the RTO if that is smaller). */
 		uint32_t max_ato = TCP_DELACK_MAX_MS;
 		if (tcp_sk(sk)->srtt_us) {
-			uint32_t rtt = MAX((tcp_sk(sk)->srtt_us >> 3) / 1000, (uint32_t)TCP_DELACK_MIN_MS);
+			uint32_t rtt =
+				MAX((tcp_sk(sk)->srtt_us >> 3) / 1000, (uint32_t)TCP_DELACK_MIN_MS);
 			if (rtt < max_ato)
 				max_ato = rtt;
 		}
@@ -669,7 +668,7 @@ int tcp_connect(struct sock *sk)
 	skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_charge_forced(sk, skb);
 	err = tcp_transmit_skb(sk, skb, true);
-	(void)err;	/* a lost SYN is the retransmit timer's business */
+	(void)err; /* a lost SYN is the retransmit timer's business */
 	tcp_event_new_data_sent(sk, skb);
 	TCP_INC_STATS(stack, TCP_MIB_ACTIVEOPENS);
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto);
@@ -823,7 +822,8 @@ void tcp_send_probe0(struct sock *sk)
 	if (err <= 0) {
 		if (icsk->icsk_backoff < 15)
 			icsk->icsk_backoff++;
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX_MS));
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+					  tcp_probe0_when(sk, TCP_RTO_MAX_MS));
 	} else {
 		/* Local congestion: try again soon (Linux's resource probe). */
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, TCP_RESOURCE_PROBE_INTERVAL_MS);

@@ -73,7 +73,8 @@ void tcp_rearm_rto(struct sock *sk)
 uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
-	uint64_t when = (uint64_t)MAX(icsk->icsk_rto, TCP_RTO_MIN_MS) << MIN(icsk->icsk_backoff, 20);
+	uint64_t when = (uint64_t)MAX(icsk->icsk_rto, TCP_RTO_MIN_MS)
+			<< MIN(icsk->icsk_backoff, 20);
 	return (uint32_t)MIN(when, (uint64_t)max_ms);
 }
 
@@ -82,7 +83,8 @@ void tcp_check_probe_timer(struct sock *sk)
 	if (!tcp_sk(sk)->packets_out && !inet_csk(sk)->icsk_pending) {
 		if (!inet_csk(sk)->icsk_probes_tstamp)
 			inet_csk(sk)->icsk_probes_tstamp = stack_now(sk->sk_stack);
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, tcp_probe0_when(sk, TCP_RTO_MAX_MS));
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+					  tcp_probe0_when(sk, TCP_RTO_MAX_MS));
 	}
 }
 
@@ -166,13 +168,14 @@ static bool tcp_write_timeout(struct sock *sk)
 	bool expired;
 
 	if (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) {
-		unsigned retry_until = icsk->icsk_syn_retries ? icsk->icsk_syn_retries
-							      : (unsigned)stack->sysctl.tcp_syn_retries;
+		unsigned retry_until = icsk->icsk_syn_retries
+					       ? icsk->icsk_syn_retries
+					       : (unsigned)stack->sysctl.tcp_syn_retries;
 		expired = icsk->icsk_retransmits >= retry_until;
 		if (icsk->icsk_user_timeout)
-			expired = expired || retransmits_timed_out(sk, retry_until,
-								   icsk->icsk_user_timeout,
-								   TCP_TIMEOUT_INIT_MS);
+			expired = expired ||
+				  retransmits_timed_out(sk, retry_until, icsk->icsk_user_timeout,
+							TCP_TIMEOUT_INIT_MS);
 	} else {
 		unsigned retry_until = (unsigned)stack->sysctl.tcp_retries2;
 		if (sock_flag(sk, SOCK_DEAD)) {
@@ -255,7 +258,8 @@ static void tcp_probe_timer(struct sock *sk)
 		return;
 	}
 	if (icsk->icsk_user_timeout && icsk->icsk_probes_tstamp &&
-	    (stack_now(stack) - icsk->icsk_probes_tstamp) / NSEC_PER_MSEC >= icsk->icsk_user_timeout)
+	    (stack_now(stack) - icsk->icsk_probes_tstamp) / NSEC_PER_MSEC >=
+		    icsk->icsk_user_timeout)
 		goto abort;
 	max_probes = (unsigned)stack->sysctl.tcp_retries2;
 	if (sock_flag(sk, SOCK_DEAD)) {

@@ -43,12 +43,12 @@ struct udp_skb_cb {
  * MSG_MORE or UDP_CORK. Its payload waits on sk_write_queue in the pieces
  * the calls gave. */
 struct udp_sock {
-	struct sock sk;		/* first: one pointer serves both views */
-	bool corkflag;		/* UDP_CORK */
-	bool pending;		/* a corked datagram is being gathered */
+	struct sock sk; /* first: one pointer serves both views */
+	bool corkflag;	/* UDP_CORK */
+	bool pending;	/* a corked datagram is being gathered */
 	uint32_t pend_saddr, pend_daddr;
 	uint16_t pend_dport;
-	uint32_t pend_len;	/* payload bytes gathered so far */
+	uint32_t pend_len; /* payload bytes gathered so far */
 };
 
 static inline struct udp_sock *udp_sk(struct sock *sk)
@@ -254,8 +254,7 @@ drop:
  * of a hard error: its next send or receive fails with it (ECONNREFUSED
  * after port unreachable). Soft errors (net or host unreachable, time
  * exceeded) are ignored. An error for no socket counts in Icmp InErrors. */
-static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
-		    uint32_t info)
+static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code, uint32_t info)
 {
 	struct ut_stack *stack = skb->dev->stack;
 	const struct inet_skb_parm *ip = IPCB(skb);
@@ -418,7 +417,7 @@ static void udp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
 
 	put_be16(skb->data + 6, 0);
 	c = csum_tcpudp(saddr, daddr, IPPROTO_UDP_, skb->data, skb->len);
-	put_be16(skb->data + 6, c ? c : 0xffff);	/* 0 means "none" (RFC 768) */
+	put_be16(skb->data + 6, c ? c : 0xffff); /* 0 means "none" (RFC 768) */
 }
 
 /* What Linux's sock_alloc_send_skb checks before a datagram's first
@@ -509,8 +508,7 @@ static int udp_push_pending(struct sock *sk)
 /* Adds len bytes from msg to the corked datagram, and sends it unless more
  * is to come. As in Linux's ip_append_data, a datagram grown past 65507
  * bytes is EMSGSIZE and the whole of it is dropped. */
-static int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t len,
-			      bool corkreq)
+static int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t len, bool corkreq)
 {
 	struct udp_sock *up = udp_sk(sk);
 
@@ -646,7 +644,7 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 			return 0;
 		err = sk_wait(sk, deadline);
 		if (err == -EAGAIN)
-			timeo = 0;	/* timed out: one last look, as Linux takes */
+			timeo = 0; /* timed out: one last look, as Linux takes */
 		else if (err)
 			return err;
 	}
@@ -657,7 +655,8 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 	copy_to_iter(skb->data, copied, &it);
 	if (msg->msg_name) {
 		socklen_t nl = msg->msg_namelen;
-		inet_put_sockaddr(msg->msg_name, &nl, UDP_SKB_CB(skb)->saddr, UDP_SKB_CB(skb)->sport);
+		inet_put_sockaddr(msg->msg_name, &nl, UDP_SKB_CB(skb)->saddr,
+				  UDP_SKB_CB(skb)->sport);
 		*addr_len = (int)nl;
 	}
 	if (flags & MSG_TRUNC)
@@ -675,8 +674,7 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 
 /* SOL_UDP options (Linux's udp_lib_setsockopt): UDP_CORK. Turning the
  * cork off sends what it held. */
-static int udp_lib_setsockopt(struct sock *sk, int optname, const void *optval,
-			      socklen_t optlen)
+static int udp_lib_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
 {
 	struct udp_sock *up = udp_sk(sk);
 	int val;
@@ -709,8 +707,7 @@ static int udp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	return ip_setsockopt(sk, optname, optval, optlen);
 }
 
-static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
-			  socklen_t *optlen)
+static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
 {
 	if (level == SOL_UDP) {
 		int val;

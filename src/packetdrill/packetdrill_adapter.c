@@ -56,19 +56,19 @@ struct pd_adapter {
 	struct ut_stack *stack;
 	struct ut_dev *dev;
 
-	pthread_mutex_t lock;		/* the queue below; never held with the stack lock */
-	pthread_cond_t cond;		/* a packet was queued */
+	pthread_mutex_t lock; /* the queue below; never held with the stack lock */
+	pthread_cond_t cond;  /* a packet was queued */
 	struct pd_packet *head, **tail;
 	unsigned queued;
 
 	/* settings from the flags string */
-	uint32_t local, gateway;	/* network byte order */
+	uint32_t local, gateway; /* network byte order */
 	unsigned prefix_len, mtu;
 	uint64_t seed;
-	uint64_t rx_timeout_ns;		/* 0: wait for packets forever */
-	uint64_t idle_since_ns;		/* netdev_receive has found nothing since */
+	uint64_t rx_timeout_ns; /* 0: wait for packets forever */
+	uint64_t idle_since_ns; /* netdev_receive has found nothing since */
 	const char *pcap;
-	int trace;			/* 0 off, 1 text, 2 JSON, to stderr */
+	int trace; /* 0 off, 1 text, 2 JSON, to stderr */
 };
 
 static uint64_t pd_now_ns(void)
@@ -253,8 +253,8 @@ static ssize_t pd_recv(void *u, int fd, void *buf, size_t len, int flags)
 	return ut_recv(PD_STACK(u), fd, buf, len, flags);
 }
 
-static ssize_t pd_recvfrom(void *u, int fd, void *buf, size_t len, int flags,
-			   struct sockaddr *src, socklen_t *src_len)
+static ssize_t pd_recvfrom(void *u, int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+			   socklen_t *src_len)
 {
 	return ut_recvfrom(PD_STACK(u), fd, buf, len, flags, src, src_len);
 }
@@ -333,8 +333,7 @@ static int pd_getsockopt(void *u, int fd, int level, int name, void *val, sockle
 	return ut_getsockopt(PD_STACK(u), fd, level, name, val, len);
 }
 
-static int pd_setsockopt(void *u, int fd, int level, int name, const void *val,
-			 socklen_t len)
+static int pd_setsockopt(void *u, int fd, int level, int name, const void *val, socklen_t len)
 {
 	return ut_setsockopt(PD_STACK(u), fd, level, name, val, len);
 }
@@ -367,11 +366,10 @@ static int pd_pipe(void *u, int fds[2])
 	return pd_fail(ENOSYS);
 }
 
-static int pd_splice(void *u, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out,
-		     size_t len, unsigned int flags)
+static int pd_splice(void *u, int fd_in, loff_t *off_in, int fd_out, loff_t *off_out, size_t len,
+		     unsigned int flags)
 {
-	(void)u, (void)fd_in, (void)off_in, (void)fd_out, (void)off_out, (void)len,
-		(void)flags;
+	(void)u, (void)fd_in, (void)off_in, (void)fd_out, (void)off_out, (void)len, (void)flags;
 	return pd_fail(ENOSYS);
 }
 
@@ -576,10 +574,10 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 	/* packetdrill's IPv4 defaults (config.c): the machine under test in
 	 * 192.168.0.0/16 behind 192.168.0.1; its local address is random
 	 * there unless --local_ip names one, so the flags must say which. */
-	pd->local = htonl(0xc0a80002u);		/* 192.168.0.2 */
-	pd->gateway = htonl(0xc0a80001u);	/* 192.168.0.1 */
+	pd->local = htonl(0xc0a80002u);	  /* 192.168.0.2 */
+	pd->gateway = htonl(0xc0a80001u); /* 192.168.0.1 */
 	pd->prefix_len = 16;
-	pd->mtu = 1500;				/* packetdrill's tun MTU */
+	pd->mtu = 1500; /* packetdrill's tun MTU */
 
 	/* The seed and the stack come first so that sysctl flags apply to
 	 * it; a seed flag therefore has to be looked for before the rest. */

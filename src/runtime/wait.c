@@ -34,13 +34,12 @@
 
 struct stack_thread {
 	pthread_t tid;
-	pthread_cond_t wake_cond;	/* application threads blocked in calls */
-	int kick[2];			/* pipe: wakes the stack thread */
+	pthread_cond_t wake_cond; /* application threads blocked in calls */
+	int kick[2];		  /* pipe: wakes the stack thread */
 	bool kicked;
 	bool stop;
-	uint64_t sleep_until;		/* ns the thread sleeps until */
+	uint64_t sleep_until; /* ns the thread sleeps until */
 };
-
 
 /* The stack whose lock this thread holds, so that ut_dev_input called
  * from inside the stack (a driver's transmit callback looping a frame
@@ -78,7 +77,7 @@ static void thread_kick(struct stack_thread *t)
 	if (!t->kicked) {
 		t->kicked = true;
 		ssize_t n = write(t->kick[1], "k", 1);
-		(void)n;	/* a full pipe is already a kick */
+		(void)n; /* a full pipe is already a kick */
 	}
 }
 
@@ -116,8 +115,8 @@ void stack_unlock(struct ut_stack *stack)
 /* Fills pfd[from..] with the descriptors of the stack's devices; sets
  * *unwatched if some device has none (or there are too many) and must be
  * polled instead. Returns the number of entries used. */
-static unsigned device_pollfds(const struct ut_stack *stack, struct pollfd *pfd,
-			       unsigned from, bool *unwatched)
+static unsigned device_pollfds(const struct ut_stack *stack, struct pollfd *pfd, unsigned from,
+			       bool *unwatched)
 {
 	unsigned n = from;
 

@@ -118,8 +118,9 @@ static bool netem_schedule(struct netem_dir *d, const struct sk_buff *skb, uint6
 	start = MAX(now, d->busy_until);
 	done = start;
 	if (p->rate_bps)
-		done += (uint64_t)(((unsigned __int128)skb->len * 8 * NSEC_PER_SEC +
-				    p->rate_bps - 1) / p->rate_bps);
+		done += (uint64_t)(((unsigned __int128)skb->len * 8 * NSEC_PER_SEC + p->rate_bps -
+				    1) /
+				   p->rate_bps);
 	d->busy_until = done;
 	d->departures[(d->dep_head + d->dep_count) % d->dep_cap] = done;
 	d->dep_count++;
@@ -128,7 +129,8 @@ static bool netem_schedule(struct netem_dir *d, const struct sk_buff *skb, uint6
 	if (p->jitter_ns) {
 		uint64_t span = 2 * p->jitter_ns + 1;
 		int64_t j = (int64_t)prandom_below(&d->rng, span) - (int64_t)p->jitter_ns;
-		arrival = j < 0 && (uint64_t)-j > arrival - done ? done : (uint64_t)((int64_t)arrival + j);
+		arrival = j < 0 && (uint64_t)-j > arrival - done ? done
+								 : (uint64_t)((int64_t)arrival + j);
 	}
 	if (chance(d, p->reorder)) {
 		d->stats.reordered++;

@@ -29,8 +29,7 @@ static void sim_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned
 		sim_link_transmit(p->link, p->side, skbs[i]);
 }
 
-static unsigned sim_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs,
-				 unsigned max)
+static unsigned sim_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
 {
 	struct sim_dev_priv *p = dev->priv;
 	return skb_dequeue_batch(&p->rxq, skbs, max);
@@ -65,8 +64,8 @@ static int sim_host_index(const struct ut_sim *sim, const struct ut_stack *stack
 	return -1;
 }
 
-static struct net_device *sim_dev_create(struct ut_sim_link *link, int side,
-					 struct ut_stack *stack, unsigned mtu)
+static struct net_device *sim_dev_create(struct ut_sim_link *link, int side, struct ut_stack *stack,
+					 unsigned mtu)
 {
 	char name[IFNAMSIZ];
 	unsigned eths = 0;
@@ -89,8 +88,7 @@ static struct net_device *sim_dev_create(struct ut_sim_link *link, int side,
 }
 
 UT_EXPORT int ut_sim_link_add(struct ut_sim *sim, struct ut_stack *a, struct ut_stack *b,
-			      const struct ut_link_params *params,
-			      struct ut_sim_link **out)
+			      const struct ut_link_params *params, struct ut_sim_link **out)
 {
 	struct ut_link_params def;
 	struct ut_sim_link *link;
@@ -114,7 +112,8 @@ UT_EXPORT int ut_sim_link_add(struct ut_sim *sim, struct ut_stack *a, struct ut_
 		return -EINVAL;
 	}
 	for (int d = 0; d < 2; d++) {
-		uint64_t seed = prandom_mix(sim->seed ^ prandom_mix(((uint64_t)sim->nlinks << 1) | (uint64_t)d));
+		uint64_t seed = prandom_mix(
+			sim->seed ^ prandom_mix(((uint64_t)sim->nlinks << 1) | (uint64_t)d));
 		if ((err = netem_dir_init(&link->dir[d], params, seed)) < 0)
 			goto fail;
 	}
@@ -245,8 +244,8 @@ void sim_link_transmit(struct ut_sim_link *link, int from_side, struct sk_buff *
 	}
 	n = netem_enqueue(d, skb, link->sim->clock.now, out, when);
 	for (unsigned i = 0; i < n; i++) {
-		struct sim_event ev = {.time = when[i], .skb = out[i], .link = link,
-				       .dir = from_side};
+		struct sim_event ev = {
+			.time = when[i], .skb = out[i], .link = link, .dir = from_side};
 		if (sim_event_push(link->sim, &ev) < 0)
 			kfree_skb(out[i]);
 	}

@@ -214,8 +214,8 @@ static int sim_wait(void *arg, uint64_t deadline)
 	return 0;
 }
 
-UT_EXPORT int ut_sim_run_until_cond(struct ut_sim *sim, bool (*done)(void *arg),
-				    void *arg, uint64_t deadline)
+UT_EXPORT int ut_sim_run_until_cond(struct ut_sim *sim, bool (*done)(void *arg), void *arg,
+				    uint64_t deadline)
 {
 	for (;;) {
 		if (done && done(arg))

@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#define ARPHRD_ETHER_ 1	/* RFC 826 ar$hrd for Ethernet (IANA hardware type 1) */
+#define ARPHRD_ETHER_ 1 /* RFC 826 ar$hrd for Ethernet (IANA hardware type 1) */
 
 enum wire_err wire_arp_parse(const uint8_t *buf, size_t len, struct wire_arp *out)
 {
@@ -15,14 +15,14 @@ enum wire_err wire_arp_parse(const uint8_t *buf, size_t len, struct wire_arp *ou
 	/* RFC 826 "Packet Reception": a receiver first checks it speaks
 	 * ar$hrd and ar$pro; the lengths must then match for the fixed
 	 * offsets below to be right. */
-	if (get_be16(buf) != ARPHRD_ETHER_ || get_be16(buf + 2) != ETH_P_IP ||
-	    buf[4] != ETH_ALEN || buf[5] != 4)
+	if (get_be16(buf) != ARPHRD_ETHER_ || get_be16(buf + 2) != ETH_P_IP || buf[4] != ETH_ALEN ||
+	    buf[5] != 4)
 		return WIRE_EHWTYPE;
 	/* The opcode is not checked: unknown opcodes are the caller's to
 	 * drop (RFC 5494 assigns many). */
 	out->op = get_be16(buf + 6);
 	memcpy(out->sha, buf + 8, ETH_ALEN);
-	memcpy(&out->sip, buf + 14, 4);	/* stays in network byte order */
+	memcpy(&out->sip, buf + 14, 4); /* stays in network byte order */
 	memcpy(out->tha, buf + 18, ETH_ALEN);
 	memcpy(&out->tip, buf + 24, 4);
 	return WIRE_OK;

@@ -55,7 +55,7 @@ static inline uint64_t load64(const uint8_t *p)
  * addends. Adding 32-bit halves instead of 16-bit words is allowed by RFC
  * 1071 section 2(C) ("parallel summation"): the end-around carries are put
  * back by the folds at the end. */
-#define CSUM_ADD64(acc, w) ((acc) += ((w) & 0xffffffffu) + ((w) >> 32))
+#define CSUM_ADD64(acc, w) ((acc) += ((w)&0xffffffffu) + ((w) >> 32))
 
 /* Within one block each accumulator takes at most 2^28 addends below 2^33
  * (a whole 64-bit load), so it stays below 2^61, well clear of 2^64; between
@@ -157,8 +157,8 @@ static inline uint64_t sum_addr(uint32_t addr_be)
 	return (uint64_t)get_be16(b) + get_be16(b + 2);
 }
 
-uint32_t csum_tcpudp_nofold(uint32_t saddr_be, uint32_t daddr_be,
-			    uint16_t len, uint8_t proto, uint32_t sum)
+uint32_t csum_tcpudp_nofold(uint32_t saddr_be, uint32_t daddr_be, uint16_t len, uint8_t proto,
+			    uint32_t sum)
 {
 	/* The IPv4 pseudo-header of RFC 768 and RFC 9293 section 3.1:
 	 * source address, destination address, zero, protocol, length. The
@@ -174,13 +174,12 @@ uint32_t csum_tcpudp_nofold(uint32_t saddr_be, uint32_t daddr_be,
 	return (uint32_t)s;
 }
 
-uint16_t csum_tcpudp(uint32_t saddr_be, uint32_t daddr_be, uint8_t proto,
-		     const void *seg, size_t seg_len)
+uint16_t csum_tcpudp(uint32_t saddr_be, uint32_t daddr_be, uint8_t proto, const void *seg,
+		     size_t seg_len)
 {
 	/* The pseudo-header length is a 16-bit field; an IPv4 datagram cannot
 	 * carry a larger segment, so a larger one is a caller bug. */
 	BUG_ON(seg_len > 0xffff);
-	return csum_fold(csum_tcpudp_nofold(saddr_be, daddr_be,
-					    (uint16_t)seg_len, proto,
+	return csum_fold(csum_tcpudp_nofold(saddr_be, daddr_be, (uint16_t)seg_len, proto,
 					    csum_partial(seg, seg_len, 0)));
 }

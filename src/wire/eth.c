@@ -21,8 +21,8 @@ enum wire_err wire_eth_parse(const uint8_t *buf, size_t len, struct wire_eth *ou
 	return WIRE_OK;
 }
 
-size_t wire_eth_emit(uint8_t *buf, const uint8_t dst[ETH_ALEN],
-		     const uint8_t src[ETH_ALEN], uint16_t proto)
+size_t wire_eth_emit(uint8_t *buf, const uint8_t dst[ETH_ALEN], const uint8_t src[ETH_ALEN],
+		     uint16_t proto)
 {
 	memcpy(buf, dst, ETH_ALEN);
 	memcpy(buf + ETH_ALEN, src, ETH_ALEN);

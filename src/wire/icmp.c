@@ -23,12 +23,11 @@ enum wire_err wire_icmp_parse(const uint8_t *buf, size_t len, bool verify_csum,
 	return WIRE_OK;
 }
 
-size_t wire_icmp_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
-		      size_t payload_len)
+size_t wire_icmp_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, size_t payload_len)
 {
 	buf[0] = type;
 	buf[1] = code;
-	put_be16(buf + 2, 0);	/* RFC 792: zero while computing */
+	put_be16(buf + 2, 0); /* RFC 792: zero while computing */
 	put_be32(buf + 4, rest);
 	put_be16(buf + 2, csum_fold(csum_partial(buf, ICMP_HLEN + payload_len, 0)));
 	return ICMP_HLEN;

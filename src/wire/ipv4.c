@@ -8,8 +8,8 @@
 
 #include <string.h>
 
-#define IPOPT_EOL_ 0	/* RFC 791 "End of Option List" */
-#define IPOPT_NOP_ 1	/* RFC 791 "No Operation" */
+#define IPOPT_EOL_ 0 /* RFC 791 "End of Option List" */
+#define IPOPT_NOP_ 1 /* RFC 791 "No Operation" */
 
 /* RFC 791 section 3.1 "Options": type 0 and 1 are single octets; every other
  * option is type, length (counting type and length, so >= 2), data. An
@@ -25,13 +25,13 @@ static enum wire_err ipv4_check_options(const uint8_t *opt, size_t len)
 		uint8_t olen;
 
 		if (kind == IPOPT_EOL_)
-			break;	/* the rest is padding, content irrelevant */
+			break; /* the rest is padding, content irrelevant */
 		if (kind == IPOPT_NOP_) {
 			i++;
 			continue;
 		}
 		if (len - i < 2)
-			return WIRE_EOPTLEN;	/* no room for the length byte */
+			return WIRE_EOPTLEN; /* no room for the length byte */
 		olen = opt[i + 1];
 		if (olen < 2 || olen > len - i)
 			return WIRE_EOPTLEN;
@@ -83,7 +83,7 @@ enum wire_err wire_ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum,
 	out->ttl = buf[8];
 	out->protocol = buf[9];
 	out->check = get_be16(buf + 10);
-	memcpy(&out->saddr, buf + 12, 4);	/* stays in network byte order */
+	memcpy(&out->saddr, buf + 12, 4); /* stays in network byte order */
 	memcpy(&out->daddr, buf + 16, 4);
 	out->opts = buf + IPV4_HLEN_MIN;
 	out->opts_len = hdr_len - IPV4_HLEN_MIN;
@@ -94,14 +94,14 @@ enum wire_err wire_ipv4_parse(const uint8_t *buf, size_t len, bool verify_csum,
 
 size_t wire_ipv4_emit(uint8_t *buf, const struct wire_ipv4 *ip)
 {
-	buf[0] = 4 << 4 | IPV4_HLEN_MIN / 4;	/* version 4, IHL 5 */
+	buf[0] = 4 << 4 | IPV4_HLEN_MIN / 4; /* version 4, IHL 5 */
 	buf[1] = ip->tos;
 	put_be16(buf + 2, ip->tot_len);
 	put_be16(buf + 4, ip->id);
 	put_be16(buf + 6, ip->frag_off);
 	buf[8] = ip->ttl;
 	buf[9] = ip->protocol;
-	put_be16(buf + 10, 0);	/* RFC 791: zero while computing */
+	put_be16(buf + 10, 0); /* RFC 791: zero while computing */
 	memcpy(buf + 12, &ip->saddr, 4);
 	memcpy(buf + 16, &ip->daddr, 4);
 	put_be16(buf + 10, csum_fold(csum_partial(buf, IPV4_HLEN_MIN, 0)));

@@ -55,7 +55,7 @@ size_t wire_tcp_emit(uint8_t *buf, const struct wire_tcp *tcp)
 	put_be16(buf + 2, tcp->dport);
 	put_be32(buf + 4, tcp->seq);
 	put_be32(buf + 8, tcp->ack_seq);
-	buf[12] = (uint8_t)(hdr_len / 4 << 4);	/* reserved bits sent as zero */
+	buf[12] = (uint8_t)(hdr_len / 4 << 4); /* reserved bits sent as zero */
 	buf[13] = tcp->flags;
 	put_be16(buf + 14, tcp->window);
 	put_be16(buf + 16, tcp->check);

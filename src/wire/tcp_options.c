@@ -68,8 +68,7 @@ static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen,
 	return WIRE_OK;
 }
 
-enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len,
-				     struct wire_tcp_opts *out)
+enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, struct wire_tcp_opts *out)
 {
 	size_t i = 0;
 
@@ -108,10 +107,10 @@ enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len,
 /* Sizes of the pieces wire_tcp_emit_options writes, each padded to a
  * multiple of 4 with leading NOPs the way Linux does it. */
 #define TCPOLEN_MSS_ALIGNED 4
-#define TCPOLEN_TSTAMP_ALIGNED 12	/* [NOP,NOP] or [4,2], then 8,10,val,ecr */
-#define TCPOLEN_SACKPERM_ALIGNED 4	/* [NOP,NOP,4,2] */
-#define TCPOLEN_WSCALE_ALIGNED 4	/* [NOP,3,3,shift] */
-#define TCPOLEN_SACK_BASE_ALIGNED 4	/* [NOP,NOP,5,len] */
+#define TCPOLEN_TSTAMP_ALIGNED 12   /* [NOP,NOP] or [4,2], then 8,10,val,ecr */
+#define TCPOLEN_SACKPERM_ALIGNED 4  /* [NOP,NOP,4,2] */
+#define TCPOLEN_WSCALE_ALIGNED 4    /* [NOP,3,3,shift] */
+#define TCPOLEN_SACK_BASE_ALIGNED 4 /* [NOP,NOP,5,len] */
 #define TCPOLEN_SACK_PERBLOCK 8
 
 size_t wire_tcp_options_len(const struct wire_tcp_opts *opts)
@@ -131,8 +130,7 @@ size_t wire_tcp_options_len(const struct wire_tcp_opts *opts)
 	if (opts->saw_wscale)
 		len += TCPOLEN_WSCALE_ALIGNED;
 	if (opts->num_sacks)
-		len += TCPOLEN_SACK_BASE_ALIGNED +
-		       (size_t)opts->num_sacks * TCPOLEN_SACK_PERBLOCK;
+		len += TCPOLEN_SACK_BASE_ALIGNED + (size_t)opts->num_sacks * TCPOLEN_SACK_PERBLOCK;
 	return len;
 }
 

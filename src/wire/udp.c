@@ -25,8 +25,8 @@ enum wire_err wire_udp_parse(const uint8_t *buf, size_t len, struct wire_udp *ou
 	return WIRE_OK;
 }
 
-size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport,
-		     size_t payload_len, uint32_t saddr_be, uint32_t daddr_be)
+size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport, size_t payload_len,
+		     uint32_t saddr_be, uint32_t daddr_be)
 {
 	uint16_t check = 0;
 
@@ -41,8 +41,7 @@ size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport,
 	 * A computed 0 is sent as all ones, its ones'-complement twin, so it
 	 * is not mistaken for "no checksum" (RFC 768, "Checksum"). */
 	if (saddr_be != 0 && daddr_be != 0) {
-		check = csum_tcpudp(saddr_be, daddr_be, IPPROTO_UDP_, buf,
-				    UDP_HLEN + payload_len);
+		check = csum_tcpudp(saddr_be, daddr_be, IPPROTO_UDP_, buf, UDP_HLEN + payload_len);
 		if (check == 0)
 			check = 0xffff;
 	}

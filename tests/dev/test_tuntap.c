@@ -40,9 +40,11 @@ __attribute__((constructor(200))) static void enter_namespace(void)
 	}
 	/* The namespace dies with the process, and its interfaces with it. */
 	if (system("ip link set lo up && "
-		   "ip tuntap add dev tap0 mode tap && ip addr add " KERNEL_TAP_IP "/24 dev tap0 && "
+		   "ip tuntap add dev tap0 mode tap && ip addr add " KERNEL_TAP_IP
+		   "/24 dev tap0 && "
 		   "ip link set tap0 up && "
-		   "ip tuntap add dev tun0 mode tun && ip addr add " KERNEL_TUN_IP "/24 dev tun0 && "
+		   "ip tuntap add dev tun0 mode tun && ip addr add " KERNEL_TUN_IP
+		   "/24 dev tun0 && "
 		   "ip link set tun0 up && "
 		   "ip tuntap add dev tapdown mode tap && "
 		   "ip link add veth0 type veth peer name veth1") != 0) {
@@ -66,8 +68,8 @@ static struct sockaddr_in sin_of(const char *addr, uint16_t port)
 }
 
 /* A stack with the interface attached and addressed, its thread running. */
-static struct ut_stack *stack_on(const char *ifname, enum ut_dev_type type,
-				 const char *addr, struct ut_dev **devp)
+static struct ut_stack *stack_on(const char *ifname, enum ut_dev_type type, const char *addr,
+				 struct ut_dev **devp)
 {
 	struct ut_stack *stack;
 	struct ut_dev *dev;
@@ -75,7 +77,8 @@ static struct ut_stack *stack_on(const char *ifname, enum ut_dev_type type,
 	CHECK_EQ(ut_stack_create(NULL, &stack), 0);
 	int err = ut_dev_open_tuntap(stack, ifname, type, 0, NULL, &dev);
 	if (err)
-		test_fail(__FILE__, __LINE__, "%s", ut_dev_tuntap_strerror(err, ifname, type, why, sizeof(why)));
+		test_fail(__FILE__, __LINE__, "%s",
+			  ut_dev_tuntap_strerror(err, ifname, type, why, sizeof(why)));
 	CHECK_EQ(ut_addr_add(stack, dev, ip(addr), 24), 0);
 	CHECK_EQ(ut_stack_thread_start(stack), 0);
 	if (devp)
@@ -174,7 +177,7 @@ static void kernel_to_usertcp(struct ut_stack *s, const char *kaddr, const char 
 	CHECK_EQ(io.done, (ssize_t)n);
 	CHECK_MEM_EQ(in, kout, n);
 	char c;
-	CHECK_EQ(ut_recv(s, sfd, &c, 1, 0), 0);	/* the kernel's FIN */
+	CHECK_EQ(ut_recv(s, sfd, &c, 1, 0), 0); /* the kernel's FIN */
 
 	struct kernel_io rx = {kfd, kin, n, -1};
 	CHECK_EQ(pthread_create(&th, NULL, kernel_recv_thread, &rx), 0);
@@ -183,7 +186,7 @@ static void kernel_to_usertcp(struct ut_stack *s, const char *kaddr, const char 
 	pthread_join(th, NULL);
 	CHECK_EQ(rx.done, (ssize_t)n);
 	CHECK_MEM_EQ(kin, out, n);
-	CHECK_EQ(recv(kfd, &c, 1, 0), 0);		/* usertcp's FIN */
+	CHECK_EQ(recv(kfd, &c, 1, 0), 0); /* usertcp's FIN */
 	close(kfd);
 	CHECK_EQ(ut_close(s, lfd), 0);
 	free(out);
@@ -310,9 +313,11 @@ TEST(opening_errors_name_the_cause_and_the_fix)
 		if (setgid(65534) != 0 || setuid(65534) != 0 || ut_stack_create(NULL, &u) != 0)
 			_exit(2);
 		int err = ut_dev_open_tuntap(u, "tapdown", UT_DEV_ETHER, 0, NULL, &dev);
-		const char *m = ut_dev_tuntap_strerror(err, "tapdown", UT_DEV_ETHER, why, sizeof(why));
+		const char *m =
+			ut_dev_tuntap_strerror(err, "tapdown", UT_DEV_ETHER, why, sizeof(why));
 		ut_stack_destroy(u);
-		_exit(err == -EPERM && strstr(m, "CAP_NET_ADMIN") && strstr(m, "user $USER") ? 0 : 1);
+		_exit(err == -EPERM && strstr(m, "CAP_NET_ADMIN") && strstr(m, "user $USER") ? 0
+											     : 1);
 	}
 	int status;
 	CHECK_EQ(waitpid(pid, &status, 0), pid);

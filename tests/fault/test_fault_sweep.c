@@ -27,8 +27,8 @@
 #define XFER 48000
 
 /* Child exit statuses. */
-#define RUN_RECOVERED 0		/* nothing the application saw failed */
-#define RUN_SURFACED 10		/* a call failed with ENOMEM or ENOBUFS */
+#define RUN_RECOVERED 0 /* nothing the application saw failed */
+#define RUN_SURFACED 10 /* a call failed with ENOMEM or ENOBUFS */
 
 #ifndef USERTCP_FAULT_INJECTION
 __attribute__((constructor(200))) static void not_built(void)
@@ -211,8 +211,10 @@ static int workload(void)
 	if (rc_ok(&w, ut_sim_host_add(w.sim, "client", &w.c), "host_add") &&
 	    rc_ok(&w, ut_sim_host_add(w.sim, "server", &w.s), "host_add") &&
 	    rc_ok(&w, ut_sim_link_add(w.sim, w.c, w.s, &lossy, &link), "link_add") &&
-	    rc_ok(&w, ut_addr_add(w.c, ut_sim_link_dev(link, 0), inet_addr("10.0.0.1"), 24), "addr_add") &&
-	    rc_ok(&w, ut_addr_add(w.s, ut_sim_link_dev(link, 1), inet_addr("10.0.0.2"), 24), "addr_add")) {
+	    rc_ok(&w, ut_addr_add(w.c, ut_sim_link_dev(link, 0), inet_addr("10.0.0.1"), 24),
+		  "addr_add") &&
+	    rc_ok(&w, ut_addr_add(w.s, ut_sim_link_dev(link, 1), inet_addr("10.0.0.2"), 24),
+		  "addr_add")) {
 		tcp_part(&w);
 		udp_part(&w);
 		for (unsigned i = 0; i < w.nc; i++)
@@ -238,8 +240,9 @@ TEST(every_allocation_failing_in_turn_crashes_nothing_and_leaks_nothing)
 	if (one && *one) {
 		fault_inject_nth(strtoull(one, NULL, 10));
 		int rc = workload();
-		printf("    run %s: %s\n", one, rc == RUN_SURFACED ? "ENOMEM/ENOBUFS reached the application"
-							  : "recovered without the application seeing it");
+		printf("    run %s: %s\n", one,
+		       rc == RUN_SURFACED ? "ENOMEM/ENOBUFS reached the application"
+					  : "recovered without the application seeing it");
 		fault_inject_nth(0);
 		return;
 	}

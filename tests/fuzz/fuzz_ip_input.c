@@ -12,9 +12,20 @@
 #include <arpa/inet.h>
 #include "usertcp/usertcp.h"
 #include "net/stack.h"
-struct tclock { struct ut_clock c; uint64_t now; };
-static uint64_t tnow(const struct ut_clock *c) { return ((const struct tclock *)(const void *)c)->now; }
-static unsigned tx(void *ctx, const struct iovec *f, unsigned n) { (void)ctx; (void)f; return n; }
+struct tclock {
+	struct ut_clock c;
+	uint64_t now;
+};
+static uint64_t tnow(const struct ut_clock *c)
+{
+	return ((const struct tclock *)(const void *)c)->now;
+}
+static unsigned tx(void *ctx, const struct iovec *f, unsigned n)
+{
+	(void)ctx;
+	(void)f;
+	return n;
+}
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

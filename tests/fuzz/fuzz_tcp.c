@@ -23,7 +23,6 @@
 #include "usertcp/socket.h"
 #include "usertcp/usertcp.h"
 
-
 /* What the stack last sent on each connection (per local port). */
 struct seen {
 	uint32_t seq[3], ack[3];
@@ -52,8 +51,10 @@ static unsigned tx(void *ctx, const struct iovec *f, unsigned n)
 			continue;
 		const uint8_t *t = p + ihl;
 		int k = tuple_of((uint16_t)(t[0] << 8 | t[1]), (uint16_t)(t[2] << 8 | t[3]));
-		s->seq[k] = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 | t[7];
-		s->ack[k] = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 | (uint32_t)t[10] << 8 | t[11];
+		s->seq[k] = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 | (uint32_t)t[6] << 8 |
+			    t[7];
+		s->ack[k] = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 | (uint32_t)t[10] << 8 |
+			    t[11];
 	}
 	return n;
 }
@@ -113,8 +114,8 @@ static void inject(struct ut_dev *dev, uint8_t *tcp, size_t len, bool fix_csum)
 	ut_dev_input(dev, pkt, 20 + len);
 }
 
-static void segment(struct ut_dev *dev, uint16_t sport, uint16_t dport, uint32_t seq,
-		    uint32_t ack, uint8_t flags, const uint8_t *opts, size_t optlen)
+static void segment(struct ut_dev *dev, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+		    uint8_t flags, const uint8_t *opts, size_t optlen)
 {
 	uint8_t t[60];
 	memset(t, 0, sizeof(t));
@@ -136,15 +137,15 @@ static void segment(struct ut_dev *dev, uint16_t sport, uint16_t dport, uint32_t
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const uint8_t synopts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0,
-					    1, 3, 3, 7};
+	static const uint8_t synopts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					    0, 1, 0,	0,    0, 0, 1, 3,  3, 7};
 	static const struct ut_dev_driver drv = {.transmit = tx};
 	struct tclock tc = {.c = {.now_ns = tnow}, .now = 1000000000ULL};
 	struct ut_stack_config cfg;
 	struct seen seen;
 	struct ut_stack *s;
 	struct ut_dev *tun;
-	int fds[3] = {-1, -1, -1};	/* listener, accepted, connected */
+	int fds[3] = {-1, -1, -1}; /* listener, accepted, connected */
 	uint32_t peer_nxt[3] = {40001, 5001, 0};
 
 	memset(&seen, 0, sizeof(seen));
@@ -169,7 +170,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ut_stack_poll(s);
 	fds[1] = ut_accept4(s, fds[0], NULL, NULL, SOCK_NONBLOCK);
 	/* and one it opened */
-	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(9000),
+	struct sockaddr_in dst = {.sin_family = AF_INET,
+				  .sin_port = htons(9000),
 				  .sin_addr.s_addr = inet_addr("10.0.0.2")};
 	fds[2] = ut_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ut_connect(s, fds[2], (struct sockaddr *)&dst, sizeof(dst));
@@ -200,7 +202,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int k = (op >> 2) % 3;
 			if (len >= 4 && (op & 0x10)) {
 				/* ports of the chosen 4-tuple */
-				uint16_t sp = k == 0 ? 40000 : k == 1 ? 9000 : (uint16_t)(30000 + (op >> 5));
+				uint16_t sp = k == 0   ? 40000
+					      : k == 1 ? 9000
+						       : (uint16_t)(30000 + (op >> 5));
 				uint16_t dp = k == 0 ? 80 : k == 1 ? cport : 80;
 				seg[0] = (uint8_t)(sp >> 8);
 				seg[1] = (uint8_t)sp;
@@ -226,11 +230,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int fd = fds[1 + (call & 1)];
 			int one = 1;
 			switch ((call >> 1) % 8) {
-			case 0: ut_send(s, fd, buf, (size_t)arg * 97, MSG_DONTWAIT | MSG_NOSIGNAL); break;
-			case 1: ut_recv(s, fd, buf, (size_t)arg * 257 + 1, MSG_DONTWAIT); break;
-			case 2: ut_shutdown(s, fd, arg % 3); break;
-			case 3: ut_setsockopt(s, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)); break;
-			case 4: ut_setsockopt(s, fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one)); break;
+			case 0:
+				ut_send(s, fd, buf, (size_t)arg * 97, MSG_DONTWAIT | MSG_NOSIGNAL);
+				break;
+			case 1:
+				ut_recv(s, fd, buf, (size_t)arg * 257 + 1, MSG_DONTWAIT);
+				break;
+			case 2:
+				ut_shutdown(s, fd, arg % 3);
+				break;
+			case 3:
+				ut_setsockopt(s, fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+				break;
+			case 4:
+				ut_setsockopt(s, fd, IPPROTO_TCP, TCP_CORK, &one, sizeof(one));
+				break;
 			case 5: {
 				int nfd = ut_accept4(s, fds[0], NULL, NULL, SOCK_NONBLOCK);
 				if (nfd >= 0)
@@ -240,12 +254,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 6: {
 				struct linger lg = {1, 0};
 				if (arg & 1)
-					ut_setsockopt(s, fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+					ut_setsockopt(s, fd, SOL_SOCKET, SO_LINGER, &lg,
+						      sizeof(lg));
 				ut_close(s, fd);
 				fds[1 + (call & 1)] = -1;
 				break;
 			}
-			case 7: ut_recv(s, fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK); break;
+			case 7:
+				ut_recv(s, fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
+				break;
 			}
 			ut_stack_poll(s);
 		} else {

@@ -31,7 +31,6 @@
 static const uint8_t our_mac[6] = {2, 0, 0, 0, 0, 1};
 static const uint8_t peer_mac[6] = {2, 0, 0, 0, 0, 2};
 
-
 /* The last seq and ack the stack sent from each of its TCP ports. */
 struct seen {
 	uint16_t port[4];
@@ -116,7 +115,7 @@ static size_t tcp_frame(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq
 	ip[0] = 0x45;
 	ip[2] = (uint8_t)(tot >> 8);
 	ip[3] = (uint8_t)tot;
-	ip[6] = 0x40;		/* DF */
+	ip[6] = 0x40; /* DF */
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;
 	uint32_t src = inet_addr("10.0.0.2"), dst = inet_addr("10.0.0.1");
@@ -132,7 +131,7 @@ static size_t tcp_frame(uint8_t *f, uint16_t sport, uint16_t dport, uint32_t seq
 	}
 	t[12] = (uint8_t)((thl / 4) << 4);
 	t[13] = flags;
-	t[14] = 0xfa;		/* window 64240 */
+	t[14] = 0xfa; /* window 64240 */
 	t[15] = 0xf0;
 	if (optlen)
 		memcpy(t + 20, opts, optlen);
@@ -147,8 +146,8 @@ struct rig {
 	struct seen seen;
 	struct ut_stack *s;
 	struct ut_dev *eth;
-	int fds[4];			/* listener, accepted, connected, udp */
-	uint16_t cport;			/* local port of the opened connection */
+	int fds[4];	/* listener, accepted, connected, udp */
+	uint16_t cport; /* local port of the opened connection */
 };
 
 static void run_until(struct rig *r, uint64_t end)
@@ -166,8 +165,8 @@ static int rig_make(struct rig *r)
 {
 	static const struct ut_dev_driver drv = {.transmit = tx};
 	/* MSS 1460, SACK permitted, timestamps, window scale 7 */
-	static const uint8_t synopts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1,
-					    0, 0, 0, 0, 1, 3, 3, 7};
+	static const uint8_t synopts[20] = {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0,
+					    0, 1, 0,	0,    0, 0, 1, 3,  3, 7};
 	struct ut_stack_config cfg;
 	uint8_t f[128];
 
@@ -191,12 +190,15 @@ static int rig_make(struct rig *r)
 	r->fds[0] = ut_socket(r->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ut_bind(r->s, r->fds[0], (struct sockaddr *)&sin, sizeof(sin));
 	ut_listen(r->s, r->fds[0], 4);
-	input(r, f, tcp_frame(f, 40000, 80, 40000, 0, TCPHDR_SYN, synopts, sizeof(synopts), NULL, 0));
-	input(r, f, tcp_frame(f, 40000, 80, 40001, seen_seq(&r->seen, 80, NULL) + 1, TCPHDR_ACK,
-			      NULL, 0, NULL, 0));
+	input(r, f,
+	      tcp_frame(f, 40000, 80, 40000, 0, TCPHDR_SYN, synopts, sizeof(synopts), NULL, 0));
+	input(r, f,
+	      tcp_frame(f, 40000, 80, 40001, seen_seq(&r->seen, 80, NULL) + 1, TCPHDR_ACK, NULL, 0,
+			NULL, 0));
 	r->fds[1] = ut_accept4(r->s, r->fds[0], NULL, NULL, SOCK_NONBLOCK);
 
-	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(9000),
+	struct sockaddr_in dst = {.sin_family = AF_INET,
+				  .sin_port = htons(9000),
 				  .sin_addr.s_addr = inet_addr("10.0.0.2")};
 	r->fds[2] = ut_socket(r->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ut_connect(r->s, r->fds[2], (struct sockaddr *)&dst, sizeof(dst));
@@ -205,8 +207,9 @@ static int rig_make(struct rig *r)
 	socklen_t ml = sizeof(me);
 	ut_getsockname(r->s, r->fds[2], (struct sockaddr *)&me, &ml);
 	r->cport = ntohs(me.sin_port);
-	input(r, f, tcp_frame(f, 9000, r->cport, 5000, seen_seq(&r->seen, r->cport, NULL) + 1,
-			      TCPHDR_SYN | TCPHDR_ACK, synopts, 4, NULL, 0));
+	input(r, f,
+	      tcp_frame(f, 9000, r->cport, 5000, seen_seq(&r->seen, r->cport, NULL) + 1,
+			TCPHDR_SYN | TCPHDR_ACK, synopts, 4, NULL, 0));
 
 	struct sockaddr_in u = {.sin_family = AF_INET, .sin_port = htons(53)};
 	r->fds[3] = ut_socket(r->s, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
@@ -308,22 +311,26 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		return 1;
 	memset(payload, 'x', sizeof(payload));
 	acc = seen_seq(&r.seen, 80, &ack);	/* the accepted connection */
-	con = seen_seq(&r.seen, r.cport, NULL);	/* the opened one */
+	con = seen_seq(&r.seen, r.cport, NULL); /* the opened one */
 	rig_done(&r);
 
 	/* data both ways on the accepted connection, then the peer's FIN */
 	sb.n = 0;
-	seed_add(&sb, f, tcp_frame(f, 40000, 80, ack, acc, TCPHDR_ACK | TCPHDR_PSH, NULL, 0,
-				   payload, 500), 2);
-	seed_add(&sb, f, tcp_frame(f, 40000, 80, ack + 500, acc, TCPHDR_ACK | TCPHDR_FIN, NULL, 0,
-				   NULL, 0), 50);
+	seed_add(&sb, f,
+		 tcp_frame(f, 40000, 80, ack, acc, TCPHDR_ACK | TCPHDR_PSH, NULL, 0, payload, 500),
+		 2);
+	seed_add(&sb, f,
+		 tcp_frame(f, 40000, 80, ack + 500, acc, TCPHDR_ACK | TCPHDR_FIN, NULL, 0, NULL, 0),
+		 50);
 	seed_write(dir, "data_fin", &sb);
 
 	/* an out-of-order burst with a hole, then the hole filled */
 	sb.n = 0;
 	for (uint32_t k = 1; k < 6; k++)
-		seed_add(&sb, f, tcp_frame(f, 40000, 80, ack + k * 100, acc, TCPHDR_ACK, NULL, 0,
-					   payload, 100), 0);
+		seed_add(&sb, f,
+			 tcp_frame(f, 40000, 80, ack + k * 100, acc, TCPHDR_ACK, NULL, 0, payload,
+				   100),
+			 0);
 	seed_add(&sb, f, tcp_frame(f, 40000, 80, ack, acc, TCPHDR_ACK, NULL, 0, payload, 100), 4);
 	seed_write(dir, "ofo", &sb);
 
@@ -331,10 +338,14 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	 * window (a challenge ACK), then an exact one */
 	static const uint8_t sack[12] = {1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2};
 	sb.n = 0;
-	seed_add(&sb, f, tcp_frame(f, 9000, r.cport, 5001, con + 1, TCPHDR_ACK, sack, sizeof(sack),
-				   payload, 300), 1);
-	seed_add(&sb, f, tcp_frame(f, 9000, r.cport, 5401, con + 1, TCPHDR_RST, NULL, 0, NULL, 0), 1);
-	seed_add(&sb, f, tcp_frame(f, 9000, r.cport, 5301, con + 1, TCPHDR_RST, NULL, 0, NULL, 0), 1);
+	seed_add(&sb, f,
+		 tcp_frame(f, 9000, r.cport, 5001, con + 1, TCPHDR_ACK, sack, sizeof(sack), payload,
+			   300),
+		 1);
+	seed_add(&sb, f, tcp_frame(f, 9000, r.cport, 5401, con + 1, TCPHDR_RST, NULL, 0, NULL, 0),
+		 1);
+	seed_add(&sb, f, tcp_frame(f, 9000, r.cport, 5301, con + 1, TCPHDR_RST, NULL, 0, NULL, 0),
+		 1);
 	seed_write(dir, "sack_rst", &sb);
 
 	/* a new connection to the listener, and a UDP datagram */
@@ -344,7 +355,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	tcp_frame(f, 5353, 53, 0, 0, 0, NULL, 0, payload, 12);
 	f[14 + 9] = IPPROTO_UDP;
 	f[14 + 20 + 4] = 0;
-	f[14 + 20 + 5] = 20;		/* UDP length 8 + 12 */
+	f[14 + 20 + 5] = 20; /* UDP length 8 + 12 */
 	f[14 + 2] = 0;
 	f[14 + 3] = 20 + 20;
 	seed_add(&sb, f, 14 + 40, 1);

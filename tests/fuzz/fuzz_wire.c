@@ -10,10 +10,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define REQUIRE(cond)                                                         \
-	do {                                                                  \
-		if (!(cond))                                                  \
-			__builtin_trap();                                     \
+#define REQUIRE(cond)                     \
+	do {                              \
+		if (!(cond))              \
+			__builtin_trap(); \
 	} while (0)
 
 static void inside(const uint8_t *p, size_t n, const uint8_t *buf, size_t len)

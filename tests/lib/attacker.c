@@ -107,15 +107,21 @@ void attacker_send_tcp(struct attacker *a, const struct craft_tcp *t)
 
 	CHECK(t->len <= 1500);
 	n = build_tcp(seg, t);
-	attacker_send_ip(a, pkt, build_ipv4(pkt, t->saddr, t->daddr, IPPROTO_TCP_, 64, 0, 0, seg, n));
+	attacker_send_ip(a, pkt,
+			 build_ipv4(pkt, t->saddr, t->daddr, IPPROTO_TCP_, 64, 0, 0, seg, n));
 }
 
 static void raw_peer_ack(struct raw_peer *p)
 {
 	struct craft_tcp t = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2),
-		.sport = p->port, .dport = p->dport,
-		.seq = p->snd_nxt, .ack = p->rcv_nxt, .flags = TCPHDR_ACK, .window = p->window,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = p->port,
+		.dport = p->dport,
+		.seq = p->snd_nxt,
+		.ack = p->rcv_nxt,
+		.flags = TCPHDR_ACK,
+		.window = p->window,
 	};
 	attacker_send_tcp(p->a, &t);
 }
@@ -181,10 +187,17 @@ void raw_peer_connect(struct attacker *a, struct raw_peer *p, uint16_t port, uin
 	a->on_segment = raw_peer_segment;
 	a->arg = p;
 	struct craft_tcp t = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2),
-		.sport = port, .dport = dport,
-		.seq = p->snd_nxt, .flags = TCPHDR_SYN, .window = p->window,
-		.opts = syn_opts, .opts_len = syn_opts_len, .payload = syn_data, .len = syn_len,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = port,
+		.dport = dport,
+		.seq = p->snd_nxt,
+		.flags = TCPHDR_SYN,
+		.window = p->window,
+		.opts = syn_opts,
+		.opts_len = syn_opts_len,
+		.payload = syn_data,
+		.len = syn_len,
 	};
 	attacker_send_tcp(a, &t);
 	p->snd_nxt++;
@@ -194,10 +207,17 @@ void raw_peer_send(struct raw_peer *p, uint8_t flags, uint16_t urg_ptr, const vo
 		   size_t len)
 {
 	struct craft_tcp t = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2),
-		.sport = p->port, .dport = p->dport,
-		.seq = p->snd_nxt, .ack = p->rcv_nxt, .flags = (uint8_t)(TCPHDR_ACK | flags),
-		.window = p->window, .urg_ptr = urg_ptr, .payload = data, .len = len,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = p->port,
+		.dport = p->dport,
+		.seq = p->snd_nxt,
+		.ack = p->rcv_nxt,
+		.flags = (uint8_t)(TCPHDR_ACK | flags),
+		.window = p->window,
+		.urg_ptr = urg_ptr,
+		.payload = data,
+		.len = len,
 	};
 	attacker_send_tcp(p->a, &t);
 	p->snd_nxt += (uint32_t)len + !!(flags & TCPHDR_FIN);

@@ -29,13 +29,13 @@ struct wire_tcp;
 /* A TCP segment to craft. Options are raw bytes (opts_len need not be a
  * multiple of 4: the header is padded with EOL). */
 struct craft_tcp {
-	uint32_t saddr, daddr;		/* network order */
-	uint16_t sport, dport;		/* host order */
+	uint32_t saddr, daddr; /* network order */
+	uint16_t sport, dport; /* host order */
 	uint32_t seq, ack;
-	uint8_t flags;			/* TCPHDR_* */
+	uint8_t flags; /* TCPHDR_* */
 	uint16_t window, urg_ptr;
 	const uint8_t *opts;
-	size_t opts_len;		/* at most 40 */
+	size_t opts_len; /* at most 40 */
 	const void *payload;
 	size_t len;
 };
@@ -44,10 +44,10 @@ struct attacker {
 	struct tcpworld *w;
 	struct ut_stack *host;
 	struct ut_sim_link *link;
-	void *dev;			/* the attacker's struct net_device */
+	void *dev; /* the attacker's struct net_device */
 	uint8_t server_mac[6];
-	uint64_t frames_sent;		/* crafted frames put on the link */
-	uint64_t segments_seen;		/* TCP segments that reached the attacker */
+	uint64_t frames_sent;	/* crafted frames put on the link */
+	uint64_t segments_seen; /* TCP segments that reached the attacker */
 	/* Called for every TCP segment reaching the attacker (from the
 	 * server): th's payload points into the frame, valid during the
 	 * call only. */
@@ -79,13 +79,13 @@ void attacker_send_tcp(struct attacker *a, const struct craft_tcp *t);
  * be a peer no socket API can make (a 1-byte MSS, say). */
 struct raw_peer {
 	struct attacker *a;
-	uint16_t port, dport;		/* ours, the server's */
+	uint16_t port, dport; /* ours, the server's */
 	uint32_t snd_nxt, rcv_nxt;
-	uint16_t window;		/* offered in every segment (unscaled) */
+	uint16_t window; /* offered in every segment (unscaled) */
 	bool established, fin_seen;
-	uint8_t *rcvd;			/* in-order bytes received */
+	uint8_t *rcvd; /* in-order bytes received */
 	size_t nrcvd, cap;
-	uint32_t data_segments, min_seg, max_seg;	/* payload sizes seen */
+	uint32_t data_segments, min_seg, max_seg; /* payload sizes seen */
 	uint32_t resets_seen;
 };
 /* Sends the SYN, with syn_len bytes of data if syn_data (the ACK of the
@@ -96,7 +96,6 @@ void raw_peer_connect(struct attacker *a, struct raw_peer *p, uint16_t port, uin
 /* Sends data (flags added to ACK) at snd_nxt and advances it. */
 void raw_peer_send(struct raw_peer *p, uint8_t flags, uint16_t urg_ptr, const void *data,
 		   size_t len);
-
 
 /* ---- helpers for the tests that use them --------------------------------*/
 

@@ -220,8 +220,9 @@ const char *tw_states(const struct tcpworld *w, int host, uint16_t port, char *b
 			continue;
 		if (port && e->sport != port && e->dport != port)
 			continue;
-		const char *name = ut_tcp_state_name(e->newstate) + 4;	/* skip "TCP_" */
-		off += (size_t)snprintf(buf + off, off < n ? n - off : 0, "%s%s", off ? " " : "", name);
+		const char *name = ut_tcp_state_name(e->newstate) + 4; /* skip "TCP_" */
+		off += (size_t)snprintf(buf + off, off < n ? n - off : 0, "%s%s", off ? " " : "",
+					name);
 	}
 	return buf;
 }

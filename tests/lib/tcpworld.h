@@ -16,7 +16,7 @@
 
 struct tw_event {
 	enum ut_trace_type type;
-	int host;			/* 0 client, 1 server */
+	int host; /* 0 client, 1 server */
 	int oldstate, newstate;
 	uint8_t flags;
 	uint32_t seq, ack, len, window;
@@ -28,11 +28,11 @@ struct tw_event {
 
 struct tcpworld {
 	struct ut_sim *sim;
-	struct ut_stack *c, *s;		/* client, server */
+	struct ut_stack *c, *s; /* client, server */
 	struct ut_sim_link *link;
 	struct tw_event *ev;
 	unsigned nev, cap;
-	bool print;			/* echo events (USERTCP_TEST_TRACE=1) */
+	bool print; /* echo events (USERTCP_TEST_TRACE=1) */
 };
 
 void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp);

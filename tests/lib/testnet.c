@@ -48,8 +48,8 @@ uint32_t ip4(const char *s)
 	return a.s_addr;
 }
 
-struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd,
-			       enum ut_dev_type type, const char *addr, unsigned prefix)
+struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd, enum ut_dev_type type,
+			       const char *addr, unsigned prefix)
 {
 	static const struct ut_dev_driver drv = {.transmit = capdev_transmit};
 	struct ut_stack_config cfg;
@@ -95,7 +95,8 @@ void testnet_destroy(struct ut_stack *stack, struct capdev *cd)
 void testnet_poll(struct ut_stack *stack)
 {
 	for (int i = 0; i < 1000; i++)
-		if (ut_stack_poll(stack) == 0 && ut_stack_next_deadline(stack) > ut_stack_now(stack))
+		if (ut_stack_poll(stack) == 0 &&
+		    ut_stack_next_deadline(stack) > ut_stack_now(stack))
 			return;
 	CHECK(!"stack never went idle");
 }
@@ -122,8 +123,8 @@ void testnet_advance(struct ut_stack *stack, struct test_clock *tc, uint64_t ns)
 	testnet_poll(stack);
 }
 
-size_t build_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6],
-		 uint16_t proto, const void *payload, size_t len)
+size_t build_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6], uint16_t proto,
+		 const void *payload, size_t len)
 {
 	wire_eth_emit(buf, dst, src, proto);
 	if (len)
@@ -131,9 +132,8 @@ size_t build_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6],
 	return ETH_HLEN + len;
 }
 
-size_t build_ipv4(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint8_t proto,
-		  uint8_t ttl, uint16_t id, uint16_t frag_off, const void *payload,
-		  size_t len)
+size_t build_ipv4(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint8_t proto, uint8_t ttl,
+		  uint16_t id, uint16_t frag_off, const void *payload, size_t len)
 {
 	struct wire_ipv4 ip;
 	memset(&ip, 0, sizeof(ip));
@@ -150,8 +150,8 @@ size_t build_ipv4(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint8_t proto,
 	return IPV4_HLEN_MIN + len;
 }
 
-size_t build_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
-		  const void *data, size_t len)
+size_t build_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, const void *data,
+		  size_t len)
 {
 	if (len)
 		memcpy(buf + ICMP_HLEN, data, len);

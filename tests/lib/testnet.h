@@ -11,8 +11,8 @@
 
 /* A clock the test owns. */
 struct test_clock {
-	struct ut_clock clock;		/* first */
-	uint64_t now;			/* ns */
+	struct ut_clock clock; /* first */
+	uint64_t now;	       /* ns */
 };
 void test_clock_init(struct test_clock *tc, uint64_t start_ns);
 
@@ -20,7 +20,7 @@ void test_clock_init(struct test_clock *tc, uint64_t start_ns);
 struct cap_frame {
 	uint8_t *data;
 	size_t len;
-	uint64_t when;			/* test clock at transmission */
+	uint64_t when; /* test clock at transmission */
 };
 
 /* A device on a stack whose transmissions are recorded. */
@@ -35,8 +35,8 @@ struct capdev {
 /* A stack on a test clock (seed fixed) with a capture device "eth0" of the
  * given type, 1500 MTU, MAC 02:00:00:00:00:01, address addr/prefix.
  * Aborts the test on failure. */
-struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd,
-			       enum ut_dev_type type, const char *addr, unsigned prefix);
+struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd, enum ut_dev_type type,
+			       const char *addr, unsigned prefix);
 /* Destroys the stack and frees the captured frames. */
 void testnet_destroy(struct ut_stack *stack, struct capdev *cd);
 /* Forgets the captured frames. */
@@ -68,20 +68,19 @@ void testnet_frame_ip(const struct capdev *cd, size_t i, struct wire_ipv4 *ip);
 void testnet_frame_icmp(const struct capdev *cd, size_t i, struct wire_ipv4 *ip,
 			struct wire_icmp *icmp);
 
-extern const uint8_t testnet_bcast[6];	/* ff:ff:ff:ff:ff:ff */
-extern const uint8_t testnet_mac[6];	/* the capture device's MAC */
-extern const uint8_t peer_mac[6];	/* 02:00:00:00:00:02 */
+extern const uint8_t testnet_bcast[6]; /* ff:ff:ff:ff:ff:ff */
+extern const uint8_t testnet_mac[6];   /* the capture device's MAC */
+extern const uint8_t peer_mac[6];      /* 02:00:00:00:00:02 */
 
 /* Frame builders: each writes into buf (big enough) and returns the length. */
-size_t build_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6],
-		 uint16_t proto, const void *payload, size_t len);
+size_t build_eth(uint8_t *buf, const uint8_t dst[6], const uint8_t src[6], uint16_t proto,
+		 const void *payload, size_t len);
 /* An IPv4 header (20 bytes, checksum filled) followed by payload. */
-size_t build_ipv4(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint8_t proto,
-		  uint8_t ttl, uint16_t id, uint16_t frag_off, const void *payload,
-		  size_t len);
+size_t build_ipv4(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint8_t proto, uint8_t ttl,
+		  uint16_t id, uint16_t frag_off, const void *payload, size_t len);
 /* ICMP header + data with a correct checksum. */
-size_t build_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
-		  const void *data, size_t len);
+size_t build_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, const void *data,
+		  size_t len);
 /* ARP over Ethernet (28 bytes). */
 size_t build_arp(uint8_t *buf, uint16_t op, const uint8_t sha[6], uint32_t sip,
 		 const uint8_t tha[6], uint32_t tip);

@@ -42,7 +42,7 @@ static void adapter_open(struct adapter *a, const char *flags)
 	memset(&a->ifc, 0, sizeof(a->ifc));
 	init(flags, &a->ifc);
 	/* every entry packetdrill may call is there */
-	void (*const *fn)(void) = (void (*const *)(void))&a->ifc.free;
+	void (*const *fn)(void) = (void (*const *)(void)) & a->ifc.free;
 	size_t n = (sizeof(a->ifc) - offsetof(struct packetdrill_interface, free)) / sizeof(*fn);
 	for (size_t i = 0; i < n; i++)
 		CHECK(fn[i] != NULL);
@@ -104,8 +104,8 @@ static uint32_t get32(const uint8_t *p)
 
 /* An IPv4 packet from the peer carrying one TCP segment; returns its length. */
 static size_t build_segment(uint8_t *buf, const char *dst, uint8_t flags, uint32_t seq,
-			    uint32_t ack, const uint8_t *opts, size_t optlen,
-			    const void *data, size_t len)
+			    uint32_t ack, const uint8_t *opts, size_t optlen, const void *data,
+			    size_t len)
 {
 	uint8_t *tcp = buf + 20;
 	size_t tcp_len = 20 + optlen + len;
@@ -140,7 +140,7 @@ struct seg {
 	uint32_t seq, ack;
 	uint8_t flags;
 	uint16_t window;
-	int mss, wscale;		/* -1: option absent */
+	int mss, wscale; /* -1: option absent */
 	bool sack_ok, ts;
 	const uint8_t *data;
 	size_t len;
@@ -305,7 +305,7 @@ TEST(a_syn_sent_with_netdev_send_to_a_listener_comes_back_as_a_syn_ack_through_n
 	CHECK_EQ(inq, 0);
 
 	CHECK_EQ(a.ifc.close(u, fd), 0);
-	receive_segment(&a, &s);		/* the ACK of "world" or our FIN */
+	receive_segment(&a, &s); /* the ACK of "world" or our FIN */
 	CHECK(s.flags & TH_ACK);
 	CHECK_EQ(a.ifc.close(u, lfd), 0);
 	adapter_close(&a);
@@ -325,7 +325,7 @@ TEST(the_flags_string_sets_the_address_the_route_and_sysctls)
 	CHECK_EQ(a.ifc.netdev_send(u, pkt, n), 0);
 	receive_segment(&a, &s);
 	CHECK_EQ(s.saddr, inet_addr("10.1.2.3"));
-	CHECK_EQ(s.daddr, inet_addr(PEER));	/* off-link, through the gateway */
+	CHECK_EQ(s.daddr, inet_addr(PEER)); /* off-link, through the gateway */
 	CHECK_EQ(s.flags, TH_SYN | TH_ACK);
 	CHECK(!s.sack_ok);
 	/* a packet for an address the stack does not have is not answered */

@@ -41,8 +41,8 @@ static struct wire_arp frame_arp(const struct capdev *cd, size_t i, struct wire_
 	return arp;
 }
 
-static void inject_arp(struct capdev *cd, uint16_t op, const uint8_t *eth_dst,
-		       const uint8_t *sha, const char *sip, const uint8_t *tha, const char *tip)
+static void inject_arp(struct capdev *cd, uint16_t op, const uint8_t *eth_dst, const uint8_t *sha,
+		       const char *sip, const uint8_t *tha, const char *tip)
 {
 	uint8_t arp[ARP_HLEN], frame[64];
 	build_arp(arp, op, sha, ip4(sip), tha, ip4(tip));

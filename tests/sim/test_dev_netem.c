@@ -167,7 +167,7 @@ TEST(a_slow_device_paces_its_frames_at_the_rate)
 	int cfd, sfd;
 	make_world(&w, 1);
 	ut_link_params_init(&p);
-	p.rate_bps = 10 * 1000 * 1000;	/* 10 Mbit/s: 250 kB take 200 ms or more */
+	p.rate_bps = 10 * 1000 * 1000; /* 10 Mbit/s: 250 kB take 200 ms or more */
 	CHECK_EQ(ut_dev_set_netem(ut_sim_link_dev(w.link, 0), UT_DEV_EGRESS, &p, 1), 0);
 	tw_pair(&w, 80, &cfd, &sfd);
 	uint64_t t0 = ut_sim_now(w.sim);

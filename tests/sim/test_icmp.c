@@ -15,9 +15,8 @@
 
 /* Injects an IP packet carrying payload, wrapped in Ethernet to dst_mac on
  * an Ethernet device. */
-static void inject_ip(struct capdev *cd, const uint8_t *dst_mac, const char *src,
-		      const char *dst, uint8_t proto, uint8_t ttl, const void *payload,
-		      size_t len)
+static void inject_ip(struct capdev *cd, const uint8_t *dst_mac, const char *src, const char *dst,
+		      uint8_t proto, uint8_t ttl, const void *payload, size_t len)
 {
 	uint8_t pkt[2048], frame[2048];
 	size_t n = build_ipv4(pkt, ip4(src), ip4(dst), proto, ttl, 0x77, 0, payload, len);
@@ -30,8 +29,8 @@ static void inject_ip(struct capdev *cd, const uint8_t *dst_mac, const char *src
 	}
 }
 
-static void inject_echo(struct capdev *cd, const uint8_t *dst_mac, const char *src,
-			const char *dst, uint16_t id, uint16_t seq)
+static void inject_echo(struct capdev *cd, const uint8_t *dst_mac, const char *src, const char *dst,
+			uint16_t id, uint16_t seq)
 {
 	uint8_t icmp[64];
 	size_t n = build_icmp(icmp, ICMP_ECHO, 0, (uint32_t)id << 16 | seq, "0123456789", 10);

@@ -14,7 +14,7 @@
 #define SEC 1000000000ULL
 #define MSEC 1000000ULL
 #define DATA_LEN 3000			/* echo data: 3008 ICMP bytes */
-#define ECHO_LEN (ICMP_HLEN + DATA_LEN)	/* three fragments at MTU 1500 */
+#define ECHO_LEN (ICMP_HLEN + DATA_LEN) /* three fragments at MTU 1500 */
 
 static struct ut_stack *make(struct test_clock *tc, struct capdev *cd, const char *addr)
 {
@@ -38,8 +38,8 @@ static void make_echo(uint8_t *msg, size_t len, uint16_t seq)
 
 /* Injects bytes [off, off + len) of msg as a fragment of datagram id from
  * 10.0.0.2 to 10.0.0.1. */
-static void inject_frag(struct capdev *cd, const uint8_t *msg, uint16_t id, size_t off,
-			size_t len, bool more)
+static void inject_frag(struct capdev *cd, const uint8_t *msg, uint16_t id, size_t off, size_t len,
+			bool more)
 {
 	static uint8_t pkt[65536];
 	uint16_t fo = (uint16_t)((off / 8) | (more ? IP_MF : 0));
@@ -79,7 +79,8 @@ static size_t check_fragments(const struct capdev *cd, size_t first, unsigned mt
 		struct wire_ipv4 ip;
 		size_t off;
 
-		CHECK_EQ(wire_ipv4_parse(cd->frames[i].data, cd->frames[i].len, true, &ip), WIRE_OK);
+		CHECK_EQ(wire_ipv4_parse(cd->frames[i].data, cd->frames[i].len, true, &ip),
+			 WIRE_OK);
 		CHECK(cd->frames[i].len <= mtu);
 		CHECK_EQ(ip.tot_len, cd->frames[i].len);
 		if (i == first)

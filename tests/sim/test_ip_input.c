@@ -53,8 +53,7 @@ static void check_still_answers(struct capdev *cd, uint16_t seq)
 	CHECK_EQ(ip.daddr, ip4("10.0.0.2"));
 }
 
-static size_t udp_packet(uint8_t *pkt, const char *src, const char *dst, uint16_t dport,
-			 bool csum)
+static size_t udp_packet(uint8_t *pkt, const char *src, const char *dst, uint16_t dport, bool csum)
 {
 	uint8_t udp[64];
 	size_t n;
@@ -93,7 +92,7 @@ TEST(a_datagram_longer_than_its_frame_is_counted_as_truncated)
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n = echo_packet(pkt, "10.0.0.2", "10.0.0.1", 1);
 
-	inject_raw(&cd, pkt, n - 1); /* tot_len says one byte more */
+	inject_raw(&cd, pkt, n - 1);	     /* tot_len says one byte more */
 	inject_raw(&cd, pkt, IPV4_HLEN_MIN); /* the header alone */
 	CHECK_EQ(cd.n, 0);
 	CHECK_EQ(testnet_counter(s, "IpExt", "InTruncatedPkts"), 2);
@@ -252,12 +251,8 @@ TEST(loopback_zero_and_our_own_addresses_arriving_from_the_wire_are_martians)
 	 * only as the source of a host that does not know its address yet,
 	 * and Linux (accept_local 0) refuses its own addresses as sources. */
 	static const char *const pairs[][2] = {
-		{"10.0.0.2", "127.0.0.1"},
-		{"127.0.0.1", "10.0.0.1"},
-		{"0.0.0.0", "10.0.0.1"},
-		{"0.1.2.3", "10.0.0.1"},
-		{"10.0.0.1", "10.0.0.1"},
-		{"10.0.0.2", "0.0.0.0"},
+		{"10.0.0.2", "127.0.0.1"}, {"127.0.0.1", "10.0.0.1"}, {"0.0.0.0", "10.0.0.1"},
+		{"0.1.2.3", "10.0.0.1"},   {"10.0.0.1", "10.0.0.1"},  {"10.0.0.2", "0.0.0.0"},
 	};
 	size_t n;
 
@@ -549,7 +544,8 @@ TEST(a_packet_larger_than_the_mtu_is_refused_unless_the_device_accepts_any_size)
 	CHECK_EQ(ut_dev_input(cd.dev, pkt, n), -EMSGSIZE);
 
 	CHECK_EQ(ut_dev_create(s, "tun1", UT_DEV_RAWIP, 1500, UT_DEV_F_RX_ANY_SIZE, NULL, &drv,
-			       &sent, &tun), 0);
+			       &sent, &tun),
+		 0);
 	CHECK_EQ(ut_addr_add(s, tun, ip4("10.9.0.1"), 24), 0);
 	n = build_ipv4(pkt, ip4("10.9.0.2"), ip4("10.9.0.1"), IPPROTO_ICMP_, 64, 0x102, 0, icmp,
 		       n - 20);

@@ -28,8 +28,8 @@ static void make_echo(uint8_t *msg, uint16_t seq)
 }
 
 /* Injects bytes [off, off+len) of msg as a fragment of datagram id. */
-static void inject_frag(struct capdev *cd, const uint8_t *msg, uint16_t id, size_t off,
-			size_t len, bool more)
+static void inject_frag(struct capdev *cd, const uint8_t *msg, uint16_t id, size_t off, size_t len,
+			bool more)
 {
 	uint8_t pkt[2048];
 	uint16_t fo = (uint16_t)((off / 8) | (more ? IP_MF : 0));
@@ -41,8 +41,7 @@ static void inject_frag(struct capdev *cd, const uint8_t *msg, uint16_t id, size
 /* Reassembles captured frames [first, cd->n) of one datagram the way a
  * receiver would, checking each fragment's shape on the way. Returns the
  * payload length. */
-static size_t collect(const struct capdev *cd, size_t first, uint8_t *out, size_t cap,
-		      unsigned mtu)
+static size_t collect(const struct capdev *cd, size_t first, uint8_t *out, size_t cap, unsigned mtu)
 {
 	size_t total = 0, seen = 0;
 	uint16_t id = 0;
@@ -50,7 +49,8 @@ static size_t collect(const struct capdev *cd, size_t first, uint8_t *out, size_
 
 	for (size_t i = first; i < cd->n; i++) {
 		struct wire_ipv4 ip;
-		CHECK_EQ(wire_ipv4_parse(cd->frames[i].data, cd->frames[i].len, true, &ip), WIRE_OK);
+		CHECK_EQ(wire_ipv4_parse(cd->frames[i].data, cd->frames[i].len, true, &ip),
+			 WIRE_OK);
 		CHECK(cd->frames[i].len <= mtu);
 		size_t off = (size_t)(ip.frag_off & IP_OFFMASK) * 8;
 		if (i == first)
@@ -214,7 +214,8 @@ TEST(fragments_beyond_ipfrag_high_thresh_are_dropped_and_the_stack_keeps_working
 	/* Unfragmented traffic is untouched. */
 	n = build_icmp(small, ICMP_ECHO, 0, 9, "abcdefgh", 8);
 	uint8_t pkt[64];
-	size_t pl = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 9, 0, small, n);
+	size_t pl = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), IPPROTO_ICMP_, 64, 9, 0,
+			       small, n);
 	CHECK_EQ(capdev_inject(&cd, pkt, pl), 0);
 	CHECK_EQ(cd.n, 1);
 	testnet_advance(s, &tc, 31 * SEC);

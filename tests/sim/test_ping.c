@@ -79,7 +79,8 @@ TEST(arp_resolves_and_every_echo_is_answered_on_a_clean_link)
 	CHECK_EQ(ut_neigh_get(w.b, ip4("10.0.0.1"), &ni), 0);
 	for (int seq = 1; seq <= 100; seq++) {
 		p.sent_at[seq] = ut_sim_now(w.sim);
-		CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.2"), 9, (uint16_t)seq, data, sizeof(data)), 0);
+		CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.2"), 9, (uint16_t)seq, data, sizeof(data)),
+			 0);
 		ut_sim_run_for(w.sim, SEC);
 	}
 	CHECK_EQ(p.replies, 100);
@@ -113,7 +114,8 @@ TEST(ping_across_a_lossy_link_delivers_what_the_loss_allows)
 	 * (retried each second until a request and its reply survive). */
 	for (int seq = 1; seq <= n; seq++) {
 		p.sent_at[seq] = ut_sim_now(w.sim);
-		CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.2"), 9, (uint16_t)seq, data, sizeof(data)), 0);
+		CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.2"), 9, (uint16_t)seq, data, sizeof(data)),
+			 0);
 		ut_sim_run_for(w.sim, SEC);
 	}
 	/* Every echo that got through came back intact and on time, except

@@ -38,7 +38,7 @@ TEST(poll_reports_pollnval_for_a_closed_descriptor_and_ignores_negative_ones)
 	p[0].events = POLLIN;
 	p[1].fd = -1;
 	p[1].events = POLLIN | POLLOUT;
-	p[1].revents = 0x7fff;		/* overwritten with 0 */
+	p[1].revents = 0x7fff; /* overwritten with 0 */
 	p[2].fd = s;
 	p[2].events = POLLOUT;
 	p[3].fd = -7;
@@ -130,7 +130,7 @@ TEST(poll_wakes_when_a_udp_datagram_arrives)
 	CHECK_EQ(ut_sendto(w.c, tx, "data", 4, 0, (struct sockaddr *)&sin, sizeof(sin)), 4);
 	t0 = ut_sim_now(w.sim);
 	CHECK_EQ(ut_poll(w.s, p, 2, -1), 1);
-	CHECK_EQ(ut_sim_now(w.sim) - t0, 3 * MS);	/* ARP round trip, then the datagram */
+	CHECK_EQ(ut_sim_now(w.sim) - t0, 3 * MS); /* ARP round trip, then the datagram */
 	CHECK_EQ(p[0].revents, POLLIN | POLLRDNORM);
 	CHECK_EQ(ut_recv(w.s, p[0].fd, buf, sizeof(buf), 0), 4);
 	CHECK_EQ(ut_poll(w.s, p, 2, 0), 0);

@@ -24,20 +24,20 @@
 
 #define N_PACKETS 100000u
 #define ETH_P_TEST 0x88b5
-#define SMALL_FRAME 64u		/* Ethernet header, sequence number, pattern */
-#define KEEP_BYTES 64u		/* bytes of each received frame kept */
+#define SMALL_FRAME 64u /* Ethernet header, sequence number, pattern */
+#define KEEP_BYTES 64u	/* bytes of each received frame kept */
 
 /* One received frame. */
 struct rx_rec {
 	uint64_t when;
-	uint32_t seq;		/* as read from the frame (may be corrupted) */
+	uint32_t seq; /* as read from the frame (may be corrupted) */
 	uint32_t len;
 };
 
 struct rx_log {
 	const struct ut_sim *sim;
 	struct rx_rec *recs;
-	uint8_t *bytes;		/* KEEP_BYTES per record, or NULL */
+	uint8_t *bytes; /* KEEP_BYTES per record, or NULL */
 	size_t n, cap;
 	size_t overflow;
 };
@@ -48,7 +48,7 @@ struct lworld {
 	struct ut_sim_link *link;
 	struct net_device *tx, *rx;
 	struct rx_log log;
-	uint64_t *sent_at;	/* by sequence number */
+	uint64_t *sent_at; /* by sequence number */
 	uint32_t nsent;
 };
 
@@ -138,8 +138,8 @@ static void send_frame(struct lworld *w, uint32_t seq, uint32_t len)
 
 /* Sends frames first..first+n-1, one every gap ns, then runs on for
  * drain ns. */
-static void send_spaced(struct lworld *w, uint32_t first, uint32_t n, uint32_t len,
-			uint64_t gap, uint64_t drain)
+static void send_spaced(struct lworld *w, uint32_t first, uint32_t n, uint32_t len, uint64_t gap,
+			uint64_t drain)
 {
 	for (uint32_t i = 0; i < n; i++) {
 		send_frame(w, first + i, len);
@@ -207,8 +207,9 @@ TEST(loss_drops_the_configured_fraction_of_100000_packets)
 	CHECK_EQ(st.lost + st.delivered, N_PACKETS);
 	CHECK_EQ(w.log.n, st.delivered);
 	CHECK_EQ(st.bytes_delivered, (uint64_t)st.delivered * SMALL_FRAME);
-	CHECK_EQ(st.duplicated + st.reordered + st.corrupted + st.queue_drops +
-		 st.mtu_drops + st.down_drops, 0);
+	CHECK_EQ(st.duplicated + st.reordered + st.corrupted + st.queue_drops + st.mtu_drops +
+			 st.down_drops,
+		 0);
 	CHECK_NEAR((double)st.lost, N_PACKETS * p, 5 * sigma(N_PACKETS, p));
 	/* The survivors arrive once each, in order, after exactly the delay. */
 	for (size_t i = 0; i < w.log.n; i++) {
@@ -276,7 +277,7 @@ TEST(reordering_holds_back_the_configured_fraction_and_later_packets_pass_them)
 	ut_link_params_init(&lp);
 	lp.reorder = p;
 	lp.delay_ns = 100 * US;
-	lp.reorder_delay_ns = 1 * MS;	/* about 100 later frames pass each */
+	lp.reorder_delay_ns = 1 * MS; /* about 100 later frames pass each */
 	lworld_make(&w, 303, &lp, N_PACKETS, N_PACKETS, 0);
 	send_spaced(&w, 0, N_PACKETS, SMALL_FRAME, gap, 10 * MS);
 
@@ -453,7 +454,7 @@ TEST(delay_and_jitter_keep_every_packet_within_bounds_and_in_order)
 	send_spaced(&w, 0, N_PACKETS, SMALL_FRAME, 10 * US, 10 * MS);
 	t = check_transit(&w, &lp);
 	double j = (double)lp.jitter_ns;
-	double uvar = j * (j + 1) / 3;		/* uniform on -J..J */
+	double uvar = j * (j + 1) / 3; /* uniform on -J..J */
 	CHECK_NEAR(t.mean, (double)lp.delay_ns, 5 * sqrt(uvar / N_PACKETS));
 	/* The sample variance of a uniform law has a standard deviation of
 	 * sqrt(4/5) var / sqrt(n): 0.3% here, so 2% is well over 5 sigma. */
@@ -554,7 +555,7 @@ TEST(queue_limit_tail_drops_when_more_frames_wait_than_allowed)
 	static struct lworld w;
 	struct ut_link_params lp;
 	const uint32_t len = 1000, limit = 100, burst = 250;
-	const uint64_t ser = 8 * MS;	/* 1000 bytes at 1 Mbit/s */
+	const uint64_t ser = 8 * MS; /* 1000 bytes at 1 Mbit/s */
 
 	ut_link_params_init(&lp);
 	lp.rate_bps = 1000 * 1000;
@@ -685,7 +686,7 @@ TEST(a_link_taken_down_drops_frames_in_flight_and_new_ones_and_carries_again_whe
 
 	/* On a slow link, frames still waiting for the wire are in flight
 	 * too: after a flap the wire is free at once. */
-	lp.rate_bps = 1000 * 1000;	/* 64-byte frame: 512 us */
+	lp.rate_bps = 1000 * 1000; /* 64-byte frame: 512 us */
 	CHECK_EQ(ut_sim_link_set_params(w.link, 0, &lp), 0);
 	send_burst(&w, 50, 10, SMALL_FRAME);
 	ut_sim_run_for(w.sim, 1 * MS);
@@ -736,7 +737,7 @@ TEST(a_simulated_hour_of_idle_time_passes_without_work)
 	CHECK_EQ(ut_sim_now(w.sim), 7200 * SEC);
 	CHECK(iterations < 1000);
 	struct ut_link_stats st = link_stats(&w, 0);
-	CHECK_EQ(st.sent, 3);		/* net.ipv4.neigh.default.mcast_solicit */
+	CHECK_EQ(st.sent, 3); /* net.ipv4.neigh.default.mcast_solicit */
 	CHECK_EQ(w.log.n, 3);
 	CHECK(ut_neigh_get(w.a, ip4("10.0.0.99"), &ni) == -ENOENT ||
 	      strcmp(ni.state, "FAILED") == 0);

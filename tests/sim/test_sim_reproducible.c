@@ -59,10 +59,9 @@ static void on_ping(void *arg, const struct ut_ping_event *ev)
 
 static bool ev_equal(const struct ev_rec *a, const struct ev_rec *b)
 {
-	return a->kind == b->kind && a->from == b->from && a->id == b->id &&
-	       a->seq == b->seq && a->ttl == b->ttl && a->icmp_type == b->icmp_type &&
-	       a->icmp_code == b->icmp_code && a->len == b->len &&
-	       a->data_sum == b->data_sum && a->when_ns == b->when_ns;
+	return a->kind == b->kind && a->from == b->from && a->id == b->id && a->seq == b->seq &&
+	       a->ttl == b->ttl && a->icmp_type == b->icmp_type && a->icmp_code == b->icmp_code &&
+	       a->len == b->len && a->data_sum == b->data_sum && a->when_ns == b->when_ns;
 }
 
 static bool logs_equal(const struct ev_log *a, const struct ev_log *b)
@@ -105,8 +104,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 }
 
 /* A lossy, jittery world pinged PINGS times; a's device mirrored to path. */
-static void run_world(uint64_t seed, const char *path, struct ev_log *log,
-		      struct ut_link_stats *st)
+static void run_world(uint64_t seed, const char *path, struct ev_log *log, struct ut_link_stats *st)
 {
 	struct ut_sim *sim;
 	struct ut_stack *a, *b;
@@ -133,8 +131,8 @@ static void run_world(uint64_t seed, const char *path, struct ev_log *log,
 	for (int seq = 1; seq <= PINGS; seq++) {
 		for (size_t i = 0; i < sizeof(data); i++)
 			data[i] = (uint8_t)(seq + i);
-		log->send_err[seq] = ut_ping_send(a, ip4("10.0.0.2"), 0x5eed, (uint16_t)seq,
-						  data, sizeof(data));
+		log->send_err[seq] =
+			ut_ping_send(a, ip4("10.0.0.2"), 0x5eed, (uint16_t)seq, data, sizeof(data));
 		ut_sim_run_for(sim, 100 * MS);
 	}
 	/* Let every timer holding buffers run out before counting them. */
@@ -182,8 +180,7 @@ TEST(the_same_seed_replays_the_same_pcap_bytes_and_ping_events)
 	run_capture(4242, "same1", &r1);
 	run_capture(4242, "same2", &r2);
 	/* The run met every impairment, and some pings got through. */
-	CHECK(r1.st.lost > 0 && r1.st.duplicated > 0 && r1.st.reordered > 0 &&
-	      r1.st.corrupted > 0);
+	CHECK(r1.st.lost > 0 && r1.st.duplicated > 0 && r1.st.reordered > 0 && r1.st.corrupted > 0);
 	CHECK(count_replies(&r1.log) > PINGS / 2);
 	CHECK(count_replies(&r1.log) < PINGS);
 

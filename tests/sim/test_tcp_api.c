@@ -157,7 +157,7 @@ TEST(options_read_back_as_linux_reports_them)
 	v = 10000;
 	CHECK_EQ(ut_setsockopt(w.c, fd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
 	CHECK_EQ(ut_getsockopt(w.c, fd, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
-	CHECK_EQ(v, 20000);		/* Linux doubles it */
+	CHECK_EQ(v, 20000); /* Linux doubles it */
 	CHECK_EQ(ut_getsockopt(w.c, fd, SOL_SOCKET, SO_TYPE, &v, &len), 0);
 	CHECK_EQ(v, SOCK_STREAM);
 	CHECK_EQ(ut_setsockopt(w.c, fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)), 0);

@@ -56,8 +56,8 @@ static void pattern(char *buf, size_t n, unsigned seed)
 /* Moves n bytes from sfd on host from to rfd on host to with non-blocking
  * calls, the world running step ns between rounds, each(arg) called once
  * per round, for at most limit. Returns the bytes received into in. */
-static size_t pump(struct tcpworld *w, struct ut_stack *from, int sfd, struct ut_stack *to,
-		   int rfd, const char *out, char *in, size_t n, uint64_t step, uint64_t limit,
+static size_t pump(struct tcpworld *w, struct ut_stack *from, int sfd, struct ut_stack *to, int rfd,
+		   const char *out, char *in, size_t n, uint64_t step, uint64_t limit,
 		   void (*each)(void *), void *arg)
 {
 	size_t sent = 0, got = 0;
@@ -80,8 +80,8 @@ static size_t pump(struct tcpworld *w, struct ut_stack *from, int sfd, struct ut
 
 /* A client-server pair with the attacker beside it; rate_bps (0: none)
  * limits the link both ways, 10 ms of delay each way. */
-static void attacked_pair(struct tcpworld *w, struct attacker *a, uint64_t seed,
-			  uint64_t rate_bps, int *c, int *s)
+static void attacked_pair(struct tcpworld *w, struct attacker *a, uint64_t seed, uint64_t rate_bps,
+			  int *c, int *s)
 {
 	struct ut_link_params lp;
 
@@ -110,9 +110,26 @@ TEST(a_spoofed_syn_flood_at_100000_per_second_leaves_every_legitimate_connection
 	size_t peak_bytes = 0, base_bytes;
 	uint32_t peak_qlen = 0;
 	/* Linux's SYN options, so every cookie carries the full set. */
-	static const uint8_t syn_opts[] = {TCPOPT_MSS, 4, 0x05, 0xb4, TCPOPT_SACK_PERM, 2,
-					   TCPOPT_TIMESTAMP, 10, 0, 0, 0, 1, 0, 0, 0, 0,
-					   TCPOPT_NOP, TCPOPT_WINDOW, 3, 7};
+	static const uint8_t syn_opts[] = {TCPOPT_MSS,
+					   4,
+					   0x05,
+					   0xb4,
+					   TCPOPT_SACK_PERM,
+					   2,
+					   TCPOPT_TIMESTAMP,
+					   10,
+					   0,
+					   0,
+					   0,
+					   1,
+					   0,
+					   0,
+					   0,
+					   0,
+					   TCPOPT_NOP,
+					   TCPOPT_WINDOW,
+					   3,
+					   7};
 
 	tw_make(&w, 601, NULL);
 	attacker_add(&w, &a);
@@ -136,9 +153,12 @@ TEST(a_spoofed_syn_flood_at_100000_per_second_leaves_every_legitimate_connection
 			.saddr = htonl(0xc6120000u | (uint32_t)(r & 0x1ffff)),
 			.daddr = ip4(SERVER_IP),
 			.sport = (uint16_t)(1024 + (r >> 17) % 64000),
-			.dport = PORT, .seq = (uint32_t)(r >> 32),
-			.flags = TCPHDR_SYN, .window = 64240,
-			.opts = syn_opts, .opts_len = sizeof(syn_opts),
+			.dport = PORT,
+			.seq = (uint32_t)(r >> 32),
+			.flags = TCPHDR_SYN,
+			.window = 64240,
+			.opts = syn_opts,
+			.opts_len = sizeof(syn_opts),
 		};
 		attacker_send_tcp(&a, &syn);
 		syns++;
@@ -158,7 +178,7 @@ TEST(a_spoofed_syn_flood_at_100000_per_second_leaves_every_legitimate_connection
 		}
 	}
 	double t1 = wall_now();
-	tw_run(&w, 10 * MS);	/* the last SYNs arrive */
+	tw_run(&w, 10 * MS); /* the last SYNs arrive */
 	printf("    SYN flood: %llu SYNs in 1.5 s simulated, %.2f s wall; peak buffer memory "
 	       "%zu bytes over the idle %zu; SyncookiesSent %llu\n",
 	       (unsigned long long)syns, t1 - t0, peak_bytes, base_bytes,
@@ -202,11 +222,11 @@ TEST(a_spoofed_syn_flood_at_100000_per_second_leaves_every_legitimate_connection
 
 struct blind {
 	struct attacker *a;
-	struct tcp_sock *tp;		/* the victim end (server) */
-	struct craft_tcp t;		/* the spoofed 4-tuple */
+	struct tcp_sock *tp; /* the victim end (server) */
+	struct craft_tcp t;  /* the spoofed 4-tuple */
 	uint64_t rnd;
 	unsigned rsts, syns, datas;
-	unsigned unsent;		/* data forgeries acking data never sent */
+	unsigned unsent; /* data forgeries acking data never sent */
 };
 
 /* Every millisecond the attacker lands one RST, one SYN and one data
@@ -261,7 +281,7 @@ TEST(blind_in_window_rst_syn_and_data_leave_the_connection_and_its_data_whole)
 	b.rnd = 0xb11dULL;
 	uint64_t start = ut_sim_now(w.sim);
 	size_t got = tw_transfer(&w, c, s, out, in, N, NULL, 60 * SEC, blind_inject, &b);
-	tw_run(&w, 10 * MS);	/* the last forgeries arrive */
+	tw_run(&w, 10 * MS); /* the last forgeries arrive */
 	double secs = (double)(ut_sim_now(w.sim) - start) / 1e9;
 	printf("    blind injection: %u RST, %u SYN, %u data in %.2f s simulated; "
 	       "TCPChallengeACK %llu, TCPACKSkippedChallenge %llu\n",
@@ -304,11 +324,11 @@ TEST(blind_in_window_rst_syn_and_data_leave_the_connection_and_its_data_whole)
 
 struct storm {
 	struct attacker *a;
-	struct tcp_sock *tp;		/* the sender under attack (server) */
+	struct tcp_sock *tp; /* the sender under attack (server) */
 	struct craft_tcp t;
 	uint64_t rnd;
 	unsigned acks;
-	int max_overshoot;		/* largest sk_wmem_queued - sk_sndbuf */
+	int max_overshoot; /* largest sk_wmem_queued - sk_sndbuf */
 };
 
 /* One ACK from the "client" with four SACK blocks: some real segments,
@@ -328,13 +348,33 @@ static void storm_ack(struct storm *st)
 		uint32_t s = una, e = una;
 		uint32_t k = span > mss ? (uint32_t)(r % (span / mss)) : 0;
 		switch ((r >> 40) % 7) {
-		case 0: s = una + k * mss; e = s + mss; break;			/* one segment */
-		case 1: s = una + k * mss + mss / 2; e = s + mss; break;	/* two halves */
-		case 2: s = una + k * mss + mss; e = una + k * mss; break;	/* reversed */
-		case 3: s = nxt + 1000; e = nxt + 5000; break;			/* never sent */
-		case 4: s = una - 0x20000000u; e = s + 1000; break;		/* ancient */
-		case 5: s = e = una + k * mss; break;				/* empty */
-		case 6: s = una + 1; e = nxt; break;				/* all but one byte */
+		case 0:
+			s = una + k * mss;
+			e = s + mss;
+			break; /* one segment */
+		case 1:
+			s = una + k * mss + mss / 2;
+			e = s + mss;
+			break; /* two halves */
+		case 2:
+			s = una + k * mss + mss;
+			e = una + k * mss;
+			break; /* reversed */
+		case 3:
+			s = nxt + 1000;
+			e = nxt + 5000;
+			break; /* never sent */
+		case 4:
+			s = una - 0x20000000u;
+			e = s + 1000;
+			break; /* ancient */
+		case 5:
+			s = e = una + k * mss;
+			break; /* empty */
+		case 6:
+			s = una + 1;
+			e = nxt;
+			break; /* all but one byte */
 		}
 		put_be32(opts + 4 + 8 * i, s);
 		put_be32(opts + 8 + 8 * i, e);
@@ -391,9 +431,8 @@ static double storm_run(bool attack, uint64_t seed, struct storm *st, size_t *pe
 	CHECK_EQ(tw_counter(w.s, "Tcp", "EstabResets"), 0);
 	printf("    SACK storm %s: %u forged ACKs, %llu ms simulated, %.2f s wall, "
 	       "TCPSackRecovery %llu, RetransSegs %llu\n",
-	       attack ? "on " : "off", st->acks,
-	       (unsigned long long)(ut_sim_now(w.sim) / MS), t1 - t0,
-	       (unsigned long long)tw_counter(w.s, "TcpExt", "TCPSackRecovery"),
+	       attack ? "on " : "off", st->acks, (unsigned long long)(ut_sim_now(w.sim) / MS),
+	       t1 - t0, (unsigned long long)tw_counter(w.s, "TcpExt", "TCPSackRecovery"),
 	       (unsigned long long)tw_counter(w.s, "Tcp", "RetransSegs"));
 	ut_close(w.c, c);
 	ut_close(w.s, s);
@@ -420,14 +459,14 @@ TEST(a_sack_storm_of_forged_and_nonsense_blocks_leaves_the_transfer_whole_and_me
 
 struct ofo_flood {
 	struct attacker *a;
-	struct tcp_sock *tp;		/* the receiver under attack (server) */
+	struct tcp_sock *tp; /* the receiver under attack (server) */
 	struct craft_tcp t;
-	const char *stream;		/* what the client sends, from base */
-	uint32_t base;			/* sequence number of stream[0] */
+	const char *stream; /* what the client sends, from base */
+	uint32_t base;	    /* sequence number of stream[0] */
 	size_t n;
 	uint64_t rnd;
 	unsigned segs;
-	int max_over;			/* largest sk_rmem_alloc - sk_rcvbuf */
+	int max_over; /* largest sk_rmem_alloc - sk_rcvbuf */
 	size_t peak_bytes;
 	struct tcpworld *w;
 };
@@ -560,7 +599,8 @@ TEST(with_timestamps_the_48_bytes_of_tcp_min_snd_mss_include_the_options_as_in_l
 {
 	/* Linux clamps the MSS to tcp_min_snd_mss before it takes out the
 	 * 12 bytes of timestamps every segment carries: 36 bytes of data. */
-	static const uint8_t mss1_ts[] = {TCPOPT_MSS, 4, 0, 1, TCPOPT_NOP, TCPOPT_NOP,
-					  TCPOPT_TIMESTAMP, 10, 0, 0, 0, 1, 0, 0, 0, 0};
+	static const uint8_t mss1_ts[] = {
+		TCPOPT_MSS, 4, 0, 1, TCPOPT_NOP, TCPOPT_NOP, TCPOPT_TIMESTAMP, 10, 0, 0,
+		0,	    1, 0, 0, 0,		 0};
 	tiny_mss_transfer(611, mss1_ts, sizeof(mss1_ts), 36);
 }

@@ -31,8 +31,14 @@ static void count_segment(struct attacker *a, uint32_t saddr, uint32_t daddr,
 TEST(a_listener_answers_no_segment_that_is_syn_fin_syn_rst_or_has_no_syn)
 {
 	static const uint8_t bad[] = {
-		TCPHDR_SYN | TCPHDR_FIN, TCPHDR_SYN | TCPHDR_RST, TCPHDR_SYN | TCPHDR_FIN | TCPHDR_PSH,
-		0, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_URG, TCPHDR_FIN | TCPHDR_PSH | TCPHDR_URG,
+		TCPHDR_SYN | TCPHDR_FIN,
+		TCPHDR_SYN | TCPHDR_RST,
+		TCPHDR_SYN | TCPHDR_FIN | TCPHDR_PSH,
+		0,
+		TCPHDR_FIN,
+		TCPHDR_PSH,
+		TCPHDR_URG,
+		TCPHDR_FIN | TCPHDR_PSH | TCPHDR_URG,
 	};
 	struct tcpworld w;
 	struct attacker a;
@@ -47,9 +53,13 @@ TEST(a_listener_answers_no_segment_that_is_syn_fin_syn_rst_or_has_no_syn)
 	uint64_t out0 = tw_counter(w.s, "Tcp", "OutSegs");
 	for (unsigned i = 0; i < sizeof(bad); i++) {
 		struct craft_tcp t = {
-			.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2),
-			.sport = (uint16_t)(40000 + i), .dport = PORT,
-			.seq = 1000u * i, .flags = bad[i], .window = 1000,
+			.saddr = ip4(ATTACKER_IP),
+			.daddr = ip4(SERVER_IP2),
+			.sport = (uint16_t)(40000 + i),
+			.dport = PORT,
+			.seq = 1000u * i,
+			.flags = bad[i],
+			.window = 1000,
 		};
 		attacker_send_tcp(&a, &t);
 	}
@@ -65,8 +75,13 @@ TEST(a_listener_answers_no_segment_that_is_syn_fin_syn_rst_or_has_no_syn)
 
 	/* The same listener answers a plain SYN: the attacker's path works. */
 	struct craft_tcp syn = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2), .sport = 41000, .dport = PORT,
-		.seq = 77, .flags = TCPHDR_SYN, .window = 1000,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = 41000,
+		.dport = PORT,
+		.seq = 77,
+		.flags = TCPHDR_SYN,
+		.window = 1000,
 	};
 	attacker_send_tcp(&a, &syn);
 	tw_run(&w, 100 * MS);
@@ -78,7 +93,8 @@ TEST(a_listener_answers_no_segment_that_is_syn_fin_syn_rst_or_has_no_syn)
 
 TEST(segments_without_ack_rst_or_syn_are_dropped_unanswered_by_a_connection)
 {
-	static const uint8_t bad[] = {0, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_URG, TCPHDR_FIN | TCPHDR_PSH};
+	static const uint8_t bad[] = {0, TCPHDR_FIN, TCPHDR_PSH, TCPHDR_URG,
+				      TCPHDR_FIN | TCPHDR_PSH};
 	struct tcpworld w;
 	struct attacker a;
 	int c, s;
@@ -195,14 +211,20 @@ TEST(an_option_with_zero_or_overrunning_length_ends_the_option_walk_and_the_syn_
 
 	memset(&ss, 0, sizeof(ss));
 	struct craft_tcp t = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2), .sport = 42000, .dport = PORT,
-		.seq = 1, .flags = TCPHDR_SYN, .window = 1000, .opts = zero_len,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = 42000,
+		.dport = PORT,
+		.seq = 1,
+		.flags = TCPHDR_SYN,
+		.window = 1000,
+		.opts = zero_len,
 		.opts_len = sizeof(zero_len),
 	};
 	attacker_send_tcp(&a, &t);
 	tw_run(&w, 100 * MS);
 	CHECK_EQ(ss.n, 1);
-	CHECK(!ss.opts.saw_wscale);	/* we echo window scaling only if offered */
+	CHECK(!ss.opts.saw_wscale); /* we echo window scaling only if offered */
 	CHECK(!ss.opts.sack_ok);
 
 	memset(&ss, 0, sizeof(ss));
@@ -268,10 +290,18 @@ TEST(an_overrunning_option_on_a_data_segment_does_not_lose_its_data)
 
 	s = raw_pair(&w, &a, &p, 511, PORT, 43001, rcvd, sizeof(rcvd), &l);
 	struct craft_tcp t = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2), .sport = 43001, .dport = PORT,
-		.seq = p.snd_nxt, .ack = p.rcv_nxt, .flags = TCPHDR_ACK | TCPHDR_PSH,
-		.window = 1000, .opts = bad_opts, .opts_len = sizeof(bad_opts),
-		.payload = "payload", .len = 7,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = 43001,
+		.dport = PORT,
+		.seq = p.snd_nxt,
+		.ack = p.rcv_nxt,
+		.flags = TCPHDR_ACK | TCPHDR_PSH,
+		.window = 1000,
+		.opts = bad_opts,
+		.opts_len = sizeof(bad_opts),
+		.payload = "payload",
+		.len = 7,
 	};
 	attacker_send_tcp(&a, &t);
 	p.snd_nxt += 7;
@@ -293,14 +323,20 @@ TEST(a_data_offset_beyond_the_segment_is_counted_in_InErrs_and_dropped)
 	attacker_add(&w, &a);
 	l = listen_any(&w, PORT);
 	struct craft_tcp t = {
-		.saddr = ip4(ATTACKER_IP), .daddr = ip4(SERVER_IP2), .sport = 44000, .dport = PORT,
-		.seq = 1, .flags = TCPHDR_SYN, .window = 1000,
+		.saddr = ip4(ATTACKER_IP),
+		.daddr = ip4(SERVER_IP2),
+		.sport = 44000,
+		.dport = PORT,
+		.seq = 1,
+		.flags = TCPHDR_SYN,
+		.window = 1000,
 	};
 	size_t n = build_tcp(seg, &t);
-	seg[12] = 15 << 4;	/* 60 bytes of header in a 20-byte segment */
+	seg[12] = 15 << 4; /* 60 bytes of header in a 20-byte segment */
 	put_be16(seg + 16, 0);
 	put_be16(seg + 16, csum_tcpudp(t.saddr, t.daddr, IPPROTO_TCP_, seg, n));
-	attacker_send_ip(&a, pkt, build_ipv4(pkt, t.saddr, t.daddr, IPPROTO_TCP_, 64, 0, 0, seg, n));
+	attacker_send_ip(&a, pkt,
+			 build_ipv4(pkt, t.saddr, t.daddr, IPPROTO_TCP_, 64, 0, 0, seg, n));
 	tw_run(&w, 100 * MS);
 	CHECK_EQ(tw_counter(w.s, "Tcp", "InErrs"), 1);
 	CHECK_EQ(tw_count(&w, 1, UT_TP_SYN_QUEUE_ADD), 0);
@@ -347,8 +383,13 @@ TEST(a_land_syn_from_the_wire_is_a_martian_and_gets_no_answer)
 	uint64_t out0 = tw_counter(w.s, "Ip", "OutRequests");
 	/* Source address and port equal to the destination's. */
 	struct craft_tcp t = {
-		.saddr = ip4(SERVER_IP2), .daddr = ip4(SERVER_IP2), .sport = PORT, .dport = PORT,
-		.seq = 1, .flags = TCPHDR_SYN, .window = 1000,
+		.saddr = ip4(SERVER_IP2),
+		.daddr = ip4(SERVER_IP2),
+		.sport = PORT,
+		.dport = PORT,
+		.seq = 1,
+		.flags = TCPHDR_SYN,
+		.window = 1000,
 	};
 	attacker_send_tcp(&a, &t);
 	/* Only the address equal: the same. */
@@ -374,10 +415,16 @@ TEST(a_land_syn_over_loopback_ends_in_one_reset_as_in_linux)
 	tw_make(&w, 519, NULL);
 	l = listen_any(&w, PORT);
 	struct craft_tcp t = {
-		.saddr = ip4("127.0.0.1"), .daddr = ip4("127.0.0.1"), .sport = PORT, .dport = PORT,
-		.seq = 1000, .flags = TCPHDR_SYN, .window = 1000,
+		.saddr = ip4("127.0.0.1"),
+		.daddr = ip4("127.0.0.1"),
+		.sport = PORT,
+		.dport = PORT,
+		.seq = 1000,
+		.flags = TCPHDR_SYN,
+		.window = 1000,
 	};
-	size_t n = build_ipv4(pkt, t.saddr, t.daddr, IPPROTO_TCP_, 64, 0, 0, seg, build_tcp(seg, &t));
+	size_t n =
+		build_ipv4(pkt, t.saddr, t.daddr, IPPROTO_TCP_, 64, 0, 0, seg, build_tcp(seg, &t));
 	struct sk_buff *skb = stack_alloc_skb(w.s, (uint32_t)n);
 	CHECK(skb != NULL);
 	memcpy(skb_put(skb, (uint32_t)n), pkt, n);

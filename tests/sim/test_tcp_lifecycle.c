@@ -140,8 +140,10 @@ TEST(simultaneous_open_goes_from_syn_sent_through_syn_recv_to_established)
 	CHECK_EQ(ut_connect(w.s, b, (struct sockaddr *)&ca, sizeof(ca)), -1);
 	CHECK_EQ(errno, EINPROGRESS);
 	tw_run(&w, 1 * SEC);
-	CHECK(!strcmp(tw_states(&w, 0, 0, states, sizeof(states)), "SYN_SENT SYN_RECV ESTABLISHED"));
-	CHECK(!strcmp(tw_states(&w, 1, 0, states, sizeof(states)), "SYN_SENT SYN_RECV ESTABLISHED"));
+	CHECK(!strcmp(tw_states(&w, 0, 0, states, sizeof(states)),
+		      "SYN_SENT SYN_RECV ESTABLISHED"));
+	CHECK(!strcmp(tw_states(&w, 1, 0, states, sizeof(states)),
+		      "SYN_SENT SYN_RECV ESTABLISHED"));
 	/* the second connect reports the result */
 	CHECK_EQ(ut_connect(w.c, a, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	CHECK_EQ(ut_connect(w.c, a, (struct sockaddr *)&sa, sizeof(sa)), -1);
@@ -240,7 +242,7 @@ TEST(closing_with_unread_data_sends_a_reset_and_the_peer_sees_econnreset)
 	tw_pair(&w, PORT, &c, &s);
 	CHECK_EQ(ut_send(w.c, c, "unread", 6, 0), 6);
 	tw_run(&w, 1 * SEC);
-	CHECK_EQ(ut_close(w.s, s), 0);		/* 6 bytes never read */
+	CHECK_EQ(ut_close(w.s, s), 0); /* 6 bytes never read */
 	tw_run(&w, 1 * SEC);
 	CHECK_EQ(tw_counter(w.s, "TcpExt", "TCPAbortOnClose"), 1);
 	CHECK_EQ(tw_segments(&w, 1, TCPHDR_RST, TCPHDR_RST), 1);
@@ -320,7 +322,7 @@ TEST(bind_conflicts_follow_linux_rules)
 	CHECK_EQ(errno, EADDRNOTAVAIL);
 	CHECK_EQ(ut_bind(w.s, a, (struct sockaddr *)&any, sizeof(any)), 0);
 	CHECK_EQ(ut_bind(w.s, a, (struct sockaddr *)&any, sizeof(any)), -1);
-	CHECK_EQ(errno, EINVAL);		/* already bound */
+	CHECK_EQ(errno, EINVAL); /* already bound */
 	/* wildcard against specific address: conflict */
 	CHECK_EQ(ut_bind(w.s, b, (struct sockaddr *)&one, sizeof(one)), -1);
 	CHECK_EQ(errno, EADDRINUSE);

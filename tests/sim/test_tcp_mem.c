@@ -44,8 +44,8 @@ struct ofo_world {
 	struct tcpworld w;
 	int l, c[CONNS], s[CONNS];
 	char *out[CONNS];
-	long peak;			/* pages charged on the server, sampled */
-	long peak_ofo;			/* bytes held out of order, sampled */
+	long peak;     /* pages charged on the server, sampled */
+	long peak_ofo; /* bytes held out of order, sampled */
 	size_t got[CONNS];
 };
 
@@ -107,12 +107,12 @@ static void ofo_world_run(struct ofo_world *o, uint64_t seed, long max_pages)
 		done = 0;
 		for (int i = 0; i < CONNS; i++) {
 			ssize_t k;
-			if (sent[i] < STREAM &&
-			    (k = ut_send(o->w.c, o->c[i], o->out[i] + sent[i], STREAM - sent[i], 0)) > 0)
+			if (sent[i] < STREAM && (k = ut_send(o->w.c, o->c[i], o->out[i] + sent[i],
+							     STREAM - sent[i], 0)) > 0)
 				sent[i] += (size_t)k;
 			while (o->got[i] < STREAM &&
-			       (k = ut_recv(o->w.s, o->s[i], rcvd[i] + o->got[i], STREAM - o->got[i],
-					    0)) > 0)
+			       (k = ut_recv(o->w.s, o->s[i], rcvd[i] + o->got[i],
+					    STREAM - o->got[i], 0)) > 0)
 				o->got[i] += (size_t)k;
 			done += o->got[i] == STREAM;
 		}
@@ -191,7 +191,8 @@ TEST(over_tcp_mem_the_server_enters_pressure_refuses_and_prunes_and_still_delive
 	CHECK(o->peak <= SMALL_MAX + CONNS);
 	CHECK(o->peak >= SMALL_MAX * 3 / 4);
 	CHECK(tw_counter(o->w.s, "TcpExt", "TCPMemoryPressures") >= 1);
-	CHECK(tw_counter(o->w.s, "TcpExt", "TCPOFODrop") + tw_counter(o->w.s, "TcpExt", "OfoPruned") +
+	CHECK(tw_counter(o->w.s, "TcpExt", "TCPOFODrop") +
+		      tw_counter(o->w.s, "TcpExt", "OfoPruned") +
 		      tw_counter(o->w.s, "TcpExt", "TCPRcvQDrop") >
 	      0);
 	/* Each episode ended, and its length was counted in milliseconds. */
@@ -276,7 +277,7 @@ TEST(a_writer_refused_tcp_mem_waits_with_a_shrunken_send_buffer_and_its_data_goe
 	 * a few buffers beyond the max, never the default's load. */
 	CHECK(peak_small <= 4 + 3);
 	CHECK(pressures_small >= 1);
-	CHECK(sndbuf_small < 16384);	/* below tcp_wmem's default */
+	CHECK(sndbuf_small < 16384); /* below tcp_wmem's default */
 	CHECK(eagain_small > 0);
 }
 

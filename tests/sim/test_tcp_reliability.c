@@ -238,8 +238,9 @@ TEST(retransmission_timeout_after_tcp_retries2_ends_in_etimedout)
 	/* A static ARP entry (ip neigh ... nud permanent): the peer's segments
 	 * vanish beyond reach of ARP, so no ICMP host unreachable softens
 	 * the error: ETIMEDOUT, as Linux reports. */
-	neigh_update(&w.c->arp_tbl, netdev_from_ut(ut_sim_link_dev(w.link, 0)), inet_addr(SERVER_IP),
-		     netdev_from_ut(ut_sim_link_dev(w.link, 1))->dev_addr, NUD_PERMANENT, true);
+	neigh_update(&w.c->arp_tbl, netdev_from_ut(ut_sim_link_dev(w.link, 0)),
+		     inet_addr(SERVER_IP), netdev_from_ut(ut_sim_link_dev(w.link, 1))->dev_addr,
+		     NUD_PERMANENT, true);
 	ut_sim_link_set_up(w.link, false);
 	uint64_t t0 = ut_sim_now(w.sim);
 	CHECK_EQ(ut_send(w.c, c, "lost", 4, 0), 4);
@@ -348,7 +349,7 @@ TEST(a_full_accept_queue_drops_the_final_ack_and_counts_listen_overflows)
 	int l, c[4], s;
 
 	tw_make(&w, 29, NULL);
-	l = tw_listen(&w, PORT, 2);	/* backlog 2: three connections fit */
+	l = tw_listen(&w, PORT, 2); /* backlog 2: three connections fit */
 	c[0] = tw_connect_nb(&w, PORT);
 	c[1] = tw_connect_nb(&w, PORT);
 	tw_run(&w, 100 * MS);
@@ -388,7 +389,9 @@ TEST(non_blocking_calls_say_eagain_and_blocking_ones_wait_or_time_out)
 	c = tw_connect_nb(&w, PORT);
 	CHECK_EQ(ut_recv(w.c, c, buf, sizeof(buf), 0), -1);
 	CHECK_EQ(errno, EAGAIN);
-	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&(struct sockaddr_in){.sin_family = AF_INET}, sizeof(struct sockaddr_in)), -1);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&(struct sockaddr_in){.sin_family = AF_INET},
+			    sizeof(struct sockaddr_in)),
+		 -1);
 	CHECK_EQ(errno, EALREADY);
 	tw_run(&w, 1 * SEC);
 	s = ut_accept(w.s, l, NULL, NULL);

@@ -40,7 +40,7 @@ TEST(the_handshake_negotiates_mss_window_scale_sack_and_timestamps_as_linux)
 	CHECK_EQ(si.tcpi_snd_mss, 1448);
 	CHECK_EQ(ci.tcpi_advmss, 1460);
 	CHECK_EQ(ci.tcpi_snd_cwnd, 10);
-	CHECK_EQ(ci.tcpi_rto, 200000 + ci.tcpi_rtt);	/* RTT + RTO_MIN-bounded var */
+	CHECK_EQ(ci.tcpi_rto, 200000 + ci.tcpi_rtt); /* RTT + RTO_MIN-bounded var */
 	/* Linux's SYN window: 44 segments of 1460; SYN-ACK: 45 of 1448 */
 	unsigned syn_win = 0, synack_win = 0;
 	for (unsigned i = 0; i < w.nev; i++) {
@@ -111,9 +111,9 @@ TEST(nagle_holds_a_small_segment_while_one_is_unacknowledged_and_tcp_nodelay_doe
 	CHECK_EQ(ut_send(w.c, c, "a", 1, 0), 1);
 	CHECK_EQ(ut_send(w.c, c, "b", 1, 0), 1);
 	CHECK_EQ(ut_send(w.c, c, "c", 1, 0), 1);
-	CHECK_EQ(data_segments(&w, 0), 1);	/* b and c wait for the ACK of a */
+	CHECK_EQ(data_segments(&w, 0), 1); /* b and c wait for the ACK of a */
 	tw_run(&w, 1 * SEC);
-	CHECK_EQ(data_segments(&w, 0), 2);	/* then leave together */
+	CHECK_EQ(data_segments(&w, 0), 2); /* then leave together */
 	tw_clear(&w);
 	CHECK_EQ(ut_setsockopt(w.c, c, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on)), 0);
 	CHECK_EQ(ut_send(w.c, c, "d", 1, 0), 1);
@@ -183,7 +183,8 @@ TEST(a_lone_segment_is_acknowledged_after_the_delayed_ack_timeout_once_quick_ack
 	for (unsigned i = 0; i < w.nev; i++) {
 		if (w.ev[i].host == 1 && w.ev[i].type == UT_TP_SEGMENT_RECV && w.ev[i].len == 1)
 			rx = w.ev[i].t;
-		if (w.ev[i].host == 1 && w.ev[i].type == UT_TP_SEGMENT_SEND && !w.ev[i].len && rx && !ack)
+		if (w.ev[i].host == 1 && w.ev[i].type == UT_TP_SEGMENT_SEND && !w.ev[i].len && rx &&
+		    !ack)
 			ack = w.ev[i].t;
 	}
 	CHECK(rx && ack);
@@ -233,10 +234,10 @@ TEST(an_orphan_in_fin_wait_2_is_freed_after_tcp_fin_timeout)
 
 	tw_make(&w, 56, NULL);
 	tw_pair(&w, PORT, &c, &s);
-	CHECK_EQ(ut_close(w.c, c), 0);	/* the server never closes */
+	CHECK_EQ(ut_close(w.c, c), 0); /* the server never closes */
 	tw_run(&w, 1 * SEC);
 	CHECK(tw_saw_state(&w, 0, TCP_FIN_WAIT1, TCP_FIN_WAIT2));
-	CHECK_EQ(w.c->tw_count, 1);	/* held in a time-wait socket */
+	CHECK_EQ(w.c->tw_count, 1); /* held in a time-wait socket */
 	tw_run(&w, 58 * SEC);
 	CHECK_EQ(w.c->tw_count, 1);
 	tw_run(&w, 2 * SEC);

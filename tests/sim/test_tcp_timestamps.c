@@ -13,8 +13,8 @@ struct peer {
 	struct test_clock tc;
 	struct capdev cd;
 	struct ut_stack *s;
-	uint32_t iss;			/* the stack's ISN */
-	uint32_t snd_nxt;		/* the peer's next sequence number */
+	uint32_t iss;	  /* the stack's ISN */
+	uint32_t snd_nxt; /* the peer's next sequence number */
 };
 
 /* Sends a segment from 10.0.0.2:40000 to the stack's port 80 with a
@@ -32,9 +32,17 @@ static void send_seg(struct peer *p, uint32_t seq, uint32_t ack, uint8_t flags, 
 	size_t olen = wire_tcp_options_len(&o);
 	uint8_t opts[40];
 	wire_tcp_emit_options(opts, &o);
-	struct wire_tcp th = {.sport = 40000, .dport = 80, .seq = seq, .ack_seq = ack,
-			      .hdr_len = (uint8_t)(20 + olen), .flags = flags, .window = 64000,
-			      .opts = opts, .opts_len = olen, .payload = data, .payload_len = len};
+	struct wire_tcp th = {.sport = 40000,
+			      .dport = 80,
+			      .seq = seq,
+			      .ack_seq = ack,
+			      .hdr_len = (uint8_t)(20 + olen),
+			      .flags = flags,
+			      .window = 64000,
+			      .opts = opts,
+			      .opts_len = olen,
+			      .payload = data,
+			      .payload_len = len};
 	size_t n = wire_tcp_emit(seg, &th);
 	if (len) {
 		memcpy(seg + n, data, len);

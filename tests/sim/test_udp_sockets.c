@@ -256,7 +256,7 @@ TEST(the_most_specific_socket_gets_the_datagram)
 	CHECK_EQ(ut_connect(w.s, conn, (struct sockaddr *)&peer, sizeof(peer)), 0);
 	bound = udp_bound_opt(w.s, SERVER_IP, 7, SO_REUSEADDR);
 	wild = udp_bound_opt(w.s, "0.0.0.0", 7, SO_REUSEADDR);
-	x = udp_bound(w.c, CLIENT_IP, 3000);	/* the connected socket's peer */
+	x = udp_bound(w.c, CLIENT_IP, 3000); /* the connected socket's peer */
 	y = udp_socket(w.c);
 	CHECK_EQ(send_to(w.c, x, "x", 1, 0, SERVER_IP, 7), 1);
 	CHECK_EQ(send_to(w.c, y, "y", 1, 0, SERVER_IP, 7), 1);
@@ -328,7 +328,7 @@ TEST(datagram_boundaries_hold_through_gathered_sends_and_scattered_receives)
 	struct sockaddr_in to = tw_addr(SERVER_IP, 9);
 	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&to, sizeof(to)), 0);
 	CHECK_EQ(ut_writev(w.c, c, out, 3), 6);
-	CHECK_EQ(ut_send(w.c, c, "", 0, 0), 0);	/* an empty datagram is one too */
+	CHECK_EQ(ut_send(w.c, c, "", 0, 0), 0); /* an empty datagram is one too */
 	CHECK_EQ(ut_send(w.c, c, "gh", 2, 0), 2);
 	in[0].iov_base = p;
 	in[0].iov_len = sizeof(p);
@@ -367,7 +367,7 @@ TEST(recv_truncates_peeks_and_times_out_as_linux_does)
 	CHECK_EQ(n, 10);
 	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), MSG_PEEK), 4);
 	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), MSG_PEEK | MSG_TRUNC), 10);
-	CHECK_EQ(tw_counter(w.s, "Udp", "InDatagrams"), 0);	/* peeking reads nothing */
+	CHECK_EQ(tw_counter(w.s, "Udp", "InDatagrams"), 0); /* peeking reads nothing */
 	iov.iov_base = buf;
 	iov.iov_len = sizeof(buf);
 	msg.msg_iov = &iov;
@@ -518,7 +518,7 @@ TEST(large_datagrams_are_fragmented_and_oversized_ones_refused)
 	CHECK_EQ(n, 10000);
 	CHECK_EQ(ut_recv(w.s, s, in, sizeof(in), 0), 10000);
 	CHECK(!memcmp(in, big, 10000));
-	CHECK_EQ(tw_counter(w.c, "Ip", "FragCreates"), 7);	/* 1480 bytes each */
+	CHECK_EQ(tw_counter(w.c, "Ip", "FragCreates"), 7); /* 1480 bytes each */
 	CHECK_EQ(tw_counter(w.s, "Ip", "ReasmOKs"), 1);
 	/* the largest datagram IPv4 can carry, then one byte more */
 	CHECK_EQ(ut_sendto(w.c, c, big, 65507, 0, (struct sockaddr *)&to, sizeof(to)), 65507);
@@ -742,7 +742,8 @@ TEST(a_full_receive_buffer_drops_and_counts_rcvbuf_errors)
 	CHECK_EQ(ut_setsockopt(w.s, s, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
 	c = udp_socket(w.c);
 	for (int i = 0; i < 20; i++)
-		CHECK_EQ(ut_sendto(w.c, c, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)), 1000);
+		CHECK_EQ(ut_sendto(w.c, c, buf, sizeof(buf), 0, (struct sockaddr *)&to, sizeof(to)),
+			 1000);
 	tw_run(&w, 100 * MS);
 	CHECK(tw_counter(w.s, "Udp", "RcvbufErrors") > 0);
 	CHECK_EQ(tw_counter(w.s, "Udp", "InErrors"), tw_counter(w.s, "Udp", "RcvbufErrors"));
@@ -772,7 +773,7 @@ TEST(an_empty_queue_takes_one_datagram_however_small_the_receive_buffer)
 	s = udp_bound(w.s, SERVER_IP, 7);
 	CHECK_EQ(ut_setsockopt(w.s, s, SOL_SOCKET, SO_RCVBUF, &tiny, sizeof(tiny)), 0);
 	CHECK_EQ(ut_getsockopt(w.s, s, SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
-	CHECK_EQ(v, 2304);	/* Linux's SOCK_MIN_RCVBUF */
+	CHECK_EQ(v, 2304); /* Linux's SOCK_MIN_RCVBUF */
 	c = udp_socket(w.c);
 	CHECK_EQ(send_to(w.c, c, buf, sizeof(buf), 0, SERVER_IP, 7), 3000);
 	CHECK_EQ(send_to(w.c, c, buf, sizeof(buf), 0, SERVER_IP, 7), 3000);
@@ -795,7 +796,7 @@ TEST(a_send_without_buffer_memory_fails_with_enobufs_and_counts_sndbuf_errors)
 	tw_make(&w, 95, NULL);
 	s = udp_bound(w.s, SERVER_IP, 7);
 	c = udp_socket(w.c);
-	CHECK_EQ(send_to(w.c, c, "warm", 4, 0, SERVER_IP, 7), 4);	/* ARP done */
+	CHECK_EQ(send_to(w.c, c, "warm", 4, 0, SERVER_IP, 7), 4); /* ARP done */
 	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), 0), 4);
 	skb_pool_set_limit(w.sim->pool, skb_pool_in_use(w.sim->pool) + 4096);
 	CHECK_EQ(send_to(w.c, c, big, sizeof(big), 0, SERVER_IP, 7), -1);

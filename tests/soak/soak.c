@@ -60,12 +60,12 @@
 
 #define MAX_HOSTS 4
 #define MAX_LINKS 6
-#define MAX_CONNS 4096		/* records kept per seed */
-#define MAX_LIVE 40		/* connections open at once */
+#define MAX_CONNS 4096 /* records kept per seed */
+#define MAX_LIVE 40    /* connections open at once */
 #define MAX_FDS 1024
 #define NLISTEN 2
 #define BASE_PORT 5000
-#define ID_BYTES 8		/* the client's stream starts with the connection id */
+#define ID_BYTES 8 /* the client's stream starts with the connection id */
 
 /* How long the network gets to settle every connection once healed, and
  * how long the stacks get to free everything once the descriptors are
@@ -120,30 +120,30 @@ enum plan { PLAN_SHUT_WR, PLAN_CLOSE, PLAN_WAIT_EOF, PLAN_NMAX };
 struct conn;
 
 struct ep {
-	int host, fd;			/* fd -1 once closed */
-	struct conn *c;			/* NULL: accepted, id not read yet */
-	int side;			/* 0 client (writes stream 0), 1 server */
+	int host, fd;	/* fd -1 once closed */
+	struct conn *c; /* NULL: accepted, id not read yet */
+	int side;	/* 0 client (writes stream 0), 1 server */
 	uint64_t sent, to_send, rcvd;
-	uint8_t idbuf[ID_BYTES];	/* server: the id as it arrives */
+	uint8_t idbuf[ID_BYTES]; /* server: the id as it arrives */
 	enum plan plan;
 	bool connecting, eof, shut_wr, shut_rd, closed, aborted, finishing;
-	bool want_out;			/* EPOLLOUT registered */
-	int err;			/* first error a call reported */
+	bool want_out; /* EPOLLOUT registered */
+	int err;       /* first error a call reported */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 };
 
 struct conn {
 	unsigned id;
-	struct ep *ep[2];		/* client, server (NULL until accepted) */
-	bool tainted;			/* a segment of it was corrupted past the checksum */
+	struct ep *ep[2]; /* client, server (NULL until accepted) */
+	bool tainted;	  /* a segment of it was corrupted past the checksum */
 };
 
 struct host {
 	struct ut_stack *stack;
 	int epfd;
 	int lfd[NLISTEN];
-	uint32_t addr[MAX_HOSTS];	/* addr[j]: this host's address on the link to j */
+	uint32_t addr[MAX_HOSTS]; /* addr[j]: this host's address on the link to j */
 	struct ep *by_fd[MAX_FDS];
 };
 
@@ -151,17 +151,17 @@ struct link {
 	struct ut_sim_link *l;
 	int a, b;
 	bool up;
-	uint64_t up_at;			/* when a flap ends; 0: not down */
-	double vcorrupt[2];		/* valid-checksum corruption at side 0's, 1's receiver */
-	int vside[2];			/* rx handler context: which side */
+	uint64_t up_at;	    /* when a flap ends; 0: not down */
+	double vcorrupt[2]; /* valid-checksum corruption at side 0's, 1's receiver */
+	int vside[2];	    /* rx handler context: which side */
 };
 
 struct soak {
 	uint64_t seed;
 	unsigned events;
 	bool trace, quiet;
-	struct rng r;			/* workload choices */
-	struct rng vr;			/* valid-checksum corruption choices */
+	struct rng r;  /* workload choices */
+	struct rng vr; /* valid-checksum corruption choices */
 	struct ut_sim *sim;
 	unsigned nhosts, nlinks;
 	struct host h[MAX_HOSTS];
@@ -169,7 +169,7 @@ struct soak {
 	struct link *link_of[MAX_HOSTS][MAX_HOSTS];
 	struct conn *conns[MAX_CONNS];
 	unsigned nconns;
-	struct ep **eps;		/* every endpoint ever made, grown as needed */
+	struct ep **eps; /* every endpoint ever made, grown as needed */
 	unsigned neps, eps_cap;
 	bool healed;
 	/* state continuity, per connection: (host, 4-tuple) -> last state */
@@ -178,7 +178,7 @@ struct soak {
 		uint16_t sport;
 		int state;
 		bool used;
-	} *st;
+	} * st;
 	unsigned st_cap, st_used;
 	/* the first failure */
 	bool failed;
@@ -189,7 +189,7 @@ struct soak {
 	uint8_t buf[65536];
 };
 
-static struct soak *g_soak;	/* for the abort handler and the rx handler */
+static struct soak *g_soak; /* for the abort handler and the rx handler */
 static const char *g_argv0;
 
 static void fail(struct soak *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -481,11 +481,11 @@ static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 	dport = get_be16(th + 2);
 
 	size_t paylen = tot - ihl - doff;
-	size_t off;			/* byte of the IP packet to flip a bit of */
+	size_t off; /* byte of the IP packet to flip a bit of */
 	uint8_t bit = (uint8_t)(1u << below(&s->vr, 8));
 	bool unsafe = false;
 	switch (below(&s->vr, 10)) {
-	case 0:	/* acknowledgment number */
+	case 0: /* acknowledgment number */
 		off = ihl + 8 + below(&s->vr, 4);
 		break;
 	case 1: /* window, urgent pointer */
@@ -498,7 +498,8 @@ static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 	case 3: /* IP TOS, ID, TTL */
 		off = (size_t[]){1, 4, 5, 8}[below(&s->vr, 4)];
 		break;
-	case 4: case 5: /* options, if any */
+	case 4:
+	case 5: /* options, if any */
 		if (doff == 20)
 			return RX_HANDLER_PASS;
 		off = ihl + 20 + below(&s->vr, doff - 20);
@@ -533,8 +534,8 @@ static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 		/* a changed port may land on another connection */
 		taint(s, daddr, get_be16(th + 2), saddr, get_be16(th));
 	}
-	narrate(s, "vcorrupt: frame to h%d, IP byte %zu bit 0x%02x%s, checksums fixed", side ? lk->b : lk->a,
-		off, bit, unsafe ? " (connection tainted)" : "");
+	narrate(s, "vcorrupt: frame to h%d, IP byte %zu bit 0x%02x%s, checksums fixed",
+		side ? lk->b : lk->a, off, bit, unsafe ? " (connection tainted)" : "");
 	return RX_HANDLER_PASS;
 }
 
@@ -543,12 +544,12 @@ static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 static bool errno_expected(int e)
 {
 	switch (e) {
-	case ECONNRESET:	/* RST received, or the peer closed with unread data */
-	case ETIMEDOUT:		/* retransmissions, SYN retries, keepalive */
-	case EPIPE:		/* writing after the connection was reset or shut */
-	case ECONNREFUSED:	/* RST answering our SYN */
-	case EHOSTUNREACH:	/* ARP failed while retrying (soft error on timeout) */
-	case ENOTCONN:		/* reading a connection that never completed */
+	case ECONNRESET:   /* RST received, or the peer closed with unread data */
+	case ETIMEDOUT:	   /* retransmissions, SYN retries, keepalive */
+	case EPIPE:	   /* writing after the connection was reset or shut */
+	case ECONNREFUSED: /* RST answering our SYN */
+	case EHOSTUNREACH: /* ARP failed while retrying (soft error on timeout) */
+	case ENOTCONN:	   /* reading a connection that never completed */
 		return true;
 	default:
 		return false;
@@ -602,10 +603,22 @@ static struct ep *ep_new(struct soak *s, int host, int fd, int side)
 	e->finishing = s->healed;
 	/* Sizes: mostly small, some large, a few nothing at all. */
 	switch (below(&s->r, 8)) {
-	case 0: e->to_send = 0; break;
-	case 1: case 2: case 3: e->to_send = rnd_range(&s->r, 1, 2000); break;
-	case 4: case 5: case 6: e->to_send = rnd_range(&s->r, 2000, 60000); break;
-	default: e->to_send = rnd_range(&s->r, 60000, 400000); break;
+	case 0:
+		e->to_send = 0;
+		break;
+	case 1:
+	case 2:
+	case 3:
+		e->to_send = rnd_range(&s->r, 1, 2000);
+		break;
+	case 4:
+	case 5:
+	case 6:
+		e->to_send = rnd_range(&s->r, 2000, 60000);
+		break;
+	default:
+		e->to_send = rnd_range(&s->r, 60000, 400000);
+		break;
 	}
 	if (side == 0)
 		e->to_send += ID_BYTES;
@@ -631,7 +644,8 @@ static void ep_close(struct soak *s, struct ep *e, bool abort_it)
 		e->aborted = true;
 		s->aborts++;
 	}
-	narrate(s, "%s: %s", ep_name(e, nb, sizeof(nb)), abort_it ? "abort (linger 0 close)" : "close");
+	narrate(s, "%s: %s", ep_name(e, nb, sizeof(nb)),
+		abort_it ? "abort (linger 0 close)" : "close");
 	/* close takes the descriptor out of the epoll set by itself. */
 	if (ut_close(h->stack, e->fd) != 0)
 		fail(s, "close fd %d: %s", e->fd, strerror(errno));
@@ -646,7 +660,9 @@ static void ep_shutdown(struct soak *s, struct ep *e, int how)
 	char nb[160];
 
 	narrate(s, "%s: shutdown(%s)", ep_name(e, nb, sizeof(nb)),
-		how == SHUT_WR ? "SHUT_WR" : how == SHUT_RD ? "SHUT_RD" : "SHUT_RDWR");
+		how == SHUT_WR	 ? "SHUT_WR"
+		: how == SHUT_RD ? "SHUT_RD"
+				 : "SHUT_RDWR");
 	if (ut_shutdown(h->stack, e->fd, how) != 0) {
 		/* ENOTCONN: the connection is already gone (reset), as Linux. */
 		if (errno != ENOTCONN)
@@ -679,7 +695,9 @@ static void check_bytes(struct soak *s, struct ep *e, const uint8_t *p, size_t n
 	}
 	for (size_t i = 0; i < n; i++)
 		if (p[i] != gen_byte(s->seed, e->c->id, !e->side, e->rcvd + i)) {
-			fail(s, "data: %s read a wrong byte at offset %" PRIu64 " (0x%02x, written 0x%02x)",
+			fail(s,
+			     "data: %s read a wrong byte at offset %" PRIu64
+			     " (0x%02x, written 0x%02x)",
 			     ep_name(e, nb, sizeof(nb)), e->rcvd + i, p[i],
 			     gen_byte(s->seed, e->c->id, !e->side, e->rcvd + i));
 			return;
@@ -720,8 +738,10 @@ static void bind_server(struct soak *s, struct ep *e, const uint8_t *p, size_t n
 		} else if (!(t && t->tainted) && !(c && c->tainted) && !cookies)
 			fail(s, "data: %s read connection id %" PRIu64 ", which is %s",
 			     ep_name(e, nb, sizeof(nb)), id,
-			     !c ? "unknown" : c->ep[1] ? "accepted already" : "another 4-tuple's");
-		e->rcvd = UINT64_MAX / 2;	/* unchecked from here */
+			     !c		? "unknown"
+			     : c->ep[1] ? "accepted already"
+					: "another 4-tuple's");
+		e->rcvd = UINT64_MAX / 2; /* unchecked from here */
 		return;
 	}
 	c->ep[1] = e;
@@ -755,8 +775,8 @@ static void ep_readable(struct soak *s, struct ep *e)
 			struct ep *peer = peer_of(e);
 			e->eof = true;
 			s->eofs++;
-			narrate(s, "%s: end of file after %" PRIu64 " bytes", ep_name(e, nb, sizeof(nb)),
-				e->rcvd);
+			narrate(s, "%s: end of file after %" PRIu64 " bytes",
+				ep_name(e, nb, sizeof(nb)), e->rcvd);
 			/* After a reset, recv gives the error once and end of
 			 * file from then on (Linux's tcp_reset sets RCV_SHUTDOWN),
 			 * and the error may have gone to send: the loss was
@@ -766,12 +786,16 @@ static void ep_readable(struct soak *s, struct ep *e)
 				 * wrote (it writes only once identified). */
 				if (!peer && e->rcvd == 0)
 					;
-				else if (!peer || !(peer->shut_wr || (peer->closed && !peer->aborted)))
-					fail(s, "data: %s read end of file, but its peer never shut down writing",
+				else if (!peer ||
+					 !(peer->shut_wr || (peer->closed && !peer->aborted)))
+					fail(s,
+					     "data: %s read end of file, but its peer never shut "
+					     "down writing",
 					     ep_name(e, nb, sizeof(nb)));
 				else if (e->rcvd != peer->sent)
-					fail(s, "data: %s read end of file after %" PRIu64
-						" bytes, but its peer wrote %" PRIu64,
+					fail(s,
+					     "data: %s read end of file after %" PRIu64
+					     " bytes, but its peer wrote %" PRIu64,
 					     ep_name(e, nb, sizeof(nb)), e->rcvd, peer->sent);
 			}
 			return;
@@ -897,8 +921,9 @@ static void accept_all(struct soak *s, int host, int lfd)
 			bool first = false;
 			for (unsigned i = s->neps - 1; i-- > 0 && s->eps[i] != t->ep[0];) {
 				struct ep *o = s->eps[i];
-				first |= o->side == 1 && o->laddr == e->laddr && o->lport == e->lport &&
-					 o->raddr == e->raddr && o->rport == e->rport;
+				first |= o->side == 1 && o->laddr == e->laddr &&
+					 o->lport == e->lport && o->raddr == e->raddr &&
+					 o->rport == e->rport;
 			}
 			if (first) {
 				t->tainted = true;
@@ -933,7 +958,8 @@ static void serve(struct soak *s)
 				continue;
 			if (evs[i].events & EPOLLOUT)
 				ep_writable(s, e);
-			if (!e->closed && (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+			if (!e->closed &&
+			    (evs[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 				ep_readable(s, e);
 			ep_advance(s, e);
 			if (!e->closed)
@@ -1037,7 +1063,8 @@ static void act_endpoint(struct soak *s)
 	if (!e || s->healed)
 		return;
 	switch (below(&s->r, 10)) {
-	case 0: case 1:
+	case 0:
+	case 1:
 		ep_close(s, e, true);
 		break;
 	case 2:
@@ -1110,10 +1137,12 @@ static void act_impair(struct soak *s)
 		lk->vcorrupt[1] = vc;
 	if (dir != 0)
 		lk->vcorrupt[0] = vc;
-	narrate(s, "link h%d-h%d dir %d: delay %" PRIu64 " us jitter %" PRIu64
+	narrate(s,
+		"link h%d-h%d dir %d: delay %" PRIu64 " us jitter %" PRIu64
 		" us loss %.3f dup %.3f reorder %.3f corrupt %.3f rate %" PRIu64
-		" queue %u vcorrupt %.3f", lk->a, lk->b, dir, p.delay_ns / 1000, p.jitter_ns / 1000,
-		p.loss, p.duplicate, p.reorder, p.corrupt, p.rate_bps, p.queue_limit, vc);
+		" queue %u vcorrupt %.3f",
+		lk->a, lk->b, dir, p.delay_ns / 1000, p.jitter_ns / 1000, p.loss, p.duplicate,
+		p.reorder, p.corrupt, p.rate_bps, p.queue_limit, vc);
 }
 
 static void link_down(struct soak *s, struct link *lk, uint64_t dur)
@@ -1130,7 +1159,7 @@ static void act_flap(struct soak *s)
 	/* Short flaps cost a few segments; long ones outlast RTOs, SYN
 	 * retries, keepalive and even tcp_retries2. */
 	uint64_t dur = chance(&s->r, 0.8) ? rnd_range(&s->r, 1, 3000) * MS
-					   : rnd_range(&s->r, 3, 1200) * SEC;
+					  : rnd_range(&s->r, 3, 1200) * SEC;
 	if (chance(&s->r, 0.7)) {
 		struct link *lk = &s->links[below(&s->r, s->nlinks)];
 		narrate(s, "link h%d-h%d down for %" PRIu64 " ms", lk->a, lk->b, dur / MS);
@@ -1211,8 +1240,10 @@ static void world_make(struct soak *s)
 			uint32_t net = htonl(0x0a000000u | (s->nlinks << 8));
 			s->h[a].addr[b] = net | htonl(1);
 			s->h[b].addr[a] = net | htonl(2);
-			if (ut_addr_add(s->h[a].stack, ut_sim_link_dev(lk->l, 0), s->h[a].addr[b], 24) ||
-			    ut_addr_add(s->h[b].stack, ut_sim_link_dev(lk->l, 1), s->h[b].addr[a], 24))
+			if (ut_addr_add(s->h[a].stack, ut_sim_link_dev(lk->l, 0), s->h[a].addr[b],
+					24) ||
+			    ut_addr_add(s->h[b].stack, ut_sim_link_dev(lk->l, 1), s->h[b].addr[a],
+					24))
 				abort();
 			for (int side = 0; side < 2; side++) {
 				struct net_device *d = netdev_from_ut(ut_sim_link_dev(lk->l, side));
@@ -1235,8 +1266,10 @@ static void world_make(struct soak *s)
 			sin.sin_port = htons((uint16_t)(BASE_PORT + l));
 			h->lfd[l] = ut_socket(h->stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 			if (h->lfd[l] < 0 ||
-			    ut_bind(h->stack, h->lfd[l], (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
-			    ut_listen(h->stack, h->lfd[l], l ? (int)rnd_range(&s->r, 1, 4) : 64) != 0)
+			    ut_bind(h->stack, h->lfd[l], (struct sockaddr *)&sin, sizeof(sin)) !=
+				    0 ||
+			    ut_listen(h->stack, h->lfd[l], l ? (int)rnd_range(&s->r, 1, 4) : 64) !=
+				    0)
 				abort();
 			ev.data.u32 = (uint32_t)h->lfd[l];
 			if (ut_epoll_ctl(h->stack, h->epfd, EPOLL_CTL_ADD, h->lfd[l], &ev) != 0)
@@ -1309,15 +1342,18 @@ static void finish(struct soak *s)
 		 * tcp_write_err). tcp_fin_timeout covers only orphans. */
 		struct tcp_info ti;
 		socklen_t tl = sizeof(ti);
-		if (ut_getsockopt(s->h[e->host].stack, e->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+		if (ut_getsockopt(s->h[e->host].stack, e->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) ==
+			    0 &&
 		    ti.tcpi_state == TCP_FIN_WAIT2 && (!peer || peer->closed)) {
 			ep_close(s, e, false);
 			continue;
 		}
-		fail(s, "liveness: %s still open %" PRIu64 " s after the network healed: sent %" PRIu64
-			"/%" PRIu64 " read %" PRIu64 "%s%s%s", ep_name(e, nb, sizeof(nb)),
-		     DRAIN_LIMIT / SEC, e->sent, e->to_send, e->rcvd, e->eof ? " eof" : "",
-		     e->shut_wr ? " shut_wr" : "", e->connecting ? " connecting" : "");
+		fail(s,
+		     "liveness: %s still open %" PRIu64 " s after the network healed: sent %" PRIu64
+		     "/%" PRIu64 " read %" PRIu64 "%s%s%s",
+		     ep_name(e, nb, sizeof(nb)), DRAIN_LIMIT / SEC, e->sent, e->to_send, e->rcvd,
+		     e->eof ? " eof" : "", e->shut_wr ? " shut_wr" : "",
+		     e->connecting ? " connecting" : "");
 	}
 	if (s->failed)
 		return;
@@ -1327,7 +1363,8 @@ static void finish(struct soak *s)
 			ut_close(h->stack, h->lfd[l]);
 		ut_close(h->stack, h->epfd);
 		if (ut_stack_open_fds(h->stack) != 0) {
-			fail(s, "fds: h%u still has %u descriptors open", i, ut_stack_open_fds(h->stack));
+			fail(s, "fds: h%u still has %u descriptors open", i,
+			     ut_stack_open_fds(h->stack));
 			return;
 		}
 	}
@@ -1335,9 +1372,11 @@ static void finish(struct soak *s)
 	if (ut_sim_run_until_cond(s->sim, all_closed, s, t0 + CLOSE_LIMIT) != 0 && !s->failed) {
 		for (unsigned i = 0; i < s->nhosts; i++)
 			if (s->h[i].stack->tcp_socks || s->h[i].stack->tw_count)
-				fail(s, "closing: h%u holds %u TCP sockets and %u time-wait sockets %" PRIu64
-					" s after every descriptor closed", i, s->h[i].stack->tcp_socks,
-				     s->h[i].stack->tw_count, CLOSE_LIMIT / SEC);
+				fail(s,
+				     "closing: h%u holds %u TCP sockets and %u time-wait sockets "
+				     "%" PRIu64 " s after every descriptor closed",
+				     i, s->h[i].stack->tcp_socks, s->h[i].stack->tw_count,
+				     CLOSE_LIMIT / SEC);
 		return;
 	}
 	/* Whatever is still in flight or held by ARP and reassembly drains
@@ -1354,12 +1393,14 @@ static void on_abort(int sig)
 	(void)sig;
 	if (g_soak) {
 		int n = snprintf(line, sizeof(line),
-				 "soak: seed %" PRIu64 " stopped in the stack at %.6f s; replay: %s --seed %" PRIu64
+				 "soak: seed %" PRIu64
+				 " stopped in the stack at %.6f s; replay: %s --seed %" PRIu64
 				 " --events %u --trace\n",
-				 g_soak->seed, (double)ut_sim_now(g_soak->sim) / 1e9, g_argv0, g_soak->seed,
-				 g_soak->events);
+				 g_soak->seed, (double)ut_sim_now(g_soak->sim) / 1e9, g_argv0,
+				 g_soak->seed, g_soak->events);
 		if (n > 0)
-			(void)!write(2, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			(void)!write(2, line,
+				     (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	signal(SIGABRT, SIG_DFL);
 	abort();
@@ -1392,7 +1433,7 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 			act_flap(s);
 		/* between actions: mostly a moment, sometimes seconds */
 		uint64_t dt = chance(&s->r, 0.9) ? rnd_range(&s->r, 1, 100) * MS
-						  : rnd_range(&s->r, 1, 20) * SEC;
+						 : rnd_range(&s->r, 1, 20) * SEC;
 		run_for(s, dt, 5 * MS);
 	}
 	if (!s->failed) {
@@ -1401,17 +1442,19 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 	}
 	ok = !s->failed;
 	if (!ok) {
-		printf("soak: seed %" PRIu64 " FAILED at %.6f s: %s\n", seed, (double)s->fail_t / 1e9,
-		       s->why);
+		printf("soak: seed %" PRIu64 " FAILED at %.6f s: %s\n", seed,
+		       (double)s->fail_t / 1e9, s->why);
 		printf("soak: replay: %s --seed %" PRIu64 " --events %u --trace\n", g_argv0, seed,
 		       events);
 	} else if (!quiet) {
 		printf("soak: seed %" PRIu64 " ok: %u hosts, %" PRIu64 " connections (%" PRIu64
 		       " accepted), %" PRIu64 " bytes read, %" PRIu64 " ends of file, %" PRIu64
-		       " errors, %" PRIu64 " aborts, %" PRIu64 " frames corrupted past the checksum (%"
-		       PRIu64 " taints), %" PRIu64 " SYN-cookie ghosts, %.1f s simulated\n",
-		       seed, s->nhosts, s->opened, s->accepted, s->bytes, s->eofs, s->errors, s->aborts,
-		       s->vcorrupted, s->tainted, s->ghosts, (double)ut_sim_now(s->sim) / 1e9);
+		       " errors, %" PRIu64 " aborts, %" PRIu64
+		       " frames corrupted past the checksum (%" PRIu64 " taints), %" PRIu64
+		       " SYN-cookie ghosts, %.1f s simulated\n",
+		       seed, s->nhosts, s->opened, s->accepted, s->bytes, s->eofs, s->errors,
+		       s->aborts, s->vcorrupted, s->tainted, s->ghosts,
+		       (double)ut_sim_now(s->sim) / 1e9);
 	}
 	g_soak = NULL;
 	ut_sim_destroy(s->sim);
@@ -1427,12 +1470,13 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: usertcp-soak [--seed N | --seeds A-B] [--events N] [--quiet] [--trace]\n"
-		   "  --seed N      one seed (default 1)\n"
-		   "  --seeds A-B   every seed from A to B\n"
-		   "  --events N    workload actions per seed (default 150)\n"
-		   "  --quiet       print failures and the summary only\n"
-		   "  --trace       narrate every trace event and workload action (for a replay)\n");
+	fprintf(f,
+		"usage: usertcp-soak [--seed N | --seeds A-B] [--events N] [--quiet] [--trace]\n"
+		"  --seed N      one seed (default 1)\n"
+		"  --seeds A-B   every seed from A to B\n"
+		"  --events N    workload actions per seed (default 150)\n"
+		"  --quiet       print failures and the summary only\n"
+		"  --trace       narrate every trace event and workload action (for a replay)\n");
 }
 
 int main(int argc, char **argv)
@@ -1482,7 +1526,8 @@ int main(int argc, char **argv)
 #ifdef USERTCP_SOAK_SANITIZED
 	/* Said wherever this build runs, so a short range is not mistaken
 	 * for the plain build's thousand. */
-	printf("soak: ASan+UBSan build: a seed costs about ten times the plain build's, so CTest runs"
+	printf("soak: ASan+UBSan build: a seed costs about ten times the plain build's, so CTest "
+	       "runs"
 	       " 200 seeds here and 1,000 in the plain build\n");
 #endif
 	printf("soak: seeds %" PRIu64 "-%" PRIu64 ", %u events each: %" PRIu64 " passed, %u failed"

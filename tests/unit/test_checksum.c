@@ -78,7 +78,7 @@ TEST(real_ipv4_header_carrying_its_checksum_verifies_to_zero)
 
 	CHECK_EQ(csum_fold(csum_partial(hdr, sizeof(hdr), 0)), 0);
 	memcpy(bad, hdr, sizeof(bad));
-	bad[8] = 0x3f;	/* TTL decremented without updating the checksum */
+	bad[8] = 0x3f; /* TTL decremented without updating the checksum */
 	CHECK(csum_fold(csum_partial(bad, sizeof(bad), 0)) != 0);
 }
 
@@ -86,8 +86,7 @@ TEST(udp_datagram_under_its_pseudo_header_has_the_known_checksum_0x14de)
 {
 	/* The classic worked example: 152.1.51.27:41103 -> 152.14.94.75:9876,
 	 * length 10, data "bb"; checksum 0x14de. Two bytes of data: even. */
-	static const uint8_t udp[10] = {0xa0, 0x8f, 0x26, 0x94, 0x00, 0x0a,
-					0x00, 0x00, 0x62, 0x62};
+	static const uint8_t udp[10] = {0xa0, 0x8f, 0x26, 0x94, 0x00, 0x0a, 0x00, 0x00, 0x62, 0x62};
 	uint32_t s = ip4_bytes(152, 1, 51, 27), d = ip4_bytes(152, 14, 94, 75);
 
 	CHECK_EQ(csum_tcpudp(s, d, IPPROTO_UDP_, udp, sizeof(udp)), 0x14de);
@@ -102,14 +101,14 @@ TEST(tcp_syn_with_options_under_its_pseudo_header_has_the_known_checksum)
 	 * Expected value computed independently (Python, struct.unpack
 	 * over the pseudo-header and segment). */
 	static const uint8_t syn[40] = {
-		0x9c, 0x40, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00,
-		0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x00, 0x00, 0x00, 0x00,
-		0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x0a, 0x0b,
-		0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
+		0x9c, 0x40, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02,
+		0xfa, 0xf0, 0x00, 0x00, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a,
+		0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
 	};
 
-	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2), IPPROTO_TCP_,
-			     syn, sizeof(syn)), 0x825e);
+	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2), IPPROTO_TCP_, syn,
+			     sizeof(syn)),
+		 0x825e);
 }
 
 TEST(tcp_segment_with_odd_payload_under_its_pseudo_header_has_the_known_checksum)
@@ -117,16 +116,16 @@ TEST(tcp_segment_with_odd_payload_under_its_pseudo_header_has_the_known_checksum
 	/* 10.0.0.2:80 -> 10.0.0.1:40000 PSH|ACK "hello": 25 bytes, so the
 	 * last byte is padded (RFC 9293 section 3.1 "Checksum"). */
 	static const uint8_t seg[25] = {
-		0x00, 0x50, 0x9c, 0x40, 0x11, 0x22, 0x33, 0x44, 0x01, 0x02,
-		0x03, 0x05, 0x50, 0x18, 0x01, 0xf6, 0x00, 0x00, 0x00, 0x00,
-		0x68, 0x65, 0x6c, 0x6c, 0x6f,
+		0x00, 0x50, 0x9c, 0x40, 0x11, 0x22, 0x33, 0x44, 0x01, 0x02, 0x03, 0x05, 0x50,
+		0x18, 0x01, 0xf6, 0x00, 0x00, 0x00, 0x00, 0x68, 0x65, 0x6c, 0x6c, 0x6f,
 	};
 	uint8_t *p = malloc(sizeof(seg));
 
 	CHECK(p != NULL);
 	memcpy(p, seg, sizeof(seg));
-	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 2), ip4_bytes(10, 0, 0, 1), IPPROTO_TCP_,
-			     p, sizeof(seg)), 0x70ff);
+	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 2), ip4_bytes(10, 0, 0, 1), IPPROTO_TCP_, p,
+			     sizeof(seg)),
+		 0x70ff);
 	free(p);
 }
 
@@ -154,26 +153,23 @@ TEST(csum_fold_adds_every_carry_back_and_complements)
 {
 	CHECK_EQ(csum_fold(0), 0xffff);
 	CHECK_EQ(csum_fold(0xffff), 0);
-	CHECK_EQ(csum_fold(0xffffffff), 0);		/* 0xffff+0xffff = 0x1fffe -> 0xffff */
-	CHECK_EQ(csum_fold(0x0001ffff), 0xfffe);	/* 0xffff+1 = 0x10000 -> 1 */
-	CHECK_EQ(csum_fold(0x00012345), 0xdcb9);	/* 0x2345+1 = 0x2346 */
+	CHECK_EQ(csum_fold(0xffffffff), 0);	 /* 0xffff+0xffff = 0x1fffe -> 0xffff */
+	CHECK_EQ(csum_fold(0x0001ffff), 0xfffe); /* 0xffff+1 = 0x10000 -> 1 */
+	CHECK_EQ(csum_fold(0x00012345), 0xdcb9); /* 0x2345+1 = 0x2346 */
 }
 
 TEST(running_sum_argument_is_added_with_end_around_carry)
 {
-	static const uint32_t inits[] = {0, 1, 0xffff, 0x10000, 0xfffe0001,
-					 0xffffffff, 0x80000000};
+	static const uint32_t inits[] = {0, 1, 0xffff, 0x10000, 0xfffe0001, 0xffffffff, 0x80000000};
 	uint8_t *b = malloc(37);
 
 	CHECK(b != NULL);
 	fill_random(b, 37);
 	for (size_t i = 0; i < sizeof(inits) / sizeof(inits[0]); i++) {
-		CHECK_EQ(csum_fold(csum_partial(b, 37, inits[i])),
-			 ref_csum(b, 37, inits[i]));
+		CHECK_EQ(csum_fold(csum_partial(b, 37, inits[i])), ref_csum(b, 37, inits[i]));
 		/* Also all ones: the worst case for carries out of 32 bits. */
 		memset(b, 0xff, 37);
-		CHECK_EQ(csum_fold(csum_partial(b, 37, inits[i])),
-			 ref_csum(b, 37, inits[i]));
+		CHECK_EQ(csum_fold(csum_partial(b, 37, inits[i])), ref_csum(b, 37, inits[i]));
 		fill_random(b, 37);
 	}
 	free(b);
@@ -212,8 +208,7 @@ TEST(every_alignment_and_length_up_to_200_matches_the_naive_reference)
 			p = m + off;
 			memcpy(p, src + off, len);
 			CHECK_EQ(csum_fold(csum_partial(p, len, 0)), ref_csum(p, len, 0));
-			CHECK_EQ(csum_fold(csum_partial(p, len, init)),
-				 ref_csum(p, len, init));
+			CHECK_EQ(csum_fold(csum_partial(p, len, init)), ref_csum(p, len, init));
 			free(m);
 		}
 	}
@@ -221,16 +216,14 @@ TEST(every_alignment_and_length_up_to_200_matches_the_naive_reference)
 
 TEST(all_ones_buffers_exercise_every_carry)
 {
-	static const size_t lens[] = {1, 2, 7, 8, 9, 31, 32, 33, 255, 1500, 65535,
-				      65536, 70001};
+	static const size_t lens[] = {1, 2, 7, 8, 9, 31, 32, 33, 255, 1500, 65535, 65536, 70001};
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		uint8_t *b = malloc(lens[i]);
 
 		CHECK(b != NULL);
 		memset(b, 0xff, lens[i]);
-		CHECK_EQ(csum_fold(csum_partial(b, lens[i], 0)),
-			 ref_csum(b, lens[i], 0));
+		CHECK_EQ(csum_fold(csum_partial(b, lens[i], 0)), ref_csum(b, lens[i], 0));
 		CHECK_EQ(csum_fold(csum_partial(b, lens[i], 0xffffffff)),
 			 ref_csum(b, lens[i], 0xffffffff));
 		free(b);
@@ -239,8 +232,7 @@ TEST(all_ones_buffers_exercise_every_carry)
 
 TEST(large_random_buffers_match_the_naive_reference)
 {
-	static const size_t lens[] = {1500, 9000, 65535, 65536, 65537,
-				      (1u << 20) + 3, 4u << 20};
+	static const size_t lens[] = {1500, 9000, 65535, 65536, 65537, (1u << 20) + 3, 4u << 20};
 
 	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
 		for (size_t off = 0; off < 3; off++) {

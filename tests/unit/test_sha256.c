@@ -60,7 +60,7 @@ TEST(sha256_matches_the_million_a_example_fed_in_uneven_pieces)
 		size_t take = piece < n - off ? piece : n - off;
 		sha256_update(&s, m + off, take);
 		off += take;
-		piece = piece * 7 % 1000 + 1;	/* 1, 8, 57, 400 ... */
+		piece = piece * 7 % 1000 + 1; /* 1, 8, 57, 400 ... */
 	}
 	sha256_final(&s, d);
 	sha256_hex(d, hex);

@@ -66,8 +66,7 @@ static void record(struct timer_list *timer)
 	log->n++;
 }
 
-static void rec_init(struct timer_base *base, struct fire_log *log,
-		     struct rec_timer *r, unsigned n)
+static void rec_init(struct timer_base *base, struct fire_log *log, struct rec_timer *r, unsigned n)
 {
 	log->base = base;
 	log->n = 0;
@@ -142,8 +141,8 @@ TEST(timers_with_equal_expiry_run_in_arming_order)
 	static struct rec_timer r[300];
 	struct timer_base base;
 	/* Expiries on every kind of cascade boundary, and off them. */
-	static const uint64_t offsets[] = {0, 1, 255, 256, 4096, 1ULL << 14,
-					   3ULL << 14, 1ULL << 20, 12345678};
+	static const uint64_t offsets[] = {0,	       1,	   255,	       256,	4096,
+					   1ULL << 14, 3ULL << 14, 1ULL << 20, 12345678};
 
 	/* Many timers armed together, in one slot of each level. */
 	for (unsigned level = 0; level < 5; level++) {
@@ -163,9 +162,17 @@ TEST(timers_with_equal_expiry_run_in_arming_order)
 	 * E + 1: they must still run in arming order. */
 	for (unsigned o = 0; o < ARRAY_SIZE(offsets); o++) {
 		uint64_t e = (7ULL << 26) + offsets[o];
-		static const uint64_t notice[] = {(1ULL << 27) + 5, 1ULL << 26,
-			(1ULL << 21) + 9, 1ULL << 20, (1ULL << 15) + 1,
-			1ULL << 14, 1000, 256, 255, 3, 1};
+		static const uint64_t notice[] = {(1ULL << 27) + 5,
+						  1ULL << 26,
+						  (1ULL << 21) + 9,
+						  1ULL << 20,
+						  (1ULL << 15) + 1,
+						  1ULL << 14,
+						  1000,
+						  256,
+						  255,
+						  3,
+						  1};
 		unsigned n = 0, expect = 0;
 
 		timer_base_init(&base, e - notice[0]);
@@ -182,9 +189,9 @@ TEST(timers_with_equal_expiry_run_in_arming_order)
 		for (unsigned pass = 0; pass < 3; pass++)
 			for (unsigned i = 0; i < n; i++) {
 				unsigned kind = i % 4;
-				bool mine = pass == 0 ? kind == 0 :
-					    pass == 1 ? kind == 1 || kind == 3 :
-							kind == 2;
+				bool mine = pass == 0	? kind == 0
+					    : pass == 1 ? kind == 1 || kind == 3
+							: kind == 2;
 
 				if (!mine)
 					continue;
@@ -229,7 +236,7 @@ TEST(a_cancelled_timer_never_runs_and_its_slot_neighbours_still_do)
 		CHECK(del_timer(&r[7].timer));
 		CHECK(!del_timer(&r[7].timer));
 		CHECK(del_timer(&r[10].timer));
-		CHECK(!del_timer(&r[11].timer));	/* never armed */
+		CHECK(!del_timer(&r[11].timer)); /* never armed */
 		CHECK(!timer_pending(&r[3].timer));
 		CHECK_EQ(base.pending, 6);
 		CHECK_EQ(timer_run(&base, 5 + 4 * DAY), 6);
@@ -294,8 +301,8 @@ struct actor {
 	int id;
 	unsigned runs, max_runs;
 	uint64_t period;
-	struct timer_list *victim;	/* deleted on the first run */
-	struct timer_list *late;	/* armed for the past on the first run */
+	struct timer_list *victim; /* deleted on the first run */
+	struct timer_list *late;   /* armed for the past on the first run */
 };
 
 static void act(struct timer_list *timer)
@@ -533,20 +540,20 @@ struct dtimer {
 	struct timer_list timer;
 	struct diff *d;
 	int id;
-	bool pending;		/* model */
-	uint64_t exp, seq;	/* model */
+	bool pending;	   /* model */
+	uint64_t exp, seq; /* model */
 };
 
 struct diff {
 	struct timer_base base;
 	struct dtimer t[DIFF_N];
 	uint64_t rng;
-	uint64_t seq;		/* model arming counter */
-	uint64_t clk;		/* model: next jiffy to process */
-	uint64_t cur;		/* model: jiffy arming is relative to */
-	uint64_t now;		/* the current timer_run's now */
-	bool actions;		/* timer functions act on the wheel */
-	bool exact;		/* every run must fire at exactly now */
+	uint64_t seq; /* model arming counter */
+	uint64_t clk; /* model: next jiffy to process */
+	uint64_t cur; /* model: jiffy arming is relative to */
+	uint64_t now; /* the current timer_run's now */
+	bool actions; /* timer functions act on the wheel */
+	bool exact;   /* every run must fire at exactly now */
 	uint64_t fired, ran;
 };
 
@@ -571,16 +578,15 @@ static uint64_t diff_expiry(struct diff *d)
 	uint64_t e;
 
 	switch (rnd_below(&d->rng, 8)) {
-	case 0:		/* the past, or now */
+	case 0: /* the past, or now */
 		return d->cur - MIN(d->cur, rnd_below(&d->rng, 600));
-	case 1:		/* on a cascade boundary of some level */
+	case 1: /* on a cascade boundary of some level */
 		e = d->cur + rnd_delta(&d->rng, 32);
 		return e & ~((1ULL << (8 + 6 * rnd_below(&d->rng, 4))) - 1);
-	case 2:		/* near the horizon, or beyond */
-		return d->cur + TIMER_MAX_DELTA - 1000 +
-		       rnd_below(&d->rng, 2000);
+	case 2: /* near the horizon, or beyond */
+		return d->cur + TIMER_MAX_DELTA - 1000 + rnd_below(&d->rng, 2000);
 	case 3:
-	case 4:		/* soon: many timers share slots and expiries */
+	case 4: /* soon: many timers share slots and expiries */
 		return d->cur + rnd_below(&d->rng, 40);
 	default:
 		return d->cur + rnd_delta(&d->rng, 32);
@@ -631,15 +637,15 @@ static void diff_fire(struct timer_list *timer)
 	if (!d->actions)
 		return;
 	switch (rnd_below(&d->rng, 8)) {
-	case 0:		/* periodic: again soon, possibly this same jiffy */
+	case 0: /* periodic: again soon, possibly this same jiffy */
 		diff_arm(d, t->id, d->cur + rnd_below(&d->rng, 100));
 		break;
 	case 1:
-	case 2:		/* (re-)arm another, possibly for the past */
+	case 2: /* (re-)arm another, possibly for the past */
 		diff_arm(d, (int)rnd_below(&d->rng, DIFF_N), diff_expiry(d));
 		break;
 	case 3:
-	case 4:		/* cancel another, possibly one due this jiffy */
+	case 4: /* cancel another, possibly one due this jiffy */
 		diff_del(d, (int)rnd_below(&d->rng, DIFF_N));
 		break;
 	default:

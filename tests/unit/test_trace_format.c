@@ -25,8 +25,7 @@ static const char *const type_names[UT_TP_MAX] = {
 /* An event as an emitter would fill it: 10.0.0.2:40001 (the client) and
  * 10.0.0.1:80 (the server), every field of the kind given non-zero so
  * that the printers have something to choose from. */
-static struct ut_trace_event make_event(enum ut_trace_type type, uint64_t t,
-					const char *stack_name)
+static struct ut_trace_event make_event(enum ut_trace_type type, uint64_t t, const char *stack_name)
 {
 	struct ut_trace_event ev;
 
@@ -101,21 +100,22 @@ static const char *json(const struct ut_trace_event *ev)
 	return buf;
 }
 
-#define CHECK_CONTAINS(hay, needle)                                                   \
-	do {                                                                          \
-		if (!strstr((hay), (needle)))                                         \
+#define CHECK_CONTAINS(hay, needle)                                                             \
+	do {                                                                                    \
+		if (!strstr((hay), (needle)))                                                   \
 			test_fail(__FILE__, __LINE__, "\"%s\" not in \"%s\"", (needle), (hay)); \
 	} while (0)
 
-#define CHECK_STARTS(s, prefix)                                                       \
-	do {                                                                          \
-		if (strncmp((s), (prefix), strlen(prefix)) != 0)                      \
-			test_fail(__FILE__, __LINE__, "\"%s\" does not start \"%s\"", (prefix), (s)); \
+#define CHECK_STARTS(s, prefix)                                                                 \
+	do {                                                                                    \
+		if (strncmp((s), (prefix), strlen(prefix)) != 0)                                \
+			test_fail(__FILE__, __LINE__, "\"%s\" does not start \"%s\"", (prefix), \
+				  (s));                                                         \
 	} while (0)
 
-#define CHECK_LACKS(hay, needle)                                                      \
-	do {                                                                          \
-		if (strstr((hay), (needle)))                                          \
+#define CHECK_LACKS(hay, needle)                                                            \
+	do {                                                                                \
+		if (strstr((hay), (needle)))                                                \
 			test_fail(__FILE__, __LINE__, "\"%s\" in \"%s\"", (needle), (hay)); \
 	} while (0)
 
@@ -143,7 +143,7 @@ static bool jp_string(struct jp *j)
 		if (c == '"')
 			return true;
 		if (c < 0x20)
-			return false;	/* includes the NUL at the end */
+			return false; /* includes the NUL at the end */
 		if (c == '\\') {
 			c = (unsigned char)*j->p++;
 			if (c == 'u') {
@@ -244,13 +244,27 @@ static bool jp_value(struct jp *j)
 	if (++j->depth > 32)
 		return false;
 	switch (*j->p) {
-	case '{': ok = jp_object(j); break;
-	case '[': ok = jp_array(j); break;
-	case '"': ok = jp_string(j); break;
-	case 't': ok = !strncmp(j->p, "true", 4) && (j->p += 4); break;
-	case 'f': ok = !strncmp(j->p, "false", 5) && (j->p += 5); break;
-	case 'n': ok = !strncmp(j->p, "null", 4) && (j->p += 4); break;
-	default: ok = jp_number(j); break;
+	case '{':
+		ok = jp_object(j);
+		break;
+	case '[':
+		ok = jp_array(j);
+		break;
+	case '"':
+		ok = jp_string(j);
+		break;
+	case 't':
+		ok = !strncmp(j->p, "true", 4) && (j->p += 4);
+		break;
+	case 'f':
+		ok = !strncmp(j->p, "false", 5) && (j->p += 5);
+		break;
+	case 'n':
+		ok = !strncmp(j->p, "null", 4) && (j->p += 4);
+		break;
+	default:
+		ok = jp_number(j);
+		break;
 	}
 	j->depth--;
 	return ok;
@@ -314,7 +328,7 @@ TEST(text_names_both_states_of_a_transition_without_the_tcp_prefix)
 	ev.newstate = TCP_ESTABLISHED;
 	const char *t = text(&ev);
 	CHECK_STARTS(t, "  0.030000 client  state SYN_SENT -> ESTABLISHED "
-			 "(10.0.0.2:40001 -> 10.0.0.1:80)");
+			"(10.0.0.2:40001 -> 10.0.0.1:80)");
 	CHECK_CONTAINS(t, "three-way handshake");
 }
 
@@ -467,7 +481,7 @@ TEST(text_tells_retransmissions_and_the_sender_state)
 	CHECK_CONTAINS(text(&ev), "retransmitted [P.] seq 1000:2448 len 1448");
 	CHECK_CONTAINS(text(&ev), "cwnd 10 ssthresh 7");
 	CHECK_CONTAINS(text(&ev), "rto 220 ms backoff 1");
-	ev.ssthresh = 0x7fffffff;	/* TCP_INFINITE_SSTHRESH: not worth printing */
+	ev.ssthresh = 0x7fffffff; /* TCP_INFINITE_SSTHRESH: not worth printing */
 	CHECK_LACKS(text(&ev), "ssthresh");
 	ev.type = UT_TP_RTO_FIRED;
 	CHECK_CONTAINS(text(&ev), "retransmission timer expired after 220 ms");
@@ -496,7 +510,7 @@ TEST(text_tells_resets_and_errors_by_errno_name)
 	ev = full_event(UT_TP_TCP_SEND_RESET);
 	ev.tcp_flags = TCPHDR_RST | TCPHDR_ACK;
 	CHECK_CONTAINS(text(&ev), "sent a reset [R.] seq 1000 ack 5001");
-	ev.tcp_flags = 0;		/* the active-reset path knows no header */
+	ev.tcp_flags = 0; /* the active-reset path knows no header */
 	CHECK_LACKS(text(&ev), "[");
 	ev.type = UT_TP_TCP_DESTROY_SOCK;
 	CHECK_CONTAINS(text(&ev), "struct sock destroyed (10.0.0.2:40001 -> 10.0.0.1:80)");
@@ -709,9 +723,19 @@ TEST(print_handlers_write_one_line_per_event_even_a_long_one)
 TEST(tcp_state_names_cover_every_state_with_linux_names)
 {
 	static const char *const want[] = {
-		NULL, "TCP_ESTABLISHED", "TCP_SYN_SENT", "TCP_SYN_RECV", "TCP_FIN_WAIT1",
-		"TCP_FIN_WAIT2", "TCP_TIME_WAIT", "TCP_CLOSE", "TCP_CLOSE_WAIT", "TCP_LAST_ACK",
-		"TCP_LISTEN", "TCP_CLOSING", "TCP_NEW_SYN_RECV",
+		NULL,
+		"TCP_ESTABLISHED",
+		"TCP_SYN_SENT",
+		"TCP_SYN_RECV",
+		"TCP_FIN_WAIT1",
+		"TCP_FIN_WAIT2",
+		"TCP_TIME_WAIT",
+		"TCP_CLOSE",
+		"TCP_CLOSE_WAIT",
+		"TCP_LAST_ACK",
+		"TCP_LISTEN",
+		"TCP_CLOSING",
+		"TCP_NEW_SYN_RECV",
 	};
 	CHECK_EQ(TCP_ESTABLISHED, 1);
 	CHECK_EQ(TCP_CLOSING, 11);
@@ -750,7 +774,7 @@ TEST(trace_emit_fills_name_time_and_stack_and_is_silent_without_a_handler)
 	trace_event_init(&ev);
 	CHECK_EQ(ev.fd, -1);
 	CHECK(!trace_enabled(a));
-	trace_emit(a, UT_TP_TIMER, &ev);	/* no handler: nothing happens */
+	trace_emit(a, UT_TP_TIMER, &ev); /* no handler: nothing happens */
 
 	ut_trace_set(a, record, &r);
 	CHECK(trace_enabled(a));

@@ -17,9 +17,8 @@ static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_arp
 
 /* who-has 192.168.1.1 tell 192.168.1.100, as on the wire. */
 static const uint8_t request[ARP_HLEN] = {
-	0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
-	0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0xc0, 0xa8, 0x01, 0x64,
-	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x01,
+	0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56,
+	0xc0, 0xa8, 0x01, 0x64, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xc0, 0xa8, 0x01, 0x01,
 };
 
 TEST(arp_parse_reads_a_real_request)
@@ -71,10 +70,10 @@ TEST(arp_emit_reproduces_the_real_request_byte_for_byte)
 
 struct arp_bad {
 	const char *name;
-	size_t at;		/* patch offset */
-	uint8_t patch[2];	/* bytes written at `at` (patch_len of them) */
+	size_t at;	  /* patch offset */
+	uint8_t patch[2]; /* bytes written at `at` (patch_len of them) */
 	size_t patch_len;
-	size_t len;		/* bytes handed to the parser */
+	size_t len; /* bytes handed to the parser */
 	enum wire_err want;
 };
 
@@ -105,9 +104,8 @@ TEST(arp_parse_rejects_each_malformed_packet_in_the_table)
 		memcpy(pkt + table[i].at, table[i].patch, table[i].patch_len);
 		got = parse_exact(pkt, table[i].len, &arp);
 		if (got != table[i].want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  table[i].name, wire_strerror(got),
-				  wire_strerror(table[i].want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", table[i].name,
+				  wire_strerror(got), wire_strerror(table[i].want));
 	}
 }
 
@@ -121,14 +119,13 @@ TEST(arp_parse_rejects_every_length_shorter_than_28)
 
 TEST(arp_parse_of_every_prefix_stays_inside_the_buffer)
 {
-	uint8_t frame[46];	/* an ARP padded to the Ethernet minimum payload */
+	uint8_t frame[46]; /* an ARP padded to the Ethernet minimum payload */
 	struct wire_arp arp;
 
 	memset(frame, 0, sizeof(frame));
 	memcpy(frame, request, sizeof(request));
 	for (size_t len = 0; len <= sizeof(frame); len++)
-		CHECK_EQ(parse_exact(frame, len, &arp),
-			 len < ARP_HLEN ? WIRE_ETRUNC : WIRE_OK);
+		CHECK_EQ(parse_exact(frame, len, &arp), len < ARP_HLEN ? WIRE_ETRUNC : WIRE_OK);
 }
 
 TEST(arp_parse_leaves_unknown_opcodes_to_the_caller)
@@ -137,7 +134,7 @@ TEST(arp_parse_leaves_unknown_opcodes_to_the_caller)
 	struct wire_arp arp;
 
 	memcpy(pkt, request, sizeof(pkt));
-	put_be16(pkt + 6, 3);	/* RARP request (RFC 903) */
+	put_be16(pkt + 6, 3); /* RARP request (RFC 903) */
 	CHECK_EQ(wire_arp_parse(pkt, sizeof(pkt), &arp), WIRE_OK);
 	CHECK_EQ(arp.op, 3);
 }

@@ -36,16 +36,14 @@ TEST(eth_emit_then_parse_gives_back_the_same_fields)
 TEST(eth_emit_writes_destination_source_and_big_endian_type)
 {
 	static const uint8_t want[ETH_HLEN] = {
-		0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0x02, 0x00, 0x5e, 0x10, 0x00, 0x01,
-		0x08, 0x00,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0x00, 0x5e, 0x10, 0x00, 0x01, 0x08, 0x00,
 	};
 	uint8_t frame[ETH_HLEN + 2];
 
 	memset(frame, 0xee, sizeof(frame));
 	CHECK_EQ(wire_eth_emit(frame, dst_mac, src_mac, ETH_P_IP), ETH_HLEN);
 	CHECK_MEM_EQ(frame, want, ETH_HLEN);
-	CHECK_EQ(frame[ETH_HLEN], 0xee);	/* nothing written past the header */
+	CHECK_EQ(frame[ETH_HLEN], 0xee); /* nothing written past the header */
 }
 
 struct eth_bad {
@@ -60,9 +58,10 @@ TEST(eth_parse_rejects_each_malformed_frame_in_the_table)
 	static const struct eth_bad table[] = {
 		{"empty buffer", {0}, 0, WIRE_ETRUNC},
 		{"one byte", {0xff}, 1, WIRE_ETRUNC},
-		{"addresses but no type", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 12,
-		 WIRE_ETRUNC},
-		{"half a type field", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08}, 13,
+		{"addresses but no type", {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, 12, WIRE_ETRUNC},
+		{"half a type field",
+		 {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x08},
+		 13,
 		 WIRE_ETRUNC},
 	};
 	struct wire_eth eth;
@@ -71,9 +70,8 @@ TEST(eth_parse_rejects_each_malformed_frame_in_the_table)
 		enum wire_err got = parse_exact(table[i].bytes, table[i].len, &eth);
 
 		if (got != table[i].want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  table[i].name, wire_strerror(got),
-				  wire_strerror(table[i].want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", table[i].name,
+				  wire_strerror(got), wire_strerror(table[i].want));
 	}
 }
 
@@ -146,7 +144,7 @@ TEST(eth_parse_does_not_modify_its_input)
 TEST(wire_strerror_names_every_error_distinctly)
 {
 	static const enum wire_err all[] = {
-		WIRE_OK, WIRE_ETRUNC, WIRE_EHDRLEN, WIRE_ETOTLEN, WIRE_EVERSION,
+		WIRE_OK,    WIRE_ETRUNC,  WIRE_EHDRLEN, WIRE_ETOTLEN, WIRE_EVERSION,
 		WIRE_ECSUM, WIRE_EOPTLEN, WIRE_EOPTVAL, WIRE_EHWTYPE, WIRE_EFRAG,
 	};
 	const size_t n = sizeof(all) / sizeof(all[0]);

@@ -6,8 +6,7 @@
 
 #include "net/wire.h"
 
-static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify,
-				 struct wire_icmp *out)
+static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify, struct wire_icmp *out)
 {
 	uint8_t *block, *p = exact_copy(src, len, &block);
 	enum wire_err err = wire_icmp_parse(p, len, verify, out);
@@ -34,7 +33,7 @@ TEST(icmp_emit_gives_the_known_checksum_of_a_windows_ping)
 
 TEST(icmp_echo_emit_then_parse_gives_back_the_same_fields)
 {
-	enum { PLEN = 37 };	/* odd: the checksum pads the last byte */
+	enum { PLEN = 37 }; /* odd: the checksum pads the last byte */
 	uint8_t msg[ICMP_HLEN + PLEN];
 	struct wire_icmp m;
 
@@ -61,8 +60,7 @@ TEST(icmp_frag_needed_carries_the_next_hop_mtu_in_the_low_half)
 	struct wire_icmp m;
 
 	msg[ICMP_HLEN] = 0x45;
-	CHECK_EQ(wire_icmp_emit(msg, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1400, 28),
-		 ICMP_HLEN);
+	CHECK_EQ(wire_icmp_emit(msg, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1400, 28), ICMP_HLEN);
 	CHECK_EQ(get_be16(msg + 6), 1400);
 	CHECK_EQ(wire_icmp_parse(msg, sizeof(msg), true, &m), WIRE_OK);
 	CHECK_EQ(m.type, ICMP_DEST_UNREACH);
@@ -77,7 +75,7 @@ TEST(icmp_emit_without_payload_checksums_the_header_alone)
 	uint8_t msg[ICMP_HLEN + 1];
 	struct wire_icmp m;
 
-	msg[ICMP_HLEN] = 0xee;	/* not covered */
+	msg[ICMP_HLEN] = 0xee; /* not covered */
 	CHECK_EQ(wire_icmp_emit(msg, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL, 0, 0), ICMP_HLEN);
 	CHECK_EQ(parse_exact(msg, ICMP_HLEN, true, &m), WIRE_OK);
 	CHECK_EQ(m.payload_len, 0);
@@ -99,10 +97,11 @@ TEST(icmp_parse_rejects_each_malformed_message_in_the_table)
 		{"seven bytes", {8, 0, 0xf7, 0xfd, 0, 1, 0}, 7, WIRE_ETRUNC},
 		{"checksum off by one", {8, 0, 0xf7, 0xfe, 0, 1, 0, 1}, 8, WIRE_ECSUM},
 		{"all zeros: checksum should be 0xffff", {0}, 8, WIRE_ECSUM},
-		{"payload byte changed", {8, 0, 0xf7, 0xfd, 0, 1, 0, 1, 0x01}, 9,
-		 WIRE_ECSUM},
+		{"payload byte changed", {8, 0, 0xf7, 0xfd, 0, 1, 0, 1, 0x01}, 9, WIRE_ECSUM},
 		{"checksum over header only, payload not covered",
-		 {8, 0, 0xf7, 0xfd, 0, 1, 0, 1, 0xaa, 0xbb}, 10, WIRE_ECSUM},
+		 {8, 0, 0xf7, 0xfd, 0, 1, 0, 1, 0xaa, 0xbb},
+		 10,
+		 WIRE_ECSUM},
 	};
 	struct wire_icmp m;
 
@@ -111,13 +110,12 @@ TEST(icmp_parse_rejects_each_malformed_message_in_the_table)
 		enum wire_err got = parse_exact(t->b, t->len, true, &m);
 
 		if (got != t->want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  t->name, wire_strerror(got),
-				  wire_strerror(t->want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", t->name,
+				  wire_strerror(got), wire_strerror(t->want));
 		got = parse_exact(t->b, t->len, false, &m);
 		if (got != (t->want == WIRE_ECSUM ? WIRE_OK : t->want))
-			test_fail(__FILE__, __LINE__, "%s unverified: got %s",
-				  t->name, wire_strerror(got));
+			test_fail(__FILE__, __LINE__, "%s unverified: got %s", t->name,
+				  wire_strerror(got));
 	}
 }
 

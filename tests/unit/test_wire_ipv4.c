@@ -6,8 +6,7 @@
 
 #include "net/wire.h"
 
-static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify,
-				 struct wire_ipv4 *out)
+static enum wire_err parse_exact(const uint8_t *src, size_t len, bool verify, struct wire_ipv4 *out)
 {
 	uint8_t *block, *p = exact_copy(src, len, &block);
 	enum wire_err err = wire_ipv4_parse(p, len, verify, out);
@@ -64,14 +63,14 @@ TEST(ipv4_parse_accepts_a_real_header_and_its_checksum)
 TEST(ipv4_emit_then_parse_gives_back_the_same_fields)
 {
 	struct wire_ipv4 in = {
-		.hdr_len = 60,	/* ignored by emit: it writes 20 bytes */
+		.hdr_len = 60, /* ignored by emit: it writes 20 bytes */
 		.tos = 0x10,
 		.tot_len = 20 + 37,
 		.id = 0xbeef,
 		.frag_off = IP_MF | 185,
 		.ttl = 63,
 		.protocol = IPPROTO_TCP_,
-		.check = 0x1234,	/* ignored: emit computes it */
+		.check = 0x1234, /* ignored: emit computes it */
 		.saddr = ip4_bytes(10, 1, 2, 3),
 		.daddr = ip4_bytes(172, 16, 254, 1),
 	};
@@ -101,9 +100,12 @@ TEST(ipv4_emit_then_parse_gives_back_the_same_fields)
 TEST(ipv4_emit_reproduces_the_real_header_and_its_checksum)
 {
 	struct wire_ipv4 ip = {
-		.tot_len = 0x73, .frag_off = IP_DF, .ttl = 64,
+		.tot_len = 0x73,
+		.frag_off = IP_DF,
+		.ttl = 64,
 		.protocol = IPPROTO_UDP_,
-		.saddr = ip4_bytes(192, 168, 0, 1), .daddr = ip4_bytes(192, 168, 0, 199),
+		.saddr = ip4_bytes(192, 168, 0, 1),
+		.daddr = ip4_bytes(192, 168, 0, 199),
 	};
 	uint8_t buf[21];
 
@@ -127,59 +129,71 @@ TEST(ipv4_parse_rejects_each_malformed_header_in_the_table)
 {
 	static const struct ipv4_bad table[] = {
 		{"empty buffer", {0}, 0, WIRE_ETRUNC},
-		{"19 bytes", {0x45, 0, 0, 19, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1,
-			      10, 0, 0}, 19, WIRE_ETRUNC},
-		{"version 6", {0x65, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
-		 WIRE_EVERSION},
-		{"version 0", {0x05, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
-		 WIRE_EVERSION},
-		{"version 15", {0xf5, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
-		 WIRE_EVERSION},
-		{"ihl 0", {0x40, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
+		{"19 bytes",
+		 {0x45, 0, 0, 19, 0, 0, 0, 0, 64, 1, 0, 0, 10, 0, 0, 1, 10, 0, 0},
+		 19,
+		 WIRE_ETRUNC},
+		{"version 6", {0x65, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_EVERSION},
+		{"version 0", {0x05, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_EVERSION},
+		{"version 15", {0xf5, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_EVERSION},
+		{"ihl 0", {0x40, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_EHDRLEN},
+		{"ihl 4", {0x44, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_EHDRLEN},
+		{"ihl 6 in a 20-byte buffer",
+		 {0x46, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A},
+		 20,
 		 WIRE_EHDRLEN},
-		{"ihl 4", {0x44, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
+		{"ihl 15 in a 48-byte buffer",
+		 {0x4f, 0, 0, 48, 0, 0, 0, 0, 64, 1, 0, 0, A},
+		 48,
 		 WIRE_EHDRLEN},
-		{"ihl 6 in a 20-byte buffer", {0x46, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0,
-					       A}, 20, WIRE_EHDRLEN},
-		{"ihl 15 in a 48-byte buffer", {0x4f, 0, 0, 48, 0, 0, 0, 0, 64, 1, 0,
-						0, A}, 48, WIRE_EHDRLEN},
-		{"total length 0", {0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
-		 WIRE_ETOTLEN},
-		{"total length 19", {0x45, 0, 0, 19, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20,
-		 WIRE_ETOTLEN},
+		{"total length 0", {0x45, 0, 0, 0, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_ETOTLEN},
+		{"total length 19", {0x45, 0, 0, 19, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_ETOTLEN},
 		{"total length inside a 24-byte header",
-		 {0x46, 0, 0, 22, 0, 0, 0, 0, 64, 1, 0, 0, A, 1, 1, 1, 1}, 24,
+		 {0x46, 0, 0, 22, 0, 0, 0, 0, 64, 1, 0, 0, A, 1, 1, 1, 1},
+		 24,
 		 WIRE_ETOTLEN},
-		{"total length one past the buffer", {0x45, 0, 0, 29, 0, 0, 0, 0, 64,
-						      1, 0, 0, A}, 28, WIRE_ETOTLEN},
-		{"total length 65535 in 28 bytes", {0x45, 0, 0xff, 0xff, 0, 0, 0, 0,
-						    64, 1, 0, 0, A}, 28,
+		{"total length one past the buffer",
+		 {0x45, 0, 0, 29, 0, 0, 0, 0, 64, 1, 0, 0, A},
+		 28,
 		 WIRE_ETOTLEN},
-		{"option length 0", {0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, A,
-				     0x07, 0x00, 0, 0}, 24, WIRE_EOPTLEN},
-		{"option length 1", {0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, A,
-				     0x07, 0x01, 0, 0}, 24, WIRE_EOPTLEN},
-		{"option running past the header", {0x46, 0, 0, 28, 0, 0, 0, 0, 64, 1,
-						    0, 0, A, 0x07, 0x07, 4, 0,
-						    9, 9, 9, 9}, 28, WIRE_EOPTLEN},
+		{"total length 65535 in 28 bytes",
+		 {0x45, 0, 0xff, 0xff, 0, 0, 0, 0, 64, 1, 0, 0, A},
+		 28,
+		 WIRE_ETOTLEN},
+		{"option length 0",
+		 {0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, A, 0x07, 0x00, 0, 0},
+		 24,
+		 WIRE_EOPTLEN},
+		{"option length 1",
+		 {0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, A, 0x07, 0x01, 0, 0},
+		 24,
+		 WIRE_EOPTLEN},
+		{"option running past the header",
+		 {0x46, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, A, 0x07, 0x07, 4, 0, 9, 9, 9, 9},
+		 28,
+		 WIRE_EOPTLEN},
 		{"option after NOPs running past the header",
-		 {0x47, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, A, 1, 1, 0x44, 12, 5, 0,
-		  0, 0}, 28, WIRE_EOPTLEN},
+		 {0x47, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, A, 1, 1, 0x44, 12, 5, 0, 0, 0},
+		 28,
+		 WIRE_EOPTLEN},
 		{"option kind with no room for its length",
-		 {0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, A, 1, 1, 1, 0x83}, 24,
+		 {0x46, 0, 0, 24, 0, 0, 0, 0, 64, 1, 0, 0, A, 1, 1, 1, 0x83},
+		 24,
 		 WIRE_EOPTLEN},
 		{"second option running past the header",
-		 {0x47, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, A, 0x94, 0x04, 0, 0, 0x07,
-		  0x08, 4, 0}, 28, WIRE_EOPTLEN},
-		{"bad checksum", {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0xde, 0xad, A},
-		 20, WIRE_ECSUM},
-		{"checksum left zero", {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A},
-		 20, WIRE_ECSUM},
-		{"last fragment ending at 65536", {0x45, 0, 0, 28, 0, 0, 0x1f, 0xff,
-						   64, 1, 0, 0, A}, 28,
+		 {0x47, 0, 0, 28, 0, 0, 0, 0, 64, 1, 0, 0, A, 0x94, 0x04, 0, 0, 0x07, 0x08, 4, 0},
+		 28,
+		 WIRE_EOPTLEN},
+		{"bad checksum", {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0xde, 0xad, A}, 20, WIRE_ECSUM},
+		{"checksum left zero", {0x45, 0, 0, 20, 0, 0, 0, 0, 64, 1, 0, 0, A}, 20, WIRE_ECSUM},
+		{"last fragment ending at 65536",
+		 {0x45, 0, 0, 28, 0, 0, 0x1f, 0xff, 64, 1, 0, 0, A},
+		 28,
 		 WIRE_EFRAG},
-		{"fragment far past 65535", {0x45, 0, 0, 48, 0, 0, 0x3f, 0xfd, 64, 1,
-					     0, 0, A}, 48, WIRE_EFRAG},
+		{"fragment far past 65535",
+		 {0x45, 0, 0, 48, 0, 0, 0x3f, 0xfd, 64, 1, 0, 0, A},
+		 48,
+		 WIRE_EFRAG},
 	};
 	struct wire_ipv4 ip;
 
@@ -193,14 +207,13 @@ TEST(ipv4_parse_rejects_each_malformed_header_in_the_table)
 			fix_csum(b, t->len);
 		got = parse_exact(b, t->len, true, &ip);
 		if (got != t->want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  t->name, wire_strerror(got),
-				  wire_strerror(t->want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", t->name,
+				  wire_strerror(got), wire_strerror(t->want));
 		/* Without verification only a checksum error goes away. */
 		got = parse_exact(b, t->len, false, &ip);
 		if (got != (t->want == WIRE_ECSUM ? WIRE_OK : t->want))
-			test_fail(__FILE__, __LINE__, "%s unverified: got %s",
-				  t->name, wire_strerror(got));
+			test_fail(__FILE__, __LINE__, "%s unverified: got %s", t->name,
+				  wire_strerror(got));
 	}
 }
 
@@ -227,17 +240,17 @@ TEST(ipv4_parse_of_every_prefix_stays_inside_the_buffer)
 {
 	/* 24-byte header (Router Alert option, RFC 2113), 10 bytes of data,
 	 * 6 bytes of link padding. */
-	uint8_t pkt[40] = {0x46, 0, 0, 34, 0x12, 0x34, 0, 0, 1, 2, 0, 0, A,
-			   0x94, 0x04, 0x00, 0x00};
+	uint8_t pkt[40] = {0x46, 0, 0, 34, 0x12, 0x34, 0, 0, 1, 2, 0, 0, A, 0x94, 0x04, 0x00, 0x00};
 	struct wire_ipv4 ip;
 
 	for (size_t i = 24; i < sizeof(pkt); i++)
 		pkt[i] = (uint8_t)(0xa0 + i);
 	fix_csum(pkt, sizeof(pkt));
 	for (size_t len = 0; len <= sizeof(pkt); len++) {
-		enum wire_err want = len < 20 ? WIRE_ETRUNC :
-				     len < 24 ? WIRE_EHDRLEN :
-				     len < 34 ? WIRE_ETOTLEN : WIRE_OK;
+		enum wire_err want = len < 20	? WIRE_ETRUNC
+				     : len < 24 ? WIRE_EHDRLEN
+				     : len < 34 ? WIRE_ETOTLEN
+						: WIRE_OK;
 
 		CHECK_EQ(parse_exact(pkt, len, true, &ip), want);
 		CHECK_EQ(parse_exact(pkt, len, false, &ip), want);
@@ -262,8 +275,8 @@ TEST(ipv4_parse_ignores_link_padding_after_total_length)
 TEST(ipv4_parse_skips_well_formed_options_and_ignores_bytes_after_eol)
 {
 	/* NOP, Router Alert, EOL, then junk that would be a bad option. */
-	uint8_t pkt[28] = {0x47, 0, 0, 28, 0, 0, 0, 0, 64, 6, 0, 0, A,
-			   0x01, 0x94, 0x04, 0x00, 0x00, 0x00, 0x07, 0x00};
+	uint8_t pkt[28] = {0x47, 0, 0,	  28,	0,    0,    0,	  0,	64,   6,   0,
+			   0,	 A, 0x01, 0x94, 0x04, 0x00, 0x00, 0x00, 0x07, 0x00};
 	struct wire_ipv4 ip;
 
 	fix_csum(pkt, sizeof(pkt));
@@ -280,7 +293,7 @@ TEST(ipv4_parse_accepts_the_largest_header_of_60_bytes)
 	uint8_t pkt[60] = {0x4f, 0, 0, 60, 0, 0, 0, 0, 64, 6, 0, 0, A};
 	struct wire_ipv4 ip;
 
-	memset(pkt + 20, 0x01, 40);	/* 40 NOPs */
+	memset(pkt + 20, 0x01, 40); /* 40 NOPs */
 	fix_csum(pkt, sizeof(pkt));
 	CHECK_EQ(parse_exact(pkt, sizeof(pkt), true, &ip), WIRE_OK);
 	CHECK_EQ(wire_ipv4_parse(pkt, sizeof(pkt), true, &ip), WIRE_OK);

@@ -16,8 +16,7 @@ static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_tcp
 	return err;
 }
 
-static enum wire_err parse_opts_exact(const uint8_t *src, size_t len,
-				      struct wire_tcp_opts *out)
+static enum wire_err parse_opts_exact(const uint8_t *src, size_t len, struct wire_tcp_opts *out)
 {
 	uint8_t *block, *p = exact_copy(src, len, &block);
 	enum wire_err err = wire_tcp_parse_options(p, len, out);
@@ -31,10 +30,9 @@ static enum wire_err parse_opts_exact(const uint8_t *src, size_t len,
  * bytes as in test_checksum.c, whose checksum 0x825e was computed
  * independently. */
 static const uint8_t linux_syn[40] = {
-	0x9c, 0x40, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00,
-	0x00, 0x00, 0xa0, 0x02, 0xfa, 0xf0, 0x82, 0x5e, 0x00, 0x00,
-	0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a, 0x0a, 0x0b,
-	0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
+	0x9c, 0x40, 0x00, 0x50, 0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02,
+	0xfa, 0xf0, 0x82, 0x5e, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a,
+	0x0a, 0x0b, 0x0c, 0x0d, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
 };
 
 TEST(tcp_parse_reads_a_linux_syn_and_its_options)
@@ -57,7 +55,8 @@ TEST(tcp_parse_reads_a_linux_syn_and_its_options)
 	CHECK_EQ(t.opts_len, 20);
 	CHECK_EQ(t.payload_len, 0);
 	CHECK_EQ(csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2), IPPROTO_TCP_,
-			     linux_syn, sizeof(linux_syn)), 0);
+			     linux_syn, sizeof(linux_syn)),
+		 0);
 
 	CHECK_EQ(wire_tcp_parse_options(t.opts, t.opts_len, &o), WIRE_OK);
 	CHECK(o.saw_mss && o.sack_ok && o.saw_tstamp && o.saw_wscale);
@@ -71,14 +70,23 @@ TEST(tcp_parse_reads_a_linux_syn_and_its_options)
 TEST(tcp_emit_with_emitted_options_reproduces_the_linux_syn)
 {
 	struct wire_tcp_opts o = {
-		.saw_mss = true, .mss = 1460, .sack_ok = true,
-		.saw_tstamp = true, .tsval = 0x0a0b0c0d, .tsecr = 0,
-		.saw_wscale = true, .wscale = 7,
+		.saw_mss = true,
+		.mss = 1460,
+		.sack_ok = true,
+		.saw_tstamp = true,
+		.tsval = 0x0a0b0c0d,
+		.tsecr = 0,
+		.saw_wscale = true,
+		.wscale = 7,
 	};
 	uint8_t opts[40];
 	struct wire_tcp t = {
-		.sport = 40000, .dport = 80, .seq = 0x01020304,
-		.flags = TCPHDR_SYN, .window = 64240, .opts = opts,
+		.sport = 40000,
+		.dport = 80,
+		.seq = 0x01020304,
+		.flags = TCPHDR_SYN,
+		.window = 64240,
+		.opts = opts,
 	};
 	uint8_t seg[41];
 
@@ -89,8 +97,8 @@ TEST(tcp_emit_with_emitted_options_reproduces_the_linux_syn)
 	CHECK_EQ(wire_tcp_emit(seg, &t), 40);
 	CHECK_EQ(seg[40], 0xee);
 	/* The caller fills the checksum: over header and payload. */
-	put_be16(seg + 16, csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2),
-				       IPPROTO_TCP_, seg, 40));
+	put_be16(seg + 16, csum_tcpudp(ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2), IPPROTO_TCP_,
+				       seg, 40));
 	CHECK_MEM_EQ(seg, linux_syn, sizeof(linux_syn));
 }
 
@@ -98,17 +106,24 @@ TEST(tcp_emit_then_parse_gives_back_the_same_fields)
 {
 	static const uint8_t opts[12] = {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2};
 	struct wire_tcp in = {
-		.sport = 0xfffe, .dport = 1, .seq = 0xfffffff0,
-		.ack_seq = 0x80000001, .hdr_len = 20 /* ignored */,
-		.flags = 0xff, .window = 0xabcd, .check = 0x1234,
-		.urg_ptr = 0x5678, .opts = opts, .opts_len = sizeof(opts),
+		.sport = 0xfffe,
+		.dport = 1,
+		.seq = 0xfffffff0,
+		.ack_seq = 0x80000001,
+		.hdr_len = 20 /* ignored */,
+		.flags = 0xff,
+		.window = 0xabcd,
+		.check = 0x1234,
+		.urg_ptr = 0x5678,
+		.opts = opts,
+		.opts_len = sizeof(opts),
 	};
 	struct wire_tcp out;
 	uint8_t seg[32 + 5];
 
 	memcpy(seg + 32, "hello", 5);
 	CHECK_EQ(wire_tcp_emit(seg, &in), 32);
-	CHECK_EQ(seg[12], 0x80);	/* offset 8 words, reserved bits zero */
+	CHECK_EQ(seg[12], 0x80); /* offset 8 words, reserved bits zero */
 	CHECK_EQ(parse_exact(seg, sizeof(seg), &out), WIRE_OK);
 	CHECK_EQ(wire_tcp_parse(seg, sizeof(seg), &out), WIRE_OK);
 	CHECK_EQ(out.sport, in.sport);
@@ -131,8 +146,12 @@ TEST(tcp_segment_checksum_filled_by_the_caller_verifies_at_the_receiver)
 {
 	uint32_t s = ip4_bytes(192, 0, 2, 10), d = ip4_bytes(192, 0, 2, 20);
 	struct wire_tcp t = {
-		.sport = 80, .dport = 40000, .seq = 7, .ack_seq = 9,
-		.flags = TCPHDR_ACK | TCPHDR_PSH, .window = 502,
+		.sport = 80,
+		.dport = 40000,
+		.seq = 7,
+		.ack_seq = 9,
+		.flags = TCPHDR_ACK | TCPHDR_PSH,
+		.window = 502,
 	};
 	uint8_t seg[20 + 999];
 
@@ -169,7 +188,7 @@ TEST(tcp_emit_refuses_options_not_a_multiple_of_4_or_over_40_bytes)
 	CHECK_EQ(wire_tcp_emit(seg, &t), 0);
 	t.opts_len = 44;
 	CHECK_EQ(wire_tcp_emit(seg, &t), 0);
-	CHECK_EQ(seg[0], 0xee);	/* nothing written */
+	CHECK_EQ(seg[0], 0xee); /* nothing written */
 	t.opts_len = 40;
 	CHECK_EQ(wire_tcp_emit(seg, &t), 60);
 	CHECK_EQ(seg[12] >> 4, 15);
@@ -193,16 +212,12 @@ TEST(tcp_parse_rejects_each_malformed_header_in_the_table)
 	static const struct tcp_bad table[] = {
 		{"empty buffer", {0}, 0, WIRE_ETRUNC},
 		{"ports only", {PORTS_SEQ_ACK}, 4, WIRE_ETRUNC},
-		{"19 bytes", {PORTS_SEQ_ACK, 0x50, 0x02, 0xff, 0xff, 0, 0, 0}, 19,
-		 WIRE_ETRUNC},
+		{"19 bytes", {PORTS_SEQ_ACK, 0x50, 0x02, 0xff, 0xff, 0, 0, 0}, 19, WIRE_ETRUNC},
 		{"data offset 0", {PORTS_SEQ_ACK, 0x00, 0x02}, 20, WIRE_EHDRLEN},
 		{"data offset 4", {PORTS_SEQ_ACK, 0x40, 0x02}, 20, WIRE_EHDRLEN},
-		{"data offset 6 in 20 bytes", {PORTS_SEQ_ACK, 0x60, 0x02}, 20,
-		 WIRE_EHDRLEN},
-		{"data offset 8 in 31 bytes", {PORTS_SEQ_ACK, 0x80, 0x10}, 31,
-		 WIRE_EHDRLEN},
-		{"data offset 15 in 59 bytes", {PORTS_SEQ_ACK, 0xf0, 0x10}, 59,
-		 WIRE_EHDRLEN},
+		{"data offset 6 in 20 bytes", {PORTS_SEQ_ACK, 0x60, 0x02}, 20, WIRE_EHDRLEN},
+		{"data offset 8 in 31 bytes", {PORTS_SEQ_ACK, 0x80, 0x10}, 31, WIRE_EHDRLEN},
+		{"data offset 15 in 59 bytes", {PORTS_SEQ_ACK, 0xf0, 0x10}, 59, WIRE_EHDRLEN},
 	};
 	struct wire_tcp t;
 
@@ -211,9 +226,8 @@ TEST(tcp_parse_rejects_each_malformed_header_in_the_table)
 		enum wire_err got = parse_exact(e->b, e->len, &t);
 
 		if (got != e->want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  e->name, wire_strerror(got),
-				  wire_strerror(e->want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", e->name,
+				  wire_strerror(got), wire_strerror(e->want));
 	}
 }
 
@@ -236,12 +250,11 @@ TEST(tcp_parse_of_every_prefix_stays_inside_the_buffer)
 	for (size_t len = 0; len <= sizeof(seg); len++) {
 		uint8_t *block, *p = exact_copy(seg, len, &block);
 		enum wire_err err = wire_tcp_parse(p, len, &t);
-		enum wire_err want = len < 20 ? WIRE_ETRUNC :
-				     len < 40 ? WIRE_EHDRLEN : WIRE_OK;
+		enum wire_err want = len < 20 ? WIRE_ETRUNC : len < 40 ? WIRE_EHDRLEN : WIRE_OK;
 
 		/* The options are parsed in place, inside the same copy. */
 		if (err == WIRE_OK && (t.payload_len != len - 40 ||
-		    wire_tcp_parse_options(t.opts, t.opts_len, &o) != WIRE_OK))
+				       wire_tcp_parse_options(t.opts, t.opts_len, &o) != WIRE_OK))
 			err = WIRE_EOPTVAL;
 		free(block);
 		CHECK_EQ(err, want);
@@ -257,11 +270,10 @@ TEST(tcp_options_parse_of_every_prefix_fails_exactly_inside_an_option)
 	struct wire_tcp_opts o;
 
 	for (size_t len = 0; len <= 20; len++) {
-		bool boundary = len == 0 || len == 4 || len == 6 || len == 16 ||
-				len == 17 || len == 20;
+		bool boundary = len == 0 || len == 4 || len == 6 || len == 16 || len == 17 ||
+				len == 20;
 
-		CHECK_EQ(parse_opts_exact(opts, len, &o),
-			 boundary ? WIRE_OK : WIRE_EOPTLEN);
+		CHECK_EQ(parse_opts_exact(opts, len, &o), boundary ? WIRE_OK : WIRE_EOPTLEN);
 	}
 }
 
@@ -276,19 +288,21 @@ TEST(tcp_options_parse_rejects_each_malformed_list_in_the_table)
 {
 	static const struct opt_bad table[] = {
 		{"kind with no length byte", {TCPOPT_MSS}, 1, WIRE_EOPTLEN},
-		{"kind with no length byte after NOPs", {1, 1, 1, TCPOPT_TIMESTAMP},
-		 4, WIRE_EOPTLEN},
+		{"kind with no length byte after NOPs",
+		 {1, 1, 1, TCPOPT_TIMESTAMP},
+		 4,
+		 WIRE_EOPTLEN},
 		{"length 0", {TCPOPT_TIMESTAMP, 0, 0, 0}, 4, WIRE_EOPTLEN},
 		{"length 1", {TCPOPT_WINDOW, 1, 7, 0}, 4, WIRE_EOPTLEN},
 		{"unknown kind with length 0", {0xfe, 0, 1, 1}, 4, WIRE_EOPTLEN},
 		{"unknown kind with length 1", {30, 1, 1, 1}, 4, WIRE_EOPTLEN},
 		{"MSS running past the end", {2, 4, 5}, 3, WIRE_EOPTLEN},
-		{"timestamp running past the end", {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0},
-		 11, WIRE_EOPTLEN},
-		{"unknown kind running past the end", {0xfe, 8, 0, 0}, 4,
+		{"timestamp running past the end",
+		 {1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0},
+		 11,
 		 WIRE_EOPTLEN},
-		{"bad option after a good one", {2, 4, 5, 0xb4, 8, 0, 0, 0}, 8,
-		 WIRE_EOPTLEN},
+		{"unknown kind running past the end", {0xfe, 8, 0, 0}, 4, WIRE_EOPTLEN},
+		{"bad option after a good one", {2, 4, 5, 0xb4, 8, 0, 0, 0}, 8, WIRE_EOPTLEN},
 		{"MSS length 3", {2, 3, 5, 0}, 4, WIRE_EOPTVAL},
 		{"MSS length 5", {2, 5, 5, 0xb4, 0}, 5, WIRE_EOPTVAL},
 		{"window scale length 2", {3, 2, 1, 1}, 4, WIRE_EOPTVAL},
@@ -296,15 +310,12 @@ TEST(tcp_options_parse_rejects_each_malformed_list_in_the_table)
 		{"SACK-permitted length 3", {4, 3, 0, 1}, 4, WIRE_EOPTVAL},
 		{"SACK-permitted length 4", {4, 4, 0, 0}, 4, WIRE_EOPTVAL},
 		{"timestamp length 8", {8, 8, 0, 0, 0, 1, 0, 0}, 8, WIRE_EOPTVAL},
-		{"timestamp length 12", {8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1}, 12,
-		 WIRE_EOPTVAL},
+		{"timestamp length 12", {8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1}, 12, WIRE_EOPTVAL},
 		{"SACK with no blocks", {5, 2, 1, 1}, 4, WIRE_EOPTVAL},
 		{"SACK length 9", {5, 9, 0, 0, 0, 1, 0, 0, 0}, 9, WIRE_EOPTVAL},
-		{"SACK length 11", {5, 11, 0, 0, 0, 1, 0, 0, 0, 2, 0}, 11,
-		 WIRE_EOPTVAL},
+		{"SACK length 11", {5, 11, 0, 0, 0, 1, 0, 0, 0, 2, 0}, 11, WIRE_EOPTVAL},
 		{"SACK with five blocks (length 42)", {5, 42}, 42, WIRE_EOPTVAL},
-		{"good MSS then bad window scale", {2, 4, 5, 0xb4, 1, 3, 4, 7, 0},
-		 9, WIRE_EOPTVAL},
+		{"good MSS then bad window scale", {2, 4, 5, 0xb4, 1, 3, 4, 7, 0}, 9, WIRE_EOPTVAL},
 	};
 	struct wire_tcp_opts o;
 
@@ -313,9 +324,8 @@ TEST(tcp_options_parse_rejects_each_malformed_list_in_the_table)
 		enum wire_err got = parse_opts_exact(e->b, e->len, &o);
 
 		if (got != e->want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  e->name, wire_strerror(got),
-				  wire_strerror(e->want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", e->name,
+				  wire_strerror(got), wire_strerror(e->want));
 	}
 }
 
@@ -336,7 +346,7 @@ TEST(tcp_options_parse_skips_unknown_kinds_by_their_length)
 	/* MPTCP-ish kind 30 len 4, TFO cookie kind 34 len 2, experimental
 	 * kind 254 len 6, NOPs, then a window scale that must still be seen. */
 	static const uint8_t b[20] = {30, 4, 0xff, 0xff, 34, 2, 254, 6, 0xf9, 0x89,
-				      2, 4, 1, 1, 1, 1, 1, 3, 3, 9};
+				      2,  4, 1,	   1,	 1,  1, 1,   3, 3,    9};
 	struct wire_tcp_opts o;
 
 	CHECK_EQ(parse_opts_exact(b, sizeof(b), &o), WIRE_OK);
@@ -359,11 +369,9 @@ TEST(tcp_options_parse_keeps_a_window_scale_over_14_as_received)
 TEST(tcp_options_parse_reads_four_sack_blocks)
 {
 	static const uint8_t b[36] = {
-		1, 1, 5, 34,
-		0, 0, 0, 1, 0, 0, 0, 2,
-		0x7f, 0xff, 0xff, 0xff, 0x80, 0, 0, 0,
-		0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 0x10,
-		0xde, 0xad, 0xbe, 0xef, 0xfe, 0xed, 0xfa, 0xce,
+		1,    1,    5,	  34,	0,    0,    0,	  1,	0,    0,    0,	  2,
+		0x7f, 0xff, 0xff, 0xff, 0x80, 0,    0,	  0,	0xff, 0xff, 0xff, 0xf0,
+		0,    0,    0,	  0x10, 0xde, 0xad, 0xbe, 0xef, 0xfe, 0xed, 0xfa, 0xce,
 	};
 	struct wire_tcp_opts o;
 
@@ -403,33 +411,43 @@ TEST(tcp_emit_options_lays_out_each_option_like_linux)
 	static const struct layout table[] = {
 		{"MSS", {.saw_mss = true, .mss = 1460}, {2, 4, 0x05, 0xb4}, 4},
 		{"SACK-permitted with timestamps",
-		 {.sack_ok = true, .saw_tstamp = true, .tsval = 0x01020304,
-		  .tsecr = 0x05060708},
-		 {4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8}, 12},
+		 {.sack_ok = true, .saw_tstamp = true, .tsval = 0x01020304, .tsecr = 0x05060708},
+		 {4, 2, 8, 10, 1, 2, 3, 4, 5, 6, 7, 8},
+		 12},
 		{"timestamps alone",
 		 {.saw_tstamp = true, .tsval = 0xa1a2a3a4, .tsecr = 0xb1b2b3b4},
-		 {1, 1, 8, 10, 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xb3, 0xb4}, 12},
+		 {1, 1, 8, 10, 0xa1, 0xa2, 0xa3, 0xa4, 0xb1, 0xb2, 0xb3, 0xb4},
+		 12},
 		{"SACK-permitted alone", {.sack_ok = true}, {1, 1, 4, 2}, 4},
 		{"window scale", {.saw_wscale = true, .wscale = 14}, {1, 3, 3, 14}, 4},
 		{"two SACK blocks",
 		 {.num_sacks = 2, .sacks = {{0x10, 0x20}, {0xfffffff0, 0x5}}},
-		 {1, 1, 5, 18, 0, 0, 0, 0x10, 0, 0, 0, 0x20,
-		  0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 5}, 20},
+		 {1, 1, 5, 18, 0, 0, 0, 0x10, 0, 0, 0, 0x20, 0xff, 0xff, 0xff, 0xf0, 0, 0, 0, 5},
+		 20},
 		{"SYN: MSS, SACK-permitted, timestamps, window scale",
-		 {.saw_mss = true, .mss = 1460, .sack_ok = true, .saw_tstamp = true,
-		  .tsval = 1, .tsecr = 0, .saw_wscale = true, .wscale = 7},
+		 {.saw_mss = true,
+		  .mss = 1460,
+		  .sack_ok = true,
+		  .saw_tstamp = true,
+		  .tsval = 1,
+		  .tsecr = 0,
+		  .saw_wscale = true,
+		  .wscale = 7},
 		 {2, 4, 0x05, 0xb4, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7},
 		 20},
 		{"SYN without timestamps: MSS, SACK-permitted, window scale",
-		 {.saw_mss = true, .mss = 1460, .sack_ok = true, .saw_wscale = true,
-		  .wscale = 7},
-		 {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7}, 12},
+		 {.saw_mss = true, .mss = 1460, .sack_ok = true, .saw_wscale = true, .wscale = 7},
+		 {2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7},
+		 12},
 		{"ACK with timestamps and three SACK blocks (40 bytes)",
-		 {.saw_tstamp = true, .tsval = 2, .tsecr = 3, .num_sacks = 3,
+		 {.saw_tstamp = true,
+		  .tsval = 2,
+		  .tsecr = 3,
+		  .num_sacks = 3,
 		  .sacks = {{1, 2}, {3, 4}, {5, 6}}},
-		 {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 3, 1, 1, 5, 26,
-		  0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 4,
-		  0, 0, 0, 5, 0, 0, 0, 6}, 40},
+		 {1, 1, 8, 10, 0, 0, 0, 2, 0, 0, 0, 3, 1, 1, 5, 26, 0, 0, 0, 1,
+		  0, 0, 0, 2,  0, 0, 0, 3, 0, 0, 0, 4, 0, 0, 0, 5,  0, 0, 0, 6},
+		 40},
 		{"nothing", {.mss = 1460, .wscale = 3}, {0}, 0},
 	};
 
@@ -441,13 +459,12 @@ TEST(tcp_emit_options_lays_out_each_option_like_linux)
 		memset(buf, 0xee, sizeof(buf));
 		n = wire_tcp_emit_options(buf, &e->opts);
 		if (n != e->len || wire_tcp_options_len(&e->opts) != e->len)
-			test_fail(__FILE__, __LINE__, "%s: length %zu, want %zu",
-				  e->name, n, e->len);
+			test_fail(__FILE__, __LINE__, "%s: length %zu, want %zu", e->name, n,
+				  e->len);
 		if (memcmp(buf, e->want, e->len) != 0)
 			test_fail(__FILE__, __LINE__, "%s: bytes differ", e->name);
 		if (buf[e->len] != 0xee)
-			test_fail(__FILE__, __LINE__, "%s: wrote past its length",
-				  e->name);
+			test_fail(__FILE__, __LINE__, "%s: wrote past its length", e->name);
 	}
 }
 
@@ -456,11 +473,14 @@ TEST(tcp_options_emit_then_parse_round_trips_every_combination)
 	for (unsigned mask = 0; mask < 16; mask++) {
 		for (uint8_t n = 0; n <= TCP_MAX_SACKS; n++) {
 			struct wire_tcp_opts in = {
-				.saw_mss = mask & 1, .mss = 536,
-				.saw_tstamp = mask & 2, .tsval = 0xfffffffe,
+				.saw_mss = mask & 1,
+				.mss = 536,
+				.saw_tstamp = mask & 2,
+				.tsval = 0xfffffffe,
 				.tsecr = 0x7fffffff,
 				.sack_ok = mask & 4,
-				.saw_wscale = mask & 8, .wscale = 14,
+				.saw_wscale = mask & 8,
+				.wscale = 14,
 				.num_sacks = n,
 			};
 			struct wire_tcp_opts out;
@@ -511,8 +531,7 @@ TEST(tcp_parse_does_not_modify_its_input)
 
 TEST(before_and_after_hold_across_the_2_to_the_32_wrap)
 {
-	static const uint32_t bases[] = {0, 0x7fffff00u, 0xfffff000u, 0xffffffffu,
-					 0x12345678u};
+	static const uint32_t bases[] = {0, 0x7fffff00u, 0xfffff000u, 0xffffffffu, 0x12345678u};
 
 	CHECK(before(0xffffffffu, 0));
 	CHECK(after(0, 0xffffffffu));

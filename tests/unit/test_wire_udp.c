@@ -19,14 +19,15 @@ TEST(udp_emit_gives_the_known_checksum_0x14de)
 {
 	/* The classic worked example: 152.1.51.27:41103 -> 152.14.94.75:9876
 	 * carrying "bb". */
-	static const uint8_t want[10] = {0xa0, 0x8f, 0x26, 0x94, 0x00, 0x0a,
-					 0x14, 0xde, 0x62, 0x62};
+	static const uint8_t want[10] = {0xa0, 0x8f, 0x26, 0x94, 0x00,
+					 0x0a, 0x14, 0xde, 0x62, 0x62};
 	uint8_t d[10];
 
 	d[8] = 'b';
 	d[9] = 'b';
 	CHECK_EQ(wire_udp_emit(d, 0xa08f, 0x2694, 2, ip4_bytes(152, 1, 51, 27),
-			       ip4_bytes(152, 14, 94, 75)), UDP_HLEN);
+			       ip4_bytes(152, 14, 94, 75)),
+		 UDP_HLEN);
 	CHECK_MEM_EQ(d, want, sizeof(want));
 }
 
@@ -98,14 +99,10 @@ TEST(udp_parse_rejects_each_malformed_datagram_in_the_table)
 		{"ports only", {0, 53, 0, 53}, 4, WIRE_ETRUNC},
 		{"seven bytes", {0, 53, 0, 53, 0, 8, 0}, 7, WIRE_ETRUNC},
 		{"length 0", {0, 53, 0, 53, 0, 0, 0, 0}, 8, WIRE_ETOTLEN},
-		{"length 7, inside the header", {0, 53, 0, 53, 0, 7, 0, 0}, 8,
-		 WIRE_ETOTLEN},
-		{"length one past the buffer", {0, 53, 0, 53, 0, 9, 0, 0}, 8,
-		 WIRE_ETOTLEN},
-		{"length 24 in 23 bytes", {0, 53, 0, 53, 0, 24, 0, 0}, 23,
-		 WIRE_ETOTLEN},
-		{"length 65535 in 24 bytes", {0, 53, 0, 53, 0xff, 0xff, 0, 0}, 24,
-		 WIRE_ETOTLEN},
+		{"length 7, inside the header", {0, 53, 0, 53, 0, 7, 0, 0}, 8, WIRE_ETOTLEN},
+		{"length one past the buffer", {0, 53, 0, 53, 0, 9, 0, 0}, 8, WIRE_ETOTLEN},
+		{"length 24 in 23 bytes", {0, 53, 0, 53, 0, 24, 0, 0}, 23, WIRE_ETOTLEN},
+		{"length 65535 in 24 bytes", {0, 53, 0, 53, 0xff, 0xff, 0, 0}, 24, WIRE_ETOTLEN},
 	};
 	struct wire_udp u;
 
@@ -114,9 +111,8 @@ TEST(udp_parse_rejects_each_malformed_datagram_in_the_table)
 		enum wire_err got = parse_exact(t->b, t->len, &u);
 
 		if (got != t->want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s",
-				  t->name, wire_strerror(got),
-				  wire_strerror(t->want));
+			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", t->name,
+				  wire_strerror(got), wire_strerror(t->want));
 	}
 }
 
@@ -154,9 +150,9 @@ TEST(udp_parse_of_every_prefix_stays_inside_the_buffer)
 	memset(d + UDP_HLEN, 'x', PLEN);
 	wire_udp_emit(d, 1000, 2000, PLEN, ip4_bytes(10, 0, 0, 1), ip4_bytes(10, 0, 0, 2));
 	for (size_t len = 0; len <= sizeof(d); len++)
-		CHECK_EQ(parse_exact(d, len, &u),
-			 len < UDP_HLEN ? WIRE_ETRUNC :
-			 len < sizeof(d) ? WIRE_ETOTLEN : WIRE_OK);
+		CHECK_EQ(parse_exact(d, len, &u), len < UDP_HLEN    ? WIRE_ETRUNC
+						  : len < sizeof(d) ? WIRE_ETOTLEN
+								    : WIRE_OK);
 }
 
 TEST(udp_parse_does_not_modify_its_input)

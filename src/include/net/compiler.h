@@ -7,8 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define container_of(ptr, type, member)                                       \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#define container_of(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -26,13 +25,12 @@
  * input: like Linux's BUG_ON it stops the program where the damage is, with
  * the place, rather than corrupting memory further on. Input-driven failures
  * are always error returns, never BUG_ON. */
-#define BUG_ON(cond)                                                          \
-	do {                                                                  \
-		if (unlikely(cond)) {                                         \
-			fprintf(stderr, "usertcp: BUG at %s:%d: %s\n",        \
-				__FILE__, __LINE__, #cond);                   \
-			abort();                                              \
-		}                                                             \
+#define BUG_ON(cond)                                                                               \
+	do {                                                                                       \
+		if (unlikely(cond)) {                                                              \
+			fprintf(stderr, "usertcp: BUG at %s:%d: %s\n", __FILE__, __LINE__, #cond); \
+			abort();                                                                   \
+		}                                                                                  \
 	} while (0)
 
 #define NSEC_PER_USEC 1000ULL

@@ -11,8 +11,8 @@ struct ut_stack;
 
 /* Token bucket for net.ipv4.icmp_msgs_per_sec / icmp_msgs_burst. */
 struct icmp_global_limit {
-	uint64_t credit;		/* tokens */
-	uint64_t stamp;			/* jiffies of last refill */
+	uint64_t credit; /* tokens */
+	uint64_t stamp;	 /* jiffies of last refill */
 };
 
 /* Per-destination limit (Linux keeps it in the inet_peer cache): a token
@@ -20,7 +20,7 @@ struct icmp_global_limit {
 #define ICMP_PEER_SLOTS 256
 struct icmp_peer_limit {
 	uint32_t daddr;
-	uint64_t tokens;		/* jiffies of credit */
+	uint64_t tokens; /* jiffies of credit */
 	uint64_t stamp;
 };
 
@@ -39,8 +39,7 @@ void icmp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
 
 /* ping.c: delivery of echo replies and errors to the application. */
 void ping_rcv_reply(struct sk_buff *skb);
-void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
-	      uint32_t info);
+void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code, uint32_t info);
 
 /* The errno an ICMP error means for a socket, and whether it is hard
  * (Linux's icmp_err_convert); 0 for types that are not errors. */

@@ -36,11 +36,11 @@ struct inet_hashinfo {
 	uint8_t protocol;
 	struct sock_common **ehash;
 	uint32_t ehash_mask, ehash_count;
-	struct sock_common **lhash;		/* by local port */
+	struct sock_common **lhash; /* by local port */
 	uint32_t lhash_mask, lhash_count;
-	struct inet_bind_bucket **bhash;	/* by local port */
+	struct inet_bind_bucket **bhash; /* by local port */
 	uint32_t bhash_mask, bhash_count;
-	uint64_t key[2];			/* siphash key for the tables */
+	uint64_t key[2]; /* siphash key for the tables */
 	/* RFC 6056 algorithm 4 (Linux's table_perturb): per-bucket offsets
 	 * so that successive connections to one destination do not walk the
 	 * port range in a predictable order. */
@@ -52,8 +52,8 @@ int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack, uint8_t 
 void inet_hashinfo_destroy(struct inet_hashinfo *h);
 
 /* The 4-tuple hash (keyed: remote peers cannot aim collisions). */
-uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport,
-		      uint32_t faddr, uint16_t fport);
+uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport, uint32_t faddr,
+		      uint16_t fport);
 
 /* Binds sk to local port snum (host order) with Linux's conflict rules
  * (SO_REUSEADDR, SO_REUSEPORT, wildcard against specific addresses,
@@ -78,8 +78,8 @@ int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc);
 void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc);
 /* The connection for a segment from faddr:fport to laddr:lport, or NULL.
  * O(1) expected. */
-struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr,
-					    uint16_t fport, uint32_t laddr, uint16_t lport);
+struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
+					    uint32_t laddr, uint16_t lport);
 
 /* Listening table. */
 int inet_lhash_insert(struct inet_hashinfo *h, struct sock *sk);
@@ -92,8 +92,7 @@ struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint1
 				  uint32_t laddr, uint16_t lport);
 /* The chain of the listening table holding port lport (for protocols with
  * their own matching rules, such as UDP). */
-static inline struct sock_common *inet_lhash_chain(const struct inet_hashinfo *h,
-						   uint16_t lport)
+static inline struct sock_common *inet_lhash_chain(const struct inet_hashinfo *h, uint16_t lport)
 {
 	return h->lhash[lport & h->lhash_mask];
 }

@@ -15,10 +15,10 @@ struct net_device;
 /* What the IP layer learned about a received packet, kept in skb->cb while
  * the packet travels up (Linux's IPCB(skb)). */
 struct inet_skb_parm {
-	uint32_t saddr, daddr;		/* network order */
+	uint32_t saddr, daddr; /* network order */
 	uint16_t tot_len, frag_off, id;
-	uint8_t ttl, tos, protocol, ihl;/* ihl in bytes */
-	uint8_t flags;			/* IPSKB_* */
+	uint8_t ttl, tos, protocol, ihl; /* ihl in bytes */
+	uint8_t flags;			 /* IPSKB_* */
 };
 #define IPSKB_REASSEMBLED 0x01
 #define IPSKB_BROADCAST 0x02
@@ -32,8 +32,8 @@ struct net_protocol {
 	/* An ICMP error about a datagram we sent: skb->data at the quoted
 	 * transport header (at least 8 bytes), IPCB describing the quoted IP
 	 * header, type/code/info from the ICMP message. Does not consume. */
-	void (*err_handler)(struct sk_buff *skb, uint32_t from, uint8_t type,
-			    uint8_t code, uint32_t info);
+	void (*err_handler)(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
+			    uint32_t info);
 };
 
 /* Recomputes the header checksum of the IPv4 header at iph (ihl bytes)
@@ -50,17 +50,17 @@ void ip_rcv(struct sk_buff *skb);
 
 /* ---- output ---------------------------------------------------------------*/
 struct ip_out_params {
-	uint32_t saddr;			/* 0: chosen from the route */
+	uint32_t saddr; /* 0: chosen from the route */
 	uint32_t daddr;
 	uint8_t protocol;
 	uint8_t tos;
-	int ttl;			/* <= 0: net.ipv4.ip_default_ttl */
-	uint8_t pmtudisc;		/* IP_PMTUDISC_* */
+	int ttl;	  /* <= 0: net.ipv4.ip_default_ttl */
+	uint8_t pmtudisc; /* IP_PMTUDISC_* */
 };
 /* Path MTU discovery modes (Linux's IP_MTU_DISCOVER values). */
-#define IP_PMTUDISC_DONT 0		/* never set DF: fragment as needed */
-#define IP_PMTUDISC_WANT 1		/* DF when it fits, fragment when it does not */
-#define IP_PMTUDISC_DO 2		/* always DF: too big is EMSGSIZE */
+#define IP_PMTUDISC_DONT 0 /* never set DF: fragment as needed */
+#define IP_PMTUDISC_WANT 1 /* DF when it fits, fragment when it does not */
+#define IP_PMTUDISC_DO 2   /* always DF: too big is EMSGSIZE */
 /* Puts an IPv4 header in front of skb->data (the transport header and
  * payload, with MAX_HEADER headroom) and sends it: route lookup, source
  * selection, fragmentation when larger than the MTU and DF is clear,
@@ -68,8 +68,7 @@ struct ip_out_params {
  * -EMSGSIZE (IP_PMTUDISC_DO and too big), -ENOBUFS. If saddr_out is not NULL it
  * receives the source address chosen (before anything is sent, so the
  * caller may compute a pseudo-header checksum through fill_csum). */
-int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb,
-		const struct ip_out_params *p,
+int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
 		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr));
 
 struct fib_result;
@@ -85,8 +84,7 @@ void ip_forward(struct sk_buff *skb);
 /* The IP id for a packet (RFC 6864: unique per (src, dst, protocol) while
  * fragments may be in flight): per-destination-hash counters with a
  * secret-keyed hash, like Linux's ip_idents. */
-uint16_t ip_select_ident(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-			 uint8_t protocol);
+uint16_t ip_select_ident(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint8_t protocol);
 
 /* ---- fragment reassembly (ip_fragment.c) --------------------------------*/
 struct ipq;
@@ -94,7 +92,7 @@ struct ipq_table {
 	struct ipq **hash;
 	uint32_t hash_mask;
 	uint32_t nqueues;
-	uint64_t mem;			/* truesize of held fragments */
+	uint64_t mem; /* truesize of held fragments */
 	uint32_t hash_rnd;
 };
 int ipq_table_init(struct ipq_table *t, struct ut_stack *stack);

@@ -40,33 +40,33 @@ struct net_device;
 
 /* net.ipv4.neigh.default.* (times in ms). */
 struct neigh_parms {
-	long base_reachable_time_ms;	/* 30000 */
-	long retrans_time_ms;		/* 1000 */
-	long delay_first_probe_time;	/* 5 (s) */
-	long gc_stale_time;		/* 60 (s) */
-	long ucast_solicit;		/* 3 */
-	long app_solicit;		/* 0 */
-	long mcast_solicit;		/* 3 */
-	long mcast_resolicit;		/* 0 */
-	long unres_qlen_bytes;		/* 212992 */
-	long gc_thresh1;		/* 128: below it, no collection */
-	long gc_thresh3;		/* 1024: hard limit on entries */
-	long gc_interval;		/* 30 (s) */
+	long base_reachable_time_ms; /* 30000 */
+	long retrans_time_ms;	     /* 1000 */
+	long delay_first_probe_time; /* 5 (s) */
+	long gc_stale_time;	     /* 60 (s) */
+	long ucast_solicit;	     /* 3 */
+	long app_solicit;	     /* 0 */
+	long mcast_solicit;	     /* 3 */
+	long mcast_resolicit;	     /* 0 */
+	long unres_qlen_bytes;	     /* 212992 */
+	long gc_thresh1;	     /* 128: below it, no collection */
+	long gc_thresh3;	     /* 1024: hard limit on entries */
+	long gc_interval;	     /* 30 (s) */
 };
 
 struct neighbour {
-	struct neighbour *next;		/* hash chain */
+	struct neighbour *next; /* hash chain */
 	struct neigh_table *tbl;
 	struct net_device *dev;
-	uint32_t primary_key;		/* IPv4 address, network order */
+	uint32_t primary_key; /* IPv4 address, network order */
 	uint8_t ha[ETH_ALEN];
 	uint8_t nud_state;
 	uint8_t probes;
-	uint64_t confirmed;		/* jiffies of last reachability proof */
-	uint64_t updated;		/* jiffies of last state change */
-	uint64_t used;			/* jiffies of last use for output */
+	uint64_t confirmed; /* jiffies of last reachability proof */
+	uint64_t updated;   /* jiffies of last state change */
+	uint64_t used;	    /* jiffies of last use for output */
 	struct timer_list timer;
-	struct sk_buff_head arp_queue;	/* held while INCOMPLETE */
+	struct sk_buff_head arp_queue; /* held while INCOMPLETE */
 };
 
 struct neigh_table {
@@ -75,16 +75,15 @@ struct neigh_table {
 	uint32_t hash_mask;
 	uint32_t entries;
 	uint32_t hash_rnd;
-	uint64_t reachable_time;	/* jiffies, randomised from base */
-	uint64_t last_rand;		/* jiffies reachable_time was drawn */
+	uint64_t reachable_time; /* jiffies, randomised from base */
+	uint64_t last_rand;	 /* jiffies reachable_time was drawn */
 	struct timer_list gc_timer;
 };
 
 int neigh_table_init(struct neigh_table *tbl, struct ut_stack *stack);
 void neigh_table_destroy(struct neigh_table *tbl);
 
-struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev,
-			       uint32_t key);
+struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev, uint32_t key);
 /* Sends skb (an IPv4 packet, data at the IP header) to the on-link next hop
  * nexthop on dev, resolving it first if needed. Consumes skb. 0, or
  * -ENOBUFS if no entry could be made. */

@@ -17,7 +17,7 @@ struct net_device;
 struct netem_qdisc;
 
 #ifndef IFNAMSIZ
-#define IFNAMSIZ 16		/* as <net/if.h> */
+#define IFNAMSIZ 16 /* as <net/if.h> */
 #endif
 /* Headroom every locally built packet reserves: Ethernet (14) plus 2 bytes
  * so the IP header is 4-byte aligned, plus IPv4 and TCP with full options. */
@@ -33,11 +33,9 @@ struct netem_qdisc;
 
 struct net_device_ops {
 	/* Takes ownership of all n skbs: sends, queues or frees each one. */
-	void (*ndo_start_xmit)(struct net_device *dev, struct sk_buff **skbs,
-			       unsigned n);
+	void (*ndo_start_xmit)(struct net_device *dev, struct sk_buff **skbs, unsigned n);
 	/* Moves up to max received frames into skbs[]; returns how many. */
-	unsigned (*ndo_rx_batch)(struct net_device *dev, struct sk_buff **skbs,
-				 unsigned max);
+	unsigned (*ndo_rx_batch)(struct net_device *dev, struct sk_buff **skbs, unsigned max);
 	/* True if ndo_rx_batch has frames now. */
 	bool (*ndo_rx_pending)(const struct net_device *dev);
 	/* Releases the driver's state (priv). Optional. */
@@ -46,8 +44,8 @@ struct net_device_ops {
 
 /* An IPv4 address on a device (Linux's struct in_ifaddr). */
 struct in_ifaddr {
-	uint32_t ifa_local;		/* network byte order */
-	uint32_t ifa_mask;		/* network byte order */
+	uint32_t ifa_local; /* network byte order */
+	uint32_t ifa_mask;  /* network byte order */
 	uint32_t ifa_broadcast;
 	uint8_t ifa_prefixlen;
 };
@@ -55,30 +53,30 @@ struct in_ifaddr {
 
 /* Return values of an rx handler (Linux's rx_handler_result). */
 enum rx_handler_result {
-	RX_HANDLER_CONSUMED,		/* handler took the skb */
-	RX_HANDLER_PASS,		/* continue into the stack */
+	RX_HANDLER_CONSUMED, /* handler took the skb */
+	RX_HANDLER_PASS,     /* continue into the stack */
 };
 typedef enum rx_handler_result (*rx_handler_func_t)(struct sk_buff *skb, void *data);
 
 struct net_device {
 	struct ut_stack *stack;
-	struct net_device *next;	/* stack's device list */
+	struct net_device *next; /* stack's device list */
 	char name[IFNAMSIZ];
 	int ifindex;
 	enum ut_dev_type type;
-	unsigned mtu;			/* IP MTU */
-	unsigned hard_header_len;	/* 14 for Ethernet, 0 for raw IP */
-	unsigned features;		/* UT_DEV_F_* */
+	unsigned mtu;		  /* IP MTU */
+	unsigned hard_header_len; /* 14 for Ethernet, 0 for raw IP */
+	unsigned features;	  /* UT_DEV_F_* */
 	uint8_t dev_addr[ETH_ALEN];
 	const struct net_device_ops *ops;
 	void *priv;
-	struct sk_buff_head txq;	/* queued until the batch is flushed */
-	struct pcap_writer pcap;	/* mirror; pcap.f NULL when off */
-	rx_handler_func_t rx_handler;	/* sees frames before the stack (tests, bridges) */
+	struct sk_buff_head txq;      /* queued until the batch is flushed */
+	struct pcap_writer pcap;      /* mirror; pcap.f NULL when off */
+	rx_handler_func_t rx_handler; /* sees frames before the stack (tests, bridges) */
 	void *rx_handler_data;
 	struct ut_dev_stats stats;
-	struct netem_qdisc *netem[2];	/* UT_DEV_EGRESS, UT_DEV_INGRESS; NULL: none */
-	int fd;				/* to wait on for received frames; -1: none */
+	struct netem_qdisc *netem[2]; /* UT_DEV_EGRESS, UT_DEV_INGRESS; NULL: none */
+	int fd;			      /* to wait on for received frames; -1: none */
 	struct in_ifaddr addrs[IN_DEV_MAX_ADDRS];
 	unsigned n_addrs;
 };
@@ -94,9 +92,8 @@ static inline struct ut_dev *netdev_to_ut(struct net_device *dev)
 
 /* Allocates a device with room for priv_size bytes of driver state (priv
  * points at it) and links it into the stack. NULL on ENOMEM. */
-struct net_device *netdev_alloc(struct ut_stack *stack, const char *name,
-				enum ut_dev_type type, unsigned mtu,
-				const struct net_device_ops *ops, size_t priv_size);
+struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
+				unsigned mtu, const struct net_device_ops *ops, size_t priv_size);
 /* Unlinks and frees a device, its queues, its mirror and its neighbours. */
 void netdev_free(struct net_device *dev);
 
@@ -127,7 +124,6 @@ void eth_random_addr(struct ut_stack *stack, uint8_t addr[ETH_ALEN]);
  * for layer 3 devices). */
 void netdev_set_hwaddr(struct net_device *dev, const uint8_t *hwaddr);
 /* Builds an Ethernet header in front of skb->data. */
-void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
-		uint16_t proto);
+void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr, uint16_t proto);
 
 #endif

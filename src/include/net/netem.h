@@ -19,9 +19,9 @@ struct netem_dir {
 	struct ut_link_params params;
 	struct ut_link_stats stats;
 	struct prandom_state rng;
-	uint64_t busy_until;		/* serialisation of the last frame ends */
-	uint64_t last_arrival;		/* FIFO floor for jittered arrivals */
-	uint64_t *departures;		/* ring of serialisation end times */
+	uint64_t busy_until;   /* serialisation of the last frame ends */
+	uint64_t last_arrival; /* FIFO floor for jittered arrivals */
+	uint64_t *departures;  /* ring of serialisation end times */
 	unsigned dep_head, dep_count, dep_cap;
 };
 
@@ -49,7 +49,7 @@ struct netem_qdisc {
 	struct netem_slot {
 		uint64_t time, seq;
 		struct sk_buff *skb;
-	} *heap;
+	} * heap;
 	unsigned len, cap;
 	uint64_t next_seq;
 };

@@ -19,8 +19,7 @@ struct pcap_writer {
 int pcap_writer_open(struct pcap_writer *pw, const char *path, uint32_t linktype);
 /* Appends one record (truncated to snaplen). Write errors are sticky in the
  * FILE and reported by close. */
-void pcap_writer_write(struct pcap_writer *pw, uint64_t ts_ns, const void *data,
-		       size_t len);
+void pcap_writer_write(struct pcap_writer *pw, uint64_t ts_ns, const void *data, size_t len);
 /* Flushes and closes; 0 or -errno if any write failed. */
 int pcap_writer_close(struct pcap_writer *pw);
 

@@ -17,25 +17,25 @@ struct net_device;
 #define RTN_MULTICAST 5
 
 struct fib_route {
-	uint32_t dst;			/* network order, already masked */
+	uint32_t dst; /* network order, already masked */
 	uint32_t mask;
 	uint8_t prefix_len;
-	uint8_t kernel;			/* made by an address (proto kernel) */
-	uint32_t gateway;		/* 0: on-link */
+	uint8_t kernel;	  /* made by an address (proto kernel) */
+	uint32_t gateway; /* 0: on-link */
 	uint32_t prefsrc;
 	struct net_device *dev;
 };
 
 struct fib_table {
-	struct fib_route *routes;	/* sorted by prefix_len, longest first */
+	struct fib_route *routes; /* sorted by prefix_len, longest first */
 	unsigned n, cap;
 };
 
 struct fib_result {
 	struct net_device *dev;
-	uint32_t nexthop;		/* gateway, or the destination when on-link */
+	uint32_t nexthop; /* gateway, or the destination when on-link */
 	uint32_t prefsrc;
-	uint8_t type;			/* RTN_* */
+	uint8_t type; /* RTN_* */
 	uint8_t prefix_len;
 };
 

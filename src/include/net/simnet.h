@@ -20,24 +20,24 @@ struct sim_event {
 	uint64_t seq;
 	struct sk_buff *skb;
 	struct ut_sim_link *link;
-	int dir;			/* 0: a -> b, 1: b -> a */
+	int dir; /* 0: a -> b, 1: b -> a */
 };
 
 struct sim_clock {
-	struct ut_clock clock;		/* first: ut_clock callbacks cast back */
+	struct ut_clock clock; /* first: ut_clock callbacks cast back */
 	uint64_t now;
 };
 
 struct sim_host {
 	struct ut_stack *stack;
-	bool dirty;			/* has frames to process now */
+	bool dirty; /* has frames to process now */
 };
 
 struct ut_sim_link {
 	struct ut_sim *sim;
 	struct net_device *dev[2];
-	int host[2];			/* indexes into sim->hosts */
-	struct netem_dir dir[2];	/* 0: a -> b, 1: b -> a */
+	int host[2];		 /* indexes into sim->hosts */
+	struct netem_dir dir[2]; /* 0: a -> b, 1: b -> a */
 	bool up;
 	struct ut_sim_link *next;
 };

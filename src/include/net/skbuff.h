@@ -35,9 +35,9 @@ struct net_device;
 struct skb_pool;
 
 /* ip_summed: what is known about the checksum (Linux's meanings). */
-#define CHECKSUM_NONE 0		/* nothing verified: software must check */
-#define CHECKSUM_UNNECESSARY 1	/* device verified it on receive */
-#define CHECKSUM_PARTIAL 2	/* on transmit: device will fill it in */
+#define CHECKSUM_NONE 0	       /* nothing verified: software must check */
+#define CHECKSUM_UNNECESSARY 1 /* device verified it on receive */
+#define CHECKSUM_PARTIAL 2     /* on transmit: device will fill it in */
 
 /* pkt_type: how the frame was addressed at layer 2. */
 #define PACKET_HOST 0
@@ -47,17 +47,17 @@ struct skb_pool;
 #define PACKET_OUTGOING 4
 
 struct sk_buff {
-	struct sk_buff *next, *prev;	/* queue linkage */
+	struct sk_buff *next, *prev; /* queue linkage */
 	struct skb_pool *pool;
 	struct net_device *dev;
-	uint64_t tstamp;		/* ns on the stack's clock: arrival or queueing */
+	uint64_t tstamp; /* ns on the stack's clock: arrival or queueing */
 	uint8_t *head, *data, *end;
-	uint32_t len;			/* bytes from data; tail = data + len */
-	uint32_t truesize;		/* memory charged: descriptor + buffer */
-	uint16_t protocol;		/* ethertype, host order */
+	uint32_t len;	   /* bytes from data; tail = data + len */
+	uint32_t truesize; /* memory charged: descriptor + buffer */
+	uint16_t protocol; /* ethertype, host order */
 	uint16_t mac_header, network_header, transport_header; /* offsets from head */
 	uint8_t ip_summed, pkt_type;
-	uint8_t size_class;		/* pool bookkeeping */
+	uint8_t size_class; /* pool bookkeeping */
 	/* Control buffer: each layer keeps its per-packet state here while it
 	 * owns the skb (IPCB, TCP_SKB_CB), as in Linux. */
 	uint64_t cb[6];
@@ -65,15 +65,15 @@ struct sk_buff {
 
 /* Lives at skb->end, after the data, shared by every clone of the buffer. */
 struct skb_shared_info {
-	uint32_t dataref;		/* descriptors pointing at this buffer */
-	uint32_t capacity;		/* bytes from head to end */
+	uint32_t dataref;  /* descriptors pointing at this buffer */
+	uint32_t capacity; /* bytes from head to end */
 };
 #define skb_shinfo(skb) ((struct skb_shared_info *)(void *)((skb)->end))
 
 struct sk_buff_head {
 	struct sk_buff *next, *prev;
 	uint32_t qlen;
-	uint32_t bytes;			/* sum of skb->len on the queue */
+	uint32_t bytes; /* sum of skb->len on the queue */
 };
 
 #define SKB_HDR_UNSET 0xffff
@@ -81,12 +81,12 @@ struct sk_buff_head {
 /* ---- pools ---------------------------------------------------------------*/
 struct skb_pool_stats {
 	uint64_t allocs, frees, clones, alloc_failures;
-	uint64_t mallocs;		/* buffers obtained from malloc (pool misses) */
-	size_t in_use_skbs;		/* descriptors outstanding */
-	size_t in_use_bufs;		/* data buffers outstanding */
-	size_t in_use_bytes;		/* descriptors and buffers outstanding,
+	uint64_t mallocs;    /* buffers obtained from malloc (pool misses) */
+	size_t in_use_skbs;  /* descriptors outstanding */
+	size_t in_use_bufs;  /* data buffers outstanding */
+	size_t in_use_bytes; /* descriptors and buffers outstanding,
 					 * each buffer once however shared */
-	size_t cached_bytes;		/* held on free lists */
+	size_t cached_bytes; /* held on free lists */
 };
 
 /* Creates a pool. limit_bytes bounds the memory of buffers outstanding
@@ -299,7 +299,7 @@ void skb_queue_purge(struct sk_buff_head *list);
 void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *to);
 
 #define skb_queue_walk(queue, skb) for (skb = (queue)->next; skb; skb = skb->next)
-#define skb_queue_walk_safe(queue, skb, tmp)                                  \
+#define skb_queue_walk_safe(queue, skb, tmp) \
 	for (skb = (queue)->next; skb && ((tmp = skb->next), 1); skb = tmp)
 
 #endif

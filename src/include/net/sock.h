@@ -62,27 +62,27 @@ enum socket_state { SS_FREE, SS_UNCONNECTED, SS_CONNECTING, SS_CONNECTED, SS_DIS
 
 /* sk->sk_flags bits (enum sock_flags). */
 enum sock_flags {
-	SOCK_DEAD,		/* detached from its socket: an orphan */
-	SOCK_DONE,		/* the peer will send no more (FIN received or reset) */
-	SOCK_KEEPOPEN,		/* SO_KEEPALIVE */
-	SOCK_LINGER,		/* SO_LINGER on */
+	SOCK_DEAD,     /* detached from its socket: an orphan */
+	SOCK_DONE,     /* the peer will send no more (FIN received or reset) */
+	SOCK_KEEPOPEN, /* SO_KEEPALIVE */
+	SOCK_LINGER,   /* SO_LINGER on */
 	SOCK_BROADCAST,
 	SOCK_RCVTSTAMP,
-	SOCK_NOSPACE,		/* a writer found the send buffer full: wake it
+	SOCK_NOSPACE, /* a writer found the send buffer full: wake it
 				 * when space returns (Linux keeps this bit in
 				 * socket->flags) */
 };
 
 struct sock_common {
-	uint32_t skc_daddr;		/* foreign address, network order */
-	uint32_t skc_rcv_saddr;		/* bound local address, network order */
-	uint16_t skc_dport;		/* foreign port, host order */
-	uint16_t skc_num;		/* local port, host order */
-	uint8_t skc_state;		/* TCP_* (UDP uses ESTABLISHED/CLOSE) */
-	uint8_t skc_reuse;		/* SO_REUSEADDR */
-	uint8_t skc_reuseport;		/* SO_REUSEPORT */
-	uint8_t skc_protocol;		/* IPPROTO_* */
-	uint32_t skc_hash;		/* of the 4-tuple, for the established table */
+	uint32_t skc_daddr;	/* foreign address, network order */
+	uint32_t skc_rcv_saddr; /* bound local address, network order */
+	uint16_t skc_dport;	/* foreign port, host order */
+	uint16_t skc_num;	/* local port, host order */
+	uint8_t skc_state;	/* TCP_* (UDP uses ESTABLISHED/CLOSE) */
+	uint8_t skc_reuse;	/* SO_REUSEADDR */
+	uint8_t skc_reuseport;	/* SO_REUSEPORT */
+	uint8_t skc_protocol;	/* IPPROTO_* */
+	uint32_t skc_hash;	/* of the 4-tuple, for the established table */
 	/* established/listening/request table chain */
 	struct sock_common *skc_node_next, **skc_node_pprev;
 	/* owners of the bind bucket skc_tb */
@@ -98,8 +98,7 @@ struct proto_ops {
 	int family;
 	int (*release)(struct socket *sock);
 	int (*bind)(struct socket *sock, const struct sockaddr *addr, socklen_t len);
-	int (*connect)(struct socket *sock, const struct sockaddr *addr, socklen_t len,
-		       int flags);
+	int (*connect)(struct socket *sock, const struct sockaddr *addr, socklen_t len, int flags);
 	int (*accept)(struct socket *sock, struct socket *newsock, int flags);
 	/* peer: 0 own address, 1 peer (ENOTCONN unless connected), 2 peer for
 	 * accept (a child already closed still has one), as Linux. */
@@ -128,8 +127,7 @@ struct proto {
 	void (*shutdown)(struct sock *sk, int how);
 	int (*setsockopt)(struct sock *sk, int level, int optname, const void *optval,
 			  socklen_t optlen);
-	int (*getsockopt)(struct sock *sk, int level, int optname, void *optval,
-			  socklen_t *optlen);
+	int (*getsockopt)(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen);
 	ssize_t (*sendmsg)(struct sock *sk, const struct msghdr *msg, size_t len, int flags);
 	ssize_t (*recvmsg)(struct sock *sk, struct msghdr *msg, size_t len, int flags,
 			   int *addr_len);
@@ -154,26 +152,26 @@ struct sock {
 #define sk_reuseport __sk_common.skc_reuseport
 #define sk_protocol __sk_common.skc_protocol
 #define sk_stack __sk_common.skc_stack
-	uint32_t sk_saddr;		/* source address used on output */
-	uint8_t sk_type;		/* SOCK_STREAM / SOCK_DGRAM */
-	uint8_t sk_shutdown;		/* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	uint32_t sk_saddr;   /* source address used on output */
+	uint8_t sk_type;     /* SOCK_STREAM / SOCK_DGRAM */
+	uint8_t sk_shutdown; /* RCV_SHUTDOWN | SEND_SHUTDOWN */
 	uint8_t sk_userlocks;
-	uint8_t sk_tos, sk_ttl;		/* IP_TOS; IP_TTL (0: default) */
-	uint8_t sk_pmtudisc;		/* IP_MTU_DISCOVER */
+	uint8_t sk_tos, sk_ttl; /* IP_TOS; IP_TTL (0: default) */
+	uint8_t sk_pmtudisc;	/* IP_MTU_DISCOVER */
 	uint8_t sk_no_check_tx;
-	uint32_t sk_refcnt;		/* holds while input or a timer works on it */
-	bool sk_freed;			/* destroyed; memory goes at the last put */
-	int sk_err;			/* pending error, reported once (SO_ERROR) */
-	int sk_err_soft;		/* last ICMP error, reported on timeout */
-	uint32_t sk_flags;		/* 1 << SOCK_* */
-	int sk_sndbuf, sk_rcvbuf;	/* bytes */
-	int sk_wmem_queued;		/* truesize on the write queue */
-	int sk_rmem_alloc;		/* truesize on the receive (and ofo) queues */
-	int sk_forward_alloc;		/* TCP: bytes charged to tcp_mem, not yet used */
+	uint32_t sk_refcnt;	  /* holds while input or a timer works on it */
+	bool sk_freed;		  /* destroyed; memory goes at the last put */
+	int sk_err;		  /* pending error, reported once (SO_ERROR) */
+	int sk_err_soft;	  /* last ICMP error, reported on timeout */
+	uint32_t sk_flags;	  /* 1 << SOCK_* */
+	int sk_sndbuf, sk_rcvbuf; /* bytes */
+	int sk_wmem_queued;	  /* truesize on the write queue */
+	int sk_rmem_alloc;	  /* truesize on the receive (and ofo) queues */
+	int sk_forward_alloc;	  /* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
-	int sk_lingertime;		/* seconds */
-	int sk_max_ack_backlog;		/* listen backlog */
-	int sk_ack_backlog;		/* connections waiting in the accept queue */
+	int sk_lingertime;		   /* seconds */
+	int sk_max_ack_backlog;		   /* listen backlog */
+	int sk_ack_backlog;		   /* connections waiting in the accept queue */
 	uint64_t sk_rcvtimeo, sk_sndtimeo; /* ns; 0: forever */
 	struct sk_buff_head sk_receive_queue;
 	struct sk_buff_head sk_write_queue;
@@ -296,15 +294,15 @@ enum file_kind { FILE_SOCKET, FILE_EPOLL };
 struct epitem;
 struct file {
 	enum file_kind kind;
-	unsigned f_flags;		/* O_NONBLOCK (and O_RDWR) */
-	unsigned f_refs;		/* table reference + calls in progress */
-	int fd;				/* its descriptor, -1 once closed */
+	unsigned f_flags; /* O_NONBLOCK (and O_RDWR) */
+	unsigned f_refs;  /* table reference + calls in progress */
+	int fd;		  /* its descriptor, -1 once closed */
 	bool cloexec;
 	struct ut_stack *stack;
-	struct epitem *f_ep;		/* epoll items watching this file */
+	struct epitem *f_ep; /* epoll items watching this file */
 	union {
-		struct socket socket;	/* FILE_SOCKET */
-		struct eventpoll *ep;	/* FILE_EPOLL */
+		struct socket socket; /* FILE_SOCKET */
+		struct eventpoll *ep; /* FILE_EPOLL */
 	};
 };
 
@@ -312,8 +310,8 @@ struct file {
  * POSIX requires of open(). */
 struct fdtable {
 	struct file **fd;
-	unsigned max_fds;		/* slots allocated */
-	unsigned next_fd;		/* lowest possibly free */
+	unsigned max_fds; /* slots allocated */
+	unsigned next_fd; /* lowest possibly free */
 	unsigned open;
 };
 
@@ -346,8 +344,7 @@ void file_wake(struct file *file, unsigned events);
 /* ---- generic sock helpers (src/core/sock.c) -----------------------------*/
 /* Allocates a zeroed sock of prot->obj_size with Linux's defaults for the
  * buffers and the callbacks. NULL on allocation failure. */
-struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol,
-		      const struct proto *prot);
+struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const struct proto *prot);
 /* Frees the sock's memory (its protocol destroy already ran). */
 void sk_free(struct sock *sk);
 /* Keeps sk's memory alive across processing that may destroy it (a
@@ -395,8 +392,8 @@ int sk_wait(struct sock *sk, uint64_t deadline);
 struct iov_iter {
 	const struct iovec *iov;
 	unsigned long nr_segs;
-	size_t iov_offset;		/* into iov[0] */
-	size_t count;			/* bytes left */
+	size_t iov_offset; /* into iov[0] */
+	size_t count;	   /* bytes left */
 };
 void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr_segs,
 		   size_t count);

@@ -24,18 +24,18 @@
 
 /* net.ipv4.* settings this stack implements, with Linux's defaults. */
 struct ipv4_sysctl {
-	long ip_default_ttl;		/* 64 */
-	long ip_forward;		/* 0: a host, not a router */
-	long ipfrag_high_thresh;	/* 4 MiB: reassembly memory limit */
-	long ipfrag_low_thresh;		/* 3 MiB */
-	long ipfrag_time;		/* 30 s: reassembly timeout */
-	long icmp_echo_ignore_all;	/* 0 */
+	long ip_default_ttl;		  /* 64 */
+	long ip_forward;		  /* 0: a host, not a router */
+	long ipfrag_high_thresh;	  /* 4 MiB: reassembly memory limit */
+	long ipfrag_low_thresh;		  /* 3 MiB */
+	long ipfrag_time;		  /* 30 s: reassembly timeout */
+	long icmp_echo_ignore_all;	  /* 0 */
 	long icmp_echo_ignore_broadcasts; /* 1 */
-	long icmp_ratelimit;		/* 1000 ms between errors per destination (documented, see icmp.c) */
-	long icmp_ratemask;		/* 0x1818: dest unreach, source quench, time exceeded, param problem */
-	long icmp_msgs_per_sec;		/* 1000 */
-	long icmp_msgs_burst;		/* 50 */
-	struct neigh_parms neigh;	/* net.ipv4.neigh.default.* */
+	long icmp_ratelimit; /* 1000 ms between errors per destination (documented, see icmp.c) */
+	long icmp_ratemask;  /* 0x1818: dest unreach, source quench, time exceeded, param problem */
+	long icmp_msgs_per_sec;	  /* 1000 */
+	long icmp_msgs_burst;	  /* 50 */
+	struct neigh_parms neigh; /* net.ipv4.neigh.default.* */
 
 	/* TCP (Documentation/networking/ip-sysctl.rst defaults) */
 	long tcp_syn_retries;		/* 6: SYN sent 7 times, ~127 s */
@@ -60,7 +60,7 @@ struct ipv4_sysctl {
 	long tcp_max_tw_buckets;	/* 262144 */
 	long tcp_min_snd_mss;		/* 48 */
 	long tcp_base_mss;		/* 1024 */
-	long tcp_slow_start_after_idle;	/* 1 */
+	long tcp_slow_start_after_idle; /* 1 */
 	long tcp_moderate_rcvbuf;	/* 1 */
 	long tcp_adv_win_scale;		/* 1 */
 	long tcp_rfc1337;		/* 0 */
@@ -69,11 +69,11 @@ struct ipv4_sysctl {
 	long tcp_delack_min_ms;		/* 40 (TCP_DELACK_MIN; not a sysctl in Linux) */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
-	long somaxconn;			/* 4096 */
-	long rmem_default, rmem_max;	/* 212992 */
-	long wmem_default, wmem_max;	/* 212992 */
+	long somaxconn;		     /* 4096 */
+	long rmem_default, rmem_max; /* 212992 */
+	long wmem_default, wmem_max; /* 212992 */
 	/* fs.nr_open: the size limit of the descriptor table (EMFILE) */
-	long nr_open;			/* 1048576 */
+	long nr_open; /* 1048576 */
 };
 
 /* How a blocking call waits when no stack thread runs: the simulator
@@ -88,13 +88,13 @@ struct ut_stack {
 	char name[32];
 	const struct ut_clock *clock;
 	struct skb_pool *pool;
-	int own_pool;			/* the stack made the pool and frees it */
+	int own_pool; /* the stack made the pool and frees it */
 	struct timer_base timers;
 	struct prandom_state rng;
 	struct snmp_mib mib;
 	struct ipv4_sysctl sysctl;
 
-	struct net_device *devs;	/* in ifindex order */
+	struct net_device *devs; /* in ifindex order */
 	int next_ifindex;
 	struct net_device *loopback;
 
@@ -112,34 +112,34 @@ struct ut_stack {
 	void *ping_arg;
 
 	/* sockets */
-	pthread_mutex_t lock;		/* taken by every public entry point */
+	pthread_mutex_t lock; /* taken by every public entry point */
 	bool lock_ready;
-	bool in_call;			/* the lock is held by a call or the thread */
-	struct ut_stack *holder_prev;	/* the holder's previously held stack */
-	bool now_valid;			/* now_cache holds this call's time */
+	bool in_call;		      /* the lock is held by a call or the thread */
+	struct ut_stack *holder_prev; /* the holder's previously held stack */
+	bool now_valid;		      /* now_cache holds this call's time */
 	uint64_t now_cache;
-	bool dying;			/* being destroyed: send nothing more */
+	bool dying; /* being destroyed: send nothing more */
 	struct fdtable fdt;
 	struct inet_hashinfo tcp_hashinfo;
 	struct inet_hashinfo udp_hashinfo;
-	uint64_t isn_key[2];		/* RFC 6528 F() secret */
-	uint64_t ts_key[2];		/* per-connection timestamp offsets */
-	uint64_t port_key[2];		/* RFC 6056 F() secret */
-	uint64_t syncookie_key[2][2];	/* SYN cookie hashes */
-	uint32_t tcp_orphans;		/* closed-but-alive connections */
+	uint64_t isn_key[2];	      /* RFC 6528 F() secret */
+	uint64_t ts_key[2];	      /* per-connection timestamp offsets */
+	uint64_t port_key[2];	      /* RFC 6056 F() secret */
+	uint64_t syncookie_key[2][2]; /* SYN cookie hashes */
+	uint32_t tcp_orphans;	      /* closed-but-alive connections */
 	uint32_t tw_count;
-	uint32_t tcp_socks;		/* tcp_sock objects alive */
-	long tcp_memory_allocated;	/* pages charged by TCP sockets (tcp_mem) */
-	uint64_t tcp_memory_pressure;	/* jiffy it began, 0: none (Linux's) */
-	uint64_t challenge_second;	/* second the challenge ACK budget is for */
-	uint32_t challenge_count;	/* challenge ACKs left in it */
+	uint32_t tcp_socks;	      /* tcp_sock objects alive */
+	long tcp_memory_allocated;    /* pages charged by TCP sockets (tcp_mem) */
+	uint64_t tcp_memory_pressure; /* jiffy it began, 0: none (Linux's) */
+	uint64_t challenge_second;    /* second the challenge ACK budget is for */
+	uint32_t challenge_count;     /* challenge ACKs left in it */
 
 	/* blocking and the stack thread (src/runtime/) */
 	stack_wait_fn wait_fn;
 	void *wait_arg;
-	bool wake_pending;		/* a socket woke: blocked threads re-check */
-	uint64_t wake_seq;		/* bumped on each wake, for waiters */
-	struct stack_thread *thread;	/* NULL: none */
+	bool wake_pending;	     /* a socket woke: blocked threads re-check */
+	uint64_t wake_seq;	     /* bumped on each wake, for waiters */
+	struct stack_thread *thread; /* NULL: none */
 
 	/* tracing (src/core/trace.c): off while trace_fn is NULL */
 	ut_trace_fn trace_fn;

@@ -19,18 +19,18 @@ struct ut_stack;
 
 /* ---- constants (include/net/tcp.h) ----------------------------------------*/
 #ifndef TCP_MSS_DEFAULT
-#define TCP_MSS_DEFAULT 536u		/* RFC 1122, when the peer sends no MSS */
+#define TCP_MSS_DEFAULT 536u /* RFC 1122, when the peer sends no MSS */
 #endif
-#define TCP_MIN_MSS 88u			/* smallest mss_cache Linux computes */
+#define TCP_MIN_MSS 88u /* smallest mss_cache Linux computes */
 #define MAX_TCP_WINDOW 32767u
 #define TCP_MAX_WSCALE 14u
-#define TCP_INIT_CWND 10u		/* RFC 6928 */
+#define TCP_INIT_CWND 10u /* RFC 6928 */
 #define TCP_INFINITE_SSTHRESH 0x7fffffffu
 #define TCP_FASTRETRANS_THRESH 3
 #define TCP_RTO_MAX_MS 120000u
 #define TCP_RTO_MIN_MS 200u
-#define TCP_TIMEOUT_INIT_MS 1000u	/* RFC 6298 2.1 */
-#define TCP_TIMEOUT_FALLBACK_MS 3000u	/* RFC 1122, after a lost SYN-ACK */
+#define TCP_TIMEOUT_INIT_MS 1000u     /* RFC 6298 2.1 */
+#define TCP_TIMEOUT_FALLBACK_MS 3000u /* RFC 1122, after a lost SYN-ACK */
 #define TCP_DELACK_MAX_MS 200u
 #define TCP_DELACK_MIN_MS 40u
 #define TCP_ATO_MIN_MS 40u
@@ -42,23 +42,23 @@ struct ut_stack;
 #define TCP_PAWS_MSL 60
 
 /* TCP_SKB_CB()->sacked bits */
-#define TCPCB_SACKED_ACKED 0x01		/* covered by a SACK block */
-#define TCPCB_SACKED_RETRANS 0x02	/* retransmitted, not yet acknowledged */
-#define TCPCB_LOST 0x04			/* marked lost by recovery */
-#define TCPCB_EVER_RETRANS 0x80		/* retransmitted at least once (Karn) */
+#define TCPCB_SACKED_ACKED 0x01	  /* covered by a SACK block */
+#define TCPCB_SACKED_RETRANS 0x02 /* retransmitted, not yet acknowledged */
+#define TCPCB_LOST 0x04		  /* marked lost by recovery */
+#define TCPCB_EVER_RETRANS 0x80	  /* retransmitted at least once (Karn) */
 
 /* Per-segment state on the write, retransmit, receive and out-of-order
  * queues, kept in skb->cb (Linux's TCP_SKB_CB). */
 struct tcp_skb_cb {
-	uint32_t seq;			/* first sequence number */
-	uint32_t end_seq;		/* seq + SYN + FIN + payload */
-	uint32_t ack_seq;		/* received segments */
-	uint8_t tcp_flags;		/* TCPHDR_* */
-	uint8_t sacked;			/* TCPCB_* */
+	uint32_t seq;	   /* first sequence number */
+	uint32_t end_seq;  /* seq + SYN + FIN + payload */
+	uint32_t ack_seq;  /* received segments */
+	uint8_t tcp_flags; /* TCPHDR_* */
+	uint8_t sacked;	   /* TCPCB_* */
 	uint16_t pad;
-	uint64_t sent_ns;		/* last transmission, for RTT samples */
+	uint64_t sent_ns; /* last transmission, for RTT samples */
 	union {
-		uint64_t first_sent_ns;	/* sent segments: first transmission */
+		uint64_t first_sent_ns; /* sent segments: first transmission */
 		struct {		/* received segments: the IP addresses
 					 * (IPCB shares skb->cb and is gone) */
 			uint32_t saddr, daddr;
@@ -71,35 +71,35 @@ _Static_assert(sizeof(struct tcp_skb_cb) <= sizeof(((struct sk_buff *)0)->cb),
 
 /* ---- request and time-wait mini-sockets -----------------------------------*/
 struct request_sock {
-	struct sock_common __req_common;	/* state TCP_NEW_SYN_RECV, in ehash */
-	struct request_sock *dl_next;		/* accept queue link */
-	struct request_sock *syn_next, **syn_pprev;	/* the listener's SYN queue */
+	struct sock_common __req_common;	    /* state TCP_NEW_SYN_RECV, in ehash */
+	struct request_sock *dl_next;		    /* accept queue link */
+	struct request_sock *syn_next, **syn_pprev; /* the listener's SYN queue */
 	struct sock *rsk_listener;
-	struct sock *sk;			/* the child, once established */
-	struct timer_list rsk_timer;		/* SYN-ACK retransmission */
+	struct sock *sk;	     /* the child, once established */
+	struct timer_list rsk_timer; /* SYN-ACK retransmission */
 	uint32_t rcv_isn, snt_isn;
 	uint32_t ts_recent, ts_off;
 	uint32_t rcv_wnd, window_clamp;
-	uint64_t synack_sent_ns;		/* first SYN-ACK, for the RTT */
-	uint16_t mss;				/* the peer's, clamped */
-	uint16_t mss_adv;			/* the MSS we announce */
+	uint64_t synack_sent_ns; /* first SYN-ACK, for the RTT */
+	uint16_t mss;		 /* the peer's, clamped */
+	uint16_t mss_adv;	 /* the MSS we announce */
 	uint8_t num_retrans, num_timeout;
 	uint8_t snd_wscale, rcv_wscale;
 	bool tstamp_ok, sack_ok, wscale_ok;
-	bool acked;				/* final ACK seen but accept queue full */
-	uint32_t cookie_tsval;			/* SYN cookie: TSval carrying the options */
+	bool acked;	       /* final ACK seen but accept queue full */
+	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 };
 #define inet_rsk(req) (req)
 
 struct inet_timewait_sock {
-	struct sock_common __tw_common;		/* state TCP_TIME_WAIT, in ehash */
-	uint8_t tw_substate;			/* TCP_TIME_WAIT or TCP_FIN_WAIT2 */
+	struct sock_common __tw_common; /* state TCP_TIME_WAIT, in ehash */
+	uint8_t tw_substate;		/* TCP_TIME_WAIT or TCP_FIN_WAIT2 */
 	uint8_t tw_rcv_wscale;
 	bool tw_tstamp_ok;
 	uint32_t tw_rcv_nxt, tw_snd_nxt, tw_rcv_wnd;
 	uint32_t tw_ts_recent, tw_ts_offset;
-	uint64_t tw_ts_recent_stamp;		/* s */
+	uint64_t tw_ts_recent_stamp; /* s */
 	struct timer_list tw_timer;
 };
 
@@ -107,10 +107,10 @@ struct inet_timewait_sock {
  * (Linux's struct request_sock_queue). */
 struct request_sock_queue {
 	struct request_sock *rskq_accept_head, *rskq_accept_tail;
-	struct request_sock *syn_head;		/* SYN queue: half-open connections */
-	uint64_t synq_overflow_ns;		/* last SYN cookie sent (0: never) */
-	uint32_t qlen;				/* SYN queue: request socks waiting */
-	uint32_t young;				/* of which never retransmitted */
+	struct request_sock *syn_head; /* SYN queue: half-open connections */
+	uint64_t synq_overflow_ns;     /* last SYN cookie sent (0: never) */
+	uint32_t qlen;		       /* SYN queue: request socks waiting */
+	uint32_t young;		       /* of which never retransmitted */
 };
 
 /* Congestion control, behind an ops table as Linux's tcp_congestion_ops. */
@@ -140,27 +140,27 @@ struct inet_connection_sock {
 	struct request_sock_queue icsk_accept_queue;
 	struct timer_list icsk_retransmit_timer;
 	struct timer_list icsk_delack_timer;
-	struct timer_list sk_timer;		/* keepalive, SYN-SENT-free FIN_WAIT2 */
-	uint32_t icsk_rto;			/* ms */
+	struct timer_list sk_timer; /* keepalive, SYN-SENT-free FIN_WAIT2 */
+	uint32_t icsk_rto;	    /* ms */
 	uint32_t icsk_pmtu_cookie;
 	const struct tcp_congestion_ops *icsk_ca_ops;
 	uint8_t icsk_ca_state;
 	uint8_t icsk_retransmits;
 	uint8_t icsk_pending;
 	uint8_t icsk_backoff;
-	uint8_t icsk_syn_retries;		/* TCP_SYNCNT; 0: sysctl */
+	uint8_t icsk_syn_retries; /* TCP_SYNCNT; 0: sysctl */
 	uint8_t icsk_probes_out;
-	uint32_t icsk_user_timeout;		/* ms, TCP_USER_TIMEOUT */
-	uint64_t icsk_probes_tstamp;		/* ns: first unanswered zero-window probe */
-	uint64_t icsk_retrans_start_ns;		/* first retransmission of the head */
+	uint32_t icsk_user_timeout;	/* ms, TCP_USER_TIMEOUT */
+	uint64_t icsk_probes_tstamp;	/* ns: first unanswered zero-window probe */
+	uint64_t icsk_retrans_start_ns; /* first retransmission of the head */
 	struct {
-		uint8_t pending;		/* ICSK_ACK_* */
-		uint8_t quick;			/* quick ACKs left */
-		bool pingpong;			/* interactive: delay ACKs */
-		uint32_t ato;			/* ms */
-		uint64_t timeout;		/* jiffy the delayed ACK is due */
-		uint64_t lrcvtime;		/* ns of last data received */
-		uint16_t rcv_mss;		/* estimate of the peer's MSS */
+		uint8_t pending;   /* ICSK_ACK_* */
+		uint8_t quick;	   /* quick ACKs left */
+		bool pingpong;	   /* interactive: delay ACKs */
+		uint32_t ato;	   /* ms */
+		uint64_t timeout;  /* jiffy the delayed ACK is due */
+		uint64_t lrcvtime; /* ns of last data received */
+		uint16_t rcv_mss;  /* estimate of the peer's MSS */
 	} icsk_ack;
 };
 
@@ -168,52 +168,52 @@ struct tcp_sock {
 	struct inet_connection_sock inet_conn;
 	/* sequence space (RFC 9293 3.3.1) */
 	uint32_t snd_una, snd_nxt, snd_wl1, snd_wnd, max_window, snd_up;
-	uint32_t write_seq;			/* tail of data queued by send() */
-	uint32_t snd_sml;			/* end of the last small segment sent (Minshall) */
+	uint32_t write_seq; /* tail of data queued by send() */
+	uint32_t snd_sml;   /* end of the last small segment sent (Minshall) */
 	uint32_t pushed_seq;
 	uint32_t rcv_nxt, copied_seq, rcv_wup, rcv_wnd, rcv_ssthresh, window_clamp;
 	uint32_t urg_data;
-	uint32_t isn;				/* our ISN, for traces */
+	uint32_t isn; /* our ISN, for traces */
 	/* MSS */
-	uint32_t mss_cache;			/* current send MSS (options excluded) */
-	uint16_t advmss;			/* what we announced */
-	uint16_t rx_opt_mss_clamp;		/* peer's MSS (TCP_MAXSEG clamps too) */
+	uint32_t mss_cache;	   /* current send MSS (options excluded) */
+	uint16_t advmss;	   /* what we announced */
+	uint16_t rx_opt_mss_clamp; /* peer's MSS (TCP_MAXSEG clamps too) */
 	uint16_t user_mss;
-	uint16_t tcp_header_len;		/* 20 + options on every segment */
+	uint16_t tcp_header_len; /* 20 + options on every segment */
 	/* options (struct tcp_options_received) */
 	bool tstamp_ok, sack_ok, wscale_ok;
 	uint8_t snd_wscale, rcv_wscale;
 	uint32_t ts_recent, tsoffset;
-	uint64_t ts_recent_stamp;		/* s, when ts_recent was taken */
-	uint8_t num_sacks;			/* SACK blocks we send */
+	uint64_t ts_recent_stamp; /* s, when ts_recent was taken */
+	uint8_t num_sacks;	  /* SACK blocks we send */
 	struct wire_tcp_sack_block selective_acks[TCP_MAX_SACKS];
 	/* RTT (RFC 6298), in us */
-	uint32_t srtt_us;			/* smoothed RTT << 3 */
-	uint32_t mdev_us, mdev_max_us, rttvar_us;	/* << 2 */
+	uint32_t srtt_us;			  /* smoothed RTT << 3 */
+	uint32_t mdev_us, mdev_max_us, rttvar_us; /* << 2 */
 	uint32_t rtt_seq;
 	/* congestion control (RFC 5681, 6582) */
 	uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt, snd_cwnd_clamp;
 	uint32_t prior_cwnd, prior_ssthresh;
-	uint32_t high_seq;			/* snd_nxt when recovery began */
+	uint32_t high_seq; /* snd_nxt when recovery began */
 	uint32_t undo_marker;
-	uint32_t packets_out;			/* segments sent, not cumulatively acked */
+	uint32_t packets_out; /* segments sent, not cumulatively acked */
 	uint32_t retrans_out;
-	uint32_t sacked_out;			/* dupacks counted (Reno) or SACKed */
+	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
 	uint32_t lost_out;
 	uint32_t total_retrans;
 	uint32_t dupacks;
-	uint64_t lsndtime;			/* ns of last data sent */
-	uint64_t rcv_tstamp;			/* ns of last ACK received (keepalive) */
-	uint64_t last_oow_ack_time;		/* ns of last ACK to an out-of-window segment */
+	uint64_t lsndtime;	    /* ns of last data sent */
+	uint64_t rcv_tstamp;	    /* ns of last ACK received (keepalive) */
+	uint64_t last_oow_ack_time; /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
-	uint8_t nonagle;			/* TCP_NAGLE_* */
+	uint8_t nonagle; /* TCP_NAGLE_* */
 	bool thin_lto;
-	uint8_t keepalive_probes;		/* 0: sysctl */
-	uint32_t keepalive_time;		/* s; 0: sysctl */
-	uint32_t keepalive_intvl;		/* s; 0: sysctl */
-	int linger2;				/* TCP_LINGER2 s; 0: sysctl, <0: none */
+	uint8_t keepalive_probes; /* 0: sysctl */
+	uint32_t keepalive_time;  /* s; 0: sysctl */
+	uint32_t keepalive_intvl; /* s; 0: sysctl */
+	int linger2;		  /* TCP_LINGER2 s; 0: sysctl, <0: none */
 	/* queues */
-	struct sk_buff_head tcp_rtx_queue;	/* sent, not acknowledged */
+	struct sk_buff_head tcp_rtx_queue; /* sent, not acknowledged */
 	struct sk_buff_head out_of_order_queue;
 	/* receive buffer tuning (Linux's rcvq_space) */
 	uint32_t rcvq_space_space, rcvq_space_seq;
@@ -222,13 +222,13 @@ struct tcp_sock {
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
 	uint32_t segs_in, segs_out, data_segs_in, data_segs_out;
 	uint32_t delivered;
-	int fd;					/* for traces: descriptor or -1 */
+	int fd; /* for traces: descriptor or -1 */
 };
 
 /* TCP_NAGLE_* (nonagle) */
-#define TCP_NAGLE_OFF 1				/* TCP_NODELAY */
-#define TCP_NAGLE_CORK 2			/* TCP_CORK */
-#define TCP_NAGLE_PUSH 4			/* push this once */
+#define TCP_NAGLE_OFF 1	 /* TCP_NODELAY */
+#define TCP_NAGLE_CORK 2 /* TCP_CORK */
+#define TCP_NAGLE_PUSH 4 /* push this once */
 
 static inline struct tcp_sock *tcp_sk(const struct sock *sk)
 {
@@ -342,23 +342,22 @@ int tcp_write_wakeup(struct sock *sk);
 uint16_t tcp_select_window(struct sock *sk);
 /* The window free buffer space allows now, before rounding to what was offered. */
 uint32_t __tcp_select_window(struct sock *sk);
-void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss,
-			       uint32_t *rcv_wnd, uint32_t *window_clamp, bool wscale_ok,
-			       uint8_t *rcv_wscale);
+void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, uint32_t *rcv_wnd,
+			       uint32_t *window_clamp, bool wscale_ok, uint8_t *rcv_wscale);
 uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss);
 uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 /* Sends a RST or ACK with no socket (Linux's tcp_v4_send_reset /
  * tcp_v4_send_ack), answering the segment in skb. */
-void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
-		       const struct wire_tcp *th, struct sock *sk);
+void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const struct wire_tcp *th,
+		       struct sock *sk);
 void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
 		     uint16_t dport, uint32_t seq, uint32_t ack, uint32_t win, uint32_t tsval,
 		     uint32_t tsecr, bool ts, uint8_t flags);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
 int tcp_v4_send_synack(struct sock *listener, struct request_sock *req);
-void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd,
-		       uint32_t saddr, uint32_t daddr, const struct wire_tcp *th,
-		       uint32_t payload_len, struct sock *sk);
+void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd, uint32_t saddr,
+		       uint32_t daddr, const struct wire_tcp *th, uint32_t payload_len,
+		       struct sock *sk);
 
 /* ---- tcp_timer.c ----------------------------------------------------------*/
 void tcp_init_xmit_timers(struct sock *sk);
@@ -384,8 +383,8 @@ extern const struct net_protocol tcp_protocol;
 /* Frees every TCP object of a stack being destroyed. */
 void tcp_stack_destroy(struct ut_stack *stack);
 int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr_len);
-uint32_t secure_tcp_seq(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-			uint16_t sport, uint16_t dport);
+uint32_t secure_tcp_seq(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			uint16_t dport);
 uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t daddr);
 void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
 /* Sends a segment built by the caller (data at the TCP header). */
@@ -397,8 +396,8 @@ int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb);
 void tcp_time_wait(struct sock *sk, int state, uint32_t timeo_ms);
 /* A segment for a time-wait sock. Returns TCP_TW_* . */
 enum tcp_tw_status { TCP_TW_SUCCESS, TCP_TW_RST, TCP_TW_ACK, TCP_TW_SYN };
-enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw,
-					      struct sk_buff *skb, const struct wire_tcp *th,
+enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, struct sk_buff *skb,
+					      const struct wire_tcp *th,
 					      const struct wire_tcp_opts *opts);
 /* Ends a time-wait socket: reports its substate -> CLOSE with why (so a
  * trace shows every connection's end), unhashes it and frees it. */
@@ -407,9 +406,8 @@ void tcp_timewait_send_ack(struct inet_timewait_sock *tw);
 /* A segment for a request sock (the final ACK of the handshake, or a
  * retransmitted SYN). Returns the child (added to the accept queue) or
  * NULL; *rst set when the segment must be answered with a RST. */
-struct sock *tcp_check_req(struct sock *listener, struct request_sock *req,
-			   struct sk_buff *skb, const struct wire_tcp *th,
-			   const struct wire_tcp_opts *opts, bool *rst);
+struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, struct sk_buff *skb,
+			   const struct wire_tcp *th, const struct wire_tcp_opts *opts, bool *rst);
 struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock *req);
 
 /* ---- inet_connection_sock.c ----------------------------------------------*/
@@ -420,14 +418,13 @@ struct sock *inet_csk_accept(struct sock *sk, int flags, int *err);
 int inet_csk_reqsk_queue_hash_add(struct sock *listener, struct request_sock *req,
 				  uint32_t timeout_ms);
 void inet_csk_reqsk_queue_drop(struct sock *listener, struct request_sock *req);
-void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req,
-			      struct sock *child);
+void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req, struct sock *child);
 struct request_sock *reqsk_alloc(struct sock *listener);
 void reqsk_free(struct request_sock *req);
 /* Emits a trace event about a request socket (its 4-tuple, ISNs) with a
  * queue depth and limit. */
-void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth,
-		 uint32_t limit, const char *what);
+void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth, uint32_t limit,
+		 const char *what);
 bool inet_csk_accept_queue_full(const struct sock *sk);
 
 /* ---- syncookies.c --------------------------------------------------------*/
@@ -439,12 +436,12 @@ uint32_t cookie_v4_init_sequence(struct ut_stack *stack, uint32_t saddr, uint32_
 uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now);
 /* An ACK that may answer a SYN cookie (the listener had no room to keep
  * a request). The child socket, in the accept queue, or NULL. */
-struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb,
-			     const struct wire_tcp *th, const struct wire_tcp_opts *opts);
+struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
+			     const struct wire_tcp_opts *opts);
 /* Fills a request from a SYN (shared by the SYN queue and cookies). */
-void tcp_openreq_init(struct sock *listener, struct request_sock *req,
-		      const struct tcp_skb_cb *tcb, const struct wire_tcp *th,
-		      const struct wire_tcp_opts *opts, bool has_syn_opts);
+void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct tcp_skb_cb *tcb,
+		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
+		      bool has_syn_opts);
 
 /* ---- tcp_cong.c ------------------------------------------------------------*/
 void tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);

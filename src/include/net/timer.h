@@ -42,20 +42,20 @@ struct timer_list {
 	 * points at the last timer's next, so appending is O(1) too.
 	 * pprev != NULL <=> pending. */
 	struct timer_list *next, **pprev;
-	uint64_t expires;			/* jiffy at which it runs */
+	uint64_t expires; /* jiffy at which it runs */
 	void (*function)(struct timer_list *);
 	struct timer_base *base;
-	uint16_t slot;				/* index in base->vec, valid when pending */
+	uint16_t slot; /* index in base->vec, valid when pending */
 };
 
 struct timer_base {
-	uint64_t clk;				/* next jiffy to process */
+	uint64_t clk; /* next jiffy to process */
 	struct timer_list *tv1[TVR_SIZE];
 	struct timer_list *tvn[TVN_LEVELS][TVN_SIZE];
-	uint64_t tv1_map[TVR_SIZE / 64];	/* bit set <=> slot non-empty */
+	uint64_t tv1_map[TVR_SIZE / 64]; /* bit set <=> slot non-empty */
 	uint64_t tvn_map[TVN_LEVELS];
-	uint32_t pending;			/* timers armed */
-	struct timer_list *running;		/* timer whose function is executing */
+	uint32_t pending;	    /* timers armed */
+	struct timer_list *running; /* timer whose function is executing */
 };
 
 /* Starts an empty wheel whose first unprocessed jiffy is now. */
@@ -100,7 +100,6 @@ unsigned timer_run(struct timer_base *base, uint64_t now);
  * cascades. UINT64_MAX when nothing is pending. O(levels). */
 uint64_t timer_next_expiry(const struct timer_base *base);
 
-#define from_timer(var, timer_ptr, field)                                     \
-	container_of(timer_ptr, __typeof__(*var), field)
+#define from_timer(var, timer_ptr, field) container_of(timer_ptr, __typeof__(*var), field)
 
 #endif

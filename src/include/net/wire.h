@@ -21,15 +21,15 @@
 
 enum wire_err {
 	WIRE_OK = 0,
-	WIRE_ETRUNC,	/* buffer shorter than the fixed header */
-	WIRE_EHDRLEN,	/* header length field too small or past the buffer */
-	WIRE_ETOTLEN,	/* total/length field disagrees with the buffer */
-	WIRE_EVERSION,	/* IP version is not 4 */
-	WIRE_ECSUM,	/* checksum does not verify */
-	WIRE_EOPTLEN,	/* an option's length is 0, 1, or runs past the header */
-	WIRE_EOPTVAL,	/* an option has a length wrong for its kind */
-	WIRE_EHWTYPE,	/* ARP: not Ethernet/IPv4 (htype 1, ptype 0x0800, 6, 4) */
-	WIRE_EFRAG,	/* IPv4: fragment offset+length beyond 65535 */
+	WIRE_ETRUNC,   /* buffer shorter than the fixed header */
+	WIRE_EHDRLEN,  /* header length field too small or past the buffer */
+	WIRE_ETOTLEN,  /* total/length field disagrees with the buffer */
+	WIRE_EVERSION, /* IP version is not 4 */
+	WIRE_ECSUM,    /* checksum does not verify */
+	WIRE_EOPTLEN,  /* an option's length is 0, 1, or runs past the header */
+	WIRE_EOPTVAL,  /* an option has a length wrong for its kind */
+	WIRE_EHWTYPE,  /* ARP: not Ethernet/IPv4 (htype 1, ptype 0x0800, 6, 4) */
+	WIRE_EFRAG,    /* IPv4: fragment offset+length beyond 65535 */
 };
 
 /* Human-readable name of an error, for traces and test output. */
@@ -44,26 +44,35 @@ const char *wire_strerror(enum wire_err err);
  * network byte order, proto, length) for TCP/UDP. */
 uint32_t csum_partial(const void *buf, size_t len, uint32_t sum);
 uint16_t csum_fold(uint32_t sum);
-uint32_t csum_tcpudp_nofold(uint32_t saddr_be, uint32_t daddr_be,
-			    uint16_t len, uint8_t proto, uint32_t sum);
+uint32_t csum_tcpudp_nofold(uint32_t saddr_be, uint32_t daddr_be, uint16_t len, uint8_t proto,
+			    uint32_t sum);
 /* The complete checksum of a TCP or UDP segment (header with its checksum
  * field zero, plus payload) under the pseudo-header; value in host order,
  * ready for the emitters' csum field. For UDP a result of 0 must be sent as
  * 0xffff (RFC 768); wire_udp_emit does that. */
-uint16_t csum_tcpudp(uint32_t saddr_be, uint32_t daddr_be, uint8_t proto,
-		     const void *seg, size_t seg_len);
+uint16_t csum_tcpudp(uint32_t saddr_be, uint32_t daddr_be, uint8_t proto, const void *seg,
+		     size_t seg_len);
 
 /* Byte order helpers that never do unaligned loads. */
-static inline uint16_t get_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+static inline uint16_t get_be16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
 static inline uint32_t get_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline void put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 static inline void put_be32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 /* ---- Ethernet II ---------------------------------------------------------*/
@@ -75,13 +84,13 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 
 struct wire_eth {
 	uint8_t dst[ETH_ALEN], src[ETH_ALEN];
-	uint16_t proto;			/* host order */
+	uint16_t proto; /* host order */
 	const uint8_t *payload;
 	size_t payload_len;
 };
 enum wire_err wire_eth_parse(const uint8_t *buf, size_t len, struct wire_eth *out);
-size_t wire_eth_emit(uint8_t *buf, const uint8_t dst[ETH_ALEN],
-		     const uint8_t src[ETH_ALEN], uint16_t proto);
+size_t wire_eth_emit(uint8_t *buf, const uint8_t dst[ETH_ALEN], const uint8_t src[ETH_ALEN],
+		     uint16_t proto);
 
 /* ---- ARP (RFC 826), Ethernet/IPv4 only -----------------------------------*/
 #define ARP_HLEN 28
@@ -91,9 +100,9 @@ size_t wire_eth_emit(uint8_t *buf, const uint8_t dst[ETH_ALEN],
 struct wire_arp {
 	uint16_t op;
 	uint8_t sha[ETH_ALEN];
-	uint32_t sip;			/* network byte order, as in_addr_t */
+	uint32_t sip; /* network byte order, as in_addr_t */
 	uint8_t tha[ETH_ALEN];
-	uint32_t tip;			/* network byte order */
+	uint32_t tip; /* network byte order */
 };
 enum wire_err wire_arp_parse(const uint8_t *buf, size_t len, struct wire_arp *out);
 size_t wire_arp_emit(uint8_t *buf, const struct wire_arp *arp);
@@ -110,17 +119,17 @@ size_t wire_arp_emit(uint8_t *buf, const struct wire_arp *arp);
 #define IPPROTO_UDP_ 17
 
 struct wire_ipv4 {
-	uint8_t hdr_len;		/* bytes, 20..60 */
+	uint8_t hdr_len; /* bytes, 20..60 */
 	uint8_t tos;
-	uint16_t tot_len;		/* header + payload, from the header */
+	uint16_t tot_len; /* header + payload, from the header */
 	uint16_t id;
-	uint16_t frag_off;		/* flags (IP_DF, IP_MF) | offset in 8-byte units */
+	uint16_t frag_off; /* flags (IP_DF, IP_MF) | offset in 8-byte units */
 	uint8_t ttl, protocol;
 	uint16_t check;
-	uint32_t saddr, daddr;		/* network byte order */
-	const uint8_t *opts;		/* options are skipped, but bounds-checked */
+	uint32_t saddr, daddr; /* network byte order */
+	const uint8_t *opts;   /* options are skipped, but bounds-checked */
 	size_t opts_len;
-	const uint8_t *payload;		/* tot_len - hdr_len bytes */
+	const uint8_t *payload; /* tot_len - hdr_len bytes */
 	size_t payload_len;
 };
 /* Validates version, header length, total length <= len (bytes past
@@ -153,21 +162,26 @@ size_t wire_ipv4_emit(uint8_t *buf, const struct wire_ipv4 *ip);
 struct wire_icmp {
 	uint8_t type, code;
 	uint16_t check;
-	uint32_t rest;			/* bytes 4..7, host order: echo id<<16|seq, or
+	uint32_t rest;		/* bytes 4..7, host order: echo id<<16|seq, or
 					 * next-hop MTU for FRAG_NEEDED in low 16 bits */
-	const uint8_t *payload;		/* echo data, or the offending datagram */
+	const uint8_t *payload; /* echo data, or the offending datagram */
 	size_t payload_len;
 };
-static inline uint16_t wire_icmp_echo_id(const struct wire_icmp *m) { return (uint16_t)(m->rest >> 16); }
-static inline uint16_t wire_icmp_echo_seq(const struct wire_icmp *m) { return (uint16_t)m->rest; }
+static inline uint16_t wire_icmp_echo_id(const struct wire_icmp *m)
+{
+	return (uint16_t)(m->rest >> 16);
+}
+static inline uint16_t wire_icmp_echo_seq(const struct wire_icmp *m)
+{
+	return (uint16_t)m->rest;
+}
 /* Checks length >= 8 and, when verify_csum, the checksum over all len bytes. */
 enum wire_err wire_icmp_parse(const uint8_t *buf, size_t len, bool verify_csum,
 			      struct wire_icmp *out);
 /* Writes the 8-byte header followed by nothing: the payload must already sit
  * right after it in buf (buf[8..8+payload_len)), because the checksum covers
  * it. Returns ICMP_HLEN. */
-size_t wire_icmp_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest,
-		      size_t payload_len);
+size_t wire_icmp_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, size_t payload_len);
 
 /* ---- UDP (RFC 768) -------------------------------------------------------*/
 #define UDP_HLEN 8
@@ -182,8 +196,8 @@ struct wire_udp {
 enum wire_err wire_udp_parse(const uint8_t *buf, size_t len, struct wire_udp *out);
 /* Writes the header; payload_len bytes of payload must follow in buf. If
  * saddr/daddr are non-zero, the checksum is computed (0 sent as 0xffff). */
-size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport,
-		     size_t payload_len, uint32_t saddr_be, uint32_t daddr_be);
+size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport, size_t payload_len,
+		     uint32_t saddr_be, uint32_t daddr_be);
 
 /* ---- TCP (RFC 9293) and its options --------------------------------------*/
 #define TCP_HLEN_MIN 20
@@ -213,8 +227,8 @@ size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport,
 struct wire_tcp {
 	uint16_t sport, dport;
 	uint32_t seq, ack_seq;
-	uint8_t hdr_len;		/* bytes, 20..60 */
-	uint8_t flags;			/* TCPHDR_* */
+	uint8_t hdr_len; /* bytes, 20..60 */
+	uint8_t flags;	 /* TCPHDR_* */
 	uint16_t window, check, urg_ptr;
 	const uint8_t *opts;
 	size_t opts_len;
@@ -234,7 +248,7 @@ struct wire_tcp_sack_block {
 struct wire_tcp_opts {
 	bool saw_mss, saw_wscale, sack_ok, saw_tstamp;
 	uint16_t mss;
-	uint8_t wscale;			/* raw value as received (clamping is policy) */
+	uint8_t wscale; /* raw value as received (clamping is policy) */
 	uint32_t tsval, tsecr;
 	uint8_t num_sacks;
 	struct wire_tcp_sack_block sacks[TCP_MAX_SACKS];
@@ -243,8 +257,7 @@ struct wire_tcp_opts {
  * a length byte that must be >= 2 and fit in what remains (else
  * WIRE_EOPTLEN). Known kinds with a wrong length give WIRE_EOPTVAL (SACK:
  * length 2+8n, n 1..4). Unknown kinds are skipped by their length. */
-enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len,
-				     struct wire_tcp_opts *out);
+enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, struct wire_tcp_opts *out);
 /* Bytes needed by wire_tcp_emit_options for these options, a multiple of 4. */
 size_t wire_tcp_options_len(const struct wire_tcp_opts *opts);
 /* Writes the options present in opts (saw_mss, saw_tstamp, sack_ok,
@@ -265,8 +278,14 @@ size_t wire_tcp_emit(uint8_t *buf, const struct wire_tcp *tcp);
 
 /* Sequence-number comparison modulo 2^32 (RFC 9293 3.4): always use these,
  * never < on sequence numbers. */
-static inline bool before(uint32_t seq1, uint32_t seq2) { return (int32_t)(seq1 - seq2) < 0; }
-static inline bool after(uint32_t seq1, uint32_t seq2) { return before(seq2, seq1); }
+static inline bool before(uint32_t seq1, uint32_t seq2)
+{
+	return (int32_t)(seq1 - seq2) < 0;
+}
+static inline bool after(uint32_t seq1, uint32_t seq2)
+{
+	return before(seq2, seq1);
+}
 static inline bool between(uint32_t seq1, uint32_t low, uint32_t high)
 {
 	return high - low >= seq1 - low; /* low <= seq1 <= high, modulo 2^32 */
