@@ -9,7 +9,7 @@ FUZZ_SECONDS ?= 60
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 
-.PHONY: all demo test test-plain test-asan bench fuzz install clean
+.PHONY: all demo test test-plain test-asan bench fuzz format check-format install clean
 
 all: $(BUILD)/CMakeCache.txt
 	$(CMAKE) --build $(BUILD) -j $(JOBS)
@@ -69,6 +69,15 @@ fuzz: $(BUILD_FUZZ)/CMakeCache.txt
 			{ tail -40 $(BUILD_FUZZ)/$$name.log; exit 1; }; \
 		grep -E '^stat::number_of_executed_units|DONE' $(BUILD_FUZZ)/$$name.log; \
 	done; echo "fuzz: $$n passed, 0 failed"
+
+# The tree's layout (.clang-format, clang-format 14): `make format`
+# rewrites every C file, `make check-format` fails on one that differs
+# (make test runs the same check).
+format:
+	scripts/check-format.sh --fix
+
+check-format:
+	scripts/check-format.sh
 
 install: all
 	$(CMAKE) --install $(BUILD) $(if $(PREFIX),--prefix $(PREFIX))
