@@ -36,10 +36,13 @@ if [ "${1:-}" = "--fix" ]; then
 	exit 0
 fi
 
+# One process for the whole tree; file by file only to name the culprits.
 bad=
-for f in $files; do
-	"$cf" --dry-run --Werror "$f" >/dev/null 2>&1 || bad="$bad $f"
-done
+if ! printf '%s\n' "$files" | xargs "$cf" --dry-run --Werror >/dev/null 2>&1; then
+	for f in $files; do
+		"$cf" --dry-run --Werror "$f" >/dev/null 2>&1 || bad="$bad $f"
+	done
+fi
 if [ -n "$bad" ]; then
 	echo "FAIL: these files differ from .clang-format's layout:"
 	for f in $bad; do
