@@ -24,6 +24,12 @@ struct test_case {
 void test_register(struct test_case *tc);
 void test_fail(const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4), noreturn));
+/* The leak check on stacks, simulated worlds and buffer pools
+ * (tests/leakcheck.c), which main() runs around every test: linked into
+ * the test programs by tests/CMakeLists.txt; weak, so a program built
+ * without it (the packetdrill adapter's test) runs without it. */
+void test_leak_begin(void) __attribute__((weak));
+void test_leak_end(void) __attribute__((weak));
 /* Directory for files a test writes (pcaps...): $USERTCP_TMP or /tmp. */
 const char *test_tmpdir(void);
 
