@@ -190,6 +190,10 @@ UT_EXPORT void ut_stack_destroy(struct ut_stack *stack)
 		stack->dying = true;
 		stack_close_all_fds(stack);
 		tcp_stack_destroy(stack);
+		/* Every TCP object went with it: a socket that survives
+		 * here would be freed with the stack's memory while a timer
+		 * or a queue still points at it. */
+		BUG_ON(stack->tcp_socks != 0 || stack->tw_count != 0);
 	}
 	inet_hashinfo_destroy(&stack->tcp_hashinfo);
 	inet_hashinfo_destroy(&stack->udp_hashinfo);
