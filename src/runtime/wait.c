@@ -41,29 +41,37 @@ struct stack_thread {
 	uint64_t sleep_until; /* ns the thread sleeps until */
 };
 
-/* The stack whose lock this thread holds, so that ut_dev_input called
- * from inside the stack (a driver's transmit callback looping a frame
- * back) does not take the lock a second time. */
-static _Thread_local struct ut_stack *lock_holder;
+/* Which thread holds a stack's lock, so that ut_dev_input called from
+ * inside the stack (a driver's transmit callback looping a frame back)
+ * does not take the lock a second time. Kept in the stack rather than in
+ * thread-local storage: the library has no per-process or per-thread
+ * variables. A thread compares the owner with itself only: if it holds
+ * the lock it wrote itself there last; if not, the field holds another
+ * thread or 0, never itself (it wrote 0 when it let go). */
+_Static_assert(sizeof(pthread_t) <= sizeof(uintptr_t), "pthread_t fits a uintptr_t");
+
+static uintptr_t thread_token(void)
+{
+	return (uintptr_t)pthread_self();
+}
 
 static void stack_enter(struct ut_stack *stack)
 {
 	stack->in_call = true;
 	stack->now_valid = false;
-	stack->holder_prev = lock_holder;
-	lock_holder = stack;
+	atomic_store_explicit(&stack->lock_owner, thread_token(), memory_order_relaxed);
 }
 
 static void stack_leave(struct ut_stack *stack)
 {
 	stack->in_call = false;
 	stack->now_valid = false;
-	lock_holder = stack->holder_prev;
+	atomic_store_explicit(&stack->lock_owner, 0, memory_order_relaxed);
 }
 
 bool stack_lock_held(const struct ut_stack *stack)
 {
-	return lock_holder == stack;
+	return atomic_load_explicit(&stack->lock_owner, memory_order_relaxed) == thread_token();
 }
 
 void stack_lock(struct ut_stack *stack)

@@ -5,6 +5,7 @@
 #define USERTCP_NET_STACK_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -114,9 +115,12 @@ struct ut_stack {
 	/* sockets */
 	pthread_mutex_t lock; /* taken by every public entry point */
 	bool lock_ready;
-	bool in_call;		      /* the lock is held by a call or the thread */
-	struct ut_stack *holder_prev; /* the holder's previously held stack */
-	bool now_valid;		      /* now_cache holds this call's time */
+	bool in_call; /* the lock is held by a call or the thread */
+	/* The thread holding the lock (pthread_self(), 0: none), for
+	 * stack_lock_held(). Only the holder writes it; any thread may read
+	 * it, so it is atomic. */
+	_Atomic uintptr_t lock_owner;
+	bool now_valid; /* now_cache holds this call's time */
 	uint64_t now_cache;
 	bool dying; /* being destroyed: send nothing more */
 	struct fdtable fdt;
