@@ -171,38 +171,25 @@ UT_EXPORT int ut_sim_link_set_params(struct ut_sim_link *link, int direction,
 	return 0;
 }
 
-/* The event heap's order; (time, seq) is unique, and an array sorted by it
- * is a valid min-heap. */
-static int sim_event_cmp(const void *a, const void *b)
+/* A frame of a link going down: lost, and counted so. */
+static bool sim_event_drop_down(void *elem, void *arg)
 {
-	const struct sim_event *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	struct sim_event *ev = elem;
+
+	if (ev->link != arg)
+		return false;
+	ev->link->dir[ev->dir].stats.down_drops++;
+	kfree_skb(ev->skb);
+	return true;
 }
 
 UT_EXPORT void ut_sim_link_set_up(struct ut_sim_link *link, bool up)
 {
-	struct ut_sim *sim = link->sim;
-	unsigned kept = 0;
-
 	if (link->up && !up) {
 		/* Every frame in flight (queued, on the wire or propagating) is
 		 * lost now, even if the link comes back before it would have
 		 * arrived, and the wire is left free. */
-		for (unsigned i = 0; i < sim->heap_len; i++) {
-			struct sim_event *ev = &sim->heap[i];
-			if (ev->link == link) {
-				link->dir[ev->dir].stats.down_drops++;
-				kfree_skb(ev->skb);
-			} else {
-				sim->heap[kept++] = *ev;
-			}
-		}
-		if (kept != sim->heap_len) {
-			sim->heap_len = kept;
-			qsort(sim->heap, kept, sizeof(*sim->heap), sim_event_cmp);
-		}
+		timeheap_remove_if(&link->sim->events, sim_event_drop_down, link);
 		netem_dir_reset(&link->dir[0]);
 		netem_dir_reset(&link->dir[1]);
 	}
@@ -245,8 +232,8 @@ void sim_link_transmit(struct ut_sim_link *link, int from_side, struct sk_buff *
 	n = netem_enqueue(d, skb, link->sim->clock.now, out, when);
 	for (unsigned i = 0; i < n; i++) {
 		struct sim_event ev = {
-			.time = when[i], .skb = out[i], .link = link, .dir = from_side};
-		if (sim_event_push(link->sim, &ev) < 0)
+			.key.time = when[i], .skb = out[i], .link = link, .dir = from_side};
+		if (timeheap_push(&link->sim->events, &ev) < 0)
 			kfree_skb(out[i]);
 	}
 }
