@@ -19,7 +19,6 @@
 struct sim_dev_priv {
 	struct ut_sim_link *link;
 	int side;
-	struct sk_buff_head rxq;
 };
 
 static void sim_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
@@ -29,30 +28,15 @@ static void sim_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned
 		sim_link_transmit(p->link, p->side, skbs[i]);
 }
 
-static unsigned sim_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
-{
-	struct sim_dev_priv *p = dev->priv;
-	return skb_dequeue_batch(&p->rxq, skbs, max);
-}
-
-static bool sim_dev_rx_pending(const struct net_device *dev)
-{
-	const struct sim_dev_priv *p = dev->priv;
-	return !skb_queue_empty(&p->rxq);
-}
-
 static void sim_dev_uninit(struct net_device *dev)
 {
 	struct sim_dev_priv *p = dev->priv;
-	skb_queue_purge(&p->rxq);
 	if (p->link)
 		p->link->dev[p->side] = NULL;
 }
 
 static const struct net_device_ops sim_dev_ops = {
 	.ndo_start_xmit = sim_dev_xmit,
-	.ndo_rx_batch = sim_dev_rx_batch,
-	.ndo_rx_pending = sim_dev_rx_pending,
 	.ndo_uninit = sim_dev_uninit,
 };
 
@@ -82,7 +66,6 @@ static struct net_device *sim_dev_create(struct ut_sim_link *link, int side, str
 	p = dev->priv;
 	p->link = link;
 	p->side = side;
-	skb_queue_head_init(&p->rxq);
 	eth_random_addr(stack, dev->dev_addr);
 	return dev;
 }
@@ -243,8 +226,8 @@ void sim_link_deliver(struct ut_sim *sim, struct sim_event *ev)
 	struct ut_sim_link *link = ev->link;
 	int to = 1 - ev->dir;
 	struct net_device *dev = link->dev[to];
-	struct sim_dev_priv *p;
 	struct netem_dir *d = &link->dir[ev->dir];
+	uint32_t len = ev->skb->len;
 
 	if (!link->up) {
 		d->stats.down_drops++;
@@ -252,18 +235,14 @@ void sim_link_deliver(struct ut_sim *sim, struct sim_event *ev)
 	}
 	if (!dev)
 		goto drop;
-	p = dev->priv;
-	if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG) {
-		dev->stats.rx_dropped++;
-		goto drop;
-	}
-	d->stats.delivered++;
-	d->stats.bytes_delivered += ev->skb->len;
 	/* The frame now belongs to the receiving host. */
 	ev->skb->tstamp = 0;
 	ev->skb->dev = dev;
 	ev->skb->ip_summed = CHECKSUM_NONE;
-	skb_queue_tail(&p->rxq, ev->skb);
+	if (netif_rx(ev->skb) != NET_RX_SUCCESS)
+		return; /* a full backlog: counted in the device's rx_dropped */
+	d->stats.delivered++;
+	d->stats.bytes_delivered += len;
 	sim_host_wake(sim, link->host[to]);
 	return;
 drop:
