@@ -251,7 +251,7 @@ UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
 {
 	uint64_t next = UINT64_MAX;
 	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
-		if (dev->ops->ndo_rx_pending && dev->ops->ndo_rx_pending(dev))
+		if (netif_rx_pending(dev))
 			return stack_now(stack);
 		next = MIN(next, netdev_next_deadline(dev));
 	}

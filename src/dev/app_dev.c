@@ -9,7 +9,6 @@
 struct app_dev_priv {
 	struct ut_dev_driver driver;
 	void *ctx;
-	struct sk_buff_head rxq;
 };
 
 static void app_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
@@ -34,30 +33,15 @@ static void app_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned
 		kfree_skb(skbs[i]);
 }
 
-static unsigned app_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
-{
-	struct app_dev_priv *p = dev->priv;
-	return skb_dequeue_batch(&p->rxq, skbs, max);
-}
-
-static bool app_dev_rx_pending(const struct net_device *dev)
-{
-	const struct app_dev_priv *p = dev->priv;
-	return !skb_queue_empty(&p->rxq);
-}
-
 static void app_dev_uninit(struct net_device *dev)
 {
 	struct app_dev_priv *p = dev->priv;
-	skb_queue_purge(&p->rxq);
 	if (p->driver.destroy)
 		p->driver.destroy(p->ctx);
 }
 
 static const struct net_device_ops app_dev_ops = {
 	.ndo_start_xmit = app_dev_xmit,
-	.ndo_rx_batch = app_dev_rx_batch,
-	.ndo_rx_pending = app_dev_rx_pending,
 	.ndo_uninit = app_dev_uninit,
 };
 
@@ -98,7 +82,6 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_de
 	p = dev->priv;
 	p->driver = *driver;
 	p->ctx = ctx;
-	skb_queue_head_init(&p->rxq);
 	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM | UT_DEV_F_RX_ANY_SIZE);
 	netdev_set_hwaddr(dev, hwaddr);
 	*out = netdev_to_ut(dev);
@@ -109,7 +92,6 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 {
 	struct net_device *dev = netdev_from_ut(d);
 	struct ut_stack *stack = dev->stack;
-	struct app_dev_priv *p = dev->priv;
 	struct sk_buff *skb;
 	bool locked = false;
 	int err = 0;
@@ -127,17 +109,16 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 	if (len > max + dev->hard_header_len) {
 		dev->stats.rx_dropped++;
 		err = -EMSGSIZE;
-	} else if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG ||
-		   !(skb = alloc_skb(stack->pool, (uint32_t)len + 2))) {
+	} else if (netif_rx_backlog_full(dev) ||
+		   !(skb = netdev_alloc_skb_ip_align(dev, (uint32_t)len))) {
+		/* A full backlog is known before a buffer is spent on the
+		 * frame and its copy. */
 		dev->stats.rx_dropped++;
 		err = -ENOBUFS;
 	} else {
-		/* Two bytes of headroom put the IP header of an Ethernet
-		 * frame on a 4-byte boundary (Linux's NET_IP_ALIGN). */
-		skb_reserve(skb, dev->type == UT_DEV_ETHER ? 2 : 0);
 		memcpy(skb_put(skb, (uint32_t)len), frame, len);
 		skb->tstamp = stack_now(stack);
-		skb_queue_tail(&p->rxq, skb);
+		netif_rx(skb);
 		stack_kick_thread(stack);
 	}
 	if (locked)

@@ -1,6 +1,6 @@
 /* The device layer (Linux's net/core/dev.c): registering devices, the
- * batched transmit queue, the receive poll and the dispatch of received
- * frames by link type and ethertype. */
+ * batched transmit queue, the receive backlog and its poll, and the
+ * dispatch of received frames by link type and ethertype. */
 #include <errno.h>
 #include <string.h>
 
@@ -26,6 +26,7 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 	dev->fd = -1;
 	dev->priv = priv_size ? (void *)(dev + 1) : NULL;
 	skb_queue_head_init(&dev->txq);
+	skb_queue_head_init(&dev->backlog);
 	for (pp = &stack->devs; *pp; pp = &(*pp)->next)
 		;
 	*pp = dev;
@@ -46,6 +47,7 @@ void netdev_free(struct net_device *dev)
 	skb_queue_purge(&dev->txq);
 	netem_qdisc_destroy(dev->netem[UT_DEV_EGRESS]);
 	netem_qdisc_destroy(dev->netem[UT_DEV_INGRESS]);
+	skb_queue_purge(&dev->backlog);
 	if (dev->ops->ndo_uninit)
 		dev->ops->ndo_uninit(dev);
 	pcap_writer_close(&dev->pcap);
@@ -126,6 +128,42 @@ uint64_t netdev_next_deadline(const struct net_device *dev)
 	return t;
 }
 
+/* The per-device receive queue. Linux keeps one per CPU (softnet_data's
+ * input_pkt_queue), fed by netif_rx and drained by the backlog's NAPI
+ * poll; with one thread per stack, one per device keeps each device's
+ * frames to its own poll weight. */
+int netif_rx(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	if (netif_rx_backlog_full(dev)) {
+		dev->stats.rx_dropped++;
+		kfree_skb(skb);
+		return NET_RX_DROP;
+	}
+	skb_queue_tail(&dev->backlog, skb);
+	return NET_RX_SUCCESS;
+}
+
+struct sk_buff *netdev_alloc_skb_ip_align(struct net_device *dev, uint32_t len)
+{
+	struct sk_buff *skb = alloc_skb(dev->stack->pool, len + NET_IP_ALIGN);
+
+	if (skb) {
+		/* A layer 3 frame starts with the IP header: no shift. */
+		skb_reserve(skb, dev->type == UT_DEV_ETHER ? NET_IP_ALIGN : 0);
+		skb->dev = dev;
+	}
+	return skb;
+}
+
+static unsigned netdev_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
+{
+	if (dev->ops->ndo_rx_batch)
+		return dev->ops->ndo_rx_batch(dev, skbs, max);
+	return skb_dequeue_batch(&dev->backlog, skbs, max);
+}
+
 unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 {
 	struct netem_qdisc *q = dev->netem[UT_DEV_INGRESS];
@@ -133,11 +171,9 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 	uint64_t now = q ? stack_now(dev->stack) : 0;
 	unsigned n, done = 0;
 
-	if (!dev->ops->ndo_rx_batch)
-		return 0;
 	while (done < budget) {
 		unsigned want = MIN(budget - done, (unsigned)NAPI_POLL_WEIGHT);
-		n = dev->ops->ndo_rx_batch(dev, batch, want);
+		n = netdev_rx_batch(dev, batch, want);
 		for (unsigned i = 0; i < n; i++) {
 			batch[i]->dev = dev;
 			if (q)

@@ -47,7 +47,7 @@ static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsi
 	while (n < max) {
 		struct sk_buff *skb = p->spare;
 		if (!skb) {
-			skb = alloc_skb(dev->stack->pool, room + 2);
+			skb = netdev_alloc_skb_ip_align(dev, room);
 			if (!skb) {
 				/* Out of buffer memory: the frames wait in the
 				 * kernel's queue, which drops when full, as a
@@ -55,8 +55,6 @@ static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsi
 				dev->stats.rx_dropped++;
 				break;
 			}
-			/* NET_IP_ALIGN, as in ut_dev_input. */
-			skb_reserve(skb, dev->type == UT_DEV_ETHER ? 2 : 0);
 		}
 		p->spare = NULL;
 		ssize_t len = read(p->fd, skb->data, room);

@@ -23,6 +23,9 @@
 
 #define NETEM_DEFAULT_QUEUE_LIMIT 1000
 #define NETEM_DEFAULT_REORDER_DELAY (1 * NSEC_PER_MSEC)
+/* Room for held frames in a device impairment's first allocation; it
+ * doubles as needed, up to NETEM_QDISC_MAX_FRAMES. */
+#define NETEM_QDISC_FIRST 64
 
 UT_EXPORT void ut_link_params_init(struct ut_link_params *p)
 {
@@ -181,11 +184,6 @@ unsigned netem_enqueue(struct netem_dir *d, struct sk_buff *skb, uint64_t now,
 
 /* ---- the device qdisc -----------------------------------------------------*/
 
-static bool slot_before(const struct netem_slot *a, const struct netem_slot *b)
-{
-	return a->time != b->time ? a->time < b->time : a->seq < b->seq;
-}
-
 struct netem_qdisc *netem_qdisc_create(const struct ut_link_params *p, uint64_t seed)
 {
 	struct netem_qdisc *q = ut_calloc(1, sizeof(*q));
@@ -195,6 +193,8 @@ struct netem_qdisc *netem_qdisc_create(const struct ut_link_params *p, uint64_t 
 		free(q);
 		return NULL;
 	}
+	timeheap_init(&q->held, sizeof(struct netem_slot), NETEM_QDISC_FIRST,
+		      NETEM_QDISC_MAX_FRAMES);
 	return q;
 }
 
@@ -202,39 +202,11 @@ void netem_qdisc_destroy(struct netem_qdisc *q)
 {
 	if (!q)
 		return;
-	for (unsigned i = 0; i < q->len; i++)
-		kfree_skb(q->heap[i].skb);
-	free(q->heap);
+	for (unsigned i = 0; i < q->held.len; i++)
+		kfree_skb(((struct netem_slot *)timeheap_elem(&q->held, i))->skb);
+	timeheap_free(&q->held);
 	netem_dir_free(&q->dir);
 	free(q);
-}
-
-static bool qdisc_push(struct netem_qdisc *q, struct sk_buff *skb, uint64_t time)
-{
-	unsigned i;
-
-	if (q->len == q->cap) {
-		unsigned cap = q->cap ? q->cap * 2 : 64;
-		if (q->cap >= NETEM_QDISC_MAX_FRAMES)
-			return false;
-		struct netem_slot *h = ut_realloc(q->heap, cap * sizeof(*h));
-		if (!h)
-			return false;
-		q->heap = h;
-		q->cap = cap;
-	}
-	i = q->len++;
-	q->heap[i] = (struct netem_slot){.time = time, .seq = q->next_seq++, .skb = skb};
-	while (i > 0) {
-		unsigned parent = (i - 1) / 2;
-		if (!slot_before(&q->heap[i], &q->heap[parent]))
-			break;
-		struct netem_slot t = q->heap[i];
-		q->heap[i] = q->heap[parent];
-		q->heap[parent] = t;
-		i = parent;
-	}
-	return true;
 }
 
 void netem_qdisc_enqueue(struct netem_qdisc *q, struct sk_buff *skb, uint64_t now)
@@ -246,7 +218,8 @@ void netem_qdisc_enqueue(struct netem_qdisc *q, struct sk_buff *skb, uint64_t no
 	q->dir.stats.sent++;
 	n = netem_enqueue(&q->dir, skb, now, out, when);
 	for (unsigned i = 0; i < n; i++) {
-		if (!qdisc_push(q, out[i], when[i])) {
+		struct netem_slot slot = {.key.time = when[i], .skb = out[i]};
+		if (timeheap_push(&q->held, &slot) < 0) {
 			q->dir.stats.queue_drops++;
 			kfree_skb(out[i]);
 		}
@@ -255,28 +228,12 @@ void netem_qdisc_enqueue(struct netem_qdisc *q, struct sk_buff *skb, uint64_t no
 
 struct sk_buff *netem_qdisc_dequeue(struct netem_qdisc *q, uint64_t now)
 {
-	struct sk_buff *skb;
-	unsigned i = 0, n;
+	struct netem_slot slot;
 
-	if (!q->len || q->heap[0].time > now)
+	if (!q->held.len || timeheap_next(&q->held) > now)
 		return NULL;
-	skb = q->heap[0].skb;
-	n = --q->len;
-	q->heap[0] = q->heap[n];
-	for (;;) {
-		unsigned l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && slot_before(&q->heap[l], &q->heap[m]))
-			m = l;
-		if (r < n && slot_before(&q->heap[r], &q->heap[m]))
-			m = r;
-		if (m == i)
-			break;
-		struct netem_slot t = q->heap[i];
-		q->heap[i] = q->heap[m];
-		q->heap[m] = t;
-		i = m;
-	}
+	timeheap_pop(&q->held, &slot);
 	q->dir.stats.delivered++;
-	q->dir.stats.bytes_delivered += skb->len;
-	return skb;
+	q->dir.stats.bytes_delivered += slot.skb->len;
+	return slot.skb;
 }

@@ -19,7 +19,6 @@
 struct sim_dev_priv {
 	struct ut_sim_link *link;
 	int side;
-	struct sk_buff_head rxq;
 };
 
 static void sim_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
@@ -29,30 +28,15 @@ static void sim_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned
 		sim_link_transmit(p->link, p->side, skbs[i]);
 }
 
-static unsigned sim_dev_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
-{
-	struct sim_dev_priv *p = dev->priv;
-	return skb_dequeue_batch(&p->rxq, skbs, max);
-}
-
-static bool sim_dev_rx_pending(const struct net_device *dev)
-{
-	const struct sim_dev_priv *p = dev->priv;
-	return !skb_queue_empty(&p->rxq);
-}
-
 static void sim_dev_uninit(struct net_device *dev)
 {
 	struct sim_dev_priv *p = dev->priv;
-	skb_queue_purge(&p->rxq);
 	if (p->link)
 		p->link->dev[p->side] = NULL;
 }
 
 static const struct net_device_ops sim_dev_ops = {
 	.ndo_start_xmit = sim_dev_xmit,
-	.ndo_rx_batch = sim_dev_rx_batch,
-	.ndo_rx_pending = sim_dev_rx_pending,
 	.ndo_uninit = sim_dev_uninit,
 };
 
@@ -82,7 +66,6 @@ static struct net_device *sim_dev_create(struct ut_sim_link *link, int side, str
 	p = dev->priv;
 	p->link = link;
 	p->side = side;
-	skb_queue_head_init(&p->rxq);
 	eth_random_addr(stack, dev->dev_addr);
 	return dev;
 }
@@ -171,38 +154,25 @@ UT_EXPORT int ut_sim_link_set_params(struct ut_sim_link *link, int direction,
 	return 0;
 }
 
-/* The event heap's order; (time, seq) is unique, and an array sorted by it
- * is a valid min-heap. */
-static int sim_event_cmp(const void *a, const void *b)
+/* A frame of a link going down: lost, and counted so. */
+static bool sim_event_drop_down(void *elem, void *arg)
 {
-	const struct sim_event *x = a, *y = b;
-	if (x->time != y->time)
-		return x->time < y->time ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	struct sim_event *ev = elem;
+
+	if (ev->link != arg)
+		return false;
+	ev->link->dir[ev->dir].stats.down_drops++;
+	kfree_skb(ev->skb);
+	return true;
 }
 
 UT_EXPORT void ut_sim_link_set_up(struct ut_sim_link *link, bool up)
 {
-	struct ut_sim *sim = link->sim;
-	unsigned kept = 0;
-
 	if (link->up && !up) {
 		/* Every frame in flight (queued, on the wire or propagating) is
 		 * lost now, even if the link comes back before it would have
 		 * arrived, and the wire is left free. */
-		for (unsigned i = 0; i < sim->heap_len; i++) {
-			struct sim_event *ev = &sim->heap[i];
-			if (ev->link == link) {
-				link->dir[ev->dir].stats.down_drops++;
-				kfree_skb(ev->skb);
-			} else {
-				sim->heap[kept++] = *ev;
-			}
-		}
-		if (kept != sim->heap_len) {
-			sim->heap_len = kept;
-			qsort(sim->heap, kept, sizeof(*sim->heap), sim_event_cmp);
-		}
+		timeheap_remove_if(&link->sim->events, sim_event_drop_down, link);
 		netem_dir_reset(&link->dir[0]);
 		netem_dir_reset(&link->dir[1]);
 	}
@@ -245,8 +215,8 @@ void sim_link_transmit(struct ut_sim_link *link, int from_side, struct sk_buff *
 	n = netem_enqueue(d, skb, link->sim->clock.now, out, when);
 	for (unsigned i = 0; i < n; i++) {
 		struct sim_event ev = {
-			.time = when[i], .skb = out[i], .link = link, .dir = from_side};
-		if (sim_event_push(link->sim, &ev) < 0)
+			.key.time = when[i], .skb = out[i], .link = link, .dir = from_side};
+		if (timeheap_push(&link->sim->events, &ev) < 0)
 			kfree_skb(out[i]);
 	}
 }
@@ -256,8 +226,8 @@ void sim_link_deliver(struct ut_sim *sim, struct sim_event *ev)
 	struct ut_sim_link *link = ev->link;
 	int to = 1 - ev->dir;
 	struct net_device *dev = link->dev[to];
-	struct sim_dev_priv *p;
 	struct netem_dir *d = &link->dir[ev->dir];
+	uint32_t len = ev->skb->len;
 
 	if (!link->up) {
 		d->stats.down_drops++;
@@ -265,18 +235,14 @@ void sim_link_deliver(struct ut_sim *sim, struct sim_event *ev)
 	}
 	if (!dev)
 		goto drop;
-	p = dev->priv;
-	if (skb_queue_len(&p->rxq) >= NETDEV_MAX_BACKLOG) {
-		dev->stats.rx_dropped++;
-		goto drop;
-	}
-	d->stats.delivered++;
-	d->stats.bytes_delivered += ev->skb->len;
 	/* The frame now belongs to the receiving host. */
 	ev->skb->tstamp = 0;
 	ev->skb->dev = dev;
 	ev->skb->ip_summed = CHECKSUM_NONE;
-	skb_queue_tail(&p->rxq, ev->skb);
+	if (netif_rx(ev->skb) != NET_RX_SUCCESS)
+		return; /* a full backlog: counted in the device's rx_dropped */
+	d->stats.delivered++;
+	d->stats.bytes_delivered += len;
 	sim_host_wake(sim, link->host[to]);
 	return;
 drop:

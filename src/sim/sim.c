@@ -1,7 +1,7 @@
 /* The simulated world: hosts on one virtual clock, and a run loop that
  * jumps from event to event. An "event" is either a frame arriving at a
- * device (kept in a binary heap ordered by time, then by scheduling
- * order) or a host's own next deadline (a timer). Nothing ever waits in
+ * device (kept in a time-ordered heap, net/timeheap.h: by time, then by
+ * scheduling order) or a host's own next deadline (a timer). Nothing ever waits in
  * real time, and all choices are seeded, so runs repeat exactly. */
 #include <errno.h>
 #include <string.h>
@@ -13,6 +13,9 @@
 /* Memory for all packet buffers of a world: generous, since the simulated
  * hosts share it; each host's own protocol limits still apply. */
 #define SIM_POOL_LIMIT (1024u << 20)
+/* Room for events in the first allocation of the heap; it doubles as
+ * needed. */
+#define SIM_EVENTS_FIRST 256
 
 static uint64_t sim_clock_now(const struct ut_clock *clock)
 {
@@ -26,6 +29,7 @@ UT_EXPORT int ut_sim_create(uint64_t seed, struct ut_sim **out)
 		return -ENOMEM;
 	sim->clock.clock.now_ns = sim_clock_now;
 	sim->seed = seed;
+	timeheap_init(&sim->events, sizeof(struct sim_event), SIM_EVENTS_FIRST, 0);
 	sim->pool = skb_pool_create(SIM_POOL_LIMIT);
 	if (!sim->pool) {
 		free(sim);
@@ -39,9 +43,9 @@ UT_EXPORT void ut_sim_destroy(struct ut_sim *sim)
 {
 	if (!sim)
 		return;
-	for (unsigned i = 0; i < sim->heap_len; i++)
-		kfree_skb(sim->heap[i].skb);
-	free(sim->heap);
+	for (unsigned i = 0; i < sim->events.len; i++)
+		kfree_skb(((struct sim_event *)timeheap_elem(&sim->events, i))->skb);
+	timeheap_free(&sim->events);
 	/* Hosts go first: their devices point into the links. */
 	for (unsigned i = 0; i < sim->nhosts; i++)
 		ut_stack_destroy(sim->hosts[i].stack);
@@ -105,67 +109,11 @@ void sim_host_wake(struct ut_sim *sim, int h)
 	sim->hosts[h].dirty = true;
 }
 
-/* ---- event heap (min-heap on (time, seq)) -------------------------------*/
-
-static bool ev_before(const struct sim_event *a, const struct sim_event *b)
-{
-	return a->time < b->time || (a->time == b->time && a->seq < b->seq);
-}
-
-int sim_event_push(struct ut_sim *sim, const struct sim_event *ev)
-{
-	unsigned i;
-
-	if (sim->heap_len == sim->heap_cap) {
-		unsigned cap = sim->heap_cap ? sim->heap_cap * 2 : 256;
-		struct sim_event *h = ut_realloc(sim->heap, cap * sizeof(*h));
-		if (!h)
-			return -ENOMEM;
-		sim->heap = h;
-		sim->heap_cap = cap;
-	}
-	i = sim->heap_len++;
-	sim->heap[i] = *ev;
-	sim->heap[i].seq = sim->next_seq++;
-	while (i > 0) {
-		unsigned parent = (i - 1) / 2;
-		if (!ev_before(&sim->heap[i], &sim->heap[parent]))
-			break;
-		struct sim_event t = sim->heap[i];
-		sim->heap[i] = sim->heap[parent];
-		sim->heap[parent] = t;
-		i = parent;
-	}
-	return 0;
-}
-
-static struct sim_event sim_event_pop(struct ut_sim *sim)
-{
-	struct sim_event top = sim->heap[0];
-	unsigned i = 0, n = --sim->heap_len;
-
-	sim->heap[0] = sim->heap[n];
-	for (;;) {
-		unsigned l = 2 * i + 1, r = l + 1, m = i;
-		if (l < n && ev_before(&sim->heap[l], &sim->heap[m]))
-			m = l;
-		if (r < n && ev_before(&sim->heap[r], &sim->heap[m]))
-			m = r;
-		if (m == i)
-			break;
-		struct sim_event t = sim->heap[i];
-		sim->heap[i] = sim->heap[m];
-		sim->heap[m] = t;
-		i = m;
-	}
-	return top;
-}
-
 /* ---- the run loop ---------------------------------------------------------*/
 
 static uint64_t sim_next_time(const struct ut_sim *sim)
 {
-	uint64_t t = sim->heap_len ? sim->heap[0].time : UINT64_MAX;
+	uint64_t t = timeheap_next(&sim->events);
 	for (unsigned i = 0; i < sim->nhosts; i++) {
 		uint64_t d = sim->hosts[i].dirty ? sim->clock.now
 						 : ut_stack_next_deadline(sim->hosts[i].stack);
@@ -180,8 +128,9 @@ static void sim_step(struct ut_sim *sim)
 {
 	uint64_t now = sim->clock.now;
 
-	while (sim->heap_len && sim->heap[0].time <= now) {
-		struct sim_event ev = sim_event_pop(sim);
+	while (sim->events.len && timeheap_next(&sim->events) <= now) {
+		struct sim_event ev;
+		timeheap_pop(&sim->events, &ev);
 		sim_link_deliver(sim, &ev);
 	}
 	/* Hosts in a fixed order: same seed, same interleaving. */

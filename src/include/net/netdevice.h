@@ -25,8 +25,12 @@ struct netem_qdisc;
 #define MAX_HEADER (LL_RESERVED_SPACE + IPV4_HLEN_MAX + TCP_HLEN_MAX)
 /* Frames taken from one device per poll, as NAPI's default weight. */
 #define NAPI_POLL_WEIGHT 64
-/* Received frames a device may hold before dropping (netdev_max_backlog). */
+/* Received frames a device's backlog may hold before netif_rx drops
+ * (netdev_max_backlog). */
 #define NETDEV_MAX_BACKLOG 1000
+/* Headroom in front of a received Ethernet frame, so that the IP header
+ * behind its 14 bytes starts on a 4-byte boundary (Linux's NET_IP_ALIGN). */
+#define NET_IP_ALIGN 2
 /* Transmit batch: queued frames are handed to the device this many at a
  * time (or at the end of each poll). */
 #define NETDEV_TX_BATCH 64
@@ -34,10 +38,10 @@ struct netem_qdisc;
 struct net_device_ops {
 	/* Takes ownership of all n skbs: sends, queues or frees each one. */
 	void (*ndo_start_xmit)(struct net_device *dev, struct sk_buff **skbs, unsigned n);
-	/* Moves up to max received frames into skbs[]; returns how many. */
+	/* For a driver that reads its medium when polled (tun.c): moves up
+	 * to max received frames into skbs[]; returns how many. A driver
+	 * without it hands frames over with netif_rx instead. */
 	unsigned (*ndo_rx_batch)(struct net_device *dev, struct sk_buff **skbs, unsigned max);
-	/* True if ndo_rx_batch has frames now. */
-	bool (*ndo_rx_pending)(const struct net_device *dev);
 	/* Releases the driver's state (priv). Optional. */
 	void (*ndo_uninit)(struct net_device *dev);
 };
@@ -71,6 +75,7 @@ struct net_device {
 	const struct net_device_ops *ops;
 	void *priv;
 	struct sk_buff_head txq;      /* queued until the batch is flushed */
+	struct sk_buff_head backlog;  /* received, waiting for the poll (netif_rx) */
 	struct pcap_writer pcap;      /* mirror; pcap.f NULL when off */
 	rx_handler_func_t rx_handler; /* sees frames before the stack (tests, bridges) */
 	void *rx_handler_data;
@@ -111,6 +116,29 @@ uint64_t netdev_next_deadline(const struct net_device *dev);
 /* Receives up to budget frames from the device into the stack. Returns how
  * many frames were processed. */
 unsigned netdev_poll_rx(struct net_device *dev, unsigned budget);
+/* Whether received frames wait on the device's backlog: the stack must
+ * poll now. (A driver with ndo_rx_batch has a descriptor to wait on.) */
+static inline bool netif_rx_pending(const struct net_device *dev)
+{
+	return !skb_queue_empty(&dev->backlog);
+}
+/* Whether the backlog holds NETDEV_MAX_BACKLOG frames, so that netif_rx
+ * would drop: a driver may ask before it spends a buffer on a frame. */
+static inline bool netif_rx_backlog_full(const struct net_device *dev)
+{
+	return skb_queue_len(&dev->backlog) >= NETDEV_MAX_BACKLOG;
+}
+/* A driver's hand-over of one received frame (Linux's netif_rx): queued
+ * on skb->dev's backlog until the next poll takes it into the stack. A
+ * full backlog drops it, counted in rx_dropped. Consumes skb; returns
+ * NET_RX_SUCCESS or NET_RX_DROP. */
+int netif_rx(struct sk_buff *skb);
+#define NET_RX_SUCCESS 0
+#define NET_RX_DROP 1
+/* A buffer for a received frame of up to len bytes on dev, NET_IP_ALIGN
+ * bytes into it on Ethernet (Linux's netdev_alloc_skb_ip_align). NULL
+ * when the pool is spent. */
+struct sk_buff *netdev_alloc_skb_ip_align(struct net_device *dev, uint32_t len);
 /* Entry of one received frame into the stack (mirror, rx handler, then by
  * link type and ethertype to ARP or IPv4). Consumes skb. */
 void netif_receive_skb(struct sk_buff *skb);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "net/random.h"
+#include "net/timeheap.h"
 #include "usertcp/dev.h"
 
 struct sk_buff;
@@ -44,14 +45,15 @@ unsigned netem_enqueue(struct netem_dir *d, struct sk_buff *skb, uint64_t now,
 
 /* ---- a device's own impairment: a queue of frames ordered by due time ---*/
 
+/* A held frame, due at key.time. */
+struct netem_slot {
+	struct timeheap_key key; /* first: an element of the timeheap */
+	struct sk_buff *skb;
+};
+
 struct netem_qdisc {
 	struct netem_dir dir;
-	struct netem_slot {
-		uint64_t time, seq;
-		struct sk_buff *skb;
-	} * heap;
-	unsigned len, cap;
-	uint64_t next_seq;
+	struct timeheap held; /* of struct netem_slot */
 };
 
 /* Most frames a device impairment holds (delayed and queued together);
@@ -68,7 +70,7 @@ struct sk_buff *netem_qdisc_dequeue(struct netem_qdisc *q, uint64_t now);
 /* When the next held frame is due, or UINT64_MAX. */
 static inline uint64_t netem_qdisc_next(const struct netem_qdisc *q)
 {
-	return q->len ? q->heap[0].time : UINT64_MAX;
+	return timeheap_next(&q->held);
 }
 
 #endif

@@ -9,15 +9,15 @@
 #include "net/netem.h"
 #include "net/random.h"
 #include "net/skbuff.h"
+#include "net/timeheap.h"
 #include "usertcp/sim.h"
 
 struct net_device;
 
-/* A frame in flight: delivered to dev at time. seq breaks ties so that
- * equal times deliver in the order they were scheduled. */
+/* A frame in flight: delivered at key.time; among equal times, in the
+ * order it was scheduled (key.seq). */
 struct sim_event {
-	uint64_t time;
-	uint64_t seq;
+	struct timeheap_key key; /* first: an element of the timeheap */
 	struct sk_buff *skb;
 	struct ut_sim_link *link;
 	int dir; /* 0: a -> b, 1: b -> a */
@@ -50,15 +50,11 @@ struct ut_sim {
 	unsigned nhosts, hosts_cap;
 	struct ut_sim_link *links;
 	unsigned nlinks;
-	struct sim_event *heap;
-	unsigned heap_len, heap_cap;
-	uint64_t next_seq;
+	struct timeheap events; /* of struct sim_event: frames in flight */
 };
 
 /* Link side: called by a simulated device's transmit. Consumes skb. */
 void sim_link_transmit(struct ut_sim_link *link, int from_side, struct sk_buff *skb);
-/* Event queue. */
-int sim_event_push(struct ut_sim *sim, const struct sim_event *ev);
 /* Delivery of a frame at its arrival time into the far device. */
 void sim_link_deliver(struct ut_sim *sim, struct sim_event *ev);
 void sim_link_free(struct ut_sim_link *link);
