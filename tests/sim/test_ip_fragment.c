@@ -101,28 +101,6 @@ static size_t check_fragments(const struct capdev *cd, size_t first, unsigned mt
 	return count;
 }
 
-struct ping_log {
-	int replies, errors;
-	uint16_t seq;
-	size_t len;
-	uint8_t data[65536];
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_log *log = arg;
-
-	if (ev->kind != UT_PING_REPLY) {
-		log->errors++;
-		return;
-	}
-	log->replies++;
-	log->seq = ev->seq;
-	log->len = ev->len;
-	if (ev->len <= sizeof(log->data))
-		memcpy(log->data, ev->data, ev->len);
-}
-
 /* A second host, 10.0.0.2, that receives what the first one sent. */
 struct peer {
 	struct test_clock tc;
@@ -133,9 +111,8 @@ struct peer {
 
 static void peer_init(struct peer *p)
 {
-	memset(&p->log, 0, sizeof(p->log));
 	p->s = make(&p->tc, &p->cd, "10.0.0.2");
-	ut_ping_set_handler(p->s, on_ping, &p->log);
+	ping_log_attach(p->s, &p->log);
 }
 
 /* Relays our reply (frames [first, n)) to the peer and checks that it
@@ -148,8 +125,8 @@ static void check_reply_reaches_peer(const struct capdev *cd, size_t first, cons
 	peer_init(&p);
 	relay(cd, first, &p.cd);
 	CHECK_EQ(p.log.replies, 1);
-	CHECK_EQ(p.log.seq, get_be16(msg + 6));
-	CHECK_EQ(p.log.len, data_len);
+	CHECK_EQ(p.log.last.seq, get_be16(msg + 6));
+	CHECK_EQ(p.log.last.len, data_len);
 	CHECK_MEM_EQ(p.log.data, msg + ICMP_HLEN, data_len);
 	CHECK_EQ(testnet_counter(p.s, "Ip", "ReasmOKs"), 1);
 	CHECK_EQ(skb_pool_in_use(p.s->pool), 0);
@@ -537,8 +514,7 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	struct ut_stack *s = make(&tc, &cd, "10.0.0.1");
 
 	pattern(data, sizeof(data), 15);
-	memset(&log, 0, sizeof(log));
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 
 	/* 4008 ICMP bytes at MTU 1500: 1480 + 1480 + 1048. */
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 1, data, sizeof(data)), 0);
@@ -565,8 +541,8 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	CHECK_EQ(ut_dev_set_mtu(cd.dev, 1500), 0); /* to take 1500-byte frames */
 	relay(&p.cd, 0, &cd);
 	CHECK_EQ(log.replies, 1);
-	CHECK_EQ(log.seq, 2);
-	CHECK_EQ(log.len, sizeof(data));
+	CHECK_EQ(log.last.seq, 2);
+	CHECK_EQ(log.last.len, sizeof(data));
 	CHECK_MEM_EQ(log.data, data, sizeof(data));
 
 	/* A ping that fits is sent whole, with DF (path MTU discovery). */

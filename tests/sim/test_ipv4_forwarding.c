@@ -16,22 +16,6 @@ struct net3 {
 	struct ut_sim_link *ar, *rb;
 };
 
-struct ping_log {
-	int replies, errors;
-	struct ut_ping_event last;
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_log *log = arg;
-	if (ev->kind == UT_PING_REPLY)
-		log->replies++;
-	else
-		log->errors++;
-	log->last = *ev;
-	log->last.data = NULL;
-}
-
 static void net3_make(struct net3 *n, unsigned rb_mtu)
 {
 	struct ut_link_params lp;
@@ -62,10 +46,10 @@ static void net3_done(struct net3 *n)
 TEST(a_host_that_does_not_forward_drops_transit_packets)
 {
 	struct net3 n;
-	struct ping_log log = {0};
+	static struct ping_log log;
 
 	net3_make(&n, 1500);
-	ut_ping_set_handler(n.a, on_ping, &log);
+	ping_log_attach(n.a, &log);
 	CHECK_EQ(ut_ping_send(n.a, ip4("10.0.2.1"), 1, 1, "hello", 5), 0);
 	ut_sim_run_for(n.sim, SEC);
 	CHECK_EQ(log.replies, 0);
@@ -76,11 +60,11 @@ TEST(a_host_that_does_not_forward_drops_transit_packets)
 TEST(a_router_forwards_both_ways_and_each_hop_costs_one_ttl)
 {
 	struct net3 n;
-	struct ping_log log = {0};
+	static struct ping_log log;
 
 	net3_make(&n, 1500);
 	CHECK_EQ(ut_sysctl_set(n.r, "net.ipv4.ip_forward", 1), 0);
-	ut_ping_set_handler(n.a, on_ping, &log);
+	ping_log_attach(n.a, &log);
 	for (uint16_t seq = 1; seq <= 3; seq++) {
 		CHECK_EQ(ut_ping_send(n.a, ip4("10.0.2.1"), 1, seq, "hello", 5), 0);
 		ut_sim_run_for(n.sim, SEC);
@@ -95,12 +79,12 @@ TEST(a_router_forwards_both_ways_and_each_hop_costs_one_ttl)
 TEST(a_packet_whose_ttl_runs_out_gets_time_exceeded_from_the_router)
 {
 	struct net3 n;
-	struct ping_log log = {0};
+	static struct ping_log log;
 
 	net3_make(&n, 1500);
 	CHECK_EQ(ut_sysctl_set(n.r, "net.ipv4.ip_forward", 1), 0);
 	CHECK_EQ(ut_sysctl_set(n.a, "net.ipv4.ip_default_ttl", 1), 0);
-	ut_ping_set_handler(n.a, on_ping, &log);
+	ping_log_attach(n.a, &log);
 	CHECK_EQ(ut_ping_send(n.a, ip4("10.0.2.1"), 1, 1, "hello", 5), 0);
 	ut_sim_run_for(n.sim, SEC);
 	CHECK_EQ(log.errors, 1);
@@ -115,11 +99,11 @@ TEST(a_packet_whose_ttl_runs_out_gets_time_exceeded_from_the_router)
 TEST(a_destination_without_a_route_gets_net_unreachable)
 {
 	struct net3 n;
-	struct ping_log log = {0};
+	static struct ping_log log;
 
 	net3_make(&n, 1500);
 	CHECK_EQ(ut_sysctl_set(n.r, "net.ipv4.ip_forward", 1), 0);
-	ut_ping_set_handler(n.a, on_ping, &log);
+	ping_log_attach(n.a, &log);
 	CHECK_EQ(ut_ping_send(n.a, ip4("192.0.2.7"), 1, 1, "hello", 5), 0);
 	ut_sim_run_for(n.sim, SEC);
 	CHECK_EQ(log.errors, 1);
@@ -132,12 +116,12 @@ TEST(a_destination_without_a_route_gets_net_unreachable)
 TEST(a_df_packet_too_big_for_the_next_link_gets_fragmentation_needed_and_others_are_fragmented)
 {
 	struct net3 n;
-	struct ping_log log = {0};
+	static struct ping_log log;
 	static uint8_t data[1000];
 
 	net3_make(&n, 576);
 	CHECK_EQ(ut_sysctl_set(n.r, "net.ipv4.ip_forward", 1), 0);
-	ut_ping_set_handler(n.a, on_ping, &log);
+	ping_log_attach(n.a, &log);
 	/* 1028 bytes fit a's 1500-byte link, so DF is set (IP_PMTUDISC_WANT). */
 	CHECK_EQ(ut_ping_send(n.a, ip4("10.0.2.1"), 1, 1, data, sizeof(data)), 0);
 	ut_sim_run_for(n.sim, SEC);

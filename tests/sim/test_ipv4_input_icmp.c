@@ -250,32 +250,16 @@ TEST(a_corrupted_icmp_message_is_counted_and_not_answered)
 	testnet_destroy(s, &cd);
 }
 
-struct ping_log {
-	int replies, errors;
-	struct ut_ping_event last;
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_log *log = arg;
-	if (ev->kind == UT_PING_REPLY)
-		log->replies++;
-	else
-		log->errors++;
-	log->last = *ev;
-	log->last.data = NULL;
-}
-
 TEST(replies_and_errors_about_our_echo_requests_reach_the_ping_handler)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	struct ping_log log = {0};
+	static struct ping_log log;
 	uint8_t icmp[256], quote[64];
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n;
 
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x77, 3, "ping", 4), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1);
