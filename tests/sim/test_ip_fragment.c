@@ -4,6 +4,7 @@
  * and the fragments this host makes itself. Replies that leave in
  * fragments are checked by handing them to a second stack, which must put
  * them back together. */
+#include <errno.h>
 #include <string.h>
 
 #include "net/stack.h"
@@ -125,6 +126,7 @@ static void check_reply_reaches_peer(const struct capdev *cd, size_t first, cons
 	peer_init(&p);
 	relay(cd, first, &p.cd);
 	CHECK_EQ(p.log.replies, 1);
+	CHECK_EQ(p.log.last.id, get_be16(msg + 4));
 	CHECK_EQ(p.log.last.seq, get_be16(msg + 6));
 	CHECK_EQ(p.log.last.len, data_len);
 	CHECK_MEM_EQ(p.log.data, msg + ICMP_HLEN, data_len);
@@ -228,13 +230,14 @@ TEST(the_same_id_from_another_source_or_protocol_is_another_datagram)
 	testnet_destroy(s, &cd);
 }
 
-TEST(an_exact_duplicate_fragment_is_ignored)
+TEST(an_exact_duplicate_of_any_fragment_is_ignored)
 {
 	struct test_clock tc;
 	struct capdev cd;
 	static uint8_t msg[ECHO_LEN];
 	struct ut_stack *s = make(&tc, &cd, "10.0.0.1");
 
+	/* The first and the last fragment twice, the middle one completing. */
 	make_echo(msg, DATA_LEN, 6);
 	inject_piece(&cd, msg, 400, 0);
 	inject_piece(&cd, msg, 400, 0);
@@ -248,6 +251,16 @@ TEST(an_exact_duplicate_fragment_is_ignored)
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmFails"), 0);
 	CHECK_EQ(testnet_counter(s, "IpExt", "ReasmOverlaps"), 0);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 1);
+	check_reply_reaches_peer(&cd, 0, msg, DATA_LEN);
+	capdev_clear(&cd);
+	/* Backwards, the middle fragment twice (held beside the last). */
+	inject_piece(&cd, msg, 401, 2);
+	inject_piece(&cd, msg, 401, 1);
+	inject_piece(&cd, msg, 401, 1);
+	CHECK_EQ(cd.n, 0);
+	inject_piece(&cd, msg, 401, 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 2);
+	CHECK_EQ(testnet_counter(s, "IpExt", "ReasmOverlaps"), 0);
 	check_reply_reaches_peer(&cd, 0, msg, DATA_LEN);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -433,10 +446,14 @@ TEST(a_datagram_whose_fragments_would_exceed_65535_bytes_is_dropped)
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 0);
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmFails"), 1);
 	CHECK_EQ(s->frags.nqueues, 0);
-	/* The classic ping of death: the last fragment ends past 65535. */
+	/* The classic ping of death: the last fragment ends past 65535.
+	 * Its header alone says so: a header error that never reaches
+	 * reassembly. */
 	inject_frag(&cd, msg, 1001, 0, 65000, true);
 	inject_frag(&cd, msg, 1001, 65528, 16, false);
 	CHECK_EQ(cd.n, 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "InHdrErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmReqds"), 3);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 0);
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 0);
 
@@ -507,7 +524,7 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	static uint8_t data[4000];
+	static uint8_t data[4000], huge[65508];
 	static struct peer p;
 	static struct ping_log log;
 	struct wire_ipv4 ip;
@@ -553,8 +570,41 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	CHECK_EQ(ip.tot_len, 1500);
 	CHECK(ip.frag_off & IP_DF);
 	CHECK_EQ(testnet_counter(s, "Ip", "FragOKs"), 2);
+	/* Over 65535 bytes with its headers, a ping cannot be sent at all. */
+	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 4, huge, sizeof(huge)), -EMSGSIZE);
+	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(skb_pool_in_use(p.s->pool), 0);
 	testnet_destroy(p.s, &p.cd);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_reassembled_datagram_arrives_when_its_last_fragment_does)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	static uint8_t msg[ECHO_LEN];
+	static struct ping_log log;
+	struct ut_stack *s = make(&tc, &cd, "10.0.0.1");
+
+	/* An echo reply in three fragments, the middle one last: the ping
+	 * handler sees it when that one comes, not the first. */
+	ping_log_attach(s, &log);
+	make_echo(msg, DATA_LEN, 16);
+	msg[0] = ICMP_ECHOREPLY;
+	put_be16(msg + 2, 0);
+	put_be16(msg + 2, csum_fold(csum_partial(msg, ECHO_LEN, 0)));
+	tc.now = 1000;
+	inject_piece(&cd, msg, 1100, 0);
+	tc.now = 2000;
+	inject_piece(&cd, msg, 1100, 2);
+	CHECK_EQ(log.replies, 0);
+	tc.now = 3000;
+	inject_piece(&cd, msg, 1100, 1);
+	CHECK_EQ(log.replies, 1);
+	CHECK_EQ(log.last.when_ns, 3000);
+	CHECK_EQ(log.last.len, DATA_LEN);
+	CHECK_MEM_EQ(log.data, msg + ICMP_HLEN, DATA_LEN);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
