@@ -78,6 +78,7 @@ TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_an
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 1);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutMsgs"), 1);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutEchoReps"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InDelivers"), 1);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
@@ -139,7 +140,9 @@ TEST(a_broadcast_echo_is_ignored_by_default_and_answered_from_our_address_when_a
 	inject_echo(&cd, testnet_bcast, "10.0.0.2", "10.0.0.255", 1, 1);
 	inject_echo(&cd, testnet_bcast, "10.0.0.2", "255.255.255.255", 1, 2);
 	CHECK_EQ(cd.n, 0);
-	/* Linux's icmp_rcv counts the refused broadcast echo as an error. */
+	/* Linux's icmp_rcv counts the refused broadcast echo as an echo
+	 * and as an error. */
+	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 2);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 2);
 	CHECK_EQ(testnet_counter(s, "IpExt", "InBcastPkts"), 2);
 
@@ -369,11 +372,17 @@ TEST(an_icmp_error_quoting_our_echo_request_reaches_the_ping_handler_as_an_error
 	CHECK_EQ(log.last.icmp_code, ICMP_FRAG_NEEDED);
 	CHECK_EQ(log.last.mtu, 1280);
 
+	/* A quote too short to hold the ICMP header is counted as an error. */
+	n = build_icmp(icmp, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, quote, sizeof(quote) - 4);
+	inject_ip(&cd, NULL, "10.0.0.254", "10.0.0.1", IPPROTO_ICMP_, 64, icmp, n);
+	CHECK_EQ(log.errors, 3);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
+
 	/* Sent to our broadcast address, an error is bogus and dropped. */
 	n = build_icmp(icmp, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, quote, sizeof(quote));
 	inject_ip(&cd, NULL, "10.0.0.254", "10.0.0.255", IPPROTO_ICMP_, 64, icmp, n);
 	CHECK_EQ(log.errors, 3);
-	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 2);
 
 	/* No ICMP error is ever sent about an ICMP error. */
 	CHECK_EQ(cd.n, 1);

@@ -208,6 +208,7 @@ TEST(a_broadcast_or_multicast_source_is_a_martian_and_is_dropped_silently)
 		testnet_inject_ip(&cd, NULL, pkt, n);
 	}
 	CHECK_EQ(cd.n, 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "InAddrErrors"), 2 * ARRAY_SIZE(sources));
 	CHECK_EQ(testnet_counter(s, "Ip", "InDelivers"), 0);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 0);
 	CHECK_EQ(testnet_counter(s, "Udp", "NoPorts"), 0);
@@ -284,11 +285,11 @@ TEST(link_padding_beyond_the_total_length_is_not_part_of_the_datagram)
 	testnet_destroy(s, &cd);
 }
 
-TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_its_header_and_first_bytes)
+TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_the_datagram_within_576_bytes)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	uint8_t pkt[128], data[40];
+	uint8_t pkt[1500], data[1400];
 	struct wire_ipv4 ip, inner;
 	struct wire_icmp icmp;
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
@@ -296,8 +297,7 @@ TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_its_header_and_first_
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(0xa0 + i);
-	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), 253, 17, 0x4321, 0, data,
-		       sizeof(data));
+	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), 253, 17, 0x4321, 0, data, 40);
 	testnet_inject_ip(&cd, NULL, pkt, n);
 	CHECK_EQ(testnet_counter(s, "Ip", "InUnknownProtos"), 1);
 	CHECK_EQ(testnet_counter(s, "Ip", "InDelivers"), 0);
@@ -320,6 +320,18 @@ TEST(an_unknown_protocol_gets_protocol_unreachable_quoting_its_header_and_first_
 	CHECK_EQ(inner.ttl, 17);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutDestUnreachs"), 1);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutMsgs"), 1);
+
+	/* RFC 1812 4.3.2.3, as Linux: a large datagram is quoted only as far
+	 * as the error stays within 576 bytes. */
+	n = build_ipv4(pkt, ip4("10.0.0.2"), ip4("10.0.0.1"), 253, 17, 0x4322, 0, data,
+		       sizeof(data));
+	testnet_inject_ip(&cd, NULL, pkt, n);
+	CHECK_EQ(cd.n, 2);
+	testnet_frame_icmp(&cd, 1, &ip, &icmp);
+	CHECK_EQ(icmp.code, ICMP_PROT_UNREACH);
+	CHECK_EQ(ip.tot_len, 576);
+	CHECK_EQ(icmp.payload_len, 576 - IPV4_HLEN_MIN - ICMP_HLEN);
+	CHECK_MEM_EQ(icmp.payload, pkt, icmp.payload_len);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
@@ -412,6 +424,10 @@ TEST(no_icmp_error_answers_a_datagram_sent_to_a_broadcast_address)
 	CHECK_EQ(testnet_counter(s, "IpExt", "InBcastPkts"), 4);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutMsgs"), 0);
 	CHECK_EQ(testnet_counter(s, "Ip", "InUnknownProtos"), 1);
+	/* Linux counts a UDP broadcast nobody takes as IgnoredMulti, not
+	 * NoPorts; the unicast one in a broadcast frame is a NoPorts. */
+	CHECK_EQ(testnet_counter(s, "Udp", "IgnoredMulti"), 3);
+	CHECK_EQ(testnet_counter(s, "Udp", "NoPorts"), 1);
 	/* The same unicast datagram addressed to our MAC does get one. */
 	testnet_inject_ip(&cd, NULL, pkt, n);
 	CHECK_EQ(cd.n, 1);
