@@ -171,21 +171,89 @@ size_t build_arp(uint8_t *buf, uint16_t op, const uint8_t sha[6], uint32_t sip,
 	return wire_arp_emit(buf, &a);
 }
 
+size_t build_ipv4_echo(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint16_t id, uint16_t seq,
+		       const void *data, size_t len)
+{
+	uint8_t icmp[ICMP_HLEN + 1500];
+	size_t n;
+
+	CHECK(len <= sizeof(icmp) - ICMP_HLEN);
+	n = build_icmp(icmp, ICMP_ECHO, 0, (uint32_t)id << 16 | seq, data, len);
+	return build_ipv4(buf, saddr, daddr, IPPROTO_ICMP_, 64, 1, 0, icmp, n);
+}
+
+size_t build_ipv4_udp(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
+		      const void *payload, size_t len, bool csum)
+{
+	uint8_t udp[UDP_HLEN + 1500];
+	size_t n;
+
+	CHECK(len <= sizeof(udp) - UDP_HLEN);
+	if (len)
+		memcpy(udp + UDP_HLEN, payload, len);
+	/* Without addresses wire_udp_emit leaves the checksum 0. */
+	n = wire_udp_emit(udp, sport, dport, len, csum ? saddr : 0, csum ? daddr : 0) + len;
+	return build_ipv4(buf, saddr, daddr, IPPROTO_UDP_, 64, 1, 0, udp, n);
+}
+
+void testnet_inject_ip(struct capdev *cd, const uint8_t *dst_mac, const void *pkt, size_t len)
+{
+	static uint8_t frame[ETH_HLEN + 65536];
+
+	if (ut_dev_type(cd->dev) != UT_DEV_ETHER) {
+		CHECK_EQ(capdev_inject(cd, pkt, len), 0);
+		return;
+	}
+	CHECK(len <= sizeof(frame) - ETH_HLEN);
+	len = build_eth(frame, dst_mac ? dst_mac : testnet_mac, peer_mac, ETH_P_IP, pkt, len);
+	CHECK_EQ(capdev_inject(cd, frame, len), 0);
+}
+
+void testnet_inject_arp(struct capdev *cd, uint16_t op, const uint8_t *eth_dst, const uint8_t *sha,
+			const char *sip, const uint8_t *tha, const char *tip)
+{
+	uint8_t arp[ARP_HLEN], frame[64];
+	size_t len;
+
+	build_arp(arp, op, sha, ip4(sip), tha, ip4(tip));
+	len = build_eth(frame, eth_dst, sha, ETH_P_ARP, arp, sizeof(arp));
+	CHECK_EQ(capdev_inject(cd, frame, len), 0);
+}
+
 struct ut_stack *testnet_host(struct test_clock *tc, struct capdev *cd, enum ut_dev_type type)
 {
 	static const uint8_t zero[6];
-	uint8_t arp[ARP_HLEN], frame[64];
 	struct ut_stack *s;
 
 	test_clock_init(tc, 0);
 	s = testnet_stack(tc, cd, type, "10.0.0.1", 24);
 	if (type == UT_DEV_ETHER) {
-		build_arp(arp, ARPOP_REQUEST, peer_mac, ip4("10.0.0.2"), zero, ip4("10.0.0.1"));
-		size_t n = build_eth(frame, testnet_bcast, peer_mac, ETH_P_ARP, arp, sizeof(arp));
-		CHECK_EQ(capdev_inject(cd, frame, n), 0);
+		testnet_inject_arp(cd, ARPOP_REQUEST, testnet_bcast, peer_mac, "10.0.0.2", zero,
+				   "10.0.0.1");
 		capdev_clear(cd);
 	}
 	return s;
+}
+
+static void ping_log_event(void *arg, const struct ut_ping_event *ev)
+{
+	struct ping_log *log = arg;
+
+	if (ev->kind == UT_PING_REPLY)
+		log->replies++;
+	else
+		log->errors++;
+	log->last = *ev;
+	log->last.data = NULL;
+	memset(log->data, 0, sizeof(log->data));
+	if (ev->data && ev->len <= sizeof(log->data))
+		memcpy(log->data, ev->data, ev->len);
+}
+
+void ping_log_attach(struct ut_stack *stack, struct ping_log *log)
+{
+	memset(log, 0, sizeof(*log));
+	ut_ping_set_handler(stack, ping_log_event, log);
 }
 
 void testnet_frame_ip(const struct capdev *cd, size_t i, struct wire_ipv4 *ip)

@@ -4,6 +4,7 @@
 #ifndef USERTCP_TESTNET_H
 #define USERTCP_TESTNET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -84,5 +85,33 @@ size_t build_icmp(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, const
 /* ARP over Ethernet (28 bytes). */
 size_t build_arp(uint8_t *buf, uint16_t op, const uint8_t sha[6], uint32_t sip,
 		 const uint8_t tha[6], uint32_t tip);
+/* An IPv4 datagram (TTL 64, id 1) carrying an ICMP echo request. */
+size_t build_ipv4_echo(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint16_t id, uint16_t seq,
+		       const void *data, size_t len);
+/* An IPv4 datagram (TTL 64, id 1) carrying UDP, with the checksum filled
+ * in, or 0 (none, as RFC 768 allows) when csum is false. */
+size_t build_ipv4_udp(uint8_t *buf, uint32_t saddr, uint32_t daddr, uint16_t sport, uint16_t dport,
+		      const void *payload, size_t len, bool csum);
+
+/* Hands an IPv4 packet to the device as the peer would send it: inside an
+ * Ethernet frame from peer_mac to dst_mac (testnet_mac when NULL) on an
+ * Ethernet device, as it is on a layer 3 one. Fails the test if the
+ * device refuses it. */
+void testnet_inject_ip(struct capdev *cd, const uint8_t *dst_mac, const void *pkt, size_t len);
+/* Hands the device an ARP message in an Ethernet frame from sha to
+ * eth_dst; addresses as strings ("10.0.0.2"). */
+void testnet_inject_arp(struct capdev *cd, uint16_t op, const uint8_t *eth_dst, const uint8_t *sha,
+			const char *sip, const uint8_t *tha, const char *tip);
+
+/* What a stack's ping handler was given: how many replies and errors, the
+ * last event (its data pointer cleared) and the last payload (as much as
+ * fits). Large: keep it static. */
+struct ping_log {
+	int replies, errors;
+	struct ut_ping_event last;
+	uint8_t data[65536];
+};
+/* Clears log and makes it the stack's ping handler. */
+void ping_log_attach(struct ut_stack *stack, struct ping_log *log);
 
 #endif

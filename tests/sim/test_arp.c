@@ -9,27 +9,6 @@
 
 #define SEC 1000000000ULL
 
-static const uint8_t bcast[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
-
-struct ping_log {
-	int replies, errors;
-	uint8_t last_type, last_code;
-	uint32_t last_from;
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_log *log = arg;
-	if (ev->kind == UT_PING_REPLY) {
-		log->replies++;
-	} else {
-		log->errors++;
-		log->last_type = ev->icmp_type;
-		log->last_code = ev->icmp_code;
-		log->last_from = ev->from;
-	}
-}
-
 /* Parses captured frame i as ARP; fails the test if it is not. */
 static struct wire_arp frame_arp(const struct capdev *cd, size_t i, struct wire_eth *eth)
 {
@@ -39,15 +18,6 @@ static struct wire_arp frame_arp(const struct capdev *cd, size_t i, struct wire_
 	CHECK_EQ(eth->proto, ETH_P_ARP);
 	CHECK_EQ(wire_arp_parse(eth->payload, eth->payload_len, &arp), WIRE_OK);
 	return arp;
-}
-
-static void inject_arp(struct capdev *cd, uint16_t op, const uint8_t *eth_dst, const uint8_t *sha,
-		       const char *sip, const uint8_t *tha, const char *tip)
-{
-	uint8_t arp[ARP_HLEN], frame[64];
-	build_arp(arp, op, sha, ip4(sip), tha, ip4(tip));
-	size_t len = build_eth(frame, eth_dst, sha, ETH_P_ARP, arp, sizeof(arp));
-	CHECK_EQ(capdev_inject(cd, frame, len), 0);
 }
 
 static const char *neigh_state(struct ut_stack *stack, const char *addr)
@@ -71,14 +41,15 @@ TEST(the_first_packet_broadcasts_a_request_and_waits_for_the_reply)
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1); /* only the request: the echo is held */
 	struct wire_arp req = frame_arp(&cd, 0, &eth);
-	CHECK_MEM_EQ(eth.dst, bcast, 6);
+	CHECK_MEM_EQ(eth.dst, testnet_bcast, 6);
 	CHECK_EQ(req.op, ARPOP_REQUEST);
 	CHECK_EQ(req.sip, ip4("10.0.0.1"));
 	CHECK_EQ(req.tip, ip4("10.0.0.2"));
 	CHECK_MEM_EQ(req.sha, testnet_mac, 6);
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "INCOMPLETE") == 0);
 
-	inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac, "10.0.0.1");
+	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac,
+			   "10.0.0.1");
 	CHECK_EQ(cd.n, 2); /* the held echo request leaves at once */
 	CHECK_EQ(wire_eth_parse(cd.frames[1].data, cd.frames[1].len, &eth), WIRE_OK);
 	CHECK_EQ(eth.proto, ETH_P_IP);
@@ -99,12 +70,12 @@ TEST(unanswered_resolution_sends_three_requests_a_second_apart_then_reports_host
 	struct test_clock tc;
 	struct capdev cd;
 	struct wire_eth eth;
-	struct ping_log log = {0};
+	static struct ping_log log;
 	struct ut_stack *s;
 
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.9"), 7, 1, "x", 1), 0);
 	testnet_poll(s);
 	testnet_advance(s, &tc, 10 * SEC);
@@ -112,16 +83,16 @@ TEST(unanswered_resolution_sends_three_requests_a_second_apart_then_reports_host
 	for (size_t i = 0; i < 3; i++) {
 		struct wire_arp req = frame_arp(&cd, i, &eth);
 		CHECK_EQ(req.tip, ip4("10.0.0.9"));
-		CHECK_MEM_EQ(eth.dst, bcast, 6);
+		CHECK_MEM_EQ(eth.dst, testnet_bcast, 6);
 		CHECK_EQ(cd.frames[i].when, i * SEC); /* net.ipv4.neigh.default.retrans_time_ms */
 	}
 	CHECK(strcmp(neigh_state(s, "10.0.0.9"), "FAILED") == 0);
 	/* The held echo request comes back as Destination Host Unreachable
 	 * from ourselves, as Linux's ping shows it. */
 	CHECK_EQ(log.errors, 1);
-	CHECK_EQ(log.last_type, ICMP_DEST_UNREACH);
-	CHECK_EQ(log.last_code, ICMP_HOST_UNREACH);
-	CHECK_EQ(log.last_from, ip4("10.0.0.1"));
+	CHECK_EQ(log.last.icmp_type, ICMP_DEST_UNREACH);
+	CHECK_EQ(log.last.icmp_code, ICMP_HOST_UNREACH);
+	CHECK_EQ(log.last.from, ip4("10.0.0.1"));
 	CHECK_EQ(testnet_counter(s, "ArpCache", "res_failed"), 1);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -137,7 +108,8 @@ TEST(a_request_for_our_address_is_answered_and_teaches_us_the_sender_as_stale)
 
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	inject_arp(&cd, ARPOP_REQUEST, bcast, peer_mac, "10.0.0.2", zero, "10.0.0.1");
+	testnet_inject_arp(&cd, ARPOP_REQUEST, testnet_bcast, peer_mac, "10.0.0.2", zero,
+			   "10.0.0.1");
 	CHECK_EQ(cd.n, 1);
 	struct wire_arp rep = frame_arp(&cd, 0, &eth);
 	CHECK_EQ(rep.op, ARPOP_REPLY);
@@ -151,7 +123,8 @@ TEST(a_request_for_our_address_is_answered_and_teaches_us_the_sender_as_stale)
 	CHECK_EQ(testnet_counter(s, "ArpCache", "rcv_probes_mcast"), 1);
 
 	/* A request for someone else gets no answer and teaches nothing. */
-	inject_arp(&cd, ARPOP_REQUEST, bcast, peer_mac, "10.0.0.3", zero, "10.0.0.4");
+	testnet_inject_arp(&cd, ARPOP_REQUEST, testnet_bcast, peer_mac, "10.0.0.3", zero,
+			   "10.0.0.4");
 	CHECK_EQ(cd.n, 1);
 	CHECK(strcmp(neigh_state(s, "10.0.0.3"), "none") == 0);
 	testnet_destroy(s, &cd);
@@ -162,13 +135,9 @@ TEST(a_stale_entry_is_used_at_once_then_probed_by_unicast_after_the_delay)
 	struct test_clock tc;
 	struct capdev cd;
 	struct wire_eth eth;
-	static const uint8_t zero[6];
-	struct ut_stack *s;
+	/* The peer's request has taught us its address (STALE). */
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_ETHER);
 
-	test_clock_init(&tc, 0);
-	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	inject_arp(&cd, ARPOP_REQUEST, bcast, peer_mac, "10.0.0.2", zero, "10.0.0.1");
-	capdev_clear(&cd);
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, 1, "x", 1), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1); /* sent immediately to the stale address */
@@ -192,16 +161,14 @@ TEST(a_probe_answered_in_time_makes_the_entry_reachable_again)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	static const uint8_t zero[6];
-	struct ut_stack *s;
+	/* The peer's request has taught us its address (STALE). */
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_ETHER);
 
-	test_clock_init(&tc, 0);
-	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	inject_arp(&cd, ARPOP_REQUEST, bcast, peer_mac, "10.0.0.2", zero, "10.0.0.1");
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, 1, "x", 1), 0);
 	testnet_advance(s, &tc, 5 * SEC);
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "PROBE") == 0);
-	inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac, "10.0.0.1");
+	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac,
+			   "10.0.0.1");
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "REACHABLE") == 0);
 	testnet_destroy(s, &cd);
 }
@@ -215,7 +182,8 @@ TEST(a_reachable_entry_goes_stale_within_linux_randomised_reachable_time)
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
 	CHECK_EQ(ut_neigh_resolve(s, ip4("10.0.0.2")), 0);
-	inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac, "10.0.0.1");
+	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac,
+			   "10.0.0.1");
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "REACHABLE") == 0);
 	/* base_reachable_time 30 s, drawn from [15 s, 45 s). Unused since
 	 * the confirmation, the entry goes straight to STALE. */
@@ -231,20 +199,21 @@ TEST(packets_held_beyond_unres_qlen_bytes_drop_the_oldest)
 	struct test_clock tc;
 	struct capdev cd;
 	struct ut_stack *s;
-	struct ping_log log = {0};
+	static struct ping_log log;
 	char data[1000];
 
 	memset(data, 0x5a, sizeof(data));
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.neigh.default.unres_qlen_bytes", 10000), 0);
 	for (int i = 0; i < 20; i++)
 		CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, (uint16_t)i, data, sizeof(data)), 0);
 	uint64_t discards = testnet_counter(s, "ArpCache", "unresolved_discards");
 	CHECK(discards > 0 && discards < 20);
 	capdev_clear(&cd);
-	inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac, "10.0.0.1");
+	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac,
+			   "10.0.0.1");
 	/* The survivors are the newest, in order. */
 	CHECK_EQ(cd.n, 20 - discards);
 	struct wire_eth eth;
@@ -268,7 +237,8 @@ TEST(unused_entries_are_collected_after_gc_stale_time)
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
 	/* Linux collects nothing below gc_thresh1 (128 entries). */
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.neigh.default.gc_thresh1", 0), 0);
-	inject_arp(&cd, ARPOP_REQUEST, bcast, peer_mac, "10.0.0.2", zero, "10.0.0.1");
+	testnet_inject_arp(&cd, ARPOP_REQUEST, testnet_bcast, peer_mac, "10.0.0.2", zero,
+			   "10.0.0.1");
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "STALE") == 0);
 	testnet_advance(s, &tc, 59 * SEC);
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "STALE") == 0);
@@ -289,16 +259,16 @@ TEST(malformed_or_foreign_arp_is_ignored)
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
 	build_arp(arp, ARPOP_REQUEST, peer_mac, ip4("10.0.0.2"), zero, ip4("10.0.0.1"));
 	arp[1] = 6; /* hardware type IEEE 802, not Ethernet */
-	size_t len = build_eth(frame, bcast, peer_mac, ETH_P_ARP, arp, sizeof(arp));
+	size_t len = build_eth(frame, testnet_bcast, peer_mac, ETH_P_ARP, arp, sizeof(arp));
 	CHECK_EQ(capdev_inject(&cd, frame, len), 0);
 	/* Truncated: 27 bytes of ARP. */
 	build_arp(arp, ARPOP_REQUEST, peer_mac, ip4("10.0.0.2"), zero, ip4("10.0.0.1"));
-	len = build_eth(frame, bcast, peer_mac, ETH_P_ARP, arp, ARP_HLEN - 1);
+	len = build_eth(frame, testnet_bcast, peer_mac, ETH_P_ARP, arp, ARP_HLEN - 1);
 	CHECK_EQ(capdev_inject(&cd, frame, len), 0);
 	/* A multicast sender hardware address. */
 	static const uint8_t mc[6] = {0x01, 0, 0x5e, 0, 0, 1};
 	build_arp(arp, ARPOP_REQUEST, mc, ip4("10.0.0.2"), zero, ip4("10.0.0.1"));
-	len = build_eth(frame, bcast, peer_mac, ETH_P_ARP, arp, sizeof(arp));
+	len = build_eth(frame, testnet_bcast, peer_mac, ETH_P_ARP, arp, sizeof(arp));
 	CHECK_EQ(capdev_inject(&cd, frame, len), 0);
 	CHECK_EQ(cd.n, 0);
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "none") == 0);

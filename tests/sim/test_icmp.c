@@ -13,60 +13,32 @@
 #define SEC 1000000000ULL
 #define MSEC 1000000ULL
 
-/* Injects an IP packet carrying payload, wrapped in Ethernet to dst_mac on
- * an Ethernet device. */
+/* Injects an IP packet carrying payload from src to dst, wrapped in
+ * Ethernet to dst_mac (ours when NULL) on an Ethernet device. */
 static void inject_ip(struct capdev *cd, const uint8_t *dst_mac, const char *src, const char *dst,
 		      uint8_t proto, uint8_t ttl, const void *payload, size_t len)
 {
-	uint8_t pkt[2048], frame[2048];
+	uint8_t pkt[2048];
 	size_t n = build_ipv4(pkt, ip4(src), ip4(dst), proto, ttl, 0x77, 0, payload, len);
 
-	if (ut_dev_type(cd->dev) == UT_DEV_ETHER) {
-		n = build_eth(frame, dst_mac, peer_mac, ETH_P_IP, pkt, n);
-		CHECK_EQ(capdev_inject(cd, frame, n), 0);
-	} else {
-		CHECK_EQ(capdev_inject(cd, pkt, n), 0);
-	}
+	testnet_inject_ip(cd, dst_mac, pkt, n);
 }
 
 static void inject_echo(struct capdev *cd, const uint8_t *dst_mac, const char *src, const char *dst,
 			uint16_t id, uint16_t seq)
 {
-	uint8_t icmp[64];
-	size_t n = build_icmp(icmp, ICMP_ECHO, 0, (uint32_t)id << 16 | seq, "0123456789", 10);
-	inject_ip(cd, dst_mac, src, dst, IPPROTO_ICMP_, 64, icmp, n);
+	uint8_t pkt[128];
+	size_t n = build_ipv4_echo(pkt, ip4(src), ip4(dst), id, seq, "0123456789", 10);
+
+	testnet_inject_ip(cd, dst_mac, pkt, n);
 }
 
 static void inject_udp(struct capdev *cd, const char *src, const char *dst, uint16_t dport)
 {
-	uint8_t udp[64];
-	size_t n;
+	uint8_t pkt[128];
+	size_t n = build_ipv4_udp(pkt, ip4(src), ip4(dst), 33434, dport, "closed?", 7, true);
 
-	memcpy(udp + UDP_HLEN, "closed?", 7);
-	n = wire_udp_emit(udp, 33434, dport, 7, ip4(src), ip4(dst)) + 7;
-	inject_ip(cd, testnet_mac, src, dst, IPPROTO_UDP_, 64, udp, n);
-}
-
-/* Captured frame i as IPv4 + ICMP, both checksums verified. */
-static void frame_icmp(const struct capdev *cd, size_t i, struct wire_ipv4 *ip,
-		       struct wire_icmp *icmp)
-{
-	const uint8_t *p;
-	size_t len;
-	struct wire_eth eth;
-
-	CHECK(i < cd->n);
-	p = cd->frames[i].data;
-	len = cd->frames[i].len;
-	if (ut_dev_type(cd->dev) == UT_DEV_ETHER) {
-		CHECK_EQ(wire_eth_parse(p, len, &eth), WIRE_OK);
-		CHECK_MEM_EQ(eth.dst, peer_mac, 6);
-		p = eth.payload;
-		len = eth.payload_len;
-	}
-	CHECK_EQ(wire_ipv4_parse(p, len, true, ip), WIRE_OK);
-	CHECK_EQ(ip->protocol, IPPROTO_ICMP_);
-	CHECK_EQ(wire_icmp_parse(ip->payload, ip->payload_len, true, icmp), WIRE_OK);
+	testnet_inject_ip(cd, NULL, pkt, n);
 }
 
 TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_and_data)
@@ -90,7 +62,7 @@ TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_an
 	CHECK_EQ(capdev_inject(&cd, pkt, n), 0);
 
 	CHECK_EQ(cd.n, 1);
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_ECHOREPLY);
 	CHECK_EQ(icmp.code, 0);
 	CHECK_EQ(wire_icmp_echo_id(&icmp), 0xbeef);
@@ -106,6 +78,7 @@ TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_an
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 1);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutMsgs"), 1);
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutEchoReps"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InDelivers"), 1);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
@@ -123,7 +96,7 @@ TEST(the_reply_ttl_is_net_ipv4_ip_default_ttl)
 	CHECK_EQ(ttl, 64);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.ip_default_ttl", 128), 0);
 	inject_echo(&cd, NULL, "10.0.0.2", "10.0.0.1", 1, 1);
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(ip.ttl, 128);
 	/* Linux's range is 1..255. */
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.ip_default_ttl", 256), -EINVAL);
@@ -167,16 +140,19 @@ TEST(a_broadcast_echo_is_ignored_by_default_and_answered_from_our_address_when_a
 	inject_echo(&cd, testnet_bcast, "10.0.0.2", "10.0.0.255", 1, 1);
 	inject_echo(&cd, testnet_bcast, "10.0.0.2", "255.255.255.255", 1, 2);
 	CHECK_EQ(cd.n, 0);
-	/* Linux's icmp_rcv counts the refused broadcast echo as an error. */
+	/* Linux's icmp_rcv counts the refused broadcast echo as an echo
+	 * and as an error. */
+	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 2);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 2);
 	CHECK_EQ(testnet_counter(s, "IpExt", "InBcastPkts"), 2);
 
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.icmp_echo_ignore_broadcasts", 0), 0);
 	inject_echo(&cd, testnet_bcast, "10.0.0.2", "10.0.0.255", 1, 3);
 	CHECK_EQ(cd.n, 1);
-	frame_icmp(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMP_ECHOREPLY);
 	CHECK_EQ(wire_icmp_echo_seq(&icmp), 3);
+	CHECK_MEM_EQ(cd.frames[0].data, peer_mac, 6); /* Ethernet unicast back */
 	/* Never from a broadcast address: from ours on that link. */
 	CHECK_EQ(ip.saddr, ip4("10.0.0.1"));
 	CHECK_EQ(ip.daddr, ip4("10.0.0.2"));
@@ -251,7 +227,7 @@ TEST(errors_to_one_peer_come_in_a_burst_of_six_then_one_per_second)
 	CHECK_EQ(testnet_counter(s, "Icmp", "OutRateLimitHost"), 14);
 	CHECK_EQ(testnet_counter(s, "Udp", "NoPorts"), 20);
 	for (size_t i = 0; i < cd.n; i++) {
-		frame_icmp(&cd, i, &ip, &icmp);
+		testnet_frame_icmp(&cd, i, &ip, &icmp);
 		CHECK_EQ(icmp.type, ICMP_DEST_UNREACH);
 		CHECK_EQ(icmp.code, ICMP_PORT_UNREACH);
 	}
@@ -311,43 +287,21 @@ TEST(icmp_ratelimit_zero_lifts_the_per_peer_limit)
 	testnet_destroy(s, &cd);
 }
 
-struct ping_log {
-	int replies, errors;
-	struct ut_ping_event last;
-	uint8_t data[64];
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_log *log = arg;
-
-	if (ev->kind == UT_PING_REPLY)
-		log->replies++;
-	else
-		log->errors++;
-	log->last = *ev;
-	memset(log->data, 0, sizeof(log->data));
-	if (ev->data && ev->len <= sizeof(log->data))
-		memcpy(log->data, ev->data, ev->len);
-	log->last.data = NULL;
-}
-
 TEST(an_echo_reply_for_our_request_reaches_the_ping_handler)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	struct ping_log log;
+	static struct ping_log log;
 	struct wire_ipv4 ip;
 	struct wire_icmp req;
 	uint8_t icmp[64];
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n;
 
-	memset(&log, 0, sizeof(log));
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x4d2, 17, "are you there", 13), 0);
 	CHECK_EQ(cd.n, 1);
-	frame_icmp(&cd, 0, &ip, &req);
+	testnet_frame_icmp(&cd, 0, &ip, &req);
 	CHECK_EQ(req.type, ICMP_ECHO);
 	CHECK_EQ(wire_icmp_echo_id(&req), 0x4d2);
 	CHECK_EQ(wire_icmp_echo_seq(&req), 17);
@@ -379,13 +333,12 @@ TEST(an_icmp_error_quoting_our_echo_request_reaches_the_ping_handler_as_an_error
 {
 	struct test_clock tc;
 	struct capdev cd;
-	struct ping_log log;
+	static struct ping_log log;
 	uint8_t icmp[128], quote[IPV4_HLEN_MIN + 8];
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n;
 
-	memset(&log, 0, sizeof(log));
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ip4("192.0.2.9"), 0x31, 5, "x", 1), -ENETUNREACH);
 	CHECK_EQ(ut_route_add(s, 0, 0, ip4("10.0.0.254"), NULL), 0);
 	CHECK_EQ(ut_ping_send(s, ip4("192.0.2.9"), 0x31, 5, "x", 1), 0);
@@ -419,11 +372,17 @@ TEST(an_icmp_error_quoting_our_echo_request_reaches_the_ping_handler_as_an_error
 	CHECK_EQ(log.last.icmp_code, ICMP_FRAG_NEEDED);
 	CHECK_EQ(log.last.mtu, 1280);
 
+	/* A quote too short to hold the ICMP header is counted as an error. */
+	n = build_icmp(icmp, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, quote, sizeof(quote) - 4);
+	inject_ip(&cd, NULL, "10.0.0.254", "10.0.0.1", IPPROTO_ICMP_, 64, icmp, n);
+	CHECK_EQ(log.errors, 3);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
+
 	/* Sent to our broadcast address, an error is bogus and dropped. */
 	n = build_icmp(icmp, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0, quote, sizeof(quote));
 	inject_ip(&cd, NULL, "10.0.0.254", "10.0.0.255", IPPROTO_ICMP_, 64, icmp, n);
 	CHECK_EQ(log.errors, 3);
-	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp", "InErrors"), 2);
 
 	/* No ICMP error is ever sent about an ICMP error. */
 	CHECK_EQ(cd.n, 1);
@@ -435,13 +394,12 @@ TEST(an_icmp_error_about_something_other_than_our_echo_does_not_reach_the_handle
 {
 	struct test_clock tc;
 	struct capdev cd;
-	struct ping_log log;
+	static struct ping_log log;
 	uint8_t icmp[128], quote[64], udp[16];
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n;
 
-	memset(&log, 0, sizeof(log));
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 	/* A UDP datagram of ours, as a router would quote it. */
 	n = wire_udp_emit(udp, 5000, 53, 0, ip4("10.0.0.1"), ip4("10.0.0.9"));
 	n = build_ipv4(quote, ip4("10.0.0.1"), ip4("10.0.0.9"), IPPROTO_UDP_, 64, 1, 0, udp, n);

@@ -4,6 +4,7 @@
  * and the fragments this host makes itself. Replies that leave in
  * fragments are checked by handing them to a second stack, which must put
  * them back together. */
+#include <errno.h>
 #include <string.h>
 
 #include "net/stack.h"
@@ -101,28 +102,6 @@ static size_t check_fragments(const struct capdev *cd, size_t first, unsigned mt
 	return count;
 }
 
-struct ping_log {
-	int replies, errors;
-	uint16_t seq;
-	size_t len;
-	uint8_t data[65536];
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_log *log = arg;
-
-	if (ev->kind != UT_PING_REPLY) {
-		log->errors++;
-		return;
-	}
-	log->replies++;
-	log->seq = ev->seq;
-	log->len = ev->len;
-	if (ev->len <= sizeof(log->data))
-		memcpy(log->data, ev->data, ev->len);
-}
-
 /* A second host, 10.0.0.2, that receives what the first one sent. */
 struct peer {
 	struct test_clock tc;
@@ -133,9 +112,8 @@ struct peer {
 
 static void peer_init(struct peer *p)
 {
-	memset(&p->log, 0, sizeof(p->log));
 	p->s = make(&p->tc, &p->cd, "10.0.0.2");
-	ut_ping_set_handler(p->s, on_ping, &p->log);
+	ping_log_attach(p->s, &p->log);
 }
 
 /* Relays our reply (frames [first, n)) to the peer and checks that it
@@ -148,8 +126,9 @@ static void check_reply_reaches_peer(const struct capdev *cd, size_t first, cons
 	peer_init(&p);
 	relay(cd, first, &p.cd);
 	CHECK_EQ(p.log.replies, 1);
-	CHECK_EQ(p.log.seq, get_be16(msg + 6));
-	CHECK_EQ(p.log.len, data_len);
+	CHECK_EQ(p.log.last.id, get_be16(msg + 4));
+	CHECK_EQ(p.log.last.seq, get_be16(msg + 6));
+	CHECK_EQ(p.log.last.len, data_len);
 	CHECK_MEM_EQ(p.log.data, msg + ICMP_HLEN, data_len);
 	CHECK_EQ(testnet_counter(p.s, "Ip", "ReasmOKs"), 1);
 	CHECK_EQ(skb_pool_in_use(p.s->pool), 0);
@@ -251,13 +230,14 @@ TEST(the_same_id_from_another_source_or_protocol_is_another_datagram)
 	testnet_destroy(s, &cd);
 }
 
-TEST(an_exact_duplicate_fragment_is_ignored)
+TEST(an_exact_duplicate_of_any_fragment_is_ignored)
 {
 	struct test_clock tc;
 	struct capdev cd;
 	static uint8_t msg[ECHO_LEN];
 	struct ut_stack *s = make(&tc, &cd, "10.0.0.1");
 
+	/* The first and the last fragment twice, the middle one completing. */
 	make_echo(msg, DATA_LEN, 6);
 	inject_piece(&cd, msg, 400, 0);
 	inject_piece(&cd, msg, 400, 0);
@@ -271,6 +251,16 @@ TEST(an_exact_duplicate_fragment_is_ignored)
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmFails"), 0);
 	CHECK_EQ(testnet_counter(s, "IpExt", "ReasmOverlaps"), 0);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 1);
+	check_reply_reaches_peer(&cd, 0, msg, DATA_LEN);
+	capdev_clear(&cd);
+	/* Backwards, the middle fragment twice (held beside the last). */
+	inject_piece(&cd, msg, 401, 2);
+	inject_piece(&cd, msg, 401, 1);
+	inject_piece(&cd, msg, 401, 1);
+	CHECK_EQ(cd.n, 0);
+	inject_piece(&cd, msg, 401, 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 2);
+	CHECK_EQ(testnet_counter(s, "IpExt", "ReasmOverlaps"), 0);
 	check_reply_reaches_peer(&cd, 0, msg, DATA_LEN);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -456,10 +446,14 @@ TEST(a_datagram_whose_fragments_would_exceed_65535_bytes_is_dropped)
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 0);
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmFails"), 1);
 	CHECK_EQ(s->frags.nqueues, 0);
-	/* The classic ping of death: the last fragment ends past 65535. */
+	/* The classic ping of death: the last fragment ends past 65535.
+	 * Its header alone says so: a header error that never reaches
+	 * reassembly. */
 	inject_frag(&cd, msg, 1001, 0, 65000, true);
 	inject_frag(&cd, msg, 1001, 65528, 16, false);
 	CHECK_EQ(cd.n, 0);
+	CHECK_EQ(testnet_counter(s, "Ip", "InHdrErrors"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "ReasmReqds"), 3);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InEchos"), 0);
 	CHECK_EQ(testnet_counter(s, "Ip", "ReasmOKs"), 0);
 
@@ -530,15 +524,14 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 {
 	struct test_clock tc;
 	struct capdev cd;
-	static uint8_t data[4000];
+	static uint8_t data[4000], huge[65508];
 	static struct peer p;
 	static struct ping_log log;
 	struct wire_ipv4 ip;
 	struct ut_stack *s = make(&tc, &cd, "10.0.0.1");
 
 	pattern(data, sizeof(data), 15);
-	memset(&log, 0, sizeof(log));
-	ut_ping_set_handler(s, on_ping, &log);
+	ping_log_attach(s, &log);
 
 	/* 4008 ICMP bytes at MTU 1500: 1480 + 1480 + 1048. */
 	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 1, data, sizeof(data)), 0);
@@ -565,8 +558,8 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	CHECK_EQ(ut_dev_set_mtu(cd.dev, 1500), 0); /* to take 1500-byte frames */
 	relay(&p.cd, 0, &cd);
 	CHECK_EQ(log.replies, 1);
-	CHECK_EQ(log.seq, 2);
-	CHECK_EQ(log.len, sizeof(data));
+	CHECK_EQ(log.last.seq, 2);
+	CHECK_EQ(log.last.len, sizeof(data));
 	CHECK_MEM_EQ(log.data, data, sizeof(data));
 
 	/* A ping that fits is sent whole, with DF (path MTU discovery). */
@@ -577,8 +570,41 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	CHECK_EQ(ip.tot_len, 1500);
 	CHECK(ip.frag_off & IP_DF);
 	CHECK_EQ(testnet_counter(s, "Ip", "FragOKs"), 2);
+	/* Over 65535 bytes with its headers, a ping cannot be sent at all. */
+	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 4, huge, sizeof(huge)), -EMSGSIZE);
+	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(skb_pool_in_use(p.s->pool), 0);
 	testnet_destroy(p.s, &p.cd);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_reassembled_datagram_arrives_when_its_last_fragment_does)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	static uint8_t msg[ECHO_LEN];
+	static struct ping_log log;
+	struct ut_stack *s = make(&tc, &cd, "10.0.0.1");
+
+	/* An echo reply in three fragments, the middle one last: the ping
+	 * handler sees it when that one comes, not the first. */
+	ping_log_attach(s, &log);
+	make_echo(msg, DATA_LEN, 16);
+	msg[0] = ICMP_ECHOREPLY;
+	put_be16(msg + 2, 0);
+	put_be16(msg + 2, csum_fold(csum_partial(msg, ECHO_LEN, 0)));
+	tc.now = 1000;
+	inject_piece(&cd, msg, 1100, 0);
+	tc.now = 2000;
+	inject_piece(&cd, msg, 1100, 2);
+	CHECK_EQ(log.replies, 0);
+	tc.now = 3000;
+	inject_piece(&cd, msg, 1100, 1);
+	CHECK_EQ(log.replies, 1);
+	CHECK_EQ(log.last.when_ns, 3000);
+	CHECK_EQ(log.last.len, DATA_LEN);
+	CHECK_MEM_EQ(log.data, msg + ICMP_HLEN, DATA_LEN);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }

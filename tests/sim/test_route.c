@@ -51,14 +51,16 @@ static unsigned route_len(struct ut_stack *s, const char *dst)
 	return ri.prefix_len;
 }
 
-TEST(the_longest_of_several_overlapping_prefixes_wins_whatever_the_insertion_order)
+TEST(the_longest_of_several_overlapping_prefixes_wins_whatever_the_insertion_order_and_the_default_takes_the_rest)
 {
 	struct test_clock tc;
 	struct capdev cd;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 
-	/* Inserted neither longest- nor shortest-first. */
+	/* Inserted neither longest- nor shortest-first, the default among
+	 * them. */
 	CHECK_EQ(ut_route_add(s, ip4("10.1.0.0"), 16, ip4("192.168.1.2"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.254"), NULL), 0);
 	CHECK_EQ(ut_route_add(s, ip4("10.1.2.3"), 32, ip4("192.168.1.4"), NULL), 0);
 	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), 0);
 	CHECK_EQ(ut_route_add(s, ip4("10.1.2.0"), 24, ip4("192.168.1.3"), NULL), 0);
@@ -73,8 +75,12 @@ TEST(the_longest_of_several_overlapping_prefixes_wins_whatever_the_insertion_ord
 	CHECK_EQ(route_gw(s, "10.1.3.1"), ip4("192.168.1.2"));
 	CHECK_EQ(route_gw(s, "10.2.0.1"), ip4("192.168.1.1"));
 	CHECK_EQ(route_len(s, "10.255.255.255"), 8);
-	/* The connected /24 is still the route to the link itself. */
+	/* The connected /24 is still the route to the link itself: on-link
+	 * beats the default. */
 	CHECK_EQ(route_gw(s, "192.168.1.77"), 0);
+	/* Just outside 10/8, no prefix covers it but the default. */
+	CHECK_EQ(route_gw(s, "11.0.0.1"), ip4("192.168.1.254"));
+	CHECK_EQ(route_len(s, "11.0.0.1"), 0);
 
 	/* Removing the most specific route uncovers the next one. */
 	CHECK_EQ(ut_route_del(s, ip4("10.1.2.0"), 25), 0);
@@ -83,17 +89,27 @@ TEST(the_longest_of_several_overlapping_prefixes_wins_whatever_the_insertion_ord
 	testnet_destroy(s, &cd);
 }
 
-TEST(a_default_route_sends_off_link_traffic_to_the_gateway_mac)
+/* Captured frame i is an IPv4 packet from us to dst, sent to the link
+ * address gw_mac. */
+static void check_relayed(const struct capdev *cd, size_t i, const uint8_t *gw_mac, const char *dst)
+{
+	struct wire_ipv4 ip;
+
+	testnet_frame_ip(cd, i, &ip);
+	CHECK_MEM_EQ(cd->frames[i].data, gw_mac, 6); /* the Ethernet destination */
+	CHECK_EQ(ip.daddr, ip4(dst));		     /* the gateway only relays */
+	CHECK_EQ(ip.saddr, ip4("192.168.1.10"));
+}
+
+TEST(a_default_route_resolves_the_gateway_and_sends_off_link_traffic_to_its_mac)
 {
 	struct test_clock tc;
 	struct capdev cd;
 	struct ut_route_info ri;
 	struct wire_eth eth;
-	struct wire_ipv4 ip;
-	uint8_t arp[ARP_HLEN], frame[128];
+	struct wire_arp arp;
 	static const uint8_t gw_mac[6] = {0x02, 0, 0, 0, 0, 0xfe};
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
-	size_t n;
 
 	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.254"), NULL), 0);
 	CHECK_EQ(ut_route_get(s, ip4("198.51.100.7"), &ri), 0);
@@ -103,23 +119,25 @@ TEST(a_default_route_sends_off_link_traffic_to_the_gateway_mac)
 	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
 	CHECK(!ri.local);
 
-	/* The gateway asks for us, so its address is known (STALE). */
-	build_arp(arp, ARPOP_REQUEST, gw_mac, ip4("192.168.1.254"), (const uint8_t[6]){0},
-		  ip4("192.168.1.10"));
-	n = build_eth(frame, (const uint8_t[6]){0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, gw_mac,
-		      ETH_P_ARP, arp, sizeof(arp));
-	CHECK_EQ(capdev_inject(&cd, frame, n), 0);
-	capdev_clear(&cd);
-
+	/* Resolution asks for the gateway, not the destination; the packet
+	 * waits for the answer. */
 	CHECK_EQ(ut_ping_send(s, ip4("198.51.100.7"), 9, 1, "route", 5), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(wire_eth_parse(cd.frames[0].data, cd.frames[0].len, &eth), WIRE_OK);
-	CHECK_MEM_EQ(eth.dst, gw_mac, 6);
-	CHECK_EQ(eth.proto, ETH_P_IP);
-	CHECK_EQ(wire_ipv4_parse(eth.payload, eth.payload_len, true, &ip), WIRE_OK);
-	CHECK_EQ(ip.daddr, ip4("198.51.100.7")); /* the gateway only relays */
-	CHECK_EQ(ip.saddr, ip4("192.168.1.10"));
+	CHECK_EQ(eth.proto, ETH_P_ARP);
+	CHECK_EQ(wire_arp_parse(eth.payload, eth.payload_len, &arp), WIRE_OK);
+	CHECK_EQ(arp.op, ARPOP_REQUEST);
+	CHECK_EQ(arp.tip, ip4("192.168.1.254"));
+	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, gw_mac, "192.168.1.254", testnet_mac,
+			   "192.168.1.10");
+	CHECK_EQ(cd.n, 2);
+	check_relayed(&cd, 1, gw_mac, "198.51.100.7");
+	/* Once the gateway is known, the next packet goes straight out. */
+	CHECK_EQ(ut_ping_send(s, ip4("198.51.100.8"), 9, 2, "route", 5), 0);
+	testnet_poll(s);
+	CHECK_EQ(cd.n, 3);
+	check_relayed(&cd, 2, gw_mac, "198.51.100.8");
 
 	/* Without the default route the same destination is unreachable. */
 	CHECK_EQ(ut_route_del(s, 0, 0), 0);
@@ -127,7 +145,7 @@ TEST(a_default_route_sends_off_link_traffic_to_the_gateway_mac)
 	testnet_destroy(s, &cd);
 }
 
-TEST(an_address_adds_its_connected_route_and_deleting_it_removes_the_route)
+TEST(an_address_adds_its_connected_route_once_and_deleting_it_removes_the_route)
 {
 	struct test_clock tc;
 	struct capdev cd;
@@ -136,6 +154,8 @@ TEST(an_address_adds_its_connected_route_and_deleting_it_removes_the_route)
 
 	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), -ENETUNREACH);
 	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("172.16.5.9"), 20), 0);
+	/* "RTNETLINK answers: File exists". */
+	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("172.16.5.9"), 20), -EEXIST);
 	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), 0);
 	CHECK(ri.dev == cd.dev);
 	CHECK_EQ(ri.gateway, 0);
@@ -150,6 +170,7 @@ TEST(an_address_adds_its_connected_route_and_deleting_it_removes_the_route)
 	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 16), -EADDRNOTAVAIL);
 	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 20), 0);
 	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 20), -EADDRNOTAVAIL);
 	CHECK_EQ(ut_route_get(s, ip4("192.168.1.1"), &ri), 0);
 	testnet_destroy(s, &cd);
 }
@@ -199,10 +220,11 @@ TEST(deleting_the_last_address_of_a_device_takes_its_gateway_routes_too)
 	testnet_destroy(s, &cd);
 }
 
-TEST(route_add_refuses_host_bits_an_off_link_gateway_and_a_duplicate)
+TEST(route_add_refuses_host_bits_an_off_link_gateway_a_duplicate_and_no_next_hop)
 {
 	struct test_clock tc;
 	struct capdev cd;
+	struct ut_route_info ri;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 
 	/* "Invalid prefix for given prefix length". */
@@ -218,9 +240,12 @@ TEST(route_add_refuses_host_bits_an_off_link_gateway_and_a_duplicate)
 	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), 0);
 	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), -EEXIST);
 	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.2"), NULL), -EEXIST);
+	/* Neither a gateway nor a device: no next hop at all. */
+	CHECK_EQ(ut_route_add(s, ip4("198.18.0.0"), 15, 0, NULL), -ENODEV);
 	/* A refused route leaves the table as it was. */
 	CHECK_EQ(route_gw(s, "10.9.9.9"), ip4("192.168.1.1"));
 	CHECK_EQ(route_gw(s, "172.16.0.1"), ip4("192.168.1.1"));
+	CHECK_EQ(ut_route_get(s, ip4("198.18.0.1"), &ri), -ENETUNREACH);
 	testnet_destroy(s, &cd);
 }
 
@@ -267,26 +292,12 @@ TEST(route_get_gives_the_device_gateway_and_source_of_the_route_it_picks)
 	testnet_destroy(s, &cd);
 }
 
-struct ping_seen {
-	int replies;
-	uint32_t from;
-};
-
-static void on_ping(void *arg, const struct ut_ping_event *ev)
-{
-	struct ping_seen *p = arg;
-	if (ev->kind == UT_PING_REPLY) {
-		p->replies++;
-		p->from = ev->from;
-	}
-}
-
 TEST(local_addresses_route_through_lo_and_a_ping_to_ourselves_never_touches_the_wire)
 {
 	struct test_clock tc;
 	struct capdev cd;
 	struct ut_route_info ri;
-	struct ping_seen seen = {0};
+	static struct ping_log log;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 	struct ut_dev *lo = ut_dev_by_name(s, "lo");
 
@@ -305,11 +316,11 @@ TEST(local_addresses_route_through_lo_and_a_ping_to_ourselves_never_touches_the_
 	CHECK_EQ(ut_route_get(s, ip4("192.168.1.10"), &ri), 0);
 	CHECK(ri.local);
 
-	ut_ping_set_handler(s, on_ping, &seen);
+	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ip4("192.168.1.10"), 5, 1, "self", 4), 0);
 	testnet_poll(s);
-	CHECK_EQ(seen.replies, 1);
-	CHECK_EQ(seen.from, ip4("192.168.1.10"));
+	CHECK_EQ(log.replies, 1);
+	CHECK_EQ(log.last.from, ip4("192.168.1.10"));
 	CHECK_EQ(cd.n, 0);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
