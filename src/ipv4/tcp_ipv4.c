@@ -401,7 +401,9 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 		TCP_INC_STATS(stack, TCP_MIB_CSUMERRORS);
 		goto bad_packet;
 	}
-	tcp_parse_options(&th, &opts);
+	/* As Linux, a segment with damaged options is still processed, with
+	 * the options that could be read; the verdict is for tests. */
+	(void)wire_tcp_parse_options(th.opts, th.opts_len, th.flags & TCPHDR_SYN, &opts);
 	payload_len = (uint32_t)th.payload_len;
 
 	tcb = TCP_SKB_CB(skb);

@@ -315,7 +315,6 @@ void tcp_clear_retrans(struct tcp_sock *tp);
 void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
 void tcp_set_rto(struct sock *sk);
 void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *opts);
-int tcp_parse_options(const struct wire_tcp *th, struct wire_tcp_opts *opts);
 
 /* ---- tcp_output.c --------------------------------------------------------*/
 /* Transmits skb (from the write or retransmit queue) with a fresh header:
