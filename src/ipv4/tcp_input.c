@@ -1454,13 +1454,15 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	req->mss_adv = (uint16_t)advmss;
 	if (has_syn_opts) {
 		req->mss = opts->saw_mss ? opts->mss : TCP_MSS_DEFAULT;
-		if (ltp->user_mss && req->mss > ltp->user_mss)
-			req->mss = ltp->user_mss;
 		req->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
 		req->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;
 		req->wscale_ok = opts->saw_wscale && stack->sysctl.tcp_window_scaling;
 		req->snd_wscale = req->wscale_ok ? (uint8_t)MIN(opts->wscale, TCP_MAX_WSCALE) : 0;
 	}
+	/* TCP_MAXSEG on the listener bounds the peer's MSS, whether it came
+	 * in the SYN or back in a cookie (Linux's user_mss in mss_clamp). */
+	if (ltp->user_mss && req->mss > ltp->user_mss)
+		req->mss = ltp->user_mss;
 	if (req->tstamp_ok) {
 		req->ts_recent = opts->tsval;
 		req->ts_off = secure_tcp_ts_off(stack, tcb->h4.daddr, tcb->h4.saddr);
