@@ -125,16 +125,9 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 		req->snd_wscale = req->wscale_ok ? (uint8_t)MIN(o & 0xf, TCP_MAX_WSCALE) : 0;
 	}
 	tcp_openreq_init(listener, req, tcb, th, opts, false);
-	if (tcp_sk(listener)->user_mss && req->mss > tcp_sk(listener)->user_mss)
-		req->mss = tcp_sk(listener)->user_mss;
-	child = tcp_create_openreq_child(listener, req);
-	if (!child) {
+	/* From here on, the same path as a request from the SYN queue. */
+	child = tcp_v4_syn_recv_sock(listener, req);
+	if (!child)
 		reqsk_free(req);
-		return NULL;
-	}
-	if (listener->__sk_common.skc_tb)
-		inet_bind_hash(&child->__sk_common, listener->__sk_common.skc_tb);
-	inet_ehash_insert(&stack->tcp_hashinfo, &child->__sk_common);
-	inet_csk_reqsk_queue_add(listener, req, child);
 	return child;
 }

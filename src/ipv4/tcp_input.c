@@ -19,76 +19,6 @@
 #define FLAG_ACKED (FLAG_DATA_ACKED | FLAG_SYN_ACKED)
 #define FLAG_NOT_DUP (FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED)
 
-/* ---- options ---------------------------------------------------------------------*/
-
-/* Walks the options as Linux's tcp_parse_options does: a known option with
- * the wrong length is skipped rather than failing the segment, and an
- * option whose length overruns the header ends the walk. Returns 0, or
- * -1 for a length byte under 2 or past the end (the caller may count it). */
-int tcp_parse_options(const struct wire_tcp *th, struct wire_tcp_opts *o)
-{
-	const uint8_t *p = th->opts;
-	size_t len = th->opts_len;
-
-	memset(o, 0, sizeof(*o));
-	while (len > 0) {
-		uint8_t kind = p[0], olen;
-		if (kind == TCPOPT_EOL)
-			return 0;
-		if (kind == TCPOPT_NOP) {
-			p++;
-			len--;
-			continue;
-		}
-		if (len < 2)
-			return -1;
-		olen = p[1];
-		if (olen < 2 || olen > len)
-			return -1;
-		switch (kind) {
-		case TCPOPT_MSS:
-			if (olen == TCPOLEN_MSS && (th->flags & TCPHDR_SYN)) {
-				uint16_t mss = get_be16(p + 2);
-				if (mss) {
-					o->saw_mss = true;
-					o->mss = mss;
-				}
-			}
-			break;
-		case TCPOPT_WINDOW:
-			if (olen == TCPOLEN_WINDOW && (th->flags & TCPHDR_SYN)) {
-				o->saw_wscale = true;
-				o->wscale = p[2];
-			}
-			break;
-		case TCPOPT_TIMESTAMP:
-			if (olen == TCPOLEN_TIMESTAMP) {
-				o->saw_tstamp = true;
-				o->tsval = get_be32(p + 2);
-				o->tsecr = get_be32(p + 6);
-			}
-			break;
-		case TCPOPT_SACK_PERM:
-			if (olen == TCPOLEN_SACK_PERM && (th->flags & TCPHDR_SYN))
-				o->sack_ok = true;
-			break;
-		case TCPOPT_SACK:
-			if (olen >= 10 && (olen - 2) % 8 == 0) {
-				unsigned n = MIN((unsigned)(olen - 2) / 8, (unsigned)TCP_MAX_SACKS);
-				for (unsigned i = 0; i < n; i++) {
-					o->sacks[i].start = get_be32(p + 2 + 8 * i);
-					o->sacks[i].end = get_be32(p + 6 + 8 * i);
-				}
-				o->num_sacks = (uint8_t)n;
-			}
-			break;
-		}
-		p += olen;
-		len -= olen;
-	}
-	return 0;
-}
-
 /* ---- RTT and RTO (RFC 6298 with Linux's refinements) -------------------------------*/
 
 void tcp_rtt_estimator(struct sock *sk, long mrtt_us)
@@ -1524,13 +1454,15 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	req->mss_adv = (uint16_t)advmss;
 	if (has_syn_opts) {
 		req->mss = opts->saw_mss ? opts->mss : TCP_MSS_DEFAULT;
-		if (ltp->user_mss && req->mss > ltp->user_mss)
-			req->mss = ltp->user_mss;
 		req->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
 		req->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;
 		req->wscale_ok = opts->saw_wscale && stack->sysctl.tcp_window_scaling;
 		req->snd_wscale = req->wscale_ok ? (uint8_t)MIN(opts->wscale, TCP_MAX_WSCALE) : 0;
 	}
+	/* TCP_MAXSEG on the listener bounds the peer's MSS, whether it came
+	 * in the SYN or back in a cookie (Linux's user_mss in mss_clamp). */
+	if (ltp->user_mss && req->mss > ltp->user_mss)
+		req->mss = ltp->user_mss;
 	if (req->tstamp_ok) {
 		req->ts_recent = opts->tsval;
 		req->ts_off = secure_tcp_ts_off(stack, tcb->h4.daddr, tcb->h4.saddr);

@@ -1,8 +1,9 @@
 /* TCP over IPv4 (Linux's net/ipv4/tcp_ipv4.c): the receive entry point
  * that finds each segment's socket (established, request, time-wait or
- * listener) or answers with a reset, ICMP errors, connect(), ISNs and
- * timestamp offsets (RFC 6528), and segments sent without a full socket
- * (RST, the ACKs of time-wait and request sockets, SYN-ACKs). */
+ * listener) or answers with a reset, ICMP errors, connect(), the child
+ * socket of a completed handshake, ISNs and timestamp offsets (RFC 6528),
+ * and segments sent without a full socket (RST, the ACKs of time-wait and
+ * request sockets, SYN-ACKs). */
 #include <errno.h>
 #include <string.h>
 
@@ -269,6 +270,25 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	return 0;
 }
 
+/* ---- passive open: the child of a completed handshake ---------------------------------*/
+
+struct sock *tcp_v4_syn_recv_sock(struct sock *listener, struct request_sock *req)
+{
+	struct sock *child = tcp_create_openreq_child(listener, req);
+
+	if (!child)
+		return NULL;
+	/* The child takes the request's place in the established table and
+	 * shares the listener's port. A request rebuilt from a SYN cookie was
+	 * never in the SYN queue nor hashed, and dropping it changes nothing. */
+	inet_csk_reqsk_queue_drop(listener, req);
+	if (listener->__sk_common.skc_tb)
+		inet_bind_hash(&child->__sk_common, listener->__sk_common.skc_tb);
+	inet_ehash_insert(&listener->sk_stack->tcp_hashinfo, &child->__sk_common);
+	inet_csk_reqsk_queue_add(listener, req, child);
+	return child;
+}
+
 /* ---- ICMP errors ------------------------------------------------------------------------*/
 
 static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
@@ -401,7 +421,9 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 		TCP_INC_STATS(stack, TCP_MIB_CSUMERRORS);
 		goto bad_packet;
 	}
-	tcp_parse_options(&th, &opts);
+	/* As Linux, a segment with damaged options is still processed, with
+	 * the options that could be read; the verdict is for tests. */
+	(void)wire_tcp_parse_options(th.opts, th.opts_len, th.flags & TCPHDR_SYN, &opts);
 	payload_len = (uint32_t)th.payload_len;
 
 	tcb = TCP_SKB_CB(skb);

@@ -1,8 +1,9 @@
 /* The lightweight sockets (Linux's net/ipv4/tcp_minisocks.c): time-wait
  * sockets, which keep a closed connection's 4-tuple for 60 s in a few
- * dozen bytes instead of a whole tcp_sock, and the processing of the
- * handshake's final ACK for a request socket, which creates the child
- * socket and moves it to the accept queue. */
+ * dozen bytes instead of a whole tcp_sock, the processing of the
+ * handshake's final ACK for a request socket, and the making of a child
+ * socket from a request (tcp_create_openreq_child, for the SYN queue and
+ * SYN cookies alike, through tcp_v4_syn_recv_sock). */
 #include <errno.h>
 #include <string.h>
 
@@ -387,17 +388,8 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		req->acked = true;
 		return NULL;
 	}
-	child = tcp_create_openreq_child(listener, req);
-	if (!child) {
+	child = tcp_v4_syn_recv_sock(listener, req);
+	if (!child)
 		NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);
-		return NULL;
-	}
-	/* The child takes the request's place in the established table and
-	 * shares the listener's port. */
-	inet_csk_reqsk_queue_drop(listener, req);
-	if (listener->__sk_common.skc_tb)
-		inet_bind_hash(&child->__sk_common, listener->__sk_common.skc_tb);
-	inet_ehash_insert(&stack->tcp_hashinfo, &child->__sk_common);
-	inet_csk_reqsk_queue_add(listener, req, child);
 	return child;
 }

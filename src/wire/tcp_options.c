@@ -13,31 +13,42 @@
 
 #include "net/compiler.h"
 
-/* Records one option of a known kind, whose length byte has already been
- * checked to be >= 2 and to fit. A known kind with the wrong length is an
- * error rather than something to skip: its content cannot be trusted. */
-static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen,
+/* Takes one option whose length byte has already been checked to be >= 2
+ * and to fit, and says whether it was well formed. A known kind with the
+ * wrong length is malformed and taken as nothing (Linux's tcp_parse_options
+ * passes over it and reads on), since its content cannot be trusted. */
+static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen, bool syn,
 				   struct wire_tcp_opts *out)
 {
 	switch (kind) {
 	case TCPOPT_MSS:
 		if (olen != TCPOLEN_MSS)
 			return WIRE_EOPTVAL;
-		out->saw_mss = true;
-		out->mss = get_be16(o + 2);
+		/* RFC 9293 section 3.7.1: MSS is sent only in a SYN, so Linux
+		 * reads it only there; an MSS of 0 could never carry data and
+		 * Linux keeps its default instead. */
+		if (syn && get_be16(o + 2)) {
+			out->saw_mss = true;
+			out->mss = get_be16(o + 2);
+		}
 		break;
 	case TCPOPT_WINDOW:
 		if (olen != TCPOLEN_WINDOW)
 			return WIRE_EOPTVAL;
-		out->saw_wscale = true;
-		/* RFC 7323 section 2.3 caps the shift at 14; applying the cap
-		 * is connection policy, so the raw byte is kept. */
-		out->wscale = o[2];
+		/* RFC 7323 section 2.2: only meaningful in a SYN. Section 2.3
+		 * caps the shift at 14; applying the cap is connection policy,
+		 * so the raw byte is kept. */
+		if (syn) {
+			out->saw_wscale = true;
+			out->wscale = o[2];
+		}
 		break;
 	case TCPOPT_SACK_PERM:
 		if (olen != TCPOLEN_SACK_PERM)
 			return WIRE_EOPTVAL;
-		out->sack_ok = true;
+		/* RFC 2018 section 2: sent only in a SYN. */
+		if (syn)
+			out->sack_ok = true;
 		break;
 	case TCPOPT_TIMESTAMP:
 		if (olen != TCPOLEN_TIMESTAMP)
@@ -47,18 +58,20 @@ static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen,
 		out->tsecr = get_be32(o + 6);
 		break;
 	case TCPOPT_SACK: {
-		/* RFC 2018 section 3: 2 + 8n bytes; 40 bytes of option space
-		 * hold at most 4 blocks. */
+		/* RFC 2018 section 3: 2 + 8n bytes with n >= 1; 40 bytes of
+		 * option space hold at most 4 blocks. A longer list (more than
+		 * a header can carry) is malformed, and its first 4 blocks are
+		 * used, as Linux's tcp_sacktag_write_queue caps the count. */
 		size_t n = ((size_t)olen - 2) / 8;
 
-		if ((olen - 2) % 8 != 0 || n < 1 || n > TCP_MAX_SACKS)
+		if ((olen - 2) % 8 != 0 || n < 1)
 			return WIRE_EOPTVAL;
-		out->num_sacks = (uint8_t)n;
-		for (size_t i = 0; i < n; i++) {
+		out->num_sacks = (uint8_t)MIN(n, (size_t)TCP_MAX_SACKS);
+		for (size_t i = 0; i < out->num_sacks; i++) {
 			out->sacks[i].start = get_be32(o + 2 + 8 * i);
 			out->sacks[i].end = get_be32(o + 6 + 8 * i);
 		}
-		break;
+		return n > TCP_MAX_SACKS ? WIRE_EOPTVAL : WIRE_OK;
 	}
 	default:
 		/* RFC 9293 section 3.2: an option a TCP does not implement
@@ -68,8 +81,10 @@ static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen,
 	return WIRE_OK;
 }
 
-enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, struct wire_tcp_opts *out)
+enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, bool syn,
+				     struct wire_tcp_opts *out)
 {
+	enum wire_err verdict = WIRE_OK;
 	size_t i = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -90,18 +105,18 @@ enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, struct wir
 		/* Every other kind has a length octet that counts the kind
 		 * and length octets too, so it is at least 2, and it must not
 		 * run past the header (RFC 9293 section 3.2 asks a receiver to
-		 * be prepared for "an illegal option length"). */
-		if (len - i < 2)
-			return WIRE_EOPTLEN;
+		 * be prepared for "an illegal option length"). Without a
+		 * usable length the rest cannot be walked: Linux stops there
+		 * and keeps what it took before. */
+		if (len - i < 2 || opts[i + 1] < 2 || opts[i + 1] > len - i)
+			return verdict != WIRE_OK ? verdict : WIRE_EOPTLEN;
 		olen = opts[i + 1];
-		if (olen < 2 || olen > len - i)
-			return WIRE_EOPTLEN;
-		err = tcp_parse_one(kind, opts + i, olen, out);
-		if (err != WIRE_OK)
-			return err;
+		err = tcp_parse_one(kind, opts + i, olen, syn, out);
+		if (verdict == WIRE_OK)
+			verdict = err;
 		i += olen;
 	}
-	return WIRE_OK;
+	return verdict;
 }
 
 /* Sizes of the pieces wire_tcp_emit_options writes, each padded to a

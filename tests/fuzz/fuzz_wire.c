@@ -45,7 +45,8 @@ static void fuzz_ipv4(const uint8_t *d, size_t n)
 static void fuzz_tcp(const uint8_t *d, size_t n)
 {
 	struct wire_tcp tcp;
-	struct wire_tcp_opts opts, again;
+	struct wire_tcp_opts opts, nosyn, again;
+	enum wire_err verdict;
 	uint8_t buf[TCP_HLEN_MAX];
 
 	if (wire_tcp_parse(d, n, &tcp) != WIRE_OK)
@@ -53,15 +54,22 @@ static void fuzz_tcp(const uint8_t *d, size_t n)
 	inside(tcp.payload, tcp.payload_len, d, n);
 	inside(tcp.opts, tcp.opts_len, d, n);
 	REQUIRE(tcp.hdr_len + tcp.payload_len == n);
-	if (wire_tcp_parse_options(tcp.opts, tcp.opts_len, &opts) != WIRE_OK)
-		return;
+	/* Read as in a SYN, where every option counts, and as in any other
+	 * segment: the verdict is the same, and outside a SYN only the
+	 * timestamps and SACK blocks are taken. */
+	verdict = wire_tcp_parse_options(tcp.opts, tcp.opts_len, true, &opts);
+	REQUIRE(wire_tcp_parse_options(tcp.opts, tcp.opts_len, false, &nosyn) == verdict);
+	REQUIRE(!nosyn.saw_mss && !nosyn.saw_wscale && !nosyn.sack_ok);
+	REQUIRE(nosyn.saw_tstamp == opts.saw_tstamp && nosyn.num_sacks == opts.num_sacks);
 	REQUIRE(opts.num_sacks <= TCP_MAX_SACKS);
-	/* What we understood, written Linux's way, reads back the same. */
+	REQUIRE(!opts.saw_mss || opts.mss != 0);
+	/* What we took, well formed or not, written Linux's way, reads back
+	 * the same and well formed. */
 	size_t len = wire_tcp_options_len(&opts);
 	if (len > sizeof(buf))
 		return; /* e.g. 4 SACK blocks with timestamps: too long to send */
 	REQUIRE(wire_tcp_emit_options(buf, &opts) == len);
-	REQUIRE(wire_tcp_parse_options(buf, len, &again) == WIRE_OK);
+	REQUIRE(wire_tcp_parse_options(buf, len, true, &again) == WIRE_OK);
 	REQUIRE(again.saw_mss == opts.saw_mss && (!opts.saw_mss || again.mss == opts.mss));
 	REQUIRE(again.saw_wscale == opts.saw_wscale &&
 		(!opts.saw_wscale || again.wscale == opts.wscale));

@@ -185,7 +185,7 @@ static void keep_synack(struct attacker *a, uint32_t saddr, uint32_t daddr,
 	(void)daddr;
 	if ((th->flags & (TCPHDR_SYN | TCPHDR_ACK)) == (TCPHDR_SYN | TCPHDR_ACK)) {
 		ss->n++;
-		CHECK_EQ(wire_tcp_parse_options(th->opts, th->opts_len, &ss->opts), WIRE_OK);
+		CHECK_EQ(wire_tcp_parse_options(th->opts, th->opts_len, true, &ss->opts), WIRE_OK);
 	}
 }
 

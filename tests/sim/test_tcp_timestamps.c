@@ -113,7 +113,8 @@ TEST(an_ack_of_data_never_sent_does_not_move_ts_recent)
 	testnet_advance(p.s, &p.tc, 200 * 1000000ULL);
 	struct wire_tcp ack = last_sent(&p);
 	struct wire_tcp_opts o;
-	CHECK_EQ(wire_tcp_parse_options(ack.opts, ack.opts_len, &o), WIRE_OK);
+	CHECK_EQ(wire_tcp_parse_options(ack.opts, ack.opts_len, ack.flags & TCPHDR_SYN, &o),
+		 WIRE_OK);
 	CHECK(o.saw_tstamp);
 	CHECK_EQ(o.tsecr, 102);
 	CHECK_EQ(ut_close(p.s, fd), 0);

@@ -16,10 +16,13 @@ static enum wire_err parse_exact(const uint8_t *src, size_t len, struct wire_tcp
 	return err;
 }
 
-static enum wire_err parse_opts_exact(const uint8_t *src, size_t len, struct wire_tcp_opts *out)
+/* The option list of a segment with or without SYN, read from a copy of
+ * exactly len bytes so that a read past the end is caught. */
+static enum wire_err parse_opts_exact(const uint8_t *src, size_t len, bool syn,
+				      struct wire_tcp_opts *out)
 {
 	uint8_t *block, *p = exact_copy(src, len, &block);
-	enum wire_err err = wire_tcp_parse_options(p, len, out);
+	enum wire_err err = wire_tcp_parse_options(p, len, syn, out);
 
 	free(block);
 	return err;
@@ -58,7 +61,7 @@ TEST(tcp_parse_reads_a_linux_syn_and_its_options)
 			     linux_syn, sizeof(linux_syn)),
 		 0);
 
-	CHECK_EQ(wire_tcp_parse_options(t.opts, t.opts_len, &o), WIRE_OK);
+	CHECK_EQ(wire_tcp_parse_options(t.opts, t.opts_len, t.flags & TCPHDR_SYN, &o), WIRE_OK);
 	CHECK(o.saw_mss && o.sack_ok && o.saw_tstamp && o.saw_wscale);
 	CHECK_EQ(o.mss, 1460);
 	CHECK_EQ(o.tsval, 0x0a0b0c0d);
@@ -254,7 +257,8 @@ TEST(tcp_parse_of_every_prefix_stays_inside_the_buffer)
 
 		/* The options are parsed in place, inside the same copy. */
 		if (err == WIRE_OK && (t.payload_len != len - 40 ||
-				       wire_tcp_parse_options(t.opts, t.opts_len, &o) != WIRE_OK))
+				       wire_tcp_parse_options(t.opts, t.opts_len,
+							      t.flags & TCPHDR_SYN, &o) != WIRE_OK))
 			err = WIRE_EOPTVAL;
 		free(block);
 		CHECK_EQ(err, want);
@@ -273,7 +277,12 @@ TEST(tcp_options_parse_of_every_prefix_fails_exactly_inside_an_option)
 		bool boundary = len == 0 || len == 4 || len == 6 || len == 16 || len == 17 ||
 				len == 20;
 
-		CHECK_EQ(parse_opts_exact(opts, len, &o), boundary ? WIRE_OK : WIRE_EOPTLEN);
+		CHECK_EQ(parse_opts_exact(opts, len, true, &o), boundary ? WIRE_OK : WIRE_EOPTLEN);
+		/* As Linux, the options wholly before the cut are taken. */
+		CHECK_EQ(o.saw_mss, len >= 4);
+		CHECK_EQ(o.sack_ok, len >= 6);
+		CHECK_EQ(o.saw_tstamp, len >= 16);
+		CHECK_EQ(o.saw_wscale, len >= 20);
 	}
 }
 
@@ -319,13 +328,15 @@ TEST(tcp_options_parse_rejects_each_malformed_list_in_the_table)
 	};
 	struct wire_tcp_opts o;
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
-		const struct opt_bad *e = &table[i];
-		enum wire_err got = parse_opts_exact(e->b, e->len, &o);
+	/* Whether the segment has SYN changes what is taken, never the
+	 * verdict. */
+	for (size_t i = 0; i < 2 * sizeof(table) / sizeof(table[0]); i++) {
+		const struct opt_bad *e = &table[i / 2];
+		enum wire_err got = parse_opts_exact(e->b, e->len, i % 2, &o);
 
 		if (got != e->want)
-			test_fail(__FILE__, __LINE__, "%s: got %s, want %s", e->name,
-				  wire_strerror(got), wire_strerror(e->want));
+			test_fail(__FILE__, __LINE__, "%s (syn %zu): got %s, want %s", e->name,
+				  i % 2, wire_strerror(got), wire_strerror(e->want));
 	}
 }
 
@@ -335,7 +346,7 @@ TEST(tcp_options_parse_stops_at_eol_and_ignores_what_follows)
 	static const uint8_t b[8] = {2, 4, 0x05, 0xb4, 0, 8, 0, 0};
 	struct wire_tcp_opts o;
 
-	CHECK_EQ(parse_opts_exact(b, sizeof(b), &o), WIRE_OK);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), true, &o), WIRE_OK);
 	CHECK(o.saw_mss);
 	CHECK_EQ(o.mss, 1460);
 	CHECK(!o.saw_tstamp && !o.saw_wscale && !o.sack_ok);
@@ -349,7 +360,7 @@ TEST(tcp_options_parse_skips_unknown_kinds_by_their_length)
 				      2,  4, 1,	   1,	 1,  1, 1,   3, 3,    9};
 	struct wire_tcp_opts o;
 
-	CHECK_EQ(parse_opts_exact(b, sizeof(b), &o), WIRE_OK);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), true, &o), WIRE_OK);
 	CHECK(o.saw_wscale);
 	CHECK_EQ(o.wscale, 9);
 	/* The 2,4 bytes inside kind 254's data are not an MSS. */
@@ -361,7 +372,7 @@ TEST(tcp_options_parse_keeps_a_window_scale_over_14_as_received)
 	static const uint8_t b[4] = {1, 3, 3, 15};
 	struct wire_tcp_opts o;
 
-	CHECK_EQ(parse_opts_exact(b, sizeof(b), &o), WIRE_OK);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), true, &o), WIRE_OK);
 	CHECK(o.saw_wscale);
 	CHECK_EQ(o.wscale, 15);
 }
@@ -375,7 +386,7 @@ TEST(tcp_options_parse_reads_four_sack_blocks)
 	};
 	struct wire_tcp_opts o;
 
-	CHECK_EQ(parse_opts_exact(b, sizeof(b), &o), WIRE_OK);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), true, &o), WIRE_OK);
 	CHECK_EQ(o.num_sacks, 4);
 	CHECK_EQ(o.sacks[0].start, 1);
 	CHECK_EQ(o.sacks[0].end, 2);
@@ -392,11 +403,143 @@ TEST(tcp_options_parse_of_nothing_or_only_padding_sees_nothing)
 	static const uint8_t nops[8] = {1, 1, 1, 1, 1, 1, 1, 0};
 	struct wire_tcp_opts o;
 
-	CHECK_EQ(parse_opts_exact(nops, 0, &o), WIRE_OK);
+	CHECK_EQ(parse_opts_exact(nops, 0, true, &o), WIRE_OK);
 	CHECK(!o.saw_mss && !o.saw_wscale && !o.sack_ok && !o.saw_tstamp);
 	CHECK_EQ(o.num_sacks, 0);
-	CHECK_EQ(parse_opts_exact(nops, sizeof(nops), &o), WIRE_OK);
+	CHECK_EQ(parse_opts_exact(nops, sizeof(nops), true, &o), WIRE_OK);
 	CHECK(!o.saw_mss && !o.saw_wscale && !o.sack_ok && !o.saw_tstamp);
+}
+
+TEST(tcp_options_outside_a_syn_give_only_timestamps_and_sack_blocks)
+{
+	/* The Linux SYN's options, then one SACK block: without SYN, MSS,
+	 * SACK-permitted and window scale are well formed but not taken
+	 * (RFC 9293 section 3.7.1, RFC 2018 section 2, RFC 7323 section
+	 * 2.2), as in Linux's tcp_parse_options. */
+	uint8_t b[32] = {1, 1, 5, 10, 0, 0, 0, 1, 0, 0, 0, 2};
+	struct wire_tcp_opts o;
+
+	memcpy(b + 12, linux_syn + 20, 20);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), false, &o), WIRE_OK);
+	CHECK(!o.saw_mss && !o.sack_ok && !o.saw_wscale);
+	CHECK(o.saw_tstamp);
+	CHECK_EQ(o.tsval, 0x0a0b0c0d);
+	CHECK_EQ(o.num_sacks, 1);
+	CHECK_EQ(o.sacks[0].start, 1);
+	CHECK_EQ(o.sacks[0].end, 2);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), true, &o), WIRE_OK);
+	CHECK(o.saw_mss && o.sack_ok && o.saw_wscale && o.saw_tstamp);
+	CHECK_EQ(o.num_sacks, 1);
+}
+
+TEST(tcp_options_parse_ignores_an_mss_of_zero)
+{
+	/* Linux keeps its default rather than take an MSS of 0; the option
+	 * itself is well formed. */
+	static const uint8_t b[8] = {2, 4, 0, 0, 1, 3, 3, 7};
+	struct wire_tcp_opts o;
+
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), true, &o), WIRE_OK);
+	CHECK(!o.saw_mss);
+	CHECK_EQ(o.mss, 0);
+	CHECK(o.saw_wscale);
+}
+
+struct opt_skipped {
+	const char *name;
+	uint8_t b[12];
+	size_t len;
+};
+
+TEST(tcp_options_parse_passes_over_a_known_option_of_the_wrong_length_and_reads_on)
+{
+	/* Each malformed option takes nothing, and the window scale of 9
+	 * after it is still read (Linux's tcp_parse_options checks each
+	 * kind's length and moves on by the length byte). */
+	static const struct opt_skipped table[] = {
+		{"MSS length 3", {2, 3, 5}, 3},
+		{"MSS length 5", {2, 5, 5, 0xb4, 0}, 5},
+		{"window scale length 2", {3, 2}, 2},
+		{"window scale length 4", {3, 4, 7, 0}, 4},
+		{"SACK-permitted length 3", {4, 3, 0}, 3},
+		{"SACK-permitted length 4", {4, 4, 0, 0}, 4},
+		{"timestamp length 8", {8, 8, 0, 0, 0, 1, 0, 0}, 8},
+		{"timestamp length 12", {8, 12, 0, 0, 0, 1, 0, 0, 0, 2, 1, 1}, 12},
+		{"SACK with no blocks", {5, 2}, 2},
+		{"SACK length 9", {5, 9, 0, 0, 0, 1, 0, 0, 0}, 9},
+		{"SACK length 11", {5, 11, 0, 0, 0, 1, 0, 0, 0, 2, 0}, 11},
+	};
+	static const uint8_t wscale[3] = {3, 3, 9};
+	struct wire_tcp_opts o;
+
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
+		const struct opt_skipped *e = &table[i];
+		uint8_t b[sizeof(e->b) + sizeof(wscale)];
+		enum wire_err got;
+
+		memcpy(b, e->b, e->len);
+		memcpy(b + e->len, wscale, sizeof(wscale));
+		got = parse_opts_exact(b, e->len + sizeof(wscale), true, &o);
+		if (got != WIRE_EOPTVAL)
+			test_fail(__FILE__, __LINE__, "%s: got %s", e->name, wire_strerror(got));
+		if (o.saw_mss || o.sack_ok || o.saw_tstamp || o.num_sacks)
+			test_fail(__FILE__, __LINE__, "%s: was taken", e->name);
+		if (!o.saw_wscale || o.wscale != 9)
+			test_fail(__FILE__, __LINE__, "%s: what follows was not read", e->name);
+	}
+}
+
+TEST(tcp_options_parse_stops_at_an_unusable_length_keeping_what_came_before)
+{
+	/* MSS 1000, a length-0 option, a window scale never reached. */
+	static const uint8_t zero_len[9] = {2, 4, 0x03, 0xe8, 30, 0, 3, 3, 5};
+	/* Window scale, SACK-permitted, then 40 bytes claimed with 3 left. */
+	static const uint8_t overrun[8] = {3, 3, 5, 4, 2, 30, 40, 0};
+	/* MSS, then a kind whose length byte is missing. */
+	static const uint8_t no_len[5] = {2, 4, 0x05, 0xb4, 8};
+	struct wire_tcp_opts o;
+
+	CHECK_EQ(parse_opts_exact(zero_len, sizeof(zero_len), true, &o), WIRE_EOPTLEN);
+	CHECK(o.saw_mss);
+	CHECK_EQ(o.mss, 1000);
+	CHECK(!o.saw_wscale);
+	CHECK_EQ(parse_opts_exact(overrun, sizeof(overrun), true, &o), WIRE_EOPTLEN);
+	CHECK(o.saw_wscale && o.sack_ok);
+	CHECK_EQ(o.wscale, 5);
+	CHECK_EQ(parse_opts_exact(no_len, sizeof(no_len), true, &o), WIRE_EOPTLEN);
+	CHECK(o.saw_mss);
+	CHECK_EQ(o.mss, 1460);
+	CHECK(!o.saw_tstamp);
+}
+
+TEST(tcp_options_parse_reports_the_first_malformation)
+{
+	/* A wrong-length MSS, then a length 0: the walk goes on past the
+	 * first and stops at the second; the verdict is the first. */
+	static const uint8_t val_then_len[5] = {2, 3, 5, 30, 0};
+	static const uint8_t len_then_val[5] = {30, 0, 2, 3, 5};
+	struct wire_tcp_opts o;
+
+	CHECK_EQ(parse_opts_exact(val_then_len, sizeof(val_then_len), true, &o), WIRE_EOPTVAL);
+	CHECK_EQ(parse_opts_exact(len_then_val, sizeof(len_then_val), true, &o), WIRE_EOPTLEN);
+}
+
+TEST(tcp_options_parse_takes_the_first_four_of_more_sack_blocks)
+{
+	/* Five blocks (42 bytes) cannot come in a header, only from a caller
+	 * passing more: malformed, and the first 4 are used, as Linux's
+	 * tcp_sacktag_write_queue caps the count. */
+	uint8_t b[42] = {5, 42};
+	struct wire_tcp_opts o;
+
+	for (uint8_t k = 0; k < 10; k++)
+		put_be32(b + 2 + 4 * k, 100u + k);
+	CHECK_EQ(parse_opts_exact(b, sizeof(b), false, &o), WIRE_EOPTVAL);
+	CHECK_EQ(o.num_sacks, TCP_MAX_SACKS);
+	for (uint8_t k = 0; k < TCP_MAX_SACKS; k++) {
+		CHECK_EQ(o.sacks[k].start, 100u + 2 * k);
+		CHECK_EQ(o.sacks[k].end, 101u + 2 * k);
+	}
 }
 
 struct layout {
@@ -494,7 +637,7 @@ TEST(tcp_options_emit_then_parse_round_trips_every_combination)
 			len = wire_tcp_emit_options(buf, &in);
 			CHECK_EQ(len, wire_tcp_options_len(&in));
 			CHECK_EQ(len % 4, 0);
-			CHECK_EQ(parse_opts_exact(buf, len, &out), WIRE_OK);
+			CHECK_EQ(parse_opts_exact(buf, len, true, &out), WIRE_OK);
 			CHECK_EQ(out.saw_mss, in.saw_mss);
 			CHECK_EQ(out.saw_tstamp, in.saw_tstamp);
 			CHECK_EQ(out.sack_ok, in.sack_ok);
@@ -525,7 +668,7 @@ TEST(tcp_parse_does_not_modify_its_input)
 	memcpy(seg, linux_syn, sizeof(seg));
 	memcpy(copy, seg, sizeof(copy));
 	CHECK_EQ(wire_tcp_parse(seg, sizeof(seg), &t), WIRE_OK);
-	CHECK_EQ(wire_tcp_parse_options(t.opts, t.opts_len, &o), WIRE_OK);
+	CHECK_EQ(wire_tcp_parse_options(t.opts, t.opts_len, t.flags & TCPHDR_SYN, &o), WIRE_OK);
 	CHECK_MEM_EQ(seg, copy, sizeof(seg));
 }
 

@@ -315,7 +315,6 @@ void tcp_clear_retrans(struct tcp_sock *tp);
 void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
 void tcp_set_rto(struct sock *sk);
 void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *opts);
-int tcp_parse_options(const struct wire_tcp *th, struct wire_tcp_opts *opts);
 
 /* ---- tcp_output.c --------------------------------------------------------*/
 /* Transmits skb (from the write or retransmit queue) with a fresh header:
@@ -389,6 +388,14 @@ uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t dadd
 void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
 /* Sends a segment built by the caller (data at the TCP header). */
 int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb);
+/* The one way a completed handshake becomes a connection, Linux's
+ * tcp_v4_syn_recv_sock (with the queueing that Linux's callers do): for the
+ * final ACK of a request in the SYN queue (tcp_check_req) and for an ACK
+ * answering a SYN cookie (cookie_v4_check). Makes the child from req
+ * (tcp_create_openreq_child), puts it in the request's place in the
+ * established table, on the listener's port, and in the accept queue.
+ * NULL, with nothing changed, when no socket could be had. */
+struct sock *tcp_v4_syn_recv_sock(struct sock *listener, struct request_sock *req);
 
 /* ---- tcp_minisocks.c -----------------------------------------------------*/
 /* Moves sk to a time-wait sock for timeo ms (state TIME_WAIT, or substate

@@ -244,7 +244,8 @@ struct wire_tcp_sack_block {
 	uint32_t start, end;
 };
 /* The options Linux understands, parsed from the option bytes. A saw_* flag
- * is set only when the option was present with its correct length. */
+ * (and sack_ok, num_sacks) is set only when the option was present with its
+ * correct length and taken by the rules of wire_tcp_parse_options. */
 struct wire_tcp_opts {
 	bool saw_mss, saw_wscale, sack_ok, saw_tstamp;
 	uint16_t mss;
@@ -253,11 +254,23 @@ struct wire_tcp_opts {
 	uint8_t num_sacks;
 	struct wire_tcp_sack_block sacks[TCP_MAX_SACKS];
 };
-/* Walks the option list: EOL ends it, NOP is one byte, every other kind has
- * a length byte that must be >= 2 and fit in what remains (else
- * WIRE_EOPTLEN). Known kinds with a wrong length give WIRE_EOPTVAL (SACK:
- * length 2+8n, n 1..4). Unknown kinds are skipped by their length. */
-enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, struct wire_tcp_opts *out);
+/* The one TCP option parser: TCP input uses what it fills in, tests and
+ * fuzzers also check what it returns. One walk of the list gives both:
+ *
+ * out holds what Linux's tcp_parse_options would take. EOL ends the list,
+ * NOP is one byte, every other kind has a length byte. A length under 2 or
+ * past the end stops the walk, keeping what came before. A known kind with
+ * a wrong length is passed over (SACK: length 2+8n, n >= 1; more than 4
+ * blocks gives the first 4). MSS, window scale and SACK-permitted are taken
+ * only when syn (the segment has SYN set), and an MSS of 0 never. Unknown
+ * kinds are skipped by their length.
+ *
+ * The return value is the first malformation met, WIRE_OK if none: a length
+ * that stopped the walk gives WIRE_EOPTLEN, a known kind with a wrong length
+ * (or more than 4 SACK blocks) WIRE_EOPTVAL. Options ignored for not being
+ * in a SYN, or an MSS of 0, are well formed. */
+enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, bool syn,
+				     struct wire_tcp_opts *out);
 /* Bytes needed by wire_tcp_emit_options for these options, a multiple of 4. */
 size_t wire_tcp_options_len(const struct wire_tcp_opts *opts);
 /* Writes the options present in opts (saw_mss, saw_tstamp, sack_ok,
