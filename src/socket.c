@@ -15,7 +15,7 @@
 #include "net/fault.h"
 #include "net/stack.h"
 #include "net/tcp.h"
-#include "net/trace.h"
+#include "net/trace_events.h"
 #include "usertcp/socket.h"
 
 #define UT_IOV_MAX 1024 /* Linux's UIO_MAXIOV */
@@ -170,28 +170,6 @@ static int file_msg_flags(const struct socket *sock, int flags)
 	return flags;
 }
 
-static void trace_fd(struct ut_stack *stack, enum ut_trace_type type, int fd,
-		     const struct socket *sock, const char *what, int err)
-{
-	struct ut_trace_event ev;
-
-	trace_event_init(&ev);
-	ev.fd = fd;
-	ev.what = what;
-	ev.err = err;
-	if (sock && sock->sk) {
-		const struct sock *sk = sock->sk;
-		ev.saddr = sk->sk_rcv_saddr;
-		ev.sport = sk->sk_num;
-		ev.daddr = sk->sk_daddr;
-		ev.dport = sk->sk_dport;
-		ev.newstate = sk->sk_state;
-		ev.depth = (uint32_t)sk->sk_ack_backlog;
-		ev.limit = (uint32_t)sk->sk_max_ack_backlog;
-	}
-	trace_emit(stack, type, &ev);
-}
-
 /* ---- socket, bind, listen, accept, connect ------------------------------------*/
 
 UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protocol)
@@ -231,9 +209,8 @@ UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protoc
 	}
 	if (file->socket.sk && file->socket.sk->sk_protocol == IPPROTO_TCP)
 		tcp_sk(file->socket.sk)->fd = (int)rc;
-	if (trace_enabled(stack))
-		trace_fd(stack, UT_TP_SOCKET_CREATE, (int)rc, &file->socket,
-			 type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM", 0);
+	trace_socket_call(stack, UT_TP_SOCKET_CREATE, (int)rc, &file->socket,
+			  type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM", 0);
 out:
 	return (int)ret_errno(stack, rc);
 }
@@ -246,8 +223,7 @@ UT_EXPORT int ut_bind(struct ut_stack *stack, int fd, const struct sockaddr *add
 	stack_lock(stack);
 	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
 		rc = addr ? sock->ops->bind(sock, addr, len) : -EFAULT;
-		if (trace_enabled(stack))
-			trace_fd(stack, UT_TP_BIND, fd, sock, "bind()", (int)-rc);
+		trace_socket_call(stack, UT_TP_BIND, fd, sock, "bind()", (int)-rc);
 		fput(sock->file);
 	}
 	return (int)ret_errno(stack, rc);
@@ -264,8 +240,7 @@ UT_EXPORT int ut_listen(struct ut_stack *stack, int fd, int backlog)
 		if ((unsigned)backlog > (unsigned long)stack->sysctl.somaxconn)
 			backlog = (int)stack->sysctl.somaxconn;
 		rc = sock->ops->listen(sock, backlog);
-		if (trace_enabled(stack))
-			trace_fd(stack, UT_TP_LISTEN, fd, sock, "listen()", (int)-rc);
+		trace_socket_call(stack, UT_TP_LISTEN, fd, sock, "listen()", (int)-rc);
 		fput(sock->file);
 	}
 	return (int)ret_errno(stack, rc);
@@ -331,21 +306,7 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, 
 	}
 	if (newsock->sk && newsock->sk->sk_protocol == IPPROTO_TCP)
 		tcp_sk(newsock->sk)->fd = (int)rc;
-	if (trace_enabled(stack)) {
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		ev.fd = (int)rc;
-		ev.saddr = newsock->sk->sk_rcv_saddr;
-		ev.sport = newsock->sk->sk_num;
-		ev.daddr = newsock->sk->sk_daddr;
-		ev.dport = newsock->sk->sk_dport;
-		ev.newstate = newsock->sk->sk_state;
-		ev.depth = sock->sk ? (uint32_t)sock->sk->sk_ack_backlog : 0;
-		ev.limit = sock->sk ? (uint32_t)sock->sk->sk_max_ack_backlog : 0;
-		ev.what = "accept()";
-		ev.len = (uint32_t)fd; /* the listener's descriptor */
-		trace_emit(stack, UT_TP_ACCEPT, &ev);
-	}
+	trace_socket_accept(stack, (int)rc, newsock, fd, sock);
 put:
 	fput(sock->file);
 out:
@@ -560,12 +521,11 @@ UT_EXPORT int ut_shutdown(struct ut_stack *stack, int fd, int how)
 			rc = -EINVAL;
 		else
 			rc = sock->ops->shutdown(sock, how);
-		if (trace_enabled(stack))
-			trace_fd(stack, UT_TP_SHUTDOWN, fd, sock,
-				 how == SHUT_RD	  ? "SHUT_RD"
-				 : how == SHUT_WR ? "SHUT_WR"
-						  : "SHUT_RDWR",
-				 (int)-rc);
+		trace_socket_call(stack, UT_TP_SHUTDOWN, fd, sock,
+				  how == SHUT_RD   ? "SHUT_RD"
+				  : how == SHUT_WR ? "SHUT_WR"
+						   : "SHUT_RDWR",
+				  (int)-rc);
 		fput(sock->file);
 	}
 	return (int)ret_errno(stack, rc);
@@ -581,9 +541,8 @@ UT_EXPORT int ut_close(struct ut_stack *stack, int fd)
 	if (!file) {
 		rc = -EBADF;
 	} else {
-		if (trace_enabled(stack))
-			trace_fd(stack, UT_TP_CLOSE, fd,
-				 file->kind == FILE_SOCKET ? &file->socket : NULL, "close()", 0);
+		trace_socket_call(stack, UT_TP_CLOSE, fd,
+				  file->kind == FILE_SOCKET ? &file->socket : NULL, "close()", 0);
 		fput(file);
 	}
 	return (int)ret_errno(stack, rc);

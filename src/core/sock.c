@@ -12,7 +12,7 @@
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/tcp.h"
-#include "net/trace.h"
+#include "net/trace_events.h"
 
 /* Linux's SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF for 64-bit builds: twice the
  * truesize of a small skb. */
@@ -221,20 +221,6 @@ void sk_stream_moderate_sndbuf(struct sock *sk)
 
 enum sk_mem_kind { SK_MEM_SEND, SK_MEM_RECV };
 
-static void trace_exceed_buf_limit(struct sock *sk, int size, enum sk_mem_kind kind)
-{
-	struct ut_stack *stack = sk->sk_stack;
-	struct ut_trace_event ev;
-
-	trace_event_init(&ev);
-	tcp_trace_fill(sk, &ev);
-	ev.len = (uint32_t)size;
-	ev.depth = (uint32_t)MIN(stack->tcp_memory_allocated, (long)UINT32_MAX);
-	ev.limit = (uint32_t)MIN(stack->sysctl.tcp_mem[2], (long)UINT32_MAX);
-	ev.what = kind == SK_MEM_RECV ? "receive" : "send";
-	trace_emit(stack, UT_TP_SOCK_EXCEED_BUF_LIMIT, &ev);
-}
-
 /* Linux's __sk_mem_raise_allocated: pages were added to the socket's
  * forward allocation; keeps them (true) or takes them back (false). */
 static bool sk_mem_raise_allocated(struct sock *sk, int size, long pages, enum sk_mem_kind kind)
@@ -271,8 +257,7 @@ static bool sk_mem_raise_allocated(struct sock *sk, int size, long pages, enum s
 		if (sk->sk_wmem_queued + size >= sk->sk_sndbuf)
 			return true;
 	}
-	if (trace_enabled(stack))
-		trace_exceed_buf_limit(sk, size, kind);
+	trace_sock_exceed_buf_limit(sk, size, kind == SK_MEM_RECV ? "receive" : "send");
 	stack->tcp_memory_allocated -= pages;
 	return false;
 }

@@ -1,8 +1,9 @@
 /* Trace events and their two printers.
  *
- * An event is emitted by the layer where the step happens (trace_emit),
- * with the fields that step knows; the handler the application set with
- * ut_trace_set receives it synchronously, under the stack lock.
+ * An event is emitted by the layer where the step happens, with one call
+ * (net/trace_events.h, filled in src/core/trace_events.c) that ends in
+ * trace_emit; the handler the application set with ut_trace_set receives
+ * it synchronously, under the stack lock.
  *
  * The narrative printer tells a connection's life in the words used to
  * explain how Linux handles one: socket(), bind(), listen(); request
@@ -14,7 +15,8 @@
  * to programs, with each event type's applicable fields only, named as in
  * struct ut_trace_event.
  *
- * Cost: nothing while tracing is off (call sites test trace_enabled()).
+ * Cost: one branch while tracing is off (the trace_* calls test
+ * trace_enabled() inline, before anything is built).
  * Formatting writes into the caller's buffer and allocates nothing, except
  * in the ready-made FILE handlers for a line longer than 512 bytes.
  */

@@ -9,6 +9,7 @@
 #include "net/fault.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 static void reqsk_timer_handler(struct timer_list *t);
 
@@ -32,26 +33,6 @@ void reqsk_free(struct request_sock *req)
 	free(req);
 }
 
-void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth, uint32_t limit,
-		 const char *what)
-{
-	struct ut_trace_event ev;
-	struct sock *listener = req->rsk_listener;
-
-	trace_event_init(&ev);
-	ev.fd = tcp_sk(listener)->fd;
-	ev.saddr = req->__req_common.skc_rcv_saddr;
-	ev.sport = req->__req_common.skc_num;
-	ev.daddr = req->__req_common.skc_daddr;
-	ev.dport = req->__req_common.skc_dport;
-	ev.depth = depth;
-	ev.limit = limit;
-	ev.seq = req->snt_isn;
-	ev.ack_seq = req->rcv_isn + 1;
-	ev.what = what;
-	trace_emit(listener->sk_stack, type, &ev);
-}
-
 int inet_csk_reqsk_queue_hash_add(struct sock *listener, struct request_sock *req,
 				  uint32_t timeout_ms)
 {
@@ -68,9 +49,8 @@ int inet_csk_reqsk_queue_hash_add(struct sock *listener, struct request_sock *re
 	q->young++;
 	mod_timer(&req->rsk_timer,
 		  stack_jiffies(listener->sk_stack) + msecs_to_jiffies(timeout_ms));
-	if (trace_enabled(listener->sk_stack))
-		reqsk_trace(req, UT_TP_SYN_QUEUE_ADD, q->qlen,
-			    (uint32_t)listener->sk_max_ack_backlog, NULL);
+	trace_reqsk(req, UT_TP_SYN_QUEUE_ADD, q->qlen, (uint32_t)listener->sk_max_ack_backlog,
+		    NULL);
 	return 0;
 }
 
@@ -101,9 +81,8 @@ int tcp_rtx_synack(struct sock *listener, struct request_sock *req)
 	req->num_retrans++;
 	TCP_INC_STATS(stack, TCP_MIB_RETRANSSEGS);
 	NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
-	if (trace_enabled(stack))
-		reqsk_trace(req, UT_TP_TCP_RETRANSMIT_SYNACK, req->num_retrans,
-			    (uint32_t)stack->sysctl.tcp_synack_retries, NULL);
+	trace_reqsk(req, UT_TP_TCP_RETRANSMIT_SYNACK, req->num_retrans,
+		    (uint32_t)stack->sysctl.tcp_synack_retries, NULL);
 	return 0;
 }
 
@@ -135,10 +114,8 @@ static void reqsk_timer_handler(struct timer_list *t)
 		return;
 	}
 drop:
-	if (trace_enabled(stack))
-		reqsk_trace(req, UT_TP_SYN_QUEUE_DROP,
-			    inet_csk(listener)->icsk_accept_queue.qlen - 1,
-			    (uint32_t)listener->sk_max_ack_backlog, "SYN-ACK retries exhausted");
+	trace_reqsk(req, UT_TP_SYN_QUEUE_DROP, inet_csk(listener)->icsk_accept_queue.qlen - 1,
+		    (uint32_t)listener->sk_max_ack_backlog, "SYN-ACK retries exhausted");
 	inet_csk_reqsk_queue_drop(listener, req);
 	reqsk_free(req);
 }
@@ -161,9 +138,8 @@ void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req, s
 		q->rskq_accept_head = req;
 	q->rskq_accept_tail = req;
 	listener->sk_ack_backlog++;
-	if (trace_enabled(listener->sk_stack))
-		reqsk_trace(req, UT_TP_ACCEPT_QUEUE_ADD, (uint32_t)listener->sk_ack_backlog,
-			    (uint32_t)listener->sk_max_ack_backlog, NULL);
+	trace_reqsk(req, UT_TP_ACCEPT_QUEUE_ADD, (uint32_t)listener->sk_ack_backlog,
+		    (uint32_t)listener->sk_max_ack_backlog, NULL);
 	listener->sk_data_ready(listener);
 }
 

@@ -10,6 +10,7 @@
 #include "net/fault.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 static const char *const tcp_state_names[TCP_MAX_STATES] = {
 	[TCP_ESTABLISHED] = "TCP_ESTABLISHED",
@@ -33,47 +34,6 @@ UT_EXPORT const char *ut_tcp_state_name(int state)
 	return tcp_state_names[state];
 }
 
-/* The sender and receiver state a trace event shows (tcp:tcp_probe's
- * fields). */
-void tcp_trace_fill_state(struct sock *sk, struct ut_trace_event *ev)
-{
-	struct tcp_sock *tp = tcp_sk(sk);
-
-	ev->snd_una = tp->snd_una;
-	ev->snd_nxt = tp->snd_nxt;
-	ev->snd_wnd = tp->snd_wnd;
-	ev->rcv_nxt = tp->rcv_nxt;
-	ev->rcv_wnd = tp->rcv_wnd;
-	ev->cwnd = tp->snd_cwnd;
-	ev->ssthresh = tp->snd_ssthresh;
-	ev->srtt_us = tp->srtt_us >> 3;
-	ev->rto_ms = inet_csk(sk)->icsk_rto;
-	ev->backoff = inet_csk(sk)->icsk_backoff;
-	ev->newstate = sk->sk_state;
-}
-
-/* ... and the socket's descriptor and addresses as well. */
-void tcp_trace_fill(struct sock *sk, struct ut_trace_event *ev)
-{
-	tcp_trace_fill_state(sk, ev);
-	ev->fd = tcp_sk(sk)->fd;
-	ev->saddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : sk->sk_saddr;
-	ev->sport = sk->sk_num;
-	ev->daddr = sk->sk_daddr;
-	ev->dport = sk->sk_dport;
-}
-
-void tcp_trace_sk(struct sock *sk, enum ut_trace_type type, const char *what)
-{
-	struct ut_trace_event ev;
-
-	trace_event_init(&ev);
-	tcp_trace_fill(sk, &ev);
-	ev.what = what;
-	ev.err = sk->sk_err;
-	trace_emit(sk->sk_stack, type, &ev);
-}
-
 /* ---- state changes ------------------------------------------------------------*/
 
 void tcp_set_state(struct sock *sk, int state)
@@ -81,14 +41,7 @@ void tcp_set_state(struct sock *sk, int state)
 	struct ut_stack *stack = sk->sk_stack;
 	int oldstate = sk->sk_state;
 
-	if (trace_enabled(stack)) {
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		tcp_trace_fill(sk, &ev);
-		ev.oldstate = oldstate;
-		ev.newstate = state;
-		trace_emit(stack, UT_TP_INET_SOCK_SET_STATE, &ev);
-	}
+	trace_inet_sock_set_state(sk, oldstate, state);
 	switch (state) {
 	case TCP_ESTABLISHED:
 		if (oldstate != TCP_ESTABLISHED)
@@ -177,8 +130,7 @@ void inet_csk_destroy_sock(struct sock *sk)
 	struct ut_stack *stack = sk->sk_stack;
 
 	BUG_ON(sk->sk_state != TCP_CLOSE);
-	if (trace_enabled(stack))
-		tcp_trace_sk(sk, UT_TP_TCP_DESTROY_SOCK, NULL);
+	trace_tcp_event(sk, UT_TP_TCP_DESTROY_SOCK, NULL);
 	sk->sk_prot->destroy(sk);
 	if (sock_flag(sk, SOCK_DEAD) && stack->tcp_orphans)
 		stack->tcp_orphans--;
@@ -336,27 +288,6 @@ static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool nobloc
 	}
 }
 
-static void trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
-			uint32_t len, const struct sk_buff_head *q)
-{
-	struct ut_trace_event ev;
-
-	trace_event_init(&ev);
-	tcp_trace_fill(sk, &ev);
-	ev.seq = TCP_SKB_CB(skb)->seq;
-	ev.end_seq = TCP_SKB_CB(skb)->end_seq;
-	ev.len = len;
-	ev.depth = q->bytes;
-	ev.limit = (uint32_t)(type == UT_TP_WRITE_QUEUE ? sk->sk_sndbuf : sk->sk_rcvbuf);
-	trace_emit(sk->sk_stack, type, &ev);
-}
-
-void tcp_trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
-		     uint32_t len, const struct sk_buff_head *q)
-{
-	trace_queue(sk, type, skb, len, q);
-}
-
 static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -422,8 +353,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		tp->write_seq += copy;
 		TCP_SKB_CB(skb)->end_seq += copy;
 		copied += copy;
-		if (trace_enabled(stack))
-			trace_queue(sk, UT_TP_WRITE_QUEUE, skb, copy, &sk->sk_write_queue);
+		trace_tcp_queue(sk, UT_TP_WRITE_QUEUE, skb, copy, &sk->sk_write_queue);
 		if (!it.count)
 			break;
 		if (skb->len < size_goal)
@@ -567,17 +497,8 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 		tcp_cleanup_rbuf(sk, (uint32_t)copied);
 	if (copied && !peek)
 		tcp_rcv_space_adjust(sk);
-	if (copied && trace_enabled(sk->sk_stack)) {
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		tcp_trace_fill(sk, &ev);
-		ev.len = (uint32_t)copied;
-		ev.depth = sk->sk_receive_queue.bytes;
-		ev.limit = (uint32_t)sk->sk_rcvbuf;
-		ev.seq = first_seq;
-		ev.end_seq = first_seq + (uint32_t)copied;
-		trace_emit(sk->sk_stack, UT_TP_USER_READ, &ev);
-	}
+	if (copied)
+		trace_tcp_user_read(sk, first_seq, (uint32_t)copied);
 	return copied ? (ssize_t)copied : err;
 }
 

@@ -10,6 +10,7 @@
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 #define FLAG_DATA 0x01	     /* segment carried data */
 #define FLAG_WIN_UPDATE 0x02 /* window changed */
@@ -151,16 +152,7 @@ void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 
 	if (icsk->icsk_ca_state == ca_state)
 		return;
-	if (trace_enabled(sk->sk_stack)) {
-		static const char *const names[] = {"Open", "Disorder", "CWR", "Recovery", "Loss"};
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		tcp_trace_fill(sk, &ev);
-		ev.oldstate = icsk->icsk_ca_state;
-		ev.newstate = ca_state;
-		ev.what = names[ca_state];
-		trace_emit(sk->sk_stack, UT_TP_TCP_CONG_STATE_SET, &ev);
-	}
+	trace_tcp_cong_state_set(sk, icsk->icsk_ca_state, ca_state);
 	icsk->icsk_ca_state = ca_state;
 }
 
@@ -657,13 +649,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		}
 	}
-	if (trace_enabled(stack) && (flag & FLAG_ACKED)) {
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		tcp_trace_fill(sk, &ev);
-		ev.len = ack - prior_snd_una; /* bytes newly acknowledged */
-		trace_emit(stack, UT_TP_TCP_PROBE, &ev);
-	}
+	if (flag & FLAG_ACKED)
+		trace_tcp_probe(sk, ack - prior_snd_una);
 	return 1;
 }
 
@@ -855,8 +842,7 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
 	tp->bytes_received += skb->len;
-	if (trace_enabled(sk->sk_stack))
-		tcp_trace_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
+	trace_tcp_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
 }
 
 /* Moves segments that became in-order from the ofo queue to the receive
@@ -1032,14 +1018,12 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	if (prev && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
 	    tcp_try_coalesce(sk, q, prev, skb)) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOLLAPSED);
-		if (trace_enabled(stack))
-			tcp_trace_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
+		trace_tcp_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
 		kfree_skb(skb);
 	} else {
 		skb_insert_between(skb, prev, prev ? prev->next : q->next, q);
 		sk_rmem_charge(sk, skb);
-		if (trace_enabled(stack))
-			tcp_trace_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
+		trace_tcp_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
 	}
 	tcp_sack_update(tp, seq, end_seq);
 }
@@ -1247,8 +1231,7 @@ void tcp_reset(struct sock *sk)
 		err = ECONNRESET;
 	}
 	sk->sk_err = err;
-	if (trace_enabled(sk->sk_stack))
-		tcp_trace_sk(sk, UT_TP_TCP_RECEIVE_RESET, NULL);
+	trace_tcp_event(sk, UT_TP_TCP_RECEIVE_RESET, NULL);
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_error_report(sk);
 	tcp_done(sk);
@@ -1474,22 +1457,6 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 				  &req->rcv_wscale);
 }
 
-static void trace_syn_drop(struct sock *sk, const struct tcp_skb_cb *ip, const struct wire_tcp *th,
-			   const char *what)
-{
-	struct ut_trace_event ev;
-
-	trace_event_init(&ev);
-	ev.saddr = ip->h4.daddr;
-	ev.daddr = ip->h4.saddr;
-	ev.sport = th->dport;
-	ev.dport = th->sport;
-	ev.depth = inet_csk(sk)->icsk_accept_queue.qlen;
-	ev.limit = (uint32_t)sk->sk_max_ack_backlog;
-	ev.what = what;
-	trace_emit(sk->sk_stack, UT_TP_SYN_QUEUE_DROP, &ev);
-}
-
 static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			    const struct wire_tcp_opts *opts)
 {
@@ -1505,8 +1472,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 	if (inet_csk_reqsk_queue_is_full(sk)) {
 		if (!stack->sysctl.tcp_syncookies) {
 			NET_INC_STATS(stack, LINUX_MIB_TCPREQQFULLDROP);
-			if (trace_enabled(stack))
-				trace_syn_drop(sk, ip, th, "SYN dropped: SYN queue full");
+			trace_tcp_syn_drop(sk, skb, th, "SYN dropped: SYN queue full");
 			goto drop;
 		}
 		want_cookie = true;
@@ -1514,8 +1480,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 	/* Accept queue full: drop the SYN; the client will retry. */
 	if (sk->sk_ack_backlog > sk->sk_max_ack_backlog) {
 		NET_INC_STATS(stack, LINUX_MIB_LISTENOVERFLOWS);
-		if (trace_enabled(stack))
-			tcp_trace_sk(sk, UT_TP_LISTEN_OVERFLOW, "SYN dropped: accept queue full");
+		trace_tcp_event(sk, UT_TP_LISTEN_OVERFLOW, "SYN dropped: accept queue full");
 		goto drop;
 	}
 	if (want_cookie) {
@@ -1533,8 +1498,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 				&cookie_req, tcp_time_stamp(stack) + cookie_req.ts_off);
 		inet_csk(sk)->icsk_accept_queue.synq_overflow_ns = stack_now(stack);
 		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESSENT);
-		if (trace_enabled(stack))
-			trace_syn_drop(sk, ip, th, "SYN queue full: answered with a SYN cookie");
+		trace_tcp_syn_drop(sk, skb, th, "SYN queue full: answered with a SYN cookie");
 		tcp_v4_send_synack(sk, &cookie_req);
 		kfree_skb(skb);
 		return 0;

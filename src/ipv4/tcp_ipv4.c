@@ -12,6 +12,7 @@
 #include "net/siphash.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 /* ---- secrets (RFC 6528, Linux's secure_tcp_seq) --------------------------------------*/
 
@@ -82,8 +83,7 @@ static void tcp_v4_send_ctl(struct ut_stack *stack, uint32_t saddr, uint32_t dad
 	wire_tcp_emit(h, th);
 	skb_reset_transport_header(skb);
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
-	if (trace_enabled(stack))
-		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, 0, sk);
+	trace_tcp_segment_send(stack, fd, saddr, daddr, th, 0, sk);
 	ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
@@ -113,19 +113,7 @@ void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const 
 		th.flags |= TCPHDR_ACK;
 	}
 	TCP_INC_STATS(stack, TCP_MIB_OUTRSTS);
-	if (trace_enabled(stack)) {
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		ev.saddr = daddr;
-		ev.daddr = saddr;
-		ev.sport = th.sport;
-		ev.dport = th.dport;
-		ev.seq = th.seq;
-		ev.ack_seq = th.ack_seq;
-		ev.tcp_flags = th.flags;
-		ev.what = sk ? "reset" : "no socket";
-		trace_emit(stack, UT_TP_TCP_SEND_RESET, &ev);
-	}
+	trace_tcp_send_reset(stack, daddr, saddr, &th, sk);
 	tcp_v4_send_ctl(stack, daddr, saddr, &th, NULL, -1, NULL);
 }
 
@@ -200,8 +188,7 @@ int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 	wire_tcp_emit(h, &th);
 	skb_reset_transport_header(skb);
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
-	if (trace_enabled(stack))
-		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, -1, p.saddr, p.daddr, &th, 0, NULL);
+	trace_tcp_segment_send(stack, -1, p.saddr, p.daddr, &th, 0, NULL);
 	return ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
@@ -259,8 +246,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	 * largest IPv4 datagram (65535). */
 	tp->advmss = (uint16_t)(MIN(inet_csk(sk)->icsk_pmtu_cookie, 65535u) - IPV4_HLEN_MIN -
 				TCP_HLEN_MIN);
-	if (trace_enabled(stack))
-		tcp_trace_sk(sk, UT_TP_CONNECT, "connect()");
+	trace_tcp_event(sk, UT_TP_CONNECT, "connect()");
 	err = tcp_connect(sk);
 	if (err) {
 		tcp_set_state(sk, TCP_CLOSE);
@@ -445,16 +431,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	th.payload = NULL;
 
 	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
-	if (trace_enabled(stack)) {
-		int fd = -1;
-		struct sock *tsk = NULL;
-		if (skc && skc->skc_state != TCP_TIME_WAIT && skc->skc_state != TCP_NEW_SYN_RECV) {
-			tsk = container_of(skc, struct sock, __sk_common);
-			fd = tcp_sk(tsk)->fd;
-		}
-		tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, &th, payload_len,
-				  tsk);
-	}
+	trace_tcp_segment_recv(stack, saddr, daddr, &th, payload_len, skc);
 	if (skc) {
 		if (skc->skc_state == TCP_TIME_WAIT) {
 			struct inet_timewait_sock *tw = (struct inet_timewait_sock *)skc;

@@ -11,34 +11,16 @@
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 /* ---- time-wait sockets ------------------------------------------------------------*/
-
-static void tw_trace_state(struct inet_timewait_sock *tw, int oldstate, int newstate,
-			   const char *what)
-{
-	struct ut_stack *stack = tw->__tw_common.skc_stack;
-	struct ut_trace_event ev;
-
-	if (!trace_enabled(stack))
-		return;
-	trace_event_init(&ev);
-	ev.saddr = tw->__tw_common.skc_rcv_saddr;
-	ev.daddr = tw->__tw_common.skc_daddr;
-	ev.sport = tw->__tw_common.skc_num;
-	ev.dport = tw->__tw_common.skc_dport;
-	ev.oldstate = oldstate;
-	ev.newstate = newstate;
-	ev.what = what;
-	trace_emit(stack, UT_TP_INET_SOCK_SET_STATE, &ev);
-}
 
 void inet_twsk_kill(struct inet_timewait_sock *tw, const char *why)
 {
 	struct ut_stack *stack = tw->__tw_common.skc_stack;
 	struct inet_hashinfo *h = &stack->tcp_hashinfo;
 
-	tw_trace_state(tw, tw->tw_substate, TCP_CLOSE, why);
+	trace_inet_twsk_set_state(tw, tw->tw_substate, TCP_CLOSE, why);
 	del_timer(&tw->tw_timer);
 	inet_ehash_remove(h, &tw->__tw_common);
 	inet_put_port(h, &tw->__tw_common);
@@ -103,7 +85,8 @@ void tcp_time_wait(struct sock *sk, int state, uint32_t timeo_ms)
 			timeo_ms = TCP_TIMEWAIT_LEN_MS;
 		inet_twsk_reschedule(tw, timeo_ms);
 		if (state == TCP_TIME_WAIT)
-			tw_trace_state(tw, oldstate, TCP_TIME_WAIT, "moved to a time-wait socket");
+			trace_inet_twsk_set_state(tw, oldstate, TCP_TIME_WAIT,
+						  "moved to a time-wait socket");
 	} else {
 		/* Out of memory or past tcp_max_tw_buckets: Linux closes
 		 * at once and counts it. */
@@ -173,7 +156,7 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 			tw->tw_ts_recent = opts->tsval;
 			tw->tw_ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
 		}
-		tw_trace_state(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT, "FIN received");
+		trace_inet_twsk_set_state(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT, "FIN received");
 		inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN_MS);
 		return TCP_TW_ACK;
 	}
@@ -375,10 +358,9 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		 * room (unless net.ipv4.tcp_abort_on_overflow). */
 		NET_INC_STATS(stack, LINUX_MIB_LISTENOVERFLOWS);
 		NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);
-		if (trace_enabled(stack))
-			reqsk_trace(req, UT_TP_LISTEN_OVERFLOW, (uint32_t)listener->sk_ack_backlog,
-				    (uint32_t)listener->sk_max_ack_backlog,
-				    "final ACK dropped: accept queue full");
+		trace_reqsk(req, UT_TP_LISTEN_OVERFLOW, (uint32_t)listener->sk_ack_backlog,
+			    (uint32_t)listener->sk_max_ack_backlog,
+			    "final ACK dropped: accept queue full");
 		if (stack->sysctl.tcp_abort_on_overflow) {
 			*rst = true;
 			inet_csk_reqsk_queue_drop(listener, req);

@@ -9,6 +9,7 @@
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 /* ---- MSS ------------------------------------------------------------------------*/
 
@@ -204,31 +205,6 @@ uint16_t tcp_select_window(struct sock *sk)
 
 /* ---- building and sending one segment ------------------------------------------------*/
 
-void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd, uint32_t saddr,
-		       uint32_t daddr, const struct wire_tcp *th, uint32_t payload_len,
-		       struct sock *sk)
-{
-	struct ut_trace_event ev;
-
-	trace_event_init(&ev);
-	ev.fd = fd;
-	ev.saddr = saddr;
-	ev.daddr = daddr;
-	ev.sport = th->sport;
-	ev.dport = th->dport;
-	ev.seq = th->seq;
-	ev.end_seq =
-		th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
-	ev.ack_seq = th->ack_seq;
-	ev.window = th->window;
-	ev.tcp_flags = th->flags;
-	ev.len = payload_len;
-	if (sk && sk->sk_state != TCP_NEW_SYN_RECV && sk->sk_state != TCP_TIME_WAIT &&
-	    sk->sk_protocol == IPPROTO_TCP)
-		tcp_trace_fill_state(sk, &ev);
-	trace_emit(stack, type, &ev);
-}
-
 static void tcp_syn_options(struct sock *sk, struct wire_tcp_opts *o)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -361,9 +337,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	if (payload)
 		tp->data_segs_out++;
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
-	if (trace_enabled(stack))
-		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, tp->fd, sk->sk_saddr, sk->sk_daddr,
-				  &th, payload, sk);
+	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
 	return tcp_v4_xmit(sk, skb);
 }
 
@@ -613,8 +587,7 @@ void tcp_send_active_reset(struct sock *sk)
 	struct sk_buff *skb;
 
 	TCP_INC_STATS(sk->sk_stack, TCP_MIB_OUTRSTS);
-	if (trace_enabled(sk->sk_stack))
-		tcp_trace_sk(sk, UT_TP_TCP_SEND_RESET, "active reset");
+	trace_tcp_event(sk, UT_TP_TCP_SEND_RESET, "active reset");
 	skb = tcp_alloc_ctl_skb(sk, tcp_acceptable_seq(tcp_sk(sk)), TCPHDR_ACK | TCPHDR_RST);
 	if (!skb) {
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPABORTFAILED);
@@ -728,16 +701,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (!(tcb->sacked & TCPCB_SACKED_RETRANS) && (tcb->sacked & TCPCB_LOST))
 		tp->retrans_out++;
 	tcb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
-	if (trace_enabled(stack)) {
-		struct ut_trace_event ev;
-		trace_event_init(&ev);
-		tcp_trace_fill(sk, &ev);
-		ev.seq = tcb->seq;
-		ev.end_seq = tcb->end_seq;
-		ev.len = skb->len;
-		ev.tcp_flags = tcb->tcp_flags;
-		trace_emit(stack, UT_TP_TCP_RETRANSMIT_SKB, &ev);
-	}
+	trace_tcp_retransmit_skb(sk, skb);
 	return 0;
 }
 

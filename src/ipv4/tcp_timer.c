@@ -7,6 +7,7 @@
 
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/trace_events.h"
 
 uint32_t tcp_keepalive_time_s(const struct tcp_sock *tp)
 {
@@ -93,8 +94,7 @@ void tcp_check_probe_timer(struct sock *sk)
 static void tcp_write_err(struct sock *sk)
 {
 	sk->sk_err = sk->sk_err_soft ? sk->sk_err_soft : ETIMEDOUT;
-	if (trace_enabled(sk->sk_stack))
-		tcp_trace_sk(sk, UT_TP_ERROR, "timed out");
+	trace_tcp_event(sk, UT_TP_ERROR, "timed out");
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_error_report(sk);
 	tcp_done(sk);
@@ -207,8 +207,7 @@ static void tcp_retransmit_timer(struct sock *sk)
 
 	if (!tp->packets_out || !skb)
 		return;
-	if (trace_enabled(stack))
-		tcp_trace_sk(sk, UT_TP_RTO_FIRED, "retransmission timeout");
+	trace_tcp_event(sk, UT_TP_RTO_FIRED, "retransmission timeout");
 
 	if (!tp->snd_wnd && !sock_flag(sk, SOCK_DEAD) &&
 	    !(TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV)))) {
@@ -314,8 +313,7 @@ static void tcp_delack_timer(struct timer_list *t)
 		icsk->icsk_ack.pingpong = false;
 		icsk->icsk_ack.ato = TCP_ATO_MIN_MS;
 	}
-	if (trace_enabled(sk->sk_stack))
-		tcp_trace_sk(sk, UT_TP_TIMER, "delayed ACK");
+	trace_tcp_event(sk, UT_TP_TIMER, "delayed ACK");
 	tcp_send_ack(sk);
 	sock_put(sk);
 }
@@ -368,8 +366,7 @@ static void tcp_keepalive_timer(struct timer_list *t)
 			tcp_write_err(sk);
 			goto out;
 		}
-		if (trace_enabled(stack))
-			tcp_trace_sk(sk, UT_TP_TIMER, "keepalive probe");
+		trace_tcp_event(sk, UT_TP_TIMER, "keepalive probe");
 		if (tcp_write_wakeup(sk) <= 0) {
 			icsk->icsk_probes_out++;
 			NET_INC_STATS(stack, LINUX_MIB_TCPKEEPALIVE);

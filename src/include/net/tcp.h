@@ -12,7 +12,6 @@
 #include "net/inet_hashtables.h"
 #include "net/sock.h"
 #include "net/stack.h"
-#include "net/trace.h"
 #include "net/wire.h"
 
 struct ut_stack;
@@ -290,11 +289,6 @@ void tcp_init_buffer_space(struct sock *sk);
 void tcp_shutdown(struct sock *sk, int how);
 /* Sends RST and frees everything: an abortive close. */
 void tcp_disconnect_reset(struct sock *sk, int err);
-void tcp_trace_sk(struct sock *sk, enum ut_trace_type type, const char *what);
-void tcp_trace_fill(struct sock *sk, struct ut_trace_event *ev);
-void tcp_trace_fill_state(struct sock *sk, struct ut_trace_event *ev);
-void tcp_trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
-		     uint32_t len, const struct sk_buff_head *q);
 
 /* ---- tcp_input.c --------------------------------------------------------*/
 /* Processes a segment for sk. Returns 0 when it consumed skb, or 1 when
@@ -354,9 +348,6 @@ void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uin
 		     uint32_t tsecr, bool ts, uint8_t flags);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
 int tcp_v4_send_synack(struct sock *listener, struct request_sock *req);
-void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd, uint32_t saddr,
-		       uint32_t daddr, const struct wire_tcp *th, uint32_t payload_len,
-		       struct sock *sk);
 
 /* ---- tcp_timer.c ----------------------------------------------------------*/
 void tcp_init_xmit_timers(struct sock *sk);
@@ -428,10 +419,6 @@ void inet_csk_reqsk_queue_drop(struct sock *listener, struct request_sock *req);
 void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req, struct sock *child);
 struct request_sock *reqsk_alloc(struct sock *listener);
 void reqsk_free(struct request_sock *req);
-/* Emits a trace event about a request socket (its 4-tuple, ISNs) with a
- * queue depth and limit. */
-void reqsk_trace(struct request_sock *req, enum ut_trace_type type, uint32_t depth, uint32_t limit,
-		 const char *what);
 bool inet_csk_accept_queue_full(const struct sock *sk);
 
 /* ---- syncookies.c --------------------------------------------------------*/

@@ -1,6 +1,8 @@
-/* Emitting trace events (the public side is usertcp/trace.h). Call sites
- * test trace_enabled() first, so a stack with tracing off pays one branch
- * and builds nothing. */
+/* Emitting trace events (the public side is usertcp/trace.h). Protocol
+ * code calls the one-call helpers of net/trace_events.h, which test
+ * trace_enabled() first (a stack with tracing off pays one branch and
+ * builds nothing); only their fillers use trace_event_init and
+ * trace_emit. */
 #ifndef USERTCP_NET_TRACE_H
 #define USERTCP_NET_TRACE_H
 
