@@ -36,11 +36,6 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
 	return (uint32_t)mss;
 }
 
-uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss)
-{
-	return mss + tp->tcp_header_len + IPV4_HLEN_MIN;
-}
-
 /* Sets mss_cache for a path MTU (Linux's tcp_sync_mss). */
 uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu)
 {

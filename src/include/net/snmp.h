@@ -80,7 +80,6 @@
 	X(LINUX_MIB_TCPPUREACKS, "TcpExt", "TCPPureAcks")                           \
 	X(LINUX_MIB_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery")                   \
 	X(LINUX_MIB_TCPSACKRECOVERY, "TcpExt", "TCPSackRecovery")                   \
-	X(LINUX_MIB_TCPLOSSUNDO, "TcpExt", "TCPLossUndo")                           \
 	X(LINUX_MIB_TCPFASTRETRANS, "TcpExt", "TCPFastRetrans")                     \
 	X(LINUX_MIB_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans")           \
 	X(LINUX_MIB_TCPTIMEOUTS, "TcpExt", "TCPTimeouts")                           \

@@ -119,7 +119,6 @@ struct tcp_congestion_ops {
 	const char *name;
 	uint32_t (*ssthresh)(struct tcp_sock *tp);
 	void (*cong_avoid)(struct tcp_sock *tp, uint32_t ack, uint32_t acked);
-	uint32_t (*undo_cwnd)(struct tcp_sock *tp);
 };
 extern const struct tcp_congestion_ops tcp_reno;
 
@@ -193,9 +192,7 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	/* congestion control (RFC 5681, 6582) */
 	uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt, snd_cwnd_clamp;
-	uint32_t prior_cwnd, prior_ssthresh;
-	uint32_t high_seq; /* snd_nxt when recovery began */
-	uint32_t undo_marker;
+	uint32_t high_seq;    /* snd_nxt when recovery began */
 	uint32_t packets_out; /* segments sent, not cumulatively acked */
 	uint32_t retrans_out;
 	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
@@ -301,7 +298,6 @@ void tcp_trace_queue(struct sock *sk, enum ut_trace_type type, const struct sk_b
  * the caller must answer with a RST (and then free skb). */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			  const struct wire_tcp_opts *opts);
-void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
@@ -344,7 +340,6 @@ uint16_t tcp_select_window(struct sock *sk);
 uint32_t __tcp_select_window(struct sock *sk);
 void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, uint32_t *rcv_wnd,
 			       uint32_t *window_clamp, bool wscale_ok, uint8_t *rcv_wscale);
-uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss);
 uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 /* Sends a RST or ACK with no socket (Linux's tcp_v4_send_reset /
  * tcp_v4_send_ack), answering the segment in skb. */
@@ -374,7 +369,6 @@ uint32_t tcp_keepalive_intvl_s(const struct tcp_sock *tp);
 uint32_t tcp_keepalive_probes_n(const struct tcp_sock *tp);
 void tcp_set_keepalive(struct sock *sk, bool on);
 uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms);
-void tcp_reset_reqsk_timer(struct request_sock *req, uint32_t ms);
 /* Arms the zero-window probe timer if data waits and nothing is in flight. */
 void tcp_check_probe_timer(struct sock *sk);
 
