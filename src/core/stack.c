@@ -73,7 +73,6 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_moderate_rcvbuf = 1;
 	s->tcp_adv_win_scale = 1;
 	s->tcp_rfc1337 = 0;
-	s->tcp_delack_min_ms = 40;
 	s->tcp_invalid_ratelimit = 500;
 	s->tcp_challenge_ack_limit = 1000;
 	s->ip_local_port_range[0] = 32768;
@@ -149,9 +148,9 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 		pthread_mutexattr_destroy(&ma);
 		stack->lock_ready = true;
 	}
-	if ((err = inet_hashinfo_init(&stack->tcp_hashinfo, stack, IPPROTO_TCP_)) < 0)
+	if ((err = inet_hashinfo_init(&stack->tcp_hashinfo, stack)) < 0)
 		goto fail;
-	if ((err = inet_hashinfo_init(&stack->udp_hashinfo, stack, IPPROTO_UDP_)) < 0)
+	if ((err = inet_hashinfo_init(&stack->udp_hashinfo, stack)) < 0)
 		goto fail;
 	if ((err = neigh_table_init(&stack->arp_tbl, stack)) < 0)
 		goto fail;
@@ -334,7 +333,6 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_moderate_rcvbuf, 0, 1),
 	SYSCTL_IPV4(tcp_adv_win_scale, -31, 31),
 	SYSCTL_IPV4(tcp_rfc1337, 0, 1),
-	SYSCTL_IPV4(tcp_delack_min_ms, 1, 1000),
 	SYSCTL_IPV4(tcp_invalid_ratelimit, 0, 3600000),
 	SYSCTL_IPV4(tcp_challenge_ack_limit, 0, 0x7fffffff),
 	/* Linux's vector sysctls, one entry per element */

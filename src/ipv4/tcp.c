@@ -120,7 +120,7 @@ static void tcp_unhash(struct sock *sk)
 	struct inet_hashinfo *h = &sk->sk_stack->tcp_hashinfo;
 
 	if (sk->sk_state == TCP_LISTEN)
-		inet_lhash_remove(h, sk);
+		inet_lhash_remove(sk);
 	else
 		inet_ehash_remove(h, &sk->__sk_common);
 }
@@ -859,9 +859,9 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION) {
-		char name[16] = {0};
+		char name[TCP_CA_NAME_MAX] = {0};
 		memcpy(name, optval, MIN((size_t)optlen, sizeof(name) - 1));
-		if (strcmp(name, "reno") != 0)
+		if (strcmp(name, tcp_reno.name) != 0)
 			return -ENOENT;
 		return 0;
 	}
@@ -1002,7 +1002,8 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		val = (int)tp->window_clamp;
 		break;
 	case TCP_CONGESTION: {
-		static const char name[16] = "reno";
+		char name[TCP_CA_NAME_MAX] = {0};
+		snprintf(name, sizeof(name), "%s", icsk->icsk_ca_ops->name);
 		return sock_put_optval(optval, optlen, name, sizeof(name));
 	}
 	case TCP_INFO: {
@@ -1061,7 +1062,6 @@ static int tcp_connect_prot(struct sock *sk, const struct sockaddr *addr, sockle
 }
 
 const struct proto tcp_prot = {
-	.name = "TCP",
 	.obj_size = sizeof(struct tcp_sock),
 	.close = tcp_close,
 	.connect = tcp_connect_prot,

@@ -513,7 +513,6 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 			flag |= FLAG_SYN_ACKED;
 		else
 			flag |= FLAG_DATA_ACKED;
-		tp->bytes_acked += skb->len;
 		skb_unlink(skb, &tp->tcp_rtx_queue);
 		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
@@ -532,7 +531,6 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out
 								: 0;
 	}
-	tp->delivered += acked_pkts;
 	return flag | (int)(acked_pkts << 16);
 }
 
@@ -921,7 +919,6 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
-	tp->bytes_received += skb->len;
 	if (trace_enabled(sk->sk_stack))
 		tcp_trace_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
 }
@@ -1123,7 +1120,6 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	tp->data_segs_in++;
 
 	if (tcb->seq == tp->rcv_nxt) {
 		bool fin;
@@ -1152,7 +1148,6 @@ queue_and_out:
 			if (!fin && tail &&
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
 				tp->rcv_nxt = tcb->end_seq;
-				tp->bytes_received += skb->len;
 				kfree_skb(skb);
 				skb = tail;
 			} else {
@@ -1633,7 +1628,6 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	bool has_data = skb->len > 0;
 	int acceptable;
 
-	tp->segs_in++;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		return 1;

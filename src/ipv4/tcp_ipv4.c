@@ -408,7 +408,6 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	memset(tcb, 0, sizeof(*tcb));
 	tcb->seq = th.seq;
 	tcb->end_seq = th.seq + payload_len + !!(th.flags & TCPHDR_SYN) + !!(th.flags & TCPHDR_FIN);
-	tcb->ack_seq = th.ack_seq;
 	tcb->tcp_flags = th.flags;
 	tcb->sent_ns = skb->tstamp;
 	tcb->h4.saddr = saddr;

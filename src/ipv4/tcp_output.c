@@ -352,9 +352,6 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		tcp_event_ack_sent(sk);
 	if (payload)
 		tcp_event_data_sent(sk);
-	tp->segs_out++;
-	if (payload)
-		tp->data_segs_out++;
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
 	if (trace_enabled(stack))
 		tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, tp->fd, sk->sk_saddr, sk->sk_daddr,
@@ -445,7 +442,6 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
 	if (skb->len)
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPORIGDATASENT);
-	tp->bytes_sent += skb->len;
 	if (first || inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0)
 		tcp_rearm_rto(sk);
 }
@@ -719,7 +715,6 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
 	tp->total_retrans++;
-	tp->bytes_retrans += skb->len;
 	if (!(tcb->sacked & TCPCB_SACKED_RETRANS) && (tcb->sacked & TCPCB_LOST))
 		tp->retrans_out++;
 	tcb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;

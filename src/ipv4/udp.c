@@ -331,7 +331,7 @@ static void udp_unhash(struct sock *sk)
 {
 	struct inet_hashinfo *h = &sk->sk_stack->udp_hashinfo;
 
-	inet_lhash_remove(h, sk);
+	inet_lhash_remove(sk);
 	if (sk->__sk_common.skc_tb)
 		inet_put_port(h, &sk->__sk_common);
 	sk->sk_num = 0;
@@ -775,7 +775,6 @@ static void udp_close(struct sock *sk, uint64_t timeout)
 }
 
 const struct proto udp_prot = {
-	.name = "UDP",
 	.obj_size = sizeof(struct udp_sock),
 	.close = udp_close,
 	.connect = udp_connect,

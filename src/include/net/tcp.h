@@ -52,11 +52,9 @@ struct ut_stack;
 struct tcp_skb_cb {
 	uint32_t seq;	   /* first sequence number */
 	uint32_t end_seq;  /* seq + SYN + FIN + payload */
-	uint32_t ack_seq;  /* received segments */
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
-	uint16_t pad;
-	uint64_t sent_ns; /* last transmission, for RTT samples */
+	uint64_t sent_ns;  /* last transmission, for RTT samples */
 	union {
 		uint64_t first_sent_ns; /* sent segments: first transmission */
 		struct {		/* received segments: the IP addresses
@@ -114,6 +112,7 @@ struct request_sock_queue {
 };
 
 /* Congestion control, behind an ops table as Linux's tcp_congestion_ops. */
+#define TCP_CA_NAME_MAX 16 /* TCP_CONGESTION's buffer, the name's NUL included */
 struct tcp_sock;
 struct tcp_congestion_ops {
 	const char *name;
@@ -171,7 +170,6 @@ struct tcp_sock {
 	uint32_t snd_sml;   /* end of the last small segment sent (Minshall) */
 	uint32_t pushed_seq;
 	uint32_t rcv_nxt, copied_seq, rcv_wup, rcv_wnd, rcv_ssthresh, window_clamp;
-	uint32_t urg_data;
 	uint32_t isn; /* our ISN, for traces */
 	/* MSS */
 	uint32_t mss_cache;	   /* current send MSS (options excluded) */
@@ -203,8 +201,7 @@ struct tcp_sock {
 	uint64_t rcv_tstamp;	    /* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time; /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
-	uint8_t nonagle; /* TCP_NAGLE_* */
-	bool thin_lto;
+	uint8_t nonagle;	  /* TCP_NAGLE_* */
 	uint8_t keepalive_probes; /* 0: sysctl */
 	uint32_t keepalive_time;  /* s; 0: sysctl */
 	uint32_t keepalive_intvl; /* s; 0: sysctl */
@@ -215,10 +212,6 @@ struct tcp_sock {
 	/* receive buffer tuning (Linux's rcvq_space) */
 	uint32_t rcvq_space_space, rcvq_space_seq;
 	uint64_t rcvq_space_time;
-	/* counters for TCP_INFO */
-	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
-	uint32_t segs_in, segs_out, data_segs_in, data_segs_out;
-	uint32_t delivered;
 	int fd; /* for traces: descriptor or -1 */
 };
 
