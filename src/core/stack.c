@@ -101,6 +101,18 @@ static void tcp_mem_defaults(struct ipv4_sysctl *s, size_t pool_limit)
 	s->tcp_mem[2] = s->tcp_mem[0] * 2;
 }
 
+/* The four Tcp entries RFC 2012 defines as constants, set once when the
+ * stack is made (Linux's tcp_mib_init): RtoAlgorithm 1 ("other"), the RTO
+ * bounds in ms, and MaxConn -1 (no fixed limit), kept unsigned as Linux
+ * keeps it (nstat shows 18446744073709551615). */
+static void tcp_mib_init(struct ut_stack *stack)
+{
+	SNMP_ADD_STATS(stack, TCP_MIB_RTOALGORITHM, 1);
+	SNMP_ADD_STATS(stack, TCP_MIB_RTOMIN, TCP_RTO_MIN_MS);
+	SNMP_ADD_STATS(stack, TCP_MIB_RTOMAX, TCP_RTO_MAX_MS);
+	SNMP_ADD_STATS(stack, TCP_MIB_MAXCONN, UINT64_MAX);
+}
+
 int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *pool,
 			   struct ut_stack **out)
 {
@@ -134,6 +146,7 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	stack->inet_protos[IPPROTO_ICMP_] = &icmp_protocol;
 	stack->inet_protos[IPPROTO_UDP_] = &udp_protocol;
 	stack->inet_protos[IPPROTO_TCP_] = &tcp_protocol;
+	tcp_mib_init(stack);
 	for (int i = 0; i < 2; i++) {
 		stack->isn_key[i] = prandom_u64(&stack->rng);
 		stack->ts_key[i] = prandom_u64(&stack->rng);
