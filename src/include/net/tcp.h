@@ -36,10 +36,7 @@ struct ut_stack;
 #define TCP_ATO_MIN_MS 40u
 #define TCP_TIMEWAIT_LEN_MS 60000u
 #define TCP_RESOURCE_PROBE_INTERVAL_MS 500u
-#define TCP_KEEPALIVE_TIME_S 7200
 #define TCP_MAX_QUICKACKS 16u
-#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24)
-#define TCP_PAWS_MSL 60
 
 /* TCP_SKB_CB()->sacked bits */
 #define TCPCB_SACKED_ACKED 0x01	  /* covered by a SACK block */
@@ -88,7 +85,6 @@ struct request_sock {
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 };
-#define inet_rsk(req) (req)
 
 struct inet_timewait_sock {
 	struct sock_common __tw_common; /* state TCP_TIME_WAIT, in ehash */
@@ -227,10 +223,6 @@ static inline struct tcp_sock *tcp_sk(const struct sock *sk)
 static inline struct inet_connection_sock *inet_csk(const struct sock *sk)
 {
 	return (struct inet_connection_sock *)(uintptr_t)sk;
-}
-static inline struct sock *tp_sk(struct tcp_sock *tp)
-{
-	return &tp->inet_conn.icsk_inet;
 }
 
 static inline bool icsk_retrans_started(const struct sock *sk)
