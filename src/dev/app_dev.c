@@ -88,7 +88,8 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_de
 	struct app_dev_priv *p;
 
 	if (!name || strlen(name) >= IFNAMSIZ || !driver || !driver->transmit ||
-	    (type != UT_DEV_ETHER && type != UT_DEV_RAWIP) || mtu < 68 || mtu > 65535)
+	    (type != UT_DEV_ETHER && type != UT_DEV_RAWIP) || mtu < IPV4_MIN_MTU ||
+	    mtu > IP_MAXPACKET)
 		return -EINVAL;
 	if (ut_dev_by_name(stack, name))
 		return -EEXIST;

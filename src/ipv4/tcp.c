@@ -583,28 +583,35 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 
 /* ---- close and shutdown --------------------------------------------------------------*/
 
+/* An entry of the table below: the next state in the low four bits, and
+ * TCP_ACTION_FIN when the close sends a FIN (Linux's names). */
+#define TCP_STATE_MASK 0xf
+#define TCP_ACTION_FIN (1 << TCP_CLOSE)
+_Static_assert(TCP_MAX_STATES <= TCP_STATE_MASK + 1 && TCP_ACTION_FIN > TCP_STATE_MASK,
+	       "the FIN bit is clear of the states");
+
 /* The state a close moves to, and whether a FIN goes out (Linux's
  * new_state table in tcp.c, RFC 9293 3.10.4). */
 static bool tcp_close_state(struct sock *sk)
 {
 	static const uint8_t next[TCP_MAX_STATES] = {
-		[TCP_ESTABLISHED] = TCP_FIN_WAIT1 | 0x80,
+		[TCP_ESTABLISHED] = TCP_FIN_WAIT1 | TCP_ACTION_FIN,
 		[TCP_SYN_SENT] = TCP_CLOSE,
-		[TCP_SYN_RECV] = TCP_FIN_WAIT1 | 0x80,
+		[TCP_SYN_RECV] = TCP_FIN_WAIT1 | TCP_ACTION_FIN,
 		[TCP_FIN_WAIT1] = TCP_FIN_WAIT1,
 		[TCP_FIN_WAIT2] = TCP_FIN_WAIT2,
 		[TCP_TIME_WAIT] = TCP_CLOSE,
 		[TCP_CLOSE] = TCP_CLOSE,
-		[TCP_CLOSE_WAIT] = TCP_LAST_ACK | 0x80,
+		[TCP_CLOSE_WAIT] = TCP_LAST_ACK | TCP_ACTION_FIN,
 		[TCP_LAST_ACK] = TCP_LAST_ACK,
 		[TCP_LISTEN] = TCP_CLOSE,
 		[TCP_CLOSING] = TCP_CLOSING,
 	};
 	uint8_t ns = next[sk->sk_state];
 
-	if ((ns & 0x7f) != sk->sk_state)
-		tcp_set_state(sk, ns & 0x7f);
-	return ns & 0x80;
+	if ((ns & TCP_STATE_MASK) != sk->sk_state)
+		tcp_set_state(sk, ns & TCP_STATE_MASK);
+	return ns & TCP_ACTION_FIN;
 }
 
 void tcp_shutdown(struct sock *sk, int how)

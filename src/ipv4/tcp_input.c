@@ -1393,7 +1393,7 @@ static void tcp_apply_synack_options(struct sock *sk, const struct wire_tcp_opts
 		tp->window_clamp = MIN(tp->window_clamp, 65535u);
 	}
 	tp->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
-	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? 12 : 0);
+	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	if (!tp->tstamp_ok)
 		tp->tsoffset = 0;
 	tp->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;
@@ -1501,7 +1501,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_sock *ltp = tcp_sk(listener);
 	struct fib_result res;
-	uint32_t mtu = 576, advmss;
+	uint32_t mtu = IPV4_MIN_REASM_SIZE, advmss;
 	int full_space;
 
 	req->__req_common.skc_rcv_saddr = tcb->h4.daddr;
@@ -1510,7 +1510,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	req->__req_common.skc_dport = th->sport;
 	if (ip_route_output(stack, tcb->h4.saddr, &res) == 0 && res.dev)
 		mtu = res.dev->mtu;
-	advmss = MIN(mtu, 65535u) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+	advmss = MIN(mtu, (uint32_t)IP_MAXPACKET) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
 	if (ltp->user_mss && advmss > ltp->user_mss)
 		advmss = ltp->user_mss;
 	req->mss_adv = (uint16_t)advmss;
@@ -1529,7 +1529,8 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	}
 	full_space = listener->sk_rcvbuf - (listener->sk_rcvbuf >> stack->sysctl.tcp_adv_win_scale);
 	req->window_clamp = ltp->window_clamp;
-	tcp_select_initial_window(stack, full_space, advmss - (req->tstamp_ok ? 12 : 0),
+	tcp_select_initial_window(stack, full_space,
+				  advmss - (req->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),
 				  &req->rcv_wnd, &req->window_clamp, req->wscale_ok,
 				  &req->rcv_wscale);
 }

@@ -18,8 +18,8 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
 
 	/* An IPv4 datagram is at most 65535 bytes, whatever the device MTU
 	 * (lo's is 65536): Linux's IPV4_MAX_PMTU. */
-	if (pmtu > 65535)
-		pmtu = 65535;
+	if (pmtu > IP_MAXPACKET)
+		pmtu = IP_MAXPACKET;
 	mss = (int32_t)pmtu - IPV4_HLEN_MIN - TCP_HLEN_MIN;
 
 	if (tp->rx_opt_mss_clamp && (uint32_t)mss > tp->rx_opt_mss_clamp)
@@ -625,7 +625,8 @@ int tcp_connect(struct sock *sk)
 	int err;
 
 	/* Linux's tcp_connect_init */
-	tp->tcp_header_len = TCP_HLEN_MIN + (stack->sysctl.tcp_timestamps ? 12 : 0);
+	tp->tcp_header_len =
+		TCP_HLEN_MIN + (stack->sysctl.tcp_timestamps ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 	if (tp->user_mss && tp->advmss > tp->user_mss)
 		tp->advmss = tp->user_mss;

@@ -37,7 +37,7 @@ struct udp_skb_cb {
 
 /* The most a datagram can carry: an IPv4 packet of 65535 bytes less the
  * IP and UDP headers. */
-#define UDP_MAX_PAYLOAD (65535 - IPV4_HLEN_MIN - UDP_HLEN)
+#define UDP_MAX_PAYLOAD (IP_MAXPACKET - IPV4_HLEN_MIN - UDP_HLEN)
 
 /* A UDP sock (Linux's struct udp_sock): the datagram being gathered by
  * MSG_MORE or UDP_CORK. Its payload waits on sk_write_queue in the pieces
