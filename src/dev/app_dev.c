@@ -124,7 +124,7 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 		stack_lock(stack);
 		locked = true;
 	}
-	size_t max = (dev->features & UT_DEV_F_RX_ANY_SIZE) ? 65535 : dev->mtu;
+	size_t max = (dev->features & UT_DEV_F_RX_ANY_SIZE) ? IP_MAXPACKET : dev->mtu;
 	if (len > max + dev->hard_header_len) {
 		dev->stats.rx_dropped++;
 		err = -EMSGSIZE;

@@ -641,7 +641,6 @@ int tcp_connect(struct sock *sk)
 	tp->snd_wl1 = 0;
 	tp->snd_una = tp->write_seq;
 	tp->snd_sml = tp->write_seq;
-	tp->snd_up = tp->write_seq;
 	tp->snd_nxt = tp->write_seq;
 	tp->pushed_seq = tp->write_seq;
 	tp->isn = tp->write_seq;

@@ -81,7 +81,6 @@ struct request_sock {
 	uint8_t num_retrans, num_timeout;
 	uint8_t snd_wscale, rcv_wscale;
 	bool tstamp_ok, sack_ok, wscale_ok;
-	bool acked;	       /* final ACK seen but accept queue full */
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 };
@@ -161,7 +160,7 @@ struct inet_connection_sock {
 struct tcp_sock {
 	struct inet_connection_sock inet_conn;
 	/* sequence space (RFC 9293 3.3.1) */
-	uint32_t snd_una, snd_nxt, snd_wl1, snd_wnd, max_window, snd_up;
+	uint32_t snd_una, snd_nxt, snd_wl1, snd_wnd, max_window;
 	uint32_t write_seq; /* tail of data queued by send() */
 	uint32_t snd_sml;   /* end of the last small segment sent (Minshall) */
 	uint32_t pushed_seq;
