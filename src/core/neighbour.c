@@ -178,7 +178,7 @@ static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device
 	n->dev = dev;
 	n->primary_key = key;
 	n->nud_state = NUD_NONE;
-	n->updated = n->used = jiffies_now(tbl);
+	n->used = jiffies_now(tbl);
 	skb_queue_head_init(&n->arp_queue);
 	timer_setup(&tbl->stack->timers, &n->timer, neigh_timer_handler);
 	h = neigh_hash(tbl, dev, key);
@@ -224,7 +224,6 @@ static void neigh_probe(struct neighbour *n)
 static void neigh_set_state(struct neighbour *n, uint8_t state)
 {
 	n->nud_state = state;
-	n->updated = jiffies_now(n->tbl);
 }
 
 /* Sends the held packets now that the address is known. */

@@ -73,7 +73,6 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_moderate_rcvbuf = 1;
 	s->tcp_adv_win_scale = 1;
 	s->tcp_rfc1337 = 0;
-	s->tcp_delack_min_ms = 40;
 	s->tcp_invalid_ratelimit = 500;
 	s->tcp_challenge_ack_limit = 1000;
 	s->ip_local_port_range[0] = 32768;
@@ -100,6 +99,18 @@ static void tcp_mem_defaults(struct ipv4_sysctl *s, size_t pool_limit)
 	s->tcp_mem[0] = limit / 4 * 3;
 	s->tcp_mem[1] = limit;
 	s->tcp_mem[2] = s->tcp_mem[0] * 2;
+}
+
+/* The four Tcp entries RFC 2012 defines as constants, set once when the
+ * stack is made (Linux's tcp_mib_init): RtoAlgorithm 1 ("other"), the RTO
+ * bounds in ms, and MaxConn -1 (no fixed limit), kept unsigned as Linux
+ * keeps it (nstat shows 18446744073709551615). */
+static void tcp_mib_init(struct ut_stack *stack)
+{
+	SNMP_ADD_STATS(stack, TCP_MIB_RTOALGORITHM, 1);
+	SNMP_ADD_STATS(stack, TCP_MIB_RTOMIN, TCP_RTO_MIN_MS);
+	SNMP_ADD_STATS(stack, TCP_MIB_RTOMAX, TCP_RTO_MAX_MS);
+	SNMP_ADD_STATS(stack, TCP_MIB_MAXCONN, UINT64_MAX);
 }
 
 int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *pool,
@@ -135,6 +146,7 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	stack->inet_protos[IPPROTO_ICMP_] = &icmp_protocol;
 	stack->inet_protos[IPPROTO_UDP_] = &udp_protocol;
 	stack->inet_protos[IPPROTO_TCP_] = &tcp_protocol;
+	tcp_mib_init(stack);
 	for (int i = 0; i < 2; i++) {
 		stack->isn_key[i] = prandom_u64(&stack->rng);
 		stack->ts_key[i] = prandom_u64(&stack->rng);
@@ -149,9 +161,9 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 		pthread_mutexattr_destroy(&ma);
 		stack->lock_ready = true;
 	}
-	if ((err = inet_hashinfo_init(&stack->tcp_hashinfo, stack, IPPROTO_TCP_)) < 0)
+	if ((err = inet_hashinfo_init(&stack->tcp_hashinfo, stack)) < 0)
 		goto fail;
-	if ((err = inet_hashinfo_init(&stack->udp_hashinfo, stack, IPPROTO_UDP_)) < 0)
+	if ((err = inet_hashinfo_init(&stack->udp_hashinfo, stack)) < 0)
 		goto fail;
 	if ((err = neigh_table_init(&stack->arp_tbl, stack)) < 0)
 		goto fail;
@@ -338,7 +350,6 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_moderate_rcvbuf, 0, 1),
 	SYSCTL_IPV4(tcp_adv_win_scale, -31, 31),
 	SYSCTL_IPV4(tcp_rfc1337, 0, 1),
-	SYSCTL_IPV4(tcp_delack_min_ms, 1, 1000),
 	SYSCTL_IPV4(tcp_invalid_ratelimit, 0, 3600000),
 	SYSCTL_IPV4(tcp_challenge_ack_limit, 0, 0x7fffffff),
 	/* Linux's vector sysctls, one entry per element */

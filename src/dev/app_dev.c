@@ -72,7 +72,8 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_de
 	struct app_dev_priv *p;
 
 	if (!name || strlen(name) >= IFNAMSIZ || !driver || !driver->transmit ||
-	    (type != UT_DEV_ETHER && type != UT_DEV_RAWIP) || mtu < 68 || mtu > 65535)
+	    (type != UT_DEV_ETHER && type != UT_DEV_RAWIP) || mtu < IPV4_MIN_MTU ||
+	    mtu > IP_MAXPACKET)
 		return -EINVAL;
 	if (ut_dev_by_name(stack, name))
 		return -EEXIST;
@@ -105,7 +106,7 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 		stack_lock(stack);
 		locked = true;
 	}
-	size_t max = (dev->features & UT_DEV_F_RX_ANY_SIZE) ? 65535 : dev->mtu;
+	size_t max = (dev->features & UT_DEV_F_RX_ANY_SIZE) ? IP_MAXPACKET : dev->mtu;
 	if (len > max + dev->hard_header_len) {
 		dev->stats.rx_dropped++;
 		err = -EMSGSIZE;

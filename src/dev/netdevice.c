@@ -303,7 +303,7 @@ UT_EXPORT int ut_dev_set_mtu(struct ut_dev *d, unsigned mtu)
 {
 	/* RFC 791: every host must take 68-byte datagrams unfragmented;
 	 * IPv4's total length field bounds the top. */
-	if (mtu < 68 || mtu > 65535)
+	if (mtu < IPV4_MIN_MTU || mtu > IP_MAXPACKET)
 		return -EINVAL;
 	netdev_from_ut(d)->mtu = mtu;
 	return 0;
@@ -354,7 +354,7 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction, const struct ut_
 		return -EINVAL;
 	if (params) {
 		p = *params;
-		p.mtu = 65535; /* the device's own MTU applies */
+		p.mtu = IP_MAXPACKET; /* the device's own MTU applies */
 		if (netem_params_check(&p) < 0)
 			return -EINVAL;
 	}

@@ -204,10 +204,10 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 		close(fd);
 		return -ENETDOWN;
 	}
-	if (mtu < 68)
-		mtu = 68;
-	if (mtu > 65535)
-		mtu = 65535;
+	if (mtu < IPV4_MIN_MTU)
+		mtu = IPV4_MIN_MTU;
+	if (mtu > IP_MAXPACKET)
+		mtu = IP_MAXPACKET;
 	dev = netdev_alloc(stack, ifname, type, mtu, &tun_ops, sizeof(*p));
 	if (!dev) {
 		close(fd);

@@ -388,7 +388,6 @@ static int inet_dgram_ioctl(struct socket *sock, unsigned long cmd, int *arg)
 }
 
 const struct proto_ops inet_stream_ops = {
-	.family = AF_INET,
 	.release = inet_release,
 	.bind = inet_bind,
 	.connect = inet_stream_connect,
@@ -405,7 +404,6 @@ const struct proto_ops inet_stream_ops = {
 };
 
 const struct proto_ops inet_dgram_ops = {
-	.family = AF_INET,
 	.release = inet_release,
 	.bind = inet_bind,
 	.connect = inet_dgram_connect,

@@ -10,7 +10,7 @@
 
 /* Linux quotes as much of the offending datagram as keeps the error within
  * 576 bytes (RFC 1812 4.3.2.3; RFC 792 asks for at least 64 bits). */
-#define ICMP_ERR_MAX_TOTAL 576
+#define ICMP_ERR_MAX_TOTAL IPV4_MIN_REASM_SIZE
 /* inet_peer_xrlim_allow's burst: six errors, then one per icmp_ratelimit. */
 #define XRLIM_BURST_FACTOR 6
 #define IPTOS_PREC_INTERNETCONTROL 0xc0

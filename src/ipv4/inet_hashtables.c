@@ -12,11 +12,10 @@
 #define BHASH_SIZE 4096u
 #define LHASH_SIZE 256u
 
-int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack, uint8_t protocol)
+int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack)
 {
 	memset(h, 0, sizeof(*h));
 	h->stack = stack;
-	h->protocol = protocol;
 	h->ehash = ut_calloc(EHASH_INITIAL, sizeof(*h->ehash));
 	h->lhash = ut_calloc(LHASH_SIZE, sizeof(*h->lhash));
 	h->bhash = ut_calloc(BHASH_SIZE, sizeof(*h->bhash));
@@ -156,16 +155,14 @@ struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t fa
 int inet_lhash_insert(struct inet_hashinfo *h, struct sock *sk)
 {
 	chain_add(&h->lhash[sk->sk_num & h->lhash_mask], &sk->__sk_common);
-	h->lhash_count++;
 	return 0;
 }
 
-void inet_lhash_remove(struct inet_hashinfo *h, struct sock *sk)
+void inet_lhash_remove(struct sock *sk)
 {
 	if (!sk->__sk_common.skc_node_pprev)
 		return;
 	chain_del(&sk->__sk_common);
-	h->lhash_count--;
 }
 
 struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
@@ -231,7 +228,6 @@ static struct inet_bind_bucket *bucket_create(struct inet_hashinfo *h, uint16_t 
 	tb->port = port;
 	tb->next = *bhash_slot(h, port);
 	*bhash_slot(h, port) = tb;
-	h->bhash_count++;
 	return tb;
 }
 
@@ -242,7 +238,6 @@ static void bucket_destroy(struct inet_hashinfo *h, struct inet_bind_bucket *tb)
 	while (*pp != tb)
 		pp = &(*pp)->next;
 	*pp = tb->next;
-	h->bhash_count--;
 	free(tb);
 }
 

@@ -73,7 +73,7 @@ static void tcp_unhash(struct sock *sk)
 	struct inet_hashinfo *h = &sk->sk_stack->tcp_hashinfo;
 
 	if (sk->sk_state == TCP_LISTEN)
-		inet_lhash_remove(h, sk);
+		inet_lhash_remove(sk);
 	else
 		inet_ehash_remove(h, &sk->__sk_common);
 }
@@ -504,28 +504,35 @@ static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 
 /* ---- close and shutdown --------------------------------------------------------------*/
 
+/* An entry of the table below: the next state in the low four bits, and
+ * TCP_ACTION_FIN when the close sends a FIN (Linux's names). */
+#define TCP_STATE_MASK 0xf
+#define TCP_ACTION_FIN (1 << TCP_CLOSE)
+_Static_assert(TCP_MAX_STATES <= TCP_STATE_MASK + 1 && TCP_ACTION_FIN > TCP_STATE_MASK,
+	       "the FIN bit is clear of the states");
+
 /* The state a close moves to, and whether a FIN goes out (Linux's
  * new_state table in tcp.c, RFC 9293 3.10.4). */
 static bool tcp_close_state(struct sock *sk)
 {
 	static const uint8_t next[TCP_MAX_STATES] = {
-		[TCP_ESTABLISHED] = TCP_FIN_WAIT1 | 0x80,
+		[TCP_ESTABLISHED] = TCP_FIN_WAIT1 | TCP_ACTION_FIN,
 		[TCP_SYN_SENT] = TCP_CLOSE,
-		[TCP_SYN_RECV] = TCP_FIN_WAIT1 | 0x80,
+		[TCP_SYN_RECV] = TCP_FIN_WAIT1 | TCP_ACTION_FIN,
 		[TCP_FIN_WAIT1] = TCP_FIN_WAIT1,
 		[TCP_FIN_WAIT2] = TCP_FIN_WAIT2,
 		[TCP_TIME_WAIT] = TCP_CLOSE,
 		[TCP_CLOSE] = TCP_CLOSE,
-		[TCP_CLOSE_WAIT] = TCP_LAST_ACK | 0x80,
+		[TCP_CLOSE_WAIT] = TCP_LAST_ACK | TCP_ACTION_FIN,
 		[TCP_LAST_ACK] = TCP_LAST_ACK,
 		[TCP_LISTEN] = TCP_CLOSE,
 		[TCP_CLOSING] = TCP_CLOSING,
 	};
 	uint8_t ns = next[sk->sk_state];
 
-	if ((ns & 0x7f) != sk->sk_state)
-		tcp_set_state(sk, ns & 0x7f);
-	return ns & 0x80;
+	if ((ns & TCP_STATE_MASK) != sk->sk_state)
+		tcp_set_state(sk, ns & TCP_STATE_MASK);
+	return ns & TCP_ACTION_FIN;
 }
 
 void tcp_shutdown(struct sock *sk, int how)
@@ -780,9 +787,9 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION) {
-		char name[16] = {0};
+		char name[TCP_CA_NAME_MAX] = {0};
 		memcpy(name, optval, MIN((size_t)optlen, sizeof(name) - 1));
-		if (strcmp(name, "reno") != 0)
+		if (strcmp(name, tcp_reno.name) != 0)
 			return -ENOENT;
 		return 0;
 	}
@@ -923,7 +930,8 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		val = (int)tp->window_clamp;
 		break;
 	case TCP_CONGESTION: {
-		static const char name[16] = "reno";
+		char name[TCP_CA_NAME_MAX] = {0};
+		snprintf(name, sizeof(name), "%s", icsk->icsk_ca_ops->name);
 		return sock_put_optval(optval, optlen, name, sizeof(name));
 	}
 	case TCP_INFO: {
@@ -982,7 +990,6 @@ static int tcp_connect_prot(struct sock *sk, const struct sockaddr *addr, sockle
 }
 
 const struct proto tcp_prot = {
-	.name = "TCP",
 	.obj_size = sizeof(struct tcp_sock),
 	.close = tcp_close,
 	.connect = tcp_connect_prot,

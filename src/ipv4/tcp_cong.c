@@ -51,16 +51,10 @@ static uint32_t tcp_reno_ssthresh(struct tcp_sock *tp)
 	return MAX(tp->snd_cwnd >> 1, 2u);
 }
 
-static uint32_t tcp_reno_undo_cwnd(struct tcp_sock *tp)
-{
-	return MAX(tp->snd_cwnd, tp->prior_cwnd);
-}
-
 const struct tcp_congestion_ops tcp_reno = {
 	.name = "reno",
 	.ssthresh = tcp_reno_ssthresh,
 	.cong_avoid = tcp_reno_cong_avoid,
-	.undo_cwnd = tcp_reno_undo_cwnd,
 };
 
 void tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked)

@@ -190,7 +190,6 @@ void tcp_enter_loss(struct sock *sk)
 
 	if (icsk->icsk_ca_state <= TCP_CA_Disorder || tp->snd_una == tp->high_seq ||
 	    (icsk->icsk_ca_state == TCP_CA_Loss && !icsk->icsk_retransmits)) {
-		tp->prior_ssthresh = tp->snd_ssthresh;
 		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
 	}
 	tp->snd_cwnd = 1;
@@ -219,8 +218,6 @@ static void tcp_enter_recovery(struct sock *sk)
 
 	NET_INC_STATS(sk->sk_stack,
 		      tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY : LINUX_MIB_TCPRENORECOVERY);
-	tp->prior_ssthresh = tp->snd_ssthresh;
-	tp->prior_cwnd = tp->snd_cwnd;
 	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
 	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
 	tp->snd_cwnd = tp->snd_ssthresh;
@@ -438,7 +435,6 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 			flag |= FLAG_SYN_ACKED;
 		else
 			flag |= FLAG_DATA_ACKED;
-		tp->bytes_acked += skb->len;
 		skb_unlink(skb, &tp->tcp_rtx_queue);
 		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
@@ -457,7 +453,6 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out
 								: 0;
 	}
-	tp->delivered += acked_pkts;
 	return flag | (int)(acked_pkts << 16);
 }
 
@@ -841,7 +836,6 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
-	tp->bytes_received += skb->len;
 	trace_tcp_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
 }
 
@@ -1040,7 +1034,6 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
-	tp->data_segs_in++;
 
 	if (tcb->seq == tp->rcv_nxt) {
 		bool fin;
@@ -1069,7 +1062,6 @@ queue_and_out:
 			if (!fin && tail &&
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
 				tp->rcv_nxt = tcb->end_seq;
-				tp->bytes_received += skb->len;
 				kfree_skb(skb);
 				skb = tail;
 			} else {
@@ -1314,7 +1306,7 @@ static void tcp_apply_synack_options(struct sock *sk, const struct wire_tcp_opts
 		tp->window_clamp = MIN(tp->window_clamp, 65535u);
 	}
 	tp->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
-	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? 12 : 0);
+	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	if (!tp->tstamp_ok)
 		tp->tsoffset = 0;
 	tp->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;
@@ -1422,7 +1414,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_sock *ltp = tcp_sk(listener);
 	struct fib_result res;
-	uint32_t mtu = 576, advmss;
+	uint32_t mtu = IPV4_MIN_REASM_SIZE, advmss;
 	int full_space;
 
 	req->__req_common.skc_rcv_saddr = tcb->h4.daddr;
@@ -1431,7 +1423,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	req->__req_common.skc_dport = th->sport;
 	if (ip_route_output(stack, tcb->h4.saddr, &res) == 0 && res.dev)
 		mtu = res.dev->mtu;
-	advmss = MIN(mtu, 65535u) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+	advmss = MIN(mtu, (uint32_t)IP_MAXPACKET) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
 	if (ltp->user_mss && advmss > ltp->user_mss)
 		advmss = ltp->user_mss;
 	req->mss_adv = (uint16_t)advmss;
@@ -1452,7 +1444,8 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	}
 	full_space = listener->sk_rcvbuf - (listener->sk_rcvbuf >> stack->sysctl.tcp_adv_win_scale);
 	req->window_clamp = ltp->window_clamp;
-	tcp_select_initial_window(stack, full_space, advmss - (req->tstamp_ok ? 12 : 0),
+	tcp_select_initial_window(stack, full_space,
+				  advmss - (req->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),
 				  &req->rcv_wnd, &req->window_clamp, req->wscale_ok,
 				  &req->rcv_wscale);
 }
@@ -1532,7 +1525,6 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	bool has_data = skb->len > 0;
 	int acceptable;
 
-	tp->segs_in++;
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		return 1;

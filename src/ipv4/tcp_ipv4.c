@@ -241,11 +241,11 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	if (!tp->write_seq)
 		tp->write_seq = secure_tcp_seq(stack, saddr, daddr, sk->sk_num, sk->sk_dport);
 	tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
-	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.dev->mtu : 576;
+	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.dev->mtu : IPV4_MIN_REASM_SIZE;
 	/* Linux's ipv4_default_advmss: the MTU less the headers, within the
 	 * largest IPv4 datagram (65535). */
-	tp->advmss = (uint16_t)(MIN(inet_csk(sk)->icsk_pmtu_cookie, 65535u) - IPV4_HLEN_MIN -
-				TCP_HLEN_MIN);
+	tp->advmss = (uint16_t)(MIN(inet_csk(sk)->icsk_pmtu_cookie, (uint32_t)IP_MAXPACKET) -
+				IPV4_HLEN_MIN - TCP_HLEN_MIN);
 	trace_tcp_event(sk, UT_TP_CONNECT, "connect()");
 	err = tcp_connect(sk);
 	if (err) {
@@ -329,7 +329,7 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 			/* Path MTU discovery (RFC 1191): shrink the MSS and
 			 * resend what no longer fits. */
 			uint32_t mtu = info;
-			if (sk->sk_pmtudisc == IP_PMTUDISC_DONT || mtu < 68 ||
+			if (sk->sk_pmtudisc == IP_PMTUDISC_DONT || mtu < IPV4_MIN_MTU ||
 			    mtu >= inet_csk(sk)->icsk_pmtu_cookie)
 				return;
 			tcp_sync_mss(sk, mtu);
@@ -416,7 +416,6 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	memset(tcb, 0, sizeof(*tcb));
 	tcb->seq = th.seq;
 	tcb->end_seq = th.seq + payload_len + !!(th.flags & TCPHDR_SYN) + !!(th.flags & TCPHDR_FIN);
-	tcb->ack_seq = th.ack_seq;
 	tcb->tcp_flags = th.flags;
 	tcb->sent_ns = skb->tstamp;
 	tcb->h4.saddr = saddr;

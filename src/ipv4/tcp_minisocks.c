@@ -211,7 +211,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	struct sock *sk = sk_alloc(stack, SOCK_STREAM, IPPROTO_TCP, &tcp_prot);
 	struct tcp_sock *tp, *ltp = tcp_sk(listener);
 	struct fib_result res;
-	uint32_t mtu = 576;
+	uint32_t mtu = IPV4_MIN_REASM_SIZE;
 
 	if (!sk)
 		return NULL;
@@ -247,7 +247,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	/* Sequence space from the handshake. */
 	tp->isn = req->snt_isn;
 	tp->snd_una = tp->snd_nxt = tp->write_seq = tp->pushed_seq = req->snt_isn + 1;
-	tp->snd_sml = tp->snd_up = tp->snd_una;
+	tp->snd_sml = tp->snd_una;
 	tp->rcv_nxt = tp->rcv_wup = tp->copied_seq = req->rcv_isn + 1;
 	tp->snd_wl1 = req->rcv_isn;
 	/* Options agreed in the SYN and SYN-ACK. */
@@ -259,7 +259,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	tp->rcv_wnd = req->rcv_wnd;
 	tp->rcv_ssthresh = req->rcv_wnd;
 	tp->window_clamp = req->window_clamp;
-	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? 12 : 0);
+	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	if (tp->tstamp_ok) {
 		tp->ts_recent = req->ts_recent;
 		tp->ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
@@ -367,7 +367,6 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 			reqsk_free(req);
 			return NULL;
 		}
-		req->acked = true;
 		return NULL;
 	}
 	child = tcp_v4_syn_recv_sock(listener, req);

@@ -19,8 +19,8 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
 
 	/* An IPv4 datagram is at most 65535 bytes, whatever the device MTU
 	 * (lo's is 65536): Linux's IPV4_MAX_PMTU. */
-	if (pmtu > 65535)
-		pmtu = 65535;
+	if (pmtu > IP_MAXPACKET)
+		pmtu = IP_MAXPACKET;
 	mss = (int32_t)pmtu - IPV4_HLEN_MIN - TCP_HLEN_MIN;
 
 	if (tp->rx_opt_mss_clamp && (uint32_t)mss > tp->rx_opt_mss_clamp)
@@ -35,11 +35,6 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
 	/* options on every segment (timestamps) take room from the data */
 	mss -= (int32_t)tp->tcp_header_len - TCP_HLEN_MIN;
 	return (uint32_t)mss;
-}
-
-uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss)
-{
-	return mss + tp->tcp_header_len + IPV4_HLEN_MIN;
 }
 
 /* Sets mss_cache for a path MTU (Linux's tcp_sync_mss). */
@@ -333,9 +328,6 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		tcp_event_ack_sent(sk);
 	if (payload)
 		tcp_event_data_sent(sk);
-	tp->segs_out++;
-	if (payload)
-		tp->data_segs_out++;
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
 	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
 	return tcp_v4_xmit(sk, skb);
@@ -424,7 +416,6 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
 	if (skb->len)
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPORIGDATASENT);
-	tp->bytes_sent += skb->len;
 	if (first || inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0)
 		tcp_rearm_rto(sk);
 }
@@ -607,7 +598,8 @@ int tcp_connect(struct sock *sk)
 	int err;
 
 	/* Linux's tcp_connect_init */
-	tp->tcp_header_len = TCP_HLEN_MIN + (stack->sysctl.tcp_timestamps ? 12 : 0);
+	tp->tcp_header_len =
+		TCP_HLEN_MIN + (stack->sysctl.tcp_timestamps ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 	if (tp->user_mss && tp->advmss > tp->user_mss)
 		tp->advmss = tp->user_mss;
@@ -622,7 +614,6 @@ int tcp_connect(struct sock *sk)
 	tp->snd_wl1 = 0;
 	tp->snd_una = tp->write_seq;
 	tp->snd_sml = tp->write_seq;
-	tp->snd_up = tp->write_seq;
 	tp->snd_nxt = tp->write_seq;
 	tp->pushed_seq = tp->write_seq;
 	tp->isn = tp->write_seq;
@@ -697,7 +688,6 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
 	tp->total_retrans++;
-	tp->bytes_retrans += skb->len;
 	if (!(tcb->sacked & TCPCB_SACKED_RETRANS) && (tcb->sacked & TCPCB_LOST))
 		tp->retrans_out++;
 	tcb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;

@@ -37,7 +37,7 @@ struct udp_skb_cb {
 
 /* The most a datagram can carry: an IPv4 packet of 65535 bytes less the
  * IP and UDP headers. */
-#define UDP_MAX_PAYLOAD (65535 - IPV4_HLEN_MIN - UDP_HLEN)
+#define UDP_MAX_PAYLOAD (IP_MAXPACKET - IPV4_HLEN_MIN - UDP_HLEN)
 
 /* A UDP sock (Linux's struct udp_sock): the datagram being gathered by
  * MSG_MORE or UDP_CORK. Its payload waits on sk_write_queue in the pieces
@@ -331,7 +331,7 @@ static void udp_unhash(struct sock *sk)
 {
 	struct inet_hashinfo *h = &sk->sk_stack->udp_hashinfo;
 
-	inet_lhash_remove(h, sk);
+	inet_lhash_remove(sk);
 	if (sk->__sk_common.skc_tb)
 		inet_put_port(h, &sk->__sk_common);
 	sk->sk_num = 0;
@@ -775,7 +775,6 @@ static void udp_close(struct sock *sk, uint64_t timeout)
 }
 
 const struct proto udp_prot = {
-	.name = "UDP",
 	.obj_size = sizeof(struct udp_sock),
 	.close = udp_close,
 	.connect = udp_connect,

@@ -43,8 +43,8 @@ static bool prob_ok(double p)
 int netem_params_check(const struct ut_link_params *p)
 {
 	if (!prob_ok(p->loss) || !prob_ok(p->duplicate) || !prob_ok(p->reorder) ||
-	    !prob_ok(p->corrupt) || p->mtu < 68 || p->mtu > 65535 || p->queue_limit == 0 ||
-	    p->queue_limit > NETEM_QDISC_MAX_FRAMES)
+	    !prob_ok(p->corrupt) || p->mtu < IPV4_MIN_MTU || p->mtu > IP_MAXPACKET ||
+	    p->queue_limit == 0 || p->queue_limit > NETEM_QDISC_MAX_FRAMES)
 		return -EINVAL;
 	return 0;
 }

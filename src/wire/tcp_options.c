@@ -119,15 +119,6 @@ enum wire_err wire_tcp_parse_options(const uint8_t *opts, size_t len, bool syn,
 	return verdict;
 }
 
-/* Sizes of the pieces wire_tcp_emit_options writes, each padded to a
- * multiple of 4 with leading NOPs the way Linux does it. */
-#define TCPOLEN_MSS_ALIGNED 4
-#define TCPOLEN_TSTAMP_ALIGNED 12   /* [NOP,NOP] or [4,2], then 8,10,val,ecr */
-#define TCPOLEN_SACKPERM_ALIGNED 4  /* [NOP,NOP,4,2] */
-#define TCPOLEN_WSCALE_ALIGNED 4    /* [NOP,3,3,shift] */
-#define TCPOLEN_SACK_BASE_ALIGNED 4 /* [NOP,NOP,5,len] */
-#define TCPOLEN_SACK_PERBLOCK 8
-
 size_t wire_tcp_options_len(const struct wire_tcp_opts *opts)
 {
 	size_t len = 0;

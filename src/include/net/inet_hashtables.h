@@ -33,13 +33,12 @@ struct inet_bind_bucket {
 
 struct inet_hashinfo {
 	struct ut_stack *stack;
-	uint8_t protocol;
 	struct sock_common **ehash;
 	uint32_t ehash_mask, ehash_count;
 	struct sock_common **lhash; /* by local port */
-	uint32_t lhash_mask, lhash_count;
+	uint32_t lhash_mask;
 	struct inet_bind_bucket **bhash; /* by local port */
-	uint32_t bhash_mask, bhash_count;
+	uint32_t bhash_mask;
 	uint64_t key[2]; /* siphash key for the tables */
 	/* RFC 6056 algorithm 4 (Linux's table_perturb): per-bucket offsets
 	 * so that successive connections to one destination do not walk the
@@ -47,7 +46,7 @@ struct inet_hashinfo {
 	uint16_t perturb[256];
 };
 
-int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack, uint8_t protocol);
+int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack);
 /* Frees the tables (the sockets in them belong to their owners). */
 void inet_hashinfo_destroy(struct inet_hashinfo *h);
 
@@ -83,7 +82,7 @@ struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t fa
 
 /* Listening table. */
 int inet_lhash_insert(struct inet_hashinfo *h, struct sock *sk);
-void inet_lhash_remove(struct inet_hashinfo *h, struct sock *sk);
+void inet_lhash_remove(struct sock *sk);
 /* The listening socket for a segment to laddr:lport: a socket bound to
  * laddr beats one bound to the wildcard; among SO_REUSEPORT peers one is
  * chosen by the 4-tuple hash, so a connection always lands on the same

@@ -63,7 +63,6 @@ struct neighbour {
 	uint8_t nud_state;
 	uint8_t probes;
 	uint64_t confirmed; /* jiffies of last reachability proof */
-	uint64_t updated;   /* jiffies of last state change */
 	uint64_t used;	    /* jiffies of last use for output */
 	struct timer_list timer;
 	struct sk_buff_head arp_queue; /* held while INCOMPLETE */

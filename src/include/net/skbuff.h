@@ -43,8 +43,6 @@ struct skb_pool;
 #define PACKET_HOST 0
 #define PACKET_BROADCAST 1
 #define PACKET_MULTICAST 2
-#define PACKET_OTHERHOST 3
-#define PACKET_OUTGOING 4
 
 struct sk_buff {
 	struct sk_buff *next, *prev; /* queue linkage */

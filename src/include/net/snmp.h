@@ -14,7 +14,6 @@
 	X(IPSTATS_MIB_INADDRERRORS, "Ip", "InAddrErrors")                           \
 	X(IPSTATS_MIB_OUTFORWDATAGRAMS, "Ip", "ForwDatagrams")                      \
 	X(IPSTATS_MIB_INUNKNOWNPROTOS, "Ip", "InUnknownProtos")                     \
-	X(IPSTATS_MIB_INDISCARDS, "Ip", "InDiscards")                               \
 	X(IPSTATS_MIB_INDELIVERS, "Ip", "InDelivers")                               \
 	X(IPSTATS_MIB_OUTREQUESTS, "Ip", "OutRequests")                             \
 	X(IPSTATS_MIB_OUTDISCARDS, "Ip", "OutDiscards")                             \
@@ -80,7 +79,6 @@
 	X(LINUX_MIB_TCPPUREACKS, "TcpExt", "TCPPureAcks")                           \
 	X(LINUX_MIB_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery")                   \
 	X(LINUX_MIB_TCPSACKRECOVERY, "TcpExt", "TCPSackRecovery")                   \
-	X(LINUX_MIB_TCPLOSSUNDO, "TcpExt", "TCPLossUndo")                           \
 	X(LINUX_MIB_TCPFASTRETRANS, "TcpExt", "TCPFastRetrans")                     \
 	X(LINUX_MIB_TCPSLOWSTARTRETRANS, "TcpExt", "TCPSlowStartRetrans")           \
 	X(LINUX_MIB_TCPTIMEOUTS, "TcpExt", "TCPTimeouts")                           \
@@ -114,7 +112,6 @@
 	X(LINUX_MIB_TCPFROMZEROWINDOWADV, "TcpExt", "TCPFromZeroWindowAdv")         \
 	X(LINUX_MIB_TCPWANTZEROWINDOWADV, "TcpExt", "TCPWantZeroWindowAdv")         \
 	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow")           \
-	X(LINUX_MIB_TCPACKSKIPPEDTIMEWAIT, "TcpExt", "TCPACKSkippedTimeWait")       \
 	X(LINUX_MIB_TCPDSACKOLDSENT, "TcpExt", "TCPDSACKOldSent")                   \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")                 \
 	X(LINUX_MIB_TCPRETRANSFAIL, "TcpExt", "TCPRetransFail")                     \

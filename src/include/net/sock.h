@@ -67,7 +67,6 @@ enum sock_flags {
 	SOCK_KEEPOPEN, /* SO_KEEPALIVE */
 	SOCK_LINGER,   /* SO_LINGER on */
 	SOCK_BROADCAST,
-	SOCK_RCVTSTAMP,
 	SOCK_NOSPACE, /* a writer found the send buffer full: wake it
 				 * when space returns (Linux keeps this bit in
 				 * socket->flags) */
@@ -95,7 +94,6 @@ struct sock_common {
  * inet_dgram_ops). Return 0/count or -errno. Blocking ones take the file's
  * O_NONBLOCK through flags (MSG_DONTWAIT / O_NONBLOCK). */
 struct proto_ops {
-	int family;
 	int (*release)(struct socket *sock);
 	int (*bind)(struct socket *sock, const struct sockaddr *addr, socklen_t len);
 	int (*connect)(struct socket *sock, const struct sockaddr *addr, socklen_t len, int flags);
@@ -118,7 +116,6 @@ struct proto_ops {
 
 /* Per-protocol operations on a sock (Linux's struct proto: tcp_prot, udp_prot). */
 struct proto {
-	const char *name;
 	size_t obj_size;
 	void (*close)(struct sock *sk, uint64_t timeout_ns);
 	int (*connect)(struct sock *sk, const struct sockaddr *addr, socklen_t len);

@@ -67,7 +67,6 @@ struct ipv4_sysctl {
 	long tcp_rfc1337;		/* 0 */
 	long tcp_invalid_ratelimit;	/* 500 ms between ACKs to out-of-window segments */
 	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */
-	long tcp_delack_min_ms;		/* 40 (TCP_DELACK_MIN; not a sysctl in Linux) */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */

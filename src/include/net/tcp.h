@@ -35,10 +35,7 @@ struct ut_stack;
 #define TCP_ATO_MIN_MS 40u
 #define TCP_TIMEWAIT_LEN_MS 60000u
 #define TCP_RESOURCE_PROBE_INTERVAL_MS 500u
-#define TCP_KEEPALIVE_TIME_S 7200
 #define TCP_MAX_QUICKACKS 16u
-#define TCP_PAWS_24DAYS (60 * 60 * 24 * 24)
-#define TCP_PAWS_MSL 60
 
 /* TCP_SKB_CB()->sacked bits */
 #define TCPCB_SACKED_ACKED 0x01	  /* covered by a SACK block */
@@ -51,11 +48,9 @@ struct ut_stack;
 struct tcp_skb_cb {
 	uint32_t seq;	   /* first sequence number */
 	uint32_t end_seq;  /* seq + SYN + FIN + payload */
-	uint32_t ack_seq;  /* received segments */
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
-	uint16_t pad;
-	uint64_t sent_ns; /* last transmission, for RTT samples */
+	uint64_t sent_ns;  /* last transmission, for RTT samples */
 	union {
 		uint64_t first_sent_ns; /* sent segments: first transmission */
 		struct {		/* received segments: the IP addresses
@@ -85,11 +80,9 @@ struct request_sock {
 	uint8_t num_retrans, num_timeout;
 	uint8_t snd_wscale, rcv_wscale;
 	bool tstamp_ok, sack_ok, wscale_ok;
-	bool acked;	       /* final ACK seen but accept queue full */
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 };
-#define inet_rsk(req) (req)
 
 struct inet_timewait_sock {
 	struct sock_common __tw_common; /* state TCP_TIME_WAIT, in ehash */
@@ -113,12 +106,12 @@ struct request_sock_queue {
 };
 
 /* Congestion control, behind an ops table as Linux's tcp_congestion_ops. */
+#define TCP_CA_NAME_MAX 16 /* TCP_CONGESTION's buffer, the name's NUL included */
 struct tcp_sock;
 struct tcp_congestion_ops {
 	const char *name;
 	uint32_t (*ssthresh)(struct tcp_sock *tp);
 	void (*cong_avoid)(struct tcp_sock *tp, uint32_t ack, uint32_t acked);
-	uint32_t (*undo_cwnd)(struct tcp_sock *tp);
 };
 extern const struct tcp_congestion_ops tcp_reno;
 
@@ -166,12 +159,11 @@ struct inet_connection_sock {
 struct tcp_sock {
 	struct inet_connection_sock inet_conn;
 	/* sequence space (RFC 9293 3.3.1) */
-	uint32_t snd_una, snd_nxt, snd_wl1, snd_wnd, max_window, snd_up;
+	uint32_t snd_una, snd_nxt, snd_wl1, snd_wnd, max_window;
 	uint32_t write_seq; /* tail of data queued by send() */
 	uint32_t snd_sml;   /* end of the last small segment sent (Minshall) */
 	uint32_t pushed_seq;
 	uint32_t rcv_nxt, copied_seq, rcv_wup, rcv_wnd, rcv_ssthresh, window_clamp;
-	uint32_t urg_data;
 	uint32_t isn; /* our ISN, for traces */
 	/* MSS */
 	uint32_t mss_cache;	   /* current send MSS (options excluded) */
@@ -192,9 +184,7 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	/* congestion control (RFC 5681, 6582) */
 	uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt, snd_cwnd_clamp;
-	uint32_t prior_cwnd, prior_ssthresh;
-	uint32_t high_seq; /* snd_nxt when recovery began */
-	uint32_t undo_marker;
+	uint32_t high_seq;    /* snd_nxt when recovery began */
 	uint32_t packets_out; /* segments sent, not cumulatively acked */
 	uint32_t retrans_out;
 	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
@@ -205,8 +195,7 @@ struct tcp_sock {
 	uint64_t rcv_tstamp;	    /* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time; /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
-	uint8_t nonagle; /* TCP_NAGLE_* */
-	bool thin_lto;
+	uint8_t nonagle;	  /* TCP_NAGLE_* */
 	uint8_t keepalive_probes; /* 0: sysctl */
 	uint32_t keepalive_time;  /* s; 0: sysctl */
 	uint32_t keepalive_intvl; /* s; 0: sysctl */
@@ -217,10 +206,6 @@ struct tcp_sock {
 	/* receive buffer tuning (Linux's rcvq_space) */
 	uint32_t rcvq_space_space, rcvq_space_seq;
 	uint64_t rcvq_space_time;
-	/* counters for TCP_INFO */
-	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
-	uint32_t segs_in, segs_out, data_segs_in, data_segs_out;
-	uint32_t delivered;
 	int fd; /* for traces: descriptor or -1 */
 };
 
@@ -236,10 +221,6 @@ static inline struct tcp_sock *tcp_sk(const struct sock *sk)
 static inline struct inet_connection_sock *inet_csk(const struct sock *sk)
 {
 	return (struct inet_connection_sock *)(uintptr_t)sk;
-}
-static inline struct sock *tp_sk(struct tcp_sock *tp)
-{
-	return &tp->inet_conn.icsk_inet;
 }
 
 static inline bool icsk_retrans_started(const struct sock *sk)
@@ -295,7 +276,6 @@ void tcp_disconnect_reset(struct sock *sk, int err);
  * the caller must answer with a RST (and then free skb). */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			  const struct wire_tcp_opts *opts);
-void tcp_update_rtt_min(struct tcp_sock *tp, uint32_t rtt_us);
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
@@ -337,7 +317,6 @@ uint16_t tcp_select_window(struct sock *sk);
 uint32_t __tcp_select_window(struct sock *sk);
 void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, uint32_t *rcv_wnd,
 			       uint32_t *window_clamp, bool wscale_ok, uint8_t *rcv_wscale);
-uint32_t tcp_mss_to_mtu(const struct tcp_sock *tp, uint32_t mss);
 uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 /* Sends a RST or ACK with no socket (Linux's tcp_v4_send_reset /
  * tcp_v4_send_ack), answering the segment in skb. */
@@ -364,7 +343,6 @@ uint32_t tcp_keepalive_intvl_s(const struct tcp_sock *tp);
 uint32_t tcp_keepalive_probes_n(const struct tcp_sock *tp);
 void tcp_set_keepalive(struct sock *sk, bool on);
 uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms);
-void tcp_reset_reqsk_timer(struct request_sock *req, uint32_t ms);
 /* Arms the zero-window probe timer if data waits and nothing is in flight. */
 void tcp_check_probe_timer(struct sock *sk);
 

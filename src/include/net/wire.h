@@ -110,7 +110,11 @@ size_t wire_arp_emit(uint8_t *buf, const struct wire_arp *arp);
 /* ---- IPv4 (RFC 791) ------------------------------------------------------*/
 #define IPV4_HLEN_MIN 20
 #define IPV4_HLEN_MAX 60
-#define IP_MAXPACKET 65535
+#define IP_MAXPACKET 65535 /* tot_len is 16 bits: the largest datagram and MTU */
+#define IPV4_MIN_MTU 68	   /* RFC 791: every module forwards this unfragmented */
+/* RFC 791, RFC 1122 3.3.2 (EMTU_R): every host accepts datagrams this
+ * large, so it is the size to assume when nothing better is known. */
+#define IPV4_MIN_REASM_SIZE 576
 #define IP_DF 0x4000
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
@@ -222,6 +226,14 @@ size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport, size_t payloa
 #define TCPOLEN_WINDOW 3
 #define TCPOLEN_SACK_PERM 2
 #define TCPOLEN_TIMESTAMP 10
+/* Sizes of the pieces wire_tcp_emit_options writes, each padded to a
+ * multiple of 4 with leading NOPs the way Linux does it. */
+#define TCPOLEN_MSS_ALIGNED 4
+#define TCPOLEN_TSTAMP_ALIGNED 12   /* [NOP,NOP] or [4,2], then 8,10,val,ecr */
+#define TCPOLEN_SACKPERM_ALIGNED 4  /* [NOP,NOP,4,2] */
+#define TCPOLEN_WSCALE_ALIGNED 4    /* [NOP,3,3,shift] */
+#define TCPOLEN_SACK_BASE_ALIGNED 4 /* [NOP,NOP,5,len] */
+#define TCPOLEN_SACK_PERBLOCK 8
 #define TCP_MAX_SACKS 4
 
 struct wire_tcp {
