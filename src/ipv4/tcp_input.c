@@ -121,19 +121,28 @@ bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts
 	return true;
 }
 
-static void tcp_store_ts_recent(struct sock *sk, const struct wire_tcp_opts *opts, uint32_t seq)
+/* Linux's tcp_store_ts_recent: the peer's TSval to echo, and when it was
+ * taken, in seconds (PAWS, RFC 7323 5.5, ages it). A stamp of 0 means
+ * "none held", so a TSval taken in the stack's first second is stamped 1. */
+void tcp_store_ts_recent(struct sock *sk, uint32_t tsval)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->ts_recent = tsval;
+	tp->ts_recent_stamp = stack_now(sk->sk_stack) / NSEC_PER_SEC;
+	if (!tp->ts_recent_stamp)
+		tp->ts_recent_stamp = 1;
+}
+
+static void tcp_replace_ts_recent(struct sock *sk, const struct wire_tcp_opts *opts, uint32_t seq)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	/* RFC 7323 4.3: take TSval from the segment that covers the last
 	 * ACK we sent, if it is not older than what we hold. */
 	if (opts->saw_tstamp && !after(seq, tp->rcv_wup) &&
-	    ((int32_t)(opts->tsval - tp->ts_recent) >= 0 || !tp->ts_recent_stamp)) {
-		tp->ts_recent = opts->tsval;
-		tp->ts_recent_stamp = stack_now(sk->sk_stack) / NSEC_PER_SEC;
-		if (!tp->ts_recent_stamp)
-			tp->ts_recent_stamp = 1;
-	}
+	    ((int32_t)(opts->tsval - tp->ts_recent) >= 0 || !tp->ts_recent_stamp))
+		tcp_store_ts_recent(sk, opts->tsval);
 }
 
 /* ---- congestion control state -----------------------------------------------------------*/
@@ -575,7 +584,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	/* Only a segment whose ACK is acceptable may replace TS.Recent, as
 	 * in Linux (FLAG_UPDATE_TS_RECENT): one acknowledging data never
 	 * sent must not move the PAWS reference for the real peer. */
-	tcp_store_ts_recent(sk, opts, TCP_SKB_CB(skb)->seq);
+	tcp_replace_ts_recent(sk, opts, TCP_SKB_CB(skb)->seq);
 
 	if (has_data)
 		flag |= FLAG_DATA;
@@ -1351,12 +1360,8 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		tp->rcv_wup = tp->rcv_nxt;
 		tp->copied_seq = tp->rcv_nxt;
 		tp->snd_wl1 = th->seq;
-		if (tp->tstamp_ok) {
-			tp->ts_recent = opts->tsval;
-			tp->ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
-			if (!tp->ts_recent_stamp)
-				tp->ts_recent_stamp = 1;
-		}
+		if (tp->tstamp_ok)
+			tcp_store_ts_recent(sk, opts->tsval);
 		/* the SYN-ACK's window is not scaled (RFC 7323 2.2) */
 		tp->snd_wnd = th->window;
 		tp->max_window = tp->snd_wnd;
@@ -1386,12 +1391,8 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		/* Simultaneous open (RFC 9293 3.5): both sides sent SYN. */
 		tcp_set_state(sk, TCP_SYN_RECV);
 		tcp_apply_synack_options(sk, opts);
-		if (tp->tstamp_ok) {
-			tp->ts_recent = opts->tsval;
-			tp->ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
-			if (!tp->ts_recent_stamp)
-				tp->ts_recent_stamp = 1;
-		}
+		if (tp->tstamp_ok)
+			tcp_store_ts_recent(sk, opts->tsval);
 		tp->rcv_nxt = th->seq + 1;
 		tp->rcv_wup = tp->rcv_nxt;
 		tp->copied_seq = tp->rcv_nxt;

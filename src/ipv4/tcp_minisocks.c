@@ -261,10 +261,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	tp->window_clamp = req->window_clamp;
 	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
 	if (tp->tstamp_ok) {
-		tp->ts_recent = req->ts_recent;
-		tp->ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
-		if (!tp->ts_recent_stamp)
-			tp->ts_recent_stamp = 1;
+		tcp_store_ts_recent(sk, req->ts_recent);
 		tp->tsoffset = req->ts_off;
 	}
 	tp->rx_opt_mss_clamp = req->mss;

@@ -283,6 +283,8 @@ void tcp_rcv_space_adjust(struct sock *sk);
 /* Called after the application read: may send a window update. */
 void tcp_cleanup_rbuf(struct sock *sk, uint32_t copied);
 bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts);
+/* Holds tsval as the TSval to echo, stamped with the time it was taken. */
+void tcp_store_ts_recent(struct sock *sk, uint32_t tsval);
 void tcp_fin(struct sock *sk);
 void tcp_reset(struct sock *sk);
 void tcp_clear_retrans(struct tcp_sock *tp);
