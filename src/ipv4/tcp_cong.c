@@ -32,8 +32,10 @@ void tcp_cong_avoid_ai(struct tcp_sock *tp, uint32_t w, uint32_t acked)
 	tp->snd_cwnd = MIN(tp->snd_cwnd, tp->snd_cwnd_clamp);
 }
 
-static void tcp_reno_cong_avoid(struct tcp_sock *tp, uint32_t ack, uint32_t acked)
+void tcp_reno_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
+
 	(void)ack;
 	if (tcp_in_slow_start(tp)) {
 		acked = tcp_slow_start(tp, acked);
@@ -46,9 +48,9 @@ static void tcp_reno_cong_avoid(struct tcp_sock *tp, uint32_t ack, uint32_t acke
 /* RFC 5681 3.1 equation 4: half of what is in flight, at least two
  * segments (Linux's tcp_reno_ssthresh uses cwnd, the same for a
  * cwnd-limited sender). */
-static uint32_t tcp_reno_ssthresh(struct tcp_sock *tp)
+uint32_t tcp_reno_ssthresh(struct sock *sk)
 {
-	return MAX(tp->snd_cwnd >> 1, 2u);
+	return MAX(tcp_sk(sk)->snd_cwnd >> 1, 2u);
 }
 
 const struct tcp_congestion_ops tcp_reno = {
@@ -59,5 +61,5 @@ const struct tcp_congestion_ops tcp_reno = {
 
 void tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked)
 {
-	inet_csk(sk)->icsk_ca_ops->cong_avoid(tcp_sk(sk), ack, acked);
+	inet_csk(sk)->icsk_ca_ops->cong_avoid(sk, ack, acked);
 }

@@ -199,7 +199,7 @@ void tcp_enter_loss(struct sock *sk)
 
 	if (icsk->icsk_ca_state <= TCP_CA_Disorder || tp->snd_una == tp->high_seq ||
 	    (icsk->icsk_ca_state == TCP_CA_Loss && !icsk->icsk_retransmits)) {
-		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
+		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
 	}
 	tp->snd_cwnd = 1;
 	tp->snd_cwnd_cnt = 0;
@@ -227,7 +227,7 @@ static void tcp_enter_recovery(struct sock *sk)
 
 	NET_INC_STATS(sk->sk_stack,
 		      tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY : LINUX_MIB_TCPRENORECOVERY);
-	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(tp);
+	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
 	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
 	tp->snd_cwnd = tp->snd_ssthresh;
 	tp->snd_cwnd_cnt = 0;

@@ -105,14 +105,77 @@ struct request_sock_queue {
 	uint32_t young;		       /* of which never retransmitted */
 };
 
-/* Congestion control, behind an ops table as Linux's tcp_congestion_ops. */
-#define TCP_CA_NAME_MAX 16 /* TCP_CONGESTION's buffer, the name's NUL included */
-struct tcp_sock;
+/* Congestion control, behind an ops table with Linux's hooks
+ * (include/net/tcp.h's struct tcp_congestion_ops). */
+#define TCP_CA_NAME_MAX 16   /* TCP_CONGESTION's buffer, the name's NUL included */
+#define TCP_CA_PRIV_SIZE 104 /* icsk_ca_priv: each module's state (Linux's size) */
+
+/* Events a module hears through cwnd_event (Linux's enum tcp_ca_event). */
+enum tcp_ca_event {
+	CA_EVENT_TX_START,     /* first transmission when nothing was in flight */
+	CA_EVENT_CWND_RESTART, /* congestion window restart after idle */
+	CA_EVENT_COMPLETE_CWR, /* the end of a window reduction */
+	CA_EVENT_LOSS,	       /* a retransmission timeout */
+	CA_EVENT_ECN_NO_CE,    /* ECT data arrived without CE after CE */
+	CA_EVENT_ECN_IS_CE,    /* CE data arrived after ECT without CE */
+};
+
+/* in_ack_event flags (Linux's enum tcp_ca_ack_event_flags) */
+#define CA_ACK_SLOWPATH (1u << 0)   /* processed outside the fast path */
+#define CA_ACK_WIN_UPDATE (1u << 1) /* the ACK updated the window */
+#define CA_ACK_ECE (1u << 2)	    /* the ACK carried ECE */
+
+/* What an ACK acknowledged, for pkts_acked (Linux's struct ack_sample). */
+struct ack_sample {
+	uint32_t pkts_acked;
+	int32_t rtt_us; /* -1: no sample (Karn) */
+	uint32_t in_flight;
+};
+
+/* One delivery-rate sample per ACK (Linux's struct rate_sample, filled by
+ * tcp_rate.c, read by cong_control modules such as BBR). Times in us. */
+struct rate_sample {
+	uint64_t prior_mstamp;	     /* start of the interval */
+	uint32_t prior_delivered;    /* tp->delivered at prior_mstamp */
+	uint32_t prior_delivered_ce; /* tp->delivered_ce at prior_mstamp */
+	int32_t delivered;	     /* packets delivered over the interval */
+	int32_t delivered_ce;	     /* of which CE-marked */
+	int64_t interval_us;	     /* the interval; -1: no valid sample */
+	uint32_t snd_interval_us;
+	uint32_t rcv_interval_us;
+	int64_t rtt_us;		  /* RTT of the last packet (S)ACKed; -1: none */
+	int losses;		  /* packets marked lost by this ACK */
+	uint32_t acked_sacked;	  /* packets newly (S)ACKed by this ACK */
+	uint32_t prior_in_flight; /* in flight before this ACK */
+	uint32_t last_end_seq;	  /* end_seq of the most recently sent packet */
+	bool is_app_limited;	  /* the sample is from an app-limited stretch */
+	bool is_retrans;	  /* the sample is from a retransmission */
+	bool is_ack_delayed;	  /* the ACK was (probably) delayed */
+};
+
+struct sock;
 struct tcp_congestion_ops {
 	const char *name;
-	uint32_t (*ssthresh)(struct tcp_sock *tp);
-	void (*cong_avoid)(struct tcp_sock *tp, uint32_t ack, uint32_t acked);
+	uint32_t flags; /* TCP_CONG_* */
+	/* required: the slow-start threshold after a loss */
+	uint32_t (*ssthresh)(struct sock *sk);
+	/* required unless cong_control: grow cwnd on an ACK */
+	void (*cong_avoid)(struct sock *sk, uint32_t ack, uint32_t acked);
+	/* optional */
+	void (*set_state)(struct sock *sk, uint8_t new_state);
+	void (*cwnd_event)(struct sock *sk, enum tcp_ca_event ev);
+	void (*in_ack_event)(struct sock *sk, uint32_t flags);
+	void (*pkts_acked)(struct sock *sk, const struct ack_sample *sample);
+	uint32_t (*min_tso_segs)(struct sock *sk);
+	/* the module sets cwnd and pacing itself on every ACK (BBR) */
+	void (*cong_control)(struct sock *sk, uint32_t ack, int flag, const struct rate_sample *rs);
+	/* cwnd to restore when a reduction proves spurious */
+	uint32_t (*undo_cwnd)(struct sock *sk);
+	uint32_t (*sndbuf_expand)(struct sock *sk);
+	void (*init)(struct sock *sk);
+	void (*release)(struct sock *sk);
 };
+#define TCP_CONG_NEEDS_ECN 0x2 /* the module wants ECN (DCTCP) */
 extern const struct tcp_congestion_ops tcp_reno;
 
 /* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
@@ -136,6 +199,7 @@ struct inet_connection_sock {
 	uint32_t icsk_rto;	    /* ms */
 	uint32_t icsk_pmtu_cookie;
 	const struct tcp_congestion_ops *icsk_ca_ops;
+	uint64_t icsk_ca_priv[TCP_CA_PRIV_SIZE / sizeof(uint64_t)]; /* the module's state */
 	uint8_t icsk_ca_state;
 	uint8_t icsk_retransmits;
 	uint8_t icsk_pending;
@@ -226,6 +290,19 @@ static inline struct inet_connection_sock *inet_csk(const struct sock *sk)
 static inline bool icsk_retrans_started(const struct sock *sk)
 {
 	return inet_csk(sk)->icsk_retrans_start_ns != 0;
+}
+/* Segments a buffer of the write or retransmit queue stands for: what
+ * Linux counts packets_out, sacked_out, lost_out, retrans_out and cwnd in.
+ * Every buffer holds at most one MSS today, so it is one segment; new code
+ * counts through this so that larger buffers can come without touching it. */
+static inline uint32_t tcp_skb_pcount(const struct sk_buff *skb)
+{
+	(void)skb;
+	return 1;
+}
+static inline void *inet_csk_ca(const struct sock *sk)
+{
+	return (void *)inet_csk(sk)->icsk_ca_priv;
 }
 static inline bool tcp_skb_is_last(const struct sk_buff *skb)
 {
@@ -421,6 +498,8 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 void tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
 uint32_t tcp_slow_start(struct tcp_sock *tp, uint32_t acked);
 void tcp_cong_avoid_ai(struct tcp_sock *tp, uint32_t w, uint32_t acked);
+uint32_t tcp_reno_ssthresh(struct sock *sk);
+void tcp_reno_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
 void tcp_set_ca_state(struct sock *sk, uint8_t ca_state);
 
 static inline bool inet_csk_reqsk_queue_is_full(const struct sock *sk)
