@@ -21,6 +21,8 @@
  * interrupted the connection is aborted with a RST, so the peer is not
  * left waiting for an answer that no one will send. */
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -41,6 +43,7 @@ struct nc {
 	struct ut_stack *stack;
 	int fd; /* the connection or, before it, the listener */
 	bool verbose;
+	const char *cc; /* --cc: TCP_CONGESTION for the socket, or NULL */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	bool sending;	/* the sender thread is inside a call on fd */
@@ -68,6 +71,8 @@ static void nc_usage(FILE *f)
 		"  -v               say when the connection is made or accepted\n"
 		"  -n, -N           accepted for netcat's sake (addresses are numeric and\n"
 		"                   end of input always shuts down the sending side)\n"
+		"  --cc NAME        the connection's congestion control (TCP_CONGESTION),\n"
+		"                   e.g. reno or cubic; default: the stack's\n"
 		"%s%s",
 		attach_opts_help, impair_opts_help);
 }
@@ -193,6 +198,22 @@ static void *signal_main(void *arg)
 
 /* ---- making the connection ---------------------------------------------------------*/
 
+/* --cc: the socket's congestion control, set before the handshake as a
+ * program would with TCP_CONGESTION (an accepted connection takes its
+ * listener's, as in Linux). */
+static int nc_set_cc(struct nc *nc, int fd)
+{
+	if (!nc->cc)
+		return 0;
+	if (ut_setsockopt(nc->stack, fd, IPPROTO_TCP, TCP_CONGESTION, nc->cc,
+			  (socklen_t)strlen(nc->cc)) < 0) {
+		fprintf(stderr, "usertcp nc: congestion control '%s': %s\n", nc->cc,
+			strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int nc_listen(struct nc *nc, uint32_t addr, uint16_t port)
 {
 	struct sockaddr_in sin = {
@@ -208,6 +229,10 @@ static int nc_listen(struct nc *nc, uint32_t addr, uint16_t port)
 		return -1;
 	}
 	ut_setsockopt(nc->stack, lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (nc_set_cc(nc, lfd) < 0) {
+		ut_close(nc->stack, lfd);
+		return -1;
+	}
 	if (ut_bind(nc->stack, lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
 	    ut_listen(nc->stack, lfd, 1) < 0) {
 		fprintf(stderr, "usertcp nc: %s\n", strerror(errno));
@@ -251,6 +276,10 @@ static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sp
 	fd = ut_socket(nc->stack, AF_INET, SOCK_STREAM, 0);
 	if (fd < 0) {
 		fprintf(stderr, "usertcp nc: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	if (nc_set_cc(nc, fd) < 0) {
+		ut_close(nc->stack, fd);
 		return -1;
 	}
 	if (sport) {
@@ -415,6 +444,12 @@ int cmd_nc(int argc, char **argv)
 			ao.verbose = true;
 		} else if (!strcmp(o, "-n") || !strcmp(o, "-N")) {
 			/* netcat habits, already our behaviour */
+		} else if (!strcmp(o, "--cc")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "usertcp nc: option --cc needs a value\n");
+				return 2;
+			}
+			nc.cc = argv[++i];
 		} else if (!strcmp(o, "-p") || !strcmp(o, "-w")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "usertcp nc: option %s needs a value\n", o);
