@@ -62,6 +62,8 @@ struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const stru
 	sk->sk_sndbuf = (int)stack->sysctl.wmem_default;
 	sk->sk_rcvbuf = (int)stack->sysctl.rmem_default;
 	sk->sk_rcvlowat = 1;
+	sk->sk_pacing_rate = ~0ull;
+	sk->sk_max_pacing_rate = ~0ull;
 	sk->sk_pmtudisc = IP_PMTUDISC_WANT;
 	skb_queue_head_init(&sk->sk_receive_queue);
 	skb_queue_head_init(&sk->sk_write_queue);
@@ -363,6 +365,23 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		}
 		return 0;
 	}
+	case SO_MAX_PACING_RATE: {
+		/* bytes per second: an int, or a 64-bit value when the
+		 * caller passes 8 bytes; ~0U from an int means unlimited
+		 * (Linux's sk_setsockopt). Any finite cap turns on TCP's
+		 * internal pacing, as in Linux since 4.20. */
+		uint64_t rate;
+		if ((err = get_int_opt(optval, optlen, &val)) != 0)
+			return err;
+		rate = (unsigned)val == ~0u ? ~0ull : (unsigned)val;
+		if (optlen >= (socklen_t)sizeof(uint64_t))
+			memcpy(&rate, optval, sizeof(rate));
+		if (rate != ~0ull && sk->sk_pacing_status == SK_PACING_NONE)
+			sk->sk_pacing_status = SK_PACING_NEEDED;
+		sk->sk_max_pacing_rate = rate;
+		sk->sk_pacing_rate = MIN(sk->sk_pacing_rate, rate);
+		return 0;
+	}
 	}
 	if ((err = get_int_opt(optval, optlen, &val)) != 0)
 		return err;
@@ -449,6 +468,14 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		struct linger l = {sock_flag(sk, SOCK_LINGER), sk->sk_lingertime};
 		return sock_put_optval(optval, optlen, &l, sizeof(l));
 	}
+	case SO_MAX_PACING_RATE:
+		/* 8 bytes if the caller has room for them, else an int
+		 * saturated at ~0U (Linux's sk_getsockopt). */
+		if ((int)*optlen >= (int)sizeof(uint64_t))
+			return sock_put_optval(optval, optlen, &sk->sk_max_pacing_rate,
+					       sizeof(uint64_t));
+		v = (int)(unsigned)MIN(sk->sk_max_pacing_rate, (uint64_t)~0u);
+		break;
 	case SO_REUSEADDR:
 		v = sk->sk_reuse;
 		break;

@@ -632,6 +632,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
 			tcp_sndbuf_expand(sk);
 	}
+	tcp_update_pacing_rate(sk);
 
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
@@ -1279,6 +1280,26 @@ void tcp_init_buffer_space(struct sock *sk)
 	tp->rcvq_space_time = stack_now(sk->sk_stack);
 }
 
+/* The pacing rate follows cwnd/srtt: twice it in slow start while cwnd is
+ * under half of ssthresh (tcp_pacing_ss_ratio, 200 %), 1.2 times it after
+ * (tcp_pacing_ca_ratio, 120 %), so that a flow can still grow; capped by
+ * SO_MAX_PACING_RATE (Linux's tcp_update_pacing_rate). srtt_us holds
+ * 8 x the RTT, hence the 8 in the scale. Without an RTT sample the rate
+ * has no bound yet. */
+void tcp_update_pacing_rate(struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	const struct ipv4_sysctl *sysctl = &sk->sk_stack->sysctl;
+	uint64_t rate = (uint64_t)tp->mss_cache * (USEC_PER_SEC / 100) * 8;
+
+	rate *= (uint64_t)(tp->snd_cwnd < tp->snd_ssthresh / 2 ? sysctl->tcp_pacing_ss_ratio
+							       : sysctl->tcp_pacing_ca_ratio);
+	rate *= MAX(tp->snd_cwnd, tp->packets_out);
+	if (tp->srtt_us)
+		rate /= tp->srtt_us;
+	sk->sk_pacing_rate = MIN(rate, sk->sk_max_pacing_rate);
+}
+
 void tcp_init_transfer(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -1294,6 +1315,7 @@ void tcp_init_transfer(struct sock *sk)
 		tp->snd_cwnd = 1; /* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->rcv_tstamp = tp->lsndtime;
+	tcp_update_pacing_rate(sk);
 	/* No quick-ACK mode here: as in Linux's tcp_init_transfer, the
 	 * delayed-ACK engine starts with the first data received. */
 	if (sock_flag(sk, SOCK_KEEPOPEN))

@@ -230,6 +230,9 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	sk->sk_sndtimeo = listener->sk_sndtimeo;
 	sk->sk_ttl = listener->sk_ttl;
 	sk->sk_tos = listener->sk_tos;
+	/* SO_MAX_PACING_RATE is inherited, as Linux's clone copies it */
+	sk->sk_max_pacing_rate = listener->sk_max_pacing_rate;
+	sk->sk_pacing_status = listener->sk_pacing_status;
 	sk->sk_userlocks = listener->sk_userlocks & (SOCK_SNDBUF_LOCK | SOCK_RCVBUF_LOCK);
 	if (listener->sk_userlocks & SOCK_SNDBUF_LOCK)
 		sk->sk_sndbuf = listener->sk_sndbuf;

@@ -277,6 +277,71 @@ static void tcp_event_data_sent(struct sock *sk)
 		icsk->icsk_ack.pingpong = true;
 }
 
+/* ---- pacing (Linux's internal pacing, without a qdisc) ------------------------------
+ *
+ * Every segment from the queues advances tp->tcp_wstamp_ns, the earliest
+ * departure time of the next one, by its length at sk_pacing_rate; the
+ * sender waits while that time is ahead. Only sockets whose
+ * sk_pacing_status asks for it are held back (a module such as BBR, or
+ * SO_MAX_PACING_RATE), as Linux paces internally only then; for others
+ * the rate is computed (tcp_update_pacing_rate) but not enforced. */
+
+/* The segment skb (of the queues) has left: the next may leave its
+ * length later at the pacing rate. Linux's rules: the first 10 data
+ * segments of a connection are not paced (as the fq qdisc's initial
+ * quantum), and up to half a segment's time is forgiven when the sender
+ * itself was late (credit), so scheduling jitter does not lower the
+ * rate. */
+static void tcp_update_skb_after_send(struct sock *sk, const struct sk_buff *skb,
+				      uint64_t prior_wstamp)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t rate = sk->sk_pacing_rate, len_ns, credit;
+
+	if (sk->sk_pacing_status == SK_PACING_NONE || rate == ~0ull || !rate ||
+	    tp->data_segs_out < 10)
+		return;
+	len_ns = (uint64_t)skb->len * NSEC_PER_SEC / rate;
+	credit = tp->tcp_wstamp_ns - prior_wstamp;
+	len_ns -= MIN(len_ns / 2, credit);
+	tp->tcp_wstamp_ns += len_ns;
+}
+
+/* True if pacing holds the next segment back; the pacing timer is then
+ * armed to send it. Departure times are in ns but the timers tick in
+ * jiffies of 1 ms: whatever is due before the next tick leaves now, so a
+ * paced flow leaves in bursts of at most a millisecond's worth at its
+ * rate (Linux's hrtimer releases each segment at its own time). */
+static bool tcp_pacing_check(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	uint64_t next_tick_ns = (stack_jiffies(stack) + 1) * NSEC_PER_MSEC;
+
+	if (sk->sk_pacing_status != SK_PACING_NEEDED || tp->tcp_wstamp_ns < next_tick_ns)
+		return false;
+	if (!timer_pending(&tp->pacing_timer))
+		mod_timer(&tp->pacing_timer, tp->tcp_wstamp_ns / NSEC_PER_MSEC);
+	return true;
+}
+
+/* The pacing timer: what pacing held back may go, retransmissions first
+ * (Linux's tcp_pace_kick and tcp_tsq_write). */
+void tcp_pace_kick(struct timer_list *t)
+{
+	struct tcp_sock *tp = from_timer(tp, t, pacing_timer);
+	struct sock *sk = &tp->inet_conn.icsk_inet;
+
+	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_FIN_WAIT1) |
+				    TCPF(TCP_CLOSING) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_LAST_ACK))))
+		return;
+	sock_hold(sk);
+	if (tp->lost_out > tp->retrans_out && tp->snd_cwnd > tcp_packets_in_flight(tp))
+		tcp_xmit_retransmit_queue(sk);
+	tcp_push_pending_frames(sk);
+	sock_put(sk);
+}
+
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -288,8 +353,12 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	struct wire_tcp th;
 	size_t optlen;
 	uint32_t payload;
+	uint64_t prior_wstamp = tp->tcp_wstamp_ns;
+	int err;
 
 	tcb->sent_ns = stack_now(stack);
+	/* a segment leaves now, not at a departure time already past */
+	tp->tcp_wstamp_ns = MAX(tp->tcp_wstamp_ns, tcb->sent_ns);
 	if (clone) {
 		/* The original stays on the queue for retransmission. If an
 		 * earlier transmission still holds its data (in a device
@@ -326,11 +395,18 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 
 	if (tcb->tcp_flags & TCPHDR_ACK)
 		tcp_event_ack_sent(sk);
-	if (payload)
+	if (payload) {
 		tcp_event_data_sent(sk);
+		tp->data_segs_out += tcp_skb_pcount(oskb);
+	}
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
 	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
-	return tcp_v4_xmit(sk, skb);
+	err = tcp_v4_xmit(sk, skb);
+	/* Only segments of the queues count against the pacing rate: pure
+	 * ACKs and resets do not (Linux's __tcp_transmit_skb). */
+	if (!err && clone)
+		tcp_update_skb_after_send(sk, oskb, prior_wstamp);
+	return err;
 }
 
 /* ---- the write queue -----------------------------------------------------------------*/
@@ -425,10 +501,15 @@ bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
 	unsigned sent = 0;
+	bool paced = false;
 
 	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
 		return false;
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
+		if (tcp_pacing_check(sk)) {
+			paced = true;
+			break;
+		}
 		/* Not strict about the window for the final FIN on a segment
 		 * of at most one MSS (Linux's tcp_cwnd_test). */
 		bool last_fin = (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss_now;
@@ -450,7 +531,9 @@ bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
 	}
 	/* TCP_NAGLE_PUSH pushes once: what stays after this is ordinary. */
 	tp->nonagle &= (uint8_t)~TCP_NAGLE_PUSH;
-	if (sent)
+	/* Held back by pacing, not by the window: the pacing timer, not
+	 * the probe timer, comes back for it. */
+	if (sent || paced)
 		return false;
 	return !tp->packets_out && !skb_queue_empty(&sk->sk_write_queue);
 }
@@ -707,6 +790,8 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 		if (!(tcb->sacked & TCPCB_LOST) || (tcb->sacked & TCPCB_SACKED_RETRANS))
 			continue;
 		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+			break;
+		if (tcp_pacing_check(sk))
 			break;
 		if (tcp_retransmit_skb(sk, skb))
 			break;

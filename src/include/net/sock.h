@@ -170,6 +170,12 @@ struct sock {
 	int sk_max_ack_backlog;		   /* listen backlog */
 	int sk_ack_backlog;		   /* connections waiting in the accept queue */
 	uint64_t sk_rcvtimeo, sk_sndtimeo; /* ns; 0: forever */
+	/* Pacing (bytes per second; ~0: unlimited): the rate TCP computes
+	 * and the cap SO_MAX_PACING_RATE puts on it. Enforced by TCP itself
+	 * only when sk_pacing_status asks for it, as Linux's internal pacing
+	 * (a module such as BBR, or SO_MAX_PACING_RATE). */
+	uint64_t sk_pacing_rate, sk_max_pacing_rate;
+	uint8_t sk_pacing_status; /* SK_PACING_* */
 	struct sk_buff_head sk_receive_queue;
 	struct sk_buff_head sk_write_queue;
 	struct socket *sk_socket;
@@ -180,6 +186,11 @@ struct sock {
 	void (*sk_write_space)(struct sock *sk);
 	void (*sk_error_report)(struct sock *sk);
 };
+
+/* sk_pacing_status (Linux's enum sk_pacing; Linux's SK_PACING_FQ, pacing
+ * left to the fq qdisc, has no counterpart: usertcp has no qdisc) */
+#define SK_PACING_NONE 0
+#define SK_PACING_NEEDED 1
 
 struct socket {
 	enum socket_state state;

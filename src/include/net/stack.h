@@ -67,6 +67,8 @@ struct ipv4_sysctl {
 	long tcp_rfc1337;		/* 0 */
 	long tcp_invalid_ratelimit;	/* 500 ms between ACKs to out-of-window segments */
 	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */
+	long tcp_pacing_ss_ratio;	/* 200: pacing rate, % of cwnd/srtt, in slow start */
+	long tcp_pacing_ca_ratio;	/* 120: the same in congestion avoidance */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */
