@@ -84,3 +84,59 @@ uint32_t tw_client_tsval_at(struct tcpworld *w, int fd, uint64_t t_ns)
 {
 	return (uint32_t)(t_ns / 1000000) + tw_tcp_sk(w->c, fd)->tsoffset;
 }
+
+void flight_setup(struct flight *f, uint64_t seed, unsigned queued)
+{
+	static char data[20 * 1448];
+	int one = 1;
+
+	CHECK(queued <= 20);
+	tw_make(&f->w, seed, NULL);
+	tw_pair(&f->w, 8080, &f->c, &f->s);
+	CHECK_EQ(ut_setsockopt(f->w.c, f->c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
+	tw_run(&f->w, 100 * MS);
+	f->tp = tw_tcp_sk(f->w.c, f->c);
+	CHECK(f->tp->sack_ok);
+	f->mss = f->tp->mss_cache;
+	f->una = f->tp->snd_una;
+	ut_sim_link_set_up(f->w.link, false);
+	f->sent_ns = ut_stack_now(f->w.c);
+	CHECK_EQ(ut_send(f->w.c, f->c, data, queued * f->mss, 0), (ssize_t)(queued * f->mss));
+	CHECK_EQ(f->tp->packets_out, MIN(queued, TCP_INIT_CWND));
+}
+
+void flight_done(struct flight *f)
+{
+	ut_sim_link_set_up(f->w.link, true);
+	ut_close(f->w.c, f->c);
+	ut_close(f->w.s, f->s);
+	tw_done(&f->w);
+}
+
+struct ack_block flight_segs(const struct flight *f, unsigned from, unsigned to)
+{
+	return (struct ack_block){f->una + from * f->mss, f->una + to * f->mss};
+}
+
+void flight_ack_later(struct flight *f, uint32_t ack, uint32_t tsecr, const struct ack_block *b,
+		      unsigned n)
+{
+	tw_run(&f->w, 20 * MS);
+	tw_inject_ack(&f->w, f->c, ack ? ack : f->una, tsecr, b, n);
+}
+
+void flight_recover(struct flight *f, uint64_t seed, unsigned queued)
+{
+	flight_setup(f, seed, queued);
+	struct ack_block b = flight_segs(f, 1, 4);
+	flight_ack_later(f, 0, 0, &b, 1);
+	CHECK_EQ(f->tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(f->tp->snd_ssthresh, 5);
+	CHECK_EQ(f->tp->total_retrans, 1);
+	CHECK_EQ(f->tp->undo_retrans, 1);
+}
+
+uint64_t flight_ext(struct flight *f, const char *name)
+{
+	return tw_counter(f->w.c, "TcpExt", name);
+}

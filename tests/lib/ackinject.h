@@ -32,4 +32,29 @@ void tw_inject_ack(struct tcpworld *w, int fd, uint32_t ack, uint32_t tsecr,
 /* The TSval the client put on a segment it sent at simulated time t_ns. */
 uint32_t tw_client_tsval_at(struct tcpworld *w, int fd, uint64_t t_ns);
 
+/* A flight for the loss-recovery tests: a connection (RTT 40 ms at the
+ * handshake) whose client has queued `queued` segments (at most 20: the send buffer) and
+ * sent the first ten, its initial window, into a link now down. */
+struct flight {
+	struct tcpworld w;
+	int c, s;
+	struct tcp_sock *tp;
+	uint32_t una, mss; /* snd_una when the flight left, the MSS */
+	uint64_t sent_ns;  /* when it left (client clock) */
+};
+void flight_setup(struct flight *f, uint64_t seed, unsigned queued);
+/* The link back up, the descriptors closed, the world checked (tw_done). */
+void flight_done(struct flight *f);
+/* Segments [from, to) of the flight, as a SACK block. */
+struct ack_block flight_segs(const struct flight *f, unsigned from, unsigned to);
+/* The peer's answer 20 ms later: ack (0: snd_una of the flight), TSecr
+ * tsecr, these blocks. */
+void flight_ack_later(struct flight *f, uint32_t ack, uint32_t tsecr, const struct ack_block *b,
+		      unsigned n);
+/* flight_setup(seed, queued), then segments 1..3 SACKed an RTT later:
+ * segment 0 retransmitted in Recovery, ssthresh 5. */
+void flight_recover(struct flight *f, uint64_t seed, unsigned queued);
+/* The client's TcpExt counter name. */
+uint64_t flight_ext(struct flight *f, const char *name);
+
 #endif

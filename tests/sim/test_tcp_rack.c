@@ -16,72 +16,27 @@
 #include "tcpworld.h"
 #include "test.h"
 
-#define PORT 8080
-
-struct rack_world {
-	struct tcpworld w;
-	int c, s;
-	struct tcp_sock *tp;
-	uint32_t una, mss;
-};
-
-/* A connection whose client has queued `queued` segments and sent the
- * first ten (its initial window) into a dead link. */
-static void rack_setup(struct rack_world *r, uint64_t seed, unsigned queued)
-{
-	static char data[40 * 1448];
-	int one = 1;
-
-	CHECK(queued <= 40);
-	tw_make(&r->w, seed, NULL);
-	tw_pair(&r->w, PORT, &r->c, &r->s);
-	CHECK_EQ(ut_setsockopt(r->w.c, r->c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
-	tw_run(&r->w, 100 * MS);
-	r->tp = tw_tcp_sk(r->w.c, r->c);
-	CHECK(r->tp->sack_ok);
-	r->mss = r->tp->mss_cache;
-	r->una = r->tp->snd_una;
-	ut_sim_link_set_up(r->w.link, false);
-	CHECK_EQ(ut_send(r->w.c, r->c, data, queued * r->mss, 0), (ssize_t)(queued * r->mss));
-	CHECK_EQ(r->tp->packets_out, 10); /* the initial window */
-}
-
-static void rack_done(struct rack_world *r)
-{
-	ut_sim_link_set_up(r->w.link, true);
-	ut_close(r->w.c, r->c);
-	ut_close(r->w.s, r->s);
-	tw_done(&r->w);
-}
-
-/* segments [from, to) of the flight */
-static struct ack_block segs(const struct rack_world *r, unsigned from, unsigned to)
-{
-	return (struct ack_block){r->una + from * r->mss, r->una + to * r->mss};
-}
-
 /* The peer's answer, an RTT (20 ms) after what it answers: nothing
  * acknowledged, these blocks SACKed. */
-static void sack_later(struct rack_world *r, const struct ack_block *b, unsigned n)
+static void sack_later(struct flight *r, const struct ack_block *b, unsigned n)
 {
-	tw_run(&r->w, 20 * MS);
-	tw_inject_ack(&r->w, r->c, r->una, 0, b, n);
+	flight_ack_later(r, 0, 0, b, n);
 }
 
-static uint64_t retrans(struct rack_world *r)
+static uint64_t retrans(struct flight *r)
 {
 	return tw_counter(r->w.c, "Tcp", "RetransSegs");
 }
 
 TEST(one_sacked_segment_marks_the_earlier_ones_lost_when_the_reordering_window_has_passed)
 {
-	struct rack_world r;
-	rack_setup(&r, 1, 10);
+	struct flight r;
+	flight_setup(&r, 1, 10);
 	struct tcp_sock *tp = r.tp;
 
 	/* the last segment arrives an RTT later: the nine before it may be
 	 * reordered, for min_rtt/4 more */
-	struct ack_block b = segs(&r, 9, 10);
+	struct ack_block b = flight_segs(&r, 9, 10);
 	sack_later(&r, &b, 1);
 	CHECK_EQ(tp->sacked_out, 1);
 	CHECK_EQ(tp->lost_out, 0);
@@ -94,16 +49,16 @@ TEST(one_sacked_segment_marks_the_earlier_ones_lost_when_the_reordering_window_h
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSackRecovery"), 1);
 	CHECK(retrans(&r) >= 1);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPTimeouts"), 0);
-	rack_done(&r);
+	flight_done(&r);
 }
 
 TEST(three_sacked_segments_mark_the_hole_lost_at_once_when_no_reordering_was_seen)
 {
-	struct rack_world r;
-	rack_setup(&r, 2, 10);
+	struct flight r;
+	flight_setup(&r, 2, 10);
 	struct tcp_sock *tp = r.tp;
 
-	struct ack_block b = segs(&r, 1, 4);
+	struct ack_block b = flight_segs(&r, 1, 4);
 	sack_later(&r, &b, 1);
 	/* dupthresh reached: no reordering window, the head is lost now;
 	 * the segments sent after the SACKed ones are not judged yet */
@@ -111,41 +66,41 @@ TEST(three_sacked_segments_mark_the_hole_lost_at_once_when_no_reordering_was_see
 	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
 	CHECK_EQ(retrans(&r), 1);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPFastRetrans"), 1);
-	rack_done(&r);
+	flight_done(&r);
 }
 
 TEST(a_lost_retransmission_is_found_by_rack_and_sent_again_without_a_timeout)
 {
-	struct rack_world r;
-	rack_setup(&r, 3, 20);
+	struct flight r;
+	flight_setup(&r, 3, 20);
 	struct tcp_sock *tp = r.tp;
 
-	struct ack_block b = segs(&r, 1, 4);
+	struct ack_block b = flight_segs(&r, 1, 4);
 	sack_later(&r, &b, 1);
 	CHECK_EQ(retrans(&r), 1);		  /* segment 0 again */
 	CHECK(tp->snd_nxt == r.una + 11 * r.mss); /* and segment 10, new */
 	/* an RTT later segment 10, sent after the retransmission, is
 	 * SACKed but segment 0 is not: the retransmission was lost too */
-	struct ack_block b2[2] = {segs(&r, 10, 11), segs(&r, 1, 4)};
+	struct ack_block b2[2] = {flight_segs(&r, 10, 11), flight_segs(&r, 1, 4)};
 	sack_later(&r, b2, 2);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPLostRetransmit"), 1);
 	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
 	CHECK(retrans(&r) >= 2);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPTimeouts"), 0);
-	rack_done(&r);
+	flight_done(&r);
 }
 
 TEST(a_hole_filled_by_an_original_transmission_raises_the_reordering_degree)
 {
-	struct rack_world r;
-	rack_setup(&r, 4, 10);
+	struct flight r;
+	flight_setup(&r, 4, 10);
 	struct tcp_sock *tp = r.tp;
 
 	CHECK_EQ(tp->reordering, 3);
-	struct ack_block b = segs(&r, 3, 5);
+	struct ack_block b = flight_segs(&r, 3, 5);
 	sack_later(&r, &b, 1);
 	/* segment 1, never retransmitted, arrives after 3 and 4 */
-	struct ack_block b2[2] = {segs(&r, 1, 2), segs(&r, 3, 5)};
+	struct ack_block b2[2] = {flight_segs(&r, 1, 2), flight_segs(&r, 3, 5)};
 	tw_inject_ack(&r.w, r.c, r.una, 0, b2, 2);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSACKReorder"), 1);
 	CHECK_EQ(tp->reord_seen, 1);
@@ -153,28 +108,28 @@ TEST(a_hole_filled_by_an_original_transmission_raises_the_reordering_degree)
 	/* three SACKed, but reordering was seen: the window still holds */
 	CHECK_EQ(tp->sacked_out, 3);
 	CHECK_EQ(tp->lost_out, 0);
-	rack_done(&r);
+	flight_done(&r);
 }
 
 TEST(a_dsack_after_reordering_widens_the_reordering_window_by_a_step)
 {
-	struct rack_world r;
-	rack_setup(&r, 5, 10);
+	struct flight r;
+	flight_setup(&r, 5, 10);
 	struct tcp_sock *tp = r.tp;
 
-	struct ack_block b = segs(&r, 3, 5);
+	struct ack_block b = flight_segs(&r, 3, 5);
 	sack_later(&r, &b, 1);
-	struct ack_block b2[2] = {segs(&r, 1, 2), segs(&r, 3, 5)};
+	struct ack_block b2[2] = {flight_segs(&r, 1, 2), flight_segs(&r, 3, 5)};
 	tw_inject_ack(&r.w, r.c, r.una, 0, b2, 2);
 	/* the reorder timer marks 0 and 2 lost and resends them */
 	tw_run(&r.w, 10 * MS);
 	CHECK_EQ(tp->lost_out, 2);
 	CHECK_EQ(tp->rack.reo_wnd_steps, 1);
 	/* both originals were only late: the peer reports segment 0 twice */
-	struct ack_block d[2] = {segs(&r, 0, 1), segs(&r, 6, 7)};
+	struct ack_block d[2] = {flight_segs(&r, 0, 1), flight_segs(&r, 6, 7)};
 	tw_inject_ack(&r.w, r.c, r.una + 5 * r.mss, 0, d, 2);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPDSACKRecv"), 1);
 	CHECK_EQ(tp->rack.reo_wnd_steps, 2);
 	CHECK_EQ(tp->rack.reo_wnd_persist, TCP_RACK_RECOVERY_THRESH);
-	rack_done(&r);
+	flight_done(&r);
 }
