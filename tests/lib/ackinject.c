@@ -85,24 +85,30 @@ uint32_t tw_client_tsval_at(struct tcpworld *w, int fd, uint64_t t_ns)
 	return (uint32_t)(t_ns / 1000000) + tw_tcp_sk(w->c, fd)->tsoffset;
 }
 
-void flight_setup(struct flight *f, uint64_t seed, unsigned queued)
+void flight_setup_sack(struct flight *f, uint64_t seed, unsigned queued, bool sack)
 {
 	static char data[20 * 1448];
 	int one = 1;
 
 	CHECK(queued <= 20);
 	tw_make(&f->w, seed, NULL);
+	CHECK_EQ(ut_sysctl_set(f->w.c, "net.ipv4.tcp_sack", sack), 0);
 	tw_pair(&f->w, 8080, &f->c, &f->s);
 	CHECK_EQ(ut_setsockopt(f->w.c, f->c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
 	tw_run(&f->w, 100 * MS);
 	f->tp = tw_tcp_sk(f->w.c, f->c);
-	CHECK(f->tp->sack_ok);
+	CHECK_EQ(f->tp->sack_ok, sack);
 	f->mss = f->tp->mss_cache;
 	f->una = f->tp->snd_una;
 	ut_sim_link_set_up(f->w.link, false);
 	f->sent_ns = ut_stack_now(f->w.c);
 	CHECK_EQ(ut_send(f->w.c, f->c, data, queued * f->mss, 0), (ssize_t)(queued * f->mss));
 	CHECK_EQ(f->tp->packets_out, MIN(queued, TCP_INIT_CWND));
+}
+
+void flight_setup(struct flight *f, uint64_t seed, unsigned queued)
+{
+	flight_setup_sack(f, seed, queued, true);
 }
 
 void flight_done(struct flight *f)

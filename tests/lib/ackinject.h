@@ -5,6 +5,7 @@
 #ifndef USERTCP_TESTS_ACKINJECT_H
 #define USERTCP_TESTS_ACKINJECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,8 @@ struct flight {
 	uint64_t sent_ns;  /* when it left (client clock) */
 };
 void flight_setup(struct flight *f, uint64_t seed, unsigned queued);
+/* The same, with SACK agreed or not (net.ipv4.tcp_sack on the client). */
+void flight_setup_sack(struct flight *f, uint64_t seed, unsigned queued, bool sack);
 /* The link back up, the descriptors closed, the world checked (tw_done). */
 void flight_done(struct flight *f);
 /* Segments [from, to) of the flight, as a SACK block. */

@@ -63,3 +63,46 @@ TEST(with_tcp_recovery_0_losses_are_marked_by_rfc_6675_counting_sacked_segments)
 	CHECK_EQ(tw_counter(f.w.c, "Tcp", "RetransSegs"), 1);
 	flight_done(&f);
 }
+
+TEST(without_sack_three_duplicate_acks_start_newreno_recovery_and_partial_acks_resend_the_next_hole)
+{
+	struct flight f;
+	flight_setup_sack(&f, 53, 20, false);
+	struct tcp_sock *tp = f.tp;
+
+	/* the first ACK changes the window, so it is no duplicate (RFC
+	 * 5681 2); then duplicate ACKs stand for segments delivered */
+	flight_ack_later(&f, 0, 0, NULL, 0);
+	CHECK_EQ(tp->sacked_out, 0);
+	tw_inject_ack(&f.w, f.c, f.una, 0, NULL, 0);
+	tw_inject_ack(&f.w, f.c, f.una, 0, NULL, 0);
+	CHECK_EQ(tp->sacked_out, 2);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Disorder);
+	CHECK_EQ(tw_counter(f.w.c, "Tcp", "RetransSegs"), 0);
+	/* the third: the head is lost (RFC 6582) */
+	tw_inject_ack(&f.w, f.c, f.una, 0, NULL, 0);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(flight_ext(&f, "TCPRenoRecovery"), 1);
+	CHECK_EQ(tw_counter(f.w.c, "Tcp", "RetransSegs"), 1);
+	/* a partial ACK: the next hole is lost too, and goes as soon as
+	 * PRR lets a segment out (more than ssthresh is in flight: one per
+	 * two delivered) */
+	flight_ack_later(&f, f.una + 2 * f.mss, 0, NULL, 0);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_LOST);
+	for (int i = 0; i < 2 && tw_counter(f.w.c, "Tcp", "RetransSegs") < 2; i++)
+		tw_inject_ack(&f.w, f.c, f.una + 2 * f.mss, 0, NULL, 0);
+	CHECK_EQ(tw_counter(f.w.c, "Tcp", "RetransSegs"), 2);
+	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
+	/* an ACK of exactly high_seq holds Recovery, so that its
+	 * duplicates cannot start a false one (RFC 6582 4.1); an ACK
+	 * beyond it ends it */
+	flight_ack_later(&f, tp->high_seq, 0, NULL, 0);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	if (tp->snd_nxt == tp->high_seq)
+		CHECK_EQ(ut_send(f.w.c, f.c, "more", 4, 0), 4);
+	flight_ack_later(&f, tp->snd_nxt, 0, NULL, 0);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Open);
+	CHECK_EQ(tp->sacked_out, 0);
+	flight_done(&f);
+}
