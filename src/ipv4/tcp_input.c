@@ -789,15 +789,21 @@ static void tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 			above += tcp_skb_pcount(skb);
 			continue;
 		}
-		if (above >= tp->reordering && !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS)))
+		if (above >= tp->reordering &&
+		    !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS))) {
 			tcp_mark_skb_lost(sk, skb);
+			trace_tcp_mark_lost(sk, skb,
+					    "dupthresh SACKed segments above it (RFC 6675)");
+		}
 	}
 	if (fast_rexmit) {
 		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
 			if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
 				continue;
-			if (!(TCP_SKB_CB(skb)->sacked & TCPCB_LOST))
+			if (!(TCP_SKB_CB(skb)->sacked & TCPCB_LOST)) {
 				tcp_mark_skb_lost(sk, skb);
+				trace_tcp_mark_lost(sk, skb, "the fast retransmit (RFC 6675)");
+			}
 			break;
 		}
 	}

@@ -9,6 +9,9 @@
  * under way or dupthresh segments are SACKed. Segments that may still
  * arrive arm the reorder timer, which shares the retransmit timer's slot
  * as in Linux. */
+#include <inttypes.h>
+#include <stdio.h>
+
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
@@ -51,6 +54,30 @@ int32_t tcp_rack_skb_timeout(struct tcp_sock *tp, const struct sk_buff *skb, uin
 	return (int32_t)((int64_t)tp->rack.rtt_us + reo_wnd - elapsed_us);
 }
 
+/* Tells a trace why RACK marked skb lost, in time: how long before the
+ * last delivered segment it was sent. */
+static void tcp_rack_trace_lost(struct sock *sk, const struct sk_buff *skb, bool was_retrans)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t early_us = (tp->rack.mstamp - TCP_SKB_CB(skb)->sent_ns) / 1000;
+	char when[48], why[160];
+
+	if (!trace_enabled(sk->sk_stack))
+		return;
+	if (early_us)
+		snprintf(when, sizeof(when), "%" PRIu64 ".%01" PRIu64 " ms before", early_us / 1000,
+			 early_us % 1000 / 100);
+	else
+		snprintf(when, sizeof(when), "just ahead of"); /* same burst */
+	if (was_retrans)
+		snprintf(why, sizeof(why),
+			 "its retransmission, sent %s the last delivered one, was lost too (RACK)",
+			 when);
+	else
+		snprintf(why, sizeof(why), "sent %s the last delivered one (RACK)", when);
+	trace_tcp_mark_lost(sk, skb, why);
+}
+
 /* RFC 8985 6.2 step 5: every segment sent before the last delivered one
  * and outstanding longer than its RTT plus the window is lost; for the
  * others, *reo_timeout gets the longest wait, in us. A retransmission
@@ -81,9 +108,7 @@ static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 		if (remaining <= 0) {
 			bool was_retrans = tcb->sacked & TCPCB_SACKED_RETRANS;
 			tcp_mark_skb_lost(sk, skb);
-			trace_tcp_event(sk, UT_TP_TIMER,
-					was_retrans ? "RACK: retransmission lost"
-						    : "RACK: segment marked lost");
+			tcp_rack_trace_lost(sk, skb, was_retrans);
 		} else if ((uint32_t)remaining > *reo_timeout) {
 			*reo_timeout = (uint32_t)remaining;
 		}
@@ -188,5 +213,9 @@ void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
 		if (!skb || (TCP_SKB_CB(skb)->sacked & TCPCB_LOST))
 			return;
 		tcp_mark_skb_lost(sk, skb);
+		trace_tcp_mark_lost(sk, skb,
+				    state < TCP_CA_Recovery
+					    ? "duplicate ACKs reached dupthresh (NewReno)"
+					    : "a partial ACK left it the next hole (NewReno)");
 	}
 }

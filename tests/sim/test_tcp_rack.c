@@ -45,6 +45,7 @@ TEST(one_sacked_segment_marks_the_earlier_ones_lost_when_the_reordering_window_h
 	/* the reorder timer: 5 ms and the 2 ms timer minimum */
 	tw_run(&r.w, 8 * MS);
 	CHECK_EQ(tp->lost_out, 9);
+	CHECK_EQ(tw_count(&r.w, 0, UT_TP_TCP_MARK_LOST), 9); /* each told in the trace */
 	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSackRecovery"), 1);
 	CHECK(retrans(&r) >= 1);
