@@ -977,6 +977,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		info.tcpi_sacked = tp->sacked_out;
 		info.tcpi_lost = tp->lost_out;
 		info.tcpi_retrans = tp->retrans_out;
+		info.tcpi_reordering = tp->reordering;
 		info.tcpi_rtt = tp->srtt_us >> 3;
 		info.tcpi_rttvar = tp->mdev_us >> 2;
 		info.tcpi_snd_ssthresh = tp->snd_ssthresh;

@@ -106,6 +106,10 @@ TEST(a_hole_filled_by_an_original_transmission_raises_the_reordering_degree)
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSACKReorder"), 1);
 	CHECK_EQ(tp->reord_seen, 1);
 	CHECK_EQ(tp->reordering, 4); /* segment 1 was 4 segments below the highest SACK */
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	CHECK_EQ(ut_getsockopt(r.w.c, r.c, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	CHECK_EQ(ti.tcpi_reordering, 4);
 	/* three SACKed, but reordering was seen: the window still holds */
 	CHECK_EQ(tp->sacked_out, 3);
 	CHECK_EQ(tp->lost_out, 0);
