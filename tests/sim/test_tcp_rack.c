@@ -138,3 +138,27 @@ TEST(a_dsack_after_reordering_widens_the_reordering_window_by_a_step)
 	CHECK_EQ(tp->rack.reo_wnd_persist, TCP_RACK_RECOVERY_THRESH);
 	flight_done(&r);
 }
+
+TEST(a_widened_reordering_window_narrows_again_after_16_recoveries_without_dsacks)
+{
+	struct flight r;
+	flight_setup(&r, 6, 10);
+	struct tcp_sock *tp = r.tp;
+
+	/* as if D-SACKs had widened it to three steps, one recovery ago */
+	tp->rack.reo_wnd_steps = 3;
+	tp->rack.reo_wnd_persist = 1;
+	/* a recovery that ends with nothing undone uses up the last */
+	struct ack_block b = flight_segs(&r, 1, 4);
+	sack_later(&r, &b, 1);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 3);
+	flight_ack_later(&r, tp->high_seq, 0, NULL, 0);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Open);
+	CHECK_EQ(tp->rack.reo_wnd_persist, 0);
+	/* the next delivery finds no D-SACK pending: back to one step */
+	CHECK_EQ(ut_send(r.w.c, r.c, "x", 1, 0), 1);
+	flight_ack_later(&r, tp->snd_nxt, 0, NULL, 0);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 1);
+	flight_done(&r);
+}
