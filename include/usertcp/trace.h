@@ -27,36 +27,37 @@ extern "C" {
 #endif
 
 /* X(enum, tracepoint name). The first group are Linux tracepoints. */
-#define UT_TRACE_EVENTS(X)                                          \
-	X(UT_TP_INET_SOCK_SET_STATE, "sock:inet_sock_set_state")    \
-	X(UT_TP_TCP_RETRANSMIT_SKB, "tcp:tcp_retransmit_skb")       \
-	X(UT_TP_TCP_RETRANSMIT_SYNACK, "tcp:tcp_retransmit_synack") \
-	X(UT_TP_TCP_SEND_RESET, "tcp:tcp_send_reset")               \
-	X(UT_TP_TCP_RECEIVE_RESET, "tcp:tcp_receive_reset")         \
-	X(UT_TP_TCP_DESTROY_SOCK, "tcp:tcp_destroy_sock")           \
-	X(UT_TP_TCP_PROBE, "tcp:tcp_probe")                         \
-	X(UT_TP_TCP_CONG_STATE_SET, "tcp:tcp_cong_state_set")       \
-	X(UT_TP_SOCKET_CREATE, "usertcp:socket")                    \
-	X(UT_TP_BIND, "usertcp:bind")                               \
-	X(UT_TP_LISTEN, "usertcp:listen")                           \
-	X(UT_TP_CONNECT, "usertcp:connect")                         \
-	X(UT_TP_SYN_QUEUE_ADD, "usertcp:syn_queue_add")             \
-	X(UT_TP_SYN_QUEUE_DROP, "usertcp:syn_queue_drop")           \
-	X(UT_TP_ACCEPT_QUEUE_ADD, "usertcp:accept_queue_add")       \
-	X(UT_TP_LISTEN_OVERFLOW, "usertcp:listen_overflow")         \
-	X(UT_TP_ACCEPT, "usertcp:accept")                           \
-	X(UT_TP_WRITE_QUEUE, "usertcp:write_queue")                 \
-	X(UT_TP_RECEIVE_QUEUE, "usertcp:receive_queue")             \
-	X(UT_TP_OFO_QUEUE, "usertcp:ofo_queue")                     \
-	X(UT_TP_SEGMENT_SEND, "usertcp:segment_send")               \
-	X(UT_TP_SEGMENT_RECV, "usertcp:segment_recv")               \
-	X(UT_TP_USER_READ, "usertcp:user_read")                     \
-	X(UT_TP_RTO_FIRED, "usertcp:rto_expired")                   \
-	X(UT_TP_TIMER, "usertcp:timer")                             \
-	X(UT_TP_SHUTDOWN, "usertcp:shutdown")                       \
-	X(UT_TP_CLOSE, "usertcp:close")                             \
-	X(UT_TP_ERROR, "usertcp:sock_error")                        \
-	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit")
+#define UT_TRACE_EVENTS(X)                                           \
+	X(UT_TP_INET_SOCK_SET_STATE, "sock:inet_sock_set_state")     \
+	X(UT_TP_TCP_RETRANSMIT_SKB, "tcp:tcp_retransmit_skb")        \
+	X(UT_TP_TCP_RETRANSMIT_SYNACK, "tcp:tcp_retransmit_synack")  \
+	X(UT_TP_TCP_SEND_RESET, "tcp:tcp_send_reset")                \
+	X(UT_TP_TCP_RECEIVE_RESET, "tcp:tcp_receive_reset")          \
+	X(UT_TP_TCP_DESTROY_SOCK, "tcp:tcp_destroy_sock")            \
+	X(UT_TP_TCP_PROBE, "tcp:tcp_probe")                          \
+	X(UT_TP_TCP_CONG_STATE_SET, "tcp:tcp_cong_state_set")        \
+	X(UT_TP_SOCKET_CREATE, "usertcp:socket")                     \
+	X(UT_TP_BIND, "usertcp:bind")                                \
+	X(UT_TP_LISTEN, "usertcp:listen")                            \
+	X(UT_TP_CONNECT, "usertcp:connect")                          \
+	X(UT_TP_SYN_QUEUE_ADD, "usertcp:syn_queue_add")              \
+	X(UT_TP_SYN_QUEUE_DROP, "usertcp:syn_queue_drop")            \
+	X(UT_TP_ACCEPT_QUEUE_ADD, "usertcp:accept_queue_add")        \
+	X(UT_TP_LISTEN_OVERFLOW, "usertcp:listen_overflow")          \
+	X(UT_TP_ACCEPT, "usertcp:accept")                            \
+	X(UT_TP_WRITE_QUEUE, "usertcp:write_queue")                  \
+	X(UT_TP_RECEIVE_QUEUE, "usertcp:receive_queue")              \
+	X(UT_TP_OFO_QUEUE, "usertcp:ofo_queue")                      \
+	X(UT_TP_SEGMENT_SEND, "usertcp:segment_send")                \
+	X(UT_TP_SEGMENT_RECV, "usertcp:segment_recv")                \
+	X(UT_TP_USER_READ, "usertcp:user_read")                      \
+	X(UT_TP_RTO_FIRED, "usertcp:rto_expired")                    \
+	X(UT_TP_TIMER, "usertcp:timer")                              \
+	X(UT_TP_SHUTDOWN, "usertcp:shutdown")                        \
+	X(UT_TP_CLOSE, "usertcp:close")                              \
+	X(UT_TP_ERROR, "usertcp:sock_error")                         \
+	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit") \
+	X(UT_TP_TCP_MARK_LOST, "usertcp:mark_lost")
 
 enum ut_trace_type {
 #define UT_TRACE_ENUM(id, name) id,

@@ -77,6 +77,12 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_challenge_ack_limit = 1000;
 	s->tcp_pacing_ss_ratio = 200;
 	s->tcp_pacing_ca_ratio = 120;
+	s->tcp_recovery = 1;
+	s->tcp_reordering = 3;
+	s->tcp_max_reordering = 300;
+	s->tcp_early_retrans = 3;
+	s->tcp_frto = 2;
+	s->tcp_min_rtt_wlen = 300;
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
@@ -356,6 +362,12 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_challenge_ack_limit, 0, 0x7fffffff),
 	SYSCTL_IPV4(tcp_pacing_ss_ratio, 0, 1000), /* Linux's bounds */
 	SYSCTL_IPV4(tcp_pacing_ca_ratio, 0, 1000),
+	SYSCTL_IPV4(tcp_recovery, 0, 7),
+	SYSCTL_IPV4(tcp_reordering, 1, 300),
+	SYSCTL_IPV4(tcp_max_reordering, 1, 0x7fffffff),
+	SYSCTL_IPV4(tcp_early_retrans, 0, 4),
+	SYSCTL_IPV4(tcp_frto, 0, 2),
+	SYSCTL_IPV4(tcp_min_rtt_wlen, 0, 86400),
 	/* Linux's vector sysctls, one entry per element */
 	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},
 	{"net.ipv4.tcp_rmem.default", offsetof(struct ipv4_sysctl, tcp_rmem[1]), 1, 1L << 30},

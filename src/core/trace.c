@@ -596,6 +596,10 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 			tb_printf(b, " ssthresh %" PRIu32, ev->ssthresh);
 		tb_printf(b, " snd_una %" PRIu32 " snd_nxt %" PRIu32 ")", ev->snd_una, ev->snd_nxt);
 		break;
+	case UT_TP_TCP_MARK_LOST:
+		tb_printf(b, "segment %" PRIu32 ":%" PRIu32 " marked lost: %s", ev->seq,
+			  ev->end_seq, ev->what ? ev->what : "?");
+		break;
 	case UT_TP_RTO_FIRED:
 		tb_printf(b, "retransmission timer expired after %" PRIu32 " ms", ev->rto_ms);
 		if (ev->backoff)
@@ -727,6 +731,7 @@ static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_CLOSE] = J_CONN | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_ERROR] = J_CONN | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_SOCK_EXCEED_BUF_LIMIT] = J_CONN | J_STATE | J_LEN | J_QUEUE | J_WHAT,
+	[UT_TP_TCP_MARK_LOST] = J_CONN | J_STATE | J_SEQ | J_END | J_LEN | J_SENDER | J_WHAT,
 };
 
 /* A JSON string: quotes, backslashes and control characters escaped

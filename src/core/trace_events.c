@@ -191,7 +191,9 @@ void __trace_tcp_probe(struct sock *sk, uint32_t acked)
 	trace_emit(sk->sk_stack, UT_TP_TCP_PROBE, &ev);
 }
 
-void __trace_tcp_retransmit_skb(struct sock *sk, const struct sk_buff *skb)
+/* A sender's event about the buffer skb: its range and length. */
+static void tcp_trace_skb(struct sock *sk, const struct sk_buff *skb, enum ut_trace_type type,
+			  const char *what)
 {
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	struct ut_trace_event ev;
@@ -201,7 +203,18 @@ void __trace_tcp_retransmit_skb(struct sock *sk, const struct sk_buff *skb)
 	ev.end_seq = tcb->end_seq;
 	ev.len = skb->len;
 	ev.tcp_flags = tcb->tcp_flags;
-	trace_emit(sk->sk_stack, UT_TP_TCP_RETRANSMIT_SKB, &ev);
+	ev.what = what;
+	trace_emit(sk->sk_stack, type, &ev);
+}
+
+void __trace_tcp_retransmit_skb(struct sock *sk, const struct sk_buff *skb)
+{
+	tcp_trace_skb(sk, skb, UT_TP_TCP_RETRANSMIT_SKB, NULL);
+}
+
+void __trace_tcp_mark_lost(struct sock *sk, const struct sk_buff *skb, const char *why)
+{
+	tcp_trace_skb(sk, skb, UT_TP_TCP_MARK_LOST, why);
 }
 
 /* ---- segments ----------------------------------------------------------------------*/

@@ -168,7 +168,25 @@ static void tcp_init_fields(struct sock *sk)
 	tp->snd_cwnd_cnt = 0;
 	tp->mss_cache = TCP_MSS_DEFAULT;
 	tp->packets_out = tp->retrans_out = tp->sacked_out = tp->lost_out = 0;
-	tp->dupacks = 0;
+	/* Loss recovery starts from Linux's assumptions: reordering of up
+	 * to tcp_reordering segments, no min RTT yet, RACK's reordering
+	 * window one quarter of it. */
+	tp->reordering = (uint32_t)sk->sk_stack->sysctl.tcp_reordering;
+	tp->reord_seen = 0;
+	tp->delivered = tp->lost = 0;
+	tp->prior_ssthresh = tp->prior_cwnd = 0;
+	tp->undo_marker = 0;
+	tp->undo_retrans = -1;
+	tp->retrans_stamp = 0;
+	tp->prr_delivered = tp->prr_out = 0;
+	tp->tlp_high_seq = 0;
+	tp->tlp_retrans = false;
+	tp->dsack_dups = 0;
+	tp->is_sack_reneg = false;
+	tp->frto = 0;
+	minmax_reset(&tp->rtt_min, 0, ~0u);
+	memset(&tp->rack, 0, sizeof(tp->rack));
+	tp->rack.reo_wnd_steps = 1;
 	icsk->icsk_ca_state = TCP_CA_Open;
 	icsk->icsk_ca_ops = &tcp_reno;
 	/* 0 until the first data arrives (tcp_event_data_recv), as in Linux */
@@ -959,6 +977,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		info.tcpi_sacked = tp->sacked_out;
 		info.tcpi_lost = tp->lost_out;
 		info.tcpi_retrans = tp->retrans_out;
+		info.tcpi_reordering = tp->reordering;
 		info.tcpi_rtt = tp->srtt_us >> 3;
 		info.tcpi_rttvar = tp->mdev_us >> 2;
 		info.tcpi_snd_ssthresh = tp->snd_ssthresh;

@@ -12,13 +12,39 @@
 #include "net/tcp.h"
 #include "net/trace_events.h"
 
-#define FLAG_DATA 0x01	     /* segment carried data */
-#define FLAG_WIN_UPDATE 0x02 /* window changed */
-#define FLAG_DATA_ACKED 0x04 /* new data acknowledged */
-#define FLAG_SYN_ACKED 0x10
-#define FLAG_SND_UNA_ADVANCED 0x400
+/* What an ACK did, for the recovery state machine (Linux's FLAG_* bits,
+ * Linux's values). */
+#define FLAG_DATA 0x01		     /* the segment carried data */
+#define FLAG_WIN_UPDATE 0x02	     /* the window was updated */
+#define FLAG_DATA_ACKED 0x04	     /* new data acknowledged */
+#define FLAG_RETRANS_DATA_ACKED 0x08 /* ... some of which was retransmitted */
+#define FLAG_SYN_ACKED 0x10	     /* our SYN acknowledged */
+#define FLAG_DATA_SACKED 0x20	     /* new SACK information */
+#define FLAG_ECE 0x40		     /* ECE in this ACK */
+#define FLAG_LOST_RETRANS 0x80	     /* a retransmission was found lost */
+#define FLAG_ORIG_SACK_ACKED 0x200   /* never-retransmitted data (S)ACKed */
+#define FLAG_SND_UNA_ADVANCED 0x400  /* snd_una moved */
+#define FLAG_DSACKING_ACK 0x800	     /* the SACK blocks held a D-SACK */
+#define FLAG_SET_XMIT_TIMER 0x1000   /* arm the TLP or RTO timer */
+#define FLAG_SACK_RENEGING 0x2000    /* snd_una reached a SACKed segment */
+#define FLAG_DSACK_TLP 0x20000	     /* the D-SACK was for a loss probe */
 #define FLAG_ACKED (FLAG_DATA_ACKED | FLAG_SYN_ACKED)
 #define FLAG_NOT_DUP (FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED)
+#define FLAG_CA_ALERT (FLAG_DATA_SACKED | FLAG_ECE | FLAG_DSACKING_ACK)
+#define FLAG_FORWARD_PROGRESS (FLAG_ACKED | FLAG_DATA_SACKED)
+
+/* What tcp_fastretrans_alert asks tcp_ack to send (Linux's REXMIT_*). */
+enum { REXMIT_NONE, REXMIT_LOST, REXMIT_NEW };
+
+/* What the SACK blocks of one ACK told (Linux's tcp_sacktag_state). */
+struct tcp_sacktag_state {
+	uint64_t first_sackt; /* ns: sent time of the first never-retransmitted segment SACKed */
+	uint64_t last_sackt;  /* ns: ... of the last one */
+	uint32_t reord;	      /* lowest sequence found reordered */
+	uint32_t fack;	      /* highest sequence SACKed so far */
+	uint32_t sack_delivered;
+	int flag;
+};
 
 /* ---- RTT and RTO (RFC 6298 with Linux's refinements) -------------------------------*/
 
@@ -80,19 +106,40 @@ void tcp_set_rto(struct sock *sk)
 	inet_csk(sk)->icsk_rto = MIN(MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
 }
 
-static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us, const struct wire_tcp_opts *opts)
+/* The windowed min RTT: RACK's reordering window and the TLP timeout are
+ * drawn from it. A sample from an ACK that may have been delayed and is
+ * above the minimum tells nothing (Linux's tcp_update_rtt_min). */
+static void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t wlen_ms = (uint32_t)sk->sk_stack->sysctl.tcp_min_rtt_wlen * 1000;
+	uint32_t now_ms = (uint32_t)(stack_now(sk->sk_stack) / NSEC_PER_MSEC);
+
+	minmax_running_min(&tp->rtt_min, wlen_ms, now_ms, rtt_us ? rtt_us : 1);
+}
+
+/* RTT samples of one ACK: seq_rtt from the oldest segment newly acked
+ * and never retransmitted (Karn), sack_rtt from the oldest such segment
+ * newly SACKed, ca_rtt from the newest. Without them the echoed
+ * timestamp measures it (RFC 7323 4.1, only for an ACK of new data). */
+static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us, long sack_rtt_us,
+			       long ca_rtt_us)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	/* RFC 7323 4.1: with timestamps every ACK gives a sample, even for
-	 * retransmitted data, since the echo tells which copy it was. */
-	if (seq_rtt_us < 0 && opts->saw_tstamp && opts->tsecr && tp->tstamp_ok) {
-		uint32_t delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - opts->tsecr;
+	if (seq_rtt_us < 0)
+		seq_rtt_us = sack_rtt_us;
+	if (seq_rtt_us < 0 && tp->saw_tstamp && tp->rcv_tsecr && tp->tstamp_ok &&
+	    (flag & FLAG_ACKED)) {
+		uint32_t delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - tp->rcv_tsecr;
 		if (delta < 0x7fffffffu)
-			seq_rtt_us = (long)delta * 1000;
+			seq_rtt_us = ca_rtt_us = (long)delta * 1000;
 	}
 	if (seq_rtt_us < 0)
 		return;
+	if (ca_rtt_us < 0)
+		ca_rtt_us = seq_rtt_us;
+	tcp_update_rtt_min(sk, (uint32_t)ca_rtt_us);
 	tcp_rtt_estimator(sk, seq_rtt_us);
 	tcp_set_rto(sk);
 	/* A valid sample ends any backoff (RFC 6298 5.7 / Karn). */
@@ -151,8 +198,9 @@ void tcp_clear_retrans(struct tcp_sock *tp)
 {
 	tp->retrans_out = 0;
 	tp->lost_out = 0;
+	tp->undo_marker = 0;
+	tp->undo_retrans = -1;
 	tp->sacked_out = 0;
-	tp->dupacks = 0;
 }
 
 void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
@@ -165,227 +213,987 @@ void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 	icsk->icsk_ca_state = ca_state;
 }
 
-/* Marks the first not-yet-lost segment of the retransmit queue lost. A
- * SACKed segment is no hole and is never marked lost, as in Linux's
- * tcp_skb_mark_lost: the head can be one after a partial ACK that lags
- * the SACK information (a reordered ACK). */
-static void tcp_mark_head_lost(struct tcp_sock *tp)
+static void tcp_ca_event(struct sock *sk, enum tcp_ca_event event)
 {
-	struct sk_buff *skb;
+	const struct tcp_congestion_ops *ops = inet_csk(sk)->icsk_ca_ops;
 
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
-		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-		if (tcb->sacked & TCPCB_SACKED_ACKED)
-			continue;
-		if (tcb->sacked & TCPCB_LOST) {
-			if (tcb->sacked & TCPCB_SACKED_RETRANS)
-				continue;
-			return; /* already waiting for retransmission */
-		}
-		tcb->sacked |= TCPCB_LOST;
-		tp->lost_out++;
+	if (ops->cwnd_event)
+		ops->cwnd_event(sk, event);
+}
+
+/* Something of the retransmit queue was sent twice, now or before. */
+static bool tcp_any_retrans_done(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	const struct sk_buff *skb;
+
+	if (tp->retrans_out)
+		return true;
+	skb = skb_peek(&tp->tcp_rtx_queue);
+	return skb && (TCP_SKB_CB(skb)->sacked & TCPCB_EVER_RETRANS);
+}
+
+/* The ACK in hand echoes a TSval we sent before when (our TSval clock
+ * without its offset): it answers a transmission older than when. */
+static bool tcp_tsopt_ecr_before(const struct tcp_sock *tp, uint32_t when)
+{
+	return tp->saw_tstamp && tp->rcv_tsecr && before(tp->rcv_tsecr - tp->tsoffset, when);
+}
+
+/* The ACK of a retransmitted segment answers its original transmission,
+ * as the echoed timestamp shows: the retransmission was spurious. */
+static bool tcp_skb_spurious_retrans(const struct tcp_sock *tp, const struct sk_buff *skb)
+{
+	return (TCP_SKB_CB(skb)->sacked & TCPCB_RETRANS) &&
+	       tcp_tsopt_ecr_before(tp, (uint32_t)(TCP_SKB_CB(skb)->sent_ns / NSEC_PER_MSEC));
+}
+
+void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	/* A SACKed segment is no hole. */
+	if (tcb->sacked & TCPCB_SACKED_ACKED)
 		return;
+	if (tcb->sacked & TCPCB_LOST) {
+		if (tcb->sacked & TCPCB_SACKED_RETRANS) {
+			/* Its retransmission was lost too: it must go
+			 * again (RACK's lost-retransmission detection). */
+			tcb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+			tp->retrans_out -= tcp_skb_pcount(skb);
+			tp->lost += tcp_skb_pcount(skb);
+			NET_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPLOSTRETRANSMIT,
+				      tcp_skb_pcount(skb));
+		}
+	} else {
+		tcb->sacked |= TCPCB_LOST;
+		tp->lost_out += tcp_skb_pcount(skb);
+		tp->lost += tcp_skb_pcount(skb);
 	}
 }
 
-/* The retransmission timer fired: everything outstanding is presumed lost
- * and the window starts again from one segment (RFC 5681 3.1, Linux's
- * tcp_enter_loss). */
+/* ---- reordering ----------------------------------------------------------------------------*/
+
+/* The end of the highest SACKed segment, or snd_una when none is. */
+static uint32_t tcp_highest_sack_seq(const struct tcp_sock *tp)
+{
+	if (!tp->sacked_out)
+		return tp->snd_una;
+	for (const struct sk_buff *skb = skb_peek_tail(&tp->tcp_rtx_queue); skb; skb = skb->prev)
+		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
+			return TCP_SKB_CB(skb)->end_seq;
+	return tp->snd_una;
+}
+
+/* A segment below the highest SACKed one arrived without having been
+ * retransmitted: the network reorders, by at least the distance between
+ * them. reordering grows to that distance, in segments, up to
+ * tcp_max_reordering (Linux's tcp_check_sack_reordering). ts: found by
+ * timestamps. */
+static void tcp_check_sack_reordering(struct sock *sk, uint32_t low_seq, int ts)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t mss = tp->mss_cache;
+	uint32_t fack = tcp_highest_sack_seq(tp);
+	uint32_t metric;
+
+	if (!before(low_seq, fack))
+		return;
+	metric = fack - low_seq;
+	if (mss && metric > tp->reordering * mss)
+		tp->reordering = MIN((metric + mss - 1) / mss,
+				     (uint32_t)sk->sk_stack->sysctl.tcp_max_reordering);
+	tp->reord_seen++;
+	NET_INC_STATS(sk->sk_stack, ts ? LINUX_MIB_TCPTSREORDER : LINUX_MIB_TCPSACKREORDER);
+}
+
+/* Without SACK, sacked_out counts duplicate ACKs. More of them than
+ * segments in flight less the holes means they were reordering, not
+ * segments leaving (Linux's tcp_limit_reno_sacked). */
+static bool tcp_limit_reno_sacked(struct tcp_sock *tp)
+{
+	uint32_t holes = MIN(MAX(tp->lost_out, 1u), tp->packets_out);
+
+	if (tp->sacked_out + holes > tp->packets_out) {
+		tp->sacked_out = tp->packets_out - holes;
+		return true;
+	}
+	return false;
+}
+
+static void tcp_check_reno_reordering(struct sock *sk, uint32_t addend)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tcp_limit_reno_sacked(tp))
+		return;
+	tp->reordering =
+		MIN(tp->packets_out + addend, (uint32_t)sk->sk_stack->sysctl.tcp_max_reordering);
+	tp->reord_seen++;
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPRENOREORDER);
+}
+
+/* Reno: each duplicate ACK stands for one segment delivered. */
+static void tcp_add_reno_sack(struct sock *sk, int num_dupack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t prior_sacked = tp->sacked_out;
+
+	if (!num_dupack)
+		return;
+	tp->sacked_out += (uint32_t)num_dupack;
+	tcp_check_reno_reordering(sk, 0);
+	if (tp->sacked_out > prior_sacked)
+		tp->delivered += tp->sacked_out - prior_sacked;
+}
+
+/* Reno: a cumulative ACK of acked segments filled one hole; the rest
+ * were counted already by duplicate ACKs. */
+static void tcp_remove_reno_sacks(struct sock *sk, uint32_t acked)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (acked > 0) {
+		tp->delivered += acked > tp->sacked_out + 1 ? acked - tp->sacked_out : 1;
+		if (acked - 1 >= tp->sacked_out)
+			tp->sacked_out = 0;
+		else
+			tp->sacked_out -= acked - 1;
+	}
+	tcp_check_reno_reordering(sk, acked);
+}
+
+static void tcp_reset_reno_sack(struct tcp_sock *tp)
+{
+	tp->sacked_out = 0;
+}
+
+/* ---- PRR: proportional rate reduction (RFC 6937) ------------------------------------------*/
+
+/* A reduction begins: ssthresh from the congestion module, and from now
+ * on cwnd follows PRR (Linux's tcp_init_cwnd_reduction). */
+static void tcp_init_cwnd_reduction(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->high_seq = tp->snd_nxt;
+	tp->tlp_high_seq = 0;
+	tp->snd_cwnd_cnt = 0;
+	tp->prior_cwnd = tp->snd_cwnd;
+	tp->prr_delivered = 0;
+	tp->prr_out = 0;
+	tp->snd_ssthresh = inet_csk(sk)->icsk_ca_ops->ssthresh(sk);
+}
+
+/* RFC 6937 3: while more is in flight than ssthresh, send in proportion
+ * to what is delivered (ssthresh/prior_cwnd of it); once below, grow
+ * back to ssthresh at most as fast as slow start (PRR-SSRB), one extra
+ * segment on an ACK that moved snd_una without a new loss. The first ACK
+ * of recovery always lets one segment go: the fast retransmit. */
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked, int newly_lost, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int delta = (int)tp->snd_ssthresh - (int)tcp_packets_in_flight(tp);
+	int sndcnt = 0;
+
+	if (newly_acked_sacked <= 0 || !tp->prior_cwnd)
+		return;
+	tp->prr_delivered += (uint32_t)newly_acked_sacked;
+	if (delta < 0) {
+		uint64_t dividend =
+			(uint64_t)tp->snd_ssthresh * tp->prr_delivered + tp->prior_cwnd - 1;
+		sndcnt = (int)(dividend / tp->prior_cwnd) - (int)tp->prr_out;
+	} else {
+		sndcnt = MAX((int)tp->prr_delivered - (int)tp->prr_out, newly_acked_sacked);
+		if ((flag & FLAG_SND_UNA_ADVANCED) && !newly_lost)
+			sndcnt++;
+		sndcnt = MIN(delta, sndcnt);
+	}
+	sndcnt = MAX(sndcnt, tp->prr_out ? 0 : 1);
+	tp->snd_cwnd = tcp_packets_in_flight(tp) + (uint32_t)sndcnt;
+}
+
+/* The reduction is over: cwnd settles at ssthresh, unless the reduction
+ * was undone (Linux's tcp_end_cwnd_reduction). */
+static void tcp_end_cwnd_reduction(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (inet_csk(sk)->icsk_ca_ops->cong_control)
+		return;
+	if (tp->snd_ssthresh < TCP_INFINITE_SSTHRESH &&
+	    (inet_csk(sk)->icsk_ca_state == TCP_CA_CWR || tp->undo_marker))
+		tp->snd_cwnd = tp->snd_ssthresh;
+	tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
+}
+
+void tcp_enter_cwr(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->prior_ssthresh = 0; /* a congestion signal: never undone */
+	if (inet_csk(sk)->icsk_ca_state < TCP_CA_CWR) {
+		tp->undo_marker = 0;
+		tcp_init_cwnd_reduction(sk);
+		tcp_set_ca_state(sk, TCP_CA_CWR);
+	}
+}
+
+static void tcp_try_keep_open(struct sock *sk);
+
+/* ---- undo (Linux's tcp_try_undo_*; RFC 3522 with timestamps, RFC 3708 with D-SACK) -----*/
+
+/* ssthresh as the congestion module would restore it: the larger of
+ * ssthresh and 3/4 of cwnd (Linux's tcp_current_ssthresh). */
+static uint32_t tcp_current_ssthresh(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tcp_in_cwnd_reduction(sk))
+		return tp->snd_ssthresh;
+	return MAX(tp->snd_ssthresh, (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2));
+}
+
+/* Remember where this episode began, to tell later whether every
+ * retransmission of it was needed. */
+static void tcp_init_undo(struct tcp_sock *tp)
+{
+	tp->undo_marker = tp->snd_una;
+	tp->undo_retrans = (int)tp->retrans_out;
+	if (tp->tlp_high_seq && tp->tlp_retrans)
+		tp->undo_retrans++;
+	if (!tp->undo_retrans)
+		tp->undo_retrans = -1;
+}
+
+/* The reduction was a mistake: cwnd and ssthresh back as they were. */
+static void tcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (unmark_loss) {
+		struct sk_buff *skb;
+		skb_queue_walk(&tp->tcp_rtx_queue, skb)
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_LOST;
+		tp->lost_out = 0;
+	}
+	if (tp->prior_ssthresh) {
+		tp->snd_cwnd = icsk->icsk_ca_ops->undo_cwnd ? icsk->icsk_ca_ops->undo_cwnd(sk)
+							    : MAX(tp->snd_cwnd, tp->prior_cwnd);
+		if (tp->prior_ssthresh > tp->snd_ssthresh)
+			tp->snd_ssthresh = tp->prior_ssthresh;
+	}
+	tp->undo_marker = 0;
+	tp->rack.advanced = true; /* look at the losses again */
+}
+
+/* The original transmission, not the retransmission, was acknowledged
+ * (RFC 3522's Eifel detection with timestamps). */
+static bool tcp_packet_delayed(const struct tcp_sock *tp)
+{
+	return tp->retrans_stamp && tcp_tsopt_ecr_before(tp, tp->retrans_stamp);
+}
+
+/* Every retransmission proven unneeded (D-SACKed), or the first was not
+ * needed at all (timestamps). */
+static bool tcp_may_undo(const struct tcp_sock *tp)
+{
+	return tp->undo_marker && (!tp->undo_retrans || tcp_packet_delayed(tp));
+}
+
+/* Without SACK, stay in recovery until something above high_seq is
+ * acknowledged, or a duplicate ACK of high_seq would start a false fast
+ * retransmit (RFC 6582 4.1). */
+static bool tcp_is_non_sack_preventing_reopen(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->snd_una == tp->high_seq && tcp_is_reno(tp)) {
+		if (!tcp_any_retrans_done(sk))
+			tp->retrans_stamp = 0;
+		return true;
+	}
+	return false;
+}
+
+/* Recovery or Loss ended with high_seq acknowledged. */
+static bool tcp_try_undo_recovery(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tcp_may_undo(tp)) {
+		tcp_undo_cwnd_reduction(sk, false);
+		NET_INC_STATS(sk->sk_stack, inet_csk(sk)->icsk_ca_state == TCP_CA_Loss
+						    ? LINUX_MIB_TCPLOSSUNDO
+						    : LINUX_MIB_TCPFULLUNDO);
+	} else if (tp->rack.reo_wnd_persist) {
+		tp->rack.reo_wnd_persist--;
+	}
+	if (tcp_is_non_sack_preventing_reopen(sk))
+		return true;
+	tcp_set_ca_state(sk, TCP_CA_Open);
+	tp->is_sack_reneg = false;
+	return false;
+}
+
+/* D-SACKs showed every retransmission of the episode was a duplicate
+ * (RFC 3708): the loss was reordering. RACK's window stays wide longer. */
+static bool tcp_try_undo_dsack(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->undo_marker && !tp->undo_retrans) {
+		tp->rack.reo_wnd_persist =
+			(uint8_t)MIN(TCP_RACK_RECOVERY_THRESH, tp->rack.reo_wnd_persist + 1);
+		tcp_undo_cwnd_reduction(sk, false);
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPDSACKUNDO);
+		return true;
+	}
+	return false;
+}
+
+/* In Loss, after an ACK of new data: undo if timestamps (or F-RTO,
+ * frto_undo) show the timeout was spurious. */
+static bool tcp_try_undo_loss(struct sock *sk, bool frto_undo)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (frto_undo || tcp_may_undo(tp)) {
+		tcp_undo_cwnd_reduction(sk, true);
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPLOSSUNDO);
+		if (frto_undo)
+			NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPSPURIOUSRTOS);
+		inet_csk(sk)->icsk_retransmits = 0;
+		if (tcp_is_non_sack_preventing_reopen(sk))
+			return true;
+		if (frto_undo || tcp_is_sack(tp)) {
+			tcp_set_ca_state(sk, TCP_CA_Open);
+			tp->is_sack_reneg = false;
+		}
+		return true;
+	}
+	return false;
+}
+
+static bool tcp_force_fast_retransmit(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	return after(tcp_highest_sack_seq(tp), tp->snd_una + tp->reordering * tp->mss_cache);
+}
+
+/* A partial ACK in Recovery: if it acknowledged an original transmission
+ * (timestamps), the hole was reordering; undo once no retransmission is
+ * out. Otherwise it may call for more retransmission (*do_lost). */
+static bool tcp_try_undo_partial(struct sock *sk, uint32_t prior_snd_una, bool *do_lost)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->undo_marker && tcp_packet_delayed(tp)) {
+		tcp_check_sack_reordering(sk, prior_snd_una, 1);
+		/* Retransmissions still out: go on clocking out new data,
+		 * marking nothing more lost. */
+		if (tp->retrans_out)
+			return true;
+		if (!tcp_any_retrans_done(sk))
+			tp->retrans_stamp = 0;
+		tcp_undo_cwnd_reduction(sk, true);
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPPARTIALUNDO);
+		tcp_try_keep_open(sk);
+	} else {
+		*do_lost = tcp_force_fast_retransmit(sk);
+	}
+	return false;
+}
+
+/* ---- the states Open, Disorder, CWR, Recovery, Loss ----------------------------------------*/
+
+/* Open, or Disorder while SACKed, lost or retransmitted data is out. */
+static void tcp_try_keep_open(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint8_t state = TCP_CA_Open;
+
+	if (tcp_left_out(tp) || tcp_any_retrans_done(sk))
+		state = TCP_CA_Disorder;
+	if (inet_csk(sk)->icsk_ca_state != state) {
+		tcp_set_ca_state(sk, state);
+		tp->high_seq = tp->snd_nxt;
+	}
+}
+
+static void tcp_try_to_open(struct sock *sk, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tcp_any_retrans_done(sk))
+		tp->retrans_stamp = 0;
+	if (flag & FLAG_ECE)
+		tcp_enter_cwr(sk);
+	if (inet_csk(sk)->icsk_ca_state != TCP_CA_CWR)
+		tcp_try_keep_open(sk);
+}
+
+void tcp_enter_recovery(struct sock *sk, bool ece_ack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	NET_INC_STATS(sk->sk_stack,
+		      tcp_is_reno(tp) ? LINUX_MIB_TCPRENORECOVERY : LINUX_MIB_TCPSACKRECOVERY);
+	tp->prior_ssthresh = 0;
+	tcp_init_undo(tp);
+	if (!tcp_in_cwnd_reduction(sk)) {
+		if (!ece_ack)
+			tp->prior_ssthresh = tcp_current_ssthresh(sk);
+		tcp_init_cwnd_reduction(sk);
+	}
+	tcp_set_ca_state(sk, TCP_CA_Recovery);
+}
+
+/* The RTO marks every segment lost but those SACKed and those sent too
+ * recently to be judged (RACK's rule, RFC 8985 6.3). A SACKed head means
+ * the peer dropped what it had SACKed (reneging, RFC 2018 8): the SACK
+ * marks are forgotten then (Linux's tcp_timeout_mark_lost). */
+static void tcp_timeout_mark_lost(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue), *skb;
+	uint64_t now = stack_now(sk->sk_stack);
+	bool is_reneg = head && (TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED);
+
+	if (is_reneg) {
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPSACKRENEGING);
+		tp->sacked_out = 0;
+		tp->is_sack_reneg = true;
+	} else if (tcp_is_reno(tp)) {
+		tcp_reset_reno_sack(tp);
+	}
+	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		if (is_reneg)
+			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_SACKED_ACKED;
+		else if (skb != head && tcp_rack_skb_timeout(tp, skb, 0, now) > 0)
+			continue;
+		tcp_mark_skb_lost(sk, skb);
+	}
+}
+
+/* The retransmission timer fired (RFC 5681 3.1, RFC 6298 5; Linux's
+ * tcp_enter_loss): ssthresh is cut once per episode, cwnd drops to what
+ * is in flight plus one, and F-RTO may later find the timeout spurious. */
 void tcp_enter_loss(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct sk_buff *skb;
+	bool new_recovery = icsk->icsk_ca_state < TCP_CA_Recovery;
+	uint32_t reordering = (uint32_t)sk->sk_stack->sysctl.tcp_reordering;
 
-	if (icsk->icsk_ca_state <= TCP_CA_Disorder || tp->snd_una == tp->high_seq ||
+	tcp_timeout_mark_lost(sk);
+	if (icsk->icsk_ca_state <= TCP_CA_Disorder || !after(tp->high_seq, tp->snd_una) ||
 	    (icsk->icsk_ca_state == TCP_CA_Loss && !icsk->icsk_retransmits)) {
+		tp->prior_ssthresh = tcp_current_ssthresh(sk);
+		tp->prior_cwnd = tp->snd_cwnd;
 		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
+		tcp_ca_event(sk, CA_EVENT_LOSS);
+		tcp_init_undo(tp);
 	}
-	tp->snd_cwnd = 1;
+	tp->snd_cwnd = tcp_packets_in_flight(tp) + 1;
 	tp->snd_cwnd_cnt = 0;
-	tp->retrans_out = 0;
-	tp->lost_out = 0;
-	tp->sacked_out = 0;
-	tp->dupacks = 0;
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
-		TCP_SKB_CB(skb)->sacked &= (uint8_t) ~(TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED);
-		TCP_SKB_CB(skb)->sacked |= TCPCB_LOST;
-		tp->lost_out++;
-	}
-	tp->high_seq = tp->snd_nxt;
+	/* A timeout after many duplicate ACKs in Disorder: the reordering
+	 * estimate was too high. */
+	if (icsk->icsk_ca_state <= TCP_CA_Disorder && tp->sacked_out >= reordering)
+		tp->reordering = MIN(tp->reordering, reordering);
 	tcp_set_ca_state(sk, TCP_CA_Loss);
+	tp->high_seq = tp->snd_nxt;
+	tp->tlp_high_seq = 0;
+	/* F-RTO (RFC 5682 3.1 step 1) unless another recovery was under
+	 * way, repeated timeouts of the same segment excepted (3.2). */
+	tp->frto = sk->sk_stack->sysctl.tcp_frto && (new_recovery || icsk->icsk_retransmits);
 }
 
-/* Three duplicate ACKs: fast retransmit and NewReno recovery (RFC 5681
- * 3.2, RFC 6582). Without a SACK scoreboard, each duplicate ACK counts as
- * one segment that left the network (sacked_out), which keeps
- * tcp_packets_in_flight() honest and plays the role of window inflation. */
-static void tcp_enter_recovery(struct sock *sk)
+/* An ACK in Loss: undo if the timeout proves spurious (timestamps, or
+ * F-RTO: RFC 5682 3.1 with SACK), send new data for F-RTO's second step,
+ * or retransmit what is lost. */
+static void tcp_process_loss(struct sock *sk, int flag, int num_dupack, int *rexmit)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool recovered = !before(tp->snd_una, tp->high_seq);
+
+	if ((flag & FLAG_SND_UNA_ADVANCED) && tcp_try_undo_loss(sk, false))
+		return;
+	if (tp->frto) {
+		/* Step 3.b: data never retransmitted was (S)ACKed, so not
+		 * everything was lost: the timeout was spurious. */
+		if ((flag & FLAG_ORIG_SACK_ACKED) && tcp_try_undo_loss(sk, true))
+			return;
+		if (after(tp->snd_nxt, tp->high_seq)) {
+			if ((flag & FLAG_DATA_SACKED) || num_dupack)
+				tp->frto = 0; /* step 3.a: the loss was real */
+		} else if ((flag & FLAG_SND_UNA_ADVANCED) && !recovered) {
+			tp->high_seq = tp->snd_nxt;
+			/* Step 2.b: send new data if the window allows
+			 * (after tcp_ack grew cwnd), else give up F-RTO. */
+			if (!skb_queue_empty(&sk->sk_write_queue) &&
+			    after(tcp_wnd_end(tp), tp->snd_nxt)) {
+				*rexmit = REXMIT_NEW;
+				return;
+			}
+			tp->frto = 0;
+		}
+	}
+	if (recovered) {
+		/* Step 2.a, and the end of an ordinary Loss episode. */
+		tcp_try_undo_recovery(sk);
+		return;
+	}
+	if (tcp_is_reno(tp)) {
+		/* A duplicate ACK after F-RTO's new data: some of it was
+		 * delivered. */
+		if (after(tp->snd_nxt, tp->high_seq) && num_dupack)
+			tcp_add_reno_sack(sk, num_dupack);
+		else if (flag & FLAG_SND_UNA_ADVANCED)
+			tcp_reset_reno_sack(tp);
+	}
+	*rexmit = REXMIT_LOST;
+}
+
+/* Evidence enough to start fast recovery: a loss marked, or (RFC 6675
+ * marking, tcp_recovery=0) more than reordering segments SACKed or
+ * duplicate-ACKed. */
+static bool tcp_time_to_recover(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (tp->lost_out)
+		return true;
+	if (!tcp_is_rack(sk) && tp->sacked_out + 1 > tp->reordering)
+		return true;
+	return false;
+}
+
+/* RFC 6675's IsLost() for tcp_recovery=0: a segment not SACKed, with at
+ * least reordering SACKed segments above it, is lost. Walks from the top
+ * of the queue. The fast retransmit marks the head besides. */
+static void tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t above = 0;
+	struct sk_buff *skb;
+
+	if (!tcp_is_sack(tp))
+		return;
+	for (skb = skb_peek_tail(&tp->tcp_rtx_queue); skb; skb = skb->prev) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (tcb->sacked & TCPCB_SACKED_ACKED) {
+			above += tcp_skb_pcount(skb);
+			continue;
+		}
+		if (above >= tp->reordering &&
+		    !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS))) {
+			tcp_mark_skb_lost(sk, skb);
+			trace_tcp_mark_lost(sk, skb,
+					    "dupthresh SACKed segments above it (RFC 6675)");
+		}
+	}
+	if (fast_rexmit) {
+		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+			if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
+				continue;
+			if (!(TCP_SKB_CB(skb)->sacked & TCPCB_LOST)) {
+				tcp_mark_skb_lost(sk, skb);
+				trace_tcp_mark_lost(sk, skb, "the fast retransmit (RFC 6675)");
+			}
+			break;
+		}
+	}
+}
+
+/* Loss detection for this ACK: RACK (tcp_recovery=1), or NewReno's
+ * head-of-queue rule without SACK (Linux's tcp_identify_packet_loss). */
+static void tcp_identify_packet_loss(struct sock *sk, int *ack_flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (skb_queue_empty(&tp->tcp_rtx_queue))
+		return;
+	if (tcp_is_reno(tp)) {
+		tcp_newreno_mark_lost(sk, *ack_flag & FLAG_SND_UNA_ADVANCED);
+	} else if (tcp_is_rack(sk)) {
+		uint32_t prior_retrans = tp->retrans_out;
+		if (tcp_rack_mark_lost(sk))
+			*ack_flag &= ~FLAG_SET_XMIT_TIMER;
+		if (prior_retrans > tp->retrans_out)
+			*ack_flag |= FLAG_LOST_RETRANS;
+	}
+}
+
+/* snd_una reached a segment the peer had SACKed: it has dropped data it
+ * SACKed (RFC 2018 8 allows it). Wait a little for the ACK that should
+ * follow, then time out, which forgets the SACK marks (Linux's
+ * tcp_check_sack_reneging). */
+static bool tcp_check_sack_reneging(struct sock *sk, int *ack_flag)
+{
+	if ((*ack_flag & FLAG_SACK_RENEGING) && (*ack_flag & FLAG_SND_UNA_ADVANCED)) {
+		struct tcp_sock *tp = tcp_sk(sk);
+		uint32_t delay_ms = MAX((tp->srtt_us >> 4) / 1000, 10u);
+
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, delay_ms);
+		*ack_flag &= ~FLAG_SET_XMIT_TIMER;
+		return true;
+	}
+	return false;
+}
+
+/* The recovery state machine, run for every ACK that is a duplicate,
+ * carries SACK or D-SACK information or ECE, or arrives outside Open
+ * (Linux's tcp_fastretrans_alert): leaves a state where Linux leaves it,
+ * undoes what proves spurious, marks losses and enters Recovery. */
+static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int num_dupack,
+				  int *ack_flag, int *rexmit)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	int flag = *ack_flag;
+	bool ece_ack = flag & FLAG_ECE;
+	bool fast_rexmit = false;
+	bool do_lost = num_dupack || ((flag & FLAG_DATA_SACKED) && tcp_force_fast_retransmit(sk));
 
-	NET_INC_STATS(sk->sk_stack,
-		      tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY : LINUX_MIB_TCPRENORECOVERY);
-	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
-	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
-	tp->snd_cwnd = tp->snd_ssthresh;
-	tp->snd_cwnd_cnt = 0;
-	tcp_set_ca_state(sk, TCP_CA_Recovery);
+	if (!tp->packets_out && tp->sacked_out)
+		tp->sacked_out = 0;
+	/* ECE: the reduction is a congestion signal, never undone. */
+	if (ece_ack)
+		tp->prior_ssthresh = 0;
+	if (tcp_check_sack_reneging(sk, ack_flag))
+		return;
+
+	/* Leave the state once high_seq is acknowledged. */
+	if (icsk->icsk_ca_state == TCP_CA_Open) {
+		tp->retrans_stamp = 0;
+	} else if (!before(tp->snd_una, tp->high_seq)) {
+		switch (icsk->icsk_ca_state) {
+		case TCP_CA_CWR:
+			/* Held until something above high_seq is
+			 * acknowledged, so that CWR reached the peer. */
+			if (tp->snd_una != tp->high_seq) {
+				tcp_end_cwnd_reduction(sk);
+				tcp_set_ca_state(sk, TCP_CA_Open);
+			}
+			break;
+		case TCP_CA_Recovery:
+			if (tcp_is_reno(tp))
+				tcp_reset_reno_sack(tp);
+			if (tcp_try_undo_recovery(sk))
+				return;
+			tcp_end_cwnd_reduction(sk);
+			break;
+		}
+	}
+
+	switch (icsk->icsk_ca_state) {
+	case TCP_CA_Recovery:
+		if (!(flag & FLAG_SND_UNA_ADVANCED)) {
+			if (tcp_is_reno(tp))
+				tcp_add_reno_sack(sk, num_dupack);
+		} else if (tcp_try_undo_partial(sk, prior_snd_una, &do_lost)) {
+			return;
+		}
+		if (tcp_try_undo_dsack(sk))
+			tcp_try_to_open(sk, flag);
+		tcp_identify_packet_loss(sk, ack_flag);
+		if (icsk->icsk_ca_state != TCP_CA_Recovery) {
+			if (!tcp_time_to_recover(sk))
+				return;
+			/* Undone, but a loss is evident: recover again. */
+			tcp_enter_recovery(sk, ece_ack);
+		}
+		break;
+	case TCP_CA_Loss:
+		tcp_process_loss(sk, flag, num_dupack, rexmit);
+		tcp_identify_packet_loss(sk, ack_flag);
+		if (!(icsk->icsk_ca_state == TCP_CA_Open || (*ack_flag & FLAG_LOST_RETRANS)))
+			return;
+		/* undone, or a retransmission lost: as in Open */
+		fallthrough;
+	default:
+		if (tcp_is_reno(tp)) {
+			if (flag & FLAG_SND_UNA_ADVANCED)
+				tcp_reset_reno_sack(tp);
+			tcp_add_reno_sack(sk, num_dupack);
+		}
+		if (icsk->icsk_ca_state <= TCP_CA_Disorder)
+			tcp_try_undo_dsack(sk);
+		tcp_identify_packet_loss(sk, ack_flag);
+		if (!tcp_time_to_recover(sk)) {
+			tcp_try_to_open(sk, flag);
+			return;
+		}
+		tcp_enter_recovery(sk, ece_ack);
+		fast_rexmit = true;
+	}
+	if (!tcp_is_rack(sk) && do_lost)
+		tcp_update_scoreboard(sk, fast_rexmit);
+	*rexmit = REXMIT_LOST;
 }
 
-/* Retransmits the head of the queue at once, whatever the window: the fast
- * retransmit itself, and the retransmission a NewReno partial ACK calls
- * for (RFC 6582 3.2 step 3). */
-static void tcp_retransmit_head_now(struct sock *sk)
+/* Sends what the state machine asked for (Linux's tcp_xmit_recovery). */
+static void tcp_xmit_recovery(struct sock *sk, int rexmit)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb;
 
-	/* the first hole: the head, unless the head was SACKed */
-	skb_queue_walk(&tp->tcp_rtx_queue, skb)
-		if (!(TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
-			break;
-	if (!skb)
+	if (rexmit == REXMIT_NONE || sk->sk_state == TCP_SYN_SENT)
 		return;
-	tcp_mark_head_lost(tp);
-	if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_RETRANS)
+	if (rexmit == REXMIT_NEW) {
+		/* F-RTO step 2.b: new data, not retransmissions. */
+		if (!skb_queue_empty(&sk->sk_write_queue))
+			tcp_write_xmit(sk, tcp_current_mss(sk), TCP_NAGLE_OFF);
+		if (after(tp->snd_nxt, tp->high_seq))
+			return;
+		tp->frto = 0;
+	}
+	tcp_xmit_retransmit_queue(sk);
+}
+
+/* The ACK of a tail-loss probe (RFC 8985 7.4, Linux's
+ * tcp_process_tlp_ack): a D-SACK of the probe or a duplicate ACK shows
+ * both copies arrived, so nothing was lost; an ACK beyond the probe
+ * without one shows the probe repaired a loss: reduce cwnd as for any
+ * loss (through CWR, left at once). */
+static void tcp_process_tlp_ack(struct sock *sk, uint32_t ack, int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (before(ack, tp->tlp_high_seq))
 		return;
-	if (tcp_retransmit_skb(sk, skb) == 0) {
-		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPFASTRETRANS);
-		tcp_rearm_rto(sk);
+	if (!tp->tlp_retrans) {
+		tp->tlp_high_seq = 0; /* the probe was new data */
+	} else if (flag & FLAG_DSACK_TLP) {
+		tp->tlp_high_seq = 0;
+	} else if (after(ack, tp->tlp_high_seq)) {
+		tcp_init_cwnd_reduction(sk);
+		tcp_set_ca_state(sk, TCP_CA_CWR);
+		tcp_end_cwnd_reduction(sk);
+		tcp_try_keep_open(sk);
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPLOSSPROBERECOVERY);
+	} else if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DATA_SACKED))) {
+		tp->tlp_high_seq = 0;
 	}
 }
 
-/* ---- the SACK scoreboard (RFC 2018, RFC 6675; Linux's tcp_sacktag) ----*/
+/* After an ACK: the tail-loss probe if it applies, else the RTO. */
+void tcp_set_xmit_timer(struct sock *sk)
+{
+	if (!tcp_schedule_loss_probe(sk, true))
+		tcp_rearm_rto(sk);
+}
 
-#define FLAG_DATA_SACKED 0x20 /* new SACK information */
+/* ---- the SACK scoreboard (RFC 2018, RFC 2883, RFC 6675; Linux's tcp_sacktag) ----*/
 
-/* Marks the retransmit queue's segments that the SACK blocks cover.
- * Blocks that end at or below SND.UNA (D-SACK) or beyond SND.NXT are
- * ignored; segments partly covered stay unmarked. Returns FLAG_DATA_SACKED
- * if anything new was learnt. O(queue) per ACK that carries blocks. */
-static int tcp_sacktag(struct sock *sk, const struct wire_tcp_opts *opts)
+/* Counts a D-SACK (RFC 2883): the peer got this range twice. Returns the
+ * segments it covers, 0 if it is dubious: longer than any window, or
+ * more duplicates than we ever retransmitted (Linux's tcp_dsack_seen). */
+static uint32_t tcp_dsack_seen(struct tcp_sock *tp, uint32_t start_seq, uint32_t end_seq,
+			       struct tcp_sacktag_state *state)
+{
+	uint32_t seq_len, dup_segs = 1;
+
+	if (!before(start_seq, end_seq))
+		return 0;
+	seq_len = end_seq - start_seq;
+	if (seq_len > tp->max_window)
+		return 0;
+	if (seq_len > tp->mss_cache)
+		dup_segs = (seq_len + tp->mss_cache - 1) / tp->mss_cache;
+	else if (tp->tlp_high_seq && tp->tlp_high_seq == end_seq)
+		state->flag |= FLAG_DSACK_TLP;
+	tp->dsack_dups += dup_segs;
+	if (tp->dsack_dups > tp->total_retrans)
+		return 0;
+	/* RACK widens its window for D-SACKs that reordering explains,
+	 * not for those of a loss probe (RFC 8985 6.2 step 4). */
+	if (tp->reord_seen && !(state->flag & FLAG_DSACK_TLP))
+		tp->rack.dsack_seen = true;
+	state->flag |= FLAG_DSACKING_ACK;
+	state->sack_delivered += dup_segs; /* a spurious retransmission arrived */
+	return dup_segs;
+}
+
+/* RFC 2883 4: the first block is a D-SACK if it lies below the ACK, or
+ * inside the second block (Linux's tcp_check_dsack). */
+static bool tcp_check_dsack(struct sock *sk, uint32_t ack, const struct wire_tcp_opts *opts,
+			    uint32_t prior_snd_una, struct tcp_sacktag_state *state)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	int flag = 0;
+	uint32_t start0 = opts->sacks[0].start, end0 = opts->sacks[0].end;
+	uint32_t dup_segs;
 
-	for (unsigned i = 0; i < opts->num_sacks; i++) {
-		uint32_t start = opts->sacks[i].start, end = opts->sacks[i].end;
+	if (before(start0, ack)) {
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPDSACKRECV);
+	} else if (opts->num_sacks > 1) {
+		uint32_t start1 = opts->sacks[1].start, end1 = opts->sacks[1].end;
+		if (after(end0, end1) || before(start0, start1))
+			return false;
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPDSACKOFORECV);
+	} else {
+		return false;
+	}
+	dup_segs = tcp_dsack_seen(tp, start0, end0, state);
+	if (!dup_segs) {
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPDSACKIGNOREDDUBIOUS);
+		return false;
+	}
+	NET_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDSACKRECVSEGS, dup_segs);
+	/* A duplicate of data acknowledged already, within this episode:
+	 * one retransmission fewer left to prove spurious. */
+	if (tp->undo_marker && tp->undo_retrans > 0 && !after(end0, prior_snd_una) &&
+	    after(end0, tp->undo_marker))
+		tp->undo_retrans = MAX(0, tp->undo_retrans - (int)dup_segs);
+	return true;
+}
+
+/* A block may be used if it lies within what is outstanding; a D-SACK
+ * may also lie below snd_una, within the current episode (Linux's
+ * tcp_is_sackblock_valid). */
+static bool tcp_is_sackblock_valid(const struct tcp_sock *tp, bool is_dsack, uint32_t start_seq,
+				   uint32_t end_seq)
+{
+	if (after(end_seq, tp->snd_nxt) || !before(start_seq, end_seq))
+		return false;
+	if (!before(start_seq, tp->snd_nxt))
+		return false;
+	if (after(start_seq, tp->snd_una))
+		return true;
+	if (!is_dsack || !tp->undo_marker)
+		return false;
+	if (after(end_seq, tp->snd_una))
+		return false;
+	if (!before(start_seq, tp->undo_marker))
+		return true;
+	if (!after(end_seq, tp->undo_marker))
+		return false;
+	return !before(start_seq, end_seq - tp->max_window);
+}
+
+/* Marks one segment SACKed (Linux's tcp_sacktag_one): a lost segment is
+ * no longer lost, RACK learns its sent time, and a never-retransmitted
+ * segment SACKed below the highest SACKed one is reordering. */
+static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state, struct sk_buff *skb,
+			    bool dup_sack)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	uint32_t pcount = tcp_skb_pcount(skb);
+	uint8_t sacked = tcb->sacked;
+
+	if (dup_sack && (sacked & TCPCB_RETRANS)) {
+		if (tp->undo_marker && tp->undo_retrans > 0 && after(tcb->end_seq, tp->undo_marker))
+			tp->undo_retrans = MAX(0, tp->undo_retrans - (int)pcount);
+		if ((sacked & TCPCB_SACKED_ACKED) && before(tcb->seq, state->reord))
+			state->reord = tcb->seq;
+	}
+	if (!after(tcb->end_seq, tp->snd_una))
+		return;
+	if (!(sacked & TCPCB_SACKED_ACKED)) {
+		tcp_rack_advance(tp, sacked, tcb->end_seq, tcb->sent_ns, stack_now(sk->sk_stack));
+		if (sacked & TCPCB_SACKED_RETRANS) {
+			/* A retransmission not marked lost is thought to
+			 * be still in flight: it keeps its mark. */
+			if (sacked & TCPCB_LOST) {
+				sacked &= (uint8_t) ~(TCPCB_LOST | TCPCB_SACKED_RETRANS);
+				tp->lost_out -= pcount;
+				tp->retrans_out -= pcount;
+			}
+		} else {
+			if (!(sacked & TCPCB_RETRANS)) {
+				/* A hole filled by an original: reordering */
+				if (before(tcb->seq, state->fack) && before(tcb->seq, state->reord))
+					state->reord = tcb->seq;
+				if (!after(tcb->end_seq, tp->high_seq))
+					state->flag |= FLAG_ORIG_SACK_ACKED;
+				if (!state->first_sackt)
+					state->first_sackt = tcb->sent_ns;
+				state->last_sackt = tcb->sent_ns;
+			}
+			if (sacked & TCPCB_LOST) {
+				sacked &= (uint8_t)~TCPCB_LOST;
+				tp->lost_out -= pcount;
+			}
+		}
+		sacked |= TCPCB_SACKED_ACKED;
+		state->flag |= FLAG_DATA_SACKED;
+		tp->sacked_out += pcount;
+		state->sack_delivered += pcount;
+		if (after(tcb->end_seq, state->fack))
+			state->fack = tcb->end_seq;
+	}
+	/* D-SACK of a retransmission still marked in flight: it arrived. */
+	if (dup_sack && (sacked & TCPCB_SACKED_RETRANS)) {
+		sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
+		tp->retrans_out -= pcount;
+	}
+	tcb->sacked = sacked;
+}
+
+/* Marks the retransmit queue's segments that the SACK blocks cover
+ * (Linux's tcp_sacktag_write_queue), after checking the first block for a
+ * D-SACK. Blocks are taken in sequence order, so reordering is judged
+ * against what was SACKed before. Segments partly covered stay
+ * unmarked. O(queue) per block. Returns FLAG_* bits. */
+static int tcp_sacktag_write_queue(struct sock *sk, const struct wire_tcp_opts *opts, uint32_t ack,
+				   uint32_t prior_snd_una, struct tcp_sacktag_state *state)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct wire_tcp_sack_block blocks[TCP_MAX_SACKS];
+	bool dup[TCP_MAX_SACKS];
+	uint32_t prior_fack = tcp_highest_sack_seq(tp);
+	unsigned n = MIN(opts->num_sacks, (unsigned)TCP_MAX_SACKS);
+	bool found_dup;
+
+	state->flag = 0;
+	state->reord = tp->snd_nxt;
+	state->fack = prior_fack;
+	found_dup = tcp_check_dsack(sk, ack, opts, prior_snd_una, state);
+	if (before(ack, prior_snd_una - tp->max_window))
+		return 0;
+	if (!tp->packets_out)
+		goto out;
+	for (unsigned i = 0; i < n; i++) {
+		blocks[i] = opts->sacks[i];
+		dup[i] = i == 0 && found_dup;
+	}
+	/* in order of sequence (insertion sort: at most four) */
+	for (unsigned i = 1; i < n; i++)
+		for (unsigned j = i; j > 0 && after(blocks[j - 1].start, blocks[j].start); j--) {
+			struct wire_tcp_sack_block b = blocks[j];
+			bool d = dup[j];
+			blocks[j] = blocks[j - 1];
+			dup[j] = dup[j - 1];
+			blocks[j - 1] = b;
+			dup[j - 1] = d;
+		}
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t start = blocks[i].start, end = blocks[i].end;
 		struct sk_buff *skb;
 
-		if (!after(end, start) || !after(end, tp->snd_una) || after(end, tp->snd_nxt) ||
-		    before(start, tp->snd_una - tp->max_window))
+		if (!tcp_is_sackblock_valid(tp, dup[i], start, end))
+			continue;
+		if (!dup[i] && !after(end, prior_snd_una))
 			continue;
 		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
 			struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 			if (!before(tcb->seq, end))
 				break;
-			if (before(tcb->seq, start) || after(tcb->end_seq, end) ||
-			    (tcb->sacked & TCPCB_SACKED_ACKED))
+			if (before(tcb->seq, start) || after(tcb->end_seq, end))
 				continue;
-			if (tcb->sacked & TCPCB_LOST) {
-				tcb->sacked &= (uint8_t)~TCPCB_LOST;
-				tp->lost_out--;
-			}
-			if (tcb->sacked & TCPCB_SACKED_RETRANS) {
-				tcb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
-				tp->retrans_out--;
-			}
-			tcb->sacked |= TCPCB_SACKED_ACKED;
-			tp->sacked_out++;
-			flag |= FLAG_DATA_SACKED;
+			tcp_sacktag_one(sk, state, skb, dup[i]);
 		}
 	}
-	return flag;
-}
-
-/* RFC 6675 IsLost(): a segment not SACKed with at least DupThresh SACKed
- * segments above it is lost. Walks from the top of the queue. */
-static void tcp_sack_mark_lost(struct tcp_sock *tp)
-{
-	uint32_t above = 0;
-
-	for (struct sk_buff *skb = skb_peek_tail(&tp->tcp_rtx_queue); skb; skb = skb->prev) {
-		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-		if (tcb->sacked & TCPCB_SACKED_ACKED) {
-			above++;
-			continue;
-		}
-		if (above >= TCP_FASTRETRANS_THRESH &&
-		    !(tcb->sacked & (TCPCB_LOST | TCPCB_SACKED_RETRANS))) {
-			tcb->sacked |= TCPCB_LOST;
-			tp->lost_out++;
-		}
-	}
-}
-
-static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int flag, bool is_dupack)
-{
-	(void)prior_snd_una;
-	struct tcp_sock *tp = tcp_sk(sk);
-	struct inet_connection_sock *icsk = inet_csk(sk);
-	bool sack = tp->sack_ok;
-
-	if (is_dupack && tp->packets_out) {
-		tp->dupacks++;
-		/* Reno: a duplicate ACK means one more segment arrived. */
-		if (!sack && tp->sacked_out + 1 < tp->packets_out)
-			tp->sacked_out++;
-	}
-	switch (icsk->icsk_ca_state) {
-	case TCP_CA_Open:
-	case TCP_CA_Disorder:
-		if ((flag & FLAG_SND_UNA_ADVANCED) && !(sack && tp->sacked_out)) {
-			/* New data acknowledged and no hole left: the
-			 * duplicates were reordering, not loss. */
-			tp->dupacks = 0;
-			if (!sack)
-				tp->sacked_out = 0;
-			tcp_set_ca_state(sk, TCP_CA_Open);
-		} else if (tp->packets_out && (sack ? tp->sacked_out >= TCP_FASTRETRANS_THRESH
-						    : tp->dupacks >= TCP_FASTRETRANS_THRESH)) {
-			tcp_enter_recovery(sk);
-			if (sack)
-				tcp_sack_mark_lost(tp);
-			tcp_retransmit_head_now(sk);
-		} else if (tp->dupacks || tp->sacked_out) {
-			tcp_set_ca_state(sk, TCP_CA_Disorder);
-		}
-		break;
-	case TCP_CA_Recovery:
-		if (!before(tp->snd_una, tp->high_seq)) {
-			/* Full ACK: recovery done (RFC 6582 3.2 step 3,
-			 * option 1: deflate to ssthresh). */
-			tp->snd_cwnd =
-				MAX(MIN(tp->snd_ssthresh, tcp_packets_in_flight(tp) + 1), 2u);
-			if (!sack)
-				tp->sacked_out = 0;
-			tp->dupacks = 0;
-			tcp_set_ca_state(sk, TCP_CA_Open);
-		} else if (sack) {
-			/* Every hole with enough SACKed above it is lost. */
-			tcp_sack_mark_lost(tp);
-			if (flag & FLAG_SND_UNA_ADVANCED)
-				tcp_retransmit_head_now(sk);
-		} else if (flag & FLAG_SND_UNA_ADVANCED) {
-			/* Partial ACK: the next hole is lost too. */
-			tp->dupacks = 0;
-			tcp_retransmit_head_now(sk);
-		}
-		break;
-	case TCP_CA_Loss:
-		if (!before(tp->snd_una, tp->high_seq)) {
-			tp->dupacks = 0;
-			if (!sack)
-				tp->sacked_out = 0;
-			tcp_set_ca_state(sk, TCP_CA_Open);
-		}
-		break;
-	}
-	/* Retransmit what is marked lost, as the window permits. */
-	if (tp->lost_out > tp->retrans_out)
-		tcp_xmit_retransmit_queue(sk);
+	if (inet_csk(sk)->icsk_ca_state != TCP_CA_Loss || tp->undo_marker)
+		if (before(state->reord, prior_fack))
+			tcp_check_sack_reordering(sk, state->reord, 0);
+out:
+	tp->delivered += state->sack_delivered;
+	return state->flag;
 }
 
 static void tcp_sndbuf_expand(struct sock *sk);
@@ -401,20 +1209,26 @@ static bool tcp_should_expand_sndbuf(const struct sock *sk)
 /* ---- ACK processing -------------------------------------------------------------------*/
 
 /* Removes what the cumulative ACK covers from the retransmit queue
- * (Linux's tcp_clean_rtx_queue). Returns FLAG_* bits; *seq_rtt_us gets an
- * RTT sample from the oldest never-retransmitted segment (Karn), or -1. */
-static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
+ * (Linux's tcp_clean_rtx_queue), counts it delivered, feeds RACK and the
+ * reordering detector, and takes the RTT samples (Karn: none from a
+ * retransmitted segment). *pkts_acked gets the segments removed. */
+static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fack,
+			       struct tcp_sacktag_state *sack, uint32_t *pkts_acked)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
-	uint64_t first_ackt = 0;
-	bool retrans_acked = false;
+	uint64_t first_ackt = 0, last_ackt = 0;
+	long seq_rtt_us = -1, sack_rtt_us = -1, ca_rtt_us = -1;
+	uint32_t reord = tp->snd_nxt;
 	struct sk_buff *skb;
 	int flag = 0;
 	uint32_t acked_pkts = 0;
 
 	while ((skb = skb_peek(&tp->tcp_rtx_queue)) != NULL) {
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		uint8_t sacked = tcb->sacked;
+		uint32_t pcount = tcp_skb_pcount(skb);
+
 		if (after(tcb->end_seq, ack)) {
 			/* Partly acknowledged: drop the acked bytes. */
 			if (after(ack, tcb->seq) && !(tcb->tcp_flags & TCPHDR_SYN)) {
@@ -428,18 +1242,30 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 			}
 			break;
 		}
-		if (tcb->sacked & TCPCB_EVER_RETRANS)
-			retrans_acked = true;
-		else if (!first_ackt)
-			first_ackt = tcb->sent_ns;
-		if (tcb->sacked & TCPCB_SACKED_RETRANS)
-			tp->retrans_out--;
-		if (tcb->sacked & TCPCB_LOST)
-			tp->lost_out--;
-		if (tcb->sacked & TCPCB_SACKED_ACKED)
-			tp->sacked_out--;
-		tp->packets_out--;
-		acked_pkts++;
+		if (sacked & TCPCB_RETRANS) {
+			if (sacked & TCPCB_SACKED_RETRANS)
+				tp->retrans_out -= pcount;
+			flag |= FLAG_RETRANS_DATA_ACKED;
+		} else if (!(sacked & TCPCB_SACKED_ACKED)) {
+			last_ackt = tcb->sent_ns;
+			if (!first_ackt)
+				first_ackt = last_ackt;
+			if (before(tcb->seq, reord))
+				reord = tcb->seq;
+			if (!after(tcb->end_seq, tp->high_seq))
+				flag |= FLAG_ORIG_SACK_ACKED;
+		}
+		if (sacked & TCPCB_SACKED_ACKED) {
+			tp->sacked_out -= pcount;
+		} else if (tcp_is_sack(tp)) {
+			tp->delivered += pcount;
+			if (!tcp_skb_spurious_retrans(tp, skb))
+				tcp_rack_advance(tp, sacked, tcb->end_seq, tcb->sent_ns, now);
+		}
+		if (sacked & TCPCB_LOST)
+			tp->lost_out -= pcount;
+		tp->packets_out -= pcount;
+		acked_pkts += pcount;
 		if (tcb->tcp_flags & TCPHDR_SYN)
 			flag |= FLAG_SYN_ACKED;
 		else
@@ -448,21 +1274,40 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
-	*seq_rtt_us = (first_ackt && !retrans_acked) ? (long)((now - first_ackt) / NSEC_PER_USEC)
-						     : -1;
-	if (first_ackt && retrans_acked)
-		*seq_rtt_us = -1;
-	/* Reno: the cumulative ACK covers segments that duplicate ACKs
-	 * counted; take them back. */
-	if (!tp->sack_ok && acked_pkts && tp->sacked_out) {
-		uint32_t n = MIN(acked_pkts > 0 ? acked_pkts - 1 : 0, tp->sacked_out);
-		tp->sacked_out -= n;
+	/* The new head was SACKed: the peer should have acknowledged it. */
+	if (skb && (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+		flag |= FLAG_SACK_RENEGING;
+
+	if (first_ackt && !(flag & FLAG_RETRANS_DATA_ACKED)) {
+		seq_rtt_us = (long)((now - first_ackt) / NSEC_PER_USEC);
+		ca_rtt_us = (long)((now - last_ackt) / NSEC_PER_USEC);
 	}
+	if (sack->first_sackt) {
+		sack_rtt_us = (long)((now - sack->first_sackt) / NSEC_PER_USEC);
+		ca_rtt_us = (long)((now - sack->last_sackt) / NSEC_PER_USEC);
+	}
+	if (flag & FLAG_ACKED) {
+		flag |= FLAG_SET_XMIT_TIMER; /* TLP or RTO */
+		if (tcp_is_reno(tp)) {
+			tcp_remove_reno_sacks(sk, acked_pkts);
+			/* Without SACK marks, an ACK covering a
+			 * retransmission cannot prove the original got
+			 * through. */
+			if (flag & FLAG_RETRANS_DATA_ACKED)
+				flag &= ~FLAG_ORIG_SACK_ACKED;
+		} else if (before(reord, prior_fack)) {
+			/* A hole filled by an original transmission */
+			tcp_check_sack_reordering(sk, reord, 0);
+		}
+	}
+	if ((flag & FLAG_ACKED) || sack_rtt_us >= 0)
+		tcp_ack_update_rtt(sk, flag, seq_rtt_us, sack_rtt_us, ca_rtt_us);
 	if (tp->sacked_out + tp->lost_out > tp->packets_out) {
 		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out
 								: 0;
 	}
-	return flag | (int)(acked_pkts << 16);
+	*pkts_acked = acked_pkts;
+	return flag;
 }
 
 static bool tcp_may_update_window(const struct tcp_sock *tp, uint32_t ack, uint32_t ack_seq,
@@ -555,7 +1400,10 @@ static void tcp_check_space(struct sock *sk)
 /* Returns > 0 if the ACK was acceptable and processed, 0 for an old
  * (duplicate-range) ACK that can be ignored, TCP_ACK_TOO_OLD for one below
  * SND.UNA - MAX.SND.WND (a challenge ACK is due, RFC 5961 5.2) and
- * TCP_ACK_UNSENT for an ACK of data never sent. */
+ * TCP_ACK_UNSENT for an ACK of data never sent. The order is Linux's
+ * tcp_ack: window, SACK blocks, the retransmit queue, the loss probe,
+ * the recovery state machine, the timers, the congestion window, and
+ * last what recovery retransmits. */
 #define TCP_ACK_TOO_OLD (-1)
 #define TCP_ACK_UNSENT (-2)
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
@@ -564,19 +1412,34 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct ut_stack *stack = sk->sk_stack;
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	struct tcp_sacktag_state sack_state = {0};
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = th->ack_seq;
 	uint32_t prior_in_flight = tcp_packets_in_flight(tp);
-	long seq_rtt_us = -1;
-	int flag = 0, res;
-	uint32_t acked;
-	bool is_dupack;
+	uint32_t prior_packets = tp->packets_out;
+	uint32_t delivered = tp->delivered, lost = tp->lost;
+	bool sack_blocks = tcp_is_sack(tp) && opts->num_sacks;
+	int num_dupack = 0, rexmit = REXMIT_NONE;
+	uint32_t prior_fack, acked = 0;
+	int flag = 0;
+
+	/* The echoed timestamp, for undo and spurious-retransmission tests. */
+	tp->saw_tstamp = opts->saw_tstamp;
+	tp->rcv_tsecr = opts->saw_tstamp ? opts->tsecr : 0;
 
 	if (before(ack, prior_snd_una)) {
 		/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is
 		 * suspicious. */
 		if (before(ack, prior_snd_una - tp->max_window))
 			return TCP_ACK_TOO_OLD;
+		/* Older than snd_una, it may still carry SACK or D-SACK
+		 * news: tag it, and see whether to undo or send. */
+		if (sack_blocks) {
+			flag |= tcp_sacktag_write_queue(sk, opts, ack, prior_snd_una, &sack_state);
+			tcp_fastretrans_alert(sk, prior_snd_una, num_dupack, &flag, &rexmit);
+			tcp_xmit_recovery(sk, rexmit);
+		}
 		return 0;
 	}
 	if (after(ack, tp->snd_nxt))
@@ -584,28 +1447,35 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	/* Only a segment whose ACK is acceptable may replace TS.Recent, as
 	 * in Linux (FLAG_UPDATE_TS_RECENT): one acknowledging data never
 	 * sent must not move the PAWS reference for the real peer. */
-	tcp_replace_ts_recent(sk, opts, TCP_SKB_CB(skb)->seq);
+	tcp_replace_ts_recent(sk, opts, tcb->seq);
 
-	if (has_data)
+	/* A FIN counts as data, as in Linux (seq != end_seq). */
+	if (has_data || tcb->seq != tcb->end_seq)
 		flag |= FLAG_DATA;
-	flag |= tcp_ack_update_window(sk, th, ack);
 	if (after(ack, prior_snd_una)) {
 		flag |= FLAG_SND_UNA_ADVANCED;
 		icsk->icsk_retransmits = 0;
 	}
+	prior_fack = tcp_highest_sack_seq(tp);
+	flag |= tcp_ack_update_window(sk, th, ack);
 	tp->snd_una = ack;
 	tp->rcv_tstamp = stack_now(stack);
 	icsk->icsk_probes_out = 0;
 	icsk->icsk_probes_tstamp = 0;
 	sk->sk_err_soft = 0;
 
-	if (tp->sack_ok && opts->num_sacks)
-		flag |= tcp_sacktag(sk, opts);
-	res = tcp_clean_rtx_queue(sk, ack, &seq_rtt_us);
-	acked = (uint32_t)res >> 16;
-	flag |= res & 0xffff;
+	if (sack_blocks)
+		flag |= tcp_sacktag_write_queue(sk, opts, ack, prior_snd_una, &sack_state);
+	if (!prior_packets) {
+		/* Nothing was outstanding; a D-SACK may still undo. */
+		if (flag & FLAG_DSACKING_ACK)
+			tcp_fastretrans_alert(sk, prior_snd_una, num_dupack, &flag, &rexmit);
+		if (tp->tlp_high_seq)
+			tcp_process_tlp_ack(sk, ack, flag);
+		goto out;
+	}
+	flag |= tcp_clean_rtx_queue(sk, ack, prior_fack, &sack_state, &acked);
 	if (flag & FLAG_ACKED) {
-		tcp_ack_update_rtt(sk, seq_rtt_us, opts);
 		if (!tp->retrans_out && !tp->lost_out)
 			icsk->icsk_retrans_start_ns = 0;
 		else if (tp->packets_out)
@@ -613,39 +1483,50 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	} else if (!tp->packets_out) {
 		icsk->icsk_retrans_start_ns = 0;
 	}
+	tcp_rack_update_reo_wnd(sk, tp->delivered != delivered);
+	if (tp->tlp_high_seq)
+		tcp_process_tlp_ack(sk, ack, flag);
 
-	/* RFC 5681 2: a duplicate ACK acknowledges nothing new, carries no
-	 * data, does not change the window, while data is outstanding. */
-	is_dupack = !(flag & (FLAG_NOT_DUP | FLAG_SND_UNA_ADVANCED)) && ack == prior_snd_una &&
-		    !(th->flags & (TCPHDR_SYN | TCPHDR_FIN)) && tp->packets_out;
-	if (!has_data && !(flag & FLAG_ACKED))
-		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
+	/* A duplicate ACK (RFC 5681 2) acknowledges nothing new, carries
+	 * no data, does not change the window, and is no D-SACK. Such an
+	 * ACK, one with SACK or D-SACK news or ECE, or any ACK outside Open
+	 * goes through the recovery state machine (tcp_ack_is_dubious). */
+	if (!(flag & FLAG_NOT_DUP) || (flag & FLAG_CA_ALERT) ||
+	    icsk->icsk_ca_state != TCP_CA_Open) {
+		if (!(flag & (FLAG_SND_UNA_ADVANCED | FLAG_NOT_DUP | FLAG_DSACKING_ACK)))
+			num_dupack = 1;
+		tcp_fastretrans_alert(sk, prior_snd_una, num_dupack, &flag, &rexmit);
+	}
+	if (flag & FLAG_SET_XMIT_TIMER)
+		tcp_set_xmit_timer(sk);
 
-	if (icsk->icsk_ca_state != TCP_CA_Open || tp->dupacks || tp->sacked_out || is_dupack)
-		tcp_fastretrans_alert(sk, prior_snd_una, flag, is_dupack);
-	/* The window grows on new ACKs except during fast recovery, where
-	 * it stays at ssthresh (slow start continues in Loss). */
-	if (acked && icsk->icsk_ca_state != TCP_CA_Recovery &&
-	    prior_in_flight + acked >= tp->snd_cwnd / 2) {
+	/* The congestion window: PRR while reducing (RFC 6937), else the
+	 * module grows it on new ACKs of a window it fills. */
+	delivered = tp->delivered - delivered;
+	lost = tp->lost - lost;
+	if (tcp_in_cwnd_reduction(sk)) {
+		tcp_cwnd_reduction(sk, (int)delivered, (int)lost, flag);
+	} else if (acked && prior_in_flight + acked >= tp->snd_cwnd / 2) {
 		uint32_t prior_cwnd = tp->snd_cwnd;
 		tcp_cong_avoid(sk, ack, acked);
 		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
 			tcp_sndbuf_expand(sk);
 	}
 	tcp_update_pacing_rate(sk);
+	tcp_xmit_recovery(sk, rexmit);
 
+out:
+	if (!has_data && !(flag & FLAG_ACKED))
+		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
 	       tp->retrans_out > tp->packets_out);
-	if (flag & FLAG_ACKED) {
-		if (tp->packets_out)
-			tcp_rearm_rto(sk);
-		else
-			inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	if (flag & FLAG_ACKED)
 		tcp_check_space(sk);
-	}
-	if (!tp->packets_out && icsk->icsk_pending == ICSK_TIME_RETRANS)
-		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
+	if (!tp->packets_out && (icsk->icsk_pending == ICSK_TIME_RETRANS ||
+				 icsk->icsk_pending == ICSK_TIME_LOSS_PROBE ||
+				 icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT))
+		inet_csk_clear_xmit_timer(sk, icsk->icsk_pending);
 	/* A window that opened ends zero-window probing. */
 	if ((flag & FLAG_WIN_UPDATE) && icsk->icsk_pending == ICSK_TIME_PROBE0) {
 		struct sk_buff *head = skb_peek(&sk->sk_write_queue);

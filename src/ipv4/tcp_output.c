@@ -492,11 +492,15 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
 	if (skb->len)
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPORIGDATASENT);
-	if (first || inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0)
+	/* A pending loss probe is pushed back by new data (Linux). */
+	if (first || inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0 ||
+	    inet_csk(sk)->icsk_pending == ICSK_TIME_LOSS_PROBE)
 		tcp_rearm_rto(sk);
 }
 
-bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
+/* push_one: 0 sends all that is allowed, 2 sends one segment whatever
+ * cwnd says (the loss probe), as in Linux's tcp_write_xmit. */
+static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int push_one)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
@@ -513,7 +517,7 @@ bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
 		/* Not strict about the window for the final FIN on a segment
 		 * of at most one MSS (Linux's tcp_cwnd_test). */
 		bool last_fin = (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss_now;
-		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd && !last_fin)
+		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd && !last_fin && push_one != 2)
 			break;
 		if (!tcp_snd_wnd_test(tp, skb, mss_now))
 			break;
@@ -528,14 +532,30 @@ bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
 			tp->snd_sml = TCP_SKB_CB(skb)->end_seq;
 		tcp_event_new_data_sent(sk, skb);
 		sent++;
+		if (push_one)
+			break;
 	}
 	/* TCP_NAGLE_PUSH pushes once: what stays after this is ordinary. */
 	tp->nonagle &= (uint8_t)~TCP_NAGLE_PUSH;
+	if (sent) {
+		/* PRR counts what is sent during a reduction (RFC 6937). */
+		if (tcp_in_cwnd_reduction(sk))
+			tp->prr_out += sent;
+		/* One loss probe per tail-loss episode. */
+		if (push_one != 2)
+			tcp_schedule_loss_probe(sk, false);
+		return false;
+	}
 	/* Held back by pacing, not by the window: the pacing timer, not
 	 * the probe timer, comes back for it. */
-	if (sent || paced)
+	if (paced)
 		return false;
 	return !tp->packets_out && !skb_queue_empty(&sk->sk_write_queue);
+}
+
+bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle)
+{
+	return __tcp_write_xmit(sk, mss_now, nonagle, 0);
 }
 
 void tcp_push_pending_frames(struct sock *sk)
@@ -736,7 +756,11 @@ int tcp_send_synack(struct sock *sk)
 
 /* ---- retransmission -----------------------------------------------------------------*/
 
-int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+/* Sends skb again (Linux's __tcp_retransmit_skb), trimmed of what was
+ * acknowledged meanwhile and cut to the MSS. Marks it ever retransmitted
+ * (Karn) and counts it, but leaves the scoreboard alone: a loss probe
+ * goes out this way. */
+int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
@@ -759,9 +783,6 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	}
 	if (skb->len > mss)
 		tcp_fragment(sk, &tp->tcp_rtx_queue, skb, mss);
-	if (!icsk_retrans_started(sk))
-		inet_csk(sk)->icsk_retrans_start_ns = tcb->first_sent_ns ? tcb->first_sent_ns
-									 : stack_now(stack);
 	err = tcp_transmit_skb(sk, skb, true);
 	if (err) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPRETRANSFAIL);
@@ -771,36 +792,163 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
 	tp->total_retrans++;
-	if (!(tcb->sacked & TCPCB_SACKED_RETRANS) && (tcb->sacked & TCPCB_LOST))
-		tp->retrans_out++;
-	tcb->sacked |= TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS;
+	tcb->sacked |= TCPCB_EVER_RETRANS;
 	trace_tcp_retransmit_skb(sk, skb);
 	return 0;
 }
 
-/* Retransmits segments marked lost, as far as the congestion window
- * allows (Linux's tcp_xmit_retransmit_queue). */
+/* A retransmission of recovery or of the RTO: marked in flight again
+ * (SACKED_RETRANS, retrans_out), with the clocks undo and the timeout
+ * limit start from (Linux's tcp_retransmit_skb). */
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	int err;
+
+	if (!icsk_retrans_started(sk) && !sk->sk_stack->dying)
+		inet_csk(sk)->icsk_retrans_start_ns = tcb->first_sent_ns ? tcb->first_sent_ns
+									 : stack_now(sk->sk_stack);
+	err = __tcp_retransmit_skb(sk, skb);
+	if (err == 0) {
+		if (!(tcb->sacked & TCPCB_SACKED_RETRANS))
+			tp->retrans_out += tcp_skb_pcount(skb);
+		tcb->sacked |= TCPCB_RETRANS;
+	}
+	/* The first retransmission of the episode: a later ACK echoing an
+	 * earlier TSval answers an original (tcp_packet_delayed). */
+	if (!tp->retrans_stamp)
+		tp->retrans_stamp = MAX(tcp_time_stamp(sk->sk_stack), 1u);
+	if (tp->undo_retrans < 0)
+		tp->undo_retrans = 0;
+	tp->undo_retrans += (int)tcp_skb_pcount(skb);
+	return err;
+}
+
+/* Retransmits segments marked lost, oldest first, as far as the
+ * congestion window allows (Linux's tcp_xmit_retransmit_queue). */
 void tcp_xmit_retransmit_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *skb;
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct sk_buff *skb, *rtx_head = skb_peek(&tp->tcp_rtx_queue);
+	bool rearm_timer = false;
 
+	if (!tp->packets_out)
+		return;
 	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
-		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-		if (!(tcb->sacked & TCPCB_LOST) || (tcb->sacked & TCPCB_SACKED_RETRANS))
-			continue;
+		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
+		int mib;
+
 		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
 			break;
+		if (tp->retrans_out >= tp->lost_out)
+			break;
+		if (!(sacked & TCPCB_LOST))
+			continue;
+		if (sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))
+			continue;
 		if (tcp_pacing_check(sk))
 			break;
+		mib = icsk->icsk_ca_state == TCP_CA_Loss ? LINUX_MIB_TCPSLOWSTARTRETRANS
+							 : LINUX_MIB_TCPFASTRETRANS;
 		if (tcp_retransmit_skb(sk, skb))
 			break;
-		NET_INC_STATS(sk->sk_stack, inet_csk(sk)->icsk_ca_state == TCP_CA_Loss
-						    ? LINUX_MIB_TCPSLOWSTARTRETRANS
-						    : LINUX_MIB_TCPFASTRETRANS);
-		if (skb == skb_peek(&tp->tcp_rtx_queue))
-			tcp_rearm_rto(sk);
+		NET_ADD_STATS(sk->sk_stack, (enum snmp_field)mib, tcp_skb_pcount(skb));
+		if (tcp_in_cwnd_reduction(sk))
+			tp->prr_out += tcp_skb_pcount(skb);
+		if (skb == rtx_head && icsk->icsk_pending != ICSK_TIME_REO_TIMEOUT)
+			rearm_timer = true;
 	}
+	if (rearm_timer)
+		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, icsk->icsk_rto);
+}
+
+/* ---- the tail-loss probe (RFC 8985 7, Linux's tcp_early_retrans=3) ------------------*/
+
+/* us until the RTO of the head would fire (Linux's tcp_rto_delta_us). */
+static int64_t tcp_rto_delta_us(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	const struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue);
+	uint64_t rto_ns = (uint64_t)inet_csk(sk)->icsk_rto * NSEC_PER_MSEC;
+
+	if (!head)
+		return (int64_t)inet_csk(sk)->icsk_rto * 1000;
+	return ((int64_t)(TCP_SKB_CB(head)->sent_ns + rto_ns) - (int64_t)stack_now(sk->sk_stack)) /
+	       1000;
+}
+
+/* RFC 8985 7.2: with SACK, in Open or CWR, a probe timeout of two
+ * smoothed RTTs, plus the delayed-ACK allowance (the minimum RTO) when a
+ * single segment is out, else plus 2 ms; 1 s before any RTT sample; never
+ * later than the RTO would fire. advancing_rto: the RTO is about to be
+ * restarted from now (an ACK), so it bounds from now. */
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	long early_retrans = sk->sk_stack->sysctl.tcp_early_retrans;
+	uint64_t timeout_us;
+	int64_t rto_delta_us;
+
+	if ((early_retrans != 3 && early_retrans != 4) || !tp->packets_out || !tcp_is_sack(tp) ||
+	    (icsk->icsk_ca_state != TCP_CA_Open && icsk->icsk_ca_state != TCP_CA_CWR))
+		return false;
+	if (tp->srtt_us) {
+		timeout_us = tp->srtt_us >> 2;
+		if (tp->packets_out == 1)
+			timeout_us += (uint64_t)TCP_RTO_MIN_MS * 1000;
+		else
+			timeout_us += (uint64_t)TCP_TIMEOUT_MIN_MS * 1000;
+	} else {
+		timeout_us = (uint64_t)TCP_TIMEOUT_INIT_MS * 1000;
+	}
+	rto_delta_us = advancing_rto ? (int64_t)icsk->icsk_rto * 1000 : tcp_rto_delta_us(sk);
+	if (rto_delta_us > 0)
+		timeout_us = MIN(timeout_us, (uint64_t)rto_delta_us);
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_LOSS_PROBE, (uint32_t)((timeout_us + 999) / 1000));
+	return true;
+}
+
+/* The probe timer fired (RFC 8985 7.3): send one new segment if the
+ * peer's window allows, else the last segment again, and remember
+ * snd_nxt to judge the probe's ACK by. One probe per episode; then the
+ * RTO runs from now. */
+void tcp_send_loss_probe(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t mss = tcp_current_mss(sk);
+	struct sk_buff *skb;
+
+	if (tp->tlp_high_seq)
+		goto rearm_timer;
+	tp->tlp_retrans = false;
+	skb = skb_peek(&sk->sk_write_queue);
+	if (skb && tcp_snd_wnd_test(tp, skb, mss)) {
+		uint32_t pcount = tp->packets_out;
+		__tcp_write_xmit(sk, mss, TCP_NAGLE_OFF, 2);
+		if (tp->packets_out > pcount)
+			goto probe_sent;
+		goto rearm_timer;
+	}
+	skb = skb_peek_tail(&tp->tcp_rtx_queue);
+	if (!skb) {
+		inet_csk(sk)->icsk_pending = 0;
+		return;
+	}
+	if (__tcp_retransmit_skb(sk, skb))
+		goto rearm_timer;
+	tp->tlp_retrans = true;
+probe_sent:
+	tp->tlp_high_seq = tp->snd_nxt;
+	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPLOSSPROBES);
+	trace_tcp_event(sk, UT_TP_TIMER,
+			tp->tlp_retrans ? "loss probe: last segment resent"
+					: "loss probe: new data");
+	inet_csk(sk)->icsk_pending = 0; /* the RTO restarts from now */
+rearm_timer:
+	tcp_rearm_rto(sk);
 }
 
 /* ---- window probes and keepalives ---------------------------------------------------*/

@@ -45,7 +45,11 @@ void inet_csk_clear_xmit_timer(struct sock *sk, int what)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
-	if (icsk->icsk_pending == what || what == 0) {
+	/* The loss probe and the reorder timer stand in for the RTO:
+	 * clearing the RTO clears them too, as in Linux. */
+	if (icsk->icsk_pending == what || what == 0 ||
+	    (what == ICSK_TIME_RETRANS && (icsk->icsk_pending == ICSK_TIME_LOSS_PROBE ||
+					   icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT))) {
 		icsk->icsk_pending = 0;
 		del_timer(&icsk->icsk_retransmit_timer);
 	}
@@ -61,14 +65,27 @@ void inet_csk_delete_keepalive_timer(struct sock *sk)
 	del_timer(&inet_csk(sk)->sk_timer);
 }
 
+/* Arms the RTO for the head of the queue. When a loss probe or the
+ * reorder timer held the slot, the RTO keeps the time it would have had,
+ * counted from the head's transmission (Linux's tcp_rearm_rto). */
 void tcp_rearm_rto(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
 
-	if (!tp->packets_out)
+	if (!tp->packets_out) {
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
-	else
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto);
+		return;
+	}
+	uint32_t rto = icsk->icsk_rto;
+	if (icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT ||
+	    icsk->icsk_pending == ICSK_TIME_LOSS_PROBE) {
+		const struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue);
+		uint64_t due = TCP_SKB_CB(head)->sent_ns + (uint64_t)rto * NSEC_PER_MSEC;
+		uint64_t now = stack_now(sk->sk_stack);
+		rto = due > now ? (uint32_t)((due - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC) : 1;
+	}
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, rto);
 }
 
 uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms)
@@ -208,6 +225,7 @@ static void tcp_retransmit_timer(struct sock *sk)
 	if (!tp->packets_out || !skb)
 		return;
 	trace_tcp_event(sk, UT_TP_RTO_FIRED, "retransmission timeout");
+	tp->tlp_high_seq = 0;
 
 	if (!tp->snd_wnd && !sock_flag(sk, SOCK_DEAD) &&
 	    !(TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV)))) {
@@ -225,8 +243,16 @@ static void tcp_retransmit_timer(struct sock *sk)
 
 	if (tcp_write_timeout(sk))
 		return;
-	if (icsk->icsk_retransmits == 0)
+	if (icsk->icsk_retransmits == 0) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPTIMEOUTS);
+		/* The recovery that the timeout ends failed. */
+		if (icsk->icsk_ca_state == TCP_CA_Recovery ||
+		    icsk->icsk_ca_state == TCP_CA_Disorder || tp->sacked_out)
+			NET_INC_STATS(stack, tcp_is_sack(tp) ? LINUX_MIB_TCPSACKFAILURES
+							     : LINUX_MIB_TCPRENOFAILURES);
+		else if (icsk->icsk_ca_state == TCP_CA_Loss)
+			NET_INC_STATS(stack, LINUX_MIB_TCPLOSSFAILURES);
+	}
 	tcp_enter_loss(sk);
 	icsk->icsk_retransmits++;
 	if (tcp_retransmit_skb(sk, skb) != 0) {
@@ -286,11 +312,24 @@ static void tcp_write_timer(struct timer_list *t)
 	if (sk->sk_state == TCP_CLOSE || !event)
 		return;
 	sock_hold(sk);
-	icsk->icsk_pending = 0;
-	if (event == ICSK_TIME_RETRANS)
+	switch (event) {
+	case ICSK_TIME_REO_TIMEOUT:
+		tcp_rack_reo_timeout(sk);
+		break;
+	case ICSK_TIME_LOSS_PROBE:
+		tcp_send_loss_probe(sk);
+		break;
+	case ICSK_TIME_RETRANS:
+		icsk->icsk_pending = 0;
 		tcp_retransmit_timer(sk);
-	else if (event == ICSK_TIME_PROBE0)
+		break;
+	case ICSK_TIME_PROBE0:
+		icsk->icsk_pending = 0;
 		tcp_probe_timer(sk);
+		break;
+	default:
+		icsk->icsk_pending = 0;
+	}
 	sock_put(sk);
 }
 

@@ -1,5 +1,7 @@
 #include "tcpworld.h"
 
+#include "ackinject.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
@@ -251,58 +253,7 @@ struct tcp_sock *tw_tcp_sk(struct ut_stack *stack, int fd)
 void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, uint32_t ack,
 			 const void *data, size_t len, uint32_t sack_start, uint32_t sack_end)
 {
-	struct tcp_sock *tp = tw_tcp_sk(w->c, fd);
-	struct sock *sk = &tp->inet_conn.icsk_inet;
-	struct net_device *dev = netdev_from_ut(ut_sim_link_dev(w->link, 0));
-	uint8_t f[ETH_HLEN + 20 + 44 + 1500];
-	uint8_t *ip = f + ETH_HLEN, *th = ip + 20, *o = th + 20;
-	size_t olen = 12;
+	struct ack_block b = {sack_start, sack_end};
 
-	CHECK(len <= 1500);
-	memset(f, 0, sizeof(f));
-	memcpy(f, dev->dev_addr, 6);
-	ut_dev_hwaddr(ut_sim_link_dev(w->link, 1), f + 6);
-	put_be16(f + 12, 0x0800);
-	/* NOP NOP TIMESTAMP */
-	o[0] = o[1] = 1;
-	o[2] = 8;
-	o[3] = 10;
-	put_be32(o + 4, tp->ts_recent + 1);
-	put_be32(o + 8, 0);
-	if (sack_end != sack_start) {
-		/* NOP NOP SACK with one block */
-		o[12] = o[13] = 1;
-		o[14] = 5;
-		o[15] = 10;
-		put_be32(o + 16, sack_start);
-		put_be32(o + 20, sack_end);
-		olen = 24;
-	}
-	put_be16(th, sk->sk_dport);
-	put_be16(th + 2, sk->sk_num);
-	put_be32(th + 4, seq);
-	put_be32(th + 8, ack);
-	th[12] = (uint8_t)((20 + olen) / 4) << 4;
-	th[13] = flags;
-	put_be16(th + 14, 2000);
-	if (len)
-		memcpy(th + 20 + olen, data, len);
-	size_t tlen = 20 + olen + len;
-	ip[0] = 0x45;
-	put_be16(ip + 2, (uint16_t)(20 + tlen));
-	ip[8] = 64;
-	ip[9] = IPPROTO_TCP;
-	memcpy(ip + 12, &sk->sk_daddr, 4);
-	memcpy(ip + 16, &sk->sk_rcv_saddr, 4);
-	put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
-	put_be16(th + 16, csum_tcpudp(sk->sk_daddr, sk->sk_rcv_saddr, IPPROTO_TCP, th, tlen));
-
-	uint32_t flen = (uint32_t)(ETH_HLEN + 20 + tlen);
-	struct sk_buff *skb = alloc_skb(w->sim->pool, flen);
-	CHECK(skb);
-	memcpy(skb_put(skb, flen), f, flen);
-	skb->dev = dev;
-	skb->ip_summed = CHECKSUM_NONE;
-	netif_receive_skb(skb);
-	ut_stack_poll(w->c);
+	tw_inject_segment(w, fd, flags, seq, ack, 0, &b, sack_end != sack_start, data, len);
 }

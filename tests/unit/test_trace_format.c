@@ -564,6 +564,7 @@ static const char *const must_have[UT_TP_MAX][12] = {
 	[UT_TP_SHUTDOWN] = {"fd", "state", "what"},
 	[UT_TP_CLOSE] = {"fd", "state"},
 	[UT_TP_ERROR] = {"fd", "err", "errname"},
+	[UT_TP_TCP_MARK_LOST] = {"fd", "seq", "end_seq", "len", "snd_una", "cwnd", "what"},
 };
 
 /* And keys that would be noise for the type. */

@@ -115,6 +115,25 @@
 	X(LINUX_MIB_TCPDSACKOLDSENT, "TcpExt", "TCPDSACKOldSent")                   \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")                 \
 	X(LINUX_MIB_TCPRETRANSFAIL, "TcpExt", "TCPRetransFail")                     \
+	X(LINUX_MIB_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit")               \
+	X(LINUX_MIB_TCPLOSSPROBES, "TcpExt", "TCPLossProbes")                       \
+	X(LINUX_MIB_TCPLOSSPROBERECOVERY, "TcpExt", "TCPLossProbeRecovery")         \
+	X(LINUX_MIB_TCPDSACKRECV, "TcpExt", "TCPDSACKRecv")                         \
+	X(LINUX_MIB_TCPDSACKOFORECV, "TcpExt", "TCPDSACKOfoRecv")                   \
+	X(LINUX_MIB_TCPDSACKRECVSEGS, "TcpExt", "TCPDSACKRecvSegs")                 \
+	X(LINUX_MIB_TCPDSACKIGNOREDDUBIOUS, "TcpExt", "TCPDSACKIgnoredDubious")     \
+	X(LINUX_MIB_TCPFULLUNDO, "TcpExt", "TCPFullUndo")                           \
+	X(LINUX_MIB_TCPPARTIALUNDO, "TcpExt", "TCPPartialUndo")                     \
+	X(LINUX_MIB_TCPDSACKUNDO, "TcpExt", "TCPDSACKUndo")                         \
+	X(LINUX_MIB_TCPLOSSUNDO, "TcpExt", "TCPLossUndo")                           \
+	X(LINUX_MIB_TCPSPURIOUSRTOS, "TcpExt", "TCPSpuriousRTOs")                   \
+	X(LINUX_MIB_TCPSACKRENEGING, "TcpExt", "TCPSACKReneging")                   \
+	X(LINUX_MIB_TCPSACKREORDER, "TcpExt", "TCPSACKReorder")                     \
+	X(LINUX_MIB_TCPRENOREORDER, "TcpExt", "TCPRenoReorder")                     \
+	X(LINUX_MIB_TCPTSREORDER, "TcpExt", "TCPTSReorder")                         \
+	X(LINUX_MIB_TCPSACKFAILURES, "TcpExt", "TCPSackFailures")                   \
+	X(LINUX_MIB_TCPRENOFAILURES, "TcpExt", "TCPRenoFailures")                   \
+	X(LINUX_MIB_TCPLOSSFAILURES, "TcpExt", "TCPLossFailures")                   \
 	X(IPSTATS_MIB_INNOROUTES, "IpExt", "InNoRoutes")                            \
 	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")                  \
 	X(IPSTATS_MIB_INBCASTPKTS, "IpExt", "InBcastPkts")                          \
@@ -148,5 +167,6 @@ struct snmp_mib {
 #define SNMP_DEC_STATS(stack, field) ((stack)->mib.v[field]--)
 #define TCP_INC_STATS SNMP_INC_STATS
 #define NET_INC_STATS SNMP_INC_STATS
+#define NET_ADD_STATS SNMP_ADD_STATS
 
 #endif

@@ -69,6 +69,12 @@ struct ipv4_sysctl {
 	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */
 	long tcp_pacing_ss_ratio;	/* 200: pacing rate, % of cwnd/srtt, in slow start */
 	long tcp_pacing_ca_ratio;	/* 120: the same in congestion avoidance */
+	long tcp_recovery;		/* 1: RACK loss detection (TCP_RACK_* bits); 0: RFC 6675 */
+	long tcp_reordering;		/* 3: initial reordering degree, segments */
+	long tcp_max_reordering;	/* 300 */
+	long tcp_early_retrans;		/* 3: tail-loss probes (RFC 8985 7) */
+	long tcp_frto;			/* 2: F-RTO, SACK-enhanced (RFC 5682) */
+	long tcp_min_rtt_wlen;		/* 300 s: window of the min_rtt filter */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */

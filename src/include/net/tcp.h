@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "net/inet_hashtables.h"
+#include "net/win_minmax.h"
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/wire.h"
@@ -36,12 +37,14 @@ struct ut_stack;
 #define TCP_TIMEWAIT_LEN_MS 60000u
 #define TCP_RESOURCE_PROBE_INTERVAL_MS 500u
 #define TCP_MAX_QUICKACKS 16u
+#define TCP_TIMEOUT_MIN_MS 2u /* Linux's TCP_TIMEOUT_MIN: the shortest timer */
 
 /* TCP_SKB_CB()->sacked bits */
 #define TCPCB_SACKED_ACKED 0x01	  /* covered by a SACK block */
 #define TCPCB_SACKED_RETRANS 0x02 /* retransmitted, not yet acknowledged */
 #define TCPCB_LOST 0x04		  /* marked lost by recovery */
 #define TCPCB_EVER_RETRANS 0x80	  /* retransmitted at least once (Karn) */
+#define TCPCB_RETRANS (TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS)
 
 /* Per-segment state on the write, retransmit, receive and out-of-order
  * queues, kept in skb->cb (Linux's TCP_SKB_CB). */
@@ -181,9 +184,13 @@ extern const struct tcp_congestion_ops tcp_reno;
 /* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
  * TCP_CA_Loss), Linux's values. */
 
-/* icsk_pending: which timer the retransmit timer is doing */
+/* icsk_pending: which timer the retransmit timer is doing (Linux's
+ * values). The tail-loss probe and RACK's reorder timer share the slot with
+ * the RTO, as in Linux: at most one of them is armed at a time. */
 #define ICSK_TIME_RETRANS 1
 #define ICSK_TIME_PROBE0 3
+#define ICSK_TIME_LOSS_PROBE 5
+#define ICSK_TIME_REO_TIMEOUT 6
 
 /* icsk_ack.pending bits */
 #define ICSK_ACK_SCHED 1
@@ -255,6 +262,36 @@ struct tcp_sock {
 	uint32_t lost_out;
 	uint32_t total_retrans;
 	uint32_t dupacks;
+	uint32_t delivered; /* segments (S)ACKed, D-SACKed retransmissions too */
+	uint32_t lost;	    /* segments marked lost, retransmissions too */
+	/* loss recovery (Linux's names; tcp_input.c, tcp_recovery.c) */
+	uint32_t reordering;	 /* how far a segment may be reordered, in segments */
+	uint32_t reord_seen;	 /* reorderings detected */
+	uint32_t prior_ssthresh; /* ssthresh before a reduction, for undo (0: no undo) */
+	uint32_t prior_cwnd;	 /* cwnd before a reduction (PRR, undo) */
+	uint32_t undo_marker;	 /* snd_una when the reduction began (0: none) */
+	int undo_retrans;	 /* retransmissions not yet proven spurious (-1: none) */
+	uint32_t retrans_stamp;	 /* TSval clock (ms) of the first retransmission; 0: none */
+	uint32_t prr_delivered;	 /* PRR (RFC 6937): delivered since recovery began */
+	uint32_t prr_out;	 /* PRR: sent since recovery began */
+	uint32_t tlp_high_seq;	 /* snd_nxt when a loss probe was sent (0: none out) */
+	uint32_t dsack_dups;	 /* segments the peer reported as duplicates */
+	bool tlp_retrans;	 /* the loss probe was a retransmission */
+	bool is_sack_reneg;	 /* the peer discarded data it had SACKed */
+	uint8_t frto;		 /* F-RTO (RFC 5682) running in this Loss episode */
+	bool saw_tstamp;	 /* the ACK in hand had a timestamp ... */
+	uint32_t rcv_tsecr;	 /* ... echoing this TSval */
+	struct minmax rtt_min;	 /* windowed min RTT (tcp_min_rtt_wlen), us */
+	struct tcp_rack {	 /* RACK (RFC 8985) */
+		uint64_t mstamp; /* ns: sent time of the last delivered segment */
+		uint32_t rtt_us; /* its RTT */
+		uint32_t end_seq;
+		uint32_t last_delivered_seq; /* snd_nxt when reo_wnd last grew */
+		uint8_t reo_wnd_steps;	     /* reo_wnd in units of min_rtt/4 */
+		uint8_t reo_wnd_persist;     /* recoveries the wider window lasts */
+		bool dsack_seen;	     /* a D-SACK since reo_wnd last grew */
+		bool advanced;		     /* mstamp moved: look for losses */
+	} rack;
 	uint64_t lsndtime;		/* ns of last data sent */
 	uint64_t tcp_wstamp_ns;		/* departure time of the next paced segment */
 	uint32_t data_segs_out;		/* segments with data sent (tcpi_data_segs_out) */
@@ -329,6 +366,39 @@ static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
 {
 	return tp->snd_cwnd < tp->snd_ssthresh;
 }
+/* Segments SACKed or marked lost: out of the network, not acknowledged. */
+static inline uint32_t tcp_left_out(const struct tcp_sock *tp)
+{
+	return tp->sacked_out + tp->lost_out;
+}
+static inline bool tcp_is_sack(const struct tcp_sock *tp)
+{
+	return tp->sack_ok;
+}
+static inline bool tcp_is_reno(const struct tcp_sock *tp)
+{
+	return !tcp_is_sack(tp);
+}
+/* The windowed minimum RTT in us (~0 before the first sample). */
+static inline uint32_t tcp_min_rtt(const struct tcp_sock *tp)
+{
+	return minmax_get(&tp->rtt_min);
+}
+/* cwnd is being reduced: PRR runs (Linux's tcp_in_cwnd_reduction). */
+static inline bool tcp_in_cwnd_reduction(const struct sock *sk)
+{
+	uint8_t st = inet_csk(sk)->icsk_ca_state;
+	return st == TCP_CA_CWR || st == TCP_CA_Recovery;
+}
+/* net.ipv4.tcp_recovery bits (Linux's) */
+#define TCP_RACK_LOSS_DETECTION 0x1 /* RACK marks losses (RFC 8985) */
+#define TCP_RACK_STATIC_REO_WND 0x2 /* D-SACKs never widen the window */
+#define TCP_RACK_NO_DUPTHRESH 0x4   /* no reo_wnd of 0 at dupthresh */
+#define TCP_RACK_RECOVERY_THRESH 16 /* recoveries a widened reo_wnd lasts */
+static inline bool tcp_is_rack(const struct sock *sk)
+{
+	return sk->sk_stack->sysctl.tcp_recovery & TCP_RACK_LOSS_DETECTION;
+}
 
 /* Timestamps: Linux's TSval clock ticks in ms (tcp_time_stamp_ms). */
 static inline uint32_t tcp_time_stamp(const struct ut_stack *stack)
@@ -371,6 +441,31 @@ void tcp_clear_retrans(struct tcp_sock *tp);
 void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
 void tcp_set_rto(struct sock *sk);
 void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *opts);
+/* Congestion window reduction (RFC 3168's CWR state) for ECE or a loss
+ * found by a tail-loss probe: ssthresh from the module, cwnd brought down
+ * to it by PRR as ACKs arrive (Linux's tcp_enter_cwr). */
+void tcp_enter_cwr(struct sock *sk);
+/* Fast recovery begins (Linux's tcp_enter_recovery). */
+void tcp_enter_recovery(struct sock *sk, bool ece_ack);
+/* PRR (RFC 6937): cwnd for this ACK while in CWR or Recovery. */
+void tcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked, int newly_lost, int flag);
+/* Marks skb lost (a retransmission already sent counts as lost again). */
+void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb);
+/* RTO or TLP timer, whichever applies after an ACK (Linux's). */
+void tcp_set_xmit_timer(struct sock *sk);
+
+/* ---- tcp_recovery.c: RACK (RFC 8985) and NewReno loss marking ------------*/
+void tcp_rack_advance(struct tcp_sock *tp, uint8_t sacked, uint32_t end_seq, uint64_t xmit_ns,
+		      uint64_t now_ns);
+/* Marks lost what RACK finds lost, arms the reorder timer for the rest;
+ * true if the timer was armed. */
+bool tcp_rack_mark_lost(struct sock *sk);
+/* us until skb counts as lost (<= 0: lost now). */
+int32_t tcp_rack_skb_timeout(struct tcp_sock *tp, const struct sk_buff *skb, uint32_t reo_wnd,
+			     uint64_t now_ns);
+void tcp_rack_reo_timeout(struct sock *sk);
+void tcp_rack_update_reo_wnd(struct sock *sk, bool delivered);
+void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced);
 
 /* ---- tcp_output.c --------------------------------------------------------*/
 /* Transmits skb (from the write or retransmit queue) with a fresh header:
@@ -390,7 +485,13 @@ void tcp_send_fin(struct sock *sk);
 void tcp_send_active_reset(struct sock *sk);
 int tcp_send_synack(struct sock *sk);
 int tcp_connect(struct sock *sk);
+/* Sends skb again (Linux's __tcp_retransmit_skb): no scoreboard marks. */
+int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+/* Retransmits skb and marks it so (SACKED_RETRANS, retrans_out). */
 int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+/* Arms the tail-loss probe (RFC 8985 7.2) if it applies; false if not. */
+bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
+void tcp_send_loss_probe(struct sock *sk);
 void tcp_xmit_retransmit_queue(struct sock *sk);
 void tcp_send_probe0(struct sock *sk);
 int tcp_write_wakeup(struct sock *sk);

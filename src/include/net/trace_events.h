@@ -61,6 +61,11 @@ DECLARE_TRACE(inet_sock_set_state, sk->sk_stack,
 DECLARE_TRACE(tcp_event, sk->sk_stack,
 	      TP_PROTO(struct sock *sk, enum ut_trace_type type, const char *what),
 	      TP_ARGS(sk, type, what))
+/* Loss recovery marked the segment skb lost; why says on what evidence
+ * (RACK's times, NewReno's duplicate ACKs, RFC 6675's SACK count). */
+DECLARE_TRACE(tcp_mark_lost, sk->sk_stack,
+	      TP_PROTO(struct sock *sk, const struct sk_buff *skb, const char *why),
+	      TP_ARGS(sk, skb, why))
 /* len bytes of skb joined queue q (the write, receive or out-of-order
  * queue, named by type). */
 DECLARE_TRACE(tcp_queue, sk->sk_stack,

@@ -1,0 +1,164 @@
+/* RACK (RFC 8985) loss detection, as Linux's tcp_recovery.c: segments are
+ * judged lost by time (sent before one the peer delivered, and not
+ * delivered within its RTT plus the reordering window), by the reorder
+ * timer for those that may still arrive, lost retransmissions included;
+ * reordering seen raises tp->reordering and D-SACKs widen the window.
+ *
+ * The link is taken down after the handshake, the client sends, and the
+ * peer's ACKs are written by hand (ackinject.h), each 20 ms after the data
+ * it answers: min_rtt is 20 ms and the reordering window 5 ms. */
+#include <string.h>
+
+#include "ackinject.h"
+#include "net/sock.h"
+#include "net/stack.h"
+#include "net/tcp.h"
+#include "tcpworld.h"
+#include "test.h"
+
+/* The peer's answer, an RTT (20 ms) after what it answers: nothing
+ * acknowledged, these blocks SACKed. */
+static void sack_later(struct flight *r, const struct ack_block *b, unsigned n)
+{
+	flight_ack_later(r, 0, 0, b, n);
+}
+
+static uint64_t retrans(struct flight *r)
+{
+	return tw_counter(r->w.c, "Tcp", "RetransSegs");
+}
+
+TEST(one_sacked_segment_marks_the_earlier_ones_lost_when_the_reordering_window_has_passed)
+{
+	struct flight r;
+	flight_setup(&r, 1, 10);
+	struct tcp_sock *tp = r.tp;
+
+	/* the last segment arrives an RTT later: the nine before it may be
+	 * reordered, for min_rtt/4 more */
+	struct ack_block b = flight_segs(&r, 9, 10);
+	sack_later(&r, &b, 1);
+	CHECK_EQ(tp->sacked_out, 1);
+	CHECK_EQ(tp->lost_out, 0);
+	CHECK_EQ(tp->inet_conn.icsk_pending, ICSK_TIME_REO_TIMEOUT);
+	CHECK_EQ(retrans(&r), 0);
+	/* the reorder timer: 5 ms and the 2 ms timer minimum */
+	tw_run(&r.w, 8 * MS);
+	CHECK_EQ(tp->lost_out, 9);
+	CHECK_EQ(tw_count(&r.w, 0, UT_TP_TCP_MARK_LOST), 9); /* each told in the trace */
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSackRecovery"), 1);
+	CHECK(retrans(&r) >= 1);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPTimeouts"), 0);
+	flight_done(&r);
+}
+
+TEST(three_sacked_segments_mark_the_hole_lost_at_once_when_no_reordering_was_seen)
+{
+	struct flight r;
+	flight_setup(&r, 2, 10);
+	struct tcp_sock *tp = r.tp;
+
+	struct ack_block b = flight_segs(&r, 1, 4);
+	sack_later(&r, &b, 1);
+	/* dupthresh reached: no reordering window, the head is lost now;
+	 * the segments sent after the SACKed ones are not judged yet */
+	CHECK_EQ(tp->lost_out, 1);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(retrans(&r), 1);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPFastRetrans"), 1);
+	flight_done(&r);
+}
+
+TEST(a_lost_retransmission_is_found_by_rack_and_sent_again_without_a_timeout)
+{
+	struct flight r;
+	flight_setup(&r, 3, 20);
+	struct tcp_sock *tp = r.tp;
+
+	struct ack_block b = flight_segs(&r, 1, 4);
+	sack_later(&r, &b, 1);
+	CHECK_EQ(retrans(&r), 1);		  /* segment 0 again */
+	CHECK(tp->snd_nxt == r.una + 11 * r.mss); /* and segment 10, new */
+	/* an RTT later segment 10, sent after the retransmission, is
+	 * SACKed but segment 0 is not: the retransmission was lost too */
+	struct ack_block b2[2] = {flight_segs(&r, 10, 11), flight_segs(&r, 1, 4)};
+	sack_later(&r, b2, 2);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPLostRetransmit"), 1);
+	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
+	CHECK(retrans(&r) >= 2);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPTimeouts"), 0);
+	flight_done(&r);
+}
+
+TEST(a_hole_filled_by_an_original_transmission_raises_the_reordering_degree)
+{
+	struct flight r;
+	flight_setup(&r, 4, 10);
+	struct tcp_sock *tp = r.tp;
+
+	CHECK_EQ(tp->reordering, 3);
+	struct ack_block b = flight_segs(&r, 3, 5);
+	sack_later(&r, &b, 1);
+	/* segment 1, never retransmitted, arrives after 3 and 4 */
+	struct ack_block b2[2] = {flight_segs(&r, 1, 2), flight_segs(&r, 3, 5)};
+	tw_inject_ack(&r.w, r.c, r.una, 0, b2, 2);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSACKReorder"), 1);
+	CHECK_EQ(tp->reord_seen, 1);
+	CHECK_EQ(tp->reordering, 4); /* segment 1 was 4 segments below the highest SACK */
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+	CHECK_EQ(ut_getsockopt(r.w.c, r.c, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+	CHECK_EQ(ti.tcpi_reordering, 4);
+	/* three SACKed, but reordering was seen: the window still holds */
+	CHECK_EQ(tp->sacked_out, 3);
+	CHECK_EQ(tp->lost_out, 0);
+	flight_done(&r);
+}
+
+TEST(a_dsack_after_reordering_widens_the_reordering_window_by_a_step)
+{
+	struct flight r;
+	flight_setup(&r, 5, 10);
+	struct tcp_sock *tp = r.tp;
+
+	struct ack_block b = flight_segs(&r, 3, 5);
+	sack_later(&r, &b, 1);
+	struct ack_block b2[2] = {flight_segs(&r, 1, 2), flight_segs(&r, 3, 5)};
+	tw_inject_ack(&r.w, r.c, r.una, 0, b2, 2);
+	/* the reorder timer marks 0 and 2 lost and resends them */
+	tw_run(&r.w, 10 * MS);
+	CHECK_EQ(tp->lost_out, 2);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 1);
+	/* both originals were only late: the peer reports segment 0 twice */
+	struct ack_block d[2] = {flight_segs(&r, 0, 1), flight_segs(&r, 6, 7)};
+	tw_inject_ack(&r.w, r.c, r.una + 5 * r.mss, 0, d, 2);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPDSACKRecv"), 1);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 2);
+	CHECK_EQ(tp->rack.reo_wnd_persist, TCP_RACK_RECOVERY_THRESH);
+	flight_done(&r);
+}
+
+TEST(a_widened_reordering_window_narrows_again_after_16_recoveries_without_dsacks)
+{
+	struct flight r;
+	flight_setup(&r, 6, 10);
+	struct tcp_sock *tp = r.tp;
+
+	/* as if D-SACKs had widened it to three steps, one recovery ago */
+	tp->rack.reo_wnd_steps = 3;
+	tp->rack.reo_wnd_persist = 1;
+	/* a recovery that ends with nothing undone uses up the last */
+	struct ack_block b = flight_segs(&r, 1, 4);
+	sack_later(&r, &b, 1);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 3);
+	flight_ack_later(&r, tp->high_seq, 0, NULL, 0);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Open);
+	CHECK_EQ(tp->rack.reo_wnd_persist, 0);
+	/* the next delivery finds no D-SACK pending: back to one step */
+	CHECK_EQ(ut_send(r.w.c, r.c, "x", 1, 0), 1);
+	flight_ack_later(&r, tp->snd_nxt, 0, NULL, 0);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 1);
+	flight_done(&r);
+}
