@@ -80,7 +80,23 @@ void tcp_set_rto(struct sock *sk)
 	inet_csk(sk)->icsk_rto = MIN(MAX(rto, TCP_RTO_MIN_MS), TCP_RTO_MAX_MS);
 }
 
-static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us, const struct wire_tcp_opts *opts)
+/* The windowed min RTT (Linux's tcp_update_rtt_min): over
+ * net.ipv4.tcp_min_rtt_wlen seconds, on the RTT of the newest segment
+ * ACKed. */
+static void tcp_update_rtt_min(struct sock *sk, long rtt_us)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t wlen_ms = (uint32_t)sk->sk_stack->sysctl.tcp_min_rtt_wlen * 1000u;
+
+	minmax_running_min(&tp->rtt_min, wlen_ms, tcp_time_stamp(sk->sk_stack),
+			   rtt_us > 0 ? (uint32_t)rtt_us : 1u);
+}
+
+/* seq_rtt_us: from the oldest segment newly ACKed, for the RTO;
+ * ca_rtt_us: from the newest, for the min RTT and the congestion module
+ * (rs->rtt_us). -1 where the ACK gave none. */
+static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us, long ca_rtt_us,
+			       const struct wire_tcp_opts *opts, struct rate_sample *rs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
@@ -88,11 +104,15 @@ static void tcp_ack_update_rtt(struct sock *sk, long seq_rtt_us, const struct wi
 	 * retransmitted data, since the echo tells which copy it was. */
 	if (seq_rtt_us < 0 && opts->saw_tstamp && opts->tsecr && tp->tstamp_ok) {
 		uint32_t delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - opts->tsecr;
-		if (delta < 0x7fffffffu)
-			seq_rtt_us = (long)delta * 1000;
+		if (delta < 0x7fffffffu / 1000u) {
+			seq_rtt_us = (long)MAX(delta, 1u) * 1000;
+			ca_rtt_us = seq_rtt_us;
+		}
 	}
+	rs->rtt_us = ca_rtt_us;
 	if (seq_rtt_us < 0)
 		return;
+	tcp_update_rtt_min(sk, ca_rtt_us);
 	tcp_rtt_estimator(sk, seq_rtt_us);
 	tcp_set_rto(sk);
 	/* A valid sample ends any backoff (RFC 6298 5.7 / Karn). */
@@ -155,16 +175,6 @@ void tcp_clear_retrans(struct tcp_sock *tp)
 	tp->dupacks = 0;
 }
 
-void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
-{
-	struct inet_connection_sock *icsk = inet_csk(sk);
-
-	if (icsk->icsk_ca_state == ca_state)
-		return;
-	trace_tcp_cong_state_set(sk, icsk->icsk_ca_state, ca_state);
-	icsk->icsk_ca_state = ca_state;
-}
-
 /* Marks the first not-yet-lost segment of the retransmit queue lost. A
  * SACKed segment is no hole and is never marked lost, as in Linux's
  * tcp_skb_mark_lost: the head can be one after a partial ACK that lags
@@ -199,7 +209,9 @@ void tcp_enter_loss(struct sock *sk)
 
 	if (icsk->icsk_ca_state <= TCP_CA_Disorder || tp->snd_una == tp->high_seq ||
 	    (icsk->icsk_ca_state == TCP_CA_Loss && !icsk->icsk_retransmits)) {
+		tp->prior_cwnd = tp->snd_cwnd;
 		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
+		tcp_ca_event(sk, CA_EVENT_LOSS);
 	}
 	tp->snd_cwnd = 1;
 	tp->snd_cwnd_cnt = 0;
@@ -227,6 +239,7 @@ static void tcp_enter_recovery(struct sock *sk)
 
 	NET_INC_STATS(sk->sk_stack,
 		      tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY : LINUX_MIB_TCPRENORECOVERY);
+	tp->prior_cwnd = tp->snd_cwnd;
 	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
 	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
 	tp->snd_cwnd = tp->snd_ssthresh;
@@ -257,6 +270,13 @@ static void tcp_retransmit_head_now(struct sock *sk)
 	}
 }
 
+/* Segments that reached the receiver, by ACK or SACK, for the delivery
+ * rate (Linux's tcp_count_delivered). */
+static void tcp_count_delivered(struct tcp_sock *tp, uint32_t delivered)
+{
+	tp->delivered += delivered;
+}
+
 /* ---- the SACK scoreboard (RFC 2018, RFC 6675; Linux's tcp_sacktag) ----*/
 
 #define FLAG_DATA_SACKED 0x20 /* new SACK information */
@@ -265,7 +285,7 @@ static void tcp_retransmit_head_now(struct sock *sk)
  * Blocks that end at or below SND.UNA (D-SACK) or beyond SND.NXT are
  * ignored; segments partly covered stay unmarked. Returns FLAG_DATA_SACKED
  * if anything new was learnt. O(queue) per ACK that carries blocks. */
-static int tcp_sacktag(struct sock *sk, const struct wire_tcp_opts *opts)
+static int tcp_sacktag(struct sock *sk, const struct wire_tcp_opts *opts, struct rate_sample *rs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int flag = 0;
@@ -294,6 +314,8 @@ static int tcp_sacktag(struct sock *sk, const struct wire_tcp_opts *opts)
 			}
 			tcb->sacked |= TCPCB_SACKED_ACKED;
 			tp->sacked_out++;
+			tcp_count_delivered(tp, tcp_skb_pcount(skb));
+			tcp_rate_skb_delivered(sk, skb, rs);
 			flag |= FLAG_DATA_SACKED;
 		}
 	}
@@ -402,12 +424,15 @@ static bool tcp_should_expand_sndbuf(const struct sock *sk)
 
 /* Removes what the cumulative ACK covers from the retransmit queue
  * (Linux's tcp_clean_rtx_queue). Returns FLAG_* bits; *seq_rtt_us gets an
- * RTT sample from the oldest never-retransmitted segment (Karn), or -1. */
-static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
+ * RTT sample from the oldest never-retransmitted segment (Karn), or -1,
+ * and *ca_rtt_us one from the newest never-retransmitted one not SACKed
+ * before. Each segment goes to the rate sample rs. */
+static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us, long *ca_rtt_us,
+			       struct rate_sample *rs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
-	uint64_t first_ackt = 0;
+	uint64_t first_ackt = 0, last_ackt = 0;
 	bool retrans_acked = false;
 	struct sk_buff *skb;
 	int flag = 0;
@@ -428,18 +453,25 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 			}
 			break;
 		}
-		if (tcb->sacked & TCPCB_EVER_RETRANS)
+		if (tcb->sacked & TCPCB_EVER_RETRANS) {
 			retrans_acked = true;
-		else if (!first_ackt)
-			first_ackt = tcb->sent_ns;
+		} else {
+			if (!first_ackt)
+				first_ackt = tcb->sent_ns;
+			if (!(tcb->sacked & TCPCB_SACKED_ACKED))
+				last_ackt = tcb->sent_ns;
+		}
 		if (tcb->sacked & TCPCB_SACKED_RETRANS)
 			tp->retrans_out--;
 		if (tcb->sacked & TCPCB_LOST)
 			tp->lost_out--;
 		if (tcb->sacked & TCPCB_SACKED_ACKED)
 			tp->sacked_out--;
+		else if (tp->sack_ok)
+			tcp_count_delivered(tp, tcp_skb_pcount(skb));
 		tp->packets_out--;
 		acked_pkts++;
+		tcp_rate_skb_delivered(sk, skb, rs);
 		if (tcb->tcp_flags & TCPHDR_SYN)
 			flag |= FLAG_SYN_ACKED;
 		else
@@ -450,13 +482,15 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, long *seq_rtt_us)
 	}
 	*seq_rtt_us = (first_ackt && !retrans_acked) ? (long)((now - first_ackt) / NSEC_PER_USEC)
 						     : -1;
-	if (first_ackt && retrans_acked)
-		*seq_rtt_us = -1;
+	*ca_rtt_us = (last_ackt && !retrans_acked) ? (long)((now - last_ackt) / NSEC_PER_USEC) : -1;
 	/* Reno: the cumulative ACK covers segments that duplicate ACKs
-	 * counted; take them back. */
-	if (!tp->sack_ok && acked_pkts && tp->sacked_out) {
-		uint32_t n = MIN(acked_pkts > 0 ? acked_pkts - 1 : 0, tp->sacked_out);
-		tp->sacked_out -= n;
+	 * counted; take them back. One segment is the hole it filled, the
+	 * rest were counted delivered as their duplicates came (Linux's
+	 * tcp_remove_reno_sacks). */
+	if (!tp->sack_ok && acked_pkts) {
+		tcp_count_delivered(tp, MAX(acked_pkts - MIN(acked_pkts, tp->sacked_out), 1u));
+		if (tp->sacked_out)
+			tp->sacked_out -= MIN(acked_pkts - 1, tp->sacked_out);
 	}
 	if (tp->sacked_out + tp->lost_out > tp->packets_out) {
 		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out
@@ -558,6 +592,41 @@ static void tcp_check_space(struct sock *sk)
  * TCP_ACK_UNSENT for an ACK of data never sent. */
 #define TCP_ACK_TOO_OLD (-1)
 #define TCP_ACK_UNSENT (-2)
+
+/* What the ACK delivered, counted (Linux's tcp_newly_delivered). */
+static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered)
+{
+	uint32_t delivered = tcp_sk(sk)->delivered - prior_delivered;
+
+	SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVERED, delivered);
+	return delivered;
+}
+
+/* The window after an ACK (Linux's tcp_cong_control): a module with
+ * cong_control sets it itself from the rate sample. Otherwise it stays in
+ * fast recovery (no PRR yet) and elsewhere grows through cong_avoid, by
+ * the segments newly delivered, on an ACK of new data, while the window
+ * was what limited the sender (half of it in use: Linux's
+ * tcp_is_cwnd_limited, simplified). */
+static void tcp_cong_control(struct sock *sk, uint32_t ack, uint32_t acked_sacked, int flag,
+			     const struct rate_sample *rs)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (icsk->icsk_ca_ops->cong_control) {
+		icsk->icsk_ca_ops->cong_control(sk, ack, flag, rs);
+		return;
+	}
+	if ((flag & FLAG_DATA_ACKED) && acked_sacked && icsk->icsk_ca_state != TCP_CA_Recovery &&
+	    rs->prior_in_flight + acked_sacked >= tp->snd_cwnd / 2) {
+		uint32_t prior_cwnd = tp->snd_cwnd;
+		tcp_cong_avoid(sk, ack, acked_sacked);
+		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
+			tcp_sndbuf_expand(sk);
+	}
+}
+
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
 		   const struct wire_tcp_opts *opts, bool has_data)
 {
@@ -566,10 +635,13 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	struct ut_stack *stack = sk->sk_stack;
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = th->ack_seq;
-	uint32_t prior_in_flight = tcp_packets_in_flight(tp);
-	long seq_rtt_us = -1;
+	uint32_t prior_delivered = tp->delivered;
+	uint32_t prior_lost = tp->lost_out, prior_sacked;
+	struct rate_sample rs = {.rtt_us = -1};
+	long seq_rtt_us = -1, ca_rtt_us = -1;
+	uint32_t ack_ev_flags = CA_ACK_SLOWPATH;
 	int flag = 0, res;
-	uint32_t acked;
+	uint32_t delivered;
 	bool is_dupack;
 
 	if (before(ack, prior_snd_una)) {
@@ -581,6 +653,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	}
 	if (after(ack, tp->snd_nxt))
 		return TCP_ACK_UNSENT;
+	tcp_mstamp_refresh(tp, stack); /* one clock read per ACK */
+	rs.prior_in_flight = tcp_packets_in_flight(tp);
 	/* Only a segment whose ACK is acceptable may replace TS.Recent, as
 	 * in Linux (FLAG_UPDATE_TS_RECENT): one acknowledging data never
 	 * sent must not move the PAWS reference for the real peer. */
@@ -600,12 +674,20 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	sk->sk_err_soft = 0;
 
 	if (tp->sack_ok && opts->num_sacks)
-		flag |= tcp_sacktag(sk, opts);
-	res = tcp_clean_rtx_queue(sk, ack, &seq_rtt_us);
-	acked = (uint32_t)res >> 16;
+		flag |= tcp_sacktag(sk, opts, &rs);
+	/* Linux's fast path takes a pure ACK that moves SND.UNA with the
+	 * window unchanged; usertcp has no header prediction and tells the
+	 * module the same from the ACK itself. */
+	if ((flag & FLAG_SND_UNA_ADVANCED) && !(flag & (FLAG_DATA | FLAG_WIN_UPDATE)) &&
+	    !opts->num_sacks)
+		ack_ev_flags = CA_ACK_WIN_UPDATE;
+	else if (flag & FLAG_WIN_UPDATE)
+		ack_ev_flags |= CA_ACK_WIN_UPDATE;
+	tcp_in_ack_event(sk, ack_ev_flags);
+	res = tcp_clean_rtx_queue(sk, ack, &seq_rtt_us, &ca_rtt_us, &rs);
 	flag |= res & 0xffff;
 	if (flag & FLAG_ACKED) {
-		tcp_ack_update_rtt(sk, seq_rtt_us, opts);
+		tcp_ack_update_rtt(sk, seq_rtt_us, ca_rtt_us, opts, &rs);
 		if (!tp->retrans_out && !tp->lost_out)
 			icsk->icsk_retrans_start_ns = 0;
 		else if (tp->packets_out)
@@ -621,17 +703,26 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	if (!has_data && !(flag & FLAG_ACKED))
 		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
 
+	if (icsk->icsk_ca_ops->pkts_acked && (flag & FLAG_ACKED)) {
+		struct ack_sample sample = {
+			.pkts_acked = (uint32_t)res >> 16,
+			.rtt_us = (int32_t)rs.rtt_us,
+			.in_flight = tp->mss_cache * (tp->delivered - rs.prior_delivered),
+		};
+		icsk->icsk_ca_ops->pkts_acked(sk, &sample);
+	}
+
+	prior_sacked = tp->sacked_out;
 	if (icsk->icsk_ca_state != TCP_CA_Open || tp->dupacks || tp->sacked_out || is_dupack)
 		tcp_fastretrans_alert(sk, prior_snd_una, flag, is_dupack);
-	/* The window grows on new ACKs except during fast recovery, where
-	 * it stays at ssthresh (slow start continues in Loss). */
-	if (acked && icsk->icsk_ca_state != TCP_CA_Recovery &&
-	    prior_in_flight + acked >= tp->snd_cwnd / 2) {
-		uint32_t prior_cwnd = tp->snd_cwnd;
-		tcp_cong_avoid(sk, ack, acked);
-		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
-			tcp_sndbuf_expand(sk);
-	}
+	/* Reno: each duplicate ACK counted in sacked_out is a segment that
+	 * arrived (Linux's tcp_add_reno_sack). */
+	if (!tp->sack_ok && tp->sacked_out > prior_sacked)
+		tcp_count_delivered(tp, tp->sacked_out - prior_sacked);
+	delivered = tcp_newly_delivered(sk, prior_delivered);
+	tcp_rate_gen(sk, delivered, tp->lost_out > prior_lost ? tp->lost_out - prior_lost : 0,
+		     false, &rs);
+	tcp_cong_control(sk, ack, delivered, flag, &rs);
 
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
@@ -1294,6 +1385,9 @@ void tcp_init_transfer(struct sock *sk)
 		tp->snd_cwnd = 1; /* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->rcv_tstamp = tp->lsndtime;
+	/* The module starts with the connection (its initial window set). */
+	if (!icsk->icsk_ca_initialized)
+		tcp_init_congestion_control(sk);
 	/* No quick-ACK mode here: as in Linux's tcp_init_transfer, the
 	 * delayed-ACK engine starts with the first data received. */
 	if (sock_flag(sk, SOCK_KEEPOPEN))

@@ -306,3 +306,27 @@ void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq
 	netif_receive_skb(skb);
 	ut_stack_poll(w->c);
 }
+
+void tw_inject_ack(struct tcpworld *w, int fd, uint32_t ack, uint32_t sack_start, uint32_t sack_end)
+{
+	tw_inject_to_client(w, fd, TCPHDR_ACK, tw_tcp_sk(w->c, fd)->rcv_nxt, ack, NULL, 0,
+			    sack_start, sack_end);
+}
+
+void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
+		  unsigned queue_limit, int *cfd, int *sfd)
+{
+	struct ut_link_params lp;
+
+	ut_link_params_init(&lp);
+	lp.rate_bps = rate_bps;
+	lp.delay_ns = one_way_ns;
+	if (queue_limit)
+		lp.queue_limit = queue_limit;
+	tw_make(w, seed, &lp);
+	ut_trace_set(w->c, NULL, NULL);
+	ut_trace_set(w->s, NULL, NULL);
+	tw_pair(w, 8080, cfd, sfd);
+	CHECK_EQ(ut_fcntl(w->c, *cfd, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(ut_fcntl(w->s, *sfd, F_SETFL, O_NONBLOCK), 0);
+}

@@ -36,6 +36,11 @@ struct tcpworld {
 };
 
 void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp);
+/* A world whose link has this rate (0: unlimited), one-way delay and
+ * queue limit (0: the default) both ways, and a connected non-blocking
+ * pair on port 8080, for long flows: no event log. */
+void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
+		  unsigned queue_limit, int *cfd, int *sfd);
 /* Every descriptor must be closed by the test; runs the world on (TIME_WAIT
  * and every timer expire), checks that no buffer and no TCP object is
  * left, destroys it. */
@@ -94,5 +99,9 @@ struct tcp_sock *tw_tcp_sk(struct ut_stack *stack, int fd);
  * data. Both checksums valid. Processed at once. */
 void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, uint32_t ack,
 			 const void *data, size_t len, uint32_t sack_start, uint32_t sack_end);
+/* The same for a bare ACK at the client's rcv_nxt, with one SACK block
+ * if sack_end != sack_start. */
+void tw_inject_ack(struct tcpworld *w, int fd, uint32_t ack, uint32_t sack_start,
+		   uint32_t sack_end);
 
 #endif

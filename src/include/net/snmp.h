@@ -115,6 +115,12 @@
 	X(LINUX_MIB_TCPDSACKOLDSENT, "TcpExt", "TCPDSACKOldSent")                   \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")                 \
 	X(LINUX_MIB_TCPRETRANSFAIL, "TcpExt", "TCPRetransFail")                     \
+	X(LINUX_MIB_TCPDELIVERED, "TcpExt", "TCPDelivered")                         \
+	X(LINUX_MIB_TCPDELIVEREDCE, "TcpExt", "TCPDeliveredCE")                     \
+	X(LINUX_MIB_TCPHYSTARTTRAINDETECT, "TcpExt", "TCPHystartTrainDetect")       \
+	X(LINUX_MIB_TCPHYSTARTTRAINCWND, "TcpExt", "TCPHystartTrainCwnd")           \
+	X(LINUX_MIB_TCPHYSTARTDELAYDETECT, "TcpExt", "TCPHystartDelayDetect")       \
+	X(LINUX_MIB_TCPHYSTARTDELAYCWND, "TcpExt", "TCPHystartDelayCwnd")           \
 	X(IPSTATS_MIB_INNOROUTES, "IpExt", "InNoRoutes")                            \
 	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")                  \
 	X(IPSTATS_MIB_INBCASTPKTS, "IpExt", "InBcastPkts")                          \

@@ -67,6 +67,7 @@ struct ipv4_sysctl {
 	long tcp_rfc1337;		/* 0 */
 	long tcp_invalid_ratelimit;	/* 500 ms between ACKs to out-of-window segments */
 	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */
+	long tcp_min_rtt_wlen;		/* 300 s: the window of the min-RTT filter */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */
@@ -74,6 +75,11 @@ struct ipv4_sysctl {
 	long wmem_default, wmem_max; /* 212992 */
 	/* fs.nr_open: the size limit of the descriptor table (EMFILE) */
 	long nr_open; /* 1048576 */
+
+	/* Settings whose value is text (ut_sysctl_get_str/set_str), kept
+	 * in their own form; tcp_cong.c reads and writes them. */
+	const struct tcp_congestion_ops *tcp_congestion_control; /* "cubic" */
+	uint32_t tcp_allowed_congestion_control; /* bit i: tcp_cong.c's module i; "reno cubic" */
 };
 
 /* How a blocking call waits when no stack thread runs: the simulator
