@@ -60,6 +60,7 @@ struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const stru
 	sk->sk_prot = prot;
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_sndbuf = (int)stack->sysctl.wmem_default;
+	sk->sk_max_pacing_rate = ~0ull; /* no cap (SO_MAX_PACING_RATE) */
 	sk->sk_rcvbuf = (int)stack->sysctl.rmem_default;
 	sk->sk_rcvlowat = 1;
 	sk->sk_pmtudisc = IP_PMTUDISC_WANT;

@@ -955,6 +955,14 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		snprintf(name, sizeof(name), "%s", icsk->icsk_ca_ops->name);
 		return sock_put_optval(optval, optlen, name, sizeof(name));
 	}
+	case TCP_CC_INFO: {
+		/* the module's own report (BBR); nothing for the others */
+		union tcp_cc_info info;
+		size_t sz = 0;
+		if (icsk->icsk_ca_ops->get_info)
+			sz = icsk->icsk_ca_ops->get_info(sk, &info);
+		return sock_put_optval(optval, optlen, &info, sz);
+	}
 	case TCP_INFO: {
 		struct tcp_info info;
 		memset(&info, 0, sizeof(info));

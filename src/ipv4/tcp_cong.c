@@ -20,6 +20,7 @@
 static const struct tcp_congestion_ops *const tcp_ca_modules[] = {
 	&tcp_reno,
 	&tcp_cubic,
+	&tcp_bbr,
 };
 _Static_assert(ARRAY_SIZE(tcp_ca_modules) <= 32, "tcp_allowed_congestion_control is a bitmask");
 
@@ -49,9 +50,13 @@ static bool tcp_ca_allowed(const struct ut_stack *stack, const struct tcp_conges
 void tcp_congestion_defaults(struct ipv4_sysctl *s)
 {
 	/* CONFIG_DEFAULT_TCP_CONG is cubic; Linux makes the default
-	 * non-restricted and reno is so by its flag: "reno cubic". */
+	 * non-restricted, and reno and bbr are so by their flags:
+	 * "reno cubic bbr", as a Linux with tcp_bbr loaded shows. */
 	s->tcp_congestion_control = &tcp_cubic;
-	s->tcp_allowed_congestion_control = tcp_ca_bit(&tcp_reno) | tcp_ca_bit(&tcp_cubic);
+	s->tcp_allowed_congestion_control = tcp_ca_bit(&tcp_cubic);
+	for (size_t i = 0; i < ARRAY_SIZE(tcp_ca_modules); i++)
+		if (tcp_ca_modules[i]->flags & TCP_CONG_NON_RESTRICTED)
+			s->tcp_allowed_congestion_control |= 1u << i;
 }
 
 /* ---- the sysctls, as text (ut_sysctl_get_str / ut_sysctl_set_str) ------------------------*/
@@ -300,6 +305,7 @@ uint32_t tcp_reno_undo_cwnd(struct sock *sk)
 
 const struct tcp_congestion_ops tcp_reno = {
 	.name = "reno",
+	.flags = TCP_CONG_NON_RESTRICTED,
 	.ssthresh = tcp_reno_ssthresh,
 	.cong_avoid = tcp_reno_cong_avoid,
 	.undo_cwnd = tcp_reno_undo_cwnd,

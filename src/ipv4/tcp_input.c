@@ -242,7 +242,9 @@ static void tcp_enter_recovery(struct sock *sk)
 	tp->prior_cwnd = tp->snd_cwnd;
 	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
 	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
-	tp->snd_cwnd = tp->snd_ssthresh;
+	/* a module with cong_control (BBR) sets cwnd itself */
+	if (!icsk->icsk_ca_ops->cong_control)
+		tp->snd_cwnd = tp->snd_ssthresh;
 	tp->snd_cwnd_cnt = 0;
 	tcp_set_ca_state(sk, TCP_CA_Recovery);
 }
@@ -615,7 +617,10 @@ static void tcp_cong_control(struct sock *sk, uint32_t ack, uint32_t acked_sacke
 	const struct inet_connection_sock *icsk = inet_csk(sk);
 
 	if (icsk->icsk_ca_ops->cong_control) {
+		uint32_t prior_cwnd = tp->snd_cwnd;
 		icsk->icsk_ca_ops->cong_control(sk, ack, flag, rs);
+		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
+			tcp_sndbuf_expand(sk);
 		return;
 	}
 	if ((flag & FLAG_DATA_ACKED) && acked_sacked && icsk->icsk_ca_state != TCP_CA_Recovery &&
@@ -1336,6 +1341,7 @@ void tcp_reset(struct sock *sk)
  * the pipe full while a window's worth waits for its ACKs. */
 static void tcp_sndbuf_expand(struct sock *sk)
 {
+	const struct tcp_congestion_ops *ca_ops = inet_csk(sk)->icsk_ca_ops;
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 	uint32_t nr_segs, per_mss;
@@ -1345,7 +1351,9 @@ static void tcp_sndbuf_expand(struct sock *sk)
 		return;
 	per_mss = skb_truesize_for(stack->pool, MAX_HEADER + MAX(tp->mss_cache, 1u));
 	nr_segs = MAX(TCP_INIT_CWND, tp->snd_cwnd);
-	sndmem = 2ull * nr_segs * per_mss;
+	/* windows of send buffer: 2, or what the module asks (BBR: 3) */
+	sndmem = ca_ops->sndbuf_expand ? ca_ops->sndbuf_expand(sk) : 2;
+	sndmem *= (uint64_t)nr_segs * per_mss;
 	if (sndmem > (uint64_t)stack->sysctl.tcp_wmem[2])
 		sndmem = (uint64_t)stack->sysctl.tcp_wmem[2];
 	if ((int)sndmem > sk->sk_sndbuf) {

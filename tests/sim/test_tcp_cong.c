@@ -47,8 +47,10 @@ TEST(the_congestion_sysctls_read_as_linux_shows_them_with_cubic_the_default)
 
 	tw_make(&w, 1, NULL);
 	sysctl_is(w.c, "net.ipv4.tcp_congestion_control", "cubic");
-	sysctl_is(w.c, "net.ipv4.tcp_available_congestion_control", "reno cubic");
-	sysctl_is(w.c, "net.ipv4.tcp_allowed_congestion_control", "reno cubic");
+	/* as a Linux with tcp_bbr loaded: reno and bbr carry
+	 * TCP_CONG_NON_RESTRICTED, cubic is allowed as the default */
+	sysctl_is(w.c, "net.ipv4.tcp_available_congestion_control", "reno cubic bbr");
+	sysctl_is(w.c, "net.ipv4.tcp_allowed_congestion_control", "reno cubic bbr");
 	/* numbers read and written as text too, as /proc/sys does */
 	sysctl_is(w.c, "net.ipv4.tcp_min_rtt_wlen", "300");
 	CHECK_EQ(ut_sysctl_set_str(w.c, "net.ipv4.tcp_min_rtt_wlen", "120\n"), 0);

@@ -162,9 +162,12 @@ struct sock {
 	int sk_err_soft;	  /* last ICMP error, reported on timeout */
 	uint32_t sk_flags;	  /* 1 << SOCK_* */
 	int sk_sndbuf, sk_rcvbuf; /* bytes */
-	int sk_wmem_queued;	  /* truesize on the write queue */
-	int sk_rmem_alloc;	  /* truesize on the receive (and ofo) queues */
-	int sk_forward_alloc;	  /* TCP: bytes charged to tcp_mem, not yet used */
+	/* bytes/s a congestion module asks to pace at (BBR), and its cap;
+	 * set as Linux sets them, not yet used to pace */
+	uint64_t sk_pacing_rate, sk_max_pacing_rate;
+	int sk_wmem_queued;   /* truesize on the write queue */
+	int sk_rmem_alloc;    /* truesize on the receive (and ofo) queues */
+	int sk_forward_alloc; /* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
 	int sk_lingertime;		   /* seconds */
 	int sk_max_ack_backlog;		   /* listen backlog */

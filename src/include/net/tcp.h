@@ -164,6 +164,18 @@ struct rate_sample {
 	bool is_ack_delayed;	  /* the ACK was (probably) delayed */
 };
 
+/* TCP_CC_INFO for BBR (Linux's struct tcp_bbr_info, <linux/inet_diag.h>) */
+struct tcp_bbr_info {
+	uint32_t bbr_bw_lo;	  /* max-filtered bandwidth, bytes/s: low 32 bits */
+	uint32_t bbr_bw_hi;	  /* high 32 bits */
+	uint32_t bbr_min_rtt;	  /* us */
+	uint32_t bbr_pacing_gain; /* << 8 */
+	uint32_t bbr_cwnd_gain;	  /* << 8 */
+};
+union tcp_cc_info {
+	struct tcp_bbr_info bbr;
+};
+
 struct sock;
 struct tcp_congestion_ops {
 	const char *name;
@@ -182,13 +194,18 @@ struct tcp_congestion_ops {
 	void (*cong_control)(struct sock *sk, uint32_t ack, int flag, const struct rate_sample *rs);
 	/* cwnd to restore when a reduction proves spurious */
 	uint32_t (*undo_cwnd)(struct sock *sk);
+	/* send buffer in windows (default 2) */
 	uint32_t (*sndbuf_expand)(struct sock *sk);
 	void (*init)(struct sock *sk);
 	void (*release)(struct sock *sk);
+	/* TCP_CC_INFO: fills info, returns its size */
+	size_t (*get_info)(struct sock *sk, union tcp_cc_info *info);
 };
+#define TCP_CONG_NON_RESTRICTED 0x1		  /* allowed to every socket by default */
 #define TCP_CONG_NEEDS_ECN 0x2			  /* the module wants ECN (DCTCP) */
 extern const struct tcp_congestion_ops tcp_reno;  /* tcp_cong.c */
 extern const struct tcp_congestion_ops tcp_cubic; /* tcp_cubic.c */
+extern const struct tcp_congestion_ops tcp_bbr;	  /* tcp_bbr.c */
 
 /* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
  * TCP_CA_Loss), Linux's values. */
