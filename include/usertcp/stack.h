@@ -105,7 +105,17 @@ int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr);
  * name, -EINVAL for a value out of the range Linux accepts. */
 int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value);
 int ut_sysctl_set(struct ut_stack *stack, const char *name, long value);
-/* Calls fn for every setting, in a stable order. */
+/* The same as text, for every setting: numbers in decimal, and the
+ * settings whose value is text, which the numeric calls refuse with
+ * -EINVAL: net.ipv4.tcp_congestion_control ("cubic"),
+ * tcp_available_congestion_control (read-only: -EACCES) and
+ * tcp_allowed_congestion_control ("reno cubic", names separated by
+ * spaces), as Linux's /proc/sys shows and takes them. get: -ENOSPC if len
+ * is too small; set: -ENOENT for an unknown setting or congestion module,
+ * -EINVAL for a number out of range or not a number. */
+int ut_sysctl_get_str(const struct ut_stack *stack, const char *name, char *buf, size_t len);
+int ut_sysctl_set_str(struct ut_stack *stack, const char *name, const char *value);
+/* Calls fn for every numeric setting, in a stable order. */
 void ut_sysctl_foreach(const struct ut_stack *stack,
 		       void (*fn)(void *arg, const char *name, long value), void *arg);
 

@@ -1,6 +1,8 @@
 /* The stack instance: creation with Linux's defaults, the poll loop that
  * drives it, and its settings by sysctl name. */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "net/fault.h"
@@ -83,6 +85,7 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_early_retrans = 3;
 	s->tcp_frto = 2;
 	s->tcp_min_rtt_wlen = 300;
+	tcp_congestion_defaults(s);
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
@@ -367,7 +370,7 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_max_reordering, 1, 0x7fffffff),
 	SYSCTL_IPV4(tcp_early_retrans, 0, 4),
 	SYSCTL_IPV4(tcp_frto, 0, 2),
-	SYSCTL_IPV4(tcp_min_rtt_wlen, 0, 86400),
+	SYSCTL_IPV4(tcp_min_rtt_wlen, 0, 86400 * 7),
 	/* Linux's vector sysctls, one entry per element */
 	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},
 	{"net.ipv4.tcp_rmem.default", offsetof(struct ipv4_sysctl, tcp_rmem[1]), 1, 1L << 30},
@@ -403,11 +406,35 @@ static long *sysctl_slot(const struct ut_stack *stack, const struct sysctl_entry
 	return (long *)(void *)((char *)(uintptr_t)&stack->sysctl + e->offset);
 }
 
+/* Settings whose value is text, as Linux's proc handlers show and take
+ * it: each has its own reader and writer (NULL: read-only). */
+struct sysctl_str_entry {
+	const char *name;
+	int (*get)(const struct ut_stack *stack, char *buf, size_t len);
+	int (*set)(struct ut_stack *stack, const char *val);
+};
+
+static const struct sysctl_str_entry sysctl_str_table[] = {
+	{"net.ipv4.tcp_congestion_control", tcp_get_default_congestion_control,
+	 tcp_set_default_congestion_control},
+	{"net.ipv4.tcp_available_congestion_control", tcp_get_available_congestion_control, NULL},
+	{"net.ipv4.tcp_allowed_congestion_control", tcp_get_allowed_congestion_control,
+	 tcp_set_allowed_congestion_control},
+};
+
+static const struct sysctl_str_entry *sysctl_str_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_str_table); i++)
+		if (strcmp(sysctl_str_table[i].name, name) == 0)
+			return &sysctl_str_table[i];
+	return NULL;
+}
+
 UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value)
 {
 	const struct sysctl_entry *e = sysctl_find(name);
 	if (!e)
-		return -ENOENT;
+		return sysctl_str_find(name) ? -EINVAL : -ENOENT;
 	*value = *sysctl_slot(stack, e);
 	return 0;
 }
@@ -416,11 +443,46 @@ UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value
 {
 	const struct sysctl_entry *e = sysctl_find(name);
 	if (!e)
-		return -ENOENT;
+		return sysctl_str_find(name) ? -EINVAL : -ENOENT;
 	if (value < e->min || value > e->max)
 		return -EINVAL;
 	*sysctl_slot(stack, e) = value;
 	return 0;
+}
+
+UT_EXPORT int ut_sysctl_get_str(const struct ut_stack *stack, const char *name, char *buf,
+				size_t len)
+{
+	const struct sysctl_str_entry *se = sysctl_str_find(name);
+	const struct sysctl_entry *e;
+	int n;
+
+	if (se)
+		return se->get(stack, buf, len);
+	e = sysctl_find(name);
+	if (!e)
+		return -ENOENT;
+	n = snprintf(buf, len, "%ld", *sysctl_slot(stack, e));
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+}
+
+UT_EXPORT int ut_sysctl_set_str(struct ut_stack *stack, const char *name, const char *value)
+{
+	const struct sysctl_str_entry *se = sysctl_str_find(name);
+	char *end;
+	long v;
+
+	if (se)
+		return se->set ? se->set(stack, value) : -EACCES;
+	if (!sysctl_find(name))
+		return -ENOENT;
+	errno = 0;
+	v = strtol(value, &end, 0);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (errno || end == value || *end)
+		return -EINVAL;
+	return ut_sysctl_set(stack, name, v);
 }
 
 UT_EXPORT void ut_sysctl_foreach(const struct ut_stack *stack,

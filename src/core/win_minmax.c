@@ -1,18 +1,26 @@
-/* The windowed minimum of win_minmax.h (Linux's lib/win_minmax.c, the
- * algorithm written out afresh from its description). */
+/* Windowed min/max filters (Linux's lib/win_minmax.c, after Kathleen
+ * Nichols): three samples stand for the whole window. */
 #include "net/win_minmax.h"
 
-/* The best sample may have aged out of the window, or the later samples
- * may be too close to it to cover the window once it ages out: promote
- * or refresh them. */
+uint32_t minmax_reset(struct minmax *m, uint32_t t, uint32_t meas)
+{
+	struct minmax_sample val = {.t = t, .v = meas};
+
+	m->s[0] = m->s[1] = m->s[2] = val;
+	return meas;
+}
+
+/* The best sample is still the best; age the candidates. When the best
+ * fell out of the window, the second takes its place (and the third, if
+ * the second is out too). When a quarter (half) of the window passed with
+ * no new second (third) choice, the newest sample becomes it, so that the
+ * candidates spread over the window. */
 static uint32_t minmax_subwin_update(struct minmax *m, uint32_t win,
 				     const struct minmax_sample *val)
 {
-	uint32_t age = val->t - m->s[0].t;
+	uint32_t dt = val->t - m->s[0].t;
 
-	if (age > win) {
-		/* The best is too old: the second becomes the best, and
-		 * perhaps the third too if the second is also too old. */
+	if (dt > win) {
 		m->s[0] = m->s[1];
 		m->s[1] = m->s[2];
 		m->s[2] = *val;
@@ -21,22 +29,32 @@ static uint32_t minmax_subwin_update(struct minmax *m, uint32_t win,
 			m->s[1] = m->s[2];
 			m->s[2] = *val;
 		}
-	} else if (m->s[1].t == m->s[0].t && age > win / 4) {
-		/* A quarter of the window passed with a single best:
-		 * start a second choice for the rest of it. */
+	} else if (m->s[1].t == m->s[0].t && dt > win / 4) {
 		m->s[2] = m->s[1] = *val;
-	} else if (m->s[2].t == m->s[1].t && age > win / 2) {
-		/* Half the window passed: start a third choice. */
+	} else if (m->s[2].t == m->s[1].t && dt > win / 2) {
 		m->s[2] = *val;
 	}
 	return m->s[0].v;
+}
+
+uint32_t minmax_running_max(struct minmax *m, uint32_t win, uint32_t t, uint32_t meas)
+{
+	struct minmax_sample val = {.t = t, .v = meas};
+
+	/* a new best, or every candidate too old: start over */
+	if (val.v >= m->s[0].v || val.t - m->s[2].t > win)
+		return minmax_reset(m, t, meas);
+	if (val.v >= m->s[1].v)
+		m->s[2] = m->s[1] = val;
+	else if (val.v >= m->s[2].v)
+		m->s[2] = val;
+	return minmax_subwin_update(m, win, &val);
 }
 
 uint32_t minmax_running_min(struct minmax *m, uint32_t win, uint32_t t, uint32_t meas)
 {
 	struct minmax_sample val = {.t = t, .v = meas};
 
-	/* A new best, or nothing measured for a whole window. */
 	if (val.v <= m->s[0].v || val.t - m->s[2].t > win)
 		return minmax_reset(m, t, meas);
 	if (val.v <= m->s[1].v)

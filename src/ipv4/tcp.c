@@ -115,6 +115,7 @@ static void tcp_rcv_queues_purge(struct sock *sk)
 static void tcp_v4_destroy_sock(struct sock *sk)
 {
 	tcp_clear_xmit_timers(sk);
+	tcp_cleanup_congestion_control(sk);
 	tcp_write_queue_purge(sk);
 	tcp_rcv_queues_purge(sk);
 	/* Every page goes back to tcp_mem; anything left means a queue's
@@ -188,7 +189,15 @@ static void tcp_init_fields(struct sock *sk)
 	memset(&tp->rack, 0, sizeof(tp->rack));
 	tp->rack.reo_wnd_steps = 1;
 	icsk->icsk_ca_state = TCP_CA_Open;
-	icsk->icsk_ca_ops = &tcp_reno;
+	tp->prior_cwnd = 0;
+	/* No RTT seen and no rate sample yet: app-limited until the first
+	 * sample (Linux's tcp_init_sock). */
+	minmax_reset(&tp->rtt_min, tcp_time_stamp(sk->sk_stack), ~0u);
+	tp->delivered = tp->delivered_ce = 0;
+	tp->app_limited = ~0u;
+	tp->rate_delivered = tp->rate_interval_us = 0;
+	tp->rate_app_limited = true;
+	tp->first_tx_mstamp = tp->delivered_mstamp = 0;
 	/* 0 until the first data arrives (tcp_event_data_recv), as in Linux */
 	icsk->icsk_ack.ato = 0;
 	icsk->icsk_ack.rcv_mss = TCP_MSS_DEFAULT;
@@ -207,6 +216,7 @@ void tcp_init_sock(struct sock *sk)
 	skb_queue_head_init(&tp->out_of_order_queue);
 	tcp_init_xmit_timers(sk);
 	tcp_init_fields(sk);
+	tcp_assign_congestion_control(sk);
 	tp->fd = -1;
 	tp->tcp_header_len = TCP_HLEN_MIN;
 	sk->sk_sndbuf = (int)stack->sysctl.tcp_wmem[1];
@@ -320,6 +330,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
+	tcp_rate_check_app_limited(sk); /* is sending application-limited? */
 	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
@@ -593,6 +604,10 @@ static int tcp_disconnect(struct sock *sk, int flags)
 	tcp_clear_xmit_timers(sk);
 	tcp_write_queue_purge(sk);
 	tcp_rcv_queues_purge(sk);
+	/* The module chosen stays; its state goes, and init runs again at
+	 * the next connection (Linux's tcp_disconnect). */
+	tcp_cleanup_congestion_control(sk);
+	memset(inet_csk(sk)->icsk_ca_priv, 0, sizeof(inet_csk(sk)->icsk_ca_priv));
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 		sk->sk_rcv_saddr = sk->sk_saddr = 0;
 	sk->sk_dport = 0;
@@ -805,11 +820,17 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	if (level != IPPROTO_TCP)
 		return -ENOPROTOOPT;
 	if (optname == TCP_CONGESTION) {
+		/* As Linux: at most TCP_CA_NAME_MAX - 1 bytes are read, up
+		 * to a NUL, so a longer name is cut and then not found.
+		 * Sockets hold no CAP_NET_ADMIN: the stack's owner is the
+		 * administrator, and says through
+		 * net.ipv4.tcp_allowed_congestion_control what they may
+		 * pick. */
 		char name[TCP_CA_NAME_MAX] = {0};
+		if (optlen < 1)
+			return -EINVAL;
 		memcpy(name, optval, MIN((size_t)optlen, sizeof(name) - 1));
-		if (strcmp(name, tcp_reno.name) != 0)
-			return -ENOENT;
-		return 0;
+		return tcp_set_congestion_control(sk, name, false);
 	}
 	if (optlen < (socklen_t)sizeof(int))
 		return -EINVAL;
@@ -951,6 +972,14 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		char name[TCP_CA_NAME_MAX] = {0};
 		snprintf(name, sizeof(name), "%s", icsk->icsk_ca_ops->name);
 		return sock_put_optval(optval, optlen, name, sizeof(name));
+	}
+	case TCP_CC_INFO: {
+		/* the module's own report (BBR); nothing for the others */
+		union tcp_cc_info info;
+		size_t sz = 0;
+		if (icsk->icsk_ca_ops->get_info)
+			sz = icsk->icsk_ca_ops->get_info(sk, &info);
+		return sock_put_optval(optval, optlen, &info, sz);
 	}
 	case TCP_INFO: {
 		struct tcp_info info;

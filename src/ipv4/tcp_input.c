@@ -44,6 +44,7 @@ struct tcp_sacktag_state {
 	uint32_t fack;	      /* highest sequence SACKed so far */
 	uint32_t sack_delivered;
 	int flag;
+	struct rate_sample *rate; /* the ACK's delivery-rate sample (tcp_rate.c) */
 };
 
 /* ---- RTT and RTO (RFC 6298 with Linux's refinements) -------------------------------*/
@@ -123,8 +124,9 @@ static void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us)
  * newly SACKed, ca_rtt from the newest. Without them the echoed
  * timestamp measures it (RFC 7323 4.1, only for an ACK of new data). */
 static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us, long sack_rtt_us,
-			       long ca_rtt_us)
+			       long *ca_rtt)
 {
+	long ca_rtt_us = *ca_rtt;
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	if (seq_rtt_us < 0)
@@ -139,6 +141,7 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us, long 
 		return;
 	if (ca_rtt_us < 0)
 		ca_rtt_us = seq_rtt_us;
+	*ca_rtt = ca_rtt_us; /* for the rate sample and the module */
 	tcp_update_rtt_min(sk, (uint32_t)ca_rtt_us);
 	tcp_rtt_estimator(sk, seq_rtt_us);
 	tcp_set_rto(sk);
@@ -201,24 +204,6 @@ void tcp_clear_retrans(struct tcp_sock *tp)
 	tp->undo_marker = 0;
 	tp->undo_retrans = -1;
 	tp->sacked_out = 0;
-}
-
-void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
-{
-	struct inet_connection_sock *icsk = inet_csk(sk);
-
-	if (icsk->icsk_ca_state == ca_state)
-		return;
-	trace_tcp_cong_state_set(sk, icsk->icsk_ca_state, ca_state);
-	icsk->icsk_ca_state = ca_state;
-}
-
-static void tcp_ca_event(struct sock *sk, enum tcp_ca_event event)
-{
-	const struct tcp_congestion_ops *ops = inet_csk(sk)->icsk_ca_ops;
-
-	if (ops->cwnd_event)
-		ops->cwnd_event(sk, event);
 }
 
 /* Something of the retransmit queue was sent twice, now or before. */
@@ -1123,6 +1108,7 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state, st
 		state->flag |= FLAG_DATA_SACKED;
 		tp->sacked_out += pcount;
 		state->sack_delivered += pcount;
+		tcp_rate_skb_delivered(sk, skb, state->rate);
 		if (after(tcb->end_seq, state->fack))
 			state->fack = tcb->end_seq;
 	}
@@ -1266,6 +1252,7 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 			tp->lost_out -= pcount;
 		tp->packets_out -= pcount;
 		acked_pkts += pcount;
+		tcp_rate_skb_delivered(sk, skb, sack->rate);
 		if (tcb->tcp_flags & TCPHDR_SYN)
 			flag |= FLAG_SYN_ACKED;
 		else
@@ -1301,7 +1288,16 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 		}
 	}
 	if ((flag & FLAG_ACKED) || sack_rtt_us >= 0)
-		tcp_ack_update_rtt(sk, flag, seq_rtt_us, sack_rtt_us, ca_rtt_us);
+		tcp_ack_update_rtt(sk, flag, seq_rtt_us, sack_rtt_us, &ca_rtt_us);
+	sack->rate->rtt_us = ca_rtt_us;
+	if ((flag & FLAG_ACKED) && inet_csk(sk)->icsk_ca_ops->pkts_acked) {
+		struct ack_sample sample = {
+			.pkts_acked = acked_pkts,
+			.rtt_us = (int32_t)ca_rtt_us,
+			.in_flight = tp->mss_cache * (tp->delivered - sack->rate->prior_delivered),
+		};
+		inet_csk(sk)->icsk_ca_ops->pkts_acked(sk, &sample);
+	}
 	if (tp->sacked_out + tp->lost_out > tp->packets_out) {
 		tp->sacked_out = tp->packets_out > tp->lost_out ? tp->packets_out - tp->lost_out
 								: 0;
@@ -1404,6 +1400,44 @@ static void tcp_check_space(struct sock *sk)
  * tcp_ack: window, SACK blocks, the retransmit queue, the loss probe,
  * the recovery state machine, the timers, the congestion window, and
  * last what recovery retransmits. */
+/* What the ACK delivered, counted (Linux's tcp_newly_delivered). */
+static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered)
+{
+	uint32_t delivered = tcp_sk(sk)->delivered - prior_delivered;
+
+	SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVERED, delivered);
+	return delivered;
+}
+
+/* The window after an ACK (Linux's tcp_cong_control): a module with
+ * cong_control sets it itself from the rate sample. Otherwise PRR takes
+ * it down while a reduction lasts (RFC 6937), and elsewhere the module
+ * grows it through cong_avoid, by the segments newly delivered, on an
+ * ACK of new data, while the window was what limited the sender (half of
+ * it in use: Linux's tcp_is_cwnd_limited, simplified). The pacing rate
+ * follows. */
+static void tcp_cong_control(struct sock *sk, uint32_t ack, uint32_t acked_sacked, int flag,
+			     const struct rate_sample *rs)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	uint32_t prior_cwnd = tp->snd_cwnd;
+
+	if (icsk->icsk_ca_ops->cong_control) {
+		icsk->icsk_ca_ops->cong_control(sk, ack, flag, rs);
+	} else if (tcp_in_cwnd_reduction(sk)) {
+		tcp_cwnd_reduction(sk, (int)acked_sacked, rs->losses, flag);
+	} else if ((flag & FLAG_DATA_ACKED) && acked_sacked &&
+		   rs->prior_in_flight + acked_sacked >= tp->snd_cwnd / 2) {
+		tcp_cong_avoid(sk, ack, acked_sacked);
+	}
+	if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
+		tcp_sndbuf_expand(sk);
+	/* a module with cong_control sets its own pacing rate */
+	if (!icsk->icsk_ca_ops->cong_control)
+		tcp_update_pacing_rate(sk);
+}
+
 #define TCP_ACK_TOO_OLD (-1)
 #define TCP_ACK_UNSENT (-2)
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
@@ -1413,7 +1447,9 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	struct tcp_sacktag_state sack_state = {0};
+	struct rate_sample rs = {.rtt_us = -1};
+	struct tcp_sacktag_state sack_state = {.rate = &rs};
+	uint32_t ack_ev_flags = CA_ACK_SLOWPATH;
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = th->ack_seq;
 	uint32_t prior_in_flight = tcp_packets_in_flight(tp);
@@ -1444,6 +1480,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	}
 	if (after(ack, tp->snd_nxt))
 		return TCP_ACK_UNSENT;
+	tcp_mstamp_refresh(tp, stack); /* one clock read per ACK */
+	rs.prior_in_flight = prior_in_flight;
 	/* Only a segment whose ACK is acceptable may replace TS.Recent, as
 	 * in Linux (FLAG_UPDATE_TS_RECENT): one acknowledging data never
 	 * sent must not move the PAWS reference for the real peer. */
@@ -1466,6 +1504,15 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 
 	if (sack_blocks)
 		flag |= tcp_sacktag_write_queue(sk, opts, ack, prior_snd_una, &sack_state);
+	/* Linux's fast path takes a pure ACK that moves SND.UNA with the
+	 * window unchanged; usertcp has no header prediction and tells the
+	 * module the same from the ACK itself. */
+	if ((flag & FLAG_SND_UNA_ADVANCED) && !(flag & (FLAG_DATA | FLAG_WIN_UPDATE)) &&
+	    !opts->num_sacks)
+		ack_ev_flags = CA_ACK_WIN_UPDATE;
+	else if (flag & FLAG_WIN_UPDATE)
+		ack_ev_flags |= CA_ACK_WIN_UPDATE;
+	tcp_in_ack_event(sk, ack_ev_flags);
 	if (!prior_packets) {
 		/* Nothing was outstanding; a D-SACK may still undo. */
 		if (flag & FLAG_DSACKING_ACK)
@@ -1500,19 +1547,10 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	if (flag & FLAG_SET_XMIT_TIMER)
 		tcp_set_xmit_timer(sk);
 
-	/* The congestion window: PRR while reducing (RFC 6937), else the
-	 * module grows it on new ACKs of a window it fills. */
-	delivered = tp->delivered - delivered;
+	delivered = tcp_newly_delivered(sk, delivered);
 	lost = tp->lost - lost;
-	if (tcp_in_cwnd_reduction(sk)) {
-		tcp_cwnd_reduction(sk, (int)delivered, (int)lost, flag);
-	} else if (acked && prior_in_flight + acked >= tp->snd_cwnd / 2) {
-		uint32_t prior_cwnd = tp->snd_cwnd;
-		tcp_cong_avoid(sk, ack, acked);
-		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
-			tcp_sndbuf_expand(sk);
-	}
-	tcp_update_pacing_rate(sk);
+	tcp_rate_gen(sk, delivered, lost, tp->is_sack_reneg, &rs);
+	tcp_cong_control(sk, ack, delivered, flag, &rs);
 	tcp_xmit_recovery(sk, rexmit);
 
 out:
@@ -2127,6 +2165,7 @@ void tcp_reset(struct sock *sk)
  * the pipe full while a window's worth waits for its ACKs. */
 static void tcp_sndbuf_expand(struct sock *sk)
 {
+	const struct tcp_congestion_ops *ca_ops = inet_csk(sk)->icsk_ca_ops;
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 	uint32_t nr_segs, per_mss;
@@ -2136,7 +2175,9 @@ static void tcp_sndbuf_expand(struct sock *sk)
 		return;
 	per_mss = skb_truesize_for(stack->pool, MAX_HEADER + MAX(tp->mss_cache, 1u));
 	nr_segs = MAX(TCP_INIT_CWND, tp->snd_cwnd);
-	sndmem = 2ull * nr_segs * per_mss;
+	/* windows of send buffer: 2, or what the module asks (BBR: 3) */
+	sndmem = ca_ops->sndbuf_expand ? ca_ops->sndbuf_expand(sk) : 2;
+	sndmem *= (uint64_t)nr_segs * per_mss;
 	if (sndmem > (uint64_t)stack->sysctl.tcp_wmem[2])
 		sndmem = (uint64_t)stack->sysctl.tcp_wmem[2];
 	if ((int)sndmem > sk->sk_sndbuf) {
@@ -2196,6 +2237,9 @@ void tcp_init_transfer(struct sock *sk)
 		tp->snd_cwnd = 1; /* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->rcv_tstamp = tp->lsndtime;
+	/* The module starts with the connection (its initial window set). */
+	if (!icsk->icsk_ca_initialized)
+		tcp_init_congestion_control(sk);
 	tcp_update_pacing_rate(sk);
 	/* No quick-ACK mode here: as in Linux's tcp_init_transfer, the
 	 * delayed-ACK engine starts with the first data received. */

@@ -246,6 +246,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	tp->user_mss = ltp->user_mss;
 	inet_csk(sk)->icsk_user_timeout = inet_csk(listener)->icsk_user_timeout;
 	inet_csk(sk)->icsk_syn_retries = inet_csk(listener)->icsk_syn_retries;
+	tcp_ca_openreq_child(sk, listener);
 
 	/* Sequence space from the handshake. */
 	tp->isn = req->snt_isn;

@@ -254,21 +254,42 @@ static void tcp_event_ack_sent(struct sock *sk)
 	del_timer(&icsk->icsk_delack_timer);
 }
 
+/* Congestion window restart after idle (RFC 5681 4.1, RFC 7661's
+ * predecessor; Linux's tcp_cwnd_restart): the window the network last
+ * proved is stale, so it is halved once per RTO of silence, down to the
+ * initial window at most, and ssthresh keeps three quarters of the old one. */
+static void tcp_cwnd_restart(struct sock *sk, int64_t delta_ns)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t rto_ns = (uint64_t)inet_csk(sk)->icsk_rto * NSEC_PER_MSEC;
+	uint32_t cwnd = tp->snd_cwnd;
+	uint32_t restart_cwnd = MIN(TCP_INIT_CWND, cwnd);
+
+	tcp_ca_event(sk, CA_EVENT_CWND_RESTART);
+	tp->snd_ssthresh = MAX(tp->snd_ssthresh, (cwnd >> 1) + (cwnd >> 2));
+	while ((delta_ns -= (int64_t)rto_ns) > 0 && cwnd > restart_cwnd)
+		cwnd >>= 1;
+	tp->snd_cwnd = MAX(MAX(cwnd, restart_cwnd), 1u);
+	tp->snd_cwnd_cnt = 0;
+}
+
 static void tcp_event_data_sent(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
 
-	/* RFC 5681 4.1 / Linux's tcp_cwnd_restart: after an idle period
-	 * longer than the RTO, restart from the initial window. */
+	/* After an idle period longer than the RTO, with nothing in flight
+	 * (Linux's tcp_slow_start_after_idle_check; a module that sets cwnd
+	 * itself, cong_control, is left alone). */
 	if (sk->sk_stack->sysctl.tcp_slow_start_after_idle && !tp->packets_out && tp->lsndtime &&
-	    now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC) {
-		uint32_t restart = MIN(TCP_INIT_CWND, tp->snd_cwnd);
-		tp->snd_ssthresh = MAX(tp->snd_ssthresh, (tp->snd_cwnd >> 1) + (tp->snd_cwnd >> 2));
-		tp->snd_cwnd = MAX(restart, 1u);
-		tp->snd_cwnd_cnt = 0;
-	}
+	    !icsk->icsk_ca_ops->cong_control &&
+	    now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC)
+		tcp_cwnd_restart(sk, (int64_t)(now - tp->lsndtime));
+	/* The first data with nothing in flight starts a new burst: CUBIC
+	 * moves its epoch over the idle time. */
+	if (tcp_packets_in_flight(tp) == 0)
+		tcp_ca_event(sk, CA_EVENT_TX_START);
 	tp->lsndtime = now;
 	/* Sending data soon after receiving means an interactive exchange:
 	 * delay ACKs so they ride on our data (Linux's pingpong mode). */
@@ -359,6 +380,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	tcb->sent_ns = stack_now(stack);
 	/* a segment leaves now, not at a departure time already past */
 	tp->tcp_wstamp_ns = MAX(tp->tcp_wstamp_ns, tcb->sent_ns);
+	if (clone) /* a queued segment, not a bare ACK or RST */
+		tcp_rate_skb_sent(sk, oskb);
 	if (clone) {
 		/* The original stays on the queue for retransmission. If an
 		 * earlier transmission still holds its data (in a device
@@ -428,6 +451,11 @@ static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff 
 	TCP_SKB_CB(buff)->sacked = TCP_SKB_CB(skb)->sacked;
 	TCP_SKB_CB(buff)->sent_ns = TCP_SKB_CB(skb)->sent_ns;
 	TCP_SKB_CB(buff)->first_sent_ns = TCP_SKB_CB(skb)->first_sent_ns;
+	/* both halves were sent at once: the same rate state */
+	TCP_SKB_CB(buff)->first_tx_mstamp = TCP_SKB_CB(skb)->first_tx_mstamp;
+	TCP_SKB_CB(buff)->delivered_mstamp = TCP_SKB_CB(skb)->delivered_mstamp;
+	TCP_SKB_CB(buff)->delivered = TCP_SKB_CB(skb)->delivered;
+	TCP_SKB_CB(buff)->is_app_limited = TCP_SKB_CB(skb)->is_app_limited;
 	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
 	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
 	q->bytes -= nlen;

@@ -257,3 +257,21 @@ void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq
 
 	tw_inject_segment(w, fd, flags, seq, ack, 0, &b, sack_end != sack_start, data, len);
 }
+
+void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
+		  unsigned queue_limit, int *cfd, int *sfd)
+{
+	struct ut_link_params lp;
+
+	ut_link_params_init(&lp);
+	lp.rate_bps = rate_bps;
+	lp.delay_ns = one_way_ns;
+	if (queue_limit)
+		lp.queue_limit = queue_limit;
+	tw_make(w, seed, &lp);
+	ut_trace_set(w->c, NULL, NULL);
+	ut_trace_set(w->s, NULL, NULL);
+	tw_pair(w, 8080, cfd, sfd);
+	CHECK_EQ(ut_fcntl(w->c, *cfd, F_SETFL, O_NONBLOCK), 0);
+	CHECK_EQ(ut_fcntl(w->s, *sfd, F_SETFL, O_NONBLOCK), 0);
+}

@@ -36,6 +36,11 @@ struct tcpworld {
 };
 
 void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp);
+/* A world whose link has this rate (0: unlimited), one-way delay and
+ * queue limit (0: the default) both ways, and a connected non-blocking
+ * pair on port 8080, for long flows: no event log. */
+void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
+		  unsigned queue_limit, int *cfd, int *sfd);
 /* Every descriptor must be closed by the test; runs the world on (TIME_WAIT
  * and every timer expire), checks that no buffer and no TCP object is
  * left, destroys it. */

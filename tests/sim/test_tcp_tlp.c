@@ -26,6 +26,8 @@ static struct tcp_sock *pair(struct tcpworld *w, uint64_t seed, int *c, int *s)
 	int one = 1;
 
 	tw_make(w, seed, NULL);
+	/* the window figures below are Reno's halving */
+	CHECK_EQ(ut_sysctl_set_str(w->c, "net.ipv4.tcp_congestion_control", "reno"), 0);
 	tw_pair(w, PORT, c, s);
 	CHECK_EQ(ut_setsockopt(w->c, *c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)), 0);
 	/* some round trips of small messages: srtt comes down from the

@@ -1022,6 +1022,14 @@ static void act_connect(struct soak *s)
 		set_int(s, a, fd, SOL_SOCKET, SO_SNDBUF, (int)rnd_range(&s->r, 256, 16384));
 	if (chance(&s->r, 0.3))
 		set_int(s, a, fd, IPPROTO_TCP, TCP_NODELAY, 1);
+	/* the connecting side on reno or bbr now and then (the default,
+	 * and the accepting side, cubic) */
+	if (chance(&s->r, 0.4)) {
+		const char *cc = chance(&s->r, 0.5) ? "reno" : "bbr";
+		if (ut_setsockopt(h->stack, fd, IPPROTO_TCP, TCP_CONGESTION, cc,
+				  (socklen_t)strlen(cc)))
+			fail(s, "TCP_CONGESTION %s: %s", cc, strerror(errno));
+	}
 	if (chance(&s->r, 0.2)) {
 		set_int(s, a, fd, SOL_SOCKET, SO_KEEPALIVE, 1);
 		set_int(s, a, fd, IPPROTO_TCP, TCP_KEEPIDLE, (int)rnd_range(&s->r, 1, 30));

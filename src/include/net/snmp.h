@@ -134,6 +134,12 @@
 	X(LINUX_MIB_TCPSACKFAILURES, "TcpExt", "TCPSackFailures")                   \
 	X(LINUX_MIB_TCPRENOFAILURES, "TcpExt", "TCPRenoFailures")                   \
 	X(LINUX_MIB_TCPLOSSFAILURES, "TcpExt", "TCPLossFailures")                   \
+	X(LINUX_MIB_TCPDELIVERED, "TcpExt", "TCPDelivered")                         \
+	X(LINUX_MIB_TCPDELIVEREDCE, "TcpExt", "TCPDeliveredCE")                     \
+	X(LINUX_MIB_TCPHYSTARTTRAINDETECT, "TcpExt", "TCPHystartTrainDetect")       \
+	X(LINUX_MIB_TCPHYSTARTTRAINCWND, "TcpExt", "TCPHystartTrainCwnd")           \
+	X(LINUX_MIB_TCPHYSTARTDELAYDETECT, "TcpExt", "TCPHystartDelayDetect")       \
+	X(LINUX_MIB_TCPHYSTARTDELAYCWND, "TcpExt", "TCPHystartDelayCwnd")           \
 	X(IPSTATS_MIB_INNOROUTES, "IpExt", "InNoRoutes")                            \
 	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")                  \
 	X(IPSTATS_MIB_INBCASTPKTS, "IpExt", "InBcastPkts")                          \

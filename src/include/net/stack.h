@@ -82,6 +82,11 @@ struct ipv4_sysctl {
 	long wmem_default, wmem_max; /* 212992 */
 	/* fs.nr_open: the size limit of the descriptor table (EMFILE) */
 	long nr_open; /* 1048576 */
+
+	/* Settings whose value is text (ut_sysctl_get_str/set_str), kept
+	 * in their own form; tcp_cong.c reads and writes them. */
+	const struct tcp_congestion_ops *tcp_congestion_control; /* "cubic" */
+	uint32_t tcp_allowed_congestion_control; /* bit i: tcp_cong.c's module i; "reno cubic" */
 };
 
 /* How a blocking call waits when no stack thread runs: the simulator

@@ -47,17 +47,27 @@ struct ut_stack;
 #define TCPCB_RETRANS (TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS)
 
 /* Per-segment state on the write, retransmit, receive and out-of-order
- * queues, kept in skb->cb (Linux's TCP_SKB_CB). */
+ * queues, kept in skb->cb (Linux's TCP_SKB_CB). 48 bytes, all of skb->cb. */
 struct tcp_skb_cb {
 	uint32_t seq;	   /* first sequence number */
 	uint32_t end_seq;  /* seq + SYN + FIN + payload */
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
-	uint64_t sent_ns;  /* last transmission, for RTT samples */
+	/* sent segments: delivery-rate state when last sent (tcp_rate.c,
+	 * Linux's tx.is_app_limited; the 15 free bits are room for a
+	 * masked delivered_ce, as Linux keeps 20 bits of it) */
+	uint16_t is_app_limited : 1, tx_unused : 15;
+	uint32_t delivered; /* sent segments: tp->delivered when last sent */
+	uint64_t sent_ns;   /* last transmission, for RTT samples */
 	union {
-		uint64_t first_sent_ns; /* sent segments: first transmission */
-		struct {		/* received segments: the IP addresses
-					 * (IPCB shares skb->cb and is gone) */
+		struct {			   /* sent segments */
+			uint64_t first_sent_ns;	   /* first transmission */
+			uint64_t first_tx_mstamp;  /* us: tp->first_tx_mstamp when sent */
+			uint64_t delivered_mstamp; /* us: tp->delivered_mstamp when sent;
+						    * 0 once SACKed (counted) */
+		};
+		struct { /* received segments: the IP addresses
+			  * (IPCB shares skb->cb and is gone) */
 			uint32_t saddr, daddr;
 		} h4;
 	};
@@ -156,6 +166,18 @@ struct rate_sample {
 	bool is_ack_delayed;	  /* the ACK was (probably) delayed */
 };
 
+/* TCP_CC_INFO for BBR (Linux's struct tcp_bbr_info, <linux/inet_diag.h>) */
+struct tcp_bbr_info {
+	uint32_t bbr_bw_lo;	  /* max-filtered bandwidth, bytes/s: low 32 bits */
+	uint32_t bbr_bw_hi;	  /* high 32 bits */
+	uint32_t bbr_min_rtt;	  /* us */
+	uint32_t bbr_pacing_gain; /* << 8 */
+	uint32_t bbr_cwnd_gain;	  /* << 8 */
+};
+union tcp_cc_info {
+	struct tcp_bbr_info bbr;
+};
+
 struct sock;
 struct tcp_congestion_ops {
 	const char *name;
@@ -174,12 +196,18 @@ struct tcp_congestion_ops {
 	void (*cong_control)(struct sock *sk, uint32_t ack, int flag, const struct rate_sample *rs);
 	/* cwnd to restore when a reduction proves spurious */
 	uint32_t (*undo_cwnd)(struct sock *sk);
+	/* send buffer in windows (default 2) */
 	uint32_t (*sndbuf_expand)(struct sock *sk);
 	void (*init)(struct sock *sk);
 	void (*release)(struct sock *sk);
+	/* TCP_CC_INFO: fills info, returns its size */
+	size_t (*get_info)(struct sock *sk, union tcp_cc_info *info);
 };
-#define TCP_CONG_NEEDS_ECN 0x2 /* the module wants ECN (DCTCP) */
-extern const struct tcp_congestion_ops tcp_reno;
+#define TCP_CONG_NON_RESTRICTED 0x1		  /* allowed to every socket by default */
+#define TCP_CONG_NEEDS_ECN 0x2			  /* the module wants ECN (DCTCP) */
+extern const struct tcp_congestion_ops tcp_reno;  /* tcp_cong.c */
+extern const struct tcp_congestion_ops tcp_cubic; /* tcp_cubic.c */
+extern const struct tcp_congestion_ops tcp_bbr;	  /* tcp_bbr.c */
 
 /* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
  * TCP_CA_Loss), Linux's values. */
@@ -208,6 +236,8 @@ struct inet_connection_sock {
 	const struct tcp_congestion_ops *icsk_ca_ops;
 	uint64_t icsk_ca_priv[TCP_CA_PRIV_SIZE / sizeof(uint64_t)]; /* the module's state */
 	uint8_t icsk_ca_state;
+	bool icsk_ca_initialized; /* init has run (tcp_init_congestion_control) */
+	bool icsk_ca_setsockopt;  /* chosen by TCP_CONGESTION: children inherit it */
 	uint8_t icsk_retransmits;
 	uint8_t icsk_pending;
 	uint8_t icsk_backoff;
@@ -263,7 +293,16 @@ struct tcp_sock {
 	uint32_t total_retrans;
 	uint32_t dupacks;
 	uint32_t delivered; /* segments (S)ACKed, D-SACKed retransmissions too */
-	uint32_t lost;	    /* segments marked lost, retransmissions too */
+	/* delivery-rate estimation (tcp_rate.c; times in us, Linux's names) */
+	uint64_t tcp_mstamp;   /* us: the clock read once per ACK or send burst */
+	uint32_t delivered_ce; /* of which CE-marked (ECN: 0 for now) */
+	uint32_t app_limited;  /* delivered + in flight when the sender went app-limited; 0: not */
+	uint64_t first_tx_mstamp;  /* send time of the packet that starts the sample's flight */
+	uint64_t delivered_mstamp; /* when tp->delivered last grew */
+	uint32_t rate_delivered;   /* the last sample kept for tcpi_delivery_rate: segments */
+	uint32_t rate_interval_us; /* ... over this interval */
+	bool rate_app_limited;	   /* ... was application-limited */
+	uint32_t lost;		   /* segments marked lost, retransmissions too */
 	/* loss recovery (Linux's names; tcp_input.c, tcp_recovery.c) */
 	uint32_t reordering;	 /* how far a segment may be reordered, in segments */
 	uint32_t reord_seen;	 /* reorderings detected */
@@ -601,12 +640,54 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 		      bool has_syn_opts);
 
 /* ---- tcp_cong.c ------------------------------------------------------------*/
+/* The module called name, or NULL. */
+const struct tcp_congestion_ops *tcp_ca_find(const char *name);
+/* net.ipv4.tcp_congestion_control ("cubic") and
+ * tcp_allowed_congestion_control ("reno cubic") for a new stack. */
+void tcp_congestion_defaults(struct ipv4_sysctl *s);
+/* The three string sysctls, as text (names separated by spaces). get: 0 or
+ * -ENOSPC; set: 0, -ENOENT for an unknown name. */
+int tcp_get_available_congestion_control(const struct ut_stack *stack, char *buf, size_t len);
+int tcp_get_allowed_congestion_control(const struct ut_stack *stack, char *buf, size_t len);
+int tcp_get_default_congestion_control(const struct ut_stack *stack, char *buf, size_t len);
+int tcp_set_default_congestion_control(struct ut_stack *stack, const char *name);
+int tcp_set_allowed_congestion_control(struct ut_stack *stack, const char *val);
+void tcp_assign_congestion_control(struct sock *sk);
+void tcp_ca_openreq_child(struct sock *sk, const struct sock *listener);
+void tcp_init_congestion_control(struct sock *sk);
+void tcp_cleanup_congestion_control(struct sock *sk);
+/* TCP_CONGESTION: 0, -ENOENT or -EPERM (see tcp_cong.c). */
+int tcp_set_congestion_control(struct sock *sk, const char *name, bool cap_net_admin);
+void tcp_set_ca_state(struct sock *sk, uint8_t ca_state);
+void tcp_ca_event(struct sock *sk, enum tcp_ca_event event);
+void tcp_in_ack_event(struct sock *sk, uint32_t flags);
 void tcp_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
 uint32_t tcp_slow_start(struct tcp_sock *tp, uint32_t acked);
 void tcp_cong_avoid_ai(struct tcp_sock *tp, uint32_t w, uint32_t acked);
 uint32_t tcp_reno_ssthresh(struct sock *sk);
 void tcp_reno_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
-void tcp_set_ca_state(struct sock *sk, uint8_t ca_state);
+uint32_t tcp_reno_undo_cwnd(struct sock *sk);
+
+/* ---- tcp_rate.c: delivery-rate estimation ---------------------------------*/
+void tcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
+void tcp_rate_skb_delivered(struct sock *sk, struct sk_buff *skb, struct rate_sample *rs);
+void tcp_rate_gen(struct sock *sk, uint32_t delivered, uint32_t lost, bool is_sack_reneg,
+		  struct rate_sample *rs);
+void tcp_rate_check_app_limited(struct sock *sk);
+
+/* Linux's tcp_clock_us: the stack's clock in microseconds. */
+static inline uint64_t tcp_clock_us(const struct ut_stack *stack)
+{
+	return stack_now(stack) / NSEC_PER_USEC;
+}
+static inline void tcp_mstamp_refresh(struct tcp_sock *tp, const struct ut_stack *stack)
+{
+	tp->tcp_mstamp = tcp_clock_us(stack);
+}
+static inline uint32_t tcp_snd_cwnd(const struct tcp_sock *tp)
+{
+	return tp->snd_cwnd;
+}
 
 static inline bool inet_csk_reqsk_queue_is_full(const struct sock *sk)
 {
