@@ -75,6 +75,9 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_rfc1337 = 0;
 	s->tcp_invalid_ratelimit = 500;
 	s->tcp_challenge_ack_limit = 1000;
+	s->tcp_dsack = 1;
+	s->tcp_ecn = 2;
+	s->tcp_ecn_fallback = 1;
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
@@ -352,6 +355,9 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_rfc1337, 0, 1),
 	SYSCTL_IPV4(tcp_invalid_ratelimit, 0, 3600000),
 	SYSCTL_IPV4(tcp_challenge_ack_limit, 0, 0x7fffffff),
+	SYSCTL_IPV4(tcp_dsack, 0, 1),
+	SYSCTL_IPV4(tcp_ecn, 0, 2),
+	SYSCTL_IPV4(tcp_ecn_fallback, 0, 1),
 	/* Linux's vector sysctls, one entry per element */
 	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},
 	{"net.ipv4.tcp_rmem.default", offsetof(struct ipv4_sysctl, tcp_rmem[1]), 1, 1L << 30},

@@ -748,6 +748,66 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 	}
 }
 
+/* ---- D-SACK (RFC 2883) ----------------------------------------------------------------*/
+
+/* Reports duplicate data [seq, end_seq) in the first block of the next SACK
+ * option (Linux's tcp_dsack_set, net.ipv4.tcp_dsack): below RCV.NXT it is
+ * an old duplicate (TCPDSACKOldSent), above it one already held out of
+ * order (TCPDSACKOfoSent). The sender learns that a retransmission was
+ * spurious (RFC 2883 4). Only on connections that agreed SACK. */
+static void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tp->sack_ok || !sk->sk_stack->sysctl.tcp_dsack)
+		return;
+	NET_INC_STATS(sk->sk_stack, before(seq, tp->rcv_nxt) ? LINUX_MIB_TCPDSACKOLDSENT
+							     : LINUX_MIB_TCPDSACKOFOSENT);
+	tp->dsack = true;
+	tp->duplicate_sack[0].start = seq;
+	tp->duplicate_sack[0].end = end_seq;
+}
+
+/* More duplicate data: widens the pending D-SACK block when it touches it
+ * (Linux's tcp_dsack_extend through tcp_sack_extend); a disjoint range
+ * keeps the block already there, one block being all RFC 2883 reports. */
+static void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct wire_tcp_sack_block *sp = &tp->duplicate_sack[0];
+
+	if (!tp->dsack) {
+		tcp_dsack_set(sk, seq, end_seq);
+		return;
+	}
+	if (!after(seq, sp->end) && !after(sp->start, end_seq)) {
+		if (before(seq, sp->start))
+			sp->start = seq;
+		if (after(end_seq, sp->end))
+			sp->end = end_seq;
+	}
+}
+
+/* A segment that failed the sequence or PAWS test is answered with an ACK;
+ * if it held data we already have, the ACK says so with a D-SACK block
+ * (Linux's tcp_send_dupack). */
+static void tcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	if (tcb->end_seq != tcb->seq && before(tcb->seq, tp->rcv_nxt)) {
+		uint32_t end_seq = tcb->end_seq;
+
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_DELAYEDACKLOST);
+		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		if (after(end_seq, tp->rcv_nxt))
+			end_seq = tp->rcv_nxt;
+		tcp_dsack_set(sk, tcb->seq, end_seq);
+	}
+	tcp_send_ack(sk);
+}
+
 /* Our SACK blocks describe the out-of-order queue: the block holding the
  * newest segment first (RFC 2018 4), then the rest, at most four. */
 static void tcp_sack_update(struct tcp_sock *tp, uint32_t seq, uint32_t end_seq)
@@ -832,7 +892,9 @@ void tcp_fin(struct sock *sk)
 		sk_rmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
+	/* Linux's tcp_sack_reset: the D-SACK pending goes too. */
 	tp->num_sacks = 0;
+	tp->dsack = false;
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 }
@@ -853,6 +915,7 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 static bool tcp_ofo_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t dsack_high = tp->rcv_nxt;
 	struct sk_buff *skb;
 	bool fin = false;
 
@@ -860,6 +923,14 @@ static bool tcp_ofo_queue(struct sock *sk)
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 		if (after(tcb->seq, tp->rcv_nxt))
 			break;
+		/* Held data the segment that filled the hole carried again
+		 * is a duplicate too (Linux's tcp_ofo_queue). */
+		if (before(tcb->seq, dsack_high)) {
+			uint32_t dsack = dsack_high;
+			if (before(tcb->end_seq, dsack_high))
+				dsack_high = tcb->end_seq;
+			tcp_dsack_extend(sk, tcb->seq, dsack);
+		}
 		skb_unlink(skb, &tp->out_of_order_queue);
 		if (!after(tcb->end_seq, tp->rcv_nxt)) {
 			/* wholly duplicate */
@@ -1003,16 +1074,24 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		/* Already have all of it. */
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFOMERGE);
 		kfree_skb(skb);
+		tcp_dsack_set(sk, seq, end_seq);
 		tcp_sack_update(tp, seq, end_seq);
 		return;
 	}
-	/* Drop later segments it covers entirely. */
+	/* Its start overlaps the segment before it: that part is a duplicate. */
+	if (prev && after(TCP_SKB_CB(prev)->end_seq, seq))
+		tcp_dsack_set(sk, seq, TCP_SKB_CB(prev)->end_seq);
+	/* Drop later segments it covers entirely; the first one it covers in
+	 * part is a duplicate up to its end (Linux's merge_right). */
 	for (cur = prev ? prev->next : q->next; cur; cur = tmp) {
 		tmp = cur->next;
-		if (after(TCP_SKB_CB(cur)->end_seq, end_seq))
+		if (!after(end_seq, TCP_SKB_CB(cur)->seq))
 			break;
-		if (before(TCP_SKB_CB(cur)->seq, seq))
-			continue;
+		if (after(TCP_SKB_CB(cur)->end_seq, end_seq)) {
+			tcp_dsack_extend(sk, TCP_SKB_CB(cur)->seq, end_seq);
+			break;
+		}
+		tcp_dsack_extend(sk, TCP_SKB_CB(cur)->seq, TCP_SKB_CB(cur)->end_seq);
 		skb_unlink(cur, q);
 		sk_rmem_uncharge(sk, cur);
 		kfree_skb(cur);
@@ -1095,9 +1174,10 @@ queue_and_out:
 	}
 
 	if (!after(tcb->end_seq, tp->rcv_nxt)) {
-		/* A retransmission of data we have: the ACK was lost. */
+		/* A retransmission of data we have: the ACK was lost. The
+		 * ACK this earns reports the duplicate (RFC 2883 4.1.1). */
 		NET_INC_STATS(stack, LINUX_MIB_DELAYEDACKLOST);
-		NET_INC_STATS(stack, LINUX_MIB_TCPDSACKOLDSENT);
+		tcp_dsack_set(sk, tcb->seq, tcb->end_seq);
 out_of_window:
 		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
@@ -1110,7 +1190,9 @@ out_of_window:
 		goto out_of_window;
 
 	if (before(tcb->seq, tp->rcv_nxt)) {
-		/* Partly new: cut off what we have. */
+		/* Partly new: cut off what we have, and report it
+		 * (RFC 2883 4.1.1). */
+		tcp_dsack_set(sk, tcb->seq, tp->rcv_nxt);
 		skb_pull(skb, tp->rcv_nxt - tcb->seq);
 		tcb->seq = tp->rcv_nxt;
 		if (!tcp_receive_window(tp))
@@ -1558,7 +1640,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	/* A reset is accepted even if it fails PAWS (Linux). */
 	if (!(th->flags & TCPHDR_RST) && tcp_paws_reject(tp, opts)) {
 		NET_INC_STATS(stack, LINUX_MIB_PAWSESTABREJECTED);
-		tcp_send_ack(sk);
+		tcp_send_dupack(sk, skb);
 		goto discard;
 	}
 	if (before(tcb->end_seq, tp->rcv_wup) ||
@@ -1572,7 +1654,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 			 * most every 500 ms. */
 			if (tcb->seq != tcb->end_seq ||
 			    !tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDSEQ))
-				tcp_send_ack(sk);
+				tcp_send_dupack(sk, skb);
 		}
 		goto discard;
 	}

@@ -233,11 +233,19 @@ static void tcp_established_options(struct sock *sk, struct wire_tcp_opts *o, ui
 		o->tsval = tcp_time_stamp(sk->sk_stack) + tp->tsoffset;
 		o->tsecr = tp->ts_recent;
 	}
-	if (tp->sack_ok && tp->num_sacks) {
+	if (tp->sack_ok && (tp->num_sacks || tp->dsack)) {
+		/* A pending D-SACK block goes first and takes one of the
+		 * option's places (RFC 2883 4; Linux's eff_sacks = num_sacks +
+		 * dsack), the newest SACK blocks the rest. */
 		unsigned max = tp->tstamp_ok ? 3 : 4;
 		unsigned fit = room >= 4 ? (room - 4) / 8 : 0;
-		o->num_sacks = (uint8_t)MIN(MIN(tp->num_sacks, max), fit);
-		memcpy(o->sacks, tp->selective_acks, o->num_sacks * sizeof(o->sacks[0]));
+		unsigned eff = tp->num_sacks + (tp->dsack ? 1u : 0u);
+		unsigned n = MIN(MIN(eff, max), fit), i = 0;
+		if (n && tp->dsack)
+			o->sacks[i++] = tp->duplicate_sack[0];
+		for (unsigned j = 0; i < n; j++)
+			o->sacks[i++] = tp->selective_acks[j];
+		o->num_sacks = (uint8_t)n;
 	}
 }
 
@@ -305,6 +313,9 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	else
 		tcp_established_options(sk, &opts, payload);
 	optlen = wire_tcp_emit_options(optbuf, &opts);
+	/* A D-SACK block is reported once (RFC 2883 4): sent, it goes. */
+	if (opts.num_sacks && tp->dsack)
+		tp->dsack = false;
 
 	memset(&th, 0, sizeof(th));
 	th.sport = sk->sk_num;

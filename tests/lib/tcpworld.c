@@ -251,6 +251,13 @@ struct tcp_sock *tw_tcp_sk(struct ut_stack *stack, int fd)
 void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, uint32_t ack,
 			 const void *data, size_t len, uint32_t sack_start, uint32_t sack_end)
 {
+	tw_inject_to_client_tos(w, fd, 0, flags, seq, ack, data, len, sack_start, sack_end);
+}
+
+void tw_inject_to_client_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
+			     uint32_t ack, const void *data, size_t len, uint32_t sack_start,
+			     uint32_t sack_end)
+{
 	struct tcp_sock *tp = tw_tcp_sk(w->c, fd);
 	struct sock *sk = &tp->inet_conn.icsk_inet;
 	struct net_device *dev = netdev_from_ut(ut_sim_link_dev(w->link, 0));
@@ -289,6 +296,7 @@ void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq
 		memcpy(th + 20 + olen, data, len);
 	size_t tlen = 20 + olen + len;
 	ip[0] = 0x45;
+	ip[1] = tos;
 	put_be16(ip + 2, (uint16_t)(20 + tlen));
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;

@@ -67,6 +67,9 @@ struct ipv4_sysctl {
 	long tcp_rfc1337;		/* 0 */
 	long tcp_invalid_ratelimit;	/* 500 ms between ACKs to out-of-window segments */
 	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */
+	long tcp_dsack;			/* 1: report duplicate data (RFC 2883) */
+	long tcp_ecn;			/* 2: accept ECN when asked; 1: ask too; 0: off */
+	long tcp_ecn_fallback;		/* 1: a SYN resent without ECN after a timeout */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */

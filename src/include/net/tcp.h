@@ -58,6 +58,9 @@ struct tcp_skb_cb {
 			uint32_t saddr, daddr;
 		} h4;
 	};
+	/* received segments: the IP header's TOS byte, for ECN (Linux's
+	 * ip_dsfield) */
+	uint8_t ip_dsfield;
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)&(skb)->cb[0])
 _Static_assert(sizeof(struct tcp_skb_cb) <= sizeof(((struct sk_buff *)0)->cb),
@@ -80,6 +83,7 @@ struct request_sock {
 	uint8_t num_retrans, num_timeout;
 	uint8_t snd_wscale, rcv_wscale;
 	bool tstamp_ok, sack_ok, wscale_ok;
+	bool ecn_ok;	       /* the SYN asked for ECN and we agreed (RFC 3168 6.1.1) */
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 };
@@ -242,6 +246,13 @@ struct tcp_sock {
 	uint64_t ts_recent_stamp; /* s, when ts_recent was taken */
 	uint8_t num_sacks;	  /* SACK blocks we send */
 	struct wire_tcp_sack_block selective_acks[TCP_MAX_SACKS];
+	/* D-SACK (RFC 2883): duplicate data to report once, in the first
+	 * block of the next SACK option (Linux's rx_opt.dsack and
+	 * duplicate_sack). */
+	bool dsack;
+	struct wire_tcp_sack_block duplicate_sack[1];
+	/* ECN (RFC 3168): TCP_ECN_* bits (Linux's tp->ecn_flags) */
+	uint8_t ecn_flags;
 	/* RTT (RFC 6298), in us */
 	uint32_t srtt_us;			  /* smoothed RTT << 3 */
 	uint32_t mdev_us, mdev_max_us, rttvar_us; /* << 2 */
@@ -272,6 +283,12 @@ struct tcp_sock {
 	uint64_t rcvq_space_time;
 	int fd; /* for traces: descriptor or -1 */
 };
+
+/* tp->ecn_flags (Linux's TCP_ECN_*) */
+#define TCP_ECN_OK 1	     /* ECN agreed in the handshake */
+#define TCP_ECN_QUEUE_CWR 2  /* the next new data segment carries CWR */
+#define TCP_ECN_DEMAND_CWR 4 /* our ACKs carry ECE until the peer's CWR */
+#define TCP_ECN_SEEN 8	     /* ECT or CE seen on received data */
 
 /* TCP_NAGLE_* (nonagle) */
 #define TCP_NAGLE_OFF 1	 /* TCP_NODELAY */
