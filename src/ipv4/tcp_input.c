@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/inet_ecn.h"
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -16,6 +17,7 @@
 #define FLAG_WIN_UPDATE 0x02 /* window changed */
 #define FLAG_DATA_ACKED 0x04 /* new data acknowledged */
 #define FLAG_SYN_ACKED 0x10
+#define FLAG_ECE 0x40 /* the ACK carried ECN-Echo */
 #define FLAG_SND_UNA_ADVANCED 0x400
 #define FLAG_ACKED (FLAG_DATA_ACKED | FLAG_SYN_ACKED)
 #define FLAG_NOT_DUP (FLAG_DATA | FLAG_WIN_UPDATE | FLAG_ACKED)
@@ -165,6 +167,14 @@ void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 	icsk->icsk_ca_state = ca_state;
 }
 
+/* The next new data segment tells the peer its ECE was heard, or that the
+ * window was cut for a loss (RFC 3168 6.1.2): CWR. */
+static void tcp_ecn_queue_cwr(struct tcp_sock *tp)
+{
+	if (tp->ecn_flags & TCP_ECN_OK)
+		tp->ecn_flags |= TCP_ECN_QUEUE_CWR;
+}
+
 /* Marks the first not-yet-lost segment of the retransmit queue lost. A
  * SACKed segment is no hole and is never marked lost, as in Linux's
  * tcp_skb_mark_lost: the head can be one after a partial ACK that lags
@@ -213,8 +223,96 @@ void tcp_enter_loss(struct sock *sk)
 		tp->lost_out++;
 	}
 	tp->high_seq = tp->snd_nxt;
+	tcp_ecn_queue_cwr(tp);
 	tcp_set_ca_state(sk, TCP_CA_Loss);
 }
+
+/* ==== ECN's window reduction (ecn helper): tcp_init_cwnd_reduction,
+ * tcp_cwnd_reduction, tcp_end_cwnd_reduction, tcp_enter_cwr. The same
+ * names and fields as Linux's PRR (RFC 6937), which fast recovery is to
+ * use too; until it does, only the CWR state reduces through them. ==== */
+
+/* A reduction begins: ssthresh from the module, the window of the moment
+ * kept as prior_cwnd, and the round it lasts ends at today's SND.NXT. */
+static void tcp_init_cwnd_reduction(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	tp->high_seq = tp->snd_nxt;
+	tp->snd_cwnd_cnt = 0;
+	tp->prior_cwnd = tp->snd_cwnd;
+	tp->prr_delivered = 0;
+	tp->prr_out = 0;
+	tp->snd_ssthresh = inet_csk(sk)->icsk_ca_ops->ssthresh(sk);
+	tcp_ecn_queue_cwr(tp);
+}
+
+/* Proportional rate reduction (RFC 6937, Linux's tcp_cwnd_reduction): per
+ * ACK, cwnd lets out ssthresh/prior_cwnd of what was delivered while more
+ * than ssthresh is in flight, so the window comes down over one round
+ * instead of at once; below ssthresh it grows back toward it. */
+static void tcp_cwnd_reduction(struct sock *sk, uint32_t newly_acked_sacked, uint32_t newly_lost,
+			       int flag)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int64_t delta = (int64_t)tp->snd_ssthresh - tcp_packets_in_flight(tp);
+	int64_t sndcnt;
+
+	if (!newly_acked_sacked || !tp->prior_cwnd)
+		return;
+	tp->prr_delivered += newly_acked_sacked;
+	if (delta < 0) {
+		uint64_t dividend =
+			(uint64_t)tp->snd_ssthresh * tp->prr_delivered + tp->prior_cwnd - 1;
+		sndcnt = (int64_t)(dividend / tp->prior_cwnd) - tp->prr_out;
+	} else {
+		sndcnt = MAX((int64_t)tp->prr_delivered - tp->prr_out, (int64_t)newly_acked_sacked);
+		if ((flag & FLAG_SND_UNA_ADVANCED) && !newly_lost)
+			sndcnt++;
+		sndcnt = MIN(delta, sndcnt);
+	}
+	sndcnt = MAX(sndcnt, tp->prr_out ? 0 : 1);
+	tp->snd_cwnd = tcp_packets_in_flight(tp) + (uint32_t)sndcnt;
+}
+
+/* The reduction is over: cwnd settles at ssthresh, and the module hears
+ * CA_EVENT_COMPLETE_CWR. */
+static void tcp_end_cwnd_reduction(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (inet_csk(sk)->icsk_ca_ops->cong_control)
+		return;
+	if (tp->snd_ssthresh < TCP_INFINITE_SSTHRESH && inet_csk(sk)->icsk_ca_state == TCP_CA_CWR)
+		tp->snd_cwnd = tp->snd_ssthresh;
+	tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
+}
+
+/* Congestion without loss (ECN-Echo, RFC 3168 6.1.2; a local queue full):
+ * from Open or Disorder only, so at most once per window, the window is
+ * reduced as for a loss, in the CWR state (Linux's tcp_enter_cwr). */
+void tcp_enter_cwr(struct sock *sk)
+{
+	if (inet_csk(sk)->icsk_ca_state < TCP_CA_CWR) {
+		tcp_init_cwnd_reduction(sk);
+		tcp_set_ca_state(sk, TCP_CA_CWR);
+	}
+}
+
+/* CWR ends once the ACKs pass the round it began in; strictly past it, so
+ * that the segment carrying CWR has been received (Linux's
+ * tcp_fastretrans_alert, state exit). */
+static void tcp_cwr_check_exit(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (inet_csk(sk)->icsk_ca_state == TCP_CA_CWR && !before(tp->snd_una, tp->high_seq) &&
+	    tp->snd_una != tp->high_seq) {
+		tcp_end_cwnd_reduction(sk);
+		tcp_set_ca_state(sk, TCP_CA_Open);
+	}
+}
+/* ==== end of ECN's window reduction ==== */
 
 /* Three duplicate ACKs: fast retransmit and NewReno recovery (RFC 5681
  * 3.2, RFC 6582). Without a SACK scoreboard, each duplicate ACK counts as
@@ -227,7 +325,11 @@ static void tcp_enter_recovery(struct sock *sk)
 
 	NET_INC_STATS(sk->sk_stack,
 		      tp->sack_ok ? LINUX_MIB_TCPSACKRECOVERY : LINUX_MIB_TCPRENORECOVERY);
-	tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
+	/* Already reducing for ECN (CWR): the window is not cut twice. */
+	if (icsk->icsk_ca_state != TCP_CA_CWR) {
+		tp->snd_ssthresh = icsk->icsk_ca_ops->ssthresh(sk);
+		tcp_ecn_queue_cwr(tp);
+	}
 	tp->high_seq = tp->snd_nxt; /* RFC 6582 "recover" */
 	tp->snd_cwnd = tp->snd_ssthresh;
 	tp->snd_cwnd_cnt = 0;
@@ -336,20 +438,24 @@ static void tcp_fastretrans_alert(struct sock *sk, uint32_t prior_snd_una, int f
 	switch (icsk->icsk_ca_state) {
 	case TCP_CA_Open:
 	case TCP_CA_Disorder:
+	case TCP_CA_CWR:
+		/* (ecn) Loss during an ECN reduction starts recovery as from
+		 * Open; CWR itself ends in tcp_cwr_check_exit, not here. */
 		if ((flag & FLAG_SND_UNA_ADVANCED) && !(sack && tp->sacked_out)) {
 			/* New data acknowledged and no hole left: the
 			 * duplicates were reordering, not loss. */
 			tp->dupacks = 0;
 			if (!sack)
 				tp->sacked_out = 0;
-			tcp_set_ca_state(sk, TCP_CA_Open);
+			if (icsk->icsk_ca_state != TCP_CA_CWR)
+				tcp_set_ca_state(sk, TCP_CA_Open);
 		} else if (tp->packets_out && (sack ? tp->sacked_out >= TCP_FASTRETRANS_THRESH
 						    : tp->dupacks >= TCP_FASTRETRANS_THRESH)) {
 			tcp_enter_recovery(sk);
 			if (sack)
 				tcp_sack_mark_lost(tp);
 			tcp_retransmit_head_now(sk);
-		} else if (tp->dupacks || tp->sacked_out) {
+		} else if ((tp->dupacks || tp->sacked_out) && icsk->icsk_ca_state != TCP_CA_CWR) {
 			tcp_set_ca_state(sk, TCP_CA_Disorder);
 		}
 		break;
@@ -567,6 +673,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	uint32_t prior_snd_una = tp->snd_una;
 	uint32_t ack = th->ack_seq;
 	uint32_t prior_in_flight = tcp_packets_in_flight(tp);
+	uint32_t prior_sacked = tp->sacked_out;
+	uint32_t ack_ev_flags = CA_ACK_SLOWPATH;
 	long seq_rtt_us = -1;
 	int flag = 0, res;
 	uint32_t acked;
@@ -601,6 +709,14 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 
 	if (tp->sack_ok && opts->num_sacks)
 		flag |= tcp_sacktag(sk, opts);
+	/* ECN-Echo: the peer saw congestion on our data (RFC 3168 6.1.2). */
+	if ((th->flags & TCPHDR_ECE) && !(th->flags & TCPHDR_SYN) && (tp->ecn_flags & TCP_ECN_OK)) {
+		flag |= FLAG_ECE;
+		ack_ev_flags |= CA_ACK_ECE;
+	}
+	if (flag & FLAG_WIN_UPDATE)
+		ack_ev_flags |= CA_ACK_WIN_UPDATE;
+	tcp_in_ack_event(sk, ack_ev_flags);
 	res = tcp_clean_rtx_queue(sk, ack, &seq_rtt_us);
 	acked = (uint32_t)res >> 16;
 	flag |= res & 0xffff;
@@ -621,12 +737,21 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	if (!has_data && !(flag & FLAG_ACKED))
 		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
 
+	tcp_cwr_check_exit(sk);
 	if (icsk->icsk_ca_state != TCP_CA_Open || tp->dupacks || tp->sacked_out || is_dupack)
 		tcp_fastretrans_alert(sk, prior_snd_una, flag, is_dupack);
+	/* ECE without loss: one window reduction per round (Linux's
+	 * tcp_try_to_open; tcp_enter_cwr acts from Open and Disorder only). */
+	if (flag & FLAG_ECE)
+		tcp_enter_cwr(sk);
 	/* The window grows on new ACKs except during fast recovery, where
-	 * it stays at ssthresh (slow start continues in Loss). */
-	if (acked && icsk->icsk_ca_state != TCP_CA_Recovery &&
-	    prior_in_flight + acked >= tp->snd_cwnd / 2) {
+	 * it stays at ssthresh (slow start continues in Loss), and in CWR,
+	 * where it comes down with what is delivered. */
+	if (icsk->icsk_ca_state == TCP_CA_CWR) {
+		int32_t delivered = (int32_t)(acked + tp->sacked_out - prior_sacked);
+		tcp_cwnd_reduction(sk, delivered > 0 ? (uint32_t)delivered : 0, 0, flag);
+	} else if (acked && icsk->icsk_ca_state != TCP_CA_Recovery &&
+		   prior_in_flight + acked >= tp->snd_cwnd / 2) {
 		uint32_t prior_cwnd = tp->snd_cwnd;
 		tcp_cong_avoid(sk, ack, acked);
 		if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))
@@ -679,6 +804,52 @@ static bool tcp_in_quickack_mode(const struct sock *sk)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
 	return icsk->icsk_ack.quick && !icsk->icsk_ack.pingpong;
+}
+
+/* ---- ECN at the receiver (RFC 3168 6.1.3), as Linux's tcp_ecn_* -----------------------*/
+
+/* The codepoint of received data (Linux's tcp_ecn_check_ce): CE makes our
+ * ACKs carry ECE until the sender's CWR, and the first ACK go at once (the
+ * sender may be down to a tiny window). A module that needs ECN (DCTCP)
+ * hears every CE and every ECT without CE. Not-ECT data after ECT is
+ * likely a retransmission: ACKed at once too. */
+static void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!(tp->ecn_flags & TCP_ECN_OK))
+		return;
+	switch (TCP_SKB_CB(skb)->ip_dsfield & INET_ECN_MASK) {
+	case INET_ECN_NOT_ECT:
+		if (tp->ecn_flags & TCP_ECN_SEEN)
+			tcp_enter_quickack_mode(sk, 2);
+		break;
+	case INET_ECN_CE:
+		if (tcp_ca_needs_ecn(sk))
+			tcp_ca_event(sk, CA_EVENT_ECN_IS_CE);
+		if (!(tp->ecn_flags & TCP_ECN_DEMAND_CWR)) {
+			tcp_enter_quickack_mode(sk, 2);
+			tp->ecn_flags |= TCP_ECN_DEMAND_CWR;
+		}
+		tp->ecn_flags |= TCP_ECN_SEEN;
+		break;
+	default:
+		if (tcp_ca_needs_ecn(sk))
+			tcp_ca_event(sk, CA_EVENT_ECN_NO_CE);
+		tp->ecn_flags |= TCP_ECN_SEEN;
+		break;
+	}
+}
+
+/* The sender reduced its window (CWR): stop echoing, and ACK this data at
+ * once, its window may be small (Linux's tcp_ecn_accept_cwr). */
+static void tcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb)
+{
+	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_CWR) {
+		tcp_sk(sk)->ecn_flags &= (uint8_t)~TCP_ECN_DEMAND_CWR;
+		if (TCP_SKB_CB(skb)->seq != TCP_SKB_CB(skb)->end_seq)
+			inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_NOW;
+	}
 }
 
 void tcp_initialize_rcv_mss(struct sock *sk)
@@ -736,6 +907,7 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 		}
 	}
 	icsk->icsk_ack.lrcvtime = now;
+	tcp_ecn_check_ce(sk, skb);
 	/* Grow the offered window by two segments per full segment while
 	 * the buffer allows and TCP memory is not in pressure, as Linux's
 	 * tcp_grow_window does. */
@@ -1055,6 +1227,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	uint32_t seq = TCP_SKB_CB(skb)->seq, end_seq = TCP_SKB_CB(skb)->end_seq;
 	struct sk_buff *prev = NULL, *cur, *tmp;
 
+	tcp_ecn_check_ce(sk, skb);
 	if (tcp_try_rmem_schedule(sk, skb, (int)skb->truesize)) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFODROP);
 		sk->sk_data_ready(sk);
@@ -1122,6 +1295,10 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	tcp_ecn_accept_cwr(sk, skb);
+	/* A D-SACK not sent by now is forgotten: this segment's ACK reports
+	 * its own (Linux's tcp_data_queue). */
+	tp->dsack = false;
 
 	if (tcb->seq == tp->rcv_nxt) {
 		bool fin;
@@ -1216,7 +1393,8 @@ static void tcp_ack_snd_check(struct sock *sk)
 		return;
 	if ((tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss &&
 	     __tcp_select_window(sk) >= tp->rcv_wnd) ||
-	    tcp_in_quickack_mode(sk) || (icsk->icsk_ack.pending & ICSK_ACK_PUSHED) ||
+	    tcp_in_quickack_mode(sk) ||
+	    (icsk->icsk_ack.pending & (ICSK_ACK_PUSHED | ICSK_ACK_NOW)) ||
 	    !skb_queue_empty(&tp->out_of_order_queue)) {
 		tcp_send_ack(sk);
 		return;
@@ -1438,6 +1616,11 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 			return 0;
 		}
 		tcp_apply_synack_options(sk, opts);
+		/* ECN holds if the SYN-ACK has ECE and not CWR (RFC 3168
+		 * 6.1.1, Linux's tcp_ecn_rcv_synack). */
+		if ((tp->ecn_flags & TCP_ECN_OK) &&
+		    (!(th->flags & TCPHDR_ECE) || (th->flags & TCPHDR_CWR)))
+			tp->ecn_flags &= (uint8_t)~TCP_ECN_OK;
 		tp->rcv_nxt = th->seq + 1;
 		tp->rcv_wup = tp->rcv_nxt;
 		tp->copied_seq = tp->rcv_nxt;
@@ -1473,6 +1656,10 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		/* Simultaneous open (RFC 9293 3.5): both sides sent SYN. */
 		tcp_set_state(sk, TCP_SYN_RECV);
 		tcp_apply_synack_options(sk, opts);
+		/* ECN holds if their SYN asked for it too (tcp_ecn_rcv_syn). */
+		if ((tp->ecn_flags & TCP_ECN_OK) &&
+		    (th->flags & (TCPHDR_ECE | TCPHDR_CWR)) != (TCPHDR_ECE | TCPHDR_CWR))
+			tp->ecn_flags &= (uint8_t)~TCP_ECN_OK;
 		if (tp->tstamp_ok)
 			tcp_store_ts_recent(sk, opts->tsval);
 		tp->rcv_nxt = th->seq + 1;
@@ -1533,6 +1720,22 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 				  &req->rcv_wscale);
 }
 
+/* A SYN asking for ECN (ECE and CWR, RFC 3168 6.1.1) is agreed to when
+ * net.ipv4.tcp_ecn is 1 or 2, unless the SYN itself was ECN-capable (a
+ * SYN must not be; a path that makes it so is not to be trusted), or
+ * always when the listener's module needs ECN (Linux's
+ * tcp_ecn_create_request). */
+static void tcp_ecn_create_request(struct request_sock *req, const struct sk_buff *skb,
+				   const struct wire_tcp *th, const struct sock *listener)
+{
+	bool ect = !INET_ECN_is_not_ect(TCP_SKB_CB(skb)->ip_dsfield);
+
+	if ((th->flags & (TCPHDR_ECE | TCPHDR_CWR)) != (TCPHDR_ECE | TCPHDR_CWR))
+		return;
+	if ((!ect && listener->sk_stack->sysctl.tcp_ecn) || tcp_ca_needs_ecn(listener))
+		req->ecn_ok = true;
+}
+
 static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			    const struct wire_tcp_opts *opts)
 {
@@ -1565,6 +1768,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 		cookie_req.__req_common.skc_stack = stack;
 		cookie_req.rsk_listener = sk;
 		tcp_openreq_init(sk, &cookie_req, ip, th, opts, true);
+		tcp_ecn_create_request(&cookie_req, skb, th, sk);
 		cookie_req.rcv_isn = th->seq;
 		cookie_req.snt_isn = cookie_v4_init_sequence(stack, ip->h4.daddr, ip->h4.saddr,
 							     th->dport, th->sport, th->seq,
@@ -1583,6 +1787,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 	if (!req)
 		goto drop;
 	tcp_openreq_init(sk, req, ip, th, opts, true);
+	tcp_ecn_create_request(req, skb, th, sk);
 	req->rcv_isn = th->seq;
 	req->snt_isn = secure_tcp_seq(stack, ip->h4.daddr, ip->h4.saddr, th->dport, th->sport);
 	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);

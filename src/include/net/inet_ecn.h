@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "net/ip.h"
+#include "net/sock.h"
 
 enum {
 	INET_ECN_NOT_ECT = 0, /* the sender does not speak ECN */
@@ -26,6 +27,18 @@ static inline bool INET_ECN_is_ce(uint8_t dsfield)
 static inline bool INET_ECN_is_not_ect(uint8_t dsfield)
 {
 	return (dsfield & INET_ECN_MASK) == INET_ECN_NOT_ECT;
+}
+
+/* A socket's packets carry ECT(0) from now on, or no ECN codepoint (Linux
+ * keeps the choice in the socket's TOS byte, which IP_TOS leaves alone). */
+static inline void INET_ECN_xmit(struct sock *sk)
+{
+	sk->sk_tos = (uint8_t)((sk->sk_tos & ~INET_ECN_MASK) | INET_ECN_ECT_0);
+}
+
+static inline void INET_ECN_dontxmit(struct sock *sk)
+{
+	sk->sk_tos &= (uint8_t)~INET_ECN_MASK;
 }
 
 /* Marks the IPv4 header at iph (ihl bytes, checked by the caller) CE if it

@@ -193,6 +193,7 @@ extern const struct tcp_congestion_ops tcp_reno;
 #define ICSK_ACK_SCHED 1
 #define ICSK_ACK_TIMER 2
 #define ICSK_ACK_PUSHED 4
+#define ICSK_ACK_NOW 8 /* send the next ACK at once (once) */
 
 struct inet_connection_sock {
 	struct sock icsk_inet;
@@ -259,8 +260,12 @@ struct tcp_sock {
 	uint32_t rtt_seq;
 	/* congestion control (RFC 5681, 6582) */
 	uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt, snd_cwnd_clamp;
-	uint32_t high_seq;    /* snd_nxt when recovery began */
-	uint32_t packets_out; /* segments sent, not cumulatively acked */
+	uint32_t high_seq; /* snd_nxt when recovery began */
+	/* window reduction in CWR (RFC 6937's names, Linux's fields) */
+	uint32_t prior_cwnd;	/* cwnd when the reduction began */
+	uint32_t prr_delivered; /* segments delivered since */
+	uint32_t prr_out;	/* segments sent since */
+	uint32_t packets_out;	/* segments sent, not cumulatively acked */
 	uint32_t retrans_out;
 	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
 	uint32_t lost_out;
@@ -343,6 +348,32 @@ static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
 {
 	return tp->snd_cwnd < tp->snd_ssthresh;
 }
+/* The window is being reduced: CWR (ECN) or Recovery (Linux's
+ * tcp_in_cwnd_reduction). */
+static inline bool tcp_in_cwnd_reduction(const struct sock *sk)
+{
+	uint8_t state = inet_csk(sk)->icsk_ca_state;
+	return state == TCP_CA_CWR || state == TCP_CA_Recovery;
+}
+/* The congestion module wants ECN on every connection (DCTCP). */
+static inline bool tcp_ca_needs_ecn(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_ca_ops->flags & TCP_CONG_NEEDS_ECN;
+}
+/* An event for the module, if it listens (Linux's tcp_ca_event). */
+static inline void tcp_ca_event(struct sock *sk, enum tcp_ca_event event)
+{
+	const struct tcp_congestion_ops *ops = inet_csk(sk)->icsk_ca_ops;
+	if (ops->cwnd_event)
+		ops->cwnd_event(sk, event);
+}
+/* What an ACK carried, for the module, if it listens (CA_ACK_*). */
+static inline void tcp_in_ack_event(struct sock *sk, uint32_t flags)
+{
+	const struct tcp_congestion_ops *ops = inet_csk(sk)->icsk_ca_ops;
+	if (ops->in_ack_event)
+		ops->in_ack_event(sk, flags);
+}
 
 /* Timestamps: Linux's TSval clock ticks in ms (tcp_time_stamp_ms). */
 static inline uint32_t tcp_time_stamp(const struct ut_stack *stack)
@@ -373,6 +404,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
+/* ECN-Echo received: reduce the window once, as for a loss (RFC 3168 6.1.2). */
+void tcp_enter_cwr(struct sock *sk);
 void tcp_rcv_space_adjust(struct sock *sk);
 /* Called after the application read: may send a window update. */
 void tcp_cleanup_rbuf(struct sock *sk, uint32_t copied);
