@@ -247,6 +247,48 @@ TEST(ce_is_echoed_with_ece_until_the_sender_says_cwr)
 	close_world(&w, c, s);
 }
 
+/* An interactive connection delays its ACKs, but the first CE is ACKed at
+ * once (Linux's quick-ACK mode on CE), and so is data carrying CWR: the
+ * sender may be down to a window of one segment. */
+TEST(ce_and_cwr_are_acked_at_once_even_when_acks_are_delayed)
+{
+	struct tcpworld w;
+	int c, s;
+	char data[100] = {0};
+	struct linger lg = {1, 0};
+
+	struct tcp_sock *tp = ecn_pair(&w, 20, 1, &c, &s);
+	/* the first data received is always ACKed at once */
+	tw_inject_to_client_tos(&w, c, INET_ECN_ECT_0, TCPHDR_ACK, tp->rcv_nxt, tp->snd_nxt, data,
+				sizeof(data), 0, 0);
+	tw_run(&w, 100 * MS);
+	/* ECT data waits; CE, data with CWR (Linux's ICSK_ACK_NOW) and Not-ECT
+	 * data after ECT data do not */
+	static const struct {
+		uint8_t tos, flags;
+		unsigned at_once;
+	} steps[] = {
+		{INET_ECN_ECT_0, TCPHDR_ACK, 0},
+		{INET_ECN_CE, TCPHDR_ACK, 1},
+		{INET_ECN_ECT_0, TCPHDR_ACK | TCPHDR_CWR, 1},
+		{INET_ECN_NOT_ECT, TCPHDR_ACK, 1}, /* after ECT: a retransmission */
+	};
+	for (unsigned i = 0; i < ARRAY_SIZE(steps); i++) {
+		unsigned n = at_server.n;
+		/* ACKs delayed to ride on data, the quick ones spent */
+		tp->inet_conn.icsk_ack.pingpong = true;
+		tp->inet_conn.icsk_ack.quick = 0;
+		tw_inject_to_client_tos(&w, c, steps[i].tos, steps[i].flags, tp->rcv_nxt,
+					tp->snd_nxt, data, sizeof(data), 0, 0);
+		tw_run(&w, 20 * MS); /* the link's 10 ms, no more */
+		CHECK_EQ(at_server.n, n + steps[i].at_once);
+		tw_run(&w, 80 * MS); /* the delayed ACK's 40 ms */
+		CHECK_EQ(at_server.n, n + 1);
+	}
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
+	close_world(&w, c, s);
+}
+
 /* Segments other than SYNs the client sent (from its trace) with CWR. */
 static unsigned cwr_sent(const struct tcpworld *w)
 {
