@@ -56,9 +56,17 @@ static void send_blind(struct tcpworld *w, int c, const char *buf, size_t n)
 	tw_run(w, 1 * MS);
 }
 
+/* ECN agreed on the connection: TCP_INFO says so (TCPI_OPT_ECN), and the
+ * socket's flags agree. */
 static bool ecn_ok(struct ut_stack *st, int fd)
 {
-	return tw_tcp_sk(st, fd)->ecn_flags & TCP_ECN_OK;
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+	bool ok = tw_tcp_sk(st, fd)->ecn_flags & TCP_ECN_OK;
+
+	CHECK_EQ(ut_getsockopt(st, fd, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+	CHECK_EQ(!!(info.tcpi_options & TCPI_OPT_ECN), ok);
+	return ok;
 }
 
 /* The first segment a watch saw with (flags & mask) == want. */
@@ -242,6 +250,10 @@ TEST(ce_is_echoed_with_ece_until_the_sender_says_cwr)
 	}
 	CHECK_EQ(tw_counter(w.c, "IpExt", "InCEPkts"), 1);
 	CHECK(tw_counter(w.c, "IpExt", "InECT0Pkts") >= 4);
+	struct tcp_info info;
+	socklen_t len = sizeof(info);
+	CHECK_EQ(ut_getsockopt(w.c, c, IPPROTO_TCP, TCP_INFO, &info, &len), 0);
+	CHECK(info.tcpi_options & TCPI_OPT_ECN_SEEN);
 	/* the client holds data the server never sent: end with a reset */
 	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), 0);
 	close_world(&w, c, s);
