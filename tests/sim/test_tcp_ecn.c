@@ -126,6 +126,39 @@ TEST(a_syn_cookie_carries_the_ecn_agreement)
 	}
 }
 
+/* A simultaneous open (RFC 9293 3.5): each side's SYN-ACK carries ECE
+ * alone, and ECN holds only if both SYNs asked (Linux's tcp_ecn_rcv_syn
+ * and tcp_ecn_send_synack). */
+TEST(a_simultaneous_open_agrees_on_ecn_only_if_both_syns_ask)
+{
+	for (long secn = 1; secn <= 2; secn++) {
+		struct tcpworld w;
+		struct sockaddr_in ca = tw_addr(CLIENT_IP, 5000), sa = tw_addr(SERVER_IP, 6000);
+		int a, b;
+
+		make_world(&w, 21, 1, secn);
+		a = ut_socket(w.c, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		b = ut_socket(w.s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		CHECK_EQ(ut_bind(w.c, a, (struct sockaddr *)&ca, sizeof(ca)), 0);
+		CHECK_EQ(ut_bind(w.s, b, (struct sockaddr *)&sa, sizeof(sa)), 0);
+		CHECK_EQ(ut_neigh_resolve(w.c, sa.sin_addr.s_addr), 0);
+		CHECK_EQ(ut_neigh_resolve(w.s, ca.sin_addr.s_addr), 0);
+		tw_run(&w, 1 * SEC);
+		CHECK_EQ(ut_connect(w.c, a, (struct sockaddr *)&sa, sizeof(sa)), -1);
+		CHECK_EQ(ut_connect(w.s, b, (struct sockaddr *)&ca, sizeof(ca)), -1);
+		tw_run(&w, 1 * SEC);
+		CHECK(tw_saw_state(&w, 0, TCP_SYN_RECV, TCP_ESTABLISHED));
+		CHECK(tw_saw_state(&w, 1, TCP_SYN_RECV, TCP_ESTABLISHED));
+		/* the SYN-ACKs: ECE alone when agreed, never CWR */
+		CHECK_EQ(tw_segments(&w, 0, TCPHDR_SYN | TCPHDR_ACK | ECN_FLAGS,
+				     TCPHDR_SYN | TCPHDR_ACK | (secn == 1 ? TCPHDR_ECE : 0)),
+			 1);
+		CHECK_EQ(ecn_ok(w.c, a), secn == 1);
+		CHECK_EQ(ecn_ok(w.s, b), secn == 1);
+		close_world(&w, a, b);
+	}
+}
+
 static bool established(void *arg)
 {
 	struct tcpworld *w = arg;
