@@ -177,11 +177,12 @@ void attach_close(struct attach *a)
 		ut_dev_get_netem_stats(a->dev, dir, &st);
 		fprintf(stderr,
 			"%s: impairments %s %s: %llu frames, %llu lost, %llu duplicated, "
-			"%llu reordered, %llu corrupted, %llu queue drops\n",
+			"%llu reordered, %llu corrupted, %llu queue drops, %llu marked CE\n",
 			a->prog, dir == UT_DEV_EGRESS ? "out of" : "into", ut_dev_name(a->dev),
 			(unsigned long long)st.sent, (unsigned long long)st.lost,
 			(unsigned long long)st.duplicated, (unsigned long long)st.reordered,
-			(unsigned long long)st.corrupted, (unsigned long long)st.queue_drops);
+			(unsigned long long)st.corrupted, (unsigned long long)st.queue_drops,
+			(unsigned long long)st.ce_marked);
 	}
 	if (a->pcap)
 		ut_dev_pcap_close(a->dev);

@@ -90,6 +90,7 @@ struct demo {
 	struct stream down; /* server -> client */
 	enum out_mode mode;
 	bool counters; /* --counters */
+	bool ecn;      /* --ecn: both hosts ask for ECN (net.ipv4.tcp_ecn=1) */
 	enum phase phase;
 	bool connected, accepted;
 	bool hidden_note;
@@ -124,8 +125,10 @@ static void demo_usage(FILE *f)
 		"  --json           every event as one JSON object per line\n"
 		"  --quiet          print only the result line\n"
 		"  --counters       print both hosts' non-zero counters at the end\n"
-		"Also --jitter MS, --dup PCT, --reorder PCT, --corrupt PCT, --mtu BYTES\n"
-		"and --queue N, as for usertcp ping.\n\n"
+		"  --ecn            both hosts ask for ECN (net.ipv4.tcp_ecn=1); with\n"
+		"                   --loss-ecn or --ce-threshold N the link marks CE\n"
+		"Also --jitter MS, --dup PCT, --reorder PCT, --corrupt PCT, --mtu BYTES,\n"
+		"--queue N, --loss-ecn and --ce-threshold N, as for usertcp ping.\n\n"
 		"The time reported is the connection's life from connect() until the\n"
 		"server's last ACK; the client's TIME_WAIT (60 s) follows it.\n",
 		CLIENT_ADDR, SERVER_ADDR, SERVER_PORT, SHOW_PER_KIND);
@@ -689,7 +692,9 @@ static int host_setup(struct demo *d, struct host *h, const char *name)
 	h->demo = d;
 	h->fd = -1;
 	h->lfd = -1;
-	return ut_sim_host_add(d->sim, name, &h->stack);
+	if (ut_sim_host_add(d->sim, name, &h->stack) < 0)
+		return -1;
+	return d->ecn ? ut_sysctl_set(h->stack, "net.ipv4.tcp_ecn", 1) : 0;
 }
 
 static void describe_link(const struct demo *d, const struct ut_link_params *lp, uint64_t bytes,
@@ -814,9 +819,9 @@ static void print_counters(const struct demo *d)
 		ut_sim_link_get_stats(d->link, i, &st);
 		ut_dev_get_stats(ut_sim_link_dev(d->link, 1 - i), &ds);
 		printf("#   %s -> %s: %" PRIu64 " segments (%" PRIu64 " retransmitted); the link "
-		       "lost %" PRIu64 " frames and dropped %" PRIu64 " at its queue, %s's eth0 "
-		       "dropped %" PRIu64 " on arrival\n",
-		       hosts[i]->name, hosts[1 - i]->name, out, retrans, st.lost,
+		       "lost %" PRIu64 " frames, marked %" PRIu64 " CE and dropped %" PRIu64
+		       " at its queue, %s's eth0 dropped %" PRIu64 " on arrival\n",
+		       hosts[i]->name, hosts[1 - i]->name, out, retrans, st.lost, st.ce_marked,
 		       st.queue_drops + st.mtu_drops + st.down_drops, hosts[1 - i]->name,
 		       ds.rx_dropped);
 	}
@@ -849,6 +854,8 @@ int cmd_demo(int argc, char **argv)
 			d.mode = OUT_VERBOSE;
 		} else if (!strcmp(o, "--counters")) {
 			d.counters = true;
+		} else if (!strcmp(o, "--ecn")) {
+			d.ecn = true;
 		} else if (!strcmp(o, "--rate")) {
 			if (i + 1 >= argc || !parse_tc_rate(argv[i + 1], &rate)) {
 				fprintf(stderr,

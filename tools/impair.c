@@ -19,7 +19,11 @@ const char impair_opts_help[] =
 	"  --corrupt PCT    flip one bit in PCT%% of packets\n"
 	"  --rate RATE      link rate in bit/s, with k, M or G suffix (e.g. 10M)\n"
 	"  --mtu BYTES      link MTU (default 1500)\n"
-	"  --queue N        frames queued for the wire before tail drop (default 1000)\n";
+	"  --queue N        frames queued for the wire before tail drop (default 1000)\n"
+	"  --loss-ecn       --loss marks ECN-capable packets CE instead of dropping\n"
+	"                   them (netem's ecn)\n"
+	"  --ce-threshold N mark ECN-capable packets CE when more than N frames wait\n"
+	"                   for the wire (a step marker, DCTCP's K; 0: off)\n";
 
 bool parse_u64(const char *s, uint64_t *out)
 {
@@ -104,9 +108,15 @@ int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i, cons
 
 	if (strncmp(opt, "--", 2) != 0)
 		return 0;
+	if (!strcmp(opt, "--loss-ecn")) {
+		o->link.ecn = true;
+		o->any = true;
+		return 1;
+	}
 	if (strcmp(opt, "--delay") && strcmp(opt, "--jitter") && strcmp(opt, "--loss") &&
 	    strcmp(opt, "--dup") && strcmp(opt, "--reorder") && strcmp(opt, "--corrupt") &&
-	    strcmp(opt, "--rate") && strcmp(opt, "--mtu") && strcmp(opt, "--queue"))
+	    strcmp(opt, "--rate") && strcmp(opt, "--mtu") && strcmp(opt, "--queue") &&
+	    strcmp(opt, "--ce-threshold"))
 		return 0;
 	if (*i + 1 >= argc) {
 		fprintf(stderr, "%s: option %s needs a value\n", prog, opt);
@@ -133,6 +143,10 @@ int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i, cons
 		if (!parse_u64(val, &u) || u < 1 || u > 1000000)
 			goto bad;
 		o->link.queue_limit = (unsigned)u;
+	} else if (!strcmp(opt, "--ce-threshold")) {
+		if (!parse_u64(val, &u) || u > 1000000)
+			goto bad;
+		o->link.ce_threshold = (unsigned)u;
 	} else {
 		if (!parse_double(val, &d) || d < 0 || d > 100)
 			goto bad;

@@ -7,6 +7,7 @@
 #define USERTCP_DEV_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/uio.h>
 
@@ -71,6 +72,11 @@ struct ut_link_params {
 	unsigned mtu;		   /* IP MTU of the link and its devices; 1500 */
 	unsigned queue_limit;	   /* frames waiting for the wire; 1000, as Linux's
 				 * default txqueuelen; beyond it: tail drop */
+	bool ecn;		   /* netem's ecn: a frame loss picks is marked CE
+				 * instead when it is ECN-capable (ECT) */
+	unsigned ce_threshold;	   /* a step marker (DCTCP's K): an ECT frame
+				 * that finds more than this many frames
+				 * waiting is marked CE; 0: off */
 };
 
 /* Per-direction counts, for checking impairments did what was asked. */
@@ -79,6 +85,7 @@ struct ut_link_stats {
 	uint64_t delivered; /* frames handed to the far device (dups included) */
 	uint64_t lost, duplicated, reordered, corrupted;
 	uint64_t queue_drops; /* over queue_limit */
+	uint64_t ce_marked;   /* marked CE (ecn, ce_threshold) */
 	uint64_t mtu_drops;   /* larger than the link MTU */
 	uint64_t down_drops;  /* link was down */
 	uint64_t bytes_delivered;

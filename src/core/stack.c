@@ -86,6 +86,9 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_frto = 2;
 	s->tcp_min_rtt_wlen = 300;
 	tcp_congestion_defaults(s);
+	s->tcp_dsack = 1;
+	s->tcp_ecn = 2;
+	s->tcp_ecn_fallback = 1;
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
@@ -371,6 +374,9 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_early_retrans, 0, 4),
 	SYSCTL_IPV4(tcp_frto, 0, 2),
 	SYSCTL_IPV4(tcp_min_rtt_wlen, 0, 86400 * 7),
+	SYSCTL_IPV4(tcp_dsack, 0, 1),
+	SYSCTL_IPV4(tcp_ecn, 0, 2),
+	SYSCTL_IPV4(tcp_ecn_fallback, 0, 1),
 	/* Linux's vector sysctls, one entry per element */
 	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},
 	{"net.ipv4.tcp_rmem.default", offsetof(struct ipv4_sysctl, tcp_rmem[1]), 1, 1L << 30},

@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
+#include "net/inet_ecn.h"
 #include "net/stack.h"
 
 static bool ip_is_loopback(uint32_t addr)
@@ -75,6 +76,11 @@ void ip_rcv(struct sk_buff *skb)
 	default:
 		goto hdr_error;
 	}
+	/* The ECN codepoint of every datagram received (InNoECTPkts,
+	 * InECT1Pkts, InECT0Pkts, InCEPkts). Linux's ip_rcv_core counts it
+	 * before the header checksum is checked; here a damaged header is
+	 * not counted. */
+	SNMP_INC_STATS(stack, (enum snmp_field)(IPSTATS_MIB_NOECTPKTS + (ip.tos & INET_ECN_MASK)));
 	/* Link-layer padding past tot_len is not part of the datagram. */
 	skb_trim(skb, ip.tot_len);
 	skb_reset_network_header(skb);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "net/af_inet.h"
+#include "net/inet_ecn.h"
 #include "net/ip.h"
 #include "net/stack.h"
 
@@ -30,8 +31,11 @@ int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t op
 		sk->sk_ttl = val < 0 ? 0 : (uint8_t)val;
 		return 0;
 	case IP_TOS:
-		/* TCP keeps the two ECN bits for itself, as Linux does. */
-		sk->sk_tos = (uint8_t)(sk->sk_type == SOCK_STREAM ? (val & ~3) : val);
+		/* TCP keeps the two ECN bits for itself, as Linux does: the
+		 * application's value cannot change what ECN put there. */
+		if (sk->sk_type == SOCK_STREAM)
+			val = (val & ~INET_ECN_MASK) | (sk->sk_tos & INET_ECN_MASK);
+		sk->sk_tos = (uint8_t)val;
 		return 0;
 	case IP_MTU_DISCOVER:
 		if (val < IP_PMTUDISC_DONT || val > IP_PMTUDISC_DO)

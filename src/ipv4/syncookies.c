@@ -21,6 +21,9 @@
 #define MAX_SYNCOOKIE_AGE 2
 #define TSBITS 6
 #define TSMASK ((1u << TSBITS) - 1)
+#define TS_OPT_WSCALE_MASK 0xfu /* the peer's window scale; 0xf: none */
+#define TS_OPT_SACK (1u << 4)
+#define TS_OPT_ECN (1u << 5)
 
 /* Linux's msstab: the MSS values cookies can express. */
 static const uint16_t msstab[] = {536, 1300, 1440, 1460};
@@ -72,11 +75,13 @@ static int cookie_v4_check_sequence(struct ut_stack *stack, uint32_t saddr, uint
 
 uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now)
 {
-	uint32_t options = req->wscale_ok ? req->snd_wscale : 0xf;
+	uint32_t options = req->wscale_ok ? req->snd_wscale : TS_OPT_WSCALE_MASK;
 	uint32_t ts;
 
 	if (req->sack_ok)
-		options |= 1u << 4;
+		options |= TS_OPT_SACK;
+	if (req->ecn_ok)
+		options |= TS_OPT_ECN;
 	ts = (ts_now & ~TSMASK) | options;
 	/* never ahead of the clock */
 	if ((int32_t)(ts - ts_now) > 0)
@@ -120,9 +125,14 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 	if (opts->saw_tstamp && opts->tsecr && stack->sysctl.tcp_timestamps) {
 		uint32_t o = opts->tsecr & TSMASK;
 		req->tstamp_ok = true;
-		req->sack_ok = (o >> 4) & 1 && stack->sysctl.tcp_sack;
-		req->wscale_ok = (o & 0xf) != 0xf && stack->sysctl.tcp_window_scaling;
-		req->snd_wscale = req->wscale_ok ? (uint8_t)MIN(o & 0xf, TCP_MAX_WSCALE) : 0;
+		req->sack_ok = (o & TS_OPT_SACK) && stack->sysctl.tcp_sack;
+		req->wscale_ok = (o & TS_OPT_WSCALE_MASK) != TS_OPT_WSCALE_MASK &&
+				 stack->sysctl.tcp_window_scaling;
+		req->snd_wscale =
+			req->wscale_ok ? (uint8_t)MIN(o & TS_OPT_WSCALE_MASK, TCP_MAX_WSCALE) : 0;
+		/* ECN agreed in the SYN-ACK, still allowed (Linux's
+		 * cookie_ecn_ok) */
+		req->ecn_ok = (o & TS_OPT_ECN) && stack->sysctl.tcp_ecn;
 	}
 	tcp_openreq_init(listener, req, tcb, th, opts, false);
 	/* From here on, the same path as a request from the SYN queue. */

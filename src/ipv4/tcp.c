@@ -993,6 +993,10 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 			info.tcpi_options |= TCPI_OPT_TIMESTAMPS;
 		if (tp->sack_ok)
 			info.tcpi_options |= TCPI_OPT_SACK;
+		if (tp->ecn_flags & TCP_ECN_OK)
+			info.tcpi_options |= TCPI_OPT_ECN;
+		if (tp->ecn_flags & TCP_ECN_SEEN)
+			info.tcpi_options |= TCPI_OPT_ECN_SEEN;
 		if (tp->wscale_ok) {
 			info.tcpi_options |= TCPI_OPT_WSCALE;
 			info.tcpi_snd_wscale = tp->snd_wscale & 0xf;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/inet_ecn.h"
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -358,6 +359,14 @@ static void tcp_reset_reno_sack(struct tcp_sock *tp)
 
 /* A reduction begins: ssthresh from the congestion module, and from now
  * on cwnd follows PRR (Linux's tcp_init_cwnd_reduction). */
+/* The next new data segment tells the peer its ECE was heard, or that the
+ * window was cut for a loss (RFC 3168 6.1.2): CWR. */
+static void tcp_ecn_queue_cwr(struct tcp_sock *tp)
+{
+	if (tp->ecn_flags & TCP_ECN_OK)
+		tp->ecn_flags |= TCP_ECN_QUEUE_CWR;
+}
+
 static void tcp_init_cwnd_reduction(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -369,6 +378,7 @@ static void tcp_init_cwnd_reduction(struct sock *sk)
 	tp->prr_delivered = 0;
 	tp->prr_out = 0;
 	tp->snd_ssthresh = inet_csk(sk)->icsk_ca_ops->ssthresh(sk);
+	tcp_ecn_queue_cwr(tp);
 }
 
 /* RFC 6937 3: while more is in flight than ssthresh, send in proportion
@@ -691,6 +701,7 @@ void tcp_enter_loss(struct sock *sk)
 		tp->reordering = MIN(tp->reordering, reordering);
 	tcp_set_ca_state(sk, TCP_CA_Loss);
 	tp->high_seq = tp->snd_nxt;
+	tcp_ecn_queue_cwr(tp);
 	tp->tlp_high_seq = 0;
 	/* F-RTO (RFC 5682 3.1 step 1) unless another recovery was under
 	 * way, repeated timeouts of the same segment excepted (3.2). */
@@ -1512,6 +1523,11 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		ack_ev_flags = CA_ACK_WIN_UPDATE;
 	else if (flag & FLAG_WIN_UPDATE)
 		ack_ev_flags |= CA_ACK_WIN_UPDATE;
+	/* ECN-Echo: the peer saw congestion on our data (RFC 3168 6.1.2). */
+	if ((th->flags & TCPHDR_ECE) && !(th->flags & TCPHDR_SYN) && (tp->ecn_flags & TCP_ECN_OK)) {
+		flag |= FLAG_ECE;
+		ack_ev_flags |= CA_ACK_ECE;
+	}
 	tcp_in_ack_event(sk, ack_ev_flags);
 	if (!prior_packets) {
 		/* Nothing was outstanding; a D-SACK may still undo. */
@@ -1601,6 +1617,52 @@ static bool tcp_in_quickack_mode(const struct sock *sk)
 	return icsk->icsk_ack.quick && !icsk->icsk_ack.pingpong;
 }
 
+/* ---- ECN at the receiver (RFC 3168 6.1.3), as Linux's tcp_ecn_* -----------------------*/
+
+/* The codepoint of received data (Linux's tcp_ecn_check_ce): CE makes our
+ * ACKs carry ECE until the sender's CWR, and the first ACK go at once (the
+ * sender may be down to a tiny window). A module that needs ECN (DCTCP)
+ * hears every CE and every ECT without CE. Not-ECT data after ECT is
+ * likely a retransmission: ACKed at once too. */
+static void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!(tp->ecn_flags & TCP_ECN_OK))
+		return;
+	switch (TCP_SKB_CB(skb)->h4.ip_dsfield & INET_ECN_MASK) {
+	case INET_ECN_NOT_ECT:
+		if (tp->ecn_flags & TCP_ECN_SEEN)
+			tcp_enter_quickack_mode(sk, 2);
+		break;
+	case INET_ECN_CE:
+		if (tcp_ca_needs_ecn(sk))
+			tcp_ca_event(sk, CA_EVENT_ECN_IS_CE);
+		if (!(tp->ecn_flags & TCP_ECN_DEMAND_CWR)) {
+			tcp_enter_quickack_mode(sk, 2);
+			tp->ecn_flags |= TCP_ECN_DEMAND_CWR;
+		}
+		tp->ecn_flags |= TCP_ECN_SEEN;
+		break;
+	default:
+		if (tcp_ca_needs_ecn(sk))
+			tcp_ca_event(sk, CA_EVENT_ECN_NO_CE);
+		tp->ecn_flags |= TCP_ECN_SEEN;
+		break;
+	}
+}
+
+/* The sender reduced its window (CWR): stop echoing, and ACK this data at
+ * once, its window may be small (Linux's tcp_ecn_accept_cwr). */
+static void tcp_ecn_accept_cwr(struct sock *sk, const struct sk_buff *skb)
+{
+	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_CWR) {
+		tcp_sk(sk)->ecn_flags &= (uint8_t)~TCP_ECN_DEMAND_CWR;
+		if (TCP_SKB_CB(skb)->seq != TCP_SKB_CB(skb)->end_seq)
+			inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_NOW;
+	}
+}
+
 void tcp_initialize_rcv_mss(struct sock *sk)
 {
 	/* Linux's tcp_initialize_rcv_mss: a guess of the peer's segment
@@ -1656,6 +1718,7 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 		}
 	}
 	icsk->icsk_ack.lrcvtime = now;
+	tcp_ecn_check_ce(sk, skb);
 	/* Grow the offered window by two segments per full segment while
 	 * the buffer allows and TCP memory is not in pressure, as Linux's
 	 * tcp_grow_window does. */
@@ -1666,6 +1729,66 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 			tp->rcv_ssthresh = MIN(tp->rcv_ssthresh + 2u * tp->advmss,
 					       MIN(tp->window_clamp, (uint32_t)room));
 	}
+}
+
+/* ---- D-SACK (RFC 2883) ----------------------------------------------------------------*/
+
+/* Reports duplicate data [seq, end_seq) in the first block of the next SACK
+ * option (Linux's tcp_dsack_set, net.ipv4.tcp_dsack): below RCV.NXT it is
+ * an old duplicate (TCPDSACKOldSent), above it one already held out of
+ * order (TCPDSACKOfoSent). The sender learns that a retransmission was
+ * spurious (RFC 2883 4). Only on connections that agreed SACK. */
+static void tcp_dsack_set(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!tp->sack_ok || !sk->sk_stack->sysctl.tcp_dsack)
+		return;
+	NET_INC_STATS(sk->sk_stack, before(seq, tp->rcv_nxt) ? LINUX_MIB_TCPDSACKOLDSENT
+							     : LINUX_MIB_TCPDSACKOFOSENT);
+	tp->dsack = true;
+	tp->duplicate_sack[0].start = seq;
+	tp->duplicate_sack[0].end = end_seq;
+}
+
+/* More duplicate data: widens the pending D-SACK block when it touches it
+ * (Linux's tcp_dsack_extend through tcp_sack_extend); a disjoint range
+ * keeps the block already there, one block being all RFC 2883 reports. */
+static void tcp_dsack_extend(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct wire_tcp_sack_block *sp = &tp->duplicate_sack[0];
+
+	if (!tp->dsack) {
+		tcp_dsack_set(sk, seq, end_seq);
+		return;
+	}
+	if (!after(seq, sp->end) && !after(sp->start, end_seq)) {
+		if (before(seq, sp->start))
+			sp->start = seq;
+		if (after(end_seq, sp->end))
+			sp->end = end_seq;
+	}
+}
+
+/* A segment that failed the sequence or PAWS test is answered with an ACK;
+ * if it held data we already have, the ACK says so with a D-SACK block
+ * (Linux's tcp_send_dupack). */
+static void tcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	if (tcb->end_seq != tcb->seq && before(tcb->seq, tp->rcv_nxt)) {
+		uint32_t end_seq = tcb->end_seq;
+
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_DELAYEDACKLOST);
+		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+		if (after(end_seq, tp->rcv_nxt))
+			end_seq = tp->rcv_nxt;
+		tcp_dsack_set(sk, tcb->seq, end_seq);
+	}
+	tcp_send_ack(sk);
 }
 
 /* Our SACK blocks describe the out-of-order queue: the block holding the
@@ -1752,7 +1875,9 @@ void tcp_fin(struct sock *sk)
 		sk_rmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
+	/* Linux's tcp_sack_reset: the D-SACK pending goes too. */
 	tp->num_sacks = 0;
+	tp->dsack = false;
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_state_change(sk);
 }
@@ -1773,6 +1898,7 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 static bool tcp_ofo_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t dsack_high = tp->rcv_nxt;
 	struct sk_buff *skb;
 	bool fin = false;
 
@@ -1780,6 +1906,14 @@ static bool tcp_ofo_queue(struct sock *sk)
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 		if (after(tcb->seq, tp->rcv_nxt))
 			break;
+		/* Held data the segment that filled the hole carried again
+		 * is a duplicate too (Linux's tcp_ofo_queue). */
+		if (before(tcb->seq, dsack_high)) {
+			uint32_t dsack = dsack_high;
+			if (before(tcb->end_seq, dsack_high))
+				dsack_high = tcb->end_seq;
+			tcp_dsack_extend(sk, tcb->seq, dsack);
+		}
 		skb_unlink(skb, &tp->out_of_order_queue);
 		if (!after(tcb->end_seq, tp->rcv_nxt)) {
 			/* wholly duplicate */
@@ -1904,6 +2038,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	uint32_t seq = TCP_SKB_CB(skb)->seq, end_seq = TCP_SKB_CB(skb)->end_seq;
 	struct sk_buff *prev = NULL, *cur, *tmp;
 
+	tcp_ecn_check_ce(sk, skb);
 	if (tcp_try_rmem_schedule(sk, skb, (int)skb->truesize)) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFODROP);
 		sk->sk_data_ready(sk);
@@ -1923,16 +2058,24 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		/* Already have all of it. */
 		NET_INC_STATS(stack, LINUX_MIB_TCPOFOMERGE);
 		kfree_skb(skb);
+		tcp_dsack_set(sk, seq, end_seq);
 		tcp_sack_update(tp, seq, end_seq);
 		return;
 	}
-	/* Drop later segments it covers entirely. */
+	/* Its start overlaps the segment before it: that part is a duplicate. */
+	if (prev && after(TCP_SKB_CB(prev)->end_seq, seq))
+		tcp_dsack_set(sk, seq, TCP_SKB_CB(prev)->end_seq);
+	/* Drop later segments it covers entirely; the first one it covers in
+	 * part is a duplicate up to its end (Linux's merge_right). */
 	for (cur = prev ? prev->next : q->next; cur; cur = tmp) {
 		tmp = cur->next;
-		if (after(TCP_SKB_CB(cur)->end_seq, end_seq))
+		if (!after(end_seq, TCP_SKB_CB(cur)->seq))
 			break;
-		if (before(TCP_SKB_CB(cur)->seq, seq))
-			continue;
+		if (after(TCP_SKB_CB(cur)->end_seq, end_seq)) {
+			tcp_dsack_extend(sk, TCP_SKB_CB(cur)->seq, end_seq);
+			break;
+		}
+		tcp_dsack_extend(sk, TCP_SKB_CB(cur)->seq, TCP_SKB_CB(cur)->end_seq);
 		skb_unlink(cur, q);
 		sk_rmem_uncharge(sk, cur);
 		kfree_skb(cur);
@@ -1963,6 +2106,10 @@ static void tcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return;
 	}
+	tcp_ecn_accept_cwr(sk, skb);
+	/* A D-SACK not sent by now is forgotten: this segment's ACK reports
+	 * its own (Linux's tcp_data_queue). */
+	tp->dsack = false;
 
 	if (tcb->seq == tp->rcv_nxt) {
 		bool fin;
@@ -2015,9 +2162,10 @@ queue_and_out:
 	}
 
 	if (!after(tcb->end_seq, tp->rcv_nxt)) {
-		/* A retransmission of data we have: the ACK was lost. */
+		/* A retransmission of data we have: the ACK was lost. The
+		 * ACK this earns reports the duplicate (RFC 2883 4.1.1). */
 		NET_INC_STATS(stack, LINUX_MIB_DELAYEDACKLOST);
-		NET_INC_STATS(stack, LINUX_MIB_TCPDSACKOLDSENT);
+		tcp_dsack_set(sk, tcb->seq, tcb->end_seq);
 out_of_window:
 		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
@@ -2030,7 +2178,9 @@ out_of_window:
 		goto out_of_window;
 
 	if (before(tcb->seq, tp->rcv_nxt)) {
-		/* Partly new: cut off what we have. */
+		/* Partly new: cut off what we have, and report it
+		 * (RFC 2883 4.1.1). */
+		tcp_dsack_set(sk, tcb->seq, tp->rcv_nxt);
 		skb_pull(skb, tp->rcv_nxt - tcb->seq);
 		tcb->seq = tp->rcv_nxt;
 		if (!tcp_receive_window(tp))
@@ -2054,7 +2204,8 @@ static void tcp_ack_snd_check(struct sock *sk)
 		return;
 	if ((tp->rcv_nxt - tp->rcv_wup > icsk->icsk_ack.rcv_mss &&
 	     __tcp_select_window(sk) >= tp->rcv_wnd) ||
-	    tcp_in_quickack_mode(sk) || (icsk->icsk_ack.pending & ICSK_ACK_PUSHED) ||
+	    tcp_in_quickack_mode(sk) ||
+	    (icsk->icsk_ack.pending & (ICSK_ACK_PUSHED | ICSK_ACK_NOW)) ||
 	    !skb_queue_empty(&tp->out_of_order_queue)) {
 		tcp_send_ack(sk);
 		return;
@@ -2303,6 +2454,11 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 			return 0;
 		}
 		tcp_apply_synack_options(sk, opts);
+		/* ECN holds if the SYN-ACK has ECE and not CWR (RFC 3168
+		 * 6.1.1, Linux's tcp_ecn_rcv_synack). */
+		if ((tp->ecn_flags & TCP_ECN_OK) &&
+		    (!(th->flags & TCPHDR_ECE) || (th->flags & TCPHDR_CWR)))
+			tp->ecn_flags &= (uint8_t)~TCP_ECN_OK;
 		tp->rcv_nxt = th->seq + 1;
 		tp->rcv_wup = tp->rcv_nxt;
 		tp->copied_seq = tp->rcv_nxt;
@@ -2338,6 +2494,10 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		/* Simultaneous open (RFC 9293 3.5): both sides sent SYN. */
 		tcp_set_state(sk, TCP_SYN_RECV);
 		tcp_apply_synack_options(sk, opts);
+		/* ECN holds if their SYN asked for it too (tcp_ecn_rcv_syn). */
+		if ((tp->ecn_flags & TCP_ECN_OK) &&
+		    (th->flags & (TCPHDR_ECE | TCPHDR_CWR)) != (TCPHDR_ECE | TCPHDR_CWR))
+			tp->ecn_flags &= (uint8_t)~TCP_ECN_OK;
 		if (tp->tstamp_ok)
 			tcp_store_ts_recent(sk, opts->tsval);
 		tp->rcv_nxt = th->seq + 1;
@@ -2398,6 +2558,22 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 				  &req->rcv_wscale);
 }
 
+/* A SYN asking for ECN (ECE and CWR, RFC 3168 6.1.1) is agreed to when
+ * net.ipv4.tcp_ecn is 1 or 2, unless the SYN itself was ECN-capable (a
+ * SYN must not be; a path that makes it so is not to be trusted), or
+ * always when the listener's module needs ECN (Linux's
+ * tcp_ecn_create_request). */
+static void tcp_ecn_create_request(struct request_sock *req, const struct sk_buff *skb,
+				   const struct wire_tcp *th, const struct sock *listener)
+{
+	bool ect = !INET_ECN_is_not_ect(TCP_SKB_CB(skb)->h4.ip_dsfield);
+
+	if ((th->flags & (TCPHDR_ECE | TCPHDR_CWR)) != (TCPHDR_ECE | TCPHDR_CWR))
+		return;
+	if ((!ect && listener->sk_stack->sysctl.tcp_ecn) || tcp_ca_needs_ecn(listener))
+		req->ecn_ok = true;
+}
+
 static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			    const struct wire_tcp_opts *opts)
 {
@@ -2430,6 +2606,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 		cookie_req.__req_common.skc_stack = stack;
 		cookie_req.rsk_listener = sk;
 		tcp_openreq_init(sk, &cookie_req, ip, th, opts, true);
+		tcp_ecn_create_request(&cookie_req, skb, th, sk);
 		cookie_req.rcv_isn = th->seq;
 		cookie_req.snt_isn = cookie_v4_init_sequence(stack, ip->h4.daddr, ip->h4.saddr,
 							     th->dport, th->sport, th->seq,
@@ -2448,6 +2625,7 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 	if (!req)
 		goto drop;
 	tcp_openreq_init(sk, req, ip, th, opts, true);
+	tcp_ecn_create_request(req, skb, th, sk);
 	req->rcv_isn = th->seq;
 	req->snt_isn = secure_tcp_seq(stack, ip->h4.daddr, ip->h4.saddr, th->dport, th->sport);
 	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);
@@ -2505,7 +2683,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	/* A reset is accepted even if it fails PAWS (Linux). */
 	if (!(th->flags & TCPHDR_RST) && tcp_paws_reject(tp, opts)) {
 		NET_INC_STATS(stack, LINUX_MIB_PAWSESTABREJECTED);
-		tcp_send_ack(sk);
+		tcp_send_dupack(sk, skb);
 		goto discard;
 	}
 	if (before(tcb->end_seq, tp->rcv_wup) ||
@@ -2519,7 +2697,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 			 * most every 500 ms. */
 			if (tcb->seq != tcb->end_seq ||
 			    !tcp_oow_rate_limited(sk, LINUX_MIB_TCPACKSKIPPEDSEQ))
-				tcp_send_ack(sk);
+				tcp_send_dupack(sk, skb);
 		}
 		goto discard;
 	}

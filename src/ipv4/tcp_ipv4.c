@@ -181,6 +181,9 @@ int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 	th.seq = req->snt_isn;
 	th.ack_seq = req->rcv_isn + 1;
 	th.flags = TCPHDR_SYN | TCPHDR_ACK;
+	/* ECN agreed: ECE alone (RFC 3168 6.1.1, Linux's tcp_ecn_make_synack) */
+	if (req->ecn_ok)
+		th.flags |= TCPHDR_ECE;
 	th.window = (uint16_t)MIN(req->rcv_wnd, 65535u);
 	th.opts = optbuf;
 	th.opts_len = wire_tcp_emit_options(optbuf, &opts);
@@ -392,6 +395,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	struct wire_tcp th;
 	/* IPCB shares skb->cb with TCP_SKB_CB: keep the addresses */
 	uint32_t saddr = IPCB(skb)->saddr, daddr = IPCB(skb)->daddr;
+	uint8_t tos = IPCB(skb)->tos;
 	struct wire_tcp_opts opts;
 	struct sock_common *skc;
 	struct sock *sk;
@@ -420,6 +424,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	tcb->sent_ns = skb->tstamp;
 	tcb->h4.saddr = saddr;
 	tcb->h4.daddr = daddr;
+	tcb->h4.ip_dsfield = tos;
 
 	/* The header stays readable through th; the skb keeps the payload.
 	 * Reset building needs the IP addresses, which IPCB still holds. */

@@ -257,6 +257,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	/* Options agreed in the SYN and SYN-ACK. */
 	tp->tstamp_ok = req->tstamp_ok;
 	tp->sack_ok = req->sack_ok;
+	tp->ecn_flags = req->ecn_ok ? TCP_ECN_OK : 0; /* Linux's tcp_ecn_openreq_child */
 	tp->wscale_ok = req->wscale_ok;
 	tp->snd_wscale = req->snd_wscale;
 	tp->rcv_wscale = req->rcv_wscale;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/inet_ecn.h"
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -233,12 +234,84 @@ static void tcp_established_options(struct sock *sk, struct wire_tcp_opts *o, ui
 		o->tsval = tcp_time_stamp(sk->sk_stack) + tp->tsoffset;
 		o->tsecr = tp->ts_recent;
 	}
-	if (tp->sack_ok && tp->num_sacks) {
+	if (tp->sack_ok && (tp->num_sacks || tp->dsack)) {
+		/* A pending D-SACK block goes first and takes one of the
+		 * option's places (RFC 2883 4; Linux's eff_sacks = num_sacks +
+		 * dsack), the newest SACK blocks the rest. */
 		unsigned max = tp->tstamp_ok ? 3 : 4;
 		unsigned fit = room >= 4 ? (room - 4) / 8 : 0;
-		o->num_sacks = (uint8_t)MIN(MIN(tp->num_sacks, max), fit);
-		memcpy(o->sacks, tp->selective_acks, o->num_sacks * sizeof(o->sacks[0]));
+		unsigned eff = tp->num_sacks + (tp->dsack ? 1u : 0u);
+		unsigned n = MIN(MIN(eff, max), fit), i = 0;
+		if (n && tp->dsack)
+			o->sacks[i++] = tp->duplicate_sack[0];
+		for (unsigned j = 0; i < n; j++)
+			o->sacks[i++] = tp->selective_acks[j];
+		o->num_sacks = (uint8_t)n;
 	}
+}
+
+/* ---- ECN (RFC 3168), as Linux's tcp_ecn_* of tcp_output.c ------------------------*/
+
+/* The SYN asks for ECN with ECE and CWR (RFC 3168 6.1.1) when
+ * net.ipv4.tcp_ecn is 1 or the congestion module needs ECN; a module that
+ * does (DCTCP) has even the SYN sent ECN-capable. */
+static void tcp_ecn_send_syn(struct sock *sk, struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	bool use_ecn = sk->sk_stack->sysctl.tcp_ecn == 1 || tcp_ca_needs_ecn(sk);
+
+	tp->ecn_flags = 0;
+	if (use_ecn) {
+		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ECE | TCPHDR_CWR;
+		tp->ecn_flags = TCP_ECN_OK;
+		if (tcp_ca_needs_ecn(sk))
+			INET_ECN_xmit(sk);
+	}
+}
+
+/* A SYN resent after a timeout goes without ECE and CWR
+ * (net.ipv4.tcp_ecn_fallback, RFC 3168 6.1.1.1): the first may have been
+ * dropped by a middlebox that dislikes them. TCP_ECN_OK stays until the
+ * SYN-ACK says whether the peer agreed. */
+static void tcp_ecn_clear_syn(struct sock *sk, struct sk_buff *skb)
+{
+	if (sk->sk_stack->sysctl.tcp_ecn_fallback)
+		TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_ECE | TCPHDR_CWR);
+}
+
+/* Our SYN-ACK of a simultaneous open: ECE alone if ECN was agreed. */
+static void tcp_ecn_send_synack(struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t)~TCPHDR_CWR;
+	if (!(tp->ecn_flags & TCP_ECN_OK))
+		TCP_SKB_CB(skb)->tcp_flags &= (uint8_t)~TCPHDR_ECE;
+	else if (tcp_ca_needs_ecn(sk))
+		INET_ECN_xmit(sk);
+}
+
+/* Every segment of an ECN connection (RFC 3168 6.1.2, 6.1.4, 6.1.5): new
+ * data is sent ECT(0), and the first one after a window reduction carries
+ * CWR; pure ACKs and retransmissions are not ECN-capable (unless the module
+ * needs ECN); ECE echoes congestion until the peer's CWR. */
+static void tcp_ecn_send(struct sock *sk, struct wire_tcp *th, uint32_t seq, uint32_t payload)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!(tp->ecn_flags & TCP_ECN_OK))
+		return;
+	if (payload && !before(seq, tp->snd_nxt)) {
+		INET_ECN_xmit(sk);
+		if (tp->ecn_flags & TCP_ECN_QUEUE_CWR) {
+			tp->ecn_flags &= (uint8_t)~TCP_ECN_QUEUE_CWR;
+			th->flags |= TCPHDR_CWR;
+		}
+	} else if (!tcp_ca_needs_ecn(sk)) {
+		INET_ECN_dontxmit(sk);
+	}
+	if (tp->ecn_flags & TCP_ECN_DEMAND_CWR)
+		th->flags |= TCPHDR_ECE;
 }
 
 /* Everything an ACK being sent settles: no delayed ACK is owed any more. */
@@ -397,6 +470,9 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	else
 		tcp_established_options(sk, &opts, payload);
 	optlen = wire_tcp_emit_options(optbuf, &opts);
+	/* A D-SACK block is reported once (RFC 2883 4): sent, it goes. */
+	if (opts.num_sacks && tp->dsack)
+		tp->dsack = false;
 
 	memset(&th, 0, sizeof(th));
 	th.sport = sk->sk_num;
@@ -409,6 +485,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		th.window = (uint16_t)MIN(tp->rcv_wnd, 65535u);
 	} else {
 		th.window = tcp_select_window(sk);
+		tcp_ecn_send(sk, &th, tcb->seq, payload);
 	}
 	th.opts = optbuf;
 	th.opts_len = optlen;
@@ -758,6 +835,7 @@ int tcp_connect(struct sock *sk)
 	skb = tcp_alloc_ctl_skb(sk, tp->write_seq, TCPHDR_SYN);
 	if (!skb)
 		return -ENOBUFS;
+	tcp_ecn_send_syn(sk, skb);
 	TCP_SKB_CB(skb)->end_seq++;
 	tp->write_seq++;
 	skb_queue_tail(&sk->sk_write_queue, skb);
@@ -779,6 +857,7 @@ int tcp_send_synack(struct sock *sk)
 	if (!skb || !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
 		return -EFAULT;
 	TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+	tcp_ecn_send_synack(sk, skb);
 	return tcp_transmit_skb(sk, skb, true);
 }
 
@@ -811,6 +890,9 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	}
 	if (skb->len > mss)
 		tcp_fragment(sk, &tp->tcp_rtx_queue, skb, mss);
+	if ((tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) ==
+	    (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR))
+		tcp_ecn_clear_syn(sk, skb);
 	err = tcp_transmit_skb(sk, skb, true);
 	if (err) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPRETRANSFAIL);

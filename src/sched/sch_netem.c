@@ -1,11 +1,14 @@
 /* Network emulation, as Linux's netem qdisc orders its steps:
- *   1. loss                  dropped (lost)
+ *   1. loss                  dropped (lost); with `ecn`, an ECN-capable
+ *                            packet is marked CE instead (ce_marked)
  *   2. duplication           a clone follows the original
  *   3. corruption            one random bit flipped (copy-on-write, since
  *                            the sender may still hold the data for
  *                            retransmission)
  *   4. queue and rate        waits for the wire behind earlier frames; a
- *                            full queue (queue_limit) drops at the tail
+ *                            full queue (queue_limit) drops at the tail;
+ *                            an ECN-capable packet finding more than
+ *                            ce_threshold frames waiting is marked CE
  *   5. delay and jitter      due = end of serialisation + delay +- jitter,
  *                            never before the previous frame's
  *   6. reordering            a reordered frame is held reorder_delay_ns
@@ -18,6 +21,7 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/inet_ecn.h"
 #include "net/netem.h"
 #include "net/stack.h"
 
@@ -96,6 +100,33 @@ static bool chance(struct netem_dir *d, double p)
 	return p > 0.0 && prandom_double(&d->rng) < p;
 }
 
+/* Marks the IPv4 packet in a frame CE (RFC 3168 5) if it is ECN-capable,
+ * as Linux's INET_ECN_set_ce: true if it now carries CE, false if it is no
+ * ECN-capable IPv4 packet (which loss then drops). The frame is Ethernet,
+ * or a bare IP packet on a raw-IP device. Its data is copied first when
+ * shared: the sender keeps a clean copy for retransmission. */
+static bool netem_set_ce(struct sk_buff *skb)
+{
+	uint32_t off = 0;
+	size_t ihl;
+
+	if (!skb->dev || skb->dev->type != UT_DEV_RAWIP) {
+		if (skb->len < ETH_HLEN || get_be16(skb->data + 12) != ETH_P_IP)
+			return false;
+		off = ETH_HLEN;
+	}
+	if (skb->len < off + IPV4_HLEN_MIN || (skb->data[off] >> 4) != 4)
+		return false;
+	ihl = (size_t)(skb->data[off] & 0xf) * 4;
+	if (ihl < IPV4_HLEN_MIN || skb->len < off + ihl || INET_ECN_is_not_ect(skb->data[off + 1]))
+		return false;
+	if (INET_ECN_is_ce(skb->data[off + 1]))
+		return true;
+	if (skb_unshare_data(skb))
+		return false;
+	return IP_ECN_set_ce(skb->data + off, ihl);
+}
+
 /* Frames still waiting for (or on) the wire at time now. */
 static unsigned queue_depth(struct netem_dir *d, uint64_t now)
 {
@@ -155,9 +186,13 @@ unsigned netem_enqueue(struct netem_dir *d, struct sk_buff *skb, uint64_t now,
 	unsigned n = 0;
 
 	if (chance(d, d->params.loss)) {
-		d->stats.lost++;
-		kfree_skb(skb);
-		return 0;
+		if (d->params.ecn && netem_set_ce(skb)) {
+			d->stats.ce_marked++;
+		} else {
+			d->stats.lost++;
+			kfree_skb(skb);
+			return 0;
+		}
 	}
 	if (chance(d, d->params.duplicate)) {
 		dup = skb_clone(skb);
@@ -169,6 +204,11 @@ unsigned netem_enqueue(struct netem_dir *d, struct sk_buff *skb, uint64_t now,
 		skb->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		d->stats.corrupted++;
 	}
+	/* A step marker at the queue, as an AQM set for DCTCP: CE past K
+	 * frames waiting, whatever loss drew. */
+	if (d->params.ce_threshold && queue_depth(d, now) > d->params.ce_threshold &&
+	    queue_depth(d, now) < d->params.queue_limit && netem_set_ce(skb))
+		d->stats.ce_marked++;
 	if (netem_schedule(d, skb, now, &when[n]))
 		out[n++] = skb;
 	else

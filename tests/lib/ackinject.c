@@ -14,6 +14,13 @@ void tw_inject_segment(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, 
 		       uint32_t tsecr, const struct ack_block *blocks, unsigned n, const void *data,
 		       size_t len)
 {
+	tw_inject_segment_tos(w, fd, 0, flags, seq, ack, tsecr, blocks, n, data, len);
+}
+
+void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
+			   uint32_t ack, uint32_t tsecr, const struct ack_block *blocks, unsigned n,
+			   const void *data, size_t len)
+{
 	struct tcp_sock *tp = tw_tcp_sk(w->c, fd);
 	struct sock *sk = &tp->inet_conn.icsk_inet;
 	struct net_device *dev = netdev_from_ut(ut_sim_link_dev(w->link, 0));
@@ -55,6 +62,7 @@ void tw_inject_segment(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, 
 		memcpy(th + 20 + olen, data, len);
 	size_t tlen = 20 + olen + len;
 	ip[0] = 0x45;
+	ip[1] = tos;
 	put_be16(ip + 2, (uint16_t)(20 + tlen));
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;

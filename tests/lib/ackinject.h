@@ -24,6 +24,11 @@ void tw_inject_segment(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, 
 		       uint32_t tsecr, const struct ack_block *blocks, unsigned n, const void *data,
 		       size_t len);
 
+/* The same with the IP header's TOS byte (DSCP and ECN bits) set. */
+void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
+			   uint32_t ack, uint32_t tsecr, const struct ack_block *blocks, unsigned n,
+			   const void *data, size_t len);
+
 /* A pure ACK of ack on the client's connection fd: window 2000 (scaled as
  * agreed), a timestamp with TSval past ts_recent and TSecr tsecr, and the
  * n (at most 3) SACK blocks in this order. Processed at once. */

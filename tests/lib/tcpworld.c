@@ -275,3 +275,13 @@ void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t
 	CHECK_EQ(ut_fcntl(w->c, *cfd, F_SETFL, O_NONBLOCK), 0);
 	CHECK_EQ(ut_fcntl(w->s, *sfd, F_SETFL, O_NONBLOCK), 0);
 }
+
+void tw_inject_to_client_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
+			     uint32_t ack, const void *data, size_t len, uint32_t sack_start,
+			     uint32_t sack_end)
+{
+	struct ack_block b = {sack_start, sack_end};
+
+	tw_inject_segment_tos(w, fd, tos, flags, seq, ack, 0, &b, sack_end != sack_start, data,
+			      len);
+}

@@ -99,5 +99,9 @@ struct tcp_sock *tw_tcp_sk(struct ut_stack *stack, int fd);
  * data. Both checksums valid. Processed at once. */
 void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, uint32_t ack,
 			 const void *data, size_t len, uint32_t sack_start, uint32_t sack_end);
+/* The same with the IP header's TOS byte set to tos (ECN codepoints). */
+void tw_inject_to_client_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
+			     uint32_t ack, const void *data, size_t len, uint32_t sack_start,
+			     uint32_t sack_end);
 
 #endif

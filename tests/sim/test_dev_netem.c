@@ -132,6 +132,43 @@ TEST(a_lossy_reordering_device_still_delivers_a_transfer_intact)
 	free(got);
 }
 
+/* A device impairment with netem's ecn marks the data of an ECN connection
+ * where it would have dropped it: the transfer needs no retransmission,
+ * and the receiver counted every mark (InCEPkts). */
+TEST(a_device_marking_ce_instead_of_dropping_costs_no_retransmission)
+{
+	struct tcpworld w;
+	struct ut_link_params p;
+	struct ut_link_stats eg;
+	enum { N = 400 * 1000 };
+	char *out = malloc(N), *got = malloc(N);
+	int cfd, sfd;
+
+	make_world(&w, 4);
+	CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_ecn", 1), 0);
+	for (size_t i = 0; i < N; i++)
+		out[i] = (char)(i * 7 + i / 251);
+	tw_pair(&w, 80, &cfd, &sfd);
+	ut_link_params_init(&p);
+	p.delay_ns = 5 * MS;
+	p.loss = 0.03;
+	p.ecn = true;
+	struct ut_dev *dev = ut_sim_link_dev(w.link, 0);
+	CHECK_EQ(ut_dev_set_netem(dev, UT_DEV_EGRESS, &p, 12), 0);
+	CHECK_EQ(tw_transfer(&w, cfd, sfd, out, got, N, NULL, 120 * SEC, NULL, NULL), N);
+	CHECK_MEM_EQ(out, got, N);
+	ut_dev_get_netem_stats(dev, UT_DEV_EGRESS, &eg);
+	CHECK(eg.ce_marked > 0);
+	CHECK_EQ(eg.lost, 0);
+	CHECK_EQ(tw_counter(w.s, "IpExt", "InCEPkts"), eg.ce_marked);
+	CHECK_EQ(tw_counter(w.c, "Tcp", "RetransSegs"), 0);
+	CHECK_EQ(ut_close(w.c, cfd), 0);
+	CHECK_EQ(ut_close(w.s, sfd), 0);
+	tw_done(&w);
+	free(out);
+	free(got);
+}
+
 TEST(the_same_seed_makes_the_same_choices)
 {
 	struct ut_link_stats st[2];

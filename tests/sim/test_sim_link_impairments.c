@@ -747,3 +747,137 @@ TEST(a_simulated_hour_of_idle_time_passes_without_work)
 	CHECK_EQ(ut_sim_now(w.sim), 10800 * SEC);
 	lworld_done(&w);
 }
+
+/* ---- ECN marking (netem's ecn, a step marker) ----------------------------*/
+
+#define IP_FRAME 64u /* Ethernet, IPv4 header, sequence number, padding */
+
+/* An IPv4 packet (protocol 253, for experiments) with the given TOS byte,
+ * its sequence number right after the IP header. */
+static struct sk_buff *ip_frame(struct lworld *w, uint32_t seq, uint8_t tos)
+{
+	struct sk_buff *skb = stack_alloc_skb(w->a, IP_FRAME);
+	uint8_t *f, *iph;
+
+	CHECK(skb != NULL);
+	f = skb_put(skb, IP_FRAME);
+	memset(f, 0, IP_FRAME);
+	wire_eth_emit(f, w->rx->dev_addr, w->tx->dev_addr, ETH_P_IP);
+	iph = f + ETH_HLEN;
+	iph[0] = 0x45;
+	iph[1] = tos;
+	put_be16(iph + 2, IP_FRAME - ETH_HLEN);
+	iph[8] = 64;
+	iph[9] = 253;
+	put_be32(iph + 12, ip4("10.0.0.1"));
+	put_be32(iph + 16, ip4("10.0.0.2"));
+	put_be16(iph + 10, csum_fold(csum_partial(iph, IPV4_HLEN_MIN, 0)));
+	put_be32(iph + IPV4_HLEN_MIN, seq);
+	skb->dev = w->tx;
+	w->sent_at[seq] = ut_sim_now(w->sim);
+	return skb;
+}
+
+/* The TOS byte of received frame i, its IPv4 header checked. */
+static uint8_t rx_tos(const struct lworld *w, size_t i, uint32_t *seq)
+{
+	const uint8_t *iph = w->log.bytes + i * KEEP_BYTES + ETH_HLEN;
+
+	CHECK_EQ(csum_fold(csum_partial(iph, IPV4_HLEN_MIN, 0)), 0);
+	*seq = get_be32(iph + IPV4_HLEN_MIN);
+	return iph[1];
+}
+
+/* netem's `ecn`: of the frames loss picks, the ECN-capable ones go on
+ * marked CE (their header checksum mended) and only the others are
+ * dropped; the sender's clone keeps its clean header. */
+TEST(ecn_marks_ect_packets_ce_where_loss_would_drop_them)
+{
+	static struct lworld w;
+	struct ut_link_params lp;
+	const double p = 0.10;
+	enum { N = 20000, HELD = 1000 };
+	static struct sk_buff *kept[HELD];
+
+	ut_link_params_init(&lp);
+	lp.loss = p;
+	lp.ecn = true;
+	lp.delay_ns = 20 * US;
+	lworld_make(&w, 505, &lp, N, N, 1);
+	/* even frames ECT(0), odd ones Not-ECT */
+	for (uint32_t seq = 0; seq < N; seq++) {
+		struct sk_buff *skb = ip_frame(&w, seq, seq % 2 ? 0x10 : 0x10 | 2);
+		if (seq < HELD) {
+			kept[seq] = skb_clone(skb);
+			CHECK(kept[seq] != NULL);
+		}
+		dev_queue_xmit(skb);
+		netdev_flush_tx(w.tx);
+		ut_sim_run_for(w.sim, 10 * US);
+	}
+	ut_sim_run_for(w.sim, 10 * MS);
+
+	struct ut_link_stats st = link_stats(&w, 0);
+	CHECK_NEAR((double)st.lost, N / 2 * p, 5 * sigma(N / 2, p));
+	CHECK_NEAR((double)st.ce_marked, N / 2 * p, 5 * sigma(N / 2, p));
+	CHECK_EQ(st.delivered, N - st.lost);
+	size_t ect = 0, ce = 0;
+	for (size_t i = 0; i < w.log.n; i++) {
+		uint32_t seq;
+		uint8_t tos = rx_tos(&w, i, &seq);
+		CHECK_EQ(tos & ~3, 0x10);
+		if (seq % 2) {
+			CHECK_EQ(tos & 3, 0);
+			continue;
+		}
+		ect++;
+		ce += (tos & 3) == 3;
+		CHECK((tos & 3) == 2 || (tos & 3) == 3);
+	}
+	CHECK_EQ(ect, N / 2); /* every ECN-capable frame arrived */
+	CHECK_EQ(ce, st.ce_marked);
+	for (uint32_t seq = 0; seq < HELD; seq++) {
+		CHECK_EQ(kept[seq]->data[ETH_HLEN + 1], seq % 2 ? 0x10 : 0x12);
+		kfree_skb(kept[seq]);
+		kept[seq] = NULL;
+	}
+	lworld_done(&w);
+}
+
+/* A step marker (ce_threshold, DCTCP's K): an ECN-capable frame that finds
+ * more than K frames waiting for the wire is marked CE; below K, and for
+ * Not-ECT frames, nothing changes. Without ecn, loss still drops. */
+TEST(a_ce_threshold_marks_ect_frames_that_find_a_long_queue)
+{
+	static struct lworld w;
+	struct ut_link_params lp;
+	const uint32_t k = 10, burst = 30;
+
+	ut_link_params_init(&lp);
+	lp.rate_bps = 1000 * 1000;
+	lp.ce_threshold = k;
+	lworld_make(&w, 606, &lp, 100, 100, 1);
+	/* every fifth frame Not-ECT; frame i finds i frames queued */
+	for (uint32_t i = 0; i < burst; i++)
+		dev_queue_xmit(ip_frame(&w, i, i % 5 == 4 ? 0 : 2));
+	netdev_flush_tx(w.tx);
+	ut_sim_run_for(w.sim, 2 * SEC);
+
+	struct ut_link_stats st = link_stats(&w, 0);
+	CHECK_EQ(w.log.n, burst);
+	unsigned marked = 0;
+	for (uint32_t i = 0; i < burst; i++) {
+		uint32_t seq;
+		uint8_t tos = rx_tos(&w, i, &seq);
+		CHECK_EQ(seq, i);
+		if (i % 5 == 4)
+			CHECK_EQ(tos, 0);
+		else
+			CHECK_EQ(tos, i > k ? 3 : 2);
+		marked += tos == 3;
+	}
+	CHECK_EQ(marked, 15); /* 11..29 less 14, 19, 24, 29 */
+	CHECK_EQ(st.ce_marked, marked);
+	CHECK_EQ(st.lost + st.queue_drops, 0);
+	lworld_done(&w);
+}

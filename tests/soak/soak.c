@@ -6,9 +6,11 @@
  * shutdowns (SHUT_WR, SHUT_RD, SHUT_RDWR), aborts (SO_LINGER {1, 0}),
  * lingering closes, small socket buffers, keepalive; and impairments that
  * change mid-run: delay, jitter, loss, duplication, reordering, corruption
- * (which the checksum catches), rate, queue limits, link flaps, partitions
- * of a host, and corruption with the checksums fixed up (which TCP cannot
- * catch: see vcorrupt_rx for which fields that may touch and why).
+ * (which the checksum catches), rate, queue limits, ECN marking (netem's
+ * ecn and a queue-length step marker, half the hosts asking for ECN), link
+ * flaps, partitions of a host, and corruption with the checksums fixed up
+ * (which TCP cannot catch: see vcorrupt_rx for which fields that may touch
+ * and why).
  *
  * Invariants, checked as the run goes (the first one broken stops the seed,
  * printed with the simulated time and the command that replays it):
@@ -1127,6 +1129,13 @@ static void random_params(struct soak *s, struct ut_link_params *p, double *vcor
 		p->rate_bps = rnd_range(&s->r, 1, 1000) * 1000000ULL;
 	if (chance(&s->r, 0.1))
 		p->queue_limit = (unsigned)rnd_range(&s->r, 5, 100);
+	/* ECN marking: loss marks ECT packets CE (netem's ecn), and a step
+	 * marker at a random queue length */
+	if (chance(&s->r, 0.2)) {
+		p->ecn = true;
+		if (chance(&s->r, 0.5))
+			p->ce_threshold = (unsigned)rnd_range(&s->r, 1, 50);
+	}
 	*vcorrupt = chance(&s->r, 0.15) ? (double)rnd_range(&s->r, 1, 20) / 1000.0 : 0.0;
 }
 
@@ -1148,9 +1157,9 @@ static void act_impair(struct soak *s)
 	narrate(s,
 		"link h%d-h%d dir %d: delay %" PRIu64 " us jitter %" PRIu64
 		" us loss %.3f dup %.3f reorder %.3f corrupt %.3f rate %" PRIu64
-		" queue %u vcorrupt %.3f",
+		" queue %u ecn %d ce_threshold %u vcorrupt %.3f",
 		lk->a, lk->b, dir, p.delay_ns / 1000, p.jitter_ns / 1000, p.loss, p.duplicate,
-		p.reorder, p.corrupt, p.rate_bps, p.queue_limit, vc);
+		p.reorder, p.corrupt, p.rate_bps, p.queue_limit, p.ecn, p.ce_threshold, vc);
 }
 
 static void link_down(struct soak *s, struct link *lk, uint64_t dur)
@@ -1229,6 +1238,9 @@ static void world_make(struct soak *s)
 		char name[16];
 		snprintf(name, sizeof(name), "h%u", i);
 		if (ut_sim_host_add(s->sim, name, &s->h[i].stack) != 0)
+			abort();
+		/* half the hosts ask for ECN (the rest accept it when asked) */
+		if (chance(&s->r, 0.5) && ut_sysctl_set(s->h[i].stack, "net.ipv4.tcp_ecn", 1) != 0)
 			abort();
 		ut_trace_set(s->h[i].stack, on_trace, s);
 	}

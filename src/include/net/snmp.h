@@ -113,6 +113,7 @@
 	X(LINUX_MIB_TCPWANTZEROWINDOWADV, "TcpExt", "TCPWantZeroWindowAdv")         \
 	X(LINUX_MIB_TCPTIMEWAITOVERFLOW, "TcpExt", "TCPTimeWaitOverflow")           \
 	X(LINUX_MIB_TCPDSACKOLDSENT, "TcpExt", "TCPDSACKOldSent")                   \
+	X(LINUX_MIB_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent")                   \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")                 \
 	X(LINUX_MIB_TCPRETRANSFAIL, "TcpExt", "TCPRetransFail")                     \
 	X(LINUX_MIB_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit")               \
@@ -148,6 +149,10 @@
 	X(IPSTATS_MIB_OUTOCTETS, "IpExt", "OutOctets")                              \
 	X(IPSTATS_MIB_CSUMERRORS, "IpExt", "InCsumErrors")                          \
 	X(IPSTATS_MIB_REASM_OVERLAPS, "IpExt", "ReasmOverlaps")                     \
+	X(IPSTATS_MIB_NOECTPKTS, "IpExt", "InNoECTPkts")                            \
+	X(IPSTATS_MIB_ECT1PKTS, "IpExt", "InECT1Pkts")                              \
+	X(IPSTATS_MIB_ECT0PKTS, "IpExt", "InECT0Pkts")                              \
+	X(IPSTATS_MIB_CEPKTS, "IpExt", "InCEPkts")                                  \
 	X(NEIGH_STAT_LOOKUPS, "ArpCache", "lookups")                                \
 	X(NEIGH_STAT_HITS, "ArpCache", "hits")                                      \
 	X(NEIGH_STAT_RES_FAILED, "ArpCache", "res_failed")                          \

@@ -75,6 +75,9 @@ struct ipv4_sysctl {
 	long tcp_early_retrans;		/* 3: tail-loss probes (RFC 8985 7) */
 	long tcp_frto;			/* 2: F-RTO, SACK-enhanced (RFC 5682) */
 	long tcp_min_rtt_wlen;		/* 300 s: window of the min_rtt filter */
+	long tcp_dsack;			/* 1: report duplicate data (RFC 2883) */
+	long tcp_ecn;			/* 2: accept ECN when asked; 1: ask too; 0: off */
+	long tcp_ecn_fallback;		/* 1: a SYN resent without ECN after a timeout */
 	long ip_local_port_range[2];	/* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */

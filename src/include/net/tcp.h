@@ -69,6 +69,7 @@ struct tcp_skb_cb {
 		struct { /* received segments: the IP addresses
 			  * (IPCB shares skb->cb and is gone) */
 			uint32_t saddr, daddr;
+			uint8_t ip_dsfield; /* the TOS byte, for ECN (Linux's) */
 		} h4;
 	};
 };
@@ -93,6 +94,7 @@ struct request_sock {
 	uint8_t num_retrans, num_timeout;
 	uint8_t snd_wscale, rcv_wscale;
 	bool tstamp_ok, sack_ok, wscale_ok;
+	bool ecn_ok;	       /* the SYN asked for ECN and we agreed (RFC 3168 6.1.1) */
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 };
@@ -224,6 +226,7 @@ extern const struct tcp_congestion_ops tcp_bbr;	  /* tcp_bbr.c */
 #define ICSK_ACK_SCHED 1
 #define ICSK_ACK_TIMER 2
 #define ICSK_ACK_PUSHED 4
+#define ICSK_ACK_NOW 8 /* send the next ACK at once (once) */
 
 struct inet_connection_sock {
 	struct sock icsk_inet;
@@ -279,6 +282,13 @@ struct tcp_sock {
 	uint64_t ts_recent_stamp; /* s, when ts_recent was taken */
 	uint8_t num_sacks;	  /* SACK blocks we send */
 	struct wire_tcp_sack_block selective_acks[TCP_MAX_SACKS];
+	/* D-SACK (RFC 2883): duplicate data to report once, in the first
+	 * block of the next SACK option (Linux's rx_opt.dsack and
+	 * duplicate_sack). */
+	bool dsack;
+	struct wire_tcp_sack_block duplicate_sack[1];
+	/* ECN (RFC 3168): TCP_ECN_* bits (Linux's tp->ecn_flags) */
+	uint8_t ecn_flags;
 	/* RTT (RFC 6298), in us */
 	uint32_t srtt_us;			  /* smoothed RTT << 3 */
 	uint32_t mdev_us, mdev_max_us, rttvar_us; /* << 2 */
@@ -351,6 +361,12 @@ struct tcp_sock {
 	uint64_t rcvq_space_time;
 	int fd; /* for traces: descriptor or -1 */
 };
+
+/* tp->ecn_flags (Linux's TCP_ECN_*) */
+#define TCP_ECN_OK 1	     /* ECN agreed in the handshake */
+#define TCP_ECN_QUEUE_CWR 2  /* the next new data segment carries CWR */
+#define TCP_ECN_DEMAND_CWR 4 /* our ACKs carry ECE until the peer's CWR */
+#define TCP_ECN_SEEN 8	     /* ECT or CE seen on received data */
 
 /* TCP_NAGLE_* (nonagle) */
 #define TCP_NAGLE_OFF 1	 /* TCP_NODELAY */
@@ -429,6 +445,11 @@ static inline bool tcp_in_cwnd_reduction(const struct sock *sk)
 	uint8_t st = inet_csk(sk)->icsk_ca_state;
 	return st == TCP_CA_CWR || st == TCP_CA_Recovery;
 }
+/* The congestion module wants ECN on every connection (DCTCP). */
+static inline bool tcp_ca_needs_ecn(const struct sock *sk)
+{
+	return inet_csk(sk)->icsk_ca_ops->flags & TCP_CONG_NEEDS_ECN;
+}
 /* net.ipv4.tcp_recovery bits (Linux's) */
 #define TCP_RACK_LOSS_DETECTION 0x1 /* RACK marks losses (RFC 8985) */
 #define TCP_RACK_STATIC_REO_WND 0x2 /* D-SACKs never widen the window */
@@ -468,6 +489,8 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
+/* ECN-Echo received: reduce the window once, as for a loss (RFC 3168 6.1.2). */
+void tcp_enter_cwr(struct sock *sk);
 void tcp_rcv_space_adjust(struct sock *sk);
 /* Called after the application read: may send a window update. */
 void tcp_cleanup_rbuf(struct sock *sk, uint32_t copied);
