@@ -301,7 +301,6 @@ struct tcp_sock {
 	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
 	uint32_t lost_out;
 	uint32_t total_retrans;
-	uint32_t dupacks;
 	uint32_t delivered; /* segments (S)ACKed, D-SACKed retransmissions too */
 	/* delivery-rate estimation (tcp_rate.c; times in us, Linux's names) */
 	uint64_t tcp_mstamp;   /* us: the clock read once per ACK or send burst */
