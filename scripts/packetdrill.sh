@@ -47,6 +47,15 @@ for pkt in "$@"; do
 		run=.nocode.$$.$base note=" (no code)"
 		perl -0pe 's/%\{.*?\}%/`true`/gs' "$pkt" > "$dir/$run" || exit 2
 	fi
+	# The sysctls a script sets in its shell commands (`sysctl -q
+	# net.ipv4.X=V`, `sysctls.py /proc/sys/net/ipv4/X=V`) are meant for
+	# the kernel; hand them to usertcp as adapter flags. Every script that
+	# does this sets them before its first call, so applying them at the
+	# start is what the script asked for.
+	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" |
+		grep -oE '(sysctl( -[a-z]+)* +|/proc/sys/)net[./]ipv4[./][a-z0-9_]+=[^ `\\;]+' |
+		sed -E 's#^(sysctl( -[a-z]+)* +|/proc/sys/)##; s#^([^=]*)#\1\n#' |
+		sed -E '/^[^=]/y#/#.#' | paste -d '' - - | tr '\n' ' ')
 	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '
 		ip link set lo up
 		ip tuntap add dev tun0 mode tun 2>/dev/null || true
@@ -55,7 +64,7 @@ for pkt in "$@"; do
 		--netmask_ip=255.255.0.0 --remote_ip=192.0.2.1 \
 		-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable \
 		-D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR \
-		--so_filename="$so" --so_flags="ip=$local_ip ${PD_FLAGS:-}" \
+		--so_filename="$so" --so_flags="ip=$local_ip $sysctls${PD_FLAGS:-}" \
 		"$run") >"$out" 2>&1
 	rc=$?
 	[ -z "$note" ] || rm -f "$dir/$run"

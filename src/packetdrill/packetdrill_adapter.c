@@ -410,8 +410,16 @@ static const struct {
 	{"net.ipv4.tcp_timestamps", 1},
 	{"net.ipv4.tcp_syn_retries", 5},
 	{"net.ipv4.tcp_synack_retries", 5},
+	{"net.ipv4.tcp_frto", 2},
 	{"net.ipv4.tcp_sack", 1},
+	{"net.ipv4.tcp_dsack", 1},
+	{"net.ipv4.tcp_reordering", 3},
 	{"net.ipv4.tcp_slow_start_after_idle", 0},
+	{"net.ipv4.tcp_early_retrans", 4},
+	{"net.ipv4.tcp_recovery", 1},
+	{"net.ipv4.tcp_ecn", 0},
+	{"net.ipv4.tcp_pacing_ss_ratio", 200},
+	{"net.ipv4.tcp_pacing_ca_ratio", 120},
 	{"net.ipv4.tcp_syncookies", 1},
 };
 
@@ -490,10 +498,16 @@ static void pd_flag(struct pd_adapter *pd, char *word)
 		long v;
 		errno = 0;
 		v = strtol(val, &end, 0);
-		if (errno || end == val || *end)
-			pd_die("bad value for %s", word);
-		if (ut_sysctl_set(pd->stack, word, v) < 0)
-			pd_die("cannot set %s (unknown name or value out of range)", word);
+		if (!errno && end != val && !*end) {
+			if (ut_sysctl_set(pd->stack, word, v) < 0)
+				pd_die("cannot set %s (unknown name or value out of range)", word);
+		} else if (*val) {
+			/* a text sysctl: net.ipv4.tcp_congestion_control=reno */
+			if (ut_sysctl_set_str(pd->stack, word, val) < 0)
+				pd_die("cannot set %s to '%s' (unknown name or value)", word, val);
+		} else {
+			pd_die("no value for %s", word);
+		}
 	} else {
 		pd_die("unknown flag '%s' (see docs/packetdrill.md)", word);
 	}
@@ -593,6 +607,8 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		if (ut_sysctl_set(pd->stack, pd_default_sysctls[i].name,
 				  pd_default_sysctls[i].value) < 0)
 			pd_die("cannot set %s", pd_default_sysctls[i].name);
+	if (ut_sysctl_set_str(pd->stack, "net.ipv4.tcp_congestion_control", "cubic") < 0)
+		pd_die("cannot set net.ipv4.tcp_congestion_control");
 
 	free(copy);
 	copy = strdup(flags ? flags : "");
