@@ -1,15 +1,23 @@
 /* libFuzzer target: a stateful TCP session. A stack on a layer 3 device
  * holds a listener (10.0.0.1:80), an accepted connection from
  * 10.0.0.2:40000 and a connection it opened to 10.0.0.2:9000, all made by
- * real handshakes. The input then interleaves three kinds of record:
+ * real handshakes. The input's first byte sets the session up: bit 0 has
+ * the peer's SYN ask for ECN (the accepted connection then uses it), bit 1
+ * has the stack ask for ECN on the connection it opens and the peer agree,
+ * bits 2-3 pick the congestion control every socket starts with (cubic,
+ * reno, bbr, dctcp). The rest interleaves four kinds of record:
  *
  *   [0x00|tuple][len_hi len_lo][TCP header and payload]  a segment
  *   [0x01][call][arg]                                    a socket call
  *   [0x02][n]                                            n * 10 ms pass
+ *   [0x03][ecn]                                          later segments
+ *                                                        carry ECN field ecn
  *
  * For a segment the harness writes the ports of the chosen 4-tuple, can
  * make seq and ack relative to the connection's real numbers (so mutated
- * segments land in the window), fixes the checksum unless told not to,
+ * segments land in the window; the edges of SACK blocks then count from
+ * the last sequence number the stack sent, as signed 32-bit offsets, so
+ * that SACKs reach the scoreboard), fixes the checksum unless told not to,
  * and wraps it in an IPv4 header. At the end every descriptor is closed
  * and 2000 s pass: then every socket must be freed and every buffer back
  * in the pool, or the run traps. */
@@ -84,7 +92,7 @@ static uint32_t sum16(const uint8_t *p, size_t n, uint32_t sum)
 }
 
 /* Wraps a TCP segment from 10.0.0.2 in IPv4 and feeds it to the device. */
-static void inject(struct ut_dev *dev, uint8_t *tcp, size_t len, bool fix_csum)
+static void inject(struct ut_dev *dev, uint8_t *tcp, size_t len, bool fix_csum, uint8_t ecn)
 {
 	static uint8_t pkt[20 + 65515];
 	uint8_t *ip = pkt;
@@ -93,6 +101,7 @@ static void inject(struct ut_dev *dev, uint8_t *tcp, size_t len, bool fix_csum)
 		len = 65515;
 	memset(ip, 0, 20);
 	ip[0] = 0x45;
+	ip[1] = ecn & 3;
 	ip[2] = (uint8_t)((20 + len) >> 8);
 	ip[3] = (uint8_t)(20 + len);
 	ip[8] = 64;
@@ -131,7 +140,37 @@ static void segment(struct ut_dev *dev, uint16_t sport, uint16_t dport, uint32_t
 	t[15] = 0xff;
 	if (optlen)
 		memcpy(t + 20, opts, optlen);
-	inject(dev, t, 20 + optlen, true);
+	inject(dev, t, 20 + optlen, true, 0);
+}
+
+/* Makes the edges of the SACK blocks in a segment's options offsets from
+ * base. Every length is checked against the header's: the input is
+ * hostile. */
+static void sack_relative(uint8_t *seg, size_t len, uint32_t base)
+{
+	size_t doff = (size_t)(seg[12] >> 4) * 4;
+	size_t i = 20;
+
+	if (doff > len)
+		doff = len;
+	while (i < doff) {
+		uint8_t kind = seg[i];
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= doff || seg[i + 1] < 2 || seg[i + 1] > doff - i)
+			break;
+		if (kind == 5)
+			for (size_t b = i + 2; b + 4 <= i + seg[i + 1]; b += 4) {
+				uint32_t v = (uint32_t)seg[b] << 24 | (uint32_t)seg[b + 1] << 16 |
+					     (uint32_t)seg[b + 2] << 8 | seg[b + 3];
+				put32(seg + b, base + v);
+			}
+		i += seg[i + 1];
+	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -147,6 +186,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ut_dev *tun;
 	int fds[3] = {-1, -1, -1}; /* listener, accepted, connected */
 	uint32_t peer_nxt[3] = {40001, 5001, 0};
+	static const char *const ccs[4] = {"cubic", "reno", "bbr", "dctcp"};
+	uint8_t setup = size ? data[0] : 0, ecn = 0;
 
 	memset(&seen, 0, sizeof(seen));
 	ut_stack_config_init(&cfg);
@@ -159,12 +200,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ut_stack_destroy(s);
 		return 0;
 	}
+	/* A module the stack does not have leaves cubic. */
+	(void)ut_sysctl_set_str(s, "net.ipv4.tcp_congestion_control", ccs[(setup >> 2) & 3]);
+	if (setup & 2)
+		ut_sysctl_set(s, "net.ipv4.tcp_ecn", 1);
 	/* the listener and a connection it accepted */
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
 	fds[0] = ut_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	ut_bind(s, fds[0], (struct sockaddr *)&sin, sizeof(sin));
 	ut_listen(s, fds[0], 4);
-	segment(tun, 40000, 80, 40000, 0, TCPHDR_SYN, synopts, sizeof(synopts));
+	segment(tun, 40000, 80, 40000, 0, TCPHDR_SYN | (setup & 1 ? TCPHDR_ECE | TCPHDR_CWR : 0),
+		synopts, sizeof(synopts));
 	ut_stack_poll(s);
 	segment(tun, 40000, 80, 40001, seen.seq[0] + 1, TCPHDR_ACK, NULL, 0);
 	ut_stack_poll(s);
@@ -179,11 +225,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	socklen_t ml = sizeof(me);
 	ut_getsockname(s, fds[2], (struct sockaddr *)&me, &ml);
 	uint16_t cport = ntohs(me.sin_port);
-	segment(tun, 9000, cport, 5000, seen.seq[1] + 1, TCPHDR_SYN | TCPHDR_ACK, synopts, 4);
+	segment(tun, 9000, cport, 5000, seen.seq[1] + 1,
+		TCPHDR_SYN | TCPHDR_ACK | (setup & 2 ? TCPHDR_ECE : 0), synopts, 4);
 	ut_stack_poll(s);
 	peer_nxt[2] = 777;
 
-	size_t i = 0;
+	size_t i = 1;
 	static uint8_t seg[65535];
 	static char buf[65536];
 	while (i < size) {
@@ -219,8 +266,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					       (uint32_t)seg[10] << 8 | seg[11]);
 				put32(seg + 4, seen.ack[k] + (uint32_t)(int16_t)rs);
 				put32(seg + 8, seen.seq[k] + (uint32_t)(int16_t)ra);
+				sack_relative(seg, len, seen.seq[k]);
 			}
-			inject(tun, seg, len, !(op & 0x40));
+			inject(tun, seg, len, !(op & 0x40), ecn);
 			ut_stack_poll(s);
 		} else if ((op & 3) == 1) {
 			if (i + 2 > size)
@@ -229,7 +277,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 2;
 			int fd = fds[1 + (call & 1)];
 			int one = 1;
-			switch ((call >> 1) % 8) {
+			switch ((call >> 1) % 12) {
 			case 0:
 				ut_send(s, fd, buf, (size_t)arg * 97, MSG_DONTWAIT | MSG_NOSIGNAL);
 				break;
@@ -263,12 +311,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 7:
 				ut_recv(s, fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_PEEK);
 				break;
+			case 8: /* the congestion control, mid-connection */
+				ut_setsockopt(s, fd, IPPROTO_TCP, TCP_CONGESTION, ccs[arg & 3],
+					      (socklen_t)strlen(ccs[arg & 3]));
+				break;
+			case 9: { /* pacing capped at arg * 10 kB/s */
+				unsigned rate = (unsigned)arg * 10000u;
+				ut_setsockopt(s, fd, SOL_SOCKET, SO_MAX_PACING_RATE, &rate,
+					      sizeof(rate));
+				break;
+			}
+			case 10:
+			case 11: {
+				socklen_t len = (socklen_t)arg;
+				ut_getsockopt(s, fd, IPPROTO_TCP,
+					      (call >> 1) % 12 == 10 ? TCP_INFO : TCP_CC_INFO, buf,
+					      &len);
+				break;
+			}
 			}
 			ut_stack_poll(s);
-		} else {
+		} else if ((op & 3) == 2) {
 			if (i >= size)
 				break;
 			fuzz_run_until(s, &tc, tc.now + (uint64_t)data[i++] * 10000000ULL);
+		} else {
+			if (i >= size)
+				break;
+			ecn = data[i++] & 3;
 		}
 	}
 	(void)peer_nxt;
