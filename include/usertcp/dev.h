@@ -42,6 +42,17 @@ enum ut_dev_type ut_dev_type(const struct ut_dev *dev);
 unsigned ut_dev_mtu(const struct ut_dev *dev);
 /* 68 <= mtu <= 65535 (IPv4's minimum and maximum), else -EINVAL. */
 int ut_dev_set_mtu(struct ut_dev *dev, unsigned mtu);
+/* The device's transmit queue limit in frames (Linux's txqueuelen, and the
+ * limit of the pfifo qdisc Linux gives a device by default); 1000 unless
+ * set. usertcp hands queued frames to the driver whenever a batch or the
+ * queue fills, so the limit refuses frames only when it is 0: the device
+ * then drops every frame it is given (tx_dropped), as one with a `tc
+ * qdisc ... pfifo limit 0` does, and TCP treats the drop as local
+ * congestion: it retries every 500 ms (TCP_RESOURCE_PROBE_INTERVAL)
+ * without backing off, and TCP_USER_TIMEOUT bounds how long. Safe from
+ * any thread. */
+unsigned ut_dev_txqueuelen(const struct ut_dev *dev);
+void ut_dev_set_txqueuelen(struct ut_dev *dev, unsigned len);
 /* The device's Ethernet address (zero for layer 3 devices). */
 void ut_dev_hwaddr(const struct ut_dev *dev, uint8_t addr[6]);
 void ut_dev_get_stats(const struct ut_dev *dev, struct ut_dev_stats *st);

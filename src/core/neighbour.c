@@ -334,8 +334,7 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 	return 0;
 send:
 	eth_header(skb, n->ha, n->dev->dev_addr, ETH_P_IP);
-	dev_queue_xmit(skb);
-	return 0;
+	return dev_queue_xmit(skb);
 }
 
 static int neigh_start_resolve(struct neighbour *n)

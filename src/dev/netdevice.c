@@ -26,6 +26,7 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 	dev->fd = -1;
 	dev->priv = priv_size ? (void *)(dev + 1) : NULL;
 	skb_queue_head_init(&dev->txq);
+	dev->tx_queue_len = NETDEV_DEFAULT_TX_QUEUE_LEN;
 	skb_queue_head_init(&dev->backlog);
 	for (pp = &stack->devs; *pp; pp = &(*pp)->next)
 		;
@@ -62,13 +63,24 @@ void netdev_mirror(struct net_device *dev, const struct sk_buff *skb)
 		pcap_writer_write(&dev->pcap, stack_now(dev->stack), skb->data, skb->len);
 }
 
-void dev_queue_xmit(struct sk_buff *skb)
+int dev_queue_xmit(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 
+	/* The queue is the device's qdisc, bounded as Linux's pfifo by
+	 * txqueuelen. Frames reach the driver when a batch fills or the
+	 * queue does, so only a limit of 0 (a `pfifo limit 0`, a device
+	 * told to refuse everything) drops here; the caller learns of it,
+	 * as a Linux sender learns of a qdisc drop. */
+	if (skb_queue_len(&dev->txq) >= dev->tx_queue_len) {
+		dev->stats.tx_dropped++;
+		kfree_skb(skb);
+		return NET_XMIT_DROP;
+	}
 	skb_queue_tail(&dev->txq, skb);
-	if (skb_queue_len(&dev->txq) >= NETDEV_TX_BATCH)
+	if (skb_queue_len(&dev->txq) >= MIN(NETDEV_TX_BATCH, dev->tx_queue_len))
 		netdev_flush_tx(dev);
+	return NET_XMIT_SUCCESS;
 }
 
 /* The hand-over to the driver. The mirror sees frames here, after any
@@ -307,6 +319,28 @@ UT_EXPORT int ut_dev_set_mtu(struct ut_dev *d, unsigned mtu)
 		return -EINVAL;
 	netdev_from_ut(d)->mtu = mtu;
 	return 0;
+}
+
+UT_EXPORT unsigned ut_dev_txqueuelen(const struct ut_dev *d)
+{
+	return netdev_from_ut(d)->tx_queue_len;
+}
+
+UT_EXPORT void ut_dev_set_txqueuelen(struct ut_dev *d, unsigned len)
+{
+	struct net_device *dev = netdev_from_ut(d);
+	struct ut_stack *stack = dev->stack;
+	bool locked = false;
+
+	/* Any thread may change it while a stack thread runs (the
+	 * packetdrill adapter mirrors a script's `tc qdisc` this way). */
+	if (!stack_lock_held(stack)) {
+		stack_lock(stack);
+		locked = true;
+	}
+	dev->tx_queue_len = len;
+	if (locked)
+		stack_unlock(stack);
 }
 
 UT_EXPORT void ut_dev_hwaddr(const struct ut_dev *d, uint8_t addr[6])

@@ -22,16 +22,13 @@ static int ip_finish_output(struct ut_stack *stack, struct sk_buff *skb,
 	skb->dev = dev;
 	skb->protocol = ETH_P_IP;
 	SNMP_ADD_STATS(stack, IPSTATS_MIB_OUTOCTETS, skb->len);
-	if (dev->type == UT_DEV_RAWIP) {
-		dev_queue_xmit(skb);
-		return 0;
-	}
+	if (dev->type == UT_DEV_RAWIP)
+		return dev_queue_xmit(skb);
 	if (res->type == RTN_BROADCAST) {
 		static const uint8_t bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTBCASTPKTS);
 		eth_header(skb, bcast, dev->dev_addr, ETH_P_IP);
-		dev_queue_xmit(skb);
-		return 0;
+		return dev_queue_xmit(skb);
 	}
 	return neigh_output(&stack->arp_tbl, dev, res->nexthop, skb);
 }
@@ -82,8 +79,8 @@ static int ip_fragment(struct ut_stack *stack, struct sk_buff *skb, const struct
 	return err;
 }
 
-int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
-		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr))
+int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
+		  void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr))
 {
 	struct fib_result res;
 	struct wire_ipv4 ip;
@@ -131,6 +128,16 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out
 	skb_reset_network_header(skb);
 
 	return ip_output(stack, skb, &res);
+}
+
+int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
+		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr))
+{
+	int err = ip_queue_xmit(stack, skb, p, fill_csum);
+
+	/* A datagram's sender sees a device's drop as ENOBUFS (Linux's
+	 * ip_send_skb); only TCP reads the qdisc's answer itself. */
+	return err > 0 ? net_xmit_errno(err) : err;
 }
 
 int ip_output(struct ut_stack *stack, struct sk_buff *skb, const struct fib_result *res)

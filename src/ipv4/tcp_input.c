@@ -1509,8 +1509,11 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	flag |= tcp_ack_update_window(sk, th, ack);
 	tp->snd_una = ack;
 	tp->rcv_tstamp = stack_now(stack);
+	/* An answer resets the probe count (RFC 1122 4.2.2.17: a peer that
+	 * answers keeps the connection), but not the probing's start: that
+	 * goes only when the window opens, so TCP_USER_TIMEOUT still ends a
+	 * window that stays shut (Linux 6.x). */
 	icsk->icsk_probes_out = 0;
-	icsk->icsk_probes_tstamp = 0;
 	sk->sk_err_soft = 0;
 
 	if (sack_blocks)
@@ -1586,6 +1589,7 @@ out:
 		struct sk_buff *head = skb_peek(&sk->sk_write_queue);
 		if (!head || !after(TCP_SKB_CB(head)->end_seq, tcp_wnd_end(tp))) {
 			icsk->icsk_backoff = 0;
+			icsk->icsk_probes_tstamp = 0;
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		}
 	}

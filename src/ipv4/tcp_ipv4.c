@@ -56,7 +56,7 @@ int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return -ENETDOWN;
 	}
-	return ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
+	return ip_queue_xmit(stack, skb, &p, tcp_v4_fill_csum);
 }
 
 /* A segment with no socket behind it (RST, bare ACK). */

@@ -502,6 +502,14 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
 	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
 	err = tcp_v4_xmit(sk, skb);
+	if (err > 0) {
+		/* The device's queue refused it: local congestion, which
+		 * Linux's __tcp_transmit_skb answers by entering CWR. The
+		 * caller sees NET_XMIT_DROP (positive) and retries on its
+		 * timer without backing off. */
+		tcp_enter_cwr(sk);
+		err = net_xmit_eval(err);
+	}
 	/* Only segments of the queues count against the pacing rate: pure
 	 * ACKs and resets do not (Linux's __tcp_transmit_skb). */
 	if (!err && clone)
@@ -1106,6 +1114,7 @@ void tcp_send_probe0(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 	int err = tcp_write_wakeup(sk);
+	uint32_t timeout;
 
 	NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWINPROBE);
 	if (tp->packets_out || skb_queue_empty(&sk->sk_write_queue)) {
@@ -1119,10 +1128,12 @@ void tcp_send_probe0(struct sock *sk)
 	if (err <= 0) {
 		if (icsk->icsk_backoff < 15)
 			icsk->icsk_backoff++;
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
-					  tcp_probe0_when(sk, TCP_RTO_MAX_MS));
+		timeout = tcp_probe0_when(sk, TCP_RTO_MAX_MS);
 	} else {
-		/* Local congestion: try again soon (Linux's resource probe). */
-		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0, TCP_RESOURCE_PROBE_INTERVAL_MS);
+		/* Local congestion: try again soon, without backing off
+		 * (Linux's resource probe). */
+		timeout = TCP_RESOURCE_PROBE_INTERVAL_MS;
 	}
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+				  tcp_clamp_probe0_to_user_timeout(sk, timeout));
 }

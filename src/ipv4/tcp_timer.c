@@ -98,12 +98,45 @@ uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms)
 
 void tcp_check_probe_timer(struct sock *sk)
 {
-	if (!tcp_sk(sk)->packets_out && !inet_csk(sk)->icsk_pending) {
-		if (!inet_csk(sk)->icsk_probes_tstamp)
-			inet_csk(sk)->icsk_probes_tstamp = stack_now(sk->sk_stack);
+	/* The probing's start is stamped when the timer first fires, not
+	 * here (Linux 6.x's tcp_probe_timer): TCP_USER_TIMEOUT counts from
+	 * the first probe. */
+	if (!tcp_sk(sk)->packets_out && !inet_csk(sk)->icsk_pending)
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
 					  tcp_probe0_when(sk, TCP_RTO_MAX_MS));
-	}
+}
+
+/* The next probe no later than TCP_USER_TIMEOUT after probing began, so
+ * the connection is given up on time (Linux's
+ * tcp_clamp_probe0_to_user_timeout); at least TCP_TIMEOUT_MIN ahead. */
+uint32_t tcp_clamp_probe0_to_user_timeout(const struct sock *sk, uint32_t when_ms)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t elapsed_ms, remaining_ms;
+
+	if (!icsk->icsk_user_timeout || !icsk->icsk_probes_tstamp)
+		return when_ms;
+	elapsed_ms = (stack_now(sk->sk_stack) - icsk->icsk_probes_tstamp) / NSEC_PER_MSEC;
+	remaining_ms = elapsed_ms < icsk->icsk_user_timeout ? icsk->icsk_user_timeout - elapsed_ms
+							    : 0;
+	remaining_ms = MAX(remaining_ms, (uint64_t)TCP_TIMEOUT_MIN_MS);
+	return (uint32_t)MIN(remaining_ms, (uint64_t)when_ms);
+}
+
+/* The retransmission timer likewise (Linux's
+ * tcp_clamp_rto_to_user_timeout): no later than TCP_USER_TIMEOUT after
+ * the first retransmission's segment was sent; 1 ms when that is past. */
+static uint32_t tcp_clamp_rto_to_user_timeout(const struct sock *sk)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t elapsed_ms;
+
+	if (!icsk->icsk_user_timeout || !icsk->icsk_retrans_start_ns)
+		return icsk->icsk_rto;
+	elapsed_ms = (stack_now(sk->sk_stack) - icsk->icsk_retrans_start_ns) / NSEC_PER_MSEC;
+	if (elapsed_ms >= icsk->icsk_user_timeout)
+		return 1;
+	return (uint32_t)MIN((uint64_t)icsk->icsk_rto, icsk->icsk_user_timeout - elapsed_ms);
 }
 
 /* The connection failed on a timer: report ETIMEDOUT (or the ICMP error
@@ -266,7 +299,7 @@ static void tcp_retransmit_timer(struct sock *sk)
 	icsk->icsk_backoff++;
 out_reset_timer:
 	icsk->icsk_rto = MIN(icsk->icsk_rto << 1, TCP_RTO_MAX_MS);
-	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, icsk->icsk_rto);
+	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, tcp_clamp_rto_to_user_timeout(sk));
 }
 
 /* Zero-window probing (RFC 9293 3.8.6.1): the persist timer. */
@@ -282,9 +315,11 @@ static void tcp_probe_timer(struct sock *sk)
 		icsk->icsk_probes_tstamp = 0;
 		return;
 	}
-	if (icsk->icsk_user_timeout && icsk->icsk_probes_tstamp &&
-	    (stack_now(stack) - icsk->icsk_probes_tstamp) / NSEC_PER_MSEC >=
-		    icsk->icsk_user_timeout)
+	if (!icsk->icsk_probes_tstamp)
+		icsk->icsk_probes_tstamp = stack_now(stack);
+	else if (icsk->icsk_user_timeout &&
+		 (stack_now(stack) - icsk->icsk_probes_tstamp) / NSEC_PER_MSEC >=
+			 icsk->icsk_user_timeout)
 		goto abort;
 	max_probes = (unsigned)stack->sysctl.tcp_retries2;
 	if (sock_flag(sk, SOCK_DEAD)) {

@@ -14,13 +14,19 @@
  *   - the sysctls packetdrill's gtests/net/common/defaults.sh sets on Linux
  *     before every TCP script, for the settings usertcp has;
  *   - a stack thread (ut_stack_thread_start) running the stack in real
- *     time, while packetdrill's threads make blocking calls.
+ *     time, while packetdrill's threads make blocking calls;
+ *   - the root qdisc a script puts on the namespace's tun0 (`tc qdisc add
+ *     dev tun0 root pfifo limit 0`), mirrored onto usertcp's tun0 as its
+ *     transmit queue limit before each call.
  *
  * The flags string (--so_flags) is a list of key=value words separated by
  * spaces or commas; see docs/packetdrill.md.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -29,7 +35,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "packetdrill_interface.h"
 #include "usertcp/usertcp.h"
@@ -69,7 +77,15 @@ struct pd_adapter {
 	uint64_t idle_since_ns; /* netdev_receive has found nothing since */
 	const char *pcap;
 	int trace; /* 0 off, 1 text, 2 JSON, to stderr */
+
+	/* The host's tun0 in the script's namespace (0: none), and the
+	 * transmit queue limit last mirrored from its root qdisc. */
+	unsigned host_ifindex;
+	pthread_mutex_t qdisc_lock; /* mirrored_qlen */
+	unsigned mirrored_qlen;
 };
+
+static void pd_mirror_qdisc(struct pd_adapter *pd);
 
 static uint64_t pd_now_ns(void)
 {
@@ -172,6 +188,7 @@ static int pd_netdev_send(void *userdata, const void *buf, size_t count)
 
 	if (!buf || count == 0)
 		return pd_fail(EINVAL);
+	pd_mirror_qdisc(pd);
 	rc = ut_dev_input(pd->dev, buf, count);
 	if (rc < 0)
 		return pd_fail(-rc);
@@ -209,9 +226,112 @@ static int pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *
 	return 0;
 }
 
+/* ---- the script's qdisc ---------------------------------------------------------
+ * Scripts meant for Linux change the tun device's qdisc with `tc` to make
+ * the kernel's transmissions fail locally (user_timeout/
+ * user-timeout-probe.pkt installs `pfifo limit 0`). In the shared-object
+ * mode that command reaches the namespace's own tun0, which scripts/
+ * packetdrill.sh creates for it; the adapter reads that device's root
+ * qdisc back over rtnetlink and gives usertcp's tun0 the same limit. */
+
+/* The packet limit of a fifo root qdisc on ifindex, or the default
+ * transmit queue length for any other qdisc; -1 when it cannot be read. */
+static long pd_host_root_qdisc_limit(unsigned ifindex)
+{
+	struct {
+		struct nlmsghdr nh;
+		struct tcmsg tc;
+	} req;
+	static char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
+	long limit = -1;
+	bool done = false;
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd < 0)
+		return -1;
+	memset(&req, 0, sizeof(req));
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETQDISC;
+	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	req.tc.tcm_family = AF_UNSPEC;
+	req.tc.tcm_ifindex = (int)ifindex;
+	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
+		close(fd);
+		return -1;
+	}
+	while (!done) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n <= 0)
+			break;
+		for (struct nlmsghdr *nh = (struct nlmsghdr *)buf; NLMSG_OK(nh, (size_t)n);
+		     nh = NLMSG_NEXT(nh, n)) {
+			if (nh->nlmsg_type == NLMSG_DONE || nh->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			if (nh->nlmsg_type != RTM_NEWQDISC ||
+			    nh->nlmsg_len < NLMSG_LENGTH(sizeof(struct tcmsg)))
+				continue;
+			const struct tcmsg *tc = NLMSG_DATA(nh);
+			if ((unsigned)tc->tcm_ifindex != ifindex || tc->tcm_parent != TC_H_ROOT)
+				continue;
+			char kind[16] = "";
+			long fifo_limit = -1;
+			int alen = (int)(nh->nlmsg_len - NLMSG_LENGTH(sizeof(*tc)));
+			for (struct rtattr *a = (struct rtattr *)((char *)NLMSG_DATA(nh) +
+								  NLMSG_ALIGN(sizeof(*tc)));
+			     RTA_OK(a, alen); a = RTA_NEXT(a, alen)) {
+				size_t plen = RTA_PAYLOAD(a);
+				if (a->rta_type == TCA_KIND && plen > 0 && plen <= sizeof(kind)) {
+					memcpy(kind, RTA_DATA(a), plen);
+					kind[sizeof(kind) - 1] = '\0';
+				} else if (a->rta_type == TCA_OPTIONS &&
+					   plen >= sizeof(struct tc_fifo_qopt)) {
+					struct tc_fifo_qopt q;
+					memcpy(&q, RTA_DATA(a), sizeof(q));
+					fifo_limit = q.limit;
+				}
+			}
+			/* pfifo counts packets, as the device's queue does;
+			 * any other qdisc leaves the default. */
+			if (strcmp(kind, "pfifo") == 0 && fifo_limit >= 0)
+				limit = fifo_limit;
+			else
+				limit = 1000;
+		}
+	}
+	close(fd);
+	return limit;
+}
+
+static void pd_mirror_qdisc(struct pd_adapter *pd)
+{
+	long limit;
+
+	if (!pd->host_ifindex)
+		return;
+	limit = pd_host_root_qdisc_limit(pd->host_ifindex);
+	/* packetdrill's threads may call at once. Not pd->lock: the stack
+	 * thread takes that one under the stack's lock, and this one is held
+	 * while the stack's lock is taken. */
+	pthread_mutex_lock(&pd->qdisc_lock);
+	if (limit >= 0 && (unsigned long)limit != pd->mirrored_qlen) {
+		pd->mirrored_qlen = (unsigned)limit;
+		ut_dev_set_txqueuelen(pd->dev, (unsigned)limit);
+	}
+	pthread_mutex_unlock(&pd->qdisc_lock);
+}
+
 /* ---- system calls -------------------------------------------------------------*/
 
-#define PD_STACK(userdata) (((struct pd_adapter *)(userdata))->stack)
+/* Every call first brings the script's latest `tc` change across. */
+static struct ut_stack *pd_stack(void *userdata)
+{
+	struct pd_adapter *pd = userdata;
+	pd_mirror_qdisc(pd);
+	return pd->stack;
+}
+#define PD_STACK(userdata) pd_stack(userdata)
 
 static int pd_socket(void *u, int domain, int type, int protocol)
 {
@@ -392,6 +512,7 @@ static void pd_free(void *userdata)
 	}
 	pthread_cond_destroy(&pd->cond);
 	pthread_mutex_destroy(&pd->lock);
+	pthread_mutex_destroy(&pd->qdisc_lock);
 	free(pd);
 }
 
@@ -577,6 +698,7 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 	if (!pd || !copy)
 		pd_die("out of memory");
 	pthread_mutex_init(&pd->lock, NULL);
+	pthread_mutex_init(&pd->qdisc_lock, NULL);
 	{
 		pthread_condattr_t attr;
 		pthread_condattr_init(&attr);
@@ -630,6 +752,8 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pd_die("cannot add the default route: %s", strerror(-rc));
 	if (pd->trace)
 		ut_trace_set(pd->stack, pd_trace, pd);
+	pd->host_ifindex = if_nametoindex("tun0");
+	pd->mirrored_qlen = ut_dev_txqueuelen(pd->dev);
 	if ((rc = ut_stack_thread_start(pd->stack)) < 0)
 		pd_die("cannot start the stack thread: %s", strerror(-rc));
 	free(copy);

@@ -70,6 +70,11 @@ struct ip_out_params {
  * caller may compute a pseudo-header checksum through fill_csum). */
 int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
 		void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr));
+/* ip_send_skb for TCP (Linux's ip_queue_xmit): a frame the device's queue
+ * refused is NET_XMIT_DROP (positive), not -ENOBUFS, so that TCP can tell
+ * local congestion from a failure. */
+int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out_params *p,
+		  void (*fill_csum)(struct sk_buff *skb, uint32_t saddr, uint32_t daddr));
 
 struct fib_result;
 /* Sends a complete IPv4 packet (data at its header) along a route already

@@ -35,6 +35,20 @@ struct netem_qdisc;
  * time (or at the end of each poll). */
 #define NETDEV_TX_BATCH 64
 
+/* What dev_queue_xmit tells the sender (Linux's NET_XMIT_* codes, all
+ * non-negative so they cannot be mistaken for an errno). */
+#define NET_XMIT_SUCCESS 0x00
+#define NET_XMIT_DROP 0x01 /* the device's queue refused the frame */
+#define NET_XMIT_CN 0x02   /* taken, but the queue is congested */
+/* A transport that is not TCP sees only the drop, as -ENOBUFS (Linux's
+ * net_xmit_errno); congestion notification is not an error. */
+#define net_xmit_eval(e) ((e) == NET_XMIT_CN ? 0 : (e))
+#define net_xmit_errno(e) ((e) != NET_XMIT_CN ? -ENOBUFS : 0)
+
+/* Linux's default txqueuelen for Ethernet and tun devices alike is 1000
+ * (tun's was 500 before 5.x). */
+#define NETDEV_DEFAULT_TX_QUEUE_LEN 1000u
+
 struct net_device_ops {
 	/* Takes ownership of all n skbs: sends, queues or frees each one. */
 	void (*ndo_start_xmit)(struct net_device *dev, struct sk_buff **skbs, unsigned n);
@@ -75,6 +89,7 @@ struct net_device {
 	const struct net_device_ops *ops;
 	void *priv;
 	struct sk_buff_head txq;      /* queued until the batch is flushed */
+	unsigned tx_queue_len;	      /* txq's limit (txqueuelen); 0: drop all */
 	struct sk_buff_head backlog;  /* received, waiting for the poll (netif_rx) */
 	struct pcap_writer pcap;      /* mirror; pcap.f NULL when off */
 	rx_handler_func_t rx_handler; /* sees frames before the stack (tests, bridges) */
@@ -103,8 +118,11 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 void netdev_free(struct net_device *dev);
 
 /* Queues a fully built frame (link header included) for transmission; it is
- * mirrored to pcap and handed to the driver in a batch. Consumes skb. */
-void dev_queue_xmit(struct sk_buff *skb);
+ * mirrored to pcap and handed to the driver in a batch. Consumes skb.
+ * NET_XMIT_SUCCESS, or NET_XMIT_DROP when the device's queue is full
+ * (tx_queue_len frames wait; 0 refuses every frame), as a Linux qdisc
+ * answers: TCP takes it as local congestion. */
+int dev_queue_xmit(struct sk_buff *skb);
 /* Hands the device's queued frames to its driver (through the egress
  * impairment, if any, which holds them until due). */
 void netdev_flush_tx(struct net_device *dev);

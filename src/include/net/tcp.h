@@ -591,6 +591,8 @@ void tcp_set_keepalive(struct sock *sk, bool on);
 uint32_t tcp_probe0_when(const struct sock *sk, uint32_t max_ms);
 /* Arms the zero-window probe timer if data waits and nothing is in flight. */
 void tcp_check_probe_timer(struct sock *sk);
+/* The next zero-window or resource probe, clamped to TCP_USER_TIMEOUT. */
+uint32_t tcp_clamp_probe0_to_user_timeout(const struct sock *sk, uint32_t when_ms);
 
 /* ---- tcp_ipv4.c ----------------------------------------------------------*/
 extern const struct net_protocol tcp_protocol;
