@@ -179,6 +179,12 @@ static bool path_make(struct path *p, const struct knobs *k, const char *algo,
 		die("building the path", -err);
 	host_buffers(p->snd);
 	host_buffers(p->rcv);
+	/* DCTCP needs ECN negotiated (RFC 8257 3): Linux's dctcp asks for it
+	 * whatever the sysctl says; setting tcp_ecn=1 on both ends, as DCTCP
+	 * deployments do, makes the path ECN-capable either way. */
+	if (strcmp(algo, "dctcp") == 0 && ((err = ut_sysctl_set(p->snd, "net.ipv4.tcp_ecn", 1)) ||
+					   (err = ut_sysctl_set(p->rcv, "net.ipv4.tcp_ecn", 1))))
+		die("net.ipv4.tcp_ecn", -err);
 
 	/* The receiver runs the same algorithm: DCTCP's receiver echoes CE
 	 * per segment (RFC 8257 3.2) only when it runs DCTCP too. */
