@@ -100,6 +100,19 @@ struct ut_link_stats {
 	uint64_t mtu_drops;   /* larger than the link MTU */
 	uint64_t down_drops;  /* link was down */
 	uint64_t bytes_delivered;
+	/* The queue for the wire (frames waiting or being serialised, as
+	 * queue_limit counts them), for measuring what a sender leaves
+	 * standing at a bottleneck. queue_len and queue_bytes are the queue
+	 * when the stats were read; the maxima are over the direction's life.
+	 * queue_integral (frame-ns) and queue_bytes_integral (byte-ns)
+	 * accumulate the queue over time up to queue_time_ns, the virtual
+	 * time of the reading: the mean queue between two readings a and b
+	 * is (b.queue_integral - a.queue_integral) / (b.queue_time_ns -
+	 * a.queue_time_ns). */
+	uint64_t queue_len, queue_max;
+	uint64_t queue_bytes, queue_bytes_max;
+	uint64_t queue_integral, queue_bytes_integral;
+	uint64_t queue_time_ns;
 };
 
 /* A perfect 1500-byte link: no rate limit, no delay, no impairment. */

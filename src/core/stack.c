@@ -150,6 +150,7 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	ipv4_sysctl_defaults(&stack->sysctl);
 	tcp_mem_defaults(&stack->sysctl, skb_pool_limit(stack->pool));
 	timer_base_init(&stack->timers, stack_jiffies(stack));
+	hrtimer_base_init(&stack->hrtimers);
 	stack->next_ifindex = 1;
 	stack->ip_idents_key = (uint32_t)prandom_u64(&stack->rng);
 	for (int i = 0; i < IP_IDENTS_SZ; i++)
@@ -268,6 +269,9 @@ int stack_poll_locked(struct ut_stack *stack)
 	 * at most NAPI_POLL_WEIGHT frames so none starves the others. */
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
 		work += (int)netdev_poll_rx(dev, NAPI_POLL_WEIGHT);
+	/* hrtimers first: pacing releases segments due by now before the
+	 * jiffy's timers (RTO, delayed ACK) look at the connection. */
+	work += (int)hrtimer_run(&stack->hrtimers, stack_now(stack));
 	work += (int)timer_run(&stack->timers, stack_jiffies(stack));
 	stack_flush_tx(stack);
 	return work;
@@ -284,7 +288,7 @@ UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
 	uint64_t j = timer_next_expiry(&stack->timers);
 	if (j != UINT64_MAX)
 		next = MIN(next, j * NSEC_PER_MSEC);
-	return next;
+	return MIN(next, hrtimer_next_expiry(&stack->hrtimers));
 }
 
 UT_EXPORT uint64_t ut_stack_now(const struct ut_stack *stack)

@@ -429,7 +429,7 @@ UT_EXPORT void ut_dev_get_netem_stats(const struct ut_dev *d, int direction,
 	if (locked)
 		stack_lock(dev->stack);
 	if (dev->netem[direction])
-		*st = dev->netem[direction]->dir.stats;
+		netem_dir_get_stats(&dev->netem[direction]->dir, stack_now(dev->stack), st);
 	if (locked)
 		stack_unlock(dev->stack);
 }

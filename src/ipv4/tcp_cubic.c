@@ -260,8 +260,11 @@ static void cubictcp_state(struct sock *sk, uint8_t new_state)
 	}
 }
 
-/* Linux allows for TSO/GRO bunching ACKs from the pacing rate
- * (hystart_ack_delay); usertcp neither paces nor aggregates, so 0. */
+/* Linux widens the ACK-train threshold by the time a GSO burst takes at
+ * the pacing rate (up to 1 ms), for ACKs that TSO and GRO bunch
+ * (hystart_ack_delay). usertcp sends no GSO bursts and its ACKs are not
+ * aggregated, so 0; pacing alone (BBR, SO_MAX_PACING_RATE) bunches
+ * nothing. */
 static uint32_t hystart_ack_delay(const struct sock *sk)
 {
 	(void)sk;

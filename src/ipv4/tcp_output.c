@@ -401,39 +401,38 @@ static void tcp_update_skb_after_send(struct sock *sk, const struct sk_buff *skb
 	tp->tcp_wstamp_ns += len_ns;
 }
 
-/* True if pacing holds the next segment back; the pacing timer is then
- * armed to send it. Departure times are in ns but the timers tick in
- * jiffies of 1 ms: whatever is due before the next tick leaves now, so a
- * paced flow leaves in bursts of at most a millisecond's worth at its
- * rate (Linux's hrtimer releases each segment at its own time). */
+/* True if pacing holds the next segment back; the pacing hrtimer is then
+ * armed for its departure time, to the nanosecond, as Linux's
+ * tcp_pacing_check does: each segment leaves at its own time, not in
+ * bursts of a timer tick's worth. */
 static bool tcp_pacing_check(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct ut_stack *stack = sk->sk_stack;
-	uint64_t next_tick_ns = (stack_jiffies(stack) + 1) * NSEC_PER_MSEC;
 
-	if (sk->sk_pacing_status != SK_PACING_NEEDED || tp->tcp_wstamp_ns < next_tick_ns)
+	if (sk->sk_pacing_status != SK_PACING_NEEDED ||
+	    tp->tcp_wstamp_ns <= stack_now(sk->sk_stack))
 		return false;
-	if (!timer_pending(&tp->pacing_timer))
-		mod_timer(&tp->pacing_timer, tp->tcp_wstamp_ns / NSEC_PER_MSEC);
+	if (!hrtimer_is_queued(&tp->pacing_timer))
+		hrtimer_start(&tp->pacing_timer, tp->tcp_wstamp_ns);
 	return true;
 }
 
 /* The pacing timer: what pacing held back may go, retransmissions first
  * (Linux's tcp_pace_kick and tcp_tsq_write). */
-void tcp_pace_kick(struct timer_list *t)
+enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
 {
-	struct tcp_sock *tp = from_timer(tp, t, pacing_timer);
+	struct tcp_sock *tp = container_of(t, struct tcp_sock, pacing_timer);
 	struct sock *sk = &tp->inet_conn.icsk_inet;
 
 	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_FIN_WAIT1) |
 				    TCPF(TCP_CLOSING) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_LAST_ACK))))
-		return;
+		return HRTIMER_NORESTART;
 	sock_hold(sk);
 	if (tp->lost_out > tp->retrans_out && tp->snd_cwnd > tcp_packets_in_flight(tp))
 		tcp_xmit_retransmit_queue(sk);
 	tcp_push_pending_frames(sk);
 	sock_put(sk);
+	return HRTIMER_NORESTART;
 }
 
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)

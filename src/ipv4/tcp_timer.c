@@ -465,7 +465,7 @@ void tcp_init_xmit_timers(struct sock *sk)
 	timer_setup(base, &icsk->icsk_retransmit_timer, tcp_write_timer);
 	timer_setup(base, &icsk->icsk_delack_timer, tcp_delack_timer);
 	timer_setup(base, &icsk->sk_timer, tcp_keepalive_timer);
-	timer_setup(base, &tcp_sk(sk)->pacing_timer, tcp_pace_kick);
+	hrtimer_setup(&sk->sk_stack->hrtimers, &tcp_sk(sk)->pacing_timer, tcp_pace_kick);
 }
 
 bool tcp_timers_pending(const struct sock *sk)
@@ -474,7 +474,7 @@ bool tcp_timers_pending(const struct sock *sk)
 
 	return timer_pending(&icsk->icsk_retransmit_timer) ||
 	       timer_pending(&icsk->icsk_delack_timer) || timer_pending(&icsk->sk_timer) ||
-	       timer_pending(&tcp_sk(sk)->pacing_timer);
+	       hrtimer_is_queued(&tcp_sk(sk)->pacing_timer);
 }
 
 void tcp_clear_xmit_timers(struct sock *sk)
@@ -486,5 +486,5 @@ void tcp_clear_xmit_timers(struct sock *sk)
 	del_timer(&icsk->icsk_retransmit_timer);
 	del_timer(&icsk->icsk_delack_timer);
 	del_timer(&icsk->sk_timer);
-	del_timer(&tcp_sk(sk)->pacing_timer);
+	hrtimer_cancel(&tcp_sk(sk)->pacing_timer);
 }

@@ -60,7 +60,12 @@ int netem_dir_init(struct netem_dir *d, const struct ut_link_params *p, uint64_t
 	prandom_seed(&d->rng, seed);
 	d->dep_cap = p->queue_limit + 1;
 	d->departures = ut_calloc(d->dep_cap, sizeof(*d->departures));
-	return d->departures ? 0 : -ENOMEM;
+	d->dep_len = ut_calloc(d->dep_cap, sizeof(*d->dep_len));
+	if (!d->departures || !d->dep_len) {
+		netem_dir_free(d);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int netem_dir_set_params(struct netem_dir *d, const struct ut_link_params *p)
@@ -68,12 +73,20 @@ int netem_dir_set_params(struct netem_dir *d, const struct ut_link_params *p)
 	if (p->queue_limit + 1 > d->dep_cap) {
 		/* Re-pack the ring of departures into a larger one. */
 		uint64_t *n = ut_calloc(p->queue_limit + 1, sizeof(*n));
-		if (!n)
+		uint32_t *nl = ut_calloc(p->queue_limit + 1, sizeof(*nl));
+		if (!n || !nl) {
+			free(n);
+			free(nl);
 			return -ENOMEM;
-		for (unsigned i = 0; i < d->dep_count; i++)
+		}
+		for (unsigned i = 0; i < d->dep_count; i++) {
 			n[i] = d->departures[(d->dep_head + i) % d->dep_cap];
+			nl[i] = d->dep_len[(d->dep_head + i) % d->dep_cap];
+		}
 		free(d->departures);
+		free(d->dep_len);
 		d->departures = n;
+		d->dep_len = nl;
 		d->dep_head = 0;
 		d->dep_cap = p->queue_limit + 1;
 	}
@@ -81,8 +94,47 @@ int netem_dir_set_params(struct netem_dir *d, const struct ut_link_params *p)
 	return 0;
 }
 
-void netem_dir_reset(struct netem_dir *d)
+/* Brings the queue's accounting (length, maxima, time integrals) from
+ * q_stamp up to now in st, popping from the ring the frames whose
+ * serialisation has ended by then when pop is set. The queue only shrinks
+ * between enqueues, at each departure, so the integral is exact. */
+static void queue_account(const struct netem_dir *d, uint64_t now, struct ut_link_stats *st,
+			  unsigned *head, unsigned *count)
 {
+	uint64_t t = d->q_stamp;
+
+	while (*count && d->departures[*head] <= now) {
+		uint64_t dep = MAX(d->departures[*head], t);
+		st->queue_integral += st->queue_len * (dep - t);
+		st->queue_bytes_integral += st->queue_bytes * (dep - t);
+		t = dep;
+		st->queue_len--;
+		st->queue_bytes -= d->dep_len[*head];
+		*head = (*head + 1) % d->dep_cap;
+		(*count)--;
+	}
+	if (now > t) {
+		st->queue_integral += st->queue_len * (now - t);
+		st->queue_bytes_integral += st->queue_bytes * (now - t);
+		t = now;
+	}
+	st->queue_time_ns = t;
+}
+
+void netem_dir_get_stats(const struct netem_dir *d, uint64_t now, struct ut_link_stats *st)
+{
+	unsigned head = d->dep_head, count = d->dep_count;
+
+	*st = d->stats;
+	queue_account(d, now, st, &head, &count);
+}
+
+void netem_dir_reset(struct netem_dir *d, uint64_t now)
+{
+	queue_account(d, now, &d->stats, &d->dep_head, &d->dep_count);
+	d->q_stamp = d->stats.queue_time_ns;
+	d->stats.queue_len = 0;
+	d->stats.queue_bytes = 0;
 	d->busy_until = 0;
 	d->last_arrival = 0;
 	d->dep_head = 0;
@@ -92,7 +144,9 @@ void netem_dir_reset(struct netem_dir *d)
 void netem_dir_free(struct netem_dir *d)
 {
 	free(d->departures);
+	free(d->dep_len);
 	d->departures = NULL;
+	d->dep_len = NULL;
 }
 
 static bool chance(struct netem_dir *d, double p)
@@ -130,10 +184,8 @@ static bool netem_set_ce(struct sk_buff *skb)
 /* Frames still waiting for (or on) the wire at time now. */
 static unsigned queue_depth(struct netem_dir *d, uint64_t now)
 {
-	while (d->dep_count && d->departures[d->dep_head] <= now) {
-		d->dep_head = (d->dep_head + 1) % d->dep_cap;
-		d->dep_count--;
-	}
+	queue_account(d, now, &d->stats, &d->dep_head, &d->dep_count);
+	d->q_stamp = d->stats.queue_time_ns;
 	return d->dep_count;
 }
 
@@ -157,7 +209,12 @@ static bool netem_schedule(struct netem_dir *d, const struct sk_buff *skb, uint6
 				   p->rate_bps);
 	d->busy_until = done;
 	d->departures[(d->dep_head + d->dep_count) % d->dep_cap] = done;
+	d->dep_len[(d->dep_head + d->dep_count) % d->dep_cap] = skb->len;
 	d->dep_count++;
+	d->stats.queue_len++;
+	d->stats.queue_bytes += skb->len;
+	d->stats.queue_max = MAX(d->stats.queue_max, d->stats.queue_len);
+	d->stats.queue_bytes_max = MAX(d->stats.queue_bytes_max, d->stats.queue_bytes);
 
 	arrival = done + p->delay_ns;
 	if (p->jitter_ns) {

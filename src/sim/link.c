@@ -173,8 +173,8 @@ UT_EXPORT void ut_sim_link_set_up(struct ut_sim_link *link, bool up)
 		 * lost now, even if the link comes back before it would have
 		 * arrived, and the wire is left free. */
 		timeheap_remove_if(&link->sim->events, sim_event_drop_down, link);
-		netem_dir_reset(&link->dir[0]);
-		netem_dir_reset(&link->dir[1]);
+		netem_dir_reset(&link->dir[0], link->sim->clock.now);
+		netem_dir_reset(&link->dir[1], link->sim->clock.now);
 	}
 	link->up = up;
 }
@@ -183,7 +183,7 @@ UT_EXPORT void ut_sim_link_get_stats(const struct ut_sim_link *link, int directi
 				     struct ut_link_stats *st)
 {
 	if (direction == 0 || direction == 1) {
-		*st = link->dir[direction].stats;
+		netem_dir_get_stats(&link->dir[direction], link->sim->clock.now, st);
 		return;
 	}
 	memset(st, 0, sizeof(*st));

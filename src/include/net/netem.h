@@ -23,7 +23,12 @@ struct netem_dir {
 	uint64_t busy_until;   /* serialisation of the last frame ends */
 	uint64_t last_arrival; /* FIFO floor for jittered arrivals */
 	uint64_t *departures;  /* ring of serialisation end times */
+	uint32_t *dep_len;     /* ring of those frames' lengths */
 	unsigned dep_head, dep_count, dep_cap;
+	/* The queue is accounted up to q_stamp: stats.queue_len and
+	 * queue_bytes are the frames then in the ring, and the integrals
+	 * cover [0, q_stamp]. */
+	uint64_t q_stamp;
 };
 
 /* 0 if every value is in range, else -EINVAL. */
@@ -31,9 +36,13 @@ int netem_params_check(const struct ut_link_params *p);
 int netem_dir_init(struct netem_dir *d, const struct ut_link_params *p, uint64_t seed);
 /* New parameters; the generator and the frames in flight carry on. */
 int netem_dir_set_params(struct netem_dir *d, const struct ut_link_params *p);
-/* Forgets the wire's state (a link going down empties it). */
-void netem_dir_reset(struct netem_dir *d);
+/* Forgets the wire's state at time now (a link going down empties it). */
+void netem_dir_reset(struct netem_dir *d, uint64_t now);
 void netem_dir_free(struct netem_dir *d);
+/* The direction's counts as of time now (>= every time it was passed),
+ * the queue's state and time integrals brought up to now. Reads only:
+ * O(frames that left the queue since the last enqueue). */
+void netem_dir_get_stats(const struct netem_dir *d, uint64_t now, struct ut_link_stats *st);
 
 /* Passes skb through loss, duplication, corruption, the queue and the
  * delay, in netem's order, at time now. Consumes skb; returns how many

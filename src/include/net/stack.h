@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/hrtimer.h"
 #include "net/icmp.h"
 #include "net/inet_hashtables.h"
 #include "net/ip.h"
@@ -106,6 +107,7 @@ struct ut_stack {
 	struct skb_pool *pool;
 	int own_pool; /* the stack made the pool and frees it */
 	struct timer_base timers;
+	struct hrtimer_base hrtimers; /* ns-grained: TCP pacing */
 	struct prandom_state rng;
 	struct snmp_mib mib;
 	struct ipv4_sysctl sysctl;

@@ -340,12 +340,12 @@ struct tcp_sock {
 		bool dsack_seen;	     /* a D-SACK since reo_wnd last grew */
 		bool advanced;		     /* mstamp moved: look for losses */
 	} rack;
-	uint64_t lsndtime;		/* ns of last data sent */
-	uint64_t tcp_wstamp_ns;		/* departure time of the next paced segment */
-	uint32_t data_segs_out;		/* segments with data sent (tcpi_data_segs_out) */
-	struct timer_list pacing_timer; /* wakes the sender when pacing allows */
-	uint64_t rcv_tstamp;		/* ns of last ACK received (keepalive) */
-	uint64_t last_oow_ack_time;	/* ns of last ACK to an out-of-window segment */
+	uint64_t lsndtime;	     /* ns of last data sent */
+	uint64_t tcp_wstamp_ns;	     /* departure time of the next paced segment */
+	uint32_t data_segs_out;	     /* segments with data sent (tcpi_data_segs_out) */
+	struct hrtimer pacing_timer; /* wakes the sender when pacing allows */
+	uint64_t rcv_tstamp;	     /* ns of last ACK received (keepalive) */
+	uint64_t last_oow_ack_time;  /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
 	uint8_t nonagle;	  /* TCP_NAGLE_* */
 	uint8_t keepalive_probes; /* 0: sysctl */
@@ -563,7 +563,7 @@ void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, 
 			       uint32_t *window_clamp, bool wscale_ok, uint8_t *rcv_wscale);
 uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 void tcp_update_pacing_rate(struct sock *sk);
-void tcp_pace_kick(struct timer_list *t);
+enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
 /* Sends a RST or ACK with no socket (Linux's tcp_v4_send_reset /
  * tcp_v4_send_ack), answering the segment in skb. */
 void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const struct wire_tcp *th,
