@@ -975,7 +975,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	}
 	case TCP_CC_INFO: {
 		/* the module's own report (BBR); nothing for the others */
-		union tcp_cc_info info;
+		union ut_tcp_cc_info info;
 		size_t sz = 0;
 		if (icsk->icsk_ca_ops->get_info)
 			sz = icsk->icsk_ca_ops->get_info(sk, &info);

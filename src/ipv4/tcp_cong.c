@@ -21,6 +21,7 @@ static const struct tcp_congestion_ops *const tcp_ca_modules[] = {
 	&tcp_reno,
 	&tcp_cubic,
 	&tcp_bbr,
+	&tcp_dctcp,
 };
 _Static_assert(ARRAY_SIZE(tcp_ca_modules) <= 32, "tcp_allowed_congestion_control is a bitmask");
 
@@ -51,7 +52,9 @@ void tcp_congestion_defaults(struct ipv4_sysctl *s)
 {
 	/* CONFIG_DEFAULT_TCP_CONG is cubic; Linux makes the default
 	 * non-restricted, and reno and bbr are so by their flags:
-	 * "reno cubic bbr", as a Linux with tcp_bbr loaded shows. */
+	 * "reno cubic bbr", as a Linux with tcp_bbr and tcp_dctcp loaded
+	 * shows. dctcp is restricted: an unprivileged TCP_CONGESTION gets
+	 * EPERM until it is allowed or made the default. */
 	s->tcp_congestion_control = &tcp_cubic;
 	s->tcp_allowed_congestion_control = tcp_ca_bit(&tcp_cubic);
 	for (size_t i = 0; i < ARRAY_SIZE(tcp_ca_modules); i++)

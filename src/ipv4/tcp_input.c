@@ -1411,12 +1411,18 @@ static void tcp_check_space(struct sock *sk)
  * tcp_ack: window, SACK blocks, the retransmit queue, the loss probe,
  * the recovery state machine, the timers, the congestion window, and
  * last what recovery retransmits. */
-/* What the ACK delivered, counted (Linux's tcp_newly_delivered). */
-static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered)
+/* What the ACK delivered, counted (Linux's tcp_newly_delivered). An ACK
+ * with ECE counts all of it as delivered CE-marked, as Linux's
+ * tcp_count_delivered does: DCTCP's alpha is the ratio of the two. */
+static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered, int flag)
 {
 	uint32_t delivered = tcp_sk(sk)->delivered - prior_delivered;
 
 	SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVERED, delivered);
+	if (flag & FLAG_ECE) {
+		tcp_sk(sk)->delivered_ce += delivered;
+		SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVEREDCE, delivered);
+	}
 	return delivered;
 }
 
@@ -1528,8 +1534,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		flag |= FLAG_ECE;
 		ack_ev_flags |= CA_ACK_ECE;
 	}
-	tcp_in_ack_event(sk, ack_ev_flags);
 	if (!prior_packets) {
+		tcp_in_ack_event(sk, ack_ev_flags);
 		/* Nothing was outstanding; a D-SACK may still undo. */
 		if (flag & FLAG_DSACKING_ACK)
 			tcp_fastretrans_alert(sk, prior_snd_una, num_dupack, &flag, &rexmit);
@@ -1563,7 +1569,12 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	if (flag & FLAG_SET_XMIT_TIMER)
 		tcp_set_xmit_timer(sk);
 
-	delivered = tcp_newly_delivered(sk, delivered);
+	delivered = tcp_newly_delivered(sk, delivered, flag);
+	/* The module hears of the ACK once delivered and delivered_ce
+	 * count all it acknowledged, as since Linux 6.14 ("move
+	 * tcp_in_ack_event() later"): DCTCP's round closes on this ACK's
+	 * own deliveries. */
+	tcp_in_ack_event(sk, ack_ev_flags);
 	lost = tp->lost - lost;
 	tcp_rate_gen(sk, delivered, lost, tp->is_sack_reneg, &rs);
 	tcp_cong_control(sk, ack, delivered, flag, &rs);

@@ -14,6 +14,7 @@
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/wire.h"
+#include "usertcp/socket.h"
 
 struct ut_stack;
 
@@ -168,18 +169,6 @@ struct rate_sample {
 	bool is_ack_delayed;	  /* the ACK was (probably) delayed */
 };
 
-/* TCP_CC_INFO for BBR (Linux's struct tcp_bbr_info, <linux/inet_diag.h>) */
-struct tcp_bbr_info {
-	uint32_t bbr_bw_lo;	  /* max-filtered bandwidth, bytes/s: low 32 bits */
-	uint32_t bbr_bw_hi;	  /* high 32 bits */
-	uint32_t bbr_min_rtt;	  /* us */
-	uint32_t bbr_pacing_gain; /* << 8 */
-	uint32_t bbr_cwnd_gain;	  /* << 8 */
-};
-union tcp_cc_info {
-	struct tcp_bbr_info bbr;
-};
-
 struct sock;
 struct tcp_congestion_ops {
 	const char *name;
@@ -203,13 +192,14 @@ struct tcp_congestion_ops {
 	void (*init)(struct sock *sk);
 	void (*release)(struct sock *sk);
 	/* TCP_CC_INFO: fills info, returns its size */
-	size_t (*get_info)(struct sock *sk, union tcp_cc_info *info);
+	size_t (*get_info)(struct sock *sk, union ut_tcp_cc_info *info);
 };
 #define TCP_CONG_NON_RESTRICTED 0x1		  /* allowed to every socket by default */
 #define TCP_CONG_NEEDS_ECN 0x2			  /* the module wants ECN (DCTCP) */
 extern const struct tcp_congestion_ops tcp_reno;  /* tcp_cong.c */
 extern const struct tcp_congestion_ops tcp_cubic; /* tcp_cubic.c */
 extern const struct tcp_congestion_ops tcp_bbr;	  /* tcp_bbr.c */
+extern const struct tcp_congestion_ops tcp_dctcp; /* tcp_dctcp.c */
 
 /* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
  * TCP_CA_Loss), Linux's values. */
@@ -304,7 +294,7 @@ struct tcp_sock {
 	uint32_t delivered; /* segments (S)ACKed, D-SACKed retransmissions too */
 	/* delivery-rate estimation (tcp_rate.c; times in us, Linux's names) */
 	uint64_t tcp_mstamp;   /* us: the clock read once per ACK or send burst */
-	uint32_t delivered_ce; /* of which CE-marked (ECN: 0 for now) */
+	uint32_t delivered_ce; /* of which (S)ACKed by ACKs with ECE */
 	uint32_t app_limited;  /* delivered + in flight when the sender went app-limited; 0: not */
 	uint64_t first_tx_mstamp;  /* send time of the packet that starts the sample's flight */
 	uint64_t delivered_mstamp; /* when tp->delivered last grew */
