@@ -230,6 +230,14 @@ int tcp_set_congestion_control(struct sock *sk, const char *name, bool cap_net_a
 	return 0;
 }
 
+void tcp_update_rto_time(struct tcp_sock *tp, uint32_t now_ms)
+{
+	if (tp->rto_stamp) {
+		tp->total_rto_time += now_ms - tp->rto_stamp;
+		tp->rto_stamp = 0;
+	}
+}
+
 void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -241,6 +249,9 @@ void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 		icsk->icsk_ca_ops->set_state(sk, ca_state);
 	if (icsk->icsk_ca_state == ca_state)
 		return;
+	/* An RTO episode lasts while the state is Loss. */
+	if (icsk->icsk_ca_state == TCP_CA_Loss)
+		tcp_update_rto_time(tcp_sk(sk), tcp_time_stamp(sk->sk_stack));
 	trace_tcp_cong_state_set(sk, icsk->icsk_ca_state, ca_state);
 	icsk->icsk_ca_state = ca_state;
 }

@@ -1513,6 +1513,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	}
 	prior_fack = tcp_highest_sack_seq(tp);
 	flag |= tcp_ack_update_window(sk, th, ack);
+	tp->bytes_acked += ack - prior_snd_una; /* Linux's tcp_snd_una_update */
 	tp->snd_una = ack;
 	tp->rcv_tstamp = stack_now(stack);
 	icsk->icsk_probes_out = 0;
@@ -1893,6 +1894,14 @@ void tcp_fin(struct sock *sk)
 		sk->sk_state_change(sk);
 }
 
+/* rcv_nxt moves past received data (Linux's tcp_rcv_nxt_update): RFC
+ * 4898's tcpEStatsAppHCThruOctetsReceived counts the advance. */
+static void tcp_rcv_nxt_update(struct tcp_sock *tp, uint32_t seq)
+{
+	tp->bytes_received += seq - tp->rcv_nxt;
+	tp->rcv_nxt = seq;
+}
+
 /* Appends skb to the receive queue. Its memory is charged already: by the
  * caller for new data, on the ofo queue for data moving over. */
 static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
@@ -1900,7 +1909,7 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	skb_queue_tail(&sk->sk_receive_queue, skb);
-	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
+	tcp_rcv_nxt_update(tp, TCP_SKB_CB(skb)->end_seq);
 	trace_tcp_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
 }
 
@@ -2057,6 +2066,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	NET_INC_STATS(stack, LINUX_MIB_TCPOFOQUEUE);
+	tp->rcv_ooopack += tcp_skb_pcount(skb); /* duplicates included, as Linux */
 	inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
 
 	/* Find where it goes: after the last segment starting before it. */
@@ -2148,7 +2158,7 @@ queue_and_out:
 			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 			if (!fin && tail &&
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
-				tp->rcv_nxt = tcb->end_seq;
+				tcp_rcv_nxt_update(tp, tcb->end_seq);
 				kfree_skb(skb);
 				skb = tail;
 			} else {
@@ -2390,6 +2400,8 @@ void tcp_init_transfer(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
 	tcp_init_buffer_space(sk);
+	/* A SYN's timeouts end with the handshake. */
+	tcp_update_rto_time(tp, tcp_time_stamp(sk->sk_stack));
 	/* RFC 6298 5.7: a SYN or SYN-ACK was retransmitted and no RTT was
 	 * measured: start data with a 3 s RTO. */
 	if (!tp->srtt_us && tp->total_retrans)

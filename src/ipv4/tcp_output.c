@@ -495,9 +495,11 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 
 	if (tcb->tcp_flags & TCPHDR_ACK)
 		tcp_event_ack_sent(sk);
+	tp->segs_out += tcp_skb_pcount(oskb);
 	if (payload) {
 		tcp_event_data_sent(sk);
 		tp->data_segs_out += tcp_skb_pcount(oskb);
+		tp->bytes_sent += payload;
 	}
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
 	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
@@ -902,6 +904,7 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
 	tp->total_retrans++;
+	tp->bytes_retrans += skb->len;
 	tcb->sacked |= TCPCB_EVER_RETRANS;
 	trace_tcp_retransmit_skb(sk, skb);
 	return 0;

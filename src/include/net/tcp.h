@@ -330,9 +330,22 @@ struct tcp_sock {
 		bool dsack_seen;	     /* a D-SACK since reo_wnd last grew */
 		bool advanced;		     /* mstamp moved: look for losses */
 	} rack;
-	uint64_t lsndtime;		/* ns of last data sent */
-	uint64_t tcp_wstamp_ns;		/* departure time of the next paced segment */
-	uint32_t data_segs_out;		/* segments with data sent (tcpi_data_segs_out) */
+	uint64_t lsndtime;	/* ns of last data sent */
+	uint64_t tcp_wstamp_ns; /* departure time of the next paced segment */
+	uint32_t data_segs_out; /* segments with data sent (tcpi_data_segs_out) */
+	/* What TCP_INFO reports (Linux's names, RFC 4898's statistics) */
+	uint32_t segs_out;		/* segments sent, ACKs and retransmissions too */
+	uint32_t segs_in;		/* segments received by this socket */
+	uint32_t data_segs_in;		/* ... of which with data */
+	uint32_t rcv_ooopack;		/* segments queued out of order */
+	uint64_t bytes_sent;		/* payload bytes sent, retransmissions too */
+	uint64_t bytes_retrans;		/* payload bytes retransmitted */
+	uint64_t bytes_acked;		/* snd_una's advances (the SYN's one byte too) */
+	uint64_t bytes_received;	/* rcv_nxt's advances past the SYN (a FIN counts 1) */
+	uint16_t total_rto;		/* retransmission timeouts, the SYN's too */
+	uint16_t total_rto_recoveries;	/* episodes of them (the first timeout of each) */
+	uint32_t total_rto_time;	/* ms spent in finished episodes */
+	uint32_t rto_stamp;		/* TSval clock (ms) the current episode began; 0: none */
 	struct timer_list pacing_timer; /* wakes the sender when pacing allows */
 	uint64_t rcv_tstamp;		/* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time;	/* ns of last ACK to an out-of-window segment */
@@ -478,6 +491,9 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
+/* An RTO episode ended (the state leaves Loss, or the handshake
+ * completes): its time joins total_rto_time (Linux's tcp_update_rto_time). */
+void tcp_update_rto_time(struct tcp_sock *tp, uint32_t now_ms);
 /* ECN-Echo received: reduce the window once, as for a loss (RFC 3168 6.1.2). */
 void tcp_enter_cwr(struct sock *sk);
 void tcp_rcv_space_adjust(struct sock *sk);
