@@ -286,7 +286,7 @@ static const char *kind_words(enum ut_trace_type t)
 	case UT_TP_USER_READ:
 		return "recv() copies from the receive queue";
 	case UT_TP_TCP_PROBE:
-		return "ACKs that advanced snd_una";
+		return "segments reaching an established socket (tcp:tcp_probe)";
 	case UT_TP_TIMER:
 		return "timers";
 	default:

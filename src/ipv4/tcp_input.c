@@ -1601,8 +1601,6 @@ out:
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		}
 	}
-	if (flag & FLAG_ACKED)
-		trace_tcp_probe(sk, ack - prior_snd_una);
 	return 1;
 }
 
@@ -2674,6 +2672,10 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	bool has_data = skb->len > 0;
 	int acceptable;
 
+	/* Linux's tcp_rcv_established reports every segment an established
+	 * socket receives, before anything is checked or changed. */
+	if (sk->sk_state == TCP_ESTABLISHED)
+		trace_tcp_probe(sk, skb->len);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		return 1;
