@@ -188,6 +188,8 @@ static void tcp_init_fields(struct sock *sk)
 	tp->bytes_sent = tp->bytes_retrans = tp->bytes_acked = tp->bytes_received = 0;
 	tp->total_rto = tp->total_rto_recoveries = 0;
 	tp->total_rto_time = tp->rto_stamp = 0;
+	memset(&tp->rcv_rtt_est, 0, sizeof(tp->rcv_rtt_est));
+	tp->rcv_rtt_last_tsecr = 0;
 	tp->is_sack_reneg = false;
 	tp->frto = 0;
 	minmax_reset(&tp->rtt_min, 0, ~0u);
@@ -981,6 +983,7 @@ static void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
 	info->tcpi_rttvar = tp->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
 	info->tcpi_advmss = tp->advmss;
+	info->tcpi_rcv_rtt = tp->rcv_rtt_est.rtt_us >> 3;
 	info->tcpi_rcv_space = tp->rcvq_space_space;
 	info->tcpi_total_retrans = tp->total_retrans;
 	info->tcpi_bytes_acked = tp->bytes_acked;

@@ -1701,6 +1701,59 @@ static void tcp_measure_rcv_mss(struct sock *sk, uint32_t len)
 	}
 }
 
+/* ---- the receiver's RTT (Linux's tcp_rcv_rtt_*), for TCP_INFO's tcpi_rcv_rtt ------------*/
+
+/* A sample from the timestamps is smoothed by 1/8; one from the window
+ * only lowers the estimate, since data that trickles in (an application
+ * stalled, a sender limited) makes it long without the path being slow. */
+static void tcp_rcv_rtt_update(struct tcp_sock *tp, uint32_t sample_us, bool win_dep)
+{
+	uint32_t est = tp->rcv_rtt_est.rtt_us;
+
+	if (!est)
+		est = sample_us << 3;
+	else if (!win_dep)
+		est = est - (est >> 3) + sample_us;
+	else if ((sample_us << 3) < est)
+		est = sample_us << 3;
+	tp->rcv_rtt_est.rtt_us = est;
+}
+
+/* Without timestamps: a window announced at time T is filled by data the
+ * sender sent after seeing it, so rcv_nxt passing T's right edge takes at
+ * least one round trip. rcv_nxt is the end of skb, in-order data that
+ * usertcp reports before moving rcv_nxt past it. */
+static void tcp_rcv_rtt_measure(struct tcp_sock *tp, const struct sk_buff *skb)
+{
+	uint32_t rcv_nxt = TCP_SKB_CB(skb)->end_seq;
+
+	if (tp->rcv_rtt_est.time) {
+		if (before(rcv_nxt, tp->rcv_rtt_est.seq))
+			return;
+		tcp_rcv_rtt_update(tp, (uint32_t)MAX(tp->tcp_mstamp - tp->rcv_rtt_est.time, 1u),
+				   true);
+	}
+	tp->rcv_rtt_est.seq = rcv_nxt + tp->rcv_wnd;
+	tp->rcv_rtt_est.time = tp->tcp_mstamp;
+}
+
+/* With timestamps: a full segment echoing a TSval not measured yet tells
+ * how long ago we sent it (ms, at least 1). */
+static void tcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t delta;
+
+	if (!tp->saw_tstamp || !tp->rcv_tsecr || tp->rcv_tsecr == tp->rcv_rtt_last_tsecr)
+		return;
+	tp->rcv_rtt_last_tsecr = tp->rcv_tsecr;
+	if (skb->len < inet_csk(sk)->icsk_ack.rcv_mss)
+		return;
+	delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - tp->rcv_tsecr;
+	if (delta < 0x7fffffffu / USEC_PER_MSEC)
+		tcp_rcv_rtt_update(tp, MAX(delta, 1u) * USEC_PER_MSEC, false);
+}
+
 /* Data arrived: delayed-ACK timing (Linux's tcp_event_data_recv) and the
  * growth of the window we offer (tcp_grow_window). */
 static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
@@ -1711,6 +1764,8 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 
 	icsk->icsk_ack.pending |= ICSK_ACK_SCHED;
 	tcp_measure_rcv_mss(sk, skb->len);
+	tcp_rcv_rtt_measure(tp, skb);
+	tcp_rcv_rtt_measure_ts(sk, skb);
 	if (!icsk->icsk_ack.ato) {
 		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		icsk->icsk_ack.ato = TCP_ATO_MIN_MS;

@@ -147,6 +147,11 @@ TEST(tcp_info_counts_segments_and_bytes_each_way_as_the_link_carried_them)
 	CHECK(ci.tcpi_last_ack_recv < 300);
 	CHECK_EQ(ci.tcpi_notsent_bytes, 0);
 	CHECK_EQ(ci.tcpi_total_rto, 0);
+	/* the receiver's own estimate, from the timestamps its ACKs got
+	 * echoed: a round trip and the sender's queue */
+	printf("    receiver's RTT %u us, the sender's srtt %u us\n", si.tcpi_rcv_rtt, ci.tcpi_rtt);
+	CHECK(si.tcpi_rcv_rtt >= 20000 && si.tcpi_rcv_rtt <= ci.tcpi_rtt + 10000);
+	CHECK_EQ(ci.tcpi_rcv_rtt, 0); /* the client received no data */
 	ut_close(w.c, c);
 	ut_close(w.s, s);
 	tw_done(&w);
@@ -239,6 +244,67 @@ TEST(tcp_info_counts_segments_received_out_of_order)
 	CHECK(si.tcpi_rcv_ooopack > 0);
 	CHECK_EQ(si.tcpi_rcv_ooopack, tw_counter(w.s, "TcpExt", "TCPOFOQueue"));
 	CHECK_EQ(si.tcpi_bytes_received, n);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+	free(out);
+	free(in);
+}
+
+/* With timestamps the receiver measures the round trip from each full
+ * segment echoing a TSval it has not measured from (Linux's
+ * tcp_rcv_rtt_measure_ts); 20 segments are less than the window it
+ * announced, so this is the only measure that completes. */
+TEST(tcp_info_rcv_rtt_comes_from_echoed_timestamps)
+{
+	struct tcpworld w;
+	struct ut_link_params lp;
+	char out[20 * MSS] = {0}, in[20 * MSS];
+	struct ut_tcp_info si;
+	int c, s;
+
+	ut_link_params_init(&lp);
+	lp.delay_ns = 10 * MS;
+	tw_make(&w, 7, &lp);
+	tw_pair(&w, PORT, &c, &s);
+	CHECK(info_of(w.s, s).tcpi_options & TCPI_OPT_TIMESTAMPS);
+	CHECK_EQ(tw_transfer(&w, c, s, out, in, sizeof(out), NULL, 5000 * MS, NULL, NULL),
+		 sizeof(out));
+	si = info_of(w.s, s);
+	CHECK(tw_tcp_sk(w.s, s)->rcv_wnd > sizeof(out));
+	printf("    receiver's RTT %u us from timestamps\n", si.tcpi_rcv_rtt);
+	/* 20 ms, and what a TSval echoed late adds (the data that follows
+	 * the handshake echoes the SYN-ACK's, a delayed ACK's arrives late) */
+	CHECK(si.tcpi_rcv_rtt >= 20000 && si.tcpi_rcv_rtt <= 35000);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}
+
+/* Without timestamps the receiver measures the round trip by how long the
+ * data filling a window it announced takes to arrive (Linux's
+ * tcp_rcv_rtt_measure): at least one RTT, 20 ms here. */
+TEST(tcp_info_rcv_rtt_comes_from_the_window_without_timestamps)
+{
+	struct tcpworld w;
+	struct ut_link_params lp;
+	const size_t n = 200 * 1460;
+	char *out = calloc(1, n), *in = calloc(1, n);
+	struct ut_tcp_info si;
+	int c, s;
+
+	CHECK(out && in);
+	ut_link_params_init(&lp);
+	lp.rate_bps = 10000000;
+	lp.delay_ns = 10 * MS;
+	tw_make(&w, 6, &lp);
+	CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_timestamps", 0), 0);
+	tw_pair(&w, PORT, &c, &s);
+	CHECK(!(info_of(w.s, s).tcpi_options & TCPI_OPT_TIMESTAMPS));
+	CHECK_EQ(tw_transfer(&w, c, s, out, in, n, NULL, 10000 * MS, NULL, NULL), n);
+	si = info_of(w.s, s);
+	printf("    receiver's RTT %u us without timestamps\n", si.tcpi_rcv_rtt);
+	CHECK(si.tcpi_rcv_rtt >= 20000 && si.tcpi_rcv_rtt < 100000);
 	ut_close(w.c, c);
 	ut_close(w.s, s);
 	tw_done(&w);

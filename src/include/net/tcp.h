@@ -334,18 +334,27 @@ struct tcp_sock {
 	uint64_t tcp_wstamp_ns; /* departure time of the next paced segment */
 	uint32_t data_segs_out; /* segments with data sent (tcpi_data_segs_out) */
 	/* What TCP_INFO reports (Linux's names, RFC 4898's statistics) */
-	uint32_t segs_out;		/* segments sent, ACKs and retransmissions too */
-	uint32_t segs_in;		/* segments received by this socket */
-	uint32_t data_segs_in;		/* ... of which with data */
-	uint32_t rcv_ooopack;		/* segments queued out of order */
-	uint64_t bytes_sent;		/* payload bytes sent, retransmissions too */
-	uint64_t bytes_retrans;		/* payload bytes retransmitted */
-	uint64_t bytes_acked;		/* snd_una's advances (the SYN's one byte too) */
-	uint64_t bytes_received;	/* rcv_nxt's advances past the SYN (a FIN counts 1) */
-	uint16_t total_rto;		/* retransmission timeouts, the SYN's too */
-	uint16_t total_rto_recoveries;	/* episodes of them (the first timeout of each) */
-	uint32_t total_rto_time;	/* ms spent in finished episodes */
-	uint32_t rto_stamp;		/* TSval clock (ms) the current episode began; 0: none */
+	uint32_t segs_out;	       /* segments sent, ACKs and retransmissions too */
+	uint32_t segs_in;	       /* segments received by this socket */
+	uint32_t data_segs_in;	       /* ... of which with data */
+	uint32_t rcv_ooopack;	       /* segments queued out of order */
+	uint64_t bytes_sent;	       /* payload bytes sent, retransmissions too */
+	uint64_t bytes_retrans;	       /* payload bytes retransmitted */
+	uint64_t bytes_acked;	       /* snd_una's advances (the SYN's one byte too) */
+	uint64_t bytes_received;       /* rcv_nxt's advances past the SYN (a FIN counts 1) */
+	uint16_t total_rto;	       /* retransmission timeouts, the SYN's too */
+	uint16_t total_rto_recoveries; /* episodes of them (the first timeout of each) */
+	uint32_t total_rto_time;       /* ms spent in finished episodes */
+	uint32_t rto_stamp;	       /* TSval clock (ms) the current episode began; 0: none */
+	/* The receiver's RTT estimate (Linux's rcv_rtt_est, TCP_INFO's
+	 * tcpi_rcv_rtt), us << 3; from echoed timestamps, or without them
+	 * from how long a window's worth of data takes to arrive. */
+	struct {
+		uint32_t rtt_us; /* << 3; 0: no estimate */
+		uint32_t seq;	 /* a measure ends when rcv_nxt reaches this */
+		uint64_t time;	 /* us (tcp_mstamp): when it began; 0: none */
+	} rcv_rtt_est;
+	uint32_t rcv_rtt_last_tsecr;	/* the TSecr last measured from */
 	struct timer_list pacing_timer; /* wakes the sender when pacing allows */
 	uint64_t rcv_tstamp;		/* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time;	/* ns of last ACK to an out-of-window segment */
