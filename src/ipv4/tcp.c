@@ -190,6 +190,9 @@ static void tcp_init_fields(struct sock *sk)
 	tp->total_rto_time = tp->rto_stamp = 0;
 	memset(&tp->rcv_rtt_est, 0, sizeof(tp->rcv_rtt_est));
 	tp->rcv_rtt_last_tsecr = 0;
+	tp->chrono_type = TCP_CHRONO_UNSPEC;
+	tp->chrono_start = 0;
+	memset(tp->chrono_stat, 0, sizeof(tp->chrono_stat));
 	tp->is_sack_reneg = false;
 	tp->frto = 0;
 	minmax_reset(&tp->rtt_min, 0, ~0u);
@@ -379,6 +382,10 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
 			TCP_SKB_CB(skb)->sacked = 0;
 			skb_queue_tail(&sk->sk_write_queue, skb);
+			/* the first data waiting: busy from now (Linux's
+			 * tcp_add_write_queue_tail) */
+			if (skb_queue_len(&sk->sk_write_queue) == 1)
+				tcp_chrono_start(sk, TCP_CHRONO_BUSY);
 			sk_wmem_charge(sk, skb);
 			copy = MIN(size_goal, skb_tailroom(skb));
 		}
@@ -405,6 +412,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		continue;
 
 wait_for_space:
+		tcp_chrono_start(sk, TCP_CHRONO_SNDBUF_LIMITED);
 		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
 		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, vm_wait);
 		vm_wait = false;
@@ -1001,6 +1009,13 @@ static void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
 	if (tp->rate_interval_us)
 		info->tcpi_delivery_rate = (uint64_t)tp->rate_delivered * tp->mss_cache *
 					   USEC_PER_SEC / tp->rate_interval_us;
+	{
+		uint64_t stats[3];
+		tcp_chrono_stats(sk, stats);
+		info->tcpi_busy_time = stats[0] + stats[1] + stats[2];
+		info->tcpi_rwnd_limited = stats[TCP_CHRONO_RWND_LIMITED - 1];
+		info->tcpi_sndbuf_limited = stats[TCP_CHRONO_SNDBUF_LIMITED - 1];
+	}
 	info->tcpi_delivered = tp->delivered;
 	info->tcpi_delivered_ce = tp->delivered_ce;
 	info->tcpi_bytes_sent = tp->bytes_sent;

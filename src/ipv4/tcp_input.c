@@ -1401,6 +1401,7 @@ static void tcp_check_space(struct sock *sk)
 	    sk->sk_sndbuf - sk->sk_wmem_queued >= sk->sk_wmem_queued / 2) {
 		sock_reset_flag(sk, SOCK_NOSPACE);
 		sk->sk_write_space(sk);
+		tcp_chrono_stop(sk, TCP_CHRONO_SNDBUF_LIMITED);
 	}
 }
 
@@ -1587,8 +1588,11 @@ out:
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
 	       tp->retrans_out > tp->packets_out);
-	if (flag & FLAG_ACKED)
+	if (flag & FLAG_ACKED) {
 		tcp_check_space(sk);
+		if (skb_queue_empty(&tp->tcp_rtx_queue))
+			tcp_chrono_stop(sk, TCP_CHRONO_BUSY);
+	}
 	if (!tp->packets_out && (icsk->icsk_pending == ICSK_TIME_RETRANS ||
 				 icsk->icsk_pending == ICSK_TIME_LOSS_PROBE ||
 				 icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT))

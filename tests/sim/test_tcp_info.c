@@ -312,6 +312,113 @@ TEST(tcp_info_rcv_rtt_comes_from_the_window_without_timestamps)
 	free(in);
 }
 
+static ssize_t send_some(struct tcpworld *w, int c, const char *buf, size_t n)
+{
+	ssize_t r = ut_send(w->c, c, buf, n, MSG_DONTWAIT);
+	return r < 0 ? 0 : r;
+}
+
+/* The send-time chronographs (Linux's tcp_chrono_*): busy while data waits
+ * to be sent or acknowledged; of that, limited by the peer's window while
+ * a receiver that does not read keeps it shut, and by the send buffer while
+ * the writer finds it full. */
+TEST(tcp_info_times_busy_rwnd_limited_and_sndbuf_limited_sending)
+{
+	struct tcpworld w;
+	struct ut_link_params lp;
+	const size_t n = 4 << 20;
+	char *out = calloc(1, n), *in = calloc(1, n);
+	struct ut_tcp_info ci;
+	size_t sent = 0, got = 0;
+	int c, s;
+
+	CHECK(out && in);
+	ut_link_params_init(&lp);
+	lp.rate_bps = 100000000;
+	lp.delay_ns = 5 * MS;
+	tw_make(&w, 8, &lp);
+	tw_pair(&w, PORT, &c, &s);
+	ci = info_of(w.c, c);
+	CHECK_EQ(ci.tcpi_busy_time, 0); /* nothing sent yet */
+	/* one small write, unacknowledged for a round trip: busy only */
+	sent = (size_t)send_some(&w, c, out, 1000);
+	CHECK_EQ(sent, 1000);
+	tw_run(&w, 2 * MS);
+	ci = info_of(w.c, c);
+	CHECK_EQ(ci.tcpi_busy_time, 2000);
+	CHECK_EQ(ci.tcpi_rwnd_limited + ci.tcpi_sndbuf_limited, 0);
+	/* 1 s of writing to a receiver that does not read */
+	for (int ms = 0; ms < 1000; ms++) {
+		sent += (size_t)send_some(&w, c, out + sent, n - sent);
+		tw_run(&w, MS);
+	}
+	ci = info_of(w.c, c);
+	printf("    not read: busy %llu us, rwnd-limited %llu us, sndbuf-limited %llu us\n",
+	       (unsigned long long)ci.tcpi_busy_time, (unsigned long long)ci.tcpi_rwnd_limited,
+	       (unsigned long long)ci.tcpi_sndbuf_limited);
+	CHECK(ci.tcpi_busy_time >= 990000 && ci.tcpi_busy_time <= 1002000);
+	CHECK(ci.tcpi_rwnd_limited + ci.tcpi_sndbuf_limited >= 900000);
+	CHECK(ci.tcpi_sndbuf_limited > 0);
+	/* read it all: busy until the last ACK, then nothing is timed */
+	while (got < sent || sent < n) {
+		ssize_t r;
+		sent += (size_t)send_some(&w, c, out + sent, n - sent);
+		while ((r = ut_recv(w.s, s, in, n, MSG_DONTWAIT)) > 0)
+			got += (size_t)r;
+		tw_run(&w, MS);
+	}
+	tw_run(&w, 300 * MS);
+	ci = info_of(w.c, c);
+	uint64_t busy = ci.tcpi_busy_time;
+	tw_run(&w, 500 * MS);
+	ci = info_of(w.c, c);
+	printf("    then read: busy %llu us, rwnd-limited %llu us, sndbuf-limited %llu us\n",
+	       (unsigned long long)ci.tcpi_busy_time, (unsigned long long)ci.tcpi_rwnd_limited,
+	       (unsigned long long)ci.tcpi_sndbuf_limited);
+	CHECK_EQ(ci.tcpi_busy_time, busy);
+	CHECK(ci.tcpi_busy_time >= ci.tcpi_rwnd_limited + ci.tcpi_sndbuf_limited);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+	free(out);
+	free(in);
+}
+
+/* A send buffer large enough for all that is written and a small receive
+ * buffer that is not read: the window, not the buffer, holds the sender
+ * back. */
+TEST(tcp_info_times_a_sender_held_back_by_the_peer_s_window)
+{
+	struct tcpworld w;
+	struct ut_link_params lp;
+	const size_t n = 160 << 10;
+	char *out = calloc(1, n);
+	struct ut_tcp_info ci;
+	int c, s, big = 2 << 20, small = 32 << 10;
+
+	CHECK(out);
+	ut_link_params_init(&lp);
+	lp.rate_bps = 100000000;
+	lp.delay_ns = 5 * MS;
+	tw_make(&w, 9, &lp);
+	tw_pair(&w, PORT, &c, &s);
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)), 0);
+	CHECK_EQ(ut_setsockopt(w.s, s, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)), 0);
+	CHECK_EQ(ut_send(w.c, c, out, n, MSG_DONTWAIT), (ssize_t)n);
+	tw_run(&w, 1000 * MS);
+	ci = info_of(w.c, c);
+	printf("    busy %llu us, rwnd-limited %llu us, sndbuf-limited %llu us\n",
+	       (unsigned long long)ci.tcpi_busy_time, (unsigned long long)ci.tcpi_rwnd_limited,
+	       (unsigned long long)ci.tcpi_sndbuf_limited);
+	CHECK_EQ(ci.tcpi_sndbuf_limited, 0);
+	CHECK(ci.tcpi_rwnd_limited >= 900000);
+	CHECK(ci.tcpi_busy_time >= ci.tcpi_rwnd_limited && ci.tcpi_busy_time <= 1000000);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+	free(out);
+}
+
 /* A listener reports its accept queue against its backlog, as Linux's
  * tcp_get_info, and nothing of a connection. */
 TEST(tcp_info_of_a_listener_is_its_accept_queue_and_backlog)

@@ -354,7 +354,13 @@ struct tcp_sock {
 		uint32_t seq;	 /* a measure ends when rcv_nxt reaches this */
 		uint64_t time;	 /* us (tcp_mstamp): when it began; 0: none */
 	} rcv_rtt_est;
-	uint32_t rcv_rtt_last_tsecr;	/* the TSecr last measured from */
+	uint32_t rcv_rtt_last_tsecr; /* the TSecr last measured from */
+	/* Send-time chronographs (Linux's chrono_*, TCP_INFO's busy_time,
+	 * rwnd_limited, sndbuf_limited): the condition timed now, since
+	 * when (us), and the time each condition has lasted (us). */
+	uint8_t chrono_type; /* TCP_CHRONO_* */
+	uint64_t chrono_start;
+	uint64_t chrono_stat[3];
 	struct timer_list pacing_timer; /* wakes the sender when pacing allows */
 	uint64_t rcv_tstamp;		/* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time;	/* ns of last ACK to an out-of-window segment */
@@ -500,6 +506,19 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
+/* Send-time chronographs (Linux's enum tcp_chrono), ordered: a condition
+ * starting while a lower one is timed takes over. */
+#define TCP_CHRONO_UNSPEC 0
+#define TCP_CHRONO_BUSY 1	    /* data waits to be sent or acknowledged */
+#define TCP_CHRONO_RWND_LIMITED 2   /* ... and the peer's window holds it back */
+#define TCP_CHRONO_SNDBUF_LIMITED 3 /* ... and the send buffer is full */
+void tcp_chrono_start(struct sock *sk, uint8_t type);
+/* type no longer holds: nothing is timed once both queues are empty,
+ * busy again if type was the one timed. */
+void tcp_chrono_stop(struct sock *sk, uint8_t type);
+/* The time (us) each condition has lasted, the one under way included:
+ * stats[TCP_CHRONO_BUSY - 1] .. stats[TCP_CHRONO_SNDBUF_LIMITED - 1]. */
+void tcp_chrono_stats(const struct sock *sk, uint64_t stats[3]);
 /* An RTO episode ended (the state leaves Loss, or the handshake
  * completes): its time joins total_rto_time (Linux's tcp_update_rto_time). */
 void tcp_update_rto_time(struct tcp_sock *tp, uint32_t now_ms);
