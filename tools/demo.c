@@ -80,6 +80,17 @@ struct host {
 	bool gone; /* ... and has reached CLOSE for good */
 	uint64_t gone_at;
 	uint64_t shown[UT_TP_MAX], hidden[UT_TP_MAX];
+	/* To number the segments it sends, as one explains recovery
+	 * ("segment 4 marked lost"): its ISN, from its SYN, and the largest
+	 * payload it sent, the MSS of a bulk transfer. */
+	uint32_t isn, mss_seen;
+	bool isn_known;
+	/* TCP_INFO and TCP_CC_INFO just before close(), for the summary */
+	struct ut_tcp_info info;
+	union ut_tcp_cc_info cc;
+	socklen_t cc_len;
+	char cc_name[16];
+	bool have_info;
 };
 
 struct demo {
@@ -89,8 +100,9 @@ struct demo {
 	struct stream up;   /* client -> server */
 	struct stream down; /* server -> client */
 	enum out_mode mode;
-	bool counters; /* --counters */
-	bool ecn;      /* --ecn: both hosts ask for ECN (net.ipv4.tcp_ecn=1) */
+	bool counters;	/* --counters */
+	bool ecn;	/* --ecn: both hosts ask for ECN (net.ipv4.tcp_ecn=1) */
+	const char *cc; /* --cc: both hosts' net.ipv4.tcp_congestion_control */
 	enum phase phase;
 	bool connected, accepted;
 	bool hidden_note;
@@ -127,6 +139,8 @@ static void demo_usage(FILE *f)
 		"  --counters       print both hosts' non-zero counters at the end\n"
 		"  --ecn            both hosts ask for ECN (net.ipv4.tcp_ecn=1); with\n"
 		"                   --loss-ecn or --ce-threshold N the link marks CE\n"
+		"  --cc NAME        congestion control of both hosts: reno, cubic (the\n"
+		"                   default), bbr or dctcp (which asks for ECN itself)\n"
 		"Also --jitter MS, --dup PCT, --reorder PCT, --corrupt PCT, --mtu BYTES,\n"
 		"--queue N, --loss-ecn and --ce-threshold N, as for usertcp ping.\n\n"
 		"The time reported is the connection's life from connect() until the\n"
@@ -286,7 +300,7 @@ static const char *kind_words(enum ut_trace_type t)
 	case UT_TP_USER_READ:
 		return "recv() copies from the receive queue";
 	case UT_TP_TCP_PROBE:
-		return "ACKs that advanced snd_una";
+		return "segments reaching an established socket (tcp:tcp_probe)";
 	case UT_TP_TIMER:
 		return "timers";
 	default:
@@ -313,12 +327,46 @@ static void track(struct host *h, const struct ut_trace_event *ev)
 	}
 }
 
+/* Follows what the host sends, to number its segments. */
+static void count_segments(struct host *h, const struct ut_trace_event *ev)
+{
+	if (ev->type != UT_TP_SEGMENT_SEND || !ev->dport)
+		return;
+	if (ev->tcp_flags & TH_SYN) {
+		h->isn = ev->seq;
+		h->isn_known = true;
+	}
+	if (ev->len > h->mss_seen)
+		h->mss_seen = ev->len;
+}
+
+/* A segment marked lost, by its number in the sender's stream (1 is the
+ * first data segment) rather than its sequence numbers: "segment 4
+ * marked lost: sent 12.0 ms before the last delivered one (RACK)". False
+ * when the host's segments cannot be numbered (the printer's line
+ * stands then). */
+static bool print_mark_lost(const struct host *h, const struct ut_trace_event *ev)
+{
+	uint64_t t = ev->time_ns;
+	uint32_t off;
+
+	if (!h->isn_known || !h->mss_seen)
+		return false;
+	off = ev->seq - (h->isn + 1);
+	printf("%3" PRIu64 ".%06" PRIu64 " %-6s  segment %" PRIu32 " marked lost: %s (seq %" PRIu32
+	       ":%" PRIu32 ")\n",
+	       t / NSEC, t % NSEC / 1000, h->name, off / h->mss_seen + 1, ev->what ? ev->what : "?",
+	       ev->seq, ev->end_seq);
+	return true;
+}
+
 static void demo_trace(const struct ut_trace_event *ev, void *arg)
 {
 	struct host *h = arg;
 	struct demo *d = h->demo;
 
 	track(h, ev);
+	count_segments(h, ev);
 	switch (d->mode) {
 	case OUT_QUIET:
 		return;
@@ -348,6 +396,8 @@ static void demo_trace(const struct ut_trace_event *ev, void *arg)
 		}
 		break;
 	}
+	if (ev->type == UT_TP_TCP_MARK_LOST && print_mark_lost(h, ev))
+		return;
 	ut_trace_print_text(ev, stdout);
 }
 
@@ -455,6 +505,21 @@ static void pump_recv(struct demo *d, struct host *h, struct stream *st)
 
 /* ---- the two applications ---------------------------------------------------------*/
 
+/* What the connection's congestion control ended with, read before
+ * close() (TCP_INFO, TCP_CONGESTION, TCP_CC_INFO). */
+static void host_snapshot(struct host *h)
+{
+	socklen_t len = sizeof(h->info);
+
+	h->cc_len = sizeof(h->cc);
+	h->have_info = ut_getsockopt(h->stack, h->fd, IPPROTO_TCP, TCP_INFO, &h->info, &len) == 0;
+	len = sizeof(h->cc_name);
+	if (ut_getsockopt(h->stack, h->fd, IPPROTO_TCP, TCP_CONGESTION, h->cc_name, &len) < 0)
+		h->cc_name[0] = '\0';
+	if (ut_getsockopt(h->stack, h->fd, IPPROTO_TCP, TCP_CC_INFO, &h->cc, &h->cc_len) < 0)
+		h->cc_len = 0;
+}
+
 static void server_step(struct demo *d)
 {
 	struct host *s = &d->server;
@@ -490,6 +555,7 @@ static void server_step(struct demo *d)
 		     "recv(fd %d) = 0: end of file, the client sent its FIN; "
 		     "close() now",
 		     s->fd);
+		host_snapshot(s);
 		s->closed = true;
 		if (ut_close(s->stack, s->fd) < 0)
 			fail_errno(d, s, "close()", errno);
@@ -515,6 +581,7 @@ static void client_close(struct demo *d)
 	     "the server has read all %" PRIu64 " bytes sent, the client all %" PRIu64
 	     " received: close(fd %d)",
 	     d->up.received, d->down.received, c->fd);
+	host_snapshot(c);
 	c->closed = true;
 	if (ut_close(c->stack, c->fd) < 0)
 		fail_errno(d, c, "close()", errno);
@@ -718,6 +785,48 @@ static void describe_link(const struct demo *d, const struct ut_link_params *lp,
 	heading(d, "  client %s ---- %g ms each way, %g%% loss, %s ---- server %s:%d", CLIENT_ADDR,
 		(double)lp->delay_ns / 1e6, lp->loss * 100.0, rate, SERVER_ADDR, SERVER_PORT);
 	heading(d, "  %" PRIu64 " bytes each way, seed %" PRIu64, bytes, seed);
+	heading(d, "  congestion control %s on both hosts, ECN %s", d->cc ? d->cc : "cubic",
+		d->ecn				   ? "asked for (tcp_ecn=1)"
+		: d->cc && !strcmp(d->cc, "dctcp") ? "asked for by dctcp"
+						   : "off (tcp_ecn=2: accepted, not asked)");
+}
+
+/* The summary of each sender's congestion control: its window, its
+ * recovery, its ECN feedback (TCP_INFO), and DCTCP's alpha or BBR's
+ * model (TCP_CC_INFO). */
+static void print_congestion(const struct demo *d)
+{
+	const struct host *hosts[2] = {&d->client, &d->server};
+
+	if (!narrating(d))
+		return;
+	for (int i = 0; i < 2; i++) {
+		const struct host *h = hosts[i];
+		const struct ut_tcp_info *ti = &h->info;
+
+		if (!h->have_info)
+			continue;
+		char ssthresh[32] = "";
+
+		/* TCP_INFINITE_SSTHRESH: slow start never ended */
+		if (ti->tcpi_snd_ssthresh < 0x7fffffff)
+			snprintf(ssthresh, sizeof(ssthresh), " ssthresh %" PRIu32,
+				 ti->tcpi_snd_ssthresh);
+		printf("#   %s's %s: cwnd %" PRIu32 "%s, %" PRIu32 " segments delivered (%" PRIu32
+		       " with ECE), %" PRIu32 " retransmitted, %u RTOs, min RTT %" PRIu32 " us\n",
+		       h->name, h->cc_name, ti->tcpi_snd_cwnd, ssthresh, ti->tcpi_delivered,
+		       ti->tcpi_delivered_ce, ti->tcpi_total_retrans, (unsigned)ti->tcpi_total_rto,
+		       ti->tcpi_min_rtt);
+		if (h->cc_len == sizeof(struct ut_tcp_dctcp_info) && h->cc.dctcp.dctcp_enabled)
+			printf("#   %s's dctcp: alpha %" PRIu32 "/1024 (the marked fraction it "
+			       "estimates)\n",
+			       h->name, h->cc.dctcp.dctcp_alpha);
+		else if (h->cc_len == sizeof(struct ut_tcp_bbr_info))
+			printf("#   %s's bbr: bandwidth %" PRIu64 " bytes/s, min RTT %" PRIu32
+			       " us\n",
+			       h->name, (uint64_t)h->cc.bbr.bbr_bw_hi << 32 | h->cc.bbr.bbr_bw_lo,
+			       h->cc.bbr.bbr_min_rtt);
+	}
 }
 
 /* The server: socket(), bind(), listen(). */
@@ -835,7 +944,7 @@ int cmd_demo(int argc, char **argv)
 	const char *pcap = NULL;
 	uint32_t caddr, saddr;
 	bool pcap_open = false;
-	int r;
+	int r, exit_code;
 
 	memset(&d, 0, sizeof(d));
 	d.mode = OUT_TEXT;
@@ -856,6 +965,8 @@ int cmd_demo(int argc, char **argv)
 			d.counters = true;
 		} else if (!strcmp(o, "--ecn")) {
 			d.ecn = true;
+		} else if (!strcmp(o, "--cc") && i + 1 < argc) {
+			d.cc = argv[++i];
 		} else if (!strcmp(o, "--rate")) {
 			if (i + 1 >= argc || !parse_tc_rate(argv[i + 1], &rate)) {
 				fprintf(stderr,
@@ -907,6 +1018,19 @@ int cmd_demo(int argc, char **argv)
 	    ut_addr_add(d.server.stack, ut_sim_link_dev(d.link, 1), saddr, PREFIX_LEN) < 0) {
 		fail(&d, "cannot build the simulated network");
 		goto report;
+	}
+	/* The default of each host, which also allows it (dctcp is
+	 * restricted otherwise), as sysctl -w would. */
+	if (d.cc &&
+	    (ut_sysctl_set_str(d.client.stack, "net.ipv4.tcp_congestion_control", d.cc) < 0 ||
+	     ut_sysctl_set_str(d.server.stack, "net.ipv4.tcp_congestion_control", d.cc) < 0)) {
+		char avail[128] = "";
+		ut_sysctl_get_str(d.client.stack, "net.ipv4.tcp_available_congestion_control",
+				  avail, sizeof(avail));
+		fprintf(stderr, "demo: unknown congestion control '%s' (available: %s)\n", d.cc,
+			avail);
+		exit_code = 2;
+		goto cleanup;
 	}
 	if (pcap) {
 		int err = ut_dev_pcap_open(ut_sim_link_dev(d.link, 0), pcap);
@@ -966,6 +1090,7 @@ int cmd_demo(int argc, char **argv)
 		print_digest_line(&d, "client -> server", &d.up);
 		print_digest_line(&d, "server -> client", &d.down);
 		print_counters(&d);
+		print_congestion(&d);
 	}
 
 	print_all_counters(&d);
@@ -985,11 +1110,13 @@ report:
 		       ".%03" PRIu64 " s simulated\n",
 		       bytes, ms / 1000, ms % 1000);
 	}
+	exit_code = d.failed ? 1 : 0;
+cleanup:
 	if (pcap_open)
 		ut_dev_pcap_close(ut_sim_link_dev(d.link, 0));
 	ut_sim_destroy(d.sim);
 	free(d.up.buf);
 	free(d.down.buf);
 	free(d.rxbuf);
-	return d.failed ? 1 : 0;
+	return exit_code;
 }

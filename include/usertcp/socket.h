@@ -85,6 +85,116 @@ int ut_epoll_ctl(struct ut_stack *stack, int epfd, int op, int fd, struct epoll_
 int ut_epoll_wait(struct ut_stack *stack, int epfd, struct epoll_event *events, int maxevents,
 		  int timeout);
 
+/* ---- TCP_INFO and TCP_CC_INFO ---------------------------------------------
+ * getsockopt(IPPROTO_TCP, TCP_INFO) fills Linux 6.x's struct tcp_info (248
+ * bytes, <linux/tcp.h>), declared here as struct ut_tcp_info because the C
+ * library's struct tcp_info (<netinet/tcp.h>) stops at tcpi_total_retrans;
+ * its first 104 bytes are that struct, so code reading the C library's
+ * struct still works. A shorter optlen gets the first optlen bytes, and
+ * optlen says how many were written, as Linux. Times are in microseconds
+ * unless named otherwise (the last_* fields: ms), rates in bytes per
+ * second, counts in segments. */
+struct ut_tcp_info {
+	uint8_t tcpi_state; /* TCP_ESTABLISHED ... */
+	uint8_t tcpi_ca_state;
+	uint8_t tcpi_retransmits; /* RTOs in a row for the segment at snd_una */
+	uint8_t tcpi_probes;	  /* zero-window or keepalive probes unanswered */
+	uint8_t tcpi_backoff;
+	uint8_t tcpi_options; /* TCPI_OPT_* */
+	uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	uint8_t tcpi_delivery_rate_app_limited : 1, tcpi_fastopen_client_fail : 2;
+
+	uint32_t tcpi_rto;
+	uint32_t tcpi_ato;
+	uint32_t tcpi_snd_mss;
+	uint32_t tcpi_rcv_mss;
+
+	uint32_t tcpi_unacked; /* listener: the accept queue's length */
+	uint32_t tcpi_sacked;  /* listener: its backlog */
+	uint32_t tcpi_lost;
+	uint32_t tcpi_retrans;
+	uint32_t tcpi_fackets; /* always 0, as in Linux since 4.15 */
+
+	uint32_t tcpi_last_data_sent; /* ms ago */
+	uint32_t tcpi_last_ack_sent;  /* always 0: Linux does not keep it */
+	uint32_t tcpi_last_data_recv; /* ms ago */
+	uint32_t tcpi_last_ack_recv;  /* ms ago */
+
+	uint32_t tcpi_pmtu;
+	uint32_t tcpi_rcv_ssthresh;
+	uint32_t tcpi_rtt; /* smoothed */
+	uint32_t tcpi_rttvar;
+	uint32_t tcpi_snd_ssthresh;
+	uint32_t tcpi_snd_cwnd;
+	uint32_t tcpi_advmss;
+	uint32_t tcpi_reordering;
+
+	uint32_t tcpi_rcv_rtt; /* the receiver's RTT estimate (0: none) */
+	uint32_t tcpi_rcv_space;
+
+	uint32_t tcpi_total_retrans;
+
+	uint64_t tcpi_pacing_rate; /* ~0: no limit */
+	uint64_t tcpi_max_pacing_rate;
+	uint64_t tcpi_bytes_acked;    /* RFC 4898 tcpEStatsAppHCThruOctetsAcked */
+	uint64_t tcpi_bytes_received; /* RFC 4898 tcpEStatsAppHCThruOctetsReceived */
+	uint32_t tcpi_segs_out;	      /* RFC 4898 tcpEStatsPerfSegsOut */
+	uint32_t tcpi_segs_in;	      /* RFC 4898 tcpEStatsPerfSegsIn */
+
+	uint32_t tcpi_notsent_bytes;
+	uint32_t tcpi_min_rtt;
+	uint32_t tcpi_data_segs_in;  /* RFC 4898 tcpEStatsDataSegsIn */
+	uint32_t tcpi_data_segs_out; /* RFC 4898 tcpEStatsDataSegsOut */
+
+	uint64_t tcpi_delivery_rate;
+
+	uint64_t tcpi_busy_time;      /* sending data */
+	uint64_t tcpi_rwnd_limited;   /* of which limited by the peer's window */
+	uint64_t tcpi_sndbuf_limited; /* of which limited by the send buffer */
+
+	uint32_t tcpi_delivered;
+	uint32_t tcpi_delivered_ce;
+
+	uint64_t tcpi_bytes_sent;    /* RFC 4898 tcpEStatsPerfHCDataOctetsOut */
+	uint64_t tcpi_bytes_retrans; /* RFC 4898 tcpEStatsPerfOctetsRetrans */
+	uint32_t tcpi_dsack_dups;    /* RFC 4898 tcpEStatsStackDSACKDups */
+	uint32_t tcpi_reord_seen;    /* reorderings detected */
+
+	uint32_t tcpi_rcv_ooopack; /* segments received out of order */
+
+	uint32_t tcpi_snd_wnd; /* the peer's window, scaled: bytes */
+	uint32_t tcpi_rcv_wnd; /* ours, scaled: bytes */
+
+	uint32_t tcpi_rehash; /* always 0: one path, nothing to rehash to */
+
+	uint16_t tcpi_total_rto;	    /* RTOs, SYN and SYN-ACK ones too */
+	uint16_t tcpi_total_rto_recoveries; /* episodes of them */
+	uint32_t tcpi_total_rto_time;	    /* ms spent in them, the current one too */
+};
+_Static_assert(sizeof(struct ut_tcp_info) == 248, "Linux 6.x's struct tcp_info");
+
+/* TCP_CC_INFO: what the socket's congestion module reports, Linux's
+ * <linux/inet_diag.h> structs; optlen comes back as the size of the
+ * module's struct (0 for reno and cubic). */
+struct ut_tcp_bbr_info {	  /* bbr */
+	uint32_t bbr_bw_lo;	  /* max-filtered bandwidth, bytes/s: low 32 bits */
+	uint32_t bbr_bw_hi;	  /* high 32 bits */
+	uint32_t bbr_min_rtt;	  /* us */
+	uint32_t bbr_pacing_gain; /* << 8 */
+	uint32_t bbr_cwnd_gain;	  /* << 8 */
+};
+struct ut_tcp_dctcp_info {	 /* dctcp and its fallback dctcp-reno */
+	uint16_t dctcp_enabled;	 /* 0: ECN was not agreed, the socket runs Reno */
+	uint16_t dctcp_ce_state; /* 1: the last data received carried CE */
+	uint32_t dctcp_alpha;	 /* fraction of segments marked, << 10 */
+	uint32_t dctcp_ab_ecn;	 /* bytes acknowledged with ECE this round */
+	uint32_t dctcp_ab_tot;	 /* bytes acknowledged this round */
+};
+union ut_tcp_cc_info {
+	struct ut_tcp_bbr_info bbr;
+	struct ut_tcp_dctcp_info dctcp;
+};
+
 /* ---- driving the stack from a thread of its own ----------------------------
  * Starts a thread that runs ut_stack_poll whenever work is due, sleeping in
  * between; from then on application threads may make blocking calls

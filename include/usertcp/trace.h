@@ -99,6 +99,16 @@ struct ut_trace_event {
 	/* sender state (tcp_probe, retransmits, rto) */
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
 	uint32_t cwnd, ssthresh, srtt_us, rto_ms, backoff;
+	/* tcp_probe: Linux's fields beside the sender state above: the
+	 * address family (AF_INET), the packet mark (0: usertcp has no
+	 * SO_MARK), the arriving segment's payload length, the socket's
+	 * cookie (unique in its stack, as SO_COOKIE would give) and its
+	 * address (for programs; the printers leave it out, so that their
+	 * output stays a function of a simulation's seed). */
+	uint16_t family;
+	uint32_t mark, data_len;
+	uint64_t sock_cookie;
+	const void *skaddr;
 	int err;	  /* errno, for error/close/reset events */
 	const char *what; /* short detail: timer name, reason, call */
 };

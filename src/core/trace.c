@@ -583,10 +583,13 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_printf(b, ")");
 		break;
 	case UT_TP_TCP_PROBE:
-		tb_printf(b, "ACK advanced snd_una: ");
+		tb_printf(b, "segment with %" PRIu32 " data bytes arrived, before processing: ",
+			  ev->data_len);
 		text_sender(b, ev);
-		tb_printf(b, " snd_wnd %" PRIu32 " srtt %" PRIu32 " us rto %" PRIu32 " ms",
-			  ev->snd_wnd, ev->srtt_us, ev->rto_ms);
+		tb_printf(b,
+			  " snd_wnd %" PRIu32 " rcv_wnd %" PRIu32 " srtt %" PRIu32
+			  " us rto %" PRIu32 " ms (cookie %" PRIu64 ")",
+			  ev->snd_wnd, ev->rcv_wnd, ev->srtt_us, ev->rto_ms, ev->sock_cookie);
 		break;
 	case UT_TP_TCP_CONG_STATE_SET:
 		tb_printf(b, "congestion state %s -> %s (cwnd %" PRIu32,
@@ -695,6 +698,7 @@ enum {
 	J_WHAT = 1u << 18,
 	J_LISTEN_FD = 1u << 19, /* accept: the listener's descriptor (in len) */
 	J_RCV_NXT = 1u << 20,
+	J_PROBE = 1u << 21, /* tcp_probe's own: family mark data_len sock_cookie */
 };
 
 #define J_CONN (J_FD | J_LOCAL | J_PEER)
@@ -708,7 +712,7 @@ static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_TCP_SEND_RESET] = J_CONN | J_STATE | J_SEQ | J_ACK | J_FLAGS | J_WHAT,
 	[UT_TP_TCP_RECEIVE_RESET] = J_CONN | J_STATE | J_ERR,
 	[UT_TP_TCP_DESTROY_SOCK] = J_CONN | J_STATE,
-	[UT_TP_TCP_PROBE] = J_CONN | J_STATE | J_LEN | J_SENDER | J_WINDOWS | J_RTT | J_RTO,
+	[UT_TP_TCP_PROBE] = J_CONN | J_STATE | J_PROBE | J_SENDER | J_WINDOWS | J_RTT | J_RTO,
 	[UT_TP_TCP_CONG_STATE_SET] = J_CONN | J_CA | J_SENDER | J_WHAT,
 	[UT_TP_SOCKET_CREATE] = J_FD | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_BIND] = J_FD | J_LOCAL | J_ERR | J_WHAT,
@@ -857,6 +861,12 @@ UT_EXPORT int ut_trace_format_json(const struct ut_trace_event *ev, char *buf, s
 		json_key_u32(&b, "rcv_wnd", ev->rcv_wnd);
 	} else if (f & J_RCV_NXT) {
 		json_key_u32(&b, "rcv_nxt", ev->rcv_nxt);
+	}
+	if (f & J_PROBE) {
+		json_key_str(&b, "family", ev->family == AF_INET ? "AF_INET" : "AF_UNSPEC");
+		json_key_u32(&b, "mark", ev->mark);
+		json_key_u32(&b, "data_len", ev->data_len);
+		tb_printf(&b, ",\"sock_cookie\":%" PRIu64, ev->sock_cookie);
 	}
 	if (f & J_RTT)
 		json_key_u32(&b, "srtt_us", ev->srtt_us);

@@ -181,13 +181,27 @@ void __trace_tcp_cong_state_set(struct sock *sk, int oldstate, int newstate)
 	tcp_trace_transition(sk, UT_TP_TCP_CONG_STATE_SET, oldstate, newstate, names[newstate]);
 }
 
-/* len: the bytes newly acknowledged. */
-void __trace_tcp_probe(struct sock *sk, uint32_t acked)
+/* The socket's cookie, given on first use from a counter of the stack
+ * (Linux's sock_gen_cookie), so never 0 and never reused within it. */
+static uint64_t sock_gen_cookie(struct sock *sk)
+{
+	if (!sk->sk_cookie)
+		sk->sk_cookie = ++sk->sk_stack->sock_cookie_gen;
+	return sk->sk_cookie;
+}
+
+/* Linux's tcp_probe fields; len says data_len too, for the printers. */
+void __trace_tcp_probe(struct sock *sk, uint32_t data_len)
 {
 	struct ut_trace_event ev;
 
 	tcp_trace_event_init(&ev, sk);
-	ev.len = acked;
+	ev.family = AF_INET;
+	ev.mark = 0;
+	ev.data_len = data_len;
+	ev.len = data_len;
+	ev.sock_cookie = sock_gen_cookie(sk);
+	ev.skaddr = sk;
 	trace_emit(sk->sk_stack, UT_TP_TCP_PROBE, &ev);
 }
 

@@ -183,6 +183,16 @@ static void tcp_init_fields(struct sock *sk)
 	tp->tlp_high_seq = 0;
 	tp->tlp_retrans = false;
 	tp->dsack_dups = 0;
+	/* TCP_INFO's counters start over, as Linux's tcp_disconnect */
+	tp->data_segs_out = tp->segs_out = tp->segs_in = tp->data_segs_in = tp->rcv_ooopack = 0;
+	tp->bytes_sent = tp->bytes_retrans = tp->bytes_acked = tp->bytes_received = 0;
+	tp->total_rto = tp->total_rto_recoveries = 0;
+	tp->total_rto_time = tp->rto_stamp = 0;
+	memset(&tp->rcv_rtt_est, 0, sizeof(tp->rcv_rtt_est));
+	tp->rcv_rtt_last_tsecr = 0;
+	tp->chrono_type = TCP_CHRONO_UNSPEC;
+	tp->chrono_start = 0;
+	memset(tp->chrono_stat, 0, sizeof(tp->chrono_stat));
 	tp->is_sack_reneg = false;
 	tp->frto = 0;
 	minmax_reset(&tp->rtt_min, 0, ~0u);
@@ -372,6 +382,10 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
 			TCP_SKB_CB(skb)->sacked = 0;
 			skb_queue_tail(&sk->sk_write_queue, skb);
+			/* the first data waiting: busy from now (Linux's
+			 * tcp_add_write_queue_tail) */
+			if (skb_queue_len(&sk->sk_write_queue) == 1)
+				tcp_chrono_start(sk, TCP_CHRONO_BUSY);
 			sk_wmem_charge(sk, skb);
 			copy = MIN(size_goal, skb_tailroom(skb));
 		}
@@ -398,6 +412,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		continue;
 
 wait_for_space:
+		tcp_chrono_start(sk, TCP_CHRONO_SNDBUF_LIMITED);
 		tcp_push(sk, flags & ~MSG_MORE, mss_now, TCP_NAGLE_PUSH);
 		err = sk_stream_wait_memory(sk, deadline, noblock || !timeo, vm_wait);
 		vm_wait = false;
@@ -919,6 +934,104 @@ static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	return -ENOPROTOOPT;
 }
 
+/* TCP_INFO: Linux 6.x's struct tcp_info, each field as Linux's
+ * tcp_get_info computes it. A listener reports only its pacing rates,
+ * reordering, cwnd, and its accept queue (unacked) against its backlog
+ * (sacked). Times are us (the last_* ones ms ago), rates bytes/s. */
+static void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = sk->sk_state;
+	info->tcpi_pacing_rate = sk->sk_pacing_rate;
+	info->tcpi_max_pacing_rate = sk->sk_max_pacing_rate;
+	info->tcpi_reordering = tp->reordering;
+	info->tcpi_snd_cwnd = tp->snd_cwnd;
+	if (sk->sk_state == TCP_LISTEN) {
+		info->tcpi_unacked = (uint32_t)sk->sk_ack_backlog;
+		info->tcpi_sacked = (uint32_t)sk->sk_max_ack_backlog;
+		return;
+	}
+	info->tcpi_ca_state = icsk->icsk_ca_state;
+	info->tcpi_retransmits = icsk->icsk_retransmits;
+	info->tcpi_probes = icsk->icsk_probes_out;
+	info->tcpi_backoff = icsk->icsk_backoff;
+	if (tp->tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (tcp_is_sack(tp))
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (tp->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = tp->snd_wscale & 0xf;
+		info->tcpi_rcv_wscale = tp->rcv_wscale & 0xf;
+	}
+	if (tp->ecn_flags & TCP_ECN_OK)
+		info->tcpi_options |= TCPI_OPT_ECN;
+	if (tp->ecn_flags & TCP_ECN_SEEN)
+		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
+	info->tcpi_rto = icsk->icsk_rto * USEC_PER_MSEC;
+	info->tcpi_ato = MIN(icsk->icsk_ack.ato, (uint32_t)TCP_DELACK_MAX_MS) * USEC_PER_MSEC;
+	info->tcpi_snd_mss = tp->mss_cache;
+	info->tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
+	info->tcpi_unacked = tp->packets_out;
+	info->tcpi_sacked = tp->sacked_out;
+	info->tcpi_lost = tp->lost_out;
+	info->tcpi_retrans = tp->retrans_out;
+	/* Linux counts these from 32-bit jiffies: a time never set reads
+	 * as the time since the clock's start, here too. */
+	info->tcpi_last_data_sent = (uint32_t)((now - tp->lsndtime) / NSEC_PER_MSEC);
+	info->tcpi_last_data_recv = (uint32_t)((now - icsk->icsk_ack.lrcvtime) / NSEC_PER_MSEC);
+	info->tcpi_last_ack_recv = (uint32_t)((now - tp->rcv_tstamp) / NSEC_PER_MSEC);
+	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
+	info->tcpi_rcv_ssthresh = tp->rcv_ssthresh;
+	info->tcpi_rtt = tp->srtt_us >> 3;
+	info->tcpi_rttvar = tp->mdev_us >> 2;
+	info->tcpi_snd_ssthresh = tp->snd_ssthresh;
+	info->tcpi_advmss = tp->advmss;
+	info->tcpi_rcv_rtt = tp->rcv_rtt_est.rtt_us >> 3;
+	info->tcpi_rcv_space = tp->rcvq_space_space;
+	info->tcpi_total_retrans = tp->total_retrans;
+	info->tcpi_bytes_acked = tp->bytes_acked;
+	info->tcpi_bytes_received = tp->bytes_received;
+	info->tcpi_notsent_bytes = after(tp->write_seq, tp->snd_nxt) ? tp->write_seq - tp->snd_nxt
+								     : 0;
+	info->tcpi_segs_out = tp->segs_out;
+	info->tcpi_segs_in = tp->segs_in;
+	info->tcpi_data_segs_in = tp->data_segs_in;
+	info->tcpi_data_segs_out = tp->data_segs_out;
+	info->tcpi_min_rtt = tcp_min_rtt(tp);
+	/* The last rate sample kept (Linux's tcp_compute_delivery_rate):
+	 * segments over its interval, in bytes of mss_cache per second. */
+	info->tcpi_delivery_rate_app_limited = tp->rate_app_limited;
+	if (tp->rate_interval_us)
+		info->tcpi_delivery_rate = (uint64_t)tp->rate_delivered * tp->mss_cache *
+					   USEC_PER_SEC / tp->rate_interval_us;
+	{
+		uint64_t stats[3];
+		tcp_chrono_stats(sk, stats);
+		info->tcpi_busy_time = stats[0] + stats[1] + stats[2];
+		info->tcpi_rwnd_limited = stats[TCP_CHRONO_RWND_LIMITED - 1];
+		info->tcpi_sndbuf_limited = stats[TCP_CHRONO_SNDBUF_LIMITED - 1];
+	}
+	info->tcpi_delivered = tp->delivered;
+	info->tcpi_delivered_ce = tp->delivered_ce;
+	info->tcpi_bytes_sent = tp->bytes_sent;
+	info->tcpi_bytes_retrans = tp->bytes_retrans;
+	info->tcpi_dsack_dups = tp->dsack_dups;
+	info->tcpi_reord_seen = tp->reord_seen;
+	info->tcpi_rcv_ooopack = tp->rcv_ooopack;
+	info->tcpi_snd_wnd = tp->snd_wnd;
+	info->tcpi_rcv_wnd = tp->rcv_wnd;
+	info->tcpi_total_rto = tp->total_rto;
+	info->tcpi_total_rto_recoveries = tp->total_rto_recoveries;
+	info->tcpi_total_rto_time = tp->total_rto_time;
+	if (tp->rto_stamp) /* the episode under way counts too */
+		info->tcpi_total_rto_time += tcp_time_stamp(sk->sk_stack) - tp->rto_stamp;
+}
+
 static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -975,49 +1088,15 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	}
 	case TCP_CC_INFO: {
 		/* the module's own report (BBR); nothing for the others */
-		union tcp_cc_info info;
+		union ut_tcp_cc_info info;
 		size_t sz = 0;
 		if (icsk->icsk_ca_ops->get_info)
 			sz = icsk->icsk_ca_ops->get_info(sk, &info);
 		return sock_put_optval(optval, optlen, &info, sz);
 	}
 	case TCP_INFO: {
-		struct tcp_info info;
-		memset(&info, 0, sizeof(info));
-		info.tcpi_state = sk->sk_state;
-		info.tcpi_ca_state = icsk->icsk_ca_state;
-		info.tcpi_retransmits = icsk->icsk_retransmits;
-		info.tcpi_probes = icsk->icsk_probes_out;
-		info.tcpi_backoff = icsk->icsk_backoff;
-		if (tp->tstamp_ok)
-			info.tcpi_options |= TCPI_OPT_TIMESTAMPS;
-		if (tp->sack_ok)
-			info.tcpi_options |= TCPI_OPT_SACK;
-		if (tp->ecn_flags & TCP_ECN_OK)
-			info.tcpi_options |= TCPI_OPT_ECN;
-		if (tp->ecn_flags & TCP_ECN_SEEN)
-			info.tcpi_options |= TCPI_OPT_ECN_SEEN;
-		if (tp->wscale_ok) {
-			info.tcpi_options |= TCPI_OPT_WSCALE;
-			info.tcpi_snd_wscale = tp->snd_wscale & 0xf;
-			info.tcpi_rcv_wscale = tp->rcv_wscale & 0xf;
-		}
-		info.tcpi_rto = icsk->icsk_rto * 1000;
-		info.tcpi_ato = icsk->icsk_ack.ato * 1000;
-		info.tcpi_snd_mss = tp->mss_cache;
-		info.tcpi_rcv_mss = icsk->icsk_ack.rcv_mss;
-		info.tcpi_unacked = tp->packets_out;
-		info.tcpi_sacked = tp->sacked_out;
-		info.tcpi_lost = tp->lost_out;
-		info.tcpi_retrans = tp->retrans_out;
-		info.tcpi_reordering = tp->reordering;
-		info.tcpi_rtt = tp->srtt_us >> 3;
-		info.tcpi_rttvar = tp->mdev_us >> 2;
-		info.tcpi_snd_ssthresh = tp->snd_ssthresh;
-		info.tcpi_snd_cwnd = tp->snd_cwnd;
-		info.tcpi_advmss = tp->advmss;
-		info.tcpi_rcv_space = tp->rcvq_space_space;
-		info.tcpi_total_retrans = tp->total_retrans;
+		struct ut_tcp_info info;
+		tcp_get_info(sk, &info);
 		return sock_put_optval(optval, optlen, &info, sizeof(info));
 	}
 	default:

@@ -665,8 +665,8 @@ static void bbr_set_state(struct sock *sk, uint8_t new_state)
 	}
 }
 
-/* TCP_CC_INFO: Linux's struct tcp_bbr_info. */
-static size_t bbr_get_info(struct sock *sk, union tcp_cc_info *info)
+/* TCP_CC_INFO: Linux's struct ut_tcp_bbr_info. */
+static size_t bbr_get_info(struct sock *sk, union ut_tcp_cc_info *info)
 {
 	struct bbr *bbr = bbr_ca(sk);
 	uint64_t bw = bbr_bw(sk);

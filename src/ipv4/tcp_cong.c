@@ -21,6 +21,7 @@ static const struct tcp_congestion_ops *const tcp_ca_modules[] = {
 	&tcp_reno,
 	&tcp_cubic,
 	&tcp_bbr,
+	&tcp_dctcp,
 };
 _Static_assert(ARRAY_SIZE(tcp_ca_modules) <= 32, "tcp_allowed_congestion_control is a bitmask");
 
@@ -51,7 +52,9 @@ void tcp_congestion_defaults(struct ipv4_sysctl *s)
 {
 	/* CONFIG_DEFAULT_TCP_CONG is cubic; Linux makes the default
 	 * non-restricted, and reno and bbr are so by their flags:
-	 * "reno cubic bbr", as a Linux with tcp_bbr loaded shows. */
+	 * "reno cubic bbr", as a Linux with tcp_bbr and tcp_dctcp loaded
+	 * shows. dctcp is restricted: an unprivileged TCP_CONGESTION gets
+	 * EPERM until it is allowed or made the default. */
 	s->tcp_congestion_control = &tcp_cubic;
 	s->tcp_allowed_congestion_control = tcp_ca_bit(&tcp_cubic);
 	for (size_t i = 0; i < ARRAY_SIZE(tcp_ca_modules); i++)
@@ -227,6 +230,14 @@ int tcp_set_congestion_control(struct sock *sk, const char *name, bool cap_net_a
 	return 0;
 }
 
+void tcp_update_rto_time(struct tcp_sock *tp, uint32_t now_ms)
+{
+	if (tp->rto_stamp) {
+		tp->total_rto_time += now_ms - tp->rto_stamp;
+		tp->rto_stamp = 0;
+	}
+}
+
 void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -238,6 +249,9 @@ void tcp_set_ca_state(struct sock *sk, uint8_t ca_state)
 		icsk->icsk_ca_ops->set_state(sk, ca_state);
 	if (icsk->icsk_ca_state == ca_state)
 		return;
+	/* An RTO episode lasts while the state is Loss. */
+	if (icsk->icsk_ca_state == TCP_CA_Loss)
+		tcp_update_rto_time(tcp_sk(sk), tcp_time_stamp(sk->sk_stack));
 	trace_tcp_cong_state_set(sk, icsk->icsk_ca_state, ca_state);
 	icsk->icsk_ca_state = ca_state;
 }

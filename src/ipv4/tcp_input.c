@@ -1401,6 +1401,7 @@ static void tcp_check_space(struct sock *sk)
 	    sk->sk_sndbuf - sk->sk_wmem_queued >= sk->sk_wmem_queued / 2) {
 		sock_reset_flag(sk, SOCK_NOSPACE);
 		sk->sk_write_space(sk);
+		tcp_chrono_stop(sk, TCP_CHRONO_SNDBUF_LIMITED);
 	}
 }
 
@@ -1411,12 +1412,18 @@ static void tcp_check_space(struct sock *sk)
  * tcp_ack: window, SACK blocks, the retransmit queue, the loss probe,
  * the recovery state machine, the timers, the congestion window, and
  * last what recovery retransmits. */
-/* What the ACK delivered, counted (Linux's tcp_newly_delivered). */
-static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered)
+/* What the ACK delivered, counted (Linux's tcp_newly_delivered). An ACK
+ * with ECE counts all of it as delivered CE-marked, as Linux's
+ * tcp_count_delivered does: DCTCP's alpha is the ratio of the two. */
+static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered, int flag)
 {
 	uint32_t delivered = tcp_sk(sk)->delivered - prior_delivered;
 
 	SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVERED, delivered);
+	if (flag & FLAG_ECE) {
+		tcp_sk(sk)->delivered_ce += delivered;
+		SNMP_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPDELIVEREDCE, delivered);
+	}
 	return delivered;
 }
 
@@ -1507,6 +1514,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	}
 	prior_fack = tcp_highest_sack_seq(tp);
 	flag |= tcp_ack_update_window(sk, th, ack);
+	tp->bytes_acked += ack - prior_snd_una; /* Linux's tcp_snd_una_update */
 	tp->snd_una = ack;
 	tp->rcv_tstamp = stack_now(stack);
 	/* An answer resets the probe count (RFC 1122 4.2.2.17: a peer that
@@ -1531,8 +1539,8 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		flag |= FLAG_ECE;
 		ack_ev_flags |= CA_ACK_ECE;
 	}
-	tcp_in_ack_event(sk, ack_ev_flags);
 	if (!prior_packets) {
+		tcp_in_ack_event(sk, ack_ev_flags);
 		/* Nothing was outstanding; a D-SACK may still undo. */
 		if (flag & FLAG_DSACKING_ACK)
 			tcp_fastretrans_alert(sk, prior_snd_una, num_dupack, &flag, &rexmit);
@@ -1566,7 +1574,12 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	if (flag & FLAG_SET_XMIT_TIMER)
 		tcp_set_xmit_timer(sk);
 
-	delivered = tcp_newly_delivered(sk, delivered);
+	delivered = tcp_newly_delivered(sk, delivered, flag);
+	/* The module hears of the ACK once delivered and delivered_ce
+	 * count all it acknowledged, as since Linux 6.14 ("move
+	 * tcp_in_ack_event() later"): DCTCP's round closes on this ACK's
+	 * own deliveries. */
+	tcp_in_ack_event(sk, ack_ev_flags);
 	lost = tp->lost - lost;
 	tcp_rate_gen(sk, delivered, lost, tp->is_sack_reneg, &rs);
 	tcp_cong_control(sk, ack, delivered, flag, &rs);
@@ -1578,8 +1591,11 @@ out:
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
 	       tp->retrans_out > tp->packets_out);
-	if (flag & FLAG_ACKED)
+	if (flag & FLAG_ACKED) {
 		tcp_check_space(sk);
+		if (skb_queue_empty(&tp->tcp_rtx_queue))
+			tcp_chrono_stop(sk, TCP_CHRONO_BUSY);
+	}
 	if (!tp->packets_out && (icsk->icsk_pending == ICSK_TIME_RETRANS ||
 				 icsk->icsk_pending == ICSK_TIME_LOSS_PROBE ||
 				 icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT))
@@ -1593,8 +1609,6 @@ out:
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_PROBE0);
 		}
 	}
-	if (flag & FLAG_ACKED)
-		trace_tcp_probe(sk, ack - prior_snd_una);
 	return 1;
 }
 
@@ -1695,6 +1709,59 @@ static void tcp_measure_rcv_mss(struct sock *sk, uint32_t len)
 	}
 }
 
+/* ---- the receiver's RTT (Linux's tcp_rcv_rtt_*), for TCP_INFO's tcpi_rcv_rtt ------------*/
+
+/* A sample from the timestamps is smoothed by 1/8; one from the window
+ * only lowers the estimate, since data that trickles in (an application
+ * stalled, a sender limited) makes it long without the path being slow. */
+static void tcp_rcv_rtt_update(struct tcp_sock *tp, uint32_t sample_us, bool win_dep)
+{
+	uint32_t est = tp->rcv_rtt_est.rtt_us;
+
+	if (!est)
+		est = sample_us << 3;
+	else if (!win_dep)
+		est = est - (est >> 3) + sample_us;
+	else if ((sample_us << 3) < est)
+		est = sample_us << 3;
+	tp->rcv_rtt_est.rtt_us = est;
+}
+
+/* Without timestamps: a window announced at time T is filled by data the
+ * sender sent after seeing it, so rcv_nxt passing T's right edge takes at
+ * least one round trip. rcv_nxt is the end of skb, in-order data that
+ * usertcp reports before moving rcv_nxt past it. */
+static void tcp_rcv_rtt_measure(struct tcp_sock *tp, const struct sk_buff *skb)
+{
+	uint32_t rcv_nxt = TCP_SKB_CB(skb)->end_seq;
+
+	if (tp->rcv_rtt_est.time) {
+		if (before(rcv_nxt, tp->rcv_rtt_est.seq))
+			return;
+		tcp_rcv_rtt_update(tp, (uint32_t)MAX(tp->tcp_mstamp - tp->rcv_rtt_est.time, 1u),
+				   true);
+	}
+	tp->rcv_rtt_est.seq = rcv_nxt + tp->rcv_wnd;
+	tp->rcv_rtt_est.time = tp->tcp_mstamp;
+}
+
+/* With timestamps: a full segment echoing a TSval not measured yet tells
+ * how long ago we sent it (ms, at least 1). */
+static void tcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t delta;
+
+	if (!tp->saw_tstamp || !tp->rcv_tsecr || tp->rcv_tsecr == tp->rcv_rtt_last_tsecr)
+		return;
+	tp->rcv_rtt_last_tsecr = tp->rcv_tsecr;
+	if (skb->len < inet_csk(sk)->icsk_ack.rcv_mss)
+		return;
+	delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - tp->rcv_tsecr;
+	if (delta < 0x7fffffffu / USEC_PER_MSEC)
+		tcp_rcv_rtt_update(tp, MAX(delta, 1u) * USEC_PER_MSEC, false);
+}
+
 /* Data arrived: delayed-ACK timing (Linux's tcp_event_data_recv) and the
  * growth of the window we offer (tcp_grow_window). */
 static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
@@ -1705,6 +1772,8 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 
 	icsk->icsk_ack.pending |= ICSK_ACK_SCHED;
 	tcp_measure_rcv_mss(sk, skb->len);
+	tcp_rcv_rtt_measure(tp, skb);
+	tcp_rcv_rtt_measure_ts(sk, skb);
 	if (!icsk->icsk_ack.ato) {
 		tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
 		icsk->icsk_ack.ato = TCP_ATO_MIN_MS;
@@ -1886,6 +1955,14 @@ void tcp_fin(struct sock *sk)
 		sk->sk_state_change(sk);
 }
 
+/* rcv_nxt moves past received data (Linux's tcp_rcv_nxt_update): RFC
+ * 4898's tcpEStatsAppHCThruOctetsReceived counts the advance. */
+static void tcp_rcv_nxt_update(struct tcp_sock *tp, uint32_t seq)
+{
+	tp->bytes_received += seq - tp->rcv_nxt;
+	tp->rcv_nxt = seq;
+}
+
 /* Appends skb to the receive queue. Its memory is charged already: by the
  * caller for new data, on the ofo queue for data moving over. */
 static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
@@ -1893,7 +1970,7 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	struct tcp_sock *tp = tcp_sk(sk);
 
 	skb_queue_tail(&sk->sk_receive_queue, skb);
-	tp->rcv_nxt = TCP_SKB_CB(skb)->end_seq;
+	tcp_rcv_nxt_update(tp, TCP_SKB_CB(skb)->end_seq);
 	trace_tcp_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
 }
 
@@ -2050,6 +2127,7 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	NET_INC_STATS(stack, LINUX_MIB_TCPOFOQUEUE);
+	tp->rcv_ooopack += tcp_skb_pcount(skb); /* duplicates included, as Linux */
 	inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
 
 	/* Find where it goes: after the last segment starting before it. */
@@ -2141,7 +2219,7 @@ queue_and_out:
 			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 			if (!fin && tail &&
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
-				tp->rcv_nxt = tcb->end_seq;
+				tcp_rcv_nxt_update(tp, tcb->end_seq);
 				kfree_skb(skb);
 				skb = tail;
 			} else {
@@ -2383,6 +2461,8 @@ void tcp_init_transfer(struct sock *sk)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
 	tcp_init_buffer_space(sk);
+	/* A SYN's timeouts end with the handshake. */
+	tcp_update_rto_time(tp, tcp_time_stamp(sk->sk_stack));
 	/* RFC 6298 5.7: a SYN or SYN-ACK was retransmitted and no RTT was
 	 * measured: start data with a 3 s RTO. */
 	if (!tp->srtt_us && tp->total_retrans)
@@ -2655,6 +2735,10 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	bool has_data = skb->len > 0;
 	int acceptable;
 
+	/* Linux's tcp_rcv_established reports every segment an established
+	 * socket receives, before anything is checked or changed. */
+	if (sk->sk_state == TCP_ESTABLISHED)
+		trace_tcp_probe(sk, skb->len);
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		return 1;

@@ -381,6 +381,13 @@ static void tcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb, const struct wir
 	struct ut_stack *stack = sk->sk_stack;
 
 	sock_hold(sk);
+	/* RFC 4898's tcpEStatsPerfSegsIn, counted by full sockets only, as
+	 * Linux's tcp_segs_in (a listener's are the requests'). */
+	if (sk->sk_state != TCP_LISTEN) {
+		tcp_sk(sk)->segs_in++;
+		if (th->payload_len)
+			tcp_sk(sk)->data_segs_in++;
+	}
 	if (tcp_rcv_state_process(sk, skb, th, opts)) {
 		tcp_v4_send_reset(stack, skb, th, sk);
 		kfree_skb(skb);

@@ -283,6 +283,11 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	} else if (req->num_retrans) {
 		tp->total_retrans = req->num_retrans;
 	}
+	/* The SYN-ACK's timeouts are the child's (TCP_INFO's total_rto);
+	 * the request socket keeps no start time for the episode's length. */
+	tp->total_rto = req->num_timeout;
+	tp->segs_in = 1; /* the SYN, as Linux's tcp_create_openreq_child */
+	tp->total_rto_recoveries = req->num_timeout ? 1 : 0;
 	tcp_set_state(sk, TCP_SYN_RECV);
 	TCP_INC_STATS(stack, TCP_MIB_PASSIVEOPENS);
 	return sk;

@@ -494,9 +494,11 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 
 	if (tcb->tcp_flags & TCPHDR_ACK)
 		tcp_event_ack_sent(sk);
+	tp->segs_out += tcp_skb_pcount(oskb);
 	if (payload) {
 		tcp_event_data_sent(sk);
 		tp->data_segs_out += tcp_skb_pcount(oskb);
+		tp->bytes_sent += payload;
 	}
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
 	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
@@ -617,7 +619,7 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
 	unsigned sent = 0;
-	bool paced = false;
+	bool paced = false, rwnd_limited = false;
 
 	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
 		return false;
@@ -631,8 +633,10 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 		bool last_fin = (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss_now;
 		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd && !last_fin && push_one != 2)
 			break;
-		if (!tcp_snd_wnd_test(tp, skb, mss_now))
+		if (!tcp_snd_wnd_test(tp, skb, mss_now)) {
+			rwnd_limited = true;
 			break;
+		}
 		if (skb->len > mss_now && tcp_fragment(sk, &sk->sk_write_queue, skb, mss_now))
 			break;
 		/* Only the last segment can be short: Nagle concerns it. */
@@ -649,6 +653,10 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 	}
 	/* TCP_NAGLE_PUSH pushes once: what stays after this is ordinary. */
 	tp->nonagle &= (uint8_t)~TCP_NAGLE_PUSH;
+	if (rwnd_limited)
+		tcp_chrono_start(sk, TCP_CHRONO_RWND_LIMITED);
+	else
+		tcp_chrono_stop(sk, TCP_CHRONO_RWND_LIMITED);
 	if (sent) {
 		/* PRR counts what is sent during a reduction (RFC 6937). */
 		if (tcp_in_cwnd_reduction(sk))
@@ -909,6 +917,7 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
 	tp->total_retrans++;
+	tp->bytes_retrans += skb->len;
 	tcb->sacked |= TCPCB_EVER_RETRANS;
 	trace_tcp_retransmit_skb(sk, skb);
 	return 0;
@@ -1135,4 +1144,45 @@ void tcp_send_probe0(struct sock *sk)
 	}
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
 				  tcp_clamp_probe0_to_user_timeout(sk, timeout));
+}
+
+/* ---- send-time chronographs (Linux's tcp_chrono_*, for TCP_INFO) -----------------------*/
+
+/* Closes the interval of the condition timed so far and times type from
+ * now. */
+static void tcp_chrono_set(struct tcp_sock *tp, uint8_t type, uint64_t now_us)
+{
+	if (tp->chrono_type != TCP_CHRONO_UNSPEC)
+		tp->chrono_stat[tp->chrono_type - 1] += now_us - tp->chrono_start;
+	tp->chrono_start = now_us;
+	tp->chrono_type = type;
+}
+
+void tcp_chrono_start(struct sock *sk, uint8_t type)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (type > tp->chrono_type)
+		tcp_chrono_set(tp, type, tcp_clock_us(sk->sk_stack));
+}
+
+void tcp_chrono_stop(struct sock *sk, uint8_t type)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t now = tcp_clock_us(sk->sk_stack);
+
+	if (skb_queue_empty(&sk->sk_write_queue) && skb_queue_empty(&tp->tcp_rtx_queue))
+		tcp_chrono_set(tp, TCP_CHRONO_UNSPEC, now);
+	else if (type == tp->chrono_type)
+		tcp_chrono_set(tp, TCP_CHRONO_BUSY, now);
+}
+
+void tcp_chrono_stats(const struct sock *sk, uint64_t stats[3])
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+
+	for (int i = 0; i < 3; i++)
+		stats[i] = tp->chrono_stat[i];
+	if (tp->chrono_type != TCP_CHRONO_UNSPEC)
+		stats[tp->chrono_type - 1] += tcp_clock_us(sk->sk_stack) - tp->chrono_start;
 }

@@ -287,6 +287,13 @@ static void tcp_retransmit_timer(struct sock *sk)
 			NET_INC_STATS(stack, LINUX_MIB_TCPLOSSFAILURES);
 	}
 	tcp_enter_loss(sk);
+	/* TCP_INFO's RTO statistics (Linux's tcp_update_rto_stats): the
+	 * first timeout of a row opens an episode. */
+	if (!icsk->icsk_retransmits) {
+		tp->total_rto_recoveries++;
+		tp->rto_stamp = MAX(tcp_time_stamp(stack), 1u);
+	}
+	tp->total_rto++;
 	icsk->icsk_retransmits++;
 	if (tcp_retransmit_skb(sk, skb) != 0) {
 		/* No memory: retry soon without backing off. */

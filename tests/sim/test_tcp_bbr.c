@@ -40,11 +40,11 @@ struct bbrflow {
 
 static void bbr_view(struct bbrflow *f)
 {
-	union tcp_cc_info info;
+	union ut_tcp_cc_info info;
 	socklen_t len = sizeof(info);
 
 	CHECK_EQ(ut_getsockopt(f->w.c, f->c, IPPROTO_TCP, TCP_CC_INFO, &info, &len), 0);
-	CHECK_EQ(len, sizeof(struct tcp_bbr_info));
+	CHECK_EQ(len, sizeof(struct ut_tcp_bbr_info));
 	f->bw = (((uint64_t)info.bbr.bbr_bw_hi << 32) | info.bbr.bbr_bw_lo) /
 		(double)f->tp->mss_cache;
 	f->min_rtt = info.bbr.bbr_min_rtt;
@@ -347,7 +347,7 @@ TEST(bbr_keeps_its_min_rtt_for_10_s_after_the_path_gets_longer)
 TEST(bbr_is_chosen_by_name_and_reports_nothing_through_tcp_cc_info_for_cubic)
 {
 	struct tcpworld w;
-	union tcp_cc_info info;
+	union ut_tcp_cc_info info;
 	socklen_t len = sizeof(info);
 	int c, s;
 
@@ -359,7 +359,7 @@ TEST(bbr_is_chosen_by_name_and_reports_nothing_through_tcp_cc_info_for_cubic)
 	/* init ran on the connected socket: STARTUP's gains */
 	len = sizeof(info);
 	CHECK_EQ(ut_getsockopt(w.c, c, IPPROTO_TCP, TCP_CC_INFO, &info, &len), 0);
-	CHECK_EQ(len, sizeof(struct tcp_bbr_info));
+	CHECK_EQ(len, sizeof(struct ut_tcp_bbr_info));
 	CHECK_EQ(info.bbr.bbr_pacing_gain, GAIN_HIGH);
 	CHECK_EQ(info.bbr.bbr_cwnd_gain, GAIN_HIGH);
 	CHECK_EQ(tw_tcp_sk(w.c, c)->snd_ssthresh, TCP_INFINITE_SSTHRESH);

@@ -48,9 +48,10 @@ TEST(the_congestion_sysctls_read_as_linux_shows_them_with_cubic_the_default)
 
 	tw_make(&w, 1, NULL);
 	sysctl_is(w.c, "net.ipv4.tcp_congestion_control", "cubic");
-	/* as a Linux with tcp_bbr loaded: reno and bbr carry
-	 * TCP_CONG_NON_RESTRICTED, cubic is allowed as the default */
-	sysctl_is(w.c, "net.ipv4.tcp_available_congestion_control", "reno cubic bbr");
+	/* as a Linux with tcp_bbr and tcp_dctcp loaded: reno and bbr carry
+	 * TCP_CONG_NON_RESTRICTED, cubic is allowed as the default, dctcp is
+	 * restricted */
+	sysctl_is(w.c, "net.ipv4.tcp_available_congestion_control", "reno cubic bbr dctcp");
 	sysctl_is(w.c, "net.ipv4.tcp_allowed_congestion_control", "reno cubic bbr");
 	/* numbers read and written as text too, as /proc/sys does */
 	sysctl_is(w.c, "net.ipv4.tcp_min_rtt_wlen", "300");

@@ -2,7 +2,8 @@
 # usertcp demo: the default run tells a connection's life in order and ends
 # in 'result: ok'; with 5% loss both directions arrive intact for 50 seeds;
 # the same seed prints the same bytes; failures end in 'result: FAIL' with
-# exit status 1 instead of hanging; the capture is well-formed for tshark.
+# exit status 1 instead of hanging; --cc picks the congestion control and
+# the summary reports it; the capture is well-formed for tshark.
 set -u
 bin=$1
 tmp=${2:-/tmp}
@@ -70,6 +71,36 @@ for n, line in enumerate(sys.stdin, 1):
 ' || fail "--json printed a line that is not JSON"
 fi
 echo "ok --json: same seed, same bytes; every line an event object"
+
+# ---- --cc: the module named, its summary, recovery told by segment number -----
+out="$tmp/demo_dctcp.txt"
+"$bin" demo --cc dctcp --rate 100mbit --ce-threshold 20 --bytes 4M > "$out" ||
+	fail "demo --cc dctcp failed: $(tail -n 1 "$out")"
+grep -q "congestion control dctcp on both hosts, ECN asked for by dctcp" "$out" ||
+	fail "--cc dctcp: the heading does not name the module"
+grep -q "congestion state Open -> CWR" "$out" || fail "--cc dctcp: no ECE reduction told"
+grep -Eq "^#   client's dctcp: cwnd [0-9]+ ssthresh [0-9]+, [0-9]+ segments delivered \([1-9][0-9]* with ECE\)" "$out" ||
+	fail "--cc dctcp: no summary with segments delivered with ECE"
+grep -Eq "^#   client's dctcp: alpha [0-9]+/1024" "$out" || fail "--cc dctcp: no alpha"
+out="$tmp/demo_reno.txt"
+"$bin" demo --cc reno --loss 5 --seed 3 --bytes 256K > "$out" ||
+	fail "demo --cc reno --loss 5 failed: $(tail -n 1 "$out")"
+grep -q "^#   client's reno: cwnd" "$out" || fail "--cc reno: no summary for reno"
+grep -Eq " client  segment [0-9]+ marked lost: .*\((RACK|NewReno|RFC 6675)\) \(seq [0-9]+:[0-9]+\)$" "$out" ||
+	fail "--cc reno --loss 5: losses not told by segment number"
+r=$("$bin" demo --cc bbr --quiet --bytes 256K)
+case $r in
+"result: ok "*) ;;
+*) fail "demo --cc bbr: $r" ;;
+esac
+err=$("$bin" demo --cc vegas 2>&1 > /dev/null)
+rc=$?
+[ "$rc" -eq 2 ] || fail "an unknown --cc exited $rc"
+case $err in
+*"unknown congestion control 'vegas' (available: reno cubic bbr dctcp)"*) ;;
+*) fail "an unknown --cc says: $err" ;;
+esac
+echo "ok --cc: dctcp reduces on ECE and reports alpha, reno's losses are numbered, bbr runs"
 
 # ---- failures end, with a reason and exit status 1 ----------------------------
 r=$("$bin" demo --loss 100 --quiet)

@@ -491,8 +491,13 @@ TEST(text_tells_retransmissions_and_the_sender_state)
 	CHECK_CONTAINS(text(&ev), "SYN-ACK retransmitted");
 	CHECK_CONTAINS(text(&ev), "(retry 1 of 5)");
 	ev.type = UT_TP_TCP_PROBE;
-	CHECK_CONTAINS(text(&ev), "ACK advanced snd_una: snd_una 900 snd_nxt 2448 cwnd 10");
+	ev.data_len = 1448;
+	ev.sock_cookie = 3;
+	CHECK_CONTAINS(text(&ev),
+		       "segment with 1448 data bytes arrived, before processing: snd_una "
+		       "900 snd_nxt 2448 cwnd 10");
 	CHECK_CONTAINS(text(&ev), "srtt 20123 us");
+	CHECK_CONTAINS(text(&ev), "(cookie 3)");
 	ev = full_event(UT_TP_TCP_CONG_STATE_SET);
 	CHECK_CONTAINS(text(&ev), "congestion state Open -> Loss");
 }
@@ -530,7 +535,7 @@ TEST(text_and_json_handle_every_type_with_all_fields_zero)
 /* ---- JSON ---------------------------------------------------------------------*/
 
 /* The keys each type must carry (beyond t, stack and event). */
-static const char *const must_have[UT_TP_MAX][12] = {
+static const char *const must_have[UT_TP_MAX][16] = {
 	[UT_TP_INET_SOCK_SET_STATE] = {"fd", "saddr", "sport", "daddr", "dport", "oldstate",
 				       "newstate"},
 	[UT_TP_TCP_RETRANSMIT_SKB] = {"saddr", "dport", "state", "seq", "end_seq", "len", "flags",
@@ -539,8 +544,9 @@ static const char *const must_have[UT_TP_MAX][12] = {
 	[UT_TP_TCP_SEND_RESET] = {"saddr", "daddr", "seq", "ack_seq", "flags"},
 	[UT_TP_TCP_RECEIVE_RESET] = {"saddr", "daddr", "state", "err", "errname"},
 	[UT_TP_TCP_DESTROY_SOCK] = {"saddr", "daddr", "state"},
-	[UT_TP_TCP_PROBE] = {"snd_una", "snd_nxt", "snd_wnd", "rcv_nxt", "rcv_wnd", "cwnd",
-			     "ssthresh", "srtt_us", "rto_ms", "len"},
+	[UT_TP_TCP_PROBE] = {"saddr", "sport", "daddr", "dport", "family", "mark", "data_len",
+			     "snd_nxt", "snd_una", "cwnd", "ssthresh", "snd_wnd", "srtt_us",
+			     "rcv_wnd", "sock_cookie"},
 	[UT_TP_TCP_CONG_STATE_SET] = {"old_ca_state", "ca_state", "cwnd", "ssthresh"},
 	[UT_TP_SOCKET_CREATE] = {"fd", "state", "what"},
 	[UT_TP_BIND] = {"fd", "saddr", "sport"},

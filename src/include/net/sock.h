@@ -161,6 +161,7 @@ struct sock {
 	int sk_err;		  /* pending error, reported once (SO_ERROR) */
 	int sk_err_soft;	  /* last ICMP error, reported on timeout */
 	uint32_t sk_flags;	  /* 1 << SOCK_* */
+	uint64_t sk_cookie;	  /* sock_gen_cookie's: unique in the stack, 0 until asked */
 	int sk_sndbuf, sk_rcvbuf; /* bytes */
 	int sk_wmem_queued;	  /* truesize on the write queue */
 	int sk_rmem_alloc;	  /* truesize on the receive (and ofo) queues */

@@ -130,7 +130,8 @@ struct ut_stack {
 	void *ping_arg;
 
 	/* sockets */
-	pthread_mutex_t lock; /* taken by every public entry point */
+	uint64_t sock_cookie_gen; /* the last socket cookie given (Linux's net->cookie_gen) */
+	pthread_mutex_t lock;	  /* taken by every public entry point */
 	bool lock_ready;
 	bool in_call; /* the lock is held by a call or the thread */
 	/* The thread holding the lock (pthread_self(), 0: none), for

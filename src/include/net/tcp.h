@@ -14,6 +14,7 @@
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/wire.h"
+#include "usertcp/socket.h"
 
 struct ut_stack;
 
@@ -168,18 +169,6 @@ struct rate_sample {
 	bool is_ack_delayed;	  /* the ACK was (probably) delayed */
 };
 
-/* TCP_CC_INFO for BBR (Linux's struct tcp_bbr_info, <linux/inet_diag.h>) */
-struct tcp_bbr_info {
-	uint32_t bbr_bw_lo;	  /* max-filtered bandwidth, bytes/s: low 32 bits */
-	uint32_t bbr_bw_hi;	  /* high 32 bits */
-	uint32_t bbr_min_rtt;	  /* us */
-	uint32_t bbr_pacing_gain; /* << 8 */
-	uint32_t bbr_cwnd_gain;	  /* << 8 */
-};
-union tcp_cc_info {
-	struct tcp_bbr_info bbr;
-};
-
 struct sock;
 struct tcp_congestion_ops {
 	const char *name;
@@ -203,13 +192,14 @@ struct tcp_congestion_ops {
 	void (*init)(struct sock *sk);
 	void (*release)(struct sock *sk);
 	/* TCP_CC_INFO: fills info, returns its size */
-	size_t (*get_info)(struct sock *sk, union tcp_cc_info *info);
+	size_t (*get_info)(struct sock *sk, union ut_tcp_cc_info *info);
 };
 #define TCP_CONG_NON_RESTRICTED 0x1		  /* allowed to every socket by default */
 #define TCP_CONG_NEEDS_ECN 0x2			  /* the module wants ECN (DCTCP) */
 extern const struct tcp_congestion_ops tcp_reno;  /* tcp_cong.c */
 extern const struct tcp_congestion_ops tcp_cubic; /* tcp_cubic.c */
 extern const struct tcp_congestion_ops tcp_bbr;	  /* tcp_bbr.c */
+extern const struct tcp_congestion_ops tcp_dctcp; /* tcp_dctcp.c */
 
 /* icsk_ca_state: enum tcp_ca_state from <netinet/tcp.h> (TCP_CA_Open ..
  * TCP_CA_Loss), Linux's values. */
@@ -304,7 +294,7 @@ struct tcp_sock {
 	uint32_t delivered; /* segments (S)ACKed, D-SACKed retransmissions too */
 	/* delivery-rate estimation (tcp_rate.c; times in us, Linux's names) */
 	uint64_t tcp_mstamp;   /* us: the clock read once per ACK or send burst */
-	uint32_t delivered_ce; /* of which CE-marked (ECN: 0 for now) */
+	uint32_t delivered_ce; /* of which (S)ACKed by ACKs with ECE */
 	uint32_t app_limited;  /* delivered + in flight when the sender went app-limited; 0: not */
 	uint64_t first_tx_mstamp;  /* send time of the packet that starts the sample's flight */
 	uint64_t delivered_mstamp; /* when tp->delivered last grew */
@@ -340,9 +330,37 @@ struct tcp_sock {
 		bool dsack_seen;	     /* a D-SACK since reo_wnd last grew */
 		bool advanced;		     /* mstamp moved: look for losses */
 	} rack;
-	uint64_t lsndtime;	     /* ns of last data sent */
-	uint64_t tcp_wstamp_ns;	     /* departure time of the next paced segment */
-	uint32_t data_segs_out;	     /* segments with data sent (tcpi_data_segs_out) */
+	uint64_t lsndtime;	/* ns of last data sent */
+	uint64_t tcp_wstamp_ns; /* departure time of the next paced segment */
+	uint32_t data_segs_out; /* segments with data sent (tcpi_data_segs_out) */
+	/* What TCP_INFO reports (Linux's names, RFC 4898's statistics) */
+	uint32_t segs_out;	       /* segments sent, ACKs and retransmissions too */
+	uint32_t segs_in;	       /* segments received by this socket */
+	uint32_t data_segs_in;	       /* ... of which with data */
+	uint32_t rcv_ooopack;	       /* segments queued out of order */
+	uint64_t bytes_sent;	       /* payload bytes sent, retransmissions too */
+	uint64_t bytes_retrans;	       /* payload bytes retransmitted */
+	uint64_t bytes_acked;	       /* snd_una's advances (the SYN's one byte too) */
+	uint64_t bytes_received;       /* rcv_nxt's advances past the SYN (a FIN counts 1) */
+	uint16_t total_rto;	       /* retransmission timeouts, the SYN's too */
+	uint16_t total_rto_recoveries; /* episodes of them (the first timeout of each) */
+	uint32_t total_rto_time;       /* ms spent in finished episodes */
+	uint32_t rto_stamp;	       /* TSval clock (ms) the current episode began; 0: none */
+	/* The receiver's RTT estimate (Linux's rcv_rtt_est, TCP_INFO's
+	 * tcpi_rcv_rtt), us << 3; from echoed timestamps, or without them
+	 * from how long a window's worth of data takes to arrive. */
+	struct {
+		uint32_t rtt_us; /* << 3; 0: no estimate */
+		uint32_t seq;	 /* a measure ends when rcv_nxt reaches this */
+		uint64_t time;	 /* us (tcp_mstamp): when it began; 0: none */
+	} rcv_rtt_est;
+	uint32_t rcv_rtt_last_tsecr; /* the TSecr last measured from */
+	/* Send-time chronographs (Linux's chrono_*, TCP_INFO's busy_time,
+	 * rwnd_limited, sndbuf_limited): the condition timed now, since
+	 * when (us), and the time each condition has lasted (us). */
+	uint8_t chrono_type; /* TCP_CHRONO_* */
+	uint64_t chrono_start;
+	uint64_t chrono_stat[3];
 	struct hrtimer pacing_timer; /* wakes the sender when pacing allows */
 	uint64_t rcv_tstamp;	     /* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time;  /* ns of last ACK to an out-of-window segment */
@@ -488,6 +506,22 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
+/* Send-time chronographs (Linux's enum tcp_chrono), ordered: a condition
+ * starting while a lower one is timed takes over. */
+#define TCP_CHRONO_UNSPEC 0
+#define TCP_CHRONO_BUSY 1	    /* data waits to be sent or acknowledged */
+#define TCP_CHRONO_RWND_LIMITED 2   /* ... and the peer's window holds it back */
+#define TCP_CHRONO_SNDBUF_LIMITED 3 /* ... and the send buffer is full */
+void tcp_chrono_start(struct sock *sk, uint8_t type);
+/* type no longer holds: nothing is timed once both queues are empty,
+ * busy again if type was the one timed. */
+void tcp_chrono_stop(struct sock *sk, uint8_t type);
+/* The time (us) each condition has lasted, the one under way included:
+ * stats[TCP_CHRONO_BUSY - 1] .. stats[TCP_CHRONO_SNDBUF_LIMITED - 1]. */
+void tcp_chrono_stats(const struct sock *sk, uint64_t stats[3]);
+/* An RTO episode ended (the state leaves Loss, or the handshake
+ * completes): its time joins total_rto_time (Linux's tcp_update_rto_time). */
+void tcp_update_rto_time(struct tcp_sock *tp, uint32_t now_ms);
 /* ECN-Echo received: reduce the window once, as for a loss (RFC 3168 6.1.2). */
 void tcp_enter_cwr(struct sock *sk);
 void tcp_rcv_space_adjust(struct sock *sk);

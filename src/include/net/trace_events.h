@@ -79,9 +79,10 @@ DECLARE_TRACE(tcp_user_read, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t se
 DECLARE_TRACE(tcp_cong_state_set, sk->sk_stack,
 	      TP_PROTO(struct sock *sk, int oldstate, int newstate),
 	      TP_ARGS(sk, oldstate, newstate))
-/* An ACK acknowledged acked new bytes. */
-DECLARE_TRACE(tcp_probe, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t acked),
-	      TP_ARGS(sk, acked))
+/* A segment with data_len bytes of payload reached an established
+ * socket, before it is processed (Linux's tcp_rcv_established). */
+DECLARE_TRACE(tcp_probe, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t data_len),
+	      TP_ARGS(sk, data_len))
 DECLARE_TRACE(tcp_retransmit_skb, sk->sk_stack,
 	      TP_PROTO(struct sock *sk, const struct sk_buff *skb), TP_ARGS(sk, skb))
 
