@@ -6,6 +6,7 @@
 
 #include "net/fault.h"
 #include "net/netem.h"
+#include "net/offload.h"
 #include "net/stack.h"
 
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
@@ -62,13 +63,36 @@ void netdev_mirror(struct net_device *dev, const struct sk_buff *skb)
 		pcap_writer_write(&dev->pcap, stack_now(dev->stack), skb->data, skb->len);
 }
 
-void dev_queue_xmit(struct sk_buff *skb)
+static void dev_queue_xmit_one(struct net_device *dev, struct sk_buff *skb)
 {
-	struct net_device *dev = skb->dev;
-
 	skb_queue_tail(&dev->txq, skb);
 	if (skb_queue_len(&dev->txq) >= NETDEV_TX_BATCH)
 		netdev_flush_tx(dev);
+}
+
+void dev_queue_xmit(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+	struct sk_buff_head segs;
+	struct sk_buff *seg;
+
+	/* Software GSO (Linux's validate_xmit_skb): what the device cannot
+	 * cut, the stack cuts here, so the driver, the impairment and the
+	 * capture all see wire-sized frames. */
+	if (!skb_is_gso(skb) || (dev->features & (NETIF_F_GSO | NETIF_F_TSO))) {
+		dev_queue_xmit_one(dev, skb);
+		return;
+	}
+	skb_queue_head_init(&segs);
+	if (skb_gso_segment(skb, &segs)) {
+		skb_queue_purge(&segs);
+		dev->stats.tx_dropped++;
+		kfree_skb(skb);
+		return;
+	}
+	kfree_skb(skb);
+	while ((seg = skb_dequeue(&segs)) != NULL)
+		dev_queue_xmit_one(dev, seg);
 }
 
 /* The hand-over to the driver. The mirror sees frames here, after any

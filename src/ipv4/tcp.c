@@ -337,8 +337,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			goto do_error;
 	}
 	deadline = sock_deadline(sk, timeo);
-	mss_now = tcp_current_mss(sk);
-	size_goal = mss_now;
+	mss_now = tcp_send_mss(sk, &size_goal, flags);
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -356,8 +355,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 				goto wait_for_space;
 			/* tcp_mem first (Linux's tcp_stream_alloc_skb): a
 			 * refusal shrank the send buffer; wait for memory. */
-			if (!sk_wmem_schedule(sk, (int)skb_truesize_for(stack->pool,
-									MAX_HEADER + size_goal))) {
+			if (!sk_wmem_schedule(sk, (int)tcp_skb_base_truesize(stack))) {
 				vm_wait = true;
 				goto wait_for_space;
 			}
@@ -371,12 +369,26 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
 			TCP_SKB_CB(skb)->sacked = 0;
+			tcp_skb_pcount_set(skb, 0); /* counted when sent */
+			TCP_SKB_CB(skb)->tcp_gso_size = 0;
+			/* Charged as Linux charges a buffer whose data lives
+			 * in pages: the descriptor and headers now, each byte
+			 * as it is copied in (below). A short write costs a
+			 * short charge however large the buffer may grow. */
+			skb->truesize = tcp_skb_base_truesize(stack);
 			skb_queue_tail(&sk->sk_write_queue, skb);
 			sk_wmem_charge(sk, skb);
 			copy = MIN(size_goal, skb_tailroom(skb));
 		}
 		if (copy > it.count)
 			copy = (uint32_t)it.count;
+		if (!sk_wmem_schedule(sk, (int)copy)) {
+			vm_wait = true;
+			goto wait_for_space;
+		}
+		skb->truesize += copy;
+		sk->sk_wmem_queued += (int)copy;
+		sk_mem_charge(sk, (int)copy);
 		copy_from_iter(skb_put(skb, copy), copy, &it);
 		sk->sk_write_queue.bytes += copy;
 		tp->write_seq += copy;
@@ -403,8 +415,7 @@ wait_for_space:
 		vm_wait = false;
 		if (err)
 			goto do_error;
-		mss_now = tcp_current_mss(sk);
-		size_goal = mss_now;
+		mss_now = tcp_send_mss(sk, &size_goal, flags);
 	}
 out:
 	if (copied)

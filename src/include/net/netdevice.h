@@ -34,6 +34,12 @@ struct netem_qdisc;
 /* Transmit batch: queued frames are handed to the device this many at a
  * time (or at the end of each poll). */
 #define NETDEV_TX_BATCH 64
+/* Offloads a device may take in dev->features besides the public
+ * UT_DEV_F_* (Linux's NETIF_F_*): a device with neither gets every
+ * multi-segment TCP buffer cut into frames by dev_queue_xmit (software
+ * GSO). No device of usertcp's sets them yet. */
+#define NETIF_F_GSO (1u << 16)
+#define NETIF_F_TSO (1u << 17)
 
 struct net_device_ops {
 	/* Takes ownership of all n skbs: sends, queues or frees each one. */
@@ -103,7 +109,10 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 void netdev_free(struct net_device *dev);
 
 /* Queues a fully built frame (link header included) for transmission; it is
- * mirrored to pcap and handed to the driver in a batch. Consumes skb. */
+ * mirrored to pcap and handed to the driver in a batch. A buffer of several
+ * TCP segments is cut into them first, unless the device does that itself
+ * (NETIF_F_TSO or NETIF_F_GSO); a buffer that cannot be cut is dropped and
+ * counted in tx_dropped. Consumes skb. */
 void dev_queue_xmit(struct sk_buff *skb);
 /* Hands the device's queued frames to its driver (through the egress
  * impairment, if any, which holds them until due). */
