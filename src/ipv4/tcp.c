@@ -359,7 +359,12 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 				vm_wait = true;
 				goto wait_for_space;
 			}
-			skb = stack_alloc_skb(stack, size_goal);
+			/* Room for a full 64 KB when buffers are on, so the
+			 * buffer can follow a size goal that grows with the
+			 * peer's window while it waits (only the bytes copied
+			 * in are charged, below). */
+			skb = stack_alloc_skb(stack,
+					      size_goal > mss_now ? TCP_GSO_MAX_SIZE : size_goal);
 			if (!skb) {
 				err = -ENOBUFS;
 				if (copied)
