@@ -395,6 +395,8 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		sk->sk_wmem_queued += (int)copy;
 		sk_mem_charge(sk, (int)copy);
 		copy_from_iter(skb_put(skb, copy), copy, &it);
+		/* it grew: counted again in segments when it goes (Linux) */
+		tcp_skb_pcount_set(skb, 0);
 		sk->sk_write_queue.bytes += copy;
 		tp->write_seq += copy;
 		TCP_SKB_CB(skb)->end_seq += copy;

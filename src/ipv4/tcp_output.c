@@ -477,6 +477,36 @@ void tcp_pace_kick(struct timer_list *t)
 	sock_put(sk);
 }
 
+/* The segment-send trace shows what crosses the wire: one event per
+ * segment a buffer is cut into, with the sequence numbers and flags GSO
+ * gives each (tcp_offload.c), so a trace reads the same with buffers on
+ * or off. Tracing off costs the one test in trace_tcp_segment_send. */
+static void tcp_trace_wire_segments(struct sock *sk, const struct wire_tcp *th, uint32_t payload,
+				    uint32_t pcount, uint32_t mss)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct wire_tcp seg = *th;
+	uint32_t off = 0;
+
+	if (pcount <= 1 || !mss) {
+		trace_tcp_segment_send(sk->sk_stack, tp->fd, sk->sk_saddr, sk->sk_daddr, th,
+				       payload, sk);
+		return;
+	}
+	for (uint32_t i = 0; off < payload; i++) {
+		uint32_t len = MIN(mss, payload - off);
+		seg.seq = th->seq + off;
+		seg.flags = th->flags;
+		if (i)
+			seg.flags &= (uint8_t)~TCPHDR_CWR;
+		if (off + len < payload)
+			seg.flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
+		trace_tcp_segment_send(sk->sk_stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &seg, len,
+				       sk);
+		off += len;
+	}
+}
+
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -543,7 +573,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	}
 	/* Linux counts OutSegs in wire segments (tcp_skb_pcount). */
 	TCP_ADD_STATS(stack, TCP_MIB_OUTSEGS, clone ? tcp_skb_pcount(oskb) : 1u);
-	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
+	tcp_trace_wire_segments(sk, &th, payload, clone ? tcp_skb_pcount(oskb) : 1u,
+				tcp_skb_mss(oskb));
 	/* A buffer of several segments tells the device how to cut it
 	 * (Linux's __tcp_transmit_skb fills gso_segs, gso_size, gso_type). */
 	if (clone && tcp_skb_pcount(oskb) > 1) {
