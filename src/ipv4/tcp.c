@@ -387,6 +387,10 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		}
 		if (copy > it.count)
 			copy = (uint32_t)it.count;
+		/* Linux copies into page fragments of at most 32 KB
+		 * (SKB_FRAG_PAGE_ORDER), charging each: the same unit here. */
+		if (copy > TCP_COPY_CHUNK)
+			copy = TCP_COPY_CHUNK;
 		if (!sk_wmem_schedule(sk, (int)copy)) {
 			vm_wait = true;
 			goto wait_for_space;

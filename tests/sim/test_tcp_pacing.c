@@ -77,10 +77,16 @@ TEST(so_max_pacing_rate_holds_a_bulk_sender_to_its_rate)
 	/* The first 10 segments leave unpaced (Linux's initial quantum);
 	 * the rest take their length at the rate, within a millisecond
 	 * (the timer's tick) at either end. */
-	for (unsigned i = 10; i < k - 1; i++)
+	/* The segments of one buffer leave together (software GSO), so the
+	 * time runs to the first segment of the last buffer, and the bytes
+	 * counted are those before it. */
+	unsigned last = k - 1;
+	while (last > 10 && t[last - 1] == t[k - 1])
+		last--;
+	for (unsigned i = 10; i < last; i++)
 		paced_bytes += len[i];
 	uint64_t want_ns = paced_bytes * NSEC_PER_SEC / rate;
-	uint64_t took_ns = t[k - 1] - t[10];
+	uint64_t took_ns = t[last] - t[10];
 	CHECK(took_ns + 2 * MS >= want_ns);
 	CHECK(took_ns <= want_ns + want_ns / 10);
 	/* And never a burst: within any 10 ms, at most 10 ms at the rate plus

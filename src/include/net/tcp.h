@@ -46,6 +46,9 @@ struct ut_stack;
 #define TCP_GSO_MAX_SIZE 65536u
 #define TCP_GSO_MAX_SEGS 65535u
 #define TCP_PACING_SHIFT 10
+/* The most tcp_sendmsg copies and charges at once (Linux's page fragment
+ * of 32 KB). */
+#define TCP_COPY_CHUNK 32768u
 
 /* Which queue tcp_fragment cuts a buffer of (Linux's enum tcp_queue). */
 enum tcp_queue { TCP_FRAG_IN_WRITE_QUEUE, TCP_FRAG_IN_RTX_QUEUE };
