@@ -92,7 +92,7 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_min_tso_segs = 2;
 	s->tcp_tso_win_divisor = 3;
 	s->tcp_tso_rtt_log = 9;
-	s->tcp_gso_buffers = 0;
+	s->tcp_gso_buffers = 1;
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
