@@ -178,6 +178,9 @@ struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size)
 	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
 	skb_shinfo(skb)->dataref = 1;
 	skb_shinfo(skb)->capacity = capacity;
+	skb_shinfo(skb)->gso_size = 0;
+	skb_shinfo(skb)->gso_segs = 0;
+	skb_shinfo(skb)->gso_type = 0;
 	pool->st.allocs++;
 	pool->st.in_use_bufs++;
 	pool->st.in_use_bytes += skb->truesize;
@@ -251,6 +254,10 @@ struct sk_buff *skb_copy(const struct sk_buff *skb, struct skb_pool *pool)
 	n->ip_summed = skb->ip_summed;
 	n->pkt_type = skb->pkt_type;
 	memcpy(n->cb, skb->cb, sizeof(n->cb));
+	/* the copy is still the same GSO packet (Linux's copy_skb_header) */
+	skb_shinfo(n)->gso_size = skb_shinfo(skb)->gso_size;
+	skb_shinfo(n)->gso_segs = skb_shinfo(skb)->gso_segs;
+	skb_shinfo(n)->gso_type = skb_shinfo(skb)->gso_type;
 	return n;
 }
 

@@ -6,6 +6,7 @@
 
 #include "net/fault.h"
 #include "net/netem.h"
+#include "net/offload.h"
 #include "net/stack.h"
 
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
@@ -63,23 +64,49 @@ void netdev_mirror(struct net_device *dev, const struct sk_buff *skb)
 		pcap_writer_write(&dev->pcap, stack_now(dev->stack), skb->data, skb->len);
 }
 
+/* Queues one wire-sized frame; the batch goes to the driver when it fills
+ * or the queue does. */
+static void dev_queue_xmit_one(struct net_device *dev, struct sk_buff *skb)
+{
+	skb_queue_tail(&dev->txq, skb);
+	if (skb_queue_len(&dev->txq) >= MIN(NETDEV_TX_BATCH, dev->tx_queue_len))
+		netdev_flush_tx(dev);
+}
+
 int dev_queue_xmit(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
+	struct sk_buff_head segs;
+	struct sk_buff *seg;
 
 	/* The queue is the device's qdisc, bounded as Linux's pfifo by
-	 * txqueuelen. Frames reach the driver when a batch fills or the
-	 * queue does, so only a limit of 0 (a `pfifo limit 0`, a device
-	 * told to refuse everything) drops here; the caller learns of it,
-	 * as a Linux sender learns of a qdisc drop. */
+	 * txqueuelen, and a buffer is enqueued whole, before it is cut (as
+	 * Linux's qdisc holds GSO buffers). Frames reach the driver when a
+	 * batch fills or the queue does, so only a limit of 0 (a `pfifo
+	 * limit 0`, a device told to refuse everything) drops here; the
+	 * caller learns of it, as a Linux sender learns of a qdisc drop. */
 	if (skb_queue_len(&dev->txq) >= dev->tx_queue_len) {
 		dev->stats.tx_dropped++;
 		kfree_skb(skb);
 		return NET_XMIT_DROP;
 	}
-	skb_queue_tail(&dev->txq, skb);
-	if (skb_queue_len(&dev->txq) >= MIN(NETDEV_TX_BATCH, dev->tx_queue_len))
-		netdev_flush_tx(dev);
+	/* Software GSO (Linux's validate_xmit_skb): what the device cannot
+	 * cut, the stack cuts here, so the driver, the impairment and the
+	 * capture all see wire-sized frames. */
+	if (!skb_is_gso(skb) || (dev->features & (NETIF_F_GSO | NETIF_F_TSO))) {
+		dev_queue_xmit_one(dev, skb);
+		return NET_XMIT_SUCCESS;
+	}
+	skb_queue_head_init(&segs);
+	if (skb_gso_segment(skb, &segs)) {
+		skb_queue_purge(&segs);
+		dev->stats.tx_dropped++;
+		kfree_skb(skb);
+		return NET_XMIT_DROP;
+	}
+	kfree_skb(skb);
+	while ((seg = skb_dequeue(&segs)) != NULL)
+		dev_queue_xmit_one(dev, seg);
 	return NET_XMIT_SUCCESS;
 }
 

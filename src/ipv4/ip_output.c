@@ -84,7 +84,7 @@ int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_o
 {
 	struct fib_result res;
 	struct wire_ipv4 ip;
-	uint32_t tot_len;
+	uint32_t tot_len, seg_len;
 	int err;
 
 	err = ip_route_output(stack, p->daddr, &res);
@@ -101,6 +101,12 @@ int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_o
 	/* Linux counts a request once it is routed and built: a datagram
 	 * refused for want of a route is OutNoRoutes only. */
 	SNMP_INC_STATS(stack, IPSTATS_MIB_OUTREQUESTS);
+	/* A GSO buffer leaves as segments: DF and the MTU concern each of
+	 * them (Linux's ip_finish_output_gso). */
+	seg_len = tot_len;
+	if (skb_is_gso(skb))
+		seg_len = MIN(tot_len, IPV4_HLEN_MIN + (uint32_t)(skb->data[12] >> 4) * 4 +
+					       skb_shinfo(skb)->gso_size);
 	memset(&ip, 0, sizeof(ip));
 	ip.tos = p->tos;
 	ip.tot_len = (uint16_t)tot_len;
@@ -109,21 +115,22 @@ int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_o
 	ip.saddr = p->saddr ? p->saddr : res.prefsrc;
 	ip.daddr = p->daddr;
 	ip.frag_off = p->pmtudisc == IP_PMTUDISC_DO ||
-				      (p->pmtudisc == IP_PMTUDISC_WANT && tot_len <= res.dev->mtu)
+				      (p->pmtudisc == IP_PMTUDISC_WANT && seg_len <= res.dev->mtu)
 			      ? IP_DF
 			      : 0;
 	ip.id = ip_select_ident(stack, ip.saddr, ip.daddr, ip.protocol);
 
 	skb_reset_transport_header(skb);
-	if (fill_csum && res.dev == stack->loopback && skb->len + IPV4_HLEN_MIN <= res.dev->mtu) {
+	if (fill_csum && res.dev == stack->loopback && seg_len <= res.dev->mtu) {
 		/* Linux's lo offloads checksums (CHECKSUM_PARTIAL) and its
 		 * receive side trusts them: the transport checksum is never
 		 * computed for a packet that stays in the host. A pcap of lo
 		 * shows them unfilled, as tcpdump on Linux's lo does. */
 		skb->ip_summed = CHECKSUM_PARTIAL;
-	} else if (fill_csum) {
+	} else if (fill_csum && !skb_is_gso(skb)) {
 		fill_csum(skb, ip.saddr, ip.daddr);
 	}
+	/* (a GSO buffer's checksums are computed per segment, by GSO) */
 	wire_ipv4_emit(skb_push(skb, IPV4_HLEN_MIN), &ip);
 	skb_reset_network_header(skb);
 
@@ -142,7 +149,7 @@ int ip_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip_out
 
 int ip_output(struct ut_stack *stack, struct sk_buff *skb, const struct fib_result *res)
 {
-	if (skb->len > res->dev->mtu) {
+	if (skb->len > res->dev->mtu && !skb_is_gso(skb)) {
 		if (get_be16(skb->data + 6) & IP_DF) {
 			/* Linux's ip_fragment with DF: EMSGSIZE to a local
 			 * sender (forwarding answers FRAG_NEEDED before). */

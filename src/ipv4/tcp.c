@@ -347,8 +347,7 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			goto do_error;
 	}
 	deadline = sock_deadline(sk, timeo);
-	mss_now = tcp_current_mss(sk);
-	size_goal = mss_now;
+	mss_now = tcp_send_mss(sk, &size_goal, flags);
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
@@ -366,12 +365,16 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 				goto wait_for_space;
 			/* tcp_mem first (Linux's tcp_stream_alloc_skb): a
 			 * refusal shrank the send buffer; wait for memory. */
-			if (!sk_wmem_schedule(sk, (int)skb_truesize_for(stack->pool,
-									MAX_HEADER + size_goal))) {
+			if (!sk_wmem_schedule(sk, (int)tcp_skb_base_truesize(stack))) {
 				vm_wait = true;
 				goto wait_for_space;
 			}
-			skb = stack_alloc_skb(stack, size_goal);
+			/* Room for a full 64 KB when buffers are on, so the
+			 * buffer can follow a size goal that grows with the
+			 * peer's window while it waits (only the bytes copied
+			 * in are charged, below). */
+			skb = stack_alloc_skb(stack,
+					      size_goal > mss_now ? TCP_GSO_MAX_SIZE : size_goal);
 			if (!skb) {
 				err = -ENOBUFS;
 				if (copied)
@@ -381,6 +384,13 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = tp->write_seq;
 			TCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
 			TCP_SKB_CB(skb)->sacked = 0;
+			tcp_skb_pcount_set(skb, 0); /* counted when sent */
+			TCP_SKB_CB(skb)->tcp_gso_size = 0;
+			/* Charged as Linux charges a buffer whose data lives
+			 * in pages: the descriptor and headers now, each byte
+			 * as it is copied in (below). A short write costs a
+			 * short charge however large the buffer may grow. */
+			skb->truesize = tcp_skb_base_truesize(stack);
 			skb_queue_tail(&sk->sk_write_queue, skb);
 			/* the first data waiting: busy from now (Linux's
 			 * tcp_add_write_queue_tail) */
@@ -391,7 +401,20 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 		}
 		if (copy > it.count)
 			copy = (uint32_t)it.count;
+		/* Linux copies into page fragments of at most 32 KB
+		 * (SKB_FRAG_PAGE_ORDER), charging each: the same unit here. */
+		if (copy > TCP_COPY_CHUNK)
+			copy = TCP_COPY_CHUNK;
+		if (!sk_wmem_schedule(sk, (int)copy)) {
+			vm_wait = true;
+			goto wait_for_space;
+		}
+		skb->truesize += copy;
+		sk->sk_wmem_queued += (int)copy;
+		sk_mem_charge(sk, (int)copy);
 		copy_from_iter(skb_put(skb, copy), copy, &it);
+		/* it grew: counted again in segments when it goes (Linux) */
+		tcp_skb_pcount_set(skb, 0);
 		sk->sk_write_queue.bytes += copy;
 		tp->write_seq += copy;
 		TCP_SKB_CB(skb)->end_seq += copy;
@@ -418,8 +441,7 @@ wait_for_space:
 		vm_wait = false;
 		if (err)
 			goto do_error;
-		mss_now = tcp_current_mss(sk);
-		size_goal = mss_now;
+		mss_now = tcp_send_mss(sk, &size_goal, flags);
 	}
 out:
 	if (copied)

@@ -1131,11 +1131,56 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state, st
 	tcb->sacked = sacked;
 }
 
+/* Whether skb lies within the SACK block [start_seq, end_seq) (Linux's
+ * tcp_match_skb_to_sack): 1 if so, 0 if not, -errno if it could not be
+ * split. A buffer of several segments that the block covers in part is
+ * first cut at the block's edge, rounded to whole segments of its MSS
+ * (a block inside a segment marks none of it, as the peer holds only
+ * part), so that its covered part can be marked. */
+static int tcp_match_skb_to_sack(struct sock *sk, struct sk_buff *skb, uint32_t start_seq,
+				 uint32_t end_seq)
+{
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	bool in_sack = !after(start_seq, tcb->seq) && !before(end_seq, tcb->end_seq);
+	uint32_t mss, pkt_len;
+	int err;
+
+	if (tcp_skb_pcount(skb) > 1 && !in_sack && after(tcb->end_seq, start_seq)) {
+		mss = tcp_skb_mss(skb);
+		in_sack = !after(start_seq, tcb->seq);
+		if (!in_sack) {
+			/* the block starts inside: keep what lies before */
+			pkt_len = start_seq - tcb->seq;
+			if (pkt_len < mss)
+				pkt_len = mss;
+		} else {
+			/* the block ends inside: keep what it covers */
+			pkt_len = end_seq - tcb->seq;
+			if (pkt_len < mss)
+				return -EINVAL;
+		}
+		/* whole segments only, or the short last one */
+		if (pkt_len > mss) {
+			uint32_t new_len = (pkt_len / mss) * mss;
+			if (!in_sack && new_len < pkt_len)
+				new_len += mss;
+			pkt_len = new_len;
+		}
+		if (pkt_len >= skb->len && !in_sack)
+			return 0;
+		err = tcp_fragment(sk, TCP_FRAG_IN_RTX_QUEUE, skb, pkt_len, mss, GFP_ATOMIC);
+		if (err < 0)
+			return err;
+	}
+	return in_sack;
+}
+
 /* Marks the retransmit queue's segments that the SACK blocks cover
  * (Linux's tcp_sacktag_write_queue), after checking the first block for a
  * D-SACK. Blocks are taken in sequence order, so reordering is judged
- * against what was SACKed before. Segments partly covered stay
- * unmarked. O(queue) per block. Returns FLAG_* bits. */
+ * against what was SACKed before. A buffer of several segments
+ * partly covered is cut at the block's edges (tcp_match_skb_to_sack); a
+ * single segment partly covered stays unmarked. O(queue) per block. Returns FLAG_* bits. */
 static int tcp_sacktag_write_queue(struct sock *sk, const struct wire_tcp_opts *opts, uint32_t ack,
 				   uint32_t prior_snd_una, struct tcp_sacktag_state *state)
 {
@@ -1178,11 +1223,16 @@ static int tcp_sacktag_write_queue(struct sock *sk, const struct wire_tcp_opts *
 			continue;
 		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
 			struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+			int in_sack;
 			if (!before(tcb->seq, end))
 				break;
-			if (before(tcb->seq, start) || after(tcb->end_seq, end))
+			if (!after(tcb->end_seq, start))
 				continue;
-			tcp_sacktag_one(sk, state, skb, dup[i]);
+			in_sack = tcp_match_skb_to_sack(sk, skb, start, end);
+			if (in_sack < 0)
+				break;
+			if (in_sack)
+				tcp_sacktag_one(sk, state, skb, dup[i]);
 		}
 	}
 	if (inet_csk(sk)->icsk_ca_state != TCP_CA_Loss || tp->undo_marker)
@@ -1205,6 +1255,22 @@ static bool tcp_should_expand_sndbuf(const struct sock *sk)
 
 /* ---- ACK processing -------------------------------------------------------------------*/
 
+/* The cumulative ACK ends inside skb, a buffer of several segments: its
+ * acknowledged bytes are trimmed off, and the segments that left with
+ * them are returned, to be counted delivered (Linux's tcp_tso_acked). 0
+ * when the ACK covers no whole segment of it. */
+static uint32_t tcp_tso_acked(struct sock *sk, struct sk_buff *skb, uint32_t ack)
+{
+	uint32_t packets_acked = tcp_skb_pcount(skb);
+
+	tcp_trim_head(sk, skb, ack - TCP_SKB_CB(skb)->seq);
+	packets_acked -= tcp_skb_pcount(skb);
+	if (packets_acked)
+		BUG_ON(tcp_skb_pcount(skb) == 0 ||
+		       !before(TCP_SKB_CB(skb)->seq, TCP_SKB_CB(skb)->end_seq));
+	return packets_acked;
+}
+
 /* Removes what the cumulative ACK covers from the retransmit queue
  * (Linux's tcp_clean_rtx_queue), counts it delivered, feeds RACK and the
  * reordering detector, and takes the RTT samples (Karn: none from a
@@ -1225,19 +1291,19 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 		uint8_t sacked = tcb->sacked;
 		uint32_t pcount = tcp_skb_pcount(skb);
+		bool fully_acked = true;
 
 		if (after(tcb->end_seq, ack)) {
-			/* Partly acknowledged: drop the acked bytes. */
-			if (after(ack, tcb->seq) && !(tcb->tcp_flags & TCPHDR_SYN)) {
-				uint32_t n = ack - tcb->seq;
-				if (n < skb->len) {
-					skb_pull(skb, n);
-					tp->tcp_rtx_queue.bytes -= n;
-					tcb->seq = ack;
-					flag |= FLAG_DATA_ACKED;
-				}
-			}
-			break;
+			/* Partly acknowledged: the acked bytes go, and the
+			 * whole segments among them are delivered (Linux's
+			 * tcp_tso_acked). */
+			if (!after(ack, tcb->seq) || (tcb->tcp_flags & TCPHDR_SYN))
+				break;
+			pcount = tcp_tso_acked(sk, skb, ack);
+			flag |= FLAG_DATA_ACKED;
+			if (!pcount)
+				break;
+			fully_acked = false;
 		}
 		if (sacked & TCPCB_RETRANS) {
 			if (sacked & TCPCB_SACKED_RETRANS)
@@ -1268,6 +1334,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 			flag |= FLAG_SYN_ACKED;
 		else
 			flag |= FLAG_DATA_ACKED;
+		if (!fully_acked)
+			break;
 		skb_unlink(skb, &tp->tcp_rtx_queue);
 		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
@@ -2127,7 +2195,8 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 		return;
 	}
 	NET_INC_STATS(stack, LINUX_MIB_TCPOFOQUEUE);
-	tp->rcv_ooopack += tcp_skb_pcount(skb); /* duplicates included, as Linux */
+	/* the segments GRO merged into it, duplicates included, as Linux */
+	tp->rcv_ooopack += MAX(1u, (unsigned)skb_shinfo(skb)->gso_segs);
 	inet_csk(sk)->icsk_ack.pending |= ICSK_ACK_SCHED;
 
 	/* Find where it goes: after the last segment starting before it. */

@@ -66,6 +66,46 @@ uint32_t tcp_current_mss(struct sock *sk)
 	return tcp_sk(sk)->mss_cache;
 }
 
+/* A size within half the largest window the peer offered, so that a small
+ * window still takes two (Linux's tcp_bound_to_half_wnd). */
+static uint32_t tcp_bound_to_half_wnd(const struct tcp_sock *tp, uint32_t pktsize)
+{
+	uint32_t cutoff = tp->max_window > TCP_MSS_DEFAULT ? tp->max_window >> 1 : tp->max_window;
+
+	if (cutoff && pktsize > cutoff)
+		return MAX(cutoff, 68u - tp->tcp_header_len);
+	return pktsize;
+}
+
+/* How long a write-queue buffer may grow (Linux's tcp_xmit_size_goal): as
+ * many whole segments as 64 KB holds, or half the peer's largest window;
+ * one MSS when buffers are off (usertcp.tcp_gso_buffers=0) or for urgent
+ * data. The count is kept in tp->gso_segs and redone only when the bound
+ * moved by a segment, to spare a division per write. */
+static uint32_t tcp_xmit_size_goal(struct sock *sk, uint32_t mss_now, bool large_allowed)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t new_size_goal, size_goal;
+
+	if (!large_allowed || !sk->sk_stack->sysctl.tcp_gso_buffers)
+		return mss_now;
+	new_size_goal = tcp_bound_to_half_wnd(tp, TCP_GSO_MAX_SIZE);
+	size_goal = tp->gso_segs * mss_now;
+	if (new_size_goal < size_goal || new_size_goal >= size_goal + mss_now) {
+		tp->gso_segs = (uint16_t)MIN(new_size_goal / mss_now, TCP_GSO_MAX_SEGS);
+		size_goal = tp->gso_segs * mss_now;
+	}
+	return MAX(size_goal, mss_now);
+}
+
+uint32_t tcp_send_mss(struct sock *sk, uint32_t *size_goal, int flags)
+{
+	uint32_t mss_now = tcp_current_mss(sk);
+
+	*size_goal = tcp_xmit_size_goal(sk, mss_now, !(flags & MSG_OOB));
+	return mss_now;
+}
+
 /* ---- windows we advertise --------------------------------------------------------*/
 
 /* Receive buffer bytes usable as window: Linux keeps part of the buffer for
@@ -225,7 +265,8 @@ static void tcp_syn_options(struct sock *sk, struct wire_tcp_opts *o)
 static void tcp_established_options(struct sock *sk, struct wire_tcp_opts *o, uint32_t payload)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	/* bytes of the MTU this segment leaves for SACK blocks */
+	/* bytes of the MTU this segment (each segment of a buffer: all but
+	 * the last carry a full MSS) leaves for SACK blocks */
 	uint32_t room = tp->mss_cache > payload ? tp->mss_cache - payload : 0;
 
 	memset(o, 0, sizeof(*o));
@@ -435,6 +476,36 @@ enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+/* The segment-send trace shows what crosses the wire: one event per
+ * segment a buffer is cut into, with the sequence numbers and flags GSO
+ * gives each (tcp_offload.c), so a trace reads the same with buffers on
+ * or off. Tracing off costs the one test in trace_tcp_segment_send. */
+static void tcp_trace_wire_segments(struct sock *sk, const struct wire_tcp *th, uint32_t payload,
+				    uint32_t pcount, uint32_t mss)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct wire_tcp seg = *th;
+	uint32_t off = 0;
+
+	if (pcount <= 1 || !mss) {
+		trace_tcp_segment_send(sk->sk_stack, tp->fd, sk->sk_saddr, sk->sk_daddr, th,
+				       payload, sk);
+		return;
+	}
+	for (uint32_t i = 0; off < payload; i++) {
+		uint32_t len = MIN(mss, payload - off);
+		seg.seq = th->seq + off;
+		seg.flags = th->flags;
+		if (i)
+			seg.flags &= (uint8_t)~TCPHDR_CWR;
+		if (off + len < payload)
+			seg.flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
+		trace_tcp_segment_send(sk->sk_stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &seg, len,
+				       sk);
+		off += len;
+	}
+}
+
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -467,7 +538,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		tcp_syn_options(sk, &opts);
 	else
-		tcp_established_options(sk, &opts, payload);
+		tcp_established_options(sk, &opts,
+					tcp_skb_pcount(oskb) > 1 ? tcp_skb_mss(oskb) : payload);
 	optlen = wire_tcp_emit_options(optbuf, &opts);
 	/* A D-SACK block is reported once (RFC 2883 4): sent, it goes. */
 	if (opts.num_sacks && tp->dsack)
@@ -500,8 +572,24 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		tp->data_segs_out += tcp_skb_pcount(oskb);
 		tp->bytes_sent += payload;
 	}
-	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
-	trace_tcp_segment_send(stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &th, payload, sk);
+	/* Linux counts OutSegs in wire segments (tcp_skb_pcount). */
+	TCP_ADD_STATS(stack, TCP_MIB_OUTSEGS, clone ? tcp_skb_pcount(oskb) : 1u);
+	tcp_trace_wire_segments(sk, &th, payload, clone ? tcp_skb_pcount(oskb) : 1u,
+				tcp_skb_mss(oskb));
+	/* A buffer of several segments tells the device how to cut it
+	 * (Linux's __tcp_transmit_skb fills gso_segs, gso_size, gso_type). */
+	if (clone && tcp_skb_pcount(oskb) > 1) {
+		skb_shinfo(skb)->gso_segs = (uint16_t)tcp_skb_pcount(oskb);
+		skb_shinfo(skb)->gso_size = (uint16_t)tcp_skb_mss(oskb);
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+	} else {
+		skb_shinfo(skb)->gso_segs = 0;
+		skb_shinfo(skb)->gso_size = 0;
+		skb_shinfo(skb)->gso_type = 0;
+	}
+	/* IP keeps its control block at the start of skb->cb; what TCP left
+	 * there must not read as IP's flags (Linux clears it the same way). */
+	memset(skb->cb, 0, TCP_SKB_CB_IP_AREA);
 	err = tcp_v4_xmit(sk, skb);
 	if (err > 0) {
 		/* The device's queue refused it: local congestion, which
@@ -520,53 +608,151 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 
 /* ---- the write queue -----------------------------------------------------------------*/
 
-/* Splits skb so its first len bytes stay and the rest become a new skb
- * right after it (the MSS shrank since it was queued). One copy of the
- * tail part. */
-static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff *skb, uint32_t len)
+/* Counts skb's wire segments for mss_now (Linux's tcp_set_skb_tso_segs):
+ * one segment when it fits, else one per MSS, the last one short. */
+void tcp_set_skb_tso_segs(struct sk_buff *skb, uint32_t mss_now)
 {
-	uint32_t nlen = skb->len - len;
-	struct sk_buff *buff = stack_alloc_skb(sk->sk_stack, nlen);
+	if (skb->len <= mss_now) {
+		tcp_skb_pcount_set(skb, 1);
+		TCP_SKB_CB(skb)->tcp_gso_size = 0;
+	} else {
+		tcp_skb_pcount_set(skb, (skb->len + mss_now - 1) / mss_now);
+		TCP_SKB_CB(skb)->tcp_gso_size = (uint16_t)mss_now;
+	}
+}
 
+/* The segment count of a buffer about to be sent, recounted if the MSS
+ * changed since it was counted (Linux's tcp_init_tso_segs). */
+static uint32_t tcp_init_tso_segs(struct sk_buff *skb, uint32_t mss_now)
+{
+	uint32_t segs = tcp_skb_pcount(skb);
+
+	if (!segs || (segs > 1 && tcp_skb_mss(skb) != mss_now)) {
+		tcp_set_skb_tso_segs(skb, mss_now);
+		segs = tcp_skb_pcount(skb);
+	}
+	return segs;
+}
+
+/* A sent buffer now stands for decr fewer segments (negative: more): every
+ * counter that counted it moves with it (Linux's tcp_adjust_pcount). */
+void tcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint8_t sacked = TCP_SKB_CB(skb)->sacked;
+
+	tp->packets_out -= (uint32_t)decr;
+	if (sacked & TCPCB_SACKED_ACKED)
+		tp->sacked_out -= (uint32_t)decr;
+	if (sacked & TCPCB_SACKED_RETRANS)
+		tp->retrans_out -= (uint32_t)decr;
+	if (sacked & TCPCB_LOST)
+		tp->lost_out -= (uint32_t)decr;
+}
+
+/* Splits skb so its first len bytes stay and the rest become a new buffer
+ * right after it, each counted in segments of mss_now (Linux's
+ * tcp_fragment): a buffer cut at the congestion or receive window, at a
+ * SACK edge, for a retransmission of fewer segments, or after the MSS
+ * shrank. The rest is copied once into a buffer of its own (usertcp's
+ * buffers are linear; Linux moves page fragments instead). A buffer of
+ * the retransmit queue keeps its counters whole: both halves keep the
+ * marks the whole had. 0, -ENOMEM when the queue is already far over the
+ * send buffer (TCPWqueueTooBig, so a peer's SACKs cannot make us split
+ * without bound), or -ENOBUFS. */
+int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb, uint32_t len,
+		 uint32_t mss_now, gfp_t gfp)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff_head *q = tcp_queue == TCP_FRAG_IN_RTX_QUEUE ? &tp->tcp_rtx_queue
+								    : &sk->sk_write_queue;
+	uint32_t nlen = skb->len - len;
+	uint32_t old_factor;
+	struct sk_buff *buff;
+	long limit;
+
+	(void)gfp; /* the pool never sleeps */
+	if (len > skb->len)
+		return -EINVAL;
+	/* Linux lets the queue overshoot the send buffer by two full-size
+	 * buffers before it refuses to split anything but the ends of the
+	 * retransmit queue. */
+	limit = (long)sk->sk_sndbuf +
+		2L * (long)skb_truesize_for(sk->sk_stack->pool, MAX_HEADER + TCP_GSO_MAX_SIZE);
+	if (unlikely((sk->sk_wmem_queued >> 1) > limit && tcp_queue != TCP_FRAG_IN_WRITE_QUEUE &&
+		     skb != skb_peek(q) && skb != skb_peek_tail(q))) {
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWQUEUETOOBIG);
+		return -ENOMEM;
+	}
+	buff = stack_alloc_skb(sk->sk_stack, nlen);
 	if (!buff)
 		return -ENOBUFS;
 	memcpy(skb_put(buff, nlen), skb->data + len, nlen);
+	/* Every per-segment field carries over (rate state, sent times,
+	 * marks): both halves were sent at once. */
+	memcpy(buff->cb, skb->cb, sizeof(buff->cb));
 	TCP_SKB_CB(buff)->seq = TCP_SKB_CB(skb)->seq + len;
-	TCP_SKB_CB(buff)->end_seq = TCP_SKB_CB(skb)->end_seq;
-	TCP_SKB_CB(buff)->tcp_flags = TCP_SKB_CB(skb)->tcp_flags;
-	TCP_SKB_CB(buff)->sacked = TCP_SKB_CB(skb)->sacked;
-	TCP_SKB_CB(buff)->sent_ns = TCP_SKB_CB(skb)->sent_ns;
-	TCP_SKB_CB(buff)->first_sent_ns = TCP_SKB_CB(skb)->first_sent_ns;
-	/* both halves were sent at once: the same rate state */
-	TCP_SKB_CB(buff)->first_tx_mstamp = TCP_SKB_CB(skb)->first_tx_mstamp;
-	TCP_SKB_CB(buff)->delivered_mstamp = TCP_SKB_CB(skb)->delivered_mstamp;
-	TCP_SKB_CB(buff)->delivered = TCP_SKB_CB(skb)->delivered;
-	TCP_SKB_CB(buff)->is_app_limited = TCP_SKB_CB(skb)->is_app_limited;
+	/* PSH and FIN belong to the last byte, so to the second half. */
 	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
 	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
 	q->bytes -= nlen;
 	skb->len = len;
 	skb_insert_between(buff, skb, skb->next, q);
-	/* Forced, as in Linux: the data is already queued and counted. */
+	/* The moved bytes take their charge along (Linux moves truesize with
+	 * the page fragments); the new buffer adds its own overhead, forced
+	 * as in Linux since the data is already queued and counted. */
+	buff->truesize = tcp_skb_base_truesize(sk->sk_stack) + nlen;
 	sk_wmem_charge_forced(sk, buff);
-	if (q == &tcp_sk(sk)->tcp_rtx_queue) {
-		/* Both halves are outstanding, and each keeps the marks the
-		 * whole had: the counters must count both. */
-		struct tcp_sock *tp = tcp_sk(sk);
-		uint8_t sacked = TCP_SKB_CB(buff)->sacked;
-		tp->packets_out++;
-		if (sacked & TCPCB_LOST)
-			tp->lost_out++;
-		if (sacked & TCPCB_SACKED_RETRANS)
-			tp->retrans_out++;
-		if (sacked & TCPCB_SACKED_ACKED)
-			tp->sacked_out++;
+	tcp_skb_uncharge_bytes(sk, skb, nlen);
+
+	old_factor = tcp_skb_pcount(skb);
+	tcp_set_skb_tso_segs(skb, mss_now);
+	tcp_set_skb_tso_segs(buff, mss_now);
+	/* A sent buffer cut at other than its segment boundaries (a new
+	 * MSS) becomes more segments than it was counted as. */
+	if (tcp_queue == TCP_FRAG_IN_RTX_QUEUE) {
+		int diff = (int)old_factor - (int)tcp_skb_pcount(skb) - (int)tcp_skb_pcount(buff);
+		if (diff)
+			tcp_adjust_pcount(sk, buff, diff);
 	}
 	return 0;
 }
 
+/* Cuts the first len bytes off a buffer of the retransmit queue that the
+ * peer acknowledged (Linux's tcp_trim_head), and recounts its segments in
+ * its own MSS. The bytes' charge goes back to the socket, as Linux frees
+ * the trimmed page fragments' truesize; the buffer itself goes later. */
+void tcp_trim_head(struct sock *sk, struct sk_buff *skb, uint32_t len)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	skb_pull(skb, len);
+	tp->tcp_rtx_queue.bytes -= len;
+	tcp_skb_uncharge_bytes(sk, skb, len);
+	TCP_SKB_CB(skb)->seq += len;
+	if (tcp_skb_pcount(skb) > 1)
+		tcp_set_skb_tso_segs(skb, tcp_skb_mss(skb));
+	else if (!tcp_skb_pcount(skb))
+		tcp_skb_pcount_set(skb, 1);
+}
+
 /* Minshall's variant of Nagle (Linux's tcp_minshall_check): a small
  * segment waits while an earlier small segment is unacknowledged. */
+static bool tcp_minshall_check(const struct tcp_sock *tp)
+{
+	return after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
+}
+
+/* Whether a partial segment must wait (Linux's tcp_nagle_check): corked,
+ * or Nagle on with a small segment unacknowledged. */
+static bool tcp_nagle_check(bool partial, const struct tcp_sock *tp, int nonagle)
+{
+	return partial && ((nonagle & TCP_NAGLE_CORK) ||
+			   (!nonagle && tp->packets_out && tcp_minshall_check(tp)));
+}
+
+/* Nagle (RFC 896, RFC 1122 4.2.3.4) as Linux's tcp_nagle_test: true when
+ * skb may go now. */
 static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb, uint32_t mss_now,
 			   int nonagle)
 {
@@ -574,16 +760,11 @@ static bool tcp_nagle_test(const struct tcp_sock *tp, const struct sk_buff *skb,
 		return true;
 	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
 		return true;
-	if (skb->len >= mss_now)
-		return true;
-	if (nonagle & TCP_NAGLE_CORK)
-		return false;
-	if (nonagle & TCP_NAGLE_OFF)
-		return true;
-	bool small_in_flight = after(tp->snd_sml, tp->snd_una) && !after(tp->snd_sml, tp->snd_nxt);
-	return !(tp->packets_out && small_in_flight);
+	return !tcp_nagle_check(skb->len < mss_now, tp, nonagle);
 }
 
+/* The first segment of skb fits the peer's window (Linux's
+ * tcp_snd_wnd_test). */
 static bool tcp_snd_wnd_test(const struct tcp_sock *tp, const struct sk_buff *skb, uint32_t mss_now)
 {
 	uint32_t end_seq = TCP_SKB_CB(skb)->end_seq;
@@ -591,6 +772,126 @@ static bool tcp_snd_wnd_test(const struct tcp_sock *tp, const struct sk_buff *sk
 	if (skb->len > mss_now)
 		end_seq = TCP_SKB_CB(skb)->seq + mss_now;
 	return !after(end_seq, tcp_wnd_end(tp));
+}
+
+/* Segments the congestion window lets the next buffer carry (Linux's
+ * tcp_cwnd_test): at most half of cwnd, so that two buffers are in
+ * flight and ACKs keep coming; a FIN alone in one segment goes whatever
+ * cwnd says. */
+static uint32_t tcp_cwnd_test(const struct tcp_sock *tp, const struct sk_buff *skb)
+{
+	uint32_t in_flight, cwnd = tp->snd_cwnd;
+
+	if ((TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && tcp_skb_pcount(skb) == 1)
+		return 1;
+	in_flight = tcp_packets_in_flight(tp);
+	if (in_flight >= cwnd)
+		return 0;
+	return MIN(MAX(cwnd >> 1, 1u), cwnd - in_flight);
+}
+
+/* Segments in one buffer at the pacing rate (Linux's tcp_tso_autosize):
+ * about a millisecond's worth (sk_pacing_shift 10), plus a share of 64 KB
+ * that halves for every 2^tcp_tso_rtt_log us of min RTT (a short path
+ * gets bigger bursts), within 64 KB and at least min_tso_segs. */
+static uint32_t tcp_tso_autosize(const struct sock *sk, uint32_t mss_now, uint32_t min_tso_segs)
+{
+	uint64_t bytes = sk->sk_pacing_rate >> TCP_PACING_SHIFT;
+	uint32_t r = tcp_min_rtt(tcp_sk(sk)) >> sk->sk_stack->sysctl.tcp_tso_rtt_log;
+
+	if (r < 32)
+		bytes += TCP_GSO_MAX_SIZE >> r;
+	bytes = MIN(bytes, (uint64_t)TCP_GSO_MAX_SIZE);
+	return MAX((uint32_t)(bytes / mss_now), min_tso_segs);
+}
+
+/* The most segments a buffer may carry now (Linux's tcp_tso_segs): the
+ * module's minimum (BBR wants more at high rates) or tcp_min_tso_segs. */
+static uint32_t tcp_tso_segs(struct sock *sk, uint32_t mss_now)
+{
+	const struct tcp_congestion_ops *ca = inet_csk(sk)->icsk_ca_ops;
+	uint32_t min_tso = ca->min_tso_segs ? ca->min_tso_segs(sk)
+					    : (uint32_t)sk->sk_stack->sysctl.tcp_min_tso_segs;
+
+	return MIN(tcp_tso_autosize(sk, mss_now, min_tso), (uint32_t)TCP_GSO_MAX_SEGS);
+}
+
+/* Where to cut skb for this transmission (Linux's tcp_mss_split_point):
+ * max_segs segments when the window has room for them and more data may
+ * follow; else what the window takes, less a partial last segment that
+ * Nagle would hold. */
+static uint32_t tcp_mss_split_point(const struct sock *sk, const struct sk_buff *skb,
+				    uint32_t mss_now, uint32_t max_segs, int nonagle)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t partial, needed, window, max_len;
+
+	window = tcp_wnd_end(tp) - TCP_SKB_CB(skb)->seq;
+	max_len = mss_now * max_segs;
+	if (max_len <= window && skb != skb_peek_tail(&sk->sk_write_queue))
+		return max_len;
+	needed = MIN(skb->len, window);
+	if (max_len <= needed)
+		return max_len;
+	partial = needed % mss_now;
+	if (tcp_nagle_check(partial != 0, tp, nonagle))
+		return needed - partial;
+	return needed;
+}
+
+/* Whether to hold a multi-segment buffer back for a bigger burst (Linux's
+ * tcp_tso_should_defer): never in recovery, nor when the last send was
+ * more than a millisecond ago, nor when a full buffer, a whole middle
+ * buffer or a tcp_tso_win_divisor share of the window can go, nor when
+ * the next ACK is more than half an RTT away. Otherwise a buffer the
+ * windows cut short, or a tail that may still grow, waits for the ACK. */
+static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, uint32_t max_segs)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+	uint32_t send_win, cong_win, limit, in_flight;
+	long win_divisor = sk->sk_stack->sysctl.tcp_tso_win_divisor;
+	uint64_t srtt_ns, expected_ack;
+	struct sk_buff *head;
+
+	if (inet_csk(sk)->icsk_ca_state >= TCP_CA_Recovery)
+		return false;
+	if ((int64_t)(now - tp->tcp_wstamp_ns - NSEC_PER_MSEC) > 0)
+		return false;
+	in_flight = tcp_packets_in_flight(tp);
+	BUG_ON(tcp_skb_pcount(skb) <= 1 || tp->snd_cwnd <= in_flight);
+	send_win = tcp_wnd_end(tp) - TCP_SKB_CB(skb)->seq;
+	cong_win = (tp->snd_cwnd - in_flight) * tp->mss_cache;
+	limit = MIN(send_win, cong_win);
+	if (limit >= max_segs * tp->mss_cache)
+		return false;
+	if (skb != skb_peek_tail(&sk->sk_write_queue) && limit >= skb->len)
+		return false;
+	if (win_divisor) {
+		uint32_t chunk = MIN(tp->snd_wnd, tp->snd_cwnd * tp->mss_cache);
+		if (limit >= chunk / (uint32_t)win_divisor)
+			return false;
+	} else if (limit > 3 * tp->mss_cache) {
+		/* one ACK covers two segments: more than three can go */
+		return false;
+	}
+	head = skb_peek(&tp->tcp_rtx_queue);
+	if (!head)
+		return false;
+	srtt_ns = (uint64_t)(tp->srtt_us >> 3) * NSEC_PER_USEC;
+	expected_ack = TCP_SKB_CB(head)->sent_ns + srtt_ns;
+	if ((int64_t)(expected_ack - now) <= (int64_t)(srtt_ns >> 1))
+		return false;
+	if (cong_win < send_win) {
+		if (cong_win <= skb->len)
+			return true; /* cwnd-limited */
+	} else if (send_win <= skb->len) {
+		return true; /* rwnd-limited */
+	}
+	/* application-limited: a buffer that can grow no more goes */
+	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+		return false;
+	return true;
 }
 
 /* A segment left the write queue for the retransmit queue. */
@@ -602,52 +903,70 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	skb_unlink(skb, &sk->sk_write_queue);
 	skb_queue_tail(&tp->tcp_rtx_queue, skb);
 	tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
-	tp->packets_out++;
+	tp->packets_out += tcp_skb_pcount(skb);
 	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
 	if (skb->len)
-		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPORIGDATASENT);
+		NET_ADD_STATS(sk->sk_stack, LINUX_MIB_TCPORIGDATASENT, tcp_skb_pcount(skb));
 	/* A pending loss probe is pushed back by new data (Linux). */
 	if (first || inet_csk(sk)->icsk_pending == ICSK_TIME_PROBE0 ||
 	    inet_csk(sk)->icsk_pending == ICSK_TIME_LOSS_PROBE)
 		tcp_rearm_rto(sk);
 }
 
-/* push_one: 0 sends all that is allowed, 2 sends one segment whatever
- * cwnd says (the loss probe), as in Linux's tcp_write_xmit. */
+/* push_one: 0 sends all that is allowed, 1 one buffer, 2 one buffer
+ * whatever cwnd says (the loss probe), as in Linux's tcp_write_xmit.
+ * Each buffer goes out as large as the windows, Nagle, the autosized
+ * burst and the deferral rules let it; the device cuts it into
+ * segments (software GSO). */
 static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int push_one)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
-	unsigned sent = 0;
+	uint32_t sent = 0, max_segs;
 	bool paced = false, rwnd_limited = false;
 
 	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
 		return false;
+	max_segs = tcp_tso_segs(sk, mss_now);
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
+		uint32_t tso_segs = tcp_init_tso_segs(skb, mss_now), cwnd_quota, limit;
+
 		if (tcp_pacing_check(sk)) {
 			paced = true;
 			break;
 		}
-		/* Not strict about the window for the final FIN on a segment
-		 * of at most one MSS (Linux's tcp_cwnd_test). */
-		bool last_fin = (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) && skb->len <= mss_now;
-		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd && !last_fin && push_one != 2)
-			break;
+		cwnd_quota = tcp_cwnd_test(tp, skb);
+		if (!cwnd_quota) {
+			if (push_one != 2)
+				break;
+			cwnd_quota = 1;
+		}
 		if (!tcp_snd_wnd_test(tp, skb, mss_now)) {
 			rwnd_limited = true;
 			break;
 		}
-		if (skb->len > mss_now && tcp_fragment(sk, &sk->sk_write_queue, skb, mss_now))
+		if (tso_segs == 1) {
+			/* Only the last buffer can be short: Nagle concerns it. */
+			if (!tcp_nagle_test(tp, skb, mss_now,
+					    tcp_skb_is_last(skb) ? nonagle : TCP_NAGLE_PUSH))
+				break;
+		} else if (!push_one && tcp_tso_should_defer(sk, skb, max_segs)) {
 			break;
-		/* Only the last segment can be short: Nagle concerns it. */
-		if (tcp_skb_is_last(skb) && !tcp_nagle_test(tp, skb, mss_now, nonagle))
+		}
+		limit = mss_now;
+		if (tso_segs > 1)
+			limit = tcp_mss_split_point(sk, skb, mss_now, MIN(cwnd_quota, max_segs),
+						    nonagle);
+		if (skb->len > limit &&
+		    tcp_fragment(sk, TCP_FRAG_IN_WRITE_QUEUE, skb, limit, mss_now, GFP_ATOMIC))
 			break;
 		if (tcp_transmit_skb(sk, skb, true))
 			break;
-		if (skb->len < mss_now)
+		/* Minshall: remember the end of a buffer with a short segment */
+		if (skb->len < tcp_skb_pcount(skb) * mss_now)
 			tp->snd_sml = TCP_SKB_CB(skb)->end_seq;
 		tcp_event_new_data_sent(sk, skb);
-		sent++;
+		sent += tcp_skb_pcount(skb);
 		if (push_one)
 			break;
 	}
@@ -712,6 +1031,8 @@ static struct sk_buff *tcp_alloc_ctl_skb(struct sock *sk, uint32_t seq, uint8_t 
 	TCP_SKB_CB(skb)->seq = TCP_SKB_CB(skb)->end_seq = seq;
 	TCP_SKB_CB(skb)->tcp_flags = flags;
 	TCP_SKB_CB(skb)->sacked = 0;
+	tcp_skb_pcount_set(skb, 1);
+	TCP_SKB_CB(skb)->tcp_gso_size = 0;
 	return skb;
 }
 
@@ -878,16 +1199,17 @@ int tcp_send_synack(struct sock *sk)
 
 /* ---- retransmission -----------------------------------------------------------------*/
 
-/* Sends skb again (Linux's __tcp_retransmit_skb), trimmed of what was
- * acknowledged meanwhile and cut to the MSS. Marks it ever retransmitted
- * (Karn) and counts it, but leaves the scoreboard alone: a loss probe
- * goes out this way. */
-int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+/* Sends up to segs segments of skb again (Linux's __tcp_retransmit_skb),
+ * trimmed of what was acknowledged meanwhile, within the peer's window,
+ * and cut there (tcp_fragment) when the buffer holds more. Marks it ever
+ * retransmitted (Karn) and counts it, but leaves the scoreboard alone: a
+ * loss probe goes out this way. */
+int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	uint32_t mss = tcp_current_mss(sk);
+	uint32_t cur_mss, len, avail_wnd;
 	int err;
 
 	if (sk->sk_stack->dying)
@@ -898,13 +1220,38 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		if (acked >= skb->len && !(tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN)))
 			return -EINVAL;
 		if (acked < skb->len) {
-			skb_pull(skb, acked);
-			tp->tcp_rtx_queue.bytes -= acked;
-			tcb->seq = tp->snd_una;
+			uint32_t prior = tcp_skb_pcount(skb);
+			tcp_trim_head(sk, skb, acked);
+			if (prior != tcp_skb_pcount(skb))
+				tcp_adjust_pcount(sk, skb, (int)prior - (int)tcp_skb_pcount(skb));
 		}
 	}
-	if (skb->len > mss)
-		tcp_fragment(sk, &tp->tcp_rtx_queue, skb, mss);
+	cur_mss = tcp_current_mss(sk);
+	/* What the peer's window still takes from this buffer; the head may
+	 * go beyond a shrunk window, one MSS of it (Linux). */
+	if (!before(tcb->seq, tcp_wnd_end(tp))) {
+		if (tcb->seq != tp->snd_una)
+			return -EAGAIN;
+		avail_wnd = cur_mss;
+	} else {
+		avail_wnd = tcp_wnd_end(tp) - tcb->seq;
+	}
+	len = cur_mss * (uint32_t)MAX(segs, 1);
+	if (len > avail_wnd) {
+		len = (avail_wnd / cur_mss) * cur_mss;
+		if (!len)
+			len = avail_wnd;
+	}
+	if (skb->len > len) {
+		if (tcp_fragment(sk, TCP_FRAG_IN_RTX_QUEUE, skb, len, cur_mss, GFP_ATOMIC))
+			return -ENOMEM;
+	} else if (skb->len) {
+		int diff = (int)tcp_skb_pcount(skb);
+		tcp_set_skb_tso_segs(skb, cur_mss);
+		diff -= (int)tcp_skb_pcount(skb);
+		if (diff)
+			tcp_adjust_pcount(sk, skb, diff);
+	}
 	if ((tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) ==
 	    (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR))
 		tcp_ecn_clear_syn(sk, skb);
@@ -913,10 +1260,11 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		NET_INC_STATS(stack, LINUX_MIB_TCPRETRANSFAIL);
 		return err;
 	}
-	TCP_INC_STATS(stack, TCP_MIB_RETRANSSEGS);
+	/* Linux counts retransmissions in wire segments */
+	TCP_ADD_STATS(stack, TCP_MIB_RETRANSSEGS, tcp_skb_pcount(skb));
 	if (tcb->tcp_flags & TCPHDR_SYN)
 		NET_INC_STATS(stack, LINUX_MIB_TCPSYNRETRANS);
-	tp->total_retrans++;
+	tp->total_retrans += tcp_skb_pcount(skb);
 	tp->bytes_retrans += skb->len;
 	tcb->sacked |= TCPCB_EVER_RETRANS;
 	trace_tcp_retransmit_skb(sk, skb);
@@ -926,7 +1274,7 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 /* A retransmission of recovery or of the RTO: marked in flight again
  * (SACKED_RETRANS, retrans_out), with the clocks undo and the timeout
  * limit start from (Linux's tcp_retransmit_skb). */
-int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
@@ -935,7 +1283,7 @@ int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (!icsk_retrans_started(sk) && !sk->sk_stack->dying)
 		inet_csk(sk)->icsk_retrans_start_ns = tcb->first_sent_ns ? tcb->first_sent_ns
 									 : stack_now(sk->sk_stack);
-	err = __tcp_retransmit_skb(sk, skb);
+	err = __tcp_retransmit_skb(sk, skb, segs);
 	if (err == 0) {
 		if (!(tcb->sacked & TCPCB_SACKED_RETRANS))
 			tp->retrans_out += tcp_skb_pcount(skb);
@@ -964,9 +1312,11 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 		return;
 	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
 		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
-		int mib;
+		int mib, segs;
 
-		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
+		/* as many segments of a buffer as cwnd has room for (Linux) */
+		segs = (int)tp->snd_cwnd - (int)tcp_packets_in_flight(tp);
+		if (segs <= 0)
 			break;
 		if (tp->retrans_out >= tp->lost_out)
 			break;
@@ -978,7 +1328,7 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 			break;
 		mib = icsk->icsk_ca_state == TCP_CA_Loss ? LINUX_MIB_TCPSLOWSTARTRETRANS
 							 : LINUX_MIB_TCPFASTRETRANS;
-		if (tcp_retransmit_skb(sk, skb))
+		if (tcp_retransmit_skb(sk, skb, segs))
 			break;
 		NET_ADD_STATS(sk->sk_stack, (enum snmp_field)mib, tcp_skb_pcount(skb));
 		if (tcp_in_cwnd_reduction(sk))
@@ -1044,7 +1394,7 @@ bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
 void tcp_send_loss_probe(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t mss = tcp_current_mss(sk);
+	uint32_t mss = tcp_current_mss(sk), pcount;
 	struct sk_buff *skb;
 
 	if (tp->tlp_high_seq)
@@ -1052,7 +1402,7 @@ void tcp_send_loss_probe(struct sock *sk)
 	tp->tlp_retrans = false;
 	skb = skb_peek(&sk->sk_write_queue);
 	if (skb && tcp_snd_wnd_test(tp, skb, mss)) {
-		uint32_t pcount = tp->packets_out;
+		pcount = tp->packets_out;
 		__tcp_write_xmit(sk, mss, TCP_NAGLE_OFF, 2);
 		if (tp->packets_out > pcount)
 			goto probe_sent;
@@ -1063,7 +1413,16 @@ void tcp_send_loss_probe(struct sock *sk)
 		inet_csk(sk)->icsk_pending = 0;
 		return;
 	}
-	if (__tcp_retransmit_skb(sk, skb))
+	/* The probe is the last segment alone (RFC 8985 7.3): a buffer of
+	 * several is cut before its last MSS, as Linux does. */
+	pcount = tcp_skb_pcount(skb);
+	if (pcount > 1 && skb->len > (pcount - 1) * mss) {
+		if (tcp_fragment(sk, TCP_FRAG_IN_RTX_QUEUE, skb, (pcount - 1) * mss, mss,
+				 GFP_ATOMIC))
+			goto rearm_timer;
+		skb = skb->next;
+	}
+	if (__tcp_retransmit_skb(sk, skb, 1))
 		goto rearm_timer;
 	tp->tlp_retrans = true;
 probe_sent:
@@ -1104,10 +1463,11 @@ int tcp_write_wakeup(struct sock *sk)
 		uint32_t seg_size = tcp_wnd_end(tp) - TCP_SKB_CB(skb)->seq;
 		if (seg_size < skb->len || skb->len > mss) {
 			seg_size = MIN(seg_size, mss);
-			if (seg_size < skb->len &&
-			    tcp_fragment(sk, &sk->sk_write_queue, skb, seg_size))
+			if (seg_size < skb->len && tcp_fragment(sk, TCP_FRAG_IN_WRITE_QUEUE, skb,
+								seg_size, mss, GFP_ATOMIC))
 				return -1;
 		}
+		tcp_init_tso_segs(skb, mss);
 		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
 		int err = tcp_transmit_skb(sk, skb, true);
 		if (!err)

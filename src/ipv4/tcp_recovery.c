@@ -210,7 +210,15 @@ void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
 	if ((state < TCP_CA_Recovery && tp->sacked_out >= tp->reordering) ||
 	    (state == TCP_CA_Recovery && snd_una_advanced)) {
 		struct sk_buff *skb = skb_peek(&tp->tcp_rtx_queue);
+		uint32_t mss;
 		if (!skb || (TCP_SKB_CB(skb)->sacked & TCPCB_LOST))
+			return;
+		mss = tcp_skb_mss(skb);
+		/* Only the first segment of a buffer is the hole the
+		 * duplicate ACKs point at: cut it off (Linux's
+		 * tcp_newreno_mark_lost). */
+		if (tcp_skb_pcount(skb) > 1 && skb->len > mss &&
+		    tcp_fragment(sk, TCP_FRAG_IN_RTX_QUEUE, skb, mss, mss, GFP_ATOMIC))
 			return;
 		tcp_mark_skb_lost(sk, skb);
 		trace_tcp_mark_lost(sk, skb,

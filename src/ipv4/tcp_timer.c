@@ -270,7 +270,7 @@ static void tcp_retransmit_timer(struct sock *sk)
 			return;
 		}
 		tcp_enter_loss(sk);
-		tcp_retransmit_skb(sk, skb);
+		tcp_retransmit_skb(sk, skb, 1);
 		goto out_reset_timer;
 	}
 
@@ -295,7 +295,7 @@ static void tcp_retransmit_timer(struct sock *sk)
 	}
 	tp->total_rto++;
 	icsk->icsk_retransmits++;
-	if (tcp_retransmit_skb(sk, skb) != 0) {
+	if (tcp_retransmit_skb(sk, skb, 1) != 0) {
 		/* No memory: retry soon without backing off. */
 		inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
 					  MIN(icsk->icsk_rto, TCP_RESOURCE_PROBE_INTERVAL_MS));

@@ -204,6 +204,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)ut_sysctl_set_str(s, "net.ipv4.tcp_congestion_control", ccs[(setup >> 2) & 3]);
 	if (setup & 2)
 		ut_sysctl_set(s, "net.ipv4.tcp_ecn", 1);
+	/* Write-queue buffers: one MSS each (Linux's layout off), or larger
+	 * bursts per buffer than the default autosizing gives. */
+	if (setup & 0x10)
+		ut_sysctl_set(s, "usertcp.tcp_gso_buffers", 0);
+	if (setup & 0x20)
+		ut_sysctl_set(s, "net.ipv4.tcp_min_tso_segs", 16);
 	/* the listener and a connection it accepted */
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
 	fds[0] = ut_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
@@ -279,7 +285,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int one = 1;
 			switch ((call >> 1) % 12) {
 			case 0:
-				ut_send(s, fd, buf, (size_t)arg * 97, MSG_DONTWAIT | MSG_NOSIGNAL);
+				/* odd lengths up to 64 KB: buffers that end off a
+				 * segment boundary, appended to while unsent */
+				ut_send(s, fd, buf,
+					arg & 1 ? (size_t)arg * 97 : (size_t)arg * 255 + 1,
+					MSG_DONTWAIT | MSG_NOSIGNAL);
 				break;
 			case 1:
 				ut_recv(s, fd, buf, (size_t)arg * 257 + 1, MSG_DONTWAIT);

@@ -55,7 +55,11 @@ static void send_blind(struct tcpworld *w, int c, const char *buf, size_t n)
 {
 	ut_sim_link_set_up(w->link, false);
 	CHECK_EQ(ut_send(w->c, c, buf, n, 0), (ssize_t)n);
-	tw_run(w, 1 * MS);
+	/* The ACKs the test writes by hand come an RTT (20 ms) after the
+	 * data, as real ones would: an ACK due at once would make the
+	 * sender hold back the rest of a buffer for it
+	 * (tcp_tso_should_defer), which no real path shows. */
+	tw_run(w, 20 * MS);
 }
 
 /* ECN agreed on the connection: TCP_INFO says so (TCPI_OPT_ECN), and the
@@ -390,7 +394,8 @@ TEST(ece_reduces_the_window_once_per_round_and_cwr_is_sent)
 	CHECK_EQ(*ca_state, TCP_CA_Open);
 	CHECK_EQ(tp->snd_cwnd, 5);
 
-	/* a new round's ECE reduces again */
+	/* a new round's ECE reduces again, an RTT after its data left */
+	tw_run(&w, 20 * MS);
 	tw_inject_to_client(&w, c, TCPHDR_ACK | TCPHDR_ECE, rcv, una + 12 * mss, NULL, 0, 0, 0);
 	CHECK_EQ(*ca_state, TCP_CA_CWR);
 	CHECK_EQ(tp->snd_ssthresh, 2);

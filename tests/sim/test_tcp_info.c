@@ -109,11 +109,13 @@ TEST(tcp_info_counts_segments_and_bytes_each_way_as_the_link_carried_them)
 	CHECK_EQ(ci.tcpi_total_retrans, 0);
 	CHECK_EQ(ci.tcpi_bytes_sent, n);
 	CHECK_EQ(ci.tcpi_bytes_retrans, 0);
-	CHECK_EQ(ci.tcpi_data_segs_out, 100);
+	/* 100 MSS of data; a buffer cut at the peer's window edge may send
+	 * one short segment more (Linux's tcp_mss_split_point does too) */
+	CHECK(ci.tcpi_data_segs_out >= 100 && ci.tcpi_data_segs_out <= 101);
 	/* snd_una moved past the SYN and every byte */
 	CHECK_EQ(ci.tcpi_bytes_acked, n + 1);
 	CHECK_EQ(si.tcpi_bytes_received, n);
-	CHECK_EQ(si.tcpi_data_segs_in, 100);
+	CHECK_EQ(si.tcpi_data_segs_in, ci.tcpi_data_segs_out);
 	CHECK_EQ(si.tcpi_bytes_acked, 0);
 	/* every segment one side sent, the other received, and the link
 	 * carried (ARP aside: it is no segment) */
@@ -124,19 +126,21 @@ TEST(tcp_info_counts_segments_and_bytes_each_way_as_the_link_carried_them)
 	CHECK_EQ(si.tcpi_segs_out + 1, ci.tcpi_segs_in);
 	CHECK(ci.tcpi_segs_out <= up.sent && up.sent - ci.tcpi_segs_out <= 2);
 	CHECK(si.tcpi_segs_out <= down.sent && down.sent - si.tcpi_segs_out <= 2);
-	CHECK(si.tcpi_segs_out > 1 && si.tcpi_segs_out < 100); /* delayed ACKs */
-	CHECK_EQ(ci.tcpi_delivered, 101);		       /* the data and the SYN */
+	CHECK(si.tcpi_segs_out > 1 && si.tcpi_segs_out < 100);	/* delayed ACKs */
+	CHECK_EQ(ci.tcpi_delivered, ci.tcpi_data_segs_out + 1); /* the data and the SYN */
 	CHECK_EQ(si.tcpi_rcv_ooopack, 0);
 	/* RTT: 20 ms and a segment's serialisation, in us */
 	CHECK(ci.tcpi_min_rtt >= 20000 && ci.tcpi_min_rtt < 25000);
 	CHECK(ci.tcpi_rtt >= ci.tcpi_min_rtt);
 	CHECK(ci.tcpi_rto >= 200000 + ci.tcpi_rtt); /* in us, TCP_RTO_MIN-bounded */
 	CHECK_EQ(si.tcpi_ato, 40000);		    /* in us: TCP_ATO_MIN */
-	/* the last rate sample, near the link's rate of payload */
 	printf("    delivery rate %llu bytes/s, min RTT %u us, %u segments out, %u in\n",
 	       (unsigned long long)ci.tcpi_delivery_rate, ci.tcpi_min_rtt, ci.tcpi_segs_out,
 	       ci.tcpi_segs_in);
-	CHECK(ci.tcpi_delivery_rate > 900000 && ci.tcpi_delivery_rate <= 1250000);
+	/* With buffers the last sample may be of the tail, a buffer or
+	 * two whose ACK waited for the delayed-ACK timer: at least a third
+	 * of the link's rate, and never above it. */
+	CHECK(ci.tcpi_delivery_rate > 400000 && ci.tcpi_delivery_rate <= 1250000);
 	CHECK_EQ(ci.tcpi_pmtu, 1500);
 	CHECK_EQ(ci.tcpi_snd_mss, MSS);
 	CHECK_EQ(si.tcpi_rcv_mss, MSS);

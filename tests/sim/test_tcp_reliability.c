@@ -261,7 +261,51 @@ TEST(retransmission_timeout_after_tcp_retries2_ends_in_etimedout)
 	tw_done(&w);
 }
 
+/* A firewall in front of the server: TCP frames vanish, ARP is answered. */
+static enum rx_handler_result drop_tcp(struct sk_buff *skb, void *data)
+{
+	(void)data;
+	if (skb->len >= ETH_HLEN + IPV4_HLEN_MIN && get_be16(skb->data + 12) == ETH_P_IP &&
+	    skb->data[ETH_HLEN + 9] == IPPROTO_TCP_) {
+		kfree_skb(skb);
+		return RX_HANDLER_CONSUMED;
+	}
+	return RX_HANDLER_PASS;
+}
+
+/* SYNs that vanish (the neighbour still answers ARP): six retries, then
+ * ETIMEDOUT, 127 s after the first SYN (Linux's tcp_syn_retries 6). */
 TEST(connect_gives_up_with_etimedout_after_six_syn_retries_in_about_127_seconds)
+{
+	struct tcpworld w;
+	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
+	struct net_device *sdev;
+	int c;
+
+	tw_make(&w, 26, NULL);
+	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
+	tw_run(&w, 1 * SEC);
+	sdev = netdev_from_ut(ut_sim_link_dev(w.link, 1));
+	sdev->rx_handler = drop_tcp;
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
+	uint64_t t0 = ut_sim_now(w.sim);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	CHECK_EQ(errno, ETIMEDOUT);
+	CHECK_NEAR((double)(ut_sim_now(w.sim) - t0) / SEC, 127.0, 0.01);
+	CHECK_EQ(tw_segments(&w, 0, 0x3f, TCPHDR_SYN), 7);
+	sdev->rx_handler = NULL;
+	ut_close(w.c, c);
+	tw_done(&w);
+}
+
+/* The link is down: once the neighbour cannot be resolved, a SYN held for
+ * it comes back as ICMP host unreachable (Linux's arp_error_report and
+ * ipv4_link_failure), kept as the socket's soft error, and when the SYN
+ * retries run out connect reports it instead of ETIMEDOUT (Linux's
+ * tcp_write_err: sk_err_soft first). The transmitted SYN's IP control
+ * block must read as cleared for that: TCP's sent time once lay where IP
+ * keeps its flags, looked like IPSKB_BROADCAST, and hid the error. */
+TEST(connect_reports_ehostunreach_when_the_neighbour_cannot_be_resolved)
 {
 	struct tcpworld w;
 	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
@@ -274,9 +318,9 @@ TEST(connect_gives_up_with_etimedout_after_six_syn_retries_in_about_127_seconds)
 	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
 	uint64_t t0 = ut_sim_now(w.sim);
 	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
-	CHECK_EQ(errno, ETIMEDOUT);
+	CHECK_EQ(errno, EHOSTUNREACH);
 	CHECK_NEAR((double)(ut_sim_now(w.sim) - t0) / SEC, 127.0, 0.01);
-	CHECK_EQ(tw_segments(&w, 0, 0x3f, TCPHDR_SYN), 7);
+	CHECK(tw_counter(w.c, "Icmp", "OutDestUnreachs") >= 1);
 	ut_sim_link_set_up(w.link, true);
 	ut_close(w.c, c);
 	tw_done(&w);

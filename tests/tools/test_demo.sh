@@ -27,7 +27,7 @@ for step in "server  socket(AF_INET, SOCK_STREAM)" "server  bind(" "server  list
 	"client  socket(AF_INET, SOCK_STREAM)" "client  connect(" "client  sent [S]" \
 	"EINPROGRESS" "request socket added to the SYN queue" "server  sent [S.]" \
 	"state SYN_SENT -> ESTABLISHED" "to the accept queue" "server  accept(" \
-	"server  send(): 1448 bytes copied into an sk_buff" "server  recv(fd" \
+	"server  send(): " "server  recv(fd" \
 	"client  close(" "ESTABLISHED -> FIN_WAIT1" "ESTABLISHED -> CLOSE_WAIT" \
 	"= 0: end of file" "CLOSE_WAIT -> LAST_ACK" "FIN_WAIT1 -> FIN_WAIT2" \
 	"FIN_WAIT2 -> TIME_WAIT" "LAST_ACK -> CLOSE" "TIME_WAIT -> CLOSE"; do
@@ -36,6 +36,13 @@ for step in "server  socket(AF_INET, SOCK_STREAM)" "server  bind(" "server  list
 	[ "$n" -gt "$prev" ] || fail "'$step' (line $n) comes before an earlier step (line $prev)"
 	prev=$n
 done
+# The first send fills a buffer up to the size goal: whole segments of
+# 1448 bytes (Linux's tcp_xmit_size_goal), more than one of them.
+first=$(grep -m 1 -oE "server  send\(\): [0-9]+ bytes copied into an sk_buff" "$out" |
+	grep -oE "[0-9]+ bytes" | cut -d' ' -f1)
+[ -n "$first" ] || fail "the server's send() copies into no sk_buff"
+[ $((first % 1448)) -eq 0 ] && [ "$first" -gt 1448 ] ||
+	fail "the server's first buffer holds $first bytes, not whole segments up to the size goal"
 lines=$(wc -l < "$out")
 [ "$lines" -lt 400 ] || fail "the default narrative is $lines lines: the data phase is not summarised"
 echo "ok default demo: the life in order, $lines lines, $last"

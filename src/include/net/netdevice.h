@@ -34,6 +34,12 @@ struct netem_qdisc;
 /* Transmit batch: queued frames are handed to the device this many at a
  * time (or at the end of each poll). */
 #define NETDEV_TX_BATCH 64
+/* Offloads a device may take in dev->features besides the public
+ * UT_DEV_F_* (Linux's NETIF_F_*): a device with neither gets every
+ * multi-segment TCP buffer cut into frames by dev_queue_xmit (software
+ * GSO). No device of usertcp's sets them yet. */
+#define NETIF_F_GSO (1u << 16)
+#define NETIF_F_TSO (1u << 17)
 
 /* What dev_queue_xmit tells the sender (Linux's NET_XMIT_* codes, all
  * non-negative so they cannot be mistaken for an errno). */
@@ -118,10 +124,12 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 void netdev_free(struct net_device *dev);
 
 /* Queues a fully built frame (link header included) for transmission; it is
- * mirrored to pcap and handed to the driver in a batch. Consumes skb.
- * NET_XMIT_SUCCESS, or NET_XMIT_DROP when the device's queue is full
- * (tx_queue_len frames wait; 0 refuses every frame), as a Linux qdisc
- * answers: TCP takes it as local congestion. */
+ * mirrored to pcap and handed to the driver in a batch. A buffer of several
+ * TCP segments is cut into them first, unless the device does that itself
+ * (NETIF_F_TSO or NETIF_F_GSO). Consumes skb. NET_XMIT_SUCCESS, or
+ * NET_XMIT_DROP when the device's queue is full (tx_queue_len frames wait;
+ * 0 refuses every frame), as a Linux qdisc answers (TCP takes it as local
+ * congestion), or when a buffer cannot be cut (counted in tx_dropped). */
 int dev_queue_xmit(struct sk_buff *skb);
 /* Hands the device's queued frames to its driver (through the egress
  * impairment, if any, which holds them until due). */

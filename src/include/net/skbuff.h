@@ -57,16 +57,33 @@ struct sk_buff {
 	uint8_t ip_summed, pkt_type;
 	uint8_t size_class; /* pool bookkeeping */
 	/* Control buffer: each layer keeps its per-packet state here while it
-	 * owns the skb (IPCB, TCP_SKB_CB), as in Linux. */
-	uint64_t cb[6];
+	 * owns the skb (IPCB, TCP_SKB_CB), as in Linux. 56 bytes: TCP's
+	 * per-segment state grew by its GSO size and count (Linux's is 48
+	 * bytes, but keeps its rate-sample times in 32-bit fields). */
+	uint64_t cb[7];
 };
 
 /* Lives at skb->end, after the data, shared by every clone of the buffer. */
 struct skb_shared_info {
 	uint32_t dataref;  /* descriptors pointing at this buffer */
 	uint32_t capacity; /* bytes from head to end */
+	/* A buffer holding several wire segments (Linux's GSO): each carries
+	 * gso_size payload bytes, the last one the rest; gso_segs of them.
+	 * gso_size 0: an ordinary packet. */
+	uint16_t gso_size, gso_segs;
+	uint32_t gso_type; /* SKB_GSO_* */
 };
 #define skb_shinfo(skb) ((struct skb_shared_info *)(void *)((skb)->end))
+
+/* gso_type: which protocol's rules cut the buffer (Linux's). */
+#define SKB_GSO_TCPV4 0x1u
+
+/* True when skb must be cut into gso_size segments before a device that
+ * cannot do it takes it (Linux's skb_is_gso). */
+static inline bool skb_is_gso(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->gso_size != 0;
+}
 
 struct sk_buff_head {
 	struct sk_buff *next, *prev;

@@ -106,6 +106,7 @@
 	X(LINUX_MIB_TCPORIGDATASENT, "TcpExt", "TCPOrigDataSent")                   \
 	X(LINUX_MIB_TCPKEEPALIVE, "TcpExt", "TCPKeepAlive")                         \
 	X(LINUX_MIB_TCPWINPROBE, "TcpExt", "TCPWinProbe")                           \
+	X(LINUX_MIB_TCPWQUEUETOOBIG, "TcpExt", "TCPWqueueTooBig")                   \
 	X(LINUX_MIB_TCPREQQFULLDROP, "TcpExt", "TCPReqQFullDrop")                   \
 	X(LINUX_MIB_TCPZEROWINDOWDROP, "TcpExt", "TCPZeroWindowDrop")               \
 	X(LINUX_MIB_TCPTOZEROWINDOWADV, "TcpExt", "TCPToZeroWindowAdv")             \
@@ -177,6 +178,7 @@ struct snmp_mib {
 #define SNMP_ADD_STATS(stack, field, n) ((stack)->mib.v[field] += (n))
 #define SNMP_DEC_STATS(stack, field) ((stack)->mib.v[field]--)
 #define TCP_INC_STATS SNMP_INC_STATS
+#define TCP_ADD_STATS SNMP_ADD_STATS
 #define NET_INC_STATS SNMP_INC_STATS
 #define NET_ADD_STATS SNMP_ADD_STATS
 

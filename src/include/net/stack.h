@@ -79,7 +79,13 @@ struct ipv4_sysctl {
 	long tcp_dsack;			/* 1: report duplicate data (RFC 2883) */
 	long tcp_ecn;			/* 2: accept ECN when asked; 1: ask too; 0: off */
 	long tcp_ecn_fallback;		/* 1: a SYN resent without ECN after a timeout */
-	long ip_local_port_range[2];	/* 32768 60999 */
+	long tcp_min_tso_segs;		/* 2: fewest segments a TSO buffer is cut for */
+	long tcp_tso_win_divisor;	/* 3: a deferred buffer waits for 1/3 of cwnd */
+	long tcp_tso_rtt_log;		/* 9: burst of 2^9 us of min_rtt added to autosize */
+	/* usertcp's own: write-queue buffers of up to 64 KB cut into segments
+	 * by software GSO, as Linux builds them (1); 0: one MSS a buffer */
+	long tcp_gso_buffers;
+	long ip_local_port_range[2]; /* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */
 	long rmem_default, rmem_max; /* 212992 */

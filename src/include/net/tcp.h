@@ -40,6 +40,23 @@ struct ut_stack;
 #define TCP_MAX_QUICKACKS 16u
 #define TCP_TIMEOUT_MIN_MS 2u /* Linux's TCP_TIMEOUT_MIN: the shortest timer */
 
+/* Buffers of the write queue (Linux's GSO limits for a socket): at most
+ * 64 KB of payload (sk_gso_max_size) and as many segments as that holds;
+ * a buffer autosizes to about 2^-10 s of data at the pacing rate
+ * (sk_pacing_shift). */
+#define TCP_GSO_MAX_SIZE 65536u
+#define TCP_GSO_MAX_SEGS 65535u
+#define TCP_PACING_SHIFT 10
+/* The most tcp_sendmsg copies and charges at once (Linux's page fragment
+ * of 32 KB). */
+#define TCP_COPY_CHUNK 32768u
+
+/* Which queue tcp_fragment cuts a buffer of (Linux's enum tcp_queue). */
+enum tcp_queue { TCP_FRAG_IN_WRITE_QUEUE, TCP_FRAG_IN_RTX_QUEUE };
+/* Allocation context, kept for Linux's signatures: the pools never sleep. */
+typedef unsigned gfp_t;
+#define GFP_ATOMIC 0u
+
 /* TCP_SKB_CB()->sacked bits */
 #define TCPCB_SACKED_ACKED 0x01	  /* covered by a SACK block */
 #define TCPCB_SACKED_RETRANS 0x02 /* retransmitted, not yet acknowledged */
@@ -48,10 +65,18 @@ struct ut_stack;
 #define TCPCB_RETRANS (TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS)
 
 /* Per-segment state on the write, retransmit, receive and out-of-order
- * queues, kept in skb->cb (Linux's TCP_SKB_CB). 48 bytes, all of skb->cb. */
+ * queues, kept in skb->cb (Linux's TCP_SKB_CB). 56 bytes, all of skb->cb.
+ * The transmit clone is handed to IP with its first bytes cleared, where
+ * IP keeps its own control block (IPCB, 20 bytes): what TCP reads of a
+ * segment after it was sent (its sent time, its rate state) lies beyond
+ * them, as Linux keeps tx state behind IP's header area. */
 struct tcp_skb_cb {
-	uint32_t seq;	   /* first sequence number */
-	uint32_t end_seq;  /* seq + SYN + FIN + payload */
+	uint32_t seq;	  /* first sequence number */
+	uint32_t end_seq; /* seq + SYN + FIN + payload */
+	/* Linux's tcp_gso_segs and tcp_gso_size: the wire segments this
+	 * buffer stands for, and the payload of each (0 when one segment). */
+	uint16_t tcp_gso_segs;
+	uint16_t tcp_gso_size;
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
 	/* sent segments: delivery-rate state when last sent (tcp_rate.c,
@@ -59,7 +84,8 @@ struct tcp_skb_cb {
 	 * masked delivered_ce, as Linux keeps 20 bits of it) */
 	uint16_t is_app_limited : 1, tx_unused : 15;
 	uint32_t delivered; /* sent segments: tp->delivered when last sent */
-	uint64_t sent_ns;   /* last transmission, for RTT samples */
+	uint32_t unused;
+	uint64_t sent_ns; /* last transmission, for RTT samples */
 	union {
 		struct {			   /* sent segments */
 			uint64_t first_sent_ns;	   /* first transmission */
@@ -75,6 +101,11 @@ struct tcp_skb_cb {
 	};
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)&(skb)->cb[0])
+/* The bytes of a transmit clone that IP may use as its IPCB, cleared
+ * before IP sees the clone (Linux's __tcp_transmit_skb does the same). */
+#define TCP_SKB_CB_IP_AREA 24u
+_Static_assert(offsetof(struct tcp_skb_cb, sent_ns) >= TCP_SKB_CB_IP_AREA,
+	       "TCP's transmit state lies beyond IP's control block");
 _Static_assert(sizeof(struct tcp_skb_cb) <= sizeof(((struct sk_buff *)0)->cb),
 	       "tcp_skb_cb fits in skb->cb");
 
@@ -261,6 +292,7 @@ struct tcp_sock {
 	uint32_t isn; /* our ISN, for traces */
 	/* MSS */
 	uint32_t mss_cache;	   /* current send MSS (options excluded) */
+	uint16_t gso_segs;	   /* segments in a full write-queue buffer (size goal) */
 	uint16_t advmss;	   /* what we announced */
 	uint16_t rx_opt_mss_clamp; /* peer's MSS (TCP_MAXSEG clamps too) */
 	uint16_t user_mss;
@@ -404,13 +436,41 @@ static inline bool icsk_retrans_started(const struct sock *sk)
 	return inet_csk(sk)->icsk_retrans_start_ns != 0;
 }
 /* Segments a buffer of the write or retransmit queue stands for: what
- * Linux counts packets_out, sacked_out, lost_out, retrans_out and cwnd in.
- * Every buffer holds at most one MSS today, so it is one segment; new code
- * counts through this so that larger buffers can come without touching it. */
+ * Linux counts packets_out, sacked_out, lost_out, retrans_out and cwnd in
+ * (a buffer of up to 64 KB is gso_segs wire segments). */
 static inline uint32_t tcp_skb_pcount(const struct sk_buff *skb)
 {
-	(void)skb;
-	return 1;
+	return TCP_SKB_CB(skb)->tcp_gso_segs;
+}
+static inline void tcp_skb_pcount_set(struct sk_buff *skb, uint32_t segs)
+{
+	TCP_SKB_CB(skb)->tcp_gso_segs = (uint16_t)segs;
+}
+static inline void tcp_skb_pcount_add(struct sk_buff *skb, int segs)
+{
+	TCP_SKB_CB(skb)->tcp_gso_segs = (uint16_t)(TCP_SKB_CB(skb)->tcp_gso_segs + segs);
+}
+/* The truesize of a write-queue buffer holding no data yet: descriptor,
+ * headers and shared info. Its data is charged byte for byte on top, as
+ * Linux charges page fragments. */
+static inline uint32_t tcp_skb_base_truesize(const struct ut_stack *stack)
+{
+	return skb_truesize_for(stack->pool, MAX_HEADER);
+}
+/* Takes len bytes of data off skb's charge (never its base): the bytes
+ * left the buffer (trimmed, or moved to a new one by tcp_fragment). */
+static inline void tcp_skb_uncharge_bytes(struct sock *sk, struct sk_buff *skb, uint32_t len)
+{
+	if (skb->truesize < tcp_skb_base_truesize(sk->sk_stack) + len)
+		return;
+	skb->truesize -= len;
+	sk->sk_wmem_queued -= (int)len;
+	sk_mem_uncharge(sk, (int)len);
+}
+/* The payload of each of skb's wire segments (Linux's tcp_skb_mss). */
+static inline uint32_t tcp_skb_mss(const struct sk_buff *skb)
+{
+	return TCP_SKB_CB(skb)->tcp_gso_size;
 }
 static inline void *inet_csk_ca(const struct sock *sk)
 {
@@ -571,6 +631,19 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone);
  * could be sent while data waits (the caller may need the probe timer). */
 bool tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle);
 void tcp_push(struct sock *sk, int flags, uint32_t mss_now, int nonagle);
+/* The MSS for sending now, and in *size_goal the length a write-queue
+ * buffer may grow to (Linux's tcp_send_mss and tcp_xmit_size_goal). */
+uint32_t tcp_send_mss(struct sock *sk, uint32_t *size_goal, int flags);
+/* Counts skb's wire segments for mss_now (Linux's tcp_set_skb_tso_segs). */
+void tcp_set_skb_tso_segs(struct sk_buff *skb, uint32_t mss_now);
+/* A sent buffer stands for decr fewer segments: moves the counters. */
+void tcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr);
+/* Splits skb after len bytes into two buffers of tcp_queue, counted in
+ * segments of mss_now (Linux's). 0 or -errno. O(len of the rest): copied. */
+int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb, uint32_t len,
+		 uint32_t mss_now, gfp_t gfp);
+/* Drops len acknowledged bytes from the head of a retransmit-queue buffer. */
+void tcp_trim_head(struct sock *sk, struct sk_buff *skb, uint32_t len);
 void tcp_push_pending_frames(struct sock *sk);
 uint32_t tcp_current_mss(struct sock *sk);
 uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu);
@@ -580,10 +653,12 @@ void tcp_send_fin(struct sock *sk);
 void tcp_send_active_reset(struct sock *sk);
 int tcp_send_synack(struct sock *sk);
 int tcp_connect(struct sock *sk);
-/* Sends skb again (Linux's __tcp_retransmit_skb): no scoreboard marks. */
-int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
-/* Retransmits skb and marks it so (SACKED_RETRANS, retrans_out). */
-int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+/* Sends up to segs segments of skb again (Linux's __tcp_retransmit_skb):
+ * no scoreboard marks. */
+int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs);
+/* Retransmits up to segs segments of skb and marks them so
+ * (SACKED_RETRANS, retrans_out). */
+int tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs);
 /* Arms the tail-loss probe (RFC 8985 7.2) if it applies; false if not. */
 bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
 void tcp_send_loss_probe(struct sock *sk);

@@ -1,0 +1,20 @@
+/* Software segmentation (GSO) of buffers of several TCP segments (Linux's
+ * skb_gso_segment and the protocols' gso_segment callbacks). */
+#ifndef USERTCP_NET_OFFLOAD_H
+#define USERTCP_NET_OFFLOAD_H
+
+#include "net/skbuff.h"
+
+/* Cuts a GSO buffer (skb_is_gso) into wire segments, appended to segs, by
+ * its link protocol (IPv4 only). Leaves skb alone. 0, or -errno with segs
+ * holding what was made, to be purged. O(bytes): every segment is a copy. */
+int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
+/* IPv4's part: total length, id (+1 a segment) and header checksum of
+ * each segment, after TCP's (Linux's inet_gso_segment). */
+int inet_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
+/* TCP's part: payload of gso_size a segment, sequence numbers, CWR on the
+ * first only, PSH and FIN on the last only, checksums (Linux's
+ * tcp4_gso_segment). */
+int tcp4_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
+
+#endif
