@@ -1024,10 +1024,11 @@ static void act_connect(struct soak *s)
 		set_int(s, a, fd, SOL_SOCKET, SO_SNDBUF, (int)rnd_range(&s->r, 256, 16384));
 	if (chance(&s->r, 0.3))
 		set_int(s, a, fd, IPPROTO_TCP, TCP_NODELAY, 1);
-	/* the connecting side on reno or bbr now and then (the default,
-	 * and the accepting side, cubic) */
+	/* the connecting side on reno, bbr or dctcp now and then (the
+	 * default, and the accepting side, cubic); dctcp asks for ECN
+	 * whatever tcp_ecn says and falls back to Reno when refused */
 	if (chance(&s->r, 0.4)) {
-		const char *cc = chance(&s->r, 0.5) ? "reno" : "bbr";
+		const char *cc = chance(&s->r, 0.5) ? "reno" : chance(&s->r, 0.6) ? "bbr" : "dctcp";
 		if (ut_setsockopt(h->stack, fd, IPPROTO_TCP, TCP_CONGESTION, cc,
 				  (socklen_t)strlen(cc)))
 			fail(s, "TCP_CONGESTION %s: %s", cc, strerror(errno));
@@ -1241,6 +1242,10 @@ static void world_make(struct soak *s)
 			abort();
 		/* half the hosts ask for ECN (the rest accept it when asked) */
 		if (chance(&s->r, 0.5) && ut_sysctl_set(s->h[i].stack, "net.ipv4.tcp_ecn", 1) != 0)
+			abort();
+		/* dctcp is not allowed by default (as in Linux) */
+		if (ut_sysctl_set_str(s->h[i].stack, "net.ipv4.tcp_allowed_congestion_control",
+				      "reno cubic bbr dctcp") != 0)
 			abort();
 		ut_trace_set(s->h[i].stack, on_trace, s);
 	}
