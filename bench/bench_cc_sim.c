@@ -144,6 +144,15 @@ static void host_buffers(struct ut_stack *st)
 		if (err)
 			die(names[i], -err);
 	}
+	/* dctcp is not allowed by default (as in Linux, where the
+	 * administrator adds it); every module the stack has may run here.
+	 * A module the stack lacks is then refused with ENOENT. */
+	char avail[256];
+	int err = ut_sysctl_get_str(st, "net.ipv4.tcp_available_congestion_control", avail,
+				    sizeof(avail));
+	if (err < 0 ||
+	    (err = ut_sysctl_set_str(st, "net.ipv4.tcp_allowed_congestion_control", avail)) != 0)
+		die("net.ipv4.tcp_allowed_congestion_control", -err);
 }
 
 /* The path: sender -> receiver at 100 Mbit/s with a one-BDP drop-tail
