@@ -551,6 +551,13 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	th.seq = tcb->seq;
 	th.ack_seq = tp->rcv_nxt;
 	th.flags = tcb->tcp_flags;
+	/* Every buffer of several segments carries PSH on its last one, as
+	 * Linux's __tcp_transmit_skb forces it (so the receiver's GRO
+	 * flushes at once); a single segment keeps its own flags, since
+	 * under heavy congestion delaying a lone MSS and its ACK is better.
+	 * Only the copy sent is marked, not the queued buffer. */
+	if (!(tcb->tcp_flags & TCPHDR_SYN) && clone && tcp_skb_pcount(oskb) > 1)
+		th.flags |= TCPHDR_PSH;
 	if (tcb->tcp_flags & TCPHDR_SYN) {
 		/* RFC 7323 2.2: the window in a SYN is never scaled. */
 		th.window = (uint16_t)MIN(tp->rcv_wnd, 65535u);

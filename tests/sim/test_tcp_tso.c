@@ -180,19 +180,24 @@ TEST(the_wire_carries_mss_segments_with_psh_on_the_last_of_each_buffer)
 	tw_run(&w, 100 * MS);
 	CHECK_EQ(ut_recv(w.s, s, in, sizeof(in), MSG_DONTWAIT), 5000);
 	CHECK(memcmp(in, big, 5000) == 0);
+	/* Two buffers of two segments (tcp_min_tso_segs at this rate): GSO
+	 * leaves PSH on the last segment of each, and Linux's
+	 * __tcp_transmit_skb puts it on every buffer of several segments,
+	 * not only on the one that ends the write: segments 2 and 4. */
 	unsigned data = 0, psh = 0;
 	for (unsigned i = 0; i < sw->n; i++) {
 		if (!sw->seen[i].len)
 			continue;
 		CHECK(sw->seen[i].len <= MSS);
+		data++;
 		if (sw->seen[i].flags & TCPHDR_PSH) {
 			psh++;
-			CHECK_EQ(sw->seen[i].len, 5000 - 3 * MSS);
+			CHECK(data == 2 || data == 4);
+			CHECK_EQ(sw->seen[i].len, data == 4 ? 5000 - 3 * MSS : MSS);
 		}
-		data++;
 	}
 	CHECK_EQ(data, 4u);
-	CHECK_EQ(psh, 1u);
+	CHECK_EQ(psh, 2u);
 	segwatch_detach(ut_sim_link_dev(w.link, 1));
 	free(sw);
 	ut_close(w.c, c);
