@@ -419,6 +419,29 @@ static bool tcp_pacing_check(struct sock *sk)
 	return true;
 }
 
+/* A clone (or private copy) of oskb to transmit. On the retransmit queue,
+ * oskb's tree node and send-time anchor overlay dev, tstamp, protocol and
+ * the header offsets (skbuff.h), which a copy takes over: for the length
+ * of the copy they get the values every queued original had before it
+ * was queued (tcp_event_new_data_sent checks), as Linux saves and
+ * restores its anchor around the clone (tcp_skb_tsorted_save). */
+static struct sk_buff *tcp_skb_clone_for_xmit(struct ut_stack *stack, struct sk_buff *oskb)
+{
+	struct rb_node rbnode = oskb->rbnode;
+	struct list_head anchor = oskb->tcp_tsorted_anchor;
+	struct sk_buff *skb;
+
+	oskb->next = oskb->prev = NULL;
+	oskb->dev = NULL;
+	oskb->tstamp = 0;
+	oskb->protocol = 0;
+	oskb->mac_header = oskb->network_header = oskb->transport_header = SKB_HDR_UNSET;
+	skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
+	oskb->rbnode = rbnode;
+	oskb->tcp_tsorted_anchor = anchor;
+	return skb;
+}
+
 /* The pacing timer: what pacing held back may go, retransmissions first
  * (Linux's tcp_pace_kick and tcp_tsq_write). */
 void tcp_pace_kick(struct timer_list *t)
@@ -459,7 +482,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		/* The original stays on the queue for retransmission. If an
 		 * earlier transmission still holds its data (in a device
 		 * queue or a link), write the header into a private copy. */
-		skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
+		skb = tcp_skb_clone_for_xmit(stack, oskb);
 		if (!skb)
 			return -ENOBUFS;
 		tcb = TCP_SKB_CB(skb);
@@ -511,14 +534,33 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 
 /* ---- the write queue -----------------------------------------------------------------*/
 
+void tcp_rbtree_insert(struct rb_root *root, struct sk_buff *skb)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (before(TCP_SKB_CB(skb)->seq, TCP_SKB_CB(skb_rb_entry(parent))->seq))
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, root);
+}
+
 /* Splits skb so its first len bytes stay and the rest become a new skb
  * right after it (the MSS shrank since it was queued). One copy of the
- * tail part. */
-static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff *skb, uint32_t len)
+ * tail part. mss_now: Linux sizes the halves' segment counts with it;
+ * every skb is one segment here (tcp_skb_pcount). */
+int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb, uint32_t len,
+		 unsigned int mss_now)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t nlen = skb->len - len;
 	struct sk_buff *buff = stack_alloc_skb(sk->sk_stack, nlen);
 
+	(void)mss_now;
 	if (!buff)
 		return -ENOBUFS;
 	memcpy(skb_put(buff, nlen), skb->data + len, nlen);
@@ -535,16 +577,23 @@ static int tcp_fragment(struct sock *sk, struct sk_buff_head *q, struct sk_buff 
 	TCP_SKB_CB(buff)->is_app_limited = TCP_SKB_CB(skb)->is_app_limited;
 	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
 	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
-	q->bytes -= nlen;
 	skb->len = len;
-	skb_insert_between(buff, skb, skb->next, q);
 	/* Forced, as in Linux: the data is already queued and counted. */
 	sk_wmem_charge_forced(sk, buff);
-	if (q == &tcp_sk(sk)->tcp_rtx_queue) {
+	if (tcp_queue == TCP_FRAG_IN_WRITE_QUEUE) {
+		sk->sk_write_queue.bytes -= nlen;
+		skb_insert_between(buff, skb, skb->next, &sk->sk_write_queue);
+	} else {
 		/* Both halves are outstanding, and each keeps the marks the
 		 * whole had: the counters must count both. */
-		struct tcp_sock *tp = tcp_sk(sk);
 		uint8_t sacked = TCP_SKB_CB(buff)->sacked;
+		tcp_rbtree_insert(&tp->tcp_rtx_queue, buff);
+		/* sent together: buff follows skb in send-time order too,
+		 * unless SACKed (off that list) */
+		if (!(sacked & TCPCB_SACKED_ACKED))
+			list_add(&buff->tcp_tsorted_anchor, &skb->tcp_tsorted_anchor);
+		else if (tp->highest_sack == skb)
+			tp->highest_sack = buff;
 		tp->packets_out++;
 		if (sacked & TCPCB_LOST)
 			tp->lost_out++;
@@ -591,7 +640,13 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	bool first = tp->packets_out == 0;
 
 	skb_unlink(skb, &sk->sk_write_queue);
-	skb_queue_tail(&tp->tcp_rtx_queue, skb);
+	/* Fields the anchor and the tree node share (skbuff.h) are unused by
+	 * a queued original: as a fresh skb has them, which is what
+	 * tcp_skb_clone_for_xmit gives its clones. */
+	BUG_ON(skb->dev || skb->tstamp || skb->protocol || skb->mac_header != SKB_HDR_UNSET ||
+	       skb->network_header != SKB_HDR_UNSET || skb->transport_header != SKB_HDR_UNSET);
+	tcp_rbtree_insert(&tp->tcp_rtx_queue, skb);
+	list_add_tail(&skb->tcp_tsorted_anchor, &tp->tsorted_sent_queue);
 	tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	tp->packets_out++;
 	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
@@ -626,7 +681,8 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 			break;
 		if (!tcp_snd_wnd_test(tp, skb, mss_now))
 			break;
-		if (skb->len > mss_now && tcp_fragment(sk, &sk->sk_write_queue, skb, mss_now))
+		if (skb->len > mss_now &&
+		    tcp_fragment(sk, TCP_FRAG_IN_WRITE_QUEUE, skb, mss_now, mss_now))
 			break;
 		/* Only the last segment can be short: Nagle concerns it. */
 		if (tcp_skb_is_last(skb) && !tcp_nagle_test(tp, skb, mss_now, nonagle))
@@ -848,17 +904,30 @@ int tcp_connect(struct sock *sk)
 	return 0;
 }
 
+/* tcp_transmit_skb stamped skb, of the retransmit queue, with a new send
+ * time, sent or not: it goes to the tail of the send-time list (Linux
+ * moves it in tcp_update_skb_after_send). A SACKed skb is off the list
+ * and stays off. */
+static void tcp_skb_resent(struct sock *sk, struct sk_buff *skb)
+{
+	if (!(TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+		list_move_tail(&skb->tcp_tsorted_anchor, &tcp_sk(sk)->tsorted_sent_queue);
+}
+
 /* Simultaneous open: our SYN, now with an ACK of theirs (RFC 9293 3.5,
  * figure 8). The SYN on the retransmit queue gains the ACK flag. */
 int tcp_send_synack(struct sock *sk)
 {
-	struct sk_buff *skb = skb_peek(&tcp_sk(sk)->tcp_rtx_queue);
+	struct sk_buff *skb = tcp_rtx_queue_head(sk);
+	int err;
 
 	if (!skb || !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
 		return -EFAULT;
 	TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
 	tcp_ecn_send_synack(sk, skb);
-	return tcp_transmit_skb(sk, skb, true);
+	err = tcp_transmit_skb(sk, skb, true);
+	tcp_skb_resent(sk, skb);
+	return err;
 }
 
 /* ---- retransmission -----------------------------------------------------------------*/
@@ -884,16 +953,16 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 			return -EINVAL;
 		if (acked < skb->len) {
 			skb_pull(skb, acked);
-			tp->tcp_rtx_queue.bytes -= acked;
 			tcb->seq = tp->snd_una;
 		}
 	}
 	if (skb->len > mss)
-		tcp_fragment(sk, &tp->tcp_rtx_queue, skb, mss);
+		tcp_fragment(sk, TCP_FRAG_IN_RTX_QUEUE, skb, mss, mss);
 	if ((tcb->tcp_flags & (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR)) ==
 	    (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR))
 		tcp_ecn_clear_syn(sk, skb);
 	err = tcp_transmit_skb(sk, skb, true);
+	tcp_skb_resent(sk, skb);
 	if (err) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPRETRANSFAIL);
 		return err;
@@ -941,14 +1010,20 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct sk_buff *skb, *rtx_head = skb_peek(&tp->tcp_rtx_queue);
+	struct sk_buff *skb, *rtx_head = tcp_rtx_queue_head(sk);
 	bool rearm_timer = false;
 
 	if (!tp->packets_out)
 		return;
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+	/* No segment before the hint waits for retransmission: resuming
+	 * there keeps each ACK of a long recovery from walking the whole
+	 * queue (Linux's retransmit_skb_hint). */
+	skb = tp->retransmit_skb_hint ? tp->retransmit_skb_hint : rtx_head;
+	for (; skb; skb = skb_rb_next(skb)) {
 		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
 		int mib;
+
+		tp->retransmit_skb_hint = skb;
 
 		if (tcp_packets_in_flight(tp) >= tp->snd_cwnd)
 			break;
@@ -979,8 +1054,7 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 /* us until the RTO of the head would fire (Linux's tcp_rto_delta_us). */
 static int64_t tcp_rto_delta_us(const struct sock *sk)
 {
-	const struct tcp_sock *tp = tcp_sk(sk);
-	const struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue);
+	const struct sk_buff *head = tcp_rtx_queue_head(sk);
 	uint64_t rto_ns = (uint64_t)inet_csk(sk)->icsk_rto * NSEC_PER_MSEC;
 
 	if (!head)
@@ -1042,7 +1116,7 @@ void tcp_send_loss_probe(struct sock *sk)
 			goto probe_sent;
 		goto rearm_timer;
 	}
-	skb = skb_peek_tail(&tp->tcp_rtx_queue);
+	skb = tcp_rtx_queue_tail(sk);
 	if (!skb) {
 		inet_csk(sk)->icsk_pending = 0;
 		return;
@@ -1089,7 +1163,7 @@ int tcp_write_wakeup(struct sock *sk)
 		if (seg_size < skb->len || skb->len > mss) {
 			seg_size = MIN(seg_size, mss);
 			if (seg_size < skb->len &&
-			    tcp_fragment(sk, &sk->sk_write_queue, skb, seg_size))
+			    tcp_fragment(sk, TCP_FRAG_IN_WRITE_QUEUE, skb, seg_size, mss))
 				return -1;
 		}
 		TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
