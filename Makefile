@@ -48,11 +48,12 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 bench: $(BUILD)/CMakeCache.txt
 	@grep -q '^USERTCP_BENCH:BOOL=ON' $(BUILD)/CMakeCache.txt || \
 		$(CMAKE) -S . -B $(BUILD) -DUSERTCP_BENCH=ON
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim usertcp
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim bench_sack usertcp
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tcp
 	$(BUILD)/bench/bench_checksum 64
 	$(BUILD)/bench/bench_timer
 	$(BUILD)/bench/bench_cc_sim
+	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_sack
 	$(if $(filter 0,$(BENCH_CC)),@echo "bench_cc: left out (BENCH_CC=0)",sh bench/bench_cc.sh $(BUILD)/usertcp)
 
 $(BUILD_FUZZ)/CMakeCache.txt:

@@ -41,6 +41,7 @@
 
 #include "net/compiler.h"
 #include "net/fault.h"
+#include "net/list.h"
 #include "net/sock.h"
 #include "net/stack.h"
 #include "usertcp/socket.h"
@@ -60,69 +61,12 @@
 	((unsigned)EPOLLIN | (unsigned)EPOLLOUT | (unsigned)EPOLLERR | (unsigned)EPOLLHUP | \
 	 (unsigned)EPOLLWAKEUP | (unsigned)EPOLLET | (unsigned)EPOLLEXCLUSIVE)
 
-/* ---- a circular doubly linked list (Linux's list_head) ---------------------*/
-
-struct ep_list {
-	struct ep_list *next, *prev;
-};
-
-static inline void ep_list_init(struct ep_list *l)
-{
-	l->next = l->prev = l;
-}
-
-static inline bool ep_list_empty(const struct ep_list *l)
-{
-	return l->next == l;
-}
-
-static inline void ep_list_add_between(struct ep_list *n, struct ep_list *prev,
-				       struct ep_list *next)
-{
-	n->prev = prev;
-	n->next = next;
-	prev->next = n;
-	next->prev = n;
-}
-
-static inline void ep_list_add_tail(struct ep_list *n, struct ep_list *head)
-{
-	ep_list_add_between(n, head->prev, head);
-}
-
-static inline void ep_list_add(struct ep_list *n, struct ep_list *head)
-{
-	ep_list_add_between(n, head, head->next);
-}
-
-/* Unlinks n and leaves it pointing at itself (so ep_list_empty(n) says
- * "not on a list"). */
-static inline void ep_list_del_init(struct ep_list *n)
-{
-	n->prev->next = n->next;
-	n->next->prev = n->prev;
-	ep_list_init(n);
-}
-
-/* Moves every entry of from to the front of to, in order; from ends empty. */
-static inline void ep_list_splice_front_init(struct ep_list *from, struct ep_list *to)
-{
-	if (ep_list_empty(from))
-		return;
-	struct ep_list *first = from->next, *last = from->prev;
-	first->prev = to;
-	last->next = to->next;
-	to->next->prev = last;
-	to->next = first;
-	ep_list_init(from);
-}
-
 /* ---- the objects ------------------------------------------------------------*/
 
 struct epitem {
-	struct ep_list rdllink;	 /* on ep->rdllist while possibly ready */
-	struct ep_list itemlink; /* on ep->items, always */
-	struct epitem *fl_next;	 /* file->f_ep: every item watching file */
+	struct list_head rdllink;  /* on ep->rdllist while possibly ready */
+	struct list_head itemlink; /* on ep->items, always */
+	struct epitem *fl_next;	   /* file->f_ep: every item watching file */
 	struct epitem **fl_pprev;
 	struct eventpoll *ep;	  /* the instance this item belongs to */
 	struct file *file;	  /* watched; no reference held */
@@ -131,9 +75,9 @@ struct epitem {
 };
 
 struct eventpoll {
-	struct ep_list rdllist; /* items that may be ready, oldest first */
-	struct ep_list items;	/* every item of this instance */
-	struct file *file;	/* the instance's own file */
+	struct list_head rdllist; /* items that may be ready, oldest first */
+	struct list_head items;	  /* every item of this instance */
+	struct file *file;	  /* the instance's own file */
 	/* scratch for the nesting check (ep_loop_check) */
 	bool check_mark;
 	int check_depth;
@@ -142,7 +86,7 @@ struct eventpoll {
 
 static inline bool ep_is_linked(const struct epitem *epi)
 {
-	return !ep_list_empty(&epi->rdllink);
+	return !list_empty(&epi->rdllink);
 }
 
 /* ---- readiness ---------------------------------------------------------------*/
@@ -171,17 +115,15 @@ static unsigned ep_item_poll(const struct epitem *epi, int depth)
  * really ready one. */
 static unsigned ep_eventpoll_poll(struct eventpoll *ep, int depth)
 {
-	struct ep_list *pos, *n;
+	struct epitem *epi, *n;
 
 	/* ep_loop_check keeps nesting within EP_MAX_NESTS; this is a guard. */
 	if (depth > EP_MAX_NESTS + 1)
 		return 0;
-	for (pos = ep->rdllist.next; pos != &ep->rdllist; pos = n) {
-		struct epitem *epi = container_of(pos, struct epitem, rdllink);
-		n = pos->next;
+	list_for_each_entry_safe(epi, n, &ep->rdllist, rdllink) {
 		if (ep_item_poll(epi, depth))
 			return EPOLLIN | EPOLLRDNORM;
-		ep_list_del_init(&epi->rdllink);
+		list_del_init(&epi->rdllink);
 	}
 	return 0;
 }
@@ -206,7 +148,7 @@ static void ep_poll_callback(struct epitem *epi, unsigned events)
 	if (events && !(events & epi->event.events))
 		return;
 	if (!ep_is_linked(epi))
-		ep_list_add_tail(&epi->rdllink, &epi->ep->rdllist);
+		list_add_tail(&epi->rdllink, &epi->ep->rdllist);
 	ep_wake(epi->ep);
 }
 
@@ -238,9 +180,9 @@ static void ep_remove(struct epitem *epi)
 	*epi->fl_pprev = epi->fl_next;
 	if (epi->fl_next)
 		epi->fl_next->fl_pprev = epi->fl_pprev;
-	ep_list_del_init(&epi->itemlink);
+	list_del_init(&epi->itemlink);
 	if (ep_is_linked(epi))
-		ep_list_del_init(&epi->rdllink);
+		list_del_init(&epi->rdllink);
 	free(epi);
 }
 
@@ -251,12 +193,12 @@ static int ep_insert(struct eventpoll *ep, const struct epoll_event *event, stru
 
 	if (!epi)
 		return -ENOMEM;
-	ep_list_init(&epi->rdllink);
+	INIT_LIST_HEAD(&epi->rdllink);
 	epi->ep = ep;
 	epi->file = file;
 	epi->fd = fd;
 	epi->event = *event;
-	ep_list_add_tail(&epi->itemlink, &ep->items);
+	list_add_tail(&epi->itemlink, &ep->items);
 	epi->fl_next = file->f_ep;
 	if (file->f_ep)
 		file->f_ep->fl_pprev = &epi->fl_next;
@@ -265,7 +207,7 @@ static int ep_insert(struct eventpoll *ep, const struct epoll_event *event, stru
 
 	/* Already ready: the next wait reports it without a new wakeup. */
 	if (ep_item_poll(epi, 1)) {
-		ep_list_add_tail(&epi->rdllink, &ep->rdllist);
+		list_add_tail(&epi->rdllink, &ep->rdllist);
 		ep_wake(ep);
 	}
 	return 0;
@@ -277,7 +219,7 @@ static void ep_modify(struct eventpoll *ep, struct epitem *epi, const struct epo
 	/* Re-arms an EPOLLONESHOT item, and makes an EPOLLET item report
 	 * again what is ready now. */
 	if (ep_item_poll(epi, 1) && !ep_is_linked(epi)) {
-		ep_list_add_tail(&epi->rdllink, &ep->rdllist);
+		list_add_tail(&epi->rdllink, &ep->rdllist);
 		ep_wake(ep);
 	}
 }
@@ -290,8 +232,8 @@ void eventpoll_release(struct file *file)
 
 void ep_free(struct eventpoll *ep)
 {
-	while (!ep_list_empty(&ep->items))
-		ep_remove(container_of(ep->items.next, struct epitem, itemlink));
+	while (!list_empty(&ep->items))
+		ep_remove(list_first_entry(&ep->items, struct epitem, itemlink));
 	free(ep);
 }
 
@@ -325,13 +267,12 @@ static void ep_check_clear(struct ep_check *c)
  * deep. Each instance is visited once. */
 static int ep_depth_down(struct ep_check *c, struct eventpoll *ep, int depth)
 {
-	struct ep_list *pos;
+	struct epitem *epi;
 	int result = 0;
 
 	if (ep->check_mark)
 		return ep->check_depth;
-	for (pos = ep->items.next; pos != &ep->items; pos = pos->next) {
-		struct epitem *epi = container_of(pos, struct epitem, itemlink);
+	list_for_each_entry(epi, &ep->items, itemlink) {
 		if (epi->file->kind != FILE_EPOLL)
 			continue;
 		struct eventpoll *child = epi->file->ep;
@@ -387,21 +328,21 @@ static int ep_loop_check(struct eventpoll *ep, struct eventpoll *to)
  * was something to report (the item stays ready). Cost: O(items visited). */
 static int ep_send_events(struct eventpoll *ep, struct epoll_event *events, int maxevents)
 {
-	struct ep_list txlist;
+	struct list_head txlist;
 	int res = 0;
 
-	ep_list_init(&txlist);
-	ep_list_splice_front_init(&ep->rdllist, &txlist);
-	while (!ep_list_empty(&txlist) && res < maxevents) {
-		struct epitem *epi = container_of(txlist.next, struct epitem, rdllink);
+	INIT_LIST_HEAD(&txlist);
+	list_splice_init(&ep->rdllist, &txlist);
+	while (!list_empty(&txlist) && res < maxevents) {
+		struct epitem *epi = list_first_entry(&txlist, struct epitem, rdllink);
 		unsigned revents;
 
-		ep_list_del_init(&epi->rdllink);
+		list_del_init(&epi->rdllink);
 		revents = ep_item_poll(epi, 0);
 		if (!revents)
 			continue;
 		if (!events) {
-			ep_list_add(&epi->rdllink, &txlist);
+			list_add(&epi->rdllink, &txlist);
 			if (!res)
 				res = -EFAULT;
 			break;
@@ -412,9 +353,9 @@ static int ep_send_events(struct eventpoll *ep, struct epoll_event *events, int 
 		if (epi->event.events & EPOLLONESHOT)
 			epi->event.events &= EP_PRIVATE_BITS;
 		else if (!(epi->event.events & EPOLLET))
-			ep_list_add_tail(&epi->rdllink, &ep->rdllist);
+			list_add_tail(&epi->rdllink, &ep->rdllist);
 	}
-	ep_list_splice_front_init(&txlist, &ep->rdllist);
+	list_splice_init(&txlist, &ep->rdllist);
 	return res;
 }
 
@@ -460,7 +401,7 @@ UT_EXPORT int ut_epoll_wait(struct ut_stack *stack, int epfd, struct epoll_event
 	deadline = poll_deadline(stack, timeout);
 	/* As Linux's ep_poll: once the time is up, one last look. */
 	for (;;) {
-		if (!ep_list_empty(&ep->rdllist)) {
+		if (!list_empty(&ep->rdllist)) {
 			rc = ep_send_events(ep, events, maxevents);
 			if (rc)
 				break;
@@ -493,8 +434,8 @@ static int do_epoll_create(struct ut_stack *stack, int flags)
 	ep = ut_calloc(1, sizeof(*ep));
 	if (!ep)
 		return -ENOMEM;
-	ep_list_init(&ep->rdllist);
-	ep_list_init(&ep->items);
+	INIT_LIST_HEAD(&ep->rdllist);
+	INIT_LIST_HEAD(&ep->items);
 	file = alloc_file(stack, FILE_EPOLL, O_RDWR);
 	if (!file) {
 		free(ep);

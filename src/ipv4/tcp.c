@@ -78,6 +78,37 @@ static void tcp_unhash(struct sock *sk)
 		inet_ehash_remove(h, &sk->__sk_common);
 }
 
+void tcp_rtx_queue_unlink(struct sk_buff *skb, struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	/* The segments before the hints are gone with this one (the
+	 * queue empties from its head), so what follows is where to start. */
+	if (tp->retransmit_skb_hint == skb)
+		tp->retransmit_skb_hint = NULL;
+	/* Every SACKed segment lies at or below the highest one: with it
+	 * acknowledged, none is left. */
+	if (tp->highest_sack == skb)
+		tp->highest_sack = NULL;
+	list_del(&skb->tcp_tsorted_anchor);
+	rb_erase(&skb->rbnode, &tp->tcp_rtx_queue);
+}
+
+void tcp_rtx_queue_unlink_and_free(struct sk_buff *skb, struct sock *sk)
+{
+	tcp_rtx_queue_unlink(skb, sk);
+	sk_wmem_uncharge(sk, skb);
+	kfree_skb(skb);
+}
+
+void tcp_rtx_queue_purge(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = tcp_rtx_queue_head(sk)) != NULL)
+		tcp_rtx_queue_unlink_and_free(skb, sk);
+}
+
 static void tcp_write_queue_purge(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -87,10 +118,7 @@ static void tcp_write_queue_purge(struct sock *sk)
 		sk_wmem_uncharge(sk, skb);
 		kfree_skb(skb);
 	}
-	while ((skb = skb_dequeue(&tp->tcp_rtx_queue)) != NULL) {
-		sk_wmem_uncharge(sk, skb);
-		kfree_skb(skb);
-	}
+	tcp_rtx_queue_purge(sk);
 	tcp_clear_retrans(tp);
 	tp->packets_out = 0;
 }
@@ -222,7 +250,8 @@ void tcp_init_sock(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 
-	skb_queue_head_init(&tp->tcp_rtx_queue);
+	tp->tcp_rtx_queue = RB_ROOT;
+	INIT_LIST_HEAD(&tp->tsorted_sent_queue);
 	skb_queue_head_init(&tp->out_of_order_queue);
 	tcp_init_xmit_timers(sk);
 	tcp_init_fields(sk);

@@ -215,7 +215,7 @@ static bool tcp_any_retrans_done(const struct sock *sk)
 
 	if (tp->retrans_out)
 		return true;
-	skb = skb_peek(&tp->tcp_rtx_queue);
+	skb = tcp_rtx_queue_head(sk);
 	return skb && (TCP_SKB_CB(skb)->sacked & TCPCB_EVER_RETRANS);
 }
 
@@ -246,6 +246,7 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 		if (tcb->sacked & TCPCB_SACKED_RETRANS) {
 			/* Its retransmission was lost too: it must go
 			 * again (RACK's lost-retransmission detection). */
+			tcp_verify_retransmit_hint(tp, skb);
 			tcb->sacked &= (uint8_t)~TCPCB_SACKED_RETRANS;
 			tp->retrans_out -= tcp_skb_pcount(skb);
 			tp->lost += tcp_skb_pcount(skb);
@@ -253,6 +254,7 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 				      tcp_skb_pcount(skb));
 		}
 	} else {
+		tcp_verify_retransmit_hint(tp, skb);
 		tcb->sacked |= TCPCB_LOST;
 		tp->lost_out += tcp_skb_pcount(skb);
 		tp->lost += tcp_skb_pcount(skb);
@@ -261,15 +263,14 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 
 /* ---- reordering ----------------------------------------------------------------------------*/
 
-/* The end of the highest SACKed segment, or snd_una when none is. */
+/* The end of the highest SACKed segment, or snd_una when none is (or,
+ * without SACK, when sacked_out counts duplicate ACKs). O(1): kept by
+ * tcp_sacktag_one (tp->highest_sack). */
 static uint32_t tcp_highest_sack_seq(const struct tcp_sock *tp)
 {
-	if (!tp->sacked_out)
+	if (!tp->sacked_out || !tp->highest_sack)
 		return tp->snd_una;
-	for (const struct sk_buff *skb = skb_peek_tail(&tp->tcp_rtx_queue); skb; skb = skb->prev)
-		if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
-			return TCP_SKB_CB(skb)->end_seq;
-	return tp->snd_una;
+	return TCP_SKB_CB(tp->highest_sack)->end_seq;
 }
 
 /* A segment below the highest SACKed one arrived without having been
@@ -470,7 +471,7 @@ static void tcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
 
 	if (unmark_loss) {
 		struct sk_buff *skb;
-		skb_queue_walk(&tp->tcp_rtx_queue, skb)
+		skb_rbtree_walk(skb, &tp->tcp_rtx_queue)
 			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_LOST;
 		tp->lost_out = 0;
 	}
@@ -647,6 +648,21 @@ void tcp_enter_recovery(struct sock *sk, bool ece_ack)
 	tcp_set_ca_state(sk, TCP_CA_Recovery);
 }
 
+/* Puts skb, SACKed until now, back on the send-time list where its send
+ * time belongs, after any sent at the same time (the peer reneged,
+ * RFC 2018 8, so it is outstanding again). Walks from the newest: O(n),
+ * on this rare path only. */
+static void tcp_tsorted_reinsert(struct tcp_sock *tp, struct sk_buff *skb)
+{
+	struct list_head *pos = tp->tsorted_sent_queue.prev;
+
+	while (pos != &tp->tsorted_sent_queue &&
+	       TCP_SKB_CB(list_entry(pos, struct sk_buff, tcp_tsorted_anchor))->sent_ns >
+		       TCP_SKB_CB(skb)->sent_ns)
+		pos = pos->prev;
+	list_add(&skb->tcp_tsorted_anchor, pos);
+}
+
 /* The RTO marks every segment lost but those SACKed and those sent too
  * recently to be judged (RACK's rule, RFC 8985 6.3). A SACKed head means
  * the peer dropped what it had SACKed (reneging, RFC 2018 8): the SACK
@@ -654,7 +670,7 @@ void tcp_enter_recovery(struct sock *sk, bool ece_ack)
 static void tcp_timeout_mark_lost(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue), *skb;
+	struct sk_buff *head = tcp_rtx_queue_head(sk), *skb;
 	uint64_t now = stack_now(sk->sk_stack);
 	bool is_reneg = head && (TCP_SKB_CB(head)->sacked & TCPCB_SACKED_ACKED);
 
@@ -662,13 +678,16 @@ static void tcp_timeout_mark_lost(struct sock *sk)
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPSACKRENEGING);
 		tp->sacked_out = 0;
 		tp->is_sack_reneg = true;
+		tp->highest_sack = NULL;
 	} else if (tcp_is_reno(tp)) {
 		tcp_reset_reno_sack(tp);
 	}
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
-		if (is_reneg)
+	skb_rbtree_walk(skb, &tp->tcp_rtx_queue) {
+		if (is_reneg) {
+			if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
+				tcp_tsorted_reinsert(tp, skb);
 			TCP_SKB_CB(skb)->sacked &= (uint8_t)~TCPCB_SACKED_ACKED;
-		else if (skb != head && tcp_rack_skb_timeout(tp, skb, 0, now) > 0)
+		} else if (skb != head && tcp_rack_skb_timeout(tp, skb, 0, now) > 0)
 			continue;
 		tcp_mark_skb_lost(sk, skb);
 	}
@@ -779,7 +798,7 @@ static void tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 
 	if (!tcp_is_sack(tp))
 		return;
-	for (skb = skb_peek_tail(&tp->tcp_rtx_queue); skb; skb = skb->prev) {
+	for (skb = tcp_rtx_queue_tail(sk); skb; skb = skb_rb_prev(skb)) {
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 		if (tcb->sacked & TCPCB_SACKED_ACKED) {
 			above += tcp_skb_pcount(skb);
@@ -793,7 +812,7 @@ static void tcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 		}
 	}
 	if (fast_rexmit) {
-		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		skb_rbtree_walk(skb, &tp->tcp_rtx_queue) {
 			if (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED)
 				continue;
 			if (!(TCP_SKB_CB(skb)->sacked & TCPCB_LOST)) {
@@ -811,7 +830,7 @@ static void tcp_identify_packet_loss(struct sock *sk, int *ack_flag)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	if (skb_queue_empty(&tp->tcp_rtx_queue))
+	if (tcp_rtx_queue_empty(sk))
 		return;
 	if (tcp_is_reno(tp)) {
 		tcp_newreno_mark_lost(sk, *ack_flag & FLAG_SND_UNA_ADVANCED);
@@ -1070,6 +1089,25 @@ static bool tcp_is_sackblock_valid(const struct tcp_sock *tp, bool is_dsack, uin
 	return !before(start_seq, end_seq - tp->max_window);
 }
 
+struct sk_buff *tcp_sacktag_bsearch(struct sock *sk, uint32_t seq)
+{
+	struct rb_node *n = tcp_sk(sk)->tcp_rtx_queue.rb_node;
+	struct sk_buff *found = NULL;
+
+	/* The queue's segments are contiguous and ordered, so their ends
+	 * are too: descend to the leftmost end after seq. */
+	while (n) {
+		struct sk_buff *skb = skb_rb_entry(n);
+		if (after(TCP_SKB_CB(skb)->end_seq, seq)) {
+			found = skb;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return found;
+}
+
 /* Marks one segment SACKed (Linux's tcp_sacktag_one): a lost segment is
  * no longer lost, RACK learns its sent time, and a never-retransmitted
  * segment SACKed below the highest SACKed one is reordering. */
@@ -1116,6 +1154,10 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state, st
 			}
 		}
 		sacked |= TCPCB_SACKED_ACKED;
+		/* Delivered: nothing for RACK to judge any more. */
+		list_del(&skb->tcp_tsorted_anchor);
+		if (!tp->highest_sack || after(tcb->end_seq, TCP_SKB_CB(tp->highest_sack)->end_seq))
+			tp->highest_sack = skb;
 		state->flag |= FLAG_DATA_SACKED;
 		tp->sacked_out += pcount;
 		state->sack_delivered += pcount;
@@ -1180,7 +1222,8 @@ static int tcp_match_skb_to_sack(struct sock *sk, struct sk_buff *skb, uint32_t 
  * D-SACK. Blocks are taken in sequence order, so reordering is judged
  * against what was SACKed before. A buffer of several segments
  * partly covered is cut at the block's edges (tcp_match_skb_to_sack); a
- * single segment partly covered stays unmarked. O(queue) per block. Returns FLAG_* bits. */
+ * single segment partly covered stays unmarked. O(log n) to find a
+ * block's first buffer, then O(buffers it covers). Returns FLAG_* bits. */
 static int tcp_sacktag_write_queue(struct sock *sk, const struct wire_tcp_opts *opts, uint32_t ack,
 				   uint32_t prior_snd_una, struct tcp_sacktag_state *state)
 {
@@ -1221,7 +1264,8 @@ static int tcp_sacktag_write_queue(struct sock *sk, const struct wire_tcp_opts *
 			continue;
 		if (!dup[i] && !after(end, prior_snd_una))
 			continue;
-		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		/* Every segment before this one ends at or below start. */
+		for (skb = tcp_sacktag_bsearch(sk, start); skb; skb = skb_rb_next(skb)) {
 			struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 			int in_sack;
 			if (!before(tcb->seq, end))
@@ -1287,7 +1331,7 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 	int flag = 0;
 	uint32_t acked_pkts = 0;
 
-	while ((skb = skb_peek(&tp->tcp_rtx_queue)) != NULL) {
+	while ((skb = tcp_rtx_queue_head(sk)) != NULL) {
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 		uint8_t sacked = tcb->sacked;
 		uint32_t pcount = tcp_skb_pcount(skb);
@@ -1336,9 +1380,7 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 			flag |= FLAG_DATA_ACKED;
 		if (!fully_acked)
 			break;
-		skb_unlink(skb, &tp->tcp_rtx_queue);
-		sk_wmem_uncharge(sk, skb);
-		kfree_skb(skb);
+		tcp_rtx_queue_unlink_and_free(skb, sk);
 	}
 	/* The new head was SACKed: the peer should have acknowledged it. */
 	if (skb && (TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
@@ -1661,7 +1703,7 @@ out:
 	       tp->retrans_out > tp->packets_out);
 	if (flag & FLAG_ACKED) {
 		tcp_check_space(sk);
-		if (skb_queue_empty(&tp->tcp_rtx_queue))
+		if (tcp_rtx_queue_empty(sk))
 			tcp_chrono_stop(sk, TCP_CHRONO_BUSY);
 	}
 	if (!tp->packets_out && (icsk->icsk_pending == ICSK_TIME_RETRANS ||

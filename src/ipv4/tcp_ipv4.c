@@ -337,7 +337,10 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 				return;
 			tcp_sync_mss(sk, mtu);
 			struct sk_buff *s;
-			skb_queue_walk(&tp->tcp_rtx_queue, s) {
+			/* Marking segments anywhere in the queue: the
+			 * retransmit hint starts over from the head. */
+			tp->retransmit_skb_hint = NULL;
+			skb_rbtree_walk(s, &tp->tcp_rtx_queue) {
 				/* a segment of it no longer fits (Linux's
 				 * tcp_simple_retransmit, by segment length) */
 				uint32_t seglen = tcp_skb_pcount(s) > 1 ? tcp_skb_mss(s) : s->len;

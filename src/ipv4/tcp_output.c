@@ -458,6 +458,29 @@ static bool tcp_pacing_check(struct sock *sk)
 	return true;
 }
 
+/* A clone (or private copy) of oskb to transmit. On the retransmit queue,
+ * oskb's tree node and send-time anchor overlay dev, tstamp, protocol and
+ * the header offsets (skbuff.h), which a copy takes over: for the length
+ * of the copy they get the values every queued original had before it
+ * was queued (tcp_event_new_data_sent checks), as Linux saves and
+ * restores its anchor around the clone (tcp_skb_tsorted_save). */
+static struct sk_buff *tcp_skb_clone_for_xmit(struct ut_stack *stack, struct sk_buff *oskb)
+{
+	struct rb_node rbnode = oskb->rbnode;
+	struct list_head anchor = oskb->tcp_tsorted_anchor;
+	struct sk_buff *skb;
+
+	oskb->next = oskb->prev = NULL;
+	oskb->dev = NULL;
+	oskb->tstamp = 0;
+	oskb->protocol = 0;
+	oskb->mac_header = oskb->network_header = oskb->transport_header = SKB_HDR_UNSET;
+	skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
+	oskb->rbnode = rbnode;
+	oskb->tcp_tsorted_anchor = anchor;
+	return skb;
+}
+
 /* The pacing timer: what pacing held back may go, retransmissions first
  * (Linux's tcp_pace_kick and tcp_tsq_write). */
 enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
@@ -529,7 +552,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		/* The original stays on the queue for retransmission. If an
 		 * earlier transmission still holds its data (in a device
 		 * queue or a link), write the header into a private copy. */
-		skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
+		skb = tcp_skb_clone_for_xmit(stack, oskb);
 		if (!skb)
 			return -ENOBUFS;
 		tcb = TCP_SKB_CB(skb);
@@ -657,6 +680,21 @@ void tcp_adjust_pcount(struct sock *sk, const struct sk_buff *skb, int decr)
 		tp->lost_out -= (uint32_t)decr;
 }
 
+void tcp_rbtree_insert(struct rb_root *root, struct sk_buff *skb)
+{
+	struct rb_node **link = &root->rb_node, *parent = NULL;
+
+	while (*link) {
+		parent = *link;
+		if (before(TCP_SKB_CB(skb)->seq, TCP_SKB_CB(skb_rb_entry(parent))->seq))
+			link = &parent->rb_left;
+		else
+			link = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, link);
+	rb_insert_color(&skb->rbnode, root);
+}
+
 /* Splits skb so its first len bytes stay and the rest become a new buffer
  * right after it, each counted in segments of mss_now (Linux's
  * tcp_fragment): a buffer cut at the congestion or receive window, at a
@@ -671,8 +709,6 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 		 uint32_t mss_now, gfp_t gfp)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct sk_buff_head *q = tcp_queue == TCP_FRAG_IN_RTX_QUEUE ? &tp->tcp_rtx_queue
-								    : &sk->sk_write_queue;
 	uint32_t nlen = skb->len - len;
 	uint32_t old_factor;
 	struct sk_buff *buff;
@@ -687,7 +723,7 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 	limit = (long)sk->sk_sndbuf +
 		2L * (long)skb_truesize_for(sk->sk_stack->pool, MAX_HEADER + TCP_GSO_MAX_SIZE);
 	if (unlikely((sk->sk_wmem_queued >> 1) > limit && tcp_queue != TCP_FRAG_IN_WRITE_QUEUE &&
-		     skb != skb_peek(q) && skb != skb_peek_tail(q))) {
+		     skb != tcp_rtx_queue_head(sk) && skb != tcp_rtx_queue_tail(sk))) {
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWQUEUETOOBIG);
 		return -ENOMEM;
 	}
@@ -702,15 +738,28 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 	/* PSH and FIN belong to the last byte, so to the second half. */
 	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
 	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
-	q->bytes -= nlen;
 	skb->len = len;
-	skb_insert_between(buff, skb, skb->next, q);
 	/* The moved bytes take their charge along (Linux moves truesize with
 	 * the page fragments); the new buffer adds its own overhead, forced
 	 * as in Linux since the data is already queued and counted. */
 	buff->truesize = tcp_skb_base_truesize(sk->sk_stack) + nlen;
 	sk_wmem_charge_forced(sk, buff);
 	tcp_skb_uncharge_bytes(sk, skb, nlen);
+	if (tcp_queue == TCP_FRAG_IN_WRITE_QUEUE) {
+		sk->sk_write_queue.bytes -= nlen;
+		skb_insert_between(buff, skb, skb->next, &sk->sk_write_queue);
+	} else {
+		tcp_rbtree_insert(&tp->tcp_rtx_queue, buff);
+		/* Sent together: buff follows skb in send-time order too
+		 * (where Linux adds it after skb's anchor), unless SACKed,
+		 * which takes a buffer off that list for good; then its
+		 * anchor points at itself, so unlinking it later is harmless. */
+		INIT_LIST_HEAD(&buff->tcp_tsorted_anchor);
+		if (!(TCP_SKB_CB(buff)->sacked & TCPCB_SACKED_ACKED))
+			list_add(&buff->tcp_tsorted_anchor, &skb->tcp_tsorted_anchor);
+		else if (tp->highest_sack == skb)
+			tp->highest_sack = buff;
+	}
 
 	old_factor = tcp_skb_pcount(skb);
 	tcp_set_skb_tso_segs(skb, mss_now);
@@ -731,10 +780,7 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
  * the trimmed page fragments' truesize; the buffer itself goes later. */
 void tcp_trim_head(struct sock *sk, struct sk_buff *skb, uint32_t len)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
-
 	skb_pull(skb, len);
-	tp->tcp_rtx_queue.bytes -= len;
 	tcp_skb_uncharge_bytes(sk, skb, len);
 	TCP_SKB_CB(skb)->seq += len;
 	if (tcp_skb_pcount(skb) > 1)
@@ -882,7 +928,7 @@ static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, uint32_t 
 		/* one ACK covers two segments: more than three can go */
 		return false;
 	}
-	head = skb_peek(&tp->tcp_rtx_queue);
+	head = tcp_rtx_queue_head(sk);
 	if (!head)
 		return false;
 	srtt_ns = (uint64_t)(tp->srtt_us >> 3) * NSEC_PER_USEC;
@@ -908,7 +954,13 @@ static void tcp_event_new_data_sent(struct sock *sk, struct sk_buff *skb)
 	bool first = tp->packets_out == 0;
 
 	skb_unlink(skb, &sk->sk_write_queue);
-	skb_queue_tail(&tp->tcp_rtx_queue, skb);
+	/* Fields the anchor and the tree node share (skbuff.h) are unused by
+	 * a queued original: as a fresh skb has them, which is what
+	 * tcp_skb_clone_for_xmit gives its clones. */
+	BUG_ON(skb->dev || skb->tstamp || skb->protocol || skb->mac_header != SKB_HDR_UNSET ||
+	       skb->network_header != SKB_HDR_UNSET || skb->transport_header != SKB_HDR_UNSET);
+	tcp_rbtree_insert(&tp->tcp_rtx_queue, skb);
+	list_add_tail(&skb->tcp_tsorted_anchor, &tp->tsorted_sent_queue);
 	tp->snd_nxt = TCP_SKB_CB(skb)->end_seq;
 	tp->packets_out += tcp_skb_pcount(skb);
 	TCP_SKB_CB(skb)->first_sent_ns = TCP_SKB_CB(skb)->sent_ns;
@@ -1191,17 +1243,30 @@ int tcp_connect(struct sock *sk)
 	return 0;
 }
 
+/* tcp_transmit_skb stamped skb, of the retransmit queue, with a new send
+ * time, sent or not: it goes to the tail of the send-time list (Linux
+ * moves it in tcp_update_skb_after_send). A SACKed skb is off the list
+ * and stays off. */
+static void tcp_skb_resent(struct sock *sk, struct sk_buff *skb)
+{
+	if (!(TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+		list_move_tail(&skb->tcp_tsorted_anchor, &tcp_sk(sk)->tsorted_sent_queue);
+}
+
 /* Simultaneous open: our SYN, now with an ACK of theirs (RFC 9293 3.5,
  * figure 8). The SYN on the retransmit queue gains the ACK flag. */
 int tcp_send_synack(struct sock *sk)
 {
-	struct sk_buff *skb = skb_peek(&tcp_sk(sk)->tcp_rtx_queue);
+	struct sk_buff *skb = tcp_rtx_queue_head(sk);
+	int err;
 
 	if (!skb || !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_SYN))
 		return -EFAULT;
 	TCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
 	tcp_ecn_send_synack(sk, skb);
-	return tcp_transmit_skb(sk, skb, true);
+	err = tcp_transmit_skb(sk, skb, true);
+	tcp_skb_resent(sk, skb);
+	return err;
 }
 
 /* ---- retransmission -----------------------------------------------------------------*/
@@ -1263,6 +1328,7 @@ int __tcp_retransmit_skb(struct sock *sk, struct sk_buff *skb, int segs)
 	    (TCPHDR_SYN | TCPHDR_ECE | TCPHDR_CWR))
 		tcp_ecn_clear_syn(sk, skb);
 	err = tcp_transmit_skb(sk, skb, true);
+	tcp_skb_resent(sk, skb);
 	if (err) {
 		NET_INC_STATS(stack, LINUX_MIB_TCPRETRANSFAIL);
 		return err;
@@ -1312,14 +1378,20 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
-	struct sk_buff *skb, *rtx_head = skb_peek(&tp->tcp_rtx_queue);
+	struct sk_buff *skb, *rtx_head = tcp_rtx_queue_head(sk);
 	bool rearm_timer = false;
 
 	if (!tp->packets_out)
 		return;
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+	/* No segment before the hint waits for retransmission: resuming
+	 * there keeps each ACK of a long recovery from walking the whole
+	 * queue (Linux's retransmit_skb_hint). */
+	skb = tp->retransmit_skb_hint ? tp->retransmit_skb_hint : rtx_head;
+	for (; skb; skb = skb_rb_next(skb)) {
 		uint8_t sacked = TCP_SKB_CB(skb)->sacked;
 		int mib, segs;
+
+		tp->retransmit_skb_hint = skb;
 
 		/* as many segments of a buffer as cwnd has room for (Linux) */
 		segs = (int)tp->snd_cwnd - (int)tcp_packets_in_flight(tp);
@@ -1352,8 +1424,7 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 /* us until the RTO of the head would fire (Linux's tcp_rto_delta_us). */
 static int64_t tcp_rto_delta_us(const struct sock *sk)
 {
-	const struct tcp_sock *tp = tcp_sk(sk);
-	const struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue);
+	const struct sk_buff *head = tcp_rtx_queue_head(sk);
 	uint64_t rto_ns = (uint64_t)inet_csk(sk)->icsk_rto * NSEC_PER_MSEC;
 
 	if (!head)
@@ -1415,7 +1486,7 @@ void tcp_send_loss_probe(struct sock *sk)
 			goto probe_sent;
 		goto rearm_timer;
 	}
-	skb = skb_peek_tail(&tp->tcp_rtx_queue);
+	skb = tcp_rtx_queue_tail(sk);
 	if (!skb) {
 		inet_csk(sk)->icsk_pending = 0;
 		return;
@@ -1427,7 +1498,7 @@ void tcp_send_loss_probe(struct sock *sk)
 		if (tcp_fragment(sk, TCP_FRAG_IN_RTX_QUEUE, skb, (pcount - 1) * mss, mss,
 				 GFP_ATOMIC))
 			goto rearm_timer;
-		skb = skb->next;
+		skb = skb_rb_next(skb);
 	}
 	if (__tcp_retransmit_skb(sk, skb, 1))
 		goto rearm_timer;
@@ -1538,7 +1609,7 @@ void tcp_chrono_stop(struct sock *sk, uint8_t type)
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t now = tcp_clock_us(sk->sk_stack);
 
-	if (skb_queue_empty(&sk->sk_write_queue) && skb_queue_empty(&tp->tcp_rtx_queue))
+	if (skb_queue_empty(&sk->sk_write_queue) && tcp_rtx_queue_empty(sk))
 		tcp_chrono_set(tp, TCP_CHRONO_UNSPEC, now);
 	else if (type == tp->chrono_type)
 		tcp_chrono_set(tp, TCP_CHRONO_BUSY, now);

@@ -78,26 +78,48 @@ static void tcp_rack_trace_lost(struct sock *sk, const struct sk_buff *skb, bool
 	trace_tcp_mark_lost(sk, skb, why);
 }
 
+/* The segments one pass of tcp_rack_detect_loss marked, first to last
+ * by sequence, told to the trace in sequence order, as the queue was
+ * walked before the walk followed send time. Only while tracing: O(the
+ * segments from first to last). */
+static void tcp_rack_trace_marked(struct sock *sk, struct sk_buff *first,
+				  const struct sk_buff *last)
+{
+	for (struct sk_buff *skb = first; skb; skb = skb_rb_next(skb)) {
+		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+		if (tcb->rack_marked) {
+			tcp_rack_trace_lost(sk, skb, tcb->rack_was_retrans);
+			tcb->rack_marked = tcb->rack_was_retrans = 0;
+		}
+		if (skb == last)
+			break;
+	}
+}
+
 /* RFC 8985 6.2 step 5: every segment sent before the last delivered one
  * and outstanding longer than its RTT plus the window is lost; for the
  * others, *reo_timeout gets the longest wait, in us. A retransmission
  * counts by its own sent time, so a lost retransmission is found the
- * same way. The queue is in sequence order, not sent order (Linux keeps a
- * time-sorted list), so it is walked whole. */
+ * same way. The walk follows the send-time list (tsorted_sent_queue, as
+ * Linux), SACKed segments already off it, and stops at the first segment
+ * sent after the last delivered one: everything later was sent later.
+ * Segments sent in the same instant as it are still judged, since
+ * tcp_skb_sent_after breaks that tie by sequence, not by list order. */
 static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
 	uint32_t reo_wnd = tcp_rack_reo_wnd(sk);
-	struct sk_buff *skb;
+	bool tracing = trace_enabled(sk->sk_stack);
+	struct sk_buff *skb, *n, *first = NULL, *last = NULL;
 
 	*reo_timeout = 0;
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+	list_for_each_entry_safe(skb, n, &tp->tsorted_sent_queue, tcp_tsorted_anchor) {
 		struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 		int32_t remaining;
 
-		if (tcb->sacked & TCPCB_SACKED_ACKED)
-			continue;
+		if (tcb->sent_ns > tp->rack.mstamp)
+			break;
 		/* marked lost, not yet retransmitted: nothing to learn */
 		if ((tcb->sacked & TCPCB_LOST) && !(tcb->sacked & TCPCB_SACKED_RETRANS))
 			continue;
@@ -108,11 +130,20 @@ static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 		if (remaining <= 0) {
 			bool was_retrans = tcb->sacked & TCPCB_SACKED_RETRANS;
 			tcp_mark_skb_lost(sk, skb);
-			tcp_rack_trace_lost(sk, skb, was_retrans);
+			if (tracing) {
+				tcb->rack_marked = 1;
+				tcb->rack_was_retrans = was_retrans;
+				if (!first || before(tcb->seq, TCP_SKB_CB(first)->seq))
+					first = skb;
+				if (!last || after(tcb->seq, TCP_SKB_CB(last)->seq))
+					last = skb;
+			}
 		} else if ((uint32_t)remaining > *reo_timeout) {
 			*reo_timeout = (uint32_t)remaining;
 		}
 	}
+	if (first)
+		tcp_rack_trace_marked(sk, first, last);
 }
 
 bool tcp_rack_mark_lost(struct sock *sk)
@@ -209,7 +240,7 @@ void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
 
 	if ((state < TCP_CA_Recovery && tp->sacked_out >= tp->reordering) ||
 	    (state == TCP_CA_Recovery && snd_una_advanced)) {
-		struct sk_buff *skb = skb_peek(&tp->tcp_rtx_queue);
+		struct sk_buff *skb = tcp_rtx_queue_head(sk);
 		uint32_t mss;
 		if (!skb || (TCP_SKB_CB(skb)->sacked & TCPCB_LOST))
 			return;

@@ -80,7 +80,7 @@ void tcp_rearm_rto(struct sock *sk)
 	uint32_t rto = icsk->icsk_rto;
 	if (icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT ||
 	    icsk->icsk_pending == ICSK_TIME_LOSS_PROBE) {
-		const struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue);
+		const struct sk_buff *head = tcp_rtx_queue_head(sk);
 		uint64_t due = TCP_SKB_CB(head)->sent_ns + (uint64_t)rto * NSEC_PER_MSEC;
 		uint64_t now = stack_now(sk->sk_stack);
 		rto = due > now ? (uint32_t)((due - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC) : 1;
@@ -253,7 +253,7 @@ static void tcp_retransmit_timer(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct ut_stack *stack = sk->sk_stack;
-	struct sk_buff *skb = skb_peek(&tp->tcp_rtx_queue);
+	struct sk_buff *skb = tcp_rtx_queue_head(sk);
 
 	if (!tp->packets_out || !skb)
 		return;

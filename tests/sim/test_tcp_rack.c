@@ -91,7 +91,7 @@ TEST(a_lost_retransmission_is_found_by_rack_and_sent_again_without_a_timeout)
 	struct ack_block b2[2] = {flight_segs(&r, 10, 11), flight_segs(&r, 1, 4)};
 	sack_later(&r, b2, 2);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPLostRetransmit"), 1);
-	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
+	CHECK(TCP_SKB_CB(skb_rb_first(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
 	CHECK(retrans(&r) >= 2);
 	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPTimeouts"), 0);
 	flight_done(&r);

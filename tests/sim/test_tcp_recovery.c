@@ -89,11 +89,11 @@ TEST(without_sack_three_duplicate_acks_start_newreno_recovery_and_partial_acks_r
 	 * two delivered) */
 	flight_ack_later(&f, f.una + 2 * f.mss, 0, NULL, 0);
 	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
-	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_LOST);
+	CHECK(TCP_SKB_CB(skb_rb_first(&tp->tcp_rtx_queue))->sacked & TCPCB_LOST);
 	for (int i = 0; i < 2 && tw_counter(f.w.c, "Tcp", "RetransSegs") < 2; i++)
 		tw_inject_ack(&f.w, f.c, f.una + 2 * f.mss, 0, NULL, 0);
 	CHECK_EQ(tw_counter(f.w.c, "Tcp", "RetransSegs"), 2);
-	CHECK(TCP_SKB_CB(skb_peek(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
+	CHECK(TCP_SKB_CB(skb_rb_first(&tp->tcp_rtx_queue))->sacked & TCPCB_SACKED_RETRANS);
 	/* an ACK of exactly high_seq holds Recovery, so that its
 	 * duplicates cannot start a false one (RFC 6582 4.1); an ACK
 	 * beyond it ends it */

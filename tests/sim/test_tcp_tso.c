@@ -74,6 +74,25 @@ static struct sk_buff_head *write_queue(struct tcp_sock *tp)
 	return &tp->inet_conn.icsk_inet.sk_write_queue;
 }
 
+/* Buffers on the retransmit tree; also checks that the send-time list
+ * holds exactly the ones not SACKed, which every split must keep true. */
+static unsigned rtx_queue_len(struct tcp_sock *tp)
+{
+	unsigned n = 0, unsacked = 0, listed = 0;
+	struct sk_buff *skb;
+	struct list_head *pos;
+
+	skb_rbtree_walk(skb, &tp->tcp_rtx_queue) {
+		n++;
+		if (!(TCP_SKB_CB(skb)->sacked & TCPCB_SACKED_ACKED))
+			unsacked++;
+	}
+	for (pos = tp->tsorted_sent_queue.next; pos != &tp->tsorted_sent_queue; pos = pos->next)
+		listed++;
+	CHECK_EQ(listed, unsacked);
+	return n;
+}
+
 static void fill(char *buf, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -151,9 +170,9 @@ TEST(the_congestion_window_and_autosizing_cut_buffers_and_packets_out_counts_seg
 		block_acks(&w, true);
 		CHECK_EQ(ut_send(w.c, c, big, 30000, 0), 30000);
 		CHECK_EQ(tp->packets_out, 10u);
-		CHECK_EQ(skb_queue_len(&tp->tcp_rtx_queue), 10 / per);
+		CHECK_EQ(rtx_queue_len(tp), 10 / per);
 		struct sk_buff *skb;
-		skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+		skb_rbtree_walk(skb, &tp->tcp_rtx_queue) {
 			CHECK_EQ(tcp_skb_pcount(skb), per);
 			CHECK_EQ(skb->len, per * MSS);
 		}
@@ -288,12 +307,12 @@ TEST(a_partial_ack_trims_the_head_buffer_and_counts_its_whole_segments)
 	tw_run(&w, 20 * MS);
 	/* two and a half segments of the first buffer */
 	ack_client(&w, c, una + 2 * MSS + MSS / 2, 0, 0);
-	struct sk_buff *head = skb_peek(&tp->tcp_rtx_queue);
+	struct sk_buff *head = skb_rb_first(&tp->tcp_rtx_queue);
 	CHECK_EQ(TCP_SKB_CB(head)->seq, una + 2 * MSS + MSS / 2);
 	CHECK_EQ(head->len, 2 * MSS + MSS / 2);
 	CHECK_EQ(tcp_skb_pcount(head), 3u); /* two and a half left: three */
 	CHECK_EQ(tp->packets_out, 8u);
-	CHECK_EQ(skb_queue_len(&tp->tcp_rtx_queue), 2u);
+	CHECK_EQ(rtx_queue_len(tp), 2u);
 	tso_end(&w, c, s);
 }
 
@@ -317,7 +336,7 @@ TEST(a_sack_block_splits_buffers_at_its_edges_in_whole_segments)
 	uint32_t seqs[8], pcounts[8];
 	uint8_t marks[8];
 	struct sk_buff *skb;
-	skb_queue_walk(&tp->tcp_rtx_queue, skb) {
+	skb_rbtree_walk(skb, &tp->tcp_rtx_queue) {
 		CHECK(n < 8);
 		seqs[n] = TCP_SKB_CB(skb)->seq - una;
 		pcounts[n] = tcp_skb_pcount(skb);
@@ -376,7 +395,7 @@ TEST(the_tail_loss_probe_resends_only_the_last_segment_of_the_last_buffer)
 	block_acks(&w, true);
 	CHECK_EQ(ut_send(w.c, c, big, 10 * MSS, 0), (ssize_t)(10 * MSS));
 	uint32_t una = tp->snd_una;
-	CHECK_EQ(tcp_skb_pcount(skb_peek_tail(&tp->tcp_rtx_queue)), 5u);
+	CHECK_EQ(tcp_skb_pcount(skb_rb_last(&tp->tcp_rtx_queue)), 5u);
 	tw_run(&w, 15 * MS); /* the originals are in */
 	segwatch_attach(sw, ut_sim_link_dev(w.link, 1));
 	tw_run(&w, 100 * MS); /* the probe timeout (2 RTTs), not yet the RTO */
@@ -384,7 +403,7 @@ TEST(the_tail_loss_probe_resends_only_the_last_segment_of_the_last_buffer)
 	unsigned data = data_segments_at(sw, una + 9 * MSS);
 	CHECK_EQ(data, 1u);
 	/* the buffer was cut before its last segment (RFC 8985 7.3) */
-	CHECK_EQ(tcp_skb_pcount(skb_peek_tail(&tp->tcp_rtx_queue)), 1u);
+	CHECK_EQ(tcp_skb_pcount(skb_rb_last(&tp->tcp_rtx_queue)), 1u);
 	CHECK_EQ(tp->packets_out, 10u);
 	segwatch_detach(ut_sim_link_dev(w.link, 1));
 	free(sw);
@@ -409,7 +428,7 @@ TEST(the_retransmission_timeout_resends_one_segment_of_the_head_buffer)
 	unsigned data = data_segments_at(sw, una);
 	/* cwnd 1 after the timeout: one segment, cut from its buffer */
 	CHECK_EQ(data, 1u);
-	CHECK_EQ(tcp_skb_pcount(skb_peek(&tp->tcp_rtx_queue)), 1u);
+	CHECK_EQ(tcp_skb_pcount(skb_rb_first(&tp->tcp_rtx_queue)), 1u);
 	CHECK_EQ(tp->packets_out, 10u);
 	segwatch_detach(ut_sim_link_dev(w.link, 1));
 	free(sw);

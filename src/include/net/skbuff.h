@@ -30,6 +30,8 @@
 #include <stdint.h>
 
 #include "net/compiler.h"
+#include "net/list.h"
+#include "net/rbtree.h"
 
 struct net_device;
 struct skb_pool;
@@ -45,15 +47,36 @@ struct skb_pool;
 #define PACKET_MULTICAST 2
 
 struct sk_buff {
-	struct sk_buff *next, *prev; /* queue linkage */
+	/* An skb sits on one queue at a time: a list (next, prev), or TCP's
+	 * retransmit queue, a tree keyed by sequence (rbnode, tcp.h). The
+	 * tree node shares its room with next, prev and dev as in Linux:
+	 * dev is meaningful only from the IP layer down, and TCP's queued
+	 * originals never get that far (their clones do). */
+	union {
+		struct {
+			struct sk_buff *next, *prev; /* queue linkage */
+			struct net_device *dev;
+		};
+		struct rb_node rbnode;
+	};
 	struct skb_pool *pool;
-	struct net_device *dev;
-	uint64_t tstamp; /* ns on the stack's clock: arrival or queueing */
+	/* Linux keeps TCP's send-time list anchor in a union with fields
+	 * that a queued original does not use; here those are the device
+	 * timestamp and the header offsets, which only the layers below
+	 * TCP set, on the clone they are handed. tcp_output.c gives a clone
+	 * the values of a fresh skb for them (tcp_skb_clone_for_xmit). */
+	union {
+		struct {
+			uint64_t tstamp;   /* ns on the stack's clock: arrival or queueing */
+			uint16_t protocol; /* ethertype, host order */
+			uint16_t mac_header, network_header,
+				transport_header; /* offsets from head */
+		};
+		struct list_head tcp_tsorted_anchor;
+	};
 	uint8_t *head, *data, *end;
 	uint32_t len;	   /* bytes from data; tail = data + len */
 	uint32_t truesize; /* memory charged: descriptor + buffer */
-	uint16_t protocol; /* ethertype, host order */
-	uint16_t mac_header, network_header, transport_header; /* offsets from head */
 	uint8_t ip_summed, pkt_type;
 	uint8_t size_class; /* pool bookkeeping */
 	/* Control buffer: each layer keeps its per-packet state here while it
@@ -62,6 +85,14 @@ struct sk_buff {
 	 * bytes, but keeps its rate-sample times in 32-bit fields). */
 	uint64_t cb[7];
 };
+/* The tree node and the send-time anchor live in unions so that the
+ * descriptor does not grow with them: 144 bytes on LP64 (136 before TSO
+ * grew cb from 48 to 56 bytes; the pools'
+ * descriptor size class and every per-packet cost assume it). A change
+ * to cb (TSO's per-skb state) changes this figure on purpose: adjust it
+ * with the change. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct sk_buff) == 144,
+	       "struct sk_buff is 144 bytes on LP64");
 
 /* Lives at skb->end, after the data, shared by every clone of the buffer. */
 struct skb_shared_info {

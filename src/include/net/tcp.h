@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "net/inet_hashtables.h"
+#include "net/list.h"
+#include "net/rbtree.h"
 #include "net/win_minmax.h"
 #include "net/sock.h"
 #include "net/stack.h"
@@ -80,9 +82,12 @@ struct tcp_skb_cb {
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
 	/* sent segments: delivery-rate state when last sent (tcp_rate.c,
-	 * Linux's tx.is_app_limited; the 15 free bits are room for a
-	 * masked delivered_ce, as Linux keeps 20 bits of it) */
-	uint16_t is_app_limited : 1, tx_unused : 15;
+	 * Linux's tx.is_app_limited; the 13 free bits are room for a
+	 * masked delivered_ce, as Linux keeps 20 bits of it). rack_marked
+	 * and rack_was_retrans hold, for one pass of tcp_rack_detect_loss
+	 * while tracing, what it marked, so that the trace can list it in
+	 * sequence order (tcp_recovery.c). */
+	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, tx_unused : 13;
 	uint32_t delivered; /* sent segments: tp->delivered when last sent */
 	uint32_t unused;
 	uint64_t sent_ns; /* last transmission, for RTT samples */
@@ -403,7 +408,25 @@ struct tcp_sock {
 	uint32_t keepalive_intvl; /* s; 0: sysctl */
 	int linger2;		  /* TCP_LINGER2 s; 0: sysctl, <0: none */
 	/* queues */
-	struct sk_buff_head tcp_rtx_queue; /* sent, not acknowledged */
+	/* Sent, not acknowledged: a red-black tree keyed by sequence, as in
+	 * Linux since 4.15, so that a SACK block finds its first segment in
+	 * O(log n) (tcp_sacktag_bsearch) however large the window. */
+	struct rb_root tcp_rtx_queue;
+	/* The same segments in the order they were last sent, oldest first
+	 * (Linux's tsorted_sent_queue): RACK (RFC 8985 6.2) looks only at
+	 * those sent before the last delivered one. SACKed segments leave
+	 * it; a retransmission moves to its tail. */
+	struct list_head tsorted_sent_queue;
+	/* The SACKed segment with the highest sequence, NULL while none is
+	 * (tcp_highest_sack_seq). Linux points at the segment after it; ours
+	 * points at the SACKed one itself, so that its end stays put when new
+	 * data is sent after a SACKed tail, as the sequence it stands for has
+	 * always been computed here. */
+	struct sk_buff *highest_sack;
+	/* Where tcp_xmit_retransmit_queue resumes: no segment before it is
+	 * waiting to be retransmitted (lost, not SACKed, not retransmitted).
+	 * NULL: start from the head. Linux's retransmit_skb_hint. */
+	struct sk_buff *retransmit_skb_hint;
 	struct sk_buff_head out_of_order_queue;
 	/* receive buffer tuning (Linux's rcvq_space) */
 	uint32_t rcvq_space_space, rcvq_space_seq;
@@ -476,9 +499,75 @@ static inline void *inet_csk_ca(const struct sock *sk)
 {
 	return (void *)inet_csk(sk)->icsk_ca_priv;
 }
+/* The last skb of the write queue. */
 static inline bool tcp_skb_is_last(const struct sk_buff *skb)
 {
 	return skb->next == NULL;
+}
+
+/* ---- the retransmit queue (Linux's names; O(log n) unless said) ----------*/
+#define skb_rb_entry(node) rb_entry((node), struct sk_buff, rbnode)
+static inline struct sk_buff *skb_rb_first(const struct rb_root *root)
+{
+	struct rb_node *n = rb_first(root);
+	return n ? skb_rb_entry(n) : NULL;
+}
+static inline struct sk_buff *skb_rb_last(const struct rb_root *root)
+{
+	struct rb_node *n = rb_last(root);
+	return n ? skb_rb_entry(n) : NULL;
+}
+/* O(1) amortised over a walk. */
+static inline struct sk_buff *skb_rb_next(const struct sk_buff *skb)
+{
+	struct rb_node *n = rb_next(&skb->rbnode);
+	return n ? skb_rb_entry(n) : NULL;
+}
+static inline struct sk_buff *skb_rb_prev(const struct sk_buff *skb)
+{
+	struct rb_node *n = rb_prev(&skb->rbnode);
+	return n ? skb_rb_entry(n) : NULL;
+}
+#define skb_rbtree_walk(skb, root) for (skb = skb_rb_first(root); skb; skb = skb_rb_next(skb))
+/* The oldest unacknowledged segment (the one at snd_una), or NULL. */
+static inline struct sk_buff *tcp_rtx_queue_head(const struct sock *sk)
+{
+	return skb_rb_first(&tcp_sk(sk)->tcp_rtx_queue);
+}
+static inline struct sk_buff *tcp_rtx_queue_tail(const struct sock *sk)
+{
+	return skb_rb_last(&tcp_sk(sk)->tcp_rtx_queue);
+}
+static inline bool tcp_rtx_queue_empty(const struct sock *sk)
+{
+	return RB_EMPTY_ROOT(&tcp_sk(sk)->tcp_rtx_queue);
+}
+static inline bool tcp_rtx_and_write_queues_empty(const struct sock *sk)
+{
+	return tcp_rtx_queue_empty(sk) && skb_queue_empty(&sk->sk_write_queue);
+}
+/* Puts skb into the tree by its sequence number (sequences of the queue
+ * never overlap, so before() orders them across the wrap). */
+void tcp_rbtree_insert(struct rb_root *root, struct sk_buff *skb);
+/* Takes skb off the retransmit queue and the send-time list, and off the
+ * hints that point at it. The caller owns it then. */
+void tcp_rtx_queue_unlink(struct sk_buff *skb, struct sock *sk);
+/* tcp_rtx_queue_unlink, then uncharges and frees it. */
+void tcp_rtx_queue_unlink_and_free(struct sk_buff *skb, struct sock *sk);
+/* Frees every skb of the retransmit queue. O(n). */
+void tcp_rtx_queue_purge(struct sock *sk);
+/* The first segment of the retransmit queue whose end lies after seq (the
+ * one holding seq, or the first above it), or NULL: where a SACK block
+ * starting at seq begins to cover (Linux's tcp_sacktag_bsearch). */
+struct sk_buff *tcp_sacktag_bsearch(struct sock *sk, uint32_t seq);
+/* skb became retransmittable (marked lost, or its retransmission lost):
+ * the retransmit hint must not be past it (Linux's
+ * tcp_verify_retransmit_hint; a NULL hint already starts from the head). */
+static inline void tcp_verify_retransmit_hint(struct tcp_sock *tp, const struct sk_buff *skb)
+{
+	if (tp->retransmit_skb_hint &&
+	    before(TCP_SKB_CB(skb)->seq, TCP_SKB_CB(tp->retransmit_skb_hint)->seq))
+		tp->retransmit_skb_hint = (struct sk_buff *)(uintptr_t)skb;
 }
 static inline uint32_t tcp_receive_window(const struct tcp_sock *tp)
 {
