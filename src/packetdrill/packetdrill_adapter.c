@@ -235,7 +235,13 @@ static int pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *
  * qdisc back over rtnetlink and gives usertcp's tun0 the same limit. */
 
 /* The packet limit of a fifo root qdisc on ifindex, or the default
- * transmit queue length for any other qdisc; -1 when it cannot be read. */
+ * transmit queue length for any other qdisc; -1 when it cannot be read.
+ * rtnetlink's NLMSG_* and RTA_* macros step through the buffer with char
+ * pointers, which clang's -Wcast-align flags; the buffer is aligned for
+ * nlmsghdr and the kernel pads every message and attribute to 4 bytes,
+ * so the casts are sound. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wcast-align"
 static long pd_host_root_qdisc_limit(unsigned ifindex)
 {
 	struct {
@@ -303,6 +309,7 @@ static long pd_host_root_qdisc_limit(unsigned ifindex)
 	close(fd);
 	return limit;
 }
+#pragma GCC diagnostic pop
 
 static void pd_mirror_qdisc(struct pd_adapter *pd)
 {
