@@ -81,7 +81,8 @@ struct pd_adapter {
 	/* The host's tun0 in the script's namespace (0: none), and the
 	 * transmit queue limit last mirrored from its root qdisc. */
 	unsigned host_ifindex;
-	pthread_mutex_t qdisc_lock; /* mirrored_qlen */
+	int host_nl;		    /* rtnetlink socket to read it; -1: none */
+	pthread_mutex_t qdisc_lock; /* host_nl's requests, mirrored_qlen */
 	unsigned mirrored_qlen;
 };
 
@@ -242,7 +243,7 @@ static int pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *
  * so the casts are sound. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wcast-align"
-static long pd_host_root_qdisc_limit(unsigned ifindex)
+static long pd_host_root_qdisc_limit(int fd, unsigned ifindex)
 {
 	struct {
 		struct nlmsghdr nh;
@@ -251,20 +252,15 @@ static long pd_host_root_qdisc_limit(unsigned ifindex)
 	static char buf[16384] __attribute__((aligned(NLMSG_ALIGNTO)));
 	long limit = -1;
 	bool done = false;
-	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
-	if (fd < 0)
-		return -1;
 	memset(&req, 0, sizeof(req));
 	req.nh.nlmsg_len = sizeof(req);
 	req.nh.nlmsg_type = RTM_GETQDISC;
 	req.nh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
 	req.tc.tcm_family = AF_UNSPEC;
 	req.tc.tcm_ifindex = (int)ifindex;
-	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
-		close(fd);
+	if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req))
 		return -1;
-	}
 	while (!done) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
 		if (n <= 0)
@@ -306,7 +302,6 @@ static long pd_host_root_qdisc_limit(unsigned ifindex)
 				limit = 1000;
 		}
 	}
-	close(fd);
 	return limit;
 }
 #pragma GCC diagnostic pop
@@ -315,13 +310,14 @@ static void pd_mirror_qdisc(struct pd_adapter *pd)
 {
 	long limit;
 
-	if (!pd->host_ifindex)
+	if (pd->host_nl < 0)
 		return;
-	limit = pd_host_root_qdisc_limit(pd->host_ifindex);
-	/* packetdrill's threads may call at once. Not pd->lock: the stack
-	 * thread takes that one under the stack's lock, and this one is held
-	 * while the stack's lock is taken. */
+	/* packetdrill's threads may call at once, and the request, the
+	 * reply buffer and the last limit are shared. Not pd->lock: the
+	 * stack thread takes that one under the stack's lock, and this one
+	 * is held while the stack's lock is taken. */
 	pthread_mutex_lock(&pd->qdisc_lock);
+	limit = pd_host_root_qdisc_limit(pd->host_nl, pd->host_ifindex);
 	if (limit >= 0 && (unsigned long)limit != pd->mirrored_qlen) {
 		pd->mirrored_qlen = (unsigned)limit;
 		ut_dev_set_txqueuelen(pd->dev, (unsigned)limit);
@@ -520,6 +516,8 @@ static void pd_free(void *userdata)
 	pthread_cond_destroy(&pd->cond);
 	pthread_mutex_destroy(&pd->lock);
 	pthread_mutex_destroy(&pd->qdisc_lock);
+	if (pd->host_nl >= 0)
+		close(pd->host_nl);
 	free(pd);
 }
 
@@ -706,6 +704,7 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pd_die("out of memory");
 	pthread_mutex_init(&pd->lock, NULL);
 	pthread_mutex_init(&pd->qdisc_lock, NULL);
+	pd->host_nl = -1;
 	{
 		pthread_condattr_t attr;
 		pthread_condattr_init(&attr);
@@ -759,7 +758,11 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pd_die("cannot add the default route: %s", strerror(-rc));
 	if (pd->trace)
 		ut_trace_set(pd->stack, pd_trace, pd);
+	/* One rtnetlink socket for the whole run, opened only where the
+	 * namespace has a tun0 to read. */
 	pd->host_ifindex = if_nametoindex("tun0");
+	if (pd->host_ifindex)
+		pd->host_nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	pd->mirrored_qlen = ut_dev_txqueuelen(pd->dev);
 	if ((rc = ut_stack_thread_start(pd->stack)) < 0)
 		pd_die("cannot start the stack thread: %s", strerror(-rc));
