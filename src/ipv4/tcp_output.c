@@ -896,8 +896,9 @@ static uint32_t tcp_mss_split_point(const struct sock *sk, const struct sk_buff 
  * tcp_tso_should_defer): never in recovery, nor when the last send was
  * more than a millisecond ago, nor when a full buffer, a whole middle
  * buffer or a tcp_tso_win_divisor share of the window can go, nor when
- * the next ACK is more than half an RTT away. Otherwise a buffer the
- * windows cut short, or a tail that may still grow, waits for the ACK. */
+ * the next ACK is further off than min(srtt/2, 1 ms). Otherwise a buffer
+ * the windows cut short, or a tail that may still grow, waits for that
+ * ACK. */
 static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, uint32_t max_segs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -931,9 +932,12 @@ static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, uint32_t 
 	head = tcp_rtx_queue_head(sk);
 	if (!head)
 		return false;
-	srtt_ns = (uint64_t)(tp->srtt_us >> 3) * NSEC_PER_USEC;
+	/* Wait only for an ACK that is due soon: one expected in more than
+	 * min(srtt/2, 1 ms) lets the buffer go now, for a smooth ACK clock
+	 * (Linux 6.18, "tcp: fix tcp_tso_should_defer() vs large RTT"). */
+	srtt_ns = (uint64_t)tp->srtt_us * NSEC_PER_USEC >> 3;
 	expected_ack = TCP_SKB_CB(head)->sent_ns + srtt_ns;
-	if ((int64_t)(expected_ack - now) <= (int64_t)(srtt_ns >> 1))
+	if ((int64_t)(expected_ack - now) > (int64_t)MIN(srtt_ns >> 1, NSEC_PER_MSEC))
 		return false;
 	if (cong_win < send_win) {
 		if (cong_win <= skb->len)

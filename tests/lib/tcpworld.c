@@ -261,6 +261,12 @@ void tw_inject_to_client(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq
 void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
 		  unsigned queue_limit, int *cfd, int *sfd)
 {
+	tw_make_path_rmem(w, seed, rate_bps, one_way_ns, queue_limit, 0, cfd, sfd);
+}
+
+void tw_make_path_rmem(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
+		       unsigned queue_limit, long rmem, int *cfd, int *sfd)
+{
 	struct ut_link_params lp;
 
 	ut_link_params_init(&lp);
@@ -271,6 +277,8 @@ void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t
 	tw_make(w, seed, &lp);
 	ut_trace_set(w->c, NULL, NULL);
 	ut_trace_set(w->s, NULL, NULL);
+	if (rmem)
+		CHECK_EQ(ut_sysctl_set(w->s, "net.ipv4.tcp_rmem.default", rmem), 0);
 	tw_pair(w, 8080, cfd, sfd);
 	CHECK_EQ(ut_fcntl(w->c, *cfd, F_SETFL, O_NONBLOCK), 0);
 	CHECK_EQ(ut_fcntl(w->s, *sfd, F_SETFL, O_NONBLOCK), 0);

@@ -41,6 +41,12 @@ void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp)
  * pair on port 8080, for long flows: no event log. */
 void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
 		  unsigned queue_limit, int *cfd, int *sfd);
+/* The same, with the receiver's buffer (net.ipv4.tcp_rmem's default) set
+ * first, for a test of the sender that the receive window must not limit:
+ * a window that grows once a round trip, as Linux's receiver grows it,
+ * falls behind a sender in slow start or BBR's STARTUP. */
+void tw_make_path_rmem(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
+		       unsigned queue_limit, long rmem, int *cfd, int *sfd);
 /* Every descriptor must be closed by the test; runs the world on (TIME_WAIT
  * and every timer expire), checks that no buffer and no TCP object is
  * left, destroys it. */

@@ -58,10 +58,11 @@ static void bbr_view(struct bbrflow *f)
 		f->mode = PROBE_RTT;
 }
 
-/* 10 Mbit/s, 20 ms each way, a queue of 1000 frames; bbr on the sender */
+/* 10 Mbit/s, 20 ms each way, a queue of 1000 frames; bbr on the sender,
+ * and a receive buffer of 4 MB so that STARTUP outruns no window */
 static void bbrflow_make(struct bbrflow *f, uint64_t seed)
 {
-	tw_make_path(&f->w, seed, 10000000, 20 * MS, 1000, &f->c, &f->s);
+	tw_make_path_rmem(&f->w, seed, 10000000, 20 * MS, 1000, 4 << 20, &f->c, &f->s);
 	f->tp = tw_tcp_sk(f->w.c, f->c);
 	CHECK_EQ(ut_setsockopt(f->w.c, f->c, IPPROTO_TCP, TCP_CONGESTION, "bbr", 4), 0);
 	f->buf = calloc(1, BUF);
@@ -273,7 +274,11 @@ TEST(bbr_probe_bw_cycles_its_pacing_gain_and_holds_cwnd_at_two_bdp)
 	CHECK_EQ(short_phase, 0);
 	/* six of eight phases at 1 */
 	CHECK(seen[2] > 2 * (seen[0] + seen[1]));
-	CHECK_NEAR(f.tp->snd_cwnd, bbr_target(&f, 2.0), 2);
+	/* plus what bbr adds for ACK aggregation (bbr_ack_aggregation_cwnd):
+	 * the receiver reads once a millisecond, and its ACKs come in
+	 * clumps of a few segments */
+	CHECK(f.tp->snd_cwnd + 2 >= bbr_target(&f, 2.0) &&
+	      f.tp->snd_cwnd <= bbr_target(&f, 2.0) + 6);
 	bbrflow_done(&f);
 }
 

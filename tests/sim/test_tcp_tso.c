@@ -128,9 +128,9 @@ TEST(buffers_grow_to_the_size_goal_while_they_wait_and_are_one_mss_with_buffers_
 		CHECK_EQ(skb_peek(write_queue(tp))->len, 300u);
 		CHECK_EQ(ut_setsockopt(w.c, c, IPPROTO_TCP, TCP_CORK, &off, sizeof(off)), 0);
 		CHECK_EQ(skb_queue_len(write_queue(tp)), 0u);
-		/* a large write: cwnd takes segments of the first buffer (with
-		 * buffers, eight: the ninth alone is deferred for a bigger
-		 * burst, tcp_tso_should_defer); what tso_fragment left of it
+		/* a large write: cwnd takes nine segments of the first buffer
+		 * (with buffers, none waits: nothing is in flight, so no ACK
+		 * is due, tcp_tso_should_defer); what tso_fragment left of it
 		 * is the tail again and fills up, so the rest waits in
 		 * buffers of the size goal, the last one short */
 		CHECK_EQ(ut_send(w.c, c, big, 150000, MSG_DONTWAIT), 150000);
@@ -142,7 +142,7 @@ TEST(buffers_grow_to_the_size_goal_while_they_wait_and_are_one_mss_with_buffers_
 			CHECK(goal <= 65536 && goal <= tp->max_window / 2 + MSS);
 		}
 		uint32_t out = tp->packets_out - 1;
-		CHECK_EQ(out, buffers ? 8u : 9u);
+		CHECK_EQ(out, 9u);
 		struct sk_buff *skb;
 		unsigned n = 0, full = 0;
 		skb_queue_walk(write_queue(tp), skb) {
@@ -183,6 +183,42 @@ TEST(the_congestion_window_and_autosizing_cut_buffers_and_packets_out_counts_seg
 		CHECK_EQ(tw_counter(w.c, "TcpExt", "TCPOrigDataSent"), 10);
 		tso_end(&w, c, s);
 	}
+}
+
+/* tcp_tso_should_defer (Linux 6.18): a buffer the congestion window cuts
+ * short waits for the next ACK when that ACK is due within min(srtt/2,
+ * 1 ms) of now, to go out larger; when the ACK is further off, the part
+ * the window allows goes now, for a smooth ACK clock. */
+TEST(a_buffer_the_window_cuts_short_waits_only_for_an_ack_due_within_a_millisecond)
+{
+	struct tcpworld w;
+	int c, s, sndbuf = 400000;
+
+	/* buffers of eight segments; the initial window of ten goes at t0 */
+	tso_pair(&w, 85, 1, 8, &c, &s);
+	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	block_acks(&w, true);
+	CHECK_EQ(ut_send(w.c, c, big, 100000, MSG_DONTWAIT), 100000);
+	CHECK_EQ(tp->packets_out, 10u);
+	uint32_t una = tp->snd_una;
+	uint64_t srtt_ns = (uint64_t)(tp->srtt_us >> 3) * 1000;
+	CHECK(srtt_ns > 10 * MS); /* the handshake's 20 ms */
+	tw_run(&w, srtt_ns);
+	/* An ACK for nine: cwnd 19, one in flight. Two whole buffers go;
+	 * the third could send two of its eight, but the oldest segment in
+	 * flight, sent one srtt ago, is ACKed any moment: it waits. */
+	ack_client(&w, c, una + 9 * MSS, 0, 0);
+	CHECK_EQ(tp->snd_cwnd, 19u);
+	CHECK_EQ(tp->packets_out, 1u + 16u);
+	/* A tenth of a millisecond later that ACK comes. The oldest in
+	 * flight is now the burst just sent, ACKed an srtt from now: the
+	 * four segments the window allows go now. */
+	tw_run(&w, MS / 10);
+	ack_client(&w, c, una + 10 * MSS, 0, 0);
+	CHECK_EQ(tp->snd_cwnd, 20u);
+	CHECK_EQ(tp->packets_out, 20u);
+	tso_end(&w, c, s);
 }
 
 TEST(the_wire_carries_mss_segments_with_psh_on_the_last_of_each_buffer)
