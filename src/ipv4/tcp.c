@@ -426,6 +426,10 @@ static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t siz
 			if (skb_queue_len(&sk->sk_write_queue) == 1)
 				tcp_chrono_start(sk, TCP_CHRONO_BUSY);
 			sk_wmem_charge(sk, skb);
+			/* a push asked for the buffers before this one
+			 * (Linux's tcp_skb_entail) */
+			tp->nonagle &= (uint8_t)~TCP_NAGLE_PUSH;
+			tcp_slow_start_after_idle_check(sk);
 			copy = MIN(size_goal, skb_tailroom(skb));
 		}
 		if (copy > it.count)

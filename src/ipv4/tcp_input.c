@@ -1446,10 +1446,15 @@ static int tcp_ack_update_window(struct sock *sk, const struct wire_tcp *th, uin
 	if (!(th->flags & TCPHDR_SYN))
 		nwin <<= tp->snd_wscale;
 	if (tcp_may_update_window(tp, ack, th->seq, nwin)) {
-		if (tp->snd_wnd != nwin)
-			flag |= FLAG_WIN_UPDATE;
 		tp->snd_wl1 = th->seq;
-		tp->snd_wnd = nwin;
+		if (tp->snd_wnd != nwin) {
+			flag |= FLAG_WIN_UPDATE;
+			tp->snd_wnd = nwin;
+			/* Data that waited for this window after a long
+			 * silence goes out on a restarted cwnd (Linux). */
+			if (!skb_queue_empty(&sk->sk_write_queue))
+				tcp_slow_start_after_idle_check(sk);
+		}
 		if (nwin > tp->max_window) {
 			tp->max_window = nwin;
 			tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);

@@ -387,19 +387,30 @@ static void tcp_cwnd_restart(struct sock *sk, int64_t delta_ns)
 	tp->snd_cwnd_cnt = 0;
 }
 
+/* A new buffer joins the write queue (Linux's tcp_skb_entail calls
+ * tcp_slow_start_after_idle_check): after an idle period longer than the
+ * RTO, with nothing in flight, cwnd restarts before anything of it is
+ * sent, so the first burst is already cut to the restarted window (a
+ * module that sets cwnd itself, cong_control, is left alone). */
+void tcp_slow_start_after_idle_check(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
+
+	if (!sk->sk_stack->sysctl.tcp_slow_start_after_idle || tp->packets_out || !tp->lsndtime ||
+	    icsk->icsk_ca_ops->cong_control)
+		return;
+	if (now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC)
+		tcp_cwnd_restart(sk, (int64_t)(now - tp->lsndtime));
+}
+
 static void tcp_event_data_sent(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
 
-	/* After an idle period longer than the RTO, with nothing in flight
-	 * (Linux's tcp_slow_start_after_idle_check; a module that sets cwnd
-	 * itself, cong_control, is left alone). */
-	if (sk->sk_stack->sysctl.tcp_slow_start_after_idle && !tp->packets_out && tp->lsndtime &&
-	    !icsk->icsk_ca_ops->cong_control &&
-	    now - tp->lsndtime > (uint64_t)icsk->icsk_rto * NSEC_PER_MSEC)
-		tcp_cwnd_restart(sk, (int64_t)(now - tp->lsndtime));
 	/* The first data with nothing in flight starts a new burst: CUBIC
 	 * moves its epoch over the idle time. */
 	if (tcp_packets_in_flight(tp) == 0)

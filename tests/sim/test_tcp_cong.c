@@ -426,6 +426,64 @@ TEST(an_idle_connection_restarts_its_window_halved_per_rto_and_tells_the_module)
 	tw_done(&w);
 }
 
+/* Linux restarts the window when the write queue takes a new buffer or a
+ * window update finds data waiting (tcp_slow_start_after_idle_check, from
+ * tcp_skb_entail and tcp_ack_update_window), before anything is sent: the
+ * first burst is already cut to the restarted window, half of it per
+ * buffer (tcp_cwnd_test), not to the stale one. */
+TEST(the_first_burst_after_idle_fits_the_restarted_window_whether_a_write_or_the_peer_starts_it)
+{
+	struct tcpworld w;
+	int c, s, sndbuf = 1 << 20;
+	static char buf[100 * 1448];
+
+	tw_make(&w, 11, NULL);
+	rec_pair(&w, &rec_ops, &c, &s);
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	send_all(&w, c, s, 300 * 1448);
+	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+	uint32_t cwnd = tp->snd_cwnd, rto = inet_csk((struct sock *)tp)->icsk_rto;
+	CHECK(cwnd >= 4 * TCP_INIT_CWND);
+	/* a write after 4.5 RTOs of silence: four halvings */
+	tw_run(&w, (uint64_t)rto * MS * 9 / 2);
+	CHECK_EQ(ut_send(w.c, c, buf, 60 * 1448, 0), 60 * 1448);
+	CHECK_EQ(rec.events[CA_EVENT_CWND_RESTART], 1);
+	CHECK_EQ(tp->snd_cwnd, MAX(cwnd / 16, TCP_INIT_CWND));
+	CHECK(tp->snd_cwnd < 60);
+	CHECK_EQ(tp->packets_out, tp->snd_cwnd);
+	send_all(&w, c, s, 0);
+	char *in = malloc(sizeof(buf));
+	while (ut_recv(w.s, s, in, sizeof(buf), 0) > 0)
+		;
+
+	/* Data that waits for a closed window through 4.5 RTOs: the window
+	 * update that lets it go restarts cwnd first. The server stops
+	 * reading until its window is shut. */
+	for (unsigned i = 0; i < 1000 && (tp->snd_wnd || !tp->packets_out); i++) {
+		(void)ut_send(w.c, c, buf, sizeof(buf), MSG_DONTWAIT);
+		tw_run(&w, MS);
+	}
+	tw_run(&w, 100 * MS);
+	CHECK_EQ(tp->snd_wnd, 0u);
+	CHECK_EQ(tp->packets_out, 0u);
+	CHECK(!skb_queue_empty(&((struct sock *)tp)->sk_write_queue));
+	cwnd = tp->snd_cwnd;
+	CHECK(cwnd >= 4 * TCP_INIT_CWND);
+	uint32_t restarts = rec.events[CA_EVENT_CWND_RESTART];
+	tw_run(&w, (uint64_t)rto * MS * 9 / 2);
+	CHECK_EQ(tp->snd_cwnd, cwnd); /* window probes leave it */
+	while (ut_recv(w.s, s, in, sizeof(buf), 0) > 0)
+		;
+	tw_run(&w, 10 * MS + 1); /* the window update arrives */
+	CHECK_EQ(rec.events[CA_EVENT_CWND_RESTART], restarts + 1);
+	CHECK(tp->snd_cwnd <= cwnd / 16 && tp->snd_cwnd >= TCP_INIT_CWND);
+	CHECK(tp->packets_out > 0 && tp->packets_out <= tp->snd_cwnd);
+	free(in);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}
+
 TEST(a_module_with_cong_control_sets_the_window_itself_from_the_rate_sample)
 {
 	struct tcpworld w;

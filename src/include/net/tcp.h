@@ -891,6 +891,7 @@ void tcp_reno_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
 uint32_t tcp_reno_undo_cwnd(struct sock *sk);
 
 /* ---- tcp_rate.c: delivery-rate estimation ---------------------------------*/
+void tcp_slow_start_after_idle_check(struct sock *sk);
 void tcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
 void tcp_rate_skb_delivered(struct sock *sk, struct sk_buff *skb, struct rate_sample *rs);
 void tcp_rate_gen(struct sock *sk, uint32_t delivered, uint32_t lost, bool is_sack_reneg,
