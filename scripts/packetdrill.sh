@@ -16,11 +16,12 @@
 # Environment: SO (the adapter; default build/libusertcp-packetdrill.so),
 # PD_FLAGS (more --so_flags words), PD_TIMEOUT (seconds per script, 120),
 # PD_LOG (a directory for each script's output; default: not kept),
-# PD_NO_CODE=1 (run each script with its `%{ }%` code blocks replaced by a
-# no-op shell command at the same time: packetdrill evaluates those blocks
-# with the host's getsockopt(TCP_INFO), which knows nothing of usertcp's
-# sockets, so with them a script can only fail; without them it is judged
-# on its packets and calls alone. The verdict then says "(no code)").
+# PD_NO_CODE=1 (run each script with its `%{ }%` code blocks removed, or
+# replaced by a no-op shell command where one sets a time of its own:
+# packetdrill evaluates those blocks with the host's getsockopt(TCP_INFO),
+# which knows nothing of usertcp's sockets, so with them a script can only
+# fail; without them it is judged on its packets and calls alone. The
+# verdict then says "(no code)").
 # Prints one line per script, "pass" or "FAIL" (or "TIMEOUT") and its path,
 # then a count.
 set -u
@@ -45,7 +46,13 @@ for pkt in "$@"; do
 	if [ "${PD_NO_CODE:-0}" = 1 ] && grep -q '%{' "$pkt"; then
 		# beside the original, for its relative paths (../common/...)
 		run=.nocode.$$.$base note=" (no code)"
-		perl -0pe 's/%\{.*?\}%/`true`/gs' "$pkt" > "$dir/$run" || exit 2
+		# A block at +0 goes with its line; one at a later time leaves a
+		# no-op shell command there, which keeps the time but costs a
+		# few milliseconds of fork and exec that packetdrill then
+		# charges to what follows.
+		perl -0pe 's/^[ \t]*\+0[ \t]+%\{(?:(?!\}%).)*\}%[ \t]*(?:\/\/[^\n]*)?\n//gms;
+			s/%\{.*?\}%/`true`/gs' \
+			"$pkt" > "$dir/$run" || exit 2
 	fi
 	# The sysctls a script sets in its shell commands (`sysctl -q
 	# net.ipv4.X=V`, `sysctls.py /proc/sys/net/ipv4/X=V`) are meant for
