@@ -1546,9 +1546,9 @@ static uint32_t tcp_newly_delivered(struct sock *sk, uint32_t prior_delivered, i
  * cong_control sets it itself from the rate sample. Otherwise PRR takes
  * it down while a reduction lasts (RFC 6937), and elsewhere the module
  * grows it through cong_avoid, by the segments newly delivered, on an
- * ACK of new data, while the window was what limited the sender (half of
- * it in use: Linux's tcp_is_cwnd_limited, simplified). The pacing rate
- * follows. */
+ * ACK of new data, while the window was what limited the sender (Linux's
+ * tcp_is_cwnd_limited, which each module's cong_avoid asks there). The
+ * pacing rate follows. */
 static void tcp_cong_control(struct sock *sk, uint32_t ack, uint32_t acked_sacked, int flag,
 			     const struct rate_sample *rs)
 {
@@ -1560,8 +1560,7 @@ static void tcp_cong_control(struct sock *sk, uint32_t ack, uint32_t acked_sacke
 		icsk->icsk_ca_ops->cong_control(sk, ack, flag, rs);
 	} else if (tcp_in_cwnd_reduction(sk)) {
 		tcp_cwnd_reduction(sk, (int)acked_sacked, rs->losses, flag);
-	} else if ((flag & FLAG_DATA_ACKED) && acked_sacked &&
-		   rs->prior_in_flight + acked_sacked >= tp->snd_cwnd / 2) {
+	} else if ((flag & FLAG_DATA_ACKED) && acked_sacked && tcp_is_cwnd_limited(tp)) {
 		tcp_cong_avoid(sk, ack, acked_sacked);
 	}
 	if (tp->snd_cwnd > prior_cwnd && tcp_should_expand_sndbuf(sk))

@@ -910,7 +910,8 @@ static uint32_t tcp_mss_split_point(const struct sock *sk, const struct sk_buff 
  * the next ACK is further off than min(srtt/2, 1 ms). Otherwise a buffer
  * the windows cut short, or a tail that may still grow, waits for that
  * ACK. */
-static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, uint32_t max_segs)
+static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, bool *is_cwnd_limited,
+				 bool *is_rwnd_limited, uint32_t max_segs)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
@@ -951,15 +952,34 @@ static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, uint32_t 
 	if ((int64_t)(expected_ack - now) > (int64_t)MIN(srtt_ns >> 1, NSEC_PER_MSEC))
 		return false;
 	if (cong_win < send_win) {
-		if (cong_win <= skb->len)
-			return true; /* cwnd-limited */
+		if (cong_win <= skb->len) {
+			*is_cwnd_limited = true;
+			return true;
+		}
 	} else if (send_win <= skb->len) {
-		return true; /* rwnd-limited */
+		*is_rwnd_limited = true;
+		return true;
 	}
 	/* application-limited: a buffer that can grow no more goes */
 	if (TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
 		return false;
 	return true;
+}
+
+/* After a send attempt (Linux's tcp_cwnd_validate): remember for the
+ * current window whether cwnd held the sender back, or else the most
+ * segments it had out, for tcp_is_cwnd_limited. A new window starts once
+ * snd_una passes the snd_nxt of the last update. */
+static void tcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (!before(tp->snd_una, tp->cwnd_usage_seq) || is_cwnd_limited ||
+	    (!tp->is_cwnd_limited && tp->packets_out > tp->max_packets_out)) {
+		tp->is_cwnd_limited = is_cwnd_limited;
+		tp->max_packets_out = tp->packets_out;
+		tp->cwnd_usage_seq = tp->snd_nxt;
+	}
 }
 
 /* A segment left the write queue for the retransmit queue. */
@@ -997,7 +1017,7 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
 	uint32_t sent = 0, max_segs;
-	bool paced = false, rwnd_limited = false;
+	bool paced = false, rwnd_limited = false, cwnd_limited = false;
 
 	if (sk->sk_state == TCP_CLOSE || sk->sk_stack->dying)
 		return false;
@@ -1024,7 +1044,8 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 			if (!tcp_nagle_test(tp, skb, mss_now,
 					    tcp_skb_is_last(skb) ? nonagle : TCP_NAGLE_PUSH))
 				break;
-		} else if (!push_one && tcp_tso_should_defer(sk, skb, max_segs)) {
+		} else if (!push_one &&
+			   tcp_tso_should_defer(sk, skb, &cwnd_limited, &rwnd_limited, max_segs)) {
 			break;
 		}
 		limit = mss_now;
@@ -1050,6 +1071,9 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 		tcp_chrono_start(sk, TCP_CHRONO_RWND_LIMITED);
 	else
 		tcp_chrono_stop(sk, TCP_CHRONO_RWND_LIMITED);
+	cwnd_limited |= tcp_packets_in_flight(tp) >= tp->snd_cwnd;
+	if (sent || cwnd_limited)
+		tcp_cwnd_validate(sk, cwnd_limited);
 	if (sent) {
 		/* PRR counts what is sent during a reduction (RFC 6937). */
 		if (tcp_in_cwnd_reduction(sk))

@@ -484,6 +484,40 @@ TEST(the_first_burst_after_idle_fits_the_restarted_window_whether_a_write_or_the
 	tw_done(&w);
 }
 
+/* cwnd grows only while it is what limits the sender (Linux's
+ * tcp_is_cwnd_limited): in slow start while it is under twice the most
+ * segments out in a round. An application writing four segments a round
+ * leaves the initial window of ten alone; one writing six grows it to
+ * twelve. */
+TEST(slow_start_grows_cwnd_only_while_the_sender_has_more_than_half_of_it_out)
+{
+	struct tcpworld w;
+	int c, s;
+	static char buf[6 * 1448], in[6 * 1448];
+
+	tw_make(&w, 12, NULL);
+	rec_pair(&w, &rec_ops, &c, &s);
+	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+	for (unsigned per = 4; per <= 6; per += 2) {
+		uint32_t before = tp->snd_cwnd;
+		for (unsigned round = 0; round < 5; round++) {
+			CHECK_EQ(ut_send(w.c, c, buf, per * 1448, 0), (ssize_t)(per * 1448));
+			CHECK_EQ(tp->packets_out, per);
+			tw_run(&w, 70 * MS); /* a round trip and any delayed ACK */
+			CHECK_EQ(ut_recv(w.s, s, in, sizeof(in), 0), (ssize_t)(per * 1448));
+		}
+		/* four out: 10 is not under 8; six out: it grows, to twice
+		 * that and no further */
+		if (per == 4)
+			CHECK_EQ(tp->snd_cwnd, before);
+		else
+			CHECK_EQ(tp->snd_cwnd, 2 * per);
+	}
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}
+
 TEST(a_module_with_cong_control_sets_the_window_itself_from_the_rate_sample)
 {
 	struct tcpworld w;

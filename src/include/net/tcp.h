@@ -324,6 +324,12 @@ struct tcp_sock {
 	uint32_t snd_cwnd, snd_ssthresh, snd_cwnd_cnt, snd_cwnd_clamp;
 	uint32_t high_seq;    /* snd_nxt when recovery began */
 	uint32_t packets_out; /* segments sent, not cumulatively acked */
+	/* How fully cwnd is used, per window of data (Linux's
+	 * tcp_cwnd_validate): whether the window was what held the sender
+	 * back, else the most segments it had out; a window ends when
+	 * snd_una passes cwnd_usage_seq. */
+	uint32_t max_packets_out, cwnd_usage_seq;
+	bool is_cwnd_limited;
 	uint32_t retrans_out;
 	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
 	uint32_t lost_out;
@@ -586,6 +592,18 @@ static inline uint32_t tcp_packets_in_flight(const struct tcp_sock *tp)
 static inline bool tcp_in_slow_start(const struct tcp_sock *tp)
 {
 	return tp->snd_cwnd < tp->snd_ssthresh;
+}
+/* Whether cwnd is what limits the sender, so that growing it means
+ * something (Linux's tcp_is_cwnd_limited): it was in this window, or in
+ * slow start it is under twice the most segments out in this window (so
+ * that slow start still doubles what an application sends each round). */
+static inline bool tcp_is_cwnd_limited(const struct tcp_sock *tp)
+{
+	if (tp->is_cwnd_limited)
+		return true;
+	if (tcp_in_slow_start(tp))
+		return tp->snd_cwnd < 2 * tp->max_packets_out;
+	return false;
 }
 /* Segments SACKed or marked lost: out of the network, not acknowledged. */
 static inline uint32_t tcp_left_out(const struct tcp_sock *tp)
