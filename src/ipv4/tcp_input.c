@@ -419,8 +419,10 @@ static void tcp_end_cwnd_reduction(struct sock *sk)
 	if (inet_csk(sk)->icsk_ca_ops->cong_control)
 		return;
 	if (tp->snd_ssthresh < TCP_INFINITE_SSTHRESH &&
-	    (inet_csk(sk)->icsk_ca_state == TCP_CA_CWR || tp->undo_marker))
+	    (inet_csk(sk)->icsk_ca_state == TCP_CA_CWR || tp->undo_marker)) {
 		tp->snd_cwnd = tp->snd_ssthresh;
+		tp->snd_cwnd_stamp = stack_now(sk->sk_stack);
+	}
 	tcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
 }
 
@@ -442,7 +444,7 @@ static void tcp_try_keep_open(struct sock *sk);
 
 /* ssthresh as the congestion module would restore it: the larger of
  * ssthresh and 3/4 of cwnd (Linux's tcp_current_ssthresh). */
-static uint32_t tcp_current_ssthresh(const struct sock *sk)
+uint32_t tcp_current_ssthresh(const struct sock *sk)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 
@@ -481,6 +483,7 @@ static void tcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
 		if (tp->prior_ssthresh > tp->snd_ssthresh)
 			tp->snd_ssthresh = tp->prior_ssthresh;
 	}
+	tp->snd_cwnd_stamp = stack_now(sk->sk_stack);
 	tp->undo_marker = 0;
 	tp->rack.advanced = true; /* look at the losses again */
 }
@@ -714,6 +717,7 @@ void tcp_enter_loss(struct sock *sk)
 	}
 	tp->snd_cwnd = tcp_packets_in_flight(tp) + 1;
 	tp->snd_cwnd_cnt = 0;
+	tp->snd_cwnd_stamp = stack_now(sk->sk_stack);
 	/* A timeout after many duplicate ACKs in Disorder: the reordering
 	 * estimate was too high. */
 	if (icsk->icsk_ca_state <= TCP_CA_Disorder && tp->sacked_out >= reordering)
@@ -2586,6 +2590,7 @@ void tcp_init_transfer(struct sock *sk)
 	if (tp->total_retrans > 1)
 		tp->snd_cwnd = 1; /* RFC 5681 3.1: SYN lost more than once */
 	tp->lsndtime = stack_now(sk->sk_stack);
+	tp->snd_cwnd_stamp = tp->lsndtime;
 	tp->rcv_tstamp = tp->lsndtime;
 	/* The module starts with the connection (its initial window set). */
 	if (!icsk->icsk_ca_initialized)

@@ -380,11 +380,13 @@ static void tcp_cwnd_restart(struct sock *sk, int64_t delta_ns)
 	uint32_t restart_cwnd = MIN(TCP_INIT_CWND, cwnd);
 
 	tcp_ca_event(sk, CA_EVENT_CWND_RESTART);
-	tp->snd_ssthresh = MAX(tp->snd_ssthresh, (cwnd >> 1) + (cwnd >> 2));
+	tp->snd_ssthresh = tcp_current_ssthresh(sk);
 	while ((delta_ns -= (int64_t)rto_ns) > 0 && cwnd > restart_cwnd)
 		cwnd >>= 1;
 	tp->snd_cwnd = MAX(MAX(cwnd, restart_cwnd), 1u);
 	tp->snd_cwnd_cnt = 0;
+	tp->snd_cwnd_stamp = stack_now(sk->sk_stack);
+	tp->snd_cwnd_used = 0;
 }
 
 /* A new buffer joins the write queue (Linux's tcp_skb_entail calls
@@ -966,6 +968,28 @@ static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, bool *is_
 	return true;
 }
 
+/* RFC 2861, as Linux's tcp_cwnd_application_limited: a window the
+ * application (or the receiver) left unused for an RTO is no longer
+ * known to be safe. Outside recovery, and unless the writer is waiting
+ * for send-buffer space, cwnd comes down halfway to what was used (at
+ * least the initial window), ssthresh keeping the old cwnd's 3/4. */
+static void tcp_cwnd_application_limited(struct sock *sk, uint64_t now)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (inet_csk(sk)->icsk_ca_state == TCP_CA_Open && sk->sk_socket &&
+	    !sock_flag(sk, SOCK_NOSPACE)) {
+		uint32_t win_used = MAX(tp->snd_cwnd_used, (uint32_t)TCP_INIT_CWND);
+
+		if (win_used < tp->snd_cwnd) {
+			tp->snd_ssthresh = tcp_current_ssthresh(sk);
+			tp->snd_cwnd = (tp->snd_cwnd + win_used) >> 1;
+		}
+		tp->snd_cwnd_used = 0;
+	}
+	tp->snd_cwnd_stamp = now;
+}
+
 /* After a send attempt (Linux's tcp_cwnd_validate): remember for the
  * current window whether cwnd held the sender back, or else the most
  * segments it had out, for tcp_is_cwnd_limited. A new window starts once
@@ -973,6 +997,7 @@ static bool tcp_tso_should_defer(struct sock *sk, struct sk_buff *skb, bool *is_
 static void tcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	uint64_t now = stack_now(sk->sk_stack);
 
 	if (!before(tp->snd_una, tp->cwnd_usage_seq) || is_cwnd_limited ||
 	    (!tp->is_cwnd_limited && tp->packets_out > tp->max_packets_out)) {
@@ -980,6 +1005,18 @@ static void tcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
 		tp->max_packets_out = tp->packets_out;
 		tp->cwnd_usage_seq = tp->snd_nxt;
 	}
+	if (tcp_is_cwnd_limited(tp)) {
+		tp->snd_cwnd_used = 0;
+		tp->snd_cwnd_stamp = now;
+		return;
+	}
+	/* The window is not what limits the sender: after an RTO of that,
+	 * it decays toward what was used (RFC 2861). */
+	tp->snd_cwnd_used = MAX(tp->snd_cwnd_used, tp->packets_out);
+	if (sk->sk_stack->sysctl.tcp_slow_start_after_idle &&
+	    now - tp->snd_cwnd_stamp >= (uint64_t)inet_csk(sk)->icsk_rto * NSEC_PER_MSEC &&
+	    !inet_csk(sk)->icsk_ca_ops->cong_control)
+		tcp_cwnd_application_limited(sk, now);
 }
 
 /* A segment left the write queue for the retransmit queue. */

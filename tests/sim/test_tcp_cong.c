@@ -496,6 +496,8 @@ TEST(slow_start_grows_cwnd_only_while_the_sender_has_more_than_half_of_it_out)
 	static char buf[6 * 1448], in[6 * 1448];
 
 	tw_make(&w, 12, NULL);
+	/* without RFC 2861's decay of an unused window (its own test) */
+	CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_slow_start_after_idle", 0), 0);
 	rec_pair(&w, &rec_ops, &c, &s);
 	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
 	for (unsigned per = 4; per <= 6; per += 2) {
@@ -516,6 +518,48 @@ TEST(slow_start_grows_cwnd_only_while_the_sender_has_more_than_half_of_it_out)
 	ut_close(w.c, c);
 	ut_close(w.s, s);
 	tw_done(&w);
+}
+
+/* RFC 2861 as Linux (tcp_cwnd_application_limited): a window the
+ * application leaves unused for an RTO comes down halfway to what it used
+ * (at least the initial window), and ssthresh keeps 3/4 of it; only with
+ * net.ipv4.tcp_slow_start_after_idle, which governs both. */
+TEST(a_window_the_application_leaves_unused_for_an_rto_decays_toward_what_it_used)
+{
+	for (int on = 1; on >= 0; on--) {
+		struct tcpworld w;
+		int c, s;
+		static char buf[4 * 1448], in[4 * 1448];
+
+		tw_make(&w, 13, NULL);
+		CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_slow_start_after_idle", on), 0);
+		rec_pair(&w, &rec_ops, &c, &s);
+		send_all(&w, c, s, 300 * 1448);
+		struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+		uint32_t cwnd = tp->snd_cwnd, rto = inet_csk((struct sock *)tp)->icsk_rto;
+		CHECK(cwnd >= 4 * TCP_INIT_CWND);
+		/* four segments every 50 ms (never idle for an RTO) for
+		 * about 4.5 RTOs */
+		for (uint64_t t = 0; t < (uint64_t)rto * 9 / 2; t += 50) {
+			CHECK_EQ(ut_send(w.c, c, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+			tw_run(&w, 50 * MS);
+			CHECK_EQ(ut_recv(w.s, s, in, sizeof(in), 0), (ssize_t)sizeof(in));
+		}
+		CHECK_EQ(rec.events[CA_EVENT_CWND_RESTART], 0);
+		if (on) {
+			/* four halvings of the distance to 10, give or take
+			 * the one the last round falls on */
+			uint32_t d = cwnd - TCP_INIT_CWND;
+			CHECK(tp->snd_cwnd >= TCP_INIT_CWND + d / 32 &&
+			      tp->snd_cwnd <= TCP_INIT_CWND + d / 8 + 1);
+			CHECK(tp->snd_ssthresh >= cwnd * 3 / 4);
+		} else {
+			CHECK_EQ(tp->snd_cwnd, cwnd);
+		}
+		ut_close(w.c, c);
+		ut_close(w.s, s);
+		tw_done(&w);
+	}
 }
 
 TEST(a_module_with_cong_control_sets_the_window_itself_from_the_rate_sample)

@@ -330,6 +330,10 @@ struct tcp_sock {
 	 * snd_una passes cwnd_usage_seq. */
 	uint32_t max_packets_out, cwnd_usage_seq;
 	bool is_cwnd_limited;
+	/* RFC 2861 as Linux: the most segments out while cwnd was not the
+	 * limit, and when cwnd was last set or found in full use (ns) */
+	uint32_t snd_cwnd_used;
+	uint64_t snd_cwnd_stamp;
 	uint32_t retrans_out;
 	uint32_t sacked_out; /* dupacks counted (Reno) or SACKed */
 	uint32_t lost_out;
@@ -910,6 +914,7 @@ uint32_t tcp_reno_undo_cwnd(struct sock *sk);
 
 /* ---- tcp_rate.c: delivery-rate estimation ---------------------------------*/
 void tcp_slow_start_after_idle_check(struct sock *sk);
+uint32_t tcp_current_ssthresh(const struct sock *sk);
 void tcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
 void tcp_rate_skb_delivered(struct sock *sk, struct sk_buff *skb, struct rate_sample *rs);
 void tcp_rate_gen(struct sock *sk, uint32_t delivered, uint32_t lost, bool is_sack_reneg,
