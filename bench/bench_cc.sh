@@ -12,7 +12,7 @@
 # twice: kernel -> usertcp (the kernel's sender) and usertcp -> kernel
 # (usertcp's), both with the congestion control being measured, and the
 # goodput of each is the file's size over the time from the sender's start
-# to its exit (it exits when the receiver has read everything and closed).
+# to the receiver's exit (once it has read everything and the close).
 #
 # Paths: RTT 0.1, 10 and 50 ms x loss 0, 0.1, 1 and 3 % x reordering 0 and
 # 5 %, three seeds each, cubic then bbr. Each line gives the median over
@@ -117,8 +117,12 @@ one() {
 		nsx "$usertcp" nc --tap tap0 --ip $U/24 $imp --cc "$alg" $K "$port" \
 			< "$file" > /dev/null 2> "$dir/send.log"
 	fi
-	t1=$(now)
+	# The transfer ends when the receiver has read everything and seen
+	# the close, not when the sender exits: the kernel's nc exits as soon
+	# as its last bytes are in the socket buffer (the receiver, its input
+	# empty, shut down its side at once), up to a send buffer earlier.
 	wait $rpid
+	t1=$(now)
 	got=$(cat "$dir/got" 2>/dev/null || echo 0)
 	if [ "$got" != "$bytes" ]; then
 		res=lost
