@@ -21,7 +21,9 @@ const char attach_opts_help[] =
 	"  --gw ADDR        default route through ADDR\n"
 	"  --seed N         seed of the stack's random choices and impairments\n"
 	"  --pcap FILE      capture usertcp's side of the interface to FILE\n"
-	"  --trace          narrate every step of the stack on standard error\n";
+	"  --trace          narrate every step of the stack on standard error\n"
+	"  --nstat          at exit, print the stack's non-zero counters on standard\n"
+	"                   error, under nstat's names (TcpExtTCPSackRecovery ...)\n";
 
 void attach_opts_init(struct attach_opts *o)
 {
@@ -54,6 +56,10 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		return r;
 	if (!strcmp(opt, "--trace")) {
 		o->trace = true;
+		return 1;
+	}
+	if (!strcmp(opt, "--nstat")) {
+		o->nstat = true;
 		return 1;
 	}
 	if (strcmp(opt, "--tap") && strcmp(opt, "--tun") && strcmp(opt, "--ip") &&
@@ -104,6 +110,7 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 	memset(a, 0, sizeof(*a));
 	a->prog = prog;
 	a->report = o->verbose && o->imp.any;
+	a->nstat = o->nstat;
 	if (!o->ifname || !o->prefix) {
 		fprintf(stderr, "%s: %s is needed (see --help)\n", prog,
 			!o->ifname ? "an interface, --tap IF or --tun IF," : "--ip ADDR/PREFIX");
@@ -167,11 +174,27 @@ fail:
 	return -1;
 }
 
+/* One counter as nstat prints it: the group and the name run together
+ * (TcpExtTCPSackRecovery, IpInReceives), then the value. */
+static void attach_print_counter(void *arg, const char *group, const char *name, uint64_t value)
+{
+	char full[96];
+
+	if (!value)
+		return;
+	snprintf(full, sizeof(full), "%s%s", group, name);
+	fprintf(arg, "%-31s %llu\n", full, (unsigned long long)value);
+}
+
 void attach_close(struct attach *a)
 {
 	if (!a->stack)
 		return;
 	ut_stack_thread_stop(a->stack);
+	if (a->nstat) {
+		fprintf(stderr, "#%s: the stack's counters at exit\n", a->prog);
+		ut_counter_foreach(a->stack, attach_print_counter, stderr);
+	}
 	for (int dir = UT_DEV_EGRESS; a->report && dir <= UT_DEV_INGRESS; dir++) {
 		struct ut_link_stats st;
 		ut_dev_get_netem_stats(a->dev, dir, &st);

@@ -35,7 +35,7 @@ extern const char impair_opts_help[];
 
 /* Options of the tools that attach a stack to a host's TAP or TUN
  * interface (--tap/--tun IF, --ip ADDR/PREFIX, --gw, --seed, --pcap,
- * --trace and the impairments), and the stack they set up. */
+ * --trace, --nstat and the impairments), and the stack they set up. */
 struct attach_opts {
 	const char *ifname;
 	enum ut_dev_type type;
@@ -44,6 +44,7 @@ struct attach_opts {
 	uint64_t seed;	   /* 0: random */
 	const char *pcap;
 	bool trace;
+	bool nstat;   /* print the counters at exit */
 	bool verbose; /* the tool's -v: report impairments */
 	struct impair_opts imp;
 };
@@ -53,6 +54,7 @@ struct attach {
 	const char *prog;
 	bool pcap;
 	bool report;
+	bool nstat;
 };
 void attach_opts_init(struct attach_opts *o);
 /* As impair_opts_parse (which it includes): 1 consumed, 0 not one of

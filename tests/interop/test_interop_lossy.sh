@@ -19,7 +19,12 @@ done
 # losses only by its retransmission timer (200 ms each), which makes it
 # several times slower than the kernel's here.
 nc_to_usertcp 8 7101
-nc_from_usertcp 8 7102
+nc_from_usertcp 8 7102 --nstat
+# --nstat's counters, under nstat's names: the losses were seen and repaired
+retrans=$(awk '$1 == "TcpRetransSegs" { print $2 }' "$dir/u.err")
+[ "${retrans:-0}" -gt 0 ] || fail "usertcp nc --nstat shows no TcpRetransSegs: $(head -5 "$dir/u.err")"
+grep -q '^TcpExtTCPDelivered ' "$dir/u.err" || fail "usertcp nc --nstat shows no TcpExtTCPDelivered"
+echo "ok usertcp nc --nstat: TcpRetransSegs $retrans"
 
 httpd_site 16
 httpd_start
