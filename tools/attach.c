@@ -183,7 +183,11 @@ static void attach_print_counter(void *arg, const char *group, const char *name,
 	if (!value)
 		return;
 	snprintf(full, sizeof(full), "%s%s", group, name);
-	fprintf(arg, "%-31s %llu\n", full, (unsigned long long)value);
+	/* MaxConn is -1 (no limit), as /proc/net/snmp prints it */
+	if (value > (uint64_t)INT64_MAX)
+		fprintf(arg, "%-31s %lld\n", full, (long long)value);
+	else
+		fprintf(arg, "%-31s %llu\n", full, (unsigned long long)value);
 }
 
 void attach_close(struct attach *a)
