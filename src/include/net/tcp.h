@@ -670,6 +670,7 @@ void tcp_shutdown(struct sock *sk, int how);
 void tcp_disconnect_reset(struct sock *sk, int err);
 
 /* ---- tcp_input.c --------------------------------------------------------*/
+uint32_t tcp_current_ssthresh(const struct sock *sk);
 /* Processes a segment for sk. Returns 0 when it consumed skb, or 1 when
  * the caller must answer with a RST (and then free skb). */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
@@ -734,6 +735,7 @@ void tcp_rack_update_reo_wnd(struct sock *sk, bool delivered);
 void tcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced);
 
 /* ---- tcp_output.c --------------------------------------------------------*/
+void tcp_slow_start_after_idle_check(struct sock *sk);
 /* Transmits skb (from the write or retransmit queue) with a fresh header:
  * clones it (copies, if a previous transmission still holds it), fills
  * header, options, checksum, and hands it to IP. 0 or -errno. */
@@ -913,8 +915,6 @@ void tcp_reno_cong_avoid(struct sock *sk, uint32_t ack, uint32_t acked);
 uint32_t tcp_reno_undo_cwnd(struct sock *sk);
 
 /* ---- tcp_rate.c: delivery-rate estimation ---------------------------------*/
-void tcp_slow_start_after_idle_check(struct sock *sk);
-uint32_t tcp_current_ssthresh(const struct sock *sk);
 void tcp_rate_skb_sent(struct sock *sk, struct sk_buff *skb);
 void tcp_rate_skb_delivered(struct sock *sk, struct sk_buff *skb, struct rate_sample *rs);
 void tcp_rate_gen(struct sock *sk, uint32_t delivered, uint32_t lost, bool is_sack_reneg,
