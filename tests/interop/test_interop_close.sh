@@ -116,7 +116,7 @@ echo "ok usertcp closed first: usertcp FIN_WAIT1 -> FIN_WAIT2 -> TIME_WAIT (trac
 
 capture_stop
 check_pcap "$dir/tap.pcap" 20 7301-7305
-if command -v tshark > /dev/null 2>&1; then
+if captured "$dir/tap.pcap"; then
 	n=$(tshark -r "$dir/tap.pcap" -Y "ip.src == $U && tcp.srcport == 7302 && tcp.flags.reset == 1" 2> /dev/null | wc -l)
 	[ "$n" -ge 1 ] || fail "the capture shows no RST from usertcp's closed port"
 	echo "ok the capture shows usertcp's RST for the closed port"
