@@ -110,14 +110,17 @@ void tcp_set_rto(struct sock *sk)
 
 /* The windowed min RTT: RACK's reordering window and the TLP timeout are
  * drawn from it. A sample from an ACK that may have been delayed and is
- * above the minimum tells nothing (Linux's tcp_update_rtt_min). */
+ * above the minimum tells nothing (Linux's tcp_update_rtt_min). A zero
+ * sample counts as one jiffy, as Linux's `rtt_us ? : jiffies_to_usecs(1)`:
+ * the window must never collapse to nothing, which would leave RACK no
+ * reordering window at all (min_rtt/4 = 0). */
 static void tcp_update_rtt_min(struct sock *sk, uint32_t rtt_us)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t wlen_ms = (uint32_t)sk->sk_stack->sysctl.tcp_min_rtt_wlen * 1000;
 	uint32_t now_ms = (uint32_t)(stack_now(sk->sk_stack) / NSEC_PER_MSEC);
 
-	minmax_running_min(&tp->rtt_min, wlen_ms, now_ms, rtt_us ? rtt_us : 1);
+	minmax_running_min(&tp->rtt_min, wlen_ms, now_ms, rtt_us ? rtt_us : USEC_PER_JIFFY);
 }
 
 /* RTT samples of one ACK: seq_rtt from the oldest segment newly acked
@@ -134,9 +137,12 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us, long 
 		seq_rtt_us = sack_rtt_us;
 	if (seq_rtt_us < 0 && tp->saw_tstamp && tp->rcv_tsecr && tp->tstamp_ok &&
 	    (flag & FLAG_ACKED)) {
+		/* Timestamps tick in milliseconds: an echo from this same
+		 * tick says "under 1 ms", which Linux's tcp_rtt_tsopt_us
+		 * (min_delta 1) takes as one tick, never as 0. */
 		uint32_t delta = tcp_time_stamp(sk->sk_stack) + tp->tsoffset - tp->rcv_tsecr;
-		if (delta < 0x7fffffffu)
-			seq_rtt_us = ca_rtt_us = (long)delta * 1000;
+		if (delta < 0x7fffffffu / 1000)
+			seq_rtt_us = ca_rtt_us = (long)(delta ? delta : 1) * 1000;
 	}
 	if (seq_rtt_us < 0)
 		return;

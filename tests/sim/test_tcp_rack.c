@@ -168,3 +168,29 @@ TEST(a_widened_reordering_window_narrows_again_after_16_recoveries_without_dsack
 	CHECK_EQ(tp->rack.reo_wnd_steps, 1);
 	flight_done(&r);
 }
+
+TEST(an_echoed_timestamp_from_the_same_millisecond_counts_as_one_jiffy_so_the_reordering_window_survives)
+{
+	struct flight r;
+	flight_recover(&r, 7, 10);
+	struct tcp_sock *tp = r.tp;
+
+	CHECK_EQ(tcp_min_rtt(tp), 20 * 1000);
+	/* the retransmission of segment 0 is answered within its own
+	 * millisecond: only a retransmission is newly acked (Karn: no
+	 * sample from it), so the echoed timestamp measures the RTT, and
+	 * it reads 0 ticks: "under a millisecond", taken as one tick, as
+	 * Linux's tcp_rtt_tsopt_us. Taken as 0 the min RTT fell to 1 us,
+	 * RACK's window (min_rtt/4) to nothing, and every reordered
+	 * segment was retransmitted at the first SACK past it. */
+	uint32_t tsecr = tw_client_tsval_at(&r.w, r.c, stack_now(r.w.c));
+	uint32_t srtt = tp->srtt_us >> 3;
+	tw_inject_ack(&r.w, r.c, r.una + 4 * r.mss, tsecr, NULL, 0);
+	CHECK_EQ(tp->snd_una, r.una + 4 * r.mss);
+	CHECK_EQ(tcp_min_rtt(tp), USEC_PER_JIFFY);
+	CHECK_EQ(tp->rack.reo_wnd_steps, 1);
+	/* and srtt moved an eighth of the way towards 1 ms, not 0 */
+	uint32_t want = srtt - (srtt - 1000) / 8;
+	CHECK((tp->srtt_us >> 3) + 2 >= want && (tp->srtt_us >> 3) <= want + 2);
+	flight_done(&r);
+}

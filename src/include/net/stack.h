@@ -196,7 +196,8 @@ static inline void stack_clock_refresh(struct ut_stack *stack)
 {
 	stack->now_valid = false;
 }
-/* The stack's jiffies (1 ms) for timers. */
+/* The stack's jiffies (1 ms, Linux with HZ=1000) for timers. */
+#define USEC_PER_JIFFY USEC_PER_MSEC
 static inline uint64_t stack_jiffies(const struct ut_stack *stack)
 {
 	return stack_now(stack) / NSEC_PER_MSEC;
