@@ -2519,8 +2519,18 @@ void tcp_reset(struct sock *sk)
 /* ---- connection established ---------------------------------------------------------------*/
 
 /* Send buffer autotuning (Linux's tcp_sndbuf_expand): room for twice the
- * congestion window in full-sized buffers, so the application can keep
- * the pipe full while a window's worth waits for its ACKs. */
+ * congestion window (or the reordering degree, if larger) of segments,
+ * so the application can keep the pipe full while a window's worth waits
+ * for its ACKs. A segment's share is Linux's worst case, not usertcp's
+ * own buffer size: a non-TSO skb per segment, its head a power-of-two
+ * kmalloc of MSS + MAX_TCP_HEADER + skb_shared_info, plus the struct
+ * sk_buff: roundup_pow_of_two(1460 + 320 + 320) + 256 = 4352 bytes on
+ * x86-64. sk_sndbuf is what getsockopt(SO_SNDBUF) and `ss -m` show, and
+ * a program sizes its writes by it, so it is Linux's figure; usertcp
+ * charges its queue by its own buffers against it. */
+#define TCP_SNDBUF_MAX_TCP_HEADER 320u /* Linux's MAX_TCP_HEADER, x86-64 */
+#define TCP_SNDBUF_SHINFO 320u	       /* SKB_DATA_ALIGN(sizeof(skb_shared_info)) */
+#define TCP_SNDBUF_SKB 256u	       /* SKB_DATA_ALIGN(sizeof(struct sk_buff)) */
 static void tcp_sndbuf_expand(struct sock *sk)
 {
 	const struct tcp_congestion_ops *ca_ops = inet_csk(sk)->icsk_ca_ops;
@@ -2531,9 +2541,14 @@ static void tcp_sndbuf_expand(struct sock *sk)
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
 		return;
-	per_mss = skb_truesize_for(stack->pool, MAX_HEADER + MAX(tp->mss_cache, 1u));
+	per_mss = MAX((uint32_t)tp->rx_opt_mss_clamp, tp->mss_cache) + TCP_SNDBUF_MAX_TCP_HEADER +
+		  TCP_SNDBUF_SHINFO;
+	per_mss = roundup_pow_of_two(per_mss) + TCP_SNDBUF_SKB;
 	nr_segs = MAX(TCP_INIT_CWND, tp->snd_cwnd);
-	/* windows of send buffer: 2, or what the module asks (BBR: 3) */
+	nr_segs = MAX(nr_segs, tp->reordering + 1);
+	/* windows of send buffer: 2 (CUBIC's 1.7 in fast recovery, rounded
+	 * up for an application slow to answer EPOLLOUT), or what the
+	 * module asks (BBR: 3) */
 	sndmem = ca_ops->sndbuf_expand ? ca_ops->sndbuf_expand(sk) : 2;
 	sndmem *= (uint64_t)nr_segs * per_mss;
 	if (sndmem > (uint64_t)stack->sysctl.tcp_wmem[2])

@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 
 #include "net/stack.h"
+#include "net/tcp.h"
 #include "tcpworld.h"
 #include "test.h"
 
@@ -189,6 +190,39 @@ TEST(options_read_back_as_linux_reports_them)
  * single byte when the caller passes less than an int, and an empty one
  * as 0 (packetdrill's sack-route-refresh-ip-tos.pkt sets
  * IP_MTU_DISCOVER with optlen 1); IP_TTL alone wants at least a byte. */
+TEST(a_connection_s_send_buffer_starts_at_linux_s_87040_bytes_and_grows_with_the_window)
+{
+	struct tcpworld w;
+	int c, s, v;
+	socklen_t len = sizeof(v);
+	static char buf[65536];
+
+	tw_make(&w, 47, NULL);
+	tw_pair(&w, 8080, &c, &s);
+	/* Linux's tcp_sndbuf_expand at the handshake: two initial windows
+	 * of its worst-case segment, roundup_pow_of_two(1460 + 320 + 320)
+	 * + 256 = 4352 bytes: 2 * 10 * 4352, as `ss -m` shows (tb87040) */
+	CHECK_EQ(ut_getsockopt(w.c, c, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	CHECK_EQ(v, 87040);
+	CHECK_EQ(ut_getsockopt(w.s, s, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	CHECK_EQ(v, 87040);
+	/* a bulk sender's window grows, and the buffer with it */
+	for (int ms = 0; ms < 300; ms++) {
+		while (ut_send(w.c, c, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		while (ut_recv(w.s, s, buf, sizeof(buf), MSG_DONTWAIT) > 0)
+			;
+		tw_run(&w, 1 * MS);
+	}
+	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+	CHECK(tp->snd_cwnd > 20);
+	CHECK_EQ(ut_getsockopt(w.c, c, SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	CHECK(v >= 2 * 4352 * (int)tp->snd_cwnd || v == w.c->sysctl.tcp_wmem[2]);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}
+
 TEST(ip_options_take_a_one_byte_value_as_linux_does)
 {
 	struct tcpworld w;

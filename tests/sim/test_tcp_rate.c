@@ -99,7 +99,10 @@ TEST(a_bottleneck_of_known_rate_gives_delivery_rate_samples_at_that_rate)
 	 * times segments sent per full segment's worth of bytes. */
 	double per_full = (double)tp->data_segs_out * tp->mss_cache / (tp->snd_nxt - tp->isn - 1);
 	CHECK(per_full >= 1.0 && per_full < 1.03);
-	CHECK_NEAR(lo, link * per_full, link * 0.03);
+	/* A sample ends on an ACK, and an ACK may cover two segments
+	 * (delayed ACKs): a sample over a window of about 60 segments can
+	 * be one short, under 2 %, besides the short segments' share. */
+	CHECK_NEAR(lo, link * per_full, link * 0.04);
 	CHECK_NEAR(hi, link * per_full, link * 0.03);
 	/* every segment delivered was counted, by TCPDelivered too */
 	CHECK_EQ(tw_counter(p.w.c, "TcpExt", "TCPDelivered"), tp->delivered);

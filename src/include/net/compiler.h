@@ -17,6 +17,13 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/* The smallest power of two >= x (x in 1..2^31), as Linux's
+ * roundup_pow_of_two. */
+static inline uint32_t roundup_pow_of_two(uint32_t x)
+{
+	return x <= 1 ? 1u : 1u << (32 - __builtin_clz(x - 1));
+}
+
 /* Library entry points visible from the shared object; everything else is
  * hidden (the build sets -fvisibility=hidden). */
 #define UT_EXPORT __attribute__((visibility("default")))
