@@ -260,15 +260,19 @@ static void cubictcp_state(struct sock *sk, uint8_t new_state)
 	}
 }
 
-/* Linux widens the ACK-train threshold by the time a GSO burst takes at
- * the pacing rate (up to 1 ms), for ACKs that TSO and GRO bunch
- * (hystart_ack_delay). usertcp sends no GSO bursts and its ACKs are not
- * aggregated, so 0; pacing alone (BBR, SO_MAX_PACING_RATE) bunches
- * nothing. */
+/* The ACK-train threshold is widened by the time four full GSO buffers
+ * take at the pacing rate, at most 1 ms (Linux's hystart_ack_delay):
+ * TSO-sized buffers leave, and GRO hands their ACKs over, in bunches,
+ * which would otherwise end a train early. The pacing rate is set on
+ * every ACK (tcp_update_pacing_rate) whether or not anything paces. */
 static uint32_t hystart_ack_delay(const struct sock *sk)
 {
-	(void)sk;
-	return 0;
+	uint64_t rate = sk->sk_pacing_rate;
+
+	if (!rate)
+		return 0;
+	return (uint32_t)MIN((uint64_t)USEC_PER_MSEC,
+			     (uint64_t)TCP_GSO_MAX_SIZE * 4 * USEC_PER_SEC / rate);
 }
 
 static void hystart_update(struct sock *sk, uint32_t delay)
@@ -290,10 +294,14 @@ static void hystart_update(struct sock *sk, uint32_t delay)
 		/* ACKs arriving within 2 ms of each other are one train: the
 		 * data went out back to back. A train that lasts longer than
 		 * half the min RTT means the window already fills the path
-		 * (without pacing, the sender emits it in half an RTT). */
+		 * (without pacing, the sender emits it in half an RTT; a
+		 * paced one may spread it over the whole RTT, so the whole
+		 * min RTT then). */
 		if ((int32_t)(now - ca->last_ack) <= (int32_t)hystart_ack_delta_us) {
 			ca->last_ack = now;
-			threshold = (ca->delay_min + hystart_ack_delay(sk)) >> 1;
+			threshold = ca->delay_min + hystart_ack_delay(sk);
+			if (sk->sk_pacing_status == SK_PACING_NONE)
+				threshold >>= 1;
 			if ((int32_t)(now - ca->round_start) > (int32_t)threshold) {
 				ca->found = 1;
 				NET_INC_STATS(stack, LINUX_MIB_TCPHYSTARTTRAINDETECT);

@@ -364,6 +364,33 @@ TEST(hystart_leaves_slow_start_when_the_ack_train_outlasts_half_the_min_rtt)
 	flow_done(&f);
 }
 
+TEST(hystart_lets_a_paced_sender_s_ack_train_run_the_whole_min_rtt_before_it_ends_slow_start)
+{
+	struct flow f;
+	unsigned rate = 125000000; /* 1 Gbit/s: a cap that never binds here */
+
+	/* The path of the test above. A sender that paces (here because
+	 * SO_MAX_PACING_RATE asks for it, as fq would) spreads a window
+	 * over the whole RTT, so its ACK train is judged against the whole
+	 * min RTT plus hystart_ack_delay (1 ms here: four 64 KB buffers at
+	 * the pacing rate take longer), not half of it, as Linux's
+	 * hystart_update: slow start runs about a round longer. */
+	flow_make(&f, 26, 20000000, 20 * MS, 10000);
+	CHECK_EQ(ut_setsockopt(f.w.c, f.c, SOL_SOCKET, SO_MAX_PACING_RATE, &rate, sizeof(rate)), 0);
+	flow_run(&f, 2 * SEC, NULL, NULL);
+	uint64_t train_cwnd = tw_counter(f.w.c, "TcpExt", "TCPHystartTrainCwnd");
+	uint64_t delay_cwnd = tw_counter(f.w.c, "TcpExt", "TCPHystartDelayCwnd");
+	printf("    train exit at cwnd %llu, delay exit at %llu, ssthresh %u\n",
+	       (unsigned long long)train_cwnd, (unsigned long long)delay_cwnd, f.tp->snd_ssthresh);
+	CHECK_EQ(tw_counter(f.w.c, "TcpExt", "TCPHystartTrainDetect") +
+			 tw_counter(f.w.c, "TcpExt", "TCPHystartDelayDetect"),
+		 1);
+	/* the unpaced sender above stops at 74 segments; judged against
+	 * half the min RTT, this paced one would stop at 111 */
+	CHECK(train_cwnd + delay_cwnd > 150);
+	flow_done(&f);
+}
+
 TEST(hystart_leaves_slow_start_when_the_rtt_of_a_round_grows_by_an_eighth)
 {
 	struct flow f;
