@@ -150,8 +150,12 @@ for alg in $algs; do
 		continue
 		;;
 	esac
-	if ! nsx sysctl -qw net.ipv4.tcp_congestion_control="$alg"; then
-		echo "bench_cc: $alg: skipped: the namespace's tcp_congestion_control cannot be set to $alg"
+	if ! nsx sysctl -qw net.ipv4.tcp_congestion_control="$alg" 2> /dev/null; then
+		# In a namespace other than the host's, Linux lets root choose only
+		# what the host's tcp_allowed_congestion_control lists (EPERM).
+		echo "bench_cc: $alg: skipped: the namespace's tcp_congestion_control cannot be set to $alg" \
+			"(allowed on the host: $(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control 2>/dev/null);" \
+			"add it with sysctl -w net.ipv4.tcp_allowed_congestion_control=\"... $alg\")"
 		continue
 	fi
 	logsum=0 n=0
