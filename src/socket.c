@@ -1,5 +1,5 @@
-/* The descriptor table and the ut_* socket calls: the system-call layer of
- * net/socket.c. Each call takes the stack lock, turns the descriptor into
+/* The ut_* socket calls: the system-call layer of net/socket.c, over the
+ * descriptor table of src/core/file.c. Each call takes the stack lock, turns the descriptor into
  * its file and socket (EBADF, ENOTSOCK), hands the work to the socket's
  * proto_ops, and turns a negative errno into -1 with errno set, as the
  * system-call boundary does in Linux. */
@@ -13,125 +13,13 @@
 
 #include "net/af_inet.h"
 #include "net/fault.h"
+#include "net/file.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
 #include "usertcp/socket.h"
 
 #define UT_IOV_MAX 1024 /* Linux's UIO_MAXIOV */
-
-/* ---- files and descriptors ------------------------------------------------*/
-
-struct file *alloc_file(struct ut_stack *stack, enum file_kind kind, unsigned f_flags)
-{
-	struct file *file = ut_calloc(1, sizeof(*file));
-
-	if (!file)
-		return NULL;
-	file->kind = kind;
-	file->f_flags = f_flags;
-	file->f_refs = 1;
-	file->fd = -1;
-	file->stack = stack;
-	return file;
-}
-
-int fd_install(struct ut_stack *stack, struct file *file)
-{
-	struct fdtable *fdt = &stack->fdt;
-	unsigned fd;
-
-	for (fd = fdt->next_fd; fd < fdt->max_fds; fd++)
-		if (!fdt->fd[fd])
-			break;
-	if (fd >= (unsigned long)stack->sysctl.nr_open)
-		return -EMFILE;
-	if (fd >= fdt->max_fds) {
-		unsigned n = fdt->max_fds ? fdt->max_fds * 2 : 64;
-		if (n > (unsigned long)stack->sysctl.nr_open)
-			n = (unsigned)stack->sysctl.nr_open;
-		struct file **t = ut_realloc(fdt->fd, n * sizeof(*t));
-		if (!t)
-			return -ENOMEM;
-		memset(t + fdt->max_fds, 0, (n - fdt->max_fds) * sizeof(*t));
-		fdt->fd = t;
-		fdt->max_fds = n;
-	}
-	fdt->fd[fd] = file;
-	fdt->next_fd = fd + 1;
-	fdt->open++;
-	file->fd = (int)fd;
-	return (int)fd;
-}
-
-struct file *fget(struct ut_stack *stack, int fd)
-{
-	struct fdtable *fdt = &stack->fdt;
-
-	if (fd < 0 || (unsigned)fd >= fdt->max_fds || !fdt->fd[fd])
-		return NULL;
-	fdt->fd[fd]->f_refs++;
-	return fdt->fd[fd];
-}
-
-static void file_release(struct file *file)
-{
-	eventpoll_release(file);
-	if (file->kind == FILE_SOCKET) {
-		struct socket *sock = &file->socket;
-		if (sock->ops)
-			sock->ops->release(sock);
-	} else if (file->ep) {
-		ep_free(file->ep);
-	}
-	free(file);
-}
-
-void fput(struct file *file)
-{
-	BUG_ON(file->f_refs == 0);
-	if (--file->f_refs == 0)
-		file_release(file);
-}
-
-/* Takes the descriptor out of the table (close). */
-static struct file *fd_remove(struct ut_stack *stack, int fd)
-{
-	struct fdtable *fdt = &stack->fdt;
-	struct file *file;
-
-	if (fd < 0 || (unsigned)fd >= fdt->max_fds || !(file = fdt->fd[fd]))
-		return NULL;
-	fdt->fd[fd] = NULL;
-	fdt->open--;
-	if ((unsigned)fd < fdt->next_fd)
-		fdt->next_fd = (unsigned)fd;
-	file->fd = -1;
-	return file;
-}
-
-unsigned file_poll(struct file *file)
-{
-	if (file->kind == FILE_SOCKET && file->socket.ops)
-		return file->socket.ops->poll(&file->socket);
-	return 0;
-}
-
-void stack_close_all_fds(struct ut_stack *stack)
-{
-	for (unsigned fd = 0; fd < stack->fdt.max_fds; fd++) {
-		struct file *file = fd_remove(stack, (int)fd);
-		if (file)
-			fput(file);
-	}
-	free(stack->fdt.fd);
-	memset(&stack->fdt, 0, sizeof(stack->fdt));
-}
-
-UT_EXPORT unsigned ut_stack_open_fds(const struct ut_stack *stack)
-{
-	return stack->fdt.open;
-}
 
 /* ---- helpers for the calls ---------------------------------------------------*/
 

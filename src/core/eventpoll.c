@@ -42,6 +42,7 @@
 #include "net/compiler.h"
 #include "net/fault.h"
 #include "net/list.h"
+#include "net/file.h"
 #include "net/sock.h"
 #include "net/stack.h"
 #include "usertcp/socket.h"

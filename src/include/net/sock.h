@@ -297,59 +297,6 @@ static inline void sk_wmem_charge_forced(struct sock *sk, const struct sk_buff *
 	sk_wmem_charge(sk, skb);
 }
 
-/* ---- files and the descriptor table (src/socket.c) ----------------------*/
-enum file_kind { FILE_SOCKET, FILE_EPOLL };
-
-struct epitem;
-struct file {
-	enum file_kind kind;
-	unsigned f_flags; /* O_NONBLOCK (and O_RDWR) */
-	unsigned f_refs;  /* table reference + calls in progress */
-	int fd;		  /* its descriptor, -1 once closed */
-	bool cloexec;
-	struct ut_stack *stack;
-	struct epitem *f_ep; /* epoll items watching this file */
-	union {
-		struct socket socket; /* FILE_SOCKET */
-		struct eventpoll *ep; /* FILE_EPOLL */
-	};
-};
-
-/* The descriptor table: files indexed by descriptor, lowest free first, as
- * POSIX requires of open(). */
-struct fdtable {
-	struct file **fd;
-	unsigned max_fds; /* slots allocated */
-	unsigned next_fd; /* lowest possibly free */
-	unsigned open;
-};
-
-/* The file for descriptor fd with a reference taken, or NULL (EBADF). */
-struct file *fget(struct ut_stack *stack, int fd);
-/* Drops a reference; the last one releases the file (socket release or
- * epoll instance freed). */
-void fput(struct file *file);
-/* A new file with one reference (the caller's). NULL: -ENOMEM. */
-struct file *alloc_file(struct ut_stack *stack, enum file_kind kind, unsigned f_flags);
-/* Puts file in the lowest free descriptor slot (the table takes over the
- * caller's reference). The descriptor, or -EMFILE (fs.nr_open reached) or
- * -ENOMEM. */
-int fd_install(struct ut_stack *stack, struct file *file);
-
-/* eventpoll.c: the file is closing, so every epoll instance watching it
- * forgets it (as Linux's eventpoll_release at the last fput). */
-void eventpoll_release(struct file *file);
-/* eventpoll.c: frees an epoll instance when its file is released. */
-struct eventpoll;
-void ep_free(struct eventpoll *ep);
-
-/* Readiness of a file (EPOLL* bits), for poll and epoll. */
-unsigned file_poll(struct file *file);
-/* Tells epoll watchers of the file that its readiness may have changed
- * (Linux's wake_up on the socket's wait queue), and marks the stack so
- * blocked threads re-check their conditions. */
-void file_wake(struct file *file, unsigned events);
-
 /* ---- generic sock helpers (src/core/sock.c) -----------------------------*/
 /* Allocates a zeroed sock of prot->obj_size with Linux's defaults for the
  * buffers and the callbacks. NULL on allocation failure. */

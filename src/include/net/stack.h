@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "net/file.h"
 #include "net/hrtimer.h"
 #include "net/icmp.h"
 #include "net/inet_hashtables.h"
@@ -218,8 +219,6 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 void stack_flush_tx(struct ut_stack *stack);
 /* ut_stack_poll's work, for callers already holding the lock. */
 int stack_poll_locked(struct ut_stack *stack);
-/* Closes every descriptor (the stack is going away; src/socket.c). */
-void stack_close_all_fds(struct ut_stack *stack);
 
 /* The stack lock, taken by every public entry point (src/runtime/wait.c).
  * stack_unlock also flushes transmissions queued during the call and lets
