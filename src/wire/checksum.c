@@ -183,3 +183,31 @@ uint16_t csum_tcpudp(uint32_t saddr_be, uint32_t daddr_be, uint8_t proto, const 
 	return csum_fold(csum_tcpudp_nofold(saddr_be, daddr_be, (uint16_t)seg_len, proto,
 					    csum_partial(seg, seg_len, 0)));
 }
+
+uint32_t csum_ipv6_magic_nofold(const struct in6_addr *saddr, const struct in6_addr *daddr,
+				uint32_t len, uint8_t proto, uint32_t sum)
+{
+	/* RFC 8200 8.1: the two addresses, the upper-layer length as a
+	 * 32-bit word, three zero bytes and the Next Header value; the
+	 * zeros and Next Header make one big-endian word of value proto. */
+	const uint8_t *s = saddr->s6_addr, *d = daddr->s6_addr;
+	uint64_t t = sum;
+
+	for (int i = 0; i < 16; i += 2)
+		t += (uint64_t)get_be16(s + i) + get_be16(d + i);
+	t += (len >> 16) + (len & 0xffff);
+	t += proto;
+	t = (t & 0xffffffffu) + (t >> 32);
+	t = (t & 0xffffffffu) + (t >> 32);
+	return (uint32_t)t;
+}
+
+uint16_t csum_ipv6(const struct in6_addr *saddr, const struct in6_addr *daddr, uint8_t proto,
+		   const void *msg, size_t len)
+{
+	/* Without jumbograms a payload, and so an upper-layer message, is at
+	 * most 65535 bytes: a larger one is a caller bug. */
+	BUG_ON(len > 0xffff);
+	return csum_fold(csum_ipv6_magic_nofold(saddr, daddr, (uint32_t)len, proto,
+						csum_partial(msg, len, 0)));
+}

@@ -13,7 +13,7 @@ const char *wire_strerror(enum wire_err err)
 	case WIRE_ETOTLEN:
 		return "bad total length";
 	case WIRE_EVERSION:
-		return "IP version is not 4";
+		return "wrong IP version";
 	case WIRE_ECSUM:
 		return "bad checksum";
 	case WIRE_EOPTLEN:
@@ -24,6 +24,8 @@ const char *wire_strerror(enum wire_err err)
 		return "ARP is not Ethernet/IPv4";
 	case WIRE_EFRAG:
 		return "fragment ends beyond 65535";
+	case WIRE_ETYPE:
+		return "not a type this parser reads";
 	}
 	/* Not a case label above: a value no enumerator has (the enum is
 	 * read from memory a caller owns). */

@@ -1,5 +1,6 @@
 #include "testwire.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,4 +26,13 @@ uint32_t ip4_bytes(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
 
 	memcpy(&v, bytes, 4);
 	return v;
+}
+
+struct in6_addr ip6_text(const char *text)
+{
+	struct in6_addr a;
+
+	if (inet_pton(AF_INET6, text, &a) != 1)
+		test_fail(__FILE__, __LINE__, "not an IPv6 address");
+	return a;
 }

@@ -19,17 +19,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
+
 enum wire_err {
 	WIRE_OK = 0,
 	WIRE_ETRUNC,   /* buffer shorter than the fixed header */
 	WIRE_EHDRLEN,  /* header length field too small or past the buffer */
 	WIRE_ETOTLEN,  /* total/length field disagrees with the buffer */
-	WIRE_EVERSION, /* IP version is not 4 */
+	WIRE_EVERSION, /* IP version is not the one parsed (4, or 6) */
 	WIRE_ECSUM,    /* checksum does not verify */
 	WIRE_EOPTLEN,  /* an option's length is 0, 1, or runs past the header */
 	WIRE_EOPTVAL,  /* an option has a length wrong for its kind */
 	WIRE_EHWTYPE,  /* ARP: not Ethernet/IPv4 (htype 1, ptype 0x0800, 6, 4) */
 	WIRE_EFRAG,    /* IPv4: fragment offset+length beyond 65535 */
+	WIRE_ETYPE,    /* a type the parser does not read: an IPv6 Next Header
+			* that is no extension header, an ICMPv6 type that is
+			* no Neighbour Discovery message */
 };
 
 /* Human-readable name of an error, for traces and test output. */
@@ -80,6 +85,7 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
 #define ETH_P_ARP 0x0806
+#define ETH_P_IPV6 0x86DD
 #define ETH_ZLEN 60 /* minimum frame without FCS */
 
 struct wire_eth {
@@ -186,6 +192,233 @@ enum wire_err wire_icmp_parse(const uint8_t *buf, size_t len, bool verify_csum,
  * right after it in buf (buf[8..8+payload_len)), because the checksum covers
  * it. Returns ICMP_HLEN. */
 size_t wire_icmp_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, size_t payload_len);
+
+/* ---- IPv6 (RFC 8200) -----------------------------------------------------*/
+#define IPV6_HLEN 40
+#define IPV6_MIN_MTU 1280 /* RFC 8200 5: every link carries this unfragmented */
+/* Next Header values (IANA "Assigned Internet Protocol Numbers"), Linux's
+ * names. */
+#define NEXTHDR_HOP 0
+#define NEXTHDR_TCP 6
+#define NEXTHDR_UDP 17
+#define NEXTHDR_IPV6 41
+#define NEXTHDR_ROUTING 43
+#define NEXTHDR_FRAGMENT 44
+#define NEXTHDR_ESP 50
+#define NEXTHDR_AUTH 51
+#define NEXTHDR_ICMP 58
+#define NEXTHDR_NONE 59
+#define NEXTHDR_DEST 60
+
+struct wire_ipv6 {
+	uint8_t tclass;	      /* traffic class: DSCP and ECN, as IPv4's TOS */
+	uint32_t flow_label;  /* 20 bits */
+	uint16_t payload_len; /* bytes after the fixed header, from the header */
+	uint8_t nexthdr, hop_limit;
+	struct in6_addr saddr, daddr;
+	const uint8_t *payload; /* payload_len bytes: extension headers first */
+};
+/* Validates the version and that the payload length fits the buffer
+ * (bytes past it are link-layer padding and are ignored, as for IPv4). A
+ * payload length of 0 is an empty payload: jumbograms (RFC 2675) are not
+ * taken, as no link usertcp drives carries them. */
+enum wire_err wire_ipv6_parse(const uint8_t *buf, size_t len, struct wire_ipv6 *out);
+/* Writes the 40-byte header from ip (payload ignored). Returns IPV6_HLEN. */
+size_t wire_ipv6_emit(uint8_t *buf, const struct wire_ipv6 *ip);
+
+/* True for the Next Header values that are extension headers in the sense
+ * of Linux's ipv6_ext_hdr: hop-by-hop, routing, fragment, authentication,
+ * destination options, and "no next header". */
+bool wire_ipv6_ext_hdr(uint8_t nexthdr);
+
+#define IPV6_FRAG_HLEN 8
+#define IP6_OFFSET 0xfff8 /* fragment offset in bytes, a multiple of 8 */
+#define IP6_MF 0x0001
+
+/* One extension header (RFC 8200 4.3-4.6, RFC 4302 2 for AH). */
+struct wire_ipv6_ext {
+	uint8_t type;	 /* NEXTHDR_HOP, _ROUTING, _FRAGMENT, _AUTH, _DEST */
+	uint8_t nexthdr; /* the header after this one */
+	size_t hdr_len;	 /* bytes of the whole extension header */
+	/* Hop-by-hop and destination options: the option area (TLVs,
+	 * checked well formed); routing: the type-specific data after the
+	 * first four bytes; fragment and AH: empty. */
+	const uint8_t *data;
+	size_t data_len;
+	union {
+		struct {
+			uint8_t type, segments_left;
+		} rt;
+		struct {
+			uint16_t offset; /* bytes, a multiple of 8 */
+			bool more;	 /* M flag: more fragments follow */
+			uint32_t id;
+		} frag;
+	};
+};
+/* Parses the extension header of the given type (the previous header's
+ * Next Header) at the start of buf: its length must fit len, and the
+ * option area of a hop-by-hop or destination options header must be a
+ * well formed TLV list (Pad1 one byte; every other option a type, a
+ * length and that many bytes inside the header), else WIRE_EOPTLEN.
+ * WIRE_ETYPE for a type that is not one of the five above (ESP, "no
+ * next header", an upper layer). The walk of a chain, and its bounds,
+ * belong to the caller. */
+enum wire_err wire_ipv6_ext_parse(uint8_t type, const uint8_t *buf, size_t len,
+				  struct wire_ipv6_ext *out);
+
+/* One option of a hop-by-hop or destination options header. The two high
+ * bits of type say what a node that does not know it must do (RFC 8200
+ * 4.2), the third whether it may change en route. */
+#define IPV6_TLV_PAD1 0
+#define IPV6_TLV_PADN 1
+#define IPV6_TLV_ROUTERALERT 5
+#define IPV6_TLV_JUMBO 0xc2
+struct wire_ipv6_tlv {
+	uint8_t type;
+	uint8_t len; /* bytes of data (0 for Pad1) */
+	const uint8_t *data;
+};
+/* Steps through the options of a header wire_ipv6_ext_parse accepted,
+ * Pad1 and PadN included: *off starts at 0; false once past the last. */
+bool wire_ipv6_tlv_next(const struct wire_ipv6_ext *ext, size_t *off, struct wire_ipv6_tlv *tlv);
+/* Writes a fragment header. Returns IPV6_FRAG_HLEN. */
+size_t wire_ipv6_frag_emit(uint8_t *buf, uint8_t nexthdr, uint16_t offset, bool more, uint32_t id);
+
+/* The checksum of an upper-layer message (TCP, UDP, ICMPv6) under the IPv6
+ * pseudo-header of RFC 8200 8.1: source, destination, the upper-layer
+ * length as 32 bits, three zero bytes and the Next Header value. The
+ * nofold form adds the pseudo-header to a running sum, as
+ * csum_tcpudp_nofold does for IPv4. */
+uint32_t csum_ipv6_magic_nofold(const struct in6_addr *saddr, const struct in6_addr *daddr,
+				uint32_t len, uint8_t proto, uint32_t sum);
+uint16_t csum_ipv6(const struct in6_addr *saddr, const struct in6_addr *daddr, uint8_t proto,
+		   const void *msg, size_t len);
+
+/* ---- ICMPv6 (RFC 4443) ---------------------------------------------------*/
+#define ICMPV6_HLEN 8
+#define ICMPV6_DEST_UNREACH 1
+#define ICMPV6_PKT_TOOBIG 2
+#define ICMPV6_TIME_EXCEED 3
+#define ICMPV6_PARAMPROB 4
+#define ICMPV6_ECHO_REQUEST 128
+#define ICMPV6_ECHO_REPLY 129
+/* Destination unreachable codes. */
+#define ICMPV6_NOROUTE 0
+#define ICMPV6_ADM_PROHIBITED 1
+#define ICMPV6_NOT_NEIGHBOUR 2
+#define ICMPV6_ADDR_UNREACH 3
+#define ICMPV6_PORT_UNREACH 4
+/* Time exceeded codes. */
+#define ICMPV6_EXC_HOPLIMIT 0
+#define ICMPV6_EXC_FRAGTIME 1
+/* Parameter problem codes; rest holds the offending byte's offset. */
+#define ICMPV6_HDR_FIELD 0
+#define ICMPV6_UNK_NEXTHDR 1
+#define ICMPV6_UNK_OPTION 2
+
+struct wire_icmp6 {
+	uint8_t type, code;
+	uint16_t check;
+	uint32_t rest;		/* bytes 4..7, host order: echo id<<16|seq,
+					 * the MTU of Packet Too Big, the pointer
+					 * of Parameter Problem */
+	const uint8_t *payload; /* after the 8-byte header */
+	size_t payload_len;
+};
+/* Checks len >= 8 and, when saddr and daddr are given, the checksum, which
+ * ICMPv6 always carries and which covers the pseudo-header (RFC 4443 2.3). */
+enum wire_err wire_icmp6_parse(const uint8_t *buf, size_t len, const struct in6_addr *saddr,
+			       const struct in6_addr *daddr, struct wire_icmp6 *out);
+/* Writes the 8-byte header over the payload_len bytes that must already
+ * follow it in buf, with the checksum for saddr -> daddr. Returns
+ * ICMPV6_HLEN. */
+size_t wire_icmp6_emit(uint8_t *buf, uint8_t type, uint8_t code, uint32_t rest, size_t payload_len,
+		       const struct in6_addr *saddr, const struct in6_addr *daddr);
+
+/* ---- Neighbour Discovery (RFC 4861) --------------------------------------*/
+#define NDISC_ROUTER_SOLICITATION 133
+#define NDISC_ROUTER_ADVERTISEMENT 134
+#define NDISC_NEIGHBOUR_SOLICITATION 135
+#define NDISC_NEIGHBOUR_ADVERTISEMENT 136
+#define NDISC_REDIRECT 137
+/* Option types (RFC 4861 4.6; the nonce of RFC 3971 5.3.2, which Linux
+ * uses for enhanced duplicate address detection, RFC 7527). */
+#define ND_OPT_SOURCE_LL_ADDR 1
+#define ND_OPT_TARGET_LL_ADDR 2
+#define ND_OPT_PREFIX_INFO 3
+#define ND_OPT_REDIRECT_HDR 4
+#define ND_OPT_MTU 5
+#define ND_OPT_NONCE 14
+#define ND_OPT_PREFIX_INFO_LEN 32
+#define ND_OPT_MTU_LEN 8
+#define ND_OPT_NONCE_LEN 6 /* the nonce's bytes in the smallest option */
+
+struct wire_nd_msg {
+	uint8_t type; /* NDISC_* */
+	/* NS, NA, redirect: the target; redirect: the destination too. */
+	struct in6_addr target, dest;
+	bool router, solicited, override; /* NA's R, S, O flags */
+	/* RA: the current hop limit, M and O flags, router lifetime (s),
+	 * reachable time and retransmission timer (ms). */
+	uint8_t cur_hop_limit;
+	bool managed, other;
+	uint16_t router_lifetime;
+	uint32_t reachable_time, retrans_timer;
+	const uint8_t *opts; /* the option list, not yet checked */
+	size_t opts_len;
+};
+/* Reads the message body of an ICMPv6 message of an ND type, checking that
+ * it is long enough for its type (RFC 4861 6.1, 7.1, 8.1: RS 8 bytes, RA
+ * 16, NS and NA 24, redirect 40). Hop limit, code and options are the
+ * caller's to check (wire_nd_parse_options). WIRE_ETYPE if icmp's type
+ * is not an ND message. */
+enum wire_err wire_nd_parse(const struct wire_icmp6 *icmp, struct wire_nd_msg *out);
+
+struct wire_nd_prefix {
+	uint8_t prefix_len;
+	bool onlink, autoconf;		   /* L and A flags */
+	uint32_t valid_lft, preferred_lft; /* seconds; 0xffffffff: forever */
+	struct in6_addr prefix;
+};
+/* The options Linux's ndisc_parse_options keeps: the first of each kind
+ * that may appear once (a duplicate is ignored), and where the prefix
+ * information options are, to walk with wire_nd_next_prefix. */
+struct wire_nd_opts {
+	const uint8_t *src_lladdr, *tgt_lladdr; /* the address bytes */
+	uint8_t src_lladdr_len, tgt_lladdr_len; /* bytes: option length - 2 */
+	bool saw_mtu;
+	uint32_t mtu;
+	const uint8_t *nonce; /* ND_OPT_NONCE_LEN bytes or NULL */
+	const uint8_t *redirect_hdr;
+	size_t redirect_hdr_len;
+	unsigned num_prefixes;
+};
+/* Checks the option list: every option has a length of at least one
+ * 8-byte unit that fits the list (RFC 4861 4.6: length 0 makes the whole
+ * message invalid: WIRE_EOPTLEN), and a prefix or MTU option has its
+ * fixed size (WIRE_EOPTVAL). Unknown options are skipped by their length
+ * (RFC 4861 4.6, "MUST silently ignore"). */
+enum wire_err wire_nd_parse_options(const uint8_t *opts, size_t len, struct wire_nd_opts *out);
+/* Steps through the prefix information options of a list that
+ * wire_nd_parse_options accepted: *off starts at 0; false at the end. */
+bool wire_nd_next_prefix(const uint8_t *opts, size_t len, size_t *off, struct wire_nd_prefix *out);
+
+/* Option emitters: each writes one option padded to a multiple of 8 bytes
+ * and returns its length. */
+size_t wire_nd_opt_emit_lladdr(uint8_t *buf, uint8_t type, const uint8_t *lladdr, size_t alen);
+size_t wire_nd_opt_emit_prefix(uint8_t *buf, const struct wire_nd_prefix *p);
+size_t wire_nd_opt_emit_mtu(uint8_t *buf, uint32_t mtu);
+/* The bytes wire_nd_emit writes before the options for a message type (0
+ * for a type that is not ND). */
+size_t wire_nd_msg_len(uint8_t type);
+/* Writes a whole ND message: the ICMPv6 header, the body of m->type and,
+ * after it, opts_len bytes of options that the caller has already written
+ * at buf + wire_nd_msg_len(m->type) (m->opts is ignored); then the
+ * checksum for saddr -> daddr. Code 0, as RFC 4861 requires. Returns the
+ * message's length. */
+size_t wire_nd_emit(uint8_t *buf, const struct wire_nd_msg *m, size_t opts_len,
+		    const struct in6_addr *saddr, const struct in6_addr *daddr);
 
 /* ---- UDP (RFC 768) -------------------------------------------------------*/
 #define UDP_HLEN 8
