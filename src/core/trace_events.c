@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "net/compiler.h"
+#include "net/ip.h"
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -325,12 +326,13 @@ void __trace_reqsk(struct request_sock *req, enum ut_trace_type type, uint32_t d
 void __trace_tcp_syn_drop(struct sock *listener, const struct sk_buff *skb,
 			  const struct wire_tcp *th, const char *what)
 {
-	const struct tcp_skb_cb *ip = TCP_SKB_CB(skb);
 	struct ut_trace_event ev;
 
 	trace_event_init(&ev);
-	ev.saddr = ip->h4.daddr;
-	ev.daddr = ip->h4.saddr;
+	/* IPv4's header: the SYN reached a listener of ours only through
+	 * ip_rcv (a second family tells them apart by skb->protocol) */
+	ev.saddr = ip_hdr_daddr(skb);
+	ev.daddr = ip_hdr_saddr(skb);
 	ev.sport = th->dport;
 	ev.dport = th->sport;
 	ev.depth = inet_csk(listener)->icsk_accept_queue.qlen;

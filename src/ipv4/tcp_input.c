@@ -1772,7 +1772,7 @@ static void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb)
 
 	if (!(tp->ecn_flags & TCP_ECN_OK))
 		return;
-	switch (TCP_SKB_CB(skb)->h4.ip_dsfield & INET_ECN_MASK) {
+	switch (TCP_SKB_CB(skb)->ip_dsfield & INET_ECN_MASK) {
 	case INET_ECN_NOT_ECT:
 		if (tp->ecn_flags & TCP_ECN_SEEN)
 			tcp_enter_quickack_mode(sk, 2);
@@ -2740,7 +2740,7 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 
 /* ---- passive open: a SYN for a listener -------------------------------------------------*/
 
-void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct tcp_skb_cb *tcb,
+void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct sk_buff *skb,
 		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
 		      bool has_syn_opts)
 {
@@ -2750,11 +2750,11 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 	uint32_t mtu = IPV4_MIN_REASM_SIZE, advmss;
 	int full_space;
 
-	req->__req_common.skc_rcv_saddr = tcb->h4.daddr;
-	req->__req_common.skc_daddr = tcb->h4.saddr;
+	req->__req_common.skc_rcv_saddr = ip_hdr_daddr(skb);
+	req->__req_common.skc_daddr = ip_hdr_saddr(skb);
 	req->__req_common.skc_num = th->dport;
 	req->__req_common.skc_dport = th->sport;
-	if (ip_route_output(stack, tcb->h4.saddr, &res) == 0 && res.dev)
+	if (ip_route_output(stack, req->__req_common.skc_daddr, &res) == 0 && res.dev)
 		mtu = res.dev->mtu;
 	advmss = MIN(mtu, (uint32_t)IP_MAXPACKET) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
 	if (ltp->user_mss && advmss > ltp->user_mss)
@@ -2773,7 +2773,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 		req->mss = ltp->user_mss;
 	if (req->tstamp_ok) {
 		req->ts_recent = opts->tsval;
-		req->ts_off = secure_tcp_ts_off(stack, tcb->h4.daddr, tcb->h4.saddr);
+		req->ts_off = secure_tcp_ts_off(stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb));
 	}
 	full_space = listener->sk_rcvbuf - (listener->sk_rcvbuf >> stack->sysctl.tcp_adv_win_scale);
 	req->window_clamp = ltp->window_clamp;
@@ -2791,7 +2791,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 static void tcp_ecn_create_request(struct request_sock *req, const struct sk_buff *skb,
 				   const struct wire_tcp *th, const struct sock *listener)
 {
-	bool ect = !INET_ECN_is_not_ect(TCP_SKB_CB(skb)->h4.ip_dsfield);
+	bool ect = !INET_ECN_is_not_ect(TCP_SKB_CB(skb)->ip_dsfield);
 
 	if ((th->flags & (TCPHDR_ECE | TCPHDR_CWR)) != (TCPHDR_ECE | TCPHDR_CWR))
 		return;
@@ -2803,7 +2803,6 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 			    const struct wire_tcp_opts *opts)
 {
 	struct ut_stack *stack = sk->sk_stack;
-	struct tcp_skb_cb *ip = TCP_SKB_CB(skb);
 	struct request_sock *req;
 	bool want_cookie = stack->sysctl.tcp_syncookies == 2;
 
@@ -2830,12 +2829,12 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 		memset(&cookie_req, 0, sizeof(cookie_req));
 		cookie_req.__req_common.skc_stack = stack;
 		cookie_req.rsk_listener = sk;
-		tcp_openreq_init(sk, &cookie_req, ip, th, opts, true);
+		tcp_openreq_init(sk, &cookie_req, skb, th, opts, true);
 		tcp_ecn_create_request(&cookie_req, skb, th, sk);
 		cookie_req.rcv_isn = th->seq;
-		cookie_req.snt_isn = cookie_v4_init_sequence(stack, ip->h4.daddr, ip->h4.saddr,
-							     th->dport, th->sport, th->seq,
-							     &cookie_req.mss);
+		cookie_req.snt_isn = cookie_v4_init_sequence(stack, ip_hdr_daddr(skb),
+							     ip_hdr_saddr(skb), th->dport,
+							     th->sport, th->seq, &cookie_req.mss);
 		if (cookie_req.tstamp_ok)
 			cookie_req.cookie_tsval = cookie_init_timestamp(
 				&cookie_req, tcp_time_stamp(stack) + cookie_req.ts_off);
@@ -2849,10 +2848,11 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 	req = reqsk_alloc(sk);
 	if (!req)
 		goto drop;
-	tcp_openreq_init(sk, req, ip, th, opts, true);
+	tcp_openreq_init(sk, req, skb, th, opts, true);
 	tcp_ecn_create_request(req, skb, th, sk);
 	req->rcv_isn = th->seq;
-	req->snt_isn = secure_tcp_seq(stack, ip->h4.daddr, ip->h4.saddr, th->dport, th->sport);
+	req->snt_isn =
+		secure_tcp_seq(stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb), th->dport, th->sport);
 	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);
 	/* If it cannot be sent now, the request's timer tries again. */
 	tcp_v4_send_synack(sk, req);

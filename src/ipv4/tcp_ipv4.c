@@ -91,7 +91,7 @@ void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const 
 		       struct sock *sk)
 {
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	uint32_t saddr = tcb->h4.saddr, daddr = tcb->h4.daddr;
+	uint32_t saddr = ip_hdr_saddr(skb), daddr = ip_hdr_daddr(skb);
 	struct wire_tcp th;
 
 	/* Never answer a reset with a reset (RFC 9293 3.10.7.1). */
@@ -406,7 +406,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	struct ut_stack *stack = skb->dev->stack;
 	struct tcp_skb_cb *tcb;
 	struct wire_tcp th;
-	/* IPCB shares skb->cb with TCP_SKB_CB: keep the addresses */
+	/* IPCB shares skb->cb with TCP_SKB_CB: keep what lookups use */
 	uint32_t saddr = IPCB(skb)->saddr, daddr = IPCB(skb)->daddr;
 	uint8_t tos = IPCB(skb)->tos;
 	struct wire_tcp_opts opts;
@@ -435,12 +435,12 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	tcb->end_seq = th.seq + payload_len + !!(th.flags & TCPHDR_SYN) + !!(th.flags & TCPHDR_FIN);
 	tcb->tcp_flags = th.flags;
 	tcb->sent_ns = skb->tstamp;
-	tcb->h4.saddr = saddr;
-	tcb->h4.daddr = daddr;
-	tcb->h4.ip_dsfield = tos;
+	tcb->ip_dsfield = tos;
 
 	/* The header stays readable through th; the skb keeps the payload.
-	 * Reset building needs the IP addresses, which IPCB still holds. */
+	 * IPCB is gone: whoever needs the addresses again (a reset, a
+	 * request, a cookie) reads them from the IPv4 header (ip_hdr),
+	 * which stays in the buffer before skb->data. */
 	skb_pull(skb, th.hdr_len);
 	skb_trim(skb, payload_len);
 	th.opts = NULL;

@@ -98,14 +98,20 @@ struct tcp_skb_cb {
 			uint64_t delivered_mstamp; /* us: tp->delivered_mstamp when sent;
 						    * 0 once SACKed (counted) */
 		};
-		struct { /* received segments: the IP addresses
-			  * (IPCB shares skb->cb and is gone) */
-			uint32_t saddr, daddr;
-			uint8_t ip_dsfield; /* the TOS byte, for ECN (Linux's) */
-		} h4;
+		/* received segments: the TOS byte, for ECN (Linux keeps
+		 * ip_dsfield here too). IPCB shares skb->cb and is gone by
+		 * then; the addresses are read from the network header
+		 * (ip_hdr_saddr), as Linux reads them, so nothing here
+		 * depends on the address family. */
+		uint8_t ip_dsfield;
 	};
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)&(skb)->cb[0])
+/* No address lives in the control block: an IPv6 segment's 32 bytes of
+ * addresses would not fit beside the send-time state, and the block stays
+ * one size whatever the family. A field added here changes this figure on
+ * purpose. */
+_Static_assert(sizeof(struct tcp_skb_cb) == 56, "tcp_skb_cb holds no address of any family");
 /* The bytes of a transmit clone that IP may use as its IPCB, cleared
  * before IP sees the clone (Linux's __tcp_transmit_skb does the same). */
 #define TCP_SKB_CB_IP_AREA 24u
@@ -880,8 +886,9 @@ uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now);
  * a request). The child socket, in the accept queue, or NULL. */
 struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
 			     const struct wire_tcp_opts *opts);
-/* Fills a request from a SYN (shared by the SYN queue and cookies). */
-void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct tcp_skb_cb *tcb,
+/* Fills a request from the SYN in skb, or from the ACK of a cookie
+ * (shared by the SYN queue and cookies). */
+void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct sk_buff *skb,
 		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
 		      bool has_syn_opts);
 
