@@ -276,6 +276,12 @@ void __trace_tcp_segment_send(struct ut_stack *stack, int fd, uint32_t saddr, ui
 	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, payload_len, sk);
 }
 
+void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len)
+{
+	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, tcp_sk(sk)->fd, sk->sk_saddr,
+			  sk->sk_daddr, th, payload_len, sk);
+}
+
 void __trace_tcp_segment_recv(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
 			      const struct wire_tcp *th, uint32_t payload_len,
 			      struct sock_common *skc)

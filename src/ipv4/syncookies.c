@@ -41,9 +41,14 @@ static uint32_t cookie_count(const struct ut_stack *stack)
 	return (uint32_t)(stack_now(stack) / (60 * NSEC_PER_SEC));
 }
 
-uint32_t cookie_v4_init_sequence(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-				 uint16_t sport, uint16_t dport, uint32_t seq, uint16_t *mss)
+uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_buff *skb,
+				 const struct wire_tcp *th, uint16_t *mss)
 {
+	struct ut_stack *stack = listener->sk_stack;
+	/* seen from our side: the SYN's destination is our address */
+	uint32_t saddr = ip_hdr_daddr(skb), daddr = ip_hdr_saddr(skb);
+	uint16_t sport = th->dport, dport = th->sport;
+	uint32_t seq = th->seq;
 	uint32_t count = cookie_count(stack);
 	uint32_t mssind = 0;
 
