@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "net/compiler.h"
+#include "net/ip.h"
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -275,6 +276,12 @@ void __trace_tcp_segment_send(struct ut_stack *stack, int fd, uint32_t saddr, ui
 	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, payload_len, sk);
 }
 
+void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len)
+{
+	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, tcp_sk(sk)->fd, sk->sk_saddr,
+			  sk->sk_daddr, th, payload_len, sk);
+}
+
 void __trace_tcp_segment_recv(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
 			      const struct wire_tcp *th, uint32_t payload_len,
 			      struct sock_common *skc)
@@ -325,12 +332,13 @@ void __trace_reqsk(struct request_sock *req, enum ut_trace_type type, uint32_t d
 void __trace_tcp_syn_drop(struct sock *listener, const struct sk_buff *skb,
 			  const struct wire_tcp *th, const char *what)
 {
-	const struct tcp_skb_cb *ip = TCP_SKB_CB(skb);
 	struct ut_trace_event ev;
 
 	trace_event_init(&ev);
-	ev.saddr = ip->h4.daddr;
-	ev.daddr = ip->h4.saddr;
+	/* IPv4's header: the SYN reached a listener of ours only through
+	 * ip_rcv (a second family tells them apart by skb->protocol) */
+	ev.saddr = ip_hdr_daddr(skb);
+	ev.daddr = ip_hdr_saddr(skb);
 	ev.sport = th->dport;
 	ev.dport = th->sport;
 	ev.depth = inet_csk(listener)->icsk_accept_queue.qlen;

@@ -74,8 +74,8 @@ int inet_create(struct ut_stack *stack, struct socket *sock, int type, int proto
 		return -ENOMEM;
 	}
 	sock_graft(sk, sock);
-	if (protocol == IPPROTO_TCP)
-		tcp_init_sock(sk);
+	if (sk->sk_prot->init)
+		sk->sk_prot->init(sk);
 	return 0;
 }
 

@@ -12,6 +12,7 @@
  * per-stack secrets. */
 #include <string.h>
 
+#include "net/ip.h"
 #include "net/siphash.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -40,9 +41,14 @@ static uint32_t cookie_count(const struct ut_stack *stack)
 	return (uint32_t)(stack_now(stack) / (60 * NSEC_PER_SEC));
 }
 
-uint32_t cookie_v4_init_sequence(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-				 uint16_t sport, uint16_t dport, uint32_t seq, uint16_t *mss)
+uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_buff *skb,
+				 const struct wire_tcp *th, uint16_t *mss)
 {
+	struct ut_stack *stack = listener->sk_stack;
+	/* seen from our side: the SYN's destination is our address */
+	uint32_t saddr = ip_hdr_daddr(skb), daddr = ip_hdr_saddr(skb);
+	uint16_t sport = th->dport, dport = th->sport;
+	uint32_t seq = th->seq;
 	uint32_t count = cookie_count(stack);
 	uint32_t mssind = 0;
 
@@ -93,7 +99,6 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 			     const struct wire_tcp_opts *opts)
 {
 	struct ut_stack *stack = listener->sk_stack;
-	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	struct request_sock *req;
 	struct sock *child;
 	int mssind;
@@ -103,8 +108,8 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 	if (stack_now(stack) - inet_csk(listener)->icsk_accept_queue.synq_overflow_ns >
 	    (uint64_t)MAX_SYNCOOKIE_AGE * 60 * NSEC_PER_SEC)
 		return NULL;
-	mssind = cookie_v4_check_sequence(stack, tcb->h4.daddr, tcb->h4.saddr, th->dport, th->sport,
-					  th->seq - 1, th->ack_seq - 1);
+	mssind = cookie_v4_check_sequence(stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb), th->dport,
+					  th->sport, th->seq - 1, th->ack_seq - 1);
 	if (mssind < 0) {
 		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESFAILED);
 		return NULL;
@@ -134,7 +139,7 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 		 * cookie_ecn_ok) */
 		req->ecn_ok = (o & TS_OPT_ECN) && stack->sysctl.tcp_ecn;
 	}
-	tcp_openreq_init(listener, req, tcb, th, opts, false);
+	tcp_openreq_init(listener, req, skb, th, opts, false);
 	/* From here on, the same path as a request from the SYN queue. */
 	child = tcp_v4_syn_recv_sock(listener, req);
 	if (!child)

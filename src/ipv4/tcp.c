@@ -68,7 +68,7 @@ void tcp_set_state(struct sock *sk, int state)
 	sk->sk_state = (uint8_t)state;
 }
 
-static void tcp_unhash(struct sock *sk)
+void tcp_unhash(struct sock *sk)
 {
 	struct inet_hashinfo *h = &sk->sk_stack->tcp_hashinfo;
 
@@ -109,7 +109,7 @@ void tcp_rtx_queue_purge(struct sock *sk)
 		tcp_rtx_queue_unlink_and_free(skb, sk);
 }
 
-static void tcp_write_queue_purge(struct sock *sk)
+void tcp_write_queue_purge(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
@@ -123,7 +123,7 @@ static void tcp_write_queue_purge(struct sock *sk)
 	tp->packets_out = 0;
 }
 
-static void tcp_rcv_queues_purge(struct sock *sk)
+void tcp_rcv_queues_purge(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct sk_buff *skb;
@@ -137,21 +137,6 @@ static void tcp_rcv_queues_purge(struct sock *sk)
 		kfree_skb(skb);
 	}
 	tp->num_sacks = 0;
-}
-
-/* Linux's tcp_v4_destroy_sock: timers off, queues freed, port released. */
-static void tcp_v4_destroy_sock(struct sock *sk)
-{
-	tcp_clear_xmit_timers(sk);
-	tcp_cleanup_congestion_control(sk);
-	tcp_write_queue_purge(sk);
-	tcp_rcv_queues_purge(sk);
-	/* Every page goes back to tcp_mem; anything left means a queue's
-	 * charge and its buffers disagree. */
-	sk_mem_reclaim(sk);
-	BUG_ON(sk->sk_forward_alloc || sk->sk_rmem_alloc || sk->sk_wmem_queued);
-	if (sk->__sk_common.skc_tb)
-		inet_put_port(&sk->sk_stack->tcp_hashinfo, &sk->__sk_common);
 }
 
 void inet_csk_destroy_sock(struct sock *sk)
@@ -355,7 +340,7 @@ static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool nobloc
 	}
 }
 
-static ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
+ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
@@ -500,8 +485,7 @@ static void tcp_eat_skb(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
-static ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
-			   int *addr_len)
+ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
@@ -653,7 +637,7 @@ static bool tcp_need_reset(int state)
 
 /* Linux's tcp_disconnect: abort whatever the connection was doing (a RST
  * if the peer knows of it) and return the socket to a reusable CLOSE. */
-static int tcp_disconnect(struct sock *sk, int flags)
+int tcp_disconnect(struct sock *sk, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	int old_state = sk->sk_state;
@@ -679,9 +663,9 @@ static int tcp_disconnect(struct sock *sk, int flags)
 	tcp_cleanup_congestion_control(sk);
 	memset(inet_csk(sk)->icsk_ca_priv, 0, sizeof(inet_csk(sk)->icsk_ca_priv));
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		sk->sk_rcv_saddr = sk->sk_saddr = 0;
+		inet_reset_saddr(sk);
 	sk->sk_dport = 0;
-	sk->sk_daddr = 0;
+	inet_reset_daddr(sk);
 	sk->sk_shutdown = 0;
 	sock_reset_flag(sk, SOCK_DONE);
 	/* Leave a gap in sequence space so old segments of this connection
@@ -718,7 +702,7 @@ static void sk_stream_wait_close(struct sock *sk, uint64_t timeout)
 	}
 }
 
-static void tcp_close(struct sock *sk, uint64_t timeout)
+void tcp_close(struct sock *sk, uint64_t timeout)
 {
 	struct ut_stack *stack = sk->sk_stack;
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -878,8 +862,7 @@ void tcp_set_keepalive(struct sock *sk, bool on)
 		inet_csk_delete_keepalive_timer(sk);
 }
 
-static int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
-			  socklen_t optlen)
+int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, socklen_t optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -1087,7 +1070,7 @@ static void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
 		info->tcpi_total_rto_time += tcp_time_stamp(sk->sk_stack) - tp->rto_stamp;
 }
 
-static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
+int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -1160,34 +1143,7 @@ static int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 	return sock_put_optval(optval, optlen, &val, sizeof(val));
 }
 
-static int tcp_get_port(struct sock *sk, uint16_t snum)
+int tcp_get_port(struct sock *sk, uint16_t snum)
 {
 	return inet_csk_get_port(&sk->sk_stack->tcp_hashinfo, sk, snum);
 }
-
-static struct sock *tcp_accept(struct sock *sk, int flags, int *err)
-{
-	return inet_csk_accept(sk, flags, err);
-}
-
-static int tcp_connect_prot(struct sock *sk, const struct sockaddr *addr, socklen_t len)
-{
-	return tcp_v4_connect(sk, addr, len);
-}
-
-const struct proto tcp_prot = {
-	.obj_size = sizeof(struct tcp_sock),
-	.close = tcp_close,
-	.connect = tcp_connect_prot,
-	.disconnect = tcp_disconnect,
-	.accept = tcp_accept,
-	.shutdown = tcp_shutdown,
-	.setsockopt = tcp_setsockopt,
-	.getsockopt = tcp_getsockopt,
-	.sendmsg = tcp_sendmsg,
-	.recvmsg = tcp_recvmsg,
-	.get_port = tcp_get_port,
-	.unhash = tcp_unhash,
-	.destroy = tcp_v4_destroy_sock,
-	.timers_pending = tcp_timers_pending,
-};

@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "net/inet_ecn.h"
-#include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
@@ -1772,7 +1771,7 @@ static void tcp_ecn_check_ce(struct sock *sk, const struct sk_buff *skb)
 
 	if (!(tp->ecn_flags & TCP_ECN_OK))
 		return;
-	switch (TCP_SKB_CB(skb)->h4.ip_dsfield & INET_ECN_MASK) {
+	switch (TCP_SKB_CB(skb)->ip_dsfield & INET_ECN_MASK) {
 	case INET_ECN_NOT_ECT:
 		if (tp->ecn_flags & TCP_ECN_SEEN)
 			tcp_enter_quickack_mode(sk, 2);
@@ -2740,23 +2739,20 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 
 /* ---- passive open: a SYN for a listener -------------------------------------------------*/
 
-void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct tcp_skb_cb *tcb,
+void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct sk_buff *skb,
 		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
 		      bool has_syn_opts)
 {
+	const struct inet_connection_sock_af_ops *af_ops = inet_csk(listener)->icsk_af_ops;
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_sock *ltp = tcp_sk(listener);
-	struct fib_result res;
-	uint32_t mtu = IPV4_MIN_REASM_SIZE, advmss;
+	uint32_t advmss;
 	int full_space;
 
-	req->__req_common.skc_rcv_saddr = tcb->h4.daddr;
-	req->__req_common.skc_daddr = tcb->h4.saddr;
+	af_ops->init_req(req, listener, skb);
 	req->__req_common.skc_num = th->dport;
 	req->__req_common.skc_dport = th->sport;
-	if (ip_route_output(stack, tcb->h4.saddr, &res) == 0 && res.dev)
-		mtu = res.dev->mtu;
-	advmss = MIN(mtu, (uint32_t)IP_MAXPACKET) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+	advmss = af_ops->route_req(listener, req);
 	if (ltp->user_mss && advmss > ltp->user_mss)
 		advmss = ltp->user_mss;
 	req->mss_adv = (uint16_t)advmss;
@@ -2773,7 +2769,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 		req->mss = ltp->user_mss;
 	if (req->tstamp_ok) {
 		req->ts_recent = opts->tsval;
-		req->ts_off = secure_tcp_ts_off(stack, tcb->h4.daddr, tcb->h4.saddr);
+		req->ts_off = af_ops->init_ts_off(listener, skb);
 	}
 	full_space = listener->sk_rcvbuf - (listener->sk_rcvbuf >> stack->sysctl.tcp_adv_win_scale);
 	req->window_clamp = ltp->window_clamp;
@@ -2791,7 +2787,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 static void tcp_ecn_create_request(struct request_sock *req, const struct sk_buff *skb,
 				   const struct wire_tcp *th, const struct sock *listener)
 {
-	bool ect = !INET_ECN_is_not_ect(TCP_SKB_CB(skb)->h4.ip_dsfield);
+	bool ect = !INET_ECN_is_not_ect(TCP_SKB_CB(skb)->ip_dsfield);
 
 	if ((th->flags & (TCPHDR_ECE | TCPHDR_CWR)) != (TCPHDR_ECE | TCPHDR_CWR))
 		return;
@@ -2799,11 +2795,11 @@ static void tcp_ecn_create_request(struct request_sock *req, const struct sk_buf
 		req->ecn_ok = true;
 }
 
-static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
-			    const struct wire_tcp_opts *opts)
+int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+		     const struct wire_tcp_opts *opts)
 {
+	const struct inet_connection_sock_af_ops *af_ops = inet_csk(sk)->icsk_af_ops;
 	struct ut_stack *stack = sk->sk_stack;
-	struct tcp_skb_cb *ip = TCP_SKB_CB(skb);
 	struct request_sock *req;
 	bool want_cookie = stack->sysctl.tcp_syncookies == 2;
 
@@ -2830,32 +2826,30 @@ static int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct w
 		memset(&cookie_req, 0, sizeof(cookie_req));
 		cookie_req.__req_common.skc_stack = stack;
 		cookie_req.rsk_listener = sk;
-		tcp_openreq_init(sk, &cookie_req, ip, th, opts, true);
+		tcp_openreq_init(sk, &cookie_req, skb, th, opts, true);
 		tcp_ecn_create_request(&cookie_req, skb, th, sk);
 		cookie_req.rcv_isn = th->seq;
-		cookie_req.snt_isn = cookie_v4_init_sequence(stack, ip->h4.daddr, ip->h4.saddr,
-							     th->dport, th->sport, th->seq,
-							     &cookie_req.mss);
+		cookie_req.snt_isn = af_ops->cookie_init_seq(sk, skb, th, &cookie_req.mss);
 		if (cookie_req.tstamp_ok)
 			cookie_req.cookie_tsval = cookie_init_timestamp(
 				&cookie_req, tcp_time_stamp(stack) + cookie_req.ts_off);
 		inet_csk(sk)->icsk_accept_queue.synq_overflow_ns = stack_now(stack);
 		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESSENT);
 		trace_tcp_syn_drop(sk, skb, th, "SYN queue full: answered with a SYN cookie");
-		tcp_v4_send_synack(sk, &cookie_req);
+		af_ops->send_synack(sk, &cookie_req);
 		kfree_skb(skb);
 		return 0;
 	}
 	req = reqsk_alloc(sk);
 	if (!req)
 		goto drop;
-	tcp_openreq_init(sk, req, ip, th, opts, true);
+	tcp_openreq_init(sk, req, skb, th, opts, true);
 	tcp_ecn_create_request(req, skb, th, sk);
 	req->rcv_isn = th->seq;
-	req->snt_isn = secure_tcp_seq(stack, ip->h4.daddr, ip->h4.saddr, th->dport, th->sport);
+	req->snt_isn = af_ops->init_seq(sk, skb, th);
 	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);
 	/* If it cannot be sent now, the request's timer tries again. */
-	tcp_v4_send_synack(sk, req);
+	af_ops->send_synack(sk, req);
 	req->synack_sent_ns = stack_now(stack);
 	kfree_skb(skb);
 	return 0;
@@ -2891,7 +2885,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 		if (th->flags & TCPHDR_SYN) {
 			if (th->flags & TCPHDR_FIN)
 				goto discard;
-			return tcp_conn_request(sk, skb, th, opts);
+			return inet_csk(sk)->icsk_af_ops->conn_request(sk, skb, th, opts);
 		}
 		goto discard;
 	case TCP_SYN_SENT:

@@ -34,13 +34,14 @@ uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t dadd
 
 /* ---- sending ------------------------------------------------------------------------*/
 
-void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
+static void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
 {
 	put_be16(skb->data + 16, 0);
 	put_be16(skb->data + 16, csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data, skb->len));
 }
 
-int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb)
+/* ipv4_specific.queue_xmit: a segment of sk's connection. */
+static int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb)
 {
 	struct ut_stack *stack = sk->sk_stack;
 	struct ip_out_params p = {
@@ -87,11 +88,13 @@ static void tcp_v4_send_ctl(struct ut_stack *stack, uint32_t saddr, uint32_t dad
 	ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
-void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const struct wire_tcp *in,
-		       struct sock *sk)
+/* A RST with no socket behind it (Linux's tcp_v4_send_reset), answering
+ * the segment in skb. */
+static void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
+			      const struct wire_tcp *in, struct sock *sk)
 {
 	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
-	uint32_t saddr = tcb->h4.saddr, daddr = tcb->h4.daddr;
+	uint32_t saddr = ip_hdr_saddr(skb), daddr = ip_hdr_daddr(skb);
 	struct wire_tcp th;
 
 	/* Never answer a reset with a reset (RFC 9293 3.10.7.1). */
@@ -117,9 +120,11 @@ void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const 
 	tcp_v4_send_ctl(stack, daddr, saddr, &th, NULL, -1, NULL);
 }
 
-void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
-		     uint16_t dport, uint32_t seq, uint32_t ack, uint32_t win, uint32_t tsval,
-		     uint32_t tsecr, bool ts, uint8_t flags)
+/* An ACK with no full socket behind it (Linux's tcp_v4_send_ack): for
+ * time-wait and request sockets. */
+static void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
+			    uint16_t dport, uint32_t seq, uint32_t ack, uint32_t win,
+			    uint32_t tsval, uint32_t tsecr, bool ts, uint8_t flags)
 {
 	struct wire_tcp th;
 	struct wire_tcp_opts opts;
@@ -140,7 +145,35 @@ void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uin
 	tcp_v4_send_ctl(stack, saddr, daddr, &th, &opts, -1, NULL);
 }
 
-int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
+/* A time-wait socket's ACK (Linux's tcp_v4_timewait_ack): its sequence
+ * state, its window, its timestamps. */
+static void tcp_v4_timewait_ack(struct inet_timewait_sock *tw)
+{
+	struct sock_common *c = &tw->__tw_common;
+	struct ut_stack *stack = c->skc_stack;
+
+	tcp_v4_send_ack(stack, c->skc_rcv_saddr, c->skc_daddr, c->skc_num, c->skc_dport,
+			tw->tw_snd_nxt, tw->tw_rcv_nxt, tw->tw_rcv_wnd >> tw->tw_rcv_wscale,
+			tcp_time_stamp(stack) + tw->tw_ts_offset, tw->tw_ts_recent,
+			tw->tw_tstamp_ok, TCPHDR_ACK);
+}
+
+/* ipv4_specific.send_ack: a request socket's ACK, acknowledging the SYN
+ * with the window and timestamps the SYN-ACK gave (Linux's
+ * tcp_v4_reqsk_send_ack). */
+static void tcp_v4_reqsk_send_ack(struct sock *listener, struct request_sock *req)
+{
+	struct ut_stack *stack = listener->sk_stack;
+
+	tcp_v4_send_ack(stack, req->__req_common.skc_rcv_saddr, req->__req_common.skc_daddr,
+			req->__req_common.skc_num, req->__req_common.skc_dport, req->snt_isn + 1,
+			req->rcv_isn + 1, req->rcv_wnd >> req->rcv_wscale,
+			tcp_time_stamp(stack) + req->ts_off, req->ts_recent, req->tstamp_ok,
+			TCPHDR_ACK);
+}
+
+/* ipv4_specific.send_synack */
+static int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 {
 	struct ut_stack *stack = listener->sk_stack;
 	struct wire_tcp th;
@@ -195,6 +228,32 @@ int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 	return ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
+/* ---- routes ---------------------------------------------------------------------------*/
+
+/* The device MTU toward daddr, or IPv4's smallest datagram every host
+ * reassembles (RFC 791: 576) when there is no route. 0 or -errno. */
+static int tcp_v4_route_mtu(struct ut_stack *stack, uint32_t daddr, uint32_t *mtu)
+{
+	struct fib_result res;
+	int err = ip_route_output(stack, daddr, &res);
+
+	*mtu = err == 0 && res.dev ? res.dev->mtu : IPV4_MIN_REASM_SIZE;
+	return err;
+}
+
+/* The MSS a path MTU allows to announce (Linux's ipv4_default_advmss): the
+ * MTU less the headers, within the largest IPv4 datagram (65535). */
+static uint32_t ipv4_default_advmss(uint32_t mtu)
+{
+	return MIN(mtu, (uint32_t)IP_MAXPACKET) - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+}
+
+/* ipv4_specific.rebuild_header */
+static int tcp_v4_rebuild_header(struct sock *sk, uint32_t *mtu)
+{
+	return tcp_v4_route_mtu(sk->sk_stack, sk->sk_daddr, mtu);
+}
+
 /* ---- connect -------------------------------------------------------------------------*/
 
 int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr_len)
@@ -234,8 +293,8 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	if (err) {
 		tcp_set_state(sk, TCP_CLOSE);
 		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-			sk->sk_rcv_saddr = sk->sk_saddr = 0;
-		sk->sk_daddr = 0;
+			inet_reset_saddr(sk);
+		inet_reset_daddr(sk);
 		sk->sk_dport = 0;
 		return err;
 	}
@@ -245,10 +304,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 		tp->write_seq = secure_tcp_seq(stack, saddr, daddr, sk->sk_num, sk->sk_dport);
 	tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
 	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.dev->mtu : IPV4_MIN_REASM_SIZE;
-	/* Linux's ipv4_default_advmss: the MTU less the headers, within the
-	 * largest IPv4 datagram (65535). */
-	tp->advmss = (uint16_t)(MIN(inet_csk(sk)->icsk_pmtu_cookie, (uint32_t)IP_MAXPACKET) -
-				IPV4_HLEN_MIN - TCP_HLEN_MIN);
+	tp->advmss = (uint16_t)ipv4_default_advmss(inet_csk(sk)->icsk_pmtu_cookie);
 	trace_tcp_event(sk, UT_TP_CONNECT, "connect()");
 	err = tcp_connect(sk);
 	if (err) {
@@ -259,7 +315,49 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	return 0;
 }
 
-/* ---- passive open: the child of a completed handshake ---------------------------------*/
+/* ---- passive open: a SYN's request, the child of a completed handshake ---------------*/
+
+/* ipv4_specific.conn_request. IPv4 has nothing to check before the shared
+ * code: Linux's drops SYNs sent to a broadcast or multicast address here,
+ * which tcp_v4_rcv has already dropped (PACKET_HOST only). */
+static int tcp_v4_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			       const struct wire_tcp_opts *opts)
+{
+	return tcp_conn_request(sk, skb, th, opts);
+}
+
+/* ipv4_specific.init_req: the request is seen from our side, the segment's
+ * destination its local address (Linux's tcp_v4_init_req). */
+static void tcp_v4_init_req(struct request_sock *req, const struct sock *listener,
+			    const struct sk_buff *skb)
+{
+	(void)listener;
+	req->__req_common.skc_rcv_saddr = ip_hdr_daddr(skb);
+	req->__req_common.skc_daddr = ip_hdr_saddr(skb);
+}
+
+/* ipv4_specific.route_req */
+static uint32_t tcp_v4_route_req(const struct sock *listener, const struct request_sock *req)
+{
+	uint32_t mtu;
+
+	(void)tcp_v4_route_mtu(listener->sk_stack, req->__req_common.skc_daddr, &mtu);
+	return ipv4_default_advmss(mtu);
+}
+
+/* ipv4_specific.init_seq (Linux's tcp_v4_init_seq) */
+static uint32_t tcp_v4_init_seq(const struct sock *listener, const struct sk_buff *skb,
+				const struct wire_tcp *th)
+{
+	return secure_tcp_seq(listener->sk_stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb), th->dport,
+			      th->sport);
+}
+
+/* ipv4_specific.init_ts_off (Linux's tcp_v4_init_ts_off) */
+static uint32_t tcp_v4_init_ts_off(const struct sock *listener, const struct sk_buff *skb)
+{
+	return secure_tcp_ts_off(listener->sk_stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb));
+}
 
 struct sock *tcp_v4_syn_recv_sock(struct sock *listener, struct request_sock *req)
 {
@@ -406,7 +504,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	struct ut_stack *stack = skb->dev->stack;
 	struct tcp_skb_cb *tcb;
 	struct wire_tcp th;
-	/* IPCB shares skb->cb with TCP_SKB_CB: keep the addresses */
+	/* IPCB shares skb->cb with TCP_SKB_CB: keep what lookups use */
 	uint32_t saddr = IPCB(skb)->saddr, daddr = IPCB(skb)->daddr;
 	uint8_t tos = IPCB(skb)->tos;
 	struct wire_tcp_opts opts;
@@ -435,12 +533,12 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	tcb->end_seq = th.seq + payload_len + !!(th.flags & TCPHDR_SYN) + !!(th.flags & TCPHDR_FIN);
 	tcb->tcp_flags = th.flags;
 	tcb->sent_ns = skb->tstamp;
-	tcb->h4.saddr = saddr;
-	tcb->h4.daddr = daddr;
-	tcb->h4.ip_dsfield = tos;
+	tcb->ip_dsfield = tos;
 
 	/* The header stays readable through th; the skb keeps the payload.
-	 * Reset building needs the IP addresses, which IPCB still holds. */
+	 * IPCB is gone: whoever needs the addresses again (a reset, a
+	 * request, a cookie) reads them from the IPv4 header (ip_hdr),
+	 * which stays in the buffer before skb->data. */
 	skb_pull(skb, th.hdr_len);
 	skb_trim(skb, payload_len);
 	th.opts = NULL;
@@ -463,11 +561,11 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 					tcp_v4_do_rcv(lsk, skb, &th, &opts);
 					return;
 				}
-				tcp_timewait_send_ack(tw);
+				tcp_v4_timewait_ack(tw);
 				goto discard;
 			}
 			case TCP_TW_ACK:
-				tcp_timewait_send_ack(tw);
+				tcp_v4_timewait_ack(tw);
 				goto discard;
 			case TCP_TW_RST:
 				tcp_v4_send_reset(stack, skb, &th, NULL);
@@ -529,6 +627,68 @@ bad_packet:
 const struct net_protocol tcp_protocol = {
 	.handler = tcp_v4_rcv,
 	.err_handler = tcp_v4_err,
+};
+
+/* ---- the family's tables --------------------------------------------------------------*/
+
+const struct inet_connection_sock_af_ops ipv4_specific = {
+	.queue_xmit = tcp_v4_xmit,
+	.conn_request = tcp_v4_conn_request,
+	.syn_recv_sock = tcp_v4_syn_recv_sock,
+	.rebuild_header = tcp_v4_rebuild_header,
+	.net_header_len = IPV4_HLEN_MIN,
+	.init_req = tcp_v4_init_req,
+	.route_req = tcp_v4_route_req,
+	.init_seq = tcp_v4_init_seq,
+	.init_ts_off = tcp_v4_init_ts_off,
+	.cookie_init_seq = cookie_v4_init_sequence,
+	.send_synack = tcp_v4_send_synack,
+	.send_ack = tcp_v4_reqsk_send_ack,
+};
+
+/* A new IPv4 TCP socket (Linux's tcp_v4_init_sock): TCP's state, and
+ * IPv4 under it. */
+static void tcp_v4_init_sock(struct sock *sk)
+{
+	tcp_init_sock(sk);
+	inet_csk(sk)->icsk_af_ops = &ipv4_specific;
+}
+
+/* Linux's tcp_v4_destroy_sock (which IPv6's calls too): timers off,
+ * queues freed, port released. */
+static void tcp_v4_destroy_sock(struct sock *sk)
+{
+	tcp_clear_xmit_timers(sk);
+	tcp_cleanup_congestion_control(sk);
+	tcp_write_queue_purge(sk);
+	tcp_rcv_queues_purge(sk);
+	/* Every page goes back to tcp_mem; anything left means a queue's
+	 * charge and its buffers disagree. */
+	sk_mem_reclaim(sk);
+	BUG_ON(sk->sk_forward_alloc || sk->sk_rmem_alloc || sk->sk_wmem_queued);
+	if (sk->__sk_common.skc_tb)
+		inet_put_port(&sk->sk_stack->tcp_hashinfo, &sk->__sk_common);
+}
+
+/* TCP over IPv4 as the socket layer calls it (Linux keeps tcp_prot here
+ * too): the calls are TCP's own (tcp.c), connect and the socket's setup
+ * the family's. */
+const struct proto tcp_prot = {
+	.obj_size = sizeof(struct tcp_sock),
+	.init = tcp_v4_init_sock,
+	.close = tcp_close,
+	.connect = tcp_v4_connect,
+	.disconnect = tcp_disconnect,
+	.accept = inet_csk_accept,
+	.shutdown = tcp_shutdown,
+	.setsockopt = tcp_setsockopt,
+	.getsockopt = tcp_getsockopt,
+	.sendmsg = tcp_sendmsg,
+	.recvmsg = tcp_recvmsg,
+	.get_port = tcp_get_port,
+	.unhash = tcp_unhash,
+	.destroy = tcp_v4_destroy_sock,
+	.timers_pending = tcp_timers_pending,
 };
 
 /* Frees every TCP object the stack still holds (time-wait and request

@@ -3,12 +3,15 @@
  * dozen bytes instead of a whole tcp_sock, the processing of the
  * handshake's final ACK for a request socket, and the making of a child
  * socket from a request (tcp_create_openreq_child, for the SYN queue and
- * SYN cookies alike, through tcp_v4_syn_recv_sock). */
+ * SYN cookies alike, through the family's syn_recv_sock). Whatever depends
+ * on the address family goes through the listener's icsk_af_ops; the
+ * ACKs of time-wait sockets are sent by the family's receive path
+ * (tcp_v4_rcv), which asks tcp_timewait_state_process what to send, as
+ * in Linux. */
 #include <errno.h>
 #include <string.h>
 
 #include "net/fault.h"
-#include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
@@ -55,8 +58,7 @@ void tcp_time_wait(struct sock *sk, int state, uint32_t timeo_ms)
 		tw = ut_calloc(1, sizeof(*tw));
 	if (tw) {
 		struct sock_common *c = &tw->__tw_common;
-		c->skc_daddr = sk->sk_daddr;
-		c->skc_rcv_saddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : sk->sk_saddr;
+		skc_addrs_from_sk(c, sk);
 		c->skc_dport = sk->sk_dport;
 		c->skc_num = sk->sk_num;
 		c->skc_state = TCP_TIME_WAIT;
@@ -107,17 +109,6 @@ void tcp_time_wait(struct sock *sk, int state, uint32_t timeo_ms)
 		sk->sk_state_change(sk);
 	else
 		inet_csk_destroy_sock(sk);
-}
-
-static void tw_send_ack(struct inet_timewait_sock *tw)
-{
-	struct sock_common *c = &tw->__tw_common;
-	struct ut_stack *stack = c->skc_stack;
-
-	tcp_v4_send_ack(stack, c->skc_rcv_saddr, c->skc_daddr, c->skc_num, c->skc_dport,
-			tw->tw_snd_nxt, tw->tw_rcv_nxt, tw->tw_rcv_wnd >> tw->tw_rcv_wscale,
-			tcp_time_stamp(stack) + tw->tw_ts_offset, tw->tw_ts_recent,
-			tw->tw_tstamp_ok, TCPHDR_ACK);
 }
 
 enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, struct sk_buff *skb,
@@ -198,27 +189,24 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 	return TCP_TW_SUCCESS;
 }
 
-void tcp_timewait_send_ack(struct inet_timewait_sock *tw)
-{
-	tw_send_ack(tw);
-}
-
 /* ---- request sockets: the handshake's last step -----------------------------------------*/
 
 struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock *req)
 {
 	struct ut_stack *stack = listener->sk_stack;
-	struct sock *sk = sk_alloc(stack, SOCK_STREAM, IPPROTO_TCP, &tcp_prot);
+	/* The child is of the listener's family and protocol: its calls
+	 * and its operations are the listener's (Linux's child is a clone
+	 * of the listener, icsk_af_ops included). */
+	struct sock *sk = sk_alloc(stack, SOCK_STREAM, IPPROTO_TCP, listener->sk_prot);
 	struct tcp_sock *tp, *ltp = tcp_sk(listener);
-	struct fib_result res;
-	uint32_t mtu = IPV4_MIN_REASM_SIZE;
+	uint32_t mtu;
 
 	if (!sk)
 		return NULL;
 	tcp_init_sock(sk);
+	inet_csk(sk)->icsk_af_ops = inet_csk(listener)->icsk_af_ops;
 	tp = tcp_sk(sk);
-	sk->sk_rcv_saddr = sk->sk_saddr = req->__req_common.skc_rcv_saddr;
-	sk->sk_daddr = req->__req_common.skc_daddr;
+	sk_addrs_from_req(sk, &req->__req_common);
 	sk->sk_dport = req->__req_common.skc_dport;
 	sk->sk_num = req->__req_common.skc_num;
 	/* What the application set on the listener carries over. */
@@ -271,8 +259,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	}
 	tp->rx_opt_mss_clamp = req->mss;
 	tp->advmss = req->mss_adv;
-	if (ip_route_output(stack, sk->sk_daddr, &res) == 0 && res.dev)
-		mtu = res.dev->mtu;
+	(void)inet_csk(sk)->icsk_af_ops->rebuild_header(sk, &mtu);
 	tcp_sync_mss(sk, mtu);
 	tcp_initialize_rcv_mss(sk);
 	if (req->num_retrans == 0 && req->synack_sent_ns) {
@@ -296,6 +283,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, struct sk_buff *skb,
 			   const struct wire_tcp *th, const struct wire_tcp_opts *opts, bool *rst)
 {
+	const struct inet_connection_sock_af_ops *af_ops = inet_csk(listener)->icsk_af_ops;
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	uint32_t rcv_nxt = req->rcv_isn + 1;
@@ -305,11 +293,7 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 	if (opts->saw_tstamp && req->tstamp_ok && (int32_t)(req->ts_recent - opts->tsval) > 1 &&
 	    !(th->flags & TCPHDR_RST)) {
 		/* PAWS: an old duplicate. */
-		tcp_v4_send_ack(stack, req->__req_common.skc_rcv_saddr, req->__req_common.skc_daddr,
-				req->__req_common.skc_num, req->__req_common.skc_dport,
-				req->snt_isn + 1, rcv_nxt, req->rcv_wnd >> req->rcv_wscale,
-				tcp_time_stamp(stack) + req->ts_off, req->ts_recent, true,
-				TCPHDR_ACK);
+		af_ops->send_ack(listener, req);
 		return NULL;
 	}
 	/* A retransmitted SYN: our SYN-ACK was lost; send it again. */
@@ -331,13 +315,7 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 	if (tcb->seq != tcb->end_seq || tcb->seq != rcv_nxt) {
 		if (before(tcb->end_seq, rcv_nxt) || after(tcb->seq, rcv_nxt + req->rcv_wnd)) {
 			if (!(th->flags & TCPHDR_RST))
-				tcp_v4_send_ack(stack, req->__req_common.skc_rcv_saddr,
-						req->__req_common.skc_daddr,
-						req->__req_common.skc_num,
-						req->__req_common.skc_dport, req->snt_isn + 1,
-						rcv_nxt, req->rcv_wnd >> req->rcv_wscale,
-						tcp_time_stamp(stack) + req->ts_off, req->ts_recent,
-						req->tstamp_ok, TCPHDR_ACK);
+				af_ops->send_ack(listener, req);
 			return NULL;
 		}
 	}
@@ -376,7 +354,7 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		}
 		return NULL;
 	}
-	child = tcp_v4_syn_recv_sock(listener, req);
+	child = af_ops->syn_recv_sock(listener, req);
 	if (!child)
 		NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);
 	return child;

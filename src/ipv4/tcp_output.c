@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "net/inet_ecn.h"
-#include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
@@ -19,10 +18,14 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu)
 	int32_t mss;
 
 	/* An IPv4 datagram is at most 65535 bytes, whatever the device MTU
-	 * (lo's is 65536): Linux's IPV4_MAX_PMTU. */
+	 * (lo's is 65536): Linux's IPV4_MAX_PMTU. (IPv6's bound is its
+	 * payload's, 65535 bytes after its 40-byte header: this becomes the
+	 * family's when there is a second one.) */
 	if (pmtu > IP_MAXPACKET)
 		pmtu = IP_MAXPACKET;
-	mss = (int32_t)pmtu - IPV4_HLEN_MIN - TCP_HLEN_MIN;
+	/* The family's header, as Linux's __tcp_mtu_to_mss takes it */
+	mss = (int32_t)pmtu - inet_csk((const struct sock *)tp)->icsk_af_ops->net_header_len -
+	      TCP_HLEN_MIN;
 
 	if (tp->rx_opt_mss_clamp && (uint32_t)mss > tp->rx_opt_mss_clamp)
 		mss = tp->rx_opt_mss_clamp;
@@ -519,13 +522,11 @@ enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
 static void tcp_trace_wire_segments(struct sock *sk, const struct wire_tcp *th, uint32_t payload,
 				    uint32_t pcount, uint32_t mss)
 {
-	struct tcp_sock *tp = tcp_sk(sk);
 	struct wire_tcp seg = *th;
 	uint32_t off = 0;
 
 	if (pcount <= 1 || !mss) {
-		trace_tcp_segment_send(sk->sk_stack, tp->fd, sk->sk_saddr, sk->sk_daddr, th,
-				       payload, sk);
+		trace_tcp_sk_segment_send(sk, th, payload);
 		return;
 	}
 	for (uint32_t i = 0; off < payload; i++) {
@@ -536,8 +537,7 @@ static void tcp_trace_wire_segments(struct sock *sk, const struct wire_tcp *th, 
 			seg.flags &= (uint8_t)~TCPHDR_CWR;
 		if (off + len < payload)
 			seg.flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
-		trace_tcp_segment_send(sk->sk_stack, tp->fd, sk->sk_saddr, sk->sk_daddr, &seg, len,
-				       sk);
+		trace_tcp_sk_segment_send(sk, &seg, len);
 		off += len;
 	}
 }
@@ -633,7 +633,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	/* IP keeps its control block at the start of skb->cb; what TCP left
 	 * there must not read as IP's flags (Linux clears it the same way). */
 	memset(skb->cb, 0, TCP_SKB_CB_IP_AREA);
-	err = tcp_v4_xmit(sk, skb);
+	err = inet_csk(sk)->icsk_af_ops->queue_xmit(sk, skb);
 	if (err > 0) {
 		/* The device's queue refused it: local congestion, which
 		 * Linux's __tcp_transmit_skb answers by entering CWR. The

@@ -4,7 +4,9 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include "net/compiler.h"
 #include "net/skbuff.h"
 #include "net/timer.h"
 #include "net/wire.h"
@@ -23,6 +25,33 @@ struct inet_skb_parm {
 #define IPSKB_REASSEMBLED 0x01
 #define IPSKB_BROADCAST 0x02
 #define IPCB(skb) ((struct inet_skb_parm *)(void *)((skb)->cb))
+
+/* The IPv4 header of a packet received (Linux's ip_hdr): ip_rcv validated
+ * it and set the offset (ip_local_deliver again for a reassembled
+ * datagram), and it stays in the buffer, before skb->data, for as long as
+ * the packet is held, whatever the transport pulls. A layer above reads
+ * the addresses from it rather than keep a copy in its control block (TCP,
+ * as Linux's does). A buffer that never went through ip_rcv has no such
+ * header: asking for it is a bug. */
+static inline const uint8_t *ip_hdr(const struct sk_buff *skb)
+{
+	BUG_ON(skb->network_header == SKB_HDR_UNSET);
+	return skb_network_header(skb);
+}
+/* Its source and destination, network order as sock_common keeps them
+ * (RFC 791: bytes 12 and 16 of the header). */
+static inline uint32_t ip_hdr_saddr(const struct sk_buff *skb)
+{
+	uint32_t a;
+	memcpy(&a, ip_hdr(skb) + 12, sizeof(a));
+	return a;
+}
+static inline uint32_t ip_hdr_daddr(const struct sk_buff *skb)
+{
+	uint32_t a;
+	memcpy(&a, ip_hdr(skb) + 16, sizeof(a));
+	return a;
+}
 
 /* A transport protocol's entry points (Linux's struct net_protocol). */
 struct net_protocol {

@@ -117,6 +117,9 @@ struct proto_ops {
 /* Per-protocol operations on a sock (Linux's struct proto: tcp_prot, udp_prot). */
 struct proto {
 	size_t obj_size;
+	/* Sets up a new sock of the protocol (optional; Linux's init: TCP's
+	 * state, and the family's operations its socket will use). */
+	void (*init)(struct sock *sk);
 	void (*close)(struct sock *sk, uint64_t timeout_ns);
 	int (*connect)(struct sock *sk, const struct sockaddr *addr, socklen_t len);
 	int (*disconnect)(struct sock *sk, int flags);
@@ -187,6 +190,39 @@ struct sock {
 	void (*sk_write_space)(struct sock *sk);
 	void (*sk_error_report)(struct sock *sk);
 };
+
+/* ---- a connection's addresses, for code that does not know their family --
+ *
+ * TCP's family-independent files move a connection's addresses from one
+ * object to another, and forget them, only through these, so that the
+ * width of an address is known here and in the family's own files, not in
+ * every caller (Linux's inet_csk_clone_lock and inet_twsk_alloc copy them
+ * the same way; IPv6's addresses would join the copies here). */
+
+/* A request's addresses become its child's: the local one is bound and
+ * is the source its output uses. */
+static inline void sk_addrs_from_req(struct sock *sk, const struct sock_common *req)
+{
+	sk->sk_rcv_saddr = sk->sk_saddr = req->skc_rcv_saddr;
+	sk->sk_daddr = req->skc_daddr;
+}
+/* A connection's addresses, as its time-wait socket keeps them: the local
+ * one it is bound to, or else the one its output used. */
+static inline void skc_addrs_from_sk(struct sock_common *skc, const struct sock *sk)
+{
+	skc->skc_daddr = sk->sk_daddr;
+	skc->skc_rcv_saddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : sk->sk_saddr;
+}
+/* Forgets the local address, bound and used (Linux's inet_reset_saddr). */
+static inline void inet_reset_saddr(struct sock *sk)
+{
+	sk->sk_rcv_saddr = sk->sk_saddr = 0;
+}
+/* Forgets the foreign address. */
+static inline void inet_reset_daddr(struct sock *sk)
+{
+	sk->sk_daddr = 0;
+}
 
 /* sk_pacing_status (Linux's enum sk_pacing; Linux's SK_PACING_FQ, pacing
  * left to the fq qdisc, has no counterpart: usertcp has no qdisc) */

@@ -98,14 +98,20 @@ struct tcp_skb_cb {
 			uint64_t delivered_mstamp; /* us: tp->delivered_mstamp when sent;
 						    * 0 once SACKed (counted) */
 		};
-		struct { /* received segments: the IP addresses
-			  * (IPCB shares skb->cb and is gone) */
-			uint32_t saddr, daddr;
-			uint8_t ip_dsfield; /* the TOS byte, for ECN (Linux's) */
-		} h4;
+		/* received segments: the TOS byte, for ECN (Linux keeps
+		 * ip_dsfield here too). IPCB shares skb->cb and is gone by
+		 * then; the addresses are read from the network header
+		 * (ip_hdr_saddr), as Linux reads them, so nothing here
+		 * depends on the address family. */
+		uint8_t ip_dsfield;
 	};
 };
 #define TCP_SKB_CB(skb) ((struct tcp_skb_cb *)(void *)&(skb)->cb[0])
+/* No address lives in the control block: an IPv6 segment's 32 bytes of
+ * addresses would not fit beside the send-time state, and the block stays
+ * one size whatever the family. A field added here changes this figure on
+ * purpose. */
+_Static_assert(sizeof(struct tcp_skb_cb) == 56, "tcp_skb_cb holds no address of any family");
 /* The bytes of a transmit clone that IP may use as its IPCB, cleared
  * before IP sees the clone (Linux's __tcp_transmit_skb does the same). */
 #define TCP_SKB_CB_IP_AREA 24u
@@ -254,8 +260,65 @@ extern const struct tcp_congestion_ops tcp_dctcp; /* tcp_dctcp.c */
 #define ICSK_ACK_PUSHED 4
 #define ICSK_ACK_NOW 8 /* send the next ACK at once (once) */
 
+/* What TCP asks of the network layer under it: one const table per address
+ * family, so that the family-independent files (tcp.c, tcp_input.c,
+ * tcp_output.c, tcp_timer.c, tcp_minisocks.c, inet_connection_sock.c ...)
+ * name no IPv4 function. A socket reaches it through icsk_af_ops, set when
+ * the socket is made (tcp_v4_init_sock) and copied to a listener's
+ * children; request sockets reach it through their listener. Linux splits
+ * these between struct inet_connection_sock_af_ops and, for requests,
+ * tcp_request_sock_ops and tcp_request_sock_af_ops; usertcp has one table,
+ * with Linux's names. IPv4's is ipv4_specific (tcp_ipv4.c). */
+struct inet_connection_sock_af_ops {
+	/* Sends a segment of sk's connection (skb->data at the TCP header):
+	 * checksum, network header, route (Linux's queue_xmit, IPv4's
+	 * ip_queue_xmit). Consumes skb. 0, NET_XMIT_DROP (positive: the
+	 * device's queue was full) or -errno. Once per segment sent. */
+	int (*queue_xmit)(struct sock *sk, struct sk_buff *skb);
+	/* A SYN for listener sk (Linux's conn_request): starts a request or
+	 * answers with a cookie. Consumes skb; 0. */
+	int (*conn_request)(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			    const struct wire_tcp_opts *opts);
+	/* The child of a completed handshake (Linux's syn_recv_sock): see
+	 * tcp_v4_syn_recv_sock. NULL, nothing changed, when none could be had. */
+	struct sock *(*syn_recv_sock)(struct sock *listener, struct request_sock *req);
+	/* Routes sk toward its peer again (Linux's rebuild_header, which
+	 * keeps the route in the socket; usertcp keeps only what TCP uses of
+	 * it): 0 or -errno, and in *mtu the route's device MTU, or the
+	 * family's smallest datagram every host takes when there is no route. */
+	int (*rebuild_header)(struct sock *sk, uint32_t *mtu);
+	/* The network header without options (Linux's net_header_len): what
+	 * an MSS leaves out of the path MTU besides TCP's own header. */
+	uint16_t net_header_len;
+
+	/* for a listener's requests (Linux's tcp_request_sock_af_ops) */
+	/* Fills req's local and foreign addresses from the segment in skb,
+	 * the SYN or the ACK of a cookie (Linux's init_req). */
+	void (*init_req)(struct request_sock *req, const struct sock *listener,
+			 const struct sk_buff *skb);
+	/* The MSS to announce to req's peer: the route's MTU less the
+	 * headers (Linux's route_req, then dst_metric_advmss). */
+	uint32_t (*route_req)(const struct sock *listener, const struct request_sock *req);
+	/* Our ISN for the connection the SYN in skb asks for (Linux's
+	 * init_seq: RFC 6528, keyed by the 4-tuple). */
+	uint32_t (*init_seq)(const struct sock *listener, const struct sk_buff *skb,
+			     const struct wire_tcp *th);
+	/* The offset our TSvals carry toward that peer (Linux's init_ts_off). */
+	uint32_t (*init_ts_off)(const struct sock *listener, const struct sk_buff *skb);
+	/* A SYN cookie for the SYN in skb; *mss lowered to what the cookie
+	 * can say (Linux's cookie_init_seq). */
+	uint32_t (*cookie_init_seq)(const struct sock *listener, const struct sk_buff *skb,
+				    const struct wire_tcp *th, uint16_t *mss);
+	/* Sends req's SYN-ACK (Linux's send_synack). 0 or -errno. */
+	int (*send_synack)(struct sock *listener, struct request_sock *req);
+	/* Sends the ACK a request socket answers an unacceptable segment
+	 * with (Linux's tcp_request_sock_ops.send_ack). */
+	void (*send_ack)(struct sock *listener, struct request_sock *req);
+};
+
 struct inet_connection_sock {
 	struct sock icsk_inet;
+	const struct inet_connection_sock_af_ops *icsk_af_ops; /* the family's */
 	struct request_sock_queue icsk_accept_queue;
 	struct timer_list icsk_retransmit_timer;
 	struct timer_list icsk_delack_timer;
@@ -666,6 +729,19 @@ void tcp_init_sock(struct sock *sk);
 /* Buffer sizes after connect/accept: sk_sndbuf/sk_rcvbuf, window_clamp. */
 void tcp_init_buffer_space(struct sock *sk);
 void tcp_shutdown(struct sock *sk, int how);
+/* The calls behind a family's struct proto (tcp_prot in tcp_ipv4.c), as
+ * Linux's tcp_prot and tcpv6_prot share them. */
+void tcp_close(struct sock *sk, uint64_t timeout);
+int tcp_disconnect(struct sock *sk, int flags);
+ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags);
+ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len);
+int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, socklen_t optlen);
+int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen);
+int tcp_get_port(struct sock *sk, uint16_t snum);
+void tcp_unhash(struct sock *sk);
+/* Frees the write, retransmit and receive queues with their charges. */
+void tcp_write_queue_purge(struct sock *sk);
+void tcp_rcv_queues_purge(struct sock *sk);
 /* Sends RST and frees everything: an abortive close. */
 void tcp_disconnect_reset(struct sock *sk, int err);
 
@@ -675,6 +751,11 @@ uint32_t tcp_current_ssthresh(const struct sock *sk);
  * the caller must answer with a RST (and then free skb). */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			  const struct wire_tcp_opts *opts);
+/* A SYN for listener sk, whatever its family (Linux's tcp_conn_request,
+ * which each family's conn_request calls): a request socket in the SYN
+ * queue and its SYN-ACK, or a SYN cookie. Consumes skb; 0. */
+int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+		     const struct wire_tcp_opts *opts);
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
 void tcp_enter_loss(struct sock *sk);
@@ -786,15 +867,7 @@ void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, 
 uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 void tcp_update_pacing_rate(struct sock *sk);
 enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
-/* Sends a RST or ACK with no socket (Linux's tcp_v4_send_reset /
- * tcp_v4_send_ack), answering the segment in skb. */
-void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb, const struct wire_tcp *th,
-		       struct sock *sk);
-void tcp_v4_send_ack(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
-		     uint16_t dport, uint32_t seq, uint32_t ack, uint32_t win, uint32_t tsval,
-		     uint32_t tsecr, bool ts, uint8_t flags);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
-int tcp_v4_send_synack(struct sock *listener, struct request_sock *req);
 
 /* ---- tcp_timer.c ----------------------------------------------------------*/
 void tcp_init_xmit_timers(struct sock *sk);
@@ -816,17 +889,16 @@ void tcp_check_probe_timer(struct sock *sk);
 /* The next zero-window or resource probe, clamped to TCP_USER_TIMEOUT. */
 uint32_t tcp_clamp_probe0_to_user_timeout(const struct sock *sk, uint32_t when_ms);
 
-/* ---- tcp_ipv4.c ----------------------------------------------------------*/
+/* ---- tcp_ipv4.c: TCP over IPv4 --------------------------------------------*/
 extern const struct net_protocol tcp_protocol;
+/* IPv4's operations for TCP (see struct inet_connection_sock_af_ops). */
+extern const struct inet_connection_sock_af_ops ipv4_specific;
 /* Frees every TCP object of a stack being destroyed. */
 void tcp_stack_destroy(struct ut_stack *stack);
 int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr_len);
 uint32_t secure_tcp_seq(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
 			uint16_t dport);
 uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t daddr);
-void tcp_v4_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr);
-/* Sends a segment built by the caller (data at the TCP header). */
-int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb);
 /* The one way a completed handshake becomes a connection, Linux's
  * tcp_v4_syn_recv_sock (with the queueing that Linux's callers do): for the
  * final ACK of a request in the SYN queue (tcp_check_req) and for an ACK
@@ -848,7 +920,6 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 /* Ends a time-wait socket: reports its substate -> CLOSE with why (so a
  * trace shows every connection's end), unhashes it and frees it. */
 void inet_twsk_kill(struct inet_timewait_sock *tw, const char *why);
-void tcp_timewait_send_ack(struct inet_timewait_sock *tw);
 /* A segment for a request sock (the final ACK of the handshake, or a
  * retransmitted SYN). Returns the child (added to the accept queue) or
  * NULL; *rst set when the segment must be answered with a RST. */
@@ -870,18 +941,20 @@ void reqsk_free(struct request_sock *req);
 bool inet_csk_accept_queue_full(const struct sock *sk);
 
 /* ---- syncookies.c --------------------------------------------------------*/
-/* The ISN that encodes the connection and its MSS class (Linux's
- * cookie_v4_init_sequence); *mss is lowered to the class's value. */
-uint32_t cookie_v4_init_sequence(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-				 uint16_t sport, uint16_t dport, uint32_t seq, uint16_t *mss);
+/* The ISN that encodes the connection the SYN in skb asks for and its MSS
+ * class (Linux's cookie_v4_init_sequence); *mss is lowered to the class's
+ * value. */
+uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_buff *skb,
+				 const struct wire_tcp *th, uint16_t *mss);
 /* TSval carrying window scale, SACK and ECN in its low 6 bits. */
 uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now);
 /* An ACK that may answer a SYN cookie (the listener had no room to keep
  * a request). The child socket, in the accept queue, or NULL. */
 struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
 			     const struct wire_tcp_opts *opts);
-/* Fills a request from a SYN (shared by the SYN queue and cookies). */
-void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct tcp_skb_cb *tcb,
+/* Fills a request from the SYN in skb, or from the ACK of a cookie
+ * (shared by the SYN queue and cookies). */
+void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct sk_buff *skb,
 		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
 		      bool has_syn_opts);
 

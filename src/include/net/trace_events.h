@@ -95,6 +95,12 @@ DECLARE_TRACE(tcp_segment_send, stack,
 	      TP_PROTO(struct ut_stack *stack, int fd, uint32_t saddr, uint32_t daddr,
 		       const struct wire_tcp *th, uint32_t payload_len, struct sock *sk),
 	      TP_ARGS(stack, fd, saddr, daddr, th, payload_len, sk))
+/* A segment a full TCP socket sends (tcp_output.c): tcp_segment_send with
+ * the socket's descriptor and addresses, so that the family-independent
+ * sender names no address. */
+DECLARE_TRACE(tcp_sk_segment_send, sk->sk_stack,
+	      TP_PROTO(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len),
+	      TP_ARGS(sk, th, payload_len))
 /* A segment arrived; skc is what the established table holds for it (or
  * NULL): a full socket adds its descriptor and state. */
 DECLARE_TRACE(tcp_segment_recv, stack,
