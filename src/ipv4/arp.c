@@ -90,3 +90,8 @@ void arp_rcv(struct sk_buff *skb)
 out:
 	kfree_skb(skb);
 }
+
+int arp_init(struct ut_stack *stack)
+{
+	return neigh_table_init(&stack->arp_tbl, stack);
+}

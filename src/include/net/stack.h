@@ -99,6 +99,16 @@ struct ipv4_sysctl {
 	uint32_t tcp_allowed_congestion_control; /* bit i: tcp_cong.c's module i; "reno cubic" */
 };
 
+/* A family's share of a stack (Linux's struct pernet_operations): init
+ * when the stack is made, exit when it is destroyed, after its devices.
+ * stack.c walks a constant list of them, so the core names no protocol.
+ * init returns 0 or -errno; exit must cope with a stack whose init
+ * failed part-way or never ran (its fields still zero). */
+struct pernet_operations {
+	int (*init)(struct ut_stack *stack);
+	void (*exit)(struct ut_stack *stack);
+};
+
 /* How a blocking call waits when no stack thread runs: the simulator
  * installs one that moves the simulated world to its next event. Returns 0
  * when something happened, -ETIMEDOUT when the deadline was reached,
