@@ -422,7 +422,8 @@ const struct proto_ops inet_dgram_ops = {
 /* ---- the family's share of a stack ----------------------------------------*/
 
 /* Linux's inet_init, per stack, in its order: the transport protocols
- * into inet_protos, ARP, then routing, ICMP's rate limit and reassembly.
+ * into inet_protos, ARP, then routing, ICMP's rate limit and reassembly,
+ * and IP's receive handler last, once everything it reaches is in place.
  * ARP's table is made before the fragments' because each draws its hash
  * seed from the stack's generator, in that order since before the split. */
 static int inet_net_init(struct ut_stack *stack)
@@ -434,9 +435,12 @@ static int inet_net_init(struct ut_stack *stack)
 	stack->inet_protos[IPPROTO_TCP_] = &tcp_protocol;
 	if ((err = arp_init(stack)) < 0)
 		return err;
-	fib_table_init(&stack->fib);
+	if ((err = ip_fib_init(stack)) < 0)
+		return err;
 	icmp_init(stack);
-	return ipq_table_init(&stack->frags, stack);
+	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
+		return err;
+	return dev_add_pack(stack, ETH_P_IP, ip_rcv);
 }
 
 /* After the stack's devices are gone, so nothing refers to the tables. */

@@ -43,7 +43,7 @@ void arp_send_request(struct net_device *dev, uint32_t tip, const uint8_t *dst_h
 	arp_send(dev, ARPOP_REQUEST, tip, dst_ha ? dst_ha : eth_bcast, zero_ha, sip);
 }
 
-void arp_rcv(struct sk_buff *skb)
+static void arp_rcv(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 	struct ut_stack *stack = dev->stack;
@@ -91,7 +91,20 @@ out:
 	kfree_skb(skb);
 }
 
+/* A device going away takes its entries and the packets they hold with
+ * it (Linux's arp_netdev_event, NETDEV_UNREGISTER). */
+static void arp_netdev_event(struct net_device *dev)
+{
+	neigh_ifdown(&dev->stack->arp_tbl, dev);
+}
+
 int arp_init(struct ut_stack *stack)
 {
-	return neigh_table_init(&stack->arp_tbl, stack);
+	int err = neigh_table_init(&stack->arp_tbl, stack);
+
+	if (err)
+		return err;
+	if ((err = dev_add_pack(stack, ETH_P_ARP, arp_rcv)) < 0)
+		return err;
+	return register_netdevice_notifier(stack, arp_netdev_event);
 }

@@ -99,9 +99,10 @@ void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev);
 const char *neigh_state_name(uint8_t nud_state);
 
 /* ARP (net/ipv4/arp.c). */
-/* Makes the stack's ARP table (Linux's arp_init). 0 or -errno. */
+/* Makes the stack's ARP table and registers ARP with the device layer:
+ * its ethertype's handler, and the flush of a device's entries when it
+ * goes away (Linux's arp_init). 0 or -errno. */
 int arp_init(struct ut_stack *stack);
-void arp_rcv(struct sk_buff *skb);
 /* Broadcasts (dst_ha NULL) or unicasts a request for tip out of dev. */
 void arp_send_request(struct net_device *dev, uint32_t tip, const uint8_t *dst_ha);
 

@@ -132,6 +132,13 @@ struct ut_stack {
 	int next_ifindex;
 	struct net_device *loopback;
 
+	/* What the families registered with the device layer (Linux's
+	 * ptype_base and netdev_chain, global there, per stack here). */
+	struct packet_type ptype_base[PTYPE_MAX];
+	unsigned n_ptype;
+	netdev_unregister_fn netdev_notifiers[NETDEV_NOTIFIER_MAX];
+	unsigned n_netdev_notifiers;
+
 	struct fib_table fib;
 	struct neigh_table arp_tbl;
 	struct ipq_table frags;

@@ -80,6 +80,7 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 #define ETH_HLEN 14
 #define ETH_P_IP 0x0800
 #define ETH_P_ARP 0x0806
+#define ETH_P_IPV6 0x86DD
 #define ETH_ZLEN 60 /* minimum frame without FCS */
 
 struct wire_eth {
