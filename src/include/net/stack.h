@@ -141,6 +141,7 @@ struct ut_stack {
 
 	struct fib_table fib;
 	struct neigh_table arp_tbl;
+	struct neigh_table *neigh_tables[NEIGH_NR_TABLES]; /* by NEIGH_*_TABLE; NULL: none */
 	struct ipq_table frags;
 	struct icmp_global_limit icmp_limit;
 	struct icmp_peer_limit icmp_peers[ICMP_PEER_SLOTS];
