@@ -1,9 +1,13 @@
 /* The neighbour cache and its NUD state machine, with Linux's timing
- * (net/core/neighbour.c). See net/neighbour.h for the state diagram.
- * Entries live in a hash table keyed by (device, address) with a secret
- * hash seed, so lookup is O(1) and an attacker cannot aim at one chain. */
+ * (net/core/neighbour.c), for any family: what is particular to one
+ * (the key's length, how to solicit, how to report a failure) comes
+ * through the table's neigh_ops. See net/neighbour.h for the state
+ * diagram. Entries live in a hash table keyed by (device, address) with a
+ * secret hash seed, so lookup is O(1) and an attacker cannot aim at one
+ * chain. */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "net/fault.h"
 #include "net/stack.h"
@@ -29,18 +33,35 @@ static void neigh_rand_reach_time(struct neigh_table *tbl)
 	tbl->last_rand = jiffies_now(tbl);
 }
 
+/* The key is taken 4 bytes at a time, each word mixed into the seeded
+ * state before the next goes in, so a 16-byte key cannot be made to
+ * collide by cancelling its words against each other. */
 static uint32_t neigh_hash(const struct neigh_table *tbl, const struct net_device *dev,
-			   uint32_t key)
+			   const void *pkey)
 {
-	uint64_t h = ((uint64_t)key << 32 | (uint32_t)dev->ifindex) ^ tbl->hash_rnd;
+	const uint8_t *key = pkey;
+	uint64_t h = (uint32_t)dev->ifindex ^ tbl->hash_rnd;
+
+	for (unsigned i = 0; i < tbl->ops->key_len; i += 4) {
+		uint32_t w;
+		memcpy(&w, key + i, sizeof(w));
+		if (i)
+			h = prandom_mix(h);
+		h ^= (uint64_t)w << 32;
+	}
 	return (uint32_t)(prandom_mix(h) & tbl->hash_mask);
 }
 
 static void neigh_gc_timer(struct timer_list *t);
 
-int neigh_table_init(struct neigh_table *tbl, struct ut_stack *stack)
+int neigh_table_init(struct ut_stack *stack, int index, struct neigh_table *tbl,
+		     const struct neigh_ops *ops)
 {
+	/* The hash takes whole 4-byte words. */
+	BUG_ON(index < 0 || index >= NEIGH_NR_TABLES || ops->key_len % 4 ||
+	       ops->key_len > NEIGH_KEY_MAX);
 	memset(tbl, 0, sizeof(*tbl));
+	tbl->ops = ops;
 	tbl->stack = stack;
 	tbl->hash = ut_calloc(NEIGH_HASH_SIZE, sizeof(*tbl->hash));
 	if (!tbl->hash)
@@ -49,7 +70,16 @@ int neigh_table_init(struct neigh_table *tbl, struct ut_stack *stack)
 	tbl->hash_rnd = (uint32_t)prandom_u64(&stack->rng);
 	neigh_rand_reach_time(tbl);
 	timer_setup(&stack->timers, &tbl->gc_timer, neigh_gc_timer);
+	stack->neigh_tables[index] = tbl;
 	return 0;
+}
+
+struct neigh_table *neigh_find_table(struct ut_stack *stack, int family)
+{
+	for (int i = 0; i < NEIGH_NR_TABLES; i++)
+		if (stack->neigh_tables[i] && stack->neigh_tables[i]->ops->family == family)
+			return stack->neigh_tables[i];
+	return NULL;
 }
 
 static void neigh_destroy(struct neighbour *n)
@@ -64,6 +94,9 @@ void neigh_table_destroy(struct neigh_table *tbl)
 {
 	if (!tbl->hash)
 		return;
+	for (int i = 0; i < NEIGH_NR_TABLES; i++)
+		if (tbl->stack->neigh_tables[i] == tbl)
+			tbl->stack->neigh_tables[i] = NULL;
 	for (uint32_t i = 0; i <= tbl->hash_mask; i++) {
 		while (tbl->hash[i]) {
 			struct neighbour *n = tbl->hash[i];
@@ -102,12 +135,13 @@ const char *neigh_state_name(uint8_t s)
 	}
 }
 
-struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev, uint32_t key)
+struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device *dev,
+			       const void *pkey)
 {
 	struct neighbour *n;
 	SNMP_INC_STATS(tbl->stack, NEIGH_STAT_LOOKUPS);
-	for (n = tbl->hash[neigh_hash(tbl, dev, key)]; n; n = n->next) {
-		if (n->primary_key == key && n->dev == dev) {
+	for (n = tbl->hash[neigh_hash(tbl, dev, pkey)]; n; n = n->next) {
+		if (n->dev == dev && memcmp(n->primary_key, pkey, tbl->ops->key_len) == 0) {
 			SNMP_INC_STATS(tbl->stack, NEIGH_STAT_HITS);
 			return n;
 		}
@@ -159,7 +193,8 @@ static void neigh_gc_timer(struct timer_list *t)
 
 static void neigh_timer_handler(struct timer_list *t);
 
-static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device *dev, uint32_t key)
+static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device *dev,
+				      const void *pkey)
 {
 	struct neighbour *n;
 	uint32_t h;
@@ -171,17 +206,17 @@ static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device
 			return NULL;
 		}
 	}
-	n = ut_calloc(1, sizeof(*n));
+	n = ut_calloc(1, sizeof(*n) + tbl->ops->key_len);
 	if (!n)
 		return NULL;
 	n->tbl = tbl;
 	n->dev = dev;
-	n->primary_key = key;
+	memcpy(n->primary_key, pkey, tbl->ops->key_len);
 	n->nud_state = NUD_NONE;
 	n->used = jiffies_now(tbl);
 	skb_queue_head_init(&n->arp_queue);
 	timer_setup(&tbl->stack->timers, &n->timer, neigh_timer_handler);
-	h = neigh_hash(tbl, dev, key);
+	h = neigh_hash(tbl, dev, pkey);
 	n->next = tbl->hash[h];
 	tbl->hash[h] = n;
 	tbl->entries++;
@@ -204,8 +239,10 @@ static uint64_t neigh_retrans(const struct neighbour *n)
 	return MAX(msecs_to_jiffies((uint64_t)parms(n->tbl)->retrans_time_ms), (uint64_t)HZ / 100);
 }
 
-/* One solicitation (Linux's arp_solicit): unicast to the address we had
- * while ucast probes remain in PROBE, broadcast otherwise. */
+/* One solicitation: unicast to the address we had while ucast probes
+ * remain in PROBE, broadcast otherwise. Linux makes this choice inside
+ * each family's solicit (arp_solicit, ndisc_solicit); it is made once
+ * here, and the family's solicit only sends. */
 static void neigh_probe(struct neighbour *n)
 {
 	const struct neigh_parms *p = parms(n->tbl);
@@ -218,7 +255,7 @@ static void neigh_probe(struct neighbour *n)
 			dst_ha = n->ha;
 	}
 	n->probes++;
-	arp_send_request(n->dev, n->primary_key, dst_ha);
+	n->tbl->ops->solicit(n, dst_ha);
 }
 
 static void neigh_set_state(struct neighbour *n, uint8_t state)
@@ -231,23 +268,28 @@ static void neigh_flush_queue(struct neighbour *n)
 {
 	struct sk_buff *skb;
 	while ((skb = skb_dequeue(&n->arp_queue)) != NULL) {
-		eth_header(skb, n->ha, n->dev->dev_addr, ETH_P_IP);
+		eth_header(skb, n->ha, n->dev->dev_addr, n->tbl->ops->protocol);
 		dev_queue_xmit(skb);
 	}
 }
 
-/* Resolution failed: every held packet is dropped and its sender told
- * "host unreachable", as Linux's arp_error_report / ipv4_link_failure do
- * (a local ping prints "Destination Host Unreachable"). */
+/* A packet for n is dropped because n cannot be resolved: the family
+ * tells its sender (Linux's neigh_invalidate calls ops->error_report for
+ * each held packet; a local ping prints "Destination Host Unreachable"). */
+static void neigh_report_drop(struct neighbour *n, struct sk_buff *skb)
+{
+	skb_reset_network_header(skb);
+	n->tbl->ops->error_report(n, skb);
+	kfree_skb(skb);
+}
+
+/* Resolution failed: every held packet is dropped and its sender told. */
 static void neigh_fail_queue(struct neighbour *n)
 {
 	struct sk_buff *skb;
 	SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_RES_FAILED);
-	while ((skb = skb_dequeue(&n->arp_queue)) != NULL) {
-		skb_reset_network_header(skb);
-		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
-		kfree_skb(skb);
-	}
+	while ((skb = skb_dequeue(&n->arp_queue)) != NULL)
+		neigh_report_drop(n, skb);
 }
 
 static void neigh_timer_handler(struct timer_list *t)
@@ -313,9 +355,7 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 	}
 	if (neigh_start_resolve(n) < 0) {
 		neigh_set_state(n, NUD_FAILED);
-		skb_reset_network_header(skb);
-		icmp_send(skb, ICMP_DEST_UNREACH, ICMP_HOST_UNREACH, 0);
-		kfree_skb(skb);
+		neigh_report_drop(n, skb);
 		return -EHOSTUNREACH;
 	}
 	/* INCOMPLETE: hold the packet, dropping the oldest beyond the byte
@@ -333,7 +373,7 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 	skb_queue_tail(&n->arp_queue, skb);
 	return 0;
 send:
-	eth_header(skb, n->ha, n->dev->dev_addr, ETH_P_IP);
+	eth_header(skb, n->ha, n->dev->dev_addr, n->tbl->ops->protocol);
 	return dev_queue_xmit(skb);
 }
 
@@ -353,12 +393,12 @@ static int neigh_start_resolve(struct neighbour *n)
 	return 0;
 }
 
-int neigh_output(struct neigh_table *tbl, struct net_device *dev, uint32_t nexthop,
+int neigh_output(struct neigh_table *tbl, struct net_device *dev, const void *pkey,
 		 struct sk_buff *skb)
 {
-	struct neighbour *n = neigh_lookup(tbl, dev, nexthop);
+	struct neighbour *n = neigh_lookup(tbl, dev, pkey);
 	if (!n) {
-		n = neigh_create(tbl, dev, nexthop);
+		n = neigh_create(tbl, dev, pkey);
 		if (!n) {
 			kfree_skb(skb);
 			return -ENOBUFS;
@@ -367,17 +407,17 @@ int neigh_output(struct neigh_table *tbl, struct net_device *dev, uint32_t nexth
 	return neigh_event_send(n, skb);
 }
 
-void neigh_update(struct neigh_table *tbl, struct net_device *dev, uint32_t key,
+void neigh_update(struct neigh_table *tbl, struct net_device *dev, const void *pkey,
 		  const uint8_t *lladdr, uint8_t new_state, bool create)
 {
-	struct neighbour *n = neigh_lookup(tbl, dev, key);
+	struct neighbour *n = neigh_lookup(tbl, dev, pkey);
 	uint64_t now = jiffies_now(tbl);
 	bool changed;
 
 	if (!n) {
 		if (!create)
 			return;
-		n = neigh_create(tbl, dev, key);
+		n = neigh_create(tbl, dev, pkey);
 		if (!n)
 			return;
 	}
@@ -423,8 +463,12 @@ void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev)
 
 UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out)
 {
+	struct neigh_table *tbl = neigh_find_table(stack, AF_INET);
+
+	if (!tbl)
+		return -EAFNOSUPPORT; /* a family without neighbours */
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next) {
-		struct neighbour *n = neigh_lookup(&stack->arp_tbl, dev, addr);
+		struct neighbour *n = neigh_lookup(tbl, dev, &addr);
 		if (n) {
 			out->dev = netdev_to_ut(dev);
 			out->addr = addr;
@@ -438,16 +482,21 @@ UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neig
 
 UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr)
 {
-	struct fib_result res;
+	struct neigh_table *tbl = neigh_find_table(stack, AF_INET);
+	uint8_t nexthop[NEIGH_KEY_MAX];
+	struct net_device *dev;
 	struct neighbour *n;
-	int err = ip_route_output(stack, addr, &res);
+	int err;
 
+	if (!tbl)
+		return -EAFNOSUPPORT;
+	err = tbl->ops->nexthop(stack, &addr, &dev, nexthop);
 	if (err)
 		return err;
-	if (res.type != RTN_UNICAST || res.dev->type != UT_DEV_ETHER)
+	if (!dev)
 		return 0; /* nothing to resolve */
-	n = neigh_lookup(&stack->arp_tbl, res.dev, res.nexthop);
-	if (!n && !(n = neigh_create(&stack->arp_tbl, res.dev, res.nexthop)))
+	n = neigh_lookup(tbl, dev, nexthop);
+	if (!n && !(n = neigh_create(tbl, dev, nexthop)))
 		return -ENOBUFS;
 	err = neigh_start_resolve(n);
 	stack_flush_tx(stack);

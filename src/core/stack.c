@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/af_inet.h"
 #include "net/fault.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -12,8 +13,12 @@
 
 #define STACK_DEFAULT_MEM_LIMIT (64u << 20)
 
-extern const struct net_protocol icmp_protocol;
-extern const struct net_protocol udp_protocol;
+/* The families a stack is made of, set up in this order and torn down in
+ * the reverse (Linux's pernet_list, filled at boot there; constant here,
+ * as the library has no writable globals). */
+static const struct pernet_operations *const pernet_list[] = {
+	&inet_net_ops,
+};
 
 UT_EXPORT void ut_stack_config_init(struct ut_stack_config *cfg)
 {
@@ -159,12 +164,6 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	stack->ip_idents_key = (uint32_t)prandom_u64(&stack->rng);
 	for (int i = 0; i < IP_IDENTS_SZ; i++)
 		stack->ip_idents[i] = (uint32_t)prandom_u64(&stack->rng);
-	stack->icmp_limit.credit = (uint64_t)stack->sysctl.icmp_msgs_burst;
-	stack->icmp_limit.stamp = stack_jiffies(stack);
-	fib_table_init(&stack->fib);
-	stack->inet_protos[IPPROTO_ICMP_] = &icmp_protocol;
-	stack->inet_protos[IPPROTO_UDP_] = &udp_protocol;
-	stack->inet_protos[IPPROTO_TCP_] = &tcp_protocol;
 	tcp_mib_init(stack);
 	for (int i = 0; i < 2; i++) {
 		stack->isn_key[i] = prandom_u64(&stack->rng);
@@ -184,10 +183,9 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 		goto fail;
 	if ((err = inet_hashinfo_init(&stack->udp_hashinfo, stack)) < 0)
 		goto fail;
-	if ((err = neigh_table_init(&stack->arp_tbl, stack)) < 0)
-		goto fail;
-	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
-		goto fail;
+	for (size_t i = 0; i < ARRAY_SIZE(pernet_list); i++)
+		if ((err = pernet_list[i]->init(stack)) < 0)
+			goto fail;
 	stack->loopback = loopback_dev_create(stack);
 	if (!stack->loopback) {
 		err = -ENOMEM;
@@ -230,9 +228,8 @@ UT_EXPORT void ut_stack_destroy(struct ut_stack *stack)
 	inet_hashinfo_destroy(&stack->udp_hashinfo);
 	while (stack->devs)
 		netdev_free(stack->devs);
-	ipq_table_destroy(&stack->frags);
-	neigh_table_destroy(&stack->arp_tbl);
-	fib_table_destroy(&stack->fib);
+	for (size_t i = ARRAY_SIZE(pernet_list); i-- > 0;)
+		pernet_list[i]->exit(stack);
 	if (stack->own_pool)
 		skb_pool_destroy(stack->pool);
 	if (stack->lock_ready)

@@ -44,8 +44,8 @@ void netdev_free(struct net_device *dev)
 		;
 	if (*pp)
 		*pp = dev->next;
-	neigh_ifdown(&stack->arp_tbl, dev);
-	fib_flush_dev(stack, dev);
+	for (unsigned i = 0; i < stack->n_netdev_notifiers; i++)
+		stack->netdev_notifiers[i](dev);
 	skb_queue_purge(&dev->txq);
 	netem_qdisc_destroy(dev->netem[UT_DEV_EGRESS]);
 	netem_qdisc_destroy(dev->netem[UT_DEV_INGRESS]);
@@ -245,6 +245,35 @@ void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
 	skb->protocol = proto;
 }
 
+int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb))
+{
+	for (unsigned i = 0; i < stack->n_ptype; i++)
+		if (stack->ptype_base[i].type == type)
+			return -EEXIST;
+	if (stack->n_ptype == PTYPE_MAX)
+		return -ENOSPC;
+	stack->ptype_base[stack->n_ptype++] = (struct packet_type){.type = type, .func = func};
+	return 0;
+}
+
+int register_netdevice_notifier(struct ut_stack *stack, netdev_unregister_fn fn)
+{
+	if (stack->n_netdev_notifiers == NETDEV_NOTIFIER_MAX)
+		return -ENOSPC;
+	stack->netdev_notifiers[stack->n_netdev_notifiers++] = fn;
+	return 0;
+}
+
+/* The handler registered for ethertype type, or NULL. A linear scan: a
+ * stack has two or three, fewer than a hash's buckets. */
+static const struct packet_type *ptype_find(const struct ut_stack *stack, uint16_t type)
+{
+	for (unsigned i = 0; i < stack->n_ptype; i++)
+		if (stack->ptype_base[i].type == type)
+			return &stack->ptype_base[i];
+	return NULL;
+}
+
 static bool eth_is_broadcast(const uint8_t *a)
 {
 	return (a[0] & a[1] & a[2] & a[3] & a[4] & a[5]) == 0xff;
@@ -256,6 +285,7 @@ static bool eth_is_broadcast(const uint8_t *a)
 static void eth_rcv(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
+	const struct packet_type *pt;
 	struct wire_eth eth;
 
 	if (wire_eth_parse(skb->data, skb->len, &eth) != WIRE_OK)
@@ -271,24 +301,40 @@ static void eth_rcv(struct sk_buff *skb)
 		goto drop;
 	skb->protocol = eth.proto;
 	skb_pull(skb, ETH_HLEN);
-	switch (eth.proto) {
-	case ETH_P_IP:
-		ip_rcv(skb);
-		return;
-	case ETH_P_ARP:
-		arp_rcv(skb);
-		return;
-	default:
+	/* An ethertype no family registered (IPv6 for now) is dropped and
+	 * counted in rx_dropped (Linux keeps a separate rx_nohandler). */
+	pt = ptype_find(dev->stack, eth.proto);
+	if (!pt)
 		goto drop;
-	}
+	pt->func(skb);
+	return;
 drop:
 	dev->stats.rx_dropped++;
 	kfree_skb(skb);
 }
 
+/* The ethertype of a packet on a layer 3 device, from its IP version
+ * nibble (a TUN device without packet information gives nothing else to
+ * go on; Linux's tun_get_user reads the nibble the same way). 0: neither
+ * version, which no handler takes. */
+static uint16_t l3_protocol(const struct sk_buff *skb)
+{
+	if (skb->len == 0)
+		return 0;
+	switch (skb->data[0] >> 4) {
+	case 4:
+		return ETH_P_IP;
+	case 6:
+		return ETH_P_IPV6;
+	default:
+		return 0;
+	}
+}
+
 void netif_receive_skb(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
+	const struct packet_type *pt;
 
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += skb->len;
@@ -303,17 +349,18 @@ void netif_receive_skb(struct sk_buff *skb)
 		eth_rcv(skb);
 		return;
 	}
-	/* A layer 3 device carries bare IPv4: check the version nibble, as a
-	 * TUN device without packet information leaves us to. */
-	if (skb->len == 0 || (skb->data[0] >> 4) != 4) {
+	/* A layer 3 device carries bare IP: its version picks the handler
+	 * from the same table Ethernet's ethertype does. */
+	pt = ptype_find(dev->stack, l3_protocol(skb));
+	if (!pt) {
 		dev->stats.rx_dropped++;
 		kfree_skb(skb);
 		return;
 	}
-	skb->protocol = ETH_P_IP;
+	skb->protocol = pt->type;
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
-	ip_rcv(skb);
+	pt->func(skb);
 }
 
 /* ---- public device API ----------------------------------------------------*/

@@ -418,3 +418,40 @@ const struct proto_ops inet_dgram_ops = {
 	.sendmsg = inet_sendmsg,
 	.recvmsg = inet_recvmsg,
 };
+
+/* ---- the family's share of a stack ----------------------------------------*/
+
+/* Linux's inet_init, per stack, in its order: the transport protocols
+ * into inet_protos, ARP, then routing, ICMP's rate limit and reassembly,
+ * and IP's receive handler last, once everything it reaches is in place.
+ * ARP's table is made before the fragments' because each draws its hash
+ * seed from the stack's generator, in that order since before the split. */
+static int inet_net_init(struct ut_stack *stack)
+{
+	int err;
+
+	stack->inet_protos[IPPROTO_ICMP_] = &icmp_protocol;
+	stack->inet_protos[IPPROTO_UDP_] = &udp_protocol;
+	stack->inet_protos[IPPROTO_TCP_] = &tcp_protocol;
+	if ((err = arp_init(stack)) < 0)
+		return err;
+	if ((err = ip_fib_init(stack)) < 0)
+		return err;
+	icmp_init(stack);
+	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
+		return err;
+	return dev_add_pack(stack, ETH_P_IP, ip_rcv);
+}
+
+/* After the stack's devices are gone, so nothing refers to the tables. */
+static void inet_net_exit(struct ut_stack *stack)
+{
+	ipq_table_destroy(&stack->frags);
+	neigh_table_destroy(&stack->arp_tbl);
+	fib_table_destroy(&stack->fib);
+}
+
+const struct pernet_operations inet_net_ops = {
+	.init = inet_net_init,
+	.exit = inet_net_exit,
+};

@@ -37,6 +37,13 @@ static bool icmp_mask_allow(const struct ut_stack *stack, uint8_t type, uint8_t 
 	return !(stack->sysctl.icmp_ratemask & (1L << type));
 }
 
+void icmp_init(struct ut_stack *stack)
+{
+	/* The bucket starts full: the first errors are never refused. */
+	stack->icmp_limit.credit = (uint64_t)stack->sysctl.icmp_msgs_burst;
+	stack->icmp_limit.stamp = stack_jiffies(stack);
+}
+
 /* Linux's icmp_global_allow: icmp_msgs_per_sec tokens a second, at most
  * icmp_msgs_burst saved up. */
 static bool icmp_global_allow(struct ut_stack *stack)

@@ -30,7 +30,7 @@ static int ip_finish_output(struct ut_stack *stack, struct sk_buff *skb,
 		eth_header(skb, bcast, dev->dev_addr, ETH_P_IP);
 		return dev_queue_xmit(skb);
 	}
-	return neigh_output(&stack->arp_tbl, dev, res->nexthop, skb);
+	return neigh_output(&stack->arp_tbl, dev, &res->nexthop, skb);
 }
 
 /* RFC 791 fragmentation (Linux's ip_do_fragment, slow path): each fragment

@@ -14,6 +14,19 @@ void fib_table_init(struct fib_table *tbl)
 	memset(tbl, 0, sizeof(*tbl));
 }
 
+/* Routes through a device go with it (Linux's fib_netdev_event,
+ * NETDEV_UNREGISTER). */
+static void fib_netdev_event(struct net_device *dev)
+{
+	fib_flush_dev(dev->stack, dev);
+}
+
+int ip_fib_init(struct ut_stack *stack)
+{
+	fib_table_init(&stack->fib);
+	return register_netdevice_notifier(stack, fib_netdev_event);
+}
+
 void fib_table_destroy(struct fib_table *tbl)
 {
 	free(tbl->routes);

@@ -183,8 +183,8 @@ static int rig_make(struct rig *r)
 		ut_stack_destroy(r->s);
 		return -1;
 	}
-	neigh_update(&r->s->arp_tbl, netdev_from_ut(r->eth), inet_addr("10.0.0.2"), peer_mac,
-		     NUD_PERMANENT, true);
+	neigh_update(&r->s->arp_tbl, netdev_from_ut(r->eth), &(uint32_t){inet_addr("10.0.0.2")},
+		     peer_mac, NUD_PERMANENT, true);
 
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
 	r->fds[0] = ut_socket(r->s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

@@ -123,6 +123,25 @@ TEST(a_layer_3_device_drops_a_packet_that_is_not_ipv4_before_ip_sees_it)
 	check_unharmed_and_destroy(s, &cd, 2);
 }
 
+TEST(an_ethernet_frame_of_an_ethertype_no_family_registered_is_dropped_and_counted)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_dev_stats st;
+	uint8_t pkt[128], frame[ETH_HLEN + 128];
+	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_ETHER);
+	size_t n = echo_packet(pkt, "10.0.0.2", "10.0.0.1", 1);
+
+	/* IPv6's ethertype, which no family of this stack takes yet: the
+	 * device layer drops it before IP or ARP sees it. */
+	n = build_eth(frame, testnet_mac, peer_mac, 0x86dd, pkt, n);
+	CHECK_EQ(capdev_inject(&cd, frame, n), 0);
+	ut_dev_get_stats(cd.dev, &st);
+	CHECK_EQ(st.rx_dropped, 1);
+	CHECK_EQ(testnet_counter(s, "Ip", "InReceives"), 0);
+	check_unharmed_and_destroy(s, &cd, 2);
+}
+
 TEST(a_header_length_below_20_or_beyond_the_datagram_is_a_header_error)
 {
 	struct test_clock tc;

@@ -245,8 +245,8 @@ TEST(retransmission_timeout_after_tcp_retries2_ends_in_etimedout)
 	 * vanish beyond reach of ARP, so no ICMP host unreachable softens
 	 * the error: ETIMEDOUT, as Linux reports. */
 	neigh_update(&w.c->arp_tbl, netdev_from_ut(ut_sim_link_dev(w.link, 0)),
-		     inet_addr(SERVER_IP), netdev_from_ut(ut_sim_link_dev(w.link, 1))->dev_addr,
-		     NUD_PERMANENT, true);
+		     &(uint32_t){inet_addr(SERVER_IP)},
+		     netdev_from_ut(ut_sim_link_dev(w.link, 1))->dev_addr, NUD_PERMANENT, true);
 	ut_sim_link_set_up(w.link, false);
 	uint64_t t0 = ut_sim_now(w.sim);
 	CHECK_EQ(ut_send(w.c, c, "lost", 4, 0), 4);

@@ -160,8 +160,8 @@ TEST(the_user_timeout_ends_unanswered_retransmissions_on_time_not_after_tcp_retr
 	/* as test_tcp_reliability's retries2 test: a permanent ARP entry,
 	 * so no ICMP softens the error */
 	neigh_update(&w.c->arp_tbl, netdev_from_ut(ut_sim_link_dev(w.link, 0)),
-		     inet_addr(SERVER_IP), netdev_from_ut(ut_sim_link_dev(w.link, 1))->dev_addr,
-		     NUD_PERMANENT, true);
+		     &(uint32_t){inet_addr(SERVER_IP)},
+		     netdev_from_ut(ut_sim_link_dev(w.link, 1))->dev_addr, NUD_PERMANENT, true);
 	ut_sim_link_set_up(w.link, false);
 	uint64_t t0 = ut_sim_now(w.sim);
 	CHECK_EQ(ut_send(w.c, c, "lost", 4, 0), 4);

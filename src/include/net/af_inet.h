@@ -13,6 +13,12 @@ extern const struct proto_ops inet_stream_ops;
 extern const struct proto_ops inet_dgram_ops;
 extern const struct proto tcp_prot;
 extern const struct proto udp_prot;
+/* UDP's entry in inet_protos (udp.c). */
+extern const struct net_protocol udp_protocol;
+
+/* IPv4's share of a stack (Linux's inet_init and the pernet parts of
+ * arp, fib, icmp and fragments): made and destroyed by stack.c. */
+extern const struct pernet_operations inet_net_ops;
 
 /* socket(AF_INET, type, protocol) for an allocated socket: picks the
  * protocol (0: TCP for SOCK_STREAM, UDP for SOCK_DGRAM), allocates the

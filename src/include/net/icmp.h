@@ -24,7 +24,11 @@ struct icmp_peer_limit {
 	uint64_t stamp;
 };
 
+/* ICMP's share of a new stack: the global rate limit's bucket, full. */
+void icmp_init(struct ut_stack *stack);
 void icmp_rcv(struct sk_buff *skb);
+/* ICMP's entry in inet_protos (icmp.c). */
+extern const struct net_protocol icmp_protocol;
 /* Sends an ICMP error about skb_in (data anywhere; network header set,
  * IPCB filled), following RFC 1122 3.2.2: never about an ICMP error, a
  * non-first fragment, a broadcast or multicast, or an unspecified source;

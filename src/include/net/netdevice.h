@@ -82,6 +82,24 @@ enum rx_handler_result {
 };
 typedef enum rx_handler_result (*rx_handler_func_t)(struct sk_buff *skb, void *data);
 
+/* A receive handler for one ethertype (Linux's struct packet_type): the
+ * device layer hands it every frame of that type, link header pulled,
+ * skb->protocol and skb->pkt_type set. Consumes skb. Each family
+ * registers its own with dev_add_pack when the stack is made, so the
+ * device layer names none of them. */
+struct packet_type {
+	uint16_t type; /* ETH_P_*, host order */
+	void (*func)(struct sk_buff *skb);
+};
+/* Handlers one stack holds: IPv4 and ARP now, IPv6 to come. */
+#define PTYPE_MAX 4
+
+/* Told that dev is going away, before its queues are purged (Linux's
+ * netdevice notifier chain, event NETDEV_UNREGISTER): a family drops
+ * what it keeps about dev (neighbours, routes through it). */
+typedef void (*netdev_unregister_fn)(struct net_device *dev);
+#define NETDEV_NOTIFIER_MAX 4
+
 struct net_device {
 	struct ut_stack *stack;
 	struct net_device *next; /* stack's device list */
@@ -166,8 +184,17 @@ int netif_rx(struct sk_buff *skb);
  * when the pool is spent. */
 struct sk_buff *netdev_alloc_skb_ip_align(struct net_device *dev, uint32_t len);
 /* Entry of one received frame into the stack (mirror, rx handler, then by
- * link type and ethertype to ARP or IPv4). Consumes skb. */
+ * link type and ethertype to the handler dev_add_pack registered).
+ * Consumes skb. */
 void netif_receive_skb(struct sk_buff *skb);
+/* Registers func as the receive handler of ethertype type on stack
+ * (Linux's dev_add_pack). 0, -EEXIST if type has one, -ENOSPC past
+ * PTYPE_MAX. Called when the stack is made. */
+int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb));
+/* Registers fn to be called for each device unregistered from stack,
+ * in the order registered (Linux's register_netdevice_notifier). 0 or
+ * -ENOSPC past NETDEV_NOTIFIER_MAX. Called when the stack is made. */
+int register_netdevice_notifier(struct ut_stack *stack, netdev_unregister_fn fn);
 /* Mirrors a frame to the device's pcap file, if one is open. */
 void netdev_mirror(struct net_device *dev, const struct sk_buff *skb);
 

@@ -40,6 +40,9 @@ struct fib_result {
 };
 
 void fib_table_init(struct fib_table *tbl);
+/* Makes the stack's table and has it flushed of a device's routes when
+ * the device goes away (Linux's ip_fib_init). 0 or -errno. */
+int ip_fib_init(struct ut_stack *stack);
 void fib_table_destroy(struct fib_table *tbl);
 int fib_route_insert(struct ut_stack *stack, const struct fib_route *r);
 int fib_route_remove(struct ut_stack *stack, uint32_t dst, uint8_t prefix_len,

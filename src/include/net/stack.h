@@ -100,6 +100,16 @@ struct ipv4_sysctl {
 	uint32_t tcp_allowed_congestion_control; /* bit i: tcp_cong.c's module i; "reno cubic" */
 };
 
+/* A family's share of a stack (Linux's struct pernet_operations): init
+ * when the stack is made, exit when it is destroyed, after its devices.
+ * stack.c walks a constant list of them, so the core names no protocol.
+ * init returns 0 or -errno; exit must cope with a stack whose init
+ * failed part-way or never ran (its fields still zero). */
+struct pernet_operations {
+	int (*init)(struct ut_stack *stack);
+	void (*exit)(struct ut_stack *stack);
+};
+
 /* How a blocking call waits when no stack thread runs: the simulator
  * installs one that moves the simulated world to its next event. Returns 0
  * when something happened, -ETIMEDOUT when the deadline was reached,
@@ -123,8 +133,16 @@ struct ut_stack {
 	int next_ifindex;
 	struct net_device *loopback;
 
+	/* What the families registered with the device layer (Linux's
+	 * ptype_base and netdev_chain, global there, per stack here). */
+	struct packet_type ptype_base[PTYPE_MAX];
+	unsigned n_ptype;
+	netdev_unregister_fn netdev_notifiers[NETDEV_NOTIFIER_MAX];
+	unsigned n_netdev_notifiers;
+
 	struct fib_table fib;
 	struct neigh_table arp_tbl;
+	struct neigh_table *neigh_tables[NEIGH_NR_TABLES]; /* by NEIGH_*_TABLE; NULL: none */
 	struct ipq_table frags;
 	struct icmp_global_limit icmp_limit;
 	struct icmp_peer_limit icmp_peers[ICMP_PEER_SLOTS];
