@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/addr.h"
 #include "net/fault.h"
 #include "net/stack.h"
 
@@ -421,13 +422,18 @@ void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev)
 	}
 }
 
-UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out)
+UT_EXPORT int ut_neigh_get(struct ut_stack *stack, struct ut_ip ip, struct ut_neigh_info *out)
 {
+	uint32_t addr;
+	int err = inet_addr_from_ut(ip, &addr);
+
+	if (err)
+		return err;
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next) {
 		struct neighbour *n = neigh_lookup(&stack->arp_tbl, dev, addr);
 		if (n) {
 			out->dev = netdev_to_ut(dev);
-			out->addr = addr;
+			out->addr = ip;
 			memcpy(out->lladdr, n->ha, ETH_ALEN);
 			out->state = neigh_state_name(n->nud_state);
 			return 0;
@@ -436,12 +442,15 @@ UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neig
 	return -ENOENT;
 }
 
-UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr)
+UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip ip)
 {
 	struct fib_result res;
 	struct neighbour *n;
-	int err = ip_route_output(stack, addr, &res);
+	uint32_t addr;
+	int err = inet_addr_from_ut(ip, &addr);
 
+	if (!err)
+		err = ip_route_output(stack, addr, &res);
 	if (err)
 		return err;
 	if (res.type != RTN_UNICAST || res.dev->type != UT_DEV_ETHER)
