@@ -183,8 +183,10 @@ static bool path_make(struct path *p, const struct knobs *k, const char *algo,
 	    (err = ut_sim_host_add(p->sim, "rcv", &p->rcv)) ||
 	    (err = ut_sim_link_add(p->sim, p->snd, p->rcv, &fwd, &p->link)) ||
 	    (err = ut_sim_link_set_params(p->link, 1, &rev)) ||
-	    (err = ut_addr_add(p->snd, ut_sim_link_dev(p->link, 0), inet_addr("10.0.0.1"), 24)) ||
-	    (err = ut_addr_add(p->rcv, ut_sim_link_dev(p->link, 1), inet_addr("10.0.0.2"), 24)))
+	    (err = ut_addr_add(p->snd, ut_sim_link_dev(p->link, 0), ut_ip_v4(inet_addr("10.0.0.1")),
+			       24)) ||
+	    (err = ut_addr_add(p->rcv, ut_sim_link_dev(p->link, 1), ut_ip_v4(inet_addr("10.0.0.2")),
+			       24)))
 		die("building the path", -err);
 	host_buffers(p->snd);
 	host_buffers(p->rcv);

@@ -135,11 +135,12 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 		fprintf(stderr, "%s: --mtu %u: %s\n", prog, o->imp.link.mtu, strerror(-err));
 		goto fail;
 	}
-	if ((err = ut_addr_add(a->stack, a->dev, o->addr, o->prefix)) < 0) {
+	if ((err = ut_addr_add(a->stack, a->dev, ut_ip_v4(o->addr), o->prefix)) < 0) {
 		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
 		goto fail;
 	}
-	if (o->gw && (err = ut_route_add(a->stack, 0, 0, o->gw, NULL)) < 0) {
+	if (o->gw &&
+	    (err = ut_route_add(a->stack, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(o->gw), NULL)) < 0) {
 		fprintf(stderr, "%s: --gw: %s%s\n", prog, strerror(-err),
 			err == -ENETUNREACH ? " (the gateway must be inside --ip's prefix)" : "");
 		goto fail;

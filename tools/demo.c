@@ -1014,8 +1014,10 @@ int cmd_demo(int argc, char **argv)
 	if (ut_sim_create(seed, &d.sim) < 0 || host_setup(&d, &d.client, "client") < 0 ||
 	    host_setup(&d, &d.server, "server") < 0 ||
 	    ut_sim_link_add(d.sim, d.client.stack, d.server.stack, &imp.link, &d.link) < 0 ||
-	    ut_addr_add(d.client.stack, ut_sim_link_dev(d.link, 0), caddr, PREFIX_LEN) < 0 ||
-	    ut_addr_add(d.server.stack, ut_sim_link_dev(d.link, 1), saddr, PREFIX_LEN) < 0) {
+	    ut_addr_add(d.client.stack, ut_sim_link_dev(d.link, 0), ut_ip_v4(caddr), PREFIX_LEN) <
+		    0 ||
+	    ut_addr_add(d.server.stack, ut_sim_link_dev(d.link, 1), ut_ip_v4(saddr), PREFIX_LEN) <
+		    0) {
 		fail(&d, "cannot build the simulated network");
 		goto report;
 	}

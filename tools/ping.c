@@ -23,7 +23,7 @@
 
 struct ping_state {
 	struct ut_stack *stack;
-	uint32_t daddr;
+	struct ut_ip daddr;
 	uint16_t id;
 	size_t datalen;
 	uint64_t *sent_at; /* by seq */
@@ -89,11 +89,11 @@ static const char *unreach_text(uint8_t type, uint8_t code)
 static void ping_event(void *arg, const struct ut_ping_event *ev)
 {
 	struct ping_state *ps = arg;
-	char from[INET_ADDRSTRLEN];
+	char from[UT_IP_STRLEN];
 
 	if (ev->id != ps->id)
 		return;
-	inet_ntop(AF_INET, &ev->from, from, sizeof(from));
+	ut_ip_ntop(ev->from, from, sizeof(from));
 	if (ev->kind == UT_PING_ERROR) {
 		ps->nerrors++;
 		if (ev->icmp_type == 3 && ev->icmp_code == 4)
@@ -138,7 +138,7 @@ static bool neigh_ready(void *arg)
 
 	if (ut_route_get(ps->stack, ps->daddr, &ri) < 0 || ri.local)
 		return true;
-	if (ut_neigh_get(ps->stack, ri.gateway ? ri.gateway : ps->daddr, &ni) < 0)
+	if (ut_neigh_get(ps->stack, ut_ip_is_any(ri.gateway) ? ps->daddr : ri.gateway, &ni) < 0)
 		return false;
 	return strcmp(ni.state, "REACHABLE") == 0 || strcmp(ni.state, "FAILED") == 0;
 }
@@ -172,7 +172,7 @@ int cmd_ping(int argc, char **argv)
 	struct ut_stack *a = NULL, *b = NULL;
 	struct ut_sim_link *link = NULL;
 	struct ut_sim *sim = NULL;
-	uint32_t addr_a, addr_b;
+	uint32_t addr_a, addr_b, daddr;
 	uint8_t *data = NULL;
 	double d;
 	int rc = 2, r;
@@ -235,17 +235,18 @@ int cmd_ping(int argc, char **argv)
 			dest = o;
 		}
 	}
-	if (!parse_ipv4(dest, &ps.daddr)) {
+	if (!parse_ipv4(dest, &daddr)) {
 		fprintf(stderr, "ping: %s: Name or service not known\n", dest);
 		return 2;
 	}
+	ps.daddr = ut_ip_v4(daddr);
 	parse_ipv4(PING_ADDR_A, &addr_a);
 	parse_ipv4(PING_ADDR_B, &addr_b);
 
 	if (ut_sim_create(seed, &sim) < 0 || ut_sim_host_add(sim, "a", &a) < 0 ||
 	    ut_sim_host_add(sim, "b", &b) < 0 || ut_sim_link_add(sim, a, b, &imp.link, &link) < 0 ||
-	    ut_addr_add(a, ut_sim_link_dev(link, 0), addr_a, PING_PREFIX) < 0 ||
-	    ut_addr_add(b, ut_sim_link_dev(link, 1), addr_b, PING_PREFIX) < 0) {
+	    ut_addr_add(a, ut_sim_link_dev(link, 0), ut_ip_v4(addr_a), PING_PREFIX) < 0 ||
+	    ut_addr_add(b, ut_sim_link_dev(link, 1), ut_ip_v4(addr_b), PING_PREFIX) < 0) {
 		fprintf(stderr, "ping: cannot build the simulated network\n");
 		goto out;
 	}

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usertcp/addr.h"
 #include "usertcp/stack.h"
 
 #ifdef __cplusplus
@@ -21,7 +22,7 @@ enum ut_ping_kind {
 
 struct ut_ping_event {
 	enum ut_ping_kind kind;
-	uint32_t from; /* replier, or the host reporting the error */
+	struct ut_ip from; /* replier, or the host reporting the error (AF_INET) */
 	uint16_t id, seq;
 	uint8_t ttl;		      /* of the reply's IP header */
 	uint8_t icmp_type, icmp_code; /* for errors: ICMP type and code */
@@ -38,8 +39,9 @@ typedef void (*ut_ping_handler)(void *arg, const struct ut_ping_event *ev);
 void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, void *arg);
 
 /* Sends an ICMP echo request of len payload bytes to daddr. Returns 0, or
- * -ENETUNREACH (no route), -EMSGSIZE (len > 65507), -ENOBUFS. */
-int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id, uint16_t seq,
+ * -ENETUNREACH (no route), -EMSGSIZE (len > 65507), -ENOBUFS,
+ * -EAFNOSUPPORT (daddr not AF_INET: ICMPv6 echo is yet to come). */
+int ut_ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t id, uint16_t seq,
 		 const void *data, size_t len);
 
 #ifdef __cplusplus

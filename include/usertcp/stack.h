@@ -10,8 +10,9 @@
  * (the simulator, a stack thread, blocking calls) decide how to wait.
  *
  * Conventions: functions return 0 (or a count) on success and a negative
- * errno value on failure. IPv4 addresses are uint32_t in network byte order,
- * as in struct in_addr.
+ * errno value on failure. Addresses are struct ut_ip (usertcp/addr.h), by
+ * value; the stack speaks IPv4 only for now, so an address of another
+ * family gets -EAFNOSUPPORT and the addresses it reports are AF_INET.
  */
 #ifndef USERTCP_STACK_H
 #define USERTCP_STACK_H
@@ -19,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "usertcp/addr.h"
 #include "usertcp/clock.h"
 
 #ifdef __cplusplus
@@ -61,42 +63,49 @@ const char *ut_stack_name(const struct ut_stack *stack);
 /* ---- addresses and routes (ip addr / ip route) ---------------------------*/
 
 /* Adds addr/prefix_len to dev, with the connected route for its prefix, as
- * `ip addr add` does. -EEXIST if present, -EINVAL for a bad prefix. */
-int ut_addr_add(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr, unsigned prefix_len);
-int ut_addr_del(struct ut_stack *stack, struct ut_dev *dev, uint32_t addr, unsigned prefix_len);
+ * `ip addr add` does. -EEXIST if present, -EINVAL for a bad prefix or an
+ * unspecified or broadcast-all address, -ENOSPC if dev holds as many as it
+ * can, -EAFNOSUPPORT for a family other than AF_INET. ut_addr_del:
+ * -EADDRNOTAVAIL if dev has no such address. */
+int ut_addr_add(struct ut_stack *stack, struct ut_dev *dev, struct ut_ip addr, unsigned prefix_len);
+int ut_addr_del(struct ut_stack *stack, struct ut_dev *dev, struct ut_ip addr, unsigned prefix_len);
 
-/* Adds a route to dst/prefix_len via gateway (0: directly connected) out of
- * dev (NULL: the device whose connected prefix holds the gateway).
- * prefix_len 0 with dst 0 is the default route. -EEXIST, -ENETUNREACH
- * (gateway not on any connected prefix), -EINVAL. */
-int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix_len, uint32_t gateway,
-		 struct ut_dev *dev);
-int ut_route_del(struct ut_stack *stack, uint32_t dst, unsigned prefix_len);
+/* Adds a route to dst/prefix_len via gateway (unspecified, ut_ip_is_any:
+ * directly connected) out of dev (NULL: the device whose connected prefix
+ * holds the gateway). prefix_len 0 with dst 0.0.0.0 is the default route.
+ * -EEXIST, -ENETUNREACH (gateway not on any connected prefix), -EINVAL,
+ * -EAFNOSUPPORT (dst, or a gateway given, not AF_INET). */
+int ut_route_add(struct ut_stack *stack, struct ut_ip dst, unsigned prefix_len,
+		 struct ut_ip gateway, struct ut_dev *dev);
+int ut_route_del(struct ut_stack *stack, struct ut_ip dst, unsigned prefix_len);
 
-/* The route the stack would use for daddr (ip route get). */
+/* The route the stack would use for daddr (ip route get). -ENETUNREACH,
+ * -EAFNOSUPPORT. The addresses reported have daddr's family. */
 struct ut_route_info {
 	struct ut_dev *dev;
-	uint32_t gateway;    /* 0: on-link */
-	uint32_t prefsrc;    /* source address the stack would choose */
-	unsigned prefix_len; /* of the matching route */
-	int local;	     /* daddr is one of ours */
+	struct ut_ip gateway; /* unspecified (0.0.0.0): on-link */
+	struct ut_ip prefsrc; /* source address the stack would choose */
+	unsigned prefix_len;  /* of the matching route */
+	int local;	      /* daddr is one of ours */
 };
-int ut_route_get(struct ut_stack *stack, uint32_t daddr, struct ut_route_info *out);
+int ut_route_get(struct ut_stack *stack, struct ut_ip daddr, struct ut_route_info *out);
 
 /* ---- neighbours (ip neigh) -----------------------------------------------*/
 
 struct ut_neigh_info {
 	struct ut_dev *dev;
-	uint32_t addr;
+	struct ut_ip addr;
 	uint8_t lladdr[6];
 	const char *state; /* Linux's NUD name: "REACHABLE", "STALE"... */
 };
-/* The cache entry for addr (the next hop, on any device). -ENOENT. */
-int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out);
+/* The cache entry for addr (the next hop, on any device). -ENOENT,
+ * -EAFNOSUPPORT. */
+int ut_neigh_get(struct ut_stack *stack, struct ut_ip addr, struct ut_neigh_info *out);
 /* Starts resolving the next hop toward addr now, without sending anything
  * else (what the first packet would trigger; like arping). 0 if already
- * valid or resolution started, -ENETUNREACH without a route. */
-int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr);
+ * valid or resolution started, -ENETUNREACH without a route,
+ * -EAFNOSUPPORT. */
+int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip addr);
 
 /* ---- settings: Linux's sysctl names and defaults ------------------------*/
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "usertcp/addr.h"
 #include "usertcp/stack.h"
 
 #ifdef __cplusplus
@@ -67,14 +68,16 @@ enum ut_trace_type {
 };
 
 /* One event. Fields that do not apply to an event are zero; which apply is
- * listed beside each. Addresses are network order, ports host order. */
+ * listed beside each. Ports are host order. Addresses carry their family,
+ * AF_INET while the stack speaks IPv4 alone; one that does not apply is
+ * that family's unspecified address (0.0.0.0). */
 struct ut_trace_event {
 	enum ut_trace_type type;
 	const char *name; /* the tracepoint name above */
 	uint64_t time_ns; /* stack clock */
 	const char *stack_name;
 	int fd; /* descriptor, -1 if none (yet) */
-	uint32_t saddr, daddr;
+	struct ut_ip saddr, daddr;
 	uint16_t sport, dport;
 	/* inet_sock_set_state: TCP_* state numbers, as Linux's; other TCP
 	 * events: newstate is the socket's state. tcp_cong_state_set: the
@@ -100,11 +103,11 @@ struct ut_trace_event {
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;
 	uint32_t cwnd, ssthresh, srtt_us, rto_ms, backoff;
 	/* tcp_probe: Linux's fields beside the sender state above: the
-	 * address family (AF_INET), the packet mark (0: usertcp has no
-	 * SO_MARK), the arriving segment's payload length, the socket's
-	 * cookie (unique in its stack, as SO_COOKIE would give) and its
-	 * address (for programs; the printers leave it out, so that their
-	 * output stays a function of a simulation's seed). */
+	 * address family (saddr's and daddr's), the packet mark (0:
+	 * usertcp has no SO_MARK), the arriving segment's payload length,
+	 * the socket's cookie (unique in its stack, as SO_COOKIE would
+	 * give) and its address (for programs; the printers leave it out,
+	 * so that their output stays a function of a simulation's seed). */
 	uint16_t family;
 	uint32_t mark, data_len;
 	uint64_t sock_cookie;

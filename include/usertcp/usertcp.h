@@ -3,6 +3,7 @@
 #ifndef USERTCP_USERTCP_H
 #define USERTCP_USERTCP_H
 
+#include "usertcp/addr.h"
 #include "usertcp/clock.h"
 #include "usertcp/dev.h"
 #include "usertcp/ping.h"

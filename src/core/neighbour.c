@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "net/addr.h"
 #include "net/fault.h"
 #include "net/stack.h"
 
@@ -461,17 +462,20 @@ void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev)
 	}
 }
 
-UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neigh_info *out)
+UT_EXPORT int ut_neigh_get(struct ut_stack *stack, struct ut_ip ip, struct ut_neigh_info *out)
 {
-	struct neigh_table *tbl = neigh_find_table(stack, AF_INET);
+	/* The table of the address's family: none (IPv6 until it has
+	 * Neighbour Discovery) is -EAFNOSUPPORT. */
+	struct neigh_table *tbl = neigh_find_table(stack, ip.family);
+	const void *addr = ut_ip_key(&ip);
 
 	if (!tbl)
-		return -EAFNOSUPPORT; /* a family without neighbours */
+		return -EAFNOSUPPORT;
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next) {
-		struct neighbour *n = neigh_lookup(tbl, dev, &addr);
+		struct neighbour *n = neigh_lookup(tbl, dev, addr);
 		if (n) {
 			out->dev = netdev_to_ut(dev);
-			out->addr = addr;
+			out->addr = ip;
 			memcpy(out->lladdr, n->ha, ETH_ALEN);
 			out->state = neigh_state_name(n->nud_state);
 			return 0;
@@ -480,9 +484,9 @@ UT_EXPORT int ut_neigh_get(struct ut_stack *stack, uint32_t addr, struct ut_neig
 	return -ENOENT;
 }
 
-UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr)
+UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip ip)
 {
-	struct neigh_table *tbl = neigh_find_table(stack, AF_INET);
+	struct neigh_table *tbl = neigh_find_table(stack, ip.family);
 	uint8_t nexthop[NEIGH_KEY_MAX];
 	struct net_device *dev;
 	struct neighbour *n;
@@ -490,7 +494,7 @@ UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, uint32_t addr)
 
 	if (!tbl)
 		return -EAFNOSUPPORT;
-	err = tbl->ops->nexthop(stack, &addr, &dev, nexthop);
+	err = tbl->ops->nexthop(stack, ut_ip_key(&ip), &dev, nexthop);
 	if (err)
 		return err;
 	if (!dev)

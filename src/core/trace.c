@@ -215,24 +215,37 @@ static int tb_result(const struct tbuf *b)
 	return b->len > INT_MAX ? INT_MAX : (int)b->len;
 }
 
-static void tb_addr(struct tbuf *b, uint32_t addr_be)
+/* An IPv6 address as inet_ntop writes it; anything else as IPv4's dotted
+ * quad, so that an event built by hand with its addresses left zero (no
+ * family) prints 0.0.0.0 as the stack's own unspecified ones do. */
+static void tb_addr(struct tbuf *b, struct ut_ip addr)
 {
-	const uint8_t *a = (const uint8_t *)&addr_be;
-	tb_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	const uint8_t *a = (const uint8_t *)&addr.u.v4.s_addr;
+	char text[UT_IP_STRLEN];
+
+	if (addr.family == AF_INET6 && ut_ip_ntop(addr, text, sizeof(text)) == 0)
+		tb_printf(b, "%s", text);
+	else
+		tb_printf(b, "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
 }
 
-static void tb_endpoint(struct tbuf *b, uint32_t addr_be, uint16_t port)
+/* "10.0.0.1:80", or "[2001:db8::1]:80" as Linux's %pISpc writes IPv6. */
+static void tb_endpoint(struct tbuf *b, struct ut_ip addr, uint16_t port)
 {
-	tb_addr(b, addr_be);
-	tb_printf(b, ":%u", port);
+	bool v6 = addr.family == AF_INET6;
+
+	tb_printf(b, "%s", v6 ? "[" : "");
+	tb_addr(b, addr);
+	tb_printf(b, "%s:%u", v6 ? "]" : "", port);
 }
 
 /* "10.0.0.2:40001 -> 10.0.0.1:80", or the local end alone while there is
  * no peer. */
-static void tb_conn(struct tbuf *b, uint32_t saddr, uint16_t sport, uint32_t daddr, uint16_t dport)
+static void tb_conn(struct tbuf *b, struct ut_ip saddr, uint16_t sport, struct ut_ip daddr,
+		    uint16_t dport)
 {
 	tb_endpoint(b, saddr, sport);
-	if (daddr || dport) {
+	if (!ut_ip_is_any(daddr) || dport) {
 		tb_printf(b, " -> ");
 		tb_endpoint(b, daddr, dport);
 	}
@@ -630,7 +643,7 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_printf(b, ")");
 		if (tcp_state_valid(ev->newstate))
 			tb_printf(b, " in state %s", state_short(ev->newstate));
-		if (ev->saddr || ev->sport) {
+		if (!ut_ip_is_any(ev->saddr) || ev->sport) {
 			tb_printf(b, " (");
 			tb_ev_conn(b, ev);
 			tb_printf(b, ")");
@@ -788,10 +801,10 @@ static void json_key_u32(struct tbuf *b, const char *key, uint32_t v)
 	tb_printf(b, ",\"%s\":%" PRIu32, key, v);
 }
 
-static void json_key_addr(struct tbuf *b, const char *key, uint32_t addr_be)
+static void json_key_addr(struct tbuf *b, const char *key, struct ut_ip addr)
 {
 	tb_printf(b, ",\"%s\":\"", key);
-	tb_addr(b, addr_be);
+	tb_addr(b, addr);
 	tb_putc(b, '"');
 }
 
@@ -863,7 +876,10 @@ UT_EXPORT int ut_trace_format_json(const struct ut_trace_event *ev, char *buf, s
 		json_key_u32(&b, "rcv_nxt", ev->rcv_nxt);
 	}
 	if (f & J_PROBE) {
-		json_key_str(&b, "family", ev->family == AF_INET ? "AF_INET" : "AF_UNSPEC");
+		json_key_str(&b, "family",
+			     ev->family == AF_INET    ? "AF_INET"
+			     : ev->family == AF_INET6 ? "AF_INET6"
+						      : "AF_UNSPEC");
 		json_key_u32(&b, "mark", ev->mark);
 		json_key_u32(&b, "data_len", ev->data_len);
 		tb_printf(&b, ",\"sock_cookie\":%" PRIu64, ev->sock_cookie);

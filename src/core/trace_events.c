@@ -19,9 +19,9 @@
 /* The 4-tuple as the tables hold it: the bound local address. */
 static void trace_fill_tuple(struct ut_trace_event *ev, const struct sock_common *skc)
 {
-	ev->saddr = skc->skc_rcv_saddr;
+	ev->saddr = ut_ip_v4(skc->skc_rcv_saddr);
 	ev->sport = skc->skc_num;
-	ev->daddr = skc->skc_daddr;
+	ev->daddr = ut_ip_v4(skc->skc_daddr);
 	ev->dport = skc->skc_dport;
 }
 
@@ -52,8 +52,8 @@ static void tcp_trace_event_init(struct ut_trace_event *ev, struct sock *sk)
 	tcp_trace_fill_state(sk, ev);
 	ev->fd = tcp_sk(sk)->fd;
 	trace_fill_tuple(ev, &sk->__sk_common);
-	if (!ev->saddr)
-		ev->saddr = sk->sk_saddr;
+	if (ut_ip_is_any(ev->saddr))
+		ev->saddr = ut_ip_v4(sk->sk_saddr);
 }
 
 /* ---- the socket calls --------------------------------------------------------------*/
@@ -197,7 +197,7 @@ void __trace_tcp_probe(struct sock *sk, uint32_t data_len)
 	struct ut_trace_event ev;
 
 	tcp_trace_event_init(&ev, sk);
-	ev.family = AF_INET;
+	ev.family = ev.saddr.family;
 	ev.mark = 0;
 	ev.data_len = data_len;
 	ev.len = data_len;
@@ -240,8 +240,8 @@ static void trace_event_init_header(struct ut_trace_event *ev, uint32_t saddr, u
 				    const struct wire_tcp *th)
 {
 	trace_event_init(ev);
-	ev->saddr = saddr;
-	ev->daddr = daddr;
+	ev->saddr = ut_ip_v4(saddr);
+	ev->daddr = ut_ip_v4(daddr);
 	ev->sport = th->sport;
 	ev->dport = th->dport;
 	ev->seq = th->seq;
@@ -337,8 +337,8 @@ void __trace_tcp_syn_drop(struct sock *listener, const struct sk_buff *skb,
 	trace_event_init(&ev);
 	/* IPv4's header: the SYN reached a listener of ours only through
 	 * ip_rcv (a second family tells them apart by skb->protocol) */
-	ev.saddr = ip_hdr_daddr(skb);
-	ev.daddr = ip_hdr_saddr(skb);
+	ev.saddr = ut_ip_v4(ip_hdr_daddr(skb));
+	ev.daddr = ut_ip_v4(ip_hdr_saddr(skb));
 	ev.sport = th->dport;
 	ev.dport = th->sport;
 	ev.depth = inet_csk(listener)->icsk_accept_queue.qlen;

@@ -29,7 +29,7 @@ struct net_device *loopback_dev_create(struct ut_stack *stack)
 	if (!dev)
 		return NULL;
 	dev->features = UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM;
-	if (ut_addr_add(stack, netdev_to_ut(dev), htonl(0x7f000001), 8) < 0) {
+	if (ut_addr_add(stack, netdev_to_ut(dev), ut_ip_v4(htonl(INADDR_LOOPBACK)), 8) < 0) {
 		netdev_free(dev);
 		return NULL;
 	}

@@ -4,16 +4,20 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/addr.h"
 #include "net/stack.h"
 
-UT_EXPORT int ut_addr_add(struct ut_stack *stack, struct ut_dev *d, uint32_t addr,
+UT_EXPORT int ut_addr_add(struct ut_stack *stack, struct ut_dev *d, struct ut_ip ip,
 			  unsigned prefix_len)
 {
 	struct net_device *dev = netdev_from_ut(d);
 	struct in_ifaddr *ifa;
 	struct fib_route r;
+	uint32_t addr;
 	int err;
 
+	if ((err = inet_addr_from_ut(ip, &addr)) < 0)
+		return err;
 	if (prefix_len > 32 || addr == 0 || addr == 0xffffffffu)
 		return -EINVAL;
 	for (unsigned i = 0; i < dev->n_addrs; i++)
@@ -45,10 +49,15 @@ UT_EXPORT int ut_addr_add(struct ut_stack *stack, struct ut_dev *d, uint32_t add
 	return 0;
 }
 
-UT_EXPORT int ut_addr_del(struct ut_stack *stack, struct ut_dev *d, uint32_t addr,
+UT_EXPORT int ut_addr_del(struct ut_stack *stack, struct ut_dev *d, struct ut_ip ip,
 			  unsigned prefix_len)
 {
 	struct net_device *dev = netdev_from_ut(d);
+	uint32_t addr;
+	int err;
+
+	if ((err = inet_addr_from_ut(ip, &addr)) < 0)
+		return err;
 	for (unsigned i = 0; i < dev->n_addrs; i++) {
 		struct in_ifaddr *ifa = &dev->addrs[i];
 		if (ifa->ifa_local != addr || ifa->ifa_prefixlen != prefix_len)

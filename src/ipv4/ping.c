@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/addr.h"
 #include "net/stack.h"
 
 UT_EXPORT void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, void *arg)
@@ -12,15 +13,16 @@ UT_EXPORT void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, v
 	stack->ping_arg = arg;
 }
 
-UT_EXPORT int ut_ping_send(struct ut_stack *stack, uint32_t daddr, uint16_t id, uint16_t seq,
+UT_EXPORT int ut_ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t id, uint16_t seq,
 			   const void *data, size_t len)
 {
-	struct ip_out_params p = {
-		.daddr = daddr, .protocol = IPPROTO_ICMP_, .pmtudisc = IP_PMTUDISC_WANT};
+	struct ip_out_params p = {.protocol = IPPROTO_ICMP_, .pmtudisc = IP_PMTUDISC_WANT};
 	struct sk_buff *skb;
 	uint8_t *h;
 	int err;
 
+	if ((err = inet_addr_from_ut(daddr, &p.daddr)) < 0)
+		return err;
 	/* The largest echo payload an IPv4 datagram can carry. */
 	if (len > IP_MAXPACKET - IPV4_HLEN_MIN - ICMP_HLEN)
 		return -EMSGSIZE;
@@ -46,7 +48,7 @@ void ping_rcv_reply(struct sk_buff *skb)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = UT_PING_REPLY;
-	ev.from = IPCB(skb)->saddr;
+	ev.from = ut_ip_v4(IPCB(skb)->saddr);
 	ev.id = get_be16(skb->data + 4);
 	ev.seq = get_be16(skb->data + 6);
 	ev.ttl = IPCB(skb)->ttl;
@@ -65,7 +67,7 @@ void ping_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code, ui
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = UT_PING_ERROR;
-	ev.from = from;
+	ev.from = ut_ip_v4(from);
 	ev.id = get_be16(skb->data + 4);
 	ev.seq = get_be16(skb->data + 6);
 	ev.icmp_type = type;

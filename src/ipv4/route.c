@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/addr.h"
 #include "net/fault.h"
 #include "net/stack.h"
 
@@ -160,12 +161,19 @@ int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *r
 
 /* ---- public route API (ip route) --------------------------------------*/
 
-UT_EXPORT int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix_len,
-			   uint32_t gateway, struct ut_dev *d)
+UT_EXPORT int ut_route_add(struct ut_stack *stack, struct ut_ip dst_ip, unsigned prefix_len,
+			   struct ut_ip gw_ip, struct ut_dev *d)
 {
 	struct net_device *dev = d ? netdev_from_ut(d) : NULL;
+	uint32_t dst, gateway = 0;
 	struct fib_route r;
+	int err;
 
+	if ((err = inet_addr_from_ut(dst_ip, &dst)) < 0)
+		return err;
+	/* No gateway, of whatever family, is an on-link route. */
+	if (!ut_ip_is_any(gw_ip) && (err = inet_addr_from_ut(gw_ip, &gateway)) < 0)
+		return err;
 	if (prefix_len > 32)
 		return -EINVAL;
 	memset(&r, 0, sizeof(r));
@@ -189,22 +197,32 @@ UT_EXPORT int ut_route_add(struct ut_stack *stack, uint32_t dst, unsigned prefix
 	return fib_route_insert(stack, &r);
 }
 
-UT_EXPORT int ut_route_del(struct ut_stack *stack, uint32_t dst, unsigned prefix_len)
+UT_EXPORT int ut_route_del(struct ut_stack *stack, struct ut_ip dst_ip, unsigned prefix_len)
 {
+	uint32_t dst;
+	int err;
+
+	if ((err = inet_addr_from_ut(dst_ip, &dst)) < 0)
+		return err;
 	if (prefix_len > 32)
 		return -EINVAL;
 	return fib_route_remove(stack, dst, (uint8_t)prefix_len, NULL);
 }
 
-UT_EXPORT int ut_route_get(struct ut_stack *stack, uint32_t daddr, struct ut_route_info *out)
+UT_EXPORT int ut_route_get(struct ut_stack *stack, struct ut_ip dst_ip, struct ut_route_info *out)
 {
 	struct fib_result res;
-	int err = ip_route_output(stack, daddr, &res);
+	uint32_t daddr;
+	int err;
+
+	if ((err = inet_addr_from_ut(dst_ip, &daddr)) < 0)
+		return err;
+	err = ip_route_output(stack, daddr, &res);
 	if (err)
 		return err;
 	out->dev = netdev_to_ut(res.dev);
-	out->gateway = res.nexthop == daddr ? 0 : res.nexthop;
-	out->prefsrc = res.prefsrc;
+	out->gateway = ut_ip_v4(res.nexthop == daddr ? 0 : res.nexthop);
+	out->prefsrc = ut_ip_v4(res.prefsrc);
 	out->prefix_len = res.prefix_len;
 	out->local = res.type == RTN_LOCAL;
 	return 0;

@@ -752,9 +752,10 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pd_die("cannot create the device: %s", strerror(-rc));
 	if (pd->pcap && (rc = ut_dev_pcap_open(pd->dev, pd->pcap)) < 0)
 		pd_die("cannot open the pcap file: %s", strerror(-rc));
-	if ((rc = ut_addr_add(pd->stack, pd->dev, pd->local, pd->prefix_len)) < 0)
+	if ((rc = ut_addr_add(pd->stack, pd->dev, ut_ip_v4(pd->local), pd->prefix_len)) < 0)
 		pd_die("cannot add the address: %s", strerror(-rc));
-	if ((rc = ut_route_add(pd->stack, 0, 0, pd->gateway, pd->dev)) < 0)
+	if ((rc = ut_route_add(pd->stack, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(pd->gateway),
+			       pd->dev)) < 0)
 		pd_die("cannot add the default route: %s", strerror(-rc));
 	if (pd->trace)
 		ut_trace_set(pd->stack, pd_trace, pd);

@@ -79,7 +79,7 @@ static struct ut_stack *stack_on(const char *ifname, enum ut_dev_type type, cons
 	if (err)
 		test_fail(__FILE__, __LINE__, "%s",
 			  ut_dev_tuntap_strerror(err, ifname, type, why, sizeof(why)));
-	CHECK_EQ(ut_addr_add(stack, dev, ip(addr), 24), 0);
+	CHECK_EQ(ut_addr_add(stack, dev, ut_ip_v4(ip(addr)), 24), 0);
 	CHECK_EQ(ut_stack_thread_start(stack), 0);
 	if (devp)
 		*devp = dev;

@@ -211,9 +211,11 @@ static int workload(void)
 	if (rc_ok(&w, ut_sim_host_add(w.sim, "client", &w.c), "host_add") &&
 	    rc_ok(&w, ut_sim_host_add(w.sim, "server", &w.s), "host_add") &&
 	    rc_ok(&w, ut_sim_link_add(w.sim, w.c, w.s, &lossy, &link), "link_add") &&
-	    rc_ok(&w, ut_addr_add(w.c, ut_sim_link_dev(link, 0), inet_addr("10.0.0.1"), 24),
+	    rc_ok(&w,
+		  ut_addr_add(w.c, ut_sim_link_dev(link, 0), ut_ip_v4(inet_addr("10.0.0.1")), 24),
 		  "addr_add") &&
-	    rc_ok(&w, ut_addr_add(w.s, ut_sim_link_dev(link, 1), inet_addr("10.0.0.2"), 24),
+	    rc_ok(&w,
+		  ut_addr_add(w.s, ut_sim_link_dev(link, 1), ut_ip_v4(inet_addr("10.0.0.2")), 24),
 		  "addr_add")) {
 		tcp_part(&w);
 		udp_part(&w);

@@ -42,9 +42,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
 	ut_dev_create(s, "eth0", UT_DEV_ETHER, 1500, 0, mac, &drv, NULL, &eth);
 	ut_dev_create(s, "tun0", UT_DEV_RAWIP, 1500, 0, NULL, &drv, NULL, &tun);
-	ut_addr_add(s, eth, inet_addr("10.0.0.1"), 24);
-	ut_addr_add(s, tun, inet_addr("10.0.1.1"), 24);
-	ut_route_add(s, 0, 0, inet_addr("10.0.0.254"), NULL);
+	ut_addr_add(s, eth, ut_ip_v4(inet_addr("10.0.0.1")), 24);
+	ut_addr_add(s, tun, ut_ip_v4(inet_addr("10.0.1.1")), 24);
+	ut_route_add(s, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(inet_addr("10.0.0.254")), NULL);
 	if (size && (data[0] & 1))
 		ut_sysctl_set(s, "net.ipv4.ip_forward", 1);
 	/* Input: a sequence of [len_hi len_lo dev/time byte][frame]. */
@@ -60,7 +60,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tc.now += (uint64_t)(ctl >> 1) * 250000000ULL;
 		ut_stack_poll(s);
 		if (ctl & 0x80)
-			ut_ping_send(s, inet_addr("10.0.0.2"), 1, 1, data + i - len, len);
+			ut_ping_send(s, ut_ip_v4(inet_addr("10.0.0.2")), 1, 1, data + i - len, len);
 	}
 	uint64_t end = tc.now + 100ULL * 1000000000ULL;
 	for (int k = 0; k < 100000; k++) {

@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ut_stack_create(&cfg, &s))
 		return 0;
 	if (ut_dev_create(s, "tun0", UT_DEV_RAWIP, 1500, 0, NULL, &drv, &seen, &tun) ||
-	    ut_addr_add(s, tun, inet_addr("10.0.0.1"), 24)) {
+	    ut_addr_add(s, tun, ut_ip_v4(inet_addr("10.0.0.1")), 24)) {
 		ut_stack_destroy(s);
 		return 0;
 	}

@@ -179,7 +179,7 @@ static int rig_make(struct rig *r)
 	if (ut_stack_create(&cfg, &r->s))
 		return -1;
 	if (ut_dev_create(r->s, "eth0", UT_DEV_ETHER, 1500, 0, our_mac, &drv, &r->seen, &r->eth) ||
-	    ut_addr_add(r->s, r->eth, inet_addr("10.0.0.1"), 24)) {
+	    ut_addr_add(r->s, r->eth, ut_ip_v4(inet_addr("10.0.0.1")), 24)) {
 		ut_stack_destroy(r->s);
 		return -1;
 	}

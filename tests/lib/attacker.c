@@ -45,15 +45,15 @@ void attacker_add(struct tcpworld *w, struct attacker *a)
 	CHECK_EQ(ut_sim_link_add(w->sim, a->host, w->s, &lp, &a->link), 0);
 	adev = netdev_from_ut(ut_sim_link_dev(a->link, 0));
 	sdev = netdev_from_ut(ut_sim_link_dev(a->link, 1));
-	CHECK_EQ(ut_addr_add(a->host, netdev_to_ut(adev), ip4(ATTACKER_IP), 24), 0);
-	CHECK_EQ(ut_addr_add(w->s, netdev_to_ut(sdev), ip4(SERVER_IP2), 24), 0);
-	CHECK_EQ(ut_route_add(w->s, 0, 0, ip4(ATTACKER_IP), NULL), 0);
+	CHECK_EQ(ut_addr_add(a->host, netdev_to_ut(adev), ipaddr(ATTACKER_IP), 24), 0);
+	CHECK_EQ(ut_addr_add(w->s, netdev_to_ut(sdev), ipaddr(SERVER_IP2), 24), 0);
+	CHECK_EQ(ut_route_add(w->s, ipaddr("0.0.0.0"), 0, ipaddr(ATTACKER_IP), NULL), 0);
 	memcpy(a->server_mac, sdev->dev_addr, 6);
 	a->dev = adev;
 	adev->rx_handler = attacker_rx;
 	adev->rx_handler_data = a;
-	CHECK_EQ(ut_neigh_resolve(w->s, ip4(ATTACKER_IP)), 0);
-	CHECK_EQ(ut_neigh_resolve(a->host, ip4(SERVER_IP2)), 0);
+	CHECK_EQ(ut_neigh_resolve(w->s, ipaddr(ATTACKER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(a->host, ipaddr(SERVER_IP2)), 0);
 	tw_run(w, 100 * MS);
 }
 

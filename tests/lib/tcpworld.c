@@ -64,8 +64,8 @@ void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp)
 	CHECK_EQ(ut_sim_host_add(w->sim, "client", &w->c), 0);
 	CHECK_EQ(ut_sim_host_add(w->sim, "server", &w->s), 0);
 	CHECK_EQ(ut_sim_link_add(w->sim, w->c, w->s, lp, &w->link), 0);
-	CHECK_EQ(ut_addr_add(w->c, ut_sim_link_dev(w->link, 0), inet_addr(CLIENT_IP), 24), 0);
-	CHECK_EQ(ut_addr_add(w->s, ut_sim_link_dev(w->link, 1), inet_addr(SERVER_IP), 24), 0);
+	CHECK_EQ(ut_addr_add(w->c, ut_sim_link_dev(w->link, 0), ipaddr(CLIENT_IP), 24), 0);
+	CHECK_EQ(ut_addr_add(w->s, ut_sim_link_dev(w->link, 1), ipaddr(SERVER_IP), 24), 0);
 	const char *p = getenv("USERTCP_TEST_TRACE");
 	w->print = p && *p == '1';
 	ut_trace_set(w->c, tw_record, w);

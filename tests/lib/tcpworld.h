@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "testaddr.h"
 #include "usertcp/usertcp.h"
 #include "usertcp/socket.h"
 #include "usertcp/trace.h"

@@ -65,7 +65,7 @@ struct ut_stack *testnet_stack(struct test_clock *tc, struct capdev *cd, enum ut
 	cd->clock = tc;
 	CHECK(ut_dev_create(stack, "eth0", type, 1500, 0, testnet_mac, &drv, cd, &cd->dev) == 0);
 	if (addr)
-		CHECK(ut_addr_add(stack, cd->dev, ip4(addr), prefix) == 0);
+		CHECK(ut_addr_add(stack, cd->dev, ipaddr(addr), prefix) == 0);
 	return stack;
 }
 

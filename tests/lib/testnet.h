@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "testaddr.h"
 #include "usertcp/usertcp.h"
 
 /* A clock the test owns. */

@@ -23,7 +23,7 @@ static struct wire_arp frame_arp(const struct capdev *cd, size_t i, struct wire_
 static const char *neigh_state(struct ut_stack *stack, const char *addr)
 {
 	struct ut_neigh_info ni;
-	if (ut_neigh_get(stack, ip4(addr), &ni) < 0)
+	if (ut_neigh_get(stack, ipaddr(addr), &ni) < 0)
 		return "none";
 	return ni.state;
 }
@@ -37,7 +37,7 @@ TEST(the_first_packet_broadcasts_a_request_and_waits_for_the_reply)
 
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, 1, "x", 1), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 7, 1, "x", 1), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1); /* only the request: the echo is held */
 	struct wire_arp req = frame_arp(&cd, 0, &eth);
@@ -57,7 +57,7 @@ TEST(the_first_packet_broadcasts_a_request_and_waits_for_the_reply)
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "REACHABLE") == 0);
 
 	/* Later packets go straight out. */
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, 2, "y", 1), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 7, 2, "y", 1), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 3);
 	CHECK_EQ(wire_eth_parse(cd.frames[2].data, cd.frames[2].len, &eth), WIRE_OK);
@@ -76,7 +76,7 @@ TEST(unanswered_resolution_sends_three_requests_a_second_apart_then_reports_host
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
 	ping_log_attach(s, &log);
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.9"), 7, 1, "x", 1), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.9"), 7, 1, "x", 1), 0);
 	testnet_poll(s);
 	testnet_advance(s, &tc, 10 * SEC);
 	CHECK_EQ(cd.n, 3);
@@ -92,7 +92,7 @@ TEST(unanswered_resolution_sends_three_requests_a_second_apart_then_reports_host
 	CHECK_EQ(log.errors, 1);
 	CHECK_EQ(log.last.icmp_type, ICMP_DEST_UNREACH);
 	CHECK_EQ(log.last.icmp_code, ICMP_HOST_UNREACH);
-	CHECK_EQ(log.last.from, ip4("10.0.0.1"));
+	CHECK_IP_EQ(log.last.from, ipaddr("10.0.0.1"));
 	CHECK_EQ(testnet_counter(s, "ArpCache", "res_failed"), 1);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -138,7 +138,7 @@ TEST(a_stale_entry_is_used_at_once_then_probed_by_unicast_after_the_delay)
 	/* The peer's request has taught us its address (STALE). */
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_ETHER);
 
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, 1, "x", 1), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 7, 1, "x", 1), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1); /* sent immediately to the stale address */
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "DELAY") == 0);
@@ -164,7 +164,7 @@ TEST(a_probe_answered_in_time_makes_the_entry_reachable_again)
 	/* The peer's request has taught us its address (STALE). */
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_ETHER);
 
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, 1, "x", 1), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 7, 1, "x", 1), 0);
 	testnet_advance(s, &tc, 5 * SEC);
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "PROBE") == 0);
 	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac,
@@ -181,7 +181,7 @@ TEST(a_reachable_entry_goes_stale_within_linux_randomised_reachable_time)
 
 	test_clock_init(&tc, 0);
 	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, "10.0.0.1", 24);
-	CHECK_EQ(ut_neigh_resolve(s, ip4("10.0.0.2")), 0);
+	CHECK_EQ(ut_neigh_resolve(s, ipaddr("10.0.0.2")), 0);
 	testnet_inject_arp(&cd, ARPOP_REPLY, testnet_mac, peer_mac, "10.0.0.2", testnet_mac,
 			   "10.0.0.1");
 	CHECK(strcmp(neigh_state(s, "10.0.0.2"), "REACHABLE") == 0);
@@ -208,7 +208,8 @@ TEST(packets_held_beyond_unres_qlen_bytes_drop_the_oldest)
 	ping_log_attach(s, &log);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv4.neigh.default.unres_qlen_bytes", 10000), 0);
 	for (int i = 0; i < 20; i++)
-		CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 7, (uint16_t)i, data, sizeof(data)), 0);
+		CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 7, (uint16_t)i, data, sizeof(data)),
+			 0);
 	uint64_t discards = testnet_counter(s, "ArpCache", "unresolved_discards");
 	CHECK(discards > 0 && discards < 20);
 	capdev_clear(&cd);

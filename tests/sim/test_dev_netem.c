@@ -30,7 +30,7 @@ static void make_world(struct tcpworld *w, uint64_t seed)
 	tw_make(w, seed, &perfect);
 	/* Resolve the neighbours first, so that round trips measured
 	 * later are the handshake's alone. */
-	CHECK_EQ(ut_neigh_resolve(w->c, tw_addr(SERVER_IP, 0).sin_addr.s_addr), 0);
+	CHECK_EQ(ut_neigh_resolve(w->c, ut_ip_v4(tw_addr(SERVER_IP, 0).sin_addr.s_addr)), 0);
 	tw_run(w, 1 * MS);
 }
 

@@ -51,7 +51,7 @@ TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_an
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_RAWIP);
 	size_t n;
 
-	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("10.0.0.7"), 24), 0);
+	CHECK_EQ(ut_addr_add(s, cd.dev, ipaddr("10.0.0.7"), 24), 0);
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 3 + 1);
 	n = build_icmp(msg, ICMP_ECHO, 0, 0xbeefu << 16 | 0x0102, data, sizeof(data));
@@ -299,7 +299,7 @@ TEST(an_echo_reply_for_our_request_reaches_the_ping_handler)
 	size_t n;
 
 	ping_log_attach(s, &log);
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x4d2, 17, "are you there", 13), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 0x4d2, 17, "are you there", 13), 0);
 	CHECK_EQ(cd.n, 1);
 	testnet_frame_icmp(&cd, 0, &ip, &req);
 	CHECK_EQ(req.type, ICMP_ECHO);
@@ -315,7 +315,7 @@ TEST(an_echo_reply_for_our_request_reaches_the_ping_handler)
 	CHECK_EQ(log.last.kind, UT_PING_REPLY);
 	CHECK_EQ(log.last.id, 0x4d2);
 	CHECK_EQ(log.last.seq, 17);
-	CHECK_EQ(log.last.from, ip4("10.0.0.2"));
+	CHECK_IP_EQ(log.last.from, ipaddr("10.0.0.2"));
 	CHECK_EQ(log.last.ttl, 61);
 	CHECK_EQ(log.last.len, 13);
 	CHECK_MEM_EQ(log.data, "are you there", 13);
@@ -339,9 +339,9 @@ TEST(an_icmp_error_quoting_our_echo_request_reaches_the_ping_handler_as_an_error
 	size_t n;
 
 	ping_log_attach(s, &log);
-	CHECK_EQ(ut_ping_send(s, ip4("192.0.2.9"), 0x31, 5, "x", 1), -ENETUNREACH);
-	CHECK_EQ(ut_route_add(s, 0, 0, ip4("10.0.0.254"), NULL), 0);
-	CHECK_EQ(ut_ping_send(s, ip4("192.0.2.9"), 0x31, 5, "x", 1), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("192.0.2.9"), 0x31, 5, "x", 1), -ENETUNREACH);
+	CHECK_EQ(ut_route_add(s, ipaddr("0.0.0.0"), 0, ipaddr("10.0.0.254"), NULL), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("192.0.2.9"), 0x31, 5, "x", 1), 0);
 	CHECK_EQ(cd.n, 1);
 	/* RFC 792: the quote is the IP header and the first 8 bytes. */
 	memcpy(quote, cd.frames[0].data, sizeof(quote));
@@ -352,7 +352,7 @@ TEST(an_icmp_error_quoting_our_echo_request_reaches_the_ping_handler_as_an_error
 	CHECK_EQ(log.last.kind, UT_PING_ERROR);
 	CHECK_EQ(log.last.icmp_type, ICMP_DEST_UNREACH);
 	CHECK_EQ(log.last.icmp_code, ICMP_HOST_UNREACH);
-	CHECK_EQ(log.last.from, ip4("10.0.0.254"));
+	CHECK_IP_EQ(log.last.from, ipaddr("10.0.0.254"));
 	CHECK_EQ(log.last.id, 0x31);
 	CHECK_EQ(log.last.seq, 5);
 	CHECK_EQ(testnet_counter(s, "Icmp", "InDestUnreachs"), 1);
@@ -363,7 +363,7 @@ TEST(an_icmp_error_quoting_our_echo_request_reaches_the_ping_handler_as_an_error
 	CHECK_EQ(log.errors, 2);
 	CHECK_EQ(log.last.icmp_type, ICMP_TIME_EXCEEDED);
 	CHECK_EQ(log.last.icmp_code, ICMP_EXC_TTL);
-	CHECK_EQ(log.last.from, ip4("198.51.100.1"));
+	CHECK_IP_EQ(log.last.from, ipaddr("198.51.100.1"));
 
 	/* Fragmentation needed carries the next-hop MTU (RFC 1191). */
 	n = build_icmp(icmp, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, 1280, quote, sizeof(quote));

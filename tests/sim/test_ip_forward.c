@@ -30,12 +30,12 @@ static void net3_make(struct net3 *n, unsigned rb_mtu, bool forward)
 	CHECK_EQ(ut_sim_link_add(n->sim, n->a, n->r, &lp, &n->ar), 0);
 	lp.mtu = rb_mtu;
 	CHECK_EQ(ut_sim_link_add(n->sim, n->r, n->b, &lp, &n->rb), 0);
-	CHECK_EQ(ut_addr_add(n->a, ut_sim_link_dev(n->ar, 0), ip4("10.0.1.1"), 24), 0);
-	CHECK_EQ(ut_addr_add(n->r, ut_sim_link_dev(n->ar, 1), ip4("10.0.1.254"), 24), 0);
-	CHECK_EQ(ut_addr_add(n->r, ut_sim_link_dev(n->rb, 0), ip4("10.0.2.254"), 24), 0);
-	CHECK_EQ(ut_addr_add(n->b, ut_sim_link_dev(n->rb, 1), ip4("10.0.2.1"), 24), 0);
-	CHECK_EQ(ut_route_add(n->a, 0, 0, ip4("10.0.1.254"), NULL), 0);
-	CHECK_EQ(ut_route_add(n->b, 0, 0, ip4("10.0.2.254"), NULL), 0);
+	CHECK_EQ(ut_addr_add(n->a, ut_sim_link_dev(n->ar, 0), ipaddr("10.0.1.1"), 24), 0);
+	CHECK_EQ(ut_addr_add(n->r, ut_sim_link_dev(n->ar, 1), ipaddr("10.0.1.254"), 24), 0);
+	CHECK_EQ(ut_addr_add(n->r, ut_sim_link_dev(n->rb, 0), ipaddr("10.0.2.254"), 24), 0);
+	CHECK_EQ(ut_addr_add(n->b, ut_sim_link_dev(n->rb, 1), ipaddr("10.0.2.1"), 24), 0);
+	CHECK_EQ(ut_route_add(n->a, ipaddr("0.0.0.0"), 0, ipaddr("10.0.1.254"), NULL), 0);
+	CHECK_EQ(ut_route_add(n->b, ipaddr("0.0.0.0"), 0, ipaddr("10.0.2.254"), NULL), 0);
 	if (forward)
 		CHECK_EQ(ut_sysctl_set(n->r, "net.ipv4.ip_forward", 1), 0);
 	ping_log_attach(n->a, &n->log);
@@ -44,7 +44,7 @@ static void net3_make(struct net3 *n, unsigned rb_mtu, bool forward)
 /* a pings dst with len bytes and the world runs for a second. */
 static void ping_from_a(struct net3 *n, const char *dst, uint16_t seq, const void *data, size_t len)
 {
-	CHECK_EQ(ut_ping_send(n->a, ip4(dst), 1, seq, data, len), 0);
+	CHECK_EQ(ut_ping_send(n->a, ipaddr(dst), 1, seq, data, len), 0);
 	ut_sim_run_for(n->sim, SEC);
 }
 
@@ -81,7 +81,7 @@ TEST(a_host_drops_transit_packets_until_ip_forward_makes_it_a_router_where_each_
 		ping_from_a(&n, "10.0.2.1", seq, "hello", 5);
 	CHECK_EQ(n.log.replies, 3);
 	CHECK_EQ(n.log.last.ttl, 63);
-	CHECK_EQ(n.log.last.from, ip4("10.0.2.1"));
+	CHECK_IP_EQ(n.log.last.from, ipaddr("10.0.2.1"));
 	CHECK_EQ(testnet_counter(n.r, "Ip", "ForwDatagrams"), 6);
 	net3_done(&n);
 }
@@ -94,7 +94,7 @@ TEST(a_packet_whose_ttl_runs_out_gets_time_exceeded_from_the_router)
 	CHECK_EQ(ut_sysctl_set(n.a, "net.ipv4.ip_default_ttl", 1), 0);
 	ping_from_a(&n, "10.0.2.1", 1, "hello", 5);
 	check_error(&n, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL);
-	CHECK_EQ(n.log.last.from, ip4("10.0.1.254"));
+	CHECK_IP_EQ(n.log.last.from, ipaddr("10.0.1.254"));
 	CHECK_EQ(testnet_counter(n.r, "Ip", "InHdrErrors"), 1);
 	CHECK_EQ(testnet_counter(n.b, "Ip", "InReceives"), 0);
 	net3_done(&n);

@@ -534,7 +534,7 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	ping_log_attach(s, &log);
 
 	/* 4008 ICMP bytes at MTU 1500: 1480 + 1480 + 1048. */
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 1, data, sizeof(data)), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 0x66, 1, data, sizeof(data)), 0);
 	CHECK_EQ(check_fragments(&cd, 0, 1500, ICMP_HLEN + sizeof(data)), 3);
 	CHECK_EQ(testnet_counter(s, "Ip", "FragOKs"), 1);
 	CHECK_EQ(testnet_counter(s, "Ip", "FragCreates"), 3);
@@ -543,7 +543,7 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 	/* An MTU that is not 20 + a multiple of 8: data still in 8-byte units. */
 	capdev_clear(&cd);
 	CHECK_EQ(ut_dev_set_mtu(cd.dev, 1006), 0);
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 2, data, sizeof(data)), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 0x66, 2, data, sizeof(data)), 0);
 	CHECK_EQ(check_fragments(&cd, 0, 1006, ICMP_HLEN + sizeof(data)), 5); /* 4 x 984 + 72 */
 	CHECK_EQ(testnet_counter(s, "Ip", "FragOKs"), 2);
 	CHECK_EQ(testnet_counter(s, "Ip", "FragCreates"), 8);
@@ -564,14 +564,14 @@ TEST(a_large_ping_leaves_in_fragments_within_the_mtu_on_8_byte_boundaries)
 
 	/* A ping that fits is sent whole, with DF (path MTU discovery). */
 	capdev_clear(&cd);
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 3, data, 1500 - 28), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 0x66, 3, data, 1500 - 28), 0);
 	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(wire_ipv4_parse(cd.frames[0].data, cd.frames[0].len, true, &ip), WIRE_OK);
 	CHECK_EQ(ip.tot_len, 1500);
 	CHECK(ip.frag_off & IP_DF);
 	CHECK_EQ(testnet_counter(s, "Ip", "FragOKs"), 2);
 	/* Over 65535 bytes with its headers, a ping cannot be sent at all. */
-	CHECK_EQ(ut_ping_send(s, ip4("10.0.0.2"), 0x66, 4, huge, sizeof(huge)), -EMSGSIZE);
+	CHECK_EQ(ut_ping_send(s, ipaddr("10.0.0.2"), 0x66, 4, huge, sizeof(huge)), -EMSGSIZE);
 	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(skb_pool_in_use(p.s->pool), 0);
 	testnet_destroy(p.s, &p.cd);

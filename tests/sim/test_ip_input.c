@@ -550,7 +550,7 @@ TEST(a_packet_larger_than_the_mtu_is_refused_unless_the_device_accepts_any_size)
 	CHECK_EQ(ut_dev_create(s, "tun1", UT_DEV_RAWIP, 1500, UT_DEV_F_RX_ANY_SIZE, NULL, &drv,
 			       &sent, &tun),
 		 0);
-	CHECK_EQ(ut_addr_add(s, tun, ip4("10.9.0.1"), 24), 0);
+	CHECK_EQ(ut_addr_add(s, tun, ipaddr("10.9.0.1"), 24), 0);
 	n = build_ipv4(pkt, ip4("10.9.0.2"), ip4("10.9.0.1"), IPPROTO_ICMP_, 64, 0x102, 0, icmp,
 		       n - 20);
 	CHECK_EQ(ut_dev_input(tun, pkt, n), 0);

@@ -44,8 +44,8 @@ static void world_make(struct world *w, uint64_t seed, const struct ut_link_para
 	CHECK_EQ(ut_sim_host_add(w->sim, "a", &w->a), 0);
 	CHECK_EQ(ut_sim_host_add(w->sim, "b", &w->b), 0);
 	CHECK_EQ(ut_sim_link_add(w->sim, w->a, w->b, lp, &w->link), 0);
-	CHECK_EQ(ut_addr_add(w->a, ut_sim_link_dev(w->link, 0), ip4("10.0.0.1"), 24), 0);
-	CHECK_EQ(ut_addr_add(w->b, ut_sim_link_dev(w->link, 1), ip4("10.0.0.2"), 24), 0);
+	CHECK_EQ(ut_addr_add(w->a, ut_sim_link_dev(w->link, 0), ipaddr("10.0.0.1"), 24), 0);
+	CHECK_EQ(ut_addr_add(w->b, ut_sim_link_dev(w->link, 1), ipaddr("10.0.0.2"), 24), 0);
 }
 
 static void world_done(struct world *w)
@@ -71,15 +71,16 @@ TEST(arp_resolves_and_every_echo_is_answered_on_a_clean_link)
 	p.delay = lp.delay_ns;
 	world_make(&w, 1, &lp);
 	ut_ping_set_handler(w.a, on_ping, &p);
-	CHECK_EQ(ut_neigh_resolve(w.a, ip4("10.0.0.2")), 0);
+	CHECK_EQ(ut_neigh_resolve(w.a, ipaddr("10.0.0.2")), 0);
 	ut_sim_run_for(w.sim, 100 * MS);
-	CHECK_EQ(ut_neigh_get(w.a, ip4("10.0.0.2"), &ni), 0);
+	CHECK_EQ(ut_neigh_get(w.a, ipaddr("10.0.0.2"), &ni), 0);
 	CHECK(strcmp(ni.state, "REACHABLE") == 0);
 	/* b learned a from a's request (STALE), as Linux does. */
-	CHECK_EQ(ut_neigh_get(w.b, ip4("10.0.0.1"), &ni), 0);
+	CHECK_EQ(ut_neigh_get(w.b, ipaddr("10.0.0.1"), &ni), 0);
 	for (int seq = 1; seq <= 100; seq++) {
 		p.sent_at[seq] = ut_sim_now(w.sim);
-		CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.2"), 9, (uint16_t)seq, data, sizeof(data)),
+		CHECK_EQ(ut_ping_send(w.a, ipaddr("10.0.0.2"), 9, (uint16_t)seq, data,
+				      sizeof(data)),
 			 0);
 		ut_sim_run_for(w.sim, SEC);
 	}
@@ -114,7 +115,8 @@ TEST(ping_across_a_lossy_link_delivers_what_the_loss_allows)
 	 * (retried each second until a request and its reply survive). */
 	for (int seq = 1; seq <= n; seq++) {
 		p.sent_at[seq] = ut_sim_now(w.sim);
-		CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.2"), 9, (uint16_t)seq, data, sizeof(data)),
+		CHECK_EQ(ut_ping_send(w.a, ipaddr("10.0.0.2"), 9, (uint16_t)seq, data,
+				      sizeof(data)),
 			 0);
 		ut_sim_run_for(w.sim, SEC);
 	}
@@ -145,9 +147,9 @@ TEST(loopback_ping_to_our_own_address_is_answered_without_touching_the_link)
 	world_make(&w, 3, &lp);
 	ut_ping_set_handler(w.a, on_ping, &p);
 	p.sent_at[1] = ut_sim_now(w.sim);
-	CHECK_EQ(ut_ping_send(w.a, ip4("10.0.0.1"), 9, 1, data, sizeof(data)), 0);
+	CHECK_EQ(ut_ping_send(w.a, ipaddr("10.0.0.1"), 9, 1, data, sizeof(data)), 0);
 	p.sent_at[2] = ut_sim_now(w.sim);
-	CHECK_EQ(ut_ping_send(w.a, ip4("127.0.0.1"), 9, 2, data, sizeof(data)), 0);
+	CHECK_EQ(ut_ping_send(w.a, ipaddr("127.0.0.1"), 9, 2, data, sizeof(data)), 0);
 	ut_sim_run_for(w.sim, SEC);
 	CHECK_EQ(p.replies, 2);
 	ut_sim_link_get_stats(w.link, 0, &st);

@@ -37,17 +37,17 @@ static struct ut_dev *second_dev(struct ut_stack *s, unsigned *sent)
 	return dev;
 }
 
-static uint32_t route_gw(struct ut_stack *s, const char *dst)
+static struct ut_ip route_gw(struct ut_stack *s, const char *dst)
 {
 	struct ut_route_info ri;
-	CHECK_EQ(ut_route_get(s, ip4(dst), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr(dst), &ri), 0);
 	return ri.gateway;
 }
 
 static unsigned route_len(struct ut_stack *s, const char *dst)
 {
 	struct ut_route_info ri;
-	CHECK_EQ(ut_route_get(s, ip4(dst), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr(dst), &ri), 0);
 	return ri.prefix_len;
 }
 
@@ -59,33 +59,33 @@ TEST(the_longest_of_several_overlapping_prefixes_wins_whatever_the_insertion_ord
 
 	/* Inserted neither longest- nor shortest-first, the default among
 	 * them. */
-	CHECK_EQ(ut_route_add(s, ip4("10.1.0.0"), 16, ip4("192.168.1.2"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.254"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, ip4("10.1.2.3"), 32, ip4("192.168.1.4"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, ip4("10.1.2.0"), 24, ip4("192.168.1.3"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, ip4("10.1.2.0"), 25, ip4("192.168.1.5"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.0.0"), 16, ipaddr("192.168.1.2"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("0.0.0.0"), 0, ipaddr("192.168.1.254"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.2.3"), 32, ipaddr("192.168.1.4"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.2.0"), 24, ipaddr("192.168.1.3"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.2.0"), 25, ipaddr("192.168.1.5"), NULL), 0);
 
-	CHECK_EQ(route_gw(s, "10.1.2.3"), ip4("192.168.1.4"));
+	CHECK_IP_EQ(route_gw(s, "10.1.2.3"), ipaddr("192.168.1.4"));
 	CHECK_EQ(route_len(s, "10.1.2.3"), 32);
-	CHECK_EQ(route_gw(s, "10.1.2.4"), ip4("192.168.1.5"));
+	CHECK_IP_EQ(route_gw(s, "10.1.2.4"), ipaddr("192.168.1.5"));
 	CHECK_EQ(route_len(s, "10.1.2.4"), 25);
-	CHECK_EQ(route_gw(s, "10.1.2.200"), ip4("192.168.1.3"));
+	CHECK_IP_EQ(route_gw(s, "10.1.2.200"), ipaddr("192.168.1.3"));
 	CHECK_EQ(route_len(s, "10.1.2.200"), 24);
-	CHECK_EQ(route_gw(s, "10.1.3.1"), ip4("192.168.1.2"));
-	CHECK_EQ(route_gw(s, "10.2.0.1"), ip4("192.168.1.1"));
+	CHECK_IP_EQ(route_gw(s, "10.1.3.1"), ipaddr("192.168.1.2"));
+	CHECK_IP_EQ(route_gw(s, "10.2.0.1"), ipaddr("192.168.1.1"));
 	CHECK_EQ(route_len(s, "10.255.255.255"), 8);
 	/* The connected /24 is still the route to the link itself: on-link
 	 * beats the default. */
-	CHECK_EQ(route_gw(s, "192.168.1.77"), 0);
+	CHECK_IP_EQ(route_gw(s, "192.168.1.77"), ipaddr("0.0.0.0"));
 	/* Just outside 10/8, no prefix covers it but the default. */
-	CHECK_EQ(route_gw(s, "11.0.0.1"), ip4("192.168.1.254"));
+	CHECK_IP_EQ(route_gw(s, "11.0.0.1"), ipaddr("192.168.1.254"));
 	CHECK_EQ(route_len(s, "11.0.0.1"), 0);
 
 	/* Removing the most specific route uncovers the next one. */
-	CHECK_EQ(ut_route_del(s, ip4("10.1.2.0"), 25), 0);
-	CHECK_EQ(route_gw(s, "10.1.2.4"), ip4("192.168.1.3"));
-	CHECK_EQ(ut_route_del(s, ip4("10.1.2.0"), 25), -ESRCH);
+	CHECK_EQ(ut_route_del(s, ipaddr("10.1.2.0"), 25), 0);
+	CHECK_IP_EQ(route_gw(s, "10.1.2.4"), ipaddr("192.168.1.3"));
+	CHECK_EQ(ut_route_del(s, ipaddr("10.1.2.0"), 25), -ESRCH);
 	testnet_destroy(s, &cd);
 }
 
@@ -111,17 +111,17 @@ TEST(a_default_route_resolves_the_gateway_and_sends_off_link_traffic_to_its_mac)
 	static const uint8_t gw_mac[6] = {0x02, 0, 0, 0, 0, 0xfe};
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 
-	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.254"), NULL), 0);
-	CHECK_EQ(ut_route_get(s, ip4("198.51.100.7"), &ri), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("0.0.0.0"), 0, ipaddr("192.168.1.254"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("198.51.100.7"), &ri), 0);
 	CHECK(ri.dev == cd.dev);
-	CHECK_EQ(ri.gateway, ip4("192.168.1.254"));
+	CHECK_IP_EQ(ri.gateway, ipaddr("192.168.1.254"));
 	CHECK_EQ(ri.prefix_len, 0);
-	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.10"));
 	CHECK(!ri.local);
 
 	/* Resolution asks for the gateway, not the destination; the packet
 	 * waits for the answer. */
-	CHECK_EQ(ut_ping_send(s, ip4("198.51.100.7"), 9, 1, "route", 5), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("198.51.100.7"), 9, 1, "route", 5), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(wire_eth_parse(cd.frames[0].data, cd.frames[0].len, &eth), WIRE_OK);
@@ -134,14 +134,14 @@ TEST(a_default_route_resolves_the_gateway_and_sends_off_link_traffic_to_its_mac)
 	CHECK_EQ(cd.n, 2);
 	check_relayed(&cd, 1, gw_mac, "198.51.100.7");
 	/* Once the gateway is known, the next packet goes straight out. */
-	CHECK_EQ(ut_ping_send(s, ip4("198.51.100.8"), 9, 2, "route", 5), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("198.51.100.8"), 9, 2, "route", 5), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 3);
 	check_relayed(&cd, 2, gw_mac, "198.51.100.8");
 
 	/* Without the default route the same destination is unreachable. */
-	CHECK_EQ(ut_route_del(s, 0, 0), 0);
-	CHECK_EQ(ut_route_get(s, ip4("198.51.100.7"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_route_del(s, ipaddr("0.0.0.0"), 0), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("198.51.100.7"), &ri), -ENETUNREACH);
 	testnet_destroy(s, &cd);
 }
 
@@ -152,26 +152,26 @@ TEST(an_address_adds_its_connected_route_once_and_deleting_it_removes_the_route)
 	struct ut_route_info ri;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 
-	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), -ENETUNREACH);
-	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("172.16.5.9"), 20), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("172.16.9.1"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_addr_add(s, cd.dev, ipaddr("172.16.5.9"), 20), 0);
 	/* "RTNETLINK answers: File exists". */
-	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("172.16.5.9"), 20), -EEXIST);
-	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), 0);
+	CHECK_EQ(ut_addr_add(s, cd.dev, ipaddr("172.16.5.9"), 20), -EEXIST);
+	CHECK_EQ(ut_route_get(s, ipaddr("172.16.9.1"), &ri), 0);
 	CHECK(ri.dev == cd.dev);
-	CHECK_EQ(ri.gateway, 0);
+	CHECK_IP_EQ(ri.gateway, ipaddr("0.0.0.0"));
 	CHECK_EQ(ri.prefix_len, 20);
-	CHECK_EQ(ri.prefsrc, ip4("172.16.5.9"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("172.16.5.9"));
 	/* Just outside the /20. */
-	CHECK_EQ(ut_route_get(s, ip4("172.16.16.1"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_route_get(s, ipaddr("172.16.16.1"), &ri), -ENETUNREACH);
 	/* The other prefix keeps its own source. */
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.1"), &ri), 0);
-	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.1"), &ri), 0);
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.10"));
 
-	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 16), -EADDRNOTAVAIL);
-	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 20), 0);
-	CHECK_EQ(ut_route_get(s, ip4("172.16.9.1"), &ri), -ENETUNREACH);
-	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("172.16.5.9"), 20), -EADDRNOTAVAIL);
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.1"), &ri), 0);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("172.16.5.9"), 16), -EADDRNOTAVAIL);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("172.16.5.9"), 20), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("172.16.9.1"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("172.16.5.9"), 20), -EADDRNOTAVAIL);
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.1"), &ri), 0);
 	testnet_destroy(s, &cd);
 }
 
@@ -183,22 +183,22 @@ TEST(deleting_one_of_two_addresses_in_a_prefix_keeps_the_route_with_the_other_as
 	struct wire_ipv4 ip;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_RAWIP);
 
-	CHECK_EQ(ut_addr_add(s, cd.dev, ip4("192.168.1.20"), 24), 0);
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.99"), &ri), 0);
-	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10")); /* the first (primary) address */
+	CHECK_EQ(ut_addr_add(s, cd.dev, ipaddr("192.168.1.20"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.99"), &ri), 0);
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.10")); /* the first (primary) address */
 
 	/* Like Linux with promote_secondaries: the prefix stays reachable
 	 * and packets leave from an address the host still has. */
-	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("192.168.1.10"), 24), 0);
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.99"), &ri), 0);
-	CHECK_EQ(ri.prefsrc, ip4("192.168.1.20"));
-	CHECK_EQ(ut_ping_send(s, ip4("192.168.1.99"), 1, 1, "x", 1), 0);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("192.168.1.10"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.99"), &ri), 0);
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.20"));
+	CHECK_EQ(ut_ping_send(s, ipaddr("192.168.1.99"), 1, 1, "x", 1), 0);
 	CHECK_EQ(cd.n, 1);
 	CHECK_EQ(wire_ipv4_parse(cd.frames[0].data, cd.frames[0].len, true, &ip), WIRE_OK);
 	CHECK_EQ(ip.saddr, ip4("192.168.1.20"));
 
-	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("192.168.1.20"), 24), 0);
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.99"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("192.168.1.20"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.99"), &ri), -ENETUNREACH);
 	testnet_destroy(s, &cd);
 }
 
@@ -209,13 +209,13 @@ TEST(deleting_the_last_address_of_a_device_takes_its_gateway_routes_too)
 	struct ut_route_info ri;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_RAWIP);
 
-	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.1"), NULL), 0);
-	CHECK_EQ(ut_route_get(s, ip4("8.8.8.8"), &ri), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("0.0.0.0"), 0, ipaddr("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("8.8.8.8"), &ri), 0);
 	/* Linux's fib_disable_ip: a device without addresses routes
 	 * nothing, so no packet can leave with source 0.0.0.0. */
-	CHECK_EQ(ut_addr_del(s, cd.dev, ip4("192.168.1.10"), 24), 0);
-	CHECK_EQ(ut_route_get(s, ip4("8.8.8.8"), &ri), -ENETUNREACH);
-	CHECK_EQ(ut_ping_send(s, ip4("8.8.8.8"), 1, 1, "x", 1), -ENETUNREACH);
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("192.168.1.10"), 24), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("8.8.8.8"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_ping_send(s, ipaddr("8.8.8.8"), 1, 1, "x", 1), -ENETUNREACH);
 	CHECK_EQ(cd.n, 0);
 	testnet_destroy(s, &cd);
 }
@@ -228,24 +228,24 @@ TEST(route_add_refuses_host_bits_an_off_link_gateway_a_duplicate_and_no_next_hop
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 
 	/* "Invalid prefix for given prefix length". */
-	CHECK_EQ(ut_route_add(s, ip4("10.1.2.3"), 24, ip4("192.168.1.1"), NULL), -EINVAL);
-	CHECK_EQ(ut_route_add(s, ip4("0.0.0.1"), 0, ip4("192.168.1.1"), NULL), -EINVAL);
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 33, ip4("192.168.1.1"), NULL), -EINVAL);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.2.3"), 24, ipaddr("192.168.1.1"), NULL), -EINVAL);
+	CHECK_EQ(ut_route_add(s, ipaddr("0.0.0.1"), 0, ipaddr("192.168.1.1"), NULL), -EINVAL);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 33, ipaddr("192.168.1.1"), NULL), -EINVAL);
 	/* "Nexthop has invalid gateway": not on any connected prefix. */
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("172.16.0.1"), NULL), -ENETUNREACH);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("172.16.0.1"), NULL), -ENETUNREACH);
 	/* Nor reachable only through another gateway. */
-	CHECK_EQ(ut_route_add(s, ip4("172.16.0.0"), 12, ip4("192.168.1.1"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("172.16.0.1"), NULL), -ENETUNREACH);
+	CHECK_EQ(ut_route_add(s, ipaddr("172.16.0.0"), 12, ipaddr("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("172.16.0.1"), NULL), -ENETUNREACH);
 	/* "File exists". */
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.1"), NULL), -EEXIST);
-	CHECK_EQ(ut_route_add(s, ip4("10.0.0.0"), 8, ip4("192.168.1.2"), NULL), -EEXIST);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("192.168.1.1"), NULL), -EEXIST);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("192.168.1.2"), NULL), -EEXIST);
 	/* Neither a gateway nor a device: no next hop at all. */
-	CHECK_EQ(ut_route_add(s, ip4("198.18.0.0"), 15, 0, NULL), -ENODEV);
+	CHECK_EQ(ut_route_add(s, ipaddr("198.18.0.0"), 15, ipaddr("0.0.0.0"), NULL), -ENODEV);
 	/* A refused route leaves the table as it was. */
-	CHECK_EQ(route_gw(s, "10.9.9.9"), ip4("192.168.1.1"));
-	CHECK_EQ(route_gw(s, "172.16.0.1"), ip4("192.168.1.1"));
-	CHECK_EQ(ut_route_get(s, ip4("198.18.0.1"), &ri), -ENETUNREACH);
+	CHECK_IP_EQ(route_gw(s, "10.9.9.9"), ipaddr("192.168.1.1"));
+	CHECK_IP_EQ(route_gw(s, "172.16.0.1"), ipaddr("192.168.1.1"));
+	CHECK_EQ(ut_route_get(s, ipaddr("198.18.0.1"), &ri), -ENETUNREACH);
 	testnet_destroy(s, &cd);
 }
 
@@ -258,36 +258,37 @@ TEST(route_get_gives_the_device_gateway_and_source_of_the_route_it_picks)
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 	struct ut_dev *eth1 = second_dev(s, &sent);
 
-	CHECK_EQ(ut_addr_add(s, eth1, ip4("10.20.0.5"), 16), 0);
-	CHECK_EQ(ut_route_add(s, ip4("203.0.113.0"), 24, ip4("10.20.0.1"), NULL), 0);
-	CHECK_EQ(ut_route_add(s, 0, 0, ip4("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_addr_add(s, eth1, ipaddr("10.20.0.5"), 16), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("203.0.113.0"), 24, ipaddr("10.20.0.1"), NULL), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("0.0.0.0"), 0, ipaddr("192.168.1.1"), NULL), 0);
 
-	CHECK_EQ(ut_route_get(s, ip4("203.0.113.50"), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("203.0.113.50"), &ri), 0);
 	CHECK(ri.dev == eth1); /* the device holding the gateway's prefix */
-	CHECK_EQ(ri.gateway, ip4("10.20.0.1"));
-	CHECK_EQ(ri.prefsrc, ip4("10.20.0.5"));
+	CHECK_IP_EQ(ri.gateway, ipaddr("10.20.0.1"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("10.20.0.5"));
 	CHECK_EQ(ri.prefix_len, 24);
 	CHECK(!ri.local);
 
-	CHECK_EQ(ut_route_get(s, ip4("203.0.114.50"), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("203.0.114.50"), &ri), 0);
 	CHECK(ri.dev == cd.dev);
-	CHECK_EQ(ri.gateway, ip4("192.168.1.1"));
-	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+	CHECK_IP_EQ(ri.gateway, ipaddr("192.168.1.1"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.10"));
 
-	CHECK_EQ(ut_route_get(s, ip4("10.20.255.1"), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("10.20.255.1"), &ri), 0);
 	CHECK(ri.dev == eth1);
-	CHECK_EQ(ri.gateway, 0);
-	CHECK_EQ(ri.prefsrc, ip4("10.20.0.5"));
+	CHECK_IP_EQ(ri.gateway, ipaddr("0.0.0.0"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("10.20.0.5"));
 
 	/* A device given with the gateway must be the gateway's. */
-	CHECK_EQ(ut_route_add(s, ip4("198.18.0.0"), 15, ip4("10.20.0.1"), cd.dev), -ENETUNREACH);
-	CHECK_EQ(ut_route_add(s, ip4("198.18.0.0"), 15, ip4("10.20.0.1"), eth1), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("198.18.0.0"), 15, ipaddr("10.20.0.1"), cd.dev),
+		 -ENETUNREACH);
+	CHECK_EQ(ut_route_add(s, ipaddr("198.18.0.0"), 15, ipaddr("10.20.0.1"), eth1), 0);
 	/* A connected route named by device alone. */
-	CHECK_EQ(ut_route_add(s, ip4("100.64.0.0"), 10, 0, eth1), 0);
-	CHECK_EQ(ut_route_get(s, ip4("100.64.1.1"), &ri), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("100.64.0.0"), 10, ipaddr("0.0.0.0"), eth1), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("100.64.1.1"), &ri), 0);
 	CHECK(ri.dev == eth1);
-	CHECK_EQ(ri.gateway, 0);
-	CHECK_EQ(ri.prefsrc, ip4("10.20.0.5"));
+	CHECK_IP_EQ(ri.gateway, ipaddr("0.0.0.0"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("10.20.0.5"));
 	CHECK_EQ(sent, 0);
 	testnet_destroy(s, &cd);
 }
@@ -302,25 +303,25 @@ TEST(local_addresses_route_through_lo_and_a_ping_to_ourselves_never_touches_the_
 	struct ut_dev *lo = ut_dev_by_name(s, "lo");
 
 	CHECK(lo != NULL);
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.10"), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.10"), &ri), 0);
 	CHECK(ri.local);
 	CHECK(ri.dev == lo);
-	CHECK_EQ(ri.gateway, 0);
-	CHECK_EQ(ri.prefsrc, ip4("192.168.1.10"));
+	CHECK_IP_EQ(ri.gateway, ipaddr("0.0.0.0"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.10"));
 	CHECK_EQ(ri.prefix_len, 32);
-	CHECK_EQ(ut_route_get(s, ip4("127.1.2.3"), &ri), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("127.1.2.3"), &ri), 0);
 	CHECK(ri.local);
 	CHECK(ri.dev == lo);
 	/* A local address wins over a more specific route covering it. */
-	CHECK_EQ(ut_route_add(s, ip4("192.168.1.10"), 32, ip4("192.168.1.1"), NULL), 0);
-	CHECK_EQ(ut_route_get(s, ip4("192.168.1.10"), &ri), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("192.168.1.10"), 32, ipaddr("192.168.1.1"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.10"), &ri), 0);
 	CHECK(ri.local);
 
 	ping_log_attach(s, &log);
-	CHECK_EQ(ut_ping_send(s, ip4("192.168.1.10"), 5, 1, "self", 4), 0);
+	CHECK_EQ(ut_ping_send(s, ipaddr("192.168.1.10"), 5, 1, "self", 4), 0);
 	testnet_poll(s);
 	CHECK_EQ(log.replies, 1);
-	CHECK_EQ(log.last.from, ip4("192.168.1.10"));
+	CHECK_IP_EQ(log.last.from, ipaddr("192.168.1.10"));
 	CHECK_EQ(cd.n, 0);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
@@ -333,15 +334,51 @@ TEST(an_unroutable_destination_fails_with_enetunreach_and_counts_outnoroutes)
 	struct ut_route_info ri;
 	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
 
-	CHECK_EQ(ut_route_get(s, ip4("203.0.113.9"), &ri), -ENETUNREACH);
-	CHECK_EQ(ut_ping_send(s, ip4("203.0.113.9"), 1, 1, "x", 1), -ENETUNREACH);
+	CHECK_EQ(ut_route_get(s, ipaddr("203.0.113.9"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_ping_send(s, ipaddr("203.0.113.9"), 1, 1, "x", 1), -ENETUNREACH);
 	CHECK_EQ(testnet_counter(s, "Ip", "OutNoRoutes"), 1);
-	CHECK_EQ(ut_ping_send(s, ip4("203.0.113.10"), 1, 2, "x", 1), -ENETUNREACH);
+	CHECK_EQ(ut_ping_send(s, ipaddr("203.0.113.10"), 1, 2, "x", 1), -ENETUNREACH);
 	CHECK_EQ(testnet_counter(s, "Ip", "OutNoRoutes"), 2);
 	/* Refused before it was a request: Linux does not count it there. */
 	CHECK_EQ(testnet_counter(s, "Ip", "OutRequests"), 0);
 	testnet_poll(s);
 	CHECK_EQ(cd.n, 0);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+/* The API takes addresses of either family, the stack speaks IPv4 alone:
+ * an IPv6 address is refused before anything changes or leaves. */
+TEST(every_address_call_refuses_an_ipv6_address_with_eafnosupport_and_changes_nothing)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct ut_neigh_info ni;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+	struct ut_ip v6 = ipaddr("2001:db8::1"), none;
+
+	memset(&none, 0, sizeof(none));
+	CHECK_EQ(ut_addr_add(s, cd.dev, v6, 64), -EAFNOSUPPORT);
+	CHECK_EQ(ut_addr_del(s, cd.dev, v6, 64), -EAFNOSUPPORT);
+	CHECK_EQ(ut_route_add(s, v6, 32, ipaddr("0.0.0.0"), cd.dev), -EAFNOSUPPORT);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, v6, NULL), -EAFNOSUPPORT);
+	CHECK_EQ(ut_route_add(s, none, 0, ipaddr("192.168.1.1"), NULL), -EAFNOSUPPORT);
+	CHECK_EQ(ut_route_del(s, v6, 32), -EAFNOSUPPORT);
+	CHECK_EQ(ut_route_get(s, v6, &ri), -EAFNOSUPPORT);
+	CHECK_EQ(ut_neigh_get(s, v6, &ni), -EAFNOSUPPORT);
+	CHECK_EQ(ut_neigh_resolve(s, v6), -EAFNOSUPPORT);
+	CHECK_EQ(ut_ping_send(s, v6, 1, 1, "x", 1), -EAFNOSUPPORT);
+	CHECK_EQ(ut_route_get(s, ipaddr("10.0.0.1"), &ri), -ENETUNREACH);
+	testnet_poll(s);
+	CHECK_EQ(cd.n, 0);
+
+	/* No gateway, whatever the family of its "none", is an on-link
+	 * route; what route_get reports is IPv4. */
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, none, cd.dev), 0);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.0.0"), 16, ipaddr("::"), cd.dev), 0);
+	CHECK_EQ(ut_route_get(s, ipaddr("10.1.0.1"), &ri), 0);
+	CHECK_IP_EQ(ri.gateway, ipaddr("0.0.0.0"));
+	CHECK_IP_EQ(ri.prefsrc, ipaddr("192.168.1.10"));
 	testnet_destroy(s, &cd);
 }

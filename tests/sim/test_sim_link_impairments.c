@@ -728,8 +728,8 @@ TEST(a_simulated_hour_of_idle_time_passes_without_work)
 
 	/* A resolution that can never succeed: a few solicitations a second
 	 * apart, then only the cache's own housekeeping, a few per minute. */
-	CHECK_EQ(ut_addr_add(w.a, netdev_to_ut(w.tx), ip4("10.0.0.1"), 24), 0);
-	CHECK_EQ(ut_neigh_resolve(w.a, ip4("10.0.0.99")), 0);
+	CHECK_EQ(ut_addr_add(w.a, netdev_to_ut(w.tx), ipaddr("10.0.0.1"), 24), 0);
+	CHECK_EQ(ut_neigh_resolve(w.a, ipaddr("10.0.0.99")), 0);
 	iterations = 0;
 	ut_sim_run_for(w.sim, 0);
 	CHECK_EQ(ut_sim_run_until_cond(w.sim, count_iterations, &iterations, 7200 * SEC),
@@ -739,7 +739,7 @@ TEST(a_simulated_hour_of_idle_time_passes_without_work)
 	struct ut_link_stats st = link_stats(&w, 0);
 	CHECK_EQ(st.sent, 3); /* net.ipv4.neigh.default.mcast_solicit */
 	CHECK_EQ(w.log.n, 3);
-	CHECK(ut_neigh_get(w.a, ip4("10.0.0.99"), &ni) == -ENOENT ||
+	CHECK(ut_neigh_get(w.a, ipaddr("10.0.0.99"), &ni) == -ENOENT ||
 	      strcmp(ni.state, "FAILED") == 0);
 
 	/* And the world still works after the hour. */

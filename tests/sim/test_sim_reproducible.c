@@ -19,7 +19,7 @@
 /* What the ping handler saw, field by field (no padding compared). */
 struct ev_rec {
 	int kind;
-	uint32_t from;
+	struct ut_ip from;
 	uint16_t id, seq;
 	uint8_t ttl, icmp_type, icmp_code;
 	size_t len;
@@ -59,9 +59,10 @@ static void on_ping(void *arg, const struct ut_ping_event *ev)
 
 static bool ev_equal(const struct ev_rec *a, const struct ev_rec *b)
 {
-	return a->kind == b->kind && a->from == b->from && a->id == b->id && a->seq == b->seq &&
-	       a->ttl == b->ttl && a->icmp_type == b->icmp_type && a->icmp_code == b->icmp_code &&
-	       a->len == b->len && a->data_sum == b->data_sum && a->when_ns == b->when_ns;
+	return a->kind == b->kind && ut_ip_equal(a->from, b->from) && a->id == b->id &&
+	       a->seq == b->seq && a->ttl == b->ttl && a->icmp_type == b->icmp_type &&
+	       a->icmp_code == b->icmp_code && a->len == b->len && a->data_sum == b->data_sum &&
+	       a->when_ns == b->when_ns;
 }
 
 static bool logs_equal(const struct ev_log *a, const struct ev_log *b)
@@ -124,15 +125,15 @@ static void run_world(uint64_t seed, const char *path, struct ev_log *log, struc
 	CHECK_EQ(ut_sim_host_add(sim, "a", &a), 0);
 	CHECK_EQ(ut_sim_host_add(sim, "b", &b), 0);
 	CHECK_EQ(ut_sim_link_add(sim, a, b, &lp, &link), 0);
-	CHECK_EQ(ut_addr_add(a, ut_sim_link_dev(link, 0), ip4("10.0.0.1"), 24), 0);
-	CHECK_EQ(ut_addr_add(b, ut_sim_link_dev(link, 1), ip4("10.0.0.2"), 24), 0);
+	CHECK_EQ(ut_addr_add(a, ut_sim_link_dev(link, 0), ipaddr("10.0.0.1"), 24), 0);
+	CHECK_EQ(ut_addr_add(b, ut_sim_link_dev(link, 1), ipaddr("10.0.0.2"), 24), 0);
 	CHECK_EQ(ut_dev_pcap_open(ut_sim_link_dev(link, 0), path), 0);
 	ut_ping_set_handler(a, on_ping, log);
 	for (int seq = 1; seq <= PINGS; seq++) {
 		for (size_t i = 0; i < sizeof(data); i++)
 			data[i] = (uint8_t)(seq + i);
-		log->send_err[seq] =
-			ut_ping_send(a, ip4("10.0.0.2"), 0x5eed, (uint16_t)seq, data, sizeof(data));
+		log->send_err[seq] = ut_ping_send(a, ipaddr("10.0.0.2"), 0x5eed, (uint16_t)seq,
+						  data, sizeof(data));
 		ut_sim_run_for(sim, 100 * MS);
 	}
 	/* Let every timer holding buffers run out before counting them. */

@@ -137,7 +137,7 @@ TEST(a_spoofed_syn_flood_at_100000_per_second_leaves_every_legitimate_connection
 	CHECK_EQ(ut_fcntl(w.s, l, F_SETFL, O_NONBLOCK), 0);
 	struct sock *lsk = inet_lookup_listener(&w.s->tcp_hashinfo, 0, 0, ip4(SERVER_IP), PORT);
 	CHECK(lsk != NULL);
-	CHECK_EQ(ut_neigh_resolve(w.c, ip4(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
 	tw_run(&w, 100 * MS);
 	base_bytes = pool_bytes(&w);
 

@@ -147,8 +147,8 @@ TEST(a_simultaneous_open_agrees_on_ecn_only_if_both_syns_ask)
 		b = ut_socket(w.s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 		CHECK_EQ(ut_bind(w.c, a, (struct sockaddr *)&ca, sizeof(ca)), 0);
 		CHECK_EQ(ut_bind(w.s, b, (struct sockaddr *)&sa, sizeof(sa)), 0);
-		CHECK_EQ(ut_neigh_resolve(w.c, sa.sin_addr.s_addr), 0);
-		CHECK_EQ(ut_neigh_resolve(w.s, ca.sin_addr.s_addr), 0);
+		CHECK_EQ(ut_neigh_resolve(w.c, ut_ip_v4(sa.sin_addr.s_addr)), 0);
+		CHECK_EQ(ut_neigh_resolve(w.s, ut_ip_v4(ca.sin_addr.s_addr)), 0);
 		tw_run(&w, 1 * SEC);
 		CHECK_EQ(ut_connect(w.c, a, (struct sockaddr *)&sa, sizeof(sa)), -1);
 		CHECK_EQ(ut_connect(w.s, b, (struct sockaddr *)&ca, sizeof(ca)), -1);
@@ -184,7 +184,7 @@ TEST(a_syn_resent_after_a_timeout_no_longer_asks_for_ecn)
 		make_world(&w, 13, 1, 2);
 		CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_ecn_fallback", fallback), 0);
 		/* ARP first: a SYN held for it would be sent when it resolves */
-		CHECK_EQ(ut_neigh_resolve(w.c, tw_addr(SERVER_IP, 0).sin_addr.s_addr), 0);
+		CHECK_EQ(ut_neigh_resolve(w.c, ut_ip_v4(tw_addr(SERVER_IP, 0).sin_addr.s_addr)), 0);
 		tw_run(&w, 50 * MS);
 		l = tw_listen(&w, PORT, 8);
 		ut_sim_link_set_up(w.link, false);

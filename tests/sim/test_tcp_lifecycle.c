@@ -132,8 +132,8 @@ TEST(simultaneous_open_goes_from_syn_sent_through_syn_recv_to_established)
 	CHECK_EQ(ut_bind(w.c, a, (struct sockaddr *)&ca, sizeof(ca)), 0);
 	CHECK_EQ(ut_bind(w.s, b, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	/* ARP first, so that both SYNs leave at once and cross. */
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
-	CHECK_EQ(ut_neigh_resolve(w.s, inet_addr(CLIENT_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.s, ipaddr(CLIENT_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	CHECK_EQ(ut_connect(w.c, a, (struct sockaddr *)&sa, sizeof(sa)), -1);
 	CHECK_EQ(errno, EINPROGRESS);

@@ -92,8 +92,8 @@ TEST(tcp_probe_reports_every_segment_an_established_socket_receives_before_proce
 		const struct ut_trace_event *e = &at_s.ev[i];
 		CHECK_EQ(e->family, AF_INET);
 		CHECK_EQ(e->mark, 0);
-		CHECK_EQ(e->saddr, tw_addr(SERVER_IP, 0).sin_addr.s_addr);
-		CHECK_EQ(e->daddr, tw_addr(CLIENT_IP, 0).sin_addr.s_addr);
+		CHECK_IP_EQ(e->saddr, ipaddr(SERVER_IP));
+		CHECK_IP_EQ(e->daddr, ipaddr(CLIENT_IP));
 		CHECK_EQ(e->sport, PORT);
 		CHECK_EQ(e->newstate, TCP_ESTABLISHED);
 		CHECK(e->sock_cookie != 0);

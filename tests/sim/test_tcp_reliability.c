@@ -37,7 +37,7 @@ TEST(a_lost_syn_is_retransmitted_after_the_initial_one_second_rto)
 
 	tw_make(&w, 21, NULL);
 	l = tw_listen(&w, PORT, 4);
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	blackhole(&w, 0, true);
 	c = tw_connect_nb(&w, PORT);
@@ -66,8 +66,8 @@ TEST(a_lost_syn_ack_is_retransmitted_by_the_request_socket_timer)
 
 	tw_make(&w, 22, NULL);
 	l = tw_listen(&w, PORT, 4);
-	CHECK_EQ(ut_neigh_resolve(w.s, inet_addr(CLIENT_IP)), 0);
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.s, ipaddr(CLIENT_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	blackhole(&w, 1, true);
 	c = tw_connect_nb(&w, PORT);
@@ -94,8 +94,8 @@ TEST(a_lost_final_ack_is_recovered_by_the_first_data_segment)
 
 	tw_make(&w, 23, NULL);
 	l = tw_listen(&w, PORT, 4);
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
-	CHECK_EQ(ut_neigh_resolve(w.s, inet_addr(CLIENT_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.s, ipaddr(CLIENT_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	c = tw_connect_nb(&w, PORT);
 	/* SYN reaches the server at 10 ms; SYN-ACK the client at 20 ms;
@@ -289,7 +289,7 @@ TEST(connect_gives_up_with_etimedout_after_six_syn_retries_in_about_127_seconds)
 	int c;
 
 	tw_make(&w, 26, NULL);
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	sdev = netdev_from_ut(ut_sim_link_dev(w.link, 1));
 	sdev->rx_handler = drop_tcp;
@@ -318,7 +318,7 @@ TEST(connect_reports_ehostunreach_when_the_neighbour_cannot_be_resolved)
 	int c;
 
 	tw_make(&w, 26, NULL);
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	ut_sim_link_set_up(w.link, false);
 	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);

@@ -55,8 +55,8 @@ TEST(without_syn_cookies_a_full_syn_queue_drops_the_syn)
 	ut_link_params_init(&lp);
 	lp.delay_ns = 10 * MS;
 	lp.loss = 1.0;
-	CHECK_EQ(ut_neigh_resolve(w.c, inet_addr(SERVER_IP)), 0);
-	CHECK_EQ(ut_neigh_resolve(w.s, inet_addr(CLIENT_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.s, ipaddr(CLIENT_IP)), 0);
 	tw_run(&w, 1 * SEC);
 	CHECK_EQ(ut_sim_link_set_params(w.link, 1, &lp), 0);
 	for (int i = 0; i < 3; i++)

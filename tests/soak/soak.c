@@ -367,7 +367,7 @@ static void on_state(struct soak *s, const struct ut_trace_event *ev)
 	 * port only from its next event on. */
 	if (ev->sport == 0)
 		return;
-	uint64_t key = st_key(host, ev->saddr, ev->daddr, ev->dport);
+	uint64_t key = st_key(host, ev->saddr.u.v4.s_addr, ev->daddr.u.v4.s_addr, ev->dport);
 	struct st_slot *e = st_find(s, key, ev->sport, false);
 	int last = e ? e->state : TCP_CLOSE;
 	if (last != ev->oldstate && !(ev->oldstate == TCP_SYN_SENT && !e)) {
@@ -1265,10 +1265,10 @@ static void world_make(struct soak *s)
 			uint32_t net = htonl(0x0a000000u | (s->nlinks << 8));
 			s->h[a].addr[b] = net | htonl(1);
 			s->h[b].addr[a] = net | htonl(2);
-			if (ut_addr_add(s->h[a].stack, ut_sim_link_dev(lk->l, 0), s->h[a].addr[b],
-					24) ||
-			    ut_addr_add(s->h[b].stack, ut_sim_link_dev(lk->l, 1), s->h[b].addr[a],
-					24))
+			if (ut_addr_add(s->h[a].stack, ut_sim_link_dev(lk->l, 0),
+					ut_ip_v4(s->h[a].addr[b]), 24) ||
+			    ut_addr_add(s->h[b].stack, ut_sim_link_dev(lk->l, 1),
+					ut_ip_v4(s->h[b].addr[a]), 24))
 				abort();
 			for (int side = 0; side < 2; side++) {
 				struct net_device *d = netdev_from_ut(ut_sim_link_dev(lk->l, side));

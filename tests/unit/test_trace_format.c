@@ -40,9 +40,9 @@ static struct ut_trace_event make_event(enum ut_trace_type type, uint64_t t, con
 static void set_conn(struct ut_trace_event *ev, const char *s, uint16_t sport, const char *d,
 		     uint16_t dport)
 {
-	ev->saddr = inet_addr(s);
+	ev->saddr = ut_ip_v4(inet_addr(s));
 	ev->sport = sport;
-	ev->daddr = inet_addr(d);
+	ev->daddr = ut_ip_v4(inet_addr(d));
 	ev->dport = dport;
 }
 
@@ -418,7 +418,7 @@ TEST(text_tells_the_socket_calls_in_order)
 
 	ev = make_event(UT_TP_BIND, 0, "server");
 	ev.fd = 3;
-	ev.saddr = inet_addr("10.0.0.1");
+	ev.saddr = ut_ip_v4(inet_addr("10.0.0.1"));
 	ev.sport = 80;
 	ev.what = "bind()";
 	CHECK_CONTAINS(text(&ev), "bind(fd 3, 10.0.0.1:80)");
@@ -636,6 +636,24 @@ TEST(json_writes_addresses_dotted_ports_as_numbers_states_and_flags_by_name)
 	CHECK(json_valid_object(j));
 	CHECK_LACKS(j, "\"state\"");
 	CHECK_CONTAINS(j, "\"fd\":-1");
+}
+
+/* The printers take an event's addresses by their family: none is IPv6
+ * yet, but an event built by hand may carry one, or none at all. */
+TEST(printers_write_an_ipv6_endpoint_in_brackets_and_an_address_of_no_family_as_0_0_0_0)
+{
+	struct ut_trace_event ev = full_event(UT_TP_BIND);
+	struct in6_addr a6;
+
+	CHECK_EQ(inet_pton(AF_INET6, "2001:db8::2", &a6), 1);
+	ev.saddr = ut_ip_v6(&a6);
+	ev.err = 0;
+	CHECK_CONTAINS(text(&ev), "bind(fd 3, [2001:db8::2]:40001)");
+	CHECK_CONTAINS(json(&ev), "\"saddr\":\"2001:db8::2\",\"sport\":40001");
+
+	memset(&ev.saddr, 0, sizeof(ev.saddr));
+	CHECK_CONTAINS(text(&ev), "bind(fd 3, 0.0.0.0:40001)");
+	CHECK_CONTAINS(json(&ev), "\"saddr\":\"0.0.0.0\"");
 }
 
 TEST(json_reports_an_errno_only_when_there_is_one)

@@ -23,6 +23,9 @@ static inline void trace_event_init(struct ut_trace_event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->fd = -1;
+	/* Every event's addresses are IPv4's, unspecified until filled. */
+	ev->saddr = ut_ip_v4(0);
+	ev->daddr = ut_ip_v4(0);
 }
 
 #endif
