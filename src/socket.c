@@ -11,11 +11,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "net/af_inet.h"
 #include "net/fault.h"
 #include "net/file.h"
 #include "net/stack.h"
-#include "net/tcp.h"
 #include "net/trace_events.h"
 #include "usertcp/socket.h"
 
@@ -60,20 +58,37 @@ static int file_msg_flags(const struct socket *sock, int flags)
 
 /* ---- socket, bind, listen, accept, connect ------------------------------------*/
 
+int sock_register(struct ut_stack *stack, const struct net_proto_family *ops)
+{
+	if (ops->family < 0 || ops->family >= AF_MAX)
+		return -EINVAL;
+	if (stack->net_families[ops->family])
+		return -EEXIST;
+	stack->net_families[ops->family] = ops;
+	return 0;
+}
+
 UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protocol)
 {
 	int flags = type & (SOCK_NONBLOCK | SOCK_CLOEXEC);
+	const struct net_proto_family *pf;
 	struct file *file;
 	long rc;
 
 	stack_lock(stack);
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-	if (domain != AF_INET) {
+	/* Linux's __sock_create: the family's range, then the type, then
+	 * whether the family is there at all. */
+	if (domain < 0 || domain >= AF_MAX) {
 		rc = -EAFNOSUPPORT;
 		goto out;
 	}
 	if (type <= 0 || type > SOCK_PACKET) {
 		rc = -EINVAL;
+		goto out;
+	}
+	if (!(pf = stack->net_families[domain])) {
+		rc = -EAFNOSUPPORT;
 		goto out;
 	}
 	file = alloc_file(stack, FILE_SOCKET, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
@@ -85,7 +100,7 @@ UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protoc
 	file->socket.file = file;
 	file->socket.type = (short)type;
 	file->socket.state = SS_UNCONNECTED;
-	rc = inet_create(stack, &file->socket, type, protocol);
+	rc = pf->create(stack, &file->socket, type, protocol);
 	if (rc < 0) {
 		fput(file);
 		goto out;
@@ -95,8 +110,8 @@ UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protoc
 		fput(file);
 		goto out;
 	}
-	if (file->socket.sk && file->socket.sk->sk_protocol == IPPROTO_TCP)
-		tcp_sk(file->socket.sk)->fd = (int)rc;
+	if (file->socket.sk)
+		file->socket.sk->sk_fd = (int)rc;
 	trace_socket_call(stack, UT_TP_SOCKET_CREATE, (int)rc, &file->socket,
 			  type == SOCK_STREAM ? "SOCK_STREAM" : "SOCK_DGRAM", 0);
 out:
@@ -192,8 +207,8 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, 
 		fput(newfile);
 		goto put;
 	}
-	if (newsock->sk && newsock->sk->sk_protocol == IPPROTO_TCP)
-		tcp_sk(newsock->sk)->fd = (int)rc;
+	if (newsock->sk)
+		newsock->sk->sk_fd = (int)rc;
 	trace_socket_accept(stack, (int)rc, newsock, fd, sock);
 put:
 	fput(sock->file);

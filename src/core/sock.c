@@ -62,6 +62,7 @@ struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const stru
 	sk->sk_sndbuf = (int)stack->sysctl.wmem_default;
 	sk->sk_rcvbuf = (int)stack->sysctl.rmem_default;
 	sk->sk_rcvlowat = 1;
+	sk->sk_fd = -1;
 	sk->sk_pacing_rate = ~0ull;
 	sk->sk_max_pacing_rate = ~0ull;
 	sk->sk_pmtudisc = IP_PMTUDISC_WANT;
@@ -109,6 +110,7 @@ void sock_graft(struct sock *sk, struct socket *sock)
 
 void sock_orphan(struct sock *sk)
 {
+	sk->sk_fd = -1;
 	sock_set_flag(sk, SOCK_DEAD);
 	if (sk->sk_socket)
 		sk->sk_socket->sk = NULL;

@@ -50,7 +50,7 @@ static void tcp_trace_event_init(struct ut_trace_event *ev, struct sock *sk)
 {
 	trace_event_init(ev);
 	tcp_trace_fill_state(sk, ev);
-	ev->fd = tcp_sk(sk)->fd;
+	ev->fd = sk->sk_fd;
 	trace_fill_tuple(ev, &sk->__sk_common);
 	if (ut_ip_is_any(ev->saddr))
 		ev->saddr = ut_ip_v4(sk->sk_saddr);
@@ -278,8 +278,8 @@ void __trace_tcp_segment_send(struct ut_stack *stack, int fd, uint32_t saddr, ui
 
 void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len)
 {
-	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, tcp_sk(sk)->fd, sk->sk_saddr,
-			  sk->sk_daddr, th, payload_len, sk);
+	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, sk->sk_fd, sk->sk_saddr, sk->sk_daddr,
+			  th, payload_len, sk);
 }
 
 void __trace_tcp_segment_recv(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
@@ -291,7 +291,7 @@ void __trace_tcp_segment_recv(struct ut_stack *stack, uint32_t saddr, uint32_t d
 
 	if (skc && skc->skc_state != TCP_TIME_WAIT && skc->skc_state != TCP_NEW_SYN_RECV) {
 		sk = container_of(skc, struct sock, __sk_common);
-		fd = tcp_sk(sk)->fd;
+		fd = sk->sk_fd;
 	}
 	tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, th, payload_len, sk);
 }
@@ -317,7 +317,7 @@ void __trace_reqsk(struct request_sock *req, enum ut_trace_type type, uint32_t d
 	struct ut_trace_event ev;
 
 	trace_event_init(&ev);
-	ev.fd = tcp_sk(listener)->fd;
+	ev.fd = listener->sk_fd;
 	trace_fill_tuple(&ev, &req->__req_common);
 	ev.depth = depth;
 	ev.limit = limit;

@@ -421,6 +421,11 @@ const struct proto_ops inet_dgram_ops = {
 
 /* ---- the family's share of a stack ----------------------------------------*/
 
+static const struct net_proto_family inet_family_ops = {
+	.family = AF_INET,
+	.create = inet_create,
+};
+
 /* Linux's inet_init, per stack, in its order: the transport protocols
  * into inet_protos, ARP, then routing, ICMP's rate limit and reassembly,
  * and IP's receive handler last, once everything it reaches is in place.
@@ -439,6 +444,8 @@ static int inet_net_init(struct ut_stack *stack)
 		return err;
 	icmp_init(stack);
 	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
+		return err;
+	if ((err = sock_register(stack, &inet_family_ops)) < 0)
 		return err;
 	return dev_add_pack(stack, ETH_P_IP, ip_rcv);
 }

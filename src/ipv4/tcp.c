@@ -241,7 +241,6 @@ void tcp_init_sock(struct sock *sk)
 	tcp_init_xmit_timers(sk);
 	tcp_init_fields(sk);
 	tcp_assign_congestion_control(sk);
-	tp->fd = -1;
 	tp->tcp_header_len = TCP_HLEN_MIN;
 	sk->sk_sndbuf = (int)stack->sysctl.tcp_wmem[1];
 	sk->sk_rcvbuf = (int)stack->sysctl.tcp_rmem[1];
@@ -749,7 +748,6 @@ adjudge_to_death:
 	state = sk->sk_state;
 	sock_orphan(sk);
 	stack->tcp_orphans++;
-	tp->fd = -1;
 
 	if (state == TCP_CLOSE)
 		goto destroy;

@@ -26,6 +26,16 @@ TEST(socket_rejects_unknown_families_protocols_and_types_with_linux_errnos)
 	CHECK_EQ(errno, EPROTONOSUPPORT);
 	CHECK_EQ(ut_socket(w.c, AF_INET, 99, 0), -1);
 	CHECK_EQ(errno, EINVAL);
+	/* Linux's order: a family out of range, then the type, then a
+	 * family in range that nothing registered. */
+	CHECK_EQ(ut_socket(w.c, -1, 99, 0), -1);
+	CHECK_EQ(errno, EAFNOSUPPORT);
+	CHECK_EQ(ut_socket(w.c, AF_MAX, SOCK_STREAM, 0), -1);
+	CHECK_EQ(errno, EAFNOSUPPORT);
+	CHECK_EQ(ut_socket(w.c, AF_APPLETALK, 99, 0), -1);
+	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(ut_socket(w.c, AF_APPLETALK, SOCK_DGRAM, 0), -1);
+	CHECK_EQ(errno, EAFNOSUPPORT);
 	int fd = ut_socket(w.c, AF_INET, SOCK_STREAM, IPPROTO_TCP);
 	CHECK(fd >= 0);
 	CHECK_EQ(ut_close(w.c, fd), 0);

@@ -165,6 +165,7 @@ struct sock {
 	int sk_err_soft;	  /* last ICMP error, reported on timeout */
 	uint32_t sk_flags;	  /* 1 << SOCK_* */
 	uint64_t sk_cookie;	  /* sock_gen_cookie's: unique in the stack, 0 until asked */
+	int sk_fd;		  /* for traces: the descriptor, -1 if none (yet) or orphaned */
 	int sk_sndbuf, sk_rcvbuf; /* bytes */
 	int sk_wmem_queued;	  /* truesize on the write queue */
 	int sk_rmem_alloc;	  /* truesize on the receive (and ofo) queues */
@@ -236,6 +237,18 @@ struct socket {
 	struct sock *sk;
 	struct file *file;
 };
+
+/* An address family's socket() (Linux's struct net_proto_family): the
+ * family registers it in each stack from its pernet init (sock_register,
+ * src/socket.c), and ut_socket finds it by domain, so the system-call
+ * layer names no family. create fills sock's ops and sock: 0 or -errno
+ * (-EPROTONOSUPPORT, -ESOCKTNOSUPPORT, -ENOMEM). */
+struct net_proto_family {
+	int family;
+	int (*create)(struct ut_stack *stack, struct socket *sock, int type, int protocol);
+};
+/* 0, -EINVAL for a family out of range, -EEXIST if one is registered. */
+int sock_register(struct ut_stack *stack, const struct net_proto_family *ops);
 
 static inline bool sock_flag(const struct sock *sk, enum sock_flags f)
 {

@@ -504,7 +504,6 @@ struct tcp_sock {
 	/* receive buffer tuning (Linux's rcvq_space) */
 	uint32_t rcvq_space_space, rcvq_space_seq;
 	uint64_t rcvq_space_time;
-	int fd; /* for traces: descriptor or -1 */
 };
 
 /* tp->ecn_flags (Linux's TCP_ECN_*) */
