@@ -243,7 +243,12 @@ struct sk_buff *skb_copy(const struct sk_buff *skb, struct skb_pool *pool)
 
 	if (!n)
 		return NULL;
+	/* The headroom too, as Linux's skb_copy: a received buffer's link and
+	 * network headers lie before data once pulled, and the offsets copied
+	 * below must find them in the copy (TCP reads a segment's addresses
+	 * from its IP header). */
 	skb_reserve(n, headroom);
+	memcpy(n->head, skb->data - headroom, headroom);
 	memcpy(skb_put(n, skb->len), skb->data, skb->len);
 	n->dev = skb->dev;
 	n->tstamp = skb->tstamp;

@@ -141,6 +141,29 @@ TEST(a_copy_keeps_headroom_data_and_control_buffer)
 	pool_done(pool);
 }
 
+TEST(a_copy_of_a_pulled_buffer_keeps_the_headers_its_offsets_name)
+{
+	/* A received frame after IP has pulled its header: the network
+	 * header's offset points into the headroom, and a copy must find the
+	 * same bytes there. */
+	struct skb_pool *pool = pool_new();
+	struct sk_buff *skb = alloc_skb(pool, 64);
+
+	skb_reserve(skb, 8);
+	memcpy(skb_put(skb, 24), "IPHDR-----------TCPDATA!", 24);
+	skb_reset_network_header(skb);
+	skb_pull(skb, 16);
+	skb_reset_transport_header(skb);
+	struct sk_buff *c = skb_copy(skb, pool);
+	CHECK(c && c->data != skb->data);
+	CHECK_EQ(skb_headroom(c), skb_headroom(skb));
+	CHECK_MEM_EQ(skb_network_header(c), "IPHDR-----------", 16);
+	CHECK_MEM_EQ(c->data, "TCPDATA!", 8);
+	kfree_skb(skb);
+	kfree_skb(c);
+	pool_done(pool);
+}
+
 TEST(a_warm_pool_serves_the_hot_path_without_malloc)
 {
 	struct skb_pool *pool = pool_new();
