@@ -3082,3 +3082,22 @@ discard:
 	kfree_skb(skb);
 	return 0;
 }
+
+void tcp_simple_retransmit(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct sk_buff *s;
+
+	/* Marking segments anywhere in the queue: the retransmit hint
+	 * starts over from the head. */
+	tp->retransmit_skb_hint = NULL;
+	skb_rbtree_walk(s, &tp->tcp_rtx_queue) {
+		/* A segment of it no longer fits, judged by segment length. */
+		uint32_t seglen = tcp_skb_pcount(s) > 1 ? tcp_skb_mss(s) : s->len;
+		if (seglen > tp->mss_cache && !(TCP_SKB_CB(s)->sacked & TCPCB_LOST)) {
+			TCP_SKB_CB(s)->sacked |= TCPCB_LOST;
+			tp->lost_out += tcp_skb_pcount(s);
+		}
+	}
+	tcp_xmit_retransmit_queue(sk);
+}

@@ -434,21 +434,7 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 			    mtu >= inet_csk(sk)->icsk_pmtu_cookie)
 				return;
 			tcp_sync_mss(sk, mtu);
-			struct sk_buff *s;
-			/* Marking segments anywhere in the queue: the
-			 * retransmit hint starts over from the head. */
-			tp->retransmit_skb_hint = NULL;
-			skb_rbtree_walk(s, &tp->tcp_rtx_queue) {
-				/* a segment of it no longer fits (Linux's
-				 * tcp_simple_retransmit, by segment length) */
-				uint32_t seglen = tcp_skb_pcount(s) > 1 ? tcp_skb_mss(s) : s->len;
-				if (seglen > tp->mss_cache &&
-				    !(TCP_SKB_CB(s)->sacked & TCPCB_LOST)) {
-					TCP_SKB_CB(s)->sacked |= TCPCB_LOST;
-					tp->lost_out += tcp_skb_pcount(s);
-				}
-			}
-			tcp_xmit_retransmit_queue(sk);
+			tcp_simple_retransmit(sk);
 			return;
 		}
 		break;

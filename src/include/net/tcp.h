@@ -750,6 +750,11 @@ uint32_t tcp_current_ssthresh(const struct sock *sk);
  * the caller must answer with a RST (and then free skb). */
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			  const struct wire_tcp_opts *opts);
+/* The path MTU fell (the family's ICMP error has already shrunk the MSS):
+ * every sent segment that no longer fits is marked lost and the
+ * retransmit queue resent (Linux's tcp_simple_retransmit, shared by
+ * IPv4's and IPv6's error handlers). */
+void tcp_simple_retransmit(struct sock *sk);
 /* A SYN for listener sk, whatever its family (Linux's tcp_conn_request,
  * which each family's conn_request calls): a request socket in the SYN
  * queue and its SYN-ACK, or a SYN cookie. Consumes skb; 0. */
