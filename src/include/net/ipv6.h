@@ -103,9 +103,9 @@ void ipv6_addr_prefix(struct in6_addr *out, const struct in6_addr *addr, unsigne
 /* Whether a and b share their first plen bits. */
 bool ipv6_prefix_equal(const struct in6_addr *a, const struct in6_addr *b, unsigned plen);
 
-/* The solicited-node multicast group of addr, ff02::1:ffXX:XXXX with its
- * low 24 bits (RFC 4291 2.7.1), which Neighbour Solicitations for addr are
- * sent to (Linux's addrconf_addr_solict_mult). */
+/* The solicited-node multicast group of addr: the prefix ff02::1:ff00:0/104
+ * followed by addr's low 24 bits (RFC 4291 2.7.1), which Neighbour
+ * Solicitations for addr are sent to (Linux's addrconf_addr_solict_mult). */
 void addrconf_addr_solict_mult(const struct in6_addr *addr, struct in6_addr *out);
 /* The Ethernet group a multicast address maps to: 33:33 and its low 32
  * bits (RFC 2464 7; Linux's ipv6_eth_mc_map). */
