@@ -245,11 +245,20 @@ void eth_header(struct sk_buff *skb, const uint8_t *daddr, const uint8_t *saddr,
 	skb->protocol = proto;
 }
 
-int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb))
+/* The handler registered for ethertype type, or NULL. A linear scan: a
+ * stack has two or three, fewer than a hash's buckets. */
+static const struct packet_type *ptype_find(const struct ut_stack *stack, uint16_t type)
 {
 	for (unsigned i = 0; i < stack->n_ptype; i++)
 		if (stack->ptype_base[i].type == type)
-			return -EEXIST;
+			return &stack->ptype_base[i];
+	return NULL;
+}
+
+int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb))
+{
+	if (ptype_find(stack, type))
+		return -EEXIST;
 	if (stack->n_ptype == PTYPE_MAX)
 		return -ENOSPC;
 	stack->ptype_base[stack->n_ptype++] = (struct packet_type){.type = type, .func = func};
@@ -262,16 +271,6 @@ int register_netdevice_notifier(struct ut_stack *stack, netdev_unregister_fn fn)
 		return -ENOSPC;
 	stack->netdev_notifiers[stack->n_netdev_notifiers++] = fn;
 	return 0;
-}
-
-/* The handler registered for ethertype type, or NULL. A linear scan: a
- * stack has two or three, fewer than a hash's buckets. */
-static const struct packet_type *ptype_find(const struct ut_stack *stack, uint16_t type)
-{
-	for (unsigned i = 0; i < stack->n_ptype; i++)
-		if (stack->ptype_base[i].type == type)
-			return &stack->ptype_base[i];
-	return NULL;
 }
 
 static bool eth_is_broadcast(const uint8_t *a)
