@@ -13,6 +13,12 @@
 #include "net/fault.h"
 #include "net/stack.h"
 
+/* A table's own counters: ARP's ArpCache, ND's NdiscCache (Linux's
+ * NEIGH_CACHE_STAT_INC, /proc/net/stat/<table>). */
+#define NEIGH_CACHE_STAT_INC(tbl, field) \
+	SNMP_INC_STATS((tbl)->stack,     \
+		       (enum snmp_field)((tbl)->ops->stats + ((field)-NEIGH_STAT_LOOKUPS)))
+
 #define NEIGH_HASH_SIZE 256
 
 static const struct neigh_parms *parms(const struct neigh_table *tbl)
@@ -140,10 +146,10 @@ struct neighbour *neigh_lookup(struct neigh_table *tbl, const struct net_device 
 			       const void *pkey)
 {
 	struct neighbour *n;
-	SNMP_INC_STATS(tbl->stack, NEIGH_STAT_LOOKUPS);
+	NEIGH_CACHE_STAT_INC(tbl, NEIGH_STAT_LOOKUPS);
 	for (n = tbl->hash[neigh_hash(tbl, dev, pkey)]; n; n = n->next) {
 		if (n->dev == dev && memcmp(n->primary_key, pkey, tbl->ops->key_len) == 0) {
-			SNMP_INC_STATS(tbl->stack, NEIGH_STAT_HITS);
+			NEIGH_CACHE_STAT_INC(tbl, NEIGH_STAT_HITS);
 			return n;
 		}
 	}
@@ -201,9 +207,9 @@ static struct neighbour *neigh_create(struct neigh_table *tbl, struct net_device
 	uint32_t h;
 
 	if (tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
-		SNMP_INC_STATS(tbl->stack, NEIGH_STAT_FORCED_GC_RUNS);
+		NEIGH_CACHE_STAT_INC(tbl, NEIGH_STAT_FORCED_GC_RUNS);
 		if (!neigh_collect(tbl, true) || tbl->entries >= (uint32_t)parms(tbl)->gc_thresh3) {
-			SNMP_INC_STATS(tbl->stack, NEIGH_STAT_TABLE_FULLS);
+			NEIGH_CACHE_STAT_INC(tbl, NEIGH_STAT_TABLE_FULLS);
 			return NULL;
 		}
 	}
@@ -288,7 +294,7 @@ static void neigh_report_drop(struct neighbour *n, struct sk_buff *skb)
 static void neigh_fail_queue(struct neighbour *n)
 {
 	struct sk_buff *skb;
-	SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_RES_FAILED);
+	NEIGH_CACHE_STAT_INC(n->tbl, NEIGH_STAT_RES_FAILED);
 	while ((skb = skb_dequeue(&n->arp_queue)) != NULL)
 		neigh_report_drop(n, skb);
 }
@@ -364,11 +370,11 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 	while (!skb_queue_empty(&n->arp_queue) &&
 	       n->arp_queue.bytes + skb->truesize > (uint64_t)p->unres_qlen_bytes) {
 		kfree_skb(skb_dequeue(&n->arp_queue));
-		SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_UNRES_DISCARDS);
+		NEIGH_CACHE_STAT_INC(n->tbl, NEIGH_STAT_UNRES_DISCARDS);
 	}
 	if (skb->truesize > (uint64_t)p->unres_qlen_bytes) {
 		kfree_skb(skb);
-		SNMP_INC_STATS(n->tbl->stack, NEIGH_STAT_UNRES_DISCARDS);
+		NEIGH_CACHE_STAT_INC(n->tbl, NEIGH_STAT_UNRES_DISCARDS);
 		return 0;
 	}
 	skb_queue_tail(&n->arp_queue, skb);

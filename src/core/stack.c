@@ -445,9 +445,31 @@ static const struct sysctl_str_entry *sysctl_str_find(const char *name)
 	return NULL;
 }
 
+int register_net_sysctl(struct ut_stack *stack, const struct ctl_table_ops *ops)
+{
+	if (stack->n_sysctl_dirs == NET_SYSCTL_DIRS_MAX)
+		return -ENOSPC;
+	stack->sysctl_dirs[stack->n_sysctl_dirs++] = ops;
+	return 0;
+}
+
+/* The family's table that name belongs to, or NULL. */
+static const struct ctl_table_ops *sysctl_dir_find(const struct ut_stack *stack, const char *name)
+{
+	for (unsigned i = 0; i < stack->n_sysctl_dirs; i++)
+		if (strncmp(name, stack->sysctl_dirs[i]->prefix,
+			    strlen(stack->sysctl_dirs[i]->prefix)) == 0)
+			return stack->sysctl_dirs[i];
+	return NULL;
+}
+
 UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value)
 {
 	const struct sysctl_entry *e = sysctl_find(name);
+	const struct ctl_table_ops *dir;
+
+	if (!e && (dir = sysctl_dir_find(stack, name)))
+		return dir->get(stack, name, value);
 	if (!e)
 		return sysctl_str_find(name) ? -EINVAL : -ENOENT;
 	*value = *sysctl_slot(stack, e);
@@ -457,6 +479,10 @@ UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long
 UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value)
 {
 	const struct sysctl_entry *e = sysctl_find(name);
+	const struct ctl_table_ops *dir;
+
+	if (!e && (dir = sysctl_dir_find(stack, name)))
+		return dir->set(stack, name, value);
 	if (!e)
 		return sysctl_str_find(name) ? -EINVAL : -ENOENT;
 	if (value < e->min || value > e->max)
@@ -475,8 +501,15 @@ UT_EXPORT int ut_sysctl_get_str(const struct ut_stack *stack, const char *name, 
 	if (se)
 		return se->get(stack, buf, len);
 	e = sysctl_find(name);
-	if (!e)
-		return -ENOENT;
+	if (!e) {
+		long v;
+		int err = ut_sysctl_get(stack, name, &v);
+
+		if (err)
+			return err;
+		n = snprintf(buf, len, "%ld", v);
+		return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
+	}
 	n = snprintf(buf, len, "%ld", *sysctl_slot(stack, e));
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
@@ -489,7 +522,7 @@ UT_EXPORT int ut_sysctl_set_str(struct ut_stack *stack, const char *name, const 
 
 	if (se)
 		return se->set ? se->set(stack, value) : -EACCES;
-	if (!sysctl_find(name))
+	if (!sysctl_find(name) && !sysctl_dir_find(stack, name))
 		return -ENOENT;
 	errno = 0;
 	v = strtol(value, &end, 0);
@@ -505,4 +538,6 @@ UT_EXPORT void ut_sysctl_foreach(const struct ut_stack *stack,
 {
 	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
 		fn(arg, sysctl_table[i].name, *sysctl_slot(stack, &sysctl_table[i]));
+	for (unsigned i = 0; i < stack->n_sysctl_dirs; i++)
+		stack->sysctl_dirs[i]->foreach(stack, fn, arg);
 }

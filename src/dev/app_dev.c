@@ -85,6 +85,7 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_de
 	p->ctx = ctx;
 	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM | UT_DEV_F_RX_ANY_SIZE);
 	netdev_set_hwaddr(dev, hwaddr);
+	netdev_register(dev);
 	*out = netdev_to_ut(dev);
 	return 0;
 }

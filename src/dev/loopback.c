@@ -33,5 +33,6 @@ struct net_device *loopback_dev_create(struct ut_stack *stack)
 		netdev_free(dev);
 		return NULL;
 	}
+	netdev_register(dev);
 	return dev;
 }

@@ -35,6 +35,25 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 	return dev;
 }
 
+static void call_netdevice_notifiers(unsigned long event, struct net_device *dev)
+{
+	struct ut_stack *stack = dev->stack;
+
+	for (unsigned i = 0; i < stack->n_netdev_notifiers; i++)
+		stack->netdev_notifiers[i](event, dev);
+}
+
+void netdev_register(struct net_device *dev)
+{
+	call_netdevice_notifiers(NETDEV_REGISTER, dev);
+	call_netdevice_notifiers(NETDEV_UP, dev);
+}
+
+void netdev_notify_mtu(struct net_device *dev)
+{
+	call_netdevice_notifiers(NETDEV_CHANGEMTU, dev);
+}
+
 void netdev_free(struct net_device *dev)
 {
 	struct ut_stack *stack = dev->stack;
@@ -44,8 +63,7 @@ void netdev_free(struct net_device *dev)
 		;
 	if (*pp)
 		*pp = dev->next;
-	for (unsigned i = 0; i < stack->n_netdev_notifiers; i++)
-		stack->netdev_notifiers[i](dev);
+	call_netdevice_notifiers(NETDEV_UNREGISTER, dev);
 	skb_queue_purge(&dev->txq);
 	netem_qdisc_destroy(dev->netem[UT_DEV_EGRESS]);
 	netem_qdisc_destroy(dev->netem[UT_DEV_INGRESS]);
@@ -265,7 +283,7 @@ int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_b
 	return 0;
 }
 
-int register_netdevice_notifier(struct ut_stack *stack, netdev_unregister_fn fn)
+int register_netdevice_notifier(struct ut_stack *stack, netdev_notifier_fn fn)
 {
 	if (stack->n_netdev_notifiers == NETDEV_NOTIFIER_MAX)
 		return -ENOSPC;
@@ -391,6 +409,7 @@ UT_EXPORT int ut_dev_set_mtu(struct ut_dev *d, unsigned mtu)
 	if (mtu < IPV4_MIN_MTU || mtu > IP_MAXPACKET)
 		return -EINVAL;
 	netdev_from_ut(d)->mtu = mtu;
+	netdev_notify_mtu(netdev_from_ut(d));
 	return 0;
 }
 

@@ -221,6 +221,7 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 	 * checksums are done in software both ways. */
 	dev->features = flags & UT_DEV_F_RX_CSUM;
 	netdev_set_hwaddr(dev, hwaddr);
+	netdev_register(dev);
 	*out = netdev_to_ut(dev);
 	return 0;
 }

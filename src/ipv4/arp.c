@@ -87,6 +87,7 @@ static const struct neigh_ops arp_neigh_ops = {
 	.family = AF_INET,
 	.key_len = sizeof(uint32_t),
 	.protocol = ETH_P_IP,
+	.stats = NEIGH_STAT_LOOKUPS,
 	.solicit = arp_solicit,
 	.error_report = arp_error_report,
 	.nexthop = arp_nexthop,
@@ -142,9 +143,10 @@ out:
 
 /* A device going away takes its entries and the packets they hold with
  * it (Linux's arp_netdev_event, NETDEV_UNREGISTER). */
-static void arp_netdev_event(struct net_device *dev)
+static void arp_netdev_event(unsigned long event, struct net_device *dev)
 {
-	neigh_ifdown(&dev->stack->arp_tbl, dev);
+	if (event == NETDEV_UNREGISTER)
+		neigh_ifdown(&dev->stack->arp_tbl, dev);
 }
 
 int arp_init(struct ut_stack *stack)

@@ -17,9 +17,10 @@ void fib_table_init(struct fib_table *tbl)
 
 /* Routes through a device go with it (Linux's fib_netdev_event,
  * NETDEV_UNREGISTER). */
-static void fib_netdev_event(struct net_device *dev)
+static void fib_netdev_event(unsigned long event, struct net_device *dev)
 {
-	fib_flush_dev(dev->stack, dev);
+	if (event == NETDEV_UNREGISTER)
+		fib_flush_dev(dev->stack, dev);
 }
 
 int ip_fib_init(struct ut_stack *stack)

@@ -109,6 +109,8 @@ UT_EXPORT int ut_sim_link_add(struct ut_sim *sim, struct ut_stack *a, struct ut_
 	link->next = sim->links;
 	sim->links = link;
 	sim->nlinks++;
+	netdev_register(link->dev[0]);
+	netdev_register(link->dev[1]);
 	*out = link;
 	return 0;
 fail:

@@ -12,6 +12,15 @@
 
 #include <netinet/in.h>
 
+#include "net/compiler.h"
+#include "net/neighbour.h"
+#include "net/skbuff.h"
+#include "net/timer.h"
+#include "net/wire.h"
+
+struct ut_stack;
+struct net_device;
+
 /* ipv6_addr_type's result: a kind, and for unicast and multicast the
  * scope (Linux's IPV6_ADDR_* bits). */
 #define IPV6_ADDR_ANY 0x0000U
@@ -115,5 +124,230 @@ void ipv6_eth_mc_map(const struct in6_addr *addr, uint8_t mac[6]);
  * universal/local bit inverted), written into the low 64 bits of addr
  * (Linux's addrconf_ifid_eui48). */
 void addrconf_ifid_eui48(struct in6_addr *addr, const uint8_t mac[6]);
+
+/* ---- the IPv6 layer of a stack --------------------------------------------
+ *
+ * Files (net/ipv6/ in Linux): af_inet6.c (the family's share of a stack,
+ * inet6_net_ops), ip6_input.c (ipv6_rcv, the extension-header walk),
+ * ip6_output.c (ip6_xmit, fragmentation, neighbour output), route.c
+ * (routes by longest prefix, path MTU), addrconf.c (per-device state,
+ * addresses, DAD, SLAAC, router solicitation, source selection,
+ * net.ipv6.conf.*), ndisc.c (Neighbour Discovery, the ND neighbour
+ * table), icmp.c (ICMPv6: echo, errors, rate limits), reassembly.c
+ * (fragment reassembly), ping.c (echo for applications). */
+
+/* What the IPv6 layer learned about a received packet, kept in skb->cb
+ * while it travels up (Linux's struct inet6_skb_parm, IP6CB). Offsets
+ * are from the network header. */
+struct inet6_skb_parm {
+	int iif;		/* ifindex it arrived on */
+	uint16_t nhoff;		/* the Next Header byte that names the current header */
+	uint16_t thoff;		/* the upper-layer header, once found */
+	uint16_t frag_max_size; /* largest fragment of a reassembled packet */
+	uint8_t flags;		/* IP6SKB_* */
+	uint8_t nexthdr;	/* the upper-layer protocol delivered */
+};
+#define IP6SKB_REASSEMBLED 0x01
+#define IP6SKB_MULTICAST 0x02 /* sent to a multicast group */
+#define IP6SKB_HOPBYHOP 0x04
+#define IP6CB(skb) ((struct inet6_skb_parm *)(void *)((skb)->cb))
+
+/* The IPv6 header of a packet received (ipv6_rcv set the offset), and its
+ * addresses, which TCP and UDP read from it as they do IPv4's. */
+static inline const uint8_t *ipv6_hdr(const struct sk_buff *skb)
+{
+	BUG_ON(skb->network_header == SKB_HDR_UNSET);
+	return skb_network_header(skb);
+}
+static inline void ipv6_hdr_saddr(const struct sk_buff *skb, struct in6_addr *out)
+{
+	memcpy(out, ipv6_hdr(skb) + 8, sizeof(*out));
+}
+static inline void ipv6_hdr_daddr(const struct sk_buff *skb, struct in6_addr *out)
+{
+	memcpy(out, ipv6_hdr(skb) + 24, sizeof(*out));
+}
+
+/* An upper-layer protocol of IPv6 (Linux's struct inet6_protocol). */
+struct inet6_protocol {
+	/* A packet for us: skb->data at the upper-layer header, network
+	 * header at the IPv6 header, IP6CB filled (nexthdr, thoff).
+	 * Consumes skb. */
+	void (*handler)(struct sk_buff *skb);
+	/* An ICMPv6 error about a packet we sent: skb->data at the quoted
+	 * upper-layer header (at least 8 bytes of it), network header at
+	 * the quoted IPv6 header; from is the host that reported it.
+	 * Does not consume. */
+	void (*err_handler)(struct sk_buff *skb, const struct in6_addr *from, uint8_t type,
+			    uint8_t code, uint32_t info);
+};
+
+/* net.ipv6.conf.{all,default,<dev>}.*, Linux's defaults (struct
+ * ipv6_devconf). Times in ms, as Linux's *_interval sysctls. */
+struct ipv6_devconf {
+	long forwarding;	       /* 0: a host */
+	long hop_limit;		       /* 64 */
+	long mtu6;		       /* the device's IPv6 MTU (default: the device's) */
+	long accept_ra;		       /* 1: when not forwarding */
+	long accept_ra_defrtr;	       /* 1 */
+	long accept_ra_pinfo;	       /* 1 */
+	long accept_ra_mtu;	       /* 1 */
+	long accept_redirects;	       /* 1 */
+	long autoconf;		       /* 1: SLAAC from prefix information */
+	long dad_transmits;	       /* 1 */
+	long accept_dad;	       /* 1 */
+	long enhanced_dad;	       /* 1: nonces (RFC 7527) */
+	long rtr_solicits;	       /* -1: until a router answers */
+	long rtr_solicit_interval;     /* 4000 ms */
+	long rtr_solicit_max_interval; /* 3600000 ms */
+	long rtr_solicit_delay;	       /* 1000 ms */
+	long max_addresses;	       /* 16 */
+	long disable_ipv6;	       /* see addrconf.h */
+	long addr_gen_mode;	       /* 0: EUI-64 */
+	long ndisc_notify;	       /* 0 */
+	long keep_addr_on_down;	       /* 0 */
+};
+
+/* net.ipv6.* that are not per device. */
+struct ipv6_sysctl {
+	long bindv6only;		   /* 0 */
+	long ip6frag_high_thresh;	   /* 4 MiB */
+	long ip6frag_low_thresh;	   /* 3 MiB */
+	long ip6frag_time;		   /* 60 s (IPV6_FRAG_TIMEOUT) */
+	long icmpv6_time;		   /* net.ipv6.icmp.ratelimit: 1000 ms */
+	long icmpv6_echo_ignore_all;	   /* 0 */
+	long icmpv6_echo_ignore_multicast; /* 0 */
+	long ip6_rt_mtu_expires;	   /* 600 s: a learned path MTU is forgotten */
+	long ip6_rt_min_advmss;		   /* 1220: 1280 - 40 - 20 */
+	struct neigh_parms neigh;	   /* net.ipv6.neigh.default.* */
+};
+
+struct fib6_table;
+struct frag6_table;
+struct inet6_dev;
+
+/* IPv6's share of one stack (Linux's struct netns_ipv6), allocated by
+ * inet6_net_ops.init and hung from stack->ipv6. */
+struct netns_ipv6 {
+	struct ipv6_sysctl sysctl;
+	struct ipv6_devconf devconf_all, devconf_dflt;
+	struct neigh_table nd_tbl;
+	struct fib6_table *fib6;
+	struct frag6_table *frags;
+	const struct inet6_protocol *inet6_protos[256];
+	uint32_t frag_ident_key;   /* fragment identifications (ipv6_select_ident) */
+	uint64_t icmp6_last_error; /* jiffies, the global ICMPv6 error bucket */
+};
+
+/* IPv6's entry in the stack's pernet_list (af_inet6.c). */
+struct pernet_operations;
+extern const struct pernet_operations inet6_net_ops;
+
+/* The stack's IPv6 state; NULL before inet6_net_ops.init. */
+struct netns_ipv6 *net_ipv6(const struct ut_stack *stack);
+
+/* Registers prot for next header value nexthdr (Linux's
+ * inet6_add_protocol). 0 or -EEXIST. */
+int inet6_add_protocol(struct ut_stack *stack, const struct inet6_protocol *prot, uint8_t nexthdr);
+
+/* ---- input (ip6_input.c) ---------------------------------------------------*/
+
+/* The ETH_P_IPV6 handler: validates the header, decides whether the
+ * packet is ours (an address of ours, or a group we listen to), walks its
+ * extension headers (bounded: IP6_MAX_EXT_HDRS), reassembles, and
+ * delivers to the upper layer. Consumes skb. */
+void ipv6_rcv(struct sk_buff *skb);
+/* Extension headers one packet may carry before the upper layer; past it
+ * the packet is dropped (Linux bounds the walk by the packet's length
+ * only; usertcp bounds it by count too, so a chain of 8-byte headers
+ * costs a bounded amount of work per packet). */
+#define IP6_MAX_EXT_HDRS 16
+
+/* ---- output (ip6_output.c) ------------------------------------------------*/
+
+struct ip6_out_params {
+	struct in6_addr saddr; /* ::: chosen by source address selection */
+	struct in6_addr daddr;
+	uint8_t nexthdr; /* upper-layer protocol */
+	uint8_t tclass;
+	int hop_limit;	    /* < 0: the route's device's hop_limit */
+	uint32_t flowlabel; /* 20 bits */
+	int oif;	    /* ifindex to send from (scope of a link-local
+				* destination); 0: by route */
+	uint8_t pmtudisc;   /* IPV6_PMTUDISC_*: fragment (WANT/DONT) or refuse */
+};
+/* Linux's IPV6_PMTUDISC_* (IPV6_MTU_DISCOVER values). */
+#define IPV6_PMTUDISC_DONT 0
+#define IPV6_PMTUDISC_WANT 1
+#define IPV6_PMTUDISC_DO 2
+#define IPV6_PMTUDISC_PROBE 3
+
+/* The result of a route lookup (ip6_route_output). */
+struct rt6_result {
+	struct net_device *dev;
+	struct in6_addr nexthop; /* the gateway, or the destination on-link */
+	uint8_t type;		 /* RTN_UNICAST, RTN_LOCAL, RTN_MULTICAST */
+	uint8_t prefix_len;
+	unsigned mtu; /* path MTU: the device's, or learned (PTB) */
+};
+
+/* Puts an IPv6 header in front of skb->data (the upper-layer header and
+ * payload, with MAX_HEADER headroom) and sends it (Linux's ip6_xmit):
+ * route, source selection, fragmentation when larger than the path MTU
+ * (unless pmtudisc is DO or PROBE: -EMSGSIZE), neighbour output.
+ * fill_csum, if given, fills the upper-layer checksum once the addresses
+ * are known. Consumes skb. NET_XMIT_* (>= 0) or -ENETUNREACH,
+ * -EHOSTUNREACH, -EADDRNOTAVAIL, -EMSGSIZE, -ENOBUFS. */
+int ip6_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip6_out_params *p,
+	     void (*fill_csum)(struct sk_buff *skb, const struct in6_addr *saddr,
+			       const struct in6_addr *daddr));
+/* ip6_xmit for datagrams: a device's drop is -ENOBUFS. */
+int ip6_send_skb(struct ut_stack *stack, struct sk_buff *skb, const struct ip6_out_params *p,
+		 void (*fill_csum)(struct sk_buff *skb, const struct in6_addr *saddr,
+				   const struct in6_addr *daddr));
+/* Sends a complete IPv6 packet (data at its header) out of dev to the
+ * on-link neighbour nexthop (a multicast destination maps to its Ethernet
+ * group without resolution). Consumes skb. NET_XMIT_* or -errno. */
+int ip6_finish_output(struct net_device *dev, const struct in6_addr *nexthop, struct sk_buff *skb);
+/* A fragment identification for a packet from saddr to daddr (RFC 7739:
+ * unpredictable; Linux's ipv6_select_ident). */
+uint32_t ipv6_select_ident(struct ut_stack *stack, const struct in6_addr *saddr,
+			   const struct in6_addr *daddr);
+
+/* ---- fragment reassembly (reassembly.c) -----------------------------------*/
+
+/* Makes and frees the stack's reassembly table (bounded by
+ * ip6frag_high_thresh; queues time out after ip6frag_time). */
+int ipv6_frag_init(struct ut_stack *stack);
+void ipv6_frag_exit(struct ut_stack *stack);
+/* A fragment: data and network header at the IPv6 header, the fragment
+ * header at frag_off bytes from it, IP6CB(skb)->nhoff at the Next Header
+ * byte naming it. Returns the whole packet when this fragment completes
+ * it: data and network header at its IPv6 header, the fragment header
+ * removed, the byte at nhoff set to the fragment header's Next Header,
+ * the payload length fixed, IP6SKB_REASSEMBLED set; else NULL. Consumes
+ * skb either way. An atomic fragment (offset 0, no M flag, RFC 6946) is
+ * returned at once with its fragment header removed. */
+struct sk_buff *ipv6_frag_rcv(struct sk_buff *skb, unsigned frag_off);
+
+/* ---- ICMPv6 (icmp.c) -------------------------------------------------------*/
+
+/* Registers ICMPv6 with the stack (inet6_protos[58]). */
+int icmpv6_init(struct ut_stack *stack);
+/* Sends an ICMPv6 error about skb (network header at its IPv6 header)
+ * back to its source (Linux's icmp6_send): never about an ICMPv6 error or
+ * an ND message, nor to a multicast or unspecified source, nor about a
+ * packet to a multicast group (but Packet Too Big and Parameter Problem
+ * code 2, RFC 4443 2.4 e); rate limited per destination by
+ * net.ipv6.icmp.ratelimit and globally by net.ipv4.icmp_msgs_per_sec and
+ * icmp_msgs_burst (Linux shares them between the families). The error
+ * quotes as much of skb as fits the minimum MTU. Does not consume. */
+void icmp6_send(struct sk_buff *skb, uint8_t type, uint8_t code, uint32_t info);
+/* Parameter problem pointing at byte pos of the packet (Linux's
+ * icmpv6_param_prob). Does not consume. */
+static inline void icmpv6_param_prob(struct sk_buff *skb, uint8_t code, uint32_t pos)
+{
+	icmp6_send(skb, ICMPV6_PARAMPROB, code, pos);
+}
 
 #endif

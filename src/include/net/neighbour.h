@@ -88,6 +88,10 @@ struct neigh_ops {
 	int family;	   /* AF_INET for ARP */
 	uint8_t key_len;   /* bytes of primary_key: 4 for ARP, 16 for ND */
 	uint16_t protocol; /* ethertype of the packets sent to a neighbour */
+	/* The first of the table's counters (ARP's NEIGH_STAT_LOOKUPS, ND's
+	 * NDISC_STAT_LOOKUPS): the eight /proc/net/stat/<table> figures
+	 * follow it in NEIGH_STAT_* order. */
+	uint16_t stats;
 	/* Sends one solicitation for n out of n->dev, to dst_ha, or to every
 	 * station when dst_ha is NULL (Linux's arp_solicit). */
 	void (*solicit)(struct neighbour *n, const uint8_t *dst_ha);

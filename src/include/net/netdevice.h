@@ -15,6 +15,7 @@
 struct ut_stack;
 struct net_device;
 struct netem_qdisc;
+struct inet6_dev;
 
 #ifndef IFNAMSIZ
 #define IFNAMSIZ 16 /* as <net/if.h> */
@@ -94,11 +95,18 @@ struct packet_type {
 /* Handlers one stack holds: IPv4 and ARP now, IPv6 to come. */
 #define PTYPE_MAX 4
 
-/* Told that dev is going away, before its queues are purged (Linux's
- * netdevice notifier chain, event NETDEV_UNREGISTER): a family drops
- * what it keeps about dev (neighbours, routes through it). */
-typedef void (*netdev_unregister_fn)(struct net_device *dev);
-#define NETDEV_NOTIFIER_MAX 4
+/* Device events (Linux's netdevice notifier chain, NETDEV_* values):
+ * NETDEV_REGISTER then NETDEV_UP once the driver has set the device up
+ * (netdev_register; usertcp's devices are up from then on), and
+ * NETDEV_UNREGISTER when it is going away, before its queues are purged.
+ * A family makes its per-device state on the first and drops what it
+ * keeps about dev (neighbours, routes through it) on the last. */
+#define NETDEV_UP 1
+#define NETDEV_REGISTER 5
+#define NETDEV_UNREGISTER 6
+#define NETDEV_CHANGEMTU 7
+typedef void (*netdev_notifier_fn)(unsigned long event, struct net_device *dev);
+#define NETDEV_NOTIFIER_MAX 8
 
 struct net_device {
 	struct ut_stack *stack;
@@ -123,6 +131,7 @@ struct net_device {
 	int fd;			      /* to wait on for received frames; -1: none */
 	struct in_ifaddr addrs[IN_DEV_MAX_ADDRS];
 	unsigned n_addrs;
+	struct inet6_dev *ip6_ptr; /* IPv6's state (addrconf.c); NULL: none */
 };
 
 static inline struct net_device *netdev_from_ut(const struct ut_dev *d)
@@ -138,6 +147,12 @@ static inline struct ut_dev *netdev_to_ut(struct net_device *dev)
  * points at it) and links it into the stack. NULL on ENOMEM. */
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
 				unsigned mtu, const struct net_device_ops *ops, size_t priv_size);
+/* Tells the families a new device is there and up (NETDEV_REGISTER,
+ * NETDEV_UP): called by each driver once the device is set up (its
+ * hardware address chosen). */
+void netdev_register(struct net_device *dev);
+/* Tells the families dev's MTU changed (NETDEV_CHANGEMTU). */
+void netdev_notify_mtu(struct net_device *dev);
 /* Unlinks and frees a device, its queues, its mirror and its neighbours. */
 void netdev_free(struct net_device *dev);
 
@@ -191,10 +206,10 @@ void netif_receive_skb(struct sk_buff *skb);
  * (Linux's dev_add_pack). 0, -EEXIST if type has one, -ENOSPC past
  * PTYPE_MAX. Called when the stack is made. */
 int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb));
-/* Registers fn to be called for each device unregistered from stack,
- * in the order registered (Linux's register_netdevice_notifier). 0 or
- * -ENOSPC past NETDEV_NOTIFIER_MAX. Called when the stack is made. */
-int register_netdevice_notifier(struct ut_stack *stack, netdev_unregister_fn fn);
+/* Registers fn to be told of each device event on stack, in the order
+ * registered (Linux's register_netdevice_notifier). 0 or -ENOSPC past
+ * NETDEV_NOTIFIER_MAX. Called when the stack is made. */
+int register_netdevice_notifier(struct ut_stack *stack, netdev_notifier_fn fn);
 /* Mirrors a frame to the device's pcap file, if one is open. */
 void netdev_mirror(struct net_device *dev, const struct sk_buff *skb);
 

@@ -25,6 +25,9 @@
 #include "usertcp/trace.h"
 #include "usertcp/stack.h"
 
+struct netns_ipv6;
+struct ctl_table_ops;
+
 /* net.ipv4.* settings this stack implements, with Linux's defaults. */
 struct ipv4_sysctl {
 	long ip_default_ttl;		  /* 64 */
@@ -110,6 +113,21 @@ struct pernet_operations {
 	void (*exit)(struct ut_stack *stack);
 };
 
+/* Settings a family keeps in its own state (Linux's
+ * register_net_sysctl): every name starting with prefix is its. get and
+ * set return 0, -ENOENT for a name it does not know, -EINVAL for a value
+ * out of range; foreach lists each setting with its value. */
+struct ctl_table_ops {
+	const char *prefix; /* "net.ipv6." */
+	int (*get)(const struct ut_stack *stack, const char *name, long *value);
+	int (*set)(struct ut_stack *stack, const char *name, long value);
+	void (*foreach)(const struct ut_stack *stack,
+			void (*fn)(void *arg, const char *name, long value), void *arg);
+};
+#define NET_SYSCTL_DIRS_MAX 2
+/* Registers ops with stack: 0 or -ENOSPC. Called when the stack is made. */
+int register_net_sysctl(struct ut_stack *stack, const struct ctl_table_ops *ops);
+
 /* How a blocking call waits when no stack thread runs: the simulator
  * installs one that moves the simulated world to its next event. Returns 0
  * when something happened, -ETIMEDOUT when the deadline was reached,
@@ -139,9 +157,14 @@ struct ut_stack {
 	unsigned n_ptype;
 	/* socket()'s families by AF_* (Linux's net_families, global there) */
 	const struct net_proto_family *net_families[AF_MAX];
-	netdev_unregister_fn netdev_notifiers[NETDEV_NOTIFIER_MAX];
+	netdev_notifier_fn netdev_notifiers[NETDEV_NOTIFIER_MAX];
 	unsigned n_netdev_notifiers;
 
+	struct netns_ipv6 *ipv6; /* IPv6's share (src/ipv6/af_inet6.c); NULL: none */
+	/* Settings a family keeps itself, beyond sysctl_table (Linux's
+	 * register_net_sysctl): looked up by name prefix. */
+	const struct ctl_table_ops *sysctl_dirs[NET_SYSCTL_DIRS_MAX];
+	unsigned n_sysctl_dirs;
 	struct fib_table fib;
 	struct neigh_table arp_tbl;
 	struct neigh_table *neigh_tables[NEIGH_NR_TABLES]; /* by NEIGH_*_TABLE; NULL: none */
