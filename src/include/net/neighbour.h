@@ -119,6 +119,10 @@ enum {
 struct neigh_table {
 	const struct neigh_ops *ops;
 	struct ut_stack *stack;
+	/* The family's settings (ARP: net.ipv4.neigh.default.*, ND:
+	 * net.ipv6.neigh.default.*), read at each use so a write applies at
+	 * once. */
+	const struct neigh_parms *parms;
 	struct neighbour **hash;
 	uint32_t hash_mask;
 	uint32_t entries;
@@ -128,10 +132,10 @@ struct neigh_table {
 	struct timer_list gc_timer;
 };
 
-/* Makes tbl, one stack's table for the family ops describes, and files
- * it as stack->neigh_tables[index]. 0 or -ENOMEM. */
+/* Makes tbl, one stack's table for the family ops describes, timed by
+ * parms, and files it as stack->neigh_tables[index]. 0 or -ENOMEM. */
 int neigh_table_init(struct ut_stack *stack, int index, struct neigh_table *tbl,
-		     const struct neigh_ops *ops);
+		     const struct neigh_ops *ops, const struct neigh_parms *parms);
 /* Frees every entry and what it holds; tbl may never have been made. */
 void neigh_table_destroy(struct neigh_table *tbl);
 /* stack's table for family (AF_INET: ARP's), or NULL. */
