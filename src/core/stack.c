@@ -7,6 +7,7 @@
 
 #include "net/af_inet.h"
 #include "net/fault.h"
+#include "net/ipv6.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "usertcp/socket.h"
@@ -18,6 +19,7 @@
  * as the library has no writable globals). */
 static const struct pernet_operations *const pernet_list[] = {
 	&inet_net_ops,
+	&inet6_net_ops,
 };
 
 UT_EXPORT void ut_stack_config_init(struct ut_stack_config *cfg)

@@ -431,6 +431,15 @@ static const struct net_proto_family inet_family_ops = {
  * and IP's receive handler last, once everything it reaches is in place.
  * ARP's table is made before the fragments' because each draws its hash
  * seed from the stack's generator, in that order since before the split. */
+static const struct rtnl_af_ops inet_rtnl_af_ops = {
+	.family = AF_INET,
+	.newaddr = inet_rtm_newaddr,
+	.deladdr = inet_rtm_deladdr,
+	.newroute = inet_rtm_newroute,
+	.delroute = inet_rtm_delroute,
+	.getroute = inet_rtm_getroute,
+};
+
 static int inet_net_init(struct ut_stack *stack)
 {
 	int err;
@@ -446,6 +455,8 @@ static int inet_net_init(struct ut_stack *stack)
 	if ((err = ipq_table_init(&stack->frags, stack)) < 0)
 		return err;
 	if ((err = sock_register(stack, &inet_family_ops)) < 0)
+		return err;
+	if ((err = rtnl_af_register(stack, &inet_rtnl_af_ops)) < 0)
 		return err;
 	return dev_add_pack(stack, ETH_P_IP, ip_rcv);
 }

@@ -7,10 +7,9 @@
 #include "net/addr.h"
 #include "net/stack.h"
 
-UT_EXPORT int ut_addr_add(struct ut_stack *stack, struct ut_dev *d, struct ut_ip ip,
-			  unsigned prefix_len)
+int inet_rtm_newaddr(struct ut_stack *stack, struct net_device *dev, struct ut_ip ip,
+		     unsigned prefix_len)
 {
-	struct net_device *dev = netdev_from_ut(d);
 	struct in_ifaddr *ifa;
 	struct fib_route r;
 	uint32_t addr;
@@ -49,10 +48,9 @@ UT_EXPORT int ut_addr_add(struct ut_stack *stack, struct ut_dev *d, struct ut_ip
 	return 0;
 }
 
-UT_EXPORT int ut_addr_del(struct ut_stack *stack, struct ut_dev *d, struct ut_ip ip,
-			  unsigned prefix_len)
+int inet_rtm_deladdr(struct ut_stack *stack, struct net_device *dev, struct ut_ip ip,
+		     unsigned prefix_len)
 {
-	struct net_device *dev = netdev_from_ut(d);
 	uint32_t addr;
 	int err;
 

@@ -162,10 +162,9 @@ int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *r
 
 /* ---- public route API (ip route) --------------------------------------*/
 
-UT_EXPORT int ut_route_add(struct ut_stack *stack, struct ut_ip dst_ip, unsigned prefix_len,
-			   struct ut_ip gw_ip, struct ut_dev *d)
+int inet_rtm_newroute(struct ut_stack *stack, struct ut_ip dst_ip, unsigned prefix_len,
+		      struct ut_ip gw_ip, struct net_device *dev)
 {
-	struct net_device *dev = d ? netdev_from_ut(d) : NULL;
 	uint32_t dst, gateway = 0;
 	struct fib_route r;
 	int err;
@@ -198,7 +197,7 @@ UT_EXPORT int ut_route_add(struct ut_stack *stack, struct ut_ip dst_ip, unsigned
 	return fib_route_insert(stack, &r);
 }
 
-UT_EXPORT int ut_route_del(struct ut_stack *stack, struct ut_ip dst_ip, unsigned prefix_len)
+int inet_rtm_delroute(struct ut_stack *stack, struct ut_ip dst_ip, unsigned prefix_len)
 {
 	uint32_t dst;
 	int err;
@@ -210,7 +209,7 @@ UT_EXPORT int ut_route_del(struct ut_stack *stack, struct ut_ip dst_ip, unsigned
 	return fib_route_remove(stack, dst, (uint8_t)prefix_len, NULL);
 }
 
-UT_EXPORT int ut_route_get(struct ut_stack *stack, struct ut_ip dst_ip, struct ut_route_info *out)
+int inet_rtm_getroute(struct ut_stack *stack, struct ut_ip dst_ip, struct ut_route_info *out)
 {
 	struct fib_result res;
 	uint32_t daddr;

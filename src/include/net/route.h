@@ -7,6 +7,9 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 
+#include "usertcp/addr.h"
+#include "usertcp/stack.h"
+
 struct ut_stack;
 struct net_device;
 
@@ -43,6 +46,17 @@ void fib_table_init(struct fib_table *tbl);
 /* Makes the stack's table and has it flushed of a device's routes when
  * the device goes away (Linux's ip_fib_init). 0 or -errno. */
 int ip_fib_init(struct ut_stack *stack);
+/* IPv4's share of the public address and route calls (struct
+ * rtnl_af_ops, registered by af_inet.c): devinet.c's addresses and
+ * route.c's routes. */
+int inet_rtm_newaddr(struct ut_stack *stack, struct net_device *dev, struct ut_ip addr,
+		     unsigned prefix_len);
+int inet_rtm_deladdr(struct ut_stack *stack, struct net_device *dev, struct ut_ip addr,
+		     unsigned prefix_len);
+int inet_rtm_newroute(struct ut_stack *stack, struct ut_ip dst, unsigned prefix_len,
+		      struct ut_ip gateway, struct net_device *dev);
+int inet_rtm_delroute(struct ut_stack *stack, struct ut_ip dst, unsigned prefix_len);
+int inet_rtm_getroute(struct ut_stack *stack, struct ut_ip dst, struct ut_route_info *out);
 void fib_table_destroy(struct fib_table *tbl);
 int fib_route_insert(struct ut_stack *stack, const struct fib_route *r);
 int fib_route_remove(struct ut_stack *stack, uint32_t dst, uint8_t prefix_len,

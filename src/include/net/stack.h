@@ -18,6 +18,7 @@
 #include "net/netdevice.h"
 #include "net/random.h"
 #include "net/route.h"
+#include "net/rtnetlink.h"
 #include "net/skbuff.h"
 #include "net/snmp.h"
 #include "net/timer.h"
@@ -165,6 +166,9 @@ struct ut_stack {
 	 * register_net_sysctl): looked up by name prefix. */
 	const struct ctl_table_ops *sysctl_dirs[NET_SYSCTL_DIRS_MAX];
 	unsigned n_sysctl_dirs;
+	/* `ip addr` and `ip route` by family (src/core/rtnetlink.c) */
+	const struct rtnl_af_ops *rtnl_af[RTNL_AF_MAX];
+	unsigned n_rtnl_af;
 	struct fib_table fib;
 	struct neigh_table arp_tbl;
 	struct neigh_table *neigh_tables[NEIGH_NR_TABLES]; /* by NEIGH_*_TABLE; NULL: none */
