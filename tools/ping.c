@@ -2,6 +2,7 @@
  * run from the first to the second, printing what iputils prints.
  *
  *   a (10.0.0.1/24, eth0) ----- link ----- b (10.0.0.2/24, eth0)
+ *     2001:db8::1/64                         2001:db8::2/64   (with -6)
  *
  * Time is the simulator's: a run of a thousand pings takes milliseconds of
  * real time, and the same seed prints the same lines and writes the same
@@ -19,6 +20,9 @@
 #define PING_ADDR_A "10.0.0.1"
 #define PING_ADDR_B "10.0.0.2"
 #define PING_PREFIX 24
+#define PING6_ADDR_A "2001:db8::1"
+#define PING6_ADDR_B "2001:db8::2"
+#define PING6_PREFIX 64
 #define MAXWAIT_NS (10 * 1000000000ULL) /* iputils' MAXWAIT: 10 s */
 
 struct ping_state {
@@ -37,9 +41,12 @@ static void ping_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: usertcp ping [options] [DESTINATION]\n"
-		"Ping between two simulated hosts, a (%s) and b (%s), on one link.\n"
-		"DESTINATION defaults to %s.\n\n"
+		"Ping between two simulated hosts, a (%s, %s) and b (%s, %s),\n"
+		"on one link. DESTINATION defaults to b's address of the family.\n\n"
 		"Options:\n"
+		"  -4, -6           IPv4 (the default) or IPv6 (ICMPv6 echo; the\n"
+		"                   hosts first configure IPv6 with DAD); an IPv6\n"
+		"                   DESTINATION implies -6\n"
 		"  -c COUNT         stop after COUNT echo requests (default 4)\n"
 		"  -i SECONDS       interval between requests (default 1)\n"
 		"  -s SIZE          data bytes per request (default 56)\n"
@@ -49,7 +56,7 @@ static void ping_usage(FILE *f)
 		"                   then includes address resolution\n"
 		"  --counters       print both hosts' non-zero counters at the end\n"
 		"%s",
-		PING_ADDR_A, PING_ADDR_B, PING_ADDR_B, impair_opts_help);
+		PING_ADDR_A, PING6_ADDR_A, PING_ADDR_B, PING6_ADDR_B, impair_opts_help);
 }
 
 /* iputils prints RTTs with three significant decimals at most. */
@@ -86,6 +93,38 @@ static const char *unreach_text(uint8_t type, uint8_t code)
 	}
 }
 
+/* What iputils prints for an ICMPv6 error (ping6_common.c). */
+static void print_icmp6_error(const struct ut_ping_event *ev)
+{
+	static const char *const unreach[] = {"No route", "Administratively prohibited",
+					      "Beyond scope of source address",
+					      "Address unreachable", "Port unreachable"};
+
+	switch (ev->icmp_type) {
+	case 1:
+		printf("Destination unreachable: ");
+		if (ev->icmp_code < sizeof(unreach) / sizeof(unreach[0]))
+			printf("%s\n", unreach[ev->icmp_code]);
+		else
+			printf("Unknown code %u\n", ev->icmp_code);
+		break;
+	case 2:
+		printf("Packet too big: mtu=%u\n", ev->mtu);
+		break;
+	case 3:
+		printf("Time exceeded: %s\n",
+		       ev->icmp_code == 0 ? "Hop limit" : "Defragmentation failure");
+		break;
+	case 4:
+		printf("Parameter problem: %s\n", ev->icmp_code == 0   ? "Wrong header field "
+						  : ev->icmp_code == 1 ? "Unknown header "
+								       : "Unknown option ");
+		break;
+	default:
+		printf("Unknown icmp type: %u\n", ev->icmp_type);
+	}
+}
+
 static void ping_event(void *arg, const struct ut_ping_event *ev)
 {
 	struct ping_state *ps = arg;
@@ -94,6 +133,12 @@ static void ping_event(void *arg, const struct ut_ping_event *ev)
 	if (ev->id != ps->id)
 		return;
 	ut_ip_ntop(ev->from, from, sizeof(from));
+	if (ev->kind == UT_PING_ERROR && ev->from.family == AF_INET6) {
+		ps->nerrors++;
+		printf("From %s icmp_seq=%u ", from, ev->seq);
+		print_icmp6_error(ev);
+		return;
+	}
 	if (ev->kind == UT_PING_ERROR) {
 		ps->nerrors++;
 		if (ev->icmp_type == 3 && ev->icmp_code == 4)
@@ -143,6 +188,23 @@ static bool neigh_ready(void *arg)
 	return strcmp(ni.state, "REACHABLE") == 0 || strcmp(ni.state, "FAILED") == 0;
 }
 
+/* Whether each host's address has passed duplicate address detection:
+ * the source its route to the other reports is that address (before, it
+ * is the link-local one, or none). */
+struct ping_ready {
+	struct ut_stack *a, *b;
+	struct ut_ip addr_a, addr_b;
+};
+
+static bool addrs_ready(void *arg)
+{
+	struct ping_ready *r = arg;
+	struct ut_route_info ri;
+
+	return ut_route_get(r->a, r->addr_b, &ri) == 0 && ut_ip_equal(ri.prefsrc, r->addr_a) &&
+	       ut_route_get(r->b, r->addr_a, &ri) == 0 && ut_ip_equal(ri.prefsrc, r->addr_b);
+}
+
 static void print_counter(void *arg, const char *group, const char *name, uint64_t v)
 {
 	if (v)
@@ -167,12 +229,13 @@ int cmd_ping(int argc, char **argv)
 	struct impair_opts imp;
 	struct ping_state ps = {.count = 4, .datalen = 56, .tmin = 1e300};
 	uint64_t seed = 1, interval_ns = 1000000000ULL, v;
-	const char *pcap = NULL, *dest = PING_ADDR_B;
-	bool cold = false, counters = false;
+	const char *pcap = NULL, *dest = NULL;
+	bool cold = false, counters = false, v6 = false;
 	struct ut_stack *a = NULL, *b = NULL;
 	struct ut_sim_link *link = NULL;
 	struct ut_sim *sim = NULL;
-	uint32_t addr_a, addr_b, daddr;
+	struct ut_ip addr_a, addr_b;
+	unsigned prefix;
 	uint8_t *data = NULL;
 	double d;
 	int rc = 2, r;
@@ -187,6 +250,8 @@ int cmd_ping(int argc, char **argv)
 		if (!strcmp(o, "-h") || !strcmp(o, "--help")) {
 			ping_usage(stdout);
 			return 0;
+		} else if (!strcmp(o, "-6") || !strcmp(o, "-4")) {
+			v6 = o[1] == '6';
 		} else if (!strcmp(o, "--cold")) {
 			cold = true;
 		} else if (!strcmp(o, "--counters")) {
@@ -216,6 +281,9 @@ int cmd_ping(int argc, char **argv)
 				}
 				ps.count = (long)v;
 			} else if (!strcmp(o, "-s")) {
+				/* iputils' bound: an IPv4 datagram's room for
+				 * an echo payload (IPv6's is larger; iputils
+				 * applies the same). */
 				if (v > 65507) {
 					fprintf(stderr,
 						"ping: invalid argument: '%s': out of range: 0 <= "
@@ -235,20 +303,48 @@ int cmd_ping(int argc, char **argv)
 			dest = o;
 		}
 	}
-	if (!parse_ipv4(dest, &daddr)) {
+	if (dest && ut_ip_pton(dest, &ps.daddr) < 0) {
 		fprintf(stderr, "ping: %s: Name or service not known\n", dest);
 		return 2;
 	}
-	ps.daddr = ut_ip_v4(daddr);
-	parse_ipv4(PING_ADDR_A, &addr_a);
-	parse_ipv4(PING_ADDR_B, &addr_b);
+	if (dest && ps.daddr.family == AF_INET6)
+		v6 = true;
+	if (dest && v6 && ps.daddr.family != AF_INET6) {
+		fprintf(stderr, "ping: %s: Address family for hostname not supported\n", dest);
+		return 2;
+	}
+	ut_ip_pton(v6 ? PING6_ADDR_A : PING_ADDR_A, &addr_a);
+	ut_ip_pton(v6 ? PING6_ADDR_B : PING_ADDR_B, &addr_b);
+	prefix = v6 ? PING6_PREFIX : PING_PREFIX;
+	if (!dest) {
+		dest = v6 ? PING6_ADDR_B : PING_ADDR_B;
+		ps.daddr = addr_b;
+	}
 
 	if (ut_sim_create(seed, &sim) < 0 || ut_sim_host_add(sim, "a", &a) < 0 ||
-	    ut_sim_host_add(sim, "b", &b) < 0 || ut_sim_link_add(sim, a, b, &imp.link, &link) < 0 ||
-	    ut_addr_add(a, ut_sim_link_dev(link, 0), ut_ip_v4(addr_a), PING_PREFIX) < 0 ||
-	    ut_addr_add(b, ut_sim_link_dev(link, 1), ut_ip_v4(addr_b), PING_PREFIX) < 0) {
+	    ut_sim_host_add(sim, "b", &b) < 0) {
 		fprintf(stderr, "ping: cannot build the simulated network\n");
 		goto out;
+	}
+	/* IPv6 on lo and, as they are made, the link's devices (a
+	 * link-local address, then DAD), as on a Linux host. */
+	if (v6 && (ut_sysctl_set(a, "net.ipv6.conf.all.disable_ipv6", 0) < 0 ||
+		   ut_sysctl_set(b, "net.ipv6.conf.all.disable_ipv6", 0) < 0)) {
+		fprintf(stderr, "ping: cannot build the simulated network\n");
+		goto out;
+	}
+	if (ut_sim_link_add(sim, a, b, &imp.link, &link) < 0 ||
+	    ut_addr_add(a, ut_sim_link_dev(link, 0), addr_a, prefix) < 0 ||
+	    ut_addr_add(b, ut_sim_link_dev(link, 1), addr_b, prefix) < 0) {
+		fprintf(stderr, "ping: cannot build the simulated network\n");
+		goto out;
+	}
+	if (v6) {
+		/* RFC 4862 5.4: an address is not used until duplicate
+		 * address detection has passed on it. */
+		struct ping_ready ready = {a, b, addr_a, addr_b};
+
+		ut_sim_run_until_cond(sim, addrs_ready, &ready, ut_sim_now(sim) + 10000000000ULL);
 	}
 	if (pcap) {
 		int err = ut_dev_pcap_open(ut_sim_link_dev(link, 0), pcap);
@@ -278,9 +374,23 @@ int cmd_ping(int argc, char **argv)
 		if (ut_neigh_resolve(a, ps.daddr) == 0)
 			ut_sim_run_until_cond(sim, neigh_ready, &ps,
 					      ut_sim_now(sim) + 3000000000ULL);
+		/* ARP's request taught b where a is; Neighbour Discovery's
+		 * solicitation comes from a's link-local address, so b
+		 * resolves a's global one on its own (RFC 4861 7.2.3). */
+		if (v6 && ut_ip_equal(ps.daddr, addr_b)) {
+			struct ping_state back = {.stack = b, .daddr = addr_a};
+
+			if (ut_neigh_resolve(b, addr_a) == 0)
+				ut_sim_run_until_cond(sim, neigh_ready, &back,
+						      ut_sim_now(sim) + 3000000000ULL);
+		}
 	}
 
-	printf("PING %s (%s) %zu(%zu) bytes of data.\n", dest, dest, ps.datalen, ps.datalen + 28);
+	if (v6)
+		printf("PING %s(%s) %zu data bytes\n", dest, dest, ps.datalen);
+	else
+		printf("PING %s (%s) %zu(%zu) bytes of data.\n", dest, dest, ps.datalen,
+		       ps.datalen + 28);
 	uint64_t start = ut_sim_now(sim);
 	for (long seq = 1; seq <= ps.count; seq++) {
 		ut_sim_run_until(sim, start + (uint64_t)(seq - 1) * interval_ns);

@@ -27,6 +27,19 @@ grep -qx 'From 10.0.0.1 icmp_seq=1 Destination Host Unreachable' "$out" || fail 
 "$bin" ping -c 1 192.0.2.1 > "$out" 2>&1 && fail "no route gave status 0"
 grep -qx 'ping: connect: Network is unreachable' "$out" || fail "network unreachable"
 
+# IPv6 (-6, or an IPv6 destination): iputils' lines for ICMPv6.
+"$bin" ping -6 -c 2 --delay 10 > "$out" || fail "-6: exit status $?"
+head -1 "$out" | grep -qx 'PING 2001:db8::2(2001:db8::2) 56 data bytes' || fail "-6 header line"
+[ "$(grep -c '^64 bytes from 2001:db8::2: icmp_seq=[1-2] ttl=64 time=20.0 ms$' "$out")" = 2 ] ||
+	fail "-6 reply lines"
+grep -qx '2 packets transmitted, 2 received, 0% packet loss, time 1020ms' "$out" || fail "-6 statistics"
+"$bin" ping -c 1 2001:db8::9 > "$out" && fail "unreachable IPv6 host gave status 0"
+grep -qx 'From 2001:db8::1 icmp_seq=1 Destination unreachable: Address unreachable' "$out" ||
+	fail "IPv6 address unreachable"
+"$bin" ping -c 1 2001:db9::1 > "$out" 2>&1 && fail "no IPv6 route gave status 0"
+grep -qx 'ping: connect: Network is unreachable' "$out" || fail "IPv6 network unreachable"
+"$bin" ping -6 10.0.0.2 > "$out" 2>&1; [ $? = 2 ] || fail "-6 with an IPv4 address accepted"
+
 # Bad options are refused with a message and status 2.
 "$bin" ping -c 0 > "$out" 2>&1; [ $? = 2 ] || fail "-c 0 accepted"
 "$bin" ping --loss 120 > "$out" 2>&1; [ $? = 2 ] || fail "--loss 120 accepted"

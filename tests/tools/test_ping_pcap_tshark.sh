@@ -1,7 +1,8 @@
 #!/bin/sh
 # Captures from usertcp ping are well-formed for tshark: no malformed
 # packets, no bad checksums (IPv4 checksum checking switched on), for a
-# clean run and for a lossy, fragmenting, reordering one.
+# clean run and for a lossy, fragmenting, reordering one, over IPv4 and
+# over IPv6.
 set -u
 bin=$1
 tmp=${2:-/tmp}
@@ -27,6 +28,11 @@ check() {
 check "$tmp/ping_clean.pcap" -c 5 --delay 10
 check "$tmp/ping_lossy.pcap" -c 50 --delay 3 --jitter 1 --loss 10 --dup 5 --reorder 10 --seed 9
 check "$tmp/ping_frag.pcap" -c 5 -s 4000 --delay 1
+# IPv6: Neighbour Discovery, ICMPv6 echo, fragments (tshark checks the
+# ICMPv6 checksum, which covers the pseudo-header, by default).
+check "$tmp/ping6_clean.pcap" -6 -c 5 --delay 10
+check "$tmp/ping6_lossy.pcap" -6 -c 50 --delay 3 --jitter 1 --loss 10 --dup 5 --reorder 10 --seed 9
+check "$tmp/ping6_frag.pcap" -6 -c 5 -s 4000 --delay 1
 # The check must be able to fail: corruption is visible to it.
 "$bin" ping -c 30 --corrupt 50 --pcap "$tmp/ping_corrupt.pcap" > /dev/null
 if ! tshark -r "$tmp/ping_corrupt.pcap" -o ip.check_checksum:TRUE -z expert,warn -q 2>/dev/null |
