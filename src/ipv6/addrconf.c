@@ -822,6 +822,10 @@ static struct inet6_dev *ipv6_add_dev(struct net_device *dev)
 	idev->dev = dev;
 	idev->cnf = net_ipv6(stack)->devconf_dflt;
 	idev->cnf.mtu6 = dev->mtu;
+	/* No DAD where there is no neighbour discovery: Linux marks lo and
+	 * IFF_NOARP devices' accept_dad -1. */
+	if (dev->type != UT_DEV_ETHER || addrconf_is_loopback(dev))
+		idev->cnf.accept_dad = -1;
 	timer_setup(&stack->timers, &idev->rs_timer, addrconf_rs_timer);
 	timer_setup(&stack->timers, &idev->lft_timer, addrconf_lft_timer);
 	dev->ip6_ptr = idev;
@@ -1112,6 +1116,9 @@ int addrconf_init(struct ut_stack *stack)
 		return -EINVAL;
 	addrconf_devconf_defaults(&ipv6->devconf_all);
 	addrconf_devconf_defaults(&ipv6->devconf_dflt);
+	/* all's accept_dad is 0: the larger of all's and a device's
+	 * applies, so the device's 1 decides (Linux's ipv6_devconf). */
+	ipv6->devconf_all.accept_dad = 0;
 	return register_netdevice_notifier(stack, addrconf_netdev_event);
 }
 
