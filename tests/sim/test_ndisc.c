@@ -1,0 +1,456 @@
+/* Neighbour Discovery (RFC 4861) on the shared neighbour cache, driven
+ * frame by frame: the stack at 2001:db8::1 (and its link-local address)
+ * resolves and answers the peer at 2001:db8::2, whose part the test
+ * plays. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "net/addrconf.h"
+#include "net/ndisc.h"
+#include "net/stack.h"
+#include "test.h"
+#include "testnd.h"
+#include "testwire.h"
+
+static const struct in6_addr ours = {{{0x20, 0x01, 0x0d, 0xb8, [15] = 1}}};
+static const struct in6_addr peer = {{{0x20, 0x01, 0x0d, 0xb8, [15] = 2}}};
+static const uint8_t other_mac[6] = {0x02, 0, 0, 0, 0, 0x77};
+
+/* A stack whose eth0 holds its link-local address and 2001:db8::1/64,
+ * both past DAD, the capture empty. */
+static struct ut_stack *host(struct test_clock *tc, struct capdev *cd)
+{
+	struct ut_stack *s = nd_stack(tc, cd, UT_DEV_ETHER, true);
+
+	/* The one router solicitation went during the settling: no more
+	 * to mix with what the tests count. */
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.router_solicitations", 1), 0);
+	CHECK_EQ(inet6_addr_add(s, netdev_from_ut(cd->dev), &ours, 64, IFA_F_NODAD,
+				INFINITY_LIFE_TIME, INFINITY_LIFE_TIME),
+		 0);
+	testnet_poll(s);
+	capdev_clear(cd);
+	return s;
+}
+
+static struct neigh_table *nd_tbl(struct ut_stack *s)
+{
+	return &net_ipv6(s)->nd_tbl;
+}
+
+/* Hands the ND table an IPv6 packet from src to the on-link dst, as
+ * ip6_finish_output does. */
+static void send_to(struct ut_stack *s, struct capdev *cd, const struct in6_addr *src,
+		    const struct in6_addr *dst)
+{
+	struct sk_buff *skb = stack_alloc_skb(s, IPV6_HLEN + 8);
+	struct wire_ipv6 ip = {.payload_len = 8,
+			       .nexthdr = NEXTHDR_NONE,
+			       .hop_limit = 64,
+			       .saddr = *src,
+			       .daddr = *dst};
+
+	CHECK(skb != NULL);
+	wire_ipv6_emit(skb_put(skb, IPV6_HLEN + 8), &ip);
+	memset(skb->data + IPV6_HLEN, 0, 8);
+	skb_reset_network_header(skb);
+	skb->dev = netdev_from_ut(cd->dev);
+	CHECK_EQ(neigh_output(nd_tbl(s), netdev_from_ut(cd->dev), dst, skb), 0);
+	testnet_poll(s);
+}
+
+/* An advertisement for target from the peer, unicast to us. */
+static void inject_na(struct capdev *cd, const struct in6_addr *target, bool solicited,
+		      bool override, const uint8_t *tll)
+{
+	struct wire_nd_msg m = {.type = NDISC_NEIGHBOUR_ADVERTISEMENT,
+				.target = *target,
+				.solicited = solicited,
+				.override = override};
+	uint8_t opt[8];
+
+	if (tll)
+		nd_opt_ll(opt, ND_OPT_TARGET_LL_ADDR, tll);
+	nd_inject(cd, NULL, target, &ours, 255, 0, &m, opt, tll ? sizeof(opt) : 0);
+}
+
+static void check_lladdr(struct ut_stack *s, const char *addr, const uint8_t mac[6])
+{
+	struct ut_neigh_info ni;
+
+	CHECK_EQ(ut_neigh_get(s, ipaddr(addr), &ni), 0);
+	CHECK_MEM_EQ(ni.lladdr, mac, 6);
+}
+
+TEST(resolution_solicits_the_solicited_node_group_and_a_solicited_advertisement_makes_it_reachable)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+	static const uint8_t snm_mac[6] = {0x33, 0x33, 0xff, 0x00, 0x00, 0x02};
+	struct in6_addr snm = ip6_text("ff02::1:ff00:2");
+	uint64_t arp_lookups = testnet_counter(s, "ArpCache", "lookups");
+	uint64_t ns_out = testnet_counter(s, "Icmp6", "OutNeighborSolicits");
+
+	send_to(s, &cd, &ours, &peer);
+	CHECK_EQ(cd.n, 1); /* the solicitation; the packet is held */
+	nd_frame(&cd, 0, &f);
+	CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_SOLICITATION);
+	CHECK_MEM_EQ(f.eth.dst, snm_mac, 6);
+	CHECK_MEM_EQ(f.eth.src, testnet_mac, 6);
+	/* From the held packet's source, ours (Linux's ndisc_solicit). */
+	CHECK_MEM_EQ(&f.ip.saddr, &ours, 16);
+	CHECK_MEM_EQ(&f.ip.daddr, &snm, 16);
+	CHECK_EQ(f.ip.hop_limit, 255);
+	CHECK_MEM_EQ(&f.msg.target, &peer, 16);
+	CHECK(f.opts.src_lladdr != NULL);
+	CHECK_MEM_EQ(f.opts.src_lladdr, testnet_mac, 6);
+	CHECK(f.opts.nonce == NULL);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "INCOMPLETE") == 0);
+
+	inject_na(&cd, &peer, true, true, peer_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
+	check_lladdr(s, "2001:db8::2", peer_mac);
+	CHECK_EQ(cd.n, 2); /* the held packet leaves at once */
+	struct wire_eth eth;
+	CHECK_EQ(wire_eth_parse(cd.frames[1].data, cd.frames[1].len, &eth), WIRE_OK);
+	CHECK_MEM_EQ(eth.dst, peer_mac, 6);
+	CHECK_EQ(eth.proto, ETH_P_IPV6);
+	CHECK_EQ(testnet_counter(s, "Icmp6", "OutNeighborSolicits"), ns_out + 1);
+	/* The ND table counts in NdiscCache, not ArpCache. */
+	CHECK(testnet_counter(s, "NdiscCache", "lookups") > 0);
+	CHECK_EQ(testnet_counter(s, "ArpCache", "lookups"), arp_lookups);
+	testnet_destroy(s, &cd);
+}
+
+TEST(unanswered_resolution_solicits_three_times_a_second_apart_from_the_link_local_then_fails)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+	uint64_t t0 = tc.now;
+
+	CHECK_EQ(ut_neigh_resolve(s, ipaddr("2001:db8::9")), 0);
+	testnet_advance(s, &tc, 2500 * ND_MS);
+	CHECK_EQ(cd.n, 3);
+	for (size_t i = 0; i < 3; i++) {
+		nd_frame(&cd, i, &f);
+		CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_SOLICITATION);
+		/* Nothing held: Linux's ndisc_send_ns takes the link-local. */
+		CHECK_MEM_EQ(&f.ip.saddr, &nd_our_ll, 16);
+		CHECK_EQ((cd.frames[i].when - t0) / ND_MS, 1000 * i);
+	}
+	CHECK(strcmp(nd_state(s, "2001:db8::9"), "INCOMPLETE") == 0);
+	testnet_advance(s, &tc, ND_SEC);
+	CHECK(strcmp(nd_state(s, "2001:db8::9"), "FAILED") == 0);
+	CHECK_EQ(testnet_counter(s, "NdiscCache", "res_failed"), 1);
+	CHECK_EQ(cd.n, 3);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_multicast_solicitation_gets_a_solicited_overriding_advertisement_and_the_solicitor_is_learnt)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+	struct in6_addr snm = ip6_text("ff02::1:ff00:1");
+	struct wire_nd_msg ns = {.type = NDISC_NEIGHBOUR_SOLICITATION, .target = ours};
+	uint8_t opt[8];
+	uint64_t out = testnet_counter(s, "Icmp6", "OutMsgs");
+
+	nd_opt_ll(opt, ND_OPT_SOURCE_LL_ADDR, peer_mac);
+	nd_inject(&cd, NULL, &peer, &snm, 255, 0, &ns, opt, sizeof(opt));
+	CHECK_EQ(cd.n, 1);
+	nd_frame(&cd, 0, &f);
+	CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_ADVERTISEMENT);
+	CHECK_MEM_EQ(f.eth.dst, peer_mac, 6);
+	CHECK_MEM_EQ(&f.ip.saddr, &ours, 16);
+	CHECK_MEM_EQ(&f.ip.daddr, &peer, 16);
+	CHECK_EQ(f.ip.hop_limit, 255);
+	CHECK_MEM_EQ(&f.msg.target, &ours, 16);
+	CHECK(f.msg.solicited);
+	CHECK(f.msg.override);
+	CHECK(!f.msg.router);
+	CHECK(f.opts.tgt_lladdr != NULL);
+	CHECK_MEM_EQ(f.opts.tgt_lladdr, testnet_mac, 6);
+	/* Learnt STALE; the answer's use of it made it DELAY, as Linux's. */
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "DELAY") == 0);
+	check_lladdr(s, "2001:db8::2", peer_mac);
+	CHECK_EQ(testnet_counter(s, "NdiscCache", "rcv_probes_mcast"), 1);
+	CHECK_EQ(testnet_counter(s, "NdiscCache", "rcv_probes_ucast"), 0);
+	CHECK_EQ(testnet_counter(s, "Icmp6", "OutNeighborAdvertisements"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp6", "OutMsgs"), out + 1);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_unicast_solicitation_gets_an_advertisement_without_override_or_target_option)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+	struct wire_nd_msg ns = {.type = NDISC_NEIGHBOUR_SOLICITATION, .target = ours};
+	uint8_t opt[8];
+
+	nd_opt_ll(opt, ND_OPT_SOURCE_LL_ADDR, peer_mac);
+	nd_inject(&cd, NULL, &peer, &ours, 255, 0, &ns, opt, sizeof(opt));
+	CHECK_EQ(cd.n, 1);
+	nd_frame(&cd, 0, &f);
+	CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_ADVERTISEMENT);
+	CHECK(f.msg.solicited);
+	CHECK(!f.msg.override);
+	CHECK(f.opts.tgt_lladdr == NULL);
+	CHECK_EQ(testnet_counter(s, "NdiscCache", "rcv_probes_ucast"), 1);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_dad_probe_for_an_address_we_hold_is_answered_to_all_nodes)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+	struct in6_addr any, snm = ip6_text("ff02::1:ff00:1");
+	struct wire_nd_msg ns = {.type = NDISC_NEIGHBOUR_SOLICITATION, .target = ours};
+
+	memset(&any, 0, sizeof(any));
+	nd_inject(&cd, NULL, &any, &snm, 255, 0, &ns, NULL, 0);
+	CHECK_EQ(cd.n, 1);
+	nd_frame(&cd, 0, &f);
+	CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_ADVERTISEMENT);
+	CHECK_MEM_EQ(&f.ip.daddr, &nd_all_nodes, 16);
+	CHECK(!f.msg.solicited);
+	CHECK(f.msg.override);
+	CHECK(f.opts.tgt_lladdr != NULL);
+	CHECK(ipv6_chk_addr(s, &ours, NULL, false)); /* ours still */
+	CHECK_EQ(testnet_counter(s, "NdiscCache", "rcv_probes_mcast"), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(advertisements_update_an_entry_by_rfc_4861_7_2_5s_override_rules)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = host(&tc, &cd);
+
+	send_to(s, &cd, &ours, &peer);
+	inject_na(&cd, &peer, true, true, peer_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
+	/* Another address without override: REACHABLE becomes STALE and
+	 * keeps the address it had. */
+	inject_na(&cd, &peer, false, false, other_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "STALE") == 0);
+	check_lladdr(s, "2001:db8::2", peer_mac);
+	/* The same address, solicited: REACHABLE again. */
+	inject_na(&cd, &peer, true, false, peer_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
+	/* The same address, unsolicited: nothing changes. */
+	inject_na(&cd, &peer, false, true, peer_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
+	/* No option, solicited: a confirmation of what is known. */
+	inject_na(&cd, &peer, true, false, NULL);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
+	check_lladdr(s, "2001:db8::2", peer_mac);
+	/* Another address with override, unsolicited: taken, STALE. */
+	inject_na(&cd, &peer, false, true, other_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "STALE") == 0);
+	check_lladdr(s, "2001:db8::2", other_mac);
+	/* An advertisement makes no entry of its own (accept_untracked_na
+	 * 0). */
+	struct in6_addr stranger = ip6_text("2001:db8::3");
+	inject_na(&cd, &stranger, false, true, other_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::3"), "none") == 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_reachable_entry_goes_stale_then_delay_then_probes_by_unicast_and_fails)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+
+	send_to(s, &cd, &ours, &peer);
+	inject_na(&cd, &peer, true, true, peer_mac);
+	/* reachable_time is drawn from [15 s, 45 s). */
+	testnet_advance(s, &tc, 46 * ND_SEC);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "STALE") == 0);
+	capdev_clear(&cd);
+	send_to(s, &cd, &ours, &peer);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "DELAY") == 0);
+	CHECK_EQ(cd.n, 1); /* sent at once to the stale address */
+	testnet_advance(s, &tc, 5 * ND_SEC);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "PROBE") == 0);
+	CHECK_EQ(cd.n, 2);
+	nd_frame(&cd, 1, &f);
+	CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_SOLICITATION);
+	CHECK_MEM_EQ(f.eth.dst, peer_mac, 6);
+	CHECK_MEM_EQ(&f.ip.daddr, &peer, 16);
+	testnet_advance(s, &tc, 3 * ND_SEC);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "FAILED") == 0);
+	CHECK_EQ(nd_count(&cd, 0, NDISC_NEIGHBOUR_SOLICITATION), 3);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_host_neither_answers_nor_learns_from_router_solicitations)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = host(&tc, &cd);
+	struct wire_nd_msg rs = {.type = NDISC_ROUTER_SOLICITATION};
+	uint8_t opt[8];
+
+	nd_opt_ll(opt, ND_OPT_SOURCE_LL_ADDR, peer_mac);
+	nd_inject(&cd, NULL, &nd_peer_ll, &nd_all_routers, 255, 0, &rs, opt, sizeof(opt));
+	nd_inject(&cd, NULL, &nd_peer_ll, &nd_all_nodes, 255, 0, &rs, opt, sizeof(opt));
+	nd_inject(&cd, NULL, &nd_peer_ll, &nd_our_ll, 255, 0, &rs, opt, sizeof(opt));
+	CHECK_EQ(cd.n, 0);
+	CHECK(strcmp(nd_state(s, "fe80::ff:fe00:2"), "none") == 0);
+	testnet_destroy(s, &cd);
+}
+
+/* A valid message of one type, and malformed ones made from it by
+ * changing what a case names (a field left zero keeps the valid one's). */
+struct good_msg {
+	uint8_t type, opt_type;
+	const char *src, *dst, *target;
+	bool solicited;
+};
+struct bad_case {
+	const char *what;
+	const char *src, *dst, *target;
+	uint8_t hop_limit; /* 0: 255 */
+	uint8_t code;
+	bool no_opt;	 /* without the link-layer option */
+	uint8_t opt[2];	 /* type and length of a malformed option */
+	size_t truncate; /* non-zero: only this many bytes of the message */
+};
+
+static void inject_bad(struct capdev *cd, const struct good_msg *g, const struct bad_case *c)
+{
+	struct wire_nd_msg m = {.type = g->type,
+				.target = ip6_text(c->target ? c->target : g->target),
+				.solicited = g->solicited,
+				.override = true};
+	struct in6_addr src = ip6_text(c->src ? c->src : g->src);
+	struct in6_addr dst = ip6_text(c->dst ? c->dst : g->dst);
+	uint8_t hop = c->hop_limit ? c->hop_limit : 255, opts[16] = {0}, msg[128];
+	size_t olen = 0, len;
+
+	if (c->opt[0]) {
+		/* Its length byte as given, over 16 bytes of zeros. */
+		opts[0] = c->opt[0];
+		opts[1] = c->opt[1];
+		olen = 16;
+	} else if (!c->no_opt) {
+		olen = nd_opt_ll(opts, g->opt_type, peer_mac);
+	}
+	if (!c->truncate) {
+		nd_inject(cd, NULL, &src, &dst, hop, c->code, &m, opts, olen);
+		return;
+	}
+	memcpy(msg + wire_nd_msg_len(g->type), opts, olen);
+	len = wire_nd_emit(msg, &m, olen, &src, &dst);
+	CHECK(c->truncate < len);
+	nd_inject_raw(cd, NULL, &src, &dst, hop, msg, c->truncate);
+}
+
+TEST(malformed_solicitations_are_dropped_with_no_answer_and_nothing_learnt)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = host(&tc, &cd);
+	static const struct good_msg ns = {NDISC_NEIGHBOUR_SOLICITATION,
+					   ND_OPT_SOURCE_LL_ADDR,
+					   "2001:db8::2",
+					   "ff02::1:ff00:1",
+					   "2001:db8::1",
+					   false};
+	static const struct bad_case cases[] = {
+		{.what = "hop limit 254", .hop_limit = 254},
+		{.what = "code 1", .code = 1},
+		{.what = "an option of length 0", .opt = {ND_OPT_SOURCE_LL_ADDR, 0}},
+		{.what = "truncated to 20 bytes", .truncate = 20},
+		{.what = "an option running past the end", .truncate = 28},
+		{.what = "a multicast target", .dst = "ff02::1", .target = "ff02::1"},
+		{.what = "a 14-byte source link-layer option", .opt = {ND_OPT_SOURCE_LL_ADDR, 2}},
+		{.what = "DAD with a source link-layer option", .src = "::"},
+		{.what = "DAD to a unicast destination",
+		 .src = "::",
+		 .dst = "2001:db8::1",
+		 .no_opt = true},
+	};
+	uint64_t out = testnet_counter(s, "Icmp6", "OutMsgs");
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		inject_bad(&cd, &ns, &cases[i]);
+		if (cd.n || strcmp(nd_state(s, "2001:db8::2"), "none") != 0 ||
+		    testnet_counter(s, "NdiscCache", "rcv_probes_mcast") ||
+		    testnet_counter(s, "NdiscCache", "rcv_probes_ucast"))
+			test_fail(__FILE__, __LINE__, "%s was taken", cases[i].what);
+	}
+	CHECK(ipv6_chk_addr(s, &ours, NULL, false));
+	CHECK_EQ(testnet_counter(s, "Icmp6", "InErrors"), 0);
+	CHECK_EQ(testnet_counter(s, "Icmp6", "OutMsgs"), out);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(malformed_advertisements_leave_an_incomplete_entry_incomplete)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = host(&tc, &cd);
+	static const struct good_msg na = {NDISC_NEIGHBOUR_ADVERTISEMENT,
+					   ND_OPT_TARGET_LL_ADDR,
+					   "2001:db8::2",
+					   "2001:db8::1",
+					   "2001:db8::2",
+					   true};
+	static const struct bad_case cases[] = {
+		{.what = "hop limit 64", .hop_limit = 64},
+		{.what = "code 3", .code = 3},
+		{.what = "solicited to a group", .dst = "ff02::1"},
+		{.what = "a multicast target", .target = "ff02::1:ff00:2"},
+		{.what = "an option of length 0", .opt = {ND_OPT_TARGET_LL_ADDR, 0}},
+		{.what = "a 14-byte target link-layer option", .opt = {ND_OPT_TARGET_LL_ADDR, 2}},
+		{.what = "truncated to 23 bytes", .truncate = 23},
+		{.what = "no target link-layer option", .no_opt = true},
+	};
+
+	send_to(s, &cd, &ours, &peer);
+	capdev_clear(&cd);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		inject_bad(&cd, &na, &cases[i]);
+		if (cd.n || strcmp(nd_state(s, "2001:db8::2"), "INCOMPLETE") != 0)
+			test_fail(__FILE__, __LINE__, "%s was taken", cases[i].what);
+	}
+	/* A good one still resolves it. */
+	inject_na(&cd, &peer, true, true, peer_mac);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
+	CHECK_EQ(testnet_counter(s, "Icmp6", "InErrors"), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(an_unsolicited_advertisement_announces_an_address_to_all_nodes)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = host(&tc, &cd);
+
+	ndisc_send_unsol_na(netdev_from_ut(cd.dev), &ours);
+	testnet_poll(s);
+	CHECK_EQ(cd.n, 1);
+	nd_frame(&cd, 0, &f);
+	CHECK_EQ(f.msg.type, NDISC_NEIGHBOUR_ADVERTISEMENT);
+	CHECK_MEM_EQ(&f.ip.daddr, &nd_all_nodes, 16);
+	CHECK(!f.msg.solicited);
+	CHECK(f.msg.override);
+	CHECK_MEM_EQ(f.opts.tgt_lladdr, testnet_mac, 6);
+	testnet_destroy(s, &cd);
+}
