@@ -632,13 +632,22 @@ static void addrconf_prefix_onlink(struct inet6_dev *idev, const struct wire_nd_
 	};
 
 	ipv6_addr_prefix(&r.dst, &p->prefix, p->prefix_len);
-	ip6_route_del(stack, &r.dst, p->prefix_len, idev->dev, &any_addr);
-	if (!p->valid_lft)
+	/* An address's own prefix route is left alone: Linux's RA handling
+	 * looks only for its own (RTF_ADDRCONF | RTF_PREFIX_RT) route, and
+	 * adding one beside a permanent route of the same metric fails. */
+	for (const struct inet6_ifaddr *o = idev->addr_list; o; o = o->next)
+		if (!(o->flags & IFA_F_NOPREFIXROUTE) && o->prefix_len == p->prefix_len &&
+		    ipv6_prefix_equal(&o->addr, &r.dst, p->prefix_len))
+			return;
+	if (!p->valid_lft) {
+		ip6_route_del(stack, &r.dst, p->prefix_len, idev->dev, &any_addr);
 		return;
+	}
 	if (p->valid_lft != INFINITY_LIFE_TIME) {
 		r.flags |= RTF_EXPIRES;
 		r.expires = jiffies_of(idev) + (uint64_t)p->valid_lft * HZ;
 	}
+	/* Made, or refreshed with the new expiry (ip6_route_add). */
 	ip6_route_add(stack, &r);
 }
 

@@ -113,7 +113,8 @@ void nd_inject(struct capdev *cd, const uint8_t *eth_dst, const struct in6_addr 
 	size_t body = wire_nd_msg_len(m->type), len;
 
 	CHECK(body + opts_len <= sizeof(msg));
-	memcpy(msg + body, opts, opts_len);
+	if (opts_len)
+		memcpy(msg + body, opts, opts_len);
 	len = wire_nd_emit(msg, m, opts_len, saddr, daddr);
 	msg[1] = code;
 	nd_inject_raw(cd, eth_dst, saddr, daddr, hop_limit, msg, len);

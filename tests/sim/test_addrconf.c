@@ -56,7 +56,8 @@ static void inject_ra(struct capdev *cd, uint16_t lifetime, const uint8_t *extra
 	uint8_t opts[256];
 	size_t n = nd_opt_ll(opts, ND_OPT_SOURCE_LL_ADDR, peer_mac);
 
-	memcpy(opts + n, extra, extra_len);
+	if (extra_len)
+		memcpy(opts + n, extra, extra_len);
 	nd_inject(cd, NULL, &nd_peer_ll, &nd_all_nodes, 255, 0, &m, opts, n + extra_len);
 }
 
@@ -711,5 +712,47 @@ TEST(source_selection_prefers_the_destination_scope_then_the_longest_prefix)
 	CHECK_EQ(inet6_addr_add(s, eth0(&cd), &a2, 129, 0, 100, 100), -EINVAL);
 	CHECK_EQ(inet6_addr_del(s, eth0(&cd), &a2, 64), 0);
 	CHECK_EQ(inet6_addr_del(s, eth0(&cd), &a2, 64), -EADDRNOTAVAIL);
+	testnet_destroy(s, &cd);
+}
+
+TEST(routes_from_advertisements_end_with_their_lifetimes_and_leave_an_address_route_alone)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = nd_stack(&tc, &cd, UT_DEV_ETHER, true);
+	struct in6_addr a = ip6_text("2001:db8:9::1"), none, v;
+	uint8_t opts[3 * ND_OPT_PREFIX_INFO_LEN];
+	size_t n = 0;
+	uint64_t t0 = tc.now;
+
+	memset(&none, 0, sizeof(none));
+	CHECK_EQ(inet6_addr_add(s, eth0(&cd), &a, 64, IFA_F_NODAD, INFINITY_LIFE_TIME,
+				INFINITY_LIFE_TIME),
+		 0);
+	n += prefix_opt(opts + n, "2001:db8:1::", 64, true, false, 20, 20);
+	n += prefix_opt(opts + n, "2001:db8:2::", 64, true, false, 100, 100);
+	n += prefix_opt(opts + n, "2001:db8:9::", 64, true, false, 5, 5);
+	inject_ra(&cd, 10, opts, n);
+	struct in6_addr want1 = ip6_text("2001:db8:1::5"), want9 = ip6_text("2001:db8:9::5");
+	v = route_via(s, "2001:db8:1::5");
+	CHECK_MEM_EQ(&v, &want1, 16);
+	/* A prefix with valid lifetime 0 loses its route at once. */
+	n = prefix_opt(opts, "2001:db8:2::", 64, true, false, 0, 0);
+	inject_ra(&cd, 10, opts, n);
+	v = route_via(s, "2001:db8:2::5");
+	struct in6_addr gw = route_via(s, "2001:db8:99::1");
+	CHECK_MEM_EQ(&v, &gw, 16); /* through the router, no longer on-link */
+	testnet_advance(s, &tc, t0 + 11 * ND_SEC - tc.now);
+	v = route_via(s, "2001:db8:99::1");
+	CHECK_MEM_EQ(&v, &none, 16); /* the router's lifetime is over */
+	v = route_via(s, "2001:db8:1::5");
+	CHECK_MEM_EQ(&v, &want1, 16);
+	v = route_via(s, "2001:db8:9::5");
+	CHECK_MEM_EQ(&v, &want9, 16); /* the address's own route stays */
+	testnet_advance(s, &tc, t0 + 21 * ND_SEC - tc.now);
+	v = route_via(s, "2001:db8:1::5");
+	CHECK_MEM_EQ(&v, &none, 16);
+	v = route_via(s, "2001:db8:9::5");
+	CHECK_MEM_EQ(&v, &want9, 16);
 	testnet_destroy(s, &cd);
 }
