@@ -517,7 +517,10 @@ static void addrconf_dad_completed(struct inet6_ifaddr *ifp)
 
 	ifp->flags &= ~(IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_DADFAILED);
 	ifp->state = INET6_IFADDR_STATE_POSTDAD;
-	if (idev->cnf.ndisc_notify && idev->dev->type == UT_DEV_ETHER)
+	/* Linux announces the address (RFC 4861 7.2.6) when ndisc_notify
+	 * is set for the device or for all. */
+	if ((idev->cnf.ndisc_notify || net_ipv6(idev_stack(idev))->devconf_all.ndisc_notify) &&
+	    idev->dev->type == UT_DEV_ETHER)
 		ndisc_send_unsol_na(idev->dev, &ifp->addr);
 	addrconf_rs_start(idev, ifp);
 }

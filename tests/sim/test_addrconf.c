@@ -756,3 +756,48 @@ TEST(routes_from_advertisements_end_with_their_lifetimes_and_leave_an_address_ro
 	CHECK_MEM_EQ(&v, &want9, 16);
 	testnet_destroy(s, &cd);
 }
+
+TEST(ndisc_notify_announces_an_address_once_it_passed_dad)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct nd_sent f;
+	struct ut_stack *s = nd_stack(&tc, &cd, UT_DEV_ETHER, true);
+	struct in6_addr a = ip6_text("2001:db8::1");
+
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.all.ndisc_notify", 1), 0);
+	CHECK_EQ(conf(s, "net.ipv6.conf.eth0.ndisc_notify"), 0); /* all's stays all's */
+	CHECK_EQ(ut_addr_add(s, cd.dev, ut_ip_v6(&a), 64), 0);
+	testnet_advance(s, &tc, 3 * ND_SEC);
+	CHECK_EQ(nd_count(&cd, 0, NDISC_NEIGHBOUR_ADVERTISEMENT), 1);
+	for (size_t i = 0; i < cd.n; i++) {
+		nd_frame(&cd, i, &f);
+		if (f.msg.type != NDISC_NEIGHBOUR_ADVERTISEMENT)
+			continue;
+		CHECK_MEM_EQ(&f.msg.target, &a, 16);
+		CHECK_MEM_EQ(&f.ip.daddr, &nd_all_nodes, 16);
+		CHECK(f.msg.override && !f.msg.solicited);
+	}
+	testnet_destroy(s, &cd);
+}
+
+TEST(max_addresses_bounds_autoconfigured_addresses_only)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = nd_stack(&tc, &cd, UT_DEV_ETHER, true);
+	struct in6_addr a = ip6_text("2001:db8::1");
+
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.max_addresses", 2), 0);
+	CHECK_EQ(ut_addr_add(s, cd.dev, ut_ip_v6(&a), 64), 0); /* the link-local and this */
+	inject_ra_prefix(&cd, "2001:db8:1::", 7200, 3600);
+	CHECK(ifaddr(s, "2001:db8:1::ff:fe00:1") == NULL);
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.max_addresses", 0), 0); /* no limit */
+	inject_ra_prefix(&cd, "2001:db8:1::", 7200, 3600);
+	CHECK(ifaddr(s, "2001:db8:1::ff:fe00:1") != NULL);
+	/* autoconf 0 takes no address from a prefix. */
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.autoconf", 0), 0);
+	inject_ra_prefix(&cd, "2001:db8:2::", 7200, 3600);
+	CHECK(ifaddr(s, "2001:db8:2::ff:fe00:1") == NULL);
+	testnet_destroy(s, &cd);
+}

@@ -2,12 +2,14 @@
  * frame by frame: the stack at 2001:db8::1 (and its link-local address)
  * resolves and answers the peer at 2001:db8::2, whose part the test
  * plays. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "net/addrconf.h"
 #include "net/ndisc.h"
+#include "net/simnet.h"
 #include "net/stack.h"
 #include "test.h"
 #include "testnd.h"
@@ -453,4 +455,77 @@ TEST(an_unsolicited_advertisement_announces_an_address_to_all_nodes)
 	CHECK(f.msg.override);
 	CHECK_MEM_EQ(f.opts.tgt_lladdr, testnet_mac, 6);
 	testnet_destroy(s, &cd);
+}
+
+/* Two stacks on a simulated Ethernet link, IPv6 on from the start. */
+struct nd_world {
+	struct ut_sim *sim;
+	struct ut_stack *a, *b;
+	struct ut_sim_link *link;
+};
+
+static void world_make(struct nd_world *w)
+{
+	struct ut_link_params lp;
+
+	ut_link_params_init(&lp);
+	lp.delay_ns = ND_MS;
+	CHECK_EQ(ut_sim_create(7, &w->sim), 0);
+	CHECK_EQ(ut_sim_host_add(w->sim, "a", &w->a), 0);
+	CHECK_EQ(ut_sim_host_add(w->sim, "b", &w->b), 0);
+	CHECK_EQ(ut_sysctl_set(w->a, "net.ipv6.conf.default.disable_ipv6", 0), 0);
+	CHECK_EQ(ut_sysctl_set(w->b, "net.ipv6.conf.default.disable_ipv6", 0), 0);
+	CHECK_EQ(ut_sim_link_add(w->sim, w->a, w->b, &lp, &w->link), 0);
+}
+
+static void world_done(struct nd_world *w)
+{
+	ut_sim_run_for(w->sim, 120 * ND_SEC);
+	CHECK_EQ(skb_pool_in_use(w->sim->pool), 0);
+	ut_sim_destroy(w->sim);
+}
+
+static const char *state_of(struct ut_stack *s, const char *addr, uint8_t mac[6])
+{
+	struct ut_neigh_info ni;
+
+	if (ut_neigh_get(s, ipaddr(addr), &ni) < 0)
+		return "none";
+	memcpy(mac, ni.lladdr, 6);
+	return ni.state;
+}
+
+TEST(two_hosts_on_a_link_pass_dad_and_resolve_each_other_through_solicitations)
+{
+	struct nd_world w;
+	struct ut_dev *da, *db;
+	uint8_t mac[6];
+
+	world_make(&w);
+	da = ut_sim_link_dev(w.link, 0);
+	db = ut_sim_link_dev(w.link, 1);
+	CHECK_EQ(ut_addr_add(w.a, da, ipaddr("2001:db8::1"), 64), 0);
+	CHECK_EQ(ut_addr_add(w.b, db, ipaddr("2001:db8::2"), 64), 0);
+	ut_sim_run_for(w.sim, 3 * ND_SEC);
+	struct in6_addr a1 = ip6_text("2001:db8::1"), b2 = ip6_text("2001:db8::2");
+	CHECK(ipv6_chk_addr(w.a, &a1, NULL, false));
+	CHECK(ipv6_chk_addr(w.b, &b2, NULL, false));
+	struct in6_addr lla, llb;
+	CHECK_EQ(ipv6_get_lladdr(netdev_from_ut(da), &lla, IFA_F_TENTATIVE), 0);
+	CHECK_EQ(ipv6_get_lladdr(netdev_from_ut(db), &llb, IFA_F_TENTATIVE), 0);
+
+	CHECK_EQ(ut_neigh_resolve(w.a, ipaddr("2001:db8::2")), 0);
+	ut_sim_run_for(w.sim, 100 * ND_MS);
+	CHECK(strcmp(state_of(w.a, "2001:db8::2", mac), "REACHABLE") == 0);
+	CHECK_MEM_EQ(mac, netdev_from_ut(db)->dev_addr, 6);
+	/* b learnt a from the solicitation's source: a's link-local, which
+	 * the solicitation came from. */
+	char text[64];
+	CHECK(inet_ntop(AF_INET6, &lla, text, sizeof(text)) != NULL);
+	CHECK(strcmp(state_of(w.b, text, mac), "none") != 0);
+	CHECK_MEM_EQ(mac, netdev_from_ut(da)->dev_addr, 6);
+	/* b confirms what it learnt by a unicast probe once DELAY ends. */
+	ut_sim_run_for(w.sim, 6 * ND_SEC);
+	CHECK(strcmp(state_of(w.b, text, mac), "REACHABLE") == 0);
+	world_done(&w);
 }
