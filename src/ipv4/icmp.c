@@ -46,7 +46,7 @@ void icmp_init(struct ut_stack *stack)
 
 /* Linux's icmp_global_allow: icmp_msgs_per_sec tokens a second, at most
  * icmp_msgs_burst saved up. */
-static bool icmp_global_allow(struct ut_stack *stack)
+bool icmp_global_allow(struct ut_stack *stack)
 {
 	struct icmp_global_limit *g = &stack->icmp_limit;
 	uint64_t now = stack_jiffies(stack);
@@ -64,9 +64,8 @@ static bool icmp_global_allow(struct ut_stack *stack)
 	return true;
 }
 
-static bool icmp_peer_allow(struct ut_stack *stack, uint32_t daddr)
+bool icmp_peer_allow(struct ut_stack *stack, uint32_t daddr, uint64_t timeout)
 {
-	uint64_t timeout = msecs_to_jiffies((uint64_t)stack->sysctl.icmp_ratelimit);
 	uint64_t now = stack_jiffies(stack);
 	struct icmp_peer_limit *p =
 		&stack->icmp_peers[prandom_mix(daddr ^ stack->ip_idents_key) % ICMP_PEER_SLOTS];
@@ -184,7 +183,9 @@ void icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info
 			return;
 		}
 		/* Linux exempts errors looped back to ourselves. */
-		if (res.type != RTN_LOCAL && !icmp_peer_allow(stack, saddr)) {
+		if (res.type != RTN_LOCAL &&
+		    !icmp_peer_allow(stack, saddr,
+				     msecs_to_jiffies((uint64_t)stack->sysctl.icmp_ratelimit))) {
 			SNMP_INC_STATS(stack, ICMP_MIB_OUTRATELIMITHOST);
 			return;
 		}

@@ -20,17 +20,10 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/inet_frag.h"
 #include "net/stack.h"
 
 #define IPQ_HASH_SIZE 1024
-#define INET_FRAG_FIRST_IN 0x1
-#define INET_FRAG_LAST_IN 0x2
-
-struct ipfrag_cb {
-	struct inet_skb_parm h; /* IPCB of the fragment */
-	uint32_t offset, end;	/* payload bytes [offset, end) */
-};
-#define FRAG_CB(skb) ((struct ipfrag_cb *)(void *)((skb)->cb))
 
 struct ipq {
 	struct ipq *next; /* hash chain */
@@ -38,12 +31,7 @@ struct ipq {
 	uint32_t saddr, daddr;
 	uint16_t id;
 	uint8_t protocol;
-	uint8_t flags;		   /* INET_FRAG_* */
-	uint32_t len;		   /* datagram payload length, once known */
-	uint32_t meat;		   /* payload bytes held */
-	uint64_t mem;		   /* truesize held */
-	uint64_t stamp;		   /* arrival of the latest fragment */
-	struct sk_buff *fragments; /* sorted by offset, linked by skb->next */
+	struct inet_frag_queue q; /* the fragments (inet_fragment.c) */
 	struct timer_list timer;
 };
 
@@ -76,13 +64,8 @@ static void ipq_kill(struct ipq *q)
 		pp = &(*pp)->next;
 	*pp = q->next;
 	del_timer(&q->timer);
-	while (q->fragments) {
-		struct sk_buff *skb = q->fragments;
-		q->fragments = skb->next;
-		skb->next = NULL;
-		kfree_skb(skb);
-	}
-	t->mem -= q->mem;
+	inet_frag_free_fragments(&q->q);
+	t->mem -= q->q.mem;
 	t->nqueues--;
 	free(q);
 }
@@ -105,10 +88,10 @@ static void ip_expire(struct timer_list *timer)
 
 	SNMP_INC_STATS(stack, IPSTATS_MIB_REASMFAILS);
 	SNMP_INC_STATS(stack, IPSTATS_MIB_REASMTIMEOUT);
-	if ((q->flags & INET_FRAG_FIRST_IN) && q->fragments) {
+	if ((q->q.flags & INET_FRAG_FIRST_IN) && q->q.fragments) {
 		/* The first fragment is at the head: it carries the
 		 * transport header the sender needs to match the error. */
-		struct sk_buff *head = q->fragments;
+		struct sk_buff *head = q->q.fragments;
 		IPCB(head)->flags = 0;
 		icmp_send(head, ICMP_TIME_EXCEEDED, ICMP_EXC_FRAGTIME, 0);
 	}
@@ -145,9 +128,9 @@ static struct ipq *ipq_find(struct ut_stack *stack, const struct inet_skb_parm *
 static struct sk_buff *ip_frag_reasm(struct ipq *q)
 {
 	struct ut_stack *stack = q->stack;
-	struct sk_buff *head = q->fragments, *skb, *frag;
+	struct sk_buff *head = q->q.fragments, *skb, *frag;
 	uint32_t ihl = IPCB(head)->ihl;
-	uint32_t total = ihl + q->len;
+	uint32_t total = ihl + q->q.len;
 	uint8_t *p;
 
 	if (total > IP_MAXPACKET)
@@ -158,9 +141,9 @@ static struct sk_buff *ip_frag_reasm(struct ipq *q)
 	p = skb_put(skb, total);
 	memcpy(p, head->data, ihl);
 	for (frag = head; frag; frag = frag->next) {
-		uint32_t fihl = FRAG_CB(frag)->h.ihl;
-		memcpy(p + ihl + FRAG_CB(frag)->offset, frag->data + fihl,
-		       FRAG_CB(frag)->end - FRAG_CB(frag)->offset);
+		uint32_t fihl = INET_FRAG_CB(frag)->h4.ihl;
+		memcpy(p + ihl + INET_FRAG_CB(frag)->offset, frag->data + fihl,
+		       INET_FRAG_CB(frag)->end - INET_FRAG_CB(frag)->offset);
 	}
 	/* The whole datagram's header: full length, no fragment bits (DF
 	 * kept), valid checksum for anyone who quotes it later. */
@@ -170,45 +153,24 @@ static struct sk_buff *ip_frag_reasm(struct ipq *q)
 	skb->dev = head->dev;
 	/* The datagram arrived when its last piece did (Linux sets the
 	 * queue's stamp from every fragment and gives it to the result). */
-	skb->tstamp = q->stamp;
+	skb->tstamp = q->q.stamp;
 	skb->protocol = head->protocol;
 	skb->pkt_type = head->pkt_type;
 	skb_reset_network_header(skb);
-	*IPCB(skb) = FRAG_CB(head)->h;
+	*IPCB(skb) = INET_FRAG_CB(head)->h4;
 	IPCB(skb)->tot_len = (uint16_t)total;
 	IPCB(skb)->frag_off &= IP_DF;
 	IPCB(skb)->flags |= IPSKB_REASSEMBLED;
 	return skb;
 }
 
-/* True if [offset, end) lies within data already held: c is the held
- * fragment starting at or before offset, and the bytes may run on through
- * fragments that follow it without a gap. Linux (commit "net: ipv4: do
- * not handle duplicate fragments as overlapping", 2019) drops such a
- * fragment as a duplicate and keeps the queue; only a fragment that brings
- * new bytes while overlapping held ones discards the datagram. (Linux
- * looks within one run of fragments that arrived in order; this looks
- * across any gapless stretch, which can only keep more datagrams.) */
-static bool ipq_covered(const struct sk_buff *c, uint32_t offset, uint32_t end)
-{
-	uint32_t covered;
-
-	if (!c || FRAG_CB(c)->offset > offset || FRAG_CB(c)->end <= offset)
-		return false;
-	covered = FRAG_CB(c)->end;
-	while (covered < end && c->next && FRAG_CB(c->next)->offset == covered) {
-		c = c->next;
-		covered = FRAG_CB(c)->end;
-	}
-	return end <= covered;
-}
-
 struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 {
 	struct ipq_table *t = &stack->frags;
 	struct inet_skb_parm *cb = IPCB(skb);
-	struct sk_buff **pp, *prev = NULL, *next, *whole;
+	struct sk_buff *whole;
 	uint32_t offset, end;
+	bool last;
 	struct ipq *q;
 
 	SNMP_INC_STATS(stack, IPSTATS_MIB_REASMREQDS);
@@ -220,48 +182,26 @@ struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 
 	offset = (uint32_t)(cb->frag_off & IP_OFFMASK) * 8;
 	end = offset + cb->tot_len - cb->ihl;
-	if (!(cb->frag_off & IP_MF)) {
-		/* The last fragment fixes the length; it may not cut short
-		 * data already held or disagree with an earlier last one. */
-		if (end < q->len || ((q->flags & INET_FRAG_LAST_IN) && end != q->len))
-			goto discard;
-		q->flags |= INET_FRAG_LAST_IN;
-		q->len = end;
-	} else {
-		/* Non-final fragments carry multiples of 8 bytes (RFC 791);
-		 * Linux trims any excess rather than failing. */
+	last = !(cb->frag_off & IP_MF);
+	/* Non-final fragments carry multiples of 8 bytes (RFC 791); Linux
+	 * trims any excess rather than failing. */
+	if (!last)
 		end &= ~7u;
-		if (end > q->len) {
-			if (q->flags & INET_FRAG_LAST_IN)
-				goto discard;
-			q->len = end;
-		}
-	}
-	/* An empty fragment: Linux discards the whole datagram. */
-	if (end <= offset)
+	switch (inet_frag_queue_insert(&q->q, skb, offset, end, last)) {
+	case INET_FRAG_QUEUED:
+		break;
+	case INET_FRAG_DUP:
+		kfree_skb(skb);
+		return NULL;
+	case INET_FRAG_OVERLAP:
+		SNMP_INC_STATS(stack, IPSTATS_MIB_REASM_OVERLAPS);
 		goto discard;
-
-	/* Find the place in offset order; any overlap kills the datagram. */
-	for (pp = &q->fragments; *pp && FRAG_CB(*pp)->offset < offset; pp = &(*pp)->next)
-		prev = *pp;
-	next = *pp;
-	if (ipq_covered(next && FRAG_CB(next)->offset == offset ? next : prev, offset, end))
-		goto fail_keep_queue; /* a duplicate */
-	if ((prev && FRAG_CB(prev)->end > offset) || (next && FRAG_CB(next)->offset < end))
-		goto overlap;
-
-	FRAG_CB(skb)->offset = offset;
-	FRAG_CB(skb)->end = end;
-	skb->next = next;
-	*pp = skb;
-	q->meat += end - offset;
-	q->stamp = skb->tstamp;
-	q->mem += skb->truesize;
+	case INET_FRAG_CORRUPT:
+		goto discard;
+	}
 	t->mem += skb->truesize;
-	if (offset == 0)
-		q->flags |= INET_FRAG_FIRST_IN;
 
-	if (q->flags == (INET_FRAG_FIRST_IN | INET_FRAG_LAST_IN) && q->meat == q->len) {
+	if (inet_frag_complete(&q->q)) {
 		whole = ip_frag_reasm(q);
 		ipq_kill(q);
 		if (!whole) {
@@ -273,15 +213,10 @@ struct sk_buff *ip_defrag(struct ut_stack *stack, struct sk_buff *skb)
 	}
 	return NULL;
 
-overlap:
-	SNMP_INC_STATS(stack, IPSTATS_MIB_REASM_OVERLAPS);
 discard:
 	ipq_kill(q);
 fail:
 	SNMP_INC_STATS(stack, IPSTATS_MIB_REASMFAILS);
-	kfree_skb(skb);
-	return NULL;
-fail_keep_queue:
 	kfree_skb(skb);
 	return NULL;
 }

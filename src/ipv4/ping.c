@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net/addr.h"
+#include "net/ipv6.h"
 #include "net/stack.h"
 
 UT_EXPORT void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, void *arg)
@@ -21,6 +22,8 @@ UT_EXPORT int ut_ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t 
 	uint8_t *h;
 	int err;
 
+	if (daddr.family == AF_INET6)
+		return ping6_send(stack, &daddr.u.v6, id, seq, data, len);
 	if ((err = inet_addr_from_ut(daddr, &p.daddr)) < 0)
 		return err;
 	/* The largest echo payload an IPv4 datagram can carry. */

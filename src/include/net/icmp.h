@@ -35,6 +35,13 @@ extern const struct net_protocol icmp_protocol;
  * rate limited as Linux does. info: next-hop MTU for FRAG_NEEDED. */
 void icmp_send(struct sk_buff *skb_in, uint8_t type, uint8_t code, uint32_t info);
 
+/* The rate limits IPv6 shares with IPv4, as in Linux. The global bucket
+ * (net.ipv4.icmp_msgs_per_sec, icmp_msgs_burst): true takes a token. The
+ * per-destination bucket of daddr (a key: an IPv4 address, or a hash of
+ * an IPv6 one): one error per timeout jiffies, bursts of six. */
+bool icmp_global_allow(struct ut_stack *stack);
+bool icmp_peer_allow(struct ut_stack *stack, uint32_t daddr, uint64_t timeout);
+
 /* Counts an outgoing message in OutMsgs and its type's Out counter. */
 void icmp_out_count(struct ut_stack *stack, uint8_t type);
 /* ip_send_skb's fill_csum for ICMP: the checksum over the whole message at

@@ -349,5 +349,36 @@ static inline void icmpv6_param_prob(struct sk_buff *skb, uint8_t code, uint32_t
 {
 	icmp6_send(skb, ICMPV6_PARAMPROB, code, pos);
 }
+/* Counts an ICMPv6 message leaving: OutMsgs and its type's Out counter
+ * (Linux counts every ICMPv6 message it builds, ND's included). */
+void icmpv6_out_count(struct ut_stack *stack, uint8_t type);
+/* ip6_send_skb's fill_csum for ICMPv6: the checksum over the message at
+ * skb->data and the pseudo-header (RFC 4443 2.3). */
+void icmpv6_fill_csum(struct sk_buff *skb, const struct in6_addr *saddr,
+		      const struct in6_addr *daddr);
+
+/* Steps over the extension headers of the packet in buf[0..len) from
+ * start (the first of them, named by *nexthdr) without processing them
+ * (Linux's ipv6_skip_exthdr): returns the offset of the upper-layer
+ * header and sets *nexthdr to its type, or -1 when a header runs past
+ * len, "no next header" ends the chain, or more than IP6_MAX_EXT_HDRS
+ * follow each other. A fragment header with a non-zero offset stops the
+ * walk there (*nexthdr NEXTHDR_FRAGMENT: what follows is no header);
+ * *frag_off is the last fragment header's offset and flags (0: none). */
+int ipv6_skip_exthdr(const uint8_t *buf, size_t len, size_t start, uint8_t *nexthdr,
+		     uint16_t *frag_off);
+
+/* ---- echo for applications (ping.c) ----------------------------------------*/
+
+/* ut_ping_send's AF_INET6 branch: an echo request to daddr. 0 or -errno. */
+int ping6_send(struct ut_stack *stack, const struct in6_addr *daddr, uint16_t id, uint16_t seq,
+	       const void *data, size_t len);
+/* An echo reply (skb->data at its ICMPv6 header, checksum verified, network
+ * header at the IPv6 header) for the application. Does not consume. */
+void ping6_rcv_reply(struct sk_buff *skb);
+/* An ICMPv6 error quoting one of our echo requests (skb->data at the
+ * quoted ICMPv6 header, 8 bytes of it at least). Does not consume. */
+void ping6_err(struct sk_buff *skb, const struct in6_addr *from, uint8_t type, uint8_t code,
+	       uint32_t info);
 
 #endif

@@ -59,6 +59,23 @@ struct neigh_parms {
 	long gc_interval;	     /* 30 (s) */
 };
 
+/* The settings of struct neigh_parms as each family's table names them
+ * (net.ipv4.neigh.default.*, net.ipv6.neigh.default.*), with the ranges
+ * Linux accepts: X(field, min, max). */
+#define NEIGH_PARMS_SYSCTLS(X)                \
+	X(base_reachable_time_ms, 1, 3600000) \
+	X(retrans_time_ms, 10, 3600000)       \
+	X(delay_first_probe_time, 1, 3600)    \
+	X(gc_stale_time, 1, 86400)            \
+	X(ucast_solicit, 0, 255)              \
+	X(app_solicit, 0, 255)                \
+	X(mcast_solicit, 0, 255)              \
+	X(mcast_resolicit, 0, 255)            \
+	X(unres_qlen_bytes, 0, 1L << 30)      \
+	X(gc_thresh1, 0, 1L << 20)            \
+	X(gc_thresh3, 1, 1L << 20)            \
+	X(gc_interval, 1, 86400)
+
 /* The longest key of any family: an IPv6 address. */
 #define NEIGH_KEY_MAX 16
 

@@ -316,6 +316,7 @@ uint16_t csum_ipv6(const struct in6_addr *saddr, const struct in6_addr *daddr, u
 #define ICMPV6_HDR_FIELD 0
 #define ICMPV6_UNK_NEXTHDR 1
 #define ICMPV6_UNK_OPTION 2
+#define ICMPV6_HDR_INCOMP 3 /* RFC 7112: first fragment without the whole header chain */
 
 struct wire_icmp6 {
 	uint8_t type, code;
