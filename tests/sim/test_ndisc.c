@@ -387,6 +387,7 @@ TEST(malformed_solicitations_are_dropped_with_no_answer_and_nothing_learnt)
 		 .no_opt = true},
 	};
 	uint64_t out = testnet_counter(s, "Icmp6", "OutMsgs");
+	uint64_t in = testnet_counter(s, "Icmp6", "InNeighborSolicits");
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		inject_bad(&cd, &ns, &cases[i]);
@@ -396,6 +397,9 @@ TEST(malformed_solicitations_are_dropped_with_no_answer_and_nothing_learnt)
 			test_fail(__FILE__, __LINE__, "%s was taken", cases[i].what);
 	}
 	CHECK(ipv6_chk_addr(s, &ours, NULL, false));
+	/* icmpv6_rcv counted each, as Linux's does before ndisc_rcv; none
+	 * is an ICMPv6 error. */
+	CHECK_EQ(testnet_counter(s, "Icmp6", "InNeighborSolicits"), in + ARRAY_SIZE(cases));
 	CHECK_EQ(testnet_counter(s, "Icmp6", "InErrors"), 0);
 	CHECK_EQ(testnet_counter(s, "Icmp6", "OutMsgs"), out);
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
@@ -424,6 +428,8 @@ TEST(malformed_advertisements_leave_an_incomplete_entry_incomplete)
 		{.what = "no target link-layer option", .no_opt = true},
 	};
 
+	uint64_t in = testnet_counter(s, "Icmp6", "InNeighborAdvertisements");
+
 	send_to(s, &cd, &ours, &peer);
 	capdev_clear(&cd);
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -432,6 +438,7 @@ TEST(malformed_advertisements_leave_an_incomplete_entry_incomplete)
 			test_fail(__FILE__, __LINE__, "%s was taken", cases[i].what);
 	}
 	/* A good one still resolves it. */
+	CHECK_EQ(testnet_counter(s, "Icmp6", "InNeighborAdvertisements"), in + ARRAY_SIZE(cases));
 	inject_na(&cd, &peer, true, true, peer_mac);
 	CHECK(strcmp(nd_state(s, "2001:db8::2"), "REACHABLE") == 0);
 	CHECK_EQ(testnet_counter(s, "Icmp6", "InErrors"), 0);
@@ -528,4 +535,29 @@ TEST(two_hosts_on_a_link_pass_dad_and_resolve_each_other_through_solicitations)
 	ut_sim_run_for(w.sim, 6 * ND_SEC);
 	CHECK(strcmp(state_of(w.b, text, mac), "REACHABLE") == 0);
 	world_done(&w);
+}
+
+TEST(a_packet_whose_next_hop_never_answers_comes_back_as_address_unreachable)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	static struct ping_log log;
+	struct ut_stack *s = host(&tc, &cd);
+
+	ping_log_attach(s, &log);
+	CHECK_EQ(ut_ping_send(s, ipaddr("2001:db8::9"), 7, 1, "x", 1), 0);
+	testnet_poll(s);
+	CHECK_EQ(nd_count(&cd, 0, NDISC_NEIGHBOUR_SOLICITATION), 1);
+	struct nd_sent f;
+	nd_frame(&cd, 0, &f);
+	CHECK_MEM_EQ(&f.ip.saddr, &ours, 16); /* the held echo's source */
+	testnet_advance(s, &tc, 10 * ND_SEC);
+	CHECK(strcmp(nd_state(s, "2001:db8::9"), "FAILED") == 0);
+	/* RFC 4443 3.1: code 3, from ourselves, as Linux's ping6 shows. */
+	CHECK_EQ(log.errors, 1);
+	CHECK_EQ(log.last.icmp_type, ICMPV6_DEST_UNREACH);
+	CHECK_EQ(log.last.icmp_code, ICMPV6_ADDR_UNREACH);
+	CHECK_IP_EQ(log.last.from, ipaddr("2001:db8::1"));
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
 }
