@@ -561,3 +561,65 @@ TEST(a_packet_whose_next_hop_never_answers_comes_back_as_address_unreachable)
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
+
+TEST(random_nd_messages_are_read_within_their_bounds_and_leave_the_stack_working)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = host(&tc, &cd);
+	static const uint8_t types[] = {NDISC_ROUTER_SOLICITATION, NDISC_ROUTER_ADVERTISEMENT,
+					NDISC_NEIGHBOUR_SOLICITATION, NDISC_NEIGHBOUR_ADVERTISEMENT,
+					NDISC_REDIRECT};
+	static const uint8_t kinds[] = {ND_OPT_SOURCE_LL_ADDR,
+					ND_OPT_TARGET_LL_ADDR,
+					ND_OPT_PREFIX_INFO,
+					ND_OPT_REDIRECT_HDR,
+					ND_OPT_MTU,
+					ND_OPT_NONCE,
+					99};
+	uint64_t x = 88172645463325252ULL;
+
+	for (int i = 0; i < 3000; i++) {
+		uint8_t msg[200];
+		size_t len;
+
+		/* xorshift: the same messages each run. */
+		for (size_t j = 0; j < sizeof(msg); j++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			msg[j] = (uint8_t)x;
+		}
+		msg[0] = types[x % ARRAY_SIZE(types)];
+		msg[1] = 0;
+		len = wire_nd_msg_len(msg[0]);
+		/* Options that mostly parse: a known kind, a small length,
+		 * now and then a wrong one. */
+		for (size_t off = len; off + 8 <= sizeof(msg); off += (size_t)msg[off + 1] * 8) {
+			msg[off] = kinds[msg[off] % ARRAY_SIZE(kinds)];
+			msg[off + 1] = msg[off + 1] % 5;
+			if (msg[off] == ND_OPT_PREFIX_INFO && msg[off + 1])
+				msg[off + 1] = 4;
+			if (!msg[off + 1])
+				break;
+		}
+		len = x >> 60 ? len + (size_t)((x >> 8) % (sizeof(msg) - len)) : (x >> 20) % len;
+		if (msg[0] == NDISC_NEIGHBOUR_SOLICITATION ||
+		    msg[0] == NDISC_NEIGHBOUR_ADVERTISEMENT)
+			memcpy(msg + 8, (x & 1) ? &ours : &peer, 16);
+		nd_inject_raw(&cd, NULL, &nd_peer_ll, (x & 2) ? &nd_all_nodes : &nd_our_ll, 255,
+			      msg, len);
+	}
+	testnet_advance(s, &tc, 20 * ND_SEC);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	/* Still answers a solicitation. */
+	capdev_clear(&cd);
+	struct in6_addr snm = ip6_text("ff02::1:ff00:1");
+	struct wire_nd_msg ns = {.type = NDISC_NEIGHBOUR_SOLICITATION, .target = nd_our_ll};
+	uint8_t opt[8];
+	nd_opt_ll(opt, ND_OPT_SOURCE_LL_ADDR, other_mac);
+	struct in6_addr from = ip6_text("fe80::77");
+	nd_inject(&cd, NULL, &from, &snm, 255, 0, &ns, opt, sizeof(opt));
+	CHECK_EQ(nd_count(&cd, 0, NDISC_NEIGHBOUR_ADVERTISEMENT), 1);
+	testnet_destroy(s, &cd);
+}
