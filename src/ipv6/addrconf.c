@@ -929,8 +929,8 @@ struct conf_entry {
 	{                                                                     \
 		n, offsetof(struct ipv6_devconf, field), lo, hi, CONF_INT, fn \
 	}
-/* Linux's names, in its table's order, and ranges: proc_dointvec
- * settings take any int. */
+/* Linux's names and ranges (proc_dointvec
+ * settings take any int; the router_solicitation_* times are seconds). */
 static const struct conf_entry conf_table[] = {
 	CONF_ACT("forwarding", forwarding, INT_MIN, INT_MAX, addrconf_forward_dev),
 	CONF("hop_limit", hop_limit, 1, 255, CONF_INT),

@@ -623,3 +623,40 @@ TEST(random_nd_messages_are_read_within_their_bounds_and_leave_the_stack_working
 	CHECK_EQ(nd_count(&cd, 0, NDISC_NEIGHBOUR_ADVERTISEMENT), 1);
 	testnet_destroy(s, &cd);
 }
+
+TEST(a_solicitation_that_came_in_fragments_is_dropped_after_reassembly)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = host(&tc, &cd);
+	struct in6_addr snm = ip6_text("ff02::1:ff00:1");
+	struct wire_nd_msg ns = {.type = NDISC_NEIGHBOUR_SOLICITATION, .target = ours};
+	static const uint8_t snm_mac[6] = {0x33, 0x33, 0xff, 0x00, 0x00, 0x01};
+	uint8_t msg[32], pkt[128], frame[160];
+	size_t len;
+
+	nd_opt_ll(msg + 24, ND_OPT_SOURCE_LL_ADDR, peer_mac);
+	len = wire_nd_emit(msg, &ns, 8, &peer, &snm);
+	CHECK_EQ(len, 32);
+	/* RFC 6980: two fragments of 16 bytes each. */
+	for (int i = 0; i < 2; i++) {
+		struct wire_ipv6 ip = {.payload_len = IPV6_FRAG_HLEN + 16,
+				       .nexthdr = NEXTHDR_FRAGMENT,
+				       .hop_limit = 255,
+				       .saddr = peer,
+				       .daddr = snm};
+
+		wire_ipv6_emit(pkt, &ip);
+		wire_ipv6_frag_emit(pkt + IPV6_HLEN, NEXTHDR_ICMP, (uint16_t)(16 * i), i == 0,
+				    0x1234);
+		memcpy(pkt + IPV6_HLEN + IPV6_FRAG_HLEN, msg + 16 * i, 16);
+		size_t n = build_eth(frame, snm_mac, peer_mac, ETH_P_IPV6, pkt,
+				     IPV6_HLEN + IPV6_FRAG_HLEN + 16);
+		CHECK_EQ(capdev_inject(&cd, frame, n), 0);
+	}
+	CHECK_EQ(testnet_counter(s, "Ip6", "ReasmOKs"), 1);
+	CHECK_EQ(cd.n, 0);
+	CHECK(strcmp(nd_state(s, "2001:db8::2"), "none") == 0);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
