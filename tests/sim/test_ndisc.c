@@ -660,3 +660,29 @@ TEST(a_solicitation_that_came_in_fragments_is_dropped_after_reassembly)
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
+
+TEST(an_echo_between_two_hosts_resolves_both_ways_and_is_answered)
+{
+	struct nd_world w;
+	static struct ping_log log;
+	uint8_t mac[6];
+
+	world_make(&w);
+	CHECK_EQ(ut_addr_add(w.a, ut_sim_link_dev(w.link, 0), ipaddr("2001:db8::1"), 64), 0);
+	CHECK_EQ(ut_addr_add(w.b, ut_sim_link_dev(w.link, 1), ipaddr("2001:db8::2"), 64), 0);
+	ut_sim_run_for(w.sim, 3 * ND_SEC);
+	ping_log_attach(w.a, &log);
+	CHECK_EQ(ut_ping_send(w.a, ipaddr("2001:db8::2"), 9, 1, "hello", 5), 0);
+	ut_sim_run_for(w.sim, 100 * ND_MS);
+	CHECK_EQ(log.replies, 1);
+	CHECK_EQ(log.errors, 0);
+	CHECK_IP_EQ(log.last.from, ipaddr("2001:db8::2"));
+	/* a's solicitation came from 2001:db8::1 (the echo's source), so b
+	 * knows a by that address too and answered without soliciting. */
+	CHECK(strcmp(state_of(w.a, "2001:db8::2", mac), "REACHABLE") == 0);
+	CHECK(strcmp(state_of(w.b, "2001:db8::1", mac), "none") != 0);
+	CHECK_MEM_EQ(mac, netdev_from_ut(ut_sim_link_dev(w.link, 0))->dev_addr, 6);
+	/* Its two DAD probes (link-local, 2001:db8::2) and nothing more. */
+	CHECK_EQ(testnet_counter(w.b, "Icmp6", "OutNeighborSolicits"), 2);
+	world_done(&w);
+}
