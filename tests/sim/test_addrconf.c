@@ -352,6 +352,8 @@ TEST(an_advertisement_makes_the_default_route_an_autoconfigured_address_and_sets
 	CHECK(ifp != NULL);
 	CHECK(ifp->flags & IFA_F_TENTATIVE);
 	CHECK(!(ifp->flags & IFA_F_PERMANENT));
+	CHECK(ifp->flags & IFA_F_MANAGETEMPADDR); /* ip's "dynamic mngtmpaddr" */
+	CHECK(!(ifp->flags & IFA_F_NOPREFIXROUTE));
 	CHECK_EQ(ifp->valid_lft, 7200);
 	CHECK_EQ(ifp->prefered_lft, 3600);
 	testnet_advance(s, &tc, 3 * ND_SEC);
@@ -359,6 +361,12 @@ TEST(an_advertisement_makes_the_default_route_an_autoconfigured_address_and_sets
 	struct in6_addr dst = ip6_text("2001:db8:99::1"), src;
 	CHECK_EQ(ipv6_dev_get_saddr(s, eth0(&cd), &dst, &src), 0);
 	CHECK_MEM_EQ(&src, &ifp->addr, 16);
+
+	/* The on-link route is the advertisement's, not the address's:
+	 * it outlives the address. */
+	CHECK_EQ(inet6_addr_del(s, eth0(&cd), &ifp->addr, 64), 0);
+	onlink = route_via(s, "2001:db8:1::5");
+	CHECK_MEM_EQ(&onlink, &want, 16);
 
 	/* A router lifetime of 0 withdraws the default route. */
 	inject_ra(&cd, 0, NULL, 0);
