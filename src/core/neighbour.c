@@ -350,6 +350,7 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 {
 	const struct neigh_parms *p = parms(n->tbl);
 	uint64_t now = jiffies_now(n->tbl);
+	int start;
 
 	n->used = now;
 	if (n->nud_state & (NUD_CONNECTED | NUD_DELAY | NUD_PROBE))
@@ -361,7 +362,8 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 		mod_timer(&n->timer, now + (uint64_t)p->delay_first_probe_time * HZ);
 		goto send;
 	}
-	if (neigh_start_resolve(n) < 0) {
+	start = neigh_start_resolve(n);
+	if (start < 0) {
 		neigh_set_state(n, NUD_FAILED);
 		neigh_report_drop(n, skb);
 		return -EHOSTUNREACH;
@@ -376,15 +378,24 @@ static int neigh_event_send(struct neighbour *n, struct sk_buff *skb)
 	if (skb->truesize > (uint64_t)p->unres_qlen_bytes) {
 		kfree_skb(skb);
 		NEIGH_CACHE_STAT_INC(n->tbl, NEIGH_STAT_UNRES_DISCARDS);
-		return 0;
+	} else {
+		skb_queue_tail(&n->arp_queue, skb);
 	}
-	skb_queue_tail(&n->arp_queue, skb);
+	/* The first solicitation goes once the packet is held, so the
+	 * family can take its source address from it (Linux's
+	 * __neigh_event_send probes after queueing; ndisc_solicit reads
+	 * the queue). */
+	if (start)
+		neigh_probe(n);
 	return 0;
 send:
 	eth_header(skb, n->ha, n->dev->dev_addr, n->tbl->ops->protocol);
 	return dev_queue_xmit(skb);
 }
 
+/* Starts resolving n if it is not under way: 1 when the first
+ * solicitation is now due (the caller sends it with neigh_probe), 0 when
+ * nothing is to be done, -EHOSTUNREACH when solicitations are off. */
 static int neigh_start_resolve(struct neighbour *n)
 {
 	const struct neigh_parms *p = parms(n->tbl);
@@ -397,8 +408,7 @@ static int neigh_start_resolve(struct neighbour *n)
 	neigh_set_state(n, NUD_INCOMPLETE);
 	n->probes = (uint8_t)p->ucast_solicit;
 	mod_timer(&n->timer, jiffies_now(n->tbl) + neigh_retrans(n));
-	neigh_probe(n);
-	return 0;
+	return 1;
 }
 
 int neigh_output(struct neigh_table *tbl, struct net_device *dev, const void *pkey,
@@ -510,6 +520,10 @@ UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip ip)
 	if (!n && !(n = neigh_create(tbl, dev, nexthop)))
 		return -ENOBUFS;
 	err = neigh_start_resolve(n);
+	if (err > 0) {
+		neigh_probe(n);
+		err = 0;
+	}
 	stack_flush_tx(stack);
 	return err;
 }

@@ -25,7 +25,7 @@ static const struct in6_addr all_routers = {{{0xff, 0x02, [15] = 0x02}}};
 
 static struct inet6_ifaddr *ipv6_add_addr(struct inet6_dev *idev, const struct in6_addr *addr,
 					  unsigned plen, uint32_t flags, uint32_t valid,
-					  uint32_t prefered);
+					  uint32_t prefered, bool prefix_route);
 static void ipv6_del_addr(struct inet6_ifaddr *ifp);
 static void addrconf_dad_start(struct inet6_ifaddr *ifp);
 static void addrconf_dev_up(struct inet6_dev *idev);
@@ -267,7 +267,7 @@ static void addrconf_prefix_route_add(struct inet6_ifaddr *ifp)
 		.dev = ifp->idev->dev,
 	};
 
-	if ((ifp->flags & IFA_F_NOPREFIXROUTE) || ifp->prefix_len == 128)
+	if (!ifp->prefix_route)
 		return;
 	ipv6_addr_prefix(&r.dst, &ifp->addr, ifp->prefix_len);
 	ip6_route_add(idev_stack(ifp->idev), &r);
@@ -280,11 +280,10 @@ static void addrconf_prefix_route_del(struct inet6_ifaddr *ifp)
 	struct inet6_dev *idev = ifp->idev;
 	struct in6_addr dst;
 
-	if ((ifp->flags & IFA_F_NOPREFIXROUTE) || ifp->prefix_len == 128)
+	if (!ifp->prefix_route)
 		return;
 	for (const struct inet6_ifaddr *o = idev->addr_list; o; o = o->next)
-		if (o != ifp && !(o->flags & IFA_F_NOPREFIXROUTE) &&
-		    o->prefix_len == ifp->prefix_len &&
+		if (o != ifp && o->prefix_route && o->prefix_len == ifp->prefix_len &&
 		    ipv6_prefix_equal(&o->addr, &ifp->addr, ifp->prefix_len))
 			return;
 	ipv6_addr_prefix(&dst, &ifp->addr, ifp->prefix_len);
@@ -295,7 +294,7 @@ static void addrconf_dad_timer(struct timer_list *t);
 
 static struct inet6_ifaddr *ipv6_add_addr(struct inet6_dev *idev, const struct in6_addr *addr,
 					  unsigned plen, uint32_t flags, uint32_t valid,
-					  uint32_t prefered)
+					  uint32_t prefered, bool prefix_route)
 {
 	struct inet6_ifaddr *ifp = ut_calloc(1, sizeof(*ifp));
 	struct inet6_ifaddr **pp;
@@ -314,6 +313,7 @@ static struct inet6_ifaddr *ipv6_add_addr(struct inet6_dev *idev, const struct i
 	ifp->valid_lft = valid;
 	ifp->prefered_lft = prefered;
 	ifp->tstamp = jiffies_of(idev);
+	ifp->prefix_route = prefix_route && !(flags & IFA_F_NOPREFIXROUTE) && plen < 128;
 	timer_setup(&idev_stack(idev)->timers, &ifp->dad_timer, addrconf_dad_timer);
 	for (pp = &idev->addr_list; *pp; pp = &(*pp)->next)
 		;
@@ -363,7 +363,7 @@ int inet6_addr_add(struct ut_stack *stack, struct net_device *dev, const struct 
 	flags &= IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE;
 	if (valid == INFINITY_LIFE_TIME)
 		flags |= IFA_F_PERMANENT;
-	ifp = ipv6_add_addr(idev, addr, plen, flags, valid, prefered);
+	ifp = ipv6_add_addr(idev, addr, plen, flags, valid, prefered, true);
 	if (!ifp)
 		return -ENOMEM;
 	addrconf_dad_start(ifp);
@@ -517,7 +517,10 @@ static void addrconf_dad_completed(struct inet6_ifaddr *ifp)
 
 	ifp->flags &= ~(IFA_F_TENTATIVE | IFA_F_OPTIMISTIC | IFA_F_DADFAILED);
 	ifp->state = INET6_IFADDR_STATE_POSTDAD;
-	if (idev->cnf.ndisc_notify && idev->dev->type == UT_DEV_ETHER)
+	/* Linux announces the address (RFC 4861 7.2.6) when ndisc_notify
+	 * is set for the device or for all. */
+	if ((idev->cnf.ndisc_notify || net_ipv6(idev_stack(idev))->devconf_all.ndisc_notify) &&
+	    idev->dev->type == UT_DEV_ETHER)
 		ndisc_send_unsol_na(idev->dev, &ifp->addr);
 	addrconf_rs_start(idev, ifp);
 }
@@ -632,13 +635,22 @@ static void addrconf_prefix_onlink(struct inet6_dev *idev, const struct wire_nd_
 	};
 
 	ipv6_addr_prefix(&r.dst, &p->prefix, p->prefix_len);
-	ip6_route_del(stack, &r.dst, p->prefix_len, idev->dev, &any_addr);
-	if (!p->valid_lft)
+	/* An address's own prefix route is left alone: Linux's RA handling
+	 * looks only for its own (RTF_ADDRCONF | RTF_PREFIX_RT) route, and
+	 * adding one beside a permanent route of the same metric fails. */
+	for (const struct inet6_ifaddr *o = idev->addr_list; o; o = o->next)
+		if (o->prefix_route && o->prefix_len == p->prefix_len &&
+		    ipv6_prefix_equal(&o->addr, &r.dst, p->prefix_len))
+			return;
+	if (!p->valid_lft) {
+		ip6_route_del(stack, &r.dst, p->prefix_len, idev->dev, &any_addr);
 		return;
+	}
 	if (p->valid_lft != INFINITY_LIFE_TIME) {
 		r.flags |= RTF_EXPIRES;
 		r.expires = jiffies_of(idev) + (uint64_t)p->valid_lft * HZ;
 	}
+	/* Made, or refreshed with the new expiry (ip6_route_add). */
 	ip6_route_add(stack, &r);
 }
 
@@ -666,8 +678,7 @@ static void addrconf_prefix_autoconf(struct inet6_dev *idev, const struct wire_n
 			return;
 		/* The on-link route, not the address, covers the prefix
 		 * (Linux adds none for an autoconfigured address). */
-		ifp = ipv6_add_addr(idev, &addr, 64, IFA_F_NOPREFIXROUTE | IFA_F_MANAGETEMPADDR,
-				    valid, prefered);
+		ifp = ipv6_add_addr(idev, &addr, 64, IFA_F_MANAGETEMPADDR, valid, prefered, false);
 		if (ifp)
 			addrconf_dad_start(ifp);
 		return;
@@ -754,7 +765,7 @@ static void addrconf_dev_up(struct inet6_dev *idev)
 		static const struct in6_addr lo = {{{[15] = 1}}};
 
 		ifp = ipv6_add_addr(idev, &lo, 128, IFA_F_PERMANENT | IFA_F_NODAD,
-				    INFINITY_LIFE_TIME, INFINITY_LIFE_TIME);
+				    INFINITY_LIFE_TIME, INFINITY_LIFE_TIME, false);
 		if (ifp)
 			addrconf_dad_start(ifp);
 		return;
@@ -774,7 +785,7 @@ static void addrconf_dev_up(struct inet6_dev *idev)
 		return; /* NONE: no link-local address */
 	}
 	ifp = ipv6_add_addr(idev, &addr, 64, IFA_F_PERMANENT, INFINITY_LIFE_TIME,
-			    INFINITY_LIFE_TIME);
+			    INFINITY_LIFE_TIME, true);
 	if (ifp)
 		addrconf_dad_start(ifp);
 }
@@ -822,6 +833,10 @@ static struct inet6_dev *ipv6_add_dev(struct net_device *dev)
 	idev->dev = dev;
 	idev->cnf = net_ipv6(stack)->devconf_dflt;
 	idev->cnf.mtu6 = dev->mtu;
+	/* No DAD where there is no neighbour discovery: Linux marks lo and
+	 * IFF_NOARP devices' accept_dad -1. */
+	if (dev->type != UT_DEV_ETHER || addrconf_is_loopback(dev))
+		idev->cnf.accept_dad = -1;
 	timer_setup(&stack->timers, &idev->rs_timer, addrconf_rs_timer);
 	timer_setup(&stack->timers, &idev->lft_timer, addrconf_lft_timer);
 	dev->ip6_ptr = idev;
@@ -913,8 +928,8 @@ struct conf_entry {
 	{                                                                     \
 		n, offsetof(struct ipv6_devconf, field), lo, hi, CONF_INT, fn \
 	}
-/* Linux's names, in its table's order, and ranges: proc_dointvec
- * settings take any int. */
+/* Linux's names and ranges (proc_dointvec
+ * settings take any int; the router_solicitation_* times are seconds). */
 static const struct conf_entry conf_table[] = {
 	CONF_ACT("forwarding", forwarding, INT_MIN, INT_MAX, addrconf_forward_dev),
 	CONF("hop_limit", hop_limit, 1, 255, CONF_INT),
@@ -1112,8 +1127,8 @@ int addrconf_init(struct ut_stack *stack)
 		return -EINVAL;
 	addrconf_devconf_defaults(&ipv6->devconf_all);
 	addrconf_devconf_defaults(&ipv6->devconf_dflt);
-	/* Linux's "all" starts with accept_dad 0 (its ipv6_devconf), so a
-	 * device's own value decides whether it probes. */
+	/* all's accept_dad is 0: the larger of all's and a device's
+	 * applies, so the device's 1 decides (Linux's ipv6_devconf). */
 	ipv6->devconf_all.accept_dad = 0;
 	return register_netdevice_notifier(stack, addrconf_netdev_event);
 }

@@ -458,10 +458,12 @@ static void ndisc_ra_defrtr(struct ndisc_in *in, struct inet6_dev *idev)
 	 * a router (Linux's accept_ra_from_local 0). */
 	if (ipv6_chk_addr(stack, &in->saddr, in->dev, false))
 		return;
-	ip6_route_del(stack, &any, 0, in->dev, &in->saddr);
 	if (lifetime) {
+		/* Made, or refreshed with the new expiry (ip6_route_add). */
 		r.expires = stack_jiffies(stack) + (uint64_t)lifetime * HZ;
 		ip6_route_add(stack, &r);
+	} else {
+		ip6_route_del(stack, &any, 0, in->dev, &in->saddr);
 	}
 	/* Linux's accept_ra_min_hop_limit 1: any non-zero value is taken
 	 * as the device's hop limit. */

@@ -50,6 +50,10 @@ struct inet6_ifaddr {
 	uint64_t dad_nonce;		  /* RFC 7527: our own solicitation looped back */
 	uint32_t valid_lft, prefered_lft; /* s; INFINITY_LIFE_TIME: forever */
 	uint64_t tstamp;		  /* jiffies the lifetimes were last set */
+	/* It brought its prefix route (Linux's inet6_addr_add and the
+	 * link-local's fe80::/64); an autoconfigured address relies on the
+	 * advertisement's on-link route instead, as Linux's. */
+	bool prefix_route;
 	struct timer_list dad_timer;
 };
 

@@ -17,7 +17,10 @@ void ndisc_cleanup(struct ut_stack *stack);
 /* An ND message (types 133-137) that icmpv6_rcv validated the checksum
  * of: skb->data at the ICMPv6 header, network header at the IPv6
  * header. Checks the hop limit is 255 and code 0 (RFC 4861 6.1, 7.1),
- * then handles it. Consumes skb. */
+ * then handles it. Consumes skb. As in Linux, icmpv6_rcv has already
+ * counted Icmp6InMsgs and the type's Icmp6In* counter; an invalid ND
+ * message is dropped without counting more (not Icmp6InErrors: Linux's
+ * ndisc_rcv only logs it). A reassembled one is dropped (RFC 6980). */
 void ndisc_rcv(struct sk_buff *skb);
 
 /* Sends a Neighbour Solicitation for target out of dev to daddr (the
