@@ -23,7 +23,7 @@
 
 static const struct neigh_parms *parms(const struct neigh_table *tbl)
 {
-	return &tbl->stack->sysctl.neigh;
+	return tbl->parms;
 }
 
 static uint64_t jiffies_now(const struct neigh_table *tbl)
@@ -62,7 +62,7 @@ static uint32_t neigh_hash(const struct neigh_table *tbl, const struct net_devic
 static void neigh_gc_timer(struct timer_list *t);
 
 int neigh_table_init(struct ut_stack *stack, int index, struct neigh_table *tbl,
-		     const struct neigh_ops *ops)
+		     const struct neigh_ops *ops, const struct neigh_parms *parms)
 {
 	/* The hash takes whole 4-byte words. */
 	BUG_ON(index < 0 || index >= NEIGH_NR_TABLES || ops->key_len % 4 ||
@@ -70,6 +70,7 @@ int neigh_table_init(struct ut_stack *stack, int index, struct neigh_table *tbl,
 	memset(tbl, 0, sizeof(*tbl));
 	tbl->ops = ops;
 	tbl->stack = stack;
+	tbl->parms = parms;
 	tbl->hash = ut_calloc(NEIGH_HASH_SIZE, sizeof(*tbl->hash));
 	if (!tbl->hash)
 		return -ENOMEM;

@@ -48,13 +48,15 @@ static void sock_def_error_report(struct sock *sk)
 	sock_wake_file(sk, EPOLLERR);
 }
 
-struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const struct proto *prot)
+struct sock *sk_alloc(struct ut_stack *stack, int family, int type, int protocol,
+		      const struct proto *prot)
 {
 	struct sock *sk = ut_calloc(1, prot->obj_size);
 
 	if (!sk)
 		return NULL;
 	sk->sk_stack = stack;
+	sk->sk_family = (uint16_t)family;
 	sk->sk_type = (uint8_t)type;
 	sk->sk_protocol = (uint8_t)protocol;
 	sk->sk_prot = prot;

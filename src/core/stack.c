@@ -316,12 +316,9 @@ struct sysctl_entry {
 	{                                                                       \
 		"net.ipv4." #field, offsetof(struct ipv4_sysctl, field), lo, hi \
 	}
-#define SYSCTL_NEIGH(field, lo, hi)                                                                \
-	{                                                                                          \
-		"net.ipv4.neigh.default." #field,                                                  \
-			offsetof(struct ipv4_sysctl, neigh) + offsetof(struct neigh_parms, field), \
-			lo, hi                                                                     \
-	}
+#define SYSCTL_NEIGH(field, lo, hi)        \
+	{"net.ipv4.neigh.default." #field, \
+	 offsetof(struct ipv4_sysctl, neigh) + offsetof(struct neigh_parms, field), lo, hi},
 
 /* Ranges are those Linux accepts (proc_dointvec_minmax bounds). */
 static const struct sysctl_entry sysctl_table[] = {
@@ -336,19 +333,7 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(icmp_ratemask, 0, 0x7fffffff),
 	SYSCTL_IPV4(icmp_msgs_per_sec, 0, 1000000),
 	SYSCTL_IPV4(icmp_msgs_burst, 0, 1000000),
-	SYSCTL_NEIGH(base_reachable_time_ms, 1, 3600000),
-	SYSCTL_NEIGH(retrans_time_ms, 10, 3600000),
-	SYSCTL_NEIGH(delay_first_probe_time, 1, 3600),
-	SYSCTL_NEIGH(gc_stale_time, 1, 86400),
-	SYSCTL_NEIGH(ucast_solicit, 0, 255),
-	SYSCTL_NEIGH(app_solicit, 0, 255),
-	SYSCTL_NEIGH(mcast_solicit, 0, 255),
-	SYSCTL_NEIGH(mcast_resolicit, 0, 255),
-	SYSCTL_NEIGH(unres_qlen_bytes, 0, 1L << 30),
-	SYSCTL_NEIGH(gc_thresh1, 0, 1L << 20),
-	SYSCTL_NEIGH(gc_thresh3, 1, 1L << 20),
-	SYSCTL_NEIGH(gc_interval, 1, 86400),
-	SYSCTL_IPV4(tcp_syn_retries, 1, 127),
+	NEIGH_PARMS_SYSCTLS(SYSCTL_NEIGH) SYSCTL_IPV4(tcp_syn_retries, 1, 127),
 	SYSCTL_IPV4(tcp_synack_retries, 0, 255),
 	SYSCTL_IPV4(tcp_retries1, 0, 255),
 	SYSCTL_IPV4(tcp_retries2, 0, 255),

@@ -68,7 +68,7 @@ int inet_create(struct ut_stack *stack, struct socket *sock, int type, int proto
 		/* Raw and other socket types are not implemented. */
 		return -ESOCKTNOSUPPORT;
 	}
-	sk = sk_alloc(stack, type, protocol, prot);
+	sk = sk_alloc(stack, AF_INET, type, protocol, prot);
 	if (!sk) {
 		sock->ops = NULL;
 		return -ENOMEM;

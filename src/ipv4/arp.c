@@ -151,7 +151,8 @@ static void arp_netdev_event(unsigned long event, struct net_device *dev)
 
 int arp_init(struct ut_stack *stack)
 {
-	int err = neigh_table_init(stack, NEIGH_ARP_TABLE, &stack->arp_tbl, &arp_neigh_ops);
+	int err = neigh_table_init(stack, NEIGH_ARP_TABLE, &stack->arp_tbl, &arp_neigh_ops,
+				   &stack->sysctl.neigh);
 
 	if (err)
 		return err;

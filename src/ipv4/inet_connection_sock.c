@@ -22,6 +22,9 @@ struct request_sock *reqsk_alloc(struct sock *listener)
 	req->__req_common.skc_state = TCP_NEW_SYN_RECV;
 	req->__req_common.skc_stack = listener->sk_stack;
 	req->__req_common.skc_protocol = IPPROTO_TCP;
+	/* A request is of its listener's family, even for an IPv4 SYN to
+	 * a dual-stack AF_INET6 listener (Linux's ireq_family). */
+	req->__req_common.skc_family = listener->sk_family;
 	req->rsk_listener = listener;
 	timer_setup(&listener->sk_stack->timers, &req->rsk_timer, reqsk_timer_handler);
 	return req;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/ipv6.h"
 #include "net/siphash.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -56,22 +57,12 @@ void inet_hashinfo_destroy(struct inet_hashinfo *h)
  * table needs only a secret an attacker cannot see, not a cryptographic
  * hash: two rounds of a 64-bit multiply-xorshift finaliser over the
  * words XORed with per-table random keys. */
-static inline uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return x;
-}
-
 uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport, uint32_t faddr,
 		      uint16_t fport)
 {
 	uint64_t a = (((uint64_t)laddr << 32) | faddr) ^ h->key[0];
 	uint64_t b = ((((uint64_t)lport << 16) | fport) ^ h->key[1]);
-	return (uint32_t)(mix64(a + mix64(b)) >> 16);
+	return (uint32_t)(inet_hash_mix64(a + inet_hash_mix64(b)) >> 16);
 }
 
 /* ---- chains ----------------------------------------------------------------*/
@@ -122,8 +113,15 @@ int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc)
 {
 	if (h->ehash_count >= h->ehash_mask + 1)
 		ehash_grow(h);
-	skc->skc_hash =
-		inet_ehashfn(h, skc->skc_rcv_saddr, skc->skc_num, skc->skc_daddr, skc->skc_dport);
+	/* An IPv6 connection is found by IPv6's lookup, under IPv6's hash;
+	 * one of an AF_INET6 socket to a v4-mapped peer by IPv4's (Linux's
+	 * sk_ehashfn). */
+	if (skc_ehash_v6(skc))
+		skc->skc_hash = inet6_ehashfn(h, &skc->skc_v6_rcv_saddr, skc->skc_num,
+					      &skc->skc_v6_daddr, skc->skc_dport);
+	else
+		skc->skc_hash = inet_ehashfn(h, skc->skc_rcv_saddr, skc->skc_num, skc->skc_daddr,
+					     skc->skc_dport);
 	chain_add(&h->ehash[skc->skc_hash & h->ehash_mask], skc);
 	h->ehash_count++;
 	return 0;
@@ -145,7 +143,7 @@ struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t fa
 	for (struct sock_common *skc = h->ehash[hash & h->ehash_mask]; skc;
 	     skc = skc->skc_node_next)
 		if (skc->skc_hash == hash && skc->skc_daddr == faddr && skc->skc_dport == fport &&
-		    skc->skc_num == lport && skc->skc_rcv_saddr == laddr)
+		    skc->skc_num == lport && skc->skc_rcv_saddr == laddr && !skc_ehash_v6(skc))
 			return skc;
 	return NULL;
 }
@@ -165,36 +163,33 @@ void inet_lhash_remove(struct sock *sk)
 	chain_del(&sk->__sk_common);
 }
 
-struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
-				  uint32_t laddr, uint16_t lport)
+struct sock *inet_lhash_lookup(struct inet_hashinfo *h, uint16_t lport, uint32_t tuple_hash,
+			       int (*score)(const struct sock_common *skc, const void *arg),
+			       const void *arg)
 {
 	struct sock *best = NULL;
 	int best_score = 0;
 	unsigned matches = 0;
-	uint32_t phash = 0;
+	uint32_t phash = tuple_hash | 1;
 
 	for (struct sock_common *skc = h->lhash[lport & h->lhash_mask]; skc;
 	     skc = skc->skc_node_next) {
 		struct sock *sk = container_of(skc, struct sock, __sk_common);
-		int score;
+		int sc;
+
 		if (skc->skc_num != lport || skc->skc_state != TCP_LISTEN)
 			continue;
-		if (skc->skc_rcv_saddr == laddr)
-			score = 2;
-		else if (skc->skc_rcv_saddr == 0)
-			score = 1;
-		else
+		sc = score(skc, arg);
+		if (sc <= 0)
 			continue;
-		if (score > best_score) {
+		if (sc > best_score) {
 			best = sk;
-			best_score = score;
+			best_score = sc;
 			matches = 1;
-		} else if (score == best_score && sk->sk_reuseport && best->sk_reuseport) {
+		} else if (sc == best_score && sk->sk_reuseport && best->sk_reuseport) {
 			/* SO_REUSEPORT group: pick by 4-tuple hash, stable
 			 * for a given connection (reservoir choice keyed by
 			 * the hash, so each member gets its share). */
-			if (!phash)
-				phash = inet_ehashfn(h, laddr, lport, faddr, fport) | 1;
 			matches++;
 			if ((phash % matches) == 0)
 				best = sk;
@@ -202,6 +197,30 @@ struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint1
 		}
 	}
 	return best;
+}
+
+/* How well a listener fits an IPv4 segment to laddr (0: not at all). An
+ * AF_INET6 listener takes IPv4 too unless IPV6_V6ONLY (RFC 3493 5.3); an
+ * AF_INET one bound to the same address is preferred to it, and a bound
+ * address to the wildcard (Linux's compute_score). */
+static int inet_listener_score(const struct sock_common *skc, const void *arg)
+{
+	uint32_t laddr = *(const uint32_t *)arg, bound;
+
+	if (!skc_v4_view(skc, &bound))
+		return 0;
+	if (bound == laddr)
+		return skc->skc_family == AF_INET ? 4 : 3;
+	if (bound == 0)
+		return skc->skc_family == AF_INET ? 2 : 1;
+	return 0;
+}
+
+struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
+				  uint32_t laddr, uint16_t lport)
+{
+	return inet_lhash_lookup(h, lport, inet_ehashfn(h, laddr, lport, faddr, fport),
+				 inet_listener_score, &laddr);
 }
 
 /* ---- the bind table -------------------------------------------------------------*/
@@ -268,11 +287,50 @@ void inet_put_port(struct inet_hashinfo *h, struct sock_common *skc)
 		bucket_destroy(h, tb);
 }
 
-/* Do the bound addresses of a and b overlap? The wildcard overlaps
- * everything (Linux's inet_rcv_saddr_equal with match_wildcard). */
-static bool rcv_saddr_overlap(uint32_t a, uint32_t b)
+bool skc_v4_view(const struct sock_common *skc, uint32_t *addr)
 {
-	return a == b || a == 0 || b == 0;
+	if (skc->skc_family != AF_INET6) {
+		*addr = skc->skc_rcv_saddr;
+		return true;
+	}
+	if (skc->skc_ipv6only)
+		return false;
+	if (ipv6_addr_any(&skc->skc_v6_rcv_saddr)) {
+		*addr = 0;
+		return true;
+	}
+	if (ipv6_addr_v4mapped(&skc->skc_v6_rcv_saddr)) {
+		*addr = ipv6_addr_v4(&skc->skc_v6_rcv_saddr);
+		return true;
+	}
+	return false;
+}
+
+bool skc_v6_view(const struct sock_common *skc, const struct in6_addr **addr)
+{
+	if (skc->skc_family != AF_INET6 || ipv6_addr_v4mapped(&skc->skc_v6_rcv_saddr))
+		return false;
+	*addr = &skc->skc_v6_rcv_saddr;
+	return true;
+}
+
+/* Do the bound addresses of a and b overlap? Each is looked at as the
+ * IPv4 it takes and the IPv6 it takes; they overlap where both take a
+ * family and, in it, bind the same address or either the wildcard. This
+ * gives Linux's answers (inet_rcv_saddr_equal and ipv6_rcv_saddr_equal
+ * with match_wildcard) for every pair of AF_INET and AF_INET6 sockets,
+ * IPV6_V6ONLY and v4-mapped addresses included: an AF_INET6 wildcard
+ * without V6ONLY conflicts with any IPv4 bind of its port, a v4-mapped
+ * bind only with IPv4 ones, an IPv6 address never with IPv4. */
+static bool rcv_saddr_overlap(const struct sock_common *a, const struct sock_common *b)
+{
+	const struct in6_addr *a6, *b6;
+	uint32_t a4, b4;
+
+	if (skc_v4_view(a, &a4) && skc_v4_view(b, &b4) && (a4 == b4 || a4 == 0 || b4 == 0))
+		return true;
+	return skc_v6_view(a, &a6) && skc_v6_view(b, &b6) &&
+	       (ipv6_addr_equal(a6, b6) || ipv6_addr_any(a6) || ipv6_addr_any(b6));
 }
 
 /* Linux's inet_bind_conflict for an explicit bind (relax = true): two
@@ -285,7 +343,7 @@ static bool inet_bind_conflict(const struct sock *sk, const struct inet_bind_buc
 	for (const struct sock_common *sk2 = tb->owners; sk2; sk2 = sk2->skc_bind_next) {
 		if (sk2 == &sk->__sk_common)
 			continue;
-		if (!rcv_saddr_overlap(sk->sk_rcv_saddr, sk2->skc_rcv_saddr))
+		if (!rcv_saddr_overlap(&sk->__sk_common, sk2))
 			continue;
 		if (sk->sk_reuse && sk2->skc_reuse && sk2->skc_state != TCP_LISTEN) {
 			if (!relax)
@@ -353,8 +411,11 @@ int inet_csk_get_port(struct inet_hashinfo *h, struct sock *sk, uint16_t snum)
 static bool inet_tuple_unique(struct inet_hashinfo *h, const struct sock *sk, uint16_t lport,
 			      struct inet_timewait_sock **twp)
 {
-	struct sock_common *skc =
-		inet_lookup_established(h, sk->sk_daddr, sk->sk_dport, sk->sk_rcv_saddr, lport);
+	bool v6 = skc_ehash_v6(&sk->__sk_common);
+	struct sock_common *skc = v6 ? inet6_lookup_established(h, &sk->sk_v6_daddr, sk->sk_dport,
+								&sk->sk_v6_rcv_saddr, lport)
+				     : inet_lookup_established(h, sk->sk_daddr, sk->sk_dport,
+							       sk->sk_rcv_saddr, lport);
 
 	*twp = NULL;
 	if (!skc)
@@ -362,7 +423,8 @@ static bool inet_tuple_unique(struct inet_hashinfo *h, const struct sock *sk, ui
 	if (skc->skc_state == TCP_TIME_WAIT) {
 		struct inet_timewait_sock *tw = (struct inet_timewait_sock *)skc;
 		long reuse = h->stack->sysctl.tcp_tw_reuse;
-		bool loopback = (ntohl(sk->sk_daddr) >> 24) == 127;
+		bool loopback = v6 ? ipv6_addr_loopback(&sk->sk_v6_daddr)
+				   : (ntohl(sk->sk_daddr) >> 24) == 127;
 		if (tw->tw_ts_recent_stamp && (reuse == 1 || (reuse == 2 && loopback)) &&
 		    stack_now(h->stack) / NSEC_PER_SEC > tw->tw_ts_recent_stamp) {
 			*twp = tw;
@@ -370,6 +432,25 @@ static bool inet_tuple_unique(struct inet_hashinfo *h, const struct sock *sk, ui
 		}
 	}
 	return false;
+}
+
+/* RFC 6056 F(local address, remote address, remote port) with a secret
+ * key, for the family the connection speaks (Linux's inet_sk_port_offset
+ * and inet6_sk_port_offset). */
+static uint64_t inet_sk_port_offset(const struct sock *sk, const uint64_t key[2])
+{
+	struct {
+		struct in6_addr saddr, daddr;
+		uint32_t dport;
+	} v6;
+
+	if (!skc_ehash_v6(&sk->__sk_common))
+		return siphash_4u32(sk->sk_rcv_saddr, sk->sk_daddr, sk->sk_dport, 0, key);
+	memset(&v6, 0, sizeof(v6));
+	v6.saddr = sk->sk_v6_rcv_saddr;
+	v6.daddr = sk->sk_v6_daddr;
+	v6.dport = sk->sk_dport;
+	return siphash(&v6, sizeof(v6), key);
 }
 
 int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
@@ -395,8 +476,7 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 	uint32_t low = (uint32_t)stack->sysctl.ip_local_port_range[0];
 	uint32_t high = (uint32_t)stack->sysctl.ip_local_port_range[1];
 	uint32_t remaining = high >= low ? high - low + 1 : 1;
-	uint64_t fhash =
-		siphash_4u32(sk->sk_rcv_saddr, sk->sk_daddr, sk->sk_dport, 0, stack->port_key);
+	uint64_t fhash = inet_sk_port_offset(sk, stack->port_key);
 	uint32_t index = (uint32_t)(fhash >> 32) & (ARRAY_SIZE(h->perturb) - 1);
 	uint32_t offset = ((uint32_t)fhash + h->perturb[index]) % remaining;
 	offset &= ~1u;

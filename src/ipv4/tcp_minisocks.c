@@ -197,7 +197,8 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	/* The child is of the listener's family and protocol: its calls
 	 * and its operations are the listener's (Linux's child is a clone
 	 * of the listener, icsk_af_ops included). */
-	struct sock *sk = sk_alloc(stack, SOCK_STREAM, IPPROTO_TCP, listener->sk_prot);
+	struct sock *sk =
+		sk_alloc(stack, listener->sk_family, SOCK_STREAM, IPPROTO_TCP, listener->sk_prot);
 	struct tcp_sock *tp, *ltp = tcp_sk(listener);
 	uint32_t mtu;
 
@@ -212,6 +213,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	/* What the application set on the listener carries over. */
 	sk->sk_reuse = listener->sk_reuse;
 	sk->sk_reuseport = listener->sk_reuseport;
+	sk->sk_ipv6only = listener->sk_ipv6only;
 	sk->sk_flags = listener->sk_flags & ~(1u << SOCK_DEAD);
 	sk->sk_lingertime = listener->sk_lingertime;
 	sk->sk_rcvtimeo = listener->sk_rcvtimeo;

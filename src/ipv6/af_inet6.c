@@ -48,12 +48,9 @@ struct ipv6_ctl_entry {
 	{                                                         \
 		name, offsetof(struct ipv6_sysctl, field), lo, hi \
 	}
-#define IPV6_NEIGH_CTL(field, lo, hi)                                                              \
-	{                                                                                          \
-		"net.ipv6.neigh.default." #field,                                                  \
-			offsetof(struct ipv6_sysctl, neigh) + offsetof(struct neigh_parms, field), \
-			lo, hi                                                                     \
-	}
+#define IPV6_NEIGH_CTL(field, lo, hi)      \
+	{"net.ipv6.neigh.default." #field, \
+	 offsetof(struct ipv6_sysctl, neigh) + offsetof(struct neigh_parms, field), lo, hi},
 
 /* Linux's names and the ranges it accepts. */
 static const struct ipv6_ctl_entry ipv6_ctl_table[] = {
@@ -66,19 +63,7 @@ static const struct ipv6_ctl_entry ipv6_ctl_table[] = {
 	IPV6_CTL("net.ipv6.icmp.echo_ignore_multicast", icmpv6_echo_ignore_multicast, 0, 1),
 	IPV6_CTL("net.ipv6.route.mtu_expires", ip6_rt_mtu_expires, 0, 1L << 30),
 	IPV6_CTL("net.ipv6.route.min_adv_mss", ip6_rt_min_advmss, 1, 65535),
-	IPV6_NEIGH_CTL(base_reachable_time_ms, 1, 3600000),
-	IPV6_NEIGH_CTL(retrans_time_ms, 10, 3600000),
-	IPV6_NEIGH_CTL(delay_first_probe_time, 1, 3600),
-	IPV6_NEIGH_CTL(gc_stale_time, 1, 86400),
-	IPV6_NEIGH_CTL(ucast_solicit, 0, 255),
-	IPV6_NEIGH_CTL(app_solicit, 0, 255),
-	IPV6_NEIGH_CTL(mcast_solicit, 0, 255),
-	IPV6_NEIGH_CTL(mcast_resolicit, 0, 255),
-	IPV6_NEIGH_CTL(unres_qlen_bytes, 0, 1L << 30),
-	IPV6_NEIGH_CTL(gc_thresh1, 0, 1L << 20),
-	IPV6_NEIGH_CTL(gc_thresh3, 1, 1L << 20),
-	IPV6_NEIGH_CTL(gc_interval, 1, 86400),
-};
+	NEIGH_PARMS_SYSCTLS(IPV6_NEIGH_CTL)};
 
 #define IPV6_CONF_PREFIX "net.ipv6.conf."
 

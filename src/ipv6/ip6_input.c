@@ -79,8 +79,6 @@ static void ip6_input_finish(struct sk_buff *skb)
 	uint8_t nexthdr = skb->data[6];
 
 	for (;;) {
-		if (++hdrs > IP6_MAX_EXT_HDRS)
-			goto hdr_error;
 		IP6CB(skb)->nhoff = (uint16_t)nhoff;
 		switch (nexthdr) {
 		case NEXTHDR_HOP:
@@ -99,6 +97,8 @@ static void ip6_input_finish(struct sk_buff *skb)
 		default:
 			goto upper;
 		}
+		if (++hdrs > IP6_MAX_EXT_HDRS)
+			goto hdr_error;
 		switch (wire_ipv6_ext_parse(nexthdr, skb->data + off, skb->len - off, &ext)) {
 		case WIRE_OK:
 			break;

@@ -104,7 +104,7 @@ TEST(an_ethernet_ipv4_frame_with_a_version_other_than_4_is_a_header_error)
 	check_unharmed_and_destroy(s, &cd, 2);
 }
 
-TEST(a_layer_3_device_drops_a_packet_that_is_not_ipv4_before_ip_sees_it)
+TEST(a_layer_3_device_drops_a_packet_of_neither_ip_version_before_ip_sees_it)
 {
 	struct test_clock tc;
 	struct capdev cd;
@@ -114,8 +114,8 @@ TEST(a_layer_3_device_drops_a_packet_that_is_not_ipv4_before_ip_sees_it)
 	size_t n = echo_packet(pkt, "10.0.0.2", "10.0.0.1", 1);
 
 	/* As a TUN device without packet information: the version nibble
-	 * decides the protocol, and 6 is not one this stack speaks. */
-	pkt[0] = 0x65;
+	 * decides the protocol, and 5 is neither 4 nor 6. */
+	pkt[0] = 0x55;
 	testnet_inject_ip(&cd, NULL, pkt, n);
 	ut_dev_get_stats(cd.dev, &st);
 	CHECK_EQ(st.rx_dropped, 1);
@@ -132,9 +132,10 @@ TEST(an_ethernet_frame_of_an_ethertype_no_family_registered_is_dropped_and_count
 	struct ut_stack *s = testnet_host(&tc, &cd, UT_DEV_ETHER);
 	size_t n = echo_packet(pkt, "10.0.0.2", "10.0.0.1", 1);
 
-	/* IPv6's ethertype, which no family of this stack takes yet: the
-	 * device layer drops it before IP or ARP sees it. */
-	n = build_eth(frame, testnet_mac, peer_mac, 0x86dd, pkt, n);
+	/* An ethertype for local experiments (IEEE 802, 0x88b5), which no
+	 * family of this stack takes: the device layer drops it before IP
+	 * or ARP sees it. */
+	n = build_eth(frame, testnet_mac, peer_mac, 0x88b5, pkt, n);
 	CHECK_EQ(capdev_inject(&cd, frame, n), 0);
 	ut_dev_get_stats(cd.dev, &st);
 	CHECK_EQ(st.rx_dropped, 1);

@@ -46,7 +46,7 @@ struct inet6_ifaddr {
 	uint8_t scope;	/* IFA_HOST, IFA_LINK, IFA_GLOBAL (rtnetlink.h) */
 	uint32_t flags; /* IFA_F_* */
 	enum inet6_ifaddr_state state;
-	uint8_t dad_probes;		  /* solicitations still to send */
+	uint32_t dad_probes;		  /* solicitations still to send */
 	uint64_t dad_nonce;		  /* RFC 7527: our own solicitation looped back */
 	uint32_t valid_lft, prefered_lft; /* s; INFINITY_LIFE_TIME: forever */
 	uint64_t tstamp;		  /* jiffies the lifetimes were last set */
@@ -66,10 +66,14 @@ struct inet6_dev {
 	unsigned n_addrs;
 	struct ipv6_devconf cnf;
 	bool dead;
-	uint8_t if_flags;     /* IF_RS_SENT, IF_RA_RCVD, IF_READY */
-	uint8_t rs_probes;    /* router solicitations sent */
+	uint32_t if_flags;    /* IF_RS_SENT, IF_RA_RCVD, IF_READY */
+	uint32_t rs_probes;   /* router solicitations sent */
 	uint64_t rs_interval; /* jiffies until the next, backing off */
 	struct timer_list rs_timer;
+	/* Runs when the next address lifetime on the device ends (preferred:
+	 * deprecated; valid: removed), so the work is O(addresses) per
+	 * event and nothing runs while no lifetime is finite. */
+	struct timer_list lft_timer;
 	/* From router advertisements (RFC 4861 6.3.4): 0 where none said. */
 	uint32_t nd_reachable_time_ms, nd_retrans_time_ms;
 	uint8_t ra_hop_limit;
@@ -77,7 +81,21 @@ struct inet6_dev {
 };
 #define IF_RA_RCVD 0x20
 #define IF_RS_SENT 0x10
-#define IF_READY 0x80000000u
+#define IF_READY 0x80000000u /* IPv6 started on the device (addresses made) */
+
+/* net.ipv6.conf.*.addr_gen_mode (Linux's IN6_ADDR_GEN_MODE_*): how the
+ * link-local interface identifier is made. A layer 3 device (TUN) in
+ * mode EUI64 gets RANDOM when it comes up, as Linux gives ARPHRD_NONE
+ * devices. STABLE_PRIVACY needs a stable_secret, which usertcp does not
+ * have: writing it is -EINVAL, as Linux answers without a secret. */
+#define IN6_ADDR_GEN_MODE_EUI64 0
+#define IN6_ADDR_GEN_MODE_NONE 1
+#define IN6_ADDR_GEN_MODE_STABLE_PRIVACY 2
+#define IN6_ADDR_GEN_MODE_RANDOM 3
+
+/* RFC 4862 5.5.3 e): the valid lifetime an advertisement may shorten an
+ * autoconfigured address to (Linux's MIN_VALID_LIFETIME). */
+#define MIN_VALID_LIFETIME (2 * 3600)
 
 static inline struct inet6_dev *__in6_dev_get(const struct net_device *dev)
 {
@@ -110,9 +128,12 @@ void addrconf_sysctl_foreach(const struct ut_stack *stack,
 
 /* Adds addr/plen to dev (Linux's inet6_addr_add): the prefix route, DAD
  * unless IFA_F_NODAD or the device does not do it. valid and prefered in
- * s (INFINITY_LIFE_TIME: forever). 0, -EEXIST, -EINVAL (plen > 128, a
- * multicast or unspecified address), -ENODEV (IPv6 disabled on dev),
- * -ENOSPC (max_addresses). */
+ * s (INFINITY_LIFE_TIME: forever; an infinite valid lifetime makes the
+ * address IFA_F_PERMANENT, which a failed DAD keeps, flagged, rather
+ * than removes). 0, -EEXIST, -EINVAL (plen > 128, a multicast or
+ * unspecified address, valid 0 or prefered > valid), -ENODEV (IPv6
+ * disabled on dev). max_addresses bounds autoconfigured addresses only,
+ * as Linux's. */
 int inet6_addr_add(struct ut_stack *stack, struct net_device *dev, const struct in6_addr *addr,
 		   unsigned plen, uint32_t flags, uint32_t valid, uint32_t prefered);
 /* -EADDRNOTAVAIL if dev has no such address. */

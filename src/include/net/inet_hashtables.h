@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "net/sock.h"
 
 struct inet_bind_bucket {
@@ -50,9 +52,43 @@ int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack);
 /* Frees the tables (the sockets in them belong to their owners). */
 void inet_hashinfo_destroy(struct inet_hashinfo *h);
 
-/* The 4-tuple hash (keyed: remote peers cannot aim collisions). */
+/* The 4-tuple hash (keyed: remote peers cannot aim collisions), of IPv4
+ * and of IPv6 (src/ipv6/inet6_hashtables.c). */
 uint32_t inet_ehashfn(const struct inet_hashinfo *h, uint32_t laddr, uint16_t lport, uint32_t faddr,
 		      uint16_t fport);
+uint32_t inet6_ehashfn(const struct inet_hashinfo *h, const struct in6_addr *laddr, uint16_t lport,
+		       const struct in6_addr *faddr, uint16_t fport);
+
+/* A keyed mix of 64 bits: two rounds of a multiply-xorshift finaliser.
+ * Like Linux (which uses jhash for the tables, keeping SipHash for ISNs
+ * and ports), the tables need only a secret an attacker cannot see, not
+ * a cryptographic hash. */
+static inline uint64_t inet_hash_mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+/* Whether skc is in the established table under IPv6's hash: an AF_INET6
+ * connection whose peer is not v4-mapped (Linux's sk_ehashfn choice). */
+static inline bool skc_ehash_v6(const struct sock_common *skc)
+{
+	static const uint8_t mapped[12] = {[10] = 0xff, [11] = 0xff};
+
+	return skc->skc_family == AF_INET6 &&
+	       memcmp(skc->skc_v6_daddr.s6_addr, mapped, sizeof(mapped)) != 0;
+}
+/* The address a bound socket takes IPv4 on: its own (AF_INET), the
+ * wildcard or the v4-mapped one (AF_INET6 without IPV6_V6ONLY), in
+ * *addr; false when it takes no IPv4. */
+bool skc_v4_view(const struct sock_common *skc, uint32_t *addr);
+/* The address an AF_INET6 socket takes IPv6 on (not a v4-mapped one);
+ * false for an AF_INET socket or a v4-mapped bind. */
+bool skc_v6_view(const struct sock_common *skc, const struct in6_addr **addr);
 
 /* Binds sk to local port snum (host order) with Linux's conflict rules
  * (SO_REUSEADDR, SO_REUSEPORT, wildcard against specific addresses,
@@ -80,6 +116,11 @@ void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc);
 struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
 					    uint32_t laddr, uint16_t lport);
 
+/* The same for IPv6 (src/ipv6/inet6_hashtables.c): only AF_INET6
+ * connections that are not v4-mapped. */
+struct sock_common *inet6_lookup_established(struct inet_hashinfo *h, const struct in6_addr *faddr,
+					     uint16_t fport, const struct in6_addr *laddr,
+					     uint16_t lport);
 /* Listening table. */
 int inet_lhash_insert(struct inet_hashinfo *h, struct sock *sk);
 void inet_lhash_remove(struct sock *sk);
@@ -89,6 +130,17 @@ void inet_lhash_remove(struct sock *sk);
  * one. NULL if none. */
 struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
 				  uint32_t laddr, uint16_t lport);
+/* The walk both share: the listener on lport that score (> 0: fits,
+ * higher: better) likes best, a SO_REUSEPORT group's member chosen by
+ * tuple_hash. */
+struct sock *inet_lhash_lookup(struct inet_hashinfo *h, uint16_t lport, uint32_t tuple_hash,
+			       int (*score)(const struct sock_common *skc, const void *arg),
+			       const void *arg);
+/* The IPv6 listener for a segment to laddr:lport: AF_INET6 listeners
+ * only, bound to laddr before the wildcard, SO_REUSEPORT groups as
+ * above. */
+struct sock *inet6_lookup_listener(struct inet_hashinfo *h, const struct in6_addr *faddr,
+				   uint16_t fport, const struct in6_addr *laddr, uint16_t lport);
 /* The chain of the listening table holding port lport (for protocols with
  * their own matching rules, such as UDP). */
 static inline struct sock_common *inet_lhash_chain(const struct inet_hashinfo *h, uint16_t lport)

@@ -59,6 +59,23 @@ struct neigh_parms {
 	long gc_interval;	     /* 30 (s) */
 };
 
+/* The settings of struct neigh_parms as each family's table names them
+ * (net.ipv4.neigh.default.*, net.ipv6.neigh.default.*), with the ranges
+ * Linux accepts: X(field, min, max). */
+#define NEIGH_PARMS_SYSCTLS(X)                \
+	X(base_reachable_time_ms, 1, 3600000) \
+	X(retrans_time_ms, 10, 3600000)       \
+	X(delay_first_probe_time, 1, 3600)    \
+	X(gc_stale_time, 1, 86400)            \
+	X(ucast_solicit, 0, 255)              \
+	X(app_solicit, 0, 255)                \
+	X(mcast_solicit, 0, 255)              \
+	X(mcast_resolicit, 0, 255)            \
+	X(unres_qlen_bytes, 0, 1L << 30)      \
+	X(gc_thresh1, 0, 1L << 20)            \
+	X(gc_thresh3, 1, 1L << 20)            \
+	X(gc_interval, 1, 86400)
+
 /* The longest key of any family: an IPv6 address. */
 #define NEIGH_KEY_MAX 16
 
@@ -119,6 +136,10 @@ enum {
 struct neigh_table {
 	const struct neigh_ops *ops;
 	struct ut_stack *stack;
+	/* The family's settings (ARP: net.ipv4.neigh.default.*, ND:
+	 * net.ipv6.neigh.default.*), read at each use so a write applies at
+	 * once. */
+	const struct neigh_parms *parms;
 	struct neighbour **hash;
 	uint32_t hash_mask;
 	uint32_t entries;
@@ -128,10 +149,10 @@ struct neigh_table {
 	struct timer_list gc_timer;
 };
 
-/* Makes tbl, one stack's table for the family ops describes, and files
- * it as stack->neigh_tables[index]. 0 or -ENOMEM. */
+/* Makes tbl, one stack's table for the family ops describes, timed by
+ * parms, and files it as stack->neigh_tables[index]. 0 or -ENOMEM. */
 int neigh_table_init(struct ut_stack *stack, int index, struct neigh_table *tbl,
-		     const struct neigh_ops *ops);
+		     const struct neigh_ops *ops, const struct neigh_parms *parms);
 /* Frees every entry and what it holds; tbl may never have been made. */
 void neigh_table_destroy(struct neigh_table *tbl);
 /* stack's table for family (AF_INET: ARP's), or NULL. */

@@ -23,6 +23,8 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
+
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -82,6 +84,13 @@ struct sock_common {
 	uint8_t skc_reuseport;	/* SO_REUSEPORT */
 	uint8_t skc_protocol;	/* IPPROTO_* */
 	uint32_t skc_hash;	/* of the 4-tuple, for the established table */
+	/* AF_INET or AF_INET6. An AF_INET6 socket talking IPv4 (a
+	 * v4-mapped peer, RFC 4291 2.5.5.2) keeps the IPv4 addresses in
+	 * skc_daddr and skc_rcv_saddr too, and is found by IPv4's lookups,
+	 * as Linux's is. */
+	uint16_t skc_family;
+	uint8_t skc_ipv6only; /* IPV6_V6ONLY: no IPv4 through this socket */
+	struct in6_addr skc_v6_daddr, skc_v6_rcv_saddr; /* AF_INET6 only */
 	/* established/listening/request table chain */
 	struct sock_common *skc_node_next, **skc_node_pprev;
 	/* owners of the bind bucket skc_tb */
@@ -152,6 +161,10 @@ struct sock {
 #define sk_reuseport __sk_common.skc_reuseport
 #define sk_protocol __sk_common.skc_protocol
 #define sk_stack __sk_common.skc_stack
+#define sk_family __sk_common.skc_family
+#define sk_ipv6only __sk_common.skc_ipv6only
+#define sk_v6_daddr __sk_common.skc_v6_daddr
+#define sk_v6_rcv_saddr __sk_common.skc_v6_rcv_saddr
 	uint32_t sk_saddr;   /* source address used on output */
 	uint8_t sk_type;     /* SOCK_STREAM / SOCK_DGRAM */
 	uint8_t sk_shutdown; /* RCV_SHUTDOWN | SEND_SHUTDOWN */
@@ -206,6 +219,8 @@ static inline void sk_addrs_from_req(struct sock *sk, const struct sock_common *
 {
 	sk->sk_rcv_saddr = sk->sk_saddr = req->skc_rcv_saddr;
 	sk->sk_daddr = req->skc_daddr;
+	sk->sk_v6_rcv_saddr = req->skc_v6_rcv_saddr;
+	sk->sk_v6_daddr = req->skc_v6_daddr;
 }
 /* A connection's addresses, as its time-wait socket keeps them: the local
  * one it is bound to, or else the one its output used. */
@@ -213,6 +228,10 @@ static inline void skc_addrs_from_sk(struct sock_common *skc, const struct sock 
 {
 	skc->skc_daddr = sk->sk_daddr;
 	skc->skc_rcv_saddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : sk->sk_saddr;
+	skc->skc_family = sk->sk_family;
+	skc->skc_ipv6only = sk->sk_ipv6only;
+	skc->skc_v6_daddr = sk->sk_v6_daddr;
+	skc->skc_v6_rcv_saddr = sk->sk_v6_rcv_saddr;
 }
 /* Forgets the local address, bound and used (Linux's inet_reset_saddr). */
 static inline void inet_reset_saddr(struct sock *sk)
@@ -349,7 +368,8 @@ static inline void sk_wmem_charge_forced(struct sock *sk, const struct sk_buff *
 /* ---- generic sock helpers (src/core/sock.c) -----------------------------*/
 /* Allocates a zeroed sock of prot->obj_size with Linux's defaults for the
  * buffers and the callbacks. NULL on allocation failure. */
-struct sock *sk_alloc(struct ut_stack *stack, int type, int protocol, const struct proto *prot);
+struct sock *sk_alloc(struct ut_stack *stack, int family, int type, int protocol,
+		      const struct proto *prot);
 /* Frees the sock's memory (its protocol destroy already ran). */
 void sk_free(struct sock *sk);
 /* Keeps sk's memory alive across processing that may destroy it (a

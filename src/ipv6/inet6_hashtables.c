@@ -1,0 +1,56 @@
+/* IPv6's lookups in the shared tables (Linux's net/ipv6/inet6_hashtables.c):
+ * the established table under IPv6's hash of the 4-tuple, and the
+ * listeners that take IPv6. The tables, the bind rules across families
+ * and the port choice are shared (src/ipv4/inet_hashtables.c). */
+#include "net/inet_hashtables.h"
+#include "net/ipv6.h"
+#include "net/tcp.h"
+
+uint32_t inet6_ehashfn(const struct inet_hashinfo *h, const struct in6_addr *laddr, uint16_t lport,
+		       const struct in6_addr *faddr, uint16_t fport)
+{
+	uint64_t l[2], f[2], x;
+
+	memcpy(l, laddr, sizeof(l));
+	memcpy(f, faddr, sizeof(f));
+	x = inet_hash_mix64(l[0] ^ h->key[0]);
+	x = inet_hash_mix64(x + (l[1] ^ h->key[1]));
+	x = inet_hash_mix64(x + f[0]);
+	x = inet_hash_mix64(x + f[1]);
+	return (uint32_t)(inet_hash_mix64(x + (((uint64_t)lport << 16) | fport)) >> 16);
+}
+
+struct sock_common *inet6_lookup_established(struct inet_hashinfo *h, const struct in6_addr *faddr,
+					     uint16_t fport, const struct in6_addr *laddr,
+					     uint16_t lport)
+{
+	uint32_t hash = inet6_ehashfn(h, laddr, lport, faddr, fport);
+
+	for (struct sock_common *skc = h->ehash[hash & h->ehash_mask]; skc;
+	     skc = skc->skc_node_next)
+		if (skc->skc_hash == hash && skc->skc_dport == fport && skc->skc_num == lport &&
+		    skc_ehash_v6(skc) && ipv6_addr_equal(&skc->skc_v6_daddr, faddr) &&
+		    ipv6_addr_equal(&skc->skc_v6_rcv_saddr, laddr))
+			return skc;
+	return NULL;
+}
+
+/* An AF_INET6 listener bound to laddr beats one bound to the wildcard;
+ * an AF_INET listener or a v4-mapped bind takes no IPv6. */
+static int inet6_listener_score(const struct sock_common *skc, const void *arg)
+{
+	const struct in6_addr *laddr = arg, *bound;
+
+	if (!skc_v6_view(skc, &bound))
+		return 0;
+	if (ipv6_addr_equal(bound, laddr))
+		return 2;
+	return ipv6_addr_any(bound) ? 1 : 0;
+}
+
+struct sock *inet6_lookup_listener(struct inet_hashinfo *h, const struct in6_addr *faddr,
+				   uint16_t fport, const struct in6_addr *laddr, uint16_t lport)
+{
+	return inet_lhash_lookup(h, lport, inet6_ehashfn(h, laddr, lport, faddr, fport),
+				 inet6_listener_score, laddr);
+}

@@ -1,0 +1,223 @@
+/* IPv6 routes and transmission: the longest prefix, then the lowest
+ * metric; gateways Linux would refuse; `ip -6 route get`; the source
+ * address chosen; fragmentation at the source to the path MTU (RFC 8200
+ * 4.5) and path MTUs learned from Packet Too Big (RFC 8201), never below
+ * 1280 and forgotten after net.ipv6.route.mtu_expires. */
+#include <errno.h>
+#include <string.h>
+
+#include "net/ip6_route.h"
+#include "net/ipv6.h"
+#include "net/stack.h"
+#include "net/wire.h"
+#include "test.h"
+#include "testip6.h"
+#include "testwire.h"
+
+#define ME "2001:db8::1"
+#define PEER "2001:db8::2"
+#define SEC 1000000000ULL
+
+static struct ut_ip v6(const char *text)
+{
+	struct in6_addr a = ip6_text(text);
+
+	return ut_ip_v6(&a);
+}
+
+TEST(the_longest_prefix_wins_and_then_the_lowest_metric)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = testip6_host(&tc, &cd, ME, 64, NULL);
+	struct ut_route_info ri;
+
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::"), 48, v6(PEER), NULL), 0);
+	CHECK_EQ(ut_route_add(s, v6("::"), 0, v6("2001:db8::fe"), NULL), 0);
+	CHECK_EQ(ut_route_get(s, v6("2001:db8:1::5"), &ri), 0);
+	CHECK(ut_ip_equal(ri.gateway, v6(PEER)));
+	CHECK_EQ(ri.prefix_len, 48);
+	CHECK(ut_ip_equal(ri.prefsrc, v6(ME)));
+	CHECK_EQ(ut_route_get(s, v6("2001:db9::5"), &ri), 0);
+	CHECK(ut_ip_equal(ri.gateway, v6("2001:db8::fe")));
+	CHECK_EQ(ri.prefix_len, 0);
+	/* On-link: no gateway. */
+	CHECK_EQ(ut_route_get(s, v6("2001:db8::77"), &ri), 0);
+	CHECK(ut_ip_is_any(ri.gateway));
+	CHECK_EQ(ri.gateway.family, AF_INET6);
+	CHECK_EQ(ri.prefix_len, 64);
+	/* Ours: local, through lo. */
+	CHECK_EQ(ut_route_get(s, v6(ME), &ri), 0);
+	CHECK(ri.local);
+	CHECK(ri.dev == ut_dev_by_name(s, "lo"));
+	CHECK_EQ(ut_route_del(s, v6("2001:db8:1::"), 48), 0);
+	CHECK_EQ(ut_route_del(s, v6("2001:db8:1::"), 48), -ESRCH);
+	CHECK_EQ(ut_route_get(s, v6("2001:db8:1::5"), &ri), 0);
+	CHECK(ut_ip_equal(ri.gateway, v6("2001:db8::fe")));
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(routes_linux_would_refuse_are_refused_with_its_errors)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = testip6_host(&tc, &cd, ME, 64, NULL);
+	struct ut_route_info ri;
+
+	/* Host bits set under the prefix length. */
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::1"), 48, v6(PEER), NULL), -EINVAL);
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::"), 129, v6(PEER), NULL), -EINVAL);
+	/* A gateway on no connected prefix. */
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::"), 48, v6("2001:db9::1"), NULL), -ENETUNREACH);
+	/* A link-local gateway without its device. */
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::"), 48, v6("fe80::1"), NULL), -ENODEV);
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::"), 48, v6("fe80::1"), cd.dev), 0);
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:1::"), 48, v6("fe80::1"), cd.dev), -EEXIST);
+	/* A group is no gateway; families do not mix. */
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:2::"), 48, v6("ff02::1"), cd.dev), -EINVAL);
+	CHECK_EQ(ut_route_add(s, v6("2001:db8:2::"), 48, ipaddr("10.0.0.1"), cd.dev),
+		 -EAFNOSUPPORT);
+	/* Nothing matches. */
+	CHECK_EQ(ut_route_get(s, v6("2001:db9::1"), &ri), -ENETUNREACH);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+/* Sends len bytes of protocol 253 to PEER through ip6_send_skb. */
+static int send_raw(struct ut_stack *s, size_t len, uint8_t pmtudisc)
+{
+	struct ip6_out_params p;
+	struct sk_buff *skb = stack_alloc_skb(s, (uint32_t)len);
+	int err;
+
+	CHECK(skb != NULL);
+	memset(skb_put(skb, (uint32_t)len), 0xab, len);
+	memset(&p, 0, sizeof(p));
+	p.daddr = ip6_text(PEER);
+	p.nexthdr = 253;
+	p.hop_limit = -1;
+	p.pmtudisc = pmtudisc;
+	stack_lock(s);
+	err = ip6_send_skb(s, skb, &p, NULL);
+	stack_unlock(s);
+	testnet_poll(s);
+	return err;
+}
+
+/* The fragments captured: each one's payload after the fragment header,
+ * in order, must add up to len bytes of 0xab at consecutive offsets. */
+static void check_fragments(struct capdev *cd, size_t len, unsigned mtu)
+{
+	uint32_t id = 0;
+	size_t off = 0;
+
+	for (size_t i = 0; i < cd->n; i++) {
+		struct wire_ipv6 ip;
+		struct wire_ipv6_ext ext;
+		size_t part;
+
+		testnet_frame_ip6(cd, i, &ip);
+		CHECK(IPV6_HLEN + (size_t)ip.payload_len <= mtu);
+		CHECK_EQ(ip.nexthdr, NEXTHDR_FRAGMENT);
+		CHECK_EQ(wire_ipv6_ext_parse(NEXTHDR_FRAGMENT, ip.payload, ip.payload_len, &ext),
+			 WIRE_OK);
+		CHECK_EQ(ext.nexthdr, 253);
+		CHECK_EQ(ext.frag.offset, off);
+		if (i == 0)
+			id = ext.frag.id;
+		CHECK_EQ(ext.frag.id, id);
+		CHECK_EQ(ext.frag.more, i + 1 < cd->n);
+		part = ip.payload_len - IPV6_FRAG_HLEN;
+		if (ext.frag.more)
+			CHECK_EQ(part % 8, 0);
+		for (size_t k = 0; k < part; k++)
+			CHECK_EQ(ip.payload[IPV6_FRAG_HLEN + k], 0xab);
+		off += part;
+	}
+	CHECK_EQ(off, len);
+}
+
+TEST(a_packet_larger_than_the_mtu_leaves_as_fragments_of_eight_byte_multiples)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = testip6_host(&tc, &cd, ME, 64, PEER);
+
+	CHECK_EQ(send_raw(s, 4000, IPV6_PMTUDISC_WANT), 0);
+	/* 1500 - 40 - 8 = 1452, cut to 1448: 1448 + 1448 + 1104. */
+	CHECK_EQ(cd.n, 3);
+	check_fragments(&cd, 4000, 1500);
+	CHECK_EQ(testnet_counter(s, "Ip6", "FragOKs"), 1);
+	CHECK_EQ(testnet_counter(s, "Ip6", "FragCreates"), 3);
+	CHECK_EQ(testnet_counter(s, "Ip6", "OutRequests"), 1);
+	capdev_clear(&cd);
+	/* Asked not to fragment: EMSGSIZE, nothing sent. */
+	CHECK_EQ(send_raw(s, 4000, IPV6_PMTUDISC_DO), -EMSGSIZE);
+	CHECK_EQ(cd.n, 0);
+	CHECK_EQ(testnet_counter(s, "Ip6", "FragFails"), 1);
+	/* What fits leaves whole. */
+	CHECK_EQ(send_raw(s, 1460, IPV6_PMTUDISC_WANT), 0);
+	CHECK_EQ(cd.n, 1);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(a_learned_path_mtu_is_used_never_below_1280_and_forgotten_after_mtu_expires)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = testip6_host(&tc, &cd, ME, 64, PEER);
+	struct in6_addr peer = ip6_text(PEER);
+
+	stack_lock(s);
+	rt6_pmtu_update(s, &peer, 1000); /* below the minimum: 1280 */
+	CHECK_EQ(rt6_path_mtu(s, &peer, netdev_from_ut(cd.dev)), 1280);
+	rt6_pmtu_update(s, &peer, 1400); /* more than known: stale */
+	CHECK_EQ(rt6_path_mtu(s, &peer, netdev_from_ut(cd.dev)), 1280);
+	stack_unlock(s);
+	CHECK_EQ(send_raw(s, 2000, IPV6_PMTUDISC_WANT), 0);
+	CHECK_EQ(cd.n, 2);
+	check_fragments(&cd, 2000, 1280);
+	capdev_clear(&cd);
+	testnet_advance(s, &tc, 601 * SEC);
+	stack_lock(s);
+	CHECK_EQ(rt6_path_mtu(s, &peer, netdev_from_ut(cd.dev)), 1500);
+	stack_unlock(s);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
+TEST(the_ipv6_settings_have_linux_names_defaults_and_ranges)
+{
+	static const struct {
+		const char *name;
+		long def, bad;
+	} table[] = {
+		{"net.ipv6.bindv6only", 0, 2},
+		{"net.ipv6.ip6frag_time", 60, 0},
+		{"net.ipv6.ip6frag_high_thresh", 4194304, -1},
+		{"net.ipv6.icmp.ratelimit", 1000, -1},
+		{"net.ipv6.route.mtu_expires", 600, -1},
+		{"net.ipv6.neigh.default.retrans_time_ms", 1000, 1},
+		{"net.ipv6.neigh.default.base_reachable_time_ms", 30000, 0},
+	};
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = testnet_stack(&tc, &cd, UT_DEV_ETHER, NULL, 0);
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		long v = -99;
+
+		CHECK_EQ(ut_sysctl_get(s, table[i].name, &v), 0);
+		CHECK_EQ(v, table[i].def);
+		CHECK_EQ(ut_sysctl_set(s, table[i].name, table[i].bad), -EINVAL);
+		CHECK_EQ(ut_sysctl_set_str(s, table[i].name, "7"), 0);
+		CHECK_EQ(ut_sysctl_get_str(s, table[i].name, buf, sizeof(buf)), 0);
+		CHECK(strcmp(buf, "7") == 0);
+	}
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.no_such_thing", 1), -ENOENT);
+	CHECK_EQ(ut_sysctl_set_str(s, "net.ipv6.no_such_thing", "1"), -ENOENT);
+	testnet_destroy(s, &cd);
+}
