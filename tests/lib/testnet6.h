@@ -1,6 +1,6 @@
-/* IPv6 for the one-stack harness (testnet.h): a host with IPv6 up on its
- * capture device, and builders and readers for the IPv6 and ICMPv6
- * packets a peer would send or receive. */
+/* IPv6 on a layer 3 (TUN) capture device, beside testip6.h's Ethernet
+ * host: no neighbour discovery stands between the stack and any peer,
+ * so a test reads every ICMPv6 message as it leaves. Addresses as text. */
 #ifndef USERTCP_TESTNET6_H
 #define USERTCP_TESTNET6_H
 
@@ -9,32 +9,33 @@
 #include <stdint.h>
 
 #include "net/wire.h"
+#include "testip6.h"
 #include "testnet.h"
 
-/* testnet_host's stack on a layer 3 (TUN) device, which needs no
- * neighbour discovery, with IPv6 enabled on eth0 and 2001:db8::1/64 on
- * it; the capture is empty. */
+/* testnet_host's stack on a layer 3 device, with IPv6 enabled on eth0
+ * (and lo) and 2001:db8::1/64 on it, no router solicitations; the
+ * capture is empty and the counters zero. */
 struct ut_stack *testnet_host6(struct test_clock *tc, struct capdev *cd);
 
-/* An IPv6 header (40 bytes) followed by payload. */
-size_t build_ipv6(uint8_t *buf, const char *src, const char *dst, uint8_t nexthdr, uint8_t hop,
-		  const void *payload, size_t len);
-/* An ICMPv6 message with its checksum for src -> dst. */
-size_t build_icmp6(uint8_t *buf, const char *src, const char *dst, uint8_t type, uint8_t code,
-		   uint32_t rest, const void *data, size_t len);
-/* An IPv6 packet whose payload is a fragment header (next header
- * nexthdr, byte offset off, M flag more, identification id) and then
- * payload. */
+/* testip6.h's build_ipv6 and build_icmp6 with addresses as text. */
+size_t build_ipv6_text(uint8_t *buf, const char *src, const char *dst, uint8_t nexthdr, uint8_t hop,
+		       const void *payload, size_t len);
+size_t build_icmp6_text(uint8_t *buf, const char *src, const char *dst, uint8_t type, uint8_t code,
+			uint32_t rest, const void *data, size_t len);
+/* An IPv6 packet (hop limit 64) whose payload is a fragment header (next
+ * header nexthdr, byte offset off, M flag more, identification id) and
+ * then payload. */
 size_t build_ipv6_frag(uint8_t *buf, const char *src, const char *dst, uint8_t nexthdr, uint32_t id,
 		       uint16_t off, bool more, const void *payload, size_t len);
-/* Injects an IPv6 packet and polls the stack (fails the test if the
- * device refuses it). */
+/* Hands a bare IPv6 packet to the layer 3 device and polls (fails the
+ * test if the device refuses it). */
 void testnet_inject6(struct capdev *cd, const void *pkt, size_t len);
-/* The IPv6 packet in captured frame i; fails the test unless it parses. */
-void testnet_frame_ipv6(const struct capdev *cd, size_t i, struct wire_ipv6 *ip);
-/* The same, carrying ICMPv6 straight after the header, whose checksum
- * is verified too. */
-void testnet_frame_icmp6(const struct capdev *cd, size_t i, struct wire_ipv6 *ip,
-			 struct wire_icmp6 *icmp);
+/* The IPv6 packet in captured frame i of a layer 3 device; fails the test
+ * unless it parses. */
+void testnet_frame_ip6_l3(const struct capdev *cd, size_t i, struct wire_ipv6 *ip);
+/* The same, carrying ICMPv6 straight after the header (checksum
+ * verified). */
+void testnet_frame_icmp6_l3(const struct capdev *cd, size_t i, struct wire_ipv6 *ip,
+			    struct wire_icmp6 *icmp);
 
 #endif

@@ -27,10 +27,10 @@ static void inject_echo6(struct capdev *cd, const char *src, const char *dst, ui
 {
 	static uint8_t pkt[65536];
 	uint8_t msg[2048];
-	size_t n = build_icmp6(msg, src, dst, ICMPV6_ECHO_REQUEST, 0, (uint32_t)id << 16 | seq,
-			       data, len);
+	size_t n = build_icmp6_text(msg, src, dst, ICMPV6_ECHO_REQUEST, 0, (uint32_t)id << 16 | seq,
+				    data, len);
 
-	n = build_ipv6(pkt, src, dst, NEXTHDR_ICMP, 64, msg, n);
+	n = build_ipv6_text(pkt, src, dst, NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(cd, pkt, n);
 }
 
@@ -103,7 +103,7 @@ static size_t test_packet(uint8_t *pkt, const char *src, const char *dst, size_t
 
 	for (size_t i = 0; i < len; i++)
 		body[i] = (uint8_t)(i * 7 + 1);
-	return build_ipv6(pkt, src, dst, NEXTHDR_TEST, 64, body, len);
+	return build_ipv6_text(pkt, src, dst, NEXTHDR_TEST, 64, body, len);
 }
 
 TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_data_and_class)
@@ -118,15 +118,15 @@ TEST(an_echo_request_is_answered_from_the_address_pinged_with_its_id_sequence_da
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 3 + 1);
-	n = build_icmp6(msg, "2001:db8::2", "2001:db8::1", ICMPV6_ECHO_REQUEST, 0,
-			0xbeefu << 16 | 0x0102, data, sizeof(data));
-	n = build_ipv6(pkt, "2001:db8::2", "2001:db8::1", NEXTHDR_ICMP, 3, msg, n);
+	n = build_icmp6_text(msg, "2001:db8::2", "2001:db8::1", ICMPV6_ECHO_REQUEST, 0,
+			     0xbeefu << 16 | 0x0102, data, sizeof(data));
+	n = build_ipv6_text(pkt, "2001:db8::2", "2001:db8::1", NEXTHDR_ICMP, 3, msg, n);
 	pkt[0] = 0x62; /* traffic class 0x20, which Linux's reply reflects */
 	pkt[1] = 0x00;
 	testnet_inject6(&cd, pkt, n);
 
 	CHECK_EQ(cd.n, 1);
-	testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp6_l3(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMPV6_ECHO_REPLY);
 	CHECK_EQ(icmp.code, 0);
 	CHECK_EQ(icmp.rest, 0xbeefu << 16 | 0x0102);
@@ -157,7 +157,7 @@ TEST(echo_ignore_all_silences_every_echo_and_echo_ignore_multicast_those_to_a_gr
 	 * (source selection), never from the group. */
 	inject_echo6(&cd, "2001:db8::2", "ff02::1", 7, 1, "x", 1);
 	CHECK_EQ(cd.n, 1);
-	testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp6_l3(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMPV6_ECHO_REPLY);
 	CHECK_IP_EQ(ut_ip_v6(&ip.saddr), ipaddr("2001:db8::1"));
 	capdev_clear(&cd);
@@ -209,13 +209,13 @@ TEST(malformed_icmpv6_messages_are_counted_in_the_right_counters_and_never_answe
 		size_t n;
 
 		fprintf(stderr, "case: %s\n", cases[i].what);
-		build_icmp6(msg, "2001:db8::2", "2001:db8::1", ICMPV6_ECHO_REQUEST, 0, 1,
-			    "12345678",
-			    cases[i].len > ICMPV6_HLEN ? cases[i].len - ICMPV6_HLEN : 0);
+		build_icmp6_text(msg, "2001:db8::2", "2001:db8::1", ICMPV6_ECHO_REQUEST, 0, 1,
+				 "12345678",
+				 cases[i].len > ICMPV6_HLEN ? cases[i].len - ICMPV6_HLEN : 0);
 		if (cases[i].corrupt)
 			msg[2] ^= 0x40;
-		n = build_ipv6(pkt, "2001:db8::2", "2001:db8::1", NEXTHDR_ICMP, 64, msg,
-			       cases[i].len);
+		n = build_ipv6_text(pkt, "2001:db8::2", "2001:db8::1", NEXTHDR_ICMP, 64, msg,
+				    cases[i].len);
 		testnet_inject6(&cd, pkt, n);
 		CHECK_EQ(testnet_counter(s, "Icmp6", "InMsgs"), msgs + 1);
 		CHECK_EQ(testnet_counter(s, "Icmp6", "InCsumErrors"), csum + cases[i].csum);
@@ -240,13 +240,13 @@ TEST(an_unknown_informational_type_is_dropped_and_an_unknown_error_type_goes_up)
 
 	q = test_packet(quote, "2001:db8::1", "2001:db8::9", 16);
 	/* RFC 4443 2.4 a: an unknown informational message is dropped. */
-	n = build_icmp6(msg, "2001:db8::9", "2001:db8::1", 200, 0, 0, quote, q);
-	n = build_ipv6(pkt, "2001:db8::9", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+	n = build_icmp6_text(msg, "2001:db8::9", "2001:db8::1", 200, 0, 0, quote, q);
+	n = build_ipv6_text(pkt, "2001:db8::9", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(seen.errs, 0);
 	/* 2.4 b: an unknown error goes to the upper layer like a known one. */
-	n = build_icmp6(msg, "2001:db8::9", "2001:db8::1", 100, 5, 0x01020304, quote, q);
-	n = build_ipv6(pkt, "2001:db8::9", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+	n = build_icmp6_text(msg, "2001:db8::9", "2001:db8::1", 100, 5, 0x01020304, quote, q);
+	n = build_ipv6_text(pkt, "2001:db8::9", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(seen.errs, 1);
 	CHECK_EQ(seen.type, 100);
@@ -275,10 +275,10 @@ TEST(an_error_reaches_the_err_handler_at_the_quoted_upper_header_past_extension_
 	body[2] = IPV6_TLV_PADN;
 	body[3] = 4;
 	memcpy(body + 8, "UPPERHDR", 8);
-	q = build_ipv6(quote, "2001:db8::1", "2001:db8::9", NEXTHDR_DEST, 64, body, 16);
-	n = build_icmp6(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_DEST_UNREACH,
-			ICMPV6_ADDR_UNREACH, 0, quote, q);
-	n = build_ipv6(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+	q = build_ipv6_text(quote, "2001:db8::1", "2001:db8::9", NEXTHDR_DEST, 64, body, 16);
+	n = build_icmp6_text(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_DEST_UNREACH,
+			     ICMPV6_ADDR_UNREACH, 0, quote, q);
+	n = build_ipv6_text(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(seen.errs, 1);
 	CHECK_EQ(seen.type, ICMPV6_DEST_UNREACH);
@@ -334,13 +334,13 @@ TEST(an_error_whose_quote_lacks_a_header_or_eight_upper_layer_bytes_is_an_in_err
 		}
 		if (cases[i].long_opt)
 			body[1] = 1;
-		q = build_ipv6(quote, "2001:db8::1", "2001:db8::9", cases[i].first, 64, body,
-			       cases[i].body_len);
+		q = build_ipv6_text(quote, "2001:db8::1", "2001:db8::9", cases[i].first, 64, body,
+				    cases[i].body_len);
 		if (cases[i].cut)
 			q = cases[i].cut;
-		n = build_icmp6(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_TIME_EXCEED, 0, 0, quote,
-				q);
-		n = build_ipv6(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+		n = build_icmp6_text(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_TIME_EXCEED, 0, 0,
+				     quote, q);
+		n = build_ipv6_text(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 		testnet_inject6(&cd, pkt, n);
 		CHECK_EQ(seen.errs, 0);
 		CHECK_EQ(testnet_counter(s, "Icmp6", "InErrors"), errs + 1);
@@ -363,16 +363,18 @@ TEST(packet_too_big_lowers_the_path_mtu_never_below_1280_then_reaches_the_err_ha
 
 	CHECK_EQ(rt6_path_mtu(s, &dst, dev), 1500);
 	q = test_packet(quote, "2001:db8::1", "2001:db8::9", 64);
-	n = build_icmp6(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_PKT_TOOBIG, 0, 1400, quote, q);
-	n = build_ipv6(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+	n = build_icmp6_text(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_PKT_TOOBIG, 0, 1400, quote,
+			     q);
+	n = build_ipv6_text(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(rt6_path_mtu(s, &dst, dev), 1400);
 	CHECK_EQ(seen.errs, 1);
 	CHECK_EQ(seen.type, ICMPV6_PKT_TOOBIG);
 	CHECK_EQ(seen.info, 1400);
 	/* RFC 8201 4: a smaller report is taken, but not below 1280. */
-	n = build_icmp6(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_PKT_TOOBIG, 0, 600, quote, q);
-	n = build_ipv6(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+	n = build_icmp6_text(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_PKT_TOOBIG, 0, 600, quote,
+			     q);
+	n = build_ipv6_text(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(rt6_path_mtu(s, &dst, dev), IPV6_MIN_MTU);
 	CHECK_EQ(seen.errs, 2);
@@ -382,8 +384,9 @@ TEST(packet_too_big_lowers_the_path_mtu_never_below_1280_then_reaches_the_err_ha
 	/* A quote too short for the rules teaches nothing. */
 	dst = ip6_text("2001:db8::a");
 	q = test_packet(quote, "2001:db8::1", "2001:db8::a", 4);
-	n = build_icmp6(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_PKT_TOOBIG, 0, 1300, quote, q);
-	n = build_ipv6(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
+	n = build_icmp6_text(msg, "2001:db8::fe", "2001:db8::1", ICMPV6_PKT_TOOBIG, 0, 1300, quote,
+			     q);
+	n = build_ipv6_text(pkt, "2001:db8::fe", "2001:db8::1", NEXTHDR_ICMP, 64, msg, n);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(rt6_path_mtu(s, &dst, dev), 1500);
 	CHECK_EQ(testnet_counter(s, "Icmp6", "InErrors"), 1);
@@ -406,7 +409,7 @@ TEST(an_unknown_next_header_is_answered_by_a_parameter_problem_quoting_up_to_128
 	n = test_packet(pkt, "2001:db8::2", "2001:db8::1", 1400);
 	testnet_inject6(&cd, pkt, n);
 	CHECK_EQ(cd.n, 1);
-	testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp6_l3(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMPV6_PARAMPROB);
 	CHECK_EQ(icmp.code, ICMPV6_UNK_NEXTHDR);
 	CHECK_EQ(icmp.rest, 6);
@@ -475,16 +478,18 @@ TEST(no_error_is_sent_about_an_error_an_nd_message_a_group_or_an_unspecified_sou
 		fprintf(stderr, "case: %s\n", cases[i].what);
 		memset(body, 0, sizeof(body));
 		if (cases[i].icmp_type >= 0) {
-			n = build_icmp6(body, cases[i].src, cases[i].dst,
-					(uint8_t)cases[i].icmp_type, 0, 0, "abcdefgh", 8);
-			n = build_ipv6(pkt, cases[i].src, cases[i].dst, NEXTHDR_ICMP, 64, body, n);
+			n = build_icmp6_text(body, cases[i].src, cases[i].dst,
+					     (uint8_t)cases[i].icmp_type, 0, 0, "abcdefgh", 8);
+			n = build_ipv6_text(pkt, cases[i].src, cases[i].dst, NEXTHDR_ICMP, 64, body,
+					    n);
 		} else {
 			/* A hop-by-hop header whose option at byte 42 is of
 			 * type 0x80 (10xxxxxx) or 0x40 (01xxxxxx). */
 			body[0] = NEXTHDR_TEST;
 			body[2] = cases[i].hopopt_10 ? 0x80 : 0x40;
 			body[3] = 4;
-			n = build_ipv6(pkt, cases[i].src, cases[i].dst, NEXTHDR_HOP, 64, body, 16);
+			n = build_ipv6_text(pkt, cases[i].src, cases[i].dst, NEXTHDR_HOP, 64, body,
+					    16);
 		}
 		error_about(s, &cd, pkt, n, cases[i].pkt_type, cases[i].type, cases[i].code,
 			    cases[i].info);
@@ -493,7 +498,7 @@ TEST(no_error_is_sent_about_an_error_an_nd_message_a_group_or_an_unspecified_sou
 			struct wire_ipv6 ip;
 			struct wire_icmp6 icmp;
 
-			testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+			testnet_frame_icmp6_l3(&cd, 0, &ip, &icmp);
 			CHECK_EQ(icmp.type, cases[i].type);
 			CHECK_IP_EQ(ut_ip_v6(&ip.daddr), ipaddr(cases[i].src));
 			/* From the address the packet went to if it is ours

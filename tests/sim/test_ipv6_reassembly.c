@@ -89,7 +89,7 @@ static void frag_after_dstopts(struct capdev *cd, const uint8_t *msg, uint32_t i
 	body[3] = 4;
 	wire_ipv6_frag_emit(body + 8, NEXTHDR_TEST, (uint16_t)off, more, id);
 	memcpy(body + 16, msg + off, len);
-	n = build_ipv6(pkt, PEER, US, NEXTHDR_DEST, 64, body, 16 + len);
+	n = build_ipv6_text(pkt, PEER, US, NEXTHDR_DEST, 64, body, 16 + len);
 	testnet_inject6(cd, pkt, n);
 }
 
@@ -224,7 +224,7 @@ TEST(an_incomplete_packet_times_out_after_ip6frag_time_with_time_exceeded_if_its
 	CHECK_EQ(ctr(s, "ReasmTimeout"), 1);
 	CHECK_EQ(ctr(s, "ReasmFails"), 1);
 	CHECK_EQ(cd.n, 1);
-	testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+	testnet_frame_icmp6_l3(&cd, 0, &ip, &icmp);
 	CHECK_EQ(icmp.type, ICMPV6_TIME_EXCEED);
 	CHECK_EQ(icmp.code, ICMPV6_EXC_FRAGTIME);
 	CHECK_IP_EQ(ut_ip_v6(&ip.saddr), ipaddr(US));
@@ -347,7 +347,7 @@ TEST(malformed_fragments_move_the_right_counter_and_draw_the_right_parameter_pro
 			struct wire_ipv6 ip;
 			struct wire_icmp6 icmp;
 
-			testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+			testnet_frame_icmp6_l3(&cd, 0, &ip, &icmp);
 			CHECK_EQ(icmp.type, ICMPV6_PARAMPROB);
 			CHECK_EQ(icmp.code, cases[i].prob_code);
 			CHECK_EQ(icmp.rest, cases[i].pointer);

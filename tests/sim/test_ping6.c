@@ -20,9 +20,9 @@ static void inject_icmp6(struct capdev *cd, const char *src, uint8_t hop, uint8_
 			 uint8_t code, uint32_t rest, const void *data, size_t len)
 {
 	static uint8_t msg[2048], pkt[2048];
-	size_t n = build_icmp6(msg, src, "2001:db8::1", type, code, rest, data, len);
+	size_t n = build_icmp6_text(msg, src, "2001:db8::1", type, code, rest, data, len);
 
-	n = build_ipv6(pkt, src, "2001:db8::1", NEXTHDR_ICMP, hop, msg, n);
+	n = build_ipv6_text(pkt, src, "2001:db8::1", NEXTHDR_ICMP, hop, msg, n);
 	testnet_inject6(cd, pkt, n);
 }
 
@@ -38,7 +38,7 @@ TEST(an_echo_reply_for_our_ipv6_request_reaches_the_ping_handler_with_its_hop_li
 	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ipaddr("2001:db8::2"), 0x4d2, 17, "are you there", 13), 0);
 	CHECK_EQ(cd.n, 1);
-	testnet_frame_icmp6(&cd, 0, &ip, &req);
+	testnet_frame_icmp6_l3(&cd, 0, &ip, &req);
 	CHECK_EQ(req.type, ICMPV6_ECHO_REQUEST);
 	CHECK_EQ(req.code, 0);
 	CHECK_EQ(req.rest, 0x4d2u << 16 | 17);
@@ -79,8 +79,6 @@ TEST(pinging_our_own_ipv6_address_loops_through_lo_and_is_answered)
 	static struct ping_log log;
 	struct ut_stack *s = testnet_host6(&tc, &cd);
 
-	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.lo.disable_ipv6", 0), 0);
-	testnet_poll(s);
 	ping_log_attach(s, &log);
 	CHECK_EQ(ut_ping_send(s, ipaddr("2001:db8::1"), 9, 1, "self", 4), 0);
 	testnet_poll(s);
@@ -172,7 +170,7 @@ TEST(ut_ping_send_to_a_link_local_address_leaves_by_the_device_the_route_picks)
 	 * link-local address (RFC 6724 rule 2: the destination's scope). */
 	CHECK_EQ(ut_ping_send(s, ipaddr("fe80::2"), 5, 6, "ll", 2), 0);
 	CHECK_EQ(cd.n, 1);
-	testnet_frame_icmp6(&cd, 0, &ip, &req);
+	testnet_frame_icmp6_l3(&cd, 0, &ip, &req);
 	CHECK_EQ(req.type, ICMPV6_ECHO_REQUEST);
 	CHECK(ipv6_addr_is_linklocal(&ip.saddr));
 	CHECK_IP_EQ(ut_ip_v6(&ip.daddr), ipaddr("fe80::2"));
