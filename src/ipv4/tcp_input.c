@@ -3086,18 +3086,36 @@ discard:
 void tcp_simple_retransmit(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint32_t mss = tcp_current_mss(sk);
 	struct sk_buff *s;
 
-	/* Marking segments anywhere in the queue: the retransmit hint
-	 * starts over from the head. */
-	tp->retransmit_skb_hint = NULL;
+	/* As Linux's: each wire segment's length against tcp_current_mss; a
+	 * segment that no longer fits the path was dropped on it.
+	 * tcp_mark_skb_lost leaves SACKed ones alone and takes a dropped
+	 * retransmission off retrans_out. */
 	skb_rbtree_walk(s, &tp->tcp_rtx_queue) {
-		/* A segment of it no longer fits, judged by segment length. */
-		uint32_t seglen = tcp_skb_pcount(s) > 1 ? tcp_skb_mss(s) : s->len;
-		if (seglen > tp->mss_cache && !(TCP_SKB_CB(s)->sacked & TCPCB_LOST)) {
-			TCP_SKB_CB(s)->sacked |= TCPCB_LOST;
-			tp->lost_out += tcp_skb_pcount(s);
-		}
+		if (tcp_skb_seglen(s) > mss)
+			tcp_mark_skb_lost(sk, s);
+	}
+	if (!tp->lost_out)
+		return;
+	if (tcp_is_reno(tp))
+		tcp_limit_reno_sacked(tp);
+
+	/* Not congestion (RFC 1191 section 6.4; Linux's
+	 * tcp_simple_retransmit): the same data is in flight in smaller
+	 * units, so cwnd stays. In Loss the ACKs that follow send the rest of
+	 * the lost segments instead of starting a fast recovery that would
+	 * cut cwnd; ssthresh is where the congestion module would restore it,
+	 * and with no undo_marker the episode is never undone, for the drops
+	 * were real. */
+	if (icsk->icsk_ca_state != TCP_CA_Loss) {
+		tp->high_seq = tp->snd_nxt;
+		tp->snd_ssthresh = tcp_current_ssthresh(sk);
+		tp->prior_ssthresh = 0;
+		tp->undo_marker = 0;
+		tcp_set_ca_state(sk, TCP_CA_Loss);
 	}
 	tcp_xmit_retransmit_queue(sk);
 }

@@ -1112,6 +1112,9 @@ int addrconf_init(struct ut_stack *stack)
 		return -EINVAL;
 	addrconf_devconf_defaults(&ipv6->devconf_all);
 	addrconf_devconf_defaults(&ipv6->devconf_dflt);
+	/* Linux's "all" starts with accept_dad 0 (its ipv6_devconf), so a
+	 * device's own value decides whether it probes. */
+	ipv6->devconf_all.accept_dad = 0;
 	return register_netdevice_notifier(stack, addrconf_netdev_event);
 }
 

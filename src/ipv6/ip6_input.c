@@ -232,7 +232,7 @@ void ipv6_rcv(struct sk_buff *skb)
 			goto hdr_error;
 		cb->flags |= IP6SKB_HOPBYHOP;
 		if (!ip6_parse_tlv(skb, &ext, IPV6_HLEN, daddr_type & IPV6_ADDR_MULTICAST))
-			return;
+			goto drop;
 	}
 
 	if (daddr_type & IPV6_ADDR_MULTICAST) {

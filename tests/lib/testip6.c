@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "net/ipv6.h"
 #include "net/wire.h"
 #include "test.h"
 #include "testwire.h"
@@ -9,7 +10,10 @@
 struct ut_stack *testip6_host(struct test_clock *tc, struct capdev *cd, const char *addr,
 			      unsigned prefix, const char *peer_addr)
 {
-	struct ut_stack *s = testnet_stack(tc, cd, UT_DEV_ETHER, NULL, 0);
+	struct ut_stack *s;
+
+	test_clock_init(tc, 1000000000ULL);
+	s = testnet_stack(tc, cd, UT_DEV_ETHER, NULL, 0);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.accept_dad", 0), 0);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.router_solicitations", 0), 0);
 	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.eth0.disable_ipv6", 0), 0);
@@ -102,4 +106,39 @@ void testnet_frame_icmp6(const struct capdev *cd, size_t i, struct wire_ipv6 *ip
 	CHECK_EQ(ip->nexthdr, NEXTHDR_ICMP);
 	CHECK_EQ(wire_icmp6_parse(ip->payload, ip->payload_len, &ip->saddr, &ip->daddr, icmp),
 		 WIRE_OK);
+}
+
+size_t testip6_answer_ns(struct capdev *cd, size_t from)
+{
+	size_t answered = 0, end = cd->n;
+
+	for (size_t k = from; k < end; k++) {
+		struct wire_ipv6 ip;
+		struct wire_icmp6 icmp;
+		struct in6_addr target, dst;
+		uint8_t msg[24], pkt[128];
+		size_t n;
+
+		testnet_frame_ip6(cd, k, &ip);
+		if (ip.nexthdr != NEXTHDR_ICMP ||
+		    wire_icmp6_parse(ip.payload, ip.payload_len, &ip.saddr, &ip.daddr, &icmp) !=
+			    WIRE_OK ||
+		    icmp.type != NDISC_NEIGHBOUR_SOLICITATION || icmp.payload_len < 16)
+			continue;
+		memcpy(&target, icmp.payload, 16);
+		/* RFC 4861 7.2.4: to the solicitor, or to all nodes when
+		 * it had no address yet. */
+		dst = ipv6_addr_any(&ip.saddr) ? ip6_text("ff02::1") : ip.saddr;
+		memcpy(msg, &target, 16);
+		msg[16] = ND_OPT_TARGET_LL_ADDR;
+		msg[17] = 1;
+		memcpy(msg + 18, peer_mac, 6);
+		n = build_icmp6(pkt + IPV6_HLEN, &target, &dst, NDISC_NEIGHBOUR_ADVERTISEMENT, 0,
+				ipv6_addr_any(&ip.saddr) ? 0x20000000u : 0x60000000u, msg,
+				sizeof(msg));
+		n = build_ipv6(pkt, &target, &dst, NEXTHDR_ICMP, 255, pkt + IPV6_HLEN, n);
+		testnet_inject_ip6(cd, NULL, pkt, n);
+		answered++;
+	}
+	return answered;
 }

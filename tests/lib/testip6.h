@@ -40,4 +40,9 @@ void testnet_frame_ip6(const struct capdev *cd, size_t i, struct wire_ipv6 *ip);
 void testnet_frame_icmp6(const struct capdev *cd, size_t i, struct wire_ipv6 *ip,
 			 struct wire_icmp6 *icmp);
 
+/* Answers, as the peer at peer_mac, every Neighbour Solicitation in the
+ * captured frames from index from on: a solicited advertisement (S and
+ * O set) for its target. Returns how many it answered. */
+size_t testip6_answer_ns(struct capdev *cd, size_t from);
+
 #endif

@@ -37,8 +37,15 @@ static void check_still_answers(struct capdev *cd, uint16_t seq)
 	size_t before = cd->n, n = build_ipv6_echo(pkt, PEER, ME, 0x77, seq, "abcdefgh", 8);
 
 	testnet_inject_ip6(cd, NULL, pkt, n);
-	CHECK_EQ(cd->n, before + 1);
-	testnet_frame_icmp6(cd, before, &ip, &icmp);
+	/* The peer answers the neighbour probes sent meanwhile (NUD), so
+	 * that a reply held for it leaves. */
+	testip6_answer_ns(cd, before);
+	/* A neighbour probe may go out beside it, not counted. */
+	for (size_t k = before; k < cd->n; k++) {
+		testnet_frame_icmp6(cd, k, &ip, &icmp);
+		if (icmp.type != NDISC_NEIGHBOUR_SOLICITATION)
+			break;
+	}
 	CHECK_EQ(icmp.type, ICMPV6_ECHO_REPLY);
 	CHECK_EQ(icmp.rest & 0xffff, seq);
 	CHECK(ipv6_addr_equal(&ip.daddr, &peer));
@@ -248,13 +255,26 @@ TEST(an_unknown_option_is_skipped_dropped_or_answered_as_its_type_says)
 		struct wire_ipv6 ip;
 		struct wire_icmp6 icmp;
 
+		size_t got = 0, at = 0;
+
+		/* Seconds apart, past the per-host limit on errors; the
+		 * peer's neighbour entry is probed meanwhile (NUD), which
+		 * is not what is counted here. */
 		capdev_clear(&cd);
 		tc.now += 2000000000ULL;
 		testnet_inject_ip6(&cd, group ? mc_mac : NULL, pkt, n);
-		CHECK_EQ(cd.n, (size_t)(table[i].answered + table[i].error));
-		if (cd.n == 0)
+		for (size_t k = 0; k < cd.n; k++) {
+			testnet_frame_icmp6(&cd, k, &ip, &icmp);
+			if (icmp.type < NDISC_ROUTER_SOLICITATION || icmp.type > NDISC_REDIRECT) {
+				got++;
+				at = k;
+			}
+		}
+		if (got != (size_t)(table[i].answered + table[i].error))
+			test_fail(__FILE__, __LINE__, "row %zu: %zu answers", i, got);
+		if (got == 0)
 			continue;
-		testnet_frame_icmp6(&cd, 0, &ip, &icmp);
+		testnet_frame_icmp6(&cd, at, &ip, &icmp);
 		if (table[i].answered) {
 			CHECK_EQ(icmp.type, ICMPV6_ECHO_REPLY);
 		} else {

@@ -567,6 +567,12 @@ static inline uint32_t tcp_skb_mss(const struct sk_buff *skb)
 {
 	return TCP_SKB_CB(skb)->tcp_gso_size;
 }
+/* The length of skb's longest wire segment: all of it when it is one
+ * segment, else its segment size (Linux's tcp_skb_seglen). */
+static inline uint32_t tcp_skb_seglen(const struct sk_buff *skb)
+{
+	return tcp_skb_pcount(skb) == 1 ? skb->len : tcp_skb_mss(skb);
+}
 static inline void *inet_csk_ca(const struct sock *sk)
 {
 	return (void *)inet_csk(sk)->icsk_ca_priv;
@@ -752,8 +758,9 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 			  const struct wire_tcp_opts *opts);
 /* The path MTU fell (the family's ICMP error has already shrunk the MSS):
  * every sent segment that no longer fits is marked lost and the
- * retransmit queue resent (Linux's tcp_simple_retransmit, shared by
- * IPv4's and IPv6's error handlers). */
+ * retransmit queue resent, in Loss but with cwnd kept, for this is no
+ * congestion (Linux's tcp_simple_retransmit, shared by IPv4's and IPv6's
+ * error handlers). */
 void tcp_simple_retransmit(struct sock *sk);
 /* A SYN for listener sk, whatever its family (Linux's tcp_conn_request,
  * which each family's conn_request calls): a request socket in the SYN
