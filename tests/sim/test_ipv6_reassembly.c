@@ -404,3 +404,37 @@ TEST(a_reassembled_packet_whose_payload_would_pass_65535_bytes_is_dropped)
 	CHECK_EQ(skb_pool_in_use(s->pool), 0);
 	testnet_destroy(s, &cd);
 }
+
+TEST(an_echo_request_in_fragments_is_answered_with_its_data_whole)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	static uint8_t msg[MSG_LEN];
+	struct ut_stack *s = host(&tc, &cd);
+	uint8_t *data = pattern(MSG_LEN - ICMPV6_HLEN, 12);
+	struct wire_ipv6 ip;
+	uint32_t sum = 0;
+
+	build_icmp6_text(msg, PEER, US, ICMPV6_ECHO_REQUEST, 0, 0x00050006, data,
+			 MSG_LEN - ICMPV6_HLEN);
+	for (int i = 2; i >= 0; i--) {
+		static uint8_t pkt[2048];
+		size_t off = (size_t)i * 1448, len = i < 2 ? 1448 : MSG_LEN - 2896;
+		size_t n = build_ipv6_frag(pkt, PEER, US, NEXTHDR_ICMP, 0x5151, (uint16_t)off,
+					   i < 2, msg + off, len);
+
+		testnet_inject6(&cd, pkt, n);
+	}
+	CHECK_EQ(testnet_counter(s, "Icmp6", "InEchos"), 1);
+	CHECK_EQ(testnet_counter(s, "Icmp6", "OutEchoReplies"), 1);
+	/* The 3000-byte reply leaves in fragments at the 1500-byte MTU. */
+	CHECK(cd.n >= 3);
+	for (size_t i = 0; i < cd.n; i++) {
+		testnet_frame_ip6_l3(&cd, i, &ip);
+		CHECK_EQ(ip.nexthdr, NEXTHDR_FRAGMENT);
+		sum += (uint32_t)ip.payload_len - IPV6_FRAG_HLEN;
+	}
+	CHECK_EQ(sum, MSG_LEN);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
