@@ -289,7 +289,8 @@ static bool icmpv6_notify(struct sk_buff *skb, const struct wire_icmp6 *msg)
 	uint8_t nexthdr;
 	int off;
 
-	if (msg->payload_len < IPV6_HLEN || (in[0] >> 4) != 6)
+	/* (Linux reads the quoted header without checking its version.) */
+	if (msg->payload_len < IPV6_HLEN)
 		return false;
 	nexthdr = in[6];
 	off = ipv6_skip_exthdr(in, msg->payload_len, IPV6_HLEN, &nexthdr, &frag_off);

@@ -1,9 +1,11 @@
 /* libFuzzer target: raw frames into the whole receive path of a stack with
- * an Ethernet and a layer 3 device, addresses, a default route, and
- * (first input bit) forwarding on. The input is a sequence of frames, each
- * [length: 2 bytes][control: 1 byte][frame]; control bit 0 picks the
- * device, bit 7 makes the stack send an echo (so ARP resolution and held
- * packets are in play), the rest advance the clock in 250 ms steps. After
+ * an Ethernet and a layer 3 device, IPv4 and IPv6 addresses, default
+ * routes, and (first input bit) forwarding on. The input is a sequence of
+ * frames, each [length: 2 bytes][control: 1 byte][frame]; control bit 0
+ * picks the device, bit 7 makes the stack send an echo over IPv4 and one
+ * over IPv6 (so ARP and ND resolution and held packets are in play), the
+ * rest advance the clock in 250 ms steps. IPv6 brings its extension
+ * headers, reassembly and ICMPv6 errors into play. After
  * the last frame, 100 s pass deadline by deadline, and then every buffer
  * must be back in the pool: nothing the input did may leak or strand a
  * packet. */
@@ -39,12 +41,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.seed = 1;
 	if (ut_stack_create(&cfg, &s))
 		return 0;
+	ut_sysctl_set(s, "net.ipv6.conf.default.disable_ipv6", 0);
 	uint8_t mac[6] = {2, 0, 0, 0, 0, 1};
 	ut_dev_create(s, "eth0", UT_DEV_ETHER, 1500, 0, mac, &drv, NULL, &eth);
 	ut_dev_create(s, "tun0", UT_DEV_RAWIP, 1500, 0, NULL, &drv, NULL, &tun);
 	ut_addr_add(s, eth, ut_ip_v4(inet_addr("10.0.0.1")), 24);
 	ut_addr_add(s, tun, ut_ip_v4(inet_addr("10.0.1.1")), 24);
 	ut_route_add(s, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(inet_addr("10.0.0.254")), NULL);
+	struct in6_addr a6, any6, gw6, peer6;
+	memset(&any6, 0, sizeof(any6));
+	inet_pton(AF_INET6, "2001:db8::1", &a6);
+	ut_addr_add(s, eth, ut_ip_v6(&a6), 64);
+	inet_pton(AF_INET6, "2001:db8:1::1", &a6);
+	ut_addr_add(s, tun, ut_ip_v6(&a6), 64);
+	inet_pton(AF_INET6, "2001:db8::fe", &gw6);
+	ut_route_add(s, ut_ip_v6(&any6), 0, ut_ip_v6(&gw6), NULL);
+	inet_pton(AF_INET6, "2001:db8::2", &peer6);
 	if (size && (data[0] & 1))
 		ut_sysctl_set(s, "net.ipv4.ip_forward", 1);
 	/* Input: a sequence of [len_hi len_lo dev/time byte][frame]. */
@@ -59,8 +71,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += len;
 		tc.now += (uint64_t)(ctl >> 1) * 250000000ULL;
 		ut_stack_poll(s);
-		if (ctl & 0x80)
+		if (ctl & 0x80) {
 			ut_ping_send(s, ut_ip_v4(inet_addr("10.0.0.2")), 1, 1, data + i - len, len);
+			ut_ping_send(s, ut_ip_v6(&peer6), 1, 1, data + i - len, len);
+		}
 	}
 	uint64_t end = tc.now + 100ULL * 1000000000ULL;
 	for (int k = 0; k < 100000; k++) {
