@@ -17,7 +17,11 @@ const char attach_opts_help[] =
 	"Interface (one is needed; it must exist, see scripts/netns-tap.sh):\n"
 	"  --tap IF         attach to the TAP interface IF (Ethernet, ARP)\n"
 	"  --tun IF         attach to the TUN interface IF (bare IP)\n"
-	"  --ip ADDR/PREFIX usertcp's own address on it, e.g. 10.99.0.2/24\n"
+	"  --ip ADDR/PREFIX usertcp's own address on it, e.g. 10.99.0.2/24; once\n"
+	"                   more for an IPv6 one, e.g. fd00:99::2/64 (implies --ipv6)\n"
+	"  --ipv6           IPv6 on the interface: a link-local address after\n"
+	"                   duplicate address detection, SLAAC from router\n"
+	"                   advertisements, ping -6 answered\n"
 	"  --gw ADDR        default route through ADDR\n"
 	"  --seed N         seed of the stack's random choices and impairments\n"
 	"  --pcap FILE      capture usertcp's side of the interface to FILE\n"
@@ -31,9 +35,10 @@ void attach_opts_init(struct attach_opts *o)
 	impair_opts_init(&o->imp);
 }
 
-static int parse_prefix(const char *s, uint32_t *addr, unsigned *prefix)
+/* ADDR/PREFIX of either family: IPv4's prefix 1 to 32, IPv6's 1 to 128. */
+static int parse_prefix(const char *s, struct ut_ip *addr, unsigned *prefix)
 {
-	char buf[32];
+	char buf[UT_IP_STRLEN];
 	const char *slash = strchr(s, '/');
 	uint64_t p;
 
@@ -41,7 +46,8 @@ static int parse_prefix(const char *s, uint32_t *addr, unsigned *prefix)
 		return -1;
 	memcpy(buf, s, (size_t)(slash - s));
 	buf[slash - s] = 0;
-	if (!parse_ipv4(buf, addr) || !parse_u64(slash + 1, &p) || p < 1 || p > 32)
+	if (ut_ip_pton(buf, addr) < 0 || !parse_u64(slash + 1, &p) || p < 1 ||
+	    p > (addr->family == AF_INET6 ? 128u : 32u))
 		return -1;
 	*prefix = (unsigned)p;
 	return 0;
@@ -62,6 +68,10 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		o->nstat = true;
 		return 1;
 	}
+	if (!strcmp(opt, "--ipv6")) {
+		o->ipv6 = true;
+		return 1;
+	}
 	if (strcmp(opt, "--tap") && strcmp(opt, "--tun") && strcmp(opt, "--ip") &&
 	    strcmp(opt, "--gw") && strcmp(opt, "--seed") && strcmp(opt, "--pcap"))
 		return 0;
@@ -79,10 +89,27 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		o->ifname = val;
 		o->type = !strcmp(opt, "--tap") ? UT_DEV_ETHER : UT_DEV_RAWIP;
 	} else if (!strcmp(opt, "--ip")) {
-		if (parse_prefix(val, &o->addr, &o->prefix) < 0) {
-			fprintf(stderr, "%s: --ip wants ADDR/PREFIX, e.g. 10.99.0.2/24, not '%s'\n",
+		struct ut_ip ip;
+		unsigned prefix;
+
+		if (parse_prefix(val, &ip, &prefix) < 0) {
+			fprintf(stderr,
+				"%s: --ip wants ADDR/PREFIX, e.g. 10.99.0.2/24 or fd00:99::2/64, "
+				"not '%s'\n",
 				prog, val);
 			return -1;
+		}
+		if ((ip.family == AF_INET ? o->prefix : o->prefix6) != 0) {
+			fprintf(stderr, "%s: --ip: one address of each family\n", prog);
+			return -1;
+		}
+		if (ip.family == AF_INET) {
+			o->addr = ip.u.v4.s_addr;
+			o->prefix = prefix;
+		} else {
+			o->addr6 = ip;
+			o->prefix6 = prefix;
+			o->ipv6 = true;
 		}
 	} else if (!strcmp(opt, "--gw")) {
 		if (!parse_ipv4(val, &o->gw)) {
@@ -111,9 +138,10 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 	a->prog = prog;
 	a->report = o->verbose && o->imp.any;
 	a->nstat = o->nstat;
-	if (!o->ifname || !o->prefix) {
+	if (!o->ifname || (!o->prefix && !o->ipv6)) {
 		fprintf(stderr, "%s: %s is needed (see --help)\n", prog,
-			!o->ifname ? "an interface, --tap IF or --tun IF," : "--ip ADDR/PREFIX");
+			!o->ifname ? "an interface, --tap IF or --tun IF,"
+				   : "--ip ADDR/PREFIX (or --ipv6)");
 		return -1;
 	}
 	ut_stack_config_init(&cfg);
@@ -122,6 +150,12 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 	if ((err = ut_stack_create(&cfg, &a->stack)) < 0) {
 		fprintf(stderr, "%s: cannot create the stack: %s\n", prog, strerror(-err));
 		return -1;
+	}
+	/* IPv6 on lo and on the interface from the moment it is opened,
+	 * so that it configures itself as a Linux host's does. */
+	if (o->ipv6 && (err = ut_sysctl_set(a->stack, "net.ipv6.conf.all.disable_ipv6", 0)) < 0) {
+		fprintf(stderr, "%s: --ipv6: %s\n", prog, strerror(-err));
+		goto fail;
 	}
 	err = ut_dev_open_tuntap(a->stack, o->ifname, o->type, 0, NULL, &a->dev);
 	if (err < 0) {
@@ -135,7 +169,11 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 		fprintf(stderr, "%s: --mtu %u: %s\n", prog, o->imp.link.mtu, strerror(-err));
 		goto fail;
 	}
-	if ((err = ut_addr_add(a->stack, a->dev, ut_ip_v4(o->addr), o->prefix)) < 0) {
+	if (o->prefix && (err = ut_addr_add(a->stack, a->dev, ut_ip_v4(o->addr), o->prefix)) < 0) {
+		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
+		goto fail;
+	}
+	if (o->prefix6 && (err = ut_addr_add(a->stack, a->dev, o->addr6, o->prefix6)) < 0) {
 		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
 		goto fail;
 	}

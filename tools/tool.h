@@ -39,9 +39,12 @@ extern const char impair_opts_help[];
 struct attach_opts {
 	const char *ifname;
 	enum ut_dev_type type;
-	uint32_t addr, gw; /* network order; gw 0: none */
-	unsigned prefix;   /* 0: --ip not given */
-	uint64_t seed;	   /* 0: random */
+	uint32_t addr, gw;  /* network order; gw 0: none */
+	unsigned prefix;    /* 0: no IPv4 --ip given */
+	struct ut_ip addr6; /* an IPv6 --ip */
+	unsigned prefix6;   /* 0: none given */
+	bool ipv6;	    /* --ipv6, or an IPv6 --ip: IPv6 on the interface */
+	uint64_t seed;	    /* 0: random */
 	const char *pcap;
 	bool trace;
 	bool nstat;   /* print the counters at exit */
