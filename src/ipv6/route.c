@@ -57,22 +57,23 @@ int ip6_route_add(struct ut_stack *stack, const struct fib6_route *r)
 	for (i = 0; i < t->n; i++) {
 		struct fib6_route *o = &t->routes[i];
 
-		/* Linux's fib6_add_rt2node: the same prefix, device and
-		 * metric is the same route; a router advertisement that
-		 * repeats itself refreshes the lifetime instead. */
+		/* Linux's fib6_add_rt2node: the same prefix, device,
+		 * metric and gateway is the same route (two routers give
+		 * two default routes). A route with a lifetime that comes
+		 * again (a router advertisement repeating itself) takes the
+		 * new lifetime, or none; a permanent one stays as it is. */
 		if (o->prefix_len == r->prefix_len && ipv6_addr_equal(&o->dst, &r->dst) &&
-		    o->dev == r->dev && o->metric == r->metric) {
+		    o->dev == r->dev && o->metric == r->metric &&
+		    ipv6_addr_equal(&o->gateway, &r->gateway)) {
 			if (fib6_expired(stack, o)) {
 				fib6_remove_at(t, i);
 				break;
 			}
-			if ((r->flags & RTF_EXPIRES) || (o->flags & RTF_EXPIRES)) {
-				o->flags = (o->flags & ~RTF_EXPIRES) | (r->flags & RTF_EXPIRES);
-				o->expires = r->expires;
-				o->gateway = r->gateway;
-				return 0;
-			}
-			return -EEXIST;
+			if (!(o->flags & RTF_EXPIRES))
+				return -EEXIST;
+			o->flags = (o->flags & ~RTF_EXPIRES) | (r->flags & RTF_EXPIRES);
+			o->expires = r->expires;
+			return 0;
 		}
 	}
 	if (t->n == t->cap) {

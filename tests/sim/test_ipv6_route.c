@@ -84,6 +84,61 @@ TEST(routes_linux_would_refuse_are_refused_with_its_errors)
 	testnet_destroy(s, &cd);
 }
 
+TEST(two_routers_give_two_default_routes_and_a_lifetime_refreshes_only_a_route_that_has_one)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s = testip6_host(&tc, &cd, ME, 64, NULL);
+	struct net_device *dev = netdev_from_ut(cd.dev);
+	struct in6_addr any = ip6_text("::"), r1 = ip6_text("fe80::1"), r2 = ip6_text("fe80::2");
+	struct in6_addr far = ip6_text("2001:db9::1");
+	struct fib6_route r = {.prefix_len = 0,
+			       .protocol = RTPROT_RA,
+			       .flags = RTF_GATEWAY | RTF_DEFAULT | RTF_EXPIRES,
+			       .metric = IP6_RT_PRIO_USER,
+			       .dev = dev};
+	struct rt6_result res;
+
+	stack_lock(s);
+	r.gateway = r1;
+	r.expires = stack_jiffies(s) + 1800 * 1000;
+	CHECK_EQ(ip6_route_add(s, &r), 0);
+	r.gateway = r2;
+	r.expires = stack_jiffies(s) + 30 * 1000;
+	CHECK_EQ(ip6_route_add(s, &r), 0);
+	/* The first router's route is kept beside the second's. */
+	CHECK_EQ(ip6_route_output(s, &far, 0, &res), 0);
+	CHECK(ipv6_addr_equal(&res.nexthop, &r1));
+	CHECK_EQ(ip6_route_del(s, &any, 0, dev, &r1), 0);
+	CHECK_EQ(ip6_route_output(s, &far, 0, &res), 0);
+	CHECK(ipv6_addr_equal(&res.nexthop, &r2));
+	/* The second router's advertisement again: a new lifetime. */
+	r.expires = stack_jiffies(s) + 60 * 1000;
+	CHECK_EQ(ip6_route_add(s, &r), 0);
+	stack_unlock(s);
+	testnet_advance(s, &tc, 45 * SEC);
+	stack_lock(s);
+	CHECK_EQ(ip6_route_output(s, &far, 0, &res), 0);
+	stack_unlock(s);
+	testnet_advance(s, &tc, 20 * SEC);
+	stack_lock(s);
+	CHECK_EQ(ip6_route_output(s, &far, 0, &res), -ENETUNREACH);
+	/* A permanent route is not turned into one that expires. */
+	r.flags &= ~(uint32_t)RTF_EXPIRES;
+	r.expires = 0;
+	CHECK_EQ(ip6_route_add(s, &r), 0);
+	r.flags |= RTF_EXPIRES;
+	r.expires = stack_jiffies(s) + 10 * 1000;
+	CHECK_EQ(ip6_route_add(s, &r), -EEXIST);
+	stack_unlock(s);
+	testnet_advance(s, &tc, 20 * SEC);
+	stack_lock(s);
+	CHECK_EQ(ip6_route_output(s, &far, 0, &res), 0);
+	stack_unlock(s);
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
 /* Sends len bytes of protocol 253 to PEER through ip6_send_skb. */
 static int send_raw(struct ut_stack *s, size_t len, uint8_t pmtudisc)
 {

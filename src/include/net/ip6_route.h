@@ -42,7 +42,9 @@ struct fib6_route {
 int ip6_route_init(struct ut_stack *stack);
 void ip6_route_cleanup(struct ut_stack *stack);
 
-/* Adds a route. 0, -EEXIST (same prefix, device and metric), -ENOMEM. */
+/* Adds a route. The same prefix, device, metric and gateway again: a
+ * route with a lifetime takes r's lifetime (or none), 0; a permanent one
+ * is -EEXIST. -EINVAL, -ENOMEM. */
 int ip6_route_add(struct ut_stack *stack, const struct fib6_route *r);
 /* Removes the route to dst/plen (through dev, unless NULL; with
  * gateway, unless NULL). 0 or -ESRCH. */

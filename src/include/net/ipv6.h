@@ -235,8 +235,7 @@ struct netns_ipv6 {
 	struct fib6_table *fib6;
 	struct frag6_table *frags;
 	const struct inet6_protocol *inet6_protos[256];
-	uint32_t frag_ident_key;   /* fragment identifications (ipv6_select_ident) */
-	uint64_t icmp6_last_error; /* jiffies, the global ICMPv6 error bucket */
+	uint32_t frag_ident_key; /* fragment identifications (ipv6_select_ident) */
 };
 
 /* IPv6's entry in the stack's pernet_list (af_inet6.c). */
