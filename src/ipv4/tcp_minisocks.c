@@ -111,6 +111,38 @@ void tcp_time_wait(struct sock *sk, int state, uint32_t timeo_ms)
 		inet_csk_destroy_sock(sk);
 }
 
+/* At most one ACK per net.ipv4.tcp_invalid_ratelimit (500 ms) answers the
+ * out-of-window segments a time-wait socket receives, as a full socket
+ * answers its own (Linux's tcp_timewait_check_oow_rate_limit): two
+ * sockets each answering the other's ACK would otherwise exchange ACKs
+ * for as long as they live. */
+static enum tcp_tw_status tcp_timewait_oow_ack(struct inet_timewait_sock *tw, int mib)
+{
+	struct ut_stack *stack = tw->__tw_common.skc_stack;
+	uint64_t now = stack_now(stack);
+	uint64_t limit = (uint64_t)stack->sysctl.tcp_invalid_ratelimit * NSEC_PER_MSEC;
+
+	if (tw->tw_last_oow_ack_time && now - tw->tw_last_oow_ack_time < limit) {
+		NET_INC_STATS(stack, mib);
+		return TCP_TW_SUCCESS;
+	}
+	tw->tw_last_oow_ack_time = now;
+	return TCP_TW_ACK;
+}
+
+/* Whether [seq, end_seq) touches the window [s_win, e_win) as RFC 9293
+ * 3.10.7.4's acceptability test reads it for a socket that takes no data:
+ * it starts at the window's left edge, overlaps it, or is empty at its
+ * right edge. */
+static bool tcp_in_window(uint32_t seq, uint32_t end_seq, uint32_t s_win, uint32_t e_win)
+{
+	if (seq == s_win)
+		return true;
+	if (after(end_seq, s_win) && before(seq, e_win))
+		return true;
+	return seq == e_win && seq == end_seq;
+}
+
 enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, struct sk_buff *skb,
 					      const struct wire_tcp *th,
 					      const struct wire_tcp_opts *opts)
@@ -125,18 +157,23 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 
 	if (tw->tw_substate == TCP_FIN_WAIT2) {
 		/* An orphan waiting for the peer's FIN (RFC 9293 3.10.7.4
-		 * in FIN-WAIT-2, for a socket no one will read). */
-		if (paws_reject)
-			return TCP_TW_ACK;
+		 * in FIN-WAIT-2, for a socket no one will read): an
+		 * unacceptable segment is answered with an ACK, at most one
+		 * per tcp_invalid_ratelimit. */
+		if (paws_reject || !tcp_in_window(tcb->seq, tcb->end_seq, tw->tw_rcv_nxt,
+						  tw->tw_rcv_nxt + tw->tw_rcv_wnd))
+			return tcp_timewait_oow_ack(tw, LINUX_MIB_TCPACKSKIPPEDFINWAIT2);
 		if (th->flags & TCPHDR_RST) {
 			inet_twsk_kill(tw, "reset received");
 			return TCP_TW_SUCCESS;
 		}
 		if ((th->flags & TCPHDR_SYN) && !before(tcb->seq, tw->tw_rcv_nxt))
 			return TCP_TW_RST;
+		/* A duplicate ACK, or a segment without ACK: nothing to say
+		 * (Linux drops it; answering would ACK every ACK). */
 		if (!(th->flags & TCPHDR_ACK) || !after(tcb->end_seq, tw->tw_rcv_nxt) ||
 		    tcb->end_seq == tcb->seq)
-			return TCP_TW_ACK;
+			return TCP_TW_SUCCESS;
 		/* New data for a closed socket, or a FIN not at rcv_nxt. */
 		if (!(th->flags & TCPHDR_FIN) || tcb->end_seq != tw->tw_rcv_nxt + 1)
 			return TCP_TW_RST;
@@ -184,7 +221,7 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 		 * duplicate: ACK it and restart the 2*MSL wait. */
 		if (paws_reject || (th->flags & TCPHDR_ACK))
 			inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN_MS);
-		return TCP_TW_ACK;
+		return tcp_timewait_oow_ack(tw, LINUX_MIB_TCPACKSKIPPEDTIMEWAIT);
 	}
 	return TCP_TW_SUCCESS;
 }

@@ -17,12 +17,22 @@ void tw_inject_segment(struct tcpworld *w, int fd, uint8_t flags, uint32_t seq, 
 	tw_inject_segment_tos(w, fd, 0, flags, seq, ack, tsecr, blocks, n, data, len);
 }
 
-void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
-			   uint32_t ack, uint32_t tsecr, const struct ack_block *blocks, unsigned n,
-			   const void *data, size_t len)
+void tw_tuple_of(struct tcpworld *w, int fd, struct tw_tuple *t)
 {
 	struct tcp_sock *tp = tw_tcp_sk(w->c, fd);
 	struct sock *sk = &tp->inet_conn.icsk_inet;
+
+	t->laddr = sk->sk_rcv_saddr;
+	t->faddr = sk->sk_daddr;
+	t->lport = sk->sk_num;
+	t->fport = sk->sk_dport;
+	t->tsval = tp->ts_recent + 1;
+}
+
+void tw_inject_to_tuple(struct tcpworld *w, const struct tw_tuple *t, uint8_t tos, uint8_t flags,
+			uint32_t seq, uint32_t ack, uint32_t tsecr, const struct ack_block *blocks,
+			unsigned n, const void *data, size_t len)
+{
 	struct net_device *dev = netdev_from_ut(ut_sim_link_dev(w->link, 0));
 	uint8_t f[ETH_HLEN + 20 + 60 + 1500];
 	uint8_t *ip = f + ETH_HLEN, *th = ip + 20, *o = th + 20;
@@ -38,7 +48,7 @@ void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flag
 	o[0] = o[1] = 1;
 	o[2] = 8;
 	o[3] = 10;
-	put_be32(o + 4, tp->ts_recent + 1);
+	put_be32(o + 4, t->tsval);
 	put_be32(o + 8, tsecr);
 	if (n) {
 		/* NOP NOP SACK */
@@ -51,8 +61,8 @@ void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flag
 		}
 		olen = 16 + 8 * n;
 	}
-	put_be16(th, sk->sk_dport);
-	put_be16(th + 2, sk->sk_num);
+	put_be16(th, t->fport);
+	put_be16(th + 2, t->lport);
 	put_be32(th + 4, seq);
 	put_be32(th + 8, ack);
 	th[12] = (uint8_t)((20 + olen) / 4) << 4;
@@ -66,10 +76,10 @@ void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flag
 	put_be16(ip + 2, (uint16_t)(20 + tlen));
 	ip[8] = 64;
 	ip[9] = IPPROTO_TCP;
-	memcpy(ip + 12, &sk->sk_daddr, 4);
-	memcpy(ip + 16, &sk->sk_rcv_saddr, 4);
+	memcpy(ip + 12, &t->faddr, 4);
+	memcpy(ip + 16, &t->laddr, 4);
 	put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
-	put_be16(th + 16, csum_tcpudp(sk->sk_daddr, sk->sk_rcv_saddr, IPPROTO_TCP, th, tlen));
+	put_be16(th + 16, csum_tcpudp(t->faddr, t->laddr, IPPROTO_TCP, th, tlen));
 
 	uint32_t flen = (uint32_t)(ETH_HLEN + 20 + tlen);
 	struct sk_buff *skb = alloc_skb(w->sim->pool, flen);
@@ -79,6 +89,16 @@ void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flag
 	skb->ip_summed = CHECKSUM_NONE;
 	netif_receive_skb(skb);
 	ut_stack_poll(w->c);
+}
+
+void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flags, uint32_t seq,
+			   uint32_t ack, uint32_t tsecr, const struct ack_block *blocks, unsigned n,
+			   const void *data, size_t len)
+{
+	struct tw_tuple t;
+
+	tw_tuple_of(w, fd, &t);
+	tw_inject_to_tuple(w, &t, tos, flags, seq, ack, tsecr, blocks, n, data, len);
 }
 
 void tw_inject_ack(struct tcpworld *w, int fd, uint32_t ack, uint32_t tsecr,

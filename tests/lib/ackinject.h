@@ -29,6 +29,21 @@ void tw_inject_segment_tos(struct tcpworld *w, int fd, uint8_t tos, uint8_t flag
 			   uint32_t ack, uint32_t tsecr, const struct ack_block *blocks, unsigned n,
 			   const void *data, size_t len);
 
+/* The client connection's addresses and ports, and a TSval past its
+ * ts_recent: what tw_inject_to_tuple needs, kept so that segments can
+ * still reach the connection once its socket has become a time-wait
+ * socket. */
+struct tw_tuple {
+	uint32_t laddr, faddr; /* the client's, the server's */
+	uint16_t lport, fport;
+	uint32_t tsval;
+};
+void tw_tuple_of(struct tcpworld *w, int fd, struct tw_tuple *t);
+/* tw_inject_segment_tos to the connection t names, socket or not. */
+void tw_inject_to_tuple(struct tcpworld *w, const struct tw_tuple *t, uint8_t tos, uint8_t flags,
+			uint32_t seq, uint32_t ack, uint32_t tsecr, const struct ack_block *blocks,
+			unsigned n, const void *data, size_t len);
+
 /* A pure ACK of ack on the client's connection fd: window 2000 (scaled as
  * agreed), a timestamp with TSval past ts_recent and TSecr tsecr, and the
  * n (at most 3) SACK blocks in this order. Processed at once. */

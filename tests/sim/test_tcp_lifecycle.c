@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "net/stack.h"
+#include "net/tcp.h"
+#include "ackinject.h"
 #include "tcpworld.h"
 #include "test.h"
 
@@ -385,5 +387,67 @@ TEST(ephemeral_ports_come_from_the_linux_range)
 	for (int i = 0; i < 20; i++)
 		CHECK_EQ(ut_close(w.c, c[i]), 0);
 	CHECK_EQ(ut_close(w.s, l), 0);
+	tw_done(&w);
+}
+
+/* Segments the client sent, as its trace counted them. */
+static unsigned client_sent(const struct tcpworld *w)
+{
+	return tw_count(w, 0, UT_TP_SEGMENT_SEND);
+}
+
+/* An orphan in FIN_WAIT2 and a socket in TIME_WAIT live as time-wait
+ * sockets, which answer as Linux's tcp_timewait_state_process does: a
+ * duplicate ACK gets nothing, and the ACKs that answer unacceptable
+ * segments come at most one per net.ipv4.tcp_invalid_ratelimit, counted
+ * in TCPACKSkippedFinWait2 and TCPACKSkippedTimeWait. Two such sockets
+ * answering each other's ACKs would otherwise trade ACKs for ever. */
+TEST(a_time_wait_socket_ignores_duplicate_acks_and_rate_limits_its_answers_to_bad_segments)
+{
+	struct tcpworld w;
+	struct tw_tuple t;
+	int c, s;
+	uint32_t rcv_nxt, snd_nxt;
+	unsigned before;
+
+	tw_make(&w, 58, NULL);
+	tw_pair(&w, PORT, &c, &s);
+	tw_tuple_of(&w, c, &t);
+	t.tsval += 100000; /* newer than any the server sends meanwhile: PAWS passes */
+	rcv_nxt = tw_tcp_sk(w.c, c)->rcv_nxt;
+	snd_nxt = tw_tcp_sk(w.c, c)->snd_nxt;
+	CHECK_EQ(ut_close(w.c, c), 0); /* the server stays in CLOSE_WAIT */
+	tw_run(&w, 1 * SEC);
+	CHECK_EQ(w.c->tw_count, 1);
+	CHECK(tw_saw_state(&w, 0, TCP_FIN_WAIT1, TCP_FIN_WAIT2));
+
+	/* Duplicate ACKs of our FIN: nothing. */
+	before = client_sent(&w);
+	for (int i = 0; i < 10; i++)
+		tw_inject_to_tuple(&w, &t, 0, TCPHDR_ACK, rcv_nxt, snd_nxt + 1, 0, NULL, 0, NULL,
+				   0);
+	CHECK_EQ(client_sent(&w), before);
+	/* Far outside the window: one ACK, the rest skipped. */
+	for (int i = 0; i < 10; i++)
+		tw_inject_to_tuple(&w, &t, 0, TCPHDR_ACK, rcv_nxt + 100000000, snd_nxt + 1, 0, NULL,
+				   0, "x", 1);
+	CHECK_EQ(client_sent(&w), before + 1);
+	CHECK_EQ(tw_counter(w.c, "TcpExt", "TCPACKSkippedFinWait2"), 9);
+	/* Half a second on, one more. */
+	tw_run(&w, 600 * SEC / 1000);
+	tw_inject_to_tuple(&w, &t, 0, TCPHDR_ACK, rcv_nxt + 100000000, snd_nxt + 1, 0, NULL, 0, "x",
+			   1);
+	CHECK_EQ(client_sent(&w), before + 2);
+
+	/* The server's FIN: TIME_WAIT, and the same limit there. */
+	CHECK_EQ(ut_close(w.s, s), 0);
+	tw_run(&w, 1 * SEC);
+	CHECK(tw_saw_state(&w, 0, TCP_FIN_WAIT2, TCP_TIME_WAIT));
+	before = client_sent(&w);
+	for (int i = 0; i < 10; i++)
+		tw_inject_to_tuple(&w, &t, 0, TCPHDR_ACK, rcv_nxt + 100000000, snd_nxt + 1, 0, NULL,
+				   0, "x", 1);
+	CHECK_EQ(client_sent(&w), before + 1);
+	CHECK_EQ(tw_counter(w.c, "TcpExt", "TCPACKSkippedTimeWait"), 9);
 	tw_done(&w);
 }

@@ -10,7 +10,10 @@
  * ecn and a queue-length step marker, half the hosts asking for ECN), link
  * flaps, partitions of a host, and corruption with the checksums fixed up
  * (which TCP cannot catch: see vcorrupt_rx for which fields that may touch
- * and why).
+ * and why). Half the worlds are dual-stack: IPv6 on every host (link-local
+ * addresses with DAD, router solicitation, Neighbour Discovery beside ARP)
+ * and an IPv6 prefix on every link, with ICMPv6 echoes of random sizes
+ * (fragmented past the MTU) between the hosts.
  *
  * Invariants, checked as the run goes (the first one broken stops the seed,
  * printed with the simulated time and the command that replays it):
@@ -30,6 +33,9 @@
  *    program turns into a failing seed);
  *  - closing: once every descriptor is closed, every TCP object (full,
  *    request and time-wait sockets) is gone within 20 simulated minutes;
+ *  - echo: every ICMPv6 echo reply carries the bytes its request carried, for
+ *    a request that was sent; an error about one is of a kind the network
+ *    can cause (the neighbour unreachable, reassembly timed out);
  *  - memory: every packet buffer is back in the pool at the end.
  *
  * Usage: usertcp-soak [--seed N | --seeds A-B] [--events N] [--quiet]
@@ -145,7 +151,8 @@ struct host {
 	struct ut_stack *stack;
 	int epfd;
 	int lfd[NLISTEN];
-	uint32_t addr[MAX_HOSTS]; /* addr[j]: this host's address on the link to j */
+	uint32_t addr[MAX_HOSTS];	  /* addr[j]: this host's address on the link to j */
+	struct in6_addr addr6[MAX_HOSTS]; /* the same in a dual-stack world */
 	struct ep *by_fd[MAX_FDS];
 };
 
@@ -174,6 +181,10 @@ struct soak {
 	struct ep **eps; /* every endpoint ever made, grown as needed */
 	unsigned neps, eps_cap;
 	bool healed;
+	bool v6;		  /* a dual-stack world */
+	uint16_t ping_len[65536]; /* payload bytes of each echo sequence sent */
+	uint32_t pings_sent;	  /* sequence numbers used (wrapping at 65536) */
+	uint64_t ping_replies, ping_errors;
 	/* state continuity, per connection: (host, 4-tuple) -> last state */
 	struct st_slot {
 		uint64_t key;
@@ -1228,6 +1239,77 @@ static void run_for(struct soak *s, uint64_t dt, uint64_t slice)
 	}
 }
 
+/* ---- ICMPv6 echo in dual-stack worlds ------------------------------------*/
+
+#define PING_ID 0x5e6
+
+static void ping_fill(struct soak *s, uint16_t seq, uint8_t *p, size_t n)
+{
+	gen_fill(s, seq, 2, 0, p, n);
+}
+
+static void on_ping(void *arg, const struct ut_ping_event *ev)
+{
+	struct soak *s = g_soak;
+	char from[UT_IP_STRLEN];
+
+	(void)arg;
+	if (!s || s->failed)
+		return;
+	ut_ip_ntop(ev->from, from, sizeof(from));
+	if (ev->id != PING_ID || ev->from.family != AF_INET6) {
+		fail(s, "echo event of id %u from %s: none was sent", ev->id, from);
+	} else if (ev->kind == UT_PING_ERROR) {
+		/* A neighbour that never answered (a link down, a host cut
+		 * off) and a reassembly that timed out are what the
+		 * network does; anything else is not. */
+		if (!(ev->icmp_type == ICMPV6_DEST_UNREACH &&
+		      ev->icmp_code == ICMPV6_ADDR_UNREACH) &&
+		    !(ev->icmp_type == ICMPV6_TIME_EXCEED && ev->icmp_code == ICMPV6_EXC_FRAGTIME))
+			fail(s, "ICMPv6 error type %u code %u from %s about echo %u", ev->icmp_type,
+			     ev->icmp_code, from, ev->seq);
+		s->ping_errors++;
+	} else {
+		uint8_t want[4096];
+		size_t n = s->ping_len[ev->seq];
+
+		if (s->pings_sent <= ev->seq)
+			fail(s, "echo reply %u from %s: never sent", ev->seq, from);
+		else if (ev->len != n)
+			fail(s, "echo reply %u from %s: %zu bytes, %zu sent", ev->seq, from,
+			     ev->len, n);
+		else {
+			ping_fill(s, ev->seq, want, n);
+			if (memcmp(want, ev->data, n) != 0)
+				fail(s, "echo reply %u from %s: bytes differ from the request",
+				     ev->seq, from);
+		}
+		s->ping_replies++;
+	}
+}
+
+static void act_ping6(struct soak *s)
+{
+	struct link *lk = &s->links[below(&s->r, s->nlinks)];
+	int from = chance(&s->r, 0.5) ? lk->a : lk->b, to = from == lk->a ? lk->b : lk->a;
+	uint16_t seq = (uint16_t)s->pings_sent;
+	/* up to 4000 bytes: past 1500, fragments both ways */
+	size_t n = chance(&s->r, 0.8) ? (size_t)below(&s->r, 1400) : (size_t)below(&s->r, 4000);
+	uint8_t data[4096];
+	int err;
+
+	if (s->pings_sent >= 65536)
+		return; /* every sequence number used: replies stay unambiguous */
+	ping_fill(s, seq, data, n);
+	s->ping_len[seq] = (uint16_t)n;
+	s->pings_sent++;
+	err = ut_ping_send(s->h[from].stack, ut_ip_v6(&s->h[to].addr6[from]), PING_ID, seq, data,
+			   n);
+	/* -ENOBUFS from a full queue, -EADDRNOTAVAIL while DAD runs */
+	if (err < 0 && err != -ENOBUFS && err != -EADDRNOTAVAIL)
+		fail(s, "ut_ping_send to h%d: %s", to, strerror(-err));
+}
+
 static void world_make(struct soak *s)
 {
 	struct ut_link_params p;
@@ -1235,6 +1317,7 @@ static void world_make(struct soak *s)
 	if (ut_sim_create(s->seed, &s->sim) != 0)
 		abort();
 	s->nhosts = 2 + (unsigned)below(&s->r, MAX_HOSTS - 1);
+	s->v6 = chance(&s->r, 0.5);
 	for (unsigned i = 0; i < s->nhosts; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "h%u", i);
@@ -1248,6 +1331,10 @@ static void world_make(struct soak *s)
 				      "reno cubic bbr dctcp") != 0)
 			abort();
 		ut_trace_set(s->h[i].stack, on_trace, s);
+		/* IPv6 on lo and every link's device as it is made */
+		if (s->v6 && ut_sysctl_set(s->h[i].stack, "net.ipv6.conf.all.disable_ipv6", 0) != 0)
+			abort();
+		ut_ping_set_handler(s->h[i].stack, on_ping, NULL);
 	}
 	/* A full mesh: link k between a and b carries 10.0.k.0/24, a at .1
 	 * and b at .2, so every pair talks directly. */
@@ -1270,6 +1357,21 @@ static void world_make(struct soak *s)
 			    ut_addr_add(s->h[b].stack, ut_sim_link_dev(lk->l, 1),
 					ut_ip_v4(s->h[b].addr[a]), 24))
 				abort();
+			/* and 2001:db8:k::/64, a at ::1 and b at ::2 */
+			if (s->v6) {
+				struct in6_addr net6 = {{{0x20, 0x01, 0x0d, 0xb8}}};
+
+				net6.s6_addr[4] = (uint8_t)(s->nlinks >> 8);
+				net6.s6_addr[5] = (uint8_t)s->nlinks;
+				s->h[a].addr6[b] = s->h[b].addr6[a] = net6;
+				s->h[a].addr6[b].s6_addr[15] = 1;
+				s->h[b].addr6[a].s6_addr[15] = 2;
+				if (ut_addr_add(s->h[a].stack, ut_sim_link_dev(lk->l, 0),
+						ut_ip_v6(&s->h[a].addr6[b]), 64) ||
+				    ut_addr_add(s->h[b].stack, ut_sim_link_dev(lk->l, 1),
+						ut_ip_v6(&s->h[b].addr6[a]), 64))
+					abort();
+			}
 			for (int side = 0; side < 2; side++) {
 				struct net_device *d = netdev_from_ut(ut_sim_link_dev(lk->l, side));
 				d->rx_handler = vcorrupt_rx;
@@ -1466,6 +1568,8 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 			act_endpoint(s);
 		else if (what < 90)
 			act_impair(s);
+		else if (s->v6 && what < 95)
+			act_ping6(s);
 		else
 			act_flap(s);
 		/* between actions: mostly a moment, sometimes seconds */
@@ -1492,6 +1596,10 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 		       seed, s->nhosts, s->opened, s->accepted, s->bytes, s->eofs, s->errors,
 		       s->aborts, s->vcorrupted, s->tainted, s->ghosts,
 		       (double)ut_sim_now(s->sim) / 1e9);
+		if (s->v6)
+			printf("soak: seed %" PRIu64 " dual-stack: %" PRIu32
+			       " ICMPv6 echoes, %" PRIu64 " replies, %" PRIu64 " errors\n",
+			       seed, s->pings_sent, s->ping_replies, s->ping_errors);
 	}
 	g_soak = NULL;
 	ut_sim_destroy(s->sim);

@@ -102,6 +102,8 @@
 	X(LINUX_MIB_TCPSYNCHALLENGE, "TcpExt", "TCPSYNChallenge")                    \
 	X(LINUX_MIB_TCPACKSKIPPEDCHALLENGE, "TcpExt", "TCPACKSkippedChallenge")      \
 	X(LINUX_MIB_TCPACKSKIPPEDSEQ, "TcpExt", "TCPACKSkippedSeq")                  \
+	X(LINUX_MIB_TCPACKSKIPPEDFINWAIT2, "TcpExt", "TCPACKSkippedFinWait2")        \
+	X(LINUX_MIB_TCPACKSKIPPEDTIMEWAIT, "TcpExt", "TCPACKSkippedTimeWait")        \
 	X(LINUX_MIB_TCPSYNRETRANS, "TcpExt", "TCPSynRetrans")                        \
 	X(LINUX_MIB_TCPORIGDATASENT, "TcpExt", "TCPOrigDataSent")                    \
 	X(LINUX_MIB_TCPKEEPALIVE, "TcpExt", "TCPKeepAlive")                          \

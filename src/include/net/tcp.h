@@ -149,7 +149,8 @@ struct inet_timewait_sock {
 	bool tw_tstamp_ok;
 	uint32_t tw_rcv_nxt, tw_snd_nxt, tw_rcv_wnd;
 	uint32_t tw_ts_recent, tw_ts_offset;
-	uint64_t tw_ts_recent_stamp; /* s */
+	uint64_t tw_ts_recent_stamp;   /* s */
+	uint64_t tw_last_oow_ack_time; /* ns of the last ACK to an out-of-window segment */
 	struct timer_list tw_timer;
 };
 
