@@ -1,5 +1,7 @@
 /* usertcp ping: two simulated hosts on one link, and Linux's ping (iputils)
- * run from the first to the second, printing what iputils prints.
+ * run from the first to the second, printing what iputils prints; or, with
+ * --tap or --tun, a stack of its own on one of the host's interfaces
+ * pinging a real peer, in real time.
  *
  *   a (10.0.0.1/24, eth0) ----- link ----- b (10.0.0.2/24, eth0)
  *     2001:db8::1/64                         2001:db8::2/64   (with -6)
@@ -14,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 
 #include "tool.h"
 
@@ -52,6 +55,10 @@ static void ping_usage(FILE *f)
 		"  -s SIZE          data bytes per request (default 56)\n"
 		"  --seed N         seed of every random choice (default 1)\n"
 		"  --pcap FILE      capture host a's eth0 to FILE (tcpdump format)\n"
+		"  --tap IF, --tun IF, --ip ADDR/PREFIX, --ipv6, --gw ADDR, --trace,\n"
+		"  --nstat          ping from a stack of its own on the host's TAP or\n"
+		"                   TUN interface IF, in real time (DESTINATION needed;\n"
+		"                   see usertcp nc --help for these options)\n"
 		"  --cold           do not warm the ARP cache first: the first RTT\n"
 		"                   then includes address resolution\n"
 		"  --counters       print both hosts' non-zero counters at the end\n"
@@ -205,6 +212,102 @@ static bool addrs_ready(void *arg)
 	       ut_route_get(r->b, r->addr_a, &ri) == 0 && ut_ip_equal(ri.prefsrc, r->addr_b);
 }
 
+/* iputils' closing lines. */
+static void print_statistics(const struct ping_state *ps, const char *dest, uint64_t elapsed_ms)
+{
+	printf("\n--- %s ping statistics ---\n", dest);
+	printf("%ld packets transmitted, %ld received", ps->ntransmitted, ps->nreceived);
+	if (ps->nrepeats)
+		printf(", +%ld duplicates", ps->nrepeats);
+	if (ps->nerrors)
+		printf(", +%ld errors", ps->nerrors);
+	printf(", %g%% packet loss, time %llums\n",
+	       (double)((ps->ntransmitted - ps->nreceived) * 100.0) / (double)ps->ntransmitted,
+	       (unsigned long long)elapsed_ms);
+	if (ps->nreceived) {
+		double avg = ps->tsum / (double)ps->nreceived;
+		double mdev = sqrt(fmax(0.0, ps->tsum2 / (double)ps->nreceived - avg * avg));
+		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ps->tmin, avg, ps->tmax,
+		       mdev);
+	}
+}
+
+static void ping_fill(uint8_t *data, size_t len, uint64_t now_ns);
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = {.tv_sec = (time_t)(ns / 1000000000ULL),
+			      .tv_nsec = (long)(ns % 1000000000ULL)};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* ping from a stack on a real interface: the stack thread receives and
+ * calls ping_event; this thread sends, sleeping between requests. The
+ * statistics are read once the stack thread has stopped. */
+static int ping_attached(const struct attach_opts *ao, struct ping_state *ps, const char *dest,
+			 bool v6, uint64_t interval_ns, uint8_t *data)
+{
+	struct attach a;
+	struct ut_route_info ri;
+	uint64_t start, now, linger;
+	int rc = 1;
+
+	if (attach_open(ao, "ping", &a) < 0)
+		return 2;
+	ps->stack = a.stack;
+	ut_ping_set_handler(a.stack, ping_event, ps);
+	/* An address in duplicate address detection is not a source yet
+	 * (RFC 4862 5.4): wait, as long as DAD may take, for the source the
+	 * route would take: the IPv6 --ip, or any but ::1. */
+	for (int i = 0; v6 && i < 100; i++) {
+		if (ut_route_get(a.stack, ps->daddr, &ri) == 0 && !ut_ip_is_any(ri.prefsrc) &&
+		    (ao->prefix6 ? ut_ip_equal(ri.prefsrc, ao->addr6)
+				 : !IN6_IS_ADDR_LOOPBACK(&ri.prefsrc.u.v6)))
+			break;
+		sleep_ns(50000000ULL);
+	}
+	if (v6)
+		printf("PING %s(%s) %zu data bytes\n", dest, dest, ps->datalen);
+	else
+		printf("PING %s (%s) %zu(%zu) bytes of data.\n", dest, dest, ps->datalen,
+		       ps->datalen + 28);
+	fflush(stdout);
+	start = ut_stack_now(a.stack);
+	for (long seq = 1; seq <= ps->count; seq++) {
+		int err;
+
+		if (seq > 1)
+			sleep_ns(interval_ns);
+		now = ut_stack_now(a.stack);
+		ping_fill(data, ps->datalen, now);
+		ps->sent_at[seq] = now;
+		ps->ntransmitted++;
+		err = ut_ping_send(a.stack, ps->daddr, ps->id, (uint16_t)seq, data, ps->datalen);
+		if (err == -ENETUNREACH) {
+			printf("ping: connect: Network is unreachable\n");
+			rc = 2;
+			goto out;
+		} else if (err < 0) {
+			printf("ping: sendmsg: %s\n", strerror(-err));
+		}
+	}
+	/* As iputils: up to twice the longest RTT (at least a second) for
+	 * the last replies, MAXWAIT when none came. */
+	linger = ps->nreceived ? (uint64_t)(2 * ps->tmax * 1e6) : MAXWAIT_NS;
+	if (linger < 1000000000ULL)
+		linger = 1000000000ULL;
+	for (uint64_t waited = 0; waited < linger && !ping_all_answered(ps); waited += 20000000ULL)
+		sleep_ns(20000000ULL);
+	ut_stack_thread_stop(a.stack);
+	print_statistics(ps, dest, (ut_stack_now(a.stack) - start + 500000) / 1000000);
+	rc = ps->nreceived ? 0 : 1;
+out:
+	attach_close(&a);
+	return rc;
+}
+
 static void print_counter(void *arg, const char *group, const char *name, uint64_t v)
 {
 	if (v)
@@ -226,10 +329,10 @@ static void ping_fill(uint8_t *data, size_t len, uint64_t now_ns)
 
 int cmd_ping(int argc, char **argv)
 {
-	struct impair_opts imp;
+	struct attach_opts ao;
 	struct ping_state ps = {.count = 4, .datalen = 56, .tmin = 1e300};
-	uint64_t seed = 1, interval_ns = 1000000000ULL, v;
-	const char *pcap = NULL, *dest = NULL;
+	uint64_t seed, interval_ns = 1000000000ULL, v;
+	const char *pcap, *dest = NULL;
 	bool cold = false, counters = false, v6 = false;
 	struct ut_stack *a = NULL, *b = NULL;
 	struct ut_sim_link *link = NULL;
@@ -240,10 +343,10 @@ int cmd_ping(int argc, char **argv)
 	double d;
 	int rc = 2, r;
 
-	impair_opts_init(&imp);
+	attach_opts_init(&ao);
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
-		if ((r = impair_opts_parse(&imp, argc, argv, &i, "ping")) < 0)
+		if ((r = attach_opts_parse(&ao, argc, argv, &i, "ping")) < 0)
 			return 2;
 		if (r)
 			continue;
@@ -257,12 +360,9 @@ int cmd_ping(int argc, char **argv)
 		} else if (!strcmp(o, "--counters")) {
 			counters = true;
 		} else if (i + 1 < argc &&
-			   (!strcmp(o, "-c") || !strcmp(o, "-s") || !strcmp(o, "-i") ||
-			    !strcmp(o, "--seed") || !strcmp(o, "--pcap"))) {
+			   (!strcmp(o, "-c") || !strcmp(o, "-s") || !strcmp(o, "-i"))) {
 			const char *val = argv[++i];
-			if (!strcmp(o, "--pcap")) {
-				pcap = val;
-			} else if (!strcmp(o, "-i")) {
+			if (!strcmp(o, "-i")) {
 				if (!parse_double(val, &d) || d < 0.001 || d > 3600) {
 					fprintf(stderr, "ping: bad timing interval: %s\n", val);
 					return 2;
@@ -292,8 +392,6 @@ int cmd_ping(int argc, char **argv)
 					return 2;
 				}
 				ps.datalen = (size_t)v;
-			} else {
-				seed = v;
 			}
 		} else if (o[0] == '-' && o[1]) {
 			fprintf(stderr, "ping: unknown or incomplete option '%s'\n", o);
@@ -312,6 +410,27 @@ int cmd_ping(int argc, char **argv)
 	if (dest && v6 && ps.daddr.family != AF_INET6) {
 		fprintf(stderr, "ping: %s: Address family for hostname not supported\n", dest);
 		return 2;
+	}
+	seed = ao.seed ? ao.seed : 1;
+	pcap = ao.pcap;
+	/* The kernel gives a ping socket its identifier; ours is drawn from
+	 * the seed so that runs repeat. */
+	ps.id = (uint16_t)(seed * 2654435761u >> 7);
+	ps.sent_at = calloc((size_t)ps.count + 1, sizeof(*ps.sent_at));
+	ps.seen = calloc((size_t)ps.count + 1, 1);
+	data = malloc(ps.datalen ? ps.datalen : 1);
+	if (!ps.sent_at || !ps.seen || !data) {
+		fprintf(stderr, "ping: out of memory\n");
+		goto out;
+	}
+	if (ao.ifname) {
+		if (!dest) {
+			fprintf(stderr, "ping: with --%s, a DESTINATION is needed\n",
+				ao.type == UT_DEV_ETHER ? "tap" : "tun");
+			goto out;
+		}
+		rc = ping_attached(&ao, &ps, dest, v6, interval_ns, data);
+		goto out;
 	}
 	ut_ip_pton(v6 ? PING6_ADDR_A : PING_ADDR_A, &addr_a);
 	ut_ip_pton(v6 ? PING6_ADDR_B : PING_ADDR_B, &addr_b);
@@ -333,7 +452,7 @@ int cmd_ping(int argc, char **argv)
 		fprintf(stderr, "ping: cannot build the simulated network\n");
 		goto out;
 	}
-	if (ut_sim_link_add(sim, a, b, &imp.link, &link) < 0 ||
+	if (ut_sim_link_add(sim, a, b, &ao.imp.link, &link) < 0 ||
 	    ut_addr_add(a, ut_sim_link_dev(link, 0), addr_a, prefix) < 0 ||
 	    ut_addr_add(b, ut_sim_link_dev(link, 1), addr_b, prefix) < 0) {
 		fprintf(stderr, "ping: cannot build the simulated network\n");
@@ -354,16 +473,6 @@ int cmd_ping(int argc, char **argv)
 		}
 	}
 	ps.stack = a;
-	/* The kernel gives a ping socket its identifier; ours is drawn from
-	 * the seed so that runs repeat. */
-	ps.id = (uint16_t)(seed * 2654435761u >> 7);
-	ps.sent_at = calloc((size_t)ps.count + 1, sizeof(*ps.sent_at));
-	ps.seen = calloc((size_t)ps.count + 1, 1);
-	data = malloc(ps.datalen ? ps.datalen : 1);
-	if (!ps.sent_at || !ps.seen || !data) {
-		fprintf(stderr, "ping: out of memory\n");
-		goto out;
-	}
 	ut_ping_set_handler(a, ping_event, &ps);
 
 	if (!cold) {
@@ -415,21 +524,7 @@ int cmd_ping(int argc, char **argv)
 	ut_sim_run_until_cond(sim, ping_all_answered, &ps, ut_sim_now(sim) + linger);
 	uint64_t elapsed_ms = (ut_sim_now(sim) - start + 500000) / 1000000;
 
-	printf("\n--- %s ping statistics ---\n", dest);
-	printf("%ld packets transmitted, %ld received", ps.ntransmitted, ps.nreceived);
-	if (ps.nrepeats)
-		printf(", +%ld duplicates", ps.nrepeats);
-	if (ps.nerrors)
-		printf(", +%ld errors", ps.nerrors);
-	printf(", %g%% packet loss, time %llums\n",
-	       (double)((ps.ntransmitted - ps.nreceived) * 100.0) / (double)ps.ntransmitted,
-	       (unsigned long long)elapsed_ms);
-	if (ps.nreceived) {
-		double avg = ps.tsum / (double)ps.nreceived;
-		double mdev = sqrt(fmax(0.0, ps.tsum2 / (double)ps.nreceived - avg * avg));
-		printf("rtt min/avg/max/mdev = %.3f/%.3f/%.3f/%.3f ms\n", ps.tmin, avg, ps.tmax,
-		       mdev);
-	}
+	print_statistics(&ps, dest, elapsed_ms);
 	if (counters) {
 		printf("\ncounters of a:\n");
 		ut_counter_foreach(a, print_counter, NULL);

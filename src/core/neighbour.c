@@ -479,7 +479,7 @@ void neigh_ifdown(struct neigh_table *tbl, struct net_device *dev)
 	}
 }
 
-UT_EXPORT int ut_neigh_get(struct ut_stack *stack, struct ut_ip ip, struct ut_neigh_info *out)
+static int neigh_get_locked(struct ut_stack *stack, struct ut_ip ip, struct ut_neigh_info *out)
 {
 	/* The table of the address's family: none (IPv6 until it has
 	 * Neighbour Discovery) is -EAFNOSUPPORT. */
@@ -501,7 +501,16 @@ UT_EXPORT int ut_neigh_get(struct ut_stack *stack, struct ut_ip ip, struct ut_ne
 	return -ENOENT;
 }
 
-UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip ip)
+UT_EXPORT int ut_neigh_get(struct ut_stack *stack, struct ut_ip ip, struct ut_neigh_info *out)
+{
+	bool locked = stack_lock_unless_held(stack);
+	int err = neigh_get_locked(stack, ip, out);
+
+	stack_unlock_if(stack, locked);
+	return err;
+}
+
+static int neigh_resolve_locked(struct ut_stack *stack, struct ut_ip ip)
 {
 	struct neigh_table *tbl = neigh_find_table(stack, ip.family);
 	uint8_t nexthop[NEIGH_KEY_MAX];
@@ -525,5 +534,14 @@ UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip ip)
 		err = 0;
 	}
 	stack_flush_tx(stack);
+	return err;
+}
+
+UT_EXPORT int ut_neigh_resolve(struct ut_stack *stack, struct ut_ip ip)
+{
+	bool locked = stack_lock_unless_held(stack);
+	int err = neigh_resolve_locked(stack, ip);
+
+	stack_unlock_if(stack, locked);
 	return err;
 }

@@ -14,8 +14,8 @@ UT_EXPORT void ut_ping_set_handler(struct ut_stack *stack, ut_ping_handler fn, v
 	stack->ping_arg = arg;
 }
 
-UT_EXPORT int ut_ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t id, uint16_t seq,
-			   const void *data, size_t len)
+static int ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t id, uint16_t seq,
+		     const void *data, size_t len)
 {
 	struct ip_out_params p = {.protocol = IPPROTO_ICMP_, .pmtudisc = IP_PMTUDISC_WANT};
 	struct sk_buff *skb;
@@ -39,6 +39,16 @@ UT_EXPORT int ut_ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t 
 	icmp_out_count(stack, ICMP_ECHO);
 	err = ip_send_skb(stack, skb, &p, icmp_fill_csum);
 	stack_flush_tx(stack);
+	return err;
+}
+
+UT_EXPORT int ut_ping_send(struct ut_stack *stack, struct ut_ip daddr, uint16_t id, uint16_t seq,
+			   const void *data, size_t len)
+{
+	bool locked = stack_lock_unless_held(stack);
+	int err = ping_send(stack, daddr, id, seq, data, len);
+
+	stack_unlock_if(stack, locked);
 	return err;
 }
 

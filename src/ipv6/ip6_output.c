@@ -131,6 +131,14 @@ int ip6_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip6_out_p
 			return err;
 		}
 	}
+	/* RFC 4291 2.5.3: the loopback address never leaves the node. The
+	 * selection offers lo's ::1 for a destination beyond the link when
+	 * no other address is usable yet (the device's still in DAD). */
+	if (ipv6_addr_loopback(&ip.saddr) && res.dev != stack->loopback) {
+		SNMP_INC_STATS(stack, IPSTATS6_MIB_OUTDISCARDS);
+		kfree_skb(skb);
+		return -EADDRNOTAVAIL;
+	}
 	if (skb->len > 0xffff) {
 		kfree_skb(skb);
 		return -EMSGSIZE;

@@ -2,7 +2,8 @@
 # IPv6 against the kernel over a tap: usertcp's link-local address (after
 # duplicate address detection) and fd00:99::2/64 answer the kernel's
 # ping -6, plain and 3000 bytes long (fragmented both ways); each side
-# finds the other by Neighbour Discovery; the captures on the tap and
+# finds the other by Neighbour Discovery; usertcp ping -6 from the tap to
+# the kernel (and IPv4's ping beside it); the captures on the tap and
 # usertcp's own are clean for tshark.
 . "$(dirname "$0")/lib.sh"
 need ping nc
@@ -55,6 +56,21 @@ nsx ip -6 neigh show "$U6" dev tap0 | grep -Eq 'lladdr .*(REACHABLE|STALE|DELAY|
 
 echo bye | nsx timeout 10 nc -N "$U" 7000 > /dev/null || fail "kernel nc to usertcp nc -l"
 wait_ok "$upid" "usertcp nc -l --ip $U6/64: $(cat "$dir/u.err")"
+
+# The other way round: usertcp ping -6 from a stack of its own on the tap
+# (once nc has let go of it) to the kernel, and IPv4 beside it. Each new
+# stack has a new MAC, so each takes addresses the kernel has not cached.
+nsx timeout 30 "$bin" ping --tap tap0 --ip 10.99.0.3/24 --ip fd00:99::3/64 -c 3 -i 0.2 "$K6" \
+	> "$dir/uping.out" 2>&1 || fail "usertcp ping -6 $K6: $(cat "$dir/uping.out")"
+grep -q '^3 packets transmitted, 3 received' "$dir/uping.out" &&
+	[ "$(grep -c "^64 bytes from $K6: icmp_seq=[1-3] ttl=64 time=" "$dir/uping.out")" = 3 ] ||
+	fail "usertcp ping -6 $K6: $(cat "$dir/uping.out")"
+echo "ok usertcp ping -6 --tap tap0 $K6: 3 of 3 answered by the kernel"
+nsx timeout 30 "$bin" ping --tap tap0 --ip 10.99.0.4/24 -c 2 -i 0.2 "$K" > "$dir/uping.out" 2>&1 &&
+	grep -q '^2 packets transmitted, 2 received' "$dir/uping.out" ||
+	fail "usertcp ping $K: $(cat "$dir/uping.out")"
+echo "ok usertcp ping --tap tap0 $K: 2 of 2 answered by the kernel"
+
 capture_stop
 check_pcap "$dir/tap.pcap" 12
 check_pcap "$dir/usertcp.pcap" 12

@@ -244,6 +244,54 @@ TEST(a_learned_path_mtu_is_used_never_below_1280_and_forgotten_after_mtu_expires
 	testnet_destroy(s, &cd);
 }
 
+TEST(the_loopback_address_never_leaves_the_node_even_while_every_other_address_is_tentative)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_stack *s;
+
+	test_clock_init(&tc, 0);
+	s = testnet_stack(&tc, &cd, UT_DEV_ETHER, NULL, 0);
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.all.disable_ipv6", 0), 0);
+	CHECK_EQ(ut_addr_add(s, cd.dev, v6(ME), 64), 0); /* tentative: DAD runs */
+	/* Only lo's ::1 is usable: it is not a source for the link (RFC
+	 * 4291 2.5.3). */
+	CHECK_EQ(send_raw(s, 100, IPV6_PMTUDISC_WANT), -EADDRNOTAVAIL);
+	for (size_t i = 0; i < cd.n; i++) {
+		struct wire_ipv6 ip;
+
+		testnet_frame_ip6(&cd, i, &ip);
+		CHECK(!ipv6_addr_loopback(&ip.saddr));
+	}
+	CHECK_EQ(testnet_counter(s, "Ip6", "OutDiscards"), 1);
+	/* Once DAD has passed, the address is the source. */
+	testnet_advance(s, &tc, 3 * SEC);
+	capdev_clear(&cd);
+	stack_lock(s);
+	{
+		struct ip6_out_params p = {
+			.daddr = ip6_text(PEER), .nexthdr = 253, .hop_limit = -1};
+		struct sk_buff *skb = stack_alloc_skb(s, 8);
+
+		CHECK(skb != NULL);
+		memset(skb_put(skb, 8), 0, 8);
+		CHECK_EQ(ip6_send_skb(s, skb, &p, NULL), 0);
+	}
+	stack_unlock(s);
+	testnet_poll(s);
+	CHECK_EQ(testip6_answer_ns(&cd, 0), 1);
+	{
+		struct wire_ipv6 ip;
+		struct in6_addr me = ip6_text(ME);
+
+		testnet_frame_ip6(&cd, cd.n - 1, &ip);
+		CHECK_EQ(ip.nexthdr, 253);
+		CHECK(ipv6_addr_equal(&ip.saddr, &me));
+	}
+	CHECK_EQ(skb_pool_in_use(s->pool), 0);
+	testnet_destroy(s, &cd);
+}
+
 TEST(the_ipv6_settings_have_linux_names_defaults_and_ranges)
 {
 	static const struct {

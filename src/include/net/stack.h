@@ -274,6 +274,23 @@ void stack_lock(struct ut_stack *stack);
 void stack_unlock(struct ut_stack *stack);
 /* Whether the calling thread holds the stack's lock. */
 bool stack_lock_held(const struct ut_stack *stack);
+/* For a public call an application may make from any thread, the stack
+ * thread running or not: takes the lock unless this thread holds it
+ * already (a call from a handler the stack runs), and says whether it
+ * did, for stack_unlock_if. */
+static inline bool stack_lock_unless_held(struct ut_stack *stack)
+{
+	if (stack_lock_held(stack))
+		return false;
+	stack_lock(stack);
+	return true;
+}
+static inline void stack_unlock_if(struct ut_stack *stack, bool locked)
+{
+	if (locked)
+		stack_unlock(stack);
+}
+
 /* Wakes the stack thread, if one runs, to poll now (the lock held). */
 void stack_kick_thread(struct ut_stack *stack);
 /* Called with the lock held, by a call that must block: waits until
