@@ -36,7 +36,10 @@
  *  - echo: every ICMPv6 echo reply carries the bytes its request carried, for
  *    a request that was sent; an error about one is of a kind the network
  *    can cause (the neighbour unreachable, reassembly timed out);
- *  - memory: every packet buffer is back in the pool at the end.
+ *  - memory: every packet buffer is back in the pool at the end;
+ *  - progress: a seed ends within SEED_WALL_LIMIT of real time (a livelock,
+ *    such as two sockets trading ACKs for ever, is a failing seed with its
+ *    replay line, not a run that never ends).
  *
  * Usage: usertcp-soak [--seed N | --seeds A-B] [--events N] [--quiet]
  *                     [--trace]
@@ -182,6 +185,8 @@ struct soak {
 	unsigned neps, eps_cap;
 	bool healed;
 	bool v6;		  /* a dual-stack world */
+	uint64_t wall_start;	  /* real time the seed began, ns */
+	unsigned steps;		  /* simulator steps since the clock was last read */
 	uint16_t ping_len[65536]; /* payload bytes of each echo sequence sent */
 	uint32_t pings_sent;	  /* sequence numbers used (wrapping at 65536) */
 	uint64_t ping_replies, ping_errors;
@@ -1218,9 +1223,35 @@ static void links_restore(struct soak *s)
 
 /* ---- running the world ------------------------------------------------------*/
 
+/* Real seconds one seed may take: a few hundred milliseconds is usual. */
+#define SEED_WALL_LIMIT (120 * SEC)
+
+static uint64_t wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * SEC + (uint64_t)ts.tv_nsec;
+}
+
+/* The progress invariant, read every 4096 steps of the simulator. */
+static void check_progress(struct soak *s)
+{
+	if (++s->steps < 4096)
+		return;
+	s->steps = 0;
+	if (!s->failed && wall_now() - s->wall_start > SEED_WALL_LIMIT)
+		fail(s,
+		     "progress: %" PRIu64
+		     " s of real time and the seed has not ended (a livelock?)",
+		     SEED_WALL_LIMIT / SEC);
+}
+
 static bool step_check(void *arg)
 {
 	struct soak *s = arg;
+
+	check_progress(s);
 	return s->failed;
 }
 
@@ -1435,6 +1466,8 @@ static void heal(struct soak *s)
 static bool all_closed(void *arg)
 {
 	struct soak *s = arg;
+
+	check_progress(s);
 	if (s->failed)
 		return true;
 	for (unsigned i = 0; i < s->nhosts; i++)
@@ -1559,6 +1592,7 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 	s->r.s = mix64(seed ^ 0x50a4ULL);
 	s->vr.s = mix64(seed ^ 0xc0de5ULL);
 	g_soak = s;
+	s->wall_start = wall_now();
 	world_make(s);
 	for (unsigned i = 0; i < events && !s->failed; i++) {
 		unsigned what = (unsigned)below(&s->r, 100);
