@@ -2,9 +2,9 @@
  *
  * struct ut_ip carries its family with the address, so that a call taking
  * or reporting an address (ut_addr_add, ut_route_get, ut_ping_send, trace
- * events ...) has one signature for IPv4 and IPv6. The stack speaks IPv4
- * only for now: a call given an AF_INET6 address returns -EAFNOSUPPORT, and
- * every address it reports is AF_INET.
+ * events ...) has one signature for IPv4 and IPv6. The stack speaks IPv6
+ * below its transports (docs/IPV6.md); an address of no family it speaks
+ * gets -EAFNOSUPPORT.
  *
  * An address is passed and returned by value, not through a const pointer.
  * It is 20 bytes, so the copy costs nothing beside what any of these calls

@@ -9,10 +9,17 @@
  * ut_stack_next_deadline() tells when to call it again. Drivers around it
  * (the simulator, a stack thread, blocking calls) decide how to wait.
  *
+ * The calls on addresses, routes, neighbours, settings and echo
+ * (ut_addr_*, ut_route_*, ut_neigh_*, ut_sysctl_*, ut_ping_send) take the
+ * stack's lock, so an application may make them from any thread while the
+ * stack thread (usertcp/socket.h) runs.
+ *
  * Conventions: functions return 0 (or a count) on success and a negative
  * errno value on failure. Addresses are struct ut_ip (usertcp/addr.h), by
- * value; the stack speaks IPv4 only for now, so an address of another
- * family gets -EAFNOSUPPORT and the addresses it reports are AF_INET.
+ * value, of either family: IPv4, or IPv6 once it is on
+ * (net.ipv6.conf.*.disable_ipv6, docs/IPV6.md); an address of no family
+ * the stack speaks gets -EAFNOSUPPORT, and the addresses a call reports
+ * are of the family it was asked about.
  */
 #ifndef USERTCP_STACK_H
 #define USERTCP_STACK_H
@@ -65,16 +72,20 @@ const char *ut_stack_name(const struct ut_stack *stack);
 /* Adds addr/prefix_len to dev, with the connected route for its prefix, as
  * `ip addr add` does. -EEXIST if present, -EINVAL for a bad prefix or an
  * unspecified or broadcast-all address, -ENOSPC if dev holds as many as it
- * can, -EAFNOSUPPORT for a family other than AF_INET. ut_addr_del:
- * -EADDRNOTAVAIL if dev has no such address. */
+ * can, -EAFNOSUPPORT for a family the stack does not speak. An IPv6
+ * address gets duplicate address detection (docs/IPV6.md), and -EACCES
+ * where IPv6 is disabled on dev, as Linux's. ut_addr_del: -EADDRNOTAVAIL
+ * if dev has no such address. */
 int ut_addr_add(struct ut_stack *stack, struct ut_dev *dev, struct ut_ip addr, unsigned prefix_len);
 int ut_addr_del(struct ut_stack *stack, struct ut_dev *dev, struct ut_ip addr, unsigned prefix_len);
 
 /* Adds a route to dst/prefix_len via gateway (unspecified, ut_ip_is_any:
  * directly connected) out of dev (NULL: the device whose connected prefix
  * holds the gateway). prefix_len 0 with dst 0.0.0.0 is the default route.
- * -EEXIST, -ENETUNREACH (gateway not on any connected prefix), -EINVAL,
- * -EAFNOSUPPORT (dst, or a gateway given, not AF_INET). */
+ * For IPv6, :: with prefix_len 0; a link-local gateway needs dev (-ENODEV
+ * without). -EEXIST, -ENETUNREACH (gateway not on any connected prefix),
+ * -EINVAL, -EAFNOSUPPORT (dst of no family the stack speaks, or a
+ * gateway of another family than dst's). */
 int ut_route_add(struct ut_stack *stack, struct ut_ip dst, unsigned prefix_len,
 		 struct ut_ip gateway, struct ut_dev *dev);
 int ut_route_del(struct ut_stack *stack, struct ut_ip dst, unsigned prefix_len);

@@ -450,7 +450,7 @@ static const struct ctl_table_ops *sysctl_dir_find(const struct ut_stack *stack,
 	return NULL;
 }
 
-UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value)
+static int sysctl_get_locked(const struct ut_stack *stack, const char *name, long *value)
 {
 	const struct sysctl_entry *e = sysctl_find(name);
 	const struct ctl_table_ops *dir;
@@ -463,7 +463,16 @@ UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long
 	return 0;
 }
 
-UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value)
+UT_EXPORT int ut_sysctl_get(const struct ut_stack *stack, const char *name, long *value)
+{
+	bool locked = stack_lock_unless_held((struct ut_stack *)(uintptr_t)stack);
+	int err = sysctl_get_locked(stack, name, value);
+
+	stack_unlock_if((struct ut_stack *)(uintptr_t)stack, locked);
+	return err;
+}
+
+static int sysctl_set_locked(struct ut_stack *stack, const char *name, long value)
 {
 	const struct sysctl_entry *e = sysctl_find(name);
 	const struct ctl_table_ops *dir;
@@ -478,8 +487,17 @@ UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value
 	return 0;
 }
 
-UT_EXPORT int ut_sysctl_get_str(const struct ut_stack *stack, const char *name, char *buf,
-				size_t len)
+UT_EXPORT int ut_sysctl_set(struct ut_stack *stack, const char *name, long value)
+{
+	bool locked = stack_lock_unless_held(stack);
+	int err = sysctl_set_locked(stack, name, value);
+
+	stack_unlock_if(stack, locked);
+	return err;
+}
+
+static int sysctl_get_str_locked(const struct ut_stack *stack, const char *name, char *buf,
+				 size_t len)
 {
 	const struct sysctl_str_entry *se = sysctl_str_find(name);
 	const struct sysctl_entry *e;
@@ -501,7 +519,17 @@ UT_EXPORT int ut_sysctl_get_str(const struct ut_stack *stack, const char *name, 
 	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }
 
-UT_EXPORT int ut_sysctl_set_str(struct ut_stack *stack, const char *name, const char *value)
+UT_EXPORT int ut_sysctl_get_str(const struct ut_stack *stack, const char *name, char *buf,
+				size_t len)
+{
+	bool locked = stack_lock_unless_held((struct ut_stack *)(uintptr_t)stack);
+	int err = sysctl_get_str_locked(stack, name, buf, len);
+
+	stack_unlock_if((struct ut_stack *)(uintptr_t)stack, locked);
+	return err;
+}
+
+static int sysctl_set_str_locked(struct ut_stack *stack, const char *name, const char *value)
 {
 	const struct sysctl_str_entry *se = sysctl_str_find(name);
 	char *end;
@@ -520,11 +548,29 @@ UT_EXPORT int ut_sysctl_set_str(struct ut_stack *stack, const char *name, const 
 	return ut_sysctl_set(stack, name, v);
 }
 
-UT_EXPORT void ut_sysctl_foreach(const struct ut_stack *stack,
-				 void (*fn)(void *arg, const char *name, long value), void *arg)
+UT_EXPORT int ut_sysctl_set_str(struct ut_stack *stack, const char *name, const char *value)
+{
+	bool locked = stack_lock_unless_held(stack);
+	int err = sysctl_set_str_locked(stack, name, value);
+
+	stack_unlock_if(stack, locked);
+	return err;
+}
+
+static void sysctl_foreach_locked(const struct ut_stack *stack,
+				  void (*fn)(void *arg, const char *name, long value), void *arg)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(sysctl_table); i++)
 		fn(arg, sysctl_table[i].name, *sysctl_slot(stack, &sysctl_table[i]));
 	for (unsigned i = 0; i < stack->n_sysctl_dirs; i++)
 		stack->sysctl_dirs[i]->foreach(stack, fn, arg);
+}
+
+UT_EXPORT void ut_sysctl_foreach(const struct ut_stack *stack,
+				 void (*fn)(void *arg, const char *name, long value), void *arg)
+{
+	bool locked = stack_lock_unless_held((struct ut_stack *)(uintptr_t)stack);
+
+	sysctl_foreach_locked(stack, fn, arg);
+	stack_unlock_if((struct ut_stack *)(uintptr_t)stack, locked);
 }

@@ -355,8 +355,13 @@ int inet6_addr_add(struct ut_stack *stack, struct net_device *dev, const struct 
 	 * one beyond it, is refused. */
 	if (!valid || prefered > valid)
 		return -EINVAL;
-	if (!idev || idev->dead || idev->cnf.disable_ipv6)
+	if (!idev || idev->dead)
 		return -ENODEV;
+	/* Linux's ipv6_add_addr refuses a device with IPv6 disabled with
+	 * EACCES (`ip -6 addr add` says "IPv6 is disabled on this
+	 * device"). */
+	if (idev->cnf.disable_ipv6)
+		return -EACCES;
 	if (idev_find(idev, addr))
 		return -EEXIST;
 	/* What the user may set; the state flags are the stack's. */

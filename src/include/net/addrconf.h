@@ -135,8 +135,8 @@ void addrconf_sysctl_foreach(const struct ut_stack *stack,
  * s (INFINITY_LIFE_TIME: forever; an infinite valid lifetime makes the
  * address IFA_F_PERMANENT, which a failed DAD keeps, flagged, rather
  * than removes). 0, -EEXIST, -EINVAL (plen > 128, a multicast or
- * unspecified address, valid 0 or prefered > valid), -ENODEV (IPv6
- * disabled on dev). max_addresses bounds autoconfigured addresses only,
+ * unspecified address, valid 0 or prefered > valid), -EACCES (IPv6
+ * disabled on dev, as Linux's), -ENODEV (dev has no IPv6 state). max_addresses bounds autoconfigured addresses only,
  * as Linux's. */
 int inet6_addr_add(struct ut_stack *stack, struct net_device *dev, const struct in6_addr *addr,
 		   unsigned plen, uint32_t flags, uint32_t valid, uint32_t prefered);
