@@ -95,7 +95,7 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 	struct net_device *dev = netdev_from_ut(d);
 	struct ut_stack *stack = dev->stack;
 	struct sk_buff *skb;
-	bool locked = false;
+	bool locked;
 	int err = 0;
 
 	if (dev->ops != &app_dev_ops)
@@ -103,10 +103,7 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 	/* From another thread (a tunnel's reader, packetdrill) the stack's
 	 * lock guards the queue and the buffer pool; from inside the stack
 	 * (a transmit callback looping a frame back) it is already held. */
-	if (!stack_lock_held(stack)) {
-		stack_lock(stack);
-		locked = true;
-	}
+	locked = stack_lock_unless_held(stack);
 	size_t max = (dev->features & UT_DEV_F_RX_ANY_SIZE) ? IP_MAXPACKET : dev->mtu;
 	if (len > max + dev->hard_header_len) {
 		dev->stats.rx_dropped++;
@@ -123,7 +120,6 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 		netif_rx(skb);
 		stack_kick_thread(stack);
 	}
-	if (locked)
-		stack_unlock(stack);
+	stack_unlock_if(stack, locked);
 	return err;
 }

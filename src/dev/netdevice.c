@@ -422,17 +422,12 @@ UT_EXPORT void ut_dev_set_txqueuelen(struct ut_dev *d, unsigned len)
 {
 	struct net_device *dev = netdev_from_ut(d);
 	struct ut_stack *stack = dev->stack;
-	bool locked = false;
-
 	/* Any thread may change it while a stack thread runs (the
 	 * packetdrill adapter mirrors a script's `tc qdisc` this way). */
-	if (!stack_lock_held(stack)) {
-		stack_lock(stack);
-		locked = true;
-	}
+	bool locked = stack_lock_unless_held(stack);
+
 	dev->tx_queue_len = len;
-	if (locked)
-		stack_unlock(stack);
+	stack_unlock_if(stack, locked);
 }
 
 UT_EXPORT void ut_dev_hwaddr(const struct ut_dev *d, uint8_t addr[6])
@@ -484,9 +479,7 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction, const struct ut_
 		if (netem_params_check(&p) < 0)
 			return -EINVAL;
 	}
-	bool locked = !stack_lock_held(stack); /* callable from a stack callback too */
-	if (locked)
-		stack_lock(stack);
+	bool locked = stack_lock_unless_held(stack); /* callable from a stack callback too */
 	for (int dir = UT_DEV_EGRESS; dir <= UT_DEV_INGRESS && !err; dir++) {
 		struct netem_qdisc *old = dev->netem[dir];
 		if (direction != UT_DEV_BOTH && direction != dir)
@@ -504,8 +497,7 @@ UT_EXPORT int ut_dev_set_netem(struct ut_dev *d, int direction, const struct ut_
 				err = -ENOMEM;
 		}
 	}
-	if (locked)
-		stack_unlock(stack);
+	stack_unlock_if(stack, locked);
 	return err;
 }
 
@@ -517,13 +509,10 @@ UT_EXPORT void ut_dev_get_netem_stats(const struct ut_dev *d, int direction,
 	memset(st, 0, sizeof(*st));
 	if (direction != UT_DEV_EGRESS && direction != UT_DEV_INGRESS)
 		return;
-	bool locked = !stack_lock_held(dev->stack);
-	if (locked)
-		stack_lock(dev->stack);
+	bool locked = stack_lock_unless_held(dev->stack);
 	if (dev->netem[direction])
 		netem_dir_get_stats(&dev->netem[direction]->dir, stack_now(dev->stack), st);
-	if (locked)
-		stack_unlock(dev->stack);
+	stack_unlock_if(dev->stack, locked);
 }
 
 UT_EXPORT int ut_dev_fd(const struct ut_dev *d)

@@ -38,10 +38,4 @@ void ndisc_send_rs(struct net_device *dev, const struct in6_addr *saddr,
  * to all-nodes (ndisc_notify, RFC 4861 7.2.6). */
 void ndisc_send_unsol_na(struct net_device *dev, const struct in6_addr *addr);
 
-/* The Ethernet address a multicast IPv6 address maps to (RFC 2464 7). */
-static inline void ndisc_mc_map(const struct in6_addr *addr, uint8_t mac[6])
-{
-	ipv6_eth_mc_map(addr, mac);
-}
-
 #endif
