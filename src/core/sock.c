@@ -68,6 +68,13 @@ struct sock *sk_alloc(struct ut_stack *stack, int family, int type, int protocol
 	sk->sk_pacing_rate = ~0ull;
 	sk->sk_max_pacing_rate = ~0ull;
 	sk->sk_pmtudisc = IP_PMTUDISC_WANT;
+	/* inet6_create's defaults, harmless in an AF_INET sock (Linux's
+	 * inet6_create: hop limits from the route, path MTU discovery as
+	 * IPv4's, multicast looped back). */
+	sk->sk_ipv6.hop_limit = -1;
+	sk->sk_ipv6.mcast_hops = -1;
+	sk->sk_ipv6.pmtudisc = IP_PMTUDISC_WANT;
+	sk->sk_ipv6.mc_loop = 1;
 	skb_queue_head_init(&sk->sk_receive_queue);
 	skb_queue_head_init(&sk->sk_write_queue);
 	sk->sk_state_change = sock_def_wakeup;

@@ -8,6 +8,7 @@
 
 #include "net/compiler.h"
 #include "net/ip.h"
+#include "net/ipv6.h"
 #include "net/sock.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -16,13 +17,28 @@
 
 /* ---- what every kind of socket shows -----------------------------------------------*/
 
-/* The 4-tuple as the tables hold it: the bound local address. */
+/* The 4-tuple as the tables hold it: the bound local address. An
+ * AF_INET6 socket shows IPv6 addresses, v4-mapped ones when it speaks
+ * IPv4 (as getsockname shows it). */
 static void trace_fill_tuple(struct ut_trace_event *ev, const struct sock_common *skc)
 {
-	ev->saddr = ut_ip_v4(skc->skc_rcv_saddr);
+	if (skc->skc_family == AF_INET6) {
+		ev->saddr = ut_ip_v6(&skc->skc_v6_rcv_saddr);
+		ev->daddr = ut_ip_v6(&skc->skc_v6_daddr);
+	} else {
+		ev->saddr = ut_ip_v4(skc->skc_rcv_saddr);
+		ev->daddr = ut_ip_v4(skc->skc_daddr);
+	}
 	ev->sport = skc->skc_num;
-	ev->daddr = ut_ip_v4(skc->skc_daddr);
 	ev->dport = skc->skc_dport;
+}
+
+/* The source address an unbound socket's output uses. */
+static struct ut_ip sk_trace_saddr(struct sock *sk)
+{
+	if (sk->sk_family == AF_INET6)
+		return ut_ip_v6(&inet6_sk(sk)->saddr);
+	return ut_ip_v4(sk->sk_saddr);
 }
 
 /* The sender and receiver state (tcp:tcp_probe's fields). */
@@ -53,7 +69,7 @@ static void tcp_trace_event_init(struct ut_trace_event *ev, struct sock *sk)
 	ev->fd = sk->sk_fd;
 	trace_fill_tuple(ev, &sk->__sk_common);
 	if (ut_ip_is_any(ev->saddr))
-		ev->saddr = ut_ip_v4(sk->sk_saddr);
+		ev->saddr = sk_trace_saddr(sk);
 }
 
 /* ---- the socket calls --------------------------------------------------------------*/
@@ -236,12 +252,12 @@ void __trace_tcp_mark_lost(struct sock *sk, const struct sk_buff *skb, const cha
 
 /* A new event showing a segment's addresses, ports, sequence and
  * acknowledgment numbers and flags. */
-static void trace_event_init_header(struct ut_trace_event *ev, uint32_t saddr, uint32_t daddr,
-				    const struct wire_tcp *th)
+static void trace_event_init_header(struct ut_trace_event *ev, struct ut_ip saddr,
+				    struct ut_ip daddr, const struct wire_tcp *th)
 {
 	trace_event_init(ev);
-	ev->saddr = ut_ip_v4(saddr);
-	ev->daddr = ut_ip_v4(daddr);
+	ev->saddr = saddr;
+	ev->daddr = daddr;
 	ev->sport = th->sport;
 	ev->dport = th->dport;
 	ev->seq = th->seq;
@@ -253,7 +269,7 @@ static void trace_event_init_header(struct ut_trace_event *ev, uint32_t saddr, u
  * TCP socket has a sender state to add (not a request or time-wait
  * socket, nor UDP). */
 static void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd,
-			      uint32_t saddr, uint32_t daddr, const struct wire_tcp *th,
+			      struct ut_ip saddr, struct ut_ip daddr, const struct wire_tcp *th,
 			      uint32_t payload_len, struct sock *sk)
 {
 	struct ut_trace_event ev;
@@ -270,19 +286,30 @@ static void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, i
 	trace_emit(stack, type, &ev);
 }
 
-void __trace_tcp_segment_send(struct ut_stack *stack, int fd, uint32_t saddr, uint32_t daddr,
-			      const struct wire_tcp *th, uint32_t payload_len, struct sock *sk)
+void __trace_tcp_segment_send(struct ut_stack *stack, int fd, struct ut_ip saddr,
+			      struct ut_ip daddr, const struct wire_tcp *th, uint32_t payload_len,
+			      struct sock *sk)
 {
 	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, payload_len, sk);
 }
 
 void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len)
 {
-	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, sk->sk_fd, sk->sk_saddr, sk->sk_daddr,
-			  th, payload_len, sk);
+	struct ut_ip saddr, daddr;
+
+	/* what the packet carries: IPv4 addresses for a v4-mapped peer */
+	if (sk->sk_family == AF_INET6 && !ipv6_addr_v4mapped(&sk->sk_v6_daddr)) {
+		saddr = ut_ip_v6(&inet6_sk(sk)->saddr);
+		daddr = ut_ip_v6(&sk->sk_v6_daddr);
+	} else {
+		saddr = ut_ip_v4(sk->sk_saddr);
+		daddr = ut_ip_v4(sk->sk_daddr);
+	}
+	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, sk->sk_fd, saddr, daddr, th,
+			  payload_len, sk);
 }
 
-void __trace_tcp_segment_recv(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+void __trace_tcp_segment_recv(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
 			      const struct wire_tcp *th, uint32_t payload_len,
 			      struct sock_common *skc)
 {
@@ -297,7 +324,7 @@ void __trace_tcp_segment_recv(struct ut_stack *stack, uint32_t saddr, uint32_t d
 }
 
 /* No socket state: the reset may answer a segment no socket owns. */
-void __trace_tcp_send_reset(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+void __trace_tcp_send_reset(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
 			    const struct wire_tcp *th, const struct sock *sk)
 {
 	struct ut_trace_event ev;
@@ -335,10 +362,17 @@ void __trace_tcp_syn_drop(struct sock *listener, const struct sk_buff *skb,
 	struct ut_trace_event ev;
 
 	trace_event_init(&ev);
-	/* IPv4's header: the SYN reached a listener of ours only through
-	 * ip_rcv (a second family tells them apart by skb->protocol) */
-	ev.saddr = ut_ip_v4(ip_hdr_daddr(skb));
-	ev.daddr = ut_ip_v4(ip_hdr_saddr(skb));
+	/* from the SYN's network header, of either family */
+	if (skb->protocol == ETH_P_IPV6) {
+		struct in6_addr a;
+		ipv6_hdr_daddr(skb, &a);
+		ev.saddr = ut_ip_v6(&a);
+		ipv6_hdr_saddr(skb, &a);
+		ev.daddr = ut_ip_v6(&a);
+	} else {
+		ev.saddr = ut_ip_v4(ip_hdr_daddr(skb));
+		ev.daddr = ut_ip_v4(ip_hdr_saddr(skb));
+	}
 	ev.sport = th->dport;
 	ev.dport = th->sport;
 	ev.depth = inet_csk(listener)->icsk_accept_queue.qlen;

@@ -9,6 +9,14 @@
 #include "net/offload.h"
 #include "net/stack.h"
 
+struct net_device *dev_get_by_index(struct ut_stack *stack, int ifindex)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		if (dev->ifindex == ifindex)
+			return dev;
+	return NULL;
+}
+
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
 				unsigned mtu, const struct net_device_ops *ops, size_t priv_size)
 {

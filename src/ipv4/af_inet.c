@@ -79,7 +79,7 @@ int inet_create(struct ut_stack *stack, struct socket *sock, int type, int proto
 	return 0;
 }
 
-static int inet_release(struct socket *sock)
+int inet_release(struct socket *sock)
 {
 	struct sock *sk = sock->sk;
 
@@ -146,8 +146,7 @@ int inet_autobind(struct sock *sk)
 
 /* ---- connect ----------------------------------------------------------------------*/
 
-static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
-			       int flags)
+int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags)
 {
 	struct sock *sk = sock->sk;
 	uint64_t timeo, deadline;
@@ -204,8 +203,7 @@ static int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr
 	return 0;
 }
 
-static int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
-			      int flags)
+int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags)
 {
 	struct sock *sk = sock->sk;
 	(void)flags;
@@ -221,7 +219,7 @@ static int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr,
 
 /* ---- listen, accept -----------------------------------------------------------------*/
 
-static int inet_listen(struct socket *sock, int backlog)
+int inet_listen(struct socket *sock, int backlog)
 {
 	struct sock *sk = sock->sk;
 	int err;
@@ -240,7 +238,7 @@ static int inet_listen(struct socket *sock, int backlog)
 	return 0;
 }
 
-static int inet_accept(struct socket *sock, struct socket *newsock, int flags)
+int inet_accept(struct socket *sock, struct socket *newsock, int flags)
 {
 	struct sock *sk1 = sock->sk;
 	struct sock *sk2;
@@ -254,13 +252,13 @@ static int inet_accept(struct socket *sock, struct socket *newsock, int flags)
 	return 0;
 }
 
-static int inet_dgram_accept(struct socket *sock, struct socket *newsock, int flags)
+int inet_dgram_accept(struct socket *sock, struct socket *newsock, int flags)
 {
 	(void)sock, (void)newsock, (void)flags;
 	return -EOPNOTSUPP;
 }
 
-static int inet_dgram_listen(struct socket *sock, int backlog)
+int inet_dgram_listen(struct socket *sock, int backlog)
 {
 	(void)sock, (void)backlog;
 	return -EOPNOTSUPP;
@@ -286,7 +284,7 @@ static int inet_getname(struct socket *sock, struct sockaddr *uaddr, socklen_t *
 
 /* ---- shutdown -------------------------------------------------------------------------*/
 
-static int inet_shutdown(struct socket *sock, int how)
+int inet_shutdown(struct socket *sock, int how)
 {
 	struct sock *sk = sock->sk;
 	int err = 0;
@@ -326,7 +324,7 @@ static int inet_shutdown(struct socket *sock, int how)
 
 /* ---- data -------------------------------------------------------------------------------*/
 
-static ssize_t inet_sendmsg(struct socket *sock, const struct msghdr *msg, size_t len, int flags)
+ssize_t inet_sendmsg(struct socket *sock, const struct msghdr *msg, size_t len, int flags)
 {
 	struct sock *sk = sock->sk;
 
@@ -336,7 +334,7 @@ static ssize_t inet_sendmsg(struct socket *sock, const struct msghdr *msg, size_
 	return sk->sk_prot->sendmsg(sk, msg, len, flags);
 }
 
-static ssize_t inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags)
+ssize_t inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags)
 {
 	struct sock *sk = sock->sk;
 	int addr_len = 0;
@@ -347,29 +345,28 @@ static ssize_t inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len,
 	return rc;
 }
 
-static int inet_setsockopt(struct socket *sock, int level, int optname, const void *optval,
-			   socklen_t optlen)
+int inet_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+		    socklen_t optlen)
 {
 	return sock->sk->sk_prot->setsockopt(sock->sk, level, optname, optval, optlen);
 }
 
-static int inet_getsockopt(struct socket *sock, int level, int optname, void *optval,
-			   socklen_t *optlen)
+int inet_getsockopt(struct socket *sock, int level, int optname, void *optval, socklen_t *optlen)
 {
 	return sock->sk->sk_prot->getsockopt(sock->sk, level, optname, optval, optlen);
 }
 
-static unsigned inet_stream_poll(struct socket *sock)
+unsigned inet_stream_poll(struct socket *sock)
 {
 	return tcp_poll(sock);
 }
 
-static int inet_stream_ioctl(struct socket *sock, unsigned long cmd, int *arg)
+int inet_stream_ioctl(struct socket *sock, unsigned long cmd, int *arg)
 {
 	return tcp_ioctl(sock->sk, cmd, arg);
 }
 
-static int inet_dgram_ioctl(struct socket *sock, unsigned long cmd, int *arg)
+int inet_dgram_ioctl(struct socket *sock, unsigned long cmd, int *arg)
 {
 	struct sock *sk = sock->sk;
 

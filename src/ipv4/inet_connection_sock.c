@@ -77,7 +77,7 @@ void inet_csk_reqsk_queue_drop(struct sock *listener, struct request_sock *req)
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req)
 {
 	struct ut_stack *stack = listener->sk_stack;
-	int err = inet_csk(listener)->icsk_af_ops->send_synack(listener, req);
+	int err = req->rsk_af_ops->send_synack(listener, req);
 
 	if (err)
 		return err;

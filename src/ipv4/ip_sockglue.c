@@ -8,9 +8,12 @@
 #include "net/ip.h"
 #include "net/stack.h"
 
-int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
+int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, socklen_t optlen)
 {
 	int val = 0;
+
+	if (level != SOL_IP)
+		return -ENOPROTOOPT;
 
 	/* As Linux's do_ip_setsockopt: an int when there is room for one,
 	 * else one unsigned byte; nothing at all reads as 0. */
@@ -46,9 +49,14 @@ int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t op
 	return -ENOPROTOOPT;
 }
 
-int ip_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen)
+int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
 {
 	int val;
+
+	/* Linux's do_ip_getsockopt answers another level so, where its
+	 * setsockopt says ENOPROTOOPT. */
+	if (level != SOL_IP)
+		return -EOPNOTSUPP;
 
 	switch (optname) {
 	case IP_TTL:

@@ -9,13 +9,16 @@
  * With timestamps, the low 6 bits of our TSval carry the window scale,
  * SACK and ECN, and come back in the peer's TSecr. A cookie is good for
  * two minutes (Linux's MAX_SYNCOOKIE_AGE). The hashes are SipHash with
- * per-stack secrets. */
+ * per-stack secrets. Both families' cookies are here (Linux's
+ * net/ipv6/syncookies.c repeats these steps over IPv6 addresses). */
 #include <string.h>
 
 #include "net/ip.h"
+#include "net/ipv6.h"
 #include "net/siphash.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/transp_v6.h"
 
 #define COOKIEBITS 24
 #define COOKIEMASK ((1u << COOKIEBITS) - 1)
@@ -29,11 +32,47 @@
 /* Linux's msstab: the MSS values cookies can express. */
 static const uint16_t msstab[] = {536, 1300, 1440, 1460};
 
-static uint32_t cookie_hash(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
-			    uint16_t dport, uint32_t count, int c)
+/* A connection as the cookie hashes see it, from our side. IPv4
+ * addresses are put in their v4-mapped form, so both families share one
+ * hash (Linux has one per family, each over the family's addresses). */
+struct cookie_tuple {
+	struct in6_addr laddr, raddr;
+	uint16_t lport, rport;
+};
+
+static void cookie_tuple_v4(struct cookie_tuple *t, const struct sk_buff *skb,
+			    const struct wire_tcp *th)
 {
-	return (uint32_t)siphash_4u32(saddr, daddr, ((uint32_t)sport << 16) | dport, count,
-				      stack->syncookie_key[c]);
+	memset(t, 0, sizeof(*t));
+	/* the segment's destination is our side */
+	ipv6_addr_set_v4mapped(ip_hdr_daddr(skb), &t->laddr);
+	ipv6_addr_set_v4mapped(ip_hdr_saddr(skb), &t->raddr);
+	t->lport = th->dport;
+	t->rport = th->sport;
+}
+
+static void cookie_tuple_v6(struct cookie_tuple *t, const struct sk_buff *skb,
+			    const struct wire_tcp *th)
+{
+	memset(t, 0, sizeof(*t));
+	ipv6_hdr_daddr(skb, &t->laddr);
+	ipv6_hdr_saddr(skb, &t->raddr);
+	t->lport = th->dport;
+	t->rport = th->sport;
+}
+
+static uint32_t cookie_hash(struct ut_stack *stack, const struct cookie_tuple *t, uint32_t count,
+			    int c)
+{
+	struct {
+		struct cookie_tuple t;
+		uint32_t count;
+	} in;
+
+	memset(&in, 0, sizeof(in));
+	in.t = *t;
+	in.count = count;
+	return (uint32_t)siphash(&in, sizeof(in), stack->syncookie_key[c]);
 }
 
 static uint32_t cookie_count(const struct ut_stack *stack)
@@ -41,14 +80,9 @@ static uint32_t cookie_count(const struct ut_stack *stack)
 	return (uint32_t)(stack_now(stack) / (60 * NSEC_PER_SEC));
 }
 
-uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_buff *skb,
-				 const struct wire_tcp *th, uint16_t *mss)
+static uint32_t cookie_init_sequence(struct ut_stack *stack, const struct cookie_tuple *t,
+				     uint32_t seq, uint16_t *mss)
 {
-	struct ut_stack *stack = listener->sk_stack;
-	/* seen from our side: the SYN's destination is our address */
-	uint32_t saddr = ip_hdr_daddr(skb), daddr = ip_hdr_saddr(skb);
-	uint16_t sport = th->dport, dport = th->sport;
-	uint32_t seq = th->seq;
 	uint32_t count = cookie_count(stack);
 	uint32_t mssind = 0;
 
@@ -59,23 +93,40 @@ uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_bu
 		}
 	}
 	*mss = msstab[mssind];
-	return cookie_hash(stack, saddr, daddr, sport, dport, 0, 0) + seq + (count << COOKIEBITS) +
-	       ((cookie_hash(stack, saddr, daddr, sport, dport, count, 1) + mssind) & COOKIEMASK);
+	return cookie_hash(stack, t, 0, 0) + seq + (count << COOKIEBITS) +
+	       ((cookie_hash(stack, t, count, 1) + mssind) & COOKIEMASK);
+}
+
+uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_buff *skb,
+				 const struct wire_tcp *th, uint16_t *mss)
+{
+	struct cookie_tuple t;
+
+	cookie_tuple_v4(&t, skb, th);
+	return cookie_init_sequence(listener->sk_stack, &t, th->seq, mss);
+}
+
+uint32_t cookie_v6_init_sequence(const struct sock *listener, const struct sk_buff *skb,
+				 const struct wire_tcp *th, uint16_t *mss)
+{
+	struct cookie_tuple t;
+
+	cookie_tuple_v6(&t, skb, th);
+	return cookie_init_sequence(listener->sk_stack, &t, th->seq, mss);
 }
 
 /* The MSS class a cookie holds, or -1 if it is not ours or too old. */
-static int cookie_v4_check_sequence(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
-				    uint16_t sport, uint16_t dport, uint32_t seq, uint32_t cookie)
+static int cookie_check_sequence(struct ut_stack *stack, const struct cookie_tuple *t, uint32_t seq,
+				 uint32_t cookie)
 {
 	uint32_t count = cookie_count(stack);
 	uint32_t diff, mssind;
 
-	cookie -= cookie_hash(stack, saddr, daddr, sport, dport, 0, 0) + seq;
+	cookie -= cookie_hash(stack, t, 0, 0) + seq;
 	diff = (count - (cookie >> COOKIEBITS)) & ((uint32_t)-1 >> COOKIEBITS);
 	if (diff >= MAX_SYNCOOKIE_AGE)
 		return -1;
-	mssind = (cookie - cookie_hash(stack, saddr, daddr, sport, dport, count - diff, 1)) &
-		 COOKIEMASK;
+	mssind = (cookie - cookie_hash(stack, t, count - diff, 1)) & COOKIEMASK;
 	return mssind < ARRAY_SIZE(msstab) ? (int)mssind : -1;
 }
 
@@ -95,8 +146,13 @@ uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now)
 	return ts;
 }
 
-struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
-			     const struct wire_tcp_opts *opts)
+/* Either family's ACK of a cookie, the tuple taken from its header; af_ops
+ * the request's family's operations (Linux's cookie_v4_check and
+ * cookie_v6_check, which share the same steps). */
+static struct sock *cookie_check(struct sock *listener, struct sk_buff *skb,
+				 const struct wire_tcp *th, const struct wire_tcp_opts *opts,
+				 const struct cookie_tuple *t,
+				 const struct inet_connection_sock_af_ops *af_ops)
 {
 	struct ut_stack *stack = listener->sk_stack;
 	struct request_sock *req;
@@ -108,8 +164,7 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 	if (stack_now(stack) - inet_csk(listener)->icsk_accept_queue.synq_overflow_ns >
 	    (uint64_t)MAX_SYNCOOKIE_AGE * 60 * NSEC_PER_SEC)
 		return NULL;
-	mssind = cookie_v4_check_sequence(stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb), th->dport,
-					  th->sport, th->seq - 1, th->ack_seq - 1);
+	mssind = cookie_check_sequence(stack, t, th->seq - 1, th->ack_seq - 1);
 	if (mssind < 0) {
 		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESFAILED);
 		return NULL;
@@ -123,6 +178,7 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 	req = reqsk_alloc(listener);
 	if (!req)
 		return NULL;
+	req->rsk_af_ops = af_ops;
 	req->rcv_isn = th->seq - 1;
 	req->snt_isn = th->ack_seq - 1;
 	req->mss = msstab[mssind];
@@ -141,8 +197,28 @@ struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const s
 	}
 	tcp_openreq_init(listener, req, skb, th, opts, false);
 	/* From here on, the same path as a request from the SYN queue. */
-	child = tcp_v4_syn_recv_sock(listener, req);
+	child = inet_csk(listener)->icsk_af_ops->syn_recv_sock(listener, req);
 	if (!child)
 		reqsk_free(req);
 	return child;
+}
+
+struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
+			     const struct wire_tcp_opts *opts)
+{
+	struct cookie_tuple t;
+
+	cookie_tuple_v4(&t, skb, th);
+	/* an IPv4 connection of a dual-stack listener runs as ipv6_mapped */
+	return cookie_check(listener, skb, th, opts, &t,
+			    listener->sk_family == AF_INET6 ? &ipv6_mapped : &ipv4_specific);
+}
+
+struct sock *cookie_v6_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
+			     const struct wire_tcp_opts *opts)
+{
+	struct cookie_tuple t;
+
+	cookie_tuple_v6(&t, skb, th);
+	return cookie_check(listener, skb, th, opts, &t, &ipv6_specific);
 }

@@ -866,10 +866,9 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	int val;
 
-	if (level == IPPROTO_IP)
-		return ip_setsockopt(sk, optname, optval, optlen);
+	/* Other levels are the family's (Linux's icsk_af_ops->setsockopt). */
 	if (level != IPPROTO_TCP)
-		return -ENOPROTOOPT;
+		return icsk->icsk_af_ops->setsockopt(sk, level, optname, optval, optlen);
 	if (optname == TCP_CONGESTION) {
 		/* As Linux: at most TCP_CA_NAME_MAX - 1 bytes are read, up
 		 * to a NUL, so a longer name is cut and then not found.
@@ -1074,10 +1073,8 @@ int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, sockle
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	int val;
 
-	if (level == IPPROTO_IP)
-		return ip_getsockopt(sk, optname, optval, optlen);
 	if (level != IPPROTO_TCP)
-		return -ENOPROTOOPT;
+		return icsk->icsk_af_ops->getsockopt(sk, level, optname, optval, optlen);
 	switch (optname) {
 	case TCP_NODELAY:
 		val = !!(tp->nonagle & TCP_NAGLE_OFF);

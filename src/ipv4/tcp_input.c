@@ -2743,7 +2743,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
 		      bool has_syn_opts)
 {
-	const struct inet_connection_sock_af_ops *af_ops = inet_csk(listener)->icsk_af_ops;
+	const struct inet_connection_sock_af_ops *af_ops = req->rsk_af_ops;
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_sock *ltp = tcp_sk(listener);
 	uint32_t advmss;
@@ -2795,10 +2795,10 @@ static void tcp_ecn_create_request(struct request_sock *req, const struct sk_buf
 		req->ecn_ok = true;
 }
 
-int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+int tcp_conn_request(const struct inet_connection_sock_af_ops *af_ops, struct sock *sk,
+		     struct sk_buff *skb, const struct wire_tcp *th,
 		     const struct wire_tcp_opts *opts)
 {
-	const struct inet_connection_sock_af_ops *af_ops = inet_csk(sk)->icsk_af_ops;
 	struct ut_stack *stack = sk->sk_stack;
 	struct request_sock *req;
 	bool want_cookie = stack->sysctl.tcp_syncookies == 2;
@@ -2826,6 +2826,7 @@ int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp
 		memset(&cookie_req, 0, sizeof(cookie_req));
 		cookie_req.__req_common.skc_stack = stack;
 		cookie_req.rsk_listener = sk;
+		cookie_req.rsk_af_ops = af_ops;
 		tcp_openreq_init(sk, &cookie_req, skb, th, opts, true);
 		tcp_ecn_create_request(&cookie_req, skb, th, sk);
 		cookie_req.rcv_isn = th->seq;
@@ -2843,6 +2844,7 @@ int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp
 	req = reqsk_alloc(sk);
 	if (!req)
 		goto drop;
+	req->rsk_af_ops = af_ops;
 	tcp_openreq_init(sk, req, skb, th, opts, true);
 	tcp_ecn_create_request(req, skb, th, sk);
 	req->rcv_isn = th->seq;

@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "net/af_inet.h"
+#include "net/ipv6.h"
 #include "net/route.h"
 #include "net/siphash.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
+#include "net/transp_v6.h"
 
 /* ---- secrets (RFC 6528, Linux's secure_tcp_seq) --------------------------------------*/
 
@@ -84,7 +86,7 @@ static void tcp_v4_send_ctl(struct ut_stack *stack, uint32_t saddr, uint32_t dad
 	wire_tcp_emit(h, th);
 	skb_reset_transport_header(skb);
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
-	trace_tcp_segment_send(stack, fd, saddr, daddr, th, 0, sk);
+	trace_tcp_segment_send(stack, fd, ut_ip_v4(saddr), ut_ip_v4(daddr), th, 0, sk);
 	ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
@@ -116,7 +118,7 @@ static void tcp_v4_send_reset(struct ut_stack *stack, const struct sk_buff *skb,
 		th.flags |= TCPHDR_ACK;
 	}
 	TCP_INC_STATS(stack, TCP_MIB_OUTRSTS);
-	trace_tcp_send_reset(stack, daddr, saddr, &th, sk);
+	trace_tcp_send_reset(stack, ut_ip_v4(daddr), ut_ip_v4(saddr), &th, sk);
 	tcp_v4_send_ctl(stack, daddr, saddr, &th, NULL, -1, NULL);
 }
 
@@ -194,37 +196,14 @@ static int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 	skb = stack_alloc_skb(stack, 0);
 	if (!skb)
 		return -ENOBUFS;
-	memset(&opts, 0, sizeof(opts));
-	opts.saw_mss = true;
-	opts.mss = req->mss_adv;
-	if (req->tstamp_ok) {
-		opts.saw_tstamp = true;
-		opts.tsval = req->cookie_tsval ? req->cookie_tsval
-					       : tcp_time_stamp(stack) + req->ts_off;
-		opts.tsecr = req->ts_recent;
-	}
-	opts.sack_ok = req->sack_ok;
-	if (req->wscale_ok) {
-		opts.saw_wscale = true;
-		opts.wscale = req->rcv_wscale;
-	}
-	memset(&th, 0, sizeof(th));
-	th.sport = req->__req_common.skc_num;
-	th.dport = req->__req_common.skc_dport;
-	th.seq = req->snt_isn;
-	th.ack_seq = req->rcv_isn + 1;
-	th.flags = TCPHDR_SYN | TCPHDR_ACK;
-	/* ECN agreed: ECE alone (RFC 3168 6.1.1, Linux's tcp_ecn_make_synack) */
-	if (req->ecn_ok)
-		th.flags |= TCPHDR_ECE;
-	th.window = (uint16_t)MIN(req->rcv_wnd, 65535u);
+	tcp_synack_header(listener, req, &th, &opts);
 	th.opts = optbuf;
 	th.opts_len = wire_tcp_emit_options(optbuf, &opts);
 	uint8_t *h = skb_push(skb, (uint32_t)(TCP_HLEN_MIN + th.opts_len));
 	wire_tcp_emit(h, &th);
 	skb_reset_transport_header(skb);
 	TCP_INC_STATS(stack, TCP_MIB_OUTSEGS);
-	trace_tcp_segment_send(stack, -1, p.saddr, p.daddr, &th, 0, NULL);
+	trace_tcp_segment_send(stack, -1, ut_ip_v4(p.saddr), ut_ip_v4(p.daddr), &th, 0, NULL);
 	return ip_send_skb(stack, skb, &p, tcp_v4_fill_csum);
 }
 
@@ -323,7 +302,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 static int tcp_v4_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			       const struct wire_tcp_opts *opts)
 {
-	return tcp_conn_request(sk, skb, th, opts);
+	return tcp_conn_request(&ipv4_specific, sk, skb, th, opts);
 }
 
 /* ipv4_specific.init_req: the request is seen from our side, the segment's
@@ -331,9 +310,16 @@ static int tcp_v4_conn_request(struct sock *sk, struct sk_buff *skb, const struc
 static void tcp_v4_init_req(struct request_sock *req, const struct sock *listener,
 			    const struct sk_buff *skb)
 {
-	(void)listener;
 	req->__req_common.skc_rcv_saddr = ip_hdr_daddr(skb);
 	req->__req_common.skc_daddr = ip_hdr_saddr(skb);
+	/* For a dual-stack AF_INET6 listener the request, and the child,
+	 * see the peer as v4-mapped (RFC 4291 2.5.5.2). */
+	if (listener->sk_family == AF_INET6) {
+		ipv6_addr_set_v4mapped(req->__req_common.skc_rcv_saddr,
+				       &req->__req_common.skc_v6_rcv_saddr);
+		ipv6_addr_set_v4mapped(req->__req_common.skc_daddr,
+				       &req->__req_common.skc_v6_daddr);
+	}
 }
 
 /* ipv4_specific.route_req */
@@ -359,7 +345,7 @@ static uint32_t tcp_v4_init_ts_off(const struct sock *listener, const struct sk_
 	return secure_tcp_ts_off(listener->sk_stack, ip_hdr_daddr(skb), ip_hdr_saddr(skb));
 }
 
-struct sock *tcp_v4_syn_recv_sock(struct sock *listener, struct request_sock *req)
+struct sock *tcp_syn_recv_sock(struct sock *listener, struct request_sock *req)
 {
 	struct sock *child = tcp_create_openreq_child(listener, req);
 
@@ -465,8 +451,39 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 
 /* ---- receive ------------------------------------------------------------------------------*/
 
-static void tcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
-			  const struct wire_tcp_opts *opts)
+/* The segment's control block from its header; the header is pulled, the
+ * payload trimmed to its length (Linux's tcp_v4_fill_cb and
+ * tcp_v6_fill_cb, and the pulls before them). dsfield: the IPv4 TOS or
+ * the IPv6 traffic class. */
+void tcp_rcv_fill_cb(struct sk_buff *skb, struct wire_tcp *th, struct wire_tcp_opts *opts,
+		     uint8_t dsfield)
+{
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+	uint32_t payload_len = (uint32_t)th->payload_len;
+
+	/* As Linux, a segment with damaged options is still processed, with
+	 * the options that could be read; the verdict is for tests. */
+	(void)wire_tcp_parse_options(th->opts, th->opts_len, th->flags & TCPHDR_SYN, opts);
+	memset(tcb, 0, sizeof(*tcb));
+	tcb->seq = th->seq;
+	tcb->end_seq =
+		th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
+	tcb->tcp_flags = th->flags;
+	tcb->sent_ns = skb->tstamp;
+	tcb->ip_dsfield = dsfield;
+	/* The header stays readable through th; the skb keeps the payload.
+	 * The network layer's control block is gone: whoever needs the
+	 * addresses again (a reset, a request, a cookie) reads them from
+	 * the network header, which stays in the buffer before skb->data. */
+	skb_pull(skb, th->hdr_len);
+	skb_trim(skb, payload_len);
+	th->opts = NULL;
+	th->opts_len = 0;
+	th->payload = NULL;
+}
+
+static void tcp_do_rcv(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+		       const struct wire_tcp_opts *opts, const struct tcp_rcv_family *fam)
 {
 	struct ut_stack *stack = sk->sk_stack;
 
@@ -479,82 +496,40 @@ static void tcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb, const struct wir
 			tcp_sk(sk)->data_segs_in++;
 	}
 	if (tcp_rcv_state_process(sk, skb, th, opts)) {
-		tcp_v4_send_reset(stack, skb, th, sk);
+		fam->send_reset(stack, skb, th, sk);
 		kfree_skb(skb);
 	}
 	sock_put(sk);
 }
 
-static void tcp_v4_rcv(struct sk_buff *skb)
+void tcp_rcv_dispatch(struct sk_buff *skb, const struct wire_tcp *th,
+		      const struct wire_tcp_opts *opts, struct sock_common *skc,
+		      const struct tcp_rcv_family *fam)
 {
 	struct ut_stack *stack = skb->dev->stack;
-	struct tcp_skb_cb *tcb;
-	struct wire_tcp th;
-	/* IPCB shares skb->cb with TCP_SKB_CB: keep what lookups use */
-	uint32_t saddr = IPCB(skb)->saddr, daddr = IPCB(skb)->daddr;
-	uint8_t tos = IPCB(skb)->tos;
-	struct wire_tcp_opts opts;
-	struct sock_common *skc;
 	struct sock *sk;
-	uint32_t payload_len;
 
-	if (skb->pkt_type != PACKET_HOST)
-		goto discard;
-	TCP_INC_STATS(stack, TCP_MIB_INSEGS);
-	if (wire_tcp_parse(skb->data, skb->len, &th) != WIRE_OK)
-		goto bad_packet;
-	if (skb->ip_summed != CHECKSUM_UNNECESSARY &&
-	    csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data, skb->len) != 0) {
-		TCP_INC_STATS(stack, TCP_MIB_CSUMERRORS);
-		goto bad_packet;
-	}
-	/* As Linux, a segment with damaged options is still processed, with
-	 * the options that could be read; the verdict is for tests. */
-	(void)wire_tcp_parse_options(th.opts, th.opts_len, th.flags & TCPHDR_SYN, &opts);
-	payload_len = (uint32_t)th.payload_len;
-
-	tcb = TCP_SKB_CB(skb);
-	memset(tcb, 0, sizeof(*tcb));
-	tcb->seq = th.seq;
-	tcb->end_seq = th.seq + payload_len + !!(th.flags & TCPHDR_SYN) + !!(th.flags & TCPHDR_FIN);
-	tcb->tcp_flags = th.flags;
-	tcb->sent_ns = skb->tstamp;
-	tcb->ip_dsfield = tos;
-
-	/* The header stays readable through th; the skb keeps the payload.
-	 * IPCB is gone: whoever needs the addresses again (a reset, a
-	 * request, a cookie) reads them from the IPv4 header (ip_hdr),
-	 * which stays in the buffer before skb->data. */
-	skb_pull(skb, th.hdr_len);
-	skb_trim(skb, payload_len);
-	th.opts = NULL;
-	th.opts_len = 0;
-	th.payload = NULL;
-
-	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
-	trace_tcp_segment_recv(stack, saddr, daddr, &th, payload_len, skc);
 	if (skc) {
 		if (skc->skc_state == TCP_TIME_WAIT) {
 			struct inet_timewait_sock *tw = (struct inet_timewait_sock *)skc;
-			switch (tcp_timewait_state_process(tw, skb, &th, &opts)) {
+			switch (tcp_timewait_state_process(tw, skb, th, opts)) {
 			case TCP_TW_SYN: {
 				/* A new connection reusing the 4-tuple: the
 				 * time-wait socket gives way to the listener. */
-				struct sock *lsk = inet_lookup_listener(&stack->tcp_hashinfo, saddr,
-									th.sport, daddr, th.dport);
+				struct sock *lsk = fam->lookup_listener(stack, skb, th);
 				if (lsk) {
 					inet_twsk_kill(tw, "a new SYN takes over the 4-tuple");
-					tcp_v4_do_rcv(lsk, skb, &th, &opts);
+					tcp_do_rcv(lsk, skb, th, opts, fam);
 					return;
 				}
-				tcp_v4_timewait_ack(tw);
+				fam->timewait_ack(tw);
 				goto discard;
 			}
 			case TCP_TW_ACK:
-				tcp_v4_timewait_ack(tw);
+				fam->timewait_ack(tw);
 				goto discard;
 			case TCP_TW_RST:
-				tcp_v4_send_reset(stack, skb, &th, NULL);
+				fam->send_reset(stack, skb, th, NULL);
 				inet_twsk_kill(tw, "data after close: reset sent");
 				goto discard;
 			case TCP_TW_SUCCESS:
@@ -571,37 +546,84 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 				reqsk_free(req);
 				goto no_socket;
 			}
-			child = tcp_check_req(listener, req, skb, &th, &opts, &rst);
+			child = tcp_check_req(listener, req, skb, th, opts, &rst);
 			if (!child) {
 				if (rst)
-					tcp_v4_send_reset(stack, skb, &th, listener);
+					fam->send_reset(stack, skb, th, listener);
 				goto discard;
 			}
 			/* The final ACK (maybe with data) for the new child. */
-			tcp_v4_do_rcv(child, skb, &th, &opts);
+			tcp_do_rcv(child, skb, th, opts, fam);
 			return;
 		}
 		sk = container_of(skc, struct sock, __sk_common);
-		tcp_v4_do_rcv(sk, skb, &th, &opts);
+		tcp_do_rcv(sk, skb, th, opts, fam);
 		return;
 	}
-	sk = inet_lookup_listener(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
+	sk = fam->lookup_listener(stack, skb, th);
 	if (sk) {
 		/* A bare ACK for a listener may answer a SYN cookie. */
-		if ((th.flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK)) == TCPHDR_ACK &&
+		if ((th->flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK)) == TCPHDR_ACK &&
 		    inet_csk(sk)->icsk_accept_queue.synq_overflow_ns) {
-			struct sock *child = cookie_v4_check(sk, skb, &th, &opts);
+			struct sock *child = fam->cookie_check(sk, skb, th, opts);
 			if (child) {
-				tcp_v4_do_rcv(child, skb, &th, &opts);
+				tcp_do_rcv(child, skb, th, opts, fam);
 				return;
 			}
 		}
-		tcp_v4_do_rcv(sk, skb, &th, &opts);
+		tcp_do_rcv(sk, skb, th, opts, fam);
 		return;
 	}
 no_socket:
 	/* RFC 9293 3.10.7.1: a segment for no connection gets a reset. */
-	tcp_v4_send_reset(stack, skb, &th, NULL);
+	fam->send_reset(stack, skb, th, NULL);
+discard:
+	kfree_skb(skb);
+}
+
+/* The listener for an IPv4 segment: an AF_INET one, or an AF_INET6 one
+ * that takes IPv4 (the tables decide). */
+static struct sock *tcp_v4_lookup_listener(struct ut_stack *stack, const struct sk_buff *skb,
+					   const struct wire_tcp *th)
+{
+	return inet_lookup_listener(&stack->tcp_hashinfo, ip_hdr_saddr(skb), th->sport,
+				    ip_hdr_daddr(skb), th->dport);
+}
+
+static const struct tcp_rcv_family tcp_v4_rcv_family = {
+	.lookup_listener = tcp_v4_lookup_listener,
+	.send_reset = tcp_v4_send_reset,
+	.timewait_ack = tcp_v4_timewait_ack,
+	.cookie_check = cookie_v4_check,
+};
+
+static void tcp_v4_rcv(struct sk_buff *skb)
+{
+	struct ut_stack *stack = skb->dev->stack;
+	struct wire_tcp th;
+	/* IPCB shares skb->cb with TCP_SKB_CB: keep what lookups use */
+	uint32_t saddr = IPCB(skb)->saddr, daddr = IPCB(skb)->daddr;
+	uint8_t tos = IPCB(skb)->tos;
+	struct wire_tcp_opts opts;
+	struct sock_common *skc;
+	uint32_t payload_len;
+
+	if (skb->pkt_type != PACKET_HOST)
+		goto discard;
+	TCP_INC_STATS(stack, TCP_MIB_INSEGS);
+	if (wire_tcp_parse(skb->data, skb->len, &th) != WIRE_OK)
+		goto bad_packet;
+	if (skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data, skb->len) != 0) {
+		TCP_INC_STATS(stack, TCP_MIB_CSUMERRORS);
+		goto bad_packet;
+	}
+	payload_len = (uint32_t)th.payload_len;
+	tcp_rcv_fill_cb(skb, &th, &opts, tos);
+	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
+	trace_tcp_segment_recv(stack, ut_ip_v4(saddr), ut_ip_v4(daddr), &th, payload_len, skc);
+	tcp_rcv_dispatch(skb, &th, &opts, skc, &tcp_v4_rcv_family);
+	return;
 discard:
 	kfree_skb(skb);
 	return;
@@ -620,9 +642,32 @@ const struct net_protocol tcp_protocol = {
 const struct inet_connection_sock_af_ops ipv4_specific = {
 	.queue_xmit = tcp_v4_xmit,
 	.conn_request = tcp_v4_conn_request,
-	.syn_recv_sock = tcp_v4_syn_recv_sock,
+	.syn_recv_sock = tcp_syn_recv_sock,
 	.rebuild_header = tcp_v4_rebuild_header,
 	.net_header_len = IPV4_HLEN_MIN,
+	.setsockopt = ip_setsockopt,
+	.getsockopt = ip_getsockopt,
+	.init_req = tcp_v4_init_req,
+	.route_req = tcp_v4_route_req,
+	.init_seq = tcp_v4_init_seq,
+	.init_ts_off = tcp_v4_init_ts_off,
+	.cookie_init_seq = cookie_v4_init_sequence,
+	.send_synack = tcp_v4_send_synack,
+	.send_ack = tcp_v4_reqsk_send_ack,
+};
+
+/* An AF_INET6 socket's connection to a v4-mapped peer runs over IPv4:
+ * IPv4's functions, but IPv6's conn_request (which tells the families
+ * apart) and IPv6's socket options (Linux's ipv6_mapped, kept in
+ * tcp_ipv6.c there; here beside the functions it shares). */
+const struct inet_connection_sock_af_ops ipv6_mapped = {
+	.queue_xmit = tcp_v4_xmit,
+	.conn_request = tcp_v6_conn_request,
+	.syn_recv_sock = tcp_syn_recv_sock,
+	.rebuild_header = tcp_v4_rebuild_header,
+	.net_header_len = IPV4_HLEN_MIN,
+	.setsockopt = ipv6_setsockopt,
+	.getsockopt = ipv6_getsockopt,
 	.init_req = tcp_v4_init_req,
 	.route_req = tcp_v4_route_req,
 	.init_seq = tcp_v4_init_seq,
@@ -642,7 +687,7 @@ static void tcp_v4_init_sock(struct sock *sk)
 
 /* Linux's tcp_v4_destroy_sock (which IPv6's calls too): timers off,
  * queues freed, port released. */
-static void tcp_v4_destroy_sock(struct sock *sk)
+void tcp_v4_destroy_sock(struct sock *sk)
 {
 	tcp_clear_xmit_timers(sk);
 	tcp_cleanup_congestion_control(sk);

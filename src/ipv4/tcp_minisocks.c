@@ -231,9 +231,11 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock *req)
 {
 	struct ut_stack *stack = listener->sk_stack;
-	/* The child is of the listener's family and protocol: its calls
-	 * and its operations are the listener's (Linux's child is a clone
-	 * of the listener, icsk_af_ops included). */
+	/* The child is of the listener's family and protocol, its calls
+	 * the listener's (Linux's child is a clone of the listener); its
+	 * operations are the request's: an AF_INET6 listener's child of an
+	 * IPv4 SYN runs over IPv4 (ipv6_mapped, as Linux's
+	 * tcp_v6_syn_recv_sock sets it). */
 	struct sock *sk =
 		sk_alloc(stack, listener->sk_family, SOCK_STREAM, IPPROTO_TCP, listener->sk_prot);
 	struct tcp_sock *tp, *ltp = tcp_sk(listener);
@@ -242,7 +244,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	if (!sk)
 		return NULL;
 	tcp_init_sock(sk);
-	inet_csk(sk)->icsk_af_ops = inet_csk(listener)->icsk_af_ops;
+	inet_csk(sk)->icsk_af_ops = req->rsk_af_ops;
 	tp = tcp_sk(sk);
 	sk_addrs_from_req(sk, &req->__req_common);
 	sk->sk_dport = req->__req_common.skc_dport;
@@ -257,6 +259,12 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	sk->sk_sndtimeo = listener->sk_sndtimeo;
 	sk->sk_ttl = listener->sk_ttl;
 	sk->sk_tos = listener->sk_tos;
+	/* IPv6's options too (the source address is the request's) */
+	{
+		struct in6_addr saddr = sk->sk_ipv6.saddr;
+		sk->sk_ipv6 = listener->sk_ipv6;
+		sk->sk_ipv6.saddr = saddr;
+	}
 	/* SO_MAX_PACING_RATE is inherited, as Linux's clone copies it */
 	sk->sk_max_pacing_rate = listener->sk_max_pacing_rate;
 	sk->sk_pacing_status = listener->sk_pacing_status;
@@ -322,7 +330,8 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, struct sk_buff *skb,
 			   const struct wire_tcp *th, const struct wire_tcp_opts *opts, bool *rst)
 {
-	const struct inet_connection_sock_af_ops *af_ops = inet_csk(listener)->icsk_af_ops;
+	/* the request's family answers it; the listener's makes the child */
+	const struct inet_connection_sock_af_ops *af_ops = req->rsk_af_ops;
 	struct ut_stack *stack = listener->sk_stack;
 	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
 	uint32_t rcv_nxt = req->rcv_isn + 1;
@@ -393,7 +402,7 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 		}
 		return NULL;
 	}
-	child = af_ops->syn_recv_sock(listener, req);
+	child = inet_csk(listener)->icsk_af_ops->syn_recv_sock(listener, req);
 	if (!child)
 		NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);
 	return child;

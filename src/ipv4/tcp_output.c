@@ -1329,6 +1329,38 @@ static void tcp_skb_resent(struct sock *sk, struct sk_buff *skb)
 		list_move_tail(&skb->tcp_tsorted_anchor, &tcp_sk(sk)->tsorted_sent_queue);
 }
 
+/* A request's SYN-ACK (see tcp.h). */
+void tcp_synack_header(const struct sock *listener, const struct request_sock *req,
+		       struct wire_tcp *th, struct wire_tcp_opts *opts)
+{
+	struct ut_stack *stack = listener->sk_stack;
+
+	memset(opts, 0, sizeof(*opts));
+	opts->saw_mss = true;
+	opts->mss = req->mss_adv;
+	if (req->tstamp_ok) {
+		opts->saw_tstamp = true;
+		opts->tsval = req->cookie_tsval ? req->cookie_tsval
+						: tcp_time_stamp(stack) + req->ts_off;
+		opts->tsecr = req->ts_recent;
+	}
+	opts->sack_ok = req->sack_ok;
+	if (req->wscale_ok) {
+		opts->saw_wscale = true;
+		opts->wscale = req->rcv_wscale;
+	}
+	memset(th, 0, sizeof(*th));
+	th->sport = req->__req_common.skc_num;
+	th->dport = req->__req_common.skc_dport;
+	th->seq = req->snt_isn;
+	th->ack_seq = req->rcv_isn + 1;
+	th->flags = TCPHDR_SYN | TCPHDR_ACK;
+	/* ECN agreed: ECE alone (RFC 3168 6.1.1, Linux's tcp_ecn_make_synack) */
+	if (req->ecn_ok)
+		th->flags |= TCPHDR_ECE;
+	th->window = (uint16_t)MIN(req->rcv_wnd, 65535u);
+}
+
 /* Simultaneous open: our SYN, now with an ACK of theirs (RFC 9293 3.5,
  * figure 8). The SYN on the retransmit queue gains the ACK flag. */
 int tcp_send_synack(struct sock *sk)

@@ -695,16 +695,15 @@ static int udp_lib_setsockopt(struct sock *sk, int optname, const void *optval, 
 	return -ENOPROTOOPT;
 }
 
-/* SOL_IP goes to ip_setsockopt (IP_TTL, IP_TOS, IP_MTU_DISCOVER); SOL_UDP
- * is ours; SOL_SOCKET never reaches here (sock_setsockopt). */
+/* SOL_UDP is ours; any other level goes to ip_setsockopt (IP_TTL, IP_TOS,
+ * IP_MTU_DISCOVER), which refuses all but SOL_IP; SOL_SOCKET never
+ * reaches here (sock_setsockopt). */
 static int udp_setsockopt(struct sock *sk, int level, int optname, const void *optval,
 			  socklen_t optlen)
 {
 	if (level == SOL_UDP)
 		return udp_lib_setsockopt(sk, optname, optval, optlen);
-	if (level != IPPROTO_IP)
-		return -ENOPROTOOPT;
-	return ip_setsockopt(sk, optname, optval, optlen);
+	return ip_setsockopt(sk, level, optname, optval, optlen);
 }
 
 static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
@@ -720,9 +719,7 @@ static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 		}
 		return -ENOPROTOOPT;
 	}
-	if (level != IPPROTO_IP)
-		return -ENOPROTOOPT;
-	return ip_getsockopt(sk, optname, optval, optlen);
+	return ip_getsockopt(sk, level, optname, optval, optlen);
 }
 
 /* ---- poll, close ------------------------------------------------------------------*/

@@ -1,12 +1,18 @@
 /* IPv6's share of a stack (Linux's net/ipv6/af_inet6.c, inet6_net_init
  * and inet6_init): its state (struct netns_ipv6), the upper-layer
  * protocols by Next Header, the ETH_P_IPV6 handler, the net.ipv6.*
- * settings, and IPv6's part of the public address and route calls. */
+ * settings, IPv6's part of the public address and route calls, and the
+ * AF_INET6 socket family (creation, bind, names; the rest of its
+ * proto_ops are AF_INET's). */
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
 
 #include "net/addrconf.h"
+#include "net/af_inet.h"
+#include "net/route.h"
+#include "net/tcp.h"
+#include "net/transp_v6.h"
 #include "net/fault.h"
 #include "net/ip6_route.h"
 #include "net/ndisc.h"
@@ -34,6 +40,224 @@ static void ipv6_nodata_rcv(struct sk_buff *skb)
 
 static const struct inet6_protocol nodata_protocol = {
 	.handler = ipv6_nodata_rcv,
+};
+
+/* ---- AF_INET6 sockets ---------------------------------------------------------*/
+
+int inet6_check_sockaddr(const struct sockaddr *uaddr, socklen_t len,
+			 const struct sockaddr_in6 **out, uint32_t *scope_id)
+{
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)uaddr;
+
+	/* RFC 2133's sockaddr_in6 lacked sin6_scope_id; Linux still takes
+	 * its 24 bytes (SIN6_LEN_RFC2133). */
+	if (len < offsetof(struct sockaddr_in6, sin6_scope_id))
+		return -EINVAL;
+	if (sin6->sin6_family != AF_INET6)
+		return -EAFNOSUPPORT;
+	*scope_id = len >= sizeof(struct sockaddr_in6) ? sin6->sin6_scope_id : 0;
+	*out = sin6;
+	return 0;
+}
+
+/* Whether addr means nothing without the interface it is on (Linux's
+ * ipv6_addr_needs_scope_id): link-local unicast, and multicast of
+ * interface or link scope. */
+static bool ipv6_addr_needs_scope_id(const struct in6_addr *addr)
+{
+	unsigned type = ipv6_addr_type(addr);
+
+	if (type & IPV6_ADDR_LINKLOCAL)
+		return true;
+	return (type & IPV6_ADDR_MULTICAST) &&
+	       (IPV6_ADDR_SCOPE(type) == IPV6_ADDR_SCOPE_NODELOCAL ||
+		IPV6_ADDR_SCOPE(type) == IPV6_ADDR_SCOPE_LINKLOCAL);
+}
+
+void inet6_put_sockaddr(struct sockaddr *uaddr, socklen_t *len, const struct in6_addr *addr,
+			uint16_t port, int bound_dev_if)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = *addr;
+	sin6.sin6_port = htons(port);
+	if (ipv6_addr_needs_scope_id(addr))
+		sin6.sin6_scope_id = (uint32_t)bound_dev_if;
+	memcpy(uaddr, &sin6, MIN((size_t)*len, sizeof(sin6)));
+	*len = sizeof(sin6);
+}
+
+int inet6_create(struct ut_stack *stack, struct socket *sock, int type, int protocol)
+{
+	const struct proto *prot;
+	struct sock *sk;
+
+	switch (type) {
+	case SOCK_STREAM:
+		if (protocol != 0 && protocol != IPPROTO_TCP)
+			return -EPROTONOSUPPORT;
+		protocol = IPPROTO_TCP;
+		prot = &tcpv6_prot;
+		sock->ops = &inet6_stream_ops;
+		break;
+	default:
+		return -ESOCKTNOSUPPORT;
+	}
+	sk = sk_alloc(stack, AF_INET6, type, protocol, prot);
+	if (!sk) {
+		sock->ops = NULL;
+		return -ENOMEM;
+	}
+	/* RFC 3493 5.3: dual stack unless net.ipv6.bindv6only says not. */
+	sk->sk_ipv6only = (uint8_t) !!net_ipv6(stack)->sysctl.bindv6only;
+	sock_graft(sk, sock);
+	if (sk->sk_prot->init)
+		sk->sk_prot->init(sk);
+	return 0;
+}
+
+int inet6_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
+{
+	struct ut_stack *stack = sk->sk_stack;
+	const struct sockaddr_in6 *sin6;
+	struct net_device *dev = NULL;
+	uint32_t scope_id, v4addr;
+	uint8_t saved_ipv6only;
+	unsigned addr_type;
+	uint16_t snum;
+	int err;
+
+	if ((err = inet6_check_sockaddr(uaddr, len, &sin6, &scope_id)) != 0)
+		return err;
+	addr_type = ipv6_addr_kind(&sin6->sin6_addr);
+	if ((addr_type & IPV6_ADDR_MULTICAST) && sk->sk_type == SOCK_STREAM)
+		return -EINVAL;
+	snum = ntohs(sin6->sin6_port);
+	if (sk->sk_state != TCP_CLOSE || sk->sk_num)
+		return -EINVAL;
+	if (addr_type == IPV6_ADDR_MAPPED) {
+		uint8_t type;
+		/* A v4-mapped address on a socket that refuses IPv4 makes
+		 * no sense (Linux: EINVAL). */
+		if (sk->sk_ipv6only)
+			return -EINVAL;
+		v4addr = ipv6_addr_v4(&sin6->sin6_addr);
+		type = inet_addr_type(stack, v4addr);
+		if (v4addr != htonl(INADDR_ANY) && type != RTN_LOCAL && type != RTN_MULTICAST &&
+		    type != RTN_BROADCAST)
+			return -EADDRNOTAVAIL;
+	} else {
+		v4addr = htonl(INADDR_ANY);
+		if (addr_type != IPV6_ADDR_ANY) {
+			/* A link-local address is one only on its link: the
+			 * scope id names it, or the device the socket is
+			 * already tied to (RFC 4007 11). */
+			if (addr_type & IPV6_ADDR_LINKLOCAL) {
+				if (scope_id) {
+					if (sk->sk_bound_dev_if &&
+					    sk->sk_bound_dev_if != (int)scope_id)
+						return -EINVAL;
+					sk->sk_bound_dev_if = (int)scope_id;
+				}
+				if (!sk->sk_bound_dev_if)
+					return -EINVAL;
+			}
+			if (sk->sk_bound_dev_if) {
+				dev = dev_get_by_index(stack, sk->sk_bound_dev_if);
+				if (!dev)
+					return -ENODEV;
+			}
+			v4addr = LOOPBACK4_IPV6;
+			if (!(addr_type & IPV6_ADDR_MULTICAST) &&
+			    !ipv6_chk_addr(stack, &sin6->sin6_addr, dev, false))
+				return -EADDRNOTAVAIL;
+		}
+	}
+	sk->sk_rcv_saddr = sk->sk_saddr = v4addr;
+	sk->sk_v6_rcv_saddr = sin6->sin6_addr;
+	if (!(addr_type & IPV6_ADDR_MULTICAST))
+		inet6_sk(sk)->saddr = sin6->sin6_addr;
+	/* An IPv6 address of our own takes no IPv4: the socket is v6-only
+	 * from here (Linux's __inet6_bind). */
+	saved_ipv6only = sk->sk_ipv6only;
+	if (addr_type != IPV6_ADDR_ANY && addr_type != IPV6_ADDR_MAPPED)
+		sk->sk_ipv6only = 1;
+	err = sk->sk_prot->get_port(sk, snum);
+	if (err) {
+		sk->sk_ipv6only = saved_ipv6only;
+		inet_reset_saddr(sk);
+		return err == -ENOMEM ? -ENOMEM : -EADDRINUSE;
+	}
+	if (addr_type != IPV6_ADDR_ANY)
+		sk->sk_userlocks |= SOCK_BINDADDR_LOCK;
+	if (snum)
+		sk->sk_userlocks |= SOCK_BINDPORT_LOCK;
+	sk->sk_dport = 0;
+	inet_reset_daddr(sk);
+	return 0;
+}
+
+static int inet6_bind(struct socket *sock, const struct sockaddr *uaddr, socklen_t len)
+{
+	return inet6_bind_sk(sock->sk, uaddr, len);
+}
+
+/* Linux's inet6_getname: the bound address, else the one output uses. */
+static int inet6_getname(struct socket *sock, struct sockaddr *uaddr, socklen_t *len, int peer)
+{
+	struct sock *sk = sock->sk;
+
+	if (peer) {
+		if (!sk->sk_dport ||
+		    ((TCPF(sk->sk_state) & (TCPF(TCP_CLOSE) | TCPF(TCP_SYN_SENT))) && peer == 1))
+			return -ENOTCONN;
+		inet6_put_sockaddr(uaddr, len, &sk->sk_v6_daddr, sk->sk_dport, sk->sk_bound_dev_if);
+	} else {
+		const struct in6_addr *a = ipv6_addr_any(&sk->sk_v6_rcv_saddr)
+						   ? &inet6_sk(sk)->saddr
+						   : &sk->sk_v6_rcv_saddr;
+		inet6_put_sockaddr(uaddr, len, a, sk->sk_num, sk->sk_bound_dev_if);
+	}
+	return 0;
+}
+
+const struct proto_ops inet6_stream_ops = {
+	.release = inet_release,
+	.bind = inet6_bind,
+	.connect = inet_stream_connect,
+	.accept = inet_accept,
+	.getname = inet6_getname,
+	.poll = inet_stream_poll,
+	.ioctl = inet_stream_ioctl,
+	.listen = inet_listen,
+	.shutdown = inet_shutdown,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+const struct proto_ops inet6_dgram_ops = {
+	.release = inet_release,
+	.bind = inet6_bind,
+	.connect = inet_dgram_connect,
+	.accept = inet_dgram_accept,
+	.getname = inet6_getname,
+	.poll = udp_poll,
+	.ioctl = inet_dgram_ioctl,
+	.listen = inet_dgram_listen,
+	.shutdown = inet_shutdown,
+	.setsockopt = inet_setsockopt,
+	.getsockopt = inet_getsockopt,
+	.sendmsg = inet_sendmsg,
+	.recvmsg = inet_recvmsg,
+};
+
+static const struct net_proto_family inet6_family_ops = {
+	.family = AF_INET6,
+	.create = inet6_create,
 };
 
 /* ---- net.ipv6.* (the per-device net.ipv6.conf.* live in addrconf.c) -------*/
@@ -263,6 +487,10 @@ static int inet6_net_init(struct ut_stack *stack)
 	if ((err = ipv6_frag_init(stack)) < 0)
 		return err;
 	if ((err = inet6_add_protocol(stack, &nodata_protocol, NEXTHDR_NONE)) < 0)
+		return err;
+	if ((err = inet6_add_protocol(stack, &tcpv6_protocol, NEXTHDR_TCP)) < 0)
+		return err;
+	if ((err = sock_register(stack, &inet6_family_ops)) < 0)
 		return err;
 	if ((err = register_net_sysctl(stack, &ipv6_ctl_ops)) < 0)
 		return err;

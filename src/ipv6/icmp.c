@@ -10,6 +10,7 @@
 #include "net/ip6_route.h"
 #include "net/ndisc.h"
 #include "net/stack.h"
+#include "net/transp_v6.h"
 
 /* Types with this bit are informational, the rest errors (RFC 4443 2.1). */
 #define ICMPV6_INFOMSG_MASK 0x80
@@ -387,4 +388,43 @@ static const struct inet6_protocol icmpv6_protocol = {
 int icmpv6_init(struct ut_stack *stack)
 {
 	return inet6_add_protocol(stack, &icmpv6_protocol, NEXTHDR_ICMP);
+}
+
+/* ---- errors as a socket reports them ---------------------------------------------*/
+
+/* Destination Unreachable by code (RFC 4443 3.1), as Linux's tab_unreach:
+ * what the application sees and whether it ends a connection attempt. */
+static const struct {
+	int err;
+	bool fatal;
+} icmpv6_unreach_errs[] = {
+	[ICMPV6_NOROUTE] = {ENETUNREACH, false},
+	[ICMPV6_ADM_PROHIBITED] = {EACCES, true},
+	[ICMPV6_NOT_NEIGHBOUR] = {EHOSTUNREACH, false}, /* beyond scope, RFC 4443 */
+	[ICMPV6_ADDR_UNREACH] = {EHOSTUNREACH, false},
+	[ICMPV6_PORT_UNREACH] = {ECONNREFUSED, true},
+	[5] = {EACCES, true}, /* source address failed ingress/egress policy */
+	[6] = {EACCES, true}, /* reject route to destination */
+};
+
+int icmpv6_err_convert(uint8_t type, uint8_t code, bool *fatal)
+{
+	*fatal = false;
+	switch (type) {
+	case ICMPV6_DEST_UNREACH:
+		if (code < ARRAY_SIZE(icmpv6_unreach_errs)) {
+			*fatal = icmpv6_unreach_errs[code].fatal;
+			return icmpv6_unreach_errs[code].err;
+		}
+		*fatal = true;
+		return EPROTO;
+	case ICMPV6_PKT_TOOBIG:
+		return EMSGSIZE;
+	case ICMPV6_PARAMPROB:
+		*fatal = true;
+		return EPROTO;
+	case ICMPV6_TIME_EXCEED:
+		return EHOSTUNREACH;
+	}
+	return EPROTO;
 }

@@ -148,14 +148,6 @@ static const struct fib6_route *fib6_lookup(struct ut_stack *stack, const struct
 	return NULL;
 }
 
-static struct net_device *dev_get_by_index(struct ut_stack *stack, int ifindex)
-{
-	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
-		if (dev->ifindex == ifindex)
-			return dev;
-	return NULL;
-}
-
 /* Whether IPv6 runs on dev (it has an inet6_dev with disable_ipv6 clear). */
 static bool ip6_dev_up(const struct net_device *dev)
 {

@@ -99,6 +99,39 @@ struct sockaddr_in tw_addr(const char *ip, uint16_t port)
 	return sin;
 }
 
+struct sockaddr_in6 tw_addr6(const char *ip, uint16_t port, uint32_t scope)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = htons(port);
+	sin6.sin6_scope_id = scope;
+	CHECK_EQ(inet_pton(AF_INET6, ip, &sin6.sin6_addr), 1);
+	return sin6;
+}
+
+static void tw_enable_ipv6_on(struct ut_stack *s, struct ut_dev *dev, const char *addr)
+{
+	char name[96];
+	static const char *const off[] = {"router_solicitations", "accept_dad", "disable_ipv6"};
+
+	for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+		snprintf(name, sizeof(name), "net.ipv6.conf.%s.%s", ut_dev_name(dev), off[i]);
+		CHECK_EQ(ut_sysctl_set(s, name, 0), 0);
+	}
+	CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.lo.disable_ipv6", 0), 0);
+	CHECK_EQ(ut_addr_add(s, dev, ipaddr(addr), 64), 0);
+}
+
+void tw_enable_ipv6(struct tcpworld *w)
+{
+	tw_enable_ipv6_on(w->c, ut_sim_link_dev(w->link, 0), CLIENT_IP6);
+	tw_enable_ipv6_on(w->s, ut_sim_link_dev(w->link, 1), SERVER_IP6);
+	tw_run(w, 100 * MS);
+	tw_clear(w);
+}
+
 int tw_listen(struct tcpworld *w, uint16_t port, int backlog)
 {
 	struct sockaddr_in sin = tw_addr(SERVER_IP, port);

@@ -54,6 +54,16 @@ void tw_make_path_rmem(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uin
 void tw_done(struct tcpworld *w);
 
 struct sockaddr_in tw_addr(const char *ip, uint16_t port);
+/* IPv6 on the world's link as well: CLIENT_IP6 and SERVER_IP6 (/64),
+ * with link-local addresses, no duplicate address detection and no
+ * router solicitations (a world of two hosts has no router); the world
+ * runs until the addresses are usable. */
+void tw_enable_ipv6(struct tcpworld *w);
+#define SERVER_IP6 "2001:db8::2"
+#define CLIENT_IP6 "2001:db8::1"
+/* An AF_INET6 address ("::ffff:10.0.0.2" for a v4-mapped one), with
+ * sin6_scope_id scope. */
+struct sockaddr_in6 tw_addr6(const char *ip, uint16_t port, uint32_t scope);
 #define SERVER_IP "10.0.0.2"
 #define CLIENT_IP "10.0.0.1"
 /* socket + SO_REUSEADDR(0) + bind + listen on the server; returns fd. */

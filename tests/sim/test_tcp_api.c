@@ -18,8 +18,8 @@ TEST(socket_rejects_unknown_families_protocols_and_types_with_linux_errnos)
 	struct tcpworld w;
 
 	tw_make(&w, 41, NULL);
-	CHECK_EQ(ut_socket(w.c, AF_INET6, SOCK_STREAM, 0), -1);
-	CHECK_EQ(errno, EAFNOSUPPORT);
+	CHECK_EQ(ut_socket(w.c, AF_INET6, SOCK_STREAM, IPPROTO_UDP), -1);
+	CHECK_EQ(errno, EPROTONOSUPPORT);
 	CHECK_EQ(ut_socket(w.c, AF_INET, SOCK_STREAM, IPPROTO_UDP), -1);
 	CHECK_EQ(errno, EPROTONOSUPPORT);
 	CHECK_EQ(ut_socket(w.c, AF_INET, SOCK_DGRAM, IPPROTO_TCP), -1);

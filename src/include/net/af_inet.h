@@ -41,9 +41,33 @@ int inet_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len);
  * unbound socket). 0 or -EAGAIN (no free port, Linux's errno here). */
 int inet_autobind(struct sock *sk);
 
-/* SOL_IP options (ip_sockglue.c): 0, -EINVAL, -ENOPROTOOPT. */
-int ip_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen);
-int ip_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen);
+/* SOL_IP options (ip_sockglue.c), and what an AF_INET socket answers
+ * for any level other than its protocol's: 0, -EINVAL, -ENOPROTOOPT
+ * (getsockopt at a level other than SOL_IP: -EOPNOTSUPP, as Linux). */
+int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, socklen_t optlen);
+int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen);
+
+/* The proto_ops of inet_stream_ops and inet_dgram_ops, which AF_INET6's
+ * share (as Linux's inet6_stream_ops call inet_stream_connect,
+ * inet_accept, ...): everything but bind and getname is the same for both
+ * families. */
+int inet_release(struct socket *sock);
+int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
+			int flags);
+int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags);
+int inet_listen(struct socket *sock, int backlog);
+int inet_accept(struct socket *sock, struct socket *newsock, int flags);
+int inet_dgram_accept(struct socket *sock, struct socket *newsock, int flags);
+int inet_dgram_listen(struct socket *sock, int backlog);
+int inet_shutdown(struct socket *sock, int how);
+ssize_t inet_sendmsg(struct socket *sock, const struct msghdr *msg, size_t len, int flags);
+ssize_t inet_recvmsg(struct socket *sock, struct msghdr *msg, size_t len, int flags);
+int inet_setsockopt(struct socket *sock, int level, int optname, const void *optval,
+		    socklen_t optlen);
+int inet_getsockopt(struct socket *sock, int level, int optname, void *optval, socklen_t *optlen);
+unsigned inet_stream_poll(struct socket *sock);
+int inet_stream_ioctl(struct socket *sock, unsigned long cmd, int *arg);
+int inet_dgram_ioctl(struct socket *sock, unsigned long cmd, int *arg);
 
 /* UDP's readiness (udp.c). */
 unsigned udp_poll(struct socket *sock);

@@ -30,15 +30,18 @@ static inline bool INET_ECN_is_not_ect(uint8_t dsfield)
 }
 
 /* A socket's packets carry ECT(0) from now on, or no ECN codepoint (Linux
- * keeps the choice in the socket's TOS byte, which IP_TOS leaves alone). */
+ * keeps the choice in the socket's TOS byte, which IP_TOS leaves alone,
+ * and in its traffic class for IPv6, which IPV6_TCLASS leaves alone). */
 static inline void INET_ECN_xmit(struct sock *sk)
 {
 	sk->sk_tos = (uint8_t)((sk->sk_tos & ~INET_ECN_MASK) | INET_ECN_ECT_0);
+	sk->sk_ipv6.tclass = (uint8_t)((sk->sk_ipv6.tclass & ~INET_ECN_MASK) | INET_ECN_ECT_0);
 }
 
 static inline void INET_ECN_dontxmit(struct sock *sk)
 {
 	sk->sk_tos &= (uint8_t)~INET_ECN_MASK;
+	sk->sk_ipv6.tclass &= (uint8_t)~INET_ECN_MASK;
 }
 
 /* Marks the IPv4 header at iph (ihl bytes, checked by the caller) CE if it

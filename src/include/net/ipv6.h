@@ -50,6 +50,13 @@ struct net_device;
  * are global in scope; a multicast address has the scope its second
  * byte names. */
 unsigned ipv6_addr_type(const struct in6_addr *addr);
+/* The kind alone, without the scope (Linux's ipv6_addr_type, where the
+ * function above is Linux's __ipv6_addr_type): what a socket call
+ * compares with IPV6_ADDR_ANY or IPV6_ADDR_MAPPED. */
+static inline unsigned ipv6_addr_kind(const struct in6_addr *addr)
+{
+	return ipv6_addr_type(addr) & 0xffffU;
+}
 
 static inline bool ipv6_addr_equal(const struct in6_addr *a, const struct in6_addr *b)
 {

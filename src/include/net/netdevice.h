@@ -147,6 +147,9 @@ static inline struct ut_dev *netdev_to_ut(struct net_device *dev)
  * points at it) and links it into the stack. NULL on ENOMEM. */
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
 				unsigned mtu, const struct net_device_ops *ops, size_t priv_size);
+/* The stack's device with index ifindex, or NULL (Linux's
+ * dev_get_by_index). */
+struct net_device *dev_get_by_index(struct ut_stack *stack, int ifindex);
 /* Tells the families a new device is there and up (NETDEV_REGISTER,
  * NETDEV_UP): called by each driver once the device is set up (its
  * hardware address chosen). */

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -90,6 +91,10 @@ struct sock_common {
 	 * as Linux's is. */
 	uint16_t skc_family;
 	uint8_t skc_ipv6only; /* IPV6_V6ONLY: no IPv4 through this socket */
+	/* The device the socket is tied to (ifindex; 0: none): the scope
+	 * of a link-local address it bound or connected to (Linux's
+	 * skc_bound_dev_if, which SO_BINDTODEVICE sets too). */
+	int skc_bound_dev_if;
 	struct in6_addr skc_v6_daddr, skc_v6_rcv_saddr; /* AF_INET6 only */
 	/* established/listening/request table chain */
 	struct sock_common *skc_node_next, **skc_node_pprev;
@@ -150,6 +155,19 @@ struct proto {
 	bool (*timers_pending)(const struct sock *sk);
 };
 
+/* What an AF_INET6 socket adds to an inet socket (Linux's struct
+ * ipv6_pinfo, which Linux allocates beside the sock; usertcp keeps it in
+ * every sock: 24 bytes). */
+struct ipv6_pinfo {
+	struct in6_addr saddr; /* source used on output (np->saddr) */
+	int16_t hop_limit;     /* IPV6_UNICAST_HOPS; -1: the route's device's */
+	int16_t mcast_hops;    /* IPV6_MULTICAST_HOPS; -1: 1 */
+	uint8_t tclass;	       /* IPV6_TCLASS */
+	uint8_t pmtudisc;      /* IPV6_MTU_DISCOVER: IPV6_PMTUDISC_* */
+	uint8_t recverr : 1;   /* IPV6_RECVERR */
+	uint8_t mc_loop : 1;   /* IPV6_MULTICAST_LOOP */
+};
+
 struct sock {
 	struct sock_common __sk_common;
 #define sk_daddr __sk_common.skc_daddr
@@ -165,6 +183,7 @@ struct sock {
 #define sk_ipv6only __sk_common.skc_ipv6only
 #define sk_v6_daddr __sk_common.skc_v6_daddr
 #define sk_v6_rcv_saddr __sk_common.skc_v6_rcv_saddr
+#define sk_bound_dev_if __sk_common.skc_bound_dev_if
 	uint32_t sk_saddr;   /* source address used on output */
 	uint8_t sk_type;     /* SOCK_STREAM / SOCK_DGRAM */
 	uint8_t sk_shutdown; /* RCV_SHUTDOWN | SEND_SHUTDOWN */
@@ -172,17 +191,18 @@ struct sock {
 	uint8_t sk_tos, sk_ttl; /* IP_TOS; IP_TTL (0: default) */
 	uint8_t sk_pmtudisc;	/* IP_MTU_DISCOVER */
 	uint8_t sk_no_check_tx;
-	uint32_t sk_refcnt;	  /* holds while input or a timer works on it */
-	bool sk_freed;		  /* destroyed; memory goes at the last put */
-	int sk_err;		  /* pending error, reported once (SO_ERROR) */
-	int sk_err_soft;	  /* last ICMP error, reported on timeout */
-	uint32_t sk_flags;	  /* 1 << SOCK_* */
-	uint64_t sk_cookie;	  /* sock_gen_cookie's: unique in the stack, 0 until asked */
-	int sk_fd;		  /* for traces: the descriptor, -1 if none (yet) or orphaned */
-	int sk_sndbuf, sk_rcvbuf; /* bytes */
-	int sk_wmem_queued;	  /* truesize on the write queue */
-	int sk_rmem_alloc;	  /* truesize on the receive (and ofo) queues */
-	int sk_forward_alloc;	  /* TCP: bytes charged to tcp_mem, not yet used */
+	struct ipv6_pinfo sk_ipv6; /* AF_INET6 only; see inet6_sk */
+	uint32_t sk_refcnt;	   /* holds while input or a timer works on it */
+	bool sk_freed;		   /* destroyed; memory goes at the last put */
+	int sk_err;		   /* pending error, reported once (SO_ERROR) */
+	int sk_err_soft;	   /* last ICMP error, reported on timeout */
+	uint32_t sk_flags;	   /* 1 << SOCK_* */
+	uint64_t sk_cookie;	   /* sock_gen_cookie's: unique in the stack, 0 until asked */
+	int sk_fd;		   /* for traces: the descriptor, -1 if none (yet) or orphaned */
+	int sk_sndbuf, sk_rcvbuf;  /* bytes */
+	int sk_wmem_queued;	   /* truesize on the write queue */
+	int sk_rmem_alloc;	   /* truesize on the receive (and ofo) queues */
+	int sk_forward_alloc;	   /* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
 	int sk_lingertime;		   /* seconds */
 	int sk_max_ack_backlog;		   /* listen backlog */
@@ -219,8 +239,9 @@ static inline void sk_addrs_from_req(struct sock *sk, const struct sock_common *
 {
 	sk->sk_rcv_saddr = sk->sk_saddr = req->skc_rcv_saddr;
 	sk->sk_daddr = req->skc_daddr;
-	sk->sk_v6_rcv_saddr = req->skc_v6_rcv_saddr;
+	sk->sk_v6_rcv_saddr = sk->sk_ipv6.saddr = req->skc_v6_rcv_saddr;
 	sk->sk_v6_daddr = req->skc_v6_daddr;
+	sk->sk_bound_dev_if = req->skc_bound_dev_if;
 }
 /* A connection's addresses, as its time-wait socket keeps them: the local
  * one it is bound to, or else the one its output used. */
@@ -231,17 +252,27 @@ static inline void skc_addrs_from_sk(struct sock_common *skc, const struct sock 
 	skc->skc_family = sk->sk_family;
 	skc->skc_ipv6only = sk->sk_ipv6only;
 	skc->skc_v6_daddr = sk->sk_v6_daddr;
-	skc->skc_v6_rcv_saddr = sk->sk_v6_rcv_saddr;
+	skc->skc_v6_rcv_saddr = IN6_IS_ADDR_UNSPECIFIED(&sk->sk_v6_rcv_saddr) ? sk->sk_ipv6.saddr
+									      : sk->sk_v6_rcv_saddr;
+	skc->skc_bound_dev_if = sk->sk_bound_dev_if;
 }
 /* Forgets the local address, bound and used (Linux's inet_reset_saddr). */
 static inline void inet_reset_saddr(struct sock *sk)
 {
 	sk->sk_rcv_saddr = sk->sk_saddr = 0;
+	memset(&sk->sk_v6_rcv_saddr, 0, sizeof(sk->sk_v6_rcv_saddr));
+	memset(&sk->sk_ipv6.saddr, 0, sizeof(sk->sk_ipv6.saddr));
 }
 /* Forgets the foreign address. */
 static inline void inet_reset_daddr(struct sock *sk)
 {
 	sk->sk_daddr = 0;
+	memset(&sk->sk_v6_daddr, 0, sizeof(sk->sk_v6_daddr));
+}
+/* An AF_INET6 socket's own part (Linux's inet6_sk). */
+static inline struct ipv6_pinfo *inet6_sk(struct sock *sk)
+{
+	return &sk->sk_ipv6;
 }
 
 /* sk_pacing_status (Linux's enum sk_pacing; Linux's SK_PACING_FQ, pacing

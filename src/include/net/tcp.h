@@ -126,6 +126,10 @@ struct request_sock {
 	struct request_sock *dl_next;		    /* accept queue link */
 	struct request_sock *syn_next, **syn_pprev; /* the listener's SYN queue */
 	struct sock *rsk_listener;
+	/* The request's family's operations: an IPv4 SYN to a dual-stack
+	 * AF_INET6 listener makes an IPv4 request (Linux's rsk_ops and
+	 * af_specific, chosen by the SYN's family, not the listener's). */
+	const struct inet_connection_sock_af_ops *rsk_af_ops;
 	struct sock *sk;	     /* the child, once established */
 	struct timer_list rsk_timer; /* SYN-ACK retransmission */
 	uint32_t rcv_isn, snt_isn;
@@ -281,7 +285,7 @@ struct inet_connection_sock_af_ops {
 	int (*conn_request)(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			    const struct wire_tcp_opts *opts);
 	/* The child of a completed handshake (Linux's syn_recv_sock): see
-	 * tcp_v4_syn_recv_sock. NULL, nothing changed, when none could be had. */
+	 * tcp_syn_recv_sock. NULL, nothing changed, when none could be had. */
 	struct sock *(*syn_recv_sock)(struct sock *listener, struct request_sock *req);
 	/* Routes sk toward its peer again (Linux's rebuild_header, which
 	 * keeps the route in the socket; usertcp keeps only what TCP uses of
@@ -291,6 +295,11 @@ struct inet_connection_sock_af_ops {
 	/* The network header without options (Linux's net_header_len): what
 	 * an MSS leaves out of the path MTU besides TCP's own header. */
 	uint16_t net_header_len;
+	/* Options at the family's levels (Linux's setsockopt and
+	 * getsockopt here): IPv4's ip_setsockopt, IPv6's ipv6_setsockopt. */
+	int (*setsockopt)(struct sock *sk, int level, int optname, const void *optval,
+			  socklen_t optlen);
+	int (*getsockopt)(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen);
 
 	/* for a listener's requests (Linux's tcp_request_sock_af_ops) */
 	/* Fills req's local and foreign addresses from the segment in skb,
@@ -763,10 +772,16 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
  * congestion (Linux's tcp_simple_retransmit, shared by IPv4's and IPv6's
  * error handlers). */
 void tcp_simple_retransmit(struct sock *sk);
+/* The header and options of req's SYN-ACK, whatever its family (Linux's
+ * tcp_make_synack): our ISN, the options agreed, the window offered. */
+void tcp_synack_header(const struct sock *listener, const struct request_sock *req,
+		       struct wire_tcp *th, struct wire_tcp_opts *opts);
 /* A SYN for listener sk, whatever its family (Linux's tcp_conn_request,
- * which each family's conn_request calls): a request socket in the SYN
- * queue and its SYN-ACK, or a SYN cookie. Consumes skb; 0. */
-int tcp_conn_request(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+ * which each family's conn_request calls with the SYN's family's
+ * operations, af_ops): a request socket in the SYN queue and its SYN-ACK,
+ * or a SYN cookie. Consumes skb; 0. */
+int tcp_conn_request(const struct inet_connection_sock_af_ops *af_ops, struct sock *sk,
+		     struct sk_buff *skb, const struct wire_tcp *th,
 		     const struct wire_tcp_opts *opts);
 void tcp_init_transfer(struct sock *sk);
 void tcp_initialize_rcv_mss(struct sock *sk);
@@ -905,20 +920,46 @@ uint32_t tcp_clamp_probe0_to_user_timeout(const struct sock *sk, uint32_t when_m
 extern const struct net_protocol tcp_protocol;
 /* IPv4's operations for TCP (see struct inet_connection_sock_af_ops). */
 extern const struct inet_connection_sock_af_ops ipv4_specific;
+
+/* The receive path after the established table was asked: the same for
+ * both families (Linux repeats it in tcp_v4_rcv and tcp_v6_rcv), which
+ * differ only in these. */
+struct tcp_rcv_family {
+	/* The listener for the segment (addresses from its network header). */
+	struct sock *(*lookup_listener)(struct ut_stack *stack, const struct sk_buff *skb,
+					const struct wire_tcp *th);
+	/* A reset answering the segment, for sk (NULL: no socket). */
+	void (*send_reset)(struct ut_stack *stack, const struct sk_buff *skb,
+			   const struct wire_tcp *th, struct sock *sk);
+	void (*timewait_ack)(struct inet_timewait_sock *tw);
+	struct sock *(*cookie_check)(struct sock *listener, struct sk_buff *skb,
+				     const struct wire_tcp *th, const struct wire_tcp_opts *opts);
+};
+/* Fills TCP_SKB_CB from the parsed header th (options into *opts) and
+ * leaves skb at the payload; dsfield is the TOS or traffic class. */
+void tcp_rcv_fill_cb(struct sk_buff *skb, struct wire_tcp *th, struct wire_tcp_opts *opts,
+		     uint8_t dsfield);
+/* Hands the segment to what the established table gave (skc: a
+ * connection, a request or a time-wait socket), else to a listener, else
+ * answers with a reset. Consumes skb. */
+void tcp_rcv_dispatch(struct sk_buff *skb, const struct wire_tcp *th,
+		      const struct wire_tcp_opts *opts, struct sock_common *skc,
+		      const struct tcp_rcv_family *fam);
 /* Frees every TCP object of a stack being destroyed. */
 void tcp_stack_destroy(struct ut_stack *stack);
 int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr_len);
 uint32_t secure_tcp_seq(struct ut_stack *stack, uint32_t saddr, uint32_t daddr, uint16_t sport,
 			uint16_t dport);
 uint32_t secure_tcp_ts_off(struct ut_stack *stack, uint32_t saddr, uint32_t daddr);
-/* The one way a completed handshake becomes a connection, Linux's
- * tcp_v4_syn_recv_sock (with the queueing that Linux's callers do): for the
- * final ACK of a request in the SYN queue (tcp_check_req) and for an ACK
- * answering a SYN cookie (cookie_v4_check). Makes the child from req
+/* The one way a completed handshake becomes a connection, for both
+ * families (it names no address; Linux's tcp_v4_syn_recv_sock and
+ * tcp_v6_syn_recv_sock, with the queueing that Linux's callers do): for
+ * the final ACK of a request in the SYN queue (tcp_check_req) and for an
+ * ACK answering a SYN cookie (cookie_v4_check, cookie_v6_check). Makes the child from req
  * (tcp_create_openreq_child), puts it in the request's place in the
  * established table, on the listener's port, and in the accept queue.
  * NULL, with nothing changed, when no socket could be had. */
-struct sock *tcp_v4_syn_recv_sock(struct sock *listener, struct request_sock *req);
+struct sock *tcp_syn_recv_sock(struct sock *listener, struct request_sock *req);
 
 /* ---- tcp_minisocks.c -----------------------------------------------------*/
 /* Moves sk to a time-wait sock for timeo ms (state TIME_WAIT, or substate
@@ -963,6 +1004,11 @@ uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now);
 /* An ACK that may answer a SYN cookie (the listener had no room to keep
  * a request). The child socket, in the accept queue, or NULL. */
 struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
+			     const struct wire_tcp_opts *opts);
+/* The same for IPv6 (Linux's cookie_v6_init_sequence, cookie_v6_check). */
+uint32_t cookie_v6_init_sequence(const struct sock *listener, const struct sk_buff *skb,
+				 const struct wire_tcp *th, uint16_t *mss);
+struct sock *cookie_v6_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
 			     const struct wire_tcp_opts *opts);
 /* Fills a request from the SYN in skb, or from the ACK of a cookie
  * (shared by the SYN queue and cookies). */

@@ -92,7 +92,7 @@ DECLARE_TRACE(tcp_retransmit_skb, sk->sk_stack,
  * descriptor fd; sk (or NULL) adds the sender state when it is a full TCP
  * socket. */
 DECLARE_TRACE(tcp_segment_send, stack,
-	      TP_PROTO(struct ut_stack *stack, int fd, uint32_t saddr, uint32_t daddr,
+	      TP_PROTO(struct ut_stack *stack, int fd, struct ut_ip saddr, struct ut_ip daddr,
 		       const struct wire_tcp *th, uint32_t payload_len, struct sock *sk),
 	      TP_ARGS(stack, fd, saddr, daddr, th, payload_len, sk))
 /* A segment a full TCP socket sends (tcp_output.c): tcp_segment_send with
@@ -104,14 +104,14 @@ DECLARE_TRACE(tcp_sk_segment_send, sk->sk_stack,
 /* A segment arrived; skc is what the established table holds for it (or
  * NULL): a full socket adds its descriptor and state. */
 DECLARE_TRACE(tcp_segment_recv, stack,
-	      TP_PROTO(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+	      TP_PROTO(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
 		       const struct wire_tcp *th, uint32_t payload_len, struct sock_common *skc),
 	      TP_ARGS(stack, saddr, daddr, th, payload_len, skc))
 /* The reset th goes from saddr to daddr in answer to a segment; sk is the
  * socket it was for, NULL when there is none. (A socket's own abortive
  * close reports through trace_tcp_event.) */
 DECLARE_TRACE(tcp_send_reset, stack,
-	      TP_PROTO(struct ut_stack *stack, uint32_t saddr, uint32_t daddr,
+	      TP_PROTO(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
 		       const struct wire_tcp *th, const struct sock *sk),
 	      TP_ARGS(stack, saddr, daddr, th, sk))
 
