@@ -291,6 +291,29 @@ int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_b
 	return 0;
 }
 
+int dev_add_offload(struct ut_stack *stack, uint16_t type,
+		    int (*gso_segment)(struct sk_buff *skb, struct sk_buff_head *segs))
+{
+	for (unsigned i = 0; i < stack->n_offload; i++)
+		if (stack->offload_base[i].type == type)
+			return -EEXIST;
+	if (stack->n_offload == OFFLOAD_MAX)
+		return -ENOSPC;
+	stack->offload_base[stack->n_offload++] =
+		(struct packet_offload){.type = type, .gso_segment = gso_segment};
+	return 0;
+}
+
+int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
+{
+	const struct ut_stack *stack = skb->dev->stack;
+
+	for (unsigned i = 0; i < stack->n_offload; i++)
+		if (stack->offload_base[i].type == skb->protocol)
+			return stack->offload_base[i].gso_segment(skb, segs);
+	return -EPROTONOSUPPORT;
+}
+
 int register_netdevice_notifier(struct ut_stack *stack, netdev_notifier_fn fn)
 {
 	if (stack->n_netdev_notifiers == NETDEV_NOTIFIER_MAX)

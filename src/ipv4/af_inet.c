@@ -6,6 +6,7 @@
 #include <sys/ioctl.h>
 
 #include "net/af_inet.h"
+#include "net/offload.h"
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -454,6 +455,8 @@ static int inet_net_init(struct ut_stack *stack)
 	if ((err = sock_register(stack, &inet_family_ops)) < 0)
 		return err;
 	if ((err = rtnl_af_register(stack, &inet_rtnl_af_ops)) < 0)
+		return err;
+	if ((err = dev_add_offload(stack, ETH_P_IP, inet_gso_segment)) < 0)
 		return err;
 	return dev_add_pack(stack, ETH_P_IP, ip_rcv);
 }

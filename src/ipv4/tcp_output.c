@@ -624,7 +624,7 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	if (clone && tcp_skb_pcount(oskb) > 1) {
 		skb_shinfo(skb)->gso_segs = (uint16_t)tcp_skb_pcount(oskb);
 		skb_shinfo(skb)->gso_size = (uint16_t)tcp_skb_mss(oskb);
-		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+		skb_shinfo(skb)->gso_type = inet_csk(sk)->icsk_af_ops->gso_type;
 	} else {
 		skb_shinfo(skb)->gso_segs = 0;
 		skb_shinfo(skb)->gso_size = 0;

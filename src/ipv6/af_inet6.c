@@ -15,6 +15,7 @@
 #include "net/transp_v6.h"
 #include "net/fault.h"
 #include "net/ip6_route.h"
+#include "net/offload.h"
 #include "net/ndisc.h"
 #include "net/stack.h"
 
@@ -495,6 +496,8 @@ static int inet6_net_init(struct ut_stack *stack)
 	if ((err = register_net_sysctl(stack, &ipv6_ctl_ops)) < 0)
 		return err;
 	if ((err = rtnl_af_register(stack, &inet6_rtnl_af_ops)) < 0)
+		return err;
+	if ((err = dev_add_offload(stack, ETH_P_IPV6, ipv6_gso_segment)) < 0)
 		return err;
 	return dev_add_pack(stack, ETH_P_IPV6, ipv6_rcv);
 }

@@ -623,6 +623,7 @@ const struct inet_connection_sock_af_ops ipv6_specific = {
 	.syn_recv_sock = tcp_syn_recv_sock,
 	.rebuild_header = tcp_v6_rebuild_header,
 	.net_header_len = IPV6_HLEN,
+	.gso_type = SKB_GSO_TCPV6,
 	.setsockopt = ipv6_setsockopt,
 	.getsockopt = ipv6_getsockopt,
 	.init_req = tcp_v6_init_req,

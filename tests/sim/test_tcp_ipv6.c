@@ -13,7 +13,10 @@
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/transp_v6.h"
+#include "net/simnet.h"
 #include "tcpworld.h"
+#include "testip6.h"
+#include "testwire.h"
 #include "test.h"
 #include "usertcp/dev.h"
 #include "usertcp/sim.h"
@@ -128,8 +131,14 @@ TEST(an_ipv6_connection_carries_data_both_ways_names_both_ends_and_closes_cleanl
 
 	exchange(&w, c, s, 200000);
 	/* It went over IPv6, with the MSS IPv6's headers leave of 1500. */
-	CHECK(tw_counter(w.c, "Ip6", "OutRequests") > 100);
+	CHECK(tw_counter(w.c, "Ip6", "OutRequests") > 10);
 	CHECK(tw_counter(w.s, "Ip6", "InDelivers") > 100);
+	/* with no loss on the link, nothing waited for a timer: every
+	 * buffer of several segments was cut by IPv6's GSO */
+	CHECK_EQ(tw_counter(w.c, "TcpExt", "TCPTimeouts") +
+			 tw_counter(w.s, "TcpExt", "TCPTimeouts"),
+		 0);
+	CHECK_EQ(tw_counter(w.c, "Tcp", "RetransSegs") + tw_counter(w.s, "Tcp", "RetransSegs"), 0);
 	CHECK_EQ(tw_counter(w.c, "Ip", "OutRequests"), 0);
 	CHECK_EQ(tw_tcp_sk(w.c, c)->mss_cache, 1500 - 40 - 20 - 12);
 	CHECK_EQ(ut_close(w.c, c), 0);
@@ -481,6 +490,92 @@ TEST(a_blocking_recv_on_an_ipv6_connection_wakes_for_data)
 	char buf[8];
 	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), 0), 5);
 	CHECK(memcmp(buf, "hello", 5) == 0);
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, lfd), 0);
+	tw_done(&w);
+}
+
+/* Hands the client's device, from the server's side of the link, an
+ * ICMPv6 Packet Too Big from a router (2001:db8::fe) quoting the
+ * client's segment at seq with the given MTU (RFC 4443 3.2). */
+static void inject_ptb(struct tcpworld *w, int fd, uint32_t seq, uint32_t mtu)
+{
+	struct in6_addr router = ip6_text("2001:db8::fe"), client = ip6_text(CLIENT_IP6),
+			server = ip6_text(SERVER_IP6);
+	struct tcp_sock *tp = tw_tcp_sk(w->c, fd);
+	struct sock *sk = &tp->inet_conn.icsk_inet;
+	uint8_t th[20], quoted[IPV6_HLEN + sizeof(th)], icmp[8 + sizeof(quoted)];
+	uint8_t pkt[IPV6_HLEN + sizeof(icmp)], frame[ETH_HLEN + sizeof(pkt)];
+
+	memset(th, 0, sizeof(th));
+	put_be16(th, sk->sk_num);
+	put_be16(th + 2, sk->sk_dport);
+	put_be32(th + 4, seq);
+	th[12] = 5 << 4;
+	th[13] = TCPHDR_ACK;
+	size_t ql = build_ipv6(quoted, &client, &server, IPPROTO_TCP, 64, th, sizeof(th));
+	size_t il = build_icmp6(icmp, &router, &client, ICMPV6_PKT_TOOBIG, 0, mtu, quoted, ql);
+	size_t pl = build_ipv6(pkt, &router, &client, IPPROTO_ICMPV6, 255, icmp, il);
+	struct net_device *dev = netdev_from_ut(ut_sim_link_dev(w->link, 0));
+	memcpy(frame, dev->dev_addr, 6);
+	ut_dev_hwaddr(ut_sim_link_dev(w->link, 1), frame + 6);
+	put_be16(frame + 12, ETH_P_IPV6);
+	memcpy(frame + ETH_HLEN, pkt, pl);
+	struct sk_buff *skb = alloc_skb(w->sim->pool, (uint32_t)(ETH_HLEN + pl));
+	CHECK(skb);
+	memcpy(skb_put(skb, (uint32_t)(ETH_HLEN + pl)), frame, ETH_HLEN + pl);
+	skb->dev = dev;
+	netif_receive_skb(skb);
+	ut_stack_poll(w->c);
+}
+
+/* RFC 8201: a Packet Too Big for data in flight shrinks the MSS to what
+ * the reported MTU leaves after IPv6's 40-byte header, and resends the
+ * flight at once (Linux's tcp_v6_mtu_reduced, tcp_simple_retransmit),
+ * with no timeout; one about data already acknowledged changes nothing
+ * but the route's memory of the path. */
+TEST(packet_too_big_shrinks_an_ipv6_connections_mss_and_resends_the_flight_without_a_timeout)
+{
+	static char out[300000], in[sizeof(out)];
+	struct tcpworld w;
+	struct sockaddr_in6 peer;
+	size_t sent = 0;
+	int v;
+	socklen_t len = sizeof(v);
+
+	tw_make(&w, 612, NULL);
+	tw_enable_ipv6(&w);
+	int lfd = listen6(&w, "::", false);
+	struct sockaddr_in6 dst = tw_addr6(SERVER_IP6, PORT, 0);
+	int c = connect_client(&w, AF_INET6, (struct sockaddr *)&dst, sizeof(dst));
+	int s = accept_server(&w, lfd, &peer);
+	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+	for (size_t i = 0; i < sizeof(out); i++)
+		out[i] = (char)(i * 13 + i / 777);
+	ssize_t k = ut_send(w.c, c, out, sizeof(out), 0);
+	CHECK(k > 0);
+	sent = (size_t)k;
+	uint32_t flight = tp->packets_out;
+	CHECK(flight >= 2);
+	/* an error about data below snd_una is out of window: ignored */
+	inject_ptb(&w, c, tp->snd_una - 100, 1280);
+	CHECK_EQ(tw_counter(w.c, "TcpExt", "OutOfWindowIcmps"), 1);
+	CHECK_EQ(tp->mss_cache, 1500 - 40 - 20 - 12);
+	inject_ptb(&w, c, tp->snd_una, 1280);
+	CHECK_EQ(tw_counter(w.c, "Icmp6", "InPktTooBigs"), 2);
+	CHECK_EQ(tp->mss_cache, 1280 - 40 - 20 - 12);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Loss);
+	CHECK(tp->retrans_out > 0);
+	/* below IPv6's minimum MTU counts as the minimum (RFC 8200 5) */
+	inject_ptb(&w, c, tp->snd_una, 600);
+	CHECK_EQ(tp->mss_cache, 1280 - 40 - 20 - 12);
+	CHECK_EQ(ut_getsockopt(w.c, c, IPPROTO_IPV6, IPV6_MTU, &v, &len), 0);
+	CHECK_EQ(v, 1280);
+	CHECK_EQ(tw_transfer(&w, c, s, out, in, sizeof(out), &sent, 30 * SEC, NULL, NULL),
+		 sizeof(out));
+	CHECK_MEM_EQ(in, out, sizeof(out));
+	CHECK_EQ(tw_counter(w.c, "TcpExt", "TCPTimeouts"), 0);
 	CHECK_EQ(ut_close(w.c, c), 0);
 	CHECK_EQ(ut_close(w.s, s), 0);
 	CHECK_EQ(ut_close(w.s, lfd), 0);

@@ -300,7 +300,7 @@ TEST(gso_puts_cwr_on_the_first_segment_psh_and_fin_on_the_last_and_fixes_every_h
 	skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
 
 	skb_queue_head_init(&segs);
-	CHECK_EQ(skb_gso_segment(skb, &segs), 0);
+	CHECK_EQ(inet_gso_segment(skb, &segs), 0);
 	CHECK_EQ(skb_queue_len(&segs), 3u);
 	unsigned i = 0;
 	skb_queue_walk(&segs, seg) {

@@ -92,8 +92,17 @@ struct packet_type {
 	uint16_t type; /* ETH_P_*, host order */
 	void (*func)(struct sk_buff *skb);
 };
-/* Handlers one stack holds: IPv4 and ARP now, IPv6 to come. */
+/* Handlers one stack holds: IPv4, ARP, IPv6. */
 #define PTYPE_MAX 4
+
+/* A family's software segmentation of its GSO buffers (Linux's struct
+ * packet_offload): skb_gso_segment finds it by skb->protocol, so the
+ * device layer names no family. */
+struct packet_offload {
+	uint16_t type; /* ETH_P_*, host order */
+	int (*gso_segment)(struct sk_buff *skb, struct sk_buff_head *segs);
+};
+#define OFFLOAD_MAX 2
 
 /* Device events (Linux's netdevice notifier chain, NETDEV_* values):
  * NETDEV_REGISTER then NETDEV_UP once the driver has set the device up
@@ -209,6 +218,16 @@ void netif_receive_skb(struct sk_buff *skb);
  * (Linux's dev_add_pack). 0, -EEXIST if type has one, -ENOSPC past
  * PTYPE_MAX. Called when the stack is made. */
 int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb));
+/* Registers the software segmentation of ethertype type's GSO buffers
+ * (Linux's dev_add_offload). 0, -EEXIST, -ENOSPC past OFFLOAD_MAX. */
+int dev_add_offload(struct ut_stack *stack, uint16_t type,
+		    int (*gso_segment)(struct sk_buff *skb, struct sk_buff_head *segs));
+/* Cuts a GSO buffer (skb_is_gso; skb->dev set) into wire segments,
+ * appended to segs, by the segmentation its family registered for
+ * skb->protocol (Linux's skb_gso_segment). Leaves skb alone. 0, or -errno
+ * (-EPROTONOSUPPORT: none registered) with segs holding what was made,
+ * to be purged. */
+int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
 /* Registers fn to be told of each device event on stack, in the order
  * registered (Linux's register_netdevice_notifier). 0 or -ENOSPC past
  * NETDEV_NOTIFIER_MAX. Called when the stack is made. */

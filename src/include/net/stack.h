@@ -156,6 +156,8 @@ struct ut_stack {
 	 * ptype_base and netdev_chain, global there, per stack here). */
 	struct packet_type ptype_base[PTYPE_MAX];
 	unsigned n_ptype;
+	struct packet_offload offload_base[OFFLOAD_MAX];
+	unsigned n_offload;
 	/* socket()'s families by AF_* (Linux's net_families, global there) */
 	const struct net_proto_family *net_families[AF_MAX];
 	netdev_notifier_fn netdev_notifiers[NETDEV_NOTIFIER_MAX];

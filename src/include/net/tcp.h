@@ -295,6 +295,9 @@ struct inet_connection_sock_af_ops {
 	/* The network header without options (Linux's net_header_len): what
 	 * an MSS leaves out of the path MTU besides TCP's own header. */
 	uint16_t net_header_len;
+	/* How the family's GSO cuts the connection's buffers (Linux keeps
+	 * it in sk->sk_gso_type, set by each family's connect). */
+	uint32_t gso_type;
 	/* Options at the family's levels (Linux's setsockopt and
 	 * getsockopt here): IPv4's ip_setsockopt, IPv6's ipv6_setsockopt. */
 	int (*setsockopt)(struct sock *sk, int level, int optname, const void *optval,
