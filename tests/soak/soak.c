@@ -13,7 +13,11 @@
  * and why). Half the worlds are dual-stack: IPv6 on every host (link-local
  * addresses with DAD, router solicitation, Neighbour Discovery beside ARP)
  * and an IPv6 prefix on every link, with ICMPv6 echoes of random sizes
- * (fragmented past the MTU) between the hosts.
+ * (fragmented past the MTU) between the hosts; their listeners are
+ * dual-stack AF_INET6 sockets, and each connection goes over IPv6, over
+ * IPv4 from an AF_INET socket, or over IPv4 from an AF_INET6 socket to a
+ * v4-mapped address (the corruption past the checksums touches IPv4
+ * segments only).
  *
  * Invariants, checked as the run goes (the first one broken stops the seed,
  * printed with the simulated time and the command that replays it):
@@ -140,7 +144,9 @@ struct ep {
 	bool connecting, eof, shut_wr, shut_rd, closed, aborted, finishing;
 	bool want_out; /* EPOLLOUT registered */
 	int err;       /* first error a call reported */
-	uint32_t laddr, raddr;
+	/* IPv6 addresses; an IPv4 connection's in their v4-mapped form,
+	 * as a dual-stack socket names them */
+	struct in6_addr laddr, raddr;
 	uint16_t lport, rport;
 };
 
@@ -204,6 +210,7 @@ struct soak {
 	uint64_t fail_t;
 	/* figures for the summary */
 	uint64_t bytes, opened, accepted, errors, vcorrupted, tainted, ghosts, eofs, aborts;
+	uint64_t opened6, opened_mapped; /* of opened: over IPv6; AF_INET6 to v4-mapped */
 	uint8_t buf[65536];
 };
 
@@ -256,13 +263,50 @@ static void gen_fill(struct soak *s, unsigned id, int dir, uint64_t off, uint8_t
 		p[i] = gen_byte(s->seed, id, dir, off + i);
 }
 
+/* An address as text: dotted for an IPv4 (v4-mapped) one. */
+static const char *addr_text(const struct in6_addr *a, char *buf, size_t n)
+{
+	if (IN6_IS_ADDR_V4MAPPED(a))
+		inet_ntop(AF_INET, a->s6_addr + 12, buf, (socklen_t)n);
+	else
+		inet_ntop(AF_INET6, a, buf, (socklen_t)n);
+	return buf;
+}
+
+static bool addr_eq(const struct in6_addr *a, const struct in6_addr *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0;
+}
+
+static struct in6_addr addr_v4(uint32_t a)
+{
+	struct in6_addr m = {{{[10] = 0xff, [11] = 0xff}}};
+
+	memcpy(m.s6_addr + 12, &a, 4);
+	return m;
+}
+
+/* The address and port of a sockaddr of either family, IPv4 mapped. */
+static struct in6_addr sa_addr(const struct sockaddr_storage *ss, uint16_t *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)ss;
+		*port = ntohs(sin->sin_port);
+		return addr_v4(sin->sin_addr.s_addr);
+	}
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)ss;
+	*port = ntohs(sin6->sin6_port);
+	return sin6->sin6_addr;
+}
+
 static const char *ep_name(const struct ep *e, char *buf, size_t n)
 {
-	snprintf(buf, n, "h%d fd %d (conn %u %s %u.%u.%u.%u:%u > %u.%u.%u.%u:%u)", e->host, e->fd,
-		 e->c ? e->c->id : 0, e->side ? "server" : "client", e->laddr & 255,
-		 (e->laddr >> 8) & 255, (e->laddr >> 16) & 255, e->laddr >> 24, e->lport,
-		 e->raddr & 255, (e->raddr >> 8) & 255, (e->raddr >> 16) & 255, e->raddr >> 24,
-		 e->rport);
+	char la[INET6_ADDRSTRLEN], ra[INET6_ADDRSTRLEN];
+
+	snprintf(buf, n, "h%d fd %d (conn %u %s %s:%u > %s:%u)", e->host, e->fd,
+		 e->c ? e->c->id : 0, e->side ? "server" : "client",
+		 addr_text(&e->laddr, la, sizeof(la)), e->lport,
+		 addr_text(&e->raddr, ra, sizeof(ra)), e->rport);
 	return buf;
 }
 
@@ -303,6 +347,21 @@ static bool edge_allowed(int from, int to)
 		/* LAST_ACK and TIME_WAIT end only in CLOSE */
 		return false;
 	}
+}
+
+/* 32 bits of an event's address for st_key: an IPv4 one itself (a
+ * v4-mapped one's IPv4 part, the same connection as an AF_INET6 socket
+ * reports it), an IPv6 one folded. */
+static uint32_t ev_addr32(struct ut_ip a)
+{
+	uint32_t w[4];
+
+	if (a.family != AF_INET6)
+		return a.u.v4.s_addr;
+	memcpy(w, &a.u.v6, sizeof(w));
+	if (IN6_IS_ADDR_V4MAPPED(&a.u.v6))
+		return w[3];
+	return (w[0] * 0x9e3779b1u) ^ (w[1] * 0x85ebca6bu) ^ (w[2] * 0xc2b2ae35u) ^ w[3];
 }
 
 static uint64_t st_key(int host, uint32_t saddr, uint32_t daddr, uint16_t dport)
@@ -383,7 +442,7 @@ static void on_state(struct soak *s, const struct ut_trace_event *ev)
 	 * port only from its next event on. */
 	if (ev->sport == 0)
 		return;
-	uint64_t key = st_key(host, ev->saddr.u.v4.s_addr, ev->daddr.u.v4.s_addr, ev->dport);
+	uint64_t key = st_key(host, ev_addr32(ev->saddr), ev_addr32(ev->daddr), ev->dport);
 	struct st_slot *e = st_find(s, key, ev->sport, false);
 	int last = e ? e->state : TCP_CLOSE;
 	if (last != ev->oldstate && !(ev->oldstate == TCP_SYN_SENT && !e)) {
@@ -419,18 +478,26 @@ static void on_trace(const struct ut_trace_event *ev, void *arg)
 
 /* ---- corruption that the checksum cannot see ----------------------------*/
 
-static struct conn *conn_by_tuple(struct soak *s, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+static bool tuple_is(const struct ep *e, const struct in6_addr *a, uint16_t ap,
+		     const struct in6_addr *b, uint16_t bp)
+{
+	return addr_eq(&e->laddr, a) && e->lport == ap && addr_eq(&e->raddr, b) && e->rport == bp;
+}
+
+static struct conn *conn_by_tuple(struct soak *s, const struct in6_addr *a, uint16_t ap,
+				  const struct in6_addr *b, uint16_t bp)
 {
 	/* newest first: a tuple is reused once its connection is gone */
 	for (unsigned i = s->neps; i-- > 0;) {
 		struct ep *e = s->eps[i];
-		if (e->c && e->laddr == a && e->lport == ap && e->raddr == b && e->rport == bp)
+		if (e->c && tuple_is(e, a, ap, b, bp))
 			return e->c;
 	}
 	return NULL;
 }
 
-static void taint(struct soak *s, uint32_t a, uint16_t ap, uint32_t b, uint16_t bp)
+static void taint(struct soak *s, const struct in6_addr *a, uint16_t ap, const struct in6_addr *b,
+		  uint16_t bp)
 {
 	/* Every record of the tuple, either way round: the corrupted segment
 	 * may land on any of them (the tuple may be reused later too, which
@@ -439,8 +506,7 @@ static void taint(struct soak *s, uint32_t a, uint16_t ap, uint32_t b, uint16_t 
 		struct ep *e = s->eps[i];
 		if (!e->c || e->c->tainted)
 			continue;
-		if ((e->laddr == a && e->lport == ap && e->raddr == b && e->rport == bp) ||
-		    (e->laddr == b && e->lport == bp && e->raddr == a && e->rport == ap)) {
+		if (tuple_is(e, a, ap, b, bp) || tuple_is(e, b, bp, a, ap)) {
 			e->c->tainted = true;
 			s->tainted++;
 		}
@@ -548,9 +614,10 @@ static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 	skb->ip_summed = CHECKSUM_NONE;
 	s->vcorrupted++;
 	if (unsafe) {
-		taint(s, daddr, dport, saddr, sport);
+		struct in6_addr d6 = addr_v4(daddr), s6 = addr_v4(saddr);
+		taint(s, &d6, dport, &s6, sport);
 		/* a changed port may land on another connection */
-		taint(s, daddr, get_be16(th + 2), saddr, get_be16(th));
+		taint(s, &d6, get_be16(th + 2), &s6, get_be16(th));
 	}
 	narrate(s, "vcorrupt: frame to h%d, IP byte %zu bit 0x%02x%s, checksums fixed",
 		side ? lk->b : lk->a, off, bit, unsafe ? " (connection tainted)" : "");
@@ -735,8 +802,7 @@ static void bind_server(struct soak *s, struct ep *e, const uint8_t *p, size_t n
 	for (int i = ID_BYTES - 1; i >= 0; i--)
 		id = id << 8 | e->idbuf[i];
 	struct conn *c = id && id <= s->nconns ? s->conns[id - 1] : NULL;
-	bool tuple_ok = c && c->ep[0]->laddr == e->raddr && c->ep[0]->lport == e->rport &&
-			c->ep[0]->raddr == e->laddr && c->ep[0]->rport == e->lport;
+	bool tuple_ok = c && tuple_is(c->ep[0], &e->raddr, e->rport, &e->laddr, e->lport);
 	if (!c || !tuple_ok || c->ep[1]) {
 		/* Two things explain it, and such a stream is not checked:
 		 * corruption past the checksum, and a child a SYN cookie
@@ -745,7 +811,7 @@ static void bind_server(struct soak *s, struct ep *e, const uint8_t *p, size_t n
 		 * late segment whose two offsets nearly match passes, in
 		 * Linux as here); it reads that connection's stream from
 		 * the middle. */
-		struct conn *t = conn_by_tuple(s, e->raddr, e->rport, e->laddr, e->lport);
+		struct conn *t = conn_by_tuple(s, &e->raddr, e->rport, &e->laddr, e->lport);
 		uint64_t cookies = 0;
 		ut_counter_get(s->h[e->host].stack, "TcpExt", "SyncookiesRecv", &cookies);
 		if (cookies && t && !t->tainted) {
@@ -907,7 +973,7 @@ static void accept_all(struct soak *s, int host, int lfd)
 	char nb[160];
 
 	for (;;) {
-		struct sockaddr_in peer, self;
+		struct sockaddr_storage peer, self;
 		socklen_t pl = sizeof(peer), sl = sizeof(self);
 		int fd = ut_accept4(h->stack, lfd, (struct sockaddr *)&peer, &pl, SOCK_NONBLOCK);
 		if (fd < 0) {
@@ -920,10 +986,8 @@ static void accept_all(struct soak *s, int host, int lfd)
 		struct ep *e = ep_new(s, host, fd, 1);
 		if (ut_getsockname(h->stack, fd, (struct sockaddr *)&self, &sl) != 0)
 			fail(s, "getsockname: %s", strerror(errno));
-		e->laddr = self.sin_addr.s_addr;
-		e->lport = ntohs(self.sin_port);
-		e->raddr = peer.sin_addr.s_addr;
-		e->rport = ntohs(peer.sin_port);
+		e->laddr = sa_addr(&self, &e->lport);
+		e->raddr = sa_addr(&peer, &e->rport);
 		s->accepted++;
 		narrate(s, "%s: accepted", ep_name(e, nb, sizeof(nb)));
 		/* A second child for the tuple of one client connection: a
@@ -934,14 +998,13 @@ static void accept_all(struct soak *s, int host, int lfd)
 		 * from the first child, or its FIN may end the client's
 		 * stream early, as in Linux. The first child counts whether
 		 * or not it read the id. */
-		struct conn *t = conn_by_tuple(s, e->raddr, e->rport, e->laddr, e->lport);
+		struct conn *t = conn_by_tuple(s, &e->raddr, e->rport, &e->laddr, e->lport);
 		if (t && !t->tainted) {
 			bool first = false;
 			for (unsigned i = s->neps - 1; i-- > 0 && s->eps[i] != t->ep[0];) {
 				struct ep *o = s->eps[i];
-				first |= o->side == 1 && o->laddr == e->laddr &&
-					 o->lport == e->lport && o->raddr == e->raddr &&
-					 o->rport == e->rport;
+				first |= o->side == 1 &&
+					 tuple_is(o, &e->laddr, e->lport, &e->raddr, e->rport);
 			}
 			if (first) {
 				t->tainted = true;
@@ -1021,13 +1084,33 @@ static void act_connect(struct soak *s)
 	int a = (int)below(&s->r, s->nhosts);
 	int b = (int)((unsigned)(a + 1 + (int)below(&s->r, s->nhosts - 1)) % s->nhosts);
 	struct host *h = &s->h[a];
-	struct sockaddr_in dst = {.sin_family = AF_INET}, self;
-	socklen_t sl = sizeof(self);
+	struct sockaddr_storage dst, self;
+	socklen_t sl = sizeof(self), dl;
+	uint16_t port = (uint16_t)(BASE_PORT + below(&s->r, NLISTEN));
 	char nb[160];
+	int family = AF_INET;
 
-	dst.sin_addr.s_addr = s->h[b].addr[a];
-	dst.sin_port = htons((uint16_t)(BASE_PORT + below(&s->r, NLISTEN)));
-	int fd = ut_socket(h->stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	/* In a dual-stack world, over IPv6, over IPv4 from an AF_INET
+	 * socket, or over IPv4 from an AF_INET6 one (v4-mapped); the
+	 * listeners are dual-stack AF_INET6 sockets there. */
+	memset(&dst, 0, sizeof(dst));
+	unsigned how = s->v6 ? (unsigned)below(&s->r, 3) : 1;
+	s->opened6 += how == 0;
+	s->opened_mapped += how == 2;
+	if (how == 1) {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&dst;
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = s->h[b].addr[a];
+		sin->sin_port = htons(port);
+		dl = sizeof(*sin);
+	} else {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dst;
+		sin6->sin6_family = family = AF_INET6;
+		sin6->sin6_addr = how == 0 ? s->h[b].addr6[a] : addr_v4(s->h[b].addr[a]);
+		sin6->sin6_port = htons(port);
+		dl = sizeof(*sin6);
+	}
+	int fd = ut_socket(h->stack, family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0) {
 		fail(s, "socket: %s", strerror(errno));
 		return;
@@ -1063,15 +1146,13 @@ static void act_connect(struct soak *s)
 	struct ep *e = ep_new(s, a, fd, 0);
 	e->c = c;
 	c->ep[0] = e;
-	e->raddr = dst.sin_addr.s_addr;
-	e->rport = ntohs(dst.sin_port);
+	e->raddr = sa_addr(&dst, &e->rport);
 	s->opened++;
-	int rc = ut_connect(h->stack, fd, (struct sockaddr *)&dst, sizeof(dst));
+	int rc = ut_connect(h->stack, fd, (struct sockaddr *)&dst, dl);
 	if (rc == 0 || errno == EINPROGRESS) {
 		e->connecting = rc != 0;
 		if (ut_getsockname(h->stack, fd, (struct sockaddr *)&self, &sl) == 0) {
-			e->laddr = self.sin_addr.s_addr;
-			e->lport = ntohs(self.sin_port);
+			e->laddr = sa_addr(&self, &e->lport);
 		}
 	} else if (errno == EADDRNOTAVAIL) {
 		/* every port to that destination busy (TIME_WAIT): Linux's answer */
@@ -1420,12 +1501,16 @@ static void world_make(struct soak *s)
 		 * cookies, accept queue overflow. */
 		for (int l = 0; l < NLISTEN; l++) {
 			struct sockaddr_in sin = {.sin_family = AF_INET};
+			struct sockaddr_in6 sin6 = {.sin6_family = AF_INET6};
 			struct epoll_event ev = {.events = EPOLLIN};
-			sin.sin_port = htons((uint16_t)(BASE_PORT + l));
-			h->lfd[l] = ut_socket(h->stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-			if (h->lfd[l] < 0 ||
-			    ut_bind(h->stack, h->lfd[l], (struct sockaddr *)&sin, sizeof(sin)) !=
-				    0 ||
+			/* dual-stack AF_INET6 listeners in a dual-stack world */
+			int fam = s->v6 ? AF_INET6 : AF_INET;
+			const struct sockaddr *sa = s->v6 ? (const struct sockaddr *)&sin6
+							  : (const struct sockaddr *)&sin;
+			socklen_t sal = s->v6 ? sizeof(sin6) : sizeof(sin);
+			sin.sin_port = sin6.sin6_port = htons((uint16_t)(BASE_PORT + l));
+			h->lfd[l] = ut_socket(h->stack, fam, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (h->lfd[l] < 0 || ut_bind(h->stack, h->lfd[l], sa, sal) != 0 ||
 			    ut_listen(h->stack, h->lfd[l], l ? (int)rnd_range(&s->r, 1, 4) : 64) !=
 				    0)
 				abort();
@@ -1631,9 +1716,12 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 		       s->aborts, s->vcorrupted, s->tainted, s->ghosts,
 		       (double)ut_sim_now(s->sim) / 1e9);
 		if (s->v6)
-			printf("soak: seed %" PRIu64 " dual-stack: %" PRIu32
-			       " ICMPv6 echoes, %" PRIu64 " replies, %" PRIu64 " errors\n",
-			       seed, s->pings_sent, s->ping_replies, s->ping_errors);
+			printf("soak: seed %" PRIu64 " dual-stack: %" PRIu64
+			       " connections over IPv6, %" PRIu64
+			       " from AF_INET6 to v4-mapped; %" PRIu32 " ICMPv6 echoes, %" PRIu64
+			       " replies, %" PRIu64 " errors\n",
+			       seed, s->opened6, s->opened_mapped, s->pings_sent, s->ping_replies,
+			       s->ping_errors);
 	}
 	g_soak = NULL;
 	ut_sim_destroy(s->sim);
