@@ -13,7 +13,13 @@
  * table, where inet_csk_get_port applies the conflict rules (they are
  * Linux's UDP rules too: SO_REUSEADDR on both, or SO_REUSEPORT on both, or
  * addresses that do not overlap), and the listening table hashed by port,
- * which udp_rcv walks. */
+ * which udp_rcv walks.
+ *
+ * Most of this is shared with UDP over IPv6 (src/ipv6/udp_ipv6.c, through
+ * include/net/udp.h), as Linux's udp_lib_* are: the lookup and its
+ * scores, queueing, corking, udp_recvmsg, the ports, SOL_UDP, poll and
+ * close. An AF_INET6 socket without IPV6_V6ONLY takes IPv4 datagrams
+ * here, and sends to v4-mapped peers through udp_sendmsg. */
 #include <errno.h>
 #include <netinet/udp.h>
 #include <string.h>
@@ -24,64 +30,103 @@
 #include "net/route.h"
 #include "net/stack.h"
 #include "net/tcp.h"
+#include "net/transp_v6.h"
+#include "net/udp.h"
 
-/* What a queued datagram remembers: where it came from, and the memory
- * charged to sk_rmem_alloc for it (a broadcast's clone is charged its
- * whole buffer, as in Linux, though it shares the data). */
+/* What a queued datagram remembers: where it came from (an IPv4 source
+ * v4-mapped), its family and the device it came in on (for the scope of a
+ * link-local sender), and the memory charged to sk_rmem_alloc for it (a
+ * broadcast's clone is charged its whole buffer, as in Linux, though it
+ * shares the data). */
 struct udp_skb_cb {
-	uint32_t saddr;
+	struct in6_addr saddr;
 	uint16_t sport;
+	bool v6;
+	int iif;
 	uint32_t charge;
 };
 #define UDP_SKB_CB(skb) ((struct udp_skb_cb *)(void *)&(skb)->cb[0])
+_Static_assert(sizeof(struct udp_skb_cb) <= sizeof(((struct sk_buff *)0)->cb), "udp_skb_cb");
+
+/* UDPX_MIB relies on Udp and Udp6 listing their counters alike. */
+_Static_assert(UDP6_MIB_NOPORTS - UDP6_MIB_INDATAGRAMS == UDP_MIB_NOPORTS - UDP_MIB_INDATAGRAMS &&
+		       UDP6_MIB_INERRORS - UDP6_MIB_INDATAGRAMS ==
+			       UDP_MIB_INERRORS - UDP_MIB_INDATAGRAMS &&
+		       UDP6_MIB_OUTDATAGRAMS - UDP6_MIB_INDATAGRAMS ==
+			       UDP_MIB_OUTDATAGRAMS - UDP_MIB_INDATAGRAMS &&
+		       UDP6_MIB_RCVBUFERRORS - UDP6_MIB_INDATAGRAMS ==
+			       UDP_MIB_RCVBUFERRORS - UDP_MIB_INDATAGRAMS &&
+		       UDP6_MIB_SNDBUFERRORS - UDP6_MIB_INDATAGRAMS ==
+			       UDP_MIB_SNDBUFERRORS - UDP_MIB_INDATAGRAMS &&
+		       UDP6_MIB_CSUMERRORS - UDP6_MIB_INDATAGRAMS ==
+			       UDP_MIB_CSUMERRORS - UDP_MIB_INDATAGRAMS &&
+		       UDP6_MIB_IGNOREDMULTI - UDP6_MIB_INDATAGRAMS ==
+			       UDP_MIB_IGNOREDMULTI - UDP_MIB_INDATAGRAMS,
+	       "Udp and Udp6 counters in the same order");
 
 /* The most a datagram can carry: an IPv4 packet of 65535 bytes less the
  * IP and UDP headers. */
 #define UDP_MAX_PAYLOAD (IP_MAXPACKET - IPV4_HLEN_MIN - UDP_HLEN)
 
-/* A UDP sock (Linux's struct udp_sock): the datagram being gathered by
- * MSG_MORE or UDP_CORK. Its payload waits on sk_write_queue in the pieces
- * the calls gave. */
-struct udp_sock {
-	struct sock sk; /* first: one pointer serves both views */
-	bool corkflag;	/* UDP_CORK */
-	bool pending;	/* a corked datagram is being gathered */
-	uint32_t pend_saddr, pend_daddr;
-	uint16_t pend_dport;
-	uint32_t pend_len; /* payload bytes gathered so far */
-};
+/* ---- lookup (shared with IPv6) ---------------------------------------------------*/
 
-static inline struct udp_sock *udp_sk(struct sock *sk)
+/* How well sk matches the datagram t, as Linux's compute_score (IPv4's and
+ * IPv6's): a bound address, a connected peer address, a connected peer
+ * port and a bound device each add to the score, and a mismatch on any of
+ * them excludes the socket. Which address a socket is bound to in the
+ * datagram's family is skc_v4_view's or skc_v6_view's answer, so an
+ * AF_INET6 socket bound to :: without IPV6_V6ONLY takes IPv4 too, and for
+ * IPv4 an AF_INET socket beats such a dual-stack one otherwise equal
+ * (Linux scores the family 2 against 1). -1: no match. The same test
+ * decides which sockets get a copy of a broadcast or multicast (Linux's
+ * __udp_is_mcast_sock and __udp_v6_is_mcast_sock; sockets join no groups
+ * here, and Linux's IPV6_MULTICAST_ALL default lets a socket without
+ * memberships take every group the device is in). */
+static int udp_score(const struct sock *sk, const struct udp_tuple *t)
 {
-	return (struct udp_sock *)sk;
-}
+	const struct sock_common *c = &sk->__sk_common;
+	int score;
 
-/* ---- lookup ---------------------------------------------------------------------*/
-
-/* How well sk matches a datagram from saddr:sport to daddr:dport, as
- * Linux's compute_score: a bound address, a connected peer address and a
- * connected peer port each add to the score, and a mismatch on any of them
- * excludes the socket. -1: no match. The same test decides which sockets
- * get a copy of a broadcast (Linux's __udp_is_mcast_sock). */
-static int udp_score(const struct sock *sk, uint32_t saddr, uint16_t sport, uint32_t daddr,
-		     uint16_t dport)
-{
-	int score = 0;
-
-	if (sk->sk_num != dport)
+	if (sk->sk_num != t->dport)
 		return -1;
-	if (sk->sk_rcv_saddr) {
-		if (sk->sk_rcv_saddr != daddr)
+	if (!t->v6) {
+		uint32_t bound;
+		if (!skc_v4_view(c, &bound))
 			return -1;
-		score += 4;
-	}
-	if (sk->sk_daddr) {
-		if (sk->sk_daddr != saddr)
+		score = sk->sk_family == AF_INET ? 2 : 1;
+		if (bound) {
+			if (bound != t->daddr)
+				return -1;
+			score += 4;
+		}
+		if (sk->sk_daddr) {
+			if (sk->sk_daddr != t->saddr)
+				return -1;
+			score += 4;
+		}
+	} else {
+		const struct in6_addr *bound;
+		if (!skc_v6_view(c, &bound))
 			return -1;
-		score += 4;
+		score = 2;
+		if (!ipv6_addr_any(bound)) {
+			if (!ipv6_addr_equal(bound, &t->daddr6))
+				return -1;
+			score += 4;
+		}
+		if (!ipv6_addr_any(&sk->sk_v6_daddr)) {
+			if (!ipv6_addr_equal(&sk->sk_v6_daddr, &t->saddr6))
+				return -1;
+			score += 4;
+		}
 	}
 	if (sk->sk_dport) {
-		if (sk->sk_dport != sport)
+		if (sk->sk_dport != t->sport)
+			return -1;
+		score += 4;
+	}
+	if (sk->sk_bound_dev_if) {
+		if (sk->sk_bound_dev_if != t->dif)
 			return -1;
 		score += 4;
 	}
@@ -92,26 +137,25 @@ static int udp_score(const struct sock *sk, uint32_t saddr, uint16_t sport, uint
 static bool udp_reuseport_peer(const struct sock *sk, const struct sock *best)
 {
 	return sk->sk_reuseport && sk->sk_state != TCP_ESTABLISHED &&
-	       sk->sk_rcv_saddr == best->sk_rcv_saddr;
+	       sk->sk_family == best->sk_family && sk->sk_rcv_saddr == best->sk_rcv_saddr &&
+	       ipv6_addr_equal(&sk->sk_v6_rcv_saddr, &best->sk_v6_rcv_saddr);
 }
 
-/* The socket for a datagram from saddr:sport to daddr:dport, or NULL
- * (Linux's __udp4_lib_lookup). The highest score wins; among equals the
- * socket bound last, which sits first in the chain. When the winner is an
- * unconnected member of an SO_REUSEPORT group, one member of the group is
- * chosen by a keyed hash of the 4-tuple, so a flow always reaches the same
- * socket and flows spread over the group. O(sockets on the port's chain). */
-static struct sock *udp_lookup(struct ut_stack *stack, uint32_t saddr, uint16_t sport,
-			       uint32_t daddr, uint16_t dport)
+/* The highest score wins; among equals the socket bound last, which sits
+ * first in the chain. When the winner is an unconnected member of an
+ * SO_REUSEPORT group, one member of the group is chosen by a keyed hash
+ * of the 4-tuple, so a flow always reaches the same socket and flows
+ * spread over the group. O(sockets on the port's chain). */
+struct sock *udp_lib_lookup(struct ut_stack *stack, const struct udp_tuple *t)
 {
 	struct inet_hashinfo *h = &stack->udp_hashinfo;
 	struct sock *best = NULL;
 	int best_score = -1;
-	uint32_t members = 0, pick;
+	uint32_t members = 0, pick, hash;
 
-	for (struct sock_common *c = inet_lhash_chain(h, dport); c; c = c->skc_node_next) {
+	for (struct sock_common *c = inet_lhash_chain(h, t->dport); c; c = c->skc_node_next) {
 		struct sock *sk = container_of(c, struct sock, __sk_common);
-		int score = udp_score(sk, saddr, sport, daddr, dport);
+		int score = udp_score(sk, t);
 		if (score > best_score) {
 			best = sk;
 			best_score = score;
@@ -120,26 +164,26 @@ static struct sock *udp_lookup(struct ut_stack *stack, uint32_t saddr, uint16_t 
 	if (!best || !best->sk_reuseport || best->sk_state == TCP_ESTABLISHED)
 		return best;
 
-	for (struct sock_common *c = inet_lhash_chain(h, dport); c; c = c->skc_node_next) {
+	for (struct sock_common *c = inet_lhash_chain(h, t->dport); c; c = c->skc_node_next) {
 		struct sock *sk = container_of(c, struct sock, __sk_common);
-		if (udp_score(sk, saddr, sport, daddr, dport) == best_score &&
-		    udp_reuseport_peer(sk, best))
+		if (udp_score(sk, t) == best_score && udp_reuseport_peer(sk, best))
 			members++;
 	}
 	if (members < 2)
 		return best;
+	hash = t->v6 ? inet6_ehashfn(h, &t->daddr6, t->dport, &t->saddr6, t->sport)
+		     : inet_ehashfn(h, t->daddr, t->dport, t->saddr, t->sport);
 	/* Linux's reciprocal_scale: the hash's share of the group. */
-	pick = (uint32_t)(((uint64_t)inet_ehashfn(h, daddr, dport, saddr, sport) * members) >> 32);
-	for (struct sock_common *c = inet_lhash_chain(h, dport); c; c = c->skc_node_next) {
+	pick = (uint32_t)(((uint64_t)hash * members) >> 32);
+	for (struct sock_common *c = inet_lhash_chain(h, t->dport); c; c = c->skc_node_next) {
 		struct sock *sk = container_of(c, struct sock, __sk_common);
-		if (udp_score(sk, saddr, sport, daddr, dport) == best_score &&
-		    udp_reuseport_peer(sk, best) && pick-- == 0)
+		if (udp_score(sk, t) == best_score && udp_reuseport_peer(sk, best) && pick-- == 0)
 			return sk;
 	}
 	return best;
 }
 
-/* ---- receive ---------------------------------------------------------------------*/
+/* ---- receive -------------------------------------------------------------------*/
 
 /* Queues a datagram (data at the payload) on sk, charging charge bytes to
  * its receive buffer. Consumes skb.
@@ -149,39 +193,55 @@ static struct sock *udp_lookup(struct ut_stack *stack, uint32_t saddr, uint16_t 
  * empty queue, however small the buffer, and the last one accepted may
  * overshoot it. Udp InDatagrams is counted when the application reads the
  * datagram (udp_recvmsg), not here, as in Linux. */
-static void udp_queue_rcv(struct sock *sk, struct sk_buff *skb, uint32_t saddr, uint16_t sport,
+static void udp_queue_rcv(struct sock *sk, struct sk_buff *skb, const struct udp_tuple *t,
 			  uint32_t charge)
 {
 	struct ut_stack *stack = sk->sk_stack;
+	struct udp_skb_cb *cb = UDP_SKB_CB(skb);
 
 	if (sk->sk_rmem_alloc > sk->sk_rcvbuf) {
-		SNMP_INC_STATS(stack, UDP_MIB_RCVBUFERRORS);
-		SNMP_INC_STATS(stack, UDP_MIB_INERRORS);
+		UDPX_INC_STATS(stack, t->v6, UDP_MIB_RCVBUFERRORS);
+		UDPX_INC_STATS(stack, t->v6, UDP_MIB_INERRORS);
 		kfree_skb(skb);
 		return;
 	}
-	UDP_SKB_CB(skb)->saddr = saddr;
-	UDP_SKB_CB(skb)->sport = sport;
-	UDP_SKB_CB(skb)->charge = charge;
+	memset(cb, 0, sizeof(*cb));
+	if (t->v6)
+		cb->saddr = t->saddr6;
+	else
+		ipv6_addr_set_v4mapped(t->saddr, &cb->saddr);
+	cb->sport = t->sport;
+	cb->v6 = t->v6;
+	cb->iif = t->dif;
+	cb->charge = charge;
 	skb_queue_tail(&sk->sk_receive_queue, skb);
 	sk->sk_rmem_alloc += (int)charge;
 	sk->sk_data_ready(sk);
 }
 
-/* A broadcast: every matching socket gets it (Linux's
- * __udp4_lib_mcast_deliver), the first in the chain the datagram itself
- * and the others clones. Consumes skb. */
-static void udp_mcast_deliver(struct ut_stack *stack, struct sk_buff *skb, uint32_t saddr,
-			      uint16_t sport, uint32_t daddr, uint16_t dport)
+bool udp_lib_unicast_rcv(struct ut_stack *stack, struct sk_buff *skb, const struct udp_tuple *t)
+{
+	struct sock *sk = udp_lib_lookup(stack, t);
+
+	if (!sk)
+		return false;
+	udp_queue_rcv(sk, skb, t, skb->truesize);
+	return true;
+}
+
+/* Linux's __udp4_lib_mcast_deliver and __udp6_lib_mcast_deliver: the
+ * first socket in the chain gets the datagram itself and the others
+ * clones. */
+void udp_lib_mcast_deliver(struct ut_stack *stack, struct sk_buff *skb, const struct udp_tuple *t)
 {
 	struct sock *first = NULL;
 
-	for (struct sock_common *c = inet_lhash_chain(&stack->udp_hashinfo, dport); c;
+	for (struct sock_common *c = inet_lhash_chain(&stack->udp_hashinfo, t->dport); c;
 	     c = c->skc_node_next) {
 		struct sock *sk = container_of(c, struct sock, __sk_common);
 		struct sk_buff *copy;
 
-		if (udp_score(sk, saddr, sport, daddr, dport) < 0)
+		if (udp_score(sk, t) < 0)
 			continue;
 		if (!first) {
 			first = sk;
@@ -191,19 +251,20 @@ static void udp_mcast_deliver(struct ut_stack *stack, struct sk_buff *skb, uint3
 		if (!copy) {
 			/* Linux counts a failed clone as a receive buffer
 			 * error of that socket. */
-			SNMP_INC_STATS(stack, UDP_MIB_RCVBUFERRORS);
-			SNMP_INC_STATS(stack, UDP_MIB_INERRORS);
+			UDPX_INC_STATS(stack, t->v6, UDP_MIB_RCVBUFERRORS);
+			UDPX_INC_STATS(stack, t->v6, UDP_MIB_INERRORS);
 			continue;
 		}
-		udp_queue_rcv(sk, copy, saddr, sport, skb->truesize);
+		udp_queue_rcv(sk, copy, t, skb->truesize);
 	}
 	if (first) {
-		udp_queue_rcv(first, skb, saddr, sport, skb->truesize);
+		udp_queue_rcv(first, skb, t, skb->truesize);
 		return;
 	}
-	/* Nobody listens: no ICMP for a broadcast (RFC 1122 3.2.2), and
-	 * Linux counts it apart from NoPorts. */
-	SNMP_INC_STATS(stack, UDP_MIB_IGNOREDMULTI);
+	/* Nobody listens: no ICMP for a broadcast (RFC 1122 3.2.2) nor a
+	 * multicast (RFC 4443 2.4 (e.3)), and Linux counts it apart from
+	 * NoPorts. */
+	UDPX_INC_STATS(stack, t->v6, UDP_MIB_IGNOREDMULTI);
 	kfree_skb(skb);
 }
 
@@ -215,8 +276,8 @@ static void udp_rcv(struct sk_buff *skb)
 	struct inet_skb_parm *cb = IPCB(skb);
 	uint32_t saddr = cb->saddr, daddr = cb->daddr;
 	bool mcast = (cb->flags & IPSKB_BROADCAST) || IN_MULTICAST(ntohl(daddr));
+	struct udp_tuple t;
 	struct wire_udp udp;
-	struct sock *sk;
 
 	if (wire_udp_parse(skb->data, skb->len, &udp) != WIRE_OK) {
 		SNMP_INC_STATS(stack, UDP_MIB_INERRORS);
@@ -233,15 +294,18 @@ static void udp_rcv(struct sk_buff *skb)
 	skb_trim(skb, udp.len);
 	skb_pull(skb, UDP_HLEN);
 
+	memset(&t, 0, sizeof(t));
+	t.saddr = saddr;
+	t.daddr = daddr;
+	t.sport = udp.sport;
+	t.dport = udp.dport;
+	t.dif = skb->dev->ifindex;
 	if (mcast) {
-		udp_mcast_deliver(stack, skb, saddr, udp.sport, daddr, udp.dport);
+		udp_lib_mcast_deliver(stack, skb, &t);
 		return;
 	}
-	sk = udp_lookup(stack, saddr, udp.sport, daddr, udp.dport);
-	if (sk) {
-		udp_queue_rcv(sk, skb, saddr, udp.sport, skb->truesize);
+	if (udp_lib_unicast_rcv(stack, skb, &t))
 		return;
-	}
 	SNMP_INC_STATS(stack, UDP_MIB_NOPORTS);
 	skb_push(skb, UDP_HLEN);
 	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
@@ -266,8 +330,14 @@ static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t co
 	if (skb->len < UDP_HLEN)
 		return;
 	/* The quoted datagram is one we sent: its source is us. */
-	uint16_t sport = get_be16(skb->data), dport = get_be16(skb->data + 2);
-	sk = udp_lookup(stack, ip->daddr, dport, ip->saddr, sport);
+	struct udp_tuple t = {
+		.saddr = ip->daddr,
+		.daddr = ip->saddr,
+		.sport = get_be16(skb->data + 2),
+		.dport = get_be16(skb->data),
+		.dif = skb->dev->ifindex,
+	};
+	sk = udp_lib_lookup(stack, &t);
 	if (!sk) {
 		SNMP_INC_STATS(stack, ICMP_MIB_INERRORS);
 		return;
@@ -300,7 +370,7 @@ const struct net_protocol udp_protocol = {
  * udp_lib_get_port does: from a random place in
  * net.ipv4.ip_local_port_range, any parity (TCP's bind(0) prefers odd
  * ports; UDP does not). O(ports tried). 0, -EADDRINUSE or -ENOMEM. */
-static int udp_get_port(struct sock *sk, uint16_t snum)
+int udp_lib_get_port(struct sock *sk, uint16_t snum)
 {
 	struct ut_stack *stack = sk->sk_stack;
 	struct inet_hashinfo *h = &stack->udp_hashinfo;
@@ -325,9 +395,8 @@ static int udp_get_port(struct sock *sk, uint16_t snum)
 	return 0;
 }
 
-/* Takes sk out of both tables and forgets its port (Linux's
- * udp_lib_unhash). */
-static void udp_unhash(struct sock *sk)
+/* Takes sk out of both tables and forgets its port. */
+void udp_lib_unhash(struct sock *sk)
 {
 	struct inet_hashinfo *h = &sk->sk_stack->udp_hashinfo;
 
@@ -369,7 +438,7 @@ static int udp_route(struct sock *sk, uint32_t daddr, struct fib_result *res)
  * address from the route when the socket has none. The port was bound
  * already (inet_dgram_connect autobinds). Receiving then only accepts
  * datagrams from the peer. */
-static int udp_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
+int ip4_datagram_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 {
 	const struct sockaddr_in *usin;
 	struct fib_result res;
@@ -392,18 +461,19 @@ static int udp_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t 
 	return 0;
 }
 
-/* connect(AF_UNSPEC) (Linux's __udp_disconnect): forgets the peer, and the
- * address and port unless bind() chose them. */
-static int udp_disconnect(struct sock *sk, int flags)
+/* connect(AF_UNSPEC), either family: forgets the peer, and the address
+ * and port unless bind() chose them (the IPv6 ones too, so that an
+ * AF_INET6 socket connected over either family is dual-stack again). */
+int udp_disconnect(struct sock *sk, int flags)
 {
 	(void)flags;
 	sk->sk_state = TCP_CLOSE;
-	sk->sk_daddr = 0;
+	inet_reset_daddr(sk);
 	sk->sk_dport = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
-		sk->sk_rcv_saddr = sk->sk_saddr = 0;
+		inet_reset_saddr(sk);
 	if (!(sk->sk_userlocks & SOCK_BINDPORT_LOCK))
-		udp_unhash(sk);
+		udp_lib_unhash(sk);
 	return 0;
 }
 
@@ -423,7 +493,7 @@ static void udp_fill_csum(struct sk_buff *skb, uint32_t saddr, uint32_t daddr)
 /* What Linux's sock_alloc_send_skb checks before a datagram's first
  * buffer: a pending error (from ICMP) is returned and cleared, and a
  * socket shut down for writing gives EPIPE (without SIGPIPE for UDP). */
-static int udp_send_check(struct sock *sk)
+int udp_send_check(struct sock *sk)
 {
 	int err = sock_error(sk);
 
@@ -471,26 +541,28 @@ static void udp_flush_pending(struct sock *sk)
 
 	skb_queue_purge(&sk->sk_write_queue);
 	sk->sk_wmem_queued = 0;
-	up->pending = false;
+	up->pending = 0;
 	up->pend_len = 0;
 }
 
-/* Sends the corked datagram as one (Linux's udp_push_pending_frames): its
- * pieces are copied into one buffer, a second copy that only corked data
- * pays. */
-static int udp_push_pending(struct sock *sk)
+/* Sends the corked datagram as one (Linux's udp_push_pending_frames and
+ * udp_v6_push_pending_frames): its pieces are copied into one buffer, a
+ * second copy that only corked data pays, and sent by its family. */
+int udp_push_pending(struct sock *sk)
 {
 	struct udp_sock *up = udp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 	struct sk_buff *skb, *piece;
+	bool v6 = up->pending == AF_INET6;
 	uint8_t *p;
+	int err;
 
 	if (!up->pending)
 		return 0;
 	skb = stack_alloc_skb(stack, UDP_HLEN + up->pend_len);
 	if (!skb) {
 		udp_flush_pending(sk);
-		SNMP_INC_STATS(stack, UDP_MIB_SNDBUFERRORS);
+		UDPX_INC_STATS(stack, v6, UDP_MIB_SNDBUFERRORS);
 		return -ENOBUFS;
 	}
 	p = skb_put(skb, UDP_HLEN + up->pend_len) + UDP_HLEN;
@@ -501,18 +573,25 @@ static int udp_push_pending(struct sock *sk)
 	}
 	uint32_t saddr = up->pend_saddr, daddr = up->pend_daddr, len = up->pend_len;
 	uint16_t dport = up->pend_dport;
+	if (v6) {
+		/* IPv6's send reads the corked addresses: forget them after */
+		err = udp_v6_push_skb(sk, skb, len);
+		udp_flush_pending(sk);
+		return err;
+	}
 	udp_flush_pending(sk);
 	return udp_send_skb(sk, skb, saddr, daddr, dport, len);
 }
 
 /* Adds len bytes from msg to the corked datagram, and sends it unless more
- * is to come. As in Linux's ip_append_data, a datagram grown past 65507
- * bytes is EMSGSIZE and the whole of it is dropped. */
-static int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t len, bool corkreq)
+ * is to come. As in Linux's ip_append_data and ip6_append_data, a
+ * datagram grown past what its family may carry is EMSGSIZE and the whole
+ * of it is dropped. */
+int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t len, bool corkreq)
 {
 	struct udp_sock *up = udp_sk(sk);
 
-	if (len > UDP_MAX_PAYLOAD - up->pend_len) {
+	if (len > up->pend_max - up->pend_len) {
 		udp_flush_pending(sk);
 		return -EMSGSIZE;
 	}
@@ -520,8 +599,9 @@ static int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t 
 		struct sk_buff *piece = alloc_skb(sk->sk_stack->pool, (uint32_t)len);
 		struct iov_iter it;
 		if (!piece) {
+			bool v6 = up->pending == AF_INET6;
 			udp_flush_pending(sk);
-			SNMP_INC_STATS(sk->sk_stack, UDP_MIB_SNDBUFERRORS);
+			UDPX_INC_STATS(sk->sk_stack, v6, UDP_MIB_SNDBUFERRORS);
 			return -ENOBUFS;
 		}
 		iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
@@ -538,7 +618,7 @@ static int udp_append_pending(struct sock *sk, const struct msghdr *msg, size_t 
  * device queue or the neighbour's queue) when this returns, so there is
  * no send buffer to wait for and MSG_DONTWAIT changes nothing; SO_SNDBUF
  * is kept but does not limit UDP. */
-static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
+ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int flags)
 {
 	struct udp_sock *up = udp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
@@ -555,7 +635,10 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
 	/* A corked datagram keeps its first call's destination: later calls
-	 * only add to it, whatever address they name. */
+	 * only add to it, whatever address they name; an AF_INET6 socket's
+	 * IPv6 datagram takes no IPv4 addition (Linux: EINVAL). */
+	if (up->pending == AF_INET6)
+		return -EINVAL;
 	if (up->pending) {
 		err = udp_append_pending(sk, msg, len, corkreq);
 		return err ? err : (ssize_t)len;
@@ -586,7 +669,8 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
 	if ((err = udp_send_check(sk)) != 0)
 		return err;
 	if (corkreq) {
-		up->pending = true;
+		up->pending = AF_INET;
+		up->pend_max = UDP_MAX_PAYLOAD;
 		up->pend_saddr = sk->sk_saddr ? sk->sk_saddr : res.prefsrc;
 		up->pend_daddr = daddr;
 		up->pend_dport = dport;
@@ -619,9 +703,12 @@ static ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len
  *    MSG_TRUNC in msg_flags; the MSG_TRUNC flag returns the datagram's
  *    real length. MSG_PEEK leaves it queued.
  *  - MSG_ERRQUEUE: there is no error queue without IP_RECVERR, so EAGAIN.
- * Udp InDatagrams counts each datagram read (not peeked). */
-static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags,
-			   int *addr_len)
+ * Udp InDatagrams (Udp6 for an IPv6 datagram) counts each datagram read
+ * (not peeked). The sender is named in the socket's family, as Linux's
+ * udpv6_recvmsg does: an IPv4 sender v4-mapped (RFC 3493 3.7), a
+ * link-local one with the scope of the device it came in on (RFC 4007
+ * 11). */
+ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
 {
 	uint64_t timeo, deadline;
 	struct sk_buff *skb;
@@ -654,9 +741,13 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
 	copy_to_iter(skb->data, copied, &it);
 	if (msg->msg_name) {
+		const struct udp_skb_cb *cb = UDP_SKB_CB(skb);
 		socklen_t nl = msg->msg_namelen;
-		inet_put_sockaddr(msg->msg_name, &nl, UDP_SKB_CB(skb)->saddr,
-				  UDP_SKB_CB(skb)->sport);
+		if (sk->sk_family == AF_INET6)
+			inet6_put_sockaddr(msg->msg_name, &nl, &cb->saddr, cb->sport,
+					   cb->v6 ? cb->iif : 0);
+		else
+			inet_put_sockaddr(msg->msg_name, &nl, ipv6_addr_v4(&cb->saddr), cb->sport);
 		*addr_len = (int)nl;
 	}
 	if (flags & MSG_TRUNC)
@@ -664,7 +755,7 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 	if (!(flags & MSG_PEEK)) {
 		skb_unlink(skb, &sk->sk_receive_queue);
 		sk->sk_rmem_alloc -= (int)UDP_SKB_CB(skb)->charge;
-		SNMP_INC_STATS(sk->sk_stack, UDP_MIB_INDATAGRAMS);
+		UDPX_INC_STATS(sk->sk_stack, UDP_SKB_CB(skb)->v6, UDP_MIB_INDATAGRAMS);
 		kfree_skb(skb);
 	}
 	return (ssize_t)copied;
@@ -674,7 +765,7 @@ static ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int 
 
 /* SOL_UDP options (Linux's udp_lib_setsockopt): UDP_CORK. Turning the
  * cork off sends what it held. */
-static int udp_lib_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
+int udp_lib_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
 {
 	struct udp_sock *up = udp_sk(sk);
 	int val;
@@ -706,19 +797,25 @@ static int udp_setsockopt(struct sock *sk, int level, int optname, const void *o
 	return ip_setsockopt(sk, level, optname, optval, optlen);
 }
 
+/* SOL_UDP's getsockopt (Linux's udp_lib_getsockopt). */
+int udp_lib_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen)
+{
+	int val;
+
+	if ((int)*optlen < 0)
+		return -EINVAL;
+	switch (optname) {
+	case UDP_CORK:
+		val = udp_sk(sk)->corkflag;
+		return sock_put_optval(optval, optlen, &val, sizeof(val));
+	}
+	return -ENOPROTOOPT;
+}
+
 static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
 {
-	if (level == SOL_UDP) {
-		int val;
-		if ((int)*optlen < 0)
-			return -EINVAL;
-		switch (optname) {
-		case UDP_CORK:
-			val = udp_sk(sk)->corkflag;
-			return sock_put_optval(optval, optlen, &val, sizeof(val));
-		}
-		return -ENOPROTOOPT;
-	}
+	if (level == SOL_UDP)
+		return udp_lib_getsockopt(sk, optname, optval, optlen);
 	return ip_getsockopt(sk, level, optname, optval, optlen);
 }
 
@@ -748,11 +845,11 @@ unsigned udp_poll(struct socket *sock)
 
 /* Frees what the socket holds: its place in the tables, the datagrams
  * queued for it (their memory uncharged) and any corked datagram. */
-static void udp_destroy(struct sock *sk)
+void udp_lib_destroy(struct sock *sk)
 {
 	struct sk_buff *skb;
 
-	udp_unhash(sk);
+	udp_lib_unhash(sk);
 	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
 		sk->sk_rmem_alloc -= (int)UDP_SKB_CB(skb)->charge;
 		kfree_skb(skb);
@@ -762,25 +859,25 @@ static void udp_destroy(struct sock *sk)
 
 /* close(): nothing to wait for; the sock goes at once (Linux's
  * udp_lib_close, sk_common_release). */
-static void udp_close(struct sock *sk, uint64_t timeout)
+void udp_lib_close(struct sock *sk, uint64_t timeout)
 {
 	(void)timeout;
 	sock_orphan(sk);
 	sk->sk_state = TCP_CLOSE;
-	udp_destroy(sk);
+	udp_lib_destroy(sk);
 	sk_destroy(sk);
 }
 
 const struct proto udp_prot = {
 	.obj_size = sizeof(struct udp_sock),
-	.close = udp_close,
-	.connect = udp_connect,
+	.close = udp_lib_close,
+	.connect = ip4_datagram_connect,
 	.disconnect = udp_disconnect,
 	.setsockopt = udp_setsockopt,
 	.getsockopt = udp_getsockopt,
 	.sendmsg = udp_sendmsg,
 	.recvmsg = udp_recvmsg,
-	.get_port = udp_get_port,
-	.unhash = udp_unhash,
-	.destroy = udp_destroy,
+	.get_port = udp_lib_get_port,
+	.unhash = udp_lib_unhash,
+	.destroy = udp_lib_destroy,
 };

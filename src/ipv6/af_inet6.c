@@ -103,6 +103,13 @@ int inet6_create(struct ut_stack *stack, struct socket *sock, int type, int prot
 		prot = &tcpv6_prot;
 		sock->ops = &inet6_stream_ops;
 		break;
+	case SOCK_DGRAM:
+		if (protocol != 0 && protocol != IPPROTO_UDP)
+			return -EPROTONOSUPPORT;
+		protocol = IPPROTO_UDP;
+		prot = &udpv6_prot;
+		sock->ops = &inet6_dgram_ops;
+		break;
 	default:
 		return -ESOCKTNOSUPPORT;
 	}
@@ -490,6 +497,8 @@ static int inet6_net_init(struct ut_stack *stack)
 	if ((err = inet6_add_protocol(stack, &nodata_protocol, NEXTHDR_NONE)) < 0)
 		return err;
 	if ((err = inet6_add_protocol(stack, &tcpv6_protocol, NEXTHDR_TCP)) < 0)
+		return err;
+	if ((err = inet6_add_protocol(stack, &udpv6_protocol, NEXTHDR_UDP)) < 0)
 		return err;
 	if ((err = sock_register(stack, &inet6_family_ops)) < 0)
 		return err;
