@@ -842,6 +842,11 @@ static struct inet6_dev *ipv6_add_dev(struct net_device *dev)
 	 * IFF_NOARP devices' accept_dad -1. */
 	if (dev->type != UT_DEV_ETHER || addrconf_is_loopback(dev))
 		idev->cnf.accept_dad = -1;
+	/* While links start with IPv6 off (USERTCP_IPV6_DISABLED_BY_DEFAULT),
+	 * lo starts with it on, as on Linux: ::1 answers at once and
+	 * nothing new goes on any link. */
+	if (addrconf_is_loopback(dev))
+		idev->cnf.disable_ipv6 = 0;
 	timer_setup(&stack->timers, &idev->rs_timer, addrconf_rs_timer);
 	timer_setup(&stack->timers, &idev->lft_timer, addrconf_lft_timer);
 	dev->ip6_ptr = idev;

@@ -581,3 +581,42 @@ TEST(packet_too_big_shrinks_an_ipv6_connections_mss_and_resends_the_flight_witho
 	CHECK_EQ(ut_close(w.s, lfd), 0);
 	tw_done(&w);
 }
+
+/* lo has IPv6 on from the start, as on Linux, while the links wait for
+ * net.ipv6.conf.*.disable_ipv6: ::1 answers with nothing on the wire. */
+TEST(a_new_stack_connects_to_itself_over_the_ipv6_loopback_with_nothing_on_its_links)
+{
+	struct tcpworld w;
+	struct sockaddr_in6 peer;
+	socklen_t len = sizeof(peer);
+
+	tw_make(&w, 613, NULL);
+	struct sockaddr_in6 lo = tw_addr6("::1", PORT, 0);
+	int lfd = ut_socket(w.s, AF_INET6, SOCK_STREAM, 0);
+	CHECK_EQ(ut_bind(w.s, lfd, (struct sockaddr *)&lo, sizeof(lo)), 0);
+	CHECK_EQ(ut_listen(w.s, lfd, 4), 0);
+	int c = ut_socket(w.s, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_connect(w.s, c, (struct sockaddr *)&lo, sizeof(lo)), -1);
+	CHECK_EQ(errno, EINPROGRESS);
+	tw_run(&w, SEC);
+	int s = ut_accept(w.s, lfd, (struct sockaddr *)&peer, &len);
+	CHECK(s >= 0);
+	check_sin6(&peer, "::1", 0);
+	CHECK_EQ(ut_send(w.s, c, "ping", 4, 0), 4);
+	tw_run(&w, SEC);
+	char buf[8];
+	CHECK_EQ(ut_recv(w.s, s, buf, sizeof(buf), MSG_DONTWAIT), 4);
+	/* the link carried nothing of IPv6 */
+	CHECK_EQ(tw_counter(w.c, "Ip6", "InReceives"), 0);
+	/* and a link's address is still refused: IPv6 is off there */
+	struct sockaddr_in6 g = tw_addr6(SERVER_IP6, PORT, 0);
+	CHECK_EQ(ut_addr_add(w.s, ut_sim_link_dev(w.link, 1), ipaddr(SERVER_IP6), 64), -EACCES);
+	int x = ut_socket(w.s, AF_INET6, SOCK_STREAM, 0);
+	CHECK_EQ(ut_bind(w.s, x, (struct sockaddr *)&g, sizeof(g)), -1);
+	CHECK_EQ(errno, EADDRNOTAVAIL);
+	CHECK_EQ(ut_close(w.s, x), 0);
+	CHECK_EQ(ut_close(w.s, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, lfd), 0);
+	tw_done(&w);
+}

@@ -108,7 +108,7 @@ static inline struct inet6_dev *__in6_dev_get(const struct net_device *dev)
 
 /* usertcp's default for net.ipv6.conf.{all,default}.disable_ipv6 is 1
  * while issue 13 is under way; Linux's is 0. A device takes the default's
- * value when made; writing 0 to a device's (or to all's, which writes
+ * value when made (lo excepted: IPv6 is on there, as on Linux); writing 0 to a device's (or to all's, which writes
  * every device's) brings IPv6 up on it: the link-local address with DAD,
  * then router solicitation. Writing 1 takes it down again. */
 #define USERTCP_IPV6_DISABLED_BY_DEFAULT 1
