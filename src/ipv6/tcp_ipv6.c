@@ -91,6 +91,14 @@ static int tcp_v6_xmit(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return -ENETDOWN;
 	}
+	/* A buffer of several segments is cut by IPv6's rules, not IPv4's
+	 * that TCP marked it with (Linux keeps the type in sk_gso_type,
+	 * SKB_GSO_TCPV6 once a socket's af_ops are ipv6_specific; a
+	 * v4-mapped socket sends through IPv4's queue_xmit and keeps
+	 * TCPV4). Marked TCPV4, the device's software GSO refused it, and
+	 * only the single segments of timers and retransmissions went out. */
+	if (skb_is_gso(skb))
+		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV6;
 	return ip6_xmit(stack, skb, &p, tcp_v6_fill_csum);
 }
 

@@ -6,7 +6,7 @@
 #include "net/skbuff.h"
 
 /* Cuts a GSO buffer (skb_is_gso) into wire segments, appended to segs, by
- * its link protocol (IPv4 only). Leaves skb alone. 0, or -errno with segs
+ * its link protocol (IPv4 or IPv6). Leaves skb alone. 0, or -errno with segs
  * holding what was made, to be purged. O(bytes): every segment is a copy. */
 int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
 /* IPv4's part: total length, id (+1 a segment) and header checksum of
@@ -16,5 +16,14 @@ int inet_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
  * first only, PSH and FIN on the last only, checksums (Linux's
  * tcp4_gso_segment). */
 int tcp4_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
+/* The same for either family, csum giving a segment's TCP checksum over
+ * its family's pseudo-header (Linux's tcp_gso_segment). */
+int tcp_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs,
+		    uint16_t (*csum)(const struct sk_buff *seg, const uint8_t *th,
+				     uint32_t tcp_len));
+/* IPv6's part: the payload length of each segment, after TCP's with
+ * IPv6's pseudo-header (Linux's ipv6_gso_segment and tcp6_gso_segment).
+ * The stack adds no extension headers: TCP follows the fixed header. */
+int ipv6_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
 
 #endif
