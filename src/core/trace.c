@@ -425,7 +425,11 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		text_state(b, ev);
 		break;
 	case UT_TP_SOCKET_CREATE:
-		tb_printf(b, "socket(AF_INET, %s) = ", ev->what ? ev->what : "?");
+		/* The family is the socket's own, which its (unspecified)
+		 * address carries: an AF_INET6 one shows "::". */
+		tb_printf(b, "socket(%s, %s) = ",
+			  ev->saddr.family == AF_INET6 ? "AF_INET6" : "AF_INET",
+			  ev->what ? ev->what : "?");
 		tb_fd(b, ev->fd);
 		tb_printf(b, ": a struct file, struct socket and struct sock, state %s",
 			  tcp_state_valid(ev->newstate) ? state_short(ev->newstate) : "CLOSE");
