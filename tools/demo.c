@@ -34,8 +34,11 @@
 
 #define SERVER_ADDR "10.0.0.1"
 #define CLIENT_ADDR "10.0.0.2"
+#define SERVER_ADDR6 "fd00::1"
+#define CLIENT_ADDR6 "fd00::2"
 #define SERVER_PORT 80
 #define PREFIX_LEN 24
+#define PREFIX_LEN6 64
 #define BACKLOG 128
 #define CHUNK (64 * 1024) /* bytes handed to send() / asked of recv() */
 #define NSEC UINT64_C(1000000000)
@@ -103,6 +106,7 @@ struct demo {
 	bool counters;	/* --counters */
 	bool ecn;	/* --ecn: both hosts ask for ECN (net.ipv4.tcp_ecn=1) */
 	const char *cc; /* --cc: both hosts' net.ipv4.tcp_congestion_control */
+	bool ipv6;	/* --ipv6: the connection runs over IPv6 */
 	enum phase phase;
 	bool connected, accepted;
 	bool hidden_note;
@@ -141,11 +145,14 @@ static void demo_usage(FILE *f)
 		"                   --loss-ecn or --ce-threshold N the link marks CE\n"
 		"  --cc NAME        congestion control of both hosts: reno, cubic (the\n"
 		"                   default), bbr or dctcp (which asks for ECN itself)\n"
+		"  --ipv6           the connection over IPv6: client %s, server\n"
+		"                   [%s]:%d, AF_INET6 sockets\n"
 		"Also --jitter MS, --dup PCT, --reorder PCT, --corrupt PCT, --mtu BYTES,\n"
 		"--queue N, --loss-ecn and --ce-threshold N, as for usertcp ping.\n\n"
 		"The time reported is the connection's life from connect() until the\n"
 		"server's last ACK; the client's TIME_WAIT (60 s) follows it.\n",
-		CLIENT_ADDR, SERVER_ADDR, SERVER_PORT, SHOW_PER_KIND);
+		CLIENT_ADDR, SERVER_ADDR, SERVER_PORT, SHOW_PER_KIND, CLIENT_ADDR6, SERVER_ADDR6,
+		SERVER_PORT);
 }
 
 static const char *errno_name(int err)
@@ -527,7 +534,7 @@ static void server_step(struct demo *d)
 	if (s->closed)
 		return;
 	if (!d->accepted) {
-		struct sockaddr_in peer;
+		struct sockaddr_storage peer;
 		socklen_t plen = sizeof(peer);
 		int fd = ut_accept4(s->stack, s->lfd, (struct sockaddr *)&peer, &plen,
 				    SOCK_NONBLOCK);
@@ -761,6 +768,15 @@ static int host_setup(struct demo *d, struct host *h, const char *name)
 	h->lfd = -1;
 	if (ut_sim_host_add(d->sim, name, &h->stack) < 0)
 		return -1;
+	/* IPv6 on the link to come, its addresses usable at once: without
+	 * DAD (a simulated second of waiting, RFC 4862 5.4) and without
+	 * router solicitations, which no router here would answer. The
+	 * defaults are what a new device takes, as in Linux. */
+	if (d->ipv6 &&
+	    (ut_sysctl_set(h->stack, "net.ipv6.conf.default.accept_dad", 0) < 0 ||
+	     ut_sysctl_set(h->stack, "net.ipv6.conf.default.router_solicitations", 0) < 0 ||
+	     ut_sysctl_set(h->stack, "net.ipv6.conf.all.disable_ipv6", 0) < 0))
+		return -1;
 	return d->ecn ? ut_sysctl_set(h->stack, "net.ipv4.tcp_ecn", 1) : 0;
 }
 
@@ -782,8 +798,15 @@ static void describe_link(const struct demo *d, const struct ut_link_params *lp,
 	else
 		snprintf(rate, sizeof(rate), "%" PRIu64 " bit/s", lp->rate_bps);
 	heading(d, "usertcp demo: one TCP connection between two simulated hosts");
-	heading(d, "  client %s ---- %g ms each way, %g%% loss, %s ---- server %s:%d", CLIENT_ADDR,
-		(double)lp->delay_ns / 1e6, lp->loss * 100.0, rate, SERVER_ADDR, SERVER_PORT);
+	if (d->ipv6)
+		heading(d,
+			"  client %s ---- %g ms each way, %g%% loss, %s ---- server [%s]:%d (IPv6)",
+			CLIENT_ADDR6, (double)lp->delay_ns / 1e6, lp->loss * 100.0, rate,
+			SERVER_ADDR6, SERVER_PORT);
+	else
+		heading(d, "  client %s ---- %g ms each way, %g%% loss, %s ---- server %s:%d",
+			CLIENT_ADDR, (double)lp->delay_ns / 1e6, lp->loss * 100.0, rate,
+			SERVER_ADDR, SERVER_PORT);
 	heading(d, "  %" PRIu64 " bytes each way, seed %" PRIu64, bytes, seed);
 	heading(d, "  congestion control %s on both hosts, ECN %s", d->cc ? d->cc : "cubic",
 		d->ecn				   ? "asked for (tcp_ecn=1)"
@@ -830,19 +853,38 @@ static void print_congestion(const struct demo *d)
 }
 
 /* The server: socket(), bind(), listen(). */
-static void server_listen(struct demo *d, uint32_t addr)
+/* The server's address as its family's socket address. */
+static socklen_t server_sockaddr(const struct demo *d, struct ut_ip addr,
+				 struct sockaddr_storage *ss)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (d->ipv6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)ss;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(SERVER_PORT);
+		sin6->sin6_addr = addr.u.v6;
+		return sizeof(*sin6);
+	}
+	struct sockaddr_in *sin = (struct sockaddr_in *)ss;
+	sin->sin_family = AF_INET;
+	sin->sin_port = htons(SERVER_PORT);
+	sin->sin_addr = addr.u.v4;
+	return sizeof(*sin);
+}
+
+static void server_listen(struct demo *d, struct ut_ip addr)
 {
 	struct host *s = &d->server;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(SERVER_PORT)};
+	struct sockaddr_storage sa;
+	socklen_t len = server_sockaddr(d, addr, &sa);
 
 	heading(d, "server: socket(), bind(), listen()");
-	sin.sin_addr.s_addr = addr;
-	s->lfd = ut_socket(s->stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	s->lfd = ut_socket(s->stack, sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (s->lfd < 0) {
 		fail_errno(d, s, "socket()", errno);
 		return;
 	}
-	if (ut_bind(s->stack, s->lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (ut_bind(s->stack, s->lfd, (struct sockaddr *)&sa, len) < 0) {
 		fail_errno(d, s, "bind()", errno);
 		return;
 	}
@@ -851,19 +893,19 @@ static void server_listen(struct demo *d, uint32_t addr)
 }
 
 /* The client: socket(), connect(), which returns at once. */
-static void client_connect(struct demo *d, uint32_t addr)
+static void client_connect(struct demo *d, struct ut_ip addr)
 {
 	struct host *c = &d->client;
-	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(SERVER_PORT)};
+	struct sockaddr_storage sa;
+	socklen_t len = server_sockaddr(d, addr, &sa);
 
 	heading(d, "client: socket(), connect(): the three-way handshake (SYN, SYN-ACK, ACK)");
-	sin.sin_addr.s_addr = addr;
-	c->fd = ut_socket(c->stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	c->fd = ut_socket(c->stack, sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (c->fd < 0) {
 		fail_errno(d, c, "socket()", errno);
 		return;
 	}
-	if (ut_connect(c->stack, c->fd, (struct sockaddr *)&sin, sizeof(sin)) == 0) {
+	if (ut_connect(c->stack, c->fd, (struct sockaddr *)&sa, len) == 0) {
 		note(d, c, "connect() = 0");
 		return;
 	}
@@ -942,7 +984,8 @@ int cmd_demo(int argc, char **argv)
 	struct demo d;
 	uint64_t seed = 1, bytes = DEFAULT_BYTES, rate;
 	const char *pcap = NULL;
-	uint32_t caddr, saddr;
+	struct ut_ip caddr, saddr;
+	unsigned plen;
 	bool pcap_open = false;
 	int r, exit_code;
 
@@ -965,6 +1008,8 @@ int cmd_demo(int argc, char **argv)
 			d.counters = true;
 		} else if (!strcmp(o, "--ecn")) {
 			d.ecn = true;
+		} else if (!strcmp(o, "--ipv6")) {
+			d.ipv6 = true;
 		} else if (!strcmp(o, "--cc") && i + 1 < argc) {
 			d.cc = argv[++i];
 		} else if (!strcmp(o, "--rate")) {
@@ -1003,8 +1048,9 @@ int cmd_demo(int argc, char **argv)
 			return 2;
 		}
 	}
-	parse_ipv4(CLIENT_ADDR, &caddr);
-	parse_ipv4(SERVER_ADDR, &saddr);
+	ut_ip_pton(d.ipv6 ? CLIENT_ADDR6 : CLIENT_ADDR, &caddr);
+	ut_ip_pton(d.ipv6 ? SERVER_ADDR6 : SERVER_ADDR, &saddr);
+	plen = d.ipv6 ? PREFIX_LEN6 : PREFIX_LEN;
 
 	if (stream_init(&d.up, bytes, seed, 1) < 0 || stream_init(&d.down, bytes, seed, 2) < 0 ||
 	    !(d.rxbuf = malloc(CHUNK))) {
@@ -1014,10 +1060,8 @@ int cmd_demo(int argc, char **argv)
 	if (ut_sim_create(seed, &d.sim) < 0 || host_setup(&d, &d.client, "client") < 0 ||
 	    host_setup(&d, &d.server, "server") < 0 ||
 	    ut_sim_link_add(d.sim, d.client.stack, d.server.stack, &imp.link, &d.link) < 0 ||
-	    ut_addr_add(d.client.stack, ut_sim_link_dev(d.link, 0), ut_ip_v4(caddr), PREFIX_LEN) <
-		    0 ||
-	    ut_addr_add(d.server.stack, ut_sim_link_dev(d.link, 1), ut_ip_v4(saddr), PREFIX_LEN) <
-		    0) {
+	    ut_addr_add(d.client.stack, ut_sim_link_dev(d.link, 0), caddr, plen) < 0 ||
+	    ut_addr_add(d.server.stack, ut_sim_link_dev(d.link, 1), saddr, plen) < 0) {
 		fail(&d, "cannot build the simulated network");
 		goto report;
 	}

@@ -47,14 +47,14 @@ static volatile sig_atomic_t httpd_stop;
 struct conn {
 	struct conn *prev, *next;
 	int fd;
-	struct sockaddr_in peer;
-	uint32_t events;    /* what epoll waits for */
-	bool answering;	    /* a response is being sent */
-	bool keep_alive;    /* after it, read the next request */
-	bool http10;	    /* which must be told so */
-	bool draining;	    /* our FIN is sent: read until the client's */
-	uint64_t active_ms; /* last progress */
-	int file;	    /* the body still to send, or -1 */
+	struct sockaddr_in6 peer; /* or a sockaddr_in, for a -4 listener */
+	uint32_t events;	  /* what epoll waits for */
+	bool answering;		  /* a response is being sent */
+	bool keep_alive;	  /* after it, read the next request */
+	bool http10;		  /* which must be told so */
+	bool draining;		  /* our FIN is sent: read until the client's */
+	uint64_t active_ms;	  /* last progress */
+	int file;		  /* the body still to send, or -1 */
 	off_t file_left;
 	off_t length; /* Content-Length, for the log */
 	size_t out_off, out_len;
@@ -65,6 +65,7 @@ struct conn {
 
 struct httpd {
 	struct ut_stack *stack;
+	const char *ifname; /* the interface attached, which names scopes */
 	int ep, lfd;
 	char root[PATH_MAX]; /* resolved */
 	bool verbose;
@@ -80,6 +81,12 @@ static void httpd_usage(FILE *f)
 		"connection on one thread through ut_epoll, until SIGINT or SIGTERM.\n\n"
 		"Options:\n"
 		"  --port PORT      port to listen on (default 80)\n"
+		"  --listen ADDR    the address to listen on: 10.99.0.2, fd00:99::2,\n"
+		"                   fe80::2%%tap0, or with the port: 10.99.0.2:8080,\n"
+		"                   [fd00:99::2]:8080 (default: :: for both families, an\n"
+		"                   IPv4 client showing as ::ffff:a.b.c.d; an IPv6 ADDR\n"
+		"                   turns on IPv6 as --ipv6 does)\n"
+		"  -4, -6           IPv4 only (0.0.0.0), or IPv6 only (::, IPV6_V6ONLY)\n"
 		"  --root DIR       directory to serve (default: the current one)\n"
 		"  -v               log each request to standard output\n"
 		"%s%s",
@@ -138,7 +145,7 @@ static void conn_finish(struct httpd *h, struct conn *c)
 static void accept_all(struct httpd *h)
 {
 	for (;;) {
-		struct sockaddr_in peer;
+		struct sockaddr_in6 peer;
 		socklen_t len = sizeof(peer);
 		int fd =
 			ut_accept4(h->stack, h->lfd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK);
@@ -428,10 +435,15 @@ static void next_request(struct httpd *h, struct conn *c)
 	line[ll] = 0;
 	handle(h, c, c->req);
 	if (h->verbose) {
-		char a[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &c->peer.sin_addr, a, sizeof(a));
-		printf("%s:%u \"%s\" %.3s %lld\n", a, ntohs(c->peer.sin_port), line, c->out + 9,
-		       (long long)c->length);
+		char a[TOOL_HOST_STRLEN];
+		const struct sockaddr *sa = (const struct sockaddr *)&c->peer;
+		/* host:port, an IPv6 host in brackets as in a URL (RFC 3986):
+		 * [fd00:99::1]:43210, [::ffff:10.99.0.1]:43210 for an IPv4
+		 * client of the dual-stack listener. */
+		tool_sockaddr_host(h->stack, h->ifname, sa, a, sizeof(a));
+		printf("%s%s%s:%u \"%s\" %.3s %lld\n", sa->sa_family == AF_INET6 ? "[" : "", a,
+		       sa->sa_family == AF_INET6 ? "]" : "", tool_sockaddr_port(sa), line,
+		       c->out + 9, (long long)c->length);
 		fflush(stdout);
 	}
 	memmove(c->req, c->req + used, c->req_len - used);
@@ -570,6 +582,10 @@ int cmd_httpd(int argc, char **argv)
 	struct attach at;
 	struct httpd h = {.lfd = -1, .ep = -1};
 	const char *root = ".";
+	struct tool_addr laddr;
+	bool have_laddr = false;
+	int want = 0, family;
+	char why[160];
 	uint16_t port = 80;
 	uint64_t v;
 	int r;
@@ -595,6 +611,19 @@ int cmd_httpd(int argc, char **argv)
 			port = (uint16_t)v;
 		} else if (i + 1 < argc && !strcmp(o, "--root")) {
 			root = argv[++i];
+		} else if (i + 1 < argc && !strcmp(o, "--listen")) {
+			bool have_port;
+			uint16_t p;
+			if (tool_hostport_parse(argv[++i], &laddr, &have_port, &p, why,
+						sizeof(why)) < 0) {
+				fprintf(stderr, "usertcp httpd: --listen: %s\n", why);
+				return 2;
+			}
+			if (have_port)
+				port = p;
+			have_laddr = true;
+		} else if (!strcmp(o, "-4") || !strcmp(o, "-6")) {
+			want = o[1] == '4' ? AF_INET : AF_INET6;
 		} else {
 			fprintf(stderr, "usertcp httpd: unknown or incomplete option '%s'\n", o);
 			httpd_usage(stderr);
@@ -610,6 +639,22 @@ int cmd_httpd(int argc, char **argv)
 	if (!strcmp(h.root, "/"))
 		h.root[0] = 0; /* so that root + "/path" is "/path" */
 
+	/* Which socket: the address's family, else IPv6's ::, which takes
+	 * IPv4 too (a Linux socket's default, net.ipv6.bindv6only 0), unless
+	 * -4; -6 alone is :: without IPv4. */
+	if (!have_laddr)
+		laddr = (struct tool_addr){.ip = want == AF_INET ? ut_ip_v4(INADDR_ANY)
+								 : ut_ip_v6(&in6addr_any)};
+	family = laddr.ip.family;
+	if (want && family != want) {
+		fprintf(stderr, "usertcp httpd: --listen: not an %s address (%s)\n",
+			want == AF_INET ? "IPv4" : "IPv6", want == AF_INET ? "-4" : "-6");
+		return 2;
+	}
+	bool v6only = want == AF_INET6 && ut_ip_is_any(laddr.ip);
+	if (family == AF_INET6 && !ut_ip_is_any(laddr.ip))
+		ao.ipv6 = true;
+
 	struct sigaction sa = {.sa_handler = on_signal};
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -619,24 +664,42 @@ int cmd_httpd(int argc, char **argv)
 	if (attach_open(&ao, "usertcp httpd", &at) < 0)
 		return 1;
 	h.stack = at.stack;
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = ao.addr};
+	h.ifname = ao.ifname;
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	if (tool_sockaddr(h.stack, h.ifname, &laddr, family, port, &ss, &slen, why, sizeof(why)) <
+	    0) {
+		fprintf(stderr, "usertcp httpd: --listen: %s\n", why);
+		attach_close(&at);
+		return 2;
+	}
 	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	char a[TOOL_HOST_STRLEN];
 	int one = 1;
-	h.lfd = ut_socket(h.stack, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	h.lfd = ut_socket(h.stack, family, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	h.ep = ut_epoll_create1(h.stack, 0);
 	if (h.lfd < 0 || h.ep < 0 ||
 	    ut_setsockopt(h.stack, h.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    ut_bind(h.stack, h.lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	    (v6only &&
+	     ut_setsockopt(h.stack, h.lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    tool_bind_wait(h.stack, h.lfd, (struct sockaddr *)&ss, slen, 10000) < 0 ||
 	    ut_listen(h.stack, h.lfd, BACKLOG) < 0 ||
 	    ut_epoll_ctl(h.stack, h.ep, EPOLL_CTL_ADD, h.lfd, &ev) < 0) {
-		fprintf(stderr, "usertcp httpd: port %u: %s\n", port, strerror(errno));
+		int err = errno;
+		tool_sockaddr_host(h.stack, h.ifname, (struct sockaddr *)&ss, a, sizeof(a));
+		fprintf(stderr, "usertcp httpd: listen on %s%s%s port %u: %s\n",
+			family == AF_INET6 ? "[" : "", a, family == AF_INET6 ? "]" : "", port,
+			strerror(err));
 		attach_close(&at);
 		return 1;
 	}
-	char a[INET_ADDRSTRLEN];
-	inet_ntop(AF_INET, &sin.sin_addr, a, sizeof(a));
-	printf("usertcp httpd: serving %s on http://%s:%u/\n", h.root[0] ? h.root : "/", a, port);
+	tool_sockaddr_host(h.stack, h.ifname, (struct sockaddr *)&ss, a, sizeof(a));
+	printf("usertcp httpd: serving %s on http://%s%s%s:%u/%s\n", h.root[0] ? h.root : "/",
+	       family == AF_INET6 ? "[" : "", a, family == AF_INET6 ? "]" : "", port,
+	       !ut_ip_is_any(laddr.ip) ? ""
+	       : v6only		       ? " (every IPv6 address)"
+	       : family == AF_INET6    ? " (every address, IPv4 and IPv6)"
+				       : " (every IPv4 address)");
 	fflush(stdout);
 
 	serve(&h);

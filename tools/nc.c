@@ -38,12 +38,16 @@
 /* How long the final close may wait for the peer to acknowledge the last
  * data and our FIN before the program gives up and exits. */
 #define NC_LINGER_S 10
+/* How long an IPv6 address may take to become usable: DAD takes about a
+ * second (RFC 4862 5.4), and a SLAAC address waits for an advertisement. */
+#define NC_DAD_WAIT_MS 10000
 
 struct nc {
 	struct ut_stack *stack;
 	int fd; /* the connection or, before it, the listener */
 	bool verbose;
-	const char *cc; /* --cc: TCP_CONGESTION for the socket, or NULL */
+	const char *cc;	    /* --cc: TCP_CONGESTION for the socket, or NULL */
+	const char *ifname; /* the interface attached, which names scopes */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	bool sending;	/* the sender thread is inside a call on fd */
@@ -57,20 +61,30 @@ static void nc_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: usertcp nc --tap IF --ip ADDR/PREFIX [options] HOST PORT\n"
-		"       usertcp nc --tap IF --ip ADDR/PREFIX [options] -l [-p] PORT\n"
+		"       usertcp nc --tap IF --ip ADDR/PREFIX [options] -l [ADDR] PORT\n"
 		"netcat over usertcp: connects to HOST PORT (or accepts one connection on\n"
 		"PORT with -l), copies standard input to the connection and the connection\n"
 		"to standard output. At end of input it shuts down its sending side (as\n"
 		"nc -N) and exits once the peer has closed too. Exit status 1 when the\n"
 		"connection fails (refused, timed out, reset).\n\n"
+		"HOST and ADDR are numeric, IPv4 (10.99.0.1) or IPv6 (fd00:99::1, with\n"
+		"brackets or without); a link-local IPv6 address names its interface:\n"
+		"fe80::1%%tap0 (or its index). An IPv6 address turns on IPv6 (--ipv6).\n"
+		"Without ADDR, -l listens on :: for both families (an IPv4 peer shows as\n"
+		"::ffff:a.b.c.d), as a Linux socket does.\n\n"
 		"Options:\n"
 		"  -l               listen for one connection instead of connecting\n"
 		"  -p PORT          with -l: the port to listen on; otherwise the local port\n"
+		"  -s ADDR          the local address (connecting), or the one to listen on\n"
+		"  -4, -6           IPv4 or IPv6 only: -4 listens on 0.0.0.0, -6 on ::\n"
+		"                   without IPv4 (IPV6_V6ONLY); the other family's\n"
+		"                   addresses are refused\n"
 		"  -w SECONDS       give up connecting after SECONDS (default: the stack's\n"
 		"                   SYN retries, about 2 minutes, as Linux)\n"
 		"  -v               say when the connection is made or accepted\n"
 		"  -n, -N           accepted for netcat's sake (addresses are numeric and\n"
 		"                   end of input always shuts down the sending side)\n"
+		"  -u               refused: usertcp nc speaks TCP only\n"
 		"  --cc NAME        the connection's congestion control (TCP_CONGESTION),\n"
 		"                   e.g. reno or cubic; default: the stack's\n"
 		"%s%s",
@@ -84,12 +98,6 @@ static bool parse_port(const char *s, uint16_t *port)
 		return false;
 	*port = (uint16_t)v;
 	return true;
-}
-
-static const char *addr_str(uint32_t addr, char buf[INET_ADDRSTRLEN])
-{
-	struct in_addr a = {.s_addr = addr};
-	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
 /* ---- the sender: standard input -> connection ---------------------------------*/
@@ -214,33 +222,39 @@ static int nc_set_cc(struct nc *nc, int fd)
 	return 0;
 }
 
-static int nc_listen(struct nc *nc, uint32_t addr, uint16_t port)
+/* A listener on sa, dual-stack unless v6only when it is AF_INET6's ::, as
+ * the kernel's (net.ipv6.bindv6only 0); accepts one connection. */
+static int nc_listen(struct nc *nc, const struct sockaddr *sa, socklen_t salen, bool v6only)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(port), .sin_addr.s_addr = addr};
-	struct sockaddr_in peer;
+	struct sockaddr_storage peer;
 	socklen_t plen = sizeof(peer);
-	char a[INET_ADDRSTRLEN];
+	char a[TOOL_HOST_STRLEN];
 	int one = 1, lfd, cfd;
 
-	lfd = ut_socket(nc->stack, AF_INET, SOCK_STREAM, 0);
+	lfd = ut_socket(nc->stack, sa->sa_family, SOCK_STREAM, 0);
 	if (lfd < 0) {
 		fprintf(stderr, "usertcp nc: socket: %s\n", strerror(errno));
 		return -1;
 	}
 	ut_setsockopt(nc->stack, lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (v6only)
+		ut_setsockopt(nc->stack, lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (nc_set_cc(nc, lfd) < 0) {
 		ut_close(nc->stack, lfd);
 		return -1;
 	}
-	if (ut_bind(nc->stack, lfd, (struct sockaddr *)&sin, sizeof(sin)) < 0 ||
+	if (tool_bind_wait(nc->stack, lfd, sa, salen, NC_DAD_WAIT_MS) < 0 ||
 	    ut_listen(nc->stack, lfd, 1) < 0) {
-		fprintf(stderr, "usertcp nc: %s\n", strerror(errno));
+		fprintf(stderr, "usertcp nc: bind to %s port %u: %s\n",
+			tool_sockaddr_host(nc->stack, nc->ifname, sa, a, sizeof(a)),
+			tool_sockaddr_port(sa), strerror(errno));
 		ut_close(nc->stack, lfd);
 		return -1;
 	}
 	if (nc->verbose)
-		fprintf(stderr, "Listening on %s %u\n", addr_str(addr, a), port);
+		fprintf(stderr, "Listening on %s %u\n",
+			tool_sockaddr_host(nc->stack, nc->ifname, sa, a, sizeof(a)),
+			tool_sockaddr_port(sa));
 	pthread_mutex_lock(&nc->mu);
 	nc->fd = lfd;
 	bool stopped = nc->stop_sig != 0;
@@ -258,22 +272,25 @@ static int nc_listen(struct nc *nc, uint32_t addr, uint16_t port)
 			fprintf(stderr, "usertcp nc: accept: %s\n", strerror(err));
 		return -1;
 	}
+	/* An IPv4 peer of a dual-stack listener shows as ::ffff:a.b.c.d, as
+	 * the kernel's nc prints it. */
 	if (nc->verbose)
-		fprintf(stderr, "Connection received on %s %u\n", addr_str(peer.sin_addr.s_addr, a),
-			ntohs(peer.sin_port));
+		fprintf(stderr, "Connection received on %s %u\n",
+			tool_sockaddr_host(nc->stack, nc->ifname, (struct sockaddr *)&peer, a,
+					   sizeof(a)),
+			tool_sockaddr_port((struct sockaddr *)&peer));
 	return 0;
 }
 
-/* Blocking connect, or with -w a non-blocking one waited on by poll, which
- * is how netcat bounds it. */
-static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sport, int timeout_ms)
+/* Blocking connect to dst (from src when given: -s or -p), or with -w a
+ * non-blocking one waited on by poll, which is how netcat bounds it. */
+static int nc_connect(struct nc *nc, const struct sockaddr *dst, socklen_t dlen,
+		      const struct sockaddr *src, socklen_t slen, int timeout_ms)
 {
-	struct sockaddr_in sin = {
-		.sin_family = AF_INET, .sin_port = htons(dport), .sin_addr.s_addr = daddr};
-	char a[INET_ADDRSTRLEN];
+	char a[TOOL_HOST_STRLEN];
 	int fd, err = 0;
 
-	fd = ut_socket(nc->stack, AF_INET, SOCK_STREAM, 0);
+	fd = ut_socket(nc->stack, dst->sa_family, SOCK_STREAM, 0);
 	if (fd < 0) {
 		fprintf(stderr, "usertcp nc: socket: %s\n", strerror(errno));
 		return -1;
@@ -282,14 +299,12 @@ static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sp
 		ut_close(nc->stack, fd);
 		return -1;
 	}
-	if (sport) {
-		struct sockaddr_in local = {.sin_family = AF_INET, .sin_port = htons(sport)};
-		if (ut_bind(nc->stack, fd, (struct sockaddr *)&local, sizeof(local)) < 0) {
-			fprintf(stderr, "usertcp nc: bind to port %u: %s\n", sport,
-				strerror(errno));
-			ut_close(nc->stack, fd);
-			return -1;
-		}
+	if (src && tool_bind_wait(nc->stack, fd, src, slen, NC_DAD_WAIT_MS) < 0) {
+		fprintf(stderr, "usertcp nc: bind to %s port %u: %s\n",
+			tool_sockaddr_host(nc->stack, nc->ifname, src, a, sizeof(a)),
+			tool_sockaddr_port(src), strerror(errno));
+		ut_close(nc->stack, fd);
+		return -1;
 	}
 	pthread_mutex_lock(&nc->mu);
 	nc->fd = fd;
@@ -299,7 +314,7 @@ static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sp
 		return -1;
 	if (timeout_ms >= 0)
 		ut_fcntl(nc->stack, fd, F_SETFL, O_NONBLOCK);
-	if (ut_connect(nc->stack, fd, (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+	if (ut_connect(nc->stack, fd, dst, dlen) < 0) {
 		err = errno;
 		if (err == EINPROGRESS && timeout_ms >= 0) {
 			struct pollfd p = {.fd = fd, .events = POLLOUT};
@@ -319,14 +334,15 @@ static int nc_connect(struct nc *nc, uint32_t daddr, uint16_t dport, uint16_t sp
 	pthread_mutex_unlock(&nc->mu);
 	if (stopped)
 		return -1;
+	tool_sockaddr_host(nc->stack, nc->ifname, dst, a, sizeof(a));
 	if (err) {
-		fprintf(stderr, "usertcp nc: connect to %s port %u (tcp) failed: %s\n",
-			addr_str(daddr, a), dport, strerror(err));
+		fprintf(stderr, "usertcp nc: connect to %s port %u (tcp) failed: %s\n", a,
+			tool_sockaddr_port(dst), strerror(err));
 		return -1;
 	}
 	if (nc->verbose)
-		fprintf(stderr, "Connection to %s %u port [tcp/*] succeeded!\n", addr_str(daddr, a),
-			dport);
+		fprintf(stderr, "Connection to %s %u port [tcp/*] succeeded!\n", a,
+			tool_sockaddr_port(dst));
 	return 0;
 }
 
@@ -413,17 +429,35 @@ static int nc_copy(struct nc *nc)
 	return status;
 }
 
+/* The family the socket gets: that of the address, else (listening on no
+ * address) IPv6's, whose :: takes IPv4 too, unless -4. -4 and -6 refuse
+ * the other family's addresses, as netcat's do. */
+static int nc_family(const struct tool_addr *a, int want, const char *what)
+{
+	char text[UT_IP_STRLEN];
+
+	if (!a)
+		return want == AF_INET ? AF_INET : AF_INET6;
+	if (!want || a->ip.family == want)
+		return a->ip.family;
+	ut_ip_ntop(a->ip, text, sizeof(text));
+	fprintf(stderr, "usertcp nc: %s %s is not an %s address (%s)\n", what, text,
+		want == AF_INET ? "IPv4" : "IPv6", want == AF_INET ? "-4" : "-6");
+	return -1;
+}
+
 int cmd_nc(int argc, char **argv)
 {
 	struct attach_opts ao;
 	struct attach at;
 	struct nc nc = {.fd = -1};
-	const char *host = NULL, *port_arg = NULL, *p_arg = NULL;
-	bool listen = false;
-	int timeout_ms = -1, r, status = 1;
+	const char *args[3], *p_arg = NULL, *s_arg = NULL;
+	struct tool_addr host, src;
+	bool listen = false, have_host = false;
+	int nargs = 0, want = 0, family, timeout_ms = -1, r, status = 1;
 	uint16_t port = 0, sport = 0;
-	uint32_t daddr = 0;
 	uint64_t v;
+	char why[160];
 	pthread_t sig_tid;
 	sigset_t set;
 
@@ -442,6 +476,12 @@ int cmd_nc(int argc, char **argv)
 		} else if (!strcmp(o, "-v")) {
 			nc.verbose = true;
 			ao.verbose = true;
+		} else if (!strcmp(o, "-4") || !strcmp(o, "-6")) {
+			want = o[1] == '4' ? AF_INET : AF_INET6;
+		} else if (!strcmp(o, "-u")) {
+			/* Not silently TCP: the user asked for datagrams. */
+			fprintf(stderr, "usertcp nc: -u: UDP is not supported by usertcp nc yet\n");
+			return 2;
 		} else if (!strcmp(o, "-n") || !strcmp(o, "-N")) {
 			/* netcat habits, already our behaviour */
 		} else if (!strcmp(o, "--cc")) {
@@ -450,7 +490,7 @@ int cmd_nc(int argc, char **argv)
 				return 2;
 			}
 			nc.cc = argv[++i];
-		} else if (!strcmp(o, "-p") || !strcmp(o, "-w")) {
+		} else if (!strcmp(o, "-p") || !strcmp(o, "-w") || !strcmp(o, "-s")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "usertcp nc: option %s needs a value\n", o);
 				return 2;
@@ -458,6 +498,8 @@ int cmd_nc(int argc, char **argv)
 			const char *val = argv[++i];
 			if (!strcmp(o, "-p")) {
 				p_arg = val;
+			} else if (!strcmp(o, "-s")) {
+				s_arg = val;
 			} else if (!parse_u64(val, &v) || v < 1 || v > 86400) {
 				fprintf(stderr, "usertcp nc: invalid timeout: '%s'\n", val);
 				return 2;
@@ -468,26 +510,39 @@ int cmd_nc(int argc, char **argv)
 			fprintf(stderr, "usertcp nc: unknown option '%s'\n", o);
 			nc_usage(stderr);
 			return 2;
-		} else if (!listen && !host) {
-			host = o;
-		} else if (!port_arg) {
-			port_arg = o;
+		} else if (nargs < 2) {
+			args[nargs++] = o;
 		} else {
 			fprintf(stderr, "usertcp nc: too many arguments: '%s'\n", o);
 			return 2;
 		}
 	}
-	/* `-l 7000` and `-l -p 7000` both listen on 7000; a host given before
-	 * -l is ignored, as the listening address is ours. */
-	if (listen && !port_arg && host) {
-		port_arg = host;
-		host = NULL;
+	/* Connecting: HOST PORT. Listening: [ADDR] PORT, or -p PORT as
+	 * netcat also takes it; -s ADDR is the local address either way. */
+	const char *host_arg = NULL, *port_arg = NULL;
+	if (listen) {
+		if (nargs == 2) {
+			host_arg = args[0];
+			port_arg = args[1];
+		} else if (nargs == 1) {
+			port_arg = args[0];
+		} else {
+			port_arg = p_arg;
+			p_arg = NULL;
+		}
+		if (host_arg && s_arg) {
+			fprintf(stderr, "usertcp nc: -l: give the address once, with -s or before "
+					"the port\n");
+			return 2;
+		}
+		if (!host_arg)
+			host_arg = s_arg;
+		s_arg = NULL;
+	} else if (nargs == 2) {
+		host_arg = args[0];
+		port_arg = args[1];
 	}
-	if (listen && !port_arg) {
-		port_arg = p_arg;
-		p_arg = NULL;
-	}
-	if (!port_arg || (!listen && !host)) {
+	if (!port_arg || (!listen && !host_arg)) {
 		fprintf(stderr, "usertcp nc: %s\n",
 			listen ? "-l needs a PORT" : "HOST and PORT are needed (or -l PORT)");
 		nc_usage(stderr);
@@ -498,11 +553,28 @@ int cmd_nc(int argc, char **argv)
 			parse_port(port_arg, &port) ? p_arg : port_arg);
 		return 2;
 	}
-	if (!listen && !parse_ipv4(host, &daddr)) {
-		fprintf(stderr, "usertcp nc: %s: HOST must be an IPv4 address (no name lookup)\n",
-			host);
+	if (host_arg) {
+		if (tool_addr_parse(host_arg, &host, why, sizeof(why)) < 0) {
+			fprintf(stderr, "usertcp nc: %s\n", why);
+			return 2;
+		}
+		have_host = true;
+	}
+	if (s_arg && tool_addr_parse(s_arg, &src, why, sizeof(why)) < 0) {
+		fprintf(stderr, "usertcp nc: -s: %s\n", why);
 		return 2;
 	}
+	family = nc_family(have_host ? &host : NULL, want, listen ? "-l" : "host");
+	if (family < 0)
+		return 2;
+	if (s_arg && src.ip.family != family) {
+		fprintf(stderr, "usertcp nc: -s: the source and the host must be of one family\n");
+		return 2;
+	}
+	/* An IPv6 peer or address needs IPv6 on the interface: asking for one
+	 * asks for that too, as --ipv6 would. */
+	if ((have_host && host.ip.family == AF_INET6) || want == AF_INET6)
+		ao.ipv6 = true;
 
 	/* Only the signal thread takes these; every other thread, the
 	 * stack's included, inherits the mask. A write to a closed standard
@@ -519,6 +591,7 @@ int cmd_nc(int argc, char **argv)
 	if (attach_open(&ao, "usertcp nc", &at) < 0)
 		return 1;
 	nc.stack = at.stack;
+	nc.ifname = ao.ifname;
 	if (pthread_create(&sig_tid, NULL, signal_main, &nc)) {
 		fprintf(stderr, "usertcp nc: cannot start the signal thread\n");
 		attach_close(&at);
@@ -526,9 +599,34 @@ int cmd_nc(int argc, char **argv)
 	}
 	pthread_detach(sig_tid);
 
-	if ((listen ? nc_listen(&nc, ao.addr, port)
-		    : nc_connect(&nc, daddr, port, sport, timeout_ms)) == 0)
-		status = nc_copy(&nc);
+	struct sockaddr_storage ss, sl;
+	socklen_t slen = 0, sllen = 0;
+	struct tool_addr any = {.ip = family == AF_INET ? ut_ip_v4(INADDR_ANY)
+							: ut_ip_v6(&in6addr_any)};
+	const struct tool_addr *local = listen	? (have_host ? &host : &any)
+					: s_arg ? &src
+					: sport ? &any
+						: NULL;
+	if ((listen || have_host) &&
+	    tool_sockaddr(nc.stack, nc.ifname, listen ? local : &host, family, port, &ss, &slen,
+			  why, sizeof(why)) < 0) {
+		fprintf(stderr, "usertcp nc: %s\n", why);
+		status = 2;
+	} else if (!listen && local &&
+		   tool_sockaddr(nc.stack, nc.ifname, local, family, sport, &sl, &sllen, why,
+				 sizeof(why)) < 0) {
+		fprintf(stderr, "usertcp nc: -s: %s\n", why);
+		status = 2;
+	} else if (listen) {
+		if (nc_listen(&nc, (struct sockaddr *)&ss, slen,
+			      want == AF_INET6 && (!have_host || ut_ip_is_any(host.ip))) == 0)
+			status = nc_copy(&nc);
+	} else {
+		tool_wait_source(nc.stack, &host, NC_DAD_WAIT_MS);
+		if (nc_connect(&nc, (struct sockaddr *)&ss, slen,
+			       local ? (struct sockaddr *)&sl : NULL, sllen, timeout_ms) == 0)
+			status = nc_copy(&nc);
+	}
 	pthread_mutex_lock(&nc.mu);
 	nc.closing = true;
 	int sig = nc.stop_sig;

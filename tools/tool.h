@@ -3,7 +3,9 @@
 #define USERTCP_TOOL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "usertcp/usertcp.h"
 
@@ -75,5 +77,42 @@ void attach_close(struct attach *a);
 bool parse_u64(const char *s, uint64_t *out);
 bool parse_double(const char *s, double *out);
 bool parse_ipv4(const char *s, uint32_t *out);
+
+/* An address from the command line (tools/netaddr.c): IPv4, or IPv6 with
+ * an optional %scope, an interface name or index, kept as text until the
+ * stack (whose interfaces it names) exists. */
+struct tool_addr {
+	struct ut_ip ip;
+	char scope[17]; /* "" when none */
+};
+/* "10.0.0.1", "fd00::1", "fe80::1%tap0", "[fd00::1]": 0, or -1 with why
+ * written into why. */
+int tool_addr_parse(const char *s, struct tool_addr *a, char *why, size_t whylen);
+/* As tool_addr_parse, or with a port: "[fd00::1]:80", "10.0.0.1:80" (bare
+ * IPv6 text never has one); *have_port says whether one was there. */
+int tool_hostport_parse(const char *s, struct tool_addr *a, bool *have_port, uint16_t *port,
+			char *why, size_t whylen);
+/* The socket address of a for a socket of family (AF_INET, or AF_INET6:
+ * an IPv4 address becomes v4-mapped), its scope resolved among the
+ * stack's interfaces (lo, and ifname, the one attached). A link-local
+ * address needs one. 0, or -1 with why. */
+int tool_sockaddr(struct ut_stack *st, const char *ifname, const struct tool_addr *a, int family,
+		  uint16_t port, struct sockaddr_storage *ss, socklen_t *len, char *why,
+		  size_t whylen);
+/* sa's address as getnameinfo(NI_NUMERICHOST) writes it: "10.0.0.1",
+ * "::ffff:10.0.0.1", "fe80::1%tap0". Returns buf. */
+const char *tool_sockaddr_host(struct ut_stack *st, const char *ifname, const struct sockaddr *sa,
+			       char *buf, size_t len);
+uint16_t tool_sockaddr_port(const struct sockaddr *sa);
+/* Room for tool_sockaddr_host's text. */
+#define TOOL_HOST_STRLEN (UT_IP_STRLEN + 1 + 16)
+/* Waits up to max_ms until the stack has a route and a usable source
+ * address for the IPv6 address dst (after DAD, or after SLAAC); at once
+ * for IPv4. */
+void tool_wait_source(struct ut_stack *st, const struct tool_addr *dst, unsigned max_ms);
+/* ut_bind, retried for up to max_ms while an IPv6 address of ours is
+ * still tentative (EADDRNOTAVAIL). */
+int tool_bind_wait(struct ut_stack *st, int fd, const struct sockaddr *sa, socklen_t len,
+		   unsigned max_ms);
 
 #endif

@@ -358,6 +358,73 @@ httpd_keepalive() {
 	echo "ok 100 keep-alive requests on 1 connection${*:+ ($*)} in $(since "$t0") s, every body right"
 }
 
+# ---- IPv6 ----------------------------------------------------------------------
+
+# Skips unless /usr/bin/python3 has scapy, which sends the router
+# advertisements.
+need_scapy() {
+	py=/usr/bin/python3
+	[ -x "$py" ] && "$py" -c 'import scapy.all' 2> /dev/null ||
+		skip "python3-scapy is not installed (apt-get install python3-scapy)"
+}
+
+# The kernel's link-local address on tap0, into $kll: the kernel gives
+# tap0 one once usertcp holds the other end (carrier).
+kernel_ll() {
+	n=0
+	until kll=$(nsx ip -6 addr show dev tap0 scope link | awk '/inet6/ { sub("/.*", "", $2); print $2; exit }') &&
+		[ -n "$kll" ]; do
+		n=$((n + 1))
+		[ "$n" -le 100 ] || fail "tap0 has no link-local address"
+		sleep 0.05
+	done
+}
+
+# ra_send: advertises fd00:99::/64 (on-link, autonomous) and a default
+# route from the kernel's link-local address, as a router would to all
+# nodes; usertcp configures fd00:99:: + its EUI-64 from it (SLAAC).
+ra_send() {
+	kernel_ll
+	kmac=$(nsx cat /sys/class/net/tap0/address)
+	nsx "$py" - "$kll" "$kmac" <<'PY' > "$dir/ra.err" 2>&1 || fail "scapy: $(cat "$dir/ra.err")"
+import sys
+from scapy.all import Ether, IPv6, ICMPv6ND_RA, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, sendp
+src, mac = sys.argv[1], sys.argv[2]
+ra = (Ether(src=mac, dst="33:33:00:00:00:01") /
+      IPv6(src=src, dst="ff02::1", hlim=255) /
+      ICMPv6ND_RA(routerlifetime=1800) /
+      ICMPv6NDOptSrcLLAddr(lladdr=mac) /
+      ICMPv6NDOptPrefixInfo(prefix="fd00:99::", prefixlen=64, L=1, A=1,
+                            validlifetime=3600, preferredlifetime=1800))
+sendp(ra, iface="tap0", verbose=False)
+PY
+}
+
+# usertcp's link-local address, into $ull: all nodes answer a ping to
+# ff02::1 from theirs, usertcp among them once its DAD is done. $1: what
+# to show if it never answers.
+usertcp_ll() {
+	kernel_ll
+	n=0
+	ull=
+	while [ -z "$ull" ]; do
+		nsx ping -6 -c 2 -i 0.2 -W 1 "ff02::1%tap0" > "$dir/all.out" 2>&1
+		ull=$(sed -n 's/.* from \(fe80::[0-9a-f:]*\)%tap0: .*/\1/p' "$dir/all.out" | grep -vx "$kll" | head -1)
+		n=$((n + 1))
+		[ "$n" -le 10 ] || fail "usertcp's link-local address never answered all-nodes: $(cat "$dir/all.out" ${1:-})"
+	done
+}
+
+# Waits until the kernel's ping -6 reaches $1 (usertcp's address, whose
+# DAD takes about a second); $2: what to show if it never does.
+wait_ping6() {
+	n=0
+	until nsx ping -6 -c 1 -W 1 "$1" > "$dir/ping.out" 2>&1; do
+		n=$((n + 1))
+		[ "$n" -le 10 ] || fail "usertcp never answered at $1: $(cat "$dir/ping.out" ${2:-})"
+	done
+}
+
 # ---- preconditions ------------------------------------------------------------
 [ "$(id -u)" -eq 0 ] || skip "not root: the interop tests make a network namespace and a tap interface"
 [ -c /dev/net/tun ] || skip "no /dev/net/tun (modprobe tun)"

@@ -130,7 +130,8 @@ TEST(an_ipv6_connection_carries_data_both_ways_names_both_ends_and_closes_cleanl
 	check_sin6(&name, SERVER_IP6, PORT);
 
 	exchange(&w, c, s, 200000);
-	/* It went over IPv6, with the MSS IPv6's headers leave of 1500. */
+	/* It went over IPv6, with the MSS IPv6's headers leave of 1500 (the
+	 * client's sends count buffers of several segments once each). */
 	CHECK(tw_counter(w.c, "Ip6", "OutRequests") > 10);
 	CHECK(tw_counter(w.s, "Ip6", "InDelivers") > 100);
 	/* with no loss on the link, nothing waited for a timer: every
@@ -147,6 +148,46 @@ TEST(an_ipv6_connection_carries_data_both_ways_names_both_ends_and_closes_cleanl
 	tw_run(&w, SEC);
 	CHECK_EQ(tw_counter(w.c, "Tcp", "OutRsts") + tw_counter(w.s, "Tcp", "OutRsts"), 0);
 	CHECK_EQ(w.c->tw_count, 1);
+	tw_done(&w);
+}
+
+/* TCP hands the device buffers of several segments (GSO); one that
+ * cannot cut them itself, as none here can, has the stack cut them by the
+ * buffer's family. IPv6's were marked with IPv4's type and refused
+ * (tx_dropped), so only single segments (timers, retransmissions) left:
+ * 2 MB took minutes instead of well under a second. */
+TEST(an_ipv6_bulk_transfer_leaves_in_wire_segments_with_nothing_dropped_by_the_device)
+{
+	struct tcpworld w;
+	struct sockaddr_in6 peer;
+	struct ut_dev_stats st;
+	size_t n = 2 << 20;
+	char *out = malloc(n), *in = malloc(n);
+
+	CHECK(out && in);
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(i * 13 + 1);
+	tw_make(&w, 607, NULL);
+	tw_enable_ipv6(&w);
+	int lfd = listen6(&w, "::", false);
+	struct sockaddr_in6 dst = tw_addr6(SERVER_IP6, PORT, 0);
+	int c = connect_client(&w, AF_INET6, (struct sockaddr *)&dst, sizeof(dst));
+	int s = accept_server(&w, lfd, &peer);
+	uint64_t t0 = ut_sim_now(w.sim);
+	CHECK_EQ(tw_transfer(&w, c, s, out, in, n, NULL, 60 * SEC, NULL, NULL), n);
+	CHECK(memcmp(out, in, n) == 0);
+	/* Within 2 s of simulated time, where the bug took minutes. */
+	CHECK(ut_sim_now(w.sim) - t0 < 2 * SEC);
+	ut_dev_get_stats(ut_sim_link_dev(w.link, 0), &st);
+	CHECK_EQ(st.tx_dropped, 0);
+	/* Several segments went as one buffer: fewer sends than segments. */
+	CHECK(tw_counter(w.c, "Ip6", "OutRequests") < tw_counter(w.c, "Tcp", "OutSegs"));
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	CHECK_EQ(ut_close(w.s, lfd), 0);
+	tw_run(&w, SEC);
+	free(out);
+	free(in);
 	tw_done(&w);
 }
 

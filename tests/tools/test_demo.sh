@@ -1,7 +1,8 @@
 #!/bin/sh
 # usertcp demo: the default run tells a connection's life in order and ends
 # in 'result: ok'; with 5% loss both directions arrive intact for 50 seeds;
-# the same seed prints the same bytes; failures end in 'result: FAIL' with
+# the same seed prints the same bytes; --ipv6 tells the same life over
+# AF_INET6 sockets; failures end in 'result: FAIL' with
 # exit status 1 instead of hanging; --cc picks the congestion control and
 # the summary reports it; the capture is well-formed for tshark.
 set -u
@@ -46,6 +47,39 @@ first=$(grep -m 1 -oE "server  send\(\): [0-9]+ bytes copied into an sk_buff" "$
 lines=$(wc -l < "$out")
 [ "$lines" -lt 400 ] || fail "the default narrative is $lines lines: the data phase is not summarised"
 echo "ok default demo: the life in order, $lines lines, $last"
+
+# ---- --ipv6: the same life over IPv6, AF_INET6 sockets -----------------------
+out="$tmp/demo_ipv6.txt"
+"$bin" demo --ipv6 > "$out"
+rc=$?
+last=$(tail -n 1 "$out")
+[ "$rc" -eq 0 ] || fail "demo --ipv6 exited $rc: $last"
+case $last in
+"result: ok  1048576 bytes each way, SHA-256 match, "*" s simulated") ;;
+*) fail "demo --ipv6's last line: $last" ;;
+esac
+grep -q "^#   client fd00::2 ---- .* ---- server \[fd00::1\]:80 (IPv6)$" "$out" ||
+	fail "demo --ipv6 does not name the IPv6 addresses"
+prev=0
+for step in "server  socket(AF_INET6, SOCK_STREAM)" "server  bind(fd 0, [fd00::1]:80)" \
+	"client  socket(AF_INET6, SOCK_STREAM)" "client  connect(fd 0, [fd00::1]:80) from [fd00::2]:" \
+	"client  sent [S]" "state SYN_SENT -> ESTABLISHED ([fd00::2]:" "server  accept(" \
+	"ESTABLISHED -> FIN_WAIT1" "LAST_ACK -> CLOSE" "TIME_WAIT -> CLOSE"; do
+	n=$(grep -nF -m 1 -e "$step" "$out" | cut -d: -f1)
+	[ -n "$n" ] || fail "demo --ipv6 never says '$step'"
+	[ "$n" -gt "$prev" ] || fail "--ipv6: '$step' (line $n) comes before an earlier step (line $prev)"
+	prev=$n
+done
+# IPv6's header is 20 bytes longer than IPv4's: segments of 1428 bytes.
+first=$(grep -m 1 -oE "client  send\(\): [0-9]+ bytes copied into an sk_buff" "$out" |
+	grep -oE "[0-9]+ bytes" | cut -d' ' -f1)
+[ -n "$first" ] && [ $((first % 1428)) -eq 0 ] ||
+	fail "demo --ipv6: the first buffer holds '$first' bytes, not whole segments of 1428"
+for seed in 1 2 3 4 5; do
+	r=$("$bin" demo --ipv6 --quiet --loss 5 --bytes 256K --seed "$seed") ||
+		fail "demo --ipv6 --loss 5 --seed $seed: $r"
+done
+echo "ok demo --ipv6: the life in order over AF_INET6 sockets, $last; 5 seeds with 5% loss"
 
 # ---- 5% loss: 50 seeds, each direction intact ------------------------------
 bad=0
@@ -150,6 +184,9 @@ check_pcap() {
 }
 check_pcap "$tmp/demo_clean.pcap" --bytes 256K
 check_pcap "$tmp/demo_lossy.pcap" --bytes 256K --loss 5 --seed 3
+check_pcap "$tmp/demo_ipv6.pcap" --ipv6 --bytes 256K --loss 5 --seed 3
+n=$(tshark -r "$tmp/demo_ipv6.pcap" -Y 'ipv6 && tcp' 2> /dev/null | wc -l)
+[ "$n" -gt 100 ] || fail "demo --ipv6's capture holds $n IPv6 TCP packets"
 # The check must be able to fail: corruption is visible to it.
 "$bin" demo --quiet --bytes 64K --corrupt 5 --pcap "$tmp/demo_corrupt.pcap" > /dev/null
 tshark -r "$tmp/demo_corrupt.pcap" --disable-protocol http -o ip.check_checksum:TRUE \

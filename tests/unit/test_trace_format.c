@@ -415,6 +415,9 @@ TEST(text_tells_the_socket_calls_in_order)
 	ev.what = "SOCK_STREAM";
 	CHECK_CONTAINS(text(&ev), "socket(AF_INET, SOCK_STREAM) = fd 3");
 	CHECK_CONTAINS(text(&ev), "struct sock");
+	/* An AF_INET6 socket's address is IPv6's, unspecified until bound. */
+	ev.saddr = ut_ip_v6(&in6addr_any);
+	CHECK_CONTAINS(text(&ev), "socket(AF_INET6, SOCK_STREAM) = fd 3");
 
 	ev = make_event(UT_TP_BIND, 0, "server");
 	ev.fd = 3;
