@@ -60,7 +60,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/addrconf.h"
+#include "net/ipv6.h"
 #include "net/netdevice.h"
+#include "net/route.h"
 #include "net/simnet.h"
 #include "net/skbuff.h"
 #include "net/sock.h"
@@ -160,6 +163,7 @@ struct host {
 	struct ut_stack *stack;
 	int epfd;
 	int lfd[NLISTEN];
+	int ufd; /* a UDP socket on UDP_PORT (dual-stack AF_INET6 in a dual-stack world) */
 	uint32_t addr[MAX_HOSTS];	  /* addr[j]: this host's address on the link to j */
 	struct in6_addr addr6[MAX_HOSTS]; /* the same in a dual-stack world */
 	struct ep *by_fd[MAX_FDS];
@@ -194,6 +198,12 @@ struct soak {
 	uint64_t wall_start;	  /* real time the seed began, ns */
 	unsigned steps;		  /* simulator steps since the clock was last read */
 	uint16_t ping_len[65536]; /* payload bytes of each echo sequence sent */
+	/* UDP datagrams: each one's length, sender, receiver and whether it
+	 * went over IPv6 */
+	uint16_t udp_len[65536];
+	uint8_t udp_from[65536], udp_to[65536], udp_v6[65536];
+	uint32_t udp_sent;
+	uint64_t udp_rcvd, udp_send_errs;
 	uint32_t pings_sent;	  /* sequence numbers used (wrapping at 65536) */
 	uint64_t ping_replies, ping_errors;
 	/* state continuity, per connection: (host, 4-tuple) -> last state */
@@ -1016,11 +1026,14 @@ static void accept_all(struct soak *s, int host, int lfd)
 
 /* Every host's application: one epoll_wait without blocking, and the
  * work each ready descriptor has. */
+static void udp_drain(struct soak *s, int host);
+
 static void serve(struct soak *s)
 {
 	for (unsigned hi = 0; hi < s->nhosts && !s->failed; hi++) {
 		struct host *h = &s->h[hi];
 		struct epoll_event evs[64];
+		udp_drain(s, (int)hi);
 		int n = ut_epoll_wait(h->stack, h->epfd, evs, 64, 0);
 		if (n < 0) {
 			fail(s, "epoll_wait: %s", strerror(errno));
@@ -1422,6 +1435,114 @@ static void act_ping6(struct soak *s)
 		fail(s, "ut_ping_send to h%d: %s", to, strerror(-err));
 }
 
+/* ---- UDP datagrams of both families -------------------------------------*/
+
+#define UDP_PORT 6000
+
+/* A datagram's bytes: its sequence number, then bytes of the seed's
+ * stream for it. */
+static void udp_fill(struct soak *s, uint16_t seq, uint8_t *p, size_t n)
+{
+	put_be16(p, seq);
+	gen_fill(s, seq, 3, 0, p + 2, n - 2);
+}
+
+/* A datagram from one host to a neighbour across a random link: over
+ * IPv6, or over IPv4 (from a dual-stack socket, to a v4-mapped address),
+ * up to 4000 bytes (fragmented past 1500). */
+static void act_udp(struct soak *s)
+{
+	struct link *lk = &s->links[below(&s->r, s->nlinks)];
+	int from = chance(&s->r, 0.5) ? lk->a : lk->b, to = from == lk->a ? lk->b : lk->a;
+	struct host *h = &s->h[from];
+	uint16_t seq = (uint16_t)s->udp_sent;
+	size_t n = 2 + (chance(&s->r, 0.8) ? (size_t)below(&s->r, 1400) : (size_t)below(&s->r, 4000));
+	bool v6 = s->v6 && chance(&s->r, 0.5);
+	struct sockaddr_storage dst;
+	socklen_t dl;
+	uint8_t data[4096];
+
+	if (s->udp_sent >= 65536)
+		return; /* every sequence number used */
+	memset(&dst, 0, sizeof(dst));
+	if (s->v6) {
+		struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dst;
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(UDP_PORT);
+		sin6->sin6_addr = v6 ? s->h[to].addr6[from] : addr_v4(s->h[to].addr[from]);
+		dl = sizeof(*sin6);
+	} else {
+		struct sockaddr_in *sin = (struct sockaddr_in *)&dst;
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(UDP_PORT);
+		sin->sin_addr.s_addr = s->h[to].addr[from];
+		dl = sizeof(*sin);
+	}
+	udp_fill(s, seq, data, n);
+	s->udp_len[seq] = (uint16_t)n;
+	s->udp_from[seq] = (uint8_t)from;
+	s->udp_to[seq] = (uint8_t)to;
+	s->udp_v6[seq] = v6;
+	s->udp_sent++;
+	if (ut_sendto(h->stack, h->ufd, data, n, MSG_DONTWAIT, (struct sockaddr *)&dst, dl) < 0) {
+		/* a full device queue, a source still in DAD, a neighbour
+		 * never resolved (its queue dropped) */
+		if (errno != ENOBUFS && errno != EAGAIN && errno != EADDRNOTAVAIL &&
+		    errno != EHOSTUNREACH)
+			fail(s, "sendto h%d over %s: %s", to, v6 ? "IPv6" : "IPv4", strerror(errno));
+		s->udp_send_errs++;
+	}
+}
+
+/* Every datagram a host reads is one sent to it, whole, named by its
+ * sender's address on the link and family it took (IPv4 v4-mapped on a
+ * dual-stack socket); a duplicating link may deliver one twice. */
+static void udp_drain(struct soak *s, int host)
+{
+	struct host *h = &s->h[host];
+	uint8_t buf[4200], want[4096];
+
+	while (!s->failed) {
+		struct sockaddr_storage src;
+		socklen_t sl = sizeof(src);
+		ssize_t n = ut_recvfrom(h->stack, h->ufd, buf, sizeof(buf), MSG_DONTWAIT,
+					(struct sockaddr *)&src, &sl);
+		if (n < 0) {
+			if (errno != EAGAIN)
+				fail(s, "recvfrom on h%d: %s", host, strerror(errno));
+			return;
+		}
+		uint16_t seq = n >= 2 ? get_be16(buf) : 0, port;
+		if (n < 2 || seq >= s->udp_sent || s->udp_to[seq] != host) {
+			fail(s, "udp: h%d read %zd bytes (seq %u) never sent to it", host, n, seq);
+			return;
+		}
+		int from = s->udp_from[seq];
+		struct in6_addr got = sa_addr(&src, &port);
+		char ga[INET6_ADDRSTRLEN];
+		/* The sender's address of the family the datagram took: the
+		 * one on this link once DAD passed it, before that another
+		 * of its addresses (its link-local, or one on another link:
+		 * RFC 6724's rules 2 and 5), as Linux chooses. */
+		bool v6 = !IN6_IS_ADDR_V4MAPPED(&got);
+		bool ours = v6 ? ipv6_chk_addr(s->h[from].stack, &got, NULL, false)
+			       : inet_addr_type(s->h[from].stack, ipv6_addr_v4(&got)) == RTN_LOCAL;
+		if (v6 != (bool)s->udp_v6[seq] || !ours || port != UDP_PORT)
+			fail(s, "udp: datagram %u from h%d over %s named %s port %u, not one of its own",
+			     seq, from, s->udp_v6[seq] ? "IPv6" : "IPv4",
+			     addr_text(&got, ga, sizeof(ga)), port);
+		if ((size_t)n != s->udp_len[seq]) {
+			fail(s, "udp: datagram %u from h%d: %zd bytes, %u sent", seq, from, n,
+			     s->udp_len[seq]);
+			return;
+		}
+		udp_fill(s, seq, want, (size_t)n);
+		if (memcmp(want, buf, (size_t)n) != 0)
+			fail(s, "udp: datagram %u from h%d: bytes differ from those sent", seq, from);
+		s->udp_rcvd++;
+	}
+}
+
 static void world_make(struct soak *s)
 {
 	struct ut_link_params p;
@@ -1518,6 +1639,15 @@ static void world_make(struct soak *s)
 			if (ut_epoll_ctl(h->stack, h->epfd, EPOLL_CTL_ADD, h->lfd[l], &ev) != 0)
 				abort();
 		}
+		/* the UDP socket: dual-stack AF_INET6 in a dual-stack world */
+		struct sockaddr_in uin = {.sin_family = AF_INET, .sin_port = htons(UDP_PORT)};
+		struct sockaddr_in6 uin6 = {.sin6_family = AF_INET6, .sin6_port = htons(UDP_PORT)};
+		h->ufd = ut_socket(h->stack, s->v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		if (h->ufd < 0 ||
+		    ut_bind(h->stack, h->ufd,
+			    s->v6 ? (const struct sockaddr *)&uin6 : (const struct sockaddr *)&uin,
+			    s->v6 ? sizeof(uin6) : sizeof(uin)) != 0)
+			abort();
 	}
 }
 
@@ -1618,6 +1748,7 @@ static void finish(struct soak *s)
 		struct host *h = &s->h[i];
 		for (int l = 0; l < NLISTEN; l++)
 			ut_close(h->stack, h->lfd[l]);
+		ut_close(h->stack, h->ufd);
 		ut_close(h->stack, h->epfd);
 		if (ut_stack_open_fds(h->stack) != 0) {
 			fail(s, "fds: h%u still has %u descriptors open", i,
@@ -1687,8 +1818,10 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 			act_endpoint(s);
 		else if (what < 90)
 			act_impair(s);
-		else if (s->v6 && what < 95)
+		else if (s->v6 && what < 93)
 			act_ping6(s);
+		else if (what < 97)
+			act_udp(s);
 		else
 			act_flap(s);
 		/* between actions: mostly a moment, sometimes seconds */
@@ -1722,6 +1855,9 @@ static bool run_seed(uint64_t seed, unsigned events, bool trace, bool quiet)
 			       " replies, %" PRIu64 " errors\n",
 			       seed, s->opened6, s->opened_mapped, s->pings_sent, s->ping_replies,
 			       s->ping_errors);
+		printf("soak: seed %" PRIu64 " UDP: %" PRIu32 " datagrams sent (%" PRIu64
+		       " refused by the stack), %" PRIu64 " read\n",
+		       seed, s->udp_sent, s->udp_send_errs, s->udp_rcvd);
 	}
 	g_soak = NULL;
 	ut_sim_destroy(s->sim);
