@@ -3,7 +3,8 @@
  * segments (skb_shinfo()->gso_size, gso_segs) is cut into the frames a
  * device without TSO sends, each with its own headers.
  *
- * The rules are Linux's (tcp_gso_segment, inet_gso_segment):
+ * The rules are Linux's (tcp_gso_segment, inet_gso_segment; IPv6's half is
+ * src/ipv6/ip6_offload.c):
  *  - each segment carries gso_size bytes of payload, the last the rest;
  *  - its sequence number advances by the payload before it;
  *  - CWR only on the first segment (RFC 3168 6.1.2: one reduction, one
@@ -60,23 +61,21 @@ static int gso_copy_segments(struct sk_buff *skb, uint32_t hdr_len, uint32_t mss
 	return 0;
 }
 
-int tcp4_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
+int tcp_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs,
+		    uint16_t (*csum)(const struct sk_buff *seg, const uint8_t *th,
+				     uint32_t tcp_len))
 {
-	const uint8_t *iph = skb_network_header(skb);
 	const uint8_t *th = skb_transport_header(skb);
 	uint32_t thlen = (uint32_t)(th[12] >> 4) * 4;
 	uint32_t hdr_len = (uint32_t)(th - skb->data) + thlen;
 	uint32_t mss = skb_shinfo(skb)->gso_size;
 	uint32_t seq = get_be32(th + 4);
 	uint8_t flags = th[13];
-	uint32_t saddr, daddr;
 	struct sk_buff *seg;
 	int err;
 
 	if (!mss || thlen < TCP_HLEN_MIN || hdr_len > skb->len)
 		return -EINVAL;
-	memcpy(&saddr, iph + 12, 4);
-	memcpy(&daddr, iph + 16, 4);
 	err = gso_copy_segments(skb, hdr_len, mss, segs);
 	if (err)
 		return err;
@@ -94,10 +93,25 @@ int tcp4_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
 		seq += tcp_len - thlen;
 		if (seg->ip_summed != CHECKSUM_PARTIAL) {
 			put_be16(sth + 16, 0);
-			put_be16(sth + 16, csum_tcpudp(saddr, daddr, IPPROTO_TCP_, sth, tcp_len));
+			put_be16(sth + 16, csum(seg, sth, tcp_len));
 		}
 	}
 	return 0;
+}
+
+static uint16_t tcp4_gso_csum(const struct sk_buff *seg, const uint8_t *th, uint32_t tcp_len)
+{
+	const uint8_t *iph = skb_network_header(seg);
+	uint32_t saddr, daddr;
+
+	memcpy(&saddr, iph + 12, 4);
+	memcpy(&daddr, iph + 16, 4);
+	return csum_tcpudp(saddr, daddr, IPPROTO_TCP_, th, tcp_len);
+}
+
+int tcp4_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
+{
+	return tcp_gso_segment(skb, segs, tcp4_gso_csum);
 }
 
 int inet_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
@@ -129,7 +143,9 @@ int inet_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
 
 int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
 {
-	if (skb->protocol != ETH_P_IP)
-		return -EPROTONOSUPPORT;
-	return inet_gso_segment(skb, segs);
+	if (skb->protocol == ETH_P_IP)
+		return inet_gso_segment(skb, segs);
+	if (skb->protocol == ETH_P_IPV6)
+		return ipv6_gso_segment(skb, segs);
+	return -EPROTONOSUPPORT;
 }

@@ -624,7 +624,11 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	if (clone && tcp_skb_pcount(oskb) > 1) {
 		skb_shinfo(skb)->gso_segs = (uint16_t)tcp_skb_pcount(oskb);
 		skb_shinfo(skb)->gso_size = (uint16_t)tcp_skb_mss(oskb);
-		skb_shinfo(skb)->gso_type = SKB_GSO_TCPV4;
+		/* IPv6's header, not a v4-mapped socket's IPv4 one, is
+		 * what the segments are cut under (Linux's sk_gso_type) */
+		skb_shinfo(skb)->gso_type = inet_csk(sk)->icsk_af_ops->net_header_len == IPV6_HLEN
+						    ? SKB_GSO_TCPV6
+						    : SKB_GSO_TCPV4;
 	} else {
 		skb_shinfo(skb)->gso_segs = 0;
 		skb_shinfo(skb)->gso_size = 0;

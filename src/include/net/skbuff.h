@@ -108,6 +108,7 @@ struct skb_shared_info {
 
 /* gso_type: which protocol's rules cut the buffer (Linux's). */
 #define SKB_GSO_TCPV4 0x1u
+#define SKB_GSO_TCPV6 0x10u
 
 /* True when skb must be cut into gso_size segments before a device that
  * cannot do it takes it (Linux's skb_is_gso). */
