@@ -6,14 +6,18 @@
 #   scripts/packetdrill.sh PACKETDRILL SCRIPT.pkt...
 #
 # Each script runs in a network namespace of its own, from its own
-# directory, with the options packetdrill's run_all.py gives the IPv4
-# variant. The scripts' shell commands (`../common/defaults.sh`, sysctl)
+# directory, with the options packetdrill's run_all.py gives the variant
+# PD_IP_VERSION names (ipv4, the default; ipv6; ipv4-mapped-ipv6), and the
+# same addresses, MTU and mode for the adapter. The scripts' shell commands (`../common/defaults.sh`, sysctl)
 # are meant for the kernel under test; in the namespace they touch nothing
 # of the host's, and a tun0 is there for defaults.sh's `tc qdisc` to find.
 # usertcp gets its own settings from the adapter (its defaults are
 # defaults.sh's).
 #
 # Environment: SO (the adapter; default build/libusertcp-packetdrill.so),
+# PD_IP_VERSION (ipv4, ipv6 or ipv4-mapped-ipv6; as run_all.py, a script
+# whose name ends in v6.pkt runs only in ipv6 and one ending in v4.pkt
+# never does: those are reported as "skip"),
 # PD_FLAGS (more --so_flags words), PD_TIMEOUT (seconds per script, 120),
 # PD_LOG (a directory for each script's output; default: not kept),
 # PD_NO_CODE=1 (run each script with its `%{ }%` code blocks removed, or
@@ -37,10 +41,45 @@ fi
 timeout_s=${PD_TIMEOUT:-120}
 log=${PD_LOG:-}
 [ -z "$log" ] || mkdir -p "$log"
-local_ip=192.168.0.2
-passed=0 failed=0
+# run_all.py's options per variant. Its ipv4 local address is the
+# gateway's too (192.168.0.1); usertcp's would then be its own gateway, so
+# 192.168.0.2 in the same /16 stands in.
+ipv=${PD_IP_VERSION:-ipv4}
+case $ipv in
+ipv4 | ipv4-mapped-ipv6)
+	local_ip=192.168.0.2 gateway_ip=192.168.0.1
+	set_opts="--netmask_ip=255.255.0.0 --remote_ip=192.0.2.1
+		-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable"
+	so_net="gateway=$gateway_ip prefix=16"
+	if [ "$ipv" = ipv4 ]; then
+		set_opts="$set_opts -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR"
+	else
+		set_opts="$set_opts -D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
+	fi
+	;;
+ipv6)
+	local_ip=fd3d:a0b:17d6::1 gateway_ip=fd3d:a0b:17d6:8888::1
+	# 1520 so that the MSS is 1460 as in the IPv4 scripts' packets
+	set_opts="--mtu=1520 --remote_ip=fd3d:fa7b:d17d::1
+		-D TFO_COOKIE=c1d1e9742a47a9bc
+		-D CMSG_LEVEL_IP=SOL_IPV6 -D CMSG_TYPE_RECVERR=IPV6_RECVERR"
+	so_net="gateway=$gateway_ip prefix=48 mtu=1520"
+	;;
+*)
+	echo "$0: PD_IP_VERSION must be ipv4, ipv6 or ipv4-mapped-ipv6" >&2
+	exit 2
+	;;
+esac
+passed=0 failed=0 skipped=0
 for pkt in "$@"; do
 	dir=$(dirname "$pkt") base=$(basename "$pkt")
+	case $ipv:$base in
+	ipv6:*v4.pkt | ipv4*:*v6.pkt)
+		echo "skip $pkt"
+		skipped=$((skipped + 1))
+		continue
+		;;
+	esac
 	out=$(mktemp)
 	run=$base note=
 	if [ "${PD_NO_CODE:-0}" = 1 ] && grep -q '%{' "$pkt"; then
@@ -66,12 +105,10 @@ for pkt in "$@"; do
 	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '
 		ip link set lo up
 		ip tuntap add dev tun0 mode tun 2>/dev/null || true
-		exec "$@"' sh "$pd" --send_omit_free --ip_version=ipv4 \
-		--local_ip=$local_ip --gateway_ip=192.168.0.1 \
-		--netmask_ip=255.255.0.0 --remote_ip=192.0.2.1 \
-		-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable \
-		-D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR \
-		--so_filename="$so" --so_flags="ip=$local_ip $sysctls${PD_FLAGS:-}" \
+		exec "$@"' sh "$pd" --send_omit_free --ip_version=$ipv \
+		--local_ip=$local_ip --gateway_ip=$gateway_ip $set_opts \
+		--so_filename="$so" \
+		--so_flags="ip_version=$ipv ip=$local_ip $so_net $sysctls${PD_FLAGS:-}" \
 		"$run") >"$out" 2>&1
 	rc=$?
 	[ -z "$note" ] || rm -f "$dir/$run"
@@ -88,5 +125,5 @@ for pkt in "$@"; do
 	fi
 	rm -f "$out"
 done
-echo "packetdrill: $passed passed, $failed failed"
+echo "packetdrill ($ipv): $passed passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]

@@ -4,13 +4,15 @@
  * a table of functions (packetdrill_interface.h). This adapter fills it with
  * one usertcp stack on the real clock:
  *
- *   - one layer 3 device, "tun0", carrying bare IPv4 packets as packetdrill's
+ *   - one layer 3 device, "tun0", carrying bare IP packets as packetdrill's
  *     own tun device does. netdev_send hands the script's packets to it with
  *     ut_dev_input; what the stack transmits lands in a queue that
  *     netdev_receive drains, each packet stamped with the time it left;
  *   - the address, prefix and default route packetdrill assumes for the
- *     machine under test (its config.c defaults: 192.168.0.x/16 behind the
- *     gateway 192.168.0.1, with the remote end in 192.0.2.0/24);
+ *     machine under test, for the family of its --ip_version: IPv4 for
+ *     ipv4 and ipv4-mapped-ipv6 (whose sockets are AF_INET6 but whose
+ *     packets are IPv4), IPv6 for ipv6 (config.c and run_all.py: see
+ *     pd_mode_defaults);
  *   - the sysctls packetdrill's gtests/net/common/defaults.sh sets on Linux
  *     before every TCP script, for the settings usertcp has;
  *   - a stack thread (ut_stack_thread_start) running the stack in real
@@ -60,6 +62,18 @@ struct pd_packet {
 	unsigned char data[];
 };
 
+/* packetdrill's --ip_version. The shared object is told only the flags
+ * string, so the mode comes from an ip_version flag or, without one, from
+ * the family of the ip flag's address. */
+enum pd_mode {
+	PD_MODE_UNSET,
+	PD_MODE_IPV4,
+	PD_MODE_IPV6,
+	PD_MODE_IPV4_MAPPED, /* AF_INET6 sockets, IPv4 on the wire */
+};
+
+#define PD_UNSET UINT_MAX
+
 struct pd_adapter {
 	struct ut_stack *stack;
 	struct ut_dev *dev;
@@ -69,8 +83,10 @@ struct pd_adapter {
 	struct pd_packet *head, **tail;
 	unsigned queued;
 
-	/* settings from the flags string */
-	uint32_t local, gateway; /* network byte order */
+	/* settings from the flags string; a family of AF_UNSPEC and a prefix
+	 * of PD_UNSET mean "the mode's default" */
+	enum pd_mode mode;
+	struct ut_ip local, gateway;
 	unsigned prefix_len, mtu;
 	uint64_t seed;
 	uint64_t rx_timeout_ns; /* 0: wait for packets forever */
@@ -569,6 +585,25 @@ static uint32_t pd_parse_addr(const char *s, const char *what)
 	return a.s_addr;
 }
 
+static struct ut_ip pd_parse_ip(const char *s, const char *what)
+{
+	struct ut_ip a;
+	if (ut_ip_pton(s, &a) < 0)
+		pd_die("%s is not an IPv4 or IPv6 address", what);
+	return a;
+}
+
+static enum pd_mode pd_parse_mode(const char *s)
+{
+	if (strcmp(s, "ipv4") == 0)
+		return PD_MODE_IPV4;
+	if (strcmp(s, "ipv6") == 0)
+		return PD_MODE_IPV6;
+	if (strcmp(s, "ipv4-mapped-ipv6") == 0)
+		return PD_MODE_IPV4_MAPPED;
+	pd_die("ip_version=%s is none of ipv4, ipv6, ipv4-mapped-ipv6", s);
+}
+
 static unsigned long long pd_parse_num(const char *s, unsigned long long max, const char *what)
 {
 	char *end;
@@ -601,12 +636,14 @@ static void pd_flag(struct pd_adapter *pd, char *word)
 
 	if (eq)
 		*eq = '\0';
-	if (strcmp(word, "ip") == 0 || strcmp(word, "local_ip") == 0) {
-		pd->local = pd_parse_addr(val, word);
+	if (strcmp(word, "ip_version") == 0) {
+		pd->mode = pd_parse_mode(val);
+	} else if (strcmp(word, "ip") == 0 || strcmp(word, "local_ip") == 0) {
+		pd->local = pd_parse_ip(val, word);
 	} else if (strcmp(word, "gateway") == 0 || strcmp(word, "gateway_ip") == 0) {
-		pd->gateway = pd_parse_addr(val, word);
+		pd->gateway = pd_parse_ip(val, word);
 	} else if (strcmp(word, "prefix") == 0) {
-		pd->prefix_len = (unsigned)pd_parse_num(val, 32, word);
+		pd->prefix_len = (unsigned)pd_parse_num(val, 128, word);
 	} else if (strcmp(word, "netmask") == 0 || strcmp(word, "netmask_ip") == 0) {
 		pd->prefix_len = pd_netmask_prefix(pd_parse_addr(val, word), word);
 	} else if (strcmp(word, "mtu") == 0) {
@@ -637,6 +674,70 @@ static void pd_flag(struct pd_adapter *pd, char *word)
 	} else {
 		pd_die("unknown flag '%s' (see docs/packetdrill.md)", word);
 	}
+}
+
+/* Settles the mode and fills what the flags left to it with the addresses
+ * packetdrill's run_all.py gives each variant: for ipv4 and
+ * ipv4-mapped-ipv6 the local address in 192.168.0.0/16 (config.c's
+ * netmask) behind 192.168.0.1 (192.168.0.2 here, since run_all.py's
+ * 192.168.0.1 is the gateway's too and usertcp would then take the
+ * gateway for itself); for ipv6 fd3d:a0b:17d6::1 in config.c's /48 behind
+ * fd3d:a0b:17d6:8888::1. packetdrill's remote end (192.0.2.1,
+ * fd3d:fa7b:d17d::1) is reached through the default route either way. */
+static void pd_mode_defaults(struct pd_adapter *pd)
+{
+	const char *local, *gateway;
+	unsigned prefix;
+	int family;
+
+	if (pd->mode == PD_MODE_UNSET)
+		pd->mode = pd->local.family == AF_INET6 ? PD_MODE_IPV6 : PD_MODE_IPV4;
+	if (pd->mode == PD_MODE_IPV6) {
+		local = "fd3d:a0b:17d6::1";
+		gateway = "fd3d:a0b:17d6:8888::1";
+		prefix = 48;
+		family = AF_INET6;
+	} else {
+		/* v4-mapped sockets talk IPv4 on the wire: the host is
+		 * configured as for ipv4 */
+		local = "192.168.0.2";
+		gateway = "192.168.0.1";
+		prefix = 16;
+		family = AF_INET;
+	}
+	if (pd->local.family == AF_UNSPEC)
+		pd->local = pd_parse_ip(local, "the default address");
+	if (pd->gateway.family == AF_UNSPEC)
+		pd->gateway = pd_parse_ip(gateway, "the default gateway");
+	if (pd->prefix_len == PD_UNSET)
+		pd->prefix_len = prefix;
+	if (pd->local.family != family || pd->gateway.family != family)
+		pd_die("ip and gateway must be %s addresses for this ip_version",
+		       family == AF_INET ? "IPv4" : "IPv6");
+	if (family == AF_INET && pd->prefix_len > 32)
+		pd_die("prefix %u is too long for IPv4", pd->prefix_len);
+}
+
+/* IPv6 on tun0 as packetdrill has it on Linux's tun device: usertcp starts
+ * with IPv6 disabled (docs/IPV6.md), so it is enabled here, on lo too so
+ * that ::1 exists as on the host. packetdrill adds its address with
+ * `nodad`, and a script expects nothing on the wire it did not ask for:
+ * no duplicate address detection and no router solicitations, both set
+ * before IPv6 comes up on the device, which is when they would start. */
+static void pd_ipv6_up(struct pd_adapter *pd)
+{
+	static const struct {
+		const char *name;
+		long value;
+	} settings[] = {
+		{"net.ipv6.conf.tun0.accept_dad", 0},
+		{"net.ipv6.conf.tun0.router_solicitations", 0},
+		{"net.ipv6.conf.all.disable_ipv6", 0},
+	};
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (ut_sysctl_set(pd->stack, settings[i].name, settings[i].value) < 0)
+			pd_die("cannot set %s", settings[i].name);
 }
 
 static void pd_trace(const struct ut_trace_event *ev, void *arg)
@@ -713,13 +814,8 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pthread_condattr_destroy(&attr);
 	}
 	pd->tail = &pd->head;
-	/* packetdrill's IPv4 defaults (config.c): the machine under test in
-	 * 192.168.0.0/16 behind 192.168.0.1; its local address is random
-	 * there unless --local_ip names one, so the flags must say which. */
-	pd->local = htonl(0xc0a80002u);	  /* 192.168.0.2 */
-	pd->gateway = htonl(0xc0a80001u); /* 192.168.0.1 */
-	pd->prefix_len = 16;
-	pd->mtu = 1500; /* packetdrill's tun MTU */
+	pd->prefix_len = PD_UNSET;
+	pd->mtu = 1500; /* packetdrill's tun MTU (run_all.py asks 1520 for ipv6) */
 
 	/* The seed and the stack come first so that sysctl flags apply to
 	 * it; a seed flag therefore has to be looked for before the rest. */
@@ -744,6 +840,7 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pd_die("out of memory");
 	for (char *w = strtok_r(copy, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
 		pd_flag(pd, w);
+	pd_mode_defaults(pd);
 
 	/* packetdrill writes packets as GRO would have merged them, bigger
 	 * than the MTU; Linux's tun takes them. */
@@ -752,11 +849,18 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 		pd_die("cannot create the device: %s", strerror(-rc));
 	if (pd->pcap && (rc = ut_dev_pcap_open(pd->dev, pd->pcap)) < 0)
 		pd_die("cannot open the pcap file: %s", strerror(-rc));
-	if ((rc = ut_addr_add(pd->stack, pd->dev, ut_ip_v4(pd->local), pd->prefix_len)) < 0)
+	if (pd->mode == PD_MODE_IPV6)
+		pd_ipv6_up(pd);
+	if ((rc = ut_addr_add(pd->stack, pd->dev, pd->local, pd->prefix_len)) < 0)
 		pd_die("cannot add the address: %s", strerror(-rc));
-	if ((rc = ut_route_add(pd->stack, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(pd->gateway),
-			       pd->dev)) < 0)
-		pd_die("cannot add the default route: %s", strerror(-rc));
+	{
+		/* the default route of the address's family: 0.0.0.0/0 or ::/0 */
+		struct ut_ip any;
+		memset(&any, 0, sizeof(any));
+		any.family = pd->local.family;
+		if ((rc = ut_route_add(pd->stack, any, 0, pd->gateway, pd->dev)) < 0)
+			pd_die("cannot add the default route: %s", strerror(-rc));
+	}
 	if (pd->trace)
 		ut_trace_set(pd->stack, pd_trace, pd);
 	/* One rtnetlink socket for the whole run, opened only where the

@@ -204,7 +204,7 @@ struct soak {
 	uint8_t udp_from[65536], udp_to[65536], udp_v6[65536];
 	uint32_t udp_sent;
 	uint64_t udp_rcvd, udp_send_errs;
-	uint32_t pings_sent;	  /* sequence numbers used (wrapping at 65536) */
+	uint32_t pings_sent; /* sequence numbers used (wrapping at 65536) */
 	uint64_t ping_replies, ping_errors;
 	/* state continuity, per connection: (host, 4-tuple) -> last state */
 	struct st_slot {
@@ -1456,7 +1456,8 @@ static void act_udp(struct soak *s)
 	int from = chance(&s->r, 0.5) ? lk->a : lk->b, to = from == lk->a ? lk->b : lk->a;
 	struct host *h = &s->h[from];
 	uint16_t seq = (uint16_t)s->udp_sent;
-	size_t n = 2 + (chance(&s->r, 0.8) ? (size_t)below(&s->r, 1400) : (size_t)below(&s->r, 4000));
+	size_t n =
+		2 + (chance(&s->r, 0.8) ? (size_t)below(&s->r, 1400) : (size_t)below(&s->r, 4000));
 	bool v6 = s->v6 && chance(&s->r, 0.5);
 	struct sockaddr_storage dst;
 	socklen_t dl;
@@ -1489,7 +1490,8 @@ static void act_udp(struct soak *s)
 		 * never resolved (its queue dropped) */
 		if (errno != ENOBUFS && errno != EAGAIN && errno != EADDRNOTAVAIL &&
 		    errno != EHOSTUNREACH)
-			fail(s, "sendto h%d over %s: %s", to, v6 ? "IPv6" : "IPv4", strerror(errno));
+			fail(s, "sendto h%d over %s: %s", to, v6 ? "IPv6" : "IPv4",
+			     strerror(errno));
 		s->udp_send_errs++;
 	}
 }
@@ -1538,7 +1540,8 @@ static void udp_drain(struct soak *s, int host)
 		}
 		udp_fill(s, seq, want, (size_t)n);
 		if (memcmp(want, buf, (size_t)n) != 0)
-			fail(s, "udp: datagram %u from h%d: bytes differ from those sent", seq, from);
+			fail(s, "udp: datagram %u from h%d: bytes differ from those sent", seq,
+			     from);
 		s->udp_rcvd++;
 	}
 }
@@ -1642,7 +1645,8 @@ static void world_make(struct soak *s)
 		/* the UDP socket: dual-stack AF_INET6 in a dual-stack world */
 		struct sockaddr_in uin = {.sin_family = AF_INET, .sin_port = htons(UDP_PORT)};
 		struct sockaddr_in6 uin6 = {.sin6_family = AF_INET6, .sin6_port = htons(UDP_PORT)};
-		h->ufd = ut_socket(h->stack, s->v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+		h->ufd = ut_socket(h->stack, s->v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK,
+				   0);
 		if (h->ufd < 0 ||
 		    ut_bind(h->stack, h->ufd,
 			    s->v6 ? (const struct sockaddr *)&uin6 : (const struct sockaddr *)&uin,
