@@ -179,11 +179,11 @@ const char *tool_sockaddr_host(struct ut_stack *st, const char *ifname, const st
 			       char *buf, size_t len)
 {
 	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)(const void *)sa;
 		ut_ip_ntop(ut_ip_v4(sin->sin_addr.s_addr), buf, len);
 		return buf;
 	}
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)(const void *)sa;
 	char text[UT_IP_STRLEN];
 	ut_ip_ntop(ut_ip_v6(&sin6->sin6_addr), text, sizeof(text));
 	if (!sin6->sin6_scope_id) {
@@ -206,8 +206,9 @@ const char *tool_sockaddr_host(struct ut_stack *st, const char *ifname, const st
 
 uint16_t tool_sockaddr_port(const struct sockaddr *sa)
 {
-	return ntohs(sa->sa_family == AF_INET ? ((const struct sockaddr_in *)sa)->sin_port
-					      : ((const struct sockaddr_in6 *)sa)->sin6_port);
+	return ntohs(sa->sa_family == AF_INET
+			     ? ((const struct sockaddr_in *)(const void *)sa)->sin_port
+			     : ((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
 }
 
 static void nap_ms(unsigned ms)
