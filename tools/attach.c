@@ -25,6 +25,9 @@ const char attach_opts_help[] =
 	"  --gw ADDR        default route through ADDR\n"
 	"  --seed N         seed of the stack's random choices and impairments\n"
 	"  --pcap FILE      capture usertcp's side of the interface to FILE\n"
+	"  --no-offload     plain frames: no virtio-net headers, so checksums and\n"
+	"                   TCP segmentation in software both ways (default: the\n"
+	"                   kernel's checksum and TSO offloads, 64 KB frames)\n"
 	"  --trace          narrate every step of the stack on standard error\n"
 	"  --nstat          at exit, print the stack's non-zero counters on standard\n"
 	"                   error, under nstat's names (TcpExtTCPSackRecovery ...)\n";
@@ -70,6 +73,10 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 	}
 	if (!strcmp(opt, "--ipv6")) {
 		o->ipv6 = true;
+		return 1;
+	}
+	if (!strcmp(opt, "--no-offload")) {
+		o->no_offload = true;
 		return 1;
 	}
 	if (strcmp(opt, "--tap") && strcmp(opt, "--tun") && strcmp(opt, "--ip") &&
@@ -157,12 +164,17 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 		fprintf(stderr, "%s: --ipv6: %s\n", prog, strerror(-err));
 		goto fail;
 	}
-	err = ut_dev_open_tuntap(a->stack, o->ifname, o->type, 0, NULL, &a->dev);
+	err = ut_dev_open_tuntap(a->stack, o->ifname, o->type,
+				 o->no_offload ? UT_DEV_F_NO_OFFLOAD : 0, NULL, &a->dev);
 	if (err < 0) {
 		fprintf(stderr, "%s: %s\n", prog,
 			ut_dev_tuntap_strerror(err, o->ifname, o->type, why, sizeof(why)));
 		goto fail;
 	}
+	/* A refused offload costs speed, never correctness: said once, as
+	 * a note, and the tool goes on. */
+	if (ut_dev_offload_note(a->dev))
+		fprintf(stderr, "%s: note: %s: %s\n", prog, o->ifname, ut_dev_offload_note(a->dev));
 	/* --mtu shrinks (or grows) the device itself: a device's impairment
 	 * takes the device's MTU. */
 	if (o->imp.link.mtu != 1500 && (err = ut_dev_set_mtu(a->dev, o->imp.link.mtu)) < 0) {

@@ -37,7 +37,7 @@ extern const char impair_opts_help[];
 
 /* Options of the tools that attach a stack to a host's TAP or TUN
  * interface (--tap/--tun IF, --ip ADDR/PREFIX, --gw, --seed, --pcap,
- * --trace, --nstat and the impairments), and the stack they set up. */
+ * --no-offload, --trace, --nstat and the impairments), and the stack they set up. */
 struct attach_opts {
 	const char *ifname;
 	enum ut_dev_type type;
@@ -46,6 +46,7 @@ struct attach_opts {
 	struct ut_ip addr6; /* an IPv6 --ip */
 	unsigned prefix6;   /* 0: none given */
 	bool ipv6;	    /* --ipv6, or an IPv6 --ip: IPv6 on the interface */
+	bool no_offload;    /* --no-offload: plain frames (UT_DEV_F_NO_OFFLOAD) */
 	uint64_t seed;	    /* 0: random */
 	const char *pcap;
 	bool trace;

@@ -30,6 +30,9 @@ enum ut_dev_type {
  * what Linux's tun accepts from its writer, which checks no MTU (packetdrill
  * writes packets as GRO would have merged them). ut_dev_create only. */
 #define UT_DEV_F_RX_ANY_SIZE 0x4
+/* ut_dev_open_tuntap only: plain frames, without virtio-net headers and
+ * so without the kernel's offloads (the tools' --no-offload). */
+#define UT_DEV_F_NO_OFFLOAD 0x8
 
 struct ut_dev_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;
@@ -149,7 +152,12 @@ void ut_dev_get_netem_stats(const struct ut_dev *dev, int direction, struct ut_l
  * administered address if NULL, since usertcp is a host of its own on the
  * tap's link, as a virtual machine is. The descriptor is non-blocking:
  * each ut_stack_poll reads a batch and each flush writes the stack's
- * transmit batch. flags: UT_DEV_F_* (none is needed).
+ * transmit batch. By default frames carry virtio-net headers
+ * (IFF_VNET_HDR) and the kernel is asked for checksum and TCP
+ * segmentation offloads (ut_dev_offloads says which it granted;
+ * ut_dev_offload_note why one is off; a refusal falls back, down to
+ * plain frames, and never fails the call). flags: UT_DEV_F_* (none is
+ * needed; UT_DEV_F_NO_OFFLOAD asks for plain frames).
  * Errors: -ENOENT (no /dev/net/tun), -ENODEV (no such interface), -EPERM
  * (not allowed: CAP_NET_ADMIN or the interface's owner is needed),
  * -EBUSY (another process holds it), -EINVAL (a TUN interface opened as
@@ -157,6 +165,22 @@ void ut_dev_get_netem_stats(const struct ut_dev *dev, int direction, struct ut_l
  * of that name), -ENOMEM. ut_dev_tuntap_strerror explains each. */
 int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enum ut_dev_type type,
 		       unsigned flags, const uint8_t *hwaddr, struct ut_dev **out);
+/* The kernel's offloads a TAP or TUN device works with (0 for any other
+ * device, and with UT_DEV_F_NO_OFFLOAD): UT_DEV_OFFLOAD_CSUM, the kernel
+ * fills in the TCP and UDP checksums usertcp leaves partial and vouches
+ * for those it hands over; UT_DEV_OFFLOAD_TSO4 and _TSO6, a TCP buffer of
+ * up to 64 KB over IPv4 or IPv6 leaves as one frame that the kernel
+ * segments, and the kernel's own large frames come in whole. */
+#define UT_DEV_OFFLOAD_CSUM 0x1
+#define UT_DEV_OFFLOAD_TSO4 0x2
+#define UT_DEV_OFFLOAD_TSO6 0x4
+unsigned ut_dev_offloads(const struct ut_dev *dev);
+/* A sentence saying which offload the kernel refused when the device was
+ * opened, why, and what the device does instead (fewer offloads, or
+ * plain frames with checksums and segmentation in software); NULL when
+ * every offload asked for was granted or none was asked for. An
+ * application shows it once, as the tools do. */
+const char *ut_dev_offload_note(const struct ut_dev *dev);
 /* Writes into buf (and returns it) a sentence for the error err from
  * ut_dev_open_tuntap: the cause, and the command that fixes it. */
 const char *ut_dev_tuntap_strerror(int err, const char *ifname, enum ut_dev_type type, char *buf,

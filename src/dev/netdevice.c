@@ -99,6 +99,21 @@ static void dev_queue_xmit_one(struct net_device *dev, struct sk_buff *skb)
 		netdev_flush_tx(dev);
 }
 
+bool netif_gso_ok(const struct net_device *dev, const struct sk_buff *skb)
+{
+	uint32_t type = skb_shinfo(skb)->gso_type;
+
+	if (dev->netem[UT_DEV_EGRESS])
+		return false;
+	if (dev->features & NETIF_F_GSO)
+		return true;
+	if (type & SKB_GSO_TCPV4)
+		return (dev->features & NETIF_F_TSO) != 0;
+	if (type & SKB_GSO_TCPV6)
+		return (dev->features & NETIF_F_TSO6) != 0;
+	return false;
+}
+
 int dev_queue_xmit(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
@@ -119,7 +134,7 @@ int dev_queue_xmit(struct sk_buff *skb)
 	/* Software GSO (Linux's validate_xmit_skb): what the device cannot
 	 * cut, the stack cuts here, so the driver, the impairment and the
 	 * capture all see wire-sized frames. */
-	if (!skb_is_gso(skb) || (dev->features & (NETIF_F_GSO | NETIF_F_TSO))) {
+	if (!skb_is_gso(skb) || netif_gso_ok(dev, skb)) {
 		dev_queue_xmit_one(dev, skb);
 		return NET_XMIT_SUCCESS;
 	}
@@ -544,6 +559,25 @@ UT_EXPORT void ut_dev_get_netem_stats(const struct ut_dev *d, int direction,
 	if (dev->netem[direction])
 		netem_dir_get_stats(&dev->netem[direction]->dir, stack_now(dev->stack), st);
 	stack_unlock_if(dev->stack, locked);
+}
+
+UT_EXPORT unsigned ut_dev_offloads(const struct ut_dev *d)
+{
+	unsigned f = netdev_from_ut(d)->features, o = 0;
+
+	if (f & NETIF_F_HW_CSUM)
+		o |= UT_DEV_OFFLOAD_CSUM;
+	if (f & NETIF_F_TSO)
+		o |= UT_DEV_OFFLOAD_TSO4;
+	if (f & NETIF_F_TSO6)
+		o |= UT_DEV_OFFLOAD_TSO6;
+	return o;
+}
+
+UT_EXPORT const char *ut_dev_offload_note(const struct ut_dev *d)
+{
+	const char *note = netdev_from_ut(d)->offload_note;
+	return note && *note ? note : NULL;
 }
 
 UT_EXPORT int ut_dev_fd(const struct ut_dev *d)

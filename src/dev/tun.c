@@ -6,29 +6,56 @@
  * is done once by an administrator and usertcp itself can run as the
  * interface's owner. The descriptor is non-blocking: the stack thread or a
  * blocked call sleeps on it with ppoll, and each receive poll drains a
- * batch of frames. The kernel offers no batched write for a TUN queue
- * without virtio-net headers, so each frame of a transmit batch is one
- * write(); the batch still amortises everything above the driver. */
+ * batch of frames.
+ *
+ * By default every frame carries a virtio-net header (IFF_VNET_HDR), the
+ * interface QEMU and wireguard-go use, and the kernel is asked for the
+ * offloads it can then take (TUNSETOFFLOAD): checksums both ways, and
+ * TCP segmentation over IPv4 and IPv6. With them a TCP buffer of up to
+ * 64 KB leaves as one write, which the kernel segments and checksums (or
+ * delivers whole to its own TCP), and the kernel's large frames come in
+ * whole: one system call and one pass through each layer per buffer
+ * instead of per 1500-byte frame. What the kernel refuses falls back, as
+ * far as needed down to plain frames, and the device says why
+ * (ut_dev_offload_note). The kernel offers no batched write for a TUN
+ * queue, so each frame is one write(v). */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/ethtool.h>
 #include <linux/if_tun.h>
 #include <linux/sockios.h>
+#include <arpa/inet.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "net/fault.h"
+#include "net/ipv6.h"
 #include "net/stack.h"
+#include "net/virtio_net.h"
 
 #define TUN_CLONE_DEVICE "/dev/net/tun"
+/* The largest frame the kernel hands a reader that granted TSO: its GSO
+ * limit for a tun device (64 KB, GSO_LEGACY_MAX_SIZE) of IP packet, plus
+ * a link header. */
+#define TUN_GSO_MAX 65536u
 
 struct tun_priv {
 	int fd;
+	bool vnet;	       /* frames carry a virtio-net header */
 	struct sk_buff *spare; /* a buffer kept for the next read */
+	/* With TSO granted, the part of a large frame past spare's room:
+	 * small frames are read straight into a buffer of their size, and
+	 * only a large one costs a copy, into one buffer of its own size
+	 * (a 64 KB buffer for every small frame would charge sockets 40
+	 * times the memory they hold). NULL without TSO. */
+	uint8_t *bounce;
+	char note[200]; /* why an offload is off; empty when all asked were granted */
 };
 
 static uint32_t tun_frame_room(const struct net_device *dev)
@@ -36,6 +63,81 @@ static uint32_t tun_frame_room(const struct net_device *dev)
 	/* One byte more than the largest frame the MTU allows, so that a
 	 * longer one shows up as too long instead of being cut short. */
 	return dev->mtu + dev->hard_header_len + 1;
+}
+
+static uint32_t tun_bounce_size(const struct net_device *dev)
+{
+	return TUN_GSO_MAX + dev->hard_header_len + 1;
+}
+
+/* Whether a received header may be believed about checksums. A partial
+ * checksum from the kernel is never wrong on a wire that does not exist,
+ * but it is still partial: a frame that may be forwarded out of another
+ * device, or that an ingress impairment may corrupt, gets it completed
+ * and checked instead. */
+static bool tun_rx_trust(const struct net_device *dev)
+{
+	const struct ut_stack *stack = dev->stack;
+	const struct netns_ipv6 *v6 = net_ipv6(stack);
+
+	return !dev->netem[UT_DEV_INGRESS] && !stack->sysctl.ip_forward &&
+	       !(v6 && v6->devconf_all.forwarding);
+}
+
+/* Reads one frame with its virtio-net header into skb (room bytes of
+ * tailroom), a large frame's tail into the bounce buffer. Returns the
+ * frame's buffer (skb, or a new one holding the whole large frame) with
+ * the header applied; NULL with *len the read's result when nothing
+ * usable came (*len 0: a frame was dropped, try again). */
+static struct sk_buff *tun_read_vnet(struct net_device *dev, struct sk_buff *skb, uint32_t room,
+				     ssize_t *len)
+{
+	struct tun_priv *p = dev->priv;
+	uint8_t hbuf[WIRE_VNET_HLEN];
+	struct iovec iov[3] = {
+		{.iov_base = hbuf, .iov_len = sizeof(hbuf)},
+		{.iov_base = skb->data, .iov_len = room},
+		{.iov_base = p->bounce, .iov_len = p->bounce ? tun_bounce_size(dev) : 0},
+	};
+	struct wire_virtio_net_hdr h;
+	struct sk_buff *big;
+	uint32_t flen;
+
+	*len = readv(p->fd, iov, p->bounce ? 3 : 2);
+	if (*len <= 0)
+		return NULL;
+	/* The kernel writes a whole header before every frame: a shorter
+	 * read, a frame past every room, or a header that does not describe
+	 * its frame is a frame lost, counted as a NIC counts a bad one. */
+	if ((size_t)*len < sizeof(hbuf))
+		goto bad;
+	flen = (uint32_t)((size_t)*len - sizeof(hbuf));
+	if (flen >= room + iov[2].iov_len ||
+	    wire_virtio_net_hdr_parse(hbuf, sizeof(hbuf), flen, &h) != WIRE_OK)
+		goto bad;
+	/* Only a GSO frame may exceed the MTU. */
+	if (flen >= room && (h.gso_type & (uint8_t)~VNET_HDR_GSO_ECN) == VNET_HDR_GSO_NONE)
+		goto bad;
+	if (flen < room) {
+		skb_put(skb, flen);
+		p->spare = NULL;
+	} else {
+		big = netdev_alloc_skb_ip_align(dev, flen);
+		if (!big)
+			goto bad;
+		memcpy(skb_put(big, room), skb->data, room);
+		memcpy(skb_put(big, flen - room), p->bounce, flen - room);
+		p->spare = skb; /* the small buffer serves the next read */
+		skb = big;
+	}
+	if (virtio_net_hdr_to_skb(dev, skb, &h, tun_rx_trust(dev)) == 0)
+		return skb;
+	if (skb != p->spare)
+		kfree_skb(skb);
+bad:
+	dev->stats.rx_dropped++;
+	*len = 0;
+	return NULL;
 }
 
 static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
@@ -46,6 +148,8 @@ static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsi
 
 	while (n < max) {
 		struct sk_buff *skb = p->spare;
+		ssize_t len;
+
 		if (!skb) {
 			skb = netdev_alloc_skb_ip_align(dev, room);
 			if (!skb) {
@@ -56,28 +160,75 @@ static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsi
 				break;
 			}
 		}
-		p->spare = NULL;
-		ssize_t len = read(p->fd, skb->data, room);
-		if (len < 0 && errno == EINTR) {
-			p->spare = skb;
-			continue;
+		p->spare = skb;
+		if (p->vnet) {
+			struct sk_buff *got = tun_read_vnet(dev, skb, room, &len);
+			if (got) {
+				skbs[n++] = got;
+				continue;
+			}
+			if (len == 0)
+				continue; /* a bad frame, dropped: read on */
+		} else {
+			len = read(p->fd, skb->data, room);
 		}
+		if (len < 0 && errno == EINTR)
+			continue;
 		if (len <= 0) {
 			/* EAGAIN: drained. Anything else (EIO from an
 			 * interface going down, EFAULT) ends this batch too;
 			 * the next poll tries again. */
-			p->spare = skb;
 			break;
 		}
 		if ((uint32_t)len >= room) {
 			dev->stats.rx_dropped++;
-			p->spare = skb;
 			continue;
 		}
+		p->spare = NULL;
 		skb_put(skb, (uint32_t)len);
 		skbs[n++] = skb;
 	}
 	return n;
+}
+
+/* One frame with its virtio-net header, in one writev. A checksum left
+ * to the kernel needs the pseudo-header sum in its field; the buffer may
+ * be shared with TCP's retransmission queue, so the sum goes in its own
+ * piece of the vector instead of into the buffer. */
+static ssize_t tun_write_vnet(struct net_device *dev, struct sk_buff *skb)
+{
+	struct tun_priv *p = dev->priv;
+	struct wire_virtio_net_hdr h;
+	uint8_t hbuf[WIRE_VNET_HLEN], sbuf[2];
+	struct iovec iov[4];
+	uint16_t seed = 0;
+	int n = 0;
+
+	if (virtio_net_hdr_from_skb(dev, skb, &h, &seed)) {
+		/* Nothing the header can describe: a GSO buffer the device
+		 * layer should have cut, or a partial checksum of a protocol
+		 * the kernel does not complete. Software does it. */
+		if (skb_is_gso(skb) || skb_checksum_help(dev, skb))
+			return -1;
+		memset(&h, 0, sizeof(h));
+	}
+	wire_virtio_net_hdr_emit(hbuf, &h);
+	iov[n++] = (struct iovec){.iov_base = hbuf, .iov_len = sizeof(hbuf)};
+	if (h.flags & VNET_HDR_F_NEEDS_CSUM) {
+		uint32_t at = (uint32_t)h.csum_start + h.csum_offset;
+		put_be16(sbuf, seed);
+		iov[n++] = (struct iovec){.iov_base = skb->data, .iov_len = at};
+		iov[n++] = (struct iovec){.iov_base = sbuf, .iov_len = 2};
+		iov[n++] = (struct iovec){.iov_base = skb->data + at + 2,
+					  .iov_len = skb->len - at - 2};
+	} else {
+		iov[n++] = (struct iovec){.iov_base = skb->data, .iov_len = skb->len};
+	}
+	ssize_t w;
+	do
+		w = writev(p->fd, iov, n);
+	while (w < 0 && errno == EINTR);
+	return w < 0 ? w : w - (ssize_t)sizeof(hbuf);
 }
 
 static void tun_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
@@ -86,9 +237,13 @@ static void tun_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		ssize_t w;
-		do
-			w = write(p->fd, skbs[i]->data, skbs[i]->len);
-		while (w < 0 && errno == EINTR);
+		if (p->vnet) {
+			w = tun_write_vnet(dev, skbs[i]);
+		} else {
+			do
+				w = write(p->fd, skbs[i]->data, skbs[i]->len);
+			while (w < 0 && errno == EINTR);
+		}
 		/* EAGAIN (the kernel's queue toward the interface is full)
 		 * and EIO (the interface is down) lose the frame, as a full
 		 * or dead NIC would; TCP retransmits. */
@@ -103,6 +258,13 @@ static void tun_uninit(struct net_device *dev)
 	struct tun_priv *p = dev->priv;
 	kfree_skb(p->spare);
 	p->spare = NULL;
+	free(p->bounce);
+	p->bounce = NULL;
+	/* The offloads outlive the descriptor on a persistent interface: a
+	 * later reader without virtio-net headers would get partial
+	 * checksums and 64 KB frames it cannot know about. */
+	if (p->fd >= 0 && p->vnet)
+		(void)ioctl(p->fd, TUNSETOFFLOAD, 0UL);
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;
@@ -159,14 +321,87 @@ static int tun_query(const char *ifname, unsigned *mtu, bool *up)
 	return err;
 }
 
+/* Opens /dev/net/tun and attaches to ifname as a TAP or TUN, with
+ * virtio-net headers if vnet. The descriptor, or -errno. */
+static int tun_attach(const char *ifname, enum ut_dev_type type, bool vnet)
+{
+	struct ifreq ifr;
+	int fd, err;
+
+	fd = open(TUN_CLONE_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == ENXIO || errno == ENODEV ? -ENOENT
+		       : errno == EACCES				    ? -EPERM
+									    : -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	/* IFF_NO_PI: frames without the 4-byte packet information header. */
+	ifr.ifr_flags = (short)((type == UT_DEV_ETHER ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
+				(vnet ? IFF_VNET_HDR : 0));
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		err = errno == EACCES ? -EPERM : -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Asks the kernel for virtio-net headers of WIRE_VNET_HLEN bytes in
+ * little-endian order and for the offloads; fills *tun_f with those
+ * granted (TUN_F_*), writing into note what was refused and why. A
+ * refusal of the headers themselves, or of checksum offload (without
+ * which no other is possible), leaves *tun_f 0: the caller then goes
+ * back to plain frames. */
+static void tun_negotiate(int fd, unsigned *tun_f, char *note, size_t len)
+{
+	/* The kernel takes TSO only with checksum offload; each try drops
+	 * the offload least likely to be there. */
+	static const unsigned tries[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+		TUN_F_CSUM | TUN_F_TSO4,
+		TUN_F_CSUM,
+	};
+	int hsz = WIRE_VNET_HLEN, le = 1;
+
+	*tun_f = 0;
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hsz) < 0) {
+		snprintf(note, len, "the kernel refused a %d-byte virtio-net header (%s)", hsz,
+			 strerror(errno));
+		return;
+	}
+	/* Without TUNSETVNETLE the header is in the host's order, which on
+	 * a little-endian host is the same thing. */
+	if (ioctl(fd, TUNSETVNETLE, &le) < 0 && htons(1) == 1) {
+		snprintf(note, len,
+			 "the kernel refused little-endian virtio-net headers on this "
+			 "big-endian host (%s)",
+			 strerror(errno));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)tries[i]) == 0) {
+			*tun_f = tries[i];
+			if (i > 0)
+				snprintf(note, len,
+					 "the kernel refused TCP segmentation offload over %s: "
+					 "those buffers are cut into frames in software",
+					 i == 1 ? "IPv6" : "IPv4 and IPv6");
+			return;
+		}
+		snprintf(note, len, "the kernel refused checksum offload (TUNSETOFFLOAD: %s)",
+			 strerror(errno));
+	}
+}
+
 UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enum ut_dev_type type,
 				 unsigned flags, const uint8_t *hwaddr, struct ut_dev **out)
 {
 	struct net_device *dev;
 	struct tun_priv *p;
-	struct ifreq ifr;
-	unsigned mtu = 1500, mode;
-	bool up = false;
+	char note[sizeof(p->note)] = "";
+	unsigned mtu = 1500, mode, tun_f = 0, features = 0;
+	bool up = false, vnet = !(flags & UT_DEV_F_NO_OFFLOAD);
+	uint8_t *bounce = NULL;
 	int fd, err;
 
 	if (!stack || !ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || !out ||
@@ -182,19 +417,37 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 	mode = tun_kernel_mode(ifname);
 	if (mode && mode != (type == UT_DEV_ETHER ? (unsigned)IFF_TAP : (unsigned)IFF_TUN))
 		return -EINVAL;
-	fd = open(TUN_CLONE_DEVICE, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	fd = tun_attach(ifname, type, vnet);
+	if (fd == -EINVAL && vnet) {
+		/* A kernel without IFF_VNET_HDR refuses the whole request. */
+		snprintf(note, sizeof(note),
+			 "the kernel refused virtio-net headers (IFF_VNET_HDR)");
+		vnet = false;
+		fd = tun_attach(ifname, type, false);
+	}
 	if (fd < 0)
-		return errno == ENOENT || errno == ENXIO || errno == ENODEV ? -ENOENT
-		       : errno == EACCES				    ? -EPERM
-									    : -errno;
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	/* IFF_NO_PI: frames without the 4-byte packet information header. */
-	ifr.ifr_flags = (short)((type == UT_DEV_ETHER ? IFF_TAP : IFF_TUN) | IFF_NO_PI);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		err = errno == EACCES ? -EPERM : -errno;
-		close(fd);
-		return err;
+		return fd;
+	if (vnet) {
+		tun_negotiate(fd, &tun_f, note, sizeof(note));
+		if (!tun_f) {
+			/* The flag is the interface's, set at attach: plain
+			 * frames need a descriptor attached without it. */
+			close(fd);
+			vnet = false;
+			fd = tun_attach(ifname, type, false);
+			if (fd < 0)
+				return fd;
+		}
+	}
+	if (!vnet) {
+		/* A persistent interface keeps the offloads a reader with
+		 * virtio-net headers was granted; this reader could not
+		 * tell their partial checksums and 64 KB frames apart. */
+		if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0 && !note[0])
+			snprintf(note, sizeof(note),
+				 "the kernel would not turn its offloads off (%s): "
+				 "frames may arrive with partial checksums",
+				 strerror(errno));
 	}
 	if ((err = tun_query(ifname, &mtu, &up)) < 0) {
 		close(fd);
@@ -208,18 +461,38 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 		mtu = IPV4_MIN_MTU;
 	if (mtu > IP_MAXPACKET)
 		mtu = IP_MAXPACKET;
+	if (tun_f & (TUN_F_TSO4 | TUN_F_TSO6)) {
+		bounce = ut_malloc(TUN_GSO_MAX + (type == UT_DEV_ETHER ? ETH_HLEN : 0) + 1);
+		if (!bounce) {
+			close(fd);
+			return -ENOMEM;
+		}
+	}
 	dev = netdev_alloc(stack, ifname, type, mtu, &tun_ops, sizeof(*p));
 	if (!dev) {
+		free(bounce);
 		close(fd);
 		return -ENOMEM;
 	}
 	p = dev->priv;
 	p->fd = fd;
+	p->vnet = vnet;
 	dev->fd = fd;
-	/* The kernel checks what it receives and fills in what it sends
-	 * only with virtio-net headers (IFF_VNET_HDR), which are not used:
-	 * checksums are done in software both ways. */
-	dev->features = flags & UT_DEV_F_RX_CSUM;
+	snprintf(p->note, sizeof(p->note), "%s", note);
+	dev->offload_note = p->note;
+	p->bounce = bounce;
+	/* Granted checksum offload works both ways: the kernel completes
+	 * what usertcp leaves partial and vouches for (or leaves partial,
+	 * from its own sockets) what it hands over, which the receive
+	 * path trusts frame by frame (tun_rx_trust). Plain frames are
+	 * checked in software unless the caller says otherwise. */
+	if (tun_f & TUN_F_CSUM)
+		features |= NETIF_F_HW_CSUM;
+	if (tun_f & TUN_F_TSO4)
+		features |= NETIF_F_TSO;
+	if (tun_f & TUN_F_TSO6)
+		features |= NETIF_F_TSO6;
+	dev->features = (flags & UT_DEV_F_RX_CSUM) | features;
 	netdev_set_hwaddr(dev, hwaddr);
 	netdev_register(dev);
 	*out = netdev_to_ut(dev);

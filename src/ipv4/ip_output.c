@@ -121,11 +121,19 @@ int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_o
 	ip.id = ip_select_ident(stack, ip.saddr, ip.daddr, ip.protocol);
 
 	skb_reset_transport_header(skb);
-	if (fill_csum && res.dev == stack->loopback && seg_len <= res.dev->mtu) {
+	if (fill_csum &&
+	    (res.dev == stack->loopback ||
+	     (netif_csum_ok(res.dev) &&
+	      (p->protocol == IPPROTO_TCP_ || p->protocol == IPPROTO_UDP_))) &&
+	    seg_len <= res.dev->mtu) {
 		/* Linux's lo offloads checksums (CHECKSUM_PARTIAL) and its
 		 * receive side trusts them: the transport checksum is never
 		 * computed for a packet that stays in the host. A pcap of lo
-		 * shows them unfilled, as tcpdump on Linux's lo does. */
+		 * shows them unfilled, as tcpdump on Linux's lo does. A TAP
+		 * or TUN the kernel granted checksum offload has the kernel
+		 * fill in TCP's and UDP's, the two Linux offloads to a NIC
+		 * (the driver seeds the pseudo-header sum); a datagram to be
+		 * fragmented needs its checksum before. */
 		skb->ip_summed = CHECKSUM_PARTIAL;
 	} else if (fill_csum && !skb_is_gso(skb)) {
 		fill_csum(skb, ip.saddr, ip.daddr);

@@ -158,9 +158,15 @@ int ip6_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip6_out_p
 		return -EMSGSIZE;
 	}
 	skb_reset_transport_header(skb);
-	if (fill_csum && res.dev == stack->loopback && seg_len <= res.mtu) {
-		/* lo offloads checksums and trusts them on receipt, as for
-		 * IPv4 (ip_output.c). */
+	if (fill_csum &&
+	    (res.dev == stack->loopback ||
+	     (netif_csum_ok(res.dev) &&
+	      (p->nexthdr == IPPROTO_TCP_ || p->nexthdr == IPPROTO_UDP_))) &&
+	    seg_len <= res.mtu) {
+		/* lo offloads checksums and trusts them on receipt, and a
+		 * TAP or TUN with checksum offload has the kernel fill in
+		 * TCP's and UDP's (ICMPv6's are computed here, as Linux
+		 * computes them), as for IPv4 (ip_output.c). */
 		skb->ip_summed = CHECKSUM_PARTIAL;
 	} else if (fill_csum && !skb_is_gso(skb)) {
 		fill_csum(skb, &ip.saddr, &p->daddr);

@@ -26,6 +26,8 @@ const char *wire_strerror(enum wire_err err)
 		return "fragment ends beyond 65535";
 	case WIRE_ETYPE:
 		return "not a type this parser reads";
+	case WIRE_EFLAGS:
+		return "a flag the format does not define";
 	}
 	/* Not a case label above: a value no enumerator has (the enum is
 	 * read from memory a caller owns). */

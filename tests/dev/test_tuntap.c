@@ -5,6 +5,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/ethtool.h>
+#include <linux/filter.h>
+#include <linux/if_tun.h>
+#include <linux/seccomp.h>
+#include <linux/sockios.h>
+#include <net/if.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
@@ -204,7 +216,9 @@ TEST(a_kernel_client_exchanges_data_with_a_usertcp_server_over_tap)
 	kernel_to_usertcp(s, KERNEL_TAP_IP, USERTCP_TAP_IP, 7001, 2 << 20);
 	struct ut_dev_stats st;
 	ut_dev_get_stats(dev, &st);
-	CHECK(st.rx_packets > 100 && st.tx_packets > 100);
+	/* Every byte crossed the device each way (in how many frames
+	 * depends on the offloads). */
+	CHECK(st.rx_bytes > (2u << 20) && st.tx_bytes > (2u << 20));
 	ut_stack_destroy(s);
 }
 
@@ -326,4 +340,151 @@ TEST(opening_errors_name_the_cause_and_the_fix)
 	/* Released with the stack: another may attach now. */
 	CHECK_EQ(ut_dev_open_tuntap(s2, "tap0", UT_DEV_ETHER, 0, NULL, &dev), 0);
 	ut_stack_destroy(s2);
+}
+
+/* Whether the kernel's tap0 segments TCP itself (ETHTOOL_GTSO), as the
+ * offloads a reader was granted make it. */
+static bool kernel_tso(const char *ifname)
+{
+	struct ethtool_value v = {.cmd = ETHTOOL_GTSO};
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+
+	CHECK(s >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
+	ifr.ifr_data = (char *)&v;
+	CHECK_EQ(ioctl(s, SIOCETHTOOL, &ifr), 0);
+	close(s);
+	return v.data != 0;
+}
+
+TEST(the_kernel_grants_checksum_and_tso_offloads_and_they_end_with_the_device)
+{
+	struct ut_stack *s;
+	struct ut_dev *dev;
+
+	CHECK_EQ(ut_stack_create(NULL, &s), 0);
+	CHECK_EQ(ut_dev_open_tuntap(s, "tap0", UT_DEV_ETHER, 0, NULL, &dev), 0);
+	CHECK_EQ(ut_dev_offloads(dev),
+		 UT_DEV_OFFLOAD_CSUM | UT_DEV_OFFLOAD_TSO4 | UT_DEV_OFFLOAD_TSO6);
+	CHECK(ut_dev_offload_note(dev) == NULL);
+	CHECK(kernel_tso("tap0"));
+	ut_stack_destroy(s);
+	/* A later reader without virtio-net headers must not be sent 64 KB
+	 * frames it cannot know about. */
+	CHECK(!kernel_tso("tap0"));
+}
+
+TEST(no_offload_gives_plain_frames_and_turns_offloads_an_earlier_reader_left_off)
+{
+	struct ut_stack *s;
+	struct ut_dev *dev;
+	int fd = open("/dev/net/tun", O_RDWR);
+	struct ifreq ifr;
+
+	/* A reader that leaves the offloads on when it goes (QEMU killed). */
+	CHECK(fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "tap0");
+	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	CHECK_EQ(ioctl(fd, TUNSETIFF, &ifr), 0);
+	CHECK_EQ(ioctl(fd, TUNSETOFFLOAD, (unsigned long)(TUN_F_CSUM | TUN_F_TSO4)), 0);
+	close(fd);
+	CHECK(kernel_tso("tap0"));
+
+	CHECK_EQ(ut_stack_create(NULL, &s), 0);
+	CHECK_EQ(ut_dev_open_tuntap(s, "tap0", UT_DEV_ETHER, UT_DEV_F_NO_OFFLOAD, NULL, &dev), 0);
+	CHECK_EQ(ut_dev_offloads(dev), 0);
+	CHECK(ut_dev_offload_note(dev) == NULL); /* asked for none: nothing to say */
+	CHECK(!kernel_tso("tap0"));
+	ut_stack_destroy(s);
+}
+
+/* Opens tap0 in a child whose ioctl(TUNSETOFFLOAD) fails with EINVAL
+ * whenever its flags include one of refuse (a seccomp filter standing in
+ * for a kernel without those offloads); the child exits 0 when the
+ * device opened with offloads want and a note containing note. */
+static void open_refused(unsigned refuse, unsigned want, const char *note)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_ioctl, 0, 5),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[1])),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, TUNSETOFFLOAD, 0, 3),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[2])),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, refuse, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+	int status;
+	pid_t pid = fork();
+
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct ut_stack *s;
+		struct ut_dev *dev;
+		const char *n;
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) != 0)
+			_exit(3);
+		if (ut_stack_create(NULL, &s) != 0 ||
+		    ut_dev_open_tuntap(s, "tap0", UT_DEV_ETHER, 0, NULL, &dev) != 0)
+			_exit(2);
+		n = ut_dev_offload_note(dev);
+		_exit(ut_dev_offloads(dev) == want && n && strstr(n, note) ? 0 : 1);
+	}
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+TEST(what_the_kernel_refuses_falls_back_and_is_said_once)
+{
+	/* TSO6 refused: the rest kept, IPv6 buffers cut in software. */
+	open_refused(TUN_F_TSO6, UT_DEV_OFFLOAD_CSUM | UT_DEV_OFFLOAD_TSO4, "over IPv6");
+	/* No TSO at all. */
+	open_refused(TUN_F_TSO4 | TUN_F_TSO6, UT_DEV_OFFLOAD_CSUM, "over IPv4 and IPv6");
+	/* Not even checksums: plain frames, the kernel's offloads off. */
+	open_refused(TUN_F_CSUM, 0, "refused checksum offload");
+	CHECK(!kernel_tso("tap0"));
+}
+
+TEST(data_crosses_a_tap_without_offloads_both_ways)
+{
+	struct ut_stack *s;
+	struct ut_dev *dev;
+	char why[256];
+
+	CHECK_EQ(ut_stack_create(NULL, &s), 0);
+	int err = ut_dev_open_tuntap(s, "tap0", UT_DEV_ETHER, UT_DEV_F_NO_OFFLOAD, NULL, &dev);
+	if (err)
+		test_fail(__FILE__, __LINE__, "%s",
+			  ut_dev_tuntap_strerror(err, "tap0", UT_DEV_ETHER, why, sizeof(why)));
+	CHECK_EQ(ut_addr_add(s, dev, ut_ip_v4(ip(USERTCP_TAP_IP)), 24), 0);
+	CHECK_EQ(ut_stack_thread_start(s), 0);
+	kernel_to_usertcp(s, KERNEL_TAP_IP, USERTCP_TAP_IP, 7010, 2u << 20);
+	struct ut_dev_stats st;
+	ut_dev_get_stats(dev, &st);
+	/* Nothing larger than a 1500-byte MTU's frame went either way. */
+	CHECK(st.tx_packets > 1400 && st.tx_bytes / st.tx_packets <= 1514);
+	CHECK(st.rx_packets > 1400 && st.rx_bytes / st.rx_packets <= 1514);
+	ut_stack_destroy(s);
+}
+
+TEST(with_the_offloads_tcp_buffers_cross_the_tap_whole_both_ways)
+{
+	struct ut_dev *dev;
+	struct ut_stack *s = stack_on("tap0", UT_DEV_ETHER, USERTCP_TAP_IP, &dev);
+	struct ut_dev_stats st;
+
+	kernel_to_usertcp(s, KERNEL_TAP_IP, USERTCP_TAP_IP, 7011, 2u << 20);
+	ut_dev_get_stats(dev, &st);
+	/* 2 MB each way in far fewer frames than 1448-byte segments need:
+	 * large frames both ways, and every byte arrived intact. */
+	CHECK(st.tx_packets > 0 && st.tx_bytes / st.tx_packets > 3000);
+	CHECK(st.rx_packets > 0 && st.rx_bytes / st.rx_packets > 3000);
+	CHECK_EQ(st.rx_dropped, 0);
+	ut_stack_destroy(s);
 }

@@ -337,6 +337,9 @@ static void rig_done(struct rig *r)
 	ut_stack_destroy(r->s);
 }
 
+/* fuzz_vnet.c includes this file for its rig, seeds helpers included,
+ * and brings its own entry points. */
+#ifndef FUZZ_TCP_FRAMES_RIG_ONLY
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -363,6 +366,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rig_done(&r);
 	return 0;
 }
+
+#endif
 
 /* ---- seeds ------------------------------------------------------------------*/
 
@@ -394,6 +399,7 @@ static void seed_write(const char *dir, const char *name, const struct seedbuf *
 	fclose(fp);
 }
 
+#ifndef FUZZ_TCP_FRAMES_RIG_ONLY
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -488,3 +494,4 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	seed_write(dir, "v6_sack_rst_syn", &sb);
 	exit(0);
 }
+#endif

@@ -36,11 +36,17 @@ struct inet6_dev;
  * time (or at the end of each poll). */
 #define NETDEV_TX_BATCH 64
 /* Offloads a device may take in dev->features besides the public
- * UT_DEV_F_* (Linux's NETIF_F_*): a device with neither gets every
- * multi-segment TCP buffer cut into frames by dev_queue_xmit (software
- * GSO). No device of usertcp's sets them yet. */
+ * UT_DEV_F_* (Linux's NETIF_F_*): a device without the segmentation
+ * offload a buffer needs (NETIF_F_GSO for any, NETIF_F_TSO for TCP over
+ * IPv4, NETIF_F_TSO6 over IPv6) gets it cut into frames by
+ * dev_queue_xmit (software GSO). NETIF_F_HW_CSUM: the device fills in a
+ * TCP or UDP checksum left partial (CHECKSUM_PARTIAL, the pseudo-header
+ * sum seeded by the driver), so IP output leaves it to it. A TAP or TUN
+ * with virtio-net headers sets them for what the kernel granted. */
 #define NETIF_F_GSO (1u << 16)
 #define NETIF_F_TSO (1u << 17)
+#define NETIF_F_TSO6 (1u << 18)
+#define NETIF_F_HW_CSUM (1u << 19)
 
 /* What dev_queue_xmit tells the sender (Linux's NET_XMIT_* codes, all
  * non-negative so they cannot be mistaken for an errno). */
@@ -141,6 +147,9 @@ struct net_device {
 	struct in_ifaddr addrs[IN_DEV_MAX_ADDRS];
 	unsigned n_addrs;
 	struct inet6_dev *ip6_ptr; /* IPv6's state (addrconf.c); NULL: none */
+	/* Why an offload the driver asked its medium for is off, for
+	 * ut_dev_offload_note; NULL or empty: nothing was refused. */
+	const char *offload_note;
 };
 
 static inline struct net_device *netdev_from_ut(const struct ut_dev *d)
@@ -232,6 +241,18 @@ int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
  * registered (Linux's register_netdevice_notifier). 0 or -ENOSPC past
  * NETDEV_NOTIFIER_MAX. Called when the stack is made. */
 int register_netdevice_notifier(struct ut_stack *stack, netdev_notifier_fn fn);
+/* Whether dev takes skb (a GSO buffer) whole: it segments that kind
+ * itself and no egress impairment, which works on wire frames (netem's
+ * loss and corruption are per frame, as Linux's netem segments a GSO
+ * buffer before corrupting it), stands in between. */
+bool netif_gso_ok(const struct net_device *dev, const struct sk_buff *skb);
+/* Whether IP output may leave a TCP or UDP checksum to dev
+ * (CHECKSUM_PARTIAL): it offloads checksums and no egress impairment
+ * would corrupt the frame before the checksum is filled in. */
+static inline bool netif_csum_ok(const struct net_device *dev)
+{
+	return (dev->features & NETIF_F_HW_CSUM) && !dev->netem[UT_DEV_EGRESS];
+}
 /* Mirrors a frame to the device's pcap file, if one is open. */
 void netdev_mirror(struct net_device *dev, const struct sk_buff *skb);
 

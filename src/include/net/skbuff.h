@@ -108,6 +108,10 @@ struct skb_shared_info {
 
 /* gso_type: which protocol's rules cut the buffer (Linux's). */
 #define SKB_GSO_TCPV4 0x1u
+/* From a source that is not trusted to have built it right (a virtio-net
+ * header from a TAP): its headers are checked before it is believed. */
+#define SKB_GSO_DODGY 0x2u
+#define SKB_GSO_TCP_ECN 0x4u /* its first segment carries CWR */
 #define SKB_GSO_TCPV6 0x10u
 
 /* True when skb must be cut into gso_size segments before a device that

@@ -35,6 +35,7 @@ enum wire_err {
 	WIRE_ETYPE,    /* a type the parser does not read: an IPv6 Next Header
 			* that is no extension header, an ICMPv6 type that is
 			* no Neighbour Discovery message */
+	WIRE_EFLAGS,   /* a flag bit the format does not define */
 };
 
 /* Human-readable name of an error, for traces and test output. */
@@ -534,6 +535,42 @@ size_t wire_tcp_emit_options(uint8_t *buf, const struct wire_tcp_opts *opts);
  * (opts_len, multiple of 4) are copied after it. Checksum field is written as
  * tcp->check (the caller computes it over header+payload with csum_tcpudp). */
 size_t wire_tcp_emit(uint8_t *buf, const struct wire_tcp *tcp);
+
+/* ---- virtio-net header (virtio 1.x, 5.1.6; Linux's struct virtio_net_hdr)
+ * What a TAP or TUN descriptor opened with IFF_VNET_HDR puts in front of
+ * every frame, both ways: flags(1) gso_type(1) hdr_len(2) gso_size(2)
+ * csum_start(2) csum_offset(2), the 16-bit fields little-endian (the
+ * descriptor is set to little-endian with TUNSETVNETLE, as virtio 1.x
+ * is, so the layout does not depend on the host). */
+#define WIRE_VNET_HLEN 10
+#define VNET_HDR_F_NEEDS_CSUM 0x01 /* checksum at csum_start+csum_offset is partial */
+#define VNET_HDR_F_DATA_VALID 0x02 /* the sender vouches for the checksums */
+#define VNET_HDR_GSO_NONE 0x00
+#define VNET_HDR_GSO_TCPV4 0x01
+#define VNET_HDR_GSO_TCPV6 0x04
+#define VNET_HDR_GSO_ECN 0x80 /* with a TCP type: a segment carries CWR */
+
+struct wire_virtio_net_hdr {
+	uint8_t flags;	  /* VNET_HDR_F_* */
+	uint8_t gso_type; /* VNET_HDR_GSO_*, ECN bit included */
+	uint16_t hdr_len; /* bytes of headers in front of the payload (a hint) */
+	uint16_t gso_size;
+	uint16_t csum_start, csum_offset; /* from the frame's first byte */
+};
+
+/* Parses the header in buf[0, len) (len >= WIRE_VNET_HLEN) that precedes a
+ * frame of frame_len bytes, checking every length against the frame:
+ * WIRE_ETRUNC (len too short), WIRE_EFLAGS (a flag other than NEEDS_CSUM
+ * and DATA_VALID: nothing else may come from a TAP), WIRE_ETYPE (a GSO
+ * type other than none, TCPv4 and TCPv6, which are all usertcp grants;
+ * or the ECN bit without a TCP type), WIRE_EOPTVAL (a GSO type with
+ * gso_size 0, or NEEDS_CSUM with a csum_offset that cannot hold a
+ * checksum inside a TCP or UDP header), WIRE_EHDRLEN (hdr_len, or the
+ * checksum's two bytes at csum_start + csum_offset, past the frame). */
+enum wire_err wire_virtio_net_hdr_parse(const uint8_t *buf, size_t len, size_t frame_len,
+					struct wire_virtio_net_hdr *out);
+/* Writes h in WIRE_VNET_HLEN bytes. Returns WIRE_VNET_HLEN. */
+size_t wire_virtio_net_hdr_emit(uint8_t *buf, const struct wire_virtio_net_hdr *h);
 
 /* Sequence-number comparison modulo 2^32 (RFC 9293 3.4): always use these,
  * never < on sequence numbers. */
