@@ -34,9 +34,17 @@ enum ut_dev_type {
  * so without the kernel's offloads (the tools' --no-offload). */
 #define UT_DEV_F_NO_OFFLOAD 0x8
 
+/* A device's counters, as Linux's struct rtnl_link_stats64 has them:
+ * rx_packets and rx_bytes count frames as they came off the medium,
+ * before GRO. GRO's figures take the names of Linux's per-queue
+ * statistics (`ynl --family netdev --dump qstats-get`: rx-hw-gro-packets
+ * and rx-hw-gro-wire-packets, which Linux keeps for GRO done by the
+ * device; Linux counts its software GRO nowhere): packets GRO built
+ * from two or more wire segments, and the wire segments in them. */
 struct ut_dev_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;
 	uint64_t tx_packets, tx_bytes, tx_dropped;
+	uint64_t rx_gro_packets, rx_gro_wire_packets;
 };
 
 const char *ut_dev_name(const struct ut_dev *dev);
@@ -60,6 +68,16 @@ void ut_dev_set_txqueuelen(struct ut_dev *dev, unsigned len);
 void ut_dev_hwaddr(const struct ut_dev *dev, uint8_t addr[6]);
 void ut_dev_get_stats(const struct ut_dev *dev, struct ut_dev_stats *st);
 struct ut_dev *ut_dev_by_name(struct ut_stack *stack, const char *name);
+/* Generic receive offload (Linux's NETIF_F_GRO, on for every device):
+ * the TCP segments of one flow received in one poll are merged into
+ * packets of up to 64 KB before IP and TCP see them, under Linux's rules
+ * (same flow, in sequence, same ACK, window and options, no PSH, FIN,
+ * RST, URG or SYN but on the last; docs/ARCHITECTURE.md). Captures and
+ * rx_packets still see wire frames. ut_dev_set_gro(dev, false) is
+ * `ethtool -K dev gro off`: what is held goes up at once. Safe from any
+ * thread. */
+void ut_dev_set_gro(struct ut_dev *dev, bool on);
+bool ut_dev_gro(const struct ut_dev *dev);
 
 /* Mirrors every frame the device sends or receives to a pcap file
  * (nanosecond timestamps from the stack's clock; LINKTYPE_ETHERNET or

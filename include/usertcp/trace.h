@@ -88,7 +88,11 @@ struct ut_trace_event {
 	uint32_t seq, end_seq, ack_seq;
 	uint32_t window;   /* as on the wire (unscaled) */
 	uint8_t tcp_flags; /* TCPHDR bits */
-	uint32_t len;	   /* payload bytes, or bytes moved (tcp_probe:
+	/* segment_recv: the wire segments the packet stood for, 2 or more
+	 * for one GRO merged (its TCP header is the first's with the last's
+	 * PSH and FIN, len all of their payload); 0 otherwise. */
+	uint32_t gso_segs;
+	uint32_t len; /* payload bytes, or bytes moved (tcp_probe:
 					 * bytes newly acknowledged; accept: the
 					 * listener's descriptor) */
 	/* queue events: depth after the step and its limit. Write, receive

@@ -544,6 +544,10 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 	case UT_TP_SEGMENT_SEND:
 	case UT_TP_SEGMENT_RECV:
 		tb_printf(b, "%s ", ev->type == UT_TP_SEGMENT_SEND ? "sent" : "received");
+		/* GRO's merged packet is said to be one, not passed off as a
+		 * segment that never crossed the wire */
+		if (ev->gso_segs > 1)
+			tb_printf(b, "%" PRIu32 " segments merged by GRO as ", ev->gso_segs);
 		text_segment(b, ev);
 		role = segment_role(ev->tcp_flags, ev->type == UT_TP_SEGMENT_SEND);
 		if (role)
@@ -860,6 +864,8 @@ UT_EXPORT int ut_trace_format_json(const struct ut_trace_event *ev, char *buf, s
 	}
 	if (f & J_LEN)
 		json_key_u32(&b, "len", ev->len);
+	if (ev->gso_segs > 1)
+		json_key_u32(&b, "gso_segs", ev->gso_segs);
 	if (f & J_QUEUE) {
 		json_key_u32(&b, "depth", ev->depth);
 		json_key_u32(&b, "limit", ev->limit);

@@ -270,12 +270,13 @@ static void trace_event_init_header(struct ut_trace_event *ev, struct ut_ip sadd
  * socket, nor UDP). */
 static void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd,
 			      struct ut_ip saddr, struct ut_ip daddr, const struct wire_tcp *th,
-			      uint32_t payload_len, struct sock *sk)
+			      uint32_t payload_len, uint32_t gso_segs, struct sock *sk)
 {
 	struct ut_trace_event ev;
 
 	trace_event_init_header(&ev, saddr, daddr, th);
 	ev.fd = fd;
+	ev.gso_segs = gso_segs;
 	ev.end_seq =
 		th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
 	ev.window = th->window;
@@ -290,7 +291,7 @@ void __trace_tcp_segment_send(struct ut_stack *stack, int fd, struct ut_ip saddr
 			      struct ut_ip daddr, const struct wire_tcp *th, uint32_t payload_len,
 			      struct sock *sk)
 {
-	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, payload_len, sk);
+	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, payload_len, 0, sk);
 }
 
 void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len)
@@ -306,11 +307,11 @@ void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uin
 		daddr = ut_ip_v4(sk->sk_daddr);
 	}
 	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, sk->sk_fd, saddr, daddr, th,
-			  payload_len, sk);
+			  payload_len, 0, sk);
 }
 
 void __trace_tcp_segment_recv(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
-			      const struct wire_tcp *th, uint32_t payload_len,
+			      const struct wire_tcp *th, uint32_t payload_len, uint32_t gso_segs,
 			      struct sock_common *skc)
 {
 	struct sock *sk = NULL;
@@ -320,7 +321,8 @@ void __trace_tcp_segment_recv(struct ut_stack *stack, struct ut_ip saddr, struct
 		sk = container_of(skc, struct sock, __sk_common);
 		fd = sk->sk_fd;
 	}
-	tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, th, payload_len, sk);
+	tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, th, payload_len,
+			  gso_segs > 1 ? gso_segs : 0, sk);
 }
 
 /* No socket state: the reset may answer a segment no socket owns. */

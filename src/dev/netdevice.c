@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/gro.h"
 #include "net/netem.h"
 #include "net/offload.h"
 #include "net/stack.h"
@@ -37,6 +38,7 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 	skb_queue_head_init(&dev->txq);
 	dev->tx_queue_len = NETDEV_DEFAULT_TX_QUEUE_LEN;
 	skb_queue_head_init(&dev->backlog);
+	skb_queue_head_init(&dev->gro.held);
 	for (pp = &stack->devs; *pp; pp = &(*pp)->next)
 		;
 	*pp = dev;
@@ -53,6 +55,9 @@ static void call_netdevice_notifiers(unsigned long event, struct net_device *dev
 
 void netdev_register(struct net_device *dev)
 {
+	/* GRO is on for every device, as Linux's register_netdevice adds
+	 * NETIF_F_SOFT_FEATURES (GSO and GRO) to what the driver set. */
+	dev->features |= NETIF_F_GRO;
 	call_netdevice_notifiers(NETDEV_REGISTER, dev);
 	call_netdevice_notifiers(NETDEV_UP, dev);
 }
@@ -76,6 +81,7 @@ void netdev_free(struct net_device *dev)
 	netem_qdisc_destroy(dev->netem[UT_DEV_EGRESS]);
 	netem_qdisc_destroy(dev->netem[UT_DEV_INGRESS]);
 	skb_queue_purge(&dev->backlog);
+	gro_list_purge(dev);
 	if (dev->ops->ndo_uninit)
 		dev->ops->ndo_uninit(dev);
 	pcap_writer_close(&dev->pcap);
@@ -275,6 +281,10 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 			done++;
 		}
 	}
+	/* The end of the poll ends GRO's batch (Linux's napi_complete_done
+	 * flushes what napi_gro_receive held): nothing waits for the next
+	 * poll, so GRO delays no packet past the batch it came in. */
+	napi_gro_flush(dev);
 	return done;
 }
 
@@ -306,27 +316,31 @@ int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_b
 	return 0;
 }
 
-int dev_add_offload(struct ut_stack *stack, uint16_t type,
-		    int (*gso_segment)(struct sk_buff *skb, struct sk_buff_head *segs))
+const struct packet_offload *gro_find_offload(const struct ut_stack *stack, uint16_t type)
 {
 	for (unsigned i = 0; i < stack->n_offload; i++)
 		if (stack->offload_base[i].type == type)
-			return -EEXIST;
+			return &stack->offload_base[i];
+	return NULL;
+}
+
+int dev_add_offload(struct ut_stack *stack, const struct packet_offload *po)
+{
+	if (gro_find_offload(stack, po->type))
+		return -EEXIST;
 	if (stack->n_offload == OFFLOAD_MAX)
 		return -ENOSPC;
-	stack->offload_base[stack->n_offload++] =
-		(struct packet_offload){.type = type, .gso_segment = gso_segment};
+	stack->offload_base[stack->n_offload++] = *po;
 	return 0;
 }
 
 int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
 {
-	const struct ut_stack *stack = skb->dev->stack;
+	const struct packet_offload *po = gro_find_offload(skb->dev->stack, skb->protocol);
 
-	for (unsigned i = 0; i < stack->n_offload; i++)
-		if (stack->offload_base[i].type == skb->protocol)
-			return stack->offload_base[i].gso_segment(skb, segs);
-	return -EPROTONOSUPPORT;
+	if (!po || !po->gso_segment)
+		return -EPROTONOSUPPORT;
+	return po->gso_segment(skb, segs);
 }
 
 int register_netdevice_notifier(struct ut_stack *stack, netdev_notifier_fn fn)
@@ -348,7 +362,6 @@ static bool eth_is_broadcast(const uint8_t *a)
 static void eth_rcv(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
-	const struct packet_type *pt;
 	struct wire_eth eth;
 
 	if (wire_eth_parse(skb->data, skb->len, &eth) != WIRE_OK)
@@ -364,12 +377,7 @@ static void eth_rcv(struct sk_buff *skb)
 		goto drop;
 	skb->protocol = eth.proto;
 	skb_pull(skb, ETH_HLEN);
-	/* An ethertype no family registered (IPv6 for now) is dropped and
-	 * counted in rx_dropped (Linux keeps a separate rx_nohandler). */
-	pt = ptype_find(dev->stack, eth.proto);
-	if (!pt)
-		goto drop;
-	pt->func(skb);
+	napi_gro_receive(skb);
 	return;
 drop:
 	dev->stats.rx_dropped++;
@@ -394,10 +402,30 @@ static uint16_t l3_protocol(const struct sk_buff *skb)
 	}
 }
 
+void netif_deliver_skb(struct sk_buff *skb)
+{
+	const struct packet_type *pt = ptype_find(skb->dev->stack, skb->protocol);
+
+	/* An ethertype no family registered is dropped and counted in
+	 * rx_dropped (Linux keeps a separate rx_nohandler). */
+	if (!pt) {
+		skb->dev->stats.rx_dropped++;
+		kfree_skb(skb);
+		return;
+	}
+	pt->func(skb);
+}
+
+/* Receive as Linux's __netif_receive_skb_core runs it, with GRO placed
+ * after the mirror and the rx handler: rx_packets and rx_bytes count
+ * wire frames (as a Linux driver counts them before napi_gro_receive),
+ * and the capture and handlers see what crossed the wire, as the
+ * transmit side's mirror does. (Linux's own taps sit after GRO and see
+ * the merged packets; here a capture stays a record of the wire.) */
 void netif_receive_skb(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
-	const struct packet_type *pt;
+	uint16_t proto;
 
 	dev->stats.rx_packets++;
 	dev->stats.rx_bytes += skb->len;
@@ -414,16 +442,16 @@ void netif_receive_skb(struct sk_buff *skb)
 	}
 	/* A layer 3 device carries bare IP: its version picks the handler
 	 * from the same table Ethernet's ethertype does. */
-	pt = ptype_find(dev->stack, l3_protocol(skb));
-	if (!pt) {
+	proto = l3_protocol(skb);
+	if (!ptype_find(dev->stack, proto)) {
 		dev->stats.rx_dropped++;
 		kfree_skb(skb);
 		return;
 	}
-	skb->protocol = pt->type;
+	skb->protocol = proto;
 	skb->pkt_type = PACKET_HOST;
 	skb_reset_mac_header(skb);
-	pt->func(skb);
+	napi_gro_receive(skb);
 }
 
 /* ---- public device API ----------------------------------------------------*/
@@ -484,6 +512,27 @@ UT_EXPORT void ut_dev_hwaddr(const struct ut_dev *d, uint8_t addr[6])
 UT_EXPORT void ut_dev_get_stats(const struct ut_dev *d, struct ut_dev_stats *st)
 {
 	*st = netdev_from_ut(d)->stats;
+}
+
+UT_EXPORT void ut_dev_set_gro(struct ut_dev *d, bool on)
+{
+	struct net_device *dev = netdev_from_ut(d);
+	bool locked = stack_lock_unless_held(dev->stack);
+
+	if (on) {
+		dev->features |= NETIF_F_GRO;
+	} else {
+		/* What it held goes up now, in order, as Linux's
+		 * netdev_update_features leaves nothing held. */
+		napi_gro_flush(dev);
+		dev->features &= ~NETIF_F_GRO;
+	}
+	stack_unlock_if(dev->stack, locked);
+}
+
+UT_EXPORT bool ut_dev_gro(const struct ut_dev *d)
+{
+	return (netdev_from_ut(d)->features & NETIF_F_GRO) != 0;
 }
 
 UT_EXPORT struct ut_dev *ut_dev_by_name(struct ut_stack *stack, const char *name)

@@ -456,7 +456,7 @@ static int inet_net_init(struct ut_stack *stack)
 		return err;
 	if ((err = rtnl_af_register(stack, &inet_rtnl_af_ops)) < 0)
 		return err;
-	if ((err = dev_add_offload(stack, ETH_P_IP, inet_gso_segment)) < 0)
+	if ((err = dev_add_offload(stack, &ip_packet_offload)) < 0)
 		return err;
 	return dev_add_pack(stack, ETH_P_IP, ip_rcv);
 }

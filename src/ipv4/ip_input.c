@@ -79,8 +79,10 @@ void ip_rcv(struct sk_buff *skb)
 	/* The ECN codepoint of every datagram received (InNoECTPkts,
 	 * InECT1Pkts, InECT0Pkts, InCEPkts). Linux's ip_rcv_core counts it
 	 * before the header checksum is checked; here a damaged header is
-	 * not counted. */
-	SNMP_INC_STATS(stack, (enum snmp_field)(IPSTATS_MIB_NOECTPKTS + (ip.tos & INET_ECN_MASK)));
+	 * not counted. A packet GRO merged counts each of its segments, as
+	 * Linux adds gso_segs (InReceives counts it once, as Linux's does). */
+	SNMP_ADD_STATS(stack, (enum snmp_field)(IPSTATS_MIB_NOECTPKTS + (ip.tos & INET_ECN_MASK)),
+		       MAX(1u, (uint32_t)skb_shinfo(skb)->gso_segs));
 	/* Link-layer padding past tot_len is not part of the datagram. */
 	skb_trim(skb, ip.tot_len);
 	skb_reset_network_header(skb);

@@ -1819,10 +1819,13 @@ void tcp_initialize_rcv_mss(struct sock *sk)
 }
 
 /* Learns the peer's segment size from what arrives (Linux's
- * tcp_measure_rcv_mss), so receiver SWS avoidance uses real sizes. */
-static void tcp_measure_rcv_mss(struct sock *sk, uint32_t len)
+ * tcp_measure_rcv_mss), so receiver SWS avoidance uses real sizes. A
+ * packet GRO merged is measured by its segments' size (gso_size), not
+ * its whole length, as Linux measures it. */
+static void tcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	uint32_t len = skb_shinfo(skb)->gso_size ? skb_shinfo(skb)->gso_size : skb->len;
 
 	if (len >= icsk->icsk_ack.rcv_mss) {
 		icsk->icsk_ack.rcv_mss =
@@ -1894,7 +1897,7 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 	uint64_t now = stack_now(sk->sk_stack);
 
 	icsk->icsk_ack.pending |= ICSK_ACK_SCHED;
-	tcp_measure_rcv_mss(sk, skb->len);
+	tcp_measure_rcv_mss(sk, skb);
 	tcp_rcv_rtt_measure(tp, skb);
 	tcp_rcv_rtt_measure_ts(sk, skb);
 	if (!icsk->icsk_ack.ato) {

@@ -489,11 +489,13 @@ static void tcp_do_rcv(struct sock *sk, struct sk_buff *skb, const struct wire_t
 
 	sock_hold(sk);
 	/* RFC 4898's tcpEStatsPerfSegsIn, counted by full sockets only, as
-	 * Linux's tcp_segs_in (a listener's are the requests'). */
+	 * Linux's tcp_segs_in (a listener's are the requests'), in wire
+	 * segments: a packet GRO merged counts each of its segments. */
 	if (sk->sk_state != TCP_LISTEN) {
-		tcp_sk(sk)->segs_in++;
+		uint32_t segs = MAX(1u, (uint32_t)skb_shinfo(skb)->gso_segs);
+		tcp_sk(sk)->segs_in += segs;
 		if (th->payload_len)
-			tcp_sk(sk)->data_segs_in++;
+			tcp_sk(sk)->data_segs_in += segs;
 	}
 	if (tcp_rcv_state_process(sk, skb, th, opts)) {
 		fam->send_reset(stack, skb, th, sk);
@@ -621,7 +623,8 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	payload_len = (uint32_t)th.payload_len;
 	tcp_rcv_fill_cb(skb, &th, &opts, tos);
 	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
-	trace_tcp_segment_recv(stack, ut_ip_v4(saddr), ut_ip_v4(daddr), &th, payload_len, skc);
+	trace_tcp_segment_recv(stack, ut_ip_v4(saddr), ut_ip_v4(daddr), &th, payload_len,
+			       skb_shinfo(skb)->gso_segs, skc);
 	tcp_rcv_dispatch(skb, &th, &opts, skc, &tcp_v4_rcv_family);
 	return;
 discard:

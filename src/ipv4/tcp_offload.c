@@ -16,10 +16,15 @@
  *
  * Cost: one copy of each segment's headers and payload into a frame from
  * the stack's pool; the buffer itself is read, never written.
+ *
+ * The other direction, GRO (Linux's tcp_gro_receive, inet_gro_receive and
+ * their gro_complete), merges received segments back into such buffers
+ * under the rules below tcp_gro_receive; the core is src/core/gro.c.
  */
 #include <errno.h>
 #include <string.h>
 
+#include "net/gro.h"
 #include "net/ip.h"
 #include "net/netdevice.h"
 #include "net/offload.h"
@@ -141,3 +146,213 @@ int inet_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
 	}
 	return 0;
 }
+
+/* ---- GRO ------------------------------------------------------------------------------*/
+
+/* The flag word Linux compares (tcp_flag_word): data offset, flags and
+ * window, the TCP header's bytes 12 to 15. */
+#define TCP_FLAG_WORD(th) get_be32((th) + 12)
+#define TCP_FLAG_BIT(f) ((uint32_t)(f) << 16)
+/* The fragment offset field of an IPv4 header (Linux's IP_OFFSET). */
+#define IP_OFFSET 0x1fff
+
+struct sk_buff *tcp_gro_receive(struct sk_buff_head *head, struct sk_buff *skb, uint32_t tcp_len)
+{
+	struct napi_gro_cb *cb = NAPI_GRO_CB(skb);
+	const uint8_t *th = skb->data + cb->thoff, *pth;
+	struct sk_buff *p = NULL, *pp = NULL;
+	uint32_t thlen, len, flags, mss = 1;
+	struct napi_gro_cb *pcb;
+	bool flush;
+
+	if (tcp_len < TCP_HLEN_MIN) {
+		cb->flush = 1;
+		return NULL;
+	}
+	thlen = (uint32_t)(th[12] >> 4) * 4;
+	if (thlen < TCP_HLEN_MIN || thlen > tcp_len) {
+		cb->flush = 1;
+		return NULL;
+	}
+	len = tcp_len - thlen;
+	flags = TCP_FLAG_WORD(th);
+	/* The held packet of the same connection: ports, after the family
+	 * matched the addresses (Linux's tcp_gro_lookup). */
+	skb_queue_walk(head, p) {
+		if (!NAPI_GRO_CB(p)->same_flow)
+			continue;
+		if (get_be32(skb_transport_header(p)) != get_be32(th)) {
+			NAPI_GRO_CB(p)->same_flow = 0;
+			continue;
+		}
+		break;
+	}
+	if (!p)
+		goto out_check_final;
+	pcb = NAPI_GRO_CB(p);
+	pth = skb_transport_header(p);
+	/* What the network layer found against this flow (TTL, TOS, DF),
+	 * a CWR (it starts a new reduction: the segment that carries it
+	 * leads its own packet), any other difference in the flag word but
+	 * PSH and FIN (the data offset, flags, window), and another ACK. */
+	flush = pcb->flush;
+	flush |= (flags & TCP_FLAG_BIT(TCPHDR_CWR)) != 0;
+	flush |= ((flags ^ TCP_FLAG_WORD(pth)) &
+		  ~TCP_FLAG_BIT(TCPHDR_CWR | TCPHDR_FIN | TCPHDR_PSH)) != 0;
+	flush |= get_be32(th + 8) != get_be32(pth + 8);
+	/* Options byte for byte (the data offset is equal, or flush is set
+	 * already): a new timestamp, a SACK block, starts a new packet. */
+	if (!flush)
+		flush |= memcmp(th + TCP_HLEN_MIN, pth + TCP_HLEN_MIN, thlen - TCP_HLEN_MIN) != 0;
+	/* IPv4 identifications: counting up by one a segment, or, with DF,
+	 * fixed, as decided at the flow's second segment (RFC 6864 lets an
+	 * atomic datagram's id stay). IPv6 reports every id as counting. */
+	switch (pcb->id_mode) {
+	case GRO_ID_UNDECIDED:
+		if (pcb->flush_id == 0)
+			pcb->id_mode = GRO_ID_COUNTING;
+		else if (pcb->is_atomic && pcb->id_same)
+			pcb->id_mode = GRO_ID_FIXED;
+		else
+			flush = true;
+		break;
+	case GRO_ID_COUNTING:
+		flush |= pcb->flush_id != 0;
+		break;
+	default:
+		flush |= !pcb->id_same;
+		break;
+	}
+	/* No longer than the first segment (a longer one cannot be cut back
+	 * at the first's size), none empty (len - 1 wraps), and exactly the
+	 * next byte. */
+	mss = pcb->mss;
+	flush |= len - 1 >= mss;
+	flush |= get_be32(pth + 4) + pcb->len != get_be32(th + 4);
+	flush |= cb->flush;
+	if (flush || skb_gro_receive(head, &p, th + thlen, len) < 0) {
+		mss = 1;
+		goto out_check_final;
+	}
+	cb->same_flow = 1;
+	/* The last segment's PSH and FIN belong to the merged packet's last
+	 * byte (Linux folds them into the first header the same way). */
+	skb_transport_header(p)[13] |= th[13] & (TCPHDR_FIN | TCPHDR_PSH);
+out_check_final:
+	/* A segment shorter than the flow's ends it; PSH, FIN, RST, URG and
+	 * SYN end it too, so the receiver sees them at once. */
+	flush = len < mss;
+	flush |= (flags & TCP_FLAG_BIT(TCPHDR_URG | TCPHDR_PSH | TCPHDR_RST | TCPHDR_SYN |
+				       TCPHDR_FIN)) != 0;
+	if (p && (!cb->same_flow || flush))
+		pp = p;
+	cb->flush |= flush;
+	/* A new flow remembers its segment size and its payload. */
+	cb->mss = (uint16_t)MIN(len, 0xffffu);
+	cb->len = len;
+	return pp;
+}
+
+void tcp_gro_complete(struct sk_buff *skb, uint32_t gso_type)
+{
+	struct napi_gro_cb *cb = NAPI_GRO_CB(skb);
+
+	/* The buffer is GRO's own (gro_grow), so its shared info may be
+	 * written. The TCP checksum field stays the first segment's:
+	 * ip_summed says every segment's was checked, and a forwarded
+	 * packet's segments get theirs from GSO. */
+	skb_shinfo(skb)->gso_size = cb->mss;
+	skb_shinfo(skb)->gso_segs = cb->count;
+	skb_shinfo(skb)->gso_type = gso_type;
+	skb->ip_summed = CHECKSUM_UNNECESSARY;
+}
+
+/* TCP over IPv4 (Linux's tcp4_gro_receive): the checksum with IPv4's
+ * pseudo-header first, so that a damaged segment is never merged and
+ * goes up alone to be counted where it always was. */
+static struct sk_buff *tcp4_gro_receive(struct sk_buff_head *head, struct sk_buff *skb,
+					uint32_t tcp_len)
+{
+	struct napi_gro_cb *cb = NAPI_GRO_CB(skb);
+	const uint8_t *iph = skb->data;
+	uint32_t saddr, daddr;
+
+	if (!cb->flush && skb->ip_summed != CHECKSUM_UNNECESSARY) {
+		memcpy(&saddr, iph + 12, 4);
+		memcpy(&daddr, iph + 16, 4);
+		if (csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data + cb->thoff, tcp_len) != 0) {
+			cb->flush = 1;
+			return NULL;
+		}
+		skb->ip_summed = CHECKSUM_UNNECESSARY;
+	}
+	return tcp_gro_receive(head, skb, tcp_len);
+}
+
+/* IPv4's rules (Linux's inet_gro_receive): a 20-byte header (no
+ * options), not a fragment, a good header checksum, TCP; held packets of
+ * other addresses are another flow; one whose TTL, TOS or DF differs
+ * must not be joined; a total length short of what arrived (link
+ * padding) sends the packet up alone. */
+static struct sk_buff *inet_gro_receive(struct sk_buff_head *head, struct sk_buff *skb)
+{
+	struct napi_gro_cb *cb = NAPI_GRO_CB(skb);
+	const uint8_t *iph = skb->data;
+	uint16_t tot_len, frag_off, id;
+	struct sk_buff *p;
+
+	if (skb->len < IPV4_HLEN_MIN || iph[0] != 0x45)
+		goto out;
+	tot_len = get_be16(iph + 2);
+	frag_off = get_be16(iph + 6);
+	if (tot_len < IPV4_HLEN_MIN || tot_len > skb->len || (frag_off & (IP_MF | IP_OFFSET)) ||
+	    iph[9] != IPPROTO_TCP_ || csum_fold(csum_partial(iph, IPV4_HLEN_MIN, 0)) != 0)
+		goto out;
+	id = get_be16(iph + 4);
+	skb_queue_walk(head, p) {
+		const uint8_t *piph = p->data;
+		struct napi_gro_cb *pcb = NAPI_GRO_CB(p);
+
+		if (!pcb->same_flow)
+			continue;
+		if (piph[9] != iph[9] || memcmp(piph + 12, iph + 12, 8) != 0) {
+			pcb->same_flow = 0;
+			continue;
+		}
+		pcb->flush |= piph[8] != iph[8] || piph[1] != iph[1] ||
+			      ((get_be16(piph + 6) ^ frag_off) & IP_DF);
+		pcb->flush_id = (uint16_t)(pcb->first_id + pcb->count) ^ id;
+		pcb->id_same = pcb->first_id == id;
+	}
+	cb->flush |= tot_len != skb->len;
+	cb->first_id = id;
+	cb->is_atomic = (frag_off & IP_DF) != 0;
+	cb->thoff = IPV4_HLEN_MIN;
+	skb_reset_network_header(skb);
+	skb->transport_header = (uint16_t)(skb->network_header + IPV4_HLEN_MIN);
+	return tcp4_gro_receive(head, skb, (uint32_t)tot_len - IPV4_HLEN_MIN);
+out:
+	cb->flush = 1;
+	return NULL;
+}
+
+/* A merged IPv4 packet's header: its total length and checksum (Linux's
+ * inet_gro_complete, then tcp4_gro_complete). The id is the first's. */
+static int inet_gro_complete(struct sk_buff *skb)
+{
+	uint8_t *iph = skb->data;
+
+	if (skb->len > GRO_MAX_SIZE || skb->len < IPV4_HLEN_MIN)
+		return -EINVAL;
+	put_be16(iph + 2, (uint16_t)skb->len);
+	ip_send_check(iph, IPV4_HLEN_MIN);
+	tcp_gro_complete(skb, SKB_GSO_TCPV4);
+	return 0;
+}
+
+const struct packet_offload ip_packet_offload = {
+	.type = ETH_P_IP,
+	.gso_segment = inet_gso_segment,
+	.gro_receive = inet_gro_receive,
+	.gro_complete = inet_gro_complete,
+};

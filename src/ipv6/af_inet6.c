@@ -506,7 +506,7 @@ static int inet6_net_init(struct ut_stack *stack)
 		return err;
 	if ((err = rtnl_af_register(stack, &inet6_rtnl_af_ops)) < 0)
 		return err;
-	if ((err = dev_add_offload(stack, ETH_P_IPV6, ipv6_gso_segment)) < 0)
+	if ((err = dev_add_offload(stack, &ipv6_packet_offload)) < 0)
 		return err;
 	return dev_add_pack(stack, ETH_P_IPV6, ipv6_rcv);
 }

@@ -195,8 +195,10 @@ void ipv6_rcv(struct sk_buff *skb)
 	default:
 		goto hdr_error;
 	}
-	SNMP_INC_STATS(stack,
-		       (enum snmp_field)(IPSTATS6_MIB_NOECTPKTS + (ip.tclass & INET_ECN_MASK)));
+	/* per segment of a packet GRO merged, as Linux's ipv6_rcv_core */
+	SNMP_ADD_STATS(stack,
+		       (enum snmp_field)(IPSTATS6_MIB_NOECTPKTS + (ip.tclass & INET_ECN_MASK)),
+		       MAX(1u, (uint32_t)skb_shinfo(skb)->gso_segs));
 	/* Link-layer padding past the payload is not part of the packet. */
 	skb_trim(skb, IPV6_HLEN + ip.payload_len);
 	skb_reset_network_header(skb);

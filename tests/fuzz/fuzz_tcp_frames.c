@@ -10,7 +10,9 @@
  * it is, except that ctl bit 0 has the harness fill in correct IPv4
  * header and TCP/UDP checksums, under either family's pseudo-header (so
  * that mutations reach the protocols); ctl >> 1 advances the clock by
- * that many 10 ms steps. The
+ * that many 10 ms steps. Frames are polled when the clock advances and
+ * after the last record, so the frames in between reach the stack in one
+ * batch, as a NIC's do, and GRO merges what it may of them. The
  * stack's connections use fixed secrets, so sequence numbers in the seeds
  * stay valid. After the input every descriptor is closed and 2000 s pass:
  * every socket must be freed and every buffer back in the pool.
@@ -359,10 +361,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		i += len;
 		if (ctl & 1)
 			fix_checksums(frame, len);
-		input(&r, frame, len);
+		/* Frames of records that advance no clock are handed over
+		 * together and taken in one poll, one device batch, so GRO
+		 * may merge them (up to NAPI_POLL_WEIGHT a poll). */
+		ut_dev_input(r.eth, frame, len);
 		if (ctl >> 1)
 			run_until(&r, r.tc.now + (uint64_t)(ctl >> 1) * 10000000ULL);
 	}
+	ut_stack_poll(r.s);
 	rig_done(&r);
 	return 0;
 }

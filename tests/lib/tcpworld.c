@@ -72,6 +72,13 @@ void tw_make(struct tcpworld *w, uint64_t seed, const struct ut_link_params *lp)
 	ut_trace_set(w->s, tw_record, w);
 }
 
+void tw_gro_off(struct tcpworld *w)
+{
+	ut_dev_set_gro(ut_sim_link_dev(w->link, 0), false);
+	ut_dev_set_gro(ut_sim_link_dev(w->link, 1), false);
+	CHECK(!ut_dev_gro(ut_sim_link_dev(w->link, 0)));
+}
+
 void tw_done(struct tcpworld *w)
 {
 	/* What remains once the test closed its descriptors are orphans and

@@ -48,6 +48,11 @@ void tw_make_path(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t
  * falls behind a sender in slow start or BBR's STARTUP. */
 void tw_make_path_rmem(struct tcpworld *w, uint64_t seed, uint64_t rate_bps, uint64_t one_way_ns,
 		       unsigned queue_limit, long rmem, int *cfd, int *sfd);
+/* Turns GRO off on both ends of the world's link (ut_dev_set_gro), for
+ * tests that count what each wire segment makes the receiver do (its
+ * ACKs, its per-packet counters and probes): GRO, on by default, hands
+ * the receiver one packet per run of merged segments, as Linux's does. */
+void tw_gro_off(struct tcpworld *w);
 /* Every descriptor must be closed by the test; runs the world on (TIME_WAIT
  * and every timer expire), checks that no buffer and no TCP object is
  * left, destroys it. */

@@ -47,6 +47,12 @@ struct inet6_dev;
 #define NETIF_F_TSO (1u << 17)
 #define NETIF_F_TSO6 (1u << 18)
 #define NETIF_F_HW_CSUM (1u << 19)
+/* Generic receive offload (Linux's NETIF_F_GRO): the device's received
+ * TCP segments of one flow are merged into larger buffers before the
+ * stack sees them (src/core/gro.c). netdev_register turns it on for
+ * every device, as Linux's register_netdevice adds NETIF_F_SOFT_FEATURES;
+ * ut_dev_set_gro turns it off (`ethtool -K dev gro off`). */
+#define NETIF_F_GRO (1u << 20)
 
 /* What dev_queue_xmit tells the sender (Linux's NET_XMIT_* codes, all
  * non-negative so they cannot be mistaken for an errno). */
@@ -101,12 +107,22 @@ struct packet_type {
 /* Handlers one stack holds: IPv4, ARP, IPv6. */
 #define PTYPE_MAX 4
 
-/* A family's software segmentation of its GSO buffers (Linux's struct
- * packet_offload): skb_gso_segment finds it by skb->protocol, so the
- * device layer names no family. */
+/* A family's offloads (Linux's struct packet_offload): its software
+ * segmentation of GSO buffers, which skb_gso_segment finds by
+ * skb->protocol, and its share of GRO, which napi_gro_receive finds the
+ * same way (net/gro.h says what each callback must do), so the device
+ * layer names no family. */
 struct packet_offload {
 	uint16_t type; /* ETH_P_*, host order */
 	int (*gso_segment)(struct sk_buff *skb, struct sk_buff_head *segs);
+	/* Linux's gro_receive: compares skb with the held packets of head
+	 * and merges it into one, or marks it to go up alone; returns the
+	 * held packet that must be flushed now, or NULL. NULL callback: the
+	 * family's packets are never merged. */
+	struct sk_buff *(*gro_receive)(struct sk_buff_head *head, struct sk_buff *skb);
+	/* Linux's gro_complete: fixes the headers of a merged packet (two
+	 * or more segments) before it goes up. 0 or -errno (then dropped). */
+	int (*gro_complete)(struct sk_buff *skb);
 };
 #define OFFLOAD_MAX 2
 
@@ -122,6 +138,13 @@ struct packet_offload {
 #define NETDEV_CHANGEMTU 7
 typedef void (*netdev_notifier_fn)(unsigned long event, struct net_device *dev);
 #define NETDEV_NOTIFIER_MAX 8
+
+/* The packets a device's GRO holds during one poll (Linux's
+ * napi_struct's gro_hash lists, one list here: at most MAX_GRO_SKBS
+ * flows are held, fewer than a hash's buckets would pay for). */
+struct gro_list {
+	struct sk_buff_head held; /* oldest first */
+};
 
 struct net_device {
 	struct ut_stack *stack;
@@ -150,6 +173,7 @@ struct net_device {
 	/* Why an offload the driver asked its medium for is off, for
 	 * ut_dev_offload_note; NULL or empty: nothing was refused. */
 	const char *offload_note;
+	struct gro_list gro; /* flows GRO holds until the poll ends */
 };
 
 static inline struct net_device *netdev_from_ut(const struct ut_dev *d)
@@ -227,10 +251,17 @@ void netif_receive_skb(struct sk_buff *skb);
  * (Linux's dev_add_pack). 0, -EEXIST if type has one, -ENOSPC past
  * PTYPE_MAX. Called when the stack is made. */
 int dev_add_pack(struct ut_stack *stack, uint16_t type, void (*func)(struct sk_buff *skb));
-/* Registers the software segmentation of ethertype type's GSO buffers
- * (Linux's dev_add_offload). 0, -EEXIST, -ENOSPC past OFFLOAD_MAX. */
-int dev_add_offload(struct ut_stack *stack, uint16_t type,
-		    int (*gso_segment)(struct sk_buff *skb, struct sk_buff_head *segs));
+/* Registers ethertype po->type's offloads (Linux's dev_add_offload):
+ * its segmentation and GRO callbacks, copied. 0, -EEXIST, -ENOSPC past
+ * OFFLOAD_MAX. */
+int dev_add_offload(struct ut_stack *stack, const struct packet_offload *po);
+/* The offloads registered for ethertype type, or NULL. */
+const struct packet_offload *gro_find_offload(const struct ut_stack *stack, uint16_t type);
+/* Hands a received packet, link header pulled and skb->protocol set, to
+ * the handler its ethertype registered with dev_add_pack (or drops it,
+ * counted in rx_dropped, when there is none): the last step of receive,
+ * for frames GRO did not hold and for what GRO flushes. Consumes skb. */
+void netif_deliver_skb(struct sk_buff *skb);
 /* Cuts a GSO buffer (skb_is_gso; skb->dev set) into wire segments,
  * appended to segs, by the segmentation its family registered for
  * skb->protocol (Linux's skb_gso_segment). Leaves skb alone. 0, or -errno

@@ -105,8 +105,9 @@ DECLARE_TRACE(tcp_sk_segment_send, sk->sk_stack,
  * NULL): a full socket adds its descriptor and state. */
 DECLARE_TRACE(tcp_segment_recv, stack,
 	      TP_PROTO(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
-		       const struct wire_tcp *th, uint32_t payload_len, struct sock_common *skc),
-	      TP_ARGS(stack, saddr, daddr, th, payload_len, skc))
+		       const struct wire_tcp *th, uint32_t payload_len, uint32_t gso_segs,
+		       struct sock_common *skc),
+	      TP_ARGS(stack, saddr, daddr, th, payload_len, gso_segs, skc))
 /* The reset th goes from saddr to daddr in answer to a segment; sk is the
  * socket it was for, NULL when there is none. (A socket's own abortive
  * close reports through trace_tcp_event.) */
