@@ -457,21 +457,26 @@ static void bench_crr(const struct api *ut)
 
 /* ---- 3. round trips per second --------------------------------------------*/
 
-static double rr_run(const struct api *a, double *segs_per_rt)
+/* batch: usertcp's 64 round trips between clock reads form one
+ * ut_stack_batch_begin/end batch. */
+static double rr_run(const struct api *a, double *segs_per_rt, bool batch, double *per_cpu_s)
 {
 	struct sockaddr_in sin;
 	int l = listener(a, &sin), c, s;
 	uint64_t n = 0;
 	char b = 'p';
-	double segs0, t0, t;
+	double segs0, t0, t, c0;
 
 	connect_pair(a, l, &sin, &c, &s);
 	set_int(a, c, IPPROTO_TCP, TCP_NODELAY, 1);
 	set_int(a, s, IPPROTO_TCP, TCP_NODELAY, 1);
 	segs0 = out_segs(a);
+	c0 = cpu_s();
 	t0 = now_s();
 	do {
 		/* 64 round trips between clock reads */
+		if (batch && a->st)
+			ut_stack_batch_begin(a->st);
 		for (int i = 0; i < 64; i++) {
 			if (a->send(a->st, c, &b, 1, MSG_NOSIGNAL) != 1)
 				die(a, "send");
@@ -480,9 +485,12 @@ static double rr_run(const struct api *a, double *segs_per_rt)
 				die(a, "send");
 			recv_all(a, c, &b, 1);
 		}
+		if (batch && a->st)
+			ut_stack_batch_end(a->st);
 		n += 64;
 		t = now_s();
 	} while (t - t0 < bench_seconds);
+	*per_cpu_s = (double)n / (cpu_s() - c0);
 	*segs_per_rt = segs0 < 0 ? -1 : (out_segs(a) - segs0) / (double)n;
 	CHECK(a, a->close(a->st, c));
 	pump(a);
@@ -494,14 +502,21 @@ static double rr_run(const struct api *a, double *segs_per_rt)
 
 static void bench_rr(const struct api *ut)
 {
-	double su, sx = -1, u = rr_run(ut, &su), x = with_linux ? rr_run(&linux_api, &sx) : -1;
-	char b1[32], b2[32];
+	double su, sb, sx = -1, cu, cb, cx = -1, u = rr_run(ut, &su, false, &cu),
+		       x = with_linux ? rr_run(&linux_api, &sx, false, &cx) : -1,
+		       ub = rr_run(ut, &sb, true, &cb);
+	char b1[32], b2[32], b3[32];
 
 	printf("# round trips: 1 byte each way on one connection, TCP_NODELAY, blocking\n"
 	       "#   calls, client and server on the same thread; segments per round trip:\n"
-	       "#   usertcp %s, linux %s\n",
+	       "#   usertcp %s, linux %s; \"batched\": usertcp's 64 round trips between\n"
+	       "#   two clock reads of the benchmark in one ut_stack_batch_begin/end\n"
+	       "#   (one clock reading, and one more per wait), beside linux's same figure\n",
 	       fmt_na(b1, sizeof(b1), su, 2), fmt_na(b2, sizeof(b2), sx, 2));
 	print_figure("round trips/s", "rt/s", 0, u, x);
+	print_figure("round trips/s, batched", "rt/s", 0, ub, x);
+	printf("# round trips per CPU second: usertcp %.0f, batched %.0f, linux %s\n", cu, cb,
+	       fmt_na(b3, sizeof(b3), cx, 0));
 }
 
 /* ---- 4. memory per idle established connection ----------------------------*/
