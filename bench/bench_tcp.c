@@ -1,11 +1,12 @@
 /* usertcp's TCP against the Linux kernel's, over loopback, in one process
  * and one run: bulk throughput, connections per second (connect, 64-byte
  * echo, close), round trips per second on one connection, and memory per
- * idle established connection. Each line prints usertcp's figure, the
+ * idle established connection, and connections per second beside 0, 100,000
+ * and 1,000,000 TIME_WAIT sockets (with bytes per TIME_WAIT socket). Each line prints usertcp's figure, the
  * kernel's and their ratio (always usertcp / linux). Figures only; the exit
  * status is 1 when a call fails or a transfer loses bytes.
  *
- *   bench_tcp [--usertcp-only] [bulk] [crr] [rr] [mem]   (default: all four)
+ *   bench_tcp [--usertcp-only] [bulk] [crr] [rr] [mem] [tw]   (default: all)
  *   BENCH_SECONDS=0.5 bench_tcp           (seconds per timed run; default 2)
  *
  * Both sides run the same code on the same thread through a table of calls
@@ -17,17 +18,22 @@
  * loopback receive work inside send() and connect() themselves.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 
 #include "usertcp/socket.h"
 
@@ -155,6 +161,17 @@ static double now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU time of the process (user and system, the kernel's loopback work in
+ * system calls included): on a machine shared with other work, the
+ * figure that other programs' load leaves alone. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -391,13 +408,13 @@ static void bench_bulk(const struct api *ut)
 /* Each round: connect, accept, 64 bytes there and back, then the client
  * closes with SO_LINGER {1, 0} (a RST, no TIME_WAIT, so ephemeral ports
  * never run out) and the server closes its end. */
-static double crr_run(const struct api *a, double *segs_per_conn)
+static double crr_run(const struct api *a, double seconds, double *segs_per_conn, double *per_cpu_s)
 {
 	char buf[ECHO_LEN];
 	struct sockaddr_in sin;
 	int l = listener(a, &sin);
 	uint64_t n = 0;
-	double segs0 = out_segs(a), t0 = now_s(), t;
+	double segs0 = out_segs(a), c0 = cpu_s(), t0 = now_s(), t;
 
 	memset(buf, 'e', sizeof(buf));
 	do {
@@ -416,7 +433,9 @@ static double crr_run(const struct api *a, double *segs_per_conn)
 		CHECK(a, a->close(a->st, s));
 		n++;
 		t = now_s();
-	} while (t - t0 < bench_seconds);
+	} while (t - t0 < seconds);
+	if (per_cpu_s)
+		*per_cpu_s = (double)n / (cpu_s() - c0);
 	*segs_per_conn = segs0 < 0 ? -1 : (out_segs(a) - segs0) / (double)n;
 	CHECK(a, a->close(a->st, l));
 	pump(a);
@@ -425,7 +444,8 @@ static double crr_run(const struct api *a, double *segs_per_conn)
 
 static void bench_crr(const struct api *ut)
 {
-	double su, sx = -1, u = crr_run(ut, &su), x = with_linux ? crr_run(&linux_api, &sx) : -1;
+	double su, sx = -1, u = crr_run(ut, bench_seconds, &su, NULL),
+		   x = with_linux ? crr_run(&linux_api, bench_seconds, &sx, NULL) : -1;
 	char b1[32], b2[32];
 
 	printf("# connections: connect, accept, %d bytes each way, close; client closes\n"
@@ -437,21 +457,26 @@ static void bench_crr(const struct api *ut)
 
 /* ---- 3. round trips per second --------------------------------------------*/
 
-static double rr_run(const struct api *a, double *segs_per_rt)
+/* batch: usertcp's 64 round trips between clock reads form one
+ * ut_stack_batch_begin/end batch. */
+static double rr_run(const struct api *a, double *segs_per_rt, bool batch, double *per_cpu_s)
 {
 	struct sockaddr_in sin;
 	int l = listener(a, &sin), c, s;
 	uint64_t n = 0;
 	char b = 'p';
-	double segs0, t0, t;
+	double segs0, t0, t, c0;
 
 	connect_pair(a, l, &sin, &c, &s);
 	set_int(a, c, IPPROTO_TCP, TCP_NODELAY, 1);
 	set_int(a, s, IPPROTO_TCP, TCP_NODELAY, 1);
 	segs0 = out_segs(a);
+	c0 = cpu_s();
 	t0 = now_s();
 	do {
 		/* 64 round trips between clock reads */
+		if (batch && a->st)
+			ut_stack_batch_begin(a->st);
 		for (int i = 0; i < 64; i++) {
 			if (a->send(a->st, c, &b, 1, MSG_NOSIGNAL) != 1)
 				die(a, "send");
@@ -460,9 +485,12 @@ static double rr_run(const struct api *a, double *segs_per_rt)
 				die(a, "send");
 			recv_all(a, c, &b, 1);
 		}
+		if (batch && a->st)
+			ut_stack_batch_end(a->st);
 		n += 64;
 		t = now_s();
 	} while (t - t0 < bench_seconds);
+	*per_cpu_s = (double)n / (cpu_s() - c0);
 	*segs_per_rt = segs0 < 0 ? -1 : (out_segs(a) - segs0) / (double)n;
 	CHECK(a, a->close(a->st, c));
 	pump(a);
@@ -474,14 +502,21 @@ static double rr_run(const struct api *a, double *segs_per_rt)
 
 static void bench_rr(const struct api *ut)
 {
-	double su, sx = -1, u = rr_run(ut, &su), x = with_linux ? rr_run(&linux_api, &sx) : -1;
-	char b1[32], b2[32];
+	double su, sb, sx = -1, cu, cb, cx = -1, u = rr_run(ut, &su, false, &cu),
+		       x = with_linux ? rr_run(&linux_api, &sx, false, &cx) : -1,
+		       ub = rr_run(ut, &sb, true, &cb);
+	char b1[32], b2[32], b3[32];
 
 	printf("# round trips: 1 byte each way on one connection, TCP_NODELAY, blocking\n"
 	       "#   calls, client and server on the same thread; segments per round trip:\n"
-	       "#   usertcp %s, linux %s\n",
+	       "#   usertcp %s, linux %s; \"batched\": usertcp's 64 round trips between\n"
+	       "#   two clock reads of the benchmark in one ut_stack_batch_begin/end\n"
+	       "#   (one clock reading, and one more per wait), beside linux's same figure\n",
 	       fmt_na(b1, sizeof(b1), su, 2), fmt_na(b2, sizeof(b2), sx, 2));
 	print_figure("round trips/s", "rt/s", 0, u, x);
+	print_figure("round trips/s, batched", "rt/s", 0, ub, x);
+	printf("# round trips per CPU second: usertcp %.0f, batched %.0f, linux %s\n", cu, cb,
+	       fmt_na(b3, sizeof(b3), cx, 0));
 }
 
 /* ---- 4. memory per idle established connection ----------------------------*/
@@ -639,13 +674,303 @@ static void copy_host_buffers(struct ut_stack *st, char *note, size_t size)
 	}
 }
 
+/* ---- 5. connections per second beside many TIME_WAIT sockets -------------*/
+
+/* The TIME_WAIT sockets are the client ends of connections made to
+ * TW_DESTS listeners on 127.0.0.1, ports TW_PORT0 and up (below the
+ * ephemeral range, so they take none of its ports), round robin, each
+ * closed by the client first (FIN; the server's close follows), which
+ * leaves the client end in TIME_WAIT: count / TW_DESTS 4-tuples per
+ * destination, about 3,900 at a million, so every ephemeral port holds
+ * about 35 TIME_WAIT sockets to other destinations, as on a busy client
+ * (a proxy or a crawler). Part 2's connections/s run then connects to a
+ * listener of its own, whose destination has none, while they are
+ * present.
+ *
+ * Two stacks (for Linux, two network namespaces) take turns: one never
+ * holds a TIME_WAIT socket, the other gathers them, and the runs
+ * alternate TW_REPS times at each level, each figure the best of its
+ * runs, so that the load other programs put on a shared machine falls
+ * on both alike. */
+#define TW_DESTS 256
+#define TW_PORT0 20000
+#define TW_MAX_BUCKETS 2000000L /* net.ipv4.tcp_max_tw_buckets on both stacks */
+#define TW_REPS 5
+
+static const unsigned tw_levels[] = {0, 100000, 1000000};
+enum { TW_NLEVELS = sizeof(tw_levels) / sizeof(tw_levels[0]) };
+
+struct tw_result {
+	double cps[TW_NLEVELS];	    /* connections/s beside them */
+	double cpu[TW_NLEVELS];	    /* the same per CPU second */
+	double present[TW_NLEVELS]; /* TIME_WAIT sockets counted before the runs */
+	double fill_s;		    /* seconds to make the last level's sockets */
+	double bytes_per_tw;	    /* memory growth per TIME_WAIT socket; -1 unknown */
+	char mem_src[80];
+};
+
+/* TIME_WAIT sockets on the stack: usertcp's sockstat, or the "tw" field
+ * of /proc/net/sockstat's TCP line (this network namespace's). */
+static double tw_present(const struct api *a)
+{
+	char line[256];
+	FILE *f;
+	double v = -1;
+
+	if (a->st) {
+		struct ut_sockstat ss;
+		ut_sockstat_get(a->st, &ss);
+		return ss.tcp_tw;
+	}
+	if (!(f = fopen("/proc/net/sockstat", "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long inuse, orphan, tw;
+		if (sscanf(line, "TCP: inuse %lu orphan %lu tw %lu", &inuse, &orphan, &tw) == 3)
+			v = (double)tw;
+	}
+	fclose(f);
+	return v;
+}
+
+/* Linux's two network namespaces (descriptors of /proc/self/ns/net);
+ * -1 for usertcp, whose two stacks need no switching. */
+static int tw_netns[2] = {-1, -1};
+
+static void tw_enter(int which)
+{
+	if (tw_netns[which] >= 0 && setns(tw_netns[which], CLONE_NEWNET) < 0) {
+		perror("bench_tcp: setns");
+		exit(1);
+	}
+}
+
+/* empty: the stack without TIME_WAIT sockets; full: the one that gathers
+ * them. */
+static void tw_run(const struct api *empty, const struct api *full, struct tw_result *r,
+		   double (*measure)(const char **))
+{
+	struct sockaddr_in dst[TW_DESTS];
+	int lfd[TW_DESTS], one = 1;
+	unsigned made = 0;
+	const char *src = "n/a";
+	double segs, m0 = -1, m1 = -1, t0 = 0, run_s = bench_seconds / TW_REPS;
+	const struct api *a = full;
+
+	tw_enter(1);
+	for (unsigned d = 0; d < TW_DESTS; d++) {
+		memset(&dst[d], 0, sizeof(dst[d]));
+		dst[d].sin_family = AF_INET;
+		dst[d].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		dst[d].sin_port = htons((uint16_t)(TW_PORT0 + d));
+		CHECK(a, lfd[d] = a->socket(a->st, AF_INET, SOCK_STREAM, 0));
+		CHECK(a, a->setsockopt(a->st, lfd[d], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)));
+		CHECK(a, a->bind(a->st, lfd[d], (struct sockaddr *)&dst[d], sizeof(dst[d])));
+		CHECK(a, a->listen(a->st, lfd[d], 4096));
+	}
+	for (unsigned lv = 1; lv < TW_NLEVELS; lv++) {
+		tw_enter(1);
+		if (lv == TW_NLEVELS - 1) {
+			m0 = measure(&src);
+			t0 = now_s();
+		}
+		/* Until that many are counted: over loopback, both stacks
+		 * let connect() take over a TIME_WAIT socket of the same
+		 * 4-tuple older than a second (tcp_tw_reuse 2), so a few
+		 * connections replace one instead of adding one. */
+		while (tw_present(a) < tw_levels[lv]) {
+			unsigned todo = tw_levels[lv] - (unsigned)tw_present(a);
+			for (unsigned k = 0; k < todo; k++, made++) {
+				unsigned d = made % TW_DESTS;
+				int c, s;
+
+				connect_pair(a, lfd[d], &dst[d], &c, &s);
+				CHECK(a, a->close(a->st, c));
+				pump(a); /* the FIN reaches the server, which answers */
+				CHECK(a, a->close(a->st, s));
+				pump(a); /* its FIN: the client enters TIME_WAIT */
+			}
+			while (pump(a) > 0)
+				;
+		}
+		if (lv == TW_NLEVELS - 1) {
+			r->fill_s = now_s() - t0;
+			m1 = measure(&src);
+		}
+		r->present[lv] = tw_present(a);
+		for (int rep = 0; rep < TW_REPS; rep++) {
+			double cps, cpu;
+
+			tw_enter(0);
+			cps = crr_run(empty, run_s, &segs, &cpu);
+			r->cps[0] = cps > r->cps[0] ? cps : r->cps[0];
+			r->cpu[0] = cpu > r->cpu[0] ? cpu : r->cpu[0];
+			tw_enter(1);
+			cps = crr_run(full, run_s, &segs, &cpu);
+			r->cps[lv] = cps > r->cps[lv] ? cps : r->cps[lv];
+			r->cpu[lv] = cpu > r->cpu[lv] ? cpu : r->cpu[lv];
+		}
+	}
+	tw_enter(0);
+	r->present[0] = tw_present(empty);
+	tw_enter(1);
+	snprintf(r->mem_src, sizeof(r->mem_src), "%s", src);
+	r->bytes_per_tw = m0 < 0 || m1 < 0 ? -1
+					   : (m1 - m0) / (r->present[TW_NLEVELS - 1] -
+							  r->present[TW_NLEVELS - 2]);
+	for (unsigned d = 0; d < TW_DESTS; d++)
+		CHECK(a, a->close(a->st, lfd[d]));
+	pump(a);
+}
+
+/* A new network namespace with lo up and tcp_max_tw_buckets raised; the
+ * process enters it. Its descriptor, or -1. */
+static int tw_new_netns(void)
+{
+	struct ifreq ifr;
+	int fd, ok = unshare(CLONE_NEWNET) == 0;
+	FILE *f;
+
+	if (ok) {
+		/* A new namespace's lo starts down. */
+		memset(&ifr, 0, sizeof(ifr));
+		snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+		fd = socket(AF_INET, SOCK_DGRAM, 0);
+		ok = fd >= 0 && ioctl(fd, SIOCGIFFLAGS, &ifr) == 0;
+		ifr.ifr_flags |= IFF_UP;
+		ok = ok && ioctl(fd, SIOCSIFFLAGS, &ifr) == 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	if (ok && (f = fopen("/proc/sys/net/ipv4/tcp_max_tw_buckets", "w"))) {
+		ok = fprintf(f, "%ld\n", TW_MAX_BUCKETS) > 0;
+		ok = (fclose(f) == 0) && ok;
+	} else {
+		ok = 0;
+	}
+	return ok ? open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC) : -1;
+}
+
+/* Linux's side runs in a child process, in two network namespaces of its
+ * own, so that its million TIME_WAIT sockets (held for 60 s) and the
+ * raised tcp_max_tw_buckets never touch the host's loopback, which other
+ * programs share. Needs CAP_SYS_ADMIN; false (and Linux's column n/a)
+ * otherwise. */
+static bool tw_run_linux(struct tw_result *r, const char **why)
+{
+	int p[2], ok = 0;
+	pid_t pid;
+	ssize_t got = 0;
+
+	if (pipe(p) < 0 || (pid = fork()) < 0) {
+		*why = "pipe or fork failed";
+		return false;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		tw_netns[0] = tw_new_netns();
+		tw_netns[1] = tw_netns[0] >= 0 ? tw_new_netns() : -1;
+		ok = tw_netns[1] >= 0;
+		if (ok)
+			tw_run(&linux_api, &linux_api, r, kernel_slab_bytes);
+		if (write(p[1], &ok, sizeof(ok)) != sizeof(ok) ||
+		    (ok && write(p[1], r, sizeof(*r)) != sizeof(*r)))
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	if (read(p[0], &ok, sizeof(ok)) == sizeof(ok) && ok)
+		got = read(p[0], r, sizeof(*r));
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	if (!ok || got != sizeof(*r)) {
+		*why = "no network namespace of its own (unshare(CLONE_NEWNET) needs root), "
+		       "or its lo or tcp_max_tw_buckets could not be set";
+		return false;
+	}
+	return true;
+}
+
+static struct ut_stack *tw_stack(void)
+{
+	struct ut_stack *st;
+	char note[160];
+	int rc;
+
+	if ((rc = ut_stack_create(NULL, &st)) < 0) {
+		fprintf(stderr, "bench_tcp: ut_stack_create: %s\n", strerror(-rc));
+		exit(1);
+	}
+	copy_host_buffers(st, note, sizeof(note));
+	if (ut_sysctl_set(st, "net.ipv4.tcp_max_tw_buckets", TW_MAX_BUCKETS) < 0) {
+		fprintf(stderr, "bench_tcp: tcp_max_tw_buckets not settable\n");
+		exit(1);
+	}
+	return st;
+}
+
+static void bench_tw(const struct api *ut_main)
+{
+	struct tw_result u = {0}, x = {0};
+	struct api empty = *ut_main, full = *ut_main;
+	const char *why = "--usertcp-only";
+	bool lx = false;
+	char b1[32], b2[32], b3[32];
+
+	/* Stacks of their own: the raised limit and a million sockets stay
+	 * out of the other parts' way. */
+	empty.st = tw_stack();
+	full.st = tw_stack();
+	tw_run(&empty, &full, &u, measure_heap);
+	ut_stack_destroy(full.st);
+	ut_stack_destroy(empty.st);
+	if (with_linux)
+		lx = tw_run_linux(&x, &why);
+	printf("# TIME_WAIT: connections/s (part 2's run) to a listener of its own while\n"
+	       "#   N client-side TIME_WAIT sockets are present, made by connect/accept/close\n"
+	       "#   (client first) to %d listeners on 127.0.0.1:%d-%d round robin, N/%d\n"
+	       "#   4-tuples per destination; tcp_max_tw_buckets %ld; runs alternate with\n"
+	       "#   a stack that has none (best of %d each); linux in network namespaces\n"
+	       "#   of its own%s%s\n"
+	       "#   present (counted): usertcp %.0f / %.0f / %.0f, linux %s / %s / %s\n",
+	       TW_DESTS, TW_PORT0, TW_PORT0 + TW_DESTS - 1, TW_DESTS, TW_MAX_BUCKETS, TW_REPS,
+	       lx ? "" : ": n/a, ", lx ? "" : why, u.present[0], u.present[1], u.present[2],
+	       fmt_na(b1, sizeof(b1), lx ? x.present[0] : -1, 0),
+	       fmt_na(b2, sizeof(b2), lx ? x.present[1] : -1, 0),
+	       fmt_na(b3, sizeof(b3), lx ? x.present[2] : -1, 0));
+	printf("#   making the last %u: usertcp %.1f s, linux %s s\n"
+	       "#   memory per TIME_WAIT socket: usertcp %s; linux %s\n",
+	       tw_levels[TW_NLEVELS - 1] - tw_levels[TW_NLEVELS - 2], u.fill_s,
+	       fmt_na(b1, sizeof(b1), lx ? x.fill_s : -1, 1), u.mem_src, lx ? x.mem_src : "n/a");
+	for (unsigned lv = 0; lv < TW_NLEVELS; lv++) {
+		char what[32];
+		snprintf(what, sizeof(what), "conn/s, %uk TIME_WAIT", tw_levels[lv] / 1000);
+		print_figure(what, "conn/s", 0, u.cps[lv], lx ? x.cps[lv] : -1);
+	}
+	for (unsigned lv = 0; lv < TW_NLEVELS; lv++) {
+		char what[32];
+		snprintf(what, sizeof(what), "conn/CPU-s, %uk TW", tw_levels[lv] / 1000);
+		print_figure(what, "conn/s", 0, u.cpu[lv], lx ? x.cpu[lv] : -1);
+	}
+	print_figure("bytes/TIME_WAIT socket", "bytes", 0, u.bytes_per_tw,
+		     lx ? x.bytes_per_tw : -1);
+	printf("# with 1M TIME_WAIT / with none, per second and per CPU second: usertcp %.2f and\n"
+	       "#   %.2f, linux %s and %s\n",
+	       u.cps[TW_NLEVELS - 1] / u.cps[0], u.cpu[TW_NLEVELS - 1] / u.cpu[0],
+	       fmt_na(b1, sizeof(b1), lx ? x.cps[TW_NLEVELS - 1] / x.cps[0] : -1, 2),
+	       fmt_na(b2, sizeof(b2), lx ? x.cpu[TW_NLEVELS - 1] / x.cpu[0] : -1, 2));
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
 		void (*run)(const struct api *);
-	} parts[] = {
-		{"bulk", bench_bulk}, {"crr", bench_crr}, {"rr", bench_rr}, {"mem", bench_mem}};
+	} parts[] = {{"bulk", bench_bulk},
+		     {"crr", bench_crr},
+		     {"rr", bench_rr},
+		     {"mem", bench_mem},
+		     {"tw", bench_tw}};
 	enum { NPARTS = sizeof(parts) / sizeof(parts[0]) };
 	const char *env = getenv("BENCH_SECONDS");
 	bool chosen[NPARTS] = {false}, any = false;
@@ -675,7 +1000,7 @@ int main(int argc, char **argv)
 		}
 		if (!known) {
 			fprintf(stderr,
-				"usage: bench_tcp [--usertcp-only] [bulk] [crr] [rr] [mem]\n");
+				"usage: bench_tcp [--usertcp-only] [bulk] [crr] [rr] [mem] [tw]\n");
 			return 2;
 		}
 	}

@@ -65,6 +65,20 @@ uint64_t ut_stack_next_deadline(const struct ut_stack *stack);
 
 /* The stack clock's current time in ns. */
 uint64_t ut_stack_now(const struct ut_stack *stack);
+
+/* A batch: the stack reads its clock once, at ut_stack_batch_begin, and
+ * every call and ut_stack_poll until ut_stack_batch_end uses that time,
+ * as Linux reads the time once for a batch of packets rather than at
+ * each use. Without a batch the clock is read once per call and once per
+ * poll round, which is most of the cost of a call that does little (a
+ * small send or recv, a poll that finds one frame). A call that waits
+ * (blocks, or ut_epoll_wait with a timeout) reads the clock again, and
+ * the rest of the batch uses that reading. Keep a batch to a burst of
+ * work with no sleeping or long computing in between: timers, RTT
+ * samples and pacing all take their time from it. Batches nest; the
+ * outermost ut_stack_batch_end ends it. */
+void ut_stack_batch_begin(struct ut_stack *stack);
+void ut_stack_batch_end(struct ut_stack *stack);
 const char *ut_stack_name(const struct ut_stack *stack);
 
 /* ---- addresses and routes (ip addr / ip route) ---------------------------*/

@@ -266,7 +266,8 @@ int stack_poll_locked(struct ut_stack *stack)
 {
 	int work = 0;
 
-	stack_clock_refresh(stack);
+	if (!stack->batch)
+		stack_clock_refresh(stack);
 
 	/* Receive first, as NAPI does from the softirq: each device gives
 	 * at most NAPI_POLL_WEIGHT frames so none starves the others. */
@@ -292,6 +293,24 @@ UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
 	if (j != UINT64_MAX)
 		next = MIN(next, j * NSEC_PER_MSEC);
 	return MIN(next, hrtimer_next_expiry(&stack->hrtimers));
+}
+
+UT_EXPORT void ut_stack_batch_begin(struct ut_stack *stack)
+{
+	stack_lock(stack);
+	if (stack->batch++ == 0) {
+		stack_clock_refresh(stack);
+		(void)stack_now(stack); /* inside a call: kept in now_cache */
+	}
+	stack_unlock(stack);
+}
+
+UT_EXPORT void ut_stack_batch_end(struct ut_stack *stack)
+{
+	stack_lock(stack);
+	if (stack->batch > 0 && --stack->batch == 0)
+		stack_clock_refresh(stack);
+	stack_unlock(stack);
 }
 
 UT_EXPORT uint64_t ut_stack_now(const struct ut_stack *stack)

@@ -1,7 +1,10 @@
 /* The bind, established and listening tables (Linux's
  * net/ipv4/inet_hashtables.c and the port half of inet_connection_sock.c). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <sys/mman.h>
 
 #include "net/fault.h"
 #include "net/ipv6.h"
@@ -10,23 +13,62 @@
 #include "net/tcp.h"
 
 #define EHASH_INITIAL 256u
-#define BHASH_SIZE 4096u
+/* The bind table starts small and doubles with the ports in use, up to
+ * one slot per port, where no chain is longer than one bucket: a busy
+ * client holds a bucket on every port of the ephemeral range (28,232 by
+ * default), and connect()'s port search looks one up per step. */
+#define BHASH_INITIAL 4096u
+#define BHASH_MAX 65536u
 #define LHASH_SIZE 256u
+/* Bind buckets come from chunks of this many, so that a busy client's
+ * 28,232 buckets lie together (about a megabyte) instead of scattered
+ * between its time-wait sockets: connect()'s port search reads one per
+ * step, and a bucket on a page of its own costs a TLB miss as well as a
+ * cache miss. Freed buckets are kept for reuse until the table goes. */
+#define BUCKETS_PER_CHUNK 256u
+
+struct inet_bind_bucket_chunk {
+	struct inet_bind_bucket_chunk *next;
+	struct inet_bind_bucket tb[BUCKETS_PER_CHUNK];
+};
+
+/* The established table's slots: a large table is asked to sit on huge
+ * pages, since each new connection's lookups land on random slots of
+ * it (16 bytes a slot: 32 MB with a million time-wait sockets). */
+#define EHASH_HUGE_BYTES (2u << 20)
+
+static struct inet_ehash_slot *ehash_alloc(uint32_t n)
+{
+	size_t bytes = (size_t)n * sizeof(struct inet_ehash_slot);
+	void *p;
+
+	if (bytes < EHASH_HUGE_BYTES)
+		return ut_calloc(n, sizeof(struct inet_ehash_slot));
+	if (fault_should_fail())
+		return NULL;
+	/* n is a power of two, so bytes is a multiple of the alignment. */
+	p = aligned_alloc(EHASH_HUGE_BYTES, bytes);
+	if (!p)
+		return NULL;
+	(void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only */
+	memset(p, 0, bytes);
+	return p;
+}
 
 int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack)
 {
 	memset(h, 0, sizeof(*h));
 	h->stack = stack;
-	h->ehash = ut_calloc(EHASH_INITIAL, sizeof(*h->ehash));
+	h->ehash = ehash_alloc(EHASH_INITIAL);
 	h->lhash = ut_calloc(LHASH_SIZE, sizeof(*h->lhash));
-	h->bhash = ut_calloc(BHASH_SIZE, sizeof(*h->bhash));
+	h->bhash = ut_calloc(BHASH_INITIAL, sizeof(*h->bhash));
 	if (!h->ehash || !h->lhash || !h->bhash) {
 		inet_hashinfo_destroy(h);
 		return -ENOMEM;
 	}
 	h->ehash_mask = EHASH_INITIAL - 1;
 	h->lhash_mask = LHASH_SIZE - 1;
-	h->bhash_mask = BHASH_SIZE - 1;
+	h->bhash_mask = BHASH_INITIAL - 1;
 	h->key[0] = prandom_u64(&stack->rng);
 	h->key[1] = prandom_u64(&stack->rng);
 	for (unsigned i = 0; i < ARRAY_SIZE(h->perturb); i++)
@@ -36,19 +78,17 @@ int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack)
 
 void inet_hashinfo_destroy(struct inet_hashinfo *h)
 {
-	if (h->bhash) {
-		for (uint32_t i = 0; i <= h->bhash_mask; i++) {
-			struct inet_bind_bucket *tb = h->bhash[i], *next;
-			for (; tb; tb = next) {
-				next = tb->next;
-				free(tb);
-			}
-		}
+	while (h->bucket_chunks) {
+		struct inet_bind_bucket_chunk *c = h->bucket_chunks;
+		h->bucket_chunks = c->next;
+		free(c);
 	}
+	h->bucket_free = NULL;
 	free(h->ehash);
 	free(h->lhash);
 	free(h->bhash);
-	h->ehash = h->lhash = NULL;
+	h->ehash = NULL;
+	h->lhash = NULL;
 	h->bhash = NULL;
 }
 
@@ -89,19 +129,39 @@ static void chain_del(struct sock_common *skc)
 
 /* ---- established table -------------------------------------------------------*/
 
-/* Doubles the table: O(n) once per doubling, O(1) amortised per insert. */
+/* Puts skc first in slot: reads no other socket (the old first one's tag
+ * moves into skc's own link). */
+static void ehash_push(struct inet_ehash_slot *slot, struct sock_common *skc)
+{
+	skc->skc_node_next = slot->first;
+	skc->skc_node_next_tag = slot->tag;
+	slot->first = skc;
+	slot->tag = (skc->skc_hash & ~INET_EHASH_MORE) | (skc->skc_node_next ? INET_EHASH_MORE : 0);
+	/* Singly linked: pprev only marks the socket as hashed. */
+	skc->skc_node_pprev = &skc->skc_node_next;
+}
+
+/* Doubles the table: O(n) once per doubling, O(1) amortised per insert.
+ * Each chain is walked from its end so that it keeps its order (newest
+ * first) in the new table. */
 static void ehash_grow(struct inet_hashinfo *h)
 {
 	uint32_t nsize = (h->ehash_mask + 1) * 2;
-	struct sock_common **nt = ut_calloc(nsize, sizeof(*nt));
+	struct inet_ehash_slot *nt = ehash_alloc(nsize);
 
 	if (!nt)
 		return; /* keep the old table: longer chains, still correct */
 	for (uint32_t i = 0; i <= h->ehash_mask; i++) {
-		struct sock_common *skc = h->ehash[i], *next;
+		struct sock_common *rev = NULL, *skc = h->ehash[i].first, *next;
+		/* Reverse the chain through skc_node_next, then push each. */
 		for (; skc; skc = next) {
 			next = skc->skc_node_next;
-			chain_add(&nt[skc->skc_hash & (nsize - 1)], skc);
+			skc->skc_node_next = rev;
+			rev = skc;
+		}
+		for (skc = rev; skc; skc = next) {
+			next = skc->skc_node_next;
+			ehash_push(&nt[skc->skc_hash & (nsize - 1)], skc);
 		}
 	}
 	free(h->ehash);
@@ -111,7 +171,10 @@ static void ehash_grow(struct inet_hashinfo *h)
 
 int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc)
 {
-	if (h->ehash_count >= h->ehash_mask + 1)
+	/* At most one entry per two slots: a lookup that misses (a new
+	 * connection's, in connect() and for its SYN) then reads a socket
+	 * only in the tenth of slots that hold two or more. */
+	if (h->ehash_count >= (h->ehash_mask + 1) / 2)
 		ehash_grow(h);
 	/* An IPv6 connection is found by IPv6's lookup, under IPv6's hash;
 	 * one of an AF_INET6 socket to a v4-mapped peer by IPv4's (Linux's
@@ -122,30 +185,59 @@ int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc)
 	else
 		skc->skc_hash = inet_ehashfn(h, skc->skc_rcv_saddr, skc->skc_num, skc->skc_daddr,
 					     skc->skc_dport);
-	chain_add(&h->ehash[skc->skc_hash & h->ehash_mask], skc);
+	ehash_push(&h->ehash[skc->skc_hash & h->ehash_mask], skc);
 	h->ehash_count++;
 	return 0;
 }
 
+/* Unlinks skc, walking its chain from the start: a new connection is
+ * first or near it, so removing it reads no TIME_WAIT socket; the
+ * predecessor's incoming tag loses its "more" bit when skc was last. */
 void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc)
 {
+	struct inet_ehash_slot *slot;
+	struct sock_common **pp;
+	uint32_t *ptag, *prev_tag = NULL;
+
 	if (!skc->skc_node_pprev)
 		return;
-	chain_del(skc);
+	slot = &h->ehash[skc->skc_hash & h->ehash_mask];
+	pp = &slot->first;
+	ptag = &slot->tag;
+	while (*pp != skc) {
+		prev_tag = ptag;
+		ptag = &(*pp)->skc_node_next_tag;
+		pp = &(*pp)->skc_node_next;
+	}
+	*pp = skc->skc_node_next;
+	*ptag = skc->skc_node_next_tag;
+	if (!*pp && prev_tag)
+		*prev_tag &= ~INET_EHASH_MORE;
+	skc->skc_node_next = NULL;
+	skc->skc_node_next_tag = 0;
+	skc->skc_node_pprev = NULL;
 	h->ehash_count--;
+}
+
+struct v4_tuple {
+	uint32_t faddr, laddr;
+	uint16_t fport, lport;
+};
+
+static bool v4_tuple_match(const struct sock_common *skc, const void *arg)
+{
+	const struct v4_tuple *t = arg;
+
+	return skc->skc_daddr == t->faddr && skc->skc_dport == t->fport &&
+	       skc->skc_num == t->lport && skc->skc_rcv_saddr == t->laddr && !skc_ehash_v6(skc);
 }
 
 struct sock_common *inet_lookup_established(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
 					    uint32_t laddr, uint16_t lport)
 {
-	uint32_t hash = inet_ehashfn(h, laddr, lport, faddr, fport);
+	struct v4_tuple t = {.faddr = faddr, .laddr = laddr, .fport = fport, .lport = lport};
 
-	for (struct sock_common *skc = h->ehash[hash & h->ehash_mask]; skc;
-	     skc = skc->skc_node_next)
-		if (skc->skc_hash == hash && skc->skc_daddr == faddr && skc->skc_dport == fport &&
-		    skc->skc_num == lport && skc->skc_rcv_saddr == laddr && !skc_ehash_v6(skc))
-			return skc;
-	return NULL;
+	return inet_ehash_find(h, inet_ehashfn(h, laddr, lport, faddr, fport), v4_tuple_match, &t);
 }
 
 /* ---- listening table ----------------------------------------------------------*/
@@ -238,15 +330,51 @@ static struct inet_bind_bucket *bucket_find(struct inet_hashinfo *h, uint16_t po
 	return NULL;
 }
 
+/* Doubles the bind table (at most BHASH_MAX slots). */
+static void bhash_grow(struct inet_hashinfo *h)
+{
+	uint32_t nsize = (h->bhash_mask + 1) * 2;
+	struct inet_bind_bucket **nt = ut_calloc(nsize, sizeof(*nt));
+
+	if (!nt)
+		return; /* keep the old table: longer chains, still correct */
+	for (uint32_t i = 0; i <= h->bhash_mask; i++) {
+		struct inet_bind_bucket *tb = h->bhash[i], *next;
+		for (; tb; tb = next) {
+			next = tb->next;
+			tb->next = nt[tb->port & (nsize - 1)];
+			nt[tb->port & (nsize - 1)] = tb;
+		}
+	}
+	free(h->bhash);
+	h->bhash = nt;
+	h->bhash_mask = nsize - 1;
+}
+
 static struct inet_bind_bucket *bucket_create(struct inet_hashinfo *h, uint16_t port)
 {
-	struct inet_bind_bucket *tb = ut_calloc(1, sizeof(*tb));
+	struct inet_bind_bucket *tb;
 
-	if (!tb)
-		return NULL;
+	if (h->bhash_count >= h->bhash_mask + 1 && h->bhash_mask + 1 < BHASH_MAX)
+		bhash_grow(h);
+	if (!h->bucket_free) {
+		struct inet_bind_bucket_chunk *c = ut_calloc(1, sizeof(*c));
+		if (!c)
+			return NULL;
+		c->next = h->bucket_chunks;
+		h->bucket_chunks = c;
+		for (unsigned i = BUCKETS_PER_CHUNK; i-- > 0;) {
+			c->tb[i].next = h->bucket_free;
+			h->bucket_free = &c->tb[i];
+		}
+	}
+	tb = h->bucket_free;
+	h->bucket_free = tb->next;
+	memset(tb, 0, sizeof(*tb));
 	tb->port = port;
 	tb->next = *bhash_slot(h, port);
 	*bhash_slot(h, port) = tb;
+	h->bhash_count++;
 	return tb;
 }
 
@@ -257,18 +385,25 @@ static void bucket_destroy(struct inet_hashinfo *h, struct inet_bind_bucket *tb)
 	while (*pp != tb)
 		pp = &(*pp)->next;
 	*pp = tb->next;
-	free(tb);
+	h->bhash_count--;
+	tb->next = h->bucket_free;
+	h->bucket_free = tb;
 }
 
 void inet_bind_hash(struct sock_common *skc, struct inet_bind_bucket *tb)
 {
+	/* Time-wait sockets on a list of their own: binding and unbinding
+	 * a live socket then touches only the port's other live sockets,
+	 * not the (cold) time-wait ones a busy port gathers. */
+	struct sock_common **head = skc->skc_state == TCP_TIME_WAIT ? &tb->tw_owners : &tb->owners;
+
 	skc->skc_tb = tb;
 	skc->skc_num = tb->port;
-	skc->skc_bind_next = tb->owners;
-	if (tb->owners)
-		tb->owners->skc_bind_pprev = &skc->skc_bind_next;
-	tb->owners = skc;
-	skc->skc_bind_pprev = &tb->owners;
+	skc->skc_bind_next = *head;
+	if (*head)
+		(*head)->skc_bind_pprev = &skc->skc_bind_next;
+	*head = skc;
+	skc->skc_bind_pprev = head;
 }
 
 void inet_put_port(struct inet_hashinfo *h, struct sock_common *skc)
@@ -283,7 +418,7 @@ void inet_put_port(struct inet_hashinfo *h, struct sock_common *skc)
 	skc->skc_bind_next = NULL;
 	skc->skc_bind_pprev = NULL;
 	skc->skc_tb = NULL;
-	if (!tb->owners)
+	if (!tb->owners && !tb->tw_owners)
 		bucket_destroy(h, tb);
 }
 
@@ -340,20 +475,23 @@ static bool rcv_saddr_overlap(const struct sock_common *a, const struct sock_com
  * or when their bound addresses do not overlap. */
 static bool inet_bind_conflict(const struct sock *sk, const struct inet_bind_bucket *tb, bool relax)
 {
-	for (const struct sock_common *sk2 = tb->owners; sk2; sk2 = sk2->skc_bind_next) {
-		if (sk2 == &sk->__sk_common)
-			continue;
-		if (!rcv_saddr_overlap(&sk->__sk_common, sk2))
-			continue;
-		if (sk->sk_reuse && sk2->skc_reuse && sk2->skc_state != TCP_LISTEN) {
-			if (!relax)
-				return true;
-			continue;
+	const struct sock_common *sk2 = tb->owners;
+
+	for (int tw = 0; tw < 2; tw++, sk2 = tb->tw_owners)
+		for (; sk2; sk2 = sk2->skc_bind_next) {
+			if (sk2 == &sk->__sk_common)
+				continue;
+			if (!rcv_saddr_overlap(&sk->__sk_common, sk2))
+				continue;
+			if (sk->sk_reuse && sk2->skc_reuse && sk2->skc_state != TCP_LISTEN) {
+				if (!relax)
+					return true;
+				continue;
+			}
+			if (sk->sk_reuseport && sk2->skc_reuseport)
+				continue;
+			return true;
 		}
-		if (sk->sk_reuseport && sk2->skc_reuseport)
-			continue;
-		return true;
-	}
 	return false;
 }
 
@@ -463,8 +601,10 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 		/* Bound by bind(): the port is fixed; the tuple must be free. */
 		if (!inet_tuple_unique(h, sk, sk->sk_num, &tw))
 			return -EADDRNOTAVAIL;
-		if (tw)
+		if (tw) {
+			NET_INC_STATS(stack, LINUX_MIB_TIMEWAITRECYCLED);
 			inet_twsk_kill(tw, "its 4-tuple reused by a new connection");
+		}
 		return inet_ehash_insert(h, &sk->__sk_common);
 	}
 
@@ -484,6 +624,7 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 	for (uint32_t parity = 0; parity < 2; parity++) {
 		for (uint32_t i = 0; i < remaining; i += 2) {
 			uint32_t port = low + (offset + i + parity) % remaining;
+			h->connect_port_tries++;
 			tb = bucket_find(h, (uint16_t)port);
 			if (tb) {
 				/* A port bound by bind() is never shared by
@@ -500,9 +641,14 @@ int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk)
 				tb->fastreuse = -1;
 			}
 			h->perturb[index] = (uint16_t)(h->perturb[index] + i + 2);
-			if (tw)
-				inet_twsk_kill(tw, "its 4-tuple reused by a new connection");
+			/* Bound before the time-wait socket goes: were it the
+			 * bucket's last owner, killing it first would free
+			 * the bucket under the new socket. */
 			inet_bind_hash(&sk->__sk_common, tb);
+			if (tw) {
+				NET_INC_STATS(stack, LINUX_MIB_TIMEWAITRECYCLED);
+				inet_twsk_kill(tw, "its 4-tuple reused by a new connection");
+			}
 			return inet_ehash_insert(h, &sk->__sk_common);
 		}
 	}

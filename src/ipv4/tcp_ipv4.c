@@ -737,7 +737,7 @@ void tcp_stack_destroy(struct ut_stack *stack)
 		return;
 	for (uint32_t i = 0; i <= h->ehash_mask; i++) {
 		struct sock_common *skc;
-		while ((skc = h->ehash[i]) != NULL) {
+		while ((skc = h->ehash[i].first) != NULL) {
 			if (skc->skc_state == TCP_TIME_WAIT) {
 				inet_twsk_kill((struct inet_timewait_sock *)skc, "stack destroyed");
 			} else if (skc->skc_state == TCP_NEW_SYN_RECV) {

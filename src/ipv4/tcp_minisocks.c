@@ -182,7 +182,12 @@ enum tcp_tw_status tcp_timewait_state_process(struct inet_timewait_sock *tw, str
 		tw->tw_rcv_nxt = tcb->end_seq;
 		if (opts->saw_tstamp) {
 			tw->tw_ts_recent = opts->tsval;
+			/* 0 means "no timestamp seen" (tcp_tw_reuse and PAWS
+			 * skip such a socket): a clock still in its first
+			 * second counts as 1, as tcp_store_ts_recent does. */
 			tw->tw_ts_recent_stamp = stack_now(stack) / NSEC_PER_SEC;
+			if (!tw->tw_ts_recent_stamp)
+				tw->tw_ts_recent_stamp = 1;
 		}
 		trace_inet_twsk_set_state(tw, TCP_FIN_WAIT2, TCP_TIME_WAIT, "FIN received");
 		inet_twsk_reschedule(tw, TCP_TIMEWAIT_LEN_MS);

@@ -20,19 +20,27 @@ uint32_t inet6_ehashfn(const struct inet_hashinfo *h, const struct in6_addr *lad
 	return (uint32_t)(inet_hash_mix64(x + (((uint64_t)lport << 16) | fport)) >> 16);
 }
 
+struct v6_tuple {
+	const struct in6_addr *faddr, *laddr;
+	uint16_t fport, lport;
+};
+
+static bool v6_tuple_match(const struct sock_common *skc, const void *arg)
+{
+	const struct v6_tuple *t = arg;
+
+	return skc->skc_dport == t->fport && skc->skc_num == t->lport && skc_ehash_v6(skc) &&
+	       ipv6_addr_equal(&skc->skc_v6_daddr, t->faddr) &&
+	       ipv6_addr_equal(&skc->skc_v6_rcv_saddr, t->laddr);
+}
+
 struct sock_common *inet6_lookup_established(struct inet_hashinfo *h, const struct in6_addr *faddr,
 					     uint16_t fport, const struct in6_addr *laddr,
 					     uint16_t lport)
 {
-	uint32_t hash = inet6_ehashfn(h, laddr, lport, faddr, fport);
+	struct v6_tuple t = {.faddr = faddr, .laddr = laddr, .fport = fport, .lport = lport};
 
-	for (struct sock_common *skc = h->ehash[hash & h->ehash_mask]; skc;
-	     skc = skc->skc_node_next)
-		if (skc->skc_hash == hash && skc->skc_dport == fport && skc->skc_num == lport &&
-		    skc_ehash_v6(skc) && ipv6_addr_equal(&skc->skc_v6_daddr, faddr) &&
-		    ipv6_addr_equal(&skc->skc_v6_rcv_saddr, laddr))
-			return skc;
-	return NULL;
+	return inet_ehash_find(h, inet6_ehashfn(h, laddr, lport, faddr, fport), v6_tuple_match, &t);
 }
 
 /* An AF_INET6 listener bound to laddr beats one bound to the wildcard;

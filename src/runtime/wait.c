@@ -58,14 +58,16 @@ static uintptr_t thread_token(void)
 static void stack_enter(struct ut_stack *stack)
 {
 	stack->in_call = true;
-	stack->now_valid = false;
+	if (!stack->batch)
+		stack->now_valid = false;
 	atomic_store_explicit(&stack->lock_owner, thread_token(), memory_order_relaxed);
 }
 
 static void stack_leave(struct ut_stack *stack)
 {
 	stack->in_call = false;
-	stack->now_valid = false;
+	if (!stack->batch)
+		stack->now_valid = false;
 	atomic_store_explicit(&stack->lock_owner, 0, memory_order_relaxed);
 }
 
@@ -173,6 +175,7 @@ static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
 		/* the stack thread may have had the lock meanwhile */
 		stack_enter(stack);
 	}
+	stack_clock_refresh(stack);
 	return 0;
 }
 
@@ -204,6 +207,7 @@ static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 	ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
 	pthread_mutex_lock(&stack->lock);
 	stack_enter(stack);
+	stack_clock_refresh(stack); /* a batch's time too: the wait took time */
 	stack_poll_locked(stack);
 	return 0;
 }
@@ -220,6 +224,7 @@ int stack_wait(struct ut_stack *stack, uint64_t deadline)
 		int rc = stack->wait_fn(stack->wait_arg, deadline);
 		pthread_mutex_lock(&stack->lock);
 		stack_enter(stack);
+		stack_clock_refresh(stack);
 		return rc;
 	}
 	return wait_by_polling(stack, deadline);

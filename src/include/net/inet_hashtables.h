@@ -11,7 +11,10 @@
  *
  * One struct inet_hashinfo per protocol per stack. The established table
  * doubles when it holds more entries than buckets, so lookups stay O(1)
- * from ten connections to millions.
+ * from ten connections to millions; its chains are singly linked with
+ * tagged links (struct inet_ehash_slot), newest first, so that adding or
+ * removing a new connection and looking up one that is not there read no
+ * other socket, however many TIME_WAIT sockets share the chains.
  */
 #ifndef USERTCP_NET_INET_HASHTABLES_H
 #define USERTCP_NET_INET_HASHTABLES_H
@@ -29,23 +32,46 @@ struct inet_bind_bucket {
 	 * port search (it may be shared by other outgoing connections whose
 	 * 4-tuples differ, but not by bind()). */
 	int8_t fastreuse;
-	struct sock_common *owners;
+	struct sock_common *owners;    /* bound sockets, listening or connected */
+	struct sock_common *tw_owners; /* time-wait sockets holding the port */
 	struct inet_bind_bucket *next;
+};
+
+/* A slot of the established table: its first socket and the tag of the
+ * link to it. A tag is the socket's 4-tuple hash with the low bit
+ * replaced by "the socket has a successor", so a lookup that misses
+ * compares hashes without touching a socket, and stops at the last one
+ * without reading its next pointer: with a million TIME_WAIT sockets in
+ * the table, a cold socket read is a cache (and TLB) miss, and a new
+ * connection's lookups (the tuple check of connect() and the SYN's) are
+ * misses. Each socket's skc_node_next_tag tags its own next link. */
+struct inet_bind_bucket_chunk;
+
+struct inet_ehash_slot {
+	struct sock_common *first;
+	uint32_t tag;
 };
 
 struct inet_hashinfo {
 	struct ut_stack *stack;
-	struct sock_common **ehash;
+	struct inet_ehash_slot *ehash;
 	uint32_t ehash_mask, ehash_count;
 	struct sock_common **lhash; /* by local port */
 	uint32_t lhash_mask;
 	struct inet_bind_bucket **bhash; /* by local port */
-	uint32_t bhash_mask;
+	uint32_t bhash_mask, bhash_count;
+	/* where the bind buckets come from (src/ipv4/inet_hashtables.c) */
+	struct inet_bind_bucket_chunk *bucket_chunks;
+	struct inet_bind_bucket *bucket_free;
 	uint64_t key[2]; /* siphash key for the tables */
 	/* RFC 6056 algorithm 4 (Linux's table_perturb): per-bucket offsets
 	 * so that successive connections to one destination do not walk the
 	 * port range in a predictable order. */
 	uint16_t perturb[256];
+	/* Ports connect()'s search has looked at since the table was made
+	 * (Linux keeps no such count): what tests read to see that the
+	 * search ends at its first port unless ports really run short. */
+	uint64_t connect_port_tries;
 };
 
 int inet_hashinfo_init(struct inet_hashinfo *h, struct ut_stack *stack);
@@ -109,6 +135,30 @@ void inet_put_port(struct inet_hashinfo *h, struct sock_common *skc);
 int inet_hash_connect(struct inet_hashinfo *h, struct sock *sk);
 
 /* Established table. */
+/* The link tag's low bit: the socket it leads to has a successor. */
+#define INET_EHASH_MORE 1u
+/* The socket for hash in the established table that match() accepts,
+ * or NULL: reads only the sockets whose tag matches and those with a
+ * successor. */
+static inline struct sock_common *
+inet_ehash_find(const struct inet_hashinfo *h, uint32_t hash,
+		bool (*match)(const struct sock_common *skc, const void *arg), const void *arg)
+{
+	const struct inet_ehash_slot *slot = &h->ehash[hash & h->ehash_mask];
+	struct sock_common *skc = slot->first;
+	uint32_t tag = slot->tag;
+
+	while (skc) {
+		if (((tag ^ hash) & ~INET_EHASH_MORE) == 0 && skc->skc_hash == hash &&
+		    match(skc, arg))
+			return skc;
+		if (!(tag & INET_EHASH_MORE))
+			break;
+		tag = skc->skc_node_next_tag;
+		skc = skc->skc_node_next;
+	}
+	return NULL;
+}
 int inet_ehash_insert(struct inet_hashinfo *h, struct sock_common *skc);
 void inet_ehash_remove(struct inet_hashinfo *h, struct sock_common *skc);
 /* The connection for a segment from faddr:fport to laddr:lport, or NULL.

@@ -71,6 +71,7 @@
 	X(LINUX_MIB_EMBRYONICRSTS, "TcpExt", "EmbryonicRsts")                        \
 	X(LINUX_MIB_TIMEWAITED, "TcpExt", "TW")                                      \
 	X(LINUX_MIB_TIMEWAITKILLED, "TcpExt", "TWKilled")                            \
+	X(LINUX_MIB_TIMEWAITRECYCLED, "TcpExt", "TWRecycled")                        \
 	X(LINUX_MIB_PAWSESTABREJECTED, "TcpExt", "PAWSEstab")                        \
 	X(LINUX_MIB_DELAYEDACKS, "TcpExt", "DelayedACKs")                            \
 	X(LINUX_MIB_DELAYEDACKLOST, "TcpExt", "DelayedACKLost")                      \

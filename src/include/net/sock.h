@@ -96,7 +96,11 @@ struct sock_common {
 	 * skc_bound_dev_if, which SO_BINDTODEVICE sets too). */
 	int skc_bound_dev_if;
 	struct in6_addr skc_v6_daddr, skc_v6_rcv_saddr; /* AF_INET6 only */
-	/* established/listening/request table chain */
+	/* In the established table: the tag of the link to skc_node_next
+	 * (src/ipv4/inet_hashtables.c); fills the hole before the pointers. */
+	uint32_t skc_node_next_tag;
+	/* Listening table chain (doubly linked), or established table chain
+	 * (singly linked, tagged; skc_node_pprev then only says "hashed"). */
 	struct sock_common *skc_node_next, **skc_node_pprev;
 	/* owners of the bind bucket skc_tb */
 	struct sock_common *skc_bind_next, **skc_bind_pprev;

@@ -196,6 +196,9 @@ struct ut_stack {
 	_Atomic uintptr_t lock_owner;
 	bool now_valid; /* now_cache holds this call's time */
 	uint64_t now_cache;
+	/* ut_stack_batch_begin's depth: while above 0, now_cache outlives
+	 * calls and poll rounds, and only a wait reads the clock again. */
+	unsigned batch;
 	bool dying; /* being destroyed: send nothing more */
 	struct fdtable fdt;
 	struct inet_hashinfo tcp_hashinfo;
@@ -241,7 +244,9 @@ static inline uint64_t stack_now(const struct ut_stack *stack)
 	}
 	return now;
 }
-/* The clock may have moved (a wait, a new poll round): read it again. */
+/* The clock may have moved (a wait, a new poll round): read it again.
+ * A new poll round inside a batch (ut_stack_batch_begin) keeps the
+ * batch's time; a wait always reads again, or it would never end. */
 static inline void stack_clock_refresh(struct ut_stack *stack)
 {
 	stack->now_valid = false;
