@@ -30,7 +30,9 @@ const char attach_opts_help[] =
 	"                   kernel's checksum and TSO offloads, 64 KB frames)\n"
 	"  --trace          narrate every step of the stack on standard error\n"
 	"  --nstat          at exit, print the stack's non-zero counters on standard\n"
-	"                   error, under nstat's names (TcpExtTCPSackRecovery ...)\n";
+	"                   error, under nstat's names (TcpExtTCPSackRecovery ...),\n"
+	"                   then the device's (IF:rx_packets ... IF:rx_syscalls,\n"
+	"                   IF:tx_syscalls, IF:poll_waits: the system calls it cost)\n";
 
 void attach_opts_init(struct attach_opts *o)
 {
@@ -241,6 +243,41 @@ static void attach_print_counter(void *arg, const char *group, const char *name,
 		fprintf(arg, "%-31s %llu\n", full, (unsigned long long)value);
 }
 
+/* The device's counters (ip -s link's, GRO's, and the system calls the
+ * device cost), every one even when zero, so that a script reading them
+ * (scripts/tap-throughput.sh) finds each name. */
+static void attach_print_dev_stats(const struct attach *a, FILE *f)
+{
+	struct ut_dev_stats st;
+	const char *dn = ut_dev_name(a->dev);
+
+	ut_dev_get_stats(a->dev, &st);
+	const struct {
+		const char *name;
+		uint64_t value;
+	} rows[] = {
+		{"rx_packets", st.rx_packets},
+		{"rx_bytes", st.rx_bytes},
+		{"rx_dropped", st.rx_dropped},
+		{"tx_packets", st.tx_packets},
+		{"tx_bytes", st.tx_bytes},
+		{"tx_dropped", st.tx_dropped},
+		{"rx_gro_packets", st.rx_gro_packets},
+		{"rx_gro_wire_packets", st.rx_gro_wire_packets},
+		{"rx_syscalls", st.rx_syscalls},
+		{"rx_syscalls_empty", st.rx_syscalls_empty},
+		{"tx_syscalls", st.tx_syscalls},
+		{"poll_waits", st.poll_waits},
+	};
+
+	fprintf(f, "#%s: device %s at exit\n", a->prog, dn);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		char full[96];
+		snprintf(full, sizeof(full), "%s:%s", dn, rows[i].name);
+		fprintf(f, "%-31s %llu\n", full, (unsigned long long)rows[i].value);
+	}
+}
+
 void attach_close(struct attach *a)
 {
 	if (!a->stack)
@@ -249,6 +286,7 @@ void attach_close(struct attach *a)
 	if (a->nstat) {
 		fprintf(stderr, "#%s: the stack's counters at exit\n", a->prog);
 		ut_counter_foreach(a->stack, attach_print_counter, stderr);
+		attach_print_dev_stats(a, stderr);
 	}
 	for (int dir = UT_DEV_EGRESS; a->report && dir <= UT_DEV_INGRESS; dir++) {
 		struct ut_link_stats st;

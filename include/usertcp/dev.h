@@ -45,6 +45,17 @@ struct ut_dev_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;
 	uint64_t tx_packets, tx_bytes, tx_dropped;
 	uint64_t rx_gro_packets, rx_gro_wire_packets;
+	/* The system calls the device cost, for the figures per megabyte a
+	 * poll-mode driver is judged by (0 on a device without a descriptor:
+	 * simulated links, ut_dev_create). A TAP/TUN descriptor moves one
+	 * frame per call: rx_syscalls counts every read, the ones that found
+	 * the interface drained (EAGAIN, which end a poll's batch short of its
+	 * limit) included, and rx_syscalls_empty those alone; tx_syscalls
+	 * every write, one per frame handed to the kernel, refused or not.
+	 * poll_waits counts the sleeps (ppoll) of the stack thread or of a
+	 * blocked call without one that watched the device's descriptor; one
+	 * sleep watching two devices counts on each. */
+	uint64_t rx_syscalls, rx_syscalls_empty, tx_syscalls, poll_waits;
 };
 
 const char *ut_dev_name(const struct ut_dev *dev);

@@ -104,6 +104,7 @@ static struct sk_buff *tun_read_vnet(struct net_device *dev, struct sk_buff *skb
 	uint32_t flen;
 
 	*len = readv(p->fd, iov, p->bounce ? 3 : 2);
+	dev->stats.rx_syscalls++;
 	if (*len <= 0)
 		return NULL;
 	/* The kernel writes a whole header before every frame: a shorter
@@ -171,10 +172,13 @@ static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsi
 				continue; /* a bad frame, dropped: read on */
 		} else {
 			len = read(p->fd, skb->data, room);
+			dev->stats.rx_syscalls++;
 		}
 		if (len < 0 && errno == EINTR)
 			continue;
 		if (len <= 0) {
+			if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				dev->stats.rx_syscalls_empty++;
 			/* EAGAIN: drained. Anything else (EIO from an
 			 * interface going down, EFAULT) ends this batch too;
 			 * the next poll tries again. */
@@ -225,9 +229,10 @@ static ssize_t tun_write_vnet(struct net_device *dev, struct sk_buff *skb)
 		iov[n++] = (struct iovec){.iov_base = skb->data, .iov_len = skb->len};
 	}
 	ssize_t w;
-	do
+	do {
 		w = writev(p->fd, iov, n);
-	while (w < 0 && errno == EINTR);
+		dev->stats.tx_syscalls++;
+	} while (w < 0 && errno == EINTR);
 	return w < 0 ? w : w - (ssize_t)sizeof(hbuf);
 }
 
@@ -240,9 +245,10 @@ static void tun_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
 		if (p->vnet) {
 			w = tun_write_vnet(dev, skbs[i]);
 		} else {
-			do
+			do {
 				w = write(p->fd, skbs[i]->data, skbs[i]->len);
-			while (w < 0 && errno == EINTR);
+				dev->stats.tx_syscalls++;
+			} while (w < 0 && errno == EINTR);
 		}
 		/* EAGAIN (the kernel's queue toward the interface is full)
 		 * and EIO (the interface is down) lose the frame, as a full

@@ -143,6 +143,20 @@ static unsigned device_pollfds(const struct ut_stack *stack, struct pollfd *pfd,
 	return n;
 }
 
+/* Counts a sleep on each device whose descriptor it watched (pfd[from..
+ * nfds)); the list is walked again under the lock because a device may
+ * have gone while the lock was free. */
+static void device_count_waits(struct ut_stack *stack, const struct pollfd *pfd, unsigned from,
+			       unsigned nfds)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		for (unsigned i = from; dev->fd >= 0 && i < nfds; i++)
+			if (pfd[i].fd == dev->fd) {
+				dev->stats.poll_waits++;
+				break;
+			}
+}
+
 static struct timespec *timeout_until(uint64_t next, uint64_t now, struct timespec *ts)
 {
 	if (next == UINT64_MAX)
@@ -207,6 +221,7 @@ static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 	ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
 	pthread_mutex_lock(&stack->lock);
 	stack_enter(stack);
+	device_count_waits(stack, pfd, 0, nfds);
 	stack_clock_refresh(stack); /* a batch's time too: the wait took time */
 	stack_poll_locked(stack);
 	return 0;
@@ -278,6 +293,7 @@ static void *stack_thread_main(void *arg)
 
 		pthread_mutex_lock(&stack->lock);
 		stack_enter(stack);
+		device_count_waits(stack, pfd, 1, nfds);
 		t->sleep_until = 0;
 		if (t->kicked) {
 			char buf[64];
