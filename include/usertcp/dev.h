@@ -54,7 +54,10 @@ struct ut_dev_stats {
 	 * every write, one per frame handed to the kernel, refused or not.
 	 * poll_waits counts the sleeps (ppoll) of the stack thread or of a
 	 * blocked call without one that watched the device's descriptor; one
-	 * sleep watching two devices counts on each. */
+	 * sleep watching two devices counts on each. A poll that follows a sleep
+ * which found the descriptor unreadable makes no read at all: a frame
+ * that came since keeps it readable, and the next sleep returns at once
+ * for it (docs/BENCHMARKS.md, "System calls per megabyte"). */
 	uint64_t rx_syscalls, rx_syscalls_empty, tx_syscalls, poll_waits;
 };
 

@@ -256,8 +256,15 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 	struct sk_buff *batch[NAPI_POLL_WEIGHT], *skb;
 	uint64_t now = q ? stack_now(dev->stack) : 0;
 	unsigned n, done = 0;
+	/* A sleep just found the descriptor unreadable (the wake was a
+	 * timer's or a kick's): a read would cost a system call to learn it is
+	 * empty. A frame that arrived since keeps the descriptor readable, so
+	 * the next sleep returns at once for it: skipping delays it by one
+	 * round of the loop, never past a sleep. The hint serves one poll. */
+	bool idle = dev->rx_idle;
 
-	while (done < budget) {
+	dev->rx_idle = false;
+	while (!idle && done < budget) {
 		unsigned want = MIN(budget - done, (unsigned)NAPI_POLL_WEIGHT);
 		n = netdev_rx_batch(dev, batch, want);
 		for (unsigned i = 0; i < n; i++) {

@@ -143,16 +143,20 @@ static unsigned device_pollfds(const struct ut_stack *stack, struct pollfd *pfd,
 	return n;
 }
 
-/* Counts a sleep on each device whose descriptor it watched (pfd[from..
- * nfds)); the list is walked again under the lock because a device may
- * have gone while the lock was free. */
-static void device_count_waits(struct ut_stack *stack, const struct pollfd *pfd, unsigned from,
-			       unsigned nfds)
+/* After a sleep (ppoll's result rc): counts it on each device whose
+ * descriptor it watched (pfd[from..nfds)) and marks the ones it found
+ * unreadable, so their next poll skips a read that would return EAGAIN.
+ * A failed ppoll (EINTR) filled in no revents: no marks then. The list is
+ * walked again under the lock because a device may have gone while the
+ * lock was free; a descriptor closed meanwhile reads POLLNVAL, never 0. */
+static void device_after_wait(struct ut_stack *stack, const struct pollfd *pfd, unsigned from,
+			      unsigned nfds, int rc)
 {
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
 		for (unsigned i = from; dev->fd >= 0 && i < nfds; i++)
 			if (pfd[i].fd == dev->fd) {
 				dev->stats.poll_waits++;
+				dev->rx_idle = rc >= 0 && pfd[i].revents == 0;
 				break;
 			}
 }
@@ -218,10 +222,10 @@ static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 		next = deadline;
 	stack_leave(stack);
 	pthread_mutex_unlock(&stack->lock);
-	ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
+	int rc = ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
 	pthread_mutex_lock(&stack->lock);
 	stack_enter(stack);
-	device_count_waits(stack, pfd, 0, nfds);
+	device_after_wait(stack, pfd, 0, nfds, rc);
 	stack_clock_refresh(stack); /* a batch's time too: the wait took time */
 	stack_poll_locked(stack);
 	return 0;
@@ -289,11 +293,11 @@ static void *stack_thread_main(void *arg)
 		t->sleep_until = next;
 		stack_leave(stack);
 		pthread_mutex_unlock(&stack->lock);
-		ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
+		int rc = ppoll(pfd, nfds, timeout_until(next, now, &ts), NULL);
 
 		pthread_mutex_lock(&stack->lock);
 		stack_enter(stack);
-		device_count_waits(stack, pfd, 1, nfds);
+		device_after_wait(stack, pfd, 1, nfds, rc);
 		t->sleep_until = 0;
 		if (t->kicked) {
 			char buf[64];

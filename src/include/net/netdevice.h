@@ -167,6 +167,10 @@ struct net_device {
 	struct ut_dev_stats stats;
 	struct netem_qdisc *netem[2]; /* UT_DEV_EGRESS, UT_DEV_INGRESS; NULL: none */
 	int fd;			      /* to wait on for received frames; -1: none */
+	/* The last sleep (ppoll) on fd returned with fd not readable, and no
+	 * poll has looked at the device since: the next poll skips the read
+	 * that would find it empty (netdev_poll_rx). */
+	bool rx_idle;
 	struct in_ifaddr addrs[IN_DEV_MAX_ADDRS];
 	unsigned n_addrs;
 	struct inet6_dev *ip6_ptr; /* IPv6's state (addrconf.c); NULL: none */
