@@ -28,7 +28,8 @@ static const struct in6_addr all_nodes = {{{0xff, 0x02, [15] = 0x01}}};
  * address option (8 bytes on Ethernet) and a nonce option (8 bytes). */
 #define NDISC_MAX_SEND 64
 
-/* ff02::1:ffXX:XXXX, the groups DAD probes go to (RFC 4291 2.7.1). */
+/* Whether a is a solicited-node group, in ff02::1:ff00:0/104: where DAD
+ * probes go (RFC 4291 2.7.1). */
 static bool ipv6_addr_is_solict_mult(const struct in6_addr *a)
 {
 	static const uint8_t prefix[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};

@@ -376,9 +376,7 @@ static int tcp_v6_connect(struct sock *sk, const struct sockaddr *uaddr, socklen
 		tcp_set_state(sk, TCP_CLOSE);
 		if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK))
 			inet_reset_saddr(sk);
-		else
-			sk->sk_daddr = 0;
-		memset(&sk->sk_v6_daddr, 0, sizeof(sk->sk_v6_daddr));
+		inet_reset_daddr(sk);
 		sk->sk_dport = 0;
 		return err;
 	}

@@ -88,13 +88,6 @@ int inet6_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len);
 int ipv6_setsockopt(struct sock *sk, int level, int optname, const void *optval, socklen_t optlen);
 int ipv6_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen);
 
-/* The hop limit for a unicast packet of sk: IPV6_UNICAST_HOPS, or -1 for
- * the route's device's (Linux's ip6_sk_dst_hoplimit). */
-static inline int ip6_sk_hop_limit(struct sock *sk)
-{
-	return inet6_sk(sk)->hop_limit;
-}
-
 /* An ICMPv6 error as the errno a socket reports (Linux's
  * icmpv6_err_convert); *fatal for the hard ones (RFC 1122 4.2.3.9's
  * distinction, as IPv4's icmp_err_convert). */
