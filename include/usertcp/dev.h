@@ -33,6 +33,10 @@ enum ut_dev_type {
 /* ut_dev_open_tuntap only: plain frames, without virtio-net headers and
  * so without the kernel's offloads (the tools' --no-offload). */
 #define UT_DEV_F_NO_OFFLOAD 0x8
+/* ut_dev_open_tuntap only: attach one more queue of an interface made
+ * with multi_queue (IFF_MULTI_QUEUE), as each stack of a group does
+ * (usertcp/group.h). Without it such an interface refuses: -EINVAL. */
+#define UT_DEV_F_MULTI_QUEUE 0x10
 
 /* A device's counters, as Linux's struct rtnl_link_stats64 has them:
  * rx_packets and rx_bytes count frames as they came off the medium,

@@ -6,6 +6,7 @@
 #include "usertcp/addr.h"
 #include "usertcp/clock.h"
 #include "usertcp/dev.h"
+#include "usertcp/group.h"
 #include "usertcp/ping.h"
 #include "usertcp/sim.h"
 #include "usertcp/socket.h"

@@ -9,6 +9,7 @@
 #include "net/fault.h"
 #include "net/ipv6.h"
 #include "net/stack.h"
+#include "net/stack_group.h"
 #include "net/tcp.h"
 #include "usertcp/socket.h"
 
@@ -273,6 +274,9 @@ int stack_poll_locked(struct ut_stack *stack)
 	 * at most NAPI_POLL_WEIGHT frames so none starves the others. */
 	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
 		work += (int)netdev_poll_rx(dev, NAPI_POLL_WEIGHT);
+	/* Then what the group's other stacks handed over, as a CPU's RPS
+	 * backlog is drained after its own NIC queue. */
+	work += stack_group_rx(stack);
 	/* hrtimers first: pacing releases segments due by now before the
 	 * jiffy's timers (RTO, delayed ACK) look at the connection. */
 	work += (int)hrtimer_run(&stack->hrtimers, stack_now(stack));
@@ -284,6 +288,8 @@ int stack_poll_locked(struct ut_stack *stack)
 UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
 {
 	uint64_t next = UINT64_MAX;
+	if (stack_group_pending(stack))
+		return stack_now(stack);
 	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
 		if (netif_rx_pending(dev))
 			return stack_now(stack);

@@ -329,7 +329,7 @@ static int tun_query(const char *ifname, unsigned *mtu, bool *up)
 
 /* Opens /dev/net/tun and attaches to ifname as a TAP or TUN, with
  * virtio-net headers if vnet. The descriptor, or -errno. */
-static int tun_attach(const char *ifname, enum ut_dev_type type, bool vnet)
+static int tun_attach(const char *ifname, enum ut_dev_type type, bool vnet, bool mq)
 {
 	struct ifreq ifr;
 	int fd, err;
@@ -343,7 +343,7 @@ static int tun_attach(const char *ifname, enum ut_dev_type type, bool vnet)
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
 	/* IFF_NO_PI: frames without the 4-byte packet information header. */
 	ifr.ifr_flags = (short)((type == UT_DEV_ETHER ? IFF_TAP : IFF_TUN) | IFF_NO_PI |
-				(vnet ? IFF_VNET_HDR : 0));
+				(vnet ? IFF_VNET_HDR : 0) | (mq ? IFF_MULTI_QUEUE : 0));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = errno == EACCES ? -EPERM : -errno;
 		close(fd);
@@ -406,7 +406,7 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 	struct tun_priv *p;
 	char note[sizeof(p->note)] = "";
 	unsigned mtu = 1500, mode, tun_f = 0, features = 0;
-	bool up = false, vnet = !(flags & UT_DEV_F_NO_OFFLOAD);
+	bool up = false, vnet = !(flags & UT_DEV_F_NO_OFFLOAD), mq = flags & UT_DEV_F_MULTI_QUEUE;
 	uint8_t *bounce = NULL;
 	int fd, err;
 
@@ -423,13 +423,13 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 	mode = tun_kernel_mode(ifname);
 	if (mode && mode != (type == UT_DEV_ETHER ? (unsigned)IFF_TAP : (unsigned)IFF_TUN))
 		return -EINVAL;
-	fd = tun_attach(ifname, type, vnet);
+	fd = tun_attach(ifname, type, vnet, mq);
 	if (fd == -EINVAL && vnet) {
 		/* A kernel without IFF_VNET_HDR refuses the whole request. */
 		snprintf(note, sizeof(note),
 			 "the kernel refused virtio-net headers (IFF_VNET_HDR)");
 		vnet = false;
-		fd = tun_attach(ifname, type, false);
+		fd = tun_attach(ifname, type, false, mq);
 	}
 	if (fd < 0)
 		return fd;
@@ -440,7 +440,7 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 			 * frames need a descriptor attached without it. */
 			close(fd);
 			vnet = false;
-			fd = tun_attach(ifname, type, false);
+			fd = tun_attach(ifname, type, false, mq);
 			if (fd < 0)
 				return fd;
 		}
@@ -549,7 +549,17 @@ UT_EXPORT const char *ut_dev_tuntap_strerror(int err, const char *ifname, enum u
 		break;
 	case EINVAL:
 		mode = ifname ? tun_kernel_mode(ifname) : 0;
-		if (mode)
+		if (mode && mode == (type == UT_DEV_ETHER ? (unsigned)IFF_TAP : (unsigned)IFF_TUN))
+			/* The right kind: then it is the queues. The kernel
+			 * refuses one queue of a multi_queue interface, and
+			 * more than one of an interface made without. */
+			snprintf(
+				buf, len,
+				"%s refused this attachment: a stack per core (--threads) needs an "
+				"interface made with multi_queue (ip tuntap add dev %s mode %s "
+				"multi_queue user $USER), and one made so needs --threads",
+				name, name, kind);
+		else if (mode)
 			snprintf(buf, len,
 				 "%s is a %s interface, not a %s one: use --%s, or create a "
 				 "%s with: ip tuntap add dev NAME mode %s user $USER",

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "net/stack.h"
+#include "net/stack_group.h"
 
 static const uint8_t eth_bcast[ETH_ALEN] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
 
@@ -133,9 +134,12 @@ static void arp_rcv(struct sk_buff *skb)
 	/* A reply to us is the proof INCOMPLETE and PROBE wait for. Other
 	 * ARP traffic updates an entry we already have, but makes none
 	 * (Linux's arp_accept=0). */
-	if (arp.op == ARPOP_REPLY && for_us && skb->pkt_type == PACKET_HOST)
+	if (arp.op == ARPOP_REPLY && for_us && skb->pkt_type == PACKET_HOST) {
 		neigh_update(&stack->arp_tbl, dev, &arp.sip, arp.sha, NUD_REACHABLE, false);
-	else
+		/* The kernel answers on the queue its hash picks, which
+		 * may be another stack's: each may be resolving. */
+		stack_group_share(skb, skb->data);
+	} else
 		neigh_update(&stack->arp_tbl, dev, &arp.sip, arp.sha, NUD_STALE, false);
 out:
 	kfree_skb(skb);

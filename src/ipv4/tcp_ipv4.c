@@ -12,6 +12,7 @@
 #include "net/route.h"
 #include "net/siphash.h"
 #include "net/stack.h"
+#include "net/stack_group.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
 #include "net/transp_v6.h"
@@ -577,6 +578,10 @@ void tcp_rcv_dispatch(struct sk_buff *skb, const struct wire_tcp *th,
 		return;
 	}
 no_socket:
+	/* A stack of a group: the connection may live on another stack,
+	 * whose queue the kernel stopped steering it to. */
+	if (stack_group_steer(skb, skb_network_header(skb), th->dport))
+		goto discard;
 	/* RFC 9293 3.10.7.1: a segment for no connection gets a reset. */
 	fam->send_reset(stack, skb, th, NULL);
 discard:

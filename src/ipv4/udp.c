@@ -29,6 +29,7 @@
 #include "net/icmp.h"
 #include "net/route.h"
 #include "net/stack.h"
+#include "net/stack_group.h"
 #include "net/tcp.h"
 #include "net/transp_v6.h"
 #include "net/udp.h"
@@ -306,8 +307,10 @@ static void udp_rcv(struct sk_buff *skb)
 	}
 	if (udp_lib_unicast_rcv(stack, skb, &t))
 		return;
-	SNMP_INC_STATS(stack, UDP_MIB_NOPORTS);
 	skb_push(skb, UDP_HLEN);
+	if (stack_group_steer(skb, skb_network_header(skb), udp.dport))
+		goto drop;
+	SNMP_INC_STATS(stack, UDP_MIB_NOPORTS);
 	icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
 drop:
 	kfree_skb(skb);

@@ -20,6 +20,7 @@
 #include "net/ip6_route.h"
 #include "net/ndisc.h"
 #include "net/stack.h"
+#include "net/stack_group.h"
 
 /* ff02::1 (RFC 4291 2.7.1). */
 static const struct in6_addr all_nodes = {{{0xff, 0x02, [15] = 0x01}}};
@@ -561,6 +562,8 @@ void ndisc_rcv(struct sk_buff *skb)
 		break;
 	case NDISC_NEIGHBOUR_ADVERTISEMENT:
 		ndisc_recv_na(&in);
+		/* As ARP's replies: every stack of a group learns it. */
+		stack_group_share(skb, nh);
 		break;
 	case NDISC_ROUTER_SOLICITATION:
 		ndisc_recv_rs(&in);

@@ -18,6 +18,7 @@
 #include "net/ip6_route.h"
 #include "net/ipv6.h"
 #include "net/stack.h"
+#include "net/stack_group.h"
 #include "net/tcp.h"
 #include "net/transp_v6.h"
 #include "net/udp.h"
@@ -415,8 +416,12 @@ static void udpv6_rcv(struct sk_buff *skb)
 	}
 	if (udp_lib_unicast_rcv(stack, skb, &t))
 		return;
-	SNMP_INC_STATS(stack, UDP6_MIB_NOPORTS);
 	skb_push(skb, UDP_HLEN);
+	if (stack_group_steer(skb, skb_network_header(skb), t.dport)) {
+		kfree_skb(skb);
+		return;
+	}
+	SNMP_INC_STATS(stack, UDP6_MIB_NOPORTS);
 	icmp6_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_PORT_UNREACH, 0);
 	kfree_skb(skb);
 	return;

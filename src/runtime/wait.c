@@ -22,6 +22,7 @@
 
 #include "net/fault.h"
 #include "net/stack.h"
+#include "net/stack_group.h"
 #include "usertcp/socket.h"
 
 /* When no stack thread runs, a blocked call that waits on devices without
@@ -122,19 +123,23 @@ void stack_unlock(struct ut_stack *stack)
 	pthread_mutex_unlock(&stack->lock);
 }
 
-/* Fills pfd[from..] with the descriptors of the stack's devices; sets
- * *unwatched if some device has none (or there are too many) and must be
- * polled instead. Returns the number of entries used. */
+/* Fills pfd[from..] with the descriptors of the stack's devices, and the
+ * one a stack of a group is woken through when another hands it a
+ * packet; sets *unwatched if some device has none (or there are too
+ * many) and must be polled instead. Returns the number of entries used;
+ * pfd has room for WAIT_MAX_FDS + 2. */
 static unsigned device_pollfds(const struct ut_stack *stack, struct pollfd *pfd, unsigned from,
 			       bool *unwatched)
 {
 	unsigned n = from;
 
 	*unwatched = false;
+	if (stack_group_fd(stack) >= 0)
+		pfd[n++] = (struct pollfd){.fd = stack_group_fd(stack), .events = POLLIN};
 	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
 		if (dev == stack->loopback)
 			continue;
-		if (dev->fd < 0 || n == WAIT_MAX_FDS + 1) {
+		if (dev->fd < 0 || n >= WAIT_MAX_FDS + 1) {
 			*unwatched = true;
 			continue;
 		}
@@ -201,7 +206,7 @@ static int wait_on_thread(struct ut_stack *stack, uint64_t deadline)
  * until the next timer, a device's descriptor or the deadline. */
 static int wait_by_polling(struct ut_stack *stack, uint64_t deadline)
 {
-	struct pollfd pfd[WAIT_MAX_FDS + 1];
+	struct pollfd pfd[WAIT_MAX_FDS + 2];
 	struct timespec ts;
 	bool unwatched;
 	unsigned nfds;
@@ -283,7 +288,7 @@ static void *stack_thread_main(void *arg)
 		/* Sleep until the next timer, a kick (a call changed
 		 * something, ut_dev_input queued a frame) or a device's
 		 * descriptor becoming readable. */
-		struct pollfd pfd[WAIT_MAX_FDS + 1];
+		struct pollfd pfd[WAIT_MAX_FDS + 2];
 		struct timespec ts;
 		bool unwatched;
 		pfd[0] = (struct pollfd){.fd = t->kick[0], .events = POLLIN};

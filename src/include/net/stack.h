@@ -27,6 +27,7 @@
 #include "usertcp/stack.h"
 
 struct netns_ipv6;
+struct stack_group_member;
 struct ctl_table_ops;
 
 /* net.ipv4.* settings this stack implements, with Linux's defaults. */
@@ -214,6 +215,11 @@ struct ut_stack {
 	uint64_t tcp_memory_pressure; /* jiffy it began, 0: none (Linux's) */
 	uint64_t challenge_second;    /* second the challenge ACK budget is for */
 	uint32_t challenge_count;     /* challenge ACKs left in it */
+
+	/* A stack per core (src/core/stack_group.c): the group this stack
+	 * is one of, its mailbox for packets other stacks hand over. NULL:
+	 * none. */
+	struct stack_group_member *group;
 
 	/* blocking and the stack thread (src/runtime/) */
 	stack_wait_fn wait_fn;
