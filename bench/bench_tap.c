@@ -664,7 +664,6 @@ struct result {
 	char nstat[2][2048];		 /* --nstat: the two sides' counters that moved */
 	uint64_t if_rx_drop, if_tx_drop; /* the kernel's tap (veth: va and vb summed) */
 	double ksoftirqd, busy, span;	 /* CPU s; span: wall s the counters covered */
-	bool have_dev;
 	struct ut_dev_stats dev;
 	unsigned offloads;
 };
@@ -962,7 +961,6 @@ static void run_usertcp(enum dir dir, unsigned flags, unsigned queues, struct re
 	alarm(0);
 	ut_stack_thread_stop(st);
 	ut_dev_get_stats(dev, &r->dev);
-	r->have_dev = true;
 	ut_stack_destroy(st);
 	if (dir == K2U)
 		result_take(r, &peer.x, &ux);
