@@ -71,6 +71,8 @@
 #define FIRST_CONNS 1000 /* the early rate printed for the FIN figure */
 #define STALL_POLLS 1000000
 #define DRAIN_LIMIT_S 10.0
+#define CLIENT_IP 0x0a000001u /* 10.0.0.1, host order */
+#define SERVER_IP 0x0a000002u /* 10.0.0.2 */
 
 static double bench_seconds = 2.0;
 static bool with_lwip = true;
@@ -180,7 +182,7 @@ static unsigned ut_link_transmit(void *ctx, const struct iovec *frames, unsigned
 	return count;
 }
 
-static void ut_side_up(struct ut_side *s, const char *name, const char *ip, uint64_t seed)
+static void ut_side_up(struct ut_side *s, const char *name, uint32_t ip, uint64_t seed)
 {
 	static const struct ut_dev_driver drv = {.transmit = ut_link_transmit};
 	struct ut_stack_config cfg;
@@ -193,7 +195,7 @@ static void ut_side_up(struct ut_side *s, const char *name, const char *ip, uint
 		fail("usertcp", "ut_stack_create: %s", strerror(-rc));
 	if ((rc = ut_dev_create(s->st, "pair0", UT_DEV_RAWIP, MTU, 0, NULL, &drv, s, &s->dev)) < 0)
 		fail("usertcp", "ut_dev_create: %s", strerror(-rc));
-	if ((rc = ut_addr_add(s->st, s->dev, ut_ip_v4(inet_addr(ip)), 24)) < 0)
+	if ((rc = ut_addr_add(s->st, s->dev, ut_ip_v4(htonl(ip)), 24)) < 0)
 		fail("usertcp", "ut_addr_add: %s", strerror(-rc));
 	/* Every client connection of the FIN figure stays in TIME_WAIT (lwIP
 	 * has no such limit); Linux's default would drop those past 262,144. */
@@ -203,8 +205,8 @@ static void ut_side_up(struct ut_side *s, const char *name, const char *ip, uint
 
 static void ut_pair_up(void)
 {
-	ut_side_up(&ua, "client", "10.0.0.1", 1);
-	ut_side_up(&ub, "server", "10.0.0.2", 2);
+	ut_side_up(&ua, "client", CLIENT_IP, 1);
+	ut_side_up(&ub, "server", SERVER_IP, 2);
 	ua.peer = &ub;
 	ub.peer = &ua;
 }
@@ -248,13 +250,13 @@ static void ut_round_end(void)
 	ut_stack_batch_end(ua.st);
 }
 
-static struct sockaddr_in sin4(const char *ip, uint16_t port)
+static struct sockaddr_in sin4(uint32_t ip, uint16_t port)
 {
 	struct sockaddr_in sin;
 
 	memset(&sin, 0, sizeof(sin));
 	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = inet_addr(ip);
+	sin.sin_addr.s_addr = htonl(ip);
 	sin.sin_port = htons(port);
 	return sin;
 }
@@ -266,7 +268,7 @@ static void ut_set_int(struct ut_stack *st, int fd, int level, int opt, int v)
 
 static int ut_listener(uint16_t port)
 {
-	struct sockaddr_in sin = sin4("10.0.0.2", port);
+	struct sockaddr_in sin = sin4(SERVER_IP, port);
 	int l;
 
 	UT_CHECK(l = ut_socket(ub.st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
@@ -280,11 +282,11 @@ static int ut_listener(uint16_t port)
  * listener l at sport: *c the client's end, *s the server's. */
 static void ut_connect_pair(int l, uint16_t lport, uint16_t sport, bool linger0, int *c, int *s)
 {
-	struct sockaddr_in dst = sin4("10.0.0.2", sport);
+	struct sockaddr_in dst = sin4(SERVER_IP, sport);
 
 	UT_CHECK(*c = ut_socket(ua.st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0));
 	if (lport) {
-		struct sockaddr_in src = sin4("10.0.0.1", lport);
+		struct sockaddr_in src = sin4(CLIENT_IP, lport);
 
 		ut_set_int(ua.st, *c, SOL_SOCKET, SO_REUSEADDR, 1);
 		UT_CHECK(ut_bind(ua.st, *c, (struct sockaddr *)&src, sizeof(src)));
@@ -614,12 +616,12 @@ static err_t lw_netif_init(struct netif *nif)
 	return ERR_OK;
 }
 
-static void lw_side_up(struct lw_side *s, const char *ip)
+static void lw_side_up(struct lw_side *s, uint32_t ip)
 {
 	ip4_addr_t addr, mask, gw;
 
-	addr.addr = inet_addr(ip);
-	mask.addr = inet_addr("255.255.255.0");
+	addr.addr = htonl(ip);
+	mask.addr = htonl(0xffffff00u);
 	gw.addr = 0;
 	if (!s->lib.netif_add(&s->netif, &addr, &mask, &gw, s, lw_netif_init, s->lib.ip_input))
 		fail("lwip", "netif_add failed");
@@ -631,8 +633,8 @@ static void lw_pair_init(void)
 {
 	la.peer = &lb;
 	lb.peer = &la;
-	lw_side_up(&la, "10.0.0.1");
-	lw_side_up(&lb, "10.0.0.2");
+	lw_side_up(&la, CLIENT_IP);
+	lw_side_up(&lb, SERVER_IP);
 }
 
 /* Hands a copy what its queue held when the poll began. */
@@ -667,13 +669,13 @@ static void lw_round_begin(void)
 	lb.lib.sys_check_timeouts();
 }
 
-static ip_addr_t lw_ip(const char *ip)
+static ip_addr_t lw_ip(uint32_t ip)
 {
 	ip_addr_t a;
 
 	memset(&a, 0, sizeof(a));
 	IP_SET_TYPE_VAL(a, IPADDR_TYPE_V4);
-	ip_2_ip4(&a)->addr = inet_addr(ip);
+	ip_2_ip4(&a)->addr = htonl(ip);
 	return a;
 }
 
@@ -745,7 +747,7 @@ static err_t lw_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 
 static struct tcp_pcb *lw_listener(uint16_t port)
 {
-	ip_addr_t a = lw_ip("10.0.0.2");
+	ip_addr_t a = lw_ip(SERVER_IP);
 	struct tcp_pcb *pcb = lb.lib.tcp_new(), *lp;
 
 	if (!pcb)
@@ -764,7 +766,7 @@ static struct tcp_pcb *lw_listener(uint16_t port)
 static void lw_connect_pair(uint16_t lport, uint16_t sport, struct lw_conn *cli,
 			    struct lw_conn *srv)
 {
-	ip_addr_t src = lw_ip("10.0.0.1"), dst = lw_ip("10.0.0.2");
+	ip_addr_t src = lw_ip(CLIENT_IP), dst = lw_ip(SERVER_IP);
 	struct tcp_pcb *pcb = la.lib.tcp_new();
 
 	if (!pcb)
