@@ -44,16 +44,19 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 # impaired tap) takes 15-20 minutes and needs root; BENCH_CC=0 leaves it
 # out. bench_cc_sim (cubic, bbr and dctcp on a simulated 100 Mbit/s,
 # 40 ms bottleneck; BENCH_CC_SIM_* knobs) takes about 20 s of CPU.
-# See docs/BENCHMARKS.md.
+# bench_pair (two usertcp stacks over an in-memory link beside two lwIP
+# stacks, when liblwip-dev is installed) takes 8 timed runs of
+# BENCH_SECONDS. See docs/BENCHMARKS.md.
 bench: $(BUILD)/CMakeCache.txt
 	@grep -q '^USERTCP_BENCH:BOOL=ON' $(BUILD)/CMakeCache.txt || \
 		$(CMAKE) -S . -B $(BUILD) -DUSERTCP_BENCH=ON
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim bench_sack usertcp
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim bench_sack bench_pair usertcp
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tcp
 	$(BUILD)/bench/bench_checksum 64
 	$(BUILD)/bench/bench_timer
 	$(BUILD)/bench/bench_cc_sim
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_sack
+	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_pair
 	$(if $(filter 0,$(BENCH_CC)),@echo "bench_cc: left out (BENCH_CC=0)",sh bench/bench_cc.sh $(BUILD)/usertcp)
 
 $(BUILD_FUZZ)/CMakeCache.txt:
