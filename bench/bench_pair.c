@@ -89,6 +89,16 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CPU time of this thread, which runs both stacks: on a machine shared
+ * with other work, the figure that others' load disturbs least. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 __attribute__((format(printf, 2, 3), noreturn)) static void fail(const char *who, const char *fmt,
 								 ...)
 {
@@ -132,6 +142,16 @@ static const char *fmt_na(char *buf, size_t size, double v, int prec)
 	return buf;
 }
 
+/* The same figure per CPU second of the thread, with its ratio. */
+static void print_per_cpu(const char *unit, int prec, double ut, double lw)
+{
+	char l[32], r[32];
+
+	printf("#   per CPU second of the thread: usertcp %.*f %s, lwip %s %s, ratio %s\n", prec,
+	       ut, unit, fmt_na(l, sizeof(l), lwip_skip ? -1 : lw, prec), unit,
+	       fmt_na(r, sizeof(r), lwip_skip || lw <= 0 ? -1 : ut / lw, 2));
+}
+
 /* The bytes at stream offset k is k % PATTERN_PERIOD; one read in
  * VERIFY_EVERY is compared with it (as bench_tcp does). */
 static void verify(const char *who, uint64_t reads, uint64_t off, const void *buf, size_t len)
@@ -143,15 +163,15 @@ static void verify(const char *who, uint64_t reads, uint64_t off, const void *bu
 /* The figures of one stack's run of each part. */
 struct bulk_result {
 	uint64_t bytes;
-	double dt, frames, drops;
+	double dt, cpu, frames, drops;
 };
 struct crr_result {
-	double rate, first_rate, frames_per, tw_end, drops;
+	double rate, per_cpu, first_rate, frames_per, tw_end, drops;
 	uint64_t conns;
 	bool exhausted;
 };
 struct rr_result {
-	double rate, frames_per, drops;
+	double rate, per_cpu, frames_per, drops;
 };
 
 /* ---- usertcp: two stacks joined by ut_dev_create devices ------------------*/
@@ -329,13 +349,14 @@ static void ut_recv_exact(struct ut_stack *st, int fd, void *buf, size_t n)
 static void ut_bulk(struct bulk_result *res)
 {
 	uint64_t sent = 0, got = 0, reads = 0;
-	double t0, t_stop = 0, f0;
+	double t0, c0, t_stop = 0, f0;
 	int l, c, s;
 
 	ut_pair_up();
 	l = ut_listener(SPORT0);
 	ut_connect_pair(l, 0, SPORT0, false, &c, &s);
 	f0 = (double)link_frames;
+	c0 = cpu_s();
 	t0 = now_s();
 	for (;;) {
 		bool sending = t_stop == 0;
@@ -375,6 +396,7 @@ static void ut_bulk(struct bulk_result *res)
 			     (unsigned long long)sent);
 	}
 	res->dt = now_s() - t0;
+	res->cpu = cpu_s() - c0;
 	res->bytes = got;
 	res->frames = (double)link_frames - f0;
 	res->drops = ut_drops();
@@ -390,7 +412,7 @@ static void ut_rr(struct rr_result *res)
 {
 	char req[RR_LEN], resp[RR_LEN];
 	uint64_t n = 0;
-	double t0, t, f0;
+	double t0, c0, t, f0;
 	int l, c, s;
 
 	ut_pair_up();
@@ -400,6 +422,7 @@ static void ut_rr(struct rr_result *res)
 	ut_set_int(ub.st, s, IPPROTO_TCP, TCP_NODELAY, 1);
 	memset(req, 'q', sizeof(req));
 	f0 = (double)link_frames;
+	c0 = cpu_s();
 	t0 = now_s();
 	do {
 		ut_round_begin();
@@ -419,6 +442,7 @@ static void ut_rr(struct rr_result *res)
 		t = now_s();
 	} while (t - t0 < bench_seconds);
 	res->rate = (double)n / (t - t0);
+	res->per_cpu = (double)n / (cpu_s() - c0);
 	res->frames_per = ((double)link_frames - f0) / (double)n;
 	res->drops = ut_drops();
 	UT_CHECK(ut_close(ua.st, c));
@@ -437,13 +461,14 @@ static void ut_crr(bool rst, struct crr_result *res)
 {
 	int l[NLISTEN];
 	uint64_t n = 0;
-	double t0, t = 0, t_first = 0, f0;
+	double t0, c0, t = 0, t_first = 0, f0;
 
 	ut_pair_up();
 	for (int k = 0; k < NLISTEN; k++)
 		l[k] = ut_listener((uint16_t)(SPORT0 + k));
 	res->exhausted = false;
 	f0 = (double)link_frames;
+	c0 = cpu_s();
 	t = t0 = now_s();
 	do {
 		unsigned k = (unsigned)(n / NLPORTS);
@@ -477,6 +502,7 @@ static void ut_crr(bool rst, struct crr_result *res)
 	}
 	res->conns = n;
 	res->rate = (double)n / (t - t0);
+	res->per_cpu = (double)n / (cpu_s() - c0);
 	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - t0) : -1;
 	res->frames_per = ((double)link_frames - f0) / (double)n;
 	res->drops = ut_drops();
@@ -823,12 +849,13 @@ static void lw_bulk(struct bulk_result *res)
 	static struct lw_conn cli, srv;
 	struct tcp_pcb *lp = lw_listener(SPORT0);
 	uint64_t sent = 0;
-	double t0, t_stop = 0, f0;
+	double t0, c0, t_stop = 0, f0;
 	uint64_t d0 = la.drops + lb.drops;
 
 	lw_connect_pair(0, SPORT0, &cli, &srv);
 	srv.bulk = true;
 	f0 = (double)link_frames;
+	c0 = cpu_s();
 	t0 = now_s();
 	for (;;) {
 		bool sending = t_stop == 0;
@@ -857,6 +884,7 @@ static void lw_bulk(struct bulk_result *res)
 			     (unsigned long long)srv.got, (unsigned long long)sent);
 	}
 	res->dt = now_s() - t0;
+	res->cpu = cpu_s() - c0;
 	res->bytes = srv.got;
 	res->frames = (double)link_frames - f0;
 	res->drops = (double)(la.drops + lb.drops - d0);
@@ -876,13 +904,14 @@ static void lw_rr(struct rr_result *res)
 	struct tcp_pcb *lp = lw_listener(SPORT0);
 	char req[RR_LEN];
 	uint64_t n = 0, d0 = la.drops + lb.drops;
-	double t0, t, f0;
+	double t0, c0, t, f0;
 
 	lw_connect_pair(0, SPORT0, &cli, &srv);
 	tcp_nagle_disable(cli.pcb);
 	tcp_nagle_disable(srv.pcb);
 	memset(req, 'q', sizeof(req));
 	f0 = (double)link_frames;
+	c0 = cpu_s();
 	t0 = now_s();
 	do {
 		lw_round_begin();
@@ -909,6 +938,7 @@ static void lw_rr(struct rr_result *res)
 		t = now_s();
 	} while (t - t0 < bench_seconds);
 	res->rate = (double)n / (t - t0);
+	res->per_cpu = (double)n / (cpu_s() - c0);
 	res->frames_per = ((double)link_frames - f0) / (double)n;
 	res->drops = (double)(la.drops + lb.drops - d0);
 	lw_close(&cli);
@@ -924,12 +954,13 @@ static void lw_crr(bool rst, struct crr_result *res)
 	static struct lw_conn cli, srv;
 	struct tcp_pcb *lp[NLISTEN];
 	uint64_t n = 0, d0 = la.drops + lb.drops;
-	double t0, t = 0, t_first = 0, f0;
+	double t0, c0, t = 0, t_first = 0, f0;
 
 	for (int k = 0; k < NLISTEN; k++)
 		lp[k] = lw_listener((uint16_t)(SPORT0 + k));
 	res->exhausted = false;
 	f0 = (double)link_frames;
+	c0 = cpu_s();
 	t = t0 = now_s();
 	do {
 		unsigned k = (unsigned)(n / NLPORTS);
@@ -961,6 +992,7 @@ static void lw_crr(bool rst, struct crr_result *res)
 	res->tw_end = lw_count(*la.lib.tw_pcbs);
 	res->conns = n;
 	res->rate = (double)n / (t - t0);
+	res->per_cpu = (double)n / (cpu_s() - c0);
 	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - t0) : -1;
 	res->frames_per = ((double)link_frames - f0) / (double)n;
 	res->drops = (double)(la.drops + lb.drops - d0);
@@ -1049,6 +1081,8 @@ static void bench_bulk(void)
 	       lwip_skip ? "n/a"
 			 : fmt_na(b3, sizeof(b3), w.frames / ((double)w.bytes / (1 << 20)), 0),
 	       u.drops, lwip_skip ? "n/a" : fmt_na(b4, sizeof(b4), w.drops, 0));
+	print_per_cpu("Gbit", 2, (double)u.bytes * 8 / u.cpu / 1e9,
+		      lwip_skip ? -1 : (double)w.bytes * 8 / w.cpu / 1e9);
 	print_figure("bulk throughput", "Gbit/s", 2, (double)u.bytes * 8 / u.dt / 1e9,
 		     lwip_skip ? -1 : (double)w.bytes * 8 / w.dt / 1e9);
 }
@@ -1069,11 +1103,13 @@ static void bench_crr(bool rst)
 	else
 		printf("# connections, FIN: connect, accept, the client closes (FIN), the server\n"
 		       "#   sees the end of the stream and closes, the client's end stays in\n"
-		       "#   TIME_WAIT (usertcp 60 s; lwip 2 * TCP_MSL); the stacks polled until\n"
+		       "#   TIME_WAIT (usertcp 60 s, in a hash; lwip 2 * TCP_MSL, on a list that\n"
+		       "#   tcp_connect walks to check the 4-tuple); the stacks polled until\n"
 		       "#   idle after each step;");
 	printf(" client port %d-%d bound with SO_REUSEADDR,\n"
-	       "#   listener %d-%d, in turn, so no 4-tuple repeats; usertcp %llu, lwip %s\n"
-	       "#   connections%s; frames on the link per connection: usertcp %.2f, lwip %s\n",
+	       "#   listener %d-%d, in turn, so no 4-tuple repeats;\n"
+	       "#   connections: usertcp %llu, lwip %s%s;\n"
+	       "#   frames on the link per connection: usertcp %.2f, lwip %s\n",
 	       LPORT0, LPORT0 + NLPORTS - 1, SPORT0, SPORT0 + NLISTEN - 1,
 	       (unsigned long long)u.conns,
 	       fmt_na(b1, sizeof(b1), lwip_skip ? -1 : (double)w.conns, 0),
@@ -1085,6 +1121,7 @@ static void bench_crr(bool rst)
 		       "#   usertcp %.0f conn/s, lwip %s conn/s\n",
 		       u.tw_end, fmt_na(b3, sizeof(b3), lwip_skip ? -1 : w.tw_end, 0), FIRST_CONNS,
 		       u.first_rate, fmt_na(b4, sizeof(b4), lwip_skip ? -1 : w.first_rate, 0));
+	print_per_cpu("conn", 0, u.per_cpu, w.per_cpu);
 	print_figure(rst ? "connections/s, RST" : "connections/s, FIN", "conn/s", 0, u.rate,
 		     lwip_skip ? -1 : w.rate);
 }
@@ -1112,6 +1149,7 @@ static void bench_rr(void)
 	       "#   frames on the link per round trip: usertcp %.2f, lwip %s\n",
 	       RR_LEN, RR_LEN, RR_BATCH, u.frames_per,
 	       fmt_na(b1, sizeof(b1), lwip_skip ? -1 : w.frames_per, 2));
+	print_per_cpu("rt", 0, u.per_cpu, w.per_cpu);
 	print_figure("round trips/s", "rt/s", 0, u.rate, lwip_skip ? -1 : w.rate);
 }
 
@@ -1139,9 +1177,9 @@ static void ut_note(void)
 	}
 	ut_stack_destroy(st);
 	printf("# usertcp: ut_dev_create devices (UT_DEV_RAWIP, MTU 1500, no checksum\n"
-	       "#   flags), non-blocking ut_ sockets, its defaults: MSS 1460, tcp_rmem\n"
-	       "#   %s, tcp_wmem %s, cubic, GRO on; tcp_max_tw_buckets\n"
-	       "#   raised to 2^24\n",
+	       "#   flags), non-blocking ut_ sockets; its defaults: MSS 1460, cubic,\n"
+	       "#   GRO on, tcp_rmem %s, tcp_wmem %s;\n"
+	       "#   tcp_max_tw_buckets raised to 2^24\n",
 	       v[0], v[1]);
 }
 
