@@ -99,6 +99,40 @@ static double cpu_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A timed run: its start on the wall clock, the thread's CPU clock and
+ * the link's frame count, and (bulk) when the sender stopped. */
+struct run {
+	double t0, c0, f0, t_stop;
+};
+
+static void run_start(struct run *r)
+{
+	r->f0 = (double)link_frames;
+	r->c0 = cpu_s();
+	r->t0 = now_s();
+	r->t_stop = 0;
+}
+
+/* Bulk: true while the sender goes on, false from BENCH_SECONDS on. */
+static bool run_sending(struct run *r)
+{
+	double t = now_s();
+
+	if (r->t_stop == 0 && t - r->t0 >= bench_seconds)
+		r->t_stop = t;
+	return r->t_stop == 0;
+}
+
+/* A run of n operations, the last ending at t: per second, per CPU
+ * second, and frames on the link per operation. */
+static void run_rates(const struct run *r, uint64_t n, double t, double *rate, double *per_cpu,
+		      double *frames_per)
+{
+	*rate = (double)n / (t - r->t0);
+	*per_cpu = (double)n / (cpu_s() - r->c0);
+	*frames_per = ((double)link_frames - r->f0) / (double)n;
+}
+
 __attribute__((format(printf, 2, 3), noreturn)) static void fail(const char *who, const char *fmt,
 								 ...)
 {
@@ -323,6 +357,18 @@ static void ut_connect_pair(int l, uint16_t lport, uint16_t sport, bool linger0,
 	UT_CHECK(*s = ut_accept4(ub.st, l, NULL, NULL, SOCK_NONBLOCK));
 }
 
+/* Closes a part's listener l and connection (c, s), client first, and
+ * destroys the stacks. */
+static void ut_close_all(int l, int c, int s)
+{
+	UT_CHECK(ut_close(ua.st, c));
+	ut_settle();
+	UT_CHECK(ut_close(ub.st, s));
+	UT_CHECK(ut_close(ub.st, l));
+	ut_settle();
+	ut_pair_down();
+}
+
 /* Reads exactly n bytes from fd of st: polls both stacks (the data were
  * just sent, so they wait in a receive queue), then reads, as an event
  * loop would. */
@@ -349,23 +395,16 @@ static void ut_recv_exact(struct ut_stack *st, int fd, void *buf, size_t n)
 static void ut_bulk(struct bulk_result *res)
 {
 	uint64_t sent = 0, got = 0, reads = 0;
-	double t0, c0, t_stop = 0, f0;
+	struct run run;
 	int l, c, s;
 
 	ut_pair_up();
 	l = ut_listener(SPORT0);
 	ut_connect_pair(l, 0, SPORT0, false, &c, &s);
-	f0 = (double)link_frames;
-	c0 = cpu_s();
-	t0 = now_s();
+	run_start(&run);
 	for (;;) {
-		bool sending = t_stop == 0;
-		double t = now_s();
+		bool sending = run_sending(&run);
 
-		if (sending && t - t0 >= bench_seconds) {
-			t_stop = t;
-			sending = false;
-		}
 		ut_round_begin();
 		while (sending) {
 			ssize_t r = ut_send(ua.st, c, pattern + sent % PATTERN_PERIOD, BULK_CHUNK,
@@ -391,28 +430,24 @@ static void ut_bulk(struct bulk_result *res)
 		ut_round_end();
 		if (!sending && got == sent)
 			break;
-		if (!sending && now_s() - t_stop > DRAIN_LIMIT_S)
+		if (!sending && now_s() - run.t_stop > DRAIN_LIMIT_S)
 			fail("usertcp", "bulk: %llu of %llu bytes arrived", (unsigned long long)got,
 			     (unsigned long long)sent);
 	}
-	res->dt = now_s() - t0;
-	res->cpu = cpu_s() - c0;
+	res->dt = now_s() - run.t0;
+	res->cpu = cpu_s() - run.c0;
 	res->bytes = got;
-	res->frames = (double)link_frames - f0;
+	res->frames = (double)link_frames - run.f0;
 	res->drops = ut_drops();
-	UT_CHECK(ut_close(ua.st, c));
-	ut_settle();
-	UT_CHECK(ut_close(ub.st, s));
-	UT_CHECK(ut_close(ub.st, l));
-	ut_settle();
-	ut_pair_down();
+	ut_close_all(l, c, s);
 }
 
 static void ut_rr(struct rr_result *res)
 {
 	char req[RR_LEN], resp[RR_LEN];
 	uint64_t n = 0;
-	double t0, c0, t, f0;
+	struct run run;
+	double t;
 	int l, c, s;
 
 	ut_pair_up();
@@ -421,9 +456,7 @@ static void ut_rr(struct rr_result *res)
 	ut_set_int(ua.st, c, IPPROTO_TCP, TCP_NODELAY, 1);
 	ut_set_int(ub.st, s, IPPROTO_TCP, TCP_NODELAY, 1);
 	memset(req, 'q', sizeof(req));
-	f0 = (double)link_frames;
-	c0 = cpu_s();
-	t0 = now_s();
+	run_start(&run);
 	do {
 		ut_round_begin();
 		for (int i = 0; i < RR_BATCH; i++) {
@@ -440,17 +473,10 @@ static void ut_rr(struct rr_result *res)
 		ut_round_end();
 		n += RR_BATCH;
 		t = now_s();
-	} while (t - t0 < bench_seconds);
-	res->rate = (double)n / (t - t0);
-	res->per_cpu = (double)n / (cpu_s() - c0);
-	res->frames_per = ((double)link_frames - f0) / (double)n;
+	} while (t - run.t0 < bench_seconds);
+	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
 	res->drops = ut_drops();
-	UT_CHECK(ut_close(ua.st, c));
-	ut_settle();
-	UT_CHECK(ut_close(ub.st, s));
-	UT_CHECK(ut_close(ub.st, l));
-	ut_settle();
-	ut_pair_down();
+	ut_close_all(l, c, s);
 }
 
 /* Connections until BENCH_SECONDS are up: connect, accept, the client
@@ -461,15 +487,15 @@ static void ut_crr(bool rst, struct crr_result *res)
 {
 	int l[NLISTEN];
 	uint64_t n = 0;
-	double t0, c0, t = 0, t_first = 0, f0;
+	struct run run;
+	double t, t_first = 0;
 
 	ut_pair_up();
 	for (int k = 0; k < NLISTEN; k++)
 		l[k] = ut_listener((uint16_t)(SPORT0 + k));
 	res->exhausted = false;
-	f0 = (double)link_frames;
-	c0 = cpu_s();
-	t = t0 = now_s();
+	run_start(&run);
+	t = run.t0;
 	do {
 		unsigned k = (unsigned)(n / NLPORTS);
 		int c, s;
@@ -493,7 +519,7 @@ static void ut_crr(bool rst, struct crr_result *res)
 		t = now_s();
 		if (++n == FIRST_CONNS)
 			t_first = t;
-	} while (t - t0 < bench_seconds);
+	} while (t - run.t0 < bench_seconds);
 	{
 		struct ut_sockstat ss;
 
@@ -501,10 +527,8 @@ static void ut_crr(bool rst, struct crr_result *res)
 		res->tw_end = ss.tcp_tw;
 	}
 	res->conns = n;
-	res->rate = (double)n / (t - t0);
-	res->per_cpu = (double)n / (cpu_s() - c0);
-	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - t0) : -1;
-	res->frames_per = ((double)link_frames - f0) / (double)n;
+	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
+	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - run.t0) : -1;
 	res->drops = ut_drops();
 	for (int k = 0; k < NLISTEN; k++)
 		UT_CHECK(ut_close(ub.st, l[k]));
@@ -849,22 +873,15 @@ static void lw_bulk(struct bulk_result *res)
 	static struct lw_conn cli, srv;
 	struct tcp_pcb *lp = lw_listener(SPORT0);
 	uint64_t sent = 0;
-	double t0, c0, t_stop = 0, f0;
+	struct run run;
 	uint64_t d0 = la.drops + lb.drops;
 
 	lw_connect_pair(0, SPORT0, &cli, &srv);
 	srv.bulk = true;
-	f0 = (double)link_frames;
-	c0 = cpu_s();
-	t0 = now_s();
+	run_start(&run);
 	for (;;) {
-		bool sending = t_stop == 0;
-		double t = now_s();
+		bool sending = run_sending(&run);
 
-		if (sending && t - t0 >= bench_seconds) {
-			t_stop = t;
-			sending = false;
-		}
 		lw_round_begin();
 		while (sending) {
 			uint32_t room = tcp_sndbuf(cli.pcb);
@@ -879,14 +896,14 @@ static void lw_bulk(struct bulk_result *res)
 		lw_poll_pair();
 		if (!sending && srv.got == sent)
 			break;
-		if (!sending && now_s() - t_stop > DRAIN_LIMIT_S)
+		if (!sending && now_s() - run.t_stop > DRAIN_LIMIT_S)
 			fail("lwip", "bulk: %llu of %llu bytes arrived",
 			     (unsigned long long)srv.got, (unsigned long long)sent);
 	}
-	res->dt = now_s() - t0;
-	res->cpu = cpu_s() - c0;
+	res->dt = now_s() - run.t0;
+	res->cpu = cpu_s() - run.c0;
 	res->bytes = srv.got;
-	res->frames = (double)link_frames - f0;
+	res->frames = (double)link_frames - run.f0;
 	res->drops = (double)(la.drops + lb.drops - d0);
 	lw_close(&cli);
 	lw_settle();
@@ -904,15 +921,14 @@ static void lw_rr(struct rr_result *res)
 	struct tcp_pcb *lp = lw_listener(SPORT0);
 	char req[RR_LEN];
 	uint64_t n = 0, d0 = la.drops + lb.drops;
-	double t0, c0, t, f0;
+	struct run run;
+	double t;
 
 	lw_connect_pair(0, SPORT0, &cli, &srv);
 	tcp_nagle_disable(cli.pcb);
 	tcp_nagle_disable(srv.pcb);
 	memset(req, 'q', sizeof(req));
-	f0 = (double)link_frames;
-	c0 = cpu_s();
-	t0 = now_s();
+	run_start(&run);
 	do {
 		lw_round_begin();
 		for (int i = 0; i < RR_BATCH; i++) {
@@ -936,10 +952,8 @@ static void lw_rr(struct rr_result *res)
 		}
 		n += RR_BATCH;
 		t = now_s();
-	} while (t - t0 < bench_seconds);
-	res->rate = (double)n / (t - t0);
-	res->per_cpu = (double)n / (cpu_s() - c0);
-	res->frames_per = ((double)link_frames - f0) / (double)n;
+	} while (t - run.t0 < bench_seconds);
+	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
 	res->drops = (double)(la.drops + lb.drops - d0);
 	lw_close(&cli);
 	lw_settle();
@@ -954,14 +968,14 @@ static void lw_crr(bool rst, struct crr_result *res)
 	static struct lw_conn cli, srv;
 	struct tcp_pcb *lp[NLISTEN];
 	uint64_t n = 0, d0 = la.drops + lb.drops;
-	double t0, c0, t = 0, t_first = 0, f0;
+	struct run run;
+	double t, t_first = 0;
 
 	for (int k = 0; k < NLISTEN; k++)
 		lp[k] = lw_listener((uint16_t)(SPORT0 + k));
 	res->exhausted = false;
-	f0 = (double)link_frames;
-	c0 = cpu_s();
-	t = t0 = now_s();
+	run_start(&run);
+	t = run.t0;
 	do {
 		unsigned k = (unsigned)(n / NLPORTS);
 
@@ -988,13 +1002,11 @@ static void lw_crr(bool rst, struct crr_result *res)
 		t = now_s();
 		if (++n == FIRST_CONNS)
 			t_first = t;
-	} while (t - t0 < bench_seconds);
+	} while (t - run.t0 < bench_seconds);
 	res->tw_end = lw_count(*la.lib.tw_pcbs);
 	res->conns = n;
-	res->rate = (double)n / (t - t0);
-	res->per_cpu = (double)n / (cpu_s() - c0);
-	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - t0) : -1;
-	res->frames_per = ((double)link_frames - f0) / (double)n;
+	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
+	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - run.t0) : -1;
 	res->drops = (double)(la.drops + lb.drops - d0);
 	for (int k = 0; k < NLISTEN; k++)
 		lb.lib.tcp_close(lp[k]);
