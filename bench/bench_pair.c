@@ -1130,9 +1130,10 @@ static void bench_crr(bool rst)
 	if (!rst)
 		printf("#   TIME_WAIT at the end: usertcp %.0f, lwip %s; the first %d "
 		       "connections:\n"
-		       "#   usertcp %.0f conn/s, lwip %s conn/s\n",
+		       "#   usertcp %s conn/s, lwip %s conn/s\n",
 		       u.tw_end, fmt_na(b3, sizeof(b3), lwip_skip ? -1 : w.tw_end, 0), FIRST_CONNS,
-		       u.first_rate, fmt_na(b4, sizeof(b4), lwip_skip ? -1 : w.first_rate, 0));
+		       fmt_na(b1, sizeof(b1), u.first_rate, 0),
+		       fmt_na(b4, sizeof(b4), lwip_skip ? -1 : w.first_rate, 0));
 	print_per_cpu("conn", 0, u.per_cpu, w.per_cpu);
 	print_figure(rst ? "connections/s, RST" : "connections/s, FIN", "conn/s", 0, u.rate,
 		     lwip_skip ? -1 : w.rate);
