@@ -123,14 +123,35 @@ static bool run_sending(struct run *r)
 	return r->t_stop == 0;
 }
 
-/* A run of n operations, the last ending at t: per second, per CPU
- * second, and frames on the link per operation. */
-static void run_rates(const struct run *r, uint64_t n, double t, double *rate, double *per_cpu,
-		      double *frames_per)
+/* What runs of a part add up to: operations, wall and CPU seconds, frames
+ * on the link. */
+struct tally {
+	uint64_t n;
+	double wall, cpu, frames;
+};
+
+/* Adds a run of n operations, the last ending at t. */
+static void run_tally(const struct run *r, uint64_t n, double t, struct tally *tl)
 {
-	*rate = (double)n / (t - r->t0);
-	*per_cpu = (double)n / (cpu_s() - r->c0);
-	*frames_per = ((double)link_frames - r->f0) / (double)n;
+	tl->n += n;
+	tl->wall += t - r->t0;
+	tl->cpu += cpu_s() - r->c0;
+	tl->frames += (double)link_frames - r->f0;
+}
+
+static double tl_rate(const struct tally *tl)
+{
+	return (double)tl->n / tl->wall;
+}
+
+static double tl_per_cpu(const struct tally *tl)
+{
+	return (double)tl->n / tl->cpu;
+}
+
+static double tl_frames_per(const struct tally *tl)
+{
+	return tl->frames / (double)tl->n;
 }
 
 __attribute__((format(printf, 2, 3), noreturn)) static void fail(const char *who, const char *fmt,
@@ -181,8 +202,8 @@ static void print_per_cpu(const char *unit, int prec, double ut, double lw)
 {
 	char l[32], r[32];
 
-	printf("#   per CPU second of the thread: usertcp %.*f %s, lwip %s %s, ratio %s\n", prec,
-	       ut, unit, fmt_na(l, sizeof(l), lwip_skip ? -1 : lw, prec), unit,
+	printf("#   per CPU second: usertcp %.*f %s, lwip %s %s, ratio %s\n", prec, ut, unit,
+	       fmt_na(l, sizeof(l), lwip_skip ? -1 : lw, prec), unit,
 	       fmt_na(r, sizeof(r), lwip_skip || lw <= 0 ? -1 : ut / lw, 2));
 }
 
@@ -200,12 +221,13 @@ struct bulk_result {
 	double dt, cpu, frames, drops;
 };
 struct crr_result {
-	double rate, per_cpu, first_rate, frames_per, tw_end, drops;
-	uint64_t conns;
+	struct tally tl;
+	double first_rate, tw_end, drops;
 	bool exhausted;
 };
 struct rr_result {
-	double rate, per_cpu, frames_per, drops;
+	struct tally tl;
+	double drops;
 };
 
 /* ---- usertcp: two stacks joined by ut_dev_create devices ------------------*/
@@ -442,7 +464,7 @@ static void ut_bulk(struct bulk_result *res)
 	ut_close_all(l, c, s);
 }
 
-static void ut_rr(struct rr_result *res)
+static void ut_rr(struct rr_result *res, double seconds)
 {
 	char req[RR_LEN], resp[RR_LEN];
 	uint64_t n = 0;
@@ -473,9 +495,9 @@ static void ut_rr(struct rr_result *res)
 		ut_round_end();
 		n += RR_BATCH;
 		t = now_s();
-	} while (t - run.t0 < bench_seconds);
-	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
-	res->drops = ut_drops();
+	} while (t - run.t0 < seconds);
+	run_tally(&run, n, t, &res->tl);
+	res->drops += ut_drops();
 	ut_close_all(l, c, s);
 }
 
@@ -483,7 +505,7 @@ static void ut_rr(struct rr_result *res)
  * closes (FIN, or RST with SO_LINGER {1, 0}), the server reads the end of
  * the stream (FIN) and closes. Client port and listener cycle so that no
  * 4-tuple repeats while its TIME_WAIT lasts. */
-static void ut_crr(bool rst, struct crr_result *res)
+static void ut_crr(bool rst, double seconds, struct crr_result *res)
 {
 	int l[NLISTEN];
 	uint64_t n = 0;
@@ -493,7 +515,6 @@ static void ut_crr(bool rst, struct crr_result *res)
 	ut_pair_up();
 	for (int k = 0; k < NLISTEN; k++)
 		l[k] = ut_listener((uint16_t)(SPORT0 + k));
-	res->exhausted = false;
 	run_start(&run);
 	t = run.t0;
 	do {
@@ -501,10 +522,11 @@ static void ut_crr(bool rst, struct crr_result *res)
 		int c, s;
 		char b;
 
-		if (k >= NLISTEN) {
+		if (k >= NLISTEN && !rst) {
 			res->exhausted = true;
 			break;
 		}
+		k %= NLISTEN; /* a RST leaves no TIME_WAIT: 4-tuples may repeat */
 		ut_round_begin();
 		ut_connect_pair(l[k], (uint16_t)(LPORT0 + n % NLPORTS), (uint16_t)(SPORT0 + k), rst,
 				&c, &s);
@@ -519,17 +541,16 @@ static void ut_crr(bool rst, struct crr_result *res)
 		t = now_s();
 		if (++n == FIRST_CONNS)
 			t_first = t;
-	} while (t - run.t0 < bench_seconds);
+	} while (t - run.t0 < seconds);
 	{
 		struct ut_sockstat ss;
 
 		ut_sockstat_get(ua.st, &ss);
 		res->tw_end = ss.tcp_tw;
 	}
-	res->conns = n;
-	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
+	run_tally(&run, n, t, &res->tl);
 	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - run.t0) : -1;
-	res->drops = ut_drops();
+	res->drops += ut_drops();
 	for (int k = 0; k < NLISTEN; k++)
 		UT_CHECK(ut_close(ub.st, l[k]));
 	ut_settle();
@@ -915,7 +936,7 @@ static void lw_bulk(struct bulk_result *res)
 	lw_flush_tw();
 }
 
-static void lw_rr(struct rr_result *res)
+static void lw_rr(struct rr_result *res, double seconds)
 {
 	static struct lw_conn cli, srv;
 	struct tcp_pcb *lp = lw_listener(SPORT0);
@@ -952,9 +973,9 @@ static void lw_rr(struct rr_result *res)
 		}
 		n += RR_BATCH;
 		t = now_s();
-	} while (t - run.t0 < bench_seconds);
-	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
-	res->drops = (double)(la.drops + lb.drops - d0);
+	} while (t - run.t0 < seconds);
+	run_tally(&run, n, t, &res->tl);
+	res->drops += (double)(la.drops + lb.drops - d0);
 	lw_close(&cli);
 	lw_settle();
 	lw_close(&srv);
@@ -963,7 +984,7 @@ static void lw_rr(struct rr_result *res)
 	lw_flush_tw();
 }
 
-static void lw_crr(bool rst, struct crr_result *res)
+static void lw_crr(bool rst, double seconds, struct crr_result *res)
 {
 	static struct lw_conn cli, srv;
 	struct tcp_pcb *lp[NLISTEN];
@@ -973,16 +994,16 @@ static void lw_crr(bool rst, struct crr_result *res)
 
 	for (int k = 0; k < NLISTEN; k++)
 		lp[k] = lw_listener((uint16_t)(SPORT0 + k));
-	res->exhausted = false;
 	run_start(&run);
 	t = run.t0;
 	do {
 		unsigned k = (unsigned)(n / NLPORTS);
 
-		if (k >= NLISTEN) {
+		if (k >= NLISTEN && !rst) {
 			res->exhausted = true;
 			break;
 		}
+		k %= NLISTEN; /* a RST leaves no TIME_WAIT: 4-tuples may repeat */
 		lw_round_begin();
 		lw_connect_pair((uint16_t)(LPORT0 + n % NLPORTS), (uint16_t)(SPORT0 + k), &cli,
 				&srv);
@@ -1002,12 +1023,11 @@ static void lw_crr(bool rst, struct crr_result *res)
 		t = now_s();
 		if (++n == FIRST_CONNS)
 			t_first = t;
-	} while (t - run.t0 < bench_seconds);
+	} while (t - run.t0 < seconds);
 	res->tw_end = lw_count(*la.lib.tw_pcbs);
-	res->conns = n;
-	run_rates(&run, n, t, &res->rate, &res->per_cpu, &res->frames_per);
+	run_tally(&run, n, t, &res->tl);
 	res->first_rate = t_first > 0 ? FIRST_CONNS / (t_first - run.t0) : -1;
-	res->drops = (double)(la.drops + lb.drops - d0);
+	res->drops += (double)(la.drops + lb.drops - d0);
 	for (int k = 0; k < NLISTEN; k++)
 		lb.lib.tcp_close(lp[k]);
 	lw_settle();
@@ -1024,14 +1044,14 @@ static const char *lw_setup(void)
 	return NULL;
 }
 
-#define LWIP_NOTE                                                                        \
-	"# lwip " LWIP_VERSION_STRING                                                    \
-	": Debian's liblwip.so loaded twice with dlmopen(LM_ID_NEWLM), globals\n"        \
-	"#   apart, each copy called through dlsym pointers; raw API, no tcpip thread\n" \
-	"#   (Debian builds NO_SYS 0, whose core-lock check passes while no tcpip\n"     \
-	"#   thread exists); its build: TCP_MSS %d, TCP_WND %d, TCP_SND_BUF %d,\n"       \
-	"#   TCP_SND_QUEUELEN %d, window scale shift %d, TCP_MSL %d ms, malloc for\n"    \
-	"#   memory and pools, LWIP_CHECKSUM_ON_COPY %d\n"
+#define LWIP_NOTE                                                                   \
+	"# lwip " LWIP_VERSION_STRING ": Debian's liblwip.so loaded twice with\n"   \
+	"#   dlmopen(LM_ID_NEWLM), globals apart, each copy called through dlsym\n" \
+	"#   pointers; raw API, no tcpip thread (Debian builds NO_SYS 0, whose\n"   \
+	"#   core-lock check passes while no tcpip thread exists); its build:\n"    \
+	"#   TCP_MSS %d, TCP_WND %d, TCP_SND_BUF %d, TCP_SND_QUEUELEN %d, window\n" \
+	"#   scale shift %d, TCP_MSL %d ms, malloc for memory and pools,\n"         \
+	"#   LWIP_CHECKSUM_ON_COPY %d\n"
 
 static void lw_note(void)
 {
@@ -1046,14 +1066,16 @@ static void lw_bulk(struct bulk_result *res)
 	memset(res, 0, sizeof(*res));
 }
 
-static void lw_rr(struct rr_result *res)
+static void lw_rr(struct rr_result *res, double seconds)
 {
+	(void)seconds;
 	memset(res, 0, sizeof(*res));
 }
 
-static void lw_crr(bool rst, struct crr_result *res)
+static void lw_crr(bool rst, double seconds, struct crr_result *res)
 {
 	(void)rst;
+	(void)seconds;
 	memset(res, 0, sizeof(*res));
 }
 
@@ -1099,34 +1121,44 @@ static void bench_bulk(void)
 		     lwip_skip ? -1 : (double)w.bytes * 8 / w.dt / 1e9);
 }
 
+/* The RST and round-trip figures keep no state from one connection to
+ * the next, so the two stacks take turns in SLICES runs each, and load
+ * that comes and goes on the machine falls on both. */
+#define SLICES 4
+
 static void bench_crr(bool rst)
 {
-	struct crr_result u, w = {0};
+	struct crr_result u = {0}, w = {0};
+	int slices = rst ? SLICES : 1; /* FIN: TIME_WAIT builds up over one run */
 	char b1[32], b2[32], b3[32], b4[32];
 
-	ut_crr(rst, &u);
-	if (!lwip_skip)
-		lw_crr(rst, &w);
+	for (int i = 0; i < slices; i++) {
+		ut_crr(rst, bench_seconds / slices, &u);
+		if (!lwip_skip)
+			lw_crr(rst, bench_seconds / slices, &w);
+	}
 	if (rst)
 		printf("# connections, RST: connect, accept, the client closes with SO_LINGER\n"
 		       "#   {1, 0} (usertcp) or tcp_abort (lwip), a RST; the server closes\n"
 		       "#   (usertcp) or lwip frees its pcb on the RST; the stacks polled until\n"
-		       "#   idle after each step;");
+		       "#   idle after each step; the stacks take turns, %d runs each;",
+		       SLICES);
 	else
 		printf("# connections, FIN: connect, accept, the client closes (FIN), the server\n"
 		       "#   sees the end of the stream and closes, the client's end stays in\n"
 		       "#   TIME_WAIT (usertcp 60 s, in a hash; lwip 2 * TCP_MSL, on a list that\n"
 		       "#   tcp_connect walks to check the 4-tuple); the stacks polled until\n"
-		       "#   idle after each step;");
-	printf(" client port %d-%d bound with SO_REUSEADDR,\n"
-	       "#   listener %d-%d, in turn, so no 4-tuple repeats;\n"
+		       "#   idle after each step; one run each;");
+	printf("\n#   client port %d-%d bound with SO_REUSEADDR, listener %d-%d, in\n"
+	       "#   turn, so no 4-tuple repeats%s;\n"
 	       "#   connections: usertcp %llu, lwip %s%s;\n"
 	       "#   frames on the link per connection: usertcp %.2f, lwip %s\n",
 	       LPORT0, LPORT0 + NLPORTS - 1, SPORT0, SPORT0 + NLISTEN - 1,
-	       (unsigned long long)u.conns,
-	       fmt_na(b1, sizeof(b1), lwip_skip ? -1 : (double)w.conns, 0),
-	       u.exhausted || w.exhausted ? " (stopped early: 4-tuples used up)" : "", u.frames_per,
-	       fmt_na(b2, sizeof(b2), lwip_skip ? -1 : w.frames_per, 2));
+	       rst ? " within 1,280,000" : "", (unsigned long long)u.tl.n,
+	       fmt_na(b1, sizeof(b1), lwip_skip ? -1 : (double)w.tl.n, 0),
+	       u.exhausted || w.exhausted ? " (stopped early: 4-tuples used up)" : "",
+	       tl_frames_per(&u.tl),
+	       fmt_na(b2, sizeof(b2), lwip_skip ? -1 : tl_frames_per(&w.tl), 2));
 	if (!rst)
 		printf("#   TIME_WAIT at the end: usertcp %.0f, lwip %s; the first %d "
 		       "connections:\n"
@@ -1134,9 +1166,9 @@ static void bench_crr(bool rst)
 		       u.tw_end, fmt_na(b3, sizeof(b3), lwip_skip ? -1 : w.tw_end, 0), FIRST_CONNS,
 		       fmt_na(b1, sizeof(b1), u.first_rate, 0),
 		       fmt_na(b4, sizeof(b4), lwip_skip ? -1 : w.first_rate, 0));
-	print_per_cpu("conn", 0, u.per_cpu, w.per_cpu);
-	print_figure(rst ? "connections/s, RST" : "connections/s, FIN", "conn/s", 0, u.rate,
-		     lwip_skip ? -1 : w.rate);
+	print_per_cpu("conn", 0, tl_per_cpu(&u.tl), lwip_skip ? -1 : tl_per_cpu(&w.tl));
+	print_figure(rst ? "connections/s, RST" : "connections/s, FIN", "conn/s", 0, tl_rate(&u.tl),
+		     lwip_skip ? -1 : tl_rate(&w.tl));
 }
 
 static void bench_crr_rst(void)
@@ -1151,19 +1183,22 @@ static void bench_crr_fin(void)
 
 static void bench_rr(void)
 {
-	struct rr_result u, w = {0};
+	struct rr_result u = {0}, w = {0};
 	char b1[32];
 
-	ut_rr(&u);
-	if (!lwip_skip)
-		lw_rr(&w);
+	for (int i = 0; i < SLICES; i++) {
+		ut_rr(&u, bench_seconds / SLICES);
+		if (!lwip_skip)
+			lw_rr(&w, bench_seconds / SLICES);
+	}
 	printf("# round trips: %d bytes there and %d back on one connection, Nagle off on\n"
 	       "#   both ends (TCP_NODELAY, tcp_nagle_disable), %d round trips a round;\n"
-	       "#   frames on the link per round trip: usertcp %.2f, lwip %s\n",
-	       RR_LEN, RR_LEN, RR_BATCH, u.frames_per,
-	       fmt_na(b1, sizeof(b1), lwip_skip ? -1 : w.frames_per, 2));
-	print_per_cpu("rt", 0, u.per_cpu, w.per_cpu);
-	print_figure("round trips/s", "rt/s", 0, u.rate, lwip_skip ? -1 : w.rate);
+	       "#   the stacks take turns, %d runs each; frames on the link per round\n"
+	       "#   trip: usertcp %.2f, lwip %s\n",
+	       RR_LEN, RR_LEN, RR_BATCH, SLICES, tl_frames_per(&u.tl),
+	       fmt_na(b1, sizeof(b1), lwip_skip ? -1 : tl_frames_per(&w.tl), 2));
+	print_per_cpu("rt", 0, tl_per_cpu(&u.tl), lwip_skip ? -1 : tl_per_cpu(&w.tl));
+	print_figure("round trips/s", "rt/s", 0, tl_rate(&u.tl), lwip_skip ? -1 : tl_rate(&w.tl));
 }
 
 static void ut_note(void)
@@ -1243,7 +1278,8 @@ int main(int argc, char **argv)
 	       "#   %d frames); bare IPv4 (layer 3), MTU %d, checksums computed and\n"
 	       "#   checked in software; client 10.0.0.1, server 10.0.0.2; %.2g s per timed\n"
 	       "#   run; one clock reading per stack per round (usertcp: ut_stack_batch_begin\n"
-	       "#   and _end; lwip: sys_check_timeouts at the round's start)\n",
+	       "#   and _end; lwip: sys_check_timeouts at the round's start); \"per CPU\n"
+	       "#   second\": of the one thread, which other programs' load disturbs least\n",
 	       LINK_QUEUE, MTU, bench_seconds);
 	ut_note();
 	if (!lwip_skip)
