@@ -29,6 +29,9 @@
  * A round (one bulk iteration, 64 round trips, one connection) reads each
  * stack's clock once: usertcp's stacks are inside ut_stack_batch_begin/end,
  * and lwIP's sys_check_timeouts runs once per copy at the round's start.
+ * For round trips and RST connections the two stacks take turns, four
+ * runs each; bulk and FIN connections are one run each. How to read the
+ * figures, lwIP's build and the figures measured: docs/BENCHMARKS.md.
  */
 #include <errno.h>
 #include <stdarg.h>
