@@ -46,16 +46,19 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 # 40 ms bottleneck; BENCH_CC_SIM_* knobs) takes about 20 s of CPU.
 # bench_tap (usertcp against the kernel over a tap, beside a veth pair)
 # needs root and says "skipped" otherwise; 1 GB a row, about 20 s, or
-# BENCH_SECONDS of sending a row. See docs/BENCHMARKS.md.
+# BENCH_SECONDS of sending a row. bench_pair (two usertcp stacks over an
+# in-memory link beside two lwIP stacks, when liblwip-dev is installed)
+# takes 8 timed runs of BENCH_SECONDS. See docs/BENCHMARKS.md.
 bench: $(BUILD)/CMakeCache.txt
 	@grep -q '^USERTCP_BENCH:BOOL=ON' $(BUILD)/CMakeCache.txt || \
 		$(CMAKE) -S . -B $(BUILD) -DUSERTCP_BENCH=ON
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim bench_sack bench_tap usertcp
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim bench_sack bench_tap bench_pair usertcp
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tcp
 	$(BUILD)/bench/bench_checksum 64
 	$(BUILD)/bench/bench_timer
 	$(BUILD)/bench/bench_cc_sim
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_sack
+	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_pair
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tap
 	$(if $(filter 0,$(BENCH_CC)),@echo "bench_cc: left out (BENCH_CC=0)",sh bench/bench_cc.sh $(BUILD)/usertcp)
 
