@@ -34,10 +34,18 @@ const char attach_opts_help[] =
 	"                   then the device's (IF:rx_packets ... IF:rx_syscalls,\n"
 	"                   IF:tx_syscalls, IF:poll_waits: the system calls it cost)\n";
 
+const char attach_threads_help[] =
+	"  --threads N      N stacks, one per queue of a multi-queue interface (made\n"
+	"                   with: ip tuntap add dev IF mode tap multi_queue), each on a\n"
+	"                   thread of its own; the kernel spreads flows over the\n"
+	"                   queues (default 1; 1 to 64). --pcap FILE then writes\n"
+	"                   queue 0 to FILE and queue i to FILE.qi\n";
+
 void attach_opts_init(struct attach_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	impair_opts_init(&o->imp);
+	o->threads = 1;
 }
 
 /* ADDR/PREFIX of either family: IPv4's prefix 1 to 32, IPv6's 1 to 128. */
@@ -82,7 +90,8 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		return 1;
 	}
 	if (strcmp(opt, "--tap") && strcmp(opt, "--tun") && strcmp(opt, "--ip") &&
-	    strcmp(opt, "--gw") && strcmp(opt, "--seed") && strcmp(opt, "--pcap"))
+	    strcmp(opt, "--gw") && strcmp(opt, "--seed") && strcmp(opt, "--pcap") &&
+	    (strcmp(opt, "--threads") || !o->threads_ok))
 		return 0;
 	if (*i + 1 >= argc) {
 		fprintf(stderr, "%s: option %s needs a value\n", prog, opt);
@@ -125,6 +134,14 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 			fprintf(stderr, "%s: --gw wants an IPv4 address, not '%s'\n", prog, val);
 			return -1;
 		}
+	} else if (!strcmp(opt, "--threads")) {
+		uint64_t n;
+		if (!parse_u64(val, &n) || n < 1 || n > UT_GROUP_MAX) {
+			fprintf(stderr, "%s: --threads wants 1 to %d, not '%s'\n", prog,
+				UT_GROUP_MAX, val);
+			return -1;
+		}
+		o->threads = (unsigned)n;
 	} else if (!strcmp(opt, "--seed")) {
 		if (!parse_u64(val, &o->seed) || o->seed == 0) {
 			fprintf(stderr, "%s: --seed wants a positive integer, not '%s'\n", prog,
@@ -135,6 +152,62 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		o->pcap = val;
 	}
 	return 1;
+}
+
+/* Sets up stack i of the group on its queue: MTU, addresses, route,
+ * impairments, capture, trace. 0, or -1 after saying why. */
+static int attach_setup_stack(const struct attach_opts *o, struct attach *a, unsigned i)
+{
+	struct ut_stack *st = a->stacks[i];
+	struct ut_dev *dev = a->devs[i];
+	const char *prog = a->prog;
+	int err;
+
+	/* --mtu shrinks (or grows) the device itself: a device's impairment
+	 * takes the device's MTU. */
+	if (o->imp.link.mtu != 1500 && (err = ut_dev_set_mtu(dev, o->imp.link.mtu)) < 0) {
+		fprintf(stderr, "%s: --mtu %u: %s\n", prog, o->imp.link.mtu, strerror(-err));
+		return -1;
+	}
+	if (o->prefix && (err = ut_addr_add(st, dev, ut_ip_v4(o->addr), o->prefix)) < 0) {
+		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
+		return -1;
+	}
+	if (o->prefix6 && (err = ut_addr_add(st, dev, o->addr6, o->prefix6)) < 0) {
+		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
+		return -1;
+	}
+	if (o->gw && (err = ut_route_add(st, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(o->gw), NULL)) < 0) {
+		fprintf(stderr, "%s: --gw: %s%s\n", prog, strerror(-err),
+			err == -ENETUNREACH ? " (the gateway must be inside --ip's prefix)" : "");
+		return -1;
+	}
+	if (o->imp.any) {
+		uint64_t seed = o->seed;
+		/* Without --seed each run draws different losses, as a real
+		 * bad network would. */
+		if (!seed && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+			seed = (uint64_t)ut_stack_now(st);
+		if ((err = ut_dev_set_netem(dev, UT_DEV_BOTH, &o->imp.link, seed + i)) < 0) {
+			fprintf(stderr, "%s: impairments: %s\n", prog, strerror(-err));
+			return -1;
+		}
+	}
+	if (o->pcap) {
+		char path[4096];
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s", o->pcap);
+		else
+			snprintf(path, sizeof(path), "%s.q%u", o->pcap, i);
+		if ((err = ut_dev_pcap_open(dev, path)) < 0) {
+			fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(-err));
+			return -1;
+		}
+		a->pcap = true;
+	}
+	if (o->trace)
+		ut_trace_set(st, ut_trace_print_text, stderr);
+	return 0;
 }
 
 int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
@@ -156,68 +229,37 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 	ut_stack_config_init(&cfg);
 	cfg.seed = o->seed; /* 0: fresh secrets from getrandom() */
 	cfg.name = prog;
-	if ((err = ut_stack_create(&cfg, &a->stack)) < 0) {
+	if ((err = ut_group_create(&cfg, o->threads, &a->group)) < 0) {
 		fprintf(stderr, "%s: cannot create the stack: %s\n", prog, strerror(-err));
 		return -1;
 	}
+	a->n = ut_group_size(a->group);
+	for (unsigned i = 0; i < a->n; i++)
+		a->stacks[i] = ut_group_stack(a->group, i);
+	a->stack = a->stacks[0];
 	/* IPv6 on lo and on the interface from the moment it is opened,
 	 * so that it configures itself as a Linux host's does. */
-	if (o->ipv6 && (err = ut_sysctl_set(a->stack, "net.ipv6.conf.all.disable_ipv6", 0)) < 0) {
-		fprintf(stderr, "%s: --ipv6: %s\n", prog, strerror(-err));
-		goto fail;
-	}
-	err = ut_dev_open_tuntap(a->stack, o->ifname, o->type,
-				 o->no_offload ? UT_DEV_F_NO_OFFLOAD : 0, NULL, &a->dev);
+	for (unsigned i = 0; o->ipv6 && i < a->n; i++)
+		if ((err = ut_sysctl_set(a->stacks[i], "net.ipv6.conf.all.disable_ipv6", 0)) < 0) {
+			fprintf(stderr, "%s: --ipv6: %s\n", prog, strerror(-err));
+			goto fail;
+		}
+	err = ut_group_open_tuntap(a->group, o->ifname, o->type,
+				   o->no_offload ? UT_DEV_F_NO_OFFLOAD : 0, NULL, a->devs);
 	if (err < 0) {
 		fprintf(stderr, "%s: %s\n", prog,
 			ut_dev_tuntap_strerror(err, o->ifname, o->type, why, sizeof(why)));
 		goto fail;
 	}
+	a->dev = a->devs[0];
 	/* A refused offload costs speed, never correctness: said once, as
 	 * a note, and the tool goes on. */
 	if (ut_dev_offload_note(a->dev))
 		fprintf(stderr, "%s: note: %s: %s\n", prog, o->ifname, ut_dev_offload_note(a->dev));
-	/* --mtu shrinks (or grows) the device itself: a device's impairment
-	 * takes the device's MTU. */
-	if (o->imp.link.mtu != 1500 && (err = ut_dev_set_mtu(a->dev, o->imp.link.mtu)) < 0) {
-		fprintf(stderr, "%s: --mtu %u: %s\n", prog, o->imp.link.mtu, strerror(-err));
-		goto fail;
-	}
-	if (o->prefix && (err = ut_addr_add(a->stack, a->dev, ut_ip_v4(o->addr), o->prefix)) < 0) {
-		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
-		goto fail;
-	}
-	if (o->prefix6 && (err = ut_addr_add(a->stack, a->dev, o->addr6, o->prefix6)) < 0) {
-		fprintf(stderr, "%s: --ip: %s\n", prog, strerror(-err));
-		goto fail;
-	}
-	if (o->gw &&
-	    (err = ut_route_add(a->stack, ut_ip_v4(INADDR_ANY), 0, ut_ip_v4(o->gw), NULL)) < 0) {
-		fprintf(stderr, "%s: --gw: %s%s\n", prog, strerror(-err),
-			err == -ENETUNREACH ? " (the gateway must be inside --ip's prefix)" : "");
-		goto fail;
-	}
-	if (o->imp.any) {
-		uint64_t seed = o->seed;
-		/* Without --seed each run draws different losses, as a real
-		 * bad network would. */
-		if (!seed && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
-			seed = (uint64_t)ut_stack_now(a->stack);
-		if ((err = ut_dev_set_netem(a->dev, UT_DEV_BOTH, &o->imp.link, seed)) < 0) {
-			fprintf(stderr, "%s: impairments: %s\n", prog, strerror(-err));
+	for (unsigned i = 0; i < a->n; i++)
+		if (attach_setup_stack(o, a, i) < 0)
 			goto fail;
-		}
-	}
-	if (o->pcap) {
-		if ((err = ut_dev_pcap_open(a->dev, o->pcap)) < 0) {
-			fprintf(stderr, "%s: %s: %s\n", prog, o->pcap, strerror(-err));
-			goto fail;
-		}
-		a->pcap = true;
-	}
-	if (o->trace)
-		ut_trace_set(a->stack, ut_trace_print_text, stderr);
-	if ((err = ut_stack_thread_start(a->stack)) < 0) {
+	if ((err = ut_group_thread_start(a->group)) < 0) {
 		fprintf(stderr, "%s: cannot start the stack thread: %s\n", prog, strerror(-err));
 		goto fail;
 	}
@@ -243,15 +285,87 @@ static void attach_print_counter(void *arg, const char *group, const char *name,
 		fprintf(arg, "%-31s %llu\n", full, (unsigned long long)value);
 }
 
+/* The counters of every stack summed, as one host's: each stack reports
+ * the same names in the same order. */
+struct counter_sum {
+	struct {
+		char group[24], name[48];
+		uint64_t value;
+	} * rows;
+	size_t n, cap, at;
+};
+
+static void counter_sum_add(void *arg, const char *group, const char *name, uint64_t value)
+{
+	struct counter_sum *cs = arg;
+
+	/* Settings that /proc/net/snmp shows among the counters are the
+	 * same on every stack, not summed. */
+	static const char *const settings[] = {"Forwarding", "DefaultTTL", "RtoAlgorithm",
+					       "RtoMin",     "RtoMax",	   "MaxConn"};
+
+	if (cs->at < cs->n) {
+		bool setting = false;
+		for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+			setting |= !strcmp(name, settings[i]);
+		if (!setting)
+			cs->rows[cs->at].value += value;
+		cs->at++;
+		return;
+	}
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 256;
+		void *p = realloc(cs->rows, cap * sizeof(*cs->rows));
+		if (!p)
+			return;
+		cs->rows = p;
+		cs->cap = cap;
+	}
+	snprintf(cs->rows[cs->n].group, sizeof(cs->rows[0].group), "%s", group);
+	snprintf(cs->rows[cs->n].name, sizeof(cs->rows[0].name), "%s", name);
+	cs->rows[cs->n].value = value;
+	cs->n++;
+	cs->at = cs->n;
+}
+
+static void attach_print_counters(const struct attach *a, FILE *f)
+{
+	struct counter_sum cs = {0};
+
+	for (unsigned i = 0; i < a->n; i++) {
+		cs.at = 0;
+		ut_counter_foreach(a->stacks[i], counter_sum_add, &cs);
+	}
+	for (size_t i = 0; i < cs.n; i++)
+		attach_print_counter(f, cs.rows[i].group, cs.rows[i].name, cs.rows[i].value);
+	free(cs.rows);
+}
+
 /* The device's counters (ip -s link's, GRO's, and the system calls the
  * device cost), every one even when zero, so that a script reading them
- * (scripts/tap-throughput.sh) finds each name. */
+ * (scripts/tap-throughput.sh) finds each name; with --threads, the sums
+ * over the queues, then what the stacks handed each other. */
 static void attach_print_dev_stats(const struct attach *a, FILE *f)
 {
-	struct ut_dev_stats st;
+	struct ut_dev_stats st, q;
 	const char *dn = ut_dev_name(a->dev);
 
-	ut_dev_get_stats(a->dev, &st);
+	memset(&st, 0, sizeof(st));
+	for (unsigned i = 0; i < a->n; i++) {
+		ut_dev_get_stats(a->devs[i], &q);
+		st.rx_packets += q.rx_packets;
+		st.rx_bytes += q.rx_bytes;
+		st.rx_dropped += q.rx_dropped;
+		st.tx_packets += q.tx_packets;
+		st.tx_bytes += q.tx_bytes;
+		st.tx_dropped += q.tx_dropped;
+		st.rx_gro_packets += q.rx_gro_packets;
+		st.rx_gro_wire_packets += q.rx_gro_wire_packets;
+		st.rx_syscalls += q.rx_syscalls;
+		st.rx_syscalls_empty += q.rx_syscalls_empty;
+		st.tx_syscalls += q.tx_syscalls;
+		st.poll_waits += q.poll_waits;
+	}
 	const struct {
 		const char *name;
 		uint64_t value;
@@ -276,21 +390,46 @@ static void attach_print_dev_stats(const struct attach *a, FILE *f)
 		snprintf(full, sizeof(full), "%s:%s", dn, rows[i].name);
 		fprintf(f, "%-31s %llu\n", full, (unsigned long long)rows[i].value);
 	}
+	for (unsigned i = 0; a->n > 1 && i < a->n; i++) {
+		struct ut_group_stats gs;
+		char full[96];
+
+		ut_dev_get_stats(a->devs[i], &q);
+		ut_group_get_stats(a->group, i, &gs);
+		snprintf(full, sizeof(full), "%s:q%u:rx_packets", dn, i);
+		fprintf(f, "%-31s %llu\n", full, (unsigned long long)q.rx_packets);
+		snprintf(full, sizeof(full), "%s:q%u:steered_out", dn, i);
+		fprintf(f, "%-31s %llu\n", full, (unsigned long long)gs.steered_out);
+		snprintf(full, sizeof(full), "%s:q%u:steered_in", dn, i);
+		fprintf(f, "%-31s %llu\n", full, (unsigned long long)gs.steered_in);
+		snprintf(full, sizeof(full), "%s:q%u:neigh_shared", dn, i);
+		fprintf(f, "%-31s %llu\n", full, (unsigned long long)gs.neigh_shared);
+	}
 }
 
 void attach_close(struct attach *a)
 {
-	if (!a->stack)
+	if (!a->group)
 		return;
-	ut_stack_thread_stop(a->stack);
-	if (a->nstat) {
+	ut_group_thread_stop(a->group);
+	if (a->nstat && a->dev) {
 		fprintf(stderr, "#%s: the stack's counters at exit\n", a->prog);
-		ut_counter_foreach(a->stack, attach_print_counter, stderr);
+		attach_print_counters(a, stderr);
 		attach_print_dev_stats(a, stderr);
 	}
-	for (int dir = UT_DEV_EGRESS; a->report && dir <= UT_DEV_INGRESS; dir++) {
-		struct ut_link_stats st;
-		ut_dev_get_netem_stats(a->dev, dir, &st);
+	for (int dir = UT_DEV_EGRESS; a->report && a->dev && dir <= UT_DEV_INGRESS; dir++) {
+		struct ut_link_stats st, q;
+		memset(&st, 0, sizeof(st));
+		for (unsigned i = 0; i < a->n; i++) {
+			ut_dev_get_netem_stats(a->devs[i], dir, &q);
+			st.sent += q.sent;
+			st.lost += q.lost;
+			st.duplicated += q.duplicated;
+			st.reordered += q.reordered;
+			st.corrupted += q.corrupted;
+			st.queue_drops += q.queue_drops;
+			st.ce_marked += q.ce_marked;
+		}
 		fprintf(stderr,
 			"%s: impairments %s %s: %llu frames, %llu lost, %llu duplicated, "
 			"%llu reordered, %llu corrupted, %llu queue drops, %llu marked CE\n",
@@ -300,8 +439,10 @@ void attach_close(struct attach *a)
 			(unsigned long long)st.corrupted, (unsigned long long)st.queue_drops,
 			(unsigned long long)st.ce_marked);
 	}
-	if (a->pcap)
-		ut_dev_pcap_close(a->dev);
-	ut_stack_destroy(a->stack);
+	for (unsigned i = 0; a->pcap && i < a->n; i++)
+		if (a->devs[i])
+			ut_dev_pcap_close(a->devs[i]);
+	ut_group_destroy(a->group);
+	a->group = NULL;
 	a->stack = NULL;
 }

@@ -10,7 +10,11 @@
  *
  * It exists to show an event-driven server on usertcp: one thread and one
  * ut_epoll instance serve every connection through non-blocking sockets,
- * as such servers do on Linux, while the stack runs on its own thread. A
+ * as such servers do on Linux, and the same thread runs the stack from
+ * inside ut_epoll_wait. With --threads N there are N stacks, one per
+ * queue of a multi-queue interface, each with such a thread and its own
+ * listener on the port (usertcp/group.h); the kernel spreads the
+ * clients' connections over the queues. A
  * file is sent a chunk at a time as the send buffer frees (EPOLLOUT),
  * never read whole into memory. A connection answers one request at a
  * time: while it is answering, it waits for EPOLLOUT only, and the next
@@ -78,7 +82,8 @@ static void httpd_usage(FILE *f)
 	fprintf(f,
 		"Usage: usertcp httpd --tap IF --ip ADDR/PREFIX [options]\n"
 		"Serves the files under --root over HTTP/1.1 (GET, HEAD, keep-alive), every\n"
-		"connection on one thread through ut_epoll, until SIGINT or SIGTERM.\n\n"
+		"connection of a stack on one thread through ut_epoll (one stack, or one\n"
+		"per queue with --threads), until SIGINT or SIGTERM.\n\n"
 		"Options:\n"
 		"  --port PORT      port to listen on (default 80)\n"
 		"  --listen ADDR    the address to listen on: 10.99.0.2, fd00:99::2,\n"
@@ -89,8 +94,8 @@ static void httpd_usage(FILE *f)
 		"  -4, -6           IPv4 only (0.0.0.0), or IPv6 only (::, IPV6_V6ONLY)\n"
 		"  --root DIR       directory to serve (default: the current one)\n"
 		"  -v               log each request to standard output\n"
-		"%s%s",
-		attach_opts_help, impair_opts_help);
+		"%s%s%s",
+		attach_opts_help, attach_threads_help, impair_opts_help);
 }
 
 static uint64_t now_ms(void)
@@ -576,11 +581,57 @@ static void serve(struct httpd *h)
 		conn_close(h, h->conns);
 }
 
+/* Opens h's listener on sa and its epoll instance; -1 after saying why. */
+static int httpd_listen(struct httpd *h, const struct sockaddr *sa, socklen_t slen, bool v6only)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+	char a[TOOL_HOST_STRLEN];
+	int one = 1;
+
+	h->lfd = ut_socket(h->stack, sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	h->ep = ut_epoll_create1(h->stack, 0);
+	if (h->lfd < 0 || h->ep < 0 ||
+	    ut_setsockopt(h->stack, h->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    (v6only &&
+	     ut_setsockopt(h->stack, h->lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+	    tool_bind_wait(h->stack, h->lfd, sa, slen, 10000) < 0 ||
+	    ut_listen(h->stack, h->lfd, BACKLOG) < 0 ||
+	    ut_epoll_ctl(h->stack, h->ep, EPOLL_CTL_ADD, h->lfd, &ev) < 0) {
+		int err = errno;
+		tool_sockaddr_host(h->stack, h->ifname, sa, a, sizeof(a));
+		fprintf(stderr, "usertcp httpd: listen on %s%s%s port %u: %s\n",
+			sa->sa_family == AF_INET6 ? "[" : "", a,
+			sa->sa_family == AF_INET6 ? "]" : "", tool_sockaddr_port(sa),
+			strerror(err));
+		return -1;
+	}
+	return 0;
+}
+
+static void httpd_unlisten(struct httpd *h)
+{
+	if (h->lfd >= 0)
+		ut_close(h->stack, h->lfd);
+	if (h->ep >= 0)
+		ut_close(h->stack, h->ep);
+	h->lfd = h->ep = -1;
+}
+
+static int httpd_worker(struct ut_stack *stack, unsigned i, void *arg)
+{
+	struct httpd *hs = arg;
+
+	(void)stack;
+	serve(&hs[i]);
+	return 0;
+}
+
 int cmd_httpd(int argc, char **argv)
 {
 	struct attach_opts ao;
 	struct attach at;
 	struct httpd h = {.lfd = -1, .ep = -1};
+	static struct httpd hs[UT_GROUP_MAX];
 	const char *root = ".";
 	struct tool_addr laddr;
 	bool have_laddr = false;
@@ -591,6 +642,7 @@ int cmd_httpd(int argc, char **argv)
 	int r;
 
 	attach_opts_init(&ao);
+	ao.threads_ok = true;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if ((r = attach_opts_parse(&ao, argc, argv, &i, "usertcp httpd")) < 0)
@@ -663,49 +715,57 @@ int cmd_httpd(int argc, char **argv)
 
 	if (attach_open(&ao, "usertcp httpd", &at) < 0)
 		return 1;
-	h.stack = at.stack;
-	h.ifname = ao.ifname;
+	/* A server per stack: its own listener on the same port (as a
+	 * SO_REUSEPORT group has one socket per thread), epoll instance and
+	 * connections. The listeners are set up while the stack threads run
+	 * (an IPv6 address must finish duplicate address detection first). */
+	for (unsigned i = 0; i < at.n; i++) {
+		hs[i] = h;
+		hs[i].stack = at.stacks[i];
+		hs[i].ifname = ao.ifname;
+		hs[i].lfd = hs[i].ep = -1;
+	}
 	struct sockaddr_storage ss;
 	socklen_t slen;
-	if (tool_sockaddr(h.stack, h.ifname, &laddr, family, port, &ss, &slen, why, sizeof(why)) <
+	if (tool_sockaddr(at.stack, ao.ifname, &laddr, family, port, &ss, &slen, why, sizeof(why)) <
 	    0) {
 		fprintf(stderr, "usertcp httpd: --listen: %s\n", why);
 		attach_close(&at);
 		return 2;
 	}
-	struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
 	char a[TOOL_HOST_STRLEN];
-	int one = 1;
-	h.lfd = ut_socket(h.stack, family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	h.ep = ut_epoll_create1(h.stack, 0);
-	if (h.lfd < 0 || h.ep < 0 ||
-	    ut_setsockopt(h.stack, h.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    (v6only &&
-	     ut_setsockopt(h.stack, h.lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
-	    tool_bind_wait(h.stack, h.lfd, (struct sockaddr *)&ss, slen, 10000) < 0 ||
-	    ut_listen(h.stack, h.lfd, BACKLOG) < 0 ||
-	    ut_epoll_ctl(h.stack, h.ep, EPOLL_CTL_ADD, h.lfd, &ev) < 0) {
-		int err = errno;
-		tool_sockaddr_host(h.stack, h.ifname, (struct sockaddr *)&ss, a, sizeof(a));
-		fprintf(stderr, "usertcp httpd: listen on %s%s%s port %u: %s\n",
-			family == AF_INET6 ? "[" : "", a, family == AF_INET6 ? "]" : "", port,
-			strerror(err));
-		attach_close(&at);
-		return 1;
-	}
-	tool_sockaddr_host(h.stack, h.ifname, (struct sockaddr *)&ss, a, sizeof(a));
-	printf("usertcp httpd: serving %s on http://%s%s%s:%u/%s\n", h.root[0] ? h.root : "/",
+	for (unsigned i = 0; i < at.n; i++)
+		if (httpd_listen(&hs[i], (struct sockaddr *)&ss, slen, v6only) < 0) {
+			for (unsigned j = 0; j <= i; j++)
+				httpd_unlisten(&hs[j]);
+			attach_close(&at);
+			return 1;
+		}
+	tool_sockaddr_host(at.stack, ao.ifname, (struct sockaddr *)&ss, a, sizeof(a));
+	printf("usertcp httpd: serving %s on http://%s%s%s:%u/%s", h.root[0] ? h.root : "/",
 	       family == AF_INET6 ? "[" : "", a, family == AF_INET6 ? "]" : "", port,
 	       !ut_ip_is_any(laddr.ip) ? ""
 	       : v6only		       ? " (every IPv6 address)"
 	       : family == AF_INET6    ? " (every address, IPv4 and IPv6)"
 				       : " (every IPv4 address)");
+	if (at.n > 1)
+		printf(" with %u stacks, one per queue of %s", at.n, ao.ifname);
+	printf("\n");
 	fflush(stdout);
 
-	serve(&h);
-
-	ut_close(h.stack, h.ep);
-	printf("usertcp httpd: stopped by %s\n", httpd_stop == SIGINT ? "SIGINT" : "SIGTERM");
+	/* From here each stack is driven by its server's own thread, from
+	 * inside ut_epoll_wait: one thread per stack does the protocol and
+	 * the serving, with no stack lock changing hands between them. */
+	ut_group_thread_stop(at.group);
+	r = ut_group_run(at.group, httpd_worker, hs, false);
+	if (r < 0)
+		fprintf(stderr, "usertcp httpd: cannot start the servers' threads: %s\n",
+			strerror(-r));
+	for (unsigned i = 0; i < at.n; i++)
+		httpd_unlisten(&hs[i]);
+	if (r == 0)
+		printf("usertcp httpd: stopped by %s\n",
+		       httpd_stop == SIGINT ? "SIGINT" : "SIGTERM");
 	attach_close(&at);
-	return 0;
+	return r < 0 ? 1 : 0;
 }

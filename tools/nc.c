@@ -43,8 +43,9 @@
 #define NC_DAD_WAIT_MS 10000
 
 struct nc {
-	struct ut_stack *stack;
-	int fd; /* the connection or, before it, the listener */
+	struct attach *at;
+	struct ut_stack *stack; /* the connection's (stack 0 until one is made) */
+	int fd;			/* the connection or, before it, the listener */
 	bool verbose;
 	const char *cc;	    /* --cc: TCP_CONGESTION for the socket, or NULL */
 	const char *ifname; /* the interface attached, which names scopes */
@@ -87,8 +88,8 @@ static void nc_usage(FILE *f)
 		"  -u               refused: usertcp nc speaks TCP only\n"
 		"  --cc NAME        the connection's congestion control (TCP_CONGESTION),\n"
 		"                   e.g. reno or cubic; default: the stack's\n"
-		"%s%s",
-		attach_opts_help, impair_opts_help);
+		"%s%s%s",
+		attach_opts_help, attach_threads_help, impair_opts_help);
 }
 
 static bool parse_port(const char *s, uint16_t *port)
@@ -222,16 +223,16 @@ static int nc_set_cc(struct nc *nc, int fd)
 	return 0;
 }
 
-/* A listener on sa, dual-stack unless v6only when it is AF_INET6's ::, as
- * the kernel's (net.ipv6.bindv6only 0); accepts one connection. */
-static int nc_listen(struct nc *nc, const struct sockaddr *sa, socklen_t salen, bool v6only)
+/* A listener on sa on nc->stack, dual-stack unless v6only when it is
+ * AF_INET6's ::, as the kernel's (net.ipv6.bindv6only 0); -1 after saying
+ * why. */
+static int nc_listener(struct nc *nc, const struct sockaddr *sa, socklen_t salen, bool v6only,
+		       int type)
 {
-	struct sockaddr_storage peer;
-	socklen_t plen = sizeof(peer);
 	char a[TOOL_HOST_STRLEN];
-	int one = 1, lfd, cfd;
+	int one = 1, lfd;
 
-	lfd = ut_socket(nc->stack, sa->sa_family, SOCK_STREAM, 0);
+	lfd = ut_socket(nc->stack, sa->sa_family, type, 0);
 	if (lfd < 0) {
 		fprintf(stderr, "usertcp nc: socket: %s\n", strerror(errno));
 		return -1;
@@ -251,6 +252,76 @@ static int nc_listen(struct nc *nc, const struct sockaddr *sa, socklen_t salen, 
 		ut_close(nc->stack, lfd);
 		return -1;
 	}
+	return lfd;
+}
+
+/* With --threads: a listener on every stack, since the kernel may steer
+ * the peer's connection to any queue; the connection is the first one
+ * any of them accepts, and its stack is the one nc goes on with. The
+ * listeners are watched in turn (a ut_poll covers one stack): the first
+ * for up to 50 ms, the others at once. -1: stopped or failed; else the
+ * connection's descriptor on nc->stack. */
+static int nc_accept_group(struct nc *nc, const struct sockaddr *sa, socklen_t salen, bool v6only,
+			   struct sockaddr_storage *peer, socklen_t *plen)
+{
+	int lfd[UT_GROUP_MAX], cfd = -1;
+	unsigned n = nc->at->n, made, won = 0;
+	bool failed = false;
+
+	for (made = 0; made < n; made++) {
+		nc->stack = nc->at->stacks[made];
+		lfd[made] = nc_listener(nc, sa, salen, v6only, SOCK_STREAM | SOCK_NONBLOCK);
+		if (lfd[made] < 0)
+			break;
+	}
+	failed = made < n;
+	if (!failed && nc->verbose)
+		fprintf(stderr, "Listening on %u stacks\n", n);
+	while (!failed && cfd < 0) {
+		pthread_mutex_lock(&nc->mu);
+		bool stopped = nc->stop_sig != 0;
+		pthread_mutex_unlock(&nc->mu);
+		if (stopped)
+			break;
+		for (unsigned j = 0; j < n && cfd < 0 && !failed; j++) {
+			struct pollfd p = {.fd = lfd[j], .events = POLLIN};
+			if (ut_poll(nc->at->stacks[j], &p, 1, j == 0 ? 50 : 0) <= 0)
+				continue;
+			*plen = sizeof(*peer);
+			cfd = ut_accept(nc->at->stacks[j], lfd[j], (struct sockaddr *)peer, plen);
+			if (cfd < 0 && errno != EAGAIN) {
+				fprintf(stderr, "usertcp nc: accept: %s\n", strerror(errno));
+				failed = true;
+			}
+			won = j;
+		}
+	}
+	/* One connection only: later ones are refused, as with netcat. */
+	for (unsigned j = 0; j < made; j++)
+		ut_close(nc->at->stacks[j], lfd[j]);
+	pthread_mutex_lock(&nc->mu);
+	nc->stack = nc->at->stacks[cfd >= 0 ? won : 0];
+	nc->fd = cfd;
+	pthread_mutex_unlock(&nc->mu);
+	return cfd;
+}
+
+/* Accepts one connection on sa (nc_listener's), on every stack with
+ * --threads. */
+static int nc_listen(struct nc *nc, const struct sockaddr *sa, socklen_t salen, bool v6only)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	char a[TOOL_HOST_STRLEN];
+	int lfd, cfd;
+
+	if (nc->at->n > 1) {
+		if (nc_accept_group(nc, sa, salen, v6only, &peer, &plen) < 0)
+			return -1;
+		goto accepted;
+	}
+	if ((lfd = nc_listener(nc, sa, salen, v6only, SOCK_STREAM)) < 0)
+		return -1;
 	if (nc->verbose)
 		fprintf(stderr, "Listening on %s %u\n",
 			tool_sockaddr_host(nc->stack, nc->ifname, sa, a, sizeof(a)),
@@ -272,6 +343,7 @@ static int nc_listen(struct nc *nc, const struct sockaddr *sa, socklen_t salen, 
 			fprintf(stderr, "usertcp nc: accept: %s\n", strerror(err));
 		return -1;
 	}
+accepted:
 	/* An IPv4 peer of a dual-stack listener shows as ::ffff:a.b.c.d, as
 	 * the kernel's nc prints it. */
 	if (nc->verbose)
@@ -462,6 +534,7 @@ int cmd_nc(int argc, char **argv)
 	sigset_t set;
 
 	attach_opts_init(&ao);
+	ao.threads_ok = true;
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i];
 		if ((r = attach_opts_parse(&ao, argc, argv, &i, "usertcp nc")) < 0)
@@ -590,6 +663,7 @@ int cmd_nc(int argc, char **argv)
 
 	if (attach_open(&ao, "usertcp nc", &at) < 0)
 		return 1;
+	nc.at = &at;
 	nc.stack = at.stack;
 	nc.ifname = ao.ifname;
 	if (pthread_create(&sig_tid, NULL, signal_main, &nc)) {

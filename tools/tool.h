@@ -53,10 +53,22 @@ struct attach_opts {
 	bool nstat;   /* print the counters at exit */
 	bool verbose; /* the tool's -v: report impairments */
 	struct impair_opts imp;
+	/* --threads N: a stack per queue of a multi-queue interface
+	 * (usertcp/group.h); taken only by a tool that sets threads_ok
+	 * before parsing, and adds attach_threads_help to its usage. */
+	bool threads_ok;
+	unsigned threads; /* 1 unless --threads */
 };
+extern const char attach_threads_help[];
+/* The stacks of an attached interface: one, or one per queue. Each runs
+ * a stack thread from attach_open on. */
 struct attach {
-	struct ut_stack *stack;
-	struct ut_dev *dev;
+	struct ut_group *group;
+	unsigned n;
+	struct ut_stack *stack; /* stack 0, the only one without --threads */
+	struct ut_dev *dev;	/* its device */
+	struct ut_stack *stacks[UT_GROUP_MAX];
+	struct ut_dev *devs[UT_GROUP_MAX];
 	const char *prog;
 	bool pcap;
 	bool report;

@@ -52,8 +52,8 @@ extern "C" {
 struct ut_group;
 
 /* Creates n stacks (1 to UT_GROUP_MAX) from cfg (NULL: defaults), named
- * "NAME/0" ... "NAME/n-1", each with seeds of its own drawn from
- * cfg->seed, and mem_limit each. -EINVAL, -ENOMEM. */
+ * "NAME/0" ... "NAME/n-1" (a group of one: NAME), each with seeds of its
+ * own drawn from cfg->seed, and mem_limit each. -EINVAL, -ENOMEM. */
 int ut_group_create(const struct ut_stack_config *cfg, unsigned n, struct ut_group **out);
 /* Stops the group's threads and destroys every stack. */
 void ut_group_destroy(struct ut_group *g);
@@ -66,8 +66,9 @@ struct ut_stack *ut_group_stack(const struct ut_group *g, unsigned i);
  * one (same flags and errors); every queue gets the same Ethernet
  * address (hwaddr, or one random one). devs, if not NULL, receives the
  * n devices. Also -EINVAL for an interface made without multi_queue
- * (ut_dev_tuntap_strerror with UT_DEV_F_MULTI_QUEUE says how to make
- * one). On failure no queue stays attached. */
+ * when n > 1 (ut_dev_tuntap_strerror says how to make one); a group of
+ * one takes a plain interface or one queue of a multi_queue one. On
+ * failure no queue stays attached. */
 int ut_group_open_tuntap(struct ut_group *g, const char *ifname, enum ut_dev_type type,
 			 unsigned flags, const uint8_t *hwaddr, struct ut_dev **devs);
 /* Declares devs[0..n-1], devs[i] a device of stack i, the queues of one

@@ -341,7 +341,11 @@ UT_EXPORT int ut_group_create(const struct ut_stack_config *cfg, unsigned n, str
 
 		m->efd = -1;
 		c = *cfg;
-		snprintf(name, sizeof(name), "%.24s/%u", cfg->name ? cfg->name : "usertcp", i);
+		if (n > 1)
+			snprintf(name, sizeof(name), "%.24s/%u", cfg->name ? cfg->name : "usertcp",
+				 i);
+		else
+			snprintf(name, sizeof(name), "%s", cfg->name ? cfg->name : "usertcp");
 		c.name = name;
 		/* Each stack its own secrets and random choices, all of
 		 * them repeatable from one seed. */
@@ -444,8 +448,13 @@ UT_EXPORT int ut_group_open_tuntap(struct ut_group *g, const char *ifname, enum 
 		stack_unlock(g->stacks[0]);
 	}
 	for (i = 0; i < g->n; i++) {
-		err = ut_dev_open_tuntap(g->stacks[i], ifname, type, flags | UT_DEV_F_MULTI_QUEUE,
-					 mac, &d[i]);
+		/* A group of one takes either kind of interface: a plain
+		 * one, or one queue of a multi_queue one. */
+		err = ut_dev_open_tuntap(g->stacks[i], ifname, type,
+					 flags | (g->n > 1 ? UT_DEV_F_MULTI_QUEUE : 0), mac, &d[i]);
+		if (err == -EINVAL && g->n == 1)
+			err = ut_dev_open_tuntap(g->stacks[i], ifname, type,
+						 flags | UT_DEV_F_MULTI_QUEUE, mac, &d[i]);
 		if (err < 0)
 			break;
 	}

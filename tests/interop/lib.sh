@@ -238,14 +238,15 @@ need() {
 	esac
 }
 
-# Makes the namespace, after need has had its say.
+# Makes the namespace, after need has had its say; arguments go to
+# scripts/netns-tap.sh up (--multi-queue).
 up() {
 	mkdir -p "$dir" || fail "cannot make $dir"
 	ns=ut-$name-$$
 	trap cleanup EXIT
 	# A signal (even SIGPIPE, from | head) must still run cleanup.
 	trap 'exit 1' HUP INT PIPE TERM
-	if ! out=$(sh "$here/../../scripts/netns-tap.sh" up "$ns" 2>&1); then
+	if ! out=$(sh "$here/../../scripts/netns-tap.sh" up "$ns" "$@" 2>&1); then
 		ns=
 		case $out in
 		*"Operation not permitted"* | *"Permission denied"*)

@@ -1,0 +1,49 @@
+#!/bin/sh
+# A stack per core over a multi-queue tap (--threads 2, usertcp/group.h):
+# usertcp httpd with two stacks serves the kernel's curl (a 20 MB file,
+# 100 keep-alive requests, 40 connections one after another and 20 at
+# once), the kernel spreading the connections over both queues; usertcp nc
+# with two stacks accepts the kernel's nc and connects to it, 20 MB each
+# way; a single-queue interface refuses --threads 2 with the fix in the
+# message, and --threads 1 takes a multi-queue one.
+. "$(dirname "$0")/lib.sh"
+need curl nc sha256sum
+up --multi-queue
+
+httpd_site 20
+httpd_start --threads 2 --nstat
+grep -q "with 2 stacks" "$dir/httpd.log" || fail "httpd did not say it has 2 stacks: $(cat "$dir/httpd.log")"
+httpd_big "2 stacks"
+httpd_keepalive "2 stacks"
+t0=$(now)
+i=1
+while [ $i -le 40 ]; do
+	kcurl -o "$dir/got/f$i.txt" "http://$U/f$i.txt" || fail "curl f$i.txt"
+	i=$((i + 1))
+done
+same_files f txt 40 "one after another"
+echo "ok 40 connections one after another in $(since "$t0") s, every body right"
+r=$(kcurl -Z --parallel-immediate --parallel-max 20 -w '%{num_connects}\n' -o "$dir/got/m#1.bin" "http://$U/m[1-20].bin" \
+	2> "$dir/curl.err") || fail "parallel curl: $(cat "$dir/curl.err")"
+same_files m bin 20 parallel
+echo "ok 20 files at once, all intact"
+httpd_stop
+# Every connection was served, and both queues had their share of them.
+opens=$(awk '$1 == "TcpPassiveOpens" { print $2 }' "$dir/httpd.log")
+[ "${opens:-0}" -ge 60 ] || fail "httpd accepted ${opens:-no} connections: $(cat "$dir/httpd.log")"
+for q in 0 1; do
+	rx=$(awk -v n="tap0:q$q:rx_packets" '$1 == n { print $2 }' "$dir/httpd.log")
+	[ "${rx:-0}" -gt 20 ] || fail "queue $q received ${rx:-no} frames: $(cat "$dir/httpd.log")"
+done
+echo "ok $opens connections over both queues (q0 $(awk '$1 == "tap0:q0:rx_packets" { print $2 }' "$dir/httpd.log"), q1 $(awk '$1 == "tap0:q1:rx_packets" { print $2 }' "$dir/httpd.log") frames)"
+
+nc_to_usertcp 20 7001 --threads 2
+nc_from_usertcp 20 7002 --threads 2
+
+# A plain tap cannot take two queues; the message says how to make one.
+ip -n "$ns" tuntap add dev tap1 mode tap && ip -n "$ns" link set tap1 up || fail "cannot make tap1"
+out=$(nsx timeout 20 "$bin" nc --tap tap1 --ip 10.98.0.2/24 --threads 2 -l 7003 2>&1 < /dev/null)
+[ $? -ne 0 ] || fail "--threads 2 on a single-queue tap did not fail"
+echo "$out" | grep -q "multi_queue" || fail "--threads 2 on a single-queue tap: $out"
+echo "ok --threads 2 on a single-queue tap refused: $out"
+nc_to_usertcp 1 7004 --threads 1
