@@ -45,17 +45,23 @@
  * a link header. */
 #define TUN_GSO_MAX 65536u
 
+/* With TSO granted, a received frame at most this long is copied out of
+ * the 64 KB buffer it was read into, into a buffer of its own size, and
+ * the big buffer serves the next read; a longer one (the kernel's GSO
+ * frames, 64 KB when a burst allows) goes up in the big buffer itself,
+ * uncopied. Linux's drivers copy below their rx_copybreak for the same
+ * reason: a buffer's whole size is charged to the socket that holds it,
+ * and a 64 KB buffer for every ACK would charge sockets 40 times the
+ * memory they hold. At 16 KB a buffer is charged at most 4 times its
+ * bytes, and a copy costs at most a quarter of a full frame's. */
+#define TUN_RX_COPYBREAK 16384u
+
 struct tun_priv {
 	int fd;
 	bool vnet;	       /* frames carry a virtio-net header */
+	bool tso_rx;	       /* the kernel may hand over frames of up to 64 KB */
 	struct sk_buff *spare; /* a buffer kept for the next read */
-	/* With TSO granted, the part of a large frame past spare's room:
-	 * small frames are read straight into a buffer of their size, and
-	 * only a large one costs a copy, into one buffer of its own size
-	 * (a 64 KB buffer for every small frame would charge sockets 40
-	 * times the memory they hold). NULL without TSO. */
-	uint8_t *bounce;
-	char note[200]; /* why an offload is off; empty when all asked were granted */
+	char note[200];	       /* why an offload is off; empty when all asked were granted */
 };
 
 static uint32_t tun_frame_room(const struct net_device *dev)
@@ -65,7 +71,8 @@ static uint32_t tun_frame_room(const struct net_device *dev)
 	return dev->mtu + dev->hard_header_len + 1;
 }
 
-static uint32_t tun_bounce_size(const struct net_device *dev)
+/* The read room with TSO: the largest GSO frame, and one byte more. */
+static uint32_t tun_gso_room(const struct net_device *dev)
 {
 	return TUN_GSO_MAX + dev->hard_header_len + 1;
 }
@@ -85,51 +92,48 @@ static bool tun_rx_trust(const struct net_device *dev)
 }
 
 /* Reads one frame with its virtio-net header into skb (room bytes of
- * tailroom), a large frame's tail into the bounce buffer. Returns the
- * frame's buffer (skb, or a new one holding the whole large frame) with
- * the header applied; NULL with *len the read's result when nothing
- * usable came (*len 0: a frame was dropped, try again). */
+ * tailroom). Returns the frame's buffer (skb, or with TSO a copy of a
+ * short frame, TUN_RX_COPYBREAK) with the header applied; NULL with *len
+ * the read's result when nothing usable came (*len 0: a frame was
+ * dropped, try again). */
 static struct sk_buff *tun_read_vnet(struct net_device *dev, struct sk_buff *skb, uint32_t room,
 				     ssize_t *len)
 {
 	struct tun_priv *p = dev->priv;
 	uint8_t hbuf[WIRE_VNET_HLEN];
-	struct iovec iov[3] = {
+	struct iovec iov[2] = {
 		{.iov_base = hbuf, .iov_len = sizeof(hbuf)},
 		{.iov_base = skb->data, .iov_len = room},
-		{.iov_base = p->bounce, .iov_len = p->bounce ? tun_bounce_size(dev) : 0},
 	};
 	struct wire_virtio_net_hdr h;
-	struct sk_buff *big;
 	uint32_t flen;
 
-	*len = readv(p->fd, iov, p->bounce ? 3 : 2);
+	*len = readv(p->fd, iov, 2);
 	dev->stats.rx_syscalls++;
 	if (*len <= 0)
 		return NULL;
 	/* The kernel writes a whole header before every frame: a shorter
-	 * read, a frame past every room, or a header that does not describe
-	 * its frame is a frame lost, counted as a NIC counts a bad one. */
+	 * read, a frame filling the room, or a header that does not
+	 * describe its frame is a frame lost, counted as a NIC counts a bad
+	 * one. */
 	if ((size_t)*len < sizeof(hbuf))
 		goto bad;
 	flen = (uint32_t)((size_t)*len - sizeof(hbuf));
-	if (flen >= room + iov[2].iov_len ||
-	    wire_virtio_net_hdr_parse(hbuf, sizeof(hbuf), flen, &h) != WIRE_OK)
+	if (flen >= room || wire_virtio_net_hdr_parse(hbuf, sizeof(hbuf), flen, &h) != WIRE_OK)
 		goto bad;
 	/* Only a GSO frame may exceed the MTU. */
-	if (flen >= room && (h.gso_type & (uint8_t)~VNET_HDR_GSO_ECN) == VNET_HDR_GSO_NONE)
+	if (flen >= tun_frame_room(dev) &&
+	    (h.gso_type & (uint8_t)~VNET_HDR_GSO_ECN) == VNET_HDR_GSO_NONE)
 		goto bad;
-	if (flen < room) {
+	if (p->tso_rx && flen <= TUN_RX_COPYBREAK) {
+		struct sk_buff *small = netdev_alloc_skb_ip_align(dev, flen);
+		if (!small)
+			goto bad;
+		memcpy(skb_put(small, flen), skb->data, flen);
+		skb = small; /* the big buffer stays the spare */
+	} else {
 		skb_put(skb, flen);
 		p->spare = NULL;
-	} else {
-		big = netdev_alloc_skb_ip_align(dev, flen);
-		if (!big)
-			goto bad;
-		memcpy(skb_put(big, room), skb->data, room);
-		memcpy(skb_put(big, flen - room), p->bounce, flen - room);
-		p->spare = skb; /* the small buffer serves the next read */
-		skb = big;
 	}
 	if (virtio_net_hdr_to_skb(dev, skb, &h, tun_rx_trust(dev)) == 0)
 		return skb;
@@ -144,7 +148,7 @@ bad:
 static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsigned max)
 {
 	struct tun_priv *p = dev->priv;
-	uint32_t room = tun_frame_room(dev);
+	uint32_t room = p->tso_rx ? tun_gso_room(dev) : tun_frame_room(dev);
 	unsigned n = 0;
 
 	while (n < max) {
@@ -264,8 +268,6 @@ static void tun_uninit(struct net_device *dev)
 	struct tun_priv *p = dev->priv;
 	kfree_skb(p->spare);
 	p->spare = NULL;
-	free(p->bounce);
-	p->bounce = NULL;
 	/* The offloads outlive the descriptor on a persistent interface: a
 	 * later reader without virtio-net headers would get partial
 	 * checksums and 64 KB frames it cannot know about. */
@@ -407,7 +409,6 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 	char note[sizeof(p->note)] = "";
 	unsigned mtu = 1500, mode, tun_f = 0, features = 0;
 	bool up = false, vnet = !(flags & UT_DEV_F_NO_OFFLOAD), mq = flags & UT_DEV_F_MULTI_QUEUE;
-	uint8_t *bounce = NULL;
 	int fd, err;
 
 	if (!stack || !ifname || !*ifname || strlen(ifname) >= IFNAMSIZ || !out ||
@@ -467,16 +468,8 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 		mtu = IPV4_MIN_MTU;
 	if (mtu > IP_MAXPACKET)
 		mtu = IP_MAXPACKET;
-	if (tun_f & (TUN_F_TSO4 | TUN_F_TSO6)) {
-		bounce = ut_malloc(TUN_GSO_MAX + (type == UT_DEV_ETHER ? ETH_HLEN : 0) + 1);
-		if (!bounce) {
-			close(fd);
-			return -ENOMEM;
-		}
-	}
 	dev = netdev_alloc(stack, ifname, type, mtu, &tun_ops, sizeof(*p));
 	if (!dev) {
-		free(bounce);
 		close(fd);
 		return -ENOMEM;
 	}
@@ -486,7 +479,7 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 	dev->fd = fd;
 	snprintf(p->note, sizeof(p->note), "%s", note);
 	dev->offload_note = p->note;
-	p->bounce = bounce;
+	p->tso_rx = (tun_f & (TUN_F_TSO4 | TUN_F_TSO6)) != 0;
 	/* Granted checksum offload works both ways: the kernel completes
 	 * what usertcp leaves partial and vouches for (or leaves partial,
 	 * from its own sockets) what it hands over, which the receive
