@@ -31,6 +31,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <sched.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -49,6 +50,7 @@
 #include <dirent.h>
 
 #include "usertcp/dev.h"
+#include "usertcp/group.h"
 #include "usertcp/socket.h"
 
 #define CHUNK (64 * 1024)  /* bytes per send() and recv(), both sides */
@@ -66,6 +68,7 @@
 
 /* ---- what to run ----------------------------------------------------------*/
 
+static unsigned max_queues = 1;			 /* --queues N: rows for 1 .. N queues */
 static bool show_nstat;				 /* --nstat: every counter that moved, per row */
 static uint64_t limit_bytes = 1024 * 1048576ull; /* per run; 0: time only */
 static double limit_s;				 /* per run; 0: size only */
@@ -660,6 +663,8 @@ struct result {
 	double cpu[2];		   /* s: usertcp (veth: the sender), the kernel (veth: receiver) */
 	double cpu_sys[2];	   /* the system part of each */
 	double cpu_app, cpu_stack; /* usertcp's application and stack threads */
+	unsigned queues;	   /* > 0: a group, one thread per stack doing both */
+	char streams[64];	   /* the group's streams per stack */
 	uint64_t retrans[2];
 	char nstat[2][2048];		 /* --nstat: the two sides' counters that moved */
 	uint64_t if_rx_drop, if_tx_drop; /* the kernel's tap (veth: va and vb summed) */
@@ -829,6 +834,29 @@ static void counter_add(void *arg, const char *group, const char *name, uint64_t
 					    group, name, value);
 }
 
+/* This thread alone into the tap's namespace (a tun descriptor's
+ * interface is looked up there), and back: tap_ns_enter returns what
+ * tap_ns_leave needs. */
+static int tap_ns_enter(void)
+{
+	char path[64];
+	int self, ns;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", ns_tap);
+	if ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    (ns = open(path, O_RDONLY | O_CLOEXEC)) < 0 || setns(ns, CLONE_NEWNET) < 0)
+		die("setns into the tap's namespace", errno);
+	close(ns);
+	return self;
+}
+
+static void tap_ns_leave(int self)
+{
+	if (setns(self, CLONE_NEWNET) < 0)
+		die("setns back", errno);
+	close(self);
+}
+
 /* One stack on the tap, opened from inside the tap's namespace (the tun
  * descriptor's interface is looked up there) with this thread alone
  * switching to it and back; addressed, and with its stack thread running.
@@ -836,23 +864,20 @@ static void counter_add(void *arg, const char *group, const char *name, uint64_t
 static struct ut_stack *usertcp_open(unsigned flags, struct ut_dev **dev)
 {
 	struct ut_stack *st = NULL;
-	char path[64], why[256];
-	int self, ns = -1, err;
+	char why[256];
+	int self, err;
 
 	if ((err = ut_stack_create(NULL, &st)) < 0) {
 		fprintf(stderr, "bench_tap: ut_stack_create: %s\n", strerror(-err));
 		return NULL;
 	}
 	copy_host_buffers(st, buffers_note, sizeof(buffers_note));
-	snprintf(path, sizeof(path), "/run/netns/%s", ns_tap);
-	if ((self = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
-	    (ns = open(path, O_RDONLY | O_CLOEXEC)) < 0 || setns(ns, CLONE_NEWNET) < 0)
-		die("setns into the tap's namespace", errno);
-	err = ut_dev_open_tuntap(st, TAP_IF, UT_DEV_ETHER, flags, usertcp_mac, dev);
-	if (setns(self, CLONE_NEWNET) < 0)
-		die("setns back", errno);
-	close(self);
-	close(ns);
+	self = tap_ns_enter();
+	/* With --queues the tap is made multi_queue: this is its one queue. */
+	err = ut_dev_open_tuntap(st, TAP_IF, UT_DEV_ETHER,
+				 flags | (max_queues > 1 ? UT_DEV_F_MULTI_QUEUE : 0), usertcp_mac,
+				 dev);
+	tap_ns_leave(self);
 	if (err < 0) {
 		fprintf(stderr, "bench_tap: %s\n",
 			ut_dev_tuntap_strerror(err, TAP_IF, UT_DEV_ETHER, why, sizeof(why)));
@@ -873,16 +898,263 @@ fail:
 	return NULL;
 }
 
+/* ---- several queues: a stack per queue (usertcp/group.h) ----------------*/
+
+/* One stream per queue: queues kernel peers, ports base + i, and a group
+ * of as many stacks on the tap's queues, each driven by a thread of its
+ * own from inside its calls (ut_group_run). u->k: stack i connects to
+ * peer i and sends. k->u: every stack listens on every port, since the
+ * kernel steers each connection to a queue by its hash, and a stack's
+ * thread reads whatever connections reach it through its ut_epoll. */
+struct mq_run {
+	enum dir dir;
+	unsigned n;
+	int base;
+	struct peer *peers;
+	struct xfer x[MAX_STREAMS]; /* usertcp's end of each stream */
+	atomic_uint ready, done;
+	atomic_uint served[MAX_STREAMS]; /* k->u: the streams each stack read */
+};
+
+/* A k->u connection being read on a stack: its stream's bytes so far. */
+struct mq_conn {
+	int fd;
+	unsigned stream; /* its port's index */
+	uint64_t bytes, reads;
+	double t_first;
+};
+
+static void mq_read(struct ut_stack *st, struct mq_run *m, unsigned i, struct mq_conn *c)
+{
+	static _Thread_local char buf[CHUNK];
+	ssize_t n;
+
+	while ((n = ut_recv(st, c->fd, buf, sizeof(buf), 0)) > 0) {
+		if (++c->reads % VERIFY_EVERY == 0 &&
+		    memcmp(buf, pattern + c->bytes % PATTERN_PERIOD, (size_t)n))
+			m->x[c->stream].bad = true;
+		c->bytes += (uint64_t)n;
+	}
+	if (n == 0 || errno != EAGAIN) {
+		/* The stream's end (or its failure). */
+		struct xfer *x = &m->x[c->stream];
+		atomic_fetch_add(&m->done, 1);
+		x->bytes = c->bytes;
+		x->t_first = c->t_first;
+		x->t_last = now_s();
+		if (n < 0)
+			xfer_fail(x, "recv", errno);
+		atomic_fetch_add(&m->served[i], 1);
+		ut_close(st, c->fd);
+		c->fd = -1;
+	}
+}
+
+static int mq_worker(struct ut_stack *st, unsigned i, void *arg)
+{
+	struct mq_run *m = arg;
+	struct mq_conn conns[MAX_STREAMS];
+	struct epoll_event evs[MAX_STREAMS * 2];
+	int l[MAX_STREAMS], ep = -1;
+
+	if (m->dir == U2K) {
+		struct xfer *x = &m->x[i];
+		int fd = ut_socket(st, AF_INET, SOCK_STREAM, 0);
+		if (fd < 0 || ut_connect(st, fd, (struct sockaddr *)&m->peers[i].addr,
+					 sizeof(m->peers[i].addr)) < 0)
+			xfer_fail(x, "usertcp connect", errno);
+		else
+			send_stream(st, fd, x);
+		if (fd >= 0)
+			ut_close(st, fd);
+		return 0;
+	}
+	ep = ut_epoll_create1(st, 0);
+	for (unsigned k = 0; k < m->n; k++) {
+		struct sockaddr_in me = sin_of(TAP_USERTCP, m->base + (int)k);
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = k};
+		conns[k].fd = -1;
+		l[k] = ut_socket(st, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (l[k] < 0 || ut_bind(st, l[k], (struct sockaddr *)&me, sizeof(me)) < 0 ||
+		    ut_listen(st, l[k], 4) < 0 ||
+		    ut_epoll_ctl(st, ep, EPOLL_CTL_ADD, l[k], &ev) < 0)
+			xfer_fail(&m->x[MAX_STREAMS - 1], "usertcp listen", errno);
+	}
+	atomic_fetch_add(&m->ready, 1);
+	while (atomic_load(&m->done) < m->n) {
+		int nev = ut_epoll_wait(st, ep, evs, MAX_STREAMS * 2, 50);
+		for (int e = 0; e < nev; e++) {
+			uint64_t k = evs[e].data.u64;
+			if (k < MAX_STREAMS) {
+				/* A listener: take what it holds. */
+				int fd;
+				while ((fd = ut_accept4(st, l[k], NULL, NULL, SOCK_NONBLOCK)) >=
+				       0) {
+					unsigned slot = 0;
+					while (slot < MAX_STREAMS && conns[slot].fd >= 0)
+						slot++;
+					if (slot == MAX_STREAMS) {
+						ut_close(st, fd);
+						continue;
+					}
+					conns[slot] = (struct mq_conn){.fd = fd,
+								       .stream = (unsigned)k,
+								       .t_first = now_s()};
+					struct epoll_event ev = {.events = EPOLLIN,
+								 .data.u64 = MAX_STREAMS + slot};
+					ut_epoll_ctl(st, ep, EPOLL_CTL_ADD, fd, &ev);
+					mq_read(st, m, i, &conns[slot]);
+				}
+			} else if (conns[k - MAX_STREAMS].fd >= 0) {
+				mq_read(st, m, i, &conns[k - MAX_STREAMS]);
+			}
+		}
+		/* Stack 0's thread starts the kernel's senders once every
+		 * stack listens. */
+		if (i == 0 && atomic_load(&m->ready) == m->n) {
+			atomic_fetch_add(&m->ready, 1);
+			for (unsigned k = 0; k < m->n; k++)
+				peer_go(&m->peers[k]);
+		}
+	}
+	for (unsigned k = 0; k < m->n; k++)
+		if (l[k] >= 0)
+			ut_close(st, l[k]);
+	for (unsigned k = 0; k < MAX_STREAMS; k++)
+		if (conns[k].fd >= 0)
+			ut_close(st, conns[k].fd);
+	ut_close(st, ep);
+	return 0;
+}
+
+static void run_usertcp_mq(enum dir dir, unsigned flags, unsigned queues, struct result *r)
+{
+	static int port = PORT0 + 1000;
+	static struct mq_run m;
+	struct peer peers[MAX_STREAMS];
+	struct ut_group *g = NULL;
+	struct ut_dev *devs[MAX_STREAMS];
+	char why[256];
+	int self, err;
+	double cpu0, sys0;
+	unsigned started = 0;
+
+	memset(&m, 0, sizeof(m));
+	m.dir = dir;
+	m.n = queues;
+	m.base = port;
+	m.peers = peers;
+	port += (int)queues;
+	for (unsigned k = 0; k < queues; k++) {
+		peers[k] = (struct peer){.ns = ns_tap,
+					 .ifname = TAP_IF,
+					 .role = dir == K2U ? SENDER : RECEIVER,
+					 .cpu = -1};
+		peers[k].addr = dir == K2U ? sin_of(TAP_USERTCP, m.base + (int)k)
+					   : sin_of(TAP_KERNEL, m.base + (int)k);
+		if (!peer_start(&peers[k])) {
+			fprintf(stderr, "bench_tap: kernel peer: %s: %s\n", peers[k].x.what,
+				strerror(peers[k].x.err));
+			peer_finish(&peers[k]);
+			goto out;
+		}
+		started++;
+	}
+	if ((err = ut_group_create(NULL, queues, &g)) < 0) {
+		fprintf(stderr, "bench_tap: ut_group_create: %s\n", strerror(-err));
+		goto out;
+	}
+	for (unsigned k = 0; k < queues; k++)
+		copy_host_buffers(ut_group_stack(g, k), buffers_note, sizeof(buffers_note));
+	self = tap_ns_enter();
+	err = ut_group_open_tuntap(g, TAP_IF, UT_DEV_ETHER, flags, usertcp_mac, devs);
+	tap_ns_leave(self);
+	if (err < 0) {
+		fprintf(stderr, "bench_tap: %s\n",
+			ut_dev_tuntap_strerror(err, TAP_IF, UT_DEV_ETHER, why, sizeof(why)));
+		goto out;
+	}
+	r->offloads = ut_dev_offloads(devs[0]);
+	for (unsigned k = 0; k < queues; k++) {
+		struct in_addr a;
+		inet_pton(AF_INET, TAP_USERTCP, &a);
+		if ((err = ut_addr_add(ut_group_stack(g, k), devs[k], ut_ip_v4(a.s_addr), 24)) <
+		    0) {
+			fprintf(stderr, "bench_tap: usertcp setup: %s\n", strerror(-err));
+			goto out;
+		}
+	}
+	alarm(watchdog_s);
+	around_begin(r);
+	cpu0 = cpu_of(RUSAGE_SELF, &sys0);
+	if ((err = ut_group_run(g, mq_worker, &m, true)) < 0)
+		fprintf(stderr, "bench_tap: ut_group_run: %s\n", strerror(-err));
+	r->cpu[0] = cpu_of(RUSAGE_SELF, &r->cpu_sys[0]) - cpu0;
+	r->cpu_sys[0] -= sys0;
+	r->cpu_stack = r->cpu[0]; /* each thread is both */
+	for (unsigned k = 0; k < queues; k++)
+		peer_finish(&peers[k]);
+	started = 0;
+	around_end(r);
+	alarm(0);
+	/* The streams summed: bytes, both sides' CPU, and the wall time from
+	 * the first send to the last byte received. */
+	r->ok = true;
+	double first = 1e300, last = 0;
+	for (unsigned k = 0; k < queues; k++) {
+		struct xfer *snd = dir == K2U ? &peers[k].x : &m.x[k];
+		struct xfer *rcv = dir == K2U ? &m.x[k] : &peers[k].x;
+		struct result one;
+		memset(&one, 0, sizeof(one));
+		result_take(&one, snd, rcv);
+		r->ok &= one.ok;
+		r->bytes += rcv->bytes;
+		first = snd->t_first < first ? snd->t_first : first;
+		last = rcv->t_last > last ? rcv->t_last : last;
+		r->cpu[1] += peers[k].x.cpu;
+		r->cpu_sys[1] += peers[k].x.cpu_sys;
+		r->retrans[1] += peers[k].x.retrans;
+		r->if_rx_drop += peers[k].x.if_rx_drop;
+		r->if_tx_drop += peers[k].x.if_tx_drop;
+	}
+	r->wall = last - first;
+	for (unsigned k = 0; k < queues; k++) {
+		struct ut_dev_stats d;
+		uint64_t rt = 0;
+		ut_dev_get_stats(devs[k], &d);
+		r->dev.rx_packets += d.rx_packets;
+		r->dev.tx_packets += d.tx_packets;
+		r->dev.rx_syscalls += d.rx_syscalls;
+		r->dev.rx_syscalls_empty += d.rx_syscalls_empty;
+		r->dev.tx_syscalls += d.tx_syscalls;
+		r->dev.poll_waits += d.poll_waits;
+		r->dev.rx_gro_packets += d.rx_gro_packets;
+		r->dev.rx_gro_wire_packets += d.rx_gro_wire_packets;
+		r->dev.rx_dropped += d.rx_dropped;
+		r->dev.tx_dropped += d.tx_dropped;
+		ut_counter_get(ut_group_stack(g, k), "Tcp", "RetransSegs", &rt);
+		r->retrans[0] += rt;
+	}
+	r->queues = queues;
+	{
+		char *p = r->streams;
+		size_t used = 0;
+		for (unsigned k = 0; k < queues && used < sizeof(r->streams); k++)
+			used += (size_t)snprintf(p + used, sizeof(r->streams) - used, " %u",
+						 dir == K2U ? atomic_load(&m.served[k]) : 1);
+	}
+out:
+	for (unsigned k = 0; k < started; k++) {
+		kill(peers[k].pid, SIGKILL);
+		peer_finish(&peers[k]);
+	}
+	ut_group_destroy(g);
+}
+
 /* One row: usertcp on the tap in direction dir, with the device flags
  * (0: the offloads; UT_DEV_F_NO_OFFLOAD: plain frames), against the
- * kernel in the tap's namespace, over `queues` queues. Only queues == 1
- * is measured today: one stack, one device, one stream. A multi-queue
- * row would open the tap with one queue per stack (the ut_group_* calls
- * being added in include/usertcp/), run one stream per queue (a peer per
- * stream, ports PORT0 + i, one application thread per stack running
- * the same send_stream/recv_stream), and sum the streams' bytes and CPU
- * into r: wall time from the first sender's t_first to the last
- * receiver's t_last, the device counters summed over the queues. */
+ * kernel in the tap's namespace, over `queues` queues: one stack, one
+ * device, one stream for a single queue; run_usertcp_mq for more. */
 static void run_usertcp(enum dir dir, unsigned flags, unsigned queues, struct result *r)
 {
 	static int port = PORT0 + 100;
@@ -898,7 +1170,7 @@ static void run_usertcp(enum dir dir, unsigned flags, unsigned queues, struct re
 	memset(r, 0, sizeof(*r));
 	memset(&ux, 0, sizeof(ux));
 	if (queues != 1) {
-		fprintf(stderr, "bench_tap: %u queues: not yet (one queue only)\n", queues);
+		run_usertcp_mq(dir, flags, queues, r);
 		return;
 	}
 	/* The peer first, while this process has one thread to copy. */
@@ -1013,9 +1285,15 @@ static void print_row(const char *label, bool usertcp, const struct result *r,
 	       usertcp ? "kernel" : "recv", per_gb(r, r->cpu_sys[1]), r->retrans[0], r->retrans[1]);
 	if (usertcp) {
 		const struct ut_dev_stats *d = &r->dev;
-		printf("#   usertcp threads: application %.2f s/GB, stack %.2f s/GB; offloads "
-		       "granted:%s%s%s\n",
-		       per_gb(r, r->cpu_app), per_gb(r, r->cpu_stack),
+		if (r->queues)
+			printf("#   usertcp: %u stacks on %u queues, one thread each "
+			       "(ut_group_run); "
+			       "streams per stack:%s\n",
+			       r->queues, r->queues, r->streams);
+		else
+			printf("#   usertcp threads: application %.2f s/GB, stack %.2f s/GB\n",
+			       per_gb(r, r->cpu_app), per_gb(r, r->cpu_stack));
+		printf("#   offloads granted:%s%s%s\n",
 		       r->offloads & UT_DEV_OFFLOAD_CSUM ? " csum" : "",
 		       r->offloads & UT_DEV_OFFLOAD_TSO4 ? " tso4" : "",
 		       r->offloads ? "" : " none");
@@ -1061,7 +1339,8 @@ static bool setup_tap(void)
 		return false;
 	}
 	return ip("-n", ns_tap, "link", "set", "lo", "up", NULL) == 0 &&
-	       ip("-n", ns_tap, "tuntap", "add", "dev", TAP_IF, "mode", "tap", NULL) == 0 &&
+	       ip("-n", ns_tap, "tuntap", "add", "dev", TAP_IF, "mode", "tap",
+		  max_queues > 1 ? "multi_queue" : NULL, NULL) == 0 &&
 	       ip("-n", ns_tap, "addr", "add", TAP_KERNEL "/24", "dev", TAP_IF, NULL) == 0 &&
 	       ip("-n", ns_tap, "link", "set", TAP_IF, "up", NULL) == 0;
 }
@@ -1100,7 +1379,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_tap [--no-veth | --veth-only] [--veth-plain] [--nstat] [--repeat N]\n"
-		"                 [--mb N] [k2u] [u2k] [offload] [no-offload]\n"
+		"                 [--mb N] [--queues N] [k2u] [u2k] [offload] [no-offload]\n"
+		"  --queues N: rows for 1 to N queues of a multi_queue tap, a usertcp stack and\n"
+		"  one stream per queue (--mb is then per stream)\n"
 		"  MB=N: MB per run (default 1024); BENCH_SECONDS=S: senders stop after S s;\n"
 		"  BENCH_TAP_VETH_CPU=C: pin the veth sender to CPU C\n");
 	exit(2);
@@ -1149,6 +1430,9 @@ int main(int argc, char **argv)
 			veth_only = true;
 		else if (!strcmp(argv[i], "--nstat"))
 			show_nstat = true;
+		else if (!strcmp(argv[i], "--queues") && i + 1 < argc &&
+			 parse_pos(argv[i + 1], &v) && v <= MAX_STREAMS)
+			max_queues = (unsigned)v, i++;
 		else if (!strcmp(argv[i], "--mb") && i + 1 < argc && parse_pos(argv[i + 1], &v))
 			limit_bytes = (uint64_t)(v * MIB), i++;
 		else if (!strcmp(argv[i], "k2u") || !strcmp(argv[i], "u2k"))
@@ -1273,17 +1557,29 @@ int main(int argc, char **argv)
 				failed |= !plain.ok;
 				ref = plain.ok ? &plain : NULL;
 			}
-			/* Rows for 1, 2, ... N queues: this loop's bound, once
-			 * run_usertcp takes more than one. */
-			for (unsigned queues = 1; queues <= (veth_only ? 0 : 1); queues++) {
+			/* Rows for 1, 2, ... --queues N queues. */
+			for (unsigned queues = 1; queues <= (veth_only ? 0 : max_queues);
+			     queues++) {
 				for (int d = 0; d < 2; d++) {
 					struct result r;
 					if (any_dir && !want_dir[d])
 						continue;
-					snprintf(label, sizeof(label), "tap %s %s",
-						 d == K2U ? "k->u" : "u->k", mname);
-					run_usertcp((enum dir)d, mode ? UT_DEV_F_NO_OFFLOAD : 0,
-						    queues, &r);
+					unsigned fl = mode ? UT_DEV_F_NO_OFFLOAD : 0;
+					if (queues == 1) {
+						snprintf(label, sizeof(label), "tap %s %s",
+							 d == K2U ? "k->u" : "u->k", mname);
+						run_usertcp((enum dir)d, fl, 1, &r);
+						print_row(label, true, &r, ref);
+						failed |= !r.ok;
+					}
+					if (max_queues == 1)
+						continue;
+					/* With --queues, every count of queues
+					 * through the group, one thread per stack,
+					 * 1 included, so the rows compare alike. */
+					snprintf(label, sizeof(label), "tap %s %s x%u",
+						 d == K2U ? "k->u" : "u->k", mname, queues);
+					run_usertcp_mq((enum dir)d, fl, queues, &r);
 					print_row(label, true, &r, ref);
 					failed |= !r.ok;
 				}
