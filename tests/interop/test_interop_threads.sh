@@ -4,8 +4,9 @@
 # 100 keep-alive requests, 40 connections one after another and 20 at
 # once), the kernel spreading the connections over both queues; usertcp nc
 # with two stacks accepts the kernel's nc and connects to it, 20 MB each
-# way; a single-queue interface refuses --threads 2 with the fix in the
-# message, and --threads 1 takes a multi-queue one.
+# way, and over a multi-queue TUN; a single-queue interface refuses
+# --threads 2 with the fix in the message, and --threads 1 takes a
+# multi-queue one.
 . "$(dirname "$0")/lib.sh"
 need curl nc sha256sum
 up --multi-queue
@@ -47,3 +48,17 @@ out=$(nsx timeout 20 "$bin" nc --tap tap1 --ip 10.98.0.2/24 --threads 2 -l 7003 
 echo "$out" | grep -q "multi_queue" || fail "--threads 2 on a single-queue tap: $out"
 echo "ok --threads 2 on a single-queue tap refused: $out"
 nc_to_usertcp 1 7004 --threads 1
+
+# A multi-queue TUN: bare IP, no ARP to share; two stacks both ways.
+ip -n "$ns" tuntap add dev tun0 mode tun multi_queue &&
+	ip -n "$ns" addr add 10.97.0.1/24 dev tun0 &&
+	ip -n "$ns" link set tun0 up || fail "cannot make tun0"
+nc_data 5
+bg timeout 60 "$bin" nc -v --tun tun0 --ip 10.97.0.2/24 --threads 2 -l 7005 \
+	< "$dir/u.bin" > "$dir/u.out" 2> "$dir/u.err"
+upid=$last
+wait_for "$dir/u.err" "Listening on" || fail "usertcp nc --tun -l did not start: $(cat "$dir/u.err")"
+nsx timeout 60 nc -N 10.97.0.2 7005 < "$dir/k.bin" > "$dir/k.out" || fail "kernel nc to tun0 exited $?"
+wait_ok "$upid" "usertcp nc --tun --threads 2 -l: $(cat "$dir/u.err")"
+nc_compare "kernel nc -> usertcp nc --tun --threads 2 -l"
+echo "ok kernel nc -> usertcp nc --tun tun0 --threads 2 -l: 5 MB each way, SHA-256 match"
