@@ -55,7 +55,9 @@ struct ut_group;
  * "NAME/0" ... "NAME/n-1" (a group of one: NAME), each with seeds of its
  * own drawn from cfg->seed, and mem_limit each. -EINVAL, -ENOMEM. */
 int ut_group_create(const struct ut_stack_config *cfg, unsigned n, struct ut_group **out);
-/* Stops the group's threads and destroys every stack. */
+/* Stops the group's threads and destroys every stack. A group's stacks
+ * go with their group, never by ut_stack_destroy: the other stacks hand
+ * packets to them. */
 void ut_group_destroy(struct ut_group *g);
 unsigned ut_group_size(const struct ut_group *g);
 /* Stack i, or NULL past the end. */
