@@ -28,6 +28,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +47,9 @@
 #define IDLE_MS (60 * 1000) /* a keep-alive connection with nothing to do */
 #define GRACE_MS 2000	    /* for clients to close after our FIN at exit */
 
-static volatile sig_atomic_t httpd_stop;
+/* Set by the signal handler, read by every server thread: a lock-free
+ * atomic, which a handler may write and threads may share. */
+static atomic_int httpd_stop;
 
 struct conn {
 	struct conn *prev, *next;
@@ -107,7 +110,7 @@ static uint64_t now_ms(void)
 
 static void on_signal(int sig)
 {
-	httpd_stop = sig;
+	atomic_store(&httpd_stop, sig);
 }
 
 /* ---- connections -----------------------------------------------------------------*/
@@ -545,7 +548,7 @@ static void serve(struct httpd *h)
 	uint64_t grace_end = 0;
 
 	for (;;) {
-		if (httpd_stop && !grace_end) {
+		if (atomic_load(&httpd_stop) && !grace_end) {
 			/* Stop accepting; close every connection from our side. */
 			ut_epoll_ctl(h->stack, h->ep, EPOLL_CTL_DEL, h->lfd, NULL);
 			ut_close(h->stack, h->lfd);
@@ -765,7 +768,7 @@ int cmd_httpd(int argc, char **argv)
 		httpd_unlisten(&hs[i]);
 	if (r == 0)
 		printf("usertcp httpd: stopped by %s\n",
-		       httpd_stop == SIGINT ? "SIGINT" : "SIGTERM");
+		       atomic_load(&httpd_stop) == SIGINT ? "SIGINT" : "SIGTERM");
 	attach_close(&at);
 	return r < 0 ? 1 : 0;
 }
