@@ -6,7 +6,8 @@
 # with two stacks accepts the kernel's nc and connects to it, 20 MB each
 # way, and over a multi-queue TUN; a single-queue interface refuses
 # --threads 2 with the fix in the message, and --threads 1 takes a
-# multi-queue one.
+# multi-queue one; with the kernel made to put every frame on queue 1
+# (tun_steer.py), stack 1 hands stack 0's segments over to it.
 . "$(dirname "$0")/lib.sh"
 need curl nc sha256sum
 up --multi-queue
@@ -62,3 +63,20 @@ nsx timeout 60 nc -N 10.97.0.2 7005 < "$dir/k.bin" > "$dir/k.out" || fail "kerne
 wait_ok "$upid" "usertcp nc --tun --threads 2 -l: $(cat "$dir/u.err")"
 nc_compare "kernel nc -> usertcp nc --tun --threads 2 -l"
 echo "ok kernel nc -> usertcp nc --tun tun0 --threads 2 -l: 5 MB each way, SHA-256 match"
+
+# The kernel made to put every frame on queue 1 (a steering program, as
+# after it forgot which queue a flow belongs to): usertcp nc --threads 2
+# connects from stack 0, and stack 1 hands each of that connection's
+# segments over to it, and passes it the ARP reply; nothing is reset.
+if ! out=$(nsx python3 "$here/tun_steer.py" tap0 1 2>&1); then
+	echo "skipped the steering part: ${out#skipped: }"
+	exit 0
+fi
+nc_from_usertcp 5 7006 --threads 2 --nstat
+steered=$(awk '$1 == "tap0:q1:steered_out" { print $2 }' "$dir/u.err")
+taken=$(awk '$1 == "tap0:q0:steered_in" { print $2 }' "$dir/u.err")
+q0=$(awk '$1 == "tap0:q0:rx_packets" { print $2 }' "$dir/u.err")
+[ "${steered:-0}" -gt 100 ] && [ "$taken" = "$steered" ] && [ "${q0:-1}" -eq 0 ] ||
+	fail "steering: queue 0 read ${q0:-?} frames, stack 1 handed over ${steered:-?}, stack 0 took ${taken:-?}: $(cat "$dir/u.err")"
+grep -q "^TcpOutRsts" "$dir/u.err" && fail "resets sent: $(grep '^TcpOutRsts' "$dir/u.err")"
+echo "ok every frame steered to queue 1: stack 1 handed $steered segments of stack 0's connection over, none reset"
