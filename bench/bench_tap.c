@@ -69,6 +69,7 @@
 /* ---- what to run ----------------------------------------------------------*/
 
 static unsigned max_queues = 1;			 /* --queues N: rows for 1 .. N queues */
+static bool group_only;				 /* --group-only: no plain (stack thread) rows */
 static bool show_nstat;				 /* --nstat: every counter that moved, per row */
 static uint64_t limit_bytes = 1024 * 1048576ull; /* per run; 0: time only */
 static double limit_s;				 /* per run; 0: size only */
@@ -1379,9 +1380,10 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: bench_tap [--no-veth | --veth-only] [--veth-plain] [--nstat] [--repeat N]\n"
-		"                 [--mb N] [--queues N] [k2u] [u2k] [offload] [no-offload]\n"
+		"                 [--mb N] [--queues N] [--group-only] [k2u] [u2k] [offload]\n"
+		"                 [no-offload]\n"
 		"  --queues N: rows for 1 to N queues of a multi_queue tap, a usertcp stack and\n"
-		"  one stream per queue (--mb is then per stream)\n"
+		"  one stream per queue (--mb is then per stream); --group-only: those rows alone\n"
 		"  MB=N: MB per run (default 1024); BENCH_SECONDS=S: senders stop after S s;\n"
 		"  BENCH_TAP_VETH_CPU=C: pin the veth sender to CPU C\n");
 	exit(2);
@@ -1430,6 +1432,8 @@ int main(int argc, char **argv)
 			veth_only = true;
 		else if (!strcmp(argv[i], "--nstat"))
 			show_nstat = true;
+		else if (!strcmp(argv[i], "--group-only"))
+			group_only = true;
 		else if (!strcmp(argv[i], "--queues") && i + 1 < argc &&
 			 parse_pos(argv[i + 1], &v) && v <= MAX_STREAMS)
 			max_queues = (unsigned)v, i++;
@@ -1565,14 +1569,14 @@ int main(int argc, char **argv)
 					if (any_dir && !want_dir[d])
 						continue;
 					unsigned fl = mode ? UT_DEV_F_NO_OFFLOAD : 0;
-					if (queues == 1) {
+					if (queues == 1 && !group_only) {
 						snprintf(label, sizeof(label), "tap %s %s",
 							 d == K2U ? "k->u" : "u->k", mname);
 						run_usertcp((enum dir)d, fl, 1, &r);
 						print_row(label, true, &r, ref);
 						failed |= !r.ok;
 					}
-					if (max_queues == 1)
+					if (max_queues == 1 && !group_only)
 						continue;
 					/* With --queues, every count of queues
 					 * through the group, one thread per stack,

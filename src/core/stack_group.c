@@ -549,6 +549,14 @@ static void *group_worker_main(void *arg)
 {
 	struct group_worker *w = arg;
 
+	/* top -H and perf tell the threads apart by name; the calling
+	 * thread, stack 0's, keeps the application's. */
+	if (w->i > 0) {
+		char name[16];
+		snprintf(name, sizeof(name), "ut-group/%u", w->i % 1000u);
+		(void)pthread_setname_np(pthread_self(), name);
+	}
+
 	if (w->cpu >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);

@@ -261,6 +261,9 @@ static void *stack_thread_main(void *arg)
 	struct ut_stack *stack = arg;
 	struct stack_thread *t = stack->thread;
 
+	/* A name for top -H and perf, as Linux names its threads (ksoftirqd/N). */
+	(void)pthread_setname_np(pthread_self(), "ut-stack");
+
 	pthread_mutex_lock(&stack->lock);
 	stack_enter(stack);
 	while (!t->stop) {
