@@ -1,7 +1,8 @@
 /* IPv4 forwarding (Linux's ip_forward.c): a router between two networks,
  * a (10.0.1.1) -- r -- b (10.0.2.1), once net.ipv4.ip_forward = 1 on r:
- * the TTL each hop costs, and the ICMP errors a router owes (time
- * exceeded, net unreachable, fragmentation needed). */
+ * the TTL each hop costs, the ICMP errors a router owes (time exceeded,
+ * net unreachable, fragmentation needed), and the TCP packets its GRO
+ * merged, cut back to the next link's MTU on the way out. */
 #include "net/simnet.h"
 #include "net/stack.h"
 #include "test.h"
@@ -128,5 +129,71 @@ TEST(a_df_packet_too_big_for_the_next_link_gets_fragmentation_needed_and_others_
 	CHECK_EQ(n.log.replies, 1);
 	CHECK(testnet_counter(n.r, "Ip", "FragCreates") > 0);
 	CHECK_EQ(testnet_counter(n.b, "Ip", "ReasmOKs"), 1);
+	net3_done(&n);
+}
+
+/* a sends b len bytes over TCP through r; b reads them all. */
+static void tcp_through_r(struct net3 *n, size_t len)
+{
+	static uint8_t buf[65536];
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(80)};
+	size_t sent = 0, got = 0;
+	int l, c, s;
+
+	sa.sin_addr.s_addr = ip4("10.0.2.1");
+	l = ut_socket(n->b, AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(ut_bind(n->b, l, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(ut_listen(n->b, l, 1), 0);
+	c = ut_socket(n->a, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_connect(n->a, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	s = ut_accept4(n->b, l, NULL, NULL, SOCK_NONBLOCK);
+	CHECK(s >= 0);
+	while (got < len) {
+		ssize_t k;
+		while (sent < len &&
+		       (k = ut_send(n->a, c, buf, MIN(sizeof(buf), len - sent), 0)) > 0)
+			sent += (size_t)k;
+		while ((k = ut_recv(n->b, s, buf, sizeof(buf), 0)) > 0)
+			got += (size_t)k;
+		ut_sim_run_for(n->sim, 1 * MS);
+		CHECK(ut_sim_now(n->sim) < 300 * SEC);
+	}
+	CHECK_EQ(got, len);
+	ut_close(n->a, c);
+	ut_close(n->b, s);
+	ut_close(n->b, l);
+}
+
+TEST(segments_a_router_merged_leave_it_cut_to_the_next_links_mtu_and_a_smaller_one_teaches_the_sender)
+{
+	static struct net3 n;
+	struct ut_dev_stats rx;
+	struct ut_link_stats out;
+
+	/* The same MTU on both links: r's GRO merges a's segments into
+	 * packets of up to 64 KB, and r's forwarding cuts them back into
+	 * 1500-byte frames for b's link (software GSO), none too big. */
+	net3_make(&n, 1500, true);
+	tcp_through_r(&n, 4 << 20);
+	ut_dev_get_stats(ut_sim_link_dev(n.ar, 1), &rx);
+	ut_sim_link_get_stats(n.rb, 0, &out);
+	CHECK(rx.rx_gro_packets > 0);
+	CHECK_EQ(out.mtu_drops, 0);
+	CHECK(out.sent > rx.rx_packets - rx.rx_gro_wire_packets + rx.rx_gro_packets);
+	CHECK_EQ(testnet_counter(n.r, "Ip", "FragFails"), 0);
+	net3_done(&n);
+
+	/* A smaller MTU on r's side of the next link than b's (so that b's
+	 * MSS does not already fit it): a merged packet whose segments do
+	 * not fit gets a "fragmentation needed" (Linux's
+	 * skb_gso_validate_network_len), a learns the path MTU, and the
+	 * transfer completes in segments that fit. */
+	net3_make(&n, 1500, true);
+	CHECK_EQ(ut_dev_set_mtu(ut_sim_link_dev(n.rb, 0), 1280), 0);
+	tcp_through_r(&n, 4 << 20);
+	ut_sim_link_get_stats(n.rb, 0, &out);
+	CHECK_EQ(out.mtu_drops, 0);
+	CHECK(testnet_counter(n.r, "Ip", "FragFails") > 0);
+	CHECK(testnet_counter(n.a, "Icmp", "InDestUnreachs") > 0);
 	net3_done(&n);
 }
