@@ -37,8 +37,10 @@ capture_stop
 check_pcap "$dir/tap.pcap" 100 7003
 check_pcap "$dir/usertcp.pcap" 100 7003
 # With the offloads, TCP buffers cross the tap whole both ways: frames
-# larger than the MTU from each side.
-if captured "$dir/tap.pcap"; then
+# larger than the MTU from each side (none with USERTCP_INTEROP_OFFLOAD=off).
+if $no_offload; then
+	echo "skipped the check for frames over 1514 bytes: every usertcp command has --no-offload"
+elif captured "$dir/tap.pcap"; then
 	for src in $U $K; do
 		big=$(tshark -r "$dir/tap.pcap" -Y "ip.src == $src && frame.len > 1514" \
 			2> /dev/null | wc -l)
