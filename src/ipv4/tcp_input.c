@@ -2292,7 +2292,8 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	}
 	if (prev && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
 	    tcp_try_coalesce(sk, q, prev, skb)) {
-		NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOLLAPSED);
+		/* Linux counts no collapse here (TCPRcvCollapsed is
+		 * tcp_collapse's, which usertcp has not) */
 		trace_tcp_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
 		kfree_skb(skb);
 	} else {
@@ -2346,6 +2347,7 @@ queue_and_out:
 			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 			if (!fin && tail &&
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
+				NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOALESCE);
 				tcp_rcv_nxt_update(tp, tcb->end_seq);
 				kfree_skb(skb);
 				skb = tail;
