@@ -2220,12 +2220,19 @@ static int tcp_try_rmem_schedule(struct sock *sk, const struct sk_buff *skb, int
 	return 0;
 }
 
-/* Copies small in-order data onto the tail of the previous buffer when it
- * has room, so a stream of tiny segments does not cost a buffer each
- * (Linux's tcp_try_coalesce). */
+/* Copies data onto the tail of the previous buffer when it has room, so
+ * a stream of small segments does not cost a buffer each (Linux's
+ * tcp_try_coalesce, skb_try_coalesce). Room already charged (a buffer
+ * charged for all of its memory) takes the bytes for nothing, as Linux's
+ * copy into tailroom does; room that is not (a buffer GRO built, charged
+ * per wire frame) takes from's charge along with its bytes, as Linux
+ * moves a buffer's fragments and their truesize, up to the whole
+ * buffer's. The caller scheduled from's truesize. */
 static bool tcp_try_coalesce(struct sock *sk, struct sk_buff_head *q, struct sk_buff *to,
 			     struct sk_buff *from)
 {
+	uint32_t whole, delta = 0;
+
 	if (!to || skb_cloned(to) || (TCP_SKB_CB(to)->tcp_flags & TCPHDR_FIN) ||
 	    TCP_SKB_CB(to)->end_seq != TCP_SKB_CB(from)->seq || skb_tailroom(to) < from->len)
 		return false;
@@ -2233,7 +2240,14 @@ static bool tcp_try_coalesce(struct sock *sk, struct sk_buff_head *q, struct sk_
 	q->bytes += from->len;
 	TCP_SKB_CB(to)->end_seq = TCP_SKB_CB(from)->end_seq;
 	TCP_SKB_CB(to)->tcp_flags |= TCP_SKB_CB(from)->tcp_flags & (TCPHDR_FIN | TCPHDR_PSH);
-	(void)sk;
+	whole = skb_truesize_for(to->pool, skb_shinfo(to)->capacity);
+	if (to->truesize < whole)
+		delta = MIN(skb_copied_truesize(from), whole - to->truesize);
+	if (delta) {
+		to->truesize += delta;
+		sk->sk_rmem_alloc += (int)delta;
+		sk_mem_charge(sk, (int)delta);
+	}
 	return true;
 }
 
