@@ -1,9 +1,9 @@
 /* The receive window against the receive memory. A receiver must never
  * offer more window than its receive buffer (sk_rcvbuf, charged by each
  * buffer's truesize) can hold of the buffers it is actually handed, so a
- * sender that keeps within the window never makes it prune or drop (as
- * Linux's design has it: tcp_win_from_space turns memory into window).
- * Here a fast sender
+ * sender that keeps within the window never makes it prune or drop
+ * (Linux 6.x: tp->scaling_ratio, measured from skb->len / skb->truesize,
+ * turns memory into window in tcp_win_from_space). Here a fast sender
  * fills a receiver whose application reads slowly or in bursts, over a
  * link with no loss and no rate limit, so that a window's worth of frames
  * arrives in one poll and GRO merges it, as a TAP reader gets the
@@ -62,15 +62,15 @@ static void check_nothing_pruned(struct tcpworld *w)
 }
 
 /* How far the receiver has committed past its buffer: what it holds plus
- * what the window still open would cost at the share of the buffer it
- * offers as window (half), less sk_rcvbuf (negative: within it). */
+ * what the window still open would cost at the measured ratio, less
+ * sk_rcvbuf (negative: within it). */
 static long overcommit(struct tcpworld *w, int s)
 {
 	struct tcp_sock *tp = tw_tcp_sk(w->s, s);
 	const struct sock *sk = &tp->inet_conn.icsk_inet;
 	uint32_t open = tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt;
 
-	return (long)sk->sk_rmem_alloc + 2L * (long)open - sk->sk_rcvbuf;
+	return (long)sk->sk_rmem_alloc + tcp_space_from_win(tp, (int)open) - sk->sk_rcvbuf;
 }
 
 /* Sends n bytes from the client as fast as the windows allow while the
@@ -126,8 +126,9 @@ static void slow_reader_test(uint64_t seed, uint64_t one_way, long rcvbuf, size_
 			 0);
 	peak = slow_reader(&w, c, s, 4u << 20, chunk, period);
 	print_counters(&w);
-	printf("    sk_rcvbuf %d, at most %ld bytes committed past it\n",
-	       tw_tcp_sk(w.s, s)->inet_conn.icsk_inet.sk_rcvbuf, MAX(peak, 0L));
+	printf("    scaling_ratio %u/256, sk_rcvbuf %d, at most %ld bytes committed past it\n",
+	       tw_tcp_sk(w.s, s)->scaling_ratio, tw_tcp_sk(w.s, s)->inet_conn.icsk_inet.sk_rcvbuf,
+	       MAX(peak, 0L));
 	check_nothing_pruned(&w);
 	/* What it held plus what its open window invited never passed its
 	 * buffer by more than a few frames' charge (the segment in hand may
@@ -156,4 +157,43 @@ TEST(a_receiver_that_reads_in_bursts_never_prunes_data_its_window_invited)
 TEST(a_receiver_with_a_fixed_receive_buffer_never_prunes_data_its_window_invited)
 {
 	slow_reader_test(13, 2 * MS, 64 * 1024, 32 * 1024, 50 * MS);
+}
+
+/* The initial window's ten segments, sent at once, reach the server in
+ * one poll and leave GRO merged; the server does not read. It is charged
+ * what the wire frames would be (Linux's skb_gro_receive adds each
+ * frame's truesize), not the 16 KB or 64 KB blocks GRO copied them into,
+ * and the ratio it measures from the first full segment it gets is more
+ * than the default half (a frame's payload is more than half its
+ * charge); the window clamp follows the ratio. */
+TEST(packets_gro_merged_are_charged_what_their_wire_frames_were_and_set_the_window_ratio)
+{
+	struct tcpworld w;
+	int c, s;
+	static char buf[10 * 1448];
+	struct tcp_sock *tp;
+	const struct sock *sk;
+	struct ut_dev_stats st;
+	uint32_t frame;
+
+	tw_make_path(&w, 14, 0, 5 * MS, 0, &c, &s);
+	tp = tw_tcp_sk(w.s, s);
+	sk = &tp->inet_conn.icsk_inet;
+	CHECK_EQ(tp->scaling_ratio, TCP_DEFAULT_SCALING_RATIO);
+	CHECK_EQ(ut_send(w.c, c, buf, sizeof(buf), 0), (ssize_t)sizeof(buf));
+	tw_run(&w, 50 * MS);
+	ut_dev_get_stats(ut_sim_link_dev(w.link, 1), &st);
+	CHECK(st.rx_gro_packets >= 1);
+	CHECK_EQ(sk->sk_receive_queue.bytes, sizeof(buf));
+	/* a frame of 1514 bytes in a driver's buffer */
+	frame = skb_truesize_for(w.sim->pool, NET_IP_ALIGN + 1514);
+	printf("    10 frames of 1448 bytes (%llu GRO packets): charged %d bytes, a frame %u, "
+	       "scaling_ratio %u/256\n",
+	       (unsigned long long)st.rx_gro_packets, sk->sk_rmem_alloc, frame, tp->scaling_ratio);
+	CHECK(sk->sk_rmem_alloc <= (int)(10 * frame));
+	CHECK(tp->scaling_ratio > TCP_DEFAULT_SCALING_RATIO);
+	CHECK(tp->window_clamp == (uint32_t)tcp_full_space(sk));
+	CHECK_EQ(ut_close(w.c, c), 0);
+	CHECK_EQ(ut_close(w.s, s), 0);
+	tw_done(&w);
 }
