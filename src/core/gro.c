@@ -115,11 +115,10 @@ normal:
 }
 
 /* A held packet's buffer grows in two steps, a 16 KB one first, then one
- * with room for GRO_MAX_SIZE: a flow that merges only a few segments in
- * a poll is not charged a 64 KB buffer's truesize against its socket's
- * receive buffer (Linux's frag lists charge about what the wire frames
- * would), and the bytes copied again at the second step stay under
- * 16 KB. */
+ * with room for GRO_MAX_SIZE, so that a flow merging only a few segments
+ * in a poll does not hold a 64 KB block, and the bytes copied again at
+ * the second step stay under 16 KB. What the packet is charged does not
+ * depend on the buffer: see skb_gro_receive. */
 #define GRO_FIRST_BUF 16384u
 
 /* Moves the held packet p into a larger buffer with room for at least
@@ -149,6 +148,8 @@ static struct sk_buff *gro_grow(struct sk_buff_head *head, struct sk_buff *p, ui
 	n->network_header = (uint16_t)((long)p->network_header + shift);
 	n->transport_header = (uint16_t)((long)p->transport_header + shift);
 	memcpy(n->cb, p->cb, sizeof(n->cb));
+	/* the charge of the frame it holds (skb_gro_receive) */
+	n->truesize = skb_copied_truesize(p) + (uint32_t)sizeof(struct sk_buff);
 	skb_unlink(p, head);
 	skb_insert_between(n, prev, next, head);
 	kfree_skb(p);
@@ -156,7 +157,7 @@ static struct sk_buff *gro_grow(struct sk_buff_head *head, struct sk_buff *p, ui
 }
 
 int skb_gro_receive(struct sk_buff_head *head, struct sk_buff **pp, const uint8_t *payload,
-		    uint32_t len)
+		    uint32_t len, const struct sk_buff *skb)
 {
 	struct sk_buff *p = *pp;
 
@@ -169,6 +170,14 @@ int skb_gro_receive(struct sk_buff_head *head, struct sk_buff **pp, const uint8_
 		*pp = p;
 	}
 	memcpy(skb_put(p, len), payload, len);
+	/* The merged packet is charged what its wire frames were, as
+	 * Linux's skb_gro_receive adds each frame's truesize (less the
+	 * frame's descriptor, which is freed), not what the block it was
+	 * copied into happens to be: a 64 KB block holding a dozen frames
+	 * would charge the socket three times what the frames did, and two
+	 * frames in a 16 KB block four times. The receive window is sized
+	 * from this charge, so it must follow the data, as Linux's does. */
+	p->truesize += skb_copied_truesize(skb);
 	head->bytes += len; /* the queue counts the bytes of what it holds */
 	NAPI_GRO_CB(p)->count++;
 	NAPI_GRO_CB(p)->len += len;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/netdevice.h"
 
 /* Data buffer size classes. 2048 holds an Ethernet frame with headroom;
  * 65536+512 holds a reassembled 64 KiB IPv4 datagram with headroom. Larger
@@ -314,6 +315,22 @@ void skb_queue_splice_tail_init(struct sk_buff_head *from, struct sk_buff_head *
 	to->qlen += from->qlen;
 	to->bytes += from->bytes;
 	skb_queue_head_init(from);
+}
+
+uint32_t skb_copied_truesize(const struct sk_buff *skb)
+{
+	/* A driver's buffer for the frame: from its link header (or its
+	 * data, when it has none set) to its end, behind NET_IP_ALIGN. */
+	uint32_t end = (uint32_t)(skb->data - skb->head) + skb->len;
+	uint32_t start = (uint32_t)(skb->data - skb->head);
+	uint32_t fit, own;
+
+	if (skb->mac_header != SKB_HDR_UNSET && skb->mac_header < start)
+		start = skb->mac_header;
+	fit = skb_truesize_for(skb->pool, NET_IP_ALIGN + end - start);
+	own = MIN(skb->truesize, fit);
+
+	return own > sizeof(struct sk_buff) ? own - (uint32_t)sizeof(struct sk_buff) : 0;
 }
 
 uint32_t skb_truesize_for(const struct skb_pool *pool, uint32_t size)

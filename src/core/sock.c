@@ -14,11 +14,6 @@
 #include "net/tcp.h"
 #include "net/trace_events.h"
 
-/* Linux's SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF for 64-bit builds: twice the
- * truesize of a small skb. */
-#define SOCK_MIN_SNDBUF 4608
-#define SOCK_MIN_RCVBUF 2304
-
 static void sock_wake_file(struct sock *sk, unsigned events)
 {
 	struct socket *sock = sk->sk_socket;

@@ -242,6 +242,7 @@ void tcp_init_sock(struct sock *sk)
 	tcp_init_fields(sk);
 	tcp_assign_congestion_control(sk);
 	tp->tcp_header_len = TCP_HLEN_MIN;
+	tp->scaling_ratio = TCP_DEFAULT_SCALING_RATIO;
 	sk->sk_sndbuf = (int)stack->sysctl.tcp_wmem[1];
 	sk->sk_rcvbuf = (int)stack->sysctl.tcp_rmem[1];
 	stack->tcp_socks++;

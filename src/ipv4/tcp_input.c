@@ -1818,18 +1818,58 @@ void tcp_initialize_rcv_mss(struct sock *sk)
 	inet_csk(sk)->icsk_ack.rcv_mss = (uint16_t)hint;
 }
 
+/* The window the buffer holds changed with the ratio: the clamp follows
+ * it (Linux's tcp_measure_rcv_mss through tcp_set_window_clamp), a lower
+ * clamp taking rcv_ssthresh down with it, a higher one letting it rise
+ * to the window already offered; the autotuner's measure of a round
+ * trip's reading is no more than the new clamp. */
+static void tcp_scaling_ratio_changed(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t old = tp->window_clamp;
+	uint32_t clamp = (uint32_t)MAX(tcp_full_space(sk), SOCK_MIN_RCVBUF / 2);
+
+	clamp = MIN(clamp, 65535u << tp->rcv_wscale); /* what the field can say */
+	tp->window_clamp = clamp;
+	if (clamp < old)
+		tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, clamp);
+	else
+		tp->rcv_ssthresh = MAX(tp->rcv_ssthresh, MIN(tp->rcv_wnd, clamp));
+	if (tp->window_clamp < tp->rcvq_space_space)
+		tp->rcvq_space_space = tp->window_clamp;
+}
+
 /* Learns the peer's segment size from what arrives (Linux's
  * tcp_measure_rcv_mss), so receiver SWS avoidance uses real sizes. A
  * packet GRO merged is measured by its segments' size (gso_size), not
- * its whole length, as Linux measures it. */
+ * its whole length, as Linux measures it.
+ *
+ * When the segment size it learns changes (in practice the first full
+ * segment, against the initial 536-byte guess), it also measures what
+ * the peer's data costs in receive memory: skb->len / skb->truesize, as
+ * tp->scaling_ratio. From then on the window offered for a buffer of
+ * sk_rcvbuf bytes is what that much memory holds of such segments
+ * (tcp_win_from_space), so a sender that keeps within the window never
+ * makes the receiver prune (Linux 6.6's replacement of the fixed
+ * tcp_adv_win_scale share). Like Linux, it is measured only then, not
+ * per segment (a division per packet). */
 static void tcp_measure_rcv_mss(struct sock *sk, const struct sk_buff *skb)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t len = skb_shinfo(skb)->gso_size ? skb_shinfo(skb)->gso_size : skb->len;
 
 	if (len >= icsk->icsk_ack.rcv_mss) {
-		icsk->icsk_ack.rcv_mss =
-			(uint16_t)MIN(len, tcp_sk(sk)->advmss ? tcp_sk(sk)->advmss : len);
+		if (len != icsk->icsk_ack.rcv_mss && skb->truesize) {
+			uint64_t val =
+				((uint64_t)skb->len << TCP_RMEM_TO_WIN_SCALE) / skb->truesize;
+			uint8_t old = tp->scaling_ratio;
+
+			tp->scaling_ratio = (uint8_t)(val ? MIN(val, 255u) : 1u);
+			if (tp->scaling_ratio != old)
+				tcp_scaling_ratio_changed(sk);
+		}
+		icsk->icsk_ack.rcv_mss = (uint16_t)MIN(len, tp->advmss ? tp->advmss : len);
 	} else if (len >= TCP_MSS_DEFAULT) {
 		icsk->icsk_ack.pending |= ICSK_ACK_PUSHED;
 	}
@@ -1888,6 +1928,55 @@ static void tcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb)
 		tcp_rcv_rtt_update(tp, MAX(delta, 1u) * USEC_PER_MSEC, false);
 }
 
+/* Linux's __tcp_grow_window: a segment that costs more memory than the
+ * measured ratio promises still grows the window while the window is
+ * small enough that the buffer's maximum could hold such segments (the
+ * window and the segment's worth halved together until the segment
+ * fits; 0 if the window is already past that). */
+static uint32_t __tcp_grow_window(const struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int truesize = tcp_win_from_space(tp, (int)MIN(skb->truesize, 0x7fffffffu)) >> 1;
+	int window = tcp_win_from_space(tp, (int)sk->sk_stack->sysctl.tcp_rmem[2]) >> 1;
+
+	while ((int)tp->rcv_ssthresh <= window) {
+		if (truesize <= (int)skb->len)
+			return 2u * inet_csk(sk)->icsk_ack.rcv_mss;
+		truesize >>= 1;
+		window >>= 1;
+	}
+	return 0;
+}
+
+/* Grows rcv_ssthresh, the bound on the window we offer (Linux's
+ * tcp_grow_window): by two segments for a segment whose memory the
+ * window accounts for (its truesize at the measured ratio holds its
+ * payload), at least twice the segment's length, never past the clamp
+ * or what the free memory holds (tcp_space). In TCP memory pressure it
+ * falls back to four segments instead. */
+static void tcp_grow_window(struct sock *sk, const struct sk_buff *skb)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	int room =
+		MIN((int)MIN(tp->window_clamp, 0x7fffffffu), tcp_space(sk)) - (int)tp->rcv_ssthresh;
+	uint32_t incr;
+
+	if (room <= 0)
+		return;
+	if (tcp_under_memory_pressure(sk)) {
+		tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
+		return;
+	}
+	if (tcp_win_from_space(tp, (int)MIN(skb->truesize, 0x7fffffffu)) <= (int)skb->len)
+		incr = 2u * tp->advmss;
+	else
+		incr = __tcp_grow_window(sk, skb);
+	if (incr) {
+		incr = MAX(incr, 2u * skb->len);
+		tp->rcv_ssthresh += MIN((uint32_t)room, incr);
+	}
+}
+
 /* Data arrived: delayed-ACK timing (Linux's tcp_event_data_recv) and the
  * growth of the window we offer (tcp_grow_window). */
 static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
@@ -1918,16 +2007,8 @@ static void tcp_event_data_recv(struct sock *sk, const struct sk_buff *skb)
 	}
 	icsk->icsk_ack.lrcvtime = now;
 	tcp_ecn_check_ce(sk, skb);
-	/* Grow the offered window by two segments per full segment while
-	 * the buffer allows and TCP memory is not in pressure, as Linux's
-	 * tcp_grow_window does. */
-	if (tp->rcv_ssthresh < tp->window_clamp && skb->len >= 128 &&
-	    !tcp_under_memory_pressure(sk)) {
-		int room = (sk->sk_rcvbuf - sk->sk_rmem_alloc) / 2;
-		if ((int)tp->rcv_ssthresh < room)
-			tp->rcv_ssthresh = MIN(tp->rcv_ssthresh + 2u * tp->advmss,
-					       MIN(tp->window_clamp, (uint32_t)room));
-	}
+	if (skb->len >= 128)
+		tcp_grow_window(sk, skb);
 }
 
 /* ---- D-SACK (RFC 2883) ----------------------------------------------------------------*/
@@ -2180,18 +2261,41 @@ static bool tcp_prune_ofo_queue(struct sock *sk, const struct sk_buff *in_skb, i
 	return true;
 }
 
+/* The receive memory is full (Linux's tcp_clamp_window): while TCP
+ * memory is plentiful the buffer grows to what is held (not past
+ * tcp_rmem[2]); if what is held is still more, the window bound falls
+ * to two segments. */
+static void tcp_clamp_window(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+	long rmem2 = stack->sysctl.tcp_rmem[2];
+
+	inet_csk(sk)->icsk_ack.quick = 0;
+	if (sk->sk_rcvbuf < rmem2 && !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !tcp_under_memory_pressure(sk) &&
+	    stack->tcp_memory_allocated < stack->sysctl.tcp_mem[0])
+		sk->sk_rcvbuf = (int)MIN((long)sk->sk_rmem_alloc, rmem2);
+	if (sk->sk_rmem_alloc > sk->sk_rcvbuf)
+		tp->rcv_ssthresh = MIN(tp->window_clamp, 2u * tp->advmss);
+}
+
 /* The socket is over its receive buffer, or tcp_mem refused it memory
- * (Linux's tcp_prune_queue). Under pressure the window stops growing: no
- * more than four segments are offered until the pressure ends. Then
- * out-of-order data goes. 0 if the socket now has room for need more
- * bytes, -1 (RcvPruned) if not. */
+ * (Linux's tcp_prune_queue). A full buffer is clamped (above); under
+ * pressure the window stops growing: no more than four segments are
+ * offered until the pressure ends. Then out-of-order data goes. 0 if the
+ * socket now has room for need more bytes, -1 (RcvPruned) if not. A
+ * sender that keeps within the window we offer should never bring us
+ * here: the window is sized from the memory its segments cost. */
 static int tcp_prune_queue(struct sock *sk, const struct sk_buff *in_skb, int need)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
 
 	NET_INC_STATS(stack, LINUX_MIB_PRUNECALLED);
-	if (tcp_under_memory_pressure(sk))
+	if (sk->sk_rmem_alloc >= sk->sk_rcvbuf)
+		tcp_clamp_window(sk);
+	else if (tcp_under_memory_pressure(sk))
 		tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
 	if (sk->sk_rmem_alloc + need <= sk->sk_rcvbuf)
 		return 0;
@@ -2220,12 +2324,19 @@ static int tcp_try_rmem_schedule(struct sock *sk, const struct sk_buff *skb, int
 	return 0;
 }
 
-/* Copies small in-order data onto the tail of the previous buffer when it
- * has room, so a stream of tiny segments does not cost a buffer each
- * (Linux's tcp_try_coalesce). */
+/* Copies data onto the tail of the previous buffer when it has room, so
+ * a stream of small segments does not cost a buffer each (Linux's
+ * tcp_try_coalesce, skb_try_coalesce). Room already charged (a buffer
+ * charged for all of its memory) takes the bytes for nothing, as Linux's
+ * copy into tailroom does; room that is not (a buffer GRO built, charged
+ * per wire frame) takes from's charge along with its bytes, as Linux
+ * moves a buffer's fragments and their truesize, up to the whole
+ * buffer's. The caller scheduled from's truesize. */
 static bool tcp_try_coalesce(struct sock *sk, struct sk_buff_head *q, struct sk_buff *to,
 			     struct sk_buff *from)
 {
+	uint32_t whole, delta = 0;
+
 	if (!to || skb_cloned(to) || (TCP_SKB_CB(to)->tcp_flags & TCPHDR_FIN) ||
 	    TCP_SKB_CB(to)->end_seq != TCP_SKB_CB(from)->seq || skb_tailroom(to) < from->len)
 		return false;
@@ -2233,7 +2344,14 @@ static bool tcp_try_coalesce(struct sock *sk, struct sk_buff_head *q, struct sk_
 	q->bytes += from->len;
 	TCP_SKB_CB(to)->end_seq = TCP_SKB_CB(from)->end_seq;
 	TCP_SKB_CB(to)->tcp_flags |= TCP_SKB_CB(from)->tcp_flags & (TCPHDR_FIN | TCPHDR_PSH);
-	(void)sk;
+	whole = skb_truesize_for(to->pool, skb_shinfo(to)->capacity);
+	if (to->truesize < whole)
+		delta = MIN(skb_copied_truesize(from), whole - to->truesize);
+	if (delta) {
+		to->truesize += delta;
+		sk->sk_rmem_alloc += (int)delta;
+		sk_mem_charge(sk, (int)delta);
+	}
 	return true;
 }
 
@@ -2292,7 +2410,8 @@ static void tcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
 	}
 	if (prev && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
 	    tcp_try_coalesce(sk, q, prev, skb)) {
-		NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOLLAPSED);
+		/* Linux counts no collapse here (TCPRcvCollapsed is
+		 * tcp_collapse's, which usertcp has not) */
 		trace_tcp_queue(sk, UT_TP_OFO_QUEUE, skb, skb->len, q);
 		kfree_skb(skb);
 	} else {
@@ -2346,6 +2465,7 @@ queue_and_out:
 			struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
 			if (!fin && tail &&
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
+				NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOALESCE);
 				tcp_rcv_nxt_update(tp, tcb->end_seq);
 				kfree_skb(skb);
 				skb = tail;
@@ -2477,14 +2597,18 @@ void tcp_rcv_space_adjust(struct sock *sk)
 	copied = tp->copied_seq - tp->rcvq_space_seq;
 	if (copied > tp->rcvq_space_space) {
 		if (stack->sysctl.tcp_moderate_rcvbuf && !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
-			/* Room for twice what was read per RTT, doubled
-			 * again for the window's share of the buffer. */
-			uint64_t rcvbuf = (uint64_t)copied * 4;
+			/* A window of twice what was read per RTT, and the
+			 * memory such a window of the peer's segments takes
+			 * at the measured ratio (Linux's tcp_space_from_win);
+			 * the clamp follows the buffer. */
+			uint64_t rcvbuf = (uint64_t)tcp_space_from_win(
+				tp, (int)MIN((uint64_t)copied * 2, 0x7fffffffu));
 			if (rcvbuf > (uint64_t)stack->sysctl.tcp_rmem[2])
 				rcvbuf = (uint64_t)stack->sysctl.tcp_rmem[2];
 			if (rcvbuf > (uint64_t)sk->sk_rcvbuf) {
 				sk->sk_rcvbuf = (int)rcvbuf;
-				tp->window_clamp = MAX(tp->window_clamp, (uint32_t)(rcvbuf / 2));
+				tp->window_clamp =
+					MAX(tp->window_clamp, (uint32_t)tcp_full_space(sk));
 			}
 		}
 		tp->rcvq_space_space = copied;
@@ -2566,7 +2690,7 @@ void tcp_init_buffer_space(struct sock *sk)
 {
 	tcp_sndbuf_expand(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
-	uint32_t maxwin = (uint32_t)(sk->sk_rcvbuf - (sk->sk_rcvbuf >> 1));
+	uint32_t maxwin = (uint32_t)MAX(tcp_full_space(sk), 0);
 
 	if (!tp->window_clamp || tp->window_clamp > maxwin * 4u)
 		tp->window_clamp = MAX(maxwin * 4u, 4u * tp->advmss);
@@ -2774,7 +2898,7 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 		req->ts_recent = opts->tsval;
 		req->ts_off = af_ops->init_ts_off(listener, skb);
 	}
-	full_space = listener->sk_rcvbuf - (listener->sk_rcvbuf >> stack->sysctl.tcp_adv_win_scale);
+	full_space = tcp_full_space(listener);
 	req->window_clamp = ltp->window_clamp;
 	tcp_select_initial_window(stack, full_space,
 				  advmss - (req->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0),

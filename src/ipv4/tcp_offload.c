@@ -230,7 +230,7 @@ struct sk_buff *tcp_gro_receive(struct sk_buff_head *head, struct sk_buff *skb, 
 	flush |= len - 1 >= mss;
 	flush |= get_be32(pth + 4) + pcb->len != get_be32(th + 4);
 	flush |= cb->flush;
-	if (flush || skb_gro_receive(head, &p, th + thlen, len) < 0) {
+	if (flush || skb_gro_receive(head, &p, th + thlen, len, skb) < 0) {
 		mss = 1;
 		goto out_check_final;
 	}

@@ -111,26 +111,6 @@ uint32_t tcp_send_mss(struct sock *sk, uint32_t *size_goal, int flags)
 
 /* ---- windows we advertise --------------------------------------------------------*/
 
-/* Receive buffer bytes usable as window: Linux keeps part of the buffer for
- * overhead (tcp_adv_win_scale; 1 means half). */
-static int tcp_win_from_space(const struct ut_stack *stack, int space)
-{
-	long scale = stack->sysctl.tcp_adv_win_scale;
-	if (scale <= 0)
-		return (int)(space >> (-scale));
-	return space - (int)(space >> scale);
-}
-
-static int tcp_space(const struct sock *sk)
-{
-	return tcp_win_from_space(sk->sk_stack, sk->sk_rcvbuf - sk->sk_rmem_alloc);
-}
-
-static int tcp_full_space(const struct sock *sk)
-{
-	return tcp_win_from_space(sk->sk_stack, sk->sk_rcvbuf);
-}
-
 void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, uint32_t *rcv_wnd,
 			       uint32_t *window_clamp, bool wscale_ok, uint8_t *rcv_wscale)
 {
@@ -186,7 +166,15 @@ uint32_t __tcp_select_window(struct sock *sk)
 		icsk->icsk_ack.quick = 0;
 		if (tcp_under_memory_pressure(sk))
 			tp->rcv_ssthresh = MIN(tp->rcv_ssthresh, 4u * tp->advmss);
-		if (free_space < (int)mss)
+		/* This may become the window: rounding it up to the scale
+		 * unit below must not offer more than the memory holds. */
+		if (free_space > 0)
+			free_space &= ~((1 << tp->rcv_wscale) - 1);
+		/* Under an MSS, or under a sixteenth of the whole window, go
+		 * to a zero window now (Linux): with a large window the MSS
+		 * test alone closes it too late, after the memory is full
+		 * and new data is being dropped. */
+		if (free_space < allowed_space >> 4 || free_space < (int)mss)
 			return 0;
 	}
 	if (free_space < 0)

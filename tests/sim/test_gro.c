@@ -200,6 +200,14 @@ TEST(contiguous_ipv4_segments_of_one_poll_go_up_as_one_packet_with_their_count_a
 	CHECK_EQ(skb_shinfo(skb)->gso_type, SKB_GSO_TCPV4);
 	CHECK_EQ(skb->ip_summed, CHECKSUM_UNNECESSARY);
 	check_payload(skb, 40, SEQ0, 5 * MSS);
+	/* Charged what the five frames were in the driver's buffers, less
+	 * the four descriptors freed (Linux's skb_gro_receive adds each
+	 * merged frame's truesize), not the 16 KB block the payloads were
+	 * copied into: TCP sizes its window from this charge. */
+	uint32_t frame = skb_truesize_for(r.s->pool, NET_IP_ALIGN + ETH_HLEN + 40 + MSS);
+	printf("    5 frames of %u bytes: charged %u (a frame %u, the block %u)\n", MSS,
+	       skb->truesize, frame, skb_truesize_for(r.s->pool, 16384));
+	CHECK_EQ(skb->truesize, 5 * frame - 4 * (uint32_t)sizeof(struct sk_buff));
 	ut_dev_get_stats(r.cd.dev, &st);
 	CHECK_EQ(st.rx_packets, 5);
 	CHECK_EQ(st.rx_gro_packets, 1);

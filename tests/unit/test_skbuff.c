@@ -104,6 +104,31 @@ TEST(a_clone_carries_the_whole_truesize_and_the_pool_counts_the_buffer_once)
 	pool_done(pool);
 }
 
+/* Bytes copied out of a buffer (GRO's merge, TCP's coalescing) take its
+ * truesize less its descriptor along, but no more than a driver's
+ * buffer for the frame would charge: a segment at the far end of a
+ * 64 KB block (the simulator hands a receiver clones of its sender's
+ * buffers) leaves only a frame's worth behind once copied. */
+TEST(bytes_copied_out_of_a_buffer_are_charged_no_more_than_a_frame_holding_them)
+{
+	struct skb_pool *pool = pool_new();
+	struct sk_buff *small = alloc_skb(pool, 1600), *big = alloc_skb(pool, 65536);
+	uint32_t frame = skb_truesize_for(pool, 2 + 1514);
+
+	skb_reserve(small, 2);
+	skb_put(small, 1514);
+	skb_reset_mac_header(small);
+	CHECK_EQ(skb_copied_truesize(small), small->truesize - (uint32_t)sizeof(struct sk_buff));
+	skb_reserve(big, 60000);
+	skb_put(big, 1514);
+	skb_reset_mac_header(big);
+	CHECK(big->truesize > 60000);
+	CHECK_EQ(skb_copied_truesize(big), frame - (uint32_t)sizeof(struct sk_buff));
+	kfree_skb(small);
+	kfree_skb(big);
+	pool_done(pool);
+}
+
 TEST(unsharing_a_clone_gives_it_private_data_and_leaves_the_other_intact)
 {
 	struct skb_pool *pool = pool_new();

@@ -88,9 +88,11 @@ void gro_list_purge(struct net_device *dev);
  * skb_gro_receive): the first merge moves the held packet into a buffer
  * from the pool with room for GRO_MAX_SIZE (its bytes copied once; the
  * driver's buffer may be shared and is never written), which replaces
- * it on head and in *pp. Counts the segment. 0, -E2BIG when the result
- * would pass GRO_MAX_SIZE, -ENOBUFS when the pool is spent. */
+ * it on head and in *pp. Counts the segment, and adds the charge of
+ * skb, the frame the payload came in (skb_copied_truesize), to the
+ * packet's. 0, -E2BIG when the result would pass GRO_MAX_SIZE, -ENOBUFS
+ * when the pool is spent. */
 int skb_gro_receive(struct sk_buff_head *head, struct sk_buff **pp, const uint8_t *payload,
-		    uint32_t len);
+		    uint32_t len, const struct sk_buff *skb);
 
 #endif

@@ -157,6 +157,14 @@ size_t skb_pool_limit(const struct skb_pool *pool);
 /* The truesize alloc_skb(pool, size) would charge: for sizing buffers in
  * whole packets (send buffer autotuning). */
 uint32_t skb_truesize_for(const struct skb_pool *pool, uint32_t size);
+/* What skb's bytes are charged once copied into another buffer and skb
+ * freed (GRO's merge, TCP's coalescing): its truesize less its
+ * descriptor, as Linux moves a buffer's fragments and their truesize,
+ * but no more than a driver's buffer for the frame (from its link
+ * header) would be: the copy frees skb's block, so bytes that came in a
+ * larger one (a clone or copy of a sender's 64 KB buffer, in the
+ * simulator or on lo) leave no more behind than a received frame. */
+uint32_t skb_copied_truesize(const struct sk_buff *skb);
 
 /* ---- allocation ----------------------------------------------------------*/
 /* An skb with at least size bytes of room, all of it tailroom (data == head,

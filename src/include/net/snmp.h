@@ -120,6 +120,7 @@
 	X(LINUX_MIB_TCPDSACKOFOSENT, "TcpExt", "TCPDSACKOfoSent")                    \
 	X(LINUX_MIB_OUTOFWINDOWICMPS, "TcpExt", "OutOfWindowIcmps")                  \
 	X(LINUX_MIB_TCPRETRANSFAIL, "TcpExt", "TCPRetransFail")                      \
+	X(LINUX_MIB_TCPRCVCOALESCE, "TcpExt", "TCPRcvCoalesce")                      \
 	X(LINUX_MIB_TCPLOSTRETRANSMIT, "TcpExt", "TCPLostRetransmit")                \
 	X(LINUX_MIB_TCPLOSSPROBES, "TcpExt", "TCPLossProbes")                        \
 	X(LINUX_MIB_TCPLOSSPROBERECOVERY, "TcpExt", "TCPLossProbeRecovery")          \

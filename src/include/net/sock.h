@@ -347,6 +347,11 @@ bool sk_rmem_schedule(struct sock *sk, int size);
 void sk_forced_mem_schedule(struct sock *sk, int size);
 /* Returns whole unused pages to the stack-wide total. */
 void sk_mem_reclaim(struct sock *sk);
+/* Linux's SOCK_MIN_SNDBUF / SOCK_MIN_RCVBUF for 64-bit builds: twice the
+ * truesize of a small skb. */
+#define SOCK_MIN_SNDBUF 4608
+#define SOCK_MIN_RCVBUF 2304
+
 /* Whether the stack is in TCP memory pressure (Linux's
  * tcp_under_memory_pressure). */
 bool tcp_under_memory_pressure(const struct sock *sk);

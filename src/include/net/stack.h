@@ -70,7 +70,7 @@ struct ipv4_sysctl {
 	long tcp_base_mss;		/* 1024 */
 	long tcp_slow_start_after_idle; /* 1 */
 	long tcp_moderate_rcvbuf;	/* 1 */
-	long tcp_adv_win_scale;		/* 1 */
+	long tcp_adv_win_scale;		/* 1; unused since Linux 6.6 */
 	long tcp_rfc1337;		/* 0 */
 	long tcp_invalid_ratelimit;	/* 500 ms between ACKs to out-of-window segments */
 	long tcp_challenge_ack_limit;	/* 1000 per second, randomised (RFC 5961 7) */

@@ -38,6 +38,11 @@ struct ut_stack;
 #define TCP_DELACK_MIN_MS 40u
 #define TCP_ATO_MIN_MS 40u
 #define TCP_TIMEWAIT_LEN_MS 60000u
+/* The share of receive memory (truesize) offered as window is
+ * tp->scaling_ratio / 2^TCP_RMEM_TO_WIN_SCALE (Linux 6.6 and later, which
+ * retired tcp_adv_win_scale); until a segment is measured, half. */
+#define TCP_RMEM_TO_WIN_SCALE 8
+#define TCP_DEFAULT_SCALING_RATIO (1u << (TCP_RMEM_TO_WIN_SCALE - 1))
 #define TCP_RESOURCE_PROBE_INTERVAL_MS 500u
 #define TCP_MAX_QUICKACKS 16u
 #define TCP_TIMEOUT_MIN_MS 2u /* Linux's TCP_TIMEOUT_MIN: the shortest timer */
@@ -381,6 +386,10 @@ struct tcp_sock {
 	/* options (struct tcp_options_received) */
 	bool tstamp_ok, sack_ok, wscale_ok;
 	uint8_t snd_wscale, rcv_wscale;
+	/* Bytes of payload per byte of receive memory the peer's segments
+	 * cost, in 1/256ths: skb->len / skb->truesize of a full segment,
+	 * measured by tcp_measure_rcv_mss (Linux's tp->scaling_ratio). */
+	uint8_t scaling_ratio;
 	uint32_t ts_recent, tsoffset;
 	uint64_t ts_recent_stamp; /* s, when ts_recent was taken */
 	uint8_t num_sacks;	  /* SACK blocks we send */
@@ -660,6 +669,41 @@ static inline void tcp_verify_retransmit_hint(struct tcp_sock *tp, const struct 
 	    before(TCP_SKB_CB(skb)->seq, TCP_SKB_CB(tp->retransmit_skb_hint)->seq))
 		tp->retransmit_skb_hint = (struct sk_buff *)(uintptr_t)skb;
 }
+/* Receive memory (truesize) to window: what space bytes of buffer hold
+ * in payload at the measured ratio (Linux's __tcp_win_from_space). */
+static inline int __tcp_win_from_space(uint8_t scaling_ratio, int space)
+{
+	int64_t scaled = (int64_t)space * scaling_ratio;
+	return (int)(scaled >> TCP_RMEM_TO_WIN_SCALE);
+}
+
+static inline int tcp_win_from_space(const struct tcp_sock *tp, int space)
+{
+	return __tcp_win_from_space(tp->scaling_ratio, space);
+}
+
+/* The inverse: the receive memory a window of win bytes takes (Linux's
+ * tcp_space_from_win). */
+static inline int tcp_space_from_win(const struct tcp_sock *tp, int win)
+{
+	uint64_t val = (uint64_t)(win > 0 ? win : 0) << TCP_RMEM_TO_WIN_SCALE;
+	uint8_t ratio = tp->scaling_ratio ? tp->scaling_ratio : 1;
+	val /= ratio;
+	return val > 0x7fffffff ? 0x7fffffff : (int)val;
+}
+
+/* Window the free receive memory holds (Linux's tcp_space), and the
+ * window the whole buffer holds (tcp_full_space). */
+static inline int tcp_space(const struct sock *sk)
+{
+	return tcp_win_from_space(tcp_sk(sk), sk->sk_rcvbuf - sk->sk_rmem_alloc);
+}
+
+static inline int tcp_full_space(const struct sock *sk)
+{
+	return tcp_win_from_space(tcp_sk(sk), sk->sk_rcvbuf);
+}
+
 static inline uint32_t tcp_receive_window(const struct tcp_sock *tp)
 {
 	int32_t win = (int32_t)(tp->rcv_wup + tp->rcv_wnd - tp->rcv_nxt);
