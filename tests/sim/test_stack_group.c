@@ -4,6 +4,7 @@
  * flow's ports, as the kernel's tun does for a flow it has not seen, or
  * all to queue 0, as after the kernel forgot which queue a flow belongs
  * to. Everything runs on the test's thread and clock. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -422,4 +423,64 @@ TEST(ut_group_run_runs_a_worker_for_every_stack_and_returns_the_first_failure)
 	CHECK_EQ(ut_group_run(g, record_worker, seen, false), -EINVAL);
 	ut_group_thread_stop(g);
 	ut_group_destroy(g);
+}
+
+static struct sockaddr_in6 sin6(const char *a, uint16_t port)
+{
+	struct sockaddr_in6 sa = {.sin6_family = AF_INET6, .sin6_port = htons(port)};
+	CHECK_EQ(inet_pton(AF_INET6, a, &sa.sin6_addr), 1);
+	return sa;
+}
+
+TEST(an_ipv6_connection_a_stack_opened_survives_steering_and_learns_its_neighbour_from_another_queue)
+{
+	struct rig r;
+	struct ut_group_stats st0, st1;
+	struct sockaddr_in6 ka = sin6("fd00:99::1", 9000), any = sin6("::", 9000);
+	struct in6_addr a6;
+	struct ut_stack *s1;
+	char buf[64];
+	int lfd, kfd, fd;
+
+	rig_up(&r, STEER_ALL_TO_0);
+	s1 = ut_group_stack(r.g, 1);
+	CHECK_EQ(ut_sysctl_set(r.k, "net.ipv6.conf.all.disable_ipv6", 0), 0);
+	CHECK_EQ(inet_pton(AF_INET6, "fd00:99::1", &a6), 1);
+	CHECK_EQ(ut_addr_add(r.k, r.kdev, ut_ip_v6(&a6), 64), 0);
+	CHECK_EQ(inet_pton(AF_INET6, "fd00:99::2", &a6), 1);
+	for (unsigned i = 0; i < NQ; i++) {
+		struct ut_stack *s = ut_group_stack(r.g, i);
+		CHECK_EQ(ut_sysctl_set(s, "net.ipv6.conf.all.disable_ipv6", 0), 0);
+		CHECK_EQ(ut_addr_add(s, r.q[i], ut_ip_v6(&a6), 64), 0);
+	}
+	rig_run(&r, 3000); /* duplicate address detection on every stack */
+	lfd = ut_socket(r.k, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_bind(r.k, lfd, (struct sockaddr *)&any, sizeof(any)), 0);
+	CHECK_EQ(ut_listen(r.k, lfd, 4), 0);
+	/* Stack 1 resolves the kernel's address: the advertisement comes
+	 * in on queue 0, which passes it on; then every segment of the
+	 * connection does too. */
+	fd = ut_socket(s1, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_connect(s1, fd, (struct sockaddr *)&ka, sizeof(ka)), -1);
+	CHECK_EQ(errno, EINPROGRESS);
+	rig_run(&r, 100);
+	kfd = ut_accept4(r.k, lfd, NULL, NULL, SOCK_NONBLOCK);
+	CHECK(kfd >= 0);
+	CHECK_EQ(ut_send(r.k, kfd, "over six", 8, 0), 8);
+	CHECK_EQ(ut_send(s1, fd, "back", 4, 0), 4);
+	rig_run(&r, 100);
+	CHECK_EQ(ut_recv(s1, fd, buf, sizeof(buf), 0), 8);
+	CHECK_MEM_EQ(buf, "over six", 8);
+	CHECK_EQ(ut_recv(r.k, kfd, buf, sizeof(buf), 0), 4);
+	stats(&r, 0, &st0);
+	stats(&r, 1, &st1);
+	CHECK(st0.neigh_shared >= 1);
+	CHECK(st0.steered_out >= 2);
+	CHECK_EQ(st1.steered_in, st0.steered_out);
+	CHECK_EQ(testnet_counter(ut_group_stack(r.g, 0), "Tcp", "OutRsts"), 0);
+	CHECK_EQ(ut_close(s1, fd), 0);
+	CHECK_EQ(ut_close(r.k, kfd), 0);
+	CHECK_EQ(ut_close(r.k, lfd), 0);
+	rig_run(&r, 61000);
+	rig_down(&r);
 }
