@@ -170,13 +170,26 @@ struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size)
 		skb_desc_free(pool, skb);
 		goto fail;
 	}
-	memset(skb, 0, sizeof(*skb));
+	/* Field by field rather than memset and patch: for the 144-byte
+	 * descriptor gcc's memset is a `rep stos`, whose start-up cost was
+	 * the largest single item of a small segment's allocation in
+	 * bench_pair's round trips. Every field is written, so the result
+	 * is the zeroed descriptor with the fields below set, as before. */
+	skb->next = skb->prev = NULL;
+	skb->dev = NULL;
 	skb->pool = pool;
+	/* the union's larger member first, so that all of its bytes are 0 */
+	skb->tcp_tsorted_anchor.next = skb->tcp_tsorted_anchor.prev = NULL;
+	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
 	skb->head = skb->data = head;
 	skb->end = head + capacity;
-	skb->size_class = cls;
+	skb->len = 0;
 	skb->truesize = (uint32_t)(sizeof(*skb) + capacity + sizeof(struct skb_shared_info));
-	skb->mac_header = skb->network_header = skb->transport_header = SKB_HDR_UNSET;
+	skb->ip_summed = 0;
+	skb->pkt_type = 0;
+	skb->size_class = cls;
+	for (size_t i = 0; i < ARRAY_SIZE(skb->cb); i++)
+		skb->cb[i] = 0;
 	skb_shinfo(skb)->dataref = 1;
 	skb_shinfo(skb)->capacity = capacity;
 	skb_shinfo(skb)->gso_size = 0;

@@ -323,12 +323,21 @@ bool mod_timer(struct timer_list *timer, uint64_t expires)
 	struct timer_base *base = timer->base;
 	bool was_pending = timer_pending(timer);
 
-	if (was_pending)
-		detach(base, timer);
 	if (expires < base->clk)
 		expires = base->clk;
 	else if (expires - base->clk > TIMER_MAX_DELTA)
 		expires = base->clk + TIMER_MAX_DELTA;
+	/* Re-arming for the expiry it already has, in the slot it would be
+	 * filed in now, as the last of that slot: detaching and appending
+	 * would leave everything as it is. TCP re-arms its retransmission
+	 * timer on every ACK, mostly for the same jiffy; Linux's
+	 * __mod_timer returns early for an unchanged expiry the same way. */
+	if (was_pending && timer->expires == expires &&
+	    slot_for(base->clk, expires) == timer->slot &&
+	    timer->next == *slot_head(base, timer->slot))
+		return true;
+	if (was_pending)
+		detach(base, timer);
 	timer->expires = expires;
 	enqueue(base, timer, false);
 	base->pending++;

@@ -45,6 +45,7 @@ int inet_rtm_newaddr(struct ut_stack *stack, struct net_device *dev, struct ut_i
 			return err;
 	}
 	dev->n_addrs++;
+	fib_cache_flush(stack);
 	return 0;
 }
 
@@ -63,6 +64,8 @@ int inet_rtm_deladdr(struct ut_stack *stack, struct net_device *dev, struct ut_i
 		uint32_t prefix = addr & ifa->ifa_mask;
 		memmove(ifa, ifa + 1, (dev->n_addrs - i - 1) * sizeof(*ifa));
 		dev->n_addrs--;
+		/* also for the prefsrc rewritten below, which no call flushes */
+		fib_cache_flush(stack);
 		/* Remove the connected route unless another address of the
 		 * device still lives in that prefix; then the route must stop
 		 * naming the deleted address as its source (Linux promotes

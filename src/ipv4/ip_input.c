@@ -100,7 +100,7 @@ void ip_rcv(struct sk_buff *skb)
 
 	/* RFC 1122 3.2.1.3: a source that is broadcast or multicast is a
 	 * martian and is dropped silently. */
-	type = inet_addr_type(stack, ip.saddr);
+	type = inet_addr_type_cached(stack, ip.saddr);
 	if (type == RTN_BROADCAST || type == RTN_MULTICAST)
 		goto addr_error;
 	/* Martians only lo may carry (Linux's ip_route_input_slow with
@@ -113,7 +113,7 @@ void ip_rcv(struct sk_buff *skb)
 	     (ip_is_zeronet(ip.saddr) && ip.daddr != 0xffffffffu)))
 		goto drop;
 
-	type = inet_addr_type(stack, ip.daddr);
+	type = inet_addr_type_cached(stack, ip.daddr);
 	if (type == RTN_LOCAL) {
 		ip_local_deliver(skb);
 		return;

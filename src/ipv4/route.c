@@ -13,14 +13,24 @@
 void fib_table_init(struct fib_table *tbl)
 {
 	memset(tbl, 0, sizeof(*tbl));
+	tbl->genid = 1;
+}
+
+void fib_cache_flush(struct ut_stack *stack)
+{
+	if (++stack->fib.genid == 0)
+		stack->fib.genid = 1;
 }
 
 /* Routes through a device go with it (Linux's fib_netdev_event,
- * NETDEV_UNREGISTER). */
+ * NETDEV_UNREGISTER). Whatever happens to a device, cached answers go
+ * (Linux's fib_netdev_event flushes the route cache too): one may name
+ * a device being freed. */
 static void fib_netdev_event(unsigned long event, struct net_device *dev)
 {
 	if (event == NETDEV_UNREGISTER)
 		fib_flush_dev(dev->stack, dev);
+	fib_cache_flush(dev->stack);
 }
 
 int ip_fib_init(struct ut_stack *stack)
@@ -61,6 +71,7 @@ int fib_route_insert(struct ut_stack *stack, const struct fib_route *r)
 	memmove(&tbl->routes[i + 1], &tbl->routes[i], (tbl->n - i) * sizeof(*r));
 	tbl->routes[i] = *r;
 	tbl->n++;
+	fib_cache_flush(stack);
 	return 0;
 }
 
@@ -74,6 +85,7 @@ int fib_route_remove(struct ut_stack *stack, uint32_t dst, uint8_t prefix_len,
 		    (!dev_or_null || r->dev == dev_or_null)) {
 			memmove(r, r + 1, (tbl->n - i - 1) * sizeof(*r));
 			tbl->n--;
+			fib_cache_flush(stack);
 			return 0;
 		}
 	}
@@ -88,6 +100,7 @@ void fib_flush_dev(struct ut_stack *stack, const struct net_device *dev)
 		if (tbl->routes[i].dev != dev)
 			tbl->routes[j++] = tbl->routes[i];
 	tbl->n = j;
+	fib_cache_flush(stack);
 }
 
 static const struct fib_route *fib_lookup(const struct ut_stack *stack, uint32_t daddr)
@@ -130,7 +143,28 @@ uint32_t inet_select_addr(const struct net_device *dev, uint32_t daddr)
 	return dev->n_addrs ? dev->addrs[0].ifa_local : 0;
 }
 
-int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
+static inline unsigned fib_cache_slot(uint32_t addr)
+{
+	/* network order: the low bits of a host number are in the last byte */
+	uint32_t h = ntohl(addr);
+	return (h ^ (h >> 8) ^ (h >> 16)) % FIB_CACHE_SIZE;
+}
+
+uint8_t inet_addr_type_cached(struct ut_stack *stack, uint32_t addr)
+{
+	struct fib_table *tbl = &stack->fib;
+	unsigned slot = fib_cache_slot(addr);
+
+	if (tbl->type_cache[slot].genid == tbl->genid && tbl->type_cache[slot].addr == addr)
+		return tbl->type_cache[slot].type;
+	uint8_t type = inet_addr_type(stack, addr);
+	tbl->type_cache[slot].addr = addr;
+	tbl->type_cache[slot].genid = tbl->genid;
+	tbl->type_cache[slot].type = type;
+	return type;
+}
+
+static int ip_route_output_slow(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
 {
 	const struct fib_route *r;
 	uint8_t type = inet_addr_type(stack, daddr);
@@ -158,6 +192,25 @@ int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *r
 	res->type = type == RTN_BROADCAST || type == RTN_MULTICAST ? type : RTN_UNICAST;
 	res->prefix_len = r->prefix_len;
 	return 0;
+}
+
+int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
+{
+	struct fib_table *tbl = &stack->fib;
+	unsigned slot = fib_cache_slot(daddr);
+	int err;
+
+	if (tbl->out_cache[slot].genid == tbl->genid && tbl->out_cache[slot].daddr == daddr) {
+		*res = tbl->out_cache[slot].res;
+		return 0;
+	}
+	err = ip_route_output_slow(stack, daddr, res);
+	if (!err) { /* a failure is not kept: it costs no more than asking */
+		tbl->out_cache[slot].daddr = daddr;
+		tbl->out_cache[slot].genid = tbl->genid;
+		tbl->out_cache[slot].res = *res;
+	}
+	return err;
 }
 
 /* ---- public route API (ip route) --------------------------------------*/

@@ -1581,8 +1581,10 @@ static void tcp_cong_control(struct sock *sk, uint32_t ack, uint32_t acked_sacke
 
 #define TCP_ACK_TOO_OLD (-1)
 #define TCP_ACK_UNSENT (-2)
+/* predicted: the segment passed header prediction (tcp_header_predicted),
+ * Linux's tcp_ack called without FLAG_SLOWPATH. */
 static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th,
-		   const struct wire_tcp_opts *opts, bool has_data)
+		   const struct wire_tcp_opts *opts, bool has_data, bool predicted)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
@@ -1599,6 +1601,7 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	bool sack_blocks = tcp_is_sack(tp) && opts->num_sacks;
 	int num_dupack = 0, rexmit = REXMIT_NONE;
 	uint32_t prior_fack, acked = 0;
+	bool fast;
 	int flag = 0;
 
 	/* The echoed timestamp, for undo and spurious-retransmission tests. */
@@ -1636,7 +1639,24 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		icsk->icsk_retransmits = 0;
 	}
 	prior_fack = tcp_highest_sack_seq(tp);
-	flag |= tcp_ack_update_window(sk, th, ack);
+	fast = predicted && (flag & FLAG_SND_UNA_ADVANCED);
+	if (fast) {
+		/* Linux's fast path in tcp_ack: the window is the one we
+		 * hold (header prediction checked it) and the ACK only moves
+		 * forward, so the window update reduces to SND.WL1, and
+		 * there are no SACK blocks and no ECE to look at. Linux also
+		 * marks the ACK a window update; here the flag stays for
+		 * windows that changed, as tcp_ack_update_window sets it. */
+		tp->snd_wl1 = tcb->seq;
+		ack_ev_flags = CA_ACK_WIN_UPDATE;
+		NET_INC_STATS(stack, LINUX_MIB_TCPHPACKS);
+	} else {
+		/* Linux counts a segment without data that takes this way
+		 * as a pure ACK, whatever it acknowledges. */
+		if (!(flag & FLAG_DATA))
+			NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
+		flag |= tcp_ack_update_window(sk, th, ack);
+	}
 	tp->bytes_acked += ack - prior_snd_una; /* Linux's tcp_snd_una_update */
 	tp->snd_una = ack;
 	tp->rcv_tstamp = stack_now(stack);
@@ -1647,20 +1667,18 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	icsk->icsk_probes_out = 0;
 	sk->sk_err_soft = 0;
 
-	if (sack_blocks)
-		flag |= tcp_sacktag_write_queue(sk, opts, ack, prior_snd_una, &sack_state);
-	/* Linux's fast path takes a pure ACK that moves SND.UNA with the
-	 * window unchanged; usertcp has no header prediction and tells the
-	 * module the same from the ACK itself. */
-	if ((flag & FLAG_SND_UNA_ADVANCED) && !(flag & (FLAG_DATA | FLAG_WIN_UPDATE)) &&
-	    !opts->num_sacks)
-		ack_ev_flags = CA_ACK_WIN_UPDATE;
-	else if (flag & FLAG_WIN_UPDATE)
-		ack_ev_flags |= CA_ACK_WIN_UPDATE;
-	/* ECN-Echo: the peer saw congestion on our data (RFC 3168 6.1.2). */
-	if ((th->flags & TCPHDR_ECE) && !(th->flags & TCPHDR_SYN) && (tp->ecn_flags & TCP_ECN_OK)) {
-		flag |= FLAG_ECE;
-		ack_ev_flags |= CA_ACK_ECE;
+	if (!fast) {
+		if (sack_blocks)
+			flag |= tcp_sacktag_write_queue(sk, opts, ack, prior_snd_una, &sack_state);
+		if (flag & FLAG_WIN_UPDATE)
+			ack_ev_flags |= CA_ACK_WIN_UPDATE;
+		/* ECN-Echo: the peer saw congestion on our data (RFC 3168
+		 * 6.1.2). */
+		if ((th->flags & TCPHDR_ECE) && !(th->flags & TCPHDR_SYN) &&
+		    (tp->ecn_flags & TCP_ECN_OK)) {
+			flag |= FLAG_ECE;
+			ack_ev_flags |= CA_ACK_ECE;
+		}
 	}
 	if (!prior_packets) {
 		tcp_in_ack_event(sk, ack_ev_flags);
@@ -1709,8 +1727,6 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	tcp_xmit_recovery(sk, rexmit);
 
 out:
-	if (!has_data && !(flag & FLAG_ACKED))
-		NET_INC_STATS(stack, LINUX_MIB_TCPPUREACKS);
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
 	       tp->retrans_out > tp->packets_out);
@@ -2821,7 +2837,7 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		tp->max_window = tp->snd_wnd;
 		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 		tcp_initialize_rcv_mss(sk);
-		tcp_ack(sk, skb, th, opts, false);
+		tcp_ack(sk, skb, th, opts, false, false);
 		tp->snd_wnd = th->window; /* tcp_ack may have scaled it */
 		tp->snd_wl1 = th->seq;
 		tcp_set_state(sk, TCP_ESTABLISHED);
@@ -2990,6 +3006,47 @@ drop:
 
 /* ---- the state machine --------------------------------------------------------------------*/
 
+/* Header prediction (Linux's pred_flags test at the top of
+ * tcp_rcv_established, with the conditions of tcp_fast_path_check): an
+ * established connection's next segment is most often the next in order,
+ * with ACK and maybe PSH alone set, the window we already hold, and no
+ * option but an aligned timestamp (NOP, NOP, TS, 10 bytes) when
+ * timestamps are on, not older than the one we echo. Such a segment needs
+ * none of the slow path's tests (PAWS, sequence acceptability, RST, SYN),
+ * and tcp_ack's window update, SACK and ECE work reduce to SND.WL1.
+ * Linux keeps the prediction in pred_flags and switches it off while
+ * out-of-order data waits, the receive window is shut or the receive
+ * buffer is full; here those are tested directly, per segment, so no
+ * path can leave a stale prediction behind. The ACK must lie in
+ * [SND.UNA, SND.NXT]: anything else is the slow path's to judge. */
+static bool tcp_header_predicted(const struct sock *sk, const struct sk_buff *skb,
+				 const struct wire_tcp *th, const struct wire_tcp_opts *opts)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	if ((th->flags & (uint8_t)~TCPHDR_PSH) != TCPHDR_ACK || tcb->seq != tp->rcv_nxt ||
+	    ((uint32_t)th->window << tp->snd_wscale) != tp->snd_wnd || tp->snd_wnd > tp->max_window)
+		return false;
+	if (tp->tstamp_ok) {
+		/* The header is still in the buffer before the payload. */
+		const uint8_t *o = skb->data - th->hdr_len + TCP_HLEN_MIN;
+		if (th->hdr_len != TCP_HLEN_MIN + 12 || o[0] != 1 || o[1] != 1 || o[2] != 8 ||
+		    o[3] != 10 || !opts->saw_tstamp || (int32_t)(opts->tsval - tp->ts_recent) < 0)
+			return false;
+	} else if (th->hdr_len != TCP_HLEN_MIN) {
+		return false;
+	}
+	if (before(th->ack_seq, tp->snd_una) || after(th->ack_seq, tp->snd_nxt))
+		return false;
+	/* Data that would need memory beyond what the socket has taken
+	 * ahead goes the slow way, as in Linux. */
+	if (skb->len && (int)skb->truesize > sk->sk_forward_alloc)
+		return false;
+	return skb_queue_empty(&tp->out_of_order_queue) && tp->rcv_wnd && tcp_receive_window(tp) &&
+	       sk->sk_rmem_alloc < sk->sk_rcvbuf;
+}
+
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
 			  const struct wire_tcp_opts *opts)
 {
@@ -3001,8 +3058,23 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 
 	/* Linux's tcp_rcv_established reports every segment an established
 	 * socket receives, before anything is checked or changed. */
-	if (sk->sk_state == TCP_ESTABLISHED)
+	if (sk->sk_state == TCP_ESTABLISHED) {
 		trace_tcp_probe(sk, skb->len);
+		if (tcp_header_predicted(sk, skb, th, opts)) {
+			/* Linux's fast path: the ACK, then the data in order
+			 * (TCPHPHits counts the segments with data), then
+			 * what the slow path does after them. */
+			if (has_data)
+				NET_INC_STATS(stack, LINUX_MIB_TCPHPHITS);
+			tcp_ack(sk, skb, th, opts, has_data, true);
+			tcp_data_queue(sk, skb);
+			if (sk->sk_state != TCP_CLOSE) {
+				tcp_push_pending_frames(sk);
+				tcp_ack_snd_check(sk);
+			}
+			return 0;
+		}
+	}
 	switch (sk->sk_state) {
 	case TCP_CLOSE:
 		return 1;
@@ -3083,7 +3155,7 @@ syn_challenge:
 	/* fifth: the ACK field */
 	if (!(th->flags & TCPHDR_ACK))
 		goto discard;
-	acceptable = tcp_ack(sk, skb, th, opts, has_data);
+	acceptable = tcp_ack(sk, skb, th, opts, has_data, false);
 	if (acceptable <= 0) {
 		if (sk->sk_state == TCP_SYN_RECV)
 			return 1;

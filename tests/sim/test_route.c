@@ -327,6 +327,56 @@ TEST(local_addresses_route_through_lo_and_a_ping_to_ourselves_never_touches_the_
 	testnet_destroy(s, &cd);
 }
 
+/* ip_route_output and the receive path's inet_addr_type keep their
+ * answers per stack (route.c's caches): every change of routes and
+ * addresses must be seen by the very next question, asked twice here so
+ * that the second answer comes from the cache. */
+TEST(the_answers_kept_per_packet_follow_every_change_of_routes_and_addresses)
+{
+	struct test_clock tc;
+	struct capdev cd;
+	struct ut_route_info ri;
+	struct ut_stack *s = make(&tc, &cd, UT_DEV_ETHER);
+	struct ut_dev *lo = ut_dev_by_name(s, "lo");
+
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(ut_route_get(s, ipaddr("10.1.2.3"), &ri), -ENETUNREACH);
+	CHECK_EQ(ut_route_add(s, ipaddr("10.0.0.0"), 8, ipaddr("192.168.1.1"), NULL), 0);
+	for (int i = 0; i < 2; i++)
+		CHECK_IP_EQ(route_gw(s, "10.1.2.3"), ipaddr("192.168.1.1"));
+	CHECK_EQ(ut_route_add(s, ipaddr("10.1.0.0"), 16, ipaddr("192.168.1.2"), NULL), 0);
+	for (int i = 0; i < 2; i++)
+		CHECK_IP_EQ(route_gw(s, "10.1.2.3"), ipaddr("192.168.1.2"));
+	CHECK_EQ(ut_route_del(s, ipaddr("10.1.0.0"), 16), 0);
+	for (int i = 0; i < 2; i++)
+		CHECK_EQ(route_len(s, "10.1.2.3"), 8);
+
+	/* An address becomes local, then stops being it. */
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.77"), &ri), 0);
+		CHECK(!ri.local);
+		CHECK_EQ(inet_addr_type_cached(s, ip4("192.168.1.77")), RTN_UNICAST);
+	}
+	CHECK_EQ(ut_addr_add(s, cd.dev, ipaddr("192.168.1.77"), 24), 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.77"), &ri), 0);
+		CHECK(ri.local && ri.dev == lo);
+		CHECK_EQ(inet_addr_type_cached(s, ip4("192.168.1.77")), RTN_LOCAL);
+		CHECK_EQ(inet_addr_type_cached(s, ip4("192.168.1.255")), RTN_BROADCAST);
+	}
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("192.168.1.77"), 24), 0);
+	for (int i = 0; i < 2; i++) {
+		CHECK_EQ(ut_route_get(s, ipaddr("192.168.1.77"), &ri), 0);
+		CHECK(!ri.local);
+		CHECK_EQ(inet_addr_type_cached(s, ip4("192.168.1.77")), RTN_UNICAST);
+	}
+	/* The last address gone, so is the prefix and its broadcast. */
+	CHECK_EQ(ut_addr_del(s, cd.dev, ipaddr("192.168.1.10"), 24), 0);
+	CHECK_EQ(inet_addr_type_cached(s, ip4("192.168.1.255")), RTN_UNICAST);
+	CHECK_EQ(ut_route_get(s, ipaddr("10.1.2.3"), &ri), -ENETUNREACH);
+	testnet_destroy(s, &cd);
+}
+
 TEST(an_unroutable_destination_fails_with_enetunreach_and_counts_outnoroutes)
 {
 	struct test_clock tc;

@@ -29,17 +29,38 @@ struct fib_route {
 	struct net_device *dev;
 };
 
-struct fib_table {
-	struct fib_route *routes; /* sorted by prefix_len, longest first */
-	unsigned n, cap;
-};
-
 struct fib_result {
 	struct net_device *dev;
 	uint32_t nexthop; /* gateway, or the destination when on-link */
 	uint32_t prefsrc;
 	uint8_t type; /* RTN_* */
 	uint8_t prefix_len;
+};
+
+/* Entries of the caches below, direct-mapped by address. */
+#define FIB_CACHE_SIZE 4
+
+struct fib_table {
+	struct fib_route *routes; /* sorted by prefix_len, longest first */
+	unsigned n, cap;
+	/* Every packet sent asks ip_route_output, and every one received
+	 * asks inet_addr_type twice, the same questions about the same few
+	 * addresses. Their answers are kept here while genid stays what it
+	 * was when they were taken; whatever can change an answer (a route,
+	 * an address, a device coming or going) moves genid on
+	 * (fib_cache_flush), as Linux's rt_cache_flush moves rt_genid,
+	 * which the routes cached in sockets (sk_dst_cache) and in the old
+	 * routing cache were checked against. genid is never 0, so an
+	 * entry still zeroed never matches. */
+	uint32_t genid;
+	struct {
+		uint32_t daddr, genid;
+		struct fib_result res;
+	} out_cache[FIB_CACHE_SIZE];
+	struct {
+		uint32_t addr, genid;
+		uint8_t type;
+	} type_cache[FIB_CACHE_SIZE];
 };
 
 void fib_table_init(struct fib_table *tbl);
@@ -63,11 +84,17 @@ int fib_route_remove(struct ut_stack *stack, uint32_t dst, uint8_t prefix_len,
 		     const struct net_device *dev_or_null);
 /* Drops every route through dev. */
 void fib_flush_dev(struct ut_stack *stack, const struct net_device *dev);
+/* Forgets every answer cached by ip_route_output and
+ * inet_addr_type_cached: routes, addresses or devices changed. */
+void fib_cache_flush(struct ut_stack *stack);
 
 /* Classifies daddr for this host: RTN_LOCAL (one of ours, 127/8 included),
  * RTN_BROADCAST (limited or a directed broadcast of ours), RTN_MULTICAST,
  * or RTN_UNICAST (someone else's). */
 uint8_t inet_addr_type(const struct ut_stack *stack, uint32_t addr);
+/* The same answer, from the stack's cache when it holds it (the receive
+ * path asks it twice per packet). */
+uint8_t inet_addr_type_cached(struct ut_stack *stack, uint32_t addr);
 /* The route for a packet this host sends to daddr: local destinations go
  * through the loopback device. 0 or -ENETUNREACH. */
 int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res);

@@ -77,7 +77,9 @@
 	X(LINUX_MIB_DELAYEDACKLOST, "TcpExt", "DelayedACKLost")                      \
 	X(LINUX_MIB_LISTENOVERFLOWS, "TcpExt", "ListenOverflows")                    \
 	X(LINUX_MIB_LISTENDROPS, "TcpExt", "ListenDrops")                            \
+	X(LINUX_MIB_TCPHPHITS, "TcpExt", "TCPHPHits")                                \
 	X(LINUX_MIB_TCPPUREACKS, "TcpExt", "TCPPureAcks")                            \
+	X(LINUX_MIB_TCPHPACKS, "TcpExt", "TCPHPAcks")                                \
 	X(LINUX_MIB_TCPRENORECOVERY, "TcpExt", "TCPRenoRecovery")                    \
 	X(LINUX_MIB_TCPSACKRECOVERY, "TcpExt", "TCPSackRecovery")                    \
 	X(LINUX_MIB_TCPFASTRETRANS, "TcpExt", "TCPFastRetrans")                      \
