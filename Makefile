@@ -64,7 +64,7 @@ bench: $(BUILD)/CMakeCache.txt
 
 $(BUILD_FUZZ)/CMakeCache.txt:
 	CC=clang $(CMAKE) -S . -B $(BUILD_FUZZ) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-		-DUSERTCP_FUZZ=ON -DUSERTCP_TESTS=OFF -DUSERTCP_BENCH=OFF
+		-DUSERTCP_FUZZ=ON -DUSERTCP_TESTS=OFF -DUSERTCP_BENCH=ON
 
 # Runs every libFuzzer target for FUZZ_SECONDS (clang and its compiler-rt
 # are needed). New inputs gather in $(BUILD_FUZZ)/corpus/<target>; the

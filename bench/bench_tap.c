@@ -170,7 +170,7 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
-static void die(const char *what, int err)
+static _Noreturn void die(const char *what, int err)
 {
 	fprintf(stderr, "bench_tap: %s: %s\n", what, strerror(err));
 	exit(1);
