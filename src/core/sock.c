@@ -431,7 +431,18 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		return 0;
 	}
 	case SO_RCVLOWAT:
-		sk->sk_rcvlowat = val ? (val < 0 ? INT32_MAX : val) : 1;
+		if (val < 0)
+			val = INT32_MAX;
+		/* Linux's tcp_set_rcvlowat caps a TCP socket's at half its
+		 * receive buffer when SO_RCVBUF set one, else at half of
+		 * tcp_rmem's maximum, so a full buffer still wakes poll. */
+		if (sk->sk_protocol == IPPROTO_TCP) {
+			long cap = (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+					   ? sk->sk_rcvbuf >> 1
+					   : (long)stack->sysctl.tcp_rmem[2] >> 1;
+			val = (int)MIN((long)val, cap);
+		}
+		sk->sk_rcvlowat = val ? val : 1;
 		return 0;
 	case SO_DONTROUTE:
 	case SO_OOBINLINE:
@@ -510,6 +521,15 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		break;
 	case SO_RCVLOWAT:
 		v = sk->sk_rcvlowat;
+		break;
+	case SO_SNDLOWAT:
+		/* Linux reports 1 and refuses to set it (ENOPROTOOPT). */
+		v = 1;
+		break;
+	case SO_MARK:
+		/* Setting a mark needs CAP_NET_ADMIN in Linux and is refused
+		 * here (no policy routing reads it); it reads as 0. */
+		v = 0;
 		break;
 	case SO_TYPE:
 		v = sk->sk_type;

@@ -502,12 +502,20 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
 		return -EINVAL; /* no urgent data is ever kept */
+	/* Linux reads MSG_ERRQUEUE from the socket's error queue before
+	 * anything else, whatever the socket's blocking mode, and answers
+	 * EAGAIN at once when it is empty; TCP here never queues there. */
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
 	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
 	if (target == 0)
 		target = 1;
 
-	while (copied < len) {
+	/* At least one pass, as Linux's loop: a zero-length read still
+	 * reports EAGAIN, ENOTCONN or the pending error when nothing is
+	 * there to read, and 0 when data or the FIN is. */
+	do {
 		struct sk_buff *skb;
 		uint32_t offset = 0;
 		bool found = false, fin = false;
@@ -527,7 +535,11 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 			uint32_t used = skb->len - offset;
 			if (used > len - copied)
 				used = (uint32_t)(len - copied);
-			copy_to_iter(skb->data + offset, used, &it);
+			/* MSG_TRUNC: Linux drops (or with MSG_PEEK skips)
+			 * the bytes without copying them, so the buffer may
+			 * be NULL. */
+			if (!(flags & MSG_TRUNC))
+				copy_to_iter(skb->data + offset, used, &it);
 			*seq += used;
 			copied += used;
 			/* A buffer carrying data and the FIN stays for the
@@ -574,7 +586,7 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 				err = w;
 			break;
 		}
-	}
+	} while (copied < len);
 	if (!peek)
 		tcp_cleanup_rbuf(sk, (uint32_t)copied);
 	if (copied && !peek)
@@ -824,10 +836,18 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	/* Linux's tcp_ioctl answers 0 for all three queues during the
+	 * handshake: the SYN is in the sequence space, not a byte queued. */
+	bool handshake = TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV));
+
 	switch (cmd) {
 	case FIONREAD: /* SIOCINQ */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
+		if (handshake) {
+			*arg = 0;
+			return 0;
+		}
 		*arg = (int)(tp->rcv_nxt - tp->copied_seq);
 		/* a received FIN counts in rcv_nxt but is not a byte to read */
 		if (sock_flag(sk, SOCK_DONE) && *arg > 0)
@@ -836,12 +856,12 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 	case TIOCOUTQ: /* SIOCOUTQ: not yet acknowledged */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		*arg = (int)(tp->write_seq - tp->snd_una);
+		*arg = handshake ? 0 : (int)(tp->write_seq - tp->snd_una);
 		return 0;
 	case 0x894B: /* SIOCOUTQNSD (linux/sockios.h): not yet sent */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		*arg = (int)(tp->write_seq - tp->snd_nxt);
+		*arg = handshake ? 0 : (int)(tp->write_seq - tp->snd_nxt);
 		return 0;
 	}
 	return -ENOTTY;
@@ -935,12 +955,11 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 		icsk->icsk_syn_retries = (uint8_t)val;
 		return 0;
 	case TCP_LINGER2:
+		/* Linux caps the time at TCP_FIN_TIMEOUT_MAX, 120 s. */
 		if (val < 0)
 			tp->linger2 = -1;
-		else if (val > (int)sk->sk_stack->sysctl.tcp_fin_timeout)
-			tp->linger2 = 0;
 		else
-			tp->linger2 = val;
+			tp->linger2 = MIN(val, 120);
 		return 0;
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
