@@ -371,7 +371,10 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		if (!l.l_onoff) {
 			sock_reset_flag(sk, SOCK_LINGER);
 		} else {
-			sk->sk_lingertime = l.l_linger < 0 ? 0 : l.l_linger;
+			/* Linux reads l_linger as unsigned: a negative one is
+			 * a time beyond any (MAX_SCHEDULE_TIMEOUT), not 0,
+			 * which would make close() send a RST. */
+			sk->sk_lingertime = l.l_linger < 0 ? INT_MAX : l.l_linger;
 			sock_set_flag(sk, SOCK_LINGER);
 		}
 		return 0;
@@ -538,7 +541,7 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		v = sk->sk_protocol;
 		break;
 	case SO_DOMAIN:
-		v = AF_INET;
+		v = sk->sk_family; /* AF_INET6 for an IPv6 socket */
 		break;
 	case SO_ERROR:
 		v = sock_error(sk);

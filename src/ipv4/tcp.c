@@ -853,6 +853,11 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 		if (sock_flag(sk, SOCK_DONE) && *arg > 0)
 			(*arg)--;
 		return 0;
+	case SIOCATMARK:
+		/* Linux: whether the next byte is the urgent mark. No urgent
+		 * data is ever kept, so never (on listeners too). */
+		*arg = 0;
+		return 0;
 	case TIOCOUTQ: /* SIOCOUTQ: not yet acknowledged */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
@@ -977,11 +982,17 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 		}
 		return 0;
 	case TCP_DEFER_ACCEPT:
+		return 0;
 	case TCP_WINDOW_CLAMP:
-		if (optname == TCP_WINDOW_CLAMP) {
-			if (val < 0)
+		/* Linux's tcp_set_window_clamp: 0 (no clamp) only on a
+		 * closed socket; any other value, negative ones too, at
+		 * least SOCK_MIN_RCVBUF / 2. */
+		if (!val) {
+			if (sk->sk_state != TCP_CLOSE)
 				return -EINVAL;
-			tp->window_clamp = val ? (uint32_t)MAX(val, 1152) : 0;
+			tp->window_clamp = 0;
+		} else {
+			tp->window_clamp = (uint32_t)MAX(val, 1152);
 		}
 		return 0;
 	}

@@ -341,6 +341,10 @@ SC(fresh_tcp_socket_poll_and_shutdown_modes)
 SC(bind_address_checks)
 {
 	struct sockaddr_in s = sin4("127.0.0.1", port);
+	union {
+		struct sockaddr_storage ss;
+		char room[1024];
+	} bigger = {0};
 	struct sockaddr_storage big = {0};
 	int fd = FD(sock_nb(a, SOCK_STREAM));
 	R(a->bind(a, fd, SA(s), sizeof(s) - 1));
@@ -355,7 +359,8 @@ SC(bind_address_checks)
 	memcpy(&big, &s, sizeof(s));
 	((struct sockaddr_in *)&big)->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	R(a->bind(a, fd, SA(big), sizeof(big) + 1));
-	R(a->bind(a, fd, SA(big), 1000));
+	memcpy(&bigger, &big, sizeof(big));
+	R(a->bind(a, fd, SA(bigger.ss), 1000));
 	R(a->bind(a, fd, SA(big), (socklen_t)-1));
 	R(a->bind(a, fd, SA(big), sizeof(big)));
 	R(a->bind(a, fd, SA(big), sizeof(big)));
@@ -513,7 +518,10 @@ SC(accept_address_lengths)
 SC(connect_argument_checks)
 {
 	struct sockaddr_in sa = sin4("127.0.0.1", port);
-	struct sockaddr_storage big = {0};
+	union {
+		struct sockaddr_storage ss;
+		char room[1024];
+	} big = {0};
 	int fd = FD(sock_nb(a, SOCK_STREAM));
 	R(a->connect(a, fd, SA(sa), sizeof(sa) - 1));
 	R(a->connect(a, fd, SA(sa), 1));
@@ -522,9 +530,9 @@ SC(connect_argument_checks)
 	R(a->connect(a, fd, SA(sa), sizeof(sa)));
 	sa.sin_family = 77;
 	R(a->connect(a, fd, SA(sa), sizeof(sa)));
-	memcpy(&big, &sa, sizeof(sa));
-	((struct sockaddr_in *)&big)->sin_family = AF_INET;
-	R(a->connect(a, fd, SA(big), sizeof(big) + 4));
+	memcpy(&big.ss, &sa, sizeof(sa));
+	((struct sockaddr_in *)&big.ss)->sin_family = AF_INET;
+	R(a->connect(a, fd, SA(big.ss), sizeof(big.ss) + 4));
 	R(a->connect(a, BADFD, SA(sa), sizeof(sa)));
 	PM(fd);
 	R(a->close(a, fd));
@@ -1069,6 +1077,7 @@ SC(read_write_on_epoll_and_bad_descriptors)
 {
 	NOPORT;
 	char b[4];
+	struct sockaddr_in sin;
 	struct iovec iov = {b, sizeof(b)};
 	int ep = FD(a->epoll_create1(a, 0));
 	R(a->read(a, ep, b, sizeof(b)));
@@ -1079,7 +1088,7 @@ SC(read_write_on_epoll_and_bad_descriptors)
 	R(a->recv(a, ep, b, sizeof(b), 0));
 	R(a->shutdown(a, ep, SHUT_RD));
 	R(a->listen(a, ep, 1));
-	R(a->getsockname(a, ep, (struct sockaddr *)b, &(socklen_t){4}));
+	R(a->getsockname(a, ep, SA(sin), &(socklen_t){4}));
 	R(a->read(a, BADFD, b, sizeof(b)));
 	R(a->send(a, BADFD, b, sizeof(b), 0));
 	R(a->close(a, ep));
@@ -1819,6 +1828,613 @@ SC(recvfrom_on_tcp_fills_no_address)
 	R(a->close(a, lfd));
 }
 
+SC(listening_socket_data_calls)
+{
+	char b[4];
+	struct sockaddr_in peer;
+	socklen_t len = sizeof(peer);
+	int v = 0;
+	int lfd = listener(a, l, port, 4);
+	R(a->send(a, lfd, "x", 1, MSG_NOSIGNAL));
+	R(a->recv(a, lfd, b, sizeof(b), 0));
+	R(a->recv(a, lfd, b, 0, 0));
+	R(a->getpeername(a, lfd, SA(peer), &len));
+	R(a->ioctl(a, lfd, SIOCOUTQNSD, &v));
+	R(a->ioctl(a, lfd, SIOCATMARK, &v));
+	R(a->shutdown(a, lfd, SHUT_RDWR));
+	R(a->accept4(a, lfd, NULL, NULL, 0));
+	R(a->close(a, lfd));
+}
+
+SC(connect_af_unspec_on_listener_and_fresh)
+{
+	struct sockaddr_in un = {0};
+	int lfd = listener(a, l, port, 4);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	un.sin_family = AF_UNSPEC;
+	R(a->connect(a, fd, SA(un), sizeof(un)));
+	R(a->connect(a, lfd, SA(un), sizeof(un)));
+	GETINT(lfd, SOL_SOCKET, SO_ACCEPTCONN);
+	R(a->accept4(a, lfd, NULL, NULL, 0));
+	PM(lfd);
+	R(a->listen(a, lfd, 4));
+	R(a->close(a, fd));
+	R(a->close(a, lfd));
+}
+
+SC(bind_port_zero_and_wildcard_conflicts)
+{
+	struct sockaddr_in any = sin4("0.0.0.0", port), lo = sin4("127.0.0.1", port), me;
+	struct sockaddr_in zero = sin4("127.0.0.1", 0);
+	socklen_t len = sizeof(me);
+	int f1 = FD(sock_nb(a, SOCK_STREAM)), f2 = FD(sock_nb(a, SOCK_STREAM));
+	int f3 = FD(sock_nb(a, SOCK_STREAM));
+	R(a->bind(a, f1, SA(any), sizeof(any)));
+	R(a->bind(a, f2, SA(lo), sizeof(lo)));
+	R(a->bind(a, f3, SA(zero), sizeof(zero)));
+	R(a->getsockname(a, f3, SA(me), &len));
+	V("port chosen != 0", me.sin_port != 0);
+	V("address kept", ntohl(me.sin_addr.s_addr));
+	R(a->close(a, f1));
+	R(a->close(a, f2));
+	R(a->close(a, f3));
+}
+
+SC(bind_multicast_and_broadcast_addresses)
+{
+	struct sockaddr_in mc = sin4("224.0.0.1", port), bc = sin4("255.255.255.255", port);
+	struct sockaddr_in other = sin4("127.0.0.2", port);
+	int t = FD(sock_nb(a, SOCK_STREAM)), u = FD(sock_nb(a, SOCK_DGRAM));
+	int t2 = FD(sock_nb(a, SOCK_STREAM));
+	R(a->bind(a, u, SA(mc), sizeof(mc)));
+	R(a->bind(a, t, SA(bc), sizeof(bc)));
+	R(a->bind(a, t2, SA(other), sizeof(other)));
+	R(a->close(a, t));
+	R(a->close(a, t2));
+	R(a->close(a, u));
+}
+
+SC(connect_from_wildcard_bound_socket)
+{
+	struct sockaddr_in any = sin4("0.0.0.0", port + 1), sa = sin4("127.0.0.1", port), me;
+	socklen_t len = sizeof(me);
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM));
+	R(a->bind(a, c, SA(any), sizeof(any)));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->getsockname(a, c, SA(me), &len));
+	V("local address", ntohl(me.sin_addr.s_addr));
+	V("local port", ntohs(me.sin_port));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(socket_options_that_cannot_be_set)
+{
+	NOPORT;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(fd, SOL_SOCKET, SO_TYPE, 1);
+	SETINT(fd, SOL_SOCKET, SO_ERROR, 1);
+	SETINT(fd, SOL_SOCKET, SO_ACCEPTCONN, 1);
+	SETINT(fd, SOL_SOCKET, SO_PROTOCOL, 1);
+	SETINT(fd, SOL_SOCKET, SO_DOMAIN, 1);
+	SETINT(fd, SOL_SOCKET, SO_SNDLOWAT, 1);
+	GETINT(fd, SOL_SOCKET, SO_SNDLOWAT);
+	R(a->close(a, fd));
+}
+
+SC(tcp_options_on_a_udp_socket)
+{
+	NOPORT;
+	int v = 1;
+	socklen_t len = sizeof(v);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	SETINT(u, IPPROTO_TCP, TCP_NODELAY, 1);
+	R(a->getsockopt(a, u, IPPROTO_TCP, TCP_NODELAY, &v, &len));
+	R(a->getsockopt(a, u, IPPROTO_UDP, 9999, &v, &len));
+	R(a->setsockopt(a, u, IPPROTO_UDP, 9999, &v, sizeof(v)));
+	R(a->getsockopt(a, u, 9999, 1, &v, &len));
+	R(a->setsockopt(a, u, 9999, 1, &v, sizeof(v)));
+	GETINT(u, IPPROTO_IP, IP_TTL);
+	R(a->close(a, u));
+}
+
+SC(timeout_option_lengths)
+{
+	NOPORT;
+	struct timeval tv = {0, 0};
+	socklen_t len;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	len = 4;
+	R(a->getsockopt(a, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len));
+	V("len", len);
+	len = 0;
+	R(a->getsockopt(a, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len));
+	V("len", len);
+	len = 100;
+	R(a->getsockopt(a, fd, SOL_SOCKET, SO_RCVTIMEO, &tv, &len));
+	V("len", len);
+	tv = (struct timeval){0, 999999};
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	tv = (struct timeval){0, 1000000};
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	tv = (struct timeval){0, -1};
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)));
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv) + 8));
+	R(a->close(a, fd));
+}
+
+SC(linger_lengths)
+{
+	NOPORT;
+	struct linger lg = {1, 5};
+	socklen_t len;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg) + 4));
+	len = 4;
+	R(a->getsockopt(a, fd, SOL_SOCKET, SO_LINGER, &lg, &len));
+	V("len", len);
+	lg = (struct linger){1, -1};
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	len = sizeof(lg);
+	R(a->getsockopt(a, fd, SOL_SOCKET, SO_LINGER, &lg, &len));
+	/* beyond any time: Linux's value depends on its HZ */
+	V("linger not 0", lg.l_linger != 0);
+	R(a->close(a, fd));
+}
+
+SC(tcp_user_timeout_and_keepalive_values)
+{
+	NOPORT;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, 5000);
+	GETINT(fd, IPPROTO_TCP, TCP_USER_TIMEOUT);
+	SETINT(fd, IPPROTO_TCP, TCP_KEEPIDLE, 32767);
+	SETINT(fd, IPPROTO_TCP, TCP_KEEPIDLE, 32768);
+	GETINT(fd, IPPROTO_TCP, TCP_KEEPIDLE);
+	SETINT(fd, IPPROTO_TCP, TCP_KEEPINTVL, 32768);
+	SETINT(fd, IPPROTO_TCP, TCP_KEEPCNT, 127);
+	GETINT(fd, IPPROTO_TCP, TCP_KEEPCNT);
+	SETINT(fd, IPPROTO_TCP, TCP_SYNCNT, 127);
+	GETINT(fd, IPPROTO_TCP, TCP_SYNCNT);
+	SETINT(fd, IPPROTO_TCP, TCP_QUICKACK, 0);
+	GETINT(fd, IPPROTO_TCP, TCP_QUICKACK);
+	SETINT(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, -1);
+	SETINT(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP, 100);
+	GETINT(fd, IPPROTO_TCP, TCP_WINDOW_CLAMP);
+	R(a->close(a, fd));
+}
+
+SC(tcp_congestion_on_connected)
+{
+	int c, s;
+	char name[16];
+	socklen_t len = sizeof(name);
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->setsockopt(a, c, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5));
+	R(a->getsockopt(a, c, IPPROTO_TCP, TCP_CONGESTION, name, &len));
+	V("cubic", strcmp(name, "cubic") == 0);
+	R(a->setsockopt(a, c, IPPROTO_TCP, TCP_CONGESTION, "cubicXXXXXXXXXXXXXXXXX", 20));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(ioctl_on_connected)
+{
+	int c, s, v = -1;
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->ioctl(a, c, SIOCATMARK, &v));
+	V("SIOCATMARK", v);
+	R(a->ioctl(a, c, SIOCOUTQ, &v));
+	V("SIOCOUTQ", v);
+	R(a->ioctl(a, c, FIONBIO, NULL));
+	R(a->ioctl(a, c, FIONREAD, NULL));
+	R(a->send(a, c, "abcd", 4, 0));
+	a->settle(a);
+	R(a->ioctl(a, s, SIOCINQ, &v));
+	V("SIOCINQ", v);
+	R(a->ioctl(a, c, SIOCOUTQ, &v));
+	V("SIOCOUTQ after the ACK", v);
+	R(a->shutdown(a, c, SHUT_WR));
+	a->settle(a);
+	R(a->ioctl(a, s, SIOCINQ, &v));
+	V("SIOCINQ with the FIN", v);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(half_close_then_data_then_close)
+{
+	int c, s;
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->shutdown(a, c, SHUT_WR));
+	a->settle(a);
+	R(a->send(a, s, "reply", 5, 0));
+	a->settle(a);
+	PM(c);
+	R(a->recv(a, c, b, sizeof(b), 0));
+	R(a->close(a, s));
+	a->settle(a);
+	PM(c);
+	R(a->recv(a, c, b, sizeof(b), 0));
+	R(a->recv(a, c, b, sizeof(b), MSG_PEEK));
+	R(a->send(a, c, "x", 1, MSG_NOSIGNAL));
+	GETINT(c, SOL_SOCKET, SO_ERROR);
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(close_with_unsent_data_delivers_it_before_fin)
+{
+	int c, s;
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->send(a, c, "bye", 3, 0));
+	R(a->close(a, c));
+	a->settle(a);
+	PM(s);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->send(a, s, "x", 1, MSG_NOSIGNAL));
+	a->settle(a);
+	R(a->send(a, s, "x", 1, MSG_NOSIGNAL));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(shutdown_twice_and_after_reset)
+{
+	int c, s;
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->shutdown(a, c, SHUT_WR));
+	R(a->shutdown(a, c, SHUT_WR));
+	R(a->shutdown(a, c, SHUT_RD));
+	R(a->shutdown(a, c, SHUT_RDWR));
+	a->settle(a);
+	PM(c);
+	PM(s);
+	R(a->shutdown(a, s, SHUT_RD));
+	R(a->shutdown(a, s, SHUT_WR));
+	a->settle(a);
+	PM(c);
+	PM(s);
+	R(a->shutdown(a, c, SHUT_RDWR));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(udp_more_errors)
+{
+	char b[8];
+	struct sockaddr_in sa = sin4("127.0.0.1", port), zero = sin4("127.0.0.1", 0);
+	struct sockaddr_in any = sin4("0.0.0.0", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM)), u2 = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->sendto(a, u, "x", 1, 0, SA(zero), sizeof(zero)));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->bind(a, u2, SA(any), sizeof(any)));
+	R(a->connect(a, u2, SA(zero), sizeof(zero)));
+	R(a->shutdown(a, u, SHUT_WR));
+	R(a->sendto(a, u, "x", 1, 0, SA(sa), sizeof(sa)));
+	R(a->recv(a, u, NULL, 0, 0));
+	R(a->recv(a, u, b, sizeof(b), MSG_OOB));
+	R(a->send(a, u, "x", 1, MSG_OOB));
+	R(a->close(a, u));
+	R(a->close(a, u2));
+}
+
+SC(udp_truncation_with_null_buffer_and_peek)
+{
+	char b[8];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->sendto(a, u, "hello", 5, 0, SA(sa), sizeof(sa)));
+	R(a->sendto(a, u, "ab", 2, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->recv(a, u, NULL, 0, MSG_PEEK | MSG_TRUNC));
+	R(a->recv(a, u, b, 0, 0));
+	R(a->recv(a, u, b, sizeof(b), MSG_TRUNC));
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->close(a, u));
+}
+
+SC(udp_recvfrom_address_lengths)
+{
+	char b[8];
+	struct sockaddr_in sa = sin4("127.0.0.1", port), from;
+	socklen_t len;
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	for (int i = 0; i < 3; i++)
+		R(a->sendto(a, u, "hi", 2, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	len = 0;
+	R(a->recvfrom(a, u, b, sizeof(b), 0, SA(from), &len));
+	V("len", len);
+	len = 4;
+	memset(&from, 0, sizeof(from));
+	R(a->recvfrom(a, u, b, sizeof(b), 0, SA(from), &len));
+	V("len", len);
+	V("family", from.sin_family);
+	len = (socklen_t)-1;
+	R(a->recvfrom(a, u, b, sizeof(b), 0, SA(from), &len));
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->close(a, u));
+}
+
+SC(udp_recvmsg_name_lengths)
+{
+	char b[8];
+	struct sockaddr_storage from;
+	struct iovec iov = {b, sizeof(b)};
+	struct msghdr m = {0};
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->sendto(a, u, "hi", 2, 0, SA(sa), sizeof(sa)));
+	R(a->sendto(a, u, "hi", 2, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_name = &from;
+	m.msg_namelen = 1000;
+	R(a->recvmsg(a, u, &m, 0));
+	V("namelen", m.msg_namelen);
+	m.msg_namelen = 2;
+	R(a->recvmsg(a, u, &m, 0));
+	V("namelen", m.msg_namelen);
+	m.msg_namelen = (socklen_t)-1;
+	R(a->recvmsg(a, u, &m, 0));
+	R(a->close(a, u));
+}
+
+SC(udp_sendmsg_name_lengths)
+{
+	/* room for the lengths tried: sanitizers read all msg_namelen bytes */
+	union {
+		struct sockaddr_storage ss;
+		char room[1024];
+	} to = {0};
+	struct iovec iov = {"x", 1};
+	struct msghdr m = {0};
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	memcpy(&to.ss, &sa, sizeof(sa));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_name = &to;
+	m.msg_namelen = 1000;
+	R(a->sendmsg(a, u, &m, 0));
+	m.msg_namelen = 8;
+	R(a->sendmsg(a, u, &m, 0));
+	m.msg_namelen = 0;
+	R(a->sendmsg(a, u, &m, 0));
+	R(a->sendto(a, u, "x", 1, 0, SA(to.ss), 1000));
+	R(a->sendto(a, u, "x", 1, 0, NULL, 16));
+	R(a->close(a, u));
+}
+
+SC(udp_connected_then_sendto_elsewhere)
+{
+	char b[8];
+	struct sockaddr_in sa = sin4("127.0.0.1", port), sb = sin4("127.0.0.1", port + 1);
+	int r1 = FD(sock_nb(a, SOCK_DGRAM)), r2 = FD(sock_nb(a, SOCK_DGRAM));
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, r1, SA(sa), sizeof(sa)));
+	R(a->bind(a, r2, SA(sb), sizeof(sb)));
+	R(a->connect(a, u, SA(sa), sizeof(sa)));
+	R(a->sendto(a, u, "to-b", 4, 0, SA(sb), sizeof(sb)));
+	R(a->send(a, u, "to-a", 4, 0));
+	a->settle(a);
+	R(a->recv(a, r1, b, sizeof(b), 0));
+	R(a->recv(a, r2, b, sizeof(b), 0));
+	R(a->sendto(a, r2, "back", 4, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->close(a, u));
+	R(a->close(a, r1));
+	R(a->close(a, r2));
+}
+
+SC(udp_options)
+{
+	NOPORT;
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	GETINT(u, SOL_SOCKET, SO_RCVBUF);
+	GETINT(u, SOL_SOCKET, SO_SNDBUF);
+	SETINT(u, SOL_SOCKET, SO_BROADCAST, 1);
+	GETINT(u, SOL_SOCKET, SO_BROADCAST);
+	GETINT(u, IPPROTO_IP, IP_MULTICAST_TTL);
+	GETINT(u, IPPROTO_IP, IP_MULTICAST_LOOP);
+	SETINT(u, IPPROTO_IP, IP_MULTICAST_TTL, 300);
+	SETINT(u, IPPROTO_IP, IP_MULTICAST_TTL, -1);
+	GETINT(u, IPPROTO_IP, IP_MULTICAST_TTL);
+	R(a->close(a, u));
+}
+
+SC(epoll_nested_and_closed_members)
+{
+	int c, s;
+	struct epoll_event ev = {EPOLLIN, {0}}, out[4];
+	int lfd = pair(a, l, port, &c, &s);
+	int e1 = FD(a->epoll_create1(a, 0)), e2 = FD(a->epoll_create1(a, 0));
+	R(a->epoll_ctl(a, e1, EPOLL_CTL_ADD, s, &ev));
+	R(a->epoll_ctl(a, e2, EPOLL_CTL_ADD, e1, &ev));
+	R(a->epoll_ctl(a, e1, EPOLL_CTL_ADD, e2, &ev));
+	R(a->epoll_wait(a, e2, out, 4, 0));
+	R(a->send(a, c, "x", 1, 0));
+	a->settle(a);
+	R(a->epoll_wait(a, e2, out, 4, 0));
+	V("events of the inner epoll", out[0].events);
+	PM(e1);
+	R(a->close(a, s));
+	R(a->epoll_wait(a, e1, out, 4, 0));
+	R(a->epoll_ctl(a, e1, EPOLL_CTL_DEL, s, NULL));
+	R(a->close(a, e2));
+	R(a->close(a, e1));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(epoll_masks_during_connect_refused_and_syn_sent)
+{
+	int lfd, c1, f[2];
+	struct sockaddr_in sa = sin4("127.0.0.1", port + 5);
+	f[0] = stuck_in_syn_sent(a, l, port, &lfd, &c1);
+	f[1] = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, f[1], SA(sa), sizeof(sa)));
+	a->settle(a);
+	epoll_masks(a, l, f, 2);
+	R(a->close(a, f[0]));
+	R(a->close(a, f[1]));
+	R(a->close(a, c1));
+	R(a->close(a, lfd));
+}
+
+SC(epoll_event_flags)
+{
+	NOPORT;
+	struct epoll_event ev = {0, {0}}, out[2];
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	int ep = FD(a->epoll_create1(a, 0));
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, fd, &ev));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	V("events with none asked", out[0].events);
+	ev.events = EPOLLOUT | EPOLLEXCLUSIVE | EPOLLONESHOT;
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_DEL, fd, NULL));
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, fd, &ev));
+	ev.events = EPOLLOUT | EPOLLEXCLUSIVE;
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, fd, &ev));
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, fd, NULL));
+	R(a->close(a, ep));
+	R(a->close(a, fd));
+}
+
+SC(fcntl_on_epoll_and_accepted)
+{
+	int c, s;
+	int lfd = pair(a, l, port, &c, &s);
+	int ep = FD(a->epoll_create1(a, EPOLL_CLOEXEC));
+	R(a->fcntl(a, ep, F_GETFL, 0));
+	R(a->fcntl(a, ep, F_GETFD, 0));
+	R(a->fcntl(a, ep, F_SETFL, O_NONBLOCK));
+	R(a->fcntl(a, ep, F_GETFL, 0));
+	R(a->fcntl(a, s, F_GETFL, 0));
+	R(a->fcntl(a, lfd, F_GETFL, 0));
+	R(a->fcntl(a, s, F_GETFD, 0));
+	R(a->close(a, ep));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(accept_after_the_client_reset)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port), peer;
+	struct linger lg = {1, 0};
+	socklen_t len = sizeof(peer);
+	char b[4];
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM)), s;
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->setsockopt(a, c, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	R(a->close(a, c));
+	a->settle(a);
+	PM(lfd);
+	s = FD(a->accept4(a, lfd, SA(peer), &len, SOCK_NONBLOCK));
+	if (s >= 0) {
+		V("peer port", ntohs(peer.sin_port) != 0);
+		PM(s);
+		R(a->recv(a, s, b, sizeof(b), 0));
+		R(a->recv(a, s, b, sizeof(b), 0));
+		R(a->close(a, s));
+	}
+	R(a->close(a, lfd));
+}
+
+SC(accept_after_the_client_closed)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	char b[4];
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM)), s;
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->send(a, c, "hi", 2, 0));
+	R(a->close(a, c));
+	a->settle(a);
+	s = FD(a->accept4(a, lfd, NULL, NULL, SOCK_NONBLOCK));
+	PM(s);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->send(a, s, "x", 1, MSG_NOSIGNAL));
+	a->settle(a);
+	R(a->send(a, s, "x", 1, MSG_NOSIGNAL));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(blocking_accept_with_timeout)
+{
+	int lfd = listener(a, l, port, 4);
+	R(a->fcntl(a, lfd, F_SETFL, 0));
+	rcvtimeo(a, lfd, 100);
+	R(a->accept4(a, lfd, NULL, NULL, 0));
+	R(a->close(a, lfd));
+}
+
+SC(blocking_send_fills_with_timeout)
+{
+	int c, s;
+	static char big[1 << 16];
+	long total = 0, rc = 0;
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->fcntl(a, c, F_SETFL, 0));
+	SETINT(c, SOL_SOCKET, SO_SNDBUF, 4096);
+	SETINT(s, SOL_SOCKET, SO_RCVBUF, 4096);
+	rcvtimeo(a, c, 100);
+	for (int i = 0; i < 200 && rc >= 0; i++) {
+		rc = a->send(a, c, big, sizeof(big), 0);
+		if (rc > 0)
+			total += rc;
+	}
+	V("a send failed at last", rc < 0);
+	V("errno EAGAIN", rc < 0 && errno == EAGAIN);
+	V("something was sent", total > 0);
+	PM(s);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(ipv6_socket_basics)
+{
+	struct sockaddr_in6 s6 = {0}, me;
+	struct sockaddr_in s4 = sin4("127.0.0.1", port);
+	socklen_t len = sizeof(me);
+	int fd = FD(a->socket(a, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons((uint16_t)port);
+	s6.sin6_addr = in6addr_loopback;
+	R(a->bind(a, fd, SA(s4), sizeof(s4)));
+	R(a->bind(a, fd, SA(s6), sizeof(s6) - 1));
+	R(a->bind(a, fd, SA(s6), sizeof(s6)));
+	R(a->getsockname(a, fd, SA(me), &len));
+	V("len", len);
+	V("port", ntohs(me.sin6_port));
+	GETINT(fd, IPPROTO_IPV6, IPV6_V6ONLY);
+	GETINT(fd, SOL_SOCKET, SO_DOMAIN);
+	R(a->socket(a, AF_INET6, SOCK_STREAM, 9999));
+	R(a->close(a, fd));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
@@ -1908,6 +2524,37 @@ static const struct scenario scenarios[] = {
 	S(sigpipe_free_send_after_shutdown),
 	S(peek_and_waitall_nonblocking),
 	S(recvfrom_on_tcp_fills_no_address),
+	S(listening_socket_data_calls),
+	S(connect_af_unspec_on_listener_and_fresh),
+	S(bind_port_zero_and_wildcard_conflicts),
+	S(bind_multicast_and_broadcast_addresses),
+	S(connect_from_wildcard_bound_socket),
+	S(socket_options_that_cannot_be_set),
+	S(tcp_options_on_a_udp_socket),
+	S(timeout_option_lengths),
+	S(linger_lengths),
+	S(tcp_user_timeout_and_keepalive_values),
+	S(tcp_congestion_on_connected),
+	S(ioctl_on_connected),
+	S(half_close_then_data_then_close),
+	S(close_with_unsent_data_delivers_it_before_fin),
+	S(shutdown_twice_and_after_reset),
+	S(udp_more_errors),
+	S(udp_truncation_with_null_buffer_and_peek),
+	S(udp_recvfrom_address_lengths),
+	S(udp_recvmsg_name_lengths),
+	S(udp_sendmsg_name_lengths),
+	S(udp_connected_then_sendto_elsewhere),
+	S(udp_options),
+	S(epoll_nested_and_closed_members),
+	S(epoll_masks_during_connect_refused_and_syn_sent),
+	S(epoll_event_flags),
+	S(fcntl_on_epoll_and_accepted),
+	S(accept_after_the_client_reset),
+	S(accept_after_the_client_closed),
+	S(blocking_accept_with_timeout),
+	S(blocking_send_fills_with_timeout),
+	S(ipv6_socket_basics),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -1939,6 +2586,10 @@ static const struct exception exceptions[] = {
 	{"options_linux_has", "1, 33,", ISSUE15_OPTION},	   /* SO_RCVBUFFORCE */
 	{"options_linux_has", "IP_MTU", ISSUE15_OPTION},
 	{"options_linux_has", "SO_BINDTODEVICE", ISSUE15_OPTION},
+	{"udp_options", "IP_MULTICAST",
+	 "no multicast options: IP_MULTICAST_TTL and _LOOP are refused"},
+	{"udp_options", "IPPROTO_IP, 33,",
+	 "no multicast options: IP_MULTICAST_TTL and _LOOP are refused"},
 	{NULL, NULL, NULL},
 };
 
