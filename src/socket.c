@@ -352,6 +352,10 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 	}
 	msg->msg_flags = 0;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
+	/* Linux hands back in msg_controllen the bytes of control
+	 * messages written; no protocol here writes any. */
+	if (rc >= 0)
+		msg->msg_controllen = 0;
 put:
 	fput(sock->file);
 	return ret_errno(stack, rc);

@@ -450,6 +450,10 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 	case SO_DONTROUTE:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
+		/* Linux lets 0..6 through and more with CAP_NET_ADMIN,
+		 * which the stack's owner has (as for ports below 1024). */
+		sk->sk_priority = (uint32_t)val;
+		return 0;
 	case SO_TIMESTAMP:
 		/* Accepted and kept as Linux keeps them; nothing here
 		 * depends on them yet. */
@@ -552,6 +556,8 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_DONTROUTE:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
+		v = (int)sk->sk_priority;
+		break;
 	case SO_TIMESTAMP:
 		v = 0;
 		break;

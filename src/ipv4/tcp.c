@@ -339,6 +339,42 @@ static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool nobloc
 	}
 }
 
+/* Linux's sock_cmsg_send as tcp_sendmsg runs it: every control message
+ * must fit the buffer, and those of SOL_SOCKET must be of a type it knows
+ * (SO_MARK, SO_PRIORITY, SO_TIMESTAMPING, SCM_TXTIME with their lengths;
+ * SCM_RIGHTS and SCM_CREDENTIALS pass); TCP ignores the rest. usertcp
+ * acts on none of them. Any fault is EINVAL. */
+static int tcp_cmsg_check(const struct msghdr *msg)
+{
+	struct msghdr *m = (struct msghdr *)(uintptr_t)msg;
+	const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_len < sizeof(*c) || c->cmsg_len > (size_t)(end - (const char *)c))
+			return -EINVAL;
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		switch (c->cmsg_type) {
+		case SO_MARK:
+		case SO_PRIORITY:
+		case SO_TIMESTAMPING:
+			if (c->cmsg_len != CMSG_LEN(sizeof(uint32_t)))
+				return -EINVAL;
+			break;
+		case SCM_TXTIME:
+			if (c->cmsg_len != CMSG_LEN(sizeof(uint64_t)))
+				return -EINVAL;
+			break;
+		case SCM_RIGHTS:
+		case SCM_CREDENTIALS:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -359,6 +395,8 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		if (err)
 			goto do_error;
 	}
+	if (msg->msg_controllen && msg->msg_control && (err = tcp_cmsg_check(msg)) != 0)
+		return err;
 	deadline = sock_deadline(sk, timeo);
 	mss_now = tcp_send_mss(sk, &size_goal, flags);
 

@@ -2435,6 +2435,433 @@ SC(ipv6_socket_basics)
 	R(a->close(a, fd));
 }
 
+SC(tcp_info_fields_on_loopback)
+{
+	int c, s;
+	struct ut_tcp_info ti;
+	socklen_t len = sizeof(ti);
+	int lfd = pair(a, l, port, &c, &s);
+	memset(&ti, 0, sizeof(ti));
+	R(a->getsockopt(a, c, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	V("tcpi_state", ti.tcpi_state);
+	V("tcpi_ca_state", ti.tcpi_ca_state);
+	V("tcpi_options", ti.tcpi_options);
+	V("tcpi_snd_wscale", ti.tcpi_snd_wscale);
+	V("tcpi_rcv_wscale", ti.tcpi_rcv_wscale);
+	V("tcpi_snd_mss", ti.tcpi_snd_mss);
+	V("tcpi_advmss", ti.tcpi_advmss);
+	V("tcpi_pmtu", ti.tcpi_pmtu);
+	V("tcpi_snd_cwnd", ti.tcpi_snd_cwnd);
+	V("tcpi_reordering", ti.tcpi_reordering);
+	V("tcpi_snd_ssthresh", ti.tcpi_snd_ssthresh);
+	V("tcpi_unacked", ti.tcpi_unacked);
+	V("tcpi_retransmits", ti.tcpi_retransmits);
+	len = sizeof(ti);
+	R(a->getsockopt(a, lfd, IPPROTO_TCP, TCP_INFO, &ti, &len));
+	V("listener tcpi_state", ti.tcpi_state);
+	V("listener tcpi_sacked (backlog)", ti.tcpi_sacked);
+	V("listener tcpi_unacked (queue)", ti.tcpi_unacked);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(options_inherited_by_accepted_sockets)
+{
+	int c, s;
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 4);
+	SETINT(lfd, IPPROTO_TCP, TCP_NODELAY, 1);
+	SETINT(lfd, SOL_SOCKET, SO_KEEPALIVE, 1);
+	SETINT(lfd, IPPROTO_TCP, TCP_KEEPIDLE, 77);
+	SETINT(lfd, SOL_SOCKET, SO_RCVBUF, 20000);
+	SETINT(lfd, SOL_SOCKET, SO_SNDBUF, 30000);
+	SETINT(lfd, IPPROTO_IP, IP_TOS, 0x20);
+	SETINT(lfd, IPPROTO_IP, IP_TTL, 33);
+	c = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	s = FD(a->accept4(a, lfd, NULL, NULL, 0));
+	GETINT(s, IPPROTO_TCP, TCP_NODELAY);
+	GETINT(s, SOL_SOCKET, SO_KEEPALIVE);
+	GETINT(s, IPPROTO_TCP, TCP_KEEPIDLE);
+	GETINT(s, SOL_SOCKET, SO_RCVBUF);
+	GETINT(s, SOL_SOCKET, SO_SNDBUF);
+	GETINT(s, IPPROTO_IP, IP_TOS);
+	GETINT(s, IPPROTO_IP, IP_TTL);
+	R(a->fcntl(a, s, F_GETFL, 0) & O_NONBLOCK);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(shutdown_read_then_peer_sends)
+{
+	int c, s, v = -1;
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->shutdown(a, s, SHUT_RD));
+	R(a->send(a, c, "abc", 3, 0));
+	a->settle(a);
+	PM(s);
+	R(a->ioctl(a, s, FIONREAD, &v));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	PM(c);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(connect_to_itself)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port), peer;
+	socklen_t len = sizeof(peer);
+	char b[8];
+	int fd = FD(a->socket(a, AF_INET, SOCK_STREAM, 0));
+	rcvtimeo(a, fd, 500);
+	R(a->bind(a, fd, SA(sa), sizeof(sa)));
+	R(a->connect(a, fd, SA(sa), sizeof(sa)));
+	R(a->getpeername(a, fd, SA(peer), &len));
+	R(a->send(a, fd, "me", 2, MSG_DONTWAIT));
+	a->settle(a);
+	R(a->recv(a, fd, b, sizeof(b), MSG_DONTWAIT));
+	R(a->close(a, fd));
+}
+
+SC(connect_to_the_wildcard_address)
+{
+	struct sockaddr_in any = sin4("0.0.0.0", port), peer;
+	socklen_t len = sizeof(peer);
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM));
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->connect(a, c, SA(any), sizeof(any)));
+	a->settle(a);
+	R(a->getpeername(a, c, SA(peer), &len));
+	V("TCP peer address", ntohl(peer.sin_addr.s_addr));
+	GETINT(c, SOL_SOCKET, SO_ERROR);
+	R(a->connect(a, u, SA(any), sizeof(any)));
+	len = sizeof(peer);
+	R(a->getpeername(a, u, SA(peer), &len));
+	V("UDP peer address", ntohl(peer.sin_addr.s_addr));
+	len = sizeof(peer);
+	R(a->getsockname(a, u, SA(peer), &len));
+	V("UDP local address", ntohl(peer.sin_addr.s_addr));
+	R(a->close(a, u));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(time_wait_port_rebind)
+{
+	int c, s, f1, f2;
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->close(a, lfd));
+	R(a->close(a, s)); /* the server closes first: its port goes TIME_WAIT */
+	a->settle(a);
+	R(a->close(a, c));
+	a->settle(a);
+	f1 = FD(sock_nb(a, SOCK_STREAM));
+	R(a->bind(a, f1, SA(sa), sizeof(sa)));
+	f2 = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(f2, SOL_SOCKET, SO_REUSEADDR, 1);
+	R(a->bind(a, f2, SA(sa), sizeof(sa)));
+	R(a->close(a, f1));
+	R(a->close(a, f2));
+}
+
+SC(tcp_and_udp_share_a_port_number)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int t = FD(sock_nb(a, SOCK_STREAM)), u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, t, SA(sa), sizeof(sa)));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->close(a, t));
+	R(a->close(a, u));
+}
+
+SC(sendto_on_unconnected_tcp)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 4);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL, SA(sa), sizeof(sa)));
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL, SA(sa), 4));
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL | MSG_FASTOPEN, SA(sa), 4));
+	R(a->close(a, fd));
+	R(a->close(a, lfd));
+}
+
+SC(sendmsg_with_control_messages_on_tcp)
+{
+	int c, s;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = {"ab", 2};
+	struct msghdr m = {0};
+	int lfd = pair(a, l, port, &c, &s);
+	memset(&ctl, 0, sizeof(ctl));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = &ctl;
+	m.msg_controllen = sizeof(ctl);
+	ctl.h.cmsg_len = CMSG_LEN(sizeof(int));
+	ctl.h.cmsg_level = SOL_SOCKET;
+	ctl.h.cmsg_type = 9999;
+	R(a->sendmsg(a, c, &m, 0));
+	ctl.h.cmsg_level = IPPROTO_TCP;
+	R(a->sendmsg(a, c, &m, 0));
+	ctl.h.cmsg_len = 1000;
+	R(a->sendmsg(a, c, &m, 0));
+	m.msg_controllen = 4;
+	R(a->sendmsg(a, c, &m, 0));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(recvmsg_control_length_comes_back_zero)
+{
+	int c, s;
+	char b[16], ctl[64];
+	struct iovec iov = {b, sizeof(b)};
+	struct msghdr m = {0};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->send(a, c, "abc", 3, 0));
+	a->settle(a);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
+	R(a->recvmsg(a, s, &m, 0));
+	V("msg_controllen", m.msg_controllen);
+	V("msg_flags", m.msg_flags);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(send_flags_on_tcp)
+{
+	int c, s;
+	char b[32];
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->send(a, c, "a", 1, MSG_EOR));
+	R(a->send(a, c, "b", 1, MSG_CONFIRM));
+	R(a->send(a, c, "c", 1, MSG_DONTROUTE));
+	R(a->send(a, c, "d", 1, MSG_MORE));
+	R(a->send(a, c, "e", 1, 0x40000000 /* MSG_CMSG_CLOEXEC */));
+	a->settle(a);
+	R(a->recv(a, s, b, sizeof(b), MSG_CMSG_CLOEXEC));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(cork_holds_then_uncork_sends)
+{
+	int c, s;
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	SETINT(c, IPPROTO_TCP, TCP_CORK, 1);
+	R(a->send(a, c, "abc", 3, 0));
+	a->settle(a);
+	SETINT(c, IPPROTO_TCP, TCP_CORK, 0);
+	a->settle(a);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(priority_and_tos_values)
+{
+	NOPORT;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(fd, SOL_SOCKET, SO_PRIORITY, 6);
+	GETINT(fd, SOL_SOCKET, SO_PRIORITY);
+	SETINT(fd, IPPROTO_IP, IP_TOS, 0x1ff);
+	GETINT(fd, IPPROTO_IP, IP_TOS);
+	SETINT(fd, IPPROTO_IP, IP_TOS, 0x03);
+	GETINT(fd, IPPROTO_IP, IP_TOS);
+	R(a->close(a, fd));
+}
+
+SC(getsockname_of_connected_udp)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port), me;
+	socklen_t len = sizeof(me);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->getsockname(a, u, SA(me), &len));
+	V("port before", ntohs(me.sin_port));
+	R(a->connect(a, u, SA(sa), sizeof(sa)));
+	len = sizeof(me);
+	R(a->getsockname(a, u, SA(me), &len));
+	V("address after", ntohl(me.sin_addr.s_addr));
+	V("port after != 0", me.sin_port != 0);
+	R(a->close(a, u));
+}
+
+SC(udp_poll_after_refusal_and_so_error)
+{
+	char b[4];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->connect(a, u, SA(sa), sizeof(sa)));
+	R(a->send(a, u, "x", 1, 0));
+	a->settle(a);
+	PM(u);
+	R(a->recv(a, u, b, sizeof(b), 0));
+	PM(u);
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->close(a, u));
+}
+
+SC(udp_unconnected_sendto_unreachable_port)
+{
+	char b[4];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->sendto(a, u, "x", 1, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	PM(u);
+	GETINT(u, SOL_SOCKET, SO_ERROR);
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->close(a, u));
+}
+
+SC(poll_events_subsets)
+{
+	int c, s;
+	struct pollfd p[2];
+	int lfd = pair(a, l, port, &c, &s);
+	p[0] = (struct pollfd){c, POLLOUT, 0};
+	p[1] = (struct pollfd){s, POLLIN, 0};
+	R(a->poll(a, p, 2, 0));
+	V("c revents", p[0].revents);
+	V("s revents", p[1].revents);
+	R(a->shutdown(a, c, SHUT_WR));
+	a->settle(a);
+	p[0] = (struct pollfd){c, POLLIN, 0};
+	p[1] = (struct pollfd){s, POLLRDHUP, 0};
+	R(a->poll(a, p, 2, 0));
+	V("c revents", p[0].revents);
+	V("s revents", p[1].revents);
+	p[1] = (struct pollfd){s, POLLPRI, 0};
+	R(a->poll(a, p, 2, 10));
+	V("s revents POLLPRI", p[1].revents);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(epoll_level_triggered_until_drained)
+{
+	int c, s;
+	char b[16];
+	struct epoll_event ev = {EPOLLIN | EPOLLRDHUP, {0}}, out[2];
+	int lfd = pair(a, l, port, &c, &s);
+	int ep = FD(a->epoll_create1(a, 0));
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, s, &ev));
+	R(a->send(a, c, "abcd", 4, 0));
+	a->settle(a);
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->recv(a, s, b, 2, 0));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->close(a, c));
+	a->settle(a);
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	V("events after the FIN", out[0].events);
+	R(a->close(a, ep));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(epoll_listener_readiness)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	struct epoll_event ev = {EPOLLIN | EPOLLOUT, {0}}, out[2];
+	int lfd = listener(a, l, port, 4);
+	int ep = FD(a->epoll_create1(a, 0));
+	int c = FD(sock_nb(a, SOCK_STREAM)), s;
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, lfd, &ev));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	V("listener events", out[0].events);
+	s = FD(a->accept4(a, lfd, NULL, NULL, 0));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->close(a, ep));
+	R(a->close(a, s));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(reads_after_reset_in_close_wait)
+{
+	int c, s;
+	char b[16];
+	struct linger lg = {1, 0};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->shutdown(a, s, SHUT_WR));
+	a->settle(a);
+	R(a->recv(a, c, b, sizeof(b), 0));
+	R(a->setsockopt(a, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	R(a->close(a, s));
+	a->settle(a);
+	PM(c);
+	R(a->recv(a, c, b, sizeof(b), 0));
+	R(a->send(a, c, "x", 1, MSG_NOSIGNAL));
+	GETINT(c, SOL_SOCKET, SO_ERROR);
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(listen_backlog_zero_takes_one)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 0);
+	int c1 = FD(sock_nb(a, SOCK_STREAM)), c2 = FD(sock_nb(a, SOCK_STREAM)), s;
+	R(a->connect(a, c1, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->connect(a, c2, SA(sa), sizeof(sa)));
+	a->settle(a);
+	PM(c1);
+	PM(c2);
+	s = FD(a->accept4(a, lfd, NULL, NULL, 0));
+	R(a->accept4(a, lfd, NULL, NULL, 0));
+	R(a->close(a, s));
+	R(a->close(a, c1));
+	R(a->close(a, c2));
+	R(a->close(a, lfd));
+}
+
+SC(ipv6_socket_errors)
+{
+	struct sockaddr_in6 s6 = {0};
+	struct sockaddr_in s4 = sin4("127.0.0.1", port);
+	int fd = FD(a->socket(a, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	int u = FD(a->socket(a, AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 0));
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons((uint16_t)port);
+	R(a->connect(a, fd, SA(s4), sizeof(s4)));
+	R(a->connect(a, fd, SA(s6), 8));
+	SETINT(fd, IPPROTO_IPV6, IPV6_V6ONLY, 1);
+	GETINT(fd, IPPROTO_IPV6, IPV6_V6ONLY);
+	R(a->sendto(a, u, "x", 1, 0, SA(s4), sizeof(s4)));
+	GETINT(u, IPPROTO_IPV6, IPV6_UNICAST_HOPS);
+	R(a->socket(a, AF_INET6, SOCK_DGRAM, IPPROTO_TCP));
+	R(a->close(a, fd));
+	R(a->close(a, u));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
@@ -2555,6 +2982,28 @@ static const struct scenario scenarios[] = {
 	S(blocking_accept_with_timeout),
 	S(blocking_send_fills_with_timeout),
 	S(ipv6_socket_basics),
+	S(tcp_info_fields_on_loopback),
+	S(options_inherited_by_accepted_sockets),
+	S(shutdown_read_then_peer_sends),
+	S(connect_to_itself),
+	S(connect_to_the_wildcard_address),
+	S(time_wait_port_rebind),
+	S(tcp_and_udp_share_a_port_number),
+	S(sendto_on_unconnected_tcp),
+	S(sendmsg_with_control_messages_on_tcp),
+	S(recvmsg_control_length_comes_back_zero),
+	S(send_flags_on_tcp),
+	S(cork_holds_then_uncork_sends),
+	S(priority_and_tos_values),
+	S(getsockname_of_connected_udp),
+	S(udp_poll_after_refusal_and_so_error),
+	S(udp_unconnected_sendto_unreachable_port),
+	S(poll_events_subsets),
+	S(epoll_level_triggered_until_drained),
+	S(epoll_listener_readiness),
+	S(reads_after_reset_in_close_wait),
+	S(listen_backlog_zero_takes_one),
+	S(ipv6_socket_errors),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -2590,6 +3039,16 @@ static const struct exception exceptions[] = {
 	 "no multicast options: IP_MULTICAST_TTL and _LOOP are refused"},
 	{"udp_options", "IPPROTO_IP, 33,",
 	 "no multicast options: IP_MULTICAST_TTL and _LOOP are refused"},
+	{"tcp_info_fields_on_loopback", "wscale",
+	 "the window scale follows tcp_rmem's maximum: 6 MiB in usertcp gives 7, Linux 6.18's "
+	 "32 MiB gives 10"},
+	{"tcp_info_fields_on_loopback", "tcpi_advmss",
+	 "advmss keeps the 12 bytes of the timestamp option in (Linux takes them off when "
+	 "timestamps are agreed; tcp_input.c's handshake, left to its owners)"},
+	{"tcp_info_fields_on_loopback", "tcpi_pmtu",
+	 "a route's MTU is not capped at IP_MAX_MTU (65535) as Linux's ipv4_mtu caps it, so "
+	 "loopback's 65536 shows"},
+	{"sendto_on_unconnected_tcp", "MSG_FASTOPEN", "no TCP Fast Open (issue 15, item 1)"},
 	{NULL, NULL, NULL},
 };
 
