@@ -461,10 +461,16 @@ static long fd_check_rw(struct ut_stack *stack, int fd)
 
 UT_EXPORT ssize_t ut_read(struct ut_stack *stack, int fd, void *buf, size_t len)
 {
-	if (fd_check_rw(stack, fd) == -EINVAL) {
+	long rc = fd_check_rw(stack, fd);
+
+	if (rc == -EINVAL) {
 		errno = EINVAL;
 		return -1;
 	}
+	/* Linux's socket read_iter answers 0 for nothing asked (System V's
+	 * rule) before the protocol sees it; recv(2) of 0 bytes does not. */
+	if (!rc && !len)
+		return 0;
 	return ut_recv(stack, fd, buf, len, 0);
 }
 
@@ -492,8 +498,15 @@ UT_EXPORT ssize_t ut_readv(struct ut_stack *stack, int fd, const struct iovec *i
 		errno = (int)-rc;
 		return -1;
 	}
+	if (iovcnt && !iov) {
+		errno = EFAULT;
+		return -1;
+	}
 	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
 	msg.msg_iovlen = (size_t)iovcnt;
+	/* nothing asked: 0, as read() (Linux's sock_read_iter) */
+	if (iov_length_checked(iov, (size_t)iovcnt) == 0)
+		return 0;
 	return do_recvmsg(stack, fd, &msg, 0);
 }
 

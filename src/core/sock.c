@@ -473,7 +473,8 @@ int sock_put_optval(void *optval, socklen_t *optlen, const void *v, size_t size)
 	if ((int)*optlen < 0)
 		return -EINVAL;
 	size_t n = MIN((size_t)*optlen, size);
-	memcpy(optval, v, n);
+	if (n) /* optval may be NULL when optlen is 0 */
+		memcpy(optval, v, n);
 	*optlen = (socklen_t)n;
 	return 0;
 }

@@ -2862,6 +2862,325 @@ SC(ipv6_socket_errors)
 	R(a->close(a, u));
 }
 
+SC(getsockopt_null_optval_and_zero_length)
+{
+	NOPORT;
+	socklen_t len = 0;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	R(a->getsockopt(a, fd, SOL_SOCKET, SO_TYPE, NULL, &len));
+	V("len", len);
+	len = 0;
+	R(a->getsockopt(a, fd, IPPROTO_TCP, TCP_NODELAY, NULL, &len));
+	V("len", len);
+	len = 0;
+	R(a->getsockopt(a, fd, IPPROTO_TCP, TCP_INFO, NULL, &len));
+	V("len", len);
+	R(a->setsockopt(a, fd, SOL_SOCKET, SO_KEEPALIVE, NULL, 0));
+	R(a->setsockopt(a, fd, IPPROTO_TCP, TCP_NODELAY, NULL, 0));
+	R(a->close(a, fd));
+}
+
+SC(tcp_maxseg_on_connected_and_listener)
+{
+	int c, s;
+	int lfd = pair(a, l, port, &c, &s);
+	SETINT(c, IPPROTO_TCP, TCP_MAXSEG, 1000);
+	GETINT(c, IPPROTO_TCP, TCP_MAXSEG);
+	SETINT(lfd, IPPROTO_TCP, TCP_MAXSEG, 1200);
+	GETINT(lfd, IPPROTO_TCP, TCP_MAXSEG);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(maxseg_set_before_connect_is_used)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM)), s;
+	SETINT(c, IPPROTO_TCP, TCP_MAXSEG, 1000);
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	s = FD(a->accept4(a, lfd, NULL, NULL, 0));
+	GETINT(c, IPPROTO_TCP, TCP_MAXSEG);
+	GETINT(s, IPPROTO_TCP, TCP_MAXSEG);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(keepalive_on_listener_and_udp)
+{
+	int lfd = listener(a, l, port, 4);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	SETINT(lfd, SOL_SOCKET, SO_KEEPALIVE, 1);
+	GETINT(lfd, SOL_SOCKET, SO_KEEPALIVE);
+	SETINT(u, SOL_SOCKET, SO_KEEPALIVE, 1);
+	GETINT(u, SOL_SOCKET, SO_KEEPALIVE);
+	SETINT(u, SOL_SOCKET, SO_REUSEADDR, 1);
+	GETINT(u, SOL_SOCKET, SO_REUSEADDR);
+	R(a->close(a, u));
+	R(a->close(a, lfd));
+}
+
+SC(udp_reuseaddr_shares_a_port)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u1 = FD(sock_nb(a, SOCK_DGRAM)), u2 = FD(sock_nb(a, SOCK_DGRAM));
+	int u3 = FD(sock_nb(a, SOCK_DGRAM));
+	SETINT(u1, SOL_SOCKET, SO_REUSEADDR, 1);
+	SETINT(u2, SOL_SOCKET, SO_REUSEADDR, 1);
+	R(a->bind(a, u1, SA(sa), sizeof(sa)));
+	R(a->bind(a, u2, SA(sa), sizeof(sa)));
+	R(a->bind(a, u3, SA(sa), sizeof(sa)));
+	R(a->close(a, u1));
+	R(a->close(a, u2));
+	R(a->close(a, u3));
+}
+
+SC(udp_send_after_shutdown_and_recv_after_shut_rd)
+{
+	char b[4];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->connect(a, u, SA(sa), sizeof(sa)));
+	R(a->shutdown(a, u, SHUT_RD));
+	R(a->send(a, u, "x", 1, 0));
+	a->settle(a);
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->shutdown(a, u, SHUT_WR));
+	R(a->send(a, u, "x", 1, 0));
+	PM(u);
+	R(a->close(a, u));
+}
+
+SC(udp_zero_length_datagrams)
+{
+	char b[4];
+	struct sockaddr_in sa = sin4("127.0.0.1", port), from;
+	socklen_t len = sizeof(from);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, u, SA(sa), sizeof(sa)));
+	R(a->sendto(a, u, NULL, 0, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	PM(u);
+	R(a->recvfrom(a, u, b, sizeof(b), 0, SA(from), &len));
+	V("len", len);
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->close(a, u));
+}
+
+SC(accept4_flags_combinations)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM)), s;
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->accept4(a, lfd, NULL, NULL, SOCK_NONBLOCK | 0x80));
+	R(a->accept4(a, lfd, NULL, NULL, O_APPEND));
+	s = FD(a->accept4(a, lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC));
+	R(a->fcntl(a, s, F_GETFD, 0));
+	R(a->fcntl(a, s, F_GETFL, 0));
+	R(a->close(a, s));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(epoll_create_flags_and_sizes)
+{
+	NOPORT;
+	int e1 = FD(a->epoll_create(a, 1));
+	int e2 = FD(a->epoll_create(a, 100000));
+	int e3 = FD(a->epoll_create1(a, EPOLL_CLOEXEC));
+	R(a->fcntl(a, e1, F_GETFD, 0));
+	R(a->fcntl(a, e3, F_GETFD, 0));
+	R(a->epoll_create1(a, O_NONBLOCK));
+	R(a->close(a, e1));
+	R(a->close(a, e2));
+	R(a->close(a, e3));
+}
+
+SC(epoll_mod_changes_the_mask)
+{
+	int c, s;
+	struct epoll_event ev = {EPOLLIN, {0}}, out[2];
+	int lfd = pair(a, l, port, &c, &s);
+	int ep = FD(a->epoll_create1(a, 0));
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, c, &ev));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	ev.events = EPOLLOUT;
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_MOD, c, &ev));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	V("events", out[0].events);
+	ev.events = 0;
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_MOD, c, &ev));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->close(a, ep));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(epoll_hup_and_err_reported_without_asking)
+{
+	int c, s;
+	struct epoll_event ev = {0, {0}}, out[2];
+	struct linger lg = {1, 0};
+	int lfd = pair(a, l, port, &c, &s);
+	int ep = FD(a->epoll_create1(a, 0));
+	R(a->epoll_ctl(a, ep, EPOLL_CTL_ADD, c, &ev));
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	R(a->setsockopt(a, s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)));
+	R(a->close(a, s));
+	a->settle(a);
+	R(a->epoll_wait(a, ep, out, 2, 0));
+	V("events", out[0].events);
+	R(a->close(a, ep));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(poll_many_descriptors_with_duplicates)
+{
+	int c, s;
+	struct pollfd p[4];
+	int lfd = pair(a, l, port, &c, &s);
+	p[0] = (struct pollfd){c, POLLIN | POLLOUT, 0};
+	p[1] = (struct pollfd){c, POLLIN, 0};
+	p[2] = (struct pollfd){lfd, POLLIN, 0};
+	p[3] = (struct pollfd){s, POLLOUT, 0};
+	R(a->poll(a, p, 4, 0));
+	for (int i = 0; i < 4; i++)
+		V("revents", p[i].revents);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(recv_into_several_vectors)
+{
+	int c, s;
+	char b1[2], b2[3], b3[10];
+	struct iovec v[3] = {{b1, 2}, {b2, 3}, {b3, 10}};
+	struct iovec w[3] = {{"ab", 2}, {NULL, 0}, {"cdefg", 5}};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->writev(a, c, w, 3));
+	a->settle(a);
+	R(a->readv(a, s, v, 3));
+	V("b2[2]", b2[2]);
+	V("b3[1]", b3[1]);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(writev_with_null_zero_length_vectors)
+{
+	int c, s;
+	struct iovec w[2] = {{NULL, 0}, {NULL, 0}};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->writev(a, c, w, 2));
+	R(a->writev(a, c, NULL, 0));
+	R(a->readv(a, s, w, 2));
+	R(a->readv(a, s, NULL, 0));
+	R(a->read(a, s, NULL, 0));
+	R(a->recv(a, s, NULL, 0, 0));
+	R(a->readv(a, s, NULL, 1));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(rcvbuf_locks_survive_connect)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 4);
+	int c = FD(sock_nb(a, SOCK_STREAM)), s;
+	SETINT(c, SOL_SOCKET, SO_RCVBUF, 50000);
+	SETINT(c, SOL_SOCKET, SO_SNDBUF, 50000);
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	s = FD(a->accept4(a, lfd, NULL, NULL, 0));
+	GETINT(c, SOL_SOCKET, SO_RCVBUF);
+	GETINT(c, SOL_SOCKET, SO_SNDBUF);
+	R(a->close(a, s));
+	R(a->close(a, c));
+	R(a->close(a, lfd));
+}
+
+SC(so_error_is_cleared_by_reading_it)
+{
+	char b[4];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, fd, SA(sa), sizeof(sa)));
+	a->settle(a);
+	GETINT(fd, SOL_SOCKET, SO_ERROR);
+	GETINT(fd, SOL_SOCKET, SO_ERROR);
+	R(a->recv(a, fd, b, sizeof(b), 0));
+	R(a->send(a, fd, b, 1, MSG_NOSIGNAL));
+	PM(fd);
+	R(a->close(a, fd));
+}
+
+SC(recv_error_before_so_error)
+{
+	char b[4];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, fd, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->recv(a, fd, b, sizeof(b), 0));
+	GETINT(fd, SOL_SOCKET, SO_ERROR);
+	R(a->recv(a, fd, b, sizeof(b), 0));
+	R(a->connect(a, fd, SA(sa), sizeof(sa)));
+	R(a->close(a, fd));
+}
+
+SC(listen_on_socket_bound_to_a_used_port_with_reuseaddr)
+{
+	int c, s;
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = pair(a, l, port, &c, &s);
+	int f = FD(sock_nb(a, SOCK_STREAM));
+	R(a->close(a, lfd));
+	SETINT(f, SOL_SOCKET, SO_REUSEADDR, 1);
+	R(a->bind(a, f, SA(sa), sizeof(sa)));
+	R(a->listen(a, f, 4));
+	R(a->close(a, f));
+	R(a->close(a, c));
+	R(a->close(a, s));
+}
+
+SC(ipv6_loopback_connection)
+{
+	struct sockaddr_in6 s6 = {0}, peer;
+	socklen_t len = sizeof(peer);
+	char b[8];
+	int lfd = FD(a->socket(a, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0));
+	int c = FD(a->socket(a, AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0)), s;
+	s6.sin6_family = AF_INET6;
+	s6.sin6_port = htons((uint16_t)port);
+	s6.sin6_addr = in6addr_loopback;
+	R(a->bind(a, lfd, SA(s6), sizeof(s6)));
+	R(a->listen(a, lfd, 4));
+	R(a->connect(a, c, SA(s6), sizeof(s6)));
+	a->settle(a);
+	s = FD(a->accept4(a, lfd, SA(peer), &len, SOCK_NONBLOCK));
+	V("len", len);
+	V("family", peer.sin6_family);
+	R(a->send(a, c, "v6", 2, 0));
+	a->settle(a);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	PM(c);
+	GETINT(c, IPPROTO_TCP, TCP_MAXSEG);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
@@ -3004,6 +3323,25 @@ static const struct scenario scenarios[] = {
 	S(reads_after_reset_in_close_wait),
 	S(listen_backlog_zero_takes_one),
 	S(ipv6_socket_errors),
+	S(getsockopt_null_optval_and_zero_length),
+	S(tcp_maxseg_on_connected_and_listener),
+	S(maxseg_set_before_connect_is_used),
+	S(keepalive_on_listener_and_udp),
+	S(udp_reuseaddr_shares_a_port),
+	S(udp_send_after_shutdown_and_recv_after_shut_rd),
+	S(udp_zero_length_datagrams),
+	S(accept4_flags_combinations),
+	S(epoll_create_flags_and_sizes),
+	S(epoll_mod_changes_the_mask),
+	S(epoll_hup_and_err_reported_without_asking),
+	S(poll_many_descriptors_with_duplicates),
+	S(recv_into_several_vectors),
+	S(writev_with_null_zero_length_vectors),
+	S(rcvbuf_locks_survive_connect),
+	S(so_error_is_cleared_by_reading_it),
+	S(recv_error_before_so_error),
+	S(listen_on_socket_bound_to_a_used_port_with_reuseaddr),
+	S(ipv6_loopback_connection),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
