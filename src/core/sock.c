@@ -418,17 +418,24 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		/* UDP: send without a checksum (RFC 768 allows 0) */
 		sk->sk_no_check_tx = val != 0;
 		return 0;
-	case SO_SNDBUF: {
+	case SO_SNDBUF:
+	case SO_SNDBUFFORCE: {
 		/* Linux doubles the value (room for bookkeeping) and clamps
-		 * it to net.core.wmem_max. */
-		long v = MIN((long)(unsigned)val, stack->sysctl.wmem_max);
+		 * it to net.core.wmem_max; the FORCE form (CAP_NET_ADMIN,
+		 * which the stack's owner has) skips the clamp, takes a
+		 * negative value as 0 and stops at INT_MAX / 2. */
+		long v = optname == SO_SNDBUF ? MIN((long)(unsigned)val, stack->sysctl.wmem_max)
+					      : MIN((long)MAX(val, 0), (long)INT_MAX / 2);
 		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
 		sk->sk_sndbuf = (int)MAX(v * 2, SOCK_MIN_SNDBUF);
 		sk->sk_write_space(sk);
 		return 0;
 	}
-	case SO_RCVBUF: {
-		long v = MIN((long)(unsigned)val, stack->sysctl.rmem_max);
+	case SO_RCVBUF:
+	case SO_RCVBUFFORCE: {
+		/* as SO_SNDBUF and SO_SNDBUFFORCE, with net.core.rmem_max */
+		long v = optname == SO_RCVBUF ? MIN((long)(unsigned)val, stack->sysctl.rmem_max)
+					      : MIN((long)MAX(val, 0), (long)INT_MAX / 2);
 		sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
 		sk->sk_rcvbuf = (int)MAX(v * 2, SOCK_MIN_RCVBUF);
 		return 0;

@@ -3187,6 +3187,21 @@ SC(ipv6_loopback_connection)
 	R(a->close(a, lfd));
 }
 
+SC(buffer_force_options)
+{
+	NOPORT;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(fd, SOL_SOCKET, SO_RCVBUFFORCE, 1000000);
+	GETINT(fd, SOL_SOCKET, SO_RCVBUF);
+	SETINT(fd, SOL_SOCKET, SO_SNDBUFFORCE, 3000000);
+	GETINT(fd, SOL_SOCKET, SO_SNDBUF);
+	SETINT(fd, SOL_SOCKET, SO_RCVBUFFORCE, -7);
+	GETINT(fd, SOL_SOCKET, SO_RCVBUF);
+	SETINT(fd, SOL_SOCKET, SO_SNDBUFFORCE, 1);
+	GETINT(fd, SOL_SOCKET, SO_SNDBUF);
+	R(a->close(a, fd));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
@@ -3348,6 +3363,7 @@ static const struct scenario scenarios[] = {
 	S(recv_error_before_so_error),
 	S(listen_on_socket_bound_to_a_used_port_with_reuseaddr),
 	S(ipv6_loopback_connection),
+	S(buffer_force_options),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -3376,7 +3392,6 @@ static const struct exception exceptions[] = {
 	{"options_linux_has", "IPPROTO_TCP, 25,", ISSUE15_OPTION}, /* TCP_NOTSENT_LOWAT */
 	{"options_linux_has", "IPPROTO_TCP, 36,", ISSUE15_OPTION}, /* TCP_INQ */
 	{"options_linux_has", "IPPROTO_IP, 15,", ISSUE15_OPTION},  /* IP_FREEBIND */
-	{"options_linux_has", "1, 33,", ISSUE15_OPTION},	   /* SO_RCVBUFFORCE */
 	{"options_linux_has", "IP_MTU", ISSUE15_OPTION},
 	{"options_linux_has", "SO_BINDTODEVICE", ISSUE15_OPTION},
 	{"udp_options", "IP_MULTICAST",
