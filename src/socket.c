@@ -483,27 +483,34 @@ UT_EXPORT ssize_t ut_write(struct ut_stack *stack, int fd, const void *buf, size
 	return ut_send(stack, fd, buf, len, 0);
 }
 
-UT_EXPORT ssize_t ut_readv(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
+/* readv and writev's arguments, as Linux's vfs_readv/vfs_writev and
+ * import_iovec check them: the descriptor first (EBADF; EINVAL for an
+ * epoll descriptor), then the count (EINVAL above UIO_MAXIOV, where
+ * sendmsg and recvmsg say EMSGSIZE), then the array (EFAULT). Fills msg;
+ * -errno or 0. */
+static long iov_call_prepare(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt,
+			     struct msghdr *msg)
 {
-	struct msghdr msg = {0};
-
-	/* Linux's import_iovec: more than UIO_MAXIOV vectors is EINVAL
-	 * here (sendmsg and recvmsg say EMSGSIZE), after the descriptor
-	 * was found to be a file that can be read or written. */
 	long rc = fd_check_rw(stack, fd);
 
 	if (!rc && (iovcnt < 0 || iovcnt > UT_IOV_MAX))
 		rc = -EINVAL;
+	if (!rc && iovcnt && !iov)
+		rc = -EFAULT;
+	msg->msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg->msg_iovlen = rc ? 0 : (size_t)iovcnt;
+	return rc;
+}
+
+UT_EXPORT ssize_t ut_readv(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = {0};
+	long rc = iov_call_prepare(stack, fd, iov, iovcnt, &msg);
+
 	if (rc < 0) {
 		errno = (int)-rc;
 		return -1;
 	}
-	if (iovcnt && !iov) {
-		errno = EFAULT;
-		return -1;
-	}
-	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
-	msg.msg_iovlen = (size_t)iovcnt;
 	/* nothing asked: 0, as read() (Linux's sock_read_iter) */
 	if (iov_length_checked(iov, (size_t)iovcnt) == 0)
 		return 0;
@@ -513,20 +520,12 @@ UT_EXPORT ssize_t ut_readv(struct ut_stack *stack, int fd, const struct iovec *i
 UT_EXPORT ssize_t ut_writev(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
 {
 	struct msghdr msg = {0};
+	long rc = iov_call_prepare(stack, fd, iov, iovcnt, &msg);
 
-	/* Linux's import_iovec: more than UIO_MAXIOV vectors is EINVAL
-	 * here (sendmsg and recvmsg say EMSGSIZE), after the descriptor
-	 * was found to be a file that can be read or written. */
-	long rc = fd_check_rw(stack, fd);
-
-	if (!rc && (iovcnt < 0 || iovcnt > UT_IOV_MAX))
-		rc = -EINVAL;
 	if (rc < 0) {
 		errno = (int)-rc;
 		return -1;
 	}
-	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
-	msg.msg_iovlen = (size_t)iovcnt;
 	return do_sendmsg(stack, fd, &msg, 0);
 }
 
