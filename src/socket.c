@@ -56,6 +56,43 @@ static int file_msg_flags(const struct socket *sock, int flags)
 	return flags;
 }
 
+/* Linux's move_addr_to_kernel: an address longer than sockaddr_storage
+ * (or a negative length) is EINVAL before anything looks at it; a NULL
+ * address with a non-zero length is EFAULT (its copy would fault). */
+static long check_addr_in(const struct sockaddr *addr, socklen_t len)
+{
+	if ((int)len < 0 || len > sizeof(struct sockaddr_storage))
+		return -EINVAL;
+	if (len && !addr)
+		return -EFAULT;
+	return 0;
+}
+
+/* Linux's move_addr_to_user: the address the protocol produced (klen
+ * bytes in kaddr) goes out cut to the caller's *ulen, and *ulen becomes
+ * klen. A NULL ulen is EFAULT and a negative *ulen EINVAL, checked only
+ * now, after the call itself succeeded. */
+static long move_addr_to_user(const struct sockaddr_storage *kaddr, socklen_t klen,
+			      struct sockaddr *uaddr, socklen_t *ulen)
+{
+	int len;
+
+	if (!ulen)
+		return -EFAULT;
+	len = (int)*ulen;
+	if (len > (int)klen)
+		len = (int)klen;
+	if (len < 0)
+		return -EINVAL;
+	if (len) {
+		if (!uaddr)
+			return -EFAULT;
+		memcpy(uaddr, kaddr, (size_t)len);
+	}
+	*ulen = klen;
+	return 0;
+}
+
 /* ---- socket, bind, listen, accept, connect ------------------------------------*/
 
 int sock_register(struct ut_stack *stack, const struct net_proto_family *ops)
@@ -83,7 +120,9 @@ UT_EXPORT int ut_socket(struct ut_stack *stack, int domain, int type, int protoc
 		rc = -EAFNOSUPPORT;
 		goto out;
 	}
-	if (type <= 0 || type > SOCK_PACKET) {
+	/* Type 0 passes here (Linux checks only 0 <= type < SOCK_MAX) and
+	 * the family refuses it with ESOCKTNOSUPPORT. */
+	if (type < 0 || type > SOCK_PACKET) {
 		rc = -EINVAL;
 		goto out;
 	}
@@ -125,7 +164,9 @@ UT_EXPORT int ut_bind(struct ut_stack *stack, int fd, const struct sockaddr *add
 
 	stack_lock(stack);
 	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
-		rc = addr ? sock->ops->bind(sock, addr, len) : -EFAULT;
+		rc = check_addr_in(addr, len);
+		if (!rc)
+			rc = sock->ops->bind(sock, addr, len);
 		trace_socket_call(stack, UT_TP_BIND, fd, sock, "bind()", (int)-rc);
 		fput(sock->file);
 	}
@@ -169,10 +210,6 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, 
 		rc = -EMFILE;
 		goto put;
 	}
-	if (addr && (!addrlen || (int)*addrlen < 0)) {
-		rc = -EINVAL;
-		goto put;
-	}
 	newfile =
 		alloc_file(stack, FILE_SOCKET, O_RDWR | ((flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0));
 	if (!newfile) {
@@ -194,10 +231,18 @@ UT_EXPORT int ut_accept4(struct ut_stack *stack, int fd, struct sockaddr *addr, 
 		/* peer == 2, as Linux's __sys_accept4_file asks: the child may
 		 * have been reset in the accept queue (CLOSE) and is still
 		 * returned with its peer's address; the reset surfaces on the
-		 * next call. Only a child without a peer gives ECONNABORTED. */
-		rc = newsock->ops->getname(newsock, addr, addrlen, 2);
-		if (rc < 0) {
+		 * next call. Only a child without a peer gives ECONNABORTED.
+		 * The caller's length is read only now, as in Linux: a bad
+		 * one (EINVAL, EFAULT) fails the call after the connection
+		 * left the queue, and closing it sends the peer a FIN. */
+		struct sockaddr_storage ss;
+		socklen_t klen = sizeof(ss);
+		rc = newsock->ops->getname(newsock, (struct sockaddr *)&ss, &klen, 2);
+		if (rc < 0)
 			rc = -ECONNABORTED;
+		else
+			rc = move_addr_to_user(&ss, klen, addr, addrlen);
+		if (rc < 0) {
 			fput(newfile);
 			goto put;
 		}
@@ -228,9 +273,10 @@ UT_EXPORT int ut_connect(struct ut_stack *stack, int fd, const struct sockaddr *
 
 	stack_lock(stack);
 	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
-		if (!addr)
-			rc = -EFAULT;
-		else
+		rc = check_addr_in(addr, len);
+		if (!rc && !addr)
+			rc = -EINVAL; /* no address, length 0: too short */
+		if (!rc)
 			rc = sock->ops->connect(sock, addr, len,
 						(sock->file->f_flags & O_NONBLOCK) ? O_NONBLOCK
 										   : 0);
@@ -306,6 +352,10 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 	}
 	msg->msg_flags = 0;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
+	/* Linux hands back in msg_controllen the bytes of control
+	 * messages written; no protocol here writes any. */
+	if (rc >= 0)
+		msg->msg_controllen = 0;
 put:
 	fput(sock->file);
 	return ret_errno(stack, rc);
@@ -335,6 +385,13 @@ UT_EXPORT ssize_t ut_sendto(struct ut_stack *stack, int fd, const void *buf, siz
 	struct iovec iov = {(void *)(uintptr_t)buf, len};
 	struct msghdr msg = {0};
 
+	if (dest) {
+		long rc = check_addr_in(dest, dest_len);
+		if (rc < 0) {
+			errno = (int)-rc;
+			return -1;
+		}
+	}
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
 	msg.msg_name = (void *)(uintptr_t)dest;
@@ -351,22 +408,31 @@ UT_EXPORT ssize_t ut_recvfrom(struct ut_stack *stack, int fd, void *buf, size_t 
 			      struct sockaddr *src, socklen_t *src_len)
 {
 	struct iovec iov = {buf, len};
+	struct sockaddr_storage ss;
 	struct msghdr msg = {0};
 	ssize_t rc;
+	long err;
 
 	msg.msg_iov = &iov;
 	msg.msg_iovlen = 1;
-	if (src && src_len) {
-		if ((int)*src_len < 0) {
-			errno = EINVAL;
-			return -1;
-		}
-		msg.msg_name = src;
-		msg.msg_namelen = *src_len;
+	/* As Linux's __sys_recvfrom: the address goes to a buffer of the
+	 * call's own, and the caller's length is looked at only after the
+	 * data was received (so a bad one fails a read that consumed it). */
+	if (src) {
+		msg.msg_name = &ss;
+		msg.msg_namelen = sizeof(ss);
 	}
 	rc = do_recvmsg(stack, fd, &msg, flags);
-	if (rc >= 0 && src && src_len)
-		*src_len = msg.msg_namelen;
+	if (rc >= 0 && src) {
+		/* a protocol without addresses (TCP) leaves none */
+		if (msg.msg_namelen == sizeof(ss))
+			msg.msg_namelen = 0;
+		err = move_addr_to_user(&ss, msg.msg_namelen, src, src_len);
+		if (err < 0) {
+			errno = (int)-err;
+			return -1;
+		}
+	}
 	return rc;
 }
 
@@ -375,39 +441,91 @@ UT_EXPORT ssize_t ut_recv(struct ut_stack *stack, int fd, void *buf, size_t len,
 	return ut_recvfrom(stack, fd, buf, len, flags, NULL, NULL);
 }
 
+/* read(2) and write(2) and their vector forms reach any file: on one that
+ * is no socket (an epoll instance) Linux answers EINVAL, as the file has
+ * no read or write method, where the socket calls say ENOTSOCK. */
+static long fd_check_rw(struct ut_stack *stack, int fd)
+{
+	struct file *file;
+	long rc = -EBADF;
+
+	stack_lock(stack);
+	file = fget(stack, fd);
+	if (file) {
+		rc = file->kind == FILE_SOCKET ? 0 : -EINVAL;
+		fput(file);
+	}
+	stack_unlock(stack);
+	return rc;
+}
+
 UT_EXPORT ssize_t ut_read(struct ut_stack *stack, int fd, void *buf, size_t len)
 {
+	long rc = fd_check_rw(stack, fd);
+
+	if (rc == -EINVAL) {
+		errno = EINVAL;
+		return -1;
+	}
+	/* Linux's socket read_iter answers 0 for nothing asked (System V's
+	 * rule) before the protocol sees it; recv(2) of 0 bytes does not. */
+	if (!rc && !len)
+		return 0;
 	return ut_recv(stack, fd, buf, len, 0);
 }
 
 UT_EXPORT ssize_t ut_write(struct ut_stack *stack, int fd, const void *buf, size_t len)
 {
+	if (fd_check_rw(stack, fd) == -EINVAL) {
+		errno = EINVAL;
+		return -1;
+	}
 	return ut_send(stack, fd, buf, len, 0);
+}
+
+/* readv and writev's arguments, as Linux's vfs_readv/vfs_writev and
+ * import_iovec check them: the descriptor first (EBADF; EINVAL for an
+ * epoll descriptor), then the count (EINVAL above UIO_MAXIOV, where
+ * sendmsg and recvmsg say EMSGSIZE), then the array (EFAULT). Fills msg;
+ * -errno or 0. */
+static long iov_call_prepare(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt,
+			     struct msghdr *msg)
+{
+	long rc = fd_check_rw(stack, fd);
+
+	if (!rc && (iovcnt < 0 || iovcnt > UT_IOV_MAX))
+		rc = -EINVAL;
+	if (!rc && iovcnt && !iov)
+		rc = -EFAULT;
+	msg->msg_iov = (struct iovec *)(uintptr_t)iov;
+	msg->msg_iovlen = rc ? 0 : (size_t)iovcnt;
+	return rc;
 }
 
 UT_EXPORT ssize_t ut_readv(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
 {
 	struct msghdr msg = {0};
+	long rc = iov_call_prepare(stack, fd, iov, iovcnt, &msg);
 
-	if (iovcnt < 0) {
-		errno = EINVAL;
+	if (rc < 0) {
+		errno = (int)-rc;
 		return -1;
 	}
-	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
-	msg.msg_iovlen = (size_t)iovcnt;
+	/* nothing asked: 0, as read() (Linux's sock_read_iter) */
+	if (iov_length_checked(iov, (size_t)iovcnt) == 0)
+		return 0;
 	return do_recvmsg(stack, fd, &msg, 0);
 }
 
 UT_EXPORT ssize_t ut_writev(struct ut_stack *stack, int fd, const struct iovec *iov, int iovcnt)
 {
 	struct msghdr msg = {0};
+	long rc = iov_call_prepare(stack, fd, iov, iovcnt, &msg);
 
-	if (iovcnt < 0) {
-		errno = EINVAL;
+	if (rc < 0) {
+		errno = (int)-rc;
 		return -1;
 	}
-	msg.msg_iov = (struct iovec *)(uintptr_t)iov;
-	msg.msg_iovlen = (size_t)iovcnt;
 	return do_sendmsg(stack, fd, &msg, 0);
 }
 
@@ -461,12 +579,13 @@ static int do_getname(struct ut_stack *stack, int fd, struct sockaddr *addr, soc
 
 	stack_lock(stack);
 	if ((sock = sockfd_lookup(stack, fd, &rc)) != NULL) {
-		if (!addr || !len)
-			rc = -EFAULT;
-		else if ((int)*len < 0)
-			rc = -EINVAL;
-		else
-			rc = sock->ops->getname(sock, addr, len, peer);
+		/* Linux asks the protocol first (ENOTCONN wins over a bad
+		 * length), then moves the address out. */
+		struct sockaddr_storage ss;
+		socklen_t klen = sizeof(ss);
+		rc = sock->ops->getname(sock, (struct sockaddr *)&ss, &klen, peer);
+		if (rc >= 0)
+			rc = move_addr_to_user(&ss, klen, addr, len);
 		fput(sock->file);
 	}
 	return (int)ret_errno(stack, rc);
@@ -545,10 +664,11 @@ UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 		rc = (long)file->f_flags;
 		break;
 	case F_SETFL:
-		/* Only O_NONBLOCK can change on a socket (and O_APPEND,
-		 * O_ASYNC, O_DIRECT, O_NOATIME, which mean nothing here). */
-		file->f_flags = (file->f_flags & ~(unsigned)O_NONBLOCK) |
-				((unsigned)arg & (unsigned)O_NONBLOCK);
+		/* Linux's setfl changes O_APPEND and O_NONBLOCK on a socket
+		 * (and O_ASYNC, O_DIRECT, O_NOATIME, not kept here); O_APPEND
+		 * means nothing to a socket but F_GETFL reports it back. */
+		file->f_flags = (file->f_flags & ~(unsigned)(O_NONBLOCK | O_APPEND)) |
+				((unsigned)arg & (unsigned)(O_NONBLOCK | O_APPEND));
 		break;
 	case F_GETFD:
 		rc = file->cloexec ? FD_CLOEXEC : 0;

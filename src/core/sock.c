@@ -366,7 +366,10 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		if (!l.l_onoff) {
 			sock_reset_flag(sk, SOCK_LINGER);
 		} else {
-			sk->sk_lingertime = l.l_linger < 0 ? 0 : l.l_linger;
+			/* Linux reads l_linger as unsigned: a negative one is
+			 * a time beyond any (MAX_SCHEDULE_TIMEOUT), not 0,
+			 * which would make close() send a RST. */
+			sk->sk_lingertime = l.l_linger < 0 ? INT_MAX : l.l_linger;
 			sock_set_flag(sk, SOCK_LINGER);
 		}
 		return 0;
@@ -410,27 +413,49 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		/* UDP: send without a checksum (RFC 768 allows 0) */
 		sk->sk_no_check_tx = val != 0;
 		return 0;
-	case SO_SNDBUF: {
+	case SO_SNDBUF:
+	case SO_SNDBUFFORCE: {
 		/* Linux doubles the value (room for bookkeeping) and clamps
-		 * it to net.core.wmem_max. */
-		long v = MIN((long)(unsigned)val, stack->sysctl.wmem_max);
+		 * it to net.core.wmem_max; the FORCE form (CAP_NET_ADMIN,
+		 * which the stack's owner has) skips the clamp, takes a
+		 * negative value as 0 and stops at INT_MAX / 2. */
+		long v = optname == SO_SNDBUF ? MIN((long)(unsigned)val, stack->sysctl.wmem_max)
+					      : MIN((long)MAX(val, 0), (long)INT_MAX / 2);
 		sk->sk_userlocks |= SOCK_SNDBUF_LOCK;
 		sk->sk_sndbuf = (int)MAX(v * 2, SOCK_MIN_SNDBUF);
 		sk->sk_write_space(sk);
 		return 0;
 	}
-	case SO_RCVBUF: {
-		long v = MIN((long)(unsigned)val, stack->sysctl.rmem_max);
+	case SO_RCVBUF:
+	case SO_RCVBUFFORCE: {
+		/* as SO_SNDBUF and SO_SNDBUFFORCE, with net.core.rmem_max */
+		long v = optname == SO_RCVBUF ? MIN((long)(unsigned)val, stack->sysctl.rmem_max)
+					      : MIN((long)MAX(val, 0), (long)INT_MAX / 2);
 		sk->sk_userlocks |= SOCK_RCVBUF_LOCK;
 		sk->sk_rcvbuf = (int)MAX(v * 2, SOCK_MIN_RCVBUF);
 		return 0;
 	}
 	case SO_RCVLOWAT:
-		sk->sk_rcvlowat = val ? (val < 0 ? INT32_MAX : val) : 1;
+		if (val < 0)
+			val = INT32_MAX;
+		/* Linux's tcp_set_rcvlowat caps a TCP socket's at half its
+		 * receive buffer when SO_RCVBUF set one, else at half of
+		 * tcp_rmem's maximum, so a full buffer still wakes poll. */
+		if (sk->sk_protocol == IPPROTO_TCP) {
+			long cap = (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+					   ? sk->sk_rcvbuf >> 1
+					   : (long)stack->sysctl.tcp_rmem[2] >> 1;
+			val = (int)MIN((long)val, cap);
+		}
+		sk->sk_rcvlowat = val ? val : 1;
 		return 0;
 	case SO_DONTROUTE:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
+		/* Linux lets 0..6 through and more with CAP_NET_ADMIN,
+		 * which the stack's owner has (as for ports below 1024). */
+		sk->sk_priority = (uint32_t)val;
+		return 0;
 	case SO_TIMESTAMP:
 		/* Accepted and kept as Linux keeps them; nothing here
 		 * depends on them yet. */
@@ -450,7 +475,8 @@ int sock_put_optval(void *optval, socklen_t *optlen, const void *v, size_t size)
 	if ((int)*optlen < 0)
 		return -EINVAL;
 	size_t n = MIN((size_t)*optlen, size);
-	memcpy(optval, v, n);
+	if (n) /* optval may be NULL when optlen is 0 */
+		memcpy(optval, v, n);
 	*optlen = (socklen_t)n;
 	return 0;
 }
@@ -506,6 +532,15 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_RCVLOWAT:
 		v = sk->sk_rcvlowat;
 		break;
+	case SO_SNDLOWAT:
+		/* Linux reports 1 and refuses to set it (ENOPROTOOPT). */
+		v = 1;
+		break;
+	case SO_MARK:
+		/* Setting a mark needs CAP_NET_ADMIN in Linux and is refused
+		 * here (no policy routing reads it); it reads as 0. */
+		v = 0;
+		break;
 	case SO_TYPE:
 		v = sk->sk_type;
 		break;
@@ -513,7 +548,7 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		v = sk->sk_protocol;
 		break;
 	case SO_DOMAIN:
-		v = AF_INET;
+		v = sk->sk_family; /* AF_INET6 for an IPv6 socket */
 		break;
 	case SO_ERROR:
 		v = sock_error(sk);
@@ -524,6 +559,8 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_DONTROUTE:
 	case SO_OOBINLINE:
 	case SO_PRIORITY:
+		v = (int)sk->sk_priority;
+		break;
 	case SO_TIMESTAMP:
 		v = 0;
 		break;

@@ -50,6 +50,10 @@ int inet_create(struct ut_stack *stack, struct socket *sock, int type, int proto
 	const struct proto *prot;
 	struct sock *sk;
 
+	/* Linux's inet_create refuses a protocol number outside 0..255
+	 * with EINVAL before it looks for one of the type. */
+	if (protocol < 0 || protocol >= IPPROTO_MAX)
+		return -EINVAL;
 	switch (type) {
 	case SOCK_STREAM:
 		if (protocol != 0 && protocol != IPPROTO_TCP)
@@ -188,8 +192,11 @@ int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, sockl
 		deadline = sock_deadline(sk, timeo);
 		while (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) {
 			int w = sk_wait(sk, deadline);
+			/* SO_SNDTIMEO ran out: Linux returns what the call
+			 * had found, EINPROGRESS for the connect that sent
+			 * the SYN and EALREADY for a later one. */
 			if (w == -EAGAIN)
-				return -EINPROGRESS; /* SO_SNDTIMEO ran out */
+				return err;
 			if (w < 0)
 				return w;
 		}
@@ -197,7 +204,13 @@ int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, sockl
 	/* The handshake ended: connected, or closed by RST or timeout. */
 	if (sk->sk_state == TCP_CLOSE) {
 		err = sock_error(sk);
+		/* As Linux, the failed socket is disconnected: its automatic
+		 * source address, its shutdown bits and the end of stream
+		 * go, so that it polls as a fresh socket and can connect or
+		 * listen again. */
 		sock->state = SS_UNCONNECTED;
+		if (sk->sk_prot->disconnect(sk, flags))
+			sock->state = SS_DISCONNECTING;
 		return err ? -err : -ECONNABORTED;
 	}
 	sock->state = SS_CONNECTED;

@@ -340,6 +340,42 @@ static int sk_stream_wait_memory(struct sock *sk, uint64_t deadline, bool nobloc
 	}
 }
 
+/* Linux's sock_cmsg_send as tcp_sendmsg runs it: every control message
+ * must fit the buffer, and those of SOL_SOCKET must be of a type it knows
+ * (SO_MARK, SO_PRIORITY, SO_TIMESTAMPING, SCM_TXTIME with their lengths;
+ * SCM_RIGHTS and SCM_CREDENTIALS pass); TCP ignores the rest. usertcp
+ * acts on none of them. Any fault is EINVAL. */
+static int tcp_cmsg_check(const struct msghdr *msg)
+{
+	struct msghdr *m = (struct msghdr *)(uintptr_t)msg;
+	const char *end = (const char *)msg->msg_control + msg->msg_controllen;
+
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_len < sizeof(*c) || c->cmsg_len > (size_t)(end - (const char *)c))
+			return -EINVAL;
+		if (c->cmsg_level != SOL_SOCKET)
+			continue;
+		switch (c->cmsg_type) {
+		case SO_MARK:
+		case SO_PRIORITY:
+		case SO_TIMESTAMPING:
+			if (c->cmsg_len != CMSG_LEN(sizeof(uint32_t)))
+				return -EINVAL;
+			break;
+		case SCM_TXTIME:
+			if (c->cmsg_len != CMSG_LEN(sizeof(uint64_t)))
+				return -EINVAL;
+			break;
+		case SCM_RIGHTS:
+		case SCM_CREDENTIALS:
+			break;
+		default:
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -360,6 +396,8 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		if (err)
 			goto do_error;
 	}
+	if (msg->msg_controllen && msg->msg_control && (err = tcp_cmsg_check(msg)) != 0)
+		return err;
 	deadline = sock_deadline(sk, timeo);
 	mss_now = tcp_send_mss(sk, &size_goal, flags);
 
@@ -503,12 +541,20 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
 		return -EINVAL; /* no urgent data is ever kept */
+	/* Linux reads MSG_ERRQUEUE from the socket's error queue before
+	 * anything else, whatever the socket's blocking mode, and answers
+	 * EAGAIN at once when it is empty; TCP here never queues there. */
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
 	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
 	if (target == 0)
 		target = 1;
 
-	while (copied < len) {
+	/* At least one pass, as Linux's loop: a zero-length read still
+	 * reports EAGAIN, ENOTCONN or the pending error when nothing is
+	 * there to read, and 0 when data or the FIN is. */
+	do {
 		struct sk_buff *skb;
 		uint32_t offset = 0;
 		bool found = false, fin = false;
@@ -528,7 +574,11 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 			uint32_t used = skb->len - offset;
 			if (used > len - copied)
 				used = (uint32_t)(len - copied);
-			copy_to_iter(skb->data + offset, used, &it);
+			/* MSG_TRUNC: Linux drops (or with MSG_PEEK skips)
+			 * the bytes without copying them, so the buffer may
+			 * be NULL. */
+			if (!(flags & MSG_TRUNC))
+				copy_to_iter(skb->data + offset, used, &it);
 			*seq += used;
 			copied += used;
 			/* A buffer carrying data and the FIN stays for the
@@ -575,7 +625,7 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 				err = w;
 			break;
 		}
-	}
+	} while (copied < len);
 	if (!peek)
 		tcp_cleanup_rbuf(sk, (uint32_t)copied);
 	if (copied && !peek)
@@ -825,24 +875,37 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 
+	/* Linux's tcp_ioctl answers 0 for all three queues during the
+	 * handshake: the SYN is in the sequence space, not a byte queued. */
+	bool handshake = TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV));
+
 	switch (cmd) {
 	case FIONREAD: /* SIOCINQ */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
+		if (handshake) {
+			*arg = 0;
+			return 0;
+		}
 		*arg = (int)(tp->rcv_nxt - tp->copied_seq);
 		/* a received FIN counts in rcv_nxt but is not a byte to read */
 		if (sock_flag(sk, SOCK_DONE) && *arg > 0)
 			(*arg)--;
 		return 0;
+	case SIOCATMARK:
+		/* Linux: whether the next byte is the urgent mark. No urgent
+		 * data is ever kept, so never (on listeners too). */
+		*arg = 0;
+		return 0;
 	case TIOCOUTQ: /* SIOCOUTQ: not yet acknowledged */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		*arg = (int)(tp->write_seq - tp->snd_una);
+		*arg = handshake ? 0 : (int)(tp->write_seq - tp->snd_una);
 		return 0;
 	case 0x894B: /* SIOCOUTQNSD (linux/sockios.h): not yet sent */
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		*arg = (int)(tp->write_seq - tp->snd_nxt);
+		*arg = handshake ? 0 : (int)(tp->write_seq - tp->snd_nxt);
 		return 0;
 	}
 	return -ENOTTY;
@@ -936,12 +999,11 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 		icsk->icsk_syn_retries = (uint8_t)val;
 		return 0;
 	case TCP_LINGER2:
+		/* Linux caps the time at TCP_FIN_TIMEOUT_MAX, 120 s. */
 		if (val < 0)
 			tp->linger2 = -1;
-		else if (val > (int)sk->sk_stack->sysctl.tcp_fin_timeout)
-			tp->linger2 = 0;
 		else
-			tp->linger2 = val;
+			tp->linger2 = MIN(val, 120);
 		return 0;
 	case TCP_USER_TIMEOUT:
 		if (val < 0)
@@ -959,11 +1021,17 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 		}
 		return 0;
 	case TCP_DEFER_ACCEPT:
+		return 0;
 	case TCP_WINDOW_CLAMP:
-		if (optname == TCP_WINDOW_CLAMP) {
-			if (val < 0)
+		/* Linux's tcp_set_window_clamp: 0 (no clamp) only on a
+		 * closed socket; any other value, negative ones too, at
+		 * least SOCK_MIN_RCVBUF / 2. */
+		if (!val) {
+			if (sk->sk_state != TCP_CLOSE)
 				return -EINVAL;
-			tp->window_clamp = val ? (uint32_t)MAX(val, 1152) : 0;
+			tp->window_clamp = 0;
+		} else {
+			tp->window_clamp = (uint32_t)MAX(val, 1152);
 		}
 		return 0;
 	}

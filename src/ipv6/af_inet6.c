@@ -95,6 +95,9 @@ int inet6_create(struct ut_stack *stack, struct socket *sock, int type, int prot
 	const struct proto *prot;
 	struct sock *sk;
 
+	/* Linux's inet6_create: a protocol outside 0..255 is EINVAL. */
+	if (protocol < 0 || protocol >= IPPROTO_MAX)
+		return -EINVAL;
 	switch (type) {
 	case SOCK_STREAM:
 		if (protocol != 0 && protocol != IPPROTO_TCP)

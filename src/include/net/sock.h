@@ -208,9 +208,10 @@ struct sock {
 	int sk_rmem_alloc;	   /* truesize on the receive (and ofo) queues */
 	int sk_forward_alloc;	   /* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
-	int sk_lingertime;		   /* seconds */
-	int sk_max_ack_backlog;		   /* listen backlog */
-	int sk_ack_backlog;		   /* connections waiting in the accept queue */
+	uint32_t sk_priority;	/* SO_PRIORITY: kept and reported, nothing queues by it */
+	int sk_lingertime;	/* seconds */
+	int sk_max_ack_backlog; /* listen backlog */
+	int sk_ack_backlog;	/* connections waiting in the accept queue */
 	uint64_t sk_rcvtimeo, sk_sndtimeo; /* ns; 0: forever */
 	/* Pacing (bytes per second; ~0: unlimited): the rate TCP computes
 	 * and the cap SO_MAX_PACING_RATE puts on it. Enforced by TCP itself
