@@ -37,6 +37,6 @@ capture_start "$dir/tap.pcap"
 nc_to_usertcp 1 7004 --pcap "$dir/usertcp.pcap"
 capture_stop
 grep -q "^Connection received on ::ffff:$K " "$dir/u.err" || fail "not v4-mapped: $(cat "$dir/u.err")"
-check_pcap "$dir/tap.pcap" 100 7004
-check_pcap "$dir/usertcp.pcap" 100 7004
+check_pcap "$dir/tap.pcap" 40 7004
+check_pcap "$dir/usertcp.pcap" 40 7004
 echo "ok $name"

@@ -133,6 +133,6 @@ nsx timeout 60 nc -6 -N "$ull%tap0" 7006 < "$dir/k.bin" > "$dir/k.out" ||
 wait_ok "$upid" "usertcp nc -l --pcap: $(cat "$dir/u.err")"
 nc_compare "kernel nc -6 -> usertcp nc -l --pcap"
 capture_stop
-check_pcap "$dir/tap.pcap" 100 7006
-check_pcap "$dir/usertcp.pcap" 100 7006
+check_pcap "$dir/tap.pcap" 40 7006
+check_pcap "$dir/usertcp.pcap" 40 7006
 echo "ok $name"
