@@ -2781,6 +2781,13 @@ static void tcp_apply_synack_options(struct sock *sk, const struct wire_tcp_opts
 	}
 	tp->tstamp_ok = opts->saw_tstamp && stack->sysctl.tcp_timestamps;
 	tp->tcp_header_len = TCP_HLEN_MIN + (tp->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0);
+	/* As Linux's tcp_rcv_synsent_state_process: with timestamps on,
+	 * every segment we receive carries 12 bytes of them, so the data a
+	 * segment holds at most (what tcpi_advmss reports, and the unit of
+	 * the receive window's growth) is 12 bytes less than the MSS we
+	 * announced. */
+	if (tp->tstamp_ok)
+		tp->advmss = (uint16_t)(tp->advmss - TCPOLEN_TSTAMP_ALIGNED);
 	if (!tp->tstamp_ok)
 		tp->tsoffset = 0;
 	tp->sack_ok = opts->sack_ok && stack->sysctl.tcp_sack;

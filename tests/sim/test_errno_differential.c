@@ -3401,9 +3401,6 @@ static const struct exception exceptions[] = {
 	{"tcp_info_fields_on_loopback", "wscale",
 	 "the window scale follows tcp_rmem's maximum: 6 MiB in usertcp gives 7, Linux 6.18's "
 	 "32 MiB gives 10"},
-	{"tcp_info_fields_on_loopback", "tcpi_advmss",
-	 "advmss keeps the 12 bytes of the timestamp option in (Linux takes them off when "
-	 "timestamps are agreed; tcp_input.c's handshake, left to its owners)"},
 	{"tcp_info_fields_on_loopback", "tcpi_pmtu",
 	 "a route's MTU is not capped at IP_MAX_MTU (65535) as Linux's ipv4_mtu caps it, so "
 	 "loopback's 65536 shows"},
