@@ -171,6 +171,11 @@ void ut_link_params_init(struct ut_link_params *p);
  * them). Each direction draws from its own generator seeded from seed, so
  * a run's choices repeat. params->mtu is ignored (the device's MTU
  * applies); NULL params removes the impairment, dropping what it held.
+ * Each step acts on a frame as the device sees it: on a TAP or TUN with
+ * the kernel's offloads (ut_dev_offloads) a frame may be a TCP buffer of
+ * up to 64 KB, lost or delayed whole, as Linux's netem treats GSO
+ * packets; open the device with UT_DEV_F_NO_OFFLOAD for per-packet
+ * impairments, as the tools do when given any.
  * -EINVAL for bad values or direction, -ENOMEM. */
 int ut_dev_set_netem(struct ut_dev *dev, int direction, const struct ut_link_params *params,
 		     uint64_t seed);

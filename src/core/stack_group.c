@@ -130,8 +130,13 @@ static struct net_device *group_peer_queue(const struct stack_group_member *m,
 	return NULL;
 }
 
+/* A copy of skb from from to its end for stack `to`'s queue. shared: a
+ * neighbour answer passed to every stack, whose checksum the receiver
+ * checks again (it was not necessarily checked in full before it was
+ * passed on); otherwise a segment that was checked (or vouched for by
+ * the device) before it looked for a socket. */
 static struct steer_rec *steer_rec_make(const struct sk_buff *skb, const uint8_t *from,
-					struct net_device *to, uint8_t ip_summed)
+					struct net_device *to, bool shared)
 {
 	const uint8_t *end = skb->data + skb->len;
 	struct steer_rec *r;
@@ -148,8 +153,8 @@ static struct steer_rec *steer_rec_make(const struct sk_buff *skb, const uint8_t
 	r->len = len;
 	r->protocol = skb->protocol;
 	r->pkt_type = skb->pkt_type;
-	r->ip_summed = ip_summed;
-	r->shared = ip_summed == CHECKSUM_NONE;
+	r->ip_summed = shared ? CHECKSUM_NONE : CHECKSUM_UNNECESSARY;
+	r->shared = shared;
 	r->gso_size = skb_shinfo(skb)->gso_size;
 	r->gso_segs = skb_shinfo(skb)->gso_segs;
 	r->gso_type = skb_shinfo(skb)->gso_type;
@@ -200,9 +205,7 @@ bool stack_group_steer(struct sk_buff *skb, const uint8_t *from, uint16_t dport)
 	to = group_peer_queue(m, skb->dev, (unsigned)owner);
 	if (!to)
 		return false;
-	/* The segment's checksum was checked (or vouched for by the
-	 * device) before it looked for a socket. */
-	r = steer_rec_make(skb, from, to, CHECKSUM_UNNECESSARY);
+	r = steer_rec_make(skb, from, to, false);
 	if (!r) {
 		stat_inc(&m->group->members[owner].steer_drops);
 		return true;
@@ -224,9 +227,7 @@ void stack_group_share(struct sk_buff *skb, const uint8_t *from)
 
 		if (i == m->index || !(to = group_peer_queue(m, skb->dev, i)))
 			continue;
-		/* Checked again by the receiver: a shared packet was not
-		 * necessarily checked in full before it was passed on. */
-		r = steer_rec_make(skb, from, to, CHECKSUM_NONE);
+		r = steer_rec_make(skb, from, to, true);
 		if (!r) {
 			stat_inc(&m->group->members[i].steer_drops);
 			continue;

@@ -2021,6 +2021,7 @@ SC(tcp_congestion_on_connected)
 	R(a->setsockopt(a, c, IPPROTO_TCP, TCP_CONGESTION, "cubic", 5));
 	R(a->getsockopt(a, c, IPPROTO_TCP, TCP_CONGESTION, name, &len));
 	V("cubic", strcmp(name, "cubic") == 0);
+	/* 20 bytes, past TCP_CA_NAME_MAX (16): no module has that name. */
 	R(a->setsockopt(a, c, IPPROTO_TCP, TCP_CONGESTION, "cubicXXXXXXXXXXXXXXXXX", 20));
 	R(a->close(a, c));
 	R(a->close(a, s));
