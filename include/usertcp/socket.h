@@ -86,7 +86,7 @@ int ut_epoll_wait(struct ut_stack *stack, int epfd, struct epoll_event *events, 
 		  int timeout);
 
 /* ---- TCP_INFO and TCP_CC_INFO ---------------------------------------------
- * getsockopt(IPPROTO_TCP, TCP_INFO) fills Linux 6.x's struct tcp_info (248
+ * getsockopt(IPPROTO_TCP, TCP_INFO) fills Linux 6.18's struct tcp_info (280
  * bytes, <linux/tcp.h>), declared here as struct ut_tcp_info because the C
  * library's struct tcp_info (<netinet/tcp.h>) stops at tcpi_total_retrans;
  * its first 104 bytes are that struct, so code reading the C library's
@@ -170,8 +170,29 @@ struct ut_tcp_info {
 	uint16_t tcpi_total_rto;	    /* RTOs, SYN and SYN-ACK ones too */
 	uint16_t tcpi_total_rto_recoveries; /* episodes of them */
 	uint32_t tcpi_total_rto_time;	    /* ms spent in them, the current one too */
+
+	/* Linux 6.18's Accurate ECN counters (RFC 9768). usertcp speaks
+	 * classic ECN (RFC 3168) only, so they stay 0, as Linux's do on a
+	 * connection that did not negotiate AccECN. */
+	uint32_t tcpi_received_ce; /* CE-marked segments received (AccECN) */
+	uint32_t tcpi_delivered_e1_bytes;
+	uint32_t tcpi_delivered_e0_bytes;
+	uint32_t tcpi_delivered_ce_bytes;
+	uint32_t tcpi_received_e1_bytes;
+	uint32_t tcpi_received_e0_bytes;
+	uint32_t tcpi_received_ce_bytes;
+	uint32_t tcpi_ecn_mode : 2; /* UT_TCPI_ECN_MODE_* */
+	uint32_t tcpi_accecn_opt_seen : 2;
+	uint32_t tcpi_accecn_fail_mode : 4;
+	uint32_t tcpi_options2 : 24;
 };
-_Static_assert(sizeof(struct ut_tcp_info) == 248, "Linux 6.x's struct tcp_info");
+_Static_assert(sizeof(struct ut_tcp_info) == 280, "Linux 6.18's struct tcp_info");
+
+/* tcpi_ecn_mode: which ECN the connection uses (Linux's ECN_MODE_*). */
+#define UT_TCPI_ECN_MODE_DISABLED 0
+#define UT_TCPI_ECN_MODE_RFC3168 1
+#define UT_TCPI_ECN_MODE_ACCECN 2
+#define UT_TCPI_ECN_MODE_PENDING 3
 
 /* TCP_CC_INFO: what the socket's congestion module reports, Linux's
  * <linux/inet_diag.h> structs; optlen comes back as the size of the

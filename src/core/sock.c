@@ -10,6 +10,7 @@
 
 #include "net/fault.h"
 #include "net/sock.h"
+#include "net/netdevice.h"
 #include "net/stack.h"
 #include "net/tcp.h"
 #include "net/trace_events.h"
@@ -63,6 +64,8 @@ struct sock *sk_alloc(struct ut_stack *stack, int family, int type, int protocol
 	sk->sk_pacing_rate = ~0ull;
 	sk->sk_max_pacing_rate = ~0ull;
 	sk->sk_pmtudisc = IP_PMTUDISC_WANT;
+	sk->mc_ttl = 1;
+	sk->inet_flags = 1u << INET_FLAGS_MC_LOOP;
 	/* inet6_create's defaults, harmless in an AF_INET sock (Linux's
 	 * inet6_create: hop limits from the route, path MTU discovery as
 	 * IPv4's, multicast looped back). */
@@ -348,12 +351,44 @@ static int sock_set_timeout(uint64_t *timeo, const void *optval, socklen_t optle
 	return 0;
 }
 
+/* SO_BINDTODEVICE and SO_BINDTOIFINDEX (Linux's sock_bindtoindex):
+ * the socket sends through that device only and, when it listens or is
+ * unconnected, takes only what arrives on it; 0 unbinds. Rebinding needs
+ * CAP_NET_RAW in Linux, which the stack's owner has. */
+static int sock_bindtoindex(struct sock *sk, int ifindex)
+{
+	/* an index is taken unchecked, as Linux takes it: a socket may be
+	 * bound to a device yet to come */
+	if (ifindex < 0)
+		return -EINVAL;
+	sk->sk_bound_dev_if = ifindex;
+	return 0;
+}
+
+static int sock_setbindtodevice(struct sock *sk, const void *optval, socklen_t optlen)
+{
+	char name[IFNAMSIZ] = {0};
+	struct net_device *dev;
+
+	if ((int)optlen < 0)
+		return -EINVAL;
+	/* a name, cut to IFNAMSIZ - 1; "" or nothing unbinds */
+	memcpy(name, optval, MIN((size_t)optlen, sizeof(name) - 1));
+	if (!name[0])
+		return sock_bindtoindex(sk, 0);
+	if (!(dev = dev_get_by_name(sk->sk_stack, name)))
+		return -ENODEV;
+	return sock_bindtoindex(sk, dev->ifindex);
+}
+
 int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen)
 {
 	struct ut_stack *stack = sk->sk_stack;
 	int val = 0, err;
 
 	switch (optname) {
+	case SO_BINDTODEVICE:
+		return sock_setbindtodevice(sk, optval, optlen);
 	case SO_RCVTIMEO:
 		return sock_set_timeout(&sk->sk_rcvtimeo, optval, optlen);
 	case SO_SNDTIMEO:
@@ -395,6 +430,8 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 	if ((err = get_int_opt(optval, optlen, &val)) != 0)
 		return err;
 	switch (optname) {
+	case SO_BINDTOIFINDEX:
+		return sock_bindtoindex(sk, val);
 	case SO_REUSEADDR:
 		sk->sk_reuse = val != 0;
 		return 0;
@@ -486,6 +523,27 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	int v = 0;
 
 	switch (optname) {
+	case SO_BINDTODEVICE: {
+		/* the device's name and its NUL; nothing when unbound; a
+		 * buffer shorter than IFNAMSIZ is EINVAL (Linux's
+		 * sock_getbindtodevice) */
+		struct net_device *dev;
+		if (!sk->sk_bound_dev_if) {
+			*optlen = 0;
+			return 0;
+		}
+		if ((int)*optlen < IFNAMSIZ)
+			return -EINVAL;
+		if (!(dev = dev_get_by_index(sk->sk_stack, sk->sk_bound_dev_if)))
+			return -ENODEV;
+		*optlen = (socklen_t)strnlen(dev->name, IFNAMSIZ - 1) + 1;
+		memcpy(optval, dev->name, *optlen - 1);
+		((char *)optval)[*optlen - 1] = '\0';
+		return 0;
+	}
+	case SO_BINDTOIFINDEX:
+		v = sk->sk_bound_dev_if;
+		break;
 	case SO_RCVTIMEO:
 	case SO_SNDTIMEO: {
 		uint64_t t = optname == SO_RCVTIMEO ? sk->sk_rcvtimeo : sk->sk_sndtimeo;

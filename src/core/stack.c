@@ -71,7 +71,7 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_syncookies = 1;
 	s->tcp_rmem[0] = 4096;
 	s->tcp_rmem[1] = 131072;
-	s->tcp_rmem[2] = 6291456;
+	s->tcp_rmem[2] = 33554432; /* 32 MiB since Linux 6.18 (6 MiB before) */
 	s->tcp_wmem[0] = 4096;
 	s->tcp_wmem[1] = 16384;
 	s->tcp_wmem[2] = 4194304;
@@ -104,8 +104,9 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
-	s->rmem_default = s->rmem_max = 212992;
-	s->wmem_default = s->wmem_max = 212992;
+	/* Linux 6.18 raised the maxima to 4 MiB; the defaults stay 212992 */
+	s->rmem_default = s->wmem_default = 212992;
+	s->rmem_max = s->wmem_max = 4194304;
 	s->nr_open = 1048576;
 }
 
@@ -352,6 +353,7 @@ struct sysctl_entry {
 /* Ranges are those Linux accepts (proc_dointvec_minmax bounds). */
 static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(ip_default_ttl, 1, 255),
+	SYSCTL_IPV4(ip_nonlocal_bind, 0, 1),
 	SYSCTL_IPV4(ip_forward, 0, 1),
 	SYSCTL_IPV4(ipfrag_high_thresh, 0, 1L << 30),
 	SYSCTL_IPV4(ipfrag_low_thresh, 0, 1L << 30),

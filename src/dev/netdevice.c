@@ -18,6 +18,23 @@ struct net_device *dev_get_by_index(struct ut_stack *stack, int ifindex)
 	return NULL;
 }
 
+struct net_device *dev_get_by_name(struct ut_stack *stack, const char *name)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		if (strncmp(dev->name, name, IFNAMSIZ) == 0)
+			return dev;
+	return NULL;
+}
+
+struct net_device *ip_dev_find(struct ut_stack *stack, uint32_t addr)
+{
+	for (struct net_device *dev = stack->devs; dev; dev = dev->next)
+		for (unsigned i = 0; i < dev->n_addrs; i++)
+			if (dev->addrs[i].ifa_local == addr)
+				return dev;
+	return NULL;
+}
+
 struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum ut_dev_type type,
 				unsigned mtu, const struct net_device_ops *ops, size_t priv_size)
 {

@@ -100,6 +100,11 @@ int inet_release(struct socket *sock)
 
 /* ---- bind -----------------------------------------------------------------------*/
 
+bool inet_can_nonlocal_bind(const struct sock *sk)
+{
+	return sk->sk_stack->sysctl.ip_nonlocal_bind || inet_test_bit(sk, INET_FLAGS_FREEBIND);
+}
+
 int inet_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 {
 	const struct sockaddr_in *sin;
@@ -114,7 +119,7 @@ int inet_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 	/* Only an address of this host, the wildcard, or a broadcast or
 	 * multicast address (datagram sockets) can be bound. */
 	if (sin->sin_addr.s_addr != htonl(INADDR_ANY) && type != RTN_LOCAL &&
-	    type != RTN_MULTICAST && type != RTN_BROADCAST)
+	    type != RTN_MULTICAST && type != RTN_BROADCAST && !inet_can_nonlocal_bind(sk))
 		return -EADDRNOTAVAIL;
 	/* Ports below 1024 need CAP_NET_BIND_SERVICE in Linux; a user-space
 	 * stack belongs to its process, which may bind them. */

@@ -33,6 +33,7 @@ struct request_sock *reqsk_alloc(struct sock *listener)
 void reqsk_free(struct request_sock *req)
 {
 	del_timer(&req->rsk_timer);
+	free(req->saved_syn);
 	free(req);
 }
 
@@ -93,18 +94,31 @@ int tcp_rtx_synack(struct sock *listener, struct request_sock *req)
  * 16 s), until net.ipv4.tcp_synack_retries (5) retries are spent. A
  * request whose final ACK was dropped because the accept queue was full
  * (acked) is retried the same way, which lets the client's next ACK
- * complete it once accept() made room (Linux's reqsk_timer_handler). */
+ * complete it once accept() made room (Linux's reqsk_timer_handler).
+ *
+ * With TCP_DEFER_ACCEPT (Linux's syn_ack_recalc), a request whose bare
+ * ACK came lives at least as many timeouts as the deferral, and gets no
+ * SYN-ACK until its last one, which asks the client once more for data
+ * or an ACK that completes it. */
 static void reqsk_timer_handler(struct timer_list *t)
 {
 	struct request_sock *req = from_timer(req, t, rsk_timer);
 	struct sock *listener = req->rsk_listener;
 	struct ut_stack *stack = listener->sk_stack;
 	unsigned max_retries = (unsigned)stack->sysctl.tcp_synack_retries;
+	unsigned defer = inet_csk(listener)->icsk_accept_queue.rskq_defer_accept;
+	bool expire, resend;
 
 	if (listener->sk_state != TCP_LISTEN)
 		goto drop;
-	if (req->num_timeout < max_retries) {
-		tcp_rtx_synack(listener, req);
+	expire = req->num_timeout >= max_retries;
+	resend = true;
+	if (defer) {
+		expire = expire && (!req->acked || req->num_timeout >= defer);
+		resend = !req->acked || req->num_timeout + 1u >= defer;
+	}
+	/* a failed resend of a request the client never acked ends it */
+	if (!expire && (!resend || tcp_rtx_synack(listener, req) == 0 || req->acked)) {
 		if (req->num_timeout++ == 0) {
 			struct request_sock_queue *q = &inet_csk(listener)->icsk_accept_queue;
 			if (q->young)

@@ -291,28 +291,45 @@ struct sock *inet_lhash_lookup(struct inet_hashinfo *h, uint16_t lport, uint32_t
 	return best;
 }
 
-/* How well a listener fits an IPv4 segment to laddr (0: not at all). An
- * AF_INET6 listener takes IPv4 too unless IPV6_V6ONLY (RFC 3493 5.3); an
- * AF_INET one bound to the same address is preferred to it, and a bound
- * address to the wildcard (Linux's compute_score). */
+int inet_listener_dev_score(const struct sock_common *skc, int dif)
+{
+	if (!skc->skc_bound_dev_if)
+		return 1;
+	return skc->skc_bound_dev_if == dif ? 2 : 0;
+}
+
+struct inet_listener_key {
+	uint32_t laddr;
+	int dif;
+};
+
+/* How well a listener fits an IPv4 segment to laddr arriving on device
+ * dif (0: not at all). A listener bound to another device takes none;
+ * then a bound address beats the wildcard, an AF_INET listener an
+ * AF_INET6 one (which takes IPv4 too unless IPV6_V6ONLY, RFC 3493 5.3),
+ * and one bound to the device an unbound one (Linux's compute_score). */
 static int inet_listener_score(const struct sock_common *skc, const void *arg)
 {
-	uint32_t laddr = *(const uint32_t *)arg, bound;
+	const struct inet_listener_key *k = arg;
+	int dev = inet_listener_dev_score(skc, k->dif), fam = skc->skc_family == AF_INET;
+	uint32_t bound;
 
-	if (!skc_v4_view(skc, &bound))
+	if (!dev || !skc_v4_view(skc, &bound))
 		return 0;
-	if (bound == laddr)
-		return skc->skc_family == AF_INET ? 4 : 3;
+	if (bound == k->laddr)
+		return 8 + 2 * fam + dev;
 	if (bound == 0)
-		return skc->skc_family == AF_INET ? 2 : 1;
+		return 4 + 2 * fam + dev;
 	return 0;
 }
 
 struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
-				  uint32_t laddr, uint16_t lport)
+				  uint32_t laddr, uint16_t lport, int dif)
 {
+	struct inet_listener_key k = {laddr, dif};
+
 	return inet_lhash_lookup(h, lport, inet_ehashfn(h, laddr, lport, faddr, fport),
-				 inet_listener_score, &laddr);
+				 inet_listener_score, &k);
 }
 
 /* ---- the bind table -------------------------------------------------------------*/

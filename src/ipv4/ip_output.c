@@ -30,6 +30,18 @@ static int ip_finish_output(struct ut_stack *stack, struct sk_buff *skb,
 		eth_header(skb, bcast, dev->dev_addr, ETH_P_IP);
 		return dev_queue_xmit(skb);
 	}
+	if (res->type == RTN_MULTICAST) {
+		/* RFC 1112 6.4: a group's Ethernet address is 01:00:5e
+		 * and the group's low 23 bits; nothing to resolve (Linux's
+		 * ip_eth_mc_map in arp_mc_map). */
+		uint32_t g = ntohl(res->nexthop);
+		const uint8_t mc[ETH_ALEN] = {
+			0x01,	   0x00, 0x5e, (uint8_t)((g >> 16) & 0x7f), (uint8_t)(g >> 8),
+			(uint8_t)g};
+		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTMCASTPKTS);
+		eth_header(skb, mc, dev->dev_addr, ETH_P_IP);
+		return dev_queue_xmit(skb);
+	}
 	return neigh_output(&stack->arp_tbl, dev, &res->nexthop, skb);
 }
 
@@ -87,7 +99,7 @@ int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_o
 	uint32_t tot_len, seg_len;
 	int err;
 
-	err = ip_route_output(stack, p->daddr, &res);
+	err = ip_route_output_oif(stack, p->daddr, p->oif, &res);
 	if (err) {
 		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTNOROUTES);
 		kfree_skb(skb);

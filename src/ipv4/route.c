@@ -103,11 +103,14 @@ void fib_flush_dev(struct ut_stack *stack, const struct net_device *dev)
 	fib_cache_flush(stack);
 }
 
-static const struct fib_route *fib_lookup(const struct ut_stack *stack, uint32_t daddr)
+/* The longest-prefix route to daddr; with oif, only routes through that
+ * device count (Linux's fib_lookup with flowi4_oif). */
+static const struct fib_route *fib_lookup(const struct ut_stack *stack, uint32_t daddr, int oif)
 {
 	const struct fib_table *tbl = &stack->fib;
 	for (unsigned i = 0; i < tbl->n; i++)
-		if ((daddr & tbl->routes[i].mask) == tbl->routes[i].dst)
+		if ((daddr & tbl->routes[i].mask) == tbl->routes[i].dst &&
+		    (!oif || tbl->routes[i].dev->ifindex == oif))
 			return &tbl->routes[i];
 	return NULL;
 }
@@ -164,10 +167,15 @@ uint8_t inet_addr_type_cached(struct ut_stack *stack, uint32_t addr)
 	return type;
 }
 
-static int ip_route_output_slow(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
+static int ip_route_output_slow(struct ut_stack *stack, uint32_t daddr, int oif,
+				struct fib_result *res)
 {
 	const struct fib_route *r;
 	uint8_t type = inet_addr_type(stack, daddr);
+	struct net_device *odev = NULL;
+
+	if (oif && !(odev = dev_get_by_index(stack, oif)))
+		return -ENODEV;
 
 	memset(res, 0, sizeof(*res));
 	if (type == RTN_LOCAL) {
@@ -181,7 +189,19 @@ static int ip_route_output_slow(struct ut_stack *stack, uint32_t daddr, struct f
 		res->prefix_len = 32;
 		return 0;
 	}
-	r = fib_lookup(stack, daddr);
+	/* Given a device (SO_BINDTODEVICE, IP_MULTICAST_IF), a multicast or
+	 * limited broadcast leaves through it, and so does a destination
+	 * with no route through it: Linux takes it to be on the link
+	 * (ip_route_output_key_hash_rcu). */
+	r = odev && (type == RTN_MULTICAST || daddr == 0xffffffffu) ? NULL
+								    : fib_lookup(stack, daddr, oif);
+	if (!r && odev) {
+		res->dev = odev;
+		res->nexthop = daddr;
+		res->prefsrc = inet_select_addr(odev, daddr);
+		res->type = type == RTN_BROADCAST || type == RTN_MULTICAST ? type : RTN_UNICAST;
+		return 0;
+	}
 	if (!r) {
 		/* The limited broadcast needs a route to pick a device. */
 		return -ENETUNREACH;
@@ -194,6 +214,18 @@ static int ip_route_output_slow(struct ut_stack *stack, uint32_t daddr, struct f
 	return 0;
 }
 
+uint32_t ip_dev_mtu(const struct net_device *dev)
+{
+	return dev->mtu < 65535u ? dev->mtu : 65535u;
+}
+
+int ip_route_output_oif(struct ut_stack *stack, uint32_t daddr, int oif, struct fib_result *res)
+{
+	/* a rare question (a socket bound to a device): not cached */
+	return oif ? ip_route_output_slow(stack, daddr, oif, res)
+		   : ip_route_output(stack, daddr, res);
+}
+
 int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
 {
 	struct fib_table *tbl = &stack->fib;
@@ -204,7 +236,7 @@ int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *r
 		*res = tbl->out_cache[slot].res;
 		return 0;
 	}
-	err = ip_route_output_slow(stack, daddr, res);
+	err = ip_route_output_slow(stack, daddr, 0, res);
 	if (!err) { /* a failure is not kept: it costs no more than asking */
 		tbl->out_cache[slot].daddr = daddr;
 		tbl->out_cache[slot].genid = tbl->genid;
@@ -239,7 +271,7 @@ int inet_rtm_newroute(struct ut_stack *stack, struct ut_ip dst_ip, unsigned pref
 	if (gateway) {
 		/* The gateway must be reachable on-link through a connected
 		 * route (Linux: "Nexthop has invalid gateway", ENETUNREACH). */
-		const struct fib_route *via = fib_lookup(stack, gateway);
+		const struct fib_route *via = fib_lookup(stack, gateway, 0);
 		if (!via || via->gateway || (dev && via->dev != dev))
 			return -ENETUNREACH;
 		dev = via->dev;

@@ -924,6 +924,38 @@ void tcp_set_keepalive(struct sock *sk, bool on)
 		inet_csk_delete_keepalive_timer(sk);
 }
 
+/* TCP_DEFER_ACCEPT's seconds and the SYN-ACK timeouts they last: the
+ * timeouts start at TCP_TIMEOUT_INIT (1 s) and double up to TCP_RTO_MAX
+ * (120 s). A value becomes the fewest timeouts whose sum reaches it
+ * (at most 255), and reads back as that sum: 10 s is 4 timeouts, read
+ * as 15 (Linux's secs_to_retrans and retrans_to_secs). */
+static uint8_t tcp_secs_to_retrans(int secs)
+{
+	int timeout = TCP_TIMEOUT_INIT_MS / 1000, max = TCP_RTO_MAX_MS / 1000;
+	int total = timeout, n = 1;
+
+	if (secs <= 0)
+		return 0;
+	while (secs > total && n < 255) {
+		timeout = MIN(timeout * 2, max);
+		total += timeout;
+		n++;
+	}
+	return (uint8_t)n;
+}
+
+static int tcp_retrans_to_secs(uint8_t n)
+{
+	int timeout = TCP_TIMEOUT_INIT_MS / 1000, max = TCP_RTO_MAX_MS / 1000;
+	int total = n ? timeout : 0;
+
+	while (n-- > 1) {
+		timeout = MIN(timeout * 2, max);
+		total += timeout;
+	}
+	return total;
+}
+
 int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, socklen_t optlen)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -1020,7 +1052,15 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 			icsk->icsk_ack.pingpong = true;
 		}
 		return 0;
+	case TCP_SAVE_SYN:
+		/* 1: the SYN's IP and TCP headers; 2: its link header too */
+		if (val < 0 || val > 2)
+			return -EINVAL;
+		tp->save_syn = (uint8_t)val;
+		return 0;
 	case TCP_DEFER_ACCEPT:
+		/* seconds, kept as SYN-ACK timeouts, as Linux keeps them */
+		icsk->icsk_accept_queue.rskq_defer_accept = tcp_secs_to_retrans(val);
 		return 0;
 	case TCP_WINDOW_CLAMP:
 		/* Linux's tcp_set_window_clamp: 0 (no clamp) only on a
@@ -1038,7 +1078,7 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 	return -ENOPROTOOPT;
 }
 
-/* TCP_INFO: Linux 6.x's struct tcp_info, each field as Linux's
+/* TCP_INFO: Linux 6.18's struct tcp_info, each field as Linux's
  * tcp_get_info computes it. A listener reports only its pacing rates,
  * reordering, cwnd, and its accept queue (unacked) against its backlog
  * (sacked). Times are us (the last_* ones ms ago), rates bytes/s. */
@@ -1134,6 +1174,10 @@ static void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
 	info->tcpi_total_rto_time = tp->total_rto_time;
 	if (tp->rto_stamp) /* the episode under way counts too */
 		info->tcpi_total_rto_time += tcp_time_stamp(sk->sk_stack) - tp->rto_stamp;
+	/* Linux 6.18's tail: the ECN mode agreed; the AccECN counters stay 0
+	 * (usertcp negotiates classic ECN only). */
+	if (tp->ecn_flags & TCP_ECN_OK)
+		info->tcpi_ecn_mode = UT_TCPI_ECN_MODE_RFC3168;
 }
 
 int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen_t *optlen)
@@ -1183,6 +1227,34 @@ int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, sockle
 	case TCP_WINDOW_CLAMP:
 		val = (int)tp->window_clamp;
 		break;
+	case TCP_DEFER_ACCEPT:
+		val = tcp_retrans_to_secs(icsk->icsk_accept_queue.rskq_defer_accept);
+		break;
+	case TCP_SAVE_SYN:
+		val = tp->save_syn;
+		break;
+	case TCP_SAVED_SYN: {
+		/* Handed out once, then forgotten; a buffer too small is
+		 * EINVAL with optlen saying what it takes (Linux's). */
+		struct saved_syn *ss = tp->saved_syn;
+		socklen_t n;
+		if ((int)*optlen < 0)
+			return -EINVAL;
+		if (!ss) {
+			*optlen = 0;
+			return 0;
+		}
+		n = ss->mac_hdrlen + ss->network_hdrlen + ss->tcp_hdrlen;
+		if (*optlen < n) {
+			*optlen = n;
+			return -EINVAL;
+		}
+		memcpy(optval, ss->data, n);
+		*optlen = n;
+		free(ss);
+		tp->saved_syn = NULL;
+		return 0;
+	}
 	case TCP_CONGESTION: {
 		char name[TCP_CA_NAME_MAX] = {0};
 		snprintf(name, sizeof(name), "%s", icsk->icsk_ca_ops->name);

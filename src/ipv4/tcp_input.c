@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/fault.h"
 #include "net/inet_ecn.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -2999,6 +3000,7 @@ int tcp_conn_request(const struct inet_connection_sock_af_ops *af_ops, struct so
 	tcp_ecn_create_request(req, skb, th, sk);
 	req->rcv_isn = th->seq;
 	req->snt_isn = af_ops->init_seq(sk, skb, th);
+	tcp_reqsk_record_syn(sk, req, skb, th);
 	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);
 	/* If it cannot be sent now, the request's timer tries again. */
 	af_ops->send_synack(sk, req);
@@ -3009,6 +3011,34 @@ drop:
 	NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);
 	kfree_skb(skb);
 	return 0;
+}
+
+/* TCP_SAVE_SYN: a copy of the SYN's headers for the connection to hand
+ * out once (Linux's tcp_reqsk_record_syn). The TCP header sits just before
+ * skb->data, the IP header from the network header on, the link header
+ * (kept only for TCP_SAVE_SYN 2, on a device that has one) before that.
+ * A SYN answered by cookie keeps nothing, as in Linux. */
+void tcp_reqsk_record_syn(const struct sock *listener, struct request_sock *req,
+			  const struct sk_buff *skb, const struct wire_tcp *th)
+{
+	uint8_t save = tcp_sk(listener)->save_syn;
+	const uint8_t *nh = skb_network_header(skb), *tcph = skb->data - th->hdr_len;
+	uint32_t mac = 0, net = (uint32_t)(tcph - nh);
+	struct saved_syn *ss;
+
+	if (!save)
+		return;
+	if (save == 2 && skb->dev && skb->dev->type == UT_DEV_ETHER &&
+	    skb->network_header > skb->mac_header)
+		mac = (uint32_t)(skb->network_header - skb->mac_header);
+	ss = ut_malloc(sizeof(*ss) + mac + net + th->hdr_len);
+	if (!ss)
+		return;
+	ss->mac_hdrlen = mac;
+	ss->network_hdrlen = net;
+	ss->tcp_hdrlen = th->hdr_len;
+	memcpy(ss->data, nh - mac, mac + net + th->hdr_len);
+	req->saved_syn = ss;
 }
 
 /* ---- the state machine --------------------------------------------------------------------*/

@@ -54,6 +54,7 @@ static int tcp_v4_xmit(struct sock *sk, struct sk_buff *skb)
 		.tos = sk->sk_tos,
 		.ttl = sk->sk_ttl ? sk->sk_ttl : -1,
 		.pmtudisc = sk->sk_pmtudisc,
+		.oif = sk->sk_bound_dev_if,
 	};
 
 	if (stack->dying) {
@@ -189,6 +190,7 @@ static int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 		.tos = listener->sk_tos,
 		.ttl = listener->sk_ttl ? listener->sk_ttl : -1,
 		.pmtudisc = IP_PMTUDISC_WANT,
+		.oif = req->__req_common.skc_bound_dev_if,
 	};
 	struct sk_buff *skb;
 
@@ -210,14 +212,15 @@ static int tcp_v4_send_synack(struct sock *listener, struct request_sock *req)
 
 /* ---- routes ---------------------------------------------------------------------------*/
 
-/* The device MTU toward daddr, or IPv4's smallest datagram every host
- * reassembles (RFC 791: 576) when there is no route. 0 or -errno. */
-static int tcp_v4_route_mtu(struct ut_stack *stack, uint32_t daddr, uint32_t *mtu)
+/* The device MTU toward daddr (through oif when not 0), or IPv4's
+ * smallest datagram every host reassembles (RFC 791: 576) when there is
+ * no route. 0 or -errno. */
+static int tcp_v4_route_mtu(struct ut_stack *stack, uint32_t daddr, int oif, uint32_t *mtu)
 {
 	struct fib_result res;
-	int err = ip_route_output(stack, daddr, &res);
+	int err = ip_route_output_oif(stack, daddr, oif, &res);
 
-	*mtu = err == 0 && res.dev ? res.dev->mtu : IPV4_MIN_REASM_SIZE;
+	*mtu = err == 0 && res.dev ? ip_dev_mtu(res.dev) : IPV4_MIN_REASM_SIZE;
 	return err;
 }
 
@@ -231,7 +234,7 @@ static uint32_t ipv4_default_advmss(uint32_t mtu)
 /* ipv4_specific.rebuild_header */
 static int tcp_v4_rebuild_header(struct sock *sk, uint32_t *mtu)
 {
-	return tcp_v4_route_mtu(sk->sk_stack, sk->sk_daddr, mtu);
+	return tcp_v4_route_mtu(sk->sk_stack, sk->sk_daddr, sk->sk_bound_dev_if, mtu);
 }
 
 /* ---- connect -------------------------------------------------------------------------*/
@@ -251,10 +254,10 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	/* Linux routes a connect to 0.0.0.0 to this host. */
 	if (daddr == 0)
 		daddr = sk->sk_rcv_saddr ? sk->sk_rcv_saddr : htonl(INADDR_LOOPBACK);
-	err = ip_route_output(stack, daddr, &res);
+	err = ip_route_output_oif(stack, daddr, sk->sk_bound_dev_if, &res);
 	if (err) {
 		SNMP_INC_STATS(stack, IPSTATS_MIB_OUTNOROUTES);
-		return err;
+		return err == -ENODEV ? -ENETUNREACH : err;
 	}
 	if (res.type == RTN_BROADCAST || res.type == RTN_MULTICAST)
 		return -ENETUNREACH;
@@ -283,7 +286,7 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	if (!tp->write_seq)
 		tp->write_seq = secure_tcp_seq(stack, saddr, daddr, sk->sk_num, sk->sk_dport);
 	tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
-	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.dev->mtu : IPV4_MIN_REASM_SIZE;
+	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? ip_dev_mtu(res.dev) : IPV4_MIN_REASM_SIZE;
 	tp->advmss = (uint16_t)ipv4_default_advmss(inet_csk(sk)->icsk_pmtu_cookie);
 	trace_tcp_event(sk, UT_TP_CONNECT, "connect()");
 	err = tcp_connect(sk);
@@ -313,6 +316,9 @@ static void tcp_v4_init_req(struct request_sock *req, const struct sock *listene
 {
 	req->__req_common.skc_rcv_saddr = ip_hdr_daddr(skb);
 	req->__req_common.skc_daddr = ip_hdr_saddr(skb);
+	/* a listener bound to a device answers through it (Linux's
+	 * inet_request_bound_dev_if) */
+	req->__req_common.skc_bound_dev_if = listener->sk_bound_dev_if;
 	/* For a dual-stack AF_INET6 listener the request, and the child,
 	 * see the peer as v4-mapped (RFC 4291 2.5.5.2). */
 	if (listener->sk_family == AF_INET6) {
@@ -328,7 +334,8 @@ static uint32_t tcp_v4_route_req(const struct sock *listener, const struct reque
 {
 	uint32_t mtu;
 
-	(void)tcp_v4_route_mtu(listener->sk_stack, req->__req_common.skc_daddr, &mtu);
+	(void)tcp_v4_route_mtu(listener->sk_stack, req->__req_common.skc_daddr,
+			       req->__req_common.skc_bound_dev_if, &mtu);
 	return ipv4_default_advmss(mtu);
 }
 
@@ -365,6 +372,26 @@ struct sock *tcp_syn_recv_sock(struct sock *listener, struct request_sock *req)
 
 /* ---- ICMP errors ------------------------------------------------------------------------*/
 
+/* An ICMP error quoting a SYN-ACK of a request socket (Linux's
+ * tcp_req_err, for both families): one quoting another sequence number
+ * is out of window; an aborting one drops the request, counted as a
+ * listen drop. */
+void tcp_req_err(struct request_sock *req, uint32_t seq, bool abort)
+{
+	struct sock *listener = req->rsk_listener;
+
+	if (seq != req->snt_isn) {
+		NET_INC_STATS(listener->sk_stack, LINUX_MIB_OUTOFWINDOWICMPS);
+	} else if (abort) {
+		trace_reqsk(req, UT_TP_SYN_QUEUE_DROP,
+			    inet_csk(listener)->icsk_accept_queue.qlen - 1,
+			    (uint32_t)listener->sk_max_ack_backlog, "ICMP error for the SYN-ACK");
+		inet_csk_reqsk_queue_drop(listener, req);
+		NET_INC_STATS(listener->sk_stack, LINUX_MIB_LISTENDROPS);
+		reqsk_free(req);
+	}
+}
+
 static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code,
 		       uint32_t info)
 {
@@ -393,15 +420,15 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 	if (skc->skc_state == TCP_TIME_WAIT)
 		return;
 	if (skc->skc_state == TCP_NEW_SYN_RECV) {
-		/* An error for a SYN-ACK: a hard one ends the request. */
-		struct request_sock *req = (struct request_sock *)skc;
-		if (type == ICMP_DEST_UNREACH && seq == req->snt_isn) {
-			icmp_err_convert(type, code, &fatal);
-			if (fatal) {
-				inet_csk_reqsk_queue_drop(req->rsk_listener, req);
-				reqsk_free(req);
-			}
-		}
+		/* Linux's tcp_v4_err aborts a request only for errors that
+		 * say the client cannot be reached at all: net or host
+		 * unreachable, time exceeded, a parameter problem. A port
+		 * or protocol unreachable, or fragmentation needed, leaves
+		 * it to its SYN-ACK timer. */
+		tcp_req_err((struct request_sock *)skc, seq,
+			    type == ICMP_PARAMETERPROB || type == ICMP_TIME_EXCEEDED ||
+				    (type == ICMP_DEST_UNREACH &&
+				     (code == ICMP_NET_UNREACH || code == ICMP_HOST_UNREACH)));
 		return;
 	}
 	sk = container_of(skc, struct sock, __sk_common);
@@ -594,7 +621,7 @@ static struct sock *tcp_v4_lookup_listener(struct ut_stack *stack, const struct 
 					   const struct wire_tcp *th)
 {
 	return inet_lookup_listener(&stack->tcp_hashinfo, ip_hdr_saddr(skb), th->sport,
-				    ip_hdr_daddr(skb), th->dport);
+				    ip_hdr_daddr(skb), th->dport, skb->dev ? skb->dev->ifindex : 0);
 }
 
 static const struct tcp_rcv_family tcp_v4_rcv_family = {
@@ -703,6 +730,8 @@ void tcp_v4_destroy_sock(struct sock *sk)
 	tcp_cleanup_congestion_control(sk);
 	tcp_write_queue_purge(sk);
 	tcp_rcv_queues_purge(sk);
+	free(tcp_sk(sk)->saved_syn);
+	tcp_sk(sk)->saved_syn = NULL;
 	/* Every page goes back to tcp_mem; anything left means a queue's
 	 * charge and its buffers disagree. */
 	sk_mem_reclaim(sk);

@@ -265,6 +265,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	sk->sk_sndtimeo = listener->sk_sndtimeo;
 	sk->sk_ttl = listener->sk_ttl;
 	sk->sk_tos = listener->sk_tos;
+	sk->inet_flags = listener->inet_flags;
 	/* IPv6's options too (the source address is the request's) */
 	{
 		struct in6_addr saddr = sk->sk_ipv6.saddr;
@@ -280,6 +281,9 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	if (listener->sk_userlocks & SOCK_RCVBUF_LOCK)
 		sk->sk_rcvbuf = listener->sk_rcvbuf;
 	tp->nonagle = ltp->nonagle;
+	tp->save_syn = ltp->save_syn;
+	tp->saved_syn = req->saved_syn; /* the child takes the SYN's headers */
+	req->saved_syn = NULL;
 	tp->keepalive_time = ltp->keepalive_time;
 	tp->keepalive_intvl = ltp->keepalive_intvl;
 	tp->keepalive_probes = ltp->keepalive_probes;
@@ -390,6 +394,16 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 	if (opts->saw_tstamp && req->tstamp_ok && !after(tcb->seq, rcv_nxt))
 		req->ts_recent = opts->tsval;
 
+	/* TCP_DEFER_ACCEPT: a bare ACK does not complete the handshake
+	 * while the deferral lasts; the request waits for data (Linux's
+	 * tcp_check_req). */
+	if (req->num_timeout < inet_csk(listener)->icsk_accept_queue.rskq_defer_accept &&
+	    tcb->end_seq == rcv_nxt) {
+		req->acked = true;
+		NET_INC_STATS(stack, LINUX_MIB_TCPDEFERACCEPTDROP);
+		return NULL;
+	}
+
 	/* The handshake is complete. Is there room in the accept queue? */
 	if (inet_csk_accept_queue_full(listener)) {
 		/* Linux drops the final ACK and keeps the request: the
@@ -406,6 +420,7 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 			reqsk_free(req);
 			return NULL;
 		}
+		req->acked = true;
 		return NULL;
 	}
 	child = inet_csk(listener)->icsk_af_ops->syn_recv_sock(listener, req);

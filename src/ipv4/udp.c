@@ -421,11 +421,21 @@ static uint32_t udp_real_daddr(const struct sock *sk, uint32_t daddr)
 	return sk->sk_saddr ? sk->sk_saddr : htonl(INADDR_LOOPBACK);
 }
 
+/* The device a datagram to daddr must leave through (Linux's
+ * udp_sendmsg): the socket's (SO_BINDTODEVICE), else for a multicast
+ * group IP_MULTICAST_IF's; 0: the route's. */
+static int udp_oif(const struct sock *sk, uint32_t daddr)
+{
+	if (sk->sk_bound_dev_if)
+		return sk->sk_bound_dev_if;
+	return IN_MULTICAST(ntohl(daddr)) ? sk->mc_index : 0;
+}
+
 /* Routes a datagram to daddr: -ENETUNREACH (counted in Ip OutNoRoutes)
  * without a route, -EACCES for a broadcast without SO_BROADCAST. */
 static int udp_route(struct sock *sk, uint32_t daddr, struct fib_result *res)
 {
-	int err = ip_route_output(sk->sk_stack, daddr, res);
+	int err = ip_route_output_oif(sk->sk_stack, daddr, udp_oif(sk, daddr), res);
 
 	if (err) {
 		if (err == -ENETUNREACH)
@@ -517,16 +527,26 @@ static int udp_send_skb(struct sock *sk, struct sk_buff *skb, uint32_t saddr, ui
 	struct ut_stack *stack = sk->sk_stack;
 	int err;
 
+	bool mcast = IN_MULTICAST(ntohl(daddr));
+
 	wire_udp_emit(skb->data, sk->sk_num, dport, len, 0, 0);
 	struct ip_out_params p = {
-		.saddr = saddr,
+		/* to a group, from IP_MULTICAST_IF's address if it gave one */
+		.saddr = !saddr && mcast ? sk->mc_addr : saddr,
 		.daddr = daddr,
 		.protocol = IPPROTO_UDP_,
 		.tos = sk->sk_tos,
-		/* IP_MULTICAST_TTL's default is 1 (not settable here) */
-		.ttl = IN_MULTICAST(ntohl(daddr)) ? 1 : (sk->sk_ttl ? sk->sk_ttl : -1),
+		.ttl = mcast ? sk->mc_ttl : (sk->sk_ttl ? sk->sk_ttl : -1),
 		.pmtudisc = sk->sk_pmtudisc,
+		.oif = udp_oif(sk, daddr),
 	};
+	/* IP_MULTICAST_TTL 0 keeps a datagram on this host: Linux's
+	 * ip_mc_output loops a copy to local members and sends nothing. */
+	if (mcast && !sk->mc_ttl) {
+		kfree_skb(skb);
+		SNMP_INC_STATS(stack, UDP_MIB_OUTDATAGRAMS);
+		return 0;
+	}
 	err = ip_send_skb(stack, skb, &p, sk->sk_no_check_tx ? NULL : udp_fill_csum);
 	if (err) {
 		if (err == -ENOBUFS)

@@ -157,7 +157,7 @@ int inet6_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 		v4addr = ipv6_addr_v4(&sin6->sin6_addr);
 		type = inet_addr_type(stack, v4addr);
 		if (v4addr != htonl(INADDR_ANY) && type != RTN_LOCAL && type != RTN_MULTICAST &&
-		    type != RTN_BROADCAST)
+		    type != RTN_BROADCAST && !inet_can_nonlocal_bind(sk))
 			return -EADDRNOTAVAIL;
 	} else {
 		v4addr = htonl(INADDR_ANY);
@@ -181,7 +181,11 @@ int inet6_bind_sk(struct sock *sk, const struct sockaddr *uaddr, socklen_t len)
 					return -ENODEV;
 			}
 			v4addr = LOOPBACK4_IPV6;
+			/* IP_FREEBIND is IPv6's too (Linux's
+			 * ipv6_can_nonlocal_bind; usertcp has no
+			 * ip6_nonlocal_bind) */
 			if (!(addr_type & IPV6_ADDR_MULTICAST) &&
+			    !inet_test_bit(sk, INET_FLAGS_FREEBIND) &&
 			    !ipv6_chk_addr(stack, &sin6->sin6_addr, dev, false))
 				return -EADDRNOTAVAIL;
 		}

@@ -45,20 +45,30 @@ struct sock_common *inet6_lookup_established(struct inet_hashinfo *h, const stru
 
 /* An AF_INET6 listener bound to laddr beats one bound to the wildcard;
  * an AF_INET listener or a v4-mapped bind takes no IPv6. */
+struct inet6_listener_key {
+	const struct in6_addr *laddr;
+	int dif;
+};
+
 static int inet6_listener_score(const struct sock_common *skc, const void *arg)
 {
-	const struct in6_addr *laddr = arg, *bound;
+	const struct inet6_listener_key *k = arg;
+	const struct in6_addr *bound;
+	int dev = inet_listener_dev_score(skc, k->dif);
 
-	if (!skc_v6_view(skc, &bound))
+	if (!dev || !skc_v6_view(skc, &bound))
 		return 0;
-	if (ipv6_addr_equal(bound, laddr))
-		return 2;
-	return ipv6_addr_any(bound) ? 1 : 0;
+	if (ipv6_addr_equal(bound, k->laddr))
+		return 4 + dev;
+	return ipv6_addr_any(bound) ? 2 + dev : 0;
 }
 
 struct sock *inet6_lookup_listener(struct inet_hashinfo *h, const struct in6_addr *faddr,
-				   uint16_t fport, const struct in6_addr *laddr, uint16_t lport)
+				   uint16_t fport, const struct in6_addr *laddr, uint16_t lport,
+				   int dif)
 {
+	struct inet6_listener_key k = {laddr, dif};
+
 	return inet_lhash_lookup(h, lport, inet6_ehashfn(h, laddr, lport, faddr, fport),
-				 inet6_listener_score, laddr);
+				 inet6_listener_score, &k);
 }

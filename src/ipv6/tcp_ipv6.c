@@ -494,15 +494,10 @@ static void tcp_v6_err(struct sk_buff *skb, const struct in6_addr *from, uint8_t
 	if (skc->skc_state == TCP_TIME_WAIT)
 		return;
 	if (skc->skc_state == TCP_NEW_SYN_RECV) {
-		/* An error for a SYN-ACK: a hard one ends the request. */
-		struct request_sock *req = (struct request_sock *)skc;
-		if (seq == req->snt_isn && type != ICMPV6_PKT_TOOBIG) {
-			(void)icmpv6_err_convert(type, code, &fatal);
-			if (fatal) {
-				inet_csk_reqsk_queue_drop(req->rsk_listener, req);
-				reqsk_free(req);
-			}
-		}
+		/* As Linux's tcp_v6_err: the errors icmpv6_err_convert calls
+		 * fatal abort the request (Packet Too Big is not one). */
+		(void)icmpv6_err_convert(type, code, &fatal);
+		tcp_req_err((struct request_sock *)skc, seq, fatal);
 		return;
 	}
 	sk = container_of(skc, struct sock, __sk_common);
@@ -558,7 +553,8 @@ static struct sock *tcp_v6_lookup_listener(struct ut_stack *stack, const struct 
 
 	ipv6_hdr_saddr(skb, &saddr);
 	ipv6_hdr_daddr(skb, &daddr);
-	return inet6_lookup_listener(&stack->tcp_hashinfo, &saddr, th->sport, &daddr, th->dport);
+	return inet6_lookup_listener(&stack->tcp_hashinfo, &saddr, th->sport, &daddr, th->dport,
+				     skb->dev ? skb->dev->ifindex : 0);
 }
 
 static const struct tcp_rcv_family tcp_v6_rcv_family = {

@@ -1397,6 +1397,110 @@ SC(tcp_info_full_length)
 	R(a->close(a, lfd));
 }
 
+SC(tcp_save_syn)
+{
+	unsigned char buf[128];
+	socklen_t len;
+	int c, s;
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int lfd = listener(a, l, port, 4);
+	SETINT(lfd, IPPROTO_TCP, TCP_SAVE_SYN, 1);
+	SETINT(lfd, IPPROTO_TCP, TCP_SAVE_SYN, 3);
+	GETINT(lfd, IPPROTO_TCP, TCP_SAVE_SYN);
+	c = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	s = FD(a->accept4(a, lfd, NULL, NULL, 0));
+	GETINT(s, IPPROTO_TCP, TCP_SAVE_SYN);
+	len = 10;
+	R(a->getsockopt(a, s, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len));
+	V("len wanted", len);
+	memset(buf, 0, sizeof(buf));
+	len = sizeof(buf);
+	R(a->getsockopt(a, s, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len));
+	V("len", len);
+	V("IP version and header length", buf[0]);
+	V("IP protocol", buf[9]);
+	V("TCP data offset", buf[32]);
+	V("TCP flags", buf[33]);
+	len = sizeof(buf);
+	R(a->getsockopt(a, s, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len));
+	V("len once read", len);
+	len = sizeof(buf);
+	R(a->getsockopt(a, c, IPPROTO_TCP, TCP_SAVED_SYN, buf, &len));
+	V("the client's len", len);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(tcp_defer_accept_values)
+{
+	NOPORT;
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 10);
+	GETINT(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT);
+	SETINT(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, 100000);
+	GETINT(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT);
+	SETINT(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, -1);
+	GETINT(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT);
+	R(a->close(a, fd));
+}
+
+SC(ip_options_of_linux_6)
+{
+	NOPORT;
+	int c, s;
+	unsigned char byte = 0;
+	socklen_t blen = 1;
+	char name[32];
+	socklen_t nlen = sizeof(name);
+	struct in_addr ia = {htonl(INADDR_LOOPBACK)};
+	int lfd = pair(a, l, port, &c, &s);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	GETINT(c, IPPROTO_IP, IP_MTU);
+	GETINT(lfd, IPPROTO_IP, IP_MTU);
+	GETINT(u, IPPROTO_IP, IP_MTU);
+	SETINT(u, IPPROTO_IP, IP_MTU, 1000);
+	GETINT(u, IPPROTO_IP, IP_FREEBIND);
+	SETINT(u, IPPROTO_IP, IP_FREEBIND, 1);
+	GETINT(u, IPPROTO_IP, IP_FREEBIND);
+	SETINT(u, IPPROTO_IP, IP_MULTICAST_TTL, 9);
+	R(a->getsockopt(a, u, IPPROTO_IP, IP_MULTICAST_TTL, &byte, &blen));
+	V("one byte", byte);
+	V("its length", blen);
+	SETINT(c, IPPROTO_IP, IP_MULTICAST_TTL, 9);
+	SETINT(u, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+	GETINT(u, IPPROTO_IP, IP_MULTICAST_LOOP);
+	R(a->setsockopt(a, u, IPPROTO_IP, IP_MULTICAST_IF, &ia, sizeof(ia)));
+	memset(&ia, 0, sizeof(ia));
+	nlen = sizeof(ia);
+	R(a->getsockopt(a, u, IPPROTO_IP, IP_MULTICAST_IF, &ia, &nlen));
+	V("IP_MULTICAST_IF", ntohl(ia.s_addr));
+	ia.s_addr = htonl(0x0a090909);
+	R(a->setsockopt(a, u, IPPROTO_IP, IP_MULTICAST_IF, &ia, sizeof(ia)));
+	R(a->setsockopt(a, u, IPPROTO_IP, IP_MULTICAST_IF, &ia, 2));
+	R(a->setsockopt(a, c, IPPROTO_IP, IP_MULTICAST_IF, &ia, sizeof(ia)));
+	R(a->setsockopt(a, u, SOL_SOCKET, SO_BINDTODEVICE, "nosuchdev", 10));
+	R(a->setsockopt(a, u, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3));
+	nlen = 4;
+	R(a->getsockopt(a, u, SOL_SOCKET, SO_BINDTODEVICE, name, &nlen));
+	nlen = sizeof(name);
+	R(a->getsockopt(a, u, SOL_SOCKET, SO_BINDTODEVICE, name, &nlen));
+	V("name length", nlen);
+	V("name", name[0]);
+	GETINT(u, SOL_SOCKET, SO_BINDTOIFINDEX);
+	R(a->setsockopt(a, u, SOL_SOCKET, SO_BINDTODEVICE, "", 0));
+	nlen = sizeof(name);
+	R(a->getsockopt(a, u, SOL_SOCKET, SO_BINDTODEVICE, name, &nlen));
+	V("name length unbound", nlen);
+	SETINT(u, SOL_SOCKET, SO_BINDTOIFINDEX, 999);
+	R(a->close(a, u));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
 SC(ip_options)
 {
 	NOPORT;
@@ -2463,6 +2567,11 @@ SC(tcp_info_fields_on_loopback)
 	V("tcpi_snd_ssthresh", ti.tcpi_snd_ssthresh);
 	V("tcpi_unacked", ti.tcpi_unacked);
 	V("tcpi_retransmits", ti.tcpi_retransmits);
+	V("tcpi_ecn_mode", ti.tcpi_ecn_mode);
+	V("tcpi_received_ce", ti.tcpi_received_ce);
+	V("tcpi_received_e0_bytes", ti.tcpi_received_e0_bytes);
+	V("tcpi_delivered_e0_bytes", ti.tcpi_delivered_e0_bytes);
+	V("tcpi_accecn_fail_mode", ti.tcpi_accecn_fail_mode);
 	len = sizeof(ti);
 	R(a->getsockopt(a, lfd, IPPROTO_TCP, TCP_INFO, &ti, &len));
 	V("listener tcpi_state", ti.tcpi_state);
@@ -3270,6 +3379,9 @@ static const struct scenario scenarios[] = {
 	S(tcp_congestion_names),
 	S(tcp_info_lengths),
 	S(tcp_info_full_length),
+	S(tcp_save_syn),
+	S(tcp_defer_accept_values),
+	S(ip_options_of_linux_6),
 	S(ip_options),
 	S(options_linux_has),
 	S(udp_basics),
@@ -3381,30 +3493,8 @@ struct exception {
 #define ISSUE15_OPTION "an option Linux has and usertcp refuses for now (issue 15, item 4)"
 static const struct exception exceptions[] = {
 	{"send_variants_on_connected", "a->recv(a, s, b, sizeof(b), 0)", NO_URGENT},
-	{"buffer_sizes", "SO_RCVBUF",
-	 "net.core.rmem_max defaults to 212992 in usertcp; Linux 6.18's namespaces start at 4 MiB"},
-	{"rcvlowat_and_poll", "SO_RCVLOWAT",
-	 "the cap is half of tcp_rmem's maximum, whose default is 6 MiB in usertcp and 32 MiB in "
-	 "Linux 6.18"},
-	{"tcp_info_full_length", "len",
-	 "TCP_INFO fills Linux 6.12's 248-byte struct tcp_info; Linux 6.18's has grown to 280 "
-	 "bytes"},
-	{"options_linux_has", "TCP_DEFER_ACCEPT", ISSUE15_OPTION},
 	{"options_linux_has", "IPPROTO_TCP, 25,", ISSUE15_OPTION}, /* TCP_NOTSENT_LOWAT */
 	{"options_linux_has", "IPPROTO_TCP, 36,", ISSUE15_OPTION}, /* TCP_INQ */
-	{"options_linux_has", "IPPROTO_IP, 15,", ISSUE15_OPTION},  /* IP_FREEBIND */
-	{"options_linux_has", "IP_MTU", ISSUE15_OPTION},
-	{"options_linux_has", "SO_BINDTODEVICE", ISSUE15_OPTION},
-	{"udp_options", "IP_MULTICAST",
-	 "no multicast options: IP_MULTICAST_TTL and _LOOP are refused"},
-	{"udp_options", "IPPROTO_IP, 33,",
-	 "no multicast options: IP_MULTICAST_TTL and _LOOP are refused"},
-	{"tcp_info_fields_on_loopback", "wscale",
-	 "the window scale follows tcp_rmem's maximum: 6 MiB in usertcp gives 7, Linux 6.18's "
-	 "32 MiB gives 10"},
-	{"tcp_info_fields_on_loopback", "tcpi_pmtu",
-	 "a route's MTU is not capped at IP_MAX_MTU (65535) as Linux's ipv4_mtu caps it, so "
-	 "loopback's 65536 shows"},
 	{"sendto_on_unconnected_tcp", "MSG_FASTOPEN", "no TCP Fast Open (issue 15, item 1)"},
 	{NULL, NULL, NULL},
 };

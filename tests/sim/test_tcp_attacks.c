@@ -135,7 +135,7 @@ TEST(a_spoofed_syn_flood_at_100000_per_second_leaves_every_legitimate_connection
 	attacker_add(&w, &a);
 	l = tw_listen(&w, PORT, FLOOD_BACKLOG);
 	CHECK_EQ(ut_fcntl(w.s, l, F_SETFL, O_NONBLOCK), 0);
-	struct sock *lsk = inet_lookup_listener(&w.s->tcp_hashinfo, 0, 0, ip4(SERVER_IP), PORT);
+	struct sock *lsk = inet_lookup_listener(&w.s->tcp_hashinfo, 0, 0, ip4(SERVER_IP), PORT, 0);
 	CHECK(lsk != NULL);
 	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
 	tw_run(&w, 100 * MS);

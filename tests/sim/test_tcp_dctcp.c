@@ -333,10 +333,17 @@ TEST(dctcp_reacts_to_a_timeout_as_reno_not_by_alpha)
 	bulk(&w, c, s, buf, 2 * S, NULL, NULL);
 	di = dctcp_info(w.c, c);
 	CHECK(di.dctcp_alpha < 400);
+	/* a timeout in CWR keeps the ssthresh of that reduction (Linux's
+	 * tcp_enter_loss): start from Open */
+	while (inet_csk((struct sock *)tp)->icsk_ca_state != TCP_CA_Open)
+		tw_run(&w, MS);
 	/* the link goes down: the next thing to happen is the RTO */
 	ut_sim_link_set_up(w.link, false);
 	while (ut_send(w.c, c, buf, BUF, 0) > 0)
 		;
+	/* the ACKs already on their way arrive (and may grow cwnd) before
+	 * the timeout, which is far later */
+	tw_run(&w, 30 * MS);
 	cwnd = tp->snd_cwnd;
 	while (inet_csk((struct sock *)tp)->icsk_ca_state != TCP_CA_Loss)
 		tw_run(&w, MS);

@@ -1,4 +1,4 @@
-/* TCP_INFO as Linux 6.x fills it (tcp_get_info): the 248-byte struct
+/* TCP_INFO as Linux 6.18 fills it (tcp_get_info): the 280-byte struct
  * tcp_info (struct ut_tcp_info), cut to a shorter optlen; the counters of
  * RFC 4898 that Linux keeps (segments and bytes each way, retransmitted
  * bytes, out-of-order segments, RTO episodes) against what crossed the
@@ -38,7 +38,7 @@ TEST(tcp_info_has_linux_6x_layout_and_a_shorter_optlen_gets_its_first_bytes)
 	socklen_t len;
 	int c, s;
 
-	CHECK_EQ(sizeof(struct ut_tcp_info), 248);
+	CHECK_EQ(sizeof(struct ut_tcp_info), 280);
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_rto), 8);
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_last_data_sent), 44);
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_total_retrans), 100);
@@ -51,6 +51,8 @@ TEST(tcp_info_has_linux_6x_layout_and_a_shorter_optlen_gets_its_first_bytes)
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_rehash), 236);
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_total_rto), 240);
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_total_rto_time), 244);
+	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_received_ce), 248);
+	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_received_ce_bytes), 272);
 	/* the C library's struct is the first part */
 	CHECK_EQ(offsetof(struct ut_tcp_info, tcpi_total_retrans),
 		 offsetof(struct tcp_info, tcpi_total_retrans));
@@ -59,7 +61,7 @@ TEST(tcp_info_has_linux_6x_layout_and_a_shorter_optlen_gets_its_first_bytes)
 	tw_pair(&w, PORT, &c, &s);
 	len = sizeof(full);
 	CHECK_EQ(ut_getsockopt(w.c, c, IPPROTO_TCP, TCP_INFO, full, &len), 0);
-	CHECK_EQ(len, 248);
+	CHECK_EQ(len, 280);
 	memset(part, 0, sizeof(part));
 	len = 104;
 	CHECK_EQ(ut_getsockopt(w.c, c, IPPROTO_TCP, TCP_INFO, part, &len), 0);

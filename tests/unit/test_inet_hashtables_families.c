@@ -110,21 +110,21 @@ TEST(an_ipv4_segment_finds_a_dual_stack_listener_unless_v6only_and_prefers_an_ip
 	struct in6_addr lo6 = ip6_text("::1"), peer6 = ip6_text("::2");
 
 	listen_on(s, &v6only, V6ANY_ONLY);
-	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80) == NULL);
-	CHECK(inet6_lookup_listener(h, &peer6, 4000, &lo6, 80) == &v6only);
+	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80, 0) == NULL);
+	CHECK(inet6_lookup_listener(h, &peer6, 4000, &lo6, 80, 0) == &v6only);
 	listen_on(s, &v6any, V6ANY);
-	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80) == &v6any);
+	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80, 0) == &v6any);
 	listen_on(s, &v4any, V4ANY);
-	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80) == &v4any);
+	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80, 0) == &v4any);
 	/* An address beats the wildcard, even of the other family. */
 	listen_on(s, &mapped, V6MAPPED_LO);
-	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80) == &mapped);
-	CHECK(inet_lookup_listener(h, peer, 4000, htonl(0x7f000003), 80) == &v4any);
+	CHECK(inet_lookup_listener(h, peer, 4000, lo, 80, 0) == &mapped);
+	CHECK(inet_lookup_listener(h, peer, 4000, htonl(0x7f000003), 80, 0) == &v4any);
 	/* A v4-mapped bind takes no IPv6; IPv4 listeners neither. */
 	inet_lhash_remove(&v6only);
-	CHECK(inet6_lookup_listener(h, &peer6, 4000, &lo6, 80) == &v6any);
+	CHECK(inet6_lookup_listener(h, &peer6, 4000, &lo6, 80, 0) == &v6any);
 	inet_lhash_remove(&v6any);
-	CHECK(inet6_lookup_listener(h, &peer6, 4000, &lo6, 80) == NULL);
+	CHECK(inet6_lookup_listener(h, &peer6, 4000, &lo6, 80, 0) == NULL);
 	inet_lhash_remove(&v4any);
 	inet_lhash_remove(&mapped);
 	ut_stack_destroy(s);

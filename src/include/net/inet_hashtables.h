@@ -179,7 +179,10 @@ void inet_lhash_remove(struct sock *sk);
  * chosen by the 4-tuple hash, so a connection always lands on the same
  * one. NULL if none. */
 struct sock *inet_lookup_listener(struct inet_hashinfo *h, uint32_t faddr, uint16_t fport,
-				  uint32_t laddr, uint16_t lport);
+				  uint32_t laddr, uint16_t lport, int dif);
+/* A listener's fit for a segment that arrived on device dif: 1 unbound,
+ * 2 bound to dif, 0 bound to another (SO_BINDTODEVICE). */
+int inet_listener_dev_score(const struct sock_common *skc, int dif);
 /* The walk both share: the listener on lport that score (> 0: fits,
  * higher: better) likes best, a SO_REUSEPORT group's member chosen by
  * tuple_hash. */
@@ -190,7 +193,8 @@ struct sock *inet_lhash_lookup(struct inet_hashinfo *h, uint16_t lport, uint32_t
  * only, bound to laddr before the wildcard, SO_REUSEPORT groups as
  * above. */
 struct sock *inet6_lookup_listener(struct inet_hashinfo *h, const struct in6_addr *faddr,
-				   uint16_t fport, const struct in6_addr *laddr, uint16_t lport);
+				   uint16_t fport, const struct in6_addr *laddr, uint16_t lport,
+				   int dif);
 /* The chain of the listening table holding port lport (for protocols with
  * their own matching rules, such as UDP). */
 static inline struct sock_common *inet_lhash_chain(const struct inet_hashinfo *h, uint16_t lport)

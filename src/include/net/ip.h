@@ -85,6 +85,7 @@ struct ip_out_params {
 	uint8_t tos;
 	int ttl;	  /* <= 0: net.ipv4.ip_default_ttl */
 	uint8_t pmtudisc; /* IP_PMTUDISC_* */
+	int oif;	  /* out through this device (0: the route's) */
 };
 /* Path MTU discovery modes (Linux's IP_MTU_DISCOVER values). */
 #define IP_PMTUDISC_DONT 0 /* never set DF: fragment as needed */

@@ -196,6 +196,10 @@ struct net_device *netdev_alloc(struct ut_stack *stack, const char *name, enum u
 /* The stack's device with index ifindex, or NULL (Linux's
  * dev_get_by_index). */
 struct net_device *dev_get_by_index(struct ut_stack *stack, int ifindex);
+/* The device named name (Linux's dev_get_by_name), or NULL. */
+struct net_device *dev_get_by_name(struct ut_stack *stack, const char *name);
+/* The device holding the IPv4 address addr (Linux's ip_dev_find), or NULL. */
+struct net_device *ip_dev_find(struct ut_stack *stack, uint32_t addr);
 /* Tells the families a new device is there and up (NETDEV_REGISTER,
  * NETDEV_UP): called by each driver once the device is set up (its
  * hardware address chosen). */

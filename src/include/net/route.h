@@ -98,6 +98,14 @@ uint8_t inet_addr_type_cached(struct ut_stack *stack, uint32_t addr);
 /* The route for a packet this host sends to daddr: local destinations go
  * through the loopback device. 0 or -ENETUNREACH. */
 int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res);
+/* The same, out through device oif when oif is not 0 (a socket bound to
+ * a device, a multicast interface): -ENODEV when there is no such
+ * device. */
+/* An IPv4 route's MTU through dev: the device's, within the largest
+ * IPv4 datagram (Linux's ipv4_mtu caps it at IP_MAX_MTU, 65535, so lo's
+ * 65536 reads 65535). */
+uint32_t ip_dev_mtu(const struct net_device *dev);
+int ip_route_output_oif(struct ut_stack *stack, uint32_t daddr, int oif, struct fib_result *res);
 /* The source address to use toward daddr through dev: the route's prefsrc,
  * else the first address of dev in the same prefix, else dev's first. */
 uint32_t inet_select_addr(const struct net_device *dev, uint32_t daddr);

@@ -77,6 +77,7 @@
 	X(LINUX_MIB_DELAYEDACKLOST, "TcpExt", "DelayedACKLost")                      \
 	X(LINUX_MIB_LISTENOVERFLOWS, "TcpExt", "ListenOverflows")                    \
 	X(LINUX_MIB_LISTENDROPS, "TcpExt", "ListenDrops")                            \
+	X(LINUX_MIB_TCPDEFERACCEPTDROP, "TcpExt", "TCPDeferAcceptDrop")              \
 	X(LINUX_MIB_TCPHPHITS, "TcpExt", "TCPHPHits")                                \
 	X(LINUX_MIB_TCPPUREACKS, "TcpExt", "TCPPureAcks")                            \
 	X(LINUX_MIB_TCPHPACKS, "TcpExt", "TCPHPAcks")                                \
@@ -150,6 +151,7 @@
 	X(LINUX_MIB_TCPHYSTARTDELAYCWND, "TcpExt", "TCPHystartDelayCwnd")            \
 	X(IPSTATS_MIB_INNOROUTES, "IpExt", "InNoRoutes")                             \
 	X(IPSTATS_MIB_INTRUNCATEDPKTS, "IpExt", "InTruncatedPkts")                   \
+	X(IPSTATS_MIB_OUTMCASTPKTS, "IpExt", "OutMcastPkts")                         \
 	X(IPSTATS_MIB_INBCASTPKTS, "IpExt", "InBcastPkts")                           \
 	X(IPSTATS_MIB_OUTBCASTPKTS, "IpExt", "OutBcastPkts")                         \
 	X(IPSTATS_MIB_INOCTETS, "IpExt", "InOctets")                                 \

@@ -75,6 +75,12 @@ enum sock_flags {
 				 * socket->flags) */
 };
 
+/* sk->inet_flags bits (Linux's INET_FLAGS_*). */
+enum inet_flags {
+	INET_FLAGS_FREEBIND, /* IP_FREEBIND: bind() takes an address not (yet) ours */
+	INET_FLAGS_MC_LOOP,  /* IP_MULTICAST_LOOP (on by default) */
+};
+
 struct sock_common {
 	uint32_t skc_daddr;	/* foreign address, network order */
 	uint32_t skc_rcv_saddr; /* bound local address, network order */
@@ -195,6 +201,12 @@ struct sock {
 	uint8_t sk_tos, sk_ttl; /* IP_TOS; IP_TTL (0: default) */
 	uint8_t sk_pmtudisc;	/* IP_MTU_DISCOVER */
 	uint8_t sk_no_check_tx;
+	/* IPv4 options Linux keeps in struct inet_sock: IP_FREEBIND and the
+	 * multicast sending options (IP_MULTICAST_TTL, _LOOP, _IF). */
+	uint8_t inet_flags;	   /* 1 << INET_FLAGS_* */
+	uint8_t mc_ttl;		   /* 1 unless set */
+	int mc_index;		   /* IP_MULTICAST_IF's device (0: the route's) */
+	uint32_t mc_addr;	   /* and its source address (0: the device's) */
 	struct ipv6_pinfo sk_ipv6; /* AF_INET6 only; see inet6_sk */
 	uint32_t sk_refcnt;	   /* holds while input or a timer works on it */
 	bool sk_freed;		   /* destroyed; memory goes at the last put */
@@ -304,6 +316,19 @@ struct net_proto_family {
 };
 /* 0, -EINVAL for a family out of range, -EEXIST if one is registered. */
 int sock_register(struct ut_stack *stack, const struct net_proto_family *ops);
+
+static inline bool inet_test_bit(const struct sock *sk, enum inet_flags f)
+{
+	return sk->inet_flags & (1u << f);
+}
+static inline void inet_assign_bit(struct sock *sk, enum inet_flags f, bool on)
+{
+	sk->inet_flags = on ? (uint8_t)(sk->inet_flags | (1u << f))
+			    : (uint8_t)(sk->inet_flags & ~(1u << f));
+}
+/* bind() may take an address that is not (yet) the host's: IP_FREEBIND,
+ * or net.ipv4.ip_nonlocal_bind (Linux's inet_can_nonlocal_bind). */
+bool inet_can_nonlocal_bind(const struct sock *sk);
 
 static inline bool sock_flag(const struct sock *sk, enum sock_flags f)
 {

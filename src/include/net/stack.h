@@ -33,6 +33,7 @@ struct ctl_table_ops;
 /* net.ipv4.* settings this stack implements, with Linux's defaults. */
 struct ipv4_sysctl {
 	long ip_default_ttl;		  /* 64 */
+	long ip_nonlocal_bind;		  /* 0: bind() takes only addresses of ours */
 	long ip_forward;		  /* 0: a host, not a router */
 	long ipfrag_high_thresh;	  /* 4 MiB: reassembly memory limit */
 	long ipfrag_low_thresh;		  /* 3 MiB */
@@ -61,7 +62,7 @@ struct ipv4_sysctl {
 	long tcp_window_scaling;	/* 1 */
 	long tcp_sack;			/* 1 */
 	long tcp_syncookies;		/* 1 */
-	long tcp_rmem[3];		/* 4096 131072 6291456 */
+	long tcp_rmem[3];		/* 4096 131072 33554432 */
 	long tcp_wmem[3];		/* 4096 16384 4194304 */
 	long tcp_mem[3];		/* pages: min pressure max (see stack.c) */
 	long tcp_tw_reuse;		/* 2: loopback only */
@@ -94,8 +95,8 @@ struct ipv4_sysctl {
 	long ip_local_port_range[2]; /* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */
-	long rmem_default, rmem_max; /* 212992 */
-	long wmem_default, wmem_max; /* 212992 */
+	long rmem_default, rmem_max; /* 212992, 4194304 */
+	long wmem_default, wmem_max; /* 212992, 4194304 */
 	/* fs.nr_open: the size limit of the descriptor table (EMFILE) */
 	long nr_open; /* 1048576 */
 

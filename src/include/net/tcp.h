@@ -146,9 +146,21 @@ struct request_sock {
 	uint8_t num_retrans, num_timeout;
 	uint8_t snd_wscale, rcv_wscale;
 	bool tstamp_ok, sack_ok, wscale_ok;
-	bool ecn_ok;	       /* the SYN asked for ECN and we agreed (RFC 3168 6.1.1) */
+	bool ecn_ok; /* the SYN asked for ECN and we agreed (RFC 3168 6.1.1) */
+	/* The client's final ACK came and was dropped (accept queue full,
+	 * or TCP_DEFER_ACCEPT waiting for data): Linux's inet_rsk()->acked. */
+	bool acked;
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
+	struct saved_syn *saved_syn; /* TCP_SAVE_SYN: handed to the child */
+};
+
+/* The headers of a SYN kept for TCP_SAVED_SYN (Linux's struct saved_syn):
+ * the link header (TCP_SAVE_SYN 2), then IP's and TCP's, options
+ * included. */
+struct saved_syn {
+	uint32_t mac_hdrlen, network_hdrlen, tcp_hdrlen;
+	uint8_t data[];
 };
 
 struct inet_timewait_sock {
@@ -171,6 +183,10 @@ struct request_sock_queue {
 	uint64_t synq_overflow_ns;     /* last SYN cookie sent (0: never) */
 	uint32_t qlen;		       /* SYN queue: request socks waiting */
 	uint32_t young;		       /* of which never retransmitted */
+	/* TCP_DEFER_ACCEPT, as Linux keeps it: the number of SYN-ACK
+	 * timeouts (1, 2, 4 ... s) a request waits for data after the
+	 * client's bare ACK. */
+	uint8_t rskq_defer_accept;
 };
 
 /* Congestion control, behind an ops table with Linux's hooks
@@ -497,11 +513,13 @@ struct tcp_sock {
 	uint64_t rcv_tstamp;	     /* ns of last ACK received (keepalive) */
 	uint64_t last_oow_ack_time;  /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
-	uint8_t nonagle;	  /* TCP_NAGLE_* */
-	uint8_t keepalive_probes; /* 0: sysctl */
-	uint32_t keepalive_time;  /* s; 0: sysctl */
-	uint32_t keepalive_intvl; /* s; 0: sysctl */
-	int linger2;		  /* TCP_LINGER2 s; 0: sysctl, <0: none */
+	uint8_t nonagle;	     /* TCP_NAGLE_* */
+	uint8_t save_syn;	     /* TCP_SAVE_SYN: 1 headers of IP on, 2 the link's too */
+	struct saved_syn *saved_syn; /* the SYN's headers until TCP_SAVED_SYN reads them */
+	uint8_t keepalive_probes;    /* 0: sysctl */
+	uint32_t keepalive_time;     /* s; 0: sysctl */
+	uint32_t keepalive_intvl;    /* s; 0: sysctl */
+	int linger2;		     /* TCP_LINGER2 s; 0: sysctl, <0: none */
 	/* queues */
 	/* Sent, not acknowledged: a red-black tree keyed by sequence, as in
 	 * Linux since 4.15, so that a SACK block finds its first segment in
@@ -942,6 +960,9 @@ uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 void tcp_update_pacing_rate(struct sock *sk);
 enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
+void tcp_req_err(struct request_sock *req, uint32_t seq, bool abort);
+void tcp_reqsk_record_syn(const struct sock *listener, struct request_sock *req,
+			  const struct sk_buff *skb, const struct wire_tcp *th);
 
 /* ---- tcp_timer.c ----------------------------------------------------------*/
 void tcp_init_xmit_timers(struct sock *sk);
