@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "tool.h"
@@ -29,6 +30,9 @@ const char attach_opts_help[] =
 	"                   TCP segmentation in software both ways (default: the\n"
 	"                   kernel's checksum and TSO offloads, 64 KB frames)\n"
 	"  --trace          narrate every step of the stack on standard error\n"
+	"  --diag NAME      the name `usertcp ss` and `usertcp nstat` know the stack\n"
+	"                   by (default: the tool's name and process id, e.g.\n"
+	"                   httpd-4242); --no-diag: answer neither\n"
 	"  --nstat          at exit, print the stack's non-zero counters on standard\n"
 	"                   error, under nstat's names (TcpExtTCPSackRecovery ...),\n"
 	"                   then the device's (IF:rx_packets ... IF:rx_syscalls,\n"
@@ -87,6 +91,18 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 	}
 	if (!strcmp(opt, "--no-offload")) {
 		o->no_offload = true;
+		return 1;
+	}
+	if (!strcmp(opt, "--no-diag")) {
+		o->no_diag = true;
+		return 1;
+	}
+	if (!strcmp(opt, "--diag")) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "%s: option --diag needs a value\n", prog);
+			return -1;
+		}
+		o->diag = argv[++*i];
 		return 1;
 	}
 	if (strcmp(opt, "--tap") && strcmp(opt, "--tun") && strcmp(opt, "--ip") &&
@@ -274,6 +290,19 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 		fprintf(stderr, "%s: cannot start the stack thread: %s\n", prog, strerror(-err));
 		goto fail;
 	}
+	if (!o->no_diag) {
+		/* published by default, as the kernel's sockets are to ss; a
+		 * stack that cannot publish still runs, and says why */
+		char name[80];
+		const char *tool = strrchr(prog, ' ');
+		snprintf(name, sizeof(name), "%s-%d", tool ? tool + 1 : prog, (int)getpid());
+		if ((err = ut_group_diag_start(a->group, o->diag ? o->diag : name, &a->diag)) < 0)
+			fprintf(stderr, "%s: note: no diagnostics endpoint (usertcp ss): %s\n",
+				prog, strerror(-err));
+		else if (o->verbose)
+			fprintf(stderr, "%s: usertcp ss --stack %s\n", prog,
+				o->diag ? o->diag : name);
+	}
 	return 0;
 fail:
 	attach_close(a);
@@ -422,6 +451,8 @@ void attach_close(struct attach *a)
 {
 	if (!a->group)
 		return;
+	ut_diag_stop(a->diag);
+	a->diag = NULL;
 	ut_group_thread_stop(a->group);
 	if (a->nstat && a->dev) {
 		fprintf(stderr, "#%s: the stack's counters at exit\n", a->prog);

@@ -20,6 +20,15 @@ int cmd_ping(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_nc(int argc, char **argv);
 int cmd_httpd(int argc, char **argv);
+int cmd_ss(int argc, char **argv);
+int cmd_nstat(int argc, char **argv);
+
+/* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
+ * question: the stack named stack, or the only one running when NULL
+ * (its name into name, if given). The answer is malloc'ed. 0, or -1
+ * after printing why to stderr as prog. */
+int diag_ask(const char *prog, const char *stack, const char *question, uint8_t **answer,
+	     size_t *len, char *name, size_t name_len);
 
 /* Impairment options every tool accepts (--delay MS, --jitter MS,
  * --loss PCT, --dup PCT, --reorder PCT, --corrupt PCT, --rate RATE,
@@ -50,8 +59,10 @@ struct attach_opts {
 	uint64_t seed;	    /* 0: random */
 	const char *pcap;
 	bool trace;
-	bool nstat;   /* print the counters at exit */
-	bool verbose; /* the tool's -v: report impairments */
+	bool nstat;	  /* print the counters at exit */
+	const char *diag; /* --diag NAME: the diagnostics endpoint's name */
+	bool no_diag;	  /* --no-diag: publish none */
+	bool verbose;	  /* the tool's -v: report impairments */
 	struct impair_opts imp;
 	/* --threads N: a stack per queue of a multi-queue interface
 	 * (usertcp/group.h); taken only by a tool that sets threads_ok
@@ -73,6 +84,7 @@ struct attach {
 	bool pcap;
 	bool report;
 	bool nstat;
+	struct ut_diag *diag; /* what usertcp ss and nstat ask */
 };
 void attach_opts_init(struct attach_opts *o);
 /* As impair_opts_parse (which it includes): 1 consumed, 0 not one of

@@ -10,6 +10,8 @@ static const struct tool_cmd tool_cmds[] = {
 	{"ping", "ICMP echo between two simulated hosts, printed as Linux's ping does", cmd_ping},
 	{"nc", "netcat over usertcp on a TAP or TUN interface", cmd_nc},
 	{"httpd", "a static HTTP/1.1 server over usertcp on a TAP or TUN interface", cmd_httpd},
+	{"ss", "the sockets of a running stack, as ss shows the kernel's", cmd_ss},
+	{"nstat", "the counters of a running stack, as nstat shows the kernel's", cmd_nstat},
 };
 
 static void usage(FILE *f)

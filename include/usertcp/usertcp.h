@@ -5,6 +5,7 @@
 
 #include "usertcp/addr.h"
 #include "usertcp/clock.h"
+#include "usertcp/diag.h"
 #include "usertcp/dev.h"
 #include "usertcp/group.h"
 #include "usertcp/ping.h"

@@ -10,6 +10,7 @@
 
 #include "net/fault.h"
 #include "net/sock.h"
+#include "net/sock_diag.h"
 #include "net/netdevice.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -42,6 +43,13 @@ static void sock_def_write_space(struct sock *sk)
 static void sock_def_error_report(struct sock *sk)
 {
 	sock_wake_file(sk, EPOLLERR);
+}
+
+uint64_t sock_gen_cookie(struct sock *sk)
+{
+	if (!sk->sk_cookie)
+		sk->sk_cookie = ++sk->sk_stack->sock_cookie_gen;
+	return sk->sk_cookie;
 }
 
 struct sock *sk_alloc(struct ut_stack *stack, int family, int type, int protocol,
@@ -544,6 +552,12 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_BINDTOIFINDEX:
 		v = sk->sk_bound_dev_if;
 		break;
+	case SO_MEMINFO: {
+		/* Linux's sk_get_meminfo figures, as ss -m shows them */
+		uint32_t mem[UT_SK_MEMINFO_VARS];
+		sk_get_meminfo(sk, mem);
+		return sock_put_optval(optval, optlen, mem, sizeof(mem));
+	}
 	case SO_RCVTIMEO:
 	case SO_SNDTIMEO: {
 		uint64_t t = optname == SO_RCVTIMEO ? sk->sk_rcvtimeo : sk->sk_sndtimeo;

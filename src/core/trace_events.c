@@ -198,15 +198,6 @@ void __trace_tcp_cong_state_set(struct sock *sk, int oldstate, int newstate)
 	tcp_trace_transition(sk, UT_TP_TCP_CONG_STATE_SET, oldstate, newstate, names[newstate]);
 }
 
-/* The socket's cookie, given on first use from a counter of the stack
- * (Linux's sock_gen_cookie), so never 0 and never reused within it. */
-static uint64_t sock_gen_cookie(struct sock *sk)
-{
-	if (!sk->sk_cookie)
-		sk->sk_cookie = ++sk->sk_stack->sock_cookie_gen;
-	return sk->sk_cookie;
-}
-
 /* Linux's tcp_probe fields; len says data_len too, for the printers. */
 void __trace_tcp_probe(struct sock *sk, uint32_t data_len)
 {

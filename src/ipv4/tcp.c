@@ -1082,7 +1082,7 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
  * tcp_get_info computes it. A listener reports only its pacing rates,
  * reordering, cwnd, and its accept queue (unacked) against its backlog
  * (sacked). Times are us (the last_* ones ms ago), rates bytes/s. */
-static void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
+void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
 {
 	const struct tcp_sock *tp = tcp_sk(sk);
 	const struct inet_connection_sock *icsk = inet_csk(sk);

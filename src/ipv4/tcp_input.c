@@ -156,6 +156,17 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us, long 
 	inet_csk(sk)->icsk_backoff = 0;
 }
 
+/* The handshake's RTT on the passive side, from the SYN-ACK to the ACK
+ * that completes it, when the SYN-ACK went once (Linux's
+ * tcp_synack_rtt_meas): a sample for srtt and for the windowed min RTT
+ * alike (tcpi_min_rtt, ss's minrtt, RACK's window before any data). */
+void tcp_synack_rtt_meas(struct sock *sk, long rtt_us)
+{
+	tcp_update_rtt_min(sk, (uint32_t)rtt_us);
+	tcp_rtt_estimator(sk, rtt_us);
+	tcp_set_rto(sk);
+}
+
 /* ---- options negotiated in the handshake --------------------------------------------*/
 
 void tcp_mss_update_from_opts(struct tcp_sock *tp, const struct wire_tcp_opts *opts)
@@ -2756,6 +2767,11 @@ void tcp_init_transfer(struct sock *sk)
 	tp->lsndtime = stack_now(sk->sk_stack);
 	tp->snd_cwnd_stamp = tp->lsndtime;
 	tp->rcv_tstamp = tp->lsndtime;
+	/* The handshake counts as the last receipt (Linux's
+	 * tcp_finish_connect and tcp_create_openreq_child set lrcvtime):
+	 * tcpi_last_data_recv of a connection that never got data is its
+	 * age, and the first data's ATO estimate starts from it. */
+	icsk->icsk_ack.lrcvtime = tp->lsndtime;
 	/* The module starts with the connection (its initial window set). */
 	if (!icsk->icsk_ca_initialized)
 		tcp_init_congestion_control(sk);

@@ -322,8 +322,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	if (req->num_retrans == 0 && req->synack_sent_ns) {
 		/* The handshake's RTT, from the SYN-ACK to this ACK. */
 		uint64_t rtt = (stack_now(stack) - req->synack_sent_ns) / NSEC_PER_USEC;
-		tcp_rtt_estimator(sk, (long)MAX(rtt, 1u));
-		tcp_set_rto(sk);
+		tcp_synack_rtt_meas(sk, (long)MAX(rtt, 1u));
 	} else if (req->num_retrans) {
 		tp->total_retrans = req->num_retrans;
 	}

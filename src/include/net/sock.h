@@ -329,6 +329,9 @@ static inline void inet_assign_bit(struct sock *sk, enum inet_flags f, bool on)
 /* bind() may take an address that is not (yet) the host's: IP_FREEBIND,
  * or net.ipv4.ip_nonlocal_bind (Linux's inet_can_nonlocal_bind). */
 bool inet_can_nonlocal_bind(const struct sock *sk);
+/* The socket's cookie, given on first use from a counter of the stack
+ * (Linux's sock_gen_cookie), so never 0 and never reused within it. */
+uint64_t sock_gen_cookie(struct sock *sk);
 
 static inline bool sock_flag(const struct sock *sk, enum sock_flags f)
 {

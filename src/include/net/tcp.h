@@ -961,6 +961,10 @@ void tcp_update_pacing_rate(struct sock *sk);
 enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
 void tcp_req_err(struct request_sock *req, uint32_t seq, bool abort);
+void tcp_synack_rtt_meas(struct sock *sk, long rtt_us);
+/* TCP_INFO's struct for sk (tcp.c), for getsockopt and the diagnostics
+ * endpoint. */
+void tcp_get_info(struct sock *sk, struct ut_tcp_info *info);
 void tcp_reqsk_record_syn(const struct sock *listener, struct request_sock *req,
 			  const struct sk_buff *skb, const struct wire_tcp *th);
 

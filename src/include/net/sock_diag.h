@@ -1,0 +1,28 @@
+/* The diagnostics endpoint's internals (src/core/sock_diag.c answers,
+ * src/ipv4/inet_diag.c fills the socket records). */
+#ifndef USERTCP_NET_SOCK_DIAG_H
+#define USERTCP_NET_SOCK_DIAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "usertcp/diag.h"
+
+struct sock;
+struct ut_stack;
+
+/* An answer being built: records appended, grown as needed. */
+struct diag_buf {
+	uint8_t *data;
+	size_t len, cap;
+};
+/* Room for one more record, zeroed, its size set; NULL without memory. */
+struct ut_diag_sock *diag_buf_record(struct diag_buf *b);
+
+/* Appends a record for every socket of the stack (locked by the caller):
+ * 0 or -ENOMEM. */
+int inet_diag_dump(struct ut_stack *stack, unsigned stack_idx, struct diag_buf *b);
+/* SO_MEMINFO's figures (UT_SK_MEMINFO_VARS of them). */
+void sk_get_meminfo(const struct sock *sk, uint32_t *mem);
+
+#endif

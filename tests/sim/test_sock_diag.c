@@ -1,0 +1,227 @@
+/* The diagnostics endpoint (usertcp/diag.h), asked as usertcp ss and
+ * nstat ask it: every socket of the tables with the figures getsockopt
+ * gives inside the process, the counters, the endpoint's file
+ * permissions, and its refusals. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "tcpworld.h"
+#include "test.h"
+#include "usertcp/diag.h"
+
+#define PORT 8080
+
+/* Asks the endpoint at path; the answer (malloc'ed) and its length. */
+static uint8_t *ask(const char *path, const char *q, size_t *len)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t cap = 1 << 16;
+	uint8_t *buf = malloc(cap);
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ssize_t r;
+
+	CHECK(buf != NULL);
+	CHECK(fd >= 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	CHECK_EQ(connect(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	CHECK_EQ(write(fd, q, strlen(q)), (ssize_t)strlen(q));
+	*len = 0;
+	while ((r = read(fd, buf + *len, cap - *len)) > 0) {
+		*len += (size_t)r;
+		if (*len == cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			CHECK(buf != NULL);
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+/* The record of the socket with this local and remote port, or NULL. */
+static const struct ut_diag_sock *find(const uint8_t *ans, size_t len, uint8_t proto,
+				       uint16_t lport, uint16_t rport, uint8_t state)
+{
+	for (size_t off = 0; off + sizeof(struct ut_diag_sock) <= len;) {
+		const struct ut_diag_sock *r = (const void *)(ans + off);
+		if (r->protocol == proto && r->lport == lport && r->rport == rport &&
+		    r->state == state)
+			return r;
+		CHECK(r->size >= sizeof(*r));
+		off += r->size;
+	}
+	return NULL;
+}
+
+static void diag_name(char *buf, size_t len, const char *what)
+{
+	snprintf(buf, len, "test-%s-%d", what, (int)getpid());
+}
+
+TEST(the_endpoint_lists_every_socket_with_what_getsockopt_says_inside)
+{
+	struct tcpworld w;
+	struct ut_diag *d;
+	struct ut_tcp_info ti;
+	socklen_t tlen = sizeof(ti);
+	struct sockaddr_in sa;
+	socklen_t salen = sizeof(sa);
+	char name[64], big[3000];
+	const struct ut_diag_sock *r;
+	uint8_t *ans;
+	size_t len;
+	int l, c, s, u;
+
+	tw_make(&w, 1, NULL);
+	diag_name(name, sizeof(name), "list");
+	CHECK_EQ(ut_diag_start(w.s, name, &d), 0);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	memset(big, 'x', sizeof(big));
+	CHECK_EQ(ut_send(w.s, s, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	tw_run(&w, 100 * MS);
+	u = ut_socket(w.s, AF_INET, SOCK_DGRAM, 0);
+	sa = tw_addr("0.0.0.0", 5353);
+	CHECK_EQ(ut_bind(w.s, u, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	CHECK_EQ(ut_getsockname(w.c, c, (struct sockaddr *)&sa, &salen), 0);
+
+	ans = ask(ut_diag_path(d), "sockets\n", &len);
+	/* the listener: its accept queue and backlog */
+	r = find(ans, len, IPPROTO_TCP, PORT, 0, TCP_LISTEN);
+	CHECK(r != NULL);
+	CHECK_EQ(r->recvq, 0);
+	CHECK_EQ(r->sendq, 16);
+	CHECK_EQ(r->fd, l);
+	/* the accepted connection, with tcp_info as getsockopt gives it */
+	r = find(ans, len, IPPROTO_TCP, PORT, ntohs(sa.sin_port), TCP_ESTABLISHED);
+	CHECK(r != NULL);
+	CHECK_EQ(r->fd, s);
+	CHECK(r->has_info);
+	CHECK(!strcmp(r->cc, "cubic"));
+	CHECK_EQ(ut_getsockopt(w.s, s, IPPROTO_TCP, TCP_INFO, &ti, &tlen), 0);
+	CHECK_EQ(r->info.tcpi_bytes_acked, ti.tcpi_bytes_acked);
+	CHECK_EQ(r->info.tcpi_bytes_acked, sizeof(big));
+	CHECK_EQ(r->info.tcpi_snd_cwnd, ti.tcpi_snd_cwnd);
+	CHECK_EQ(r->info.tcpi_rtt, ti.tcpi_rtt);
+	CHECK_EQ(r->info.tcpi_segs_out, ti.tcpi_segs_out);
+	uint32_t mem[UT_SK_MEMINFO_VARS];
+	socklen_t mlen = sizeof(mem);
+	CHECK_EQ(ut_getsockopt(w.s, s, SOL_SOCKET, SO_MEMINFO, mem, &mlen), 0);
+	CHECK_EQ(mlen, sizeof(mem));
+	CHECK_MEM_EQ(mem, r->skmem, sizeof(mem));
+	/* the client's end lives on the other stack: not here */
+	CHECK(find(ans, len, IPPROTO_TCP, ntohs(sa.sin_port), PORT, TCP_ESTABLISHED) == NULL);
+	/* the UDP socket, unconnected */
+	r = find(ans, len, IPPROTO_UDP, 5353, 0, TCP_CLOSE);
+	CHECK(r != NULL);
+	CHECK_EQ(r->fd, u);
+	free(ans);
+
+	/* closed first by the server: TIME_WAIT, with its timer (the
+	 * client reads what it was sent, or its close would reset) */
+	CHECK_EQ(ut_recv(w.c, c, big, sizeof(big), MSG_WAITALL), (ssize_t)sizeof(big));
+	ut_close(w.s, s);
+	tw_run(&w, 50 * MS);
+	ut_close(w.c, c);
+	tw_run(&w, 100 * MS);
+	ans = ask(ut_diag_path(d), "sockets\n", &len);
+	r = find(ans, len, IPPROTO_TCP, PORT, ntohs(sa.sin_port), TCP_TIME_WAIT);
+	CHECK(r != NULL);
+	CHECK_EQ(r->timer, UT_DIAG_TIMER_TIMEWAIT);
+	CHECK(r->timer_ms > 50000 && r->timer_ms <= 60000);
+	CHECK_EQ(r->fd, -1);
+	free(ans);
+
+	ut_diag_stop(d);
+	ut_close(w.s, l);
+	ut_close(w.s, u);
+	tw_done(&w);
+}
+
+TEST(the_endpoint_sums_the_counters_as_nstat_reads_them)
+{
+	struct tcpworld w;
+	struct ut_diag *d;
+	char name[64], line[128];
+	uint8_t *ans;
+	size_t len;
+	int l, c, s;
+	uint64_t v = 0;
+
+	tw_make(&w, 2, NULL);
+	diag_name(name, sizeof(name), "counters");
+	CHECK_EQ(ut_diag_start(w.s, name, &d), 0);
+	tw_pair_listening(&w, PORT, &l, &c, &s);
+	ans = ask(ut_diag_path(d), "counters\n", &len);
+	CHECK(len > 0);
+	CHECK_EQ(ans[len - 1], '\n');
+	snprintf(line, sizeof(line), "Tcp PassiveOpens 1\n");
+	CHECK(memmem(ans, len, line, strlen(line)) != NULL);
+	CHECK_EQ(ut_counter_get(w.s, "Tcp", "InSegs", &v), 0);
+	snprintf(line, sizeof(line), "Tcp InSegs %llu\n", (unsigned long long)v);
+	CHECK(memmem(ans, len, line, strlen(line)) != NULL);
+	free(ans);
+	/* a question it does not know */
+	ans = ask(ut_diag_path(d), "bogus\n", &len);
+	CHECK(len > 6 && !memcmp(ans, "error:", 6));
+	free(ans);
+	ut_diag_stop(d);
+	tw_pair_close(&w, l, c, s);
+	tw_done(&w);
+}
+
+TEST(the_endpoint_is_its_owners_alone_and_its_name_is_its_own)
+{
+	struct tcpworld w;
+	struct ut_diag *d, *d2;
+	struct stat st;
+	char name[64], dir[256];
+	const char *slash;
+
+	tw_make(&w, 3, NULL);
+	diag_name(name, sizeof(name), "perm");
+	CHECK_EQ(ut_diag_start(w.s, name, &d), 0);
+	CHECK_EQ(stat(ut_diag_path(d), &st), 0);
+	CHECK(S_ISSOCK(st.st_mode));
+	CHECK_EQ(st.st_mode & 0777, 0600);
+	slash = strrchr(ut_diag_path(d), '/');
+	snprintf(dir, sizeof(dir), "%.*s", (int)(slash - ut_diag_path(d)), ut_diag_path(d));
+	CHECK_EQ(stat(dir, &st), 0);
+	CHECK_EQ(st.st_mode & 0777, 0700);
+	/* the name is taken while it answers */
+	CHECK_EQ(ut_diag_start(w.s, name, &d2), -EEXIST);
+	/* names that could leave the directory are refused */
+	CHECK_EQ(ut_diag_start(w.s, "../x", &d2), -EINVAL);
+	CHECK_EQ(ut_diag_start(w.s, ".hidden", &d2), -EINVAL);
+	CHECK_EQ(ut_diag_start(w.s, "", &d2), -EINVAL);
+	ut_diag_stop(d);
+	tw_done(&w);
+}
+
+TEST(a_dead_endpoint_left_behind_is_replaced)
+{
+	struct tcpworld w;
+	struct ut_diag *d;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	char name[32], dir[64];
+	int fd;
+
+	tw_make(&w, 4, NULL);
+	diag_name(name, sizeof(name), "dead");
+	CHECK_EQ(ut_diag_dir(dir, sizeof(dir), 1), 0);
+	/* a socket bound there and closed: what a killed program leaves */
+	fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir, name);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	CHECK_EQ(ut_diag_start(w.s, name, &d), 0);
+	ut_diag_stop(d);
+	CHECK_EQ(access(sun.sun_path, F_OK), -1);
+	tw_done(&w);
+}
