@@ -335,6 +335,7 @@ put:
 static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, int flags)
 {
 	struct socket *sock;
+	void *control = msg->msg_control;
 	long rc;
 	ssize_t total;
 
@@ -352,10 +353,12 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 	}
 	msg->msg_flags = 0;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
-	/* Linux hands back in msg_controllen the bytes of control
-	 * messages written; no protocol here writes any. */
+	/* A protocol writes control messages as Linux's put_cmsg does,
+	 * moving msg_control past each; msg_controllen goes back to the
+	 * caller as the bytes written (Linux's ___sys_recvmsg). */
 	if (rc >= 0)
-		msg->msg_controllen = 0;
+		msg->msg_controllen = (size_t)((char *)msg->msg_control - (char *)control);
+	msg->msg_control = control;
 put:
 	fput(sock->file);
 	return ret_errno(stack, rc);
@@ -651,7 +654,7 @@ UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 	va_list ap;
 
 	va_start(ap, cmd);
-	if (cmd == F_SETFL || cmd == F_SETFD)
+	if (cmd == F_SETFL || cmd == F_SETFD || cmd == F_SETOWN)
 		arg = va_arg(ap, int);
 	va_end(ap);
 
@@ -675,6 +678,21 @@ UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 		break;
 	case F_SETFD:
 		file->cloexec = (arg & FD_CLOEXEC) != 0;
+		break;
+	case F_GETOWN:
+		rc = file->f_owner;
+		break;
+	case F_SETOWN:
+		/* Linux's f_setown: a negative value names a process group,
+		 * INT_MIN none; a process or group that does not exist is
+		 * ESRCH. The owner gets SIGURG by kill(), so it must be a
+		 * process of this system (sk_send_sigurg). */
+		if (arg == INT_MIN)
+			rc = -EINVAL;
+		else if (arg && kill(arg, 0) < 0 && errno == ESRCH)
+			rc = -ESRCH;
+		else
+			file->f_owner = arg;
 		break;
 	default:
 		rc = -EINVAL;

@@ -3,6 +3,7 @@
  * errors, the SOL_SOCKET options, timeouts and the iovec copy helpers. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -23,14 +24,27 @@ static void sock_wake_file(struct sock *sk, unsigned events)
 		file_wake(sock->file, events);
 }
 
+/* Urgent data announced: SIGURG to the descriptor's owner, a process or
+ * (negative) a process group, as Linux's sk_send_sigurg; none without
+ * F_SETOWN. */
+void sk_send_sigurg(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+
+	if (sock && sock->file && sock->file->f_owner)
+		kill(sock->file->f_owner, SIGURG);
+}
+
 void sock_def_wakeup(struct sock *sk)
 {
 	sock_wake_file(sk, 0);
 }
 
+/* New data, or an urgent byte: Linux's sock_def_readable wakes readers
+ * of both bands. */
 static void sock_def_readable(struct sock *sk)
 {
-	sock_wake_file(sk, EPOLLIN | EPOLLRDNORM);
+	sock_wake_file(sk, EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND);
 }
 
 static void sock_def_write_space(struct sock *sk)
@@ -449,8 +463,13 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		}
 		sk->sk_rcvlowat = val ? val : 1;
 		return 0;
-	case SO_DONTROUTE:
 	case SO_OOBINLINE:
+		if (val)
+			sock_set_flag(sk, SOCK_URGINLINE);
+		else
+			sock_reset_flag(sk, SOCK_URGINLINE);
+		return 0;
+	case SO_DONTROUTE:
 	case SO_PRIORITY:
 		/* Linux lets 0..6 through and more with CAP_NET_ADMIN,
 		 * which the stack's owner has (as for ports below 1024). */
@@ -556,8 +575,10 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_ACCEPTCONN:
 		v = sk->sk_state == TCP_LISTEN;
 		break;
-	case SO_DONTROUTE:
 	case SO_OOBINLINE:
+		v = sock_flag(sk, SOCK_URGINLINE);
+		break;
+	case SO_DONTROUTE:
 	case SO_PRIORITY:
 		v = (int)sk->sk_priority;
 		break;

@@ -70,9 +70,10 @@ enum sock_flags {
 	SOCK_KEEPOPEN, /* SO_KEEPALIVE */
 	SOCK_LINGER,   /* SO_LINGER on */
 	SOCK_BROADCAST,
-	SOCK_NOSPACE, /* a writer found the send buffer full: wake it
+	SOCK_NOSPACE,	/* a writer found the send buffer full: wake it
 				 * when space returns (Linux keeps this bit in
 				 * socket->flags) */
+	SOCK_URGINLINE, /* SO_OOBINLINE: the urgent byte stays in the stream */
 };
 
 struct sock_common {
@@ -429,6 +430,7 @@ void sock_graft(struct sock *sk, struct socket *sock);
 void sock_orphan(struct sock *sk);
 /* The default callbacks: wake whoever watches the socket. */
 void sock_def_wakeup(struct sock *sk);
+void sk_send_sigurg(struct sock *sk);
 /* Records err as the socket's pending error and reports it. */
 void sk_set_error(struct sock *sk, int err);
 /* Returns and clears the pending error (0 if none): SO_ERROR's contract. */
