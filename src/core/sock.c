@@ -640,6 +640,21 @@ size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i)
 	return iter_copy(i, (void *)(uintptr_t)from, bytes, true);
 }
 
+/* A NULL base with a length is the one bad pointer a library can see; any
+ * other invalid address is the caller's to get right (docs/TCP.md). */
+size_t iov_iter_fault_offset(const struct iov_iter *i)
+{
+	size_t off = 0, skip = i->iov_offset;
+
+	for (unsigned long k = 0; k < i->nr_segs && off < i->count; k++, skip = 0) {
+		size_t n = MIN(i->iov[k].iov_len - skip, i->count - off);
+		if (n && !i->iov[k].iov_base)
+			return off;
+		off += n;
+	}
+	return i->count;
+}
+
 ssize_t iov_length_checked(const struct iovec *iov, unsigned long nr_segs)
 {
 	size_t total = 0;

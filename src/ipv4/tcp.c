@@ -419,9 +419,18 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	uint32_t mss_now, size_goal;
 	size_t copied = 0;
 	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
+	bool fault;
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
+	/* Linux copies a write in chunks and loses the chunk a bad buffer
+	 * falls in: what came in whole chunks before it is sent, and a
+	 * fault in the first chunk is EFAULT. usertcp's chunk is Linux's
+	 * page fragment, TCP_COPY_CHUNK. */
+	it.count = iov_iter_fault_offset(&it);
+	fault = it.count < size;
+	if (fault)
+		it.count -= it.count % TCP_COPY_CHUNK;
 	tcp_rate_check_app_limited(sk); /* is sending application-limited? */
 	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
 		err = sk_stream_wait_connect(sk, &timeo);
@@ -435,6 +444,9 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+		goto do_error;
+	err = -EFAULT;
+	if (fault && !it.count)
 		goto do_error;
 
 	while (it.count) {
@@ -664,6 +676,7 @@ static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t le
 	uint32_t first_seq = *seq;
 	size_t target, copied = 0;
 	struct iov_iter it;
+	bool fault = false;
 	ssize_t err = 0;
 
 	if (sk->sk_state == TCP_LISTEN)
@@ -671,6 +684,12 @@ static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t le
 	if (flags & MSG_OOB)
 		return tcp_recv_urg(sk, msg, len, flags);
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
+	/* A NULL buffer faults when a byte is to be copied into it, as
+	 * Linux's copy does: the read stops there (MSG_TRUNC copies none). */
+	if (!(flags & MSG_TRUNC) && (it.count = iov_iter_fault_offset(&it)) < len) {
+		fault = true;
+		len = it.count;
+	}
 	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
 	if (target == 0)
 		target = 1;
@@ -700,6 +719,11 @@ static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t le
 		}
 		if (found) {
 			uint32_t used = skb->len - offset;
+			if (fault && copied == len) {
+				if (!copied)
+					err = -EFAULT;
+				break;
+			}
 			if (used > len - copied)
 				used = (uint32_t)(len - copied);
 			/* The urgent byte: skipped when it is out of band,

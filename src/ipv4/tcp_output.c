@@ -741,16 +741,7 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWQUEUETOOBIG);
 		return -ENOMEM;
 	}
-	/* The write queue's tail takes later writes: its second half gets
-	 * the room tcp_sendmsg gives a new buffer, as Linux's page fragments
-	 * let any buffer grow to the size goal (a 400-byte rest left by a
-	 * window cut would otherwise cap what joins it). */
-	buff = stack_alloc_skb(sk->sk_stack,
-			       tcp_queue == TCP_FRAG_IN_WRITE_QUEUE &&
-					       skb == skb_peek_tail(&sk->sk_write_queue) &&
-					       sk->sk_stack->sysctl.tcp_gso_buffers
-				       ? MAX(nlen, (uint32_t)TCP_GSO_MAX_SIZE)
-				       : nlen);
+	buff = stack_alloc_skb(sk->sk_stack, nlen);
 	if (!buff)
 		return -ENOBUFS;
 	memcpy(skb_put(buff, nlen), skb->data + len, nlen);

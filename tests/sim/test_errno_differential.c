@@ -1618,6 +1618,31 @@ SC(tcp_notsent_lowat_and_eor)
 	R(a->close(a, lfd));
 }
 
+/* A NULL buffer with a length: EFAULT where a byte would be copied, the
+ * bytes before it where some were (syscall_bad_arg's scripts). */
+SC(null_buffers_fault_where_a_byte_is_copied)
+{
+	int c, s;
+	char b[8];
+	struct iovec v[2] = {{b, 3}, {NULL, 4}};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->send(a, c, NULL, 10, 0));
+	R(a->write(a, c, NULL, 10));
+	R(a->recv(a, s, NULL, 10, 0));
+	memcpy(b, "abcdefgh", 8);
+	R(a->writev(a, c, v, 2));
+	R(a->send(a, c, "xyz", 3, 0));
+	a->settle(a);
+	R(a->recv(a, s, NULL, 10, 0));
+	R(a->read(a, s, NULL, 10));
+	R(a->readv(a, s, v, 2));
+	R(a->recv(a, s, NULL, 1, MSG_TRUNC));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
 SC(udp_basics)
 {
 	char b[8];
@@ -3466,6 +3491,7 @@ static const struct scenario scenarios[] = {
 	S(urgent_data_signals_the_owner),
 	S(tcp_inq_control_message),
 	S(tcp_notsent_lowat_and_eor),
+	S(null_buffers_fault_where_a_byte_is_copied),
 	S(udp_basics),
 	S(udp_recvmsg_truncation_flags),
 	S(udp_connected_refused),

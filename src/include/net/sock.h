@@ -467,6 +467,10 @@ void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr
 		   size_t count);
 size_t copy_from_iter(void *to, size_t bytes, struct iov_iter *i);
 size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i);
+/* The bytes before the first that lies in a vector with a NULL base (the
+ * whole count when none does): where Linux's copy from or to the caller
+ * would fault (EFAULT). */
+size_t iov_iter_fault_offset(const struct iov_iter *i);
 /* Total length of an iovec array; -EINVAL if it overflows ssize_t. */
 ssize_t iov_length_checked(const struct iovec *iov, unsigned long nr_segs);
 
