@@ -63,6 +63,46 @@ TEST(msg_oob_puts_a_pointer_one_past_the_urgent_byte_on_every_segment_until_it_i
 	tw_done(&w);
 }
 
+TEST(segments_cut_from_one_buffer_each_carry_the_pointer_from_their_own_sequence_number)
+{
+	static char data[20000];
+	struct tcpworld w;
+	unsigned urg = 0;
+	int c, s;
+	uint32_t start, up;
+
+	tw_make(&w, 6, NULL);
+	tw_pair(&w, PORT, &c, &s);
+	segwatch_attach(&at_server, ut_sim_link_dev(w.link, 1));
+	start = tw_tcp_sk(w.c, c)->snd_nxt;
+	/* the initial window sends part of one large buffer; its rest waits,
+	 * a buffer of several segments, while the urgent byte is written */
+	CHECK_EQ(ut_send(w.c, c, data, sizeof(data), MSG_DONTWAIT), (ssize_t)sizeof(data));
+	CHECK(tw_tcp_sk(w.c, c)->snd_nxt - start < sizeof(data) - 2000);
+	CHECK_EQ(ut_send(w.c, c, "!", 1, MSG_DONTWAIT | MSG_OOB), 1);
+	up = start + (uint32_t)sizeof(data) + 1;
+	tw_run(&w, 200 * MS);
+	for (unsigned i = 0; i < at_server.n; i++) {
+		const struct seg_seen *g = &at_server.seen[i];
+		if (!(g->flags & TCPHDR_URG)) {
+			/* only what was sent before the urgent write, or an
+			 * ACK after the mark was acknowledged */
+			CHECK(!g->len || !after(g->seq + g->len, start + 14600));
+			continue;
+		}
+		urg++;
+		CHECK_EQ(g->seq + g->urg_ptr, up);
+	}
+	CHECK(urg >= 3);
+	CHECK_EQ(ut_recv(w.s, s, data, sizeof(data), MSG_DONTWAIT), (ssize_t)sizeof(data));
+	CHECK_EQ(ut_recv(w.s, s, data, 1, MSG_OOB), 1);
+	CHECK_EQ(data[0], '!');
+	segwatch_detach(ut_sim_link_dev(w.link, 1));
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}
+
 TEST(the_out_of_band_byte_stays_out_of_the_stream_and_recv_msg_oob_gives_it_once)
 {
 	struct tcpworld w;
