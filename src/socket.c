@@ -646,6 +646,20 @@ UT_EXPORT int ut_getsockopt(struct ut_stack *stack, int fd, int level, int optna
 	return (int)ret_errno(stack, rc);
 }
 
+/* Linux's f_setown, for F_SETOWN and the ioctls FIOSETOWN and SIOCSPGRP:
+ * a negative value names a process group, INT_MIN none; a process or
+ * group that does not exist is ESRCH. The owner gets SIGURG by kill(), so
+ * it must be a process of this system (sk_send_sigurg). */
+static long file_setown(struct file *file, int who)
+{
+	if (who == INT_MIN)
+		return -EINVAL;
+	if (who && kill(who, 0) < 0 && errno == ESRCH)
+		return -ESRCH;
+	file->f_owner = who;
+	return 0;
+}
+
 UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 {
 	struct file *file;
@@ -683,16 +697,7 @@ UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 		rc = file->f_owner;
 		break;
 	case F_SETOWN:
-		/* Linux's f_setown: a negative value names a process group,
-		 * INT_MIN none; a process or group that does not exist is
-		 * ESRCH. The owner gets SIGURG by kill(), so it must be a
-		 * process of this system (sk_send_sigurg). */
-		if (arg == INT_MIN)
-			rc = -EINVAL;
-		else if (arg && kill(arg, 0) < 0 && errno == ESRCH)
-			rc = -ESRCH;
-		else
-			file->f_owner = arg;
+		rc = file_setown(file, arg);
 		break;
 	default:
 		rc = -EINVAL;
@@ -715,6 +720,13 @@ UT_EXPORT int ut_ioctl(struct ut_stack *stack, int fd, unsigned long request, in
 				sock->file->f_flags |= O_NONBLOCK;
 			else
 				sock->file->f_flags &= ~(unsigned)O_NONBLOCK;
+			rc = 0;
+		} else if (request == 0x8901 || request == 0x8902) {
+			/* FIOSETOWN, SIOCSPGRP (linux/sockios.h): F_SETOWN's */
+			rc = file_setown(sock->file, *arg);
+		} else if (request == 0x8903 || request == 0x8904) {
+			/* FIOGETOWN, SIOCGPGRP: F_GETOWN's */
+			*arg = sock->file->f_owner;
 			rc = 0;
 		} else if (sock->ops->ioctl) {
 			rc = sock->ops->ioctl(sock, request, arg);

@@ -1528,6 +1528,21 @@ SC(urgent_data_signals_the_owner)
 	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
 	R(a->fcntl(a, s, F_SETOWN, 0));
 	R(a->fcntl(a, s, F_GETOWN, 0));
+	{
+		int who = 0x3ffffff0;
+		R(a->ioctl(a, s, FIOSETOWN, &who));
+		who = -0x3ffffff0;
+		R(a->ioctl(a, s, SIOCSPGRP, &who));
+		who = getpid();
+		R(a->ioctl(a, s, SIOCSPGRP, &who));
+		who = 0;
+		R(a->ioctl(a, s, FIOGETOWN, &who));
+		V("ioctl owner is this process", who == getpid());
+		R(a->ioctl(a, s, SIOCGPGRP, &who));
+		V("ioctl owner is this process", who == getpid());
+		who = 0;
+		R(a->ioctl(a, s, FIOSETOWN, &who));
+	}
 	sigurg_seen = 0;
 	R(a->send(a, c, "v", 1, MSG_OOB));
 	a->settle(a);
