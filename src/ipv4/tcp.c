@@ -456,8 +456,16 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		/* A buffer that ends a record (MSG_EOR) takes no more
 		 * (Linux's tcp_skb_can_collapse_to). */
 		if (skb && skb->len < size_goal && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
-		    !TCP_SKB_CB(skb)->eor && !skb_cloned(skb))
+		    !TCP_SKB_CB(skb)->eor && !skb_cloned(skb)) {
 			copy = MIN(size_goal - skb->len, skb_tailroom(skb));
+			/* A buffer whose memory ends short of the size goal
+			 * (the rest of one cut at the window: buffers are
+			 * linear, Linux's grow by page fragments) is filled
+			 * to a segment boundary only, so that the wire still
+			 * carries full segments. */
+			if (copy < size_goal - skb->len)
+				copy -= MIN(copy, (skb->len + copy) % mss_now);
+		}
 		if (copy == 0) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
