@@ -98,8 +98,11 @@ for pkt in "$@"; do
 	# the kernel; hand them to usertcp as adapter flags. Every script that
 	# does this sets them before its first call, so applying them at the
 	# start is what the script asked for.
+	# A vector (tcp_rmem, tcp_wmem: "MIN DEFAULT MAX") becomes usertcp's
+	# three names, .min, .default and .max.
 	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" |
-		grep -oE '(sysctl( -[a-z]+)* +|/proc/sys/)net[./]ipv4[./][a-z0-9_]+=[^ `\\;]+' |
+		sed -E 's#(/proc/sys/|sysctl( -[a-z]+)* +)(net[./]ipv4[./]tcp_[rw]mem)="?([0-9]+) +([0-9]+) +([0-9]+)"?#\1\3.min=\4 \1\3.default=\5 \1\3.max=\6#g' |
+		grep -oE '(sysctl( -[a-z]+)* +|/proc/sys/)net[./]ipv4[./][a-z0-9_.]+=[^ `\\;]+' |
 		sed -E 's#^(sysctl( -[a-z]+)* +|/proc/sys/)##; s#^([^=]*)#\1\n#' |
 		sed -E '/^[^=]/y#/#.#' | paste -d '' - - | tr '\n' ' ')
 	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '

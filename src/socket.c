@@ -335,6 +335,7 @@ put:
 static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, int flags)
 {
 	struct socket *sock;
+	void *control = msg->msg_control;
 	long rc;
 	ssize_t total;
 
@@ -352,10 +353,12 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 	}
 	msg->msg_flags = 0;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
-	/* Linux hands back in msg_controllen the bytes of control
-	 * messages written; no protocol here writes any. */
+	/* A protocol writes control messages as Linux's put_cmsg does,
+	 * moving msg_control past each; msg_controllen goes back to the
+	 * caller as the bytes written (Linux's ___sys_recvmsg). */
 	if (rc >= 0)
-		msg->msg_controllen = 0;
+		msg->msg_controllen = (size_t)((char *)msg->msg_control - (char *)control);
+	msg->msg_control = control;
 put:
 	fput(sock->file);
 	return ret_errno(stack, rc);
@@ -643,6 +646,20 @@ UT_EXPORT int ut_getsockopt(struct ut_stack *stack, int fd, int level, int optna
 	return (int)ret_errno(stack, rc);
 }
 
+/* Linux's f_setown, for F_SETOWN and the ioctls FIOSETOWN and SIOCSPGRP:
+ * a negative value names a process group, INT_MIN none; a process or
+ * group that does not exist is ESRCH. The owner gets SIGURG by kill(), so
+ * it must be a process of this system (sk_send_sigurg). */
+static long file_setown(struct file *file, int who)
+{
+	if (who == INT_MIN)
+		return -EINVAL;
+	if (who && kill(who, 0) < 0 && errno == ESRCH)
+		return -ESRCH;
+	file->f_owner = who;
+	return 0;
+}
+
 UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 {
 	struct file *file;
@@ -651,7 +668,7 @@ UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 	va_list ap;
 
 	va_start(ap, cmd);
-	if (cmd == F_SETFL || cmd == F_SETFD)
+	if (cmd == F_SETFL || cmd == F_SETFD || cmd == F_SETOWN)
 		arg = va_arg(ap, int);
 	va_end(ap);
 
@@ -676,6 +693,12 @@ UT_EXPORT int ut_fcntl(struct ut_stack *stack, int fd, int cmd, ...)
 	case F_SETFD:
 		file->cloexec = (arg & FD_CLOEXEC) != 0;
 		break;
+	case F_GETOWN:
+		rc = file->f_owner;
+		break;
+	case F_SETOWN:
+		rc = file_setown(file, arg);
+		break;
 	default:
 		rc = -EINVAL;
 	}
@@ -697,6 +720,13 @@ UT_EXPORT int ut_ioctl(struct ut_stack *stack, int fd, unsigned long request, in
 				sock->file->f_flags |= O_NONBLOCK;
 			else
 				sock->file->f_flags &= ~(unsigned)O_NONBLOCK;
+			rc = 0;
+		} else if (request == 0x8901 || request == 0x8902) {
+			/* FIOSETOWN, SIOCSPGRP (linux/sockios.h): F_SETOWN's */
+			rc = file_setown(sock->file, *arg);
+		} else if (request == 0x8903 || request == 0x8904) {
+			/* FIOGETOWN, SIOCGPGRP: F_GETOWN's */
+			*arg = sock->file->f_owner;
 			rc = 0;
 		} else if (sock->ops->ioctl) {
 			rc = sock->ops->ioctl(sock, request, arg);

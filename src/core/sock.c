@@ -3,6 +3,7 @@
  * errors, the SOL_SOCKET options, timeouts and the iovec copy helpers. */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <sys/epoll.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -25,14 +26,27 @@ static void sock_wake_file(struct sock *sk, unsigned events)
 		file_wake(sock->file, events);
 }
 
+/* Urgent data announced: SIGURG to the descriptor's owner, a process or
+ * (negative) a process group, as Linux's sk_send_sigurg; none without
+ * F_SETOWN. */
+void sk_send_sigurg(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+
+	if (sock && sock->file && sock->file->f_owner)
+		kill(sock->file->f_owner, SIGURG);
+}
+
 void sock_def_wakeup(struct sock *sk)
 {
 	sock_wake_file(sk, 0);
 }
 
+/* New data, or an urgent byte: Linux's sock_def_readable wakes readers
+ * of both bands. */
 static void sock_def_readable(struct sock *sk)
 {
-	sock_wake_file(sk, EPOLLIN | EPOLLRDNORM);
+	sock_wake_file(sk, EPOLLIN | EPOLLPRI | EPOLLRDNORM | EPOLLRDBAND);
 }
 
 static void sock_def_write_space(struct sock *sk)
@@ -494,8 +508,13 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		}
 		sk->sk_rcvlowat = val ? val : 1;
 		return 0;
-	case SO_DONTROUTE:
 	case SO_OOBINLINE:
+		if (val)
+			sock_set_flag(sk, SOCK_URGINLINE);
+		else
+			sock_reset_flag(sk, SOCK_URGINLINE);
+		return 0;
+	case SO_DONTROUTE:
 	case SO_PRIORITY:
 		/* Linux lets 0..6 through and more with CAP_NET_ADMIN,
 		 * which the stack's owner has (as for ports below 1024). */
@@ -628,8 +647,10 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_ACCEPTCONN:
 		v = sk->sk_state == TCP_LISTEN;
 		break;
-	case SO_DONTROUTE:
 	case SO_OOBINLINE:
+		v = sock_flag(sk, SOCK_URGINLINE);
+		break;
+	case SO_DONTROUTE:
 	case SO_PRIORITY:
 		v = (int)sk->sk_priority;
 		break;
@@ -689,6 +710,21 @@ size_t copy_from_iter(void *to, size_t bytes, struct iov_iter *i)
 size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i)
 {
 	return iter_copy(i, (void *)(uintptr_t)from, bytes, true);
+}
+
+/* A NULL base with a length is the one bad pointer a library can see; any
+ * other invalid address is the caller's to get right (docs/TCP.md). */
+size_t iov_iter_fault_offset(const struct iov_iter *i)
+{
+	size_t off = 0, skip = i->iov_offset;
+
+	for (unsigned long k = 0; k < i->nr_segs && off < i->count; k++, skip = 0) {
+		size_t n = MIN(i->iov[k].iov_len - skip, i->count - off);
+		if (n && !i->iov[k].iov_base)
+			return off;
+		off += n;
+	}
+	return i->count;
 }
 
 ssize_t iov_length_checked(const struct iovec *iov, unsigned long nr_segs)

@@ -101,6 +101,8 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_tso_win_divisor = 3;
 	s->tcp_tso_rtt_log = 9;
 	s->tcp_gso_buffers = 1;
+	s->tcp_stdurg = 0;
+	s->tcp_notsent_lowat = UINT32_MAX;
 	s->ip_local_port_range[0] = 32768;
 	s->ip_local_port_range[1] = 60999;
 	s->somaxconn = 4096;
@@ -403,6 +405,8 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_min_tso_segs, 1, 1024), /* Linux's bounds */
 	SYSCTL_IPV4(tcp_tso_win_divisor, 0, 0x7fffffff),
 	SYSCTL_IPV4(tcp_tso_rtt_log, 0, 0xff),
+	SYSCTL_IPV4(tcp_stdurg, 0, 1),
+	SYSCTL_IPV4(tcp_notsent_lowat, 0, UINT32_MAX), /* Linux's proc_douintvec */
 	{"usertcp.tcp_gso_buffers", offsetof(struct ipv4_sysctl, tcp_gso_buffers), 0, 1},
 	/* Linux's vector sysctls, one entry per element */
 	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},

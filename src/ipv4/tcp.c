@@ -207,6 +207,7 @@ static void tcp_init_fields(struct sock *sk)
 	tp->chrono_start = 0;
 	memset(tp->chrono_stat, 0, sizeof(tp->chrono_stat));
 	tp->is_sack_reneg = false;
+	tp->urg_data = 0; /* a reused socket holds no urgent byte (tcp_disconnect) */
 	tp->frto = 0;
 	minmax_reset(&tp->rtt_min, 0, ~0u);
 	memset(&tp->rack, 0, sizeof(tp->rack));
@@ -250,17 +251,44 @@ void tcp_init_sock(struct sock *sk)
 
 /* ---- sending --------------------------------------------------------------------*/
 
+/* TCP_NOTSENT_LOWAT (Linux's tcp_stream_memory_free): besides the send
+ * buffer, the bytes queued but not yet sent must stay under the socket's
+ * limit, or net.ipv4.tcp_notsent_lowat's. A writer asks that they be under
+ * it (wake 0); poll and the wake-up after an ACK ask that twice as many be
+ * (wake 1), so that a woken writer finds room for a useful write. */
+bool tcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t lowat = tp->notsent_lowat ? tp->notsent_lowat
+					   : (uint32_t)sk->sk_stack->sysctl.tcp_notsent_lowat;
+
+	if (skb_queue_empty(&sk->sk_write_queue) && tcp_rtx_queue_empty(sk))
+		return true;
+	return ((uint64_t)(tp->write_seq - tp->snd_nxt) << wake) < lowat;
+}
+
 static bool sk_stream_memory_free(const struct sock *sk)
 {
-	return sk->sk_wmem_queued < sk->sk_sndbuf;
+	return sk->sk_wmem_queued < sk->sk_sndbuf && tcp_stream_memory_free(sk, 0);
+}
+
+/* A writer may be woken: reset the flag and tell it, if the socket is
+ * writable (Linux's sk_stream_write_space, TCP's sk_write_space). */
+void sk_stream_write_space(struct sock *sk)
+{
+	if (sk->sk_socket && sk_stream_is_writeable(sk)) {
+		sock_reset_flag(sk, SOCK_NOSPACE);
+		sk->sk_write_space(sk);
+	}
 }
 
 /* Writable when at least a third of the send buffer is free (Linux's
- * sk_stream_is_writeable: free space >= half of what is queued). */
-static bool sk_stream_is_writeable(const struct sock *sk)
+ * __sk_stream_is_writeable(sk, 1): free space >= half of what is queued)
+ * and the unsent bytes are under half of TCP_NOTSENT_LOWAT. */
+bool sk_stream_is_writeable(const struct sock *sk)
 {
 	int wspace = sk->sk_sndbuf - sk->sk_wmem_queued;
-	return wspace >= sk->sk_wmem_queued / 2 && wspace > 0;
+	return wspace >= sk->sk_wmem_queued / 2 && wspace > 0 && tcp_stream_memory_free(sk, 1);
 }
 
 static void tcp_mark_push(struct tcp_sock *tp, struct sk_buff *skb)
@@ -283,6 +311,10 @@ void tcp_push(struct sock *sk, int flags, uint32_t mss_now, int nonagle)
 		return;
 	if (!(flags & MSG_MORE) || forced_push(tp))
 		tcp_mark_push(tp, skb);
+	/* MSG_OOB: the urgent pointer goes one past the last byte written
+	 * (Linux's tcp_mark_urg; tcp_stdurg=0, BSD's meaning). */
+	if (flags & MSG_OOB)
+		tp->snd_up = tp->write_seq;
 	if (flags & MSG_MORE)
 		nonagle = TCP_NAGLE_CORK;
 	if (tcp_write_xmit(sk, mss_now, nonagle))
@@ -387,9 +419,18 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	uint32_t mss_now, size_goal;
 	size_t copied = 0;
 	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
+	bool fault;
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
+	/* Linux copies a write in chunks and loses the chunk a bad buffer
+	 * falls in: what came in whole chunks before it is sent, and a
+	 * fault in the first chunk is EFAULT. usertcp's chunk is Linux's
+	 * page fragment, TCP_COPY_CHUNK. */
+	it.count = iov_iter_fault_offset(&it);
+	fault = it.count < size;
+	if (fault)
+		it.count -= it.count % TCP_COPY_CHUNK;
 	tcp_rate_check_app_limited(sk); /* is sending application-limited? */
 	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
 		err = sk_stream_wait_connect(sk, &timeo);
@@ -404,14 +445,27 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	err = -EPIPE;
 	if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 		goto do_error;
+	err = -EFAULT;
+	if (fault && !it.count)
+		goto do_error;
 
 	while (it.count) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 		uint32_t copy = 0;
 
+		/* A buffer that ends a record (MSG_EOR) takes no more
+		 * (Linux's tcp_skb_can_collapse_to). */
 		if (skb && skb->len < size_goal && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
-		    !skb_cloned(skb))
+		    !TCP_SKB_CB(skb)->eor && !skb_cloned(skb)) {
 			copy = MIN(size_goal - skb->len, skb_tailroom(skb));
+			/* A buffer whose memory ends short of the size goal
+			 * (the rest of one cut at the window: buffers are
+			 * linear, Linux's grow by page fragments) is filled
+			 * to a segment boundary only, so that the wire still
+			 * carries full segments. */
+			if (copy < size_goal - skb->len)
+				copy -= MIN(copy, (skb->len + copy) % mss_now);
+		}
 		if (copy == 0) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
@@ -476,9 +530,13 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		TCP_SKB_CB(skb)->end_seq += copy;
 		copied += copy;
 		trace_tcp_queue(sk, UT_TP_WRITE_QUEUE, skb, copy, &sk->sk_write_queue);
-		if (!it.count)
+		if (!it.count) {
+			if (flags & MSG_EOR)
+				TCP_SKB_CB(skb)->eor = 1;
 			break;
-		if (skb->len < size_goal)
+		}
+		/* urgent data is pushed once, at the end (Linux) */
+		if (skb->len < size_goal || (flags & MSG_OOB))
 			continue;
 		if (forced_push(tp)) {
 			tcp_mark_push(tp, skb);
@@ -523,7 +581,99 @@ static void tcp_eat_skb(struct sock *sk, struct sk_buff *skb)
 	kfree_skb(skb);
 }
 
+/* recv(MSG_OOB): the urgent byte, once (Linux's tcp_recv_urg). It never
+ * blocks, whatever the socket's mode (BSD's behaviour, which Linux keeps):
+ * EINVAL when there is no urgent byte to take (none announced, already
+ * taken, or SO_OOBINLINE leaves it in the stream), EAGAIN while the
+ * announced byte has not arrived, 0 once the stream has ended. */
+static ssize_t tcp_recv_urg(struct sock *sk, struct msghdr *msg, size_t len, int flags)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct iov_iter it;
+	char c;
+
+	if (sock_flag(sk, SOCK_URGINLINE) || !tp->urg_data || tp->urg_data == TCP_URG_READ)
+		return -EINVAL;
+	if (sk->sk_state == TCP_CLOSE && !sock_flag(sk, SOCK_DONE))
+		return -ENOTCONN;
+	if (tp->urg_data & TCP_URG_VALID) {
+		c = (char)(tp->urg_data & 0xff);
+		if (!(flags & MSG_PEEK))
+			tp->urg_data = TCP_URG_READ;
+		msg->msg_flags |= MSG_OOB;
+		if (!len) {
+			msg->msg_flags |= MSG_TRUNC;
+			return 0;
+		}
+		if (!(flags & MSG_TRUNC)) {
+			iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, 1);
+			copy_to_iter(&c, 1, &it);
+		}
+		return 1;
+	}
+	if (sk->sk_state == TCP_CLOSE || (sk->sk_shutdown & RCV_SHUTDOWN))
+		return 0;
+	return -EAGAIN;
+}
+
+/* Bytes left to read, for TCP_INQ's control message: after a FIN, 1 when
+ * nothing else is, so that the reader goes on to see the end (Linux's
+ * tcp_inq_hint). */
+static int tcp_inq_hint(const struct sock *sk)
+{
+	const struct tcp_sock *tp = tcp_sk(sk);
+	int inq = (int)(tp->rcv_nxt - tp->copied_seq);
+
+	if (inq == 0 && sock_flag(sk, SOCK_DONE))
+		inq = 1;
+	return inq;
+}
+
+/* TCP_INQ's control message on a successful read (SOL_TCP, TCP_CM_INQ,
+ * an int), written as Linux's put_cmsg writes one: msg_control advances
+ * past it and msg_controllen shrinks by its space (the caller turns that
+ * back into the length written); MSG_CTRUNC when it does not fit whole. */
+static void tcp_recv_inq_cmsg(const struct sock *sk, struct msghdr *msg)
+{
+	int inq = tcp_inq_hint(sk);
+	size_t room = msg->msg_controllen, cmlen = CMSG_LEN(sizeof(inq));
+	struct cmsghdr cm = {.cmsg_level = SOL_TCP, .cmsg_type = TCP_CM_INQ};
+
+	if (!msg->msg_control || room < sizeof(cm)) {
+		msg->msg_flags |= MSG_CTRUNC;
+		return;
+	}
+	if (room < cmlen) {
+		msg->msg_flags |= MSG_CTRUNC;
+		cmlen = room;
+	}
+	cm.cmsg_len = cmlen;
+	memcpy(msg->msg_control, &cm, sizeof(cm));
+	memcpy(CMSG_DATA((struct cmsghdr *)msg->msg_control), &inq, cmlen - sizeof(cm));
+	cmlen = MIN(CMSG_SPACE(sizeof(inq)), room);
+	msg->msg_control = (char *)msg->msg_control + cmlen;
+	msg->msg_controllen -= cmlen;
+}
+
+static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags);
+
 ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, int *addr_len)
+{
+	ssize_t ret;
+
+	(void)addr_len;
+	/* Linux reads MSG_ERRQUEUE from the socket's error queue before
+	 * anything else, whatever the socket's blocking mode, and answers
+	 * EAGAIN at once when it is empty; TCP here never queues there. */
+	if (flags & MSG_ERRQUEUE)
+		return -EAGAIN;
+	ret = tcp_recvmsg_locked(sk, msg, len, flags);
+	if (ret >= 0 && tcp_sk(sk)->recvmsg_inq && sk->sk_state != TCP_LISTEN)
+		tcp_recv_inq_cmsg(sk, msg);
+	return ret;
+}
+
+static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	bool peek = flags & MSG_PEEK;
@@ -534,19 +684,20 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 	uint32_t first_seq = *seq;
 	size_t target, copied = 0;
 	struct iov_iter it;
+	bool fault = false;
 	ssize_t err = 0;
 
-	(void)addr_len;
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
-		return -EINVAL; /* no urgent data is ever kept */
-	/* Linux reads MSG_ERRQUEUE from the socket's error queue before
-	 * anything else, whatever the socket's blocking mode, and answers
-	 * EAGAIN at once when it is empty; TCP here never queues there. */
-	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN;
+		return tcp_recv_urg(sk, msg, len, flags);
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
+	/* A NULL buffer faults when a byte is to be copied into it, as
+	 * Linux's copy does: the read stops there (MSG_TRUNC copies none). */
+	if (!(flags & MSG_TRUNC) && (it.count = iov_iter_fault_offset(&it)) < len) {
+		fault = true;
+		len = it.count;
+	}
 	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
 	if (target == 0)
 		target = 1;
@@ -559,6 +710,10 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 		uint32_t offset = 0;
 		bool found = false, fin = false;
 
+		/* A read stops at the urgent mark: what came before it is
+		 * returned first (Linux's tcp_recvmsg_locked). */
+		if (tp->urg_data && tp->urg_seq == *seq && copied)
+			break;
 		skb_queue_walk(&sk->sk_receive_queue, skb) {
 			offset = *seq - TCP_SKB_CB(skb)->seq;
 			if (offset < skb->len) {
@@ -572,15 +727,37 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 		}
 		if (found) {
 			uint32_t used = skb->len - offset;
+			if (fault && copied == len) {
+				if (!copied)
+					err = -EFAULT;
+				break;
+			}
 			if (used > len - copied)
 				used = (uint32_t)(len - copied);
+			/* The urgent byte: skipped when it is out of band,
+			 * and the read ends before it when it lies ahead. */
+			if (tp->urg_data) {
+				uint32_t urg_offset = tp->urg_seq - *seq;
+				if (urg_offset < used) {
+					if (urg_offset) {
+						used = urg_offset;
+					} else if (!sock_flag(sk, SOCK_URGINLINE)) {
+						++*seq;
+						offset++;
+						used--;
+					}
+				}
+			}
 			/* MSG_TRUNC: Linux drops (or with MSG_PEEK skips)
 			 * the bytes without copying them, so the buffer may
 			 * be NULL. */
-			if (!(flags & MSG_TRUNC))
+			if (used && !(flags & MSG_TRUNC))
 				copy_to_iter(skb->data + offset, used, &it);
 			*seq += used;
 			copied += used;
+			/* past the mark: the urgent state is over */
+			if (tp->urg_data && after(tp->copied_seq, tp->urg_seq))
+				tp->urg_data = 0;
 			/* A buffer carrying data and the FIN stays for the
 			 * next pass, which consumes the FIN. */
 			if (!peek && offset + used == skb->len &&
@@ -854,9 +1031,16 @@ unsigned tcp_poll(struct socket *sock)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
 	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
 		uint32_t avail = tp->rcv_nxt - tp->copied_seq;
-		if (avail >= (uint32_t)MAX(sk->sk_rcvlowat, 1) ||
-		    (avail && sock_flag(sk, SOCK_DONE)))
+		uint32_t target = (uint32_t)MAX(sk->sk_rcvlowat, 1);
+		/* An out-of-band byte at the read position is not a byte to
+		 * read (Linux's tcp_poll). */
+		if (tp->urg_data && tp->urg_seq == tp->copied_seq && !sock_flag(sk, SOCK_URGINLINE))
+			target++;
+		if (avail >= target || (avail && sock_flag(sk, SOCK_DONE)))
 			mask |= EPOLLIN | EPOLLRDNORM;
+		/* the urgent byte has arrived and is not yet taken */
+		if (tp->urg_data & TCP_URG_VALID)
+			mask |= EPOLLPRI;
 		if (!(sk->sk_shutdown & SEND_SHUTDOWN)) {
 			if (sk_stream_is_writeable(sk))
 				mask |= EPOLLOUT | EPOLLWRNORM;
@@ -887,15 +1071,22 @@ int tcp_ioctl(struct sock *sk, unsigned long cmd, int *arg)
 			*arg = 0;
 			return 0;
 		}
+		/* Pending urgent data ahead: up to the mark only, as a
+		 * read stops there (Linux's tcp_inq). */
+		if (tp->urg_data && !sock_flag(sk, SOCK_URGINLINE) &&
+		    !before(tp->urg_seq, tp->copied_seq) && before(tp->urg_seq, tp->rcv_nxt)) {
+			*arg = (int)(tp->urg_seq - tp->copied_seq);
+			return 0;
+		}
 		*arg = (int)(tp->rcv_nxt - tp->copied_seq);
 		/* a received FIN counts in rcv_nxt but is not a byte to read */
 		if (sock_flag(sk, SOCK_DONE) && *arg > 0)
 			(*arg)--;
 		return 0;
 	case SIOCATMARK:
-		/* Linux: whether the next byte is the urgent mark. No urgent
-		 * data is ever kept, so never (on listeners too). */
-		*arg = 0;
+		/* Whether the next byte to read is the urgent mark (Linux
+		 * asks no state, so listeners answer 0). */
+		*arg = tp->urg_data && tp->urg_seq == tp->copied_seq;
 		return 0;
 	case TIOCOUTQ: /* SIOCOUTQ: not yet acknowledged */
 		if (sk->sk_state == TCP_LISTEN)
@@ -1061,6 +1252,17 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 	case TCP_DEFER_ACCEPT:
 		/* seconds, kept as SYN-ACK timeouts, as Linux keeps them */
 		icsk->icsk_accept_queue.rskq_defer_accept = tcp_secs_to_retrans(val);
+		return 0;
+	case TCP_INQ:
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		tp->recvmsg_inq = val;
+		return 0;
+	case TCP_NOTSENT_LOWAT:
+		/* any value, read as unsigned (0: the sysctl's); a larger
+		 * limit may let a writer go on at once (Linux) */
+		tp->notsent_lowat = (uint32_t)val;
+		sk_stream_write_space(sk);
 		return 0;
 	case TCP_WINDOW_CLAMP:
 		/* Linux's tcp_set_window_clamp: 0 (no clamp) only on a
@@ -1255,6 +1457,12 @@ int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, sockle
 		tp->saved_syn = NULL;
 		return 0;
 	}
+	case TCP_INQ:
+		val = tp->recvmsg_inq;
+		break;
+	case TCP_NOTSENT_LOWAT:
+		val = (int)tp->notsent_lowat;
+		break;
 	case TCP_CONGESTION: {
 		char name[TCP_CA_NAME_MAX] = {0};
 		snprintf(name, sizeof(name), "%s", icsk->icsk_ca_ops->name);

@@ -1528,17 +1528,26 @@ static void tcp_send_challenge_ack(struct sock *sk)
 	tcp_send_ack(sk);
 }
 
-/* ACKs freed send buffer: wake a writer only if one found it full and it
- * is now writable again (Linux's tcp_check_space / tcp_new_space), so an
- * edge-triggered EPOLLOUT is not repeated for every ACK. */
+/* ACKs freed send buffer, or what they let go freed TCP_NOTSENT_LOWAT's
+ * room: wake a writer only if one found no room and it is writable again
+ * (Linux's tcp_check_space / tcp_new_space), so an edge-triggered EPOLLOUT
+ * is not repeated for every ACK. */
 static void tcp_check_space(struct sock *sk)
 {
-	if (sk->sk_socket && sock_flag(sk, SOCK_NOSPACE) &&
-	    sk->sk_sndbuf - sk->sk_wmem_queued >= sk->sk_wmem_queued / 2) {
-		sock_reset_flag(sk, SOCK_NOSPACE);
-		sk->sk_write_space(sk);
-		tcp_chrono_stop(sk, TCP_CHRONO_SNDBUF_LIMITED);
+	if (sk->sk_socket && sock_flag(sk, SOCK_NOSPACE)) {
+		sk_stream_write_space(sk);
+		if (!sock_flag(sk, SOCK_NOSPACE))
+			tcp_chrono_stop(sk, TCP_CHRONO_SNDBUF_LIMITED);
 	}
+}
+
+/* Sends what the segment in hand allowed, then sees whether a writer may
+ * go on: after the sending, since TCP_NOTSENT_LOWAT counts unsent bytes
+ * (Linux's tcp_data_snd_check). */
+static void tcp_data_snd_check(struct sock *sk)
+{
+	tcp_push_pending_frames(sk);
+	tcp_check_space(sk);
 }
 
 /* Returns > 0 if the ACK was acceptable and processed, 0 for an old
@@ -1671,6 +1680,10 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 	}
 	tp->bytes_acked += ack - prior_snd_una; /* Linux's tcp_snd_una_update */
 	tp->snd_una = ack;
+	/* Urgent mode ends once its pointer is acknowledged; outside it
+	 * snd_up follows snd_una (Linux's tcp_clean_rtx_queue). */
+	if (between(tp->snd_up, prior_snd_una, ack))
+		tp->snd_up = ack;
 	tp->rcv_tstamp = stack_now(stack);
 	/* An answer resets the probe count (RFC 1122 4.2.2.17: a peer that
 	 * answers keeps the connection), but not the probing's start: that
@@ -1742,11 +1755,8 @@ out:
 	/* The scoreboard counts segments of the retransmit queue. */
 	BUG_ON(tp->sacked_out > tp->packets_out || tp->lost_out > tp->packets_out ||
 	       tp->retrans_out > tp->packets_out);
-	if (flag & FLAG_ACKED) {
-		tcp_check_space(sk);
-		if (tcp_rtx_queue_empty(sk))
-			tcp_chrono_stop(sk, TCP_CHRONO_BUSY);
-	}
+	if ((flag & FLAG_ACKED) && tcp_rtx_queue_empty(sk))
+		tcp_chrono_stop(sk, TCP_CHRONO_BUSY);
 	if (!tp->packets_out && (icsk->icsk_pending == ICSK_TIME_RETRANS ||
 				 icsk->icsk_pending == ICSK_TIME_LOSS_PROBE ||
 				 icsk->icsk_pending == ICSK_TIME_REO_TIMEOUT))
@@ -3057,6 +3067,63 @@ void tcp_reqsk_record_syn(const struct sock *listener, struct request_sock *req,
 	req->saved_syn = ss;
 }
 
+/* ---- urgent data (RFC 9293 3.8.5, RFC 6093) ------------------------------------------------*/
+
+/* A segment with URG announces urgent data up to its pointer (Linux's
+ * tcp_check_urg). The pointer is the peer's word, checked before use: a
+ * 16-bit offset from the segment's sequence number, one past the urgent
+ * byte unless net.ipv4.tcp_stdurg (RFC 1122 4.2.2.4: at the byte). One
+ * pointing into data already read or received, or not beyond the one
+ * held, changes nothing; the comparisons are modulo 2^32, so any value is
+ * harmless. A new mark tells the owner (SIGURG). */
+static void tcp_check_urg(struct sock *sk, const struct wire_tcp *th)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t ptr = th->urg_ptr;
+
+	if (ptr && !sk->sk_stack->sysctl.tcp_stdurg)
+		ptr--;
+	ptr += th->seq;
+	if (after(tp->copied_seq, ptr) || before(ptr, tp->rcv_nxt))
+		return; /* already read, or already received: not replayed */
+	if (tp->urg_data && !after(ptr, tp->urg_seq))
+		return; /* the same mark again, or an older one */
+	sk_send_sigurg(sk);
+	/* The old urgent byte, out of band and next to read, would be read
+	 * in the stream once the mark moves on: skip it now (Linux). */
+	if (tp->urg_seq == tp->copied_seq && tp->urg_data && !sock_flag(sk, SOCK_URGINLINE) &&
+	    tp->copied_seq != tp->rcv_nxt) {
+		struct sk_buff *skb = skb_peek(&sk->sk_receive_queue);
+		tp->copied_seq++;
+		if (skb && !before(tp->copied_seq, TCP_SKB_CB(skb)->end_seq)) {
+			skb_unlink(skb, &sk->sk_receive_queue);
+			sk_rmem_uncharge(sk, skb);
+			kfree_skb(skb);
+		}
+	}
+	tp->urg_data = TCP_URG_NOTYET;
+	tp->urg_seq = ptr;
+}
+
+/* Step six of RFC 9293 3.10.7.4: take a new urgent pointer, and the
+ * urgent byte when this segment carries it, kept aside for
+ * recv(MSG_OOB) (Linux's tcp_urg). skb->data is the segment's payload. */
+static void tcp_urg(struct sock *sk, const struct sk_buff *skb, const struct wire_tcp *th)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (th->flags & TCPHDR_URG)
+		tcp_check_urg(sk, th);
+	if (tp->urg_data == TCP_URG_NOTYET) {
+		uint32_t ptr = tp->urg_seq - th->seq - !!(th->flags & TCPHDR_SYN);
+		if (ptr < skb->len) {
+			tp->urg_data = (uint16_t)(TCP_URG_VALID | skb->data[ptr]);
+			if (!sock_flag(sk, SOCK_DEAD))
+				sk->sk_data_ready(sk);
+		}
+	}
+}
+
 /* ---- the state machine --------------------------------------------------------------------*/
 
 /* Header prediction (Linux's pred_flags test at the top of
@@ -3097,7 +3164,7 @@ static bool tcp_header_predicted(const struct sock *sk, const struct sk_buff *sk
 	if (skb->len && (int)skb->truesize > sk->sk_forward_alloc)
 		return false;
 	return skb_queue_empty(&tp->out_of_order_queue) && tp->rcv_wnd && tcp_receive_window(tp) &&
-	       sk->sk_rmem_alloc < sk->sk_rcvbuf;
+	       sk->sk_rmem_alloc < sk->sk_rcvbuf && !tp->urg_data;
 }
 
 int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
@@ -3122,7 +3189,7 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 			tcp_ack(sk, skb, th, opts, has_data, true);
 			tcp_data_queue(sk, skb);
 			if (sk->sk_state != TCP_CLOSE) {
-				tcp_push_pending_frames(sk);
+				tcp_data_snd_check(sk);
 				tcp_ack_snd_check(sk);
 			}
 			return 0;
@@ -3291,6 +3358,9 @@ syn_challenge:
 		break;
 	}
 
+	/* sixth: the URG bit */
+	tcp_urg(sk, skb, th);
+
 	/* seventh: the data */
 	switch (sk->sk_state) {
 	case TCP_CLOSE_WAIT:
@@ -3322,14 +3392,14 @@ syn_challenge:
 	}
 
 	if (sk->sk_state != TCP_CLOSE) {
-		tcp_push_pending_frames(sk);
+		tcp_data_snd_check(sk);
 		tcp_ack_snd_check(sk);
 	}
 	return 0;
 
 discard_keep_state:
 	if (sk->sk_state != TCP_CLOSE) {
-		tcp_push_pending_frames(sk);
+		tcp_data_snd_check(sk);
 		tcp_ack_snd_check(sk);
 	}
 discard:

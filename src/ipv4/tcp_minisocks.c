@@ -289,6 +289,8 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	tp->keepalive_probes = ltp->keepalive_probes;
 	tp->linger2 = ltp->linger2;
 	tp->user_mss = ltp->user_mss;
+	tp->recvmsg_inq = ltp->recvmsg_inq;	/* TCP_INQ and */
+	tp->notsent_lowat = ltp->notsent_lowat; /* TCP_NOTSENT_LOWAT, as Linux's clone */
 	inet_csk(sk)->icsk_user_timeout = inet_csk(listener)->icsk_user_timeout;
 	inet_csk(sk)->icsk_syn_retries = inet_csk(listener)->icsk_syn_retries;
 	tcp_ca_openreq_child(sk, listener);
@@ -296,7 +298,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	/* Sequence space from the handshake. */
 	tp->isn = req->snt_isn;
 	tp->snd_una = tp->snd_nxt = tp->write_seq = tp->pushed_seq = req->snt_isn + 1;
-	tp->snd_sml = tp->snd_una;
+	tp->snd_sml = tp->snd_up = tp->snd_una;
 	tp->rcv_nxt = tp->rcv_wup = tp->copied_seq = req->rcv_isn + 1;
 	tp->snd_wl1 = req->rcv_isn;
 	/* Options agreed in the SYN and SYN-ACK. */

@@ -9,6 +9,9 @@
  *  - its sequence number advances by the payload before it;
  *  - CWR only on the first segment (RFC 3168 6.1.2: one reduction, one
  *    CWR), PSH and FIN only on the last (they belong to the last byte);
+ *  - an urgent pointer is rebased on each segment's own sequence number,
+ *    and a segment that starts at or past it carries no URG, as TCP would
+ *    have sent each segment alone (a saturated 0xFFFF stays as it is);
  *  - the IP id counts up by one a segment, as a device's TSO does;
  *  - IP total length, header checksum and TCP checksum are per segment,
  *    the TCP checksum left uncomputed when the buffer's was (a loopback
@@ -76,6 +79,7 @@ int tcp_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs,
 	uint32_t mss = skb_shinfo(skb)->gso_size;
 	uint32_t seq = get_be32(th + 4);
 	uint8_t flags = th[13];
+	uint32_t urg = get_be16(th + 18), first_seq = seq;
 	struct sk_buff *seg;
 	int err;
 
@@ -93,6 +97,15 @@ int tcp_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs,
 			f &= (uint8_t)~TCPHDR_CWR;
 		if (seg->next)
 			f &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
+		if ((f & TCPHDR_URG) && urg != 0xFFFF) {
+			uint32_t off = seq - first_seq;
+			if (urg > off) {
+				put_be16(sth + 18, (uint16_t)(urg - off));
+			} else {
+				f &= (uint8_t)~TCPHDR_URG;
+				put_be16(sth + 18, 0);
+			}
+		}
 		put_be32(sth + 4, seq);
 		sth[13] = f;
 		seq += tcp_len - thlen;

@@ -589,6 +589,19 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 		th.window = tcp_select_window(sk);
 		tcp_ecn_send(sk, &th, tcb->seq, payload);
 	}
+	/* Urgent mode: every segment that starts before the urgent pointer
+	 * carries it, bare ACKs too, until it is acknowledged; a pointer
+	 * beyond 16 bits reads 0xFFFF while the data it leads to is unsent
+	 * (Linux's __tcp_transmit_skb). */
+	if (tcp_urg_mode(tp) && before(tcb->seq, tp->snd_up)) {
+		if (before(tp->snd_up, tcb->seq + 0x10000)) {
+			th.urg_ptr = (uint16_t)(tp->snd_up - tcb->seq);
+			th.flags |= TCPHDR_URG;
+		} else if (after(tcb->seq + 0xFFFF, tp->snd_nxt)) {
+			th.urg_ptr = 0xFFFF;
+			th.flags |= TCPHDR_URG;
+		}
+	}
 	th.opts = optbuf;
 	th.opts_len = optlen;
 	uint8_t *h = skb_push(skb, (uint32_t)(TCP_HLEN_MIN + optlen));
@@ -736,8 +749,10 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 	 * marks): both halves were sent at once. */
 	memcpy(buff->cb, skb->cb, sizeof(buff->cb));
 	TCP_SKB_CB(buff)->seq = TCP_SKB_CB(skb)->seq + len;
-	/* PSH and FIN belong to the last byte, so to the second half. */
+	/* PSH, FIN and a record's end (MSG_EOR) belong to the last byte, so
+	 * to the second half. */
 	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);
+	TCP_SKB_CB(skb)->eor = 0;
 	TCP_SKB_CB(skb)->end_seq = TCP_SKB_CB(skb)->seq + len;
 	skb->len = len;
 	/* The moved bytes take their charge along (Linux moves truesize with
@@ -1281,6 +1296,7 @@ int tcp_connect(struct sock *sk)
 	tp->snd_wl1 = 0;
 	tp->snd_una = tp->write_seq;
 	tp->snd_sml = tp->write_seq;
+	tp->snd_up = tp->write_seq; /* not in urgent mode */
 	tp->snd_nxt = tp->write_seq;
 	tp->pushed_seq = tp->write_seq;
 	tp->isn = tp->write_seq;

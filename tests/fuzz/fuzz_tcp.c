@@ -9,6 +9,8 @@
  *
  *   [0x00|tuple][len_hi len_lo][TCP header and payload]  a segment
  *   [0x01][call][arg]                                    a socket call
+ *                                     (sends, reads, options, MSG_OOB,
+ *                                     SIOCATMARK, TCP_INQ, ...)
  *   [0x02][n]                                            n * 10 ms pass
  *   [0x03][ecn]                                          later segments
  *                                                        carry ECN field ecn
@@ -24,6 +26,7 @@
 #include <arpa/inet.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include "fuzz_clock.h"
 #include "net/stack.h"
@@ -283,13 +286,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 2;
 			int fd = fds[1 + (call & 1)];
 			int one = 1;
-			switch ((call >> 1) % 12) {
+			switch ((call >> 1) % 18) {
 			case 0:
 				/* odd lengths up to 64 KB: buffers that end off a
-				 * segment boundary, appended to while unsent */
+				 * segment boundary, appended to while unsent, or
+				 * closed to that by MSG_EOR */
 				ut_send(s, fd, buf,
 					arg & 1 ? (size_t)arg * 97 : (size_t)arg * 255 + 1,
-					MSG_DONTWAIT | MSG_NOSIGNAL);
+					MSG_DONTWAIT | MSG_NOSIGNAL | (arg & 2 ? MSG_EOR : 0));
 				break;
 			case 1:
 				ut_recv(s, fd, buf, (size_t)arg * 257 + 1, MSG_DONTWAIT);
@@ -335,8 +339,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 11: {
 				socklen_t len = (socklen_t)arg;
 				ut_getsockopt(s, fd, IPPROTO_TCP,
-					      (call >> 1) % 12 == 10 ? TCP_INFO : TCP_CC_INFO, buf,
+					      (call >> 1) % 18 == 10 ? TCP_INFO : TCP_CC_INFO, buf,
 					      &len);
+				break;
+			}
+			/* Urgent data, both ways: the peer's pointers (any URG
+			 * segment above) meet reads at and past the mark. */
+			case 12:
+				ut_send(s, fd, buf, (size_t)arg + 1,
+					MSG_DONTWAIT | MSG_NOSIGNAL | MSG_OOB);
+				break;
+			case 13:
+				ut_recv(s, fd, buf, arg & 2, MSG_OOB | (arg & 1 ? MSG_PEEK : 0));
+				break;
+			case 14: {
+				int v = arg & 1;
+				ut_setsockopt(s, fd, SOL_SOCKET, SO_OOBINLINE, &v, sizeof(v));
+				break;
+			}
+			case 15: {
+				int v;
+				ut_ioctl(s, fd, arg & 1 ? SIOCATMARK : FIONREAD, &v);
+				break;
+			}
+			case 16: { /* TCP_INQ's control message, in arg bytes of room */
+				static char ctl[256];
+				struct iovec iov = {buf, (size_t)arg * 13};
+				struct msghdr m = {.msg_iov = &iov,
+						   .msg_iovlen = 1,
+						   .msg_control = ctl,
+						   .msg_controllen = arg};
+				ut_setsockopt(s, fd, IPPROTO_TCP, TCP_INQ, &one, sizeof(one));
+				ut_recvmsg(s, fd, &m, MSG_DONTWAIT);
+				break;
+			}
+			case 17: { /* TCP_NOTSENT_LOWAT, 0: the sysctl's */
+				int v = arg * 256;
+				ut_setsockopt(s, fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
 				break;
 			}
 			}

@@ -28,6 +28,7 @@ static enum rx_handler_result segwatch_rx(struct sk_buff *skb, void *data)
 		s->flags = th.flags;
 		s->seq = th.seq;
 		s->ack = th.ack_seq;
+		s->urg_ptr = th.urg_ptr;
 		s->len = (uint32_t)th.payload_len;
 		s->num_sacks = opts.num_sacks;
 		for (unsigned i = 0; i < opts.num_sacks && i < 4; i++) {

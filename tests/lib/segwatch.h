@@ -17,6 +17,7 @@ struct seg_seen {
 	uint8_t tos;   /* the IP header's TOS byte as received (before marking) */
 	uint8_t flags; /* TCPHDR_* */
 	uint32_t seq, ack, len;
+	uint16_t urg_ptr; /* the urgent pointer field, whatever URG says */
 	uint8_t num_sacks;
 	struct {
 		uint32_t start, end;

@@ -25,6 +25,7 @@
  * SO_RCVTIMEO/SO_SNDTIMEO, and the kernel's child runs under alarm(). */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -1531,6 +1532,234 @@ SC(options_linux_has)
 	GETINT(fd, IPPROTO_IP, IP_MTU);
 	R(a->setsockopt(a, fd, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3));
 	R(a->close(a, fd));
+}
+
+/* Urgent data (issue 15, item 2): the mark, the out-of-band byte, and
+ * recv(MSG_OOB)'s errors before, while and after it is held. */
+SC(urgent_data_out_of_band)
+{
+	int c, s, v = -1;
+	char b[16] = {0};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	R(a->recv(a, lfd, b, sizeof(b), MSG_OOB));
+	R(a->send(a, lfd, "x", 1, MSG_OOB));
+	R(a->send(a, c, "abc", 3, MSG_OOB));
+	a->settle(a);
+	PM(s);
+	R(a->ioctl(a, s, SIOCATMARK, &v));
+	V("at the mark", v);
+	R(a->ioctl(a, s, FIONREAD, &v));
+	V("bytes before the mark", v);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->ioctl(a, s, SIOCATMARK, &v));
+	V("at the mark", v);
+	PM(s);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB | MSG_PEEK));
+	V("urgent byte", b[0]);
+	R(a->recv(a, s, b, 0, MSG_OOB | MSG_PEEK));
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	V("urgent byte", b[0]);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	PM(s);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	/* a second mark, then the first byte read past it: the urgent byte
+	 * is skipped and lost */
+	R(a->send(a, c, "de", 2, MSG_OOB));
+	R(a->send(a, c, "f", 1, 0));
+	a->settle(a);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	V("byte after the mark", b[0]);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	R(a->close(a, c));
+	a->settle(a);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(urgent_data_inline)
+{
+	int c, s, v = -1;
+	char b[16] = {0};
+	int lfd = pair(a, l, port, &c, &s);
+	GETINT(s, SOL_SOCKET, SO_OOBINLINE);
+	SETINT(s, SOL_SOCKET, SO_OOBINLINE, 1);
+	GETINT(s, SOL_SOCKET, SO_OOBINLINE);
+	R(a->send(a, c, "xy", 2, MSG_OOB));
+	a->settle(a);
+	PM(s);
+	R(a->ioctl(a, s, SIOCATMARK, &v));
+	V("at the mark", v);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->ioctl(a, s, SIOCATMARK, &v));
+	V("at the mark", v);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	V("urgent byte in the stream", b[0]);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+static volatile sig_atomic_t sigurg_seen;
+static void on_sigurg(int sig)
+{
+	(void)sig;
+	sigurg_seen++;
+}
+
+/* F_SETOWN's errors, F_GETOWN, and SIGURG to the owner on urgent data. */
+SC(urgent_data_signals_the_owner)
+{
+	int c, s;
+	char b[8];
+	int lfd = pair(a, l, port, &c, &s);
+	struct sigaction sa = {.sa_handler = on_sigurg}, old;
+	sigaction(SIGURG, &sa, &old);
+	R(a->fcntl(a, s, F_GETOWN, 0));
+	R(a->fcntl(a, s, F_SETOWN, INT_MIN));
+	R(a->fcntl(a, s, F_SETOWN, 0x3ffffff0));
+	R(a->fcntl(a, s, F_SETOWN, -0x3ffffff0));
+	R(a->fcntl(a, BADFD, F_SETOWN, getpid()));
+	R(a->fcntl(a, s, F_SETOWN, getpid()));
+	V("owner is this process", a->fcntl(a, s, F_GETOWN, 0) == getpid());
+	sigurg_seen = 0;
+	R(a->send(a, c, "u", 1, MSG_OOB));
+	a->settle(a);
+	V("SIGURG", sigurg_seen > 0);
+	R(a->recv(a, s, b, sizeof(b), MSG_OOB));
+	R(a->fcntl(a, s, F_SETOWN, 0));
+	R(a->fcntl(a, s, F_GETOWN, 0));
+	{
+		int who = 0x3ffffff0;
+		R(a->ioctl(a, s, FIOSETOWN, &who));
+		who = -0x3ffffff0;
+		R(a->ioctl(a, s, SIOCSPGRP, &who));
+		who = getpid();
+		R(a->ioctl(a, s, SIOCSPGRP, &who));
+		who = 0;
+		R(a->ioctl(a, s, FIOGETOWN, &who));
+		V("ioctl owner is this process", who == getpid());
+		R(a->ioctl(a, s, SIOCGPGRP, &who));
+		V("ioctl owner is this process", who == getpid());
+		who = 0;
+		R(a->ioctl(a, s, FIOSETOWN, &who));
+	}
+	sigurg_seen = 0;
+	R(a->send(a, c, "v", 1, MSG_OOB));
+	a->settle(a);
+	V("SIGURG", sigurg_seen > 0);
+	sigaction(SIGURG, &old, NULL);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+/* TCP_INQ's values and its control message, whole and cut short. */
+SC(tcp_inq_control_message)
+{
+	int c, s, inq = -1;
+	char b[16];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {b, 2};
+	struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+	int lfd = pair(a, l, port, &c, &s);
+	GETINT(s, IPPROTO_TCP, TCP_INQ);
+	SETINT(s, IPPROTO_TCP, TCP_INQ, 2);
+	SETINT(s, IPPROTO_TCP, TCP_INQ, -1);
+	SETINT(s, IPPROTO_TCP, TCP_INQ, 1);
+	GETINT(s, IPPROTO_TCP, TCP_INQ);
+	R(a->send(a, c, "hello", 5, 0));
+	a->settle(a);
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof(ctl.buf);
+	R(a->recvmsg(a, s, &m, 0));
+	V("controllen", m.msg_controllen);
+	V("flags", m.msg_flags);
+	cm = CMSG_FIRSTHDR(&m);
+	V("cmsg", cm ? cm->cmsg_level * 1000 + cm->cmsg_type : -1);
+	if (cm)
+		memcpy(&inq, CMSG_DATA(cm), sizeof(inq));
+	V("inq", inq);
+	m.msg_controllen = sizeof(struct cmsghdr) + 1;
+	R(a->recvmsg(a, s, &m, MSG_PEEK));
+	V("controllen", m.msg_controllen);
+	V("flags", m.msg_flags);
+	m.msg_control = NULL;
+	m.msg_controllen = 0;
+	R(a->recvmsg(a, s, &m, 0));
+	V("flags", m.msg_flags);
+	R(a->close(a, c));
+	a->settle(a);
+	iov.iov_len = sizeof(b);
+	m.msg_control = ctl.buf;
+	m.msg_controllen = sizeof(ctl.buf);
+	R(a->recvmsg(a, s, &m, 0));
+	cm = CMSG_FIRSTHDR(&m);
+	inq = -1;
+	if (cm)
+		memcpy(&inq, CMSG_DATA(cm), sizeof(inq));
+	V("inq after the FIN", inq);
+	m.msg_controllen = sizeof(ctl.buf);
+	R(a->recvmsg(a, s, &m, 0));
+	V("controllen at the end", m.msg_controllen);
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+/* TCP_NOTSENT_LOWAT's values, and MSG_EOR accepted on a stream. */
+SC(tcp_notsent_lowat_and_eor)
+{
+	int c, s;
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	GETINT(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT);
+	SETINT(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 1000);
+	GETINT(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT);
+	SETINT(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT, -1);
+	GETINT(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT);
+	SETINT(c, IPPROTO_TCP, TCP_NOTSENT_LOWAT, 0);
+	PM(c);
+	R(a->send(a, c, "ab", 2, MSG_EOR));
+	R(a->send(a, c, "cd", 2, MSG_EOR | MSG_MORE));
+	R(a->send(a, c, "e", 1, 0));
+	a->settle(a);
+	R(a->recv(a, s, b, sizeof(b), 0));
+	PM(c);
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+/* A NULL buffer with a length: EFAULT where a byte would be copied, the
+ * bytes before it where some were (syscall_bad_arg's scripts). */
+SC(null_buffers_fault_where_a_byte_is_copied)
+{
+	int c, s;
+	char b[8];
+	struct iovec v[2] = {{b, 3}, {NULL, 4}};
+	int lfd = pair(a, l, port, &c, &s);
+	R(a->send(a, c, NULL, 10, 0));
+	R(a->write(a, c, NULL, 10));
+	R(a->recv(a, s, NULL, 10, 0));
+	memcpy(b, "abcdefgh", 8);
+	R(a->writev(a, c, v, 2));
+	R(a->send(a, c, "xyz", 3, 0));
+	a->settle(a);
+	R(a->recv(a, s, NULL, 10, 0));
+	R(a->read(a, s, NULL, 10));
+	R(a->readv(a, s, v, 2));
+	R(a->recv(a, s, NULL, 1, MSG_TRUNC));
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
 }
 
 SC(udp_basics)
@@ -3384,6 +3613,12 @@ static const struct scenario scenarios[] = {
 	S(ip_options_of_linux_6),
 	S(ip_options),
 	S(options_linux_has),
+	S(urgent_data_out_of_band),
+	S(urgent_data_inline),
+	S(urgent_data_signals_the_owner),
+	S(tcp_inq_control_message),
+	S(tcp_notsent_lowat_and_eor),
+	S(null_buffers_fault_where_a_byte_is_copied),
 	S(udp_basics),
 	S(udp_recvmsg_truncation_flags),
 	S(udp_connected_refused),
@@ -3488,13 +3723,8 @@ struct exception {
 	const char *step;
 	const char *why;
 };
-#define NO_URGENT \
-	"no urgent data: MSG_OOB sends the byte as ordinary data and recv does not stop at a mark"
 #define ISSUE15_OPTION "an option Linux has and usertcp refuses for now (issue 15, item 4)"
 static const struct exception exceptions[] = {
-	{"send_variants_on_connected", "a->recv(a, s, b, sizeof(b), 0)", NO_URGENT},
-	{"options_linux_has", "IPPROTO_TCP, 25,", ISSUE15_OPTION}, /* TCP_NOTSENT_LOWAT */
-	{"options_linux_has", "IPPROTO_TCP, 36,", ISSUE15_OPTION}, /* TCP_INQ */
 	{"sendto_on_unconnected_tcp", "MSG_FASTOPEN", "no TCP Fast Open (issue 15, item 1)"},
 	{NULL, NULL, NULL},
 };

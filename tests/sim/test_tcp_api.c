@@ -330,3 +330,33 @@ TEST(accept_returns_a_connection_reset_in_the_accept_queue_with_its_peer_address
 	ut_close(w.s, lfd);
 	tw_done(&w);
 }
+
+TEST(a_null_buffer_gives_efault_where_a_byte_would_be_copied_as_linux)
+{
+	struct tcpworld w;
+	char b[8];
+	struct iovec v[2] = {{b, 3}, {NULL, 4}};
+	int c, s;
+
+	tw_make(&w, 49, NULL);
+	tw_pair(&w, PORT, &c, &s);
+	CHECK_EQ(ut_send(w.c, c, NULL, 10, MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EFAULT);
+	/* Linux loses the whole chunk the bad vector falls in */
+	memcpy(b, "abc", 3);
+	CHECK_EQ(ut_writev(w.c, c, v, 2), -1);
+	CHECK_EQ(errno, EFAULT);
+	/* nothing to read: no byte is copied, so no fault */
+	CHECK_EQ(ut_recv(w.s, s, NULL, 10, MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EAGAIN);
+	CHECK_EQ(ut_send(w.c, c, "xyz", 3, MSG_DONTWAIT), 3);
+	tw_run(&w, 100 * MS);
+	CHECK_EQ(ut_recv(w.s, s, NULL, 10, MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EFAULT);
+	/* what comes before the bad vector is read */
+	CHECK_EQ(ut_readv(w.s, s, v, 2), 3);
+	CHECK_MEM_EQ(b, "xyz", 3);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}

@@ -486,3 +486,41 @@ TEST(a_large_write_is_charged_little_over_its_bytes_and_does_not_block)
 	CHECK(sk->sk_wmem_queued < 200000 + 200000 / 20);
 	tso_end(&w, c, s);
 }
+
+/* The rest of a buffer the congestion window cut is a short block of its
+ * own (tcp_fragment copies it): a later write fills it only to a segment
+ * boundary and goes on in a buffer of its own, so the wire carries full
+ * segments, as from Linux's buffers (eor/no-coalesce-large.pkt). */
+TEST(a_write_joining_the_short_rest_of_a_cut_buffer_still_leaves_full_segments)
+{
+	struct tcpworld w;
+	struct segwatch *sw = calloc(1, sizeof(*sw));
+	static char in[2 * (10 * MSS + 400)];
+	uint32_t start;
+	unsigned data = 0;
+	int c, s;
+
+	tso_pair(&w, 84, 1, 10, &c, &s);
+	segwatch_attach(sw, ut_sim_link_dev(w.link, 1));
+	start = tw_tcp_sk(w.c, c)->snd_nxt;
+	fill(big, sizeof(in));
+	CHECK_EQ(ut_send(w.c, c, big, 10 * MSS + 400, 0), 10 * MSS + 400);
+	CHECK_EQ(tw_tcp_sk(w.c, c)->snd_nxt - start, 10 * MSS);
+	CHECK_EQ(ut_send(w.c, c, big + 10 * MSS + 400, 10 * MSS + 400, 0), 10 * MSS + 400);
+	tw_run(&w, 300 * MS);
+	CHECK_EQ(ut_recv(w.s, s, in, sizeof(in), MSG_DONTWAIT), (ssize_t)sizeof(in));
+	CHECK(memcmp(in, big, sizeof(in)) == 0);
+	for (unsigned i = 0; i < sw->n; i++) {
+		if (!sw->seen[i].len)
+			continue;
+		data++;
+		if (sw->seen[i].seq + sw->seen[i].len != start + sizeof(in))
+			CHECK_EQ(sw->seen[i].len, MSS);
+	}
+	CHECK_EQ(data, 21u);
+	segwatch_detach(ut_sim_link_dev(w.link, 1));
+	free(sw);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_done(&w);
+}

@@ -529,11 +529,13 @@ static void taint(struct soak *s, const struct in6_addr *a, uint16_t ap, const s
  * before checksumming would. What TCP does with such a segment is
  * undetectable by design, so the field is chosen in two classes:
  *  - fields whose corruption can cost delivery but never deliver wrong
- *    bytes (ack, window, urgent pointer, flags other than FIN, options, IP
+ *    bytes (ack, window, flags other than FIN and URG, options, IP
  *    TOS/ID/TTL): the data invariant still holds for the connection;
  *  - fields that move or change payload bytes (sequence number, data
- *    offset, FIN, ports, the payload itself): the connection is tainted,
- *    and only the invariants that need no trust in its bytes apply. */
+ *    offset, FIN, ports, the payload itself, and URG and the urgent
+ *    pointer, which take a byte out of the stream as urgent data, as
+ *    Linux's receiver does): the connection is tainted, and only the
+ *    invariants that need no trust in its bytes apply. */
 static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 {
 	struct soak *s = g_soak;
@@ -584,10 +586,12 @@ static enum rx_handler_result vcorrupt_rx(struct sk_buff *skb, void *data)
 		break;
 	case 1: /* window, urgent pointer */
 		off = ihl + (chance(&s->vr, 0.7) ? 14 : 18) + below(&s->vr, 2);
+		unsafe = off >= ihl + 18;
 		break;
 	case 2: /* flags but FIN */
 		off = ihl + 13;
 		bit = (uint8_t)(2u << below(&s->vr, 7));
+		unsafe = bit == TCPHDR_URG;
 		break;
 	case 3: /* IP TOS, ID, TTL */
 		off = (size_t[]){1, 4, 5, 8}[below(&s->vr, 4)];

@@ -20,6 +20,9 @@ struct file {
 	unsigned f_refs;  /* table reference + calls in progress */
 	int fd;		  /* its descriptor, -1 once closed */
 	bool cloexec;
+	/* F_SETOWN: the process SIGURG goes to, a negative value a process
+	 * group; 0: none (Linux's f_owner) */
+	int f_owner;
 	struct ut_stack *stack;
 	struct epitem *f_ep; /* epoll items watching this file */
 	union {

@@ -70,9 +70,10 @@ enum sock_flags {
 	SOCK_KEEPOPEN, /* SO_KEEPALIVE */
 	SOCK_LINGER,   /* SO_LINGER on */
 	SOCK_BROADCAST,
-	SOCK_NOSPACE, /* a writer found the send buffer full: wake it
+	SOCK_NOSPACE,	/* a writer found the send buffer full: wake it
 				 * when space returns (Linux keeps this bit in
 				 * socket->flags) */
+	SOCK_URGINLINE, /* SO_OOBINLINE: the urgent byte stays in the stream */
 };
 
 /* sk->inet_flags bits (Linux's INET_FLAGS_*). */
@@ -457,6 +458,7 @@ void sock_graft(struct sock *sk, struct socket *sock);
 void sock_orphan(struct sock *sk);
 /* The default callbacks: wake whoever watches the socket. */
 void sock_def_wakeup(struct sock *sk);
+void sk_send_sigurg(struct sock *sk);
 /* Records err as the socket's pending error and reports it. */
 void sk_set_error(struct sock *sk, int err);
 /* Returns and clears the pending error (0 if none): SO_ERROR's contract. */
@@ -493,6 +495,10 @@ void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr
 		   size_t count);
 size_t copy_from_iter(void *to, size_t bytes, struct iov_iter *i);
 size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i);
+/* The bytes before the first that lies in a vector with a NULL base (the
+ * whole count when none does): where Linux's copy from or to the caller
+ * would fault (EFAULT). */
+size_t iov_iter_fault_offset(const struct iov_iter *i);
 /* Total length of an iovec array; -EINVAL if it overflows ssize_t. */
 ssize_t iov_length_checked(const struct iovec *iov, unsigned long nr_segs);
 

@@ -92,6 +92,8 @@ struct ipv4_sysctl {
 	/* usertcp's own: write-queue buffers of up to 64 KB cut into segments
 	 * by software GSO, as Linux builds them (1); 0: one MSS a buffer */
 	long tcp_gso_buffers;
+	long tcp_stdurg;	     /* 0: the urgent pointer is one past the urgent byte (BSD) */
+	long tcp_notsent_lowat;	     /* UINT_MAX: unsent bytes allowed (TCP_NOTSENT_LOWAT) */
 	long ip_local_port_range[2]; /* 32768 60999 */
 	/* net.core */
 	long somaxconn;		     /* 4096 */

@@ -92,7 +92,9 @@ struct tcp_skb_cb {
 	 * and rack_was_retrans hold, for one pass of tcp_rack_detect_loss
 	 * while tracing, what it marked, so that the trace can list it in
 	 * sequence order (tcp_recovery.c). */
-	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, tx_unused : 13;
+	/* eor: MSG_EOR ended a record here, so nothing may be appended to
+	 * this buffer nor merged into it (Linux's TCP_SKB_CB(skb)->eor). */
+	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, eor : 1, tx_unused : 12;
 	uint32_t delivered; /* sent segments: tp->delivered when last sent */
 	uint32_t unused;
 	uint64_t sent_ns; /* last transmission, for RTT samples */
@@ -536,6 +538,17 @@ struct tcp_sock {
 	 * data is sent after a SACKed tail, as the sequence it stands for has
 	 * always been computed here. */
 	struct sk_buff *highest_sack;
+	/* Urgent data (RFC 9293 3.8.5; Linux's names and tcp_stdurg=0
+	 * meaning: a pointer one past the urgent byte). snd_up: one past the
+	 * last urgent byte sent, equal to snd_una outside urgent mode.
+	 * urg_seq: the sequence of the urgent byte announced by the peer;
+	 * urg_data: TCP_URG_NOTYET until that byte arrives, then
+	 * TCP_URG_VALID with the byte in the low eight bits, TCP_URG_READ
+	 * once recv(MSG_OOB) took it; 0: none. */
+	uint32_t snd_up, urg_seq;
+	uint16_t urg_data;
+	bool recvmsg_inq;	/* TCP_INQ: a TCP_CM_INQ control message per read */
+	uint32_t notsent_lowat; /* TCP_NOTSENT_LOWAT; 0: net.ipv4.tcp_notsent_lowat */
 	/* Where tcp_xmit_retransmit_queue resumes: no segment before it is
 	 * waiting to be retransmitted (lost, not SACKed, not retransmitted).
 	 * NULL: start from the head. Linux's retransmit_skb_hint. */
@@ -556,6 +569,11 @@ struct tcp_sock {
 #define TCP_NAGLE_OFF 1	 /* TCP_NODELAY */
 #define TCP_NAGLE_CORK 2 /* TCP_CORK */
 #define TCP_NAGLE_PUSH 4 /* push this once */
+
+/* tp->urg_data (Linux's TCP_URG_*): the byte is in the low eight bits */
+#define TCP_URG_VALID 0x0100  /* the urgent byte arrived and is held */
+#define TCP_URG_NOTYET 0x0200 /* announced, not yet arrived */
+#define TCP_URG_READ 0x0400   /* taken by recv(MSG_OOB) */
 
 static inline struct tcp_sock *tcp_sk(const struct sock *sk)
 {
@@ -656,6 +674,13 @@ static inline struct sk_buff *tcp_rtx_queue_tail(const struct sock *sk)
 {
 	return skb_rb_last(&tcp_sk(sk)->tcp_rtx_queue);
 }
+/* Urgent mode: an urgent pointer not yet acknowledged past goes on every
+ * segment (Linux's tcp_urg_mode). */
+static inline bool tcp_urg_mode(const struct tcp_sock *tp)
+{
+	return tp->snd_una != tp->snd_up;
+}
+
 static inline bool tcp_rtx_queue_empty(const struct sock *sk)
 {
 	return RB_EMPTY_ROOT(&tcp_sk(sk)->tcp_rtx_queue);
@@ -931,6 +956,10 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 /* Drops len acknowledged bytes from the head of a retransmit-queue buffer. */
 void tcp_trim_head(struct sock *sk, struct sk_buff *skb, uint32_t len);
 void tcp_push_pending_frames(struct sock *sk);
+/* TCP_NOTSENT_LOWAT's test and the writability it joins (tcp.c) */
+bool tcp_stream_memory_free(const struct sock *sk, int wake);
+bool sk_stream_is_writeable(const struct sock *sk);
+void sk_stream_write_space(struct sock *sk);
 uint32_t tcp_current_mss(struct sock *sk);
 uint32_t tcp_sync_mss(struct sock *sk, uint32_t pmtu);
 void tcp_send_ack(struct sock *sk);
