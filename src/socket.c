@@ -351,11 +351,14 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 		goto put;
 	}
 	msg->msg_flags = 0;
+	void *control = msg->msg_control;
+	size_t controllen = msg->msg_controllen;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
-	/* Linux hands back in msg_controllen the bytes of control
-	 * messages written; no protocol here writes any. */
-	if (rc >= 0)
-		msg->msg_controllen = 0;
+	/* Control messages move msg_control on as they are written
+	 * (put_cmsg); Linux hands back in msg_controllen the bytes written. */
+	msg->msg_controllen = rc >= 0 ? (size_t)((char *)msg->msg_control - (char *)control)
+				      : controllen;
+	msg->msg_control = control;
 put:
 	fput(sock->file);
 	return ret_errno(stack, rc);

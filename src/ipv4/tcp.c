@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 
+#include "net/errqueue.h"
 #include "net/af_inet.h"
 #include "net/fault.h"
 #include "net/stack.h"
@@ -376,6 +377,22 @@ static int tcp_cmsg_check(const struct msghdr *msg)
 	return 0;
 }
 
+/* SO_TIMESTAMPING's stamps of a sendmsg are for its last byte, which the
+ * write queue's tail holds (Linux's tcp_tx_timestamp). */
+static void tcp_tx_timestamp(struct sock *sk, uint32_t tsflags)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct tcp_skb_cb *tcb;
+
+	if (!skb || !(tsflags & SOF_TIMESTAMPING_TX_SW_ANY_))
+		return;
+	tcb = TCP_SKB_CB(skb);
+	tcb->txstamp_sched |= !!(tsflags & SOF_TIMESTAMPING_TX_SCHED);
+	tcb->txstamp_snd |= !!(tsflags & SOF_TIMESTAMPING_TX_SOFTWARE);
+	tcb->txstamp_ack |= !!(tsflags & SOF_TIMESTAMPING_TX_ACK);
+	tcb->tskey = tcb->seq + skb->len - 1;
+}
+
 ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -387,6 +404,7 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	uint32_t mss_now, size_goal;
 	size_t copied = 0;
 	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
+	uint32_t tsflags = sk->sk_tsflags;
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
@@ -396,7 +414,8 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		if (err)
 			goto do_error;
 	}
-	if (msg->msg_controllen && msg->msg_control && (err = tcp_cmsg_check(msg)) != 0)
+	if (msg->msg_controllen && msg->msg_control &&
+	    ((err = tcp_cmsg_check(msg)) != 0 || (err = sock_cmsg_tsflags(msg, &tsflags)) != 0))
 		return err;
 	deadline = sock_deadline(sk, timeo);
 	mss_now = tcp_send_mss(sk, &size_goal, flags);
@@ -500,8 +519,10 @@ wait_for_space:
 		mss_now = tcp_send_mss(sk, &size_goal, flags);
 	}
 out:
-	if (copied)
+	if (copied) {
+		tcp_tx_timestamp(sk, tsflags);
 		tcp_push(sk, flags, mss_now, tp->nonagle);
+	}
 	return (ssize_t)copied;
 
 do_error:
@@ -535,17 +556,17 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 	size_t target, copied = 0;
 	struct iov_iter it;
 	ssize_t err = 0;
+	uint64_t rx_tstamp = 0; /* arrival of the last buffer read */
 
-	(void)addr_len;
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
 	if (flags & MSG_OOB)
 		return -EINVAL; /* no urgent data is ever kept */
 	/* Linux reads MSG_ERRQUEUE from the socket's error queue before
 	 * anything else, whatever the socket's blocking mode, and answers
-	 * EAGAIN at once when it is empty; TCP here never queues there. */
+	 * EAGAIN at once when it is empty. */
 	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN;
+		return inet_recv_error(sk, msg, len, addr_len);
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
 	target = (flags & MSG_WAITALL) ? len : MIN((size_t)sk->sk_rcvlowat, len);
 	if (target == 0)
@@ -581,6 +602,7 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 				copy_to_iter(skb->data + offset, used, &it);
 			*seq += used;
 			copied += used;
+			rx_tstamp = skb->tstamp;
 			/* A buffer carrying data and the FIN stays for the
 			 * next pass, which consumes the FIN. */
 			if (!peek && offset + used == skb->len &&
@@ -632,6 +654,9 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 		tcp_rcv_space_adjust(sk);
 	if (copied)
 		trace_tcp_user_read(sk, first_seq, (uint32_t)copied);
+	/* Linux's tcp_recv_timestamp: the stamp of the last buffer read */
+	if (rx_tstamp && copied)
+		sock_recv_timestamp(msg, sk, rx_tstamp, false);
 	return copied ? (ssize_t)copied : err;
 }
 
@@ -866,7 +891,7 @@ unsigned tcp_poll(struct socket *sock)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
-	if (sk->sk_err)
+	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/errqueue.h"
 #include "net/af_inet.h"
 #include "net/ipv6.h"
 #include "net/route.h"
@@ -703,6 +704,7 @@ void tcp_v4_destroy_sock(struct sock *sk)
 	tcp_cleanup_congestion_control(sk);
 	tcp_write_queue_purge(sk);
 	tcp_rcv_queues_purge(sk);
+	sock_purge_err_queue(sk);
 	/* Every page goes back to tcp_mem; anything left means a queue's
 	 * charge and its buffers disagree. */
 	sk_mem_reclaim(sk);
