@@ -417,6 +417,7 @@ TEST(turning_ip_recverr_off_keeps_the_queued_timestamps)
 	set_int(w.c, c, SOL_IP, IP_RECVERR, 1);
 	set_int(w.c, c, SOL_IP, IP_RECVERR, 0);
 	recv_stamped(w.c, c, MSG_ERRQUEUE, &g, buf, sizeof(buf));
+	CHECK(g.has_ee);
 	CHECK_EQ(g.ee.ee_info, SCM_TSTAMP_SND);
 	tw_run(&w, 50 * MS);
 	ut_close(w.c, c);
@@ -484,4 +485,97 @@ TEST(an_accepted_socket_inherits_the_listeners_timestamp_options)
 	ut_close(w.s, s);
 	ut_close(w.s, lfd);
 	done(&w);
+}
+
+TEST(the_ack_stamp_comes_once_when_its_byte_is_acked_before_the_rest_of_its_buffer)
+{
+	struct tcpworld w;
+	struct got g;
+	static char data[126];
+	char buf[8];
+	int lfd, c, s, n = 0;
+	union {
+		char b[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {data, 50};
+	struct msghdr msg = {0};
+	struct cmsghdr *cm;
+	uint32_t flags = SOF_TIMESTAMPING_TX_ACK;
+	struct sockaddr_in sa = tw_addr(SERVER_IP, 8080);
+
+	tw_make(&w, 411, NULL);
+	tw_gro_off(&w);
+	lfd = tw_listen(&w, 8080, 4);
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
+	/* 88-byte segments (100 less the timestamp option): the buffer
+	 * below leaves as one of two segments, and the receiver, in
+	 * quick-ACK mode at the start, acknowledges each */
+	set_int(w.c, c, IPPROTO_TCP, TCP_MAXSEG, 100);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	tw_run(&w, 100 * MS);
+	s = ut_accept(w.s, lfd, NULL, NULL);
+	CHECK(s >= 0);
+	set_int(w.c, c, SOL_SOCKET, SO_TIMESTAMPING,
+		SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID);
+	/* corked: the stamp is for byte 49, then 126 more bytes join its
+	 * buffer, two full segments */
+	set_int(w.c, c, IPPROTO_TCP, TCP_CORK, 1);
+	memset(&ctl, 0, sizeof(ctl));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.b;
+	msg.msg_controllen = sizeof(ctl.b);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SO_TIMESTAMPING;
+	cm->cmsg_len = CMSG_LEN(sizeof(flags));
+	memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
+	CHECK_EQ(ut_sendmsg(w.c, c, &msg, 0), 50);
+	CHECK_EQ(ut_send(w.c, c, data, sizeof(data), 0), 126);
+	set_int(w.c, c, IPPROTO_TCP, TCP_CORK, 0);
+	tw_run(&w, 300 * MS);
+	for (;;) {
+		recv_stamped(w.c, c, MSG_ERRQUEUE, &g, buf, sizeof(buf));
+		if (g.n < 0)
+			break;
+		CHECK_EQ(g.ee.ee_info, SCM_TSTAMP_ACK);
+		CHECK_EQ(g.ee.ee_data, 49);
+		n++;
+	}
+	CHECK_EQ(n, 1);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	ut_close(w.s, lfd);
+	done(&w);
+}
+
+TEST(a_stack_on_the_real_clock_stamps_in_real_time)
+{
+	struct ut_stack *st;
+	struct sockaddr_in sa = tw_addr("127.0.0.1", 5000);
+	struct timespec before, after;
+	struct got g;
+	char buf[8];
+	int r, u;
+
+	CHECK_EQ(ut_stack_create(NULL, &st), 0);
+	r = ut_socket(st, AF_INET, SOCK_DGRAM, 0);
+	u = ut_socket(st, AF_INET, SOCK_DGRAM, 0);
+	CHECK_EQ(ut_bind(st, r, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	set_int(st, r, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+	clock_gettime(CLOCK_REALTIME, &before);
+	CHECK_EQ(ut_sendto(st, u, "rt", 2, 0, (struct sockaddr *)&sa, sizeof(sa)), 2);
+	for (int i = 0; i < 100 && ut_stack_poll(st); i++)
+		;
+	recv_stamped(st, r, 0, &g, buf, sizeof(buf));
+	clock_gettime(CLOCK_REALTIME, &after);
+	CHECK_EQ(g.n, 2);
+	/* Linux's stamps are CLOCK_REALTIME's; the stack's clock is the
+	 * monotonic one */
+	CHECK(g.tsn_ns >= ts_ns(&before) - 1000000 && g.tsn_ns <= ts_ns(&after) + 1000000);
+	ut_close(st, u);
+	ut_close(st, r);
+	CHECK_EQ(ut_stack_open_fds(st), 0);
+	ut_stack_destroy(st);
 }
