@@ -465,6 +465,9 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 	case SO_TIMESTAMPNS_NEW:
 		sock_set_timestamp(sk, optname, val != 0);
 		return 0;
+	case SO_SELECT_ERR_QUEUE:
+		sock_valbool_flag(sk, SOCK_SELECT_ERR_QUEUE, val != 0);
+		return 0;
 	case SO_TIMESTAMPING_OLD:
 	case SO_TIMESTAMPING_NEW: {
 		/* the flags, or a struct so_timestamping (flags, bind_phc)
@@ -586,6 +589,9 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		    sock_flag(sk, SOCK_TSTAMP_NEW) == isnew;
 		break;
 	}
+	case SO_SELECT_ERR_QUEUE:
+		v = sock_flag(sk, SOCK_SELECT_ERR_QUEUE);
+		break;
 	case SO_TIMESTAMPING_OLD:
 	case SO_TIMESTAMPING_NEW: {
 		/* struct so_timestamping; _NEW reads the flags only when they

@@ -849,7 +849,8 @@ static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 /* ---- poll, close ------------------------------------------------------------------*/
 
 /* Linux's datagram_poll: readable with a datagram queued or after
- * SHUT_RD, EPOLLERR with a pending error or a queued one, EPOLLHUP once shut down both
+ * SHUT_RD, EPOLLERR with a pending error or a queued one (and EPOLLPRI
+ * with SO_SELECT_ERR_QUEUE), EPOLLHUP once shut down both
  * ways; always writable, since sends never wait for buffer space. */
 unsigned udp_poll(struct socket *sock)
 {
@@ -859,7 +860,7 @@ unsigned udp_poll(struct socket *sock)
 	if (!sk)
 		return EPOLLHUP;
 	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
-		mask |= EPOLLERR;
+		mask |= EPOLLERR | (sock_flag(sk, SOCK_SELECT_ERR_QUEUE) ? EPOLLPRI : 0);
 	if (sk->sk_shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
 	if (sk->sk_shutdown == SHUTDOWN_MASK)

@@ -3277,9 +3277,12 @@ SC(errqueue_udp_ip_recverr)
 	GETINT(u, SOL_SOCKET, SO_ERROR);
 	PM(u);
 	errq_read(a, l, u);
+	SETINT(u, SOL_SOCKET, SO_SELECT_ERR_QUEUE, 1);
+	GETINT(u, SOL_SOCKET, SO_SELECT_ERR_QUEUE);
 	/* off drops what was queued */
 	R(a->sendto(a, u, "three", 5, 0, SA(sa), sizeof(sa)));
 	a->settle(a);
+	PM(u);
 	SETINT(u, IPPROTO_IP, IP_RECVERR, 0);
 	errq_read(a, l, u);
 	R(a->close(a, u));

@@ -374,3 +374,29 @@ TEST(tcp_queues_no_icmp_error_and_reads_an_empty_error_queue_as_eagain)
 	ut_close(w.s, s);
 	done(&w);
 }
+
+TEST(so_select_err_queue_makes_a_queued_error_poll_as_pollpri_too)
+{
+	struct tcpworld w;
+	struct pollfd p;
+	struct errmsg m;
+	int c, v;
+	socklen_t len = sizeof(v);
+
+	tw_make(&w, 311, NULL);
+	c = udp_socket(w.c, AF_INET);
+	set_int(w.c, c, SOL_IP, IP_RECVERR, 1);
+	set_int(w.c, c, SOL_SOCKET, SO_SELECT_ERR_QUEUE, 1);
+	CHECK_EQ(ut_getsockopt(w.c, c, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &v, &len), 0);
+	CHECK_EQ(v, 1);
+	CHECK_EQ(send_to(w.c, c, "x", 1, SERVER_IP, 9), 1);
+	tw_run(&w, 100 * MS);
+	p = (struct pollfd){.fd = c, .events = POLLPRI};
+	CHECK_EQ(ut_poll(w.c, &p, 1, 0), 1);
+	CHECK_EQ(p.revents, POLLPRI | POLLERR);
+	read_err(w.c, c, &m, 256);
+	CHECK_EQ(m.n, 1);
+	CHECK_EQ(ut_poll(w.c, &p, 1, 0), 0);
+	ut_close(w.c, c);
+	done(&w);
+}

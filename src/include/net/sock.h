@@ -70,12 +70,14 @@ enum sock_flags {
 	SOCK_KEEPOPEN, /* SO_KEEPALIVE */
 	SOCK_LINGER,   /* SO_LINGER on */
 	SOCK_BROADCAST,
-	SOCK_NOSPACE,	  /* a writer found the send buffer full: wake it
+	SOCK_NOSPACE,	       /* a writer found the send buffer full: wake it
 				 * when space returns (Linux keeps this bit in
 				 * socket->flags) */
-	SOCK_RCVTSTAMP,	  /* SO_TIMESTAMP(NS): receive stamps as control messages */
-	SOCK_RCVTSTAMPNS, /* ... in ns (SO_TIMESTAMPNS) */
-	SOCK_TSTAMP_NEW,  /* asked with the _NEW option: _NEW control messages */
+	SOCK_RCVTSTAMP,	       /* SO_TIMESTAMP(NS): receive stamps as control messages */
+	SOCK_RCVTSTAMPNS,      /* ... in ns (SO_TIMESTAMPNS) */
+	SOCK_TSTAMP_NEW,       /* asked with the _NEW option: _NEW control messages */
+	SOCK_SELECT_ERR_QUEUE, /* SO_SELECT_ERR_QUEUE: a datagram socket's queued
+				* error also polls as EPOLLPRI */
 };
 
 struct sock_common {
