@@ -446,9 +446,16 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 		}
 		return;
 	}
-	/* Established: a soft error, reported if the connection later times
-	 * out (Linux without IP_RECVERR). */
-	sk->sk_err_soft = err;
+	/* Established: with IP_RECVERR the error is the application's at
+	 * once (it is not queued: TCP's error queue holds stamps); without,
+	 * a soft error reported if the connection times out (Linux's
+	 * tcp_v4_err). */
+	if (sk->sk_recverr) {
+		sk->sk_err = err;
+		sk->sk_error_report(sk);
+	} else {
+		sk->sk_err_soft = err;
+	}
 }
 
 /* ---- receive ------------------------------------------------------------------------------*/

@@ -11,8 +11,12 @@
 #include <poll.h>
 #include <string.h>
 
+#include "ackinject.h"
+#include "net/netdevice.h"
 #include "net/simnet.h"
 #include "net/stack.h"
+#include "net/tcp.h"
+#include "net/wire.h"
 #include "tcpworld.h"
 #include "test.h"
 
@@ -398,5 +402,82 @@ TEST(so_select_err_queue_makes_a_queued_error_poll_as_pollpri_too)
 	CHECK_EQ(m.n, 1);
 	CHECK_EQ(ut_poll(w.c, &p, 1, 0), 0);
 	ut_close(w.c, c);
+	done(&w);
+}
+
+/* An ICMP error from the server about the client connection fd's next
+ * segment (its snd_una), handed to the client's device. */
+static void inject_icmp_about(struct tcpworld *w, int fd, uint8_t type, uint8_t code)
+{
+	struct net_device *dev = netdev_from_ut(ut_sim_link_dev(w->link, 0));
+	struct tw_tuple t;
+	uint8_t f[ETH_HLEN + 20 + 8 + 20 + 20];
+	uint8_t *ip = f + ETH_HLEN, *icmp = ip + 20, *qip = icmp + 8, *qth = qip + 20;
+	size_t ilen = 8 + 20 + 20;
+
+	tw_tuple_of(w, fd, &t);
+	memset(f, 0, sizeof(f));
+	memcpy(f, dev->dev_addr, 6);
+	ut_dev_hwaddr(ut_sim_link_dev(w->link, 1), f + 6);
+	put_be16(f + 12, 0x0800);
+	/* the quoted segment: the client's own */
+	qip[0] = 0x45;
+	put_be16(qip + 2, 40);
+	qip[8] = 64;
+	qip[9] = IPPROTO_TCP;
+	memcpy(qip + 12, &t.laddr, 4);
+	memcpy(qip + 16, &t.faddr, 4);
+	put_be16(qth, t.lport);
+	put_be16(qth + 2, t.fport);
+	put_be32(qth + 4, tw_tcp_sk(w->c, fd)->snd_una);
+	icmp[0] = type;
+	icmp[1] = code;
+	put_be16(icmp + 2, csum_fold(csum_partial(icmp, ilen, 0)));
+	ip[0] = 0x45;
+	put_be16(ip + 2, (uint16_t)(20 + ilen));
+	ip[8] = 64;
+	ip[9] = 1; /* ICMP */
+	memcpy(ip + 12, &t.faddr, 4);
+	memcpy(ip + 16, &t.laddr, 4);
+	put_be16(ip + 10, csum_fold(csum_partial(ip, 20, 0)));
+	struct sk_buff *skb = alloc_skb(w->sim->pool, sizeof(f));
+	CHECK(skb);
+	memcpy(skb_put(skb, sizeof(f)), f, sizeof(f));
+	skb->dev = dev;
+	skb->ip_summed = CHECKSUM_NONE;
+	netif_receive_skb(skb);
+	ut_stack_poll(w->c);
+}
+
+TEST(tcp_with_ip_recverr_reports_an_icmp_error_at_once_and_queues_nothing)
+{
+	struct tcpworld w;
+	struct errmsg m;
+	char buf[8];
+	int c, s, c2, s2, err;
+	socklen_t len = sizeof(err);
+
+	tw_make(&w, 312, NULL);
+	tw_pair(&w, 8080, &c, &s);
+	tw_pair(&w, 8081, &c2, &s2);
+	set_int(w.c, c, SOL_IP, IP_RECVERR, 1);
+	inject_icmp_about(&w, c, 3, 1); /* host unreachable */
+	inject_icmp_about(&w, c2, 3, 1);
+	CHECK_EQ(tw_counter(w.c, "Icmp", "InDestUnreachs"), 2);
+	CHECK(poll_now(w.c, c) & POLLERR);
+	CHECK_EQ(ut_recv(w.c, c, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EHOSTUNREACH);
+	read_err(w.c, c, &m, 256);
+	CHECK_EQ(m.n, -1);
+	CHECK_EQ(errno, EAGAIN);
+	/* without: a soft error, kept for a timeout */
+	CHECK_EQ(ut_getsockopt(w.c, c2, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	CHECK_EQ(err, 0);
+	CHECK_EQ(ut_recv(w.c, c2, buf, sizeof(buf), MSG_DONTWAIT), -1);
+	CHECK_EQ(errno, EAGAIN);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	ut_close(w.c, c2);
+	ut_close(w.s, s2);
 	done(&w);
 }
