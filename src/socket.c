@@ -352,12 +352,12 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 		goto put;
 	}
 	msg->msg_flags = 0;
+	size_t controllen = msg->msg_controllen;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
-	/* A protocol writes control messages as Linux's put_cmsg does,
-	 * moving msg_control past each; msg_controllen goes back to the
-	 * caller as the bytes written (Linux's ___sys_recvmsg). */
-	if (rc >= 0)
-		msg->msg_controllen = (size_t)((char *)msg->msg_control - (char *)control);
+	/* Control messages move msg_control on as they are written
+	 * (put_cmsg); Linux hands back in msg_controllen the bytes written. */
+	msg->msg_controllen = rc >= 0 ? (size_t)((char *)msg->msg_control - (char *)control)
+				      : controllen;
 	msg->msg_control = control;
 put:
 	fput(sock->file);

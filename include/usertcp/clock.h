@@ -20,6 +20,12 @@ struct ut_clock {
 /* The host's CLOCK_MONOTONIC. The returned object is immutable and shared. */
 const struct ut_clock *ut_clock_monotonic(void);
 
+/* CLOCK_REALTIME less CLOCK_MONOTONIC now, in ns. A stack on
+ * ut_clock_monotonic() reads it when created and adds it to the
+ * timestamps it reports (SO_TIMESTAMP, SO_TIMESTAMPING), which Linux
+ * gives in real time. */
+int64_t ut_clock_realtime_offset(void);
+
 #ifdef __cplusplus
 }
 #endif

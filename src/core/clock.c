@@ -18,3 +18,16 @@ UT_EXPORT const struct ut_clock *ut_clock_monotonic(void)
 {
 	return &monotonic_clock;
 }
+
+/* Both clocks read now: they drift apart only by NTP's slewing and by
+ * steps of the real clock, so two readings agree to within the time
+ * between the two calls. */
+UT_EXPORT int64_t ut_clock_realtime_offset(void)
+{
+	struct timespec r, m;
+
+	clock_gettime(CLOCK_REALTIME, &r);
+	clock_gettime(CLOCK_MONOTONIC, &m);
+	return ((int64_t)r.tv_sec - (int64_t)m.tv_sec) * (int64_t)NSEC_PER_SEC +
+	       ((int64_t)r.tv_nsec - (int64_t)m.tv_nsec);
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "net/errqueue.h"
 #include "net/fault.h"
 #include "net/sock.h"
 #include "net/sock_diag.h"
@@ -97,6 +98,7 @@ struct sock *sk_alloc(struct ut_stack *stack, int family, int type, int protocol
 	sk->sk_ipv6.mc_loop = 1;
 	skb_queue_head_init(&sk->sk_receive_queue);
 	skb_queue_head_init(&sk->sk_write_queue);
+	skb_queue_head_init(&sk->sk_error_queue);
 	sk->sk_state_change = sock_def_wakeup;
 	sk->sk_data_ready = sock_def_readable;
 	sk->sk_write_space = sock_def_write_space;
@@ -111,6 +113,7 @@ void sk_free(struct sock *sk)
 	BUG_ON(sk->sk_prot->timers_pending && sk->sk_prot->timers_pending(sk));
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&sk->sk_write_queue);
+	skb_queue_purge(&sk->sk_error_queue);
 	free(sk);
 }
 
@@ -520,10 +523,24 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		 * which the stack's owner has (as for ports below 1024). */
 		sk->sk_priority = (uint32_t)val;
 		return 0;
-	case SO_TIMESTAMP:
-		/* Accepted and kept as Linux keeps them; nothing here
-		 * depends on them yet. */
+	case SO_TIMESTAMP_OLD:
+	case SO_TIMESTAMPNS_OLD:
+	case SO_TIMESTAMP_NEW:
+	case SO_TIMESTAMPNS_NEW:
+		sock_set_timestamp(sk, optname, val != 0);
 		return 0;
+	case SO_SELECT_ERR_QUEUE:
+		sock_valbool_flag(sk, SOCK_SELECT_ERR_QUEUE, val != 0);
+		return 0;
+	case SO_TIMESTAMPING_OLD:
+	case SO_TIMESTAMPING_NEW: {
+		/* the flags, or a struct so_timestamping (flags, bind_phc)
+		 * when exactly its size (Linux's sk_setsockopt) */
+		int phc = 0;
+		if (optlen == (socklen_t)(2 * sizeof(int)))
+			memcpy(&phc, (const char *)optval + sizeof(int), sizeof(int));
+		return sock_set_timestamping(sk, optname, val, phc);
+	}
 	case SO_TYPE:
 	case SO_PROTOCOL:
 	case SO_DOMAIN:
@@ -654,9 +671,31 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	case SO_PRIORITY:
 		v = (int)sk->sk_priority;
 		break;
-	case SO_TIMESTAMP:
-		v = 0;
+	case SO_TIMESTAMP_OLD:
+	case SO_TIMESTAMPNS_OLD:
+	case SO_TIMESTAMP_NEW:
+	case SO_TIMESTAMPNS_NEW: {
+		/* each reads as set only for the form and unit last asked */
+		bool ns = optname == SO_TIMESTAMPNS_OLD || optname == SO_TIMESTAMPNS_NEW;
+		bool isnew = optname == SO_TIMESTAMP_NEW || optname == SO_TIMESTAMPNS_NEW;
+		v = sock_flag(sk, SOCK_RCVTSTAMP) && sock_flag(sk, SOCK_RCVTSTAMPNS) == ns &&
+		    sock_flag(sk, SOCK_TSTAMP_NEW) == isnew;
 		break;
+	}
+	case SO_SELECT_ERR_QUEUE:
+		v = sock_flag(sk, SOCK_SELECT_ERR_QUEUE);
+		break;
+	case SO_TIMESTAMPING_OLD:
+	case SO_TIMESTAMPING_NEW: {
+		/* struct so_timestamping; _NEW reads the flags only when they
+		 * were set through it (Linux's sk_getsockopt) */
+		int ts[2] = {0, 0};
+		if (optname == SO_TIMESTAMPING_OLD || sock_flag(sk, SOCK_TSTAMP_NEW))
+			ts[0] = (int)sk->sk_tsflags;
+		if ((int)*optlen < 0)
+			return -EINVAL;
+		return sock_put_optval(optval, optlen, ts, sizeof(ts));
+	}
 	default:
 		return -ENOPROTOOPT;
 	}

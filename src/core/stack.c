@@ -152,6 +152,8 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 		return -ENOMEM;
 	snprintf(stack->name, sizeof(stack->name), "%s", cfg->name ? cfg->name : "usertcp");
 	stack->clock = cfg->clock ? cfg->clock : ut_clock_monotonic();
+	if (stack->clock == ut_clock_monotonic())
+		stack->tstamp_offset = ut_clock_realtime_offset();
 	if (pool) {
 		stack->pool = pool;
 	} else {

@@ -1,10 +1,11 @@
 /* IP-level socket options (Linux's net/ipv4/ip_sockglue.c), shared by TCP
  * and UDP sockets: IP_TTL, IP_TOS, IP_MTU_DISCOVER, IP_MTU, IP_FREEBIND,
- * IP_MULTICAST_TTL, IP_MULTICAST_LOOP and IP_MULTICAST_IF. */
+ * IP_MULTICAST_TTL, IP_MULTICAST_LOOP, IP_MULTICAST_IF and IP_RECVERR. */
 #include <errno.h>
 #include <string.h>
 
 #include "net/af_inet.h"
+#include "net/errqueue.h"
 #include "net/inet_ecn.h"
 #include "net/ip.h"
 #include "net/netdevice.h"
@@ -131,6 +132,12 @@ int ip_setsockopt(struct sock *sk, int level, int optname, const void *optval, s
 			return -EINVAL;
 		sk->sk_pmtudisc = (uint8_t)val;
 		return 0;
+	case IP_RECVERR:
+		/* off drops the errors queued, not the stamps (Linux) */
+		sk->sk_recverr = val != 0;
+		if (!val)
+			skb_errqueue_purge(sk);
+		return 0;
 	}
 	return -ENOPROTOOPT;
 }
@@ -170,6 +177,9 @@ int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen
 		break;
 	case IP_MTU_DISCOVER:
 		val = sk->sk_pmtudisc;
+		break;
+	case IP_RECVERR:
+		val = sk->sk_recverr;
 		break;
 	default:
 		return -ENOPROTOOPT;

@@ -6,6 +6,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 
+#include "net/errqueue.h"
 #include "net/af_inet.h"
 #include "net/fault.h"
 #include "net/stack.h"
@@ -408,6 +409,22 @@ static int tcp_cmsg_check(const struct msghdr *msg)
 	return 0;
 }
 
+/* SO_TIMESTAMPING's stamps of a sendmsg are for its last byte, which the
+ * write queue's tail holds (Linux's tcp_tx_timestamp). */
+static void tcp_tx_timestamp(struct sock *sk, uint32_t tsflags)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct tcp_skb_cb *tcb;
+
+	if (!skb || !(tsflags & SOF_TIMESTAMPING_TX_SW_ANY_))
+		return;
+	tcb = TCP_SKB_CB(skb);
+	tcb->txstamp_sched |= !!(tsflags & SOF_TIMESTAMPING_TX_SCHED);
+	tcb->txstamp_snd |= !!(tsflags & SOF_TIMESTAMPING_TX_SOFTWARE);
+	tcb->txstamp_ack |= !!(tsflags & SOF_TIMESTAMPING_TX_ACK);
+	tcb->tskey = tcb->seq + skb->len - 1;
+}
+
 ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -420,6 +437,7 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	size_t copied = 0;
 	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
 	bool fault;
+	uint32_t tsflags = sk->sk_tsflags;
 	int err;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, size);
@@ -437,7 +455,8 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		if (err)
 			goto do_error;
 	}
-	if (msg->msg_controllen && msg->msg_control && (err = tcp_cmsg_check(msg)) != 0)
+	if (msg->msg_controllen && msg->msg_control &&
+	    ((err = tcp_cmsg_check(msg)) != 0 || (err = sock_cmsg_tsflags(msg, &tsflags)) != 0))
 		return err;
 	deadline = sock_deadline(sk, timeo);
 	mss_now = tcp_send_mss(sk, &size_goal, flags);
@@ -558,8 +577,10 @@ wait_for_space:
 		mss_now = tcp_send_mss(sk, &size_goal, flags);
 	}
 out:
-	if (copied)
+	if (copied) {
+		tcp_tx_timestamp(sk, tsflags);
 		tcp_push(sk, flags, mss_now, tp->nonagle);
+	}
 	return (ssize_t)copied;
 
 do_error:
@@ -661,12 +682,11 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 {
 	ssize_t ret;
 
-	(void)addr_len;
 	/* Linux reads MSG_ERRQUEUE from the socket's error queue before
 	 * anything else, whatever the socket's blocking mode, and answers
-	 * EAGAIN at once when it is empty; TCP here never queues there. */
+	 * EAGAIN at once when it is empty. */
 	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN;
+		return inet_recv_error(sk, msg, len, addr_len);
 	ret = tcp_recvmsg_locked(sk, msg, len, flags);
 	if (ret >= 0 && tcp_sk(sk)->recvmsg_inq && sk->sk_state != TCP_LISTEN)
 		tcp_recv_inq_cmsg(sk, msg);
@@ -686,6 +706,7 @@ static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t le
 	struct iov_iter it;
 	bool fault = false;
 	ssize_t err = 0;
+	uint64_t rx_tstamp = 0; /* arrival of the last buffer read */
 
 	if (sk->sk_state == TCP_LISTEN)
 		return -ENOTCONN;
@@ -758,6 +779,7 @@ static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t le
 			/* past the mark: the urgent state is over */
 			if (tp->urg_data && after(tp->copied_seq, tp->urg_seq))
 				tp->urg_data = 0;
+			rx_tstamp = skb->tstamp;
 			/* A buffer carrying data and the FIN stays for the
 			 * next pass, which consumes the FIN. */
 			if (!peek && offset + used == skb->len &&
@@ -809,6 +831,9 @@ static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t le
 		tcp_rcv_space_adjust(sk);
 	if (copied)
 		trace_tcp_user_read(sk, first_seq, (uint32_t)copied);
+	/* Linux's tcp_recv_timestamp: the stamp of the last buffer read */
+	if (rx_tstamp && copied)
+		sock_recv_timestamp(msg, sk, rx_tstamp, false);
 	return copied ? (ssize_t)copied : err;
 }
 
@@ -1050,7 +1075,7 @@ unsigned tcp_poll(struct socket *sock)
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
 	}
-	if (sk->sk_err)
+	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
 		mask |= EPOLLERR;
 	return mask;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "net/fault.h"
+#include "net/errqueue.h"
 #include "net/inet_ecn.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -1340,6 +1341,18 @@ static uint32_t tcp_tso_acked(struct sock *sk, struct sk_buff *skb, uint32_t ack
  * (Linux's tcp_clean_rtx_queue), counts it delivered, feeds RACK and the
  * reordering detector, and takes the RTT samples (Karn: none from a
  * retransmitted segment). *pkts_acked gets the segments removed. */
+/* SO_TIMESTAMPING's ACK stamp, once the byte asked for is cumulatively
+ * acknowledged (Linux's tcp_ack_tstamp, which a SACK does not fire). */
+static void tcp_ack_tstamp(struct sock *sk, struct sk_buff *skb, uint32_t ack)
+{
+	struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	if (likely(!tcb->txstamp_ack) || !before(tcb->tskey, ack))
+		return;
+	tcb->txstamp_ack = 0; /* a later ACK of the rest does not repeat it */
+	skb_tstamp_tx(sk, skb, tcb->tskey, SCM_TSTAMP_ACK);
+}
+
 static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fack,
 			       struct tcp_sacktag_state *sack, uint32_t *pkts_acked)
 {
@@ -1358,6 +1371,7 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 		uint32_t pcount = tcp_skb_pcount(skb);
 		bool fully_acked = true;
 
+		tcp_ack_tstamp(sk, skb, ack);
 		if (after(tcb->end_seq, ack)) {
 			/* Partly acknowledged: the acked bytes go, and the
 			 * whole segments among them are delivered (Linux's
@@ -2382,6 +2396,7 @@ static bool tcp_try_coalesce(struct sock *sk, struct sk_buff_head *q, struct sk_
 	q->bytes += from->len;
 	TCP_SKB_CB(to)->end_seq = TCP_SKB_CB(from)->end_seq;
 	TCP_SKB_CB(to)->tcp_flags |= TCP_SKB_CB(from)->tcp_flags & (TCPHDR_FIN | TCPHDR_PSH);
+	to->tstamp = from->tstamp; /* the latest arrival, for SO_TIMESTAMP (Linux) */
 	whole = skb_truesize_for(to->pool, skb_shinfo(to)->capacity);
 	if (to->truesize < whole)
 		delta = MIN(skb_copied_truesize(from), whole - to->truesize);

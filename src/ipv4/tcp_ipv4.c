@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/errqueue.h"
 #include "net/af_inet.h"
 #include "net/ipv6.h"
 #include "net/route.h"
@@ -472,9 +473,16 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 		}
 		return;
 	}
-	/* Established: a soft error, reported if the connection later times
-	 * out (Linux without IP_RECVERR). */
-	sk->sk_err_soft = err;
+	/* Established: with IP_RECVERR the error is the application's at
+	 * once (it is not queued: TCP's error queue holds stamps); without,
+	 * a soft error reported if the connection times out (Linux's
+	 * tcp_v4_err). */
+	if (sk->sk_recverr) {
+		sk->sk_err = err;
+		sk->sk_error_report(sk);
+	} else {
+		sk->sk_err_soft = err;
+	}
 }
 
 /* ---- receive ------------------------------------------------------------------------------*/
@@ -732,6 +740,7 @@ void tcp_v4_destroy_sock(struct sock *sk)
 	tcp_rcv_queues_purge(sk);
 	free(tcp_sk(sk)->saved_syn);
 	tcp_sk(sk)->saved_syn = NULL;
+	sock_purge_err_queue(sk);
 	/* Every page goes back to tcp_mem; anything left means a queue's
 	 * charge and its buffers disagree. */
 	sk_mem_reclaim(sk);

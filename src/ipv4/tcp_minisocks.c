@@ -266,6 +266,8 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	sk->sk_ttl = listener->sk_ttl;
 	sk->sk_tos = listener->sk_tos;
 	sk->inet_flags = listener->inet_flags;
+	sk->sk_recverr = listener->sk_recverr;
+	sk->sk_tsflags = listener->sk_tsflags; /* never with OPT_ID: no key to carry */
 	/* IPv6's options too (the source address is the request's) */
 	{
 		struct in6_addr saddr = sk->sk_ipv6.saddr;

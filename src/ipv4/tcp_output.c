@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/errqueue.h"
 #include "net/inet_ecn.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -530,6 +531,32 @@ static void tcp_trace_wire_segments(struct sock *sk, const struct wire_tcp *th, 
 	}
 }
 
+/* SO_TIMESTAMPING's SCHED and SND stamps, at each transmission of the
+ * buffer holding the byte asked for. Linux takes them as the packet enters
+ * the qdisc and as the driver takes it; usertcp has no qdisc and hands the
+ * packet to the device within this call, so both are now. */
+static void tcp_tx_tstamp_sent(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct tcp_skb_cb *tcb = TCP_SKB_CB(skb);
+
+	if (tcb->txstamp_sched)
+		skb_tstamp_tx(sk, skb, tcb->tskey, SCM_TSTAMP_SCHED);
+	if (tcb->txstamp_snd)
+		skb_tstamp_tx(sk, skb, tcb->tskey, SCM_TSTAMP_SND);
+}
+
+/* A split buffer's stamps go with the byte they are for (Linux's
+ * tcp_fragment_tstamp). */
+static void tcp_fragment_tstamp(struct sk_buff *skb, struct sk_buff *buff)
+{
+	struct tcp_skb_cb *a = TCP_SKB_CB(skb), *b = TCP_SKB_CB(buff);
+
+	if (!before(a->tskey, b->seq))
+		a->txstamp_sched = a->txstamp_snd = a->txstamp_ack = 0;
+	else
+		b->txstamp_sched = b->txstamp_snd = b->txstamp_ack = 0;
+}
+
 int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -645,8 +672,10 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	}
 	/* Only segments of the queues count against the pacing rate: pure
 	 * ACKs and resets do not (Linux's __tcp_transmit_skb). */
-	if (!err && clone)
+	if (!err && clone) {
 		tcp_update_skb_after_send(sk, oskb, prior_wstamp);
+		tcp_tx_tstamp_sent(sk, oskb);
+	}
 	return err;
 }
 
@@ -749,6 +778,7 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 	 * marks): both halves were sent at once. */
 	memcpy(buff->cb, skb->cb, sizeof(buff->cb));
 	TCP_SKB_CB(buff)->seq = TCP_SKB_CB(skb)->seq + len;
+	tcp_fragment_tstamp(skb, buff);
 	/* PSH, FIN and a record's end (MSG_EOR) belong to the last byte, so
 	 * to the second half. */
 	TCP_SKB_CB(skb)->tcp_flags &= (uint8_t) ~(TCPHDR_FIN | TCPHDR_PSH);

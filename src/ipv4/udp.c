@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "net/errqueue.h"
 #include "net/af_inet.h"
 #include "net/icmp.h"
 #include "net/route.h"
@@ -320,7 +321,8 @@ drop:
  * Linux without IP_RECVERR, only a connected socket hears of it, and only
  * of a hard error: its next send or receive fails with it (ECONNREFUSED
  * after port unreachable). Soft errors (net or host unreachable, time
- * exceeded) are ignored. An error for no socket counts in Icmp InErrors. */
+ * exceeded) are ignored. IP_RECVERR queues every error (the quoted
+ * payload, the ICMP type, code and sender) and makes it pending. An error for no socket counts in Icmp InErrors. */
 static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t code, uint32_t info)
 {
 	struct ut_stack *stack = skb->dev->stack;
@@ -329,7 +331,6 @@ static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t co
 	bool hard = false;
 	int err;
 
-	(void)from, (void)info;
 	if (skb->len < UDP_HLEN)
 		return;
 	/* The quoted datagram is one we sent: its source is us. */
@@ -356,7 +357,14 @@ static void udp_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t co
 	} else {
 		err = icmp_err_convert(type, code, &hard);
 	}
-	if (!err || !hard || sk->sk_state != TCP_ESTABLISHED)
+	if (!err)
+		return;
+	/* With IP_RECVERR every error is queued, and is the pending
+	 * error, connected or not (Linux's __udp4_lib_err). */
+	if (sk->sk_recverr)
+		ip_icmp_error(sk, skb, err, from, type, code, info, t.saddr, htons(t.sport),
+			      UDP_HLEN);
+	else if (!hard || sk->sk_state != TCP_ESTABLISHED)
 		return;
 	sk_set_error(sk, err);
 }
@@ -530,6 +538,7 @@ static int udp_send_skb(struct sock *sk, struct sk_buff *skb, uint32_t saddr, ui
 	bool mcast = IN_MULTICAST(ntohl(daddr));
 
 	wire_udp_emit(skb->data, sk->sk_num, dport, len, 0, 0);
+	sock_tx_timestamp_dgram(sk, skb, udp_sk(sk)->tx_tsflags);
 	struct ip_out_params p = {
 		/* to a group, from IP_MULTICAST_IF's address if it gave one */
 		.saddr = !saddr && mcast ? sk->mc_addr : saddr,
@@ -657,6 +666,9 @@ ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int f
 		return -EMSGSIZE;
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
+	up->tx_tsflags = sk->sk_tsflags;
+	if ((err = sock_cmsg_tsflags(msg, &up->tx_tsflags)) != 0)
+		return err;
 	/* A corked datagram keeps its first call's destination: later calls
 	 * only add to it, whatever address they name; an AF_INET6 socket's
 	 * IPv6 datagram takes no IPv4 addition (Linux: EINVAL). */
@@ -688,7 +700,7 @@ ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int f
 	if ((err = udp_route(sk, daddr, &res)) != 0)
 		return err;
 	if (len > UDP_MAX_PAYLOAD)
-		return -EMSGSIZE;
+		goto emsgsize;
 	if ((err = udp_send_check(sk)) != 0)
 		return err;
 	if (corkreq) {
@@ -710,7 +722,17 @@ ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int f
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
 	copy_from_iter(h + UDP_HLEN, len, &it);
 	err = udp_send_skb(sk, skb, sk->sk_saddr, daddr, dport, len);
+	if (err == -EMSGSIZE)
+		goto emsgsize;
 	return err ? err : (ssize_t)len;
+emsgsize:
+	/* Linux's ip_append_data: the error is queued too, naming the
+	 * connected port (0 when not connected) and the route's MTU, which
+	 * Linux's ipv4_mtu caps at IP_MAX_MTU (loopback's 65536). */
+	ip_local_error(sk, EMSGSIZE, daddr,
+		       sk->sk_state == TCP_ESTABLISHED ? htons(sk->sk_dport) : 0,
+		       res.dev ? MIN(res.dev->mtu, 0xffffu) : 0);
+	return -EMSGSIZE;
 }
 
 /* ---- receive calls -----------------------------------------------------------------*/
@@ -725,7 +747,8 @@ ssize_t udp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t len, int f
  *  - A short buffer cuts the datagram (the rest is lost) and sets
  *    MSG_TRUNC in msg_flags; the MSG_TRUNC flag returns the datagram's
  *    real length. MSG_PEEK leaves it queued.
- *  - MSG_ERRQUEUE: there is no error queue without IP_RECVERR, so EAGAIN.
+ *  - MSG_ERRQUEUE reads the error queue, never waiting (inet_recv_error).
+ *  - SO_TIMESTAMP(NS) and SO_TIMESTAMPING give the arrival time.
  * Udp InDatagrams (Udp6 for an IPv6 datagram) counts each datagram read
  * (not peeked). The sender is named in the socket's family, as Linux's
  * udpv6_recvmsg does: an IPv4 sender v4-mapped (RFC 3493 3.7), a
@@ -739,7 +762,7 @@ ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 	size_t copied;
 
 	if (flags & MSG_ERRQUEUE)
-		return -EAGAIN;
+		return inet_recv_error(sk, msg, len, addr_len);
 	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
 	deadline = sock_deadline(sk, timeo);
 	for (;;) {
@@ -773,6 +796,7 @@ ssize_t udp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 			inet_put_sockaddr(msg->msg_name, &nl, ipv6_addr_v4(&cb->saddr), cb->sport);
 		*addr_len = (int)nl;
 	}
+	sock_recv_timestamp(msg, sk, skb->tstamp, false);
 	if (flags & MSG_TRUNC)
 		copied = skb->len;
 	if (!(flags & MSG_PEEK)) {
@@ -845,7 +869,8 @@ static int udp_getsockopt(struct sock *sk, int level, int optname, void *optval,
 /* ---- poll, close ------------------------------------------------------------------*/
 
 /* Linux's datagram_poll: readable with a datagram queued or after
- * SHUT_RD, EPOLLERR with a pending error, EPOLLHUP once shut down both
+ * SHUT_RD, EPOLLERR with a pending error or a queued one (and EPOLLPRI
+ * with SO_SELECT_ERR_QUEUE), EPOLLHUP once shut down both
  * ways; always writable, since sends never wait for buffer space. */
 unsigned udp_poll(struct socket *sock)
 {
@@ -854,8 +879,8 @@ unsigned udp_poll(struct socket *sock)
 
 	if (!sk)
 		return EPOLLHUP;
-	if (sk->sk_err)
-		mask |= EPOLLERR;
+	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
+		mask |= EPOLLERR | (sock_flag(sk, SOCK_SELECT_ERR_QUEUE) ? EPOLLPRI : 0);
 	if (sk->sk_shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLRDHUP | EPOLLIN | EPOLLRDNORM;
 	if (sk->sk_shutdown == SHUTDOWN_MASK)
@@ -873,6 +898,7 @@ void udp_lib_destroy(struct sock *sk)
 	struct sk_buff *skb;
 
 	udp_lib_unhash(sk);
+	sock_purge_err_queue(sk);
 	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
 		sk->sk_rmem_alloc -= (int)UDP_SKB_CB(skb)->charge;
 		kfree_skb(skb);

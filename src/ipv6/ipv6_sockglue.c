@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "net/errqueue.h"
 #include "net/addrconf.h"
 #include "net/af_inet.h"
 #include "net/inet_ecn.h"
@@ -80,6 +81,8 @@ int ipv6_setsockopt(struct sock *sk, int level, int optname, const void *optval,
 		if (optlen < (socklen_t)sizeof(int))
 			return -EINVAL;
 		np->recverr = val != 0;
+		if (!val)
+			skb_errqueue_purge(sk);
 		return 0;
 	case IPV6_MTU_DISCOVER:
 		if (optlen < (socklen_t)sizeof(int))

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "net/errqueue.h"
 #include "net/addrconf.h"
 #include "net/af_inet.h"
 #include "net/ip6_route.h"
@@ -66,6 +67,7 @@ static int udp_v6_send_skb(struct sock *sk, struct sk_buff *skb, const struct in
 	int err;
 
 	wire_udp_emit(skb->data, sk->sk_num, dport, len, 0, 0);
+	sock_tx_timestamp_dgram(sk, skb, udp_sk(sk)->tx_tsflags);
 	err = ip6_send_skb(stack, skb, &p, udp_v6_fill_csum);
 	if (err) {
 		if (err == -ENOBUFS)
@@ -148,6 +150,9 @@ static ssize_t udpv6_sendmsg(struct sock *sk, const struct msghdr *msg, size_t l
 	uint16_t dport = 0;
 	int err, oif = 0, hop_limit;
 
+	up->tx_tsflags = sk->sk_tsflags;
+	if ((err = sock_cmsg_tsflags(msg, &up->tx_tsflags)) != 0)
+		return err;
 	if (msg->msg_name) {
 		const struct sockaddr *sa = msg->msg_name;
 		if (msg->msg_namelen < offsetof(struct sockaddr, sa_data))
@@ -227,8 +232,12 @@ static ssize_t udpv6_sendmsg(struct sock *sk, const struct msghdr *msg, size_t l
 	max = UDP6_MAX_PAYLOAD;
 	if ((np->pmtudisc == IPV6_PMTUDISC_DO || np->pmtudisc == IPV6_PMTUDISC_PROBE) && res.dev)
 		max = res.mtu > IPV6_HLEN + UDP_HLEN ? res.mtu - IPV6_HLEN - UDP_HLEN : 0;
-	if (len > max)
+	if (len > max) {
+		/* queued too, with the path MTU (Linux's ip6_append_data) */
+		ipv6_local_error(sk, EMSGSIZE, &daddr, dport,
+				 max == UDP6_MAX_PAYLOAD ? (res.dev ? res.dev->mtu : 0) : res.mtu);
 		return -EMSGSIZE;
+	}
 	if ((err = udp_send_check(sk)) != 0)
 		return err;
 	saddr = np->saddr;
@@ -439,8 +448,8 @@ discard:
  * or receive fails with it (ECONNREFUSED after port unreachable). A
  * Packet Too Big is hard unless IPV6_PMTUDISC_DONT, and ignored with
  * INTERFACE or OMIT (Linux's ip6_sk_accept_pmtu); the route has learned
- * the MTU already (icmpv6_notify). IPV6_RECVERR's error queue is not
- * kept. An error for no socket counts in Icmp6 InErrors. */
+ * the MTU already (icmpv6_notify). IPV6_RECVERR queues every error and
+ * makes it pending, as IPv4's IP_RECVERR. An error for no socket counts in Icmp6 InErrors. */
 static void udpv6_err(struct sk_buff *skb, const struct in6_addr *from, uint8_t type, uint8_t code,
 		      uint32_t info)
 {
@@ -450,7 +459,6 @@ static void udpv6_err(struct sk_buff *skb, const struct in6_addr *from, uint8_t 
 	bool fatal;
 	int err;
 
-	(void)from, (void)info;
 	if (skb->len < UDP_HLEN)
 		return;
 	/* The quoted datagram is one we sent: its source is us. */
@@ -473,7 +481,12 @@ static void udpv6_err(struct sk_buff *skb, const struct in6_addr *from, uint8_t 
 			return;
 		fatal = pmtudisc != IPV6_PMTUDISC_DONT;
 	}
-	if (!err || !fatal || sk->sk_state != TCP_ESTABLISHED)
+	if (!err)
+		return;
+	if (inet6_sk(sk)->recverr)
+		ipv6_icmp_error(sk, skb, err, from, type, code, info, &t.saddr6, htons(t.sport),
+				UDP_HLEN);
+	else if (!fatal || sk->sk_state != TCP_ESTABLISHED)
 		return;
 	sk_set_error(sk, err);
 }

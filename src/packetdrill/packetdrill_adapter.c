@@ -110,6 +110,14 @@ static uint64_t pd_now_ns(void)
 	return clock->now_ns(clock);
 }
 
+/* The time packetdrill sees (packet stamps, gettimeofday): the stack's
+ * clock moved to real time as the stack moves its SO_TIMESTAMPING stamps,
+ * so that the stamps a script checks and its own times share a timeline. */
+static uint64_t pd_wall_ns(void)
+{
+	return pd_now_ns() + (uint64_t)ut_clock_realtime_offset();
+}
+
 /* Returns -1 with errno set from a negative errno value, as a system call
  * does. */
 static int pd_fail(int err)
@@ -123,7 +131,7 @@ static int pd_fail(int err)
 static unsigned pd_transmit(void *ctx, const struct iovec *frames, unsigned count)
 {
 	struct pd_adapter *pd = ctx;
-	long long stamp = (long long)(pd_now_ns() / 1000);
+	long long stamp = (long long)(pd_wall_ns() / 1000);
 	unsigned taken = 0;
 
 	pthread_mutex_lock(&pd->lock);
@@ -228,11 +236,12 @@ static int pd_usleep(void *userdata, useconds_t usec)
 	return 0;
 }
 
-/* The stack's own clock (monotonic), so that the times packetdrill measures
- * and the stamps on sent packets share one timeline with the stack's timers. */
+/* The stack's own clock (in real time, pd_wall_ns), so that the times
+ * packetdrill measures and the stamps on sent packets share one timeline
+ * with the stack's timers and its timestamps. */
 static int pd_gettimeofday(void *userdata, struct timeval *tv, struct timezone *tz)
 {
-	uint64_t now = pd_now_ns();
+	uint64_t now = pd_wall_ns();
 	(void)userdata;
 	if (tv) {
 		tv->tv_sec = (time_t)(now / 1000000000u);

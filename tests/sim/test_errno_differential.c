@@ -40,6 +40,8 @@
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <linux/errqueue.h>
+#include <linux/net_tstamp.h>
 #include <linux/sockios.h>
 
 #include "test.h"
@@ -159,7 +161,7 @@ static const struct api usertcp_api = API(u);
 
 /* ---- recording ----------------------------------------------------------------*/
 
-#define MAX_STEPS 64
+#define MAX_STEPS 192
 struct rec {
 	char step[96]; /* the call as written */
 	int line;
@@ -3541,6 +3543,240 @@ SC(buffer_force_options)
 	R(a->close(a, fd));
 }
 
+/* ---- the error queue and timestamps ---------------------------------------------*/
+
+/* One recvmsg(MSG_ERRQUEUE) into no data buffer: what it returned, its
+ * flags and name length, each control message's level, type and length,
+ * and the extended error's fields (never a time or an address that may
+ * differ). */
+static void errq_read(struct api *a, struct log *l, int fd)
+{
+	union {
+		char b[256];
+		struct cmsghdr align;
+	} ctl;
+	struct sockaddr_in6 name;
+	char byte;
+	struct iovec iov = {&byte, 0};
+	struct msghdr m = {0};
+
+	m.msg_name = &name;
+	m.msg_namelen = sizeof(name);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.b;
+	m.msg_controllen = sizeof(ctl.b);
+	if (R(a->recvmsg(a, fd, &m, MSG_ERRQUEUE)) < 0)
+		return;
+	V("msg_flags", m.msg_flags);
+	V("msg_namelen", m.msg_namelen);
+	V("msg_controllen", m.msg_controllen);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+		V("cmsg level", c->cmsg_level);
+		V("cmsg type", c->cmsg_type);
+		V("cmsg len", c->cmsg_len);
+		if (c->cmsg_type == IP_RECVERR && c->cmsg_level == SOL_IP) {
+			struct sock_extended_err ee;
+			struct sockaddr_in off;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			memcpy(&off, CMSG_DATA(c) + sizeof(ee), sizeof(off));
+			V("ee_errno", ee.ee_errno);
+			V("ee_origin", ee.ee_origin);
+			V("ee_type", ee.ee_type);
+			V("ee_code", ee.ee_code);
+			V("ee_info", ee.ee_info);
+			V("ee_data", ee.ee_data);
+			V("offender family", off.sin_family);
+		}
+	}
+}
+
+SC(errqueue_udp_ip_recverr)
+{
+	char b[8];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	GETINT(u, IPPROTO_IP, IP_RECVERR);
+	errq_read(a, l, u);
+	SETINT(u, IPPROTO_IP, IP_RECVERR, 1);
+	GETINT(u, IPPROTO_IP, IP_RECVERR);
+	R(a->sendto(a, u, "one", 3, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	PM(u);
+	/* the error is pending as well as queued: recv reports it */
+	R(a->recv(a, u, b, sizeof(b), 0));
+	R(a->sendto(a, u, "two", 3, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	GETINT(u, SOL_SOCKET, SO_ERROR);
+	PM(u);
+	errq_read(a, l, u);
+	GETINT(u, SOL_SOCKET, SO_ERROR);
+	errq_read(a, l, u);
+	GETINT(u, SOL_SOCKET, SO_ERROR);
+	PM(u);
+	errq_read(a, l, u);
+	SETINT(u, SOL_SOCKET, SO_SELECT_ERR_QUEUE, 1);
+	GETINT(u, SOL_SOCKET, SO_SELECT_ERR_QUEUE);
+	/* off drops what was queued */
+	R(a->sendto(a, u, "three", 5, 0, SA(sa), sizeof(sa)));
+	a->settle(a);
+	PM(u);
+	SETINT(u, IPPROTO_IP, IP_RECVERR, 0);
+	errq_read(a, l, u);
+	R(a->close(a, u));
+}
+
+SC(errqueue_udp_local_emsgsize)
+{
+	static char big[70000];
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int u = FD(sock_nb(a, SOCK_DGRAM));
+	SETINT(u, IPPROTO_IP, IP_RECVERR, 1);
+	R(a->sendto(a, u, big, 65508, 0, SA(sa), sizeof(sa)));
+	PM(u);
+	errq_read(a, l, u);
+	R(a->sendto(a, u, big, sizeof(big), 0, SA(sa), sizeof(sa)));
+	errq_read(a, l, u);
+	R(a->close(a, u));
+}
+
+SC(timestamping_options)
+{
+	NOPORT;
+	int ts[2] = {0, 0}, v;
+	socklen_t len = sizeof(ts);
+	int t = FD(sock_nb(a, SOCK_STREAM)), u = FD(sock_nb(a, SOCK_DGRAM));
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMP);
+	SETINT(t, SOL_SOCKET, SO_TIMESTAMPNS, 1);
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMPNS);
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMP);
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMP_NEW);
+	SETINT(t, SOL_SOCKET, SO_TIMESTAMP_NEW, 1);
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMP_NEW);
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMPNS);
+	SETINT(t, SOL_SOCKET, SO_TIMESTAMP_NEW, 0);
+	GETINT(t, SOL_SOCKET, SO_TIMESTAMP_NEW);
+	for (int bit = 0; bit < 32; bit++) {
+		if (bit == 15) /* BIND_PHC: below */
+			continue;
+		SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, 1 << bit);
+	}
+	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_BIND_PHC);
+	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, (1 << 16) | SOF_TIMESTAMPING_OPT_ID);
+	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING,
+	       SOF_TIMESTAMPING_OPT_STATS | SOF_TIMESTAMPING_OPT_TSONLY);
+	SETINT(t, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_OPT_ID);
+	SETINT(t, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_SOFTWARE);
+	v = SOF_TIMESTAMPING_SOFTWARE;
+	R(a->setsockopt(a, u, SOL_SOCKET, SO_TIMESTAMPING, &v, 2));
+	ts[0] = SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_RX_SOFTWARE;
+	R(a->setsockopt(a, u, SOL_SOCKET, SO_TIMESTAMPING, ts, sizeof(ts)));
+	R(a->getsockopt(a, u, SOL_SOCKET, SO_TIMESTAMPING, ts, &len));
+	V("len", len);
+	V("flags", ts[0]);
+	V("bind_phc", ts[1]);
+	len = sizeof(ts);
+	R(a->getsockopt(a, u, SOL_SOCKET, SO_TIMESTAMPING_NEW, ts, &len));
+	V("len", len);
+	V("flags", ts[0]);
+	len = 4;
+	R(a->getsockopt(a, u, SOL_SOCKET, SO_TIMESTAMPING, ts, &len));
+	V("len", len);
+	errq_read(a, l, t);
+	R(a->close(a, t));
+	R(a->close(a, u));
+}
+
+SC(timestamping_tcp_tx_and_rx)
+{
+	char b[64];
+	union {
+		char b[256];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {b, sizeof(b)};
+	struct msghdr m = {0};
+	int c, s;
+	int lfd = pair(a, l, port, &c, &s);
+	SETINT(lfd, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_OPT_ID);
+	SETINT(c, SOL_SOCKET, SO_TIMESTAMPING,
+	       SOF_TIMESTAMPING_TX_SCHED | SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_TX_ACK |
+		       SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID);
+	SETINT(s, SOL_SOCKET, SO_TIMESTAMPING,
+	       SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE);
+	SETINT(s, SOL_SOCKET, SO_TIMESTAMP, 1);
+	a->settle(a); /* Linux turns receive stamping on from a work queue */
+	R(a->send(a, c, b, 100, 0));
+	a->settle(a);
+	PM(c);
+	errq_read(a, l, c);
+	errq_read(a, l, c);
+	errq_read(a, l, c);
+	errq_read(a, l, c);
+	PM(c);
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.b;
+	m.msg_controllen = sizeof(ctl.b);
+	R(a->recvmsg(a, s, &m, 0));
+	V("msg_controllen", m.msg_controllen);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+		V("cmsg level", cm->cmsg_level);
+		V("cmsg type", cm->cmsg_type);
+		V("cmsg len", cm->cmsg_len);
+	}
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(timestamping_udp_tx_tsonly_and_cmsg)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	union {
+		char b[CMSG_SPACE(sizeof(uint32_t))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = {(void *)"cm", 2};
+	struct msghdr m = {0};
+	struct cmsghdr *cm;
+	uint32_t flags = SOF_TIMESTAMPING_TX_SOFTWARE;
+	int r = FD(sock_nb(a, SOCK_DGRAM)), u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, r, SA(sa), sizeof(sa)));
+	R(a->connect(a, u, SA(sa), sizeof(sa)));
+	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING,
+	       SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE | SOF_TIMESTAMPING_OPT_ID |
+		       SOF_TIMESTAMPING_OPT_TSONLY);
+	R(a->send(a, u, "a", 1, 0));
+	R(a->send(a, u, "b", 1, 0));
+	a->settle(a);
+	PM(u);
+	errq_read(a, l, u);
+	errq_read(a, l, u);
+	errq_read(a, l, u);
+	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_SOFTWARE);
+	memset(&ctl, 0, sizeof(ctl));
+	m.msg_iov = &iov;
+	m.msg_iovlen = 1;
+	m.msg_control = ctl.b;
+	m.msg_controllen = sizeof(ctl.b);
+	cm = CMSG_FIRSTHDR(&m);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SO_TIMESTAMPING;
+	cm->cmsg_len = CMSG_LEN(sizeof(flags));
+	memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
+	R(a->sendmsg(a, u, &m, 0));
+	a->settle(a);
+	errq_read(a, l, u);
+	flags = SOF_TIMESTAMPING_SOFTWARE;
+	memcpy(CMSG_DATA(cm), &flags, sizeof(flags));
+	R(a->sendmsg(a, u, &m, 0));
+	a->settle(a);
+	errq_read(a, l, u);
+	R(a->close(a, u));
+	R(a->close(a, r));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
@@ -3712,6 +3948,11 @@ static const struct scenario scenarios[] = {
 	S(listen_on_socket_bound_to_a_used_port_with_reuseaddr),
 	S(ipv6_loopback_connection),
 	S(buffer_force_options),
+	S(errqueue_udp_ip_recverr),
+	S(errqueue_udp_local_emsgsize),
+	S(timestamping_options),
+	S(timestamping_tcp_tx_and_rx),
+	S(timestamping_udp_tx_tsonly_and_cmsg),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 

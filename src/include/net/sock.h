@@ -70,10 +70,15 @@ enum sock_flags {
 	SOCK_KEEPOPEN, /* SO_KEEPALIVE */
 	SOCK_LINGER,   /* SO_LINGER on */
 	SOCK_BROADCAST,
-	SOCK_NOSPACE,	/* a writer found the send buffer full: wake it
+	SOCK_NOSPACE,	       /* a writer found the send buffer full: wake it
 				 * when space returns (Linux keeps this bit in
 				 * socket->flags) */
-	SOCK_URGINLINE, /* SO_OOBINLINE: the urgent byte stays in the stream */
+	SOCK_URGINLINE,	       /* SO_OOBINLINE: the urgent byte stays in the stream */
+	SOCK_RCVTSTAMP,	       /* SO_TIMESTAMP(NS): receive stamps as control messages */
+	SOCK_RCVTSTAMPNS,      /* ... in ns (SO_TIMESTAMPNS) */
+	SOCK_TSTAMP_NEW,       /* asked with the _NEW option: _NEW control messages */
+	SOCK_SELECT_ERR_QUEUE, /* SO_SELECT_ERR_QUEUE: a datagram socket's queued
+				* error also polls as EPOLLPRI */
 };
 
 /* sk->inet_flags bits (Linux's INET_FLAGS_*). */
@@ -208,6 +213,7 @@ struct sock {
 	uint8_t mc_ttl;		   /* 1 unless set */
 	int mc_index;		   /* IP_MULTICAST_IF's device (0: the route's) */
 	uint32_t mc_addr;	   /* and its source address (0: the device's) */
+	uint8_t sk_recverr;	   /* IP_RECVERR: errors go to sk_error_queue too */
 	struct ipv6_pinfo sk_ipv6; /* AF_INET6 only; see inet6_sk */
 	uint32_t sk_refcnt;	   /* holds while input or a timer works on it */
 	bool sk_freed;		   /* destroyed; memory goes at the last put */
@@ -234,6 +240,10 @@ struct sock {
 	uint8_t sk_pacing_status; /* SK_PACING_* */
 	struct sk_buff_head sk_receive_queue;
 	struct sk_buff_head sk_write_queue;
+	/* ICMP and local errors, transmit timestamps (net/errqueue.h) */
+	struct sk_buff_head sk_error_queue;
+	uint32_t sk_tsflags; /* SO_TIMESTAMPING's SOF_TIMESTAMPING_* */
+	uint32_t sk_tskey;   /* OPT_ID's counter (TCP: the sequence it counts from) */
 	struct socket *sk_socket;
 	const struct proto *sk_prot;
 	/* Readiness changed: tell epoll watchers and blocked threads. */

@@ -144,6 +144,9 @@ typedef int (*stack_wait_fn)(void *arg, uint64_t deadline_ns);
 struct ut_stack {
 	char name[32];
 	const struct ut_clock *clock;
+	/* Added to the clock for timestamps (SO_TIMESTAMP*): real time less
+	 * the monotonic clock when the stack runs on it, else 0. */
+	int64_t tstamp_offset;
 	struct skb_pool *pool;
 	int own_pool; /* the stack made the pool and frees it */
 	struct timer_base timers;

@@ -87,16 +87,21 @@ struct tcp_skb_cb {
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
 	/* sent segments: delivery-rate state when last sent (tcp_rate.c,
-	 * Linux's tx.is_app_limited; the 13 free bits are room for a
+	 * Linux's tx.is_app_limited; the 10 free bits are room for a
 	 * masked delivered_ce, as Linux keeps 20 bits of it). rack_marked
 	 * and rack_was_retrans hold, for one pass of tcp_rack_detect_loss
 	 * while tracing, what it marked, so that the trace can list it in
 	 * sequence order (tcp_recovery.c). */
 	/* eor: MSG_EOR ended a record here, so nothing may be appended to
 	 * this buffer nor merged into it (Linux's TCP_SKB_CB(skb)->eor). */
-	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, eor : 1, tx_unused : 12;
+	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, eor : 1, tx_unused : 9;
+	/* SO_TIMESTAMPING asked for stamps of the byte tskey: when it is
+	 * sent (SCHED, SND: every transmission) and when it is cumulatively
+	 * acknowledged (ACK: once). Linux keeps the first two and the key
+	 * in skb_shinfo (tx_flags, tskey), txstamp_ack here. */
+	uint16_t txstamp_sched : 1, txstamp_snd : 1, txstamp_ack : 1;
 	uint32_t delivered; /* sent segments: tp->delivered when last sent */
-	uint32_t unused;
+	uint32_t tskey;
 	uint64_t sent_ns; /* last transmission, for RTT samples */
 	union {
 		struct {			   /* sent segments */

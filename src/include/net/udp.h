@@ -29,6 +29,9 @@ struct udp_sock {
 	uint16_t pend_dport;
 	uint32_t pend_len; /* payload bytes gathered so far */
 	uint32_t pend_max; /* the most payload the datagram may carry */
+	/* SO_TIMESTAMPING's flags for the datagram being sent: the
+	 * socket's, or those of the sendmsg's control message */
+	uint32_t tx_tsflags;
 };
 
 static inline struct udp_sock *udp_sk(struct sock *sk)
