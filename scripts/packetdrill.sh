@@ -44,12 +44,17 @@ log=${PD_LOG:-}
 # run_all.py's options per variant. Its ipv4 local address is the
 # gateway's too (192.168.0.1); usertcp's would then be its own gateway, so
 # 192.168.0.2 in the same /16 stands in.
+# TFO_COOKIE is the Fast Open cookie the server scripts' key
+# (a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4, defaults.sh's) gives the remote
+# address toward the local one: SipHash of the two addresses, so it
+# follows the local address (3021b9d889017eeb is run_all.py's, for
+# 192.168.0.1).
 ipv=${PD_IP_VERSION:-ipv4}
 case $ipv in
 ipv4 | ipv4-mapped-ipv6)
 	local_ip=192.168.0.2 gateway_ip=192.168.0.1
 	set_opts="--netmask_ip=255.255.0.0 --remote_ip=192.0.2.1
-		-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable"
+		-D TFO_COOKIE=de4f234f0f433a55 -D CODE=host_unreachable"
 	so_net="gateway=$gateway_ip prefix=16"
 	if [ "$ipv" = ipv4 ]; then
 		set_opts="$set_opts -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR"
@@ -102,13 +107,24 @@ for pkt in "$@"; do
 		grep -oE '(sysctl( -[a-z]+)* +|/proc/sys/)net[./]ipv4[./][a-z0-9_]+=[^ `\\;]+' |
 		sed -E 's#^(sysctl( -[a-z]+)* +|/proc/sys/)##; s#^([^=]*)#\1\n#' |
 		sed -E '/^[^=]/y#/#.#' | paste -d '' - - | tr '\n' ' ')
+	# A script that names its own IPv4 addresses (fastopen/server's
+	# simple*.pkt: their cookies are of those addresses) gets them, as
+	# run_all.py would; its local address only when it is not the
+	# gateway's (then 192.168.0.2 stays, for which TFO_COOKIE is made).
+	s_local=$local_ip s_opts=$set_opts
+	if [ "$ipv" != ipv6 ]; then
+		a=$(sed -n 's/^--remote_ip=\([0-9.]*\).*/\1/p' "$pkt" | head -n 1)
+		[ -z "$a" ] || s_opts=$(echo "$set_opts" | sed "s/--remote_ip=[^ ]*/--remote_ip=$a/")
+		a=$(sed -n 's/^--local_ip=\([0-9.]*\).*/\1/p' "$pkt" | head -n 1)
+		[ -z "$a" ] || [ "$a" = "$gateway_ip" ] || s_local=$a
+	fi
 	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '
 		ip link set lo up
 		ip tuntap add dev tun0 mode tun 2>/dev/null || true
 		exec "$@"' sh "$pd" --send_omit_free --ip_version=$ipv \
-		--local_ip=$local_ip --gateway_ip=$gateway_ip $set_opts \
+		--local_ip=$s_local --gateway_ip=$gateway_ip $s_opts \
 		--so_filename="$so" \
-		--so_flags="ip_version=$ipv ip=$local_ip $so_net $sysctls${PD_FLAGS:-}" \
+		--so_flags="ip_version=$ipv ip=$s_local $so_net $sysctls${PD_FLAGS:-}" \
 		"$run") >"$out" 2>&1
 	rc=$?
 	[ -z "$note" ] || rm -f "$dir/$run"

@@ -563,6 +563,7 @@ static const struct {
 	{"net.ipv4.tcp_pacing_ss_ratio", 200},
 	{"net.ipv4.tcp_pacing_ca_ratio", 120},
 	{"net.ipv4.tcp_syncookies", 1},
+	{"net.ipv4.tcp_fastopen", 0x70403},
 };
 
 __attribute__((format(printf, 1, 2))) static _Noreturn void pd_die(const char *fmt, ...)
@@ -833,6 +834,9 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 			pd_die("cannot set %s", pd_default_sysctls[i].name);
 	if (ut_sysctl_set_str(pd->stack, "net.ipv4.tcp_congestion_control", "cubic") < 0)
 		pd_die("cannot set net.ipv4.tcp_congestion_control");
+	if (ut_sysctl_set_str(pd->stack, "net.ipv4.tcp_fastopen_key",
+			      "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4") < 0)
+		pd_die("cannot set net.ipv4.tcp_fastopen_key");
 
 	free(copy);
 	copy = strdup(flags ? flags : "");
