@@ -103,28 +103,38 @@ for pkt in "$@"; do
 	# the kernel; hand them to usertcp as adapter flags. Every script that
 	# does this sets them before its first call, so applying them at the
 	# start is what the script asked for.
-	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" |
-		grep -oE '(sysctl( -[a-z]+)* +|/proc/sys/)net[./]ipv4[./][a-z0-9_]+=[^ `\\;]+' |
-		sed -E 's#^(sysctl( -[a-z]+)* +|/proc/sys/)##; s#^([^=]*)#\1\n#' |
+	# A command continued over lines (`sysctl -q \` and one setting a
+	# line) is joined first; every setting of a sysctl command counts.
+	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" | sed -e ':a' -e '/\\$/N; s/\\\n/ /; ta' |
+		grep -E 'sysctl' |
+		grep -oE '(^|[ /])net[./]ipv4[./][a-z0-9_]+=[^ `\\;]+' |
+		sed -E 's#^[ /]##; s#^([^=]*)#\1\n#' |
 		sed -E '/^[^=]/y#/#.#' | paste -d '' - - | tr '\n' ' ')
 	# A script that names its own IPv4 addresses (fastopen/server's
-	# simple*.pkt: their cookies are of those addresses) gets them, as
-	# run_all.py would; its local address only when it is not the
-	# gateway's (then 192.168.0.2 stays, for which TFO_COOKIE is made).
-	s_local=$local_ip s_opts=$set_opts
+	# simple*.pkt and opt34/*.pkt: their cookies are of those addresses)
+	# gets them, as run_all.py would. When its local address is the
+	# usual gateway's (192.168.0.1), the gateway moves to 192.168.0.254,
+	# and TFO_COOKIE is that address's.
+	s_local=$local_ip s_opts=$set_opts s_gw=$gateway_ip s_net=$so_net
 	if [ "$ipv" != ipv6 ]; then
 		a=$(sed -n 's/^--remote_ip=\([0-9.]*\).*/\1/p' "$pkt" | head -n 1)
-		[ -z "$a" ] || s_opts=$(echo "$set_opts" | sed "s/--remote_ip=[^ ]*/--remote_ip=$a/")
+		[ -z "$a" ] || s_opts=$(echo "$s_opts" | sed "s/--remote_ip=[^ ]*/--remote_ip=$a/")
 		a=$(sed -n 's/^--local_ip=\([0-9.]*\).*/\1/p' "$pkt" | head -n 1)
-		[ -z "$a" ] || [ "$a" = "$gateway_ip" ] || s_local=$a
+		if [ -n "$a" ] && [ "$a" = "$gateway_ip" ]; then
+			s_local=$a s_gw=192.168.0.254
+			s_net=$(echo "$so_net" | sed "s/gateway=[^ ]*/gateway=$s_gw/")
+			s_opts=$(echo "$s_opts" | sed "s/TFO_COOKIE=[^ ]*/TFO_COOKIE=3021b9d889017eeb/")
+		elif [ -n "$a" ]; then
+			s_local=$a
+		fi
 	fi
 	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '
 		ip link set lo up
 		ip tuntap add dev tun0 mode tun 2>/dev/null || true
 		exec "$@"' sh "$pd" --send_omit_free --ip_version=$ipv \
-		--local_ip=$s_local --gateway_ip=$gateway_ip $s_opts \
+		--local_ip=$s_local --gateway_ip=$s_gw $s_opts \
 		--so_filename="$so" \
-		--so_flags="ip_version=$ipv ip=$s_local $so_net $sysctls${PD_FLAGS:-}" \
+		--so_flags="ip_version=$ipv ip=$s_local $s_net $sysctls${PD_FLAGS:-}" \
 		"$run") >"$out" 2>&1
 	rc=$?
 	[ -z "$note" ] || rm -f "$dir/$run"

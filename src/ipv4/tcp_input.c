@@ -2858,9 +2858,20 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 			sk->sk_state_change(sk);
 			sk->sk_write_space(sk);
 		}
-		/* The third step of the handshake. */
-		if (!fastopen_fail)
+		/* The third step of the handshake; with a Fast Open writer
+		 * waiting to send the rest of its data, the ACK waits to ride
+		 * on it (Linux's "save one ACK" for sk_write_pending). */
+		if (!fastopen_fail && tp->tfo.req && tp->tfo.req->data) {
+			struct inet_connection_sock *icsk = inet_csk(sk);
+			icsk->icsk_ack.lrcvtime = stack_now(stack);
+			tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+			icsk->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+			icsk->icsk_ack.timeout =
+				stack_jiffies(stack) + msecs_to_jiffies(TCP_DELACK_MAX_MS);
+			mod_timer(&icsk->icsk_delack_timer, icsk->icsk_ack.timeout);
+		} else if (!fastopen_fail) {
 			tcp_send_ack(sk);
+		}
 		kfree_skb(skb);
 		tcp_push_pending_frames(sk);
 		return 0;
@@ -3334,8 +3345,13 @@ void tcp_simple_retransmit(struct sock *sk)
 	 * segment that no longer fits the path was dropped on it.
 	 * tcp_mark_skb_lost leaves SACKed ones alone and takes a dropped
 	 * retransmission off retrans_out. */
+	/* A Fast Open SYN went as one segment with its data, but they are
+	 * two buffers here: being told it was too big, take both as lost
+	 * (Linux). */
+	bool syn_data = tp->tfo.syn_data && sk->sk_state == TCP_SYN_SENT;
+
 	skb_rbtree_walk(s, &tp->tcp_rtx_queue) {
-		if (tcp_skb_seglen(s) > mss)
+		if (syn_data || tcp_skb_seglen(s) > mss)
 			tcp_mark_skb_lost(sk, s);
 	}
 	if (!tp->lost_out)

@@ -238,6 +238,14 @@ static void tcp_syn_options(struct sock *sk, struct wire_tcp_opts *o)
 	struct ut_stack *stack = sk->sk_stack;
 
 	memset(o, 0, sizeof(*o));
+	/* The MSS the path allows now: a SYN sent again after an ICMP
+	 * "fragmentation needed" announces less (Linux's tcp_advertise_mss). */
+	if (sk->sk_state == TCP_SYN_SENT && inet_csk(sk)->icsk_pmtu_cookie) {
+		uint32_t path = inet_csk(sk)->icsk_pmtu_cookie -
+				inet_csk(sk)->icsk_af_ops->net_header_len - TCP_HLEN_MIN;
+		if (path < tp->advmss)
+			tp->advmss = (uint16_t)path;
+	}
 	o->saw_mss = true;
 	o->mss = tp->advmss;
 	if (stack->sysctl.tcp_timestamps) {
