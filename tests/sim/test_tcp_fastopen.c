@@ -377,6 +377,11 @@ TEST(the_fast_open_queue_length_bounds_the_children_still_in_syn_recv)
 	lp.loss = 0;
 	CHECK_EQ(ut_sim_link_set_params(w.link, 1, &lp), 0);
 	tw_run(&w, 3 * SEC);
+	/* the first child sent its SYN-ACK again, which acknowledged the
+	 * SYN's data */
+	CHECK(tw_counter(w.s, "TcpExt", "TCPSynRetrans") >= 1);
+	CHECK(tfo_info(w.c, c[0]).tcpi_options & TCPI_OPT_SYN_DATA);
+	CHECK_EQ(tfo_info(w.c, c[0]).tcpi_state, TCP_ESTABLISHED);
 	s[0] = accept_one(&w, l);
 	s[1] = accept_one(&w, l);
 	for (int i = 0; i < 2; i++) {
@@ -483,5 +488,44 @@ TEST(fast_open_calls_fail_with_linux_errors)
 	CHECK_EQ(ut_getsockopt(w.s, l, IPPROTO_TCP, TCP_FASTOPEN, &v, &len), 0);
 	CHECK_EQ(v, 5);
 	tw_pair_close(&w, l, c, s);
+	tw_done(&w);
+}
+
+TEST(a_cookie_request_left_unanswered_is_made_again_in_the_experimental_option)
+{
+	struct tcpworld w;
+	ssize_t rc;
+	int err, l, c, s;
+
+	tw_make(&w, 1511, NULL);
+	l = tfo_listen(&w, 16); /* the server side is off: no cookie */
+	c = tfo_sendto(&w, "", 0, &rc, &err);
+	tw_run(&w, 100 * MS);
+	CHECK(!tw_tcp_sk(w.c, c)->tfo.syn_fastopen_exp);
+	s = accept_one(&w, l);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_run(&w, 100 * MS);
+	/* RFC 7413's kind 34 drew nothing: the next request is in kind 254
+	 * (magic 0xF989), which the server, now on, answers in kind. */
+	CHECK_EQ(ut_sysctl_set(w.s, "net.ipv4.tcp_fastopen", TFO_SERVER_ENABLE), 0);
+	c = tfo_sendto(&w, "", 0, &rc, &err);
+	tw_run(&w, 100 * MS);
+	CHECK(tw_tcp_sk(w.c, c)->tfo.syn_fastopen_exp);
+	/* counted even while the server side was off, as Linux counts it */
+	CHECK_EQ(tw_counter(w.s, "TcpExt", "TCPFastOpenCookieReqd"), 2);
+	s = accept_one(&w, l);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_run(&w, 100 * MS);
+	c = tfo_sendto(&w, "exp", 3, &rc, &err);
+	CHECK_EQ(rc, 3);
+	tw_run(&w, 100 * MS);
+	CHECK(tw_tcp_sk(w.c, c)->tfo.syn_fastopen_exp);
+	CHECK_EQ(tw_counter(w.s, "TcpExt", "TCPFastOpenPassive"), 1);
+	s = accept_one(&w, l);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	ut_close(w.s, l);
 	tw_done(&w);
 }
