@@ -100,12 +100,13 @@ for pkt in "$@"; do
 	fi
 	# The sysctls a script sets in its shell commands (`sysctl -q
 	# net.ipv4.X=V`, `sysctls.py /proc/sys/net/ipv4/X=V`) are meant for
-	# the kernel; hand them to usertcp as adapter flags. Every script that
-	# does this sets them before its first call, so applying them at the
-	# start is what the script asked for.
+	# the kernel; those set before its first call or packet go to usertcp
+	# as adapter flags. One set later changes the script's namespace, from
+	# where the adapter takes it as it happens (docs/packetdrill.md).
 	# A command continued over lines (`sysctl -q \` and one setting a
 	# line) is joined first; every setting of a sysctl command counts.
 	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" | sed -e ':a' -e '/\\$/N; s/\\\n/ /; ta' |
+		awk '/^[[:space:]]*\+?[0-9.]+(\.\.\.[0-9.]+)?[[:space:]]+[^`[:space:]]/ { exit } { print }' |
 		grep -E 'sysctl' |
 		grep -oE '(^|[ /])net[./]ipv4[./][a-z0-9_]+=[^ `\\;]+' |
 		sed -E 's#^[ /]##; s#^([^=]*)#\1\n#' |
