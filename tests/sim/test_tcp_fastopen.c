@@ -269,7 +269,8 @@ TEST(the_stack_key_is_read_and_written_as_linux_writes_it)
 				   "a0bf63f7-ed803d81-cd641d30-cebc4a90,1-2-3-4"),
 		 0);
 	CHECK_EQ(ut_sysctl_get_str(w.s, "net.ipv4.tcp_fastopen_key", buf, sizeof(buf)), 0);
-	CHECK(strcmp(buf, "a0bf63f7-ed803d81-cd641d30-cebc4a90,00000001-00000002-00000003-00000004") ==
+	CHECK(strcmp(buf,
+		     "a0bf63f7-ed803d81-cd641d30-cebc4a90,00000001-00000002-00000003-00000004") ==
 	      0);
 	CHECK(ut_sysctl_set_str(w.s, "net.ipv4.tcp_fastopen_key", "a0bf63f7-ed803d81") < 0);
 	CHECK(ut_sysctl_set_str(w.s, "net.ipv4.tcp_fastopen_key", "123456789-0-0-0") < 0);
@@ -466,15 +467,13 @@ TEST(fast_open_calls_fail_with_linux_errors)
 	v = 1;
 	CHECK_EQ(ut_setsockopt(w.c, c, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &v, sizeof(v)), -1);
 	CHECK_EQ(errno, EOPNOTSUPP);
-	CHECK_EQ(ut_sendto(w.c, c, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin)),
-		 -1);
+	CHECK_EQ(ut_sendto(w.c, c, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	CHECK_EQ(errno, EOPNOTSUPP);
 	CHECK_EQ(ut_sysctl_set(w.c, "net.ipv4.tcp_fastopen", 1), 0);
 	ut_close(w.c, c);
 	/* once connected: EISCONN, and the options that need CLOSE refuse */
 	tw_pair_listening(&w, PORT, &l, &c, &s);
-	CHECK_EQ(ut_sendto(w.c, c, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin)),
-		 -1);
+	CHECK_EQ(ut_sendto(w.c, c, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin)), -1);
 	CHECK_EQ(errno, EISCONN);
 	CHECK_EQ(ut_setsockopt(w.c, c, IPPROTO_TCP, TCP_FASTOPEN, &v, sizeof(v)), -1);
 	CHECK_EQ(errno, EINVAL);
