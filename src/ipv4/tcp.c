@@ -144,6 +144,9 @@ void inet_csk_destroy_sock(struct sock *sk)
 	struct ut_stack *stack = sk->sk_stack;
 
 	BUG_ON(sk->sk_state != TCP_CLOSE);
+	/* a Fast Open child closed without tcp_done lets go of its request */
+	if (tcp_sk(sk)->tfo.rsk)
+		reqsk_fastopen_remove(sk, tcp_sk(sk)->tfo.rsk, false);
 	trace_tcp_event(sk, UT_TP_TCP_DESTROY_SOCK, NULL);
 	sk->sk_prot->destroy(sk);
 	if (sock_flag(sk, SOCK_DEAD) && stack->tcp_orphans)

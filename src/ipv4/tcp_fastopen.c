@@ -465,7 +465,8 @@ bool tcp_rcv_fastopen_synack(struct sock *sk, struct sk_buff *synack, const stru
 	if (!tp->tfo.syn_fastopen) {
 		/* an unsolicited cookie is ignored */
 		got_cookie = false;
-	} else if (!tp->total_retrans && !got_cookie && !tp->tfo.syn_data) {
+	} else if (!tp->total_retrans && !(opts->saw_fastopen && opts->fastopen_len >= 0) &&
+		   !tp->tfo.syn_data) {
 		/* A cookie asked for and not given: ask in the other kind
 		 * next time (254 after 34, then 34 again). */
 		try_exp = tp->tfo.syn_fastopen_exp ? 2 : 1;
