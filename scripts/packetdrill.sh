@@ -44,12 +44,17 @@ log=${PD_LOG:-}
 # run_all.py's options per variant. Its ipv4 local address is the
 # gateway's too (192.168.0.1); usertcp's would then be its own gateway, so
 # 192.168.0.2 in the same /16 stands in.
+# TFO_COOKIE is the Fast Open cookie the server scripts' key
+# (a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4, defaults.sh's) gives the remote
+# address toward the local one: SipHash of the two addresses, so it
+# follows the local address (3021b9d889017eeb is run_all.py's, for
+# 192.168.0.1).
 ipv=${PD_IP_VERSION:-ipv4}
 case $ipv in
 ipv4 | ipv4-mapped-ipv6)
 	local_ip=192.168.0.2 gateway_ip=192.168.0.1
 	set_opts="--netmask_ip=255.255.0.0 --remote_ip=192.0.2.1
-		-D TFO_COOKIE=3021b9d889017eeb -D CODE=host_unreachable"
+		-D TFO_COOKIE=de4f234f0f433a55 -D CODE=host_unreachable"
 	so_net="gateway=$gateway_ip prefix=16"
 	if [ "$ipv" = ipv4 ]; then
 		set_opts="$set_opts -D CMSG_LEVEL_IP=SOL_IP -D CMSG_TYPE_RECVERR=IP_RECVERR"
@@ -95,23 +100,45 @@ for pkt in "$@"; do
 	fi
 	# The sysctls a script sets in its shell commands (`sysctl -q
 	# net.ipv4.X=V`, `sysctls.py /proc/sys/net/ipv4/X=V`) are meant for
-	# the kernel; hand them to usertcp as adapter flags. Every script that
-	# does this sets them before its first call, so applying them at the
-	# start is what the script asked for.
+	# the kernel; those set before its first call or packet go to usertcp
+	# as adapter flags. One set later changes the script's namespace, from
+	# where the adapter takes it as it happens (docs/packetdrill.md).
+	# A command continued over lines (`sysctl -q \` and one setting a
+	# line) is joined first; every setting of a sysctl command counts.
 	# A vector (tcp_rmem, tcp_wmem: "MIN DEFAULT MAX") becomes usertcp's
 	# three names, .min, .default and .max.
-	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" |
+	sysctls=$(grep -v '^[[:space:]]*//' "$pkt" | sed -e ':a' -e '/\\$/N; s/\\\n/ /; ta' |
+		awk '/^[[:space:]]*\+?[0-9.]+(\.\.\.[0-9.]+)?[[:space:]]+[^`[:space:]]/ { exit } { print }' |
+		grep -E 'sysctl' |
 		sed -E 's#(/proc/sys/|sysctl( -[a-z]+)* +)(net[./]ipv4[./]tcp_[rw]mem)="?([0-9]+) +([0-9]+) +([0-9]+)"?#\1\3.min=\4 \1\3.default=\5 \1\3.max=\6#g' |
-		grep -oE '(sysctl( -[a-z]+)* +|/proc/sys/)net[./]ipv4[./][a-z0-9_.]+=[^ `\\;]+' |
-		sed -E 's#^(sysctl( -[a-z]+)* +|/proc/sys/)##; s#^([^=]*)#\1\n#' |
+		grep -oE '(^|[ /])net[./]ipv4[./][a-z0-9_.]+=[^ `\\;]+' |
+		sed -E 's#^[ /]##; s#^([^=]*)#\1\n#' |
 		sed -E '/^[^=]/y#/#.#' | paste -d '' - - | tr '\n' ' ')
+	# A script that names its own IPv4 addresses (fastopen/server's
+	# simple*.pkt and opt34/*.pkt: their cookies are of those addresses)
+	# gets them, as run_all.py would. When its local address is the
+	# usual gateway's (192.168.0.1), the gateway moves to 192.168.0.254,
+	# and TFO_COOKIE is that address's.
+	s_local=$local_ip s_opts=$set_opts s_gw=$gateway_ip s_net=$so_net
+	if [ "$ipv" != ipv6 ]; then
+		a=$(sed -n 's/^--remote_ip=\([0-9.]*\).*/\1/p' "$pkt" | head -n 1)
+		[ -z "$a" ] || s_opts=$(echo "$s_opts" | sed "s/--remote_ip=[^ ]*/--remote_ip=$a/")
+		a=$(sed -n 's/^--local_ip=\([0-9.]*\).*/\1/p' "$pkt" | head -n 1)
+		if [ -n "$a" ] && [ "$a" = "$gateway_ip" ]; then
+			s_local=$a s_gw=192.168.0.254
+			s_net=$(echo "$so_net" | sed "s/gateway=[^ ]*/gateway=$s_gw/")
+			s_opts=$(echo "$s_opts" | sed "s/TFO_COOKIE=[^ ]*/TFO_COOKIE=3021b9d889017eeb/")
+		elif [ -n "$a" ]; then
+			s_local=$a
+		fi
+	fi
 	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '
 		ip link set lo up
 		ip tuntap add dev tun0 mode tun 2>/dev/null || true
 		exec "$@"' sh "$pd" --send_omit_free --ip_version=$ipv \
-		--local_ip=$local_ip --gateway_ip=$gateway_ip $set_opts \
+		--local_ip=$s_local --gateway_ip=$s_gw $s_opts \
 		--so_filename="$so" \
-		--so_flags="ip_version=$ipv ip=$local_ip $so_net $sysctls${PD_FLAGS:-}" \
+		--so_flags="ip_version=$ipv ip=$s_local $s_net $sysctls${PD_FLAGS:-}" \
 		"$run") >"$out" 2>&1
 	rc=$?
 	[ -z "$note" ] || rm -f "$dir/$run"

@@ -69,6 +69,8 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_window_scaling = 1;
 	s->tcp_sack = 1;
 	s->tcp_syncookies = 1;
+	s->tcp_fastopen = TFO_CLIENT_ENABLE;
+	s->tcp_fastopen_blackhole_timeout_sec = 0;
 	s->tcp_rmem[0] = 4096;
 	s->tcp_rmem[1] = 131072;
 	s->tcp_rmem[2] = 33554432; /* 32 MiB since Linux 6.18 (6 MiB before) */
@@ -408,7 +410,9 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_tso_win_divisor, 0, 0x7fffffff),
 	SYSCTL_IPV4(tcp_tso_rtt_log, 0, 0xff),
 	SYSCTL_IPV4(tcp_stdurg, 0, 1),
-	SYSCTL_IPV4(tcp_notsent_lowat, 0, UINT32_MAX), /* Linux's proc_douintvec */
+	SYSCTL_IPV4(tcp_notsent_lowat, 0, UINT32_MAX),		 /* Linux's proc_douintvec */
+	SYSCTL_IPV4(tcp_fastopen, -0x7fffffffL - 1, 0x7fffffff), /* any int (proc_dointvec) */
+	SYSCTL_IPV4(tcp_fastopen_blackhole_timeout_sec, 0, 0x7fffffff),
 	{"usertcp.tcp_gso_buffers", offsetof(struct ipv4_sysctl, tcp_gso_buffers), 0, 1},
 	/* Linux's vector sysctls, one entry per element */
 	{"net.ipv4.tcp_rmem.min", offsetof(struct ipv4_sysctl, tcp_rmem[0]), 1, 1L << 30},
@@ -459,6 +463,7 @@ static const struct sysctl_str_entry sysctl_str_table[] = {
 	{"net.ipv4.tcp_available_congestion_control", tcp_get_available_congestion_control, NULL},
 	{"net.ipv4.tcp_allowed_congestion_control", tcp_get_allowed_congestion_control,
 	 tcp_set_allowed_congestion_control},
+	{"net.ipv4.tcp_fastopen_key", tcp_fastopen_get_key_str, tcp_fastopen_set_key_str},
 };
 
 static const struct sysctl_str_entry *sysctl_str_find(const char *name)

@@ -156,26 +156,36 @@ int inet_autobind(struct sock *sk)
 
 /* ---- connect ----------------------------------------------------------------------*/
 
-int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags)
+int __inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
+			  int flags, bool is_sendmsg)
 {
 	struct sock *sk = sock->sk;
 	uint64_t timeo, deadline;
 	int err;
 
-	if (len < sizeof(uaddr->sa_family))
-		return -EINVAL;
-	if (uaddr->sa_family == AF_UNSPEC) {
-		/* connect(AF_UNSPEC) aborts the connection (Linux's
-		 * tcp_disconnect). */
-		err = sk->sk_prot->disconnect(sk, flags);
-		sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
-		return err;
+	/* uaddr is NULL for a write after TCP_FASTOPEN_CONNECT's connect:
+	 * the address is the socket's already. */
+	if (uaddr) {
+		if (len < sizeof(uaddr->sa_family))
+			return -EINVAL;
+		if (uaddr->sa_family == AF_UNSPEC) {
+			/* connect(AF_UNSPEC) aborts the connection (Linux's
+			 * tcp_disconnect). */
+			err = sk->sk_prot->disconnect(sk, flags);
+			sock->state = err ? SS_DISCONNECTING : SS_UNCONNECTED;
+			return err;
+		}
 	}
 	switch (sock->state) {
 	case SS_CONNECTED:
 		return -EISCONN;
 	case SS_CONNECTING:
-		err = -EALREADY;
+		/* A Fast Open connect deferred to the first write counts as
+		 * connected to connect(), in progress to that write. */
+		if (sk->sk_protocol == IPPROTO_TCP && tcp_sk(sk)->tfo.defer_connect)
+			err = is_sendmsg ? -EINPROGRESS : -EISCONN;
+		else
+			err = -EALREADY;
 		break;
 	case SS_UNCONNECTED:
 		if (sk->sk_state != TCP_CLOSE)
@@ -184,6 +194,8 @@ int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, sockl
 		if (err < 0)
 			return err;
 		sock->state = SS_CONNECTING;
+		if (sk->sk_protocol == IPPROTO_TCP && tcp_sk(sk)->tfo.defer_connect)
+			return 0;
 		err = -EINPROGRESS;
 		break;
 	default:
@@ -222,6 +234,14 @@ int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, sockl
 	return 0;
 }
 
+int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags)
+{
+	/* connect() always has an address, if only of length 0 */
+	if (!uaddr || len < sizeof(uaddr->sa_family))
+		return -EINVAL;
+	return __inet_stream_connect(sock, uaddr, len, flags, false);
+}
+
 int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags)
 {
 	struct sock *sk = sock->sk;
@@ -250,6 +270,7 @@ int inet_listen(struct socket *sock, int backlog)
 	/* Calling listen() again only changes the backlog. */
 	sk->sk_max_ack_backlog = backlog;
 	if (sk->sk_state != TCP_LISTEN) {
+		tcp_fastopen_listen(sk, backlog);
 		err = inet_csk_listen_start(sk, backlog);
 		if (err)
 			return err;

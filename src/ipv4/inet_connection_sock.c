@@ -205,7 +205,12 @@ struct sock *inet_csk_accept(struct sock *sk, int flags, int *err)
 	}
 	req = reqsk_queue_remove(sk);
 	child = req->sk;
-	reqsk_free(req);
+	/* A Fast Open child still in SYN_RECV keeps its request for the
+	 * SYN-ACK; reqsk_fastopen_remove frees it (Linux). */
+	if (req->tfo_listener)
+		req->sk = NULL;
+	else
+		reqsk_free(req);
 	return child;
 }
 
@@ -216,6 +221,7 @@ int inet_csk_listen_start(struct sock *sk, int backlog)
 	int err;
 
 	memset(&icsk->icsk_accept_queue, 0, sizeof(icsk->icsk_accept_queue));
+	tcp_sk(sk)->tfo.qlen = 0; /* TCP_FASTOPEN's length and key stay (Linux) */
 	sk->sk_max_ack_backlog = backlog;
 	sk->sk_ack_backlog = 0;
 	/* The state changes first so the port check sees a listener. */
@@ -242,6 +248,9 @@ void inet_csk_listen_stop(struct sock *sk)
 	}
 	while ((req = reqsk_queue_remove(sk)) != NULL) {
 		struct sock *child = req->sk;
+		/* a Fast Open child lets go of the request, freed below */
+		if (req->tfo_listener)
+			reqsk_fastopen_remove(child, req, false);
 		sock_hold(child);
 		sock_orphan(child);
 		sk->sk_stack->tcp_orphans++;
@@ -251,4 +260,5 @@ void inet_csk_listen_stop(struct sock *sk)
 		sock_put(child);
 		reqsk_free(req);
 	}
+	tcp_fastopen_listen_stop(sk);
 }

@@ -145,6 +145,9 @@ void inet_csk_destroy_sock(struct sock *sk)
 	struct ut_stack *stack = sk->sk_stack;
 
 	BUG_ON(sk->sk_state != TCP_CLOSE);
+	/* a Fast Open child closed without tcp_done lets go of its request */
+	if (tcp_sk(sk)->tfo.rsk)
+		reqsk_fastopen_remove(sk, tcp_sk(sk)->tfo.rsk, false);
 	trace_tcp_event(sk, UT_TP_TCP_DESTROY_SOCK, NULL);
 	sk->sk_prot->destroy(sk);
 	if (sock_flag(sk, SOCK_DEAD) && stack->tcp_orphans)
@@ -155,6 +158,8 @@ void inet_csk_destroy_sock(struct sock *sk)
 
 void tcp_done(struct sock *sk)
 {
+	if (tcp_sk(sk)->tfo.rsk)
+		reqsk_fastopen_remove(sk, tcp_sk(sk)->tfo.rsk, false);
 	if (sk->sk_state == TCP_SYN_SENT || sk->sk_state == TCP_SYN_RECV)
 		TCP_INC_STATS(sk->sk_stack, TCP_MIB_ATTEMPTFAILS);
 	tcp_set_state(sk, TCP_CLOSE);
@@ -230,6 +235,10 @@ static void tcp_init_fields(struct sock *sk)
 	icsk->icsk_backoff = 0;
 	icsk->icsk_probes_out = 0;
 	icsk->icsk_retrans_start_ns = 0;
+	/* Fast Open's record of the connection (its options stay) */
+	tp->tfo.defer_connect = tp->tfo.syn_fastopen = tp->tfo.syn_fastopen_exp = false;
+	tp->tfo.syn_fastopen_ch = tp->tfo.syn_data = tp->tfo.syn_data_acked = false;
+	tp->tfo.client_fail = TFO_STATUS_UNSPEC;
 }
 
 void tcp_init_sock(struct sock *sk)
@@ -434,7 +443,7 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	uint64_t deadline;
 	struct iov_iter it;
 	uint32_t mss_now, size_goal;
-	size_t copied = 0;
+	size_t copied = 0, copied_syn = 0;
 	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
 	bool fault;
 	uint32_t tsflags = sk->sk_tsflags;
@@ -449,8 +458,18 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	fault = it.count < size;
 	if (fault)
 		it.count -= it.count % TCP_COPY_CHUNK;
+	if ((flags & MSG_FASTOPEN) || tp->tfo.defer_connect) {
+		/* connect, with what fits in the SYN (tcp_fastopen.c) */
+		err = tcp_sendmsg_fastopen(sk, msg, &it, size, flags, &copied_syn);
+		if (err == -EINPROGRESS && copied_syn > 0)
+			return (ssize_t)copied_syn;
+		if (err)
+			return err;
+	}
 	tcp_rate_check_app_limited(sk); /* is sending application-limited? */
-	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT)))) {
+	/* A passive Fast Open child may send in SYN_RECV (Linux). */
+	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_CLOSE_WAIT))) &&
+	    !tp->tfo.rsk) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
 			goto do_error;
@@ -581,10 +600,10 @@ out:
 		tcp_tx_timestamp(sk, tsflags);
 		tcp_push(sk, flags, mss_now, tp->nonagle);
 	}
-	return (ssize_t)copied;
+	return (ssize_t)(copied + copied_syn);
 
 do_error:
-	if (copied)
+	if (copied + copied_syn)
 		goto out;
 	if (err == -EDEADLK)
 		return err;
@@ -895,6 +914,7 @@ int tcp_disconnect(struct sock *sk, int flags)
 	int old_state = sk->sk_state;
 	(void)flags;
 
+	tcp_fastopen_active_disable_ofo_check(sk);
 	if (old_state != TCP_CLOSE)
 		tcp_set_state(sk, TCP_CLOSE);
 	if (old_state == TCP_LISTEN) {
@@ -968,6 +988,7 @@ void tcp_close(struct sock *sk, uint64_t timeout)
 		inet_csk_listen_stop(sk);
 		goto adjudge_to_death;
 	}
+	tcp_fastopen_active_disable_ofo_check(sk);
 	/* Unread data is thrown away; its presence decides between FIN and
 	 * RST below. */
 	while ((skb = skb_dequeue(&sk->sk_receive_queue)) != NULL) {
@@ -1054,7 +1075,8 @@ unsigned tcp_poll(struct socket *sock)
 		mask |= EPOLLHUP;
 	if (sk->sk_shutdown & RCV_SHUTDOWN)
 		mask |= EPOLLIN | EPOLLRDNORM | EPOLLRDHUP;
-	if (state != TCP_SYN_SENT && state != TCP_SYN_RECV) {
+	/* connected, or a passive Fast Open child (Linux's tcp_poll) */
+	if (state != TCP_SYN_SENT && (state != TCP_SYN_RECV || tp->tfo.rsk)) {
 		uint32_t avail = tp->rcv_nxt - tp->copied_seq;
 		uint32_t target = (uint32_t)MAX(sk->sk_rcvlowat, 1);
 		/* An out-of-band byte at the read position is not a byte to
@@ -1074,6 +1096,9 @@ unsigned tcp_poll(struct socket *sock)
 		} else {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
+	} else if (state == TCP_SYN_SENT && tp->tfo.defer_connect) {
+		/* the SYN waits for a write (TCP_FASTOPEN_CONNECT) */
+		mask |= EPOLLOUT | EPOLLWRNORM;
 	}
 	if (sk->sk_err || !skb_queue_empty(&sk->sk_error_queue))
 		mask |= EPOLLERR;
@@ -1194,6 +1219,8 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 		memcpy(name, optval, MIN((size_t)optlen, sizeof(name) - 1));
 		return tcp_set_congestion_control(sk, name, false);
 	}
+	if ((val = tcp_fastopen_setsockopt(sk, optname, optval, optlen)) != -ENOPROTOOPT)
+		return val;
 	if (optlen < (socklen_t)sizeof(int))
 		return -EINVAL;
 	memcpy(&val, optval, sizeof(int));
@@ -1343,6 +1370,9 @@ void tcp_get_info(struct sock *sk, struct ut_tcp_info *info)
 		info->tcpi_options |= TCPI_OPT_ECN;
 	if (tp->ecn_flags & TCP_ECN_SEEN)
 		info->tcpi_options |= TCPI_OPT_ECN_SEEN;
+	if (tp->tfo.syn_data_acked)
+		info->tcpi_options |= TCPI_OPT_SYN_DATA;
+	info->tcpi_fastopen_client_fail = tp->tfo.client_fail & 3;
 	info->tcpi_rto = icsk->icsk_rto * USEC_PER_MSEC;
 	info->tcpi_ato = MIN(icsk->icsk_ack.ato, (uint32_t)TCP_DELACK_MAX_MS) * USEC_PER_MSEC;
 	info->tcpi_snd_mss = tp->mss_cache;
@@ -1507,7 +1537,7 @@ int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, sockle
 		return sock_put_optval(optval, optlen, &info, sizeof(info));
 	}
 	default:
-		return -ENOPROTOOPT;
+		return tcp_fastopen_getsockopt(sk, optname, optval, optlen);
 	}
 	return sock_put_optval(optval, optlen, &val, sizeof(val));
 }

@@ -1501,7 +1501,7 @@ static int tcp_ack_update_window(struct sock *sk, const struct wire_tcp *th, uin
 /* At most one ACK per net.ipv4.tcp_invalid_ratelimit (500 ms) answers
  * out-of-window segments on one connection, so a blind attacker cannot
  * make us amplify his traffic (Linux's __tcp_oow_rate_limited). */
-static bool tcp_oow_rate_limited(struct sock *sk, int mib)
+bool tcp_oow_rate_limited(struct sock *sk, int mib)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint64_t now = stack_now(sk->sk_stack);
@@ -2843,6 +2843,7 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
+	bool fastopen_fail;
 
 	if (th->flags & TCPHDR_ACK) {
 		/* first: the ACK must cover our SYN and nothing unsent */
@@ -2891,12 +2892,28 @@ static int tcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb,
 		tp->snd_wl1 = th->seq;
 		tcp_set_state(sk, TCP_ESTABLISHED);
 		tcp_init_transfer(sk);
+		/* Fast Open: the cookie kept, unacknowledged SYN data sent
+		 * again (with the ACK), data of the SYN-ACK queued. */
+		fastopen_fail = (tp->tfo.syn_fastopen || tp->tfo.syn_data) &&
+				tcp_rcv_fastopen_synack(sk, skb, th, opts);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk->sk_write_space(sk);
 		}
-		/* The third step of the handshake. */
-		tcp_send_ack(sk);
+		/* The third step of the handshake; with a Fast Open writer
+		 * waiting to send the rest of its data, the ACK waits to ride
+		 * on it (Linux's "save one ACK" for sk_write_pending). */
+		if (!fastopen_fail && tp->tfo.req && tp->tfo.req->data) {
+			struct inet_connection_sock *icsk = inet_csk(sk);
+			icsk->icsk_ack.lrcvtime = stack_now(stack);
+			tcp_enter_quickack_mode(sk, TCP_MAX_QUICKACKS);
+			icsk->icsk_ack.pending |= ICSK_ACK_SCHED | ICSK_ACK_TIMER;
+			icsk->icsk_ack.timeout =
+				stack_jiffies(stack) + msecs_to_jiffies(TCP_DELACK_MAX_MS);
+			mod_timer(&icsk->icsk_delack_timer, icsk->icsk_ack.timeout);
+		} else if (!fastopen_fail) {
+			tcp_send_ack(sk);
+		}
 		kfree_skb(skb);
 		tcp_push_pending_frames(sk);
 		return 0;
@@ -2993,6 +3010,7 @@ int tcp_conn_request(const struct inet_connection_sock_af_ops *af_ops, struct so
 {
 	struct ut_stack *stack = sk->sk_stack;
 	struct request_sock *req;
+	struct sock *child;
 	bool want_cookie = stack->sysctl.tcp_syncookies == 2;
 
 	/* The SYN queue is bounded by the backlog. When it is full, Linux
@@ -3042,6 +3060,16 @@ int tcp_conn_request(const struct inet_connection_sock_af_ops *af_ops, struct so
 	req->rcv_isn = th->seq;
 	req->snt_isn = af_ops->init_seq(sk, skb, th);
 	tcp_reqsk_record_syn(sk, req, skb, th);
+	/* Fast Open (tcp_fastopen.c): a valid cookie makes the child now,
+	 * in the accept queue with the SYN's data; else the SYN-ACK may
+	 * carry a cookie. */
+	child = tcp_try_fastopen(sk, skb, th, opts, req);
+	if (child) {
+		af_ops->send_synack(child, req);
+		req->synack_sent_ns = stack_now(stack);
+		kfree_skb(skb);
+		return 0;
+	}
 	inet_csk_reqsk_queue_hash_add(sk, req, TCP_TIMEOUT_INIT_MS);
 	/* If it cannot be sent now, the request's timer tries again. */
 	af_ops->send_synack(sk, req);
@@ -3227,6 +3255,13 @@ int tcp_rcv_state_process(struct sock *sk, struct sk_buff *skb, const struct wir
 	case TCP_SYN_SENT:
 		return tcp_rcv_synsent_state_process(sk, skb, th, opts);
 	}
+	/* A passive Fast Open child answers as its request would until the
+	 * handshake completes (Linux's tcp_check_req with fastopen). */
+	if (tp->tfo.rsk && (acceptable = tcp_fastopen_check_req(sk, skb, th, opts)) != 0) {
+		if (acceptable > 0)
+			return 1;
+		goto discard;
+	}
 
 	/* A segment with none of ACK, RST and SYN (no flags at all, a bare
 	 * FIN, PSH or URG) can never be acceptable in a synchronized state.
@@ -3305,6 +3340,11 @@ syn_challenge:
 		}
 	}
 
+	/* a Fast Open child that left SYN_RECV before its final ACK (a FIN
+	 * came with the SYN, or the application closed) lets go of its
+	 * request now */
+	if (tp->tfo.rsk && sk->sk_state != TCP_SYN_RECV)
+		tcp_fastopen_synrecv_done(sk);
 	switch (sk->sk_state) {
 	case TCP_SYN_RECV:
 		tcp_set_state(sk, TCP_ESTABLISHED);
@@ -3316,7 +3356,10 @@ syn_challenge:
 		tcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 		if (!tp->isn || tp->packets_out == 0)
 			inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
-		tcp_init_transfer(sk);
+		if (tp->tfo.rsk)
+			tcp_fastopen_synrecv_done(sk); /* transfer began at the SYN */
+		else
+			tcp_init_transfer(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk->sk_write_space(sk);
@@ -3433,8 +3476,13 @@ void tcp_simple_retransmit(struct sock *sk)
 	 * segment that no longer fits the path was dropped on it.
 	 * tcp_mark_skb_lost leaves SACKed ones alone and takes a dropped
 	 * retransmission off retrans_out. */
+	/* A Fast Open SYN went as one segment with its data, but they are
+	 * two buffers here: being told it was too big, take both as lost
+	 * (Linux). */
+	bool syn_data = tp->tfo.syn_data && sk->sk_state == TCP_SYN_SENT;
+
 	skb_rbtree_walk(s, &tp->tcp_rtx_queue) {
-		if (tcp_skb_seglen(s) > mss)
+		if (syn_data || tcp_skb_seglen(s) > mss)
 			tcp_mark_skb_lost(sk, s);
 	}
 	if (!tp->lost_out)

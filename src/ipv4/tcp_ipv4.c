@@ -434,8 +434,10 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 	}
 	sk = container_of(skc, struct sock, __sk_common);
 	tp = tcp_sk(sk);
-	/* Only errors about data in flight count (RFC 5927 4.1). */
-	if (sk->sk_state != TCP_LISTEN && !between(seq, tp->snd_una, tp->snd_nxt)) {
+	/* Only errors about data in flight count (RFC 5927 4.1); a Fast
+	 * Open child's SYN-ACK is in flight too (Linux). */
+	if (sk->sk_state != TCP_LISTEN &&
+	    !between(seq, tp->tfo.rsk ? tp->tfo.rsk->snt_isn : tp->snd_una, tp->snd_nxt)) {
 		NET_INC_STATS(stack, LINUX_MIB_OUTOFWINDOWICMPS);
 		return;
 	}
@@ -460,7 +462,9 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 		return;
 	}
 	err = icmp_err_convert(type, code, &fatal);
-	if (TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) {
+	/* A Fast Open child already accepted is treated as connected (Linux) */
+	if ((TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) &&
+	    !(tp->tfo.rsk && !tp->tfo.rsk->sk)) {
 		if (fatal) {
 			sock_hold(sk);
 			sk->sk_err = err;

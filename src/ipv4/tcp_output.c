@@ -239,6 +239,14 @@ static void tcp_syn_options(struct sock *sk, struct wire_tcp_opts *o)
 	struct ut_stack *stack = sk->sk_stack;
 
 	memset(o, 0, sizeof(*o));
+	/* The MSS the path allows now: a SYN sent again after an ICMP
+	 * "fragmentation needed" announces less (Linux's tcp_advertise_mss). */
+	if (sk->sk_state == TCP_SYN_SENT && inet_csk(sk)->icsk_pmtu_cookie) {
+		uint32_t path = inet_csk(sk)->icsk_pmtu_cookie -
+				inet_csk(sk)->icsk_af_ops->net_header_len - TCP_HLEN_MIN;
+		if (path < tp->advmss)
+			tp->advmss = (uint16_t)path;
+	}
 	o->saw_mss = true;
 	o->mss = tp->advmss;
 	if (stack->sysctl.tcp_timestamps) {
@@ -252,6 +260,7 @@ static void tcp_syn_options(struct sock *sk, struct wire_tcp_opts *o)
 	}
 	if (stack->sysctl.tcp_sack)
 		o->sack_ok = true;
+	tcp_fastopen_syn_option(sk, o);
 }
 
 static void tcp_established_options(struct sock *sk, struct wire_tcp_opts *o, uint32_t payload)
@@ -1305,9 +1314,14 @@ int tcp_connect(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
-	struct sk_buff *skb;
+	struct tcp_fastopen_request fo;
+	struct sk_buff *skb, *data = NULL;
 	uint32_t rcv_wnd = 0;
 	int err;
+
+	/* TCP_FASTOPEN_CONNECT with a cookie: the SYN waits for data. */
+	if (tcp_fastopen_defer_connect(sk, &fo))
+		return 0;
 
 	/* Linux's tcp_connect_init */
 	tp->tcp_header_len =
@@ -1338,16 +1352,25 @@ int tcp_connect(struct sock *sk)
 	tcp_clear_retrans(tp);
 
 	skb = tcp_alloc_ctl_skb(sk, tp->write_seq, TCPHDR_SYN);
-	if (!skb)
+	if (!skb) {
+		if (tp->tfo.req == &fo)
+			tp->tfo.req = NULL;
 		return -ENOBUFS;
+	}
 	tcp_ecn_send_syn(sk, skb);
 	TCP_SKB_CB(skb)->end_seq++;
 	tp->write_seq++;
 	skb_queue_tail(&sk->sk_write_queue, skb);
 	sk_wmem_charge_forced(sk, skb);
-	err = tcp_transmit_skb(sk, skb, true);
+	/* Fast Open: the SYN may carry data, and asks for a cookie or
+	 * brings one (tcp_fastopen.c) */
+	err = tp->tfo.req ? tcp_send_syn_data(sk, skb, &data) : tcp_transmit_skb(sk, skb, true);
 	(void)err; /* a lost SYN is the retransmit timer's business */
 	tcp_event_new_data_sent(sk, skb);
+	if (data)
+		tcp_event_new_data_sent(sk, data);
+	if (tp->tfo.req == &fo)
+		tp->tfo.req = NULL;
 	TCP_INC_STATS(stack, TCP_MIB_ACTIVEOPENS);
 	inet_csk_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto);
 	return 0;
@@ -1383,11 +1406,19 @@ void tcp_synack_header(const struct sock *listener, const struct request_sock *r
 		opts->saw_wscale = true;
 		opts->wscale = req->rcv_wscale;
 	}
+	/* Fast Open: the cookie asked for (RFC 7413 4.1.2) */
+	if (req->tfo_cookie_len > 0) {
+		opts->saw_fastopen = true;
+		opts->fastopen_len = req->tfo_cookie_len;
+		opts->fastopen_exp = req->tfo_cookie_exp;
+		memcpy(opts->fastopen_cookie, req->tfo_cookie, (size_t)req->tfo_cookie_len);
+	}
 	memset(th, 0, sizeof(*th));
 	th->sport = req->__req_common.skc_num;
 	th->dport = req->__req_common.skc_dport;
 	th->seq = req->snt_isn;
-	th->ack_seq = req->rcv_isn + 1;
+	/* a Fast Open child's acknowledges the SYN's data too */
+	th->ack_seq = req->tfo_listener ? req->rcv_nxt : req->rcv_isn + 1;
 	th->flags = TCPHDR_SYN | TCPHDR_ACK;
 	/* ECN agreed: ECE alone (RFC 3168 6.1.1, Linux's tcp_ecn_make_synack) */
 	if (req->ecn_ok)
@@ -1588,6 +1619,9 @@ bool tcp_schedule_loss_probe(struct sock *sk, bool advancing_rto)
 	uint64_t timeout_us;
 	int64_t rto_delta_us;
 
+	/* no probe before a Fast Open child's handshake is done (Linux) */
+	if (tp->tfo.rsk)
+		return false;
 	if ((early_retrans != 3 && early_retrans != 4) || !tp->packets_out || !tcp_is_sack(tp) ||
 	    (icsk->icsk_ca_state != TCP_CA_Open && icsk->icsk_ca_state != TCP_CA_CWR))
 		return false;

@@ -73,6 +73,9 @@ void tcp_rearm_rto(struct sock *sk)
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
+	/* the timer resends a Fast Open child's SYN-ACK meanwhile (Linux) */
+	if (tp->tfo.rsk)
+		return;
 	if (!tp->packets_out) {
 		inet_csk_clear_xmit_timer(sk, ICSK_TIME_RETRANS);
 		return;
@@ -141,7 +144,7 @@ static uint32_t tcp_clamp_rto_to_user_timeout(const struct sock *sk)
 
 /* The connection failed on a timer: report ETIMEDOUT (or the ICMP error
  * that explains it) and close (Linux's tcp_write_err). */
-static void tcp_write_err(struct sock *sk)
+void tcp_write_err(struct sock *sk)
 {
 	sk->sk_err = sk->sk_err_soft ? sk->sk_err_soft : ETIMEDOUT;
 	trace_tcp_event(sk, UT_TP_ERROR, "timed out");
@@ -241,6 +244,7 @@ static bool tcp_write_timeout(struct sock *sk)
 		expired = retransmits_timed_out(sk, retry_until, icsk->icsk_user_timeout,
 						TCP_RTO_MIN_MS);
 	}
+	tcp_fastopen_active_detect_blackhole(sk, expired);
 	if (expired) {
 		tcp_write_err(sk);
 		return true;
@@ -255,6 +259,11 @@ static void tcp_retransmit_timer(struct sock *sk)
 	struct ut_stack *stack = sk->sk_stack;
 	struct sk_buff *skb = tcp_rtx_queue_head(sk);
 
+	/* a passive Fast Open child's SYN-ACK (its request holds it) */
+	if (tp->tfo.rsk) {
+		tcp_fastopen_synack_timer(sk);
+		return;
+	}
 	if (!tp->packets_out || !skb)
 		return;
 	trace_tcp_event(sk, UT_TP_RTO_FIRED, "retransmission timeout");

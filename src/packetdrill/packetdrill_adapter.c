@@ -74,6 +74,34 @@ enum pd_mode {
 
 #define PD_UNSET UINT_MAX
 
+/* The settings a script may change while it runs (`sysctl -q` between
+ * calls), read back from its namespace (pd_mirror_sysctls). */
+static const char *const pd_mirrored_sysctls[] = {
+	"tcp_fastopen",
+	"tcp_fastopen_key",
+	"tcp_fastopen_blackhole_timeout_sec",
+	"tcp_timestamps",
+	"tcp_sack",
+	"tcp_window_scaling",
+	"tcp_ecn",
+	"tcp_syncookies",
+	"tcp_early_retrans",
+	"tcp_recovery",
+	"tcp_frto",
+	"tcp_dsack",
+	"tcp_reordering",
+	"tcp_min_tso_segs",
+	"tcp_slow_start_after_idle",
+	"tcp_syn_retries",
+	"tcp_synack_retries",
+	"tcp_retries2",
+	"tcp_min_rtt_wlen",
+	"tcp_pacing_ss_ratio",
+	"tcp_pacing_ca_ratio",
+	"tcp_tso_win_divisor",
+};
+#define PD_MIRRORED_SYSCTLS (sizeof(pd_mirrored_sysctls) / sizeof(pd_mirrored_sysctls[0]))
+
 struct pd_adapter {
 	struct ut_stack *stack;
 	struct ut_dev *dev;
@@ -100,9 +128,14 @@ struct pd_adapter {
 	int host_nl;		    /* rtnetlink socket to read it; -1: none */
 	pthread_mutex_t qdisc_lock; /* host_nl's requests, mirrored_qlen */
 	unsigned mirrored_qlen;
+	/* The namespace's net.ipv4 settings last seen (pd_mirror_sysctls);
+	 * mirror_sysctls is off outside scripts/packetdrill.sh's namespace. */
+	bool mirror_sysctls;
+	char sysctl_seen[PD_MIRRORED_SYSCTLS][80];
 };
 
 static void pd_mirror_qdisc(struct pd_adapter *pd);
+static void pd_mirror_sysctls(struct pd_adapter *pd, bool apply);
 
 static uint64_t pd_now_ns(void)
 {
@@ -214,6 +247,7 @@ static int pd_netdev_send(void *userdata, const void *buf, size_t count)
 	if (!buf || count == 0)
 		return pd_fail(EINVAL);
 	pd_mirror_qdisc(pd);
+	pd_mirror_sysctls(pd, true);
 	rc = ut_dev_input(pd->dev, buf, count);
 	if (rc < 0)
 		return pd_fail(-rc);
@@ -350,13 +384,66 @@ static void pd_mirror_qdisc(struct pd_adapter *pd)
 	pthread_mutex_unlock(&pd->qdisc_lock);
 }
 
+/* ---- the script's settings ------------------------------------------------------
+ * A script sets net.ipv4 sysctls in its shell commands, some of them
+ * between calls (fastopen/client's scripts turn tcp_fastopen off and on
+ * again). The commands reach the script's own namespace; the adapter reads
+ * the settings usertcp shares back from /proc/sys before each call and
+ * packet, and gives usertcp each one that changed since it last looked.
+ * Those a script sets before its first call also come as flags
+ * (scripts/packetdrill.sh), so they hold from the start. */
+
+static bool pd_read_sysctl(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/%s", name);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	while (n && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return true;
+}
+
+static void pd_mirror_sysctls(struct pd_adapter *pd, bool apply)
+{
+	char val[80], name[96];
+
+	if (!pd->mirror_sysctls)
+		return;
+	for (size_t i = 0; i < PD_MIRRORED_SYSCTLS; i++) {
+		if (!pd_read_sysctl(pd_mirrored_sysctls[i], val, sizeof(val)) ||
+		    strcmp(val, pd->sysctl_seen[i]) == 0)
+			continue;
+		memcpy(pd->sysctl_seen[i], val, sizeof(val));
+		if (!apply)
+			continue;
+		snprintf(name, sizeof(name), "net.ipv4.%s", pd_mirrored_sysctls[i]);
+		/* a value usertcp refuses keeps the one it has */
+		char *end;
+		long v = strtol(val, &end, 0);
+		if (end != val && !*end)
+			(void)ut_sysctl_set(pd->stack, name, v);
+		else
+			(void)ut_sysctl_set_str(pd->stack, name, val);
+	}
+}
+
 /* ---- system calls -------------------------------------------------------------*/
 
-/* Every call first brings the script's latest `tc` change across. */
+/* Every call first brings the script's latest `tc` and sysctl changes
+ * across. */
 static struct ut_stack *pd_stack(void *userdata)
 {
 	struct pd_adapter *pd = userdata;
 	pd_mirror_qdisc(pd);
+	pd_mirror_sysctls(pd, true);
 	return pd->stack;
 }
 #define PD_STACK(userdata) pd_stack(userdata)
@@ -572,6 +659,7 @@ static const struct {
 	{"net.ipv4.tcp_pacing_ss_ratio", 200},
 	{"net.ipv4.tcp_pacing_ca_ratio", 120},
 	{"net.ipv4.tcp_syncookies", 1},
+	{"net.ipv4.tcp_fastopen", 0x70403},
 };
 
 __attribute__((format(printf, 1, 2))) static _Noreturn void pd_die(const char *fmt, ...)
@@ -842,6 +930,9 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 			pd_die("cannot set %s", pd_default_sysctls[i].name);
 	if (ut_sysctl_set_str(pd->stack, "net.ipv4.tcp_congestion_control", "cubic") < 0)
 		pd_die("cannot set net.ipv4.tcp_congestion_control");
+	if (ut_sysctl_set_str(pd->stack, "net.ipv4.tcp_fastopen_key",
+			      "a1a1a1a1-b2b2b2b2-c3c3c3c3-d4d4d4d4") < 0)
+		pd_die("cannot set net.ipv4.tcp_fastopen_key");
 
 	free(copy);
 	copy = strdup(flags ? flags : "");
@@ -878,6 +969,10 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 	if (pd->host_ifindex)
 		pd->host_nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 	pd->mirrored_qlen = ut_dev_txqueuelen(pd->dev);
+	/* the namespace's settings as they start, to see what the script
+	 * changes */
+	pd->mirror_sysctls = pd->host_ifindex != 0;
+	pd_mirror_sysctls(pd, false);
 	if ((rc = ut_stack_thread_start(pd->stack)) < 0)
 		pd_die("cannot start the stack thread: %s", strerror(-rc));
 	free(copy);

@@ -5,13 +5,43 @@
  * Kinds and lengths: MSS (RFC 9293 section 3.2, kind 2 len 4), window scale
  * and timestamps (RFC 7323 sections 2.2 and 3.2, kind 3 len 3, kind 8 len
  * 10), SACK-permitted and SACK (RFC 2018 sections 2 and 3, kind 4 len 2,
- * kind 5 len 2+8n).
+ * kind 5 len 2+8n), Fast Open (RFC 7413 section 4.1.1, kind 34 len 2+n,
+ * or the experimental kind 254 with magic 0xF989, RFC 6994, len 4+n).
  */
 #include "net/wire.h"
 
 #include <string.h>
 
 #include "net/compiler.h"
+
+/* A Fast Open option with a cookie of len bytes at cookie (Linux's
+ * tcp_parse_fastopen_option): counted only in a SYN and with an even
+ * length; an empty one asks for a cookie (RFC 7413 4.1.1), one of 4 to 16
+ * bytes carries it, any other even length is taken as present but
+ * unusable (-1). */
+static void tcp_parse_fastopen(int len, const uint8_t *cookie, bool syn, bool exp,
+			       struct wire_tcp_opts *out)
+{
+	if (!syn || len < 0 || (len & 1))
+		return;
+	if (len >= TCP_FASTOPEN_COOKIE_MIN && len <= TCP_FASTOPEN_COOKIE_MAX)
+		memcpy(out->fastopen_cookie, cookie, (size_t)len);
+	else if (len != 0)
+		len = -1;
+	out->saw_fastopen = true;
+	out->fastopen_exp = exp;
+	out->fastopen_len = (int8_t)len;
+}
+
+/* Bytes the Fast Open option takes on the wire, padded to 4. */
+static size_t tcp_fastopen_option_len(const struct wire_tcp_opts *opts)
+{
+	if (!opts->saw_fastopen || opts->fastopen_len < 0)
+		return 0;
+	return ((opts->fastopen_exp ? TCPOLEN_EXP_FASTOPEN_BASE : TCPOLEN_FASTOPEN_BASE) +
+		(size_t)opts->fastopen_len + 3) &
+	       ~(size_t)3;
+}
 
 /* Takes one option whose length byte has already been checked to be >= 2
  * and to fit, and says whether it was well formed. A known kind with the
@@ -73,6 +103,17 @@ static enum wire_err tcp_parse_one(uint8_t kind, const uint8_t *o, uint8_t olen,
 		}
 		return n > TCP_MAX_SACKS ? WIRE_EOPTVAL : WIRE_OK;
 	}
+	case TCPOPT_FASTOPEN:
+		tcp_parse_fastopen(olen - TCPOLEN_FASTOPEN_BASE, o + TCPOLEN_FASTOPEN_BASE, syn,
+				   false, out);
+		break;
+	case TCPOPT_EXP:
+		/* RFC 6994: kind 254 is shared, told apart by a 16-bit magic;
+		 * another experiment's option is skipped. */
+		if (olen >= TCPOLEN_EXP_FASTOPEN_BASE && get_be16(o + 2) == TCPOPT_FASTOPEN_MAGIC)
+			tcp_parse_fastopen(olen - TCPOLEN_EXP_FASTOPEN_BASE,
+					   o + TCPOLEN_EXP_FASTOPEN_BASE, syn, true, out);
+		break;
 	default:
 		/* RFC 9293 section 3.2: an option a TCP does not implement
 		 * is skipped by its length. */
@@ -137,7 +178,7 @@ size_t wire_tcp_options_len(const struct wire_tcp_opts *opts)
 		len += TCPOLEN_WSCALE_ALIGNED;
 	if (opts->num_sacks)
 		len += TCPOLEN_SACK_BASE_ALIGNED + (size_t)opts->num_sacks * TCPOLEN_SACK_PERBLOCK;
-	return len;
+	return len + tcp_fastopen_option_len(opts);
 }
 
 /* Does not enforce the 40-byte option space: how many SACK blocks to send
@@ -193,6 +234,24 @@ size_t wire_tcp_emit_options(uint8_t *buf, const struct wire_tcp_opts *opts)
 			put_be32(p + 4, opts->sacks[i].end);
 			p += TCPOLEN_SACK_PERBLOCK;
 		}
+	}
+	if (tcp_fastopen_option_len(opts)) {
+		/* Last, as Linux's tcp_options_write puts it; a length of 2
+		 * mod 4 is padded with two NOPs after the cookie. */
+		size_t n = (size_t)opts->fastopen_len;
+		size_t olen = n + (opts->fastopen_exp ? TCPOLEN_EXP_FASTOPEN_BASE
+						      : TCPOLEN_FASTOPEN_BASE);
+		BUG_ON(n > TCP_FASTOPEN_COOKIE_MAX);
+		p[0] = opts->fastopen_exp ? TCPOPT_EXP : TCPOPT_FASTOPEN;
+		p[1] = (uint8_t)olen;
+		if (opts->fastopen_exp)
+			put_be16(p + 2, TCPOPT_FASTOPEN_MAGIC);
+		memcpy(p + olen - n, opts->fastopen_cookie, n);
+		if ((olen & 3) == 2) {
+			p[olen] = TCPOPT_NOP;
+			p[olen + 1] = TCPOPT_NOP;
+		}
+		p += tcp_fastopen_option_len(opts);
 	}
 	return (size_t)(p - buf);
 }

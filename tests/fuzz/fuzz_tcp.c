@@ -5,7 +5,11 @@
  * the peer's SYN ask for ECN (the accepted connection then uses it), bit 1
  * has the stack ask for ECN on the connection it opens and the peer agree,
  * bits 2-3 pick the congestion control every socket starts with (cubic,
- * reno, bbr, dctcp). The rest interleaves four kinds of record:
+ * reno, bbr, dctcp), bit 6 has the listener take Fast Open (RFC 7413)
+ * without cookies, so that any SYN with data to port 80 makes a child at
+ * once with its data, and bit 7 with cookies of a fixed key, so that the
+ * cookies of fuzzed SYNs are checked. The rest interleaves four kinds of
+ * record:
  *
  *   [0x00|tuple][len_hi len_lo][TCP header and payload]  a segment
  *   [0x01][call][arg]                                    a socket call
@@ -213,6 +217,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ut_sysctl_set(s, "usertcp.tcp_gso_buffers", 0);
 	if (setup & 0x20)
 		ut_sysctl_set(s, "net.ipv4.tcp_min_tso_segs", 16);
+	if (setup & 0xc0) {
+		/* Fast Open on the listener (0x400: without TCP_FASTOPEN) */
+		ut_sysctl_set(s, "net.ipv4.tcp_fastopen",
+			      TFO_CLIENT_ENABLE | TFO_SERVER_ENABLE | TFO_SERVER_WO_SOCKOPT1 |
+				      (setup & 0x40 ? TFO_SERVER_COOKIE_NOT_REQD : 0));
+		ut_sysctl_set_str(s, "net.ipv4.tcp_fastopen_key", "1-2-3-4");
+	}
 	/* the listener and a connection it accepted */
 	struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons(80)};
 	fds[0] = ut_socket(s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);

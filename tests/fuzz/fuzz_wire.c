@@ -59,7 +59,11 @@ static void fuzz_tcp(const uint8_t *d, size_t n)
 	 * timestamps and SACK blocks are taken. */
 	verdict = wire_tcp_parse_options(tcp.opts, tcp.opts_len, true, &opts);
 	REQUIRE(wire_tcp_parse_options(tcp.opts, tcp.opts_len, false, &nosyn) == verdict);
-	REQUIRE(!nosyn.saw_mss && !nosyn.saw_wscale && !nosyn.sack_ok);
+	REQUIRE(!nosyn.saw_mss && !nosyn.saw_wscale && !nosyn.sack_ok && !nosyn.saw_fastopen);
+	/* A Fast Open cookie is a request (0), 4..16 even bytes, or refused */
+	REQUIRE(!opts.saw_fastopen || opts.fastopen_len == -1 || opts.fastopen_len == 0 ||
+		(opts.fastopen_len >= TCP_FASTOPEN_COOKIE_MIN &&
+		 opts.fastopen_len <= TCP_FASTOPEN_COOKIE_MAX && !(opts.fastopen_len & 1)));
 	REQUIRE(nosyn.saw_tstamp == opts.saw_tstamp && nosyn.num_sacks == opts.num_sacks);
 	REQUIRE(opts.num_sacks <= TCP_MAX_SACKS);
 	REQUIRE(!opts.saw_mss || opts.mss != 0);
@@ -77,6 +81,12 @@ static void fuzz_tcp(const uint8_t *d, size_t n)
 	REQUIRE(!opts.saw_tstamp || (again.tsval == opts.tsval && again.tsecr == opts.tsecr));
 	REQUIRE(again.num_sacks == opts.num_sacks);
 	REQUIRE(memcmp(again.sacks, opts.sacks, opts.num_sacks * sizeof(opts.sacks[0])) == 0);
+	if (opts.saw_fastopen && opts.fastopen_len >= 0) {
+		REQUIRE(again.saw_fastopen && again.fastopen_exp == opts.fastopen_exp &&
+			again.fastopen_len == opts.fastopen_len);
+		REQUIRE(memcmp(again.fastopen_cookie, opts.fastopen_cookie,
+			       (size_t)opts.fastopen_len) == 0);
+	}
 }
 
 /* An IPv6 packet and its chain of extension headers, walked as far as

@@ -2941,6 +2941,78 @@ SC(sendto_on_unconnected_tcp)
 	R(a->close(a, lfd));
 }
 
+/* Fast Open's options and MSG_FASTOPEN's errors. A fresh namespace has
+ * net.ipv4.tcp_fastopen=1 (client only): no server gives a cookie, so
+ * every Fast Open connect here asks for one and goes in progress. */
+SC(fastopen_options_on_a_fresh_socket)
+{
+	NOPORT;
+	uint8_t key[32], got[32];
+	socklen_t len = sizeof(got);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)(i * 7 + 1);
+	GETINT(fd, IPPROTO_TCP, TCP_FASTOPEN);
+	GETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT);
+	GETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN, -1);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN, 5);
+	GETINT(fd, IPPROTO_TCP, TCP_FASTOPEN);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 2);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1);
+	GETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, 2);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, 1);
+	GETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE);
+	R(a->setsockopt(a, fd, IPPROTO_TCP, TCP_FASTOPEN, key, 2));
+	R(a->setsockopt(a, fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, key, 10));
+	R(a->setsockopt(a, fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, key, 16));
+	R(a->getsockopt(a, fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, got, &len));
+	V("TCP_FASTOPEN_KEY length", len);
+	V("TCP_FASTOPEN_KEY the key set", memcmp(got, key, 16) == 0);
+	R(a->setsockopt(a, fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, key, 32));
+	len = 20;
+	R(a->getsockopt(a, fd, IPPROTO_TCP, TCP_FASTOPEN_KEY, got, &len));
+	V("TCP_FASTOPEN_KEY length, 20 asked", len);
+	R(a->close(a, fd));
+}
+
+SC(fastopen_sendto_and_connect_errors)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	int lfd = listener(a, l, port, 4);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL | MSG_FASTOPEN, &unspec, sizeof(unspec)));
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL | MSG_FASTOPEN, NULL, 0));
+	/* no cookie: the SYN asks for one, the call is in progress (the
+	 * kernel's loopback completes the handshake inside the call, so
+	 * nothing is asked before settling) */
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL | MSG_FASTOPEN, SA(sa), sizeof(sa)));
+	a->settle(a);
+	PM(fd);
+	R(a->sendto(a, fd, "x", 1, MSG_NOSIGNAL | MSG_FASTOPEN, SA(sa), sizeof(sa)));
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN, 1);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1);
+	SETINT(fd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, 1);
+	R(a->sendto(a, lfd, "x", 1, MSG_NOSIGNAL | MSG_FASTOPEN, SA(sa), sizeof(sa)));
+	SETINT(lfd, IPPROTO_TCP, TCP_FASTOPEN, 3);
+	GETINT(lfd, IPPROTO_TCP, TCP_FASTOPEN);
+	SETINT(lfd, IPPROTO_TCP, TCP_FASTOPEN_NO_COOKIE, 1);
+	SETINT(lfd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1);
+	/* TCP_FASTOPEN_CONNECT without a cookie: connect as usual */
+	int c = FD(sock_nb(a, SOCK_STREAM));
+	SETINT(c, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, 1);
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	R(a->send(a, c, "ab", 2, MSG_NOSIGNAL));
+	R(a->close(a, c));
+	R(a->close(a, fd));
+	R(a->close(a, lfd));
+}
+
 SC(sendmsg_with_control_messages_on_tcp)
 {
 	int c, s;
@@ -3914,6 +3986,8 @@ static const struct scenario scenarios[] = {
 	S(time_wait_port_rebind),
 	S(tcp_and_udp_share_a_port_number),
 	S(sendto_on_unconnected_tcp),
+	S(fastopen_options_on_a_fresh_socket),
+	S(fastopen_sendto_and_connect_errors),
 	S(sendmsg_with_control_messages_on_tcp),
 	S(recvmsg_control_length_comes_back_zero),
 	S(send_flags_on_tcp),
@@ -3964,9 +4038,7 @@ struct exception {
 	const char *step;
 	const char *why;
 };
-#define ISSUE15_OPTION "an option Linux has and usertcp refuses for now (issue 15, item 4)"
 static const struct exception exceptions[] = {
-	{"sendto_on_unconnected_tcp", "MSG_FASTOPEN", "no TCP Fast Open (issue 15, item 1)"},
 	{NULL, NULL, NULL},
 };
 

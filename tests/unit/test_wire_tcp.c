@@ -720,3 +720,51 @@ TEST(between_is_inclusive_and_holds_across_the_2_to_the_32_wrap)
 	CHECK(!between(1001, 1, 1000));
 	CHECK(!between(0, 1, 1000));
 }
+
+TEST(tcp_options_parse_takes_fast_open_cookies_of_4_to_16_even_bytes_in_a_syn)
+{
+	/* RFC 7413 4.1.1 (kind 34) and the experimental kind 254 with magic
+	 * 0xF989 (RFC 6994); Linux's tcp_parse_fastopen_option. */
+	static const uint8_t req[4] = {34, 2, 1, 1};
+	static const uint8_t c8[12] = {34, 10, 1, 2, 3, 4, 5, 6, 7, 8, 1, 1};
+	static const uint8_t exp4[8] = {254, 8, 0xf9, 0x89, 9, 8, 7, 6};
+	static const uint8_t odd[8] = {34, 7, 1, 2, 3, 4, 5, 1};
+	static const uint8_t two[4] = {34, 4, 1, 2};
+	static const uint8_t other_exp[8] = {254, 8, 0x12, 0x34, 1, 2, 3, 4};
+	uint8_t out[40];
+	struct wire_tcp_opts o;
+
+	CHECK_EQ(parse_opts_exact(req, sizeof(req), true, &o), WIRE_OK);
+	CHECK(o.saw_fastopen && !o.fastopen_exp);
+	CHECK_EQ(o.fastopen_len, 0);
+	CHECK_EQ(parse_opts_exact(c8, sizeof(c8), true, &o), WIRE_OK);
+	CHECK_EQ(o.fastopen_len, 8);
+	CHECK(memcmp(o.fastopen_cookie, c8 + 2, 8) == 0);
+	CHECK_EQ(parse_opts_exact(exp4, sizeof(exp4), true, &o), WIRE_OK);
+	CHECK(o.saw_fastopen && o.fastopen_exp);
+	CHECK_EQ(o.fastopen_len, 4);
+	CHECK(memcmp(o.fastopen_cookie, exp4 + 4, 4) == 0);
+	/* an odd length is no option at all; 2 bytes is one Linux refuses */
+	CHECK_EQ(parse_opts_exact(odd, sizeof(odd), true, &o), WIRE_OK);
+	CHECK(!o.saw_fastopen);
+	CHECK_EQ(parse_opts_exact(two, sizeof(two), true, &o), WIRE_OK);
+	CHECK(o.saw_fastopen);
+	CHECK_EQ(o.fastopen_len, -1);
+	CHECK_EQ(parse_opts_exact(other_exp, sizeof(other_exp), true, &o), WIRE_OK);
+	CHECK(!o.saw_fastopen);
+	/* only in a SYN */
+	CHECK_EQ(parse_opts_exact(c8, sizeof(c8), false, &o), WIRE_OK);
+	CHECK(!o.saw_fastopen);
+	/* written last, two NOPs after a length of 2 mod 4 */
+	CHECK_EQ(parse_opts_exact(c8, sizeof(c8), true, &o), WIRE_OK);
+	o.saw_mss = true;
+	o.mss = 1460;
+	CHECK_EQ(wire_tcp_options_len(&o), 16);
+	CHECK_EQ(wire_tcp_emit_options(out, &o), 16);
+	CHECK(memcmp(out + 4, c8, sizeof(c8)) == 0);
+	o.fastopen_exp = true;
+	CHECK_EQ(wire_tcp_emit_options(out, &o), 16);
+	CHECK_EQ(out[4], 254);
+	CHECK_EQ(out[5], 12);
+	CHECK(out[6] == 0xf9 && out[7] == 0x89);
+}

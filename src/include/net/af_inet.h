@@ -54,6 +54,10 @@ int ip_getsockopt(struct sock *sk, int level, int optname, void *optval, socklen
 int inet_release(struct socket *sock);
 int inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
 			int flags);
+/* connect()'s work, and a Fast Open sendmsg's (is_sendmsg: uaddr may be
+ * NULL, a deferred connect is in progress rather than done). */
+int __inet_stream_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len,
+			  int flags, bool is_sendmsg);
 int inet_dgram_connect(struct socket *sock, const struct sockaddr *uaddr, socklen_t len, int flags);
 int inet_listen(struct socket *sock, int backlog);
 int inet_accept(struct socket *sock, struct socket *newsock, int flags);

@@ -89,6 +89,8 @@ struct ipv4_sysctl {
 	long tcp_min_tso_segs;		/* 2: fewest segments a TSO buffer is cut for */
 	long tcp_tso_win_divisor;	/* 3: a deferred buffer waits for 1/3 of cwnd */
 	long tcp_tso_rtt_log;		/* 9: burst of 2^9 us of min_rtt added to autosize */
+	long tcp_fastopen;		/* 1: TFO_* bits, client enabled */
+	long tcp_fastopen_blackhole_timeout_sec; /* 0: blackhole detection off */
 	/* usertcp's own: write-queue buffers of up to 64 KB cut into segments
 	 * by software GSO, as Linux builds them (1); 0: one MSS a buffer */
 	long tcp_gso_buffers;
@@ -221,6 +223,25 @@ struct ut_stack {
 	uint64_t tcp_memory_pressure; /* jiffy it began, 0: none (Linux's) */
 	uint64_t challenge_second;    /* second the challenge ACK budget is for */
 	uint32_t challenge_count;     /* challenge ACKs left in it */
+	/* TCP Fast Open (tcp_fastopen.c): the stack's cookie keys (Linux's
+	 * net->ipv4.tcp_fastopen_ctx, made at first use), the blackhole
+	 * pause, and the client's cookies per destination (the Fast Open
+	 * part of Linux's tcp_metrics), oldest replaced first. */
+	struct {
+		uint8_t nkeys;
+		uint64_t key[2][2];
+		uint64_t disable_stamp; /* jiffy of the last pause */
+		uint32_t disable_times; /* pauses in a row */
+		struct tcp_fastopen_metrics {
+			struct in6_addr daddr; /* IPv4: v4-mapped */
+			uint64_t used;	       /* jiffy, for replacement */
+			uint16_t mss;
+			int8_t cookie_len;
+			bool cookie_exp;
+			uint8_t try_exp;
+			uint8_t cookie[16];
+		} cache[64];
+	} tfo;
 
 	/* A stack per core (src/core/stack_group.c): the group this stack
 	 * is one of, its mailbox for packets other stacks hand over. NULL:

@@ -160,6 +160,16 @@ struct request_sock {
 	uint32_t cookie_tsval; /* SYN cookie: TSval carrying the options */
 	bool in_syn_queue;
 	struct saved_syn *saved_syn; /* TCP_SAVE_SYN: handed to the child */
+	/* Fast Open (tcp_fastopen.c): the cookie option the SYN-ACK carries
+	 * (tfo_cookie_len -1: none); tfo_listener while a Fast Open child
+	 * in SYN_RECV holds the request (Linux's tcp_request_sock's
+	 * tfo_listener), and the end of the data its SYN brought (rcv_nxt);
+	 * rst_expires: for one on the listener's reset list, when it goes. */
+	int8_t tfo_cookie_len;
+	bool tfo_cookie_exp, tfo_listener;
+	uint8_t tfo_cookie[TCP_FASTOPEN_COOKIE_MAX];
+	uint32_t rcv_nxt;
+	uint64_t rst_expires;
 };
 
 /* The headers of a SYN kept for TCP_SAVED_SYN (Linux's struct saved_syn):
@@ -390,6 +400,45 @@ struct inet_connection_sock {
 	} icsk_ack;
 };
 
+/* What a Fast Open connect (MSG_FASTOPEN, or the first write after
+ * TCP_FASTOPEN_CONNECT) hands tcp_connect for the length of the call
+ * (Linux's struct tcp_fastopen_request): the cookie for the SYN
+ * (cookie_len -1: no option, 0: a request), the data to put in it, and
+ * how much of it went. */
+struct tcp_fastopen_request {
+	int8_t cookie_len;
+	bool cookie_exp;
+	uint8_t cookie[TCP_FASTOPEN_COOKIE_MAX];
+	struct iov_iter *data; /* NULL: none left for the SYN */
+	size_t size, copied;
+};
+
+/* A socket's Fast Open state (RFC 7413), Linux's fields of tcp_sock,
+ * inet_sock and the listener's fastopen_queue gathered in one place. */
+struct tcp_fastopen_sock {
+	/* active side */
+	struct tcp_fastopen_request *req; /* during a Fast Open connect */
+	bool connect;			  /* TCP_FASTOPEN_CONNECT */
+	bool no_cookie;			  /* TCP_FASTOPEN_NO_COOKIE */
+	bool defer_connect;		  /* connect() returned, the SYN waits for data */
+	bool syn_fastopen;		  /* the SYN carried the option */
+	bool syn_fastopen_exp;		  /* ... as kind 254 */
+	bool syn_fastopen_ch;		  /* the blackhole pause had ended for it */
+	bool syn_data;			  /* the SYN carried data */
+	bool syn_data_acked;		  /* which the peer acknowledged (both sides) */
+	uint8_t client_fail;		  /* tcpi_fastopen_client_fail: TFO_* */
+	/* passive child: the request kept for the SYN-ACK until the
+	 * handshake completes (Linux's fastopen_rsk) */
+	struct request_sock *rsk;
+	/* listener (Linux's fastopen_queue): the TCP_FASTOPEN queue length,
+	 * the children not yet past SYN_RECV (and reset ones kept on
+	 * rst_head), and a key of its own (TCP_FASTOPEN_KEY) */
+	uint32_t max_qlen, qlen;
+	struct request_sock *rst_head, *rst_tail;
+	uint8_t nkeys;
+	uint64_t key[2][2];
+};
+
 struct tcp_sock {
 	struct inet_connection_sock inet_conn;
 	/* sequence space (RFC 9293 3.3.1) */
@@ -562,6 +611,7 @@ struct tcp_sock {
 	/* receive buffer tuning (Linux's rcvq_space) */
 	uint32_t rcvq_space_space, rcvq_space_seq;
 	uint64_t rcvq_space_time;
+	struct tcp_fastopen_sock tfo; /* Fast Open (tcp_fastopen.c) */
 };
 
 /* tp->ecn_flags (Linux's TCP_ECN_*) */
@@ -907,6 +957,9 @@ bool tcp_paws_reject(const struct tcp_sock *tp, const struct wire_tcp_opts *opts
 void tcp_store_ts_recent(struct sock *sk, uint32_t tsval);
 void tcp_fin(struct sock *sk);
 void tcp_reset(struct sock *sk);
+/* At most one ACK per tcp_invalid_ratelimit to out-of-window segments;
+ * true (mib counted) when this one must not be sent. */
+bool tcp_oow_rate_limited(struct sock *sk, int mib);
 void tcp_clear_retrans(struct tcp_sock *tp);
 void tcp_rtt_estimator(struct sock *sk, long mrtt_us);
 void tcp_set_rto(struct sock *sk);
@@ -1004,6 +1057,8 @@ void tcp_reqsk_record_syn(const struct sock *listener, struct request_sock *req,
 
 /* ---- tcp_timer.c ----------------------------------------------------------*/
 void tcp_init_xmit_timers(struct sock *sk);
+/* The connection failed on a timer: ETIMEDOUT (or the soft error), closed. */
+void tcp_write_err(struct sock *sk);
 void tcp_clear_xmit_timers(struct sock *sk);
 /* Any of the retransmit, delayed-ACK or keepalive timers armed. */
 bool tcp_timers_pending(const struct sock *sk);
@@ -1121,6 +1176,76 @@ struct sock *cookie_v6_check(struct sock *listener, struct sk_buff *skb, const s
 void tcp_openreq_init(struct sock *listener, struct request_sock *req, const struct sk_buff *skb,
 		      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
 		      bool has_syn_opts);
+
+/* ---- tcp_fastopen.c: TCP Fast Open (RFC 7413) ------------------------------*/
+/* net.ipv4.tcp_fastopen bits (Linux's TFO_*) */
+#define TFO_CLIENT_ENABLE 1
+#define TFO_SERVER_ENABLE 2
+#define TFO_CLIENT_NO_COOKIE 4
+#define TFO_SERVER_COOKIE_NOT_REQD 0x200
+#define TFO_SERVER_WO_SOCKOPT1 0x400
+/* tcpi_fastopen_client_fail (Linux's enum tfo_client_fail) */
+#define TFO_STATUS_UNSPEC 0
+#define TFO_COOKIE_UNAVAILABLE 1
+#define TFO_DATA_NOT_ACKED 2
+#define TFO_SYN_RETRANSMITTED 3
+#define TCP_FASTOPEN_KEY_LENGTH 16
+
+/* tcp_sendmsg's Fast Open connect (Linux's tcp_sendmsg_fastopen): 0 once
+ * connected, -EINPROGRESS while not, or -errno; *copied the bytes the SYN
+ * took from it. */
+int tcp_sendmsg_fastopen(struct sock *sk, const struct msghdr *msg, struct iov_iter *it,
+			 size_t size, int flags, size_t *copied);
+/* connect() with TCP_FASTOPEN_CONNECT and a cookie: true when the SYN
+ * waits for the first write (Linux's tcp_fastopen_defer_connect); with
+ * no cookie, fo (the caller's, for its tcp_connect) asks for one. */
+bool tcp_fastopen_defer_connect(struct sock *sk, struct tcp_fastopen_request *fo);
+/* tcp_connect's SYN when a Fast Open connect is under way, with the
+ * cookie option and what data fits (Linux's tcp_send_syn_data). syn is
+ * the SYN on the write queue, not yet sent; *sent the data buffer behind
+ * it on the write queue when it went out with the SYN. */
+int tcp_send_syn_data(struct sock *sk, struct sk_buff *syn, struct sk_buff **sent);
+/* The option tcp_syn_options adds to a SYN, if any. */
+void tcp_fastopen_syn_option(struct sock *sk, struct wire_tcp_opts *o);
+/* A SYN-ACK for a Fast Open SYN (Linux's tcp_rcv_fastopen_synack): the
+ * cookie cached, SYN data not acknowledged resent (true: done, the
+ * resent data carries the ACK), data in the SYN-ACK queued. */
+bool tcp_rcv_fastopen_synack(struct sock *sk, struct sk_buff *synack, const struct wire_tcp *th,
+			     const struct wire_tcp_opts *opts);
+/* A SYN for a listener, its request made: a Fast Open child in
+ * SYN_RECV holding the SYN's data, or NULL with req's cookie option set
+ * for the SYN-ACK (Linux's tcp_try_fastopen). */
+struct sock *tcp_try_fastopen(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
+			      const struct wire_tcp_opts *opts, struct request_sock *req);
+/* The child leaves SYN_RECV, or dies: the request goes (Linux's
+ * reqsk_fastopen_remove). */
+void reqsk_fastopen_remove(struct sock *child, struct request_sock *req, bool reset);
+/* A segment for a Fast Open child still holding its request (Linux's
+ * tcp_check_req with fastopen): 0 to go on with it, -1 to drop it (dealt
+ * with), 1 to answer it with a reset. */
+int tcp_fastopen_check_req(struct sock *sk, struct sk_buff *skb, const struct wire_tcp *th,
+			   const struct wire_tcp_opts *opts);
+/* The child's handshake completes (Linux's tcp_rcv_synrecv_state_fastopen). */
+void tcp_fastopen_synrecv_done(struct sock *sk);
+/* The child's SYN-ACK timer (Linux's tcp_fastopen_synack_timer). */
+void tcp_fastopen_synack_timer(struct sock *sk);
+/* A timeout of a Fast Open connection: three in a row, or the last
+ * one, pause Fast Open (Linux's tcp_fastopen_active_detect_blackhole). */
+void tcp_fastopen_active_detect_blackhole(struct sock *sk, bool expired);
+/* At close: a Fast Open connection that got only a FIN out of order
+ * looks like a middlebox eating data (Linux's
+ * tcp_fastopen_active_disable_ofo_check). */
+void tcp_fastopen_active_disable_ofo_check(struct sock *sk);
+/* listen(): Fast Open without TCP_FASTOPEN when the sysctl says so. */
+void tcp_fastopen_listen(struct sock *sk, int backlog);
+/* The listener closes: the reset list goes. */
+void tcp_fastopen_listen_stop(struct sock *sk);
+/* Socket options; -ENOPROTOOPT for one not Fast Open's. */
+int tcp_fastopen_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen);
+int tcp_fastopen_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen);
+/* net.ipv4.tcp_fastopen_key as text (Linux's proc_tcp_fastopen_key). */
+int tcp_fastopen_get_key_str(const struct ut_stack *stack, char *buf, size_t len);
+int tcp_fastopen_set_key_str(struct ut_stack *stack, const char *val);
 
 /* ---- tcp_cong.c ------------------------------------------------------------*/
 /* The module called name, or NULL. */

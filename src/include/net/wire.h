@@ -457,6 +457,14 @@ size_t wire_udp_emit(uint8_t *buf, uint16_t sport, uint16_t dport, size_t payloa
 #define TCPOPT_SACK_PERM 4
 #define TCPOPT_SACK 5
 #define TCPOPT_TIMESTAMP 8
+#define TCPOPT_FASTOPEN 34 /* RFC 7413 section 4.1.1 */
+#define TCPOPT_EXP 254	   /* RFC 6994 experimental, shared by a 16-bit magic */
+#define TCPOPT_FASTOPEN_MAGIC 0xF989
+#define TCPOLEN_FASTOPEN_BASE 2
+#define TCPOLEN_EXP_FASTOPEN_BASE 4
+#define TCP_FASTOPEN_COOKIE_MIN 4
+#define TCP_FASTOPEN_COOKIE_MAX 16
+#define TCP_FASTOPEN_COOKIE_SIZE 8 /* what usertcp's server makes, as Linux */
 #define TCPOLEN_MSS 4
 #define TCPOLEN_WINDOW 3
 #define TCPOLEN_SACK_PERM 2
@@ -500,6 +508,15 @@ struct wire_tcp_opts {
 	uint32_t tsval, tsecr;
 	uint8_t num_sacks;
 	struct wire_tcp_sack_block sacks[TCP_MAX_SACKS];
+	/* Fast Open (RFC 7413 4.1.1), in a SYN only: saw_fastopen when the
+	 * option came (kind 34, or 254 with magic 0xF989: fastopen_exp);
+	 * fastopen_len is the cookie's length, 0 for a cookie request, -1
+	 * for a length Linux refuses (odd, or not 4..16). The last such
+	 * option wins, as in Linux's tcp_parse_options. For the emitter,
+	 * saw_fastopen with fastopen_len >= 0 writes it. */
+	bool saw_fastopen, fastopen_exp;
+	int8_t fastopen_len;
+	uint8_t fastopen_cookie[TCP_FASTOPEN_COOKIE_MAX];
 };
 /* The one TCP option parser: TCP input uses what it fills in, tests and
  * fuzzers also check what it returns. One walk of the list gives both:
@@ -529,6 +546,8 @@ size_t wire_tcp_options_len(const struct wire_tcp_opts *opts);
  *   SACK-permitted alone     [NOP,NOP][4,2]
  *   window scale             [NOP][3,3,shift]
  *   SACK blocks              [NOP,NOP][5,2+8n, blocks...]
+ *   Fast Open cookie         [34,2+n,cookie] or [254,4+n,0xF989,cookie],
+ *                            then [NOP,NOP] when its length is 2 mod 4
  * Returns the length written (== wire_tcp_options_len, a multiple of 4). */
 size_t wire_tcp_emit_options(uint8_t *buf, const struct wire_tcp_opts *opts);
 /* Writes the fixed header with data offset (20 + opts_len)/4; tcp->opts bytes
