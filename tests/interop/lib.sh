@@ -25,7 +25,8 @@ no_offload=false
 if [ "${USERTCP_INTEROP_OFFLOAD:-on}" = off ]; then
 	no_offload=true
 	mkdir -p "$dir" || exit 1
-	printf '#!/bin/sh\ncmd=$1\nshift\nexec %s "$cmd" --no-offload "$@"\n' "$bin" > "$dir/usertcp-no-offload"
+	# (ss and nstat attach to nothing: they ask a running stack)
+	printf '#!/bin/sh\ncmd=$1\nshift\ncase $cmd in ss | nstat) exec %s "$cmd" "$@" ;; esac\nexec %s "$cmd" --no-offload "$@"\n' "$bin" "$bin" > "$dir/usertcp-no-offload"
 	chmod +x "$dir/usertcp-no-offload"
 	bin=$dir/usertcp-no-offload
 	echo "every usertcp command with --no-offload (USERTCP_INTEROP_OFFLOAD=off)"
