@@ -494,6 +494,10 @@ static bool inet_bind_conflict(const struct sock *sk, const struct inet_bind_buc
 {
 	const struct sock_common *sk2 = tb->owners;
 
+	/* TCP_REPAIR restores a connection onto the port it had */
+	if (sk->sk_reuse == SK_FORCE_REUSE)
+		return false;
+
 	for (int tw = 0; tw < 2; tw++, sk2 = tb->tw_owners)
 		for (; sk2; sk2 = sk2->skc_bind_next) {
 			if (sk2 == &sk->__sk_common)

@@ -474,6 +474,14 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		if (err)
 			goto do_error;
 	}
+	/* TCP_REPAIR: the receive queue takes data as received; the send
+	 * queue as sent (tcp_write_xmit); no queue, nothing */
+	if (tp->repair) {
+		if (tp->repair_queue == TCP_RECV_QUEUE)
+			return tcp_send_rcvq(sk, msg, size);
+		if (tp->repair_queue == TCP_NO_QUEUE)
+			return -EINVAL;
+	}
 	if (msg->msg_controllen && msg->msg_control &&
 	    ((err = tcp_cmsg_check(msg)) != 0 || (err = sock_cmsg_tsflags(msg, &tsflags)) != 0))
 		return err;
@@ -706,6 +714,15 @@ ssize_t tcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len, int flags, 
 	 * EAGAIN at once when it is empty. */
 	if (flags & MSG_ERRQUEUE)
 		return inet_recv_error(sk, msg, len, addr_len);
+	/* TCP_REPAIR: the queues are only peeked at, the send queue too */
+	if (tcp_sk(sk)->repair) {
+		if (!(flags & MSG_PEEK))
+			return -EPERM;
+		if (tcp_sk(sk)->repair_queue == TCP_SEND_QUEUE)
+			return tcp_peek_sndq(sk, msg, len);
+		if (tcp_sk(sk)->repair_queue == TCP_NO_QUEUE)
+			return -EINVAL;
+	}
 	ret = tcp_recvmsg_locked(sk, msg, len, flags);
 	if (ret >= 0 && tcp_sk(sk)->recvmsg_inq && sk->sk_state != TCP_LISTEN)
 		tcp_recv_inq_cmsg(sk, msg);
@@ -919,6 +936,9 @@ int tcp_disconnect(struct sock *sk, int flags)
 		tcp_set_state(sk, TCP_CLOSE);
 	if (old_state == TCP_LISTEN) {
 		inet_csk_listen_stop(sk);
+	} else if (tp->repair) {
+		/* taken apart for a restore elsewhere: the peer hears nothing */
+		sk->sk_err = ECONNABORTED;
 	} else if (tcp_need_reset(old_state) ||
 		   (tp->snd_nxt != tp->write_seq &&
 		    (TCPF(old_state) & (TCPF(TCP_CLOSING) | TCPF(TCP_LAST_ACK))))) {
@@ -1002,7 +1022,10 @@ void tcp_close(struct sock *sk, uint64_t timeout)
 	if (sk->sk_state == TCP_CLOSE)
 		goto adjudge_to_death;
 
-	if (data_was_unread) {
+	if (tp->repair) {
+		/* TCP_REPAIR: gone without a word (Linux's tcp_close) */
+		tcp_disconnect(sk, 0);
+	} else if (data_was_unread) {
 		/* RFC 2525 2.17: closing with unread data resets the
 		 * connection, so the peer knows it was not all read. */
 		tcp_set_state(sk, TCP_CLOSE);
@@ -1220,6 +1243,8 @@ int tcp_setsockopt(struct sock *sk, int level, int optname, const void *optval, 
 		return tcp_set_congestion_control(sk, name, false);
 	}
 	if ((val = tcp_fastopen_setsockopt(sk, optname, optval, optlen)) != -ENOPROTOOPT)
+		return val;
+	if ((val = tcp_repair_setsockopt(sk, optname, optval, optlen)) != -ENOPROTOOPT)
 		return val;
 	if (optlen < (socklen_t)sizeof(int))
 		return -EINVAL;
@@ -1445,6 +1470,8 @@ int tcp_getsockopt(struct sock *sk, int level, int optname, void *optval, sockle
 
 	if (level != IPPROTO_TCP)
 		return icsk->icsk_af_ops->getsockopt(sk, level, optname, optval, optlen);
+	if ((val = tcp_repair_getsockopt(sk, optname, optval, optlen)) != -ENOPROTOOPT)
+		return val;
 	switch (optname) {
 	case TCP_NODELAY:
 		val = !!(tp->nonagle & TCP_NAGLE_OFF);

@@ -2233,6 +2233,21 @@ static void tcp_queue_rcv(struct sock *sk, struct sk_buff *skb)
 	trace_tcp_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len, &sk->sk_receive_queue);
 }
 
+void tcp_repair_finish_connect(struct sock *sk)
+{
+	tcp_set_state(sk, TCP_ESTABLISHED);
+	tcp_init_transfer(sk);
+	if (!sock_flag(sk, SOCK_DEAD)) {
+		sk->sk_state_change(sk);
+		sk->sk_write_space(sk);
+	}
+}
+
+void tcp_repair_queue_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	tcp_queue_rcv(sk, skb);
+}
+
 /* Moves segments that became in-order from the ofo queue to the receive
  * queue (Linux's tcp_ofo_queue). Returns true if a FIN was among them. */
 static bool tcp_ofo_queue(struct sock *sk)

@@ -284,9 +284,11 @@ int tcp_v4_connect(struct sock *sk, const struct sockaddr *uaddr, socklen_t addr
 	}
 	/* A socket reconnecting after connect(AF_UNSPEC) keeps the sequence
 	 * space tcp_disconnect moved on (Linux). */
-	if (!tp->write_seq)
+	/* (In repair both are what TCP_QUEUE_SEQ and TCP_TIMESTAMP set.) */
+	if (!tp->write_seq && !tp->repair)
 		tp->write_seq = secure_tcp_seq(stack, saddr, daddr, sk->sk_num, sk->sk_dport);
-	tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
+	if (!tp->repair)
+		tp->tsoffset = secure_tcp_ts_off(stack, saddr, daddr);
 	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? ip_dev_mtu(res.dev) : IPV4_MIN_REASM_SIZE;
 	tp->advmss = (uint16_t)ipv4_default_advmss(inet_csk(sk)->icsk_pmtu_cookie);
 	trace_tcp_event(sk, UT_TP_CONNECT, "connect()");

@@ -1104,6 +1104,15 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 	while ((skb = skb_peek(&sk->sk_write_queue)) != NULL) {
 		uint32_t tso_segs = tcp_init_tso_segs(skb, mss_now), cwnd_quota, limit;
 
+		/* TCP_REPAIR's send queue: "sent" without going out; the
+		 * send time starts the retransmission timer (Linux). */
+		if (tp->repair && tp->repair_queue == TCP_SEND_QUEUE) {
+			TCP_SKB_CB(skb)->sent_ns = stack_now(sk->sk_stack);
+			tcp_event_new_data_sent(sk, skb);
+			sent += tcp_skb_pcount(skb);
+			continue;
+		}
+
 		if (tcp_pacing_check(sk)) {
 			paced = true;
 			break;
@@ -1344,12 +1353,20 @@ int tcp_connect(struct sock *sk)
 	tp->snd_nxt = tp->write_seq;
 	tp->pushed_seq = tp->write_seq;
 	tp->isn = tp->write_seq;
-	tp->rcv_nxt = 0;
-	tp->rcv_wup = 0;
-	tp->copied_seq = 0;
+	/* In repair the receive side is what TCP_QUEUE_SEQ restored. */
+	if (!tp->repair)
+		tp->rcv_nxt = 0;
+	else
+		tp->rcv_tstamp = stack_now(stack);
+	tp->rcv_wup = tp->rcv_nxt;
+	tp->copied_seq = tp->rcv_nxt;
 	inet_csk(sk)->icsk_rto = TCP_TIMEOUT_INIT_MS;
 	inet_csk(sk)->icsk_retransmits = 0;
 	tcp_clear_retrans(tp);
+	if (tp->repair) {
+		tcp_repair_finish_connect(sk);
+		return 0;
+	}
 
 	skb = tcp_alloc_ctl_skb(sk, tp->write_seq, TCPHDR_SYN);
 	if (!skb) {
@@ -1701,6 +1718,18 @@ static int tcp_xmit_probe_skb(struct sock *sk)
 	if (!skb)
 		return -ENOBUFS;
 	return tcp_transmit_skb(sk, skb, false);
+}
+
+void tcp_send_window_probe(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (sk->sk_state != TCP_ESTABLISHED)
+		return;
+	/* the peer's next ACK updates the window, whatever snd_wl1 was */
+	tp->snd_wl1 = tp->rcv_nxt - 1;
+	if (tcp_xmit_probe_skb(sk) == 0)
+		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWINPROBE);
 }
 
 int tcp_write_wakeup(struct sock *sk)

@@ -380,9 +380,11 @@ static int tcp_v6_connect(struct sock *sk, const struct sockaddr *uaddr, socklen
 		sk->sk_dport = 0;
 		return err;
 	}
-	if (!tp->write_seq)
+	/* (In repair both are what TCP_QUEUE_SEQ and TCP_TIMESTAMP set.) */
+	if (!tp->write_seq && !tp->repair)
 		tp->write_seq = secure_tcpv6_seq(stack, &saddr, &daddr, sk->sk_num, sk->sk_dport);
-	tp->tsoffset = secure_tcpv6_ts_off(stack, &saddr, &daddr);
+	if (!tp->repair)
+		tp->tsoffset = secure_tcpv6_ts_off(stack, &saddr, &daddr);
 	inet_csk(sk)->icsk_pmtu_cookie = res.dev ? res.mtu : IPV6_MIN_MTU;
 	tp->advmss = (uint16_t)ip6_default_advmss(stack, inet_csk(sk)->icsk_pmtu_cookie);
 	trace_tcp_event(sk, UT_TP_CONNECT, "connect()");

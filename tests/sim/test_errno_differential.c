@@ -1437,6 +1437,38 @@ SC(tcp_save_syn)
 	R(a->close(a, lfd));
 }
 
+SC(tcp_repair_options)
+{
+	unsigned char w[20];
+	socklen_t wlen = sizeof(w);
+	int fd = FD(sock_nb(a, SOCK_STREAM));
+	int lfd = listener(a, l, port, 4);
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, 1);
+	GETINT(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE);
+	GETINT(fd, IPPROTO_TCP, TCP_REPAIR);
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR, 7);
+	SETINT(lfd, IPPROTO_TCP, TCP_REPAIR, 1);
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR, 1);
+	GETINT(fd, IPPROTO_TCP, TCP_REPAIR);
+	GETINT(fd, IPPROTO_TCP, TCP_QUEUE_SEQ);
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, 3);
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, 2);
+	GETINT(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE);
+	SETINT(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, 1000);
+	GETINT(fd, IPPROTO_TCP, TCP_QUEUE_SEQ);
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR_QUEUE, 1);
+	SETINT(fd, IPPROTO_TCP, TCP_QUEUE_SEQ, 5000);
+	GETINT(fd, IPPROTO_TCP, TCP_QUEUE_SEQ);
+	R(a->getsockopt(a, fd, IPPROTO_TCP, TCP_REPAIR_WINDOW, w, &wlen));
+	wlen = 3;
+	R(a->getsockopt(a, fd, IPPROTO_TCP, TCP_REPAIR_WINDOW, w, &wlen));
+	R(a->setsockopt(a, fd, IPPROTO_TCP, TCP_REPAIR_OPTIONS, w, 8));
+	SETINT(fd, IPPROTO_TCP, TCP_REPAIR, 0);
+	SETINT(fd, IPPROTO_TCP, TCP_TIMESTAMP, 5);
+	R(a->close(a, fd));
+	R(a->close(a, lfd));
+}
+
 SC(tcp_defer_accept_values)
 {
 	NOPORT;
@@ -3917,6 +3949,7 @@ static const struct scenario scenarios[] = {
 	S(tcp_info_lengths),
 	S(tcp_info_full_length),
 	S(tcp_save_syn),
+	S(tcp_repair_options),
 	S(tcp_defer_accept_values),
 	S(ip_options_of_linux_6),
 	S(ip_options),

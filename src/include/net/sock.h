@@ -81,6 +81,12 @@ enum sock_flags {
 				* error also polls as EPOLLPRI */
 };
 
+/* sk_reuse values (Linux's): SO_REUSEADDR's 0 and 1, and TCP_REPAIR's
+ * force, with which bind() takes a port whatever holds it. */
+#define SK_NO_REUSE 0
+#define SK_CAN_REUSE 1
+#define SK_FORCE_REUSE 2
+
 /* sk->inet_flags bits (Linux's INET_FLAGS_*). */
 enum inet_flags {
 	INET_FLAGS_FREEBIND, /* IP_FREEBIND: bind() takes an address not (yet) ours */

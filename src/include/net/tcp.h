@@ -570,6 +570,8 @@ struct tcp_sock {
 	uint64_t last_oow_ack_time;  /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
 	uint8_t nonagle;	     /* TCP_NAGLE_* */
+	uint8_t repair;		     /* TCP_REPAIR: under repair (tcp_repair.c) */
+	uint8_t repair_queue;	     /* TCP_REPAIR_QUEUE: TCP_NO_QUEUE, _RECV_, _SEND_ */
 	uint8_t save_syn;	     /* TCP_SAVE_SYN: 1 headers of IP on, 2 the link's too */
 	struct saved_syn *saved_syn; /* the SYN's headers until TCP_SAVED_SYN reads them */
 	uint8_t keepalive_probes;    /* 0: sysctl */
@@ -1049,6 +1051,21 @@ enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
 void tcp_req_err(struct request_sock *req, uint32_t seq, bool abort);
 void tcp_synack_rtt_meas(struct sock *sk, long rtt_us);
+/* Appends in-order data to the receive queue (tcp_queue_rcv), for
+ * TCP_REPAIR's receive queue. */
+void tcp_repair_queue_rcv(struct sock *sk, struct sk_buff *skb);
+/* A segment the peer answers with an ACK and its window (Linux's
+ * tcp_send_window_probe), when a connection leaves repair. */
+void tcp_send_window_probe(struct sock *sk);
+/* Completes a connect() made in repair mode: established, no SYN. */
+void tcp_repair_finish_connect(struct sock *sk);
+
+/* ---- tcp_repair.c: TCP_REPAIR, as checkpoint/restore tools use it -----------*/
+int tcp_repair_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t optlen);
+int tcp_repair_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optlen);
+int tcp_repair_options_est(struct sock *sk, const void *optval, socklen_t optlen);
+ssize_t tcp_send_rcvq(struct sock *sk, const struct msghdr *msg, size_t size);
+ssize_t tcp_peek_sndq(struct sock *sk, struct msghdr *msg, size_t len);
 /* TCP_INFO's struct for sk (tcp.c), for getsockopt and the diagnostics
  * endpoint. */
 void tcp_get_info(struct sock *sk, struct ut_tcp_info *info);
