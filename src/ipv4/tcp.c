@@ -684,23 +684,8 @@ static int tcp_inq_hint(const struct sock *sk)
 static void tcp_recv_inq_cmsg(const struct sock *sk, struct msghdr *msg)
 {
 	int inq = tcp_inq_hint(sk);
-	size_t room = msg->msg_controllen, cmlen = CMSG_LEN(sizeof(inq));
-	struct cmsghdr cm = {.cmsg_level = SOL_TCP, .cmsg_type = TCP_CM_INQ};
 
-	if (!msg->msg_control || room < sizeof(cm)) {
-		msg->msg_flags |= MSG_CTRUNC;
-		return;
-	}
-	if (room < cmlen) {
-		msg->msg_flags |= MSG_CTRUNC;
-		cmlen = room;
-	}
-	cm.cmsg_len = cmlen;
-	memcpy(msg->msg_control, &cm, sizeof(cm));
-	memcpy(CMSG_DATA((struct cmsghdr *)msg->msg_control), &inq, cmlen - sizeof(cm));
-	cmlen = MIN(CMSG_SPACE(sizeof(inq)), room);
-	msg->msg_control = (char *)msg->msg_control + cmlen;
-	msg->msg_controllen -= cmlen;
+	put_cmsg(msg, SOL_TCP, TCP_CM_INQ, sizeof(inq), &inq);
 }
 
 static ssize_t tcp_recvmsg_locked(struct sock *sk, struct msghdr *msg, size_t len, int flags);
