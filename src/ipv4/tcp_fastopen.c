@@ -480,14 +480,7 @@ bool tcp_rcv_fastopen_synack(struct sock *sk, struct sk_buff *synack, const stru
 							: TFO_DATA_NOT_ACKED;
 		for (struct sk_buff *s = data; s; s = skb_rb_next(s))
 			tcp_mark_skb_lost(sk, s);
-		if (inet_csk(sk)->icsk_ca_state != TCP_CA_Loss) {
-			tp->high_seq = tp->snd_nxt;
-			tp->snd_ssthresh = tcp_current_ssthresh(sk);
-			tp->prior_ssthresh = 0;
-			tp->undo_marker = 0;
-			tcp_set_ca_state(sk, TCP_CA_Loss);
-		}
-		tcp_xmit_retransmit_queue(sk);
+		tcp_non_congestion_loss_retransmit(sk);
 		NET_INC_STATS(stack, LINUX_MIB_TCPFASTOPENACTIVEFAIL);
 		trace_tcp_event(sk, UT_TP_TCP_RETRANSMIT_SKB,
 				"Fast Open SYN data not acknowledged");

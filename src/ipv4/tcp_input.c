@@ -3483,7 +3483,6 @@ discard:
 void tcp_simple_retransmit(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
-	struct inet_connection_sock *icsk = inet_csk(sk);
 	uint32_t mss = tcp_current_mss(sk);
 	struct sk_buff *s;
 
@@ -3507,12 +3506,22 @@ void tcp_simple_retransmit(struct sock *sk)
 
 	/* Not congestion (RFC 1191 section 6.4; Linux's
 	 * tcp_simple_retransmit): the same data is in flight in smaller
-	 * units, so cwnd stays. In Loss the ACKs that follow send the rest of
-	 * the lost segments instead of starting a fast recovery that would
-	 * cut cwnd; ssthresh is where the congestion module would restore it,
-	 * and with no undo_marker the episode is never undone, for the drops
-	 * were real. */
-	if (icsk->icsk_ca_state != TCP_CA_Loss) {
+	 * units, so cwnd stays. */
+	tcp_non_congestion_loss_retransmit(sk);
+}
+
+/* Resends what is marked lost without calling it congestion (Linux's
+ * tcp_non_congestion_loss_retransmit, for a smaller path MTU and for Fast
+ * Open's SYN data the peer did not take): in Loss the ACKs that follow
+ * send the rest of the lost segments instead of starting a fast recovery
+ * that would cut cwnd; ssthresh is where the congestion module would
+ * restore it, and with no undo_marker the episode is never undone, for
+ * the drops were real. */
+void tcp_non_congestion_loss_retransmit(struct sock *sk)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+
+	if (inet_csk(sk)->icsk_ca_state != TCP_CA_Loss) {
 		tp->high_seq = tp->snd_nxt;
 		tp->snd_ssthresh = tcp_current_ssthresh(sk);
 		tp->prior_ssthresh = 0;

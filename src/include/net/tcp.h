@@ -1051,6 +1051,7 @@ enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
 void tcp_req_err(struct request_sock *req, uint32_t seq, bool abort);
 void tcp_synack_rtt_meas(struct sock *sk, long rtt_us);
+void tcp_non_congestion_loss_retransmit(struct sock *sk);
 /* Appends in-order data to the receive queue (tcp_queue_rcv), for
  * TCP_REPAIR's receive queue. */
 void tcp_repair_queue_rcv(struct sock *sk, struct sk_buff *skb);
