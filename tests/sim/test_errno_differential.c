@@ -3763,7 +3763,7 @@ SC(timestamping_options)
 	for (int bit = 0; bit < 32; bit++) {
 		if (bit == 15) /* BIND_PHC: below */
 			continue;
-		SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, 1 << bit);
+		SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, (int)(1u << bit));
 	}
 	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, SOF_TIMESTAMPING_BIND_PHC);
 	SETINT(u, SOL_SOCKET, SO_TIMESTAMPING, (1 << 16) | SOF_TIMESTAMPING_OPT_ID);
