@@ -3041,6 +3041,10 @@ SC(fastopen_sendto_and_connect_errors)
 	R(a->connect(a, c, SA(sa), sizeof(sa)));
 	R(a->send(a, c, "ab", 2, MSG_NOSIGNAL));
 	R(a->close(a, c));
+	/* a NULL buffer: no data in the SYN, the call in progress */
+	int n = FD(sock_nb(a, SOCK_STREAM));
+	R(a->sendto(a, n, NULL, 1, MSG_NOSIGNAL | MSG_FASTOPEN, SA(sa), sizeof(sa)));
+	R(a->close(a, n));
 	R(a->close(a, fd));
 	R(a->close(a, lfd));
 }
