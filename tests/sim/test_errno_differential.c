@@ -3797,7 +3797,7 @@ SC(timestamping_options)
 
 SC(timestamping_tcp_tx_and_rx)
 {
-	char b[64];
+	char b[128];
 	union {
 		char b[256];
 		struct cmsghdr align;
