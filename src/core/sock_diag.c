@@ -34,18 +34,29 @@ struct ut_diag {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
+/* Room for need more bytes (doubling), or false. */
+static bool diag_buf_reserve(struct diag_buf *b, size_t need)
+{
+	size_t ncap = b->cap ? b->cap : 64 * sizeof(struct ut_diag_sock);
+	uint8_t *nd;
+
+	if (b->cap - b->len >= need)
+		return true;
+	while (ncap - b->len < need)
+		ncap *= 2;
+	if (!(nd = realloc(b->data, ncap)))
+		return false;
+	b->data = nd;
+	b->cap = ncap;
+	return true;
+}
+
 struct ut_diag_sock *diag_buf_record(struct diag_buf *b)
 {
 	struct ut_diag_sock *r;
 
-	if (b->cap - b->len < sizeof(*r)) {
-		size_t ncap = b->cap ? b->cap * 2 : 64 * sizeof(*r);
-		uint8_t *nd = realloc(b->data, ncap);
-		if (!nd)
-			return NULL;
-		b->data = nd;
-		b->cap = ncap;
-	}
+	if (!diag_buf_reserve(b, sizeof(*r)))
+		return NULL;
 	r = (struct ut_diag_sock *)(void *)(b->data + b->len);
 	memset(r, 0, sizeof(*r));
 	r->size = sizeof(*r);
@@ -58,14 +69,8 @@ static int diag_buf_counter(struct diag_buf *b, const char *g, const char *n, un
 {
 	int need = snprintf(NULL, 0, "%s %s %llu\n", g, n, v);
 
-	if (b->cap - b->len <= (size_t)need) {
-		size_t ncap = (b->cap + (size_t)need + 1) * 2;
-		uint8_t *nd = realloc(b->data, ncap);
-		if (!nd)
-			return -ENOMEM;
-		b->data = nd;
-		b->cap = ncap;
-	}
+	if (!diag_buf_reserve(b, (size_t)need + 1)) /* and snprintf's NUL */
+		return -ENOMEM;
 	snprintf((char *)b->data + b->len, b->cap - b->len, "%s %s %llu\n", g, n, v);
 	b->len += (size_t)need;
 	return 0;

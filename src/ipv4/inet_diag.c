@@ -20,8 +20,20 @@ static uint32_t ms_until(const struct ut_stack *stack, const struct timer_list *
 	return t->expires > now ? (uint32_t)(t->expires - now) : 0;
 }
 
-static void diag_addrs(struct ut_diag_sock *r, const struct sock_common *skc)
+/* A new record for skc: what every socket has (its addresses, owner,
+ * stack, protocol); NULL without memory. */
+static struct ut_diag_sock *diag_record(struct diag_buf *b, const struct sock_common *skc,
+					uint8_t protocol, unsigned stack_idx)
 {
+	struct ut_diag_sock *r = diag_buf_record(b);
+
+	if (!r)
+		return NULL;
+	r->protocol = protocol;
+	r->stack = stack_idx;
+	r->fd = -1;
+	r->uid = (uint32_t)getuid();
+	r->pid = (uint32_t)getpid();
 	r->family = (uint8_t)skc->skc_family;
 	r->v6only = skc->skc_ipv6only;
 	r->lport = skc->skc_num;
@@ -34,6 +46,7 @@ static void diag_addrs(struct ut_diag_sock *r, const struct sock_common *skc)
 		memcpy(r->laddr, &skc->skc_rcv_saddr, 4);
 		memcpy(r->raddr, &skc->skc_daddr, 4);
 	}
+	return r;
 }
 
 /* ss -m's figures (Linux's sk_get_meminfo). Nothing charges a socket for
@@ -84,16 +97,10 @@ static void diag_full_tcp(struct ut_diag_sock *r, struct sock *sk)
 
 static int diag_emit_tcp(struct diag_buf *b, struct sock_common *skc, unsigned stack_idx)
 {
-	struct ut_diag_sock *r = diag_buf_record(b);
+	struct ut_diag_sock *r = diag_record(b, skc, IPPROTO_TCP, stack_idx);
 
 	if (!r)
 		return -ENOMEM;
-	r->protocol = IPPROTO_TCP;
-	r->stack = stack_idx;
-	r->fd = -1;
-	r->uid = (uint32_t)getuid();
-	r->pid = (uint32_t)getpid();
-	diag_addrs(r, skc);
 	if (skc->skc_state == TCP_NEW_SYN_RECV) {
 		struct request_sock *req = (struct request_sock *)skc;
 		r->state = TCP_SYN_RECV;
@@ -113,15 +120,10 @@ static int diag_emit_tcp(struct diag_buf *b, struct sock_common *skc, unsigned s
 
 static int diag_emit_udp(struct diag_buf *b, struct sock *sk, unsigned stack_idx)
 {
-	struct ut_diag_sock *r = diag_buf_record(b);
+	struct ut_diag_sock *r = diag_record(b, &sk->__sk_common, IPPROTO_UDP, stack_idx);
 
 	if (!r)
 		return -ENOMEM;
-	r->protocol = IPPROTO_UDP;
-	r->stack = stack_idx;
-	r->uid = (uint32_t)getuid();
-	r->pid = (uint32_t)getpid();
-	diag_addrs(r, &sk->__sk_common);
 	r->state = sk->sk_state;
 	r->fd = sk->sk_fd;
 	r->cookie = sock_gen_cookie(sk);

@@ -221,28 +221,30 @@ uint32_t ip_dev_mtu(const struct net_device *dev)
 
 int ip_route_output_oif(struct ut_stack *stack, uint32_t daddr, int oif, struct fib_result *res)
 {
-	/* a rare question (a socket bound to a device): not cached */
-	return oif ? ip_route_output_slow(stack, daddr, oif, res)
-		   : ip_route_output(stack, daddr, res);
-}
-
-int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
-{
 	struct fib_table *tbl = &stack->fib;
 	unsigned slot = fib_cache_slot(daddr);
 	int err;
 
-	if (tbl->out_cache[slot].genid == tbl->genid && tbl->out_cache[slot].daddr == daddr) {
+	/* the answer depends on the device asked for too (a socket bound
+	 * to one asks on every packet it sends) */
+	if (tbl->out_cache[slot].genid == tbl->genid && tbl->out_cache[slot].daddr == daddr &&
+	    tbl->out_cache[slot].oif == oif) {
 		*res = tbl->out_cache[slot].res;
 		return 0;
 	}
-	err = ip_route_output_slow(stack, daddr, 0, res);
+	err = ip_route_output_slow(stack, daddr, oif, res);
 	if (!err) { /* a failure is not kept: it costs no more than asking */
 		tbl->out_cache[slot].daddr = daddr;
+		tbl->out_cache[slot].oif = oif;
 		tbl->out_cache[slot].genid = tbl->genid;
 		tbl->out_cache[slot].res = *res;
 	}
 	return err;
+}
+
+int ip_route_output(struct ut_stack *stack, uint32_t daddr, struct fib_result *res)
+{
+	return ip_route_output_oif(stack, daddr, 0, res);
 }
 
 /* ---- public route API (ip route) --------------------------------------*/

@@ -460,7 +460,7 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		it.count -= it.count % TCP_COPY_CHUNK;
 	if ((flags & MSG_FASTOPEN) || tp->tfo.defer_connect) {
 		/* connect, with what fits in the SYN (tcp_fastopen.c) */
-		err = tcp_sendmsg_fastopen(sk, msg, &it, it.count, flags, &copied_syn);
+		err = tcp_sendmsg_fastopen(sk, msg, &it, flags, &copied_syn);
 		if (err == -EINPROGRESS && copied_syn > 0)
 			return (ssize_t)copied_syn;
 		if (err)

@@ -391,8 +391,8 @@ done:
 	return err;
 }
 
-int tcp_sendmsg_fastopen(struct sock *sk, const struct msghdr *msg, struct iov_iter *it,
-			 size_t size, int flags, size_t *copied)
+int tcp_sendmsg_fastopen(struct sock *sk, const struct msghdr *msg, struct iov_iter *it, int flags,
+			 size_t *copied)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	const struct sockaddr *uaddr = msg->msg_name;
@@ -407,7 +407,7 @@ int tcp_sendmsg_fastopen(struct sock *sk, const struct msghdr *msg, struct iov_i
 		return -EALREADY; /* another Fast Open is under way */
 	memset(&fo, 0, sizeof(fo));
 	fo.data = it;
-	fo.size = size;
+	fo.size = it->count; /* what the write offers (sendmsg's fault check cut it) */
 	tp->tfo.req = &fo;
 	if (tp->tfo.defer_connect) {
 		err = tcp_connect(sk);

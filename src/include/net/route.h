@@ -55,6 +55,7 @@ struct fib_table {
 	uint32_t genid;
 	struct {
 		uint32_t daddr, genid;
+		int oif; /* the device asked for (0: any) */
 		struct fib_result res;
 	} out_cache[FIB_CACHE_SIZE];
 	struct {

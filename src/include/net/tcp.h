@@ -1212,8 +1212,8 @@ void tcp_openreq_init(struct sock *listener, struct request_sock *req, const str
 /* tcp_sendmsg's Fast Open connect (Linux's tcp_sendmsg_fastopen): 0 once
  * connected, -EINPROGRESS while not, or -errno; *copied the bytes the SYN
  * took from it. */
-int tcp_sendmsg_fastopen(struct sock *sk, const struct msghdr *msg, struct iov_iter *it,
-			 size_t size, int flags, size_t *copied);
+int tcp_sendmsg_fastopen(struct sock *sk, const struct msghdr *msg, struct iov_iter *it, int flags,
+			 size_t *copied);
 /* connect() with TCP_FASTOPEN_CONNECT and a cookie: true when the SYN
  * waits for the first write (Linux's tcp_fastopen_defer_connect); with
  * no cookie, fo (the caller's, for its tcp_connect) asks for one. */
