@@ -351,6 +351,10 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 		rc = -EINVAL;
 		goto put;
 	}
+	/* Linux writes nothing back when the call fails: the caller's
+	 * msg_flags and msg_namelen stay as they were */
+	int in_flags = msg->msg_flags;
+	socklen_t namelen = msg->msg_namelen;
 	msg->msg_flags = 0;
 	size_t controllen = msg->msg_controllen;
 	rc = sock->ops->recvmsg(sock, msg, (size_t)total, file_msg_flags(sock, flags));
@@ -359,6 +363,10 @@ static ssize_t do_recvmsg(struct ut_stack *stack, int fd, struct msghdr *msg, in
 	msg->msg_controllen = rc >= 0 ? (size_t)((char *)msg->msg_control - (char *)control)
 				      : controllen;
 	msg->msg_control = control;
+	if (rc < 0) {
+		msg->msg_flags = in_flags;
+		msg->msg_namelen = namelen;
+	}
 put:
 	fput(sock->file);
 	return ret_errno(stack, rc);

@@ -43,6 +43,24 @@ void pcap_writer_write(struct pcap_writer *pw, uint64_t ts_ns, const void *data,
 	fwrite(data, 1, caplen, pw->f);
 }
 
+void pcap_writer_writev(struct pcap_writer *pw, uint64_t ts_ns, const struct iovec *iov, int n,
+			size_t len)
+{
+	uint32_t caplen = len > pw->snaplen ? pw->snaplen : (uint32_t)len;
+	uint32_t rec[4] = {(uint32_t)(ts_ns / 1000000000u), (uint32_t)(ts_ns % 1000000000u), caplen,
+			   (uint32_t)len};
+	size_t left = caplen;
+
+	if (!pw->f)
+		return;
+	fwrite(rec, sizeof(rec), 1, pw->f);
+	for (int i = 0; i < n && left; i++) {
+		size_t k = iov[i].iov_len < left ? iov[i].iov_len : left;
+		fwrite(iov[i].iov_base, 1, k, pw->f);
+		left -= k;
+	}
+}
+
 int pcap_writer_close(struct pcap_writer *pw)
 {
 	int err = 0;

@@ -195,6 +195,7 @@ struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size)
 	skb_shinfo(skb)->gso_size = 0;
 	skb_shinfo(skb)->gso_segs = 0;
 	skb_shinfo(skb)->gso_type = 0;
+	skb_shinfo(skb)->flags = 0;
 	pool->st.allocs++;
 	pool->st.in_use_bufs++;
 	pool->st.in_use_bytes += skb->truesize;
@@ -218,6 +219,9 @@ void kfree_skb(struct sk_buff *skb)
 	 * the truesize sockets were charged. */
 	pool->st.in_use_bytes -= sizeof(*skb);
 	if (--shinfo->dataref == 0) {
+		/* the lent memory this buffer referenced is released */
+		if (shinfo->flags & SKBFL_ZEROCOPY_FRAG)
+			net_zcopy_put(skb_zcopy_data(skb)->uarg);
 		pool->st.in_use_bytes -= shinfo->capacity + sizeof(struct skb_shared_info);
 		pool->st.in_use_bufs--;
 		skb_buf_free(pool, skb->head, skb->size_class, shinfo->capacity);
@@ -260,33 +264,40 @@ struct sk_buff *skb_copy(const struct sk_buff *skb, struct skb_pool *pool)
 	/* The headroom too, as Linux's skb_copy: a received buffer's link and
 	 * network headers lie before data once pulled, and the offsets copied
 	 * below must find them in the copy (TCP reads a segment's addresses
-	 * from its IP header). */
+	 * from its IP header). A nonlinear buffer's pieces are gathered after
+	 * its linear part: the copy is an ordinary buffer. */
 	skb_reserve(n, headroom);
 	memcpy(n->head, skb->data - headroom, headroom);
-	memcpy(skb_put(n, skb->len), skb->data, skb->len);
-	n->dev = skb->dev;
-	n->tstamp = skb->tstamp;
-	n->protocol = skb->protocol;
-	n->mac_header = skb->mac_header;
-	n->network_header = skb->network_header;
-	n->transport_header = skb->transport_header;
-	n->ip_summed = skb->ip_summed;
-	n->pkt_type = skb->pkt_type;
-	memcpy(n->cb, skb->cb, sizeof(n->cb));
-	/* the copy is still the same GSO packet (Linux's copy_skb_header) */
-	skb_shinfo(n)->gso_size = skb_shinfo(skb)->gso_size;
-	skb_shinfo(n)->gso_segs = skb_shinfo(skb)->gso_segs;
-	skb_shinfo(n)->gso_type = skb_shinfo(skb)->gso_type;
+	skb_copy_bits(skb, 0, skb_put(n, skb->len), skb->len);
+	if (skb_zcopy(skb))
+		skb_zcopy_data(skb)->uarg->zerocopy = false;
+	skb_copy_header(n, skb);
 	return n;
 }
 
-int skb_unshare_data(struct sk_buff *skb)
+void skb_copy_header(struct sk_buff *n, const struct sk_buff *old)
 {
-	struct sk_buff *n;
+	n->dev = old->dev;
+	n->tstamp = old->tstamp;
+	n->protocol = old->protocol;
+	n->mac_header = old->mac_header;
+	n->network_header = old->network_header;
+	n->transport_header = old->transport_header;
+	n->ip_summed = old->ip_summed;
+	n->pkt_type = old->pkt_type;
+	memcpy(n->cb, old->cb, sizeof(n->cb));
+	/* the copy is still the same GSO packet (Linux's copy_skb_header) */
+	skb_shinfo(n)->gso_size = skb_shinfo(old)->gso_size;
+	skb_shinfo(n)->gso_segs = skb_shinfo(old)->gso_segs;
+	skb_shinfo(n)->gso_type = skb_shinfo(old)->gso_type;
+}
 
-	if (!skb_cloned(skb))
-		return 0;
-	n = skb_copy(skb, skb->pool);
+/* Gives skb a private copy of its data (and the flat form of a nonlinear
+ * one). */
+static int skb_copy_data_in_place(struct sk_buff *skb)
+{
+	struct sk_buff *n = skb_copy(skb, skb->pool);
+
 	if (!n)
 		return -ENOBUFS;
 	/* Swap the private buffer into skb and release skb's share of the old
@@ -306,6 +317,16 @@ int skb_unshare_data(struct sk_buff *skb)
 	n->truesize = truesize;
 	kfree_skb(n);
 	return 0;
+}
+
+int skb_unshare_data(struct sk_buff *skb)
+{
+	return skb_cloned(skb) ? skb_copy_data_in_place(skb) : 0;
+}
+
+int skb_linearize(struct sk_buff *skb)
+{
+	return skb_is_nonlinear(skb) ? skb_copy_data_in_place(skb) : 0;
 }
 
 void skb_queue_purge(struct sk_buff_head *list)

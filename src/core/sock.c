@@ -517,6 +517,12 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		else
 			sock_reset_flag(sk, SOCK_URGINLINE);
 		return 0;
+	case SO_MARK:
+		/* CAP_NET_ADMIN or CAP_NET_RAW in Linux, which the stack's
+		 * owner has. The mark is kept, reported (getsockopt, the
+		 * tcp_probe trace) and carried; no policy routing reads it. */
+		sk->sk_mark = (uint32_t)val;
+		return 0;
 	case SO_DONTROUTE:
 	case SO_PRIORITY:
 		/* Linux lets 0..6 through and more with CAP_NET_ADMIN,
@@ -531,6 +537,16 @@ int sock_setsockopt(struct sock *sk, int optname, const void *optval, socklen_t 
 		return 0;
 	case SO_SELECT_ERR_QUEUE:
 		sock_valbool_flag(sk, SOCK_SELECT_ERR_QUEUE, val != 0);
+		return 0;
+	case SO_ZEROCOPY:
+		/* TCP and UDP only, and only 0 or 1 (Linux 6.x's
+		 * sk_setsockopt) */
+		if (!((sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP) ||
+		      (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP)))
+			return -EOPNOTSUPP;
+		if (val < 0 || val > 1)
+			return -EINVAL;
+		sock_valbool_flag(sk, SOCK_ZEROCOPY, val != 0);
 		return 0;
 	case SO_TIMESTAMPING_OLD:
 	case SO_TIMESTAMPING_NEW: {
@@ -645,9 +661,7 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 		v = 1;
 		break;
 	case SO_MARK:
-		/* Setting a mark needs CAP_NET_ADMIN in Linux and is refused
-		 * here (no policy routing reads it); it reads as 0. */
-		v = 0;
+		v = (int)sk->sk_mark;
 		break;
 	case SO_TYPE:
 		v = sk->sk_type;
@@ -684,6 +698,9 @@ int sock_getsockopt(struct sock *sk, int optname, void *optval, socklen_t *optle
 	}
 	case SO_SELECT_ERR_QUEUE:
 		v = sock_flag(sk, SOCK_SELECT_ERR_QUEUE);
+		break;
+	case SO_ZEROCOPY:
+		v = sock_flag(sk, SOCK_ZEROCOPY);
 		break;
 	case SO_TIMESTAMPING_OLD:
 	case SO_TIMESTAMPING_NEW: {

@@ -205,7 +205,7 @@ void __trace_tcp_probe(struct sock *sk, uint32_t data_len)
 
 	tcp_trace_event_init(&ev, sk);
 	ev.family = ev.saddr.family;
-	ev.mark = 0;
+	ev.mark = sk->sk_mark;
 	ev.data_len = data_len;
 	ev.len = data_len;
 	ev.sock_cookie = sock_gen_cookie(sk);

@@ -109,8 +109,13 @@ void netdev_free(struct net_device *dev)
 
 void netdev_mirror(struct net_device *dev, const struct sk_buff *skb)
 {
-	if (dev->pcap.f)
-		pcap_writer_write(&dev->pcap, stack_now(dev->stack), skb->data, skb->len);
+	struct iovec iov[1 + MAX_SKB_FRAGS];
+	int n;
+
+	if (!dev->pcap.f)
+		return;
+	n = skb_to_iovec(skb, iov, 0);
+	pcap_writer_writev(&dev->pcap, stack_now(dev->stack), iov, n, skb->len);
 }
 
 /* Queues one wire-sized frame; the batch goes to the driver when it fills
@@ -150,6 +155,18 @@ int dev_queue_xmit(struct sk_buff *skb)
 	 * limit 0`, a device told to refuse everything) drops here; the
 	 * caller learns of it, as a Linux sender learns of a qdisc drop. */
 	if (skb_queue_len(&dev->txq) >= dev->tx_queue_len) {
+		dev->stats.tx_dropped++;
+		kfree_skb(skb);
+		return NET_XMIT_DROP;
+	}
+	/* Lent memory (a nonlinear buffer) goes on as it is only to a
+	 * driver that gathers, with nothing between that works on whole
+	 * frames: an impairment, or GSO done here (Linux's
+	 * validate_xmit_skb linearizes for a device without NETIF_F_SG). */
+	if (skb_is_nonlinear(skb) &&
+	    (!(dev->features & NETIF_F_SG) || dev->netem[UT_DEV_EGRESS] ||
+	     (skb_is_gso(skb) && !netif_gso_ok(dev, skb))) &&
+	    skb_linearize(skb)) {
 		dev->stats.tx_dropped++;
 		kfree_skb(skb);
 		return NET_XMIT_DROP;

@@ -202,13 +202,15 @@ static unsigned tun_rx_batch(struct net_device *dev, struct sk_buff **skbs, unsi
 /* One frame with its virtio-net header, in one writev. A checksum left
  * to the kernel needs the pseudo-header sum in its field; the buffer may
  * be shared with TCP's retransmission queue, so the sum goes in its own
- * piece of the vector instead of into the buffer. */
+ * piece of the vector instead of into the buffer. A buffer of lent memory
+ * (MSG_ZEROCOPY) adds its pieces to the vector: the headers come from the
+ * buffer, the payload from where the application keeps it. */
 static ssize_t tun_write_vnet(struct net_device *dev, struct sk_buff *skb)
 {
 	struct tun_priv *p = dev->priv;
 	struct wire_virtio_net_hdr h;
 	uint8_t hbuf[WIRE_VNET_HLEN], sbuf[2];
-	struct iovec iov[4];
+	struct iovec iov[4 + MAX_SKB_FRAGS];
 	uint16_t seed = 0;
 	int n = 0;
 
@@ -216,21 +218,22 @@ static ssize_t tun_write_vnet(struct net_device *dev, struct sk_buff *skb)
 		/* Nothing the header can describe: a GSO buffer the device
 		 * layer should have cut, or a partial checksum of a protocol
 		 * the kernel does not complete. Software does it. */
-		if (skb_is_gso(skb) || skb_checksum_help(dev, skb))
+		if (skb_is_gso(skb) || skb_linearize(skb) || skb_checksum_help(dev, skb))
 			return -1;
 		memset(&h, 0, sizeof(h));
 	}
 	wire_virtio_net_hdr_emit(hbuf, &h);
 	iov[n++] = (struct iovec){.iov_base = hbuf, .iov_len = sizeof(hbuf)};
 	if (h.flags & VNET_HDR_F_NEEDS_CSUM) {
+		/* the checksum field lies in the headers, which are linear
+		 * (virtio_net_hdr_from_skb checked) */
 		uint32_t at = (uint32_t)h.csum_start + h.csum_offset;
 		put_be16(sbuf, seed);
 		iov[n++] = (struct iovec){.iov_base = skb->data, .iov_len = at};
 		iov[n++] = (struct iovec){.iov_base = sbuf, .iov_len = 2};
-		iov[n++] = (struct iovec){.iov_base = skb->data + at + 2,
-					  .iov_len = skb->len - at - 2};
+		n += skb_to_iovec(skb, iov + n, at + 2);
 	} else {
-		iov[n++] = (struct iovec){.iov_base = skb->data, .iov_len = skb->len};
+		n += skb_to_iovec(skb, iov + n, 0);
 	}
 	ssize_t w;
 	do {
@@ -249,8 +252,10 @@ static void tun_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
 		if (p->vnet) {
 			w = tun_write_vnet(dev, skbs[i]);
 		} else {
+			struct iovec iov[1 + MAX_SKB_FRAGS];
+			int k = skb_to_iovec(skbs[i], iov, 0);
 			do {
-				w = write(p->fd, skbs[i]->data, skbs[i]->len);
+				w = writev(p->fd, iov, k);
 				dev->stats.tx_syscalls++;
 			} while (w < 0 && errno == EINTR);
 		}
@@ -491,6 +496,9 @@ UT_EXPORT int ut_dev_open_tuntap(struct ut_stack *stack, const char *ifname, enu
 		features |= NETIF_F_TSO;
 	if (tun_f & TUN_F_TSO6)
 		features |= NETIF_F_TSO6;
+	/* Frames are written with writev: a buffer of lent memory
+	 * (MSG_ZEROCOPY) is sent from where it lies. */
+	features |= NETIF_F_SG;
 	dev->features = (flags & UT_DEV_F_RX_CSUM) | features;
 	netdev_set_hwaddr(dev, hwaddr);
 	netdev_register(dev);

@@ -140,7 +140,9 @@ int virtio_net_hdr_from_skb(const struct net_device *dev, const struct sk_buff *
 	if (l4_locate(dev, skb->data, skb->len, &o))
 		return -EINVAL;
 	off = csum_field(o.proto);
-	if (!off || o.th + off + 2 > skb->len || o.th > 0xffff)
+	/* the headers, checksum field included, must be in the linear part
+	 * (a buffer of lent memory has only its payload elsewhere) */
+	if (!off || o.th + off + 2 > skb_headlen(skb) || o.th > 0xffff)
 		return -EINVAL;
 	if (skb_is_gso(skb)) {
 		uint32_t doff;

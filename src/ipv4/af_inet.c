@@ -371,6 +371,8 @@ ssize_t inet_sendmsg(struct socket *sock, const struct msghdr *msg, size_t len, 
 	/* Datagram sockets get a port at their first send. */
 	if (sk->sk_type == SOCK_DGRAM && inet_autobind(sk))
 		return -EAGAIN;
+	if (sk->sk_type == SOCK_DGRAM && sk->sk_protocol == IPPROTO_UDP && (flags & MSG_ZEROCOPY))
+		return udp_sendmsg_zerocopy(sk, msg, len, flags);
 	return sk->sk_prot->sendmsg(sk, msg, len, flags);
 }
 

@@ -148,6 +148,12 @@ int ip_queue_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip_o
 		 * fragmented needs its checksum before. */
 		skb->ip_summed = CHECKSUM_PARTIAL;
 	} else if (fill_csum && !skb_is_gso(skb)) {
+		/* a checksum in software reads the payload: lent memory is
+		 * gathered first (skbuff.h) */
+		if (skb_linearize(skb)) {
+			kfree_skb(skb);
+			return -ENOBUFS;
+		}
 		fill_csum(skb, ip.saddr, ip.daddr);
 	}
 	/* (a GSO buffer's checksums are computed per segment, by GSO) */

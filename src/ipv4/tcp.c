@@ -434,7 +434,8 @@ static void tcp_tx_timestamp(struct sock *sk, uint32_t tsflags)
 	tcb->tskey = tcb->seq + skb->len - 1;
 }
 
-ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
+static ssize_t tcp_sendmsg_locked(struct sock *sk, const struct msghdr *msg, size_t size, int flags,
+				  struct ubuf_info *uarg)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	struct ut_stack *stack = sk->sk_stack;
@@ -444,7 +445,8 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 	struct iov_iter it;
 	uint32_t mss_now, size_goal;
 	size_t copied = 0, copied_syn = 0;
-	bool vm_wait = false; /* tcp_mem, not the send buffer, said no */
+	bool vm_wait = false;	  /* tcp_mem, not the send buffer, said no */
+	bool new_segment = false; /* the tail buffer takes no more of this send */
 	bool fault;
 	uint32_t tsflags = sk->sk_tsflags;
 	int err;
@@ -460,6 +462,10 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		it.count -= it.count % TCP_COPY_CHUNK;
 	if ((flags & MSG_FASTOPEN) || tp->tfo.defer_connect) {
 		/* connect, with what fits in the SYN (tcp_fastopen.c) */
+		/* what goes in the SYN is copied into it: Linux too, the
+		 * route's gathering unknown before connect (COPIED) */
+		if (uarg)
+			uarg->zerocopy = false;
 		err = tcp_sendmsg_fastopen(sk, msg, &it, flags, &copied_syn);
 		if (err == -EINPROGRESS && copied_syn > 0)
 			return (ssize_t)copied_syn;
@@ -502,16 +508,24 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 		/* A buffer that ends a record (MSG_EOR) takes no more
 		 * (Linux's tcp_skb_can_collapse_to). */
 		if (skb && skb->len < size_goal && !(TCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) &&
-		    !TCP_SKB_CB(skb)->eor && !skb_cloned(skb)) {
-			copy = MIN(size_goal - skb->len, skb_tailroom(skb));
+		    !TCP_SKB_CB(skb)->eor && !skb_cloned(skb) && !new_segment) {
+			/* Lent memory joins only a buffer of the same send's
+			 * (or of one it extends); copied bytes only a buffer
+			 * that holds copies. Linux also mixes the two in one
+			 * skb (copies as page fragments beside lent pages). */
+			if (uarg || skb_zcopy(skb))
+				copy = skb_zcopy_uarg(skb) == uarg ? size_goal - skb->len : 0;
+			else
+				copy = MIN(size_goal - skb->len, skb_tailroom(skb));
 			/* A buffer whose memory ends short of the size goal
 			 * (the rest of one cut at the window: buffers are
 			 * linear, Linux's grow by page fragments) is filled
 			 * to a segment boundary only, so that the wire still
 			 * carries full segments. */
-			if (copy < size_goal - skb->len)
+			if (!uarg && copy < size_goal - skb->len)
 				copy -= MIN(copy, (skb->len + copy) % mss_now);
 		}
+		new_segment = false;
 		if (copy == 0) {
 			if (!sk_stream_memory_free(sk))
 				goto wait_for_space;
@@ -525,8 +539,11 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 			 * buffer can follow a size goal that grows with the
 			 * peer's window while it waits (only the bytes copied
 			 * in are charged, below). */
-			skb = stack_alloc_skb(stack,
-					      size_goal > mss_now ? TCP_GSO_MAX_SIZE : size_goal);
+			if (uarg)
+				skb = alloc_skb_zcopy(stack->pool, uarg);
+			else
+				skb = stack_alloc_skb(stack, size_goal > mss_now ? TCP_GSO_MAX_SIZE
+										 : size_goal);
 			if (!skb) {
 				err = -ENOBUFS;
 				if (copied)
@@ -553,22 +570,37 @@ ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int 
 			 * (Linux's tcp_skb_entail) */
 			tp->nonagle &= (uint8_t)~TCP_NAGLE_PUSH;
 			tcp_slow_start_after_idle_check(sk);
-			copy = MIN(size_goal, skb_tailroom(skb));
+			copy = uarg ? size_goal : MIN(size_goal, skb_tailroom(skb));
 		}
 		if (copy > it.count)
 			copy = (uint32_t)it.count;
 		/* Linux copies into page fragments of at most 32 KB
 		 * (SKB_FRAG_PAGE_ORDER), charging each: the same unit here. */
-		if (copy > TCP_COPY_CHUNK)
+		if (!uarg && copy > TCP_COPY_CHUNK)
 			copy = TCP_COPY_CHUNK;
 		if (!sk_wmem_schedule(sk, (int)copy)) {
 			vm_wait = true;
 			goto wait_for_space;
 		}
+		if (uarg) {
+			/* the caller's memory, referenced (Linux's
+			 * skb_zerocopy_iter_stream); the bytes are charged as
+			 * copies would be, so the send buffer bounds what an
+			 * application may lend */
+			copy = (uint32_t)skb_zerocopy_iter_stream(skb, &it, copy);
+			if (!copy) {
+				/* its pieces ran out: the buffer ends here,
+				 * pushed (Linux's -EMSGSIZE) */
+				tcp_mark_push(tp, skb);
+				new_segment = true;
+				continue;
+			}
+		} else {
+			copy_from_iter(skb_put(skb, copy), copy, &it);
+		}
 		skb->truesize += copy;
 		sk->sk_wmem_queued += (int)copy;
 		sk_mem_charge(sk, (int)copy);
-		copy_from_iter(skb_put(skb, copy), copy, &it);
 		/* it grew: counted again in segments when it goes (Linux) */
 		tcp_skb_pcount_set(skb, 0);
 		sk->sk_write_queue.bytes += copy;
@@ -618,6 +650,31 @@ do_error:
 	if (err == -EPIPE && sk->sk_err)
 		return -sock_error(sk);
 	return err;
+}
+
+/* MSG_ZEROCOPY (Documentation/networking/msg_zerocopy.rst): with
+ * SO_ZEROCOPY on, the send's buffers reference the caller's memory, which
+ * stays lent until every byte is acknowledged; the error queue then says
+ * so. A send that fails having taken nothing gives its number back. */
+ssize_t tcp_sendmsg(struct sock *sk, const struct msghdr *msg, size_t size, int flags)
+{
+	struct ubuf_info *uarg = NULL;
+	ssize_t ret;
+
+	if ((flags & MSG_ZEROCOPY) && size && sock_flag(sk, SOCK_ZEROCOPY)) {
+		struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+		uarg = msg_zerocopy_realloc(sk, size, tail ? skb_zcopy_uarg(tail) : NULL);
+		if (!uarg)
+			return -ENOBUFS;
+	}
+	ret = tcp_sendmsg_locked(sk, msg, size, flags, uarg);
+	if (uarg) {
+		if (ret > 0)
+			net_zcopy_put(uarg);
+		else
+			msg_zerocopy_put_abort(uarg, true);
+	}
+	return ret;
 }
 
 /* ---- receiving --------------------------------------------------------------------*/

@@ -261,6 +261,7 @@ struct sock *tcp_create_openreq_child(struct sock *listener, struct request_sock
 	sk->sk_flags = listener->sk_flags & ~(1u << SOCK_DEAD);
 	sk->sk_lingertime = listener->sk_lingertime;
 	sk->sk_priority = listener->sk_priority;
+	sk->sk_mark = listener->sk_mark;
 	sk->sk_rcvtimeo = listener->sk_rcvtimeo;
 	sk->sk_sndtimeo = listener->sk_sndtimeo;
 	sk->sk_ttl = listener->sk_ttl;

@@ -489,7 +489,13 @@ static struct sk_buff *tcp_skb_clone_for_xmit(struct ut_stack *stack, struct sk_
 	oskb->tstamp = 0;
 	oskb->protocol = 0;
 	oskb->mac_header = oskb->network_header = oskb->transport_header = SKB_HDR_UNSET;
-	skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
+	/* Lent memory (MSG_ZEROCOPY) goes down as it is, the headers in
+	 * front of it: a device that gathers sends it from there, anything
+	 * else on the way gathers it into a frame (dev_queue_xmit). */
+	if (skb_zcopy(oskb))
+		skb = skb_zcopy_clone_for_xmit(oskb, MAX_HEADER);
+	else
+		skb = skb_cloned(oskb) ? skb_copy(oskb, stack->pool) : skb_clone(oskb);
 	oskb->rbnode = rbnode;
 	oskb->tcp_tsorted_anchor = anchor;
 	return skb;
@@ -779,10 +785,16 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 		NET_INC_STATS(sk->sk_stack, LINUX_MIB_TCPWQUEUETOOBIG);
 		return -ENOMEM;
 	}
-	buff = stack_alloc_skb(sk->sk_stack, nlen);
+	/* lent memory is split, not copied: both halves reference it */
+	if (skb_zcopy(skb)) {
+		buff = skb_zcopy_split(skb, len);
+	} else {
+		buff = stack_alloc_skb(sk->sk_stack, nlen);
+		if (buff)
+			memcpy(skb_put(buff, nlen), skb->data + len, nlen);
+	}
 	if (!buff)
 		return -ENOBUFS;
-	memcpy(skb_put(buff, nlen), skb->data + len, nlen);
 	/* Every per-segment field carries over (rate state, sent times,
 	 * marks): both halves were sent at once. */
 	memcpy(buff->cb, skb->cb, sizeof(buff->cb));
@@ -835,7 +847,10 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
  * the trimmed page fragments' truesize; the buffer itself goes later. */
 void tcp_trim_head(struct sock *sk, struct sk_buff *skb, uint32_t len)
 {
-	skb_pull(skb, len);
+	if (skb_zcopy(skb))
+		skb_zcopy_pull(skb, len);
+	else
+		skb_pull(skb, len);
 	tcp_skb_uncharge_bytes(sk, skb, len);
 	TCP_SKB_CB(skb)->seq += len;
 	if (tcp_skb_pcount(skb) > 1)

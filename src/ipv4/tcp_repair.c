@@ -242,6 +242,22 @@ ssize_t tcp_send_rcvq(struct sock *sk, const struct msghdr *msg, size_t size)
 	return (ssize_t)size;
 }
 
+/* Up to max bytes of skb's payload into it: from its buffer, or from the
+ * memory a MSG_ZEROCOPY send lent, piece by piece. */
+static size_t peek_skb(const struct sk_buff *skb, struct iov_iter *it, size_t max)
+{
+	size_t n = MIN((size_t)skb->len, max), done = 0;
+	const struct skb_zcopy_data *zd;
+
+	if (!skb_zcopy(skb))
+		return copy_to_iter(skb->data, n, it);
+	zd = skb_zcopy_data(skb);
+	for (uint32_t i = 0; i < zd->nr_frags && done < n; i++)
+		done += copy_to_iter(zd->frags[i].base, MIN((size_t)zd->frags[i].len, n - done),
+				     it);
+	return done;
+}
+
 /* recv(MSG_PEEK) on the send queue in repair mode: all of it, what was
  * sent and what was not, in order (Linux's tcp_peek_sndq). */
 ssize_t tcp_peek_sndq(struct sock *sk, struct msghdr *msg, size_t len)
@@ -251,15 +267,9 @@ ssize_t tcp_peek_sndq(struct sock *sk, struct msghdr *msg, size_t len)
 	size_t copied = 0;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
-	skb_rbtree_walk(skb, &tcp_sk(sk)->tcp_rtx_queue) {
-		size_t n = MIN((size_t)skb->len, len - copied);
-		copy_to_iter(skb->data, n, &it);
-		copied += n;
-	}
-	skb_queue_walk(&sk->sk_write_queue, skb) {
-		size_t n = MIN((size_t)skb->len, len - copied);
-		copy_to_iter(skb->data, n, &it);
-		copied += n;
-	}
+	skb_rbtree_walk(skb, &tcp_sk(sk)->tcp_rtx_queue)
+		copied += peek_skb(skb, &it, len - copied);
+	skb_queue_walk(&sk->sk_write_queue, skb)
+		copied += peek_skb(skb, &it, len - copied);
 	return (ssize_t)copied;
 }

@@ -169,6 +169,12 @@ int ip6_xmit(struct ut_stack *stack, struct sk_buff *skb, const struct ip6_out_p
 		 * computes them), as for IPv4 (ip_output.c). */
 		skb->ip_summed = CHECKSUM_PARTIAL;
 	} else if (fill_csum && !skb_is_gso(skb)) {
+		/* a checksum in software reads the payload: lent memory is
+		 * gathered first (skbuff.h) */
+		if (skb_linearize(skb)) {
+			kfree_skb(skb);
+			return -ENOBUFS;
+		}
 		fill_csum(skb, &ip.saddr, &p->daddr);
 	}
 	idev = __in6_dev_get(res.dev);

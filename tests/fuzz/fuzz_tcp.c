@@ -14,7 +14,8 @@
  *   [0x00|tuple][len_hi len_lo][TCP header and payload]  a segment
  *   [0x01][call][arg]                                    a socket call
  *                                     (sends, reads, options, MSG_OOB,
- *                                     SIOCATMARK, TCP_INQ, ...)
+ *                                     SIOCATMARK, TCP_INQ, MSG_ZEROCOPY,
+ *                                     ...)
  *   [0x02][n]                                            n * 10 ms pass
  *   [0x03][ecn]                                          later segments
  *                                                        carry ECN field ecn
@@ -297,7 +298,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			i += 2;
 			int fd = fds[1 + (call & 1)];
 			int one = 1;
-			switch ((call >> 1) % 18) {
+			switch ((call >> 1) % 20) {
 			case 0:
 				/* odd lengths up to 64 KB: buffers that end off a
 				 * segment boundary, appended to while unsent, or
@@ -387,6 +388,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			case 17: { /* TCP_NOTSENT_LOWAT, 0: the sysctl's */
 				int v = arg * 256;
 				ut_setsockopt(s, fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &v, sizeof(v));
+				break;
+			}
+			case 18: { /* MSG_ZEROCOPY from buf (static: lent until the
+				    * end), in up to 24 pieces that may not touch,
+				    * so buffers run out of pieces: split at the
+				    * window and SACK edges, trimmed by ACKs */
+				struct iovec iov[24];
+				struct msghdr m = {.msg_iov = iov};
+				size_t piece = (size_t)(arg >> 3) * 61 + 1, at = 0;
+				ut_setsockopt(s, fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one));
+				for (m.msg_iovlen = 0; m.msg_iovlen < (size_t)(arg & 7) * 3 + 1;
+				     m.msg_iovlen++) {
+					iov[m.msg_iovlen].iov_base = buf + at;
+					iov[m.msg_iovlen].iov_len = piece;
+					at += piece + (arg & 1);
+				}
+				ut_sendmsg(s, fd, &m, MSG_DONTWAIT | MSG_NOSIGNAL | MSG_ZEROCOPY);
+				break;
+			}
+			case 19: { /* its notifications */
+				static char ctl[128];
+				struct msghdr m = {.msg_control = ctl,
+						   .msg_controllen = sizeof(ctl)};
+				ut_recvmsg(s, fd, &m, MSG_ERRQUEUE);
 				break;
 			}
 			}

@@ -3885,6 +3885,76 @@ SC(timestamping_udp_tx_tsonly_and_cmsg)
 	R(a->close(a, r));
 }
 
+SC(zerocopy_and_mark_options)
+{
+	NOPORT;
+	int t = FD(sock_nb(a, SOCK_STREAM)), u = FD(sock_nb(a, SOCK_DGRAM));
+	GETINT(t, SOL_SOCKET, SO_ZEROCOPY);
+	SETINT(t, SOL_SOCKET, SO_ZEROCOPY, 2);
+	SETINT(t, SOL_SOCKET, SO_ZEROCOPY, -1);
+	SETINT(t, SOL_SOCKET, SO_ZEROCOPY, 1);
+	GETINT(t, SOL_SOCKET, SO_ZEROCOPY);
+	SETINT(u, SOL_SOCKET, SO_ZEROCOPY, 1);
+	GETINT(u, SOL_SOCKET, SO_ZEROCOPY);
+	SETINT(t, SOL_SOCKET, SO_ZEROCOPY, 0);
+	GETINT(t, SOL_SOCKET, SO_ZEROCOPY);
+	SETINT(t, SOL_SOCKET, SO_MARK, 77);
+	GETINT(t, SOL_SOCKET, SO_MARK);
+	SETINT(u, SOL_SOCKET, SO_MARK, -1);
+	GETINT(u, SOL_SOCKET, SO_MARK);
+	R(a->close(a, t));
+	R(a->close(a, u));
+}
+
+SC(zerocopy_tcp_sends_and_notifications)
+{
+	static char b[3000];
+	int c, s, n = FD(sock_nb(a, SOCK_STREAM));
+	int lfd = pair(a, l, port, &c, &s);
+	SETINT(n, SOL_SOCKET, SO_ZEROCOPY, 1);
+	/* not connected: EPIPE, and no number taken */
+	R(a->send(a, n, b, 100, MSG_ZEROCOPY | MSG_NOSIGNAL));
+	errq_read(a, l, n);
+	/* without SO_ZEROCOPY the flag is ignored */
+	R(a->send(a, s, b, 100, MSG_ZEROCOPY));
+	SETINT(c, SOL_SOCKET, SO_ZEROCOPY, 1);
+	R(a->send(a, c, b, 0, MSG_ZEROCOPY));
+	R(a->send(a, c, b, sizeof(b), MSG_ZEROCOPY));
+	a->settle(a);
+	PM(c);
+	PM(s);
+	errq_read(a, l, c);
+	errq_read(a, l, c);
+	errq_read(a, l, s);
+	R(a->send(a, c, b, 10, MSG_ZEROCOPY));
+	a->settle(a);
+	R(a->send(a, c, b, 10, MSG_ZEROCOPY));
+	a->settle(a);
+	errq_read(a, l, c);
+	PM(c);
+	R(a->close(a, n));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(zerocopy_udp_sends_and_notifications)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int r = FD(sock_nb(a, SOCK_DGRAM)), u = FD(sock_nb(a, SOCK_DGRAM));
+	R(a->bind(a, r, SA(sa), sizeof(sa)));
+	R(a->connect(a, u, SA(sa), sizeof(sa)));
+	SETINT(u, SOL_SOCKET, SO_ZEROCOPY, 1);
+	R(a->send(a, u, "a", 1, MSG_ZEROCOPY));
+	R(a->send(a, u, "bc", 2, MSG_ZEROCOPY));
+	a->settle(a);
+	PM(u);
+	errq_read(a, l, u);
+	errq_read(a, l, u);
+	R(a->close(a, u));
+	R(a->close(a, r));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
@@ -4064,6 +4134,9 @@ static const struct scenario scenarios[] = {
 	S(timestamping_options),
 	S(timestamping_tcp_tx_and_rx),
 	S(timestamping_udp_tx_tsonly_and_cmsg),
+	S(zerocopy_and_mark_options),
+	S(zerocopy_tcp_sends_and_notifications),
+	S(zerocopy_udp_sends_and_notifications),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 

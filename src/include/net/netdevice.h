@@ -47,6 +47,9 @@ struct inet6_dev;
 #define NETIF_F_TSO (1u << 17)
 #define NETIF_F_TSO6 (1u << 18)
 #define NETIF_F_HW_CSUM (1u << 19)
+/* The driver sends a nonlinear buffer (lent memory, MSG_ZEROCOPY) by
+ * gathering its pieces, Linux's scatter-gather (NETIF_F_SG). */
+#define NETIF_F_SG (1u << 21)
 /* Generic receive offload (Linux's NETIF_F_GRO): the device's received
  * TCP segments of one flow are merged into larger buffers before the
  * stack sees them (src/core/gro.c). netdev_register turns it on for

@@ -7,7 +7,8 @@
  *
  * Each layer on the way down pushes its header into the headroom (skb_push)
  * without moving the payload; each layer on the way up pulls its header off
- * (skb_pull). Buffers are linear: there are no page fragments.
+ * (skb_pull). Buffers are linear, with one exception: a MSG_ZEROCOPY
+ * buffer's payload stays in the memory the application lent (below).
  *
  * skb_clone() makes a second descriptor sharing the same data, counted in
  * the shared info at the end of the buffer (Linux's skb_shinfo()->dataref):
@@ -102,8 +103,15 @@ struct skb_shared_info {
 	 * gso_size payload bytes, the last one the rest; gso_segs of them.
 	 * gso_size 0: an ordinary packet. */
 	uint16_t gso_size, gso_segs;
-	uint32_t gso_type; /* SKB_GSO_* */
+	uint16_t gso_type; /* SKB_GSO_* */
+	uint8_t flags;	   /* SKBFL_* */
+	uint8_t unused;
 };
+
+/* shinfo->flags. SKBFL_ZEROCOPY_FRAG: the payload is not in this buffer
+ * but in memory the application lent (MSG_ZEROCOPY): the buffer holds a
+ * struct skb_zcopy_data describing it (below). */
+#define SKBFL_ZEROCOPY_FRAG 0x1u
 #define skb_shinfo(skb) ((struct skb_shared_info *)(void *)((skb)->end))
 
 /* gso_type: which protocol's rules cut the buffer (Linux's). */
@@ -178,6 +186,9 @@ void kfree_skb(struct sk_buff *skb);
 struct sk_buff *skb_clone(struct sk_buff *skb);
 /* A private copy (same headroom, same data) from pool. NULL on failure. */
 struct sk_buff *skb_copy(const struct sk_buff *skb, struct skb_pool *pool);
+/* Gives n old's metadata: device, times, header offsets, checksum state,
+ * control block and GSO fields (Linux's copy_skb_header). */
+void skb_copy_header(struct sk_buff *n, const struct sk_buff *old);
 /* Makes skb's data private (copy-on-write) if it is shared. 0 or -ENOBUFS. */
 int skb_unshare_data(struct sk_buff *skb);
 
@@ -241,6 +252,108 @@ static inline bool skb_cloned(const struct sk_buff *skb)
 {
 	return skb_shinfo(skb)->dataref > 1;
 }
+
+/* ---- zerocopy: payload in the application's memory ----------------------
+ * A MSG_ZEROCOPY send (Documentation/networking/msg_zerocopy.rst) queues
+ * buffers that reference the caller's memory instead of copying it. Such a
+ * buffer (SKBFL_ZEROCOPY_FRAG: nonlinear, in Linux's word) keeps a struct
+ * skb_zcopy_data at skb->head, before any headroom: up to MAX_SKB_FRAGS
+ * pieces of that memory (as many as Linux's page fragments per skb) and
+ * the struct ubuf_info whose reference keeps the lender waiting. As in
+ * Linux, skb->len counts every byte and the pieces hold its last data_len:
+ * the linear part, skb_headlen(), is what skb->data points at (none for a
+ * buffer of TCP's queues, the headers for one on its way to a device).
+ * Only what reads payload needs to know: the helpers below read, trim and
+ * split it, and skb_linearize() gathers it for whatever cannot (a
+ * software checksum, GSO, an impairment, a device that takes whole
+ * frames: dev_queue_xmit). The last reference to the ubuf_info gone
+ * (every buffer acknowledged or dropped), its owner is told
+ * (ops->complete): for MSG_ZEROCOPY, a notification on the error queue.
+ * msg_zerocopy.c. */
+#define MAX_SKB_FRAGS 17
+
+struct ubuf_info;
+struct ubuf_info_ops {
+	/* the last reference went: the memory is the application's again */
+	void (*complete)(struct ubuf_info *uarg);
+};
+struct ubuf_info {
+	const struct ubuf_info_ops *ops;
+	uint32_t refcnt;
+	/* false once any byte was copied out of the lent memory to be
+	 * sent (a device that takes only whole frames): reported as
+	 * SO_EE_CODE_ZEROCOPY_COPIED */
+	bool zerocopy;
+};
+
+struct skb_frag {
+	const uint8_t *base;
+	uint32_t len;
+};
+
+struct skb_zcopy_data {
+	struct ubuf_info *uarg;
+	uint32_t nr_frags;
+	uint32_t data_len; /* bytes in frags: the last data_len of skb->len */
+	struct skb_frag frags[MAX_SKB_FRAGS];
+};
+
+static inline bool skb_zcopy(const struct sk_buff *skb)
+{
+	return skb_shinfo(skb)->flags & SKBFL_ZEROCOPY_FRAG;
+}
+static inline struct skb_zcopy_data *skb_zcopy_data(const struct sk_buff *skb)
+{
+	return (struct skb_zcopy_data *)(void *)skb->head;
+}
+static inline struct ubuf_info *skb_zcopy_uarg(const struct sk_buff *skb)
+{
+	return skb_zcopy(skb) ? skb_zcopy_data(skb)->uarg : NULL;
+}
+static inline bool skb_is_nonlinear(const struct sk_buff *skb)
+{
+	return skb_zcopy(skb);
+}
+/* The bytes at skb->data (all of them for an ordinary buffer). */
+static inline uint32_t skb_headlen(const struct sk_buff *skb)
+{
+	return skb_zcopy(skb) ? skb->len - skb_zcopy_data(skb)->data_len : skb->len;
+}
+static inline void net_zcopy_get(struct ubuf_info *uarg)
+{
+	uarg->refcnt++;
+}
+/* Drops a reference; the last one completes the lender's send. */
+void net_zcopy_put(struct ubuf_info *uarg);
+
+/* An empty zerocopy buffer holding a reference to uarg. NULL on failure. */
+struct sk_buff *alloc_skb_zcopy(struct skb_pool *pool, struct ubuf_info *uarg);
+/* Appends len bytes at base to its payload: merged with the last piece
+ * when they follow it in memory. False (nothing added) when all
+ * MAX_SKB_FRAGS pieces are taken. */
+bool skb_zcopy_add_frag(struct sk_buff *skb, const uint8_t *base, uint32_t len);
+/* Copies len bytes from offset off of skb's data (its linear part, then
+ * its pieces): Linux's skb_copy_bits. */
+void skb_copy_bits(const struct sk_buff *skb, uint32_t off, void *to, uint32_t len);
+/* Drops the first len bytes of a zerocopy buffer without a linear part
+ * (TCP's queues). */
+void skb_zcopy_pull(struct sk_buff *skb, uint32_t len);
+/* A zerocopy buffer holding the bytes of skb (no linear part) from offset
+ * len on, which skb gives up: it keeps its first len. NULL on failure. */
+struct sk_buff *skb_zcopy_split(struct sk_buff *skb, uint32_t len);
+/* A buffer to transmit skb (a zerocopy buffer of TCP's queues): the same
+ * pieces of lent memory, and headroom free bytes in front for the headers;
+ * the control block and GSO fields come along. NULL on failure. */
+struct sk_buff *skb_zcopy_clone_for_xmit(const struct sk_buff *skb, uint32_t headroom);
+/* Gathers a nonlinear skb's pieces into its own buffer, in place (Linux's
+ * skb_linearize): the lender's send is then no longer zero-copy (its
+ * notification says COPIED). 0, or -ENOBUFS with skb unchanged. */
+int skb_linearize(struct sk_buff *skb);
+struct iovec;
+/* Describes skb's bytes from offset off (within its linear part) on as
+ * iovecs for writev: the rest of the linear part, then each piece. Fills
+ * at most 1 + MAX_SKB_FRAGS; returns how many. */
+int skb_to_iovec(const struct sk_buff *skb, struct iovec *iov, uint32_t off);
 
 static inline void skb_reset_network_header(struct sk_buff *skb)
 {

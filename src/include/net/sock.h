@@ -79,6 +79,7 @@ enum sock_flags {
 	SOCK_TSTAMP_NEW,       /* asked with the _NEW option: _NEW control messages */
 	SOCK_SELECT_ERR_QUEUE, /* SO_SELECT_ERR_QUEUE: a datagram socket's queued
 				* error also polls as EPOLLPRI */
+	SOCK_ZEROCOPY,	       /* SO_ZEROCOPY: MSG_ZEROCOPY sends lend their memory */
 };
 
 /* sk_reuse values (Linux's): SO_REUSEADDR's 0 and 1, and TCP_REPAIR's
@@ -234,6 +235,7 @@ struct sock {
 	int sk_forward_alloc;	   /* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
 	uint32_t sk_priority;	/* SO_PRIORITY: kept and reported, nothing queues by it */
+	uint32_t sk_mark;	/* SO_MARK: kept and reported, nothing routes by it */
 	int sk_lingertime;	/* seconds */
 	int sk_max_ack_backlog; /* listen backlog */
 	int sk_ack_backlog;	/* connections waiting in the accept queue */
@@ -250,6 +252,7 @@ struct sock {
 	struct sk_buff_head sk_error_queue;
 	uint32_t sk_tsflags; /* SO_TIMESTAMPING's SOF_TIMESTAMPING_* */
 	uint32_t sk_tskey;   /* OPT_ID's counter (TCP: the sequence it counts from) */
+	uint32_t sk_zckey;   /* the next MSG_ZEROCOPY notification's number */
 	struct socket *sk_socket;
 	const struct proto *sk_prot;
 	/* Readiness changed: tell epoll watchers and blocked threads. */
@@ -510,6 +513,20 @@ struct iov_iter {
 void iov_iter_init(struct iov_iter *i, const struct iovec *iov, unsigned long nr_segs,
 		   size_t count);
 size_t copy_from_iter(void *to, size_t bytes, struct iov_iter *i);
+/* Lends up to len bytes of the iterator's memory to a zerocopy buffer
+ * (msg_zerocopy.c): returns how many it took, fewer when the buffer's
+ * pieces ran out. */
+size_t skb_zerocopy_iter_stream(struct sk_buff *skb, struct iov_iter *it, size_t len);
+/* A MSG_ZEROCOPY send's ubuf_info: uarg (the unsent tail buffer's)
+ * extended when the numbers allow, else a new one taking the socket's next
+ * number. NULL when no memory (ENOBUFS). */
+struct ubuf_info *msg_zerocopy_realloc(struct sock *sk, size_t size, struct ubuf_info *uarg);
+/* The send failed before lending anything: its number is given back and,
+ * with have_uref, the send's own reference dropped. */
+void msg_zerocopy_put_abort(struct ubuf_info *uarg, bool have_uref);
+/* sendmsg(MSG_ZEROCOPY) on a UDP socket: the protocol's sendmsg, and the
+ * notification (msg_zerocopy.c). */
+ssize_t udp_sendmsg_zerocopy(struct sock *sk, const struct msghdr *msg, size_t len, int flags);
 size_t copy_to_iter(const void *from, size_t bytes, struct iov_iter *i);
 /* The bytes before the first that lies in a vector with a NULL base (the
  * whole count when none does): where Linux's copy from or to the caller
