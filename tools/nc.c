@@ -29,6 +29,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h> /* before linux/errqueue.h, which uses struct timespec */
+#include <linux/errqueue.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "tool.h"
@@ -47,7 +50,11 @@ struct nc {
 	struct ut_stack *stack; /* the connection's (stack 0 until one is made) */
 	int fd;			/* the connection or, before it, the listener */
 	bool verbose;
-	const char *cc;	    /* --cc: TCP_CONGESTION for the socket, or NULL */
+	const char *cc; /* --cc: TCP_CONGESTION for the socket, or NULL */
+	bool zerocopy;	/* --zerocopy: MSG_ZEROCOPY sends */
+	/* MSG_ZEROCOPY's bookkeeping (the sender thread's): sends made,
+	 * sends notified, and of those how many the stack had to copy */
+	uint32_t zc_sent, zc_done, zc_copied;
 	const char *ifname; /* the interface attached, which names scopes */
 	pthread_mutex_t mu;
 	pthread_cond_t cond;
@@ -86,6 +93,9 @@ static void nc_usage(FILE *f)
 		"  -n, -N           accepted for netcat's sake (addresses are numeric and\n"
 		"                   end of input always shuts down the sending side)\n"
 		"  -u               refused: usertcp nc speaks TCP only\n"
+		"  --zerocopy       send with MSG_ZEROCOPY (SO_ZEROCOPY): the stack sends\n"
+		"                   from nc's buffers instead of copying them; with -v,\n"
+		"                   how many sends were notified and how many copied\n"
 		"  --cc NAME        the connection's congestion control (TCP_CONGESTION),\n"
 		"                   e.g. reno or cubic; default: the stack's\n"
 		"%s%s%s",
@@ -124,26 +134,94 @@ static void sender_leave(struct nc *nc)
 
 static int send_all(struct nc *nc, const char *p, size_t n)
 {
+	int flags = MSG_NOSIGNAL | (nc->zerocopy ? MSG_ZEROCOPY : 0);
+
 	while (n) {
-		ssize_t k = ut_send(nc->stack, nc->fd, p, n, MSG_NOSIGNAL);
+		ssize_t k = ut_send(nc->stack, nc->fd, p, n, flags);
 		if (k < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		if (nc->zerocopy)
+			nc->zc_sent++;
 		p += k;
 		n -= (size_t)k;
 	}
 	return 0;
 }
 
+/* --zerocopy: reads the notifications queued (each a range of send
+ * numbers, Documentation/networking/msg_zerocopy.rst) without waiting. */
+static void zc_reap(struct nc *nc)
+{
+	for (;;) {
+		union {
+			char buf[128];
+			struct cmsghdr align;
+		} ctl;
+		struct msghdr msg = {0};
+		struct cmsghdr *c;
+
+		msg.msg_control = ctl.buf;
+		msg.msg_controllen = sizeof(ctl.buf);
+		if (ut_recvmsg(nc->stack, nc->fd, &msg, MSG_ERRQUEUE) < 0)
+			return;
+		for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+			struct sock_extended_err ee;
+			if (!((c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ZEROCOPY)
+				continue;
+			nc->zc_done += ee.ee_data - ee.ee_info + 1;
+			if (ee.ee_code & SO_EE_CODE_ZEROCOPY_COPIED)
+				nc->zc_copied += ee.ee_data - ee.ee_info + 1;
+		}
+	}
+}
+
+/* Waits until at most `pending` sends are unnotified: their memory is
+ * lent to the stack until then. TCP completes sends in order. False when
+ * the connection is being closed under us. */
+static bool zc_wait(struct nc *nc, uint32_t pending)
+{
+	zc_reap(nc);
+	while (nc->zc_sent - nc->zc_done > pending) {
+		struct pollfd p = {.fd = nc->fd, .events = 0};
+		sender_leave(nc);
+		if (!sender_enter(nc))
+			return false;
+		(void)ut_poll(nc->stack, &p, 1, 100);
+		zc_reap(nc);
+	}
+	return true;
+}
+
+#define NC_ZC_BUFS 4
+
 static void *sender_main(void *arg)
 {
 	struct nc *nc = arg;
-	char *buf = malloc(NC_BUF);
-	int err = buf ? 0 : -ENOMEM;
+	/* With --zerocopy, a ring of buffers: one is filled while the
+	 * others are lent to the stack; a buffer is reused once its send is
+	 * notified. */
+	unsigned nbufs = nc->zerocopy ? NC_ZC_BUFS : 1, cur = 0;
+	char *ring = malloc((size_t)NC_BUF * nbufs);
+	uint32_t last_send[NC_ZC_BUFS] = {0};
+	int err = ring ? 0 : -ENOMEM;
 
 	while (!err) {
+		char *buf = ring + (size_t)cur * NC_BUF;
+		if (nc->zerocopy && last_send[cur]) {
+			if (!sender_enter(nc))
+				break;
+			bool ok = zc_wait(nc, nc->zc_sent - last_send[cur]);
+			sender_leave(nc);
+			if (!ok)
+				break;
+		}
 		ssize_t n = read(STDIN_FILENO, buf, NC_BUF);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -155,16 +233,27 @@ static void *sender_main(void *arg)
 		if (!sender_enter(nc))
 			break;
 		err = send_all(nc, buf, (size_t)n);
+		last_send[cur] = nc->zc_sent;
 		sender_leave(nc);
+		cur = (cur + 1) % nbufs;
 	}
 	/* End of input: the peer reads end of file, and may still send. A
 	 * failed send stops the receiver too, so the failure is reported. */
 	if (sender_enter(nc)) {
 		if (ut_shutdown(nc->stack, nc->fd, err ? SHUT_RDWR : SHUT_WR) < 0 && !err)
 			err = -errno;
+		/* every lent buffer back before the memory goes */
+		if (nc->zerocopy && zc_wait(nc, 0) && nc->verbose)
+			fprintf(stderr,
+				"usertcp nc: zerocopy: %u sends notified, %u of them copied\n",
+				nc->zc_done, nc->zc_copied);
 		sender_leave(nc);
 	}
-	free(buf);
+	/* Memory still lent (a connection closed under the sender, whose
+	 * queued data may yet be sent from it) stays for the life of the
+	 * process rather than be freed under the stack. */
+	if (!nc->zerocopy || nc->zc_done == nc->zc_sent)
+		free(ring);
 	pthread_mutex_lock(&nc->mu);
 	nc->send_err = -err;
 	nc->send_done = true;
@@ -207,11 +296,20 @@ static void *signal_main(void *arg)
 
 /* ---- making the connection ---------------------------------------------------------*/
 
-/* --cc: the socket's congestion control, set before the handshake as a
+/* --cc and --zerocopy: the socket's congestion control and SO_ZEROCOPY,
+ * set before the handshake as a
  * program would with TCP_CONGESTION (an accepted connection takes its
  * listener's, as in Linux). */
-static int nc_set_cc(struct nc *nc, int fd)
+static int nc_set_opts(struct nc *nc, int fd)
 {
+	int one = 1;
+
+	/* --zerocopy too (an accepted connection inherits it, as Linux's) */
+	if (nc->zerocopy &&
+	    ut_setsockopt(nc->stack, fd, SOL_SOCKET, SO_ZEROCOPY, &one, sizeof(one)) < 0) {
+		fprintf(stderr, "usertcp nc: SO_ZEROCOPY: %s\n", strerror(errno));
+		return -1;
+	}
 	if (!nc->cc)
 		return 0;
 	if (ut_setsockopt(nc->stack, fd, IPPROTO_TCP, TCP_CONGESTION, nc->cc,
@@ -240,7 +338,7 @@ static int nc_listener(struct nc *nc, const struct sockaddr *sa, socklen_t salen
 	ut_setsockopt(nc->stack, lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (v6only)
 		ut_setsockopt(nc->stack, lfd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	if (nc_set_cc(nc, lfd) < 0) {
+	if (nc_set_opts(nc, lfd) < 0) {
 		ut_close(nc->stack, lfd);
 		return -1;
 	}
@@ -367,7 +465,7 @@ static int nc_connect(struct nc *nc, const struct sockaddr *dst, socklen_t dlen,
 		fprintf(stderr, "usertcp nc: socket: %s\n", strerror(errno));
 		return -1;
 	}
-	if (nc_set_cc(nc, fd) < 0) {
+	if (nc_set_opts(nc, fd) < 0) {
 		ut_close(nc->stack, fd);
 		return -1;
 	}
@@ -557,6 +655,8 @@ int cmd_nc(int argc, char **argv)
 			return 2;
 		} else if (!strcmp(o, "-n") || !strcmp(o, "-N")) {
 			/* netcat habits, already our behaviour */
+		} else if (!strcmp(o, "--zerocopy")) {
+			nc.zerocopy = true;
 		} else if (!strcmp(o, "--cc")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "usertcp nc: option --cc needs a value\n");
