@@ -285,6 +285,7 @@ static bool per_segment_kind(enum ut_trace_type t)
 	case UT_TP_USER_READ:
 	case UT_TP_TCP_PROBE:
 	case UT_TP_TIMER:
+	case UT_TP_RTT_SAMPLE:
 		return true;
 	default:
 		return false;
@@ -310,6 +311,8 @@ static const char *kind_words(enum ut_trace_type t)
 		return "segments reaching an established socket (tcp:tcp_probe)";
 	case UT_TP_TIMER:
 		return "timers";
+	case UT_TP_RTT_SAMPLE:
+		return "RTT samples";
 	default:
 		return "other events";
 	}
