@@ -29,7 +29,8 @@ const char attach_opts_help[] =
 	"  --no-offload     plain frames: no virtio-net headers, so checksums and\n"
 	"                   TCP segmentation in software both ways (default: the\n"
 	"                   kernel's checksum and TSO offloads, 64 KB frames)\n"
-	"  --trace          narrate every step of the stack on standard error\n"
+	"  --trace [json]   narrate every step of the stack on standard error; with\n"
+	"                   json, one JSON object per event (what usertcp plot reads)\n"
 	"  --diag NAME      the name `usertcp ss` and `usertcp nstat` know the stack\n"
 	"                   by (default: the tool's name and process id, e.g.\n"
 	"                   httpd-4242); --no-diag: answer neither\n"
@@ -79,6 +80,11 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 		return r;
 	if (!strcmp(opt, "--trace")) {
 		o->trace = true;
+		/* "--trace json": no host or port is called json */
+		if (*i + 1 < argc && !strcmp(argv[*i + 1], "json")) {
+			o->trace_json = true;
+			++*i;
+		}
 		return 1;
 	}
 	if (!strcmp(opt, "--nstat")) {
@@ -222,7 +228,7 @@ static int attach_setup_stack(const struct attach_opts *o, struct attach *a, uns
 		a->pcap = true;
 	}
 	if (o->trace)
-		ut_trace_set(st, ut_trace_print_text, stderr);
+		ut_trace_set(st, o->trace_json ? ut_trace_print_json : ut_trace_print_text, stderr);
 	return 0;
 }
 

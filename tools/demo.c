@@ -27,8 +27,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "plot.h"
 #include "sha256.h"
 #include "tool.h"
+#include "trace_read.h"
 #include "usertcp/socket.h"
 #include "usertcp/trace.h"
 
@@ -112,6 +114,10 @@ struct demo {
 	bool hidden_note;
 	uint64_t closed_at; /* the client's close() */
 	uint8_t *rxbuf;
+	/* --plot DIR: every event, read back as usertcp plot reads a trace */
+	const char *plot_dir;
+	struct tr_trace plot;
+	bool plot_failed;
 	bool failed;
 	char why[256];
 };
@@ -147,6 +153,9 @@ static void demo_usage(FILE *f)
 		"                   default), bbr or dctcp (which asks for ECN itself)\n"
 		"  --ipv6           the connection over IPv6: client %s, server\n"
 		"                   [%s]:%d, AF_INET6 sockets\n"
+		"  --plot DIR       write the connection's graphs into DIR as SVG, as\n"
+		"                   usertcp plot draws a trace (time-sequence, cwnd, RTT,\n"
+		"                   throughput, receive window)\n"
 		"Also --jitter MS, --dup PCT, --reorder PCT, --corrupt PCT, --mtu BYTES,\n"
 		"--queue N, --loss-ecn and --ce-threshold N, as for usertcp ping.\n\n"
 		"The time reported is the connection's life from connect() until the\n"
@@ -285,6 +294,7 @@ static bool per_segment_kind(enum ut_trace_type t)
 	case UT_TP_USER_READ:
 	case UT_TP_TCP_PROBE:
 	case UT_TP_TIMER:
+	case UT_TP_RTT_SAMPLE:
 		return true;
 	default:
 		return false;
@@ -310,6 +320,8 @@ static const char *kind_words(enum ut_trace_type t)
 		return "segments reaching an established socket (tcp:tcp_probe)";
 	case UT_TP_TIMER:
 		return "timers";
+	case UT_TP_RTT_SAMPLE:
+		return "RTT samples";
 	default:
 		return "other events";
 	}
@@ -367,6 +379,23 @@ static bool print_mark_lost(const struct host *h, const struct ut_trace_event *e
 	return true;
 }
 
+/* --plot: the event as the JSON printer writes it, read back by the
+ * reader usertcp plot uses on a file, so that both draw the same. */
+static void plot_record(struct demo *d, const struct ut_trace_event *ev)
+{
+	char line[1024], why[160];
+	int n;
+
+	if (d->plot_failed)
+		return;
+	n = ut_trace_format_json(ev, line, sizeof(line));
+	if (n < 0 || (size_t)n >= sizeof(line) ||
+	    tr_read_json_line(&d->plot, line, (size_t)n, why, sizeof(why)) < 0) {
+		d->plot_failed = true;
+		fail(d, "cannot keep the events for --plot");
+	}
+}
+
 static void demo_trace(const struct ut_trace_event *ev, void *arg)
 {
 	struct host *h = arg;
@@ -374,6 +403,8 @@ static void demo_trace(const struct ut_trace_event *ev, void *arg)
 
 	track(h, ev);
 	count_segments(h, ev);
+	if (d->plot_dir)
+		plot_record(d, ev);
 	switch (d->mode) {
 	case OUT_QUIET:
 		return;
@@ -978,6 +1009,21 @@ static void print_counters(const struct demo *d)
 	}
 }
 
+/* --plot: the graphs of the demo's one connection. */
+static void demo_plot(struct demo *d)
+{
+	struct tr_conn *conns = NULL;
+	int n = tr_connections(&d->plot, &conns);
+
+	if (n <= 0)
+		fail(d, "--plot: %s", n < 0 ? "out of memory" : "no connection in the trace");
+	else if (plot_connection(&d->plot, &conns[0], d->plot_dir, "demo", NULL) < 0)
+		fail(d, "--plot: cannot write the graphs into %s", d->plot_dir);
+	else
+		heading(d, "graphs of the connection written into %s", d->plot_dir);
+	free(conns);
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	struct impair_opts imp;
@@ -1012,6 +1058,8 @@ int cmd_demo(int argc, char **argv)
 			d.ipv6 = true;
 		} else if (!strcmp(o, "--cc") && i + 1 < argc) {
 			d.cc = argv[++i];
+		} else if (!strcmp(o, "--plot") && i + 1 < argc) {
+			d.plot_dir = argv[++i];
 		} else if (!strcmp(o, "--rate")) {
 			if (i + 1 >= argc || !parse_tc_rate(argv[i + 1], &rate)) {
 				fprintf(stderr,
@@ -1140,6 +1188,8 @@ int cmd_demo(int argc, char **argv)
 	}
 
 	print_all_counters(&d);
+	if (d.plot_dir && !d.plot_failed)
+		demo_plot(&d);
 report:
 	/* Whatever is still open is torn down silently with the world: the
 	 * result stays the last line. */
@@ -1164,5 +1214,6 @@ cleanup:
 	free(d.up.buf);
 	free(d.down.buf);
 	free(d.rxbuf);
+	tr_free(&d.plot);
 	return exit_code;
 }

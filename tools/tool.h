@@ -22,6 +22,7 @@ int cmd_nc(int argc, char **argv);
 int cmd_httpd(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
 int cmd_nstat(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 
 /* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
  * question: the stack named stack, or the only one running when NULL
@@ -59,6 +60,7 @@ struct attach_opts {
 	uint64_t seed;	    /* 0: random */
 	const char *pcap;
 	bool trace;
+	bool trace_json;  /* --trace json: the JSON printer */
 	bool nstat;	  /* print the counters at exit */
 	const char *diag; /* --diag NAME: the diagnostics endpoint's name */
 	bool no_diag;	  /* --no-diag: publish none */

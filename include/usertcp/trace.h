@@ -58,7 +58,8 @@ extern "C" {
 	X(UT_TP_CLOSE, "usertcp:close")                              \
 	X(UT_TP_ERROR, "usertcp:sock_error")                         \
 	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit") \
-	X(UT_TP_TCP_MARK_LOST, "usertcp:mark_lost")
+	X(UT_TP_TCP_MARK_LOST, "usertcp:mark_lost")                  \
+	X(UT_TP_RTT_SAMPLE, "usertcp:rtt_sample")
 
 enum ut_trace_type {
 #define UT_TRACE_ENUM(id, name) id,
@@ -118,6 +119,18 @@ struct ut_trace_event {
 	const void *skaddr;
 	int err;	  /* errno, for error/close/reset events */
 	const char *what; /* short detail: timer name, reason, call */
+	/* segment_send and segment_recv: the SACK blocks the segment carries
+	 * (RFC 2018 section 3, at most 4), and a SYN's window scale option
+	 * (RFC 7323 section 2.2; wscale_ok 0: the SYN had none), which a
+	 * reader of the trace needs to scale the window field. */
+	uint32_t num_sacks;
+	struct ut_trace_sack {
+		uint32_t start, end;
+	} sacks[4];
+	uint8_t wscale_ok, wscale;
+	/* rtt_sample: the round-trip time measured from one ACK, in
+	 * microseconds, that srtt_us and rto_ms (after it) were updated with */
+	uint32_t rtt_us;
 };
 
 typedef void (*ut_trace_fn)(const struct ut_trace_event *ev, void *arg);

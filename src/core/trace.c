@@ -622,6 +622,12 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 		tb_printf(b, "segment %" PRIu32 ":%" PRIu32 " marked lost: %s", ev->seq,
 			  ev->end_seq, ev->what ? ev->what : "?");
 		break;
+	case UT_TP_RTT_SAMPLE:
+		tb_printf(b, "RTT sample %" PRIu32 " us: srtt %" PRIu32 " us, rto %" PRIu32 " ms (",
+			  ev->rtt_us, ev->srtt_us, ev->rto_ms);
+		text_sender(b, ev);
+		tb_printf(b, ")");
+		break;
 	case UT_TP_RTO_FIRED:
 		tb_printf(b, "retransmission timer expired after %" PRIu32 " ms", ev->rto_ms);
 		if (ev->backoff)
@@ -717,11 +723,13 @@ enum {
 	J_WHAT = 1u << 18,
 	J_LISTEN_FD = 1u << 19, /* accept: the listener's descriptor (in len) */
 	J_RCV_NXT = 1u << 20,
-	J_PROBE = 1u << 21, /* tcp_probe's own: family mark data_len sock_cookie */
+	J_PROBE = 1u << 21,  /* tcp_probe's own: family mark data_len sock_cookie */
+	J_OPTS = 1u << 22,   /* sack (when any), wscale (a SYN's, when present) */
+	J_SAMPLE = 1u << 23, /* rtt_us */
 };
 
 #define J_CONN (J_FD | J_LOCAL | J_PEER)
-#define J_SEGMENT (J_CONN | J_STATE | J_SEQ | J_END | J_ACK | J_WIN | J_FLAGS | J_LEN)
+#define J_SEGMENT (J_CONN | J_STATE | J_SEQ | J_END | J_ACK | J_WIN | J_FLAGS | J_LEN | J_OPTS)
 
 static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_INET_SOCK_SET_STATE] = J_CONN | J_TRANS | J_WHAT,
@@ -755,6 +763,7 @@ static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_ERROR] = J_CONN | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_SOCK_EXCEED_BUF_LIMIT] = J_CONN | J_STATE | J_LEN | J_QUEUE | J_WHAT,
 	[UT_TP_TCP_MARK_LOST] = J_CONN | J_STATE | J_SEQ | J_END | J_LEN | J_SENDER | J_WHAT,
+	[UT_TP_RTT_SAMPLE] = J_CONN | J_STATE | J_SENDER | J_SAMPLE | J_RTT | J_RTO,
 };
 
 /* A JSON string: quotes, backslashes and control characters escaped
@@ -892,6 +901,17 @@ UT_EXPORT int ut_trace_format_json(const struct ut_trace_event *ev, char *buf, s
 		json_key_u32(&b, "data_len", ev->data_len);
 		tb_printf(&b, ",\"sock_cookie\":%" PRIu64, ev->sock_cookie);
 	}
+	if ((f & J_OPTS) && ev->num_sacks) {
+		tb_printf(&b, ",\"sack\":[");
+		for (uint32_t i = 0; i < ev->num_sacks && i < ARRAY_SIZE(ev->sacks); i++)
+			tb_printf(&b, "%s[%" PRIu32 ",%" PRIu32 "]", i ? "," : "",
+				  ev->sacks[i].start, ev->sacks[i].end);
+		tb_putc(&b, ']');
+	}
+	if ((f & J_OPTS) && ev->wscale_ok)
+		json_key_u32(&b, "wscale", ev->wscale);
+	if (f & J_SAMPLE)
+		json_key_u32(&b, "rtt_us", ev->rtt_us);
 	if (f & J_RTT)
 		json_key_u32(&b, "srtt_us", ev->srtt_us);
 	if (f & J_RTO) {

@@ -5,6 +5,7 @@
  * instantiated in net/core/net-traces.c). Reached only while the stack has
  * a trace handler: the inline wrappers test that first. */
 #include <stdint.h>
+#include <string.h>
 
 #include "net/compiler.h"
 #include "net/ip.h"
@@ -213,6 +214,16 @@ void __trace_tcp_probe(struct sock *sk, uint32_t data_len)
 	trace_emit(sk->sk_stack, UT_TP_TCP_PROBE, &ev);
 }
 
+/* One RTT measurement and the estimator after it (RFC 6298 section 2). */
+void __trace_tcp_rtt_sample(struct sock *sk, long rtt_us)
+{
+	struct ut_trace_event ev;
+
+	tcp_trace_event_init(&ev, sk);
+	ev.rtt_us = (uint32_t)MIN(rtt_us, (long)UINT32_MAX);
+	trace_emit(sk->sk_stack, UT_TP_RTT_SAMPLE, &ev);
+}
+
 /* A sender's event about the buffer skb: its range and length. */
 static void tcp_trace_skb(struct sock *sk, const struct sk_buff *skb, enum ut_trace_type type,
 			  const char *what)
@@ -256,12 +267,42 @@ static void trace_event_init_header(struct ut_trace_event *ev, struct ut_ip sadd
 	ev->tcp_flags = th->flags;
 }
 
+/* The options a reader of the trace needs to draw the connection as
+ * tcptrace does: the SACK blocks, and a SYN's window scale. The receive
+ * path has parsed them already (opts); for a segment sent they are parsed
+ * from the header's bytes. Options that do not parse show nothing. */
+static void tcp_trace_fill_options(struct ut_trace_event *ev, const struct wire_tcp *th,
+				   const struct wire_tcp_opts *parsed)
+{
+	struct wire_tcp_opts opts;
+
+	if (!parsed) {
+		if (!th->opts || !th->opts_len)
+			return;
+		memset(&opts, 0, sizeof(opts));
+		if (wire_tcp_parse_options(th->opts, th->opts_len, th->flags & TCPHDR_SYN, &opts) !=
+		    WIRE_OK)
+			return;
+		parsed = &opts;
+	}
+	ev->num_sacks = MIN(parsed->num_sacks, (uint8_t)ARRAY_SIZE(ev->sacks));
+	for (uint32_t i = 0; i < ev->num_sacks; i++) {
+		ev->sacks[i].start = parsed->sacks[i].start;
+		ev->sacks[i].end = parsed->sacks[i].end;
+	}
+	if (parsed->saw_wscale) {
+		ev->wscale_ok = 1;
+		ev->wscale = parsed->wscale;
+	}
+}
+
 /* The header as tcpdump shows it; end_seq counts SYN and FIN. Only a full
  * TCP socket has a sender state to add (not a request or time-wait
  * socket, nor UDP). */
 static void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, int fd,
 			      struct ut_ip saddr, struct ut_ip daddr, const struct wire_tcp *th,
-			      uint32_t payload_len, uint32_t gso_segs, struct sock *sk)
+			      const struct wire_tcp_opts *opts, uint32_t payload_len,
+			      uint32_t gso_segs, struct sock *sk)
 {
 	struct ut_trace_event ev;
 
@@ -272,6 +313,7 @@ static void tcp_trace_segment(struct ut_stack *stack, enum ut_trace_type type, i
 		th->seq + payload_len + !!(th->flags & TCPHDR_SYN) + !!(th->flags & TCPHDR_FIN);
 	ev.window = th->window;
 	ev.len = payload_len;
+	tcp_trace_fill_options(&ev, th, opts);
 	if (sk && sk->sk_state != TCP_NEW_SYN_RECV && sk->sk_state != TCP_TIME_WAIT &&
 	    sk->sk_protocol == IPPROTO_TCP)
 		tcp_trace_fill_state(sk, &ev);
@@ -282,7 +324,8 @@ void __trace_tcp_segment_send(struct ut_stack *stack, int fd, struct ut_ip saddr
 			      struct ut_ip daddr, const struct wire_tcp *th, uint32_t payload_len,
 			      struct sock *sk)
 {
-	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, payload_len, 0, sk);
+	tcp_trace_segment(stack, UT_TP_SEGMENT_SEND, fd, saddr, daddr, th, NULL, payload_len, 0,
+			  sk);
 }
 
 void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len)
@@ -297,13 +340,13 @@ void __trace_tcp_sk_segment_send(struct sock *sk, const struct wire_tcp *th, uin
 		saddr = ut_ip_v4(sk->sk_saddr);
 		daddr = ut_ip_v4(sk->sk_daddr);
 	}
-	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, sk->sk_fd, saddr, daddr, th,
+	tcp_trace_segment(sk->sk_stack, UT_TP_SEGMENT_SEND, sk->sk_fd, saddr, daddr, th, NULL,
 			  payload_len, 0, sk);
 }
 
 void __trace_tcp_segment_recv(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
-			      const struct wire_tcp *th, uint32_t payload_len, uint32_t gso_segs,
-			      struct sock_common *skc)
+			      const struct wire_tcp *th, const struct wire_tcp_opts *opts,
+			      uint32_t payload_len, uint32_t gso_segs, struct sock_common *skc)
 {
 	struct sock *sk = NULL;
 	int fd = -1;
@@ -312,7 +355,7 @@ void __trace_tcp_segment_recv(struct ut_stack *stack, struct ut_ip saddr, struct
 		sk = container_of(skc, struct sock, __sk_common);
 		fd = sk->sk_fd;
 	}
-	tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, th, payload_len,
+	tcp_trace_segment(stack, UT_TP_SEGMENT_RECV, fd, saddr, daddr, th, opts, payload_len,
 			  gso_segs > 1 ? gso_segs : 0, sk);
 }
 

@@ -155,6 +155,7 @@ static void tcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us, long 
 	tcp_set_rto(sk);
 	/* A valid sample ends any backoff (RFC 6298 5.7 / Karn). */
 	inet_csk(sk)->icsk_backoff = 0;
+	trace_tcp_rtt_sample(sk, seq_rtt_us);
 }
 
 /* The handshake's RTT on the passive side, from the SYN-ACK to the ACK
@@ -166,6 +167,7 @@ void tcp_synack_rtt_meas(struct sock *sk, long rtt_us)
 	tcp_update_rtt_min(sk, (uint32_t)rtt_us);
 	tcp_rtt_estimator(sk, rtt_us);
 	tcp_set_rto(sk);
+	trace_tcp_rtt_sample(sk, rtt_us);
 }
 
 /* ---- options negotiated in the handshake --------------------------------------------*/

@@ -669,7 +669,7 @@ static void tcp_v4_rcv(struct sk_buff *skb)
 	payload_len = (uint32_t)th.payload_len;
 	tcp_rcv_fill_cb(skb, &th, &opts, tos);
 	skc = inet_lookup_established(&stack->tcp_hashinfo, saddr, th.sport, daddr, th.dport);
-	trace_tcp_segment_recv(stack, ut_ip_v4(saddr), ut_ip_v4(daddr), &th, payload_len,
+	trace_tcp_segment_recv(stack, ut_ip_v4(saddr), ut_ip_v4(daddr), &th, &opts, payload_len,
 			       skb_shinfo(skb)->gso_segs, skc);
 	tcp_rcv_dispatch(skb, &th, &opts, skc, &tcp_v4_rcv_family);
 	return;

@@ -599,7 +599,7 @@ static void tcp_v6_rcv(struct sk_buff *skb)
 	payload_len = (uint32_t)th.payload_len;
 	tcp_rcv_fill_cb(skb, &th, &opts, tclass);
 	skc = inet6_lookup_established(&stack->tcp_hashinfo, &saddr, th.sport, &daddr, th.dport);
-	trace_tcp_segment_recv(stack, ut_ip_v6(&saddr), ut_ip_v6(&daddr), &th, payload_len,
+	trace_tcp_segment_recv(stack, ut_ip_v6(&saddr), ut_ip_v6(&daddr), &th, &opts, payload_len,
 			       skb_shinfo(skb)->gso_segs, skc);
 	tcp_rcv_dispatch(skb, &th, &opts, skc, &tcp_v6_rcv_family);
 	return;

@@ -574,6 +574,7 @@ static const char *const must_have[UT_TP_MAX][16] = {
 	[UT_TP_CLOSE] = {"fd", "state"},
 	[UT_TP_ERROR] = {"fd", "err", "errname"},
 	[UT_TP_TCP_MARK_LOST] = {"fd", "seq", "end_seq", "len", "snd_una", "cwnd", "what"},
+	[UT_TP_RTT_SAMPLE] = {"fd", "saddr", "dport", "rtt_us", "srtt_us", "rto_ms", "cwnd"},
 };
 
 /* And keys that would be noise for the type. */
@@ -610,6 +611,28 @@ TEST(json_is_one_valid_object_with_the_fields_of_each_type)
 					  type_names[t], must_lack[t][k], j);
 		CHECK(!strchr(j, '\n'));
 	}
+}
+
+/* What a plot needs of a segment's options: its SACK blocks, and a SYN's
+ * window scale; neither key without the option. */
+TEST(json_gives_a_segments_sack_blocks_and_window_scale_when_it_carries_them)
+{
+	struct ut_trace_event ev = full_event(UT_TP_SEGMENT_RECV);
+
+	CHECK_LACKS(json(&ev), "\"sack\"");
+	CHECK_LACKS(json(&ev), "\"wscale\"");
+	ev.num_sacks = 2;
+	ev.sacks[0].start = 3000;
+	ev.sacks[0].end = 4000;
+	ev.sacks[1].start = 6000;
+	ev.sacks[1].end = 7500;
+	ev.wscale_ok = 1;
+	ev.wscale = 7;
+	CHECK(json_valid_object(json(&ev)));
+	CHECK_CONTAINS(json(&ev), "\"sack\":[[3000,4000],[6000,7500]]");
+	CHECK_CONTAINS(json(&ev), "\"wscale\":7");
+	ev.wscale = 0; /* a shift of 0 is an option too */
+	CHECK_CONTAINS(json(&ev), "\"wscale\":0");
 }
 
 TEST(json_writes_addresses_dotted_ports_as_numbers_states_and_flags_by_name)

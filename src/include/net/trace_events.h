@@ -79,6 +79,9 @@ DECLARE_TRACE(tcp_user_read, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t se
 DECLARE_TRACE(tcp_cong_state_set, sk->sk_stack,
 	      TP_PROTO(struct sock *sk, int oldstate, int newstate),
 	      TP_ARGS(sk, oldstate, newstate))
+/* An ACK gave an RTT sample of rtt_us; srtt and the RTO are updated. */
+DECLARE_TRACE(tcp_rtt_sample, sk->sk_stack, TP_PROTO(struct sock *sk, long rtt_us),
+	      TP_ARGS(sk, rtt_us))
 /* A segment with data_len bytes of payload reached an established
  * socket, before it is processed (Linux's tcp_rcv_established). */
 DECLARE_TRACE(tcp_probe, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t data_len),
@@ -101,13 +104,14 @@ DECLARE_TRACE(tcp_segment_send, stack,
 DECLARE_TRACE(tcp_sk_segment_send, sk->sk_stack,
 	      TP_PROTO(struct sock *sk, const struct wire_tcp *th, uint32_t payload_len),
 	      TP_ARGS(sk, th, payload_len))
-/* A segment arrived; skc is what the established table holds for it (or
- * NULL): a full socket adds its descriptor and state. */
+/* A segment arrived, its options parsed into opts (th's are gone by
+ * then); skc is what the established table holds for it (or NULL): a
+ * full socket adds its descriptor and state. */
 DECLARE_TRACE(tcp_segment_recv, stack,
 	      TP_PROTO(struct ut_stack *stack, struct ut_ip saddr, struct ut_ip daddr,
-		       const struct wire_tcp *th, uint32_t payload_len, uint32_t gso_segs,
-		       struct sock_common *skc),
-	      TP_ARGS(stack, saddr, daddr, th, payload_len, gso_segs, skc))
+		       const struct wire_tcp *th, const struct wire_tcp_opts *opts,
+		       uint32_t payload_len, uint32_t gso_segs, struct sock_common *skc),
+	      TP_ARGS(stack, saddr, daddr, th, opts, payload_len, gso_segs, skc))
 /* The reset th goes from saddr to daddr in answer to a segment; sk is the
  * socket it was for, NULL when there is none. (A socket's own abortive
  * close reports through trace_tcp_event.) */
