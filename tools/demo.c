@@ -282,7 +282,9 @@ static bool per_segment_kind(enum ut_trace_type t)
 	case UT_TP_SEGMENT_RECV:
 	case UT_TP_RECEIVE_QUEUE:
 	case UT_TP_OFO_QUEUE:
+	case UT_TP_OFO_QUEUE_DRAIN:
 	case UT_TP_USER_READ:
+	case UT_TP_WRITE_QUEUE_FREE:
 	case UT_TP_TCP_PROBE:
 	case UT_TP_TIMER:
 		return true;
@@ -304,6 +306,10 @@ static const char *kind_words(enum ut_trace_type t)
 		return "sk_buffs added to the receive queue";
 	case UT_TP_OFO_QUEUE:
 		return "sk_buffs held on the out-of-order queue";
+	case UT_TP_OFO_QUEUE_DRAIN:
+		return "holes filled, out-of-order data moved to the receive queue";
+	case UT_TP_WRITE_QUEUE_FREE:
+		return "ACKs freeing the write queue";
 	case UT_TP_USER_READ:
 		return "recv() copies from the receive queue";
 	case UT_TP_TCP_PROBE:
