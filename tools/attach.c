@@ -30,6 +30,8 @@ const char attach_opts_help[] =
 	"                   TCP segmentation in software both ways (default: the\n"
 	"                   kernel's checksum and TSO offloads, 64 KB frames)\n"
 	"  --trace          narrate every step of the stack on standard error\n"
+	"  --trace json     the same events as JSON lines (usertcp view makes them a\n"
+	"                   page that replays the connection)\n"
 	"  --diag NAME      the name `usertcp ss` and `usertcp nstat` know the stack\n"
 	"                   by (default: the tool's name and process id, e.g.\n"
 	"                   httpd-4242); --no-diag: answer neither\n"
@@ -77,8 +79,14 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 
 	if (r)
 		return r;
-	if (!strcmp(opt, "--trace")) {
+	if (!strcmp(opt, "--trace") || !strcmp(opt, "--trace=json")) {
 		o->trace = true;
+		/* "--trace json": the next word says which printer */
+		if (opt[7] == '=' || (*i + 1 < argc && !strcmp(argv[*i + 1], "json"))) {
+			o->trace_json = true;
+			if (opt[7] != '=')
+				(*i)++;
+		}
 		return 1;
 	}
 	if (!strcmp(opt, "--nstat")) {
@@ -222,7 +230,7 @@ static int attach_setup_stack(const struct attach_opts *o, struct attach *a, uns
 		a->pcap = true;
 	}
 	if (o->trace)
-		ut_trace_set(st, ut_trace_print_text, stderr);
+		ut_trace_set(st, o->trace_json ? ut_trace_print_json : ut_trace_print_text, stderr);
 	return 0;
 }
 

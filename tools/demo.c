@@ -112,6 +112,11 @@ struct demo {
 	bool hidden_note;
 	uint64_t closed_at; /* the client's close() */
 	uint8_t *rxbuf;
+	/* --html: every event's JSON line, kept for the replay page */
+	const char *html;
+	char *events;
+	size_t events_len, events_cap;
+	bool events_oom;
 	bool failed;
 	char why[256];
 };
@@ -139,6 +144,8 @@ static void demo_usage(FILE *f)
 		"                   the first %d events of each per-segment kind, then\n"
 		"                   counts them)\n"
 		"  --json           every event as one JSON object per line\n"
+		"  --html FILE      also write FILE, a page that replays the connection\n"
+		"                   step by step (as usertcp view does for a trace)\n"
 		"  --quiet          print only the result line\n"
 		"  --counters       print both hosts' non-zero counters at the end\n"
 		"  --ecn            both hosts ask for ECN (net.ipv4.tcp_ecn=1); with\n"
@@ -373,6 +380,31 @@ static bool print_mark_lost(const struct host *h, const struct ut_trace_event *e
 	return true;
 }
 
+/* Appends the event's JSON line to the page's trace. */
+static void keep_event(struct demo *d, const struct ut_trace_event *ev)
+{
+	int n = ut_trace_format_json(ev, NULL, 0);
+
+	if (n < 0 || d->events_oom)
+		return;
+	if (d->events_len + (size_t)n + 2 > d->events_cap) {
+		size_t cap = d->events_cap ? d->events_cap * 2 : 1 << 20;
+		char *b;
+		while (cap < d->events_len + (size_t)n + 2)
+			cap *= 2;
+		b = realloc(d->events, cap);
+		if (!b) {
+			d->events_oom = true;
+			return;
+		}
+		d->events = b;
+		d->events_cap = cap;
+	}
+	ut_trace_format_json(ev, d->events + d->events_len, (size_t)n + 1);
+	d->events_len += (size_t)n;
+	d->events[d->events_len++] = '\n';
+}
+
 static void demo_trace(const struct ut_trace_event *ev, void *arg)
 {
 	struct host *h = arg;
@@ -380,6 +412,8 @@ static void demo_trace(const struct ut_trace_event *ev, void *arg)
 
 	track(h, ev);
 	count_segments(h, ev);
+	if (d->html)
+		keep_event(d, ev);
 	switch (d->mode) {
 	case OUT_QUIET:
 		return;
@@ -993,7 +1027,7 @@ int cmd_demo(int argc, char **argv)
 	struct ut_ip caddr, saddr;
 	unsigned plen;
 	bool pcap_open = false;
-	int r, exit_code;
+	int r, exit_code = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.mode = OUT_TEXT;
@@ -1016,6 +1050,8 @@ int cmd_demo(int argc, char **argv)
 			d.ecn = true;
 		} else if (!strcmp(o, "--ipv6")) {
 			d.ipv6 = true;
+		} else if (!strcmp(o, "--html") && i + 1 < argc) {
+			d.html = argv[++i];
 		} else if (!strcmp(o, "--cc") && i + 1 < argc) {
 			d.cc = argv[++i];
 		} else if (!strcmp(o, "--rate")) {
@@ -1154,6 +1190,17 @@ report:
 	if (d.server.stack)
 		ut_trace_set(d.server.stack, NULL, NULL);
 	fflush(stdout);
+	/* The page, also of a failed run: it shows where it went wrong. */
+	if (d.html && d.events_len) {
+		char title[256];
+		size_t tl = (size_t)snprintf(title, sizeof(title), "usertcp demo");
+		for (int i = 1; i < argc && tl < sizeof(title); i++)
+			tl += (size_t)snprintf(title + tl, sizeof(title) - tl, " %s", argv[i]);
+		if (d.events_oom)
+			fprintf(stderr, "demo: out of memory keeping the events for %s\n", d.html);
+		else if (view_write_html(d.events, d.events_len, title, d.html, "demo"))
+			exit_code = 1;
+	}
 	if (d.failed) {
 		printf("result: FAIL %s\n", d.why);
 	} else {
@@ -1162,7 +1209,8 @@ report:
 		       ".%03" PRIu64 " s simulated\n",
 		       bytes, ms / 1000, ms % 1000);
 	}
-	exit_code = d.failed ? 1 : 0;
+	if (d.failed)
+		exit_code = 1;
 cleanup:
 	if (pcap_open)
 		ut_dev_pcap_close(ut_sim_link_dev(d.link, 0));
@@ -1170,5 +1218,6 @@ cleanup:
 	free(d.up.buf);
 	free(d.down.buf);
 	free(d.rxbuf);
+	free(d.events);
 	return exit_code;
 }

@@ -22,6 +22,13 @@ int cmd_nc(int argc, char **argv);
 int cmd_httpd(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
 int cmd_nstat(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+
+/* The replay page (tools/view.c) of len bytes of trace JSON lines, written
+ * to out_path; title names the trace. 0, or 1 after printing why to
+ * stderr as prog (a bad line names its number). */
+int view_write_html(const char *trace, size_t len, const char *title, const char *out_path,
+		    const char *prog);
 
 /* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
  * question: the stack named stack, or the only one running when NULL
@@ -59,6 +66,7 @@ struct attach_opts {
 	uint64_t seed;	    /* 0: random */
 	const char *pcap;
 	bool trace;
+	bool trace_json;  /* --trace json: JSON lines instead of the narrative */
 	bool nstat;	  /* print the counters at exit */
 	const char *diag; /* --diag NAME: the diagnostics endpoint's name */
 	bool no_diag;	  /* --no-diag: publish none */
