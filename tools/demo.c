@@ -1198,7 +1198,7 @@ report:
 			tl += (size_t)snprintf(title + tl, sizeof(title) - tl, " %s", argv[i]);
 		if (d.events_oom)
 			fprintf(stderr, "demo: out of memory keeping the events for %s\n", d.html);
-		else if (view_write_html(d.events, d.events_len, title, d.html, "demo"))
+		else if (view_write_html(d.events, d.events_len, title, d.html, "demo", 0))
 			exit_code = 1;
 	}
 	if (d.failed) {

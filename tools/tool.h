@@ -25,10 +25,11 @@ int cmd_nstat(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 
 /* The replay page (tools/view.c) of len bytes of trace JSON lines, written
- * to out_path; title names the trace. 0, or 1 after printing why to
+ * to out_path ("-": standard output); title names the trace; conn (from
+ * 1) keeps one connection's events, 0 all. 0, or 1 after printing why to
  * stderr as prog (a bad line names its number). */
 int view_write_html(const char *trace, size_t len, const char *title, const char *out_path,
-		    const char *prog);
+		    const char *prog, unsigned conn);
 
 /* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
  * question: the stack named stack, or the only one running when NULL

@@ -517,21 +517,174 @@ static bool put_until(FILE *f, const char **p, const char *end, const char *mark
 	return true;
 }
 
+/* Reading the trace line by line: the demo's own lines around the events
+ * (blank, "# ...", "result: ...") are passed over. */
+struct reader {
+	const char *p, *end, *title, *prog;
+	unsigned long lineno;
+	char *store;
+	const char *line; /* the event's line and its length */
+	size_t len;
+};
+
+/* 1: an event in ev (and r->line), 0: the end, -1: a bad line (said). */
+static int next_event(struct reader *r, struct ut_trace_event *ev)
+{
+	while (r->p < r->end) {
+		const char *nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+		const char *line = r->p, *why;
+		size_t l = nl ? (size_t)(nl - line) : (size_t)(r->end - line);
+
+		r->p = nl ? nl + 1 : r->end;
+		r->lineno++;
+		if (l && line[l - 1] == '\r')
+			l--;
+		if (!l || line[0] == '#' || (l >= 7 && !memcmp(line, "result:", 7)))
+			continue;
+		if (l >= VIEW_LINE_MAX) {
+			fprintf(stderr, "%s: %s:%lu: a line of %zu bytes is no trace event\n",
+				r->prog, r->title, r->lineno, l);
+			return -1;
+		}
+		why = parse_event(line, l, ev, r->store, VIEW_LINE_MAX);
+		if (why) {
+			fprintf(stderr, "%s: %s:%lu: not a trace event: %s\n", r->prog, r->title,
+				r->lineno, why);
+			return -1;
+		}
+		r->line = line;
+		r->len = l;
+		return 1;
+	}
+	return 0;
+}
+
+/* A connection: its two ends, the lower first, so that the events of
+ * both hosts (each naming itself first) agree. */
+struct view_conn {
+	char a[UT_IP_STRLEN], b[UT_IP_STRLEN];
+	uint16_t pa, pb;
+};
+
+static void unmap_v4(char *a)
+{
+	if (!strncmp(a, "::ffff:", 7) && strchr(a + 7, '.'))
+		memmove(a, a + 7, strlen(a + 7) + 1);
+}
+
+/* The connection an event is about; false for one with no peer yet (a
+ * listener, socket(), an unbound connect). */
+static bool event_conn(const struct ut_trace_event *ev, struct view_conn *c)
+{
+	char s[UT_IP_STRLEN] = "", d[UT_IP_STRLEN] = "";
+	bool swap;
+
+	if (!ev->sport || !ev->dport)
+		return false;
+	ut_ip_ntop(ev->saddr, s, sizeof(s));
+	ut_ip_ntop(ev->daddr, d, sizeof(d));
+	/* a dual-stack socket names its IPv4 peer v4-mapped, its segments
+	 * plainly: one connection */
+	unmap_v4(s);
+	unmap_v4(d);
+	swap = strcmp(s, d) > 0 || (!strcmp(s, d) && ev->sport > ev->dport);
+	memcpy(c->a, swap ? d : s, sizeof(c->a));
+	memcpy(c->b, swap ? s : d, sizeof(c->b));
+	c->pa = swap ? ev->dport : ev->sport;
+	c->pb = swap ? ev->sport : ev->dport;
+	return true;
+}
+
+static bool conn_equal(const struct view_conn *x, const struct view_conn *y)
+{
+	return x->pa == y->pa && x->pb == y->pb && !strcmp(x->a, y->a) && !strcmp(x->b, y->b);
+}
+
+/* A port the connection has, or none (0). */
+static bool port_of(uint16_t port, const struct view_conn *c)
+{
+	return !port || port == c->pa || port == c->pb;
+}
+
+/* The trace's connections in order of appearance, and the events each
+ * has: -1 after saying why the trace is bad. */
+static int list_conns(struct reader r, struct view_conn **conns, unsigned long **counts, size_t *n)
+{
+	struct ut_trace_event ev;
+	struct view_conn c;
+	size_t cap = 0;
+	int got;
+
+	*conns = NULL;
+	*counts = NULL;
+	*n = 0;
+	while ((got = next_event(&r, &ev)) > 0) {
+		size_t i;
+		if (!event_conn(&ev, &c))
+			continue;
+		for (i = 0; i < *n && !conn_equal(&(*conns)[i], &c); i++)
+			;
+		if (i == *n) {
+			if (*n == cap) {
+				size_t ncap = cap ? cap * 2 : 16;
+				struct view_conn *nc = realloc(*conns, ncap * sizeof(**conns));
+				unsigned long *nn = nc ? realloc(*counts, ncap * sizeof(**counts))
+						       : NULL;
+				if (nc)
+					*conns = nc;
+				if (!nn) {
+					fprintf(stderr, "%s: out of memory\n", r.prog);
+					return -1;
+				}
+				*counts = nn;
+				cap = ncap;
+			}
+			(*conns)[i] = c;
+			(*counts)[i] = 0;
+			(*n)++;
+		}
+		(*counts)[i]++;
+	}
+	return got;
+}
+
 int view_write_html(const char *trace, size_t len, const char *title, const char *out_path,
-		    const char *prog)
+		    const char *prog, unsigned conn)
 {
 	const char *p = (const char *)view_html, *end = p + view_html_len;
-	const char *line = trace, *tend = trace + len;
 	char *store = malloc(VIEW_LINE_MAX), *text = malloc(VIEW_LINE_MAX);
-	unsigned long lineno = 0, events = 0;
+	struct reader r = {trace, trace + len, title, prog, 0, store, NULL, 0};
+	struct view_conn *conns = NULL, pick = {"", "", 0, 0};
+	unsigned long *counts = NULL, events = 0;
+	struct ut_trace_event ev;
+	size_t nconns = 0;
 	bool regular = false;
 	FILE *f = NULL;
-	int rc = 1;
+	int rc = 1, got;
 
 	if (!store || !text) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		goto out;
 	}
+	if (list_conns(r, &conns, &counts, &nconns) < 0)
+		goto out;
+	if (conn > nconns) {
+		fprintf(stderr, "%s: %s holds %zu connection%s, no connection %u\n", prog, title,
+			nconns, nconns == 1 ? "" : "s", conn);
+		goto out;
+	}
+	/* several and none picked: all of them, and the list to pick from */
+	if (nconns > 1 && !conn) {
+		fprintf(stderr,
+			"%s: %s holds %zu connections, all of them on the page; --conn N "
+			"shows one:\n",
+			prog, title, nconns);
+		for (size_t i = 0; i < nconns; i++)
+			fprintf(stderr, "  %3zu  %s:%u <-> %s:%u  %lu events\n", i + 1, conns[i].a,
+				conns[i].pa, conns[i].b, conns[i].pb, counts[i]);
+	}
+	if (conn)
+		pick = conns[conn - 1];
 	if (!strcmp(out_path, "-")) {
 		f = stdout;
 	} else {
@@ -555,44 +708,31 @@ int view_write_html(const char *trace, size_t len, const char *title, const char
 	fputs("{\"title\":", f);
 	put_json_string(f, title);
 	fputs(",\"events\":[", f);
-	while (line < tend) {
-		const char *nl = memchr(line, '\n', (size_t)(tend - line));
-		size_t l = nl ? (size_t)(nl - line) : (size_t)(tend - line);
-		struct ut_trace_event ev;
-		const char *why;
+	while ((got = next_event(&r, &ev)) > 0) {
 		const char *close;
+		struct view_conn c;
 
-		lineno++;
-		if (l && line[l - 1] == '\r')
-			l--;
-		/* the demo's own lines around the events */
-		if (!l || line[0] == '#' || (l >= 7 && !memcmp(line, "result:", 7)))
-			goto next;
-		if (l >= VIEW_LINE_MAX) {
-			fprintf(stderr, "%s: %s:%lu: a line of %zu bytes is no trace event\n", prog,
-				title, lineno, l);
-			goto out;
-		}
-		why = parse_event(line, l, &ev, store, VIEW_LINE_MAX);
-		if (why) {
-			fprintf(stderr, "%s: %s:%lu: not a trace event: %s\n", prog, title, lineno,
-				why);
-			goto out;
-		}
+		/* another connection's events stay out; of those naming one
+		 * port or none, the ones on its ports (its listener, its
+		 * connect() before it had a port) and socket()'s stay in */
+		if (conn &&
+		    (event_conn(&ev, &c) ? !conn_equal(&c, &pick)
+					 : !port_of(ev.sport, &pick) || !port_of(ev.dport, &pick)))
+			continue;
 		ut_trace_format_text(&ev, text, VIEW_LINE_MAX);
 		/* the line as it was, with the narrative's words added */
-		close = line + l;
-		while (close > line && close[-1] != '}')
+		close = r.line + r.len;
+		while (close > r.line && close[-1] != '}')
 			close--;
 		fputs(events ? ",\n" : "\n", f);
-		put_json_safe(f, line, (size_t)(close - 1 - line));
+		put_json_safe(f, r.line, (size_t)(close - 1 - r.line));
 		fputs(",\"text\":", f);
 		put_json_string(f, text);
 		fputc('}', f);
 		events++;
-next:
-		line = nl ? nl + 1 : tend;
 	}
+	if (got < 0)
+		goto out;
 	if (!events) {
 		fprintf(stderr,
 			"%s: %s: no trace events (want the JSON lines of "
@@ -622,6 +762,8 @@ out:
 		if (regular)
 			remove(out_path);
 	}
+	free(conns);
+	free(counts);
 	free(store);
 	free(text);
 	return rc;
@@ -631,7 +773,7 @@ out:
 
 static void view_usage(FILE *f)
 {
-	fprintf(f, "Usage: usertcp view TRACE -o FILE.html\n"
+	fprintf(f, "Usage: usertcp view TRACE [--conn N] -o FILE.html\n"
 		   "Writes one self-contained HTML page (no network, no external scripts or\n"
 		   "fonts) that replays the connection in TRACE: a ladder diagram of every\n"
 		   "segment (lost and retransmitted ones marked), each side's SYN, accept,\n"
@@ -641,7 +783,10 @@ static void view_usage(FILE *f)
 		   "headers and what it caused. The page opens at #step=N or\n"
 		   "#moment=syn_sent|accept|first_loss|time_wait when its address says so.\n\n"
 		   "TRACE is the JSON lines of 'usertcp demo --json' or of nc/httpd's\n"
-		   "'--trace json' ('-' reads standard input).\n");
+		   "'--trace json' ('-' reads standard input; '-o -' writes to standard\n"
+		   "output). A trace of several connections shows them all and lists them\n"
+		   "on standard error; --conn N keeps the Nth alone (with its listener's\n"
+		   "events, and socket()'s).\n");
 }
 
 static int read_all(FILE *in, char **buf, size_t *len)
@@ -679,6 +824,7 @@ static int read_all(FILE *in, char **buf, size_t *len)
 int cmd_view(int argc, char **argv)
 {
 	const char *trace = NULL, *out = NULL;
+	unsigned conn = 0;
 	FILE *in;
 	char *buf;
 	size_t len;
@@ -690,6 +836,18 @@ int cmd_view(int argc, char **argv)
 			return 0;
 		} else if (!strcmp(argv[i], "-o") && i + 1 < argc) {
 			out = argv[++i];
+		} else if (!strcmp(argv[i], "--conn") && i + 1 < argc) {
+			char *e;
+			unsigned long v;
+			errno = 0;
+			v = strtoul(argv[++i], &e, 10);
+			if (*e || errno || !v || v > 1000000 || argv[i][0] == '-') {
+				fprintf(stderr,
+					"view: invalid value for --conn: '%s' (1, 2, ...)\n",
+					argv[i]);
+				return 2;
+			}
+			conn = (unsigned)v;
 		} else if (argv[i][0] != '-' || !strcmp(argv[i], "-")) {
 			if (trace) {
 				fprintf(stderr, "view: one trace at a time ('%s' and '%s')\n",
@@ -720,7 +878,7 @@ int cmd_view(int argc, char **argv)
 	}
 	if (in != stdin)
 		fclose(in);
-	rc = view_write_html(buf, len, trace, out, "view");
+	rc = view_write_html(buf, len, trace, out, "view", conn);
 	free(buf);
 	return rc;
 }

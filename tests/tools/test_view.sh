@@ -41,6 +41,23 @@ grep -q '<title>usertcp view: usertcp demo --quiet --bytes 64K --loss 5 --seed 7
 	"$tmp/view_demo.html" || fail "demo --html's page is not titled with its command"
 echo "ok demo --html: the same $m events as demo --json"
 
+# a trace of two connections (the second the first moved to port 81):
+# both on the page and listed; --conn 2 keeps the second's events alone
+{ cat "$tmp/view_cli.json"; sed 's/"sport":80,/"sport":81,/; s/"dport":80,/"dport":81,/' \
+	"$tmp/view_cli.json"; } | grep '^{' > "$tmp/view_two.json"
+err=$("$bin" view "$tmp/view_two.json" -o "$tmp/view_two.html" 2>&1) || fail "view of two connections: $err"
+case $err in
+*"holds 2 connections, all of them on the page"*"2  10.0.0.1:81 <-> 10.0.0.2:"*) ;;
+*) fail "view of two connections does not list them: $err" ;;
+esac
+"$bin" view "$tmp/view_two.json" --conn 2 -o "$tmp/view_two2.html" || fail "view --conn 2"
+grep -q '"sport":81,' "$tmp/view_two2.html" || fail "--conn 2 lost its own events"
+grep -Eq '"(s|d)port":80,' "$tmp/view_two2.html" && fail "--conn 2 kept the other connection's events"
+err=$("$bin" view "$tmp/view_two.json" --conn 3 -o "$tmp/view_two3.html" 2>&1)
+[ $? -eq 1 ] && case $err in *"holds 2 connections, no connection 3"*) true ;; *) false ;; esac ||
+	fail "--conn 3 of 2: $err"
+echo "ok several connections: listed, all shown, --conn N keeps one"
+
 # '</script>' inside a field stays text: every '<' in the data is \u003c
 printf '%s\n' '{"t":1.000000000,"stack":"a","event":"usertcp:timer","fd":3,"what":"</script><script>document.title=1</script> <!--"}' \
 	> "$tmp/view_evil.json"

@@ -539,6 +539,11 @@
   function segStep(dir) {
     for (var n = step + dir; n >= 0 && n < N; n += dir) if (segOf[n] >= 0) return go(n);
   }
+  /* a clicked button gives the keys back to the page (space would press
+   * it again) */
+  Array.prototype.forEach.call(document.querySelectorAll('#controls button'), function (b) {
+    b.addEventListener('mouseup', function () { b.blur(); });
+  });
   $('b-first').onclick = function () { go(0); };
   $('b-last').onclick = function () { go(N - 1); };
   $('b-prev').onclick = function () { go(step - 1); };
