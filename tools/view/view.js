@@ -517,8 +517,14 @@
     view.dataset.retransmitted = st[G + 2];
     var ms = performance.now() - t0;
     view.dataset.stepMs = ms.toFixed(2);
+    /* the address names the moment, to come back to or pass on */
+    clearTimeout(hashTimer);
+    hashTimer = setTimeout(function () {
+      if (history.replaceState) history.replaceState(null, '', '#step=' + step);
+    }, 400);
     return ms;
   }
+  var hashTimer = null;
 
   var timer = null;
   function play(on) {
