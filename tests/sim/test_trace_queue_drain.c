@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/sock.h"
 #include "net/tcp.h"
 #include "tcpworld.h"
 #include "test.h"
@@ -131,4 +132,43 @@ TEST(data_moving_from_the_out_of_order_queue_to_the_receive_queue_is_traced)
 	tw_done(&w);
 	free(out);
 	free(in);
+}
+
+/* A request socket that dies in the SYN queue says so, with the queue's
+ * depth after it: here its listener closes while the SYN-ACK is lost, so
+ * the SYN queue goes from one request to none. */
+TEST(a_request_dropped_from_the_syn_queue_when_its_listener_closes_is_traced)
+{
+	struct tcpworld w;
+	struct ut_link_params lp;
+	const struct tw_event *drop = NULL;
+	int l, c;
+
+	tw_make(&w, 7, NULL);
+	/* addresses resolved first: the lossy direction would lose ARP */
+	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
+	CHECK_EQ(ut_neigh_resolve(w.s, ipaddr(CLIENT_IP)), 0);
+	tw_run(&w, 1 * SEC);
+	l = tw_listen(&w, PORT, 8);
+	ut_link_params_init(&lp);
+	lp.delay_ns = 10 * MS;
+	lp.loss = 1.0; /* the server's SYN-ACK never arrives */
+	CHECK_EQ(ut_sim_link_set_params(w.link, 1, &lp), 0);
+	c = tw_connect_nb(&w, PORT);
+	tw_run(&w, 100 * MS);
+	CHECK_EQ(tw_count(&w, 1, UT_TP_SYN_QUEUE_ADD), 1);
+	CHECK_EQ(tw_count(&w, 1, UT_TP_SYN_QUEUE_DROP), 0);
+	ut_close(w.s, l);
+	CHECK_EQ(tw_count(&w, 1, UT_TP_SYN_QUEUE_DROP), 1);
+	for (unsigned i = 0; i < w.nev; i++)
+		if (w.ev[i].host == 1 && w.ev[i].type == UT_TP_SYN_QUEUE_DROP)
+			drop = &w.ev[i];
+	CHECK(drop != NULL);
+	CHECK_EQ(drop->depth, 0);
+	CHECK_EQ(drop->limit, 8);
+	CHECK_EQ(drop->dport, ((struct sock *)tw_tcp_sk(w.c, c))->sk_num);
+	lp.loss = 0;
+	CHECK_EQ(ut_sim_link_set_params(w.link, 1, &lp), 0);
+	ut_close(w.c, c);
+	tw_done(&w);
 }

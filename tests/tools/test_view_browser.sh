@@ -131,6 +131,8 @@ for name in hosts:
         if ev == 'sock:inet_sock_set_state' and (e['dport'] or not conn):
             st['state'] = e['newstate'][4:]
             conn = conn or bool(e['dport'])
+        if ev == 'sock:inet_sock_set_state' and e['oldstate'] == 'TCP_LISTEN':
+            st['syn'] = st['acc'] = 0
         elif ev in ('usertcp:syn_queue_add', 'usertcp:syn_queue_drop'):
             st['syn'] = e['depth']
         elif ev == 'usertcp:accept_queue_add':
@@ -221,6 +223,24 @@ grep -q 'data-lost-total="0"' "$tmp/view_dom_clean_moment_time_wait.html" ||
 grep -q 'data-retransmitted="0"' "$tmp/view_dom_clean_moment_time_wait.html" ||
 	fail "the clean page marks a retransmission"
 echo "ok the lossy page marks losses and retransmissions, the clean one none"
+
+# a trace of one side only (as nc's or httpd's against the kernel): the
+# peer is drawn untraced, its segments known by their arrival, and none of
+# ours is called lost for want of the peer's events
+grep '"stack":"client"' "$tmp/view_lossy.json" > "$tmp/view_one.json"
+"$bin" view "$tmp/view_one.json" -o "$tmp/view_one.html" || fail "view of one side's trace"
+dump "$tmp/view_one.html" "step=999999" > "$tmp/view_dom_one.html"
+sends=$(grep -c '"event":"usertcp:segment_send"' "$tmp/view_one.json")
+recvs=$(grep -c '"event":"usertcp:segment_recv"' "$tmp/view_one.json")
+grep -q 'data-hosts="client,peer (not traced)"' "$tmp/view_dom_one.html" ||
+	fail "one side's page does not show the peer as untraced"
+grep -q "data-segments-total=\"$((sends + recvs))\"" "$tmp/view_dom_one.html" ||
+	fail "one side's page does not hold its $sends sends and $recvs arrivals"
+grep -q 'data-lost-total="0"' "$tmp/view_dom_one.html" ||
+	fail "one side's page calls segments lost without the peer's events"
+grep -q 'data-host="client" data-state="CLOSE"' "$tmp/view_dom_one.html" ||
+	fail "one side's page does not end with the client in CLOSE"
+echo "ok one side's trace: the peer untraced, $sends sends and $recvs arrivals, none lost"
 
 # clicking a segment (#segment=ID does what the click does): its headers,
 # relative seq, and what its arrival caused

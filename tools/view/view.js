@@ -157,6 +157,9 @@
           if (e.dport) st[b + F.conn] = 1;
         }
         if (e.newstate === 'TCP_LISTEN') st[b + F.listening] = 1;
+        /* a listener that stops takes its queues with it (the requests
+         * it drops are traced; the unaccepted connections are not) */
+        if (e.oldstate === 'TCP_LISTEN') st[b + F.syn] = st[b + F.acc] = 0;
         break;
       case 'usertcp:listen':
         st[b + F.backlog] = e.limit;
