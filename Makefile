@@ -1,5 +1,5 @@
 # A thin wrapper around CMake. `make` builds into build/, `make demo` runs
-# the main job, `make test` runs every test, then again under
+# the main job and writes demo.html (the page that replays it), `make test` runs every test, then again under
 # AddressSanitizer and UndefinedBehaviorSanitizer (build-asan/), `make bench`
 # prints the benchmark figures beside Linux's.
 BUILD ?= build
@@ -22,7 +22,8 @@ $(BUILD_ASAN)/CMakeCache.txt:
 		-DUSERTCP_FAULT=ON
 
 demo: all
-	$(BUILD)/usertcp demo
+	$(BUILD)/usertcp demo --html demo.html
+	@echo "demo.html: open it in a browser to replay the connection step by step"
 
 test: test-plain test-asan
 

@@ -29,8 +29,9 @@ const char attach_opts_help[] =
 	"  --no-offload     plain frames: no virtio-net headers, so checksums and\n"
 	"                   TCP segmentation in software both ways (default: the\n"
 	"                   kernel's checksum and TSO offloads, 64 KB frames)\n"
-	"  --trace [json]   narrate every step of the stack on standard error; with\n"
-	"                   json, one JSON object per event (what usertcp plot reads)\n"
+	"  --trace          narrate every step of the stack on standard error\n"
+	"  --trace json     the same events as JSON lines (what usertcp plot draws\n"
+	"                   and usertcp view makes a replay page of)\n"
 	"  --diag NAME      the name `usertcp ss` and `usertcp nstat` know the stack\n"
 	"                   by (default: the tool's name and process id, e.g.\n"
 	"                   httpd-4242); --no-diag: answer neither\n"
@@ -78,12 +79,13 @@ int attach_opts_parse(struct attach_opts *o, int argc, char **argv, int *i, cons
 
 	if (r)
 		return r;
-	if (!strcmp(opt, "--trace")) {
+	if (!strcmp(opt, "--trace") || !strcmp(opt, "--trace=json")) {
 		o->trace = true;
-		/* "--trace json": no host or port is called json */
-		if (*i + 1 < argc && !strcmp(argv[*i + 1], "json")) {
+		/* "--trace json": the next word says which printer */
+		if (opt[7] == '=' || (*i + 1 < argc && !strcmp(argv[*i + 1], "json"))) {
 			o->trace_json = true;
-			++*i;
+			if (opt[7] != '=')
+				(*i)++;
 		}
 		return 1;
 	}

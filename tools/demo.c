@@ -118,6 +118,11 @@ struct demo {
 	const char *plot_dir;
 	struct tr_trace plot;
 	bool plot_failed;
+	/* --html: every event's JSON line, kept for the replay page */
+	const char *html;
+	char *events;
+	size_t events_len, events_cap;
+	bool events_oom;
 	bool failed;
 	char why[256];
 };
@@ -145,6 +150,8 @@ static void demo_usage(FILE *f)
 		"                   the first %d events of each per-segment kind, then\n"
 		"                   counts them)\n"
 		"  --json           every event as one JSON object per line\n"
+		"  --html FILE      also write FILE, a page that replays the connection\n"
+		"                   step by step (as usertcp view does for a trace)\n"
 		"  --quiet          print only the result line\n"
 		"  --counters       print both hosts' non-zero counters at the end\n"
 		"  --ecn            both hosts ask for ECN (net.ipv4.tcp_ecn=1); with\n"
@@ -291,7 +298,9 @@ static bool per_segment_kind(enum ut_trace_type t)
 	case UT_TP_SEGMENT_RECV:
 	case UT_TP_RECEIVE_QUEUE:
 	case UT_TP_OFO_QUEUE:
+	case UT_TP_OFO_QUEUE_DRAIN:
 	case UT_TP_USER_READ:
+	case UT_TP_WRITE_QUEUE_FREE:
 	case UT_TP_TCP_PROBE:
 	case UT_TP_TIMER:
 	case UT_TP_RTT_SAMPLE:
@@ -314,6 +323,10 @@ static const char *kind_words(enum ut_trace_type t)
 		return "sk_buffs added to the receive queue";
 	case UT_TP_OFO_QUEUE:
 		return "sk_buffs held on the out-of-order queue";
+	case UT_TP_OFO_QUEUE_DRAIN:
+		return "holes filled, out-of-order data moved to the receive queue";
+	case UT_TP_WRITE_QUEUE_FREE:
+		return "ACKs freeing the write queue";
 	case UT_TP_USER_READ:
 		return "recv() copies from the receive queue";
 	case UT_TP_TCP_PROBE:
@@ -396,6 +409,31 @@ static void plot_record(struct demo *d, const struct ut_trace_event *ev)
 	}
 }
 
+/* Appends the event's JSON line to the page's trace. */
+static void keep_event(struct demo *d, const struct ut_trace_event *ev)
+{
+	int n = ut_trace_format_json(ev, NULL, 0);
+
+	if (n < 0 || d->events_oom)
+		return;
+	if (d->events_len + (size_t)n + 2 > d->events_cap) {
+		size_t cap = d->events_cap ? d->events_cap * 2 : 1 << 20;
+		char *b;
+		while (cap < d->events_len + (size_t)n + 2)
+			cap *= 2;
+		b = realloc(d->events, cap);
+		if (!b) {
+			d->events_oom = true;
+			return;
+		}
+		d->events = b;
+		d->events_cap = cap;
+	}
+	ut_trace_format_json(ev, d->events + d->events_len, (size_t)n + 1);
+	d->events_len += (size_t)n;
+	d->events[d->events_len++] = '\n';
+}
+
 static void demo_trace(const struct ut_trace_event *ev, void *arg)
 {
 	struct host *h = arg;
@@ -405,6 +443,8 @@ static void demo_trace(const struct ut_trace_event *ev, void *arg)
 	count_segments(h, ev);
 	if (d->plot_dir)
 		plot_record(d, ev);
+	if (d->html)
+		keep_event(d, ev);
 	switch (d->mode) {
 	case OUT_QUIET:
 		return;
@@ -1033,7 +1073,7 @@ int cmd_demo(int argc, char **argv)
 	struct ut_ip caddr, saddr;
 	unsigned plen;
 	bool pcap_open = false;
-	int r, exit_code;
+	int r, exit_code = 0;
 
 	memset(&d, 0, sizeof(d));
 	d.mode = OUT_TEXT;
@@ -1056,6 +1096,8 @@ int cmd_demo(int argc, char **argv)
 			d.ecn = true;
 		} else if (!strcmp(o, "--ipv6")) {
 			d.ipv6 = true;
+		} else if (!strcmp(o, "--html") && i + 1 < argc) {
+			d.html = argv[++i];
 		} else if (!strcmp(o, "--cc") && i + 1 < argc) {
 			d.cc = argv[++i];
 		} else if (!strcmp(o, "--plot") && i + 1 < argc) {
@@ -1198,6 +1240,17 @@ report:
 	if (d.server.stack)
 		ut_trace_set(d.server.stack, NULL, NULL);
 	fflush(stdout);
+	/* The page, also of a failed run: it shows where it went wrong. */
+	if (d.html && d.events_len) {
+		char title[256];
+		size_t tl = (size_t)snprintf(title, sizeof(title), "usertcp demo");
+		for (int i = 1; i < argc && tl < sizeof(title); i++)
+			tl += (size_t)snprintf(title + tl, sizeof(title) - tl, " %s", argv[i]);
+		if (d.events_oom)
+			fprintf(stderr, "demo: out of memory keeping the events for %s\n", d.html);
+		else if (view_write_html(d.events, d.events_len, title, d.html, "demo", 0))
+			exit_code = 1;
+	}
 	if (d.failed) {
 		printf("result: FAIL %s\n", d.why);
 	} else {
@@ -1206,7 +1259,8 @@ report:
 		       ".%03" PRIu64 " s simulated\n",
 		       bytes, ms / 1000, ms % 1000);
 	}
-	exit_code = d.failed ? 1 : 0;
+	if (d.failed)
+		exit_code = 1;
 cleanup:
 	if (pcap_open)
 		ut_dev_pcap_close(ut_sim_link_dev(d.link, 0));
@@ -1215,5 +1269,6 @@ cleanup:
 	free(d.down.buf);
 	free(d.rxbuf);
 	tr_free(&d.plot);
+	free(d.events);
 	return exit_code;
 }

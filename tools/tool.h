@@ -23,6 +23,14 @@ int cmd_httpd(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
 int cmd_nstat(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_view(int argc, char **argv);
+
+/* The replay page (tools/view.c) of len bytes of trace JSON lines, written
+ * to out_path ("-": standard output); title names the trace; conn (from
+ * 1) keeps one connection's events, 0 all. 0, or 1 after printing why to
+ * stderr as prog (a bad line names its number). */
+int view_write_html(const char *trace, size_t len, const char *title, const char *out_path,
+		    const char *prog, unsigned conn);
 
 /* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
  * question: the stack named stack, or the only one running when NULL
@@ -60,7 +68,7 @@ struct attach_opts {
 	uint64_t seed;	    /* 0: random */
 	const char *pcap;
 	bool trace;
-	bool trace_json;  /* --trace json: the JSON printer */
+	bool trace_json;  /* --trace json: JSON lines instead of the narrative */
 	bool nstat;	  /* print the counters at exit */
 	const char *diag; /* --diag NAME: the diagnostics endpoint's name */
 	bool no_diag;	  /* --no-diag: publish none */

@@ -14,6 +14,7 @@ static const struct tool_cmd tool_cmds[] = {
 	{"nstat", "the counters of a running stack, as nstat shows the kernel's", cmd_nstat},
 	{"plot", "a connection's graphs (time-sequence, cwnd, RTT...) as SVG, from a trace or pcap",
 	 cmd_plot},
+	{"view", "a trace as an HTML page that replays the connection, step by step", cmd_view},
 };
 
 static void usage(FILE *f)

@@ -59,7 +59,9 @@ extern "C" {
 	X(UT_TP_ERROR, "usertcp:sock_error")                         \
 	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit") \
 	X(UT_TP_TCP_MARK_LOST, "usertcp:mark_lost")                  \
-	X(UT_TP_RTT_SAMPLE, "usertcp:rtt_sample")
+	X(UT_TP_RTT_SAMPLE, "usertcp:rtt_sample")                     \
+	X(UT_TP_WRITE_QUEUE_FREE, "usertcp:write_queue_free")        \
+	X(UT_TP_OFO_QUEUE_DRAIN, "usertcp:ofo_queue_drain")
 
 enum ut_trace_type {
 #define UT_TRACE_ENUM(id, name) id,
@@ -102,7 +104,9 @@ struct ut_trace_event {
 	 * the retry number and net.ipv4.tcp_synack_retries.
 	 * sock_exceed_buf_limit: pages charged to TCP buffers and
 	 * net.ipv4.tcp_mem's max (len: the bytes refused, what: "receive" or
-	 * "send"). */
+	 * "send"). write_queue_free: the bytes still held for sending or
+	 * retransmission (write_seq - snd_una) of the send buffer.
+	 * ofo_queue_drain: the bytes left on the out-of-order queue. */
 	uint32_t depth, limit;
 	/* sender state (tcp_probe, retransmits, rto) */
 	uint32_t snd_una, snd_nxt, snd_wnd, rcv_nxt, rcv_wnd;

@@ -533,6 +533,21 @@ static void text_body(struct tbuf *b, const struct ut_trace_event *ev)
 			  " bytes)",
 			  ev->seq, ev->end_seq, ev->len, ev->rcv_nxt, ev->depth);
 		break;
+	case UT_TP_WRITE_QUEUE_FREE:
+		tb_printf(b,
+			  "ACK of seq %" PRIu32 ":%" PRIu32 " freed its sk_buffs (%" PRIu32
+			  " bytes) from the write queue (%" PRIu32 " of %" PRIu32
+			  " bytes still held)",
+			  ev->seq, ev->end_seq, ev->len, ev->depth, ev->limit);
+		break;
+	case UT_TP_OFO_QUEUE_DRAIN:
+		tb_printf(b,
+			  "the hole before seq %" PRIu32 " filled: sk_buffs seq %" PRIu32
+			  ":%" PRIu32
+			  " moved from the out-of-order queue to the receive queue (%" PRIu32
+			  " bytes left out of order)",
+			  ev->seq, ev->seq, ev->end_seq, ev->depth);
+		break;
 	case UT_TP_USER_READ:
 		tb_printf(b, "recv(");
 		tb_fd(b, ev->fd);
@@ -726,6 +741,7 @@ enum {
 	J_PROBE = 1u << 21,  /* tcp_probe's own: family mark data_len sock_cookie */
 	J_OPTS = 1u << 22,   /* sack (when any), wscale (a SYN's, when present) */
 	J_SAMPLE = 1u << 23, /* rtt_us */
+	J_FAMILY = 1u << 24, /* socket(): the address family, as the narrative names it */
 };
 
 #define J_CONN (J_FD | J_LOCAL | J_PEER)
@@ -741,7 +757,7 @@ static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_TCP_DESTROY_SOCK] = J_CONN | J_STATE,
 	[UT_TP_TCP_PROBE] = J_CONN | J_STATE | J_PROBE | J_SENDER | J_WINDOWS | J_RTT | J_RTO,
 	[UT_TP_TCP_CONG_STATE_SET] = J_CONN | J_CA | J_SENDER | J_WHAT,
-	[UT_TP_SOCKET_CREATE] = J_FD | J_STATE | J_ERR | J_WHAT,
+	[UT_TP_SOCKET_CREATE] = J_FD | J_FAMILY | J_STATE | J_ERR | J_WHAT,
 	[UT_TP_BIND] = J_FD | J_LOCAL | J_ERR | J_WHAT,
 	[UT_TP_LISTEN] = J_FD | J_LOCAL | J_STATE | J_QUEUE | J_ERR | J_WHAT,
 	[UT_TP_CONNECT] = J_CONN | J_STATE | J_ERR | J_WHAT,
@@ -764,7 +780,14 @@ static const uint32_t json_fields[UT_TP_MAX] = {
 	[UT_TP_SOCK_EXCEED_BUF_LIMIT] = J_CONN | J_STATE | J_LEN | J_QUEUE | J_WHAT,
 	[UT_TP_TCP_MARK_LOST] = J_CONN | J_STATE | J_SEQ | J_END | J_LEN | J_SENDER | J_WHAT,
 	[UT_TP_RTT_SAMPLE] = J_CONN | J_STATE | J_SENDER | J_SAMPLE | J_RTT | J_RTO,
+	[UT_TP_WRITE_QUEUE_FREE] = J_CONN | J_SEQ | J_END | J_LEN | J_QUEUE,
+	[UT_TP_OFO_QUEUE_DRAIN] = J_CONN | J_SEQ | J_END | J_LEN | J_QUEUE,
 };
+
+static const char *family_name(unsigned family)
+{
+	return family == AF_INET ? "AF_INET" : family == AF_INET6 ? "AF_INET6" : "AF_UNSPEC";
+}
 
 /* A JSON string: quotes, backslashes and control characters escaped
  * (RFC 8259 section 7); other bytes, UTF-8 included, as they are. */
@@ -836,6 +859,9 @@ UT_EXPORT int ut_trace_format_json(const struct ut_trace_event *ev, char *buf, s
 	json_key_str(&b, "event", ev->name ? ev->name : "usertcp:unknown");
 	if (f & J_FD)
 		tb_printf(&b, ",\"fd\":%d", ev->fd);
+	/* what the narrative's socket() says (its addresses' family) */
+	if (f & J_FAMILY)
+		json_key_str(&b, "family", ev->saddr.family == AF_INET6 ? "AF_INET6" : "AF_INET");
 	if (f & J_LISTEN_FD)
 		json_key_u32(&b, "listen_fd", ev->len);
 	if (f & J_LOCAL) {
@@ -893,10 +919,7 @@ UT_EXPORT int ut_trace_format_json(const struct ut_trace_event *ev, char *buf, s
 		json_key_u32(&b, "rcv_nxt", ev->rcv_nxt);
 	}
 	if (f & J_PROBE) {
-		json_key_str(&b, "family",
-			     ev->family == AF_INET    ? "AF_INET"
-			     : ev->family == AF_INET6 ? "AF_INET6"
-						      : "AF_UNSPEC");
+		json_key_str(&b, "family", family_name(ev->family));
 		json_key_u32(&b, "mark", ev->mark);
 		json_key_u32(&b, "data_len", ev->data_len);
 		tb_printf(&b, ",\"sock_cookie\":%" PRIu64, ev->sock_cookie);

@@ -191,6 +191,23 @@ void __trace_tcp_user_read(struct sock *sk, uint32_t seq, uint32_t copied)
 			(uint32_t)sk->sk_rcvbuf);
 }
 
+/* depth: what the sender still holds, sent or not (write_seq -
+ * snd_una), against the send buffer, as the write_queue event's limit. */
+void __trace_tcp_write_queue_free(struct sock *sk, uint32_t prior_snd_una)
+{
+	struct tcp_sock *tp = tcp_sk(sk);
+	uint32_t held = after(tp->write_seq, tp->snd_una) ? tp->write_seq - tp->snd_una : 0;
+
+	tcp_trace_range(sk, UT_TP_WRITE_QUEUE_FREE, prior_snd_una, tp->snd_una,
+			tp->snd_una - prior_snd_una, held, (uint32_t)sk->sk_sndbuf);
+}
+
+void __trace_tcp_ofo_queue_drain(struct sock *sk, uint32_t seq, uint32_t end_seq)
+{
+	tcp_trace_range(sk, UT_TP_OFO_QUEUE_DRAIN, seq, end_seq, end_seq - seq,
+			tcp_sk(sk)->out_of_order_queue.bytes, (uint32_t)sk->sk_rcvbuf);
+}
+
 /* what: the new state's short name, as Linux's tcp_ca_state names it. */
 void __trace_tcp_cong_state_set(struct sock *sk, int oldstate, int newstate)
 {

@@ -75,6 +75,15 @@ void inet_csk_reqsk_queue_drop(struct sock *listener, struct request_sock *req)
 	del_timer(&req->rsk_timer);
 }
 
+void inet_csk_reqsk_queue_drop_why(struct sock *listener, struct request_sock *req, const char *why)
+{
+	uint32_t qlen = inet_csk(listener)->icsk_accept_queue.qlen;
+
+	trace_reqsk(req, UT_TP_SYN_QUEUE_DROP, req->in_syn_queue && qlen ? qlen - 1 : qlen,
+		    (uint32_t)listener->sk_max_ack_backlog, why);
+	inet_csk_reqsk_queue_drop(listener, req);
+}
+
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req)
 {
 	struct ut_stack *stack = listener->sk_stack;
@@ -243,7 +252,7 @@ void inet_csk_listen_stop(struct sock *sk)
 	struct request_sock *req;
 
 	while ((req = q->syn_head) != NULL) {
-		inet_csk_reqsk_queue_drop(sk, req);
+		inet_csk_reqsk_queue_drop_why(sk, req, "the listener closed");
 		reqsk_free(req);
 	}
 	while ((req = reqsk_queue_remove(sk)) != NULL) {

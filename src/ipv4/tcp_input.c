@@ -1731,6 +1731,10 @@ static int tcp_ack(struct sock *sk, const struct sk_buff *skb, const struct wire
 		goto out;
 	}
 	flag |= tcp_clean_rtx_queue(sk, ack, prior_fack, &sack_state, &acked);
+	/* the SYN's own acknowledgment frees no data */
+	if ((flag & FLAG_SND_UNA_ADVANCED) &&
+	    !((flag & FLAG_SYN_ACKED) && ack == prior_snd_una + 1))
+		trace_tcp_write_queue_free(sk, prior_snd_una);
 	if (flag & FLAG_ACKED) {
 		if (!tp->retrans_out && !tp->lost_out)
 			icsk->icsk_retrans_start_ns = 0;
@@ -2256,6 +2260,7 @@ static bool tcp_ofo_queue(struct sock *sk)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
 	uint32_t dsack_high = tp->rcv_nxt;
+	uint32_t moved_seq = tp->rcv_nxt, moved_end = tp->rcv_nxt; /* for the trace */
 	struct sk_buff *skb;
 	bool fin = false;
 
@@ -2283,11 +2288,14 @@ static bool tcp_ofo_queue(struct sock *sk)
 			tcb->seq = tp->rcv_nxt;
 		}
 		tcp_queue_rcv(sk, skb);
+		moved_end = tcb->end_seq;
 		if (tcb->tcp_flags & TCPHDR_FIN) {
 			fin = true;
 			break;
 		}
 	}
+	if (after(moved_end, moved_seq))
+		trace_tcp_ofo_queue_drain(sk, moved_seq, moved_end);
 	return fin;
 }
 
@@ -2537,6 +2545,10 @@ queue_and_out:
 			    tcp_try_coalesce(sk, &sk->sk_receive_queue, tail, skb)) {
 				NET_INC_STATS(stack, LINUX_MIB_TCPRCVCOALESCE);
 				tcp_rcv_nxt_update(tp, tcb->end_seq);
+				/* its bytes joined the tail: traced as added,
+				 * so the queue's depth is told as it grows */
+				trace_tcp_queue(sk, UT_TP_RECEIVE_QUEUE, skb, skb->len,
+						&sk->sk_receive_queue);
 				kfree_skb(skb);
 				skb = tail;
 			} else {

@@ -586,7 +586,8 @@ void tcp_rcv_dispatch(struct sk_buff *skb, const struct wire_tcp *th,
 			struct sock *child;
 			bool rst;
 			if (listener->sk_state != TCP_LISTEN) {
-				inet_csk_reqsk_queue_drop(listener, req);
+				inet_csk_reqsk_queue_drop_why(listener, req,
+							      "the listener no longer listens");
 				reqsk_free(req);
 				goto no_socket;
 			}

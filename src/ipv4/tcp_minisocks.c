@@ -389,7 +389,10 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 			NET_INC_STATS(stack, LINUX_MIB_EMBRYONICRSTS);
 		else
 			*rst = true;
-		inet_csk_reqsk_queue_drop(listener, req);
+		inet_csk_reqsk_queue_drop_why(
+			listener, req,
+			th->flags & TCPHDR_RST ? "reset by the peer"
+					       : "a SYN inside its window: answered with a reset");
 		reqsk_free(req);
 		return NULL;
 	}
@@ -420,7 +423,8 @@ struct sock *tcp_check_req(struct sock *listener, struct request_sock *req, stru
 			    "final ACK dropped: accept queue full");
 		if (stack->sysctl.tcp_abort_on_overflow) {
 			*rst = true;
-			inet_csk_reqsk_queue_drop(listener, req);
+			inet_csk_reqsk_queue_drop_why(
+				listener, req, "accept queue full: net.ipv4.tcp_abort_on_overflow");
 			reqsk_free(req);
 			return NULL;
 		}

@@ -551,7 +551,7 @@ static const char *const must_have[UT_TP_MAX][16] = {
 			     "snd_nxt", "snd_una", "cwnd", "ssthresh", "snd_wnd", "srtt_us",
 			     "rcv_wnd", "sock_cookie"},
 	[UT_TP_TCP_CONG_STATE_SET] = {"old_ca_state", "ca_state", "cwnd", "ssthresh"},
-	[UT_TP_SOCKET_CREATE] = {"fd", "state", "what"},
+	[UT_TP_SOCKET_CREATE] = {"fd", "family", "state", "what"},
 	[UT_TP_BIND] = {"fd", "saddr", "sport"},
 	[UT_TP_LISTEN] = {"fd", "saddr", "sport", "state", "limit"},
 	[UT_TP_CONNECT] = {"fd", "saddr", "sport", "daddr", "dport", "state"},
@@ -575,6 +575,8 @@ static const char *const must_have[UT_TP_MAX][16] = {
 	[UT_TP_ERROR] = {"fd", "err", "errname"},
 	[UT_TP_TCP_MARK_LOST] = {"fd", "seq", "end_seq", "len", "snd_una", "cwnd", "what"},
 	[UT_TP_RTT_SAMPLE] = {"fd", "saddr", "dport", "rtt_us", "srtt_us", "rto_ms", "cwnd"},
+	[UT_TP_WRITE_QUEUE_FREE] = {"fd", "seq", "end_seq", "len", "depth", "limit"},
+	[UT_TP_OFO_QUEUE_DRAIN] = {"fd", "seq", "end_seq", "len", "depth", "limit"},
 };
 
 /* And keys that would be noise for the type. */

@@ -1167,6 +1167,10 @@ struct sock *inet_csk_accept(struct sock *sk, int flags, int *err);
 int inet_csk_reqsk_queue_hash_add(struct sock *listener, struct request_sock *req,
 				  uint32_t timeout_ms);
 void inet_csk_reqsk_queue_drop(struct sock *listener, struct request_sock *req);
+/* The same for a request that dies in the SYN queue, traced with why
+ * (usertcp:syn_queue_drop), as the queue's other exits are. */
+void inet_csk_reqsk_queue_drop_why(struct sock *listener, struct request_sock *req,
+				   const char *why);
 void inet_csk_reqsk_queue_add(struct sock *listener, struct request_sock *req, struct sock *child);
 struct request_sock *reqsk_alloc(struct sock *listener);
 void reqsk_free(struct request_sock *req);

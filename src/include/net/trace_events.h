@@ -72,6 +72,14 @@ DECLARE_TRACE(tcp_queue, sk->sk_stack,
 	      TP_PROTO(struct sock *sk, enum ut_trace_type type, const struct sk_buff *skb,
 		       uint32_t len, const struct sk_buff_head *q),
 	      TP_ARGS(sk, type, skb, len, q))
+/* An ACK moved snd_una from prior_snd_una: the sk_buffs it covered left
+ * the retransmit queue and their memory the send buffer. */
+DECLARE_TRACE(tcp_write_queue_free, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t prior_snd_una),
+	      TP_ARGS(sk, prior_snd_una))
+/* Segments seq..end_seq became in order and moved from the out-of-order
+ * queue to the receive queue. */
+DECLARE_TRACE(tcp_ofo_queue_drain, sk->sk_stack,
+	      TP_PROTO(struct sock *sk, uint32_t seq, uint32_t end_seq), TP_ARGS(sk, seq, end_seq))
 /* The application read copied bytes, the first at sequence number seq. */
 DECLARE_TRACE(tcp_user_read, sk->sk_stack, TP_PROTO(struct sock *sk, uint32_t seq, uint32_t copied),
 	      TP_ARGS(sk, seq, copied))
