@@ -22,6 +22,7 @@ int cmd_nc(int argc, char **argv);
 int cmd_httpd(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
 int cmd_nstat(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 
 /* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
  * question: the stack named stack, or the only one running when NULL

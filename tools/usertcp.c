@@ -12,6 +12,7 @@ static const struct tool_cmd tool_cmds[] = {
 	{"httpd", "a static HTTP/1.1 server over usertcp on a TAP or TUN interface", cmd_httpd},
 	{"ss", "the sockets of a running stack, as ss shows the kernel's", cmd_ss},
 	{"nstat", "the counters of a running stack, as nstat shows the kernel's", cmd_nstat},
+	{"run", "an unmodified program with its sockets on usertcp (LD_PRELOAD)", cmd_run},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,161 @@
+/* epoll with usertcp sockets in it (fs/eventpoll.c's part in Linux).
+ *
+ * The epoll instance is the kernel's: epoll_create gives a kernel
+ * descriptor, and the kernel's descriptors added to it are watched by the
+ * kernel as always. The usertcp sockets added to it go into a usertcp
+ * epoll instance of the same stack, the kernel instance's usertcp half,
+ * made at the first such epoll_ctl and kept in the descriptor table under
+ * the kernel instance's number (so it follows its dups and goes at its
+ * last close). Each socket is registered there with the program's own
+ * events and data, so ut_epoll_wait fills in the program's events as they
+ * are; level and edge triggering, EPOLLONESHOT and EPOLLEXCLUSIVE are the
+ * stack's epoll's, as Linux's.
+ *
+ * epoll_wait asks the usertcp half, then the kernel's, without waiting;
+ * when neither has an event it sleeps in the kernel's ppoll on the
+ * kernel instance (readable when it has events) and the thread's waiter
+ * eventfd (select.c), and asks again when either wakes. */
+#include <errno.h>
+#include <pthread.h>
+
+#include "preload.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+static pthread_mutex_t half_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The usertcp half of kernel epoll instance epfd on stack st, made if
+ * needed, with a reference; NULL with errno (EBADF, EINVAL: epfd is not
+ * an epoll instance). */
+static struct usock *epoll_half(int epfd, int sockfd, struct ut_stack *st)
+{
+	struct usock *ep;
+	int u;
+
+	if ((ep = usock_get(epfd)) != NULL) {
+		if (ep->epoll)
+			return ep;
+		usock_put(ep);
+		errno = EINVAL; /* a usertcp socket is no epoll instance */
+		return NULL;
+	}
+	/* Is epfd a kernel epoll instance? The socket's reserved eventfd is
+	 * in no epoll set, so deleting it answers ENOENT from an epoll
+	 * instance, EINVAL from any other descriptor, EBADF from none. */
+	if (libc.epoll_ctl(epfd, EPOLL_CTL_DEL, sockfd, NULL) == 0 || errno != ENOENT)
+		return NULL;
+	pthread_mutex_lock(&half_lock);
+	if ((ep = usock_get(epfd)) == NULL) {
+		if ((u = ut_epoll_create1(st, EPOLL_CLOEXEC)) < 0) {
+			pthread_mutex_unlock(&half_lock);
+			return NULL;
+		}
+		if (fdtable_install_new(epfd, st, u, true) < 0) {
+			ut_close(st, u);
+			pthread_mutex_unlock(&half_lock);
+			errno = ENOMEM;
+			return NULL;
+		}
+		ep = usock_get(epfd);
+	}
+	pthread_mutex_unlock(&half_lock);
+	return ep;
+}
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
+{
+	struct usock *us, *ep;
+	int rc, e;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.epoll_ctl(epfd, op, fd, event);
+	if (epfd == fd) {
+		errno = EINVAL;
+		rc = -1;
+	} else if (!(ep = epoll_half(epfd, fd, us->stack))) {
+		rc = -1;
+	} else {
+		rc = ut_epoll_ctl(us->stack, ep->fd, op, us->fd, event);
+		e = errno;
+		usock_put(ep);
+		errno = e;
+	}
+	e = errno;
+	usock_put(us);
+	errno = e;
+	return rc;
+}
+
+static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, int maxevents,
+		       int timeout, const sigset_t *sigmask)
+{
+	struct timespec ts, left;
+	struct waiter w;
+	int efd, n = -1;
+
+	if ((efd = waiter_fd()) < 0)
+		return -1;
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (long)(timeout % 1000) * 1000000;
+	}
+	uint64_t deadline = deadline_after(timeout >= 0 ? &ts : NULL);
+	waiter_park(&w, efd);
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = epfd, .events = POLLIN},
+					{.fd = efd, .events = POLLIN}};
+		int k;
+
+		waiter_drain(efd);
+		if ((n = ut_epoll_wait(ep->stack, ep->fd, events, maxevents, 0)) < 0)
+			break;
+		if (n < maxevents && (k = libc.epoll_wait(epfd, events + n, maxevents - n, 0)) > 0)
+			n += k;
+		if (n > 0)
+			break;
+		const struct timespec *t = timeout_left(deadline, &left);
+		if (t && t->tv_sec == 0 && t->tv_nsec == 0)
+			break; /* n is 0: the time is up */
+		if (libc.ppoll(pfd, 2, t, sigmask) < 0) {
+			n = -1;
+			break;
+		}
+	}
+	int e = errno;
+	waiter_unpark(&w);
+	errno = e;
+	return n;
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+		       const sigset_t *sigmask)
+{
+	struct usock *ep;
+	int n, e;
+
+	preload_resolve();
+	if (!(ep = usock_get(epfd)))
+		return libc.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	if (!ep->epoll) {
+		/* a socket: not an epoll instance */
+		usock_put(ep);
+		errno = EINVAL;
+		return -1;
+	}
+	if (maxevents <= 0) {
+		errno = EINVAL;
+		n = -1;
+	} else {
+		n = epoll_split(epfd, ep, events, maxevents, timeout, sigmask);
+	}
+	e = errno;
+	usock_put(ep);
+	errno = e;
+	return n;
+}
+
+EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
+{
+	return epoll_pwait(epfd, events, maxevents, timeout, NULL);
+}
