@@ -88,19 +88,15 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 }
 
 static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, int maxevents,
-		       int timeout, const sigset_t *sigmask)
+		       const struct timespec *timeout, const sigset_t *sigmask)
 {
-	struct timespec ts, left;
+	struct timespec left;
 	struct waiter w;
 	int efd, n = -1;
 
 	if ((efd = waiter_fd()) < 0)
 		return -1;
-	if (timeout >= 0) {
-		ts.tv_sec = timeout / 1000;
-		ts.tv_nsec = (long)(timeout % 1000) * 1000000;
-	}
-	uint64_t deadline = deadline_after(timeout >= 0 ? &ts : NULL);
+	uint64_t deadline = deadline_after(timeout);
 	waiter_park(&w, efd);
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = epfd, .events = POLLIN},
@@ -128,15 +124,19 @@ static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, i
 	return n;
 }
 
-EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
-		       const sigset_t *sigmask)
+/* epoll_pwait2's and epoll_pwait's common part: timeout NULL waits
+ * forever. */
+static int epoll_common(int epfd, struct epoll_event *events, int maxevents,
+			const struct timespec *timeout, const sigset_t *sigmask)
 {
-	struct usock *ep;
-	int n, e;
+	struct usock *ep = usock_get(epfd);
+	int n;
 
-	preload_resolve();
-	if (!(ep = usock_get(epfd)))
-		return libc.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	if (!ep) {
+		/* closed by another thread since it was looked at */
+		errno = EBADF;
+		return -1;
+	}
 	if (!ep->epoll) {
 		/* a socket: not an epoll instance */
 		usock_put(ep);
@@ -149,13 +149,45 @@ EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int 
 	} else {
 		n = epoll_split(epfd, ep, events, maxevents, timeout, sigmask);
 	}
-	e = errno;
-	usock_put(ep);
-	errno = e;
-	return n;
+	return (int)usock_done(ep, n);
+}
+
+EXPORT int epoll_pwait(int epfd, struct epoll_event *events, int maxevents, int timeout,
+		       const sigset_t *sigmask)
+{
+	struct timespec ts;
+
+	preload_resolve();
+	if (!fdtable_is_usock(epfd))
+		return libc.epoll_pwait(epfd, events, maxevents, timeout, sigmask);
+	if (timeout >= 0) {
+		ts.tv_sec = timeout / 1000;
+		ts.tv_nsec = (long)(timeout % 1000) * 1000000;
+	}
+	return epoll_common(epfd, events, maxevents, timeout >= 0 ? &ts : NULL, sigmask);
 }
 
 EXPORT int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout)
 {
 	return epoll_pwait(epfd, events, maxevents, timeout, NULL);
+}
+
+/* Linux 5.11's epoll_pwait2: the timeout a timespec (glibc 2.35). */
+EXPORT int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+			const struct timespec *timeout, const sigset_t *sigmask)
+{
+	preload_resolve();
+	if (!fdtable_is_usock(epfd)) {
+		if (!libc.epoll_pwait2) {
+			errno = ENOSYS;
+			return -1;
+		}
+		return libc.epoll_pwait2(epfd, events, maxevents, timeout, sigmask);
+	}
+	if (timeout &&
+	    (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return epoll_common(epfd, events, maxevents, timeout, sigmask);
 }

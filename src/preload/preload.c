@@ -65,6 +65,16 @@ static void resolve_all(void)
 	NEXT(epoll_ctl);
 	NEXT(epoll_wait);
 	NEXT(epoll_pwait);
+	NEXT(epoll_pwait2);
+	NEXT(sendmmsg);
+	NEXT(recvmmsg);
+	NEXT(pread);
+	NEXT(pwrite);
+	NEXT(preadv);
+	NEXT(pwritev);
+	NEXT(sendfile);
+	NEXT(splice);
+	NEXT(lseek);
 }
 
 static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;

@@ -59,6 +59,18 @@ struct libc_calls {
 	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 	int (*epoll_wait)(int, struct epoll_event *, int, int);
 	int (*epoll_pwait)(int, struct epoll_event *, int, int, const sigset_t *);
+	/* NULL before glibc 2.35 */
+	int (*epoll_pwait2)(int, struct epoll_event *, int, const struct timespec *,
+			    const sigset_t *);
+	int (*sendmmsg)(int, struct mmsghdr *, unsigned, int);
+	int (*recvmmsg)(int, struct mmsghdr *, unsigned, int, struct timespec *);
+	ssize_t (*pread)(int, void *, size_t, off_t);
+	ssize_t (*pwrite)(int, const void *, size_t, off_t);
+	ssize_t (*preadv)(int, const struct iovec *, int, off_t);
+	ssize_t (*pwritev)(int, const struct iovec *, int, off_t);
+	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned);
+	off_t (*lseek)(int, off_t, int);
 };
 extern struct libc_calls libc;
 /* Makes sure libc is filled in (a no-op after load). */
@@ -167,6 +179,10 @@ struct poll_scratch {
 	struct pollfd *selfds; /* FD_SETSIZE, for select */
 };
 struct poll_scratch *poll_scratch(size_t n);
+/* This thread's copying buffer (sendfile), PRELOAD_COPY_BUF bytes, made
+ * at first use; NULL with errno ENOMEM. */
+#define PRELOAD_COPY_BUF (64 * 1024)
+void *thread_copy_buf(void);
 
 /* glibc's fortified entry points (_FORTIFY_SOURCE), which its headers
  * do not declare: the check, then the call. */
@@ -178,5 +194,7 @@ ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
 int __poll_chk(struct pollfd *fds, nfds_t nfds, int timeout, size_t fdslen);
 int __ppoll_chk(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		const sigset_t *sigmask, size_t fdslen);
+ssize_t __pread_chk(int fd, void *buf, size_t len, off_t offset, size_t buflen);
+ssize_t __pread64_chk(int fd, void *buf, size_t len, off_t offset, size_t buflen);
 
 #endif

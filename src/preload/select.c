@@ -63,6 +63,7 @@ static atomic_uint nwaiters;
 struct thread_state {
 	int efd;
 	struct poll_scratch scratch;
+	void *copy_buf;
 };
 static pthread_key_t thread_key;
 static pthread_once_t thread_key_once = PTHREAD_ONCE_INIT;
@@ -79,6 +80,7 @@ static void thread_state_free(void *p)
 	free(ts->scratch.uidx);
 	free(ts->scratch.us);
 	free(ts->scratch.selfds);
+	free(ts->copy_buf);
 	free(ts);
 }
 
@@ -114,6 +116,15 @@ int waiter_fd(void)
 	if (ts->efd < 0)
 		ts->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	return ts->efd;
+}
+
+void *thread_copy_buf(void)
+{
+	struct thread_state *ts = thread_state();
+
+	if (ts && !ts->copy_buf && !(ts->copy_buf = malloc(PRELOAD_COPY_BUF)))
+		errno = ENOMEM;
+	return ts ? ts->copy_buf : NULL;
 }
 
 struct poll_scratch *poll_scratch(size_t n)

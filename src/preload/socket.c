@@ -322,3 +322,75 @@ EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int 
 		__chk_fail();
 	return recvfrom(fd, buf, len, flags, src, src_len);
 }
+
+/* sendmmsg and recvmmsg: the messages one by one, as Linux's
+ * __sys_sendmmsg and do_recvmmsg loop over ___sys_sendmsg and
+ * ___sys_recvmsg. At most UIO_MAXIOV (1024) a call. An error after the
+ * first message ends the call with the count done so far (Linux keeps
+ * the error on the socket for the next call; here the next call meets
+ * it again). recvmmsg's MSG_WAITFORONE makes every receive after the
+ * first non-blocking, and its timeout is looked at after each message,
+ * as Linux's. */
+#define MMSG_MAX 1024
+
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+	struct usock *us;
+	unsigned i;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.sendmmsg(fd, vec, vlen, flags);
+	if (vlen > MMSG_MAX)
+		vlen = MMSG_MAX;
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = ut_sendmsg(us->stack, us->fd, &vec[i].msg_hdr, flags);
+		if (n < 0) {
+			if (i == 0)
+				return (int)usock_done(us, -1);
+			break;
+		}
+		vec[i].msg_len = (unsigned)n;
+	}
+	return (int)usock_done(us, (long)i);
+}
+
+EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout)
+{
+	struct timespec left;
+	struct usock *us;
+	uint64_t deadline;
+	unsigned i;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.recvmmsg(fd, vec, vlen, flags, timeout);
+	if (timeout &&
+	    (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)) {
+		errno = EINVAL;
+		return (int)usock_done(us, -1);
+	}
+	deadline = deadline_after(timeout);
+	if (vlen > MMSG_MAX)
+		vlen = MMSG_MAX;
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = ut_recvmsg(us->stack, us->fd, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (n < 0) {
+			if (i == 0)
+				return (int)usock_done(us, -1);
+			break;
+		}
+		vec[i].msg_len = (unsigned)n;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (timeout) {
+			timeout_left(deadline, &left);
+			*timeout = left;
+			if (left.tv_sec == 0 && left.tv_nsec == 0) {
+				i++;
+				break;
+			}
+		}
+	}
+	return (int)usock_done(us, (long)i);
+}

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Unmodified programs on usertcp (usertcp run, docs/RUN.md) against the
-# kernel's over a tap: curl under usertcp run fetching a 20 MB file from
-# the kernel's python3 -m http.server, and the kernel's curl fetching it
+# kernel's over a tap: curl (and wget) under usertcp run fetching a 20 MB
+# file from the kernel's python3 -m http.server, and the kernel's curl fetching it
 # from python3 -m http.server under usertcp run (a threaded server on
 # poll(), 10 clients at once), each file's SHA-256 compared; then the
 # server stops on SIGTERM and leaves no process behind.
@@ -24,6 +24,18 @@ nsx timeout 60 "$bin" run --tap tap0 --ip $U/24 -- curl -sS --max-time 50 -o "$d
 [ "$(sha "$dir/got/big.bin")" = "$(sha "$dir/www/big.bin")" ] ||
 	fail "curl under usertcp run got $(size "$dir/got/big.bin") bytes, not the file"
 echo "ok curl under usertcp run fetched 20 MB from the kernel's http.server in $(since "$t0") s, intact"
+
+# wget too (its own poll/select and read loop), if installed.
+if command -v wget > /dev/null 2>&1; then
+	rm -f "$dir/got/big.bin"
+	nsx timeout 60 "$bin" run --tap tap0 --ip $U/24 -- wget -q -T 50 -O "$dir/got/big.bin" \
+		"http://$K:8000/big.bin" 2> "$dir/uwget.err" || fail "wget under usertcp run: $(cat "$dir/uwget.err")"
+	[ "$(sha "$dir/got/big.bin")" = "$(sha "$dir/www/big.bin")" ] ||
+		fail "wget under usertcp run got $(size "$dir/got/big.bin") bytes, not the file"
+	echo "ok wget under usertcp run fetched 20 MB from the kernel's http.server, intact"
+else
+	echo "skipped the wget part: wget is not installed"
+fi
 
 # The server on usertcp, curl the kernel's.
 bg "$bin" run --tap tap0 --ip $U/24 -- python3 -m http.server --bind $U --directory "$dir/www" 8001 \

@@ -22,6 +22,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -400,10 +401,106 @@ TEST(epoll_waits_on_usertcp_sockets_and_kernel_descriptors_in_one_instance)
 	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL), 0);
 	CHECK_EQ(read(p[0], &b, 1), 1);
 	CHECK_EQ(epoll_wait(ep, out, 4, 0), 0);
+	/* epoll_pwait2's timeout is a timespec */
+	struct timespec two = {0, 100 * 1000000};
+	t0 = now_ms();
+	CHECK_EQ(epoll_pwait2(ep, out, 4, &two, NULL), 0);
+	CHECK(now_ms() - t0 >= 90);
+	CHECK_EQ(write(c, "w", 1), 1);
+	two.tv_nsec = 0;
+	two.tv_sec = 5;
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, s, &(struct epoll_event){.events = EPOLLIN}), 0);
+	CHECK_EQ(epoll_pwait2(ep, out, 4, &two, NULL), 1);
 	close(ep);
 	close(p[0]);
 	close(p[1]);
 	close(c);
 	close(s);
 	close(l);
+}
+
+TEST(a_socket_has_no_position_and_sendfile_copies_a_file_to_it)
+{
+	int l = listener(7106), c, s, f;
+	char path[256], buf[256], got[300];
+	off_t off = 100;
+
+	connect_pair(l, 7106, &c, &s);
+	CHECK_EQ(pread(s, buf, 1, 0), -1);
+	CHECK_EQ(errno, ESPIPE);
+	CHECK_EQ(pwrite(s, "x", 1, 0), -1);
+	CHECK_EQ(errno, ESPIPE);
+	snprintf(path, sizeof(path), "%s/test_preload_sendfile.bin", test_tmpdir());
+	f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	CHECK(f >= 0);
+	for (int i = 0; i < 256; i++)
+		buf[i] = (char)i;
+	CHECK_EQ(write(f, buf, 256), 256);
+	/* at an offset: the offset moves, the file's position does not */
+	CHECK_EQ(sendfile(c, f, &off, 50), 50);
+	CHECK_EQ(off, 150);
+	CHECK_EQ(lseek(f, 0, SEEK_CUR), 256);
+	/* at the file's position, to its end */
+	CHECK_EQ(lseek(f, 200, SEEK_SET), 200);
+	CHECK_EQ(sendfile(c, f, NULL, 1000), 56);
+	CHECK_EQ(lseek(f, 0, SEEK_CUR), 256);
+	size_t n = 0;
+	while (n < 106) {
+		ssize_t r = recv(s, got + n, sizeof(got) - n, 0);
+		CHECK(r > 0);
+		n += (size_t)r;
+	}
+	CHECK_MEM_EQ(got, buf + 100, 50);
+	CHECK_MEM_EQ(got + 50, buf + 200, 56);
+	/* from a socket: EINVAL, as Linux wants a file it can map */
+	CHECK_EQ(sendfile(c, s, NULL, 10), -1);
+	CHECK_EQ(errno, EINVAL);
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	CHECK_EQ(splice(s, NULL, p[1], NULL, 10, 0), -1);
+	CHECK_EQ(errno, EINVAL);
+	close(p[0]);
+	close(p[1]);
+	close(f);
+	unlink(path);
+	close(c);
+	close(s);
+	close(l);
+}
+
+TEST(sendmmsg_and_recvmmsg_carry_several_datagrams_in_one_call)
+{
+	struct sockaddr_in a = loopback(7107), b = loopback(7108);
+	int u = socket(AF_INET, SOCK_DGRAM, 0), v = socket(AF_INET, SOCK_DGRAM, 0);
+	struct mmsghdr m[4];
+	struct iovec iov[4];
+	char data[4][8];
+
+	CHECK(u >= 0 && v >= 0);
+	CHECK_EQ(bind(u, (struct sockaddr *)&a, sizeof(a)), 0);
+	CHECK_EQ(bind(v, (struct sockaddr *)&b, sizeof(b)), 0);
+	CHECK_EQ(connect(u, (struct sockaddr *)&b, sizeof(b)), 0);
+	memset(m, 0, sizeof(m));
+	for (int i = 0; i < 3; i++) {
+		snprintf(data[i], sizeof(data[i]), "dg%d", i);
+		iov[i] = (struct iovec){data[i], 3};
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	CHECK_EQ(sendmmsg(u, m, 3, 0), 3);
+	CHECK_EQ(m[2].msg_len, 3);
+	memset(m, 0, sizeof(m));
+	memset(data, 0, sizeof(data));
+	for (int i = 0; i < 4; i++) {
+		iov[i] = (struct iovec){data[i], sizeof(data[i])};
+		m[i].msg_hdr.msg_iov = &iov[i];
+		m[i].msg_hdr.msg_iovlen = 1;
+	}
+	/* the fourth would block: MSG_WAITFORONE returns the three */
+	CHECK_EQ(recvmmsg(v, m, 4, MSG_WAITFORONE, NULL), 3);
+	CHECK_EQ(m[1].msg_len, 3);
+	CHECK_MEM_EQ(data[0], "dg0", 3);
+	CHECK_MEM_EQ(data[2], "dg2", 3);
+	close(u);
+	close(v);
 }
