@@ -17,6 +17,7 @@
  * eventfd (select.c), and asks again when either wakes. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 
 #include "preload.h"
 
@@ -50,7 +51,9 @@ static struct usock *epoll_half(int epfd, int sockfd, struct ut_stack *st)
 			pthread_mutex_unlock(&half_lock);
 			return NULL;
 		}
-		if (fdtable_install_new(epfd, st, u, true) < 0) {
+		struct usock *half = usock_alloc(st, u, true);
+		if (!half || fdtable_install_new(epfd, half) < 0) {
+			free(half);
 			ut_close(st, u);
 			pthread_mutex_unlock(&half_lock);
 			errno = ENOMEM;

@@ -49,11 +49,25 @@ EXPORT int fcntl(int fd, int cmd, ...)
 		follow_dup(r, us);
 		return (int)usock_done(us, r);
 	case F_GETFL:
+		/* the stack's socket is non-blocking; the program sees its
+		 * own O_NONBLOCK (socket.c) */
+		if (us->epoll)
+			break;
+		r = ut_fcntl(us->stack, us->fd, F_GETFL);
+		if (r >= 0)
+			r = (r & ~O_NONBLOCK) | (atomic_load(&us->nonblock) ? O_NONBLOCK : 0);
+		return (int)usock_done(us, r);
+	case F_SETFL:
+		if (us->epoll)
+			break;
+		r = ut_fcntl(us->stack, us->fd, F_SETFL, (int)(intptr_t)arg | O_NONBLOCK);
+		if (r == 0)
+			atomic_store(&us->nonblock, ((int)(intptr_t)arg & O_NONBLOCK) != 0);
+		return (int)usock_done(us, r);
 	case F_GETOWN:
 		if (!us->epoll)
 			return (int)usock_done(us, ut_fcntl(us->stack, us->fd, cmd));
 		break;
-	case F_SETFL:
 	case F_SETOWN:
 		if (!us->epoll)
 			return (int)usock_done(us, ut_fcntl(us->stack, us->fd, cmd,
@@ -85,6 +99,14 @@ EXPORT int ioctl(int fd, unsigned long request, ...)
 	preload_resolve();
 	if (!(us = usock_get_sock(fd)))
 		return libc.ioctl(fd, request, arg);
+	if (request == FIONBIO && arg) {
+		/* the program's O_NONBLOCK; the stack's socket stays
+		 * non-blocking (socket.c) */
+		int one = 1, r = ut_ioctl(us->stack, us->fd, FIONBIO, &one);
+		if (r == 0)
+			atomic_store(&us->nonblock, *(int *)arg != 0);
+		return (int)usock_done(us, r);
+	}
 	return (int)usock_done(us, ut_ioctl(us->stack, us->fd, request, arg));
 }
 

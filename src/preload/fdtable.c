@@ -122,19 +122,26 @@ static struct usock *fdtable_swap(int fd, struct usock *us)
 	return old;
 }
 
-int fdtable_install_new(int fd, struct ut_stack *stack, int utfd, bool epoll)
+struct usock *usock_alloc(struct ut_stack *stack, int utfd, bool epoll)
 {
-	struct usock *us, *old;
+	struct usock *us = calloc(1, sizeof(*us));
 
-	if (fdtable_init() < 0 || !in_table(fd))
-		return -ENOMEM;
-	us = calloc(1, sizeof(*us));
 	if (!us)
-		return -ENOMEM;
+		return NULL;
 	us->stack = stack;
 	us->fd = utfd;
 	us->epoll = epoll;
 	atomic_init(&us->refs, 1);
+	atomic_init(&us->nonblock, false);
+	return us;
+}
+
+int fdtable_install_new(int fd, struct usock *us)
+{
+	struct usock *old;
+
+	if (fdtable_init() < 0 || !in_table(fd))
+		return -ENOMEM;
 	old = fdtable_swap(fd, us);
 	/* The number was free in the kernel a moment ago, so nothing of
 	 * ours can be there; were it (a close we did not see), it goes. */

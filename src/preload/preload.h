@@ -102,6 +102,13 @@ struct usock {
 	 * stack's epoll instance holding the usertcp descriptors added to
 	 * it; the descriptor itself stays the kernel's. */
 	bool epoll;
+	/* A socket: its type (SOCK_STREAM, SOCK_DGRAM), and O_NONBLOCK as
+	 * the program set it. The stack's socket itself is always
+	 * non-blocking: a blocking call is made here, waiting in the
+	 * kernel's ppoll between tries, so that a signal interrupts it as
+	 * it would a kernel socket's call (socket.c). */
+	int type;
+	atomic_bool nonblock;
 };
 
 /* The table's size: the process's descriptor limit (RLIMIT_NOFILE) when
@@ -123,9 +130,13 @@ struct usock *usock_get_sock(int fd);
 /* Whether fd is usertcp's, without a reference (a hint that may be stale
  * by the time it is used). */
 bool fdtable_is_usock(int fd);
-/* A new socket for (stack, utfd), installed at fd (a reserved descriptor
- * just opened): 0, or -ENOMEM (the caller closes both). */
-int fdtable_install_new(int fd, struct ut_stack *stack, int utfd, bool epoll);
+/* A new usock for the stack's descriptor utfd, with one reference (for
+ * the descriptor it is about to be installed at), or NULL. */
+struct usock *usock_alloc(struct ut_stack *stack, int utfd, bool epoll);
+/* Installs a new usock at fd (a reserved descriptor just opened), taking
+ * its reference: 0, or -ENOMEM (nothing installed; the caller frees it
+ * and closes both descriptors). */
+int fdtable_install_new(int fd, struct usock *us);
 /* Installs us at fd with a reference of its own, dropping what fd held
  * (dup2 onto a usertcp descriptor). */
 void fdtable_install(int fd, struct usock *us);
@@ -156,6 +167,19 @@ void waiter_unpark(struct waiter *w);
 void waiter_drain(int efd);
 /* The stack's wake hook: writes every parked waiter's eventfd. */
 void waiter_wake_all(void *arg);
+
+/* Waits until the socket us has one of events (or an error, a hangup),
+ * for a blocking call made on a non-blocking socket: *deadline 0 at the
+ * call's first wait, which reads the socket's timeout (timeo_opt:
+ * SO_RCVTIMEO or SO_SNDTIMEO; 0 is none) into it. 0: try again; -1 with
+ * errno EAGAIN (the timeout ran out) or EINTR (a signal's handler ran, and
+ * Linux would not restart the call: a handler without SA_RESTART, or a
+ * socket with a timeout, man 7 signal). */
+int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline);
+
+/* send(2) of buf on the socket us, blocking as the program set it
+ * (socket.c): what sendfile sends with. */
+ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len);
 
 /* poll(2) over any mix of descriptors: timeout NULL waits forever. What
  * poll, ppoll, select and pselect do. */

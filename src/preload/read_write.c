@@ -94,7 +94,7 @@ static ssize_t sendfile_to_usock(struct usock *us, int in, off_t *offset, size_t
 				return -1;
 			break;
 		}
-		ssize_t sent = ut_send(us->stack, us->fd, buf, (size_t)n, 0);
+		ssize_t sent = usock_send_buf(us, buf, (size_t)n);
 		if (sent < 0) {
 			int e = errno;
 			if (!offset)

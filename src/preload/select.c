@@ -15,6 +15,7 @@
  * applies, as for a kernel socket. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,6 +215,84 @@ void waiter_wake_all(void *arg)
 	}
 	pthread_mutex_unlock(&waiters_lock);
 	errno = e;
+}
+
+/* ---- a blocking call's wait ----------------------------------------------------- */
+
+/* A signal the thread's own fault raises (a bad access, a trap), which
+ * cannot be what interrupted a sleep; sanitizers and crash reporters
+ * catch these without SA_RESTART. */
+static bool synchronous(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL ||
+	       sig == SIGTRAP || sig == SIGSYS;
+}
+
+/* Whether Linux would restart a call a signal interrupted: only if every
+ * handler that may have run asked for it (SA_RESTART). Which signal came
+ * is not known here, so every caught one is looked at; it happens once a
+ * signal, not once a call. */
+static bool signals_restart(void)
+{
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+
+		if (sig == SIGKILL || sig == SIGSTOP || synchronous(sig) ||
+		    sigaction(sig, NULL, &sa) < 0)
+			continue;
+		if (sa.sa_handler != SIG_DFL && sa.sa_handler != SIG_IGN &&
+		    !(sa.sa_flags & SA_RESTART))
+			return false;
+	}
+	return true;
+}
+
+int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline)
+{
+	struct pollfd pfd = {.fd = us->fd, .events = events};
+	struct timespec left;
+	struct waiter w;
+	bool timed;
+	int efd, rc;
+
+	if (*deadline == 0) {
+		struct timeval tv = {0, 0};
+		socklen_t len = sizeof(tv);
+		ut_getsockopt(us->stack, us->fd, SOL_SOCKET, timeo_opt, &tv, &len);
+		if (tv.tv_sec == 0 && tv.tv_usec == 0) {
+			*deadline = UINT64_MAX;
+		} else {
+			struct timespec ts = {tv.tv_sec, tv.tv_usec * 1000};
+			*deadline = deadline_after(&ts);
+		}
+	}
+	timed = *deadline != UINT64_MAX;
+	if ((efd = waiter_fd()) < 0)
+		return -1;
+	waiter_park(&w, efd);
+	for (;;) {
+		struct pollfd wake = {.fd = efd, .events = POLLIN};
+
+		waiter_drain(efd);
+		if ((rc = ut_poll(us->stack, &pfd, 1, 0)) != 0)
+			break; /* ready (or the stack's error): try the call */
+		const struct timespec *t = timeout_left(*deadline, &left);
+		if (t && t->tv_sec == 0 && t->tv_nsec == 0) {
+			errno = EAGAIN;
+			rc = -1;
+			break;
+		}
+		if (libc.ppoll(&wake, 1, t, NULL) < 0) {
+			if (errno == EINTR && !timed && signals_restart())
+				continue;
+			rc = -1;
+			break;
+		}
+	}
+	int e = errno;
+	waiter_unpark(&w);
+	errno = e;
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- poll ------------------------------------------------------------------------*/

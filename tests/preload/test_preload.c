@@ -16,10 +16,12 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
@@ -503,4 +505,184 @@ TEST(sendmmsg_and_recvmmsg_carry_several_datagrams_in_one_call)
 	CHECK_MEM_EQ(data[2], "dg2", 3);
 	close(u);
 	close(v);
+}
+
+/* ---- blocking calls and signals -------------------------------------------------- */
+
+static volatile sig_atomic_t caught;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	caught++;
+}
+
+/* SIGUSR1's handler, with SA_RESTART or without. */
+static void catch_usr1(bool restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigemptyset(&sa.sa_mask);
+	CHECK_EQ(sigaction(SIGUSR1, &sa, NULL), 0);
+}
+
+static void default_usr1(void)
+{
+	signal(SIGUSR1, SIG_DFL);
+}
+
+/* A thread that sends SIGUSR1 to thread to after delay_ms, then (if fd is
+ * not -1) writes a byte to fd after as long again. */
+struct kick {
+	pthread_t to, th;
+	unsigned delay_ms;
+	int fd;
+};
+
+static void *kick_main(void *p)
+{
+	struct kick *k = p;
+	struct timespec ts = {0, (long)k->delay_ms * 1000000};
+
+	nanosleep(&ts, NULL);
+	pthread_kill(k->to, SIGUSR1);
+	if (k->fd >= 0) {
+		nanosleep(&ts, NULL);
+		ssize_t n = write(k->fd, "k", 1);
+		(void)n;
+	}
+	return NULL;
+}
+
+static void kick_start(struct kick *k, unsigned delay_ms, int fd)
+{
+	k->to = pthread_self();
+	k->delay_ms = delay_ms;
+	k->fd = fd;
+	CHECK_EQ(pthread_create(&k->th, NULL, kick_main, k), 0);
+}
+
+TEST(a_signal_interrupts_a_blocking_recv_and_accept_with_eintr)
+{
+	int l = listener(7109), c, s;
+	struct kick k;
+	char b;
+
+	connect_pair(l, 7109, &c, &s);
+	catch_usr1(false);
+	caught = 0;
+	kick_start(&k, 100, -1);
+	uint64_t t0 = now_ms();
+	CHECK_EQ(recv(s, &b, 1, 0), -1);
+	CHECK_EQ(errno, EINTR);
+	CHECK_EQ(caught, 1);
+	CHECK(now_ms() - t0 < 2000);
+	pthread_join(k.th, NULL);
+	kick_start(&k, 100, -1);
+	CHECK_EQ(accept(l, NULL, NULL), -1);
+	CHECK_EQ(errno, EINTR);
+	CHECK_EQ(caught, 2);
+	pthread_join(k.th, NULL);
+	default_usr1();
+	close(c);
+	close(s);
+	close(l);
+}
+
+TEST(a_handler_with_sa_restart_lets_a_blocking_recv_go_on)
+{
+	int l = listener(7110), c, s;
+	struct kick k;
+	char b = 0;
+
+	connect_pair(l, 7110, &c, &s);
+	catch_usr1(true);
+	caught = 0;
+	/* the signal after 100 ms, the byte 100 ms later */
+	kick_start(&k, 100, c);
+	CHECK_EQ(recv(s, &b, 1, 0), 1);
+	CHECK_EQ(b, 'k');
+	CHECK_EQ(caught, 1);
+	pthread_join(k.th, NULL);
+	/* a socket with a timeout is not restarted (man 7 signal) */
+	struct timeval tv = {5, 0};
+	CHECK_EQ(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	kick_start(&k, 100, -1);
+	CHECK_EQ(recv(s, &b, 1, 0), -1);
+	CHECK_EQ(errno, EINTR);
+	pthread_join(k.th, NULL);
+	default_usr1();
+	/* and the timeout itself: EAGAIN */
+	tv = (struct timeval){0, 150000};
+	CHECK_EQ(setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	uint64_t t0 = now_ms();
+	CHECK_EQ(recv(s, &b, 1, 0), -1);
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(now_ms() - t0 >= 140);
+	close(c);
+	close(s);
+	close(l);
+}
+
+struct drain {
+	int fd;
+	size_t got;
+	pthread_t th;
+};
+
+static void *drain_main(void *p)
+{
+	struct drain *d = p;
+	static char buf[65536];
+	ssize_t n;
+
+	while ((n = recv(d->fd, buf, sizeof(buf), 0)) > 0)
+		d->got += (size_t)n;
+	return NULL;
+}
+
+TEST(blocking_send_connect_and_waitall_move_everything_as_linux)
+{
+	int l = listener(7111), c, s;
+	static char big[4 << 20];
+	struct drain d = {0};
+	struct sockaddr_in closed = loopback(7199);
+
+	connect_pair(l, 7111, &c, &s);
+	/* a send far past the send buffer returns when all of it is queued */
+	d.fd = s;
+	CHECK_EQ(pthread_create(&d.th, NULL, drain_main, &d), 0);
+	CHECK_EQ(send(c, big, sizeof(big), 0), (ssize_t)sizeof(big));
+	CHECK_EQ(shutdown(c, SHUT_WR), 0);
+	pthread_join(d.th, NULL);
+	CHECK_EQ(d.got, sizeof(big));
+	close(c);
+	close(s);
+	/* MSG_WAITALL waits for the whole length, across several sends */
+	connect_pair(l, 7111, &c, &s);
+	struct later lt;
+	CHECK_EQ(write(c, "abc", 3), 3);
+	later_start(&lt, c, 100);
+	char four[4];
+	CHECK_EQ(recv(s, four, 4, MSG_WAITALL), 4);
+	CHECK_MEM_EQ(four, "abcx", 4);
+	pthread_join(lt.th, NULL);
+	close(c);
+	close(s);
+	/* a blocking connect to a port nobody listens on: refused */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(connect(c, (struct sockaddr *)&closed, sizeof(closed)), -1);
+	CHECK_EQ(errno, ECONNREFUSED);
+	close(c);
+	/* O_NONBLOCK is the program's, whatever the stack's socket is */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	CHECK_EQ(fcntl(c, F_GETFL) & O_NONBLOCK, 0);
+	int on = 1;
+	CHECK_EQ(ioctl(c, FIONBIO, &on), 0);
+	CHECK(fcntl(c, F_GETFL) & O_NONBLOCK);
+	close(c);
+	close(l);
 }
