@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "preload.h"
 
@@ -68,12 +69,22 @@ bool fdtable_is_usock(int fd)
 	return in_table(fd) && atomic_load_explicit(&fdtable[fd], memory_order_acquire) != NULL;
 }
 
+atomic_bool preload_dying;
+
+void preload_dying_wait(void)
+{
+	for (;;)
+		pause();
+}
+
 struct usock *usock_get(int fd)
 {
 	struct usock *us;
 
 	if (!in_table(fd) || !atomic_load_explicit(&fdtable[fd], memory_order_acquire))
 		return NULL;
+	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
+		preload_dying_wait();
 	pthread_mutex_lock(&stripe[fd % STRIPES]);
 	us = atomic_load_explicit(&fdtable[fd], memory_order_acquire);
 	if (us)
@@ -97,7 +108,8 @@ void usock_put(struct usock *us)
 {
 	if (atomic_fetch_sub(&us->refs, 1) != 1)
 		return;
-	ut_close(us->stack, us->fd);
+	if (!atomic_exchange(&us->closed, true))
+		ut_close(us->stack, us->fd);
 	free(us);
 }
 
@@ -106,6 +118,8 @@ long usock_done(struct usock *us, long rc)
 	int e = errno;
 
 	usock_put(us);
+	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
+		preload_dying_wait();
 	errno = e;
 	return rc;
 }
@@ -133,6 +147,7 @@ struct usock *usock_alloc(struct ut_stack *stack, int utfd, bool epoll)
 	us->epoll = epoll;
 	atomic_init(&us->refs, 1);
 	atomic_init(&us->nonblock, false);
+	atomic_init(&us->closed, false);
 	return us;
 }
 
@@ -186,8 +201,11 @@ unsigned fdtable_clear(bool close_them)
 		if (!old)
 			continue;
 		n++;
-		if (close_them)
-			usock_put(old);
+		if (!close_them)
+			continue;
+		if (!atomic_exchange(&old->closed, true))
+			ut_close(old->stack, old->fd);
+		usock_put(old);
 	}
 	return n;
 }

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "net/stack.h"
 #include "preload.h"
 #include "usertcp/diag.h"
 #include "usertcp/trace.h"
@@ -75,6 +77,7 @@ static void resolve_all(void)
 	NEXT(sendfile);
 	NEXT(splice);
 	NEXT(lseek);
+	NEXT(sigaction);
 }
 
 static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
@@ -256,6 +259,9 @@ static void stack_start(void)
 		say("cannot start the stack thread: %s", strerror(-err));
 		goto fail;
 	}
+	/* A program killed by SIGTERM, SIGINT ... closes its connections
+	 * too (signal.c); without it, it still runs. */
+	signal_exit_start();
 	/* What `usertcp ss` and `usertcp nstat` ask, as for the other tools;
 	 * USERTCP_DIAG=off: none. */
 	if (!name || strcmp(name, "off") != 0) {
@@ -274,6 +280,11 @@ fail:
 	stack = NULL;
 	dev = NULL;
 	stack_err = err < 0 ? -err : ENETDOWN;
+}
+
+bool preload_stack_lock_held(void)
+{
+	return stack && stack_lock_held(stack);
 }
 
 struct ut_stack *preload_stack(void)
@@ -302,11 +313,14 @@ static void atfork_child(void)
 		return;
 	forked = true;
 	fdtable_clear(false);
+	signal_exit_forget();
 }
 
-static void preload_exit(void)
+static atomic_bool exited;
+
+void preload_exit(void)
 {
-	if (!stack || forked)
+	if (!stack || forked || atomic_exchange(&exited, true))
 		return;
 	/* What Linux does for a process that exits: every descriptor is
 	 * closed, each socket's last reference with it, so connections send

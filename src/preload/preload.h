@@ -70,6 +70,7 @@ struct libc_calls {
 	ssize_t (*pwritev)(int, const struct iovec *, int, off_t);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
 	ssize_t (*splice)(int, off_t *, int, off_t *, size_t, unsigned);
+	int (*sigaction)(int, const struct sigaction *, struct sigaction *);
 	off_t (*lseek)(int, off_t, int);
 };
 extern struct libc_calls libc;
@@ -84,6 +85,29 @@ struct ut_stack *preload_stack(void);
 /* Whether this thread is starting the stack (its sockets are the
  * kernel's meanwhile). */
 bool preload_starting(void);
+/* What Linux does for a process that ends: every usertcp socket closed
+ * (FIN, or RST with data unread), a moment for the FINs to be
+ * acknowledged, then the stack thread stopped. Once; a no-op in a child
+ * of fork. */
+void preload_exit(void);
+
+/* ---- signals (signal.c) ------------------------------------------------------
+ * A signal whose default action ends the process (SIGTERM, SIGINT ...)
+ * and that the program leaves at SIG_DFL closes its connections first:
+ * started with the stack; forgotten in a child of fork. */
+void signal_exit_start(void);
+void signal_exit_forget(void);
+
+/* Set when a signal is ending the process (signal.c): from then on a
+ * program's thread that enters or leaves a call on a usertcp socket
+ * waits for the end instead, so that the program does not act on the
+ * sockets being closed under it (an error it would answer by exiting
+ * with a status of its own). */
+extern atomic_bool preload_dying;
+void preload_dying_wait(void) __attribute__((noreturn));
+
+/* Whether this thread holds the stack's lock (async-signal-safe). */
+bool preload_stack_lock_held(void);
 /* Where AF_INET6 sockets go (USERTCP_INET6). */
 enum inet6_route { INET6_USERTCP, INET6_KERNEL, INET6_EAFNOSUPPORT };
 enum inet6_route preload_inet6(void);
@@ -109,6 +133,9 @@ struct usock {
 	 * it would a kernel socket's call (socket.c). */
 	int type;
 	atomic_bool nonblock;
+	/* The stack's socket is closed: at the last reference, or at once
+	 * when the process ends (fdtable_clear). */
+	atomic_bool closed;
 };
 
 /* The table's size: the process's descriptor limit (RLIMIT_NOFILE) when
@@ -144,8 +171,9 @@ void fdtable_install(int fd, struct usock *us);
  * the usertcp socket. Returns whether fd was usertcp's. */
 bool fdtable_remove(int fd);
 /* Removes every entry (at exit, or in a child after fork); with close,
- * dropping the references (the sockets close as their last holder lets
- * go), without, forgetting them. Returns how many there were. */
+ * closing each socket at once, whatever calls are still in progress on
+ * it (the process is ending: they answer EBADF), without, forgetting
+ * them. Returns how many there were. */
 unsigned fdtable_clear(bool close_them);
 
 /* ---- waiting beside the kernel (select.c) --------------------------------

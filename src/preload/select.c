@@ -358,6 +358,8 @@ int preload_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout
 	waiter_unpark(&w);
 	for (nfds_t j = 0; j < nu; j++)
 		usock_put(s->us[j]);
+	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
+		preload_dying_wait();
 	errno = e;
 	return rc;
 }

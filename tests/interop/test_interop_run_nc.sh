@@ -2,8 +2,9 @@
 # OpenBSD's nc under usertcp run (a poll() on standard input and a
 # usertcp socket together) against the kernel's nc, 20 MB each way, SHA-256
 # compared; and a program that exits with its connection open (bash's
-# /dev/tcp) closes it on the way out: the kernel's peer reads the end of
-# the stream rather than waiting for it.
+# /dev/tcp) closes it on the way out, and so does one killed by SIGTERM
+# or SIGHUP (the default action), which still ends by the signal: the
+# kernel's peer reads the end of the stream rather than waiting for it.
 . "$(dirname "$0")/lib.sh"
 need nc bash python3 sha256sum
 up
@@ -66,3 +67,32 @@ nsx timeout 30 "$bin" run --tap tap0 --ip $U/24 -- \
 wait "$peer"
 grep -q "^end of stream" "$dir/eof.out" || fail "bash exited with its connection open: $(cat "$dir/eof.out")"
 echo "ok a program exiting with its connection open sends the FIN"
+
+
+# Killed by SIGTERM (15), then by SIGHUP (1), in the middle of sending: the
+# kernel's nc sees the connection end at once (not at its timeout), and
+# the program's exit status is the signal's. (Not SIGINT here: a shell
+# starts background jobs with SIGINT ignored.)
+for sig in 15 1; do
+	bg "$bin" run --tap tap0 --ip $U/24 -- nc -l -p 7003 < /dev/zero > /dev/null
+	unc=$last
+	n=0
+	while :; do
+		rm -f "$dir/k.out"
+		bg timeout 20 nc $U 7003 > "$dir/k.out"
+		peer=$last
+		sleep 0.5
+		[ -s "$dir/k.out" ] && break
+		n=$((n + 1))
+		[ "$n" -le 20 ] || fail "nothing from nc -l under usertcp run"
+	done
+	t0=$(now)
+	kill -$sig "$unc"
+	wait "$unc"
+	rc=$?
+	[ "$rc" -eq $((128 + sig)) ] || fail "nc under usertcp run killed by signal $sig exited $rc"
+	wait "$peer"
+	prc=$?
+	[ "$prc" -eq 0 ] || fail "after signal $sig the kernel's nc did not see the connection end (exit $prc)"
+	echo "ok nc under usertcp run killed by signal $sig: the kernel's peer saw the end in $(since "$t0") s"
+done

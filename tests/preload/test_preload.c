@@ -686,3 +686,44 @@ TEST(blocking_send_connect_and_waitall_move_everything_as_linux)
 	close(c);
 	close(l);
 }
+
+/* Whether the kernel has a handler on sig for this process
+ * (/proc/self/status, SigCgt), whatever sigaction tells the program. */
+static bool kernel_sees_caught(int sig)
+{
+	char line[256];
+	unsigned long long mask = 0;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigCgt: %llx", &mask) == 1)
+			break;
+	fclose(f);
+	return (mask >> (sig - 1)) & 1;
+}
+
+TEST(sigterm_left_at_sig_dfl_reads_sig_dfl_while_the_library_catches_it)
+{
+	struct sigaction sa;
+
+	/* the stack runs (warm_up), so SIGTERM closes the sockets first */
+	CHECK_EQ(sigaction(SIGTERM, NULL, &sa), 0);
+	CHECK(sa.sa_handler == SIG_DFL);
+	CHECK(kernel_sees_caught(SIGTERM));
+	/* the program's handler replaces the library's */
+	CHECK(signal(SIGTERM, on_signal) == SIG_DFL);
+	CHECK_EQ(sigaction(SIGTERM, NULL, &sa), 0);
+	CHECK(sa.sa_handler == on_signal);
+	/* and SIG_DFL brings the library's back, shown as SIG_DFL */
+	CHECK(signal(SIGTERM, SIG_DFL) == on_signal);
+	CHECK_EQ(sigaction(SIGTERM, NULL, &sa), 0);
+	CHECK(sa.sa_handler == SIG_DFL);
+	CHECK(kernel_sees_caught(SIGTERM));
+	/* SIG_IGN is the program's, as set */
+	CHECK(signal(SIGTERM, SIG_IGN) == SIG_DFL);
+	CHECK(!kernel_sees_caught(SIGTERM));
+	CHECK(signal(SIGTERM, SIG_DFL) == SIG_IGN);
+	CHECK(kernel_sees_caught(SIGTERM));
+}
