@@ -3,8 +3,9 @@
 # kernel's over a tap: curl (and wget) under usertcp run fetching a 20 MB
 # file from the kernel's python3 -m http.server, and the kernel's curl fetching it
 # from python3 -m http.server under usertcp run (a threaded server on
-# poll(), 10 clients at once), each file's SHA-256 compared; then the
-# server stops on SIGTERM and leaves no process behind.
+# poll(), 10 clients at once), each file's SHA-256 compared, and the
+# kernel's ab with 500 requests; then the server stops on SIGTERM and
+# leaves no process behind.
 . "$(dirname "$0")/lib.sh"
 need curl python3 sha256sum
 up
@@ -61,6 +62,17 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	[ "$(sha "$dir/got/m$i.bin")" = "$(sha "$dir/www/m$i.bin")" ] || fail "10 at once: m$i.bin differs"
 done
 echo "ok 10 files at once from http.server under usertcp run, all intact"
+
+# The kernel's ab loading it: 500 requests, 10 at a time, none failed.
+if command -v ab > /dev/null 2>&1; then
+	nsx timeout 120 ab -q -n 500 -c 10 "http://$U:8001/m1.bin" > "$dir/ab.out" 2>&1 ||
+		fail "ab against http.server under usertcp run: $(tail -5 "$dir/ab.out")"
+	grep -q '^Complete requests: *500$' "$dir/ab.out" && grep -q '^Failed requests: *0$' "$dir/ab.out" ||
+		fail "ab: $(grep -E 'requests' "$dir/ab.out")"
+	echo "ok the kernel's ab: 500 requests to http.server under usertcp run, none failed, $(awk '/^Requests per second/ { print $4 }' "$dir/ab.out") per second"
+else
+	echo "skipped the ab part: ab is not installed"
+fi
 
 kill -TERM "$srv"
 n=0

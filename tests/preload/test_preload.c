@@ -28,6 +28,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -726,4 +727,40 @@ TEST(sigterm_left_at_sig_dfl_reads_sig_dfl_while_the_library_catches_it)
 	CHECK(!kernel_sees_caught(SIGTERM));
 	CHECK(signal(SIGTERM, SIG_DFL) == SIG_IGN);
 	CHECK(kernel_sees_caught(SIGTERM));
+}
+
+TEST(a_forked_child_refuses_usertcp_sockets_and_the_parent_keeps_its_own)
+{
+	int l = listener(7112), c, s;
+	char b;
+
+	connect_pair(l, 7112, &c, &s);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		/* the stack is the parent's: inherited sockets are the plain
+		 * eventfds underneath, and no new one is made */
+		int bad = 0, type;
+		socklen_t len = sizeof(type);
+		if (getsockopt(c, SOL_SOCKET, SO_TYPE, &type, &len) != -1 || errno != ENOTSOCK)
+			bad |= 1;
+		if (socket(AF_INET, SOCK_STREAM, 0) != -1 || errno != EAFNOSUPPORT)
+			bad |= 2;
+		/* the kernel's sockets are still the kernel's */
+		int u = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (u < 0)
+			bad |= 4;
+		_exit(bad);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+	/* the child's exit closed nothing of the parent's */
+	CHECK_EQ(write(c, "p", 1), 1);
+	CHECK_EQ(read(s, &b, 1), 1);
+	CHECK_EQ(b, 'p');
+	close(c);
+	close(s);
+	close(l);
 }
