@@ -135,6 +135,8 @@ static struct ut_dev *dev;
 static struct ut_diag *diag;
 static int stack_err;
 static bool pcap_on;
+/* The IPv6 address of USERTCP_IP, if any (family 0: none). */
+static struct ut_ip addr6;
 /* In a child of fork: the parent's stack has no thread here and its
  * interface is the parent's. */
 static bool forked;
@@ -177,6 +179,8 @@ static int stack_configure(void)
 			say("USERTCP_IP %s: %s", ips, strerror(-err));
 			return err;
 		}
+		if (ip.family == AF_INET6 && !addr6.family)
+			addr6 = ip;
 		p += len;
 		if (*p == ',')
 			p++;
@@ -214,6 +218,35 @@ static _Thread_local bool starting;
 bool preload_starting(void)
 {
 	return starting;
+}
+
+/* An IPv6 address is tentative through duplicate address detection
+ * (RFC 4862 5.4, a second by default), and a tentative address can be
+ * neither a source nor bound (EADDRNOTAVAIL). Linux's addresses are
+ * configured long before the programs that use them start; this stack
+ * is born with the program, so its first socket waits (up to 3 s) until
+ * the address can be bound, rather than have the program's first
+ * connect or bind fail. */
+static void wait_dad(void)
+{
+	struct sockaddr_in6 sin6;
+	struct timespec nap = {0, 50 * 1000 * 1000};
+
+	if (addr6.family != AF_INET6)
+		return;
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = addr6.u.v6;
+	for (int i = 0; i < 60; i++) {
+		int fd = ut_socket(stack, AF_INET6, SOCK_DGRAM, 0), r;
+		if (fd < 0)
+			return;
+		r = ut_bind(stack, fd, (struct sockaddr *)&sin6, sizeof(sin6));
+		ut_close(stack, fd);
+		if (r == 0 || errno != EADDRNOTAVAIL)
+			return;
+		nanosleep(&nap, NULL);
+	}
 }
 
 static void stack_start(void)
@@ -262,6 +295,7 @@ static void stack_start(void)
 	/* A program killed by SIGTERM, SIGINT ... closes its connections
 	 * too (signal.c); without it, it still runs. */
 	signal_exit_start();
+	wait_dad();
 	/* What `usertcp ss` and `usertcp nstat` ask, as for the other tools;
 	 * USERTCP_DIAG=off: none. */
 	if (!name || strcmp(name, "off") != 0) {
