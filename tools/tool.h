@@ -31,6 +31,7 @@ int cmd_view(int argc, char **argv);
  * stderr as prog (a bad line names its number). */
 int view_write_html(const char *trace, size_t len, const char *title, const char *out_path,
 		    const char *prog, unsigned conn);
+int cmd_run(int argc, char **argv);
 
 /* Asks a running stack's diagnostics endpoint (usertcp/diag.h) one
  * question: the stack named stack, or the only one running when NULL

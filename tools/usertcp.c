@@ -15,6 +15,7 @@ static const struct tool_cmd tool_cmds[] = {
 	{"plot", "a connection's graphs (time-sequence, cwnd, RTT...) as SVG, from a trace or pcap",
 	 cmd_plot},
 	{"view", "a trace as an HTML page that replays the connection, step by step", cmd_view},
+	{"run", "an unmodified program with its sockets on usertcp (LD_PRELOAD)", cmd_run},
 };
 
 static void usage(FILE *f)

@@ -226,6 +226,15 @@ int ut_stack_thread_start(struct ut_stack *stack);
 /* Stops and joins the stack thread (no-op if none). */
 void ut_stack_thread_stop(struct ut_stack *stack);
 
+/* Calls fn(arg) each time a socket of the stack woke (its readiness may
+ * have changed), as blocked calls are woken, for code that waits for the
+ * stack's sockets from outside it: in the kernel's poll beside other
+ * descriptors, woken through an eventfd that fn writes (the preload
+ * library, docs/RUN.md). fn runs with the stack's lock held, on whichever
+ * thread made the change: it must be quick and must not call into the
+ * stack. NULL removes it. */
+void ut_stack_set_wake_hook(struct ut_stack *stack, void (*fn)(void *arg), void *arg);
+
 /* Descriptors open in this stack (sockets and epoll instances). */
 unsigned ut_stack_open_fds(const struct ut_stack *stack);
 

@@ -163,13 +163,17 @@ static struct sock *cookie_check(struct sock *listener, struct sk_buff *skb,
 	 * tcp_synq_no_recent_overflow). */
 	if (stack_now(stack) - inet_csk(listener)->icsk_accept_queue.synq_overflow_ns >
 	    (uint64_t)MAX_SYNCOOKIE_AGE * 60 * NSEC_PER_SEC)
-		return NULL;
+		return listener;
 	mssind = cookie_check_sequence(stack, t, th->seq - 1, th->ack_seq - 1);
 	if (mssind < 0) {
 		NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESFAILED);
-		return NULL;
+		return listener;
 	}
 	NET_INC_STATS(stack, LINUX_MIB_SYNCOOKIESRECV);
+	/* A good cookie with no room for its connection: dropped, not
+	 * reset, as Linux's (tcp_v4_syn_recv_sock's exit_overflow); the
+	 * client, established, sends again, and a later ACK may find
+	 * room. */
 	if (inet_csk_accept_queue_full(listener)) {
 		NET_INC_STATS(stack, LINUX_MIB_LISTENOVERFLOWS);
 		NET_INC_STATS(stack, LINUX_MIB_LISTENDROPS);

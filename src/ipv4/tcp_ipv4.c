@@ -611,7 +611,9 @@ void tcp_rcv_dispatch(struct sk_buff *skb, const struct wire_tcp *th,
 		if ((th->flags & (TCPHDR_SYN | TCPHDR_RST | TCPHDR_ACK)) == TCPHDR_ACK &&
 		    inet_csk(sk)->icsk_accept_queue.synq_overflow_ns) {
 			struct sock *child = fam->cookie_check(sk, skb, th, opts);
-			if (child) {
+			if (!child)
+				goto discard;
+			if (child != sk) {
 				tcp_do_rcv(child, skb, th, opts, fam);
 				return;
 			}

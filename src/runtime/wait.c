@@ -98,16 +98,25 @@ void stack_kick_thread(struct ut_stack *stack)
 		thread_kick(stack->thread);
 }
 
+/* A socket woke: the threads blocked in calls re-check their conditions,
+ * and so does whoever waits for the stack's sockets from outside it. */
+static void wake_blocked(struct ut_stack *stack)
+{
+	stack->wake_pending = false;
+	if (stack->thread)
+		pthread_cond_broadcast(&stack->thread->wake_cond);
+	if (stack->wake_hook)
+		stack->wake_hook(stack->wake_hook_arg);
+}
+
 /* After a call changed the stack: wake blocked threads if a socket woke,
  * and the stack thread if work is now due earlier than it planned. */
 static void thread_notify(struct ut_stack *stack)
 {
 	struct stack_thread *t = stack->thread;
 
-	if (stack->wake_pending) {
-		stack->wake_pending = false;
-		pthread_cond_broadcast(&t->wake_cond);
-	}
+	if (stack->wake_pending)
+		wake_blocked(stack);
 	if (ut_stack_next_deadline(stack) < t->sleep_until)
 		thread_kick(t);
 }
@@ -117,8 +126,8 @@ void stack_unlock(struct ut_stack *stack)
 	stack_flush_tx(stack);
 	if (stack->thread)
 		thread_notify(stack);
-	else
-		stack->wake_pending = false;
+	else if (stack->wake_pending)
+		wake_blocked(stack);
 	stack_leave(stack);
 	pthread_mutex_unlock(&stack->lock);
 }
@@ -254,6 +263,14 @@ int stack_wait(struct ut_stack *stack, uint64_t deadline)
 	return wait_by_polling(stack, deadline);
 }
 
+UT_EXPORT void ut_stack_set_wake_hook(struct ut_stack *stack, void (*fn)(void *arg), void *arg)
+{
+	pthread_mutex_lock(&stack->lock);
+	stack->wake_hook = fn;
+	stack->wake_hook_arg = arg;
+	pthread_mutex_unlock(&stack->lock);
+}
+
 /* ---- the stack thread ---------------------------------------------------------*/
 
 static void *stack_thread_main(void *arg)
@@ -270,10 +287,8 @@ static void *stack_thread_main(void *arg)
 		stack_clock_refresh(stack);
 		stack_poll_locked(stack);
 		stack_flush_tx(stack);
-		if (stack->wake_pending) {
-			stack->wake_pending = false;
-			pthread_cond_broadcast(&t->wake_cond);
-		}
+		if (stack->wake_pending)
+			wake_blocked(stack);
 		uint64_t now = stack_now(stack);
 		uint64_t next = ut_stack_next_deadline(stack);
 		if (next <= now) {

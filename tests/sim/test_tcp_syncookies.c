@@ -73,3 +73,33 @@ TEST(without_syn_cookies_a_full_syn_queue_drops_the_syn)
 	ut_close(w.s, l);
 	tw_done(&w);
 }
+
+TEST(a_cookie_ack_that_finds_the_accept_queue_full_is_dropped_not_reset)
+{
+	struct tcpworld w;
+	int l, c[3], err;
+	socklen_t len = sizeof(err);
+
+	tw_make(&w, 65, NULL);
+	CHECK_EQ(ut_sysctl_set(w.s, "net.ipv4.tcp_syncookies", 2), 0);
+	/* backlog 0: one connection fits the accept queue, as Linux's */
+	l = tw_listen(&w, PORT, 0);
+	for (int i = 0; i < 3; i++)
+		c[i] = tw_connect_nb(&w, PORT);
+	tw_run(&w, 100 * MS);
+	/* the two that found no room: dropped, as Linux's cookie_v4_check,
+	 * and their clients, established, never see a reset */
+	CHECK_EQ(tw_counter(w.s, "TcpExt", "ListenOverflows"), 2);
+	CHECK_EQ(tw_counter(w.s, "Tcp", "OutRsts"), 0);
+	for (int i = 0; i < 3; i++) {
+		CHECK_EQ(ut_getsockopt(w.c, c[i], SOL_SOCKET, SO_ERROR, &err, &len), 0);
+		CHECK_EQ(err, 0);
+	}
+	int s = ut_accept(w.s, l, NULL, NULL);
+	CHECK(s >= 0);
+	ut_close(w.s, s);
+	for (int i = 0; i < 3; i++)
+		ut_close(w.c, c[i]);
+	ut_close(w.s, l);
+	tw_done(&w);
+}

@@ -254,6 +254,10 @@ struct ut_stack {
 	bool wake_pending;	     /* a socket woke: blocked threads re-check */
 	uint64_t wake_seq;	     /* bumped on each wake, for waiters */
 	struct stack_thread *thread; /* NULL: none */
+	/* ut_stack_set_wake_hook: told of each wake, for waiters outside
+	 * the stack (the preload library's mixed poll). NULL: none. */
+	void (*wake_hook)(void *arg);
+	void *wake_hook_arg;
 
 	/* tracing (src/core/trace.c): off while trace_fn is NULL */
 	ut_trace_fn trace_fn;

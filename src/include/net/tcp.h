@@ -1185,7 +1185,11 @@ uint32_t cookie_v4_init_sequence(const struct sock *listener, const struct sk_bu
 /* TSval carrying window scale, SACK and ECN in its low 6 bits. */
 uint32_t cookie_init_timestamp(const struct request_sock *req, uint32_t ts_now);
 /* An ACK that may answer a SYN cookie (the listener had no room to keep
- * a request). The child socket, in the accept queue, or NULL. */
+ * a request). The child socket, in the accept queue; the listener itself
+ * when the ACK answers no cookie (none sent lately, or a wrong one: the
+ * listener's own processing answers it, with a reset); or NULL when it
+ * answers a good cookie but makes no connection (the accept queue full,
+ * or no memory), for the caller to drop, as Linux's cookie_v4_check. */
 struct sock *cookie_v4_check(struct sock *listener, struct sk_buff *skb, const struct wire_tcp *th,
 			     const struct wire_tcp_opts *opts);
 /* The same for IPv6 (Linux's cookie_v6_init_sequence, cookie_v6_check). */

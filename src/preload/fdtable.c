@@ -1,0 +1,211 @@
+/* The table from the process's descriptor numbers to usertcp sockets, as
+ * Linux's fdtable maps numbers to struct file.
+ *
+ * Each usertcp socket holds a real descriptor (an eventfd, opened by the
+ * caller), so the number comes from the kernel's own allocator: it never
+ * collides with a file opened later, stays under FD_SETSIZE as long as the
+ * program's other descriptors do, and close-on-exec is the kernel's flag
+ * on it. The table is an array indexed by that number; a descriptor the
+ * kernel owns reads NULL there, which costs an interposed read() on a file
+ * one atomic load.
+ *
+ * Lifetime: a usock has one reference per descriptor naming it (dup adds
+ * one) and one per call in progress, as Linux's file has per fget. A
+ * reference is taken under the stripe lock of its slot, so that close()
+ * on another thread cannot free it between the load and the increment;
+ * the last usock_put closes the stack's socket (the FIN leaves then, as
+ * on Linux at the last fput, not at the close() of one of several
+ * descriptors). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#define STRIPES 64
+
+static _Atomic(struct usock *) *fdtable;
+static unsigned fdtable_size;
+static pthread_mutex_t stripe[STRIPES];
+static pthread_once_t fdtable_once = PTHREAD_ONCE_INIT;
+static int fdtable_err;
+
+static void fdtable_setup(void)
+{
+	struct rlimit rl;
+	unsigned n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FDTABLE_MAX
+			    ? FDTABLE_MAX
+			    : (unsigned)rl.rlim_max;
+	if (n < 1024)
+		n = 1024;
+	for (unsigned i = 0; i < STRIPES; i++)
+		pthread_mutex_init(&stripe[i], NULL);
+	fdtable = calloc(n, sizeof(*fdtable));
+	if (!fdtable) {
+		fdtable_err = -ENOMEM;
+		return;
+	}
+	fdtable_size = n;
+}
+
+int fdtable_init(void)
+{
+	pthread_once(&fdtable_once, fdtable_setup);
+	return fdtable_err;
+}
+
+static bool in_table(int fd)
+{
+	return fd >= 0 && fdtable && (unsigned)fd < fdtable_size;
+}
+
+bool fdtable_is_usock(int fd)
+{
+	return in_table(fd) && atomic_load_explicit(&fdtable[fd], memory_order_acquire) != NULL;
+}
+
+atomic_bool preload_dying;
+
+void preload_dying_wait(void)
+{
+	for (;;)
+		pause();
+}
+
+struct usock *usock_get(int fd)
+{
+	struct usock *us;
+
+	if (!in_table(fd) || !atomic_load_explicit(&fdtable[fd], memory_order_acquire))
+		return NULL;
+	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
+		preload_dying_wait();
+	pthread_mutex_lock(&stripe[fd % STRIPES]);
+	us = atomic_load_explicit(&fdtable[fd], memory_order_acquire);
+	if (us)
+		atomic_fetch_add(&us->refs, 1);
+	pthread_mutex_unlock(&stripe[fd % STRIPES]);
+	return us;
+}
+
+struct usock *usock_get_sock(int fd)
+{
+	struct usock *us = usock_get(fd);
+
+	if (us && us->epoll) {
+		usock_put(us);
+		return NULL;
+	}
+	return us;
+}
+
+void usock_put(struct usock *us)
+{
+	if (atomic_fetch_sub(&us->refs, 1) != 1)
+		return;
+	if (!atomic_exchange(&us->closed, true))
+		ut_close(us->stack, us->fd);
+	free(us);
+}
+
+long usock_done(struct usock *us, long rc)
+{
+	int e = errno;
+
+	usock_put(us);
+	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
+		preload_dying_wait();
+	errno = e;
+	return rc;
+}
+
+/* Puts us (NULL: nothing) at fd under its stripe lock; returns what was
+ * there, whose reference the caller now holds. */
+static struct usock *fdtable_swap(int fd, struct usock *us)
+{
+	struct usock *old;
+
+	pthread_mutex_lock(&stripe[fd % STRIPES]);
+	old = atomic_exchange_explicit(&fdtable[fd], us, memory_order_acq_rel);
+	pthread_mutex_unlock(&stripe[fd % STRIPES]);
+	return old;
+}
+
+struct usock *usock_alloc(struct ut_stack *stack, int utfd, bool epoll)
+{
+	struct usock *us = calloc(1, sizeof(*us));
+
+	if (!us)
+		return NULL;
+	us->stack = stack;
+	us->fd = utfd;
+	us->epoll = epoll;
+	atomic_init(&us->refs, 1);
+	atomic_init(&us->nonblock, false);
+	atomic_init(&us->closed, false);
+	return us;
+}
+
+int fdtable_install_new(int fd, struct usock *us)
+{
+	struct usock *old;
+
+	if (fdtable_init() < 0 || !in_table(fd))
+		return -ENOMEM;
+	old = fdtable_swap(fd, us);
+	/* The number was free in the kernel a moment ago, so nothing of
+	 * ours can be there; were it (a close we did not see), it goes. */
+	if (old)
+		usock_put(old);
+	return 0;
+}
+
+void fdtable_install(int fd, struct usock *us)
+{
+	struct usock *old;
+
+	if (!in_table(fd))
+		return;
+	atomic_fetch_add(&us->refs, 1);
+	old = fdtable_swap(fd, us);
+	if (old)
+		usock_put(old);
+}
+
+bool fdtable_remove(int fd)
+{
+	struct usock *old;
+
+	if (!fdtable_is_usock(fd))
+		return false;
+	old = fdtable_swap(fd, NULL);
+	if (!old)
+		return false;
+	usock_put(old);
+	return true;
+}
+
+unsigned fdtable_clear(bool close_them)
+{
+	unsigned n = 0;
+
+	for (unsigned fd = 0; fdtable && fd < fdtable_size; fd++) {
+		if (!atomic_load_explicit(&fdtable[fd], memory_order_acquire))
+			continue;
+		struct usock *old = fdtable_swap((int)fd, NULL);
+		if (!old)
+			continue;
+		n++;
+		if (!close_them)
+			continue;
+		if (!atomic_exchange(&old->closed, true))
+			ut_close(old->stack, old->fd);
+		usock_put(old);
+	}
+	return n;
+}

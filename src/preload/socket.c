@@ -1,0 +1,627 @@
+/* The socket calls, interposed: an AF_INET (and, by default, AF_INET6)
+ * stream or datagram socket is usertcp's, every other descriptor the
+ * kernel's. A call on a usertcp descriptor is the ut_ call of the same
+ * name on its stack (usertcp/socket.h), which answers and sets errno as
+ * Linux would; a call on any other descriptor goes on to the C library.
+ *
+ * The read/write family is here too: on a socket they are recv and send
+ * without flags, as in Linux's sock_read_iter and sock_write_iter.
+ *
+ * Blocking. The stack's sockets are all non-blocking; O_NONBLOCK as the
+ * program sees it is kept beside them (struct usock). A call that would
+ * block tries, and while the stack answers EAGAIN waits in the kernel's
+ * ppoll (usock_wait) and tries again, so that it sleeps where a signal
+ * reaches it: a handler without SA_RESTART ends the call with EINTR, or
+ * with the count of what it had already moved, as Linux's. A blocking
+ * send on a stream goes on until all of it is queued, a MSG_WAITALL
+ * receive until all of it came (or the end of the stream), as Linux's;
+ * SO_SNDTIMEO and SO_RCVTIMEO bound the wait (EAGAIN, or the count). */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "preload.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* A descriptor number from the kernel for a new usertcp socket: an
+ * eventfd, close-on-exec as the socket asked (SOCK_CLOEXEC), opened
+ * before the socket as Linux takes the number before making the file
+ * (so EMFILE comes first, and accept takes no connection it cannot give
+ * a number). */
+static int reserve_fd(int flags)
+{
+	return eventfd(0, (flags & SOCK_CLOEXEC) ? EFD_CLOEXEC : 0);
+}
+
+/* Installs utfd (a socket of type, O_NONBLOCK for the program if
+ * nonblock) at the reserved number efd; on failure closes both. */
+static int install(int efd, struct ut_stack *st, int utfd, int type, bool nonblock)
+{
+	struct usock *us = usock_alloc(st, utfd, false);
+
+	if (us) {
+		us->type = type;
+		atomic_store(&us->nonblock, nonblock);
+	}
+	if (!us || fdtable_install_new(efd, us) < 0) {
+		free(us);
+		ut_close(st, utfd);
+		libc.close(efd);
+		errno = ENOMEM;
+		return -1;
+	}
+	return efd;
+}
+
+static bool ours(int domain, int type)
+{
+	int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (base != SOCK_STREAM && base != SOCK_DGRAM)
+		return false;
+	return domain == AF_INET || (domain == AF_INET6 && preload_inet6() == INET6_USERTCP);
+}
+
+/* Whether a call with flags waits on us. */
+static bool blocks(struct usock *us, int flags)
+{
+	return !(flags & MSG_DONTWAIT) && !atomic_load(&us->nonblock);
+}
+
+EXPORT int socket(int domain, int type, int protocol)
+{
+	struct ut_stack *st;
+	int efd, u, e;
+
+	preload_resolve();
+	if (domain == AF_INET6 && preload_inet6() == INET6_EAFNOSUPPORT) {
+		/* as a kernel built without IPv6 answers: programs fall back
+		 * to IPv4 */
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	if (!ours(domain, type) || preload_starting())
+		return libc.socket(domain, type, protocol);
+	if (!(st = preload_stack()))
+		return -1;
+	if ((efd = reserve_fd(type)) < 0)
+		return -1;
+	if ((u = ut_socket(st, domain, type | SOCK_NONBLOCK, protocol)) < 0) {
+		e = errno;
+		libc.close(efd);
+		errno = e;
+		return -1;
+	}
+	return install(efd, st, u, type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC),
+		       (type & SOCK_NONBLOCK) != 0);
+}
+
+EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.bind(fd, addr, len);
+	return (int)usock_done(us, ut_bind(us->stack, us->fd, addr, len));
+}
+
+EXPORT int listen(int fd, int backlog)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.listen(fd, backlog);
+	return (int)usock_done(us, ut_listen(us->stack, us->fd, backlog));
+}
+
+EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+{
+	uint64_t deadline = 0;
+	struct usock *us;
+	int efd, u, e;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.accept4(fd, addr, len, flags);
+	if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) {
+		errno = EINVAL;
+		return (int)usock_done(us, -1);
+	}
+	if ((efd = reserve_fd(flags)) < 0)
+		return (int)usock_done(us, -1);
+	while ((u = ut_accept4(us->stack, us->fd, addr, len, flags | SOCK_NONBLOCK)) < 0 &&
+	       errno == EAGAIN && blocks(us, 0))
+		if (usock_wait(us, POLLIN, SO_RCVTIMEO, &deadline) < 0)
+			break;
+	if (u < 0) {
+		e = errno;
+		libc.close(efd);
+		errno = e;
+		return (int)usock_done(us, -1);
+	}
+	return (int)usock_done(us,
+			       install(efd, us->stack, u, us->type, (flags & SOCK_NONBLOCK) != 0));
+}
+
+EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	preload_resolve();
+	if (!fdtable_is_usock(fd))
+		return libc.accept(fd, addr, len);
+	return accept4(fd, addr, len, 0);
+}
+
+/* A blocking connect: the stack's answers EINPROGRESS, then the wait for
+ * the handshake's end (SO_ERROR says how it ended). Interrupted, it is
+ * EINTR and the handshake goes on, as Linux's; SO_SNDTIMEO running out
+ * is EINPROGRESS, as Linux's. */
+EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+	uint64_t deadline = 0;
+	struct usock *us;
+	int rc, err = 0;
+	socklen_t elen = sizeof(err);
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.connect(fd, addr, len);
+	rc = ut_connect(us->stack, us->fd, addr, len);
+	if (rc == 0 || errno != EINPROGRESS || !blocks(us, 0))
+		return (int)usock_done(us, rc);
+	if (usock_wait(us, POLLOUT, SO_SNDTIMEO, &deadline) < 0) {
+		if (errno == EAGAIN)
+			errno = EINPROGRESS;
+		return (int)usock_done(us, -1);
+	}
+	if (ut_getsockopt(us->stack, us->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
+		return (int)usock_done(us, -1);
+	if (err) {
+		errno = err;
+		return (int)usock_done(us, -1);
+	}
+	return (int)usock_done(us, 0);
+}
+
+EXPORT int shutdown(int fd, int how)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.shutdown(fd, how);
+	return (int)usock_done(us, ut_shutdown(us->stack, us->fd, how));
+}
+
+/* close: the number goes back to the kernel (the eventfd closes) and the
+ * socket loses this descriptor's reference; it closes at the last one,
+ * as Linux's file is released at its last fput. An epoll instance's
+ * usertcp half goes with its kernel descriptor the same way. */
+EXPORT int close(int fd)
+{
+	preload_resolve();
+	fdtable_remove(fd);
+	return libc.close(fd);
+}
+
+/* ---- sending and receiving --------------------------------------------------------*/
+
+static size_t iov_total(const struct msghdr *msg)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++)
+		total += msg->msg_iov[i].iov_len;
+	return total;
+}
+
+/* m: msg without its first done bytes, its iovecs in space (room for
+ * msg's); no address or control data (they went with the first part). */
+static void iov_advance(const struct msghdr *msg, size_t done, struct msghdr *m,
+			struct iovec *space)
+{
+	size_t n = 0;
+
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < (size_t)msg->msg_iovlen; i++) {
+		const struct iovec *v = &msg->msg_iov[i];
+		if (done >= v->iov_len) {
+			done -= v->iov_len;
+			continue;
+		}
+		space[n].iov_base = (char *)v->iov_base + done;
+		space[n++].iov_len = v->iov_len - done;
+		done = 0;
+	}
+	m->msg_iov = space;
+	m->msg_iovlen = n;
+}
+
+/* Room for the iovecs of a send or receive that continues after a part:
+ * the thread's buffer (IOV_MAX of them fit), or NULL. */
+static struct iovec *iov_space(const struct msghdr *msg)
+{
+	if ((size_t)msg->msg_iovlen * sizeof(struct iovec) > PRELOAD_COPY_BUF) {
+		errno = EMSGSIZE;
+		return NULL;
+	}
+	return thread_copy_buf();
+}
+
+/* sendmsg on us with Linux's blocking (see the top of the file). */
+static ssize_t usock_sendmsg(struct usock *us, const struct msghdr *msg, int flags)
+{
+	uint64_t deadline = 0;
+	size_t total, done = 0;
+	struct iovec *space = NULL;
+
+	/* A Fast Open connect (MSG_FASTOPEN) is the stack's own affair. */
+	if (!blocks(us, flags) || (flags & MSG_FASTOPEN))
+		return ut_sendmsg(us->stack, us->fd, msg, flags);
+	total = iov_total(msg);
+	for (;;) {
+		struct msghdr m;
+		const struct msghdr *mp = msg;
+
+		if (done) {
+			if (!space && !(space = iov_space(msg)))
+				return (ssize_t)done;
+			iov_advance(msg, done, &m, space);
+			mp = &m;
+		}
+		ssize_t n = ut_sendmsg(us->stack, us->fd, mp, flags);
+		if (n >= 0) {
+			done += (size_t)n;
+			if (done >= total || us->type != SOCK_STREAM)
+				return (ssize_t)done;
+			continue;
+		}
+		if (errno != EAGAIN || usock_wait(us, POLLOUT, SO_SNDTIMEO, &deadline) < 0)
+			return done ? (ssize_t)done : -1;
+	}
+}
+
+/* recvmsg on us with Linux's blocking (see the top of the file). */
+static ssize_t usock_recvmsg(struct usock *us, struct msghdr *msg, int flags)
+{
+	uint64_t deadline = 0;
+	size_t total, done = 0;
+	struct iovec *space = NULL;
+	bool all;
+
+	if (!blocks(us, flags))
+		return ut_recvmsg(us->stack, us->fd, msg, flags);
+	all = (flags & MSG_WAITALL) && !(flags & MSG_PEEK) && us->type == SOCK_STREAM;
+	total = iov_total(msg);
+	for (;;) {
+		struct msghdr m;
+		struct msghdr *mp = msg;
+
+		if (done) {
+			if (!space && !(space = iov_space(msg)))
+				return (ssize_t)done;
+			iov_advance(msg, done, &m, space);
+			mp = &m;
+		}
+		ssize_t n = ut_recvmsg(us->stack, us->fd, mp, flags & ~MSG_WAITALL);
+		if (n > 0) {
+			done += (size_t)n;
+			if (mp != msg)
+				msg->msg_flags |= m.msg_flags;
+			if (!all || done >= total)
+				return (ssize_t)done;
+			continue;
+		}
+		if (n == 0)
+			return (ssize_t)done; /* the end of the stream */
+		if (errno != EAGAIN || usock_wait(us, POLLIN, SO_RCVTIMEO, &deadline) < 0)
+			return done ? (ssize_t)done : -1;
+	}
+}
+
+static ssize_t usock_send(struct usock *us, const void *buf, size_t len, int flags,
+			  const struct sockaddr *dest, socklen_t dest_len)
+{
+	struct iovec iov = {(void *)(uintptr_t)buf, len};
+	struct msghdr msg = {.msg_name = (void *)(uintptr_t)dest,
+			     .msg_namelen = dest_len,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1};
+
+	/* send and write on a socket are sendto without an address, which
+	 * the stack's sendto checks as Linux's (a NULL buffer, a length
+	 * past INT_MAX...) before anything else */
+	if (!blocks(us, flags))
+		return ut_sendto(us->stack, us->fd, buf, len, flags, dest, dest_len);
+	return usock_sendmsg(us, &msg, flags);
+}
+
+static ssize_t usock_recv(struct usock *us, void *buf, size_t len, int flags, struct sockaddr *src,
+			  socklen_t *src_len)
+{
+	struct iovec iov = {buf, len};
+	struct msghdr msg = {.msg_name = src,
+			     .msg_namelen = src && src_len ? *src_len : 0,
+			     .msg_iov = &iov,
+			     .msg_iovlen = 1};
+	ssize_t n;
+
+	if (!blocks(us, flags))
+		return ut_recvfrom(us->stack, us->fd, buf, len, flags, src, src_len);
+	n = usock_recvmsg(us, &msg, flags);
+	if (n >= 0 && src && src_len)
+		*src_len = msg.msg_namelen;
+	return n;
+}
+
+/* readv and writev: Linux's limit on the iovecs (EINVAL), which
+ * recvmsg and sendmsg answer differently (EMSGSIZE). */
+static bool iovcnt_ok(int iovcnt)
+{
+	if (iovcnt >= 0 && iovcnt <= IOV_MAX)
+		return true;
+	errno = EINVAL;
+	return false;
+}
+
+EXPORT ssize_t read(int fd, void *buf, size_t len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.read(fd, buf, len);
+	if (!blocks(us, 0))
+		return usock_done(us, ut_read(us->stack, us->fd, buf, len));
+	return usock_done(us, usock_recv(us, buf, len, 0, NULL, NULL));
+}
+
+EXPORT ssize_t write(int fd, const void *buf, size_t len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.write(fd, buf, len);
+	if (!blocks(us, 0))
+		return usock_done(us, ut_write(us->stack, us->fd, buf, len));
+	return usock_done(us, usock_send(us, buf, len, 0, NULL, 0));
+}
+
+EXPORT ssize_t readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.readv(fd, iov, iovcnt);
+	if (!blocks(us, 0) || !iovcnt_ok(iovcnt))
+		return usock_done(us, ut_readv(us->stack, us->fd, iov, iovcnt));
+	struct msghdr msg = {.msg_iov = (struct iovec *)(uintptr_t)iov,
+			     .msg_iovlen = (size_t)iovcnt};
+	return usock_done(us, usock_recvmsg(us, &msg, 0));
+}
+
+EXPORT ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.writev(fd, iov, iovcnt);
+	if (!blocks(us, 0) || !iovcnt_ok(iovcnt))
+		return usock_done(us, ut_writev(us->stack, us->fd, iov, iovcnt));
+	struct msghdr msg = {.msg_iov = (struct iovec *)(uintptr_t)iov,
+			     .msg_iovlen = (size_t)iovcnt};
+	return usock_done(us, usock_sendmsg(us, &msg, 0));
+}
+
+EXPORT ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.send(fd, buf, len, flags);
+	return usock_done(us, usock_send(us, buf, len, flags, NULL, 0));
+}
+
+EXPORT ssize_t recv(int fd, void *buf, size_t len, int flags)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.recv(fd, buf, len, flags);
+	return usock_done(us, usock_recv(us, buf, len, flags, NULL, NULL));
+}
+
+EXPORT ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *dest,
+		      socklen_t dest_len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.sendto(fd, buf, len, flags, dest, dest_len);
+	return usock_done(us, usock_send(us, buf, len, flags, dest, dest_len));
+}
+
+EXPORT ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *src,
+			socklen_t *src_len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.recvfrom(fd, buf, len, flags, src, src_len);
+	return usock_done(us, usock_recv(us, buf, len, flags, src, src_len));
+}
+
+EXPORT ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.sendmsg(fd, msg, flags);
+	return usock_done(us, usock_sendmsg(us, msg, flags));
+}
+
+EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.recvmsg(fd, msg, flags);
+	return usock_done(us, usock_recvmsg(us, msg, flags));
+}
+
+EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *optlen)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.getsockopt(fd, level, optname, optval, optlen);
+	return (int)usock_done(us,
+			       ut_getsockopt(us->stack, us->fd, level, optname, optval, optlen));
+}
+
+EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.setsockopt(fd, level, optname, optval, optlen);
+	return (int)usock_done(us,
+			       ut_setsockopt(us->stack, us->fd, level, optname, optval, optlen));
+}
+
+EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.getsockname(fd, addr, len);
+	return (int)usock_done(us, ut_getsockname(us->stack, us->fd, addr, len));
+}
+
+EXPORT int getpeername(int fd, struct sockaddr *addr, socklen_t *len)
+{
+	struct usock *us;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.getpeername(fd, addr, len);
+	return (int)usock_done(us, ut_getpeername(us->stack, us->fd, addr, len));
+}
+
+/* ---- glibc's fortified variants (_FORTIFY_SOURCE) --------------------------
+ * A program built with fortification calls these instead when the buffer's
+ * size is known at compile time: the check, then the call. */
+EXPORT ssize_t __read_chk(int fd, void *buf, size_t len, size_t buflen)
+{
+	if (len > buflen)
+		__chk_fail();
+	return read(fd, buf, len);
+}
+
+EXPORT ssize_t __recv_chk(int fd, void *buf, size_t len, size_t buflen, int flags)
+{
+	if (len > buflen)
+		__chk_fail();
+	return recv(fd, buf, len, flags);
+}
+
+EXPORT ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen, int flags,
+			      struct sockaddr *src, socklen_t *src_len)
+{
+	if (len > buflen)
+		__chk_fail();
+	return recvfrom(fd, buf, len, flags, src, src_len);
+}
+
+/* sendmmsg and recvmmsg: the messages one by one, as Linux's
+ * __sys_sendmmsg and do_recvmmsg loop over ___sys_sendmsg and
+ * ___sys_recvmsg. At most UIO_MAXIOV (1024) a call. An error after the
+ * first message ends the call with the count done so far (Linux keeps
+ * the error on the socket for the next call; here the next call meets
+ * it again). recvmmsg's MSG_WAITFORONE makes every receive after the
+ * first non-blocking, and its timeout is looked at after each message,
+ * as Linux's. */
+#define MMSG_MAX 1024
+
+EXPORT int sendmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags)
+{
+	struct usock *us;
+	unsigned i;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.sendmmsg(fd, vec, vlen, flags);
+	if (vlen > MMSG_MAX)
+		vlen = MMSG_MAX;
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = usock_sendmsg(us, &vec[i].msg_hdr, flags);
+		if (n < 0) {
+			if (i == 0)
+				return (int)usock_done(us, -1);
+			break;
+		}
+		vec[i].msg_len = (unsigned)n;
+	}
+	return (int)usock_done(us, (long)i);
+}
+
+EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struct timespec *timeout)
+{
+	struct timespec left;
+	struct usock *us;
+	uint64_t deadline;
+	unsigned i;
+
+	preload_resolve();
+	if (!(us = usock_get_sock(fd)))
+		return libc.recvmmsg(fd, vec, vlen, flags, timeout);
+	if (timeout &&
+	    (timeout->tv_sec < 0 || timeout->tv_nsec < 0 || timeout->tv_nsec >= 1000000000)) {
+		errno = EINVAL;
+		return (int)usock_done(us, -1);
+	}
+	deadline = deadline_after(timeout);
+	if (vlen > MMSG_MAX)
+		vlen = MMSG_MAX;
+	for (i = 0; i < vlen; i++) {
+		ssize_t n = usock_recvmsg(us, &vec[i].msg_hdr, flags & ~MSG_WAITFORONE);
+		if (n < 0) {
+			if (i == 0)
+				return (int)usock_done(us, -1);
+			break;
+		}
+		vec[i].msg_len = (unsigned)n;
+		if (flags & MSG_WAITFORONE)
+			flags |= MSG_DONTWAIT;
+		if (timeout) {
+			timeout_left(deadline, &left);
+			*timeout = left;
+			if (left.tv_sec == 0 && left.tv_nsec == 0) {
+				i++;
+				break;
+			}
+		}
+	}
+	return (int)usock_done(us, (long)i);
+}
+
+ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len)
+{
+	return usock_send(us, buf, len, 0, NULL, 0);
+}
