@@ -255,6 +255,60 @@ static bool flags_bits(const char *s, uint8_t *out)
 	return true;
 }
 
+/* "sack":[[start,end],...], the blocks a segment carried (at most the
+ * event's four kept; a longer list is refused, as no segment has room). */
+static bool parse_sacks(struct jparse *j, struct ut_trace_event *ev)
+{
+	size_t n = sizeof(ev->sacks) / sizeof(ev->sacks[0]);
+
+	j->p++; /* '[' */
+	skip_ws(j);
+	if (j->p < j->end && *j->p == ']') {
+		j->p++;
+		return true;
+	}
+	for (;;) {
+		const char *a, *b;
+		size_t alen, blen;
+		uint64_t start, end;
+
+		skip_ws(j);
+		if (j->p >= j->end || *j->p++ != '[')
+			goto bad;
+		skip_ws(j);
+		if (!parse_number(j, &a, &alen))
+			return false;
+		skip_ws(j);
+		if (j->p >= j->end || *j->p++ != ',')
+			goto bad;
+		skip_ws(j);
+		if (!parse_number(j, &b, &blen))
+			return false;
+		skip_ws(j);
+		if (j->p >= j->end || *j->p++ != ']')
+			goto bad;
+		if (!number_u64(a, alen, &start) || !number_u64(b, blen, &end) ||
+		    start > UINT32_MAX || end > UINT32_MAX || ev->num_sacks >= n)
+			goto bad;
+		ev->sacks[ev->num_sacks].start = (uint32_t)start;
+		ev->sacks[ev->num_sacks].end = (uint32_t)end;
+		ev->num_sacks++;
+		skip_ws(j);
+		if (j->p < j->end && *j->p == ',') {
+			j->p++;
+			continue;
+		}
+		if (j->p < j->end && *j->p == ']') {
+			j->p++;
+			return true;
+		}
+		goto bad;
+	}
+bad:
+	j->why = "\"sack\" is not a list of at most four [start,end] pairs";
+	return false;
+}
+
 /* The u32 fields, by key. */
 static uint32_t *u32_field(struct ut_trace_event *ev, const char *key)
 {
@@ -280,6 +334,7 @@ static uint32_t *u32_field(struct ut_trace_event *ev, const char *key)
 		{"ssthresh", offsetof(struct ut_trace_event, ssthresh)},
 		{"srtt_us", offsetof(struct ut_trace_event, srtt_us)},
 		{"rto_ms", offsetof(struct ut_trace_event, rto_ms)},
+		{"rtt_us", offsetof(struct ut_trace_event, rtt_us)},
 		{"backoff", offsetof(struct ut_trace_event, backoff)},
 		{"mark", offsetof(struct ut_trace_event, mark)},
 		{"data_len", offsetof(struct ut_trace_event, data_len)},
@@ -376,6 +431,14 @@ static bool event_field(struct ut_trace_event *ev, const char *key, const char *
 			ev->family = AF_INET;
 	} else if (!strcmp(key, "sock_cookie")) {
 		ev->sock_cookie = v;
+	} else if (!strcmp(key, "wscale")) {
+		/* RFC 7323 section 2.3: a shift of at most 14 */
+		if (!num || v > 14) {
+			*why = "a window scale out of range";
+		} else {
+			ev->wscale = (uint8_t)v;
+			ev->wscale_ok = 1;
+		}
 	} else if (!strcmp(key, "what")) {
 		ev->what = str;
 	} else if ((u = u32_field(ev, key)) != NULL) {
@@ -418,8 +481,12 @@ static const char *parse_event(const char *line, size_t len, struct ut_trace_eve
 		if (j.p < j.end && *j.p == '"') {
 			if (!(str = parse_string(&j)))
 				return j.why;
+		} else if (j.p < j.end && *j.p == '[' && !strcmp(key, "sack")) {
+			if (!parse_sacks(&j, ev))
+				return j.why;
+			goto next;
 		} else if (j.p < j.end && (*j.p == '{' || *j.p == '[')) {
-			return "a nested value, which no trace field has";
+			return "a nested value, which no trace field but \"sack\" has";
 		} else if (!parse_number(&j, &num, &num_len)) {
 			return j.why;
 		}
@@ -427,6 +494,7 @@ static const char *parse_event(const char *line, size_t len, struct ut_trace_eve
 			return why;
 		have_t |= !strcmp(key, "t");
 		have_event |= !strcmp(key, "event");
+next:
 		skip_ws(&j);
 		if (j.p < j.end && *j.p == ',') {
 			j.p++;
