@@ -100,9 +100,15 @@ TEST(a_bottleneck_of_known_rate_gives_delivery_rate_samples_at_that_rate)
 	double per_full = (double)tp->data_segs_out * tp->mss_cache / (tp->snd_nxt - tp->isn - 1);
 	CHECK(per_full >= 1.0 && per_full < 1.03);
 	/* A sample ends on an ACK, and an ACK may cover two segments
-	 * (delayed ACKs): a sample over a window of about 60 segments can
-	 * be one short, under 2 %, besides the short segments' share. */
-	CHECK_NEAR(lo, link * per_full, link * 0.04);
+	 * (delayed ACKs); its start is the delivered count when the newest
+	 * buffer it acknowledges was sent, and a buffer carries several
+	 * segments (tcp_tso_autosize, tcp_min_tso_segs 2), so an ACK ending
+	 * inside one counts the window from that buffer's start: a sample
+	 * over about 60 segments can be up to a buffer's worth short (4
+	 * segments, under 7 %), besides the short segments' share. Where
+	 * the buffers fall moves with what each is charged (here the 56 of
+	 * 60 came with Linux's 1,280-byte head per buffer). */
+	CHECK_NEAR(lo, link * per_full, link * 0.07);
 	CHECK_NEAR(hi, link * per_full, link * 0.03);
 	/* every segment delivered was counted, by TCPDelivered too */
 	CHECK_EQ(tw_counter(p.w.c, "TcpExt", "TCPDelivered"), tp->delivered);

@@ -660,12 +660,17 @@ static inline void tcp_skb_pcount_add(struct sk_buff *skb, int segs)
 {
 	TCP_SKB_CB(skb)->tcp_gso_segs = (uint16_t)(TCP_SKB_CB(skb)->tcp_gso_segs + segs);
 }
-/* The truesize of a write-queue buffer holding no data yet: descriptor,
- * headers and shared info. Its data is charged byte for byte on top, as
- * Linux charges page fragments. */
+/* The truesize of a write-queue buffer holding no data yet: what Linux
+ * 6.x on x86-64 charges for tcp_stream_alloc_skb's head (MAX_TCP_HEADER,
+ * 320 bytes, with its shared info rounded up to a 1 KB kmalloc block,
+ * and the descriptor: SKB_TRUESIZE, 1280), so that SO_SNDBUF holds as
+ * many buffers as Linux's. usertcp's own is smaller (a pool descriptor
+ * and headroom) and never more. The data is charged byte for byte on top,
+ * as Linux charges page fragments. */
+#define TCP_SKB_HEAD_TRUESIZE 1280u
 static inline uint32_t tcp_skb_base_truesize(const struct ut_stack *stack)
 {
-	return skb_truesize_for(stack->pool, MAX_HEADER);
+	return MAX(TCP_SKB_HEAD_TRUESIZE, skb_truesize_for(stack->pool, MAX_HEADER));
 }
 /* Takes len bytes of data off skb's charge (never its base): the bytes
  * left the buffer (trimmed, or moved to a new one by tcp_fragment). */
