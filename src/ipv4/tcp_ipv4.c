@@ -464,19 +464,22 @@ static void tcp_v4_err(struct sk_buff *skb, uint32_t from, uint8_t type, uint8_t
 		return;
 	}
 	err = icmp_err_convert(type, code, &fatal);
-	/* A Fast Open child already accepted is treated as connected (Linux) */
+	/* Before the handshake completes every error that got this far
+	 * ends the connection, soft ones (host unreachable, time exceeded)
+	 * as much as hard ones: Linux's tcp_v4_err does not ask icmp_err_convert's
+	 * fatal here (RFC 1122 4.2.3.9 would wait). That covers a
+	 * simultaneous open and a Fast Open child not yet accepted, which
+	 * stays in the accept queue, closed, its error for the first read
+	 * after the SYN's data; one already accepted is treated as
+	 * connected. */
 	if ((TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) &&
 	    !(tp->tfo.rsk && !tp->tfo.rsk->sk)) {
-		if (fatal) {
-			sock_hold(sk);
-			sk->sk_err = err;
-			if (!sock_flag(sk, SOCK_DEAD))
-				sk->sk_error_report(sk);
-			tcp_done(sk);
-			sock_put(sk);
-		} else {
-			sk->sk_err_soft = err;
-		}
+		sock_hold(sk);
+		sk->sk_err = err;
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_error_report(sk);
+		tcp_done(sk);
+		sock_put(sk);
 		return;
 	}
 	/* Established: with IP_RECVERR the error is the application's at

@@ -306,12 +306,36 @@ TEST(connect_gives_up_with_etimedout_after_six_syn_retries_in_about_127_seconds)
 
 /* The link is down: once the neighbour cannot be resolved, a SYN held for
  * it comes back as ICMP host unreachable (Linux's arp_error_report and
- * ipv4_link_failure), kept as the socket's soft error, and when the SYN
- * retries run out connect reports it instead of ETIMEDOUT (Linux's
- * tcp_write_err: sk_err_soft first). The transmitted SYN's IP control
- * block must read as cleared for that: TCP's sent time once lay where IP
- * keeps its flags, looked like IPSKB_BROADCAST, and hid the error. */
+ * ipv4_link_failure), and tcp_v4_err ends a connect in SYN_SENT on it at
+ * once, soft error or not: connect() says EHOSTUNREACH when ARP gives up,
+ * 3 s for an address never resolved (three probes a second apart), the
+ * "No route to host" a Linux user sees for an absent neighbour, not after
+ * the SYN retries. The transmitted SYN's IP control block must read as
+ * cleared for that: TCP's sent time once lay where IP keeps its flags,
+ * looked like IPSKB_BROADCAST, and hid the error. */
 TEST(connect_reports_ehostunreach_when_the_neighbour_cannot_be_resolved)
+{
+	struct tcpworld w;
+	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
+	int c;
+
+	tw_make(&w, 26, NULL);
+	ut_sim_link_set_up(w.link, false);
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
+	uint64_t t0 = ut_sim_now(w.sim);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	CHECK_EQ(errno, EHOSTUNREACH);
+	CHECK_NEAR((double)(ut_sim_now(w.sim) - t0) / SEC, 3.0, 0.01);
+	CHECK(tw_counter(w.c, "Icmp", "OutDestUnreachs") >= 1);
+	ut_sim_link_set_up(w.link, true);
+	ut_close(w.c, c);
+	tw_done(&w);
+}
+
+/* One resolved before the link went down is given up later, when the
+ * entry, unconfirmed, has gone stale and its probes go unanswered; the
+ * connect ends then, still before its SYN retries would (127 s). */
+TEST(connect_reports_ehostunreach_when_a_known_neighbour_stops_answering)
 {
 	struct tcpworld w;
 	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
@@ -325,7 +349,8 @@ TEST(connect_reports_ehostunreach_when_the_neighbour_cannot_be_resolved)
 	uint64_t t0 = ut_sim_now(w.sim);
 	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
 	CHECK_EQ(errno, EHOSTUNREACH);
-	CHECK_NEAR((double)(ut_sim_now(w.sim) - t0) / SEC, 127.0, 0.01);
+	double t = (double)(ut_sim_now(w.sim) - t0) / SEC;
+	CHECK(t > 15 && t < 127);
 	CHECK(tw_counter(w.c, "Icmp", "OutDestUnreachs") >= 1);
 	ut_sim_link_set_up(w.link, true);
 	ut_close(w.c, c);

@@ -3,9 +3,12 @@
  * reached at all (net or host unreachable, time exceeded, a parameter
  * problem) drops the request, counted as a listen drop; one that does not
  * (port unreachable, fragmentation needed) leaves it to the SYN-ACK timer;
- * one quoting another sequence number is out of window. The attacker host
- * (tests/lib/attacker.h) plays the client and the router. */
+ * one quoting another sequence number is out of window. And one quoting
+ * the SYN of a connect ends it, whatever the error (Linux's tcp_v4_err in
+ * SYN_SENT). The attacker host (tests/lib/attacker.h) plays the client,
+ * the unanswering server and the router. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
 
 #include "attacker.h"
@@ -154,4 +157,83 @@ TEST(fragmentation_needed_for_a_syn_ack_leaves_the_request_to_its_timer)
 TEST(an_error_quoting_another_sequence_number_is_out_of_window)
 {
 	check_kept(ICMP_DEST_UNREACH, 1, 1, 16);
+}
+
+/* The SYN the server's own connect sent, as the attacker saw it. */
+struct syn_seen {
+	uint32_t saddr, seq;
+	uint16_t sport;
+	unsigned n;
+};
+
+static void on_syn(struct attacker *a, uint32_t saddr, uint32_t daddr, const struct wire_tcp *th,
+		   void *arg)
+{
+	struct syn_seen *seen = arg;
+
+	(void)a;
+	(void)daddr;
+	if ((th->flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN) {
+		seen->saddr = saddr;
+		seen->sport = th->sport;
+		seen->seq = th->seq;
+		seen->n++;
+	}
+}
+
+/* A connect still in SYN_SENT ends on an error a router sends about its
+ * SYN, a soft one (host unreachable, time exceeded) as much as a hard
+ * one: Linux's tcp_v4_err does not wait as RFC 1122 4.2.3.9 would, and
+ * connect() reports it at once. */
+static void check_connect_aborted(uint8_t type, uint8_t code, int want, uint64_t seed)
+{
+	struct tcpworld w;
+	struct attacker a;
+	struct syn_seen seen = {0};
+	struct sockaddr_in to = tw_addr(ATTACKER_IP, CPORT);
+	uint8_t quoted[28], tcp8[8], icmp[64], ip[128];
+	int c, err = 0;
+	socklen_t len = sizeof(err);
+	size_t n;
+
+	tw_make(&w, seed, NULL);
+	attacker_add(&w, &a);
+	a.on_segment = on_syn;
+	a.arg = &seen;
+	c = ut_socket(w.s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(c >= 0);
+	CHECK_EQ(ut_connect(w.s, c, (struct sockaddr *)&to, sizeof(to)), -1);
+	CHECK_EQ(errno, EINPROGRESS);
+	tw_run(&w, 10 * MS);
+	CHECK_EQ(seen.n, 1); /* the attacker answers nothing */
+	put_be16(tcp8, seen.sport);
+	put_be16(tcp8 + 2, CPORT);
+	put_be32(tcp8 + 4, seen.seq);
+	build_ipv4(quoted, seen.saddr, ip4(ATTACKER_IP), IPPROTO_TCP, 64, 7, 0, tcp8, sizeof(tcp8));
+	n = build_icmp(icmp, type, code, 0, quoted, sizeof(quoted));
+	n = build_ipv4(ip, ip4(ATTACKER_IP), seen.saddr, IPPROTO_ICMP, 64, 8, 0, icmp, n);
+	attacker_send_ip(&a, ip, n);
+	tw_run(&w, 10 * MS);
+	CHECK_EQ(ut_getsockopt(w.s, c, SOL_SOCKET, SO_ERROR, &err, &len), 0);
+	CHECK_EQ(err, want);
+	/* and no SYN goes again: the connection is closed */
+	tw_run(&w, 3 * SEC);
+	CHECK_EQ(seen.n, 1);
+	ut_close(w.s, c);
+	tw_done(&w);
+}
+
+TEST(host_unreachable_for_a_syn_ends_the_connect_with_ehostunreach)
+{
+	check_connect_aborted(ICMP_DEST_UNREACH, 1, EHOSTUNREACH, 21);
+}
+
+TEST(time_exceeded_for_a_syn_ends_the_connect_with_ehostunreach)
+{
+	check_connect_aborted(ICMP_TIME_EXCEEDED, 0, EHOSTUNREACH, 22);
+}
+
+TEST(port_unreachable_for_a_syn_ends_the_connect_with_econnrefused)
+{
+	check_connect_aborted(ICMP_DEST_UNREACH, 3, ECONNREFUSED, 23);
 }
