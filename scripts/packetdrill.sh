@@ -75,7 +75,23 @@ ipv6)
 	exit 2
 	;;
 esac
-passed=0 failed=0 skipped=0
+# The scripts' shell commands ask the kernel with nstat and `ip
+# tcp_metrics` (defaults.sh flushes the Fast Open cookies before every
+# script; fastopen/ reads counters). The adapter publishes its stack's
+# diagnostics endpoint under USERTCP_DIAG, and two wrappers first in the
+# commands' PATH send those questions to it through usertcp's own nstat
+# and ip tcp_metrics; every other ip command goes to ip(8).
+usertcp_bin=$(dirname "$so")/usertcp
+real_ip=$(command -v ip)
+shims=$(mktemp -d)
+trap 'rm -rf "$shims"' EXIT
+if [ -x "$usertcp_bin" ]; then
+	printf '#!/bin/sh\nexec "%s" nstat --stack "$USERTCP_DIAG" "$@"\n' "$usertcp_bin" >"$shims/nstat"
+	printf '#!/bin/sh\ncase $1 in tcp_metrics | tcpmetrics) exec "%s" ip --stack "$USERTCP_DIAG" "$@" ;; esac\nexec "%s" "$@"\n' \
+		"$usertcp_bin" "$real_ip" >"$shims/ip"
+	chmod +x "$shims/nstat" "$shims/ip"
+fi
+passed=0 failed=0 skipped=0 nscript=0
 for pkt in "$@"; do
 	dir=$(dirname "$pkt") base=$(basename "$pkt")
 	case $ipv:$base in
@@ -132,7 +148,9 @@ for pkt in "$@"; do
 			s_local=$a
 		fi
 	fi
-	(cd "$dir" && timeout -k 5 "$timeout_s" unshare -n sh -c '
+	nscript=$((nscript + 1))
+	diag=pd-$$-$nscript
+	(cd "$dir" && PATH="$shims:$PATH" USERTCP_DIAG=$diag timeout -k 5 "$timeout_s" unshare -n sh -c '
 		ip link set lo up
 		ip tuntap add dev tun0 mode tun 2>/dev/null || true
 		exec "$@"' sh "$pd" --send_omit_free --ip_version=$ipv \
@@ -142,6 +160,7 @@ for pkt in "$@"; do
 		"$run") >"$out" 2>&1
 	rc=$?
 	[ -z "$note" ] || rm -f "$dir/$run"
+	rm -f "/run/usertcp/.nstat.$diag" # usertcp nstat's history of it
 	if [ $rc = 0 ]; then
 		verdict=pass passed=$((passed + 1))
 	elif [ $rc = 124 ] || [ $rc = 137 ]; then

@@ -22,6 +22,7 @@ int cmd_nc(int argc, char **argv);
 int cmd_httpd(int argc, char **argv);
 int cmd_ss(int argc, char **argv);
 int cmd_nstat(int argc, char **argv);
+int cmd_ip(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 

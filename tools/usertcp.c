@@ -12,6 +12,7 @@ static const struct tool_cmd tool_cmds[] = {
 	{"httpd", "a static HTTP/1.1 server over usertcp on a TAP or TUN interface", cmd_httpd},
 	{"ss", "the sockets of a running stack, as ss shows the kernel's", cmd_ss},
 	{"nstat", "the counters of a running stack, as nstat shows the kernel's", cmd_nstat},
+	{"ip", "a running stack's TCP metrics (ip tcp_metrics show, flush)", cmd_ip},
 	{"plot", "a connection's graphs (time-sequence, cwnd, RTT...) as SVG, from a trace or pcap",
 	 cmd_plot},
 	{"view", "a trace as an HTML page that replays the connection, step by step", cmd_view},

@@ -14,7 +14,14 @@
  *                attributes;
  *   "counters\n" every counter, summed over the stacks, a line each:
  *                "Group Name Value" (what nstat reads from
- *                /proc/net/snmp and /proc/net/netstat).
+ *                /proc/net/snmp and /proc/net/netstat);
+ *   "tcp_metrics\n"
+ *                what the stacks remember per destination (the Fast
+ *                Open part of Linux's TCP metrics), a line each:
+ *                "ADDR AGE_MS MSS COOKIE EXP", the cookie in hex or
+ *                "-", EXP 1 for the experimental option's;
+ *   "tcp_metrics flush\n"
+ *                forgets them (`ip tcp_metrics flush`); an empty answer.
  *
  * Where: $XDG_RUNTIME_DIR/usertcp/NAME, or /run/usertcp/NAME for root,
  * or /tmp/usertcp-UID/NAME when XDG_RUNTIME_DIR is not set; the

@@ -5,6 +5,7 @@
  * walk holds a stack no longer than the walk of its tables) and written
  * after the locks are let go, so a slow reader never holds up the stacks. */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -64,16 +65,29 @@ struct ut_diag_sock *diag_buf_record(struct diag_buf *b)
 	return r;
 }
 
+int diag_buf_printf(struct diag_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int need;
+
+	va_start(ap, fmt);
+	need = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (need < 0)
+		return -EINVAL;
+	if (!diag_buf_reserve(b, (size_t)need + 1)) /* and vsnprintf's NUL */
+		return -ENOMEM;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->data + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)need;
+	return 0;
+}
+
 /* Appends "Group Name Value\n". */
 static int diag_buf_counter(struct diag_buf *b, const char *g, const char *n, unsigned long long v)
 {
-	int need = snprintf(NULL, 0, "%s %s %llu\n", g, n, v);
-
-	if (!diag_buf_reserve(b, (size_t)need + 1)) /* and snprintf's NUL */
-		return -ENOMEM;
-	snprintf((char *)b->data + b->len, b->cap - b->len, "%s %s %llu\n", g, n, v);
-	b->len += (size_t)need;
-	return 0;
+	return diag_buf_printf(b, "%s %s %llu\n", g, n, v);
 }
 
 UT_EXPORT int ut_diag_dir(char *buf, size_t len, int make)
@@ -166,6 +180,18 @@ static int diag_answer_counters(struct ut_diag *d, struct diag_buf *b)
 	return err;
 }
 
+static int diag_answer_tcp_metrics(struct ut_diag *d, struct diag_buf *b, bool flush)
+{
+	int err = 0;
+
+	for (unsigned i = 0; i < d->n && !err; i++) {
+		stack_lock(d->stacks[i]);
+		err = inet_diag_tcp_metrics(d->stacks[i], b, flush);
+		stack_unlock(d->stacks[i]);
+	}
+	return err;
+}
+
 static void diag_write_all(int fd, const uint8_t *p, size_t len)
 {
 	while (len) {
@@ -208,6 +234,8 @@ static void diag_serve(struct ut_diag *d, int cfd)
 		err = diag_answer_sockets(d, &b);
 	else if (!strcmp(req, "counters\n"))
 		err = diag_answer_counters(d, &b);
+	else if (!strcmp(req, "tcp_metrics\n") || !strcmp(req, "tcp_metrics flush\n"))
+		err = diag_answer_tcp_metrics(d, &b, req[11] == ' ');
 	else
 		err = -EINVAL;
 	if (err < 0) {

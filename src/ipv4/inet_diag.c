@@ -6,10 +6,12 @@
  * socket its tcp_info and congestion control. Called with the stack
  * locked (src/core/sock_diag.c). */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "net/ipv6.h"
 #include "net/sock_diag.h"
 #include "net/stack.h"
 #include "net/tcp.h"
@@ -161,4 +163,41 @@ int inet_diag_dump(struct ut_stack *stack, unsigned stack_idx, struct diag_buf *
 						 stack_idx)) < 0)
 				return err;
 	return 0;
+}
+
+/* ---- ip tcp_metrics ----------------------------------------------------------------*/
+
+struct tcp_metrics_dump {
+	struct diag_buf *b;
+	int err;
+};
+
+static void tcp_metrics_line(void *arg, const struct tcp_fastopen_metrics *m, uint64_t age_ms)
+{
+	struct tcp_metrics_dump *t = arg;
+	char addr[INET6_ADDRSTRLEN], cookie[2 * sizeof(m->cookie) + 1] = "-";
+
+	if (t->err)
+		return;
+	/* IPv4 destinations are kept v4-mapped, and shown as ip shows them */
+	if (ipv6_addr_v4mapped(&m->daddr))
+		inet_ntop(AF_INET, &m->daddr.s6_addr[12], addr, sizeof(addr));
+	else
+		inet_ntop(AF_INET6, &m->daddr, addr, sizeof(addr));
+	for (int i = 0; i < m->cookie_len && i < (int)sizeof(m->cookie); i++)
+		snprintf(cookie + 2 * i, sizeof(cookie) - 2 * (size_t)i, "%02x", m->cookie[i]);
+	t->err = diag_buf_printf(t->b, "%s %llu %u %s %d\n", addr, (unsigned long long)age_ms,
+				 m->mss, cookie, m->cookie_exp ? 1 : 0);
+}
+
+int inet_diag_tcp_metrics(struct ut_stack *stack, struct diag_buf *b, bool flush)
+{
+	struct tcp_metrics_dump t = {b, 0};
+
+	if (flush) {
+		tcp_fastopen_metrics_flush(stack);
+		return 0;
+	}
+	tcp_fastopen_metrics_foreach(stack, tcp_metrics_line, &t);
+	return t.err;
 }

@@ -194,6 +194,24 @@ static void tcp_fastopen_cache_set(struct sock *sk, uint16_t mss, const struct w
 	}
 }
 
+/* What `ip tcp_metrics` shows of the cache, and its flush (Linux's
+ * tcp_metrics_nl_cmd_get/del, Fast Open's part). */
+void tcp_fastopen_metrics_foreach(struct ut_stack *stack, tcp_fastopen_metrics_fn fn, void *arg)
+{
+	uint64_t now = stack_jiffies(stack);
+
+	for (size_t i = 0; i < ARRAY_SIZE(stack->tfo.cache); i++) {
+		const struct tcp_fastopen_metrics *m = &stack->tfo.cache[i];
+		if (m->used)
+			fn(arg, m, now > m->used ? (now - m->used) * 1000 / HZ : 0);
+	}
+}
+
+void tcp_fastopen_metrics_flush(struct ut_stack *stack)
+{
+	memset(stack->tfo.cache, 0, sizeof(stack->tfo.cache));
+}
+
 /* ---- the blackhole pause (Linux's tcp_fastopen_active_*) ----------------------------*/
 
 /* A middlebox seems to eat Fast Open: the stack stops using it for

@@ -105,6 +105,7 @@ static const char *const pd_mirrored_sysctls[] = {
 struct pd_adapter {
 	struct ut_stack *stack;
 	struct ut_dev *dev;
+	struct ut_diag *diag; /* USERTCP_DIAG's endpoint; NULL: none */
 
 	pthread_mutex_t lock; /* the queue below; never held with the stack lock */
 	pthread_cond_t cond;  /* a packet was queued */
@@ -617,6 +618,8 @@ static void pd_free(void *userdata)
 
 	if (!pd)
 		return;
+	if (pd->diag)
+		ut_diag_stop(pd->diag);
 	if (pd->stack) {
 		ut_stack_thread_stop(pd->stack);
 		ut_stack_destroy(pd->stack);
@@ -975,6 +978,15 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 	pd_mirror_sysctls(pd, false);
 	if ((rc = ut_stack_thread_start(pd->stack)) < 0)
 		pd_die("cannot start the stack thread: %s", strerror(-rc));
+	/* USERTCP_DIAG=NAME: the stack answers `usertcp nstat`, `usertcp ss`
+	 * and `usertcp ip tcp_metrics` under that name, so that a script's
+	 * shell commands can ask it what they would ask the kernel
+	 * (scripts/packetdrill.sh puts nstat and ip in their path for it). */
+	const char *diag_name = getenv("USERTCP_DIAG");
+	if (diag_name && *diag_name && strcmp(diag_name, "off") != 0 &&
+	    (rc = ut_diag_start(pd->stack, diag_name, &pd->diag)) < 0)
+		fprintf(stderr, "usertcp-packetdrill: note: no diagnostics endpoint %s: %s\n",
+			diag_name, strerror(-rc));
 	free(copy);
 	pd_fill(ifc, pd);
 }

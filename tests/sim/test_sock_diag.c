@@ -12,9 +12,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "net/tcp.h"
 #include "tcpworld.h"
 #include "test.h"
 #include "usertcp/diag.h"
+#include "usertcp/socket.h"
 
 #define PORT 8080
 
@@ -173,6 +175,85 @@ TEST(the_endpoint_sums_the_counters_as_nstat_reads_them)
 	free(ans);
 	ut_diag_stop(d);
 	tw_pair_close(&w, l, c, s);
+	tw_done(&w);
+}
+
+/* Non-blocking sendto(MSG_FASTOPEN) of "hello" from the client to the
+ * server's PORT; the number of bytes its SYN carried once run. */
+static uint32_t fastopen_hello(struct tcpworld *w, int l, int *c, int *s)
+{
+	struct sockaddr_in sin = tw_addr(SERVER_IP, PORT);
+	uint32_t syn_data = 0;
+
+	tw_clear(w);
+	*c = ut_socket(w->c, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK(*c >= 0);
+	ut_sendto(w->c, *c, "hello", 5, MSG_FASTOPEN, (struct sockaddr *)&sin, sizeof(sin));
+	tw_run(w, 100 * MS);
+	for (unsigned i = 0; i < w->nev; i++)
+		if (w->ev[i].host == 0 && w->ev[i].type == UT_TP_SEGMENT_SEND &&
+		    (w->ev[i].flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN)
+			syn_data += w->ev[i].len;
+	*s = ut_accept(w->s, l, NULL, NULL);
+	CHECK(*s >= 0);
+	return syn_data;
+}
+
+TEST(the_endpoint_shows_the_fast_open_cookies_and_forgets_them_as_ip_tcp_metrics_does)
+{
+	struct tcpworld w;
+	struct ut_diag *d;
+	char name[64], addr[64], cookie[40];
+	unsigned long long age;
+	unsigned mss;
+	int l, c, s, qlen = 16, exp;
+	struct sockaddr_in sin = tw_addr(SERVER_IP, PORT);
+	uint8_t *ans;
+	size_t len;
+
+	tw_make(&w, 5, NULL);
+	CHECK_EQ(ut_sysctl_set(w.s, "net.ipv4.tcp_fastopen", TFO_SERVER_ENABLE), 0);
+	l = ut_socket(w.s, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_setsockopt(w.s, l, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen)), 0);
+	CHECK_EQ(ut_bind(w.s, l, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	CHECK_EQ(ut_listen(w.s, l, 16), 0);
+	diag_name(name, sizeof(name), "metrics");
+	CHECK_EQ(ut_diag_start(w.c, name, &d), 0);
+	/* nothing remembered yet */
+	ans = ask(ut_diag_path(d), "tcp_metrics\n", &len);
+	CHECK_EQ(len, 0);
+	free(ans);
+	/* the first connect asks for a cookie; the server's is remembered */
+	CHECK_EQ(fastopen_hello(&w, l, &c, &s), 0);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	tw_run(&w, 1 * SEC);
+	ans = ask(ut_diag_path(d), "tcp_metrics\n", &len);
+	CHECK(len > 0 && len < 200 && ans[len - 1] == '\n');
+	ans[len - 1] = '\0';
+	CHECK_EQ(sscanf((char *)ans, "%63s %llu %u %39s %d", addr, &age, &mss, cookie, &exp), 5);
+	CHECK(strcmp(addr, SERVER_IP) == 0);
+	CHECK(age >= 1000 && age < 1200); /* used at the SYN-ACK, a second ago */
+	CHECK_EQ(mss, 1460u);
+	CHECK_EQ(strlen(cookie), 16u); /* Linux's 8-byte cookie, in hex */
+	CHECK_EQ(exp, 0);
+	free(ans);
+	/* with it the next SYN carries the data */
+	CHECK_EQ(fastopen_hello(&w, l, &c, &s), 5);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	/* flushed, the cache is empty and the next connect asks again */
+	ans = ask(ut_diag_path(d), "tcp_metrics flush\n", &len);
+	CHECK_EQ(len, 0);
+	free(ans);
+	ans = ask(ut_diag_path(d), "tcp_metrics\n", &len);
+	CHECK_EQ(len, 0);
+	free(ans);
+	CHECK_EQ(fastopen_hello(&w, l, &c, &s), 0);
+	ut_close(w.c, c);
+	ut_close(w.s, s);
+	ut_diag_stop(d);
+	ut_close(w.s, l);
 	tw_done(&w);
 }
 

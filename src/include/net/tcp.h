@@ -1258,6 +1258,14 @@ int tcp_fastopen_check_req(struct sock *sk, struct sk_buff *skb, const struct wi
 			   const struct wire_tcp_opts *opts);
 /* The child's handshake completes (Linux's tcp_rcv_synrecv_state_fastopen). */
 void tcp_fastopen_synrecv_done(struct sock *sk);
+/* The client's cookie cache, for `ip tcp_metrics` (under the stack's
+ * lock): each destination held, with how long ago it was last used, in
+ * milliseconds; and the flush that empties it. */
+struct tcp_fastopen_metrics;
+typedef void (*tcp_fastopen_metrics_fn)(void *arg, const struct tcp_fastopen_metrics *m,
+					uint64_t age_ms);
+void tcp_fastopen_metrics_foreach(struct ut_stack *stack, tcp_fastopen_metrics_fn fn, void *arg);
+void tcp_fastopen_metrics_flush(struct ut_stack *stack);
 /* The child's SYN-ACK timer (Linux's tcp_fastopen_synack_timer). */
 void tcp_fastopen_synack_timer(struct sock *sk);
 /* A timeout of a Fast Open connection: three in a row, or the last
