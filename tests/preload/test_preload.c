@@ -11,6 +11,7 @@
  * (syscall(2), past the library): for the kernel the number is an
  * eventfd, not a socket (ENOTSOCK). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -142,6 +143,10 @@ static void later_start(struct later *l, int fd, unsigned delay_ms)
  * so they are made here, before the harness counts descriptors. */
 __attribute__((constructor)) static void warm_up(void)
 {
+	/* (not in the fresh process of the change-of-user test, which
+	 * needs the stack not started) */
+	if (getenv("UT_TEST_CRED_CHILD"))
+		return;
 	int s = socket(AF_INET, SOCK_DGRAM, 0), p[2];
 
 	if (s < 0 || pipe(p) < 0)
@@ -763,4 +768,60 @@ TEST(a_forked_child_refuses_usertcp_sockets_and_the_parent_keeps_its_own)
 	close(c);
 	close(s);
 	close(l);
+}
+
+/* The threads of this process (/proc/self/task). */
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A server that changes from root to its own user before it listens
+ * (ngircd) needs the interface attached first, with root's privileges:
+ * the library starts the stack at the change (src/preload/cred.c). This
+ * needs a process whose stack has not started, so the test runs itself
+ * again, fresh, as a child; and root, to change user. */
+TEST(a_change_of_user_from_root_starts_the_stack_before_it)
+{
+	if (getenv("UT_TEST_CRED_CHILD")) {
+		/* the fresh process: nothing has started the stack */
+		int before = thread_count();
+		if (before != 1)
+			_exit(10 + before);
+		if (setuid(65534) != 0)
+			_exit(2);
+		if (thread_count() < 2)
+			_exit(3);
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || !kernel_says_not_a_socket(s))
+			_exit(4);
+		close(s);
+		_exit(0);
+	}
+	if (geteuid() != 0) {
+		printf("    (skipped: not root, cannot change user)\n");
+		return;
+	}
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		setenv("UT_TEST_CRED_CHILD", "1", 1);
+		execl("/proc/self/exe", "test_preload",
+		      "a_change_of_user_from_root_starts_the_stack_before_it", (char *)NULL);
+		_exit(99);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
 }
