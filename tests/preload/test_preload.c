@@ -434,6 +434,13 @@ TEST(a_socket_has_no_position_and_sendfile_copies_a_file_to_it)
 	off_t off = 100;
 
 	connect_pair(l, 7106, &c, &s);
+	/* no lseek either, as Linux's sockets: the eventfd underneath
+	 * would answer 0, and bash's read would take the socket for a
+	 * file it may read ahead in */
+	CHECK_EQ(lseek(s, 0, SEEK_CUR), -1);
+	CHECK_EQ(errno, ESPIPE);
+	CHECK_EQ(lseek64(c, 0, SEEK_SET), -1);
+	CHECK_EQ(errno, ESPIPE);
 	CHECK_EQ(pread(s, buf, 1, 0), -1);
 	CHECK_EQ(errno, ESPIPE);
 	CHECK_EQ(pwrite(s, "x", 1, 0), -1);
@@ -824,4 +831,30 @@ TEST(a_change_of_user_from_root_starts_the_stack_before_it)
 	CHECK_EQ(waitpid(pid, &status, 0), pid);
 	CHECK(WIFEXITED(status));
 	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+/* _exit closes the process's usertcp sockets first, as Linux closes a
+ * process's descriptors (src/preload/exit.c); but a child of vfork,
+ * which shares the parent's memory and so its stack, closes nothing:
+ * the parent's connection goes on. */
+TEST(a_vfork_child_that_calls_exit_closes_nothing_of_its_parents)
+{
+	int l = listener(7113), c, s;
+	char b;
+
+	connect_pair(l, 7113, &c, &s);
+	pid_t pid = vfork();
+	if (pid == 0)
+		_exit(7);
+	CHECK(pid > 0);
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 7);
+	CHECK_EQ(write(c, "v", 1), 1);
+	CHECK_EQ(read(s, &b, 1), 1);
+	CHECK_EQ(b, 'v');
+	close(c);
+	close(s);
+	close(l);
 }
