@@ -355,11 +355,16 @@ static void atfork_child(void)
 	signal_exit_forget();
 }
 
+bool preload_stack_owner(void)
+{
+	return stack && !forked && getpid() == stack_pid;
+}
+
 static atomic_bool exited;
 
 void preload_exit(void)
 {
-	if (!stack || forked || getpid() != stack_pid || atomic_exchange(&exited, true))
+	if (!preload_stack_owner() || atomic_exchange(&exited, true))
 		return;
 	/* What Linux does for a process that exits: every descriptor is
 	 * closed, each socket's last reference with it, so connections send

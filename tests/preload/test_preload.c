@@ -858,3 +858,68 @@ TEST(a_vfork_child_that_calls_exit_closes_nothing_of_its_parents)
 	close(s);
 	close(l);
 }
+
+static void exit_nine(int sig)
+{
+	(void)sig;
+	_exit(9);
+}
+
+/* A handler that calls _exit (async-signal-safe, and common) may have
+ * interrupted a thread that holds a lock the closing needs. Here every
+ * step of the stack is traced to a standard error nobody reads, so the
+ * stack's threads soon block writing it, the stack's lock held; SIGALRM's
+ * handler then calls _exit. The closing is handed to the library's
+ * thread and waited for two seconds at most: the process ends, with the
+ * handler's status, rather than wait for the lock for ever. A fresh
+ * process of its own, for the trace and the pipe. */
+TEST(exit_from_a_handler_ends_the_process_even_with_the_stack_lock_taken)
+{
+	if (getenv("UT_TEST_EXIT_CHILD")) {
+		struct sigaction sa;
+		static char buf[65536];
+		int l = listener(7114), c, s;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = exit_nine;
+		sigaction(SIGALRM, &sa, NULL);
+		connect_pair(l, 7114, &c, &s);
+		alarm(1);
+		/* each send and receive traces: the pipe fills in a moment */
+		for (;;) {
+			if (send(c, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+				_exit(2);
+			if (recv(s, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+				_exit(3);
+		}
+	}
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		setenv("UT_TEST_EXIT_CHILD", "1", 1);
+		setenv("USERTCP_TRACE", "1", 1);
+		dup2(p[1], 2);
+		execl("/proc/self/exe", "test_preload",
+		      "exit_from_a_handler_ends_the_process_even_with_the_stack_lock_taken",
+		      (char *)NULL);
+		_exit(99);
+	}
+	close(p[1]);
+	/* (the pipe is never read: its writer blocks once it is full) */
+	int status = 0;
+	pid_t r = 0;
+	for (int i = 0; i < 100 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	close(p[0]);
+	CHECK_EQ(r, pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 9);
+}
