@@ -134,6 +134,10 @@ static struct ut_stack *stack;
 static struct ut_dev *dev;
 static struct ut_diag *diag;
 static int stack_err;
+/* The process whose stack it is: a child made by vfork shares this
+ * memory without fork's handlers (below), and its _exit must close
+ * nothing of its parent's. */
+static pid_t stack_pid;
 static bool pcap_on;
 /* The IPv6 address of USERTCP_IP, if any (family 0: none). */
 static struct ut_ip addr6;
@@ -268,6 +272,7 @@ static void stack_start(void)
 		goto fail;
 	}
 	stack = ut_group_stack(group, 0);
+	stack_pid = getpid();
 	/* IPv6 as a Linux host has it, so that a program's AF_INET6 sockets
 	 * (a server on [::], dual-stack) work on the stack they are sent to. */
 	if (inet6 == INET6_USERTCP)
@@ -350,11 +355,16 @@ static void atfork_child(void)
 	signal_exit_forget();
 }
 
+bool preload_stack_owner(void)
+{
+	return stack && !forked && getpid() == stack_pid;
+}
+
 static atomic_bool exited;
 
 void preload_exit(void)
 {
-	if (!stack || forked || atomic_exchange(&exited, true))
+	if (!preload_stack_owner() || atomic_exchange(&exited, true))
 		return;
 	/* What Linux does for a process that exits: every descriptor is
 	 * closed, each socket's last reference with it, so connections send

@@ -90,6 +90,9 @@ bool preload_starting(void);
  * acknowledged, then the stack thread stopped. Once; a no-op in a child
  * of fork. */
 void preload_exit(void);
+/* Whether the stack runs and is this process's own: not in a child of
+ * fork, nor of vfork (which shares the parent's memory). */
+bool preload_stack_owner(void);
 
 /* ---- signals (signal.c) ------------------------------------------------------
  * A signal whose default action ends the process (SIGTERM, SIGINT ...)
@@ -97,6 +100,10 @@ void preload_exit(void);
  * started with the stack; forgotten in a child of fork. */
 void signal_exit_start(void);
 void signal_exit_forget(void);
+/* For _exit (exit.c), which may be called from a signal handler: the
+ * closing (preload_exit) done by the library's thread, waited for up to
+ * two seconds (async-signal-safe). False when there is no such thread. */
+bool signal_exit_close(void);
 
 /* Set when a signal is ending the process (signal.c): from then on a
  * program's thread that enters or leaves a call on a usertcp socket

@@ -1,7 +1,7 @@
 /* The positioned reads and writes, sendfile and splice on usertcp
  * sockets (fs/read_write.c and fs/splice.c's part in Linux).
  *
- * A socket has no file position: pread, pwrite, preadv and pwritev answer
+ * A socket has no file position: lseek, pread, pwrite, preadv and pwritev answer
  * ESPIPE, as Linux's do for any descriptor opened without FMODE_PREAD.
  * sendfile from a file to a usertcp socket copies through a buffer of the
  * thread's (Linux moves pages; the bytes and the results are the same).
@@ -55,6 +55,18 @@ EXPORT ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t off)
 	return no_position(fd) ? -1 : libc.pwritev(fd, iov, iovcnt, off);
 }
 
+/* lseek too: Linux's sockets have no llseek (ESPIPE). The eventfd under
+ * a usertcp socket would answer 0 (noop_llseek), and a program that
+ * takes that for a seekable file reads ahead and seeks back over what it
+ * did not want: bash's `read` then consumes a socket's whole buffer
+ * instead of a byte at a time, and what it left unread is gone. */
+EXPORT off_t lseek(int fd, off_t off, int whence)
+{
+	preload_resolve();
+	return no_position(fd) ? -1 : libc.lseek(fd, off, whence);
+}
+
+EXPORT off64_t lseek64(int fd, off64_t off, int whence) __attribute__((alias("lseek")));
 EXPORT ssize_t pread64(int fd, void *buf, size_t len, off64_t off) __attribute__((alias("pread")));
 EXPORT ssize_t pwrite64(int fd, const void *buf, size_t len, off64_t off)
 	__attribute__((alias("pwrite")));

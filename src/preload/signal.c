@@ -28,7 +28,9 @@
 static const int exit_signals[] = {SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGTERM};
 
 static pthread_mutex_t sig_lock = PTHREAD_MUTEX_INITIALIZER;
-static bool started;
+static atomic_bool started;
+/* The closing asked by _exit (byte 0 in the pipe) is done. */
+static atomic_bool exit_closed;
 static int exit_pipe[2] = {-1, -1};
 /* owned[sig]: the library's handler stands for SIG_DFL; shown[sig]: what
  * the program set (and sees). */
@@ -94,6 +96,11 @@ static void *exit_thread(void *arg)
 	int sig = b;
 	atomic_store(&preload_dying, true);
 	preload_exit();
+	if (sig == 0) {
+		/* _exit's: it ends the process itself */
+		atomic_store(&exit_closed, true);
+		return NULL;
+	}
 	/* SIG_DFL back, then the signal again, unblocked here: the process
 	 * ends by it */
 	struct sigaction dfl;
@@ -141,6 +148,26 @@ void signal_exit_start(void)
 			own(sig);
 	}
 	pthread_mutex_unlock(&sig_lock);
+}
+
+/* _exit is async-signal-safe, and programs call it from their handlers;
+ * the closing is not (it takes the stack's lock and the allocator's,
+ * which the interrupted thread may hold). So it is handed to the
+ * library's thread, as a caught signal's is, and waited for with a
+ * bound: a thread interrupted inside a stack call (holding its lock)
+ * cannot wait for it at all, and goes on at once. */
+bool signal_exit_close(void)
+{
+	unsigned char b = 0;
+	struct timespec ts = {0, 10 * 1000 * 1000};
+
+	if (!atomic_load(&started))
+		return false;
+	if (preload_stack_lock_held() || libc.write(exit_pipe[1], &b, 1) != 1)
+		return true;
+	for (int i = 0; i < 200 && !atomic_load(&exit_closed); i++)
+		nanosleep(&ts, NULL);
+	return true;
 }
 
 void signal_exit_forget(void)

@@ -11,6 +11,7 @@
  * (syscall(2), past the library): for the kernel the number is an
  * eventfd, not a socket (ENOTSOCK). */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -142,6 +143,10 @@ static void later_start(struct later *l, int fd, unsigned delay_ms)
  * so they are made here, before the harness counts descriptors. */
 __attribute__((constructor)) static void warm_up(void)
 {
+	/* (not in the fresh process of the change-of-user test, which
+	 * needs the stack not started) */
+	if (getenv("UT_TEST_CRED_CHILD"))
+		return;
 	int s = socket(AF_INET, SOCK_DGRAM, 0), p[2];
 
 	if (s < 0 || pipe(p) < 0)
@@ -429,6 +434,13 @@ TEST(a_socket_has_no_position_and_sendfile_copies_a_file_to_it)
 	off_t off = 100;
 
 	connect_pair(l, 7106, &c, &s);
+	/* no lseek either, as Linux's sockets: the eventfd underneath
+	 * would answer 0, and bash's read would take the socket for a
+	 * file it may read ahead in */
+	CHECK_EQ(lseek(s, 0, SEEK_CUR), -1);
+	CHECK_EQ(errno, ESPIPE);
+	CHECK_EQ(lseek64(c, 0, SEEK_SET), -1);
+	CHECK_EQ(errno, ESPIPE);
 	CHECK_EQ(pread(s, buf, 1, 0), -1);
 	CHECK_EQ(errno, ESPIPE);
 	CHECK_EQ(pwrite(s, "x", 1, 0), -1);
@@ -763,4 +775,151 @@ TEST(a_forked_child_refuses_usertcp_sockets_and_the_parent_keeps_its_own)
 	close(c);
 	close(s);
 	close(l);
+}
+
+/* The threads of this process (/proc/self/task). */
+static int thread_count(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* A server that changes from root to its own user before it listens
+ * (ngircd) needs the interface attached first, with root's privileges:
+ * the library starts the stack at the change (src/preload/cred.c). This
+ * needs a process whose stack has not started, so the test runs itself
+ * again, fresh, as a child; and root, to change user. */
+TEST(a_change_of_user_from_root_starts_the_stack_before_it)
+{
+	if (getenv("UT_TEST_CRED_CHILD")) {
+		/* the fresh process: nothing has started the stack */
+		int before = thread_count();
+		if (before != 1)
+			_exit(10 + before);
+		if (setuid(65534) != 0)
+			_exit(2);
+		if (thread_count() < 2)
+			_exit(3);
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		if (s < 0 || !kernel_says_not_a_socket(s))
+			_exit(4);
+		close(s);
+		_exit(0);
+	}
+	if (geteuid() != 0) {
+		printf("    (skipped: not root, cannot change user)\n");
+		return;
+	}
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		setenv("UT_TEST_CRED_CHILD", "1", 1);
+		execl("/proc/self/exe", "test_preload",
+		      "a_change_of_user_from_root_starts_the_stack_before_it", (char *)NULL);
+		_exit(99);
+	}
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+/* _exit closes the process's usertcp sockets first, as Linux closes a
+ * process's descriptors (src/preload/exit.c); but a child of vfork,
+ * which shares the parent's memory and so its stack, closes nothing:
+ * the parent's connection goes on. */
+TEST(a_vfork_child_that_calls_exit_closes_nothing_of_its_parents)
+{
+	int l = listener(7113), c, s;
+	char b;
+
+	connect_pair(l, 7113, &c, &s);
+	pid_t pid = vfork();
+	if (pid == 0)
+		_exit(7);
+	CHECK(pid > 0);
+	int status;
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 7);
+	CHECK_EQ(write(c, "v", 1), 1);
+	CHECK_EQ(read(s, &b, 1), 1);
+	CHECK_EQ(b, 'v');
+	close(c);
+	close(s);
+	close(l);
+}
+
+static void exit_nine(int sig)
+{
+	(void)sig;
+	_exit(9);
+}
+
+/* A handler that calls _exit (async-signal-safe, and common) may have
+ * interrupted a thread that holds a lock the closing needs. Here every
+ * step of the stack is traced to a standard error nobody reads, so the
+ * stack's threads soon block writing it, the stack's lock held; SIGALRM's
+ * handler then calls _exit. The closing is handed to the library's
+ * thread and waited for two seconds at most: the process ends, with the
+ * handler's status, rather than wait for the lock for ever. A fresh
+ * process of its own, for the trace and the pipe. */
+TEST(exit_from_a_handler_ends_the_process_even_with_the_stack_lock_taken)
+{
+	if (getenv("UT_TEST_EXIT_CHILD")) {
+		struct sigaction sa;
+		static char buf[65536];
+		int l = listener(7114), c, s;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = exit_nine;
+		sigaction(SIGALRM, &sa, NULL);
+		connect_pair(l, 7114, &c, &s);
+		alarm(1);
+		/* each send and receive traces: the pipe fills in a moment */
+		for (;;) {
+			if (send(c, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+				_exit(2);
+			if (recv(s, buf, sizeof(buf), MSG_DONTWAIT) < 0 && errno != EAGAIN)
+				_exit(3);
+		}
+	}
+	int p[2];
+	CHECK_EQ(pipe(p), 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		setenv("UT_TEST_EXIT_CHILD", "1", 1);
+		setenv("USERTCP_TRACE", "1", 1);
+		dup2(p[1], 2);
+		execl("/proc/self/exe", "test_preload",
+		      "exit_from_a_handler_ends_the_process_even_with_the_stack_lock_taken",
+		      (char *)NULL);
+		_exit(99);
+	}
+	close(p[1]);
+	/* (the pipe is never read: its writer blocks once it is full) */
+	int status = 0;
+	pid_t r = 0;
+	for (int i = 0; i < 100 && (r = waitpid(pid, &status, WNOHANG)) == 0; i++) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	if (r == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+	}
+	close(p[0]);
+	CHECK_EQ(r, pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 9);
 }
