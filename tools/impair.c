@@ -1,6 +1,6 @@
 /* Command-line impairment options, shared by every subcommand. */
 #include <errno.h>
-#include <math.h>
+#include <math.h> /* isfinite, a macro: nothing of libm is linked */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -127,7 +127,9 @@ int impair_opts_parse(struct impair_opts *o, int argc, char **argv, int *i, cons
 	if (!strcmp(opt, "--delay") || !strcmp(opt, "--jitter")) {
 		if (!parse_double(val, &d) || d < 0 || d > 3600e3)
 			goto bad;
-		uint64_t ns = (uint64_t)llround(d * 1e6);
+		/* d is checked non-negative: rounding by adding a half, without
+		 * libm (the preload library parses these too) */
+		uint64_t ns = (uint64_t)(d * 1e6 + 0.5);
 		if (!strcmp(opt, "--delay"))
 			o->link.delay_ns = ns;
 		else

@@ -35,8 +35,9 @@ static void run_usage(FILE *f)
 		"  --threads N      the number of stacks (so far one: more is accepted and\n"
 		"                   noted)\n"
 		"  --inet6 MODE     where AF_INET6 sockets go: usertcp (default), kernel, or\n"
-		"                   eafnosupport (refused, so programs fall back to IPv4)\n",
-		attach_opts_help);
+		"                   eafnosupport (refused, so programs fall back to IPv4)\n\n"
+		"%s",
+		attach_opts_help, impair_opts_help);
 }
 
 /* Sets name to value in the environment; false (after saying so) if it
@@ -125,11 +126,34 @@ static bool run_environment(const struct attach_opts *o, const char *inet6)
 	return true;
 }
 
+/* The impairment option at argv[start] (with its value), if it is one,
+ * appended to buf as words for USERTCP_IMPAIR; false (after saying so)
+ * when buf is full. */
+static bool impair_word(int argc, char **argv, int start, char *buf, size_t len)
+{
+	struct impair_opts scratch;
+	int end = start;
+	size_t used = strlen(buf);
+
+	impair_opts_init(&scratch);
+	if (impair_opts_parse(&scratch, argc, argv, &end, "usertcp run") <= 0)
+		return true; /* not an impairment: attach_opts_parse took it */
+	for (int k = start; k <= end; k++) {
+		int n = snprintf(buf + used, len - used, "%s%s", used ? " " : "", argv[k]);
+		if (n < 0 || (size_t)n >= len - used) {
+			fprintf(stderr, "usertcp run: too many impairment options\n");
+			return false;
+		}
+		used += (size_t)n;
+	}
+	return true;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct attach_opts o;
 	const char *inet6 = NULL;
-	char path[4096];
+	char path[4096], imp[512] = "";
 	int i;
 
 	attach_opts_init(&o);
@@ -157,8 +181,11 @@ int cmd_run(int argc, char **argv)
 			inet6 = argv[++i];
 			continue;
 		}
+		int start = i;
 		r = attach_opts_parse(&o, argc, argv, &i, "usertcp run");
 		if (r < 0)
+			return 2;
+		if (r > 0 && !impair_word(argc, argv, start, imp, sizeof(imp)))
 			return 2;
 		if (r == 0) {
 			if (a[0] == '-') {
@@ -178,12 +205,15 @@ int cmd_run(int argc, char **argv)
 			!o.ifname ? "an interface, --tap IF or --tun IF," : "--ip ADDR/PREFIX");
 		return 2;
 	}
-	if (o.imp.any || o.nstat) {
-		fprintf(stderr, "usertcp run: %s not available under usertcp run yet\n",
-			o.nstat ? "--nstat is" : "impairments are");
+	if (o.nstat) {
+		fprintf(stderr, "usertcp run: --nstat is not available under usertcp run yet "
+				"(usertcp nstat asks the running program's stack)\n");
 		return 2;
 	}
 	if (!run_environment(&o, inet6))
+		return 1;
+	unsetenv("USERTCP_IMPAIR");
+	if (imp[0] && !set("USERTCP_IMPAIR", imp))
 		return 1;
 	/* The library goes first, before any the caller preloads. */
 	const char *lib = preload_path(path, sizeof(path));

@@ -18,11 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "net/stack.h"
 #include "preload.h"
+#include "tool.h" /* the tools' impairment options, for USERTCP_IMPAIR */
 #include "usertcp/diag.h"
 #include "usertcp/trace.h"
 #include "usertcp/usertcp.h"
@@ -156,6 +158,63 @@ __attribute__((format(printf, 1, 2))) static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* USERTCP_IMPAIR: the tools' impairment options, as words ("--delay 10
+ * --loss 1"; usertcp run passes its own), read by the tools' own parser
+ * and applied to the interface in both directions as netem would. 0, or
+ * -errno after saying why. */
+static int stack_impair(const char *env)
+{
+	char *copy = strdup(env), *words[64], *save = NULL;
+	struct impair_opts imp;
+	uint64_t seed = 0;
+	int n = 0, err = 0;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		if (n == (int)(sizeof(words) / sizeof(words[0]))) {
+			say("USERTCP_IMPAIR: too many words");
+			err = -EINVAL;
+			goto out;
+		}
+		words[n++] = w;
+	}
+	impair_opts_init(&imp);
+	for (int i = 0; i < n; i++) {
+		int r = impair_opts_parse(&imp, n, words, &i, "usertcp-preload: USERTCP_IMPAIR");
+		if (r <= 0) {
+			if (r == 0)
+				say("USERTCP_IMPAIR: '%s' is not an impairment option (--delay MS, "
+				    "--loss PCT ...: usertcp run --help)",
+				    words[i]);
+			err = -EINVAL;
+			goto out;
+		}
+	}
+	if (!imp.any)
+		goto out;
+	if (!dev) {
+		say("USERTCP_IMPAIR needs an interface (USERTCP_TAP or USERTCP_TUN)");
+		err = -EINVAL;
+		goto out;
+	}
+	/* --mtu shrinks the device itself, as the tools do */
+	if (imp.link.mtu != 1500 && (err = ut_dev_set_mtu(dev, imp.link.mtu)) < 0) {
+		say("USERTCP_IMPAIR --mtu %u: %s", imp.link.mtu, strerror(-err));
+		goto out;
+	}
+	/* the seed's losses repeat; without one each run draws its own */
+	if (getenv("USERTCP_SEED"))
+		seed = strtoull(getenv("USERTCP_SEED"), NULL, 10);
+	if (!seed && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)ut_stack_now(stack);
+	if ((err = ut_dev_set_netem(dev, UT_DEV_BOTH, &imp.link, seed)) < 0)
+		say("USERTCP_IMPAIR: %s", strerror(-err));
+out:
+	free(copy);
+	return err;
+}
+
 /* Addresses, routes, capture and trace from the environment on the
  * stack just created. 0, or -errno after saying why. */
 static int stack_configure(void)
@@ -211,6 +270,8 @@ static int stack_configure(void)
 	}
 	if (env_flag("USERTCP_TRACE"))
 		ut_trace_set(stack, ut_trace_print_text, stderr);
+	if (getenv("USERTCP_IMPAIR") && (err = stack_impair(getenv("USERTCP_IMPAIR"))) < 0)
+		return err;
 	return 0;
 }
 
@@ -281,7 +342,11 @@ static void stack_start(void)
 		const char *ifname = tap && *tap ? tap : tun;
 		enum ut_dev_type type = tap && *tap ? UT_DEV_ETHER : UT_DEV_RAWIP;
 		struct ut_dev *devs[1];
-		unsigned flags = env_flag("USERTCP_NO_OFFLOAD") ? UT_DEV_F_NO_OFFLOAD : 0;
+		/* impairments act on wire-sized frames: no offloads then, as
+		 * the tools */
+		const char *imp = getenv("USERTCP_IMPAIR");
+		unsigned flags =
+			env_flag("USERTCP_NO_OFFLOAD") || (imp && *imp) ? UT_DEV_F_NO_OFFLOAD : 0;
 
 		err = ut_group_open_tuntap(group, ifname, type, flags, NULL, devs);
 		if (err < 0) {

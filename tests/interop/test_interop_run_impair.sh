@@ -1,0 +1,39 @@
+#!/bin/sh
+# usertcp's own impairments under usertcp run (--loss, --delay ..., passed
+# to the preload library as USERTCP_IMPAIR and read by the tools' parser):
+# python's http.server under usertcp run on a path that loses 2% of
+# packets each way and delays them 5 ms serves the kernel's curl 5 MB
+# intact, and the running program's stack, asked with usertcp nstat,
+# counts the retransmissions the losses cost; bad values are refused
+# before the program starts.
+. "$(dirname "$0")/lib.sh"
+need curl python3 sha256sum
+up
+
+mkdir -p "$dir/www" "$dir/got" || fail "cannot make $dir/www"
+mkdata "$dir/www/f.bin" 5
+
+name=impair-$$
+bg "$bin" run --tap tap0 --ip $U/24 --loss 2 --delay 5 --seed 7 --diag "$name" -- \
+	python3 -m http.server --bind $U --directory "$dir/www" 8002 > "$dir/uhttp.log" 2>&1
+srv=$last
+n=0
+until nsx curl -s -o /dev/null --max-time 2 "http://$U:8002/"; do
+	n=$((n + 1))
+	[ "$n" -le 50 ] || fail "http.server under usertcp run --loss does not answer: $(cat "$dir/uhttp.log")"
+	sleep 0.2
+done
+kcurl -o "$dir/got/f.bin" "http://$U:8002/f.bin" 2> "$dir/kcurl.err" ||
+	fail "the kernel's curl over the lossy path: $(cat "$dir/kcurl.err")"
+[ "$(sha "$dir/got/f.bin")" = "$(sha "$dir/www/f.bin")" ] ||
+	fail "the kernel's curl got $(size "$dir/got/f.bin") bytes over the lossy path, not the file"
+retrans=$("$bin" nstat --stack "$name" -a TcpRetransSegs | awk '$1 == "TcpRetransSegs" { print $2 }')
+[ "${retrans:-0}" -gt 0 ] ||
+	fail "no retransmission on a path losing 2%: the impairments were not applied"
+echo "ok 5 MB from http.server under usertcp run --loss 2 --delay 5, intact, $retrans segments retransmitted"
+kill -TERM "$srv"
+
+"$bin" run --tap tap0 --ip $U/24 --loss many -- true 2> "$dir/bad.err"
+[ $? = 2 ] || fail "--loss many was not refused"
+grep -q "loss" "$dir/bad.err" || fail "--loss many: no reason given: $(cat "$dir/bad.err")"
+echo "ok usertcp run refuses --loss many before starting the program"
