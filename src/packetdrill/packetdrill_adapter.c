@@ -37,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,10 +134,12 @@ struct pd_adapter {
 	 * mirror_sysctls is off outside scripts/packetdrill.sh's namespace. */
 	bool mirror_sysctls;
 	char sysctl_seen[PD_MIRRORED_SYSCTLS][80];
+	/* What the children packetdrill has reaped cost, when last looked
+	 * (pd_commands_ran); -1: never looked. */
+	long children_seen;
 };
 
-static void pd_mirror_qdisc(struct pd_adapter *pd);
-static void pd_mirror_sysctls(struct pd_adapter *pd, bool apply);
+static void pd_mirror(struct pd_adapter *pd);
 
 static uint64_t pd_now_ns(void)
 {
@@ -247,8 +250,7 @@ static int pd_netdev_send(void *userdata, const void *buf, size_t count)
 
 	if (!buf || count == 0)
 		return pd_fail(EINVAL);
-	pd_mirror_qdisc(pd);
-	pd_mirror_sysctls(pd, true);
+	pd_mirror(pd);
 	rc = ut_dev_input(pd->dev, buf, count);
 	if (rc < 0)
 		return pd_fail(-rc);
@@ -438,13 +440,42 @@ static void pd_mirror_sysctls(struct pd_adapter *pd, bool apply)
 
 /* ---- system calls -------------------------------------------------------------*/
 
-/* Every call first brings the script's latest `tc` and sysctl changes
- * across. */
+/* Whether a shell command has run since the last look. Only the script's
+ * shell commands change the namespace's settings, and packetdrill runs
+ * each in a child it waits for, whose page faults and context switches
+ * then count in RUSAGE_CHILDREN: one getrusage tells whether anything
+ * can have changed, where reading the settings back costs a file per
+ * sysctl and a netlink request, a third of a millisecond a call, which
+ * piled up past packetdrill's 4 ms tolerance over a dozen calls at one
+ * instant (eor/no-coalesce-retrans.pkt). */
+static bool pd_commands_ran(struct pd_adapter *pd)
+{
+	struct rusage ru;
+	long n;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) < 0)
+		return true;
+	n = ru.ru_minflt + ru.ru_majflt + ru.ru_nvcsw + ru.ru_nivcsw;
+	if (n == pd->children_seen)
+		return false;
+	pd->children_seen = n;
+	return true;
+}
+
+/* Every call and packet first brings the script's latest `tc` and sysctl
+ * changes across, when a shell command has run since the last. */
+static void pd_mirror(struct pd_adapter *pd)
+{
+	if (!pd_commands_ran(pd))
+		return;
+	pd_mirror_qdisc(pd);
+	pd_mirror_sysctls(pd, true);
+}
+
 static struct ut_stack *pd_stack(void *userdata)
 {
 	struct pd_adapter *pd = userdata;
-	pd_mirror_qdisc(pd);
-	pd_mirror_sysctls(pd, true);
+	pd_mirror(pd);
 	return pd->stack;
 }
 #define PD_STACK(userdata) pd_stack(userdata)
@@ -976,6 +1007,8 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 	 * changes */
 	pd->mirror_sysctls = pd->host_ifindex != 0;
 	pd_mirror_sysctls(pd, false);
+	pd->children_seen = -1;
+	(void)pd_commands_ran(pd); /* what has run so far is read above */
 	if ((rc = ut_stack_thread_start(pd->stack)) < 0)
 		pd_die("cannot start the stack thread: %s", strerror(-rc));
 	/* USERTCP_DIAG=NAME: the stack answers `usertcp nstat`, `usertcp ss`
