@@ -4157,6 +4157,101 @@ SC(sendfile_from_a_file)
 	R(close(lfd));
 }
 
+SC(sendmmsg_and_recvmmsg)
+{
+	static char big[70000];
+	char rb[4][8];
+	struct iovec siov[3] = {{(void *)"a", 1}, {(void *)"bc", 2}, {big, sizeof(big)}};
+	struct iovec riov[4] = {{rb[0], 8}, {rb[1], 8}, {rb[2], 8}, {rb[3], 8}};
+	struct mmsghdr sv[3], rv[4];
+	struct timespec ts = {0, -1};
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int c, s, u1 = FD(sock_nb(a, SOCK_DGRAM)), u2 = FD(sock_nb(a, SOCK_DGRAM)), lfd;
+	memset(sv, 0, sizeof(sv));
+	memset(rv, 0, sizeof(rv));
+	for (int i = 0; i < 3; i++) {
+		sv[i].msg_hdr.msg_iov = &siov[i];
+		sv[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (int i = 0; i < 4; i++) {
+		rv[i].msg_hdr.msg_iov = &riov[i];
+		rv[i].msg_hdr.msg_iovlen = 1;
+	}
+	R(sendmmsg(u2, sv, 2, 0));
+	R(a->bind(a, u1, SA(sa), sizeof(sa)));
+	R(a->connect(a, u2, SA(sa), sizeof(sa)));
+	R(sendmmsg(u2, sv, 0, 0));
+	/* the third is too big: the count of those sent */
+	R(sendmmsg(u2, sv, 3, 0));
+	V("first length", sv[0].msg_len);
+	V("second length", sv[1].msg_len);
+	R(sendmmsg(u2, sv + 2, 1, 0));
+	a->settle(a);
+	R(recvmmsg(u1, rv, 4, 0, NULL));
+	V("first length", rv[0].msg_len);
+	V("second length", rv[1].msg_len);
+	R(recvmmsg(u1, rv, 4, 0, NULL));
+	R(recvmmsg(u1, rv, 0, 0, NULL));
+	R(recvmmsg(u1, rv, 4, 0, &ts));
+	ts = (struct timespec){5, 0};
+	R(sendmmsg(u2, sv, 1, 0));
+	a->settle(a);
+	R(recvmmsg(u1, rv, 4, MSG_WAITFORONE, &ts));
+	V("timeout left", ts.tv_sec >= 4);
+	R(sendmmsg(BADFD, sv, 1, 0));
+	R(recvmmsg(BADFD, rv, 1, 0, NULL));
+	R(a->close(a, u1));
+	R(a->close(a, u2));
+	lfd = pair(a, l, port + 1, &c, &s);
+	R(sendmmsg(c, sv, 2, 0));
+	a->settle(a);
+	R(recvmmsg(s, rv, 4, 0, NULL));
+	V("first length", rv[0].msg_len);
+	R(recvmmsg(lfd, rv, 1, 0, NULL));
+	R(sendmmsg(lfd, sv, 1, MSG_NOSIGNAL));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(accept_ppoll_and_epoll_pwait2)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	struct pollfd p;
+	struct timespec ts = {0, 0};
+	struct epoll_event ev = {EPOLLOUT, {0}}, out[2];
+	sigset_t mask;
+	int one = 1, lfd = listener(a, l, port, 4), s, ep;
+	int c = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	s = FD(accept(lfd, NULL, NULL));
+	R(fcntl(s, F_GETFL));
+	R(accept(lfd, NULL, NULL));
+	R(accept(lfd, NULL, &(socklen_t){0}));
+	R(ioctl(s, FIONBIO, &one));
+	R(fcntl(s, F_GETFL));
+	sigemptyset(&mask);
+	p = (struct pollfd){s, POLLIN | POLLOUT, 0};
+	R(ppoll(&p, 1, &ts, &mask));
+	V("revents", p.revents);
+	ts.tv_nsec = 1000000000;
+	R(ppoll(&p, 1, &ts, &mask));
+	ts.tv_nsec = 0;
+	ep = FD(epoll_create1(0));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+	R(epoll_pwait2(ep, out, 2, &ts, &mask));
+	V("events", out[0].events);
+	R(epoll_pwait2(ep, out, 0, &ts, NULL));
+	ts.tv_nsec = -1;
+	R(epoll_pwait2(ep, out, 2, &ts, NULL));
+	R(epoll_pwait2(s, out, 2, NULL, NULL));
+	R(close(ep));
+	R(close(s));
+	R(close(c));
+	R(close(lfd));
+}
+
 /* select's answer as one value: the count, then a bit per set and slot. */
 static long select_bits(int n, const fd_set *r, const fd_set *w, const fd_set *x, const int *fds,
 			int nfds)
@@ -4496,6 +4591,8 @@ static const struct scenario scenarios[] = {
 	L(sendfile_from_a_file),
 	L(select_with_sockets_and_a_pipe),
 	L(epoll_with_a_socket_and_a_pipe),
+	L(sendmmsg_and_recvmmsg),
+	L(accept_ppoll_and_epoll_pwait2),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
