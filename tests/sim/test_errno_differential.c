@@ -4710,6 +4710,42 @@ static void run_scenarios(int out)
 #define ST_NOT_PRELOADED 254
 #define ST_NO_EXEC 253
 
+/* Linux stamps received packets only while some socket of the system
+ * wants it, and turns that on from a work queue when the first one asks
+ * (net_enable_timestamp): on a loaded machine the work may run after a
+ * scenario's packet arrived, unstamped. A socket that keeps SO_TIMESTAMP
+ * through the whole run, and has seen its own datagram stamped, turns it
+ * on before the scenarios. Returns it (closed with the child). */
+static int receive_stamps_on(void)
+{
+	struct sockaddr_in self = sin4("127.0.0.1", 19999);
+	union {
+		char b[CMSG_SPACE(sizeof(struct timeval))];
+		struct cmsghdr align;
+	} ctl;
+	struct timespec nap = {0, 10 * 1000 * 1000};
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)) < 0 ||
+	    bind(fd, SA(self), sizeof(self)) < 0)
+		return fd;
+	for (int i = 0; i < 200; i++) {
+		char byte;
+		struct iovec iov = {&byte, 1};
+		struct msghdr m = {0};
+
+		sendto(fd, "t", 1, 0, SA(self), sizeof(self));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = ctl.b;
+		m.msg_controllen = sizeof(ctl.b);
+		if (recvmsg(fd, &m, 0) == 1 && m.msg_controllen > 0)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	return fd;
+}
+
 /* The kernel's half, in a child: a status byte (0: ran; else the errno of
  * unshare or ST_NO_LO), then each scenario's log. */
 static void kernel_child(int out)
@@ -4723,6 +4759,7 @@ static void kernel_child(int out)
 		status = ST_NO_LO;
 	if (!write_all(out, &status, 1) || status)
 		_exit(0);
+	(void)receive_stamps_on();
 	run_scenarios(out);
 }
 
