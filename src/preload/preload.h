@@ -230,9 +230,11 @@ void epoll_half_release(struct usock *ep);
 extern atomic_uint epoll_watched_ready;
 void epoll_halves_refresh(struct ut_stack *st);
 
-/* send(2) of buf on the socket us, blocking as the program set it
- * (socket.c): what sendfile sends with. */
-ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len);
+/* send(2) of buf with flags, and recv(2) into buf, on the socket us,
+ * blocking as the program set it (socket.c): what sendfile and splice
+ * move bytes with. */
+ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len, int flags);
+ssize_t usock_recv_buf(struct usock *us, void *buf, size_t len);
 
 /* poll(2) over any mix of descriptors: timeout NULL waits forever. What
  * poll, ppoll, select and pselect do. */

@@ -6,13 +6,15 @@
  * FMODE_PREAD (and without llseek).
  * sendfile from a file to a usertcp socket copies through a buffer of the
  * thread's (Linux moves pages; the bytes and the results are the same).
- * splice with a usertcp socket on either side answers Linux's argument
- * checks, then EINVAL: the stack has no pipe pages to move (not emulated
- * yet, docs/RUN.md). glibc's 64-bit
+ * splice between a usertcp socket and a kernel pipe copies through the
+ * thread's buffer (the stack has no pipe pages to move), after Linux's
+ * argument checks in Linux's order. glibc's 64-bit
  * names (pread64 ..., what _FILE_OFFSET_BITS=64 programs call) are the
  * same calls on a 64-bit system. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -109,7 +111,7 @@ static ssize_t sendfile_to_usock(struct usock *us, int in, off_t *offset, size_t
 				return -1;
 			break;
 		}
-		ssize_t sent = usock_send_buf(us, buf, (size_t)n);
+		ssize_t sent = usock_send_buf(us, buf, (size_t)n, 0);
 		if (sent < 0) {
 			int e = errno;
 			if (!offset)
@@ -168,10 +170,150 @@ static int is_pipe(int fd)
 	return S_ISFIFO(st.st_mode);
 }
 
+/* Waits until the pipe fd has one of events (or an error): 0, or -1 with
+ * errno (EINTR: a signal). */
+static int pipe_wait(int fd, short events)
+{
+	struct pollfd p = {fd, events, 0};
+
+	return libc.poll(&p, 1, -1) < 0 ? -1 : 0;
+}
+
+static long pipe_bytes(int fd)
+{
+	int n = 0;
+
+	return libc.ioctl(fd, FIONREAD, &n) < 0 ? -1 : n;
+}
+
+/* What splice does from a usertcp socket into the pipe out (Linux's
+ * splice_file_to_pipe, then tcp_splice_read): a pipe without readers is
+ * EPIPE (and SIGPIPE); a full one EAGAIN if it or the call is
+ * non-blocking, else a wait for room; then one receive of at most the
+ * room left, blocking as the socket is, written into the pipe. */
+static ssize_t splice_to_pipe(int in, int out, size_t len, unsigned flags)
+{
+	struct usock *us = usock_get_sock(in);
+	bool nonblock = (flags & SPLICE_F_NONBLOCK) || (libc.fcntl(out, F_GETFL) & O_NONBLOCK);
+	char *buf = thread_copy_buf();
+	long room = 0;
+	ssize_t n;
+
+	if (!us) {
+		errno = EBADF; /* closed by another thread meanwhile */
+		return -1;
+	}
+	if (!buf)
+		return usock_done(us, -1);
+	for (;;) {
+		struct pollfd p = {out, POLLOUT, 0};
+		long size = libc.fcntl(out, F_GETPIPE_SZ), used = pipe_bytes(out);
+
+		if (libc.poll(&p, 1, 0) > 0 && (p.revents & POLLERR)) {
+			raise(SIGPIPE);
+			errno = EPIPE;
+			return usock_done(us, -1);
+		}
+		if (size < 0 || used < 0)
+			return usock_done(us, -1);
+		if ((room = size - used) > 0)
+			break;
+		if (nonblock) {
+			errno = EAGAIN;
+			return usock_done(us, -1);
+		}
+		if (pipe_wait(out, POLLOUT) < 0)
+			return usock_done(us, -1);
+	}
+	if ((size_t)room > len)
+		room = (long)len;
+	if (room > PRELOAD_COPY_BUF)
+		room = PRELOAD_COPY_BUF;
+	n = usock_recv_buf(us, buf, (size_t)room);
+	/* the room was counted: the bytes fit, unless another writer took
+	 * it meanwhile, and then this waits for it rather than lose them */
+	for (ssize_t done = 0; n > 0 && done < n;) {
+		ssize_t w = libc.write(out, buf + done, (size_t)(n - done));
+		if (w > 0)
+			done += w;
+		else if (w < 0 && errno != EAGAIN && errno != EINTR)
+			break;
+		else if (w < 0 && errno == EAGAIN)
+			pipe_wait(out, POLLOUT);
+	}
+	return usock_done(us, n);
+}
+
+/* What splice does from the pipe in into a usertcp socket (Linux's
+ * splice_to_socket): an empty pipe gives 0 without writers, EAGAIN if it
+ * or the call is non-blocking, else a wait; then what it holds, up to
+ * len, is sent as the socket blocks (MSG_MORE with SPLICE_F_MORE). The
+ * bytes are looked at through a tee into a pipe of the call's own and
+ * taken from the program's pipe only once the socket took them, so that
+ * a non-blocking socket that takes fewer leaves the rest in the pipe, as
+ * Linux's. (The call's pipe is made and closed each time: a descriptor
+ * kept would be one the program could close under the library.) */
+static ssize_t splice_from_pipe(int in, int out, size_t len, unsigned flags)
+{
+	struct usock *us = usock_get_sock(out);
+	bool nonblock = (flags & SPLICE_F_NONBLOCK) || (libc.fcntl(in, F_GETFL) & O_NONBLOCK);
+	char *buf = thread_copy_buf();
+	int tp[2];
+	long avail;
+	ssize_t n, sent;
+
+	if (!us) {
+		errno = EBADF;
+		return -1;
+	}
+	if (!buf)
+		return usock_done(us, -1);
+	for (;;) {
+		struct pollfd p = {in, POLLIN, 0};
+
+		if ((avail = pipe_bytes(in)) < 0)
+			return usock_done(us, -1);
+		if (avail > 0)
+			break;
+		if (libc.poll(&p, 1, 0) > 0 && (p.revents & POLLHUP))
+			return usock_done(us, 0); /* no writer: the end */
+		if (nonblock) {
+			errno = EAGAIN;
+			return usock_done(us, -1);
+		}
+		if (pipe_wait(in, POLLIN) < 0)
+			return usock_done(us, -1);
+	}
+	if ((size_t)avail > len)
+		avail = (long)len;
+	if (avail > PRELOAD_COPY_BUF)
+		avail = PRELOAD_COPY_BUF;
+	if (pipe2(tp, O_NONBLOCK | O_CLOEXEC) < 0)
+		return usock_done(us, -1);
+	n = tee(in, tp[1], (size_t)avail, SPLICE_F_NONBLOCK);
+	if (n > 0)
+		n = libc.read(tp[0], buf, (size_t)n);
+	int e = errno;
+	libc.close(tp[0]);
+	libc.close(tp[1]);
+	errno = e;
+	if (n <= 0)
+		return usock_done(us, n < 0 ? -1 : 0);
+	sent = usock_send_buf(us, buf, (size_t)n, (flags & SPLICE_F_MORE) ? MSG_MORE : 0);
+	/* take from the program's pipe what the socket took */
+	for (ssize_t done = 0; sent > 0 && done < sent;) {
+		ssize_t r = libc.read(in, buf, (size_t)(sent - done));
+		if (r <= 0)
+			break;
+		done += r;
+	}
+	return usock_done(us, sent);
+}
+
 /* splice with a usertcp socket on one side: Linux's argument checks in
  * Linux's order (sys_splice, __do_splice, do_splice), so that a program
- * learns what it did wrong as it would; moving the bytes between a pipe
- * and the socket is not emulated (EINVAL, docs/RUN.md). */
+ * learns what it did wrong as it would, then the bytes copied between
+ * the pipe and the socket. */
 static ssize_t splice_usock(int in, off64_t *off_in, int out, off64_t *off_out, size_t len,
 			    unsigned flags)
 {
@@ -198,10 +340,13 @@ static ssize_t splice_usock(int in, off64_t *off_in, int out, off64_t *off_out, 
 		errno = EBADF;
 		return -1;
 	}
-	/* a socket cannot be read or written at an offset; and the bytes
-	 * are not moved */
-	errno = EINVAL;
-	return -1;
+	/* a socket cannot be read or written at an offset, and one of the
+	 * two must be a pipe */
+	if (off_in || off_out || (!ipipe && !opipe)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return ipipe ? splice_from_pipe(in, out, len, flags) : splice_to_pipe(in, out, len, flags);
 }
 
 EXPORT ssize_t splice(int in, off64_t *off_in, int out, off64_t *off_out, size_t len,

@@ -622,7 +622,12 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struc
 	return (int)usock_done(us, (long)i);
 }
 
-ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len)
+ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len, int flags)
 {
-	return usock_send(us, buf, len, 0, NULL, 0);
+	return usock_send(us, buf, len, flags, NULL, 0);
+}
+
+ssize_t usock_recv_buf(struct usock *us, void *buf, size_t len)
+{
+	return usock_recv(us, buf, len, 0, NULL, NULL);
 }

@@ -444,10 +444,14 @@ TEST(a_socket_has_no_position_and_sendfile_copies_a_file_to_it)
 	/* from a socket: EINVAL, as Linux wants a file it can map */
 	CHECK_EQ(sendfile(c, s, NULL, 10), -1);
 	CHECK_EQ(errno, EINVAL);
+	/* splice copies between the socket and a pipe, both ways */
 	int p[2];
 	CHECK_EQ(pipe(p), 0);
-	CHECK_EQ(splice(s, NULL, p[1], NULL, 10, 0), -1);
-	CHECK_EQ(errno, EINVAL);
+	CHECK_EQ(send(c, "abc", 3, 0), 3);
+	CHECK_EQ(splice(s, NULL, p[1], NULL, 10, 0), 3);
+	CHECK_EQ(splice(p[0], NULL, c, NULL, 10, 0), 3);
+	CHECK_EQ(recv(s, got, 3, MSG_WAITALL), 3);
+	CHECK_MEM_EQ(got, "abc", 3);
 	close(p[0]);
 	close(p[1]);
 	close(f);

@@ -4123,6 +4123,61 @@ SC(splice_argument_checks_on_a_socket)
 	R(close(lfd));
 }
 
+SC(splice_moves_bytes_between_a_socket_and_a_pipe)
+{
+	static char page[4096];
+	int c, s, p[2], q[2];
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	R(pipe2(p, O_NONBLOCK));
+	R(pipe2(q, O_NONBLOCK));
+	/* socket to pipe: what came, at most len */
+	R(splice(c, NULL, p[1], NULL, 10, 0));
+	R(send(s, "hello", 5, 0));
+	a->settle(a);
+	R(splice(c, NULL, p[1], NULL, 3, 0));
+	R(splice(c, NULL, p[1], NULL, 10, SPLICE_F_NONBLOCK));
+	R(read(p[0], b, sizeof(b)));
+	/* a full pipe, then room again */
+	R(fcntl(q[1], F_SETPIPE_SZ, 4096));
+	R(write(q[1], page, sizeof(page)));
+	R(send(s, "x", 1, 0));
+	a->settle(a);
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(read(q[0], page, sizeof(page)));
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(read(q[0], b, sizeof(b)));
+	/* pipe to socket: what the pipe holds, at most len */
+	R(splice(p[0], NULL, c, NULL, 10, 0));
+	R(write(p[1], "world!", 6));
+	R(splice(p[0], NULL, c, NULL, 4, SPLICE_F_MORE));
+	R(splice(p[0], NULL, c, NULL, 10, 0));
+	a->settle(a);
+	R(recv(s, b, sizeof(b), 0));
+	R(splice(p[0], NULL, c, NULL, 10, SPLICE_F_NONBLOCK));
+	/* a pipe without a writer ends; one without a reader is EPIPE */
+	R(close(p[1]));
+	R(splice(p[0], NULL, c, NULL, 10, 0));
+	R(close(q[0]));
+	R(send(s, "y", 1, 0));
+	a->settle(a);
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	/* the end of the stream */
+	R(close(q[1]));
+	R(pipe2(q, O_NONBLOCK));
+	R(shutdown(s, SHUT_WR));
+	a->settle(a);
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(splice(lfd, NULL, q[1], NULL, 10, 0));
+	R(close(p[0]));
+	R(close(q[0]));
+	R(close(q[1]));
+	R(close(c));
+	R(close(s));
+	R(close(lfd));
+}
+
 SC(sendfile_from_a_file)
 {
 	int c, s;
@@ -4588,6 +4643,7 @@ static const struct scenario scenarios[] = {
 	L(fcntl_cloexec_and_dupfd),
 	L(positioned_io_and_seek_on_a_socket),
 	L(splice_argument_checks_on_a_socket),
+	L(splice_moves_bytes_between_a_socket_and_a_pipe),
 	L(sendfile_from_a_file),
 	L(select_with_sockets_and_a_pipe),
 	L(epoll_with_a_socket_and_a_pipe),
