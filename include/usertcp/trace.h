@@ -59,7 +59,7 @@ extern "C" {
 	X(UT_TP_ERROR, "usertcp:sock_error")                         \
 	X(UT_TP_SOCK_EXCEED_BUF_LIMIT, "sock:sock_exceed_buf_limit") \
 	X(UT_TP_TCP_MARK_LOST, "usertcp:mark_lost")                  \
-	X(UT_TP_RTT_SAMPLE, "usertcp:rtt_sample")                     \
+	X(UT_TP_RTT_SAMPLE, "usertcp:rtt_sample")                    \
 	X(UT_TP_WRITE_QUEUE_FREE, "usertcp:write_queue_free")        \
 	X(UT_TP_OFO_QUEUE_DRAIN, "usertcp:ofo_queue_drain")
 
