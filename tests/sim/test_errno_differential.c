@@ -5031,8 +5031,9 @@ TEST(every_scenario_answers_as_the_kernel_in_a_namespace_of_its_own)
 
 /* Issue 17: the same scenarios as an unmodified program under the preload
  * library (libc -> libusertcp-preload.so -> ut_), against the kernel's.
- * A test of its own in CTest (test_errno_differential_preload), which
- * names the library in USERTCP_PRELOAD_SO. */
+ * A test of its own in CTest (test_errno_differential_preload). The
+ * library is USERTCP_PRELOAD_SO's, else the build's (USERTCP_PRELOAD_BUILT,
+ * from tests/CMakeLists.txt). */
 TEST(every_scenario_answers_as_the_kernel_through_the_preload_library)
 {
 	static struct log pl[NSCEN];
@@ -5040,6 +5041,10 @@ TEST(every_scenario_answers_as_the_kernel_through_the_preload_library)
 	struct tally t = {0};
 	int k;
 
+#ifdef USERTCP_PRELOAD_BUILT
+	if (!so || !*so)
+		so = USERTCP_PRELOAD_BUILT;
+#endif
 	if (!so || !*so) {
 		printf("    USERTCP_PRELOAD_SO must name libusertcp-preload.so\n");
 		CHECK(so && *so);
