@@ -43,6 +43,19 @@ const char *test_tmpdir(void)
 	return d && *d ? d : "/tmp";
 }
 
+bool test_fd_is_eventfd(int fd)
+{
+	char link[64], target[64];
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = 0;
+	return strstr(target, "eventfd") != NULL;
+}
+
 static int selected(const char *name, int argc, char **argv)
 {
 	if (argc < 2)

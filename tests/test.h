@@ -11,6 +11,7 @@
 #define USERTCP_TEST_H
 
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,9 @@ void test_leak_begin(void) __attribute__((weak));
 void test_leak_end(void) __attribute__((weak));
 /* Directory for files a test writes (pcaps...): $USERTCP_TMP or /tmp. */
 const char *test_tmpdir(void);
+/* Whether /proc/self/fd says fd is an eventfd: what the preload library
+ * holds a usertcp socket's number with. */
+bool test_fd_is_eventfd(int fd);
 
 #define TEST(name)                                                                \
 	static void test_fn_##name(void);                                         \

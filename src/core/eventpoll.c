@@ -153,6 +153,18 @@ static void ep_poll_callback(struct epitem *epi, unsigned events)
 	ep_wake(epi->ep);
 }
 
+unsigned fd_poll_locked(struct ut_stack *stack, int fd)
+{
+	struct file *file = fget(stack, fd);
+	unsigned mask;
+
+	if (!file)
+		return 0;
+	mask = ep_file_poll(file, 0);
+	fput(file);
+	return mask;
+}
+
 void file_wake(struct file *file, unsigned events)
 {
 	struct epitem *epi, *next;

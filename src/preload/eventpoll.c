@@ -14,16 +14,158 @@
  * epoll_wait asks the usertcp half, then the kernel's, without waiting;
  * when neither has an event it sleeps in the kernel's ppoll on the
  * kernel instance (readable when it has events) and the thread's waiter
- * eventfd (select.c), and asks again when either wakes. */
+ * eventfd (select.c), and asks again when either wakes.
+ *
+ * Linux's epoll instance is itself a file, readable while it has ready
+ * items: a poll on it or another epoll instance watching it (nested) sees
+ * that. The kernel instance knows only its kernel half; so the usertcp
+ * half keeps an eventfd of its own in the kernel instance, readable while
+ * the half has events: set or cleared at every wake of the stack (the
+ * wake hook) and whenever the library looks at the half, under the
+ * stack's lock, and never reported to the program. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/eventfd.h>
 
+#include "net/file.h"
+#include "net/stack.h"
 #include "preload.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
 static pthread_mutex_t half_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- the halves' readiness in the kernel's instance ------------------------------*/
+
+/* The mirror eventfd's event data in the kernel instance: "ut-ready". */
+#define MIRROR_DATA 0x75742d7265616479ull
+
+static pthread_mutex_t halves_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct usock *halves;
+static atomic_uint nhalves;
+atomic_uint epoll_watched_ready;
+
+/* Kernel descriptors added to a kernel epoll instance (a bit each, never
+ * cleared: a stale bit costs refreshes, not answers), so that an
+ * instance nested before it had a usertcp half is known as watched when
+ * it gets one. Numbers past the map count as watched. */
+#define WATCHED_MAP_BITS 65536
+static atomic_uchar watched_map[WATCHED_MAP_BITS / 8];
+
+static void watched_mark(int fd)
+{
+	if (fd >= 0 && fd < WATCHED_MAP_BITS)
+		atomic_fetch_or(&watched_map[fd / 8], (unsigned char)(1u << (fd % 8)));
+}
+
+static bool watched_marked(int fd)
+{
+	return fd >= WATCHED_MAP_BITS ||
+	       (fd >= 0 && (atomic_load(&watched_map[fd / 8]) & (1u << (fd % 8))));
+}
+
+/* The stack's lock held. */
+static void mirror_set(struct usock *ep, bool ready)
+{
+	static const uint64_t one = 1;
+	uint64_t v;
+	ssize_t n;
+
+	if (ep->ready_efd < 0 || atomic_load(&ep->ready) == ready)
+		return;
+	atomic_store(&ep->ready, ready);
+	if (ep->watched) {
+		if (ready)
+			atomic_fetch_add(&epoll_watched_ready, 1);
+		else
+			atomic_fetch_sub(&epoll_watched_ready, 1);
+	}
+	if (ready)
+		n = libc.write(ep->ready_efd, &one, sizeof(one));
+	else
+		n = libc.read(ep->ready_efd, &v, sizeof(v));
+	(void)n;
+}
+
+void epoll_halves_refresh_locked(void)
+{
+	if (!atomic_load_explicit(&nhalves, memory_order_acquire))
+		return;
+	pthread_mutex_lock(&halves_lock);
+	for (struct usock *ep = halves; ep; ep = ep->half_next)
+		mirror_set(ep, fd_poll_locked(ep->stack, ep->fd) != 0);
+	pthread_mutex_unlock(&halves_lock);
+}
+
+void epoll_halves_refresh(struct ut_stack *st)
+{
+	stack_lock(st);
+	epoll_halves_refresh_locked();
+	stack_unlock(st);
+}
+
+void epoll_half_refresh(struct usock *ep)
+{
+	stack_lock(ep->stack);
+	mirror_set(ep, fd_poll_locked(ep->stack, ep->fd) != 0);
+	stack_unlock(ep->stack);
+}
+
+/* The new half ep of kernel instance epfd gets its mirror (without one,
+ * nothing else changes: the kernel sees the kernel half only). */
+static void mirror_add(int epfd, struct usock *ep)
+{
+	struct epoll_event ev = {EPOLLIN, {.u64 = MIRROR_DATA}};
+	int efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+
+	if (efd < 0)
+		return;
+	if (libc.epoll_ctl(epfd, EPOLL_CTL_ADD, efd, &ev) < 0) {
+		libc.close(efd);
+		return;
+	}
+	pthread_mutex_lock(&halves_lock);
+	ep->ready_efd = efd;
+	ep->watched = watched_marked(epfd);
+	ep->half_prev = NULL;
+	ep->half_next = halves;
+	if (halves)
+		halves->half_prev = ep;
+	halves = ep;
+	atomic_fetch_add(&nhalves, 1);
+	pthread_mutex_unlock(&halves_lock);
+}
+
+void epoll_half_release(struct usock *ep)
+{
+	if (ep->ready_efd < 0)
+		return;
+	pthread_mutex_lock(&halves_lock);
+	if (ep->watched && atomic_load(&ep->ready))
+		atomic_fetch_sub(&epoll_watched_ready, 1);
+	if (ep->half_prev)
+		ep->half_prev->half_next = ep->half_next;
+	else
+		halves = ep->half_next;
+	if (ep->half_next)
+		ep->half_next->half_prev = ep->half_prev;
+	atomic_fetch_sub(&nhalves, 1);
+	pthread_mutex_unlock(&halves_lock);
+	libc.close(ep->ready_efd);
+	ep->ready_efd = -1;
+}
+
+/* Drops the mirror's event from what the kernel instance reported. */
+static int mirror_filter(struct epoll_event *events, int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < n; i++)
+		if (events[i].data.u64 != MIRROR_DATA)
+			events[k++] = events[i];
+	return k;
+}
 
 /* The usertcp half of kernel epoll instance epfd on stack st, made if
  * needed, with a reference; NULL with errno (EBADF, EINVAL: epfd is not
@@ -60,6 +202,8 @@ static struct usock *epoll_half(int epfd, int sockfd, struct ut_stack *st)
 			return NULL;
 		}
 		ep = usock_get(epfd);
+		if (ep)
+			mirror_add(epfd, ep);
 	}
 	pthread_mutex_unlock(&half_lock);
 	return ep;
@@ -71,8 +215,26 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	int rc, e;
 
 	preload_resolve();
-	if (!(us = usock_get_sock(fd)))
-		return libc.epoll_ctl(epfd, op, fd, event);
+	if (!(us = usock_get_sock(fd))) {
+		if ((ep = usock_get(fd)) != NULL) {
+			/* an instance with a usertcp half into another: its
+			 * mirror must follow every change now */
+			if (op == EPOLL_CTL_ADD && !ep->watched) {
+				stack_lock(ep->stack);
+				pthread_mutex_lock(&halves_lock);
+				ep->watched = true;
+				if (atomic_load(&ep->ready))
+					atomic_fetch_add(&epoll_watched_ready, 1);
+				pthread_mutex_unlock(&halves_lock);
+				stack_unlock(ep->stack);
+			}
+			usock_put(ep);
+		}
+		rc = libc.epoll_ctl(epfd, op, fd, event);
+		if (rc == 0 && op == EPOLL_CTL_ADD)
+			watched_mark(fd);
+		return rc;
+	}
 	if (epfd == fd) {
 		errno = EINVAL;
 		rc = -1;
@@ -109,8 +271,12 @@ static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, i
 		waiter_drain(efd);
 		if ((n = ut_epoll_wait(ep->stack, ep->fd, events, maxevents, 0)) < 0)
 			break;
+		/* what it took may have emptied the half (edge-triggered or
+		 * one-shot items reported, items found no longer ready) */
+		if (atomic_load(&ep->ready))
+			epoll_half_refresh(ep);
 		if (n < maxevents && (k = libc.epoll_wait(epfd, events + n, maxevents - n, 0)) > 0)
-			n += k;
+			n += mirror_filter(events + n, k);
 		if (n > 0)
 			break;
 		const struct timespec *t = timeout_left(deadline, &left);

@@ -108,6 +108,8 @@ void usock_put(struct usock *us)
 {
 	if (atomic_fetch_sub(&us->refs, 1) != 1)
 		return;
+	if (us->epoll)
+		epoll_half_release(us);
 	if (!atomic_exchange(&us->closed, true))
 		ut_close(us->stack, us->fd);
 	free(us);
@@ -117,6 +119,8 @@ long usock_done(struct usock *us, long rc)
 {
 	int e = errno;
 
+	if (atomic_load_explicit(&epoll_watched_ready, memory_order_relaxed))
+		epoll_halves_refresh(us->stack);
 	usock_put(us);
 	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
 		preload_dying_wait();
@@ -145,6 +149,7 @@ struct usock *usock_alloc(struct ut_stack *stack, int utfd, bool epoll)
 	us->stack = stack;
 	us->fd = utfd;
 	us->epoll = epoll;
+	us->ready_efd = -1;
 	atomic_init(&us->refs, 1);
 	atomic_init(&us->nonblock, false);
 	atomic_init(&us->closed, false);

@@ -334,6 +334,9 @@ static void stack_start(void)
 	}
 	stack = ut_group_stack(group, 0);
 	stack_pid = getpid();
+	/* What the program sends to itself over loopback is there when the
+	 * call returns, as on Linux (stack_unlock). */
+	stack->loopback_inline = true;
 	/* IPv6 as a Linux host has it, so that a program's AF_INET6 sockets
 	 * (a server on [::], dual-stack) work on the stack they are sent to. */
 	if (inet6 == INET6_USERTCP)

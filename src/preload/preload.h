@@ -143,6 +143,18 @@ struct usock {
 	/* The stack's socket is closed: at the last reference, or at once
 	 * when the process ends (fdtable_clear). */
 	atomic_bool closed;
+	/* An epoll instance's usertcp half (eventpoll.c): an eventfd in the
+	 * kernel instance, readable while the half has events, so that the
+	 * kernel sees the instance readable (a poll on it, an epoll instance
+	 * watching it) as Linux would; -1: none. ready: its state, changed
+	 * under the stack's lock. On the list of halves while it lives. */
+	int ready_efd;
+	atomic_bool ready;
+	/* The instance is (or may be) in a kernel epoll instance, which
+	 * polls it without asking the library: a call that empties the
+	 * half must clear the mirror at once (usock_done). */
+	bool watched;
+	struct usock *half_next, *half_prev;
 };
 
 /* The table's size: the process's descriptor limit (RLIMIT_NOFILE) when
@@ -212,9 +224,24 @@ void waiter_wake_all(void *arg);
  * socket with a timeout, man 7 signal). */
 int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline);
 
-/* send(2) of buf on the socket us, blocking as the program set it
- * (socket.c): what sendfile sends with. */
-ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len);
+/* The epoll halves' readiness mirrors (eventpoll.c): set or cleared
+ * from what each half has ready now. _locked from the stack's wake hook,
+ * the lock held; epoll_half_refresh for one half, taking it. A half
+ * leaves the list at its last reference (epoll_half_release). */
+void epoll_halves_refresh_locked(void);
+void epoll_half_refresh(struct usock *ep);
+void epoll_half_release(struct usock *ep);
+/* How many watched halves' mirrors are set: while any is, every call on
+ * a usertcp socket ends by refreshing them (what it took, a read that
+ * drained a socket, may have emptied a half). */
+extern atomic_uint epoll_watched_ready;
+void epoll_halves_refresh(struct ut_stack *st);
+
+/* send(2) of buf with flags, and recv(2) into buf, on the socket us,
+ * blocking as the program set it (socket.c): what sendfile and splice
+ * move bytes with. */
+ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len, int flags);
+ssize_t usock_recv_buf(struct usock *us, void *buf, size_t len);
 
 /* poll(2) over any mix of descriptors: timeout NULL waits forever. What
  * poll, ppoll, select and pselect do. */

@@ -204,6 +204,7 @@ void waiter_wake_all(void *arg)
 	static const uint64_t one = 1;
 
 	(void)arg;
+	epoll_halves_refresh_locked();
 	/* Most wakes find nobody parked: one load. */
 	if (!atomic_load_explicit(&nwaiters, memory_order_acquire))
 		return;
@@ -310,8 +311,17 @@ int preload_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout
 	if (!(s = poll_scratch(nfds + 1)) || (efd = waiter_fd()) < 0)
 		return -1;
 	for (nfds_t i = 0; i < nfds; i++) {
-		struct usock *us = usock_get_sock(fds[i].fd);
+		struct usock *us = usock_get(fds[i].fd);
 		fds[i].revents = 0;
+		if (us && us->epoll) {
+			/* an epoll instance is the kernel's to poll, its usertcp
+			 * half seen through its mirror (eventpoll.c), which a
+			 * call that took the half's events may have left set */
+			if (atomic_load(&us->ready))
+				epoll_half_refresh(us);
+			usock_put(us);
+			us = NULL;
+		}
 		if (us) {
 			s->us[nu] = us;
 			s->ufds[nu] = (struct pollfd){.fd = us->fd, .events = fds[i].events};

@@ -157,15 +157,19 @@ EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 }
 
 /* A blocking connect: the stack's answers EINPROGRESS, then the wait for
- * the handshake's end (SO_ERROR says how it ended). Interrupted, it is
- * EINTR and the handshake goes on, as Linux's; SO_SNDTIMEO running out
- * is EINPROGRESS, as Linux's. */
+ * the handshake's end, then connect again on the stack, which ends it as
+ * Linux's blocking connect ends after its wait (__inet_stream_connect):
+ * 0 and the socket connected (a later connect is EISCONN), or the error
+ * with the socket disconnected (SO_ERROR consumed, unbound, ready to
+ * connect afresh); EALREADY means the handshake still runs (a wake for
+ * something else), and the wait goes on. Interrupted, it is EINTR and the
+ * handshake goes on, as Linux's; SO_SNDTIMEO running out is EINPROGRESS,
+ * as Linux's. */
 EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 {
 	uint64_t deadline = 0;
 	struct usock *us;
-	int rc, err = 0;
-	socklen_t elen = sizeof(err);
+	int rc;
 
 	preload_resolve();
 	if (!(us = usock_get_sock(fd)))
@@ -173,18 +177,15 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 	rc = ut_connect(us->stack, us->fd, addr, len);
 	if (rc == 0 || errno != EINPROGRESS || !blocks(us, 0))
 		return (int)usock_done(us, rc);
-	if (usock_wait(us, POLLOUT, SO_SNDTIMEO, &deadline) < 0) {
-		if (errno == EAGAIN)
-			errno = EINPROGRESS;
-		return (int)usock_done(us, -1);
-	}
-	if (ut_getsockopt(us->stack, us->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
-		return (int)usock_done(us, -1);
-	if (err) {
-		errno = err;
-		return (int)usock_done(us, -1);
-	}
-	return (int)usock_done(us, 0);
+	do {
+		if (usock_wait(us, POLLOUT, SO_SNDTIMEO, &deadline) < 0) {
+			if (errno == EAGAIN)
+				errno = EINPROGRESS;
+			return (int)usock_done(us, -1);
+		}
+		rc = ut_connect(us->stack, us->fd, addr, len);
+	} while (rc < 0 && errno == EALREADY);
+	return (int)usock_done(us, rc);
 }
 
 EXPORT int shutdown(int fd, int how)
@@ -621,7 +622,12 @@ EXPORT int recvmmsg(int fd, struct mmsghdr *vec, unsigned vlen, int flags, struc
 	return (int)usock_done(us, (long)i);
 }
 
-ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len)
+ssize_t usock_send_buf(struct usock *us, const void *buf, size_t len, int flags)
 {
-	return usock_send(us, buf, len, 0, NULL, 0);
+	return usock_send(us, buf, len, flags, NULL, 0);
+}
+
+ssize_t usock_recv_buf(struct usock *us, void *buf, size_t len)
+{
+	return usock_recv(us, buf, len, 0, NULL, NULL);
 }

@@ -35,6 +35,10 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/select.h>
+#include <sys/sendfile.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -2656,6 +2660,45 @@ SC(epoll_nested_and_closed_members)
 	R(a->close(a, lfd));
 }
 
+SC(epoll_nested_instance_follows_its_members)
+{
+	int c, s;
+	char b[8];
+	struct epoll_event ev = {EPOLLIN, {0}}, out[4];
+	int lfd = pair(a, l, port, &c, &s);
+	int inner = FD(a->epoll_create1(a, 0)), outer = FD(a->epoll_create1(a, 0));
+	R(a->epoll_ctl(a, outer, EPOLL_CTL_ADD, inner, &ev));
+	R(a->epoll_ctl(a, inner, EPOLL_CTL_ADD, s, &ev));
+	R(a->epoll_wait(a, outer, out, 4, 0));
+	PM(inner);
+	R(a->send(a, c, "ab", 2, 0));
+	a->settle(a);
+	R(a->epoll_wait(a, outer, out, 4, 0));
+	PM(inner);
+	/* drained by a read: the inner instance has nothing ready now */
+	R(a->recv(a, s, b, sizeof(b), 0));
+	R(a->epoll_wait(a, outer, out, 4, 0));
+	PM(inner);
+	/* edge-triggered: ready until the inner instance reported it */
+	ev.events = EPOLLIN | EPOLLET;
+	R(a->epoll_ctl(a, inner, EPOLL_CTL_MOD, s, &ev));
+	R(a->send(a, c, "cd", 2, 0));
+	a->settle(a);
+	R(a->epoll_wait(a, outer, out, 4, 0));
+	R(a->epoll_wait(a, inner, out, 4, 0));
+	R(a->epoll_wait(a, outer, out, 4, 0));
+	PM(inner);
+	R(a->epoll_ctl(a, inner, EPOLL_CTL_DEL, s, NULL));
+	R(a->send(a, c, "ef", 2, 0));
+	a->settle(a);
+	R(a->epoll_wait(a, outer, out, 4, 0));
+	R(a->close(a, outer));
+	R(a->close(a, inner));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
 SC(epoll_masks_during_connect_refused_and_syn_sent)
 {
 	int lfd, c1, f[2];
@@ -3955,15 +3998,473 @@ SC(zerocopy_udp_sends_and_notifications)
 	R(a->close(a, r));
 }
 
+/* ---- the C library's calls the ut_ api does not have -------------------------------
+ * Run on the kernel's half and through the preload library only (the
+ * table's libc flag): the descriptor calls of files in general (dup,
+ * fcntl's descriptor flags, pread, splice, sendfile), and select and
+ * epoll with a kernel descriptor beside a socket. They call the C library
+ * by name; their sockets come from the api as the others' do. */
+
+SC(dup_then_close_one_copy)
+{
+	int c, s, d, e;
+	char b[8];
+	int lfd = pair(a, l, port, &c, &s);
+	d = FD(dup(c));
+	R(fcntl(d, F_GETFD));
+	R(close(c));
+	a->settle(a);
+	PM(s);
+	R(send(d, "x", 1, 0));
+	a->settle(a);
+	R(recv(s, b, sizeof(b), 0));
+	e = FD(dup2(d, c));
+	V("dup2 gives the number asked", e == c);
+	V("dup2 onto itself", dup2(d, d) == d);
+	R(dup3(d, d, 0));
+	R(dup3(d, c, 0x1234));
+	e = FD(dup3(d, c, O_CLOEXEC));
+	V("dup3 gives the number asked", e == c);
+	R(fcntl(c, F_GETFD));
+	R(fcntl(d, F_GETFD));
+	R(getsockopt(c, SOL_SOCKET, SO_TYPE, b, &(socklen_t){sizeof(int)}));
+	R(close(d));
+	a->settle(a);
+	PM(s);
+	R(send(c, "yz", 2, 0));
+	a->settle(a);
+	R(recv(s, b, sizeof(b), 0));
+	R(close(c));
+	a->settle(a);
+	PM(s);
+	R(recv(s, b, sizeof(b), 0));
+	R(send(d, "x", 1, 0));
+	R(dup(d));
+	R(dup2(d, c));
+	R(dup(BADFD));
+	R(close(s));
+	R(close(lfd));
+}
+
+SC(fcntl_cloexec_and_dupfd)
+{
+	NOPORT;
+	int fd = FD(a->socket(a, AF_INET, SOCK_STREAM, 0)), n, m;
+	R(fcntl(fd, F_GETFD));
+	R(fcntl(fd, F_SETFD, FD_CLOEXEC));
+	R(fcntl(fd, F_GETFD));
+	n = FD(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+	R(fcntl(n, F_GETFD));
+	V("a new number", n != fd);
+	m = FD(fcntl(fd, F_DUPFD, 200));
+	V("at least the number asked", m >= 200);
+	R(fcntl(m, F_GETFD));
+	R(fcntl(fd, F_DUPFD, -1));
+	R(fcntl(fd, F_DUPFD_CLOEXEC, INT_MAX));
+	R(fcntl(fd, F_SETFD, 0));
+	R(fcntl(fd, F_GETFD));
+	R(fcntl(n, F_GETFD));
+	/* the file status flags are the file's, shared by the copies */
+	R(fcntl(fd, F_GETFL));
+	R(fcntl(n, F_SETFL, O_NONBLOCK));
+	R(fcntl(fd, F_GETFL));
+	R(fcntl(m, F_GETFL));
+	R(close(fd));
+	R(fcntl(fd, F_GETFD));
+	R(fcntl(n, F_GETFL));
+	R(close(n));
+	R(close(m));
+}
+
+SC(positioned_io_and_seek_on_a_socket)
+{
+	int c, s;
+	char b[8];
+	struct iovec v = {b, sizeof(b)};
+	int lfd = pair(a, l, port, &c, &s);
+	R(send(s, "abc", 3, 0));
+	a->settle(a);
+	R(pread(c, b, sizeof(b), 0));
+	R(pwrite(c, "x", 1, 0));
+	R(preadv(c, &v, 1, 0));
+	R(pwritev(c, &v, 1, 0));
+	R(lseek(c, 0, SEEK_CUR));
+	R(lseek(c, 1, SEEK_SET));
+	R(pread(c, b, sizeof(b), -1));
+	R(read(c, b, sizeof(b)));
+	R(close(c));
+	R(close(s));
+	R(close(lfd));
+}
+
+SC(splice_argument_checks_on_a_socket)
+{
+	int c, s, p[2];
+	loff_t off = 0;
+	int lfd = pair(a, l, port, &c, &s);
+	R(pipe2(p, O_NONBLOCK));
+	/* neither side a pipe */
+	R(splice(c, NULL, s, NULL, 10, 0));
+	/* an offset on the socket's side, or on the pipe's */
+	R(splice(c, &off, p[1], NULL, 10, 0));
+	R(splice(p[0], NULL, c, &off, 10, 0));
+	R(splice(p[0], &off, c, NULL, 10, 0));
+	R(splice(c, NULL, p[1], NULL, 10, 0x100));
+	R(splice(BADFD, NULL, p[1], NULL, 10, 0));
+	R(splice(c, NULL, BADFD, NULL, 10, 0));
+	/* the pipe's ends the wrong way round */
+	R(splice(c, NULL, p[0], NULL, 10, 0));
+	R(splice(p[1], NULL, c, NULL, 10, 0));
+	R(splice(c, NULL, p[1], NULL, 0, 0));
+	R(close(p[0]));
+	R(close(p[1]));
+	R(close(c));
+	R(close(s));
+	R(close(lfd));
+}
+
+SC(splice_moves_bytes_between_a_socket_and_a_pipe)
+{
+	static char page[4096];
+	int c, s, p[2], q[2];
+	char b[16];
+	int lfd = pair(a, l, port, &c, &s);
+	R(pipe2(p, O_NONBLOCK));
+	R(pipe2(q, O_NONBLOCK));
+	/* socket to pipe: what came, at most len */
+	R(splice(c, NULL, p[1], NULL, 10, 0));
+	R(send(s, "hello", 5, 0));
+	a->settle(a);
+	R(splice(c, NULL, p[1], NULL, 3, 0));
+	R(splice(c, NULL, p[1], NULL, 10, SPLICE_F_NONBLOCK));
+	R(read(p[0], b, sizeof(b)));
+	/* a full pipe, then room again */
+	R(fcntl(q[1], F_SETPIPE_SZ, 4096));
+	R(write(q[1], page, sizeof(page)));
+	R(send(s, "x", 1, 0));
+	a->settle(a);
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(read(q[0], page, sizeof(page)));
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(read(q[0], b, sizeof(b)));
+	/* pipe to socket: what the pipe holds, at most len */
+	R(splice(p[0], NULL, c, NULL, 10, 0));
+	R(write(p[1], "world!", 6));
+	R(splice(p[0], NULL, c, NULL, 4, SPLICE_F_MORE));
+	R(splice(p[0], NULL, c, NULL, 10, 0));
+	a->settle(a);
+	R(recv(s, b, sizeof(b), 0));
+	R(splice(p[0], NULL, c, NULL, 10, SPLICE_F_NONBLOCK));
+	/* a pipe without a writer ends; one without a reader is EPIPE */
+	R(close(p[1]));
+	R(splice(p[0], NULL, c, NULL, 10, 0));
+	R(close(q[0]));
+	R(send(s, "y", 1, 0));
+	a->settle(a);
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	/* the end of the stream */
+	R(close(q[1]));
+	R(pipe2(q, O_NONBLOCK));
+	R(shutdown(s, SHUT_WR));
+	a->settle(a);
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(splice(c, NULL, q[1], NULL, 10, 0));
+	R(splice(lfd, NULL, q[1], NULL, 10, 0));
+	R(close(p[0]));
+	R(close(q[0]));
+	R(close(q[1]));
+	R(close(c));
+	R(close(s));
+	R(close(lfd));
+}
+
+SC(sendfile_from_a_file)
+{
+	int c, s;
+	char b[32];
+	off_t off = 0;
+	int mf = memfd_create("errno-differential", MFD_CLOEXEC);
+	int lfd = pair(a, l, port, &c, &s);
+	R(write(mf, "hello world", 11));
+	R(sendfile(c, mf, &off, 5));
+	V("offset", off);
+	R(lseek(mf, 0, SEEK_CUR));
+	R(sendfile(c, mf, NULL, 100));
+	R(lseek(mf, 6, SEEK_SET));
+	R(sendfile(c, mf, NULL, 100));
+	R(lseek(mf, 0, SEEK_CUR));
+	a->settle(a);
+	R(recv(s, b, sizeof(b), 0));
+	off = 3;
+	R(sendfile(c, mf, &off, 0));
+	off = -1;
+	R(sendfile(c, mf, &off, 5));
+	R(sendfile(c, BADFD, NULL, 5));
+	R(sendfile(mf, c, NULL, 5));
+	R(sendfile(s, c, NULL, 5));
+	R(shutdown(c, SHUT_WR));
+	off = 0;
+	R(sendfile(c, mf, &off, 5));
+	V("offset after the failure", off);
+	R(close(mf));
+	R(close(c));
+	R(close(s));
+	R(close(lfd));
+}
+
+SC(sendmmsg_and_recvmmsg)
+{
+	static char big[70000];
+	char rb[4][8];
+	struct iovec siov[3] = {{(void *)"a", 1}, {(void *)"bc", 2}, {big, sizeof(big)}};
+	struct iovec riov[4] = {{rb[0], 8}, {rb[1], 8}, {rb[2], 8}, {rb[3], 8}};
+	struct mmsghdr sv[3], rv[4];
+	struct timespec ts = {0, -1};
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	int c, s, u1 = FD(sock_nb(a, SOCK_DGRAM)), u2 = FD(sock_nb(a, SOCK_DGRAM)), lfd;
+	memset(sv, 0, sizeof(sv));
+	memset(rv, 0, sizeof(rv));
+	for (int i = 0; i < 3; i++) {
+		sv[i].msg_hdr.msg_iov = &siov[i];
+		sv[i].msg_hdr.msg_iovlen = 1;
+	}
+	for (int i = 0; i < 4; i++) {
+		rv[i].msg_hdr.msg_iov = &riov[i];
+		rv[i].msg_hdr.msg_iovlen = 1;
+	}
+	R(sendmmsg(u2, sv, 2, 0));
+	R(a->bind(a, u1, SA(sa), sizeof(sa)));
+	R(a->connect(a, u2, SA(sa), sizeof(sa)));
+	R(sendmmsg(u2, sv, 0, 0));
+	/* the third is too big: the count of those sent */
+	R(sendmmsg(u2, sv, 3, 0));
+	V("first length", sv[0].msg_len);
+	V("second length", sv[1].msg_len);
+	R(sendmmsg(u2, sv + 2, 1, 0));
+	a->settle(a);
+	R(recvmmsg(u1, rv, 4, 0, NULL));
+	V("first length", rv[0].msg_len);
+	V("second length", rv[1].msg_len);
+	R(recvmmsg(u1, rv, 4, 0, NULL));
+	R(recvmmsg(u1, rv, 0, 0, NULL));
+	R(recvmmsg(u1, rv, 4, 0, &ts));
+	ts = (struct timespec){5, 0};
+	R(sendmmsg(u2, sv, 1, 0));
+	a->settle(a);
+	R(recvmmsg(u1, rv, 4, MSG_WAITFORONE, &ts));
+	V("timeout left", ts.tv_sec >= 4);
+	R(sendmmsg(BADFD, sv, 1, 0));
+	R(recvmmsg(BADFD, rv, 1, 0, NULL));
+	R(a->close(a, u1));
+	R(a->close(a, u2));
+	lfd = pair(a, l, port + 1, &c, &s);
+	R(sendmmsg(c, sv, 2, 0));
+	a->settle(a);
+	R(recvmmsg(s, rv, 4, 0, NULL));
+	V("first length", rv[0].msg_len);
+	R(recvmmsg(lfd, rv, 1, 0, NULL));
+	R(sendmmsg(lfd, sv, 1, MSG_NOSIGNAL));
+	R(a->close(a, c));
+	R(a->close(a, s));
+	R(a->close(a, lfd));
+}
+
+SC(accept_ppoll_and_epoll_pwait2)
+{
+	struct sockaddr_in sa = sin4("127.0.0.1", port);
+	struct pollfd p;
+	struct timespec ts = {0, 0};
+	struct epoll_event ev = {EPOLLOUT, {0}}, out[2];
+	sigset_t mask;
+	int one = 1, lfd = listener(a, l, port, 4), s, ep;
+	int c = FD(sock_nb(a, SOCK_STREAM));
+	R(a->connect(a, c, SA(sa), sizeof(sa)));
+	a->settle(a);
+	s = FD(accept(lfd, NULL, NULL));
+	R(fcntl(s, F_GETFL));
+	R(accept(lfd, NULL, NULL));
+	R(accept(lfd, NULL, &(socklen_t){0}));
+	R(ioctl(s, FIONBIO, &one));
+	R(fcntl(s, F_GETFL));
+	sigemptyset(&mask);
+	p = (struct pollfd){s, POLLIN | POLLOUT, 0};
+	R(ppoll(&p, 1, &ts, &mask));
+	V("revents", p.revents);
+	ts.tv_nsec = 1000000000;
+	R(ppoll(&p, 1, &ts, &mask));
+	ts.tv_nsec = 0;
+	ep = FD(epoll_create1(0));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+	R(epoll_pwait2(ep, out, 2, &ts, &mask));
+	V("events", out[0].events);
+	R(epoll_pwait2(ep, out, 0, &ts, NULL));
+	ts.tv_nsec = -1;
+	R(epoll_pwait2(ep, out, 2, &ts, NULL));
+	R(epoll_pwait2(s, out, 2, NULL, NULL));
+	R(close(ep));
+	R(close(s));
+	R(close(c));
+	R(close(lfd));
+}
+
+/* select's answer as one value: the count, then a bit per set and slot. */
+static long select_bits(int n, const fd_set *r, const fd_set *w, const fd_set *x, const int *fds,
+			int nfds)
+{
+	long bits = n;
+	for (int i = 0; i < nfds; i++) {
+		bits = bits * 8 + (FD_ISSET(fds[i], r) ? 1 : 0) + (FD_ISSET(fds[i], w) ? 2 : 0) +
+		       (FD_ISSET(fds[i], x) ? 4 : 0);
+	}
+	return bits;
+}
+
+static long select_now(const int *fds, int nfds, int timeout_ms)
+{
+	fd_set r, w, x;
+	int max = -1, n;
+	struct timeval tv = {0, timeout_ms * 1000};
+
+	FD_ZERO(&r);
+	FD_ZERO(&w);
+	FD_ZERO(&x);
+	for (int i = 0; i < nfds; i++) {
+		FD_SET(fds[i], &r);
+		FD_SET(fds[i], &w);
+		FD_SET(fds[i], &x);
+		max = fds[i] > max ? fds[i] : max;
+	}
+	n = select(max + 1, &r, &w, &x, &tv);
+	return n < 0 ? -1 : select_bits(n, &r, &w, &x, fds, nfds);
+}
+
+SC(select_with_sockets_and_a_pipe)
+{
+	int c, s, p[2];
+	char b[8];
+	fd_set r;
+	struct timeval tv = {0, 0};
+	struct timespec ts = {0, 10 * 1000 * 1000};
+	int lfd = pair(a, l, port, &c, &s);
+	int fresh = FD(sock_nb(a, SOCK_STREAM));
+	R(pipe(p));
+	V("select", select_now((int[]){c, s, lfd, fresh, p[0], p[1]}, 6, 0));
+	R(send(c, "x", 1, 0));
+	a->settle(a);
+	V("select", select_now((int[]){c, s, lfd, p[0]}, 4, 0));
+	R(write(p[1], "y", 1));
+	V("select", select_now((int[]){s, p[0]}, 2, 10));
+	R(recv(s, b, sizeof(b), 0));
+	R(read(p[0], b, sizeof(b)));
+	V("select", select_now((int[]){s, p[0]}, 2, 10));
+	R(send(c, "!", 1, MSG_OOB));
+	a->settle(a);
+	V("select", select_now((int[]){s}, 1, 0));
+	R(shutdown(c, SHUT_WR));
+	a->settle(a);
+	V("select", select_now((int[]){s, c}, 2, 0));
+	FD_ZERO(&r);
+	FD_SET(s, &r);
+	R(select(-1, &r, NULL, NULL, &tv));
+	tv.tv_usec = -1;
+	R(select(s + 1, &r, NULL, NULL, &tv));
+	FD_ZERO(&r);
+	FD_SET(fresh, &r);
+	R(pselect(fresh + 1, &r, NULL, NULL, &ts, NULL));
+	R(close(fresh));
+	FD_SET(fresh, &r);
+	tv.tv_usec = 0;
+	R(select(fresh + 1, &r, NULL, NULL, &tv));
+	R(close(p[0]));
+	R(close(p[1]));
+	R(close(c));
+	R(close(s));
+	R(close(lfd));
+}
+
+/* epoll_wait's answer as one value: the count, then the OR of the events'
+ * data (each member's a bit of its own) and of their masks, so that the
+ * order the events come in does not count. */
+static long epoll_bits(int ep, int timeout)
+{
+	struct epoll_event out[8];
+	long data = 0, mask = 0;
+	int n = epoll_wait(ep, out, 8, timeout);
+
+	if (n < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		data |= (long)out[i].data.u64;
+		mask |= out[i].events;
+	}
+	return ((long)n << 40) | (data << 32) | mask;
+}
+#define EW(ep, t) V("epoll_wait of " #ep, epoll_bits(ep, t))
+
+SC(epoll_with_a_socket_and_a_pipe)
+{
+	int c, s, p[2];
+	char b[8];
+	struct epoll_event ev = {EPOLLIN | EPOLLRDHUP, {.u64 = 1}};
+	struct epoll_event pev = {EPOLLIN, {.u64 = 2}};
+	sigset_t mask;
+	int lfd = pair(a, l, port, &c, &s);
+	int ep = FD(epoll_create1(EPOLL_CLOEXEC));
+	R(pipe(p));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &pev));
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+	EW(ep, 0);
+	R(write(p[1], "y", 1));
+	EW(ep, 10);
+	R(send(c, "x", 1, 0));
+	a->settle(a);
+	EW(ep, 0);
+	R(read(p[0], b, sizeof(b)));
+	EW(ep, 0);
+	R(recv(s, b, sizeof(b), 0));
+	EW(ep, 10);
+	ev.events = EPOLLIN | EPOLLET;
+	ev.data.u64 = 4;
+	R(epoll_ctl(ep, EPOLL_CTL_MOD, s, &ev));
+	R(send(c, "x", 1, 0));
+	a->settle(a);
+	EW(ep, 0);
+	EW(ep, 0);
+	sigemptyset(&mask);
+	R(epoll_pwait(ep, (struct epoll_event[1]){0}, 1, 0, &mask));
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL));
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL));
+	R(epoll_ctl(ep, EPOLL_CTL_DEL, s, NULL));
+	R(close(c));
+	a->settle(a);
+	EW(ep, 0);
+	R(epoll_ctl(ep, EPOLL_CTL_ADD, s, &ev));
+	EW(ep, 0);
+	R(close(s));
+	EW(ep, 0);
+	R(close(ep));
+	R(close(p[0]));
+	R(close(p[1]));
+	R(close(lfd));
+}
+
 /* ---- the table of scenarios and the exceptions --------------------------------*/
 
 struct scenario {
 	const char *name;
 	void (*fn)(struct api *, struct log *, int);
+	/* calls the C library by name: the kernel's half and the preload
+	 * library's only */
+	bool libc;
 };
-#define S(name)                  \
-	{                        \
-#name, sc_##name \
+#define S(name)                         \
+	{                               \
+#name, sc_##name, false \
+	}
+#define L(name)                        \
+	{                              \
+#name, sc_##name, true \
 	}
 static const struct scenario scenarios[] = {
 	S(socket_arguments),
@@ -4077,6 +4578,7 @@ static const struct scenario scenarios[] = {
 	S(udp_connected_then_sendto_elsewhere),
 	S(udp_options),
 	S(epoll_nested_and_closed_members),
+	S(epoll_nested_instance_follows_its_members),
 	S(epoll_masks_during_connect_refused_and_syn_sent),
 	S(epoll_event_flags),
 	S(fcntl_on_epoll_and_accepted),
@@ -4137,6 +4639,16 @@ static const struct scenario scenarios[] = {
 	S(zerocopy_and_mark_options),
 	S(zerocopy_tcp_sends_and_notifications),
 	S(zerocopy_udp_sends_and_notifications),
+	L(dup_then_close_one_copy),
+	L(fcntl_cloexec_and_dupfd),
+	L(positioned_io_and_seek_on_a_socket),
+	L(splice_argument_checks_on_a_socket),
+	L(splice_moves_bytes_between_a_socket_and_a_pipe),
+	L(sendfile_from_a_file),
+	L(select_with_sockets_and_a_pipe),
+	L(epoll_with_a_socket_and_a_pipe),
+	L(sendmmsg_and_recvmmsg),
+	L(accept_ppoll_and_epoll_pwait2),
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -4152,19 +4664,37 @@ static const struct exception exceptions[] = {
 	{NULL, NULL, NULL},
 };
 
-static bool exception_used[sizeof(exceptions) / sizeof(exceptions[0])];
+/* Differences that only the run through the preload library shows (its
+ * own calls, docs/RUN.md), each with its reason; that run honours the
+ * table above as well. */
+static const struct exception preload_exceptions[] = {
+	{NULL, NULL, NULL},
+};
 
-static const struct exception *excepted(const char *scenario, const char *step)
+static bool exception_used[sizeof(exceptions) / sizeof(exceptions[0])];
+static bool preload_exception_used[sizeof(preload_exceptions) / sizeof(preload_exceptions[0])];
+
+static const struct exception *excepted_in(const struct exception *table, bool *used,
+					   const char *scenario, const char *step)
 {
-	for (const struct exception *e = exceptions; e->scenario; e++)
+	for (const struct exception *e = table; e->scenario; e++)
 		if (!strcmp(e->scenario, scenario) && strstr(step, e->step)) {
-			exception_used[e - exceptions] = true;
+			used[e - table] = true;
 			return e;
 		}
 	return NULL;
 }
 
-/* ---- running both halves --------------------------------------------------------*/
+static const struct exception *excepted(const char *scenario, const char *step, bool preload)
+{
+	const struct exception *e = excepted_in(exceptions, exception_used, scenario, step);
+
+	if (!e && preload)
+		e = excepted_in(preload_exceptions, preload_exception_used, scenario, step);
+	return e;
+}
+
+/* ---- running the halves ---------------------------------------------------------*/
 
 static int scenario_port(size_t i)
 {
@@ -4215,21 +4745,13 @@ static bool read_all(int fd, void *p, size_t n)
 	return true;
 }
 
-/* The kernel's half, in a child: a status byte (0: ran; else the errno of
- * unshare or 255 for lo), then each scenario's log. */
-static void kernel_child(int out)
+/* A half's child, after its status byte: every scenario on the kernel's
+ * api, each log sent back through out. */
+static void run_scenarios(int out)
 {
 	struct api a = kernel_api;
 	static struct log lg;
-	unsigned char status = 0;
 
-	alarm(120);
-	if (unshare(CLONE_NEWNET) < 0)
-		status = (unsigned char)(errno ? errno : 1);
-	else if (!lo_up())
-		status = 255;
-	if (!write_all(out, &status, 1) || status)
-		_exit(0);
 	for (size_t i = 0; i < NSCEN; i++) {
 		memset(&lg, 0, sizeof(lg));
 		scenarios[i].fn(&a, &lg, scenario_port(i));
@@ -4239,10 +4761,126 @@ static void kernel_child(int out)
 	_exit(0);
 }
 
-static struct log kernel_logs[NSCEN];
+/* Status bytes of a half's child other than an errno of unshare. */
+#define ST_NO_LO 255
+#define ST_NOT_PRELOADED 254
+#define ST_NO_EXEC 253
 
-/* 1: the kernel's logs are in kernel_logs; 0: no namespace (why set). */
-static int run_kernel_half(const char **why)
+/* Linux stamps received packets only while some socket of the system
+ * wants it, and turns that on from a work queue when the first one asks
+ * (net_enable_timestamp): on a loaded machine the work may run after a
+ * scenario's packet arrived, unstamped. A socket that keeps SO_TIMESTAMP
+ * through the whole run, and has seen its own datagram stamped, turns it
+ * on before the scenarios. Returns it (closed with the child). */
+static int receive_stamps_on(void)
+{
+	struct sockaddr_in self = sin4("127.0.0.1", 19999);
+	union {
+		char b[CMSG_SPACE(sizeof(struct timeval))];
+		struct cmsghdr align;
+	} ctl;
+	struct timespec nap = {0, 10 * 1000 * 1000};
+	int one = 1, fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_TIMESTAMP, &one, sizeof(one)) < 0 ||
+	    bind(fd, SA(self), sizeof(self)) < 0)
+		return fd;
+	for (int i = 0; i < 200; i++) {
+		char byte;
+		struct iovec iov = {&byte, 1};
+		struct msghdr m = {0};
+
+		sendto(fd, "t", 1, 0, SA(self), sizeof(self));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = ctl.b;
+		m.msg_controllen = sizeof(ctl.b);
+		if (recvmsg(fd, &m, 0) == 1 && m.msg_controllen > 0)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	return fd;
+}
+
+/* The kernel's half, in a child: a status byte (0: ran; else the errno of
+ * unshare or ST_NO_LO), then each scenario's log. */
+static void kernel_child(int out)
+{
+	unsigned char status = 0;
+
+	alarm(120);
+	if (unshare(CLONE_NEWNET) < 0)
+		status = (unsigned char)(errno ? errno : 1);
+	else if (!lo_up())
+		status = ST_NO_LO;
+	if (!write_all(out, &status, 1) || status)
+		_exit(0);
+	(void)receive_stamps_on();
+	run_scenarios(out);
+}
+
+/* The preload half (issue 17): this program again, executed with
+ * libusertcp-preload.so in LD_PRELOAD and the descriptor of the pipe in
+ * PRELOAD_OUT_ENV, runs the kernel's api as an unmodified program would:
+ * its plain C library calls are the library's, which serves them from a
+ * stack of its own (no interface: loopback only) on a stack thread. The
+ * child enters a network namespace of its own before the exec, with lo
+ * left down, so that a call the library let through to the kernel
+ * answers unlike the kernel's half instead of reaching the host; and the
+ * first socket must be an eventfd underneath, or the library is not
+ * there. It runs from a constructor, before the harness's main. */
+#define PRELOAD_OUT_ENV "USERTCP_DIFF_PRELOAD_OUT"
+
+__attribute__((constructor)) static void preload_child(void)
+{
+	const char *v = getenv(PRELOAD_OUT_ENV);
+	unsigned char status = 0;
+	int out, fd;
+
+	if (!v)
+		return;
+	out = atoi(v);
+	alarm(120);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0 || !test_fd_is_eventfd(fd))
+		status = ST_NOT_PRELOADED;
+	if (fd >= 0)
+		close(fd);
+	if (!write_all(out, &status, 1) || status)
+		_exit(0);
+	run_scenarios(out);
+}
+
+/* Before the exec, in the child: the namespace, the environment. */
+static void preload_exec(int out, const char *so)
+{
+	unsigned char status = ST_NO_EXEC;
+	char num[16];
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		status = (unsigned char)(errno ? errno : 1);
+		goto fail;
+	}
+	snprintf(num, sizeof(num), "%d", out);
+	setenv(PRELOAD_OUT_ENV, num, 1);
+	setenv("LD_PRELOAD", so, 1);
+	/* no interface: the stack's loopback only */
+	unsetenv("USERTCP_TAP");
+	unsetenv("USERTCP_TUN");
+	unsetenv("USERTCP_IP");
+	setenv("USERTCP_DIAG", "off", 1);
+	/* the sanitizers' runtime is not the first library then */
+	setenv("ASAN_OPTIONS", "verify_asan_link_order=0", 1);
+	execl("/proc/self/exe", "test_errno_differential", (char *)NULL);
+fail:
+	(void)write_all(out, &status, 1);
+	_exit(0);
+}
+
+/* Runs a half in a child and reads its logs into logs[]: 1 when it ran,
+ * 0 when no namespace could be made (why set), -1 when it failed. With
+ * so, the preload half through that library. */
+static int run_half(struct log *logs, const char *so, const char **why)
 {
 	int p[2], st;
 	unsigned char status;
@@ -4255,21 +4893,32 @@ static int run_kernel_half(const char **why)
 	}
 	if (pid == 0) {
 		close(p[0]);
+		if (so)
+			preload_exec(p[1], so);
 		kernel_child(p[1]);
 	}
 	close(p[1]);
 	if (!read_all(p[0], &status, 1)) {
-		*why = "the kernel's child died before it started";
+		*why = "the child died before it started";
+		ok = -1;
+	} else if (status == ST_NO_LO) {
+		*why = "lo could not be brought up in a new network namespace";
+		ok = 0;
+	} else if (status == ST_NOT_PRELOADED) {
+		*why = "the preload library did not take the program's first socket";
+		ok = -1;
+	} else if (status == ST_NO_EXEC) {
+		*why = "the program could not execute itself with the preload library";
 		ok = -1;
 	} else if (status) {
-		*why = status == 255 ? "lo could not be brought up in a new network namespace"
-				     : "unshare(CLONE_NEWNET) is not permitted";
+		*why = "unshare(CLONE_NEWNET) is not permitted";
 		ok = 0;
 	} else {
 		for (size_t i = 0; i < NSCEN && ok == 1; i++)
-			if (!read_all(p[0], &kernel_logs[i], sizeof(kernel_logs[i]))) {
-				fprintf(stderr, "the kernel's child stopped at scenario %s\n",
-					scenarios[i].name);
+			if (!read_all(p[0], &logs[i], sizeof(logs[i]))) {
+				fprintf(stderr, "the %s child stopped at scenario %s\n",
+					so ? "preload" : "kernel's", scenarios[i].name);
+				*why = "a child stopped";
 				ok = -1;
 			}
 	}
@@ -4287,69 +4936,129 @@ static void describe(char *buf, size_t n, const struct rec *r)
 		snprintf(buf, n, "%ld (0x%lx)", r->rc, (unsigned long)r->rc);
 }
 
-TEST(every_scenario_answers_as_the_kernel_in_a_namespace_of_its_own)
+struct tally {
+	int differences, known, steps;
+};
+
+/* One scenario's logs, the kernel's and the other's (usertcp's own api,
+ * or the kernel's through the preload library), step by step. */
+static void compare(const struct scenario *sc, const struct log *kl, const struct log *ol,
+		    bool preload, struct tally *t)
 {
-	static struct log ul;
+	const char *who = preload ? "preload" : "usertcp";
+	int n = kl->n > ol->n ? kl->n : ol->n;
+
+	CHECK(!kl->overflow && !ol->overflow);
+	for (int j = 0; j < n; j++) {
+		const struct rec *kr = &kl->r[j], *ur = &ol->r[j];
+		const struct exception *e;
+		char kb[96], ub[96];
+
+		t->steps++;
+		if (j < kl->n && j < ol->n && kr->line == ur->line && kr->rc == ur->rc &&
+		    kr->err == ur->err)
+			continue;
+		if (j >= kl->n || j >= ol->n || kr->line != ur->line) {
+			printf("DIFF %s: the steps part at step %d\n", sc->name, j + 1);
+			t->differences++;
+			break;
+		}
+		describe(kb, sizeof(kb), kr);
+		describe(ub, sizeof(ub), ur);
+		e = excepted(sc->name, kr->step, preload);
+		printf("%s %s step %d (line %d: %s)\n    kernel:  %s\n    %s: %s\n",
+		       e ? "known" : "DIFF", sc->name, j + 1, kr->line, kr->step, kb, who, ub);
+		if (e) {
+			printf("    why: %s\n", e->why);
+			t->known++;
+		} else {
+			t->differences++;
+		}
+	}
+}
+
+/* An exception no step needed: usertcp caught up, or this kernel differs
+ * from the one it was written against (say so, not fail). */
+static void unused_exceptions(const struct exception *table, const bool *used)
+{
+	for (const struct exception *e = table; e->scenario; e++)
+		if (!used[e - table])
+			printf("note: exception not needed here: %s, %s\n", e->scenario, e->step);
+}
+
+static struct log kernel_logs[NSCEN];
+
+/* The kernel's half, or exit 77 where no namespace can be made. */
+static void kernel_half(void)
+{
 	const char *why = NULL;
-	int differences = 0, known = 0, steps = 0;
 	int k;
 
 	signal(SIGPIPE, SIG_IGN);
 	fflush(stdout);
-	k = run_kernel_half(&why);
+	k = run_half(kernel_logs, NULL, &why);
 	if (k == 0) {
 		printf("skipped: %s\n", why);
 		exit(77);
 	}
 	CHECK(k == 1);
+}
+
+TEST(every_scenario_answers_as_the_kernel_in_a_namespace_of_its_own)
+{
+	static struct log ul;
+	struct tally t = {0};
+
+	kernel_half();
 	for (size_t i = 0; i < NSCEN; i++) {
 		struct api a = usertcp_api;
 		struct ut_stack *st;
-		const struct log *kl = &kernel_logs[i];
-		int n;
 
+		if (scenarios[i].libc)
+			continue;
 		CHECK_EQ(ut_stack_create(NULL, &st), 0);
 		a.st = st;
 		memset(&ul, 0, sizeof(ul));
 		scenarios[i].fn(&a, &ul, scenario_port(i));
 		ut_stack_destroy(st);
-		CHECK(!kl->overflow && !ul.overflow);
-		n = kl->n > ul.n ? kl->n : ul.n;
-		for (int j = 0; j < n; j++) {
-			const struct rec *kr = &kl->r[j], *ur = &ul.r[j];
-			const struct exception *e;
-			char kb[96], ub[96];
-
-			steps++;
-			if (j < kl->n && j < ul.n && kr->line == ur->line && kr->rc == ur->rc &&
-			    kr->err == ur->err)
-				continue;
-			if (j >= kl->n || j >= ul.n || kr->line != ur->line) {
-				printf("DIFF %s: the steps part at step %d\n", scenarios[i].name,
-				       j + 1);
-				differences++;
-				break;
-			}
-			describe(kb, sizeof(kb), kr);
-			describe(ub, sizeof(ub), ur);
-			e = excepted(scenarios[i].name, kr->step);
-			printf("%s %s step %d (line %d: %s)\n    kernel:  %s\n    usertcp: %s\n",
-			       e ? "known" : "DIFF", scenarios[i].name, j + 1, kr->line, kr->step,
-			       kb, ub);
-			if (e) {
-				printf("    why: %s\n", e->why);
-				known++;
-			} else {
-				differences++;
-			}
-		}
+		compare(&scenarios[i], &kernel_logs[i], &ul, false, &t);
 	}
-	/* An exception no step needed: usertcp caught up, or this kernel
-	 * differs from the one it was written against (say so, not fail). */
-	for (const struct exception *e = exceptions; e->scenario; e++)
-		if (!exception_used[e - exceptions])
-			printf("note: exception not needed here: %s, %s\n", e->scenario, e->step);
-	printf("%zu scenarios, %d steps: %d differences, %d known\n", NSCEN, steps, differences,
-	       known);
-	CHECK_EQ(differences, 0);
+	unused_exceptions(exceptions, exception_used);
+	printf("%zu scenarios, %d steps: %d differences, %d known\n", NSCEN, t.steps, t.differences,
+	       t.known);
+	CHECK_EQ(t.differences, 0);
+}
+
+/* Issue 17: the same scenarios as an unmodified program under the preload
+ * library (libc -> libusertcp-preload.so -> ut_), against the kernel's.
+ * A test of its own in CTest (test_errno_differential_preload). The
+ * library is USERTCP_PRELOAD_SO's, else the build's (USERTCP_PRELOAD_BUILT,
+ * from tests/CMakeLists.txt). */
+TEST(every_scenario_answers_as_the_kernel_through_the_preload_library)
+{
+	static struct log pl[NSCEN];
+	const char *so = getenv("USERTCP_PRELOAD_SO"), *why = NULL;
+	struct tally t = {0};
+	int k;
+
+#ifdef USERTCP_PRELOAD_BUILT
+	if (!so || !*so)
+		so = USERTCP_PRELOAD_BUILT;
+#endif
+	if (!so || !*so) {
+		printf("    USERTCP_PRELOAD_SO must name libusertcp-preload.so\n");
+		CHECK(so && *so);
+	}
+	kernel_half();
+	fflush(stdout);
+	k = run_half(pl, so, &why);
+	if (k != 1)
+		printf("    the preload half: %s\n", why);
+	CHECK_EQ(k, 1);
+	for (size_t i = 0; i < NSCEN; i++)
+		compare(&scenarios[i], &kernel_logs[i], &pl[i], true, &t);
+	unused_exceptions(preload_exceptions, preload_exception_used);
+	printf("%zu scenarios through the preload library, %d steps: %d differences, %d known\n",
+	       NSCEN, t.steps, t.differences, t.known);
+	CHECK_EQ(t.differences, 0);
 }

@@ -64,6 +64,11 @@ void eventpoll_release(struct file *file);
 /* eventpoll.c: frees an epoll instance when its file is released. */
 struct eventpoll;
 void ep_free(struct eventpoll *ep);
+/* eventpoll.c: what descriptor fd has ready now (EPOLL* bits; an epoll
+ * instance is readable while one of its items is ready), the stack's lock
+ * held; 0 if fd is not open. For the preload library, which mirrors an
+ * epoll instance's readiness into the kernel's from the wake hook. */
+unsigned fd_poll_locked(struct ut_stack *stack, int fd);
 
 /* Readiness of a file (EPOLL* bits), for poll and epoll. */
 unsigned file_poll(struct file *file);

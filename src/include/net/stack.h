@@ -254,6 +254,10 @@ struct ut_stack {
 	bool wake_pending;	     /* a socket woke: blocked threads re-check */
 	uint64_t wake_seq;	     /* bumped on each wake, for waiters */
 	struct stack_thread *thread; /* NULL: none */
+	/* With a stack thread: what a call sent over loopback is taken in
+	 * by the calling thread before the call returns, as on Linux
+	 * (stack_unlock). The preload library sets it. */
+	bool loopback_inline;
 	/* ut_stack_set_wake_hook: told of each wake, for waiters outside
 	 * the stack (the preload library's mixed poll). NULL: none. */
 	void (*wake_hook)(void *arg);
