@@ -38,6 +38,15 @@ if [ "$(id -u)" != 0 ] || ! unshare -n true 2>/dev/null; then
 	echo "$0: needs root for a network namespace per script (unshare -n)" >&2
 	exit 2
 fi
+# defaults.sh sets cubic in each script's namespace, which a namespace
+# other than the first may only do when the host allows it: otherwise
+# every script fails on its first line, for nothing of usertcp's.
+if ! grep -qw cubic /proc/sys/net/ipv4/tcp_allowed_congestion_control 2>/dev/null; then
+	echo "$0: the host does not allow cubic in other namespaces (allowed:" \
+		"$(cat /proc/sys/net/ipv4/tcp_allowed_congestion_control 2>/dev/null));" \
+		"sysctl -w net.ipv4.tcp_allowed_congestion_control=\"reno cubic\" lets defaults.sh set it" >&2
+	exit 2
+fi
 timeout_s=${PD_TIMEOUT:-120}
 log=${PD_LOG:-}
 [ -z "$log" ] || mkdir -p "$log"
