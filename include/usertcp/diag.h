@@ -27,7 +27,9 @@
  * or /tmp/usertcp-UID/NAME when XDG_RUNTIME_DIR is not set; the
  * directory is made mode 0700 and the socket 0600, and the thread also
  * checks each caller's credentials (SO_PEERCRED): only the same user, or
- * root, is answered.
+ * root, is answered. Starting an endpoint removes those in the directory
+ * nobody answers at (programs killed), with their `usertcp nstat`
+ * histories, and histories whose endpoint is gone, once a minute old.
  *
  * Conventions as in usertcp/stack.h: 0 or a negative errno.
  */

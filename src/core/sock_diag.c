@@ -4,9 +4,10 @@
  * question; the answer is built under each stack's lock in turn (a socket
  * walk holds a stack no longer than the walk of its tables) and written
  * after the locks are let go, so a slow reader never holds up the stacks. */
+#include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "net/compiler.h"
@@ -298,6 +300,62 @@ static int diag_bind(struct ut_diag *d)
 	return -EADDRINUSE;
 }
 
+/* Endpoints left by programs that were killed pile up in the directory,
+ * each with its usertcp nstat history, and so do the histories of stacks
+ * that stopped: a starting stack removes the endpoints nobody answers at
+ * with their histories, and histories whose endpoint is gone, all older
+ * than DIAG_SWEEP_AGE so as not to catch a stack between its bind and its
+ * listen, or a history its stack has yet to make an endpoint for. */
+#define DIAG_SWEEP_AGE 60
+
+static void diag_sweep(const char *dir)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	DIR *dp = opendir(dir);
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	if (!dp)
+		return;
+	while ((e = readdir(dp)) != NULL) {
+		struct stat st;
+		int probe, n;
+
+		if (!strncmp(e->d_name, ".nstat.", 7)) {
+			char ep[sizeof(sun.sun_path)];
+			n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir, e->d_name);
+			if (n < 0 || (size_t)n >= sizeof(sun.sun_path) ||
+			    lstat(sun.sun_path, &st) < 0 || now - st.st_mtime < DIAG_SWEEP_AGE)
+				continue;
+			n = snprintf(ep, sizeof(ep), "%s/%s", dir, e->d_name + 7);
+			if (n > 0 && (size_t)n < sizeof(ep) && access(ep, F_OK) < 0 &&
+			    errno == ENOENT)
+				unlink(sun.sun_path);
+			continue;
+		}
+		if (e->d_name[0] == '.')
+			continue;
+		n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir, e->d_name);
+		if (n < 0 || (size_t)n >= sizeof(sun.sun_path) || lstat(sun.sun_path, &st) < 0 ||
+		    !S_ISSOCK(st.st_mode) || now - st.st_mtime < DIAG_SWEEP_AGE)
+			continue;
+		probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (probe < 0)
+			break;
+		/* refused: bound once, listened to by nobody now */
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) < 0 &&
+		    errno == ECONNREFUSED) {
+			unlink(sun.sun_path);
+			n = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/.nstat.%s", dir,
+				     e->d_name);
+			if (n > 0 && (size_t)n < sizeof(sun.sun_path))
+				unlink(sun.sun_path);
+		}
+		close(probe);
+	}
+	closedir(dp);
+}
+
 static int diag_start(struct ut_stack **stacks, unsigned n, const char *name, struct ut_diag **out)
 {
 	struct ut_diag *d;
@@ -309,6 +367,7 @@ static int diag_start(struct ut_stack **stacks, unsigned n, const char *name, st
 		return -EINVAL;
 	if ((err = ut_diag_dir(dir, sizeof(dir), 1)) < 0)
 		return err;
+	diag_sweep(dir);
 	if (!(d = calloc(1, sizeof(*d))))
 		return -ENOMEM;
 	d->lfd = d->stop_fd = -1;

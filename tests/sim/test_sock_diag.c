@@ -4,9 +4,11 @@
  * permissions, and its refusals. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -304,5 +306,79 @@ TEST(a_dead_endpoint_left_behind_is_replaced)
 	CHECK_EQ(ut_diag_start(w.s, name, &d), 0);
 	ut_diag_stop(d);
 	CHECK_EQ(access(sun.sun_path, F_OK), -1);
+	tw_done(&w);
+}
+
+/* A socket file bound there and closed, as a killed program leaves it,
+ * dated age seconds ago; its nstat history beside it. */
+static void leave_dead_endpoint(const char *dir, const char *name, time_t age)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct timespec ts[2] = {{time(NULL) - age, 0}, {time(NULL) - age, 0}};
+	char hist[128];
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	FILE *f;
+
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", dir, name);
+	unlink(sun.sun_path);
+	CHECK_EQ(bind(fd, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	close(fd);
+	CHECK_EQ(utimensat(AT_FDCWD, sun.sun_path, ts, AT_SYMLINK_NOFOLLOW), 0);
+	snprintf(hist, sizeof(hist), "%s/.nstat.%s", dir, name);
+	f = fopen(hist, "w");
+	CHECK(f != NULL);
+	fputs("TcpInSegs 1\n", f);
+	fclose(f);
+}
+
+static bool exists(const char *dir, const char *prefix, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s%s", dir, prefix, name);
+	return access(path, F_OK) == 0;
+}
+
+TEST(endpoints_killed_programs_left_are_swept_when_a_stack_starts_and_live_ones_kept)
+{
+	struct tcpworld w;
+	struct ut_diag *d, *live;
+	char dir[64], old[48], young[48], mine[48], alive[48];
+
+	tw_make(&w, 6, NULL);
+	CHECK_EQ(ut_diag_dir(dir, sizeof(dir), 1), 0);
+	diag_name(old, sizeof(old), "sweep-old");
+	diag_name(young, sizeof(young), "sweep-young");
+	diag_name(mine, sizeof(mine), "sweep-mine");
+	diag_name(alive, sizeof(alive), "sweep-alive");
+	leave_dead_endpoint(dir, old, 3600);
+	/* one a minute old or less may be a stack between bind and listen */
+	leave_dead_endpoint(dir, young, 5);
+	/* and the history of a stack that stopped long ago, its endpoint
+	 * gone */
+	char orphan[48], path[128];
+	struct timespec ts[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+	FILE *f;
+	diag_name(orphan, sizeof(orphan), "sweep-orphan");
+	snprintf(path, sizeof(path), "%s/.nstat.%s", dir, orphan);
+	f = fopen(path, "w");
+	CHECK(f != NULL);
+	fclose(f);
+	CHECK_EQ(utimensat(AT_FDCWD, path, ts, 0), 0);
+	CHECK_EQ(ut_diag_start(w.c, alive, &live), 0);
+	CHECK_EQ(ut_diag_start(w.s, mine, &d), 0);
+	CHECK(!exists(dir, "", old));
+	CHECK(!exists(dir, ".nstat.", old));
+	CHECK(exists(dir, "", young));
+	CHECK(exists(dir, ".nstat.", young));
+	CHECK(exists(dir, "", alive));
+	CHECK(!exists(dir, ".nstat.", orphan));
+	ut_diag_stop(d);
+	ut_diag_stop(live);
+	/* the young one's leftovers are this test's to remove */
+	snprintf(path, sizeof(path), "%s/%s", dir, young);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/.nstat.%s", dir, young);
+	unlink(path);
 	tw_done(&w);
 }
