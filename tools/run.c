@@ -110,6 +110,9 @@ static bool run_environment(const struct attach_opts *o, const char *inet6)
 		return false;
 	if (o->trace && !set("USERTCP_TRACE", "1"))
 		return false;
+	unsetenv("USERTCP_NSTAT");
+	if (o->nstat && !set("USERTCP_NSTAT", "1"))
+		return false;
 	if (o->no_offload && !set("USERTCP_NO_OFFLOAD", "1"))
 		return false;
 	if (o->seed) {
@@ -203,11 +206,6 @@ int cmd_run(int argc, char **argv)
 	if (!o.ifname || (!o.prefix && !o.prefix6)) {
 		fprintf(stderr, "usertcp run: %s is needed (see --help)\n",
 			!o.ifname ? "an interface, --tap IF or --tun IF," : "--ip ADDR/PREFIX");
-		return 2;
-	}
-	if (o.nstat) {
-		fprintf(stderr, "usertcp run: --nstat is not available under usertcp run yet "
-				"(usertcp nstat asks the running program's stack)\n");
 		return 2;
 	}
 	if (!run_environment(&o, inet6))

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include "usertcp/usertcp.h"
@@ -109,6 +110,15 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 /* Stops the stack thread and destroys the stack (no-op if never opened),
  * first saying what the impairments did if asked to (verbose). */
 void attach_close(struct attach *a);
+
+/* tools/counters.c: every non-zero counter of the stacks, summed, one
+ * "NAME VALUE" line each under nstat's names (TcpExtTCPSackRecovery);
+ * and every counter of the devices (a group's queues summed, then each
+ * queue's share and what the stacks handed each other), zeros included,
+ * after a "#PROG: device IF at exit" line. */
+void counters_print(struct ut_stack *const *stacks, unsigned n, FILE *f);
+void dev_stats_print(struct ut_dev *const *devs, unsigned n, struct ut_group *group,
+		     const char *prog, FILE *f);
 
 /* Parsing helpers that reject trailing junk and out-of-range values. */
 bool parse_u64(const char *s, uint64_t *out);

@@ -454,6 +454,14 @@ void preload_exit(void)
 	ut_group_thread_stop(group);
 	if (pcap_on)
 		ut_dev_pcap_close(dev);
+	/* USERTCP_NSTAT=1 (usertcp run --nstat): the counters, as the tools
+	 * print them at exit */
+	if (env_flag("USERTCP_NSTAT")) {
+		fprintf(stderr, "#usertcp run: the stack's counters at exit\n");
+		counters_print(&stack, 1, stderr);
+		if (dev)
+			dev_stats_print(&dev, 1, group, "usertcp run", stderr);
+	}
 }
 
 __attribute__((constructor)) static void preload_init(void)

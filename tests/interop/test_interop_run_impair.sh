@@ -4,8 +4,8 @@
 # python's http.server under usertcp run on a path that loses 2% of
 # packets each way and delays them 5 ms serves the kernel's curl 5 MB
 # intact, and the running program's stack, asked with usertcp nstat,
-# counts the retransmissions the losses cost; bad values are refused
-# before the program starts.
+# counts the retransmissions the losses cost, and --nstat prints them
+# when the program ends; bad values are refused before it starts.
 . "$(dirname "$0")/lib.sh"
 need curl python3 sha256sum
 up
@@ -14,7 +14,7 @@ mkdir -p "$dir/www" "$dir/got" || fail "cannot make $dir/www"
 mkdata "$dir/www/f.bin" 5
 
 name=impair-$$
-bg "$bin" run --tap tap0 --ip $U/24 --loss 2 --delay 5 --seed 7 --diag "$name" -- \
+bg "$bin" run --tap tap0 --ip $U/24 --loss 2 --delay 5 --seed 7 --diag "$name" --nstat -- \
 	python3 -m http.server --bind $U --directory "$dir/www" 8002 > "$dir/uhttp.log" 2>&1
 srv=$last
 n=0
@@ -32,6 +32,19 @@ retrans=$("$bin" nstat --stack "$name" -a TcpRetransSegs | awk '$1 == "TcpRetran
 	fail "no retransmission on a path losing 2%: the impairments were not applied"
 echo "ok 5 MB from http.server under usertcp run --loss 2 --delay 5, intact, $retrans segments retransmitted"
 kill -TERM "$srv"
+n=0
+while kill -0 "$srv" 2> /dev/null; do
+	n=$((n + 1))
+	[ "$n" -le 50 ] || fail "http.server under usertcp run did not stop on SIGTERM"
+	sleep 0.1
+done
+grep -q "^#usertcp run: the stack's counters at exit" "$dir/uhttp.log" ||
+	fail "--nstat printed no counters at exit: $(tail -3 "$dir/uhttp.log")"
+atexit=$(awk '$1 == "TcpRetransSegs" { print $2 }' "$dir/uhttp.log")
+[ "${atexit:-0}" -ge "$retrans" ] ||
+	fail "--nstat says TcpRetransSegs ${atexit:-0} at exit, fewer than the $retrans seen running"
+grep -q "^tap0:tx_packets " "$dir/uhttp.log" || fail "--nstat printed no device counters"
+echo "ok --nstat: TcpRetransSegs $atexit and the device's counters printed when the program ended"
 
 "$bin" run --tap tap0 --ip $U/24 --loss many -- true 2> "$dir/bad.err"
 [ $? = 2 ] || fail "--loss many was not refused"
