@@ -111,6 +111,16 @@ wait_listen() {
 	done
 }
 
+# Waits up to 5 s for the process $1 to be gone; fails with $2 if not.
+wait_gone() {
+	n=0
+	while kill -0 "$1" 2> /dev/null; do
+		n=$((n + 1))
+		[ "$n" -le 50 ] || fail "$2"
+		sleep 0.1
+	done
+}
+
 # Waits for the background process $1; fails with $2 if it ran longer than
 # its own timeout or exited non-zero.
 wait_ok() {

@@ -75,10 +75,5 @@ else
 fi
 
 kill -TERM "$srv"
-n=0
-while kill -0 "$srv" 2> /dev/null; do
-	n=$((n + 1))
-	[ "$n" -le 50 ] || fail "http.server under usertcp run did not stop on SIGTERM"
-	sleep 0.1
-done
+wait_gone "$srv" "http.server under usertcp run did not stop on SIGTERM"
 echo "ok http.server under usertcp run stopped on SIGTERM"

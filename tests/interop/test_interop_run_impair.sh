@@ -32,12 +32,7 @@ retrans=$("$bin" nstat --stack "$name" -a TcpRetransSegs | awk '$1 == "TcpRetran
 	fail "no retransmission on a path losing 2%: the impairments were not applied"
 echo "ok 5 MB from http.server under usertcp run --loss 2 --delay 5, intact, $retrans segments retransmitted"
 kill -TERM "$srv"
-n=0
-while kill -0 "$srv" 2> /dev/null; do
-	n=$((n + 1))
-	[ "$n" -le 50 ] || fail "http.server under usertcp run did not stop on SIGTERM"
-	sleep 0.1
-done
+wait_gone "$srv" "http.server under usertcp run did not stop on SIGTERM"
 grep -q "^#usertcp run: the stack's counters at exit" "$dir/uhttp.log" ||
 	fail "--nstat printed no counters at exit: $(tail -3 "$dir/uhttp.log")"
 atexit=$(awk '$1 == "TcpRetransSegs" { print $2 }' "$dir/uhttp.log")
