@@ -16,6 +16,45 @@
 
 #include "tool.h"
 
+/* A sanitizer build's library needs AddressSanitizer's runtime loaded
+ * before it, which an uninstrumented program does not do. */
+#if defined(__SANITIZE_ADDRESS__)
+#define RUN_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RUN_ASAN 1
+#endif
+#endif
+#ifdef RUN_ASAN
+#include <link.h>
+
+static int find_asan_runtime(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	if (info->dlpi_name && strstr(info->dlpi_name, "libasan.so")) {
+		*(const char **)arg = info->dlpi_name;
+		return 1;
+	}
+	return 0;
+}
+
+/* This program's own AddressSanitizer runtime, to go first in
+ * LD_PRELOAD; NULL when it is linked in statically (clang's default),
+ * which a library cannot share. The program's leaks are not the
+ * library's: LeakSanitizer is left off for it. */
+static const char *asan_runtime(void)
+{
+	const char *rt = NULL, *opts = getenv("ASAN_OPTIONS");
+	char buf[512];
+
+	dl_iterate_phdr(find_asan_runtime, &rt);
+	snprintf(buf, sizeof(buf), "%s%sverify_asan_link_order=0:detect_leaks=0", opts ? opts : "",
+		 opts && *opts ? ":" : "");
+	setenv("ASAN_OPTIONS", buf, 1);
+	return rt;
+}
+#endif
+
 #ifndef USERTCP_PRELOAD_INSTALLED
 #define USERTCP_PRELOAD_INSTALLED "/usr/local/lib/libusertcp-preload.so"
 #endif
@@ -213,15 +252,25 @@ int cmd_run(int argc, char **argv)
 	unsetenv("USERTCP_IMPAIR");
 	if (imp[0] && !set("USERTCP_IMPAIR", imp))
 		return 1;
-	/* The library goes first, before any the caller preloads. */
-	const char *lib = preload_path(path, sizeof(path));
+	/* The library goes first, before any the caller preloads (after
+	 * the sanitizer's runtime, in a sanitizer build). */
+	const char *lib = preload_path(path, sizeof(path)), *rt = "";
+#ifdef RUN_ASAN
+	if (!(rt = asan_runtime())) {
+		fprintf(stderr, "usertcp run: this sanitizer build links AddressSanitizer's "
+				"runtime statically, and the library cannot share it with an "
+				"uninstrumented program (build with gcc, or without sanitizers)\n");
+		return 1;
+	}
+#endif
 	const char *old = getenv("LD_PRELOAD");
-	char *pre = malloc(strlen(lib) + (old ? strlen(old) + 2 : 1));
+	char *pre = malloc(strlen(rt) + strlen(lib) + (old ? strlen(old) : 0) + 3);
 	if (!pre) {
 		fprintf(stderr, "usertcp run: out of memory\n");
 		return 1;
 	}
-	sprintf(pre, "%s%s%s", lib, old && *old ? " " : "", old && *old ? old : "");
+	sprintf(pre, "%s%s%s%s%s", rt, *rt ? " " : "", lib, old && *old ? " " : "",
+		old && *old ? old : "");
 	if (!set("LD_PRELOAD", pre))
 		return 1;
 	free(pre);
