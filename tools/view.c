@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "svg.h"
 #include "tool.h"
 #include "usertcp/trace.h"
 
@@ -547,28 +548,6 @@ static void put_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void put_html_text(FILE *f, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<':
-			fputs("&lt;", f);
-			break;
-		case '>':
-			fputs("&gt;", f);
-			break;
-		case '&':
-			fputs("&amp;", f);
-			break;
-		case '"':
-			fputs("&quot;", f);
-			break;
-		default:
-			fputc(*s, f);
-		}
-	}
-}
-
 /* Copies the template up to a marker, then past it; false if the marker
  * is missing (a broken build). */
 static bool put_until(FILE *f, const char **p, const char *end, const char *marker)
@@ -767,7 +746,7 @@ int view_write_html(const char *trace, size_t len, const char *title, const char
 	}
 	if (!put_until(f, &p, end, "@TITLE@"))
 		goto broken;
-	put_html_text(f, title);
+	svg_escape(f, title); /* the tools' one markup escape (tools/svg.c) */
 	if (!put_until(f, &p, end, "/*@CSS@*/"))
 		goto broken;
 	fwrite(view_css, 1, view_css_len, f);

@@ -156,6 +156,18 @@ void inet_csk_destroy_sock(struct sock *sk)
 	sk_destroy(sk);
 }
 
+/* The connection ends on error err, which the application reads next
+ * (Linux's tcp_done_with_error). */
+void tcp_done_with_error(struct sock *sk, int err)
+{
+	sock_hold(sk);
+	sk->sk_err = err;
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk->sk_error_report(sk);
+	tcp_done(sk);
+	sock_put(sk);
+}
+
 void tcp_done(struct sock *sk)
 {
 	if (tcp_sk(sk)->tfo.rsk)

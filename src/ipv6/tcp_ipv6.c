@@ -534,12 +534,7 @@ static void tcp_v6_err(struct sk_buff *skb, const struct in6_addr *from, uint8_t
 	 * connected. */
 	if ((TCPF(sk->sk_state) & (TCPF(TCP_SYN_SENT) | TCPF(TCP_SYN_RECV))) &&
 	    !(tp->tfo.rsk && !tp->tfo.rsk->sk)) {
-		sock_hold(sk);
-		sk->sk_err = err;
-		if (!sock_flag(sk, SOCK_DEAD))
-			sk->sk_error_report(sk);
-		tcp_done(sk);
-		sock_put(sk);
+		tcp_done_with_error(sk, err);
 		return;
 	}
 	/* Established: with IPV6_RECVERR the error is the application's at

@@ -126,6 +126,17 @@ wait_listen() {
 	done
 }
 
+# Waits up to 10 s for $1 (a URL in the namespace) to answer; fails with
+# $2 and the server's log $3 if it does not.
+wait_http() {
+	n=0
+	until nsx curl -s -o /dev/null --max-time 2 "$1"; do
+		n=$((n + 1))
+		[ "$n" -le 50 ] || fail "$2: $(cat "$3")"
+		sleep 0.2
+	done
+}
+
 # Waits up to 5 s for the process $1 to be gone; fails with $2 if not.
 wait_gone() {
 	n=0

@@ -42,12 +42,7 @@ fi
 bg "$bin" run --tap tap0 --ip $U/24 -- python3 -m http.server --bind $U --directory "$dir/www" 8001 \
 	> "$dir/uhttp.log" 2>&1
 srv=$last
-n=0
-until nsx curl -s -o /dev/null --max-time 2 "http://$U:8001/m1.bin"; do
-	n=$((n + 1))
-	[ "$n" -le 50 ] || fail "http.server under usertcp run does not answer: $(cat "$dir/uhttp.log")"
-	sleep 0.2
-done
+wait_http "http://$U:8001/m1.bin" "http.server under usertcp run does not answer" "$dir/uhttp.log"
 t0=$(now)
 rm -f "$dir/got/big.bin"
 kcurl -o "$dir/got/big.bin" "http://$U:8001/big.bin" 2> "$dir/kcurl.err" ||

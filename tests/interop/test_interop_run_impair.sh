@@ -17,12 +17,7 @@ name=impair-$$
 bg "$bin" run --tap tap0 --ip $U/24 --loss 2 --delay 5 --seed 7 --diag "$name" --nstat -- \
 	python3 -m http.server --bind $U --directory "$dir/www" 8002 > "$dir/uhttp.log" 2>&1
 srv=$last
-n=0
-until nsx curl -s -o /dev/null --max-time 2 "http://$U:8002/"; do
-	n=$((n + 1))
-	[ "$n" -le 50 ] || fail "http.server under usertcp run --loss does not answer: $(cat "$dir/uhttp.log")"
-	sleep 0.2
-done
+wait_http "http://$U:8002/" "http.server under usertcp run --loss does not answer" "$dir/uhttp.log"
 kcurl -o "$dir/got/f.bin" "http://$U:8002/f.bin" 2> "$dir/kcurl.err" ||
 	fail "the kernel's curl over the lossy path: $(cat "$dir/kcurl.err")"
 [ "$(sha "$dir/got/f.bin")" = "$(sha "$dir/www/f.bin")" ] ||

@@ -304,6 +304,33 @@ TEST(connect_gives_up_with_etimedout_after_six_syn_retries_in_about_127_seconds)
 	tw_done(&w);
 }
 
+/* A blocking connect from the client with the link down (the server's
+ * address resolved a second before, if resolved): it must fail with
+ * EHOSTUNREACH, an ICMP host unreachable sent; the seconds it took. */
+static double connect_over_a_dead_link(bool resolved)
+{
+	struct tcpworld w;
+	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
+	int c;
+
+	tw_make(&w, 26, NULL);
+	if (resolved) {
+		CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
+		tw_run(&w, 1 * SEC);
+	}
+	ut_sim_link_set_up(w.link, false);
+	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
+	uint64_t t0 = ut_sim_now(w.sim);
+	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
+	CHECK_EQ(errno, EHOSTUNREACH);
+	double t = (double)(ut_sim_now(w.sim) - t0) / SEC;
+	CHECK(tw_counter(w.c, "Icmp", "OutDestUnreachs") >= 1);
+	ut_sim_link_set_up(w.link, true);
+	ut_close(w.c, c);
+	tw_done(&w);
+	return t;
+}
+
 /* The link is down: once the neighbour cannot be resolved, a SYN held for
  * it comes back as ICMP host unreachable (Linux's arp_error_report and
  * ipv4_link_failure), and tcp_v4_err ends a connect in SYN_SENT on it at
@@ -315,21 +342,7 @@ TEST(connect_gives_up_with_etimedout_after_six_syn_retries_in_about_127_seconds)
  * looked like IPSKB_BROADCAST, and hid the error. */
 TEST(connect_reports_ehostunreach_when_the_neighbour_cannot_be_resolved)
 {
-	struct tcpworld w;
-	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
-	int c;
-
-	tw_make(&w, 26, NULL);
-	ut_sim_link_set_up(w.link, false);
-	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
-	uint64_t t0 = ut_sim_now(w.sim);
-	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
-	CHECK_EQ(errno, EHOSTUNREACH);
-	CHECK_NEAR((double)(ut_sim_now(w.sim) - t0) / SEC, 3.0, 0.01);
-	CHECK(tw_counter(w.c, "Icmp", "OutDestUnreachs") >= 1);
-	ut_sim_link_set_up(w.link, true);
-	ut_close(w.c, c);
-	tw_done(&w);
+	CHECK_NEAR(connect_over_a_dead_link(false), 3.0, 0.01);
 }
 
 /* One resolved before the link went down is given up later, when the
@@ -337,24 +350,9 @@ TEST(connect_reports_ehostunreach_when_the_neighbour_cannot_be_resolved)
  * connect ends then, still before its SYN retries would (127 s). */
 TEST(connect_reports_ehostunreach_when_a_known_neighbour_stops_answering)
 {
-	struct tcpworld w;
-	struct sockaddr_in sa = tw_addr(SERVER_IP, PORT);
-	int c;
+	double t = connect_over_a_dead_link(true);
 
-	tw_make(&w, 26, NULL);
-	CHECK_EQ(ut_neigh_resolve(w.c, ipaddr(SERVER_IP)), 0);
-	tw_run(&w, 1 * SEC);
-	ut_sim_link_set_up(w.link, false);
-	c = ut_socket(w.c, AF_INET, SOCK_STREAM, 0);
-	uint64_t t0 = ut_sim_now(w.sim);
-	CHECK_EQ(ut_connect(w.c, c, (struct sockaddr *)&sa, sizeof(sa)), -1);
-	CHECK_EQ(errno, EHOSTUNREACH);
-	double t = (double)(ut_sim_now(w.sim) - t0) / SEC;
 	CHECK(t > 15 && t < 127);
-	CHECK(tw_counter(w.c, "Icmp", "OutDestUnreachs") >= 1);
-	ut_sim_link_set_up(w.link, true);
-	ut_close(w.c, c);
-	tw_done(&w);
 }
 
 TEST(keepalive_probes_end_a_silent_connection_with_etimedout)

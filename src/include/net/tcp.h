@@ -888,6 +888,7 @@ static inline uint32_t tcp_time_stamp(const struct ut_stack *stack)
 extern const struct proto tcp_prot;
 void tcp_set_state(struct sock *sk, int state);
 void tcp_done(struct sock *sk);
+void tcp_done_with_error(struct sock *sk, int err);
 /* Frees an orphaned or never-attached sock once it reached CLOSE. */
 void inet_csk_destroy_sock(struct sock *sk);
 unsigned tcp_poll(struct socket *sock);
