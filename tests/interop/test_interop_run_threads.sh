@@ -1,0 +1,79 @@
+#!/bin/sh
+# usertcp run --threads 2 over a multi-queue tap (docs/RUN.md, "Several
+# stacks"): python's threaded http.server under usertcp run with two
+# stacks serves the kernel's curl 60 connections (40 one after another,
+# 20 at once) and a 20 MB file, every body intact, the kernel spreading
+# the connections over both queues and each stack's listener taking those
+# of its queue (--nstat's per-queue counters at exit, nothing handed
+# between the stacks); usertcp ss sees the running program's stacks; then
+# curl under usertcp run --threads 2 fetches 10 files at once from the
+# kernel's http.server, its connections going out from both stacks.
+. "$(dirname "$0")/lib.sh"
+need curl python3 sha256sum
+up --multi-queue
+
+httpd_site 20
+
+# ---- a server under usertcp run --threads 2 ---------------------------------
+diag=threads-$$
+bg "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat --diag "$diag" -- \
+	python3 -m http.server --bind $U --directory "$dir/www" 8003 > "$dir/uhttp.log" 2>&1
+srv=$last
+wait_http "http://$U:8003/f1.txt" "http.server under usertcp run --threads 2 does not answer" "$dir/uhttp.log"
+t0=$(now)
+i=1
+while [ $i -le 40 ]; do
+	kcurl -o "$dir/got/f$i.txt" "http://$U:8003/f$i.txt" 2> "$dir/kcurl.err" ||
+		fail "curl f$i.txt: $(cat "$dir/kcurl.err")"
+	i=$((i + 1))
+done
+same_files f txt 40 "one after another"
+echo "ok 40 connections one after another to http.server under usertcp run --threads 2 in $(since "$t0") s, every body right"
+kcurl -Z --parallel-immediate --parallel-max 20 -o "$dir/got/m#1.bin" "http://$U:8003/m[1-20].bin" \
+	2> "$dir/kcurl.err" || fail "20 at once: $(cat "$dir/kcurl.err")"
+same_files m bin 20 "20 at once"
+echo "ok 20 files at once, all intact"
+kcurl -o "$dir/got/big.bin" "http://$U:8003/big.bin" 2> "$dir/kcurl.err" ||
+	fail "the kernel's curl, 20 MB: $(cat "$dir/kcurl.err")"
+[ "$(sha "$dir/got/big.bin")" = "$(sha "$dir/www/big.bin")" ] ||
+	fail "the kernel's curl got $(size "$dir/got/big.bin") bytes, not the file"
+echo "ok 20 MB from http.server under usertcp run --threads 2, intact"
+
+# The running program answers usertcp ss and nstat for both its stacks:
+# its listener is on each.
+out=$("$bin" ss -tln --stack "$diag" 2>&1) || fail "usertcp ss --stack $diag: $out"
+n=$(echo "$out" | grep -c ":8003")
+[ "$n" -eq 2 ] || fail "usertcp ss shows $n listeners on port 8003, not one a stack: $out"
+opens=$("$bin" nstat --stack "$diag" -a TcpPassiveOpens | awk '$1 == "TcpPassiveOpens" { print $2 }')
+[ "${opens:-0}" -ge 61 ] || fail "usertcp nstat: TcpPassiveOpens ${opens:-none}, fewer than the 61 connections"
+echo "ok usertcp ss shows the listener on both stacks; nstat counts $opens connections accepted"
+
+kill -TERM "$srv"
+wait_gone "$srv" "http.server under usertcp run --threads 2 did not stop on SIGTERM"
+grep -q "^#usertcp run: the stack's counters at exit" "$dir/uhttp.log" ||
+	fail "--nstat printed no counters at exit: $(tail -5 "$dir/uhttp.log")"
+for q in 0 1; do
+	rx=$(awk -v n="tap0:q$q:rx_packets" '$1 == n { print $2 }' "$dir/uhttp.log")
+	[ "${rx:-0}" -gt 20 ] || fail "queue $q received ${rx:-no} frames: $(cat "$dir/uhttp.log")"
+done
+# Each connection was the listener's on the stack its queue feeds: none
+# had to be handed to another stack.
+steered=$(awk '$1 ~ /^tap0:q[01]:steered_out$/ { s += $2 } END { print s + 0 }' "$dir/uhttp.log")
+[ "$steered" -eq 0 ] || fail "$steered segments were handed between the stacks: $(cat "$dir/uhttp.log")"
+echo "ok both queues carried connections (q0 $(awk '$1 == "tap0:q0:rx_packets" { print $2 }' "$dir/uhttp.log"), q1 $(awk '$1 == "tap0:q1:rx_packets" { print $2 }' "$dir/uhttp.log") frames), none handed over"
+
+# ---- a client under usertcp run --threads 2 ---------------------------------
+bg python3 -m http.server --bind $K --directory "$dir/www" 8004 > "$dir/khttp.log" 2>&1
+wait_listen 8004
+rm -f "$dir/got/m"*.bin
+nsx timeout 60 "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat -- curl -sS --max-time 50 \
+	-Z --parallel-immediate --parallel-max 10 -o "$dir/got/m#1.bin" "http://$K:8004/m[1-10].bin" \
+	2> "$dir/ucurl.err" || fail "curl under usertcp run --threads 2: $(cat "$dir/ucurl.err")"
+same_files m bin 10 "curl under usertcp run --threads 2"
+# The kernel answers a flow on the queue it came from: both queues took
+# replies, so both stacks had connections.
+for q in 0 1; do
+	rx=$(awk -v n="tap0:q$q:rx_packets" '$1 == n { print $2 }' "$dir/ucurl.err")
+	[ "${rx:-0}" -gt 20 ] || fail "curl's queue $q received ${rx:-no} frames: $(cat "$dir/ucurl.err")"
+done
+echo "ok curl under usertcp run --threads 2 fetched 10 files at once from the kernel, all intact, over both stacks (q0 $(awk '$1 == "tap0:q0:rx_packets" { print $2 }' "$dir/ucurl.err"), q1 $(awk '$1 == "tap0:q1:rx_packets" { print $2 }' "$dir/ucurl.err") frames)"
