@@ -19,6 +19,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -164,16 +165,21 @@ static struct ut_stack *bind_stack(struct usock *us, const struct sockaddr *addr
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
+	uint16_t be;
 	unsigned port;
 
 	if (preload_nstacks() < 2 || atomic_load(&us->span) || !addr)
 		return NULL;
+	/* (the program's address need not be aligned for its type) */
 	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
-		port = ntohs(((const struct sockaddr_in *)addr)->sin_port);
+		memcpy(&be, (const char *)addr + offsetof(struct sockaddr_in, sin_port),
+		       sizeof(be));
 	else if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
-		port = ntohs(((const struct sockaddr_in6 *)addr)->sin6_port);
+		memcpy(&be, (const char *)addr + offsetof(struct sockaddr_in6, sin6_port),
+		       sizeof(be));
 	else
 		return NULL;
+	port = ntohs(be);
 	/* bound already (bind, connect and listen bind): the stack's own
 	 * answer, EINVAL, from where it is */
 	if (port == 0 || ut_getsockname(us->stack, us->fd, (struct sockaddr *)&ss, &sl) < 0 ||

@@ -7,7 +7,10 @@
 # of its queue (--nstat's per-queue counters at exit, nothing handed
 # between the stacks); usertcp ss sees the running program's stacks; then
 # curl under usertcp run --threads 2 fetches 10 files at once from the
-# kernel's http.server, its connections going out from both stacks.
+# kernel's http.server, its connections going out from both stacks; a
+# datagram server under usertcp run --threads 2, on one stack (port 5353
+# is outside every slice: stack 0's), answers 40 datagrams from as many
+# kernel sockets, those the kernel put on queue 1 handed to stack 0.
 . "$(dirname "$0")/lib.sh"
 need curl python3 sha256sum
 up --multi-queue
@@ -77,3 +80,38 @@ for q in 0 1; do
 	[ "${rx:-0}" -gt 20 ] || fail "curl's queue $q received ${rx:-no} frames: $(cat "$dir/ucurl.err")"
 done
 echo "ok curl under usertcp run --threads 2 fetched 10 files at once from the kernel, all intact, over both stacks (q0 $(awk '$1 == "tap0:q0:rx_packets" { print $2 }' "$dir/ucurl.err"), q1 $(awk '$1 == "tap0:q1:rx_packets" { print $2 }' "$dir/ucurl.err") frames)"
+
+# ---- a datagram server under usertcp run --threads 2 -------------------------
+cat > "$dir/udpecho.py" << 'PY'
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("10.99.0.2", 5353))
+while True:
+    d, a = s.recvfrom(2048)
+    s.sendto(d.upper(), a)
+PY
+cat > "$dir/udpask.py" << 'PY'
+import socket
+ok = 0
+for i in range(40):
+    c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    c.settimeout(3)
+    c.sendto(b"ping%d" % i, ("10.99.0.2", 5353))
+    try:
+        ok += c.recvfrom(100)[0] == b"PING%d" % i
+    except socket.timeout:
+        pass
+    c.close()
+print(ok)
+PY
+bg "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat -- python3 "$dir/udpecho.py" > "$dir/udp.log" 2>&1
+usrv=$last
+sleep 1
+got=$(nsx timeout 150 python3 "$dir/udpask.py") || fail "the kernel's datagrams: $got"
+[ "$got" = 40 ] || fail "$got of 40 datagrams answered by the server under usertcp run --threads 2: $(cat "$dir/udp.log")"
+kill -TERM "$usrv"
+wait_gone "$usrv" "the datagram server under usertcp run --threads 2 did not stop on SIGTERM"
+handed=$(awk '$1 == "tap0:q1:steered_out" { print $2 }' "$dir/udp.log")
+[ "${handed:-0}" -gt 0 ] && [ "$(awk '$1 == "tap0:q0:steered_in" { print $2 }' "$dir/udp.log")" = "$handed" ] ||
+	fail "queue 1 handed ${handed:-no} datagrams to stack 0: $(cat "$dir/udp.log")"
+echo "ok 40 datagrams from 40 kernel sockets answered by one server under usertcp run --threads 2, the $handed queue 1 got handed to its stack"
