@@ -5,12 +5,13 @@
 # 20 at once) and a 20 MB file, every body intact, the kernel spreading
 # the connections over both queues and each stack's listener taking those
 # of its queue (--nstat's per-queue counters at exit, nothing handed
-# between the stacks); usertcp ss sees the running program's stacks; then
-# curl under usertcp run --threads 2 fetches 10 files at once from the
-# kernel's http.server, its connections going out from both stacks; a
-# datagram server under usertcp run --threads 2, on one stack (port 5353
-# is outside every slice: stack 0's), answers 40 datagrams from as many
-# kernel sockets, those the kernel put on queue 1 handed to stack 0.
+# between the stacks; --pcap's file a queue); usertcp ss sees the
+# running program's listener on both stacks; then curl under usertcp run
+# --threads 2 fetches 10 files at once from the kernel's http.server, its
+# connections going out from both stacks; a datagram server under usertcp
+# run --threads 2, on one stack (port 5353 is outside every slice: stack
+# 0's), answers 40 datagrams from as many kernel sockets, those the
+# kernel put on queue 1 handed to stack 0.
 . "$(dirname "$0")/lib.sh"
 need curl python3 sha256sum
 up --multi-queue
@@ -19,7 +20,7 @@ httpd_site 20
 
 # ---- a server under usertcp run --threads 2 ---------------------------------
 diag=threads-$$
-bg "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat --diag "$diag" -- \
+bg "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat --diag "$diag" --pcap "$dir/srv.pcap" -- \
 	python3 -m http.server --bind $U --directory "$dir/www" 8003 > "$dir/uhttp.log" 2>&1
 srv=$last
 wait_http "http://$U:8003/f1.txt" "http.server under usertcp run --threads 2 does not answer" "$dir/uhttp.log"
@@ -63,6 +64,10 @@ done
 # had to be handed to another stack.
 steered=$(awk '$1 ~ /^tap0:q[01]:steered_out$/ { s += $2 } END { print s + 0 }' "$dir/uhttp.log")
 [ "$steered" -eq 0 ] || fail "$steered segments were handed between the stacks: $(cat "$dir/uhttp.log")"
+# A capture a queue, as the tools' --threads: FILE and FILE.q1.
+for f in "$dir/srv.pcap" "$dir/srv.pcap.q1"; do
+	[ "$(size "$f")" -gt 10000 ] || fail "--pcap: $f has $(size "$f") bytes"
+done
 echo "ok both queues carried connections (q0 $(awk '$1 == "tap0:q0:rx_packets" { print $2 }' "$dir/uhttp.log"), q1 $(awk '$1 == "tap0:q1:rx_packets" { print $2 }' "$dir/uhttp.log") frames), none handed over"
 
 # ---- a client under usertcp run --threads 2 ---------------------------------
