@@ -377,6 +377,39 @@ static int half_wait(struct usock *ep, struct epoll_event *events, int maxevents
 	return n;
 }
 
+void epoll_follow(struct ut_stack *st, int fd, struct ut_stack *to, int tofd)
+{
+	int i = preload_stack_index(st), j = preload_stack_index(to);
+	struct usock **held;
+	unsigned n = 0, cap;
+
+	if (i < 0 || j < 0 || !(cap = atomic_load(&nhalves)))
+		return;
+	if (!(held = malloc(cap * sizeof(*held))))
+		return;
+	/* The halves, each with a reference, collected under halves_lock;
+	 * asked outside it, since a stack's lock is never taken under it.
+	 * A half whose last reference is gone is on its way out. */
+	pthread_mutex_lock(&halves_lock);
+	for (struct usock *ep = halves; ep && n < cap; ep = ep->half_next) {
+		int r = atomic_load(&ep->refs);
+		while (r > 0 && !atomic_compare_exchange_weak(&ep->refs, &r, r + 1))
+			;
+		if (r > 0)
+			held[n++] = ep;
+	}
+	pthread_mutex_unlock(&halves_lock);
+	for (unsigned k = 0; k < n; k++) {
+		struct epoll_event ev;
+		int part = half_part(held[k], (unsigned)i);
+
+		if (part >= 0 && ep_item_event(st, part, fd, &ev) == 0)
+			(void)half_ctl(held[k], (unsigned)j, EPOLL_CTL_ADD, tofd, &ev);
+		usock_put(held[k]);
+	}
+	free(held);
+}
+
 static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, int maxevents,
 		       const struct timespec *timeout, const sigset_t *sigmask)
 {

@@ -285,6 +285,11 @@ int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline
 void epoll_halves_refresh_locked(struct ut_stack *st);
 void epoll_half_refresh(struct usock *ep);
 void epoll_half_release(struct usock *ep);
+/* The socket fd of stack st made anew as tofd on stack to (a listener's
+ * twin, a socket moved by bind): added to every epoll instance that
+ * watches fd, with the same events and data, as if the program had added
+ * it. */
+void epoll_follow(struct ut_stack *st, int fd, struct ut_stack *to, int tofd);
 /* How many watched halves' mirrors are set: while any is, every call on
  * a usertcp socket ends by refreshing them (what it took, a read that
  * drained a socket, may have emptied a half). */

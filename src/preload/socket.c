@@ -208,6 +208,8 @@ static int bind_moved(struct usock *us, struct ut_stack *to, const struct sockad
 		errno = e;
 		return -1;
 	}
+	/* the epoll instances watching it watch the new one */
+	epoll_follow(old_st, old_fd, to, fd);
 	us->stack = to;
 	us->fd = fd;
 	pthread_mutex_unlock(&us->opts_lock);
@@ -264,6 +266,13 @@ static int listen_everywhere(struct usock *us, int backlog)
 		if (ut_bind(st, fd, (struct sockaddr *)&ss, sl) < 0 ||
 		    ut_listen(st, fd, backlog) < 0)
 			goto fail;
+	}
+	/* a listener added to epoll instances before listen() is watched
+	 * there on every stack */
+	for (unsigned i = 0; i < sp->n; i++) {
+		int fd = atomic_load(&sp->fd[i]);
+		if (fd >= 0 && (int)i != self)
+			epoll_follow(us->stack, us->fd, preload_stack_at(i), fd);
 	}
 	atomic_store(&us->span, sp);
 	return 0;

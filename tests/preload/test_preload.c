@@ -466,6 +466,30 @@ static void *dialer_main(void *p)
 	return NULL;
 }
 
+/* Two connections to the listener l on port, one from each stack (with
+ * two): the epoll instance ep, which holds l with data 10, reports each,
+ * and each is accepted. */
+static void epoll_reports_each_dialed(int ep, int l, uint16_t port)
+{
+	struct dialer d = {.port = port, .n = 2, .delay_ms = 50};
+	struct epoll_event out[4];
+
+	CHECK_EQ(pthread_create(&d.th, NULL, dialer_main, &d), 0);
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ(epoll_wait(ep, out, 4, 5000), 1);
+		CHECK_EQ(out[0].data.u32, 10);
+		int a = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+		CHECK(a >= 0);
+		close(a);
+	}
+	pthread_join(d.th, NULL);
+	CHECK(d.fds[0] >= 0 && d.fds[1] >= 0);
+	if (stacks_run() == 2)
+		CHECK(stack_of(d.fds[0]) != stack_of(d.fds[1]));
+	close(d.fds[0]);
+	close(d.fds[1]);
+}
+
 TEST(a_listener_is_on_every_stack_and_a_blocking_accept_takes_connections_from_each)
 {
 	int l = listener(7120), one = 1;
@@ -588,21 +612,7 @@ TEST(poll_and_epoll_wait_on_sockets_of_every_stack_at_once_without_spinning)
 		CHECK_EQ(poll(&epp, 1, 0), 0);
 	}
 	/* a new connection, whichever stack takes it, is the listener's */
-	struct dialer d = {.port = 7121, .n = 2, .delay_ms = 50};
-	CHECK_EQ(pthread_create(&d.th, NULL, dialer_main, &d), 0);
-	for (int k = 0; k < 2; k++) {
-		CHECK_EQ(epoll_wait(ep, out, 8, 5000), 1);
-		CHECK_EQ(out[0].data.u32, 10);
-		int a = accept4(l, NULL, NULL, SOCK_NONBLOCK);
-		CHECK(a >= 0);
-		close(a);
-	}
-	pthread_join(d.th, NULL);
-	CHECK(d.fds[0] >= 0 && d.fds[1] >= 0);
-	if (stacks_run() == 2)
-		CHECK(stack_of(d.fds[0]) != stack_of(d.fds[1]));
-	close(d.fds[0]);
-	close(d.fds[1]);
+	epoll_reports_each_dialed(ep, l, 7121);
 	close(ep);
 	for (int i = 0; i < 4; i++) {
 		close(c[i]);
@@ -611,6 +621,46 @@ TEST(poll_and_epoll_wait_on_sockets_of_every_stack_at_once_without_spinning)
 	close(p[0]);
 	close(p[1]);
 	close(l);
+}
+
+TEST(a_socket_in_epoll_before_bind_and_listen_is_watched_on_the_stacks_they_put_it_on)
+{
+	struct sockaddr_in la = loopback(7122), ua[2] = {loopback(60001), loopback(60002)};
+	int ep = epoll_create1(EPOLL_CLOEXEC), l = socket(AF_INET, SOCK_STREAM, 0), u[2], one = 1;
+	struct epoll_event ev, out[4];
+
+	CHECK(ep >= 0 && l >= 0);
+	/* two datagram sockets made one after the other: one on each stack;
+	 * bound to ports of the last stack's slice, one of them moves */
+	for (int i = 0; i < 2; i++) {
+		CHECK((u[i] = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
+		ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = (uint32_t)i};
+		CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, u[i], &ev), 0);
+		CHECK_EQ(bind(u[i], (struct sockaddr *)&ua[i], sizeof(ua[i])), 0);
+	}
+	/* a listener added before bind and listen: its listener on every
+	 * stack is in the instance */
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = 10};
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev), 0);
+	CHECK_EQ(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	CHECK_EQ(bind(l, (struct sockaddr *)&la, sizeof(la)), 0);
+	CHECK_EQ(listen(l, 8), 0);
+	CHECK_EQ(epoll_wait(ep, out, 4, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		CHECK_EQ(sendto(s, "d", 1, 0, (struct sockaddr *)&ua[i], sizeof(ua[i])), 1);
+		CHECK_EQ(epoll_wait(ep, out, 4, 5000), 1);
+		CHECK_EQ(out[0].data.u32, (uint32_t)i);
+		char b;
+		CHECK_EQ(recv(u[i], &b, 1, 0), 1);
+		close(s);
+	}
+	/* connections from both stacks, each reported */
+	epoll_reports_each_dialed(ep, l, 7122);
+	close(u[0]);
+	close(u[1]);
+	close(l);
+	close(ep);
 }
 
 TEST(a_datagram_socket_bound_to_another_stacks_port_gets_what_any_stack_sends_it)
