@@ -11,7 +11,8 @@
 # connections going out from both stacks; a datagram server under usertcp
 # run --threads 2, on one stack (port 5353 is outside every slice: stack
 # 0's), answers 40 datagrams from as many kernel sockets, those the
-# kernel put on queue 1 handed to stack 0.
+# kernel put on queue 1 handed to stack 0; on a single-queue tap the
+# first socket fails, with the fix in the message.
 . "$(dirname "$0")/lib.sh"
 need curl python3 sha256sum
 up --multi-queue
@@ -120,3 +121,12 @@ handed=$(awk '$1 == "tap0:q1:steered_out" { print $2 }' "$dir/udp.log")
 [ "${handed:-0}" -gt 0 ] && [ "$(awk '$1 == "tap0:q0:steered_in" { print $2 }' "$dir/udp.log")" = "$handed" ] ||
 	fail "queue 1 handed ${handed:-no} datagrams to stack 0: $(cat "$dir/udp.log")"
 echo "ok 40 datagrams from 40 kernel sockets answered by one server under usertcp run --threads 2, the $handed queue 1 got handed to its stack"
+
+# A plain tap cannot take two queues: the program's first socket fails,
+# and the library says how to make one that can.
+ip -n "$ns" tuntap add dev tap1 mode tap && ip -n "$ns" link set tap1 up || fail "cannot make tap1"
+out=$(nsx timeout 20 "$bin" run --tap tap1 --ip 10.98.0.2/24 --threads 2 -- \
+	python3 -c 'import socket; socket.socket()' 2>&1)
+[ $? -ne 0 ] || fail "a socket under --threads 2 on a single-queue tap did not fail"
+echo "$out" | grep -q "multi_queue" || fail "--threads 2 on a single-queue tap: $out"
+echo "ok --threads 2 on a single-queue tap: the first socket fails, and the message says how to make one"
