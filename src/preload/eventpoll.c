@@ -8,9 +8,10 @@
  * the kernel instance's number (so it follows its dups and goes at its
  * last close). With several stacks (USERTCP_THREADS) the half is a
  * usertcp instance on each stack that has sockets in it (a listener, on
- * every stack, is in each), asked in turn under each stack's own lock. Each socket is registered there with the program's own
- * events and data, so ut_epoll_wait fills in the program's events as they
- * are; level and edge triggering, EPOLLONESHOT and EPOLLEXCLUSIVE are the
+ * every stack, is in each), asked in turn under each stack's own lock.
+ * Each socket is registered there with the program's own events and
+ * data, so ut_epoll_wait fills in the program's events as they are;
+ * level and edge triggering, EPOLLONESHOT and EPOLLEXCLUSIVE are the
  * stack's epoll's, as Linux's.
  *
  * epoll_wait asks the usertcp half, then the kernel's, without waiting;
