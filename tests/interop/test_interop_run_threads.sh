@@ -11,8 +11,9 @@
 # connections going out from both stacks; a datagram server under usertcp
 # run --threads 2, on one stack (port 5353 is outside every slice: stack
 # 0's), answers 40 datagrams from as many kernel sockets, those the
-# kernel put on queue 1 handed to stack 0; on a single-queue tap the
-# first socket fails, with the fix in the message.
+# kernel put on queue 1 handed to stack 0; the same server over a
+# multi-queue TUN; on a single-queue tap the first socket fails, with the
+# fix in the message.
 . "$(dirname "$0")/lib.sh"
 need curl python3 sha256sum
 up --multi-queue
@@ -121,6 +122,31 @@ handed=$(awk '$1 == "tap0:q1:steered_out" { print $2 }' "$dir/udp.log")
 [ "${handed:-0}" -gt 0 ] && [ "$(awk '$1 == "tap0:q0:steered_in" { print $2 }' "$dir/udp.log")" = "$handed" ] ||
 	fail "queue 1 handed ${handed:-no} datagrams to stack 0: $(cat "$dir/udp.log")"
 echo "ok 40 datagrams from 40 kernel sockets answered by one server under usertcp run --threads 2, the $handed queue 1 got handed to its stack"
+
+# ---- a multi-queue TUN: bare IP, no ARP to share -----------------------------
+ip -n "$ns" tuntap add dev tun0 mode tun multi_queue &&
+	ip -n "$ns" addr add 10.97.0.1/24 dev tun0 &&
+	ip -n "$ns" link set tun0 up || fail "cannot make tun0"
+bg "$bin" run --tun tun0 --ip 10.97.0.2/24 --threads 2 --nstat -- \
+	python3 -m http.server --bind 10.97.0.2 --directory "$dir/www" 8005 > "$dir/utun.log" 2>&1
+tsrv=$last
+wait_http "http://10.97.0.2:8005/f1.txt" "http.server under usertcp run --tun --threads 2 does not answer" \
+	"$dir/utun.log"
+rm -f "$dir/got/f"*.txt
+i=1
+while [ $i -le 20 ]; do
+	kcurl -o "$dir/got/f$i.txt" "http://10.97.0.2:8005/f$i.txt" 2> "$dir/kcurl.err" ||
+		fail "curl f$i.txt over tun0: $(cat "$dir/kcurl.err")"
+	i=$((i + 1))
+done
+same_files f txt 20 "over a multi-queue tun"
+kill -TERM "$tsrv"
+wait_gone "$tsrv" "http.server under usertcp run --tun --threads 2 did not stop on SIGTERM"
+for q in 0 1; do
+	rx=$(awk -v n="tun0:q$q:rx_packets" '$1 == n { print $2 }' "$dir/utun.log")
+	[ "${rx:-0}" -gt 5 ] || fail "tun0 queue $q received ${rx:-no} frames: $(cat "$dir/utun.log")"
+done
+echo "ok 20 connections to http.server under usertcp run --tun tun0 --threads 2, every body right, both queues used"
 
 # A plain tap cannot take two queues: the program's first socket fails,
 # and the library says how to make one that can.
