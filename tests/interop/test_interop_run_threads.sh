@@ -20,6 +20,19 @@ up --multi-queue
 
 httpd_site 20
 
+# fetch_each HOST:PORT N WHAT: the kernel's curl fetches f1.txt .. fN.txt,
+# a connection each, and every body must be www's.
+fetch_each() {
+	rm -f "$dir/got/f"*.txt
+	i=1
+	while [ $i -le "$2" ]; do
+		kcurl -o "$dir/got/f$i.txt" "http://$1/f$i.txt" 2> "$dir/kcurl.err" ||
+			fail "$3: curl f$i.txt: $(cat "$dir/kcurl.err")"
+		i=$((i + 1))
+	done
+	same_files f txt "$2" "$3"
+}
+
 # ---- a server under usertcp run --threads 2 ---------------------------------
 diag=threads-$$
 bg "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat --diag "$diag" --pcap "$dir/srv.pcap" -- \
@@ -27,13 +40,7 @@ bg "$bin" run --tap tap0 --ip $U/24 --threads 2 --nstat --diag "$diag" --pcap "$
 srv=$last
 wait_http "http://$U:8003/f1.txt" "http.server under usertcp run --threads 2 does not answer" "$dir/uhttp.log"
 t0=$(now)
-i=1
-while [ $i -le 40 ]; do
-	kcurl -o "$dir/got/f$i.txt" "http://$U:8003/f$i.txt" 2> "$dir/kcurl.err" ||
-		fail "curl f$i.txt: $(cat "$dir/kcurl.err")"
-	i=$((i + 1))
-done
-same_files f txt 40 "one after another"
+fetch_each $U:8003 40 "one after another"
 echo "ok 40 connections one after another to http.server under usertcp run --threads 2 in $(since "$t0") s, every body right"
 kcurl -Z --parallel-immediate --parallel-max 20 -o "$dir/got/m#1.bin" "http://$U:8003/m[1-20].bin" \
 	2> "$dir/kcurl.err" || fail "20 at once: $(cat "$dir/kcurl.err")"
@@ -132,14 +139,7 @@ bg "$bin" run --tun tun0 --ip 10.97.0.2/24 --threads 2 --nstat -- \
 tsrv=$last
 wait_http "http://10.97.0.2:8005/f1.txt" "http.server under usertcp run --tun --threads 2 does not answer" \
 	"$dir/utun.log"
-rm -f "$dir/got/f"*.txt
-i=1
-while [ $i -le 20 ]; do
-	kcurl -o "$dir/got/f$i.txt" "http://10.97.0.2:8005/f$i.txt" 2> "$dir/kcurl.err" ||
-		fail "curl f$i.txt over tun0: $(cat "$dir/kcurl.err")"
-	i=$((i + 1))
-done
-same_files f txt 20 "over a multi-queue tun"
+fetch_each 10.97.0.2:8005 20 "over a multi-queue tun"
 kill -TERM "$tsrv"
 wait_gone "$tsrv" "http.server under usertcp run --tun --threads 2 did not stop on SIGTERM"
 for q in 0 1; do
