@@ -71,12 +71,11 @@ static void run_usage(FILE *f)
 		"socket calls). The same settings work as environment variables for a\n"
 		"program started otherwise (docs/RUN.md).\n\n"
 		"%s"
-		"  --threads N      the number of stacks (so far one: more is accepted and\n"
-		"                   noted)\n"
+		"%s"
 		"  --inet6 MODE     where AF_INET6 sockets go: usertcp (default), kernel, or\n"
 		"                   eafnosupport (refused, so programs fall back to IPv4)\n\n"
 		"%s",
-		attach_opts_help, impair_opts_help);
+		attach_opts_help, attach_threads_help, impair_opts_help);
 }
 
 /* Sets name to value in the environment; false (after saying so) if it

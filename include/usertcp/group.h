@@ -87,6 +87,19 @@ int ut_group_add_queues(struct ut_group *g, struct ut_dev *const *devs);
  * it here rather than on one stack, since the slices decide which stack
  * a misdirected segment belongs to. */
 int ut_group_set_port_range(struct ut_group *g, unsigned low, unsigned high);
+/* The stack whose slice holds port (host order): the stack a socket
+ * bound to it belongs on, since a misdirected segment for it is handed
+ * there. A port outside every slice: the stack set with
+ * ut_group_set_port_home, else -1. */
+int ut_group_port_owner(const struct ut_group *g, unsigned port);
+/* Makes stack i the owner of the ports outside every slice (a server's
+ * well-known ports): a segment for one that finds no socket on the stack
+ * it reached is handed to stack i rather than refused there, so that a
+ * socket that lives on one stack only (a datagram server on port 53)
+ * gets its traffic whatever queue the kernel picks. -1 (the default):
+ * such a segment is answered by the stack it reached. Before any thread
+ * runs. -EINVAL for another i. */
+int ut_group_set_port_home(struct ut_group *g, int i);
 
 /* Runs fn(stack i, i, arg) on a thread of its own for every stack, the
  * calling thread taking stack 0, and returns when every one has

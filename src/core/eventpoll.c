@@ -188,6 +188,31 @@ static struct epitem *ep_find(const struct eventpoll *ep, const struct file *fil
 	return NULL;
 }
 
+int ep_item_event(struct ut_stack *stack, int epfd, int fd, struct epoll_event *event)
+{
+	struct file *file, *tfile = NULL;
+	struct epitem *epi;
+	int rc = -EBADF;
+
+	stack_lock(stack);
+	file = fget(stack, epfd);
+	if (file && (tfile = fget(stack, fd))) {
+		rc = -EINVAL;
+		if (file->kind == FILE_EPOLL) {
+			epi = ep_find(file->ep, tfile, fd);
+			rc = epi ? 0 : -ENOENT;
+			if (epi)
+				*event = epi->event;
+		}
+	}
+	if (tfile)
+		fput(tfile);
+	if (file)
+		fput(file);
+	stack_unlock(stack);
+	return rc;
+}
+
 static void ep_remove(struct epitem *epi)
 {
 	*epi->fl_pprev = epi->fl_next;

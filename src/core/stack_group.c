@@ -67,6 +67,7 @@ struct stack_group_member {
 struct ut_group {
 	unsigned n;
 	unsigned port_low, port_high;
+	int port_home; /* the owner of ports outside every slice; -1: none */
 	unsigned n_ifs;
 	/* Per interface, its queue on each stack; fixed before threads run. */
 	struct net_device *ifs[GROUP_IFS_MAX][UT_GROUP_MAX];
@@ -87,11 +88,12 @@ static unsigned slice_start(const struct ut_group *g, unsigned i)
 	return g->port_low + (unsigned)((uint64_t)span * i / g->n);
 }
 
-/* The stack whose slice holds port (host order), or -1 outside the range. */
+/* The stack whose slice holds port (host order); outside the range the
+ * home stack, if any, else -1. */
 static int port_owner(const struct ut_group *g, unsigned port)
 {
 	if (port < g->port_low || port > g->port_high)
-		return -1;
+		return g->port_home;
 	for (unsigned i = g->n; i-- > 0;)
 		if (port >= slice_start(g, i))
 			return (int)i;
@@ -112,6 +114,19 @@ UT_EXPORT int ut_group_set_port_range(struct ut_group *g, unsigned low, unsigned
 		s->sysctl.ip_local_port_range[1] = end;
 		stack_unlock(s);
 	}
+	return 0;
+}
+
+UT_EXPORT int ut_group_port_owner(const struct ut_group *g, unsigned port)
+{
+	return g ? port_owner(g, port) : -1;
+}
+
+UT_EXPORT int ut_group_set_port_home(struct ut_group *g, int i)
+{
+	if (!g || i < -1 || i >= (int)g->n)
+		return -EINVAL;
+	g->port_home = i;
 	return 0;
 }
 
@@ -337,6 +352,7 @@ UT_EXPORT int ut_group_create(const struct ut_stack_config *cfg, unsigned n, str
 	g = ut_calloc(1, sizeof(*g));
 	if (!g)
 		return -ENOMEM;
+	g->port_home = -1;
 	for (unsigned i = 0; i < n; i++) {
 		struct stack_group_member *m = &g->members[i];
 

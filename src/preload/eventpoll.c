@@ -6,9 +6,12 @@
  * epoll instance of the same stack, the kernel instance's usertcp half,
  * made at the first such epoll_ctl and kept in the descriptor table under
  * the kernel instance's number (so it follows its dups and goes at its
- * last close). Each socket is registered there with the program's own
- * events and data, so ut_epoll_wait fills in the program's events as they
- * are; level and edge triggering, EPOLLONESHOT and EPOLLEXCLUSIVE are the
+ * last close). With several stacks (USERTCP_THREADS) the half is a
+ * usertcp instance on each stack that has sockets in it (a listener, on
+ * every stack, is in each), asked in turn under each stack's own lock.
+ * Each socket is registered there with the program's own events and
+ * data, so ut_epoll_wait fills in the program's events as they are;
+ * level and edge triggering, EPOLLONESHOT and EPOLLEXCLUSIVE are the
  * stack's epoll's, as Linux's.
  *
  * epoll_wait asks the usertcp half, then the kernel's, without waiting;
@@ -65,13 +68,22 @@ static bool watched_marked(int fd)
 	       (fd >= 0 && (atomic_load(&watched_map[fd / 8]) & (1u << (fd % 8))));
 }
 
-/* The stack's lock held. */
-static void mirror_set(struct usock *ep, bool ready)
+/* What stack i's part of the half ep has ready now (ready), under that
+ * stack's lock and halves_lock: the mirror is set while any part has
+ * events. */
+static void mirror_set(struct usock *ep, unsigned i, bool ready)
 {
 	static const uint64_t one = 1;
+	struct usock_span *sp = atomic_load(&ep->span);
 	uint64_t v;
 	ssize_t n;
 
+	if (sp) {
+		uint64_t bit = 1ull << i;
+		v = ready ? atomic_fetch_or(&sp->ready, bit) | bit
+			  : atomic_fetch_and(&sp->ready, ~bit) & ~bit;
+		ready = v != 0;
+	}
 	if (ep->ready_efd < 0 || atomic_load(&ep->ready) == ready)
 		return;
 	atomic_store(&ep->ready, ready);
@@ -88,28 +100,54 @@ static void mirror_set(struct usock *ep, bool ready)
 	(void)n;
 }
 
-void epoll_halves_refresh_locked(void)
+/* The instance of half ep on stack i, or -1: it has none there. */
+static int half_part(struct usock *ep, unsigned i)
 {
-	if (!atomic_load_explicit(&nhalves, memory_order_acquire))
+	struct usock_span *sp = atomic_load(&ep->span);
+
+	if (sp)
+		return i < sp->n ? atomic_load(&sp->fd[i]) : -1;
+	return preload_stack_index(ep->stack) == (int)i ? ep->fd : -1;
+}
+
+void epoll_halves_refresh_locked(struct ut_stack *st)
+{
+	int i;
+
+	if (!atomic_load_explicit(&nhalves, memory_order_acquire) ||
+	    (i = preload_stack_index(st)) < 0)
 		return;
 	pthread_mutex_lock(&halves_lock);
-	for (struct usock *ep = halves; ep; ep = ep->half_next)
-		mirror_set(ep, fd_poll_locked(ep->stack, ep->fd) != 0);
+	for (struct usock *ep = halves; ep; ep = ep->half_next) {
+		int fd = half_part(ep, (unsigned)i);
+		if (fd >= 0)
+			mirror_set(ep, (unsigned)i, fd_poll_locked(st, fd) != 0);
+	}
 	pthread_mutex_unlock(&halves_lock);
 }
 
 void epoll_halves_refresh(struct ut_stack *st)
 {
 	stack_lock(st);
-	epoll_halves_refresh_locked();
+	epoll_halves_refresh_locked(st);
 	stack_unlock(st);
 }
 
+/* Each stack's lock in turn, never two at once. */
 void epoll_half_refresh(struct usock *ep)
 {
-	stack_lock(ep->stack);
-	mirror_set(ep, fd_poll_locked(ep->stack, ep->fd) != 0);
-	stack_unlock(ep->stack);
+	for (unsigned i = 0; i < preload_nstacks(); i++) {
+		struct ut_stack *st = preload_stack_at(i);
+		int fd = half_part(ep, i);
+
+		if (fd < 0)
+			continue;
+		stack_lock(st);
+		pthread_mutex_lock(&halves_lock);
+		mirror_set(ep, i, fd_poll_locked(st, fd) != 0);
+		pthread_mutex_unlock(&halves_lock);
+		stack_unlock(st);
+	}
 }
 
 /* The new half ep of kernel instance epfd gets its mirror (without one,
@@ -201,12 +239,52 @@ static struct usock *epoll_half(int epfd, int sockfd, struct ut_stack *st)
 			errno = ENOMEM;
 			return NULL;
 		}
+		/* with several stacks, an instance on each stack that has
+		 * sockets in it (half_fd) */
+		if (preload_nstacks() > 1) {
+			struct usock_span *sp = usock_span_new(half, preload_nstacks());
+			if (!sp) {
+				fdtable_remove(epfd);
+				pthread_mutex_unlock(&half_lock);
+				return NULL;
+			}
+			atomic_store(&half->span, sp);
+		}
 		ep = usock_get(epfd);
 		if (ep)
 			mirror_add(epfd, ep);
 	}
 	pthread_mutex_unlock(&half_lock);
 	return ep;
+}
+
+/* The half's instance on stack i, made at the first socket of that stack
+ * added to it; -1 with errno. */
+static int half_fd(struct usock *ep, unsigned i)
+{
+	struct usock_span *sp = atomic_load(&ep->span);
+	struct ut_stack *st = preload_stack_at(i);
+	int fd;
+
+	if (!sp)
+		return ep->fd;
+	if ((fd = atomic_load(&sp->fd[i])) >= 0)
+		return fd;
+	pthread_mutex_lock(&half_lock);
+	if ((fd = atomic_load(&sp->fd[i])) < 0 && (fd = ut_epoll_create1(st, EPOLL_CLOEXEC)) >= 0)
+		atomic_store(&sp->fd[i], fd);
+	pthread_mutex_unlock(&half_lock);
+	return fd;
+}
+
+/* ut_epoll_ctl for the socket us (on stack i as fd) in the half ep. */
+static int half_ctl(struct usock *ep, unsigned i, int op, int fd, struct epoll_event *event)
+{
+	int hfd = half_fd(ep, i);
+
+	if (hfd < 0)
+		return -1;
+	return ut_epoll_ctl(preload_stack_at(i), hfd, op, fd, event);
 }
 
 EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
@@ -220,13 +298,12 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 			/* an instance with a usertcp half into another: its
 			 * mirror must follow every change now */
 			if (op == EPOLL_CTL_ADD && !ep->watched) {
-				stack_lock(ep->stack);
+				/* ready changes under halves_lock (mirror_set) */
 				pthread_mutex_lock(&halves_lock);
 				ep->watched = true;
 				if (atomic_load(&ep->ready))
 					atomic_fetch_add(&epoll_watched_ready, 1);
 				pthread_mutex_unlock(&halves_lock);
-				stack_unlock(ep->stack);
 			}
 			usock_put(ep);
 		}
@@ -241,8 +318,31 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	} else if (!(ep = epoll_half(epfd, fd, us->stack))) {
 		rc = -1;
 	} else {
-		rc = ut_epoll_ctl(us->stack, ep->fd, op, us->fd, event);
-		e = errno;
+		struct usock_span *sp = atomic_load(&us->span);
+
+		if (!sp) {
+			rc = half_ctl(ep, (unsigned)preload_stack_index(us->stack), op, us->fd,
+				      event);
+			e = errno;
+		} else {
+			/* a listener on every stack: each twin in the half, with
+			 * the program's events and data; the first twin's answer
+			 * is the call's (they are alike: made alike, added
+			 * alike) */
+			rc = 0;
+			e = 0;
+			for (unsigned i = 0, first = 1; i < sp->n; i++) {
+				int tfd = atomic_load(&sp->fd[i]), r;
+				if (tfd < 0)
+					continue;
+				r = half_ctl(ep, i, op, tfd, event);
+				if (first) {
+					rc = r;
+					e = errno;
+					first = 0;
+				}
+			}
+		}
 		usock_put(ep);
 		errno = e;
 	}
@@ -250,6 +350,65 @@ EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event)
 	usock_put(us);
 	errno = e;
 	return rc;
+}
+
+/* The half's events without waiting: each stack's instance asked in turn
+ * (under its own lock), the first one asked changing from call to call
+ * so that a busy stack does not keep another's events out of a short
+ * array. */
+static int half_wait(struct usock *ep, struct epoll_event *events, int maxevents)
+{
+	struct usock_span *sp = atomic_load(&ep->span);
+	unsigned start;
+	int n = 0;
+
+	if (!sp)
+		return ut_epoll_wait(ep->stack, ep->fd, events, maxevents, 0);
+	start = atomic_fetch_add_explicit(&sp->next, 1, memory_order_relaxed);
+	for (unsigned k = 0; k < sp->n && n < maxevents; k++) {
+		unsigned i = (start + k) % sp->n;
+		int fd = atomic_load(&sp->fd[i]), r;
+
+		if (fd < 0)
+			continue;
+		if ((r = ut_epoll_wait(preload_stack_at(i), fd, events + n, maxevents - n, 0)) < 0)
+			return n ? n : -1;
+		n += r;
+	}
+	return n;
+}
+
+void epoll_follow(struct ut_stack *st, int fd, struct ut_stack *to, int tofd)
+{
+	int i = preload_stack_index(st), j = preload_stack_index(to);
+	struct usock **held;
+	unsigned n = 0, cap;
+
+	if (i < 0 || j < 0 || !(cap = atomic_load(&nhalves)))
+		return;
+	if (!(held = malloc(cap * sizeof(*held))))
+		return;
+	/* The halves, each with a reference, collected under halves_lock;
+	 * asked outside it, since a stack's lock is never taken under it.
+	 * A half whose last reference is gone is on its way out. */
+	pthread_mutex_lock(&halves_lock);
+	for (struct usock *ep = halves; ep && n < cap; ep = ep->half_next) {
+		int r = atomic_load(&ep->refs);
+		while (r > 0 && !atomic_compare_exchange_weak(&ep->refs, &r, r + 1))
+			;
+		if (r > 0)
+			held[n++] = ep;
+	}
+	pthread_mutex_unlock(&halves_lock);
+	for (unsigned k = 0; k < n; k++) {
+		struct epoll_event ev;
+		int part = half_part(held[k], (unsigned)i);
+
+		if (part >= 0 && ep_item_event(st, part, fd, &ev) == 0)
+			(void)half_ctl(held[k], (unsigned)j, EPOLL_CTL_ADD, tofd, &ev);
+		usock_put(held[k]);
+	}
+	free(held);
 }
 
 static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, int maxevents,
@@ -269,7 +428,7 @@ static int epoll_split(int epfd, struct usock *ep, struct epoll_event *events, i
 		int k;
 
 		waiter_drain(efd);
-		if ((n = ut_epoll_wait(ep->stack, ep->fd, events, maxevents, 0)) < 0)
+		if ((n = half_wait(ep, events, maxevents)) < 0)
 			break;
 		/* what it took may have emptied the half (edge-triggered or
 		 * one-shot items reported, items found no longer ready) */

@@ -104,14 +104,51 @@ struct usock *usock_get_sock(int fd)
 	return us;
 }
 
+struct usock_span *usock_span_new(struct usock *us, unsigned n)
+{
+	struct usock_span *sp = calloc(1, sizeof(*sp) + n * sizeof(sp->fd[0]));
+	int self = preload_stack_index(us->stack);
+
+	if (!sp) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	sp->n = n;
+	for (unsigned i = 0; i < n; i++)
+		atomic_init(&sp->fd[i], (int)i == self ? us->fd : -1);
+	return sp;
+}
+
+void usock_close_stack(struct usock *us)
+{
+	struct usock_span *sp = atomic_load(&us->span);
+
+	if (atomic_exchange(&us->closed, true))
+		return;
+	if (!sp) {
+		ut_close(us->stack, us->fd);
+		return;
+	}
+	for (unsigned i = 0; i < sp->n; i++) {
+		int fd = atomic_load(&sp->fd[i]);
+		if (fd >= 0)
+			ut_close(preload_stack_at(i), fd);
+	}
+}
+
 void usock_put(struct usock *us)
 {
 	if (atomic_fetch_sub(&us->refs, 1) != 1)
 		return;
 	if (us->epoll)
 		epoll_half_release(us);
-	if (!atomic_exchange(&us->closed, true))
-		ut_close(us->stack, us->fd);
+	usock_close_stack(us);
+	for (struct sockopt_rec *o = us->opts, *next; o; o = next) {
+		next = o->next;
+		free(o);
+	}
+	pthread_mutex_destroy(&us->opts_lock);
+	free(atomic_load(&us->span));
 	free(us);
 }
 
@@ -119,8 +156,16 @@ long usock_done(struct usock *us, long rc)
 {
 	int e = errno;
 
-	if (atomic_load_explicit(&epoll_watched_ready, memory_order_relaxed))
-		epoll_halves_refresh(us->stack);
+	if (atomic_load_explicit(&epoll_watched_ready, memory_order_relaxed)) {
+		struct usock_span *sp = atomic_load(&us->span);
+		if (!sp || us->epoll) {
+			epoll_halves_refresh(us->stack);
+		} else {
+			for (unsigned i = 0; i < sp->n; i++)
+				if (atomic_load(&sp->fd[i]) >= 0)
+					epoll_halves_refresh(preload_stack_at(i));
+		}
+	}
 	usock_put(us);
 	if (atomic_load_explicit(&preload_dying, memory_order_relaxed))
 		preload_dying_wait();
@@ -153,6 +198,8 @@ struct usock *usock_alloc(struct ut_stack *stack, int utfd, bool epoll)
 	atomic_init(&us->refs, 1);
 	atomic_init(&us->nonblock, false);
 	atomic_init(&us->closed, false);
+	atomic_init(&us->span, NULL);
+	pthread_mutex_init(&us->opts_lock, NULL);
 	return us;
 }
 
@@ -208,8 +255,7 @@ unsigned fdtable_clear(bool close_them)
 		n++;
 		if (!close_them)
 			continue;
-		if (!atomic_exchange(&old->closed, true))
-			ut_close(old->stack, old->fd);
+		usock_close_stack(old);
 		usock_put(old);
 	}
 	return n;

@@ -7,7 +7,9 @@
  *
  * This file: finding the C library's calls, the stack (configured from
  * the environment and started at the first socket the program opens, on
- * a stack thread of its own), fork, and the exit, where the program's
+ * a stack thread of its own; with USERTCP_THREADS=N a group of N, each
+ * on its own queue of the interface and its own thread), fork, and the
+ * exit, where the program's
  * connections are closed so that their peers see a FIN, as they would
  * from Linux closing the descriptors of a process that exits. */
 #include <dlfcn.h>
@@ -132,8 +134,12 @@ static int parse_prefix(const char *s, size_t len, struct ut_ip *ip, unsigned *p
 
 static pthread_once_t stack_once = PTHREAD_ONCE_INIT;
 static struct ut_group *group;
-static struct ut_stack *stack;
-static struct ut_dev *dev;
+/* USERTCP_THREADS: the group's stacks and their queues of the interface
+ * (none: loopback only); stack and dev are the first's. */
+static unsigned nstacks;
+static struct ut_stack *stacks[UT_GROUP_MAX], *stack;
+static struct ut_dev *devs[UT_GROUP_MAX], *dev;
+static atomic_uint next_stack;
 static struct ut_diag *diag;
 static int stack_err;
 /* The process whose stack it is: a child made by vfork shares this
@@ -198,25 +204,34 @@ static int stack_impair(const char *env)
 		err = -EINVAL;
 		goto out;
 	}
-	/* --mtu shrinks the device itself, as the tools do */
-	if (imp.link.mtu != 1500 && (err = ut_dev_set_mtu(dev, imp.link.mtu)) < 0) {
-		say("USERTCP_IMPAIR --mtu %u: %s", imp.link.mtu, strerror(-err));
-		goto out;
-	}
 	/* the seed's losses repeat; without one each run draws its own */
 	if (getenv("USERTCP_SEED"))
 		seed = strtoull(getenv("USERTCP_SEED"), NULL, 10);
 	if (!seed && getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		seed = (uint64_t)ut_stack_now(stack);
-	if ((err = ut_dev_set_netem(dev, UT_DEV_BOTH, &imp.link, seed)) < 0)
-		say("USERTCP_IMPAIR: %s", strerror(-err));
+	/* every queue impaired alike, each with losses of its own, as the
+	 * tools' --threads */
+	for (unsigned i = 0; i < nstacks; i++) {
+		/* --mtu shrinks the device itself, as the tools do */
+		if (imp.link.mtu != 1500 && (err = ut_dev_set_mtu(devs[i], imp.link.mtu)) < 0) {
+			say("USERTCP_IMPAIR --mtu %u: %s", imp.link.mtu, strerror(-err));
+			goto out;
+		}
+		if ((err = ut_dev_set_netem(devs[i], UT_DEV_BOTH, &imp.link, seed + i)) < 0) {
+			say("USERTCP_IMPAIR: %s", strerror(-err));
+			goto out;
+		}
+	}
 out:
 	free(copy);
 	return err;
 }
 
-/* Addresses, routes, capture and trace from the environment on the
- * stack just created. 0, or -errno after saying why. */
+/* Addresses, routes, capture and trace from the environment on every
+ * stack just created, as the tools set up each stack of a group
+ * (tools/attach.c): the same addresses and routes on each, so the
+ * kernel sees one host; a capture file per queue. 0, or -errno after
+ * saying why. */
 static int stack_configure(void)
 {
 	const char *ips = getenv("USERTCP_IP"), *gw = getenv("USERTCP_GW");
@@ -238,10 +253,11 @@ static int stack_configure(void)
 			say("USERTCP_IP needs an interface (USERTCP_TAP or USERTCP_TUN)");
 			return -EINVAL;
 		}
-		if ((err = ut_addr_add(stack, dev, ip, prefix)) < 0) {
-			say("USERTCP_IP %s: %s", ips, strerror(-err));
-			return err;
-		}
+		for (unsigned i = 0; i < nstacks; i++)
+			if ((err = ut_addr_add(stacks[i], devs[i], ip, prefix)) < 0) {
+				say("USERTCP_IP %s: %s", ips, strerror(-err));
+				return err;
+			}
 		if (ip.family == AF_INET6 && !addr6.family)
 			addr6 = ip;
 		p += len;
@@ -256,20 +272,27 @@ static int stack_configure(void)
 		}
 		struct ut_ip any = g.family == AF_INET ? ut_ip_v4(INADDR_ANY) : (struct ut_ip){0};
 		any.family = g.family;
-		if ((err = ut_route_add(stack, any, 0, g, NULL)) < 0) {
-			say("USERTCP_GW %s: %s", gw, strerror(-err));
-			return err;
-		}
+		for (unsigned i = 0; i < nstacks; i++)
+			if ((err = ut_route_add(stacks[i], any, 0, g, NULL)) < 0) {
+				say("USERTCP_GW %s: %s", gw, strerror(-err));
+				return err;
+			}
 	}
-	if (pcap && *pcap && dev) {
-		if ((err = ut_dev_pcap_open(dev, pcap)) < 0) {
-			say("USERTCP_PCAP %s: %s", pcap, strerror(-err));
+	/* queue 0 to FILE, queue i to FILE.qi, as the tools' --threads */
+	for (unsigned i = 0; pcap && *pcap && dev && i < nstacks; i++) {
+		char path[4096];
+		if (i == 0)
+			snprintf(path, sizeof(path), "%s", pcap);
+		else
+			snprintf(path, sizeof(path), "%s.q%u", pcap, i);
+		if ((err = ut_dev_pcap_open(devs[i], path)) < 0) {
+			say("USERTCP_PCAP %s: %s", path, strerror(-err));
 			return err;
 		}
 		pcap_on = true;
 	}
-	if (env_flag("USERTCP_TRACE"))
-		ut_trace_set(stack, ut_trace_print_text, stderr);
+	for (unsigned i = 0; env_flag("USERTCP_TRACE") && i < nstacks; i++)
+		ut_trace_set(stacks[i], ut_trace_print_text, stderr);
 	if (getenv("USERTCP_IMPAIR") && (err = stack_impair(getenv("USERTCP_IMPAIR"))) < 0)
 		return err;
 	return 0;
@@ -296,20 +319,25 @@ static void wait_dad(void)
 {
 	struct sockaddr_in6 sin6;
 	struct timespec nap = {0, 50 * 1000 * 1000};
+	unsigned k = 0;
 
 	if (addr6.family != AF_INET6)
 		return;
 	memset(&sin6, 0, sizeof(sin6));
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_addr = addr6.u.v6;
-	for (int i = 0; i < 60; i++) {
-		int fd = ut_socket(stack, AF_INET6, SOCK_DGRAM, 0), r;
+	/* each stack runs its own detection, at the same time: the 3 s are
+	 * for all of them */
+	for (int i = 0; i < 60 && k < nstacks; i++) {
+		int fd = ut_socket(stacks[k], AF_INET6, SOCK_DGRAM, 0), r;
 		if (fd < 0)
 			return;
-		r = ut_bind(stack, fd, (struct sockaddr *)&sin6, sizeof(sin6));
-		ut_close(stack, fd);
-		if (r == 0 || errno != EADDRNOTAVAIL)
-			return;
+		r = ut_bind(stacks[k], fd, (struct sockaddr *)&sin6, sizeof(sin6));
+		ut_close(stacks[k], fd);
+		if (r == 0 || errno != EADDRNOTAVAIL) {
+			k++;
+			continue;
+		}
 		nanosleep(&nap, NULL);
 	}
 }
@@ -319,32 +347,49 @@ static void stack_start(void)
 	const char *tap = getenv("USERTCP_TAP"), *tun = getenv("USERTCP_TUN");
 	const char *threads = getenv("USERTCP_THREADS"), *name = getenv("USERTCP_DIAG");
 	struct ut_stack_config cfg;
-	char why[512], diag_name[64];
+	char why[512], diag_name[64], *end;
+	unsigned long n = 1;
 	int err;
 
 	ut_stack_config_init(&cfg);
 	cfg.name = "run";
 	if (getenv("USERTCP_SEED"))
 		cfg.seed = strtoull(getenv("USERTCP_SEED"), NULL, 10);
-	if (threads && *threads && strcmp(threads, "1") != 0)
-		say("note: USERTCP_THREADS=%s: the preload library runs one stack so far", threads);
-	if ((err = ut_group_create(&cfg, 1, &group)) < 0) {
+	if (threads && *threads) {
+		errno = 0;
+		n = strtoul(threads, &end, 10);
+		if (errno || *end || n < 1 || n > UT_GROUP_MAX) {
+			say("USERTCP_THREADS wants 1 to %d, not '%s'", UT_GROUP_MAX, threads);
+			err = -EINVAL;
+			goto fail;
+		}
+	}
+	if ((err = ut_group_create(&cfg, (unsigned)n, &group)) < 0) {
 		say("cannot create the stack: %s", strerror(-err));
 		goto fail;
 	}
-	stack = ut_group_stack(group, 0);
+	nstacks = ut_group_size(group);
+	for (unsigned i = 0; i < nstacks; i++)
+		stacks[i] = ut_group_stack(group, i);
+	stack = stacks[0];
 	stack_pid = getpid();
-	/* What the program sends to itself over loopback is there when the
-	 * call returns, as on Linux (stack_unlock). */
-	stack->loopback_inline = true;
-	/* IPv6 as a Linux host has it, so that a program's AF_INET6 sockets
-	 * (a server on [::], dual-stack) work on the stack they are sent to. */
-	if (inet6 == INET6_USERTCP)
-		ut_sysctl_set(stack, "net.ipv6.conf.all.disable_ipv6", 0);
+	/* A socket bound to a port outside every slice (a server's, a
+	 * datagram socket on port 53) lives on stack 0 (socket.c): its
+	 * segments reaching another queue are handed there. */
+	ut_group_set_port_home(group, 0);
+	for (unsigned i = 0; i < nstacks; i++) {
+		/* What the program sends to itself over loopback is there
+		 * when the call returns, as on Linux (stack_unlock). */
+		stacks[i]->loopback_inline = true;
+		/* IPv6 as a Linux host has it, so that a program's AF_INET6
+		 * sockets (a server on [::], dual-stack) work on the stack
+		 * they are sent to. */
+		if (inet6 == INET6_USERTCP)
+			ut_sysctl_set(stacks[i], "net.ipv6.conf.all.disable_ipv6", 0);
+	}
 	if ((tap && *tap) || (tun && *tun)) {
 		const char *ifname = tap && *tap ? tap : tun;
 		enum ut_dev_type type = tap && *tap ? UT_DEV_ETHER : UT_DEV_RAWIP;
-		struct ut_dev *devs[1];
 		/* impairments act on wire-sized frames: no offloads then, as
 		 * the tools */
 		const char *imp = getenv("USERTCP_IMPAIR");
@@ -360,7 +405,25 @@ static void stack_start(void)
 	}
 	if ((err = stack_configure()) < 0)
 		goto fail;
-	ut_stack_set_wake_hook(stack, waiter_wake_all, NULL);
+	/* Each stack has a loopback of its own: what one sends to 127.0.0.1
+	 * reaches its own sockets. A listener is on every stack, but a
+	 * datagram socket, or a connection's far end, on one: with the
+	 * loopbacks as queues of the group, a segment for a port no socket
+	 * of the sender's stack holds is handed to the port's stack, as one
+	 * from the interface is. */
+	if (nstacks > 1) {
+		struct ut_dev *los[UT_GROUP_MAX];
+		for (unsigned i = 0; i < nstacks; i++)
+			los[i] = ut_dev_by_name(stacks[i], "lo");
+		if ((err = ut_group_add_queues(group, los)) < 0) {
+			say("cannot join the stacks' loopbacks: %s", strerror(-err));
+			goto fail;
+		}
+	}
+	/* A wake on any stack reaches every parked waiter: a thread may
+	 * wait on sockets of several stacks at once (select.c). */
+	for (unsigned i = 0; i < nstacks; i++)
+		ut_stack_set_wake_hook(stacks[i], waiter_wake_all, stacks[i]);
 	if ((err = ut_group_thread_start(group)) < 0) {
 		say("cannot start the stack thread: %s", strerror(-err));
 		goto fail;
@@ -386,12 +449,52 @@ fail:
 	group = NULL;
 	stack = NULL;
 	dev = NULL;
+	memset(stacks, 0, sizeof(stacks));
+	memset(devs, 0, sizeof(devs));
+	nstacks = 0;
 	stack_err = err < 0 ? -err : ENETDOWN;
 }
 
 bool preload_stack_lock_held(void)
 {
-	return stack && stack_lock_held(stack);
+	for (unsigned i = 0; stack && i < nstacks; i++)
+		if (stack_lock_held(stacks[i]))
+			return true;
+	return false;
+}
+
+unsigned preload_nstacks(void)
+{
+	return nstacks;
+}
+
+struct ut_stack *preload_stack_at(unsigned i)
+{
+	return i < nstacks ? stacks[i] : NULL;
+}
+
+int preload_stack_index(const struct ut_stack *st)
+{
+	for (unsigned i = 0; i < nstacks; i++)
+		if (stacks[i] == st)
+			return (int)i;
+	return -1;
+}
+
+struct ut_stack *preload_stack_next(void)
+{
+	struct ut_stack *st = preload_stack();
+
+	if (!st || nstacks < 2)
+		return st;
+	return stacks[atomic_fetch_add_explicit(&next_stack, 1, memory_order_relaxed) % nstacks];
+}
+
+struct ut_stack *preload_port_stack(unsigned port)
+{
+	int i = ut_group_port_owner(group, port);
+
+	return stacks[i >= 0 && (unsigned)i < nstacks ? (unsigned)i : 0];
 }
 
 struct ut_stack *preload_stack(void)
@@ -442,9 +545,13 @@ void preload_exit(void)
 	if (fdtable_clear(true)) {
 		struct timespec ts = {0, 10 * 1000 * 1000};
 		for (int i = 0; i < 100; i++) {
-			struct ut_sockstat ss;
-			ut_sockstat_get(stack, &ss);
-			if (ss.tcp_alloc == 0)
+			unsigned left = 0;
+			for (unsigned k = 0; k < nstacks; k++) {
+				struct ut_sockstat ss;
+				ut_sockstat_get(stacks[k], &ss);
+				left += ss.tcp_alloc;
+			}
+			if (left == 0)
 				break;
 			nanosleep(&ts, NULL);
 		}
@@ -452,15 +559,15 @@ void preload_exit(void)
 	ut_diag_stop(diag);
 	diag = NULL;
 	ut_group_thread_stop(group);
-	if (pcap_on)
-		ut_dev_pcap_close(dev);
+	for (unsigned i = 0; pcap_on && i < nstacks; i++)
+		ut_dev_pcap_close(devs[i]);
 	/* USERTCP_NSTAT=1 (usertcp run --nstat): the counters, as the tools
 	 * print them at exit */
 	if (env_flag("USERTCP_NSTAT")) {
 		fprintf(stderr, "#usertcp run: the stack's counters at exit\n");
-		counters_print(&stack, 1, stderr);
+		counters_print(stacks, nstacks, stderr);
 		if (dev)
-			dev_stats_print(&dev, 1, group, "usertcp run", stderr);
+			dev_stats_print(devs, nstacks, group, "usertcp run", stderr);
 	}
 }
 

@@ -6,6 +6,7 @@
 #define USERTCP_PRELOAD_H
 
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -82,6 +83,20 @@ void preload_resolve(void);
  * environment (USERTCP_TAP ...), on a stack thread. NULL, errno set, when
  * it cannot be (said once on standard error). */
 struct ut_stack *preload_stack(void);
+/* USERTCP_THREADS=N: N stacks, each on its own queue of a multi-queue
+ * interface and its own stack thread (a group, usertcp/group.h). Once
+ * preload_stack has answered: how many, stack i, and the index of a
+ * stack of the group (-1: none of them). */
+unsigned preload_nstacks(void);
+struct ut_stack *preload_stack_at(unsigned i);
+int preload_stack_index(const struct ut_stack *st);
+/* The stack a new socket goes on: each in turn, spreading the
+ * connections a program opens over the queues; NULL as preload_stack. */
+struct ut_stack *preload_stack_next(void);
+/* The stack a socket bound to port (host order) belongs on: the one the
+ * group hands that port's misdirected segments to (ut_group_port_owner;
+ * the ports outside every slice are stack 0's). */
+struct ut_stack *preload_port_stack(unsigned port);
 /* Whether this thread is starting the stack (its sockets are the
  * kernel's meanwhile). */
 bool preload_starting(void);
@@ -113,7 +128,7 @@ bool signal_exit_close(void);
 extern atomic_bool preload_dying;
 void preload_dying_wait(void) __attribute__((noreturn));
 
-/* Whether this thread holds the stack's lock (async-signal-safe). */
+/* Whether this thread holds a stack's lock (async-signal-safe). */
 bool preload_stack_lock_held(void);
 /* Where AF_INET6 sockets go (USERTCP_INET6). */
 enum inet6_route { INET6_USERTCP, INET6_KERNEL, INET6_EAFNOSUPPORT };
@@ -155,7 +170,43 @@ struct usock {
 	 * half must clear the mirror at once (usock_done). */
 	bool watched;
 	struct usock *half_next, *half_prev;
+	/* With several stacks (USERTCP_THREADS), what spans them: a
+	 * listener's twin on every stack, an epoll half's instance on each
+	 * stack that has sockets in it; NULL while the socket is on its one
+	 * stack. Set once, at listen() or the half's making. */
+	_Atomic(struct usock_span *) span;
+	/* The options set on the socket, in order, for the stacks it is
+	 * made on again: its twins at listen(), its move at bind()
+	 * (socket.c). Under opts_lock. */
+	pthread_mutex_t opts_lock;
+	struct sockopt_rec *opts;
 };
+
+/* A socket's presence on each stack of the group: fd[i] its descriptor
+ * on stack i, -1 where it has none (the usock's own stack and fd are
+ * among them). next: where the next accept starts looking, so that no
+ * stack's connections wait behind another's. ready: an epoll half's
+ * instances that have events, a bit per stack, each changed under its
+ * stack's lock. */
+struct usock_span {
+	unsigned n;
+	atomic_uint next;
+	_Atomic uint64_t ready;
+	atomic_int fd[];
+};
+struct sockopt_rec {
+	struct sockopt_rec *next;
+	int level, name;
+	socklen_t len;
+	unsigned char val[];
+};
+/* The span of us with n stacks, every fd -1 but us's own; NULL (ENOMEM). */
+struct usock_span *usock_span_new(struct usock *us, unsigned n);
+/* Closes the stack's sockets of us (its own and its span's), once. */
+void usock_close_stack(struct usock *us);
+/* poll(2)'s answer for us without waiting: its own socket's, or, for a
+ * listener on every stack, what any of its twins has. */
+int usock_poll(struct usock *us, short events, short *revents);
 
 /* The table's size: the process's descriptor limit (RLIMIT_NOFILE) when
  * it is first used, at most FDTABLE_MAX. A descriptor past it is never
@@ -212,7 +263,9 @@ void waiter_park(struct waiter *w, int efd);
 void waiter_unpark(struct waiter *w);
 /* Empties the eventfd (before re-checking the sockets). */
 void waiter_drain(int efd);
-/* The stack's wake hook: writes every parked waiter's eventfd. */
+/* The wake hook of every stack (arg: the stack, whose lock is held):
+ * refreshes the epoll halves' mirrors of that stack and writes every
+ * parked waiter's eventfd, whichever stack its sockets are on. */
 void waiter_wake_all(void *arg);
 
 /* Waits until the socket us has one of events (or an error, a hangup),
@@ -225,12 +278,18 @@ void waiter_wake_all(void *arg);
 int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline);
 
 /* The epoll halves' readiness mirrors (eventpoll.c): set or cleared
- * from what each half has ready now. _locked from the stack's wake hook,
- * the lock held; epoll_half_refresh for one half, taking it. A half
+ * from what each half has ready now. _locked from stack st's wake hook,
+ * its lock held, for the halves' instances on st; epoll_half_refresh for
+ * one half, taking each of its stacks' locks in turn. A half
  * leaves the list at its last reference (epoll_half_release). */
-void epoll_halves_refresh_locked(void);
+void epoll_halves_refresh_locked(struct ut_stack *st);
 void epoll_half_refresh(struct usock *ep);
 void epoll_half_release(struct usock *ep);
+/* The socket fd of stack st made anew as tofd on stack to (a listener's
+ * twin, a socket moved by bind): added to every epoll instance that
+ * watches fd, with the same events and data, as if the program had added
+ * it. */
+void epoll_follow(struct ut_stack *st, int fd, struct ut_stack *to, int tofd);
 /* How many watched halves' mirrors are set: while any is, every call on
  * a usertcp socket ends by refreshing them (what it took, a read that
  * drained a socket, may have emptied a half). */

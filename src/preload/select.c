@@ -203,8 +203,7 @@ void waiter_wake_all(void *arg)
 {
 	static const uint64_t one = 1;
 
-	(void)arg;
-	epoll_halves_refresh_locked();
+	epoll_halves_refresh_locked(arg);
 	/* Most wakes find nobody parked: one load. */
 	if (!atomic_load_explicit(&nwaiters, memory_order_acquire))
 		return;
@@ -248,10 +247,35 @@ static bool signals_restart(void)
 	return true;
 }
 
+int usock_poll(struct usock *us, short events, short *revents)
+{
+	struct usock_span *sp = atomic_load(&us->span);
+	struct pollfd pfd = {.fd = us->fd, .events = events};
+	int rc;
+
+	*revents = 0;
+	if (!sp) {
+		rc = ut_poll(us->stack, &pfd, 1, 0);
+		*revents = pfd.revents;
+		return rc;
+	}
+	/* a listener on every stack: ready when any of its twins is; each
+	 * asked under its own stack's lock, one at a time */
+	for (unsigned i = 0; i < sp->n; i++) {
+		if ((pfd.fd = atomic_load(&sp->fd[i])) < 0)
+			continue;
+		pfd.revents = 0;
+		if ((rc = ut_poll(preload_stack_at(i), &pfd, 1, 0)) < 0)
+			return rc;
+		*revents |= pfd.revents;
+	}
+	return *revents != 0;
+}
+
 int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline)
 {
-	struct pollfd pfd = {.fd = us->fd, .events = events};
 	struct timespec left;
+	short revents;
 	struct waiter w;
 	bool timed;
 	int efd, rc;
@@ -275,7 +299,7 @@ int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline
 		struct pollfd wake = {.fd = efd, .events = POLLIN};
 
 		waiter_drain(efd);
-		if ((rc = ut_poll(us->stack, &pfd, 1, 0)) != 0)
+		if ((rc = usock_poll(us, events, &revents)) != 0)
 			break; /* ready (or the stack's error): try the call */
 		const struct timespec *t = timeout_left(*deadline, &left);
 		if (t && t->tv_sec == 0 && t->tv_nsec == 0) {
@@ -298,12 +322,39 @@ int usock_wait(struct usock *us, short events, int timeo_opt, uint64_t *deadline
 
 /* ---- poll ------------------------------------------------------------------------*/
 
+/* ut_poll without waiting on the usertcp half of a split poll, s->ufds[0
+ * .. nu): the sockets of one stack that sit together asked in one call
+ * under that stack's lock (with one stack, all of them at once), a
+ * listener on every stack through its twins. The number of entries with
+ * events, or -1. */
+static int poll_usocks(struct poll_scratch *s, nfds_t nu)
+{
+	int ready = 0, r;
+
+	for (nfds_t j = 0, k; j < nu; j = k) {
+		struct usock *us = s->us[j];
+
+		k = j + 1;
+		if (atomic_load(&us->span)) {
+			if ((r = usock_poll(us, s->ufds[j].events, &s->ufds[j].revents)) < 0)
+				return -1;
+			ready += r > 0;
+			continue;
+		}
+		while (k < nu && s->us[k]->stack == us->stack && !atomic_load(&s->us[k]->span))
+			k++;
+		if ((r = ut_poll(us->stack, &s->ufds[j], k - j, 0)) < 0)
+			return -1;
+		ready += r;
+	}
+	return ready;
+}
+
 int preload_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,
 		 const sigset_t *sigmask)
 {
 	static const struct timespec zero = {0, 0};
 	struct poll_scratch *s;
-	struct ut_stack *st = NULL;
 	nfds_t nk = 0, nu = 0;
 	struct waiter w;
 	int efd, rc = -1;
@@ -326,7 +377,6 @@ int preload_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout
 			s->us[nu] = us;
 			s->ufds[nu] = (struct pollfd){.fd = us->fd, .events = fds[i].events};
 			s->uidx[nu++] = (int)i;
-			st = us->stack;
 		} else {
 			s->kfds[nk] = fds[i];
 			s->kidx[nk++] = (int)i;
@@ -340,8 +390,7 @@ int preload_poll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout
 		int ru = 0, rk;
 
 		waiter_drain(efd);
-		/* One stack for now (docs/RUN.md): every socket is on st. */
-		if (nu && (ru = ut_poll(st, s->ufds, nu, 0)) < 0)
+		if (nu && (ru = poll_usocks(s, nu)) < 0)
 			break;
 		rk = libc.ppoll(s->kfds, nk + 1, ru > 0 ? &zero : timeout_left(deadline, &left),
 				sigmask);

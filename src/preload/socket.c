@@ -16,9 +16,12 @@
  * send on a stream goes on until all of it is queued, a MSG_WAITALL
  * receive until all of it came (or the end of the stream), as Linux's;
  * SO_SNDTIMEO and SO_RCVTIMEO bound the wait (EAGAIN, or the count). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
@@ -85,7 +88,10 @@ EXPORT int socket(int domain, int type, int protocol)
 	}
 	if (!ours(domain, type) || preload_starting())
 		return libc.socket(domain, type, protocol);
-	if (!(st = preload_stack()))
+	/* with several stacks, each new socket on the next: the
+	 * connections a program opens spread over the queues, each
+	 * connecting from a local port of its own stack's slice */
+	if (!(st = preload_stack_next()))
 		return -1;
 	if ((efd = reserve_fd(type)) < 0)
 		return -1;
@@ -99,29 +105,236 @@ EXPORT int socket(int domain, int type, int protocol)
 		       (type & SOCK_NONBLOCK) != 0);
 }
 
+/* ---- several stacks (USERTCP_THREADS) ---------------------------------------------
+ * A socket lives on one stack: the one it was made on (socket() takes
+ * each stack in turn), or, once bound to a port, the stack that port
+ * belongs to (preload_port_stack), where the group hands the segments
+ * for it that reach another queue. A listener lives on every stack, as
+ * an application of the tools opens one per stack on one port
+ * (usertcp/group.h): the kernel spreads the connections over the queues
+ * and each stack's twin takes those of its own. Options set on the
+ * socket are kept (sockopt_log) so that the socket can be made again,
+ * the same, on another stack. */
+
+/* Remembers an option set on us, the latest value of each; opts_lock
+ * held. A failure to remember costs the socket's twins that option. */
+static void sockopt_log(struct usock *us, int level, int name, const void *val, socklen_t len)
+{
+	struct sockopt_rec **pp = &us->opts, *o;
+
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->level == level && (*pp)->name == name)
+			break;
+	if (*pp && (*pp)->len == len) {
+		memcpy((*pp)->val, val, len);
+		return;
+	}
+	if (!(o = malloc(sizeof(*o) + len)))
+		return;
+	o->level = level;
+	o->name = name;
+	o->len = len;
+	memcpy(o->val, val, len);
+	o->next = *pp ? (*pp)->next : NULL;
+	free(*pp);
+	*pp = o;
+}
+
+/* A socket on stack st made as us was: its family, type and protocol,
+ * then its options in the order they were set; opts_lock held. The
+ * stack's descriptor, or -1 with errno. */
+static int usock_remake(struct usock *us, struct ut_stack *st)
+{
+	int domain, type, proto, fd;
+	socklen_t l = sizeof(int);
+
+	if (ut_getsockopt(us->stack, us->fd, SOL_SOCKET, SO_DOMAIN, &domain, &l) < 0 ||
+	    ut_getsockopt(us->stack, us->fd, SOL_SOCKET, SO_TYPE, &type, &l) < 0 ||
+	    ut_getsockopt(us->stack, us->fd, SOL_SOCKET, SO_PROTOCOL, &proto, &l) < 0)
+		return -1;
+	if ((fd = ut_socket(st, domain, type | SOCK_NONBLOCK, proto)) < 0)
+		return -1;
+	for (const struct sockopt_rec *o = us->opts; o; o = o->next)
+		(void)ut_setsockopt(st, fd, o->level, o->name, o->val, o->len);
+	return fd;
+}
+
+/* The stack a bind of us to addr puts it on, when that is another than
+ * its own: the owner of a non-zero port, for a socket still unbound. */
+static struct ut_stack *bind_stack(struct usock *us, const struct sockaddr *addr, socklen_t len)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	uint16_t be;
+	unsigned port;
+
+	if (preload_nstacks() < 2 || atomic_load(&us->span) || !addr)
+		return NULL;
+	/* (the program's address need not be aligned for its type) */
+	if (addr->sa_family == AF_INET && len >= sizeof(struct sockaddr_in))
+		memcpy(&be, (const char *)addr + offsetof(struct sockaddr_in, sin_port),
+		       sizeof(be));
+	else if (addr->sa_family == AF_INET6 && len >= sizeof(struct sockaddr_in6))
+		memcpy(&be, (const char *)addr + offsetof(struct sockaddr_in6, sin6_port),
+		       sizeof(be));
+	else
+		return NULL;
+	port = ntohs(be);
+	/* bound already (bind, connect and listen bind): the stack's own
+	 * answer, EINVAL, from where it is */
+	if (port == 0 || ut_getsockname(us->stack, us->fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    ((struct sockaddr_in *)&ss)->sin_port != 0)
+		return NULL;
+	struct ut_stack *to = preload_port_stack(port);
+	return to != us->stack ? to : NULL;
+}
+
+/* bind on stack to: the socket made there again and bound; on success
+ * it replaces the one on the old stack. A socket that has done nothing
+ * yet but set options, as a program binds right after making it (a
+ * call on it in another thread meanwhile may meet the old one). */
+static int bind_moved(struct usock *us, struct ut_stack *to, const struct sockaddr *addr,
+		      socklen_t len)
+{
+	struct ut_stack *old_st = us->stack;
+	int fd, old_fd = us->fd, e;
+
+	pthread_mutex_lock(&us->opts_lock);
+	if ((fd = usock_remake(us, to)) < 0 || ut_bind(to, fd, addr, len) < 0) {
+		e = errno;
+		if (fd >= 0)
+			ut_close(to, fd);
+		pthread_mutex_unlock(&us->opts_lock);
+		errno = e;
+		return -1;
+	}
+	/* the epoll instances watching it watch the new one */
+	epoll_follow(old_st, old_fd, to, fd);
+	us->stack = to;
+	us->fd = fd;
+	pthread_mutex_unlock(&us->opts_lock);
+	ut_close(old_st, old_fd);
+	return 0;
+}
+
 EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
+	struct ut_stack *to;
 	struct usock *us;
 
 	preload_resolve();
 	if (!(us = usock_get_sock(fd)))
 		return libc.bind(fd, addr, len);
+	if ((to = bind_stack(us, addr, len)))
+		return (int)usock_done(us, bind_moved(us, to, addr, len));
 	return (int)usock_done(us, ut_bind(us->stack, us->fd, addr, len));
+}
+
+/* The listener us, listening on its own stack, made on every other one:
+ * the same options, bound to the address it has, listening with the
+ * same backlog. Again on a listener: the backlog changed on each.
+ * opts_lock held. 0, or -1 with errno (none made then). */
+static int listen_everywhere(struct usock *us, int backlog)
+{
+	struct usock_span *sp = atomic_load(&us->span);
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	/* (descriptor numbers are each stack's own: a twin is told from
+	 * the socket by its stack) */
+	int e, self = preload_stack_index(us->stack);
+
+	if (sp) {
+		for (unsigned i = 0; i < sp->n; i++) {
+			int fd = atomic_load(&sp->fd[i]);
+			if (fd >= 0 && (int)i != self)
+				(void)ut_listen(preload_stack_at(i), fd, backlog);
+		}
+		return 0;
+	}
+	if (ut_getsockname(us->stack, us->fd, (struct sockaddr *)&ss, &sl) < 0 ||
+	    !(sp = usock_span_new(us, preload_nstacks())))
+		return -1;
+	for (unsigned i = 0; i < sp->n; i++) {
+		struct ut_stack *st = preload_stack_at(i);
+		int fd;
+
+		if (st == us->stack)
+			continue;
+		if ((fd = usock_remake(us, st)) < 0)
+			goto fail;
+		atomic_store(&sp->fd[i], fd);
+		if (ut_bind(st, fd, (struct sockaddr *)&ss, sl) < 0 ||
+		    ut_listen(st, fd, backlog) < 0)
+			goto fail;
+	}
+	/* a listener added to epoll instances before listen() is watched
+	 * there on every stack */
+	for (unsigned i = 0; i < sp->n; i++) {
+		int fd = atomic_load(&sp->fd[i]);
+		if (fd >= 0 && (int)i != self)
+			epoll_follow(us->stack, us->fd, preload_stack_at(i), fd);
+	}
+	atomic_store(&us->span, sp);
+	return 0;
+fail:
+	e = errno;
+	for (unsigned i = 0; i < sp->n; i++) {
+		int fd = atomic_load(&sp->fd[i]);
+		if (fd >= 0 && (int)i != self)
+			ut_close(preload_stack_at(i), fd);
+	}
+	free(sp);
+	errno = e;
+	return -1;
 }
 
 EXPORT int listen(int fd, int backlog)
 {
 	struct usock *us;
+	int rc;
 
 	preload_resolve();
 	if (!(us = usock_get_sock(fd)))
 		return libc.listen(fd, backlog);
-	return (int)usock_done(us, ut_listen(us->stack, us->fd, backlog));
+	pthread_mutex_lock(&us->opts_lock);
+	rc = ut_listen(us->stack, us->fd, backlog);
+	if (rc == 0 && preload_nstacks() > 1 && us->type == SOCK_STREAM)
+		rc = listen_everywhere(us, backlog);
+	pthread_mutex_unlock(&us->opts_lock);
+	return (int)usock_done(us, rc);
+}
+
+/* accept on us without waiting: on a listener on every stack, each twin
+ * in turn from the one after the last call's first, so that no stack's
+ * connections wait behind another's. *st: the stack of the new socket. */
+static int accept_any(struct usock *us, struct sockaddr *addr, socklen_t *len, int flags,
+		      struct ut_stack **st)
+{
+	struct usock_span *sp = atomic_load(&us->span);
+	unsigned start;
+
+	*st = us->stack;
+	if (!sp)
+		return ut_accept4(us->stack, us->fd, addr, len, flags);
+	start = atomic_fetch_add_explicit(&sp->next, 1, memory_order_relaxed);
+	for (unsigned k = 0; k < sp->n; k++) {
+		unsigned i = (start + k) % sp->n;
+		int fd = atomic_load(&sp->fd[i]), u;
+
+		if (fd < 0)
+			continue;
+		*st = preload_stack_at(i);
+		if ((u = ut_accept4(*st, fd, addr, len, flags)) >= 0 || errno != EAGAIN)
+			return u;
+	}
+	errno = EAGAIN;
+	return -1;
 }
 
 EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
 	uint64_t deadline = 0;
+	struct ut_stack *st;
 	struct usock *us;
 	int efd, u, e;
 
@@ -134,8 +347,8 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 	}
 	if ((efd = reserve_fd(flags)) < 0)
 		return (int)usock_done(us, -1);
-	while ((u = ut_accept4(us->stack, us->fd, addr, len, flags | SOCK_NONBLOCK)) < 0 &&
-	       errno == EAGAIN && blocks(us, 0))
+	while ((u = accept_any(us, addr, len, flags | SOCK_NONBLOCK, &st)) < 0 && errno == EAGAIN &&
+	       blocks(us, 0))
 		if (usock_wait(us, POLLIN, SO_RCVTIMEO, &deadline) < 0)
 			break;
 	if (u < 0) {
@@ -144,8 +357,7 @@ EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 		errno = e;
 		return (int)usock_done(us, -1);
 	}
-	return (int)usock_done(us,
-			       install(efd, us->stack, u, us->type, (flags & SOCK_NONBLOCK) != 0));
+	return (int)usock_done(us, install(efd, st, u, us->type, (flags & SOCK_NONBLOCK) != 0));
 }
 
 EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
@@ -191,11 +403,21 @@ EXPORT int connect(int fd, const struct sockaddr *addr, socklen_t len)
 EXPORT int shutdown(int fd, int how)
 {
 	struct usock *us;
+	int rc;
 
 	preload_resolve();
 	if (!(us = usock_get_sock(fd)))
 		return libc.shutdown(fd, how);
-	return (int)usock_done(us, ut_shutdown(us->stack, us->fd, how));
+	rc = ut_shutdown(us->stack, us->fd, how);
+	/* a listener's twins stop listening with it */
+	struct usock_span *sp = atomic_load(&us->span);
+	int self = preload_stack_index(us->stack);
+	for (unsigned i = 0; sp && i < sp->n; i++) {
+		int tfd = atomic_load(&sp->fd[i]);
+		if (tfd >= 0 && (int)i != self)
+			(void)ut_shutdown(preload_stack_at(i), tfd, how);
+	}
+	return (int)usock_done(us, rc);
 }
 
 /* close: the number goes back to the kernel (the eventfd closes) and the
@@ -497,12 +719,33 @@ EXPORT int getsockopt(int fd, int level, int optname, void *optval, socklen_t *o
 EXPORT int setsockopt(int fd, int level, int optname, const void *optval, socklen_t optlen)
 {
 	struct usock *us;
+	int rc;
 
 	preload_resolve();
 	if (!(us = usock_get_sock(fd)))
 		return libc.setsockopt(fd, level, optname, optval, optlen);
-	return (int)usock_done(us,
-			       ut_setsockopt(us->stack, us->fd, level, optname, optval, optlen));
+	if (preload_nstacks() < 2)
+		return (int)usock_done(us, ut_setsockopt(us->stack, us->fd, level, optname, optval,
+							 optlen));
+	/* with several stacks: kept for the socket's twins (above), and set
+	 * on those it has */
+	pthread_mutex_lock(&us->opts_lock);
+	rc = ut_setsockopt(us->stack, us->fd, level, optname, optval, optlen);
+	if (rc == 0 && optval && optlen <= 4096) {
+		struct usock_span *sp = atomic_load(&us->span);
+		int e = errno, self = preload_stack_index(us->stack);
+
+		sockopt_log(us, level, optname, optval, optlen);
+		for (unsigned i = 0; sp && i < sp->n; i++) {
+			int tfd = atomic_load(&sp->fd[i]);
+			if (tfd >= 0 && (int)i != self)
+				(void)ut_setsockopt(preload_stack_at(i), tfd, level, optname,
+						    optval, optlen);
+		}
+		errno = e;
+	}
+	pthread_mutex_unlock(&us->opts_lock);
+	return (int)usock_done(us, rc);
 }
 
 EXPORT int getsockname(int fd, struct sockaddr *addr, socklen_t *len)

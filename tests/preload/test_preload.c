@@ -413,6 +413,294 @@ TEST(epoll_waits_on_usertcp_sockets_and_kernel_descriptors_in_one_instance)
 	close(l);
 }
 
+/* ---- several stacks (USERTCP_THREADS) -----------------------------------------------
+ * CTest runs this program with one stack and again with two
+ * (test_preload_two_stacks): every test above then runs on a group, and
+ * these check that the work is spread over it. */
+
+static unsigned stacks_run(void)
+{
+	const char *v = getenv("USERTCP_THREADS");
+	return v && *v ? (unsigned)atoi(v) : 1;
+}
+
+/* The stack a socket the program connected is on, from its local port:
+ * the group cuts Linux's ephemeral range, 32768-60999, into one slice a
+ * stack, and a stack picks its connections' ports from its own. */
+static unsigned stack_of(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	unsigned n = stacks_run(), port, span = 60999 - 32768 + 1;
+
+	CHECK_EQ(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	port = ntohs(sin.sin_port);
+	for (unsigned i = n; i-- > 0;)
+		if (port >= 32768 + span * i / n)
+			return i;
+	return 0;
+}
+
+/* A thread that connects n sockets to port, one every delay_ms. */
+struct dialer {
+	uint16_t port;
+	unsigned n, delay_ms;
+	int fds[8];
+	pthread_t th;
+};
+
+static void *dialer_main(void *p)
+{
+	struct dialer *d = p;
+	struct sockaddr_in sin = loopback(d->port);
+	struct timespec ts = {0, (long)d->delay_ms * 1000000};
+
+	for (unsigned i = 0; i < d->n; i++) {
+		nanosleep(&ts, NULL);
+		d->fds[i] = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(d->fds[i], (struct sockaddr *)&sin, sizeof(sin)) < 0) {
+			close(d->fds[i]);
+			d->fds[i] = -1;
+		}
+	}
+	return NULL;
+}
+
+/* Two connections to the listener l on port, one from each stack (with
+ * two): the epoll instance ep, which holds l with data 10, reports each,
+ * and each is accepted. */
+static void epoll_reports_each_dialed(int ep, int l, uint16_t port)
+{
+	struct dialer d = {.port = port, .n = 2, .delay_ms = 50};
+	struct epoll_event out[4];
+
+	CHECK_EQ(pthread_create(&d.th, NULL, dialer_main, &d), 0);
+	for (int k = 0; k < 2; k++) {
+		CHECK_EQ(epoll_wait(ep, out, 4, 5000), 1);
+		CHECK_EQ(out[0].data.u32, 10);
+		int a = accept4(l, NULL, NULL, SOCK_NONBLOCK);
+		CHECK(a >= 0);
+		close(a);
+	}
+	pthread_join(d.th, NULL);
+	CHECK(d.fds[0] >= 0 && d.fds[1] >= 0);
+	if (stacks_run() == 2)
+		CHECK(stack_of(d.fds[0]) != stack_of(d.fds[1]));
+	close(d.fds[0]);
+	close(d.fds[1]);
+}
+
+TEST(a_listener_is_on_every_stack_and_a_blocking_accept_takes_connections_from_each)
+{
+	int l = listener(7120), one = 1;
+	struct timeval tv = {5, 0};
+	struct dialer d = {.port = 7120, .n = 6, .delay_ms = 50};
+	bool seen[2] = {false, false}, got[6] = {false};
+	int s[6];
+
+	/* an option set after listen() reaches every stack's listener,
+	 * and the timeout makes a missed wake a failure, not a hang */
+	CHECK_EQ(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	CHECK_EQ(setsockopt(l, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one)), 0);
+	/* each connection arrives while accept already waits: the wait is
+	 * on every stack's listener at once */
+	CHECK_EQ(pthread_create(&d.th, NULL, dialer_main, &d), 0);
+	for (int i = 0; i < 6; i++) {
+		s[i] = accept(l, NULL, NULL);
+		CHECK(s[i] >= 0);
+	}
+	pthread_join(d.th, NULL);
+	for (unsigned i = 0; i < d.n; i++) {
+		char b = (char)('a' + i);
+		CHECK(d.fds[i] >= 0);
+		seen[stack_of(d.fds[i]) & 1] = true;
+		CHECK_EQ(write(d.fds[i], &b, 1), 1);
+	}
+	/* every accepted socket carries one of the clients' bytes */
+	for (int i = 0; i < 6; i++) {
+		char b = 0;
+		int ka = 0;
+		socklen_t kl = sizeof(ka);
+		CHECK_EQ(read(s[i], &b, 1), 1);
+		CHECK(b >= 'a' && b < 'a' + 6 && !got[b - 'a']);
+		got[b - 'a'] = true;
+		/* the listener's options, on whichever stack took it */
+		CHECK_EQ(getsockopt(s[i], SOL_SOCKET, SO_KEEPALIVE, &ka, &kl), 0);
+		CHECK_EQ(ka, 1);
+		close(s[i]);
+		close(d.fds[i]);
+	}
+	/* with two stacks, the clients went out from both, and each was
+	 * accepted by the listener of its own stack */
+	if (stacks_run() == 2)
+		CHECK(seen[0] && seen[1]);
+	/* the port is the listener's on every stack: getsockname says one */
+	struct sockaddr_in sin;
+	socklen_t len = sizeof(sin);
+	CHECK_EQ(getsockname(l, (struct sockaddr *)&sin, &len), 0);
+	CHECK_EQ(ntohs(sin.sin_port), 7120);
+	/* nothing more to take: the timeout on every stack */
+	uint64_t t0 = now_ms();
+	tv.tv_sec = 0;
+	tv.tv_usec = 200 * 1000;
+	CHECK_EQ(setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	CHECK_EQ(accept(l, NULL, NULL), -1);
+	CHECK_EQ(errno, EAGAIN);
+	CHECK(now_ms() - t0 >= 190);
+	close(l);
+}
+
+TEST(poll_and_epoll_wait_on_sockets_of_every_stack_at_once_without_spinning)
+{
+	int l = listener(7121), c[4], s[4], p[2], ep;
+	struct later lt;
+	bool seen[2] = {false, false};
+	struct epoll_event ev, out[8];
+	char b;
+
+	for (int i = 0; i < 4; i++) {
+		connect_pair(l, 7121, &c[i], &s[i]);
+		seen[stack_of(c[i]) & 1] = true;
+	}
+	if (stacks_run() == 2)
+		CHECK(seen[0] && seen[1]);
+	CHECK_EQ(pipe(p), 0);
+	struct pollfd pfd[5];
+	for (int i = 0; i < 4; i++)
+		pfd[i] = (struct pollfd){.fd = s[i], .events = POLLIN};
+	pfd[4] = (struct pollfd){.fd = p[0], .events = POLLIN};
+	/* nothing ready anywhere: the timeout, the CPU idle */
+	uint64_t t0 = now_ms(), c0 = cpu_ms();
+	CHECK_EQ(poll(pfd, 5, 300), 0);
+	CHECK(now_ms() - t0 >= 290);
+	CHECK(cpu_ms() - c0 < 100);
+	/* a byte on each connection in turn ends a wait, whichever stack */
+	for (int i = 0; i < 4; i++) {
+		later_start(&lt, c[i], 50);
+		CHECK_EQ(poll(pfd, 5, 5000), 1);
+		for (int j = 0; j < 5; j++)
+			CHECK_EQ(pfd[j].revents, j == i ? POLLIN : 0);
+		pthread_join(lt.th, NULL);
+		CHECK_EQ(read(s[i], &b, 1), 1);
+	}
+	/* one epoll instance holding connections of both stacks, the
+	 * listener (on both) and the pipe */
+	CHECK((ep = epoll_create1(EPOLL_CLOEXEC)) >= 0);
+	for (int i = 0; i < 4; i++) {
+		ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = (uint32_t)i};
+		CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, s[i], &ev), 0);
+	}
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = 10};
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev), 0);
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = 20};
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+	t0 = now_ms();
+	c0 = cpu_ms();
+	CHECK_EQ(epoll_wait(ep, out, 8, 300), 0);
+	CHECK(now_ms() - t0 >= 290);
+	CHECK(cpu_ms() - c0 < 100);
+	/* the instance is readable for a poll on it while a socket of any
+	 * stack has data */
+	struct pollfd epp = {.fd = ep, .events = POLLIN};
+	for (int i = 0; i < 4; i++) {
+		later_start(&lt, c[i], 50);
+		CHECK_EQ(epoll_wait(ep, out, 8, 5000), 1);
+		CHECK_EQ(out[0].data.u32, (uint32_t)i);
+		pthread_join(lt.th, NULL);
+		CHECK_EQ(poll(&epp, 1, 0), 1);
+		CHECK_EQ(read(s[i], &b, 1), 1);
+		CHECK_EQ(poll(&epp, 1, 0), 0);
+	}
+	/* a new connection, whichever stack takes it, is the listener's */
+	epoll_reports_each_dialed(ep, l, 7121);
+	close(ep);
+	for (int i = 0; i < 4; i++) {
+		close(c[i]);
+		close(s[i]);
+	}
+	close(p[0]);
+	close(p[1]);
+	close(l);
+}
+
+TEST(a_socket_in_epoll_before_bind_and_listen_is_watched_on_the_stacks_they_put_it_on)
+{
+	struct sockaddr_in la = loopback(7122), ua[2] = {loopback(60001), loopback(60002)};
+	int ep = epoll_create1(EPOLL_CLOEXEC), l = socket(AF_INET, SOCK_STREAM, 0), u[2], one = 1;
+	struct epoll_event ev, out[4];
+
+	CHECK(ep >= 0 && l >= 0);
+	/* two datagram sockets made one after the other: one on each stack;
+	 * bound to ports of the last stack's slice, one of them moves */
+	for (int i = 0; i < 2; i++) {
+		CHECK((u[i] = socket(AF_INET, SOCK_DGRAM, 0)) >= 0);
+		ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = (uint32_t)i};
+		CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, u[i], &ev), 0);
+		CHECK_EQ(bind(u[i], (struct sockaddr *)&ua[i], sizeof(ua[i])), 0);
+	}
+	/* a listener added before bind and listen: its listener on every
+	 * stack is in the instance */
+	ev = (struct epoll_event){.events = EPOLLIN, .data.u32 = 10};
+	CHECK_EQ(epoll_ctl(ep, EPOLL_CTL_ADD, l, &ev), 0);
+	CHECK_EQ(setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)), 0);
+	CHECK_EQ(bind(l, (struct sockaddr *)&la, sizeof(la)), 0);
+	CHECK_EQ(listen(l, 8), 0);
+	CHECK_EQ(epoll_wait(ep, out, 4, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		int s = socket(AF_INET, SOCK_DGRAM, 0);
+		CHECK_EQ(sendto(s, "d", 1, 0, (struct sockaddr *)&ua[i], sizeof(ua[i])), 1);
+		CHECK_EQ(epoll_wait(ep, out, 4, 5000), 1);
+		CHECK_EQ(out[0].data.u32, (uint32_t)i);
+		char b;
+		CHECK_EQ(recv(u[i], &b, 1, 0), 1);
+		close(s);
+	}
+	/* connections from both stacks, each reported */
+	epoll_reports_each_dialed(ep, l, 7122);
+	close(u[0]);
+	close(u[1]);
+	close(l);
+	close(ep);
+}
+
+TEST(a_datagram_socket_bound_to_another_stacks_port_gets_what_any_stack_sends_it)
+{
+	/* 60000 is in the last stack's slice: the socket is moved there at
+	 * bind; the senders are on every stack, their datagrams handed over
+	 * to it across the loopbacks */
+	struct sockaddr_in a = loopback(60000), from;
+	int r = socket(AF_INET, SOCK_DGRAM, 0), one = 1, got = 0;
+	char buf[8];
+
+	CHECK(r >= 0);
+	/* an option set before bind goes with the socket */
+	CHECK_EQ(setsockopt(r, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)), 0);
+	CHECK_EQ(bind(r, (struct sockaddr *)&a, sizeof(a)), 0);
+	int v = 0;
+	socklen_t vl = sizeof(v);
+	CHECK_EQ(getsockopt(r, SOL_SOCKET, SO_BROADCAST, &v, &vl), 0);
+	CHECK_EQ(v, 1);
+	/* bound: a second bind is refused as Linux refuses it */
+	CHECK_EQ(bind(r, (struct sockaddr *)&a, sizeof(a)), -1);
+	CHECK_EQ(errno, EINVAL);
+	for (int i = 0; i < 4; i++) {
+		int u = socket(AF_INET, SOCK_DGRAM, 0);
+		char m = (char)('0' + i);
+		CHECK(u >= 0);
+		CHECK_EQ(sendto(u, &m, 1, 0, (struct sockaddr *)&a, sizeof(a)), 1);
+		close(u);
+	}
+	struct timeval tv = {5, 0};
+	CHECK_EQ(setsockopt(r, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	for (int i = 0; i < 4; i++) {
+		socklen_t fl = sizeof(from);
+		CHECK_EQ(recvfrom(r, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl), 1);
+		CHECK(buf[0] >= '0' && buf[0] < '4' && !(got & (1 << (buf[0] - '0'))));
+		got |= 1 << (buf[0] - '0');
+	}
+	close(r);
+}
+
 TEST(a_socket_has_no_position_and_sendfile_copies_a_file_to_it)
 {
 	int l = listener(7106), c, s, f;

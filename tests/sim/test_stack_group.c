@@ -350,6 +350,50 @@ TEST(a_segment_for_no_socket_on_any_stack_is_refused_by_the_stack_owning_its_por
 	rig_down(&r);
 }
 
+TEST(a_port_outside_every_slice_is_handed_to_the_home_stack_once_one_is_set)
+{
+	struct rig r;
+	struct ut_stack *s1;
+	struct ut_group_stats st0, st1;
+	struct sockaddr_in ua = sin4("10.99.0.2", 53), from;
+	socklen_t flen = sizeof(from);
+	char buf[16];
+	int kfd, fd;
+
+	rig_up(&r, STEER_ALL_TO_0);
+	s1 = ut_group_stack(r.g, 1);
+	CHECK_EQ(ut_group_port_owner(r.g, 53), -1);
+	CHECK_EQ(ut_group_set_port_home(r.g, 2), -EINVAL);
+	CHECK_EQ(ut_group_set_port_home(r.g, 1), 0);
+	CHECK_EQ(ut_group_port_owner(r.g, 53), 1);
+	/* a datagram server on port 53 of stack 1 only: the kernel's
+	 * datagram, put on queue 0, is handed to it, not refused */
+	fd = ut_socket(s1, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_bind(s1, fd, (struct sockaddr *)&ua, sizeof(ua)), 0);
+	kfd = ut_socket(r.k, AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	CHECK_EQ(ut_sendto(r.k, kfd, "query", 5, 0, (struct sockaddr *)&ua, sizeof(ua)), 5);
+	rig_run(&r, 100);
+	CHECK_EQ(ut_recvfrom(s1, fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen), 5);
+	CHECK_MEM_EQ(buf, "query", 5);
+	stats(&r, 0, &st0);
+	stats(&r, 1, &st1);
+	CHECK_EQ(st0.steered_out, 1);
+	CHECK_EQ(st1.steered_in, 1);
+	CHECK_EQ(testnet_counter(ut_group_stack(r.g, 0), "Udp", "NoPorts"), 0);
+	/* a port of a slice still belongs to its slice's stack */
+	long lo0;
+	CHECK_EQ(ut_sysctl_get(ut_group_stack(r.g, 0), "net.ipv4.ip_local_port_range.min", &lo0),
+		 0);
+	CHECK_EQ(ut_group_port_owner(r.g, (unsigned)lo0), 0);
+	/* -1 again: answered where it arrives */
+	CHECK_EQ(ut_group_set_port_home(r.g, -1), 0);
+	CHECK_EQ(ut_group_port_owner(r.g, 53), -1);
+	ut_close(s1, fd);
+	ut_close(r.k, kfd);
+	rig_run(&r, 100);
+	rig_down(&r);
+}
+
 TEST(a_datagram_answering_a_stacks_udp_socket_reaches_it_through_another_queue)
 {
 	struct rig r;

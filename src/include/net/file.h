@@ -11,6 +11,7 @@
 #include "net/sock.h"
 
 struct ut_stack;
+struct epoll_event;
 enum file_kind { FILE_SOCKET, FILE_EPOLL };
 
 struct epitem;
@@ -69,6 +70,12 @@ void ep_free(struct eventpoll *ep);
  * held; 0 if fd is not open. For the preload library, which mirrors an
  * epoll instance's readiness into the kernel's from the wake hook. */
 unsigned fd_poll_locked(struct ut_stack *stack, int fd);
+/* eventpoll.c: how epoll instance epfd watches descriptor fd (the events
+ * and data it was added with), taking the stack's lock: 0, or -ENOENT
+ * when it does not, -EBADF or -EINVAL for a bad epfd or fd. For the
+ * preload library, which adds a socket made anew on another stack of a
+ * group where the socket it stands for was. */
+int ep_item_event(struct ut_stack *stack, int epfd, int fd, struct epoll_event *event);
 
 /* Readiness of a file (EPOLL* bits), for poll and epoll. */
 unsigned file_poll(struct file *file);
