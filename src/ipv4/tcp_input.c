@@ -1375,13 +1375,20 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 
 		tcp_ack_tstamp(sk, skb, ack);
 		if (after(tcb->end_seq, ack)) {
-			/* Partly acknowledged: the acked bytes go, and the
-			 * whole segments among them are delivered (Linux's
-			 * tcp_tso_acked). */
-			if (!after(ack, tcb->seq) || (tcb->tcp_flags & TCPHDR_SYN))
+			/* Partly acknowledged. A buffer of one segment stays
+			 * whole, as in Linux's tcp_clean_rtx_queue: its bytes
+			 * stay charged, and when the rest is acknowledged its
+			 * start, below the snd_una of that ACK, reads as a
+			 * hole filled by an original transmission
+			 * (tcp_check_sack_reordering below: reord_seen, which
+			 * gives RACK its reordering window). Of a larger one
+			 * the acked bytes go, and the whole segments among
+			 * them are delivered (tcp_tso_acked); an ACK that
+			 * covers none of its segments acknowledges nothing
+			 * here (no FLAG_DATA_ACKED, as Linux). */
+			if (pcount == 1 || !after(ack, tcb->seq) || (tcb->tcp_flags & TCPHDR_SYN))
 				break;
 			pcount = tcp_tso_acked(sk, skb, ack);
-			flag |= FLAG_DATA_ACKED;
 			if (!pcount)
 				break;
 			fully_acked = false;

@@ -242,19 +242,28 @@ ssize_t tcp_send_rcvq(struct sock *sk, const struct msghdr *msg, size_t size)
 	return (ssize_t)size;
 }
 
-/* Up to max bytes of skb's payload into it: from its buffer, or from the
- * memory a MSG_ZEROCOPY send lent, piece by piece. */
-static size_t peek_skb(const struct sk_buff *skb, struct iov_iter *it, size_t max)
+/* Up to max bytes of skb's payload from byte off on into it: from its
+ * buffer, or from the memory a MSG_ZEROCOPY send lent, piece by piece. */
+static size_t peek_skb(const struct sk_buff *skb, uint32_t off, struct iov_iter *it, size_t max)
 {
-	size_t n = MIN((size_t)skb->len, max), done = 0;
+	size_t n, done = 0;
 	const struct skb_zcopy_data *zd;
 
+	if (off >= skb->len)
+		return 0;
+	n = MIN((size_t)(skb->len - off), max);
 	if (!skb_zcopy(skb))
-		return copy_to_iter(skb->data, n, it);
+		return copy_to_iter(skb->data + off, n, it);
 	zd = skb_zcopy_data(skb);
-	for (uint32_t i = 0; i < zd->nr_frags && done < n; i++)
-		done += copy_to_iter(zd->frags[i].base, MIN((size_t)zd->frags[i].len, n - done),
-				     it);
+	for (uint32_t i = 0; i < zd->nr_frags && done < n; i++) {
+		if (off >= zd->frags[i].len) {
+			off -= zd->frags[i].len;
+			continue;
+		}
+		done += copy_to_iter((const char *)zd->frags[i].base + off,
+				     MIN((size_t)(zd->frags[i].len - off), n - done), it);
+		off = 0;
+	}
 	return done;
 }
 
@@ -262,14 +271,21 @@ static size_t peek_skb(const struct sk_buff *skb, struct iov_iter *it, size_t ma
  * sent and what was not, in order (Linux's tcp_peek_sndq). */
 ssize_t tcp_peek_sndq(struct sock *sk, struct msghdr *msg, size_t len)
 {
+	struct tcp_sock *tp = tcp_sk(sk);
 	struct iov_iter it;
 	struct sk_buff *skb;
 	size_t copied = 0;
 
 	iov_iter_init(&it, msg->msg_iov, msg->msg_iovlen, len);
-	skb_rbtree_walk(skb, &tcp_sk(sk)->tcp_rtx_queue)
-		copied += peek_skb(skb, &it, len - copied);
+	/* a one-segment buffer partly acknowledged is kept whole
+	 * (tcp_clean_rtx_queue): what was acknowledged is not the queue's */
+	skb_rbtree_walk(skb, &tp->tcp_rtx_queue) {
+		uint32_t off = before(TCP_SKB_CB(skb)->seq, tp->snd_una)
+				       ? tp->snd_una - TCP_SKB_CB(skb)->seq
+				       : 0;
+		copied += peek_skb(skb, off, &it, len - copied);
+	}
 	skb_queue_walk(&sk->sk_write_queue, skb)
-		copied += peek_skb(skb, &it, len - copied);
+		copied += peek_skb(skb, 0, &it, len - copied);
 	return (ssize_t)copied;
 }
