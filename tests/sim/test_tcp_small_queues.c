@@ -201,6 +201,11 @@ TEST(a_socket_keeps_about_two_buffers_in_a_device_that_drains_slowly_and_sends_t
 	CHECK(tp->tsq_flags & TSQF_THROTTLED);
 	CHECK_EQ(w.slow.n, tp->packets_out);
 	CHECK(tsq_sk(&w)->sk_wmem_alloc > 0);
+	/* ss -m's t (SO_MEMINFO) tells that charge */
+	uint32_t mem[UT_SK_MEMINFO_VARS];
+	socklen_t mlen = sizeof(mem);
+	CHECK_EQ(ut_getsockopt(w.a, w.c, SOL_SOCKET, SO_MEMINFO, mem, &mlen), 0);
+	CHECK_EQ(mem[UT_SK_MEMINFO_WMEM_ALLOC], tsq_sk(&w)->sk_wmem_alloc);
 	/* Each frame the device lets go of lets the socket send again, at
 	 * the next poll, and the device never holds more. */
 	while (w.slow.n) {
@@ -210,6 +215,8 @@ TEST(a_socket_keeps_about_two_buffers_in_a_device_that_drains_slowly_and_sends_t
 		CHECK(after(tp->snd_nxt, nxt) || tp->write_seq == tp->snd_nxt);
 	}
 	CHECK_EQ(tp->write_seq, tp->snd_nxt);
+	CHECK_EQ(ut_getsockopt(w.a, w.c, SOL_SOCKET, SO_MEMINFO, mem, &mlen), 0);
+	CHECK_EQ(mem[UT_SK_MEMINFO_WMEM_ALLOC], 0);
 	CHECK_EQ(tsq_sk(&w)->sk_wmem_alloc, 0);
 	ut_close(w.a, w.c);
 	ut_close(w.b, w.s);
