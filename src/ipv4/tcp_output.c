@@ -529,14 +529,14 @@ enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
 /* ---- TCP Small Queues ---------------------------------------------------------------
  *
  * A socket keeps only a little of its data in the devices below it (a
- * queue, a link being serialised, a driver's ring), so that a slow
- * device does not hold a whole window and the ACK clock decides what
- * leaves (Linux's TSQ). Every segment handed down charges its truesize
- * to sk_wmem_alloc until the device lets go of it (tcp_wfree); past the
- * limit the write loop stops with TSQF_THROTTLED set, and the release
- * that brings the charge under it queues the socket for the next poll,
- * which writes again (tcp_tsq_run): never from inside the device call
- * that released it, which may be in the middle of another socket's
+ * queue, a driver's ring, a medium that has not taken the frame yet), so
+ * that a slow device does not hold a whole window and the ACK clock
+ * decides what leaves (Linux's TSQ). Every segment handed down charges
+ * its truesize to sk_wmem_alloc until the device lets go of it
+ * (tcp_wfree); past the limit the write loop stops with TSQF_THROTTLED
+ * set, and the next release queues the socket for the next poll, which
+ * writes again (tcp_tsq_run): never from inside the device call that
+ * released it, which may be in the middle of another socket's
  * transmission. */
 
 void tcp_wfree(struct sk_buff *skb)
