@@ -240,7 +240,18 @@ struct ut_dev_driver {
 	unsigned (*transmit)(void *ctx, const struct iovec *frames, unsigned count);
 	/* Called once when the device is destroyed. Optional. */
 	void (*destroy)(void *ctx);
+	/* UT_DEV_DRIVER_* (0: none). */
+	unsigned flags;
 };
+
+/* The driver reports when the frames it took have left its medium, with
+ * ut_dev_tx_completed (a NIC's transmit completion). Until then the
+ * device holds them, and the sockets that sent them are charged for
+ * them, which is what TCP Small Queues limits: a TCP socket keeps about
+ * two buffers in a device that drains slowly and sends the rest as it
+ * drains (net.ipv4.tcp_limit_output_bytes). Without it a frame is done
+ * with as soon as transmit returns. */
+#define UT_DEV_DRIVER_TX_COMPLETION 0x1u
 
 /* Creates a device on stack with the given name (at most 15 bytes), type,
  * MTU, UT_DEV_F_* flags and hardware address (NULL: a random locally
@@ -260,6 +271,13 @@ int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_dev_type typ
  * (1000 frames, as netdev_max_backlog) or buffer memory is full; the frame
  * then counts in rx_dropped. */
 int ut_dev_input(struct ut_dev *dev, const void *frame, size_t len);
+/* For a driver with UT_DEV_DRIVER_TX_COMPLETION: the count oldest frames
+ * its transmit took have left its medium (in the order they were taken).
+ * Any thread may call it, with the same locking as ut_dev_input; a
+ * socket that waited for them writes at the stack's next poll, for
+ * which a stack thread is woken. Returns how many frames were completed
+ * (fewer when fewer were held), or -EINVAL for another kind of device. */
+int ut_dev_tx_completed(struct ut_dev *dev, unsigned count);
 
 #ifdef __cplusplus
 }

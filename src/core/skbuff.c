@@ -188,6 +188,8 @@ struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size)
 	skb->ip_summed = 0;
 	skb->pkt_type = 0;
 	skb->size_class = cls;
+	skb->sk = NULL;
+	skb->destructor = NULL;
 	for (size_t i = 0; i < ARRAY_SIZE(skb->cb); i++)
 		skb->cb[i] = 0;
 	skb_shinfo(skb)->dataref = 1;
@@ -212,6 +214,8 @@ void kfree_skb(struct sk_buff *skb)
 
 	if (!skb)
 		return;
+	/* a packet dropped on the way gives its charge back too */
+	skb_orphan(skb);
 	pool = skb->pool;
 	shinfo = skb_shinfo(skb);
 	pool->st.frees++;
@@ -241,6 +245,10 @@ struct sk_buff *skb_clone(struct sk_buff *skb)
 		goto fail;
 	memcpy(n, skb, sizeof(*n));
 	n->next = n->prev = NULL;
+	/* the charge stays with skb (Linux's __skb_clone leaves n->sk and
+	 * its destructor unset) */
+	n->sk = NULL;
+	n->destructor = NULL;
 	/* A clone keeps the truesize, as in Linux: a socket holding it holds
 	 * the whole buffer (the sender may free its copy first: a clone
 	 * handed over by loopback or the simulator). The pool counts only
@@ -309,12 +317,17 @@ static int skb_copy_data_in_place(struct sk_buff *skb)
 	skb->data = n->data;
 	skb->end = n->end;
 	skb->size_class = n->size_class;
-	skb->truesize = n->truesize;
 	n->head = head;
 	n->data = data;
 	n->end = end;
 	n->size_class = cls;
-	n->truesize = truesize;
+	/* A socket's charge is given back as it was taken: an owned
+	 * buffer keeps its truesize (Linux's pskb_expand_head changes it
+	 * only for a buffer without a socket). */
+	if (!skb->sk) {
+		skb->truesize = n->truesize;
+		n->truesize = truesize;
+	}
 	kfree_skb(n);
 	return 0;
 }

@@ -111,6 +111,8 @@ void sk_free(struct sock *sk)
 	/* Every path to here must have disarmed the sock's timers (Linux's
 	 * inet_csk_destroy_sock warns on the same); three pointer tests. */
 	BUG_ON(sk->sk_prot->timers_pending && sk->sk_prot->timers_pending(sk));
+	/* each packet charged holds a reference: none is left in a device */
+	BUG_ON(sk->sk_wmem_alloc != 0);
 	skb_queue_purge(&sk->sk_receive_queue);
 	skb_queue_purge(&sk->sk_write_queue);
 	skb_queue_purge(&sk->sk_error_queue);
@@ -122,6 +124,14 @@ void sock_put(struct sock *sk)
 	BUG_ON(sk->sk_refcnt == 0);
 	if (--sk->sk_refcnt == 0 && sk->sk_freed)
 		sk_free(sk);
+}
+
+void sock_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+
+	sk->sk_wmem_alloc -= (int)skb->truesize;
+	sock_put(sk);
 }
 
 void sk_destroy(struct sock *sk)

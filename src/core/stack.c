@@ -102,6 +102,9 @@ static void ipv4_sysctl_defaults(struct ipv4_sysctl *s)
 	s->tcp_min_tso_segs = 2;
 	s->tcp_tso_win_divisor = 3;
 	s->tcp_tso_rtt_log = 9;
+	/* Linux's default since 6.16, as the host's 6.18 reads it (1 MB
+	 * before) */
+	s->tcp_limit_output_bytes = 4 << 20;
 	s->tcp_gso_buffers = 1;
 	s->tcp_stdurg = 0;
 	s->tcp_notsent_lowat = UINT32_MAX;
@@ -170,6 +173,7 @@ int stack_create_with_pool(const struct ut_stack_config *cfg, struct skb_pool *p
 	tcp_mem_defaults(&stack->sysctl, skb_pool_limit(stack->pool));
 	timer_base_init(&stack->timers, stack_jiffies(stack));
 	hrtimer_base_init(&stack->hrtimers);
+	INIT_LIST_HEAD(&stack->tsq_list);
 	stack->next_ifindex = 1;
 	stack->ip_idents_key = (uint32_t)prandom_u64(&stack->rng);
 	for (int i = 0; i < IP_IDENTS_SZ; i++)
@@ -238,6 +242,9 @@ UT_EXPORT void ut_stack_destroy(struct ut_stack *stack)
 	inet_hashinfo_destroy(&stack->udp_hashinfo);
 	while (stack->devs)
 		netdev_free(stack->devs);
+	/* what the devices held has given its sockets back; those waiting
+	 * to write again are let go without writing (dying) */
+	tcp_tsq_run(stack);
 	for (size_t i = ARRAY_SIZE(pernet_list); i-- > 0;)
 		pernet_list[i]->exit(stack);
 	if (stack->own_pool)
@@ -293,13 +300,20 @@ int stack_poll_locked(struct ut_stack *stack)
 	work += (int)hrtimer_run(&stack->hrtimers, stack_now(stack));
 	work += (int)timer_run(&stack->timers, stack_jiffies(stack));
 	stack_flush_tx(stack);
+	/* Sockets whose packets the devices let go of since may write
+	 * again (TCP Small Queues), as Linux's tsq tasklet runs after the
+	 * softirq that freed them; what they send goes out now. */
+	if (!list_empty(&stack->tsq_list)) {
+		work += tcp_tsq_run(stack);
+		stack_flush_tx(stack);
+	}
 	return work;
 }
 
 UT_EXPORT uint64_t ut_stack_next_deadline(const struct ut_stack *stack)
 {
 	uint64_t next = UINT64_MAX;
-	if (stack_group_pending(stack))
+	if (stack_group_pending(stack) || !list_empty(&stack->tsq_list))
 		return stack_now(stack);
 	for (const struct net_device *dev = stack->devs; dev; dev = dev->next) {
 		if (netif_rx_pending(dev))
@@ -409,6 +423,7 @@ static const struct sysctl_entry sysctl_table[] = {
 	SYSCTL_IPV4(tcp_min_tso_segs, 1, 1024), /* Linux's bounds */
 	SYSCTL_IPV4(tcp_tso_win_divisor, 0, 0x7fffffff),
 	SYSCTL_IPV4(tcp_tso_rtt_log, 0, 0xff),
+	SYSCTL_IPV4(tcp_limit_output_bytes, 0, 0x7fffffff), /* any int >= 0 (Linux's) */
 	SYSCTL_IPV4(tcp_stdurg, 0, 1),
 	SYSCTL_IPV4(tcp_notsent_lowat, 0, UINT32_MAX),		 /* Linux's proc_douintvec */
 	SYSCTL_IPV4(tcp_fastopen, -0x7fffffffL - 1, 0x7fffffff), /* any int (proc_dointvec) */

@@ -9,6 +9,9 @@
 struct app_dev_priv {
 	struct ut_dev_driver driver;
 	void *ctx;
+	/* UT_DEV_DRIVER_TX_COMPLETION: frames the driver took and has not
+	 * yet reported sent, oldest first (a NIC's transmit ring) */
+	struct sk_buff_head inflight;
 };
 
 static void app_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
@@ -27,15 +30,22 @@ static void app_dev_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned
 		if (sent > k)
 			sent = k;
 		dev->stats.tx_dropped += k - sent;
+		for (unsigned i = 0; i < k; i++) {
+			/* what the driver took stays until it says it left */
+			if (i < sent && (p->driver.flags & UT_DEV_DRIVER_TX_COMPLETION))
+				skb_queue_tail(&p->inflight, skbs[done + i]);
+			else
+				kfree_skb(skbs[done + i]);
+		}
 		done += k;
 	}
-	for (unsigned i = 0; i < n; i++)
-		kfree_skb(skbs[i]);
 }
 
 static void app_dev_uninit(struct net_device *dev)
 {
 	struct app_dev_priv *p = dev->priv;
+
+	skb_queue_purge(&p->inflight);
 	if (p->driver.destroy)
 		p->driver.destroy(p->ctx);
 }
@@ -83,6 +93,7 @@ UT_EXPORT int ut_dev_create(struct ut_stack *stack, const char *name, enum ut_de
 	p = dev->priv;
 	p->driver = *driver;
 	p->ctx = ctx;
+	skb_queue_head_init(&p->inflight);
 	dev->features = flags & (UT_DEV_F_RX_CSUM | UT_DEV_F_TX_CSUM | UT_DEV_F_RX_ANY_SIZE);
 	netdev_set_hwaddr(dev, hwaddr);
 	netdev_register(dev);
@@ -122,4 +133,26 @@ UT_EXPORT int ut_dev_input(struct ut_dev *d, const void *frame, size_t len)
 	}
 	stack_unlock_if(stack, locked);
 	return err;
+}
+
+UT_EXPORT int ut_dev_tx_completed(struct ut_dev *d, unsigned count)
+{
+	struct net_device *dev = netdev_from_ut(d);
+	struct ut_stack *stack = dev->stack;
+	struct app_dev_priv *p;
+	struct sk_buff *skb;
+	unsigned n = 0;
+	bool locked;
+
+	if (dev->ops != &app_dev_ops)
+		return -EINVAL;
+	p = dev->priv;
+	locked = stack_lock_unless_held(stack);
+	/* each buffer's destructor gives its socket the charge back */
+	while (n < count && (skb = skb_dequeue(&p->inflight)) != NULL) {
+		kfree_skb(skb);
+		n++;
+	}
+	stack_unlock_if(stack, locked);
+	return (int)n;
 }

@@ -7,6 +7,10 @@
 static void loopback_xmit(struct net_device *dev, struct sk_buff **skbs, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++) {
+		/* Sent as soon as queued: the sender's charge goes now
+		 * (Linux's loopback_xmit orphans first), and the receiving
+		 * socket charges the buffer its own way. */
+		skb_orphan(skbs[i]);
 		/* The packet is ours in both directions: what was computed
 		 * on the way out need not be verified on the way in. */
 		skbs[i]->ip_summed = CHECKSUM_UNNECESSARY;

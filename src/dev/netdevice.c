@@ -185,6 +185,12 @@ int dev_queue_xmit(struct sk_buff *skb)
 		kfree_skb(skb);
 		return NET_XMIT_DROP;
 	}
+	/* The sending socket is charged for the segments instead, each
+	 * held by the device as long as it is (Linux's tcp_gso_segment
+	 * moves the destructor and the truesize to them). */
+	if (skb->sk)
+		skb_queue_walk(&segs, seg)
+			skb_set_owner_w(seg, skb->sk, skb->destructor);
 	kfree_skb(skb);
 	while ((seg = skb_dequeue(&segs)) != NULL)
 		dev_queue_xmit_one(dev, seg);

@@ -51,14 +51,16 @@ static struct ut_diag_sock *diag_record(struct diag_buf *b, const struct sock_co
 	return r;
 }
 
-/* ss -m's figures (Linux's sk_get_meminfo). Nothing charges a socket for
- * buffers below it (Linux's sk_wmem_alloc), nor for option memory, and
+/* ss -m's figures (Linux's sk_get_meminfo): t is what devices hold of
+ * the socket's packets (sk_wmem_alloc, TCP Small Queues' charge, without
+ * Linux's bias of one). Nothing charges a socket for option memory, and
  * there is no backlog: those read 0. */
 void sk_get_meminfo(const struct sock *sk, uint32_t *mem)
 {
 	memset(mem, 0, sizeof(uint32_t) * UT_SK_MEMINFO_VARS);
 	mem[UT_SK_MEMINFO_RMEM_ALLOC] = (uint32_t)sk->sk_rmem_alloc;
 	mem[UT_SK_MEMINFO_RCVBUF] = (uint32_t)sk->sk_rcvbuf;
+	mem[UT_SK_MEMINFO_WMEM_ALLOC] = (uint32_t)sk->sk_wmem_alloc;
 	mem[UT_SK_MEMINFO_SNDBUF] = (uint32_t)sk->sk_sndbuf;
 	mem[UT_SK_MEMINFO_FWD_ALLOC] = (uint32_t)sk->sk_forward_alloc;
 	mem[UT_SK_MEMINFO_WMEM_QUEUED] = (uint32_t)sk->sk_wmem_queued;

@@ -501,22 +501,120 @@ static struct sk_buff *tcp_skb_clone_for_xmit(struct ut_stack *stack, struct sk_
 	return skb;
 }
 
-/* The pacing timer: what pacing held back may go, retransmissions first
- * (Linux's tcp_pace_kick and tcp_tsq_write). */
-enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
+/* What pacing or TCP Small Queues held back may go, retransmissions
+ * first, in the states that send data (Linux's tcp_tsq_write). */
+static void tcp_tsq_write(struct sock *sk)
 {
-	struct tcp_sock *tp = container_of(t, struct tcp_sock, pacing_timer);
-	struct sock *sk = &tp->inet_conn.icsk_inet;
+	struct tcp_sock *tp = tcp_sk(sk);
 
 	if (!(TCPF(sk->sk_state) & (TCPF(TCP_ESTABLISHED) | TCPF(TCP_FIN_WAIT1) |
 				    TCPF(TCP_CLOSING) | TCPF(TCP_CLOSE_WAIT) | TCPF(TCP_LAST_ACK))))
-		return HRTIMER_NORESTART;
+		return;
 	sock_hold(sk);
 	if (tp->lost_out > tp->retrans_out && tp->snd_cwnd > tcp_packets_in_flight(tp))
 		tcp_xmit_retransmit_queue(sk);
 	tcp_push_pending_frames(sk);
 	sock_put(sk);
+}
+
+/* The pacing timer (Linux's tcp_pace_kick). */
+enum hrtimer_restart tcp_pace_kick(struct hrtimer *t)
+{
+	struct tcp_sock *tp = container_of(t, struct tcp_sock, pacing_timer);
+
+	tcp_tsq_write(&tp->inet_conn.icsk_inet);
 	return HRTIMER_NORESTART;
+}
+
+/* ---- TCP Small Queues ---------------------------------------------------------------
+ *
+ * A socket keeps only a little of its data in the devices below it (a
+ * queue, a driver's ring, a medium that has not taken the frame yet), so
+ * that a slow device does not hold a whole window and the ACK clock
+ * decides what leaves (Linux's TSQ). Every segment handed down charges
+ * its truesize to sk_wmem_alloc until the device lets go of it
+ * (tcp_wfree); past the limit the write loop stops with TSQF_THROTTLED
+ * set, and the next release queues the socket for the next poll, which
+ * writes again (tcp_tsq_run): never from inside the device call that
+ * released it, which may be in the middle of another socket's
+ * transmission. */
+
+void tcp_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct tcp_sock *tp = tcp_sk(sk);
+	struct ut_stack *stack = sk->sk_stack;
+
+	sk->sk_wmem_alloc -= (int)skb->truesize;
+	/* Linux queues the socket on the first release after it was
+	 * throttled, whatever is left charged: the write loop tests the
+	 * limit again. */
+	if ((tp->tsq_flags & (TSQF_THROTTLED | TSQF_QUEUED)) != TSQF_THROTTLED) {
+		sock_put(sk);
+		return;
+	}
+	tp->tsq_flags = (uint8_t)((tp->tsq_flags & ~TSQF_THROTTLED) | TSQF_QUEUED);
+	/* the packet's reference on sk goes to the list */
+	list_add_tail(&tp->tsq_node, &stack->tsq_list);
+	/* released from another thread (an application's driver reporting
+	 * what it sent): the stack thread polls for it */
+	stack_kick_thread(stack);
+}
+
+int tcp_tsq_run(struct ut_stack *stack)
+{
+	int n = 0;
+
+	while (!list_empty(&stack->tsq_list)) {
+		struct tcp_sock *tp = list_first_entry(&stack->tsq_list, struct tcp_sock, tsq_node);
+		struct sock *sk = &tp->inet_conn.icsk_inet;
+
+		list_del(&tp->tsq_node);
+		tp->tsq_flags &= (uint8_t)~TSQF_QUEUED;
+		if (!stack->dying)
+			tcp_tsq_write(sk);
+		sock_put(sk);
+		n++;
+	}
+	return n;
+}
+
+/* At most one buffer in the retransmission queue: a socket that has
+ * sent nothing else may always send, since no completion it waits for
+ * could be slow to come (Linux's tcp_rtx_queue_empty_or_single_skb). */
+static bool tcp_rtx_queue_empty_or_single_skb(const struct sock *sk)
+{
+	const struct rb_node *node = tcp_sk(sk)->tcp_rtx_queue.rb_node;
+
+	return !node || (!node->rb_left && !node->rb_right);
+}
+
+/* Whether skb must wait for the devices to let go of this socket's
+ * packets (Linux 6.x's tcp_small_queue_check): the limit is two of
+ * skb's buffers or about a millisecond at the pacing rate
+ * (sk_pacing_shift), whichever is more, never past
+ * tcp_limit_output_bytes (for paced flows too, since 6.16), doubled per
+ * factor (1 for retransmissions, which should not wait behind new
+ * data). */
+static bool tcp_small_queue_check(struct sock *sk, const struct sk_buff *skb, unsigned factor)
+{
+	uint64_t limit = MAX(2ull * skb->truesize, sk->sk_pacing_rate >> TCP_PACING_SHIFT);
+
+	limit = MIN(limit, (uint64_t)sk->sk_stack->sysctl.tcp_limit_output_bytes);
+	limit <<= factor;
+	if ((uint64_t)sk->sk_wmem_alloc <= limit || tcp_rtx_queue_empty_or_single_skb(sk))
+		return false;
+	/* The devices' transmit batches wait for the end of the call or
+	 * poll only to save the drivers calls; Linux's dev_queue_xmit runs
+	 * the qdisc to the driver at once. What they hold goes to the
+	 * drivers before the socket is judged, so only what a device
+	 * really keeps (an unread packet, a link still serialising) holds
+	 * the sender back. */
+	stack_flush_tx(sk->sk_stack);
+	if ((uint64_t)sk->sk_wmem_alloc <= limit)
+		return false;
+	tcp_sk(sk)->tsq_flags |= TSQF_THROTTLED;
+	return true;
 }
 
 /* The segment-send trace shows what crosses the wire: one event per
@@ -676,6 +774,11 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	/* IP keeps its control block at the start of skb->cb; what TCP left
 	 * there must not read as IP's flags (Linux clears it the same way). */
 	memset(skb->cb, 0, TCP_SKB_CB_IP_AREA);
+	/* The socket is charged until a device lets go of the packet: a
+	 * segment of the queues by tcp_wfree, which TCP Small Queues waits
+	 * on, a bare ACK or reset by sock_wfree (Linux's
+	 * __tcp_transmit_skb). */
+	skb_set_owner_w(skb, sk, clone ? tcp_wfree : sock_wfree);
 	err = inet_csk(sk)->icsk_af_ops->queue_xmit(sk, skb);
 	if (err > 0) {
 		/* The device's queue refused it: local congestion, which
@@ -1158,6 +1261,8 @@ static bool __tcp_write_xmit(struct sock *sk, uint32_t mss_now, int nonagle, int
 		if (skb->len > limit &&
 		    tcp_fragment(sk, TCP_FRAG_IN_WRITE_QUEUE, skb, limit, mss_now, GFP_ATOMIC))
 			break;
+		if (tcp_small_queue_check(sk, skb, 0))
+			break;
 		if (tcp_transmit_skb(sk, skb, true))
 			break;
 		/* Minshall: remember the end of a buffer with a short segment */
@@ -1609,6 +1714,8 @@ void tcp_xmit_retransmit_queue(struct sock *sk)
 		if (sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS))
 			continue;
 		if (tcp_pacing_check(sk))
+			break;
+		if (tcp_small_queue_check(sk, skb, 1))
 			break;
 		mib = icsk->icsk_ca_state == TCP_CA_Loss ? LINUX_MIB_TCPSLOWSTARTRETRANS
 							 : LINUX_MIB_TCPFASTRETRANS;

@@ -121,6 +121,11 @@ struct pd_adapter {
 	uint64_t seed;
 	uint64_t rx_timeout_ns; /* 0: wait for packets forever */
 	uint64_t idle_since_ns; /* netdev_receive has found nothing since */
+	/* tx_complete=read: a packet stays the device's (its socket charged,
+	 * which TCP Small Queues counts) until packetdrill reads it; by
+	 * default it is done with once queued, as Linux's tun orphans a
+	 * packet in tun_net_xmit (docs/packetdrill.md) */
+	bool tx_complete_on_read;
 	const char *pcap;
 	int trace; /* 0 off, 1 text, 2 JSON, to stderr */
 
@@ -238,6 +243,16 @@ static int pd_netdev_receive(void *userdata, void *buf, size_t *count, long long
 	memcpy(buf, p->data, *count);
 	*time_usecs = p->time_usecs;
 	free(p);
+	/* tx_complete=read: read, the device is done with it (outside
+	 * pd->lock, which pd_transmit takes under the stack's lock). A
+	 * socket that waited for that writes now, in this thread, before
+	 * packetdrill reads again, as Linux's TSQ tasklet runs as the
+	 * softirq that completed the packet ends, on the same CPU; left to
+	 * the stack thread, a loaded machine would let packetdrill read
+	 * several packets first, and the socket would send as many at
+	 * once, with one time. */
+	if (pd->tx_complete_on_read && ut_dev_tx_completed(pd->dev, 1) > 0)
+		ut_stack_poll(pd->stack);
 	return 0;
 }
 
@@ -783,6 +798,10 @@ static void pd_flag(struct pd_adapter *pd, char *word)
 		pd->seed = pd_parse_num(val, ULLONG_MAX, word);
 	} else if (strcmp(word, "rx_timeout") == 0) {
 		pd->rx_timeout_ns = pd_parse_num(val, 86400, word) * 1000000000ull;
+	} else if (strcmp(word, "tx_complete") == 0) {
+		if (strcmp(val, "read") != 0 && strcmp(val, "xmit") != 0)
+			pd_die("tx_complete must be read or xmit");
+		pd->tx_complete_on_read = strcmp(val, "read") == 0;
 	} else if (strcmp(word, "pcap") == 0) {
 		pd->pcap = val;
 	} else if (strcmp(word, "trace") == 0) {
@@ -924,7 +943,7 @@ static void pd_fill(struct packetdrill_interface *ifc, struct pd_adapter *pd)
  * set-up errors do. */
 PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_interface *ifc)
 {
-	static const struct ut_dev_driver driver = {.transmit = pd_transmit};
+	struct ut_dev_driver driver = {.transmit = pd_transmit};
 	struct ut_stack_config cfg;
 	struct pd_adapter *pd;
 	char *copy, *save = NULL;
@@ -978,6 +997,12 @@ PD_EXPORT void packetdrill_interface_init(const char *flags, struct packetdrill_
 
 	/* packetdrill writes packets as GRO would have merged them, bigger
 	 * than the MTU; Linux's tun takes them. */
+	/* tx_complete=read: packets stay the device's until packetdrill
+	 * reads them (pd_netdev_receive), as on a device whose transmit
+	 * completes only when its medium takes the frame, and TCP Small
+	 * Queues lets a burst leave as packetdrill reads it. */
+	if (pd->tx_complete_on_read)
+		driver.flags = UT_DEV_DRIVER_TX_COMPLETION;
 	if ((rc = ut_dev_create(pd->stack, "tun0", UT_DEV_RAWIP, pd->mtu, UT_DEV_F_RX_ANY_SIZE,
 				NULL, &driver, pd, &pd->dev)) < 0)
 		pd_die("cannot create the device: %s", strerror(-rc));

@@ -312,6 +312,11 @@ void netem_qdisc_enqueue(struct netem_qdisc *q, struct sk_buff *skb, uint64_t no
 	uint64_t when[2];
 	unsigned n;
 
+	/* A device's impairment delays frames past the device: the sender
+	 * is done with them once they enter it, as Linux's netem orphans a
+	 * socket's packets on enqueue (skb_orphan_partial), or TCP Small
+	 * Queues would wait out the delay. */
+	skb_orphan(skb);
 	q->dir.stats.sent++;
 	n = netem_enqueue(&q->dir, skb, now, out, when);
 	for (unsigned i = 0; i < n; i++) {

@@ -202,6 +202,13 @@ void sim_link_transmit(struct ut_sim_link *link, int from_side, struct sk_buff *
 		kfree_skb(skb);
 		return;
 	}
+	/* The sender is done with the frame once the link has it: a link
+	 * stands for the path, whose queue is a router's, not the sending
+	 * host's (a host's NIC is never the bottleneck a scenario sets up).
+	 * Charged until serialised, a rate-limited link's queue would be
+	 * the sender's own qdisc, which TCP Small Queues keeps nearly
+	 * empty: no queue would build there for CUBIC, BBR or DCTCP to see. */
+	skb_orphan(skb);
 	d = &link->dir[from_side];
 	d->stats.sent++;
 	if (!link->up) {

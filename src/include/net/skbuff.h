@@ -36,6 +36,7 @@
 
 struct net_device;
 struct skb_pool;
+struct sock;
 
 /* ip_summed: what is known about the checksum (Linux's meanings). */
 #define CHECKSUM_NONE 0	       /* nothing verified: software must check */
@@ -80,6 +81,15 @@ struct sk_buff {
 	uint32_t truesize; /* memory charged: descriptor + buffer */
 	uint8_t ip_summed, pkt_type;
 	uint8_t size_class; /* pool bookkeeping */
+	/* The socket that sent the packet and is charged its truesize
+	 * while a device holds it (Linux's skb->sk with sk_wmem_alloc), and
+	 * what gives the charge back (Linux's skb->destructor: TCP's
+	 * tcp_wfree). Set only on what a socket hands down; a clone or a
+	 * copy starts without one. NULL, NULL: nobody is charged. The
+	 * charge holds a reference on the socket (sock_hold), so that a
+	 * socket closed while its packets wait in a device outlives them. */
+	struct sock *sk;
+	void (*destructor)(struct sk_buff *skb);
 	/* Control buffer: each layer keeps its per-packet state here while it
 	 * owns the skb (IPCB, TCP_SKB_CB), as in Linux. 56 bytes: TCP's
 	 * per-segment state grew by its GSO size and count (Linux's is 48
@@ -87,13 +97,14 @@ struct sk_buff {
 	uint64_t cb[7];
 };
 /* The tree node and the send-time anchor live in unions so that the
- * descriptor does not grow with them: 144 bytes on LP64 (136 before TSO
- * grew cb from 48 to 56 bytes; the pools'
- * descriptor size class and every per-packet cost assume it). A change
- * to cb (TSO's per-skb state) changes this figure on purpose: adjust it
- * with the change. */
-_Static_assert(sizeof(void *) != 8 || sizeof(struct sk_buff) == 144,
-	       "struct sk_buff is 144 bytes on LP64");
+ * descriptor does not grow with them: 160 bytes on LP64 (136 before TSO
+ * grew cb from 48 to 56 bytes, 144 before TCP Small Queues added the
+ * owner and its destructor; the pools' descriptor size class and every
+ * per-packet cost assume it). A change to cb (TSO's per-skb state) or
+ * to the owner changes this figure on purpose: adjust it with the
+ * change. */
+_Static_assert(sizeof(void *) != 8 || sizeof(struct sk_buff) == 160,
+	       "struct sk_buff is 160 bytes on LP64");
 
 /* Lives at skb->end, after the data, shared by every clone of the buffer. */
 struct skb_shared_info {
@@ -174,13 +185,28 @@ uint32_t skb_truesize_for(const struct skb_pool *pool, uint32_t size);
  * simulator or on lo) leave no more behind than a received frame. */
 uint32_t skb_copied_truesize(const struct sk_buff *skb);
 
+/* ---- the sending socket's charge ----------------------------------------*/
+/* Gives the sending socket its charge back now (Linux's skb_orphan): a
+ * device is done with the packet (written, serialised, read by the
+ * application that drives it), though the buffer may live on (handed
+ * to the receiver in the simulator). kfree_skb does it too. */
+static inline void skb_orphan(struct sk_buff *skb)
+{
+	if (skb->destructor) {
+		skb->destructor(skb);
+		skb->destructor = NULL;
+	}
+	skb->sk = NULL;
+}
+
 /* ---- allocation ----------------------------------------------------------*/
 /* An skb with at least size bytes of room, all of it tailroom (data == head,
  * len 0): reserve headroom with skb_reserve. NULL when the pool limit is hit
  * or memory runs out. O(1) when the size class has a free buffer. */
 struct sk_buff *alloc_skb(struct skb_pool *pool, uint32_t size);
-/* Releases the descriptor; the data buffer goes back to the pool when its
- * last clone is released. Accepts NULL. */
+/* Gives the sending socket's charge back (skb_orphan) and releases the
+ * descriptor; the data buffer goes back to the pool when its last clone
+ * is released. Accepts NULL. */
 void kfree_skb(struct sk_buff *skb);
 /* A new descriptor sharing skb's data (read-only for both). NULL on failure. */
 struct sk_buff *skb_clone(struct sk_buff *skb);

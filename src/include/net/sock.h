@@ -231,8 +231,12 @@ struct sock {
 	int sk_fd;		   /* for traces: the descriptor, -1 if none (yet) or orphaned */
 	int sk_sndbuf, sk_rcvbuf;  /* bytes */
 	int sk_wmem_queued;	   /* truesize on the write queue */
-	int sk_rmem_alloc;	   /* truesize on the receive (and ofo) queues */
-	int sk_forward_alloc;	   /* TCP: bytes charged to tcp_mem, not yet used */
+	/* truesize of the packets it sent that a device still holds
+	 * (Linux's sk_wmem_alloc, without its bias of one): charged by
+	 * skb_set_owner_w, given back by the packet's destructor */
+	int sk_wmem_alloc;
+	int sk_rmem_alloc;    /* truesize on the receive (and ofo) queues */
+	int sk_forward_alloc; /* TCP: bytes charged to tcp_mem, not yet used */
 	int sk_rcvlowat;
 	uint32_t sk_priority;	/* SO_PRIORITY: kept and reported, nothing queues by it */
 	uint32_t sk_mark;	/* SO_MARK: kept and reported, nothing routes by it */
@@ -471,6 +475,23 @@ static inline void sock_hold(struct sock *sk)
 void sock_put(struct sock *sk);
 /* Frees sk now, or at the last sock_put if someone holds it. */
 void sk_destroy(struct sock *sk);
+/* Charges sk for skb, which it hands to a device, until destructor
+ * (sock_wfree, or TCP's tcp_wfree) gives the charge back: the packet's
+ * truesize in sk_wmem_alloc and a reference on sk (Linux's
+ * skb_set_owner_w). */
+static inline void skb_set_owner_w(struct sk_buff *skb, struct sock *sk,
+				   void (*destructor)(struct sk_buff *skb))
+{
+	skb_orphan(skb);
+	sock_hold(sk);
+	skb->sk = sk;
+	skb->destructor = destructor;
+	sk->sk_wmem_alloc += (int)skb->truesize;
+}
+/* The plain destructor: the charge and the reference go (Linux's
+ * sock_wfree, without its write-space wake: nothing here waits on
+ * sk_wmem_alloc). */
+void sock_wfree(struct sk_buff *skb);
 /* Attaches sk to sock (sock->sk, sk->sk_socket). */
 void sock_graft(struct sock *sk, struct socket *sock);
 /* Detaches sk from its socket: it becomes an orphan (SOCK_DEAD). */

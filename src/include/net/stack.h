@@ -89,6 +89,7 @@ struct ipv4_sysctl {
 	long tcp_min_tso_segs;		/* 2: fewest segments a TSO buffer is cut for */
 	long tcp_tso_win_divisor;	/* 3: a deferred buffer waits for 1/3 of cwnd */
 	long tcp_tso_rtt_log;		/* 9: burst of 2^9 us of min_rtt added to autosize */
+	long tcp_limit_output_bytes;	/* 4 MB: most a socket keeps in devices (TSQ) */
 	long tcp_fastopen;		/* 1: TFO_* bits, client enabled */
 	long tcp_fastopen_blackhole_timeout_sec; /* 0: blackhole detection off */
 	/* usertcp's own: write-queue buffers of up to 64 KB cut into segments
@@ -218,7 +219,11 @@ struct ut_stack {
 	uint64_t syncookie_key[2][2]; /* SYN cookie hashes */
 	uint32_t tcp_orphans;	      /* closed-but-alive connections */
 	uint32_t tw_count;
-	uint32_t tcp_socks;	      /* tcp_sock objects alive */
+	uint32_t tcp_socks; /* tcp_sock objects alive */
+	/* TCP Small Queues: sockets a device's release of their packets
+	 * let write again, for the next poll (Linux's per-CPU tsq_tasklet
+	 * list; tcp_tsq_run). Each holds a reference on its sock. */
+	struct list_head tsq_list;
 	long tcp_memory_allocated;    /* pages charged by TCP sockets (tcp_mem) */
 	uint64_t tcp_memory_pressure; /* jiffy it began, 0: none (Linux's) */
 	uint64_t challenge_second;    /* second the challenge ACK budget is for */

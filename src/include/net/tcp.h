@@ -566,8 +566,13 @@ struct tcp_sock {
 	uint64_t chrono_start;
 	uint64_t chrono_stat[3];
 	struct hrtimer pacing_timer; /* wakes the sender when pacing allows */
-	uint64_t rcv_tstamp;	     /* ns of last ACK received (keepalive) */
-	uint64_t last_oow_ack_time;  /* ns of last ACK to an out-of-window segment */
+	/* TCP Small Queues (Linux's sk_tsq_flags and tsq_node): THROTTLED
+	 * while the write loop waits for the devices to let go of its
+	 * packets, QUEUED while on the stack's tsq_list */
+	uint8_t tsq_flags; /* TSQF_* */
+	struct list_head tsq_node;
+	uint64_t rcv_tstamp;	    /* ns of last ACK received (keepalive) */
+	uint64_t last_oow_ack_time; /* ns of last ACK to an out-of-window segment */
 	/* sending policy */
 	uint8_t nonagle;	     /* TCP_NAGLE_* */
 	uint8_t repair;		     /* TCP_REPAIR: under repair (tcp_repair.c) */
@@ -1054,6 +1059,17 @@ void tcp_select_initial_window(struct ut_stack *stack, int space, uint32_t mss, 
 uint32_t tcp_mtu_to_mss(const struct tcp_sock *tp, uint32_t pmtu);
 void tcp_update_pacing_rate(struct sock *sk);
 enum hrtimer_restart tcp_pace_kick(struct hrtimer *t);
+/* tsq_flags (Linux's TSQF_THROTTLED, TSQF_QUEUED) */
+#define TSQF_THROTTLED 0x1u
+#define TSQF_QUEUED 0x2u
+/* The destructor of a segment TCP hands down: gives its charge back and,
+ * if the socket waits for that (TSQF_THROTTLED), queues it on the
+ * stack's tsq_list for the next poll (Linux's tcp_wfree). */
+void tcp_wfree(struct sk_buff *skb);
+/* Lets each socket of the stack's tsq_list write again (Linux's
+ * tcp_tasklet_func and tcp_tsq_handler); a dying stack's only give
+ * their references back. Returns how many it ran. */
+int tcp_tsq_run(struct ut_stack *stack);
 int tcp_rtx_synack(struct sock *listener, struct request_sock *req);
 void tcp_req_err(struct request_sock *req, uint32_t seq, bool abort);
 void tcp_synack_rtt_meas(struct sock *sk, long rtt_us);
