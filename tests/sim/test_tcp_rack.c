@@ -194,3 +194,43 @@ TEST(an_echoed_timestamp_from_the_same_millisecond_counts_as_one_jiffy_so_the_re
 	CHECK((tp->srtt_us >> 3) + 2 >= want && (tp->srtt_us >> 3) <= want + 2);
 	flight_done(&r);
 }
+
+TEST(a_one_segment_buffer_acknowledged_in_two_parts_stays_whole_and_its_completion_counts_as_reordering)
+{
+	struct flight r;
+	flight_setup(&r, 8, 0);
+	struct tcp_sock *tp = r.tp;
+	static char chunk[400];
+
+	/* ten sends of 400 bytes, each its own buffer of one segment
+	 * (MSG_EOR), as packetdrill's eor/no-coalesce-retrans.pkt */
+	for (int i = 0; i < 10; i++)
+		CHECK_EQ(ut_send(r.w.c, r.c, chunk, sizeof(chunk), MSG_EOR),
+			 (ssize_t)sizeof(chunk));
+	CHECK_EQ(tp->packets_out, 10);
+	tw_run(&r.w, 20 * MS);
+	/* half of the first acknowledged: the buffer is kept whole, as
+	 * Linux's tcp_clean_rtx_queue keeps a buffer of one segment */
+	tw_inject_ack(&r.w, r.c, r.una + 200, 0, NULL, 0);
+	CHECK_EQ(tp->snd_una, r.una + 200);
+	CHECK_EQ(TCP_SKB_CB(skb_rb_first(&tp->tcp_rtx_queue))->seq, r.una);
+	CHECK_EQ(tp->packets_out, 10);
+	CHECK_EQ(tp->reord_seen, 0);
+	/* the rest of it: its start lies below the snd_una before this
+	 * ACK, a hole filled by an original transmission */
+	tw_inject_ack(&r.w, r.c, r.una + 400, 0, NULL, 0);
+	CHECK_EQ(tp->packets_out, 9);
+	CHECK_EQ(tp->reord_seen, 1);
+	CHECK_EQ(tw_counter(r.w.c, "TcpExt", "TCPSACKReorder"), 1);
+	CHECK_EQ(tp->reordering, 3); /* 400 bytes: less than three segments */
+	/* three buffers SACKed past a hole: with reordering seen, RACK
+	 * waits out its window instead of marking the hole at once */
+	struct ack_block b = {r.una + 6 * 400, r.una + 9 * 400};
+	tw_inject_ack(&r.w, r.c, r.una + 400, 0, &b, 1);
+	CHECK_EQ(tp->sacked_out, 3);
+	CHECK_EQ(tp->lost_out, 0);
+	CHECK_EQ(tp->inet_conn.icsk_pending, ICSK_TIME_REO_TIMEOUT);
+	tw_run(&r.w, 20 * MS);
+	CHECK(tp->lost_out > 0);
+	flight_done(&r);
+}
