@@ -69,6 +69,23 @@ static void counter_sum_add(void *arg, const char *group, const char *name, uint
 	cs->at = cs->n;
 }
 
+struct stack_tcp_print {
+	FILE *f;
+	unsigned stack;
+};
+
+static void stack_tcp_print_counter(void *arg, const char *group, const char *name, uint64_t value)
+{
+	const struct stack_tcp_print *p = arg;
+	char full[48];
+
+	if (strcmp(group, "Tcp") != 0 || !strcmp(name, "MaxConn") ||
+	    !strcmp(name, "RtoAlgorithm") || !strcmp(name, "RtoMin") || !strcmp(name, "RtoMax"))
+		return;
+	snprintf(full, sizeof(full), "stack%u:Tcp", p->stack);
+	attach_print_counter(p->f, full, name, value);
+}
+
 void counters_print(struct ut_stack *const *stacks, unsigned n, FILE *f)
 {
 	struct counter_sum cs = {0};
@@ -80,6 +97,13 @@ void counters_print(struct ut_stack *const *stacks, unsigned n, FILE *f)
 	for (size_t i = 0; i < cs.n; i++)
 		attach_print_counter(f, cs.rows[i].group, cs.rows[i].name, cs.rows[i].value);
 	free(cs.rows);
+	/* With several stacks, each one's Tcp counters (opens, segments,
+	 * resets) as stackN:TcpOutRsts ...: which stack carried the
+	 * connections, and which one reset what. */
+	for (unsigned i = 0; n > 1 && i < n; i++) {
+		struct stack_tcp_print p = {f, i};
+		ut_counter_foreach(stacks[i], stack_tcp_print_counter, &p);
+	}
 }
 
 /* The device's counters (ip -s link's, GRO's, and the system calls the
