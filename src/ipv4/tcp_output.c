@@ -892,7 +892,14 @@ int tcp_fragment(struct sock *sk, enum tcp_queue tcp_queue, struct sk_buff *skb,
 	if (skb_zcopy(skb)) {
 		buff = skb_zcopy_split(skb, len);
 	} else {
-		buff = stack_alloc_skb(sk->sk_stack, nlen);
+		/* The rest of the write queue's tail stays its tail, which
+		 * the next write fills up to the size goal, as Linux's
+		 * appends page fragments to it: room for a full 64 KB then,
+		 * as tcp_sendmsg gives a new buffer (only the bytes are
+		 * charged). Elsewhere the rest takes no more bytes. */
+		bool tail = tcp_queue == TCP_FRAG_IN_WRITE_QUEUE &&
+			    skb == skb_peek_tail(&sk->sk_write_queue) && nlen < TCP_GSO_MAX_SIZE;
+		buff = stack_alloc_skb(sk->sk_stack, tail ? TCP_GSO_MAX_SIZE : nlen);
 		if (buff)
 			memcpy(skb_put(buff, nlen), skb->data + len, nlen);
 	}

@@ -492,10 +492,9 @@ TEST(a_large_write_is_charged_little_over_its_bytes_and_does_not_block)
 	tso_end(&w, c, s);
 }
 
-/* The rest of a buffer the congestion window cut is a short block of its
- * own (tcp_fragment copies it): a later write fills it only to a segment
- * boundary and goes on in a buffer of its own, so the wire carries full
- * segments, as from Linux's buffers (eor/no-coalesce-large.pkt). */
+/* A later write joins the rest of a buffer the congestion window cut,
+ * and the wire still carries full segments, as from Linux's buffers
+ * (eor/no-coalesce-large.pkt). */
 TEST(a_write_joining_the_short_rest_of_a_cut_buffer_still_leaves_full_segments)
 {
 	struct tcpworld w;
@@ -528,4 +527,36 @@ TEST(a_write_joining_the_short_rest_of_a_cut_buffer_still_leaves_full_segments)
 	ut_close(w.c, c);
 	ut_close(w.s, s);
 	tw_done(&w);
+}
+
+/* The rest of the write queue's tail, cut by the congestion window, takes
+ * the next write's bytes up to the size goal, as Linux appends page
+ * fragments to it; so a write queues what Linux's queues before the send
+ * buffer stops it (blocking/blocking-write.pkt: 60,000 bytes, not 51,000). */
+TEST(the_rest_of_a_buffer_the_window_cut_fills_to_the_size_goal)
+{
+	struct tcpworld w;
+	int c, s, sndbuf = 200000;
+	uint32_t goal, start;
+
+	tso_pair(&w, 88, 1, 10, &c, &s);
+	CHECK_EQ(ut_setsockopt(w.c, c, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)), 0);
+	block_acks(&w, true);
+	struct tcp_sock *tp = tw_tcp_sk(w.c, c);
+	struct sock *sk = &tp->inet_conn.icsk_inet;
+	tcp_send_mss(sk, &goal, 0);
+	CHECK(goal > 10 * MSS);
+	start = tp->snd_nxt;
+	/* one buffer: the initial window's ten segments go, the rest (5000
+	 * bytes, a block of its own) waits */
+	CHECK_EQ(ut_send(w.c, c, big, 10 * MSS + 5000, MSG_DONTWAIT), (ssize_t)(10 * MSS + 5000));
+	CHECK_EQ(tp->snd_nxt - start, 10 * MSS);
+	CHECK_EQ(skb_queue_len(write_queue(tp)), 1u);
+	CHECK_EQ(skb_peek(write_queue(tp))->len, 5000u);
+	/* the next write fills the rest to the goal, then a new buffer */
+	CHECK_EQ(ut_send(w.c, c, big, goal, MSG_DONTWAIT), (ssize_t)goal);
+	CHECK_EQ(skb_queue_len(write_queue(tp)), 2u);
+	CHECK_EQ(skb_peek(write_queue(tp))->len, goal);
+	CHECK_EQ(skb_peek_tail(write_queue(tp))->len, 5000u);
+	tso_end(&w, c, s);
 }
