@@ -36,20 +36,25 @@ struct counter_sum {
 	size_t n, cap, at;
 };
 
+/* Settings that /proc/net/snmp shows among the counters: the same on
+ * every stack, so neither summed nor shown per stack. */
+static bool counter_is_setting(const char *name)
+{
+	static const char *const settings[] = {"Forwarding", "DefaultTTL", "RtoAlgorithm",
+					       "RtoMin",     "RtoMax",	   "MaxConn"};
+
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(name, settings[i]))
+			return true;
+	return false;
+}
+
 static void counter_sum_add(void *arg, const char *group, const char *name, uint64_t value)
 {
 	struct counter_sum *cs = arg;
 
-	/* Settings that /proc/net/snmp shows among the counters are the
-	 * same on every stack, not summed. */
-	static const char *const settings[] = {"Forwarding", "DefaultTTL", "RtoAlgorithm",
-					       "RtoMin",     "RtoMax",	   "MaxConn"};
-
 	if (cs->at < cs->n) {
-		bool setting = false;
-		for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
-			setting |= !strcmp(name, settings[i]);
-		if (!setting)
+		if (!counter_is_setting(name))
 			cs->rows[cs->at].value += value;
 		cs->at++;
 		return;
@@ -79,8 +84,7 @@ static void stack_tcp_print_counter(void *arg, const char *group, const char *na
 	const struct stack_tcp_print *p = arg;
 	char full[48];
 
-	if (strcmp(group, "Tcp") != 0 || !strcmp(name, "MaxConn") ||
-	    !strcmp(name, "RtoAlgorithm") || !strcmp(name, "RtoMin") || !strcmp(name, "RtoMax"))
+	if (strcmp(group, "Tcp") != 0 || counter_is_setting(name))
 		return;
 	snprintf(full, sizeof(full), "stack%u:Tcp", p->stack);
 	attach_print_counter(p->f, full, name, value);

@@ -230,6 +230,15 @@ EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 	return (int)usock_done(us, ut_bind(us->stack, us->fd, addr, len));
 }
 
+/* The descriptor of us's twin on stack i of its span, -1 where it has
+ * none or i is us's own stack (self, preload_stack_index of it):
+ * descriptor numbers are each stack's own, so a twin is told from the
+ * socket by its stack. */
+static int span_twin(const struct usock_span *sp, unsigned i, int self)
+{
+	return (int)i == self ? -1 : atomic_load(&sp->fd[i]);
+}
+
 /* The listener us, listening on its own stack, made on every other one:
  * the same options, bound to the address it has, listening with the
  * same backlog. Again on a listener: the backlog changed on each.
@@ -239,14 +248,12 @@ static int listen_everywhere(struct usock *us, int backlog)
 	struct usock_span *sp = atomic_load(&us->span);
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
-	/* (descriptor numbers are each stack's own: a twin is told from
-	 * the socket by its stack) */
 	int e, self = preload_stack_index(us->stack);
 
 	if (sp) {
 		for (unsigned i = 0; i < sp->n; i++) {
-			int fd = atomic_load(&sp->fd[i]);
-			if (fd >= 0 && (int)i != self)
+			int fd = span_twin(sp, i, self);
+			if (fd >= 0)
 				(void)ut_listen(preload_stack_at(i), fd, backlog);
 		}
 		return 0;
@@ -270,8 +277,8 @@ static int listen_everywhere(struct usock *us, int backlog)
 	/* a listener added to epoll instances before listen() is watched
 	 * there on every stack */
 	for (unsigned i = 0; i < sp->n; i++) {
-		int fd = atomic_load(&sp->fd[i]);
-		if (fd >= 0 && (int)i != self)
+		int fd = span_twin(sp, i, self);
+		if (fd >= 0)
 			epoll_follow(us->stack, us->fd, preload_stack_at(i), fd);
 	}
 	atomic_store(&us->span, sp);
@@ -279,8 +286,8 @@ static int listen_everywhere(struct usock *us, int backlog)
 fail:
 	e = errno;
 	for (unsigned i = 0; i < sp->n; i++) {
-		int fd = atomic_load(&sp->fd[i]);
-		if (fd >= 0 && (int)i != self)
+		int fd = span_twin(sp, i, self);
+		if (fd >= 0)
 			ut_close(preload_stack_at(i), fd);
 	}
 	free(sp);
@@ -413,8 +420,8 @@ EXPORT int shutdown(int fd, int how)
 	struct usock_span *sp = atomic_load(&us->span);
 	int self = preload_stack_index(us->stack);
 	for (unsigned i = 0; sp && i < sp->n; i++) {
-		int tfd = atomic_load(&sp->fd[i]);
-		if (tfd >= 0 && (int)i != self)
+		int tfd = span_twin(sp, i, self);
+		if (tfd >= 0)
 			(void)ut_shutdown(preload_stack_at(i), tfd, how);
 	}
 	return (int)usock_done(us, rc);
@@ -737,8 +744,8 @@ EXPORT int setsockopt(int fd, int level, int optname, const void *optval, sockle
 
 		sockopt_log(us, level, optname, optval, optlen);
 		for (unsigned i = 0; sp && i < sp->n; i++) {
-			int tfd = atomic_load(&sp->fd[i]);
-			if (tfd >= 0 && (int)i != self)
+			int tfd = span_twin(sp, i, self);
+			if (tfd >= 0)
 				(void)ut_setsockopt(preload_stack_at(i), tfd, level, optname,
 						    optval, optlen);
 		}
