@@ -344,7 +344,7 @@ int tr_read_json_line(struct tr_trace *tr, const char *line, size_t len, char *e
 {
 	struct jp j = {line, line + len};
 	struct tr_record r;
-	bool have_t = false, have_event = false, used = false, ports = false;
+	bool have_t = false, have_event = false, used = false;
 	int stack = -2; /* -2: no "stack" key */
 
 	tr->lines++;
@@ -411,7 +411,6 @@ int tr_read_json_line(struct tr_trace *tr, const char *line, size_t len, char *e
 		}
 		if (KEY("sport")) {
 			r.src.port = (uint16_t)u;
-			ports = ports || u;
 		} else if (KEY("dport")) {
 			r.dst.port = (uint16_t)u;
 		} else if (KEY("wscale")) {
@@ -429,8 +428,9 @@ int tr_read_json_line(struct tr_trace *tr, const char *line, size_t len, char *e
 		tr_err(err, errlen, "an object without \"t\" and \"event\": not a usertcp trace");
 		return -1;
 	}
-	/* Only events of a connection: both ends known. */
-	if (!used || !ports || !r.dst.port)
+	/* Only events of a connection: both ends known. A key given twice
+	 * keeps its last value, so the ports are judged as they ended. */
+	if (!used || !r.src.port || !r.dst.port)
 		return 0;
 	if (stack == -2) /* one stack, unnamed */
 		stack = tr_stack_index(tr, "", 0);
