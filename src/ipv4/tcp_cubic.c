@@ -39,6 +39,7 @@
 #define BICTCP_BETA_SCALE 1024 /* scale of beta */
 #define BICTCP_HZ 10	       /* t in units of 1/1024 s */
 #define CUBIC_HZ 250u	       /* jiffies per second: Linux's default CONFIG_HZ */
+#define CUBIC_JIFFY_NS (NSEC_PER_SEC / CUBIC_HZ)
 
 #define HYSTART_ACK_TRAIN 0x1
 #define HYSTART_DELAY 0x2
@@ -96,7 +97,13 @@ static inline struct bictcp *cubic_ca(const struct sock *sk)
 
 static inline uint32_t tcp_jiffies32(const struct sock *sk)
 {
-	return (uint32_t)(stack_now(sk->sk_stack) / (NSEC_PER_SEC / CUBIC_HZ));
+	return (uint32_t)(stack_now(sk->sk_stack) / CUBIC_JIFFY_NS);
+}
+
+/* Linux's usecs_to_jiffies: rounded up. */
+static inline uint32_t cubic_usecs_to_jiffies(uint32_t us)
+{
+	return (uint32_t)(((uint64_t)us * NSEC_PER_USEC + CUBIC_JIFFY_NS - 1) / CUBIC_JIFFY_NS);
 }
 
 /* HyStart's clock: the one read for this ACK (Linux's bictcp_clock_us). */
@@ -136,8 +143,7 @@ static void cubictcp_cwnd_event(struct sock *sk, enum tcp_ca_event event)
 	if (event == CA_EVENT_TX_START) {
 		struct bictcp *ca = cubic_ca(sk);
 		uint32_t now = tcp_jiffies32(sk);
-		int32_t delta = (int32_t)(now - (uint32_t)(tcp_sk(sk)->lsndtime /
-							   (NSEC_PER_SEC / CUBIC_HZ)));
+		int32_t delta = (int32_t)(now - (uint32_t)(tcp_sk(sk)->lsndtime / CUBIC_JIFFY_NS));
 
 		if (ca->epoch_start && delta > 0) {
 			ca->epoch_start += (uint32_t)delta;
@@ -198,8 +204,7 @@ static void bictcp_update(struct sock *sk, uint32_t cwnd, uint32_t acked)
 	/* t: time since the epoch began, one min RTT ahead (the window
 	 * set now is the one in flight an RTT later), in 1/1024 s */
 	t = (uint64_t)(int64_t)(int32_t)(now - ca->epoch_start);
-	t += (ca->delay_min + USEC_PER_SEC / CUBIC_HZ - 1) /
-	     (USEC_PER_SEC / CUBIC_HZ); /* usecs_to_jiffies */
+	t += cubic_usecs_to_jiffies(ca->delay_min);
 	t <<= BICTCP_HZ;
 	t /= CUBIC_HZ;
 	offs = t < ca->bic_K ? ca->bic_K - t : t - ca->bic_K;
