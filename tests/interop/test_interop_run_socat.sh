@@ -22,11 +22,24 @@ check() {
 		fail "$1: the far end got $(size "$dir/u.out") bytes of $(size "$dir/k.bin"), not the file"
 }
 
+# wait_socket PATH WHAT LOG: waits up to 10 s for a listener on the
+# AF_UNIX socket PATH; fails naming WHAT, with LOG, if none comes.
+wait_socket() {
+	n=0
+	until [ -S "$1" ]; do
+		n=$((n + 1))
+		[ "$n" -le 100 ] || fail "$2 did not listen on $1: $(cat "$3")"
+		sleep 0.1
+	done
+}
+
 # 1. The kernel's socat connects across the tap to socat under usertcp run,
-# which relays to a kernel AF_UNIX listener (another socat).
+# which relays to a kernel AF_UNIX listener (another socat), once that
+# listens: the relay connects to it as soon as the kernel's socat arrives.
 rm -f "$dir/k.out" "$dir/u.out" "$dir/a.sock"
 bg timeout 60 socat -t 30 UNIX-LISTEN:"$dir/a.sock" STDIO < "$dir/u.bin" > "$dir/u.out" 2> "$dir/unix.err"
 far=$last
+wait_socket "$dir/a.sock" "the kernel's socat UNIX-LISTEN" "$dir/unix.err"
 bg timeout 60 "$bin" run --tap tap0 --ip $U/24 -- \
 	socat -t 30 TCP-LISTEN:7100,bind=$U,reuseaddr UNIX-CONNECT:"$dir/a.sock" 2> "$dir/relay.err"
 relay=$last
@@ -52,12 +65,7 @@ bg timeout 60 "$bin" run --tap tap0 --ip $U/24 -- \
 	socat -t 30 UNIX-LISTEN:"$dir/b.sock" TCP:$K:7101 2> "$dir/relay.err"
 relay=$last
 t0=$(now)
-n=0
-until [ -S "$dir/b.sock" ]; do
-	n=$((n + 1))
-	[ "$n" -le 100 ] || fail "socat under usertcp run did not listen on $dir/b.sock: $(cat "$dir/relay.err")"
-	sleep 0.1
-done
+wait_socket "$dir/b.sock" "socat under usertcp run" "$dir/relay.err"
 timeout 60 socat -t 30 UNIX-CONNECT:"$dir/b.sock" STDIO < "$dir/k.bin" > "$dir/k.out" 2> "$dir/unix.err" ||
 	fail "socat UNIX-CONNECT to socat under usertcp run: $(cat "$dir/unix.err" "$dir/relay.err")"
 wait_ok "$relay" "socat UNIX-LISTEN -> TCP under usertcp run: $(cat "$dir/relay.err")"
