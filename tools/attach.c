@@ -268,17 +268,11 @@ int attach_open(const struct attach_opts *o, const char *prog, struct attach *a)
 			fprintf(stderr, "%s: --ipv6: %s\n", prog, strerror(-err));
 			goto fail;
 		}
-	/* Impairments act on frames as the device sees them, and with the
-	 * offloads a frame may be a 64 KB TCP buffer: a 1 % loss would drop
-	 * 1 % of buffers, not of wire packets, the same surprise netem on a
-	 * Linux device with TSO and GRO gives (whose users turn them off).
-	 * An impaired interface goes without the offloads, and says so. */
-	bool plain = o->no_offload || o->imp.any;
-	if (o->imp.any && !o->no_offload)
-		fprintf(stderr,
-			"%s: note: %s: impairments act on wire-sized frames, so the kernel's "
-			"offloads are off (as --no-offload)\n",
-			prog, o->ifname);
+	/* Impairments act on wire packets with the offloads on too: the
+	 * device cuts a 64 KB buffer into the packets it stands for before
+	 * they are impaired, and joins the survivors again
+	 * (ut_dev_set_netem), so 1 % loss is 1 % of packets. */
+	bool plain = o->no_offload;
 	err = ut_group_open_tuntap(a->group, o->ifname, o->type, plain ? UT_DEV_F_NO_OFFLOAD : 0,
 				   NULL, a->devs);
 	if (err < 0) {

@@ -63,6 +63,13 @@ struct ut_dev_stats {
  * that came since keeps it readable, and the next sleep returns at once
  * for it (docs/BENCHMARKS.md, "System calls per megabyte"). */
 	uint64_t rx_syscalls, rx_syscalls_empty, tx_syscalls, poll_waits;
+	/* Behind an egress impairment on a device that segments TCP itself
+	 * (a TAP or TUN with TSO), the wire packets that leave the
+	 * impairment together are joined again into buffers the driver
+	 * hands over whole (ut_dev_set_netem): buffers joined from two or
+	 * more packets, and the packets in them. tx_packets counts the
+	 * wire packets. */
+	uint64_t tx_gso_packets, tx_gso_wire_packets;
 };
 
 const char *ut_dev_name(const struct ut_dev *dev);
@@ -171,11 +178,15 @@ void ut_link_params_init(struct ut_link_params *p);
  * them). Each direction draws from its own generator seeded from seed, so
  * a run's choices repeat. params->mtu is ignored (the device's MTU
  * applies); NULL params removes the impairment, dropping what it held.
- * Each step acts on a frame as the device sees it: on a TAP or TUN with
- * the kernel's offloads (ut_dev_offloads) a frame may be a TCP buffer of
- * up to 64 KB, lost or delayed whole, as Linux's netem treats GSO
- * packets; open the device with UT_DEV_F_NO_OFFLOAD for per-packet
- * impairments, as the tools do when given any.
+ * Each step acts on wire packets, also on a TAP or TUN with the
+ * kernel's offloads (ut_dev_offloads), where a frame may be a TCP buffer
+ * of up to 64 KB: such a buffer is cut into the packets it stands for
+ * before they are impaired (Linux's netem would lose or delay it whole,
+ * which is why its users turn TSO and GRO off), and the packets that
+ * leave the impairment together are joined again, by GRO's rules, into
+ * one buffer for the driver (struct ut_dev_stats: tx_gso_packets); the
+ * ones received are joined by GRO as any device's are. A damaged packet
+ * gets its whole checksum written first, so the damage shows.
  * -EINVAL for bad values or direction, -ENOMEM. */
 int ut_dev_set_netem(struct ut_dev *dev, int direction, const struct ut_link_params *params,
 		     uint64_t seed);

@@ -19,10 +19,32 @@
 #include "net/netdevice.h"
 #include "net/stack.h"
 
-/* Hands a held packet up: a merged one after its family has fixed its
+/* Where the rx side's packets go: up the stack, GRO's figures counted
+ * under Linux's per-queue names (struct ut_dev_stats). */
+static void gro_rx_up(void *ctx, struct net_device *dev, struct sk_buff *skb, unsigned count)
+{
+	(void)ctx;
+	if (count > 1) {
+		dev->stats.rx_gro_packets++;
+		dev->stats.rx_gro_wire_packets += count;
+	}
+	netif_deliver_skb(skb);
+}
+
+static void gro_rx_drop(void *ctx, struct net_device *dev, struct sk_buff *skb)
+{
+	(void)ctx;
+	dev->stats.rx_dropped++;
+	kfree_skb(skb);
+}
+
+static const struct gro_sink gro_rx_sink = {.up = gro_rx_up, .drop = gro_rx_drop};
+
+/* Hands a held packet on: a merged one after its family has fixed its
  * headers, a lone one as it came (Linux's napi_gro_complete, which skips
  * gro_complete for a single segment). */
-static void napi_gro_complete(struct net_device *dev, struct sk_buff *skb)
+static void gro_complete_one(struct net_device *dev, struct sk_buff *skb,
+			     const struct gro_sink *sink, void *ctx)
 {
 	const struct packet_offload *po;
 	uint16_t count = NAPI_GRO_CB(skb)->count;
@@ -30,22 +52,25 @@ static void napi_gro_complete(struct net_device *dev, struct sk_buff *skb)
 	if (count > 1) {
 		po = gro_find_offload(dev->stack, skb->protocol);
 		if (!po || !po->gro_complete || po->gro_complete(skb) < 0) {
-			dev->stats.rx_dropped++;
-			kfree_skb(skb);
+			sink->drop(ctx, dev, skb);
 			return;
 		}
-		dev->stats.rx_gro_packets++;
-		dev->stats.rx_gro_wire_packets += count;
 	}
-	netif_deliver_skb(skb);
+	sink->up(ctx, dev, skb, count);
+}
+
+void gro_flush_list(struct net_device *dev, struct sk_buff_head *head, const struct gro_sink *sink,
+		    void *ctx)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_dequeue(head)) != NULL)
+		gro_complete_one(dev, skb, sink, ctx);
 }
 
 void napi_gro_flush(struct net_device *dev)
 {
-	struct sk_buff *skb;
-
-	while ((skb = skb_dequeue(&dev->gro.held)) != NULL)
-		napi_gro_complete(dev, skb);
+	gro_flush_list(dev, &dev->gro.held, &gro_rx_sink, NULL);
 }
 
 void gro_list_purge(struct net_device *dev)
@@ -66,21 +91,18 @@ static bool gro_same_link(const struct net_device *dev, const struct sk_buff *p,
 	return memcmp(skb_mac_header(p), skb_mac_header(skb), dev->hard_header_len) == 0;
 }
 
-void napi_gro_receive(struct sk_buff *skb)
+void gro_merge(struct net_device *dev, struct sk_buff_head *head, struct sk_buff *skb,
+	       const struct gro_sink *sink, void *ctx)
 {
-	struct net_device *dev = skb->dev;
-	struct sk_buff_head *head = &dev->gro.held;
 	const struct packet_offload *po;
 	struct sk_buff *p, *pp;
 
-	if (!(dev->features & NETIF_F_GRO))
-		goto normal;
 	/* A buffer that is already several segments (a TAP's GSO frame
-	 * from the kernel, src/dev/virtio_net.c) goes up as it is, as
+	 * from the kernel, src/dev/virtio_net.c) goes on as it is, as
 	 * Linux's GRO lets GSO packets by; what is held goes first, so no
 	 * flow's bytes arrive out of order. */
 	if (skb_is_gso(skb)) {
-		napi_gro_flush(dev);
+		gro_flush_list(dev, head, sink, ctx);
 		goto normal;
 	}
 	po = gro_find_offload(dev->stack, skb->protocol);
@@ -93,9 +115,9 @@ void napi_gro_receive(struct sk_buff *skb)
 	memset(NAPI_GRO_CB(skb), 0, sizeof(struct napi_gro_cb));
 	pp = po->gro_receive(head, skb);
 	if (pp) {
-		/* Its flow ends here: what it holds goes up before skb. */
+		/* Its flow ends here: what it holds goes on before skb. */
 		skb_unlink(pp, head);
-		napi_gro_complete(dev, pp);
+		gro_complete_one(dev, pp, sink, ctx);
 	}
 	if (NAPI_GRO_CB(skb)->same_flow) {
 		kfree_skb(skb); /* its payload is in the held packet now */
@@ -103,15 +125,26 @@ void napi_gro_receive(struct sk_buff *skb)
 	}
 	if (NAPI_GRO_CB(skb)->flush)
 		goto normal;
-	/* A new flow. Past MAX_GRO_SKBS the oldest goes up to make room
+	/* A new flow. Past MAX_GRO_SKBS the oldest goes on to make room
 	 * (Linux's gro_flush_oldest). */
 	if (skb_queue_len(head) >= MAX_GRO_SKBS)
-		napi_gro_complete(dev, skb_dequeue(head));
+		gro_complete_one(dev, skb_dequeue(head), sink, ctx);
 	NAPI_GRO_CB(skb)->count = 1;
 	skb_queue_tail(head, skb);
 	return;
 normal:
-	netif_deliver_skb(skb);
+	sink->up(ctx, dev, skb, 1);
+}
+
+void napi_gro_receive(struct sk_buff *skb)
+{
+	struct net_device *dev = skb->dev;
+
+	if (!(dev->features & NETIF_F_GRO)) {
+		netif_deliver_skb(skb);
+		return;
+	}
+	gro_merge(dev, &dev->gro.held, skb, &gro_rx_sink, NULL);
 }
 
 /* A held packet's buffer grows in two steps, a 16 KB one first, then one

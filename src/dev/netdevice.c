@@ -197,6 +197,24 @@ int dev_queue_xmit(struct sk_buff *skb)
 	return NET_XMIT_SUCCESS;
 }
 
+/* The ethertype of a packet on a layer 3 device, from its IP version
+ * nibble (a TUN device without packet information gives nothing else to
+ * go on; Linux's tun_get_user reads the nibble the same way). 0: neither
+ * version, which no handler takes. */
+static uint16_t l3_protocol(const struct sk_buff *skb)
+{
+	if (skb->len == 0)
+		return 0;
+	switch (skb->data[0] >> 4) {
+	case 4:
+		return ETH_P_IP;
+	case 6:
+		return ETH_P_IPV6;
+	default:
+		return 0;
+	}
+}
+
 /* The hand-over to the driver. The mirror sees frames here, after any
  * impairment, as tcpdump on Linux sees them after the qdisc: what a
  * capture shows is what went on the wire. */
@@ -210,6 +228,91 @@ static void netdev_xmit_batch(struct net_device *dev, struct sk_buff **batch, un
 	dev->ops->ndo_start_xmit(dev, batch, n);
 }
 
+/* ---- re-joining what an impairment let through --------------------------
+ *
+ * An impairment acts on wire packets, so a device with one gets its TCP
+ * buffers cut first (netif_gso_ok). On a device that segments TCP
+ * itself (a TAP or TUN with the kernel's TSO), the packets that leave
+ * the impairment together are joined again, by GRO's own rules (one
+ * flow, the next byte, headers and options alike; src/core/gro.c), into
+ * buffers the driver hands over whole: 1 % loss then drops 1 % of wire
+ * packets, not 1 % of 64 KB buffers (Linux's netem would drop a GSO
+ * buffer whole, which is why its users turn TSO off), and the device
+ * still writes one frame per buffer. A damaged packet fails GRO's
+ * checksum test and goes alone, its checksum as the damage left it. The
+ * capture and tx_packets see the wire packets, before they are joined. */
+
+struct tx_rejoin {
+	struct sk_buff *batch[NETDEV_TX_BATCH];
+	unsigned n;
+};
+
+static void tx_rejoin_send(struct net_device *dev, struct tx_rejoin *r)
+{
+	if (r->n)
+		dev->ops->ndo_start_xmit(dev, r->batch, r->n);
+	r->n = 0;
+}
+
+static void tx_rejoin_add(struct net_device *dev, struct tx_rejoin *r, struct sk_buff *skb)
+{
+	r->batch[r->n++] = skb;
+	if (r->n == NETDEV_TX_BATCH)
+		tx_rejoin_send(dev, r);
+}
+
+static void tx_rejoin_up(void *ctx, struct net_device *dev, struct sk_buff *skb, unsigned count)
+{
+	/* the link header GRO looked past goes back in front */
+	skb_push(skb, dev->hard_header_len);
+	if (count > 1) {
+		dev->stats.tx_gso_packets++;
+		dev->stats.tx_gso_wire_packets += count;
+	}
+	tx_rejoin_add(dev, ctx, skb);
+}
+
+static void tx_rejoin_drop(void *ctx, struct net_device *dev, struct sk_buff *skb)
+{
+	(void)ctx;
+	dev->stats.tx_dropped++;
+	kfree_skb(skb);
+}
+
+static const struct gro_sink tx_rejoin_sink = {.up = tx_rejoin_up, .drop = tx_rejoin_drop};
+
+/* Whether the packets an impairment releases are joined for dev. */
+static bool netdev_tx_rejoins(const struct net_device *dev)
+{
+	return (dev->features & (NETIF_F_TSO | NETIF_F_TSO6)) != 0;
+}
+
+/* The frames of q due at now, to the driver in batches, joined. */
+static void netdev_flush_rejoined(struct net_device *dev, struct netem_qdisc *q, uint64_t now)
+{
+	struct sk_buff_head held;
+	struct tx_rejoin r = {.n = 0};
+	struct sk_buff *skb;
+
+	skb_queue_head_init(&held);
+	while ((skb = netem_qdisc_dequeue(q, now)) != NULL) {
+		dev->stats.tx_packets++;
+		dev->stats.tx_bytes += skb->len;
+		netdev_mirror(dev, skb);
+		if (skb->len < dev->hard_header_len) {
+			tx_rejoin_add(dev, &r, skb);
+			continue;
+		}
+		skb_reset_mac_header(skb);
+		skb->protocol = dev->type == UT_DEV_ETHER ? get_be16(skb->data + 12)
+							  : l3_protocol(skb);
+		skb_pull(skb, dev->hard_header_len);
+		gro_merge(dev, &held, skb, &tx_rejoin_sink, &r);
+	}
+	gro_flush_list(dev, &held, &tx_rejoin_sink, &r);
+	tx_rejoin_send(dev, &r);
+}
+
 void netdev_flush_tx(struct net_device *dev)
 {
 	struct netem_qdisc *q = dev->netem[UT_DEV_EGRESS];
@@ -220,6 +323,10 @@ void netdev_flush_tx(struct net_device *dev)
 		uint64_t now = stack_now(dev->stack);
 		while ((skb = skb_dequeue(&dev->txq)))
 			netem_qdisc_enqueue(q, skb, now);
+		if (netdev_tx_rejoins(dev)) {
+			netdev_flush_rejoined(dev, q, now);
+			return;
+		}
 		do {
 			for (n = 0; n < NETDEV_TX_BATCH && (skb = netem_qdisc_dequeue(q, now)); n++)
 				batch[n] = skb;
@@ -290,6 +397,48 @@ static unsigned netdev_rx_batch(struct net_device *dev, struct sk_buff **skbs, u
 	return skb_dequeue_batch(&dev->backlog, skbs, max);
 }
 
+/* A large frame the kernel handed over (a TAP's or TUN's GSO frame) meets
+ * an ingress impairment as the wire packets it stands for: it is cut as
+ * the kernel's own segmentation would have cut it (IP ids counting up,
+ * each checksum computed), and each packet is impaired alone; GRO joins
+ * the survivors again once they are due. A frame whose headers cannot be
+ * cut is dropped. Consumes skb. */
+static void netdev_impair_segments(struct net_device *dev, struct netem_qdisc *q,
+				   struct sk_buff *skb, uint64_t now)
+{
+	struct sk_buff_head segs;
+	struct sk_buff *seg;
+	uint32_t nh = dev->hard_header_len, ihl;
+	uint16_t proto;
+
+	skb_queue_head_init(&segs);
+	if (skb->len < nh + IPV4_HLEN_MIN)
+		goto drop;
+	proto = dev->type == UT_DEV_ETHER ? get_be16(skb->data + 12) : l3_protocol(skb);
+	if (proto == ETH_P_IP)
+		ihl = (uint32_t)(skb->data[nh] & 0xf) * 4;
+	else if (proto == ETH_P_IPV6)
+		ihl = IPV6_HLEN;
+	else
+		goto drop;
+	if (ihl < IPV4_HLEN_MIN || skb->len < nh + ihl + TCP_HLEN_MIN)
+		goto drop;
+	skb->protocol = proto;
+	skb_reset_mac_header(skb);
+	skb->network_header = (uint16_t)(skb->mac_header + nh);
+	skb->transport_header = (uint16_t)(skb->network_header + ihl);
+	if (skb_gso_segment(skb, &segs))
+		goto drop;
+	kfree_skb(skb);
+	while ((seg = skb_dequeue(&segs)) != NULL)
+		netem_qdisc_enqueue(q, seg, now);
+	return;
+drop:
+	skb_queue_purge(&segs);
+	dev->stats.rx_dropped++;
+	kfree_skb(skb);
+}
+
 unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 {
 	struct netem_qdisc *q = dev->netem[UT_DEV_INGRESS];
@@ -309,10 +458,12 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 		n = netdev_rx_batch(dev, batch, want);
 		for (unsigned i = 0; i < n; i++) {
 			batch[i]->dev = dev;
-			if (q)
-				netem_qdisc_enqueue(q, batch[i], now);
-			else
+			if (!q)
 				netif_receive_skb(batch[i]);
+			else if (skb_is_gso(batch[i]))
+				netdev_impair_segments(dev, q, batch[i], now);
+			else
+				netem_qdisc_enqueue(q, batch[i], now);
 		}
 		done += n;
 		if (n < want)
@@ -429,24 +580,6 @@ static void eth_rcv(struct sk_buff *skb)
 drop:
 	dev->stats.rx_dropped++;
 	kfree_skb(skb);
-}
-
-/* The ethertype of a packet on a layer 3 device, from its IP version
- * nibble (a TUN device without packet information gives nothing else to
- * go on; Linux's tun_get_user reads the nibble the same way). 0: neither
- * version, which no handler takes. */
-static uint16_t l3_protocol(const struct sk_buff *skb)
-{
-	if (skb->len == 0)
-		return 0;
-	switch (skb->data[0] >> 4) {
-	case 4:
-		return ETH_P_IP;
-	case 6:
-		return ETH_P_IPV6;
-	default:
-		return 0;
-	}
 }
 
 void netif_deliver_skb(struct sk_buff *skb)

@@ -80,15 +80,15 @@ static uint32_t tun_gso_room(const struct net_device *dev)
 /* Whether a received header may be believed about checksums. A partial
  * checksum from the kernel is never wrong on a wire that does not exist,
  * but it is still partial: a frame that may be forwarded out of another
- * device, or that an ingress impairment may corrupt, gets it completed
- * and checked instead. */
+ * device gets it completed and checked instead. (An ingress impairment
+ * that corrupts a frame writes its whole checksum first and vouches for
+ * nothing after: src/sched/sch_netem.c.) */
 static bool tun_rx_trust(const struct net_device *dev)
 {
 	const struct ut_stack *stack = dev->stack;
 	const struct netns_ipv6 *v6 = net_ipv6(stack);
 
-	return !dev->netem[UT_DEV_INGRESS] && !stack->sysctl.ip_forward &&
-	       !(v6 && v6->devconf_all.forwarding);
+	return !stack->sysctl.ip_forward && !(v6 && v6->devconf_all.forwarding);
 }
 
 /* Reads one frame with its virtio-net header into skb (room bytes of

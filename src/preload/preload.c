@@ -390,11 +390,9 @@ static void stack_start(void)
 	if ((tap && *tap) || (tun && *tun)) {
 		const char *ifname = tap && *tap ? tap : tun;
 		enum ut_dev_type type = tap && *tap ? UT_DEV_ETHER : UT_DEV_RAWIP;
-		/* impairments act on wire-sized frames: no offloads then, as
-		 * the tools */
-		const char *imp = getenv("USERTCP_IMPAIR");
-		unsigned flags =
-			env_flag("USERTCP_NO_OFFLOAD") || (imp && *imp) ? UT_DEV_F_NO_OFFLOAD : 0;
+		/* impairments act on wire packets with the offloads on too
+		 * (ut_dev_set_netem), as the tools' */
+		unsigned flags = env_flag("USERTCP_NO_OFFLOAD") ? UT_DEV_F_NO_OFFLOAD : 0;
 
 		err = ut_group_open_tuntap(group, ifname, type, flags, NULL, devs);
 		if (err < 0) {

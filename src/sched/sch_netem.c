@@ -24,6 +24,7 @@
 #include "net/inet_ecn.h"
 #include "net/netem.h"
 #include "net/stack.h"
+#include "net/virtio_net.h"
 
 #define NETEM_DEFAULT_QUEUE_LIMIT 1000
 #define NETEM_DEFAULT_REORDER_DELAY (1 * NSEC_PER_MSEC)
@@ -258,6 +259,16 @@ unsigned netem_enqueue(struct netem_dir *d, struct sk_buff *skb, uint64_t now,
 	}
 	if (chance(d, d->params.corrupt) && skb->len && skb_unshare_data(skb) == 0) {
 		uint64_t bit = prandom_below(&d->rng, (uint64_t)skb->len * 8);
+
+		/* A checksum left to the far side (CHECKSUM_PARTIAL), or one
+		 * a device vouched for and left as its seed, would be computed
+		 * over the damage and hide it: the whole checksum is written
+		 * first, and nothing is vouched for after. */
+		if (skb->ip_summed != CHECKSUM_NONE) {
+			if (skb->dev)
+				(void)skb_checksum_help(skb->dev, skb);
+			skb->ip_summed = CHECKSUM_NONE;
+		}
 		skb->data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
 		d->stats.corrupted++;
 	}

@@ -9,9 +9,12 @@
  * frame), the frame then enters the stack. ctl bit 0: the harness fills
  * in correct IPv4 header and TCP/UDP checksums first (so that mutations
  * reach TCP); bit 1: the header is trusted about checksums (the stack
- * does not forward and has no ingress impairment), else partial sums are
- * completed in software; ctl >> 2 advances the clock by that many 10 ms
- * steps. Malformed headers (lengths past the frame, GSO types and frames
+ * does not forward), else partial sums are completed in software; ctl >> 2
+ * advances the clock by that many 10 ms steps. The device carries an
+ * ingress impairment (a little loss, duplication, corruption and
+ * reordering, seeded), so a large frame is cut into its wire packets
+ * before it is impaired and GRO joins the survivors (src/dev/netdevice.c),
+ * and a corrupted one meets the checksum it was vouched for with. Malformed headers (lengths past the frame, GSO types and frames
  * that disagree, GSO sizes of 0 or 1) must be refused without a read
  * outside the frame, and large GSO frames taken whole. At the end every
  * socket must be freed and every buffer back in the pool (rig_done).
@@ -59,6 +62,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (rig_make(&r) < 0)
 		return 0;
+	struct ut_link_params imp;
+	ut_link_params_init(&imp);
+	imp.loss = 0.02;
+	imp.duplicate = 0.02;
+	imp.corrupt = 0.02;
+	imp.reorder = 0.05;
+	if (ut_dev_set_netem(r.eth, UT_DEV_INGRESS, &imp, 1) < 0)
+		__builtin_trap();
 	size_t i = 0;
 	while (i + 3 <= size) {
 		size_t len = (size_t)data[i] << 8 | data[i + 1];

@@ -72,6 +72,27 @@ _Static_assert(sizeof(struct napi_gro_cb) <= sizeof(((struct sk_buff *)0)->cb),
 #define GRO_ID_COUNTING 1
 #define GRO_ID_FIXED 2
 
+/* Where GRO hands packets on: up(ctx, dev, skb, count) takes a packet
+ * that goes on, count the wire segments in it (1 for one neither merged
+ * nor held); drop(ctx, dev, skb) takes a merged one whose family could
+ * not complete it. Receive hands packets up the stack; the transmit
+ * side's re-join (netdev_flush_tx, behind an impairment) to the driver. */
+struct gro_sink {
+	void (*up)(void *ctx, struct net_device *dev, struct sk_buff *skb, unsigned count);
+	void (*drop)(void *ctx, struct net_device *dev, struct sk_buff *skb);
+};
+
+/* The core of napi_gro_receive for any list of held packets: merges skb
+ * (link header pulled, skb->protocol and the mac header set) into a held
+ * flow of head, holds it as a new flow, or hands it to sink, after any
+ * held packet of its flow it may not follow. Consumes skb. */
+void gro_merge(struct net_device *dev, struct sk_buff_head *head, struct sk_buff *skb,
+	       const struct gro_sink *sink, void *ctx);
+/* Hands every packet of head to sink, oldest first, merged ones
+ * completed by their family. */
+void gro_flush_list(struct net_device *dev, struct sk_buff_head *head, const struct gro_sink *sink,
+		    void *ctx);
+
 /* Takes one received packet of skb->dev (link header pulled, protocol
  * set): merges it into a held flow, holds it, or hands it up with
  * netif_deliver_skb, flushing first any held packet of its flow it may
