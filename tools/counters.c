@@ -131,6 +131,8 @@ void dev_stats_print(struct ut_dev *const *devs, unsigned n, struct ut_group *gr
 		st.tx_dropped += q.tx_dropped;
 		st.rx_gro_packets += q.rx_gro_packets;
 		st.rx_gro_wire_packets += q.rx_gro_wire_packets;
+		st.tx_gso_packets += q.tx_gso_packets;
+		st.tx_gso_wire_packets += q.tx_gso_wire_packets;
 		st.rx_syscalls += q.rx_syscalls;
 		st.rx_syscalls_empty += q.rx_syscalls_empty;
 		st.tx_syscalls += q.tx_syscalls;
@@ -148,6 +150,8 @@ void dev_stats_print(struct ut_dev *const *devs, unsigned n, struct ut_group *gr
 		{"tx_dropped", st.tx_dropped},
 		{"rx_gro_packets", st.rx_gro_packets},
 		{"rx_gro_wire_packets", st.rx_gro_wire_packets},
+		{"tx_gso_packets", st.tx_gso_packets},
+		{"tx_gso_wire_packets", st.tx_gso_wire_packets},
 		{"rx_syscalls", st.rx_syscalls},
 		{"rx_syscalls_empty", st.rx_syscalls_empty},
 		{"tx_syscalls", st.tx_syscalls},

@@ -282,7 +282,10 @@ void tcp_gro_complete(struct sk_buff *skb, uint32_t gso_type)
 
 /* TCP over IPv4 (Linux's tcp4_gro_receive): the checksum with IPv4's
  * pseudo-header first, so that a damaged segment is never merged and
- * goes up alone to be counted where it always was. */
+ * goes up alone to be counted where it always was. A checksum left to
+ * the device (CHECKSUM_PARTIAL: a packet of this host's, joined again
+ * behind an impairment) is not there to check, and counts as good, as
+ * Linux's skb_gro_checksum_validate takes it. */
 static struct sk_buff *tcp4_gro_receive(struct sk_buff_head *head, struct sk_buff *skb,
 					uint32_t tcp_len)
 {
@@ -290,7 +293,8 @@ static struct sk_buff *tcp4_gro_receive(struct sk_buff_head *head, struct sk_buf
 	const uint8_t *iph = skb->data;
 	uint32_t saddr, daddr;
 
-	if (!cb->flush && skb->ip_summed != CHECKSUM_UNNECESSARY) {
+	if (!cb->flush && skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    skb->ip_summed != CHECKSUM_PARTIAL) {
 		memcpy(&saddr, iph + 12, 4);
 		memcpy(&daddr, iph + 16, 4);
 		if (csum_tcpudp(saddr, daddr, IPPROTO_TCP_, skb->data + cb->thoff, tcp_len) != 0) {

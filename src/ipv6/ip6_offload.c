@@ -59,7 +59,8 @@ int ipv6_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs)
 }
 
 /* TCP over IPv6 (Linux's tcp6_gro_receive): the checksum with IPv6's
- * pseudo-header first, so a damaged segment goes up alone. */
+ * pseudo-header first, so a damaged segment goes up alone; a partial
+ * one counts as good, as in tcp4_gro_receive. */
 static struct sk_buff *tcp6_gro_receive(struct sk_buff_head *head, struct sk_buff *skb,
 					uint32_t tcp_len)
 {
@@ -67,7 +68,8 @@ static struct sk_buff *tcp6_gro_receive(struct sk_buff_head *head, struct sk_buf
 	const uint8_t *ip6h = skb->data;
 	struct in6_addr saddr, daddr;
 
-	if (!cb->flush && skb->ip_summed != CHECKSUM_UNNECESSARY) {
+	if (!cb->flush && skb->ip_summed != CHECKSUM_UNNECESSARY &&
+	    skb->ip_summed != CHECKSUM_PARTIAL) {
 		memcpy(&saddr, ip6h + 8, sizeof(saddr));
 		memcpy(&daddr, ip6h + 24, sizeof(daddr));
 		if (csum_ipv6(&saddr, &daddr, IPPROTO_TCP_, skb->data + cb->thoff, tcp_len) != 0) {

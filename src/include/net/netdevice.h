@@ -284,16 +284,17 @@ int skb_gso_segment(struct sk_buff *skb, struct sk_buff_head *segs);
  * NETDEV_NOTIFIER_MAX. Called when the stack is made. */
 int register_netdevice_notifier(struct ut_stack *stack, netdev_notifier_fn fn);
 /* Whether dev takes skb (a GSO buffer) whole: it segments that kind
- * itself and no egress impairment, which works on wire frames (netem's
- * loss and corruption are per frame, as Linux's netem segments a GSO
- * buffer before corrupting it), stands in between. */
+ * itself and no egress impairment, which works on wire packets, stands
+ * in between (the packets are joined again behind it for a device that
+ * segments: netdev_flush_tx). */
 bool netif_gso_ok(const struct net_device *dev, const struct sk_buff *skb);
 /* Whether IP output may leave a TCP or UDP checksum to dev
- * (CHECKSUM_PARTIAL): it offloads checksums and no egress impairment
- * would corrupt the frame before the checksum is filled in. */
+ * (CHECKSUM_PARTIAL): it offloads checksums. An egress impairment that
+ * corrupts such a frame writes the whole checksum first
+ * (src/sched/sch_netem.c), so the damage still shows. */
 static inline bool netif_csum_ok(const struct net_device *dev)
 {
-	return (dev->features & NETIF_F_HW_CSUM) && !dev->netem[UT_DEV_EGRESS];
+	return (dev->features & NETIF_F_HW_CSUM) != 0;
 }
 /* Mirrors a frame to the device's pcap file, if one is open. */
 void netdev_mirror(struct net_device *dev, const struct sk_buff *skb);
