@@ -1152,7 +1152,8 @@ static void tcp_sacktag_one(struct sock *sk, struct tcp_sacktag_state *state, st
 	if (!after(tcb->end_seq, tp->snd_una))
 		return;
 	if (!(sacked & TCPCB_SACKED_ACKED)) {
-		tcp_rack_advance(tp, sacked, tcb->end_seq, tcb->sent_ns, stack_now(sk->sk_stack));
+		tcp_rack_advance(tp, sacked, tcb->end_seq, tcb->tx_order, tcb->sent_ns,
+				 stack_now(sk->sk_stack));
 		if (sacked & TCPCB_SACKED_RETRANS) {
 			/* A retransmission not marked lost is thought to
 			 * be still in flight: it keeps its mark. */
@@ -1411,7 +1412,8 @@ static int tcp_clean_rtx_queue(struct sock *sk, uint32_t ack, uint32_t prior_fac
 		} else if (tcp_is_sack(tp)) {
 			tp->delivered += pcount;
 			if (!tcp_skb_spurious_retrans(tp, skb))
-				tcp_rack_advance(tp, sacked, tcb->end_seq, tcb->sent_ns, now);
+				tcp_rack_advance(tp, sacked, tcb->end_seq, tcb->tx_order,
+						 tcb->sent_ns, now);
 		}
 		if (sacked & TCPCB_LOST)
 			tp->lost_out -= pcount;

@@ -685,6 +685,8 @@ int tcp_transmit_skb(struct sock *sk, struct sk_buff *oskb, bool clone)
 	int err;
 
 	tcb->sent_ns = stack_now(stack);
+	tp->tx_order = (uint16_t)((tp->tx_order + 1) & TCP_TX_ORDER_MASK);
+	tcb->tx_order = tp->tx_order;
 	/* a segment leaves now, not at a departure time already past */
 	tp->tcp_wstamp_ns = MAX(tp->tcp_wstamp_ns, tcb->sent_ns);
 	if (clone) /* a queued segment, not a bare ACK or RST */

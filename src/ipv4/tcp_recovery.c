@@ -16,11 +16,28 @@
 #include "net/tcp.h"
 #include "net/trace_events.h"
 
-/* t1/seq1 was sent after t2/seq2 (ties broken by sequence: segments sent
- * in one burst share a time stamp). */
-static bool tcp_skb_sent_after(uint64_t t1, uint64_t t2, uint32_t seq1, uint32_t seq2)
+/* A segment stamped t1, the o1-th transmission, was sent after one
+ * stamped t2, the o2-th. Linux breaks a tie of stamps by sequence
+ * (tcp_skb_sent_after), which is the order of sending within one of its
+ * bursts, new data going out after the retransmissions of the same ACK.
+ * Here the clock is read once a batch of frames, and a retransmission
+ * sent for a later ACK of the batch shares its stamp with new data sent
+ * for an earlier one: by sequence the new data would look the later,
+ * and once it was delivered the retransmission, still in flight behind
+ * it, would be marked lost (a D-SACK then says it was not). The order of
+ * transmission breaks the tie instead (RFC 8985 6.2's "sent after" is
+ * about time), and sequence only within one transmission: the parts of
+ * one buffer, split since, left in sequence order. */
+static bool tcp_skb_sent_after(uint64_t t1, uint64_t t2, uint32_t o1, uint32_t o2, uint32_t seq1,
+			       uint32_t seq2)
 {
-	return t1 > t2 || (t1 == t2 && after(seq1, seq2));
+	uint32_t d = (o1 - o2) & TCP_TX_ORDER_MASK;
+
+	if (t1 != t2)
+		return t1 > t2;
+	if (d)
+		return d <= TCP_TX_ORDER_MASK / 2;
+	return after(seq1, seq2);
 }
 
 /* The reordering window in us (RFC 8985 6.2 step 4; Linux's
@@ -104,7 +121,7 @@ static void tcp_rack_trace_marked(struct sock *sk, struct sk_buff *first,
  * Linux), SACKed segments already off it, and stops at the first segment
  * sent after the last delivered one: everything later was sent later.
  * Segments sent in the same instant as it are still judged, since
- * tcp_skb_sent_after breaks that tie by sequence, not by list order. */
+ * tcp_skb_sent_after breaks that tie by the order of transmission. */
 static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 {
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -123,8 +140,8 @@ static void tcp_rack_detect_loss(struct sock *sk, uint32_t *reo_timeout)
 		/* marked lost, not yet retransmitted: nothing to learn */
 		if ((tcb->sacked & TCPCB_LOST) && !(tcb->sacked & TCPCB_SACKED_RETRANS))
 			continue;
-		if (!tcp_skb_sent_after(tp->rack.mstamp, tcb->sent_ns, tp->rack.end_seq,
-					tcb->end_seq))
+		if (!tcp_skb_sent_after(tp->rack.mstamp, tcb->sent_ns, tp->rack.tx_order,
+					tcb->tx_order, tp->rack.end_seq, tcb->end_seq))
 			continue;
 		remaining = tcp_rack_skb_timeout(tp, skb, reo_wnd, now);
 		if (remaining <= 0) {
@@ -168,8 +185,8 @@ bool tcp_rack_mark_lost(struct sock *sk)
  * sooner than the min RTT after it was sent cannot be what the peer
  * answered: the original was (Linux's rule, RFC 8985 6.2 step 2), so it
  * is ignored. */
-void tcp_rack_advance(struct tcp_sock *tp, uint8_t sacked, uint32_t end_seq, uint64_t xmit_ns,
-		      uint64_t now_ns)
+void tcp_rack_advance(struct tcp_sock *tp, uint8_t sacked, uint32_t end_seq, uint32_t tx_order,
+		      uint64_t xmit_ns, uint64_t now_ns)
 {
 	uint32_t rtt_us = (uint32_t)((now_ns - xmit_ns) / 1000);
 
@@ -177,9 +194,11 @@ void tcp_rack_advance(struct tcp_sock *tp, uint8_t sacked, uint32_t end_seq, uin
 		return;
 	tp->rack.advanced = true;
 	tp->rack.rtt_us = rtt_us;
-	if (tcp_skb_sent_after(xmit_ns, tp->rack.mstamp, end_seq, tp->rack.end_seq)) {
+	if (tcp_skb_sent_after(xmit_ns, tp->rack.mstamp, tx_order, tp->rack.tx_order, end_seq,
+			       tp->rack.end_seq)) {
 		tp->rack.mstamp = xmit_ns;
 		tp->rack.end_seq = end_seq;
+		tp->rack.tx_order = tx_order;
 	}
 }
 

@@ -97,6 +97,40 @@ TEST(a_lost_retransmission_is_found_by_rack_and_sent_again_without_a_timeout)
 	flight_done(&r);
 }
 
+TEST(a_retransmission_sent_after_new_data_of_the_same_instant_is_not_lost_when_that_data_arrives)
+{
+	struct flight r;
+	flight_setup(&r, 1, 20);
+	struct tcp_sock *tp = r.tp;
+	uint32_t una2 = r.una + 2 * r.mss;
+	struct ack_block sack = flight_segs(&r, 3, 10);
+
+	/* Two ACKs read in one batch, under one clock reading: the first
+	 * frees room and new data (segments 10 on) goes out, the second
+	 * SACKs 3 to 9 and segment 2 is retransmitted, after that data but
+	 * with the same time stamp. */
+	tw_run(&r.w, 20 * MS);
+	tw_inject_ack(&r.w, r.c, una2, 0, NULL, 0);
+	CHECK(after(tp->snd_nxt, r.una + 10 * r.mss));
+	uint32_t new_end = tp->snd_nxt;
+	tw_inject_ack(&r.w, r.c, una2, 0, &sack, 1);
+	CHECK_EQ(tp->inet_conn.icsk_ca_state, TCP_CA_Recovery);
+	CHECK_EQ(retrans(&r), 1);
+	/* The new data arrives and is SACKed before the retransmission,
+	 * which left after it: the retransmission is still on its way, not
+	 * lost. (Ordered by sequence, as Linux breaks a tie of stamps, the
+	 * new data would count as the later, and the retransmission would
+	 * be sent again, a D-SACK later saying it was not lost.) */
+	tw_run(&r.w, 10 * MS);
+	struct ack_block all = {sack.start, new_end};
+	tw_inject_ack(&r.w, r.c, una2, 0, &all, 1);
+	CHECK_EQ(flight_ext(&r, "TCPLostRetransmit"), 0);
+	CHECK_EQ(retrans(&r), 1);
+	tw_inject_ack(&r.w, r.c, new_end, 0, NULL, 0);
+	CHECK_EQ(tp->snd_una, new_end);
+	flight_done(&r);
+}
+
 TEST(a_hole_filled_by_an_original_transmission_raises_the_reordering_degree)
 {
 	struct flight r;

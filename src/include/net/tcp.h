@@ -77,6 +77,15 @@ typedef unsigned gfp_t;
  * IP keeps its own control block (IPCB, 20 bytes): what TCP reads of a
  * segment after it was sent (its sent time, its rate state) lies beyond
  * them, as Linux keeps tx state behind IP's header area. */
+/* Bits of a transmission's order number (tcp_skb_cb tx_order): two
+ * transmissions of one socket under one clock reading compare correctly
+ * through the wrap while fewer than 256 others came between them (a
+ * batch's ACKs release far fewer buffers than that; past it RACK would
+ * misjudge which of two was sent first, as Linux's tie-break by
+ * sequence misjudges a retransmission). */
+#define TCP_TX_ORDER_BITS 9
+#define TCP_TX_ORDER_MASK ((1u << TCP_TX_ORDER_BITS) - 1)
+
 struct tcp_skb_cb {
 	uint32_t seq;	  /* first sequence number */
 	uint32_t end_seq; /* seq + SYN + FIN + payload */
@@ -87,14 +96,17 @@ struct tcp_skb_cb {
 	uint8_t tcp_flags; /* TCPHDR_* */
 	uint8_t sacked;	   /* TCPCB_* */
 	/* sent segments: delivery-rate state when last sent (tcp_rate.c,
-	 * Linux's tx.is_app_limited; the 10 free bits are room for a
-	 * masked delivered_ce, as Linux keeps 20 bits of it). rack_marked
-	 * and rack_was_retrans hold, for one pass of tcp_rack_detect_loss
-	 * while tracing, what it marked, so that the trace can list it in
-	 * sequence order (tcp_recovery.c). */
+	 * Linux's tx.is_app_limited). rack_marked and rack_was_retrans
+	 * hold, for one pass of tcp_rack_detect_loss while tracing, what it
+	 * marked, so that the trace can list it in sequence order
+	 * (tcp_recovery.c). tx_order: tp->tx_order at the last
+	 * transmission, which orders the segments of one time stamp
+	 * (tcp_recovery.c); its 9 bits take the last free ones of the
+	 * block, which stays 56 bytes. */
 	/* eor: MSG_EOR ended a record here, so nothing may be appended to
 	 * this buffer nor merged into it (Linux's TCP_SKB_CB(skb)->eor). */
-	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, eor : 1, tx_unused : 9;
+	uint16_t is_app_limited : 1, rack_marked : 1, rack_was_retrans : 1, eor : 1,
+		tx_order : TCP_TX_ORDER_BITS;
 	/* SO_TIMESTAMPING asked for stamps of the byte tskey: when it is
 	 * sent (SCHED, SND: every transmission) and when it is cumulatively
 	 * acknowledged (ACK: once). Linux keeps the first two and the key
@@ -528,6 +540,7 @@ struct tcp_sock {
 		uint64_t mstamp; /* ns: sent time of the last delivered segment */
 		uint32_t rtt_us; /* its RTT */
 		uint32_t end_seq;
+		uint16_t tx_order;	     /* its tcp_skb_cb tx_order */
 		uint32_t last_delivered_seq; /* snd_nxt when reo_wnd last grew */
 		uint8_t reo_wnd_steps;	     /* reo_wnd in units of min_rtt/4 */
 		uint8_t reo_wnd_persist;     /* recoveries the wider window lasts */
@@ -536,6 +549,7 @@ struct tcp_sock {
 	} rack;
 	uint64_t lsndtime;	/* ns of last data sent */
 	uint64_t tcp_wstamp_ns; /* departure time of the next paced segment */
+	uint16_t tx_order;	/* transmissions so far, TCP_TX_ORDER_BITS wide */
 	uint32_t data_segs_out; /* segments with data sent (tcpi_data_segs_out) */
 	/* What TCP_INFO reports (Linux's names, RFC 4898's statistics) */
 	uint32_t segs_out;	       /* segments sent, ACKs and retransmissions too */
@@ -991,8 +1005,8 @@ void tcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb);
 void tcp_set_xmit_timer(struct sock *sk);
 
 /* ---- tcp_recovery.c: RACK (RFC 8985) and NewReno loss marking ------------*/
-void tcp_rack_advance(struct tcp_sock *tp, uint8_t sacked, uint32_t end_seq, uint64_t xmit_ns,
-		      uint64_t now_ns);
+void tcp_rack_advance(struct tcp_sock *tp, uint8_t sacked, uint32_t end_seq, uint32_t tx_order,
+		      uint64_t xmit_ns, uint64_t now_ns);
 /* Marks lost what RACK finds lost, arms the reorder timer for the rest;
  * true if the timer was armed. */
 bool tcp_rack_mark_lost(struct sock *sk);
