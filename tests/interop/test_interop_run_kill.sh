@@ -15,14 +15,15 @@
 need python3 ss
 up
 
-# The kernel's client: connects to the server under usertcp run, reads
-# its greeting, then, once the file named by argv[2] exists (the server
-# is dead), expects silence for 1.5 s, sends a line, and waits (up to
-# 25 s) for what comes: it prints what it saw at each step.
+# The kernel's client: connects (trying for up to 30 s) to the server
+# under usertcp run, reads its greeting, then, once the file named by
+# argv[2] exists (the server is dead), expects silence for 1.5 s, sends a
+# line, and waits (up to 25 s) for what comes: it prints what it saw at
+# each step.
 cat > "$dir/peer.py" << 'PY'
 import os, socket, sys, time
 host, dead = sys.argv[1], sys.argv[2]
-deadline = time.time() + 10
+deadline = time.time() + 30
 while True:
     try:
         s = socket.create_connection((host, 7200), timeout=1)
@@ -87,7 +88,9 @@ for how in SIGKILL SIGSEGV; do
 	srv=$last
 	bg timeout 60 python3 "$dir/peer.py" $U "$dir/dead" > "$dir/peer.out" 2>&1
 	peer=$last
-	wait_for "$dir/peer.out" connected || fail "$how: the kernel's client did not connect: $(cat "$dir/peer.out" "$dir/server.log")"
+	# up to 30 s: under CI's load the program under usertcp run once
+	# took over 10 s to start listening
+	wait_for "$dir/peer.out" connected 30 || fail "$how: the kernel's client did not connect: $(cat "$dir/peer.out" "$dir/server.log")"
 	if [ $how = SIGKILL ]; then
 		kill -KILL "$srv"
 	else
