@@ -215,6 +215,16 @@ static uint16_t l3_protocol(const struct sk_buff *skb)
 	}
 }
 
+/* The ethertype of a frame at its link header: Ethernet's type field, or
+ * on a layer 3 device the IP version's (l3_protocol); 0 for a frame too
+ * short to say. */
+static uint16_t frame_protocol(const struct net_device *dev, const struct sk_buff *skb)
+{
+	if (dev->type != UT_DEV_ETHER)
+		return l3_protocol(skb);
+	return skb->len < ETH_HLEN ? 0 : get_be16(skb->data + 12);
+}
+
 /* The hand-over to the driver. The mirror sees frames here, after any
  * impairment, as tcpdump on Linux sees them after the qdisc: what a
  * capture shows is what went on the wire. */
@@ -304,8 +314,7 @@ static void netdev_flush_rejoined(struct net_device *dev, struct netem_qdisc *q,
 			continue;
 		}
 		skb_reset_mac_header(skb);
-		skb->protocol = dev->type == UT_DEV_ETHER ? get_be16(skb->data + 12)
-							  : l3_protocol(skb);
+		skb->protocol = frame_protocol(dev, skb);
 		skb_pull(skb, dev->hard_header_len);
 		gro_merge(dev, &held, skb, &tx_rejoin_sink, &r);
 	}
@@ -414,7 +423,7 @@ static void netdev_impair_segments(struct net_device *dev, struct netem_qdisc *q
 	skb_queue_head_init(&segs);
 	if (skb->len < nh + IPV4_HLEN_MIN)
 		goto drop;
-	proto = dev->type == UT_DEV_ETHER ? get_be16(skb->data + 12) : l3_protocol(skb);
+	proto = frame_protocol(dev, skb);
 	if (proto == ETH_P_IP)
 		ihl = (uint32_t)(skb->data[nh] & 0xf) * 4;
 	else if (proto == ETH_P_IPV6)
