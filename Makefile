@@ -44,7 +44,10 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 # a quick look. bench_cc (usertcp's sender beside the kernel's over an
 # impaired tap) takes 15-20 minutes and needs root; BENCH_CC=0 leaves it
 # out. bench_cc_sim (cubic, bbr and dctcp on a simulated 100 Mbit/s,
-# 40 ms bottleneck; BENCH_CC_SIM_* knobs) takes about 20 s of CPU.
+# 40 ms bottleneck; BENCH_CC_SIM_* knobs) takes about 20 s of CPU;
+# bench_cc_sim_kernel.sh then runs the kernel's cubic and bbr over that
+# path built of namespaces, htb and a tap delay line (root; about 7
+# minutes; BENCH_CC=0 leaves it out too).
 # bench_tap (usertcp against the kernel over a tap, beside a veth pair)
 # needs root and says "skipped" otherwise; 1 GB a row, about 20 s, or
 # BENCH_SECONDS of sending a row. bench_pair (two usertcp stacks over an
@@ -53,11 +56,12 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 bench: $(BUILD)/CMakeCache.txt
 	@grep -q '^USERTCP_BENCH:BOOL=ON' $(BUILD)/CMakeCache.txt || \
 		$(CMAKE) -S . -B $(BUILD) -DUSERTCP_BENCH=ON
-	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim bench_sack bench_tap bench_pair usertcp
+	$(CMAKE) --build $(BUILD) -j $(JOBS) --target bench_tcp bench_checksum bench_timer bench_cc_sim tap_delay bench_sack bench_tap bench_pair usertcp
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tcp
 	$(BUILD)/bench/bench_checksum 64
 	$(BUILD)/bench/bench_timer
 	$(BUILD)/bench/bench_cc_sim
+	$(if $(filter 0,$(BENCH_CC)),@echo "bench_cc_sim_kernel: left out (BENCH_CC=0)",sh bench/bench_cc_sim_kernel.sh $(BUILD))
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_sack
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_pair
 	$(if $(BENCH_SECONDS),BENCH_SECONDS=$(BENCH_SECONDS) )$(BUILD)/bench/bench_tap
