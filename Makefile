@@ -45,9 +45,9 @@ test-asan: $(BUILD_ASAN)/CMakeCache.txt
 # impaired tap) takes 15-20 minutes and needs root; BENCH_CC=0 leaves it
 # out. bench_cc_sim (cubic, bbr and dctcp on a simulated 100 Mbit/s,
 # 40 ms bottleneck; BENCH_CC_SIM_* knobs) takes about 20 s of CPU;
-# bench_cc_sim_kernel.sh then runs the kernel's cubic and bbr over that
-# path built of namespaces, htb and a tap delay line (root; about 7
-# minutes; BENCH_CC=0 leaves it out too).
+# bench_cc_sim_kernel.sh then runs usertcp's and the kernel's cubic and
+# bbr over that path built of namespaces, htb and a tap delay line (root;
+# about 13 minutes; BENCH_CC=0 leaves it out too).
 # bench_tap (usertcp against the kernel over a tap, beside a veth pair)
 # needs root and says "skipped" otherwise; 1 GB a row, about 20 s, or
 # BENCH_SECONDS of sending a row. bench_pair (two usertcp stacks over an
