@@ -140,7 +140,7 @@ void napi_gro_receive(struct sk_buff *skb)
 {
 	struct net_device *dev = skb->dev;
 
-	if (!(dev->features & NETIF_F_GRO)) {
+	if (!(dev->features & NETIF_F_GRO) || dev->gro.lone) {
 		netif_deliver_skb(skb);
 		return;
 	}

@@ -465,6 +465,10 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 	while (!idle && done < budget) {
 		unsigned want = MIN(budget - done, (unsigned)NAPI_POLL_WEIGHT);
 		n = netdev_rx_batch(dev, batch, want);
+		/* A request and its answer, one frame a poll, is the common
+		 * case of an interactive connection: nothing to merge. */
+		dev->gro.lone = !q && n == 1 && want > 1 && !done &&
+				skb_queue_empty(&dev->gro.held);
 		for (unsigned i = 0; i < n; i++) {
 			batch[i]->dev = dev;
 			if (!q)
@@ -474,6 +478,7 @@ unsigned netdev_poll_rx(struct net_device *dev, unsigned budget)
 			else
 				netem_qdisc_enqueue(q, batch[i], now);
 		}
+		dev->gro.lone = false;
 		done += n;
 		if (n < want)
 			break;

@@ -449,6 +449,38 @@ TEST(the_end_of_a_poll_flushes_what_gro_holds_and_gro_off_merges_nothing)
 	rig_destroy(&r);
 }
 
+TEST(a_frame_alone_in_its_poll_skips_gro_and_leaves_its_checksum_to_the_protocol)
+{
+	struct rig r;
+	char buf[64];
+	struct seg g = seg_at(SEQ0, 100);
+
+	rig_make(&r);
+	/* One frame, nothing held: up as it came, its checksum not yet
+	 * looked at (GRO's parse would have verified it and said so). */
+	put(&r, &g);
+	testnet_poll(r.s);
+	CHECK_STR(counts(buf, sizeof(buf)), "1");
+	CHECK_EQ(skb_peek_tail(&got)->ip_summed, CHECKSUM_NONE);
+	/* The same with a wrong checksum: it goes up for TCP to refuse, as
+	 * on a device without GRO. */
+	g = seg_at(SEQ0 + MSS, 101);
+	g.bad_csum = true;
+	put(&r, &g);
+	testnet_poll(r.s);
+	CHECK_STR(counts(buf, sizeof(buf)), "1,1");
+	CHECK_EQ(skb_peek_tail(&got)->ip_summed, CHECKSUM_NONE);
+	/* Two frames in a poll go through GRO: merged, checksums verified. */
+	for (unsigned i = 2; i < 4; i++) {
+		g = seg_at(SEQ0 + i * MSS, (uint16_t)(100 + i));
+		put(&r, &g);
+	}
+	testnet_poll(r.s);
+	CHECK_STR(counts(buf, sizeof(buf)), "1,1,2");
+	CHECK_EQ(skb_peek_tail(&got)->ip_summed, CHECKSUM_UNNECESSARY);
+	rig_destroy(&r);
+}
+
 TEST(a_ninth_flow_sends_the_oldest_held_one_up)
 {
 	struct rig r;

@@ -147,6 +147,10 @@ typedef void (*netdev_notifier_fn)(unsigned long event, struct net_device *dev);
  * flows are held, fewer than a hash's buckets would pay for). */
 struct gro_list {
 	struct sk_buff_head held; /* oldest first */
+	/* This poll read one frame alone and holds nothing: GRO has nothing
+	 * to merge it with, so it skips GRO's parse, and the protocols
+	 * verify its checksums as on a device without GRO. */
+	bool lone;
 };
 
 struct net_device {
